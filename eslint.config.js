@@ -1,0 +1,37 @@
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.stack/', 'reports/'] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // kafkajs stays behind the messaging adapter so the client can be swapped.
+    files: ['**/*.ts'],
+    ignores: ['src/messaging/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'Use src/messaging instead.' }] }],
+    },
+  },
+  {
+    // Connectors may import the SDK only.
+    files: ['connectors/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'kafkajs', message: 'Connectors import src/sdk only.' }],
+          patterns: [{ regex: '^\\.\\./\\.\\./src/(?!sdk/)', message: 'Connectors import src/sdk only.' }],
+        },
+      ],
+    },
+  },
+);
