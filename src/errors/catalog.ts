@@ -1,0 +1,70 @@
+/**
+ * One catalog of every error closeloop raises on purpose. The code is the contract
+ * operators search for in logs and dead-letter headers; stage and retriable decide where a
+ * failure goes (retry and pause, or dead-letter at once), so they are fixed per code rather
+ * than chosen at each throw site.
+ */
+export type Stage = 'config' | 'connect' | 'decode' | 'validate' | 'decide' | 'map' | 'deliver' | 'publish';
+
+interface Spec {
+  readonly stage: Stage;
+  readonly retriable: boolean;
+  readonly summary: string;
+}
+
+export const ERROR_CATALOG = {
+  CL_CONFIG_INVALID: { stage: 'config', retriable: false, summary: 'Configuration failed validation.' },
+  CL_KAFKA_TRANSIENT: {
+    stage: 'publish',
+    retriable: true,
+    summary: 'Kafka could not be reached or answered with a retriable error.',
+  },
+  CL_KAFKA_FATAL: { stage: 'publish', retriable: false, summary: 'Kafka refused the request for good.' },
+  CL_SCHEMA_FILE_INVALID: {
+    stage: 'config',
+    retriable: false,
+    summary: 'An .avsc file is not valid JSON or not a valid Avro schema.',
+  },
+  CL_SCHEMA_INCOMPATIBLE: {
+    stage: 'publish',
+    retriable: false,
+    summary: 'The registry refused a schema version as incompatible with earlier versions.',
+  },
+  CL_SCHEMA_REGISTRY_MISCONFIGURED: {
+    stage: 'config',
+    retriable: false,
+    summary: 'The registry enforces a different compatibility level than closeloop requires.',
+  },
+  CL_SCHEMA_REGISTRY_UNAVAILABLE: {
+    stage: 'connect',
+    retriable: true,
+    summary: 'The schema registry could not be reached or answered 5xx.',
+  },
+  CL_SCHEMA_REGISTRY_REJECTED: {
+    stage: 'publish',
+    retriable: false,
+    summary: 'The schema registry answered a request with a 4xx other than the cases above.',
+  },
+  CL_SCHEMA_NOT_REGISTERED: {
+    stage: 'publish',
+    retriable: false,
+    summary: 'No schema is registered for the subject a record is to be written under.',
+  },
+  CL_SCHEMA_UNKNOWN_ID: {
+    stage: 'decode',
+    retriable: false,
+    summary: 'A record names a schema id the registry does not know.',
+  },
+  CL_DECODE_MALFORMED: {
+    stage: 'decode',
+    retriable: false,
+    summary: 'A record is not in the Confluent wire format or its Avro body does not decode.',
+  },
+  CL_ENCODE_INVALID: {
+    stage: 'validate',
+    retriable: false,
+    summary: 'A value does not match the Avro schema it is to be written with.',
+  },
+} as const satisfies Record<string, Spec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
