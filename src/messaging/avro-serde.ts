@@ -1,0 +1,150 @@
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { CloseloopError, messageOf } from '../errors/index.ts';
+import { translateRegistryError, registryStatus } from './registry-errors.ts';
+import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
+import { readSchemaId } from './wire-format.ts';
+
+export type CompatibilityLevel = `${COMPATIBILITY}`;
+
+export interface RegistrySettings {
+  /** Base URL of the Confluent-compatible API, e.g. http://127.0.0.1:18081/apis/ccompat/v7 */
+  readonly url: string;
+  /** The level every subject must be governed by; registration refuses to go on otherwise. */
+  readonly compatibility?: CompatibilityLevel;
+  readonly username?: string;
+  readonly password?: string;
+  readonly retries?: number;
+}
+
+export interface Decoded<T = unknown> {
+  readonly schemaId: number;
+  readonly value: T;
+}
+
+interface CompatibilityAnswer {
+  is_compatible?: boolean;
+  messages?: unknown;
+}
+
+/**
+ * Avro encode/decode in the Confluent wire format, with schema registration under a required
+ * compatibility level. Failures come out as CloseloopErrors whose code says where they go:
+ * unknown ids and malformed bytes are data errors (dead-letter), an unreachable registry is
+ * retriable (pause).
+ */
+export class AvroSerde {
+  readonly #registry: SchemaRegistry;
+  readonly #compatibility: CompatibilityLevel;
+  readonly #latest = new Map<string, number>();
+
+  constructor(settings: RegistrySettings) {
+    this.#compatibility = settings.compatibility ?? 'BACKWARD';
+    this.#registry = new SchemaRegistry({
+      host: settings.url,
+      clientId: 'closeloop',
+      retry: { retries: settings.retries ?? 3, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 2 },
+      ...(settings.username !== undefined && settings.password !== undefined
+        ? { auth: { username: settings.username, password: settings.password } }
+        : {}),
+    });
+  }
+
+  /**
+   * Registers a schema after an explicit compatibility check, so an incompatible change is
+   * reported with the registry's reasons before anything is written. Returns the schema id.
+   */
+  async register(subject: string, schema: Readonly<Record<string, unknown>>): Promise<number> {
+    const text = JSON.stringify(schema);
+    await this.#checkCompatible(subject, text);
+    try {
+      const { id } = await this.#registry.register(
+        { type: SchemaType.AVRO, schema: text },
+        { subject, compatibility: this.#compatibility as COMPATIBILITY },
+      );
+      this.#latest.set(subject, id);
+      return id;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError') {
+        throw new CloseloopError(
+          'CL_SCHEMA_REGISTRY_MISCONFIGURED',
+          `subject ${subject}: ${err.message}. closeloop requires ${this.#compatibility}; set it as the ` +
+            'registry-wide default (Apicurio: -Dapicurio.rules.global.compatibility) or on the subject.',
+          { cause: err, details: { subject } },
+        );
+      }
+      throw translateRegistryError(err, `registering ${subject}`, 'CL_SCHEMA_REGISTRY_REJECTED');
+    }
+  }
+
+  /** Registers every `<topic>.avsc` in dir under `<topic>-value`; returns subject → id. */
+  async registerDirectory(dir: string): Promise<Map<string, number>> {
+    const files: SchemaFile[] = await readSchemaDirectory(dir);
+    const ids = new Map<string, number>();
+    for (const f of files) ids.set(f.subject, await this.register(f.subject, f.schema));
+    return ids;
+  }
+
+  async encode(subject: string, value: unknown): Promise<Buffer> {
+    const id = this.#latest.get(subject) ?? (await this.#lookupLatest(subject));
+    try {
+      return await this.#registry.encode(id, value);
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConfluentSchemaRegistryValidationError') {
+        const paths = (err as Error & { paths?: string[][] }).paths ?? [];
+        throw new CloseloopError('CL_ENCODE_INVALID', `value does not match ${subject} (schema ${id}): ${err.message}`, {
+          cause: err,
+          details: { subject, schemaId: id, invalidPaths: paths.map((p) => p.join('.')) },
+        });
+      }
+      throw translateRegistryError(err, `encoding for ${subject}`, 'CL_SCHEMA_UNKNOWN_ID');
+    }
+  }
+
+  async decode<T = unknown>(buffer: Buffer | null): Promise<Decoded<T>> {
+    if (buffer === null) throw new CloseloopError('CL_DECODE_MALFORMED', 'record has no value (tombstone) where one is required');
+    const schemaId = readSchemaId(buffer);
+    try {
+      return { schemaId, value: (await this.#registry.decode(buffer)) as T };
+    } catch (err) {
+      if (registryStatus(err) !== undefined || err instanceof CloseloopError) {
+        throw translateRegistryError(err, `decoding a record with schema id ${schemaId}`, 'CL_SCHEMA_UNKNOWN_ID');
+      }
+      // Anything else is avsc failing on the body: truncated or written with another schema.
+      throw new CloseloopError('CL_DECODE_MALFORMED', `record with schema id ${schemaId} does not decode: ${messageOf(err)}`, {
+        cause: err,
+        details: { schemaId },
+      });
+    }
+  }
+
+  async #lookupLatest(subject: string): Promise<number> {
+    try {
+      const id = await this.#registry.getLatestSchemaId(subject);
+      this.#latest.set(subject, id);
+      return id;
+    } catch (err) {
+      throw translateRegistryError(err, `looking up the schema of ${subject}`, 'CL_SCHEMA_NOT_REGISTERED');
+    }
+  }
+
+  async #checkCompatible(subject: string, schema: string): Promise<void> {
+    let answer: CompatibilityAnswer;
+    try {
+      const api = (this.#registry as unknown as { api: { Subject: { compatible(a: unknown): Promise<{ data(): CompatibilityAnswer }> } } }).api;
+      const res = await api.Subject.compatible({ subject, version: 'latest', verbose: true, body: { schema } });
+      answer = res.data();
+    } catch (err) {
+      // 404: nothing registered yet under this subject, so there is nothing to be compatible with.
+      if (registryStatus(err) === 404) return;
+      throw translateRegistryError(err, `checking compatibility of ${subject}`, 'CL_SCHEMA_REGISTRY_REJECTED');
+    }
+    if (answer.is_compatible === false) {
+      const reasons = Array.isArray(answer.messages) ? answer.messages.map(String) : [];
+      throw new CloseloopError(
+        'CL_SCHEMA_INCOMPATIBLE',
+        `new schema for ${subject} is not ${this.#compatibility}-compatible${reasons.length ? `: ${reasons.join('; ')}` : ''}`,
+        { details: { subject, reasons } },
+      );
+    }
+  }
+}

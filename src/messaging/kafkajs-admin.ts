@@ -1,0 +1,57 @@
+import type { Admin } from 'kafkajs';
+import { guarded } from './kafkajs-errors.ts';
+import type { ClusterInfo, MessagingAdmin, PartitionOffset, TopicSpec } from './types.ts';
+
+export class KafkaJsAdmin implements MessagingAdmin {
+  readonly #admin: Admin;
+
+  constructor(admin: Admin) {
+    this.#admin = admin;
+  }
+
+  connect(): Promise<void> {
+    return guarded('connecting the Kafka admin client', () => this.#admin.connect());
+  }
+
+  disconnect(): Promise<void> {
+    return guarded('disconnecting the Kafka admin client', () => this.#admin.disconnect());
+  }
+
+  describeCluster(): Promise<ClusterInfo> {
+    return guarded('describing the Kafka cluster', async () => {
+      const c = await this.#admin.describeCluster();
+      return { clusterId: c.clusterId, controller: c.controller, brokers: c.brokers };
+    });
+  }
+
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    return guarded(`creating topics ${specs.map((s) => s.topic).join(', ')}`, async () => {
+      const existing = new Set(await this.#admin.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.topic));
+      if (missing.length === 0) return;
+      await this.#admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions ?? 1,
+          replicationFactor: s.replicationFactor ?? 1,
+          configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    });
+  }
+
+  deleteTopics(topics: readonly string[]): Promise<void> {
+    return guarded(`deleting topics ${topics.join(', ')}`, () => this.#admin.deleteTopics({ topics: [...topics] }));
+  }
+
+  listTopics(): Promise<string[]> {
+    return guarded('listing topics', () => this.#admin.listTopics());
+  }
+
+  topicOffsets(topic: string): Promise<PartitionOffset[]> {
+    return guarded(`fetching offsets of ${topic}`, async () =>
+      (await this.#admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high, low: p.low })),
+    );
+  }
+}

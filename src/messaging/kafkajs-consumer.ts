@@ -1,0 +1,91 @@
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { guarded } from './kafkajs-errors.ts';
+import type {
+  ConsumerHandlers,
+  IncomingRecord,
+  MessageConsumer,
+  OffsetCommit,
+  TopicPartitions,
+} from './types.ts';
+
+function toIncoming(topic: string, partition: number, m: KafkaMessage): IncomingRecord {
+  const headers: Record<string, Buffer | undefined> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    // kafkajs yields an array only for repeated header keys; the last one wins, as in Kafka Connect.
+    const last = Array.isArray(v) ? v[v.length - 1] : v;
+    headers[k] = last === undefined ? undefined : Buffer.isBuffer(last) ? last : Buffer.from(last);
+  }
+  return { topic, partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers };
+}
+
+export class KafkaJsConsumer implements MessageConsumer {
+  readonly #consumer: Consumer;
+  #assignment: Promise<void> = Promise.resolve();
+
+  constructor(consumer: Consumer) {
+    this.#consumer = consumer;
+  }
+
+  connect(): Promise<void> {
+    return guarded('connecting the Kafka consumer', () => this.#consumer.connect());
+  }
+
+  disconnect(): Promise<void> {
+    return guarded('disconnecting the Kafka consumer', () => this.#consumer.disconnect());
+  }
+
+  subscribe(topics: readonly string[], options: { fromBeginning?: boolean } = {}): Promise<void> {
+    return guarded(`subscribing to ${topics.join(', ')}`, () =>
+      this.#consumer.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? true }),
+    );
+  }
+
+  run(handlers: ConsumerHandlers): Promise<void> {
+    const { onAssignment } = handlers;
+    if (onAssignment) {
+      this.#consumer.on(this.#consumer.events.GROUP_JOIN, (event) => {
+        const assigned: TopicPartitions[] = Object.entries(event.payload.memberAssignment).map(
+          ([topic, partitions]) => ({ topic, partitions }),
+        );
+        // Batches wait on this promise, so a restore finishes before the first record of a
+        // newly assigned partition is handed over.
+        this.#assignment = this.#assignment.then(() => onAssignment(assigned));
+      });
+    }
+    return guarded('starting the Kafka consumer', () =>
+      this.#consumer.run({
+        autoCommit: false,
+        eachBatch: async (payload: EachBatchPayload) => {
+          await this.#assignment;
+          const { batch } = payload;
+          await handlers.eachBatch({
+            topic: batch.topic,
+            partition: batch.partition,
+            records: batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m)),
+            isStale: payload.isStale,
+            heartbeat: payload.heartbeat,
+          });
+        },
+      }),
+    );
+  }
+
+  commitOffsets(offsets: readonly OffsetCommit[]): Promise<void> {
+    return guarded('committing consumer offsets', () =>
+      this.#consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }))),
+    );
+  }
+
+  pause(parts: readonly TopicPartitions[]): void {
+    this.#consumer.pause(parts.map((p) => ({ topic: p.topic, partitions: [...p.partitions] })));
+  }
+
+  resume(parts: readonly TopicPartitions[]): void {
+    this.#consumer.resume(parts.map((p) => ({ topic: p.topic, partitions: [...p.partitions] })));
+  }
+
+  seek(topic: string, partition: number, offset: string): void {
+    this.#consumer.seek({ topic, partition, offset });
+  }
+}
+

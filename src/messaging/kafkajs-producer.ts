@@ -1,0 +1,84 @@
+import type { Message, Producer } from 'kafkajs';
+import { guarded } from './kafkajs-errors.ts';
+import type {
+  DeliveredRecord,
+  MessageProducer,
+  OffsetCommit,
+  OutgoingRecord,
+  Transaction,
+  TransactionalProducer,
+} from './types.ts';
+
+export function toKafkaMessage(r: OutgoingRecord): Message {
+  const m: Message = { key: r.key, value: r.value };
+  if (r.headers) m.headers = { ...r.headers };
+  if (r.partition !== undefined) m.partition = r.partition;
+  return m;
+}
+
+export class KafkaJsProducer implements MessageProducer {
+  readonly #producer: Producer;
+
+  constructor(producer: Producer) {
+    this.#producer = producer;
+  }
+
+  connect(): Promise<void> {
+    return guarded('connecting the Kafka producer', () => this.#producer.connect());
+  }
+
+  disconnect(): Promise<void> {
+    return guarded('disconnecting the Kafka producer', () => this.#producer.disconnect());
+  }
+
+  send(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]> {
+    return guarded(`producing to ${topic}`, async () => {
+      const meta = await this.#producer.send({ topic, acks: -1, messages: records.map(toKafkaMessage) });
+      return meta.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: m.baseOffset ?? '-1' }));
+    });
+  }
+}
+
+export function groupByTopic(offsets: readonly OffsetCommit[]) {
+  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+  for (const o of offsets) {
+    const list = byTopic.get(o.topic) ?? [];
+    list.push({ partition: o.partition, offset: o.offset });
+    byTopic.set(o.topic, list);
+  }
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+export class KafkaJsTransactionalProducer implements TransactionalProducer {
+  readonly #producer: Producer;
+
+  constructor(producer: Producer) {
+    this.#producer = producer;
+  }
+
+  connect(): Promise<void> {
+    return guarded('connecting the transactional producer', () => this.#producer.connect());
+  }
+
+  disconnect(): Promise<void> {
+    return guarded('disconnecting the transactional producer', () => this.#producer.disconnect());
+  }
+
+  begin(): Promise<Transaction> {
+    return guarded('beginning a Kafka transaction', async () => {
+      const tx = await this.#producer.transaction();
+      return {
+        send: (topic, records) =>
+          guarded(`producing to ${topic} in a transaction`, async () => {
+            await tx.send({ topic, acks: -1, messages: records.map(toKafkaMessage) });
+          }),
+        sendOffsets: (consumerGroupId, offsets) =>
+          guarded('adding offsets to the transaction', () =>
+            tx.sendOffsets({ consumerGroupId, topics: groupByTopic(offsets) }),
+          ),
+        commit: () => guarded('committing the transaction', () => tx.commit()),
+        abort: () => guarded('aborting the transaction', () => tx.abort()),
+      };
+    });
+  }
+}

@@ -1,0 +1,72 @@
+import { Kafka, Partitioners, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
+import type { Logger } from '../observability/logger.ts';
+import { KafkaJsAdmin } from './kafkajs-admin.ts';
+import { KafkaJsConsumer } from './kafkajs-consumer.ts';
+import { KafkaJsProducer, KafkaJsTransactionalProducer } from './kafkajs-producer.ts';
+import type { Messaging } from './types.ts';
+
+export interface KafkaSettings {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly logger: Logger;
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** Attempts kafkajs makes inside one call before the error reaches our own retry policy. */
+  readonly retries?: number;
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [KafkaLogLevel.ERROR]: 'error',
+  [KafkaLogLevel.WARN]: 'warn',
+  [KafkaLogLevel.INFO]: 'info',
+  [KafkaLogLevel.DEBUG]: 'debug',
+};
+
+export function createKafkaMessaging(settings: KafkaSettings): Messaging {
+  const log = settings.logger.child({ component: 'kafkajs' });
+  const kafka = new Kafka({
+    clientId: settings.clientId,
+    brokers: [...settings.brokers],
+    connectionTimeout: settings.connectionTimeoutMs ?? 3_000,
+    requestTimeout: settings.requestTimeoutMs ?? 30_000,
+    retry: { retries: settings.retries ?? 5 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        log[LEVELS[level] ?? 'info'](rest, message);
+      },
+  });
+  return {
+    admin: () => new KafkaJsAdmin(kafka.admin()),
+    producer: (options = {}) =>
+      new KafkaJsProducer(
+        kafka.producer({
+          // Java-compatible murmur2 partitioning, so keys land where other Kafka clients put them.
+          createPartitioner: Partitioners.DefaultPartitioner,
+          allowAutoTopicCreation: false,
+          idempotent: options.idempotent ?? true,
+        }),
+      ),
+    transactionalProducer: (transactionalId) =>
+      new KafkaJsTransactionalProducer(
+        kafka.producer({
+          createPartitioner: Partitioners.DefaultPartitioner,
+          allowAutoTopicCreation: false,
+          transactionalId,
+          idempotent: true,
+          maxInFlightRequests: 1,
+        }),
+      ),
+    consumer: (options) =>
+      new KafkaJsConsumer(
+        kafka.consumer({
+          groupId: options.groupId,
+          sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+          readUncommitted: false,
+          allowAutoTopicCreation: false,
+        }),
+      ),
+  };
+}

@@ -1,0 +1,36 @@
+import { CloseloopError, messageOf, type ErrorCode } from '../errors/index.ts';
+
+// mappersmith reports connection failures and time-outs as HTTP 400 with the socket error in
+// the message, so the status alone cannot tell a dead registry from a bad request.
+const NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|Timeout|fetch failed/i;
+
+export function registryStatus(err: unknown): number | undefined {
+  if (err && typeof err === 'object' && 'status' in err && typeof err.status === 'number') return err.status;
+  return undefined;
+}
+
+export function isNetworkFailure(err: unknown): boolean {
+  const status = registryStatus(err);
+  return (status === undefined || status === 400 || status === 408) && NETWORK.test(messageOf(err));
+}
+
+/** Maps a registry client failure to a catalog code; `notFound` says what a 404 means here. */
+export function translateRegistryError(err: unknown, action: string, notFound: ErrorCode): CloseloopError {
+  if (err instanceof CloseloopError) return err;
+  const status = registryStatus(err);
+  let code: ErrorCode;
+  if (isNetworkFailure(err) || (status !== undefined && (status >= 500 || status === 429))) {
+    code = 'CL_SCHEMA_REGISTRY_UNAVAILABLE';
+  } else if (status === 404) {
+    code = notFound;
+  } else if (status === 409) {
+    code = 'CL_SCHEMA_INCOMPATIBLE';
+  } else if (status === 422) {
+    code = 'CL_SCHEMA_FILE_INVALID';
+  } else if (status !== undefined) {
+    code = 'CL_SCHEMA_REGISTRY_REJECTED';
+  } else {
+    code = 'CL_SCHEMA_REGISTRY_UNAVAILABLE';
+  }
+  return new CloseloopError(code, `${action}: ${messageOf(err)}`, { cause: err, details: { httpStatus: status } });
+}

@@ -1,0 +1,140 @@
+/**
+ * The messaging seam. Everything outside src/messaging talks to Kafka through these
+ * interfaces only, so the kafkajs client can be replaced (its maintainers are looking for a
+ * successor) without touching the rest of the code.
+ */
+
+/** Keys are the CRM ticket id as UTF-8 text; values are Confluent-framed Avro bytes. */
+export interface OutgoingRecord {
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers?: Readonly<Record<string, string | Buffer>>;
+  readonly partition?: number;
+}
+
+export interface IncomingRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer | undefined>>;
+}
+
+export interface DeliveredRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly baseOffset: string;
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions?: number;
+  readonly replicationFactor?: number;
+  /** Broker topic config, e.g. { 'cleanup.policy': 'compact' }. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface ClusterInfo {
+  readonly clusterId: string;
+  readonly controller: number | null;
+  readonly brokers: readonly { nodeId: number; host: string; port: number }[];
+}
+
+export interface PartitionOffset {
+  readonly partition: number;
+  /** Next offset to be written (the high watermark). */
+  readonly high: string;
+  readonly low: string;
+}
+
+export interface MessagingAdmin {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  describeCluster(): Promise<ClusterInfo>;
+  /** Creates the topics that do not exist yet; existing ones are left as they are. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  deleteTopics(topics: readonly string[]): Promise<void>;
+  listTopics(): Promise<string[]>;
+  topicOffsets(topic: string): Promise<PartitionOffset[]>;
+}
+
+export interface MessageProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  send(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]>;
+}
+
+export interface OffsetCommit {
+  readonly topic: string;
+  readonly partition: number;
+  /** The offset of the next record to read, as Kafka expects (last processed + 1). */
+  readonly offset: string;
+}
+
+export interface Transaction {
+  send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  /** Adds consumed offsets to the transaction so they commit or abort with its outputs. */
+  sendOffsets(consumerGroupId: string, offsets: readonly OffsetCommit[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface TransactionalProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  begin(): Promise<Transaction>;
+}
+
+export interface RecordBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly IncomingRecord[];
+  /** True once a rebalance took this partition away; stop work on the batch. */
+  isStale(): boolean;
+  heartbeat(): Promise<void>;
+}
+
+export interface TopicPartitions {
+  readonly topic: string;
+  readonly partitions: readonly number[];
+}
+
+export interface ConsumerHandlers {
+  eachBatch(batch: RecordBatch): Promise<void>;
+  /** Called after each group join with this member's partitions, before any of their batches. */
+  onAssignment?(assigned: readonly TopicPartitions[]): Promise<void> | void;
+}
+
+export interface MessageConsumer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  subscribe(topics: readonly string[], options?: { fromBeginning?: boolean }): Promise<void>;
+  /**
+   * Starts fetching. Offsets are committed only through commitOffsets or a transaction's
+   * sendOffsets, never automatically, and only committed (read_committed) data is read.
+   */
+  run(handlers: ConsumerHandlers): Promise<void>;
+  commitOffsets(offsets: readonly OffsetCommit[]): Promise<void>;
+  pause(parts: readonly TopicPartitions[]): void;
+  resume(parts: readonly TopicPartitions[]): void;
+  seek(topic: string, partition: number, offset: string): void;
+}
+
+export interface ProducerOptions {
+  /** Idempotent producers need acks=all and at most 5 in flight; kafkajs enforces both. */
+  readonly idempotent?: boolean;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly sessionTimeoutMs?: number;
+}
+
+export interface Messaging {
+  admin(): MessagingAdmin;
+  producer(options?: ProducerOptions): MessageProducer;
+  transactionalProducer(transactionalId: string): TransactionalProducer;
+  consumer(options: ConsumerOptions): MessageConsumer;
+}
