@@ -1,0 +1,84 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { APICURIO_VERSION, type StackConfig } from './config.ts';
+import { ensureApicurio } from './artifacts.ts';
+import { tail } from './kafka.ts';
+import { findJava } from './java.ts';
+import { isAlive, ownedPid, sleep, spawnDetached, stopOwned, writePid } from './proc.ts';
+
+
+export function registryPaths(cfg: StackConfig) {
+  return {
+    log: path.join(cfg.runDir, 'logs', 'registry.log'),
+    pid: path.join(cfg.runDir, 'run', 'registry.pid'),
+    // Put on the command line, so a reused pid (or another stack's registry) is never taken for ours.
+    marker: `-Dcloseloop.stack=${cfg.runDir}`,
+  };
+}
+
+export async function registryPid(cfg: StackConfig): Promise<number | undefined> {
+  const paths = registryPaths(cfg);
+  return ownedPid(paths.pid, paths.marker);
+}
+
+export async function startRegistry(cfg: StackConfig, log: (line: string) => void): Promise<number> {
+  const paths = registryPaths(cfg);
+  const existing = await registryPid(cfg);
+  if (existing !== undefined) return existing;
+  const java = await findJava(21, 'CLOSELOOP_REGISTRY_JAVA', `Apicurio Registry ${APICURIO_VERSION}`);
+  const { jar } = await ensureApicurio(cfg, log);
+  await mkdir(path.dirname(paths.log), { recursive: true });
+  await mkdir(path.dirname(paths.pid), { recursive: true });
+  const pid = spawnDetached(
+    java.bin,
+    [
+      paths.marker,
+      '-Xmx512m',
+      '-Djava.awt.headless=true',
+      '-Dquarkus.http.host=127.0.0.1',
+      `-Dquarkus.http.port=${cfg.registryPort}`,
+      '-Dquarkus.management.host=127.0.0.1',
+      `-Dquarkus.management.port=${cfg.registryManagementPort}`,
+      // A global rule makes Apicurio answer GET /config/{subject} with BACKWARD, which is what
+      // @kafkajs/confluent-schema-registry checks before registering (see README).
+      '-Dapicurio.rules.global.compatibility=BACKWARD',
+      '-jar',
+      jar,
+    ],
+    path.dirname(jar),
+    paths.log,
+  );
+  await writePid(paths.pid, pid);
+  return pid;
+}
+
+/** Ready means the Confluent-compatible API answers a real request, not just that the port is open. */
+export async function waitForRegistry(cfg: StackConfig, pid: number | undefined, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = 'not tried yet';
+  while (Date.now() < deadline) {
+    if (pid !== undefined && !isAlive(pid)) {
+      throw new Error(`Apicurio exited during start-up; last lines of ${registryPaths(cfg).log}:\n${tail(registryPaths(cfg).log)}`);
+    }
+    try {
+      await probeRegistry(cfg);
+      return;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+      await sleep(500);
+    }
+  }
+  throw new Error(`schema registry at ${cfg.registryUrl} was not ready after ${timeoutMs} ms: ${lastError}`);
+}
+
+export async function probeRegistry(cfg: StackConfig): Promise<void> {
+  const res = await fetch(`${cfg.registryUrl}/subjects`, { signal: AbortSignal.timeout(2_000) });
+  if (res.status !== 200) throw new Error(`GET /subjects answered ${res.status}`);
+  const body: unknown = await res.json();
+  if (!Array.isArray(body)) throw new Error('GET /subjects did not answer a JSON array');
+}
+
+export async function stopRegistry(cfg: StackConfig): Promise<boolean> {
+  const paths = registryPaths(cfg);
+  return stopOwned(paths.pid, paths.marker);
+}
