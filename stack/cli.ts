@@ -28,7 +28,9 @@ async function main(argv: string[]): Promise<number> {
       const all = await stackStatus(cfg);
       for (const c of all) {
         const owner = c.pid === undefined ? 'not started by this stack' : `pid ${c.pid}`;
-        say(`${c.name.padEnd(8)} ${c.ready ? 'ready' : 'down'}  ${c.endpoint}  (${owner})${c.ready ? '' : `: ${c.detail}`}`);
+        say(
+          `${c.name.padEnd(8)} ${c.ready ? 'ready' : 'down'}  ${c.endpoint}  (${owner})${c.ready ? '' : `: ${c.detail}`}`,
+        );
       }
       return all.every((c) => c.ready) ? 0 : 3;
     }

@@ -75,12 +75,33 @@ export async function startKafka(cfg: StackConfig, log: (line: string) => void):
   const log4j = `-Dlog4j.configuration=file:${path.join(cfg.repoRoot, 'stack', 'kafka', 'log4j.properties')}`;
   await run(
     java.bin,
-    [log4j, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', CLUSTER_ID, '-c', paths.properties, '--ignore-formatted'],
+    [
+      log4j,
+      '-cp',
+      classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      CLUSTER_ID,
+      '-c',
+      paths.properties,
+      '--ignore-formatted',
+    ],
     { what: 'formatting Kafka storage' },
   );
   const pid = spawnDetached(
     java.bin,
-    ['-Xmx1g', '-Xms256m', '-XX:+UseG1GC', '-Djava.awt.headless=true', log4j, '-cp', classpath, 'kafka.Kafka', paths.properties],
+    [
+      '-Xmx1g',
+      '-Xms256m',
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      log4j,
+      '-cp',
+      classpath,
+      'kafka.Kafka',
+      paths.properties,
+    ],
     paths.dir,
     paths.log,
   );
@@ -97,7 +118,9 @@ export async function waitForKafka(cfg: StackConfig, pid: number | undefined, ti
   let lastError = 'not tried yet';
   while (Date.now() < deadline) {
     if (pid !== undefined && !isAlive(pid)) {
-      throw new Error(`Kafka exited during start-up; last lines of ${kafkaPaths(cfg).log}:\n${tail(kafkaPaths(cfg).log)}`);
+      throw new Error(
+        `Kafka exited during start-up; last lines of ${kafkaPaths(cfg).log}:\n${tail(kafkaPaths(cfg).log)}`,
+      );
     }
     try {
       await probeKafka(cfg);

@@ -6,7 +6,6 @@ import { tail } from './kafka.ts';
 import { findJava } from './java.ts';
 import { isAlive, ownedPid, sleep, spawnDetached, stopOwned, writePid } from './proc.ts';
 
-
 export function registryPaths(cfg: StackConfig) {
   return {
     log: path.join(cfg.runDir, 'logs', 'registry.log'),
@@ -58,7 +57,9 @@ export async function waitForRegistry(cfg: StackConfig, pid: number | undefined,
   let lastError = 'not tried yet';
   while (Date.now() < deadline) {
     if (pid !== undefined && !isAlive(pid)) {
-      throw new Error(`Apicurio exited during start-up; last lines of ${registryPaths(cfg).log}:\n${tail(registryPaths(cfg).log)}`);
+      throw new Error(
+        `Apicurio exited during start-up; last lines of ${registryPaths(cfg).log}:\n${tail(registryPaths(cfg).log)}`,
+      );
     }
     try {
       await probeRegistry(cfg);

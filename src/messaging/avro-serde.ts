@@ -1,4 +1,5 @@
-import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { SchemaRegistry, SchemaType, type COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { translateRegistryError, registryStatus } from './registry-errors.ts';
 import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
@@ -91,17 +92,22 @@ export class AvroSerde {
     } catch (err) {
       if (err instanceof Error && err.name === 'ConfluentSchemaRegistryValidationError') {
         const paths = (err as Error & { paths?: string[][] }).paths ?? [];
-        throw new CloseloopError('CL_ENCODE_INVALID', `value does not match ${subject} (schema ${id}): ${err.message}`, {
-          cause: err,
-          details: { subject, schemaId: id, invalidPaths: paths.map((p) => p.join('.')) },
-        });
+        throw new CloseloopError(
+          'CL_ENCODE_INVALID',
+          `value does not match ${subject} (schema ${id}): ${err.message}`,
+          {
+            cause: err,
+            details: { subject, schemaId: id, invalidPaths: paths.map((p) => p.join('.')) },
+          },
+        );
       }
       throw translateRegistryError(err, `encoding for ${subject}`, 'CL_SCHEMA_UNKNOWN_ID');
     }
   }
 
   async decode<T = unknown>(buffer: Buffer | null): Promise<Decoded<T>> {
-    if (buffer === null) throw new CloseloopError('CL_DECODE_MALFORMED', 'record has no value (tombstone) where one is required');
+    if (buffer === null)
+      throw new CloseloopError('CL_DECODE_MALFORMED', 'record has no value (tombstone) where one is required');
     const schemaId = readSchemaId(buffer);
     try {
       return { schemaId, value: (await this.#registry.decode(buffer)) as T };
@@ -110,10 +116,14 @@ export class AvroSerde {
         throw translateRegistryError(err, `decoding a record with schema id ${schemaId}`, 'CL_SCHEMA_UNKNOWN_ID');
       }
       // Anything else is avsc failing on the body: truncated or written with another schema.
-      throw new CloseloopError('CL_DECODE_MALFORMED', `record with schema id ${schemaId} does not decode: ${messageOf(err)}`, {
-        cause: err,
-        details: { schemaId },
-      });
+      throw new CloseloopError(
+        'CL_DECODE_MALFORMED',
+        `record with schema id ${schemaId} does not decode: ${messageOf(err)}`,
+        {
+          cause: err,
+          details: { schemaId },
+        },
+      );
     }
   }
 
@@ -127,10 +137,26 @@ export class AvroSerde {
     }
   }
 
+  async #localReason(subject: string, schema: string): Promise<string[]> {
+    try {
+      const latest = await this.#registry.getLatestSchemaId(subject);
+      const writer = await this.#registry.getSchema(latest);
+      const reader = avro.Type.forSchema(JSON.parse(schema) as avro.Schema);
+      reader.createResolver(writer as avro.Type);
+      return [];
+    } catch (err) {
+      return [`a reader with the new schema cannot read data written with the latest one: ${messageOf(err)}`];
+    }
+  }
+
   async #checkCompatible(subject: string, schema: string): Promise<void> {
     let answer: CompatibilityAnswer;
     try {
-      const api = (this.#registry as unknown as { api: { Subject: { compatible(a: unknown): Promise<{ data(): CompatibilityAnswer }> } } }).api;
+      const api = (
+        this.#registry as unknown as {
+          api: { Subject: { compatible(a: unknown): Promise<{ data(): CompatibilityAnswer }> } };
+        }
+      ).api;
       const res = await api.Subject.compatible({ subject, version: 'latest', verbose: true, body: { schema } });
       answer = res.data();
     } catch (err) {
@@ -139,7 +165,9 @@ export class AvroSerde {
       throw translateRegistryError(err, `checking compatibility of ${subject}`, 'CL_SCHEMA_REGISTRY_REJECTED');
     }
     if (answer.is_compatible === false) {
-      const reasons = Array.isArray(answer.messages) ? answer.messages.map(String) : [];
+      const given = Array.isArray(answer.messages) ? answer.messages.map(String) : [];
+      // Apicurio ignores ?verbose=true and answers without reasons; avsc can name one.
+      const reasons = given.length > 0 ? given : await this.#localReason(subject, schema);
       throw new CloseloopError(
         'CL_SCHEMA_INCOMPATIBLE',
         `new schema for ${subject} is not ${this.#compatibility}-compatible${reasons.length ? `: ${reasons.join('; ')}` : ''}`,

@@ -54,4 +54,11 @@ export class KafkaJsAdmin implements MessagingAdmin {
       (await this.#admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high, low: p.low })),
     );
   }
+
+  groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
+    return guarded(`fetching offsets of group ${groupId} on ${topic}`, async () => {
+      const answer = await this.#admin.fetchOffsets({ groupId, topics: [topic] });
+      return (answer[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+    });
+  }
 }

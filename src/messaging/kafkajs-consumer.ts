@@ -1,12 +1,6 @@
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { guarded } from './kafkajs-errors.ts';
-import type {
-  ConsumerHandlers,
-  IncomingRecord,
-  MessageConsumer,
-  OffsetCommit,
-  TopicPartitions,
-} from './types.ts';
+import type { ConsumerHandlers, IncomingRecord, MessageConsumer, OffsetCommit, TopicPartitions } from './types.ts';
 
 function toIncoming(topic: string, partition: number, m: KafkaMessage): IncomingRecord {
   const headers: Record<string, Buffer | undefined> = {};
@@ -88,4 +82,3 @@ export class KafkaJsConsumer implements MessageConsumer {
     this.#consumer.seek({ topic, partition, offset });
   }
 }
-

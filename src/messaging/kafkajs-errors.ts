@@ -9,7 +9,13 @@ interface KafkaJsLikeError {
 }
 
 function asKafkaJs(err: unknown): KafkaJsLikeError | undefined {
-  if (err && typeof err === 'object' && 'name' in err && typeof err.name === 'string' && err.name.startsWith('KafkaJS')) {
+  if (
+    err &&
+    typeof err === 'object' &&
+    'name' in err &&
+    typeof err.name === 'string' &&
+    err.name.startsWith('KafkaJS')
+  ) {
     return err as KafkaJsLikeError;
   }
   return undefined;

@@ -2,7 +2,8 @@ import { CloseloopError, messageOf, type ErrorCode } from '../errors/index.ts';
 
 // mappersmith reports connection failures and time-outs as HTTP 400 with the socket error in
 // the message, so the status alone cannot tell a dead registry from a bad request.
-const NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|Timeout|fetch failed/i;
+const NETWORK =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|Timeout|fetch failed/i;
 
 export function registryStatus(err: unknown): number | undefined {
   if (err && typeof err === 'object' && 'status' in err && typeof err.status === 'number') return err.status;

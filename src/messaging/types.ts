@@ -58,6 +58,8 @@ export interface MessagingAdmin {
   deleteTopics(topics: readonly string[]): Promise<void>;
   listTopics(): Promise<string[]>;
   topicOffsets(topic: string): Promise<PartitionOffset[]>;
+  /** Committed offsets of a consumer group on a topic; '-1' where nothing is committed. */
+  groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
 }
 
 export interface MessageProducer {

@@ -6,7 +6,10 @@ export const HEADER_LENGTH = 5;
 
 export function readSchemaId(buffer: Buffer): number {
   if (buffer.length < HEADER_LENGTH) {
-    throw new CloseloopError('CL_DECODE_MALFORMED', `record of ${buffer.length} bytes is too short for the wire format`);
+    throw new CloseloopError(
+      'CL_DECODE_MALFORMED',
+      `record of ${buffer.length} bytes is too short for the wire format`,
+    );
   }
   if (buffer[0] !== MAGIC_BYTE) {
     throw new CloseloopError('CL_DECODE_MALFORMED', `record starts with byte ${buffer[0]}, not the magic byte 0`);

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessagingAdmin } from '../../src/messaging/index.ts';
+import { consumeUntil, testMessaging, uniqueName } from '../support/kafka.ts';
+
+const messaging = testMessaging();
+let admin: MessagingAdmin;
+
+beforeAll(async () => {
+  admin = messaging.admin();
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await admin.disconnect();
+});
+
+describe('transactions on the real broker', () => {
+  it('shows committed records to read_committed consumers and hides aborted ones', async () => {
+    const topic = uniqueName('it.tx');
+    await admin.ensureTopics([{ topic }]);
+    const producer = messaging.transactionalProducer(uniqueName('tx'));
+    await producer.connect();
+    try {
+      for (const [key, outcome] of [
+        ['A', 'commit'],
+        ['B', 'abort'],
+        ['C', 'commit'],
+      ] as const) {
+        const tx = await producer.begin();
+        await tx.send(topic, [{ key, value: Buffer.from(key) }]);
+        await (outcome === 'commit' ? tx.commit() : tx.abort());
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    // On one partition B sits between A and C, so a reader that saw uncommitted data would
+    // have B among its first two records.
+    const got = await consumeUntil(messaging, topic, 2);
+    expect(got.map((r) => r.key?.toString())).toEqual(['A', 'C']);
+  });
+
+  it('commits consumed offsets in the same transaction as the outputs', async () => {
+    const input = uniqueName('it.tx-in');
+    const output = uniqueName('it.tx-out');
+    const group = uniqueName('it.tx-group');
+    await admin.ensureTopics([{ topic: input }, { topic: output }]);
+    const plain = messaging.producer();
+    await plain.connect();
+    await plain.send(
+      input,
+      ['x', 'y', 'z'].map((k) => ({ key: k, value: Buffer.from(k) })),
+    );
+    await plain.disconnect();
+
+    const producer = messaging.transactionalProducer(uniqueName('tx'));
+    const consumer = messaging.consumer({ groupId: group });
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe([input], { fromBeginning: true });
+    let seen = 0;
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachBatch: async (batch) => {
+            const tx = await producer.begin();
+            await tx.send(
+              output,
+              batch.records.map((r) => ({ key: r.key?.toString() ?? null, value: Buffer.from(`seen ${r.value}`) })),
+            );
+            const last = batch.records[batch.records.length - 1];
+            if (last) {
+              await tx.sendOffsets(group, [
+                { topic: input, partition: batch.partition, offset: String(Number(last.offset) + 1) },
+              ]);
+            }
+            await tx.commit();
+            seen += batch.records.length;
+            if (seen >= 3) resolve();
+          },
+        })
+        .catch(reject);
+    });
+    await consumer.disconnect();
+    await producer.disconnect();
+
+    expect(await admin.groupOffsets(group, input)).toEqual([{ partition: 0, offset: '3' }]);
+    const out = await consumeUntil(messaging, output, 3);
+    expect(out.map((r) => r.value?.toString())).toEqual(['seen x', 'seen y', 'seen z']);
+  });
+});

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { createKafkaMessaging, type IncomingRecord, type Messaging } from '../../src/messaging/index.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+
+export function endpoints(): { brokers: string; registryUrl: string } {
+  return { brokers: inject('kafkaBrokers'), registryUrl: inject('schemaRegistryUrl') };
+}
+
+/** Topic, subject and group names unique to one test, so tests never see each other's data. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}.${randomUUID().slice(0, 12)}`;
+}
+
+export function testMessaging(clientId = uniqueName('test')): Messaging {
+  return createKafkaMessaging({
+    brokers: [endpoints().brokers],
+    clientId,
+    // kafkajs logs retried coordinator hiccups as errors; set LOG_LEVEL to see them.
+    logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
+  });
+}
+
+/**
+ * Reads `topic` from the beginning with a fresh group until `count` records arrived; rejects
+ * with what it has after timeoutMs. Reads committed data only, like every consumer here.
+ */
+export async function consumeUntil(
+  messaging: Messaging,
+  topic: string,
+  count: number,
+  timeoutMs = 20_000,
+): Promise<IncomingRecord[]> {
+  const consumer = messaging.consumer({ groupId: uniqueName('reader') });
+  const got: IncomingRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe([topic], { fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`expected ${count} records on ${topic}, got ${got.length} in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          eachBatch: async (batch) => {
+            got.push(...batch.records);
+            if (got.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}

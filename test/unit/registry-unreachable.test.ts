@@ -1,0 +1,30 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { CloseloopError } from '../../src/errors/index.ts';
+import { AvroSerde } from '../../src/messaging/index.ts';
+
+// A port that was just free and is closed again: connections to it are refused for real.
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const addr = srv.address();
+  await new Promise<void>((r) => srv.close(() => r()));
+  if (typeof addr !== 'object' || !addr) throw new Error('no port');
+  return addr.port;
+}
+
+describe('an unreachable registry', () => {
+  it('is a retriable failure, so the caller pauses instead of dead-lettering', async () => {
+    const serde = new AvroSerde({ url: `http://127.0.0.1:${await closedPort()}/apis/ccompat/v7`, retries: 0 });
+    const frame = Buffer.from([0, 0, 0, 0, 7, 2, 65]);
+    const err = await serde.decode(frame).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloseloopError);
+    expect(err).toMatchObject({ code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE', retriable: true });
+  });
+
+  it('fails registration as retriable too', async () => {
+    const serde = new AvroSerde({ url: `http://127.0.0.1:${await closedPort()}/apis/ccompat/v7`, retries: 0 });
+    const err = await serde.register('x-value', { type: 'string' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE', retriable: true });
+  });
+});
