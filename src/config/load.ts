@@ -1,0 +1,112 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { z } from 'zod';
+import type { Policy, StatusMapping } from '../domain/index.ts';
+import { CloseloopError, messageOf } from '../errors/index.ts';
+import { closeloopConfigSchema, statusMappingSchema, unmappedInRaw, type Topics } from './schema.ts';
+
+export interface CloseloopConfig {
+  readonly jurisdiction: string;
+  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string };
+  readonly schemaRegistry: { readonly url: string; readonly username?: string; readonly password?: string };
+  readonly topics: Topics;
+  readonly processor: { readonly groupId: string; readonly partitions: number; readonly expiryIntervalMs: number };
+  readonly policy: Policy;
+}
+
+function issues(file: string, error: z.ZodError): string[] {
+  return error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+}
+
+async function readYaml(file: string): Promise<unknown> {
+  try {
+    return parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new CloseloopError('CL_CONFIG_INVALID', `${file}: ${messageOf(err)}`, { cause: err });
+  }
+}
+
+/** Reads and validates one status mapping file. */
+export async function loadStatusMapping(file: string): Promise<StatusMapping> {
+  const raw = await readYaml(file);
+  const parsed = statusMappingSchema.safeParse(raw);
+  const problems = [
+    ...(parsed.success ? [] : issues(file, parsed.error)),
+    ...unmappedInRaw(raw).map((code) => `${file}: codes.${code}: known code ${code} is not mapped`),
+  ];
+  if (!parsed.success || problems.length > 0) throw new CloseloopError('CL_CONFIG_INVALID', problems.join('\n'));
+  return parsed.data;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Loads the YAML config, the status mappings it names and the environment overrides, reports
+ * every problem at once, and returns a frozen config. Credentials come from the environment only.
+ */
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<CloseloopConfig> {
+  const raw = (await readYaml(file)) as Record<string, unknown> | null;
+  const withEnv = { ...(raw ?? {}) } as Record<string, unknown>;
+  if (env['KAFKA_BROKERS']) {
+    withEnv['kafka'] = {
+      ...(withEnv['kafka'] as object),
+      brokers: env['KAFKA_BROKERS'].split(',').map((b) => b.trim()),
+    };
+  }
+  if (env['SCHEMA_REGISTRY_URL']) withEnv['schemaRegistry'] = { url: env['SCHEMA_REGISTRY_URL'] };
+  const parsed = closeloopConfigSchema.safeParse(withEnv);
+  const problems = parsed.success ? [] : issues(file, parsed.error);
+  const mappings: Record<string, StatusMapping> = {};
+  if (parsed.success) {
+    for (const rel of parsed.data.statusMappings) {
+      const mappingFile = path.resolve(path.dirname(file), rel);
+      try {
+        const m = await loadStatusMapping(mappingFile);
+        if (mappings[m.system]) problems.push(`${mappingFile}: system ${m.system} is mapped twice`);
+        mappings[m.system] = m;
+      } catch (err) {
+        problems.push(messageOf(err));
+      }
+    }
+    for (const [service, targets] of Object.entries(parsed.data.routing.services)) {
+      for (const t of targets) {
+        if (!mappings[t.system] && Object.keys(mappings).length > 0) {
+          problems.push(`${file}: routing.services.${service}: system ${t.system} has no status mapping`);
+        }
+      }
+    }
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new CloseloopError('CL_CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`, {
+      details: { problems },
+    });
+  }
+  const c = parsed.data;
+  const username = env['SCHEMA_REGISTRY_USERNAME'];
+  const password = env['SCHEMA_REGISTRY_PASSWORD'];
+  return deepFreeze({
+    jurisdiction: c.jurisdiction,
+    kafka: c.kafka,
+    schemaRegistry: { url: c.schemaRegistry.url, ...(username && password ? { username, password } : {}) },
+    topics: c.topics,
+    processor: {
+      groupId: c.processor.groupId,
+      partitions: c.processor.partitions,
+      expiryIntervalMs: c.processor.expiryIntervalMs,
+    },
+    policy: {
+      jurisdiction: c.jurisdiction,
+      routing: c.routing.services,
+      mappings,
+      retentionMs: c.processor.retentionDays * 86_400_000,
+      defaultPriority: c.routing.defaultPriority,
+    },
+  });
+}

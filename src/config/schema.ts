@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { CLOSURE_REASONS, WORK_ORDER_STATES } from '../domain/index.ts';
+
+export const statusMappingEntrySchema = z
+  .object({
+    state: z.enum(WORK_ORDER_STATES),
+    publicNote: z.string().min(1).optional(),
+    closureReason: z.enum(CLOSURE_REASONS).optional(),
+    systemClosed: z.boolean().optional(),
+    misroute: z.boolean().optional(),
+  })
+  .strict()
+  .refine((e) => !e.misroute || e.state === 'REJECTED', { message: 'a misroute code must map to REJECTED' });
+
+export const statusMappingSchema = z
+  .object({
+    system: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes'),
+    description: z.string().optional(),
+    knownCodes: z.array(z.string().min(1)).min(1),
+    codes: z.record(z.string().min(1), statusMappingEntrySchema),
+  })
+  .strict();
+
+/**
+ * Known codes left unmapped, read from the raw file so they are reported together with any
+ * other problem of the file (a schema refinement would only run once the rest is valid).
+ */
+export function unmappedInRaw(raw: unknown): string[] {
+  if (!raw || typeof raw !== 'object') return [];
+  const { knownCodes, codes } = raw as { knownCodes?: unknown; codes?: unknown };
+  if (!Array.isArray(knownCodes)) return [];
+  const mapped = codes && typeof codes === 'object' ? Object.keys(codes) : [];
+  return knownCodes.filter((c): c is string => typeof c === 'string' && !mapped.includes(c));
+}
+
+const routeTargetSchema = z.object({ department: z.string().min(1), system: z.string().min(1) }).strict();
+
+const topicsSchema = z
+  .object({
+    crmEvents: z.string().default('crm.ticket-events.v1'),
+    deptEvents: z.string().default('dept.work-order-events.v1'),
+    links: z.string().default('bridge.ticket-links.v1'),
+    commands: z.string().default('bridge.work-order-commands.v1'),
+    status: z.string().default('bridge.ticket-status.v1'),
+    state: z.string().default('bridge.ticket-state.v1'),
+    quarantine: z.string().default('bridge.quarantine.v1'),
+  })
+  .strict();
+
+export const closeloopConfigSchema = z
+  .object({
+    jurisdiction: z.string().min(1),
+    kafka: z
+      .object({
+        brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1),
+        clientId: z.string().min(1).default('closeloop'),
+      })
+      .strict(),
+    schemaRegistry: z.object({ url: z.url() }).strict(),
+    topics: topicsSchema.default(topicsSchema.parse({})),
+    processor: z
+      .object({
+        groupId: z.string().min(1).default('closeloop-processor'),
+        partitions: z.number().int().min(1).max(1000).default(6),
+        retentionDays: z.number().positive().default(30),
+        /** How often closed tickets past retention are tombstoned. */
+        expiryIntervalMs: z.number().int().positive().default(60_000),
+      })
+      .strict()
+      .default({ groupId: 'closeloop-processor', partitions: 6, retentionDays: 30, expiryIntervalMs: 60_000 }),
+    statusMappings: z.array(z.string().min(1)).min(1),
+    routing: z
+      .object({
+        defaultPriority: z.number().int().min(1).max(5).default(3),
+        services: z.record(z.string().min(1), z.array(routeTargetSchema).min(1)),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type CloseloopConfigInput = z.input<typeof closeloopConfigSchema>;
+export type Topics = z.infer<typeof topicsSchema>;

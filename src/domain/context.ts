@@ -1,0 +1,32 @@
+import type { Policy } from './policy.ts';
+import type { Envelope } from './types.ts';
+
+export const BRIDGE_ORIGIN = 'closeloop';
+export const PROCESSOR_SOURCE = 'closeloop-processor';
+
+export interface DecideContext {
+  readonly policy: Policy;
+  /** Processing time, epoch ms; passed in so decide() stays pure and replayable. */
+  readonly now: number;
+}
+
+/**
+ * Envelopes of the bridge's own records. The id derives from the input event's id, so a
+ * replay of the same input yields records with the same ids, which consumers de-duplicate.
+ */
+export function childEnvelope(input: Envelope, ctx: DecideContext, suffix: string): Envelope {
+  return {
+    eventId: `${input.eventId}/${suffix}`,
+    jurisdiction: input.jurisdiction,
+    source: PROCESSOR_SOURCE,
+    sequence: null,
+    occurredAt: ctx.now,
+    origin: BRIDGE_ORIGIN,
+    correlationId: input.correlationId ?? input.eventId,
+  };
+}
+
+/** Where an event sits in its source's order: its sequence, else its time. */
+export function positionOf(envelope: Envelope): number {
+  return envelope.sequence ?? envelope.occurredAt;
+}

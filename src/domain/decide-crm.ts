@@ -1,0 +1,109 @@
+import type { Draft } from './draft.ts';
+import { openWorkOrders } from './notes.ts';
+import type { Decision } from './outputs.ts';
+import { publish } from './publish.ts';
+import { routeTicket } from './routing.ts';
+import type { TicketState } from './state.ts';
+import type { CrmTicketEvent, LinkType } from './types.ts';
+import { positionOf } from './context.ts';
+
+function opened(e: CrmTicketEvent, draft: Draft): TicketState {
+  return {
+    ticketId: e.ticketId,
+    jurisdiction: e.envelope.jurisdiction,
+    serviceCode: e.serviceCode,
+    description: e.description,
+    requestedAt: e.requestedAt ?? e.envelope.occurredAt,
+    state: 'NEW',
+    version: 0,
+    priority: draft.ctx.policy.defaultPriority,
+    workOrders: [],
+    departmentsTried: [],
+    closureReason: null,
+    closureNote: null,
+    parent: null,
+    children: [],
+    reviewPending: null,
+    notes: [],
+    recentEventIds: [],
+    crmPosition: Number.NEGATIVE_INFINITY,
+    lastStatusKey: null,
+    closedAt: null,
+    updatedAt: draft.ctx.now,
+  };
+}
+
+function requestLink(t: TicketState, parentId: string | null, linkType: LinkType, draft: Draft): TicketState {
+  if (!parentId || parentId === t.ticketId) {
+    const what = linkType === 'DUPLICATE' ? 'duplicate' : 'follow-up';
+    draft.violation(t.ticketId, 'MISSING_PARENT', `${what} names ${parentId ? 'itself' : 'no'} parent ticket`);
+    return t;
+  }
+  if (t.parent?.ticketId === parentId && t.parent.linkType === linkType) return t;
+  draft.link(parentId, t.ticketId, 'LINK_REQUEST', linkType);
+  return {
+    ...t,
+    parent: {
+      ticketId: parentId,
+      linkType,
+      accepted: false,
+      parentState: null,
+      parentNote: null,
+      parentExpectedAt: null,
+      parentSettled: false,
+    },
+  };
+}
+
+export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Draft): Decision {
+  if (!prev && e.kind !== 'OPENED') {
+    draft.violation(e.ticketId, 'UNKNOWN_TICKET', `${e.kind} for a ticket the bridge has not seen opened`);
+    return draft.done(null, false);
+  }
+  const position = positionOf(e.envelope);
+  if (prev && position <= prev.crmPosition) {
+    draft.violation(
+      e.ticketId,
+      'STALE_EVENT',
+      `CRM event at position ${position} is not newer than ${prev.crmPosition}`,
+    );
+    return draft.done(prev, false);
+  }
+  let t: TicketState = prev ?? opened(e, draft);
+  t = { ...t, crmPosition: position };
+  switch (e.kind) {
+    case 'OPENED':
+    case 'UPDATED': {
+      if (e.note) t = { ...t, notes: [...t.notes, e.note] };
+      if (prev) {
+        // A re-sent or updated ticket: new facts, but never a second routing.
+        t = { ...t, description: e.description ?? t.description };
+        for (const wo of openWorkOrders(t)) if (e.note) draft.command(t, 'ADD_NOTE', wo, { note: e.note });
+        if (e.kind === 'UPDATED' && e.duplicateOf) t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
+        break;
+      }
+      if (e.followUpOf) t = requestLink(t, e.followUpOf, 'FOLLOW_UP', draft);
+      else if (e.duplicateOf) t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
+      // A linked ticket waits for its parent's answer; only a rejected link routes it.
+      if (!t.parent) t = routeTicket(t, draft);
+      break;
+    }
+    case 'DUPLICATE_DECLARED':
+      t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
+      break;
+    case 'CANCELLED': {
+      if (!e.closureReason) {
+        draft.violation(
+          e.ticketId,
+          'UNDOCUMENTED_CLOSURE',
+          'CRM cancelled the ticket without a closure reason; it stays open',
+        );
+        return draft.done({ ...t }, true);
+      }
+      t = { ...t, closureReason: e.closureReason, closureNote: e.note ?? t.closureNote };
+      for (const wo of openWorkOrders(t)) draft.command(t, 'CANCEL', wo, { reason: e.closureReason, note: e.note });
+      break;
+    }
+  }
+  return draft.done(publish(prev, t, draft), true);
+}

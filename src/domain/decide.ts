@@ -1,0 +1,51 @@
+import { BRIDGE_ORIGIN, type DecideContext } from './context.ts';
+import { decideCrm } from './decide-crm.ts';
+import { decideDept } from './decide-dept.ts';
+import { decideLink } from './decide-link.ts';
+import { Draft } from './draft.ts';
+import { deriveTicket, isClosed } from './lifecycle.ts';
+import { noChange, type Decision } from './outputs.ts';
+import { RECENT_EVENT_IDS, type TicketState } from './state.ts';
+import type { InboundEvent } from './types.ts';
+
+/**
+ * The lifecycle's one entry point: pure and synchronous. Bad or surprising input never throws;
+ * it comes back as violations, for the quarantine topic.
+ */
+export function decide(state: TicketState | null, input: InboundEvent, ctx: DecideContext): Decision {
+  const envelope = input.event.envelope;
+  // The bridge's own writes, seen again through a source connector.
+  if (input.type !== 'link' && envelope.origin === BRIDGE_ORIGIN) return noChange(state);
+  if (state?.recentEventIds.includes(envelope.eventId)) return noChange(state);
+
+  const draft = new Draft(envelope, ctx);
+  let decision: Decision;
+  switch (input.type) {
+    case 'crm':
+      decision = decideCrm(state, input.event, draft);
+      break;
+    case 'dept':
+      decision = decideDept(state, input.event, draft);
+      break;
+    case 'link':
+      decision = decideLink(state, input.event, draft);
+      break;
+  }
+  // An unmapped code is not remembered as seen: once the mapping is fixed, replaying the same
+  // event from quarantine must apply it.
+  const replayable = decision.violations.some((v) => v.kind === 'UNMAPPED_CODE');
+  if (!decision.state || replayable) return decision;
+  const ids = [...decision.state.recentEventIds, envelope.eventId].slice(-RECENT_EVENT_IDS);
+  return { ...decision, state: { ...decision.state, recentEventIds: ids }, stateChanged: true };
+}
+
+/** Closed, past the retention window, and nothing pending: the state may be tombstoned. */
+export function isExpired(state: TicketState, now: number, retentionMs: number): boolean {
+  return (
+    isClosed(state.state) &&
+    state.closedAt !== null &&
+    state.reviewPending === null &&
+    now - state.closedAt >= retentionMs &&
+    !deriveTicket(state).gateBlocked
+  );
+}

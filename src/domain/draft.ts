@@ -1,0 +1,110 @@
+import { childEnvelope, type DecideContext } from './context.ts';
+import type { CommandKind, Decision, TicketStatusChange, Violation, WorkOrderCommand } from './outputs.ts';
+import type { TicketState, WorkOrderRecord } from './state.ts';
+import type { Envelope, LinkType, TicketLinkMessage, ViolationKind } from './types.ts';
+
+/**
+ * Collects one decision's outputs. Each output's id is the input event id plus a running
+ * suffix, so deciding the same input twice yields identical records.
+ */
+export class Draft {
+  readonly statuses: TicketStatusChange[] = [];
+  readonly commands: WorkOrderCommand[] = [];
+  readonly links: TicketLinkMessage[] = [];
+  readonly violations: Violation[] = [];
+  #n = 0;
+
+  readonly input: Envelope;
+  readonly ctx: DecideContext;
+
+  constructor(input: Envelope, ctx: DecideContext) {
+    this.input = input;
+    this.ctx = ctx;
+  }
+
+  envelope(kind: string): Envelope {
+    this.#n += 1;
+    return childEnvelope(this.input, this.ctx, `${kind}-${this.#n}`);
+  }
+
+  violation(
+    ticketId: string,
+    kind: ViolationKind,
+    detail: string,
+    where: {
+      department?: string | null;
+      system?: string | null;
+      rawStatus?: string | null;
+      workOrderId?: string | null;
+    } = {},
+  ): void {
+    this.violations.push({
+      envelope: this.envelope('violation'),
+      ticketId,
+      kind,
+      department: where.department ?? null,
+      system: where.system ?? null,
+      rawStatus: where.rawStatus ?? null,
+      workOrderId: where.workOrderId ?? null,
+      sourceEventId: this.input.eventId,
+      detail,
+    });
+  }
+
+  command(
+    t: TicketState,
+    kind: CommandKind,
+    wo: Pick<WorkOrderRecord, 'workOrderId' | 'department' | 'system'>,
+    extra: { reason?: string | null; note?: string | null } = {},
+  ): void {
+    const envelope = this.envelope(`command-${kind.toLowerCase()}`);
+    this.commands.push({
+      envelope,
+      commandId: envelope.eventId,
+      ticketId: t.ticketId,
+      kind,
+      department: wo.department,
+      system: wo.system,
+      workOrderId: wo.workOrderId,
+      serviceCode: t.serviceCode,
+      description: kind === 'CREATE' ? t.description : null,
+      priority: t.priority,
+      reason: extra.reason ?? null,
+      note: extra.note ?? null,
+    });
+  }
+
+  link(
+    to: string,
+    from: string,
+    kind: TicketLinkMessage['kind'],
+    linkType: LinkType,
+    extra: Partial<
+      Pick<TicketLinkMessage, 'parentState' | 'parentNote' | 'parentExpectedAt' | 'parentSettled' | 'reason'>
+    > = {},
+  ): void {
+    this.links.push({
+      envelope: this.envelope('link'),
+      ticketId: to,
+      fromTicketId: from,
+      kind,
+      linkType,
+      parentState: extra.parentState ?? null,
+      parentNote: extra.parentNote ?? null,
+      parentExpectedAt: extra.parentExpectedAt ?? null,
+      parentSettled: extra.parentSettled ?? false,
+      reason: extra.reason ?? null,
+    });
+  }
+
+  done(state: TicketState | null, stateChanged: boolean): Decision {
+    return {
+      state,
+      stateChanged,
+      statuses: this.statuses,
+      commands: this.commands,
+      links: this.links,
+      violations: this.violations,
+    };
+  }
+}

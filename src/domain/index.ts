@@ -1,0 +1,22 @@
+export * from './types.ts';
+export type * from './state.ts';
+export type * from './outputs.ts';
+export { RECENT_EVENT_IDS } from './state.ts';
+export { decide, isExpired } from './decide.ts';
+export { BRIDGE_ORIGIN, PROCESSOR_SOURCE, childEnvelope, positionOf, type DecideContext } from './context.ts';
+export {
+  lookupCode,
+  unmappedKnownCodes,
+  type Policy,
+  type RouteTarget,
+  type StatusMapping,
+  type StatusMappingEntry,
+} from './policy.ts';
+export {
+  TICKET_TRANSITIONS,
+  WORK_ORDER_TRANSITIONS,
+  canMove,
+  deriveTicket,
+  isClosed,
+  isTerminalWork,
+} from './lifecycle.ts';

@@ -1,0 +1,116 @@
+import type { TicketState, WorkOrderRecord } from './state.ts';
+import type { ClosureReason, TicketLifecycleState, WorkOrderState } from './types.ts';
+
+const OPEN_WORK: readonly WorkOrderState[] = ['ACCEPTED', 'ASSIGNED', 'SCHEDULED', 'IN_PROGRESS', 'ON_HOLD'];
+const ENDS: readonly WorkOrderState[] = ['COMPLETED', 'CANCELLED', 'REJECTED'];
+
+/**
+ * Work-order transitions a department may make. Steps may be skipped and interim states
+ * revisited (work is rescheduled, crews reassigned); terminal states are sticky. The one way
+ * out of COMPLETED, a follow-up whose review finds the work not done, is decided in
+ * decide-dept.ts, not here.
+ */
+export const WORK_ORDER_TRANSITIONS: Readonly<Record<WorkOrderState, readonly WorkOrderState[]>> = {
+  REQUESTED: [...OPEN_WORK, ...ENDS],
+  ACCEPTED: ['REQUESTED', ...OPEN_WORK, ...ENDS],
+  ASSIGNED: ['REQUESTED', ...OPEN_WORK, ...ENDS],
+  SCHEDULED: ['REQUESTED', ...OPEN_WORK, ...ENDS],
+  IN_PROGRESS: ['REQUESTED', ...OPEN_WORK, ...ENDS],
+  ON_HOLD: ['REQUESTED', ...OPEN_WORK, ...ENDS],
+  COMPLETED: [],
+  CANCELLED: [],
+  REJECTED: [],
+};
+
+const OPEN_TICKET: readonly TicketLifecycleState[] = [
+  'NEW',
+  'ROUTED',
+  'ACCEPTED',
+  'ASSIGNED',
+  'SCHEDULED',
+  'IN_PROGRESS',
+  'ON_HOLD',
+  'DUPLICATE',
+];
+
+/** Ticket transitions. RESOLVED leaves only through REOPENED (rule 5); CANCELLED never. */
+export const TICKET_TRANSITIONS: Readonly<Record<TicketLifecycleState, readonly TicketLifecycleState[]>> = {
+  NEW: [...OPEN_TICKET, 'RESOLVED', 'CANCELLED'],
+  ROUTED: [...OPEN_TICKET, 'RESOLVED', 'CANCELLED'],
+  ACCEPTED: [...OPEN_TICKET, 'RESOLVED', 'CANCELLED'],
+  ASSIGNED: [...OPEN_TICKET, 'RESOLVED', 'CANCELLED'],
+  SCHEDULED: [...OPEN_TICKET, 'RESOLVED', 'CANCELLED'],
+  IN_PROGRESS: [...OPEN_TICKET, 'RESOLVED', 'CANCELLED'],
+  ON_HOLD: [...OPEN_TICKET, 'RESOLVED', 'CANCELLED'],
+  DUPLICATE: [...OPEN_TICKET, 'RESOLVED', 'CANCELLED'],
+  REOPENED: [...OPEN_TICKET, 'RESOLVED', 'CANCELLED'],
+  RESOLVED: ['REOPENED'],
+  CANCELLED: [],
+};
+
+export function isTerminalWork(state: WorkOrderState): boolean {
+  return WORK_ORDER_TRANSITIONS[state].length === 0;
+}
+
+export function isClosed(state: TicketLifecycleState): boolean {
+  return state === 'RESOLVED' || state === 'CANCELLED';
+}
+
+export function canMove(from: TicketLifecycleState, to: TicketLifecycleState): boolean {
+  return from === to || TICKET_TRANSITIONS[from].includes(to);
+}
+
+const PROGRESS = ['REQUESTED', 'ACCEPTED', 'ASSIGNED', 'SCHEDULED', 'IN_PROGRESS'] as const;
+
+export interface Derived {
+  readonly state: TicketLifecycleState;
+  readonly closureReason: ClosureReason | null;
+  /** Every work order is terminal but nothing completed and no reason is documented. */
+  readonly gateBlocked: boolean;
+}
+
+const CANCELLING: readonly ClosureReason[] = ['CANCELLED_BY_REQUESTOR'];
+
+function closedBy(reason: ClosureReason): Derived {
+  return { state: CANCELLING.includes(reason) ? 'CANCELLED' : 'RESOLVED', closureReason: reason, gateBlocked: false };
+}
+
+/**
+ * Where the ticket stands, from its work orders and links. The close gate lives here: closed
+ * only when every work order is terminal and one completed or a closure reason is documented.
+ */
+export function deriveTicket(t: TicketState): Derived {
+  const open = t.workOrders.filter((w) => !isTerminalWork(w.state));
+  const allTerminal = open.length === 0;
+  if (t.parent?.accepted) {
+    const reason: ClosureReason = t.parent.linkType === 'DUPLICATE' ? 'DUPLICATE' : 'FOLLOW_UP';
+    if (t.parent.parentSettled && allTerminal) return { state: 'RESOLVED', closureReason: reason, gateBlocked: false };
+    if (t.parent.linkType === 'DUPLICATE') return { state: 'DUPLICATE', closureReason: null, gateBlocked: false };
+    const mirrored = t.parent.parentState;
+    const state = mirrored && !isClosed(mirrored) && mirrored !== 'DUPLICATE' ? mirrored : 'ROUTED';
+    return { state, closureReason: null, gateBlocked: false };
+  }
+  if (t.workOrders.length === 0) {
+    return t.closureReason ? closedBy(t.closureReason) : { state: 'NEW', closureReason: null, gateBlocked: false };
+  }
+  if (!allTerminal) return { state: openState(open), closureReason: null, gateBlocked: false };
+  const completed = t.workOrders.filter((w) => w.state === 'COMPLETED');
+  if (completed.length > 0) {
+    const reason = t.closureReason ?? completed.find((w) => w.closureReason)?.closureReason ?? 'WORK_COMPLETED';
+    return { state: 'RESOLVED', closureReason: reason, gateBlocked: false };
+  }
+  const documented = t.closureReason ?? t.workOrders.find((w) => w.closureReason && !w.misrouted)?.closureReason;
+  if (documented) return closedBy(documented);
+  // Every department said "not ours": a routing problem for 311, recorded as UNROUTABLE.
+  if (t.workOrders.every((w) => w.misrouted)) return { state: 'NEW', closureReason: null, gateBlocked: false };
+  return { state: 'NEW', closureReason: null, gateBlocked: true };
+}
+
+function openState(open: readonly WorkOrderRecord[]): TicketLifecycleState {
+  if (open.some((w) => w.state === 'IN_PROGRESS')) return 'IN_PROGRESS';
+  const active = open.filter((w) => w.state !== 'ON_HOLD');
+  if (active.length === 0) return 'ON_HOLD';
+  const furthest = Math.max(...active.map((w) => PROGRESS.indexOf(w.state as (typeof PROGRESS)[number])));
+  const state = PROGRESS[furthest] ?? 'REQUESTED';
+  return state === 'REQUESTED' ? 'ROUTED' : state;
+}

@@ -1,0 +1,102 @@
+import { isTerminalWork, type Derived } from './lifecycle.ts';
+import type { TicketState, WorkOrderRecord } from './state.ts';
+import type { ClosureReason, TicketLifecycleState } from './types.ts';
+
+const REASON_WORDS: Readonly<Record<ClosureReason, string>> = {
+  WORK_COMPLETED: 'the work is done',
+  NO_ACTION_REQUIRED: 'no action was required',
+  DUPLICATE: 'duplicate of an earlier request',
+  FOLLOW_UP: 'resolved with the original request',
+  CANCELLED_BY_REQUESTOR: 'cancelled at the requester’s request',
+  REFERRED_EXTERNAL: 'referred to an organisation outside the city',
+};
+
+function day(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function sentence(text: string): string {
+  const t = text.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+function withNote(base: string, note: string | null): string {
+  return note ? `${sentence(base)} ${sentence(note)}` : sentence(base);
+}
+
+export function openWorkOrders(t: TicketState): WorkOrderRecord[] {
+  return t.workOrders.filter((w) => !isTerminalWork(w.state));
+}
+
+/** The department(s) the citizen should think of as responsible right now. */
+export function agencyOf(t: TicketState): string | null {
+  const open = openWorkOrders(t);
+  const pool = open.length > 0 ? open : t.workOrders.filter((w) => w.state === 'COMPLETED' || !w.misrouted);
+  const names = [...new Set(pool.map((w) => w.department))];
+  return names.length > 0 ? names.join(', ') : null;
+}
+
+export function expectedAtOf(t: TicketState): number | null {
+  if (t.parent?.accepted) return t.parent.parentExpectedAt;
+  const dates = openWorkOrders(t)
+    .map((w) => w.expectedAt)
+    .filter((d): d is number => d !== null);
+  return dates.length > 0 ? Math.min(...dates) : null;
+}
+
+function leading(t: TicketState, state: WorkOrderRecord['state']): WorkOrderRecord | undefined {
+  return openWorkOrders(t).find((w) => w.state === state);
+}
+
+/** The public status note, in plain words. */
+export function statusNote(t: TicketState, state: TicketLifecycleState, derived: Derived): string {
+  const dept = agencyOf(t) ?? 'the department';
+  const exp = expectedAtOf(t);
+  const parent = t.parent;
+  if (parent?.accepted && state !== 'RESOLVED') {
+    const label = parent.linkType === 'DUPLICATE' ? 'Duplicate of' : 'Follow-up of';
+    return `${label} #${parent.ticketId} — ${parent.parentNote ?? 'status to follow.'}`;
+  }
+  switch (state) {
+    case 'NEW': {
+      if (derived.gateBlocked) {
+        return `Returned to 311 for review: ${dept} closed its work order without completing it or giving a reason.`;
+      }
+      const misrouted = t.workOrders.filter((w) => w.misrouted).map((w) => w.department);
+      if (misrouted.length > 0) return `Being re-routed by 311: ${misrouted.join(', ')} reported it is not theirs.`;
+      return 'Received by 311; being routed to the responsible department.';
+    }
+    case 'ROUTED':
+      return `Sent to ${dept}.`;
+    case 'ACCEPTED':
+      return withNote(`${dept} accepted the request`, leading(t, 'ACCEPTED')?.publicNote ?? null);
+    case 'ASSIGNED':
+      return withNote(
+        `${dept} assigned the work${exp ? `; expected by ${day(exp)}` : ''}`,
+        leading(t, 'ASSIGNED')?.publicNote ?? null,
+      );
+    case 'SCHEDULED':
+      return withNote(
+        `${dept} scheduled the work${exp ? ` for ${day(exp)}` : ''}`,
+        leading(t, 'SCHEDULED')?.publicNote ?? null,
+      );
+    case 'IN_PROGRESS':
+      return withNote(`${dept} is working on it`, leading(t, 'IN_PROGRESS')?.publicNote ?? null);
+    case 'ON_HOLD':
+      return withNote(`${dept} put the work on hold`, leading(t, 'ON_HOLD')?.publicNote ?? null);
+    case 'DUPLICATE':
+      return `Duplicate of #${parent?.ticketId ?? '?'}; waiting for the link to be confirmed.`;
+    case 'REOPENED':
+      return `Reopened: ${dept} reports the work is not done after a follow-up.`;
+    case 'RESOLVED':
+    case 'CANCELLED': {
+      const reason = derived.closureReason;
+      if (parent?.accepted) {
+        const kind = parent.linkType === 'DUPLICATE' ? 'duplicate' : 'follow-up';
+        return withNote(`Resolved together with #${parent.ticketId}, of which this is a ${kind}`, parent.parentNote);
+      }
+      const words = reason ? REASON_WORDS[reason] : 'closed';
+      return withNote(state === 'CANCELLED' ? `Cancelled: ${words}` : `Resolved by ${dept}: ${words}`, t.closureNote);
+    }
+  }
+}

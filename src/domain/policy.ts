@@ -1,0 +1,49 @@
+import type { ClosureReason, WorkOrderState } from './types.ts';
+
+/** What one raw department status code means. */
+export interface StatusMappingEntry {
+  readonly state: WorkOrderState;
+  /** Plain-words note for the public; the department's own note is used when absent. */
+  readonly publicNote?: string | undefined;
+  /** For terminal codes that carry a documented reason (withdrawn, no action required, …). */
+  readonly closureReason?: ClosureReason | undefined;
+  /** The department system treats this code as closing its record. */
+  readonly systemClosed?: boolean | undefined;
+  /** "Not ours": the work order is rejected as misrouted and the ticket is re-routed. */
+  readonly misroute?: boolean | undefined;
+}
+
+export interface StatusMapping {
+  readonly system: string;
+  readonly description?: string | undefined;
+  /** Every code the system is documented to emit; each must be mapped. */
+  readonly knownCodes: readonly string[];
+  readonly codes: Readonly<Record<string, StatusMappingEntry>>;
+}
+
+export interface RouteTarget {
+  readonly department: string;
+  readonly system: string;
+}
+
+/** The data decide() needs besides state and event; loaded from config, then frozen. */
+export interface Policy {
+  readonly jurisdiction: string;
+  /** Service code → departments in order of preference; later ones take misroutes. */
+  readonly routing: Readonly<Record<string, readonly RouteTarget[]>>;
+  readonly mappings: Readonly<Record<string, StatusMapping>>;
+  /** How long a closed ticket stays in state for late events and links. */
+  readonly retentionMs: number;
+  /** Priority scale: 1 is most urgent. */
+  readonly defaultPriority: number;
+}
+
+export function lookupCode(policy: Policy, system: string, raw: string): StatusMappingEntry | undefined {
+  const mapping = policy.mappings[system];
+  return mapping ? mapping.codes[raw] : undefined;
+}
+
+/** Known codes of a mapping that it leaves unmapped; a shipped mapping must have none. */
+export function unmappedKnownCodes(mapping: StatusMapping): string[] {
+  return mapping.knownCodes.filter((code) => !(code in mapping.codes));
+}

@@ -1,0 +1,97 @@
+import { canMove, deriveTicket, isClosed } from './lifecycle.ts';
+import type { Draft } from './draft.ts';
+import { agencyOf, expectedAtOf, statusNote } from './notes.ts';
+import type { TicketState } from './state.ts';
+import type { TicketLifecycleState } from './types.ts';
+
+export interface PublishOptions {
+  /** Sets the state outright (REOPENED); otherwise it is derived from work orders and links. */
+  readonly force?: TicketLifecycleState;
+}
+
+/**
+ * Settles a ticket after an event: derives its state through the close gate, sends the CRM a
+ * new versioned status if anything public changed, and tells linked children.
+ */
+export function publish(
+  prev: TicketState | null,
+  next: TicketState,
+  draft: Draft,
+  options: PublishOptions = {},
+): TicketState {
+  const derived = deriveTicket(next);
+  let state = options.force ?? derived.state;
+  if (prev && !canMove(prev.state, state)) {
+    draft.violation(
+      next.ticketId,
+      'TERMINAL_REGRESSION',
+      `ticket would move from ${prev.state} to ${state}; kept ${prev.state}`,
+    );
+    state = prev.state;
+  }
+  if (derived.gateBlocked && !(prev && deriveTicket(prev).gateBlocked)) {
+    draft.violation(
+      next.ticketId,
+      'UNDOCUMENTED_CLOSURE',
+      'every work order ended without completion and no closure reason is documented; the ticket stays open',
+    );
+  }
+  const closed = isClosed(state);
+  const closureReason = closed ? derived.closureReason : null;
+  const closureNote = closed ? (next.parent?.accepted ? next.parent.parentNote : next.closureNote) : null;
+  const note = statusNote(next, state, { ...derived, closureReason });
+  const expectedAt = closed ? null : expectedAtOf(next);
+  const duplicateOf = next.parent?.accepted && next.parent.linkType === 'DUPLICATE' ? next.parent.ticketId : null;
+  const followUpOf = next.parent?.accepted && next.parent.linkType === 'FOLLOW_UP' ? next.parent.ticketId : null;
+  const key = JSON.stringify([state, note, expectedAt, closureReason, duplicateOf, followUpOf, next.priority]);
+
+  let settled: TicketState = {
+    ...next,
+    state,
+    closedAt: closed ? (prev?.closedAt ?? draft.ctx.now) : null,
+    updatedAt: draft.ctx.now,
+  };
+  if (key !== next.lastStatusKey) {
+    const version = next.version + 1;
+    settled = { ...settled, version, lastStatusKey: key };
+    draft.statuses.push({
+      envelope: draft.envelope('status'),
+      ticketId: next.ticketId,
+      version,
+      crmStatus: closed ? 'CLOSED' : 'OPEN',
+      lifecycleState: state,
+      publicStatusCode: state,
+      statusNote: note,
+      expectedAt,
+      closureReason,
+      closureNote,
+      duplicateOf,
+      followUpOf,
+      agencyResponsible: agencyOf(next),
+      serviceCode: next.serviceCode,
+      priority: next.priority,
+      workOrders: next.workOrders.map((w) => ({
+        workOrderId: w.workOrderId,
+        department: w.department,
+        system: w.system,
+        state: w.state,
+        rawStatus: w.rawStatus,
+      })),
+    });
+  }
+  const reviewChanged = (prev?.reviewPending ?? null) !== settled.reviewPending;
+  if (key !== next.lastStatusKey || reviewChanged) notifyChildren(settled, note, expectedAt, draft);
+  return settled;
+}
+
+/** Tells every linked child where its parent stands, so duplicates and follow-ups mirror it. */
+export function notifyChildren(t: TicketState, note: string, expectedAt: number | null, draft: Draft): void {
+  for (const child of t.children) {
+    draft.link(child.ticketId, t.ticketId, 'PARENT_STATUS', child.linkType, {
+      parentState: t.state,
+      parentNote: note,
+      parentExpectedAt: expectedAt,
+      parentSettled: isClosed(t.state) && t.reviewPending === null,
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import type { Draft } from './draft.ts';
+import type { TicketState, WorkOrderRecord } from './state.ts';
+
+/**
+ * Sends the ticket to the first department for its service code that has not had it yet.
+ * Returns the ticket unchanged (and records why) when no department is left.
+ */
+export function routeTicket(t: TicketState, draft: Draft): TicketState {
+  const targets = draft.ctx.policy.routing[t.serviceCode ?? ''] ?? [];
+  const target = targets.find((r) => !t.departmentsTried.includes(r.department));
+  if (!target) {
+    const tried = t.departmentsTried.length > 0 ? `; already tried: ${t.departmentsTried.join(', ')}` : '';
+    draft.violation(
+      t.ticketId,
+      'UNROUTABLE',
+      `no department left for service code ${t.serviceCode ?? '(none)'}${tried}`,
+    );
+    return t;
+  }
+  const wo: WorkOrderRecord = {
+    workOrderId: `${t.ticketId}#${t.workOrders.length + 1}`,
+    department: target.department,
+    system: target.system,
+    state: 'REQUESTED',
+    rawStatus: null,
+    publicNote: null,
+    expectedAt: null,
+    closureReason: null,
+    lastPosition: Number.NEGATIVE_INFINITY,
+    misrouted: false,
+  };
+  const next: TicketState = {
+    ...t,
+    workOrders: [...t.workOrders, wo],
+    departmentsTried: [...t.departmentsTried, target.department],
+  };
+  draft.command(next, 'CREATE', wo);
+  return next;
+}

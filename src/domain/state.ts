@@ -1,0 +1,64 @@
+import type { ClosureReason, LinkType, TicketLifecycleState, WorkOrderState } from './types.ts';
+
+export interface WorkOrderRecord {
+  /** Bridge-assigned until the department reports its own id. */
+  readonly workOrderId: string;
+  readonly department: string;
+  readonly system: string;
+  readonly state: WorkOrderState;
+  readonly rawStatus: string | null;
+  readonly publicNote: string | null;
+  readonly expectedAt: number | null;
+  readonly closureReason: ClosureReason | null;
+  /** Position of the last applied event: its sequence, or occurredAt where the source has none. */
+  readonly lastPosition: number;
+  /** Set when the department rejected it as not theirs. */
+  readonly misrouted: boolean;
+}
+
+export interface ChildLink {
+  readonly ticketId: string;
+  readonly linkType: LinkType;
+}
+
+export interface ParentLink {
+  readonly ticketId: string;
+  readonly linkType: LinkType;
+  readonly accepted: boolean;
+  readonly parentState: TicketLifecycleState | null;
+  readonly parentNote: string | null;
+  readonly parentExpectedAt: number | null;
+  readonly parentSettled: boolean;
+}
+
+/** Everything the processor remembers about one ticket; also the changelog record. */
+export interface TicketState {
+  readonly ticketId: string;
+  readonly jurisdiction: string;
+  readonly serviceCode: string | null;
+  readonly description: string | null;
+  readonly requestedAt: number | null;
+  readonly state: TicketLifecycleState;
+  /** Of the last status sent to the CRM; 0 before the first. */
+  readonly version: number;
+  readonly priority: number;
+  readonly workOrders: readonly WorkOrderRecord[];
+  readonly departmentsTried: readonly string[];
+  readonly closureReason: ClosureReason | null;
+  readonly closureNote: string | null;
+  readonly parent: ParentLink | null;
+  readonly children: readonly ChildLink[];
+  /** A follow-up arrived after resolution; the department was asked to review. */
+  readonly reviewPending: string | null;
+  readonly notes: readonly string[];
+  /** Recent event ids, newest last, for duplicate suppression. */
+  readonly recentEventIds: readonly string[];
+  /** Position of the last applied CRM event. */
+  readonly crmPosition: number;
+  /** The public status last sent, to avoid sending the same one twice. */
+  readonly lastStatusKey: string | null;
+  readonly closedAt: number | null;
+  readonly updatedAt: number;
+}
+
+export const RECENT_EVENT_IDS = 256;

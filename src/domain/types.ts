@@ -1,0 +1,129 @@
+/**
+ * The canonical vocabulary of the bridge. Field names and nullability follow the Avro schemas
+ * under schemas/ one to one (absent is `null`, never `undefined`), so records map to these types
+ * without translation.
+ */
+
+export const WORK_ORDER_STATES = [
+  'REQUESTED',
+  'ACCEPTED',
+  'ASSIGNED',
+  'SCHEDULED',
+  'IN_PROGRESS',
+  'ON_HOLD',
+  'COMPLETED',
+  'CANCELLED',
+  'REJECTED',
+] as const;
+export type WorkOrderState = (typeof WORK_ORDER_STATES)[number];
+
+export const TICKET_STATES = [
+  'NEW',
+  'ROUTED',
+  'ACCEPTED',
+  'ASSIGNED',
+  'SCHEDULED',
+  'IN_PROGRESS',
+  'ON_HOLD',
+  'RESOLVED',
+  'DUPLICATE',
+  'CANCELLED',
+  'REOPENED',
+] as const;
+export type TicketLifecycleState = (typeof TICKET_STATES)[number];
+
+export const CLOSURE_REASONS = [
+  'WORK_COMPLETED',
+  'NO_ACTION_REQUIRED',
+  'DUPLICATE',
+  'FOLLOW_UP',
+  'CANCELLED_BY_REQUESTOR',
+  'REFERRED_EXTERNAL',
+] as const;
+export type ClosureReason = (typeof CLOSURE_REASONS)[number];
+
+export const VIOLATION_KINDS = [
+  'UNMAPPED_CODE',
+  'PREMATURE_CLOSE',
+  'STALE_EVENT',
+  'TERMINAL_REGRESSION',
+  'MISSING_PARENT',
+  'UNKNOWN_PARENT',
+  'PARENT_IS_DUPLICATE',
+  'UNKNOWN_ORIGINAL',
+  'UNKNOWN_TICKET',
+  'UNDOCUMENTED_CLOSURE',
+  'MISROUTE',
+  'UNROUTABLE',
+] as const;
+export type ViolationKind = (typeof VIOLATION_KINDS)[number];
+
+export type LinkType = 'DUPLICATE' | 'FOLLOW_UP';
+
+/** Shared by every record: who said it, when, and in which city. */
+export interface Envelope {
+  readonly eventId: string;
+  readonly jurisdiction: string;
+  /** The emitting component, e.g. "crm-rest" or "posse:public-works". */
+  readonly source: string;
+  /** Per-source monotonically increasing position, where the source has one. */
+  readonly sequence: number | null;
+  /** Epoch milliseconds at which the fact happened at the source. */
+  readonly occurredAt: number;
+  /** The system whose write this is; records of origin "closeloop" are the bridge's own echo. */
+  readonly origin: string;
+  readonly correlationId: string | null;
+}
+
+export type CrmEventKind = 'OPENED' | 'UPDATED' | 'DUPLICATE_DECLARED' | 'CANCELLED';
+
+export interface CrmTicketEvent {
+  readonly envelope: Envelope;
+  readonly ticketId: string;
+  readonly kind: CrmEventKind;
+  readonly serviceCode: string | null;
+  readonly serviceName: string | null;
+  readonly description: string | null;
+  readonly requestedAt: number | null;
+  readonly duplicateOf: string | null;
+  readonly followUpOf: string | null;
+  readonly closureReason: ClosureReason | null;
+  readonly note: string | null;
+}
+
+export interface WorkOrderEvent {
+  readonly envelope: Envelope;
+  readonly ticketId: string;
+  readonly workOrderId: string;
+  readonly system: string;
+  readonly department: string;
+  readonly rawStatus: string;
+  readonly rawStatusLabel: string | null;
+  /** The department system itself considers the record closed. */
+  readonly systemClosed: boolean;
+  readonly note: string | null;
+  readonly expectedAt: number | null;
+}
+
+export type LinkMessageKind = 'LINK_REQUEST' | 'LINK_REJECTED' | 'PARENT_STATUS';
+
+/** Bridge-internal messages between tickets, which may live on different partitions. */
+export interface TicketLinkMessage {
+  readonly envelope: Envelope;
+  /** The ticket this message is for (the record key). */
+  readonly ticketId: string;
+  readonly fromTicketId: string;
+  readonly kind: LinkMessageKind;
+  readonly linkType: LinkType;
+  readonly parentState: TicketLifecycleState | null;
+  readonly parentNote: string | null;
+  readonly parentExpectedAt: number | null;
+  /** Parent is closed and no follow-up review is pending. */
+  readonly parentSettled: boolean;
+  readonly reason: string | null;
+}
+
+export type InboundEvent =
+  | { readonly type: 'crm'; readonly event: CrmTicketEvent }
+  | { readonly type: 'dept'; readonly event: WorkOrderEvent }
+  | { readonly type: 'link'; readonly event: TicketLinkMessage };

@@ -1,0 +1,145 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
+
+let bridge: Bridge;
+beforeEach(async () => {
+  bridge = new Bridge(await testPolicy());
+});
+
+describe('rule 4: duplicates are links, not closures', () => {
+  it.each([
+    ['no parent', null, 'MISSING_PARENT'],
+    ['itself as parent', 'D', 'MISSING_PARENT'],
+    ['an unknown parent', 'NOPE', 'UNKNOWN_PARENT'],
+  ])('records a duplicate naming %s as a violation, and handles the ticket on its own', (_name, parent, kind) => {
+    bridge.send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: parent }));
+    expect(bridge.violationsOf('D').map((v) => v.kind)).toEqual([kind]);
+    expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'ROUTED', duplicateOf: null });
+  });
+
+  it('routes a ticket opened as a duplicate of an unknown parent, so the report is not lost', () => {
+    const d = bridge.send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE', duplicateOf: 'NOPE' }));
+    expect(d.commands).toEqual([]);
+    expect(bridge.violationsOf('D').map((v) => v.kind)).toEqual(['UNKNOWN_PARENT']);
+    expect(bridge.commands.filter((c) => c.ticketId === 'D').map((c) => c.kind)).toEqual(['CREATE']);
+  });
+
+  it('refuses a parent that is itself a duplicate', () => {
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('Q', 'OPENED', 1, { serviceCode: 'POTHOLE', duplicateOf: 'P' }));
+    bridge.send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE', duplicateOf: 'Q' }));
+    expect(bridge.violationsOf('D')).toMatchObject([{ kind: 'PARENT_IS_DUPLICATE' }]);
+    expect(bridge.violationsOf('D')[0]?.detail).toContain('#Q is itself a duplicate of #P');
+  });
+
+  it('mirrors the parent until it resolves, then resolves every duplicate with reason DUPLICATE', () => {
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D1', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    const declared = bridge.send(crm('D1', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }));
+    expect(declared.statuses).toEqual([]);
+    // Once the parent confirms, D1's own work order is withdrawn.
+    expect(bridge.commands.filter((c) => c.ticketId === 'D1').map((c) => [c.kind, c.reason])).toEqual([
+      ['CREATE', null],
+      ['CANCEL', 'DUPLICATE'],
+    ]);
+    bridge.send(crm('D2', 'OPENED', 1, { serviceCode: 'POTHOLE', duplicateOf: 'P' }));
+    expect(bridge.lastStatus('D2')).toMatchObject({
+      crmStatus: 'OPEN',
+      lifecycleState: 'DUPLICATE',
+      duplicateOf: 'P',
+      statusNote: 'Duplicate of #P — Sent to transportation.',
+    });
+
+    const due = Date.UTC(2026, 10, 30);
+    bridge.send(dept('P', 'P#1', 'maximo', 'INPRG', 10, { department: 'transportation', expectedAt: due }));
+    expect(bridge.lastStatus('D2')).toMatchObject({
+      statusNote: 'Duplicate of #P — transportation is working on it.',
+      expectedAt: due,
+    });
+    bridge.send(dept('D1', 'D1#1', 'maximo', 'CAN', 10, { department: 'transportation' }));
+    expect(bridge.lastStatus('D1')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'DUPLICATE' });
+
+    bridge.send(dept('P', 'P#1', 'maximo', 'COMP', 11, { department: 'transportation', note: 'Patched.' }));
+    expect(bridge.lastStatus('P')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'WORK_COMPLETED' });
+    for (const id of ['D1', 'D2']) {
+      expect(bridge.lastStatus(id)).toMatchObject({
+        crmStatus: 'CLOSED',
+        lifecycleState: 'RESOLVED',
+        closureReason: 'DUPLICATE',
+        duplicateOf: 'P',
+        closureNote: bridge.lastStatus('P').statusNote,
+      });
+    }
+    expect(
+      bridge
+        .ticket('P')
+        .children.map((c) => c.ticketId)
+        .sort(),
+    ).toEqual(['D1', 'D2']);
+  });
+
+  it('keeps a duplicate open while its own work order is not yet withdrawn, even after the parent resolves', () => {
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }));
+    bridge.send(dept('P', 'P#1', 'maximo', 'COMP', 11));
+    expect(bridge.lastStatus('D').crmStatus).toBe('OPEN');
+    bridge.send(dept('D', 'D#1', 'maximo', 'CAN', 12));
+    expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'DUPLICATE' });
+  });
+});
+
+describe('rule 5: follow-ups link to the original', () => {
+  it('adds a note and raises the priority of an open original', () => {
+    bridge.send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'O' }));
+    expect(bridge.ticket('O').priority).toBe(2);
+    expect(bridge.commands.filter((c) => c.ticketId === 'O').map((c) => [c.kind, c.priority])).toEqual([
+      ['CREATE', 3],
+      ['UPDATE_PRIORITY', 2],
+    ]);
+    expect(bridge.lastStatus('O')).toMatchObject({ priority: 2, version: 2 });
+    expect(bridge.lastStatus('F')).toMatchObject({
+      crmStatus: 'OPEN',
+      followUpOf: 'O',
+      statusNote: 'Follow-up of #O — Sent to transportation.',
+    });
+    // The follow-up itself is not routed a second time.
+    expect(bridge.commands.filter((c) => c.ticketId === 'F')).toEqual([]);
+  });
+
+  it('reopens a resolved original when the department says the work is not done', () => {
+    bridge.send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('O', 'O#1', 'maximo', 'COMP', 10, { department: 'transportation' }));
+    expect(bridge.lastStatus('O').crmStatus).toBe('CLOSED');
+
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'O' }));
+    expect(bridge.commands.filter((c) => c.ticketId === 'O').map((c) => c.kind)).toEqual(['CREATE', 'REVIEW']);
+    expect(bridge.lastStatus('O').crmStatus).toBe('CLOSED');
+    expect(bridge.lastStatus('F').crmStatus).toBe('OPEN');
+
+    bridge.send(dept('O', 'O#1', 'maximo', 'INPRG', 11, { department: 'transportation' }));
+    expect(bridge.lastStatus('O')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'REOPENED' });
+    bridge.send(dept('O', 'O#1', 'maximo', 'COMP', 12, { department: 'transportation' }));
+    expect(bridge.lastStatus('O')).toMatchObject({ crmStatus: 'CLOSED', lifecycleState: 'RESOLVED' });
+    expect(bridge.lastStatus('F')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'FOLLOW_UP', followUpOf: 'O' });
+    expect(bridge.statusesOf('O').map((s) => s.version)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('closes the follow-up when the review confirms the work was done, without reopening', () => {
+    bridge.send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('O', 'O#1', 'maximo', 'COMP', 10));
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'O' }));
+    const statusesOfO = bridge.statusesOf('O').length;
+    bridge.send(dept('O', 'O#1', 'maximo', 'CLOSE', 11));
+    expect(bridge.statusesOf('O').length).toBe(statusesOfO);
+    expect(bridge.lastStatus('F')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'FOLLOW_UP' });
+  });
+
+  it('routes a follow-up of an unknown original as a request of its own', () => {
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'GONE' }));
+    expect(bridge.violationsOf('F').map((v) => v.kind)).toEqual(['UNKNOWN_ORIGINAL']);
+    expect(bridge.lastStatus('F')).toMatchObject({ lifecycleState: 'ROUTED', followUpOf: null });
+  });
+});
