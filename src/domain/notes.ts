@@ -44,6 +44,13 @@ export function expectedAtOf(t: TicketState): number | null {
   return dates.length > 0 ? Math.min(...dates) : null;
 }
 
+/** The agent's note, else what the departments said when they finished the work. */
+export function closureNoteOf(t: TicketState): string | null {
+  if (t.closureNote) return t.closureNote;
+  const said = t.workOrders.filter((w) => w.state === 'COMPLETED' && w.publicNote).map((w) => w.publicNote);
+  return said.length > 0 ? said.join(' ') : null;
+}
+
 function leading(t: TicketState, state: WorkOrderRecord['state']): WorkOrderRecord | undefined {
   return openWorkOrders(t).find((w) => w.state === state);
 }
@@ -96,7 +103,10 @@ export function statusNote(t: TicketState, state: TicketLifecycleState, derived:
         return withNote(`Resolved together with #${parent.ticketId}, of which this is a ${kind}`, parent.parentNote);
       }
       const words = reason ? REASON_WORDS[reason] : 'closed';
-      return withNote(state === 'CANCELLED' ? `Cancelled: ${words}` : `Resolved by ${dept}: ${words}`, t.closureNote);
+      return withNote(
+        state === 'CANCELLED' ? `Cancelled: ${words}` : `Resolved by ${dept}: ${words}`,
+        closureNoteOf(t),
+      );
     }
   }
 }

@@ -1,6 +1,6 @@
 import { canMove, deriveTicket, isClosed } from './lifecycle.ts';
 import type { Draft } from './draft.ts';
-import { agencyOf, expectedAtOf, statusNote } from './notes.ts';
+import { agencyOf, closureNoteOf, expectedAtOf, statusNote } from './notes.ts';
 import type { TicketState } from './state.ts';
 import type { TicketLifecycleState } from './types.ts';
 
@@ -38,7 +38,7 @@ export function publish(
   }
   const closed = isClosed(state);
   const closureReason = closed ? derived.closureReason : null;
-  const closureNote = closed ? (next.parent?.accepted ? next.parent.parentNote : next.closureNote) : null;
+  const closureNote = closed ? (next.parent?.accepted ? next.parent.parentNote : closureNoteOf(next)) : null;
   const note = statusNote(next, state, { ...derived, closureReason });
   const expectedAt = closed ? null : expectedAtOf(next);
   const duplicateOf = next.parent?.accepted && next.parent.linkType === 'DUPLICATE' ? next.parent.ticketId : null;

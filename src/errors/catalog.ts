@@ -60,6 +60,16 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'A record is not in the Confluent wire format or its Avro body does not decode.',
   },
+  CL_RECORD_INVALID: {
+    stage: 'validate',
+    retriable: false,
+    summary: 'A record decodes but breaks a rule Avro cannot express (blank id, key not its ticket id).',
+  },
+  CL_TOPIC_MISMATCH: {
+    stage: 'config',
+    retriable: false,
+    summary: 'Co-partitioned topics exist with different partition counts.',
+  },
   CL_ENCODE_INVALID: {
     stage: 'validate',
     retriable: false,

@@ -46,6 +46,18 @@ export class KafkaJsConsumer implements MessageConsumer {
         this.#assignment = this.#assignment.then(() => onAssignment(assigned));
       });
     }
+    const { onBatchDone } = handlers;
+    if (onBatchDone) {
+      this.#consumer.on(this.#consumer.events.END_BATCH_PROCESS, (event) => {
+        const p = event.payload;
+        onBatchDone({
+          topic: p.topic,
+          partition: p.partition,
+          lastOffset: p.lastOffset,
+          highWatermark: p.highWatermark,
+        });
+      });
+    }
     return guarded('starting the Kafka consumer', () =>
       this.#consumer.run({
         autoCommit: false,

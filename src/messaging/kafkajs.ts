@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from '../observability/logger.ts';
+import { CoPartitionedAssigner } from './co-partitioned-assigner.ts';
 import { KafkaJsAdmin } from './kafkajs-admin.ts';
 import { KafkaJsConsumer } from './kafkajs-consumer.ts';
 import { KafkaJsProducer, KafkaJsTransactionalProducer } from './kafkajs-producer.ts';
@@ -63,6 +64,7 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
       new KafkaJsConsumer(
         kafka.consumer({
           groupId: options.groupId,
+          ...(options.coPartitioned ? { partitionAssigners: [CoPartitionedAssigner] } : {}),
           sessionTimeout: options.sessionTimeoutMs ?? 30_000,
           readUncommitted: false,
           allowAutoTopicCreation: false,

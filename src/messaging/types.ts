@@ -103,8 +103,21 @@ export interface TopicPartitions {
   readonly partitions: readonly number[];
 }
 
+export interface BatchProgress {
+  readonly topic: string;
+  readonly partition: number;
+  /** Last offset the fetch covered, including control records and aborted data never handed over. */
+  readonly lastOffset: string;
+  readonly highWatermark: string;
+}
+
 export interface ConsumerHandlers {
   eachBatch(batch: RecordBatch): Promise<void>;
+  /**
+   * After every fetched batch, also those that held only transaction markers or aborted
+   * records (which never reach eachBatch): the way to know a partition was read to its end.
+   */
+  onBatchDone?(progress: BatchProgress): void;
   /** Called after each group join with this member's partitions, before any of their batches. */
   onAssignment?(assigned: readonly TopicPartitions[]): Promise<void> | void;
 }
@@ -131,6 +144,8 @@ export interface ProducerOptions {
 
 export interface ConsumerOptions {
   readonly groupId: string;
+  /** Give partition p of every subscribed topic to one member (for co-partitioned inputs). */
+  readonly coPartitioned?: boolean;
   readonly sessionTimeoutMs?: number;
 }
 

@@ -1,0 +1,65 @@
+import type {
+  CrmTicketEvent,
+  InboundEvent,
+  TicketLinkMessage,
+  TicketState,
+  WorkOrderEvent,
+  WorkOrderRecord,
+} from '../domain/index.ts';
+import { CloseloopError } from '../errors/index.ts';
+import type { InputName } from './topics.ts';
+
+// The changelog has no -Infinity: "no event applied yet" is stored as null.
+const finite = (n: number): number | null => (Number.isFinite(n) ? n : null);
+const orNone = (n: number | null): number => n ?? Number.NEGATIVE_INFINITY;
+
+export function stateToRecord(t: TicketState): Record<string, unknown> {
+  return {
+    ...t,
+    crmPosition: finite(t.crmPosition),
+    workOrders: t.workOrders.map((w) => ({ ...w, lastPosition: finite(w.lastPosition) })),
+  };
+}
+
+export function stateFromRecord(r: Record<string, unknown>): TicketState {
+  const raw = r as unknown as Omit<TicketState, 'crmPosition' | 'workOrders'> & {
+    crmPosition: number | null;
+    workOrders: (Omit<WorkOrderRecord, 'lastPosition'> & { lastPosition: number | null })[];
+  };
+  return {
+    ...raw,
+    crmPosition: orNone(raw.crmPosition),
+    workOrders: raw.workOrders.map((w) => ({ ...w, lastPosition: orNone(w.lastPosition) })),
+  };
+}
+
+/**
+ * Checks what Avro cannot: the record key must be the ticket id (co-partitioning depends on
+ * it) and ids must not be blank.
+ */
+export function toInbound(input: InputName, key: string | null, value: unknown): InboundEvent {
+  const v = value as { ticketId?: unknown; envelope?: { eventId?: unknown } };
+  if (typeof v.ticketId !== 'string' || v.ticketId.trim() === '') {
+    throw new CloseloopError('CL_RECORD_INVALID', 'ticketId is blank');
+  }
+  if (typeof v.envelope?.eventId !== 'string' || v.envelope.eventId.trim() === '') {
+    throw new CloseloopError('CL_RECORD_INVALID', 'envelope.eventId is blank');
+  }
+  if (key !== v.ticketId) {
+    throw new CloseloopError(
+      'CL_RECORD_INVALID',
+      `record key ${JSON.stringify(key)} is not its ticketId ${v.ticketId}`,
+    );
+  }
+  switch (input) {
+    case 'crmEvents':
+      return { type: 'crm', event: value as CrmTicketEvent };
+    case 'deptEvents': {
+      const e = value as WorkOrderEvent;
+      if (e.workOrderId.trim() === '') throw new CloseloopError('CL_RECORD_INVALID', 'workOrderId is blank');
+      return { type: 'dept', event: e };
+    }
+    case 'links':
+      return { type: 'link', event: value as TicketLinkMessage };
+  }
+}

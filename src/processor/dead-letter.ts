@@ -1,0 +1,39 @@
+import type { CloseloopError } from '../errors/index.ts';
+import type { IncomingRecord, OutgoingRecord } from '../messaging/index.ts';
+
+/** Header names follow Kafka Connect's DeadLetterQueueReporter, under our own prefix. */
+export const DLQ_HEADERS = {
+  topic: 'closeloop.dlq.original.topic',
+  partition: 'closeloop.dlq.original.partition',
+  offset: 'closeloop.dlq.original.offset',
+  stage: 'closeloop.dlq.stage',
+  connector: 'closeloop.dlq.connector',
+  code: 'closeloop.dlq.error.code',
+  message: 'closeloop.dlq.error.message',
+  time: 'closeloop.dlq.time',
+} as const;
+
+/** The original key, value and headers, untouched, plus where it came from and why it failed. */
+export function deadLetter(
+  record: IncomingRecord,
+  error: CloseloopError,
+  connector: string,
+  now: number,
+): OutgoingRecord {
+  const headers: Record<string, string | Buffer> = {};
+  for (const [k, v] of Object.entries(record.headers)) if (v !== undefined) headers[k] = v;
+  headers[DLQ_HEADERS.topic] = record.topic;
+  headers[DLQ_HEADERS.partition] = String(record.partition);
+  headers[DLQ_HEADERS.offset] = record.offset;
+  headers[DLQ_HEADERS.stage] = error.stage;
+  headers[DLQ_HEADERS.connector] = connector;
+  headers[DLQ_HEADERS.code] = error.code;
+  headers[DLQ_HEADERS.message] = error.message.slice(0, 1000);
+  headers[DLQ_HEADERS.time] = new Date(now).toISOString();
+  return {
+    key: record.key?.toString('utf8') ?? null,
+    value: record.value,
+    headers,
+    partition: record.partition,
+  };
+}

@@ -1,0 +1,282 @@
+import path from 'node:path';
+import type { CloseloopConfig } from '../config/index.ts';
+import { decide, isExpired, type InboundEvent, type TicketState } from '../domain/index.ts';
+import { CloseloopError, isCloseloopError, withRetry } from '../errors/index.ts';
+import type {
+  AvroSerde,
+  MessageConsumer,
+  Messaging,
+  MessagingAdmin,
+  OutgoingRecord,
+  RecordBatch,
+  TopicPartitions,
+  TransactionalProducer,
+} from '../messaging/index.ts';
+import { readSchemaFile, subjectForTopic } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import { stateToRecord, toInbound } from './codec.ts';
+import { deadLetter } from './dead-letter.ts';
+import { restorePartitions } from './restore.ts';
+import { CANONICAL, deadLetterTopic, INPUTS, topicSpecs, type InputName } from './topics.ts';
+
+export interface ProcessorOptions {
+  readonly config: CloseloopConfig;
+  readonly messaging: Messaging;
+  readonly serde: AvroSerde;
+  readonly logger: Logger;
+  readonly schemasDir: string;
+  readonly clock?: () => number;
+  /** Fault injection for crash tests: SIGKILL this process just before the n-th commit. */
+  readonly killBeforeCommit?: number;
+}
+
+interface Task {
+  readonly partition: number;
+  readonly store: Map<string, TicketState>;
+  producer: TransactionalProducer | null;
+  /** Batches and expiry of one task run one at a time. */
+  chain: Promise<void>;
+}
+
+/**
+ * Consumes CRM, department and link events, runs decide() per ticket, and writes statuses,
+ * commands, links, quarantine records, changelog records and the input offsets in one Kafka
+ * transaction per batch. Partition p of every topic forms task p, with its own transactional
+ * producer, so a task moving to another instance fences the old one.
+ */
+export class LifecycleProcessor {
+  readonly #o: ProcessorOptions;
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  readonly #tasks = new Map<number, Task>();
+  readonly #inputs = new Map<string, InputName>();
+  #admin: MessagingAdmin | null = null;
+  #consumer: MessageConsumer | null = null;
+  #expiry: NodeJS.Timeout | null = null;
+  #commits = 0;
+  #restoring: Promise<void> = Promise.resolve();
+
+  constructor(options: ProcessorOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: 'lifecycle-processor' });
+    this.#clock = options.clock ?? Date.now;
+    for (const name of INPUTS) this.#inputs.set(options.config.topics[name], name);
+  }
+
+  /** Tickets held in memory, per owned partition. */
+  ticketsInState(): Map<number, number> {
+    return new Map([...this.#tasks].map(([p, t]) => [p, t.store.size]));
+  }
+
+  async start(): Promise<void> {
+    const { config, messaging } = this.#o;
+    this.#admin = messaging.admin();
+    await this.#admin.connect();
+    await this.#provisionTopics();
+    await this.#registerSchemas();
+    const consumer = messaging.consumer({ groupId: config.processor.groupId, coPartitioned: true });
+    this.#consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe(
+      INPUTS.map((n) => config.topics[n]),
+      { fromBeginning: true },
+    );
+    await consumer.run({
+      onAssignment: (assigned) => this.#onAssignment(assigned),
+      eachBatch: (batch) => this.#onBatch(batch),
+    });
+    this.#expiry = setInterval(() => void this.expireNow(), config.processor.expiryIntervalMs);
+    this.#expiry.unref();
+    this.#log.info({ groupId: config.processor.groupId }, 'lifecycle processor started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.#expiry) clearInterval(this.#expiry);
+    await this.#consumer?.disconnect();
+    await Promise.all([...this.#tasks.values()].map((t) => t.chain));
+    await Promise.all([...this.#tasks.values()].map((t) => t.producer?.disconnect()));
+    this.#tasks.clear();
+    await this.#admin?.disconnect();
+    this.#log.info('lifecycle processor stopped');
+  }
+
+  async #provisionTopics(): Promise<void> {
+    const { topics, processor } = this.#o.config;
+    const admin = this.#admin;
+    if (!admin) return;
+    const specs = topicSpecs(topics, processor.partitions);
+    await admin.ensureTopics(specs);
+    // Fresh topics take a moment to get leaders; that is retriable, not a failure.
+    const counts = await Promise.all(
+      specs.map(async (s) => [s.topic, (await withRetry(() => admin.topicOffsets(s.topic))).length] as const),
+    );
+    const odd = counts.filter(([, n]) => n !== processor.partitions);
+    if (odd.length > 0) {
+      throw new CloseloopError(
+        'CL_TOPIC_MISMATCH',
+        `topics must all have ${processor.partitions} partitions to be co-partitioned: ${odd.map(([t, n]) => `${t} has ${n}`).join(', ')}`,
+      );
+    }
+  }
+
+  async #registerSchemas(): Promise<void> {
+    const { topics } = this.#o.config;
+    for (const [name, canonical] of Object.entries(CANONICAL) as [keyof typeof CANONICAL, string][]) {
+      const file = await readSchemaFile(path.join(this.#o.schemasDir, `${canonical}.avsc`));
+      await this.#o.serde.register(subjectForTopic(topics[name]), file.schema);
+    }
+  }
+
+  // Eager rebalancing revokes everything at each join, and a partition kept across two joins may
+  // have been processed elsewhere in between; so memory is never trusted across joins.
+  async #onAssignment(assigned: readonly TopicPartitions[]): Promise<void> {
+    const run = async () => {
+      const old = [...this.#tasks.values()];
+      this.#tasks.clear();
+      await Promise.all(old.map((t) => t.chain.catch(() => undefined)));
+      await Promise.all(old.map((t) => t.producer?.disconnect().catch(() => undefined)));
+      const partitions = [...new Set(assigned.flatMap((a) => a.partitions))].sort((a, b) => a - b);
+      const { messaging, serde, config } = this.#o;
+      if (!this.#admin) return;
+      const restored = await restorePartitions(messaging, this.#admin, serde, config.topics.state, partitions);
+      for (const p of partitions) {
+        this.#tasks.set(p, {
+          partition: p,
+          store: restored.stores.get(p) ?? new Map(),
+          producer: null,
+          chain: Promise.resolve(),
+        });
+      }
+      const tickets = [...restored.stores.values()].reduce((n, s) => n + s.size, 0);
+      this.#log.info(
+        { partitions, tickets, changelogRecords: restored.records, restoreMs: restored.ms },
+        'partitions assigned; state restored',
+      );
+    };
+    this.#restoring = this.#restoring.then(run, run);
+    await this.#restoring;
+  }
+
+  async #onBatch(batch: RecordBatch): Promise<void> {
+    const task = this.#tasks.get(batch.partition);
+    if (!task) return;
+    const work = task.chain.then(() => this.#process(task, batch));
+    task.chain = work.catch(() => undefined);
+    await work;
+  }
+
+  async #producer(task: Task): Promise<TransactionalProducer> {
+    if (task.producer) return task.producer;
+    const producer = this.#o.messaging.transactionalProducer(
+      `${this.#o.config.processor.groupId}-task-${task.partition}`,
+    );
+    await producer.connect();
+    task.producer = producer;
+    return producer;
+  }
+
+  async #process(task: Task, batch: RecordBatch): Promise<void> {
+    if (batch.isStale() || batch.records.length === 0) return;
+    const input = this.#inputs.get(batch.topic);
+    if (!input) return;
+    const { config, serde } = this.#o;
+    const pending = new Map<string, TicketState | null>();
+    const out = new Map<string, OutgoingRecord[]>();
+    const emit = (topic: string, record: OutgoingRecord) => out.set(topic, [...(out.get(topic) ?? []), record]);
+    const encode = async (name: keyof typeof CANONICAL, key: string, value: object) =>
+      emit(config.topics[name], { key, value: await serde.encode(subjectForTopic(config.topics[name]), value) });
+
+    for (const record of batch.records) {
+      let event: InboundEvent;
+      try {
+        const decoded = await serde.decode(record.value);
+        event = toInbound(input, record.key?.toString('utf8') ?? null, decoded.value);
+      } catch (err) {
+        if (!isCloseloopError(err) || err.retriable) throw err;
+        this.#log.warn(
+          { topic: record.topic, partition: record.partition, offset: record.offset, code: err.code },
+          'dead-lettered',
+        );
+        emit(deadLetterTopic(record.topic), deadLetter(record, err, 'lifecycle-processor', this.#clock()));
+        continue;
+      }
+      const id = event.event.ticketId;
+      const prev = pending.has(id) ? (pending.get(id) ?? null) : (task.store.get(id) ?? null);
+      const d = decide(prev, event, { policy: config.policy, now: this.#clock() });
+      if (d.stateChanged || (prev !== null && d.state === null)) {
+        pending.set(id, d.state);
+        if (d.state) await encode('state', id, stateToRecord(d.state));
+        else emit(config.topics.state, { key: id, value: null });
+      }
+      for (const s of d.statuses) await encode('status', s.ticketId, s);
+      for (const c of d.commands) await encode('commands', c.ticketId, c);
+      for (const l of d.links) await encode('links', l.ticketId, l);
+      for (const v of d.violations) await encode('quarantine', v.ticketId, v);
+    }
+    const last = batch.records[batch.records.length - 1];
+    if (!last) return;
+    await this.#commit(
+      task,
+      out,
+      [{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }],
+      batch,
+    );
+    for (const [id, s] of pending) {
+      if (s) task.store.set(id, s);
+      else task.store.delete(id);
+    }
+  }
+
+  async #commit(
+    task: Task,
+    out: Map<string, OutgoingRecord[]>,
+    offsets: { topic: string; partition: number; offset: string }[],
+    batch: RecordBatch | null,
+  ): Promise<void> {
+    const producer = await this.#producer(task);
+    const tx = await producer.begin();
+    try {
+      for (const [topic, records] of out) await tx.send(topic, records);
+      if (offsets.length > 0) await tx.sendOffsets(this.#o.config.processor.groupId, offsets);
+      this.#commits += 1;
+      if (this.#o.killBeforeCommit !== undefined && this.#commits >= this.#o.killBeforeCommit) {
+        this.#log.warn({ commit: this.#commits }, 'fault injection: SIGKILL before commit');
+        process.kill(process.pid, 'SIGKILL');
+      }
+      if (batch?.isStale()) {
+        await tx.abort();
+        throw new CloseloopError(
+          'CL_KAFKA_TRANSIENT',
+          `partition ${task.partition} was revoked during the batch; aborted`,
+        );
+      }
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      // A fenced or broken producer is not reused; the next batch makes a new one.
+      await producer.disconnect().catch(() => undefined);
+      task.producer = null;
+      throw err;
+    }
+  }
+
+  /** Tombstones closed tickets past the retention window. Runs on a timer; callable for tests. */
+  async expireNow(): Promise<number> {
+    const { retentionMs } = this.#o.config.policy;
+    let expired = 0;
+    for (const task of [...this.#tasks.values()]) {
+      const work = task.chain.then(async () => {
+        const now = this.#clock();
+        const ids = [...task.store].filter(([, s]) => isExpired(s, now, retentionMs)).map(([id]) => id);
+        if (ids.length === 0) return;
+        const topic = this.#o.config.topics.state;
+        await this.#commit(task, new Map([[topic, ids.map((id) => ({ key: id, value: null }))]]), [], null);
+        for (const id of ids) task.store.delete(id);
+        expired += ids.length;
+      });
+      task.chain = work.catch((err: unknown) => this.#log.error({ err }, 'expiry failed'));
+      await task.chain;
+    }
+    return expired;
+  }
+}

@@ -1,0 +1,127 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import avro from 'avsc';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stateFromRecord, stateToRecord } from '../../src/processor/index.ts';
+import { CANONICAL } from '../../src/processor/index.ts';
+import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
+
+type Json = Record<string, unknown>;
+const load = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Json;
+const shipped = Object.fromEntries(
+  readdirSync('schemas')
+    .filter((f) => f.endsWith('.avsc'))
+    .map((f) => [path.basename(f, '.avsc'), load(path.join('schemas', f))]),
+);
+const history = (topic: string): Json[] => {
+  const dir = path.join('schemas', 'history', topic);
+  try {
+    return readdirSync(dir)
+      .sort()
+      .map((f) => load(path.join(dir, f)));
+  } catch {
+    return [];
+  }
+};
+
+function undocumented(schema: unknown, where = ''): string[] {
+  if (!schema || typeof schema !== 'object') return [];
+  if (Array.isArray(schema)) return schema.flatMap((s, i) => undocumented(s, `${where}[${i}]`));
+  const s = schema as {
+    type?: unknown;
+    name?: string;
+    fields?: { name: string; doc?: string; type: unknown }[];
+    items?: unknown;
+  };
+  const missing: string[] = [];
+  if (s.type === 'record' && s.fields) {
+    for (const f of s.fields) {
+      if (!f.doc) missing.push(`${where}${s.name}.${f.name}`);
+      missing.push(...undocumented(f.type, `${where}${s.name}.`));
+    }
+  }
+  if (s.type === 'array') missing.push(...undocumented(s.items, where));
+  return missing;
+}
+
+/** BACKWARD: a reader with the new schema reads data written with the old one. */
+function readsOld(next: Json, old: Json): boolean {
+  try {
+    avro.Type.forSchema(next as avro.Schema).createResolver(avro.Type.forSchema(old as avro.Schema));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('schemas v1', () => {
+  it('ships one schema per topic of the bridge', () => {
+    expect(Object.keys(shipped).sort()).toEqual(Object.values(CANONICAL).sort());
+  });
+
+  it.each(Object.keys(shipped))('%s documents every field', (name) => {
+    expect(undocumented(shipped[name])).toEqual([]);
+  });
+
+  it('shares one envelope definition, word for word', () => {
+    const envelopes = Object.entries(shipped)
+      .filter(([name]) => name !== CANONICAL.state)
+      .map(([, s]) =>
+        JSON.stringify((s['fields'] as { name: string; type: unknown }[]).find((f) => f.name === 'envelope')?.type),
+      );
+    expect(new Set(envelopes).size).toBe(1);
+    expect(envelopes[0]).toContain('jurisdiction');
+  });
+
+  it.each(Object.keys(shipped))('%s is BACKWARD_TRANSITIVE-compatible with every earlier version', (name) => {
+    for (const old of history(name)) expect(readsOld(shipped[name] as Json, old)).toBe(true);
+  });
+
+  it('accepts the v2 fixture of the status schema and refuses a breaking one', () => {
+    const v1 = shipped[CANONICAL.status] as Json;
+    expect(readsOld(load('test/fixtures/schemas/evolution/bridge.ticket-status.v2.avsc'), v1)).toBe(true);
+    expect(readsOld(load('test/fixtures/schemas/evolution/bridge.ticket-status.v2-breaking.avsc'), v1)).toBe(false);
+  });
+});
+
+describe('domain records fit their schemas', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = new Bridge(await testPolicy());
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE', description: 'deep pothole' }));
+    bridge.send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE', duplicateOf: 'P' }));
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'P' }));
+    bridge.send(dept('P', 'P#1', 'posse', 'UNKNOWN_CODE', 2));
+    bridge.send(dept('P', 'P#1', 'maximo', 'WSCH', 3, { expectedAt: 1_800_000_000_000, systemClosed: true }));
+    bridge.send(dept('P', 'P#1', 'maximo', 'COMP', 4, { note: 'Patched' }));
+  });
+
+  const type = (topic: string) => avro.Type.forSchema(shipped[topic] as avro.Schema);
+
+  it('statuses, commands, links and violations are valid Avro', () => {
+    const checks: [string, unknown[]][] = [
+      [CANONICAL.status, bridge.statuses],
+      [CANONICAL.commands, bridge.commands],
+      [CANONICAL.links, bridge.links],
+      [CANONICAL.quarantine, bridge.violations],
+    ];
+    for (const [topic, records] of checks) {
+      expect(records.length).toBeGreaterThan(0);
+      const t = type(topic);
+      for (const r of records) {
+        const errors: string[] = [];
+        t.isValid(r, { errorHook: (p) => errors.push(`${topic}: ${p.join('.')}`) });
+        expect(errors).toEqual([]);
+      }
+    }
+  });
+
+  it('ticket state round-trips through the changelog schema', () => {
+    const t = type(CANONICAL.state);
+    for (const id of ['P', 'D', 'F']) {
+      const state = bridge.ticket(id);
+      const back = stateFromRecord(t.fromBuffer(t.toBuffer(stateToRecord(state))) as Record<string, unknown>);
+      expect(back).toEqual(state);
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { InboundEvent, TicketStatusChange, Violation } from '../../src/domain/index.ts';
+import { DLQ_HEADERS, deadLetterTopic, type LifecycleProcessor } from '../../src/processor/index.ts';
+import { Bridge, crm, dept } from '../support/domain.ts';
+import { testMessaging } from '../support/kafka.ts';
+import { awaitCount, feed, readCommitted, readCommittedRaw, testConfig, testProcessor } from '../support/processor.ts';
+
+const messaging = testMessaging();
+const running: LifecycleProcessor[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((p) => p.stop().catch(() => undefined)));
+});
+
+const brief = (s: TicketStatusChange) =>
+  `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}: ${s.statusNote}`;
+
+function byTicket(statuses: readonly TicketStatusChange[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const s of statuses) (out[s.ticketId] ??= []).push(brief(s));
+  return out;
+}
+
+describe('lifecycle processor on the real broker and registry', () => {
+  it('produces exactly the expected status sequence end to end, with quarantine and dead letters', async () => {
+    const { config } = await testConfig(3);
+    const expected = new Bridge(config.policy);
+    const phase1: InboundEvent[] = [
+      crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE', description: 'pothole on Main' }),
+      crm('T2', 'OPENED', 1, { serviceCode: 'GRASS' }),
+      crm('T3', 'OPENED', 1, { serviceCode: 'POTHOLE' }),
+      dept('T1', 'T1#1', 'maximo', 'APPR', 2, { department: 'transportation' }),
+      dept('T2', 'T2#1', 'posse', 'ASSIGNED_CLOSED', 2, { department: 'housing' }),
+      dept('T3', 'T3#1', 'maximo', 'BOGUS', 2, { department: 'transportation' }),
+      dept('T1', 'T1#1', 'maximo', 'WSCH', 3, { department: 'transportation', expectedAt: Date.UTC(2026, 11, 1) }),
+      dept('T2', 'T2#1', 'posse', 'INSPECTION_SCHEDULED', 3, { department: 'housing' }),
+      dept('T1', 'T1#1', 'maximo', 'INPRG', 4, { department: 'transportation' }),
+      dept('T1', 'T1#1', 'maximo', 'COMP', 5, { department: 'transportation', note: 'Patched.' }),
+      dept('T2', 'T2#1', 'posse', 'COMPLIED', 4, { department: 'housing' }),
+    ];
+    for (const e of phase1) expected.send(e);
+    const processor = testProcessor(config, messaging);
+    running.push(processor);
+    await processor.start();
+    await feed(config, messaging, phase1);
+    // Undecodable bytes in the middle of the stream: dead-lettered, and the stream goes on.
+    const producer = messaging.producer();
+    await producer.connect();
+    await producer.send(config.topics.crmEvents, [
+      { key: 'T9', value: Buffer.from('not avro at all'), headers: { trace: 'x1' } },
+    ]);
+    await producer.disconnect();
+    await awaitCount(messaging, config.topics.status, expected.statuses.length);
+
+    // The duplicate comes once its parent is resolved, so its sequence does not depend on timing.
+    const phase2 = [crm('D1', 'OPENED', 1, { serviceCode: 'POTHOLE', duplicateOf: 'T1' })];
+    for (const e of phase2) expected.send(e);
+    await feed(config, messaging, phase2);
+    await awaitCount(messaging, config.topics.status, expected.statuses.length);
+    await processor.stop();
+    running.splice(running.indexOf(processor), 1);
+
+    const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
+    expect(byTicket(values)).toEqual(byTicket(expected.statuses));
+    expect(byTicket(values)['T1']?.at(-1)).toBe(
+      'T1 v5 CLOSED RESOLVED: Resolved by transportation: the work is done. Patched.',
+    );
+    expect(byTicket(values)['D1']?.at(-1)).toMatch(/^D1 v2 CLOSED RESOLVED: Resolved together with #T1/);
+    expect(values.find((s) => s.ticketId === 'D1' && s.crmStatus === 'CLOSED')?.closureReason).toBe('DUPLICATE');
+
+    const quarantine = await readCommitted<Violation>(messaging, config.topics.quarantine);
+    expect(quarantine.values.map((v) => [v.ticketId, v.kind, v.rawStatus]).sort()).toEqual([
+      ['T2', 'PREMATURE_CLOSE', 'ASSIGNED_CLOSED'],
+      ['T3', 'UNMAPPED_CODE', 'BOGUS'],
+    ]);
+
+    const dlq = await readCommittedRaw(messaging, deadLetterTopic(config.topics.crmEvents));
+    expect(dlq).toHaveLength(1);
+    const [dead] = dlq;
+    const header = (name: string) => dead?.headers[name]?.toString();
+    expect(dead?.key?.toString()).toBe('T9');
+    expect(dead?.value?.toString()).toBe('not avro at all');
+    expect(header('trace')).toBe('x1');
+    expect(header(DLQ_HEADERS.topic)).toBe(config.topics.crmEvents);
+    expect(header(DLQ_HEADERS.code)).toBe('CL_DECODE_MALFORMED');
+    expect(header(DLQ_HEADERS.stage)).toBe('decode');
+    expect(header(DLQ_HEADERS.connector)).toBe('lifecycle-processor');
+    expect(Number(header(DLQ_HEADERS.offset))).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -1,0 +1,169 @@
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfig, type CloseloopConfig } from '../../src/config/index.ts';
+import type { InboundEvent } from '../../src/domain/index.ts';
+import { AvroSerde, subjectForTopic, type IncomingRecord, type Messaging } from '../../src/messaging/index.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { LifecycleProcessor } from '../../src/processor/index.ts';
+import { endpoints, testMessaging, uniqueName } from './kafka.ts';
+
+export const SCHEMAS = path.resolve('schemas');
+
+/** The shipped config, pointed at the test stack, with topics and group unique to one test. */
+export async function testConfig(
+  partitions = 3,
+  retentionDays = 30,
+): Promise<{ config: CloseloopConfig; file: string }> {
+  const base = uniqueName('it');
+  const topics = {
+    crmEvents: `${base}.crm.ticket-events.v1`,
+    deptEvents: `${base}.dept.work-order-events.v1`,
+    links: `${base}.bridge.ticket-links.v1`,
+    commands: `${base}.bridge.work-order-commands.v1`,
+    status: `${base}.bridge.ticket-status.v1`,
+    state: `${base}.bridge.ticket-state.v1`,
+    quarantine: `${base}.bridge.quarantine.v1`,
+  };
+  const { brokers, registryUrl } = endpoints();
+  const yaml = {
+    jurisdiction: 'testville',
+    kafka: { brokers: [brokers], clientId: base },
+    schemaRegistry: { url: registryUrl },
+    topics,
+    processor: { groupId: `${base}.processor`, partitions, retentionDays, expiryIntervalMs: 3_600_000 },
+    statusMappings: ['posse', 'maximo', 'sap-pm'].map((m) => path.resolve('config/status-mappings', `${m}.yaml`)),
+    routing: {
+      defaultPriority: 3,
+      services: {
+        POTHOLE: [{ department: 'transportation', system: 'maximo' }],
+        GRASS: [{ department: 'housing', system: 'posse' }],
+        WATER: [{ department: 'public-works', system: 'sap-pm' }],
+      },
+    },
+  };
+  const file = path.join(tmpdir(), `${base}.yaml`);
+  await writeFile(file, stringify(yaml));
+  return { config: await loadConfig(file, {}), file };
+}
+
+export function testProcessor(config: CloseloopConfig, messaging: Messaging = testMessaging()): LifecycleProcessor {
+  const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
+  return new LifecycleProcessor({
+    config,
+    logger,
+    messaging,
+    serde: new AvroSerde({ url: endpoints().registryUrl }),
+    schemasDir: SCHEMAS,
+  });
+}
+
+/** Produces domain events to the processor's input topics, Avro-encoded through the registry. */
+export async function feed(
+  config: CloseloopConfig,
+  messaging: Messaging,
+  events: readonly InboundEvent[],
+): Promise<void> {
+  const serde = new AvroSerde({ url: endpoints().registryUrl });
+  const producer = messaging.producer();
+  await producer.connect();
+  try {
+    for (const e of events) {
+      const topic =
+        e.type === 'crm' ? config.topics.crmEvents : e.type === 'dept' ? config.topics.deptEvents : config.topics.links;
+      const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
+      await producer.send(topic, [{ key: e.event.ticketId, value: await serde.encode(subjectForTopic(topic), value) }]);
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+const END = '__closeloop_end__';
+
+/**
+ * Everything committed to `topic` so far: appends an end marker to each partition and reads
+ * until every marker is seen, so nothing committed before can be missed and nothing is guessed
+ * by waiting. Call it once the writers are stopped.
+ */
+export async function readCommittedRaw(messaging: Messaging, topic: string): Promise<IncomingRecord[]> {
+  const admin = messaging.admin();
+  await admin.connect();
+  const partitions = (await admin.topicOffsets(topic)).map((p) => p.partition);
+  await admin.disconnect();
+  const producer = messaging.producer();
+  await producer.connect();
+  await producer.send(
+    topic,
+    partitions.map((partition) => ({ key: END, value: Buffer.from(END), partition })),
+  );
+  await producer.disconnect();
+
+  const consumer = messaging.consumer({ groupId: uniqueName('reader') });
+  const records: IncomingRecord[] = [];
+  const open = new Set(partitions);
+  await consumer.connect();
+  await consumer.subscribe([topic], { fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`end markers of ${topic} not all seen`)), 30_000);
+    consumer
+      .run({
+        eachBatch: async (batch) => {
+          for (const r of batch.records) {
+            if (r.key?.toString() === END) open.delete(r.partition);
+            else if (open.has(r.partition)) records.push(r);
+          }
+          if (open.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return records;
+}
+
+export async function readCommitted<T>(
+  messaging: Messaging,
+  topic: string,
+): Promise<{ records: IncomingRecord[]; values: T[] }> {
+  const records = await readCommittedRaw(messaging, topic);
+  const serde = new AvroSerde({ url: endpoints().registryUrl });
+  const values: T[] = [];
+  for (const r of records) values.push((await serde.decode<T>(r.value)).value);
+  return { records, values };
+}
+
+/** Waits until `count` records are committed on `topic` (reading with a fresh group). */
+export async function awaitCount(
+  messaging: Messaging,
+  topic: string,
+  count: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const consumer = messaging.consumer({ groupId: uniqueName('watch') });
+  let seen = 0;
+  await consumer.connect();
+  await consumer.subscribe([topic], { fromBeginning: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${seen} of ${count} records on ${topic}`)), timeoutMs);
+      consumer
+        .run({
+          eachBatch: async (batch) => {
+            seen += batch.records.length;
+            if (seen >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
