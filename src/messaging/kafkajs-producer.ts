@@ -64,6 +64,15 @@ export class KafkaJsTransactionalProducer implements TransactionalProducer {
     return guarded('disconnecting the transactional producer', () => this.#producer.disconnect());
   }
 
+  fence(): Promise<void> {
+    return guarded('claiming the transactional id', async () => {
+      // kafkajs has no initTransactions(); its first transaction does it, and aborting an empty
+      // transaction sends nothing to the broker.
+      const tx = await this.#producer.transaction();
+      await tx.abort();
+    });
+  }
+
   begin(): Promise<Transaction> {
     return guarded('beginning a Kafka transaction', async () => {
       const tx = await this.#producer.transaction();

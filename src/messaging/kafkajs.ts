@@ -58,6 +58,9 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
           transactionalId,
           idempotent: true,
           maxInFlightRequests: 1,
+          // Idempotence needs unlimited retries (kafkajs warns otherwise); the transaction
+          // timeout still bounds how long a stuck transaction can hold its partitions.
+          retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
         }),
       ),
     consumer: (options) =>

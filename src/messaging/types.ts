@@ -86,6 +86,11 @@ export interface Transaction {
 export interface TransactionalProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
+  /**
+   * Claims the transactional id now: any older producer with the same id is fenced and its open
+   * transaction aborted. Call before reading state the old owner may still be writing.
+   */
+  fence(): Promise<void>;
   begin(): Promise<Transaction>;
 }
 
@@ -93,7 +98,7 @@ export interface RecordBatch {
   readonly topic: string;
   readonly partition: number;
   readonly records: readonly IncomingRecord[];
-  /** True once a rebalance took this partition away; stop work on the batch. */
+  /** True once a seek made this batch's records obsolete (not a rebalance: fencing covers that). */
   isStale(): boolean;
   heartbeat(): Promise<void>;
 }

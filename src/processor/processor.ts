@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import path from 'node:path';
 import type { CloseloopConfig } from '../config/index.ts';
 import { decide, isExpired, type InboundEvent, type TicketState } from '../domain/index.ts';
@@ -138,18 +139,23 @@ export class LifecycleProcessor {
       const partitions = [...new Set(assigned.flatMap((a) => a.partitions))].sort((a, b) => a - b);
       const { messaging, serde, config } = this.#o;
       if (!this.#admin) return;
+      // Fence first: once each task's transactional id is ours, the previous owner can commit
+      // nothing more, so the changelog read next is complete.
+      const tasks = partitions.map((p): Task => ({
+        partition: p,
+        store: new Map(),
+        producer: null,
+        chain: Promise.resolve(),
+      }));
+      await Promise.all(tasks.map(async (t) => (await this.#producer(t)).fence()));
       const restored = await restorePartitions(messaging, this.#admin, serde, config.topics.state, partitions);
-      for (const p of partitions) {
-        this.#tasks.set(p, {
-          partition: p,
-          store: restored.stores.get(p) ?? new Map(),
-          producer: null,
-          chain: Promise.resolve(),
-        });
+      for (const t of tasks) {
+        for (const [id, s] of restored.stores.get(t.partition) ?? []) t.store.set(id, s);
+        this.#tasks.set(t.partition, t);
       }
-      const tickets = [...restored.stores.values()].reduce((n, s) => n + s.size, 0);
+      const tickets = tasks.reduce((n, t) => n + t.store.size, 0);
       this.#log.info(
-        { partitions, tickets, changelogRecords: restored.records, restoreMs: restored.ms },
+        { partitions, assigned, tickets, changelogRecords: restored.records, restoreMs: restored.ms },
         'partitions assigned; state restored',
       );
     };
@@ -159,7 +165,12 @@ export class LifecycleProcessor {
 
   async #onBatch(batch: RecordBatch): Promise<void> {
     const task = this.#tasks.get(batch.partition);
-    if (!task) return;
+    // Returning would let the consumer move past these records; failing makes it fetch them again.
+    if (!task)
+      throw new CloseloopError(
+        'CL_KAFKA_TRANSIENT',
+        `batch for partition ${batch.partition}, which this instance does not own`,
+      );
     const work = task.chain.then(() => this.#process(task, batch));
     task.chain = work.catch(() => undefined);
     await work;
@@ -176,7 +187,7 @@ export class LifecycleProcessor {
   }
 
   async #process(task: Task, batch: RecordBatch): Promise<void> {
-    if (batch.isStale() || batch.records.length === 0) return;
+    if (batch.records.length === 0) return;
     const input = this.#inputs.get(batch.topic);
     if (!input) return;
     const { config, serde } = this.#o;
@@ -215,12 +226,9 @@ export class LifecycleProcessor {
     }
     const last = batch.records[batch.records.length - 1];
     if (!last) return;
-    await this.#commit(
-      task,
-      out,
-      [{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }],
-      batch,
-    );
+    await this.#commit(task, out, [
+      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+    ]);
     for (const [id, s] of pending) {
       if (s) task.store.set(id, s);
       else task.store.delete(id);
@@ -231,7 +239,6 @@ export class LifecycleProcessor {
     task: Task,
     out: Map<string, OutgoingRecord[]>,
     offsets: { topic: string; partition: number; offset: string }[],
-    batch: RecordBatch | null,
   ): Promise<void> {
     const producer = await this.#producer(task);
     const tx = await producer.begin();
@@ -240,15 +247,9 @@ export class LifecycleProcessor {
       if (offsets.length > 0) await tx.sendOffsets(this.#o.config.processor.groupId, offsets);
       this.#commits += 1;
       if (this.#o.killBeforeCommit !== undefined && this.#commits >= this.#o.killBeforeCommit) {
-        this.#log.warn({ commit: this.#commits }, 'fault injection: SIGKILL before commit');
+        // Written synchronously: an asynchronous log line would die with the process.
+        writeSync(2, `fault injection: SIGKILL before commit ${this.#commits}\n`);
         process.kill(process.pid, 'SIGKILL');
-      }
-      if (batch?.isStale()) {
-        await tx.abort();
-        throw new CloseloopError(
-          'CL_KAFKA_TRANSIENT',
-          `partition ${task.partition} was revoked during the batch; aborted`,
-        );
       }
       await tx.commit();
     } catch (err) {
@@ -270,7 +271,7 @@ export class LifecycleProcessor {
         const ids = [...task.store].filter(([, s]) => isExpired(s, now, retentionMs)).map(([id]) => id);
         if (ids.length === 0) return;
         const topic = this.#o.config.topics.state;
-        await this.#commit(task, new Map([[topic, ids.map((id) => ({ key: id, value: null }))]]), [], null);
+        await this.#commit(task, new Map([[topic, ids.map((id) => ({ key: id, value: null }))]]), []);
         for (const id of ids) task.store.delete(id);
         expired += ids.length;
       });

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { InboundEvent, TicketStatusChange, Violation } from '../../src/domain/index.ts';
+import type { TicketStatusChange, Violation } from '../../src/domain/index.ts';
 import { DLQ_HEADERS, deadLetterTopic, type LifecycleProcessor } from '../../src/processor/index.ts';
 import { Bridge, crm, dept } from '../support/domain.ts';
 import { testMessaging } from '../support/kafka.ts';
-import { awaitCount, feed, readCommitted, readCommittedRaw, testConfig, testProcessor } from '../support/processor.ts';
+import { readCommitted, readCommittedRaw, step, testConfig, testProcessor } from '../support/processor.ts';
 
 const messaging = testMessaging();
 const running: LifecycleProcessor[] = [];
@@ -24,10 +24,22 @@ describe('lifecycle processor on the real broker and registry', () => {
   it('produces exactly the expected status sequence end to end, with quarantine and dead letters', async () => {
     const { config } = await testConfig(3);
     const expected = new Bridge(config.policy);
-    const phase1: InboundEvent[] = [
+    const processor = testProcessor(config, messaging);
+    running.push(processor);
+    await processor.start();
+    await step(config, messaging, expected, [
       crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE', description: 'pothole on Main' }),
       crm('T2', 'OPENED', 1, { serviceCode: 'GRASS' }),
       crm('T3', 'OPENED', 1, { serviceCode: 'POTHOLE' }),
+    ]);
+    // Undecodable bytes in the middle of the stream: dead-lettered, and the stream goes on.
+    const producer = messaging.producer();
+    await producer.connect();
+    await producer.send(config.topics.crmEvents, [
+      { key: 'T9', value: Buffer.from('not avro at all'), headers: { trace: 'x1' } },
+    ]);
+    await producer.disconnect();
+    await step(config, messaging, expected, [
       dept('T1', 'T1#1', 'maximo', 'APPR', 2, { department: 'transportation' }),
       dept('T2', 'T2#1', 'posse', 'ASSIGNED_CLOSED', 2, { department: 'housing' }),
       dept('T3', 'T3#1', 'maximo', 'BOGUS', 2, { department: 'transportation' }),
@@ -36,26 +48,9 @@ describe('lifecycle processor on the real broker and registry', () => {
       dept('T1', 'T1#1', 'maximo', 'INPRG', 4, { department: 'transportation' }),
       dept('T1', 'T1#1', 'maximo', 'COMP', 5, { department: 'transportation', note: 'Patched.' }),
       dept('T2', 'T2#1', 'posse', 'COMPLIED', 4, { department: 'housing' }),
-    ];
-    for (const e of phase1) expected.send(e);
-    const processor = testProcessor(config, messaging);
-    running.push(processor);
-    await processor.start();
-    await feed(config, messaging, phase1);
-    // Undecodable bytes in the middle of the stream: dead-lettered, and the stream goes on.
-    const producer = messaging.producer();
-    await producer.connect();
-    await producer.send(config.topics.crmEvents, [
-      { key: 'T9', value: Buffer.from('not avro at all'), headers: { trace: 'x1' } },
     ]);
-    await producer.disconnect();
-    await awaitCount(messaging, config.topics.status, expected.statuses.length);
-
     // The duplicate comes once its parent is resolved, so its sequence does not depend on timing.
-    const phase2 = [crm('D1', 'OPENED', 1, { serviceCode: 'POTHOLE', duplicateOf: 'T1' })];
-    for (const e of phase2) expected.send(e);
-    await feed(config, messaging, phase2);
-    await awaitCount(messaging, config.topics.status, expected.statuses.length);
+    await step(config, messaging, expected, [crm('D1', 'OPENED', 1, { serviceCode: 'POTHOLE', duplicateOf: 'T1' })]);
     await processor.stop();
     running.splice(running.indexOf(processor), 1);
 

@@ -4,9 +4,15 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig, type CloseloopConfig } from '../../src/config/index.ts';
 import type { InboundEvent } from '../../src/domain/index.ts';
-import { AvroSerde, subjectForTopic, type IncomingRecord, type Messaging } from '../../src/messaging/index.ts';
+import {
+  AvroSerde,
+  readSchemaFile,
+  subjectForTopic,
+  type IncomingRecord,
+  type Messaging,
+} from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { LifecycleProcessor } from '../../src/processor/index.ts';
+import { CANONICAL, LifecycleProcessor, topicSpecs } from '../../src/processor/index.ts';
 import { endpoints, testMessaging, uniqueName } from './kafka.ts';
 
 export const SCHEMAS = path.resolve('schemas');
@@ -66,6 +72,15 @@ export async function feed(
   events: readonly InboundEvent[],
 ): Promise<void> {
   const serde = new AvroSerde({ url: endpoints().registryUrl });
+  // As source connectors would: the topics exist and the input schemas are registered first.
+  const admin = messaging.admin();
+  await admin.connect();
+  await admin.ensureTopics(topicSpecs(config.topics, config.processor.partitions));
+  await admin.disconnect();
+  for (const name of ['crmEvents', 'deptEvents'] as const) {
+    const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL[name]}.avsc`));
+    await serde.register(subjectForTopic(config.topics[name]), file.schema);
+  }
   const producer = messaging.producer();
   await producer.connect();
   try {
@@ -166,4 +181,23 @@ export async function awaitCount(
   } finally {
     await consumer.disconnect();
   }
+}
+
+/**
+ * Feeds one causal step (e.g. all OPENED events, then the department events that can only
+ * follow them) into both the real pipeline and the in-memory expectation, then waits until the
+ * pipeline has committed as many statuses as expected. Events on different topics are not
+ * ordered against each other, so steps that depend on each other must not share a feed.
+ */
+export async function step(
+  config: CloseloopConfig,
+  messaging: Messaging,
+  expected: { send(e: InboundEvent): unknown; statuses: readonly unknown[] },
+  events: readonly InboundEvent[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  for (const e of events) expected.send(e);
+  await feed(config, messaging, events);
+  if (expected.statuses.length > 0)
+    await awaitCount(messaging, config.topics.status, expected.statuses.length, timeoutMs);
 }

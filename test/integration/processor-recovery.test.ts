@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { InboundEvent, TicketStatusChange } from '../../src/domain/index.ts';
+import type { LifecycleProcessor } from '../../src/processor/index.ts';
+import { Bridge, crm, dept } from '../support/domain.ts';
+import { testMessaging } from '../support/kafka.ts';
+import { awaitCount, feed, readCommitted, step, testConfig, testProcessor } from '../support/processor.ts';
+
+const messaging = testMessaging();
+const running: LifecycleProcessor[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((p) => p.stop().catch(() => undefined)));
+});
+
+/** Tickets opened in the CRM, then taken through a full department lifecycle (no links). */
+function opened(prefix: string, count: number): InboundEvent[] {
+  return Array.from({ length: count }, (_, i) =>
+    crm(`${prefix}-${i}`, 'OPENED', 1, { serviceCode: i % 2 ? 'POTHOLE' : 'WATER' }),
+  );
+}
+
+function worked(prefix: string, count: number): InboundEvent[] {
+  const events: InboundEvent[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const id = `${prefix}-${i}`;
+    const [system, codes] = i % 2 ? ['maximo', ['APPR', 'WSCH', 'INPRG', 'COMP']] : ['sap-pm', ['REL', 'TECO']];
+    codes.forEach((code, n) => events.push(dept(id, `${id}#1`, system as string, code as string, n + 2)));
+  }
+  return events;
+}
+
+const key = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
+const sorted = (xs: readonly TicketStatusChange[]) => xs.map(key).sort();
+
+interface ChildRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  logs: { msg?: string; tickets?: number }[];
+}
+
+function runProcessor(configFile: string, env: Record<string, string>, until?: Promise<void>): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['src/processor/main.ts', '--config', configFile], {
+      env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const logs: ChildRun['logs'] = [];
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let buffer = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        try {
+          logs.push(JSON.parse(line) as ChildRun['logs'][number]);
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr, logs }));
+    until?.then(() => child.kill('SIGTERM'), reject);
+  });
+}
+
+describe('lifecycle processor recovery', () => {
+  it('yields each status change exactly once across a SIGKILL between processing and commit', async () => {
+    const { config, file } = await testConfig(3);
+    const expected = new Bridge(config.policy);
+    // Department events can only follow the routing of their ticket, so they come in a second
+    // step; the crash hits the first.
+    const first = opened('K', 40);
+    for (const e of first) expected.send(e);
+    await feed(config, messaging, first);
+
+    const crashed = await runProcessor(file, { CLOSELOOP_FAULT_KILL_BEFORE_COMMIT: '3' });
+    expect(crashed.signal).toBe('SIGKILL');
+    expect(crashed.stderr).toContain('fault injection: SIGKILL before commit 3');
+
+    let stopRestarted: () => void = () => undefined;
+    const restarted = runProcessor(file, {}, new Promise<void>((r) => (stopRestarted = r)));
+    await awaitCount(messaging, config.topics.status, expected.statuses.length, 90_000);
+    await step(config, messaging, expected, worked('K', 40), 90_000);
+    stopRestarted();
+    const run = await restarted;
+    expect(run.code).toBe(0);
+    // Two transactions committed before the crash, so the restart found state to restore.
+    const restores = run.logs.filter((l) => l.msg === 'partitions assigned; state restored');
+    expect(restores.reduce((n, l) => n + (l.tickets ?? 0), 0)).toBeGreaterThan(0);
+
+    const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
+    expect(sorted(values)).toEqual(sorted(expected.statuses));
+    expect(new Set(values.map(key)).size).toBe(values.length);
+  }, 240_000);
+
+  it('splits partitions between two instances and loses nothing across the rebalance', async () => {
+    const { config } = await testConfig(4);
+    const expected = new Bridge(config.policy);
+    const one = testProcessor(config, testMessaging());
+    running.push(one);
+    await one.start();
+    await step(config, messaging, expected, opened('A', 30));
+    await step(config, messaging, expected, worked('A', 30));
+
+    const two = testProcessor(config, testMessaging());
+    running.push(two);
+    await two.start();
+    await step(config, messaging, expected, opened('B', 30), 90_000);
+    await step(config, messaging, expected, worked('B', 30), 90_000);
+
+    const ownedByOne = [...one.ticketsInState().keys()];
+    const ownedByTwo = [...two.ticketsInState().keys()];
+    expect(ownedByOne.length).toBeGreaterThan(0);
+    expect(ownedByTwo.length).toBeGreaterThan(0);
+    expect([...ownedByOne, ...ownedByTwo].sort()).toEqual([0, 1, 2, 3]);
+    // The instance that kept its partitions restored the state written before the rebalance.
+    const held = [...one.ticketsInState().values(), ...two.ticketsInState().values()].reduce((a, b) => a + b, 0);
+    expect(held).toBe(60);
+
+    await Promise.all([one.stop(), two.stop()]);
+    running.length = 0;
+    const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
+    expect(sorted(values)).toEqual(sorted(expected.statuses));
+  }, 180_000);
+});
