@@ -11,7 +11,12 @@ export interface CloseloopConfig {
   readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string };
   readonly schemaRegistry: { readonly url: string; readonly username?: string; readonly password?: string };
   readonly topics: Topics;
-  readonly processor: { readonly groupId: string; readonly partitions: number; readonly expiryIntervalMs: number };
+  readonly processor: {
+    readonly groupId: string;
+    readonly partitions: number;
+    readonly expiryIntervalMs: number;
+    readonly sessionTimeoutMs: number;
+  };
   readonly policy: Policy;
 }
 
@@ -100,6 +105,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       groupId: c.processor.groupId,
       partitions: c.processor.partitions,
       expiryIntervalMs: c.processor.expiryIntervalMs,
+      sessionTimeoutMs: c.processor.sessionTimeoutMs,
     },
     policy: {
       jurisdiction: c.jurisdiction,

@@ -65,9 +65,17 @@ export const closeloopConfigSchema = z
         retentionDays: z.number().positive().default(30),
         /** How often closed tickets past retention are tombstoned. */
         expiryIntervalMs: z.number().int().positive().default(60_000),
+        /** How long the group waits for a silent (crashed) member before moving its partitions. */
+        sessionTimeoutMs: z.number().int().min(6_000).max(300_000).default(30_000),
       })
       .strict()
-      .default({ groupId: 'closeloop-processor', partitions: 6, retentionDays: 30, expiryIntervalMs: 60_000 }),
+      .default({
+        groupId: 'closeloop-processor',
+        partitions: 6,
+        retentionDays: 30,
+        expiryIntervalMs: 60_000,
+        sessionTimeoutMs: 30_000,
+      }),
     statusMappings: z.array(z.string().min(1)).min(1),
     routing: z
       .object({

@@ -69,6 +69,10 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
           groupId: options.groupId,
           ...(options.coPartitioned ? { partitionAssigners: [CoPartitionedAssigner] } : {}),
           sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+          // kafkajs heartbeats from its fetch loop, so an idle fetch must return well within the
+          // session timeout or a quiet member is taken for dead.
+          heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 5)),
+          maxWaitTimeInMs: 1_000,
           readUncommitted: false,
           allowAutoTopicCreation: false,
         }),

@@ -56,12 +56,18 @@ export class LifecycleProcessor {
   #expiry: NodeJS.Timeout | null = null;
   #commits = 0;
   #restoring: Promise<void> = Promise.resolve();
+  #assignmentWaiters: ((partitions: number[]) => void)[] = [];
 
   constructor(options: ProcessorOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'lifecycle-processor' });
     this.#clock = options.clock ?? Date.now;
     for (const name of INPUTS) this.#inputs.set(options.config.topics[name], name);
+  }
+
+  /** Resolves with the owned partitions once the next (re)assignment has been restored. */
+  nextAssignment(): Promise<number[]> {
+    return new Promise((resolve) => this.#assignmentWaiters.push(resolve));
   }
 
   /** Tickets held in memory, per owned partition. */
@@ -75,7 +81,11 @@ export class LifecycleProcessor {
     await this.#admin.connect();
     await this.#provisionTopics();
     await this.#registerSchemas();
-    const consumer = messaging.consumer({ groupId: config.processor.groupId, coPartitioned: true });
+    const consumer = messaging.consumer({
+      groupId: config.processor.groupId,
+      coPartitioned: true,
+      sessionTimeoutMs: config.processor.sessionTimeoutMs,
+    });
     this.#consumer = consumer;
     await consumer.connect();
     await consumer.subscribe(
@@ -158,6 +168,9 @@ export class LifecycleProcessor {
         { partitions, assigned, tickets, changelogRecords: restored.records, restoreMs: restored.ms },
         'partitions assigned; state restored',
       );
+      const waiters = this.#assignmentWaiters;
+      this.#assignmentWaiters = [];
+      for (const w of waiters) w(partitions);
     };
     this.#restoring = this.#restoring.then(run, run);
     await this.#restoring;

@@ -81,4 +81,33 @@ describe('lifecycle processor on the real broker and registry', () => {
     expect(header(DLQ_HEADERS.connector)).toBe('lifecycle-processor');
     expect(Number(header(DLQ_HEADERS.offset))).toBeGreaterThanOrEqual(0);
   });
+
+  it('tombstones resolved tickets once the retention window has passed, and keeps open ones', async () => {
+    const { config } = await testConfig(2, 1);
+    let now = Date.UTC(2026, 10, 1);
+    const processor = testProcessor(config, messaging, () => now);
+    running.push(processor);
+    await processor.start();
+    const expected = new Bridge(config.policy);
+    await step(config, messaging, expected, [
+      crm('R1', 'OPENED', 1, { serviceCode: 'WATER' }),
+      crm('R2', 'OPENED', 1, { serviceCode: 'WATER' }),
+    ]);
+    await step(config, messaging, expected, [dept('R1', 'R1#1', 'sap-pm', 'TECO', 2)]);
+    const held = () => [...processor.ticketsInState().values()].reduce((a, b) => a + b, 0);
+    expect(held()).toBe(2);
+
+    now += 86_400_000 - 1;
+    expect(await processor.expireNow()).toBe(0);
+    now += 1;
+    expect(await processor.expireNow()).toBe(1);
+    expect(held()).toBe(1);
+    await processor.stop();
+    running.splice(running.indexOf(processor), 1);
+
+    const changelog = await readCommittedRaw(messaging, config.topics.state);
+    const last = (id: string) => changelog.filter((r) => r.key?.toString() === id).at(-1);
+    expect(last('R1')?.value).toBeNull();
+    expect(last('R2')?.value).not.toBeNull();
+  });
 });

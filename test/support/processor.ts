@@ -38,7 +38,14 @@ export async function testConfig(
     kafka: { brokers: [brokers], clientId: base },
     schemaRegistry: { url: registryUrl },
     topics,
-    processor: { groupId: `${base}.processor`, partitions, retentionDays, expiryIntervalMs: 3_600_000 },
+    // The broker's minimum session timeout, so a killed instance's partitions move quickly.
+    processor: {
+      groupId: `${base}.processor`,
+      partitions,
+      retentionDays,
+      expiryIntervalMs: 3_600_000,
+      sessionTimeoutMs: 6_000,
+    },
     statusMappings: ['posse', 'maximo', 'sap-pm'].map((m) => path.resolve('config/status-mappings', `${m}.yaml`)),
     routing: {
       defaultPriority: 3,
@@ -54,7 +61,11 @@ export async function testConfig(
   return { config: await loadConfig(file, {}), file };
 }
 
-export function testProcessor(config: CloseloopConfig, messaging: Messaging = testMessaging()): LifecycleProcessor {
+export function testProcessor(
+  config: CloseloopConfig,
+  messaging: Messaging = testMessaging(),
+  clock?: () => number,
+): LifecycleProcessor {
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
   return new LifecycleProcessor({
     config,
@@ -62,6 +73,7 @@ export function testProcessor(config: CloseloopConfig, messaging: Messaging = te
     messaging,
     serde: new AvroSerde({ url: endpoints().registryUrl }),
     schemasDir: SCHEMAS,
+    ...(clock ? { clock } : {}),
   });
 }
 
