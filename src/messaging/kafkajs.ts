@@ -23,6 +23,10 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 };
 
+// Idempotence needs unlimited retries (kafkajs warns otherwise); a transaction's timeout still
+// bounds how long a stuck transaction can hold its partitions.
+const EOS_RETRY = { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 };
+
 export function createKafkaMessaging(settings: KafkaSettings): Messaging {
   const log = settings.logger.child({ component: 'kafkajs' });
   const kafka = new Kafka({
@@ -48,6 +52,7 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
           createPartitioner: Partitioners.DefaultPartitioner,
           allowAutoTopicCreation: false,
           idempotent: options.idempotent ?? true,
+          ...(options.idempotent === false ? {} : { retry: EOS_RETRY }),
         }),
       ),
     transactionalProducer: (transactionalId) =>
@@ -58,9 +63,7 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
           transactionalId,
           idempotent: true,
           maxInFlightRequests: 1,
-          // Idempotence needs unlimited retries (kafkajs warns otherwise); the transaction
-          // timeout still bounds how long a stuck transaction can hold its partitions.
-          retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
+          retry: EOS_RETRY,
         }),
       ),
     consumer: (options) =>
