@@ -23,8 +23,9 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 };
 
-// Idempotence needs unlimited retries (kafkajs warns otherwise); a transaction's timeout still
-// bounds how long a stuck transaction can hold its partitions.
+// Transactions need unlimited retries (kafkajs warns otherwise); the transaction timeout still
+// bounds how long a stuck transaction can hold its partitions. Plain producers keep the client's
+// limit, so a send to a missing topic fails instead of hanging; consumers de-duplicate by eventId.
 const EOS_RETRY = { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 };
 
 export function createKafkaMessaging(settings: KafkaSettings): Messaging {
@@ -52,7 +53,6 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
           createPartitioner: Partitioners.DefaultPartitioner,
           allowAutoTopicCreation: false,
           idempotent: options.idempotent ?? true,
-          ...(options.idempotent === false ? {} : { retry: EOS_RETRY }),
         }),
       ),
     transactionalProducer: (transactionalId) =>
