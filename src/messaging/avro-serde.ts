@@ -105,12 +105,22 @@ export class AvroSerde {
     }
   }
 
-  async decode<T = unknown>(buffer: Buffer | null): Promise<Decoded<T>> {
+  /**
+   * Decodes with the writer's schema from the registry, or, given a reader schema, resolves the
+   * writer's data into it (Avro schema resolution), as an older or newer consumer would.
+   */
+  async decode<T = unknown>(
+    buffer: Buffer | null,
+    readerSchema?: Readonly<Record<string, unknown>>,
+  ): Promise<Decoded<T>> {
     if (buffer === null)
       throw new CloseloopError('CL_DECODE_MALFORMED', 'record has no value (tombstone) where one is required');
     const schemaId = readSchemaId(buffer);
     try {
-      return { schemaId, value: (await this.#registry.decode(buffer)) as T };
+      const options = readerSchema
+        ? ({ [SchemaType.AVRO]: { readerSchema } } as unknown as Parameters<SchemaRegistry['decode']>[1])
+        : undefined;
+      return { schemaId, value: (await this.#registry.decode(buffer, options)) as T };
     } catch (err) {
       if (registryStatus(err) !== undefined || err instanceof CloseloopError) {
         throw translateRegistryError(err, `decoding a record with schema id ${schemaId}`, 'CL_SCHEMA_UNKNOWN_ID');
