@@ -1,0 +1,295 @@
+import { z } from 'zod';
+import { FaultInjector, HttpError, SimulatorServer, type FaultSettings } from '../../src/sdk/index.ts';
+
+/**
+ * A stand-in for a city's 311 CRM: tickets with citizen contact data, an agent API, a change
+ * feed for referrals (no contact data), and a status API that applies versioned updates in order
+ * and records each one. Faults are injected in front of the integration API.
+ */
+
+export interface Contact {
+  readonly name: string;
+  readonly email: string | null;
+  readonly phone: string | null;
+}
+
+export interface CrmTicket {
+  readonly id: string;
+  readonly serviceCode: string;
+  readonly serviceName: string | null;
+  readonly description: string | null;
+  readonly requestedAt: number;
+  readonly contact: Contact | null;
+  readonly duplicateOf: string | null;
+  readonly followUpOf: string | null;
+  status: 'open' | 'closed';
+  lifecycleState: string;
+  statusNote: string | null;
+  expectedAt: number | null;
+  closureReason: string | null;
+  agency: string | null;
+  priority: number;
+  statusVersion: number;
+}
+
+export type ChangeKind = 'OPENED' | 'UPDATED' | 'DUPLICATE_DECLARED' | 'CANCELLED';
+
+/** One entry of the change feed; `actor: integration` marks the bridge's own writes. */
+export interface Change {
+  readonly seq: number;
+  readonly at: number;
+  readonly ticketId: string;
+  readonly kind: ChangeKind;
+  readonly actor: 'agent' | 'integration';
+  readonly serviceCode: string;
+  readonly serviceName: string | null;
+  readonly description: string | null;
+  readonly requestedAt: number;
+  readonly duplicateOf: string | null;
+  readonly followUpOf: string | null;
+  readonly closureReason: string | null;
+  readonly note: string | null;
+}
+
+export interface AppliedUpdate {
+  readonly ticketId: string;
+  readonly version: number;
+  readonly status: 'open' | 'closed';
+  readonly lifecycleState: string;
+  readonly statusNote: string;
+  readonly closureReason: string | null;
+  readonly at: number;
+}
+
+const statusUpdateSchema = z
+  .object({
+    version: z.number().int().positive(),
+    status: z.enum(['open', 'closed']),
+    lifecycleState: z.string().min(1),
+    publicStatusCode: z.string().min(1),
+    statusNote: z.string().min(1),
+    expectedAt: z.number().nullable(),
+    closureReason: z.string().nullable(),
+    closureNote: z.string().nullable(),
+    duplicateOf: z.string().nullable(),
+    followUpOf: z.string().nullable(),
+    agency: z.string().nullable(),
+    priority: z.number().int().min(1).max(5),
+  })
+  .strict()
+  .refine((u) => (u.status === 'closed') === (u.closureReason !== null), {
+    message: 'a closed status needs a closure reason, an open one none',
+  });
+
+const newTicketSchema = z
+  .object({
+    serviceCode: z.string().min(1),
+    serviceName: z.string().nullable().default(null),
+    description: z.string().nullable().default(null),
+    contact: z
+      .object({ name: z.string(), email: z.string().nullable(), phone: z.string().nullable() })
+      .nullable()
+      .default(null),
+    duplicateOf: z.string().nullable().default(null),
+    followUpOf: z.string().nullable().default(null),
+    requestedAt: z.number().optional(),
+  })
+  .strict();
+
+export interface CrmSimulatorOptions {
+  readonly faults?: Partial<FaultSettings>;
+  readonly seed?: number;
+  readonly clock?: () => number;
+  /** Bearer token the integration API requires; none when undefined. */
+  readonly token?: string;
+}
+
+export class CrmSimulator {
+  readonly server: SimulatorServer;
+  readonly tickets = new Map<string, CrmTicket>();
+  readonly changes: Change[] = [];
+  readonly applied: AppliedUpdate[] = [];
+  readonly #clock: () => number;
+  readonly #token: string | undefined;
+  #nextId = 1;
+
+  constructor(options: CrmSimulatorOptions = {}) {
+    this.#clock = options.clock ?? Date.now;
+    this.#token = options.token;
+    this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
+    const s = this.server;
+    // Agent API: what 311 call-takers do. Not behind faults: it stands for people, not the bridge.
+    s.route(
+      'POST',
+      '/agent/tickets',
+      (r) => ({ status: 201, body: this.createTicket(newTicketSchema.parse(r.body)) }),
+      true,
+    );
+    s.route('GET', '/agent/tickets/:id', (r) => ({ status: 200, body: this.#ticket(r.params['id']) }), true);
+    s.route(
+      'POST',
+      '/agent/tickets/:id/duplicate',
+      (r) => ({
+        status: 200,
+        body: this.declareDuplicate(
+          r.params['id'] ?? '',
+          z.object({ parentId: z.string().min(1) }).parse(r.body).parentId,
+        ),
+      }),
+      true,
+    );
+    s.route(
+      'POST',
+      '/agent/tickets/:id/cancel',
+      (r) => {
+        const b = z.object({ reason: z.string().min(1), note: z.string().nullable().default(null) }).parse(r.body);
+        return { status: 200, body: this.cancel(r.params['id'] ?? '', b.reason, b.note) };
+      },
+      true,
+    );
+    s.route('GET', '/_sim/applied', () => ({ status: 200, body: this.applied }), true);
+    // Integration API: what the bridge's connector calls.
+    s.route('GET', '/api/v1/referrals/changes', (r) =>
+      this.#authorized(r.headers.authorization, () => this.#feed(r.query)),
+    );
+    s.route('GET', '/api/v1/tickets/:id', (r) =>
+      this.#authorized(r.headers.authorization, () => ({
+        status: 200,
+        body: this.#public(this.#ticket(r.params['id'])),
+      })),
+    );
+    s.route('PUT', '/api/v1/tickets/:id/status', (r) =>
+      this.#authorized(r.headers.authorization, () => this.#applyStatus(r.params['id'] ?? '', r.body)),
+    );
+  }
+
+  start(port = 0): Promise<string> {
+    return this.server.start(port);
+  }
+
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  createTicket(input: z.input<typeof newTicketSchema>): CrmTicket {
+    const t = newTicketSchema.parse(input);
+    for (const link of [t.duplicateOf, t.followUpOf]) if (link) this.#ticket(link);
+    const ticket: CrmTicket = {
+      id: `SR-${String(this.#nextId++).padStart(6, '0')}`,
+      serviceCode: t.serviceCode,
+      serviceName: t.serviceName,
+      description: t.description,
+      requestedAt: t.requestedAt ?? this.#clock(),
+      contact: t.contact,
+      duplicateOf: t.duplicateOf,
+      followUpOf: t.followUpOf,
+      status: 'open',
+      lifecycleState: 'NEW',
+      statusNote: null,
+      expectedAt: null,
+      closureReason: null,
+      agency: null,
+      priority: 3,
+      statusVersion: 0,
+    };
+    this.tickets.set(ticket.id, ticket);
+    this.#change(ticket, 'OPENED', 'agent', null, null);
+    return ticket;
+  }
+
+  declareDuplicate(id: string, parentId: string): CrmTicket {
+    const ticket = this.#ticket(id);
+    this.#change({ ...ticket, duplicateOf: parentId }, 'DUPLICATE_DECLARED', 'agent', null, null);
+    return ticket;
+  }
+
+  cancel(id: string, reason: string, note: string | null): CrmTicket {
+    const ticket = this.#ticket(id);
+    this.#change(ticket, 'CANCELLED', 'agent', reason, note);
+    return ticket;
+  }
+
+  #ticket(id: string | undefined): CrmTicket {
+    const t = id ? this.tickets.get(id) : undefined;
+    if (!t) throw new HttpError(404, `no ticket ${id ?? ''}`);
+    return t;
+  }
+
+  #public(t: CrmTicket): Omit<CrmTicket, 'contact'> {
+    const { contact: _contact, ...rest } = t;
+    return rest;
+  }
+
+  #change(
+    t: CrmTicket,
+    kind: ChangeKind,
+    actor: Change['actor'],
+    closureReason: string | null,
+    note: string | null,
+  ): void {
+    this.changes.push({
+      seq: this.changes.length + 1,
+      at: this.#clock(),
+      ticketId: t.id,
+      kind,
+      actor,
+      serviceCode: t.serviceCode,
+      serviceName: t.serviceName,
+      description: t.description,
+      requestedAt: t.requestedAt,
+      duplicateOf: t.duplicateOf,
+      followUpOf: t.followUpOf,
+      closureReason,
+      note,
+    });
+  }
+
+  #authorized(header: string | undefined, handle: () => { status: number; body?: unknown }) {
+    if (this.#token !== undefined && header !== `Bearer ${this.#token}`)
+      throw new HttpError(401, 'missing or wrong bearer token');
+    return handle();
+  }
+
+  #feed(query: URLSearchParams) {
+    const after = Number(query.get('after') ?? '0');
+    const limit = Number(query.get('limit') ?? '100');
+    if (!Number.isInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new HttpError(400, 'after must be a whole number >= 0 and limit 1..1000');
+    }
+    const page = this.changes.slice(after, after + limit);
+    return { status: 200, body: { changes: page, nextCursor: after + page.length } };
+  }
+
+  #applyStatus(id: string, body: unknown) {
+    const ticket = this.#ticket(id);
+    const u = statusUpdateSchema.parse(body);
+    // Versions make the update idempotent (a repeat is acknowledged, not applied) and ordered
+    // (a gap means an update went missing, which a CRM must not paper over).
+    if (u.version <= ticket.statusVersion)
+      return { status: 200, body: { applied: false, currentVersion: ticket.statusVersion } };
+    if (u.version !== ticket.statusVersion + 1) {
+      throw new HttpError(409, `version ${u.version} skips ahead of ${ticket.statusVersion}`);
+    }
+    Object.assign(ticket, {
+      status: u.status,
+      lifecycleState: u.lifecycleState,
+      statusNote: u.statusNote,
+      expectedAt: u.expectedAt,
+      closureReason: u.closureReason,
+      agency: u.agency,
+      priority: u.priority,
+      statusVersion: u.version,
+    });
+    this.applied.push({
+      ticketId: id,
+      version: u.version,
+      status: u.status,
+      lifecycleState: u.lifecycleState,
+      statusNote: u.statusNote,
+      closureReason: u.closureReason,
+      at: this.#clock(),
+    });
+    this.#change(ticket, 'UPDATED', 'integration', null, null);
+    return { status: 200, body: { applied: true, currentVersion: u.version } };
+  }
+}

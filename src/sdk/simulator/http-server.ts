@@ -1,0 +1,156 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import type { FaultInjector} from './faults.ts';
+import { type FaultSettings } from './faults.ts';
+
+export interface SimRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly body: unknown;
+  readonly headers: IncomingMessage['headers'];
+}
+
+export interface SimResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
+
+interface Route {
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly names: string[];
+  readonly handler: Handler;
+  /** Admin routes bypass fault injection, so tests can always steer the simulator. */
+  readonly admin: boolean;
+}
+
+function compile(path: string): { pattern: RegExp; names: string[] } {
+  const names: string[] = [];
+  const source = path.replace(/:([a-zA-Z]+)/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { pattern: new RegExp(`^${source}$`), names };
+}
+
+export class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/**
+ * A small JSON-over-HTTP server for simulators, on loopback, with fault injection in front of
+ * every non-admin route and `/_sim/faults` to read or change the faults at run time.
+ */
+export class SimulatorServer {
+  readonly faults: FaultInjector;
+  readonly #routes: Route[] = [];
+  #server: Server | null = null;
+  readonly #hanging = new Set<ServerResponse>();
+
+  constructor(faults: FaultInjector) {
+    this.faults = faults;
+    this.route('GET', '/_sim/faults', () => ({ status: 200, body: this.faults.settings }), true);
+    this.route('PUT', '/_sim/faults', (req) => ({ status: 200, body: this.faults.update(req.body) }), true);
+    this.route('GET', '/_sim/health', () => ({ status: 200, body: { status: 'ok' } }), true);
+  }
+
+  route(method: string, path: string, handler: Handler, admin = false): void {
+    this.#routes.push({ method, ...compile(path), handler, admin });
+  }
+
+  async start(port = 0): Promise<string> {
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+    await new Promise<void>((resolve) => this.#server?.listen(port, '127.0.0.1', resolve));
+    const { port: bound } = this.#server.address() as AddressInfo;
+    return `http://127.0.0.1:${bound}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.#hanging) res.destroy();
+    this.#hanging.clear();
+    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    this.#server?.closeAllConnections();
+    this.#server = null;
+  }
+
+  setFaults(settings: Partial<FaultSettings>): void {
+    this.faults.update(settings);
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const route = this.#routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
+    let raw = '';
+    for await (const chunk of req) raw += String(chunk);
+    if (!route) return send(res, { status: 404, body: { error: `no route ${req.method} ${url.pathname}` } });
+    if (!route.admin) {
+      const delay = this.faults.delayMs();
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      const fault = this.faults.next();
+      switch (fault.kind) {
+        case 'outage':
+          return send(res, { status: 503, body: { error: 'service unavailable (outage)' } });
+        case 'error':
+          return send(res, { status: 500, body: { error: 'internal error (injected)' } });
+        case 'throttle':
+          return send(res, { status: 429, body: { error: 'too many requests' }, headers: { 'retry-after': '1' } });
+        case 'timeout':
+          // Never answers; the client's own timeout has to fire. Cleaned up on stop().
+          this.#hanging.add(res);
+          return;
+        case 'malformed':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"truncated": ');
+          return;
+        case 'pass':
+          break;
+      }
+    }
+    let body: unknown = undefined;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return send(res, { status: 400, body: { error: 'request body is not JSON' } });
+      }
+    }
+    const match = route.pattern.exec(url.pathname);
+    const params: Record<string, string> = {};
+    route.names.forEach((name, i) => (params[name] = decodeURIComponent(match?.[i + 1] ?? '')));
+    try {
+      const out = await route.handler({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        params,
+        query: url.searchParams,
+        body,
+        headers: req.headers,
+      });
+      send(res, out);
+    } catch (err) {
+      if (err instanceof HttpError) return send(res, { status: err.status, body: { error: err.message } });
+      if (err instanceof z.ZodError) {
+        return send(res, {
+          status: 422,
+          body: { error: 'invalid request', issues: err.issues.map((i) => `${i.path.join('.')}: ${i.message}`) },
+        });
+      }
+      send(res, { status: 500, body: { error: `simulator bug: ${String(err)}` } });
+    }
+  }
+}
+
+function send(res: ServerResponse, out: SimResponse): void {
+  res.writeHead(out.status, { 'content-type': 'application/json', ...out.headers });
+  res.end(out.body === undefined ? '' : JSON.stringify(out.body));
+}
