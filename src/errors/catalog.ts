@@ -70,6 +70,21 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'Co-partitioned topics exist with different partition counts.',
   },
+  CL_CONNECTOR_RETRIABLE: {
+    stage: 'deliver',
+    retriable: true,
+    summary: 'An external system failed in a way worth retrying: 5xx, 429, a time-out, a dropped connection.',
+  },
+  CL_CONNECTOR_REJECTED: {
+    stage: 'deliver',
+    retriable: false,
+    summary: 'An external system refused a record for good (4xx other than 408 and 429).',
+  },
+  CL_CONNECTOR_MALFORMED: {
+    stage: 'decode',
+    retriable: true,
+    summary: 'An external system answered with a body that does not parse or match its contract.',
+  },
   CL_ENCODE_INVALID: {
     stage: 'validate',
     retriable: false,

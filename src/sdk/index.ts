@@ -1,7 +1,30 @@
 /**
- * The one module a connector may import: simulator building blocks now; the source and sink
- * interfaces, config spec and runtime come with the connector work.
+ * The one module a connector may import: the source and sink interfaces, config parsing, the
+ * error rule for HTTP failures, the canonical record types, and the simulator kit.
  */
+export {
+  defineConnector,
+  type ConnectorContext,
+  type ConnectorDefinition,
+  type Health,
+  type Sink,
+  type Source,
+  type SourceBatch,
+  type SourceRecord,
+} from './connector.ts';
+export { parseConnectorConfig } from './config.ts';
+export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
+export { CloseloopError, isCloseloopError } from '../errors/index.ts';
+export type { Logger } from '../observability/logger.ts';
+export type {
+  ClosureReason,
+  CrmTicketEvent,
+  Envelope,
+  TicketStatusChange,
+  WorkOrderCommand,
+  WorkOrderEvent,
+} from '../domain/index.ts';
+export { BRIDGE_ORIGIN } from '../domain/index.ts';
 export {
   FaultInjector,
   faultSettingsSchema,

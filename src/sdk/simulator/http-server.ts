@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import type { FaultInjector} from './faults.ts';
+import type { FaultInjector } from './faults.ts';
 import { type FaultSettings } from './faults.ts';
 
 export interface SimRequest {

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/** The CRM connector's settings, declared once: defaults, validation and the generated docs. */
+export const crmRestConfig = z
+  .object({
+    baseUrl: z.url().describe('Base URL of the CRM integration API.'),
+    jurisdiction: z.string().min(1).describe('City the tickets belong to; stamped on every event.'),
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name')
+      .default('CRM_API_TOKEN')
+      .describe('Environment variable holding the bearer token. The token itself never goes in a file.'),
+    pageSize: z.number().int().min(1).max(1000).default(100).describe('Changes read per poll.'),
+    timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
+  })
+  .strict();
+
+export type CrmRestConfig = z.infer<typeof crmRestConfig>;

@@ -1,0 +1,59 @@
+import {
+  defineConnector,
+  type CrmTicketEvent,
+  type Health,
+  type Sink,
+  type Source,
+  type TicketStatusChange,
+} from '../../src/sdk/index.ts';
+import { CrmClient } from './client.ts';
+import { crmRestConfig, type CrmRestConfig } from './config.ts';
+import { changeToEvent, statusToUpdate } from './mapping.ts';
+
+async function healthOf(crm: CrmClient): Promise<Health> {
+  try {
+    await crm.ping();
+    return { status: 'up' };
+  } catch (err) {
+    return { status: 'down', detail: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
+  return new CrmClient({ baseUrl: config.baseUrl, token: env[config.tokenEnv], timeoutMs: config.timeoutMs });
+}
+
+/**
+ * The 311 CRM over its REST API. Source: referral changes by cursor, as crm.ticket-events.v1.
+ * Sink: bridge.ticket-status.v1 applied as versioned status updates.
+ */
+export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange, CrmTicketEvent>({
+  name: 'crm-rest',
+  description: '311 CRM REST API: referral changes in, versioned ticket statuses out.',
+  config: crmRestConfig,
+  source: (config, ctx): Source<CrmTicketEvent> => {
+    const crm = client(config, ctx.env);
+    return {
+      async poll(cursor) {
+        const after = cursor === null ? 0 : Number(cursor);
+        const page = await crm.changes(after, config.pageSize);
+        return {
+          records: page.changes.map((c) => changeToEvent(c, config.jurisdiction)),
+          cursor: String(page.nextCursor),
+        };
+      },
+      health: () => healthOf(crm),
+    };
+  },
+  sink: (config, ctx): Sink<TicketStatusChange> => {
+    const crm = client(config, ctx.env);
+    return {
+      async deliver(status) {
+        const result = await crm.putStatus(status.ticketId, statusToUpdate(status));
+        if (!result.applied)
+          ctx.logger.debug({ ticketId: status.ticketId, version: status.version }, 'CRM already had this version');
+      },
+      health: () => healthOf(crm),
+    };
+  },
+});

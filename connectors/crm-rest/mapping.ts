@@ -1,0 +1,69 @@
+import {
+  BRIDGE_ORIGIN,
+  type ClosureReason,
+  type CrmTicketEvent,
+  type SourceRecord,
+  type TicketStatusChange,
+} from '../../src/sdk/index.ts';
+import type { CrmChange, CrmStatusUpdate } from './client.ts';
+
+const REASONS: readonly ClosureReason[] = [
+  'WORK_COMPLETED',
+  'NO_ACTION_REQUIRED',
+  'DUPLICATE',
+  'FOLLOW_UP',
+  'CANCELLED_BY_REQUESTOR',
+  'REFERRED_EXTERNAL',
+];
+
+/**
+ * A CRM change as a canonical ticket event. A closure reason outside the canonical list is not
+ * guessed: it is left out, and the bridge then treats the cancellation as undocumented.
+ */
+export function changeToEvent(change: CrmChange, jurisdiction: string): SourceRecord<CrmTicketEvent> {
+  const reason = REASONS.find((r) => r === change.closureReason) ?? null;
+  return {
+    key: change.ticketId,
+    value: {
+      envelope: {
+        eventId: `crm-rest:${jurisdiction}:${change.seq}`,
+        jurisdiction,
+        source: 'crm-rest',
+        sequence: change.seq,
+        occurredAt: change.at,
+        // The bridge's own status writes come back through the feed; marking them lets the
+        // processor ignore the echo.
+        origin: change.actor === 'integration' ? BRIDGE_ORIGIN : 'crm',
+        correlationId: null,
+      },
+      ticketId: change.ticketId,
+      kind: change.kind,
+      serviceCode: change.serviceCode,
+      serviceName: change.serviceName,
+      description: change.description,
+      requestedAt: change.requestedAt,
+      duplicateOf: change.duplicateOf,
+      followUpOf: change.followUpOf,
+      closureReason: reason,
+      note: change.note,
+    },
+  };
+}
+
+/** A bridge status as the CRM's status update; the version makes it idempotent and ordered. */
+export function statusToUpdate(s: TicketStatusChange): CrmStatusUpdate {
+  return {
+    version: s.version,
+    status: s.crmStatus === 'CLOSED' ? 'closed' : 'open',
+    lifecycleState: s.lifecycleState,
+    publicStatusCode: s.publicStatusCode,
+    statusNote: s.statusNote,
+    expectedAt: s.expectedAt,
+    closureReason: s.closureReason,
+    closureNote: s.closureNote,
+    duplicateOf: s.duplicateOf,
+    followUpOf: s.followUpOf,
+    agency: s.agencyResponsible,
+    priority: s.priority,
+  };
+}

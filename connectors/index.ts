@@ -1,0 +1,6 @@
+import { crmRest } from './crm-rest/index.ts';
+
+/** Every connector the worker can run, by name. A new connector is registered here. */
+export const connectors = {
+  [crmRest.name]: crmRest,
+} as const;

@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { crmRest } from '../../../connectors/crm-rest/index.ts';
+import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
+import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
+import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
+import { CloseloopError } from '../../../src/errors/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { parseConnectorConfig } from '../../../src/sdk/index.ts';
+
+let sim: CrmSimulator | null = null;
+afterEach(async () => {
+  await sim?.stop();
+  sim = null;
+});
+
+const ctx = { logger: createLogger({ level: 'silent' }), env: { CRM_API_TOKEN: 'tok' }, clock: Date.now };
+
+async function connector(faults = {}, timeoutMs = 2_000) {
+  sim = new CrmSimulator({ token: 'tok', faults });
+  const url = await sim.start();
+  const config = parseConnectorConfig('crm-rest', crmRestConfig, {
+    baseUrl: url,
+    jurisdiction: 'testville',
+    pageSize: 2,
+    timeoutMs,
+  });
+  const source = crmRest.source?.(config, ctx);
+  const sink = crmRest.sink?.(config, ctx);
+  if (!source || !sink) throw new Error('crm-rest must have a source and a sink');
+  return { sim, source, sink };
+}
+
+async function failure(p: Promise<unknown>): Promise<CloseloopError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CloseloopError);
+  return err as CloseloopError;
+}
+
+describe('crm-rest connector', () => {
+  it('reports every config problem at once', () => {
+    const raw = { baseUrl: 'nope', pageSize: 0, tokenEnv: 'lower', extra: 1 };
+    const err = (() => {
+      try {
+        parseConnectorConfig('crm-rest', crmRestConfig, raw);
+      } catch (e) {
+        return e as CloseloopError;
+      }
+      throw new Error('config was accepted');
+    })();
+    expect(err.code).toBe('CL_CONFIG_INVALID');
+    const problems = (err.details['problems'] as string[]).join('\n');
+    for (const field of ['baseUrl', 'jurisdiction', 'tokenEnv', 'pageSize', 'extra']) expect(problems).toContain(field);
+  });
+
+  it('reads referral changes page by page as canonical events, marking the echo of its own writes', async () => {
+    const { sim, source, sink } = await connector();
+    const a = sim.createTicket({
+      serviceCode: 'SR-POTHOLE',
+      description: 'hole',
+      contact: { name: 'Ada', email: 'a@x.org', phone: null },
+    });
+    const b = sim.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    sim.declareDuplicate(b.id, a.id);
+    const first = await source.poll(null);
+    expect(first.records.map((r) => [r.key, r.value.kind])).toEqual([
+      [a.id, 'OPENED'],
+      [b.id, 'OPENED'],
+    ]);
+    expect(JSON.stringify(first.records)).not.toContain('a@x.org');
+    const second = await source.poll(first.cursor);
+    expect(second.records.map((r) => [r.value.kind, r.value.duplicateOf])).toEqual([['DUPLICATE_DECLARED', a.id]]);
+    expect(second.records[0]?.value.envelope).toMatchObject({
+      sequence: 3,
+      source: 'crm-rest',
+      origin: 'crm',
+      jurisdiction: 'testville',
+    });
+    expect((await source.poll(second.cursor)).records).toEqual([]);
+
+    const bridge = new Bridge(await testPolicy());
+    bridge.send(crm(a.id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    await sink.deliver(bridge.lastStatus(a.id));
+    const echo = await source.poll(second.cursor);
+    expect(echo.records.map((r) => [r.value.kind, r.value.envelope.origin])).toEqual([['UPDATED', 'closeloop']]);
+  });
+
+  it('applies statuses with their version, and a re-delivery is a no-op', async () => {
+    const { sim, sink } = await connector();
+    const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    const bridge = new Bridge(await testPolicy());
+    bridge.send(crm(t.id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept(t.id, `${t.id}#1`, 'maximo', 'COMP', 2, { department: 'transportation' }));
+    for (const s of bridge.statusesOf(t.id)) await sink.deliver(s);
+    for (const s of bridge.statusesOf(t.id)) await sink.deliver(s);
+    expect(sim.applied.map((a) => [a.version, a.status, a.closureReason])).toEqual([
+      [1, 'open', null],
+      [2, 'closed', 'WORK_COMPLETED'],
+    ]);
+    expect(sim.tickets.get(t.id)?.status).toBe('closed');
+  });
+
+  it.each([
+    [{ errorRate: 1 }, 'CL_CONNECTOR_RETRIABLE', true],
+    [{ throttleRate: 1 }, 'CL_CONNECTOR_RETRIABLE', true],
+    [{ outages: [{ from: 0, until: Number.MAX_SAFE_INTEGER }] }, 'CL_CONNECTOR_RETRIABLE', true],
+    [{ timeoutRate: 1 }, 'CL_CONNECTOR_RETRIABLE', true],
+    [{ malformedRate: 1 }, 'CL_CONNECTOR_MALFORMED', true],
+  ])('classifies %o as %s', async (faults, code, retriable) => {
+    const { source } = await connector(faults, 300);
+    const err = await failure(source.poll(null));
+    expect(err).toMatchObject({ code, retriable });
+  });
+
+  it('classifies a refused update as a data error, to be dead-lettered', async () => {
+    const { sink } = await connector();
+    const bridge = new Bridge(await testPolicy());
+    bridge.send(crm('SR-404404', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    const err = await failure(sink.deliver(bridge.lastStatus('SR-404404')));
+    expect(err).toMatchObject({ code: 'CL_CONNECTOR_REJECTED', retriable: false, details: { httpStatus: 404 } });
+  });
+
+  it('reports health from the real API, and a wrong token as a refusal', async () => {
+    const { source, sim } = await connector();
+    expect(await source.health()).toEqual({ status: 'up' });
+    const url = await (async () => {
+      await sim.stop();
+      return sim.start();
+    })();
+    const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: url, jurisdiction: 'x' });
+    const wrong = crmRest.source?.(config, { ...ctx, env: { CRM_API_TOKEN: 'bad' } });
+    const health = await wrong?.health();
+    expect(health?.status).toBe('down');
+    expect(health?.detail).toContain('HTTP 401');
+  });
+});
