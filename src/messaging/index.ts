@@ -3,3 +3,5 @@ export { createKafkaMessaging, type KafkaSettings } from './kafkajs.ts';
 export { AvroSerde, type CompatibilityLevel, type Decoded, type RegistrySettings } from './avro-serde.ts';
 export { readSchemaDirectory, readSchemaFile, subjectForTopic, type SchemaFile } from './schema-files.ts';
 export { HEADER_LENGTH, MAGIC_BYTE, readSchemaId } from './wire-format.ts';
+export { readToEnd } from './read-to-end.ts';
+export { DLQ_HEADERS, deadLetter, deadLetterTopic } from './dead-letter.ts';

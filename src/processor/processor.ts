@@ -13,12 +13,11 @@ import type {
   TopicPartitions,
   TransactionalProducer,
 } from '../messaging/index.ts';
-import { readSchemaFile, subjectForTopic } from '../messaging/index.ts';
+import { deadLetter, deadLetterTopic, readSchemaFile, subjectForTopic } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { stateToRecord, toInbound } from './codec.ts';
-import { deadLetter } from './dead-letter.ts';
 import { restorePartitions } from './restore.ts';
-import { CANONICAL, deadLetterTopic, INPUTS, topicSpecs, type InputName } from './topics.ts';
+import { CANONICAL, INPUTS, topicSpecs, type InputName } from './topics.ts';
 
 export interface ProcessorOptions {
   readonly config: CloseloopConfig;

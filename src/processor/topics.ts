@@ -1,5 +1,5 @@
 import type { Topics } from '../config/index.ts';
-import type { TopicSpec } from '../messaging/index.ts';
+import { deadLetterTopic, type TopicSpec } from '../messaging/index.ts';
 
 /** The canonical topic names, as the .avsc files under schemas/ are named. */
 export const CANONICAL: Readonly<Record<keyof Topics, string>> = {
@@ -14,10 +14,6 @@ export const CANONICAL: Readonly<Record<keyof Topics, string>> = {
 
 export const INPUTS = ['crmEvents', 'deptEvents', 'links'] as const;
 export type InputName = (typeof INPUTS)[number];
-
-export function deadLetterTopic(topic: string): string {
-  return `${topic}.dlq`;
-}
 
 /**
  * Every topic is keyed by ticket id and has the same partition count, so one ticket's records

@@ -1,5 +1,5 @@
 import type { CloseloopError } from '../errors/index.ts';
-import type { IncomingRecord, OutgoingRecord } from '../messaging/index.ts';
+import type { IncomingRecord, OutgoingRecord } from './types.ts';
 
 /** Header names follow Kafka Connect's DeadLetterQueueReporter, under our own prefix. */
 export const DLQ_HEADERS = {
@@ -12,6 +12,10 @@ export const DLQ_HEADERS = {
   message: 'closeloop.dlq.error.message',
   time: 'closeloop.dlq.time',
 } as const;
+
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}
 
 /** The original key, value and headers, untouched, plus where it came from and why it failed. */
 export function deadLetter(

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingRecord, Messaging, MessagingAdmin } from './types.ts';
+
+/**
+ * Reads the given partitions of a topic from the beginning up to the end offset each had when
+ * the call began, committed data only, handing every record to onRecord in order. For compacted
+ * topics that hold state (changelogs, connector cursors).
+ *
+ * kafkajs cannot assign partitions by hand, so a throw-away consumer group reads the topic and
+ * pauses the partitions it does not need. Returns the number of records read.
+ */
+export async function readToEnd(
+  messaging: Messaging,
+  admin: MessagingAdmin,
+  topic: string,
+  partitions: readonly number[] | 'all',
+  onRecord: (record: IncomingRecord) => Promise<void> | void,
+): Promise<number> {
+  const offsets = await admin.topicOffsets(topic);
+  const wanted = partitions === 'all' ? null : new Set(partitions);
+  const target = new Map<number, bigint>();
+  for (const o of offsets) {
+    if ((wanted === null || wanted.has(o.partition)) && BigInt(o.high) > BigInt(o.low)) {
+      target.set(o.partition, BigInt(o.high) - 1n);
+    }
+  }
+  if (target.size === 0) return 0;
+
+  let records = 0;
+  const consumer = messaging.consumer({ groupId: `closeloop-read-${randomUUID()}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe([topic], { fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachBatch: async (batch) => {
+            const last = target.get(batch.partition);
+            if (last === undefined) {
+              consumer.pause([{ topic, partitions: [batch.partition] }]);
+              return;
+            }
+            for (const r of batch.records) {
+              if (BigInt(r.offset) > last) break;
+              records += 1;
+              await onRecord(r);
+            }
+          },
+          // Transactional topics often end in a commit marker that no batch hands over;
+          // progress events still report reaching it.
+          onBatchDone: (progress) => {
+            const last = target.get(progress.partition);
+            if (last === undefined || BigInt(progress.lastOffset) < last) return;
+            target.delete(progress.partition);
+            consumer.pause([{ topic, partitions: [progress.partition] }]);
+            if (target.size === 0) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}

@@ -1,0 +1,1 @@
+export { SinkRunner, type SinkRunnerOptions, type SinkRunnerStatus } from './sink-runner.ts';

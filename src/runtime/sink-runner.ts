@@ -1,0 +1,199 @@
+import {
+  CloseloopError,
+  DEFAULT_RETRY,
+  isCloseloopError,
+  messageOf,
+  withRetry,
+  type RetryPolicy,
+} from '../errors/index.ts';
+import {
+  deadLetter,
+  deadLetterTopic,
+  type AvroSerde,
+  type IncomingRecord,
+  type MessageConsumer,
+  type MessageProducer,
+  type Messaging,
+  type RecordBatch,
+} from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Sink } from '../sdk/connector.ts';
+
+export interface SinkRunnerOptions<T> {
+  readonly connector: string;
+  readonly topic: string;
+  readonly groupId: string;
+  readonly sink: Sink<T>;
+  readonly messaging: Messaging;
+  readonly serde: AvroSerde;
+  readonly logger: Logger;
+  /** Tries per record before the runner pauses and waits for the system to be healthy. */
+  readonly retry?: RetryPolicy;
+  readonly probeIntervalMs?: number;
+}
+
+export interface SinkRunnerStatus {
+  readonly state: 'stopped' | 'running' | 'paused';
+  /** Why it is paused: an operator's pause, or the system being unhealthy. */
+  readonly pausedBy: 'operator' | 'outage' | null;
+  readonly delivered: number;
+  readonly deadLettered: number;
+  readonly retries: number;
+}
+
+/**
+ * Feeds one topic to a sink, in order per partition. A data error dead-letters the record and
+ * goes on; a retriable one is retried, and past the budget the runner stops consuming, probes the
+ * system's health and carries on with the same record once it is back: an outage never reaches
+ * the dead-letter topic and never reorders a ticket's updates. Offsets are committed only for
+ * records delivered or dead-lettered (at least once; sinks are idempotent).
+ */
+export class SinkRunner<T> {
+  readonly #o: SinkRunnerOptions<T>;
+  readonly #log: Logger;
+  #consumer: MessageConsumer | null = null;
+  #producer: MessageProducer | null = null;
+  #state: SinkRunnerStatus['state'] = 'stopped';
+  #pausedBy: SinkRunnerStatus['pausedBy'] = null;
+  #operatorPaused = false;
+  #delivered = 0;
+  #deadLettered = 0;
+  #retries = 0;
+
+  constructor(options: SinkRunnerOptions<T>) {
+    this.#o = options;
+    this.#log = options.logger.child({ connector: options.connector, topic: options.topic });
+  }
+
+  status(): SinkRunnerStatus {
+    return {
+      state: this.#state,
+      pausedBy: this.#pausedBy,
+      delivered: this.#delivered,
+      deadLettered: this.#deadLettered,
+      retries: this.#retries,
+    };
+  }
+
+  async start(): Promise<void> {
+    const { messaging, topic, groupId } = this.#o;
+    this.#producer = messaging.producer();
+    await this.#producer.connect();
+    this.#consumer = messaging.consumer({ groupId });
+    await this.#consumer.connect();
+    await this.#consumer.subscribe([topic], { fromBeginning: true });
+    this.#state = 'running';
+    await this.#consumer.run({ eachBatch: (batch) => this.#batch(batch) });
+  }
+
+  async stop(): Promise<void> {
+    this.#state = 'stopped';
+    await this.#consumer?.disconnect();
+    await this.#producer?.disconnect();
+    await this.#o.sink.stop?.();
+  }
+
+  // A method, so the compiler does not narrow #state across awaits that stop() may interleave with.
+  #isStopped(): boolean {
+    return this.#state === 'stopped';
+  }
+
+  /** Operator pause: finishes the record in hand, then delivers nothing until resume(). */
+  pause(): void {
+    this.#operatorPaused = true;
+  }
+
+  resume(): void {
+    this.#operatorPaused = false;
+  }
+
+  async #batch(batch: RecordBatch): Promise<void> {
+    let next: string | null = null;
+    try {
+      for (const record of batch.records) {
+        if (this.#state === 'stopped') break;
+        await this.#waitWhileOperatorPaused(batch);
+        await this.#handle(record, batch);
+        next = (BigInt(record.offset) + 1n).toString();
+      }
+    } finally {
+      if (next !== null && this.#consumer) {
+        await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      }
+    }
+  }
+
+  async #handle(record: IncomingRecord, batch: RecordBatch): Promise<void> {
+    let value: T;
+    try {
+      value = (await this.#o.serde.decode<T>(record.value)).value;
+    } catch (err) {
+      if (isCloseloopError(err) && err.retriable) throw err;
+      return this.#deadLetter(record, err);
+    }
+    for (;;) {
+      try {
+        await withRetry(async () => {
+          try {
+            await this.#o.sink.deliver(value);
+          } catch (err) {
+            if (isCloseloopError(err) && err.retriable) this.#retries += 1;
+            throw err;
+          }
+        }, this.#o.retry ?? DEFAULT_RETRY);
+        this.#delivered += 1;
+        return;
+      } catch (err) {
+        if (!(isCloseloopError(err) && err.retriable)) return this.#deadLetter(record, err);
+        this.#log.warn(
+          { code: err.code, offset: record.offset },
+          'retry budget spent; pausing until the system is healthy',
+        );
+        await this.#waitUntilHealthy(batch);
+      }
+    }
+  }
+
+  async #deadLetter(record: IncomingRecord, err: unknown): Promise<void> {
+    const error = isCloseloopError(err)
+      ? err
+      : new CloseloopError('CL_CONNECTOR_REJECTED', `sink failed: ${messageOf(err)}`, { cause: err });
+    await this.#producer?.send(deadLetterTopic(record.topic), [
+      deadLetter(record, error, this.#o.connector, Date.now()),
+    ]);
+    this.#deadLettered += 1;
+    this.#log.warn({ offset: record.offset, partition: record.partition, code: error.code }, 'dead-lettered');
+  }
+
+  // Waiting inside the batch keeps this partition's order; heartbeats keep the group membership.
+  async #waitUntilHealthy(batch: RecordBatch): Promise<void> {
+    this.#state = 'paused';
+    this.#pausedBy = 'outage';
+    const interval = this.#o.probeIntervalMs ?? 1_000;
+    try {
+      for (;;) {
+        if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped while paused');
+        await new Promise((r) => setTimeout(r, interval));
+        await batch.heartbeat();
+        const health = await this.#o.sink.health().catch(() => ({ status: 'down' as const }));
+        if (health.status === 'up') break;
+      }
+    } finally {
+      if (this.#state === 'paused') this.#state = 'running';
+      this.#pausedBy = null;
+    }
+    this.#log.info('system healthy again; resuming');
+  }
+
+  async #waitWhileOperatorPaused(batch: RecordBatch): Promise<void> {
+    if (!this.#operatorPaused) return;
+    this.#state = 'paused';
+    this.#pausedBy = 'operator';
+    while (this.#operatorPaused && !this.#isStopped()) {
+      await new Promise((r) => setTimeout(r, 200));
+      await batch.heartbeat();
+    }
+    if (this.#state === 'paused') this.#state = 'running';
+    this.#pausedBy = null;
+  }
+}
