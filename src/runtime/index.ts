@@ -1,1 +1,2 @@
 export { SinkRunner, type SinkRunnerOptions, type SinkRunnerStatus } from './sink-runner.ts';
+export { CURSOR_TOPIC, SourceRunner, type SourceRunnerOptions, type SourceRunnerStatus } from './source-runner.ts';

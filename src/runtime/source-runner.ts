@@ -1,0 +1,223 @@
+import { CloseloopError, DEFAULT_RETRY, isCloseloopError, withRetry, type RetryPolicy } from '../errors/index.ts';
+import {
+  DLQ_HEADERS,
+  deadLetterTopic,
+  readToEnd,
+  subjectForTopic,
+  type AvroSerde,
+  type Messaging,
+  type OutgoingRecord,
+  type TransactionalProducer,
+} from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Source, SourceBatch } from '../sdk/connector.ts';
+
+export const CURSOR_TOPIC = 'closeloop.connector-cursors';
+
+export interface SourceRunnerOptions<T> {
+  readonly connector: string;
+  /** Identifies this source's cursor, e.g. "crm-rest:baltimore". */
+  readonly cursorKey: string;
+  readonly topic: string;
+  readonly cursorTopic?: string;
+  readonly source: Source<T>;
+  readonly messaging: Messaging;
+  readonly serde: AvroSerde;
+  readonly logger: Logger;
+  readonly pollIntervalMs?: number;
+  readonly retry?: RetryPolicy;
+  readonly probeIntervalMs?: number;
+}
+
+export interface SourceRunnerStatus {
+  readonly state: 'stopped' | 'running' | 'paused';
+  readonly pausedBy: 'operator' | 'outage' | null;
+  readonly cursor: string | null;
+  readonly published: number;
+  readonly deadLettered: number;
+}
+
+/**
+ * Polls a source and publishes what it returns. The records and the cursor after them are
+ * written in one Kafka transaction, so a crash or restart neither skips nor repeats a change.
+ */
+export class SourceRunner<T> {
+  readonly #o: SourceRunnerOptions<T>;
+  readonly #log: Logger;
+  #producer: TransactionalProducer | null = null;
+  #state: SourceRunnerStatus['state'] = 'stopped';
+  #pausedBy: SourceRunnerStatus['pausedBy'] = null;
+  #operatorPaused = false;
+  #cursor: string | null = null;
+  #published = 0;
+  #deadLettered = 0;
+  #loop: Promise<void> = Promise.resolve();
+  #wake: (() => void) | null = null;
+
+  constructor(options: SourceRunnerOptions<T>) {
+    this.#o = options;
+    this.#log = options.logger.child({ connector: options.connector, topic: options.topic });
+  }
+
+  status(): SourceRunnerStatus {
+    return {
+      state: this.#state,
+      pausedBy: this.#pausedBy,
+      cursor: this.#cursor,
+      published: this.#published,
+      deadLettered: this.#deadLettered,
+    };
+  }
+
+  async start(): Promise<void> {
+    const { messaging, connector, cursorKey } = this.#o;
+    const cursorTopic = this.#o.cursorTopic ?? CURSOR_TOPIC;
+    const admin = messaging.admin();
+    await admin.connect();
+    try {
+      await admin.ensureTopics([{ topic: cursorTopic, config: { 'cleanup.policy': 'compact' } }]);
+      this.#producer = messaging.transactionalProducer(`${connector}-source-${cursorKey}`);
+      await this.#producer.connect();
+      // Claim the id first: an older instance can then commit no more, so the cursor read next is final.
+      await this.#producer.fence();
+      await readToEnd(messaging, admin, cursorTopic, 'all', (r) => {
+        if (r.key?.toString() === cursorKey) this.#cursor = r.value === null ? null : r.value.toString('utf8');
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    this.#log.info({ cursor: this.#cursor }, 'source starting from its stored cursor');
+    this.#state = 'running';
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#state = 'stopped';
+    this.#wake?.();
+    await this.#loop;
+    await this.#producer?.disconnect();
+    await this.#o.source.stop?.();
+  }
+
+  pause(): void {
+    this.#operatorPaused = true;
+  }
+
+  resume(): void {
+    this.#operatorPaused = false;
+    this.#wake?.();
+  }
+
+  #isStopped(): boolean {
+    return this.#state === 'stopped';
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  async #run(): Promise<void> {
+    const idle = this.#o.pollIntervalMs ?? 1_000;
+    while (!this.#isStopped()) {
+      if (this.#operatorPaused) {
+        this.#state = 'paused';
+        this.#pausedBy = 'operator';
+        await this.#sleep(idle);
+        continue;
+      }
+      let batch: SourceBatch<T>;
+      try {
+        batch = await withRetry(() => this.#o.source.poll(this.#cursor), this.#o.retry ?? DEFAULT_RETRY);
+      } catch (err) {
+        await this.#outage(err);
+        continue;
+      }
+      if (this.#state === 'paused') {
+        this.#state = 'running';
+        this.#pausedBy = null;
+      }
+      if (batch.records.length === 0) {
+        await this.#sleep(idle);
+        continue;
+      }
+      try {
+        await this.#publish(batch);
+      } catch (err) {
+        // The cursor did not move, so the next poll asks for the same changes again.
+        if (isCloseloopError(err) && !err.retriable) {
+          this.#log.error({ code: err.code, err: err.message }, 'publishing failed for good; source stopped');
+          this.#state = 'stopped';
+          return;
+        }
+        this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'publishing failed; will poll again');
+        await this.#sleep(this.#o.probeIntervalMs ?? 1_000);
+      }
+    }
+  }
+
+  async #outage(err: unknown): Promise<void> {
+    const code = isCloseloopError(err) ? err.code : 'unknown';
+    this.#log.warn({ code }, 'source unavailable; pausing until it is healthy');
+    this.#state = 'paused';
+    this.#pausedBy = 'outage';
+    while (!this.#isStopped()) {
+      await this.#sleep(this.#o.probeIntervalMs ?? 1_000);
+      const health = await this.#o.source.health().catch(() => ({ status: 'down' as const }));
+      if (health.status === 'up') return;
+    }
+  }
+
+  async #publish(batch: SourceBatch<T>): Promise<void> {
+    const { topic, serde } = this.#o;
+    const subject = subjectForTopic(topic);
+    const out: OutgoingRecord[] = [];
+    const dead: OutgoingRecord[] = [];
+    for (const r of batch.records) {
+      try {
+        out.push({ key: r.key, value: await serde.encode(subject, r.value) });
+      } catch (err) {
+        if (!isCloseloopError(err) || err.retriable) throw err;
+        dead.push(this.#deadLetter(r.key, r.value, err));
+      }
+    }
+    const producer = this.#producer;
+    if (!producer) return;
+    const tx = await producer.begin();
+    try {
+      if (out.length > 0) await tx.send(topic, out);
+      if (dead.length > 0) await tx.send(deadLetterTopic(topic), dead);
+      await tx.send(this.#o.cursorTopic ?? CURSOR_TOPIC, [
+        { key: this.#o.cursorKey, value: Buffer.from(batch.cursor) },
+      ]);
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      throw err;
+    }
+    this.#cursor = batch.cursor;
+    this.#published += out.length;
+    this.#deadLettered += dead.length;
+  }
+
+  // A record that does not fit the topic's schema is a connector or upstream bug: kept, as JSON,
+  // with the reason, rather than dropped or allowed to block the source.
+  #deadLetter(key: string, value: unknown, err: CloseloopError): OutgoingRecord {
+    return {
+      key,
+      value: Buffer.from(JSON.stringify(value)),
+      headers: {
+        [DLQ_HEADERS.stage]: err.stage,
+        [DLQ_HEADERS.connector]: this.#o.connector,
+        [DLQ_HEADERS.code]: err.code,
+        [DLQ_HEADERS.message]: err.message.slice(0, 1000),
+        [DLQ_HEADERS.time]: new Date().toISOString(),
+      },
+    };
+  }
+}

@@ -1,0 +1,101 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { crmRest } from '../../connectors/crm-rest/index.ts';
+import { crmRestConfig } from '../../connectors/crm-rest/config.ts';
+import { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
+import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { SourceRunner } from '../../src/runtime/index.ts';
+import { parseConnectorConfig, type CrmTicketEvent } from '../../src/sdk/index.ts';
+import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
+import { awaitCount, readCommitted } from '../support/processor.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('source runner with the CRM connector and simulator', () => {
+  it('publishes every change once across a restart and an outage', async () => {
+    const messaging = testMessaging();
+    const sim = new CrmSimulator({ token: 'tok' });
+    const url = await sim.start();
+    cleanup.push(() => sim.stop());
+    const topic = uniqueName('it.source.crm.ticket-events.v1');
+    const cursorTopic = uniqueName('it.cursors');
+    const admin = messaging.admin();
+    await admin.connect();
+    await admin.ensureTopics([{ topic, partitions: 3 }]);
+    await admin.disconnect();
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    await serde.register(subjectForTopic(topic), (await readSchemaFile('schemas/crm.ticket-events.v1.avsc')).schema);
+
+    const logger = createLogger({ level: 'silent' });
+    const config = parseConnectorConfig('crm-rest', crmRestConfig, {
+      baseUrl: url,
+      jurisdiction: 'testville',
+      pageSize: 2,
+      timeoutMs: 1_000,
+    });
+    const runner = () => {
+      const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
+      if (!source) throw new Error('no source');
+      return new SourceRunner({
+        connector: 'crm-rest',
+        cursorKey: 'crm-rest:testville',
+        cursorTopic,
+        topic,
+        source,
+        messaging,
+        serde,
+        logger,
+        pollIntervalMs: 100,
+        probeIntervalMs: 100,
+        retry: { retries: 1, minTimeoutMs: 10, maxTimeoutMs: 20 },
+      });
+    };
+
+    const first = sim.createTicket({
+      serviceCode: 'SR-POTHOLE',
+      contact: { name: 'Ada', email: 'ada@example.org', phone: null },
+    });
+    for (let i = 0; i < 4; i += 1) sim.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    const one = runner();
+    await one.start();
+    await awaitCount(messaging, topic, 5);
+    await one.stop();
+    expect(one.status().cursor).toBe('5');
+
+    sim.declareDuplicate('SR-000002', first.id);
+    sim.cancel('SR-000003', 'CANCELLED_BY_REQUESTOR', 'Resident withdrew it.');
+    const two = runner();
+    await two.start();
+    cleanup.push(() => two.stop());
+    await awaitCount(messaging, topic, 7);
+
+    // An outage: the runner pauses, then carries on from the same cursor.
+    const now = Date.now();
+    sim.server.setFaults({ outages: [{ from: now, until: now + 1_500 }] });
+    sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    await until('the outage to pause the source', () => two.status().pausedBy === 'outage');
+    await awaitCount(messaging, topic, 8);
+    await two.stop();
+
+    const { values } = await readCommitted<CrmTicketEvent>(messaging, topic);
+    const seqs = values.map((v) => v.envelope.sequence).sort((a, b) => (a ?? 0) - (b ?? 0));
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(new Set(values.map((v) => v.envelope.eventId)).size).toBe(8);
+    expect(values.find((v) => v.kind === 'CANCELLED')).toMatchObject({
+      ticketId: 'SR-000003',
+      closureReason: 'CANCELLED_BY_REQUESTOR',
+    });
+    expect(JSON.stringify(values)).not.toContain('ada@example.org');
+  }, 120_000);
+});
