@@ -1,4 +1,5 @@
-import { CloseloopError, DEFAULT_RETRY, isCloseloopError, withRetry, type RetryPolicy } from '../errors/index.ts';
+import type { CloseloopError} from '../errors/index.ts';
+import { DEFAULT_RETRY, isCloseloopError, withRetry, type RetryPolicy } from '../errors/index.ts';
 import {
   DLQ_HEADERS,
   deadLetterTopic,
