@@ -4,7 +4,7 @@ import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { routeTicket } from './routing.ts';
 import type { TicketState } from './state.ts';
-import type { CrmTicketEvent, LinkType } from './types.ts';
+import type { ClosureReason, CrmTicketEvent, LinkType } from './types.ts';
 import { positionOf } from './context.ts';
 
 function opened(e: CrmTicketEvent, draft: Draft): TicketState {
@@ -40,6 +40,14 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
     return t;
   }
   if (t.parent?.ticketId === parentId && t.parent.linkType === linkType) return t;
+  if (t.children.some((c) => c.ticketId === parentId)) {
+    draft.violation(
+      t.ticketId,
+      'PARENT_IS_DUPLICATE',
+      `#${parentId} is linked to this ticket already; a link back would be a cycle`,
+    );
+    return t;
+  }
   draft.link(parentId, t.ticketId, 'LINK_REQUEST', linkType);
   return {
     ...t,
@@ -55,13 +63,18 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
   };
 }
 
+/** Reasons a cancellation may carry: work done, duplicates and follow-ups are decided elsewhere. */
+const CANCEL_REASONS: readonly ClosureReason[] = ['NO_ACTION_REQUIRED', 'CANCELLED_BY_REQUESTOR', 'REFERRED_EXTERNAL'];
+
 export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Draft): Decision {
   if (!prev && e.kind !== 'OPENED') {
     draft.violation(e.ticketId, 'UNKNOWN_TICKET', `${e.kind} for a ticket the bridge has not seen opened`);
     return draft.done(null, false);
   }
   const position = positionOf(e.envelope);
-  if (prev && position <= prev.crmPosition) {
+  // Equal positions are not stale: sources with coarse clocks stamp several changes alike, and
+  // the partition keeps their order. An exact repeat is caught by its eventId.
+  if (prev && position < prev.crmPosition) {
     draft.violation(
       e.ticketId,
       'STALE_EVENT',
@@ -92,12 +105,11 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
       t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
       break;
     case 'CANCELLED': {
-      if (!e.closureReason) {
-        draft.violation(
-          e.ticketId,
-          'UNDOCUMENTED_CLOSURE',
-          'CRM cancelled the ticket without a closure reason; it stays open',
-        );
+      if (!e.closureReason || !CANCEL_REASONS.includes(e.closureReason)) {
+        const why = e.closureReason
+          ? `with reason ${e.closureReason}, which a cancellation cannot have`
+          : 'without a closure reason';
+        draft.violation(e.ticketId, 'UNDOCUMENTED_CLOSURE', `CRM cancelled the ticket ${why}; it stays open`);
         return draft.done({ ...t }, true);
       }
       t = { ...t, closureReason: e.closureReason, closureNote: e.note ?? t.closureNote };

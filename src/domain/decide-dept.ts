@@ -1,12 +1,17 @@
 import { positionOf } from './context.ts';
 import type { Draft } from './draft.ts';
 import { isTerminalWork } from './lifecycle.ts';
-import { lookupCode } from './policy.ts';
+import { hasMapping, lookupCode } from './policy.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { routeTicket } from './routing.ts';
 import type { TicketState, WorkOrderRecord } from './state.ts';
 import type { WorkOrderEvent } from './types.ts';
+
+/** A date JavaScript can show; anything else (Avro allows far more) is treated as unknown. */
+function validTime(ms: number | null): number | null {
+  return ms !== null && Number.isFinite(new Date(ms).getTime()) ? ms : null;
+}
 
 function replaceWorkOrder(t: TicketState, wo: WorkOrderRecord): TicketState {
   const exists = t.workOrders.some((w) => w.workOrderId === wo.workOrderId);
@@ -24,7 +29,7 @@ export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: D
   }
   const entry = lookupCode(draft.ctx.policy, e.system, e.rawStatus);
   if (!entry) {
-    const known = draft.ctx.policy.mappings[e.system] ? '' : ` (no mapping is configured for system ${e.system})`;
+    const known = hasMapping(draft.ctx.policy, e.system) ? '' : ` (no mapping is configured for system ${e.system})`;
     draft.violation(e.ticketId, 'UNMAPPED_CODE', `status code ${e.rawStatus} is not mapped${known}`, where);
     return draft.done(prev, false);
   }
@@ -42,7 +47,8 @@ export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: D
     misrouted: false,
   };
   const position = positionOf(e.envelope);
-  if (position <= current.lastPosition) {
+  // Equal positions are applied in partition order (see decide-crm.ts).
+  if (position < current.lastPosition) {
     draft.violation(
       e.ticketId,
       'STALE_EVENT',
@@ -57,12 +63,18 @@ export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: D
   if (isTerminalWork(current.state)) {
     // Rule 5: after a follow-up, the department may say the completed work is not done.
     if (current.state === 'COMPLETED' && prev.reviewPending !== null && !isTerminalWork(target)) {
-      const wo = { ...touched, state: target, publicNote: entry.publicNote ?? e.note, expectedAt: e.expectedAt };
+      const wo = {
+        ...touched,
+        state: target,
+        publicNote: entry.publicNote ?? e.note,
+        expectedAt: validTime(e.expectedAt),
+      };
       const t = { ...replaceWorkOrder(prev, wo), reviewPending: null, closureReason: null, closureNote: null };
       return draft.done(publish(prev, t, draft, { force: 'REOPENED' }), true);
     }
-    if (current.state === 'COMPLETED' && target === 'COMPLETED' && prev.reviewPending !== null) {
-      // The review confirms the work is done: the follow-up can close with the original.
+    if (current.state === 'COMPLETED' && prev.reviewPending !== null && isTerminalWork(target)) {
+      // The review confirms the work stands (done again, or the review itself closed without
+      // reopening): the follow-up can close with the original, which stays as it was.
       return draft.done(publish(prev, { ...replaceWorkOrder(prev, touched), reviewPending: null }, draft), true);
     }
     if (target !== current.state) {
@@ -88,7 +100,7 @@ export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: D
     ...touched,
     state: target,
     publicNote: entry.publicNote ?? e.note ?? null,
-    expectedAt: e.expectedAt ?? current.expectedAt,
+    expectedAt: validTime(e.expectedAt) ?? current.expectedAt,
     closureReason: entry.closureReason ?? null,
     misrouted: entry.misroute === true,
   });

@@ -7,14 +7,21 @@ import { routeTicket } from './routing.ts';
 import type { TicketState } from './state.ts';
 import type { TicketLinkMessage, ViolationKind } from './types.ts';
 
+/** Children close with their parent only when it resolved and no follow-up review is pending. */
+export function parentSettled(t: TicketState): boolean {
+  return t.state === 'RESOLVED' && t.reviewPending === null;
+}
+
 function replyWithStatus(t: TicketState, m: TicketLinkMessage, draft: Draft): void {
   draft.link(m.fromTicketId, t.ticketId, 'PARENT_STATUS', m.linkType, {
     parentState: t.state,
     parentNote: statusNote(t, t.state, deriveTicket(t)),
     parentExpectedAt: expectedAtOf(t),
-    parentSettled: isClosed(t.state) && t.reviewPending === null,
+    parentSettled: parentSettled(t),
   });
 }
+
+type RejectReason = 'UNKNOWN_PARENT' | 'PARENT_IS_LINKED' | 'PARENT_CANCELLED';
 
 /** A child asks this ticket to be its parent (duplicate) or original (follow-up). */
 function onLinkRequest(prev: TicketState | null, m: TicketLinkMessage, draft: Draft): Decision {
@@ -23,51 +30,60 @@ function onLinkRequest(prev: TicketState | null, m: TicketLinkMessage, draft: Dr
     return draft.done(prev, false);
   };
   if (!prev) return reject('UNKNOWN_PARENT', `#${m.ticketId} is not known to the bridge`);
-  if (prev.parent?.accepted && prev.parent.linkType === 'DUPLICATE') {
-    return reject('PARENT_IS_DUPLICATE', `#${m.ticketId} is itself a duplicate of #${prev.parent.ticketId}`);
+  // A ticket that is itself linked (or asking to be) takes no children: chains and cycles would
+  // mirror each other forever, and a cycle of duplicates would cancel everyone's work.
+  if (prev.parent) {
+    const kind = prev.parent.linkType === 'DUPLICATE' ? 'a duplicate' : 'a follow-up';
+    return reject('PARENT_IS_LINKED', `#${m.ticketId} is itself ${kind} of #${prev.parent.ticketId}`);
   }
-  if (m.linkType === 'FOLLOW_UP' && prev.state === 'CANCELLED') {
-    return reject('ORIGINAL_CANCELLED', `#${m.ticketId} was cancelled`);
-  }
+  if (prev.state === 'CANCELLED') return reject('PARENT_CANCELLED', `#${m.ticketId} was cancelled`);
   const already = prev.children.some((c) => c.ticketId === m.fromTicketId);
   let t: TicketState = already
     ? prev
     : { ...prev, children: [...prev.children, { ticketId: m.fromTicketId, linkType: m.linkType }] };
-  if (m.linkType === 'FOLLOW_UP' && !already) {
-    if (isClosed(t.state)) {
-      // Resolved, but the citizen says otherwise: the department reviews; the ticket stays closed
-      // unless it reports the work not done.
-      t = { ...t, reviewPending: m.fromTicketId };
-      for (const wo of t.workOrders.filter((w) => w.state === 'COMPLETED')) {
-        draft.command(t, 'REVIEW', wo, {
-          reason: 'FOLLOW_UP',
-          note: `Follow-up #${m.fromTicketId} reports the work is not done.`,
-        });
-      }
-    } else {
-      t = {
-        ...t,
-        priority: Math.max(1, t.priority - 1),
-        notes: [...t.notes, `Follow-up #${m.fromTicketId} received.`],
-      };
-      for (const wo of openWorkOrders(t)) {
-        draft.command(t, 'UPDATE_PRIORITY', wo, {
-          reason: 'FOLLOW_UP',
-          note: `Follow-up #${m.fromTicketId} received.`,
-        });
-      }
-      t = publish(prev, t, draft);
-    }
-  }
+  if (m.linkType === 'FOLLOW_UP' && !already) t = onFollowUp(prev, t, m.fromTicketId, draft);
   replyWithStatus(t, m, draft);
   return draft.done(t, t !== prev);
 }
 
-type RejectReason = 'UNKNOWN_PARENT' | 'PARENT_IS_DUPLICATE' | 'ORIGINAL_CANCELLED';
+function onFollowUp(prev: TicketState, t: TicketState, followUp: string, draft: Draft): TicketState {
+  const note = `Follow-up #${followUp} received.`;
+  if (!isClosed(t.state)) {
+    const raised = { ...t, priority: Math.max(1, t.priority - 1), notes: [...t.notes, note] };
+    for (const wo of openWorkOrders(raised))
+      draft.command(raised, 'UPDATE_PRIORITY', wo, { reason: 'FOLLOW_UP', note });
+    return publish(prev, raised, draft);
+  }
+  // Resolved, but the citizen says otherwise: the department that did the work reviews it. A
+  // ticket closed without completed work (a documented reason) has nothing to review.
+  const completed = t.workOrders.filter((w) => w.state === 'COMPLETED');
+  if (completed.length === 0) return t;
+  for (const wo of completed) {
+    draft.command(t, 'REVIEW', wo, {
+      reason: 'FOLLOW_UP',
+      note: `Follow-up #${followUp} reports the work is not done.`,
+    });
+  }
+  return { ...t, reviewPending: followUp };
+}
 
 function violationFor(reason: string | null, m: TicketLinkMessage): ViolationKind {
-  if (reason === 'PARENT_IS_DUPLICATE') return 'PARENT_IS_DUPLICATE';
+  if (reason === 'PARENT_IS_LINKED') return 'PARENT_IS_DUPLICATE';
   return m.linkType === 'FOLLOW_UP' ? 'UNKNOWN_ORIGINAL' : 'UNKNOWN_PARENT';
+}
+
+/**
+ * Without a parent the request is handled on its own, so the citizen's report is not lost. A
+ * department that only had it as a duplicate may take it again; one that said "not ours" not.
+ */
+function release(prev: TicketState, t: TicketState, draft: Draft): Decision {
+  let released: TicketState = {
+    ...t,
+    parent: null,
+    departmentsTried: t.workOrders.filter((w) => w.misrouted).map((w) => w.department),
+  };
+  if (openWorkOrders(released).length === 0 && !released.closureReason) released = routeTicket(released, draft);
+  return draft.done(publish(prev, released, draft), true);
 }
 
 function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: Draft): Decision {
@@ -78,14 +94,15 @@ function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: D
     violationFor(m.reason, m),
     `${what} #${m.fromTicketId} refused (${m.reason ?? 'no reason'}): ${m.parentNote ?? ''}`.trim(),
   );
-  let t: TicketState = { ...prev, parent: null };
-  // Without a parent the request is handled on its own, so the citizen's report is not lost.
-  if (t.workOrders.length === 0 && !t.closureReason) t = routeTicket(t, draft);
-  return draft.done(publish(prev, t, draft), true);
+  return release(prev, prev, draft);
 }
 
 function onParentStatus(prev: TicketState | null, m: TicketLinkMessage, draft: Draft): Decision {
   if (!prev || prev.parent?.ticketId !== m.fromTicketId) return draft.done(prev, false);
+  // A closed child stays closed (terminal states are sticky).
+  if (isClosed(prev.state)) return draft.done(prev, false);
+  // A cancelled parent did no work: its children go their own way instead of closing with it.
+  if (m.parentState === 'CANCELLED') return release(prev, prev, draft);
   const newlyAccepted = !prev.parent.accepted;
   let t: TicketState = {
     ...prev,
@@ -95,13 +112,14 @@ function onParentStatus(prev: TicketState | null, m: TicketLinkMessage, draft: D
       parentState: m.parentState,
       parentNote: m.parentNote,
       parentExpectedAt: m.parentExpectedAt,
-      parentSettled: m.parentSettled,
+      parentSettled: m.parentSettled && m.parentState === 'RESOLVED',
     },
   };
   if (newlyAccepted && m.linkType === 'DUPLICATE') {
     // The parent's work covers this one; its own work orders are withdrawn, not closed as done.
-    for (const wo of openWorkOrders(t))
+    for (const wo of openWorkOrders(t)) {
       draft.command(t, 'CANCEL', wo, { reason: 'DUPLICATE', note: `Duplicate of #${m.fromTicketId}.` });
+    }
   }
   t = publish(prev, t, draft);
   return draft.done(t, true);

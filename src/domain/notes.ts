@@ -12,7 +12,8 @@ const REASON_WORDS: Readonly<Record<ClosureReason, string>> = {
 };
 
 function day(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const d = new Date(ms);
+  return Number.isFinite(d.getTime()) ? d.toISOString().slice(0, 10) : 'a date to be confirmed';
 }
 
 function sentence(text: string): string {

@@ -38,9 +38,19 @@ export interface Policy {
   readonly defaultPriority: number;
 }
 
+// Own properties only: a code such as "constructor" must not find Object.prototype's.
 export function lookupCode(policy: Policy, system: string, raw: string): StatusMappingEntry | undefined {
-  const mapping = policy.mappings[system];
-  return mapping ? mapping.codes[raw] : undefined;
+  const mapping = Object.hasOwn(policy.mappings, system) ? policy.mappings[system] : undefined;
+  return mapping && Object.hasOwn(mapping.codes, raw) ? mapping.codes[raw] : undefined;
+}
+
+export function hasMapping(policy: Policy, system: string): boolean {
+  return Object.hasOwn(policy.mappings, system);
+}
+
+export function routesFor(policy: Policy, serviceCode: string | null): readonly RouteTarget[] {
+  const code = serviceCode ?? '';
+  return Object.hasOwn(policy.routing, code) ? (policy.routing[code] ?? []) : [];
 }
 
 /** Known codes of a mapping that it leaves unmapped; a shipped mapping must have none. */

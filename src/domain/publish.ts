@@ -20,14 +20,23 @@ export function publish(
   options: PublishOptions = {},
 ): TicketState {
   const derived = deriveTicket(next);
-  let state = options.force ?? derived.state;
+  const state = options.force ?? derived.state;
   if (prev && !canMove(prev.state, state)) {
+    // The new facts are kept, but the CRM goes on seeing exactly what it saw: same state,
+    // reason and version. Nothing is sent.
     draft.violation(
       next.ticketId,
       'TERMINAL_REGRESSION',
       `ticket would move from ${prev.state} to ${state}; kept ${prev.state}`,
     );
-    state = prev.state;
+    return {
+      ...next,
+      state: prev.state,
+      version: prev.version,
+      lastStatusKey: prev.lastStatusKey,
+      closedAt: prev.closedAt,
+      updatedAt: draft.ctx.now,
+    };
   }
   if (derived.gateBlocked && !(prev && deriveTicket(prev).gateBlocked)) {
     draft.violation(
@@ -91,7 +100,7 @@ export function notifyChildren(t: TicketState, note: string, expectedAt: number 
       parentState: t.state,
       parentNote: note,
       parentExpectedAt: expectedAt,
-      parentSettled: isClosed(t.state) && t.reviewPending === null,
+      parentSettled: t.state === 'RESOLVED' && t.reviewPending === null,
     });
   }
 }

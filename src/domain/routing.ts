@@ -1,4 +1,5 @@
 import type { Draft } from './draft.ts';
+import { routesFor } from './policy.ts';
 import type { TicketState, WorkOrderRecord } from './state.ts';
 
 /**
@@ -6,7 +7,7 @@ import type { TicketState, WorkOrderRecord } from './state.ts';
  * Returns the ticket unchanged (and records why) when no department is left.
  */
 export function routeTicket(t: TicketState, draft: Draft): TicketState {
-  const targets = draft.ctx.policy.routing[t.serviceCode ?? ''] ?? [];
+  const targets = routesFor(draft.ctx.policy, t.serviceCode);
   const target = targets.find((r) => !t.departmentsTried.includes(r.department));
   if (!target) {
     const tried = t.departmentsTried.length > 0 ? `; already tried: ${t.departmentsTried.join(', ')}` : '';

@@ -65,6 +65,11 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'A record decodes but breaks a rule Avro cannot express (blank id, key not its ticket id).',
   },
+  CL_DECIDE_FAILED: {
+    stage: 'decide',
+    retriable: false,
+    summary: 'The lifecycle threw on a record (a bug); the record is dead-lettered so the partition goes on.',
+  },
   CL_TOPIC_MISMATCH: {
     stage: 'config',
     retriable: false,

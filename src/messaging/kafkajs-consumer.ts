@@ -43,7 +43,8 @@ export class KafkaJsConsumer implements MessageConsumer {
         );
         // Batches wait on this promise, so a restore finishes before the first record of a
         // newly assigned partition is handed over.
-        this.#assignment = this.#assignment.then(() => onAssignment(assigned));
+        // A failed assignment must not poison the next one: every join restores afresh.
+        this.#assignment = this.#assignment.catch(() => undefined).then(() => onAssignment(assigned));
       });
     }
     const { onBatchDone } = handlers;

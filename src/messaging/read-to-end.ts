@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CloseloopError } from '../errors/index.ts';
 import type { IncomingRecord, Messaging, MessagingAdmin } from './types.ts';
 
 /**
@@ -15,6 +16,7 @@ export async function readToEnd(
   topic: string,
   partitions: readonly number[] | 'all',
   onRecord: (record: IncomingRecord) => Promise<void> | void,
+  timeoutMs = 300_000,
 ): Promise<number> {
   const offsets = await admin.topicOffsets(topic);
   const wanted = partitions === 'all' ? null : new Set(partitions);
@@ -32,6 +34,15 @@ export async function readToEnd(
   try {
     await consumer.subscribe([topic], { fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
+      // A record that keeps failing makes kafkajs restart the consumer forever; give up instead.
+      const timer = setTimeout(
+        () => reject(new CloseloopError('CL_KAFKA_TRANSIENT', `reading ${topic} to its end took over ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
       consumer
         .run({
           eachBatch: async (batch) => {
@@ -53,7 +64,7 @@ export async function readToEnd(
             if (last === undefined || BigInt(progress.lastOffset) < last) return;
             target.delete(progress.partition);
             consumer.pause([{ topic, partitions: [progress.partition] }]);
-            if (target.size === 0) resolve();
+            if (target.size === 0) done();
           },
         })
         .catch(reject);

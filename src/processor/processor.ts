@@ -1,8 +1,8 @@
 import { writeSync } from 'node:fs';
 import path from 'node:path';
 import type { CloseloopConfig } from '../config/index.ts';
-import { decide, isExpired, type InboundEvent, type TicketState } from '../domain/index.ts';
-import { CloseloopError, isCloseloopError, withRetry } from '../errors/index.ts';
+import { decide, isExpired, type Decision, type InboundEvent, type TicketState } from '../domain/index.ts';
+import { CloseloopError, isCloseloopError, messageOf, withRetry } from '../errors/index.ts';
 import type {
   AvroSerde,
   MessageConsumer,
@@ -32,6 +32,8 @@ export interface ProcessorOptions {
 
 interface Task {
   readonly partition: number;
+  /** Set when a rebalance replaced this task; it may then create no producer and commit nothing. */
+  retired: boolean;
   readonly store: Map<string, TicketState>;
   producer: TransactionalProducer | null;
   /** Batches and expiry of one task run one at a time. */
@@ -142,6 +144,7 @@ export class LifecycleProcessor {
   async #onAssignment(assigned: readonly TopicPartitions[]): Promise<void> {
     const run = async () => {
       const old = [...this.#tasks.values()];
+      for (const t of old) t.retired = true;
       this.#tasks.clear();
       await Promise.all(old.map((t) => t.chain.catch(() => undefined)));
       await Promise.all(old.map((t) => t.producer?.disconnect().catch(() => undefined)));
@@ -152,6 +155,7 @@ export class LifecycleProcessor {
       // nothing more, so the changelog read next is complete.
       const tasks = partitions.map((p): Task => ({
         partition: p,
+        retired: false,
         store: new Map(),
         producer: null,
         chain: Promise.resolve(),
@@ -189,6 +193,7 @@ export class LifecycleProcessor {
   }
 
   async #producer(task: Task): Promise<TransactionalProducer> {
+    if (task.retired) throw new CloseloopError('CL_KAFKA_TRANSIENT', `task ${task.partition} was reassigned`);
     if (task.producer) return task.producer;
     const producer = this.#o.messaging.transactionalProducer(
       `${this.#o.config.processor.groupId}-task-${task.partition}`,
@@ -225,11 +230,25 @@ export class LifecycleProcessor {
       }
       const id = event.event.ticketId;
       const prev = pending.has(id) ? (pending.get(id) ?? null) : (task.store.get(id) ?? null);
-      const d = decide(prev, event, { policy: config.policy, now: this.#clock() });
+      let d: Decision;
+      try {
+        d = decide(prev, event, { policy: config.policy, now: this.#clock() });
+      } catch (err) {
+        // decide() returns bad data as violations; a throw is a bug, and must not stall the partition.
+        const error = new CloseloopError('CL_DECIDE_FAILED', `decide() threw: ${messageOf(err)}`, { cause: err });
+        this.#log.error(
+          { topic: record.topic, partition: record.partition, offset: record.offset, err: error.message },
+          'dead-lettered',
+        );
+        emit(deadLetterTopic(record.topic), deadLetter(record, error, 'lifecycle-processor', this.#clock()));
+        continue;
+      }
       if (d.stateChanged || (prev !== null && d.state === null)) {
         pending.set(id, d.state);
-        if (d.state) await encode('state', id, stateToRecord(d.state));
-        else emit(config.topics.state, { key: id, value: null });
+        // The changelog partition is the task's, whatever a foreign producer's partitioner did
+        // with the input, so the restore of this task finds it.
+        const value = d.state ? await serde.encode(subjectForTopic(config.topics.state), stateToRecord(d.state)) : null;
+        emit(config.topics.state, { key: id, value, partition: task.partition });
       }
       for (const s of d.statuses) await encode('status', s.ticketId, s);
       for (const c of d.commands) await encode('commands', c.ticketId, c);
@@ -279,6 +298,7 @@ export class LifecycleProcessor {
     let expired = 0;
     for (const task of [...this.#tasks.values()]) {
       const work = task.chain.then(async () => {
+        if (task.retired) return;
         const now = this.#clock();
         const ids = [...task.store].filter(([, s]) => isExpired(s, now, retentionMs)).map(([id]) => id);
         if (ids.length === 0) return;

@@ -1,4 +1,4 @@
-import type { CloseloopError} from '../errors/index.ts';
+import type { CloseloopError } from '../errors/index.ts';
 import { DEFAULT_RETRY, isCloseloopError, withRetry, type RetryPolicy } from '../errors/index.ts';
 import {
   DLQ_HEADERS,
