@@ -1,6 +1,8 @@
 import { crmRest } from './crm-rest/index.ts';
+import { posse } from './posse/index.ts';
 
 /** Every connector the worker can run, by name. A new connector is registered here. */
 export const connectors = {
   [crmRest.name]: crmRest,
+  [posse.name]: posse,
 } as const;

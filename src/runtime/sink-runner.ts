@@ -131,6 +131,7 @@ export class SinkRunner<T> {
       if (isCloseloopError(err) && err.retriable) throw err;
       return this.#deadLetter(record, err);
     }
+    if (this.#o.sink.accepts && !this.#o.sink.accepts(value)) return;
     for (;;) {
       try {
         await withRetry(async () => {

@@ -36,6 +36,11 @@ export interface Source<T> {
  * sink; the others dead-letter the record.
  */
 export interface Sink<T> {
+  /**
+   * Whether this record is for this sink (a department sink takes the commands of its own
+   * system only). Records it does not accept are passed over, not dead-lettered.
+   */
+  accepts?(record: T): boolean;
   deliver(record: T): Promise<void>;
   health(): Promise<Health>;
   stop?(): Promise<void>;

@@ -1,0 +1,104 @@
+import axios, { type AxiosInstance } from 'axios';
+import { z } from 'zod';
+import { classifyHttpError, malformedResponse } from '../../src/sdk/index.ts';
+
+const changeSchema = z.object({
+  seq: z.number().int().positive(),
+  at: z.number(),
+  jobId: z.string().min(1),
+  externalRef: z.string().min(1),
+  ticketId: z.string().min(1),
+  department: z.string().min(1),
+  outcome: z.string().min(1),
+  outcomeLabel: z.string(),
+  jobStatus: z.enum(['Open', 'Closed']),
+  note: z.string().nullable(),
+  expectedAt: z.number().nullable(),
+});
+const pageSchema = z.object({ changes: z.array(changeSchema), watermark: z.number().int().min(0) });
+const jobSchema = z.object({ jobId: z.string() }).loose();
+
+export type PosseChange = z.infer<typeof changeSchema>;
+
+export interface NewJob {
+  readonly externalRef: string;
+  readonly ticketId: string;
+  readonly department: string;
+  readonly serviceCode: string | null;
+  readonly description: string | null;
+  readonly priority: number;
+}
+
+/** The POSSE-like system's API. Every failure comes out classified: retriable or a data error. */
+export class PosseClient {
+  readonly #http: AxiosInstance;
+
+  constructor(options: { baseUrl: string; token: string | undefined; timeoutMs: number }) {
+    this.#http = axios.create({
+      baseURL: options.baseUrl,
+      timeout: options.timeoutMs,
+      headers: {
+        'content-type': 'application/json',
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      },
+      transformRequest: [(d: unknown) => (d === undefined ? undefined : JSON.stringify(d))],
+      transformResponse: [(data: unknown) => data],
+      responseType: 'text',
+    });
+  }
+
+  changes(since: number, limit: number) {
+    return this.#call(`reading POSSE changes since ${since}`, pageSchema, () =>
+      this.#http.get<string>('/posse/api/changes', { params: { since, limit } }),
+    );
+  }
+
+  createJob(job: NewJob) {
+    return this.#call(`creating the POSSE job for ${job.externalRef}`, jobSchema, () =>
+      this.#http.post<string>('/posse/api/jobs', job),
+    );
+  }
+
+  cancel(ref: string, reason: string | null) {
+    return this.#call(`cancelling POSSE job ${ref}`, jobSchema, () =>
+      this.#http.post<string>(`/posse/api/jobs/${encodeURIComponent(ref)}/cancel`, { reason }),
+    );
+  }
+
+  setPriority(ref: string, priority: number) {
+    return this.#call(`setting priority of POSSE job ${ref}`, jobSchema, () =>
+      this.#http.put<string>(`/posse/api/jobs/${encodeURIComponent(ref)}/priority`, { priority }),
+    );
+  }
+
+  addNote(ref: string, note: string) {
+    return this.#call(`adding a note to POSSE job ${ref}`, jobSchema, () =>
+      this.#http.post<string>(`/posse/api/jobs/${encodeURIComponent(ref)}/notes`, { note }),
+    );
+  }
+
+  review(ref: string) {
+    return this.#call(`asking POSSE to review job ${ref}`, jobSchema, () =>
+      this.#http.post<string>(`/posse/api/jobs/${encodeURIComponent(ref)}/review`, {}),
+    );
+  }
+
+  async #call<T>(what: string, schema: z.ZodType<T>, request: () => Promise<{ data: string }>): Promise<T> {
+    let body: string;
+    try {
+      body = (await request()).data;
+    } catch (err) {
+      throw classifyHttpError(err, what);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw malformedResponse(what, 'not JSON');
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success)
+      throw malformedResponse(what, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    return parsed.data;
+  }
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/** The POSSE-like connector's settings, declared once: defaults, validation and the generated docs. */
+export const posseConfig = z
+  .object({
+    baseUrl: z.url().describe('Base URL of the POSSE-like system.'),
+    jurisdiction: z.string().min(1).describe('City the work orders belong to; stamped on every event.'),
+    system: z
+      .string()
+      .default('posse')
+      .describe('System kind whose commands this connector takes and whose status mapping applies.'),
+    departments: z.array(z.string().min(1)).min(1).describe('Departments served by this POSSE instance.'),
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name')
+      .default('POSSE_API_TOKEN')
+      .describe('Environment variable holding the bearer token.'),
+    pageSize: z.number().int().min(1).max(1000).default(100).describe('Process changes read per poll.'),
+    timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
+  })
+  .strict();
+
+export type PosseConfig = z.infer<typeof posseConfig>;

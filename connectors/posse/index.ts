@@ -1,0 +1,74 @@
+import {
+  defineConnector,
+  type Health,
+  type Sink,
+  type Source,
+  type WorkOrderCommand,
+  type WorkOrderEvent,
+} from '../../src/sdk/index.ts';
+import { PosseClient } from './client.ts';
+import { posseConfig, type PosseConfig } from './config.ts';
+import { changeToEvent, commandToJob } from './mapping.ts';
+
+function client(config: PosseConfig, env: NodeJS.ProcessEnv): PosseClient {
+  return new PosseClient({ baseUrl: config.baseUrl, token: env[config.tokenEnv], timeoutMs: config.timeoutMs });
+}
+
+async function healthOf(posse: PosseClient): Promise<Health> {
+  try {
+    await posse.changes(0, 1);
+    return { status: 'up' };
+  } catch (err) {
+    return { status: 'down', detail: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * A POSSE-like permit and enforcement system. Sink: work-order commands become jobs and job
+ * actions, with the bridge's work-order id as external reference. Source: completed processes
+ * since a watermark, as department work-order events with their raw outcome codes.
+ */
+export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkOrderEvent>({
+  name: 'posse',
+  description: 'POSSE-like permit/enforcement system: commands in, process outcomes out.',
+  config: posseConfig,
+  source: (config, ctx): Source<WorkOrderEvent> => {
+    const api = client(config, ctx.env);
+    return {
+      async poll(cursor) {
+        const page = await api.changes(cursor === null ? 0 : Number(cursor), config.pageSize);
+        return {
+          records: page.changes.map((c) => changeToEvent(c, config.jurisdiction, config.system)),
+          cursor: String(page.watermark),
+        };
+      },
+      health: () => healthOf(api),
+    };
+  },
+  sink: (config, ctx): Sink<WorkOrderCommand> => {
+    const api = client(config, ctx.env);
+    return {
+      accepts: (c) => c.system === config.system && config.departments.includes(c.department),
+      async deliver(c) {
+        switch (c.kind) {
+          case 'CREATE':
+            await api.createJob(commandToJob(c));
+            return;
+          case 'CANCEL':
+            await api.cancel(c.workOrderId, c.reason);
+            return;
+          case 'UPDATE_PRIORITY':
+            await api.setPriority(c.workOrderId, c.priority);
+            return;
+          case 'ADD_NOTE':
+            if (c.note) await api.addNote(c.workOrderId, c.note);
+            return;
+          case 'REVIEW':
+            await api.review(c.workOrderId);
+            return;
+        }
+      },
+      health: () => healthOf(api),
+    };
+  },
+});

@@ -1,0 +1,260 @@
+import { z } from 'zod';
+import { FaultInjector, HttpError, SimulatorServer, seededRandom, type FaultSettings } from '../../src/sdk/index.ts';
+
+/**
+ * A stand-in for a POSSE-like permit and enforcement system. A 311 referral becomes a job whose
+ * processes complete with outcome codes; a change feed lists those completions. A seeded
+ * department behaviour moves jobs along when tick() is called: it accepts, assigns, schedules,
+ * holds, completes, cancels, or rejects work as "not ours", and sometimes closes the job on
+ * assignment, as real departments do.
+ */
+
+export interface Job {
+  readonly jobId: string;
+  readonly externalRef: string;
+  readonly ticketId: string;
+  readonly department: string;
+  readonly serviceCode: string | null;
+  readonly description: string | null;
+  priority: number;
+  status: 'Open' | 'Closed';
+  notes: string[];
+  /** Outcome codes still to come, in order. */
+  plan: string[];
+  done: boolean;
+}
+
+export interface ProcessChange {
+  readonly seq: number;
+  readonly at: number;
+  readonly jobId: string;
+  readonly externalRef: string;
+  readonly ticketId: string;
+  readonly department: string;
+  readonly outcome: string;
+  readonly outcomeLabel: string;
+  readonly jobStatus: 'Open' | 'Closed';
+  readonly note: string | null;
+  readonly expectedAt: number | null;
+}
+
+export interface DepartmentBehaviour {
+  /** Share of referrals rejected as "not ours". */
+  readonly notOursRate: number;
+  /** Share of jobs closed in POSSE at assignment while the work goes on. */
+  readonly closeOnAssignRate: number;
+  readonly holdRate: number;
+  readonly noViolationRate: number;
+  /** A review after a follow-up finds the work not done this often. */
+  readonly reopenOnReviewRate: number;
+}
+
+const LABELS: Readonly<Record<string, string>> = {
+  INTAKE_ACCEPTED: 'Intake review: accepted',
+  INSPECTOR_ASSIGNED: 'Inspector assigned',
+  ASSIGNED_CLOSED: 'Inspector assigned; 311 job closed',
+  INSPECTION_SCHEDULED: 'Inspection scheduled',
+  INSPECTION_STARTED: 'Inspection started',
+  HOLD_OWNER: 'On hold: owner response',
+  HOLD_WEATHER: 'On hold: weather',
+  COMPLIED: 'Complied',
+  ABATED: 'Abated by city',
+  NO_VIOLATION: 'No violation found',
+  WITHDRAWN: 'Withdrawn',
+  NOT_OURS: 'Not our jurisdiction',
+};
+
+const newJobSchema = z
+  .object({
+    externalRef: z.string().min(1),
+    ticketId: z.string().min(1),
+    department: z.string().min(1),
+    serviceCode: z.string().nullable(),
+    description: z.string().nullable(),
+    priority: z.number().int().min(1).max(5),
+  })
+  .strict();
+
+export interface PosseSimulatorOptions {
+  readonly faults?: Partial<FaultSettings>;
+  readonly behaviour?: Partial<DepartmentBehaviour>;
+  readonly seed?: number;
+  readonly clock?: () => number;
+  readonly token?: string;
+}
+
+export class PosseSimulator {
+  readonly server: SimulatorServer;
+  readonly jobs = new Map<string, Job>();
+  readonly changes: ProcessChange[] = [];
+  readonly #behaviour: DepartmentBehaviour;
+  readonly #random: () => number;
+  readonly #clock: () => number;
+  readonly #token: string | undefined;
+
+  constructor(options: PosseSimulatorOptions = {}) {
+    this.#behaviour = {
+      notOursRate: 0,
+      closeOnAssignRate: 0,
+      holdRate: 0,
+      noViolationRate: 0,
+      reopenOnReviewRate: 0,
+      ...options.behaviour,
+    };
+    this.#random = seededRandom((options.seed ?? 1) + 7);
+    this.#clock = options.clock ?? Date.now;
+    this.#token = options.token;
+    this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
+    const s = this.server;
+    const auth = <T>(h: string | undefined, f: () => T): T => {
+      if (this.#token !== undefined && h !== `Bearer ${this.#token}`)
+        throw new HttpError(401, 'missing or wrong bearer token');
+      return f();
+    };
+    s.route('POST', '/posse/api/jobs', (r) => auth(r.headers.authorization, () => this.#create(r.body)));
+    s.route('GET', '/posse/api/jobs/:ref', (r) =>
+      auth(r.headers.authorization, () => ({ status: 200, body: this.#job(r.params['ref']) })),
+    );
+    s.route('POST', '/posse/api/jobs/:ref/cancel', (r) =>
+      auth(r.headers.authorization, () => this.#cancel(r.params['ref'], r.body)),
+    );
+    s.route('PUT', '/posse/api/jobs/:ref/priority', (r) =>
+      auth(r.headers.authorization, () => this.#priority(r.params['ref'], r.body)),
+    );
+    s.route('POST', '/posse/api/jobs/:ref/notes', (r) =>
+      auth(r.headers.authorization, () => this.#note(r.params['ref'], r.body)),
+    );
+    s.route('POST', '/posse/api/jobs/:ref/review', (r) =>
+      auth(r.headers.authorization, () => this.#review(r.params['ref'])),
+    );
+    s.route('GET', '/posse/api/changes', (r) => auth(r.headers.authorization, () => this.#feed(r.query)));
+    s.route('POST', '/_sim/tick', () => ({ status: 200, body: { advanced: this.tick() } }), true);
+  }
+
+  start(port = 0): Promise<string> {
+    return this.server.start(port);
+  }
+
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  /** Moves every open job one step along its plan; returns how many moved. */
+  tick(): number {
+    let moved = 0;
+    for (const job of this.jobs.values()) {
+      const outcome = job.plan.shift();
+      if (!outcome) continue;
+      moved += 1;
+      this.#complete(job, outcome);
+    }
+    return moved;
+  }
+
+  #plan(): string[] {
+    const b = this.#behaviour;
+    const r = () => this.#random();
+    if (r() < b.notOursRate) return ['NOT_OURS'];
+    const plan = [
+      'RECEIVED',
+      'INTAKE_ACCEPTED',
+      r() < b.closeOnAssignRate ? 'ASSIGNED_CLOSED' : 'INSPECTOR_ASSIGNED',
+      'INSPECTION_SCHEDULED',
+    ];
+    if (r() < b.holdRate) plan.push(r() < 0.5 ? 'HOLD_OWNER' : 'HOLD_WEATHER');
+    plan.push('INSPECTION_STARTED', r() < b.noViolationRate ? 'NO_VIOLATION' : r() < 0.5 ? 'COMPLIED' : 'ABATED');
+    return plan;
+  }
+
+  #complete(job: Job, outcome: string, note: string | null = null): void {
+    // The job closes at these outcomes; work that goes on after a close at assignment reopens it.
+    job.status = ['ASSIGNED_CLOSED', 'COMPLIED', 'ABATED', 'NO_VIOLATION', 'WITHDRAWN', 'NOT_OURS'].includes(outcome)
+      ? 'Closed'
+      : 'Open';
+    if (['COMPLIED', 'ABATED', 'NO_VIOLATION', 'WITHDRAWN', 'NOT_OURS'].includes(outcome)) job.done = true;
+    const now = this.#clock();
+    this.changes.push({
+      seq: this.changes.length + 1,
+      at: now,
+      jobId: job.jobId,
+      externalRef: job.externalRef,
+      ticketId: job.ticketId,
+      department: job.department,
+      outcome,
+      outcomeLabel: LABELS[outcome] ?? outcome,
+      jobStatus: job.status,
+      note,
+      expectedAt: outcome === 'INSPECTION_SCHEDULED' ? now + 3 * 86_400_000 : null,
+    });
+  }
+
+  #job(ref: string | undefined): Job {
+    const job = [...this.jobs.values()].find((j) => j.externalRef === ref || j.jobId === ref);
+    if (!job) throw new HttpError(404, `no job ${ref ?? ''}`);
+    return job;
+  }
+
+  #create(body: unknown) {
+    const j = newJobSchema.parse(body);
+    const existing = [...this.jobs.values()].find((x) => x.externalRef === j.externalRef);
+    // Idempotent by external reference: a re-delivered command finds the job it made.
+    if (existing) return { status: 200, body: { jobId: existing.jobId, created: false } };
+    const job: Job = {
+      ...j,
+      jobId: `J-${String(this.jobs.size + 1).padStart(6, '0')}`,
+      status: 'Open',
+      notes: [],
+      plan: this.#plan(),
+      done: false,
+    };
+    this.jobs.set(job.jobId, job);
+    return { status: 201, body: { jobId: job.jobId, created: true } };
+  }
+
+  #cancel(ref: string | undefined, body: unknown) {
+    const job = this.#job(ref);
+    const { reason } = z.object({ reason: z.string().nullable() }).parse(body);
+    if (!job.done) {
+      job.plan = [];
+      this.#complete(job, 'WITHDRAWN', reason);
+    }
+    return { status: 200, body: { jobId: job.jobId } };
+  }
+
+  #priority(ref: string | undefined, body: unknown) {
+    const job = this.#job(ref);
+    job.priority = z.object({ priority: z.number().int().min(1).max(5) }).parse(body).priority;
+    return { status: 200, body: { jobId: job.jobId, priority: job.priority } };
+  }
+
+  #note(ref: string | undefined, body: unknown) {
+    const job = this.#job(ref);
+    job.notes.push(z.object({ note: z.string().min(1) }).parse(body).note);
+    return { status: 200, body: { jobId: job.jobId } };
+  }
+
+  /** A follow-up review: the inspector finds the work not done (reopen) or confirms it. */
+  #review(ref: string | undefined) {
+    const job = this.#job(ref);
+    if (!job.done) return { status: 200, body: { jobId: job.jobId, reviewed: false } };
+    if (this.#random() < this.#behaviour.reopenOnReviewRate) {
+      job.done = false;
+      job.status = 'Open';
+      this.#complete(job, 'INSPECTION_STARTED', 'Re-inspection after a follow-up: work not done.');
+      job.plan = ['COMPLIED'];
+    } else {
+      this.#complete(job, 'COMPLIED', 'Re-inspection after a follow-up: work confirmed.');
+    }
+    return { status: 200, body: { jobId: job.jobId, reviewed: true } };
+  }
+
+  #feed(query: URLSearchParams) {
+    const since = Number(query.get('since') ?? '0');
+    const limit = Number(query.get('limit') ?? '100');
+    if (!Number.isInteger(since) || since < 0 || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new HttpError(400, 'since must be a whole number >= 0 and limit 1..1000');
+    }
+    const page = this.changes.filter((c) => c.seq > since).slice(0, limit);
+    return { status: 200, body: { changes: page, watermark: page.at(-1)?.seq ?? since } };
+  }
+}

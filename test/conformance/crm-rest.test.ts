@@ -1,0 +1,40 @@
+import { crmRest } from '../../connectors/crm-rest/index.ts';
+import { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
+import type { TicketStatusChange } from '../../src/sdk/index.ts';
+import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
+import { conformanceSuite } from './suite.ts';
+
+let sim = new CrmSimulator();
+
+conformanceSuite({
+  connector: crmRest,
+  requiredKeys: ['baseUrl', 'jurisdiction'],
+  sourceTopic: 'crmEvents',
+  env: { CRM_API_TOKEN: 'tok' },
+  async start(faults) {
+    await sim.stop();
+    sim = new CrmSimulator({ token: 'tok', ...(faults ? { faults } : {}) });
+    return sim.start();
+  },
+  stop: () => sim.stop(),
+  config: (url) => ({ baseUrl: url, jurisdiction: 'testville', timeoutMs: 1_000 }),
+  async seed(n) {
+    for (let i = 0; i < n; i += 1) sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+  },
+  async sinkRecords(): Promise<TicketStatusChange[]> {
+    const bridge = new Bridge(await testPolicy());
+    const ids = [1, 2, 3].map(() => sim.createTicket({ serviceCode: 'SR-POTHOLE' }).id);
+    for (const id of ids) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    for (const id of ids) bridge.send(dept(id, `${id}#1`, 'maximo', 'COMP', 2));
+    return bridge.statuses;
+  },
+  async refusedRecord() {
+    const bridge = new Bridge(await testPolicy());
+    bridge.send(crm('SR-000000', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    return bridge.lastStatus('SR-000000');
+  },
+  applied: () => ({
+    applied: sim.applied.map((a) => [a.ticketId, a.version]),
+    tickets: [...sim.tickets.values()].map((t) => [t.id, t.status, t.statusVersion]),
+  }),
+});

@@ -1,0 +1,58 @@
+import { posse } from '../../connectors/posse/index.ts';
+import { PosseSimulator } from '../../connectors/posse/simulator.ts';
+import type { WorkOrderCommand } from '../../src/sdk/index.ts';
+import { Bridge, crm, testPolicy } from '../support/domain.ts';
+import { conformanceSuite } from './suite.ts';
+
+let sim = new PosseSimulator();
+let seeded = 0;
+
+async function commands(ids: string[]): Promise<WorkOrderCommand[]> {
+  const bridge = new Bridge(await testPolicy());
+  for (const id of ids) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'GRASS' }));
+  for (const id of ids)
+    bridge.send(crm(id, 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR', note: 'Fixed by the owner.' }));
+  return bridge.commands;
+}
+
+conformanceSuite({
+  connector: posse,
+  requiredKeys: ['baseUrl', 'jurisdiction', 'departments'],
+  sourceTopic: 'deptEvents',
+  env: { POSSE_API_TOKEN: 'tok' },
+  async start(faults) {
+    await sim.stop();
+    sim = new PosseSimulator({ token: 'tok', ...(faults ? { faults } : {}) });
+    return sim.start();
+  },
+  stop: () => sim.stop(),
+  config: (url) => ({ baseUrl: url, jurisdiction: 'testville', departments: ['housing'], timeoutMs: 1_000 }),
+  async seed(n) {
+    // Each new job's first process (RECEIVED) completes on the next tick: n jobs, n changes.
+    for (let i = 0; i < n; i += 1) {
+      seeded += 1;
+      sim.jobs.set(`seed-${seeded}`, {
+        jobId: `seed-${seeded}`,
+        externalRef: `S-${seeded}#1`,
+        ticketId: `S-${seeded}`,
+        department: 'housing',
+        serviceCode: 'SR-HIGH-GRASS',
+        description: null,
+        priority: 3,
+        status: 'Open',
+        notes: [],
+        plan: ['RECEIVED'],
+        done: false,
+      });
+    }
+    sim.tick();
+  },
+  sinkRecords: () => commands(['P-1', 'P-2', 'P-3']),
+  async refusedRecord() {
+    const [create] = await commands(['P-404']);
+    if (!create) throw new Error('no command');
+    // Cancelling a job that was never created: the system refuses it (404).
+    return { ...create, kind: 'CANCEL', workOrderId: 'never-created#1' };
+  },
+  applied: () => [...sim.jobs.values()].map((j) => [j.externalRef, j.status, j.done, j.priority]),
+});

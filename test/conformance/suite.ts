@@ -1,0 +1,144 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { CloseloopError } from '../../src/errors/index.ts';
+import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { CANONICAL } from '../../src/processor/index.ts';
+import { SourceRunner } from '../../src/runtime/index.ts';
+import { parseConnectorConfig, type ConnectorDefinition, type FaultSettings } from '../../src/sdk/index.ts';
+import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
+import { readCommitted } from '../support/processor.ts';
+
+/** What a connector brings to the conformance suite: its simulator and some realistic records. */
+export interface ConformanceHarness<C extends z.ZodType, In, Out> {
+  readonly connector: ConnectorDefinition<C, In, Out>;
+  /** Config keys that have no default, so an empty config must name each of them. */
+  readonly requiredKeys: readonly string[];
+  readonly sourceTopic: keyof typeof CANONICAL;
+  readonly env: NodeJS.ProcessEnv;
+  /** Starts a fresh simulator; returns its base URL. */
+  start(faults?: Partial<FaultSettings>): Promise<string>;
+  stop(): Promise<void>;
+  config(url: string): unknown;
+  /** Makes n new changes appear in the system, for the source to find. */
+  seed(n: number): Promise<void>;
+  /** Records the sink can apply, and one the system refuses for good. */
+  sinkRecords(): Promise<In[]>;
+  refusedRecord(): Promise<In>;
+  /** A fingerprint of what the system holds, to compare one delivery with two. */
+  applied(): unknown;
+}
+
+const ctx = (env: NodeJS.ProcessEnv) => ({ logger: createLogger({ level: 'silent' }), env, clock: Date.now });
+
+export function conformanceSuite<C extends z.ZodType, In, Out>(h: ConformanceHarness<C, In, Out>): void {
+  const name = h.connector.name;
+  const parse = (url: string) => parseConnectorConfig(name, h.connector.config, h.config(url));
+  afterAll(() => h.stop());
+
+  describe(`${name} conformance`, () => {
+    it('reports every config problem at once', () => {
+      let err: unknown;
+      try {
+        parseConnectorConfig(name, h.connector.config, { unknownSetting: true });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(CloseloopError);
+      const problems = ((err as CloseloopError).details['problems'] as string[]).join('\n');
+      for (const key of [...h.requiredKeys, 'unknownSetting']) expect(problems).toContain(key);
+    });
+
+    it('classifies failures: outages are retriable, refusals are data errors', async () => {
+      const down = await h.start({ outages: [{ from: 0, until: Number.MAX_SAFE_INTEGER }] });
+      const source = h.connector.source?.(parse(down), ctx(h.env));
+      const outage = await source?.poll(null).catch((e: unknown) => e);
+      expect(outage).toMatchObject({ retriable: true });
+      expect((await source?.health())?.status).toBe('down');
+
+      const up = await h.start();
+      const sink = h.connector.sink?.(parse(up), ctx(h.env));
+      if (!sink) throw new Error(`${name} has no sink`);
+      const refused = await sink.deliver(await h.refusedRecord()).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ retriable: false, code: 'CL_CONNECTOR_REJECTED' });
+    });
+
+    it('re-delivers idempotently', async () => {
+      const url = await h.start();
+      const sink = h.connector.sink?.(parse(url), ctx(h.env));
+      if (!sink) throw new Error(`${name} has no sink`);
+      const records = await h.sinkRecords();
+      expect(records.length).toBeGreaterThan(0);
+      for (const r of records) await sink.deliver(r);
+      const once = JSON.stringify(h.applied());
+      for (const r of records) await sink.deliver(r);
+      expect(JSON.stringify(h.applied())).toBe(once);
+    });
+
+    it('restarts without gaps or duplicates, and pauses and resumes', async () => {
+      const url = await h.start();
+      const messaging = testMessaging();
+      const topic = uniqueName(`it.conformance.${CANONICAL[h.sourceTopic]}`);
+      const admin = messaging.admin();
+      await admin.connect();
+      await admin.ensureTopics([{ topic, partitions: 3 }]);
+      await admin.disconnect();
+      const serde = new AvroSerde({ url: endpoints().registryUrl });
+      await serde.register(
+        subjectForTopic(topic),
+        (await readSchemaFile(`schemas/${CANONICAL[h.sourceTopic]}.avsc`)).schema,
+      );
+      const cursorTopic = uniqueName('it.conformance.cursors');
+      const runner = () => {
+        const source = h.connector.source?.(parse(url), ctx(h.env));
+        if (!source) throw new Error(`${name} has no source`);
+        return new SourceRunner({
+          connector: name,
+          cursorKey: name,
+          cursorTopic,
+          topic,
+          source,
+          messaging,
+          serde,
+          logger: createLogger({ level: 'silent' }),
+          pollIntervalMs: 50,
+          probeIntervalMs: 50,
+        });
+      };
+
+      // seed(n) makes exactly n changes appear.
+      await h.seed(4);
+      const first = runner();
+      await first.start();
+      await awaitUntil(() => first.status().published === 4);
+      first.pause();
+      await awaitUntil(() => first.status().pausedBy === 'operator');
+      await h.seed(3);
+      // A paused source publishes nothing, however many polls it would have made.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(first.status().published).toBe(4);
+      first.resume();
+      await awaitUntil(() => first.status().published === 7);
+      await first.stop();
+
+      await h.seed(2);
+      const second = runner();
+      await second.start();
+      await awaitUntil(() => second.status().published === 2);
+      await second.stop();
+
+      const { values } = await readCommitted<{ envelope: { eventId: string } }>(messaging, topic);
+      const ids = values.map((v) => v.envelope.eventId);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.length).toBe(9);
+    });
+  });
+}
+
+async function awaitUntil(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
