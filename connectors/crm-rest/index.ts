@@ -31,6 +31,8 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
   name: 'crm-rest',
   description: '311 CRM REST API: referral changes in, versioned ticket statuses out.',
   config: crmRestConfig,
+  sourceTopic: 'crmEvents',
+  sinkTopic: 'status',
   source: (config, ctx): Source<CrmTicketEvent> => {
     const crm = client(config, ctx.env);
     return {

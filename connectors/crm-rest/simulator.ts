@@ -58,6 +58,8 @@ export interface AppliedUpdate {
   readonly lifecycleState: string;
   readonly statusNote: string;
   readonly closureReason: string | null;
+  readonly duplicateOf: string | null;
+  readonly followUpOf: string | null;
   readonly at: number;
 }
 
@@ -287,6 +289,8 @@ export class CrmSimulator {
       lifecycleState: u.lifecycleState,
       statusNote: u.statusNote,
       closureReason: u.closureReason,
+      duplicateOf: u.duplicateOf,
+      followUpOf: u.followUpOf,
       at: this.#clock(),
     });
     this.#change(ticket, 'UPDATED', 'integration', null, null);

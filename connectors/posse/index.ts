@@ -32,6 +32,8 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
   name: 'posse',
   description: 'POSSE-like permit/enforcement system: commands in, process outcomes out.',
   config: posseConfig,
+  sourceTopic: 'deptEvents',
+  sinkTopic: 'commands',
   source: (config, ctx): Source<WorkOrderEvent> => {
     const api = client(config, ctx.env);
     return {

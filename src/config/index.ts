@@ -1,2 +1,2 @@
-export { loadConfig, loadStatusMapping, type CloseloopConfig } from './load.ts';
+export { loadConfig, loadStatusMapping, type CloseloopConfig, type ConnectorInstance } from './load.ts';
 export { closeloopConfigSchema, statusMappingSchema, type Topics } from './schema.ts';

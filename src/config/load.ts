@@ -18,6 +18,14 @@ export interface CloseloopConfig {
     readonly sessionTimeoutMs: number;
   };
   readonly policy: Policy;
+  readonly connectors: readonly ConnectorInstance[];
+}
+
+export interface ConnectorInstance {
+  readonly name: string;
+  readonly source: boolean;
+  readonly sink: boolean;
+  readonly config: Readonly<Record<string, unknown>>;
 }
 
 function issues(file: string, error: z.ZodError): string[] {
@@ -107,6 +115,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       expiryIntervalMs: c.processor.expiryIntervalMs,
       sessionTimeoutMs: c.processor.sessionTimeoutMs,
     },
+    connectors: c.connectors,
     policy: {
       jurisdiction: c.jurisdiction,
       routing: c.routing.services,

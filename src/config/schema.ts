@@ -44,6 +44,8 @@ const topicsSchema = z
     status: z.string().default('bridge.ticket-status.v1'),
     state: z.string().default('bridge.ticket-state.v1'),
     quarantine: z.string().default('bridge.quarantine.v1'),
+    /** Compacted topic where source connectors keep their cursors (no Avro schema). */
+    cursors: z.string().default('closeloop.connector-cursors'),
   })
   .strict();
 
@@ -77,6 +79,19 @@ export const closeloopConfigSchema = z
         sessionTimeoutMs: 30_000,
       }),
     statusMappings: z.array(z.string().min(1)).min(1),
+    /** Connector instances the worker runs; each one's own settings are checked by its connector. */
+    connectors: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            source: z.boolean().default(true),
+            sink: z.boolean().default(true),
+            config: z.record(z.string(), z.unknown()),
+          })
+          .strict(),
+      )
+      .default([]),
     routing: z
       .object({
         defaultPriority: z.number().int().min(1).max(5).default(3),

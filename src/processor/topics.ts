@@ -2,7 +2,9 @@ import type { Topics } from '../config/index.ts';
 import { deadLetterTopic, type TopicSpec } from '../messaging/index.ts';
 
 /** The canonical topic names, as the .avsc files under schemas/ are named. */
-export const CANONICAL: Readonly<Record<keyof Topics, string>> = {
+export type BridgeTopic = Exclude<keyof Topics, 'cursors'>;
+
+export const CANONICAL: Readonly<Record<BridgeTopic, string>> = {
   crmEvents: 'crm.ticket-events.v1',
   deptEvents: 'dept.work-order-events.v1',
   links: 'bridge.ticket-links.v1',
@@ -21,11 +23,13 @@ export type InputName = (typeof INPUTS)[number];
  * compacted changelog.
  */
 export function topicSpecs(topics: Topics, partitions: number): TopicSpec[] {
-  const specs: TopicSpec[] = Object.entries(topics).map(([name, topic]) => ({
-    topic,
-    partitions,
-    config: name === 'state' ? { 'cleanup.policy': 'compact' } : ({} as Record<string, string>),
-  }));
+  const specs: TopicSpec[] = Object.entries(topics)
+    .filter(([name]) => name !== 'cursors')
+    .map(([name, topic]) => ({
+      topic,
+      partitions,
+      config: name === 'state' ? { 'cleanup.policy': 'compact' } : ({} as Record<string, string>),
+    }));
   for (const input of INPUTS) specs.push({ topic: deadLetterTopic(topics[input]), partitions });
   return specs;
 }

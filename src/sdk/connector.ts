@@ -58,6 +58,9 @@ export interface ConnectorDefinition<Config extends z.ZodType, In, Out> {
   readonly name: string;
   readonly description: string;
   readonly config: Config;
+  /** The bridge topic the source publishes to and the one the sink consumes. */
+  readonly sourceTopic?: 'crmEvents' | 'deptEvents';
+  readonly sinkTopic?: 'status' | 'commands';
   readonly source?: (config: z.infer<Config>, ctx: ConnectorContext) => Source<Out>;
   readonly sink?: (config: z.infer<Config>, ctx: ConnectorContext) => Sink<In>;
 }

@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+
+/** One request of the demo, drawn from a real Baltimore 311 record. */
+export interface DemoRequest {
+  readonly recordId: string;
+  readonly serviceCode: string;
+  readonly department: string;
+  readonly createdAt: number;
+  /** Index of an earlier request of the same type this one duplicates. */
+  readonly duplicateOf: number | null;
+}
+
+interface Row {
+  ServiceRequestNum: string;
+  SRType: string;
+  SRStatus: string;
+  Agency: string;
+  CreatedDate: string;
+}
+
+export function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+// Agencies outside the city's own work-order systems (a utility, the call centre itself).
+const EXTERNAL = new Set(['BGE', 'Call Center']);
+
+/**
+ * The first `count` referrals of the sample in time order, with the request types, agencies and
+ * duplicate marks of the real records. A "(Duplicate)" record is linked to the latest earlier
+ * request of the same type, as an agent would.
+ */
+export async function loadScenario(csvPath: string, count: number): Promise<DemoRequest[]> {
+  const rows = parse(await readFile(csvPath, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
+  const usable = rows
+    .filter((r) => r.SRType && r.Agency && !EXTERNAL.has(r.Agency))
+    .map((r) => ({ r, at: Date.parse(r.CreatedDate) }))
+    .filter((x) => Number.isFinite(x.at))
+    .sort((a, b) => a.at - b.at)
+    .slice(0, count);
+  const lastOfType = new Map<string, number>();
+  return usable.map(({ r, at }, i) => {
+    const earlier = lastOfType.get(r.SRType);
+    lastOfType.set(r.SRType, i);
+    return {
+      recordId: r.ServiceRequestNum,
+      serviceCode: r.SRType,
+      department: slug(r.Agency),
+      createdAt: at,
+      duplicateOf: r.SRStatus.includes('(Duplicate)') && earlier !== undefined ? earlier : null,
+    };
+  });
+}
+
+/** Routing for the demo: each request type to its real agency, all on the POSSE-like system. */
+export function demoRouting(
+  requests: readonly DemoRequest[],
+): Record<string, { department: string; system: string }[]> {
+  const routing: Record<string, { department: string; system: string }[]> = {};
+  for (const r of requests) {
+    // A second department takes what the first rejects as "not ours".
+    routing[r.serviceCode] ??= [
+      { department: r.department, system: 'posse' },
+      { department: r.department === 'housing' ? 'transportation' : 'housing', system: 'posse' },
+    ];
+  }
+  return routing;
+}

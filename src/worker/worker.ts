@@ -1,0 +1,137 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+import { connectors } from '../../connectors/index.ts';
+import type { CloseloopConfig } from '../config/index.ts';
+import { CloseloopError, messageOf } from '../errors/index.ts';
+import { AvroSerde, createKafkaMessaging, type Messaging } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import { LifecycleProcessor } from '../processor/index.ts';
+import { SinkRunner, SourceRunner, type SinkRunnerStatus, type SourceRunnerStatus } from '../runtime/index.ts';
+import { parseConnectorConfig, type ConnectorDefinition } from '../sdk/index.ts';
+
+const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
+
+type AnyConnector = ConnectorDefinition<z.ZodType, unknown, unknown>;
+
+export interface WorkerOptions {
+  readonly config: CloseloopConfig;
+  readonly logger: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly messaging?: Messaging;
+}
+
+export interface WorkerStatus {
+  readonly tickets: number;
+  readonly sources: Record<string, SourceRunnerStatus>;
+  readonly sinks: Record<string, SinkRunnerStatus>;
+}
+
+/**
+ * One closeloop worker: the lifecycle processor plus a source and a sink runner for each
+ * configured connector. Every connector's config is checked before anything starts, and all
+ * problems are reported together.
+ */
+export class Worker {
+  readonly #o: WorkerOptions;
+  readonly #messaging: Messaging;
+  readonly #serde: AvroSerde;
+  readonly processor: LifecycleProcessor;
+  readonly #sources = new Map<string, SourceRunner<unknown>>();
+  readonly #sinks = new Map<string, SinkRunner<unknown>>();
+
+  constructor(options: WorkerOptions) {
+    this.#o = options;
+    const { config, logger } = options;
+    this.#messaging =
+      options.messaging ??
+      createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+    this.#serde = new AvroSerde({ ...config.schemaRegistry });
+    this.processor = new LifecycleProcessor({
+      config,
+      logger,
+      messaging: this.#messaging,
+      serde: this.#serde,
+      schemasDir: SCHEMAS,
+    });
+    this.#build();
+  }
+
+  #build(): void {
+    const { config, logger } = this.#o;
+    const env = this.#o.env ?? process.env;
+    const problems: string[] = [];
+    const registry = connectors as Readonly<Record<string, AnyConnector>>;
+    for (const instance of config.connectors) {
+      const def = Object.hasOwn(registry, instance.name) ? registry[instance.name] : undefined;
+      if (!def) {
+        problems.push(`connectors: unknown connector ${instance.name}; known: ${Object.keys(registry).join(', ')}`);
+        continue;
+      }
+      let settings: unknown;
+      try {
+        settings = parseConnectorConfig(def.name, def.config, instance.config);
+      } catch (err) {
+        problems.push(messageOf(err));
+        continue;
+      }
+      const ctx = { logger: logger.child({ connector: def.name }), env, clock: Date.now };
+      if (instance.source && def.source && def.sourceTopic) {
+        this.#sources.set(
+          def.name,
+          new SourceRunner({
+            connector: def.name,
+            cursorKey: `${def.name}:${config.jurisdiction}`,
+            cursorTopic: config.topics.cursors,
+            topic: config.topics[def.sourceTopic],
+            source: def.source(settings, ctx),
+            messaging: this.#messaging,
+            serde: this.#serde,
+            logger,
+          }),
+        );
+      }
+      if (instance.sink && def.sink && def.sinkTopic) {
+        this.#sinks.set(
+          def.name,
+          new SinkRunner({
+            connector: def.name,
+            topic: config.topics[def.sinkTopic],
+            groupId: `${config.processor.groupId}.${def.name}-sink`,
+            sink: def.sink(settings, ctx),
+            messaging: this.#messaging,
+            serde: this.#serde,
+            logger,
+          }),
+        );
+      }
+    }
+    if (problems.length > 0) {
+      throw new CloseloopError('CL_CONFIG_INVALID', `invalid connector configuration:\n${problems.join('\n')}`, {
+        details: { problems },
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    // The processor creates the topics and registers the schemas the runners rely on.
+    await this.processor.start();
+    for (const r of this.#sources.values()) await r.start();
+    for (const r of this.#sinks.values()) await r.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const r of this.#sources.values()) await r.stop().catch(() => undefined);
+    for (const r of this.#sinks.values()) await r.stop().catch(() => undefined);
+    await this.processor.stop();
+  }
+
+  status(): WorkerStatus {
+    const tickets = [...this.processor.ticketsInState().values()].reduce((a, b) => a + b, 0);
+    return {
+      tickets,
+      sources: Object.fromEntries([...this.#sources].map(([n, r]) => [n, r.status()])),
+      sinks: Object.fromEntries([...this.#sinks].map(([n, r]) => [n, r.status()])),
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../demo/run.ts';
+import { endpoints } from '../support/kafka.ts';
+
+describe('the demo, headless', () => {
+  it('brings Baltimore requests to a final table where the CRM never closes unfinished work', async () => {
+    process.env['KAFKA_BROKERS'] ??= endpoints().brokers;
+    process.env['SCHEMA_REGISTRY_URL'] ??= endpoints().registryUrl;
+    const summary = await runDemo({
+      count: 60,
+      seed: 7,
+      csv: path.resolve('../shared/data/baltimore_311_sample_10k.csv'),
+      timeoutMs: 240_000,
+      log: () => undefined,
+      // Departments that often close on assignment, so the gate is tested on every run.
+      behaviour: { closeOnAssignRate: 0.5, notOursRate: 0.1 },
+    });
+    const t = summary.totals;
+    expect(summary.gateViolations).toEqual([]);
+    expect(t.tickets).toBe(60 + t.followUps);
+    expect(t.followUps).toBeGreaterThan(0);
+    expect(t.resolved + Object.values(t.openInterim).reduce((a, b) => a + b, 0)).toBe(t.tickets);
+    expect(t.prematureClosesBlocked).toBeGreaterThan(0);
+    expect(t.misroutes).toBeGreaterThan(0);
+    expect(t.duplicatesLinked).toBe(t.duplicatesDeclared);
+    expect(t.duplicatesResolvedThroughParent).toBe(t.duplicatesLinked);
+    // Every row agrees with its department: closed only with every job finished.
+    for (const row of summary.rows) {
+      if (row.crm.startsWith('closed')) expect(row.department).not.toContain('(working)');
+      expect(row.version).toBeGreaterThan(0);
+    }
+  }, 300_000);
+});
