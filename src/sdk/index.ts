@@ -39,3 +39,4 @@ export {
   type SimRequest,
   type SimResponse,
 } from './simulator/http-server.ts';
+export { configReference } from './docs.ts';

@@ -1,0 +1,18 @@
+import type { z } from 'zod';
+import { connectors } from '../../connectors/index.ts';
+import { configReference, type ConnectorDefinition } from '../../src/sdk/index.ts';
+
+export function connectorsReference(): string {
+  const parts = Object.values(connectors).map((c) => {
+    const def = c as ConnectorDefinition<z.ZodType, unknown, unknown>;
+    return configReference(def.name, def.description, def.config);
+  });
+  return [
+    '# Connector configuration',
+    '',
+    "Generated from each connector's zod schema by `node scripts/connector-docs.ts`; do not edit by hand.",
+    'Each entry goes under `connectors:` in `config/closeloop.yaml` as `{ name, source, sink, config }`.',
+    '',
+    ...parts,
+  ].join('\n');
+}
