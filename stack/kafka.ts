@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createKafkaMessaging } from '../src/messaging/index.ts';
@@ -6,7 +5,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { KAFKA_VERSION, type StackConfig } from './config.ts';
 import { ensureKafka } from './artifacts.ts';
 import { findJava } from './java.ts';
-import { isAlive, ownedPid, run, sleep, spawnDetached, stopOwned, writePid } from './proc.ts';
+import { ownedPid, run, spawnDetached, stopOwned, waitUntilReady, writePid } from './proc.ts';
 
 // Base64 of 16 bytes, as KRaft wants; fixed so `--ignore-formatted` re-uses the same storage.
 const CLUSTER_ID = 'Y2xvc2Vsb29wLWxvY2FsMQ';
@@ -114,23 +113,15 @@ export async function startKafka(cfg: StackConfig, log: (line: string) => void):
  * alone is reported long before the KRaft controller has elected itself.
  */
 export async function waitForKafka(cfg: StackConfig, pid: number | undefined, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = 'not tried yet';
-  while (Date.now() < deadline) {
-    if (pid !== undefined && !isAlive(pid)) {
-      throw new Error(
-        `Kafka exited during start-up; last lines of ${kafkaPaths(cfg).log}:\n${tail(kafkaPaths(cfg).log)}`,
-      );
-    }
-    try {
-      await probeKafka(cfg);
-      return;
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-      await sleep(500);
-    }
-  }
-  throw new Error(`Kafka at ${cfg.brokers} was not ready after ${timeoutMs} ms: ${lastError}`);
+  const { log } = kafkaPaths(cfg);
+  await waitUntilReady({
+    what: 'Kafka',
+    endpoint: cfg.brokers,
+    pid,
+    logFile: log,
+    timeoutMs,
+    probe: () => probeKafka(cfg),
+  });
 }
 
 export async function probeKafka(cfg: StackConfig): Promise<void> {
@@ -157,9 +148,4 @@ export async function probeKafka(cfg: StackConfig): Promise<void> {
 export async function stopKafka(cfg: StackConfig): Promise<boolean> {
   const paths = kafkaPaths(cfg);
   return stopOwned(paths.pid, paths.properties, 30_000);
-}
-
-export function tail(file: string, lines = 30): string {
-  if (!existsSync(file)) return '(no log file)';
-  return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 
 export class StackToolMissingError extends Error {
@@ -114,4 +114,37 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface ReadinessCheck {
+  readonly what: string;
+  readonly endpoint: string;
+  readonly pid: number | undefined;
+  readonly logFile: string;
+  readonly timeoutMs: number;
+  readonly probe: () => Promise<void>;
+}
+
+/** Probes until the part answers, fails fast with its log when the process dies, or times out. */
+export async function waitUntilReady(c: ReadinessCheck): Promise<void> {
+  const deadline = Date.now() + c.timeoutMs;
+  let lastError = 'not tried yet';
+  while (Date.now() < deadline) {
+    if (c.pid !== undefined && !isAlive(c.pid)) {
+      throw new Error(`${c.what} exited during start-up; last lines of ${c.logFile}:\n${tail(c.logFile)}`);
+    }
+    try {
+      await c.probe();
+      return;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+      await sleep(500);
+    }
+  }
+  throw new Error(`${c.what} at ${c.endpoint} was not ready after ${c.timeoutMs} ms: ${lastError}`);
+}
+
+export function tail(file: string, lines = 30): string {
+  if (!existsSync(file)) return '(no log file)';
+  return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
 }

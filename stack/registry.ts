@@ -2,9 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { APICURIO_VERSION, type StackConfig } from './config.ts';
 import { ensureApicurio } from './artifacts.ts';
-import { tail } from './kafka.ts';
 import { findJava } from './java.ts';
-import { isAlive, ownedPid, sleep, spawnDetached, stopOwned, writePid } from './proc.ts';
+import { ownedPid, spawnDetached, stopOwned, waitUntilReady, writePid } from './proc.ts';
 
 export function registryPaths(cfg: StackConfig) {
   return {
@@ -53,23 +52,15 @@ export async function startRegistry(cfg: StackConfig, log: (line: string) => voi
 
 /** Ready means the Confluent-compatible API answers a real request, not just that the port is open. */
 export async function waitForRegistry(cfg: StackConfig, pid: number | undefined, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = 'not tried yet';
-  while (Date.now() < deadline) {
-    if (pid !== undefined && !isAlive(pid)) {
-      throw new Error(
-        `Apicurio exited during start-up; last lines of ${registryPaths(cfg).log}:\n${tail(registryPaths(cfg).log)}`,
-      );
-    }
-    try {
-      await probeRegistry(cfg);
-      return;
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-      await sleep(500);
-    }
-  }
-  throw new Error(`schema registry at ${cfg.registryUrl} was not ready after ${timeoutMs} ms: ${lastError}`);
+  const { log } = registryPaths(cfg);
+  await waitUntilReady({
+    what: 'Apicurio Registry',
+    endpoint: cfg.registryUrl,
+    pid,
+    logFile: log,
+    timeoutMs,
+    probe: () => probeRegistry(cfg),
+  });
 }
 
 export async function probeRegistry(cfg: StackConfig): Promise<void> {

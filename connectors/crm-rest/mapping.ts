@@ -1,27 +1,18 @@
 import {
   BRIDGE_ORIGIN,
-  type ClosureReason,
+  CLOSURE_REASONS,
   type CrmTicketEvent,
   type SourceRecord,
   type TicketStatusChange,
 } from '../../src/sdk/index.ts';
 import type { CrmChange, CrmStatusUpdate } from './client.ts';
 
-const REASONS: readonly ClosureReason[] = [
-  'WORK_COMPLETED',
-  'NO_ACTION_REQUIRED',
-  'DUPLICATE',
-  'FOLLOW_UP',
-  'CANCELLED_BY_REQUESTOR',
-  'REFERRED_EXTERNAL',
-];
-
 /**
  * A CRM change as a canonical ticket event. A closure reason outside the canonical list is not
  * guessed: it is left out, and the bridge then treats the cancellation as undocumented.
  */
 export function changeToEvent(change: CrmChange, jurisdiction: string): SourceRecord<CrmTicketEvent> {
-  const reason = REASONS.find((r) => r === change.closureReason) ?? null;
+  const reason = CLOSURE_REASONS.find((r) => r === change.closureReason) ?? null;
   return {
     key: change.ticketId,
     value: {

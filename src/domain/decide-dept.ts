@@ -5,7 +5,7 @@ import { hasMapping, lookupCode } from './policy.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { routeTicket } from './routing.ts';
-import type { TicketState, WorkOrderRecord } from './state.ts';
+import { newWorkOrder, type TicketState, type WorkOrderRecord } from './state.ts';
 import type { WorkOrderEvent } from './types.ts';
 
 /** A date JavaScript can show; anything else (Avro allows far more) is treated as unknown. */
@@ -33,19 +33,10 @@ export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: D
     draft.violation(e.ticketId, 'UNMAPPED_CODE', `status code ${e.rawStatus} is not mapped${known}`, where);
     return draft.done(prev, false);
   }
-  const current: WorkOrderRecord = prev.workOrders.find((w) => w.workOrderId === e.workOrderId) ?? {
+  const current: WorkOrderRecord =
+    prev.workOrders.find((w) => w.workOrderId === e.workOrderId) ??
     // A work order the department opened on its own (a split job, a second crew).
-    workOrderId: e.workOrderId,
-    department: e.department,
-    system: e.system,
-    state: 'REQUESTED',
-    rawStatus: null,
-    publicNote: null,
-    expectedAt: null,
-    closureReason: null,
-    lastPosition: Number.NEGATIVE_INFINITY,
-    misrouted: false,
-  };
+    newWorkOrder(e.workOrderId, e.department, e.system);
   const position = positionOf(e.envelope);
   // Equal positions are applied in partition order (see decide-crm.ts).
   if (position < current.lastPosition) {

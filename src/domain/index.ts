@@ -1,7 +1,7 @@
 export * from './types.ts';
 export type * from './state.ts';
 export type * from './outputs.ts';
-export { RECENT_EVENT_IDS } from './state.ts';
+export { RECENT_EVENT_IDS, newWorkOrder } from './state.ts';
 export { decide, isExpired } from './decide.ts';
 export { BRIDGE_ORIGIN, PROCESSOR_SOURCE, childEnvelope, positionOf, type DecideContext } from './context.ts';
 export {

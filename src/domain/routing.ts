@@ -1,6 +1,6 @@
 import type { Draft } from './draft.ts';
 import { routesFor } from './policy.ts';
-import type { TicketState, WorkOrderRecord } from './state.ts';
+import { newWorkOrder, type TicketState } from './state.ts';
 
 /**
  * Sends the ticket to the first department for its service code that has not had it yet.
@@ -18,18 +18,7 @@ export function routeTicket(t: TicketState, draft: Draft): TicketState {
     );
     return t;
   }
-  const wo: WorkOrderRecord = {
-    workOrderId: `${t.ticketId}#${t.workOrders.length + 1}`,
-    department: target.department,
-    system: target.system,
-    state: 'REQUESTED',
-    rawStatus: null,
-    publicNote: null,
-    expectedAt: null,
-    closureReason: null,
-    lastPosition: Number.NEGATIVE_INFINITY,
-    misrouted: false,
-  };
+  const wo = newWorkOrder(`${t.ticketId}#${t.workOrders.length + 1}`, target.department, target.system);
   const next: TicketState = {
     ...t,
     workOrders: [...t.workOrders, wo],

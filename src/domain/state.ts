@@ -62,3 +62,19 @@ export interface TicketState {
 }
 
 export const RECENT_EVENT_IDS = 256;
+
+/** A work order the bridge has not heard about from its department yet. */
+export function newWorkOrder(workOrderId: string, department: string, system: string): WorkOrderRecord {
+  return {
+    workOrderId,
+    department,
+    system,
+    state: 'REQUESTED',
+    rawStatus: null,
+    publicNote: null,
+    expectedAt: null,
+    closureReason: null,
+    lastPosition: Number.NEGATIVE_INFINITY,
+    misrouted: false,
+  };
+}

@@ -24,7 +24,7 @@ export type {
   WorkOrderCommand,
   WorkOrderEvent,
 } from '../domain/index.ts';
-export { BRIDGE_ORIGIN } from '../domain/index.ts';
+export { BRIDGE_ORIGIN, CLOSURE_REASONS } from '../domain/index.ts';
 export {
   FaultInjector,
   faultSettingsSchema,

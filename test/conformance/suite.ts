@@ -8,6 +8,7 @@ import { SourceRunner } from '../../src/runtime/index.ts';
 import { parseConnectorConfig, type ConnectorDefinition, type FaultSettings } from '../../src/sdk/index.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 import { readCommitted } from '../support/processor.ts';
+import { until } from '../support/wait.ts';
 
 /** What a connector brings to the conformance suite: its simulator and some realistic records. */
 export interface ConformanceHarness<C extends z.ZodType, In, Out> {
@@ -110,21 +111,21 @@ export function conformanceSuite<C extends z.ZodType, In, Out>(h: ConformanceHar
       await h.seed(4);
       const first = runner();
       await first.start();
-      await awaitUntil(() => first.status().published === 4);
+      await until('the runner', () => first.status().published === 4);
       first.pause();
-      await awaitUntil(() => first.status().pausedBy === 'operator');
+      await until('the runner', () => first.status().pausedBy === 'operator');
       await h.seed(3);
       // A paused source publishes nothing, however many polls it would have made.
       await new Promise((r) => setTimeout(r, 300));
       expect(first.status().published).toBe(4);
       first.resume();
-      await awaitUntil(() => first.status().published === 7);
+      await until('the runner', () => first.status().published === 7);
       await first.stop();
 
       await h.seed(2);
       const second = runner();
       await second.start();
-      await awaitUntil(() => second.status().published === 2);
+      await until('the runner', () => second.status().published === 2);
       await second.stop();
 
       const { values } = await readCommitted<{ envelope: { eventId: string } }>(messaging, topic);
@@ -133,12 +134,4 @@ export function conformanceSuite<C extends z.ZodType, In, Out>(h: ConformanceHar
       expect(ids.length).toBe(9);
     });
   });
-}
-
-async function awaitUntil(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

@@ -8,20 +8,13 @@ import { SinkRunner } from '../../src/runtime/index.ts';
 import { parseConnectorConfig, type TicketStatusChange } from '../../src/sdk/index.ts';
 import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
+import { until } from '../support/wait.ts';
 import { readCommittedRaw } from '../support/processor.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => undefined);
 });
-
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('sink runner with the CRM connector and simulator', () => {
   it('rides out a CRM outage without dead letters, gaps or reordering, and dead-letters poison', async () => {

@@ -7,20 +7,13 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { SourceRunner } from '../../src/runtime/index.ts';
 import { parseConnectorConfig, type CrmTicketEvent } from '../../src/sdk/index.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
+import { until } from '../support/wait.ts';
 import { awaitCount, readCommitted } from '../support/processor.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => undefined);
 });
-
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('source runner with the CRM connector and simulator', () => {
   it('publishes every change once across a restart and an outage', async () => {
