@@ -52,6 +52,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       notOursRate: 0.04,
       closeOnAssignRate: 0.1,
       holdRate: 0.2,
+      cancelRate: 0.03,
       noViolationRate: 0.15,
       reopenOnReviewRate: 0.5,
     },

@@ -44,6 +44,8 @@ export interface DepartmentBehaviour {
   /** Share of jobs closed in POSSE at assignment while the work goes on. */
   readonly closeOnAssignRate: number;
   readonly holdRate: number;
+  /** Share of jobs the department itself withdraws after intake. */
+  readonly cancelRate: number;
   readonly noViolationRate: number;
   /** A review after a follow-up finds the work not done this often. */
   readonly reopenOnReviewRate: number;
@@ -97,6 +99,7 @@ export class PosseSimulator {
       notOursRate: 0,
       closeOnAssignRate: 0,
       holdRate: 0,
+      cancelRate: 0,
       noViolationRate: 0,
       reopenOnReviewRate: 0,
       ...options.behaviour,
@@ -155,6 +158,7 @@ export class PosseSimulator {
     const b = this.#behaviour;
     const r = () => this.#random();
     if (r() < b.notOursRate) return ['NOT_OURS'];
+    if (r() < b.cancelRate) return ['RECEIVED', 'INTAKE_ACCEPTED', 'WITHDRAWN'];
     const plan = [
       'RECEIVED',
       'INTAKE_ACCEPTED',
