@@ -1,20 +1,36 @@
 #!/usr/bin/env node
-// closeloop run --config config/closeloop.yaml : starts a worker (processor and connectors).
+// closeloop run | dlq list|show|replay | quarantine list   [--config config/closeloop.yaml]
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Worker } from '../worker/worker.ts';
+import { runOps } from './ops-commands.ts';
 
-const usage = 'usage: closeloop run [--config config/closeloop.yaml]';
+const usage = 'usage: closeloop run | dlq list|show|replay | quarantine list  [--config config/closeloop.yaml]';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string', default: 'config/closeloop.yaml' } },
+    options: {
+      config: { type: 'string', default: 'config/closeloop.yaml' },
+      topic: { type: 'string' },
+      code: { type: 'string' },
+      ticket: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      kind: { type: 'string' },
+      by: { type: 'string' },
+      id: { type: 'string' },
+    },
   });
-  if (positionals[0] !== 'run') {
+  const [command, sub] = positionals;
+  if (command === 'dlq' || command === 'quarantine') {
+    const logger = createLogger({ name: 'closeloop', level: process.env['LOG_LEVEL'] ?? 'warn' });
+    return runOps(command, sub, values, await loadConfig(values.config), logger, (l) => console.log(l));
+  }
+  if (command !== 'run') {
     console.error(usage);
     return 2;
   }

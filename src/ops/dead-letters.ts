@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DLQ_HEADERS,
+  readToEnd,
+  type IncomingRecord,
+  type Messaging,
+  type MessagingAdmin,
+  type OutgoingRecord,
+} from '../messaging/index.ts';
+
+export const REPLAY_AUDIT_TOPIC = 'closeloop.dlq-replays';
+export const REPLAY_HEADER = 'closeloop.replay.of';
+
+export interface DeadLetter {
+  /** Where the dead letter itself sits: `<dlq topic>:<partition>:<offset>`. */
+  readonly id: string;
+  readonly dlqTopic: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer | undefined>>;
+  readonly originalTopic: string;
+  readonly originalPartition: number;
+  readonly originalOffset: bigint;
+  readonly code: string;
+  readonly stage: string;
+  readonly connector: string;
+  readonly message: string;
+  readonly time: string;
+  /** Only records that were read from a topic can go back to it (a source's rejects cannot). */
+  readonly replayable: boolean;
+}
+
+export interface DeadLetterFilter {
+  readonly topic?: string;
+  readonly code?: string;
+  readonly ticket?: string;
+  /** ISO times; a dead letter's time is when it was written. */
+  readonly since?: string;
+  readonly until?: string;
+}
+
+const header = (r: IncomingRecord, name: string) => r.headers[name]?.toString('utf8') ?? '';
+
+function toDeadLetter(r: IncomingRecord): DeadLetter {
+  return {
+    id: `${r.topic}:${r.partition}:${r.offset}`,
+    dlqTopic: r.topic,
+    key: r.key?.toString('utf8') ?? null,
+    value: r.value,
+    headers: r.headers,
+    originalTopic: header(r, DLQ_HEADERS.topic) || r.topic.replace(/\.dlq$/, ''),
+    originalPartition: Number(header(r, DLQ_HEADERS.partition) || '-1'),
+    originalOffset: BigInt(header(r, DLQ_HEADERS.offset) || '-1'),
+    code: header(r, DLQ_HEADERS.code),
+    stage: header(r, DLQ_HEADERS.stage),
+    connector: header(r, DLQ_HEADERS.connector),
+    message: header(r, DLQ_HEADERS.message),
+    time: header(r, DLQ_HEADERS.time),
+    replayable: header(r, DLQ_HEADERS.topic) !== '',
+  };
+}
+
+export function matches(d: DeadLetter, f: DeadLetterFilter): boolean {
+  return (
+    (!f.topic || d.originalTopic === f.topic || d.dlqTopic === f.topic) &&
+    (!f.code || d.code === f.code) &&
+    (!f.ticket || d.key === f.ticket) &&
+    (!f.since || d.time >= new Date(f.since).toISOString()) &&
+    (!f.until || d.time < new Date(f.until).toISOString())
+  );
+}
+
+/** Every `*.dlq` topic of the cluster (or those given), read to its end and filtered. */
+export async function listDeadLetters(
+  messaging: Messaging,
+  admin: MessagingAdmin,
+  filter: DeadLetterFilter = {},
+  topics?: readonly string[],
+): Promise<DeadLetter[]> {
+  const dlqs = topics ?? (await admin.listTopics()).filter((t) => t.endsWith('.dlq')).sort();
+  const found: DeadLetter[] = [];
+  for (const topic of dlqs) {
+    await readToEnd(messaging, admin, topic, 'all', (r) => {
+      const d = toDeadLetter(r);
+      if (matches(d, filter)) found.push(d);
+    });
+  }
+  return found;
+}
+
+export interface ReplayAudit {
+  readonly replayId: string;
+  readonly by: string;
+  readonly at: string;
+  readonly filter: DeadLetterFilter;
+  readonly deadLetters: readonly string[];
+  /** Matching dead letters that cannot go back to a topic, with the reason. */
+  readonly skipped: readonly string[];
+}
+
+async function alreadyReplayed(messaging: Messaging, admin: MessagingAdmin, auditTopic: string): Promise<Set<string>> {
+  const done = new Set<string>();
+  if (!(await admin.listTopics()).includes(auditTopic)) return done;
+  await readToEnd(messaging, admin, auditTopic, 'all', (r) => {
+    const audit = JSON.parse(r.value?.toString('utf8') ?? '{}') as Partial<ReplayAudit>;
+    for (const id of audit.deadLetters ?? []) done.add(id);
+  });
+  return done;
+}
+
+/**
+ * Re-injects matching dead letters into the topics they came from, in their original order, with
+ * their original key, value and headers (plus where they were replayed from), and records who
+ * replayed what. A dead letter is replayed at most once.
+ */
+export async function replayDeadLetters(
+  messaging: Messaging,
+  admin: MessagingAdmin,
+  filter: DeadLetterFilter,
+  by: string,
+  options: { auditTopic?: string; topics?: readonly string[]; now?: () => Date } = {},
+): Promise<ReplayAudit> {
+  const auditTopic = options.auditTopic ?? REPLAY_AUDIT_TOPIC;
+  await admin.ensureTopics([{ topic: auditTopic }]);
+  const done = await alreadyReplayed(messaging, admin, auditTopic);
+  const matching = (await listDeadLetters(messaging, admin, filter, options.topics)).filter((d) => !done.has(d.id));
+  const skipped = matching.filter((d) => !d.replayable).map((d) => `${d.id}: never was on a topic (${d.code})`);
+  const todo = matching
+    .filter((d) => d.replayable)
+    .sort((a, b) =>
+      a.originalTopic === b.originalTopic
+        ? a.originalPartition - b.originalPartition || Number(a.originalOffset - b.originalOffset)
+        : a.originalTopic.localeCompare(b.originalTopic),
+    );
+  const audit: ReplayAudit = {
+    replayId: randomUUID(),
+    by,
+    at: (options.now?.() ?? new Date()).toISOString(),
+    filter,
+    deadLetters: todo.map((d) => d.id),
+    skipped,
+  };
+  const producer = messaging.producer();
+  await producer.connect();
+  try {
+    for (const d of todo) {
+      const headers: Record<string, Buffer> = {};
+      for (const [k, v] of Object.entries(d.headers)) if (v && !k.startsWith('closeloop.dlq.')) headers[k] = v;
+      headers[REPLAY_HEADER] = Buffer.from(d.id);
+      const record: OutgoingRecord = { key: d.key, value: d.value, headers };
+      await producer.send(d.originalTopic, [record]);
+    }
+    await producer.send(auditTopic, [{ key: audit.replayId, value: Buffer.from(JSON.stringify(audit)) }]);
+  } finally {
+    await producer.disconnect();
+  }
+  return audit;
+}

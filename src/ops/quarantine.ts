@@ -1,0 +1,29 @@
+import type { Violation } from '../domain/index.ts';
+import { readToEnd, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
+
+export interface QuarantineFilter {
+  readonly kind?: string;
+  readonly ticket?: string;
+  readonly since?: string;
+  readonly until?: string;
+}
+
+/** Unmapped codes and policy violations recorded by the processor, filtered. */
+export async function listQuarantine(
+  messaging: Messaging,
+  admin: MessagingAdmin,
+  serde: AvroSerde,
+  topic: string,
+  f: QuarantineFilter = {},
+): Promise<Violation[]> {
+  const since = f.since ? Date.parse(f.since) : Number.NEGATIVE_INFINITY;
+  const until = f.until ? Date.parse(f.until) : Number.POSITIVE_INFINITY;
+  const out: Violation[] = [];
+  await readToEnd(messaging, admin, topic, 'all', async (r) => {
+    const v = (await serde.decode<Violation>(r.value)).value;
+    const at = v.envelope.occurredAt;
+    if ((!f.kind || v.kind === f.kind) && (!f.ticket || v.ticketId === f.ticket) && at >= since && at < until)
+      out.push(v);
+  });
+  return out;
+}
