@@ -12,6 +12,7 @@ import { PosseSimulator, type DepartmentBehaviour } from '../connectors/posse/si
 import { loadConfig } from '../src/config/index.ts';
 import type { Violation } from '../src/domain/index.ts';
 import { AvroSerde, createKafkaMessaging, readToEnd } from '../src/messaging/index.ts';
+import type { DestinationStream } from 'pino';
 import { createLogger } from '../src/observability/logger.ts';
 import { Worker } from '../src/worker/worker.ts';
 import { loadStackConfig } from '../stack/config.ts';
@@ -29,6 +30,8 @@ export interface DemoOptions {
   readonly timeoutMs: number;
   /** Overrides of the simulated departments' behaviour. */
   readonly behaviour?: Partial<DepartmentBehaviour>;
+  /** Where the worker's JSON logs go, at LOG_LEVEL (default: nowhere). */
+  readonly logs?: { readonly level: string; readonly destination: DestinationStream };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,7 +89,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   );
   const config = await loadConfig(configFile, {});
   // kafkajs reports retried coordinator hiccups as errors; the demo's own lines tell the story.
-  const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
+  const logger = o.logs
+    ? createLogger({ level: o.logs.level, destination: o.logs.destination })
+    : createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
   const messaging = createKafkaMessaging({ brokers: [brokers], clientId: run, logger });
   const worker = new Worker({
     config,

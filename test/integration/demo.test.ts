@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../demo/run.ts';
 import { endpoints } from '../support/kafka.ts';
@@ -7,7 +8,15 @@ describe('the demo, headless', () => {
   it('brings Baltimore requests to a final table where the CRM never closes unfinished work', async () => {
     process.env['KAFKA_BROKERS'] ??= endpoints().brokers;
     process.env['SCHEMA_REGISTRY_URL'] ??= endpoints().registryUrl;
+    const lines: string[] = [];
+    const logs = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
     const summary = await runDemo({
+      logs: { level: 'debug', destination: logs },
       count: 60,
       seed: 7,
       csv: path.resolve('../shared/data/baltimore_311_sample_10k.csv'),
@@ -25,6 +34,12 @@ describe('the demo, headless', () => {
     expect(t.misroutes).toBeGreaterThan(0);
     expect(t.duplicatesLinked).toBe(t.duplicatesDeclared);
     expect(t.duplicatesResolvedThroughParent).toBe(t.duplicatesLinked);
+    // Everything the worker logged, at debug level: no citizen contact data, no credential.
+    const logged = lines.join('');
+    expect(logged.length).toBeGreaterThan(1_000);
+    for (const secret of ['@example.org', '410-555-0100', 'Resident 1', 'demo-crm', 'demo-posse']) {
+      expect(logged).not.toContain(secret);
+    }
     // Every row agrees with its department: closed only with every job finished.
     for (const row of summary.rows) {
       if (row.crm.startsWith('closed')) expect(row.department).not.toContain('(working)');
