@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
 import { createLogger } from '../observability/logger.ts';
+import { OpsServer } from '../observability/ops-server.ts';
 import { Worker } from '../worker/worker.ts';
 import { runOps } from './ops-commands.ts';
 
@@ -35,13 +36,27 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger({ name: 'closeloop' });
-  const worker = new Worker({ config: await loadConfig(values.config), logger });
+  const config = await loadConfig(values.config);
+  const worker = new Worker({ config, logger });
   await worker.start();
-  logger.info('worker running');
+  const ops = config.http
+    ? new OpsServer({
+        ...config.http,
+        metrics: worker.metrics,
+        adminToken: process.env['CLOSELOOP_ADMIN_TOKEN'],
+        readiness: () => worker.readiness(),
+        beforeScrape: () => worker.refreshGauges(),
+        pause: (n) => worker.pause(n),
+        resume: (n) => worker.resume(n),
+      })
+    : null;
+  const url = await ops?.start();
+  logger.info({ ops: url ?? 'off' }, 'worker running');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  await ops?.stop();
   await worker.stop();
   return 0;
 }

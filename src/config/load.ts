@@ -19,6 +19,7 @@ export interface CloseloopConfig {
   };
   readonly policy: Policy;
   readonly connectors: readonly ConnectorInstance[];
+  readonly http: { readonly host: string; readonly port: number } | null;
 }
 
 export interface ConnectorInstance {
@@ -116,6 +117,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       sessionTimeoutMs: c.processor.sessionTimeoutMs,
     },
     connectors: c.connectors,
+    http: c.http ?? null,
     policy: {
       jurisdiction: c.jurisdiction,
       routing: c.routing.services,

@@ -79,6 +79,11 @@ export const closeloopConfigSchema = z
         sessionTimeoutMs: 30_000,
       }),
     statusMappings: z.array(z.string().min(1)).min(1),
+    /** Where the worker serves /metrics, /health/* and the admin endpoints; off when absent. */
+    http: z
+      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) })
+      .strict()
+      .optional(),
     /** Connector instances the worker runs; each one's own settings are checked by its connector. */
     connectors: z
       .array(

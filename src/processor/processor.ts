@@ -15,6 +15,7 @@ import type {
 } from '../messaging/index.ts';
 import { deadLetter, deadLetterTopic, readSchemaFile, subjectForTopic } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { stateToRecord, toInbound } from './codec.ts';
 import { restorePartitions } from './restore.ts';
 import { CANONICAL, INPUTS, topicSpecs, type InputName } from './topics.ts';
@@ -28,6 +29,7 @@ export interface ProcessorOptions {
   readonly clock?: () => number;
   /** Fault injection for crash tests: SIGKILL this process just before the n-th commit. */
   readonly killBeforeCommit?: number;
+  readonly metrics?: Metrics;
 }
 
 interface Task {
@@ -58,6 +60,7 @@ export class LifecycleProcessor {
   #commits = 0;
   #restoring: Promise<void> = Promise.resolve();
   #assignmentWaiters: ((partitions: number[]) => void)[] = [];
+  #assigned = false;
 
   constructor(options: ProcessorOptions) {
     this.#o = options;
@@ -69,6 +72,11 @@ export class LifecycleProcessor {
   /** Resolves with the owned partitions once the next (re)assignment has been restored. */
   nextAssignment(): Promise<number[]> {
     return new Promise((resolve) => this.#assignmentWaiters.push(resolve));
+  }
+
+  /** Started, and the first assignment's state is restored. */
+  isReady(): boolean {
+    return this.#assigned && this.#consumer !== null;
   }
 
   /** Tickets held in memory, per owned partition. */
@@ -105,6 +113,7 @@ export class LifecycleProcessor {
   async stop(): Promise<void> {
     if (this.#expiry) clearInterval(this.#expiry);
     await this.#consumer?.disconnect();
+    this.#consumer = null;
     await Promise.all([...this.#tasks.values()].map((t) => t.chain));
     await Promise.all([...this.#tasks.values()].map((t) => t.producer?.disconnect()));
     this.#tasks.clear();
@@ -171,6 +180,7 @@ export class LifecycleProcessor {
         { partitions, assigned, tickets, changelogRecords: restored.records, restoreMs: restored.ms },
         'partitions assigned; state restored',
       );
+      this.#assigned = true;
       const waiters = this.#assignmentWaiters;
       this.#assignmentWaiters = [];
       for (const w of waiters) w(partitions);
@@ -209,6 +219,12 @@ export class LifecycleProcessor {
     if (!input) return;
     const { config, serde } = this.#o;
     const pending = new Map<string, TicketState | null>();
+    // Counted only once the transaction commits, so a retried batch is not counted twice.
+    const counted: { dead: string[]; violations: { kind: string; department: string | null }[]; statuses: number } = {
+      dead: [],
+      violations: [],
+      statuses: 0,
+    };
     const out = new Map<string, OutgoingRecord[]>();
     const emit = (topic: string, record: OutgoingRecord) => out.set(topic, [...(out.get(topic) ?? []), record]);
     const encode = async (name: keyof typeof CANONICAL, key: string, value: object) =>
@@ -226,6 +242,7 @@ export class LifecycleProcessor {
           'dead-lettered',
         );
         emit(deadLetterTopic(record.topic), deadLetter(record, err, 'lifecycle-processor', this.#clock()));
+        counted.dead.push(err.code);
         continue;
       }
       const id = event.event.ticketId;
@@ -241,6 +258,7 @@ export class LifecycleProcessor {
           'dead-lettered',
         );
         emit(deadLetterTopic(record.topic), deadLetter(record, error, 'lifecycle-processor', this.#clock()));
+        counted.dead.push(error.code);
         continue;
       }
       if (d.stateChanged || (prev !== null && d.state === null)) {
@@ -254,6 +272,8 @@ export class LifecycleProcessor {
       for (const c of d.commands) await encode('commands', c.ticketId, c);
       for (const l of d.links) await encode('links', l.ticketId, l);
       for (const v of d.violations) await encode('quarantine', v.ticketId, v);
+      counted.statuses += d.statuses.length;
+      counted.violations.push(...d.violations.map((v) => ({ kind: v.kind, department: v.department })));
     }
     const last = batch.records[batch.records.length - 1];
     if (!last) return;
@@ -263,6 +283,16 @@ export class LifecycleProcessor {
     for (const [id, s] of pending) {
       if (s) task.store.set(id, s);
       else task.store.delete(id);
+    }
+    const m = this.#o.metrics;
+    if (m) {
+      m.recordsProcessed.inc({ topic: batch.topic }, batch.records.length);
+      for (const code of counted.dead) m.deadLetters.inc({ topic: batch.topic, code });
+      m.statusChanges.inc(counted.statuses);
+      for (const v of counted.violations) {
+        m.quarantined.inc({ kind: v.kind });
+        if (v.kind === 'PREMATURE_CLOSE') m.prematureClosesBlocked.inc({ department: v.department ?? 'unknown' });
+      }
     }
   }
 

@@ -17,6 +17,7 @@ import {
   type RecordBatch,
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Sink } from '../sdk/connector.ts';
 
 export interface SinkRunnerOptions<T> {
@@ -30,6 +31,7 @@ export interface SinkRunnerOptions<T> {
   /** Tries per record before the runner pauses and waits for the system to be healthy. */
   readonly retry?: RetryPolicy;
   readonly probeIntervalMs?: number;
+  readonly metrics?: Metrics;
 }
 
 export interface SinkRunnerStatus {
@@ -132,6 +134,7 @@ export class SinkRunner<T> {
       return this.#deadLetter(record, err);
     }
     if (this.#o.sink.accepts && !this.#o.sink.accepts(value)) return;
+    const started = process.hrtime.bigint();
     for (;;) {
       try {
         await withRetry(async () => {
@@ -143,6 +146,10 @@ export class SinkRunner<T> {
           }
         }, this.#o.retry ?? DEFAULT_RETRY);
         this.#delivered += 1;
+        this.#o.metrics?.deliverySeconds.observe(
+          { connector: this.#o.connector },
+          Number(process.hrtime.bigint() - started) / 1e9,
+        );
         return;
       } catch (err) {
         if (!(isCloseloopError(err) && err.retriable)) return this.#deadLetter(record, err);
@@ -163,6 +170,7 @@ export class SinkRunner<T> {
       deadLetter(record, error, this.#o.connector, Date.now()),
     ]);
     this.#deadLettered += 1;
+    this.#o.metrics?.deadLetters.inc({ topic: record.topic, code: error.code });
     this.#log.warn({ offset: record.offset, partition: record.partition, code: error.code }, 'dead-lettered');
   }
 

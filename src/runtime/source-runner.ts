@@ -11,6 +11,7 @@ import {
   type TransactionalProducer,
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Source, SourceBatch } from '../sdk/connector.ts';
 
 export const CURSOR_TOPIC = 'closeloop.connector-cursors';
@@ -28,6 +29,7 @@ export interface SourceRunnerOptions<T> {
   readonly pollIntervalMs?: number;
   readonly retry?: RetryPolicy;
   readonly probeIntervalMs?: number;
+  readonly metrics?: Metrics;
 }
 
 export interface SourceRunnerStatus {
@@ -204,6 +206,9 @@ export class SourceRunner<T> {
     this.#cursor = batch.cursor;
     this.#published += out.length;
     this.#deadLettered += dead.length;
+    this.#o.metrics?.published.inc({ connector: this.#o.connector }, out.length);
+    for (const d of dead)
+      this.#o.metrics?.deadLetters.inc({ topic, code: d.headers?.[DLQ_HEADERS.code]?.toString() ?? 'unknown' });
   }
 
   // A record that does not fit the topic's schema is a connector or upstream bug: kept, as JSON,

@@ -6,6 +6,8 @@ import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import type { Readiness } from '../observability/ops-server.ts';
 import { LifecycleProcessor } from '../processor/index.ts';
 import { SinkRunner, SourceRunner, type SinkRunnerStatus, type SourceRunnerStatus } from '../runtime/index.ts';
 import { parseConnectorConfig, type ConnectorDefinition } from '../sdk/index.ts';
@@ -37,8 +39,10 @@ export class Worker {
   readonly #messaging: Messaging;
   readonly #serde: AvroSerde;
   readonly processor: LifecycleProcessor;
+  readonly metrics = new Metrics();
   readonly #sources = new Map<string, SourceRunner<unknown>>();
   readonly #sinks = new Map<string, SinkRunner<unknown>>();
+  readonly #sinkTopics = new Map<string, string>();
 
   constructor(options: WorkerOptions) {
     this.#o = options;
@@ -53,6 +57,7 @@ export class Worker {
       messaging: this.#messaging,
       serde: this.#serde,
       schemasDir: SCHEMAS,
+      metrics: this.metrics,
     });
     this.#build();
   }
@@ -88,10 +93,12 @@ export class Worker {
             messaging: this.#messaging,
             serde: this.#serde,
             logger,
+            metrics: this.metrics,
           }),
         );
       }
       if (instance.sink && def.sink && def.sinkTopic) {
+        this.#sinkTopics.set(def.name, config.topics[def.sinkTopic]);
         this.#sinks.set(
           def.name,
           new SinkRunner({
@@ -102,6 +109,7 @@ export class Worker {
             messaging: this.#messaging,
             serde: this.#serde,
             logger,
+            metrics: this.metrics,
           }),
         );
       }
@@ -124,6 +132,66 @@ export class Worker {
     for (const r of this.#sources.values()) await r.stop().catch(() => undefined);
     for (const r of this.#sinks.values()) await r.stop().catch(() => undefined);
     await this.processor.stop();
+  }
+
+  /** Pauses (or resumes) a connector's source and sink; false when there is no such connector. */
+  pause(connector: string): boolean {
+    const runners = [this.#sources.get(connector), this.#sinks.get(connector)].filter((r) => r !== undefined);
+    for (const r of runners) r.pause();
+    return runners.length > 0;
+  }
+
+  resume(connector: string): boolean {
+    const runners = [this.#sources.get(connector), this.#sinks.get(connector)].filter((r) => r !== undefined);
+    for (const r of runners) r.resume();
+    return runners.length > 0;
+  }
+
+  readiness(): Readiness {
+    const s = this.status();
+    const stopped = [...Object.entries(s.sources), ...Object.entries(s.sinks)]
+      .filter(([, r]) => r.state === 'stopped')
+      .map(([n]) => n);
+    return {
+      ready: this.processor.isReady() && stopped.length === 0,
+      detail: { processorReady: this.processor.isReady(), stopped },
+    };
+  }
+
+  /** Gauges read at scrape time: paused runners, tickets in state, consumer lag per group. */
+  async refreshGauges(): Promise<void> {
+    const s = this.status();
+    this.metrics.ticketsInState.set(s.tickets);
+    for (const [n, r] of Object.entries(s.sources))
+      this.metrics.paused.set({ runner: `${n}-source` }, r.state === 'paused' ? 1 : 0);
+    for (const [n, r] of Object.entries(s.sinks))
+      this.metrics.paused.set({ runner: `${n}-sink` }, r.state === 'paused' ? 1 : 0);
+    const { config } = this.#o;
+    const groups: [string, string][] = [
+      ...(['crmEvents', 'deptEvents', 'links'] as const).map((t): [string, string] => [
+        config.processor.groupId,
+        config.topics[t],
+      ]),
+      ...[...this.#sinkTopics].map(([name, topic]): [string, string] => [
+        `${config.processor.groupId}.${name}-sink`,
+        topic,
+      ]),
+    ];
+    const admin = this.#messaging.admin();
+    await admin.connect();
+    try {
+      for (const [group, topic] of groups) {
+        const [ends, committed] = await Promise.all([admin.topicOffsets(topic), admin.groupOffsets(group, topic)]);
+        let lag = 0n;
+        for (const e of ends) {
+          const c = committed.find((x) => x.partition === e.partition)?.offset ?? '-1';
+          lag += BigInt(e.high) - (c === '-1' ? BigInt(e.low) : BigInt(c));
+        }
+        this.metrics.consumerLag.set({ group, topic }, Number(lag));
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   status(): WorkerStatus {

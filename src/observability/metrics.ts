@@ -1,0 +1,90 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The bridge's Prometheus metrics. Labels carry topics, codes, departments and connector names
+ * only: never a ticket id or anything about a citizen.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly recordsProcessed: Counter<'topic'>;
+  readonly deadLetters: Counter<'topic' | 'code'>;
+  readonly quarantined: Counter<'kind'>;
+  readonly prematureClosesBlocked: Counter<'department'>;
+  readonly statusChanges: Counter;
+  readonly deliverySeconds: Histogram<'connector'>;
+  readonly retries: Counter<'connector'>;
+  readonly published: Counter<'connector'>;
+  readonly paused: Gauge<'runner'>;
+  readonly ticketsInState: Gauge;
+  readonly consumerLag: Gauge<'group' | 'topic'>;
+
+  constructor(options: { defaults?: boolean } = {}) {
+    const r = [this.registry];
+    if (options.defaults ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'closeloop_' });
+    this.recordsProcessed = new Counter({
+      name: 'closeloop_records_processed_total',
+      help: 'Input records the processor committed.',
+      labelNames: ['topic'],
+      registers: r,
+    });
+    this.deadLetters = new Counter({
+      name: 'closeloop_dead_letters_total',
+      help: 'Records sent to a dead-letter topic.',
+      labelNames: ['topic', 'code'],
+      registers: r,
+    });
+    this.quarantined = new Counter({
+      name: 'closeloop_quarantine_total',
+      help: 'Quarantine records (unmapped codes, policy violations).',
+      labelNames: ['kind'],
+      registers: r,
+    });
+    this.prematureClosesBlocked = new Counter({
+      name: 'closeloop_premature_closes_blocked_total',
+      help: 'Department closes at an interim status that the bridge kept open.',
+      labelNames: ['department'],
+      registers: r,
+    });
+    this.statusChanges = new Counter({
+      name: 'closeloop_status_changes_total',
+      help: 'Versioned statuses produced for the CRM.',
+      registers: r,
+    });
+    this.deliverySeconds = new Histogram({
+      name: 'closeloop_delivery_seconds',
+      help: 'Time for a sink to deliver one record to its system, retries included.',
+      labelNames: ['connector'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: r,
+    });
+    this.retries = new Counter({
+      name: 'closeloop_retries_total',
+      help: 'Retried calls to external systems.',
+      labelNames: ['connector'],
+      registers: r,
+    });
+    this.published = new Counter({
+      name: 'closeloop_source_records_total',
+      help: 'Records sources published.',
+      labelNames: ['connector'],
+      registers: r,
+    });
+    this.paused = new Gauge({
+      name: 'closeloop_paused',
+      help: '1 while a runner is paused (outage or operator).',
+      labelNames: ['runner'],
+      registers: r,
+    });
+    this.ticketsInState = new Gauge({
+      name: 'closeloop_tickets_in_state',
+      help: 'Tickets held in the processor state.',
+      registers: r,
+    });
+    this.consumerLag = new Gauge({
+      name: 'closeloop_consumer_lag',
+      help: 'Records not yet consumed, per group and topic.',
+      labelNames: ['group', 'topic'],
+      registers: r,
+    });
+  }
+}

@@ -1,0 +1,86 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Metrics } from './metrics.ts';
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+export interface OpsServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly metrics: Metrics;
+  /** Admin endpoints are refused (403) when no token is configured. */
+  readonly adminToken?: string | undefined;
+  readiness(): Readiness;
+  /** Refreshes gauges that are read from elsewhere (runner states, consumer lag). */
+  beforeScrape?(): Promise<void>;
+  pause(connector: string): boolean;
+  resume(connector: string): boolean;
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header ?? '');
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * /metrics (Prometheus), /health/live, /health/ready, and the admin endpoints
+ * POST /admin/connectors/<name>/pause|resume behind a bearer token from the environment.
+ * Nothing served here carries a ticket id or citizen data.
+ */
+export class OpsServer {
+  readonly #o: OpsServerOptions;
+  #server: Server | null = null;
+
+  constructor(options: OpsServerOptions) {
+    this.#o = options;
+  }
+
+  async start(): Promise<string> {
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((err: unknown) => send(res, 500, { error: String(err) }));
+    });
+    await new Promise<void>((resolve) => this.#server?.listen(this.#o.port, this.#o.host, resolve));
+    const { port } = this.#server.address() as AddressInfo;
+    return `http://${this.#o.host}:${port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    this.#server = null;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://ops');
+    if (req.method === 'GET' && url.pathname === '/metrics') {
+      await this.#o.beforeScrape?.();
+      res.writeHead(200, { 'content-type': this.#o.metrics.registry.contentType });
+      res.end(await this.#o.metrics.registry.metrics());
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/health/live') return send(res, 200, { status: 'live' });
+    if (req.method === 'GET' && url.pathname === '/health/ready') {
+      const r = this.#o.readiness();
+      return send(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r.detail });
+    }
+    const admin = /^\/admin\/connectors\/([^/]+)\/(pause|resume)$/.exec(url.pathname);
+    if (req.method === 'POST' && admin) {
+      if (!this.#o.adminToken) return send(res, 403, { error: 'admin endpoints are off: set CLOSELOOP_ADMIN_TOKEN' });
+      if (!tokenMatches(req.headers.authorization, this.#o.adminToken))
+        return send(res, 401, { error: 'missing or wrong bearer token' });
+      const [, name = '', action] = admin;
+      const done = action === 'pause' ? this.#o.pause(name) : this.#o.resume(name);
+      return send(res, done ? 200 : 404, done ? { connector: name, action } : { error: `no connector ${name}` });
+    }
+    send(res, 404, { error: `no route ${req.method ?? ''} ${url.pathname}` });
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
