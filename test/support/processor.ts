@@ -18,9 +18,16 @@ import { endpoints, testMessaging, uniqueName } from './kafka.ts';
 export const SCHEMAS = path.resolve('schemas');
 
 /** The shipped config, pointed at the test stack, with topics and group unique to one test. */
+export interface TestConfigExtras {
+  readonly connectors?: readonly { name: string; config: Record<string, unknown> }[];
+  /** Another broker than the shared test stack's (a test that restarts its broker). */
+  readonly brokers?: string;
+}
+
 export async function testConfig(
   partitions = 3,
   retentionDays = 30,
+  extras: TestConfigExtras = {},
 ): Promise<{ config: CloseloopConfig; file: string }> {
   const base = uniqueName('it');
   const topics = {
@@ -31,11 +38,12 @@ export async function testConfig(
     status: `${base}.bridge.ticket-status.v1`,
     state: `${base}.bridge.ticket-state.v1`,
     quarantine: `${base}.bridge.quarantine.v1`,
+    cursors: `${base}.connector-cursors`,
   };
   const { brokers, registryUrl } = endpoints();
   const yaml = {
     jurisdiction: 'testville',
-    kafka: { brokers: [brokers], clientId: base },
+    kafka: { brokers: [extras.brokers ?? brokers], clientId: base },
     schemaRegistry: { url: registryUrl },
     topics,
     // The broker's minimum session timeout, so a killed instance's partitions move quickly.
@@ -55,6 +63,7 @@ export async function testConfig(
         WATER: [{ department: 'public-works', system: 'sap-pm' }],
       },
     },
+    connectors: extras.connectors ?? [],
   };
   const file = path.join(tmpdir(), `${base}.yaml`);
   await writeFile(file, stringify(yaml));

@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { TicketStatusChange } from '../../src/domain/index.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { Worker } from '../../src/worker/worker.ts';
+import { loadStackConfig } from '../../stack/config.ts';
+import { startKafka, stopKafka, waitForKafka } from '../../stack/kafka.ts';
+import { stackDown } from '../../stack/stack.ts';
+import { bridgeRun, crmHistoryProblems, statusDeadLetters, TOKENS } from '../support/bridge-run.ts';
+import { testMessaging } from '../support/kafka.ts';
+import { readCommitted } from '../support/processor.ts';
+import { until } from '../support/wait.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+const logger = createLogger({ level: 'silent' });
+
+function openTickets(run: Awaited<ReturnType<typeof bridgeRun>>, n: number): void {
+  for (let i = 0; i < n; i += 1) {
+    run.crm.createTicket({
+      serviceCode: 'GRASS',
+      contact: { name: 'A Resident', email: 'resident@example.org', phone: null },
+    });
+  }
+}
+
+describe('resilience of the whole bridge', () => {
+  it('rides out a 30-second CRM outage: pauses, no dead letters, every update in order', async () => {
+    const run = await bridgeRun({ behaviour: { holdRate: 0.3 } });
+    cleanup.push(() => run.stop());
+    const worker = new Worker({ config: run.config, logger, messaging: testMessaging(), env: TOKENS });
+    await worker.start();
+    cleanup.push(() => worker.stop());
+    openTickets(run, 12);
+    run.work();
+    await until('the first updates', () => run.crm.applied.length >= 12, 60_000);
+    const now = Date.now();
+    run.crm.server.setFaults({ outages: [{ from: now, until: now + 30_000 }] });
+    await until('the CRM sink to pause', () => worker.status().sinks['crm-rest']?.pausedBy === 'outage', 60_000);
+    await until('every ticket closed and all work done', () => run.done(), 120_000);
+    expect(crmHistoryProblems(run.crm)).toEqual([]);
+    expect(await statusDeadLetters(testMessaging(), run.config)).toBe(0);
+  }, 240_000);
+
+  it('applies every status exactly once across a SIGKILL of the worker mid-stream', async () => {
+    const run = await bridgeRun();
+    cleanup.push(() => run.stop());
+    const start = (): ChildProcess => {
+      const child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--config', run.file], {
+        env: { ...process.env, ...TOKENS, LOG_LEVEL: 'silent' },
+        stdio: 'ignore',
+      });
+      cleanup.push(async () => void child.kill('SIGKILL'));
+      return child;
+    };
+    const first = start();
+    openTickets(run, 15);
+    run.work();
+    await until('some updates', () => run.crm.applied.length >= 20, 90_000);
+    const exited = new Promise((r) => first.once('exit', r));
+    first.kill('SIGKILL');
+    await exited;
+    const second = start();
+    await until('every ticket closed and all work done', () => run.done(), 120_000);
+    second.kill('SIGTERM');
+    await new Promise((r) => second.once('exit', r));
+    expect(crmHistoryProblems(run.crm)).toEqual([]);
+    const { values } = await readCommitted<TicketStatusChange>(testMessaging(), run.config.topics.status);
+    const keys = values.map((s) => `${s.ticketId}@${s.version}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.length).toBe(run.crm.applied.length);
+  }, 240_000);
+
+  it.runIf(inject('stackSource') === 'local-jvm')(
+    'recovers by itself when the broker restarts under load, losing nothing',
+    async () => {
+      const main = loadStackConfig();
+      const cfg = loadStackConfig({
+        ...process.env,
+        CLOSELOOP_STACK_DIR: main.home,
+        CLOSELOOP_STACK_RUN_DIR: path.join(main.home, 'broker-restart-test'),
+        CLOSELOOP_KAFKA_PORT: '39092',
+        CLOSELOOP_KAFKA_CONTROLLER_PORT: '39093',
+        CLOSELOOP_REGISTRY_PORT: '38081',
+        CLOSELOOP_REGISTRY_MANAGEMENT_PORT: '39001',
+      });
+      cleanup.push(() => stackDown(cfg, { purge: true }).then(() => undefined));
+      await waitForKafka(cfg, await startKafka(cfg, () => undefined), 120_000);
+
+      const run = await bridgeRun({ brokers: cfg.brokers });
+      cleanup.push(() => run.stop());
+      const worker = new Worker({ config: run.config, logger, env: TOKENS });
+      await worker.start();
+      cleanup.push(() => worker.stop());
+      openTickets(run, 12);
+      run.work();
+      await until('some updates', () => run.crm.applied.length >= 15, 90_000);
+      await stopKafka(cfg);
+      openTickets(run, 6);
+      await waitForKafka(cfg, await startKafka(cfg, () => undefined), 120_000);
+      await until('every ticket closed and all work done', () => run.done(), 180_000);
+      expect(crmHistoryProblems(run.crm)).toEqual([]);
+      expect(run.crm.tickets.size).toBe(18);
+    },
+    360_000,
+  );
+});
