@@ -238,7 +238,13 @@ export class LifecycleProcessor {
       } catch (err) {
         if (!isCloseloopError(err) || err.retriable) throw err;
         this.#log.warn(
-          { topic: record.topic, partition: record.partition, offset: record.offset, code: err.code },
+          {
+            ticketId: record.key?.toString('utf8'),
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            code: err.code,
+          },
           'dead-lettered',
         );
         emit(deadLetterTopic(record.topic), deadLetter(record, err, 'lifecycle-processor', this.#clock()));
@@ -254,7 +260,13 @@ export class LifecycleProcessor {
         // decide() returns bad data as violations; a throw is a bug, and must not stall the partition.
         const error = new CloseloopError('CL_DECIDE_FAILED', `decide() threw: ${messageOf(err)}`, { cause: err });
         this.#log.error(
-          { topic: record.topic, partition: record.partition, offset: record.offset, err: error.message },
+          {
+            ticketId: id,
+            correlationId: event.event.envelope.correlationId ?? event.event.envelope.eventId,
+            topic: record.topic,
+            offset: record.offset,
+            err: error.message,
+          },
           'dead-lettered',
         );
         emit(deadLetterTopic(record.topic), deadLetter(record, error, 'lifecycle-processor', this.#clock()));
@@ -272,6 +284,17 @@ export class LifecycleProcessor {
       for (const c of d.commands) await encode('commands', c.ticketId, c);
       for (const l of d.links) await encode('links', l.ticketId, l);
       for (const v of d.violations) await encode('quarantine', v.ticketId, v);
+      this.#log.debug(
+        {
+          ticketId: id,
+          correlationId: event.event.envelope.correlationId ?? event.event.envelope.eventId,
+          eventId: event.event.envelope.eventId,
+          versions: d.statuses.map((x) => x.version),
+          commands: d.commands.map((c) => c.kind),
+          violations: d.violations.map((v) => v.kind),
+        },
+        'decided',
+      );
       counted.statuses += d.statuses.length;
       counted.violations.push(...d.violations.map((v) => ({ kind: v.kind, department: v.department })));
     }

@@ -171,7 +171,10 @@ export class SinkRunner<T> {
     ]);
     this.#deadLettered += 1;
     this.#o.metrics?.deadLetters.inc({ topic: record.topic, code: error.code });
-    this.#log.warn({ offset: record.offset, partition: record.partition, code: error.code }, 'dead-lettered');
+    this.#log.warn(
+      { ticketId: record.key?.toString('utf8'), offset: record.offset, partition: record.partition, code: error.code },
+      'dead-lettered',
+    );
   }
 
   // Waiting inside the batch keeps this partition's order; heartbeats keep the group membership.

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TicketStatusChange, Violation } from '../../src/domain/index.ts';
+import { AvroSerde, subjectForTopic } from '../../src/messaging/index.ts';
 import { DLQ_HEADERS, deadLetterTopic, type LifecycleProcessor } from '../../src/processor/index.ts';
 import { Bridge, crm, dept } from '../support/domain.ts';
-import { testMessaging } from '../support/kafka.ts';
+import { endpoints, testMessaging } from '../support/kafka.ts';
 import { readCommitted, readCommittedRaw, step, testConfig, testProcessor } from '../support/processor.ts';
 
 const messaging = testMessaging();
@@ -38,6 +39,14 @@ describe('lifecycle processor on the real broker and registry', () => {
     await producer.send(config.topics.crmEvents, [
       { key: 'T9', value: Buffer.from('not avro at all'), headers: { trace: 'x1' } },
     ]);
+    // A schema id the registry never issued, and a valid record whose key is not its ticket.
+    const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 2, 0x41]);
+    await producer.send(config.topics.crmEvents, [{ key: 'T8', value: unknownId }]);
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    const misKeyed = crm('T7', 'OPENED', 1, { serviceCode: 'POTHOLE' });
+    await producer.send(config.topics.crmEvents, [
+      { key: 'SOMEONE-ELSE', value: await serde.encode(subjectForTopic(config.topics.crmEvents), misKeyed.event) },
+    ]);
     await producer.disconnect();
     await step(config, messaging, expected, [
       dept('T1', 'T1#1', 'maximo', 'APPR', 2, { department: 'transportation' }),
@@ -69,8 +78,13 @@ describe('lifecycle processor on the real broker and registry', () => {
     ]);
 
     const dlq = await readCommittedRaw(messaging, deadLetterTopic(config.topics.crmEvents));
-    expect(dlq).toHaveLength(1);
-    const [dead] = dlq;
+    // Each keeps its own partition, so across partitions the order is not defined.
+    expect(dlq.map((r) => `${r.key?.toString()} ${r.headers[DLQ_HEADERS.code]?.toString()}`).sort()).toEqual([
+      'SOMEONE-ELSE CL_RECORD_INVALID',
+      'T8 CL_SCHEMA_UNKNOWN_ID',
+      'T9 CL_DECODE_MALFORMED',
+    ]);
+    const dead = dlq.find((r) => r.key?.toString() === 'T9');
     const header = (name: string) => dead?.headers[name]?.toString();
     expect(dead?.key?.toString()).toBe('T9');
     expect(dead?.value?.toString()).toBe('not avro at all');
