@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { CloseloopError, messageOf } from '../errors/index.ts';
 import { guarded } from './kafkajs-errors.ts';
 import type { ConsumerHandlers, IncomingRecord, MessageConsumer, OffsetCommit, TopicPartitions } from './types.ts';
 
@@ -65,13 +66,25 @@ export class KafkaJsConsumer implements MessageConsumer {
         eachBatch: async (payload: EachBatchPayload) => {
           await this.#assignment;
           const { batch } = payload;
-          await handlers.eachBatch({
-            topic: batch.topic,
-            partition: batch.partition,
-            records: batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m)),
-            isStale: payload.isStale,
-            heartbeat: payload.heartbeat,
-          });
+          try {
+            await handlers.eachBatch({
+              topic: batch.topic,
+              partition: batch.partition,
+              records: batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m)),
+              isStale: payload.isStale,
+              heartbeat: payload.heartbeat,
+            });
+          } catch (err) {
+            // kafkajs restarts a consumer only for retriable errors and otherwise stops it for good.
+            // Handlers dead-letter bad data themselves, so whatever escapes them is infrastructure
+            // (a fenced producer, a broker that went away): fetch the batch again, never stop.
+            if (err && typeof err === 'object' && 'retriable' in err && err.retriable === true) throw err;
+            throw new CloseloopError(
+              'CL_KAFKA_TRANSIENT',
+              `batch handler failed; the batch will be fetched again: ${messageOf(err)}`,
+              { cause: err },
+            );
+          }
         },
       }),
     );

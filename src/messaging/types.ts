@@ -117,6 +117,10 @@ export interface BatchProgress {
 }
 
 export interface ConsumerHandlers {
+  /**
+   * Handles one batch. Anything it throws makes the consumer restart and fetch the batch again
+   * from the last committed offset, so bad data must be dead-lettered here, not thrown.
+   */
   eachBatch(batch: RecordBatch): Promise<void>;
   /**
    * After every fetched batch, also those that held only transaction markers or aborted

@@ -73,25 +73,38 @@ export class SourceRunner<T> {
   }
 
   async start(): Promise<void> {
+    await this.#claim();
+    this.#log.info({ cursor: this.#cursor }, 'source starting from its stored cursor');
+    this.#state = 'running';
+    this.#loop = this.#run();
+  }
+
+  /**
+   * Takes the transactional id (an older instance can then commit no more) and reads the stored
+   * cursor, which is therefore final. Done at start and again after any failed publish: the
+   * transaction may have committed after all, and only the stored cursor can tell.
+   */
+  async #claim(): Promise<void> {
     const { messaging, connector, cursorKey } = this.#o;
     const cursorTopic = this.#o.cursorTopic ?? CURSOR_TOPIC;
+    await this.#producer?.disconnect().catch(() => undefined);
+    this.#producer = null;
     const admin = messaging.admin();
     await admin.connect();
     try {
       await admin.ensureTopics([{ topic: cursorTopic, config: { 'cleanup.policy': 'compact' } }]);
-      this.#producer = messaging.transactionalProducer(`${connector}-source-${cursorKey}`);
-      await this.#producer.connect();
-      // Claim the id first: an older instance can then commit no more, so the cursor read next is final.
-      await this.#producer.fence();
+      const producer = messaging.transactionalProducer(`${connector}-source-${cursorKey}`);
+      await producer.connect();
+      await producer.fence();
+      this.#producer = producer;
+      let cursor: string | null = null;
       await readToEnd(messaging, admin, cursorTopic, 'all', (r) => {
-        if (r.key?.toString() === cursorKey) this.#cursor = r.value === null ? null : r.value.toString('utf8');
+        if (r.key?.toString() === cursorKey) cursor = r.value === null ? null : r.value.toString('utf8');
       });
+      this.#cursor = cursor;
     } finally {
-      await admin.disconnect();
+      await admin.disconnect().catch(() => undefined);
     }
-    this.#log.info({ cursor: this.#cursor }, 'source starting from its stored cursor');
-    this.#state = 'running';
-    this.#loop = this.#run();
   }
 
   async stop(): Promise<void> {
@@ -152,14 +165,22 @@ export class SourceRunner<T> {
       try {
         await this.#publish(batch);
       } catch (err) {
-        // The cursor did not move, so the next poll asks for the same changes again.
-        if (isCloseloopError(err) && !err.retriable) {
-          this.#log.error({ code: err.code, err: err.message }, 'publishing failed for good; source stopped');
-          this.#state = 'stopped';
-          return;
-        }
-        this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'publishing failed; will poll again');
-        await this.#sleep(this.#o.probeIntervalMs ?? 1_000);
+        this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'publishing failed; reclaiming');
+        await this.#reclaim();
+      }
+    }
+  }
+
+  // Until Kafka answers again: the stored cursor then says where to poll from, so nothing is
+  // published twice or skipped whatever became of the failed transaction.
+  async #reclaim(): Promise<void> {
+    while (!this.#isStopped()) {
+      await this.#sleep(this.#o.probeIntervalMs ?? 1_000);
+      try {
+        await this.#claim();
+        return;
+      } catch (err) {
+        this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Kafka not back yet');
       }
     }
   }

@@ -115,9 +115,23 @@ describe('resilience of the whole bridge', () => {
       await stopKafka(cfg);
       openTickets(run, 6);
       await waitForKafka(cfg, await startKafka(cfg, () => undefined), 120_000);
-      await until('every ticket closed and all work done', () => run.done(), 180_000);
+      await until('every ticket closed and all work done', () => run.done(), 180_000).catch((err: unknown) => {
+        const open = [...run.crm.tickets.values()].filter((t) => t.status !== 'closed');
+        console.log(
+          '[resilience] stuck after broker restart:',
+          JSON.stringify({
+            status: worker.status(),
+            open: open.map((t) => `${t.id} ${t.lifecycleState} v${t.statusVersion}`),
+            unfinishedJobs: [...run.posse.jobs.values()].filter((j) => !j.done).length,
+            crmChanges: run.crm.changes.length,
+            posseChanges: run.posse.changes.length,
+          }),
+        );
+        throw err;
+      });
       expect(crmHistoryProblems(run.crm)).toEqual([]);
       expect(run.crm.tickets.size).toBe(18);
+      report('broker restart', run, worker.status().sinks['crm-rest']?.retries ?? 0);
     },
     360_000,
   );
