@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { canMove, deriveTicket, isClosed } from './lifecycle.ts';
 import type { Draft } from './draft.ts';
 import { agencyOf, closureNoteOf, expectedAtOf, statusNote } from './notes.ts';
@@ -52,7 +53,11 @@ export function publish(
   const expectedAt = closed ? null : expectedAtOf(next);
   const duplicateOf = next.parent?.accepted && next.parent.linkType === 'DUPLICATE' ? next.parent.ticketId : null;
   const followUpOf = next.parent?.accepted && next.parent.linkType === 'FOLLOW_UP' ? next.parent.ticketId : null;
-  const key = JSON.stringify([state, note, expectedAt, closureReason, duplicateOf, followUpOf, next.priority]);
+  // A digest, not the text: it is kept in every ticket's state, and only equality matters.
+  const key = createHash('sha256')
+    .update(JSON.stringify([state, note, expectedAt, closureReason, duplicateOf, followUpOf, next.priority]))
+    .digest('base64url')
+    .slice(0, 22);
 
   let settled: TicketState = {
     ...next,
