@@ -226,7 +226,11 @@ export class LifecycleProcessor {
       statuses: 0,
     };
     const out = new Map<string, OutgoingRecord[]>();
-    const emit = (topic: string, record: OutgoingRecord) => out.set(topic, [...(out.get(topic) ?? []), record]);
+    const emit = (topic: string, record: OutgoingRecord) => {
+      const list = out.get(topic);
+      if (list) list.push(record);
+      else out.set(topic, [record]);
+    };
     const encode = async (name: keyof typeof CANONICAL, key: string, value: object) =>
       emit(config.topics[name], { key, value: await serde.encode(subjectForTopic(config.topics[name]), value) });
 
