@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { classifyHttpError, malformedResponse } from '../../src/sdk/index.ts';
+import { callJson } from '../../src/sdk/index.ts';
 
 const changeSchema = z.object({
   seq: z.number().int().positive(),
@@ -54,49 +54,23 @@ export class CrmClient {
     });
   }
 
-  async changes(after: number, limit: number): Promise<CrmPage> {
-    const what = `reading CRM changes after ${after}`;
-    const body = await this.#call(what, () =>
+  changes(after: number, limit: number): Promise<CrmPage> {
+    return callJson(`reading CRM changes after ${after}`, pageSchema, () =>
       this.#http.get<string>('/api/v1/referrals/changes', { params: { after, limit } }),
     );
-    return parse(pageSchema, body, what);
   }
 
-  async putStatus(ticketId: string, update: CrmStatusUpdate): Promise<{ applied: boolean; currentVersion: number }> {
-    const what = `applying status v${update.version} to CRM ticket ${ticketId}`;
-    const body = await this.#call(what, () =>
+  putStatus(ticketId: string, update: CrmStatusUpdate): Promise<{ applied: boolean; currentVersion: number }> {
+    return callJson(`applying status v${update.version} to CRM ticket ${ticketId}`, appliedSchema, () =>
       this.#http.put<string>(`/api/v1/tickets/${encodeURIComponent(ticketId)}/status`, update, {
         headers: { 'content-type': 'application/json' },
         transformRequest: [(d: unknown) => JSON.stringify(d)],
       }),
     );
-    return parse(appliedSchema, body, what);
   }
 
+  /** The cheapest real call: one change from the start of the feed. */
   async ping(): Promise<void> {
-    await this.#call('checking the CRM', () =>
-      this.#http.get<string>('/api/v1/referrals/changes', { params: { after: 0, limit: 1 } }),
-    );
+    await this.changes(0, 1);
   }
-
-  async #call(what: string, request: () => Promise<{ data: string }>): Promise<string> {
-    try {
-      return (await request()).data;
-    } catch (err) {
-      throw classifyHttpError(err, what);
-    }
-  }
-}
-
-function parse<T>(schema: z.ZodType<T>, body: string, what: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw malformedResponse(what, 'not JSON');
-  }
-  const result = schema.safeParse(json);
-  if (!result.success)
-    throw malformedResponse(what, result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  return result.data;
 }

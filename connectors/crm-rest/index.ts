@@ -1,7 +1,7 @@
 import {
   defineConnector,
+  healthFrom,
   type CrmTicketEvent,
-  type Health,
   type Sink,
   type Source,
   type TicketStatusChange,
@@ -9,15 +9,6 @@ import {
 import { CrmClient } from './client.ts';
 import { crmRestConfig, type CrmRestConfig } from './config.ts';
 import { changeToEvent, statusToUpdate } from './mapping.ts';
-
-async function healthOf(crm: CrmClient): Promise<Health> {
-  try {
-    await crm.ping();
-    return { status: 'up' };
-  } catch (err) {
-    return { status: 'down', detail: err instanceof Error ? err.message : String(err) };
-  }
-}
 
 function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
   return new CrmClient({ baseUrl: config.baseUrl, token: env[config.tokenEnv], timeoutMs: config.timeoutMs });
@@ -44,7 +35,7 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
           cursor: String(page.nextCursor),
         };
       },
-      health: () => healthOf(crm),
+      health: () => healthFrom(() => crm.ping()),
     };
   },
   sink: (config, ctx): Sink<TicketStatusChange> => {
@@ -55,7 +46,7 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
         if (!result.applied)
           ctx.logger.debug({ ticketId: status.ticketId, version: status.version }, 'CRM already had this version');
       },
-      health: () => healthOf(crm),
+      health: () => healthFrom(() => crm.ping()),
     };
   },
 });

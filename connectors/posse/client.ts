@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { classifyHttpError, malformedResponse } from '../../src/sdk/index.ts';
+import { callJson } from '../../src/sdk/index.ts';
 
 const changeSchema = z.object({
   seq: z.number().int().positive(),
@@ -48,57 +48,38 @@ export class PosseClient {
   }
 
   changes(since: number, limit: number) {
-    return this.#call(`reading POSSE changes since ${since}`, pageSchema, () =>
+    return callJson(`reading POSSE changes since ${since}`, pageSchema, () =>
       this.#http.get<string>('/posse/api/changes', { params: { since, limit } }),
     );
   }
 
   createJob(job: NewJob) {
-    return this.#call(`creating the POSSE job for ${job.externalRef}`, jobSchema, () =>
+    return callJson(`creating the POSSE job for ${job.externalRef}`, jobSchema, () =>
       this.#http.post<string>('/posse/api/jobs', job),
     );
   }
 
   cancel(ref: string, reason: string | null) {
-    return this.#call(`cancelling POSSE job ${ref}`, jobSchema, () =>
+    return callJson(`cancelling POSSE job ${ref}`, jobSchema, () =>
       this.#http.post<string>(`/posse/api/jobs/${encodeURIComponent(ref)}/cancel`, { reason }),
     );
   }
 
   setPriority(ref: string, priority: number) {
-    return this.#call(`setting priority of POSSE job ${ref}`, jobSchema, () =>
+    return callJson(`setting priority of POSSE job ${ref}`, jobSchema, () =>
       this.#http.put<string>(`/posse/api/jobs/${encodeURIComponent(ref)}/priority`, { priority }),
     );
   }
 
   addNote(ref: string, note: string) {
-    return this.#call(`adding a note to POSSE job ${ref}`, jobSchema, () =>
+    return callJson(`adding a note to POSSE job ${ref}`, jobSchema, () =>
       this.#http.post<string>(`/posse/api/jobs/${encodeURIComponent(ref)}/notes`, { note }),
     );
   }
 
   review(ref: string) {
-    return this.#call(`asking POSSE to review job ${ref}`, jobSchema, () =>
+    return callJson(`asking POSSE to review job ${ref}`, jobSchema, () =>
       this.#http.post<string>(`/posse/api/jobs/${encodeURIComponent(ref)}/review`, {}),
     );
-  }
-
-  async #call<T>(what: string, schema: z.ZodType<T>, request: () => Promise<{ data: string }>): Promise<T> {
-    let body: string;
-    try {
-      body = (await request()).data;
-    } catch (err) {
-      throw classifyHttpError(err, what);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      throw malformedResponse(what, 'not JSON');
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success)
-      throw malformedResponse(what, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    return parsed.data;
   }
 }

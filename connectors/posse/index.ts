@@ -1,6 +1,6 @@
 import {
   defineConnector,
-  type Health,
+  healthFrom,
   type Sink,
   type Source,
   type WorkOrderCommand,
@@ -12,15 +12,6 @@ import { changeToEvent, commandToJob } from './mapping.ts';
 
 function client(config: PosseConfig, env: NodeJS.ProcessEnv): PosseClient {
   return new PosseClient({ baseUrl: config.baseUrl, token: env[config.tokenEnv], timeoutMs: config.timeoutMs });
-}
-
-async function healthOf(posse: PosseClient): Promise<Health> {
-  try {
-    await posse.changes(0, 1);
-    return { status: 'up' };
-  } catch (err) {
-    return { status: 'down', detail: err instanceof Error ? err.message : String(err) };
-  }
 }
 
 /**
@@ -44,7 +35,7 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
           cursor: String(page.watermark),
         };
       },
-      health: () => healthOf(api),
+      health: () => healthFrom(() => api.changes(0, 1)),
     };
   },
   sink: (config, ctx): Sink<WorkOrderCommand> => {
@@ -70,7 +61,7 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
             return;
         }
       },
-      health: () => healthOf(api),
+      health: () => healthFrom(() => api.changes(0, 1)),
     };
   },
 });

@@ -40,3 +40,4 @@ export {
   type SimResponse,
 } from './simulator/http-server.ts';
 export { configReference } from './docs.ts';
+export { callJson, healthFrom } from './http.ts';
