@@ -1,4 +1,5 @@
 import type { Message, Producer } from 'kafkajs';
+import { chunkRecords } from './chunk.ts';
 import { guarded } from './kafkajs-errors.ts';
 import type {
   DeliveredRecord,
@@ -33,8 +34,13 @@ export class KafkaJsProducer implements MessageProducer {
 
   send(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]> {
     return guarded(`producing to ${topic}`, async () => {
-      const meta = await this.#producer.send({ topic, acks: -1, messages: records.map(toKafkaMessage) });
-      return meta.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: m.baseOffset ?? '-1' }));
+      const delivered: DeliveredRecord[] = [];
+      for (const chunk of chunkRecords(records)) {
+        const meta = await this.#producer.send({ topic, acks: -1, messages: chunk.map(toKafkaMessage) });
+        for (const m of meta)
+          delivered.push({ topic: m.topicName, partition: m.partition, baseOffset: m.baseOffset ?? '-1' });
+      }
+      return delivered;
     });
   }
 }
@@ -79,7 +85,9 @@ export class KafkaJsTransactionalProducer implements TransactionalProducer {
       return {
         send: (topic, records) =>
           guarded(`producing to ${topic} in a transaction`, async () => {
-            await tx.send({ topic, acks: -1, messages: records.map(toKafkaMessage) });
+            for (const chunk of chunkRecords(records)) {
+              await tx.send({ topic, acks: -1, messages: chunk.map(toKafkaMessage) });
+            }
           }),
         sendOffsets: (consumerGroupId, offsets) =>
           guarded('adding offsets to the transaction', () =>

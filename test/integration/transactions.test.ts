@@ -15,6 +15,27 @@ afterAll(async () => {
 });
 
 describe('transactions on the real broker', () => {
+  it('commits a transaction far larger than the broker accepts in one request, in order', async () => {
+    // A backlog batch of one partition: 3,000 records of 1 KB is three times message.max.bytes.
+    const topic = uniqueName('it.tx-large');
+    await admin.ensureTopics([{ topic, partitions: 1 }]);
+    const producer = messaging.transactionalProducer(uniqueName('tx-large'));
+    await producer.connect();
+    const keys = Array.from({ length: 3_000 }, (_, i) => `k${i}`);
+    try {
+      const tx = await producer.begin();
+      await tx.send(
+        topic,
+        keys.map((key) => ({ key, value: Buffer.alloc(1_000, 7) })),
+      );
+      await tx.commit();
+    } finally {
+      await producer.disconnect();
+    }
+    const got = await consumeUntil(messaging, topic, keys.length);
+    expect(got.map((r) => r.key?.toString())).toEqual(keys);
+  });
+
   it('shows committed records to read_committed consumers and hides aborted ones', async () => {
     const topic = uniqueName('it.tx');
     await admin.ensureTopics([{ topic }]);
