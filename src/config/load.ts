@@ -26,6 +26,10 @@ export interface ConnectorInstance {
   readonly name: string;
   readonly source: boolean;
   readonly sink: boolean;
+  /** How long an idle source waits before polling again. */
+  readonly pollIntervalMs: number;
+  /** Tickets a sink delivers at once. */
+  readonly maxInFlight: number;
   readonly config: Readonly<Record<string, unknown>>;
 }
 

@@ -92,6 +92,10 @@ export const closeloopConfigSchema = z
             name: z.string().min(1),
             source: z.boolean().default(true),
             sink: z.boolean().default(true),
+            /** How long an idle source waits before polling again; a busy one polls at once. */
+            pollIntervalMs: z.number().int().min(10).max(60_000).default(250),
+            /** Tickets a sink delivers at once; each ticket's updates still go in order. */
+            maxInFlight: z.number().int().min(1).max(256).default(16),
             config: z.record(z.string(), z.unknown()),
           })
           .strict(),

@@ -6,6 +6,12 @@ import type { OutgoingRecord } from './types.ts';
  */
 export const MAX_SEND_BYTES = 512 * 1024;
 
+/**
+ * kafkajs groups a send's messages by partition by copying the partition's list for every
+ * message, which is quadratic in the records per partition; short runs keep that cost flat.
+ */
+export const MAX_SEND_RECORDS = 250;
+
 function sizeOf(r: OutgoingRecord): number {
   // 64: a generous allowance for the record's own framing.
   let n = Buffer.byteLength(r.key ?? '') + (r.value?.length ?? 0) + 64;
@@ -18,13 +24,17 @@ function sizeOf(r: OutgoingRecord): number {
  * backlog batch never becomes one request the broker refuses. A record larger than the limit
  * goes alone and is left for the broker to judge.
  */
-export function chunkRecords(records: readonly OutgoingRecord[], maxBytes = MAX_SEND_BYTES): OutgoingRecord[][] {
+export function chunkRecords(
+  records: readonly OutgoingRecord[],
+  maxBytes = MAX_SEND_BYTES,
+  maxRecords = MAX_SEND_RECORDS,
+): OutgoingRecord[][] {
   const out: OutgoingRecord[][] = [];
   let current: OutgoingRecord[] = [];
   let bytes = 0;
   for (const r of records) {
     const size = sizeOf(r);
-    if (current.length > 0 && bytes + size > maxBytes) {
+    if (current.length > 0 && (bytes + size > maxBytes || current.length >= maxRecords)) {
       out.push(current);
       current = [];
       bytes = 0;
@@ -33,5 +43,35 @@ export function chunkRecords(records: readonly OutgoingRecord[], maxBytes = MAX_
     bytes += size;
   }
   if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** Like chunkRecords, over several topics: runs of (topic, records) under the byte budget. */
+export function chunkByTopic(
+  byTopic: ReadonlyMap<string, readonly OutgoingRecord[]>,
+  maxBytes = MAX_SEND_BYTES,
+  maxRecords = MAX_SEND_RECORDS,
+): Map<string, OutgoingRecord[]>[] {
+  const out: Map<string, OutgoingRecord[]>[] = [];
+  let current = new Map<string, OutgoingRecord[]>();
+  let bytes = 0;
+  let count = 0;
+  for (const [topic, records] of byTopic) {
+    for (const r of records) {
+      const size = sizeOf(r);
+      if (count > 0 && (bytes + size > maxBytes || count >= maxRecords)) {
+        out.push(current);
+        current = new Map();
+        bytes = 0;
+        count = 0;
+      }
+      const list = current.get(topic);
+      if (list) list.push(r);
+      else current.set(topic, [r]);
+      bytes += size;
+      count += 1;
+    }
+  }
+  if (count > 0) out.push(current);
   return out;
 }

@@ -15,10 +15,12 @@ function toIncoming(topic: string, partition: number, m: KafkaMessage): Incoming
 
 export class KafkaJsConsumer implements MessageConsumer {
   readonly #consumer: Consumer;
+  readonly #concurrency: number;
   #assignment: Promise<void> = Promise.resolve();
 
-  constructor(consumer: Consumer) {
+  constructor(consumer: Consumer, partitionsConcurrently = 1) {
     this.#consumer = consumer;
+    this.#concurrency = partitionsConcurrently;
   }
 
   connect(): Promise<void> {
@@ -63,6 +65,7 @@ export class KafkaJsConsumer implements MessageConsumer {
     return guarded('starting the Kafka consumer', () =>
       this.#consumer.run({
         autoCommit: false,
+        partitionsConsumedConcurrently: this.#concurrency,
         eachBatch: async (payload: EachBatchPayload) => {
           await this.#assignment;
           const { batch } = payload;

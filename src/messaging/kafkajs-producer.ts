@@ -1,5 +1,5 @@
 import type { Message, Producer } from 'kafkajs';
-import { chunkRecords } from './chunk.ts';
+import { chunkByTopic, chunkRecords } from './chunk.ts';
 import { guarded } from './kafkajs-errors.ts';
 import type {
   DeliveredRecord,
@@ -87,6 +87,16 @@ export class KafkaJsTransactionalProducer implements TransactionalProducer {
           guarded(`producing to ${topic} in a transaction`, async () => {
             for (const chunk of chunkRecords(records)) {
               await tx.send({ topic, acks: -1, messages: chunk.map(toKafkaMessage) });
+            }
+          }),
+        sendMany: (byTopic) =>
+          guarded(`producing to ${[...byTopic.keys()].join(', ')} in a transaction`, async () => {
+            for (const chunk of chunkByTopic(byTopic)) {
+              const topicMessages = [...chunk].map(([topic, records]) => ({
+                topic,
+                messages: records.map(toKafkaMessage),
+              }));
+              await tx.sendBatch({ acks: -1, topicMessages });
             }
           }),
         sendOffsets: (consumerGroupId, offsets) =>

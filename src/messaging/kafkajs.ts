@@ -79,6 +79,7 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
           readUncommitted: false,
           allowAutoTopicCreation: false,
         }),
+        options.partitionsConcurrently,
       ),
   };
 }

@@ -77,6 +77,8 @@ export interface OffsetCommit {
 
 export interface Transaction {
   send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  /** Records of several topics in as few requests as the size limit allows, each topic's in order. */
+  sendMany(byTopic: ReadonlyMap<string, readonly OutgoingRecord[]>): Promise<void>;
   /** Adds consumed offsets to the transaction so they commit or abort with its outputs. */
   sendOffsets(consumerGroupId: string, offsets: readonly OffsetCommit[]): Promise<void>;
   commit(): Promise<void>;
@@ -156,6 +158,11 @@ export interface ConsumerOptions {
   /** Give partition p of every subscribed topic to one member (for co-partitioned inputs). */
   readonly coPartitioned?: boolean;
   readonly sessionTimeoutMs?: number;
+  /**
+   * How many partitions' batches may be in the handler at once (default 1). Each partition's
+   * batches still come one after the other.
+   */
+  readonly partitionsConcurrently?: number;
 }
 
 export interface Messaging {

@@ -19,6 +19,7 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Sink } from '../sdk/connector.ts';
+import { runByKey } from './by-key.ts';
 
 export interface SinkRunnerOptions<T> {
   readonly connector: string;
@@ -32,6 +33,10 @@ export interface SinkRunnerOptions<T> {
   readonly retry?: RetryPolicy;
   readonly probeIntervalMs?: number;
   readonly metrics?: Metrics;
+  /** Tickets delivered at once (default 1); one ticket's records always go one after another. */
+  readonly maxInFlight?: number;
+  /** Partitions whose batches are delivered side by side (default 1). */
+  readonly partitionsConcurrently?: number;
 }
 
 export interface SinkRunnerStatus {
@@ -61,6 +66,7 @@ export class SinkRunner<T> {
   #delivered = 0;
   #deadLettered = 0;
   #retries = 0;
+  #healthy: Promise<void> | null = null;
 
   constructor(options: SinkRunnerOptions<T>) {
     this.#o = options;
@@ -81,7 +87,7 @@ export class SinkRunner<T> {
     const { messaging, topic, groupId } = this.#o;
     this.#producer = messaging.producer();
     await this.#producer.connect();
-    this.#consumer = messaging.consumer({ groupId });
+    this.#consumer = messaging.consumer({ groupId, partitionsConcurrently: this.#o.partitionsConcurrently ?? 1 });
     await this.#consumer.connect();
     await this.#consumer.subscribe([topic], { fromBeginning: true });
     this.#state = 'running';
@@ -110,19 +116,23 @@ export class SinkRunner<T> {
   }
 
   async #batch(batch: RecordBatch): Promise<void> {
-    let next: string | null = null;
-    try {
-      for (const record of batch.records) {
-        if (this.#state === 'stopped') break;
+    const { donePrefix, error } = await runByKey(
+      batch.records,
+      (r) => r.key?.toString('utf8') ?? '',
+      this.#o.maxInFlight ?? 1,
+      async (record) => {
+        // Stopping leaves the rest for the next owner of the partition.
+        if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped');
         await this.#waitWhileOperatorPaused(batch);
         await this.#handle(record, batch);
-        next = (BigInt(record.offset) + 1n).toString();
-      }
-    } finally {
-      if (next !== null && this.#consumer) {
-        await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-      }
+      },
+    );
+    const last = batch.records[donePrefix - 1];
+    if (last && this.#consumer) {
+      const next = (BigInt(last.offset) + 1n).toString();
+      await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     }
+    if (error !== null && !this.#isStopped()) throw error;
   }
 
   async #handle(record: IncomingRecord, batch: RecordBatch): Promise<void> {
@@ -157,7 +167,7 @@ export class SinkRunner<T> {
           { code: err.code, offset: record.offset },
           'retry budget spent; pausing until the system is healthy',
         );
-        await this.#waitUntilHealthy(batch);
+        await this.#awaitHealthy(batch);
       }
     }
   }
@@ -175,6 +185,14 @@ export class SinkRunner<T> {
       { ticketId: record.key?.toString('utf8'), offset: record.offset, partition: record.partition, code: error.code },
       'dead-lettered',
     );
+  }
+
+  // Every ticket in flight that finds the system down waits on the same probe.
+  #awaitHealthy(batch: RecordBatch): Promise<void> {
+    this.#healthy ??= this.#waitUntilHealthy(batch).finally(() => {
+      this.#healthy = null;
+    });
+    return this.#healthy;
   }
 
   // Waiting inside the batch keeps this partition's order; heartbeats keep the group membership.

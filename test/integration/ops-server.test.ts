@@ -33,11 +33,20 @@ describe('worker metrics, health and admin endpoints', () => {
     const config = {
       ...base,
       connectors: [
-        { name: 'crm-rest', source: true, sink: true, config: { baseUrl: crmUrl, jurisdiction: 'testville' } },
+        {
+          name: 'crm-rest',
+          source: true,
+          sink: true,
+          pollIntervalMs: 250,
+          maxInFlight: 16,
+          config: { baseUrl: crmUrl, jurisdiction: 'testville' },
+        },
         {
           name: 'posse',
           source: true,
           sink: true,
+          pollIntervalMs: 250,
+          maxInFlight: 16,
           config: { baseUrl: posseUrl, jurisdiction: 'testville', departments: ['housing'] },
         },
       ],

@@ -18,12 +18,21 @@ describe('worker configuration', () => {
     const config = {
       ...base,
       connectors: [
-        { name: 'maximo', source: true, sink: true, config: {} },
-        { name: 'crm-rest', source: true, sink: true, config: { baseUrl: 'not a url' } },
+        { name: 'maximo', source: true, sink: true, pollIntervalMs: 250, maxInFlight: 16, config: {} },
+        {
+          name: 'crm-rest',
+          source: true,
+          sink: true,
+          pollIntervalMs: 250,
+          maxInFlight: 16,
+          config: { baseUrl: 'not a url' },
+        },
         {
           name: 'posse',
           source: true,
           sink: true,
+          pollIntervalMs: 250,
+          maxInFlight: 16,
           config: { baseUrl: 'http://x', jurisdiction: 'b', departments: [] },
         },
       ],
