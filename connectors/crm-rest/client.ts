@@ -60,10 +60,14 @@ export class CrmClient {
     );
   }
 
-  putStatus(ticketId: string, update: CrmStatusUpdate): Promise<{ applied: boolean; currentVersion: number }> {
+  putStatus(
+    ticketId: string,
+    update: CrmStatusUpdate,
+    correlationId: string,
+  ): Promise<{ applied: boolean; currentVersion: number }> {
     return callJson(`applying status v${update.version} to CRM ticket ${ticketId}`, appliedSchema, () =>
       this.#http.put<string>(`/api/v1/tickets/${encodeURIComponent(ticketId)}/status`, update, {
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
         transformRequest: [(d: unknown) => JSON.stringify(d)],
       }),
     );

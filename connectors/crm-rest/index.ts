@@ -42,7 +42,9 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
     const crm = client(config, ctx.env);
     return {
       async deliver(status) {
-        const result = await crm.putStatus(status.ticketId, statusToUpdate(status));
+        // The CRM can trace an update back to the event that caused it, across every hop.
+        const trace = status.envelope.correlationId ?? status.envelope.eventId;
+        const result = await crm.putStatus(status.ticketId, statusToUpdate(status), trace);
         if (!result.applied)
           ctx.logger.debug({ ticketId: status.ticketId, version: status.version }, 'CRM already had this version');
       },

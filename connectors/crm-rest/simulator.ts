@@ -61,6 +61,8 @@ export interface AppliedUpdate {
   readonly duplicateOf: string | null;
   readonly followUpOf: string | null;
   readonly at: number;
+  /** The bridge's trace id of the update (X-Correlation-Id), as a CRM's access log keeps it. */
+  readonly correlationId: string | null;
 }
 
 const statusUpdateSchema = z
@@ -161,7 +163,9 @@ export class CrmSimulator {
       })),
     );
     s.route('PUT', '/api/v1/tickets/:id/status', (r) =>
-      this.#authorized(r.headers.authorization, () => this.#applyStatus(r.params['id'] ?? '', r.body)),
+      this.#authorized(r.headers.authorization, () =>
+        this.#applyStatus(r.params['id'] ?? '', r.body, r.headers['x-correlation-id']),
+      ),
     );
   }
 
@@ -262,7 +266,7 @@ export class CrmSimulator {
     return { status: 200, body: { changes: page, nextCursor: after + page.length } };
   }
 
-  #applyStatus(id: string, body: unknown) {
+  #applyStatus(id: string, body: unknown, correlation: string | string[] | undefined) {
     const ticket = this.#ticket(id);
     const u = statusUpdateSchema.parse(body);
     // Versions make the update idempotent (a repeat is acknowledged, not applied) and ordered
@@ -292,6 +296,7 @@ export class CrmSimulator {
       duplicateOf: u.duplicateOf,
       followUpOf: u.followUpOf,
       at: this.#clock(),
+      correlationId: typeof correlation === 'string' ? correlation : null,
     });
     this.#change(ticket, 'UPDATED', 'integration', null, null);
     return { status: 200, body: { applied: true, currentVersion: u.version } };

@@ -93,6 +93,7 @@ export class PosseSimulator {
   readonly #random: () => number;
   readonly #clock: () => number;
   readonly #token: string | undefined;
+  readonly #byRef = new Map<string, string>();
 
   constructor(options: PosseSimulatorOptions = {}) {
     this.#behaviour = {
@@ -144,8 +145,14 @@ export class PosseSimulator {
 
   /** Moves every open job one step along its plan; returns how many moved. */
   tick(): number {
+    return this.advance(Number.POSITIVE_INFINITY);
+  }
+
+  /** Moves at most `max` jobs one step each, oldest first: a department with limited crews. */
+  advance(max: number): number {
     let moved = 0;
     for (const job of this.jobs.values()) {
+      if (moved >= max) break;
       const outcome = job.plan.shift();
       if (!outcome) continue;
       moved += 1;
@@ -193,14 +200,18 @@ export class PosseSimulator {
   }
 
   #job(ref: string | undefined): Job {
-    const job = [...this.jobs.values()].find((j) => j.externalRef === ref || j.jobId === ref);
+    const job =
+      this.jobs.get(ref ?? '') ??
+      this.jobs.get(this.#byRef.get(ref ?? '') ?? '') ??
+      [...this.jobs.values()].find((j) => j.externalRef === ref);
     if (!job) throw new HttpError(404, `no job ${ref ?? ''}`);
     return job;
   }
 
   #create(body: unknown) {
     const j = newJobSchema.parse(body);
-    const existing = [...this.jobs.values()].find((x) => x.externalRef === j.externalRef);
+    const known = this.#byRef.get(j.externalRef);
+    const existing = known ? this.jobs.get(known) : undefined;
     // Idempotent by external reference: a re-delivered command finds the job it made.
     if (existing) return { status: 200, body: { jobId: existing.jobId, created: false } };
     const job: Job = {
@@ -212,6 +223,7 @@ export class PosseSimulator {
       done: false,
     };
     this.jobs.set(job.jobId, job);
+    this.#byRef.set(job.externalRef, job.jobId);
     return { status: 201, body: { jobId: job.jobId, created: true } };
   }
 
@@ -258,7 +270,8 @@ export class PosseSimulator {
     if (!Number.isInteger(since) || since < 0 || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw new HttpError(400, 'since must be a whole number >= 0 and limit 1..1000');
     }
-    const page = this.changes.filter((c) => c.seq > since).slice(0, limit);
+    // Sequence numbers are positions in the list, from 1.
+    const page = this.changes.slice(since, since + limit);
     return { status: 200, body: { changes: page, watermark: page.at(-1)?.seq ?? since } };
   }
 }
