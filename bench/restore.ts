@@ -1,23 +1,12 @@
 // Changelog restore cost: writes N realistic ticket states to a fresh compacted state topic,
 // then times restorePartitions() over all partitions and measures the heap it holds.
-//   node --expose-gc bench/restore.ts [--tickets 10000,100000] [--partitions 6]
-// Uses KAFKA_BROKERS / SCHEMA_REGISTRY_URL when set, else the local JVM stack (started if needed).
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { decide, type InboundEvent, type Policy, type TicketState } from '../src/domain/index.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { AvroSerde, createKafkaMessaging, readSchemaFile, subjectForTopic } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { CANONICAL, restorePartitions, stateToRecord } from '../src/processor/index.ts';
-import { loadStackConfig } from '../stack/config.ts';
-import { stackUp } from '../stack/stack.ts';
-
-const { values: args } = parseArgs({
-  options: { tickets: { type: 'string', default: '10000,100000' }, partitions: { type: 'string', default: '6' } },
-});
-const sizes = args.tickets.split(',').map(Number);
-const partitions = Number(args.partitions);
+import { heapUsedMb, ROOT, SCHEMAS, type Endpoints } from './harness.ts';
 
 function envelope(id: string, seq: number) {
   return {
@@ -82,31 +71,27 @@ function ticket(i: number, policy: Policy, services: string[]): TicketState {
   return state;
 }
 
-function heapMb(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().heapUsed / 1_048_576;
+export interface RestoreRow {
+  readonly tickets: number;
+  readonly restoreMs: number;
+  readonly ticketsPerSecond: number;
+  readonly heapMb: number;
+  readonly bytesPerTicket: number;
+  readonly avroBytesPerTicket: number;
+  readonly writeMs: number;
 }
 
-async function main(): Promise<void> {
+export async function restoreRun(e: Endpoints, n: number, partitions: number): Promise<RestoreRow> {
   const logger = createLogger({ level: 'warn' });
-  let brokers = process.env['KAFKA_BROKERS'];
-  let registryUrl = process.env['SCHEMA_REGISTRY_URL'];
-  if (!brokers || !registryUrl) {
-    const up = await stackUp(loadStackConfig(), (l) => console.error(`[stack] ${l}`));
-    brokers = up.brokers;
-    registryUrl = up.registryUrl;
-  }
-  if (!(globalThis as { gc?: unknown }).gc) console.error('run with node --expose-gc for exact heap figures');
-  const config = await loadConfig('config/closeloop.yaml', {});
+  const config = await loadConfig(path.join(ROOT, 'config/closeloop.yaml'), {});
   const services = Object.keys(config.policy.routing);
-  const messaging = createKafkaMessaging({ brokers: [brokers], clientId: 'closeloop-bench', logger });
-  const serde = new AvroSerde({ url: registryUrl });
-  const schema = (await readSchemaFile(path.join('schemas', `${CANONICAL.state}.avsc`))).schema;
+  const messaging = createKafkaMessaging({ brokers: [e.brokers], clientId: 'closeloop-bench', logger });
+  const serde = new AvroSerde({ url: e.registryUrl });
+  const schema = (await readSchemaFile(path.join(SCHEMAS, `${CANONICAL.state}.avsc`))).schema;
   const admin = messaging.admin();
   await admin.connect();
-  const rows: Record<string, number>[] = [];
-  for (const n of sizes) {
-    const topic = `bench.state.${n}.${Date.now()}`;
+  const topic = `bench.state.${n}.${Date.now().toString(36)}`;
+  try {
     await admin.ensureTopics([{ topic, partitions, config: { 'cleanup.policy': 'compact' } }]);
     const subject = subjectForTopic(topic);
     await serde.register(subject, schema);
@@ -125,12 +110,13 @@ async function main(): Promise<void> {
     }
     await producer.disconnect();
     const writeMs = Date.now() - t0;
-    const before = heapMb();
+    const before = heapUsedMb();
     const restored = await restorePartitions(messaging, admin, serde, topic, [...Array(partitions).keys()]);
-    const after = heapMb();
+    const after = heapUsedMb();
     const held = [...restored.stores.values()].reduce((a, s) => a + s.size, 0);
     if (held !== n) throw new Error(`restored ${held} of ${n} tickets`);
-    rows.push({
+    restored.stores.clear();
+    return {
       tickets: n,
       restoreMs: restored.ms,
       ticketsPerSecond: Math.round((n / restored.ms) * 1000),
@@ -138,19 +124,9 @@ async function main(): Promise<void> {
       bytesPerTicket: Math.round(((after - before) * 1_048_576) / n),
       avroBytesPerTicket: Math.round(bytes / n),
       writeMs,
-    });
-    restored.stores.clear();
-    await admin.deleteTopics([topic]);
+    };
+  } finally {
+    await admin.deleteTopics([topic]).catch(() => undefined);
+    await admin.disconnect();
   }
-  await admin.disconnect();
-  console.table(rows);
-  await mkdir('bench-results', { recursive: true });
-  const file = path.join('bench-results', `restore-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, JSON.stringify({ node: process.version, partitions, rows }, null, 2));
-  console.log(`written to ${file}`);
 }
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});

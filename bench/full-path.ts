@@ -1,0 +1,167 @@
+// Scenario (c): CRM simulator → crm-rest source → processor → crm-rest sink and POSSE connector,
+// all in one worker, against simulators answering with realistic latency. Events are offered at
+// a fixed rate (or as fast as the driver can, for saturation); latency runs from the moment a
+// simulator records an event to the moment the CRM simulator applies the status it caused,
+// matched exactly through the correlation id the sink sends with every update.
+import { CrmSimulator } from '../connectors/crm-rest/simulator.ts';
+import { PosseSimulator } from '../connectors/posse/simulator.ts';
+import { createKafkaMessaging } from '../src/messaging/index.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { seededRandom } from '../src/sdk/index.ts';
+import { Worker } from '../src/worker/worker.ts';
+import { percentile, rssSampler, runConfig, type Endpoints } from './harness.ts';
+import type { LoadProfile, RequestType } from './load.ts';
+
+export interface FullPathRun {
+  /** 0 for saturation: the driver offers as fast as it can. */
+  readonly offeredPerSecond: number;
+  readonly seconds: number;
+  readonly tickets: number;
+  readonly sourceEvents: number;
+  readonly eventsPerSecond: number;
+  readonly statusesApplied: number;
+  readonly latencySamples: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly drainMs: number;
+  readonly peakRssMb: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SATURATION_RATE = 20_000;
+
+export async function fullPathRun(
+  e: Endpoints,
+  profile: LoadProfile,
+  o: { rate: number; seconds: number; seed: number; partitions: number },
+): Promise<FullPathRun> {
+  const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
+  // Realistic API latency: tens of milliseconds per call, with jitter.
+  const crm = new CrmSimulator({ token: 'bench-crm', seed: o.seed, faults: { latencyMs: 15, jitterMs: 10 } });
+  const posse = new PosseSimulator({
+    token: 'bench-posse',
+    seed: o.seed,
+    faults: { latencyMs: 20, jitterMs: 10 },
+    behaviour: { holdRate: 0.15, noViolationRate: 0.15, closeOnAssignRate: 0.05, cancelRate: 0.02 },
+  });
+  const [crmUrl, posseUrl] = await Promise.all([crm.start(), posse.start()]);
+  const routing = Object.fromEntries(
+    profile.types.map((t) => [t.serviceCode, [{ department: t.department, system: 'posse' }]]),
+  );
+  const departments = [...new Set(profile.types.map((t) => t.department))];
+  const config = await runConfig(e, 'full-path', {
+    partitions: o.partitions,
+    routing,
+    connectors: [
+      {
+        name: 'crm-rest',
+        pollIntervalMs: 20,
+        config: { baseUrl: crmUrl, jurisdiction: 'baltimore', tokenEnv: 'CRM_TOKEN', pageSize: 500 },
+      },
+      {
+        name: 'posse',
+        pollIntervalMs: 20,
+        config: { baseUrl: posseUrl, jurisdiction: 'baltimore', departments, tokenEnv: 'POSSE_TOKEN', pageSize: 500 },
+      },
+    ],
+  });
+  const messaging = createKafkaMessaging({ brokers: [e.brokers], clientId: config.kafka.clientId, logger });
+  const worker = new Worker({ config, logger, messaging, env: { CRM_TOKEN: 'bench-crm', POSSE_TOKEN: 'bench-posse' } });
+  await worker.start();
+  const rss = rssSampler();
+  const r = seededRandom(o.seed);
+  const total = profile.types.reduce((a, t) => a + t.weight, 0);
+  const pick = (): RequestType => {
+    let x = r() * total;
+    for (const t of profile.types) if ((x -= t.weight) < 0) return t;
+    return profile.types[0] as RequestType;
+  };
+  const lastOfType = new Map<string, string>();
+  let tickets = 0;
+  let offered = 0;
+  try {
+    const rate = o.rate === 0 ? SATURATION_RATE : o.rate;
+    const started = performance.now();
+    const until = started + o.seconds * 1000;
+    // Department work goes first; new tickets fill the rest of each slot's budget.
+    while (performance.now() < until) {
+      const due = Math.floor(((performance.now() - started) / 1000) * rate) - offered;
+      let budget = Math.min(due, 2_000);
+      const moved = posse.advance(Math.max(0, Math.floor(budget * 0.85)));
+      budget -= moved;
+      offered += moved;
+      for (; budget > 0; budget -= 1) {
+        const type = pick();
+        const t = crm.createTicket({
+          serviceCode: type.serviceCode,
+          description: 'Reported through the 311 app.',
+          requestedAt: Date.now(),
+          contact: { name: 'A resident', email: 'resident@example.org', phone: '410-555-0100' },
+        });
+        tickets += 1;
+        offered += 1;
+        const parent = lastOfType.get(type.serviceCode);
+        if (parent && r() < profile.duplicateShare && budget > 1) {
+          crm.declareDuplicate(t.id, parent);
+          budget -= 1;
+          offered += 1;
+        } else lastOfType.set(type.serviceCode, t.id);
+      }
+      await sleep(10);
+    }
+    const offeredMs = performance.now() - started;
+    // Drained once the CRM has applied nothing new for two seconds.
+    const drainStart = performance.now();
+    let last = -1;
+    let quietSince = performance.now();
+    while (performance.now() - quietSince < 2_000) {
+      if (crm.applied.length !== last) {
+        last = crm.applied.length;
+        quietSince = performance.now();
+      }
+      await sleep(100);
+    }
+    const drainMs = performance.now() - drainStart - 2_000;
+    const latencies = latenciesOf(crm, posse);
+    const sourceEvents = crm.changes.filter((c) => c.actor === 'agent').length + posse.changes.length;
+    return {
+      offeredPerSecond: o.rate,
+      seconds: o.seconds,
+      tickets,
+      sourceEvents,
+      eventsPerSecond: Math.round((sourceEvents / (offeredMs + Math.max(0, drainMs))) * 1000),
+      statusesApplied: crm.applied.length,
+      latencySamples: latencies.length,
+      p50Ms: Math.round(percentile(latencies, 50)),
+      p95Ms: Math.round(percentile(latencies, 95)),
+      p99Ms: Math.round(percentile(latencies, 99)),
+      maxMs: Math.round(latencies.at(-1) ?? Number.NaN),
+      drainMs: Math.round(Math.max(0, drainMs)),
+      peakRssMb: rss.stop(),
+    };
+  } finally {
+    rss.stop();
+    await worker.stop();
+    await Promise.all([crm.stop(), posse.stop()]);
+    const admin = messaging.admin();
+    await admin.connect();
+    const topics = await admin.listTopics();
+    await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
+    await admin.disconnect();
+  }
+}
+
+/** Event time to CRM application, per applied update, sorted; matched by correlation id. */
+function latenciesOf(crm: CrmSimulator, posse: PosseSimulator): number[] {
+  const out: number[] = [];
+  for (const a of crm.applied) {
+    const m = /^(crm-rest|posse):[^:]+:(\d+)$/.exec(a.correlationId ?? '');
+    if (!m) continue;
+    const seq = Number(m[2]);
+    const at = m[1] === 'crm-rest' ? crm.changes[seq - 1]?.at : posse.changes[seq - 1]?.at;
+    if (at !== undefined) out.push(a.at - at);
+  }
+  return out.sort((x, y) => x - y);
+}

@@ -1,0 +1,148 @@
+// What every scenario needs: the stack, a run's own topics and config, Avro feeding, progress
+// watching through committed group offsets, and an RSS sampler.
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfig, type CloseloopConfig } from '../src/config/index.ts';
+import type { InboundEvent, RouteTarget } from '../src/domain/index.ts';
+import type { AvroSerde } from '../src/messaging/index.ts';
+import { readSchemaFile, subjectForTopic, type Messaging, type MessagingAdmin } from '../src/messaging/index.ts';
+import { CANONICAL, topicSpecs } from '../src/processor/index.ts';
+import { loadStackConfig } from '../stack/config.ts';
+import { stackUp } from '../stack/stack.ts';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const SCHEMAS = path.join(ROOT, 'schemas');
+
+export interface Endpoints {
+  readonly brokers: string;
+  readonly registryUrl: string;
+}
+
+/** KAFKA_BROKERS / SCHEMA_REGISTRY_URL when set, else the local JVM stack, started if needed. */
+export async function endpoints(log: (l: string) => void): Promise<Endpoints> {
+  const brokers = process.env['KAFKA_BROKERS'];
+  const registryUrl = process.env['SCHEMA_REGISTRY_URL'];
+  if (brokers && registryUrl) return { brokers, registryUrl };
+  const up = await stackUp(loadStackConfig(), (l) => log(`stack: ${l}`));
+  return { brokers: up.brokers, registryUrl: up.registryUrl };
+}
+
+export interface RunConfigOptions {
+  readonly partitions: number;
+  readonly routing: Record<string, RouteTarget[]>;
+  readonly connectors?: readonly { name: string; pollIntervalMs?: number; config: Record<string, unknown> }[];
+}
+
+/** A config of the shipped kind with topics and groups of this run only. */
+export async function runConfig(e: Endpoints, name: string, o: RunConfigOptions): Promise<CloseloopConfig> {
+  const run = `bench.${name}.${Date.now().toString(36)}`;
+  const file = path.join(tmpdir(), `${run}.yaml`);
+  await writeFile(
+    file,
+    stringify({
+      jurisdiction: 'baltimore',
+      kafka: { brokers: [e.brokers], clientId: run },
+      schemaRegistry: { url: e.registryUrl },
+      topics: Object.fromEntries(
+        ['crmEvents', 'deptEvents', 'links', 'commands', 'status', 'state', 'quarantine', 'cursors'].map((k) => [
+          k,
+          `${run}.${k}`,
+        ]),
+      ),
+      processor: { groupId: `${run}.processor`, partitions: o.partitions, sessionTimeoutMs: 10_000 },
+      statusMappings: ['posse', 'maximo', 'sap-pm'].map((m) => path.join(ROOT, 'config/status-mappings', `${m}.yaml`)),
+      routing: { defaultPriority: 3, services: o.routing },
+      connectors: o.connectors ?? [],
+    }),
+  );
+  return loadConfig(file, {});
+}
+
+/** Creates the run's topics and registers the input schemas, as source connectors would. */
+export async function provision(config: CloseloopConfig, admin: MessagingAdmin, serde: AvroSerde): Promise<void> {
+  await admin.ensureTopics(topicSpecs(config.topics, config.processor.partitions));
+  for (const name of ['crmEvents', 'deptEvents'] as const) {
+    const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL[name]}.avsc`));
+    await serde.register(subjectForTopic(config.topics[name]), file.schema);
+  }
+}
+
+/** Produces events Avro-encoded to the processor's input topics, in chunks. */
+export async function feed(
+  config: CloseloopConfig,
+  messaging: Messaging,
+  serde: AvroSerde,
+  events: readonly InboundEvent[],
+): Promise<void> {
+  const producer = messaging.producer();
+  await producer.connect();
+  try {
+    for (let i = 0; i < events.length; i += 1_000) {
+      const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+      for (const e of events.slice(i, i + 1_000)) {
+        const topic = e.type === 'crm' ? config.topics.crmEvents : config.topics.deptEvents;
+        const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
+        const list = byTopic.get(topic) ?? [];
+        list.push({ key: e.event.ticketId, value: await serde.encode(subjectForTopic(topic), value) });
+        byTopic.set(topic, list);
+      }
+      await Promise.all([...byTopic].map(([topic, records]) => producer.send(topic, records)));
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Resolves once the group has committed offsets up to the end of `topic` (all partitions). */
+export async function waitCaughtUp(
+  admin: MessagingAdmin,
+  groupId: string,
+  topic: string,
+  timeoutMs: number,
+): Promise<void> {
+  const ends = new Map((await admin.topicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const committed = await admin.groupOffsets(groupId, topic);
+    const behind = [...ends].filter(
+      ([p, end]) => BigInt(committed.find((c) => c.partition === p)?.offset ?? '-1') < end,
+    );
+    if (behind.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`group ${groupId} did not catch up on ${topic} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Samples resident set size while a scenario runs; peak in MB. */
+export function rssSampler(): { stop(): number } {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.round((Math.max(peak, process.memoryUsage.rss()) / 1_048_576) * 10) / 10;
+    },
+  };
+}
+
+export function heapUsedMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed / 1_048_576;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] ?? Number.NaN;
+}
+
+export function median(values: readonly number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}

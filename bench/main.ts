@@ -1,0 +1,114 @@
+// npm run bench [-- --quick] [--only throughput,full-path,restore] [--seed 42] [--repeats 3]
+//   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6]
+// Every scenario runs in this one process against a real Kafka and registry (brought up when
+// none is configured), so the baseline and the bridge share the machine's state of the moment.
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fullPathRun, type FullPathRun } from './full-path.ts';
+import { endpoints, ROOT } from './harness.ts';
+import { loadProfile } from './load.ts';
+import { printReport, writeReport, type BenchReport } from './report.ts';
+import { restoreRun, type RestoreRow } from './restore.ts';
+import { throughputRun, type ThroughputRun } from './throughput.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    seed: { type: 'string', default: '42' },
+    repeats: { type: 'string' },
+    tickets: { type: 'string' },
+    restore: { type: 'string' },
+    partitions: { type: 'string', default: '6' },
+    csv: { type: 'string', default: path.resolve(ROOT, '../shared/data/baltimore_311_sample_10k.csv') },
+  },
+});
+
+const quick = a.quick;
+const only = new Set((a.only ?? 'throughput,full-path,restore').split(','));
+const seed = Number(a.seed);
+const partitions = Number(a.partitions);
+const repeats = Number(a.repeats ?? (quick ? 1 : 3));
+const tickets = Number(a.tickets ?? (quick ? 1_000 : 20_000));
+const restoreSizes = (a.restore ?? (quick ? '10000' : '10000,100000,1000000')).split(',').map(Number);
+const log = (l: string) => console.error(`[bench] ${l}`);
+
+async function main(): Promise<void> {
+  for (const [name, value] of [
+    ['seed', seed],
+    ['partitions', partitions],
+    ['repeats', repeats],
+    ['tickets', tickets],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number >= 1, got ${value}`);
+  }
+  if (!(globalThis as { gc?: unknown }).gc)
+    log('run with node --expose-gc (npm run bench does) for exact heap figures');
+  const e = await endpoints(log);
+  const profile = await loadProfile(a.csv);
+  log(
+    `profile: ${profile.records} Baltimore records, ${profile.types.length} request types, ` +
+      `${(profile.duplicateShare * 100).toFixed(1)} % duplicates, ${(profile.openShare * 100).toFixed(1)} % still open`,
+  );
+  const throughput: ThroughputRun[] = [];
+  if (only.has('throughput')) {
+    for (let i = 0; i < repeats; i += 1) {
+      log(`throughput ${i + 1}/${repeats}: ${tickets} tickets`);
+      const run = await throughputRun(e, profile, { tickets, seed: seed + i, partitions });
+      log(
+        `  processor ${run.processorEventsPerSecond} ev/s, raw ${run.rawEventsPerSecond}, avro ${run.avroEventsPerSecond}`,
+      );
+      throughput.push(run);
+    }
+  }
+  const fullPath: FullPathRun[] = [];
+  if (only.has('full-path')) {
+    const loads = quick
+      ? [{ rate: 200, seconds: 8 }]
+      : [
+          { rate: 1_000, seconds: 30 },
+          { rate: 0, seconds: 30 },
+        ];
+    for (const load of loads) {
+      log(`full path: ${load.rate === 0 ? 'saturation' : `${load.rate} ev/s offered`} for ${load.seconds} s`);
+      const run = await fullPathRun(e, profile, { ...load, seed, partitions: Math.min(partitions, 3) });
+      log(`  ${run.eventsPerSecond} ev/s applied, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`);
+      fullPath.push(run);
+    }
+  }
+  const restore: RestoreRow[] = [];
+  if (only.has('restore')) {
+    for (const n of restoreSizes) {
+      log(`restore: ${n} tickets`);
+      restore.push(await restoreRun(e, n, partitions));
+    }
+  }
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    command: `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: {
+      node: process.version,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round(os.totalmem() / 1_073_741_824),
+      platform: `${os.platform()} ${os.release()}`,
+    },
+    quick,
+    seed,
+    partitions,
+    throughput,
+    fullPath,
+    restore,
+  };
+  printReport(report);
+  log(`written to ${await writeReport(report)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);

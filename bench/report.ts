@@ -1,0 +1,136 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FullPathRun } from './full-path.ts';
+import { median, ROOT } from './harness.ts';
+import type { RestoreRow } from './restore.ts';
+import type { ThroughputRun } from './throughput.ts';
+
+export interface BenchReport {
+  readonly startedAt: string;
+  readonly command: string;
+  readonly machine: {
+    readonly node: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly memoryGb: number;
+    readonly platform: string;
+  };
+  readonly quick: boolean;
+  readonly seed: number;
+  readonly partitions: number;
+  readonly throughput: readonly ThroughputRun[];
+  readonly fullPath: readonly FullPathRun[];
+  readonly restore: readonly RestoreRow[];
+}
+
+export interface Line {
+  readonly figure: string;
+  readonly value: string;
+  readonly target: string;
+  readonly verdict: '' | 'met' | 'MISSED';
+}
+
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : 'n/a';
+
+function judged(figure: string, value: number, shown: string, target: string, ok: (v: number) => boolean): Line {
+  return { figure, value: shown, target, verdict: Number.isFinite(value) ? (ok(value) ? 'met' : 'MISSED') : '' };
+}
+
+/** The figures people read, medians of the repeats, each against its target where it has one. */
+export function lines(r: BenchReport): Line[] {
+  const out: Line[] = [];
+  const t = r.throughput;
+  if (t.length > 0) {
+    const n = t.length;
+    const raw = median(t.map((x) => x.rawEventsPerSecond));
+    const avro = median(t.map((x) => x.avroEventsPerSecond));
+    const proc = median(t.map((x) => x.processorEventsPerSecond));
+    const runs = `median of ${n}, ${fmt(t[0]?.events ?? 0)} events`;
+    out.push({ figure: `(a) raw kafkajs pass-through, ev/s (${runs})`, value: fmt(raw), target: '', verdict: '' });
+    out.push({ figure: '(a) pass-through with Avro decode+encode, ev/s', value: fmt(avro), target: '', verdict: '' });
+    out.push(judged('(b) lifecycle processor, exactly-once, ev/s', proc, fmt(proc), '>= 10,000', (v) => v >= 10_000));
+    out.push(
+      judged('(b)/(a) against the Avro pass-through', proc / avro, fmt(proc / avro, 2), '>= 0.5', (v) => v >= 0.5),
+    );
+    out.push({ figure: '(b)/(a) against the raw pass-through', value: fmt(proc / raw, 2), target: '', verdict: '' });
+    out.push({
+      figure: '(b) processor restart between phases (fence, restore, join), ms',
+      value: fmt(median(t.map((x) => x.restartMs))),
+      target: '',
+      verdict: '',
+    });
+    out.push({
+      figure: '(a)+(b) peak RSS, MB',
+      value: fmt(Math.max(...t.map((x) => x.peakRssMb))),
+      target: '',
+      verdict: '',
+    });
+  }
+  for (const f of r.fullPath) {
+    const label = f.offeredPerSecond === 0 ? 'saturation' : `${fmt(f.offeredPerSecond)} ev/s offered`;
+    out.push({
+      figure: `(c) full path, ${label}: source events/s handled`,
+      value: fmt(f.eventsPerSecond),
+      target: '',
+      verdict: '',
+    });
+    out.push({
+      figure: `(c) full path, ${label}: latency p50 / p95, ms`,
+      value: `${fmt(f.p50Ms)} / ${fmt(f.p95Ms)}`,
+      target: '',
+      verdict: '',
+    });
+    out.push(
+      f.offeredPerSecond === 1_000
+        ? judged(`(c) full path, ${label}: latency p99, ms`, f.p99Ms, fmt(f.p99Ms), '<= 250', (v) => v <= 250)
+        : { figure: `(c) full path, ${label}: latency p99, ms`, value: fmt(f.p99Ms), target: '', verdict: '' },
+    );
+    out.push({ figure: `(c) full path, ${label}: peak RSS, MB`, value: fmt(f.peakRssMb), target: '', verdict: '' });
+  }
+  for (const x of r.restore) {
+    const per100k = (x.restoreMs / x.tickets) * 100;
+    out.push(
+      judged(
+        `restore ${fmt(x.tickets)} tickets, s (per 100k)`,
+        per100k,
+        `${fmt(x.restoreMs / 1000, 2)} (${fmt(per100k, 2)})`,
+        '<= 10 per 100k',
+        (v) => v <= 10,
+      ),
+    );
+    out.push(
+      judged(
+        `heap per ticket in state at ${fmt(x.tickets)}, bytes`,
+        x.bytesPerTicket,
+        fmt(x.bytesPerTicket),
+        '<= 1,024',
+        (v) => v <= 1024,
+      ),
+    );
+  }
+  return out;
+}
+
+export function printReport(r: BenchReport): void {
+  const rows = lines(r);
+  const w = [Math.max(6, ...rows.map((l) => l.figure.length)), Math.max(5, ...rows.map((l) => l.value.length)), 16];
+  const row = (c: string[]) => `| ${c.map((x, i) => x.padEnd(w[i] ?? 6)).join(' | ')} |`;
+  const quick = r.quick ? ' (quick: a smoke run, figures are not meaningful)' : '';
+  console.log(
+    `\ncloseloop bench: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, Node ${r.machine.node}${quick}`,
+  );
+  console.log(row(['figure', 'value', 'target']) + ' result |');
+  console.log(`|${w.map((n) => '-'.repeat(n + 2)).join('|')}|--------|`);
+  for (const l of rows) console.log(`${row([l.figure, l.value, l.target])} ${l.verdict.padEnd(6)} |`);
+}
+
+export async function writeReport(r: BenchReport): Promise<string> {
+  const dir = path.join(ROOT, 'bench-results');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `bench-${r.startedAt.replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, JSON.stringify({ ...r, summary: lines(r) }, null, 2));
+  return path.relative(ROOT, file);
+}

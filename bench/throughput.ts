@@ -1,0 +1,195 @@
+// Scenarios (a) and (b) on the same records: the lifecycle processor with exactly-once
+// transactions, then raw kafkajs pass-throughs of its input topics with and without Avro.
+import path from 'node:path';
+import type { CloseloopConfig } from '../src/config/index.ts';
+import {
+  AvroSerde,
+  createKafkaMessaging,
+  readSchemaFile,
+  subjectForTopic,
+  readToEnd,
+  type Messaging,
+  type MessagingAdmin,
+} from '../src/messaging/index.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { CANONICAL, LifecycleProcessor } from '../src/processor/index.ts';
+import { passThrough } from './baseline.ts';
+import { feed, provision, rssSampler, runConfig, SCHEMAS, type Endpoints } from './harness.ts';
+import { generate, routingFor, type LoadProfile } from './load.ts';
+
+export interface ThroughputRun {
+  readonly tickets: number;
+  readonly events: number;
+  readonly processorEventsPerSecond: number;
+  readonly processorMs: number;
+  /** Restart of the processor between the CRM and department phases: fence, restore, join. */
+  readonly restartMs: number;
+  readonly rawEventsPerSecond: number;
+  readonly avroEventsPerSecond: number;
+  readonly peakRssMb: number;
+}
+
+/**
+ * When the group last moved its committed offsets: the end of processing, free of the time the
+ * idle check itself takes.
+ */
+function progressWatch(admin: MessagingAdmin, group: string, topics: readonly string[]) {
+  let last = performance.now();
+  let seen = '';
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const all = await Promise.all(topics.map((t) => admin.groupOffsets(group, t)));
+      const now = JSON.stringify(all);
+      if (now !== seen) {
+        seen = now;
+        last = performance.now();
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return {
+    async stop(): Promise<number> {
+      stopped = true;
+      await loop;
+      return last;
+    },
+  };
+}
+
+// The processor's own input (links) is written in transactions, some of which abort when the
+// coordinator is busy; commit and abort markers take offsets no consumer commits past. So the
+// target there is one past the last committed record, read with a read_committed consumer.
+async function targets(messaging: Messaging, admin: MessagingAdmin, topic: string, transactional: boolean) {
+  const ends = new Map((await admin.topicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  if (!transactional) return ends;
+  const last = new Map<number, bigint>([...ends.keys()].map((p) => [p, 0n]));
+  await readToEnd(messaging, admin, topic, 'all', (r) => {
+    last.set(r.partition, BigInt(r.offset) + 1n);
+  });
+  return last;
+}
+
+async function waitIdle(messaging: Messaging, admin: MessagingAdmin, config: CloseloopConfig, timeoutMs: number) {
+  const group = config.processor.groupId;
+  const inputs = [
+    { topic: config.topics.crmEvents, transactional: false },
+    { topic: config.topics.deptEvents, transactional: false },
+    { topic: config.topics.links, transactional: true },
+  ];
+  const deadline = Date.now() + timeoutMs;
+  // Links come out of processing the other inputs, so idle means one pass that finds all done.
+  for (;;) {
+    const behind: string[] = [];
+    for (const { topic, transactional } of inputs) {
+      const want = await targets(messaging, admin, topic, transactional);
+      for (;;) {
+        behind.length = 0;
+        const committed = new Map((await admin.groupOffsets(group, topic)).map((c) => [c.partition, BigInt(c.offset)]));
+        for (const [p, target] of want) {
+          const at = committed.get(p) ?? -1n;
+          if (target > 0n && at < target) behind.push(`${topic}[${p}] ${at}/${target}`);
+        }
+        if (behind.length === 0) break;
+        if (Date.now() > deadline) {
+          throw new Error(`processor did not catch up within ${timeoutMs} ms: ${behind.join(', ')}`);
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    const again = await Promise.all(
+      inputs.map(async ({ topic, transactional }) => [...(await targets(messaging, admin, topic, transactional))]),
+    );
+    const committed = await Promise.all(inputs.map(({ topic }) => admin.groupOffsets(group, topic)));
+    const settled = again.every((want, i) =>
+      want.every(([p, t]) => t === 0n || BigInt(committed[i]?.find((c) => c.partition === p)?.offset ?? '-1') >= t),
+    );
+    if (settled) return;
+  }
+}
+
+export async function throughputRun(
+  e: Endpoints,
+  profile: LoadProfile,
+  o: { tickets: number; seed: number; partitions: number },
+): Promise<ThroughputRun> {
+  const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
+  const config = await runConfig(e, 'throughput', { partitions: o.partitions, routing: routingFor(profile) });
+  const messaging = createKafkaMessaging({ brokers: [e.brokers], clientId: config.kafka.clientId, logger });
+  const serde = new AvroSerde({ url: e.registryUrl });
+  const admin = messaging.admin();
+  await admin.connect();
+  const rss = rssSampler();
+  const load = generate(profile, o.tickets, o.seed);
+  const events = load.crm.length + load.dept.length;
+  try {
+    await provision(config, admin, serde);
+    const processor = () =>
+      new LifecycleProcessor({
+        config,
+        logger,
+        messaging,
+        serde: new AvroSerde({ url: e.registryUrl }),
+        schemasDir: SCHEMAS,
+      });
+    // Department events can only follow the work orders the CRM phase creates, so the phases
+    // run one after the other, as they do in a city; each is timed from readiness to idle.
+    let processorMs = 0;
+    let restartMs = 0;
+    for (const [phase, batch] of [load.crm, load.dept].entries()) {
+      await feed(config, messaging, serde, batch);
+      const p = processor();
+      const starting = performance.now();
+      await p.start();
+      await p.nextAssignment();
+      const ready = performance.now();
+      if (phase === 1) restartMs = ready - starting;
+      const watch = progressWatch(admin, config.processor.groupId, [
+        config.topics.crmEvents,
+        config.topics.deptEvents,
+        config.topics.links,
+      ]);
+      await waitIdle(messaging, admin, config, Number(process.env['BENCH_IDLE_TIMEOUT_MS'] ?? 600_000));
+      processorMs += (await watch.stop()) - ready;
+      await p.stop();
+    }
+    const inputs = [config.topics.crmEvents, config.topics.deptEvents];
+    await admin.ensureTopics(
+      inputs.flatMap((t) => ['raw-copy', 'avro-copy'].map((c) => ({ topic: `${t}.${c}`, partitions: o.partitions }))),
+    );
+    const raw = await passThrough({
+      brokers: e.brokers,
+      inputs,
+      outputOf: (t) => `${t}.raw-copy`,
+      total: events,
+      concurrency: o.partitions,
+    });
+    for (const [i, name] of (['crmEvents', 'deptEvents'] as const).entries()) {
+      const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL[name]}.avsc`));
+      await serde.register(subjectForTopic(`${inputs[i]}.avro-copy`), file.schema);
+    }
+    const avro = await passThrough({
+      brokers: e.brokers,
+      inputs,
+      outputOf: (t) => `${t}.avro-copy`,
+      total: events,
+      concurrency: o.partitions,
+      avro: { serde, subjectOf: (t) => subjectForTopic(t) },
+    });
+    const topics = await admin.listTopics();
+    await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
+    return {
+      tickets: o.tickets,
+      events,
+      processorEventsPerSecond: Math.round((events / processorMs) * 1000),
+      processorMs: Math.round(processorMs),
+      restartMs: Math.round(restartMs),
+      rawEventsPerSecond: Math.round((raw.events / raw.ms) * 1000),
+      avroEventsPerSecond: Math.round((avro.events / avro.ms) * 1000),
+      peakRssMb: rss.stop(),
+    };
+  } finally {
+    rss.stop();
+    await admin.disconnect();
+  }
+}
