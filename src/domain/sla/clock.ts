@@ -1,0 +1,126 @@
+import { addBusinessDays, businessDaysBetween, dueAt } from './calendar.ts';
+import type { BusinessCalendar, SlaClock, SlaPause, SlaPolicy } from './types.ts';
+
+/*
+ * Clock operations are pure: each returns a new clock, or the same object when nothing changed
+ * (callers may compare by identity). Breach flags are set only by checkBreaches (breaches.ts),
+ * so that every breach is reported exactly once whichever event or timer reveals it.
+ */
+
+/** Closed pauses kept on the clock; older ones survive only in the totals. */
+export const MAX_CLOSED_PAUSES = 20;
+
+export function startClock(policy: SlaPolicy, cal: BusinessCalendar, openedAt: number): SlaClock {
+  return {
+    policy: policy.name,
+    calendar: cal.name,
+    startedAt: openedAt,
+    responseDueAt: dueAt(cal, openedAt, policy.response),
+    completionDueAt: dueAt(cal, openedAt, policy.completion),
+    completionUnit: policy.completion.unit,
+    respondedAt: null,
+    resolvedAt: null,
+    pauses: [],
+    pausedBusinessDays: 0,
+    pausedMs: 0,
+    responseBreached: false,
+    completionBreached: false,
+  };
+}
+
+export function isPaused(clock: SlaClock): boolean {
+  return openPause(clock) !== undefined;
+}
+
+function openPause(clock: SlaClock): SlaPause | undefined {
+  const last = clock.pauses.at(-1);
+  return last && last.to === null ? last : undefined;
+}
+
+export function markResponded(clock: SlaClock, at: number): SlaClock {
+  return clock.respondedAt === null ? { ...clock, respondedAt: at } : clock;
+}
+
+export interface PauseResult {
+  readonly clock: SlaClock;
+  /** The clock is paused on return (newly or already). */
+  readonly paused: boolean;
+  /** The reason does not pause this policy's clock; nothing changed. */
+  readonly refused: boolean;
+  /** This call opened a new pause. */
+  readonly started: boolean;
+}
+
+/**
+ * Opens a pause of the completion clock. A clock already paused stays paused from its first
+ * start with its first reason: a change of hold reason is not a new pause. A stopped
+ * (resolved) clock does not pause.
+ */
+export function pauseClock(
+  clock: SlaClock,
+  policy: SlaPolicy,
+  _cal: BusinessCalendar,
+  at: number,
+  reason: string,
+): PauseResult {
+  const paused = isPaused(clock);
+  if (clock.resolvedAt !== null) return { clock, paused, refused: false, started: false };
+  if (!policy.pauseReasons.includes(reason)) return { clock, paused, refused: true, started: false };
+  if (paused) return { clock, paused, refused: false, started: false };
+  const pause: SlaPause = { from: at, to: null, reason };
+  return { clock: { ...clock, pauses: [...clock.pauses, pause] }, paused: true, refused: false, started: true };
+}
+
+/**
+ * Closes the open pause and moves the completion due date: the time left at the pause start is
+ * added again from the resume instant (business days for a business-day target, so a resume on
+ * a weekend starts counting on Monday; plain ms for a calendar-hours target). A pause that began
+ * at or after the due date leaves it where it was: that target was already missed. The unit is
+ * the one the clock started with, so a policy edited meanwhile cannot mix units.
+ */
+export function resumeClock(clock: SlaClock, _policy: SlaPolicy, cal: BusinessCalendar, at: number): SlaClock {
+  return closePause(clock, cal, at);
+}
+
+function closePause(clock: SlaClock, cal: BusinessCalendar, at: number): SlaClock {
+  const pause = openPause(clock);
+  if (!pause) return clock;
+  // An out-of-order resume before its pause closes the pause empty rather than negative.
+  const to = Math.max(at, pause.from);
+  let completionDueAt = clock.completionDueAt;
+  if (pause.from < completionDueAt) {
+    completionDueAt =
+      clock.completionUnit === 'business_days'
+        ? addBusinessDays(cal, to, businessDaysBetween(cal, pause.from, completionDueAt))
+        : to + (completionDueAt - pause.from);
+  }
+  const closed = [...clock.pauses.slice(0, -1), { ...pause, to }].slice(-MAX_CLOSED_PAUSES);
+  return {
+    ...clock,
+    completionDueAt,
+    pauses: closed,
+    pausedBusinessDays: clock.pausedBusinessDays + businessDaysBetween(cal, pause.from, to),
+    pausedMs: clock.pausedMs + (to - pause.from),
+  };
+}
+
+/**
+ * Stops both clocks. A ticket resolved while paused is resumed at `at` first, so the time
+ * it spent on hold does not count against it. RESOLVED is later than any working state, so a
+ * response clock still running stops here too. A second resolve changes nothing.
+ */
+export function markResolved(clock: SlaClock, cal: BusinessCalendar, at: number): SlaClock {
+  if (clock.resolvedAt !== null) return clock;
+  const resumed = closePause(clock, cal, at);
+  return { ...markResponded(resumed, at), resolvedAt: at };
+}
+
+/**
+ * Runs the completion clock again from `at`. Nothing restarts: the due date stays the one
+ * computed at opening (and moved by pauses), so a ticket reopened after its due date is
+ * breached at the next checkBreaches. That is intended: the requester's problem was not
+ * solved in time. Elapsed measures keep counting through the time it spent resolved.
+ */
+export function reopenClock(clock: SlaClock, _at: number): SlaClock {
+  return clock.resolvedAt === null ? clock : { ...clock, resolvedAt: null };
+}

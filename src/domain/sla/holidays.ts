@@ -1,0 +1,73 @@
+import Holidays from 'date-holidays';
+import type { HolidaySources } from './types.ts';
+
+/**
+ * The only module that touches date-holidays. Holidays are whole local dates: the library's
+ * start/end instants (Halloween starts at 18:00) are ignored, only the date part is kept.
+ */
+
+/** Dates (YYYY-MM-DD) the library and the rules yield when asked for one year. */
+export type YearHolidays = (year: number) => string[];
+
+export function holidaySource(src: HolidaySources): YearHolidays {
+  // Built once per calendar: construction parses the country data (~10 ms).
+  const library = src.country
+    ? new Holidays({ country: src.country, state: src.state, region: src.region })
+    : undefined;
+  const types: readonly string[] = src.types;
+  // Rules live apart so that they apply whatever library types the calendar observes.
+  const custom = new Holidays();
+  for (const r of src.rules) {
+    if (!custom.setHoliday(r.rule, { name: r.name, type: 'public' })) {
+      throw new Error(`holiday rule "${r.rule}" (${r.name}) cannot be parsed`);
+    }
+  }
+  return (year) => {
+    const fromLibrary = library ? library.getHolidays(year).filter((h) => types.includes(h.type)) : [];
+    return [...fromLibrary, ...custom.getHolidays(year)].map((h) => h.date.slice(0, 10));
+  };
+}
+
+let countries: Readonly<Record<string, string>> | undefined;
+
+export interface RegionProblem {
+  readonly field: 'country' | 'state' | 'region';
+  readonly message: string;
+}
+
+/** What date-holidays does not know of this country/state/region, or null when it knows it all. */
+export function regionProblem(country?: string, state?: string, region?: string): RegionProblem | null {
+  const lib = new Holidays();
+  countries ??= lib.getCountries();
+  if (!country) {
+    if (state) return { field: 'state', message: 'holidays.state needs holidays.country' };
+    return region ? { field: 'region', message: 'holidays.region needs holidays.country' } : null;
+  }
+  if (!Object.hasOwn(countries, country)) {
+    return { field: 'country', message: `date-holidays does not know country "${country}"` };
+  }
+  if (!state) return region ? { field: 'region', message: 'holidays.region needs holidays.state' } : null;
+  const states = lib.getStates(country) ?? {};
+  if (!Object.hasOwn(states, state)) {
+    const known = Object.keys(states);
+    const hint = known.length > 0 ? ` (known: ${known.join(', ')})` : '';
+    return { field: 'state', message: `date-holidays does not know state "${state}" of ${country}${hint}` };
+  }
+  if (!region) return null;
+  const regions = lib.getRegions(country, state) ?? {};
+  if (Object.hasOwn(regions, region)) return null;
+  return { field: 'region', message: `date-holidays does not know region "${region}" of ${country}-${state}` };
+}
+
+/**
+ * Why a rule is unusable, or null. date-holidays accepts some nonsense (a "13-45" rule yields
+ * February of the next year), so a rule must also land inside the asked year at least once.
+ */
+export function ruleProblem(rule: string): string | null {
+  const lib = new Holidays();
+  if (!lib.setHoliday(rule, { name: 'probe', type: 'public' })) return `holiday rule "${rule}" cannot be parsed`;
+  for (let year = 2020; year < 2032; year++) {
+    if (lib.getHolidays(year).some((h) => h.date.startsWith(`${year}-`))) return null;
+  }
+  return `holiday rule "${rule}" yields no date in the years it is asked for`;
+}

@@ -1,0 +1,16 @@
+export * from './types.ts';
+export { addBusinessDays, addCalendarHours, businessDaysBetween, createCalendar, dueAt } from './calendar.ts';
+export {
+  MAX_CLOSED_PAUSES,
+  isPaused,
+  markResolved,
+  markResponded,
+  pauseClock,
+  reopenClock,
+  resumeClock,
+  startClock,
+  type PauseResult,
+} from './clock.ts';
+export { checkBreaches, completionElapsed, type SlaBreach } from './breaches.ts';
+export { regionProblem, ruleProblem, type RegionProblem } from './holidays.ts';
+export { parseDate } from './days.ts';
