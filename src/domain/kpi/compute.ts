@@ -1,0 +1,155 @@
+import { monthTester, parseMonth } from './month.ts';
+import { nearestRank, percent, roundTo } from './stats.ts';
+import { KPI_DEFINITION_VERSION, UNROUTED, type KpiRecord, type KpiTicket, type KpiViolation } from './types.ts';
+
+/*
+ * KPI definition version 1; docs/kpi.md states every rule in words. Each ticket is counted in
+ * the month its target fell due, so a month's figure is final once its last due date has passed
+ * and an overdue open ticket can never drop out of it.
+ */
+
+const UNLINKED_DUPLICATE_KINDS: readonly string[] = ['MISSING_PARENT', 'UNKNOWN_PARENT', 'PARENT_IS_DUPLICATE'];
+
+interface Tally {
+  responseDue: number;
+  respondedOnTime: number;
+  completionDue: number;
+  completedOnTime: number;
+  stillOpenPastDue: number;
+  resolved: number;
+  business: number[];
+  calendar: number[];
+  prematureClosesBlocked: number;
+  duplicatesClosed: number;
+  duplicatesLinked: number;
+  unlinkedDuplicates: number;
+  misroutes: number;
+}
+
+const emptyTally = (): Tally => ({
+  responseDue: 0,
+  respondedOnTime: 0,
+  completionDue: 0,
+  completedOnTime: 0,
+  stillOpenPastDue: 0,
+  resolved: 0,
+  business: [],
+  calendar: [],
+  prematureClosesBlocked: 0,
+  duplicatesClosed: 0,
+  duplicatesLinked: 0,
+  unlinkedDuplicates: 0,
+  misroutes: 0,
+});
+
+/** A duplicate either still mirrors its parent or was resolved with the parent. */
+export function isDuplicate(t: KpiTicket): boolean {
+  return t.lifecycleState === 'DUPLICATE' || t.closureReason === 'DUPLICATE';
+}
+
+/** Tickets whose SLA clocks are not the department's: duplicates and cancellations. */
+export function isExcludedFromSla(t: KpiTicket): boolean {
+  return isDuplicate(t) || t.lifecycleState === 'CANCELLED';
+}
+
+/**
+ * Verdict on one target: on time, late, or not yet known (still running before its due date,
+ * which only happens in the current month and keeps the ticket out of the population).
+ */
+export function verdict(stoppedAt: number | null, dueAt: number, now: number): 'on-time' | 'late' | 'pending' {
+  if (stoppedAt !== null) return stoppedAt <= dueAt ? 'on-time' : 'late';
+  return now > dueAt ? 'late' : 'pending';
+}
+
+/**
+ * KPI records of one month (YYYY-MM), one per department that appears in any figure, sorted by
+ * department. Ticket instants are placed in months in the ticket's own zone, violations in
+ * `timeZone` (the jurisdiction's).
+ */
+export function computeKpis(
+  tickets: Iterable<KpiTicket>,
+  violations: Iterable<KpiViolation>,
+  month: string,
+  now: number,
+  timeZone = 'UTC',
+): KpiRecord[] {
+  const inMonth = monthTester(parseMonth(month));
+  const tallies = new Map<string, Tally>();
+  const tally = (department: string | null): Tally => {
+    const key = department ?? UNROUTED;
+    let t = tallies.get(key);
+    if (!t) tallies.set(key, (t = emptyTally()));
+    return t;
+  };
+
+  for (const t of tickets) {
+    const zone = t.timeZone;
+    if (isDuplicate(t) && inMonth(t.resolvedAt ?? t.requestedAt, zone)) {
+      const d = tally(t.department);
+      d.duplicatesClosed++;
+      if (t.duplicateOf !== null) d.duplicatesLinked++;
+    }
+    if (isExcludedFromSla(t)) continue;
+    if (t.responseDueAt !== null && inMonth(t.responseDueAt, zone)) {
+      const v = verdict(t.respondedAt, t.responseDueAt, now);
+      if (v !== 'pending') {
+        const d = tally(t.department);
+        d.responseDue++;
+        if (v === 'on-time') d.respondedOnTime++;
+      }
+    }
+    if (t.completionDueAt !== null && inMonth(t.completionDueAt, zone)) {
+      const v = verdict(t.resolvedAt, t.completionDueAt, now);
+      if (v !== 'pending') {
+        const d = tally(t.department);
+        d.completionDue++;
+        if (v === 'on-time') d.completedOnTime++;
+        else if (t.resolvedAt === null) d.stillOpenPastDue++;
+      }
+    }
+    if (inMonth(t.resolvedAt, zone)) {
+      const d = tally(t.department);
+      d.resolved++;
+      if (t.businessDaysToResolve !== null) d.business.push(t.businessDaysToResolve);
+      if (t.calendarDaysToResolve !== null) d.calendar.push(t.calendarDaysToResolve);
+    }
+  }
+
+  for (const v of violations) {
+    if (!inMonth(v.occurredAt, timeZone)) continue;
+    if (v.kind === 'PREMATURE_CLOSE') tally(v.department).prematureClosesBlocked++;
+    else if (v.kind === 'MISROUTE') tally(v.department).misroutes++;
+    else if (UNLINKED_DUPLICATE_KINDS.includes(v.kind)) tally(v.department).unlinkedDuplicates++;
+  }
+
+  return [...tallies]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([department, t]) => toRecord(department, month, now, t));
+}
+
+const rounded = (value: number | null): number | null => (value === null ? null : roundTo(value, 2));
+
+function toRecord(department: string, month: string, now: number, t: Tally): KpiRecord {
+  return {
+    definitionVersion: KPI_DEFINITION_VERSION,
+    department,
+    month,
+    computedAt: now,
+    responseDue: t.responseDue,
+    respondedOnTime: t.respondedOnTime,
+    respondedOnTimePct: percent(t.respondedOnTime, t.responseDue),
+    completionDue: t.completionDue,
+    completedOnTime: t.completedOnTime,
+    completedOnTimePct: percent(t.completedOnTime, t.completionDue),
+    resolved: t.resolved,
+    medianBusinessDaysToResolve: rounded(nearestRank(t.business, 50)),
+    p90BusinessDaysToResolve: rounded(nearestRank(t.business, 90)),
+    medianCalendarDaysToResolve: rounded(nearestRank(t.calendar, 50)),
+    prematureClosesBlocked: t.prematureClosesBlocked,
+    duplicatesClosed: t.duplicatesClosed,
+    duplicatesLinked: t.duplicatesLinked,
+    duplicateLinkCoveragePct: percent(t.duplicatesLinked, t.duplicatesClosed + t.unlinkedDuplicates),
+    misroutes: t.misroutes,
+    stillOpenPastDue: t.stillOpenPastDue,
+  };
+}

@@ -1,0 +1,67 @@
+import type { ClosureReason, TicketLifecycleState } from '../types.ts';
+
+/** Bumped whenever a rule in docs/kpi.md changes; every KPI record carries it. */
+export const KPI_DEFINITION_VERSION = 1;
+
+/** Department under which a never-routed ticket (department null) is counted. */
+export const UNROUTED = 'unrouted';
+
+/** The latest status of one ticket, as published on bridge.ticket-status.v1 (v2 fields). */
+export interface KpiTicket {
+  readonly ticketId: string;
+  /** The department that holds (or held, at resolution) the work; null = never routed. */
+  readonly department: string | null;
+  readonly serviceCode: string | null;
+  readonly lifecycleState: TicketLifecycleState;
+  readonly closureReason: ClosureReason | null;
+  readonly duplicateOf: string | null;
+  /** Epoch ms. */
+  readonly requestedAt: number | null;
+  /** null when no SLA policy applies. */
+  readonly responseDueAt: number | null;
+  /** Final, after pauses. */
+  readonly completionDueAt: number | null;
+  readonly respondedAt: number | null;
+  /** When the completion clock stopped (RESOLVED with a reason), else null. */
+  readonly resolvedAt: number | null;
+  /** Completion clock elapsed, pauses excluded (fractional). */
+  readonly businessDaysToResolve: number | null;
+  /** Wall time / 86 400 000, pauses included. */
+  readonly calendarDaysToResolve: number | null;
+  /** Zone of the ticket's SLA calendar, in which its month is judged. */
+  readonly timeZone: string;
+}
+
+/** A policy violation from bridge.quarantine.v1. */
+export interface KpiViolation {
+  readonly ticketId: string;
+  readonly kind: 'PREMATURE_CLOSE' | 'MISROUTE' | 'MISSING_PARENT' | 'UNKNOWN_PARENT' | 'PARENT_IS_DUPLICATE' | string;
+  readonly department: string | null;
+  readonly occurredAt: number;
+}
+
+/** One per department and month; becomes the Avro record on bridge.kpi.v1. */
+export interface KpiRecord {
+  readonly definitionVersion: number;
+  readonly department: string;
+  /** YYYY-MM. */
+  readonly month: string;
+  readonly computedAt: number;
+  readonly responseDue: number;
+  readonly respondedOnTime: number;
+  readonly respondedOnTimePct: number | null;
+  readonly completionDue: number;
+  readonly completedOnTime: number;
+  readonly completedOnTimePct: number | null;
+  readonly resolved: number;
+  readonly medianBusinessDaysToResolve: number | null;
+  readonly p90BusinessDaysToResolve: number | null;
+  readonly medianCalendarDaysToResolve: number | null;
+  readonly prematureClosesBlocked: number;
+  readonly duplicatesClosed: number;
+  readonly duplicatesLinked: number;
+  readonly duplicateLinkCoveragePct: number | null;
+  readonly misroutes: number;
+  /** In the completion population, not yet resolved, due already passed. */
+  readonly stillOpenPastDue: number;
+}

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { computeKpis, type KpiRecord } from '../../../src/domain/kpi/index.ts';
+import { NYC, input, local, now, violations } from './fixtures.ts';
+
+// The fixture's stories are in fixtures.ts; docs/kpi.md walks through the same numbers.
+
+const blank = {
+  definitionVersion: 1,
+  computedAt: now,
+  responseDue: 0,
+  respondedOnTime: 0,
+  respondedOnTimePct: null,
+  completionDue: 0,
+  completedOnTime: 0,
+  completedOnTimePct: null,
+  resolved: 0,
+  medianBusinessDaysToResolve: null,
+  p90BusinessDaysToResolve: null,
+  medianCalendarDaysToResolve: null,
+  prematureClosesBlocked: 0,
+  duplicatesClosed: 0,
+  duplicatesLinked: 0,
+  duplicateLinkCoveragePct: null,
+  misroutes: 0,
+  stillOpenPastDue: 0,
+} as const;
+const record = (r: Partial<KpiRecord> & Pick<KpiRecord, 'department' | 'month'>): KpiRecord => ({ ...blank, ...r });
+
+describe('KPI definition v1, hand-computed fixture', () => {
+  it('computes the due dates the hand calculation assumes', () => {
+    const due = Object.fromEntries(input.map((t) => [t.ticketId, [local(t.responseDueAt), local(t.completionDueAt)]]));
+    expect(due).toEqual({
+      T1: ['2026-11-23T10:00', '2026-12-02T10:00'],
+      T2: ['2026-11-09T15:00', '2026-11-17T15:00'],
+      T3: ['2026-11-10T09:00', '2026-11-23T09:00'],
+      T4: ['2026-11-10T10:00', '2026-11-18T10:00'],
+      T5: ['2026-12-02T10:00', '2026-12-09T10:00'],
+      T6: ['2026-11-18T09:00', '2026-11-25T09:00'],
+      T7: [null, null],
+      T9: ['2026-11-16T09:00', '2026-11-23T09:00'],
+      T10: ['2026-11-12T09:00', '2026-11-19T09:00'],
+      T11: ['2026-12-08T10:00', '2026-12-15T10:00'],
+    });
+  });
+
+  it('November: every figure of every department', () => {
+    expect(computeKpis(input, violations, '2026-11', now, NYC)).toEqual([
+      // T10 only (T9 cancelled). Resolved in 3.125 business days (Wed 4 from 09:00 = 0.625, Thu,
+      // Fri, Mon 9 to 12:00 = 0.5) and 5.125 calendar days; one premature close blocked.
+      record({
+        department: 'housing',
+        month: '2026-11',
+        responseDue: 1,
+        respondedOnTime: 1,
+        respondedOnTimePct: 100,
+        completionDue: 1,
+        completedOnTime: 1,
+        completedOnTimePct: 100,
+        resolved: 1,
+        medianBusinessDaysToResolve: 3.13,
+        p90BusinessDaysToResolve: 3.13,
+        medianCalendarDaysToResolve: 5.13,
+        prematureClosesBlocked: 1,
+      }),
+      // T4 late twice and still open; T6 is a linked duplicate, V1 an unlinked one: 1 / (1 + 1).
+      record({
+        department: 'solid-waste',
+        month: '2026-11',
+        responseDue: 1,
+        respondedOnTimePct: 0,
+        completionDue: 1,
+        completedOnTimePct: 0,
+        stillOpenPastDue: 1,
+        duplicatesClosed: 1,
+        duplicatesLinked: 1,
+        duplicateLinkCoveragePct: 50,
+      }),
+      // Responses due: T1 on time, T2 late, T3 on time = 2/3. Completions due: T2, T3 (T1 is
+      // December's) = 2/2. Business days to resolve: T1 5, T3 12.2917 − 3 paused = 9.2917,
+      // T2 0.375 + 9 + 11/24 = 9.8333; nearest rank: median = 2nd of 3, p90 = 3rd of 3.
+      // Calendar days: 7, 17.875 (DST adds an hour), 18.2917 → 2nd = 17.875 → 17.88.
+      record({
+        department: 'transportation',
+        month: '2026-11',
+        responseDue: 3,
+        respondedOnTime: 2,
+        respondedOnTimePct: 66.7,
+        completionDue: 2,
+        completedOnTime: 2,
+        completedOnTimePct: 100,
+        resolved: 3,
+        medianBusinessDaysToResolve: 9.29,
+        p90BusinessDaysToResolve: 9.83,
+        medianCalendarDaysToResolve: 17.88,
+        misroutes: 1,
+      }),
+      // T7: linked, never routed.
+      record({
+        department: 'unrouted',
+        month: '2026-11',
+        duplicatesClosed: 1,
+        duplicatesLinked: 1,
+        duplicateLinkCoveragePct: 100,
+      }),
+    ]);
+  });
+
+  it('December: only targets already due by now; open tickets due later are left out', () => {
+    expect(computeKpis(input, violations, '2026-12', now, NYC)).toEqual([
+      // T5's response (2 Dec) on time; T11's response (8 Dec) and both completions still pending.
+      record({
+        department: 'solid-waste',
+        month: '2026-12',
+        responseDue: 1,
+        respondedOnTime: 1,
+        respondedOnTimePct: 100,
+      }),
+      // T1's completion, due 2 Dec, met on 23 Nov.
+      record({
+        department: 'transportation',
+        month: '2026-12',
+        completionDue: 1,
+        completedOnTime: 1,
+        completedOnTimePct: 100,
+      }),
+    ]);
+  });
+
+  it('places violations in months by the zone it is given (UTC by default)', () => {
+    const housing = (zone?: string) =>
+      computeKpis(input, violations, '2026-11', now, zone).find((r) => r.department === 'housing')?.misroutes;
+    expect(housing(NYC)).toBe(0);
+    expect(housing()).toBe(1);
+  });
+
+  it('rejects a malformed month and returns no records for no input', () => {
+    for (const month of ['2026-13', '2026-1', '2026-00', 'November', '2026-11-01', '']) {
+      expect(() => computeKpis([], [], month, now)).toThrow(/YYYY-MM/);
+    }
+    expect(computeKpis([], [], '2026-11', now)).toEqual([]);
+  });
+});
