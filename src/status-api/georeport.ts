@@ -1,0 +1,167 @@
+import type { ClosureReason, TicketLifecycleState } from '../domain/types.ts';
+import { latest, type PublicStatus, type PublicTicket } from './projection.ts';
+
+/**
+ * Open311 GeoReport v2 shapes. Location, media and description fields are part of the standard, so
+ * they are always present, and always null: they come from the citizen and may identify them.
+ */
+export interface GeoReportRequest {
+  readonly service_request_id: string;
+  readonly status: PublicStatus;
+  readonly status_notes: string;
+  readonly service_name: string | null;
+  readonly service_code: string | null;
+  readonly description: null;
+  readonly agency_responsible: string | null;
+  readonly service_notice: null;
+  readonly requested_datetime: string | null;
+  readonly updated_datetime: string | null;
+  readonly expected_datetime: string | null;
+  readonly address: null;
+  readonly address_id: null;
+  readonly zipcode: null;
+  readonly lat: null;
+  readonly long: null;
+  readonly media_url: null;
+  readonly lifecycle_state: TicketLifecycleState;
+  readonly closure_reason: ClosureReason | null;
+  readonly duplicate_of: string | null;
+  readonly follow_up_of: string | null;
+  readonly history: readonly GeoReportHistoryEntry[];
+  readonly sla: GeoReportSla | null;
+  /** Present when duplicate_of is set; null when the parent is not (or no longer) known. */
+  readonly parent?: GeoReportParent | null;
+}
+
+export interface GeoReportHistoryEntry {
+  readonly version: number;
+  readonly lifecycle_state: TicketLifecycleState;
+  readonly status: PublicStatus;
+  readonly status_notes: string;
+  readonly updated_datetime: string | null;
+}
+
+export interface GeoReportSla {
+  readonly response_due_datetime: string | null;
+  readonly completion_due_datetime: string | null;
+  readonly response_breached: boolean | null;
+  readonly completion_breached: boolean | null;
+  readonly paused: boolean | null;
+}
+
+export interface GeoReportParent {
+  readonly service_request_id: string;
+  readonly status: PublicStatus;
+  readonly lifecycle_state: TicketLifecycleState;
+  readonly status_notes: string;
+}
+
+export interface ServiceDefinition {
+  readonly service_code: string;
+  readonly service_name: string;
+  readonly description: string;
+  readonly group: string;
+  readonly keywords?: readonly string[];
+}
+
+export interface GeoReportService {
+  readonly service_code: string;
+  readonly service_name: string;
+  readonly description: string;
+  readonly metadata: false;
+  readonly type: 'realtime';
+  readonly keywords: string | null;
+  readonly group: string;
+}
+
+export interface GeoReportError {
+  readonly code: number;
+  readonly description: string;
+}
+
+export interface GeoReportContext {
+  serviceName(serviceCode: string): string | undefined;
+  /** Read at request time, so a duplicate shows its parent's status as it is now. */
+  ticket(ticketId: string): PublicTicket | undefined;
+}
+
+/** ISO 8601 in UTC at seconds precision, as in the GeoReport examples. */
+export function isoDateTime(epochMs: number | null): string | null {
+  if (epochMs === null || !Number.isFinite(epochMs)) return null;
+  const date = new Date(epochMs);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function toGeoReport(ticket: PublicTicket, context: GeoReportContext): GeoReportRequest {
+  const now = latest(ticket);
+  const open = now.status === 'open';
+  const expected = open ? (ticket.expectedAt ?? ticket.sla?.completionDueAt ?? null) : null;
+  const request: GeoReportRequest = {
+    service_request_id: ticket.ticketId,
+    status: now.status,
+    status_notes: now.note,
+    service_name: ticket.serviceCode === null ? null : (context.serviceName(ticket.serviceCode) ?? null),
+    service_code: ticket.serviceCode,
+    description: null,
+    agency_responsible: ticket.agencyResponsible,
+    service_notice: null,
+    requested_datetime: isoDateTime(ticket.requestedAt),
+    updated_datetime: isoDateTime(now.updatedAt),
+    expected_datetime: isoDateTime(expected),
+    address: null,
+    address_id: null,
+    zipcode: null,
+    lat: null,
+    long: null,
+    media_url: null,
+    lifecycle_state: now.lifecycleState,
+    closure_reason: ticket.closureReason,
+    duplicate_of: ticket.duplicateOf,
+    follow_up_of: ticket.followUpOf,
+    history: ticket.history.map((h) => ({
+      version: h.version,
+      lifecycle_state: h.lifecycleState,
+      status: h.status,
+      status_notes: h.note,
+      updated_datetime: isoDateTime(h.updatedAt),
+    })),
+    sla: ticket.sla && {
+      response_due_datetime: isoDateTime(ticket.sla.responseDueAt),
+      completion_due_datetime: isoDateTime(ticket.sla.completionDueAt),
+      response_breached: ticket.sla.responseBreached,
+      completion_breached: ticket.sla.completionBreached,
+      paused: ticket.sla.paused,
+    },
+  };
+  if (ticket.duplicateOf === null) return request;
+  return { ...request, parent: parentOf(ticket.duplicateOf, context) };
+}
+
+function parentOf(parentId: string, context: GeoReportContext): GeoReportParent | null {
+  const parent = context.ticket(parentId);
+  if (!parent) return null;
+  const now = latest(parent);
+  return {
+    service_request_id: parent.ticketId,
+    status: now.status,
+    lifecycle_state: now.lifecycleState,
+    status_notes: now.note,
+  };
+}
+
+export function toGeoReportService(s: ServiceDefinition): GeoReportService {
+  return {
+    service_code: s.service_code,
+    service_name: s.service_name,
+    description: s.description,
+    metadata: false,
+    type: 'realtime',
+    // GeoReport carries keywords as one comma-separated string.
+    keywords: s.keywords && s.keywords.length > 0 ? s.keywords.join(', ') : null,
+    group: s.group,
+  };
+}
+
+export function geoReportError(code: number, description: string): GeoReportError[] {
+  return [{ code, description }];
+}

@@ -1,0 +1,25 @@
+export { StatusProjection, DEFAULT_HISTORY_LIMIT, latest } from './projection.ts';
+export type {
+  StatusRecord,
+  PublicStatus,
+  PublicTicket,
+  HistoryEntry,
+  SlaView,
+  StatusProjectionOptions,
+} from './projection.ts';
+export { toGeoReport, toGeoReportService, geoReportError, isoDateTime } from './georeport.ts';
+export type {
+  GeoReportRequest,
+  GeoReportHistoryEntry,
+  GeoReportSla,
+  GeoReportParent,
+  GeoReportService,
+  GeoReportError,
+  GeoReportContext,
+  ServiceDefinition,
+} from './georeport.ts';
+export { StatusApiServer, DEFAULT_MAX_IDS_PER_REQUEST } from './server.ts';
+export type { StatusApiServerOptions } from './server.ts';
+export type { RateLimitOptions } from './rate-limit.ts';
+export { TICKET_ID_PATTERN } from './routes.ts';
+export { scrubPii, REDACTED } from './pii.ts';

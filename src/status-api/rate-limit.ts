@@ -1,0 +1,58 @@
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+
+export interface RateLimitOptions {
+  readonly points: number;
+  readonly durationSeconds: number;
+}
+
+export type RateLimitVerdict =
+  | { readonly allowed: true; readonly limit: number; readonly remaining: number }
+  | { readonly allowed: false; readonly limit: number; readonly remaining: 0; readonly retryAfterSeconds: number };
+
+/**
+ * The client a request is counted against. X-Forwarded-For is believed only behind a proxy the
+ * operator vouches for (trustProxy); otherwise anyone could pick a fresh key per request.
+ */
+export function clientKey(req: IncomingMessage, trustProxy: boolean): string {
+  const socketAddress = req.socket.remoteAddress ?? 'unknown';
+  if (!trustProxy) return normalise(socketAddress);
+  const header = req.headers['x-forwarded-for'];
+  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim() ?? '';
+  return isIP(first) === 0 ? normalise(socketAddress) : normalise(first);
+}
+
+// One client seen over IPv4 and IPv4-mapped IPv6 is still one client.
+function normalise(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+/** A fixed window of `points` requests per `durationSeconds` per client, held in memory. */
+export class ClientRateLimiter {
+  readonly #limiter: RateLimiterMemory;
+  readonly #points: number;
+
+  constructor(options: RateLimitOptions) {
+    if (!Number.isInteger(options.points) || options.points < 1) throw new RangeError('rateLimit.points must be ≥ 1');
+    if (!Number.isInteger(options.durationSeconds) || options.durationSeconds < 1)
+      throw new RangeError('rateLimit.durationSeconds must be ≥ 1');
+    this.#points = options.points;
+    this.#limiter = new RateLimiterMemory({
+      keyPrefix: 'status-api',
+      points: options.points,
+      duration: options.durationSeconds,
+    });
+  }
+
+  async take(key: string): Promise<RateLimitVerdict> {
+    try {
+      const res = await this.#limiter.consume(key);
+      return { allowed: true, limit: this.#points, remaining: res.remainingPoints };
+    } catch (rejection: unknown) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      return { allowed: false, limit: this.#points, remaining: 0, retryAfterSeconds };
+    }
+  }
+}
