@@ -1,14 +1,39 @@
 #!/usr/bin/env node
-// closeloop run | dlq list|show|replay | quarantine list   [--config config/closeloop.yaml]
+// closeloop run | status-api | dlq list|show|replay | quarantine list   [--config config/closeloop.yaml]
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { OpsServer } from '../observability/ops-server.ts';
 import { Worker } from '../worker/worker.ts';
+import { createKafkaMessaging } from '../messaging/index.ts';
+import { startStatusService } from '../status-api/index.ts';
 import { runOps } from './ops-commands.ts';
 
-const usage = 'usage: closeloop run | dlq list|show|replay | quarantine list  [--config config/closeloop.yaml]';
+async function runStatusApi(configFile: string): Promise<number> {
+  const logger = createLogger({ name: 'closeloop-status-api' });
+  const config = await loadConfig(configFile);
+  if (!config.statusApi) {
+    console.error(`closeloop: ${configFile} has no statusApi section; add one to serve the public status API`);
+    return 2;
+  }
+  const messaging = createKafkaMessaging({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-status-api`,
+    logger,
+  });
+  const service = await startStatusService(config, config.statusApi, messaging, logger);
+  logger.info({ url: service.url, tickets: service.projection.size }, 'status API serving');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await service.stop();
+  return 0;
+}
+
+const usage =
+  'usage: closeloop run | status-api | dlq list|show|replay | quarantine list  [--config config/closeloop.yaml]';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -31,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
     const logger = createLogger({ name: 'closeloop', level: process.env['LOG_LEVEL'] ?? 'warn' });
     return runOps(command, sub, values, await loadConfig(values.config), logger, (l) => console.log(l));
   }
+  if (command === 'status-api') return runStatusApi(values.config);
   if (command !== 'run') {
     console.error(usage);
     return 2;

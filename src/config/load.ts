@@ -20,6 +20,17 @@ export interface CloseloopConfig {
   readonly policy: Policy;
   readonly connectors: readonly ConnectorInstance[];
   readonly http: { readonly host: string; readonly port: number } | null;
+  /** The public Open311 status API (closeloop status-api); null when not configured. */
+  readonly statusApi: StatusApiSettings | null;
+}
+
+export interface StatusApiSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly rateLimit: { readonly points: number; readonly durationSeconds: number } | null;
+  readonly trustProxy: boolean;
+  readonly historyLimit: number;
+  readonly maxIdsPerRequest: number;
 }
 
 export interface ConnectorInstance {
@@ -122,6 +133,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
     },
     connectors: c.connectors,
     http: c.http ?? null,
+    statusApi: c.statusApi ?? null,
     policy: {
       jurisdiction: c.jurisdiction,
       routing: c.routing.services,

@@ -84,6 +84,27 @@ export const closeloopConfigSchema = z
       .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) })
       .strict()
       .optional(),
+    /** The public Open311 GeoReport v2 status API, served by `closeloop status-api`. */
+    statusApi: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8311),
+        /** Requests per client per window; null when a gateway in front already limits. */
+        rateLimit: z
+          .object({
+            points: z.number().int().min(1).default(60),
+            durationSeconds: z.number().int().min(1).default(60),
+          })
+          .strict()
+          .nullable()
+          .default({ points: 60, durationSeconds: 60 }),
+        /** Count clients by X-Forwarded-For; only behind a proxy that overwrites it. */
+        trustProxy: z.boolean().default(false),
+        historyLimit: z.number().int().min(1).max(500).default(50),
+        maxIdsPerRequest: z.number().int().min(1).max(500).default(50),
+      })
+      .strict()
+      .optional(),
     /** Connector instances the worker runs; each one's own settings are checked by its connector. */
     connectors: z
       .array(

@@ -23,3 +23,5 @@ export type { StatusApiServerOptions } from './server.ts';
 export type { RateLimitOptions } from './rate-limit.ts';
 export { TICKET_ID_PATTERN } from './routes.ts';
 export { scrubPii, REDACTED } from './pii.ts';
+export { StatusFeed, servicesFromRouting } from './feed.ts';
+export { startStatusService, type StatusService } from './service.ts';

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { CloseloopConfig } from '../config/index.ts';
+import { messageOf } from '../errors/index.ts';
+import type { AvroSerde, MessageConsumer, Messaging, MessagingAdmin } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ServiceDefinition } from './georeport.ts';
+import type { StatusProjection, StatusRecord } from './projection.ts';
+
+export interface StatusFeedOptions {
+  readonly config: CloseloopConfig;
+  readonly messaging: Messaging;
+  readonly serde: AvroSerde;
+  readonly projection: StatusProjection;
+  readonly logger: Logger;
+}
+
+/**
+ * Keeps a projection of bridge.ticket-status.v1, read from the beginning by a group of this
+ * instance's own, so every replica holds every ticket. It reads nothing else: the public API
+ * never sees the CRM's raw data, so contact data has no way in.
+ */
+export class StatusFeed {
+  readonly #o: StatusFeedOptions;
+  readonly #log: Logger;
+  #consumer: MessageConsumer | null = null;
+  #admin: MessagingAdmin | null = null;
+  #targets = new Map<number, bigint>();
+  #caughtUp = false;
+  #undecodable = 0;
+
+  constructor(options: StatusFeedOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: 'status-feed' });
+  }
+
+  /** Resolves once the projection holds everything the topic had when the feed started. */
+  async start(): Promise<void> {
+    const { config, messaging } = this.#o;
+    this.#admin = messaging.admin();
+    await this.#admin.connect();
+    const topic = config.topics.status;
+    for (const p of await this.#admin.topicOffsets(topic)) {
+      if (BigInt(p.high) > BigInt(p.low)) this.#targets.set(p.partition, BigInt(p.high));
+    }
+    let signal: () => void = () => undefined;
+    const caughtUp = new Promise<void>((resolve) => (signal = resolve));
+    const check = () => {
+      if (this.#targets.size === 0 && !this.#caughtUp) {
+        this.#caughtUp = true;
+        signal();
+      }
+    };
+    this.#consumer = messaging.consumer({ groupId: `${config.processor.groupId}.status-api.${randomUUID()}` });
+    await this.#consumer.connect();
+    await this.#consumer.subscribe([topic], { fromBeginning: true });
+    await this.#consumer.run({
+      eachBatch: async (batch) => {
+        for (const r of batch.records) {
+          try {
+            this.#o.projection.apply((await this.#o.serde.decode<StatusRecord>(r.value)).value);
+          } catch (err) {
+            // The bridge wrote it; a record it cannot read is a bug to see, not a reason to stop serving.
+            this.#undecodable += 1;
+            this.#log.warn({ partition: r.partition, offset: r.offset, err: messageOf(err) }, 'status record skipped');
+          }
+        }
+      },
+      // Transaction markers never reach eachBatch; the batch's end offset tells how far we are.
+      onBatchDone: (p) => {
+        const target = this.#targets.get(p.partition);
+        if (target !== undefined && BigInt(p.lastOffset) + 1n >= target) this.#targets.delete(p.partition);
+        check();
+      },
+    });
+    check();
+    await caughtUp;
+    this.#log.info({ tickets: this.#o.projection.size }, 'status projection caught up');
+  }
+
+  get caughtUp(): boolean {
+    return this.#caughtUp;
+  }
+
+  get undecodable(): number {
+    return this.#undecodable;
+  }
+
+  async stop(): Promise<void> {
+    await this.#consumer?.disconnect();
+    await this.#admin?.disconnect();
+  }
+}
+
+/** /services.json from the routing table: every routed service code and its departments. */
+export function servicesFromRouting(config: CloseloopConfig): ServiceDefinition[] {
+  return Object.entries(config.policy.routing)
+    .map(([code, targets]) => {
+      const name = code
+        .replace(/^SR-/, '')
+        .toLowerCase()
+        .replace(/[-_]+/g, ' ')
+        .replace(/^./, (c) => c.toUpperCase());
+      const group = targets[0]?.department ?? 'unassigned';
+      return {
+        service_code: code,
+        service_name: name,
+        description: `${name}; handled by ${targets.map((t) => t.department).join(', then ')}.`,
+        group,
+      };
+    })
+    .sort((a, b) => a.service_code.localeCompare(b.service_code));
+}

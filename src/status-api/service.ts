@@ -1,0 +1,48 @@
+import type { CloseloopConfig, StatusApiSettings } from '../config/index.ts';
+import { AvroSerde, type Messaging } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import { servicesFromRouting, StatusFeed } from './feed.ts';
+import { StatusProjection } from './projection.ts';
+import { StatusApiServer } from './server.ts';
+
+export interface StatusService {
+  readonly url: string;
+  readonly projection: StatusProjection;
+  stop(): Promise<void>;
+}
+
+/**
+ * The public status API as its own small process: a read model of the status topic and the
+ * HTTP server in front of it. It holds no credentials of any department or of the CRM.
+ */
+export async function startStatusService(
+  config: CloseloopConfig,
+  settings: StatusApiSettings,
+  messaging: Messaging,
+  logger: Logger,
+): Promise<StatusService> {
+  const projection = new StatusProjection({ historyLimit: settings.historyLimit });
+  const serde = new AvroSerde({ ...config.schemaRegistry });
+  const feed = new StatusFeed({ config, messaging, serde, projection, logger });
+  await feed.start();
+  const server = new StatusApiServer({
+    host: settings.host,
+    port: settings.port,
+    projection,
+    services: servicesFromRouting(config),
+    jurisdictionId: config.jurisdiction,
+    rateLimit: settings.rateLimit,
+    trustProxy: settings.trustProxy,
+    maxIdsPerRequest: settings.maxIdsPerRequest,
+    logger: logger.child({ component: 'status-api' }),
+  });
+  const url = await server.start();
+  return {
+    url,
+    projection,
+    async stop() {
+      await server.stop();
+      await feed.stop();
+    },
+  };
+}
