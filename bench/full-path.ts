@@ -13,7 +13,6 @@ import { percentile, rssSampler, runConfig, type Endpoints } from './harness.ts'
 import type { LoadProfile, RequestType } from './load.ts';
 
 export interface FullPathRun {
-  /** 0 for saturation: the driver offers as fast as it can. */
   readonly offeredPerSecond: number;
   readonly seconds: number;
   readonly tickets: number;
@@ -30,7 +29,6 @@ export interface FullPathRun {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const SATURATION_RATE = 20_000;
 
 export async function fullPathRun(
   e: Endpoints,
@@ -82,7 +80,7 @@ export async function fullPathRun(
   let tickets = 0;
   let offered = 0;
   try {
-    const rate = o.rate === 0 ? SATURATION_RATE : o.rate;
+    const rate = o.rate;
     const started = performance.now();
     const until = started + o.seconds * 1000;
     // Department work goes first; new tickets fill the rest of each slot's budget.

@@ -64,14 +64,15 @@ async function main(): Promise<void> {
   }
   const fullPath: FullPathRun[] = [];
   if (only.has('full-path')) {
+    // Above capacity, the second run shows saturation; bounded, so its backlog drains in minutes.
     const loads = quick
       ? [{ rate: 200, seconds: 8 }]
       : [
           { rate: 1_000, seconds: 30 },
-          { rate: 0, seconds: 30 },
+          { rate: 2_000, seconds: 15 },
         ];
     for (const load of loads) {
-      log(`full path: ${load.rate === 0 ? 'saturation' : `${load.rate} ev/s offered`} for ${load.seconds} s`);
+      log(`full path: ${load.rate} ev/s offered for ${load.seconds} s`);
       const run = await fullPathRun(e, profile, { ...load, seed, partitions: Math.min(partitions, 3) });
       log(`  ${run.eventsPerSecond} ev/s applied, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`);
       fullPath.push(run);

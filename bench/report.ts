@@ -70,7 +70,7 @@ export function lines(r: BenchReport): Line[] {
     });
   }
   for (const f of r.fullPath) {
-    const label = f.offeredPerSecond === 0 ? 'saturation' : `${fmt(f.offeredPerSecond)} ev/s offered`;
+    const label = `${fmt(f.offeredPerSecond)} ev/s offered`;
     out.push({
       figure: `(c) full path, ${label}: source events/s handled`,
       value: fmt(f.eventsPerSecond),
