@@ -9,8 +9,9 @@ import { createKafkaMessaging } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { seededRandom } from '../src/sdk/index.ts';
 import { Worker } from '../src/worker/worker.ts';
-import { percentile, rssSampler, runConfig, type Endpoints } from './harness.ts';
-import type { LoadProfile, RequestType } from './load.ts';
+import { nearestRank } from '../src/domain/kpi/index.ts';
+import { rssSampler, runConfig, type Endpoints } from './harness.ts';
+import { typePicker, type LoadProfile } from './load.ts';
 
 export interface FullPathRun {
   readonly offeredPerSecond: number;
@@ -70,12 +71,7 @@ export async function fullPathRun(
   await worker.start();
   const rss = rssSampler();
   const r = seededRandom(o.seed);
-  const total = profile.types.reduce((a, t) => a + t.weight, 0);
-  const pick = (): RequestType => {
-    let x = r() * total;
-    for (const t of profile.types) if ((x -= t.weight) < 0) return t;
-    return profile.types[0] as RequestType;
-  };
+  const pick = typePicker(profile, r);
   const lastOfType = new Map<string, string>();
   let tickets = 0;
   let offered = 0;
@@ -132,9 +128,9 @@ export async function fullPathRun(
       eventsPerSecond: Math.round((sourceEvents / (offeredMs + Math.max(0, drainMs))) * 1000),
       statusesApplied: crm.applied.length,
       latencySamples: latencies.length,
-      p50Ms: Math.round(percentile(latencies, 50)),
-      p95Ms: Math.round(percentile(latencies, 95)),
-      p99Ms: Math.round(percentile(latencies, 99)),
+      p50Ms: Math.round(nearestRank(latencies, 50) ?? Number.NaN),
+      p95Ms: Math.round(nearestRank(latencies, 95) ?? Number.NaN),
+      p99Ms: Math.round(nearestRank(latencies, 99) ?? Number.NaN),
       maxMs: Math.round(latencies.at(-1) ?? Number.NaN),
       drainMs: Math.round(Math.max(0, drainMs)),
       peakRssMb: rss.stop(),

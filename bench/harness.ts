@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig, type CloseloopConfig } from '../src/config/index.ts';
+import { nearestRank } from '../src/domain/kpi/index.ts';
 import type { InboundEvent, RouteTarget } from '../src/domain/index.ts';
 import type { AvroSerde } from '../src/messaging/index.ts';
 import { readSchemaFile, subjectForTopic, type Messaging, type MessagingAdmin } from '../src/messaging/index.ts';
@@ -134,15 +135,7 @@ export function heapUsedMb(): number {
   return process.memoryUsage().heapUsed / 1_048_576;
 }
 
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] ?? Number.NaN;
-}
-
+/** The nearest-rank median, the same definition the KPIs use; NaN for no values. */
 export function median(values: readonly number[]): number {
-  return percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
+  return nearestRank(values, 50) ?? Number.NaN;
 }

@@ -60,6 +60,16 @@ export async function loadProfile(csvPath: string): Promise<LoadProfile> {
   };
 }
 
+/** Draws request types in proportion to their share of the sample. */
+export function typePicker(profile: LoadProfile, random: () => number): () => RequestType {
+  const total = profile.types.reduce((a, t) => a + t.weight, 0);
+  return () => {
+    let x = random() * total;
+    for (const t of profile.types) if ((x -= t.weight) < 0) return t;
+    return profile.types[0] as RequestType;
+  };
+}
+
 const SYSTEMS = ['posse', 'maximo', 'sap-pm'] as const;
 
 /** Each agency runs one of the three department systems, spread evenly by agency rank. */
@@ -113,12 +123,7 @@ export function generate(
 ): GeneratedLoad {
   const r = seededRandom(seed);
   const routing = routingFor(profile);
-  const total = profile.types.reduce((a, t) => a + t.weight, 0);
-  const pick = (): RequestType => {
-    let x = r() * total;
-    for (const t of profile.types) if ((x -= t.weight) < 0) return t;
-    return profile.types[0] as RequestType;
-  };
+  const pick = typePicker(profile, r);
   const crm: { at: number; e: InboundEvent }[] = [];
   const dept: { at: number; e: InboundEvent }[] = [];
   const lastOpenOfType = new Map<string, string>();
