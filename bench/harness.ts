@@ -6,6 +6,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig, type CloseloopConfig } from '../src/config/index.ts';
 import { nearestRank } from '../src/domain/kpi/index.ts';
+import { withRetry } from '../src/errors/index.ts';
 import type { InboundEvent, RouteTarget } from '../src/domain/index.ts';
 import type { AvroSerde } from '../src/messaging/index.ts';
 import { readSchemaFile, subjectForTopic, type Messaging, type MessagingAdmin } from '../src/messaging/index.ts';
@@ -63,7 +64,8 @@ export async function runConfig(e: Endpoints, name: string, o: RunConfigOptions)
 
 /** Creates the run's topics and registers the input schemas, as source connectors would. */
 export async function provision(config: CloseloopConfig, admin: MessagingAdmin, serde: AvroSerde): Promise<void> {
-  await admin.ensureTopics(topicSpecs(config.topics, config.processor.partitions));
+  // A stack the bench has just started may not lead new partitions yet; creation is idempotent.
+  await withRetry(() => admin.ensureTopics(topicSpecs(config.topics, config.processor.partitions)));
   for (const name of ['crmEvents', 'deptEvents'] as const) {
     const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL[name]}.avsc`));
     await serde.register(subjectForTopic(config.topics[name]), file.schema);

@@ -129,7 +129,8 @@ export class LifecycleProcessor {
     const admin = this.#admin;
     if (!admin) return;
     const specs = topicSpecs(topics, processor.partitions);
-    await admin.ensureTopics(specs);
+    // A broker that has only just started may not lead the new partitions yet; creation is idempotent.
+    await withRetry(() => admin.ensureTopics(specs));
     // Fresh topics take a moment to get leaders; that is retriable, not a failure.
     const counts = await Promise.all(
       specs.map(async (s) => [s.topic, (await withRetry(() => admin.topicOffsets(s.topic))).length] as const),
