@@ -13,19 +13,30 @@ export type RateLimitVerdict =
 
 /**
  * The client a request is counted against. X-Forwarded-For is believed only behind a proxy the
- * operator vouches for (trustProxy); otherwise anyone could pick a fresh key per request.
+ * operator vouches for (trustProxy); otherwise anyone could pick a fresh key per request. Even
+ * then only the rightmost hop is believed: the trusted proxy appends the address it saw, while
+ * everything to its left arrived from the client and may be forged.
  */
 export function clientKey(req: IncomingMessage, trustProxy: boolean): string {
-  const socketAddress = req.socket.remoteAddress ?? 'unknown';
-  if (!trustProxy) return normalise(socketAddress);
-  const header = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim() ?? '';
-  return isIP(first) === 0 ? normalise(socketAddress) : normalise(first);
+  const socketAddress = normalise(req.socket.remoteAddress ?? 'unknown');
+  if (!trustProxy) return socketAddress;
+  const hop = lastForwardedHop(req.headers['x-forwarded-for']);
+  return hop !== undefined && isIP(hop) !== 0 ? normalise(hop) : socketAddress;
 }
 
-// One client seen over IPv4 and IPv4-mapped IPv6 is still one client.
+// Node joins repeated header lines with ", " but a caller may hand over the raw array; either
+// way the last non-empty entry of the last line is the one the proxy in front wrote.
+function lastForwardedHop(header: string | string[] | undefined): string | undefined {
+  const lines = typeof header === 'string' ? [header] : (header ?? []);
+  const hops = lines.flatMap((line) => line.split(',')).map((hop) => hop.trim());
+  return hops.filter((hop) => hop !== '').at(-1);
+}
+
+// One client seen over IPv4 and IPv4-mapped IPv6 is still one client; the prefix may arrive in
+// upper case from a header.
 function normalise(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  const mapped = address.slice(7);
+  return address.toLowerCase().startsWith('::ffff:') && isIP(mapped) === 4 ? mapped : address;
 }
 
 /** A fixed window of `points` requests per `durationSeconds` per client, held in memory. */

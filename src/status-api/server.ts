@@ -14,7 +14,7 @@ export interface StatusApiServerOptions {
   readonly jurisdictionId: string;
   /** null turns rate limiting off (e.g. when a gateway in front already limits). */
   readonly rateLimit: RateLimitOptions | null;
-  /** Count clients by the first X-Forwarded-For hop; only behind a proxy that sets that header. */
+  /** Count clients by the last X-Forwarded-For hop, which the proxy in front appends; only behind one. */
   readonly trustProxy?: boolean;
   readonly maxIdsPerRequest?: number;
   readonly logger?: Pick<Logger, 'info' | 'error'>;

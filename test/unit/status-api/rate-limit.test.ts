@@ -1,5 +1,7 @@
+import { request, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StatusProjection, type StatusApiServer } from '../../../src/status-api/index.ts';
+import { clientKey } from '../../../src/status-api/rate-limit.ts';
 import { startServer, status } from './fixtures.ts';
 
 let server: StatusApiServer | undefined;
@@ -13,7 +15,10 @@ async function limited(trustProxy: boolean): Promise<string> {
   return `${started.base}/requests/T1.json`;
 }
 
-const from = (ip: string): RequestInit => ({ headers: { 'x-forwarded-for': `${ip}, 10.0.0.1` } });
+// The trusted proxy appends the address it saw after whatever the client claimed.
+const from = (ip: string, claimed = '10.0.0.1'): RequestInit => ({
+  headers: { 'x-forwarded-for': `${claimed}, ${ip}` },
+});
 
 describe('rate limiting per client', () => {
   it('answers the 4th request in the window with 429 and Retry-After', async () => {
@@ -36,13 +41,38 @@ describe('rate limiting per client', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
   });
 
-  it('counts clients behind a trusted proxy by the first X-Forwarded-For hop', async () => {
+  it('counts clients behind a trusted proxy by the last X-Forwarded-For hop', async () => {
     const url = await limited(true);
     for (let i = 0; i < 3; i++) expect((await fetch(url, from('203.0.113.7'))).status).toBe(200);
     expect((await fetch(url, from('203.0.113.7'))).status).toBe(429);
     const other = await fetch(url, from('198.51.100.20'));
     expect(other.status).toBe(200);
     expect(other.headers.get('x-ratelimit-remaining')).toBe('2');
+  });
+
+  it('does not let a client dodge the limit by forging earlier X-Forwarded-For hops', async () => {
+    const url = await limited(true);
+    for (let i = 0; i < 3; i++) expect((await fetch(url, from('203.0.113.7', `198.51.100.${i}`))).status).toBe(200);
+    expect((await fetch(url, from('203.0.113.7', '198.51.100.99'))).status).toBe(429);
+  });
+
+  it('reads the last hop across repeated X-Forwarded-For header lines', async () => {
+    const url = await limited(true);
+    // fetch merges repeated headers itself, so send separate lines with node:http.
+    const get = (lines: string[]) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(url);
+        req.setHeader('x-forwarded-for', lines);
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (let i = 0; i < 3; i++) expect(await get([`198.51.100.${i}`, '203.0.113.7'])).toBe(200);
+    expect(await get(['198.51.100.99', '203.0.113.7'])).toBe(429);
+    expect(await get(['203.0.113.7', '198.51.100.1'])).toBe(200);
   });
 
   it('ignores X-Forwarded-For unless the proxy is trusted, so a client cannot dodge the limit', async () => {
@@ -61,5 +91,43 @@ describe('rate limiting per client', () => {
     const url = await limited(false);
     for (let i = 0; i < 3; i++) expect((await fetch(url, { method: 'DELETE' })).status).toBe(405);
     expect((await fetch(url)).status).toBe(429);
+  });
+});
+
+describe('clientKey', () => {
+  const req = (header: string | string[] | undefined, remoteAddress: string | null = '192.0.2.1') =>
+    ({
+      headers: header === undefined ? {} : { 'x-forwarded-for': header },
+      socket: { remoteAddress: remoteAddress ?? undefined },
+    }) as IncomingMessage;
+
+  it('uses the socket address unless the proxy is trusted', () => {
+    expect(clientKey(req('203.0.113.7'), false)).toBe('192.0.2.1');
+    expect(clientKey(req('203.0.113.7', '::ffff:192.0.2.1'), false)).toBe('192.0.2.1');
+    expect(clientKey(req(undefined, null), false)).toBe('unknown');
+  });
+
+  it.each([
+    ['the only hop', '203.0.113.7', '203.0.113.7'],
+    ['the rightmost of several hops', '198.51.100.1, 10.0.0.1, 203.0.113.7', '203.0.113.7'],
+    ['the last of several header lines', ['198.51.100.1, 10.0.0.1', '203.0.113.7'], '203.0.113.7'],
+    ['a hop padded with whitespace and empty entries', ' 198.51.100.1 ,, 203.0.113.7 ,\t, ', '203.0.113.7'],
+    ['an IPv6 hop', '198.51.100.1, 2001:db8::7', '2001:db8::7'],
+    ['an IPv4-mapped IPv6 hop as IPv4', '2001:db8::1, ::ffff:203.0.113.7', '203.0.113.7'],
+    ['an upper-case IPv4-mapped hop as IPv4', '::FFFF:203.0.113.7', '203.0.113.7'],
+  ])('behind a trusted proxy takes %s', (_, header, expected) => {
+    expect(clientKey(req(header), true)).toBe(expected);
+  });
+
+  it.each([
+    ['absent', undefined],
+    ['empty', ''],
+    ['blank', ' , ,'],
+    ['an empty list of lines', []],
+    ['not an address in its last hop', '203.0.113.7, unknown'],
+    ['carrying a port in its last hop', '198.51.100.1, 203.0.113.7:4711'],
+  ])('falls back to the socket address when the header is %s', (_, header) => {
+    expect(clientKey(req(header), true)).toBe('192.0.2.1');
+    expect(clientKey(req(header, '::ffff:192.0.2.9'), true)).toBe('192.0.2.9');
   });
 });
