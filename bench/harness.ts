@@ -1,9 +1,9 @@
 // What every scenario needs: the stack, a run's own topics and config, Avro feeding, progress
 // watching through committed group offsets, and an RSS sampler.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { loadConfig, type CloseloopConfig } from '../src/config/index.ts';
 import { nearestRank } from '../src/domain/kpi/index.ts';
 import { withRetry } from '../src/errors/index.ts';
@@ -48,7 +48,7 @@ export async function runConfig(e: Endpoints, name: string, o: RunConfigOptions)
       kafka: { brokers: [e.brokers], clientId: run },
       schemaRegistry: { url: e.registryUrl },
       topics: Object.fromEntries(
-        ['crmEvents', 'deptEvents', 'links', 'commands', 'status', 'state', 'quarantine', 'cursors'].map((k) => [
+        ['crmEvents', 'deptEvents', 'links', 'commands', 'status', 'state', 'quarantine', 'kpi', 'cursors'].map((k) => [
           k,
           `${run}.${k}`,
         ]),
@@ -57,8 +57,12 @@ export async function runConfig(e: Endpoints, name: string, o: RunConfigOptions)
       statusMappings: ['posse', 'maximo', 'sap-pm'].map((m) => path.join(ROOT, 'config/status-mappings', `${m}.yaml`)),
       routing: { defaultPriority: 3, services: o.routing },
       connectors: o.connectors ?? [],
+      // SLA clocks run as in production: every ticket gets the shipped default policy.
+      sla: { calendars: [path.join(ROOT, 'config/calendars/baltimore.yaml')], policies: `${run}.sla.yaml` },
     }),
   );
+  const policies = await readFile(path.join(ROOT, 'config/sla/policies.yaml'), 'utf8');
+  await writeFile(path.join(tmpdir(), `${run}.sla.yaml`), stringify({ default: parse(policies).default }));
   return loadConfig(file, {});
 }
 

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import type { Policy, StatusMapping } from '../domain/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
+import { loadSla } from './load-sla.ts';
 import { closeloopConfigSchema, statusMappingSchema, unmappedInRaw, type Topics } from './schema.ts';
 
 export interface CloseloopConfig {
@@ -16,6 +17,7 @@ export interface CloseloopConfig {
     readonly partitions: number;
     readonly expiryIntervalMs: number;
     readonly sessionTimeoutMs: number;
+    readonly slaCheckIntervalMs: number;
   };
   readonly policy: Policy;
   readonly connectors: readonly ConnectorInstance[];
@@ -112,6 +114,10 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       }
     }
   }
+  const sla =
+    parsed.success && parsed.data.sla
+      ? await loadSla(file, parsed.data.sla, Object.keys(parsed.data.routing.services), problems)
+      : null;
   if (!parsed.success || problems.length > 0) {
     throw new CloseloopError('CL_CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`, {
       details: { problems },
@@ -120,7 +126,9 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   const c = parsed.data;
   const username = env['SCHEMA_REGISTRY_USERNAME'];
   const password = env['SCHEMA_REGISTRY_PASSWORD'];
-  return deepFreeze({
+  // The SLA tables are left out of the deep freeze: calendars keep caches of their own, and
+  // the tables are read-only by interface.
+  const frozen = deepFreeze({
     jurisdiction: c.jurisdiction,
     kafka: c.kafka,
     schemaRegistry: { url: c.schemaRegistry.url, ...(username && password ? { username, password } : {}) },
@@ -130,6 +138,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       partitions: c.processor.partitions,
       expiryIntervalMs: c.processor.expiryIntervalMs,
       sessionTimeoutMs: c.processor.sessionTimeoutMs,
+      slaCheckIntervalMs: c.processor.slaCheckIntervalMs,
     },
     connectors: c.connectors,
     http: c.http ?? null,
@@ -142,4 +151,5 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       defaultPriority: c.routing.defaultPriority,
     },
   });
+  return Object.freeze({ ...frozen, policy: Object.freeze({ ...frozen.policy, sla }) });
 }

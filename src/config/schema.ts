@@ -8,9 +8,18 @@ export const statusMappingEntrySchema = z
     closureReason: z.enum(CLOSURE_REASONS).optional(),
     systemClosed: z.boolean().optional(),
     misroute: z.boolean().optional(),
+    /** Why an ON_HOLD code waits; SLA policies list the reasons that pause the completion clock. */
+    holdReason: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, 'an upper-snake hold reason, e.g. AWAITING_REQUESTOR')
+      .optional(),
   })
   .strict()
-  .refine((e) => !e.misroute || e.state === 'REJECTED', { message: 'a misroute code must map to REJECTED' });
+  .refine((e) => !e.misroute || e.state === 'REJECTED', { message: 'a misroute code must map to REJECTED' })
+  .refine((e) => e.holdReason === undefined || e.state === 'ON_HOLD', {
+    message: 'only an ON_HOLD code has a hold reason',
+    path: ['holdReason'],
+  });
 
 export const statusMappingSchema = z
   .object({
@@ -44,6 +53,8 @@ const topicsSchema = z
     status: z.string().default('bridge.ticket-status.v1'),
     state: z.string().default('bridge.ticket-state.v1'),
     quarantine: z.string().default('bridge.quarantine.v1'),
+    /** Department KPIs per month, written by `closeloop kpi --publish`; compacted. */
+    kpi: z.string().default('bridge.kpi.v1'),
     /** Compacted topic where source connectors keep their cursors (no Avro schema). */
     cursors: z.string().default('closeloop.connector-cursors'),
   })
@@ -69,6 +80,8 @@ export const closeloopConfigSchema = z
         expiryIntervalMs: z.number().int().positive().default(60_000),
         /** How long the group waits for a silent (crashed) member before moving its partitions. */
         sessionTimeoutMs: z.number().int().min(6_000).max(300_000).default(30_000),
+        /** How often running SLA clocks are checked for targets that fell due untouched. */
+        slaCheckIntervalMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
       })
       .strict()
       .default({
@@ -77,8 +90,14 @@ export const closeloopConfigSchema = z
         retentionDays: 30,
         expiryIntervalMs: 60_000,
         sessionTimeoutMs: 30_000,
+        slaCheckIntervalMs: 60_000,
       }),
     statusMappings: z.array(z.string().min(1)).min(1),
+    /** SLA calendars and policies (files relative to this one); no SLA clocks run when absent. */
+    sla: z
+      .object({ calendars: z.array(z.string().min(1)).min(1), policies: z.string().min(1) })
+      .strict()
+      .optional(),
     /** Where the worker serves /metrics, /health/* and the admin endpoints; off when absent. */
     http: z
       .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) })

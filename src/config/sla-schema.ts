@@ -8,8 +8,10 @@ import {
   regionProblem,
   ruleProblem,
   type BusinessCalendar,
+  type SlaLookup,
   type SlaPolicy,
   type SlaTarget,
+  type SlaUnit,
 } from '../domain/sla/index.ts';
 
 const dateSchema = z.string().refine((s) => parseDate(s) !== undefined, { message: 'a real date as YYYY-MM-DD' });
@@ -70,15 +72,42 @@ export const calendarDefinitionSchema = z
 
 const COMPACT_TARGET = new RegExp(`^\\s*(\\d+(?:\\.\\d+)?)\\s+(${SLA_UNITS.join('|')})\\s*$`);
 
+/*
+ * Upper bounds catch a slipped digit before addBusinessDays walks the calendar day by day toward
+ * it. A year is far beyond any service promise; fractions stay allowed in both units because the
+ * calendar accrues business time continuously.
+ */
+export const MAX_BUSINESS_DAYS = 365;
+/** One leap year of hours. */
+export const MAX_CALENDAR_HOURS = 8_784;
+
+const MAX_AMOUNT: Readonly<Record<SlaUnit, number>> = {
+  business_days: MAX_BUSINESS_DAYS,
+  calendar_hours: MAX_CALENDAR_HOURS,
+};
+
 const targetObjectSchema = z
   .object(
-    { amount: z.number().positive('amount must be more than 0'), unit: z.enum(SLA_UNITS) },
+    {
+      amount: z.number({ error: 'amount must be a finite number' }).positive('amount must be more than 0'),
+      unit: z.enum(SLA_UNITS),
+    },
     {
       error: (iss) =>
         iss.code === 'invalid_type' ? 'write { amount, unit } or "<amount> business_days|calendar_hours"' : undefined,
     },
   )
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    const max = MAX_AMOUNT[t.unit];
+    if (t.amount > max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['amount'],
+        message: `${show(t)} is too long: at most ${max} ${t.unit}`,
+      });
+    }
+  });
 
 /** { amount, unit } or the compact "5 business_days" / "48 calendar_hours". */
 export const slaTargetSchema = z.preprocess((v) => {
@@ -142,10 +171,9 @@ export type CalendarDefinitionInput = z.input<typeof calendarDefinitionSchema>;
 export type SlaSectionInput = z.input<typeof slaSectionSchema>;
 export type SlaSection = z.infer<typeof slaSectionSchema>;
 
-export interface SlaTables {
+export interface SlaTables extends SlaLookup {
   readonly calendars: ReadonlyMap<string, BusinessCalendar>;
-  /** The service code's policy, else the "default" policy, else null. */
-  policyFor(serviceCode: string | null): SlaPolicy | null;
+  readonly policies: ReadonlyMap<string, SlaPolicy>;
   /** The calendar a policy names. */
   calendarFor(policy: SlaPolicy): BusinessCalendar;
 }
@@ -161,6 +189,9 @@ export function buildSlaTables(section: SlaSection): SlaTables {
   }
   return {
     calendars,
+    policies,
+    policyNamed: (name) => policies.get(name),
+    calendarNamed: (name) => calendars.get(name),
     policyFor: (code) => (code !== null ? policies.get(code) : undefined) ?? policies.get(DEFAULT_POLICY) ?? null,
     calendarFor: (policy) => {
       const cal = calendars.get(policy.calendar);

@@ -30,13 +30,16 @@ function opened(e: CrmTicketEvent, draft: Draft): TicketState {
     lastStatusKey: null,
     closedAt: null,
     updatedAt: draft.ctx.now,
+    sla: null,
   };
 }
 
 function requestLink(t: TicketState, parentId: string | null, linkType: LinkType, draft: Draft): TicketState {
   if (!parentId || parentId === t.ticketId) {
     const what = linkType === 'DUPLICATE' ? 'duplicate' : 'follow-up';
-    draft.violation(t.ticketId, 'MISSING_PARENT', `${what} names ${parentId ? 'itself' : 'no'} parent ticket`);
+    draft.violation(t.ticketId, 'MISSING_PARENT', `${what} names ${parentId ? 'itself' : 'no'} parent ticket`, {
+      linkType,
+    });
     return t;
   }
   if (t.parent?.ticketId === parentId && t.parent.linkType === linkType) return t;
@@ -45,6 +48,7 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
       t.ticketId,
       'PARENT_IS_DUPLICATE',
       `#${parentId} is linked to this ticket already; a link back would be a cycle`,
+      { linkType },
     );
     return t;
   }

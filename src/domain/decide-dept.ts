@@ -59,6 +59,7 @@ export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: D
         state: target,
         publicNote: entry.publicNote ?? e.note,
         expectedAt: validTime(e.expectedAt),
+        holdReason: target === 'ON_HOLD' ? (entry.holdReason ?? null) : null,
       };
       const t = { ...replaceWorkOrder(prev, wo), reviewPending: null, closureReason: null, closureNote: null };
       return draft.done(publish(prev, t, draft, { force: 'REOPENED' }), true);
@@ -94,6 +95,7 @@ export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: D
     expectedAt: validTime(e.expectedAt) ?? current.expectedAt,
     closureReason: entry.closureReason ?? null,
     misrouted: entry.misroute === true,
+    holdReason: target === 'ON_HOLD' ? (entry.holdReason ?? null) : null,
   });
   if (entry.misroute) {
     draft.violation(e.ticketId, 'MISROUTE', `${e.department} rejected the work as not theirs`, where);

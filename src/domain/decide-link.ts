@@ -93,6 +93,7 @@ function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: D
     prev.ticketId,
     violationFor(m.reason, m),
     `${what} #${m.fromTicketId} refused (${m.reason ?? 'no reason'}): ${m.parentNote ?? ''}`.trim(),
+    { linkType: m.linkType },
   );
   return release(prev, prev, draft);
 }

@@ -36,6 +36,7 @@ export class Draft {
       system?: string | null;
       rawStatus?: string | null;
       workOrderId?: string | null;
+      linkType?: LinkType | null;
     } = {},
   ): void {
     this.violations.push({
@@ -48,6 +49,7 @@ export class Draft {
       workOrderId: where.workOrderId ?? null,
       sourceEventId: this.input.eventId,
       detail,
+      linkType: where.linkType ?? null,
     });
   }
 

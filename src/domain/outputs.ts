@@ -2,6 +2,7 @@ import type { TicketState } from './state.ts';
 import type {
   ClosureReason,
   Envelope,
+  LinkType,
   TicketLifecycleState,
   TicketLinkMessage,
   ViolationKind,
@@ -14,10 +15,43 @@ export interface WorkOrderSummary {
   readonly system: string;
   readonly state: WorkOrderState;
   readonly rawStatus: string | null;
+  /** The department rejected it as not theirs. */
+  readonly misrouted: boolean;
+}
+
+/**
+ * The ticket's SLA clocks as every status carries them (status schema v2). All null/false when
+ * no SLA policy applies to the ticket.
+ */
+export interface StatusSla {
+  /** When the request was made: the start of both clocks. */
+  readonly requestedAt: number | null;
+  /** Name of the policy (the service code, or "default"). */
+  readonly slaPolicy: string | null;
+  /** IANA zone of the policy's business calendar, in which KPI months are judged. */
+  readonly slaTimeZone: string | null;
+  readonly responseDueAt: number | null;
+  /** Moves out when a pause ends; final once resolved. */
+  readonly completionDueAt: number | null;
+  readonly respondedAt: number | null;
+  /** When the completion clock stopped (RESOLVED); null while running or reopened. */
+  readonly resolvedAt: number | null;
+  readonly responseBreached: boolean;
+  readonly completionBreached: boolean;
+  /** The completion clock is paused (ON_HOLD for a pausing reason). */
+  readonly slaPaused: boolean;
+  /** Start of the open pause, when paused. */
+  readonly slaPausedAt: number | null;
+  /** Why the work is on hold (upper-snake, from the status mapping), when ON_HOLD. */
+  readonly holdReason: string | null;
+  /** Completion clock time in business days, pauses excluded; set when resolved. */
+  readonly businessDaysToResolve: number | null;
+  /** Wall time from request to resolution in days, pauses included; set when resolved. */
+  readonly calendarDaysToResolve: number | null;
 }
 
 /** bridge.ticket-status.v1: what the CRM shows. */
-export interface TicketStatusChange {
+export interface TicketStatusChange extends StatusSla {
   readonly envelope: Envelope;
   readonly ticketId: string;
   /** Per ticket, +1 on every change sent, so the CRM applies them idempotently and in order. */
@@ -36,6 +70,15 @@ export interface TicketStatusChange {
   readonly priority: number;
   readonly workOrders: readonly WorkOrderSummary[];
 }
+
+/**
+ * A status record decoded with the schema it was written with: records written with status
+ * schema v1 have none of the SLA fields and no `misrouted` flag on their work orders.
+ */
+export type StatusRead = Omit<TicketStatusChange, keyof StatusSla | 'workOrders'> &
+  Partial<StatusSla> & {
+    readonly workOrders: readonly (Omit<WorkOrderSummary, 'misrouted'> & { readonly misrouted?: boolean })[];
+  };
 
 export type CommandKind = 'CREATE' | 'CANCEL' | 'UPDATE_PRIORITY' | 'ADD_NOTE' | 'REVIEW';
 
@@ -67,6 +110,8 @@ export interface Violation {
   readonly workOrderId: string | null;
   readonly sourceEventId: string;
   readonly detail: string;
+  /** For link problems (MISSING_PARENT, UNKNOWN_PARENT, …): which kind of link failed. */
+  readonly linkType: LinkType | null;
 }
 
 export interface Decision {

@@ -1,3 +1,4 @@
+import type { SlaLookup } from './sla/types.ts';
 import type { ClosureReason, WorkOrderState } from './types.ts';
 
 /** What one raw department status code means. */
@@ -11,6 +12,8 @@ export interface StatusMappingEntry {
   readonly systemClosed?: boolean | undefined;
   /** "Not ours": the work order is rejected as misrouted and the ticket is re-routed. */
   readonly misroute?: boolean | undefined;
+  /** For ON_HOLD codes: why, in upper snake (WEATHER, PARTS, …); SLA policies pause on some. */
+  readonly holdReason?: string | undefined;
 }
 
 export interface StatusMapping {
@@ -36,6 +39,8 @@ export interface Policy {
   readonly retentionMs: number;
   /** Priority scale: 1 is most urgent. */
   readonly defaultPriority: number;
+  /** SLA policies and calendars; absent or null when none are configured (no clocks run). */
+  readonly sla?: SlaLookup | null;
 }
 
 // Own properties only: a code such as "constructor" must not find Object.prototype's.

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { canMove, deriveTicket, isClosed } from './lifecycle.ts';
 import type { Draft } from './draft.ts';
 import { agencyOf, closureNoteOf, expectedAtOf, statusNote } from './notes.ts';
+import { statusSla, trackSla } from './sla-track.ts';
 import type { TicketState } from './state.ts';
+import type { StatusSla } from './outputs.ts';
 import type { TicketLifecycleState } from './types.ts';
 
 export interface PublishOptions {
@@ -47,6 +49,8 @@ export function publish(
     );
   }
   const closed = isClosed(state);
+  const ticket: TicketState = { ...next, sla: trackSla(next, state, draft) };
+  const sla = statusSla(ticket, state, draft.ctx.policy);
   const closureReason = closed ? derived.closureReason : null;
   const closureNote = closed ? (next.parent?.accepted ? next.parent.parentNote : closureNoteOf(next)) : null;
   const note = statusNote(next, state, { ...derived, closureReason });
@@ -55,12 +59,14 @@ export function publish(
   const followUpOf = next.parent?.accepted && next.parent.linkType === 'FOLLOW_UP' ? next.parent.ticketId : null;
   // A digest, not the text: it is kept in every ticket's state, and only equality matters.
   const key = createHash('sha256')
-    .update(JSON.stringify([state, note, expectedAt, closureReason, duplicateOf, followUpOf, next.priority]))
+    .update(
+      JSON.stringify([state, note, expectedAt, closureReason, duplicateOf, followUpOf, next.priority, slaDigest(sla)]),
+    )
     .digest('base64url')
     .slice(0, 22);
 
   let settled: TicketState = {
-    ...next,
+    ...ticket,
     state,
     closedAt: closed ? (prev?.closedAt ?? draft.ctx.now) : null,
     updatedAt: draft.ctx.now,
@@ -90,12 +96,28 @@ export function publish(
         system: w.system,
         state: w.state,
         rawStatus: w.rawStatus,
+        misrouted: w.misrouted,
       })),
+      ...sla,
     });
   }
   const reviewChanged = (prev?.reviewPending ?? null) !== settled.reviewPending;
   if (key !== next.lastStatusKey || reviewChanged) notifyChildren(settled, note, expectedAt, draft);
   return settled;
+}
+
+/** What of the SLA fields makes a status new: due dates move, breaches and pauses happen. */
+function slaDigest(s: StatusSla): unknown[] {
+  return [
+    s.responseDueAt,
+    s.completionDueAt,
+    s.respondedAt,
+    s.resolvedAt,
+    s.responseBreached,
+    s.completionBreached,
+    s.slaPausedAt,
+    s.holdReason,
+  ];
 }
 
 /** Tells every linked child where its parent stands, so duplicates and follow-ups mirror it. */

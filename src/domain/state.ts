@@ -1,3 +1,4 @@
+import type { SlaClock } from './sla/types.ts';
 import type { ClosureReason, LinkType, TicketLifecycleState, WorkOrderState } from './types.ts';
 
 export interface WorkOrderRecord {
@@ -14,6 +15,8 @@ export interface WorkOrderRecord {
   readonly lastPosition: number;
   /** Set when the department rejected it as not theirs. */
   readonly misrouted: boolean;
+  /** While ON_HOLD: the mapped hold reason of the last code, if the mapping gives one. */
+  readonly holdReason: string | null;
 }
 
 export interface ChildLink {
@@ -59,6 +62,8 @@ export interface TicketState {
   readonly lastStatusKey: string | null;
   readonly closedAt: number | null;
   readonly updatedAt: number;
+  /** The SLA clocks; null when no policy applies (or none is configured). */
+  readonly sla: SlaClock | null;
 }
 
 export const RECENT_EVENT_IDS = 256;
@@ -76,5 +81,6 @@ export function newWorkOrder(workOrderId: string, department: string, system: st
     closureReason: null,
     lastPosition: Number.NEGATIVE_INFINITY,
     misrouted: false,
+    holdReason: null,
   };
 }

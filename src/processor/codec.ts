@@ -26,10 +26,16 @@ export function stateFromRecord(r: Record<string, unknown>): TicketState {
     crmPosition: number | null;
     workOrders: (Omit<WorkOrderRecord, 'lastPosition'> & { lastPosition: number | null })[];
   };
+  // Records written with state schema v1 have no SLA clock and no hold reasons.
   return {
     ...raw,
+    sla: raw.sla ?? null,
     crmPosition: orNone(raw.crmPosition),
-    workOrders: raw.workOrders.map((w) => ({ ...w, lastPosition: orNone(w.lastPosition) })),
+    workOrders: raw.workOrders.map((w) => ({
+      ...w,
+      holdReason: w.holdReason ?? null,
+      lastPosition: orNone(w.lastPosition),
+    })),
   };
 }
 

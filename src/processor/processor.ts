@@ -1,8 +1,14 @@
 import { writeSync } from 'node:fs';
-import path from 'node:path';
 import type { CloseloopConfig } from '../config/index.ts';
-import { decide, isExpired, type Decision, type InboundEvent, type TicketState } from '../domain/index.ts';
-import { CloseloopError, isCloseloopError, messageOf, withRetry } from '../errors/index.ts';
+import {
+  decide,
+  decideSlaCheck,
+  isExpired,
+  type Decision,
+  type InboundEvent,
+  type TicketState,
+} from '../domain/index.ts';
+import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
 import type {
   AvroSerde,
   MessageConsumer,
@@ -13,12 +19,14 @@ import type {
   TopicPartitions,
   TransactionalProducer,
 } from '../messaging/index.ts';
-import { deadLetter, deadLetterTopic, readSchemaFile, subjectForTopic } from '../messaging/index.ts';
+import { deadLetter, deadLetterTopic } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { stateToRecord, toInbound } from './codec.ts';
+import { toInbound } from './codec.ts';
+import { Outbox } from './outbox.ts';
+import { provisionTopics, registerSchemas } from './provision.ts';
 import { restorePartitions } from './restore.ts';
-import { CANONICAL, INPUTS, topicSpecs, type InputName } from './topics.ts';
+import { INPUTS, type InputName } from './topics.ts';
 
 export interface ProcessorOptions {
   readonly config: CloseloopConfig;
@@ -56,7 +64,7 @@ export class LifecycleProcessor {
   readonly #inputs = new Map<string, InputName>();
   #admin: MessagingAdmin | null = null;
   #consumer: MessageConsumer | null = null;
-  #expiry: NodeJS.Timeout | null = null;
+  #timers: NodeJS.Timeout[] = [];
   #commits = 0;
   #restoring: Promise<void> = Promise.resolve();
   #assignmentWaiters: ((partitions: number[]) => void)[] = [];
@@ -88,8 +96,8 @@ export class LifecycleProcessor {
     const { config, messaging } = this.#o;
     this.#admin = messaging.admin();
     await this.#admin.connect();
-    await this.#provisionTopics();
-    await this.#registerSchemas();
+    await provisionTopics(this.#admin, config);
+    await registerSchemas(this.#o.serde, config, this.#o.schemasDir);
     const consumer = messaging.consumer({
       groupId: config.processor.groupId,
       coPartitioned: true,
@@ -108,13 +116,17 @@ export class LifecycleProcessor {
       onAssignment: (assigned) => this.#onAssignment(assigned),
       eachBatch: (batch) => this.#onBatch(batch),
     });
-    this.#expiry = setInterval(() => void this.expireNow(), config.processor.expiryIntervalMs);
-    this.#expiry.unref();
+    this.#timers = [
+      setInterval(() => void this.expireNow(), config.processor.expiryIntervalMs),
+      setInterval(() => void this.checkSlaNow(), config.processor.slaCheckIntervalMs),
+    ];
+    for (const t of this.#timers) t.unref();
     this.#log.info({ groupId: config.processor.groupId }, 'lifecycle processor started');
   }
 
   async stop(): Promise<void> {
-    if (this.#expiry) clearInterval(this.#expiry);
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
     await this.#consumer?.disconnect();
     this.#consumer = null;
     await Promise.all([...this.#tasks.values()].map((t) => t.chain));
@@ -122,34 +134,6 @@ export class LifecycleProcessor {
     this.#tasks.clear();
     await this.#admin?.disconnect();
     this.#log.info('lifecycle processor stopped');
-  }
-
-  async #provisionTopics(): Promise<void> {
-    const { topics, processor } = this.#o.config;
-    const admin = this.#admin;
-    if (!admin) return;
-    const specs = topicSpecs(topics, processor.partitions);
-    // A broker that has only just started may not lead the new partitions yet; creation is idempotent.
-    await withRetry(() => admin.ensureTopics(specs));
-    // Fresh topics take a moment to get leaders; that is retriable, not a failure.
-    const counts = await Promise.all(
-      specs.map(async (s) => [s.topic, (await withRetry(() => admin.topicOffsets(s.topic))).length] as const),
-    );
-    const odd = counts.filter(([, n]) => n !== processor.partitions);
-    if (odd.length > 0) {
-      throw new CloseloopError(
-        'CL_TOPIC_MISMATCH',
-        `topics must all have ${processor.partitions} partitions to be co-partitioned: ${odd.map(([t, n]) => `${t} has ${n}`).join(', ')}`,
-      );
-    }
-  }
-
-  async #registerSchemas(): Promise<void> {
-    const { topics } = this.#o.config;
-    for (const [name, canonical] of Object.entries(CANONICAL) as [keyof typeof CANONICAL, string][]) {
-      const file = await readSchemaFile(path.join(this.#o.schemasDir, `${canonical}.avsc`));
-      await this.#o.serde.register(subjectForTopic(topics[name]), file.schema);
-    }
   }
 
   // Eager rebalancing revokes everything at each join, and a partition kept across two joins may
@@ -229,14 +213,7 @@ export class LifecycleProcessor {
       violations: [],
       statuses: 0,
     };
-    const out = new Map<string, OutgoingRecord[]>();
-    const emit = (topic: string, record: OutgoingRecord) => {
-      const list = out.get(topic);
-      if (list) list.push(record);
-      else out.set(topic, [record]);
-    };
-    const encode = async (name: keyof typeof CANONICAL, key: string, value: object) =>
-      emit(config.topics[name], { key, value: await serde.encode(subjectForTopic(config.topics[name]), value) });
+    const out = new Outbox(config, serde);
 
     for (const record of batch.records) {
       let event: InboundEvent;
@@ -255,7 +232,7 @@ export class LifecycleProcessor {
           },
           'dead-lettered',
         );
-        emit(deadLetterTopic(record.topic), deadLetter(record, err, 'lifecycle-processor', this.#clock()));
+        out.emit(deadLetterTopic(record.topic), deadLetter(record, err, 'lifecycle-processor', this.#clock()));
         counted.dead.push(err.code);
         continue;
       }
@@ -277,21 +254,12 @@ export class LifecycleProcessor {
           },
           'dead-lettered',
         );
-        emit(deadLetterTopic(record.topic), deadLetter(record, error, 'lifecycle-processor', this.#clock()));
+        out.emit(deadLetterTopic(record.topic), deadLetter(record, error, 'lifecycle-processor', this.#clock()));
         counted.dead.push(error.code);
         continue;
       }
-      if (d.stateChanged || (prev !== null && d.state === null)) {
-        pending.set(id, d.state);
-        // The changelog partition is the task's, whatever a foreign producer's partitioner did
-        // with the input, so the restore of this task finds it.
-        const value = d.state ? await serde.encode(subjectForTopic(config.topics.state), stateToRecord(d.state)) : null;
-        emit(config.topics.state, { key: id, value, partition: task.partition });
-      }
-      for (const s of d.statuses) await encode('status', s.ticketId, s);
-      for (const c of d.commands) await encode('commands', c.ticketId, c);
-      for (const l of d.links) await encode('links', l.ticketId, l);
-      for (const v of d.violations) await encode('quarantine', v.ticketId, v);
+      if (d.stateChanged || (prev !== null && d.state === null)) pending.set(id, d.state);
+      await out.decision(id, prev, d, task.partition);
       this.#log.debug(
         {
           ticketId: id,
@@ -308,7 +276,7 @@ export class LifecycleProcessor {
     }
     const last = batch.records[batch.records.length - 1];
     if (!last) return;
-    await this.#commit(task, out, [
+    await this.#commit(task, out.records, [
       { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
     ]);
     for (const [id, s] of pending) {
@@ -356,21 +324,59 @@ export class LifecycleProcessor {
   /** Tombstones closed tickets past the retention window. Runs on a timer; callable for tests. */
   async expireNow(): Promise<number> {
     const { retentionMs } = this.#o.config.policy;
-    let expired = 0;
+    return this.#sweep('expiry', async (task, now, out) => {
+      const ids = [...task.store].filter(([, s]) => isExpired(s, now, retentionMs)).map(([id]) => id);
+      for (const id of ids) out.emit(this.#o.config.topics.state, { key: id, value: null, partition: task.partition });
+      return new Map(ids.map((id) => [id, null]));
+    });
+  }
+
+  /**
+   * Flags SLA targets that fell due on tickets no event has touched since, and sends their new
+   * status. Runs on a timer; callable for tests. Returns the number of tickets that changed.
+   */
+  async checkSlaNow(): Promise<number> {
+    const { policy } = this.#o.config;
+    if (!policy.sla) return 0;
+    return this.#sweep('SLA check', async (task, now, out) => {
+      const changed = new Map<string, TicketState | null>();
+      for (const [id, s] of task.store) {
+        const d = decideSlaCheck(s, { policy, now });
+        if (!d.stateChanged) continue;
+        changed.set(id, d.state);
+        await out.decision(id, s, d, task.partition);
+      }
+      return changed;
+    });
+  }
+
+  /**
+   * Runs `collect` on every owned task in turn, in its chain so it never interleaves with a
+   * batch, and commits what it wrote in one transaction per task (no input offsets). The
+   * in-memory store follows only after the commit.
+   */
+  async #sweep(
+    what: string,
+    collect: (task: Task, now: number, out: Outbox) => Promise<Map<string, TicketState | null>>,
+  ): Promise<number> {
+    let changed = 0;
     for (const task of [...this.#tasks.values()]) {
       const work = task.chain.then(async () => {
         if (task.retired) return;
-        const now = this.#clock();
-        const ids = [...task.store].filter(([, s]) => isExpired(s, now, retentionMs)).map(([id]) => id);
-        if (ids.length === 0) return;
-        const topic = this.#o.config.topics.state;
-        await this.#commit(task, new Map([[topic, ids.map((id) => ({ key: id, value: null }))]]), []);
-        for (const id of ids) task.store.delete(id);
-        expired += ids.length;
+        const out = new Outbox(this.#o.config, this.#o.serde);
+        const updates = await collect(task, this.#clock(), out);
+        if (updates.size === 0) return;
+        await this.#commit(task, out.records, []);
+        for (const [id, s] of updates) {
+          if (s) task.store.set(id, s);
+          else task.store.delete(id);
+        }
+        changed += updates.size;
+        this.#o.metrics?.statusChanges.inc(out.records.get(this.#o.config.topics.status)?.length ?? 0);
       });
-      task.chain = work.catch((err: unknown) => this.#log.error({ err }, 'expiry failed'));
+      task.chain = work.catch((err: unknown) => this.#log.error({ err }, `${what} failed`));
       await task.chain;
     }
-    return expired;
+    return changed;
   }
 }

@@ -12,15 +12,20 @@ export const CANONICAL: Readonly<Record<BridgeTopic, string>> = {
   status: 'bridge.ticket-status.v1',
   state: 'bridge.ticket-state.v1',
   quarantine: 'bridge.quarantine.v1',
+  kpi: 'bridge.kpi.v1',
 };
 
 export const INPUTS = ['crmEvents', 'deptEvents', 'links'] as const;
 export type InputName = (typeof INPUTS)[number];
 
+/** Compacted: only the latest record per key matters. */
+const COMPACTED: ReadonlySet<string> = new Set(['state', 'kpi']);
+
 /**
- * Every topic is keyed by ticket id and has the same partition count, so one ticket's records
- * meet on one partition number everywhere and one task owns them all. The state topic is the
- * compacted changelog.
+ * Every topic but the KPI one is keyed by ticket id, and all have the same partition count, so
+ * one ticket's records meet on one partition number everywhere and one task owns them all. The
+ * state topic is the compacted changelog; the KPI topic, keyed by department and month, is
+ * compacted so a recomputed month replaces the earlier figures.
  */
 export function topicSpecs(topics: Topics, partitions: number): TopicSpec[] {
   const specs: TopicSpec[] = Object.entries(topics)
@@ -28,7 +33,7 @@ export function topicSpecs(topics: Topics, partitions: number): TopicSpec[] {
     .map(([name, topic]) => ({
       topic,
       partitions,
-      config: name === 'state' ? { 'cleanup.policy': 'compact' } : ({} as Record<string, string>),
+      config: COMPACTED.has(name) ? { 'cleanup.policy': 'compact' } : ({} as Record<string, string>),
     }));
   for (const input of INPUTS) specs.push({ topic: deadLetterTopic(topics[input]), partitions });
   return specs;

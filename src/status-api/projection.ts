@@ -1,16 +1,9 @@
-import type { TicketStatusChange } from '../domain/outputs.ts';
+import type { StatusRead } from '../domain/outputs.ts';
 import type { ClosureReason, TicketLifecycleState } from '../domain/types.ts';
 import { scrubPii } from './pii.ts';
 
-/** bridge.ticket-status.v1 as read by the API; the SLA fields arrive with schema v2. */
-export type StatusRecord = TicketStatusChange & {
-  readonly requestedAt?: number | null;
-  readonly responseDueAt?: number | null;
-  readonly completionDueAt?: number | null;
-  readonly responseBreached?: boolean;
-  readonly completionBreached?: boolean;
-  readonly slaPaused?: boolean;
-};
+/** bridge.ticket-status.v1 as read by the API, whichever schema version wrote it. */
+export type StatusRecord = StatusRead;
 
 export type PublicStatus = 'open' | 'closed';
 

@@ -4,7 +4,9 @@ import avro from 'avsc';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stateFromRecord, stateToRecord } from '../../src/processor/index.ts';
 import { CANONICAL } from '../../src/processor/index.ts';
+import { computeKpis } from '../../src/domain/kpi/index.ts';
 import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
+import { NYC, input, now, violations } from '../unit/kpi/fixtures.ts';
 
 type Json = Record<string, unknown>;
 const load = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Json;
@@ -44,6 +46,9 @@ function undocumented(schema: unknown, where = ''): string[] {
   return missing;
 }
 
+const envelopeOf = (schema: Json): unknown =>
+  (schema['fields'] as { name: string; type: unknown }[]).find((f) => f.name === 'envelope')?.type;
+
 /** BACKWARD: a reader with the new schema reads data written with the old one. */
 function readsOld(next: Json, old: Json): boolean {
   try {
@@ -63,12 +68,16 @@ describe('schemas v1', () => {
     expect(undocumented(shipped[name])).toEqual([]);
   });
 
+  it('carries the envelope in every record but the state changelog and the KPI figures', () => {
+    const without = Object.keys(shipped).filter((name) => envelopeOf(shipped[name] as Json) === undefined);
+    expect(without.sort()).toEqual([CANONICAL.kpi, CANONICAL.state].sort());
+  });
+
   it('shares one envelope definition, word for word', () => {
-    const envelopes = Object.entries(shipped)
-      .filter(([name]) => name !== CANONICAL.state)
-      .map(([, s]) =>
-        JSON.stringify((s['fields'] as { name: string; type: unknown }[]).find((f) => f.name === 'envelope')?.type),
-      );
+    const envelopes = Object.values(shipped)
+      .map((s) => envelopeOf(s))
+      .filter((e) => e !== undefined)
+      .map((e) => JSON.stringify(e));
     expect(new Set(envelopes).size).toBe(1);
     expect(envelopes[0]).toContain('jurisdiction');
   });
@@ -78,7 +87,8 @@ describe('schemas v1', () => {
   });
 
   it('accepts the v2 fixture of the status schema and refuses a breaking one', () => {
-    const v1 = shipped[CANONICAL.status] as Json;
+    const v1 = history(CANONICAL.status)[0] as Json;
+    expect(v1).toBeDefined();
     expect(readsOld(load('test/fixtures/schemas/evolution/bridge.ticket-status.v2.avsc'), v1)).toBe(true);
     expect(readsOld(load('test/fixtures/schemas/evolution/bridge.ticket-status.v2-breaking.avsc'), v1)).toBe(false);
   });
@@ -98,12 +108,13 @@ describe('domain records fit their schemas', () => {
 
   const type = (topic: string) => avro.Type.forSchema(shipped[topic] as avro.Schema);
 
-  it('statuses, commands, links and violations are valid Avro', () => {
+  it('statuses, commands, links, violations and KPI records are valid Avro', () => {
     const checks: [string, unknown[]][] = [
       [CANONICAL.status, bridge.statuses],
       [CANONICAL.commands, bridge.commands],
       [CANONICAL.links, bridge.links],
       [CANONICAL.quarantine, bridge.violations],
+      [CANONICAL.kpi, computeKpis(input, violations, '2026-11', now, NYC)],
     ];
     for (const [topic, records] of checks) {
       expect(records.length).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
+import { Bridge, crm, dept, slaTestPolicy } from '../support/domain.ts';
 import { AvroSerde, subjectForTopic } from '../../src/messaging/index.ts';
 import { consumeUntil, endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 
@@ -8,8 +8,9 @@ const json = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as
 
 describe('schema evolution end to end', () => {
   it('carries v1 and v2 status records through the registry and Kafka to old and new readers', async () => {
-    const v1 = await json('schemas/bridge.ticket-status.v1.avsc');
-    const v2 = await json('test/fixtures/schemas/evolution/bridge.ticket-status.v2.avsc');
+    // The status schema as first shipped, and as shipped now with the SLA fields.
+    const v1 = await json('schemas/history/bridge.ticket-status.v1/001.avsc');
+    const v2 = await json('schemas/bridge.ticket-status.v1.avsc');
     const topic = uniqueName('it.evolution.bridge.ticket-status.v1');
     const subject = subjectForTopic(topic);
     const messaging = testMessaging();
@@ -18,7 +19,7 @@ describe('schema evolution end to end', () => {
     await admin.ensureTopics([{ topic }]);
     await admin.disconnect();
 
-    const bridge = new Bridge(await testPolicy());
+    const bridge = new Bridge(await slaTestPolicy());
     bridge.send(crm('E1', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     bridge.send(dept('E1', 'E1#1', 'maximo', 'WSCH', 2, { expectedAt: 1_800_000_000_000 }));
     const [first, second] = bridge.statuses;
@@ -30,7 +31,7 @@ describe('schema evolution end to end', () => {
     const old = await writer.encode(subject, first);
     const id2 = await writer.register(subject, v2);
     expect(id2).not.toBe(id1);
-    const fresh = await writer.encode(subject, { ...second, responseDueAt: 1_790_100_000_000, completionDueAt: null });
+    const fresh = await writer.encode(subject, second);
     const producer = messaging.producer();
     await producer.connect();
     await producer.send(topic, [
@@ -47,6 +48,8 @@ describe('schema evolution end to end', () => {
     expect(asV1.map((d) => d.value['version'])).toEqual([1, 2]);
     expect(asV1[1]?.value).not.toHaveProperty('responseDueAt');
     // New readers see the default for old records and the value for new ones.
-    expect(asV2.map((d) => d.value['responseDueAt'])).toEqual([null, 1_790_100_000_000]);
+    expect(second.responseDueAt).toEqual(expect.any(Number));
+    expect(asV2.map((d) => d.value['responseDueAt'])).toEqual([null, second.responseDueAt]);
+    expect(asV2.map((d) => d.value['responseBreached'])).toEqual([false, second.responseBreached]);
   });
 });

@@ -12,7 +12,10 @@ import {
   type WorkOrderCommand,
   type WorkOrderEvent,
 } from '../../src/domain/index.ts';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import { loadStatusMapping } from '../../src/config/index.ts';
+import { buildSlaTables, slaSectionSchema } from '../../src/config/sla-schema.ts';
 
 export async function shippedMappings(): Promise<Record<string, StatusMapping>> {
   const out: Record<string, StatusMapping> = {};
@@ -170,4 +173,32 @@ export class Bridge {
   violationsOf(id: string): Violation[] {
     return this.violations.filter((v) => v.ticketId === id);
   }
+}
+
+/**
+ * testPolicy with SLA clocks on the shipped Baltimore calendar: POTHOLE (Maximo) responds in 2
+ * and completes in 5 business days, pausing for WEATHER and PARTS; GRASS (POSSE) pauses for
+ * WEATHER only; WATER runs on calendar hours; every other code has no policy.
+ */
+export async function slaTestPolicy(): Promise<Policy> {
+  const baltimore = parseYaml(await readFile('config/calendars/baltimore.yaml', 'utf8')) as unknown;
+  const section = slaSectionSchema.parse({
+    calendars: [baltimore],
+    policies: {
+      POTHOLE: {
+        calendar: 'baltimore',
+        response: '2 business_days',
+        completion: '5 business_days',
+        pauseReasons: ['WEATHER', 'PARTS'],
+      },
+      GRASS: {
+        calendar: 'baltimore',
+        response: '2 business_days',
+        completion: '10 business_days',
+        pauseReasons: ['WEATHER'],
+      },
+      WATER: { calendar: 'baltimore', response: '4 calendar_hours', completion: '48 calendar_hours' },
+    },
+  });
+  return { ...(await testPolicy()), sla: buildSlaTables(section) };
 }

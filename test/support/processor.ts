@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,8 @@ export interface TestConfigExtras {
   readonly connectors?: readonly { name: string; config: Record<string, unknown> }[];
   /** Another broker than the shared test stack's (a test that restarts its broker). */
   readonly brokers?: string;
+  /** SLA policies (as in config/sla/policies.yaml) on the shipped Baltimore calendar. */
+  readonly slaPolicies?: Record<string, unknown>;
 }
 
 export async function testConfig(
@@ -38,6 +41,7 @@ export async function testConfig(
     status: `${base}.bridge.ticket-status.v1`,
     state: `${base}.bridge.ticket-state.v1`,
     quarantine: `${base}.bridge.quarantine.v1`,
+    kpi: `${base}.bridge.kpi.v1`,
     cursors: `${base}.connector-cursors`,
   };
   const { brokers, registryUrl } = endpoints();
@@ -64,8 +68,12 @@ export async function testConfig(
       },
     },
     connectors: extras.connectors ?? [],
+    ...(extras.slaPolicies
+      ? { sla: { calendars: [path.resolve('config/calendars/baltimore.yaml')], policies: `${base}.sla.yaml` } }
+      : {}),
   };
   const file = path.join(tmpdir(), `${base}.yaml`);
+  if (extras.slaPolicies) await writeFile(path.join(tmpdir(), `${base}.sla.yaml`), stringify(extras.slaPolicies));
   await writeFile(file, stringify(yaml));
   return { config: await loadConfig(file, {}), file };
 }
@@ -121,18 +129,20 @@ const END = '__closeloop_end__';
 /**
  * Everything committed to `topic` so far: appends an end marker to each partition and reads
  * until every marker is seen, so nothing committed before can be missed and nothing is guessed
- * by waiting. Call it once the writers are stopped.
+ * by waiting. Call it once the writers are stopped. Each call has its own marker, and markers of
+ * earlier calls are skipped, so a topic can be read again after more was written.
  */
 export async function readCommittedRaw(messaging: Messaging, topic: string): Promise<IncomingRecord[]> {
   const admin = messaging.admin();
   await admin.connect();
   const partitions = (await admin.topicOffsets(topic)).map((p) => p.partition);
   await admin.disconnect();
+  const marker = `${END}${randomUUID()}`;
   const producer = messaging.producer();
   await producer.connect();
   await producer.send(
     topic,
-    partitions.map((partition) => ({ key: END, value: Buffer.from(END), partition })),
+    partitions.map((partition) => ({ key: marker, value: Buffer.from(END), partition })),
   );
   await producer.disconnect();
 
@@ -147,8 +157,9 @@ export async function readCommittedRaw(messaging: Messaging, topic: string): Pro
       .run({
         eachBatch: async (batch) => {
           for (const r of batch.records) {
-            if (r.key?.toString() === END) open.delete(r.partition);
-            else if (open.has(r.partition)) records.push(r);
+            const key = r.key?.toString() ?? '';
+            if (key === marker) open.delete(r.partition);
+            else if (open.has(r.partition) && !key.startsWith(END)) records.push(r);
           }
           if (open.size === 0) {
             clearTimeout(timer);

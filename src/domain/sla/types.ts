@@ -51,6 +51,16 @@ export interface SlaClock {
   readonly completionBreached: boolean;
 }
 
+/** What the processor needs of the configured SLA tables (built in src/config/sla-schema.ts). */
+export interface SlaLookup {
+  /** The service code's policy, else the "default" policy, else null (no clock). */
+  policyFor(serviceCode: string | null): SlaPolicy | null;
+  /** A policy by name, as a running clock records it; undefined once removed from config. */
+  policyNamed(name: string): SlaPolicy | undefined;
+  /** A calendar by name; undefined once removed from config. */
+  calendarNamed(name: string): BusinessCalendar | undefined;
+}
+
 export interface ExtraHoliday {
   /** YYYY-MM-DD, a local date in the calendar's zone. */
   readonly date: string;

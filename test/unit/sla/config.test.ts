@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import {
+  MAX_BUSINESS_DAYS,
+  MAX_CALENDAR_HOURS,
   buildSlaTables,
   calendarDefinitionSchema,
   slaPoliciesSchema,
@@ -83,6 +85,49 @@ describe('SLA targets and policies', () => {
   it('rejects a malformed or non-positive target', () => {
     expect(problems(slaTargetSchema, '5 days')).toContain('write { amount, unit } or "<amount> business_days');
     expect(problems(slaTargetSchema, { amount: 0, unit: 'business_days' })).toContain('amount must be more than 0');
+  });
+
+  it('accepts targets up to a year, fractions included', () => {
+    expect(MAX_BUSINESS_DAYS).toBe(365);
+    expect(MAX_CALENDAR_HOURS).toBe(366 * 24);
+    expect(slaTargetSchema.parse(`${MAX_BUSINESS_DAYS} business_days`)).toEqual({ amount: 365, unit: 'business_days' });
+    expect(slaTargetSchema.parse('2.5 business_days')).toEqual({ amount: 2.5, unit: 'business_days' });
+    expect(slaTargetSchema.parse({ amount: MAX_CALENDAR_HOURS, unit: 'calendar_hours' })).toEqual({
+      amount: 8784,
+      unit: 'calendar_hours',
+    });
+  });
+
+  it.each([
+    ['1000000 business_days', '1000000 business_days is too long: at most 365 business_days'],
+    ['365.5 business_days', '365.5 business_days is too long: at most 365 business_days'],
+    [{ amount: 1e9, unit: 'calendar_hours' }, '1000000000 calendar_hours is too long: at most 8784 calendar_hours'],
+    ['8785 calendar_hours', '8785 calendar_hours is too long: at most 8784 calendar_hours'],
+  ])('rejects the absurdly long target %j', (target, message) => {
+    const msg = problems(slaTargetSchema, target);
+    expect(msg).toContain(message);
+    expect(msg).toContain('at amount');
+  });
+
+  it('bounds each unit by its own maximum', () => {
+    // 400 is a fine number of hours but not of business days.
+    expect(slaTargetSchema.safeParse('400 calendar_hours').success).toBe(true);
+    expect(problems(slaTargetSchema, '400 business_days')).toContain('at most 365 business_days');
+  });
+
+  it.each([Infinity, -Infinity, NaN])('rejects the non-finite amount %s', (amount) => {
+    expect(problems(slaTargetSchema, { amount, unit: 'calendar_hours' })).toContain('amount must be a finite number');
+  });
+
+  it('rejects an infinite amount written in YAML', () => {
+    const target = parse('{ amount: .inf, unit: business_days }') as unknown;
+    expect(problems(slaTargetSchema, target)).toContain('amount must be a finite number');
+  });
+
+  it('names the policy field of a target that is too long', () => {
+    const msg = problems(slaPoliciesSchema, { 'SR-X': { ...policy, completion: '1000 business_days' } });
+    expect(msg).toContain('1000 business_days is too long: at most 365 business_days');
+    expect(msg).toContain('at ["SR-X"].completion.amount');
   });
 
   it('rejects a policy whose calendar is not defined', () => {

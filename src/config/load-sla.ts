@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { z } from 'zod';
+import { messageOf } from '../errors/index.ts';
+import {
+  DEFAULT_POLICY,
+  buildSlaTables,
+  calendarDefinitionSchema,
+  slaPoliciesSchema,
+  slaSectionSchema,
+  type SlaTables,
+} from './sla-schema.ts';
+
+export interface SlaFiles {
+  /** Calendar definition files, relative to the config file. */
+  readonly calendars: readonly string[];
+  /** The policies file, relative to the config file. */
+  readonly policies: string;
+}
+
+const issues = (file: string, error: z.ZodError): string[] =>
+  error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+
+async function readYaml(file: string, problems: string[]): Promise<unknown> {
+  try {
+    return parse(await readFile(file, 'utf8')) as unknown;
+  } catch (err) {
+    problems.push(`${file}: ${messageOf(err)}`);
+    return undefined;
+  }
+}
+
+/**
+ * Reads the calendars and policies an `sla` section names and builds the lookup tables. Every
+ * problem goes to `problems` with the file it is in, so one run reports them all. A policy for a
+ * service code the routing does not know is an error: it would silently never apply.
+ */
+export async function loadSla(
+  configFile: string,
+  files: SlaFiles,
+  serviceCodes: readonly string[],
+  problems: string[],
+): Promise<SlaTables | null> {
+  const dir = path.dirname(configFile);
+  const before = problems.length;
+  const calendars: z.infer<typeof calendarDefinitionSchema>[] = [];
+  for (const rel of files.calendars) {
+    const file = path.resolve(dir, rel);
+    const raw = await readYaml(file, problems);
+    if (raw === undefined) continue;
+    const parsed = calendarDefinitionSchema.safeParse(raw);
+    if (parsed.success) calendars.push(parsed.data);
+    else problems.push(...issues(file, parsed.error));
+  }
+  const policiesFile = path.resolve(dir, files.policies);
+  const rawPolicies = await readYaml(policiesFile, problems);
+  if (rawPolicies !== undefined) {
+    const parsed = slaPoliciesSchema.safeParse(rawPolicies);
+    if (!parsed.success) problems.push(...issues(policiesFile, parsed.error));
+    // Read from the raw file, so a stray code is reported along with any other problem.
+    const codes = rawPolicies && typeof rawPolicies === 'object' ? Object.keys(rawPolicies) : [];
+    for (const code of codes) {
+      if (code !== DEFAULT_POLICY && !serviceCodes.includes(code)) {
+        problems.push(
+          `${policiesFile}: ${code}: not a service code of routing.services (nor "${DEFAULT_POLICY}"); the policy would never apply`,
+        );
+      }
+    }
+  }
+  if (problems.length > before) return null;
+  const section = slaSectionSchema.safeParse({ calendars, policies: rawPolicies });
+  if (!section.success) {
+    problems.push(...issues(policiesFile, section.error));
+    return null;
+  }
+  return buildSlaTables(section.data);
+}

@@ -1,0 +1,172 @@
+import { DateTime } from 'luxon';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { decideSlaCheck, type InboundEvent } from '../../../src/domain/index.ts';
+import { Bridge, crm, dept, slaTestPolicy, testPolicy } from '../../support/domain.ts';
+
+const at = (iso: string): number => DateTime.fromISO(iso, { zone: 'America/New_York' }).toMillis();
+const MON_16 = at('2026-11-16T10:00');
+
+let bridge: Bridge;
+beforeEach(async () => {
+  bridge = new Bridge(await slaTestPolicy());
+});
+
+/** Delivers an event that happened at `iso`, processed a minute later unless told otherwise. */
+function send(input: InboundEvent, iso: string, processedAt = at(iso) + 60_000) {
+  const envelope = { ...input.event.envelope, occurredAt: at(iso) };
+  bridge.now = processedAt;
+  return bridge.send({ ...input, event: { ...input.event, envelope } } as InboundEvent);
+}
+
+const open = (id: string, serviceCode: string) =>
+  send(crm(id, 'OPENED', 1, { serviceCode, requestedAt: MON_16 }), '2026-11-16T10:00');
+const maximo = (id: string, code: string, seq: number, iso: string) =>
+  send(dept(id, `${id}#1`, 'maximo', code, seq, { department: 'transportation' }), iso);
+
+describe('SLA clocks in the lifecycle', () => {
+  it('computes both due dates on the business calendar when the ticket opens', () => {
+    open('T1', 'POTHOLE');
+    expect(bridge.lastStatus('T1')).toMatchObject({
+      requestedAt: MON_16,
+      slaPolicy: 'POTHOLE',
+      slaTimeZone: 'America/New_York',
+      responseDueAt: at('2026-11-18T10:00'),
+      completionDueAt: at('2026-11-23T10:00'),
+      respondedAt: null,
+      resolvedAt: null,
+      responseBreached: false,
+      completionBreached: false,
+      slaPaused: false,
+    });
+  });
+
+  it('stops the response clock at acceptance, pauses for an allowed hold and moves the due date on resume', () => {
+    open('T1', 'POTHOLE');
+    maximo('T1', 'APPR', 2, '2026-11-17T09:00');
+    expect(bridge.lastStatus('T1')).toMatchObject({ lifecycleState: 'ACCEPTED', respondedAt: at('2026-11-17T09:00') });
+
+    maximo('T1', 'WMATL', 3, '2026-11-18T10:00');
+    expect(bridge.lastStatus('T1')).toMatchObject({
+      lifecycleState: 'ON_HOLD',
+      holdReason: 'PARTS',
+      slaPaused: true,
+      slaPausedAt: at('2026-11-18T10:00'),
+      completionDueAt: at('2026-11-23T10:00'),
+    });
+
+    // Three business days were left at the pause; counted again from Friday's resume.
+    maximo('T1', 'INPRG', 4, '2026-11-20T10:00');
+    expect(bridge.lastStatus('T1')).toMatchObject({
+      lifecycleState: 'IN_PROGRESS',
+      slaPaused: false,
+      slaPausedAt: null,
+      holdReason: null,
+      completionDueAt: at('2026-11-25T10:00'),
+    });
+
+    maximo('T1', 'COMP', 5, '2026-11-24T16:00');
+    const done = bridge.lastStatus('T1');
+    expect(done).toMatchObject({
+      lifecycleState: 'RESOLVED',
+      resolvedAt: at('2026-11-24T16:00'),
+      completionBreached: false,
+      responseBreached: false,
+      // Mon 10:00 → Tue+1wk 16:00 is 6.25 business days, two of them on hold; 8¼ days of wall time.
+      businessDaysToResolve: 4.25,
+      calendarDaysToResolve: 8.25,
+    });
+  });
+
+  it('lets the clock run through a hold whose reason the policy does not excuse', () => {
+    open('G1', 'GRASS');
+    const posse = (code: string, seq: number, iso: string) =>
+      send(dept('G1', 'G1#1', 'posse', code, seq, { department: 'housing' }), iso);
+    posse('HOLD_OWNER', 2, '2026-11-17T10:00');
+    expect(bridge.lastStatus('G1')).toMatchObject({ holdReason: 'AWAITING_REQUESTOR', slaPaused: false });
+    const due = bridge.lastStatus('G1').completionDueAt;
+
+    posse('HOLD_WEATHER', 3, '2026-11-18T10:00');
+    expect(bridge.lastStatus('G1')).toMatchObject({ holdReason: 'WEATHER', slaPaused: true });
+
+    // Back to a reason that does not pause: the weather pause (one business day) ends there.
+    posse('HOLD_OWNER', 4, '2026-11-19T10:00');
+    expect(bridge.lastStatus('G1')).toMatchObject({ holdReason: 'AWAITING_REQUESTOR', slaPaused: false });
+    // Ten business days from Mon 16 Nov skip Thanksgiving and the day after.
+    expect(due).toBe(at('2026-12-02T10:00'));
+    expect(bridge.lastStatus('G1').completionDueAt).toBe(at('2026-12-03T10:00'));
+  });
+
+  it('judges a late-delivered event by when it happened', () => {
+    open('T1', 'POTHOLE');
+    send(
+      dept('T1', 'T1#1', 'maximo', 'APPR', 2, { department: 'transportation' }),
+      '2026-11-17T09:00',
+      at('2026-11-19T12:00'),
+    );
+    expect(bridge.lastStatus('T1')).toMatchObject({ respondedAt: at('2026-11-17T09:00'), responseBreached: false });
+  });
+
+  it('flags a breach at resolution when the work finished after its due date', () => {
+    open('T1', 'POTHOLE');
+    maximo('T1', 'APPR', 2, '2026-11-17T09:00');
+    maximo('T1', 'COMP', 3, '2026-11-24T09:00');
+    expect(bridge.lastStatus('T1')).toMatchObject({ completionBreached: true, responseBreached: false });
+  });
+
+  it('runs calendar-hour targets through nights and weekends', () => {
+    open('W1', 'WATER');
+    expect(bridge.lastStatus('W1')).toMatchObject({
+      responseDueAt: at('2026-11-16T14:00'),
+      completionDueAt: at('2026-11-18T10:00'),
+    });
+  });
+
+  it('runs no clock for a service code without a policy, and none when SLAs are not configured', async () => {
+    open('D1', 'DUMPING');
+    expect(bridge.lastStatus('D1')).toMatchObject({ requestedAt: MON_16, slaPolicy: null, responseDueAt: null });
+    bridge = new Bridge(await testPolicy());
+    open('T1', 'POTHOLE');
+    expect(bridge.lastStatus('T1')).toMatchObject({ requestedAt: MON_16, slaPolicy: null, completionDueAt: null });
+    expect(bridge.ticket('T1').sla).toBeNull();
+  });
+});
+
+describe('the SLA timer', () => {
+  it('flags a breach once, at the first check past the due instant, with a replayable id', () => {
+    open('T1', 'POTHOLE');
+    const before = bridge.ticket('T1');
+    const ctx = (iso: string) => ({ policy: bridge.policy, now: at(iso) });
+    expect(decideSlaCheck(before, ctx('2026-11-18T10:00')).stateChanged).toBe(false);
+
+    const late = decideSlaCheck(before, ctx('2026-11-18T10:01'));
+    expect(late.statuses).toHaveLength(1);
+    expect(late.statuses[0]).toMatchObject({
+      version: before.version + 1,
+      lifecycleState: 'ROUTED',
+      responseBreached: true,
+      completionBreached: false,
+      envelope: { eventId: 'T1/sla-breach/response/status-1' },
+    });
+    expect(decideSlaCheck(before, ctx('2026-11-18T11:00')).statuses[0]?.envelope.eventId).toBe(
+      late.statuses[0]?.envelope.eventId,
+    );
+    const flagged = late.state;
+    if (!flagged) throw new Error('no state');
+    expect(decideSlaCheck(flagged, ctx('2026-11-20T10:00')).stateChanged).toBe(false);
+    expect(decideSlaCheck(flagged, ctx('2026-11-23T10:01')).statuses[0]).toMatchObject({
+      responseBreached: true,
+      completionBreached: true,
+      envelope: { eventId: 'T1/sla-breach/completion/status-1' },
+    });
+  });
+
+  it('leaves resolved and paused tickets alone', () => {
+    open('T1', 'POTHOLE');
+    maximo('T1', 'APPR', 2, '2026-11-17T09:00');
+    maximo('T1', 'WMATL', 3, '2026-11-18T10:00');
+    const ctx = { policy: bridge.policy, now: at('2026-12-15T10:00') };
+    expect(decideSlaCheck(bridge.ticket('T1'), ctx).stateChanged).toBe(false);
+    maximo('T1', 'COMP', 4, '2026-11-19T10:00');
+    expect(decideSlaCheck(bridge.ticket('T1'), ctx).stateChanged).toBe(false);
+  });
+});
