@@ -50,7 +50,13 @@ export function toKpiInput(
     const closedAt = r.close ? localMs(r.close) : null;
     const resolvedAt = kind === 'closed' || kind === 'duplicate' ? closedAt : null;
     if (kind === 'transferred' && closedAt !== null) {
-      violations.push({ ticketId: r.id, kind: 'MISROUTE', department: r.agency || null, occurredAt: closedAt });
+      violations.push({
+        ticketId: r.id,
+        kind: 'MISROUTE',
+        department: r.agency || null,
+        occurredAt: closedAt,
+        linkType: null,
+      });
     }
     tickets.push({
       ticketId: r.id,
@@ -67,6 +73,7 @@ export function toKpiInput(
       resolvedAt,
       businessDaysToResolve: resolvedAt === null ? null : businessDaysBetween(cal, requestedAt, resolvedAt),
       calendarDaysToResolve: resolvedAt === null ? null : Math.max(0, resolvedAt - requestedAt) / DAY_MS,
+      pausedAt: null,
       timeZone: BALTIMORE_ZONE,
     });
   }

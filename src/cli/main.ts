@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// closeloop run | status-api | dlq list|show|replay | quarantine list   [--config config/closeloop.yaml]
+// closeloop run | status-api | dlq list|show|replay | quarantine list | kpi   [--config config/closeloop.yaml]
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
@@ -8,6 +8,7 @@ import { OpsServer } from '../observability/ops-server.ts';
 import { Worker } from '../worker/worker.ts';
 import { createKafkaMessaging } from '../messaging/index.ts';
 import { startStatusService } from '../status-api/index.ts';
+import { runKpi } from './kpi-command.ts';
 import { runOps } from './ops-commands.ts';
 
 async function runStatusApi(configFile: string): Promise<number> {
@@ -33,7 +34,7 @@ async function runStatusApi(configFile: string): Promise<number> {
 }
 
 const usage =
-  'usage: closeloop run | status-api | dlq list|show|replay | quarantine list  [--config config/closeloop.yaml]';
+  'usage: closeloop run | status-api | dlq list|show|replay | quarantine list | kpi --month YYYY-MM  [--config config/closeloop.yaml]';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -49,12 +50,22 @@ async function main(argv: string[]): Promise<number> {
       kind: { type: 'string' },
       by: { type: 'string' },
       id: { type: 'string' },
+      month: { type: 'string' },
+      now: { type: 'string' },
+      publish: { type: 'boolean' },
     },
   });
   const [command, sub] = positionals;
   if (command === 'dlq' || command === 'quarantine') {
     const logger = createLogger({ name: 'closeloop', level: process.env['LOG_LEVEL'] ?? 'warn' });
     return runOps(command, sub, values, await loadConfig(values.config), logger, (l) => console.log(l));
+  }
+  if (command === 'kpi') {
+    // Logs to stderr: stdout carries the table, for people and scripts alike.
+    const level = process.env['LOG_LEVEL'] ?? 'warn';
+    const logger = createLogger({ name: 'closeloop-kpi', level, destination: process.stderr });
+    const print = (l: string) => console.log(l);
+    return runKpi(values, await loadConfig(values.config), logger, print, (l) => console.error(l));
   }
   if (command === 'status-api') return runStatusApi(values.config);
   if (command !== 'run') {

@@ -14,6 +14,11 @@ interface Spec {
 
 export const ERROR_CATALOG = {
   CL_CONFIG_INVALID: { stage: 'config', retriable: false, summary: 'Configuration failed validation.' },
+  CL_ARGUMENT_INVALID: {
+    stage: 'config',
+    retriable: false,
+    summary: 'A command option has a value that cannot be used (a month that is not YYYY-MM, a bad instant).',
+  },
   CL_KAFKA_TRANSIENT: {
     stage: 'publish',
     retriable: true,

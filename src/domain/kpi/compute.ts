@@ -10,6 +10,10 @@ import { KPI_DEFINITION_VERSION, UNROUTED, type KpiRecord, type KpiTicket, type 
 
 const UNLINKED_DUPLICATE_KINDS: readonly string[] = ['MISSING_PARENT', 'UNKNOWN_PARENT', 'PARENT_IS_DUPLICATE'];
 
+/** A refused duplicate link is a duplicate left unlinked; a refused follow-up link is not a duplicate at all. */
+const isUnlinkedDuplicate = (v: KpiViolation): boolean =>
+  UNLINKED_DUPLICATE_KINDS.includes(v.kind) && v.linkType === 'DUPLICATE';
+
 interface Tally {
   responseDue: number;
   respondedOnTime: number;
@@ -62,6 +66,16 @@ export function verdict(stoppedAt: number | null, dueAt: number, now: number): '
 }
 
 /**
+ * The completion verdict. While a pause is open the due date shown is not final: it moves out
+ * by the time that was left when the pause started, so the ticket is not late yet however long
+ * the hold lasts. A ticket put on hold when it was already overdue stays late.
+ */
+export function completionVerdict(t: KpiTicket, dueAt: number, now: number): 'on-time' | 'late' | 'pending' {
+  if (t.resolvedAt === null && t.pausedAt !== null) return t.pausedAt < dueAt ? 'pending' : 'late';
+  return verdict(t.resolvedAt, dueAt, now);
+}
+
+/**
  * KPI records of one month (YYYY-MM), one per department that appears in any figure, sorted by
  * department. Ticket instants are placed in months in the ticket's own zone, violations in
  * `timeZone` (the jurisdiction's).
@@ -99,7 +113,7 @@ export function computeKpis(
       }
     }
     if (t.completionDueAt !== null && inMonth(t.completionDueAt, zone)) {
-      const v = verdict(t.resolvedAt, t.completionDueAt, now);
+      const v = completionVerdict(t, t.completionDueAt, now);
       if (v !== 'pending') {
         const d = tally(t.department);
         d.completionDue++;
@@ -119,7 +133,7 @@ export function computeKpis(
     if (!inMonth(v.occurredAt, timeZone)) continue;
     if (v.kind === 'PREMATURE_CLOSE') tally(v.department).prematureClosesBlocked++;
     else if (v.kind === 'MISROUTE') tally(v.department).misroutes++;
-    else if (UNLINKED_DUPLICATE_KINDS.includes(v.kind)) tally(v.department).unlinkedDuplicates++;
+    else if (isUnlinkedDuplicate(v)) tally(v.department).unlinkedDuplicates++;
   }
 
   return [...tallies]

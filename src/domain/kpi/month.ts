@@ -13,26 +13,23 @@ export function parseMonth(text: string): Month {
   return { year: Number(m[1]), month: Number(m[2]) };
 }
 
+/** [local midnight of the 1st, local midnight of the next 1st) in zone, as epoch ms. */
+export function monthRange(month: Month, zone: string): readonly [start: number, end: number] {
+  const start = DateTime.fromObject({ year: month.year, month: month.month, day: 1 }, { zone });
+  if (!start.isValid) throw new Error(`KPI: unknown time zone "${zone}"`);
+  return [start.toMillis(), start.plus({ months: 1 }).toMillis()];
+}
+
 /**
- * Membership test for one month, judged in each instant's own zone: [local midnight of the 1st,
- * local midnight of the next 1st). Bounds are cached per zone because a run asks about a few
- * zones but many instants.
+ * Membership test for one month, judged in each instant's own zone. Bounds are cached per zone
+ * because a run asks about a few zones but many instants.
  */
 export function monthTester(month: Month): (epochMs: number | null, zone: string) => boolean {
   const bounds = new Map<string, readonly [number, number]>();
-  const boundsIn = (zone: string): readonly [number, number] => {
-    let b = bounds.get(zone);
-    if (!b) {
-      const start = DateTime.fromObject({ year: month.year, month: month.month, day: 1 }, { zone });
-      if (!start.isValid) throw new Error(`KPI: unknown time zone "${zone}"`);
-      b = [start.toMillis(), start.plus({ months: 1 }).toMillis()];
-      bounds.set(zone, b);
-    }
-    return b;
-  };
   return (epochMs, zone) => {
     if (epochMs === null) return false;
-    const [start, end] = boundsIn(zone);
-    return epochMs >= start && epochMs < end;
+    let b = bounds.get(zone);
+    if (!b) bounds.set(zone, (b = monthRange(month, zone)));
+    return epochMs >= b[0] && epochMs < b[1];
   };
 }

@@ -1,4 +1,4 @@
-import type { ClosureReason, TicketLifecycleState } from '../types.ts';
+import type { ClosureReason, LinkType, TicketLifecycleState, ViolationKind } from '../types.ts';
 
 /** Bumped whenever a rule in docs/kpi.md changes; every KPI record carries it. */
 export const KPI_DEFINITION_VERSION = 1;
@@ -28,16 +28,32 @@ export interface KpiTicket {
   readonly businessDaysToResolve: number | null;
   /** Wall time / 86 400 000, pauses included. */
   readonly calendarDaysToResolve: number | null;
+  /**
+   * Start of the completion clock's open pause, else null. While it is open, completionDueAt
+   * is not final: it moves out by the time that was left when the pause started.
+   */
+  readonly pausedAt: number | null;
   /** Zone of the ticket's SLA calendar, in which its month is judged. */
   readonly timeZone: string;
 }
 
+/** Violation kinds that some KPI counts (R7–R9); every other kind is ignored. */
+export const KPI_VIOLATION_KINDS = [
+  'PREMATURE_CLOSE',
+  'MISROUTE',
+  'MISSING_PARENT',
+  'UNKNOWN_PARENT',
+  'PARENT_IS_DUPLICATE',
+] as const satisfies readonly ViolationKind[];
+
 /** A policy violation from bridge.quarantine.v1. */
 export interface KpiViolation {
   readonly ticketId: string;
-  readonly kind: 'PREMATURE_CLOSE' | 'MISROUTE' | 'MISSING_PARENT' | 'UNKNOWN_PARENT' | 'PARENT_IS_DUPLICATE' | string;
+  readonly kind: ViolationKind;
   readonly department: string | null;
   readonly occurredAt: number;
+  /** For link problems: the kind of link that was refused. Only a refused DUPLICATE link counts in R8. */
+  readonly linkType: LinkType | null;
 }
 
 /** One per department and month; becomes the Avro record on bridge.kpi.v1. */

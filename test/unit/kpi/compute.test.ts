@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeKpis, type KpiRecord } from '../../../src/domain/kpi/index.ts';
-import { NYC, input, local, now, violations } from './fixtures.ts';
+import { computeKpis, type KpiRecord, type KpiViolation } from '../../../src/domain/kpi/index.ts';
+import { NYC, at, input, local, now, ticket, violations } from './fixtures.ts';
 
 // The fixture's stories are in fixtures.ts; docs/kpi.md walks through the same numbers.
 
@@ -138,5 +138,57 @@ describe('KPI definition v1, hand-computed fixture', () => {
       expect(() => computeKpis([], [], month, now)).toThrow(/YYYY-MM/);
     }
     expect(computeKpis([], [], '2026-11', now)).toEqual([]);
+  });
+});
+
+describe('KPI definition v1, pauses and refused links', () => {
+  // T4's story: opened Mon 2 Nov 10:00, never answered; completion due Wed 18 Nov 10:00.
+  const open = ticket({ id: 'P1', department: 'solid-waste', state: 'ON_HOLD', opened: '2026-11-02T10:00' }, now);
+  const november = (pausedAt: string | null) =>
+    computeKpis([{ ...open, pausedAt: pausedAt === null ? null : at(pausedAt) }], [], '2026-11', now, NYC)[0];
+
+  it('leaves out an open ticket put on hold before its completion fell due', () => {
+    expect(local(open.completionDueAt)).toBe('2026-11-18T10:00');
+    // The response target never pauses: it is late either way.
+    expect(november('2026-11-17T10:00')).toMatchObject({
+      responseDue: 1,
+      respondedOnTime: 0,
+      completionDue: 0,
+      completedOnTimePct: null,
+      stillOpenPastDue: 0,
+    });
+  });
+
+  it('counts late an open ticket that was already overdue when put on hold', () => {
+    const late = { completionDue: 1, completedOnTime: 0, completedOnTimePct: 0, stillOpenPastDue: 1 };
+    expect(november('2026-11-18T12:00')).toMatchObject(late);
+    // A pause starting at the due instant leaves no time to move the due date by.
+    expect(november('2026-11-18T10:00')).toMatchObject(late);
+    // Without a pause it is late as soon as now is past the due instant.
+    expect(november(null)).toMatchObject(late);
+  });
+
+  it('counts only refused duplicate links as unlinked duplicates', () => {
+    const refused = (kind: KpiViolation['kind'], linkType: KpiViolation['linkType']): KpiViolation => ({
+      ticketId: `${kind}-${linkType ?? 'none'}`,
+      kind,
+      department: 'housing',
+      occurredAt: at('2026-11-12T12:00'),
+      linkType,
+    });
+    // T6: a linked duplicate resolved in November.
+    const linked = input.filter((t) => t.ticketId === 'T6').map((t) => ({ ...t, department: 'housing' }));
+    const coverage = (vs: KpiViolation[]) => computeKpis(linked, vs, '2026-11', now, NYC)[0]?.duplicateLinkCoveragePct;
+    // A follow-up whose original is missing is not a duplicate; neither is a record without a link type.
+    expect(coverage([refused('MISSING_PARENT', 'FOLLOW_UP'), refused('UNKNOWN_PARENT', null)])).toBe(100);
+    // 1 linked / (1 closed + 3 refused duplicate links).
+    expect(
+      coverage([
+        refused('MISSING_PARENT', 'DUPLICATE'),
+        refused('UNKNOWN_PARENT', 'DUPLICATE'),
+        refused('PARENT_IS_DUPLICATE', 'DUPLICATE'),
+        refused('PARENT_IS_DUPLICATE', 'FOLLOW_UP'),
+      ]),
+    ).toBe(25);
   });
 });

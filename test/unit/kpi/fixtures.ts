@@ -73,6 +73,7 @@ export function ticket(s: Story, now: number): KpiTicket {
     resolvedAt: clock.resolvedAt,
     businessDaysToResolve: elapsed?.businessDays ?? null,
     calendarDaysToResolve: elapsed?.calendarDays ?? null,
+    pausedAt: null,
     timeZone: NYC,
   };
 }
@@ -159,10 +160,28 @@ export const input = [
   },
 ];
 export const violations: KpiViolation[] = [
-  { ticketId: 'T8', kind: 'MISSING_PARENT', department: 'solid-waste', occurredAt: at('2026-11-12T12:00') },
-  { ticketId: 'T10', kind: 'PREMATURE_CLOSE', department: 'housing', occurredAt: at('2026-11-05T16:00') },
+  {
+    ticketId: 'T8',
+    kind: 'MISSING_PARENT',
+    department: 'solid-waste',
+    occurredAt: at('2026-11-12T12:00'),
+    linkType: 'DUPLICATE',
+  },
+  {
+    ticketId: 'T10',
+    kind: 'PREMATURE_CLOSE',
+    department: 'housing',
+    occurredAt: at('2026-11-05T16:00'),
+    linkType: null,
+  },
   // 31 Oct 23:30 in Baltimore is 1 Nov 03:30 UTC: October in the jurisdiction's zone.
-  { ticketId: 'T12', kind: 'MISROUTE', department: 'housing', occurredAt: at('2026-10-31T23:30') },
-  { ticketId: 'T13', kind: 'MISROUTE', department: 'transportation', occurredAt: at('2026-11-20T10:00') },
-  { ticketId: 'T14', kind: 'UNMAPPED_CODE', department: 'parks', occurredAt: at('2026-11-20T10:00') },
+  { ticketId: 'T12', kind: 'MISROUTE', department: 'housing', occurredAt: at('2026-10-31T23:30'), linkType: null },
+  {
+    ticketId: 'T13',
+    kind: 'MISROUTE',
+    department: 'transportation',
+    occurredAt: at('2026-11-20T10:00'),
+    linkType: null,
+  },
+  { ticketId: 'T14', kind: 'UNMAPPED_CODE', department: 'parks', occurredAt: at('2026-11-20T10:00'), linkType: null },
 ];

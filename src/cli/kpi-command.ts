@@ -1,0 +1,78 @@
+import { DateTime } from 'luxon';
+import type { CloseloopConfig } from '../config/index.ts';
+import { KPI_DEFINITION_VERSION } from '../domain/kpi/index.ts';
+import { isCloseloopError } from '../errors/index.ts';
+import { formatKpiTable, runKpiJob } from '../kpi/index.ts';
+import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+
+export const KPI_USAGE = 'usage: closeloop kpi --month YYYY-MM [--publish] [--now ISO] [--config FILE]';
+
+export interface KpiArgs {
+  readonly month?: string | undefined;
+  readonly now?: string | undefined;
+  readonly publish?: boolean | undefined;
+}
+
+/**
+ * The jurisdiction's zone: that of the calendar of the "default" SLA policy. Violations carry no
+ * calendar of their own, and a month must be cut at local midnight, not at UTC's.
+ */
+export function jurisdictionZone(config: CloseloopConfig): string {
+  const sla = config.policy.sla;
+  const policy = sla?.policyFor(null);
+  return (policy && sla?.calendarNamed(policy.calendar)?.timeZone) ?? 'UTC';
+}
+
+/**
+ * `closeloop kpi`: prints one month's KPI table and, with --publish, writes it to the KPI topic.
+ * Exit codes: 0 done; 2 bad arguments; 1 when input records could not be read: the table is
+ * printed without them, but nothing is published, since a scheduled run must not replace
+ * complete figures with incomplete ones without anyone noticing.
+ */
+export async function runKpi(
+  args: KpiArgs,
+  config: CloseloopConfig,
+  logger: Logger,
+  print: (line: string) => void,
+  printError: (line: string) => void,
+): Promise<number> {
+  if (!args.month) {
+    printError(`closeloop kpi: --month is required\n${KPI_USAGE}`);
+    return 2;
+  }
+  const timeZone = jurisdictionZone(config);
+  // A time without an offset is read in the jurisdiction's zone, as people there would mean it.
+  const now = args.now === undefined ? Date.now() : DateTime.fromISO(args.now, { zone: timeZone }).toMillis();
+  if (!Number.isFinite(now)) {
+    printError(`closeloop kpi: --now must be an ISO 8601 instant (e.g. 2026-11-03T12:00), got "${args.now}"`);
+    return 2;
+  }
+  const messaging = createKafkaMessaging({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-kpi`,
+    logger,
+  });
+  const serde = new AvroSerde({ ...config.schemaRegistry });
+  const publish = args.publish === true;
+  let result;
+  try {
+    result = await runKpiJob({ config, messaging, serde, logger, month: args.month, now, publish, timeZone });
+  } catch (err) {
+    if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
+    printError(`closeloop kpi: ${err.message}\n${KPI_USAGE}`);
+    return 2;
+  }
+  const { month, provisional } = result;
+  const footer = { definitionVersion: KPI_DEFINITION_VERSION, month, provisional, timeZone, computedAt: now };
+  for (const line of formatKpiTable(result.records, footer)) print(line);
+  if (result.undecodable > 0) {
+    printError(
+      `closeloop kpi: ${result.undecodable} input record(s) could not be read and are missing from these figures` +
+        `${publish ? '; nothing was published' : ''} (their positions are in the log)`,
+    );
+    return 1;
+  }
+  if (publish) print(`published ${result.published} record(s) to ${config.topics.kpi}`);
+  return 0;
+}

@@ -1,0 +1,10 @@
+export {
+  departmentOf,
+  ticketFromStatus,
+  violationFromQuarantine,
+  type StatusRead,
+  type ViolationRead,
+} from './from-status.ts';
+export { readKpiInputs, type KpiInputs, type ReadInputsOptions } from './read-inputs.ts';
+export { kpiKey, runKpiJob, type KpiJobOptions, type KpiJobResult } from './job.ts';
+export { NONE, formatKpiTable, type TableFooter } from './table.ts';

@@ -1,0 +1,143 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IANAZone } from 'luxon';
+import type { CloseloopConfig } from '../config/index.ts';
+import { computeKpis, monthRange, parseMonth, type KpiRecord, type Month } from '../domain/kpi/index.ts';
+import { CloseloopError, messageOf } from '../errors/index.ts';
+import {
+  readSchemaFile,
+  subjectForTopic,
+  type AvroSerde,
+  type Messaging,
+  type MessagingAdmin,
+} from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import { CANONICAL, topicSpecs } from '../processor/topics.ts';
+import { readKpiInputs } from './read-inputs.ts';
+
+const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
+
+export interface KpiJobOptions {
+  readonly config: CloseloopConfig;
+  readonly messaging: Messaging;
+  readonly serde: AvroSerde;
+  readonly logger: Logger;
+  /** YYYY-MM. */
+  readonly month: string;
+  /** Epoch ms: the moment the figures are as of. */
+  readonly now: number;
+  /** Write the records to the KPI topic (unless some input record could not be read). */
+  readonly publish: boolean;
+  /** The jurisdiction's zone: places violations, and tickets whose status names none. Default UTC. */
+  readonly timeZone?: string;
+  readonly schemasDir?: string;
+}
+
+export interface KpiJobResult {
+  readonly month: string;
+  readonly timeZone: string;
+  readonly records: readonly KpiRecord[];
+  /** Distinct tickets and KPI-relevant violations the figures were computed from. */
+  readonly tickets: number;
+  readonly violations: number;
+  /** Input records that could not be read and are missing from the figures. */
+  readonly undecodable: number;
+  /** The month is not over yet in the jurisdiction's zone, so its figures will still change. */
+  readonly provisional: boolean;
+  /** Records written to the KPI topic: 0 when not asked to, or when withheld for unread records. */
+  readonly published: number;
+}
+
+/** The KPI topic's key: one record per department and month, the latest computation kept. */
+export const kpiKey = (r: Pick<KpiRecord, 'department' | 'month'>): string => `${r.department}|${r.month}`;
+
+function invalid(message: string): CloseloopError {
+  return new CloseloopError('CL_ARGUMENT_INVALID', message);
+}
+
+function monthArg(text: string): Month {
+  try {
+    return parseMonth(text);
+  } catch (err) {
+    throw invalid(messageOf(err));
+  }
+}
+
+/** Reads the status and quarantine topics to their current end, computes one month, and publishes it. */
+export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
+  const timeZone = o.timeZone ?? 'UTC';
+  const month = monthArg(o.month);
+  if (!Number.isFinite(o.now)) throw invalid(`KPI "now" must be an instant, got ${o.now}`);
+  if (!IANAZone.isValidZone(timeZone)) throw invalid(`KPI time zone "${timeZone}" is not an IANA zone`);
+  const log = o.logger.child({ component: 'kpi-job', month: o.month });
+
+  const admin = o.messaging.admin();
+  await admin.connect();
+  try {
+    await requireTopics(admin, [o.config.topics.status, o.config.topics.quarantine]);
+    const inputs = await readKpiInputs({
+      messaging: o.messaging,
+      admin,
+      serde: o.serde,
+      logger: log,
+      statusTopic: o.config.topics.status,
+      quarantineTopic: o.config.topics.quarantine,
+      fallbackZone: timeZone,
+    });
+    const records = computeKpis(inputs.tickets, inputs.violations, o.month, o.now, timeZone);
+    const provisional = o.now < monthRange(month, timeZone)[1];
+    // Figures known to miss records would replace complete ones on the compacted topic.
+    const withheld = o.publish && inputs.undecodable > 0;
+    if (withheld) log.error({ undecodable: inputs.undecodable }, 'KPI records not published: input records unread');
+    const published = o.publish && !withheld ? await publish(o, admin, records) : 0;
+    log.info(
+      { tickets: inputs.tickets.length, violations: inputs.violations.length, records: records.length, published },
+      'KPIs computed',
+    );
+    return {
+      month: o.month,
+      timeZone,
+      records,
+      tickets: inputs.tickets.length,
+      violations: inputs.violations.length,
+      undecodable: inputs.undecodable,
+      provisional,
+      published,
+    };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Reading a missing topic makes kafkajs retry for a while and then say something obscure. */
+async function requireTopics(admin: MessagingAdmin, topics: readonly string[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t));
+  if (missing.length > 0) {
+    throw new CloseloopError(
+      'CL_CONFIG_INVALID',
+      `topic(s) ${missing.join(', ')} do not exist: check topics in the config, or start the processor once to create them`,
+      { details: { missing } },
+    );
+  }
+}
+
+/** The topic and schema may be newer than the running processor, so both are ensured here. */
+async function publish(o: KpiJobOptions, admin: MessagingAdmin, records: readonly KpiRecord[]): Promise<number> {
+  if (records.length === 0) return 0;
+  const topic = o.config.topics.kpi;
+  await admin.ensureTopics(topicSpecs(o.config.topics, o.config.processor.partitions).filter((s) => s.topic === topic));
+  const subject = subjectForTopic(topic);
+  const file = await readSchemaFile(path.join(o.schemasDir ?? SCHEMAS, `${CANONICAL.kpi}.avsc`));
+  await o.serde.register(subject, file.schema);
+  const out = [];
+  for (const r of records) out.push({ key: kpiKey(r), value: await o.serde.encode(subject, r) });
+  const producer = o.messaging.producer();
+  await producer.connect();
+  try {
+    await producer.send(topic, out);
+  } finally {
+    await producer.disconnect();
+  }
+  return out.length;
+}

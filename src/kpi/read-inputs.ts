@@ -1,0 +1,95 @@
+import type { KpiTicket, KpiViolation } from '../domain/kpi/index.ts';
+import { isCloseloopError, messageOf } from '../errors/index.ts';
+import {
+  readToEnd,
+  type AvroSerde,
+  type IncomingRecord,
+  type Messaging,
+  type MessagingAdmin,
+} from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import { ticketFromStatus, violationFromQuarantine, type StatusRead, type ViolationRead } from './from-status.ts';
+
+/** Logged one by one up to this many per run; a flood of bad records gets one summary line. */
+const LOGGED_UNDECODABLE = 20;
+
+export interface KpiInputs {
+  /** The latest status of each ticket. */
+  readonly tickets: KpiTicket[];
+  /** The violations some KPI counts. */
+  readonly violations: KpiViolation[];
+  readonly statusRecords: number;
+  readonly quarantineRecords: number;
+  /** Records that did not decode or did not make sense; left out of the figures. */
+  readonly undecodable: number;
+}
+
+export interface ReadInputsOptions {
+  readonly messaging: Messaging;
+  readonly admin: MessagingAdmin;
+  readonly serde: AvroSerde;
+  readonly logger: Logger;
+  readonly statusTopic: string;
+  readonly quarantineTopic: string;
+  /** For tickets whose status names no SLA zone. */
+  readonly fallbackZone: string;
+}
+
+const position = (r: IncomingRecord) => `${r.topic}:${r.partition}:${r.offset}`;
+
+/**
+ * Reads both topics from the beginning to the end they had when the read began. A record that
+ * does not decode is counted and logged, never skipped in silence; an unreachable registry is
+ * not the record's fault, so it is thrown and kafkajs fetches the batch again. That re-delivery
+ * is why everything is kept by record position: a record seen twice counts once.
+ */
+export async function readKpiInputs(o: ReadInputsOptions): Promise<KpiInputs> {
+  const latest = new Map<string, { version: number; ticket: KpiTicket }>();
+  const violations = new Map<string, KpiViolation>();
+  const bad = new Set<string>();
+  const refuse = (r: IncomingRecord, err: unknown) => {
+    if (isCloseloopError(err) && err.retriable) throw err;
+    const at = position(r);
+    if (bad.has(at)) return;
+    bad.add(at);
+    if (bad.size <= LOGGED_UNDECODABLE) {
+      const code = isCloseloopError(err) ? err.code : 'UNEXPECTED';
+      o.logger.warn(
+        { topic: r.topic, partition: r.partition, offset: r.offset, code, err: messageOf(err) },
+        'KPI input record left out',
+      );
+    }
+  };
+
+  const [statusRecords, quarantineRecords] = await Promise.all([
+    readToEnd(o.messaging, o.admin, o.statusTopic, 'all', async (r) => {
+      try {
+        const s = (await o.serde.decode<StatusRead>(r.value)).value;
+        const ticket = ticketFromStatus(s, o.fallbackZone);
+        // Versions, not arrival order, say which status is the latest; a repeat of one is ignored.
+        const seen = latest.get(s.ticketId);
+        if (!seen || s.version > seen.version) latest.set(s.ticketId, { version: s.version, ticket });
+      } catch (err) {
+        refuse(r, err);
+      }
+    }),
+    readToEnd(o.messaging, o.admin, o.quarantineTopic, 'all', async (r) => {
+      try {
+        const v = violationFromQuarantine((await o.serde.decode<ViolationRead>(r.value)).value);
+        if (v) violations.set(position(r), v);
+      } catch (err) {
+        refuse(r, err);
+      }
+    }),
+  ]);
+  if (bad.size > LOGGED_UNDECODABLE) {
+    o.logger.warn({ undecodable: bad.size, logged: LOGGED_UNDECODABLE }, 'more KPI input records left out than logged');
+  }
+  return {
+    tickets: [...latest.values()].map((l) => l.ticket),
+    violations: [...violations.values()],
+    statusRecords,
+    quarantineRecords,
+    undecodable: bad.size,
+  };
+}
