@@ -104,7 +104,22 @@ describe('public status API fed from Kafka', () => {
       ['P1', 'P2'].map((id) => [id, lastOf(id)?.crmStatus.toLowerCase(), lastOf(id)?.lifecycleState]),
     );
     expect(closed.json[0]?.['closure_reason']).toBe('WORK_COMPLETED');
-    // The duplicate shows its parent as it is now.
+    // The duplicate shows its parent as it is now; its own work order was withdrawn, but the
+    // close gate waits for Maximo to confirm that before the duplicate closes.
     expect(closed.json[1]?.['parent']).toMatchObject({ service_request_id: 'P1', status: 'closed' });
+    expect(closed.json[1]).toMatchObject({ status: 'open', lifecycle_state: 'DUPLICATE' });
+    expect(expected.commands.filter((c) => c.ticketId === 'P2').map((c) => [c.kind, c.reason])).toEqual([
+      ['CREATE', null],
+      ['CANCEL', 'DUPLICATE'],
+    ]);
+    await step(config, messaging, expected, [dept('P2', 'P2#1', 'maximo', 'CAN', 3, { department: 'transportation' })]);
+    await until('P2 closed in the projection', () => service.projection.get('P2')?.version === lastOf('P2')?.version);
+    const dupClosed = await get('/requests/P2.json');
+    expect(dupClosed.json[0]).toMatchObject({
+      status: 'closed',
+      lifecycle_state: 'RESOLVED',
+      closure_reason: 'DUPLICATE',
+      duplicate_of: 'P1',
+    });
   });
 });
