@@ -4,7 +4,7 @@ export type * from './outputs.ts';
 export { RECENT_EVENT_IDS, newWorkOrder } from './state.ts';
 export { decide, isExpired } from './decide.ts';
 export { decideSlaCheck } from './sla-check.ts';
-export { holdReasonOf } from './sla-track.ts';
+export { breachesFlagged, holdReasonOf, type BreachFlagged } from './sla-track.ts';
 export { BRIDGE_ORIGIN, PROCESSOR_SOURCE, childEnvelope, positionOf, type DecideContext } from './context.ts';
 export {
   lookupCode,

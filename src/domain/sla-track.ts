@@ -127,3 +127,22 @@ export function statusSla(t: TicketState, state: TicketLifecycleState, policy: P
     calendarDaysToResolve: elapsed ? round4(elapsed.calendarDays) : null,
   };
 }
+
+export interface BreachFlagged {
+  readonly target: 'response' | 'completion';
+  /** The department holding the work (the last one that did not send it back), or "unrouted". */
+  readonly department: string;
+}
+
+/** The breach flags a decision turned on, for metrics. */
+export function breachesFlagged(prev: TicketState | null, next: TicketState | null): BreachFlagged[] {
+  const after = next?.sla;
+  if (!after || !next) return [];
+  const before = prev?.sla;
+  const wos = next.workOrders;
+  const department = (wos.filter((w) => !w.misrouted).at(-1) ?? wos.at(-1))?.department ?? 'unrouted';
+  const out: BreachFlagged[] = [];
+  if (after.responseBreached && !before?.responseBreached) out.push({ target: 'response', department });
+  if (after.completionBreached && !before?.completionBreached) out.push({ target: 'completion', department });
+  return out;
+}

@@ -11,6 +11,7 @@ export class Metrics {
   readonly quarantined: Counter<'kind'>;
   readonly prematureClosesBlocked: Counter<'department'>;
   readonly statusChanges: Counter;
+  readonly slaBreaches: Counter<'target' | 'department'>;
   readonly deliverySeconds: Histogram<'connector'>;
   readonly retries: Counter<'connector'>;
   readonly published: Counter<'connector'>;
@@ -48,6 +49,12 @@ export class Metrics {
     this.statusChanges = new Counter({
       name: 'closeloop_status_changes_total',
       help: 'Versioned statuses produced for the CRM.',
+      registers: r,
+    });
+    this.slaBreaches = new Counter({
+      name: 'closeloop_sla_breaches_total',
+      help: 'SLA targets (response, completion) flagged as missed, by the department holding the work.',
+      labelNames: ['target', 'department'],
       registers: r,
     });
     this.deliverySeconds = new Histogram({

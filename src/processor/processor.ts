@@ -2,8 +2,10 @@ import { writeSync } from 'node:fs';
 import type { CloseloopConfig } from '../config/index.ts';
 import {
   decide,
+  breachesFlagged,
   decideSlaCheck,
   isExpired,
+  type BreachFlagged,
   type Decision,
   type InboundEvent,
   type TicketState,
@@ -208,10 +210,16 @@ export class LifecycleProcessor {
     const { config, serde } = this.#o;
     const pending = new Map<string, TicketState | null>();
     // Counted only once the transaction commits, so a retried batch is not counted twice.
-    const counted: { dead: string[]; violations: { kind: string; department: string | null }[]; statuses: number } = {
+    const counted: {
+      dead: string[];
+      violations: { kind: string; department: string | null }[];
+      statuses: number;
+      breaches: BreachFlagged[];
+    } = {
       dead: [],
       violations: [],
       statuses: 0,
+      breaches: [],
     };
     const out = new Outbox(config, serde);
 
@@ -272,6 +280,7 @@ export class LifecycleProcessor {
         'decided',
       );
       counted.statuses += d.statuses.length;
+      counted.breaches.push(...breachesFlagged(prev, d.state));
       counted.violations.push(...d.violations.map((v) => ({ kind: v.kind, department: v.department })));
     }
     const last = batch.records[batch.records.length - 1];
@@ -288,6 +297,7 @@ export class LifecycleProcessor {
       m.recordsProcessed.inc({ topic: batch.topic }, batch.records.length);
       for (const code of counted.dead) m.deadLetters.inc({ topic: batch.topic, code });
       m.statusChanges.inc(counted.statuses);
+      for (const b of counted.breaches) m.slaBreaches.inc(b);
       for (const v of counted.violations) {
         m.quarantined.inc({ kind: v.kind });
         if (v.kind === 'PREMATURE_CLOSE') m.prematureClosesBlocked.inc({ department: v.department ?? 'unknown' });
@@ -368,6 +378,7 @@ export class LifecycleProcessor {
         if (updates.size === 0) return;
         await this.#commit(task, out.records, []);
         for (const [id, s] of updates) {
+          for (const b of breachesFlagged(task.store.get(id) ?? null, s)) this.#o.metrics?.slaBreaches.inc(b);
           if (s) task.store.set(id, s);
           else task.store.delete(id);
         }

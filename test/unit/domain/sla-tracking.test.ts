@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { decideSlaCheck, type InboundEvent } from '../../../src/domain/index.ts';
+import { breachesFlagged, decideSlaCheck, type InboundEvent } from '../../../src/domain/index.ts';
 import { Bridge, crm, dept, slaTestPolicy, testPolicy } from '../../support/domain.ts';
 
 const at = (iso: string): number => DateTime.fromISO(iso, { zone: 'America/New_York' }).toMillis();
@@ -152,6 +152,9 @@ describe('the SLA timer', () => {
     );
     const flagged = late.state;
     if (!flagged) throw new Error('no state');
+    // Counted once, under the department holding the work.
+    expect(breachesFlagged(before, flagged)).toEqual([{ target: 'response', department: 'transportation' }]);
+    expect(breachesFlagged(flagged, flagged)).toEqual([]);
     expect(decideSlaCheck(flagged, ctx('2026-11-20T10:00')).stateChanged).toBe(false);
     expect(decideSlaCheck(flagged, ctx('2026-11-23T10:01')).statuses[0]).toMatchObject({
       responseBreached: true,
