@@ -21,13 +21,20 @@ const settings = {
   historyLimit: 50,
   maxIdsPerRequest: 50,
 };
+const iso = (ms: number | null | undefined): string | null =>
+  typeof ms === 'number' ? new Date(ms).toISOString().replace('.000Z', 'Z') : null;
 const CONTACT = ['jane.doe@example.org', '410-555-0100', 'Jane Doe', '12 Main St'];
 
 describe('public status API fed from Kafka', () => {
   it('answers GeoReport v2 lookups from bridge.ticket-status.v1, duplicates with their parent, and no contact data', async () => {
-    const { config } = await testConfig(3);
+    const slaPolicies = {
+      POTHOLE: { calendar: 'baltimore', response: '2 business_days', completion: '5 business_days' },
+    };
+    const { config } = await testConfig(3, 30, { slaPolicies });
     const expected = new Bridge(config.policy);
-    const processor: LifecycleProcessor = testProcessor(config, messaging);
+    // Both sides judge SLA breaches at the same instant, a day after the requests.
+    expected.now = Date.UTC(2026, 9, 6, 12);
+    const processor: LifecycleProcessor = testProcessor(config, messaging, () => expected.now);
     cleanup.push(() => processor.stop());
     await processor.start();
     const requestedAt = Date.UTC(2026, 9, 5, 14, 3);
@@ -72,7 +79,16 @@ describe('public status API fed from Kafka', () => {
       expected_datetime: '2026-11-30T00:00:00Z',
       description: null,
       duplicate_of: null,
+      sla: {
+        response_due_datetime: iso(p1?.responseDueAt),
+        completion_due_datetime: iso(p1?.completionDueAt),
+        response_breached: false,
+        completion_breached: false,
+        paused: false,
+      },
     });
+    // Wed 7 Oct 10:03 in Baltimore: two business days after the request.
+    expect(p1?.responseDueAt).toBe(Date.UTC(2026, 9, 7, 14, 3));
     const history = one.json[0]?.['history'] as { lifecycle_state: string }[];
     expect(history.map((h) => h.lifecycle_state)).toEqual(
       expected.statuses.filter((s) => s.ticketId === 'P1').map((s) => s.lifecycleState),
