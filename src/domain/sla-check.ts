@@ -3,7 +3,7 @@ import { Draft } from './draft.ts';
 import { noChange, type Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { checkBreaches } from './sla/index.ts';
-import { clockWatched } from './sla-track.ts';
+import { clockFrozen, clockWatched } from './sla-track.ts';
 import type { TicketState } from './state.ts';
 
 /**
@@ -16,7 +16,7 @@ import type { TicketState } from './state.ts';
  * record, which the CRM de-duplicates.
  */
 export function decideSlaCheck(state: TicketState, ctx: DecideContext): Decision {
-  if (!state.sla || !clockWatched(state.state)) return noChange(state);
+  if (!state.sla || !clockWatched(state.state) || clockFrozen(state)) return noChange(state);
   const { newlyBreached } = checkBreaches(state.sla, ctx.now);
   if (newlyBreached.length === 0) return noChange(state);
   const draft = new Draft(
@@ -32,5 +32,8 @@ export function decideSlaCheck(state: TicketState, ctx: DecideContext): Decision
     ctx,
   );
   // The state stays exactly what it is (a REOPENED ticket is not re-derived by a timer).
-  return draft.done(publish(state, state, draft, { force: state.state }), true);
+  const next = publish(state, state, draft, { force: state.state });
+  // publish() may judge otherwise (the policy was removed meanwhile): then only what changed.
+  if (draft.statuses.length === 0 && next.sla === state.sla) return noChange(state);
+  return draft.done(next, true);
 }

@@ -1,5 +1,6 @@
 import type { Draft } from './draft.ts';
 import { isClosed } from './lifecycle.ts';
+import { holdingDepartment } from './notes.ts';
 import type { StatusSla } from './outputs.ts';
 import type { Policy } from './policy.ts';
 import {
@@ -34,6 +35,29 @@ export function clockWatched(state: TicketLifecycleState): boolean {
   return !isClosed(state) && state !== 'DUPLICATE';
 }
 
+/**
+ * A ticket linked to a parent (a duplicate, or a follow-up) mirrors the parent's work; the
+ * parent's clock is the one the department answers for, so the child's stands still.
+ */
+export function clockFrozen(t: TicketState): boolean {
+  return t.parent?.accepted === true;
+}
+
+/** Request times further back than this before the event reporting them are taken as errors. */
+export const MAX_BACKDATE_MS = 366 * 86_400_000;
+
+/**
+ * Where a new clock starts: the CRM's request time, unless it is later than processing time,
+ * more than a year before the event reporting it, or not a time at all (a seconds-for-ms slip,
+ * a default 0); then the event's own time (never later than now). So the calendar never sees an
+ * instant outside what a Date can hold.
+ */
+export function clockStart(requestedAt: number | null, occurredAt: number, now: number): number {
+  const reported = Math.max(0, Math.min(occurredAt, now));
+  if (requestedAt === null || !Number.isFinite(requestedAt)) return reported;
+  return requestedAt > now || requestedAt < reported - MAX_BACKDATE_MS ? reported : requestedAt;
+}
+
 /** Why an ON_HOLD ticket waits: the reason of the first work order on hold that gives one. */
 export function holdReasonOf(t: TicketState): string | null {
   return t.workOrders.find((w) => w.state === 'ON_HOLD' && w.holdReason !== null)?.holdReason ?? null;
@@ -57,6 +81,11 @@ function rulesOf(policy: Policy, t: TicketState, clock: SlaClock | null): Rules 
   return calendar ? { policy: p, calendar } : null;
 }
 
+/** The calendar a clock is read on: its own, else its (possibly renamed) policy's. */
+function calendarOf(policy: Policy, t: TicketState, clock: SlaClock): BusinessCalendar | undefined {
+  return rulesOf(policy, t, clock)?.calendar;
+}
+
 /**
  * Moves a ticket's SLA clocks to match the state it is about to publish. Instants are the
  * source's (the input event's occurredAt), so a late-delivered event is judged by when it
@@ -64,11 +93,17 @@ function rulesOf(policy: Policy, t: TicketState, clock: SlaClock | null): Rules 
  * clock can neither run time backwards nor stop a clock in the future.
  */
 export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Draft): SlaClock | null {
+  if (clockFrozen(t)) return t.sla;
   const rules = rulesOf(draft.ctx.policy, t, t.sla);
-  if (!rules) return t.sla;
+  // No policy applies any more (removed from config): the ticket runs no clock from here on.
+  if (!rules) return null;
   const { policy, calendar } = rules;
-  let clock = t.sla ?? startClock(policy, calendar, t.requestedAt ?? draft.input.occurredAt);
-  const at = Math.max(clock.startedAt, Math.min(draft.input.occurredAt, draft.ctx.now));
+  const { occurredAt } = draft.input;
+  // Clocks start when a ticket first publishes (it opens), never for one that was already
+  // open before SLAs were configured: its targets would be backdated and breached at once.
+  if (!t.sla && t.version > 0) return null;
+  let clock = t.sla ?? startClock(policy, calendar, clockStart(t.requestedAt, occurredAt, draft.ctx.now));
+  const at = Math.max(clock.startedAt, Math.min(occurredAt, draft.ctx.now));
 
   if (clock.resolvedAt !== null && state !== 'RESOLVED') clock = reopenClock(clock, at);
   if (RESPONDED.includes(state)) clock = markResponded(clock, at);
@@ -82,7 +117,10 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
     clock = resumeClock(clock, policy, calendar, at);
   }
   if (state === 'RESOLVED') clock = markResolved(clock, calendar, at);
-  return clockWatched(state) || state === 'RESOLVED' ? checkBreaches(clock, draft.ctx.now).clock : clock;
+  if (!clockWatched(state) && state !== 'RESOLVED') return clock;
+  // Judged afresh from the instants: a late-delivered event (an acceptance, a hold) that shows
+  // a target met withdraws a flag the timer raised before it arrived.
+  return checkBreaches({ ...clock, responseBreached: false, completionBreached: false }, draft.ctx.now).clock;
 }
 
 const NO_SLA = {
@@ -107,7 +145,7 @@ export function statusSla(t: TicketState, state: TicketLifecycleState, policy: P
   const holdReason = state === 'ON_HOLD' ? holdReasonOf(t) : null;
   const clock = t.sla;
   if (!clock) return { ...NO_SLA, requestedAt: t.requestedAt, holdReason };
-  const calendar = policy.sla?.calendarNamed(clock.calendar);
+  const calendar = calendarOf(policy, t, clock);
   const open = clock.pauses.at(-1);
   const elapsed = clock.resolvedAt !== null && calendar ? completionElapsed(clock, calendar, clock.resolvedAt) : null;
   return {
@@ -139,8 +177,7 @@ export function breachesFlagged(prev: TicketState | null, next: TicketState | nu
   const after = next?.sla;
   if (!after || !next) return [];
   const before = prev?.sla;
-  const wos = next.workOrders;
-  const department = (wos.filter((w) => !w.misrouted).at(-1) ?? wos.at(-1))?.department ?? 'unrouted';
+  const department = holdingDepartment(next) ?? 'unrouted';
   const out: BreachFlagged[] = [];
   if (after.responseBreached && !before?.responseBreached) out.push({ target: 'response', department });
   if (after.completionBreached && !before?.completionBreached) out.push({ target: 'completion', department });

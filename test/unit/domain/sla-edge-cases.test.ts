@@ -1,0 +1,118 @@
+import { DateTime } from 'luxon';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { decideSlaCheck, type InboundEvent, type Policy } from '../../../src/domain/index.ts';
+import { clockStart, MAX_BACKDATE_MS } from '../../../src/domain/sla-track.ts';
+import { Bridge, crm, dept, slaTestPolicy, testPolicy } from '../../support/domain.ts';
+
+const at = (iso: string): number => DateTime.fromISO(iso, { zone: 'America/New_York' }).toMillis();
+const MON_16 = at('2026-11-16T10:00');
+
+let bridge: Bridge;
+beforeEach(async () => {
+  bridge = new Bridge(await slaTestPolicy());
+});
+
+function send(input: InboundEvent, iso: string, processedAt = at(iso) + 60_000) {
+  const envelope = { ...input.event.envelope, occurredAt: at(iso) };
+  bridge.now = processedAt;
+  return bridge.send({ ...input, event: { ...input.event, envelope } } as InboundEvent);
+}
+const open = (id: string, fields: Parameters<typeof crm>[3] = {}) =>
+  send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: MON_16, ...fields }), '2026-11-16T10:00');
+const maximo = (id: string, code: string, seq: number, iso: string, processedAt?: number) =>
+  send(dept(id, `${id}#1`, 'maximo', code, seq, { department: 'transportation' }), iso, processedAt);
+const check = (id: string, iso: string) => decideSlaCheck(bridge.ticket(id), { policy: bridge.policy, now: at(iso) });
+
+describe('SLA clocks of linked tickets', () => {
+  it('stops a duplicate clock at the link: no breach when it resolves with its parent weeks later', () => {
+    open('P');
+    open('D', { duplicateOf: 'P' });
+    expect(bridge.lastStatus('D')).toMatchObject({ lifecycleState: 'DUPLICATE', duplicateOf: 'P' });
+    expect(check('D', '2026-12-20T10:00').stateChanged).toBe(false);
+    maximo('P', 'COMP', 2, '2026-11-30T10:00');
+    expect(bridge.lastStatus('D')).toMatchObject({
+      lifecycleState: 'RESOLVED',
+      closureReason: 'DUPLICATE',
+      responseBreached: false,
+      completionBreached: false,
+      resolvedAt: null,
+    });
+    // The parent, which did the work late, carries the breach.
+    expect(bridge.lastStatus('P')).toMatchObject({ completionBreached: true });
+  });
+
+  it('does not flag a follow-up that mirrors its original on hold', () => {
+    open('O');
+    open('F', { followUpOf: 'O' });
+    maximo('O', 'WMATL', 2, '2026-11-17T10:00');
+    expect(bridge.lastStatus('F').lifecycleState).toBe('ON_HOLD');
+    expect(check('F', '2026-12-20T10:00').stateChanged).toBe(false);
+    // Nor the original: it responded, and its completion clock is paused for parts.
+    expect(check('O', '2026-12-20T10:00').stateChanged).toBe(false);
+  });
+});
+
+describe('SLA clocks and config changes', () => {
+  it('drops the clock of a ticket whose policy was removed, once, instead of re-checking it forever', async () => {
+    open('T1');
+    const base = await testPolicy();
+    const tables = bridge.policy.sla;
+    if (!tables) throw new Error('no SLA tables');
+    const without: Policy = {
+      ...base,
+      sla: { ...tables, policyFor: () => null, policyNamed: () => undefined },
+    };
+    const first = decideSlaCheck(bridge.ticket('T1'), { policy: without, now: at('2026-11-20T10:00') });
+    expect(first.statuses[0]).toMatchObject({ slaPolicy: null, responseDueAt: null, responseBreached: false });
+    if (!first.state) throw new Error('no state');
+    expect(first.state.sla).toBeNull();
+    expect(decideSlaCheck(first.state, { policy: without, now: at('2026-11-21T10:00') }).stateChanged).toBe(false);
+  });
+
+  it('starts no backdated clock for a ticket that was open before SLAs were configured', async () => {
+    bridge = new Bridge(await testPolicy());
+    open('T1');
+    const legacy = bridge.ticket('T1');
+    bridge = new Bridge(await slaTestPolicy());
+    bridge.tickets.set('T1', legacy);
+    maximo('T1', 'APPR', 2, '2026-11-20T10:00');
+    expect(bridge.lastStatus('T1')).toMatchObject({
+      lifecycleState: 'ACCEPTED',
+      slaPolicy: null,
+      responseBreached: false,
+    });
+  });
+});
+
+describe('SLA instants from the sources', () => {
+  it('starts the clock at the event when the request time is later than it, or absurdly early', () => {
+    const event = at('2026-11-16T10:00');
+    expect(clockStart(event - 3_600_000, event, event + 5)).toBe(event - 3_600_000);
+    expect(clockStart(event + 86_400_000, event, event + 5)).toBe(event);
+    expect(clockStart(0, event, event + 5)).toBe(event);
+    expect(clockStart(event - MAX_BACKDATE_MS - 1, event, event + 5)).toBe(event);
+    expect(clockStart(null, event, event + 5)).toBe(event);
+    // A source clock in the future does not start the clock after processing time.
+    expect(clockStart(null, event + 86_400_000, event)).toBe(event);
+    expect(clockStart(Number.NaN, 9e18, event)).toBe(event);
+  });
+
+  it('opens a ticket with a request time beyond what a Date holds without throwing', () => {
+    expect(() => open('T1', { requestedAt: 9e18 })).not.toThrow();
+    expect(bridge.lastStatus('T1').responseDueAt).toBe(at('2026-11-18T10:00'));
+  });
+
+  it('withdraws a timer flag when a late-delivered acceptance shows the target was met', () => {
+    open('T1');
+    const flagged = check('T1', '2026-11-18T10:05');
+    expect(flagged.statuses[0]).toMatchObject({ responseBreached: true });
+    if (!flagged.state) throw new Error('no state');
+    bridge.tickets.set('T1', flagged.state);
+    maximo('T1', 'APPR', 2, '2026-11-18T09:00', at('2026-11-18T11:00'));
+    expect(bridge.lastStatus('T1')).toMatchObject({
+      respondedAt: at('2026-11-18T09:00'),
+      responseBreached: false,
+      version: 3,
+    });
+  });
+});
