@@ -66,6 +66,7 @@ export function toKpiInput(
       closureReason:
         kind === 'duplicate' && resolvedAt !== null ? 'DUPLICATE' : kind === 'closed' ? 'WORK_COMPLETED' : null,
       duplicateOf: null,
+      followUpOf: null,
       requestedAt,
       responseDueAt: null,
       completionDueAt: completionDue(r),

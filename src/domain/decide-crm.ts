@@ -1,5 +1,5 @@
 import type { Draft } from './draft.ts';
-import { openWorkOrders } from './notes.ts';
+import { holdingDepartment, openWorkOrders } from './notes.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { routeTicket } from './routing.ts';
@@ -39,6 +39,7 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
     const what = linkType === 'DUPLICATE' ? 'duplicate' : 'follow-up';
     draft.violation(t.ticketId, 'MISSING_PARENT', `${what} names ${parentId ? 'itself' : 'no'} parent ticket`, {
       linkType,
+      department: holdingDepartment(t),
     });
     return t;
   }
@@ -48,7 +49,7 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
       t.ticketId,
       'PARENT_IS_DUPLICATE',
       `#${parentId} is linked to this ticket already; a link back would be a cycle`,
-      { linkType },
+      { linkType, department: holdingDepartment(t) },
     );
     return t;
   }

@@ -1,6 +1,6 @@
 import type { Draft } from './draft.ts';
 import { deriveTicket, isClosed } from './lifecycle.ts';
-import { expectedAtOf, openWorkOrders, statusNote } from './notes.ts';
+import { expectedAtOf, holdingDepartment, openWorkOrders, statusNote } from './notes.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { routeTicket } from './routing.ts';
@@ -93,7 +93,7 @@ function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: D
     prev.ticketId,
     violationFor(m.reason, m),
     `${what} #${m.fromTicketId} refused (${m.reason ?? 'no reason'}): ${m.parentNote ?? ''}`.trim(),
-    { linkType: m.linkType },
+    { linkType: m.linkType, department: holdingDepartment(prev) },
   );
   return release(prev, prev, draft);
 }

@@ -37,6 +37,15 @@ export function agencyOf(t: TicketState): string | null {
   return names.length > 0 ? names.join(', ') : null;
 }
 
+/**
+ * The one department a ticket's figures count under: the last one that did not send it back
+ * as "not ours", else the last one asked; null before routing.
+ */
+export function holdingDepartment(t: TicketState): string | null {
+  const wos = t.workOrders;
+  return (wos.filter((w) => !w.misrouted).at(-1) ?? wos.at(-1))?.department ?? null;
+}
+
 export function expectedAtOf(t: TicketState): number | null {
   if (t.parent?.accepted) return t.parent.parentExpectedAt;
   const dates = openWorkOrders(t)

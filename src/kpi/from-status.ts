@@ -37,6 +37,7 @@ export function ticketFromStatus(s: StatusRead, fallbackZone: string): KpiTicket
     lifecycleState: s.lifecycleState,
     closureReason: s.closureReason,
     duplicateOf: s.duplicateOf,
+    followUpOf: s.followUpOf,
     requestedAt: s.requestedAt ?? null,
     responseDueAt: s.responseDueAt ?? null,
     completionDueAt: s.completionDueAt ?? null,

@@ -51,9 +51,17 @@ export function isDuplicate(t: KpiTicket): boolean {
   return t.lifecycleState === 'DUPLICATE' || t.closureReason === 'DUPLICATE';
 }
 
-/** Tickets whose SLA clocks are not the department's: duplicates and cancellations. */
+/**
+ * Tickets whose SLA clocks are not the department's: duplicates and follow-ups (their parent's
+ * clock is the one that counts) and cancellations.
+ */
 export function isExcludedFromSla(t: KpiTicket): boolean {
-  return isDuplicate(t) || t.lifecycleState === 'CANCELLED';
+  return isDuplicate(t) || isFollowUp(t) || t.lifecycleState === 'CANCELLED';
+}
+
+/** A follow-up mirrors its original, or resolved along with it. */
+export function isFollowUp(t: KpiTicket): boolean {
+  return t.followUpOf !== null || t.closureReason === 'FOLLOW_UP';
 }
 
 /**

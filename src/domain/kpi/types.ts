@@ -15,6 +15,8 @@ export interface KpiTicket {
   readonly lifecycleState: TicketLifecycleState;
   readonly closureReason: ClosureReason | null;
   readonly duplicateOf: string | null;
+  /** The original, when this ticket is a confirmed follow-up (it mirrors the original's work). */
+  readonly followUpOf: string | null;
   /** Epoch ms. */
   readonly requestedAt: number | null;
   /** null when no SLA policy applies. */

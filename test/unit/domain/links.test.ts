@@ -15,6 +15,8 @@ describe('rule 4: duplicates are links, not closures', () => {
     bridge.send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: parent }));
     expect(bridge.violationsOf('D').map((v) => v.kind)).toEqual([kind]);
+    // Which link failed and whose ticket it is, for the duplicate-coverage KPI.
+    expect(bridge.violationsOf('D')[0]).toMatchObject({ linkType: 'DUPLICATE', department: 'transportation' });
     expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'ROUTED', duplicateOf: null });
   });
 

@@ -191,4 +191,12 @@ describe('KPI definition v1, pauses and refused links', () => {
       ]),
     ).toBe(25);
   });
+
+  it('leaves follow-ups out of the clocks: the original is the one the department answers for', () => {
+    const overdue = (extra: Partial<typeof open>) =>
+      computeKpis([{ ...open, ...extra }], [], '2026-11', now, NYC)[0]?.responseDue ?? 0;
+    expect(overdue({})).toBe(1);
+    expect(overdue({ followUpOf: 'O1' })).toBe(0);
+    expect(overdue({ lifecycleState: 'RESOLVED', closureReason: 'FOLLOW_UP' })).toBe(0);
+  });
 });

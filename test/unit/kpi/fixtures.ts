@@ -43,6 +43,7 @@ export interface Story {
   readonly state: KpiTicket['lifecycleState'];
   readonly reason?: KpiTicket['closureReason'];
   readonly duplicateOf?: string;
+  readonly followUpOf?: string;
   readonly opened: string;
   readonly responded?: string;
   readonly hold?: readonly [from: string, to: string];
@@ -66,6 +67,7 @@ export function ticket(s: Story, now: number): KpiTicket {
     lifecycleState: s.state,
     closureReason: s.reason ?? null,
     duplicateOf: s.duplicateOf ?? null,
+    followUpOf: s.followUpOf ?? null,
     requestedAt: at(s.opened),
     responseDueAt: clock.responseDueAt,
     completionDueAt: clock.completionDueAt,

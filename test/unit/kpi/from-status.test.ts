@@ -71,6 +71,7 @@ describe('KPI input from a status record', () => {
       lifecycleState: 'ON_HOLD',
       closureReason: null,
       duplicateOf: null,
+      followUpOf: null,
       requestedAt: null,
       responseDueAt: null,
       completionDueAt: null,
