@@ -39,9 +39,10 @@ async function readYaml(file: string, problems: string[]): Promise<unknown> {
 export async function loadSla(
   configFile: string,
   files: SlaFiles,
-  serviceCodes: readonly string[],
+  known: { readonly serviceCodes: readonly string[]; readonly holdReasons: ReadonlySet<string> },
   problems: string[],
 ): Promise<SlaTables | null> {
+  const { serviceCodes, holdReasons } = known;
   const dir = path.dirname(configFile);
   const before = problems.length;
   const calendars: z.infer<typeof calendarDefinitionSchema>[] = [];
@@ -58,6 +59,17 @@ export async function loadSla(
   if (rawPolicies !== undefined) {
     const parsed = slaPoliciesSchema.safeParse(rawPolicies);
     if (!parsed.success) problems.push(...issues(policiesFile, parsed.error));
+    else {
+      // A reason no status mapping produces can never pause a clock: most likely a typo.
+      for (const [code, policy] of Object.entries(parsed.data)) {
+        for (const reason of policy.pauseReasons.filter((r) => !holdReasons.has(r))) {
+          const produced = [...holdReasons].sort().join(', ') || 'none';
+          problems.push(
+            `${policiesFile}: ${code}.pauseReasons: no status mapping gives the hold reason ${reason} (mapped: ${produced}); it would never pause the clock`,
+          );
+        }
+      }
+    }
     // Read from the raw file, so a stray code is reported along with any other problem.
     const codes = rawPolicies && typeof rawPolicies === 'object' ? Object.keys(rawPolicies) : [];
     for (const code of codes) {

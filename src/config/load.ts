@@ -116,7 +116,17 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   }
   const sla =
     parsed.success && parsed.data.sla
-      ? await loadSla(file, parsed.data.sla, Object.keys(parsed.data.routing.services), problems)
+      ? await loadSla(
+          file,
+          parsed.data.sla,
+          {
+            serviceCodes: Object.keys(parsed.data.routing.services),
+            holdReasons: new Set(
+              Object.values(mappings).flatMap((m) => Object.values(m.codes).flatMap((c) => c.holdReason ?? [])),
+            ),
+          },
+          problems,
+        )
       : null;
   if (!parsed.success || problems.length > 0) {
     throw new CloseloopError('CL_CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`, {

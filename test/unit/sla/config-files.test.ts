@@ -73,4 +73,16 @@ describe('the sla section of closeloop.yaml', () => {
     });
     expect(await problemsOf(file)).toContain('codes.A.holdReason: only an ON_HOLD code has a hold reason');
   });
+
+  it('refuses a pause reason that no status mapping gives, which could never pause a clock', async () => {
+    const file = await configWith({
+      'closeloop.yaml': `${BASE}sla: { calendars: [cal.yaml], policies: pol.yaml }\n`,
+      'cal.yaml': 'name: city\ntimeZone: America/Chicago\n',
+      'pol.yaml':
+        'POTHOLE: { calendar: city, response: 2 business_days, completion: 5 business_days, pauseReasons: [PARTS, WEATHR] }\n',
+    });
+    const message = await problemsOf(file);
+    expect(message).toContain('POTHOLE.pauseReasons: no status mapping gives the hold reason WEATHR (mapped: PARTS)');
+    expect(message).not.toContain('reason PARTS');
+  });
 });
