@@ -22,6 +22,20 @@ export type InputName = (typeof INPUTS)[number];
 const COMPACTED: ReadonlySet<string> = new Set(['state', 'kpi']);
 
 /**
+ * Kept for good: the KPI job recomputes any month from the latest status of every ticket and
+ * from every violation, and the status API serves each ticket's public history. A broker's
+ * default retention (7 days) would silently drop them. 311 volumes make this small (about 1 KB
+ * per status).
+ */
+const KEPT: ReadonlySet<string> = new Set(['status', 'quarantine']);
+
+function configOf(name: string): Record<string, string> {
+  if (COMPACTED.has(name)) return { 'cleanup.policy': 'compact' };
+  if (KEPT.has(name)) return { 'retention.ms': '-1' };
+  return {};
+}
+
+/**
  * Every topic but the KPI one is keyed by ticket id, and all have the same partition count, so
  * one ticket's records meet on one partition number everywhere and one task owns them all. The
  * state topic is the compacted changelog; the KPI topic, keyed by department and month, is
@@ -33,7 +47,7 @@ export function topicSpecs(topics: Topics, partitions: number): TopicSpec[] {
     .map(([name, topic]) => ({
       topic,
       partitions,
-      config: COMPACTED.has(name) ? { 'cleanup.policy': 'compact' } : ({} as Record<string, string>),
+      config: configOf(name),
     }));
   for (const input of INPUTS) specs.push({ topic: deadLetterTopic(topics[input]), partitions });
   return specs;
