@@ -1,4 +1,3 @@
-import { writeSync } from 'node:fs';
 import type { CloseloopConfig } from '../config/index.ts';
 import {
   decide,
@@ -16,10 +15,8 @@ import type {
   MessageConsumer,
   Messaging,
   MessagingAdmin,
-  OutgoingRecord,
   RecordBatch,
   TopicPartitions,
-  TransactionalProducer,
 } from '../messaging/index.ts';
 import { deadLetter, deadLetterTopic } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -27,6 +24,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { toInbound } from './codec.ts';
 import { Outbox } from './outbox.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
+import { Task } from './task.ts';
 import { restorePartitions } from './restore.ts';
 import { INPUTS, type InputName } from './topics.ts';
 
@@ -39,17 +37,9 @@ export interface ProcessorOptions {
   readonly clock?: () => number;
   /** Fault injection for crash tests: SIGKILL this process just before the n-th commit. */
   readonly killBeforeCommit?: number;
+  /** Fault injection: report the n-th commit as failed after it succeeded (a lost EndTxn reply). */
+  readonly failAfterCommit?: number;
   readonly metrics?: Metrics;
-}
-
-interface Task {
-  readonly partition: number;
-  /** Set when a rebalance replaced this task; it may then create no producer and commit nothing. */
-  retired: boolean;
-  readonly store: Map<string, TicketState>;
-  producer: TransactionalProducer | null;
-  /** Batches and expiry of one task run one at a time. */
-  chain: Promise<void>;
 }
 
 /**
@@ -67,7 +57,7 @@ export class LifecycleProcessor {
   #admin: MessagingAdmin | null = null;
   #consumer: MessageConsumer | null = null;
   #timers: NodeJS.Timeout[] = [];
-  #commits = 0;
+  readonly #commits = { n: 0 };
   #restoring: Promise<void> = Promise.resolve();
   #assignmentWaiters: ((partitions: number[]) => void)[] = [];
   #assigned = false;
@@ -132,7 +122,7 @@ export class LifecycleProcessor {
     await this.#consumer?.disconnect();
     this.#consumer = null;
     await Promise.all([...this.#tasks.values()].map((t) => t.chain));
-    await Promise.all([...this.#tasks.values()].map((t) => t.producer?.disconnect()));
+    await Promise.all([...this.#tasks.values()].map((t) => t.disconnect()));
     this.#tasks.clear();
     await this.#admin?.disconnect();
     this.#log.info('lifecycle processor stopped');
@@ -146,21 +136,26 @@ export class LifecycleProcessor {
       for (const t of old) t.retired = true;
       this.#tasks.clear();
       await Promise.all(old.map((t) => t.chain.catch(() => undefined)));
-      await Promise.all(old.map((t) => t.producer?.disconnect().catch(() => undefined)));
+      await Promise.all(old.map((t) => t.disconnect().catch(() => undefined)));
       const partitions = [...new Set(assigned.flatMap((a) => a.partitions))].sort((a, b) => a - b);
       const { messaging, serde, config } = this.#o;
       if (!this.#admin) return;
       // Fence first: once each task's transactional id is ours, the previous owner can commit
       // nothing more, so the changelog read next is complete.
-      const tasks = partitions.map((p): Task => ({
-        partition: p,
-        retired: false,
-        store: new Map(),
-        producer: null,
-        chain: Promise.resolve(),
-      }));
-      await Promise.all(tasks.map(async (t) => (await this.#producer(t)).fence()));
-      const restored = await restorePartitions(messaging, this.#admin, serde, config.topics.state, partitions);
+      const admin = this.#admin;
+      const context = {
+        config,
+        messaging,
+        serde,
+        admin,
+        log: this.#log,
+        commits: this.#commits,
+        killBeforeCommit: this.#o.killBeforeCommit,
+        failAfterCommit: this.#o.failAfterCommit,
+      };
+      const tasks = partitions.map((p) => new Task(p, context));
+      await Promise.all(tasks.map(async (t) => (await t.producer()).fence()));
+      const restored = await restorePartitions(messaging, admin, serde, config.topics.state, partitions);
       for (const t of tasks) {
         for (const [id, s] of restored.stores.get(t.partition) ?? []) t.store.set(id, s);
         this.#tasks.set(t.partition, t);
@@ -192,21 +187,11 @@ export class LifecycleProcessor {
     await work;
   }
 
-  async #producer(task: Task): Promise<TransactionalProducer> {
-    if (task.retired) throw new CloseloopError('CL_KAFKA_TRANSIENT', `task ${task.partition} was reassigned`);
-    if (task.producer) return task.producer;
-    const producer = this.#o.messaging.transactionalProducer(
-      `${this.#o.config.processor.groupId}-task-${task.partition}`,
-    );
-    await producer.connect();
-    task.producer = producer;
-    return producer;
-  }
-
   async #process(task: Task, batch: RecordBatch): Promise<void> {
     if (batch.records.length === 0) return;
     const input = this.#inputs.get(batch.topic);
     if (!input) return;
+    await task.refreshIfStale();
     const { config, serde } = this.#o;
     const pending = new Map<string, TicketState | null>();
     // Counted only once the transaction commits, so a retried batch is not counted twice.
@@ -285,7 +270,7 @@ export class LifecycleProcessor {
     }
     const last = batch.records[batch.records.length - 1];
     if (!last) return;
-    await this.#commit(task, out.records, [
+    await task.commit(out.records, [
       { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
     ]);
     for (const [id, s] of pending) {
@@ -302,32 +287,6 @@ export class LifecycleProcessor {
         m.quarantined.inc({ kind: v.kind });
         if (v.kind === 'PREMATURE_CLOSE') m.prematureClosesBlocked.inc({ department: v.department ?? 'unknown' });
       }
-    }
-  }
-
-  async #commit(
-    task: Task,
-    out: Map<string, OutgoingRecord[]>,
-    offsets: { topic: string; partition: number; offset: string }[],
-  ): Promise<void> {
-    const producer = await this.#producer(task);
-    const tx = await producer.begin();
-    try {
-      await tx.sendMany(out);
-      if (offsets.length > 0) await tx.sendOffsets(this.#o.config.processor.groupId, offsets);
-      this.#commits += 1;
-      if (this.#o.killBeforeCommit !== undefined && this.#commits >= this.#o.killBeforeCommit) {
-        // Written synchronously: an asynchronous log line would die with the process.
-        writeSync(2, `fault injection: SIGKILL before commit ${this.#commits}\n`);
-        process.kill(process.pid, 'SIGKILL');
-      }
-      await tx.commit();
-    } catch (err) {
-      await tx.abort().catch(() => undefined);
-      // A fenced or broken producer is not reused; the next batch makes a new one.
-      await producer.disconnect().catch(() => undefined);
-      task.producer = null;
-      throw err;
     }
   }
 
@@ -373,10 +332,11 @@ export class LifecycleProcessor {
     for (const task of [...this.#tasks.values()]) {
       const work = task.chain.then(async () => {
         if (task.retired) return;
+        await task.refreshIfStale();
         const out = new Outbox(this.#o.config, this.#o.serde);
         const updates = await collect(task, this.#clock(), out);
         if (updates.size === 0) return;
-        await this.#commit(task, out.records, []);
+        await task.commit(out.records, []);
         for (const [id, s] of updates) {
           for (const b of breachesFlagged(task.store.get(id) ?? null, s)) this.#o.metrics?.slaBreaches.inc(b);
           if (s) task.store.set(id, s);

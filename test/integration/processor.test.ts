@@ -124,4 +124,23 @@ describe('lifecycle processor on the real broker and registry', () => {
     expect(last('R1')?.value).toBeNull();
     expect(last('R2')?.value).not.toBeNull();
   });
+
+  it('re-reads its state when a commit the broker applied is reported failed, so nothing repeats or is lost', async () => {
+    const { config } = await testConfig(1);
+    const expected = new Bridge(config.policy);
+    // The first batch's transaction commits, but the processor is told it failed.
+    const processor = testProcessor(config, messaging, undefined, { failAfterCommit: 1 });
+    running.push(processor);
+    await processor.start();
+    await step(config, messaging, expected, [crm('A1', 'OPENED', 1, { serviceCode: 'POTHOLE' })]);
+    await step(config, messaging, expected, [
+      dept('A1', 'A1#1', 'maximo', 'APPR', 2, { department: 'transportation' }),
+    ]);
+    await processor.stop();
+    running.splice(running.indexOf(processor), 1);
+    const statuses = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
+    expect(statuses.values.map(brief)).toEqual(expected.statuses.map(brief));
+    const violations = await readCommitted<Violation>(messaging, config.topics.quarantine);
+    expect(violations.values.map((v) => v.kind)).toEqual([]);
+  });
 });

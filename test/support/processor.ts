@@ -82,6 +82,7 @@ export function testProcessor(
   config: CloseloopConfig,
   messaging: Messaging = testMessaging(),
   clock?: () => number,
+  faults: { readonly failAfterCommit?: number } = {},
 ): LifecycleProcessor {
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
   return new LifecycleProcessor({
@@ -91,6 +92,7 @@ export function testProcessor(
     serde: new AvroSerde({ url: endpoints().registryUrl }),
     schemasDir: SCHEMAS,
     ...(clock ? { clock } : {}),
+    ...faults,
   });
 }
 
