@@ -6,12 +6,15 @@ import { formatKpiTable, runKpiJob } from '../kpi/index.ts';
 import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 
-export const KPI_USAGE = 'usage: closeloop kpi --month YYYY-MM [--publish] [--now ISO] [--config FILE]';
+export const KPI_USAGE =
+  'usage: closeloop kpi --month YYYY-MM [--publish [--allow-unreadable]] [--now ISO] [--config FILE]';
 
 export interface KpiArgs {
   readonly month?: string | undefined;
   readonly now?: string | undefined;
   readonly publish?: boolean | undefined;
+  /** Publish although some input records could not be read (they stay on kept topics for good). */
+  readonly allowUnreadable?: boolean | undefined;
 }
 
 /**
@@ -57,7 +60,17 @@ export async function runKpi(
   const publish = args.publish === true;
   let result;
   try {
-    result = await runKpiJob({ config, messaging, serde, logger, month: args.month, now, publish, timeZone });
+    result = await runKpiJob({
+      config,
+      messaging,
+      serde,
+      logger,
+      month: args.month,
+      now,
+      publish,
+      timeZone,
+      allowUnreadable: args.allowUnreadable === true,
+    });
   } catch (err) {
     if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
     printError(`closeloop kpi: ${err.message}\n${KPI_USAGE}`);
@@ -66,13 +79,14 @@ export async function runKpi(
   const { month, provisional } = result;
   const footer = { definitionVersion: KPI_DEFINITION_VERSION, month, provisional, timeZone, computedAt: now };
   for (const line of formatKpiTable(result.records, footer)) print(line);
+  if (publish && result.published > 0) print(`published ${result.published} record(s) to ${config.topics.kpi}`);
   if (result.undecodable > 0) {
+    const withheld = publish && args.allowUnreadable !== true;
     printError(
       `closeloop kpi: ${result.undecodable} input record(s) could not be read and are missing from these figures` +
-        `${publish ? '; nothing was published' : ''} (their positions are in the log)`,
+        `${withheld ? '; nothing was published (--allow-unreadable publishes anyway)' : ''} (their positions are in the log)`,
     );
     return 1;
   }
-  if (publish) print(`published ${result.published} record(s) to ${config.topics.kpi}`);
   return 0;
 }

@@ -53,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       month: { type: 'string' },
       now: { type: 'string' },
       publish: { type: 'boolean' },
+      'allow-unreadable': { type: 'boolean' },
     },
   });
   const [command, sub] = positionals;
@@ -65,7 +66,8 @@ async function main(argv: string[]): Promise<number> {
     const level = process.env['LOG_LEVEL'] ?? 'warn';
     const logger = createLogger({ name: 'closeloop-kpi', level, destination: process.stderr });
     const print = (l: string) => console.log(l);
-    return runKpi(values, await loadConfig(values.config), logger, print, (l) => console.error(l));
+    const args = { ...values, allowUnreadable: values['allow-unreadable'] };
+    return runKpi(args, await loadConfig(values.config), logger, print, (l) => console.error(l));
   }
   if (command === 'status-api') return runStatusApi(values.config);
   if (command !== 'run') {

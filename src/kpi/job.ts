@@ -28,6 +28,11 @@ export interface KpiJobOptions {
   readonly now: number;
   /** Write the records to the KPI topic (unless some input record could not be read). */
   readonly publish: boolean;
+  /**
+   * Publish even when some input records could not be read. The status and quarantine topics
+   * keep records for good, so without it one bad record would block publishing forever.
+   */
+  readonly allowUnreadable?: boolean;
   /** The jurisdiction's zone: places violations, and tickets whose status names none. Default UTC. */
   readonly timeZone?: string;
   readonly schemasDir?: string;
@@ -87,7 +92,7 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
     const records = computeKpis(inputs.tickets, inputs.violations, o.month, o.now, timeZone);
     const provisional = o.now < monthRange(month, timeZone)[1];
     // Figures known to miss records would replace complete ones on the compacted topic.
-    const withheld = o.publish && inputs.undecodable > 0;
+    const withheld = o.publish && inputs.undecodable > 0 && o.allowUnreadable !== true;
     if (withheld) log.error({ undecodable: inputs.undecodable }, 'KPI records not published: input records unread');
     const published = o.publish && !withheld ? await publish(o, admin, records) : 0;
     log.info(
