@@ -63,6 +63,11 @@ export function holdReasonOf(t: TicketState): string | null {
   return t.workOrders.find((w) => w.state === 'ON_HOLD' && w.holdReason !== null)?.holdReason ?? null;
 }
 
+/** An instant for people; Avro longs can lie outside what a Date can show. */
+function showTime(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}
+
 interface Rules {
   readonly policy: SlaPolicy;
   readonly calendar: BusinessCalendar;
@@ -102,7 +107,18 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
   // Clocks start when a ticket first publishes (it opens), never for one that was already
   // open before SLAs were configured: its targets would be backdated and breached at once.
   if (!t.sla && t.version > 0) return null;
-  let clock = t.sla ?? startClock(policy, calendar, clockStart(t.requestedAt, occurredAt, draft.ctx.now));
+  let clock = t.sla;
+  if (!clock) {
+    const start = clockStart(t.requestedAt, occurredAt, draft.ctx.now);
+    if (t.requestedAt !== null && start !== t.requestedAt) {
+      draft.violation(
+        t.ticketId,
+        'IMPLAUSIBLE_TIME',
+        `request time ${showTime(t.requestedAt)} is later than processing time or over a year before the event; SLA clocks start at ${showTime(start)}`,
+      );
+    }
+    clock = startClock(policy, calendar, start);
+  }
   const at = Math.max(clock.startedAt, Math.min(occurredAt, draft.ctx.now));
 
   if (clock.resolvedAt !== null && state !== 'RESOLVED') clock = reopenClock(clock, at);

@@ -55,6 +55,7 @@ export const VIOLATION_KINDS = [
   'UNDOCUMENTED_CLOSURE',
   'MISROUTE',
   'UNROUTABLE',
+  'IMPLAUSIBLE_TIME',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 

@@ -97,9 +97,14 @@ describe('SLA instants from the sources', () => {
     expect(clockStart(Number.NaN, 9e18, event)).toBe(event);
   });
 
-  it('opens a ticket with a request time beyond what a Date holds without throwing', () => {
+  it('opens a ticket with a request time beyond what a Date holds without throwing, and quarantines the time', () => {
     expect(() => open('T1', { requestedAt: 9e18 })).not.toThrow();
     expect(bridge.lastStatus('T1').responseDueAt).toBe(at('2026-11-18T10:00'));
+    expect(bridge.violationsOf('T1')).toMatchObject([
+      { kind: 'IMPLAUSIBLE_TIME', detail: expect.stringContaining('request time 9000000000000000000') as unknown },
+    ]);
+    open('T2');
+    expect(bridge.violationsOf('T2')).toEqual([]);
   });
 
   it('withdraws a timer flag when a late-delivered acceptance shows the target was met', () => {
