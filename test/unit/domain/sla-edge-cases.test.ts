@@ -1,22 +1,15 @@
-import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decideSlaCheck, type InboundEvent, type Policy } from '../../../src/domain/index.ts';
 import { clockStart, MAX_BACKDATE_MS } from '../../../src/domain/sla-track.ts';
 import { Bridge, crm, dept, slaTestPolicy, testPolicy } from '../../support/domain.ts';
-
-const at = (iso: string): number => DateTime.fromISO(iso, { zone: 'America/New_York' }).toMillis();
-const MON_16 = at('2026-11-16T10:00');
+import { MON_16, at, sendAt } from '../../support/sla.ts';
 
 let bridge: Bridge;
 beforeEach(async () => {
   bridge = new Bridge(await slaTestPolicy());
 });
 
-function send(input: InboundEvent, iso: string, processedAt = at(iso) + 60_000) {
-  const envelope = { ...input.event.envelope, occurredAt: at(iso) };
-  bridge.now = processedAt;
-  return bridge.send({ ...input, event: { ...input.event, envelope } } as InboundEvent);
-}
+const send = (input: InboundEvent, iso: string, processedAt?: number) => sendAt(bridge, input, iso, processedAt);
 const open = (id: string, fields: Parameters<typeof crm>[3] = {}) =>
   send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: MON_16, ...fields }), '2026-11-16T10:00');
 const maximo = (id: string, code: string, seq: number, iso: string, processedAt?: number) =>

@@ -1,22 +1,14 @@
-import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { breachesFlagged, decideSlaCheck, type InboundEvent } from '../../../src/domain/index.ts';
 import { Bridge, crm, dept, slaTestPolicy, testPolicy } from '../../support/domain.ts';
-
-const at = (iso: string): number => DateTime.fromISO(iso, { zone: 'America/New_York' }).toMillis();
-const MON_16 = at('2026-11-16T10:00');
+import { MON_16, at, sendAt } from '../../support/sla.ts';
 
 let bridge: Bridge;
 beforeEach(async () => {
   bridge = new Bridge(await slaTestPolicy());
 });
 
-/** Delivers an event that happened at `iso`, processed a minute later unless told otherwise. */
-function send(input: InboundEvent, iso: string, processedAt = at(iso) + 60_000) {
-  const envelope = { ...input.event.envelope, occurredAt: at(iso) };
-  bridge.now = processedAt;
-  return bridge.send({ ...input, event: { ...input.event, envelope } } as InboundEvent);
-}
+const send = (input: InboundEvent, iso: string, processedAt?: number) => sendAt(bridge, input, iso, processedAt);
 
 const open = (id: string, serviceCode: string) =>
   send(crm(id, 'OPENED', 1, { serviceCode, requestedAt: MON_16 }), '2026-11-16T10:00');
