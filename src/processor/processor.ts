@@ -24,7 +24,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { toInbound } from './codec.ts';
 import { Outbox } from './outbox.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
-import { Task } from './task.ts';
+import { Task, newCommitLog } from './task.ts';
 import { restorePartitions } from './restore.ts';
 import { INPUTS, type InputName } from './topics.ts';
 
@@ -35,7 +35,7 @@ export interface ProcessorOptions {
   readonly logger: Logger;
   readonly schemasDir: string;
   readonly clock?: () => number;
-  /** Fault injection for crash tests: SIGKILL this process just before the n-th commit. */
+  /** Fault injection for crash tests: SIGKILL this process at the n-th commit, the ones before it done. */
   readonly killBeforeCommit?: number;
   /** Fault injection: report the n-th commit as failed after it succeeded (a lost EndTxn reply). */
   readonly failAfterCommit?: number;
@@ -57,7 +57,7 @@ export class LifecycleProcessor {
   #admin: MessagingAdmin | null = null;
   #consumer: MessageConsumer | null = null;
   #timers: NodeJS.Timeout[] = [];
-  readonly #commits = { n: 0 };
+  readonly #commits = newCommitLog();
   #restoring: Promise<void> = Promise.resolve();
   #assignmentWaiters: ((partitions: number[]) => void)[] = [];
   #assigned = false;

@@ -19,12 +19,24 @@ export interface TaskContext {
   readonly admin: MessagingAdmin;
   readonly log: Logger;
   /** Commits of the whole processor, for the fault injection below. */
-  readonly commits: { n: number };
-  /** Fault injection for crash tests: SIGKILL this process just before the n-th commit. */
+  readonly commits: CommitLog;
+  /**
+   * Fault injection for crash tests: SIGKILL this process at the n-th commit, once the commits
+   * started before it have finished. Partitions commit side by side, so without that wait the
+   * kill could land while commits 1 … n-1 were still in flight, and abort them too.
+   */
   readonly killBeforeCommit?: number | undefined;
   /** Fault injection: report the n-th commit as failed after it succeeded (a lost EndTxn reply). */
   readonly failAfterCommit?: number | undefined;
 }
+
+export interface CommitLog {
+  started: number;
+  completed: number;
+  readonly inFlight: Set<Promise<void>>;
+}
+
+export const newCommitLog = (): CommitLog => ({ started: 0, completed: 0, inFlight: new Set() });
 
 export type Offsets = { topic: string; partition: number; offset: string }[];
 
@@ -73,15 +85,26 @@ export class Task {
     try {
       await tx.sendMany(out);
       if (offsets.length > 0) await tx.sendOffsets(c.config.processor.groupId, offsets);
-      c.commits.n += 1;
-      if (c.killBeforeCommit !== undefined && c.commits.n >= c.killBeforeCommit) {
+      c.commits.started += 1;
+      if (c.killBeforeCommit !== undefined && c.commits.started >= c.killBeforeCommit) {
+        await Promise.allSettled([...c.commits.inFlight]);
         // Written synchronously: an asynchronous log line would die with the process.
-        writeSync(2, `fault injection: SIGKILL before commit ${c.commits.n}\n`);
+        writeSync(2, `fault injection: SIGKILL before commit ${c.commits.started}\n`);
         process.kill(process.pid, 'SIGKILL');
       }
-      await tx.commit();
-      if (c.commits.n === c.failAfterCommit) {
-        throw new CloseloopError('CL_KAFKA_TRANSIENT', `fault injection: commit ${c.commits.n} reported as failed`);
+      const committing = tx.commit();
+      c.commits.inFlight.add(committing);
+      try {
+        await committing;
+      } finally {
+        c.commits.inFlight.delete(committing);
+      }
+      c.commits.completed += 1;
+      if (c.commits.completed === c.failAfterCommit) {
+        throw new CloseloopError(
+          'CL_KAFKA_TRANSIENT',
+          `fault injection: commit ${c.commits.completed} reported as failed`,
+        );
       }
     } catch (err) {
       this.stale = true;
