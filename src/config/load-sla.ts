@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'yaml';
 import type { z } from 'zod';
 import { messageOf } from '../errors/index.ts';
 import {
@@ -11,6 +9,7 @@ import {
   slaSectionSchema,
   type SlaTables,
 } from './sla-schema.ts';
+import { issues, readYaml } from './yaml.ts';
 
 export interface SlaFiles {
   /** Calendar definition files, relative to the config file. */
@@ -19,14 +18,11 @@ export interface SlaFiles {
   readonly policies: string;
 }
 
-const issues = (file: string, error: z.ZodError): string[] =>
-  error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-
-async function readYaml(file: string, problems: string[]): Promise<unknown> {
+async function readYamlInto(file: string, problems: string[]): Promise<unknown> {
   try {
-    return parse(await readFile(file, 'utf8')) as unknown;
+    return await readYaml(file);
   } catch (err) {
-    problems.push(`${file}: ${messageOf(err)}`);
+    problems.push(messageOf(err));
     return undefined;
   }
 }
@@ -48,14 +44,14 @@ export async function loadSla(
   const calendars: z.infer<typeof calendarDefinitionSchema>[] = [];
   for (const rel of files.calendars) {
     const file = path.resolve(dir, rel);
-    const raw = await readYaml(file, problems);
+    const raw = await readYamlInto(file, problems);
     if (raw === undefined) continue;
     const parsed = calendarDefinitionSchema.safeParse(raw);
     if (parsed.success) calendars.push(parsed.data);
     else problems.push(...issues(file, parsed.error));
   }
   const policiesFile = path.resolve(dir, files.policies);
-  const rawPolicies = await readYaml(policiesFile, problems);
+  const rawPolicies = await readYamlInto(policiesFile, problems);
   if (rawPolicies !== undefined) {
     const parsed = slaPoliciesSchema.safeParse(rawPolicies);
     if (!parsed.success) problems.push(...issues(policiesFile, parsed.error));

@@ -1,10 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'yaml';
-import type { z } from 'zod';
 import type { Policy, StatusMapping } from '../domain/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { loadSla } from './load-sla.ts';
+import { issues, readYaml } from './yaml.ts';
 import { closeloopConfigSchema, statusMappingSchema, unmappedInRaw, type Topics } from './schema.ts';
 
 export interface CloseloopConfig {
@@ -44,18 +42,6 @@ export interface ConnectorInstance {
   /** Tickets a sink delivers at once. */
   readonly maxInFlight: number;
   readonly config: Readonly<Record<string, unknown>>;
-}
-
-function issues(file: string, error: z.ZodError): string[] {
-  return error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-}
-
-async function readYaml(file: string): Promise<unknown> {
-  try {
-    return parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new CloseloopError('CL_CONFIG_INVALID', `${file}: ${messageOf(err)}`, { cause: err });
-  }
 }
 
 /** Reads and validates one status mapping file. */
