@@ -39,11 +39,17 @@ export function agencyOf(t: TicketState): string | null {
 
 /**
  * The one department a ticket's figures count under: the last one that did not send it back
- * as "not ours", else the last one asked; null before routing.
+ * as "not ours", else the last one asked; null before routing. Takes work orders as state or
+ * as a status record holds them (where v1 records lack `misrouted`).
  */
+export function holdingDepartmentOf(
+  workOrders: readonly { readonly department: string; readonly misrouted?: boolean }[],
+): string | null {
+  return (workOrders.filter((w) => w.misrouted !== true).at(-1) ?? workOrders.at(-1))?.department ?? null;
+}
+
 export function holdingDepartment(t: TicketState): string | null {
-  const wos = t.workOrders;
-  return (wos.filter((w) => !w.misrouted).at(-1) ?? wos.at(-1))?.department ?? null;
+  return holdingDepartmentOf(t.workOrders);
 }
 
 export function expectedAtOf(t: TicketState): number | null {

@@ -1,5 +1,5 @@
 import { IANAZone } from 'luxon';
-import type { StatusRead, Violation } from '../domain/index.ts';
+import { holdingDepartmentOf, type StatusRead, type Violation } from '../domain/index.ts';
 import { KPI_VIOLATION_KINDS, type KpiTicket, type KpiViolation } from '../domain/kpi/index.ts';
 import { CloseloopError } from '../errors/index.ts';
 
@@ -13,8 +13,7 @@ export type ViolationRead = Omit<Violation, 'linkType'> & { readonly linkType?: 
  * "not ours" (the one holding the work, or that held it at resolution), else the last one asked.
  */
 export function departmentOf(workOrders: StatusRead['workOrders']): string | null {
-  const kept = workOrders.filter((w) => w.misrouted !== true);
-  return (kept.at(-1) ?? workOrders.at(-1))?.department ?? null;
+  return holdingDepartmentOf(workOrders);
 }
 
 /**
