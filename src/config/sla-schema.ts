@@ -173,7 +173,6 @@ export type SlaSection = z.infer<typeof slaSectionSchema>;
 
 export interface SlaTables extends SlaLookup {
   readonly calendars: ReadonlyMap<string, BusinessCalendar>;
-  readonly policies: ReadonlyMap<string, SlaPolicy>;
   /** The calendar a policy names. */
   calendarFor(policy: SlaPolicy): BusinessCalendar;
 }
@@ -189,7 +188,6 @@ export function buildSlaTables(section: SlaSection): SlaTables {
   }
   return {
     calendars,
-    policies,
     policyNamed: (name) => policies.get(name),
     calendarNamed: (name) => calendars.get(name),
     policyFor: (code) => (code !== null ? policies.get(code) : undefined) ?? policies.get(DEFAULT_POLICY) ?? null,

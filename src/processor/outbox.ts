@@ -15,12 +15,6 @@ export class Outbox {
     this.#serde = serde;
   }
 
-  get size(): number {
-    let n = 0;
-    for (const list of this.records.values()) n += list.length;
-    return n;
-  }
-
   emit(topic: string, record: OutgoingRecord): void {
     const list = this.records.get(topic);
     if (list) list.push(record);
