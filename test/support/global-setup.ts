@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { faultTable, readFaultRows, resetFaultRows } from './fault-report.ts';
 import { resolveStack } from './stack-resolver.ts';
 
 declare module 'vitest' {
@@ -19,5 +20,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kafkaBrokers', stack.brokers);
   project.provide('schemaRegistryUrl', stack.registryUrl);
   project.provide('stackSource', stack.source);
-  return stack.teardown;
+  resetFaultRows();
+  return async () => {
+    const rows = readFaultRows();
+    if (rows.length > 0) console.log(`\n[fault suite]\n${faultTable(rows)}\n`);
+    await stack.teardown();
+  };
 }
