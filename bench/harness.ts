@@ -10,7 +10,7 @@ import { withRetry } from '../src/errors/index.ts';
 import type { InboundEvent, RouteTarget } from '../src/domain/index.ts';
 import type { AvroSerde } from '../src/messaging/index.ts';
 import { readSchemaFile, subjectForTopic, type Messaging, type MessagingAdmin } from '../src/messaging/index.ts';
-import { CANONICAL, topicSpecs } from '../src/processor/index.ts';
+import { CANONICAL, topicSpecs } from '../src/topics/index.ts';
 import { loadStackConfig } from '../stack/config.ts';
 import { stackUp } from '../stack/stack.ts';
 
@@ -48,7 +48,7 @@ export async function runConfig(e: Endpoints, name: string, o: RunConfigOptions)
       kafka: { brokers: [e.brokers], clientId: run },
       schemaRegistry: { url: e.registryUrl },
       topics: Object.fromEntries(
-        ['crmEvents', 'deptEvents', 'links', 'commands', 'status', 'state', 'quarantine', 'kpi', 'cursors'].map((k) => [
+        ['crmEvents', 'deptEvents', 'links', 'commands', 'status', 'state', 'quarantine', 'kpi', 'cursors', 'dlqReplays'].map((k) => [
           k,
           `${run}.${k}`,
         ]),
@@ -69,7 +69,7 @@ export async function runConfig(e: Endpoints, name: string, o: RunConfigOptions)
 /** Creates the run's topics and registers the input schemas, as source connectors would. */
 export async function provision(config: CloseloopConfig, admin: MessagingAdmin, serde: AvroSerde): Promise<void> {
   // A stack the bench has just started may not lead new partitions yet; creation is idempotent.
-  await withRetry(() => admin.ensureTopics(topicSpecs(config.topics, config.processor.partitions)));
+  await withRetry(() => admin.ensureTopics(topicSpecs(config)));
   for (const name of ['crmEvents', 'deptEvents'] as const) {
     const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL[name]}.avsc`));
     await serde.register(subjectForTopic(config.topics[name]), file.schema);

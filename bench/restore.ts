@@ -5,7 +5,8 @@ import { decide, type InboundEvent, type Policy, type TicketState } from '../src
 import { loadConfig } from '../src/config/index.ts';
 import { AvroSerde, createKafkaMessaging, readSchemaFile, subjectForTopic } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { CANONICAL, restorePartitions, stateToRecord } from '../src/processor/index.ts';
+import { restorePartitions, stateToRecord } from '../src/processor/index.ts';
+import { CANONICAL } from '../src/topics/index.ts';
 import { heapUsedMb, ROOT, SCHEMAS, type Endpoints } from './harness.ts';
 
 function envelope(id: string, seq: number) {

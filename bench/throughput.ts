@@ -12,7 +12,8 @@ import {
   type MessagingAdmin,
 } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { CANONICAL, LifecycleProcessor } from '../src/processor/index.ts';
+import { LifecycleProcessor } from '../src/processor/index.ts';
+import { CANONICAL } from '../src/topics/index.ts';
 import { passThrough } from './baseline.ts';
 import { feed, provision, rssSampler, runConfig, SCHEMAS, type Endpoints } from './harness.ts';
 import { generate, routingFor, type LoadProfile } from './load.ts';

@@ -70,7 +70,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       kafka: { brokers: [brokers], clientId: run },
       schemaRegistry: { url: registryUrl },
       topics: Object.fromEntries(
-        ['crmEvents', 'deptEvents', 'links', 'commands', 'status', 'state', 'quarantine', 'kpi', 'cursors'].map((k) => [
+        ['crmEvents', 'deptEvents', 'links', 'commands', 'status', 'state', 'quarantine', 'kpi', 'cursors', 'dlqReplays'].map((k) => [
           k,
           `${run}.${k}`,
         ]),

@@ -113,6 +113,10 @@ export class CrmSimulator {
   readonly tickets = new Map<string, CrmTicket>();
   readonly changes: Change[] = [];
   readonly applied: AppliedUpdate[] = [];
+  /** Status updates received, whatever became of them (applied, acknowledged as repeats, refused). */
+  statusRequests = 0;
+  /** Updates whose version was already applied: acknowledged, not applied again. */
+  repeatedUpdates = 0;
   readonly #clock: () => number;
   readonly #token: string | undefined;
   #nextId = 1;
@@ -203,6 +207,12 @@ export class CrmSimulator {
     return ticket;
   }
 
+  /** An administrator purges a ticket: the integration API answers 404 for it from then on. */
+  deleteTicket(id: string): void {
+    this.#ticket(id);
+    this.tickets.delete(id);
+  }
+
   declareDuplicate(id: string, parentId: string): CrmTicket {
     const ticket = this.#ticket(id);
     this.#change({ ...ticket, duplicateOf: parentId }, 'DUPLICATE_DECLARED', 'agent', null, null);
@@ -267,12 +277,15 @@ export class CrmSimulator {
   }
 
   #applyStatus(id: string, body: unknown, correlation: string | string[] | undefined) {
+    this.statusRequests += 1;
     const ticket = this.#ticket(id);
     const u = statusUpdateSchema.parse(body);
     // Versions make the update idempotent (a repeat is acknowledged, not applied) and ordered
     // (a gap means an update went missing, which a CRM must not paper over).
-    if (u.version <= ticket.statusVersion)
+    if (u.version <= ticket.statusVersion) {
+      this.repeatedUpdates += 1;
       return { status: 200, body: { applied: false, currentVersion: ticket.statusVersion } };
+    }
     if (u.version !== ticket.statusVersion + 1) {
       throw new HttpError(409, `version ${u.version} skips ahead of ${ticket.statusVersion}`);
     }

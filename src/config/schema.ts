@@ -57,6 +57,8 @@ const topicsSchema = z
     kpi: z.string().default('bridge.kpi.v1'),
     /** Compacted topic where source connectors keep their cursors (no Avro schema). */
     cursors: z.string().default('closeloop.connector-cursors'),
+    /** Who replayed which dead letters of this pipeline (JSON records, kept for good). */
+    dlqReplays: z.string().default('closeloop.dlq-replays'),
   })
   .strict();
 

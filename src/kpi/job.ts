@@ -12,7 +12,7 @@ import {
   type MessagingAdmin,
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { CANONICAL, topicSpecs } from '../processor/topics.ts';
+import { CANONICAL, topicSpecs } from '../topics/index.ts';
 import { readKpiInputs } from './read-inputs.ts';
 
 const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
@@ -131,7 +131,7 @@ async function requireTopics(admin: MessagingAdmin, topics: readonly string[]): 
 async function publish(o: KpiJobOptions, admin: MessagingAdmin, records: readonly KpiRecord[]): Promise<number> {
   if (records.length === 0) return 0;
   const topic = o.config.topics.kpi;
-  await admin.ensureTopics(topicSpecs(o.config.topics, o.config.processor.partitions).filter((s) => s.topic === topic));
+  await admin.ensureTopics(topicSpecs(o.config).filter((s) => s.topic === topic));
   const subject = subjectForTopic(topic);
   const file = await readSchemaFile(path.join(o.schemasDir ?? SCHEMAS, `${CANONICAL.kpi}.avsc`));
   await o.serde.register(subject, file.schema);

@@ -7,7 +7,7 @@ import type {
   WorkOrderRecord,
 } from '../domain/index.ts';
 import { CloseloopError } from '../errors/index.ts';
-import type { InputName } from './topics.ts';
+import type { InputName } from '../topics/index.ts';
 
 // The changelog has no -Infinity: "no event applied yet" is stored as null.
 const finite = (n: number): number | null => (Number.isFinite(n) ? n : null);

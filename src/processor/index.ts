@@ -1,5 +1,4 @@
 export { LifecycleProcessor, type ProcessorOptions } from './processor.ts';
-export { CANONICAL, INPUTS, topicSpecs, type InputName } from './topics.ts';
 export { DLQ_HEADERS, deadLetter, deadLetterTopic } from '../messaging/index.ts';
 export { restorePartitions, type RestoreResult } from './restore.ts';
 export { stateFromRecord, stateToRecord, toInbound } from './codec.ts';

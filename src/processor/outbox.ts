@@ -2,7 +2,7 @@ import type { CloseloopConfig } from '../config/index.ts';
 import type { Decision } from '../domain/index.ts';
 import { subjectForTopic, type AvroSerde, type OutgoingRecord } from '../messaging/index.ts';
 import { stateToRecord } from './codec.ts';
-import type { CANONICAL } from './topics.ts';
+import type { CANONICAL } from '../topics/index.ts';
 
 /** The records one transaction of a task will write, grouped by topic. */
 export class Outbox {

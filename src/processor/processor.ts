@@ -26,7 +26,7 @@ import { Outbox } from './outbox.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
 import { Task, newCommitLog } from './task.ts';
 import { restorePartitions } from './restore.ts';
-import { INPUTS, type InputName } from './topics.ts';
+import { INPUTS, type InputName } from '../topics/index.ts';
 
 export interface ProcessorOptions {
   readonly config: CloseloopConfig;

@@ -2,17 +2,22 @@ import path from 'node:path';
 import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError, withRetry } from '../errors/index.ts';
 import { readSchemaFile, subjectForTopic, type AvroSerde, type MessagingAdmin } from '../messaging/index.ts';
-import { CANONICAL, topicSpecs } from './topics.ts';
+import { CANONICAL, topicCatalogue } from '../topics/index.ts';
 
-/** Creates the bridge's topics where missing and checks they are co-partitioned. */
+/**
+ * Creates every topic of the catalogue where missing (so no stage ever writes to a topic that
+ * does not exist) and checks the co-partitioned ones have the inputs' partition count.
+ */
 export async function provisionTopics(admin: MessagingAdmin, config: CloseloopConfig): Promise<void> {
-  const { topics, processor } = config;
-  const specs = topicSpecs(topics, processor.partitions);
+  const { processor } = config;
+  const catalogue = topicCatalogue(config);
   // A broker that has only just started may not lead the new partitions yet; creation is idempotent.
-  await withRetry(() => admin.ensureTopics(specs));
+  await withRetry(() => admin.ensureTopics(catalogue.map((e) => e.spec)));
   // Fresh topics take a moment to get leaders; that is retriable, not a failure.
   const counts = await Promise.all(
-    specs.map(async (s) => [s.topic, (await withRetry(() => admin.topicOffsets(s.topic))).length] as const),
+    catalogue
+      .filter((e) => e.coPartitioned)
+      .map(async (e) => [e.topic, (await withRetry(() => admin.topicOffsets(e.topic))).length] as const),
   );
   const odd = counts.filter(([, n]) => n !== processor.partitions);
   if (odd.length > 0) {

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { CloseloopError } from '../../src/errors/index.ts';
 import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { CANONICAL } from '../../src/processor/index.ts';
+import { CANONICAL } from '../../src/topics/index.ts';
 import { SourceRunner } from '../../src/runtime/index.ts';
 import { parseConnectorConfig, type ConnectorDefinition, type FaultSettings } from '../../src/sdk/index.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';

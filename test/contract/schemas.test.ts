@@ -3,7 +3,7 @@ import path from 'node:path';
 import avro from 'avsc';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stateFromRecord, stateToRecord } from '../../src/processor/index.ts';
-import { CANONICAL } from '../../src/processor/index.ts';
+import { CANONICAL } from '../../src/topics/index.ts';
 import { computeKpis } from '../../src/domain/kpi/index.ts';
 import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
 import { NYC, input, now, violations } from '../unit/kpi/fixtures.ts';

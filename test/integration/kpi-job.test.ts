@@ -4,7 +4,7 @@ import type { KpiRecord } from '../../src/domain/kpi/index.ts';
 import { runKpiJob } from '../../src/kpi/index.ts';
 import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { CANONICAL, topicSpecs } from '../../src/processor/index.ts';
+import { CANONICAL, topicSpecs } from '../../src/topics/index.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
 import { NY, asV1, at, status, violation, wo } from '../support/kpi-records.ts';
 import { SCHEMAS, readCommitted, testConfig } from '../support/processor.ts';
@@ -18,7 +18,7 @@ describe('KPI job on the real topics', () => {
     const serde = new AvroSerde({ url: endpoints().registryUrl });
     const admin = messaging.admin();
     await admin.connect();
-    await admin.ensureTopics(topicSpecs(config.topics, 3));
+    await admin.ensureTopics(topicSpecs(config));
     await admin.disconnect();
     const producer = messaging.producer();
     await producer.connect();

@@ -74,6 +74,20 @@ export function crmHistoryProblems(crm: CrmSimulator): string[] {
   return problems;
 }
 
+/**
+ * Lost and duplicated applied updates, for the fault suite's table: lost counts version gaps and
+ * tickets that never got their closing status; duplicated counts updates the CRM received for a
+ * version it had already applied.
+ */
+export function crmTally(crm: CrmSimulator): { lost: number; duplicated: number } {
+  let lost = 0;
+  for (const t of crm.tickets.values()) {
+    const versions = crm.applied.filter((a) => a.ticketId === t.id).map((a) => a.version);
+    lost += versions.filter((v, i) => v !== i + 1).length + (t.status === 'closed' ? 0 : 1);
+  }
+  return { lost, duplicated: crm.repeatedUpdates };
+}
+
 /** Dead letters of the CRM sink (none while the CRM is only unavailable). */
 export async function statusDeadLetters(messaging: Messaging, config: CloseloopConfig): Promise<number> {
   const admin = messaging.admin();

@@ -13,7 +13,8 @@ import {
   type Messaging,
 } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { CANONICAL, LifecycleProcessor, topicSpecs } from '../../src/processor/index.ts';
+import { LifecycleProcessor } from '../../src/processor/index.ts';
+import { CANONICAL, topicSpecs } from '../../src/topics/index.ts';
 import { endpoints, testMessaging, uniqueName } from './kafka.ts';
 
 export const SCHEMAS = path.resolve('schemas');
@@ -43,6 +44,7 @@ export async function testConfig(
     quarantine: `${base}.bridge.quarantine.v1`,
     kpi: `${base}.bridge.kpi.v1`,
     cursors: `${base}.connector-cursors`,
+    dlqReplays: `${base}.dlq-replays`,
   };
   const { brokers, registryUrl } = endpoints();
   const yaml = {
@@ -106,7 +108,7 @@ export async function feed(
   // As source connectors would: the topics exist and the input schemas are registered first.
   const admin = messaging.admin();
   await admin.connect();
-  await admin.ensureTopics(topicSpecs(config.topics, config.processor.partitions));
+  await admin.ensureTopics(topicSpecs(config));
   await admin.disconnect();
   for (const name of ['crmEvents', 'deptEvents'] as const) {
     const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL[name]}.avsc`));

@@ -1,0 +1,122 @@
+import type { CloseloopConfig, Topics } from '../config/index.ts';
+import { deadLetterTopic, type TopicSpec } from '../messaging/index.ts';
+
+/**
+ * The one catalogue of topics. Every topic any stage writes — inputs, outputs, the changelog,
+ * each dead-letter topic, the repartition topics, the replay audit and the connector cursors —
+ * is derived here from the config and provisioned at start-up, so no stage can find a topic
+ * missing (the broker's auto-create is off) and the operator tools act on exactly these.
+ */
+
+/** Topics with an Avro schema, by config key, named as the .avsc files under schemas/ are. */
+export const CANONICAL = {
+  crmEvents: 'crm.ticket-events.v1',
+  deptEvents: 'dept.work-order-events.v1',
+  links: 'bridge.ticket-links.v1',
+  commands: 'bridge.work-order-commands.v1',
+  status: 'bridge.ticket-status.v1',
+  state: 'bridge.ticket-state.v1',
+  quarantine: 'bridge.quarantine.v1',
+  kpi: 'bridge.kpi.v1',
+} as const satisfies Partial<Record<keyof Topics, string>>;
+
+export type BridgeTopic = keyof typeof CANONICAL;
+
+/** The lifecycle processor's inputs, co-partitioned: partition p of each forms task p. */
+export const INPUTS = ['crmEvents', 'deptEvents', 'links'] as const;
+export type InputName = (typeof INPUTS)[number];
+
+/** Inputs that producers outside closeloop write to, with partitioners of their own. */
+export const FOREIGN_INPUTS = ['crmEvents', 'deptEvents'] as const satisfies readonly InputName[];
+export type ForeignInput = (typeof FOREIGN_INPUTS)[number];
+
+/** Topics a connector's sink consumes; their records are dead-lettered by the sink runner. */
+export const SINK_INPUTS = ['status', 'commands'] as const satisfies readonly BridgeTopic[];
+
+export type TopicRole = 'input' | 'output' | 'changelog' | 'dead-letter' | 'repartition' | 'audit' | 'cursors';
+
+export interface CatalogueEntry {
+  readonly topic: string;
+  readonly role: TopicRole;
+  /** Keyed by ticket id with the inputs' partition count, so one ticket meets on one partition. */
+  readonly coPartitioned: boolean;
+  readonly spec: TopicSpec;
+}
+
+type CatalogueConfig = Pick<CloseloopConfig, 'topics'> & {
+  readonly processor: Pick<CloseloopConfig['processor'], 'partitions' | 'groupId'>;
+};
+
+/**
+ * Where records of a foreign input that arrived on another partition than their key's are
+ * forwarded, named as Kafka Streams names its repartition topics (`<application>-<name>-repartition`):
+ * one pipeline's processor group owns them.
+ */
+export function repartitionTopic(config: CatalogueConfig, input: ForeignInput): string {
+  return `${config.processor.groupId}-${config.topics[input]}-repartition`;
+}
+
+/** Compacted: only the latest record per key matters. */
+const COMPACTED: ReadonlySet<keyof Topics> = new Set(['state', 'kpi', 'cursors']);
+
+/**
+ * Kept for good: the KPI job recomputes any month from the latest status of every ticket and
+ * from every violation, the status API serves each ticket's public history, and the replay
+ * audit is the record of who re-sent what. A broker's default retention (7 days) would
+ * silently drop them. 311 volumes make this small (about 1 KB per status).
+ */
+const KEPT: ReadonlySet<keyof Topics> = new Set(['status', 'quarantine', 'dlqReplays']);
+
+function configOf(name: keyof Topics): Record<string, string> {
+  if (COMPACTED.has(name)) return { 'cleanup.policy': 'compact' };
+  if (KEPT.has(name)) return { 'retention.ms': '-1' };
+  return {};
+}
+
+function roleOf(name: keyof Topics): TopicRole {
+  if (name === 'state') return 'changelog';
+  if (name === 'dlqReplays') return 'audit';
+  if (name === 'cursors') return 'cursors';
+  return (INPUTS as readonly string[]).includes(name) ? 'input' : 'output';
+}
+
+/** Every topic of one pipeline, derived from its config. */
+export function topicCatalogue(config: CatalogueConfig): CatalogueEntry[] {
+  const { topics } = config;
+  const partitions = config.processor.partitions;
+  const entry = (topic: string, role: TopicRole, extra: Record<string, string> = {}): CatalogueEntry => ({
+    topic,
+    role,
+    coPartitioned: true,
+    spec: { topic, partitions, config: extra },
+  });
+  const named = (Object.keys(topics) as (keyof Topics)[]).map((name): CatalogueEntry => {
+    // One partition keeps the audit in order; the cursor topic holds one record per source.
+    if (name === 'cursors' || name === 'dlqReplays') {
+      return {
+        topic: topics[name],
+        role: roleOf(name),
+        coPartitioned: false,
+        spec: { topic: topics[name], partitions: 1, config: configOf(name) },
+      };
+    }
+    // The KPI topic is keyed by department and month, not by ticket.
+    return { ...entry(topics[name], roleOf(name), configOf(name)), coPartitioned: name !== 'kpi' };
+  });
+  const repartition = FOREIGN_INPUTS.map((input) => entry(repartitionTopic(config, input), 'repartition'));
+  // Each topic a stage consumes has a dead-letter topic beside it.
+  const consumed = [...INPUTS, ...SINK_INPUTS].map((name) => topics[name]).concat(repartition.map((r) => r.topic));
+  const dead = consumed.map((topic) => entry(deadLetterTopic(topic), 'dead-letter'));
+  return [...named, ...repartition, ...dead];
+}
+
+export function topicSpecs(config: CatalogueConfig): TopicSpec[] {
+  return topicCatalogue(config).map((e) => e.spec);
+}
+
+/** The dead-letter topics of one pipeline; the operator tools read and replay only these. */
+export function deadLetterTopics(config: CatalogueConfig): string[] {
+  return topicCatalogue(config)
+    .filter((e) => e.role === 'dead-letter')
+    .map((e) => e.topic);
+}

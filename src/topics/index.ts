@@ -1,0 +1,15 @@
+export {
+  CANONICAL,
+  FOREIGN_INPUTS,
+  INPUTS,
+  SINK_INPUTS,
+  deadLetterTopics,
+  repartitionTopic,
+  topicCatalogue,
+  topicSpecs,
+  type BridgeTopic,
+  type CatalogueEntry,
+  type ForeignInput,
+  type InputName,
+  type TopicRole,
+} from './catalogue.ts';
