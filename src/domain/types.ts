@@ -56,6 +56,12 @@ export const VIOLATION_KINDS = [
   'MISROUTE',
   'UNROUTABLE',
   'IMPLAUSIBLE_TIME',
+  /** A route's system and department have no connector: the command could never be delivered. */
+  'NO_CONNECTOR',
+  /** An event's position jumps implausibly far ahead; applying it would freeze the work order. */
+  'IMPLAUSIBLE_SEQUENCE',
+  /** An operator reset a work order's ordering watermark (recorded as the audit of the reset). */
+  'ORDERING_RESET',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
