@@ -24,6 +24,7 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
   config: crmRestConfig,
   sourceTopic: 'crmEvents',
   sinkTopic: 'status',
+  credentials: (config) => [config.tokenEnv],
   source: (config, ctx): Source<CrmTicketEvent> => {
     const crm = client(config, ctx.env);
     return {

@@ -25,6 +25,8 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
   config: posseConfig,
   sourceTopic: 'deptEvents',
   sinkTopic: 'commands',
+  serves: (config) => config.departments.map((department) => ({ system: config.system, department })),
+  credentials: (config) => [config.tokenEnv],
   source: (config, ctx): Source<WorkOrderEvent> => {
     const api = client(config, ctx.env);
     return {

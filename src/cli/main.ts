@@ -5,6 +5,7 @@ import { loadConfig } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { OpsServer } from '../observability/ops-server.ts';
+import { connectorChecker } from '../worker/connector-check.ts';
 import { Worker } from '../worker/worker.ts';
 import { createKafkaMessaging } from '../messaging/index.ts';
 import { startStatusService } from '../status-api/index.ts';
@@ -75,7 +76,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger({ name: 'closeloop' });
-  const config = await loadConfig(values.config);
+  const config = await loadConfig(values.config, process.env, {
+    checkConnector: connectorChecker({ credentials: true }),
+  });
   const worker = new Worker({ config, logger });
   await worker.start();
   const ops = config.http

@@ -2,7 +2,8 @@ export {
   loadConfig,
   loadStatusMapping,
   type CloseloopConfig,
-  type ConnectorInstance,
+  type LoadOptions,
   type StatusApiSettings,
 } from './load.ts';
+export { routeKey, type ConnectorChecker, type ConnectorInstance, type ConnectorReport } from './connector-routes.ts';
 export { closeloopConfigSchema, statusMappingSchema, type Topics } from './schema.ts';

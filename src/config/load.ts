@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Policy, StatusMapping } from '../domain/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
+import { checkConnectorsAndRoutes, type ConnectorChecker, type ConnectorInstance } from './connector-routes.ts';
 import { loadSla } from './load-sla.ts';
 import { issues, readYaml } from './yaml.ts';
 import { closeloopConfigSchema, statusMappingSchema, unmappedInRaw, type Topics } from './schema.ts';
@@ -33,17 +34,6 @@ export interface StatusApiSettings {
   readonly maxIdsPerRequest: number;
 }
 
-export interface ConnectorInstance {
-  readonly name: string;
-  readonly source: boolean;
-  readonly sink: boolean;
-  /** How long an idle source waits before polling again. */
-  readonly pollIntervalMs: number;
-  /** Tickets a sink delivers at once. */
-  readonly maxInFlight: number;
-  readonly config: Readonly<Record<string, unknown>>;
-}
-
 /** Reads and validates one status mapping file. */
 export async function loadStatusMapping(file: string): Promise<StatusMapping> {
   const raw = await readYaml(file);
@@ -64,11 +54,25 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+export interface LoadOptions {
+  /**
+   * Checks each connector instance with its connector's own rules (and credentials, where the
+   * caller runs connectors). With it, routes no connector serves are refused, and the processor
+   * quarantines commands for routes it was not given (NO_CONNECTOR). Tools that only read
+   * topics leave it out.
+   */
+  readonly checkConnector?: ConnectorChecker;
+}
+
 /**
  * Loads the YAML config, the status mappings it names and the environment overrides, reports
  * every problem at once, and returns a frozen config. Credentials come from the environment only.
  */
-export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<CloseloopConfig> {
+export async function loadConfig(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
+): Promise<CloseloopConfig> {
   const raw = (await readYaml(file)) as Record<string, unknown> | null;
   const withEnv = { ...(raw ?? {}) } as Record<string, unknown>;
   if (env['KAFKA_BROKERS']) {
@@ -80,6 +84,10 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   if (env['SCHEMA_REGISTRY_URL']) withEnv['schemaRegistry'] = { url: env['SCHEMA_REGISTRY_URL'] };
   const parsed = closeloopConfigSchema.safeParse(withEnv);
   const problems = parsed.success ? [] : issues(file, parsed.error);
+  const connectorCheck = options.checkConnector
+    ? checkConnectorsAndRoutes(file, withEnv, env, options.checkConnector)
+    : null;
+  problems.push(...(connectorCheck?.problems ?? []));
   const mappings: Record<string, StatusMapping> = {};
   if (parsed.success) {
     for (const rel of parsed.data.statusMappings) {
@@ -145,6 +153,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       mappings,
       retentionMs: c.processor.retentionDays * 86_400_000,
       defaultPriority: c.routing.defaultPriority,
+      served: connectorCheck ? [...connectorCheck.served] : null,
     },
   });
   return Object.freeze({ ...frozen, policy: Object.freeze({ ...frozen.policy, sla }) });

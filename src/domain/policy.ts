@@ -41,6 +41,16 @@ export interface Policy {
   readonly defaultPriority: number;
   /** SLA policies and calendars; absent or null when none are configured (no clocks run). */
   readonly sla?: SlaLookup | null;
+  /**
+   * The routes (`system/department`) a configured connector sink serves; a route outside it is
+   * quarantined as NO_CONNECTOR rather than sent where nothing reads it. Absent or null when
+   * the config was loaded without connector checks (every route is then taken as served).
+   */
+  readonly served?: readonly string[] | null;
+}
+
+export function isServed(policy: Policy, target: RouteTarget): boolean {
+  return !policy.served || policy.served.includes(`${target.system}/${target.department}`);
 }
 
 // Own properties only: a code such as "constructor" must not find Object.prototype's.

@@ -1,5 +1,5 @@
 import type { Draft } from './draft.ts';
-import { routesFor } from './policy.ts';
+import { isServed, routesFor } from './policy.ts';
 import { newWorkOrder, type TicketState } from './state.ts';
 
 /**
@@ -7,8 +7,18 @@ import { newWorkOrder, type TicketState } from './state.ts';
  * Returns the ticket unchanged (and records why) when no department is left.
  */
 export function routeTicket(t: TicketState, draft: Draft): TicketState {
-  const targets = routesFor(draft.ctx.policy, t.serviceCode);
-  const target = targets.find((r) => !t.departmentsTried.includes(r.department));
+  const { policy } = draft.ctx;
+  const untried = routesFor(policy, t.serviceCode).filter((r) => !t.departmentsTried.includes(r.department));
+  // A route no connector serves would leave the ticket at ROUTED for good: recorded, and passed over.
+  for (const r of untried.filter((x) => !isServed(policy, x))) {
+    draft.violation(
+      t.ticketId,
+      'NO_CONNECTOR',
+      `no connector serves ${r.department} on ${r.system}; the ticket goes to the next department, if any`,
+      { department: r.department, system: r.system },
+    );
+  }
+  const target = untried.find((r) => isServed(policy, r));
   if (!target) {
     const tried = t.departmentsTried.length > 0 ? `; already tried: ${t.departmentsTried.join(', ')}` : '';
     draft.violation(

@@ -61,6 +61,14 @@ export interface ConnectorDefinition<Config extends z.ZodType, In, Out> {
   /** The bridge topic the source publishes to and the one the sink consumes. */
   readonly sourceTopic?: 'crmEvents' | 'deptEvents';
   readonly sinkTopic?: 'status' | 'commands';
+  /**
+   * The department routes (system and department) this connector's sink delivers commands for.
+   * Config validation refuses a route no running connector serves, and the processor
+   * quarantines a command for one (NO_CONNECTOR) instead of sending it where nothing reads it.
+   */
+  readonly serves?: (config: z.infer<Config>) => readonly { system: string; department: string }[];
+  /** Environment variables the connector needs (credentials); a missing one is a start-up error. */
+  readonly credentials?: (config: z.infer<Config>) => readonly string[];
   readonly source?: (config: z.infer<Config>, ctx: ConnectorContext) => Source<Out>;
   readonly sink?: (config: z.infer<Config>, ctx: ConnectorContext) => Sink<In>;
 }

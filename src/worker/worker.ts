@@ -1,20 +1,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { z } from 'zod';
-import { connectors } from '../../connectors/index.ts';
 import type { CloseloopConfig } from '../config/index.ts';
-import { CloseloopError, messageOf } from '../errors/index.ts';
+import { CloseloopError } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { Readiness } from '../observability/ops-server.ts';
 import { LifecycleProcessor } from '../processor/index.ts';
 import { SinkRunner, SourceRunner, type SinkRunnerStatus, type SourceRunnerStatus } from '../runtime/index.ts';
-import { parseConnectorConfig, type ConnectorDefinition } from '../sdk/index.ts';
+import { checkConnector } from './connector-check.ts';
 
 const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
-
-type AnyConnector = ConnectorDefinition<z.ZodType, unknown, unknown>;
 
 export interface WorkerOptions {
   readonly config: CloseloopConfig;
@@ -66,20 +62,11 @@ export class Worker {
     const { config, logger } = this.#o;
     const env = this.#o.env ?? process.env;
     const problems: string[] = [];
-    const registry = connectors as Readonly<Record<string, AnyConnector>>;
     for (const instance of config.connectors) {
-      const def = Object.hasOwn(registry, instance.name) ? registry[instance.name] : undefined;
-      if (!def) {
-        problems.push(`connectors: unknown connector ${instance.name}; known: ${Object.keys(registry).join(', ')}`);
-        continue;
-      }
-      let settings: unknown;
-      try {
-        settings = parseConnectorConfig(def.name, def.config, instance.config);
-      } catch (err) {
-        problems.push(messageOf(err));
-        continue;
-      }
+      const checked = checkConnector(instance, env, { credentials: true });
+      const { definition: def, settings } = checked;
+      problems.push(...checked.problems.map((p) => `connectors: ${p}`));
+      if (!def || checked.problems.length > 0) continue;
       const ctx = { logger: logger.child({ connector: def.name }), env, clock: Date.now };
       if (instance.source && def.source && def.sourceTopic) {
         this.#sources.set(

@@ -63,11 +63,15 @@ export async function testConfig(
     statusMappings: ['posse', 'maximo', 'sap-pm'].map((m) => path.resolve('config/status-mappings', `${m}.yaml`)),
     routing: {
       defaultPriority: 3,
-      services: {
-        POTHOLE: [{ department: 'transportation', system: 'maximo' }],
-        GRASS: [{ department: 'housing', system: 'posse' }],
-        WATER: [{ department: 'public-works', system: 'sap-pm' }],
-      },
+      // A worker refuses routes no connector of its config serves; processor-only tests route
+      // to every mapped system.
+      services: extras.connectors
+        ? { GRASS: [{ department: 'housing', system: 'posse' }] }
+        : {
+            POTHOLE: [{ department: 'transportation', system: 'maximo' }],
+            GRASS: [{ department: 'housing', system: 'posse' }],
+            WATER: [{ department: 'public-works', system: 'sap-pm' }],
+          },
     },
     connectors: extras.connectors ?? [],
     ...(extras.slaPolicies

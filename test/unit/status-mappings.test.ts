@@ -42,7 +42,7 @@ describe('shipped status mappings', () => {
   it('loads the shipped worker config with every mapping it names', async () => {
     const cfg = await loadConfig('config/closeloop.yaml', {});
     expect(Object.keys(cfg.policy.mappings).sort()).toEqual(['maximo', 'posse', 'sap-pm']);
-    expect(cfg.policy.routing['SR-POTHOLE']).toEqual([{ department: 'transportation', system: 'maximo' }]);
+    expect(cfg.policy.routing['SR-GRAFFITI']).toEqual([{ department: 'housing', system: 'posse' }]);
     expect(Object.isFrozen(cfg.policy.routing)).toBe(true);
   });
 

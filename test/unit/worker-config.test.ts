@@ -1,16 +1,82 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { CloseloopError } from '../../src/errors/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { connectorChecker } from '../../src/worker/connector-check.ts';
 import { Worker } from '../../src/worker/worker.ts';
 
 const logger = createLogger({ level: 'silent' });
+const TOKENS = { CRM_API_TOKEN: 'crm-token', POSSE_API_TOKEN: 'posse-token' };
+
+async function problemsOf(load: Promise<unknown>): Promise<string> {
+  const err = await load.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CloseloopError);
+  return ((err as CloseloopError).details['problems'] as string[]).join('\n');
+}
+
+async function writeConfig(yaml: string): Promise<string> {
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'closeloop-config-')), 'closeloop.yaml');
+  await writeFile(file, yaml);
+  return file;
+}
 
 describe('worker configuration', () => {
   it('accepts the shipped config with its connectors', async () => {
     const config = await loadConfig('config/closeloop.yaml', {});
     expect(config.connectors.map((c) => c.name)).toEqual(['crm-rest', 'posse']);
-    expect(() => new Worker({ config, logger })).not.toThrow();
+    expect(() => new Worker({ config, logger, env: TOKENS })).not.toThrow();
+  });
+
+  it('loads the shipped config with every connector checked and every route served', async () => {
+    const config = await loadConfig('config/closeloop.yaml', TOKENS, {
+      checkConnector: connectorChecker({ credentials: true }),
+    });
+    expect(config.policy.served).toEqual(['posse/housing']);
+  });
+
+  it('names each missing credential variable, never its value, at start-up', async () => {
+    const text = await problemsOf(
+      loadConfig(
+        'config/closeloop.yaml',
+        { CRM_API_TOKEN: 'secret-crm' },
+        {
+          checkConnector: connectorChecker({ credentials: true }),
+        },
+      ),
+    );
+    expect(text).toContain('posse: environment variable POSSE_API_TOKEN is not set');
+    expect(text).not.toContain('CRM_API_TOKEN');
+    expect(text).not.toContain('secret-crm');
+  });
+
+  it('reports a bad broker, a route no connector serves, a bad connector setting and a missing credential together', async () => {
+    const mappings = path.resolve('config/status-mappings');
+    const file = await writeConfig(`
+jurisdiction: testville
+kafka: { brokers: ['not a broker'] }
+schemaRegistry: { url: 'http://127.0.0.1:18081/apis/ccompat/v7' }
+statusMappings: [${mappings}/posse.yaml, ${mappings}/maximo.yaml]
+connectors:
+  - name: crm-rest
+    config: { baseUrl: 'http://127.0.0.1:8081', jurisdiction: testville }
+  - name: posse
+    config: { baseUrl: 'http://127.0.0.1:8082', jurisdiction: testville, departments: [housing], pageSize: 0 }
+routing:
+  services:
+    POTHOLE: [{ department: transportation, system: maximo }]
+    GRASS: [{ department: housing, system: posse }]
+`);
+    const text = await problemsOf(loadConfig(file, {}, { checkConnector: connectorChecker({ credentials: true }) }));
+    expect(text).toContain('kafka.brokers.0: host:port');
+    expect(text).toContain('routing.services.POTHOLE: no connector sink serves transportation on maximo');
+    expect(text).toContain('posse: pageSize');
+    expect(text).toContain('crm-rest: environment variable CRM_API_TOKEN is not set');
   });
 
   it('reports an unknown connector and every bad connector setting together, before starting anything', async () => {

@@ -29,7 +29,7 @@ describe('the sla section of closeloop.yaml', () => {
   it('loads the shipped calendars and policies', async () => {
     const config = await loadConfig('config/closeloop.yaml', {});
     const sla = config.policy.sla;
-    expect(sla?.policyFor('SR-POTHOLE')?.completion).toEqual({ amount: 5, unit: 'business_days' });
+    expect(sla?.policyFor('SR-HIGH-GRASS')?.completion).toEqual({ amount: 15, unit: 'business_days' });
     expect(sla?.policyFor('SR-UNKNOWN')?.name).toBe('default');
     expect(sla?.calendarNamed('edmonton')?.timeZone).toBe('America/Edmonton');
     expect(config.processor.slaCheckIntervalMs).toBe(60_000);

@@ -1,0 +1,67 @@
+import type { RouteTarget } from '../domain/index.ts';
+import { closeloopConfigSchema } from './schema.ts';
+
+export interface ConnectorInstance {
+  readonly name: string;
+  readonly source: boolean;
+  readonly sink: boolean;
+  /** How long an idle source waits before polling again. */
+  readonly pollIntervalMs: number;
+  /** Tickets a sink delivers at once. */
+  readonly maxInFlight: number;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** What a connector's own checks found in one instance, and the department routes its sink serves. */
+export interface ConnectorReport {
+  readonly problems: readonly string[];
+  readonly serves: readonly RouteTarget[];
+}
+
+/**
+ * Checks one connector instance with its connector's own rules. The config layer cannot import
+ * connectors (they sit above it), so whoever starts the bridge passes this in.
+ */
+export type ConnectorChecker = (
+  instance: Pick<ConnectorInstance, 'name' | 'config'>,
+  env: NodeJS.ProcessEnv,
+) => ConnectorReport;
+
+export const routeKey = (t: RouteTarget): string => `${t.system}/${t.department}`;
+
+/**
+ * Every connector instance checked by its connector, and every route checked to have a
+ * running sink that serves it: a route with none would leave its tickets at ROUTED for good.
+ * The two sections are parsed on their own, so their problems are reported together with any
+ * other problem of the file. Returns the problems and the routes served.
+ */
+export function checkConnectorsAndRoutes(
+  file: string,
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  checker: ConnectorChecker,
+): { problems: string[]; served: Set<string> } {
+  const { connectors, routing } = closeloopConfigSchema.shape;
+  const instances = connectors.safeParse(raw['connectors']);
+  const routes = routing.safeParse(raw['routing']);
+  const problems: string[] = [];
+  const served = new Set<string>();
+  if (!instances.success) return { problems, served };
+  instances.data.forEach((instance, i) => {
+    const report = checker(instance, env);
+    problems.push(...report.problems.map((p) => `${file}: connectors.${i}: ${p}`));
+    if (instance.sink) for (const t of report.serves) served.add(routeKey(t));
+  });
+  if (!routes.success) return { problems, served };
+  const offered = [...served].sort().join(', ') || 'none';
+  for (const [service, targets] of Object.entries(routes.data.services)) {
+    for (const t of targets) {
+      if (served.has(routeKey(t))) continue;
+      problems.push(
+        `${file}: routing.services.${service}: no connector sink serves ${t.department} on ${t.system} ` +
+          `(served here: ${offered}); add that system's connector or remove the route`,
+      );
+    }
+  }
+  return { problems, served };
+}

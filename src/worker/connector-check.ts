@@ -1,0 +1,55 @@
+import type { z } from 'zod';
+import { connectors } from '../../connectors/index.ts';
+import type { ConnectorChecker, ConnectorInstance, ConnectorReport } from '../config/index.ts';
+import { messageOf } from '../errors/index.ts';
+import { parseConnectorConfig, type ConnectorDefinition } from '../sdk/index.ts';
+
+export type AnyConnector = ConnectorDefinition<z.ZodType, unknown, unknown>;
+
+export interface CheckedConnector extends ConnectorReport {
+  readonly definition: AnyConnector | null;
+  /** The connector's own settings, parsed and frozen; null when they did not validate. */
+  readonly settings: unknown;
+}
+
+const registry = connectors as Readonly<Record<string, AnyConnector>>;
+
+/**
+ * Checks one connector instance against its connector's own schema and, when asked, that the
+ * environment holds every credential it names. Returns every problem, never the first only.
+ */
+export function checkConnector(
+  instance: Pick<ConnectorInstance, 'name' | 'config'>,
+  env: NodeJS.ProcessEnv,
+  options: { credentials: boolean },
+): CheckedConnector {
+  const definition = Object.hasOwn(registry, instance.name) ? (registry[instance.name] ?? null) : null;
+  if (!definition) {
+    const known = Object.keys(registry).join(', ');
+    return {
+      definition,
+      settings: null,
+      serves: [],
+      problems: [`unknown connector ${instance.name}; known: ${known}`],
+    };
+  }
+  let settings: unknown;
+  try {
+    settings = parseConnectorConfig(definition.name, definition.config, instance.config);
+  } catch (err) {
+    return { definition, settings: null, serves: [], problems: [messageOf(err)] };
+  }
+  const missing = options.credentials ? (definition.credentials?.(settings) ?? []).filter((name) => !env[name]) : [];
+  return {
+    definition,
+    settings,
+    serves: definition.serves?.(settings) ?? [],
+    // The variable's name only: its value, when there is one, is never printed.
+    problems: missing.map((name) => `${instance.name}: environment variable ${name} is not set (its credential)`),
+  };
+}
+
+/** For loadConfig: each instance checked by its own connector, credentials included or not. */
+export function connectorChecker(options: { credentials: boolean }): ConnectorChecker {
+  return (instance, env) => checkConnector(instance, env, options);
+}

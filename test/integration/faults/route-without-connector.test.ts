@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { bridgeRun, crmTally, TOKENS } from '../../support/bridge-run.ts';
+import { recordFault } from '../../support/fault-report.ts';
+import { until } from '../../support/wait.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+function runWorker(file: string) {
+  const child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--config', file], {
+    env: { ...process.env, ...TOKENS, LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  cleanup.push(async () => void child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
+describe('fault path 2: a route to a system with no connector', () => {
+  it('is refused at start-up with every such route named, before joining any group; fixed, tickets flow', async () => {
+    const run = await bridgeRun();
+    cleanup.push(() => run.stop());
+    const yaml = parse(await readFile(run.file, 'utf8')) as { routing: { services: Record<string, unknown> } };
+    yaml.routing.services['POTHOLE'] = [{ department: 'transportation', system: 'maximo' }];
+    yaml.routing.services['WATER'] = [{ department: 'public-works', system: 'sap-pm' }];
+    const bad = run.file.replace(/\.yaml$/, '.no-connector.yaml');
+    await writeFile(bad, stringify(yaml));
+
+    const started = Date.now();
+    const refused = runWorker(bad);
+    expect(await refused.exited).toBe(1);
+    const detectedAfterMs = Date.now() - started;
+    expect(refused.stderr()).toContain('routing.services.POTHOLE: no connector sink serves transportation on maximo');
+    expect(refused.stderr()).toContain('routing.services.WATER: no connector sink serves public-works on sap-pm');
+
+    // The shipped shape (every route served) runs, and tickets close.
+    const worker = runWorker(run.file);
+    for (let i = 0; i < 3; i += 1) {
+      run.crm.createTicket({ serviceCode: 'GRASS', contact: { name: 'A Resident', email: null, phone: null } });
+    }
+    run.work();
+    await until('every ticket closed', () => run.done(), 120_000);
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+    const tally = crmTally(run.crm);
+    expect(tally).toEqual({ lost: 0, duplicated: 0 });
+    recordFault({ path: '2 route without connector', detectedAfterMs, recovered: run.done(), ...tally });
+  }, 180_000);
+});
