@@ -21,7 +21,7 @@ const { values: a } = parseArgs({
     tickets: { type: 'string' },
     restore: { type: 'string' },
     partitions: { type: 'string', default: '6' },
-    csv: { type: 'string', default: path.resolve(ROOT, '../shared/data/baltimore_311_sample_10k.csv') },
+    csv: { type: 'string', default: path.resolve(ROOT, 'data/baltimore_311_sample_10k.csv') },
   },
 });
 

@@ -189,7 +189,7 @@ async function main(): Promise<void> {
       count: { type: 'string', default: '300' },
       seed: { type: 'string', default: '42' },
       all: { type: 'boolean', default: false },
-      csv: { type: 'string', default: path.resolve(root, '../shared/data/baltimore_311_sample_10k.csv') },
+      csv: { type: 'string', default: path.resolve(root, 'data/baltimore_311_sample_10k.csv') },
     },
   });
   const summary = await runDemo({

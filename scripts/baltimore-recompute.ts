@@ -11,7 +11,7 @@ import { recompute } from './baltimore/recompute.ts';
 import { render } from './baltimore/report.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
-const csvPath = process.argv[2] ?? path.resolve(repoRoot, '../shared/data/baltimore_311_sample_10k.csv');
+const csvPath = process.argv[2] ?? path.resolve(repoRoot, 'data/baltimore_311_sample_10k.csv');
 const calendarFile = path.join(repoRoot, 'config/calendars/baltimore.yaml');
 
 const calendar = createCalendar(calendarDefinitionSchema.parse(parse(readFileSync(calendarFile, 'utf8'))));

@@ -19,7 +19,7 @@ describe('the demo, headless', () => {
       logs: { level: 'debug', destination: logs },
       count: 60,
       seed: 7,
-      csv: path.resolve('../shared/data/baltimore_311_sample_10k.csv'),
+      csv: path.resolve('data/baltimore_311_sample_10k.csv'),
       timeoutMs: 240_000,
       log: () => undefined,
       // Departments that often close on assignment, so the gate is tested on every run.

@@ -9,6 +9,7 @@ import { startKafka, stopKafka, waitForKafka } from '../../stack/kafka.ts';
 import { stackDown } from '../../stack/stack.ts';
 import { bridgeRun, crmHistoryProblems, statusDeadLetters, TOKENS } from '../support/bridge-run.ts';
 import { testMessaging } from '../support/kafka.ts';
+import { freePorts } from '../support/ports.ts';
 import { readCommitted } from '../support/processor.ts';
 import { until } from '../support/wait.ts';
 
@@ -92,14 +93,15 @@ describe('resilience of the whole bridge', () => {
     'recovers by itself when the broker restarts under load, losing nothing',
     async () => {
       const main = loadStackConfig();
+      const [kafka, controller, registry, management] = (await freePorts(4)).map(String);
       const cfg = loadStackConfig({
         ...process.env,
         CLOSELOOP_STACK_DIR: main.home,
         CLOSELOOP_STACK_RUN_DIR: path.join(main.home, 'broker-restart-test'),
-        CLOSELOOP_KAFKA_PORT: '39092',
-        CLOSELOOP_KAFKA_CONTROLLER_PORT: '39093',
-        CLOSELOOP_REGISTRY_PORT: '38081',
-        CLOSELOOP_REGISTRY_MANAGEMENT_PORT: '39001',
+        CLOSELOOP_KAFKA_PORT: kafka,
+        CLOSELOOP_KAFKA_CONTROLLER_PORT: controller,
+        CLOSELOOP_REGISTRY_PORT: registry,
+        CLOSELOOP_REGISTRY_MANAGEMENT_PORT: management,
       });
       cleanup.push(() => stackDown(cfg, { purge: true }).then(() => undefined));
       await waitForKafka(cfg, await startKafka(cfg, () => undefined), 120_000);

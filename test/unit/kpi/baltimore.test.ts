@@ -9,7 +9,7 @@ import { baltimore, repoRoot } from './fixtures.ts';
  * The headline figures of docs/baltimore-recomputation.md. The sample is fixed, so the counts
  * are exact: a change here means the definition or the mapping changed, and the document with it.
  */
-const csv = readFileSync(path.resolve(repoRoot, '../shared/data/baltimore_311_sample_10k.csv'), 'utf8');
+const csv = readFileSync(path.resolve(repoRoot, 'data/baltimore_311_sample_10k.csv'), 'utf8');
 const result = recompute(csv, baltimore);
 const all = result.reconciliation.get('(all)');
 
