@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // closeloop run | status-api | dlq list|show|replay | quarantine list | kpi   [--config config/closeloop.yaml]
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.ts';
+import { loadConfig, roleEntries } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { OpsServer } from '../observability/ops-server.ts';
@@ -11,6 +11,7 @@ import { createKafkaMessaging } from '../messaging/index.ts';
 import { startStatusService } from '../status-api/index.ts';
 import { runKpi } from './kpi-command.ts';
 import { runOps } from './ops-commands.ts';
+import { runRoles } from './roles-command.ts';
 
 async function runStatusApi(configFile: string): Promise<number> {
   const logger = createLogger({ name: 'closeloop-status-api' });
@@ -35,7 +36,7 @@ async function runStatusApi(configFile: string): Promise<number> {
 }
 
 const usage =
-  'usage: closeloop run | status-api | dlq list|show|replay | quarantine list | kpi --month YYYY-MM  [--config config/closeloop.yaml]';
+  'usage: closeloop run | status-api | dlq list|show|replay | quarantine list | kpi --month YYYY-MM | roles list  [--config config/closeloop.yaml]';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -71,6 +72,14 @@ async function main(argv: string[]): Promise<number> {
     return runKpi(args, await loadConfig(values.config), logger, print, (l) => console.error(l));
   }
   if (command === 'status-api') return runStatusApi(values.config);
+  if (command === 'roles') {
+    const now = values.now === undefined ? Date.now() : Date.parse(values.now);
+    if (!Number.isFinite(now)) {
+      console.error(`closeloop: --now ${values.now ?? ''} is not an instant; use ISO 8601, e.g. 2026-11-30T12:00:00Z`);
+      return 2;
+    }
+    return runRoles(sub, await loadConfig(values.config), now, console.log, console.error);
+  }
   if (command !== 'run') {
     console.error(usage);
     return 2;
@@ -79,6 +88,10 @@ async function main(argv: string[]): Promise<number> {
   const config = await loadConfig(values.config, process.env, {
     checkConnector: connectorChecker({ credentials: true }),
   });
+  for (const e of config.roles ? roleEntries(config.roles, Date.now()) : []) {
+    if (e.stale)
+      logger.warn({ department: e.department, role: e.role, confirmed: e.confirmed }, 'accountable role is stale');
+  }
   const worker = new Worker({ config, logger });
   await worker.start();
   const ops = config.http

@@ -7,3 +7,13 @@ export {
 } from './load.ts';
 export { routeKey, type ConnectorChecker, type ConnectorInstance, type ConnectorReport } from './connector-routes.ts';
 export { closeloopConfigSchema, statusMappingSchema, type Topics } from './schema.ts';
+export {
+  ROLE_KINDS,
+  accountableFor,
+  loadRoles,
+  roleEntries,
+  type RoleEntry,
+  type RoleHolder,
+  type RoleKind,
+  type RolesTable,
+} from './roles.ts';

@@ -3,6 +3,7 @@ import type { Policy, StatusMapping } from '../domain/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { checkConnectorsAndRoutes, type ConnectorChecker, type ConnectorInstance } from './connector-routes.ts';
 import { loadSla } from './load-sla.ts';
+import { loadRoles, type RolesTable } from './roles.ts';
 import { issues, readYaml } from './yaml.ts';
 import { closeloopConfigSchema, statusMappingSchema, unmappedInRaw, type Topics } from './schema.ts';
 
@@ -23,6 +24,8 @@ export interface CloseloopConfig {
   readonly http: { readonly host: string; readonly port: number } | null;
   /** The public Open311 status API (closeloop status-api); null when not configured. */
   readonly statusApi: StatusApiSettings | null;
+  /** Who is accountable for each department's 311 work; null when the config names no roles file. */
+  readonly roles: RolesTable | null;
 }
 
 export interface StatusApiSettings {
@@ -122,6 +125,15 @@ export async function loadConfig(
           problems,
         )
       : null;
+  const roles =
+    parsed.success && parsed.data.roles
+      ? await loadRoles(
+          file,
+          parsed.data.roles,
+          [...new Set(Object.values(parsed.data.routing.services).flatMap((ts) => ts.map((t) => t.department)))],
+          problems,
+        )
+      : null;
   if (!parsed.success || problems.length > 0) {
     throw new CloseloopError('CL_CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`, {
       details: { problems },
@@ -147,6 +159,7 @@ export async function loadConfig(
     connectors: c.connectors,
     http: c.http ?? null,
     statusApi: c.statusApi ?? null,
+    roles,
     policy: {
       jurisdiction: c.jurisdiction,
       routing: c.routing.services,

@@ -100,6 +100,8 @@ export const closeloopConfigSchema = z
       .object({ calendars: z.array(z.string().min(1)).min(1), policies: z.string().min(1) })
       .strict()
       .optional(),
+    /** The accountable people per department (a file relative to this one); never public. */
+    roles: z.string().min(1).optional(),
     /** Where the worker serves /metrics, /health/* and the admin endpoints; off when absent. */
     http: z
       .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) })

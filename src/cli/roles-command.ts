@@ -1,0 +1,44 @@
+import { roleEntries, type CloseloopConfig } from '../config/index.ts';
+
+/**
+ * `closeloop roles list`: the accountable people per department, stale entries marked. Exits 1
+ * when an entry is stale (so a scheduled job can remind someone), 2 when the config names no
+ * roles file.
+ */
+export function runRoles(
+  sub: string | undefined,
+  config: CloseloopConfig,
+  now: number,
+  print: (line: string) => void,
+  printError: (line: string) => void,
+): number {
+  if (sub !== 'list') {
+    printError('usage: closeloop roles list [--config config/closeloop.yaml] [--now ISO]');
+    return 2;
+  }
+  if (!config.roles) {
+    printError('closeloop: the config names no roles file; add `roles: roles.yaml` (see config/roles.yaml)');
+    return 2;
+  }
+  const entries = roleEntries(config.roles, now);
+  const rows = entries.map((e) => [
+    e.department,
+    e.role,
+    e.name,
+    e.mailbox,
+    e.confirmed,
+    e.stale ? `STALE (${e.ageDays} days)` : `${e.ageDays} days`,
+  ]);
+  const head = ['department', 'role', 'name', 'mailbox', 'confirmed', 'age'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  for (const r of [head, ...rows])
+    print(
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
+  const stale = entries.filter((e) => e.stale).length;
+  print(`${entries.length} role(s), ${stale} stale (older than ${config.roles.maxAgeDays} days)`);
+  return stale > 0 ? 1 : 0;
+}
