@@ -34,7 +34,7 @@ export interface DeadLetterFilter {
   readonly topic?: string;
   readonly code?: string;
   readonly ticket?: string;
-  /** ISO times; a dead letter's time is when it was written. */
+  /** ISO instants (parseSinceUntil checks them); a dead letter's time is when it was written. */
   readonly since?: string;
   readonly until?: string;
 }
@@ -60,13 +60,15 @@ function toDeadLetter(r: IncomingRecord): DeadLetter {
   };
 }
 
+/** Pure and total: runs inside a consumer's handler, where a throw would stop the read. */
 export function matches(d: DeadLetter, f: DeadLetterFilter): boolean {
+  const time = Date.parse(d.time);
   return (
-    (!f.topic || d.originalTopic === f.topic || d.dlqTopic === f.topic) &&
-    (!f.code || d.code === f.code) &&
-    (!f.ticket || d.key === f.ticket) &&
-    (!f.since || d.time >= new Date(f.since).toISOString()) &&
-    (!f.until || d.time < new Date(f.until).toISOString())
+    (f.topic === undefined || d.originalTopic === f.topic || d.dlqTopic === f.topic) &&
+    (f.code === undefined || d.code === f.code) &&
+    (f.ticket === undefined || d.key === f.ticket) &&
+    (f.since === undefined || time >= Date.parse(f.since)) &&
+    (f.until === undefined || time < Date.parse(f.until))
   );
 }
 

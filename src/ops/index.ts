@@ -9,3 +9,13 @@ export {
   type ReplayAudit,
 } from './dead-letters.ts';
 export { listQuarantine, type QuarantineFilter } from './quarantine.ts';
+export {
+  parseBy,
+  parseCode,
+  parseDeadLetterId,
+  parseInstant,
+  parseKind,
+  parseSinceUntil,
+  parseTicket,
+  parseTopic,
+} from './filters.ts';
