@@ -2,7 +2,7 @@ import type { CloseloopConfig } from '../config/index.ts';
 import { isCloseloopError } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, type MessagingAdmin } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { listDeadLetters, listQuarantine, replayDeadLetters, type DeadLetter } from '../ops/index.ts';
+import { deadLetterScope, listDeadLetters, listQuarantine, replayDeadLetters, type DeadLetter } from '../ops/index.ts';
 import { OPS_USAGE, opsRequest, type OpsArgs, type OpsRequest } from './ops-args.ts';
 
 export type { OpsArgs } from './ops-args.ts';
@@ -49,11 +49,12 @@ export async function runOps(
     clientId: `${config.kafka.clientId}-ops`,
     logger,
   });
+  const scope = deadLetterScope(config);
   const admin: MessagingAdmin = messaging.admin();
   await admin.connect();
   try {
     if (request.action === 'dlq list') {
-      const found = await listDeadLetters(messaging, admin, request.filter);
+      const found = await listDeadLetters(messaging, admin, request.filter, scope.deadLetterTopics);
       for (const d of found) print(line(d));
       print(`${found.length} dead letter(s)`);
       return 0;
@@ -72,7 +73,7 @@ export async function runOps(
       return 0;
     }
     if (request.action === 'dlq replay') {
-      const audit = await replayDeadLetters(messaging, admin, request.filter, request.by);
+      const audit = await replayDeadLetters(messaging, admin, request.filter, request.by, scope);
       print(`replayed ${audit.deadLetters.length} dead letter(s) as ${audit.replayId} by ${audit.by} at ${audit.at}`);
       for (const s of audit.skipped) print(`skipped ${s}`);
       return 0;

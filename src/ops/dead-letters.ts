@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CloseloopConfig } from '../config/index.ts';
 import {
   DLQ_HEADERS,
   readToEnd,
@@ -6,10 +7,26 @@ import {
   type Messaging,
   type MessagingAdmin,
   type OutgoingRecord,
+  type TopicSpec,
 } from '../messaging/index.ts';
+import { deadLetterTopics, topicCatalogue } from '../topics/index.ts';
 
-export const REPLAY_AUDIT_TOPIC = 'closeloop.dlq-replays';
 export const REPLAY_HEADER = 'closeloop.replay.of';
+
+/**
+ * What the dead-letter tools of one pipeline act on. Several pipelines share a cluster (cities,
+ * test runs), so the tools never look beyond the topics the config's catalogue names.
+ */
+export interface DeadLetterScope {
+  readonly deadLetterTopics: readonly string[];
+  /** The replay audit topic (`topics.dlqReplays`), as the catalogue provisions it. */
+  readonly audit: TopicSpec;
+}
+
+export function deadLetterScope(config: Pick<CloseloopConfig, 'topics' | 'processor'>): DeadLetterScope {
+  const audit = topicCatalogue(config).find((e) => e.role === 'audit')?.spec ?? { topic: config.topics.dlqReplays };
+  return { deadLetterTopics: deadLetterTopics(config), audit };
+}
 
 export interface DeadLetter {
   /** Where the dead letter itself sits: `<dlq topic>:<partition>:<offset>`. */
@@ -72,16 +89,19 @@ export function matches(d: DeadLetter, f: DeadLetterFilter): boolean {
   );
 }
 
-/** Every `*.dlq` topic of the cluster (or those given), read to its end and filtered. */
+/**
+ * The given dead-letter topics (a pipeline's: `deadLetterScope(config).deadLetterTopics`), each
+ * read to its end and filtered. A topic that does not exist yet holds no dead letters.
+ */
 export async function listDeadLetters(
   messaging: Messaging,
   admin: MessagingAdmin,
-  filter: DeadLetterFilter = {},
-  topics?: readonly string[],
+  filter: DeadLetterFilter,
+  topics: readonly string[],
 ): Promise<DeadLetter[]> {
-  const dlqs = topics ?? (await admin.listTopics()).filter((t) => t.endsWith('.dlq')).sort();
+  const existing = new Set(await admin.listTopics());
   const found: DeadLetter[] = [];
-  for (const topic of dlqs) {
+  for (const topic of topics.filter((t) => existing.has(t))) {
     await readToEnd(messaging, admin, topic, 'all', (r) => {
       const d = toDeadLetter(r);
       if (matches(d, filter)) found.push(d);
@@ -120,12 +140,15 @@ export async function replayDeadLetters(
   admin: MessagingAdmin,
   filter: DeadLetterFilter,
   by: string,
-  options: { auditTopic?: string; topics?: readonly string[]; now?: () => Date } = {},
+  scope: DeadLetterScope,
+  options: { now?: () => Date } = {},
 ): Promise<ReplayAudit> {
-  const auditTopic = options.auditTopic ?? REPLAY_AUDIT_TOPIC;
-  await admin.ensureTopics([{ topic: auditTopic }]);
+  const auditTopic = scope.audit.topic;
+  await admin.ensureTopics([scope.audit]);
   const done = await alreadyReplayed(messaging, admin, auditTopic);
-  const matching = (await listDeadLetters(messaging, admin, filter, options.topics)).filter((d) => !done.has(d.id));
+  const matching = (await listDeadLetters(messaging, admin, filter, scope.deadLetterTopics)).filter(
+    (d) => !done.has(d.id),
+  );
   const skipped = matching.filter((d) => !d.replayable).map((d) => `${d.id}: never was on a topic (${d.code})`);
   const todo = matching
     .filter((d) => d.replayable)

@@ -1,10 +1,11 @@
 export {
-  REPLAY_AUDIT_TOPIC,
   REPLAY_HEADER,
+  deadLetterScope,
   listDeadLetters,
   matches,
   replayDeadLetters,
   type DeadLetter,
+  type DeadLetterScope,
   type DeadLetterFilter,
   type ReplayAudit,
 } from './dead-letters.ts';
