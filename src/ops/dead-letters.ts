@@ -21,11 +21,17 @@ export interface DeadLetterScope {
   readonly deadLetterTopics: readonly string[];
   /** The replay audit topic (`topics.dlqReplays`), as the catalogue provisions it. */
   readonly audit: TopicSpec;
+  /** One per pipeline, so that concurrent replays of it fence each other (see replayDeadLetters). */
+  readonly transactionalId: string;
 }
 
 export function deadLetterScope(config: Pick<CloseloopConfig, 'topics' | 'processor'>): DeadLetterScope {
   const audit = topicCatalogue(config).find((e) => e.role === 'audit')?.spec ?? { topic: config.topics.dlqReplays };
-  return { deadLetterTopics: deadLetterTopics(config), audit };
+  return {
+    deadLetterTopics: deadLetterTopics(config),
+    audit,
+    transactionalId: `${config.processor.groupId}-dlq-replay`,
+  };
 }
 
 export interface DeadLetter {
@@ -122,7 +128,6 @@ export interface ReplayAudit {
 
 async function alreadyReplayed(messaging: Messaging, admin: MessagingAdmin, auditTopic: string): Promise<Set<string>> {
   const done = new Set<string>();
-  if (!(await admin.listTopics()).includes(auditTopic)) return done;
   await readToEnd(messaging, admin, auditTopic, 'all', (r) => {
     const audit = JSON.parse(r.value?.toString('utf8') ?? '{}') as Partial<ReplayAudit>;
     for (const id of audit.deadLetters ?? []) done.add(id);
@@ -130,10 +135,18 @@ async function alreadyReplayed(messaging: Messaging, admin: MessagingAdmin, audi
   return done;
 }
 
+function resent(d: DeadLetter): OutgoingRecord {
+  const headers: Record<string, Buffer> = {};
+  for (const [k, v] of Object.entries(d.headers)) if (v && !k.startsWith('closeloop.dlq.')) headers[k] = v;
+  headers[REPLAY_HEADER] = Buffer.from(d.id);
+  return { key: d.key, value: d.value, headers };
+}
+
 /**
  * Re-injects matching dead letters into the topics they came from, in their original order, with
  * their original key, value and headers (plus where they were replayed from), and records who
- * replayed what. A dead letter is replayed at most once.
+ * replayed what. The re-sends and the audit record are one Kafka transaction: readers see all of
+ * them or none, and a replay that fails half-way leaves nothing behind to tell apart.
  */
 export async function replayDeadLetters(
   messaging: Messaging,
@@ -145,39 +158,49 @@ export async function replayDeadLetters(
 ): Promise<ReplayAudit> {
   const auditTopic = scope.audit.topic;
   await admin.ensureTopics([scope.audit]);
-  const done = await alreadyReplayed(messaging, admin, auditTopic);
-  const matching = (await listDeadLetters(messaging, admin, filter, scope.deadLetterTopics)).filter(
-    (d) => !done.has(d.id),
-  );
-  const skipped = matching.filter((d) => !d.replayable).map((d) => `${d.id}: never was on a topic (${d.code})`);
-  const todo = matching
-    .filter((d) => d.replayable)
-    .sort((a, b) =>
-      a.originalTopic === b.originalTopic
-        ? a.originalPartition - b.originalPartition || Number(a.originalOffset - b.originalOffset)
-        : a.originalTopic.localeCompare(b.originalTopic),
-    );
-  const audit: ReplayAudit = {
-    replayId: randomUUID(),
-    by,
-    at: (options.now?.() ?? new Date()).toISOString(),
-    filter,
-    deadLetters: todo.map((d) => d.id),
-    skipped,
-  };
-  const producer = messaging.producer();
+  const producer = messaging.transactionalProducer(scope.transactionalId);
   await producer.connect();
   try {
-    for (const d of todo) {
-      const headers: Record<string, Buffer> = {};
-      for (const [k, v] of Object.entries(d.headers)) if (v && !k.startsWith('closeloop.dlq.')) headers[k] = v;
-      headers[REPLAY_HEADER] = Buffer.from(d.id);
-      const record: OutgoingRecord = { key: d.key, value: d.value, headers };
-      await producer.send(d.originalTopic, [record]);
+    // Two replays of one pipeline must not both re-send a dead letter. They share one
+    // transactional id, so claiming it here aborts the open transaction of any replay still
+    // running, and waits for one that is committing to finish. The audit read below therefore
+    // sees every replay that will ever commit before this one, and none that began earlier can
+    // commit afterwards: its commit fails as fenced and its re-sends are aborted with it.
+    await producer.fence();
+    const done = await alreadyReplayed(messaging, admin, auditTopic);
+    const matching = (await listDeadLetters(messaging, admin, filter, scope.deadLetterTopics)).filter(
+      (d) => !done.has(d.id),
+    );
+    const skipped = matching.filter((d) => !d.replayable).map((d) => `${d.id}: never was on a topic (${d.code})`);
+    const todo = matching
+      .filter((d) => d.replayable)
+      .sort((a, b) =>
+        a.originalTopic === b.originalTopic
+          ? a.originalPartition - b.originalPartition || Number(a.originalOffset - b.originalOffset)
+          : a.originalTopic.localeCompare(b.originalTopic),
+      );
+    const audit: ReplayAudit = {
+      replayId: randomUUID(),
+      by,
+      at: (options.now?.() ?? new Date()).toISOString(),
+      filter,
+      deadLetters: todo.map((d) => d.id),
+      skipped,
+    };
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const d of todo) byTopic.set(d.originalTopic, [...(byTopic.get(d.originalTopic) ?? []), resent(d)]);
+    const tx = await producer.begin();
+    try {
+      for (const [topic, records] of byTopic) await tx.send(topic, records);
+      await tx.send(auditTopic, [{ key: audit.replayId, value: Buffer.from(JSON.stringify(audit)) }]);
+      await tx.commit();
+    } catch (err) {
+      // A fenced producer cannot abort; the broker has aborted its transaction already.
+      await tx.abort().catch(() => undefined);
+      throw err;
     }
-    await producer.send(auditTopic, [{ key: audit.replayId, value: Buffer.from(JSON.stringify(audit)) }]);
+    return audit;
   } finally {
     await producer.disconnect();
   }
-  return audit;
 }

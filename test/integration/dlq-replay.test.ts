@@ -73,7 +73,11 @@ describe('dead letters: list, replay after a fix, audit', () => {
 
     // The fix: the CRM now has the ticket.
     sim.createTicket({ serviceCode: 'SR-POTHOLE' });
-    const scope = { deadLetterTopics: [dlq], audit: { topic: audit, partitions: 1 } };
+    const scope = {
+      deadLetterTopics: [dlq],
+      audit: { topic: audit, partitions: 1 },
+      transactionalId: uniqueName('it.dlq-replay'),
+    };
     const replay = await replayDeadLetters(messaging, admin, { ticket: 'SR-000002' }, 'operator@city', scope);
     expect(replay.deadLetters).toEqual(dead.map((d) => d.id));
     await until('the replayed statuses', () => sim.applied.filter((a) => a.ticketId === 'SR-000002').length === 2);
