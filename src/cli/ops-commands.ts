@@ -74,8 +74,15 @@ export async function runOps(
     }
     if (request.action === 'dlq replay') {
       const audit = await replayDeadLetters(messaging, admin, request.filter, request.by, scope);
-      print(`replayed ${audit.deadLetters.length} dead letter(s) as ${audit.replayId} by ${audit.by} at ${audit.at}`);
-      for (const s of audit.skipped) print(`skipped ${s}`);
+      const { deadLetters, skipped } = audit;
+      print(
+        `re-sent ${deadLetters.length} dead letter(s), skipped ${skipped.length} as ${audit.replayId} by ${audit.by} at ${audit.at}`,
+      );
+      const reasons = new Map<string, number>();
+      for (const s of skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
+      for (const [reason, n] of reasons) print(`  ${n} ${reason}`);
+      for (const id of deadLetters) print(`re-sent ${id}`);
+      for (const s of skipped) print(`skipped ${s.id}: ${s.reason}`);
       return 0;
     }
     const serde = new AvroSerde({ ...config.schemaRegistry });

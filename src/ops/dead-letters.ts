@@ -116,21 +116,44 @@ export async function listDeadLetters(
   return found;
 }
 
+export interface Skipped {
+  readonly id: string;
+  readonly reason: string;
+}
+
 export interface ReplayAudit {
   readonly replayId: string;
   readonly by: string;
   readonly at: string;
   readonly filter: DeadLetterFilter;
+  /** The dead letters re-sent, in the order they were. */
   readonly deadLetters: readonly string[];
-  /** Matching dead letters that cannot go back to a topic, with the reason. */
-  readonly skipped: readonly string[];
+  /** For each of those, the dead letter it descends from (itself unless it came from a replay). */
+  readonly origins: readonly string[];
+  /** Matching dead letters not re-sent, with the reason. */
+  readonly skipped: readonly Skipped[];
 }
 
-async function alreadyReplayed(messaging: Messaging, admin: MessagingAdmin, auditTopic: string): Promise<Set<string>> {
-  const done = new Set<string>();
+/**
+ * A re-sent record that fails again is dead-lettered anew, under a new id but with the headers
+ * it was re-sent with, `closeloop.replay.of` among them. That header names the dead letter the
+ * line began with, so every later dead letter of the line counts as that one, and the line is
+ * re-sent once however often it fails.
+ */
+function originOf(d: DeadLetter): string {
+  return d.headers[REPLAY_HEADER]?.toString('utf8') || d.id;
+}
+
+/** Every dead letter a committed replay re-sent, and every origin it stood for, by replay id. */
+async function alreadyReplayed(
+  messaging: Messaging,
+  admin: MessagingAdmin,
+  auditTopic: string,
+): Promise<Map<string, string>> {
+  const done = new Map<string, string>();
   await readToEnd(messaging, admin, auditTopic, 'all', (r) => {
     const audit = JSON.parse(r.value?.toString('utf8') ?? '{}') as Partial<ReplayAudit>;
-    for (const id of audit.deadLetters ?? []) done.add(id);
+    for (const id of [...(audit.deadLetters ?? []), ...(audit.origins ?? [])]) done.set(id, audit.replayId ?? '?');
   });
   return done;
 }
@@ -138,14 +161,43 @@ async function alreadyReplayed(messaging: Messaging, admin: MessagingAdmin, audi
 function resent(d: DeadLetter): OutgoingRecord {
   const headers: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries(d.headers)) if (v && !k.startsWith('closeloop.dlq.')) headers[k] = v;
-  headers[REPLAY_HEADER] = Buffer.from(d.id);
+  headers[REPLAY_HEADER] = Buffer.from(originOf(d));
   return { key: d.key, value: d.value, headers };
+}
+
+const inOriginalOrder = (a: DeadLetter, b: DeadLetter) =>
+  a.originalTopic === b.originalTopic
+    ? a.originalPartition - b.originalPartition || Number(a.originalOffset - b.originalOffset)
+    : a.originalTopic.localeCompare(b.originalTopic);
+
+/** Which dead letters go back (in their original order) and why the others do not. */
+export function planReplay(
+  matching: readonly DeadLetter[],
+  done: ReadonlyMap<string, string>,
+): { todo: DeadLetter[]; skipped: Skipped[] } {
+  const todo: DeadLetter[] = [];
+  const skipped: Skipped[] = [];
+  const taken = new Map<string, string>();
+  for (const d of [...matching].sort(inOriginalOrder)) {
+    const origin = originOf(d);
+    const by = done.get(d.id) ?? done.get(origin);
+    const twin = taken.get(origin);
+    if (by !== undefined) skipped.push({ id: d.id, reason: `already replayed by ${by}` });
+    else if (!d.replayable) skipped.push({ id: d.id, reason: `never was on a topic (${d.code})` });
+    else if (twin !== undefined) skipped.push({ id: d.id, reason: `same origin as ${twin}, re-sent in this replay` });
+    else {
+      taken.set(origin, d.id);
+      todo.push(d);
+    }
+  }
+  return { todo, skipped };
 }
 
 /**
  * Re-injects matching dead letters into the topics they came from, in their original order, with
  * their original key, value and headers (plus where they were replayed from), and records who
- * replayed what. The re-sends and the audit record are one Kafka transaction: readers see all of
+ * replayed what. A dead letter is re-sent at most once, even across replays (see originOf); the
+ * others matching are reported as skipped, with the reason. The re-sends and the audit record are one Kafka transaction: readers see all of
  * them or none, and a replay that fails half-way leaves nothing behind to tell apart.
  */
 export async function replayDeadLetters(
@@ -168,23 +220,15 @@ export async function replayDeadLetters(
     // commit afterwards: its commit fails as fenced and its re-sends are aborted with it.
     await producer.fence();
     const done = await alreadyReplayed(messaging, admin, auditTopic);
-    const matching = (await listDeadLetters(messaging, admin, filter, scope.deadLetterTopics)).filter(
-      (d) => !done.has(d.id),
-    );
-    const skipped = matching.filter((d) => !d.replayable).map((d) => `${d.id}: never was on a topic (${d.code})`);
-    const todo = matching
-      .filter((d) => d.replayable)
-      .sort((a, b) =>
-        a.originalTopic === b.originalTopic
-          ? a.originalPartition - b.originalPartition || Number(a.originalOffset - b.originalOffset)
-          : a.originalTopic.localeCompare(b.originalTopic),
-      );
+    const matching = await listDeadLetters(messaging, admin, filter, scope.deadLetterTopics);
+    const { todo, skipped } = planReplay(matching, done);
     const audit: ReplayAudit = {
       replayId: randomUUID(),
       by,
       at: (options.now?.() ?? new Date()).toISOString(),
       filter,
       deadLetters: todo.map((d) => d.id),
+      origins: todo.map(originOf),
       skipped,
     };
     const byTopic = new Map<string, OutgoingRecord[]>();

@@ -3,11 +3,13 @@ export {
   deadLetterScope,
   listDeadLetters,
   matches,
+  planReplay,
   replayDeadLetters,
   type DeadLetter,
   type DeadLetterScope,
   type DeadLetterFilter,
   type ReplayAudit,
+  type Skipped,
 } from './dead-letters.ts';
 export { listQuarantine, type QuarantineFilter } from './quarantine.ts';
 export {
