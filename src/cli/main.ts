@@ -61,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
   const [command, sub] = positionals;
   if (command === 'dlq' || command === 'quarantine') {
     const logger = createLogger({ name: 'closeloop', level: process.env['LOG_LEVEL'] ?? 'warn' });
-    return runOps(command, sub, values, await loadConfig(values.config), logger, (l) => console.log(l));
+    const print = (l: string) => console.log(l);
+    return runOps(command, sub, values, await loadConfig(values.config), logger, print, (l) => console.error(l));
   }
   if (command === 'kpi') {
     // Logs to stderr: stdout carries the table, for people and scripts alike.

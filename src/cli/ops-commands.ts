@@ -1,23 +1,11 @@
 import type { CloseloopConfig } from '../config/index.ts';
+import { isCloseloopError } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, type MessagingAdmin } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { listDeadLetters, listQuarantine, replayDeadLetters, type DeadLetter } from '../ops/index.ts';
+import { deadLetterScope, listDeadLetters, listQuarantine, replayDeadLetters, type DeadLetter } from '../ops/index.ts';
+import { OPS_USAGE, opsRequest, type OpsArgs, type OpsRequest } from './ops-args.ts';
 
-export interface OpsArgs {
-  readonly topic?: string | undefined;
-  readonly code?: string | undefined;
-  readonly ticket?: string | undefined;
-  readonly since?: string | undefined;
-  readonly until?: string | undefined;
-  readonly kind?: string | undefined;
-  readonly by?: string | undefined;
-  readonly id?: string | undefined;
-}
-
-const defined = <T extends object>(o: T) =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>;
-  };
+export type { OpsArgs } from './ops-args.ts';
 
 function line(d: DeadLetter): string {
   return [
@@ -31,7 +19,10 @@ function line(d: DeadLetter): string {
   ].join('  ');
 }
 
-/** `closeloop dlq list|show|replay` and `closeloop quarantine list`; prints, returns an exit code. */
+/**
+ * `closeloop dlq list|show|replay` and `closeloop quarantine list`; prints, returns an exit code.
+ * Options are checked before connecting, so a bad one is answered at once (exit 2).
+ */
 export async function runOps(
   command: string,
   sub: string | undefined,
@@ -39,35 +30,40 @@ export async function runOps(
   config: CloseloopConfig,
   logger: Logger,
   print: (line: string) => void,
+  printError: (line: string) => void = print,
 ): Promise<number> {
+  let request: OpsRequest | null;
+  try {
+    request = opsRequest(command, sub, args, config);
+  } catch (err) {
+    if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
+    printError(`closeloop ${command}${sub ? ` ${sub}` : ''}: ${err.message}\n${OPS_USAGE}`);
+    return 2;
+  }
+  if (!request) {
+    printError(OPS_USAGE);
+    return 2;
+  }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
     clientId: `${config.kafka.clientId}-ops`,
     logger,
   });
+  const scope = deadLetterScope(config);
   const admin: MessagingAdmin = messaging.admin();
   await admin.connect();
   try {
-    const filter = defined({
-      topic: args.topic,
-      code: args.code,
-      ticket: args.ticket,
-      since: args.since,
-      until: args.until,
-    });
-    if (command === 'dlq' && sub === 'list') {
-      const found = await listDeadLetters(messaging, admin, filter);
+    if (request.action === 'dlq list') {
+      const found = await listDeadLetters(messaging, admin, request.filter, scope.deadLetterTopics);
       for (const d of found) print(line(d));
       print(`${found.length} dead letter(s)`);
       return 0;
     }
-    if (command === 'dlq' && sub === 'show') {
-      if (!args.id) throw new Error('dlq show needs --id <dlq topic>:<partition>:<offset>');
-      const found = (await listDeadLetters(messaging, admin, {}, [args.id.split(':')[0] ?? ''])).find(
-        (d) => d.id === args.id,
-      );
+    if (request.action === 'dlq show') {
+      const id = request.id;
+      const found = (await listDeadLetters(messaging, admin, {}, [id.split(':')[0] ?? ''])).find((d) => d.id === id);
       if (!found) {
-        print(`no dead letter ${args.id}`);
+        print(`no dead letter ${id}`);
         return 1;
       }
       print(line(found));
@@ -76,37 +72,35 @@ export async function runOps(
       print(`value (${found.value?.length ?? 0} bytes): ${found.value?.toString('base64') ?? 'null'}`);
       return 0;
     }
-    if (command === 'dlq' && sub === 'replay') {
-      if (!args.by) throw new Error('dlq replay needs --by <who>, recorded in the audit');
-      const audit = await replayDeadLetters(messaging, admin, filter, args.by);
-      print(`replayed ${audit.deadLetters.length} dead letter(s) as ${audit.replayId} by ${audit.by} at ${audit.at}`);
-      for (const s of audit.skipped) print(`skipped ${s}`);
+    if (request.action === 'dlq replay') {
+      const audit = await replayDeadLetters(messaging, admin, request.filter, request.by, scope);
+      const { deadLetters, skipped } = audit;
+      print(
+        `re-sent ${deadLetters.length} dead letter(s), skipped ${skipped.length} as ${audit.replayId} by ${audit.by} at ${audit.at}`,
+      );
+      const reasons = new Map<string, number>();
+      for (const s of skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
+      for (const [reason, n] of reasons) print(`  ${n} ${reason}`);
+      for (const id of deadLetters) print(`re-sent ${id}`);
+      for (const s of skipped) print(`skipped ${s.id}: ${s.reason}`);
       return 0;
     }
-    if (command === 'quarantine' && sub === 'list') {
-      const serde = new AvroSerde({ ...config.schemaRegistry });
-      const q = defined({ kind: args.kind, ticket: args.ticket, since: args.since, until: args.until });
-      const found = await listQuarantine(messaging, admin, serde, config.topics.quarantine, q);
-      for (const v of found) {
-        print(
-          [
-            new Date(v.envelope.occurredAt).toISOString(),
-            v.kind,
-            v.ticketId,
-            v.department ?? '-',
-            v.rawStatus ?? '-',
-            v.detail,
-          ].join('  '),
-        );
-      }
-      print(`${found.length} quarantine record(s)`);
-      return 0;
+    const serde = new AvroSerde({ ...config.schemaRegistry });
+    const found = await listQuarantine(messaging, admin, serde, config.topics.quarantine, request.filter);
+    for (const v of found) {
+      print(
+        [
+          new Date(v.envelope.occurredAt).toISOString(),
+          v.kind,
+          v.ticketId,
+          v.department ?? '-',
+          v.rawStatus ?? '-',
+          v.detail,
+        ].join('  '),
+      );
     }
-    print(
-      'usage: closeloop dlq list|show|replay [--topic T] [--code C] [--ticket ID] [--since ISO] [--until ISO] [--id ID] [--by WHO]',
-    );
-    print('       closeloop quarantine list [--kind K] [--ticket ID] [--since ISO] [--until ISO]');
-    return 2;
+    print(`${found.length} quarantine record(s)`);
+    return 0;
   } finally {
     await admin.disconnect();
   }

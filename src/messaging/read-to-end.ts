@@ -8,7 +8,8 @@ import type { IncomingRecord, Messaging, MessagingAdmin } from './types.ts';
  * topics that hold state (changelogs, connector cursors).
  *
  * kafkajs cannot assign partitions by hand, so a throw-away consumer group reads the topic and
- * pauses the partitions it does not need. Returns the number of records read.
+ * pauses the partitions it does not need. Returns the number of records read. If onRecord
+ * throws, reading stops and the call rejects with that error at once.
  */
 export async function readToEnd(
   messaging: Messaging,
@@ -34,34 +35,49 @@ export async function readToEnd(
   try {
     await consumer.subscribe([topic], { fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      // A record that keeps failing makes kafkajs restart the consumer forever; give up instead.
+      // The consumer's own fetch and rebalance failures are retried by kafkajs; give up at some point.
       const timer = setTimeout(
         () => reject(new CloseloopError('CL_KAFKA_TRANSIENT', `reading ${topic} to its end took over ${timeoutMs} ms`)),
         timeoutMs,
       );
+      let failed = false;
       const done = () => {
         clearTimeout(timer);
         resolve();
+      };
+      // Thrown out of eachBatch, the error would make the consumer fetch the same batch again and
+      // fail again until the time-out. The same record fails the same way each time, so stop
+      // reading and hand the caller the error itself.
+      const fail = (err: unknown) => {
+        failed = true;
+        clearTimeout(timer);
+        consumer.pause([{ topic, partitions: offsets.map((o) => o.partition) }]);
+        reject(err instanceof Error ? err : new Error(String(err)));
       };
       consumer
         .run({
           eachBatch: async (batch) => {
             const last = target.get(batch.partition);
-            if (last === undefined) {
+            if (failed || last === undefined) {
               consumer.pause([{ topic, partitions: [batch.partition] }]);
               return;
             }
             for (const r of batch.records) {
               if (BigInt(r.offset) > last) break;
               records += 1;
-              await onRecord(r);
+              try {
+                await onRecord(r);
+              } catch (err) {
+                fail(err);
+                return;
+              }
             }
           },
           // Transactional topics often end in a commit marker that no batch hands over;
           // progress events still report reaching it.
           onBatchDone: (progress) => {
             const last = target.get(progress.partition);
-            if (last === undefined || BigInt(progress.lastOffset) < last) return;
+            if (failed || last === undefined || BigInt(progress.lastOffset) < last) return;
             target.delete(progress.partition);
             consumer.pause([{ topic, partitions: [progress.partition] }]);
             if (target.size === 0) done();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CloseloopConfig } from '../config/index.ts';
 import {
   DLQ_HEADERS,
   readToEnd,
@@ -6,10 +7,32 @@ import {
   type Messaging,
   type MessagingAdmin,
   type OutgoingRecord,
+  type TopicSpec,
 } from '../messaging/index.ts';
+import { deadLetterTopics, topicCatalogue } from '../topics/index.ts';
 
-export const REPLAY_AUDIT_TOPIC = 'closeloop.dlq-replays';
 export const REPLAY_HEADER = 'closeloop.replay.of';
+
+/**
+ * What the dead-letter tools of one pipeline act on. Several pipelines share a cluster (cities,
+ * test runs), so the tools never look beyond the topics the config's catalogue names.
+ */
+export interface DeadLetterScope {
+  readonly deadLetterTopics: readonly string[];
+  /** The replay audit topic (`topics.dlqReplays`), as the catalogue provisions it. */
+  readonly audit: TopicSpec;
+  /** One per pipeline, so that concurrent replays of it fence each other (see replayDeadLetters). */
+  readonly transactionalId: string;
+}
+
+export function deadLetterScope(config: Pick<CloseloopConfig, 'topics' | 'processor'>): DeadLetterScope {
+  const audit = topicCatalogue(config).find((e) => e.role === 'audit')?.spec ?? { topic: config.topics.dlqReplays };
+  return {
+    deadLetterTopics: deadLetterTopics(config),
+    audit,
+    transactionalId: `${config.processor.groupId}-dlq-replay`,
+  };
+}
 
 export interface DeadLetter {
   /** Where the dead letter itself sits: `<dlq topic>:<partition>:<offset>`. */
@@ -34,7 +57,7 @@ export interface DeadLetterFilter {
   readonly topic?: string;
   readonly code?: string;
   readonly ticket?: string;
-  /** ISO times; a dead letter's time is when it was written. */
+  /** ISO instants (parseSinceUntil checks them); a dead letter's time is when it was written. */
   readonly since?: string;
   readonly until?: string;
 }
@@ -60,26 +83,31 @@ function toDeadLetter(r: IncomingRecord): DeadLetter {
   };
 }
 
+/** Pure and total: runs inside a consumer's handler, where a throw would stop the read. */
 export function matches(d: DeadLetter, f: DeadLetterFilter): boolean {
+  const time = Date.parse(d.time);
   return (
-    (!f.topic || d.originalTopic === f.topic || d.dlqTopic === f.topic) &&
-    (!f.code || d.code === f.code) &&
-    (!f.ticket || d.key === f.ticket) &&
-    (!f.since || d.time >= new Date(f.since).toISOString()) &&
-    (!f.until || d.time < new Date(f.until).toISOString())
+    (f.topic === undefined || d.originalTopic === f.topic || d.dlqTopic === f.topic) &&
+    (f.code === undefined || d.code === f.code) &&
+    (f.ticket === undefined || d.key === f.ticket) &&
+    (f.since === undefined || time >= Date.parse(f.since)) &&
+    (f.until === undefined || time < Date.parse(f.until))
   );
 }
 
-/** Every `*.dlq` topic of the cluster (or those given), read to its end and filtered. */
+/**
+ * The given dead-letter topics (a pipeline's: `deadLetterScope(config).deadLetterTopics`), each
+ * read to its end and filtered. A topic that does not exist yet holds no dead letters.
+ */
 export async function listDeadLetters(
   messaging: Messaging,
   admin: MessagingAdmin,
-  filter: DeadLetterFilter = {},
-  topics?: readonly string[],
+  filter: DeadLetterFilter,
+  topics: readonly string[],
 ): Promise<DeadLetter[]> {
-  const dlqs = topics ?? (await admin.listTopics()).filter((t) => t.endsWith('.dlq')).sort();
+  const existing = new Set(await admin.listTopics());
   const found: DeadLetter[] = [];
-  for (const topic of dlqs) {
+  for (const topic of topics.filter((t) => existing.has(t))) {
     await readToEnd(messaging, admin, topic, 'all', (r) => {
       const d = toDeadLetter(r);
       if (matches(d, filter)) found.push(d);
@@ -88,71 +116,135 @@ export async function listDeadLetters(
   return found;
 }
 
+export interface Skipped {
+  readonly id: string;
+  readonly reason: string;
+}
+
 export interface ReplayAudit {
   readonly replayId: string;
   readonly by: string;
   readonly at: string;
   readonly filter: DeadLetterFilter;
+  /** The dead letters re-sent, in the order they were. */
   readonly deadLetters: readonly string[];
-  /** Matching dead letters that cannot go back to a topic, with the reason. */
-  readonly skipped: readonly string[];
+  /** For each of those, the dead letter it descends from (itself unless it came from a replay). */
+  readonly origins: readonly string[];
+  /** Matching dead letters not re-sent, with the reason. */
+  readonly skipped: readonly Skipped[];
 }
 
-async function alreadyReplayed(messaging: Messaging, admin: MessagingAdmin, auditTopic: string): Promise<Set<string>> {
-  const done = new Set<string>();
-  if (!(await admin.listTopics()).includes(auditTopic)) return done;
+/**
+ * A re-sent record that fails again is dead-lettered anew, under a new id but with the headers
+ * it was re-sent with, `closeloop.replay.of` among them. That header names the dead letter the
+ * line began with, so every later dead letter of the line counts as that one, and the line is
+ * re-sent once however often it fails.
+ */
+function originOf(d: DeadLetter): string {
+  return d.headers[REPLAY_HEADER]?.toString('utf8') || d.id;
+}
+
+/** Every dead letter a committed replay re-sent, and every origin it stood for, by replay id. */
+async function alreadyReplayed(
+  messaging: Messaging,
+  admin: MessagingAdmin,
+  auditTopic: string,
+): Promise<Map<string, string>> {
+  const done = new Map<string, string>();
   await readToEnd(messaging, admin, auditTopic, 'all', (r) => {
     const audit = JSON.parse(r.value?.toString('utf8') ?? '{}') as Partial<ReplayAudit>;
-    for (const id of audit.deadLetters ?? []) done.add(id);
+    for (const id of [...(audit.deadLetters ?? []), ...(audit.origins ?? [])]) done.set(id, audit.replayId ?? '?');
   });
   return done;
+}
+
+function resent(d: DeadLetter): OutgoingRecord {
+  const headers: Record<string, Buffer> = {};
+  for (const [k, v] of Object.entries(d.headers)) if (v && !k.startsWith('closeloop.dlq.')) headers[k] = v;
+  headers[REPLAY_HEADER] = Buffer.from(originOf(d));
+  return { key: d.key, value: d.value, headers };
+}
+
+const inOriginalOrder = (a: DeadLetter, b: DeadLetter) =>
+  a.originalTopic === b.originalTopic
+    ? a.originalPartition - b.originalPartition || Number(a.originalOffset - b.originalOffset)
+    : a.originalTopic.localeCompare(b.originalTopic);
+
+/** Which dead letters go back (in their original order) and why the others do not. */
+export function planReplay(
+  matching: readonly DeadLetter[],
+  done: ReadonlyMap<string, string>,
+): { todo: DeadLetter[]; skipped: Skipped[] } {
+  const todo: DeadLetter[] = [];
+  const skipped: Skipped[] = [];
+  const taken = new Map<string, string>();
+  for (const d of [...matching].sort(inOriginalOrder)) {
+    const origin = originOf(d);
+    const by = done.get(d.id) ?? done.get(origin);
+    const twin = taken.get(origin);
+    if (by !== undefined) skipped.push({ id: d.id, reason: `already replayed by ${by}` });
+    else if (!d.replayable) skipped.push({ id: d.id, reason: `never was on a topic (${d.code})` });
+    else if (twin !== undefined) skipped.push({ id: d.id, reason: `same origin as ${twin}, re-sent in this replay` });
+    else {
+      taken.set(origin, d.id);
+      todo.push(d);
+    }
+  }
+  return { todo, skipped };
 }
 
 /**
  * Re-injects matching dead letters into the topics they came from, in their original order, with
  * their original key, value and headers (plus where they were replayed from), and records who
- * replayed what. A dead letter is replayed at most once.
+ * replayed what. A dead letter is re-sent at most once, even across replays (see originOf); the
+ * others matching are reported as skipped, with the reason. The re-sends and the audit record are one Kafka transaction: readers see all of
+ * them or none, and a replay that fails half-way leaves nothing behind to tell apart.
  */
 export async function replayDeadLetters(
   messaging: Messaging,
   admin: MessagingAdmin,
   filter: DeadLetterFilter,
   by: string,
-  options: { auditTopic?: string; topics?: readonly string[]; now?: () => Date } = {},
+  scope: DeadLetterScope,
+  options: { now?: () => Date } = {},
 ): Promise<ReplayAudit> {
-  const auditTopic = options.auditTopic ?? REPLAY_AUDIT_TOPIC;
-  await admin.ensureTopics([{ topic: auditTopic }]);
-  const done = await alreadyReplayed(messaging, admin, auditTopic);
-  const matching = (await listDeadLetters(messaging, admin, filter, options.topics)).filter((d) => !done.has(d.id));
-  const skipped = matching.filter((d) => !d.replayable).map((d) => `${d.id}: never was on a topic (${d.code})`);
-  const todo = matching
-    .filter((d) => d.replayable)
-    .sort((a, b) =>
-      a.originalTopic === b.originalTopic
-        ? a.originalPartition - b.originalPartition || Number(a.originalOffset - b.originalOffset)
-        : a.originalTopic.localeCompare(b.originalTopic),
-    );
-  const audit: ReplayAudit = {
-    replayId: randomUUID(),
-    by,
-    at: (options.now?.() ?? new Date()).toISOString(),
-    filter,
-    deadLetters: todo.map((d) => d.id),
-    skipped,
-  };
-  const producer = messaging.producer();
+  const auditTopic = scope.audit.topic;
+  await admin.ensureTopics([scope.audit]);
+  const producer = messaging.transactionalProducer(scope.transactionalId);
   await producer.connect();
   try {
-    for (const d of todo) {
-      const headers: Record<string, Buffer> = {};
-      for (const [k, v] of Object.entries(d.headers)) if (v && !k.startsWith('closeloop.dlq.')) headers[k] = v;
-      headers[REPLAY_HEADER] = Buffer.from(d.id);
-      const record: OutgoingRecord = { key: d.key, value: d.value, headers };
-      await producer.send(d.originalTopic, [record]);
+    // Two replays of one pipeline must not both re-send a dead letter. They share one
+    // transactional id, so claiming it here aborts the open transaction of any replay still
+    // running, and waits for one that is committing to finish. The audit read below therefore
+    // sees every replay that will ever commit before this one, and none that began earlier can
+    // commit afterwards: its commit fails as fenced and its re-sends are aborted with it.
+    await producer.fence();
+    const done = await alreadyReplayed(messaging, admin, auditTopic);
+    const matching = await listDeadLetters(messaging, admin, filter, scope.deadLetterTopics);
+    const { todo, skipped } = planReplay(matching, done);
+    const audit: ReplayAudit = {
+      replayId: randomUUID(),
+      by,
+      at: (options.now?.() ?? new Date()).toISOString(),
+      filter,
+      deadLetters: todo.map((d) => d.id),
+      origins: todo.map(originOf),
+      skipped,
+    };
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const d of todo) byTopic.set(d.originalTopic, [...(byTopic.get(d.originalTopic) ?? []), resent(d)]);
+    const tx = await producer.begin();
+    try {
+      for (const [topic, records] of byTopic) await tx.send(topic, records);
+      await tx.send(auditTopic, [{ key: audit.replayId, value: Buffer.from(JSON.stringify(audit)) }]);
+      await tx.commit();
+    } catch (err) {
+      // A fenced producer cannot abort; the broker has aborted its transaction already.
+      await tx.abort().catch(() => undefined);
+      throw err;
     }
-    await producer.send(auditTopic, [{ key: audit.replayId, value: Buffer.from(JSON.stringify(audit)) }]);
+    return audit;
   } finally {
     await producer.disconnect();
   }
-  return audit;
 }

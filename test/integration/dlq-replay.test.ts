@@ -73,18 +73,17 @@ describe('dead letters: list, replay after a fix, audit', () => {
 
     // The fix: the CRM now has the ticket.
     sim.createTicket({ serviceCode: 'SR-POTHOLE' });
-    const replay = await replayDeadLetters(messaging, admin, { ticket: 'SR-000002' }, 'operator@city', {
-      auditTopic: audit,
-      topics: [dlq],
-    });
+    const scope = {
+      deadLetterTopics: [dlq],
+      audit: { topic: audit, partitions: 1 },
+      transactionalId: uniqueName('it.dlq-replay'),
+    };
+    const replay = await replayDeadLetters(messaging, admin, { ticket: 'SR-000002' }, 'operator@city', scope);
     expect(replay.deadLetters).toEqual(dead.map((d) => d.id));
     await until('the replayed statuses', () => sim.applied.filter((a) => a.ticketId === 'SR-000002').length === 2);
     expect(sim.applied.filter((a) => a.ticketId === 'SR-000002').map((a) => a.version)).toEqual([1, 2]);
 
-    const again = await replayDeadLetters(messaging, admin, { ticket: 'SR-000002' }, 'operator@city', {
-      auditTopic: audit,
-      topics: [dlq],
-    });
+    const again = await replayDeadLetters(messaging, admin, { ticket: 'SR-000002' }, 'operator@city', scope);
     expect(again.deadLetters).toEqual([]);
     const records = await readCommittedRaw(messaging, audit);
     expect(records.map((r) => JSON.parse(r.value?.toString() ?? '{}').by)).toEqual(['operator@city', 'operator@city']);

@@ -1,0 +1,73 @@
+import type { CloseloopConfig } from '../config/index.ts';
+import {
+  parseBy,
+  parseCode,
+  parseDeadLetterId,
+  parseKind,
+  parseSinceUntil,
+  parseTicket,
+  parseTopic,
+  type DeadLetterFilter,
+  type QuarantineFilter,
+} from '../ops/index.ts';
+import { deadLetterTopics } from '../topics/index.ts';
+
+export interface OpsArgs {
+  readonly topic?: string | undefined;
+  readonly code?: string | undefined;
+  readonly ticket?: string | undefined;
+  readonly since?: string | undefined;
+  readonly until?: string | undefined;
+  readonly kind?: string | undefined;
+  readonly by?: string | undefined;
+  readonly id?: string | undefined;
+}
+
+export type OpsRequest =
+  | { readonly action: 'dlq list'; readonly filter: DeadLetterFilter }
+  | { readonly action: 'dlq show'; readonly id: string }
+  | { readonly action: 'dlq replay'; readonly filter: DeadLetterFilter; readonly by: string }
+  | { readonly action: 'quarantine list'; readonly filter: QuarantineFilter };
+
+export const OPS_USAGE = [
+  'usage: closeloop dlq list|show|replay [--topic T] [--code C] [--ticket ID] [--since ISO] [--until ISO] [--id ID] [--by WHO]',
+  '       closeloop quarantine list [--kind K] [--ticket ID] [--since ISO] [--until ISO]',
+  '       ISO is an instant with a zone, e.g. 2024-05-01T00:00:00Z',
+].join('\n');
+
+function deadLetterFilter(args: OpsArgs, topics: readonly string[]): DeadLetterFilter {
+  return {
+    ...(args.topic === undefined ? {} : { topic: parseTopic(args.topic, topics) }),
+    ...(args.code === undefined ? {} : { code: parseCode(args.code) }),
+    ...(args.ticket === undefined ? {} : { ticket: parseTicket(args.ticket) }),
+    ...parseSinceUntil(args.since, args.until),
+  };
+}
+
+/**
+ * What an ops command asks for, every option checked (CL_ARGUMENT_INVALID) without connecting to
+ * anything; null for a command that does not exist.
+ */
+export function opsRequest(
+  command: string,
+  sub: string | undefined,
+  args: OpsArgs,
+  config: Pick<CloseloopConfig, 'topics' | 'processor'>,
+): OpsRequest | null {
+  const topics = deadLetterTopics(config);
+  if (command === 'dlq' && sub === 'list') return { action: 'dlq list', filter: deadLetterFilter(args, topics) };
+  if (command === 'dlq' && sub === 'show') return { action: 'dlq show', id: parseDeadLetterId(args.id ?? '', topics) };
+  if (command === 'dlq' && sub === 'replay') {
+    const filter = deadLetterFilter(args, topics);
+    return { action: 'dlq replay', filter, by: parseBy(args.by) };
+  }
+  if (command === 'quarantine' && sub === 'list') {
+    const filter: QuarantineFilter = {
+      ...(args.kind === undefined ? {} : { kind: parseKind(args.kind) }),
+      ...(args.ticket === undefined ? {} : { ticket: parseTicket(args.ticket) }),
+      ...parseSinceUntil(args.since, args.until),
+    };
+    return { action: 'quarantine list', filter };
+  }
+  return null;
+}

@@ -1,0 +1,220 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runOps } from '../../../src/cli/ops-commands.ts';
+import type { CloseloopConfig } from '../../../src/config/index.ts';
+import type { Messaging, MessagingAdmin } from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { deadLetterScope, listDeadLetters, REPLAY_HEADER, replayDeadLetters } from '../../../src/ops/index.ts';
+import { recordFault } from '../../support/fault-report.ts';
+import { testMessaging } from '../../support/kafka.ts';
+import { readCommittedRaw, testConfig, testProcessor } from '../../support/processor.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+const logger = createLogger({ level: 'silent' });
+
+/** A pipeline whose processor dead-letters every record below: none of them decodes. */
+async function pipeline(messaging: Messaging, admin: MessagingAdmin, name: string, count: number) {
+  const { config, file } = await testConfig(2);
+  const processor = testProcessor(config, messaging);
+  await processor.start();
+  cleanup.push(() => processor.stop());
+  const values = Array.from({ length: count }, (_, i) => `garbage ${name} ${i}`);
+  const producer = messaging.producer();
+  await producer.connect();
+  await producer.send(
+    config.topics.crmEvents,
+    values.map((v, i) => ({ key: `${name}-${i}`, value: Buffer.from(v) })),
+  );
+  await producer.disconnect();
+  const scope = deadLetterScope(config);
+  const deadLetters = () => listDeadLetters(messaging, admin, {}, scope.deadLetterTopics);
+  return { config, file, scope, values, deadLetters, awaitDeadLetters: (n: number) => awaitAsync(deadLetters, n) };
+}
+
+async function awaitAsync(read: () => Promise<readonly unknown[]>, n: number): Promise<void> {
+  let seen = 0;
+  const deadline = Date.now() + 60_000;
+  while (seen < n) {
+    if (Date.now() > deadline) throw new Error(`only ${seen} of ${n} dead letters`);
+    seen = (await read()).length;
+  }
+}
+
+/**
+ * Messaging whose replay transactions die just before their commit, as a killed process would;
+ * `sent` names the topics they wrote to.
+ */
+function crashingBeforeCommit(inner: Messaging): { messaging: Messaging; sent: Set<string> } {
+  const sent = new Set<string>();
+  const messaging: Messaging = {
+    admin: () => inner.admin(),
+    producer: (o) => inner.producer(o),
+    consumer: (o) => inner.consumer(o),
+    transactionalProducer: (id) => {
+      const p = inner.transactionalProducer(id);
+      return {
+        connect: () => p.connect(),
+        disconnect: () => p.disconnect(),
+        fence: () => p.fence(),
+        begin: async () => {
+          const tx = await p.begin();
+          const crash = () => Promise.reject(new Error('crash before commit'));
+          return {
+            send: async (topic, records) => {
+              await tx.send(topic, records);
+              sent.add(topic);
+            },
+            sendMany: (byTopic) => tx.sendMany(byTopic),
+            sendOffsets: (group, offsets) => tx.sendOffsets(group, offsets),
+            commit: crash,
+            abort: crash,
+          };
+        },
+      };
+    },
+  };
+  return { messaging, sent };
+}
+
+/** How often each value was written to the pipeline's CRM input: once sent, plus each re-send. */
+async function sends(messaging: Messaging, config: CloseloopConfig): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const r of await readCommittedRaw(messaging, config.topics.crmEvents)) {
+    const v = r.value?.toString('utf8') ?? '';
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe('dead-letter tooling', () => {
+  it('refuses a bad filter at once, before connecting to Kafka', async () => {
+    const { config, file } = await testConfig(1);
+    // Nothing listens there: had the command connected, it would hang on retries.
+    const offline: CloseloopConfig = { ...config, kafka: { ...config.kafka, brokers: ['127.0.0.1:1'] } };
+    const out: string[] = [];
+    const errors: string[] = [];
+    const started = performance.now();
+    const code = await runOps(
+      'dlq',
+      'list',
+      { since: 'yesterday' },
+      offline,
+      logger,
+      (l) => out.push(l),
+      (l) => errors.push(l),
+    );
+    const refusedAfterMs = performance.now() - started;
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(errors.join('\n')).toContain('--since must be an ISO-8601 instant');
+    expect(errors.join('\n')).toContain('--since 2024-05-01T00:00:00Z');
+    expect(refusedAfterMs).toBeLessThan(200);
+
+    // The same from the command line: exit 2, the option named on stderr.
+    const cli = promisify(execFile);
+    const run = cli(process.execPath, ['src/cli/main.ts', 'dlq', 'list', '--since', 'yesterday', '--config', file], {
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
+    await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--since') });
+    recordFault({
+      path: '8 dlq list bad filter',
+      detectedAfterMs: refusedAfterMs,
+      recovered: true,
+      lost: 0,
+      duplicated: 0,
+    });
+  }, 60_000);
+
+  it('lists and replays one pipeline only, each dead letter at most once across replays', async () => {
+    const messaging = testMessaging();
+    const admin = messaging.admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    const a = await pipeline(messaging, admin, 'a', 3);
+    const b = await pipeline(messaging, admin, 'b', 2);
+    await a.awaitDeadLetters(3);
+    await b.awaitDeadLetters(2);
+
+    // Each config sees its own dead letters only.
+    expect((await a.deadLetters()).map((d) => d.key).sort()).toEqual(['a-0', 'a-1', 'a-2']);
+    expect((await b.deadLetters()).map((d) => d.key).sort()).toEqual(['b-0', 'b-1']);
+
+    // The cause is not fixed: each replayed record fails again and is dead-lettered anew.
+    const first = await replayDeadLetters(messaging, admin, {}, 'ops@city', a.scope);
+    expect(first.deadLetters).toHaveLength(3);
+    await a.awaitDeadLetters(6);
+    const descendants = (await a.deadLetters()).filter((d) => d.headers[REPLAY_HEADER]);
+    expect(descendants.map((d) => d.headers[REPLAY_HEADER]?.toString()).sort()).toEqual([...first.deadLetters].sort());
+
+    const second = await replayDeadLetters(messaging, admin, {}, 'ops@city', a.scope);
+    expect(second.deadLetters).toEqual([]);
+    expect(second.skipped).toHaveLength(6);
+    for (const s of second.skipped) expect(s.reason).toBe(`already replayed by ${first.replayId}`);
+
+    // Through the command line: the same answer, counted and explained.
+    const out: string[] = [];
+    expect(await runOps('dlq', 'replay', { by: 'ops@city' }, a.config, logger, (l) => out.push(l))).toBe(0);
+    expect(out[0]).toMatch(/^re-sent 0 dead letter\(s\), skipped 6 as .+ by ops@city/);
+    expect(out).toContain(`  6 already replayed by ${first.replayId}`);
+
+    // Pipeline b was not touched, and has its own audit.
+    const bDead = await b.deadLetters();
+    expect(bDead.map((d) => [d.key, d.headers[REPLAY_HEADER]])).toEqual(bDead.map((d) => [d.key, undefined]));
+    expect(bDead).toHaveLength(2);
+    const bReplay = await replayDeadLetters(messaging, admin, {}, 'ops@city', b.scope);
+    expect(bReplay.deadLetters).toHaveLength(2);
+    expect([...(await sends(messaging, b.config)).values()]).toEqual([2, 2]);
+
+    const aAudit = await readCommittedRaw(messaging, a.config.topics.dlqReplays);
+    expect(aAudit.map((r) => r.key?.toString())).toEqual([first.replayId, second.replayId, expect.any(String)]);
+    const bAudit = await readCommittedRaw(messaging, b.config.topics.dlqReplays);
+    expect(bAudit.map((r) => r.key?.toString())).toEqual([bReplay.replayId]);
+
+    // Each of a's records was sent once and re-sent once: none lost, none re-sent twice.
+    const aSends = [...(await sends(messaging, a.config)).entries()];
+    const lost = a.values.filter((v) => (aSends.find(([k]) => k === v)?.[1] ?? 0) < 2).length;
+    const duplicated = aSends.filter(([, n]) => n > 2).length;
+    expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
+    expect(aSends.map(([v]) => v).sort()).toEqual(a.values);
+    recordFault({
+      path: '9 dlq tooling scope and replay once',
+      detectedAfterMs: null,
+      recovered: lost === 0 && duplicated === 0,
+      lost,
+      duplicated,
+    });
+  }, 180_000);
+
+  it('a replay that dies before its commit leaves nothing visible; the next fences it and re-sends once', async () => {
+    const messaging = testMessaging();
+    const admin = messaging.admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    const c = await pipeline(messaging, admin, 'c', 2);
+    await c.awaitDeadLetters(2);
+
+    const crashing = crashingBeforeCommit(messaging);
+    await expect(replayDeadLetters(crashing.messaging, admin, {}, 'ops@city', c.scope)).rejects.toThrow(
+      'crash before commit',
+    );
+    // Its re-sends and audit record reached the broker, in a transaction never committed: the
+    // audit's end as readers see it (the last stable offset) has not moved.
+    expect([...crashing.sent].sort()).toEqual([c.config.topics.crmEvents, c.config.topics.dlqReplays].sort());
+    expect((await admin.topicOffsets(c.config.topics.dlqReplays)).map((p) => p.high)).toEqual(['0']);
+
+    const replay = await replayDeadLetters(messaging, admin, {}, 'ops@city', c.scope);
+    expect(replay.deadLetters).toHaveLength(2);
+    const audit = await readCommittedRaw(messaging, c.config.topics.dlqReplays);
+    expect(audit.map((r) => r.key?.toString())).toEqual([replay.replayId]);
+    // Sent once, re-sent once: the crashed replay's re-sends were aborted with its audit record.
+    expect(Object.fromEntries(await sends(messaging, c.config))).toEqual({
+      [c.values[0] ?? '']: 2,
+      [c.values[1] ?? '']: 2,
+    });
+  }, 120_000);
+});
