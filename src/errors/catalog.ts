@@ -70,6 +70,11 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'A record decodes but breaks a rule Avro cannot express (blank id, key not its ticket id).',
   },
+  CL_RECORD_UNKEYED: {
+    stage: 'validate',
+    retriable: false,
+    summary: 'A record on an input other producers write has no key, so no partition can be chosen for its ticket.',
+  },
   CL_DECIDE_FAILED: {
     stage: 'decide',
     retriable: false,

@@ -5,3 +5,4 @@ export { readSchemaDirectory, readSchemaFile, subjectForTopic, type SchemaFile }
 export { HEADER_LENGTH, MAGIC_BYTE, readSchemaId } from './wire-format.ts';
 export { readToEnd } from './read-to-end.ts';
 export { DLQ_HEADERS, deadLetter, deadLetterTopic } from './dead-letter.ts';
+export { murmur2, partitionFor } from './partitioner.ts';

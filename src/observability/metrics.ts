@@ -8,6 +8,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly recordsProcessed: Counter<'topic'>;
   readonly deadLetters: Counter<'topic' | 'code'>;
+  readonly repartitioned: Counter<'topic'>;
   readonly quarantined: Counter<'kind'>;
   readonly prematureClosesBlocked: Counter<'department'>;
   readonly statusChanges: Counter;
@@ -32,6 +33,12 @@ export class Metrics {
       name: 'closeloop_dead_letters_total',
       help: 'Records sent to a dead-letter topic.',
       labelNames: ['topic', 'code'],
+      registers: r,
+    });
+    this.repartitioned = new Counter({
+      name: 'closeloop_repartitioned_total',
+      help: "Input records found on another partition than their key's, forwarded to the repartition topic.",
+      labelNames: ['topic'],
       registers: r,
     });
     this.quarantined = new Counter({

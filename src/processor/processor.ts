@@ -26,7 +26,7 @@ import { Outbox } from './outbox.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
 import { Task, newCommitLog } from './task.ts';
 import { restorePartitions } from './restore.ts';
-import { INPUTS, type InputName } from '../topics/index.ts';
+import { inputRoutes, place, type InputRoute } from './repartition.ts';
 
 export interface ProcessorOptions {
   readonly config: CloseloopConfig;
@@ -43,7 +43,9 @@ export interface ProcessorOptions {
 }
 
 /**
- * Consumes CRM, department and link events, runs decide() per ticket, and writes statuses,
+ * Consumes CRM, department and link events (and CRM and department events that another
+ * producer's partitioner put on the wrong partition, once forwarded to their repartition
+ * topics: see repartition.ts), runs decide() per ticket, and writes statuses,
  * commands, links, quarantine records, changelog records and the input offsets in one Kafka
  * transaction per batch. Partition p of every topic forms task p, with its own transactional
  * producer, so a task moving to another instance fences the old one.
@@ -53,7 +55,7 @@ export class LifecycleProcessor {
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #tasks = new Map<number, Task>();
-  readonly #inputs = new Map<string, InputName>();
+  readonly #inputs: Map<string, InputRoute>;
   #admin: MessagingAdmin | null = null;
   #consumer: MessageConsumer | null = null;
   #timers: NodeJS.Timeout[] = [];
@@ -66,7 +68,7 @@ export class LifecycleProcessor {
     this.#o = options;
     this.#log = options.logger.child({ component: 'lifecycle-processor' });
     this.#clock = options.clock ?? Date.now;
-    for (const name of INPUTS) this.#inputs.set(options.config.topics[name], name);
+    this.#inputs = inputRoutes(options.config);
   }
 
   /** Resolves with the owned partitions once the next (re)assignment has been restored. */
@@ -100,10 +102,7 @@ export class LifecycleProcessor {
     });
     this.#consumer = consumer;
     await consumer.connect();
-    await consumer.subscribe(
-      INPUTS.map((n) => config.topics[n]),
-      { fromBeginning: true },
-    );
+    await consumer.subscribe([...this.#inputs.keys()], { fromBeginning: true });
     await consumer.run({
       onAssignment: (assigned) => this.#onAssignment(assigned),
       eachBatch: (batch) => this.#onBatch(batch),
@@ -189,8 +188,8 @@ export class LifecycleProcessor {
 
   async #process(task: Task, batch: RecordBatch): Promise<void> {
     if (batch.records.length === 0) return;
-    const input = this.#inputs.get(batch.topic);
-    if (!input) return;
+    const route = this.#inputs.get(batch.topic);
+    if (!route) return;
     await task.refreshIfStale();
     const { config, serde } = this.#o;
     const pending = new Map<string, TicketState | null>();
@@ -200,19 +199,29 @@ export class LifecycleProcessor {
       violations: { kind: string; department: string | null }[];
       statuses: number;
       breaches: BreachFlagged[];
+      forwarded: number;
     } = {
       dead: [],
       violations: [],
       statuses: 0,
       breaches: [],
+      forwarded: 0,
     };
     const out = new Outbox(config, serde);
 
     for (const record of batch.records) {
+      // Forwarded records commit with this batch's offsets, so each is forwarded exactly once.
+      const placed = place(record, route, config.processor.partitions);
+      if (placed.kind === 'forward') {
+        out.emit(placed.topic, placed.record);
+        counted.forwarded += 1;
+        continue;
+      }
       let event: InboundEvent;
       try {
+        if (placed.kind === 'unkeyed') throw placed.error;
         const decoded = await serde.decode(record.value);
-        event = toInbound(input, record.key?.toString('utf8') ?? null, decoded.value);
+        event = toInbound(route.input, record.key?.toString('utf8') ?? null, decoded.value);
       } catch (err) {
         if (!isCloseloopError(err) || err.retriable) throw err;
         this.#log.warn(
@@ -281,6 +290,7 @@ export class LifecycleProcessor {
     if (m) {
       m.recordsProcessed.inc({ topic: batch.topic }, batch.records.length);
       for (const code of counted.dead) m.deadLetters.inc({ topic: batch.topic, code });
+      if (counted.forwarded > 0) m.repartitioned.inc({ topic: batch.topic }, counted.forwarded);
       m.statusChanges.inc(counted.statuses);
       for (const b of counted.breaches) m.slaBreaches.inc(b);
       for (const v of counted.violations) {

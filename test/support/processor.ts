@@ -13,6 +13,7 @@ import {
   type Messaging,
 } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import type { Metrics } from '../../src/observability/metrics.ts';
 import { LifecycleProcessor } from '../../src/processor/index.ts';
 import { CANONICAL, topicSpecs } from '../../src/topics/index.ts';
 import { endpoints, testMessaging, uniqueName } from './kafka.ts';
@@ -88,7 +89,7 @@ export function testProcessor(
   config: CloseloopConfig,
   messaging: Messaging = testMessaging(),
   clock?: () => number,
-  faults: { readonly failAfterCommit?: number } = {},
+  faults: { readonly failAfterCommit?: number; readonly metrics?: Metrics } = {},
 ): LifecycleProcessor {
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
   return new LifecycleProcessor({

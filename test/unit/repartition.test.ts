@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
+import { partitionFor, type IncomingRecord } from '../../src/messaging/index.ts';
+import { REPARTITION_HEADERS, inputRoutes, place } from '../../src/processor/repartition.ts';
+import { repartitionTopic } from '../../src/topics/index.ts';
+
+const config = await loadConfig('config/closeloop.yaml', {});
+const routes = inputRoutes(config);
+const n = config.processor.partitions;
+
+function record(topic: string, key: string | null, partition: number): IncomingRecord {
+  return {
+    topic,
+    partition,
+    offset: '41',
+    timestamp: '0',
+    key: key === null ? null : Buffer.from(key, 'utf8'),
+    value: Buffer.from([0, 0, 0, 0, 7, 1, 2]),
+    headers: { trace: Buffer.from('t1') },
+  };
+}
+
+function routeOf(topic: string) {
+  const route = routes.get(topic);
+  if (!route) throw new Error(`no route for ${topic}`);
+  return route;
+}
+
+describe('repartition placement', () => {
+  it('consumes every input and both repartition topics, each as its source input', () => {
+    expect(Object.fromEntries([...routes].map(([t, r]) => [t, r]))).toEqual({
+      [config.topics.crmEvents]: { input: 'crmEvents', repartitionTo: repartitionTopic(config, 'crmEvents') },
+      [config.topics.deptEvents]: { input: 'deptEvents', repartitionTo: repartitionTopic(config, 'deptEvents') },
+      [config.topics.links]: { input: 'links', repartitionTo: null },
+      [repartitionTopic(config, 'crmEvents')]: { input: 'crmEvents', repartitionTo: null },
+      [repartitionTopic(config, 'deptEvents')]: { input: 'deptEvents', repartitionTo: null },
+    });
+  });
+
+  it('decides a foreign record where it is when it is on its key’s partition', () => {
+    const topic = config.topics.deptEvents;
+    expect(place(record(topic, 'SR-1', partitionFor('SR-1', n)), routeOf(topic), n)).toEqual({ kind: 'here' });
+  });
+
+  it('forwards a foreign record on another partition, bytes untouched, to its key’s partition', () => {
+    const topic = config.topics.crmEvents;
+    const right = partitionFor('SR-1', n);
+    const wrong = (right + 1) % n;
+    const r = record(topic, 'SR-1', wrong);
+    expect(place(r, routeOf(topic), n)).toEqual({
+      kind: 'forward',
+      topic: repartitionTopic(config, 'crmEvents'),
+      record: {
+        key: 'SR-1',
+        value: r.value,
+        partition: right,
+        headers: {
+          trace: Buffer.from('t1'),
+          [REPARTITION_HEADERS.topic]: topic,
+          [REPARTITION_HEADERS.partition]: String(wrong),
+          [REPARTITION_HEADERS.offset]: '41',
+        },
+      },
+    });
+  });
+
+  it('never forwards from a repartition topic or the links topic', () => {
+    const wrong = (partitionFor('SR-1', n) + 1) % n;
+    for (const topic of [repartitionTopic(config, 'deptEvents'), config.topics.links]) {
+      expect(place(record(topic, 'SR-1', wrong), routeOf(topic), n)).toEqual({ kind: 'here' });
+    }
+  });
+
+  it('cannot place a foreign record without a key', () => {
+    const topic = config.topics.deptEvents;
+    const placed = place(record(topic, null, 0), routeOf(topic), n);
+    expect(placed.kind).toBe('unkeyed');
+    expect(placed.kind === 'unkeyed' ? placed.error.code : null).toBe('CL_RECORD_UNKEYED');
+  });
+});
