@@ -3,7 +3,7 @@ import type { Policy, StatusMapping } from '../domain/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { checkConnectorsAndRoutes, type ConnectorChecker, type ConnectorInstance } from './connector-routes.ts';
 import { loadSla } from './load-sla.ts';
-import { loadRoles, type RolesTable } from './roles.ts';
+import { accountableFor, loadRoles, type RolesTable } from './roles.ts';
 import { issues, readYaml } from './yaml.ts';
 import { closeloopConfigSchema, statusMappingSchema, unmappedInRaw, type Topics } from './schema.ts';
 
@@ -167,6 +167,10 @@ export async function loadConfig(
       retentionMs: c.processor.retentionDays * 86_400_000,
       defaultPriority: c.routing.defaultPriority,
       served: connectorCheck ? [...connectorCheck.served] : null,
+      sentinel: c.sentinel,
+      accountable: roles
+        ? Object.fromEntries(Object.keys(roles.departments).map((d) => [d, accountableFor(roles, d) ?? d]))
+        : {},
     },
   });
   return Object.freeze({ ...frozen, policy: Object.freeze({ ...frozen.policy, sla }) });

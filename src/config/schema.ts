@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CLOSURE_REASONS, WORK_ORDER_STATES } from '../domain/index.ts';
+import { CLOSURE_REASONS, TICKET_STATES, WORK_ORDER_STATES } from '../domain/index.ts';
 
 export const statusMappingEntrySchema = z
   .object({
@@ -57,6 +57,10 @@ const topicsSchema = z
     kpi: z.string().default('bridge.kpi.v1'),
     /** Compacted topic where source connectors keep their cursors (no Avro schema). */
     cursors: z.string().default('closeloop.connector-cursors'),
+    /** Sinks' receipts of what they delivered, read by the processor (the sentinel's input). */
+    deliveries: z.string().default('bridge.deliveries.v1'),
+    /** Stuck-ticket and silent-connector alerts, raised and cleared; compacted by alert id. */
+    alerts: z.string().default('bridge.alerts.v1'),
     /** Who replayed which dead letters of this pipeline (JSON records, kept for good). */
     dlqReplays: z.string().default('closeloop.dlq-replays'),
   })
@@ -100,6 +104,28 @@ export const closeloopConfigSchema = z
       .object({ calendars: z.array(z.string().min(1)).min(1), policies: z.string().min(1) })
       .strict()
       .optional(),
+    /**
+     * The stuck-ticket sentinel: how long each expected movement may take. It runs in the
+     * processor's timer sweep beside the SLA check; null turns it off.
+     */
+    sentinel: z
+      .object({
+        /** Minutes a ticket may stay in a lifecycle state; ROUTED: no department acknowledgement. */
+        stateLimitsMinutes: z
+          .partialRecord(z.enum(TICKET_STATES), z.number().positive().max(525_600))
+          .default({ ROUTED: 15, NEW: 60 }),
+        /** Minutes the CRM sink may take to confirm a status it was sent; null: not watched. */
+        statusUnconfirmedMinutes: z.number().positive().max(10_080).nullable().default(5),
+        /** Minutes an open work order may go without a department event (30 days); null: not watched. */
+        workOrderSilenceMinutes: z.number().positive().max(525_600).nullable().default(43_200),
+      })
+      .strict()
+      .nullable()
+      .default({
+        stateLimitsMinutes: { ROUTED: 15, NEW: 60 },
+        statusUnconfirmedMinutes: 5,
+        workOrderSilenceMinutes: 43_200,
+      }),
     /** The accountable people per department (a file relative to this one); never public. */
     roles: z.string().min(1).optional(),
     /** Where the worker serves /metrics, /health/* and the admin endpoints; off when absent. */

@@ -31,6 +31,7 @@ function opened(e: CrmTicketEvent, draft: Draft): TicketState {
     closedAt: null,
     updatedAt: draft.ctx.now,
     sla: null,
+    watch: null,
   };
 }
 

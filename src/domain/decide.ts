@@ -5,6 +5,7 @@ import { decideLink } from './decide-link.ts';
 import { Draft } from './draft.ts';
 import { deriveTicket, isClosed } from './lifecycle.ts';
 import { noChange, type Decision } from './outputs.ts';
+import { applyReceipt, workOrderSeen } from './sentinel/index.ts';
 import { RECENT_EVENT_IDS, type TicketState } from './state.ts';
 import type { InboundEvent } from './types.ts';
 
@@ -14,6 +15,11 @@ import type { InboundEvent } from './types.ts';
  */
 export function decide(state: TicketState | null, input: InboundEvent, ctx: DecideContext): Decision {
   const envelope = input.event.envelope;
+  // A sink's receipt is the bridge's own word, and idempotent by its version: no id to remember.
+  if (input.type === 'receipt') {
+    const watched = applyReceipt(state, input.event);
+    return watched ? { ...noChange(watched), stateChanged: true } : noChange(state);
+  }
   // The bridge's own writes, seen again through a source connector.
   if (input.type !== 'link' && envelope.origin === BRIDGE_ORIGIN) return noChange(state);
   if (state?.recentEventIds.includes(envelope.eventId)) return noChange(state);
@@ -36,7 +42,12 @@ export function decide(state: TicketState | null, input: InboundEvent, ctx: Deci
   const replayable = decision.violations.some((v) => v.kind === 'UNMAPPED_CODE');
   if (!decision.state || replayable) return decision;
   const ids = [...decision.state.recentEventIds, envelope.eventId].slice(-RECENT_EVENT_IDS);
-  return { ...decision, state: { ...decision.state, recentEventIds: ids }, stateChanged: true };
+  let next: TicketState = { ...decision.state, recentEventIds: ids };
+  // Any word from the department about a work order it has shows it is not silent.
+  if (input.type === 'dept' && next.workOrders.some((w) => w.workOrderId === input.event.workOrderId)) {
+    next = workOrderSeen(next, input.event.workOrderId, ctx.now);
+  }
+  return { ...decision, state: next, stateChanged: true };
 }
 
 /** Closed, past the retention window, and nothing pending: the state may be tombstoned. */

@@ -23,3 +23,15 @@ export {
   isClosed,
   isTerminalWork,
 } from './lifecycle.ts';
+export {
+  applyReceipt,
+  decideSentinel,
+  watchOf,
+  type AlertReason,
+  type AlertRecord,
+  type DeliveryReceipt,
+  type OpenAlert,
+  type SentinelDecision,
+  type SentinelPolicy,
+  type TicketWatch,
+} from './sentinel/index.ts';

@@ -1,3 +1,4 @@
+import type { SentinelPolicy } from './sentinel/types.ts';
 import type { SlaLookup } from './sla/types.ts';
 import type { ClosureReason, WorkOrderState } from './types.ts';
 
@@ -47,6 +48,10 @@ export interface Policy {
    * the config was loaded without connector checks (every route is then taken as served).
    */
   readonly served?: readonly string[] | null;
+  /** Expected movements and their limits; absent or null when no sentinel runs. */
+  readonly sentinel?: SentinelPolicy | null;
+  /** Department → who answers for its stuck work (the service owner); '311' for the 311 desk. */
+  readonly accountable?: Readonly<Record<string, string>>;
 }
 
 export function isServed(policy: Policy, target: RouteTarget): boolean {

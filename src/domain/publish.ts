@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { canMove, deriveTicket, isClosed } from './lifecycle.ts';
 import type { Draft } from './draft.ts';
 import { agencyOf, closureNoteOf, expectedAtOf, statusNote } from './notes.ts';
+import { watchOf, withWatch } from './sentinel/index.ts';
 import { statusSla, trackSla } from './sla-track.ts';
 import type { TicketState } from './state.ts';
 import type { StatusSla } from './outputs.ts';
@@ -65,15 +66,20 @@ export function publish(
     .digest('base64url')
     .slice(0, 22);
 
-  let settled: TicketState = {
-    ...ticket,
-    state,
-    closedAt: closed ? (prev?.closedAt ?? draft.ctx.now) : null,
-    updatedAt: draft.ctx.now,
-  };
+  const watch = watchOf(next);
+  let settled: TicketState = withWatch(
+    {
+      ...ticket,
+      state,
+      closedAt: closed ? (prev?.closedAt ?? draft.ctx.now) : null,
+      updatedAt: draft.ctx.now,
+    },
+    // The sentinel measures how long a ticket stays where it is from here.
+    { stateSince: state === next.state && next.watch ? watch.stateSince : draft.ctx.now },
+  );
   if (key !== next.lastStatusKey) {
     const version = next.version + 1;
-    settled = { ...settled, version, lastStatusKey: key };
+    settled = withWatch({ ...settled, version, lastStatusKey: key }, { statusSentAt: draft.ctx.now });
     draft.statuses.push({
       envelope: draft.envelope('status'),
       ticketId: next.ticketId,

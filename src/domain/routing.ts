@@ -1,5 +1,6 @@
 import type { Draft } from './draft.ts';
 import { isServed, routesFor } from './policy.ts';
+import { workOrderSeen } from './sentinel/index.ts';
 import { newWorkOrder, type TicketState } from './state.ts';
 
 /**
@@ -29,11 +30,11 @@ export function routeTicket(t: TicketState, draft: Draft): TicketState {
     return t;
   }
   const wo = newWorkOrder(`${t.ticketId}#${t.workOrders.length + 1}`, target.department, target.system);
-  const next: TicketState = {
-    ...t,
-    workOrders: [...t.workOrders, wo],
-    departmentsTried: [...t.departmentsTried, target.department],
-  };
+  const next: TicketState = workOrderSeen(
+    { ...t, workOrders: [...t.workOrders, wo], departmentsTried: [...t.departmentsTried, target.department] },
+    wo.workOrderId,
+    draft.ctx.now,
+  );
   draft.command(next, 'CREATE', wo);
   return next;
 }

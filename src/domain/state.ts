@@ -1,3 +1,4 @@
+import type { TicketWatch } from './sentinel/types.ts';
 import type { SlaClock } from './sla/types.ts';
 import type { ClosureReason, LinkType, TicketLifecycleState, WorkOrderState } from './types.ts';
 
@@ -64,6 +65,8 @@ export interface TicketState {
   readonly updatedAt: number;
   /** The SLA clocks; null when no policy applies (or none is configured). */
   readonly sla: SlaClock | null;
+  /** What the stuck-ticket sentinel watches; null in states written before it existed. */
+  readonly watch: TicketWatch | null;
 }
 
 export const RECENT_EVENT_IDS = 256;

@@ -1,3 +1,4 @@
+import type { DeliveryReceipt } from './sentinel/types.ts';
 /**
  * The canonical vocabulary of the bridge. Field names and nullability follow the Avro schemas
  * under schemas/ one to one (absent is `null`, never `undefined`), so records map to these types
@@ -133,4 +134,5 @@ export interface TicketLinkMessage {
 export type InboundEvent =
   | { readonly type: 'crm'; readonly event: CrmTicketEvent }
   | { readonly type: 'dept'; readonly event: WorkOrderEvent }
-  | { readonly type: 'link'; readonly event: TicketLinkMessage };
+  | { readonly type: 'link'; readonly event: TicketLinkMessage }
+  | { readonly type: 'receipt'; readonly event: DeliveryReceipt };

@@ -1,5 +1,6 @@
 import type {
   CrmTicketEvent,
+  DeliveryReceipt,
   InboundEvent,
   TicketLinkMessage,
   TicketState,
@@ -67,5 +68,7 @@ export function toInbound(input: InputName, key: string | null, value: unknown):
     }
     case 'links':
       return { type: 'link', event: value as TicketLinkMessage };
+    case 'deliveries':
+      return { type: 'receipt', event: value as DeliveryReceipt };
   }
 }

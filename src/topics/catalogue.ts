@@ -18,12 +18,14 @@ export const CANONICAL = {
   state: 'bridge.ticket-state.v1',
   quarantine: 'bridge.quarantine.v1',
   kpi: 'bridge.kpi.v1',
+  deliveries: 'bridge.deliveries.v1',
+  alerts: 'bridge.alerts.v1',
 } as const satisfies Partial<Record<keyof Topics, string>>;
 
 export type BridgeTopic = keyof typeof CANONICAL;
 
 /** The lifecycle processor's inputs, co-partitioned: partition p of each forms task p. */
-export const INPUTS = ['crmEvents', 'deptEvents', 'links'] as const;
+export const INPUTS = ['crmEvents', 'deptEvents', 'links', 'deliveries'] as const;
 export type InputName = (typeof INPUTS)[number];
 
 /** Inputs that producers outside closeloop write to, with partitioners of their own. */
@@ -57,7 +59,7 @@ export function repartitionTopic(config: CatalogueConfig, input: ForeignInput): 
 }
 
 /** Compacted: only the latest record per key matters. */
-const COMPACTED: ReadonlySet<keyof Topics> = new Set(['state', 'kpi', 'cursors']);
+const COMPACTED: ReadonlySet<keyof Topics> = new Set(['state', 'kpi', 'cursors', 'alerts']);
 
 /**
  * Kept for good: the KPI job recomputes any month from the latest status of every ticket and
@@ -100,8 +102,8 @@ export function topicCatalogue(config: CatalogueConfig): CatalogueEntry[] {
         spec: { topic: topics[name], partitions: 1, config: configOf(name) },
       };
     }
-    // The KPI topic is keyed by department and month, not by ticket.
-    return { ...entry(topics[name], roleOf(name), configOf(name)), coPartitioned: name !== 'kpi' };
+    // The KPI topic is keyed by department and month, the alerts topic by alert, not by ticket.
+    return { ...entry(topics[name], roleOf(name), configOf(name)), coPartitioned: name !== 'kpi' && name !== 'alerts' };
   });
   const repartition = FOREIGN_INPUTS.map((input) => entry(repartitionTopic(config, input), 'repartition'));
   // Each topic a stage consumes has a dead-letter topic beside it.

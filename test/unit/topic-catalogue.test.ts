@@ -25,6 +25,7 @@ describe('topic catalogue', () => {
       topics.crmEvents,
       topics.deptEvents,
       topics.links,
+      topics.deliveries,
       topics.status,
       topics.commands,
       repartitionTopic(config, 'crmEvents'),
@@ -35,13 +36,15 @@ describe('topic catalogue', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('co-partitions every ticket-keyed topic; the KPI, cursor and audit topics stand apart', async () => {
+  it('co-partitions every ticket-keyed topic; the KPI, cursor, audit and alert topics stand apart', async () => {
     const config = await loadConfig('config/closeloop.yaml', {});
     const apart = topicCatalogue(config)
       .filter((e) => !e.coPartitioned)
       .map((e) => e.topic)
       .sort();
-    expect(apart).toEqual([config.topics.cursors, config.topics.dlqReplays, config.topics.kpi].sort());
+    expect(apart).toEqual(
+      [config.topics.cursors, config.topics.dlqReplays, config.topics.kpi, config.topics.alerts].sort(),
+    );
     const co = topicCatalogue(config).filter((e) => e.coPartitioned);
     expect(co.every((e) => e.spec.partitions === config.processor.partitions)).toBe(true);
   });

@@ -1,0 +1,115 @@
+import { BRIDGE_ORIGIN, PROCESSOR_SOURCE, type DecideContext } from '../context.ts';
+import { isClosed, isTerminalWork } from '../lifecycle.ts';
+import { holdingDepartment } from '../notes.ts';
+import type { TicketState } from '../state.ts';
+import type { AlertReason, AlertRecord, OpenAlert, SentinelPolicy } from './types.ts';
+import { watchOf, withWatch } from './watch.ts';
+
+const MINUTE = 60_000;
+
+type Expected = Omit<OpenAlert, 'raisedAt'>;
+
+const minutes = (ms: number) => `${Math.round(ms / MINUTE)} min`;
+
+/** Each condition that holds now, from the ticket's state alone. */
+function expectedAlerts(t: TicketState, policy: SentinelPolicy, now: number): Expected[] {
+  const w = watchOf(t);
+  const found: Expected[] = [];
+  const limit = policy.stateLimitsMinutes[t.state];
+  if (limit !== undefined && !isClosed(t.state) && now - w.stateSince > limit * MINUTE) {
+    const department = t.state === 'NEW' ? null : holdingDepartment(t);
+    found.push({
+      reason: `STUCK_${t.state}`,
+      subject: '',
+      department,
+      since: w.stateSince,
+      detail: `${t.state} for ${minutes(now - w.stateSince)} (limit ${limit} min)${department ? `; held by ${department}` : '; with 311'}`,
+    });
+  }
+  const unconfirmed = policy.statusUnconfirmedMinutes;
+  if (unconfirmed !== null && t.version > w.confirmedVersion && w.statusSentAt !== null) {
+    if (now - w.statusSentAt > unconfirmed * MINUTE) {
+      found.push({
+        reason: 'STATUS_UNCONFIRMED',
+        subject: '',
+        department: null,
+        since: w.statusSentAt,
+        detail: `status v${t.version} sent ${minutes(now - w.statusSentAt)} ago; the CRM sink confirmed v${w.confirmedVersion}`,
+      });
+    }
+  }
+  const silence = policy.workOrderSilenceMinutes;
+  for (const wo of silence === null ? [] : t.workOrders) {
+    const seen = w.workOrderSeenAt[wo.workOrderId];
+    if (isTerminalWork(wo.state) || seen === undefined || now - seen <= (silence ?? 0) * MINUTE) continue;
+    found.push({
+      reason: 'WORK_ORDER_SILENT',
+      subject: wo.workOrderId,
+      department: wo.department,
+      since: seen,
+      detail: `work order ${wo.workOrderId} (${wo.state}) has had no event from ${wo.department} for ${minutes(now - seen)}`,
+    });
+  }
+  return found;
+}
+
+const same = (a: { reason: AlertReason; subject: string }, b: { reason: AlertReason; subject: string }) =>
+  a.reason === b.reason && a.subject === b.subject;
+
+export interface SentinelDecision {
+  readonly state: TicketState;
+  readonly stateChanged: boolean;
+  readonly alerts: readonly AlertRecord[];
+}
+
+/**
+ * The stuck-ticket sentinel, run by the processor's timer sweep beside the SLA check. Raises an
+ * alert for each condition that newly holds and clears each one that no longer does (the ticket
+ * moved). Pure: record ids derive from the ticket, the condition and when it began, so a sweep
+ * repeated after a crash writes the same records.
+ */
+export function decideSentinel(t: TicketState, ctx: DecideContext): SentinelDecision {
+  const policy = ctx.policy.sentinel;
+  if (!policy) return { state: t, stateChanged: false, alerts: [] };
+  const open = watchOf(t).alerts;
+  const expected = expectedAlerts(t, policy, ctx.now);
+  const raised = expected.filter((e) => !open.some((o) => same(o, e)));
+  const cleared = open.filter((o) => !expected.some((e) => same(o, e)));
+  if (raised.length === 0 && cleared.length === 0) return { state: t, stateChanged: false, alerts: [] };
+  const record = (a: Expected, status: AlertRecord['status']): AlertRecord => {
+    const alertId = `${t.ticketId}|${a.reason}|${a.subject}`;
+    return {
+      envelope: {
+        eventId: `${alertId}|${a.since}|${status.toLowerCase()}`,
+        jurisdiction: t.jurisdiction,
+        source: PROCESSOR_SOURCE,
+        sequence: null,
+        occurredAt: ctx.now,
+        origin: BRIDGE_ORIGIN,
+        correlationId: null,
+      },
+      alertId,
+      reason: a.reason,
+      status,
+      ticketId: t.ticketId,
+      connector: null,
+      department: a.department,
+      accountable: accountable(ctx, a.department),
+      since: a.since,
+      detail: a.detail,
+    };
+  };
+  const stillOpen = open.filter((o) => !cleared.includes(o));
+  return {
+    state: withWatch(t, { alerts: [...stillOpen, ...raised.map((r) => ({ ...r, raisedAt: ctx.now }))] }),
+    stateChanged: true,
+    alerts: [...raised.map((r) => record(r, 'RAISED')), ...cleared.map((c) => record(c, 'CLEARED'))],
+  };
+}
+
+/** The department's accountable role, or the 311 desk for a ticket no department holds. */
+function accountable(ctx: DecideContext, department: string | null): string | null {
+  const roles = ctx.policy.accountable ?? {};
+  if (department === null) return roles['311'] ?? '311 service desk';
+  return Object.hasOwn(roles, department) ? (roles[department] ?? null) : null;
+}
