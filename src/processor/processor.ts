@@ -26,7 +26,7 @@ import { Outbox } from './outbox.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
 import { Task, newCommitLog } from './task.ts';
 import { restorePartitions } from './restore.ts';
-import { INPUTS, type InputName } from '../topics/index.ts';
+import { INPUTS, RECORD_NAMES, type InputName } from '../topics/index.ts';
 
 export interface ProcessorOptions {
   readonly config: CloseloopConfig;
@@ -211,7 +211,7 @@ export class LifecycleProcessor {
     for (const record of batch.records) {
       let event: InboundEvent;
       try {
-        const decoded = await serde.decode(record.value);
+        const decoded = await serde.decodeAs(record.value, RECORD_NAMES[input]);
         event = toInbound(input, record.key?.toString('utf8') ?? null, decoded.value);
       } catch (err) {
         if (!isCloseloopError(err) || err.retriable) throw err;

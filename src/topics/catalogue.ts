@@ -22,6 +22,22 @@ export const CANONICAL = {
 
 export type BridgeTopic = keyof typeof CANONICAL;
 
+/**
+ * The full name of the record each topic carries, as its shipped .avsc names it (the contract
+ * tests hold the two together). Readers check the writer schema against it, so a valid record of
+ * another topic's schema is dead-lettered as such instead of being read with its fields missing.
+ */
+export const RECORD_NAMES = {
+  crmEvents: 'io.closeloop.v1.CrmTicketEvent',
+  deptEvents: 'io.closeloop.v1.WorkOrderEvent',
+  links: 'io.closeloop.v1.TicketLinkMessage',
+  commands: 'io.closeloop.v1.WorkOrderCommand',
+  status: 'io.closeloop.v1.TicketStatusChange',
+  state: 'io.closeloop.v1.TicketStateRecord',
+  quarantine: 'io.closeloop.v1.QuarantineRecord',
+  kpi: 'io.closeloop.v1.KpiRecord',
+} as const satisfies Record<BridgeTopic, string>;
+
 /** The lifecycle processor's inputs, co-partitioned: partition p of each forms task p. */
 export const INPUTS = ['crmEvents', 'deptEvents', 'links'] as const;
 export type InputName = (typeof INPUTS)[number];

@@ -11,6 +11,7 @@ import type { Readiness } from '../observability/ops-server.ts';
 import { LifecycleProcessor } from '../processor/index.ts';
 import { SinkRunner, SourceRunner, type SinkRunnerStatus, type SourceRunnerStatus } from '../runtime/index.ts';
 import { parseConnectorConfig, type ConnectorDefinition } from '../sdk/index.ts';
+import { RECORD_NAMES } from '../topics/index.ts';
 
 const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 
@@ -105,6 +106,7 @@ export class Worker {
           new SinkRunner({
             connector: def.name,
             topic: config.topics[def.sinkTopic],
+            recordName: RECORD_NAMES[def.sinkTopic],
             groupId: `${config.processor.groupId}.${def.name}-sink`,
             sink: def.sink(settings, ctx),
             maxInFlight: instance.maxInFlight,

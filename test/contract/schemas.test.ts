@@ -3,7 +3,7 @@ import path from 'node:path';
 import avro from 'avsc';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stateFromRecord, stateToRecord } from '../../src/processor/index.ts';
-import { CANONICAL } from '../../src/topics/index.ts';
+import { CANONICAL, RECORD_NAMES } from '../../src/topics/index.ts';
 import { computeKpis } from '../../src/domain/kpi/index.ts';
 import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
 import { NYC, input, now, violations } from '../unit/kpi/fixtures.ts';
@@ -62,6 +62,16 @@ function readsOld(next: Json, old: Json): boolean {
 describe('schemas v1', () => {
   it('ships one schema per topic of the bridge', () => {
     expect(Object.keys(shipped).sort()).toEqual(Object.values(CANONICAL).sort());
+  });
+
+  it("names each topic's record as the readers expect it", () => {
+    const named = Object.fromEntries(
+      Object.entries(CANONICAL).map(([key, topic]) => {
+        const s = shipped[topic] as { name: string; namespace: string };
+        return [key, `${s.namespace}.${s.name}`];
+      }),
+    );
+    expect(named).toEqual(RECORD_NAMES);
   });
 
   it.each(Object.keys(shipped))('%s documents every field', (name) => {
