@@ -145,6 +145,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       mappings,
       retentionMs: c.processor.retentionDays * 86_400_000,
       defaultPriority: c.routing.defaultPriority,
+      ordering: c.processor.ordering,
     },
   });
   return Object.freeze({ ...frozen, policy: Object.freeze({ ...frozen.policy, sla }) });

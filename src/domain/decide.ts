@@ -31,9 +31,9 @@ export function decide(state: TicketState | null, input: InboundEvent, ctx: Deci
       decision = decideLink(state, input.event, draft);
       break;
   }
-  // An unmapped code is not remembered as seen: once the mapping is fixed, replaying the same
-  // event from quarantine must apply it.
-  const replayable = decision.violations.some((v) => v.kind === 'UNMAPPED_CODE');
+  // An unmapped code, or a position not believed, is not remembered as seen: once the mapping is
+  // fixed or the watermark reset, replaying the same event from quarantine must apply it.
+  const replayable = decision.violations.some((v) => v.kind === 'UNMAPPED_CODE' || v.kind === 'IMPLAUSIBLE_SEQUENCE');
   if (!decision.state || replayable) return decision;
   const ids = [...decision.state.recentEventIds, envelope.eventId].slice(-RECENT_EVENT_IDS);
   return { ...decision, state: { ...decision.state, recentEventIds: ids }, stateChanged: true };

@@ -1,3 +1,4 @@
+import type { OrderingBounds } from './ordering.ts';
 import type { SlaLookup } from './sla/types.ts';
 import type { ClosureReason, WorkOrderState } from './types.ts';
 
@@ -39,6 +40,8 @@ export interface Policy {
   readonly retentionMs: number;
   /** Priority scale: 1 is most urgent. */
   readonly defaultPriority: number;
+  /** When a position is too far ahead to believe; DEFAULT_ORDERING when absent. */
+  readonly ordering?: OrderingBounds;
   /** SLA policies and calendars; absent or null when none are configured (no clocks run). */
   readonly sla?: SlaLookup | null;
 }

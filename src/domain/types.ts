@@ -56,6 +56,7 @@ export const VIOLATION_KINDS = [
   'MISROUTE',
   'UNROUTABLE',
   'IMPLAUSIBLE_TIME',
+  'IMPLAUSIBLE_SEQUENCE',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
