@@ -59,6 +59,8 @@ const topicsSchema = z
     crmEvents: z.string().default('crm.ticket-events.v1'),
     deptEvents: z.string().default('dept.work-order-events.v1'),
     links: z.string().default('bridge.ticket-links.v1'),
+    /** Operators' audited commands to the processor (closeloop workorder reset-order). */
+    operatorCommands: z.string().default('bridge.operator-commands.v1'),
     commands: z.string().default('bridge.work-order-commands.v1'),
     status: z.string().default('bridge.ticket-status.v1'),
     state: z.string().default('bridge.ticket-state.v1'),

@@ -2,6 +2,7 @@ import { BRIDGE_ORIGIN, type DecideContext } from './context.ts';
 import { decideCrm } from './decide-crm.ts';
 import { decideDept } from './decide-dept.ts';
 import { decideLink } from './decide-link.ts';
+import { decideOperator } from './decide-operator.ts';
 import { Draft } from './draft.ts';
 import { deriveTicket, isClosed } from './lifecycle.ts';
 import { noChange, type Decision } from './outputs.ts';
@@ -14,8 +15,10 @@ import type { InboundEvent } from './types.ts';
  */
 export function decide(state: TicketState | null, input: InboundEvent, ctx: DecideContext): Decision {
   const envelope = input.event.envelope;
-  // The bridge's own writes, seen again through a source connector.
-  if (input.type !== 'link' && envelope.origin === BRIDGE_ORIGIN) return noChange(state);
+  // The bridge's own writes, seen again through a source connector (links and operator commands
+  // are the bridge's own by nature).
+  const fromSource = input.type === 'crm' || input.type === 'dept';
+  if (fromSource && envelope.origin === BRIDGE_ORIGIN) return noChange(state);
   if (state?.recentEventIds.includes(envelope.eventId)) return noChange(state);
 
   const draft = new Draft(envelope, ctx);
@@ -29,6 +32,9 @@ export function decide(state: TicketState | null, input: InboundEvent, ctx: Deci
       break;
     case 'link':
       decision = decideLink(state, input.event, draft);
+      break;
+    case 'operator':
+      decision = decideOperator(state, input.event, draft);
       break;
   }
   // An unmapped code, or a position not believed, is not remembered as seen: once the mapping is

@@ -57,6 +57,8 @@ export const VIOLATION_KINDS = [
   'UNROUTABLE',
   'IMPLAUSIBLE_TIME',
   'IMPLAUSIBLE_SEQUENCE',
+  'ORDER_RESET',
+  'UNKNOWN_WORK_ORDER',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
@@ -125,7 +127,20 @@ export interface TicketLinkMessage {
   readonly reason: string | null;
 }
 
+/** bridge.operator-commands.v1: an operator's audited instruction about one ticket. */
+export interface OperatorCommand {
+  readonly envelope: Envelope;
+  readonly ticketId: string;
+  /** RESET_ORDER: forget an ordering watermark, so the next real event applies. */
+  readonly kind: 'RESET_ORDER';
+  /** The work order whose watermark is reset; null for the ticket's CRM events. */
+  readonly workOrderId: string | null;
+  readonly by: string;
+  readonly reason: string;
+}
+
 export type InboundEvent =
   | { readonly type: 'crm'; readonly event: CrmTicketEvent }
   | { readonly type: 'dept'; readonly event: WorkOrderEvent }
-  | { readonly type: 'link'; readonly event: TicketLinkMessage };
+  | { readonly type: 'link'; readonly event: TicketLinkMessage }
+  | { readonly type: 'operator'; readonly event: OperatorCommand };

@@ -13,6 +13,7 @@ export const CANONICAL = {
   crmEvents: 'crm.ticket-events.v1',
   deptEvents: 'dept.work-order-events.v1',
   links: 'bridge.ticket-links.v1',
+  operatorCommands: 'bridge.operator-commands.v1',
   commands: 'bridge.work-order-commands.v1',
   status: 'bridge.ticket-status.v1',
   state: 'bridge.ticket-state.v1',
@@ -31,6 +32,7 @@ export const RECORD_NAMES = {
   crmEvents: 'io.closeloop.v1.CrmTicketEvent',
   deptEvents: 'io.closeloop.v1.WorkOrderEvent',
   links: 'io.closeloop.v1.TicketLinkMessage',
+  operatorCommands: 'io.closeloop.v1.OperatorCommand',
   commands: 'io.closeloop.v1.WorkOrderCommand',
   status: 'io.closeloop.v1.TicketStatusChange',
   state: 'io.closeloop.v1.TicketStateRecord',
@@ -38,8 +40,11 @@ export const RECORD_NAMES = {
   kpi: 'io.closeloop.v1.KpiRecord',
 } as const satisfies Record<BridgeTopic, string>;
 
-/** The lifecycle processor's inputs, co-partitioned: partition p of each forms task p. */
-export const INPUTS = ['crmEvents', 'deptEvents', 'links'] as const;
+/**
+ * The lifecycle processor's inputs, co-partitioned: partition p of each forms task p. Operator
+ * commands come this way because the task owning a ticket is the only one that may change it.
+ */
+export const INPUTS = ['crmEvents', 'deptEvents', 'links', 'operatorCommands'] as const;
 export type InputName = (typeof INPUTS)[number];
 
 /** Inputs that producers outside closeloop write to, with partitioners of their own. */

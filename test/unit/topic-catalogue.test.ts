@@ -25,6 +25,7 @@ describe('topic catalogue', () => {
       topics.crmEvents,
       topics.deptEvents,
       topics.links,
+      topics.operatorCommands,
       topics.status,
       topics.commands,
       repartitionTopic(config, 'crmEvents'),
