@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// closeloop run | status-api | dlq list|show|replay | quarantine list | kpi   [--config config/closeloop.yaml]
+// closeloop run | status-api | dlq list|show|replay | quarantine list | kpi | workorder reset-order   [--config config/closeloop.yaml]
 import { parseArgs } from 'node:util';
 import { loadConfig, roleEntries } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
@@ -12,6 +12,7 @@ import { startStatusService } from '../status-api/index.ts';
 import { runKpi } from './kpi-command.ts';
 import { runOps } from './ops-commands.ts';
 import { runRoles } from './roles-command.ts';
+import { runWorkOrder } from './workorder-command.ts';
 
 async function runStatusApi(configFile: string): Promise<number> {
   const logger = createLogger({ name: 'closeloop-status-api' });
@@ -36,7 +37,7 @@ async function runStatusApi(configFile: string): Promise<number> {
 }
 
 const usage =
-  'usage: closeloop run | status-api | dlq list|show|replay | quarantine list | kpi --month YYYY-MM | roles list  [--config config/closeloop.yaml]';
+  'usage: closeloop run | status-api | dlq list|show|replay | quarantine list | kpi --month YYYY-MM | roles list | workorder reset-order  [--config config/closeloop.yaml]';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -56,6 +57,9 @@ async function main(argv: string[]): Promise<number> {
       now: { type: 'string' },
       publish: { type: 'boolean' },
       'allow-unreadable': { type: 'boolean' },
+      'work-order': { type: 'string' },
+      crm: { type: 'boolean' },
+      reason: { type: 'string' },
     },
   });
   const [command, sub] = positionals;
@@ -71,6 +75,12 @@ async function main(argv: string[]): Promise<number> {
     const print = (l: string) => console.log(l);
     const args = { ...values, allowUnreadable: values['allow-unreadable'] };
     return runKpi(args, await loadConfig(values.config), logger, print, (l) => console.error(l));
+  }
+  if (command === 'workorder') {
+    const logger = createLogger({ name: 'closeloop', level: process.env['LOG_LEVEL'] ?? 'warn' });
+    const args = { ...values, workOrder: values['work-order'] };
+    const print = (l: string) => console.log(l);
+    return runWorkOrder(sub, args, await loadConfig(values.config), logger, print, (l) => console.error(l));
   }
   if (command === 'status-api') return runStatusApi(values.config);
   if (command === 'roles') {

@@ -171,6 +171,7 @@ export async function loadConfig(
       accountable: roles
         ? Object.fromEntries(Object.keys(roles.departments).map((d) => [d, accountableFor(roles, d) ?? d]))
         : {},
+      ordering: c.processor.ordering,
     },
   });
   return Object.freeze({ ...frozen, policy: Object.freeze({ ...frozen.policy, sla }) });

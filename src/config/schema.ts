@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CLOSURE_REASONS, TICKET_STATES, WORK_ORDER_STATES } from '../domain/index.ts';
+import { CLOSURE_REASONS, DEFAULT_ORDERING, TICKET_STATES, WORK_ORDER_STATES } from '../domain/index.ts';
 
 export const statusMappingEntrySchema = z
   .object({
@@ -42,6 +42,16 @@ export function unmappedInRaw(raw: unknown): string[] {
   return knownCodes.filter((c): c is string => typeof c === 'string' && !mapped.includes(c));
 }
 
+/** Bounds beyond which an event's position is quarantined (IMPLAUSIBLE_SEQUENCE), not applied. */
+const orderingSchema = z
+  .object({
+    /** Largest believable jump of a source's sequence above the last one applied to a work order or ticket. */
+    maxSequenceJump: z.number().int().min(1).default(DEFAULT_ORDERING.maxSequenceJump),
+    /** How far after processing time an event dated by occurredAt alone may lie; at least a minute of skew. */
+    maxFutureMs: z.number().int().min(60_000).default(DEFAULT_ORDERING.maxFutureMs),
+  })
+  .strict();
+
 const routeTargetSchema = z.object({ department: z.string().min(1), system: z.string().min(1) }).strict();
 
 const topicsSchema = z
@@ -49,6 +59,8 @@ const topicsSchema = z
     crmEvents: z.string().default('crm.ticket-events.v1'),
     deptEvents: z.string().default('dept.work-order-events.v1'),
     links: z.string().default('bridge.ticket-links.v1'),
+    /** Operators' audited commands to the processor (closeloop workorder reset-order). */
+    operatorCommands: z.string().default('bridge.operator-commands.v1'),
     commands: z.string().default('bridge.work-order-commands.v1'),
     status: z.string().default('bridge.ticket-status.v1'),
     state: z.string().default('bridge.ticket-state.v1'),
@@ -88,6 +100,7 @@ export const closeloopConfigSchema = z
         sessionTimeoutMs: z.number().int().min(6_000).max(300_000).default(30_000),
         /** How often running SLA clocks are checked for targets that fell due untouched. */
         slaCheckIntervalMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
+        ordering: orderingSchema.default({ ...DEFAULT_ORDERING }),
       })
       .strict()
       .default({
@@ -97,6 +110,7 @@ export const closeloopConfigSchema = z
         expiryIntervalMs: 60_000,
         sessionTimeoutMs: 30_000,
         slaCheckIntervalMs: 60_000,
+        ordering: { ...DEFAULT_ORDERING },
       }),
     statusMappings: z.array(z.string().min(1)).min(1),
     /** SLA calendars and policies (files relative to this one); no SLA clocks run when absent. */

@@ -6,6 +6,7 @@ import { routeTicket } from './routing.ts';
 import type { TicketState } from './state.ts';
 import type { ClosureReason, CrmTicketEvent, LinkType } from './types.ts';
 import { positionOf } from './context.ts';
+import { implausiblePosition } from './ordering.ts';
 
 function opened(e: CrmTicketEvent, draft: Draft): TicketState {
   return {
@@ -78,6 +79,13 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
     return draft.done(null, false);
   }
   const position = positionOf(e.envelope);
+  const implausible = implausiblePosition(e.envelope, prev?.crmPosition ?? Number.NEGATIVE_INFINITY, draft.ctx);
+  if (implausible) {
+    draft.violation(e.ticketId, 'IMPLAUSIBLE_SEQUENCE', `CRM ${e.kind}: ${implausible}`);
+    // A ticket still opens (the request must not be lost), but without taking the date as its
+    // watermark; any other event changes nothing.
+    if (prev) return draft.done(prev, false);
+  }
   // Equal positions are not stale: sources with coarse clocks stamp several changes alike, and
   // the partition keeps their order. An exact repeat is caught by its eventId.
   if (prev && position < prev.crmPosition) {
@@ -89,7 +97,7 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
     return draft.done(prev, false);
   }
   let t: TicketState = prev ?? opened(e, draft);
-  t = { ...t, crmPosition: position };
+  if (!implausible) t = { ...t, crmPosition: position };
   switch (e.kind) {
     case 'OPENED':
     case 'UPDATED': {

@@ -1,6 +1,7 @@
 import { positionOf } from './context.ts';
 import type { Draft } from './draft.ts';
 import { isTerminalWork } from './lifecycle.ts';
+import { implausiblePosition } from './ordering.ts';
 import { hasMapping, lookupCode } from './policy.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
@@ -38,6 +39,11 @@ export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: D
     // A work order the department opened on its own (a split job, a second crew).
     newWorkOrder(e.workOrderId, e.department, e.system);
   const position = positionOf(e.envelope);
+  const implausible = implausiblePosition(e.envelope, current.lastPosition, draft.ctx);
+  if (implausible) {
+    draft.violation(e.ticketId, 'IMPLAUSIBLE_SEQUENCE', `${e.rawStatus}: ${implausible}`, where);
+    return draft.done(prev, false);
+  }
   // Equal positions are applied in partition order (see decide-crm.ts).
   if (position < current.lastPosition) {
     draft.violation(

@@ -2,6 +2,7 @@ import { BRIDGE_ORIGIN, type DecideContext } from './context.ts';
 import { decideCrm } from './decide-crm.ts';
 import { decideDept } from './decide-dept.ts';
 import { decideLink } from './decide-link.ts';
+import { decideOperator } from './decide-operator.ts';
 import { Draft } from './draft.ts';
 import { deriveTicket, isClosed } from './lifecycle.ts';
 import { noChange, type Decision } from './outputs.ts';
@@ -20,8 +21,10 @@ export function decide(state: TicketState | null, input: InboundEvent, ctx: Deci
     const watched = applyReceipt(state, input.event);
     return watched ? { ...noChange(watched), stateChanged: true } : noChange(state);
   }
-  // The bridge's own writes, seen again through a source connector.
-  if (input.type !== 'link' && envelope.origin === BRIDGE_ORIGIN) return noChange(state);
+  // The bridge's own writes, seen again through a source connector (links and operator commands
+  // are the bridge's own by nature).
+  const fromSource = input.type === 'crm' || input.type === 'dept';
+  if (fromSource && envelope.origin === BRIDGE_ORIGIN) return noChange(state);
   if (state?.recentEventIds.includes(envelope.eventId)) return noChange(state);
 
   const draft = new Draft(envelope, ctx);
@@ -36,10 +39,13 @@ export function decide(state: TicketState | null, input: InboundEvent, ctx: Deci
     case 'link':
       decision = decideLink(state, input.event, draft);
       break;
+    case 'operator':
+      decision = decideOperator(state, input.event, draft);
+      break;
   }
-  // An unmapped code is not remembered as seen: once the mapping is fixed, replaying the same
-  // event from quarantine must apply it.
-  const replayable = decision.violations.some((v) => v.kind === 'UNMAPPED_CODE');
+  // An unmapped code, or a position not believed, is not remembered as seen: once the mapping is
+  // fixed or the watermark reset, replaying the same event from quarantine must apply it.
+  const replayable = decision.violations.some((v) => v.kind === 'UNMAPPED_CODE' || v.kind === 'IMPLAUSIBLE_SEQUENCE');
   if (!decision.state || replayable) return decision;
   const ids = [...decision.state.recentEventIds, envelope.eventId].slice(-RECENT_EVENT_IDS);
   let next: TicketState = { ...decision.state, recentEventIds: ids };

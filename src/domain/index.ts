@@ -6,6 +6,7 @@ export { decide, isExpired } from './decide.ts';
 export { decideSlaCheck } from './sla-check.ts';
 export { breachesFlagged, holdReasonOf, type BreachFlagged } from './sla-track.ts';
 export { holdingDepartmentOf } from './notes.ts';
+export { DEFAULT_ORDERING, implausiblePosition, type OrderingBounds } from './ordering.ts';
 export { BRIDGE_ORIGIN, PROCESSOR_SOURCE, childEnvelope, positionOf, type DecideContext } from './context.ts';
 export {
   lookupCode,

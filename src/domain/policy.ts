@@ -1,4 +1,5 @@
 import type { SentinelPolicy } from './sentinel/types.ts';
+import type { OrderingBounds } from './ordering.ts';
 import type { SlaLookup } from './sla/types.ts';
 import type { ClosureReason, WorkOrderState } from './types.ts';
 
@@ -40,6 +41,8 @@ export interface Policy {
   readonly retentionMs: number;
   /** Priority scale: 1 is most urgent. */
   readonly defaultPriority: number;
+  /** When a position is too far ahead to believe; DEFAULT_ORDERING when absent. */
+  readonly ordering?: OrderingBounds;
   /** SLA policies and calendars; absent or null when none are configured (no clocks run). */
   readonly sla?: SlaLookup | null;
   /**

@@ -61,8 +61,10 @@ export const VIOLATION_KINDS = [
   'NO_CONNECTOR',
   /** An event's position jumps implausibly far ahead; applying it would freeze the work order. */
   'IMPLAUSIBLE_SEQUENCE',
-  /** An operator reset a work order's ordering watermark (recorded as the audit of the reset). */
-  'ORDERING_RESET',
+  /** An operator reset an ordering watermark (recorded as the audit of the reset). */
+  'ORDER_RESET',
+  /** An operator command named a work order the ticket does not have. */
+  'UNKNOWN_WORK_ORDER',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
@@ -131,8 +133,21 @@ export interface TicketLinkMessage {
   readonly reason: string | null;
 }
 
+/** bridge.operator-commands.v1: an operator's audited instruction about one ticket. */
+export interface OperatorCommand {
+  readonly envelope: Envelope;
+  readonly ticketId: string;
+  /** RESET_ORDER: forget an ordering watermark, so the next real event applies. */
+  readonly kind: 'RESET_ORDER';
+  /** The work order whose watermark is reset; null for the ticket's CRM events. */
+  readonly workOrderId: string | null;
+  readonly by: string;
+  readonly reason: string;
+}
+
 export type InboundEvent =
   | { readonly type: 'crm'; readonly event: CrmTicketEvent }
   | { readonly type: 'dept'; readonly event: WorkOrderEvent }
   | { readonly type: 'link'; readonly event: TicketLinkMessage }
-  | { readonly type: 'receipt'; readonly event: DeliveryReceipt };
+  | { readonly type: 'receipt'; readonly event: DeliveryReceipt }
+  | { readonly type: 'operator'; readonly event: OperatorCommand };

@@ -65,6 +65,11 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'A record is not in the Confluent wire format or its Avro body does not decode.',
   },
+  CL_SCHEMA_MISMATCH: {
+    stage: 'decode',
+    retriable: false,
+    summary: "A record was written with another topic's schema (its writer schema's record name is not the topic's).",
+  },
   CL_RECORD_INVALID: {
     stage: 'validate',
     retriable: false,

@@ -27,6 +27,23 @@ interface CompatibilityAnswer {
   messages?: unknown;
 }
 
+/** The writer schema's full name, when it is a named Avro type (avsc keeps it as `name`). */
+function fullNameOf(writer: unknown): string | undefined {
+  const name = (writer as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** Null when the writer schema is the expected record; else the error to dead-letter with. */
+export function writerMismatch(writer: unknown, recordName: string, schemaId: number): CloseloopError | null {
+  const actual = fullNameOf(writer);
+  if (actual === recordName) return null;
+  return new CloseloopError(
+    'CL_SCHEMA_MISMATCH',
+    `record with schema id ${schemaId} was written as ${actual ?? 'an unnamed schema'}, not ${recordName}`,
+    { details: { schemaId, expected: recordName, actual: actual ?? null } },
+  );
+}
+
 /**
  * Avro encode/decode in the Confluent wire format, with schema registration under a required
  * compatibility level. Failures come out as CloseloopErrors whose code says where they go:
@@ -135,6 +152,26 @@ export class AvroSerde {
         },
       );
     }
+  }
+
+  /**
+   * Decodes a record of a topic whose records must be `recordName` (a full name such as
+   * io.closeloop.v1.CrmTicketEvent). A valid record of another topic's schema would otherwise
+   * decode fine and be taken for this topic's, with every field it lacks undefined.
+   */
+  async decodeAs<T = unknown>(buffer: Buffer | null, recordName: string): Promise<Decoded<T>> {
+    if (buffer !== null) {
+      const schemaId = readSchemaId(buffer);
+      let writer: unknown;
+      try {
+        writer = await this.#registry.getSchema(schemaId);
+      } catch (err) {
+        throw translateRegistryError(err, `decoding a record with schema id ${schemaId}`, 'CL_SCHEMA_UNKNOWN_ID');
+      }
+      const mismatch = writerMismatch(writer, recordName, schemaId);
+      if (mismatch) throw mismatch;
+    }
+    return this.decode<T>(buffer);
   }
 
   async #lookupLatest(subject: string): Promise<number> {

@@ -1,6 +1,12 @@
 export type * from './types.ts';
 export { createKafkaMessaging, type KafkaSettings } from './kafkajs.ts';
-export { AvroSerde, type CompatibilityLevel, type Decoded, type RegistrySettings } from './avro-serde.ts';
+export {
+  AvroSerde,
+  writerMismatch,
+  type CompatibilityLevel,
+  type Decoded,
+  type RegistrySettings,
+} from './avro-serde.ts';
 export { readSchemaDirectory, readSchemaFile, subjectForTopic, type SchemaFile } from './schema-files.ts';
 export { HEADER_LENGTH, MAGIC_BYTE, readSchemaId } from './wire-format.ts';
 export { readToEnd } from './read-to-end.ts';

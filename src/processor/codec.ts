@@ -2,6 +2,7 @@ import type {
   CrmTicketEvent,
   DeliveryReceipt,
   InboundEvent,
+  OperatorCommand,
   TicketLinkMessage,
   TicketState,
   WorkOrderEvent,
@@ -70,5 +71,14 @@ export function toInbound(input: InputName, key: string | null, value: unknown):
       return { type: 'link', event: value as TicketLinkMessage };
     case 'deliveries':
       return { type: 'receipt', event: value as DeliveryReceipt };
+    case 'operatorCommands': {
+      // The audit must name who and why; a command that cannot is not carried out.
+      const c = value as OperatorCommand;
+      if (c.by.trim() === '' || c.reason.trim() === '') {
+        throw new CloseloopError('CL_RECORD_INVALID', 'operator command without who (by) or why (reason)');
+      }
+      if (c.workOrderId?.trim() === '') throw new CloseloopError('CL_RECORD_INVALID', 'workOrderId is blank');
+      return { type: 'operator', event: c };
+    }
   }
 }

@@ -27,6 +27,7 @@ import { provisionTopics, registerSchemas } from './provision.ts';
 import { Task, newCommitLog } from './task.ts';
 import { restorePartitions } from './restore.ts';
 import { inputRoutes, place, type InputRoute } from './repartition.ts';
+import { RECORD_NAMES } from '../topics/index.ts';
 
 export interface ProcessorOptions {
   readonly config: CloseloopConfig;
@@ -220,7 +221,7 @@ export class LifecycleProcessor {
       let event: InboundEvent;
       try {
         if (placed.kind === 'unkeyed') throw placed.error;
-        const decoded = await serde.decode(record.value);
+        const decoded = await serde.decodeAs(record.value, RECORD_NAMES[route.input]);
         event = toInbound(route.input, record.key?.toString('utf8') ?? null, decoded.value);
       } catch (err) {
         if (!isCloseloopError(err) || err.retriable) throw err;

@@ -24,6 +24,8 @@ import { runByKey } from './by-key.ts';
 export interface SinkRunnerOptions<T> {
   readonly connector: string;
   readonly topic: string;
+  /** The full name of the topic's record; a record written with another schema is dead-lettered. */
+  readonly recordName?: string;
   readonly groupId: string;
   readonly sink: Sink<T>;
   readonly messaging: Messaging;
@@ -138,7 +140,8 @@ export class SinkRunner<T> {
   async #handle(record: IncomingRecord, batch: RecordBatch): Promise<void> {
     let value: T;
     try {
-      value = (await this.#o.serde.decode<T>(record.value)).value;
+      const { serde, recordName } = this.#o;
+      value = (await (recordName ? serde.decodeAs<T>(record.value, recordName) : serde.decode<T>(record.value))).value;
     } catch (err) {
       if (isCloseloopError(err) && err.retriable) throw err;
       return this.#deadLetter(record, err);

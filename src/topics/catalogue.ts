@@ -13,6 +13,7 @@ export const CANONICAL = {
   crmEvents: 'crm.ticket-events.v1',
   deptEvents: 'dept.work-order-events.v1',
   links: 'bridge.ticket-links.v1',
+  operatorCommands: 'bridge.operator-commands.v1',
   commands: 'bridge.work-order-commands.v1',
   status: 'bridge.ticket-status.v1',
   state: 'bridge.ticket-state.v1',
@@ -24,8 +25,31 @@ export const CANONICAL = {
 
 export type BridgeTopic = keyof typeof CANONICAL;
 
-/** The lifecycle processor's inputs, co-partitioned: partition p of each forms task p. */
-export const INPUTS = ['crmEvents', 'deptEvents', 'links', 'deliveries'] as const;
+/**
+ * The full name of the record each topic carries, as its shipped .avsc names it (the contract
+ * tests hold the two together). Readers check the writer schema against it, so a valid record of
+ * another topic's schema is dead-lettered as such instead of being read with its fields missing.
+ */
+export const RECORD_NAMES = {
+  crmEvents: 'io.closeloop.v1.CrmTicketEvent',
+  deptEvents: 'io.closeloop.v1.WorkOrderEvent',
+  links: 'io.closeloop.v1.TicketLinkMessage',
+  operatorCommands: 'io.closeloop.v1.OperatorCommand',
+  commands: 'io.closeloop.v1.WorkOrderCommand',
+  status: 'io.closeloop.v1.TicketStatusChange',
+  state: 'io.closeloop.v1.TicketStateRecord',
+  quarantine: 'io.closeloop.v1.QuarantineRecord',
+  kpi: 'io.closeloop.v1.KpiRecord',
+  deliveries: 'io.closeloop.v1.DeliveryReceipt',
+  alerts: 'io.closeloop.v1.Alert',
+} as const satisfies Record<BridgeTopic, string>;
+
+/**
+ * The lifecycle processor's inputs, co-partitioned: partition p of each forms task p. Operator
+ * commands come this way because the task owning a ticket is the only one that may change it;
+ * sinks' delivery receipts, because the ticket's task tracks what the CRM has confirmed.
+ */
+export const INPUTS = ['crmEvents', 'deptEvents', 'links', 'operatorCommands', 'deliveries'] as const;
 export type InputName = (typeof INPUTS)[number];
 
 /** Inputs that producers outside closeloop write to, with partitioners of their own. */

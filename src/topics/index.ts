@@ -2,6 +2,7 @@ export {
   CANONICAL,
   FOREIGN_INPUTS,
   INPUTS,
+  RECORD_NAMES,
   SINK_INPUTS,
   deadLetterTopics,
   repartitionTopic,

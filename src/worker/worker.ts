@@ -8,6 +8,7 @@ import { Metrics } from '../observability/metrics.ts';
 import type { Readiness } from '../observability/ops-server.ts';
 import { LifecycleProcessor } from '../processor/index.ts';
 import { SinkRunner, SourceRunner, type SinkRunnerStatus, type SourceRunnerStatus } from '../runtime/index.ts';
+import { RECORD_NAMES } from '../topics/index.ts';
 import { checkConnector } from './connector-check.ts';
 
 const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
@@ -92,6 +93,7 @@ export class Worker {
           new SinkRunner({
             connector: def.name,
             topic: config.topics[def.sinkTopic],
+            recordName: RECORD_NAMES[def.sinkTopic],
             groupId: `${config.processor.groupId}.${def.name}-sink`,
             sink: def.sink(settings, ctx),
             maxInFlight: instance.maxInFlight,

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { VIOLATION_KINDS } from '../../src/domain/index.ts';
 import { stateFromRecord, stateToRecord } from '../../src/processor/index.ts';
-import { CANONICAL } from '../../src/topics/index.ts';
+import { CANONICAL, RECORD_NAMES } from '../../src/topics/index.ts';
 import { computeKpis } from '../../src/domain/kpi/index.ts';
 import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
 import { NYC, input, now, violations } from '../unit/kpi/fixtures.ts';
@@ -64,6 +65,16 @@ describe('schemas v1', () => {
     expect(Object.keys(shipped).sort()).toEqual(Object.values(CANONICAL).sort());
   });
 
+  it("names each topic's record as the readers expect it", () => {
+    const named = Object.fromEntries(
+      Object.entries(CANONICAL).map(([key, topic]) => {
+        const s = shipped[topic] as { name: string; namespace: string };
+        return [key, `${s.namespace}.${s.name}`];
+      }),
+    );
+    expect(named).toEqual(RECORD_NAMES);
+  });
+
   it.each(Object.keys(shipped))('%s documents every field', (name) => {
     expect(undocumented(shipped[name])).toEqual([]);
   });
@@ -84,6 +95,15 @@ describe('schemas v1', () => {
 
   it.each(Object.keys(shipped))('%s is BACKWARD_TRANSITIVE-compatible with every earlier version', (name) => {
     for (const old of history(name)) expect(readsOld(shipped[name] as Json, old)).toBe(true);
+  });
+
+  it('lists every violation kind of the domain in the quarantine enum, old symbols kept in place', () => {
+    const kindOf = (schema: Json) =>
+      (schema['fields'] as { name: string; type: { symbols?: string[] } }[]).find((f) => f.name === 'kind')?.type
+        .symbols ?? [];
+    const symbols = kindOf(shipped[CANONICAL.quarantine] as Json);
+    expect(symbols).toEqual([...VIOLATION_KINDS]);
+    for (const old of history(CANONICAL.quarantine)) expect(symbols.slice(0, kindOf(old).length)).toEqual(kindOf(old));
   });
 
   it('accepts the v2 fixture of the status schema and refuses a breaking one', () => {

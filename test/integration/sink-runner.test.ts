@@ -5,6 +5,7 @@ import { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
 import { DLQ_HEADERS, AvroSerde, deadLetterTopic, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { SinkRunner } from '../../src/runtime/index.ts';
+import { RECORD_NAMES } from '../../src/topics/index.ts';
 import { parseConnectorConfig, type TicketStatusChange } from '../../src/sdk/index.ts';
 import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
@@ -61,6 +62,7 @@ describe('sink runner with the CRM connector and simulator', () => {
     const runner = new SinkRunner({
       connector: 'crm-rest',
       topic,
+      recordName: RECORD_NAMES.status,
       groupId: uniqueName('it.sink-group'),
       sink,
       messaging,
@@ -89,16 +91,23 @@ describe('sink runner with the CRM connector and simulator', () => {
     }
     expect(sim.applied.filter((a) => a.status === 'closed')).toHaveLength(ids.length);
 
-    // Poison: bytes that are not Avro, and a status for a ticket the CRM does not have.
+    // Poison: bytes that are not Avro, a status for a ticket the CRM does not have, and a valid
+    // work-order command (another topic's schema) written to the status topic.
     const ghost = new Bridge(await testPolicy());
     ghost.send(crm('SR-999999', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     await producer.send(topic, [{ key: ids[0] ?? 'x', value: Buffer.from('garbage') }]);
     await send(ghost.statuses);
-    await until('two dead letters', () => runner.status().deadLettered === 2);
+    const commandSubject = subjectForTopic(uniqueName('it.sink.bridge.work-order-commands.v1'));
+    await serde.register(commandSubject, (await readSchemaFile('schemas/bridge.work-order-commands.v1.avsc')).schema);
+    const command = bridge.commands[0];
+    if (!command) throw new Error('scenario produced no command');
+    await producer.send(topic, [{ key: command.ticketId, value: await serde.encode(commandSubject, command) }]);
+    await until('three dead letters', () => runner.status().deadLettered === 3);
     const dead = await readCommittedRaw(messaging, deadLetterTopic(topic));
     expect(dead.map((r) => r.headers[DLQ_HEADERS.code]?.toString()).sort()).toEqual([
       'CL_CONNECTOR_REJECTED',
       'CL_DECODE_MALFORMED',
+      'CL_SCHEMA_MISMATCH',
     ]);
     expect(dead.every((r) => r.headers[DLQ_HEADERS.connector]?.toString() === 'crm-rest')).toBe(true);
     expect(runner.status().delivered).toBe(statuses.length);

@@ -58,3 +58,24 @@ export function faultTable(rows: readonly FaultRow[]): string {
   const line = (c: readonly string[]) => `| ${c.map((x, i) => x.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   return [line(head), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...cells.map(line)].join('\n');
 }
+
+/**
+ * Lost and duplicated status versions, counted from the status topic itself (for scenarios
+ * without the CRM simulator): per ticket, versions missing below its highest are lost, versions
+ * written more than once are duplicated.
+ */
+export function statusTally(statuses: readonly { ticketId: string; version: number }[]): {
+  lost: number;
+  duplicated: number;
+} {
+  const byTicket = new Map<string, number[]>();
+  for (const s of statuses) byTicket.set(s.ticketId, [...(byTicket.get(s.ticketId) ?? []), s.version]);
+  let lost = 0;
+  let duplicated = 0;
+  for (const versions of byTicket.values()) {
+    const distinct = new Set(versions);
+    lost += Math.max(...versions) - distinct.size;
+    duplicated += versions.length - distinct.size;
+  }
+  return { lost, duplicated };
+}

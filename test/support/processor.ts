@@ -39,6 +39,9 @@ export async function testConfig(
     crmEvents: `${base}.crm.ticket-events.v1`,
     deptEvents: `${base}.dept.work-order-events.v1`,
     links: `${base}.bridge.ticket-links.v1`,
+    operatorCommands: `${base}.bridge.operator-commands.v1`,
+    deliveries: `${base}.bridge.deliveries.v1`,
+    alerts: `${base}.bridge.alerts.v1`,
     commands: `${base}.bridge.work-order-commands.v1`,
     status: `${base}.bridge.ticket-status.v1`,
     state: `${base}.bridge.ticket-state.v1`,
@@ -103,6 +106,14 @@ export function testProcessor(
   });
 }
 
+const TOPIC_OF = {
+  crm: 'crmEvents',
+  dept: 'deptEvents',
+  link: 'links',
+  operator: 'operatorCommands',
+  receipt: 'deliveries',
+} as const satisfies Record<InboundEvent['type'], keyof CloseloopConfig['topics']>;
+
 /** Produces domain events to the processor's input topics, Avro-encoded through the registry. */
 export async function feed(
   config: CloseloopConfig,
@@ -115,7 +126,7 @@ export async function feed(
   await admin.connect();
   await admin.ensureTopics(topicSpecs(config));
   await admin.disconnect();
-  for (const name of ['crmEvents', 'deptEvents'] as const) {
+  for (const name of ['crmEvents', 'deptEvents', 'operatorCommands', 'deliveries'] as const) {
     const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL[name]}.avsc`));
     await serde.register(subjectForTopic(config.topics[name]), file.schema);
   }
@@ -123,8 +134,7 @@ export async function feed(
   await producer.connect();
   try {
     for (const e of events) {
-      const topic =
-        e.type === 'crm' ? config.topics.crmEvents : e.type === 'dept' ? config.topics.deptEvents : config.topics.links;
+      const topic = config.topics[TOPIC_OF[e.type]];
       const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
       await producer.send(topic, [{ key: e.event.ticketId, value: await serde.encode(subjectForTopic(topic), value) }]);
     }

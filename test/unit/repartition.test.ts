@@ -33,6 +33,7 @@ describe('repartition placement', () => {
       [config.topics.deptEvents]: { input: 'deptEvents', repartitionTo: repartitionTopic(config, 'deptEvents') },
       [config.topics.links]: { input: 'links', repartitionTo: null },
       [config.topics.deliveries]: { input: 'deliveries', repartitionTo: null },
+      [config.topics.operatorCommands]: { input: 'operatorCommands', repartitionTo: null },
       [repartitionTopic(config, 'crmEvents')]: { input: 'crmEvents', repartitionTo: null },
       [repartitionTopic(config, 'deptEvents')]: { input: 'deptEvents', repartitionTo: null },
     });

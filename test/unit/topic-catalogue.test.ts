@@ -26,6 +26,7 @@ describe('topic catalogue', () => {
       topics.deptEvents,
       topics.links,
       topics.deliveries,
+      topics.operatorCommands,
       topics.status,
       topics.commands,
       repartitionTopic(config, 'crmEvents'),
