@@ -88,7 +88,19 @@ export const ERROR_CATALOG = {
   CL_CONNECTOR_REJECTED: {
     stage: 'deliver',
     retriable: false,
-    summary: 'An external system refused a record for good (4xx other than 408 and 429).',
+    summary: 'An external system refused a record for good (4xx other than 401, 403, 408 and 429).',
+  },
+  CL_CONNECTOR_UNAUTHORIZED: {
+    stage: 'deliver',
+    retriable: false,
+    summary:
+      "An external system refused the bridge's credentials (401, 403): an outage of that connector, which pauses until its health probe passes; never a dead letter.",
+  },
+  CL_DEAD_LETTER_FAILED: {
+    stage: 'publish',
+    retriable: true,
+    summary:
+      'A record could not be written to its dead-letter topic (topic missing, Kafka refusing); the runner keeps it and pauses.',
   },
   CL_CONNECTOR_MALFORMED: {
     stage: 'decode',
