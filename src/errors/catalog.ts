@@ -19,6 +19,11 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'A command option has a value that cannot be used (a month that is not YYYY-MM, a bad instant).',
   },
+  CL_OPS_PORT_IN_USE: {
+    stage: 'config',
+    retriable: false,
+    summary: 'The ops server (metrics, health, admin) cannot bind its host:port; the worker does not start.',
+  },
   CL_KAFKA_TRANSIENT: {
     stage: 'publish',
     retriable: true,

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CloseloopError } from '../errors/index.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface Readiness {
@@ -44,11 +45,26 @@ export class OpsServer {
     this.#o = options;
   }
 
+  /** Binds the port, or fails with CL_OPS_PORT_IN_USE naming host:port when it is taken. */
   async start(): Promise<string> {
     const server = createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => send(res, 500, { error: String(err) }));
     });
-    await new Promise<void>((resolve) => server.listen(this.#o.port, this.#o.host, resolve));
+    const where = `${this.#o.host}:${this.#o.port}`;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new CloseloopError(
+                'CL_OPS_PORT_IN_USE',
+                `ops server cannot listen on ${where}: the address is in use (another worker?); free it or change http.port`,
+                { cause: err, details: { host: this.#o.host, port: this.#o.port } },
+              )
+            : err,
+        );
+      });
+      server.listen(this.#o.port, this.#o.host, () => resolve());
+    });
     this.#server = server;
     const { port } = server.address() as AddressInfo;
     return `http://${this.#o.host}:${port}`;
