@@ -118,7 +118,7 @@ export class CrmSimulator {
   /** Updates whose version was already applied: acknowledged, not applied again. */
   repeatedUpdates = 0;
   readonly #clock: () => number;
-  readonly #token: string | undefined;
+  #token: string | undefined;
   #nextId = 1;
 
   constructor(options: CrmSimulatorOptions = {}) {
@@ -179,6 +179,14 @@ export class CrmSimulator {
 
   stop(): Promise<void> {
     return this.server.stop();
+  }
+
+  /**
+   * The system's administrators rotate the integration's token (undefined: none required). Every
+   * call with the old token is refused with 401 from then on, as a real system does.
+   */
+  rotateToken(token: string | undefined): void {
+    this.#token = token;
   }
 
   createTicket(input: z.input<typeof newTicketSchema>): CrmTicket {

@@ -92,7 +92,7 @@ export class PosseSimulator {
   readonly #behaviour: DepartmentBehaviour;
   readonly #random: () => number;
   readonly #clock: () => number;
-  readonly #token: string | undefined;
+  #token: string | undefined;
   readonly #byRef = new Map<string, string>();
 
   constructor(options: PosseSimulatorOptions = {}) {
@@ -141,6 +141,14 @@ export class PosseSimulator {
 
   stop(): Promise<void> {
     return this.server.stop();
+  }
+
+  /**
+   * The system's administrators rotate the integration's token (undefined: none required). Every
+   * call with the old token is refused with 401 from then on, as a real system does.
+   */
+  rotateToken(token: string | undefined): void {
+    this.#token = token;
   }
 
   /** Moves every open job one step along its plan; returns how many moved. */

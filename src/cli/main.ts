@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// closeloop run | status-api | dlq list|show|replay | quarantine list | kpi | workorder reset-order   [--config config/closeloop.yaml]
+// closeloop run | health | status-api | dlq list|show|replay | quarantine list | kpi | roles list | workorder reset-order   [--config config/closeloop.yaml]
 import { parseArgs } from 'node:util';
 import { loadConfig, roleEntries } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
@@ -9,6 +9,7 @@ import { connectorChecker } from '../worker/connector-check.ts';
 import { Worker } from '../worker/worker.ts';
 import { createKafkaMessaging } from '../messaging/index.ts';
 import { startStatusService } from '../status-api/index.ts';
+import { runHealth } from './health-command.ts';
 import { runKpi } from './kpi-command.ts';
 import { runOps } from './ops-commands.ts';
 import { runRoles } from './roles-command.ts';
@@ -37,7 +38,7 @@ async function runStatusApi(configFile: string): Promise<number> {
 }
 
 const usage =
-  'usage: closeloop run | status-api | dlq list|show|replay | quarantine list | kpi --month YYYY-MM | roles list | workorder reset-order  [--config config/closeloop.yaml]';
+  'usage: closeloop run | health | status-api | dlq list|show|replay | quarantine list | kpi --month YYYY-MM | roles list | workorder reset-order  [--config config/closeloop.yaml]';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -91,12 +92,23 @@ async function main(argv: string[]): Promise<number> {
     }
     return runRoles(sub, await loadConfig(values.config), now, console.log, console.error);
   }
+  if (command === 'health') {
+    return runHealth(
+      await loadConfig(values.config),
+      (l) => console.log(l),
+      (l) => console.error(l),
+    );
+  }
   if (command !== 'run') {
     console.error(usage);
     return 2;
   }
+  return runWorker(values.config);
+}
+
+async function runWorker(configFile: string): Promise<number> {
   const logger = createLogger({ name: 'closeloop' });
-  const config = await loadConfig(values.config, process.env, {
+  const config = await loadConfig(configFile, process.env, {
     checkConnector: connectorChecker({ credentials: true }),
   });
   for (const e of config.roles ? roleEntries(config.roles, Date.now()) : []) {
@@ -104,7 +116,6 @@ async function main(argv: string[]): Promise<number> {
       logger.warn({ department: e.department, role: e.role, confirmed: e.confirmed }, 'accountable role is stale');
   }
   const worker = new Worker({ config, logger });
-  await worker.start();
   const ops = config.http
     ? new OpsServer({
         ...config.http,
@@ -112,11 +123,20 @@ async function main(argv: string[]): Promise<number> {
         adminToken: process.env['CLOSELOOP_ADMIN_TOKEN'],
         readiness: () => worker.readiness(),
         beforeScrape: () => worker.refreshGauges(),
+        onScrapeError: (err) => logger.error({ error: messageOf(err) }, 'refreshing gauges failed'),
         pause: (n) => worker.pause(n),
         resume: (n) => worker.resume(n),
       })
     : null;
+  // Bound before the worker joins any group: a taken port stops it at once, not after it has
+  // taken partitions, and readiness answers "worker starting" meanwhile.
   const url = await ops?.start();
+  try {
+    await worker.start();
+  } catch (err) {
+    await ops?.stop();
+    throw err;
+  }
   logger.info({ ops: url ?? 'off' }, 'worker running');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

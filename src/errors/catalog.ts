@@ -19,6 +19,11 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'A command option has a value that cannot be used (a month that is not YYYY-MM, a bad instant).',
   },
+  CL_OPS_PORT_IN_USE: {
+    stage: 'config',
+    retriable: false,
+    summary: 'The ops server (metrics, health, admin) cannot bind its host:port; the worker does not start.',
+  },
   CL_KAFKA_TRANSIENT: {
     stage: 'publish',
     retriable: true,
@@ -98,7 +103,19 @@ export const ERROR_CATALOG = {
   CL_CONNECTOR_REJECTED: {
     stage: 'deliver',
     retriable: false,
-    summary: 'An external system refused a record for good (4xx other than 408 and 429).',
+    summary: 'An external system refused a record for good (4xx other than 401, 403, 408 and 429).',
+  },
+  CL_CONNECTOR_UNAUTHORIZED: {
+    stage: 'deliver',
+    retriable: false,
+    summary:
+      "An external system refused the bridge's credentials (401, 403): an outage of that connector, which pauses until its health probe passes; never a dead letter.",
+  },
+  CL_DEAD_LETTER_FAILED: {
+    stage: 'publish',
+    retriable: true,
+    summary:
+      'A record could not be written to its dead-letter topic (topic missing, Kafka refusing); the runner keeps it and pauses.',
   },
   CL_CONNECTOR_MALFORMED: {
     stage: 'decode',

@@ -16,7 +16,9 @@ export class Metrics {
   readonly deliverySeconds: Histogram<'connector'>;
   readonly retries: Counter<'connector'>;
   readonly published: Counter<'connector'>;
-  readonly paused: Gauge<'runner'>;
+  readonly paused: Gauge<'runner' | 'reason'>;
+  readonly brokerUp: Gauge;
+  readonly registryUp: Gauge;
   readonly ticketsInState: Gauge;
   readonly consumerLag: Gauge<'group' | 'topic'>;
 
@@ -85,8 +87,18 @@ export class Metrics {
     });
     this.paused = new Gauge({
       name: 'closeloop_paused',
-      help: '1 while a runner is paused (outage or operator).',
-      labelNames: ['runner'],
+      help: '1 while a runner is paused for the reason: operator, or an alarm (unavailable, credentials, dead-letter, registry, kafka).',
+      labelNames: ['runner', 'reason'],
+      registers: r,
+    });
+    this.brokerUp = new Gauge({
+      name: 'closeloop_broker_up',
+      help: '1 when the last (cached) check reached the Kafka cluster, 0 when it did not.',
+      registers: r,
+    });
+    this.registryUp = new Gauge({
+      name: 'closeloop_schema_registry_up',
+      help: '1 when the last (cached) check reached the schema registry, 0 when it did not.',
       registers: r,
     });
     this.ticketsInState = new Gauge({

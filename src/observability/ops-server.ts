@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CloseloopError } from '../errors/index.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface Readiness {
@@ -14,9 +15,13 @@ export interface OpsServerOptions {
   readonly metrics: Metrics;
   /** Admin endpoints are refused (403) when no token is configured. */
   readonly adminToken?: string | undefined;
-  readiness(): Readiness;
-  /** Refreshes gauges that are read from elsewhere (runner states, consumer lag). */
+  readiness(): Readiness | Promise<Readiness>;
+  /**
+   * Refreshes gauges that are read from elsewhere (runner states, consumer lag). Should not
+   * throw; if it does, the scrape still answers with what the registry holds.
+   */
   beforeScrape?(): Promise<void>;
+  onScrapeError?(err: unknown): void;
   pause(connector: string): boolean;
   resume(connector: string): boolean;
 }
@@ -40,12 +45,28 @@ export class OpsServer {
     this.#o = options;
   }
 
+  /** Binds the port, or fails with CL_OPS_PORT_IN_USE naming host:port when it is taken. */
   async start(): Promise<string> {
-    this.#server = createServer((req, res) => {
+    const server = createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => send(res, 500, { error: String(err) }));
     });
-    await new Promise<void>((resolve) => this.#server?.listen(this.#o.port, this.#o.host, resolve));
-    const { port } = this.#server.address() as AddressInfo;
+    const where = `${this.#o.host}:${this.#o.port}`;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new CloseloopError(
+                'CL_OPS_PORT_IN_USE',
+                `ops server cannot listen on ${where}: the address is in use (another worker?); free it or change http.port`,
+                { cause: err, details: { host: this.#o.host, port: this.#o.port } },
+              )
+            : err,
+        );
+      });
+      server.listen(this.#o.port, this.#o.host, () => resolve());
+    });
+    this.#server = server;
+    const { port } = server.address() as AddressInfo;
     return `http://${this.#o.host}:${port}`;
   }
 
@@ -57,14 +78,18 @@ export class OpsServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://ops');
     if (req.method === 'GET' && url.pathname === '/metrics') {
-      await this.#o.beforeScrape?.();
+      try {
+        await this.#o.beforeScrape?.();
+      } catch (err) {
+        this.#o.onScrapeError?.(err);
+      }
       res.writeHead(200, { 'content-type': this.#o.metrics.registry.contentType });
       res.end(await this.#o.metrics.registry.metrics());
       return;
     }
     if (req.method === 'GET' && url.pathname === '/health/live') return send(res, 200, { status: 'live' });
     if (req.method === 'GET' && url.pathname === '/health/ready') {
-      const r = this.#o.readiness();
+      const r = await this.#o.readiness();
       return send(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r.detail });
     }
     const admin = /^\/admin\/connectors\/([^/]+)\/(pause|resume)$/.exec(url.pathname);

@@ -1,2 +1,3 @@
 export { SinkRunner, type SinkRunnerOptions, type SinkRunnerStatus } from './sink-runner.ts';
 export { CURSOR_TOPIC, SourceRunner, type SourceRunnerOptions, type SourceRunnerStatus } from './source-runner.ts';
+export { outageReason, PAUSE_REASONS, PauseSet, type PauseReason } from './pause.ts';

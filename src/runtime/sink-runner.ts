@@ -20,6 +20,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Sink } from '../sdk/connector.ts';
 import { runByKey } from './by-key.ts';
+import { outageReason, PauseSet, type PauseReason } from './pause.ts';
 
 export interface SinkRunnerOptions<T> {
   readonly connector: string;
@@ -43,8 +44,10 @@ export interface SinkRunnerOptions<T> {
 
 export interface SinkRunnerStatus {
   readonly state: 'stopped' | 'running' | 'paused';
-  /** Why it is paused: an operator's pause, or the system being unhealthy. */
-  readonly pausedBy: 'operator' | 'outage' | null;
+  /** Why it is paused (an alarm before an operator's pause when several hold); null otherwise. */
+  readonly pausedBy: PauseReason | null;
+  /** Every reason that holds right now. */
+  readonly pauses: readonly PauseReason[];
   readonly delivered: number;
   readonly deadLettered: number;
   readonly retries: number;
@@ -52,23 +55,26 @@ export interface SinkRunnerStatus {
 
 /**
  * Feeds one topic to a sink, in order per partition. A data error dead-letters the record and
- * goes on; a retriable one is retried, and past the budget the runner stops consuming, probes the
- * system's health and carries on with the same record once it is back: an outage never reaches
- * the dead-letter topic and never reorders a ticket's updates. Offsets are committed only for
- * records delivered or dead-lettered (at least once; sinks are idempotent).
+ * goes on. An outage keeps the record in hand and pauses: retriable failures past the retry
+ * budget (reason `unavailable`) and refused credentials (`credentials`) until the sink's health
+ * probe passes, an unreachable registry (`registry`) until the record decodes, and a failed
+ * dead-letter write (`dead-letter`) until the write succeeds. So an outage never reaches the
+ * dead-letter topic, never reorders a ticket's updates and never makes the consumer fetch and
+ * deliver again what it already delivered. Offsets are committed only for records delivered or
+ * dead-lettered (at least once; sinks are idempotent).
  */
 export class SinkRunner<T> {
   readonly #o: SinkRunnerOptions<T>;
   readonly #log: Logger;
   #consumer: MessageConsumer | null = null;
   #producer: MessageProducer | null = null;
-  #state: SinkRunnerStatus['state'] = 'stopped';
-  #pausedBy: SinkRunnerStatus['pausedBy'] = null;
+  #state: 'stopped' | 'running' = 'stopped';
+  readonly #pauses = new PauseSet();
   #operatorPaused = false;
   #delivered = 0;
   #deadLettered = 0;
   #retries = 0;
-  #healthy: Promise<void> | null = null;
+  readonly #healthy = new Map<PauseReason, Promise<void>>();
 
   constructor(options: SinkRunnerOptions<T>) {
     this.#o = options;
@@ -76,9 +82,11 @@ export class SinkRunner<T> {
   }
 
   status(): SinkRunnerStatus {
+    const pausedBy = this.#pauses.reason;
     return {
-      state: this.#state,
-      pausedBy: this.#pausedBy,
+      state: this.#state === 'running' && pausedBy !== null ? 'paused' : this.#state,
+      pausedBy,
+      pauses: this.#pauses.reasons(),
       delivered: this.#delivered,
       deadLettered: this.#deadLettered,
       retries: this.#retries,
@@ -110,10 +118,12 @@ export class SinkRunner<T> {
 
   /** Operator pause: finishes the record in hand, then delivers nothing until resume(). */
   pause(): void {
+    if (!this.#operatorPaused) this.#pauses.enter('operator');
     this.#operatorPaused = true;
   }
 
   resume(): void {
+    if (this.#operatorPaused) this.#pauses.leave('operator');
     this.#operatorPaused = false;
   }
 
@@ -138,14 +148,9 @@ export class SinkRunner<T> {
   }
 
   async #handle(record: IncomingRecord, batch: RecordBatch): Promise<void> {
-    let value: T;
-    try {
-      const { serde, recordName } = this.#o;
-      value = (await (recordName ? serde.decodeAs<T>(record.value, recordName) : serde.decode<T>(record.value))).value;
-    } catch (err) {
-      if (isCloseloopError(err) && err.retriable) throw err;
-      return this.#deadLetter(record, err);
-    }
+    const decoded = await this.#decode(record, batch);
+    if (decoded === null) return;
+    const { value } = decoded;
     if (this.#o.sink.accepts && !this.#o.sink.accepts(value)) return;
     const started = process.hrtime.bigint();
     for (;;) {
@@ -165,68 +170,113 @@ export class SinkRunner<T> {
         );
         return;
       } catch (err) {
-        if (!(isCloseloopError(err) && err.retriable)) return this.#deadLetter(record, err);
-        this.#log.warn(
-          { code: err.code, offset: record.offset },
-          'retry budget spent; pausing until the system is healthy',
+        const reason = outageReason(err);
+        if (reason === null) return this.#deadLetter(record, err, batch);
+        // The code and status only: a message could echo what the system was sent.
+        this.#log.error(
+          { code: isCloseloopError(err) ? err.code : 'unknown', reason, offset: record.offset },
+          reason === 'credentials'
+            ? 'the system refused our credentials; pausing until its health probe passes'
+            : 'retry budget spent; pausing until the system is healthy',
         );
-        await this.#awaitHealthy(batch);
+        await this.#awaitHealthy(batch, reason);
       }
     }
   }
 
-  async #deadLetter(record: IncomingRecord, err: unknown): Promise<void> {
+  // A registry outage keeps the record: retried when the registry answers, not dead-lettered.
+  async #decode(record: IncomingRecord, batch: RecordBatch): Promise<{ value: T } | null> {
+    const { serde, recordName } = this.#o;
+    const decode = async () => ({
+      value: (await (recordName ? serde.decodeAs<T>(record.value, recordName) : serde.decode<T>(record.value))).value,
+    });
+    const unavailable = (err: unknown) => isCloseloopError(err) && err.retriable;
+    for (;;) {
+      try {
+        return await decode();
+      } catch (err) {
+        if (!unavailable(err)) {
+          await this.#deadLetter(record, err, batch);
+          return null;
+        }
+        this.#log.error(
+          { code: isCloseloopError(err) ? err.code : 'unknown', offset: record.offset },
+          'cannot decode; pausing',
+        );
+        await this.#pausedUntil(batch, 'registry', () =>
+          decode().then(
+            () => true,
+            (e: unknown) => !unavailable(e),
+          ),
+        );
+      }
+    }
+  }
+
+  async #deadLetter(record: IncomingRecord, err: unknown, batch: RecordBatch): Promise<void> {
     const error = isCloseloopError(err)
       ? err
       : new CloseloopError('CL_CONNECTOR_REJECTED', `sink failed: ${messageOf(err)}`, { cause: err });
-    await this.#producer?.send(deadLetterTopic(record.topic), [
-      deadLetter(record, error, this.#o.connector, Date.now()),
-    ]);
+    const topic = deadLetterTopic(record.topic);
+    const letter = deadLetter(record, error, this.#o.connector, Date.now());
+    const where = { ticketId: record.key?.toString('utf8'), offset: record.offset, partition: record.partition };
+    let failures = 0;
+    const write = async (): Promise<boolean> => {
+      try {
+        await this.#producer?.send(topic, [letter]);
+        return true;
+      } catch (writeErr) {
+        const failed = new CloseloopError('CL_DEAD_LETTER_FAILED', `writing to ${topic}: ${messageOf(writeErr)}`);
+        // Loud once; the pause gauge and readiness carry the alarm while the probe keeps trying.
+        const level = failures++ === 0 ? 'error' : 'debug';
+        this.#log[level]({ ...where, code: failed.code, error: failed.message }, 'dead-letter write failed; pausing');
+        return false;
+      }
+    };
+    // Throwing here would make the consumer fetch this batch again and deliver every record after
+    // this one anew, forever; holding the record keeps the partition where it is instead.
+    if (!(await write())) await this.#pausedUntil(batch, 'dead-letter', write);
     this.#deadLettered += 1;
     this.#o.metrics?.deadLetters.inc({ topic: record.topic, code: error.code });
-    this.#log.warn(
-      { ticketId: record.key?.toString('utf8'), offset: record.offset, partition: record.partition, code: error.code },
-      'dead-lettered',
-    );
+    this.#log.warn({ ...where, code: error.code }, 'dead-lettered');
   }
 
   // Every ticket in flight that finds the system down waits on the same probe.
-  #awaitHealthy(batch: RecordBatch): Promise<void> {
-    this.#healthy ??= this.#waitUntilHealthy(batch).finally(() => {
-      this.#healthy = null;
-    });
-    return this.#healthy;
+  #awaitHealthy(batch: RecordBatch, reason: PauseReason): Promise<void> {
+    let healthy = this.#healthy.get(reason);
+    if (!healthy) {
+      const probe = () =>
+        this.#o.sink.health().then(
+          (h) => h.status === 'up',
+          () => false,
+        );
+      healthy = this.#pausedUntil(batch, reason, probe).finally(() => this.#healthy.delete(reason));
+      this.#healthy.set(reason, healthy);
+    }
+    return healthy;
   }
 
   // Waiting inside the batch keeps this partition's order; heartbeats keep the group membership.
-  async #waitUntilHealthy(batch: RecordBatch): Promise<void> {
-    this.#state = 'paused';
-    this.#pausedBy = 'outage';
+  async #pausedUntil(batch: RecordBatch, reason: PauseReason, probe: () => Promise<boolean>): Promise<void> {
+    this.#pauses.enter(reason);
     const interval = this.#o.probeIntervalMs ?? 1_000;
     try {
       for (;;) {
         if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped while paused');
         await new Promise((r) => setTimeout(r, interval));
         await batch.heartbeat();
-        const health = await this.#o.sink.health().catch(() => ({ status: 'down' as const }));
-        if (health.status === 'up') break;
+        if (await probe()) break;
       }
     } finally {
-      if (this.#state === 'paused') this.#state = 'running';
-      this.#pausedBy = null;
+      this.#pauses.leave(reason);
     }
-    this.#log.info('system healthy again; resuming');
+    this.#log.info({ reason }, 'resuming');
   }
 
   async #waitWhileOperatorPaused(batch: RecordBatch): Promise<void> {
-    if (!this.#operatorPaused) return;
-    this.#state = 'paused';
-    this.#pausedBy = 'operator';
     while (this.#operatorPaused && !this.#isStopped()) {
       await new Promise((r) => setTimeout(r, 200));
       await batch.heartbeat();
     }
-    if (this.#state === 'paused') this.#state = 'running';
-    this.#pausedBy = null;
   }
 }

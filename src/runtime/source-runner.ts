@@ -1,5 +1,11 @@
-import type { CloseloopError } from '../errors/index.ts';
-import { DEFAULT_RETRY, isCloseloopError, withRetry, type RetryPolicy } from '../errors/index.ts';
+import {
+  CloseloopError,
+  DEFAULT_RETRY,
+  isCloseloopError,
+  messageOf,
+  withRetry,
+  type RetryPolicy,
+} from '../errors/index.ts';
 import {
   DLQ_HEADERS,
   deadLetterTopic,
@@ -13,6 +19,7 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Source, SourceBatch } from '../sdk/connector.ts';
+import { outageReason, PauseSet, type PauseReason } from './pause.ts';
 
 export const CURSOR_TOPIC = 'closeloop.connector-cursors';
 
@@ -34,7 +41,9 @@ export interface SourceRunnerOptions<T> {
 
 export interface SourceRunnerStatus {
   readonly state: 'stopped' | 'running' | 'paused';
-  readonly pausedBy: 'operator' | 'outage' | null;
+  /** Why it is paused (an alarm before an operator's pause when several hold); null otherwise. */
+  readonly pausedBy: PauseReason | null;
+  readonly pauses: readonly PauseReason[];
   readonly cursor: string | null;
   readonly published: number;
   readonly deadLettered: number;
@@ -43,13 +52,18 @@ export interface SourceRunnerStatus {
 /**
  * Polls a source and publishes what it returns. The records and the cursor after them are
  * written in one Kafka transaction, so a crash or restart neither skips nor repeats a change.
+ * A failed poll pauses it (`unavailable`, or `credentials` for a refused token) until the
+ * source's health probe passes; a failed write (`kafka`, or `dead-letter` when the dead-letter
+ * topic refused) until a publish succeeds again. Paused, it is not ready and says why.
  */
 export class SourceRunner<T> {
   readonly #o: SourceRunnerOptions<T>;
   readonly #log: Logger;
   #producer: TransactionalProducer | null = null;
-  #state: SourceRunnerStatus['state'] = 'stopped';
-  #pausedBy: SourceRunnerStatus['pausedBy'] = null;
+  #state: 'stopped' | 'running' = 'stopped';
+  readonly #pauses = new PauseSet();
+  /** The alarm this runner is paused by, cleared by the first poll or publish that succeeds. */
+  #outage: PauseReason | null = null;
   #operatorPaused = false;
   #cursor: string | null = null;
   #published = 0;
@@ -63,9 +77,11 @@ export class SourceRunner<T> {
   }
 
   status(): SourceRunnerStatus {
+    const pausedBy = this.#pauses.reason;
     return {
-      state: this.#state,
-      pausedBy: this.#pausedBy,
+      state: this.#state === 'running' && pausedBy !== null ? 'paused' : this.#state,
+      pausedBy,
+      pauses: this.#pauses.reasons(),
       cursor: this.#cursor,
       published: this.#published,
       deadLettered: this.#deadLettered,
@@ -116,12 +132,28 @@ export class SourceRunner<T> {
   }
 
   pause(): void {
+    if (!this.#operatorPaused) this.#pauses.enter('operator');
     this.#operatorPaused = true;
   }
 
   resume(): void {
+    if (this.#operatorPaused) this.#pauses.leave('operator');
     this.#operatorPaused = false;
     this.#wake?.();
+  }
+
+  #raise(reason: PauseReason): void {
+    if (this.#outage === reason) return;
+    this.#clear();
+    this.#outage = reason;
+    this.#pauses.enter(reason);
+  }
+
+  #clear(...only: PauseReason[]): void {
+    if (this.#outage === null || (only.length > 0 && !only.includes(this.#outage))) return;
+    this.#log.info({ reason: this.#outage }, 'resuming');
+    this.#pauses.leave(this.#outage);
+    this.#outage = null;
   }
 
   #isStopped(): boolean {
@@ -142,8 +174,6 @@ export class SourceRunner<T> {
     const idle = this.#o.pollIntervalMs ?? 1_000;
     while (!this.#isStopped()) {
       if (this.#operatorPaused) {
-        this.#state = 'paused';
-        this.#pausedBy = 'operator';
         await this.#sleep(idle);
         continue;
       }
@@ -151,21 +181,28 @@ export class SourceRunner<T> {
       try {
         batch = await withRetry(() => this.#o.source.poll(this.#cursor), this.#o.retry ?? DEFAULT_RETRY);
       } catch (err) {
-        await this.#outage(err);
+        await this.#sourceDown(err);
         continue;
       }
-      if (this.#state === 'paused') {
-        this.#state = 'running';
-        this.#pausedBy = null;
-      }
+      // A poll that answers ends a source outage; a Kafka one ends only with a publish.
+      this.#clear('unavailable', 'credentials');
       if (batch.records.length === 0) {
         await this.#sleep(idle);
         continue;
       }
       try {
         await this.#publish(batch);
+        this.#clear();
       } catch (err) {
-        this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'publishing failed; reclaiming');
+        const reason: PauseReason = isCloseloopError(err, 'CL_DEAD_LETTER_FAILED')
+          ? 'dead-letter'
+          : isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAVAILABLE')
+            ? 'registry'
+            : 'kafka';
+        // Loud once per outage; the pause gauge and readiness carry it while it lasts.
+        const level = this.#outage === reason ? 'debug' : 'error';
+        this.#raise(reason);
+        this.#log[level]({ reason, error: messageOf(err) }, 'publishing failed; paused, reclaiming');
         await this.#reclaim();
       }
     }
@@ -185,11 +222,19 @@ export class SourceRunner<T> {
     }
   }
 
-  async #outage(err: unknown): Promise<void> {
+  // A poll the system refused for good is no one record's fault either: it pauses the same way.
+  async #sourceDown(err: unknown): Promise<void> {
     const code = isCloseloopError(err) ? err.code : 'unknown';
-    this.#log.warn({ code }, 'source unavailable; pausing until it is healthy');
-    this.#state = 'paused';
-    this.#pausedBy = 'outage';
+    const reason = outageReason(err) ?? 'unavailable';
+    if (this.#outage !== reason) {
+      this.#log.error(
+        { code, reason },
+        reason === 'credentials'
+          ? 'the source refused our credentials; pausing until its health probe passes'
+          : 'source unavailable; pausing until it is healthy',
+      );
+    }
+    this.#raise(reason);
     while (!this.#isStopped()) {
       await this.#sleep(this.#o.probeIntervalMs ?? 1_000);
       const health = await this.#o.source.health().catch(() => ({ status: 'down' as const }));
@@ -215,7 +260,11 @@ export class SourceRunner<T> {
     const tx = await producer.begin();
     try {
       if (out.length > 0) await tx.send(topic, out);
-      if (dead.length > 0) await tx.send(deadLetterTopic(topic), dead);
+      if (dead.length > 0) {
+        await tx.send(deadLetterTopic(topic), dead).catch((err: unknown) => {
+          throw new CloseloopError('CL_DEAD_LETTER_FAILED', `writing to ${deadLetterTopic(topic)}: ${messageOf(err)}`);
+        });
+      }
       await tx.send(this.#o.cursorTopic ?? CURSOR_TOPIC, [
         { key: this.#o.cursorKey, value: Buffer.from(batch.cursor) },
       ]);

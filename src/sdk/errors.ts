@@ -30,8 +30,10 @@ function asFailure(err: unknown): HttpFailure {
 
 /**
  * The one rule every connector applies to an HTTP failure: 5xx, 408, 429, time-outs and dropped
- * connections are retriable (retry, then pause: never dead-letter an outage); any other 4xx is a
- * data error (dead-letter the record, go on).
+ * connections are retriable (retry, then pause: never dead-letter an outage); 401 and 403 say the
+ * bridge's credentials are refused, which no record can fix, so they pause the connector too
+ * (CL_CONNECTOR_UNAUTHORIZED, without retrying the call); any other 4xx is a data error
+ * (dead-letter the record, go on).
  */
 export function classifyHttpError(err: unknown, what: string): CloseloopError {
   if (err instanceof CloseloopError) return err;
@@ -40,7 +42,12 @@ export function classifyHttpError(err: unknown, what: string): CloseloopError {
     f.status === undefined
       ? f.code === undefined || NETWORK.has(f.code)
       : f.status >= 500 || f.status === 408 || f.status === 429;
-  const code: ErrorCode = retriable ? 'CL_CONNECTOR_RETRIABLE' : 'CL_CONNECTOR_REJECTED';
+  const unauthorized = f.status === 401 || f.status === 403;
+  const code: ErrorCode = retriable
+    ? 'CL_CONNECTOR_RETRIABLE'
+    : unauthorized
+      ? 'CL_CONNECTOR_UNAUTHORIZED'
+      : 'CL_CONNECTOR_REJECTED';
   return new CloseloopError(code, `${what}: ${f.status ? `HTTP ${f.status}: ` : ''}${messageOf(err)}`, {
     cause: err,
     details: { httpStatus: f.status, errorCode: f.code },

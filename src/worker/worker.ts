@@ -1,13 +1,21 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CloseloopConfig } from '../config/index.ts';
-import { CloseloopError } from '../errors/index.ts';
+import { CloseloopError, messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { Readiness } from '../observability/ops-server.ts';
+import { CachedProbe } from '../observability/probe.ts';
+import { judgeReadiness, type ReadinessInput, type RunnerView } from '../observability/readiness.ts';
 import { LifecycleProcessor } from '../processor/index.ts';
-import { SinkRunner, SourceRunner, type SinkRunnerStatus, type SourceRunnerStatus } from '../runtime/index.ts';
+import {
+  PAUSE_REASONS,
+  SinkRunner,
+  SourceRunner,
+  type SinkRunnerStatus,
+  type SourceRunnerStatus,
+} from '../runtime/index.ts';
 import { RECORD_NAMES } from '../topics/index.ts';
 import { checkConnector } from './connector-check.ts';
 
@@ -40,6 +48,9 @@ export class Worker {
   readonly #sources = new Map<string, SourceRunner<unknown>>();
   readonly #sinks = new Map<string, SinkRunner<unknown>>();
   readonly #sinkTopics = new Map<string, string>();
+  #phase: ReadinessInput['phase'] = 'created';
+  readonly #broker: CachedProbe;
+  readonly #registry: CachedProbe;
 
   constructor(options: WorkerOptions) {
     this.#o = options;
@@ -48,6 +59,23 @@ export class Worker {
       options.messaging ??
       createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
     this.#serde = new AvroSerde({ ...config.schemaRegistry });
+    // Cached, so readiness probes and scrapes cost Kafka and the registry one cheap call per TTL.
+    this.#broker = new CachedProbe({
+      check: () => this.#reachBroker(),
+      onChange: (up, error) => {
+        this.metrics.brokerUp.set(up ? 1 : 0);
+        if (up) logger.info({ brokers: config.kafka.brokers }, 'kafka broker reachable');
+        else logger.error({ brokers: config.kafka.brokers, error }, 'kafka broker unreachable');
+      },
+    });
+    this.#registry = new CachedProbe({
+      check: () => this.#reachRegistry(),
+      onChange: (up, error) => {
+        this.metrics.registryUp.set(up ? 1 : 0);
+        if (up) logger.info('schema registry reachable');
+        else logger.error({ error }, 'schema registry unreachable');
+      },
+    });
     this.processor = new LifecycleProcessor({
       config,
       logger,
@@ -114,13 +142,16 @@ export class Worker {
   }
 
   async start(): Promise<void> {
+    this.#phase = 'starting';
     // The processor creates the topics and registers the schemas the runners rely on.
     await this.processor.start();
     for (const r of this.#sources.values()) await r.start();
     for (const r of this.#sinks.values()) await r.start();
+    this.#phase = 'running';
   }
 
   async stop(): Promise<void> {
+    this.#phase = 'stopping';
     for (const r of this.#sources.values()) await r.stop().catch(() => undefined);
     for (const r of this.#sinks.values()) await r.stop().catch(() => undefined);
     await this.processor.stop();
@@ -139,25 +170,79 @@ export class Worker {
     return runners.length > 0;
   }
 
-  readiness(): Readiness {
-    const s = this.status();
-    const stopped = [...Object.entries(s.sources), ...Object.entries(s.sinks)]
-      .filter(([, r]) => r.state === 'stopped')
-      .map(([n]) => n);
+  /** Ready, or 503 with every reason (see judgeReadiness); Kafka and the registry are checked. */
+  async readiness(): Promise<Readiness> {
+    const [brokerUp, registryUp] = await Promise.all([this.#broker.up(), this.#registry.up()]);
+    const runners = this.#runnerViews();
+    const verdict = judgeReadiness({
+      phase: this.#phase,
+      processorReady: this.processor.isReady(),
+      brokerUp,
+      registryUp,
+      runners,
+    });
     return {
-      ready: this.processor.isReady() && stopped.length === 0,
-      detail: { processorReady: this.processor.isReady(), stopped },
+      ready: verdict.ready,
+      detail: {
+        reasons: verdict.reasons,
+        processorReady: this.processor.isReady(),
+        broker: brokerUp ? 'up' : 'down',
+        registry: registryUp ? 'up' : 'down',
+        runners: runners.map((r) => ({ runner: `${r.connector}-${r.kind}`, state: r.state, pausedBy: r.pausedBy })),
+      },
     };
   }
 
-  /** Gauges read at scrape time: paused runners, tickets in state, consumer lag per group. */
+  #runnerViews(): RunnerView[] {
+    const s = this.status();
+    return [
+      ...Object.entries(s.sources).map(([connector, r]) => ({ connector, kind: 'source' as const, ...r })),
+      ...Object.entries(s.sinks).map(([connector, r]) => ({ connector, kind: 'sink' as const, ...r })),
+    ];
+  }
+
+  async #reachBroker(): Promise<void> {
+    const admin = this.#messaging.admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  async #reachRegistry(): Promise<void> {
+    const res = await fetch(`${this.#o.config.schemaRegistry.url}/subjects`, { signal: AbortSignal.timeout(3_000) });
+    await res.body?.cancel();
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  }
+
+  /**
+   * Gauges read at scrape time: pauses by reason, Kafka and registry reachability, tickets in
+   * state, consumer lag per group. Never throws: with Kafka down the scrape still answers, with
+   * closeloop_broker_up 0 and no lag figures (old ones would be taken for current).
+   */
   async refreshGauges(): Promise<void> {
     const s = this.status();
     this.metrics.ticketsInState.set(s.tickets);
-    for (const [n, r] of Object.entries(s.sources))
-      this.metrics.paused.set({ runner: `${n}-source` }, r.state === 'paused' ? 1 : 0);
-    for (const [n, r] of Object.entries(s.sinks))
-      this.metrics.paused.set({ runner: `${n}-sink` }, r.state === 'paused' ? 1 : 0);
+    for (const r of this.#runnerViews()) {
+      for (const reason of PAUSE_REASONS)
+        this.metrics.paused.set({ runner: `${r.connector}-${r.kind}`, reason }, r.pauses.includes(reason) ? 1 : 0);
+    }
+    const [brokerUp] = await Promise.all([this.#broker.up(), this.#registry.up()]);
+    if (!brokerUp) {
+      this.metrics.consumerLag.reset();
+      return;
+    }
+    try {
+      await this.#refreshLag();
+    } catch (err) {
+      this.metrics.consumerLag.reset();
+      this.#broker.report(false, messageOf(err));
+    }
+  }
+
+  async #refreshLag(): Promise<void> {
     const { config } = this.#o;
     const groups: [string, string][] = [
       ...(['crmEvents', 'deptEvents', 'links'] as const).map((t): [string, string] => [

@@ -6,7 +6,7 @@ import { OpsServer } from '../../src/observability/ops-server.ts';
 import { Worker } from '../../src/worker/worker.ts';
 import { testMessaging } from '../support/kafka.ts';
 import { testConfig } from '../support/processor.ts';
-import { until } from '../support/wait.ts';
+import { until, untilAsync } from '../support/wait.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -89,9 +89,10 @@ describe('worker metrics, health and admin endpoints', () => {
     );
 
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
-    await until('readiness', () => worker.readiness().ready);
+    await untilAsync('readiness', async () => (await worker.readiness()).ready);
     const ready = await fetch(`${url}/health/ready`);
     expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', reasons: [], broker: 'up', registry: 'up' });
 
     const text = await (await fetch(`${url}/metrics`)).text();
     expect(metric(text, 'closeloop_records_processed_total')).toBeGreaterThan(0);
@@ -100,7 +101,9 @@ describe('worker metrics, health and admin endpoints', () => {
     expect(metric(text, 'closeloop_premature_closes_blocked_total{department="housing"}')).toBe(3);
     expect(metric(text, 'closeloop_quarantine_total{kind="PREMATURE_CLOSE"}')).toBe(3);
     expect(text).toContain('closeloop_consumer_lag{group=');
-    expect(text).toContain('closeloop_paused{runner="crm-rest-sink"} 0');
+    expect(text).toContain('closeloop_paused{runner="crm-rest-sink",reason="unavailable"} 0');
+    expect(text).toContain('closeloop_broker_up 1');
+    expect(text).toContain('closeloop_schema_registry_up 1');
     for (const secret of ['SR-0000', 'Grace', 'grace@example.org', 'admin-secret']) expect(text).not.toContain(secret);
 
     const pause = (token?: string) =>
@@ -112,11 +115,19 @@ describe('worker metrics, health and admin endpoints', () => {
     expect((await pause('wrong')).status).toBe(401);
     expect((await pause('admin-secret')).status).toBe(200);
     await until('the CRM source to pause', () => worker.status().sources['crm-rest']?.pausedBy === 'operator');
+    const paused = await fetch(`${url}/health/ready`);
+    expect(paused.status).toBe(503);
+    expect(await paused.json()).toMatchObject({
+      reasons: expect.arrayContaining(['crm-rest source paused: operator', 'crm-rest sink paused: operator']),
+    });
+    const pausedText = await (await fetch(`${url}/metrics`)).text();
+    expect(pausedText).toContain('closeloop_paused{runner="crm-rest-source",reason="operator"} 1');
     const resume = await fetch(`${url}/admin/connectors/crm-rest/resume`, {
       method: 'POST',
       headers: { authorization: 'Bearer admin-secret' },
     });
     expect(resume.status).toBe(200);
+    await untilAsync('ready again after the resume', async () => (await fetch(`${url}/health/ready`)).status === 200);
     const unknown = await fetch(`${url}/admin/connectors/nope/pause`, {
       method: 'POST',
       headers: { authorization: 'Bearer admin-secret' },

@@ -52,7 +52,7 @@ describe('resilience of the whole bridge', () => {
     await until('the first updates', () => run.crm.applied.length >= 12, 60_000);
     const now = Date.now();
     run.crm.server.setFaults({ outages: [{ from: now, until: now + 30_000 }] });
-    await until('the CRM sink to pause', () => worker.status().sinks['crm-rest']?.pausedBy === 'outage', 60_000);
+    await until('the CRM sink to pause', () => worker.status().sinks['crm-rest']?.pausedBy === 'unavailable', 60_000);
     await until('every ticket closed and all work done', () => run.done(), 120_000);
     expect(crmHistoryProblems(run.crm)).toEqual([]);
     expect(await statusDeadLetters(testMessaging(), run.config)).toBe(0);

@@ -81,7 +81,7 @@ describe('sink runner with the CRM connector and simulator', () => {
     const now = Date.now();
     sim.server.setFaults({ outages: [{ from: now, until: now + 3_000 }] });
     await send(statuses.slice(half));
-    await until('the outage to pause the runner', () => runner.status().pausedBy === 'outage');
+    await until('the outage to pause the runner', () => runner.status().pausedBy === 'unavailable');
     await until('every status', () => sim.applied.length === statuses.length, 60_000);
     expect(runner.status().retries).toBeGreaterThan(0);
 

@@ -77,7 +77,7 @@ describe('source runner with the CRM connector and simulator', () => {
     const now = Date.now();
     sim.server.setFaults({ outages: [{ from: now, until: now + 1_500 }] });
     sim.createTicket({ serviceCode: 'SR-POTHOLE' });
-    await until('the outage to pause the source', () => two.status().pausedBy === 'outage');
+    await until('the outage to pause the source', () => two.status().pausedBy === 'unavailable');
     await awaitCount(messaging, topic, 8);
     await two.stop();
 

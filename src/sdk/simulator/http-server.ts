@@ -23,6 +23,7 @@ export type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
 
 interface Route {
   readonly method: string;
+  readonly path: string;
   readonly pattern: RegExp;
   readonly names: string[];
   readonly handler: Handler;
@@ -53,6 +54,11 @@ export class HttpError extends Error {
  */
 export class SimulatorServer {
   readonly faults: FaultInjector;
+  /**
+   * Calls per integration route, e.g. `PUT /api/v1/tickets/:id/status`, as an access log would
+   * count them: how often the bridge called, faults and retries included.
+   */
+  readonly calls = new Map<string, number>();
   readonly #routes: Route[] = [];
   #server: Server | null = null;
   readonly #hanging = new Set<ServerResponse>();
@@ -65,7 +71,7 @@ export class SimulatorServer {
   }
 
   route(method: string, path: string, handler: Handler, admin = false): void {
-    this.#routes.push({ method, ...compile(path), handler, admin });
+    this.#routes.push({ method, path, ...compile(path), handler, admin });
   }
 
   async start(port = 0): Promise<string> {
@@ -94,6 +100,8 @@ export class SimulatorServer {
     for await (const chunk of req) raw += String(chunk);
     if (!route) return send(res, { status: 404, body: { error: `no route ${req.method} ${url.pathname}` } });
     if (!route.admin) {
+      const call = `${route.method} ${route.path}`;
+      this.calls.set(call, (this.calls.get(call) ?? 0) + 1);
       const delay = this.faults.delayMs();
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       const fault = this.faults.next();

@@ -116,6 +116,17 @@ describe('CRM simulator', () => {
     );
   });
 
+  it('refuses the old token once its administrators rotate it, and counts every call', async () => {
+    const { sim, url } = await start({ token: 's3cret' });
+    const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    const get = (token: string) =>
+      fetch(`${url}/api/v1/tickets/${t.id}`, { headers: { authorization: `Bearer ${token}` } });
+    sim.rotateToken('n3w');
+    expect((await get('s3cret')).status).toBe(401);
+    expect((await get('n3w')).status).toBe(200);
+    expect(sim.server.calls.get('GET /api/v1/tickets/:id')).toBe(2);
+  });
+
   it.each([
     [{ errorRate: 1 }, 500],
     [{ throttleRate: 1 }, 429],

@@ -1,0 +1,44 @@
+import type { PauseReason } from '../runtime/pause.ts';
+
+export interface RunnerView {
+  readonly connector: string;
+  readonly kind: 'source' | 'sink';
+  readonly state: 'stopped' | 'running' | 'paused';
+  readonly pausedBy: PauseReason | null;
+  readonly pauses: readonly PauseReason[];
+}
+
+export interface ReadinessInput {
+  readonly phase: 'created' | 'starting' | 'running' | 'stopping';
+  readonly processorReady: boolean;
+  /** null before the first check. */
+  readonly brokerUp: boolean | null;
+  readonly registryUp: boolean | null;
+  readonly runners: readonly RunnerView[];
+}
+
+/** One line per reason, e.g. `crm-rest sink paused: credentials`. */
+export interface ReadinessVerdict {
+  readonly ready: boolean;
+  readonly reasons: readonly string[];
+}
+
+/**
+ * Ready means every ticket can move: the worker is running, Kafka and the registry answer, the
+ * processor owns its partitions and no runner is stopped or paused (an operator's pause too:
+ * tickets wait while it lasts). Every reason is listed, so an operator sees all at once.
+ */
+export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
+  const reasons: string[] = [];
+  if (input.phase !== 'running') reasons.push(`worker ${input.phase}`);
+  if (input.brokerUp === false) reasons.push('kafka broker unreachable');
+  if (input.brokerUp === null) reasons.push('kafka broker not checked yet');
+  if (input.registryUp === false) reasons.push('schema registry unreachable');
+  if (input.registryUp === null) reasons.push('schema registry not checked yet');
+  if (input.phase === 'running' && !input.processorReady) reasons.push('processor not ready');
+  for (const r of input.runners) {
+    if (input.phase === 'running' && r.state === 'stopped') reasons.push(`${r.connector} ${r.kind} stopped`);
+    if (r.state === 'paused') reasons.push(`${r.connector} ${r.kind} paused: ${r.pausedBy ?? 'unknown'}`);
+  }
+  return { ready: reasons.length === 0, reasons };
+}

@@ -1,0 +1,85 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { AvroSerde, DLQ_HEADERS, deadLetterTopic, subjectForTopic } from '../../../src/messaging/index.ts';
+import { bridgeRun, crmHistoryProblems } from '../../support/bridge-run.ts';
+import { crm } from '../../support/domain.ts';
+import { recordFault } from '../../support/fault-report.ts';
+import {
+  alarmed,
+  crmOutcome,
+  detectedAfter,
+  openTickets,
+  readiness,
+  startFaultWorker,
+} from '../../support/fault-worker.ts';
+import { endpoints, testMessaging } from '../../support/kafka.ts';
+import { readCommittedRaw } from '../../support/processor.ts';
+import { until, untilAsync } from '../../support/wait.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+const PUT_STATUS = 'PUT /api/v1/tickets/:id/status';
+
+describe('fault: the CRM sink cannot write a dead letter', () => {
+  it('holds the refused record with an alarm instead of re-delivering the batch, and dead-letters it once the topic is back', async () => {
+    const messaging = testMessaging();
+    const run = await bridgeRun();
+    cleanup.push(() => run.stop());
+    const fw = await startFaultWorker(run.config);
+    cleanup.push(() => fw.stop());
+    const dlq = deadLetterTopic(run.config.topics.status);
+    // Auto-create is off on the broker, so a missing topic makes every write to it fail.
+    const admin = messaging.admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    if ((await admin.listTopics()).includes(dlq)) await admin.deleteTopics([dlq]);
+    await untilAsync('the dead-letter topic gone', async () => !(await admin.listTopics()).includes(dlq));
+
+    openTickets(run, 8);
+    run.work();
+    await until('the first updates', () => run.crm.applied.length >= 4, 60_000);
+
+    // A ticket the CRM does not know: its status is refused (404), a data error to dead-letter.
+    const since = Date.now();
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    const topic = run.config.topics.crmEvents;
+    const ghost = crm('SR-GHOST1', 'OPENED', 1, { serviceCode: 'POTHOLE' });
+    const producer = messaging.producer();
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+    await producer.send(topic, [{ key: 'SR-GHOST1', value: await serde.encode(subjectForTopic(topic), ghost.event) }]);
+
+    const detected = await detectedAfter('dead-letter write', since, () =>
+      alarmed(
+        fw.url,
+        'crm-rest sink paused: dead-letter',
+        'closeloop_paused{runner="crm-rest-sink",reason="dead-letter"}',
+      ),
+    );
+    expect(fw.logs.some((l) => l['code'] === 'CL_DEAD_LETTER_FAILED' && l['level'] === 50)).toBe(true);
+    openTickets(run, 4);
+
+    await admin.ensureTopics([{ topic: dlq, partitions: run.config.processor.partitions }]);
+    await untilAsync('ready again', async () => (await readiness(fw.url)).status === 200, 60_000);
+    const recovered = await until('every ticket closed and all work done', () => run.done(), 120_000).then(
+      () => true,
+      () => false,
+    );
+    const { lost, duplicated } = crmOutcome(run.crm);
+    recordFault({ path: '1b dead-letter write fails', detectedAfterMs: detected, recovered, lost, duplicated });
+    expect(recovered).toBe(true);
+    expect(crmHistoryProblems(run.crm)).toEqual([]);
+
+    const letters = await readCommittedRaw(messaging, dlq);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]?.key?.toString()).toBe('SR-GHOST1');
+    expect(letters[0]?.headers[DLQ_HEADERS.code]?.toString()).toBe('CL_CONNECTOR_REJECTED');
+    expect(letters[0]?.headers[DLQ_HEADERS.topic]?.toString()).toBe(run.config.topics.status);
+    // Every PUT was either applied or the one refused: nothing delivered was delivered again.
+    const sink = fw.worker.status().sinks['crm-rest'];
+    expect(sink?.deadLettered).toBe(1);
+    expect(run.crm.server.calls.get(PUT_STATUS)).toBe(run.crm.applied.length + 1);
+  }, 300_000);
+});

@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { runHealth } from '../../../src/cli/health-command.ts';
+import { bridgeRun, crmHistoryProblems, TOKENS } from '../../support/bridge-run.ts';
+import { recordFault } from '../../support/fault-report.ts';
+import { crmOutcome, openTickets } from '../../support/fault-worker.ts';
+import { testMessaging } from '../../support/kafka.ts';
+import { until, untilAsync } from '../../support/wait.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+interface Exit {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cli(args: string[]): { child: ChildProcess; exit: Promise<Exit> } {
+  const child = spawn(process.execPath, ['src/cli/main.ts', ...args], {
+    env: { ...process.env, ...TOKENS, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanup.push(async () => void child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<Exit>((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+  return { child, exit };
+}
+
+describe('fault: the ops port is taken', () => {
+  it('refuses to start before joining any group, naming host:port, and runs once the port is free', async () => {
+    const run = await bridgeRun();
+    cleanup.push(() => run.stop());
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const { port } = squatter.address() as AddressInfo;
+    const file = run.file.replace(/\.yaml$/, '.ops.yaml');
+    const yaml = parse(await readFile(run.file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, stringify({ ...yaml, http: { host: '127.0.0.1', port } }));
+
+    const since = Date.now();
+    const refused = await cli(['run', '--config', file]).exit;
+    const detected = Date.now() - since;
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`127.0.0.1:${port}`);
+    expect(refused.stderr).toContain('in use');
+    // Nothing was provisioned: the worker never started, so it never took partitions either.
+    const admin = testMessaging().admin();
+    await admin.connect();
+    expect(await admin.listTopics()).not.toContain(run.config.topics.status);
+    await admin.disconnect();
+    expect((await cli(['health', '--config', file]).exit).code).toBe(2);
+
+    await new Promise((resolve) => squatter.close(resolve));
+    const worker = cli(['run', '--config', file]);
+    const config = { ...run.config, http: { host: '127.0.0.1', port } };
+    const quiet = () => undefined;
+    await untilAsync('the worker ready', async () => (await runHealth(config, quiet, quiet)) === 0, 90_000);
+    const health = await cli(['health', '--config', file]).exit;
+    expect(health).toMatchObject({ code: 0, stdout: 'ready\n' });
+    openTickets(run, 6);
+    run.work();
+    const recovered = await until('every ticket closed and all work done', () => run.done(), 120_000).then(
+      () => true,
+      () => false,
+    );
+    worker.child.kill('SIGTERM');
+    expect((await worker.exit).code).toBe(0);
+    const { lost, duplicated } = crmOutcome(run.crm);
+    recordFault({ path: '7 ops port taken', detectedAfterMs: detected, recovered, lost, duplicated });
+    expect(detected).toBeLessThan(20_000);
+    expect(recovered).toBe(true);
+    expect(crmHistoryProblems(run.crm)).toEqual([]);
+  }, 240_000);
+});

@@ -1,0 +1,66 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runHealth } from '../../src/cli/health-command.ts';
+import type { CloseloopConfig } from '../../src/config/index.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
+import { OpsServer, type Readiness } from '../../src/observability/ops-server.ts';
+
+const servers: { stop(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.stop();
+});
+
+async function ops(readiness: Readiness, port = 0): Promise<{ port: number; server: OpsServer }> {
+  const server = new OpsServer({
+    host: '127.0.0.1',
+    port,
+    metrics: new Metrics({ defaults: false }),
+    readiness: () => readiness,
+    pause: () => true,
+    resume: () => true,
+  });
+  const url = await server.start();
+  servers.push(server);
+  return { port: Number(new URL(url).port), server };
+}
+
+const configAt = (port: number) => ({ http: { host: '127.0.0.1', port } }) as CloseloopConfig;
+
+async function health(config: CloseloopConfig): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runHealth(
+    config,
+    (l) => out.push(l),
+    (l) => err.push(l),
+    2_000,
+  );
+  return { code, out, err };
+}
+
+describe('closeloop health', () => {
+  it('prints ready and exits 0 when the worker is ready', async () => {
+    const { port } = await ops({ ready: true, detail: { reasons: [] } });
+    expect(await health(configAt(port))).toEqual({ code: 0, out: ['ready'], err: [] });
+  });
+
+  it('prints each reason on a line and exits 1 when it is not', async () => {
+    const reasons = ['kafka broker unreachable', 'crm-rest sink paused: credentials'];
+    const { port } = await ops({ ready: false, detail: { reasons } });
+    const r = await health(configAt(port));
+    expect(r.code).toBe(1);
+    expect(r.out).toEqual(['not ready', '  kafka broker unreachable', '  crm-rest sink paused: credentials']);
+  });
+
+  it('exits 2 naming the address when no worker answers', async () => {
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const { port } = free.address() as AddressInfo;
+    await new Promise((resolve) => free.close(resolve));
+    const r = await health(configAt(port));
+    expect(r.code).toBe(2);
+    expect(r.err.join('\n')).toContain(`127.0.0.1:${port}`);
+    expect((await health({} as CloseloopConfig)).code).toBe(2);
+  });
+});

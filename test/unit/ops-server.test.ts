@@ -1,0 +1,56 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isCloseloopError } from '../../src/errors/index.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
+import { OpsServer } from '../../src/observability/ops-server.ts';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+function server(port: number, beforeScrape?: () => Promise<void>, onScrapeError?: (err: unknown) => void) {
+  const metrics = new Metrics({ defaults: false });
+  const ops = new OpsServer({
+    host: '127.0.0.1',
+    port,
+    metrics,
+    readiness: () => ({ ready: true, detail: {} }),
+    pause: () => true,
+    resume: () => true,
+    ...(beforeScrape ? { beforeScrape } : {}),
+    ...(onScrapeError ? { onScrapeError } : {}),
+  });
+  return { ops, metrics };
+}
+
+describe('ops server', () => {
+  it('refuses a taken port with CL_OPS_PORT_IN_USE naming host:port', async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => taken.close(() => resolve())));
+    const { port } = taken.address() as AddressInfo;
+    const err = await server(port)
+      .ops.start()
+      .catch((e: unknown) => e);
+    expect(isCloseloopError(err, 'CL_OPS_PORT_IN_USE')).toBe(true);
+    expect((err as Error).message).toContain(`127.0.0.1:${port}`);
+  });
+
+  it('still serves /metrics when refreshing the gauges fails', async () => {
+    const errors: unknown[] = [];
+    const { ops, metrics } = server(
+      0,
+      () => Promise.reject(new Error('broker down')),
+      (e) => errors.push(e),
+    );
+    metrics.brokerUp.set(0);
+    const url = await ops.start();
+    closers.push(() => ops.stop());
+    const res = await fetch(`${url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('closeloop_broker_up 0');
+    expect(errors).toHaveLength(1);
+  });
+});

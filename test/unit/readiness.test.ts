@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { CachedProbe } from '../../src/observability/probe.ts';
+import { judgeReadiness, type ReadinessInput } from '../../src/observability/readiness.ts';
+
+const healthy: ReadinessInput = {
+  phase: 'running',
+  processorReady: true,
+  brokerUp: true,
+  registryUp: true,
+  runners: [
+    { connector: 'crm-rest', kind: 'source', state: 'running', pausedBy: null, pauses: [] },
+    { connector: 'crm-rest', kind: 'sink', state: 'running', pausedBy: null, pauses: [] },
+  ],
+};
+
+describe('judgeReadiness', () => {
+  it('is ready only when everything can move', () => {
+    expect(judgeReadiness(healthy)).toEqual({ ready: true, reasons: [] });
+  });
+
+  it('names every reason at once', () => {
+    const verdict = judgeReadiness({
+      ...healthy,
+      processorReady: false,
+      brokerUp: false,
+      registryUp: false,
+      runners: [
+        { connector: 'crm-rest', kind: 'source', state: 'stopped', pausedBy: null, pauses: [] },
+        { connector: 'crm-rest', kind: 'sink', state: 'paused', pausedBy: 'credentials', pauses: ['credentials'] },
+        { connector: 'posse', kind: 'sink', state: 'paused', pausedBy: 'operator', pauses: ['operator'] },
+      ],
+    });
+    expect(verdict.ready).toBe(false);
+    expect(verdict.reasons).toEqual([
+      'kafka broker unreachable',
+      'schema registry unreachable',
+      'processor not ready',
+      'crm-rest source stopped',
+      'crm-rest sink paused: credentials',
+      'posse sink paused: operator',
+    ]);
+  });
+
+  it('says the worker is starting rather than listing runners not started yet', () => {
+    const verdict = judgeReadiness({
+      ...healthy,
+      phase: 'starting',
+      processorReady: false,
+      runners: healthy.runners.map((r) => ({ ...r, state: 'stopped' as const })),
+    });
+    expect(verdict.reasons).toEqual(['worker starting']);
+  });
+});
+
+describe('CachedProbe', () => {
+  it('reuses a result for its TTL, reports only transitions, and takes silence as down', async () => {
+    let now = 0;
+    let calls = 0;
+    let answer: 'up' | 'down' | 'silent' = 'up';
+    const changes: string[] = [];
+    const probe = new CachedProbe({
+      ttlMs: 1_000,
+      timeoutMs: 50,
+      clock: () => now,
+      check: () => {
+        calls += 1;
+        if (answer === 'silent') return new Promise<void>(() => undefined);
+        return answer === 'up' ? Promise.resolve() : Promise.reject(new Error('ECONNREFUSED'));
+      },
+      onChange: (up, error) => changes.push(up ? 'up' : `down: ${error}`),
+    });
+    expect(probe.last).toBeNull();
+    expect(await Promise.all([probe.up(), probe.up()])).toEqual([true, true]);
+    expect(calls).toBe(1);
+    answer = 'down';
+    now = 500;
+    expect(await probe.up()).toBe(true);
+    now = 1_000;
+    expect(await probe.up()).toBe(false);
+    now = 2_000;
+    expect(await probe.up()).toBe(false);
+    answer = 'silent';
+    now = 3_000;
+    expect(await probe.up()).toBe(false);
+    answer = 'up';
+    now = 4_000;
+    expect(await probe.up()).toBe(true);
+    probe.report(false, 'lag query failed');
+    expect(await probe.up()).toBe(false);
+    expect(changes).toEqual(['up', 'down: ECONNREFUSED', 'up', 'down: lag query failed']);
+    expect(calls).toBe(5);
+  });
+});
