@@ -6,7 +6,7 @@ import { decideOperator } from './decide-operator.ts';
 import { Draft } from './draft.ts';
 import { deriveTicket, isClosed } from './lifecycle.ts';
 import { noChange, type Decision } from './outputs.ts';
-import { applyReceipt, workOrderSeen } from './sentinel/index.ts';
+import { applyReceipt, watched, workOrderSeen } from './sentinel/index.ts';
 import { RECENT_EVENT_IDS, type TicketState } from './state.ts';
 import type { InboundEvent } from './types.ts';
 
@@ -18,8 +18,8 @@ export function decide(state: TicketState | null, input: InboundEvent, ctx: Deci
   const envelope = input.event.envelope;
   // A sink's receipt is the bridge's own word, and idempotent by its version: no id to remember.
   if (input.type === 'receipt') {
-    const watched = applyReceipt(state, input.event);
-    return watched ? { ...noChange(watched), stateChanged: true } : noChange(state);
+    const confirmed = applyReceipt(state, input.event);
+    return confirmed ? watched({ ...noChange(confirmed), stateChanged: true }, ctx) : noChange(state);
   }
   // The bridge's own writes, seen again through a source connector (links and operator commands
   // are the bridge's own by nature).
@@ -53,7 +53,7 @@ export function decide(state: TicketState | null, input: InboundEvent, ctx: Deci
   if (input.type === 'dept' && next.workOrders.some((w) => w.workOrderId === input.event.workOrderId)) {
     next = workOrderSeen(next, input.event.workOrderId, ctx.now);
   }
-  return { ...decision, state: next, stateChanged: true };
+  return watched({ ...decision, state: next, stateChanged: true }, ctx);
 }
 
 /** Closed, past the retention window, and nothing pending: the state may be tombstoned. */

@@ -107,6 +107,7 @@ export class Draft {
       commands: this.commands,
       links: this.links,
       violations: this.violations,
+      alerts: [],
     };
   }
 }

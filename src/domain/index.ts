@@ -3,7 +3,7 @@ export type * from './state.ts';
 export type * from './outputs.ts';
 export { RECENT_EVENT_IDS, newWorkOrder } from './state.ts';
 export { decide, isExpired } from './decide.ts';
-export { decideSlaCheck } from './sla-check.ts';
+export { decideSlaCheck, decideTimers } from './sla-check.ts';
 export { breachesFlagged, holdReasonOf, type BreachFlagged } from './sla-track.ts';
 export { holdingDepartmentOf } from './notes.ts';
 export { DEFAULT_ORDERING, implausiblePosition, type OrderingBounds } from './ordering.ts';

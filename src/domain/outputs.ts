@@ -1,3 +1,4 @@
+import type { AlertRecord } from './sentinel/types.ts';
 import type { TicketState } from './state.ts';
 import type {
   ClosureReason,
@@ -123,8 +124,10 @@ export interface Decision {
   readonly commands: readonly WorkOrderCommand[];
   readonly links: readonly TicketLinkMessage[];
   readonly violations: readonly Violation[];
+  /** Stuck-ticket alerts raised or cleared (bridge.alerts.v1). */
+  readonly alerts: readonly AlertRecord[];
 }
 
 export function noChange(state: TicketState | null): Decision {
-  return { state, stateChanged: false, statuses: [], commands: [], links: [], violations: [] };
+  return { state, stateChanged: false, statuses: [], commands: [], links: [], violations: [], alerts: [] };
 }

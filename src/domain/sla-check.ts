@@ -4,6 +4,7 @@ import { noChange, type Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { checkBreaches } from './sla/index.ts';
 import { clockFrozen, clockWatched } from './sla-track.ts';
+import { watched } from './sentinel/index.ts';
 import type { TicketState } from './state.ts';
 
 /**
@@ -36,4 +37,13 @@ export function decideSlaCheck(state: TicketState, ctx: DecideContext): Decision
   // publish() may judge otherwise (the policy was removed meanwhile): then only what changed.
   if (draft.statuses.length === 0 && next.sla === state.sla) return noChange(state);
   return draft.done(next, true);
+}
+
+/**
+ * Everything the processor's timer sweep asks of one ticket: SLA targets that fell due, then the
+ * stuck-ticket sentinel on the result. One sweep, one clock, for both.
+ */
+export function decideTimers(state: TicketState, ctx: DecideContext): Decision {
+  const sla = decideSlaCheck(state, ctx);
+  return watched({ ...sla, state: sla.state ?? state }, ctx);
 }

@@ -20,6 +20,7 @@ export class Metrics {
   readonly brokerUp: Gauge;
   readonly registryUp: Gauge;
   readonly ticketsInState: Gauge;
+  readonly stuckTickets: Gauge;
   readonly consumerLag: Gauge<'group' | 'topic'>;
 
   constructor(options: { defaults?: boolean } = {}) {
@@ -99,6 +100,12 @@ export class Metrics {
     this.registryUp = new Gauge({
       name: 'closeloop_schema_registry_up',
       help: '1 when the last (cached) check reached the schema registry, 0 when it did not.',
+      registers: r,
+    });
+    this.stuckTickets = new Gauge({
+      name: 'closeloop_stuck_tickets',
+      help: 'Tickets with an open stuck-ticket alert, per reason and the department holding them (311 when none).',
+      labelNames: ['reason', 'department'],
       registers: r,
     });
     this.ticketsInState = new Gauge({

@@ -42,5 +42,6 @@ export class Outbox {
     for (const c of d.commands) await this.encode('commands', c.ticketId, c);
     for (const l of d.links) await this.encode('links', l.ticketId, l);
     for (const v of d.violations) await this.encode('quarantine', v.ticketId, v);
+    for (const a of d.alerts) await this.encode('alerts', a.alertId, a);
   }
 }

@@ -2,7 +2,7 @@ import type { CloseloopConfig } from '../config/index.ts';
 import {
   decide,
   breachesFlagged,
-  decideSlaCheck,
+  decideTimers,
   isExpired,
   type BreachFlagged,
   type Decision,
@@ -110,7 +110,7 @@ export class LifecycleProcessor {
     });
     this.#timers = [
       setInterval(() => void this.expireNow(), config.processor.expiryIntervalMs),
-      setInterval(() => void this.checkSlaNow(), config.processor.slaCheckIntervalMs),
+      setInterval(() => void this.checkTimersNow(), config.processor.slaCheckIntervalMs),
     ];
     for (const t of this.#timers) t.unref();
     this.#log.info({ groupId: config.processor.groupId }, 'lifecycle processor started');
@@ -312,22 +312,45 @@ export class LifecycleProcessor {
   }
 
   /**
-   * Flags SLA targets that fell due on tickets no event has touched since, and sends their new
-   * status. Runs on a timer; callable for tests. Returns the number of tickets that changed.
+   * The timer sweep of tickets no event has touched since: SLA targets that fell due (a new
+   * status), and the stuck-ticket sentinel (alerts raised and cleared). Runs on a timer; callable
+   * for tests. Returns the number of tickets that changed.
    */
-  async checkSlaNow(): Promise<number> {
+  async checkTimersNow(): Promise<number> {
     const { policy } = this.#o.config;
-    if (!policy.sla) return 0;
-    return this.#sweep('SLA check', async (task, now, out) => {
+    if (!policy.sla && !policy.sentinel) return 0;
+    const changedCount = await this.#sweep('timer sweep', async (task, now, out) => {
       const changed = new Map<string, TicketState | null>();
       for (const [id, s] of task.store) {
-        const d = decideSlaCheck(s, { policy, now });
+        const d = decideTimers(s, { policy, now });
         if (!d.stateChanged) continue;
         changed.set(id, d.state);
         await out.decision(id, s, d, task.partition);
       }
       return changed;
     });
+    this.#countStuck();
+    return changedCount;
+  }
+
+  /** closeloop_stuck_tickets{reason,department}: the alerts open in the owned tickets now. */
+  #countStuck(): void {
+    const gauge = this.#o.metrics?.stuckTickets;
+    if (!gauge) return;
+    const counts = new Map<string, { reason: string; department: string; n: number }>();
+    for (const task of this.#tasks.values()) {
+      for (const s of task.store.values()) {
+        for (const a of s.watch?.alerts ?? []) {
+          const department = a.department ?? '311';
+          const key = `${a.reason}|${department}`;
+          const c = counts.get(key) ?? { reason: a.reason, department, n: 0 };
+          c.n += 1;
+          counts.set(key, c);
+        }
+      }
+    }
+    gauge.reset();
+    for (const c of counts.values()) gauge.set({ reason: c.reason, department: c.department }, c.n);
   }
 
   /**

@@ -27,6 +27,8 @@ export interface TestConfigExtras {
   readonly brokers?: string;
   /** SLA policies (as in config/sla/policies.yaml) on the shipped Baltimore calendar. */
   readonly slaPolicies?: Record<string, unknown>;
+  /** The stuck-ticket sentinel's section; the shipped defaults when left out, null turns it off. */
+  readonly sentinel?: Record<string, unknown> | null;
 }
 
 export async function testConfig(
@@ -78,6 +80,7 @@ export async function testConfig(
           },
     },
     connectors: extras.connectors ?? [],
+    ...(extras.sentinel !== undefined ? { sentinel: extras.sentinel } : {}),
     ...(extras.slaPolicies
       ? { sla: { calendars: [path.resolve('config/calendars/baltimore.yaml')], policies: `${base}.sla.yaml` } }
       : {}),

@@ -1,6 +1,7 @@
 import { BRIDGE_ORIGIN, PROCESSOR_SOURCE, type DecideContext } from '../context.ts';
 import { isClosed, isTerminalWork } from '../lifecycle.ts';
 import { holdingDepartment } from '../notes.ts';
+import type { Decision } from '../outputs.ts';
 import type { TicketState } from '../state.ts';
 import type { AlertReason, AlertRecord, OpenAlert, SentinelPolicy } from './types.ts';
 import { watchOf, withWatch } from './watch.ts';
@@ -112,4 +113,15 @@ function accountable(ctx: DecideContext, department: string | null): string | nu
   const roles = ctx.policy.accountable ?? {};
   if (department === null) return roles['311'] ?? '311 service desk';
   return Object.hasOwn(roles, department) ? (roles[department] ?? null) : null;
+}
+
+/**
+ * A decision with the sentinel's word on its resulting state: a ticket that moved clears its
+ * alerts in the same transaction that records the move.
+ */
+export function watched(d: Decision, ctx: DecideContext): Decision {
+  if (!d.state) return d;
+  const s = decideSentinel(d.state, ctx);
+  if (!s.stateChanged) return d;
+  return { ...d, state: s.state, stateChanged: true, alerts: [...d.alerts, ...s.alerts] };
 }

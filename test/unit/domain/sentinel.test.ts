@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decide,
+  decideTimers,
+  type Decision,
+  type InboundEvent,
+  type Policy,
+  type TicketState,
+} from '../../../src/domain/index.ts';
+import { crm, dept, testPolicy } from '../../support/domain.ts';
+
+const MIN = 60_000;
+const T0 = 1_790_000_000_000;
+
+async function policy(): Promise<Policy> {
+  return {
+    ...(await testPolicy()),
+    sentinel: { stateLimitsMinutes: { ROUTED: 15, NEW: 60 }, statusUnconfirmedMinutes: 5, workOrderSilenceMinutes: 60 },
+    accountable: { housing: 'service owner Hana Owner <housing-311-owner@city.example>' },
+  };
+}
+
+/** One ticket through decide() and the timer sweep, on a clock the test moves. */
+class Ticket {
+  state: TicketState | null = null;
+  readonly alerts: Decision['alerts'][number][] = [];
+  constructor(readonly policy: Policy) {}
+  send(e: InboundEvent, at: number): Decision {
+    return this.#take(decide(this.state, e, { policy: this.policy, now: at }));
+  }
+  sweep(at: number): Decision {
+    if (!this.state) throw new Error('no ticket');
+    return this.#take(decideTimers(this.state, { policy: this.policy, now: at }));
+  }
+  receipt(version: number, at: number): Decision {
+    return this.send(
+      {
+        type: 'receipt',
+        event: {
+          envelope: {
+            eventId: `r-${version}`,
+            jurisdiction: 'testville',
+            source: 'crm-rest',
+            sequence: null,
+            occurredAt: at,
+            origin: 'closeloop',
+            correlationId: null,
+          },
+          ticketId: 'T1',
+          connector: 'crm-rest',
+          topic: 'bridge.ticket-status.v1',
+          version,
+          commandId: null,
+          outcome: 'DELIVERED',
+        },
+      },
+      at,
+    );
+  }
+  #take(d: Decision): Decision {
+    if (d.state) this.state = d.state;
+    this.alerts.push(...d.alerts);
+    return d;
+  }
+}
+
+describe('the stuck-ticket sentinel', () => {
+  it('raises STUCK_ROUTED naming the department and its service owner, once, and clears it when the department acknowledges', async () => {
+    const t = new Ticket(await policy());
+    t.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), T0);
+    t.receipt(1, T0 + MIN);
+    expect(t.sweep(T0 + 15 * MIN).alerts).toEqual([]);
+    const raised = t.sweep(T0 + 16 * MIN).alerts;
+    expect(raised).toMatchObject([
+      {
+        alertId: 'T1|STUCK_ROUTED|',
+        reason: 'STUCK_ROUTED',
+        status: 'RAISED',
+        ticketId: 'T1',
+        department: 'housing',
+        accountable: 'service owner Hana Owner <housing-311-owner@city.example>',
+        since: T0,
+      },
+    ]);
+    expect(t.sweep(T0 + 20 * MIN).alerts).toEqual([]);
+    const moved = t.send(
+      dept('T1', 'T1#1', 'posse', 'INSPECTION_SCHEDULED', 2, { department: 'housing' }),
+      T0 + 21 * MIN,
+    );
+    expect(moved.alerts.map((a) => [a.reason, a.status])).toEqual([['STUCK_ROUTED', 'CLEARED']]);
+    expect(moved.alerts[0]?.envelope.eventId).toBe(`T1|STUCK_ROUTED||${T0}|cleared`);
+    expect(t.state?.watch?.alerts).toEqual([]);
+  });
+
+  it('raises STATUS_UNCONFIRMED when the CRM sink has not confirmed the last status, and clears it on the receipt', async () => {
+    const t = new Ticket(await policy());
+    t.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), T0);
+    const raised = t.sweep(T0 + 6 * MIN).alerts;
+    expect(raised.map((a) => [a.reason, a.department, a.accountable])).toEqual([
+      ['STATUS_UNCONFIRMED', null, '311 service desk'],
+    ]);
+    // A late or repeated receipt of an older version changes nothing.
+    t.receipt(1, T0 + 7 * MIN);
+    expect(t.alerts.map((a) => [a.reason, a.status])).toEqual([
+      ['STATUS_UNCONFIRMED', 'RAISED'],
+      ['STATUS_UNCONFIRMED', 'CLEARED'],
+    ]);
+    expect(t.receipt(1, T0 + 8 * MIN).stateChanged).toBe(false);
+  });
+
+  it('watches each open work order for silence, and a ticket back with 311 for too long', async () => {
+    const t = new Ticket(await policy());
+    t.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), T0);
+    t.receipt(1, T0);
+    t.send(dept('T1', 'T1#1', 'posse', 'INSPECTION_SCHEDULED', 2, { department: 'housing' }), T0 + MIN);
+    t.receipt(2, T0 + MIN);
+    const silent = t.sweep(T0 + 62 * MIN).alerts;
+    expect(silent.map((a) => [a.reason, a.alertId, a.department])).toEqual([
+      ['WORK_ORDER_SILENT', 'T1|WORK_ORDER_SILENT|T1#1', 'housing'],
+    ]);
+    // Any word from the department about it ends the silence.
+    const spoke = t.send(
+      dept('T1', 'T1#1', 'posse', 'INSPECTION_SCHEDULED', 3, { department: 'housing', note: 'still on' }),
+      T0 + 63 * MIN,
+    );
+    expect(spoke.alerts.map((a) => [a.reason, a.status])).toEqual([['WORK_ORDER_SILENT', 'CLEARED']]);
+
+    const u = new Ticket(await policy());
+    u.send(crm('U1', 'OPENED', 1, { serviceCode: 'UFO' }), T0);
+    u.receipt(1, T0);
+    expect(u.sweep(T0 + 61 * MIN).alerts.map((a) => [a.reason, a.department])).toEqual([['STUCK_NEW', null]]);
+  });
+
+  it('does nothing without a sentinel policy, and takes a state written before the sentinel as confirmed', async () => {
+    const plain = await testPolicy();
+    const t = new Ticket(plain);
+    t.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), T0);
+    expect(t.sweep(T0 + 600 * MIN).alerts).toEqual([]);
+    const old: TicketState = { ...(t.state as TicketState), watch: null };
+    const upgraded = decideTimers(old, { policy: await policy(), now: T0 + 600 * MIN });
+    // Its last update stands in for when it entered ROUTED and its work order was created:
+    // stuck and silent, but no unconfirmed status.
+    expect(upgraded.alerts.map((a) => a.reason)).toEqual(['STUCK_ROUTED', 'WORK_ORDER_SILENT']);
+  });
+});
