@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// closeloop run | health | status-api | dlq list|show|replay | quarantine list | kpi | roles list | workorder reset-order   [--config config/closeloop.yaml]
+// closeloop run | health | status-api | dlq list|show|replay | quarantine list | alerts list | kpi | roles list | workorder reset-order   [--config config/closeloop.yaml]
 import { parseArgs } from 'node:util';
 import { loadConfig, roleEntries } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
@@ -12,6 +12,7 @@ import { startStatusService } from '../status-api/index.ts';
 import { runHealth } from './health-command.ts';
 import { runKpi } from './kpi-command.ts';
 import { runOps } from './ops-commands.ts';
+import { runAlerts } from './alerts-command.ts';
 import { runRoles } from './roles-command.ts';
 import { runWorkOrder } from './workorder-command.ts';
 
@@ -38,7 +39,7 @@ async function runStatusApi(configFile: string): Promise<number> {
 }
 
 const usage =
-  'usage: closeloop run | health | status-api | dlq list|show|replay | quarantine list | kpi --month YYYY-MM | roles list | workorder reset-order  [--config config/closeloop.yaml]';
+  'usage: closeloop run | health | status-api | dlq list|show|replay | quarantine list | alerts list | kpi --month YYYY-MM | roles list | workorder reset-order  [--config config/closeloop.yaml]';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -64,6 +65,14 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const [command, sub] = positionals;
+  if (command === 'alerts') {
+    const logger = createLogger({
+      name: 'closeloop',
+      level: process.env['LOG_LEVEL'] ?? 'warn',
+      destination: process.stderr,
+    });
+    return runAlerts(sub, await loadConfig(values.config), logger, console.log, console.error);
+  }
   if (command === 'dlq' || command === 'quarantine') {
     const logger = createLogger({ name: 'closeloop', level: process.env['LOG_LEVEL'] ?? 'warn' });
     const print = (l: string) => console.log(l);

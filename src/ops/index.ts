@@ -22,3 +22,4 @@ export {
   parseTicket,
   parseTopic,
 } from './filters.ts';
+export { alertLine, openAlerts } from './alerts.ts';

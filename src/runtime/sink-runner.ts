@@ -21,6 +21,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Sink } from '../sdk/connector.ts';
 import { runByKey } from './by-key.ts';
 import { outageReason, PauseSet, type PauseReason } from './pause.ts';
+import { Receipts } from './receipts.ts';
 
 export interface SinkRunnerOptions<T> {
   readonly connector: string;
@@ -40,6 +41,11 @@ export interface SinkRunnerOptions<T> {
   readonly maxInFlight?: number;
   /** Partitions whose batches are delivered side by side (default 1). */
   readonly partitionsConcurrently?: number;
+  /**
+   * Where receipts of delivered and dead-lettered records go (bridge.deliveries.v1), so the
+   * processor knows what the system has confirmed; none are written when absent.
+   */
+  readonly receiptsTopic?: string;
 }
 
 export interface SinkRunnerStatus {
@@ -128,6 +134,8 @@ export class SinkRunner<T> {
   }
 
   async #batch(batch: RecordBatch): Promise<void> {
+    const { receiptsTopic, connector } = this.#o;
+    const receipts = receiptsTopic ? new Receipts(connector, receiptsTopic) : null;
     const { donePrefix, error } = await runByKey(
       batch.records,
       (r) => r.key?.toString('utf8') ?? '',
@@ -136,9 +144,11 @@ export class SinkRunner<T> {
         // Stopping leaves the rest for the next owner of the partition.
         if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped');
         await this.#waitWhileOperatorPaused(batch);
-        await this.#handle(record, batch);
+        await this.#handle(record, batch, receipts);
       },
     );
+    // Before the offsets: a receipt lost with a crash comes again with the redelivered record.
+    await receipts?.flush(this.#producer, this.#o.serde);
     const last = batch.records[donePrefix - 1];
     if (last && this.#consumer) {
       const next = (BigInt(last.offset) + 1n).toString();
@@ -147,7 +157,7 @@ export class SinkRunner<T> {
     if (error !== null && !this.#isStopped()) throw error;
   }
 
-  async #handle(record: IncomingRecord, batch: RecordBatch): Promise<void> {
+  async #handle(record: IncomingRecord, batch: RecordBatch, receipts: Receipts | null): Promise<void> {
     const decoded = await this.#decode(record, batch);
     if (decoded === null) return;
     const { value } = decoded;
@@ -164,6 +174,7 @@ export class SinkRunner<T> {
           }
         }, this.#o.retry ?? DEFAULT_RETRY);
         this.#delivered += 1;
+        receipts?.add(record, value, 'DELIVERED');
         this.#o.metrics?.deliverySeconds.observe(
           { connector: this.#o.connector },
           Number(process.hrtime.bigint() - started) / 1e9,
@@ -171,7 +182,11 @@ export class SinkRunner<T> {
         return;
       } catch (err) {
         const reason = outageReason(err);
-        if (reason === null) return this.#deadLetter(record, err, batch);
+        if (reason === null) {
+          await this.#deadLetter(record, err, batch);
+          receipts?.add(record, value, 'DEAD_LETTERED');
+          return;
+        }
         // The code and status only: a message could echo what the system was sent.
         this.#log.error(
           { code: isCloseloopError(err) ? err.code : 'unknown', reason, offset: record.offset },

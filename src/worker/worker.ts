@@ -126,6 +126,7 @@ export class Worker {
             sink: def.sink(settings, ctx),
             maxInFlight: instance.maxInFlight,
             partitionsConcurrently: config.processor.partitions,
+            receiptsTopic: config.topics.deliveries,
             messaging: this.#messaging,
             serde: this.#serde,
             logger,

@@ -2,7 +2,7 @@ import { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
 import { PosseSimulator, type DepartmentBehaviour } from '../../connectors/posse/simulator.ts';
 import type { CloseloopConfig } from '../../src/config/index.ts';
 import { deadLetterTopic, type Messaging } from '../../src/messaging/index.ts';
-import { readCommittedRaw, testConfig } from './processor.ts';
+import { readCommittedRaw, testConfig, type TestConfigExtras } from './processor.ts';
 
 export const TOKENS = { CRM_API_TOKEN: 'crm-token', POSSE_API_TOKEN: 'posse-token' };
 
@@ -20,7 +20,11 @@ export interface BridgeRun {
 }
 
 export async function bridgeRun(
-  options: { brokers?: string; behaviour?: Partial<DepartmentBehaviour> } = {},
+  options: {
+    brokers?: string;
+    behaviour?: Partial<DepartmentBehaviour>;
+    config?: Pick<TestConfigExtras, 'sentinel' | 'roles'>;
+  } = {},
 ): Promise<BridgeRun> {
   const crm = new CrmSimulator({ token: TOKENS.CRM_API_TOKEN });
   const posse = new PosseSimulator({
@@ -29,6 +33,7 @@ export async function bridgeRun(
   });
   const [crmUrl, posseUrl] = await Promise.all([crm.start(), posse.start()]);
   const { config, file } = await testConfig(3, 30, {
+    ...options.config,
     ...(options.brokers ? { brokers: options.brokers } : {}),
     connectors: [
       { name: 'crm-rest', config: { baseUrl: crmUrl, jurisdiction: 'testville', timeoutMs: 2_000 } },

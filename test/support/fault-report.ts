@@ -41,7 +41,7 @@ export function readFaultRows(): FaultRow[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as FaultRow)
-    .sort((a, b) => a.path.localeCompare(b.path));
+    .sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
 }
 
 /** `path | detected after | recovered | lost | duplicated`, as a Markdown table. */

@@ -29,6 +29,8 @@ export interface TestConfigExtras {
   readonly slaPolicies?: Record<string, unknown>;
   /** The stuck-ticket sentinel's section; the shipped defaults when left out, null turns it off. */
   readonly sentinel?: Record<string, unknown> | null;
+  /** Writes a roles file naming a service owner, coordinator and manager for each routed department. */
+  readonly roles?: boolean;
 }
 
 export async function testConfig(
@@ -71,15 +73,16 @@ export async function testConfig(
       defaultPriority: 3,
       // A worker refuses routes no connector of its config serves; processor-only tests route
       // to every mapped system.
-      services: extras.connectors
+      services: (extras.connectors
         ? { GRASS: [{ department: 'housing', system: 'posse' }] }
         : {
             POTHOLE: [{ department: 'transportation', system: 'maximo' }],
             GRASS: [{ department: 'housing', system: 'posse' }],
             WATER: [{ department: 'public-works', system: 'sap-pm' }],
-          },
+          }) as Record<string, { department: string; system: string }[]>,
     },
     connectors: extras.connectors ?? [],
+    ...(extras.roles ? { roles: `${base}.roles.yaml` } : {}),
     ...(extras.sentinel !== undefined ? { sentinel: extras.sentinel } : {}),
     ...(extras.slaPolicies
       ? { sla: { calendars: [path.resolve('config/calendars/baltimore.yaml')], policies: `${base}.sla.yaml` } }
@@ -87,8 +90,33 @@ export async function testConfig(
   };
   const file = path.join(tmpdir(), `${base}.yaml`);
   if (extras.slaPolicies) await writeFile(path.join(tmpdir(), `${base}.sla.yaml`), stringify(extras.slaPolicies));
+  if (extras.roles)
+    await writeFile(path.join(tmpdir(), `${base}.roles.yaml`), stringify(rolesFor(yaml.routing.services)));
   await writeFile(file, stringify(yaml));
   return { config: await loadConfig(file, {}), file };
+}
+
+/** Accountable roles for every department the routing names, confirmed today. */
+function rolesFor(services: Record<string, readonly { department: string }[]>): Record<string, unknown> {
+  const confirmed = new Date().toISOString().slice(0, 10);
+  const holder = (department: string, role: string) => ({
+    name: `${department} ${role}`,
+    mailbox: `${department}-311-${role.toLowerCase().replace(/ /g, '-')}@city.example`,
+    confirmed,
+  });
+  const departments = [...new Set(Object.values(services).flatMap((ts) => ts.map((t) => t.department)))];
+  return {
+    departments: Object.fromEntries(
+      departments.map((d) => [
+        d,
+        {
+          serviceOwner: holder(d, 'Service Owner'),
+          programCoordinator: holder(d, 'Program Coordinator'),
+          programManager: holder(d, 'Program Manager'),
+        },
+      ]),
+    ),
+  };
 }
 
 export function testProcessor(

@@ -24,7 +24,10 @@ async function policy(): Promise<Policy> {
 class Ticket {
   state: TicketState | null = null;
   readonly alerts: Decision['alerts'][number][] = [];
-  constructor(readonly policy: Policy) {}
+  readonly policy: Policy;
+  constructor(policy: Policy) {
+    this.policy = policy;
+  }
   send(e: InboundEvent, at: number): Decision {
     return this.#take(decide(this.state, e, { policy: this.policy, now: at }));
   }

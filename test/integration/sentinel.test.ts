@@ -1,0 +1,94 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { runAlerts } from '../../src/cli/alerts-command.ts';
+import { AvroSerde } from '../../src/messaging/index.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { openAlerts } from '../../src/ops/index.ts';
+import { bridgeRun, crmTally } from '../support/bridge-run.ts';
+import { recordFault } from '../support/fault-report.ts';
+import { metric, openTickets, startFaultWorker } from '../support/fault-worker.ts';
+import { endpoints, testMessaging } from '../support/kafka.ts';
+import { until, untilAsync } from '../support/wait.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+describe('the stuck-ticket sentinel on the whole bridge', () => {
+  it('alerts on tickets a department never acknowledges, naming it and its service owner, and clears them when it does', async () => {
+    // Limits of about a second, so the test waits on the sentinel and not on the clock.
+    const run = await bridgeRun({
+      config: {
+        roles: true,
+        sentinel: {
+          stateLimitsMinutes: { ROUTED: 0.02 },
+          statusUnconfirmedMinutes: 0.05,
+          workOrderSilenceMinutes: null,
+        },
+      },
+    });
+    cleanup.push(() => run.stop());
+    const fw = await startFaultWorker(run.config);
+    cleanup.push(() => fw.stop());
+    const { processor } = fw.worker;
+    openTickets(run, 3);
+    await until(
+      'every ticket routed in the CRM',
+      () => [...run.crm.tickets.values()].every((t) => t.lifecycleState === 'ROUTED'),
+      60_000,
+    );
+    const routedAt = Date.now();
+
+    // Nobody in the department works (the simulator is not ticked): each ticket stays ROUTED.
+    const series = 'closeloop_stuck_tickets{reason="STUCK_ROUTED",department="housing"}';
+    await untilAsync(
+      'three stuck tickets',
+      async () => (await processor.checkTimersNow(), (await metric(fw.url, series)) === 3),
+      30_000,
+    );
+    const detectedAfterMs = Date.now() - routedAt;
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    const admin = testMessaging().admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    const open = await openAlerts(testMessaging(), admin, serde, run.config.topics.alerts);
+    expect(open.map((a) => [a.reason, a.department, a.accountable]).sort()).toEqual(
+      Array(3).fill([
+        'STUCK_ROUTED',
+        'housing',
+        'service owner housing Service Owner <housing-311-service-owner@city.example>',
+      ]),
+    );
+    expect(new Set(open.map((a) => a.ticketId))).toEqual(new Set(run.crm.tickets.keys()));
+    // The CRM sink's receipts confirmed every status: nothing is unconfirmed.
+    expect(open.filter((a) => a.reason === 'STATUS_UNCONFIRMED')).toEqual([]);
+    const lines: string[] = [];
+    expect(
+      await runAlerts(
+        'list',
+        run.config,
+        createLogger({ level: 'silent' }),
+        (l) => lines.push(l),
+        () => undefined,
+      ),
+    ).toBe(1);
+    expect(lines.at(-1)).toBe('3 open alert(s)');
+    expect(
+      lines.filter((l) => l.includes('STUCK_ROUTED  SR-') && l.includes('housing-311-service-owner@city.example')),
+    ).toHaveLength(3);
+
+    // The department gets to work: each ticket moves, and its alert clears with the move.
+    run.work();
+    await until('every ticket closed and all work done', () => run.done(), 120_000);
+    await untilAsync(
+      'no alert open',
+      async () => (await openAlerts(testMessaging(), admin, serde, run.config.topics.alerts)).length === 0,
+      30_000,
+    );
+    await processor.checkTimersNow();
+    expect(await metric(fw.url, series)).toBe(null);
+    const tally = crmTally(run.crm);
+    expect(tally).toEqual({ lost: 0, duplicated: 0 });
+    recordFault({ path: 'sentinel: department never acknowledges', detectedAfterMs, recovered: run.done(), ...tally });
+  }, 240_000);
+});
