@@ -6,7 +6,14 @@ export { decide, isExpired } from './decide.ts';
 export { decideSlaCheck } from './sla-check.ts';
 export { breachesFlagged, holdReasonOf, type BreachFlagged } from './sla-track.ts';
 export { holdingDepartmentOf } from './notes.ts';
-export { BRIDGE_ORIGIN, PROCESSOR_SOURCE, childEnvelope, positionOf, type DecideContext } from './context.ts';
+export {
+  BRIDGE_ORIGIN,
+  PROCESSOR_SOURCE,
+  RECONCILE_ORIGIN,
+  childEnvelope,
+  positionOf,
+  type DecideContext,
+} from './context.ts';
 export {
   lookupCode,
   unmappedKnownCodes,
