@@ -30,6 +30,8 @@ export interface CrmTicket {
   agency: string | null;
   priority: number;
   statusVersion: number;
+  /** When anyone last changed the ticket: the bridge's status updates and agents' edits alike. */
+  updatedAt: number;
 }
 
 export type ChangeKind = 'OPENED' | 'UPDATED' | 'DUPLICATE_DECLARED' | 'CANCELLED';
@@ -201,6 +203,7 @@ export class CrmSimulator {
       agency: null,
       priority: 3,
       statusVersion: 0,
+      updatedAt: this.#clock(),
     };
     this.tickets.set(ticket.id, ticket);
     this.#change(ticket, 'OPENED', 'agent', null, null);
@@ -298,6 +301,7 @@ export class CrmSimulator {
       agency: u.agency,
       priority: u.priority,
       statusVersion: u.version,
+      updatedAt: this.#clock(),
     });
     this.applied.push({
       ticketId: id,
