@@ -9,6 +9,15 @@ import { FaultInjector, HttpError, SimulatorServer, seededRandom, type FaultSett
  * assignment, as real departments do.
  */
 
+/** The last process a job completed: what the job view shows as its current state. */
+export interface JobProcess {
+  readonly outcome: string;
+  readonly outcomeLabel: string;
+  readonly at: number;
+  readonly note: string | null;
+  readonly expectedAt: number | null;
+}
+
 export interface Job {
   readonly jobId: string;
   readonly externalRef: string;
@@ -19,6 +28,9 @@ export interface Job {
   priority: number;
   status: 'Open' | 'Closed';
   notes: string[];
+  readonly createdAt: number;
+  /** Null until the first process completes. */
+  lastProcess: JobProcess | null;
   /** Outcome codes still to come, in order. */
   plan: string[];
   done: boolean;
@@ -117,7 +129,7 @@ export class PosseSimulator {
     };
     s.route('POST', '/posse/api/jobs', (r) => auth(r.headers.authorization, () => this.#create(r.body)));
     s.route('GET', '/posse/api/jobs/:ref', (r) =>
-      auth(r.headers.authorization, () => ({ status: 200, body: this.#job(r.params['ref']) })),
+      auth(r.headers.authorization, () => ({ status: 200, body: this.#public(this.#job(r.params['ref'])) })),
     );
     s.route('POST', '/posse/api/jobs/:ref/cancel', (r) =>
       auth(r.headers.authorization, () => this.#cancel(r.params['ref'], r.body)),
@@ -184,19 +196,28 @@ export class PosseSimulator {
       : 'Open';
     if (['COMPLIED', 'ABATED', 'NO_VIOLATION', 'WITHDRAWN', 'NOT_OURS'].includes(outcome)) job.done = true;
     const now = this.#clock();
+    job.lastProcess = {
+      outcome,
+      outcomeLabel: LABELS[outcome] ?? outcome,
+      at: now,
+      note,
+      expectedAt: outcome === 'INSPECTION_SCHEDULED' ? now + 3 * 86_400_000 : null,
+    };
     this.changes.push({
       seq: this.changes.length + 1,
-      at: now,
       jobId: job.jobId,
       externalRef: job.externalRef,
       ticketId: job.ticketId,
       department: job.department,
-      outcome,
-      outcomeLabel: LABELS[outcome] ?? outcome,
       jobStatus: job.status,
-      note,
-      expectedAt: outcome === 'INSPECTION_SCHEDULED' ? now + 3 * 86_400_000 : null,
+      ...job.lastProcess,
     });
+  }
+
+  /** The job as the API shows it: its current state, not the simulator's plan for its future. */
+  #public(job: Job): Omit<Job, 'plan' | 'done'> {
+    const { plan: _plan, done: _done, ...rest } = job;
+    return rest;
   }
 
   #job(ref: string | undefined): Job {
@@ -219,6 +240,8 @@ export class PosseSimulator {
       jobId: `J-${String(this.jobs.size + 1).padStart(6, '0')}`,
       status: 'Open',
       notes: [],
+      createdAt: this.#clock(),
+      lastProcess: null,
       plan: this.#plan(),
       done: false,
     };

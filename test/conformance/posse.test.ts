@@ -41,6 +41,8 @@ conformanceSuite({
         priority: 3,
         status: 'Open',
         notes: [],
+        createdAt: Date.now(),
+        lastProcess: null,
         plan: ['RECEIVED'],
         done: false,
       });
