@@ -48,6 +48,12 @@ export interface Change {
   readonly note: string | null;
 }
 
+/** A copy of the CRM's tickets at one moment, to restore later (statuses and versions go back). */
+export interface CrmBackup {
+  readonly takenAt: number;
+  readonly tickets: readonly CrmTicket[];
+}
+
 export interface AppliedUpdate {
   readonly ticketId: string;
   readonly version: number;
