@@ -61,6 +61,8 @@ export interface DepartmentBehaviour {
   readonly noViolationRate: number;
   /** A review after a follow-up finds the work not done this often. */
   readonly reopenOnReviewRate: number;
+  /** Share of completed processes whose change never reaches the feed (the job still moves). */
+  readonly loseChangeRate: number;
 }
 
 const LABELS: Readonly<Record<string, string>> = {
@@ -101,6 +103,12 @@ export class PosseSimulator {
   readonly server: SimulatorServer;
   readonly jobs = new Map<string, Job>();
   readonly changes: ProcessChange[] = [];
+  /** Processes that completed but whose change was left out of the feed, for tests to check. */
+  readonly lost: { readonly externalRef: string; readonly outcome: string; readonly at: number }[] = [];
+  /** The feed answers, but with nothing: a system whose change log has stalled. */
+  feedPaused = false;
+  #loseNext = 0;
+  #nextJob = 1;
   readonly #behaviour: DepartmentBehaviour;
   readonly #random: () => number;
   readonly #clock: () => number;
@@ -115,6 +123,7 @@ export class PosseSimulator {
       cancelRate: 0,
       noViolationRate: 0,
       reopenOnReviewRate: 0,
+      loseChangeRate: 0,
       ...options.behaviour,
     };
     this.#random = seededRandom((options.seed ?? 1) + 7);
@@ -145,6 +154,38 @@ export class PosseSimulator {
     );
     s.route('GET', '/posse/api/changes', (r) => auth(r.headers.authorization, () => this.#feed(r.query)));
     s.route('POST', '/_sim/tick', () => ({ status: 200, body: { advanced: this.tick() } }), true);
+    s.route(
+      'POST',
+      '/_sim/lose-changes',
+      (r) => {
+        this.loseNextChanges(
+          z
+            .object({ count: z.number().int().min(1) })
+            .strict()
+            .parse(r.body).count,
+        );
+        return { status: 200, body: { pending: this.#loseNext } };
+      },
+      true,
+    );
+    s.route(
+      'DELETE',
+      '/_sim/jobs/:ref',
+      (r) => {
+        this.deleteJob(r.params['ref'] ?? '');
+        return { status: 204 };
+      },
+      true,
+    );
+    s.route(
+      'PUT',
+      '/_sim/feed',
+      (r) => {
+        this.setFeedPaused(z.object({ paused: z.boolean() }).strict().parse(r.body).paused);
+        return { status: 200, body: { paused: this.feedPaused } };
+      },
+      true,
+    );
   }
 
   start(port = 0): Promise<string> {
@@ -171,6 +212,23 @@ export class PosseSimulator {
       this.#complete(job, outcome);
     }
     return moved;
+  }
+
+  /** The next `count` processes to complete move their jobs but leave no change in the feed. */
+  loseNextChanges(count: number): void {
+    this.#loseNext += count;
+  }
+
+  /** An administrator deletes a job (by job id or external reference): lookups answer 404. */
+  deleteJob(ref: string): void {
+    const job = this.#job(ref);
+    this.jobs.delete(job.jobId);
+    this.#byRef.delete(job.externalRef);
+  }
+
+  /** Paused, the feed still answers 200 but returns no changes: up, yet silent. */
+  setFeedPaused(paused: boolean): void {
+    this.feedPaused = paused;
   }
 
   #plan(): string[] {
@@ -203,6 +261,13 @@ export class PosseSimulator {
       note,
       expectedAt: outcome === 'INSPECTION_SCHEDULED' ? now + 3 * 86_400_000 : null,
     };
+    // A lost change takes no sequence number: the feed has no gap to give it away.
+    const rate = this.#behaviour.loseChangeRate;
+    if (this.#loseNext > 0 || (rate > 0 && this.#random() < rate)) {
+      this.#loseNext = Math.max(0, this.#loseNext - 1);
+      this.lost.push({ externalRef: job.externalRef, outcome, at: now });
+      return;
+    }
     this.changes.push({
       seq: this.changes.length + 1,
       jobId: job.jobId,
@@ -237,7 +302,8 @@ export class PosseSimulator {
     if (existing) return { status: 200, body: { jobId: existing.jobId, created: false } };
     const job: Job = {
       ...j,
-      jobId: `J-${String(this.jobs.size + 1).padStart(6, '0')}`,
+      // A counter, not the number of jobs: after a deletion that would hand an id out twice.
+      jobId: `J-${String(this.#nextJob++).padStart(6, '0')}`,
       status: 'Open',
       notes: [],
       createdAt: this.#clock(),
@@ -294,7 +360,7 @@ export class PosseSimulator {
       throw new HttpError(400, 'since must be a whole number >= 0 and limit 1..1000');
     }
     // Sequence numbers are positions in the list, from 1.
-    const page = this.changes.slice(since, since + limit);
+    const page = this.feedPaused ? [] : this.changes.slice(since, since + limit);
     return { status: 200, body: { changes: page, watermark: page.at(-1)?.seq ?? since } };
   }
 }
