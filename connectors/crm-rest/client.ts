@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { callJson } from '../../src/sdk/index.ts';
+import { callJson, lookupJson } from '../../src/sdk/index.ts';
 
 const changeSchema = z.object({
   seq: z.number().int().positive(),
@@ -19,10 +19,20 @@ const changeSchema = z.object({
 });
 
 const pageSchema = z.object({ changes: z.array(changeSchema), nextCursor: z.number().int().min(0) });
+// Only what reconciliation compares; the CRM's view has more, and contact data never comes here.
+const ticketSchema = z.object({
+  id: z.string().min(1),
+  status: z.enum(['open', 'closed']),
+  statusVersion: z.number().int().min(0),
+  lifecycleState: z.string().nullable(),
+  closureReason: z.string().nullable(),
+  updatedAt: z.number().nullable().default(null),
+});
 const appliedSchema = z.object({ applied: z.boolean(), currentVersion: z.number().int().min(0) });
 
 export type CrmChange = z.infer<typeof changeSchema>;
 export type CrmPage = z.infer<typeof pageSchema>;
+export type CrmTicketView = z.infer<typeof ticketSchema>;
 
 export interface CrmStatusUpdate {
   readonly version: number;
@@ -70,6 +80,13 @@ export class CrmClient {
         headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
         transformRequest: [(d: unknown) => JSON.stringify(d)],
       }),
+    );
+  }
+
+  /** The ticket as the CRM holds it now; null when the CRM does not know it (404). */
+  ticket(ticketId: string): Promise<CrmTicketView | null> {
+    return lookupJson(`reading CRM ticket ${ticketId}`, ticketSchema, () =>
+      this.#http.get<string>(`/api/v1/tickets/${encodeURIComponent(ticketId)}`),
     );
   }
 

@@ -2,13 +2,14 @@ import {
   defineConnector,
   healthFrom,
   type CrmTicketEvent,
+  type Lookup,
   type Sink,
   type Source,
   type TicketStatusChange,
 } from '../../src/sdk/index.ts';
 import { CrmClient } from './client.ts';
 import { crmRestConfig, type CrmRestConfig } from './config.ts';
-import { changeToEvent, statusToUpdate } from './mapping.ts';
+import { changeToEvent, statusToUpdate, ticketToObservation } from './mapping.ts';
 
 function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
   return new CrmClient({ baseUrl: config.baseUrl, token: env[config.tokenEnv], timeoutMs: config.timeoutMs });
@@ -16,7 +17,8 @@ function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
 
 /**
  * The 311 CRM over its REST API. Source: referral changes by cursor, as crm.ticket-events.v1.
- * Sink: bridge.ticket-status.v1 applied as versioned status updates.
+ * Sink: bridge.ticket-status.v1 applied as versioned status updates. Lookup: a ticket's current
+ * status and version, for reconciliation.
  */
 export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange, CrmTicketEvent>({
   name: 'crm-rest',
@@ -48,6 +50,16 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
         const result = await crm.putStatus(status.ticketId, statusToUpdate(status), trace);
         if (!result.applied)
           ctx.logger.debug({ ticketId: status.ticketId, version: status.version }, 'CRM already had this version');
+      },
+      health: () => healthFrom(() => crm.ping()),
+    };
+  },
+  lookup: (config, ctx): Lookup => {
+    const crm = client(config, ctx.env);
+    return {
+      async ticket(ticketId) {
+        const t = await crm.ticket(ticketId);
+        return t && ticketToObservation(t);
       },
       health: () => healthFrom(() => crm.ping()),
     };

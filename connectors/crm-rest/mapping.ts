@@ -3,9 +3,10 @@ import {
   CLOSURE_REASONS,
   type CrmTicketEvent,
   type SourceRecord,
+  type TicketObservation,
   type TicketStatusChange,
 } from '../../src/sdk/index.ts';
-import type { CrmChange, CrmStatusUpdate } from './client.ts';
+import type { CrmChange, CrmStatusUpdate, CrmTicketView } from './client.ts';
 
 /**
  * A CRM change as a canonical ticket event. A closure reason outside the canonical list is not
@@ -56,5 +57,17 @@ export function statusToUpdate(s: TicketStatusChange): CrmStatusUpdate {
     followUpOf: s.followUpOf,
     agency: s.agencyResponsible,
     priority: s.priority,
+  };
+}
+
+/** The CRM's ticket as a lookup's observation: its own status next to the bridge's last version. */
+export function ticketToObservation(t: CrmTicketView): TicketObservation {
+  return {
+    ticketId: t.id,
+    status: t.status,
+    statusVersion: t.statusVersion,
+    lifecycleState: t.lifecycleState,
+    closureReason: t.closureReason,
+    updatedAt: t.updatedAt,
   };
 }

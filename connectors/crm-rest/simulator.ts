@@ -1,104 +1,22 @@
 import { z } from 'zod';
 import { FaultInjector, HttpError, SimulatorServer, type FaultSettings } from '../../src/sdk/index.ts';
+import {
+  newTicketSchema,
+  statusUpdateSchema,
+  type AppliedUpdate,
+  type Change,
+  type ChangeKind,
+  type CrmBackup,
+  type CrmTicket,
+} from './simulator-model.ts';
+
+export type { AppliedUpdate, Change, ChangeKind, Contact, CrmBackup, CrmTicket } from './simulator-model.ts';
 
 /**
  * A stand-in for a city's 311 CRM: tickets with citizen contact data, an agent API, a change
  * feed for referrals (no contact data), and a status API that applies versioned updates in order
  * and records each one. Faults are injected in front of the integration API.
  */
-
-export interface Contact {
-  readonly name: string;
-  readonly email: string | null;
-  readonly phone: string | null;
-}
-
-export interface CrmTicket {
-  readonly id: string;
-  readonly serviceCode: string;
-  readonly serviceName: string | null;
-  readonly description: string | null;
-  readonly requestedAt: number;
-  readonly contact: Contact | null;
-  readonly duplicateOf: string | null;
-  readonly followUpOf: string | null;
-  status: 'open' | 'closed';
-  lifecycleState: string;
-  statusNote: string | null;
-  expectedAt: number | null;
-  closureReason: string | null;
-  agency: string | null;
-  priority: number;
-  statusVersion: number;
-}
-
-export type ChangeKind = 'OPENED' | 'UPDATED' | 'DUPLICATE_DECLARED' | 'CANCELLED';
-
-/** One entry of the change feed; `actor: integration` marks the bridge's own writes. */
-export interface Change {
-  readonly seq: number;
-  readonly at: number;
-  readonly ticketId: string;
-  readonly kind: ChangeKind;
-  readonly actor: 'agent' | 'integration';
-  readonly serviceCode: string;
-  readonly serviceName: string | null;
-  readonly description: string | null;
-  readonly requestedAt: number;
-  readonly duplicateOf: string | null;
-  readonly followUpOf: string | null;
-  readonly closureReason: string | null;
-  readonly note: string | null;
-}
-
-export interface AppliedUpdate {
-  readonly ticketId: string;
-  readonly version: number;
-  readonly status: 'open' | 'closed';
-  readonly lifecycleState: string;
-  readonly statusNote: string;
-  readonly closureReason: string | null;
-  readonly duplicateOf: string | null;
-  readonly followUpOf: string | null;
-  readonly at: number;
-  /** The bridge's trace id of the update (X-Correlation-Id), as a CRM's access log keeps it. */
-  readonly correlationId: string | null;
-}
-
-const statusUpdateSchema = z
-  .object({
-    version: z.number().int().positive(),
-    status: z.enum(['open', 'closed']),
-    lifecycleState: z.string().min(1),
-    publicStatusCode: z.string().min(1),
-    statusNote: z.string().min(1),
-    expectedAt: z.number().nullable(),
-    closureReason: z.string().nullable(),
-    closureNote: z.string().nullable(),
-    duplicateOf: z.string().nullable(),
-    followUpOf: z.string().nullable(),
-    agency: z.string().nullable(),
-    priority: z.number().int().min(1).max(5),
-  })
-  .strict()
-  .refine((u) => (u.status === 'closed') === (u.closureReason !== null), {
-    message: 'a closed status needs a closure reason, an open one none',
-  });
-
-const newTicketSchema = z
-  .object({
-    serviceCode: z.string().min(1),
-    serviceName: z.string().nullable().default(null),
-    description: z.string().nullable().default(null),
-    contact: z
-      .object({ name: z.string(), email: z.string().nullable(), phone: z.string().nullable() })
-      .nullable()
-      .default(null),
-    duplicateOf: z.string().nullable().default(null),
-    followUpOf: z.string().nullable().default(null),
-    requestedAt: z.number().optional(),
-  })
-  .strict();
 
 export interface CrmSimulatorOptions {
   readonly faults?: Partial<FaultSettings>;
@@ -119,7 +37,10 @@ export class CrmSimulator {
   repeatedUpdates = 0;
   readonly #clock: () => number;
   #token: string | undefined;
+  /** The feed answers, but with nothing: a CRM whose integration outbox has stalled. */
+  feedPaused = false;
   #nextId = 1;
+  readonly #backups = new Map<string, CrmBackup>();
 
   constructor(options: CrmSimulatorOptions = {}) {
     this.#clock = options.clock ?? Date.now;
@@ -155,7 +76,56 @@ export class CrmSimulator {
       },
       true,
     );
+    s.route(
+      'POST',
+      '/agent/tickets/:id/close',
+      (r) => {
+        const b = z.object({ note: z.string().min(1), reason: z.string().nullable().default(null) }).parse(r.body);
+        return { status: 200, body: this.closeByHand(r.params['id'] ?? '', b.note, b.reason) };
+      },
+      true,
+    );
     s.route('GET', '/_sim/applied', () => ({ status: 200, body: this.applied }), true);
+    s.route(
+      'DELETE',
+      '/_sim/tickets/:id',
+      (r) => {
+        this.deleteTicket(r.params['id'] ?? '');
+        return { status: 204 };
+      },
+      true,
+    );
+    s.route(
+      'PUT',
+      '/_sim/feed',
+      (r) => {
+        this.setFeedPaused(z.object({ paused: z.boolean() }).strict().parse(r.body).paused);
+        return { status: 200, body: { paused: this.feedPaused } };
+      },
+      true,
+    );
+    s.route(
+      'POST',
+      '/_sim/backups',
+      () => {
+        const id = `backup-${this.#backups.size + 1}`;
+        const backup = this.snapshot();
+        this.#backups.set(id, backup);
+        return { status: 201, body: { id, takenAt: backup.takenAt, tickets: backup.tickets.length } };
+      },
+      true,
+    );
+    s.route(
+      'POST',
+      '/_sim/backups/:id/restore',
+      (r) => {
+        const backup = this.#backups.get(r.params['id'] ?? '');
+        if (!backup) throw new HttpError(404, `no backup ${r.params['id'] ?? ''}`);
+        this.restoreBackup(backup);
+        return { status: 200, body: { restored: backup.tickets.length } };
+      },
+      true,
+    );
     // Integration API: what the bridge's connector calls.
     s.route('GET', '/api/v1/referrals/changes', (r) =>
       this.#authorized(r.headers.authorization, () => this.#feed(r.query)),
@@ -209,6 +179,7 @@ export class CrmSimulator {
       agency: null,
       priority: 3,
       statusVersion: 0,
+      updatedAt: this.#clock(),
     };
     this.tickets.set(ticket.id, ticket);
     this.#change(ticket, 'OPENED', 'agent', null, null);
@@ -219,6 +190,39 @@ export class CrmSimulator {
   deleteTicket(id: string): void {
     this.#ticket(id);
     this.tickets.delete(id);
+  }
+
+  /**
+   * An agent closes the ticket in the CRM by hand, not through the bridge. The status changes but
+   * the bridge's status version does not (it counts the bridge's updates), and the feed shows an
+   * agent's UPDATED change with the note, as a CRM's audit feed would: it carries no status.
+   */
+  closeByHand(id: string, note: string, closureReason: string | null = null): CrmTicket {
+    const ticket = this.#ticket(id);
+    Object.assign(ticket, { status: 'closed', statusNote: note, closureReason, updatedAt: this.#clock() });
+    this.#change(ticket, 'UPDATED', 'agent', closureReason, note);
+    return ticket;
+  }
+
+  /** A copy of every ticket as it is now, for restoreBackup(). */
+  snapshot(): CrmBackup {
+    return { takenAt: this.#clock(), tickets: structuredClone([...this.tickets.values()]) };
+  }
+
+  /**
+   * The CRM is restored from an older backup: tickets are as they were when it was taken, so
+   * statuses and versions go back and later tickets are gone. The change feed is kept, as an
+   * integration outbox apart from the ticket tables would be, so the bridge's cursor stays valid;
+   * new ticket ids go on from the latest, so none is handed out twice.
+   */
+  restoreBackup(backup: CrmBackup): void {
+    this.tickets.clear();
+    for (const t of structuredClone(backup.tickets)) this.tickets.set(t.id, t);
+  }
+
+  /** Paused, the feed still answers 200 but returns no changes: up, yet silent. */
+  setFeedPaused(paused: boolean): void {
+    this.feedPaused = paused;
   }
 
   declareDuplicate(id: string, parentId: string): CrmTicket {
@@ -280,7 +284,7 @@ export class CrmSimulator {
     if (!Number.isInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw new HttpError(400, 'after must be a whole number >= 0 and limit 1..1000');
     }
-    const page = this.changes.slice(after, after + limit);
+    const page = this.feedPaused ? [] : this.changes.slice(after, after + limit);
     return { status: 200, body: { changes: page, nextCursor: after + page.length } };
   }
 
@@ -306,6 +310,7 @@ export class CrmSimulator {
       agency: u.agency,
       priority: u.priority,
       statusVersion: u.version,
+      updatedAt: this.#clock(),
     });
     this.applied.push({
       ticketId: id,

@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { callJson } from '../../src/sdk/index.ts';
+import { callJson, lookupJson } from '../../src/sdk/index.ts';
 
 const changeSchema = z.object({
   seq: z.number().int().positive(),
@@ -17,8 +17,21 @@ const changeSchema = z.object({
 });
 const pageSchema = z.object({ changes: z.array(changeSchema), watermark: z.number().int().min(0) });
 const jobSchema = z.object({ jobId: z.string() }).loose();
+// The job's current state: the last process it completed, with the same fields as a change.
+const jobViewSchema = z.object({
+  jobId: z.string().min(1),
+  externalRef: z.string().min(1),
+  ticketId: z.string().min(1),
+  department: z.string().min(1),
+  status: z.enum(['Open', 'Closed']),
+  createdAt: z.number(),
+  lastProcess: changeSchema
+    .pick({ outcome: true, outcomeLabel: true, at: true, note: true, expectedAt: true })
+    .nullable(),
+});
 
 export type PosseChange = z.infer<typeof changeSchema>;
+export type PosseJobView = z.infer<typeof jobViewSchema>;
 
 export interface NewJob {
   readonly externalRef: string;
@@ -50,6 +63,13 @@ export class PosseClient {
   changes(since: number, limit: number) {
     return callJson(`reading POSSE changes since ${since}`, pageSchema, () =>
       this.#http.get<string>('/posse/api/changes', { params: { since, limit } }),
+    );
+  }
+
+  /** A job by the bridge's work-order id (its external reference); null when POSSE has none (404). */
+  job(ref: string) {
+    return lookupJson(`reading POSSE job ${ref}`, jobViewSchema, () =>
+      this.#http.get<string>(`/posse/api/jobs/${encodeURIComponent(ref)}`),
     );
   }
 

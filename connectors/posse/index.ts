@@ -1,6 +1,8 @@
 import {
+  CloseloopError,
   defineConnector,
   healthFrom,
+  type Lookup,
   type Sink,
   type Source,
   type WorkOrderCommand,
@@ -8,7 +10,7 @@ import {
 } from '../../src/sdk/index.ts';
 import { PosseClient } from './client.ts';
 import { posseConfig, type PosseConfig } from './config.ts';
-import { changeToEvent, commandToJob } from './mapping.ts';
+import { changeToEvent, commandToJob, jobToObservation } from './mapping.ts';
 
 function client(config: PosseConfig, env: NodeJS.ProcessEnv): PosseClient {
   return new PosseClient({ baseUrl: config.baseUrl, token: env[config.tokenEnv], timeoutMs: config.timeoutMs });
@@ -17,7 +19,8 @@ function client(config: PosseConfig, env: NodeJS.ProcessEnv): PosseClient {
 /**
  * A POSSE-like permit and enforcement system. Sink: work-order commands become jobs and job
  * actions, with the bridge's work-order id as external reference. Source: completed processes
- * since a watermark, as department work-order events with their raw outcome codes.
+ * since a watermark, as department work-order events with their raw outcome codes. Lookup: a job's
+ * last completed process, as the same event, for reconciliation.
  */
 export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkOrderEvent>({
   name: 'posse',
@@ -62,6 +65,22 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
             await api.review(c.workOrderId);
             return;
         }
+      },
+      health: () => healthFrom(() => api.changes(0, 1)),
+    };
+  },
+  lookup: (config, ctx): Lookup => {
+    const api = client(config, ctx.env);
+    return {
+      async workOrder(ref) {
+        // POSSE would answer 404 for another system's work order, which would read as deleted.
+        if (ref.system !== config.system || !config.departments.includes(ref.department))
+          throw new CloseloopError(
+            'CL_CONNECTOR_REJECTED',
+            `work order ${ref.workOrderId} is for ${ref.system}/${ref.department}, which this connector does not serve`,
+          );
+        const job = await api.job(ref.workOrderId);
+        return job && jobToObservation(job, config.jurisdiction, config.system);
       },
       health: () => healthFrom(() => api.changes(0, 1)),
     };

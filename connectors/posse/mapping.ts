@@ -1,31 +1,74 @@
-import type { SourceRecord, WorkOrderCommand, WorkOrderEvent } from '../../src/sdk/index.ts';
-import type { NewJob, PosseChange } from './client.ts';
+import {
+  RECONCILE_ORIGIN,
+  type Envelope,
+  type SourceRecord,
+  type WorkOrderCommand,
+  type WorkOrderEvent,
+} from '../../src/sdk/index.ts';
+import type { NewJob, PosseChange, PosseJobView } from './client.ts';
+
+/** A completed process, wherever it was read: the change feed or the job itself. */
+type Process = Pick<
+  PosseChange,
+  'ticketId' | 'externalRef' | 'department' | 'outcome' | 'outcomeLabel' | 'jobStatus' | 'note' | 'expectedAt' | 'at'
+>;
+
+/**
+ * The one mapping from a process to a work-order event. The feed and the lookup both go through
+ * it, so an event and an observation of the same process cannot disagree.
+ */
+function processToEvent(
+  p: Process,
+  system: string,
+  envelope: Pick<Envelope, 'eventId' | 'jurisdiction' | 'sequence' | 'origin'>,
+): WorkOrderEvent {
+  return {
+    envelope: { ...envelope, source: `posse:${p.department}`, occurredAt: p.at, correlationId: null },
+    ticketId: p.ticketId,
+    workOrderId: p.externalRef,
+    system,
+    department: p.department,
+    rawStatus: p.outcome,
+    rawStatusLabel: p.outcomeLabel,
+    systemClosed: p.jobStatus === 'Closed',
+    note: p.note,
+    expectedAt: p.expectedAt,
+  };
+}
 
 /** A completed POSSE process as a department work-order event, raw outcome code and all. */
 export function changeToEvent(change: PosseChange, jurisdiction: string, system: string): SourceRecord<WorkOrderEvent> {
   return {
     key: change.ticketId,
-    value: {
-      envelope: {
-        eventId: `posse:${jurisdiction}:${change.seq}`,
-        jurisdiction,
-        source: `posse:${change.department}`,
-        sequence: change.seq,
-        occurredAt: change.at,
-        origin: 'posse',
-        correlationId: null,
-      },
-      ticketId: change.ticketId,
-      workOrderId: change.externalRef,
-      system,
-      department: change.department,
-      rawStatus: change.outcome,
-      rawStatusLabel: change.outcomeLabel,
-      systemClosed: change.jobStatus === 'Closed',
-      note: change.note,
-      expectedAt: change.expectedAt,
-    },
+    value: processToEvent(change, system, {
+      eventId: `posse:${jurisdiction}:${change.seq}`,
+      jurisdiction,
+      sequence: change.seq,
+      origin: 'posse',
+    }),
   };
+}
+
+/**
+ * A job as a lookup's observation of its work order: its last completed process. A job no process
+ * has completed on yet exists and waits for intake, which is what RECEIVED (its first process)
+ * says, so it reads as requested rather than missing. The id is the same for the same state, so
+ * observing a job twice gives one event, which the processor de-duplicates.
+ */
+export function jobToObservation(job: PosseJobView, jurisdiction: string, system: string): WorkOrderEvent {
+  const p = job.lastProcess ?? {
+    outcome: 'RECEIVED',
+    outcomeLabel: 'Received; no process completed yet',
+    at: job.createdAt,
+    note: null,
+    expectedAt: null,
+  };
+  return processToEvent({ ...job, ...p, jobStatus: job.status }, system, {
+    eventId: `posse:${jurisdiction}:${RECONCILE_ORIGIN}:${job.externalRef}:${p.outcome}:${p.at}`,
+    jurisdiction,
+    sequence: null,
+    origin: RECONCILE_ORIGIN,
+  });
 }
 
 /** A CREATE command as a POSSE job; the bridge's work-order id is the job's external reference. */

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { FaultInjector, HttpError, SimulatorServer, seededRandom, type FaultSettings } from '../../src/sdk/index.ts';
+import { LABELS, newJobSchema, type DepartmentBehaviour, type Job, type ProcessChange } from './simulator-model.ts';
+
+export type { DepartmentBehaviour, Job, JobProcess, ProcessChange } from './simulator-model.ts';
 
 /**
  * A stand-in for a POSSE-like permit and enforcement system. A 311 referral becomes a job whose
@@ -8,74 +11,6 @@ import { FaultInjector, HttpError, SimulatorServer, seededRandom, type FaultSett
  * holds, completes, cancels, or rejects work as "not ours", and sometimes closes the job on
  * assignment, as real departments do.
  */
-
-export interface Job {
-  readonly jobId: string;
-  readonly externalRef: string;
-  readonly ticketId: string;
-  readonly department: string;
-  readonly serviceCode: string | null;
-  readonly description: string | null;
-  priority: number;
-  status: 'Open' | 'Closed';
-  notes: string[];
-  /** Outcome codes still to come, in order. */
-  plan: string[];
-  done: boolean;
-}
-
-export interface ProcessChange {
-  readonly seq: number;
-  readonly at: number;
-  readonly jobId: string;
-  readonly externalRef: string;
-  readonly ticketId: string;
-  readonly department: string;
-  readonly outcome: string;
-  readonly outcomeLabel: string;
-  readonly jobStatus: 'Open' | 'Closed';
-  readonly note: string | null;
-  readonly expectedAt: number | null;
-}
-
-export interface DepartmentBehaviour {
-  /** Share of referrals rejected as "not ours". */
-  readonly notOursRate: number;
-  /** Share of jobs closed in POSSE at assignment while the work goes on. */
-  readonly closeOnAssignRate: number;
-  readonly holdRate: number;
-  /** Share of jobs the department itself withdraws after intake. */
-  readonly cancelRate: number;
-  readonly noViolationRate: number;
-  /** A review after a follow-up finds the work not done this often. */
-  readonly reopenOnReviewRate: number;
-}
-
-const LABELS: Readonly<Record<string, string>> = {
-  INTAKE_ACCEPTED: 'Intake review: accepted',
-  INSPECTOR_ASSIGNED: 'Inspector assigned',
-  ASSIGNED_CLOSED: 'Inspector assigned; 311 job closed',
-  INSPECTION_SCHEDULED: 'Inspection scheduled',
-  INSPECTION_STARTED: 'Inspection started',
-  HOLD_OWNER: 'On hold: owner response',
-  HOLD_WEATHER: 'On hold: weather',
-  COMPLIED: 'Complied',
-  ABATED: 'Abated by city',
-  NO_VIOLATION: 'No violation found',
-  WITHDRAWN: 'Withdrawn',
-  NOT_OURS: 'Not our jurisdiction',
-};
-
-const newJobSchema = z
-  .object({
-    externalRef: z.string().min(1),
-    ticketId: z.string().min(1),
-    department: z.string().min(1),
-    serviceCode: z.string().nullable(),
-    description: z.string().nullable(),
-    priority: z.number().int().min(1).max(5),
-  })
-  .strict();
 
 export interface PosseSimulatorOptions {
   readonly faults?: Partial<FaultSettings>;
@@ -89,6 +24,12 @@ export class PosseSimulator {
   readonly server: SimulatorServer;
   readonly jobs = new Map<string, Job>();
   readonly changes: ProcessChange[] = [];
+  /** Processes that completed but whose change was left out of the feed, for tests to check. */
+  readonly lost: { readonly externalRef: string; readonly outcome: string; readonly at: number }[] = [];
+  /** The feed answers, but with nothing: a system whose change log has stalled. */
+  feedPaused = false;
+  #loseNext = 0;
+  #nextJob = 1;
   readonly #behaviour: DepartmentBehaviour;
   readonly #random: () => number;
   readonly #clock: () => number;
@@ -103,6 +44,7 @@ export class PosseSimulator {
       cancelRate: 0,
       noViolationRate: 0,
       reopenOnReviewRate: 0,
+      loseChangeRate: 0,
       ...options.behaviour,
     };
     this.#random = seededRandom((options.seed ?? 1) + 7);
@@ -117,7 +59,7 @@ export class PosseSimulator {
     };
     s.route('POST', '/posse/api/jobs', (r) => auth(r.headers.authorization, () => this.#create(r.body)));
     s.route('GET', '/posse/api/jobs/:ref', (r) =>
-      auth(r.headers.authorization, () => ({ status: 200, body: this.#job(r.params['ref']) })),
+      auth(r.headers.authorization, () => ({ status: 200, body: this.#public(this.#job(r.params['ref'])) })),
     );
     s.route('POST', '/posse/api/jobs/:ref/cancel', (r) =>
       auth(r.headers.authorization, () => this.#cancel(r.params['ref'], r.body)),
@@ -133,6 +75,38 @@ export class PosseSimulator {
     );
     s.route('GET', '/posse/api/changes', (r) => auth(r.headers.authorization, () => this.#feed(r.query)));
     s.route('POST', '/_sim/tick', () => ({ status: 200, body: { advanced: this.tick() } }), true);
+    s.route(
+      'POST',
+      '/_sim/lose-changes',
+      (r) => {
+        this.loseNextChanges(
+          z
+            .object({ count: z.number().int().min(1) })
+            .strict()
+            .parse(r.body).count,
+        );
+        return { status: 200, body: { pending: this.#loseNext } };
+      },
+      true,
+    );
+    s.route(
+      'DELETE',
+      '/_sim/jobs/:ref',
+      (r) => {
+        this.deleteJob(r.params['ref'] ?? '');
+        return { status: 204 };
+      },
+      true,
+    );
+    s.route(
+      'PUT',
+      '/_sim/feed',
+      (r) => {
+        this.setFeedPaused(z.object({ paused: z.boolean() }).strict().parse(r.body).paused);
+        return { status: 200, body: { paused: this.feedPaused } };
+      },
+      true,
+    );
   }
 
   start(port = 0): Promise<string> {
@@ -169,6 +143,23 @@ export class PosseSimulator {
     return moved;
   }
 
+  /** The next `count` processes to complete move their jobs but leave no change in the feed. */
+  loseNextChanges(count: number): void {
+    this.#loseNext += count;
+  }
+
+  /** An administrator deletes a job (by job id or external reference): lookups answer 404. */
+  deleteJob(ref: string): void {
+    const job = this.#job(ref);
+    this.jobs.delete(job.jobId);
+    this.#byRef.delete(job.externalRef);
+  }
+
+  /** Paused, the feed still answers 200 but returns no changes: up, yet silent. */
+  setFeedPaused(paused: boolean): void {
+    this.feedPaused = paused;
+  }
+
   #plan(): string[] {
     const b = this.#behaviour;
     const r = () => this.#random();
@@ -192,19 +183,35 @@ export class PosseSimulator {
       : 'Open';
     if (['COMPLIED', 'ABATED', 'NO_VIOLATION', 'WITHDRAWN', 'NOT_OURS'].includes(outcome)) job.done = true;
     const now = this.#clock();
+    job.lastProcess = {
+      outcome,
+      outcomeLabel: LABELS[outcome] ?? outcome,
+      at: now,
+      note,
+      expectedAt: outcome === 'INSPECTION_SCHEDULED' ? now + 3 * 86_400_000 : null,
+    };
+    // A lost change takes no sequence number: the feed has no gap to give it away.
+    const rate = this.#behaviour.loseChangeRate;
+    if (this.#loseNext > 0 || (rate > 0 && this.#random() < rate)) {
+      this.#loseNext = Math.max(0, this.#loseNext - 1);
+      this.lost.push({ externalRef: job.externalRef, outcome, at: now });
+      return;
+    }
     this.changes.push({
       seq: this.changes.length + 1,
-      at: now,
       jobId: job.jobId,
       externalRef: job.externalRef,
       ticketId: job.ticketId,
       department: job.department,
-      outcome,
-      outcomeLabel: LABELS[outcome] ?? outcome,
       jobStatus: job.status,
-      note,
-      expectedAt: outcome === 'INSPECTION_SCHEDULED' ? now + 3 * 86_400_000 : null,
+      ...job.lastProcess,
     });
+  }
+
+  /** The job as the API shows it: its current state, not the simulator's plan for its future. */
+  #public(job: Job): Omit<Job, 'plan' | 'done'> {
+    const { plan: _plan, done: _done, ...rest } = job;
+    return rest;
   }
 
   #job(ref: string | undefined): Job {
@@ -224,9 +231,12 @@ export class PosseSimulator {
     if (existing) return { status: 200, body: { jobId: existing.jobId, created: false } };
     const job: Job = {
       ...j,
-      jobId: `J-${String(this.jobs.size + 1).padStart(6, '0')}`,
+      // A counter, not the number of jobs: after a deletion that would hand an id out twice.
+      jobId: `J-${String(this.#nextJob++).padStart(6, '0')}`,
       status: 'Open',
       notes: [],
+      createdAt: this.#clock(),
+      lastProcess: null,
       plan: this.#plan(),
       done: false,
     };
@@ -279,7 +289,7 @@ export class PosseSimulator {
       throw new HttpError(400, 'since must be a whole number >= 0 and limit 1..1000');
     }
     // Sequence numbers are positions in the list, from 1.
-    const page = this.changes.slice(since, since + limit);
+    const page = this.feedPaused ? [] : this.changes.slice(since, since + limit);
     return { status: 200, body: { changes: page, watermark: page.at(-1)?.seq ?? since } };
   }
 }

@@ -2,6 +2,11 @@ import type { Policy } from './policy.ts';
 import type { Envelope } from './types.ts';
 
 export const BRIDGE_ORIGIN = 'closeloop';
+/**
+ * Origin of a work-order event a connector's lookup observed rather than a feed reported: the
+ * system's current state, read during reconciliation, with no position in the system's feed.
+ */
+export const RECONCILE_ORIGIN = 'reconcile';
 export const PROCESSOR_SOURCE = 'closeloop-processor';
 
 export interface DecideContext {

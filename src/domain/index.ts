@@ -7,7 +7,14 @@ export { decideSlaCheck, decideTimers } from './sla-check.ts';
 export { breachesFlagged, holdReasonOf, type BreachFlagged } from './sla-track.ts';
 export { holdingDepartmentOf } from './notes.ts';
 export { DEFAULT_ORDERING, implausiblePosition, type OrderingBounds } from './ordering.ts';
-export { BRIDGE_ORIGIN, PROCESSOR_SOURCE, childEnvelope, positionOf, type DecideContext } from './context.ts';
+export {
+  BRIDGE_ORIGIN,
+  PROCESSOR_SOURCE,
+  RECONCILE_ORIGIN,
+  childEnvelope,
+  positionOf,
+  type DecideContext,
+} from './context.ts';
 export {
   lookupCode,
   unmappedKnownCodes,

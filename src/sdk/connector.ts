@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { WorkOrderEvent } from '../domain/index.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export interface Health {
@@ -46,6 +47,52 @@ export interface Sink<T> {
   stop?(): Promise<void>;
 }
 
+/** What the CRM holds for a ticket right now, as a lookup reads it. */
+export interface TicketObservation {
+  readonly ticketId: string;
+  readonly status: 'open' | 'closed';
+  /**
+   * The last status version the CRM applied from the bridge. An agent's own edit does not change
+   * it, so a ticket closed at a version the bridge wrote as open was closed by hand.
+   */
+  readonly statusVersion: number;
+  readonly lifecycleState: string | null;
+  readonly closureReason: string | null;
+  /** When the CRM last changed the ticket, by anyone; null when the system does not say. */
+  readonly updatedAt: number | null;
+}
+
+/** The work order a lookup is asked about, as the bridge knows it. */
+export interface WorkOrderRef {
+  readonly workOrderId: string;
+  readonly ticketId: string;
+  readonly department: string;
+  readonly system: string;
+}
+
+/**
+ * A lookup reads one item's current state from an external system, for reconciliation: events
+ * get lost, agents close tickets by hand, systems are restored from backups, jobs are deleted,
+ * and only asking the system shows it. It is one concept for both sides, so a connector answers
+ * for what it knows: a CRM connector implements `ticket`, a department connector `workOrder`.
+ *
+ * - null means the system does not know the item (a 404): it is missing, which is drift to heal,
+ *   not a failure. Anything else that goes wrong throws the CloseloopErrors of classifyHttpError
+ *   (retriable for an outage), so an outage is never mistaken for a deleted item.
+ * - A work order comes back in the canonical shape its source emits, with the system's raw
+ *   status code, so the processor takes it like any other event; its envelope has origin
+ *   RECONCILE_ORIGIN and no sequence, since it is an observation, not a position in the feed.
+ * - health() is a real call, as for sources and sinks: check it before trusting a miss, since a
+ *   wrong base URL would otherwise make every item look deleted.
+ */
+export interface Lookup {
+  ticket?(ticketId: string): Promise<TicketObservation | null>;
+  /** Refuses (CL_CONNECTOR_REJECTED) a work order of a route the connector does not serve. */
+  workOrder?(ref: WorkOrderRef): Promise<WorkOrderEvent | null>;
+  health(): Promise<Health>;
+  stop?(): Promise<void>;
+}
+
 export interface ConnectorContext {
   readonly logger: Logger;
   /** Credentials come from here, never from config files. */
@@ -71,6 +118,8 @@ export interface ConnectorDefinition<Config extends z.ZodType, In, Out> {
   readonly credentials?: (config: z.infer<Config>) => readonly string[];
   readonly source?: (config: z.infer<Config>, ctx: ConnectorContext) => Source<Out>;
   readonly sink?: (config: z.infer<Config>, ctx: ConnectorContext) => Sink<In>;
+  /** Reads single items for reconciliation; see Lookup. */
+  readonly lookup?: (config: z.infer<Config>, ctx: ConnectorContext) => Lookup;
 }
 
 export function defineConnector<Config extends z.ZodType, In = never, Out = never>(

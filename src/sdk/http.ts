@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { CloseloopError } from '../errors/index.ts';
 import type { Health } from './connector.ts';
 import { classifyHttpError, malformedResponse } from './errors.ts';
 
@@ -29,6 +30,23 @@ export async function callJson<T>(
     throw malformedResponse(what, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   }
   return parsed.data;
+}
+
+/**
+ * callJson for reading one item: a 404 is the system saying it does not know the item, so it is
+ * null (missing), while every other failure stays classified as callJson classifies it.
+ */
+export async function lookupJson<T>(
+  what: string,
+  schema: z.ZodType<T>,
+  request: () => Promise<{ data: string }>,
+): Promise<T | null> {
+  try {
+    return await callJson(what, schema, request);
+  } catch (err) {
+    if (err instanceof CloseloopError && err.details['httpStatus'] === 404) return null;
+    throw err;
+  }
 }
 
 /** Health from a cheap real call: up when it answers, down with the reason otherwise. */

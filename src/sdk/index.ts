@@ -1,5 +1,5 @@
 /**
- * The one module a connector may import: the source and sink interfaces, config parsing, the
+ * The one module a connector may import: the source, sink and lookup interfaces, config parsing, the
  * error rule for HTTP failures, the canonical record types, and the simulator kit.
  */
 export {
@@ -7,10 +7,13 @@ export {
   type ConnectorContext,
   type ConnectorDefinition,
   type Health,
+  type Lookup,
   type Sink,
   type Source,
   type SourceBatch,
   type SourceRecord,
+  type TicketObservation,
+  type WorkOrderRef,
 } from './connector.ts';
 export { parseConnectorConfig } from './config.ts';
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
@@ -24,7 +27,7 @@ export type {
   WorkOrderCommand,
   WorkOrderEvent,
 } from '../domain/index.ts';
-export { BRIDGE_ORIGIN, CLOSURE_REASONS } from '../domain/index.ts';
+export { BRIDGE_ORIGIN, CLOSURE_REASONS, RECONCILE_ORIGIN } from '../domain/index.ts';
 export {
   FaultInjector,
   faultSettingsSchema,
@@ -40,4 +43,4 @@ export {
   type SimResponse,
 } from './simulator/http-server.ts';
 export { configReference } from './docs.ts';
-export { callJson, healthFrom } from './http.ts';
+export { callJson, healthFrom, lookupJson } from './http.ts';

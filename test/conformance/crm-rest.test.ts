@@ -33,6 +33,23 @@ conformanceSuite({
     bridge.send(crm('SR-000000', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     return bridge.lastStatus('SR-000000');
   },
+  lookup: {
+    async changed() {
+      const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+      sim.closeByHand(t.id, 'Closed at the counter.', 'NO_ACTION_REQUIRED');
+      return {
+        ask: (l) => l.ticket?.(t.id) ?? Promise.reject(new Error('no ticket lookup')),
+        current: {
+          ticketId: t.id,
+          status: 'closed',
+          statusVersion: 0,
+          closureReason: 'NO_ACTION_REQUIRED',
+          updatedAt: t.updatedAt,
+        },
+      };
+    },
+    missing: (l) => l.ticket?.('SR-999999') ?? Promise.reject(new Error('no ticket lookup')),
+  },
   applied: () => ({
     applied: sim.applied.map((a) => [a.ticketId, a.version]),
     tickets: [...sim.tickets.values()].map((t) => [t.id, t.status, t.statusVersion]),

@@ -7,6 +7,26 @@ import { conformanceSuite } from './suite.ts';
 let sim = new PosseSimulator();
 let seeded = 0;
 
+function addJob(plan: string[]): string {
+  seeded += 1;
+  sim.jobs.set(`seed-${seeded}`, {
+    jobId: `seed-${seeded}`,
+    externalRef: `S-${seeded}#1`,
+    ticketId: `S-${seeded}`,
+    department: 'housing',
+    serviceCode: 'SR-HIGH-GRASS',
+    description: null,
+    priority: 3,
+    status: 'Open',
+    notes: [],
+    createdAt: Date.now(),
+    lastProcess: null,
+    plan,
+    done: false,
+  });
+  return `S-${seeded}`;
+}
+
 async function commands(ids: string[]): Promise<WorkOrderCommand[]> {
   const bridge = new Bridge(await testPolicy());
   for (const id of ids) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'GRASS' }));
@@ -29,22 +49,7 @@ conformanceSuite({
   config: (url) => ({ baseUrl: url, jurisdiction: 'testville', departments: ['housing'], timeoutMs: 1_000 }),
   async seed(n) {
     // Each new job's first process (RECEIVED) completes on the next tick: n jobs, n changes.
-    for (let i = 0; i < n; i += 1) {
-      seeded += 1;
-      sim.jobs.set(`seed-${seeded}`, {
-        jobId: `seed-${seeded}`,
-        externalRef: `S-${seeded}#1`,
-        ticketId: `S-${seeded}`,
-        department: 'housing',
-        serviceCode: 'SR-HIGH-GRASS',
-        description: null,
-        priority: 3,
-        status: 'Open',
-        notes: [],
-        plan: ['RECEIVED'],
-        done: false,
-      });
-    }
+    for (let i = 0; i < n; i += 1) addJob(['RECEIVED']);
     sim.tick();
   },
   sinkRecords: () => commands(['P-1', 'P-2', 'P-3']),
@@ -53,6 +58,23 @@ conformanceSuite({
     if (!create) throw new Error('no command');
     // Cancelling a job that was never created: the system refuses it (404).
     return { ...create, kind: 'CANCEL', workOrderId: 'never-created#1' };
+  },
+  lookup: {
+    async changed() {
+      const ticketId = addJob(['RECEIVED', 'INTAKE_ACCEPTED']);
+      sim.tick();
+      // The job moves on, but its change never reaches the feed.
+      sim.loseNextChanges(1);
+      sim.tick();
+      const ref = { workOrderId: `${ticketId}#1`, ticketId, department: 'housing', system: 'posse' };
+      return {
+        ask: (l) => l.workOrder?.(ref) ?? Promise.reject(new Error('no work-order lookup')),
+        current: { ticketId, workOrderId: ref.workOrderId, rawStatus: 'INTAKE_ACCEPTED', systemClosed: false },
+      };
+    },
+    missing: (l) =>
+      l.workOrder?.({ workOrderId: 'never#1', ticketId: 'never', department: 'housing', system: 'posse' }) ??
+      Promise.reject(new Error('no work-order lookup')),
   },
   applied: () => [...sim.jobs.values()].map((j) => [j.externalRef, j.status, j.done, j.priority]),
 });

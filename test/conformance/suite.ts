@@ -5,10 +5,18 @@ import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/
 import { createLogger } from '../../src/observability/logger.ts';
 import { CANONICAL } from '../../src/topics/index.ts';
 import { SourceRunner } from '../../src/runtime/index.ts';
-import { parseConnectorConfig, type ConnectorDefinition, type FaultSettings } from '../../src/sdk/index.ts';
+import {
+  parseConnectorConfig,
+  type ConnectorDefinition,
+  type FaultSettings,
+  type Lookup,
+} from '../../src/sdk/index.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 import { readCommitted } from '../support/processor.ts';
 import { until } from '../support/wait.ts';
+
+/** Asks a lookup about one item: a ticket id or a work-order reference, as the connector reads. */
+export type LookupProbe = (lookup: Lookup) => Promise<unknown>;
 
 /** What a connector brings to the conformance suite: its simulator and some realistic records. */
 export interface ConformanceHarness<C extends z.ZodType, In, Out> {
@@ -28,6 +36,16 @@ export interface ConformanceHarness<C extends z.ZodType, In, Out> {
   refusedRecord(): Promise<In>;
   /** A fingerprint of what the system holds, to compare one delivery with two. */
   applied(): unknown;
+  /** Required when the connector has a lookup. */
+  readonly lookup?: {
+    /**
+     * Makes an item in the running simulator and changes it in a way the feed does not tell (so
+     * only reading it shows it); returns how to ask for it and what the answer must contain.
+     */
+    changed(): Promise<{ ask: LookupProbe; current: Record<string, unknown> }>;
+    /** Asks for an item the system has never had. */
+    missing: LookupProbe;
+  };
 }
 
 const ctx = (env: NodeJS.ProcessEnv) => ({ logger: createLogger({ level: 'silent' }), env, clock: Date.now });
@@ -74,6 +92,34 @@ export function conformanceSuite<C extends z.ZodType, In, Out>(h: ConformanceHar
       const once = JSON.stringify(h.applied());
       for (const r of records) await sink.deliver(r);
       expect(JSON.stringify(h.applied())).toBe(once);
+    });
+
+    const hasLookup = h.connector.lookup !== undefined;
+    const lookupOf = (url: string) => {
+      const lookup = h.connector.lookup?.(parse(url), ctx(h.env));
+      if (!lookup || !h.lookup) throw new Error(`${name} has a lookup but its harness has no lookup cases`);
+      return { lookup, cases: h.lookup };
+    };
+
+    it.runIf(hasLookup)("a lookup returns the item's current state", async () => {
+      const { lookup, cases } = lookupOf(await h.start());
+      const { ask, current } = await cases.changed();
+      expect(await ask(lookup)).toMatchObject(current);
+      expect(await lookup.health()).toEqual({ status: 'up' });
+    });
+
+    it.runIf(hasLookup)('a missing item is null, not an error', async () => {
+      const { lookup, cases } = lookupOf(await h.start());
+      expect(await cases.missing(lookup)).toBeNull();
+    });
+
+    it.runIf(hasLookup)('a lookup during an outage is retriable, never a missing item', async () => {
+      const { lookup, cases } = lookupOf(await h.start({ outages: [{ from: 0, until: Number.MAX_SAFE_INTEGER }] }));
+      expect(await cases.missing(lookup).catch((e: unknown) => e)).toMatchObject({
+        code: 'CL_CONNECTOR_RETRIABLE',
+        retriable: true,
+      });
+      expect((await lookup.health()).status).toBe('down');
     });
 
     it('restarts without gaps or duplicates, and pauses and resumes', async () => {

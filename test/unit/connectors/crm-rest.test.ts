@@ -26,8 +26,9 @@ async function connector(faults = {}, timeoutMs = 2_000) {
   });
   const source = crmRest.source?.(config, ctx);
   const sink = crmRest.sink?.(config, ctx);
-  if (!source || !sink) throw new Error('crm-rest must have a source and a sink');
-  return { sim, source, sink };
+  const lookup = crmRest.lookup?.(config, ctx);
+  if (!source || !sink || !lookup?.ticket) throw new Error('crm-rest must have a source, a sink and a ticket lookup');
+  return { sim, source, sink, lookup: { ticket: lookup.ticket.bind(lookup) } };
 }
 
 async function failure(p: Promise<unknown>): Promise<CloseloopError> {
@@ -100,6 +101,25 @@ describe('crm-rest connector', () => {
       [2, 'closed', 'WORK_COMPLETED'],
     ]);
     expect(sim.tickets.get(t.id)?.status).toBe('closed');
+  });
+
+  it("looks a ticket up as the CRM holds it now: status, the bridge's last version, when it changed", async () => {
+    const { sim, sink, lookup } = await connector();
+    const t = sim.createTicket({ serviceCode: 'SR-POTHOLE', contact: { name: 'Ada', email: 'a@x.org', phone: null } });
+    const bridge = new Bridge(await testPolicy());
+    bridge.send(crm(t.id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    await sink.deliver(bridge.lastStatus(t.id));
+    const seen = await lookup.ticket(t.id);
+    expect(seen).toEqual({
+      ticketId: t.id,
+      status: 'open',
+      statusVersion: 1,
+      lifecycleState: bridge.lastStatus(t.id).lifecycleState,
+      closureReason: null,
+      updatedAt: sim.tickets.get(t.id)?.updatedAt,
+    });
+    expect(JSON.stringify(seen)).not.toContain('a@x.org');
+    expect(await lookup.ticket('SR-999999')).toBeNull();
   });
 
   it.each([

@@ -66,4 +66,60 @@ describe('POSSE-like simulator', () => {
     expect(page.watermark).toBe(5);
     await sim.stop();
   });
+
+  it('loses changes: the job moves on, the feed never hears of it, and no sequence number is skipped', async () => {
+    const sim = await started({});
+    await job(sim, 1);
+    sim.tick();
+    const res = await fetch(`${sim.url}/_sim/lose-changes`, { method: 'POST', body: JSON.stringify({ count: 1 }) });
+    expect(await res.json()).toEqual({ pending: 1 });
+    sim.tick();
+    sim.tick();
+    expect(sim.changes.map((c) => [c.seq, c.outcome])).toEqual([
+      [1, 'RECEIVED'],
+      [2, 'INSPECTOR_ASSIGNED'],
+    ]);
+    expect(sim.lost.map((l) => [l.externalRef, l.outcome])).toEqual([['T-1#1', 'INTAKE_ACCEPTED']]);
+    const view = (await (await fetch(`${sim.url}/posse/api/jobs/T-1%231`)).json()) as Record<string, unknown>;
+    expect(view).toMatchObject({ lastProcess: { outcome: 'INSPECTOR_ASSIGNED' } });
+    expect(view).not.toHaveProperty('plan');
+    await sim.stop();
+  });
+
+  it('loses a seeded share of changes with loseChangeRate', async () => {
+    const sim = await started({ seed: 5, behaviour: { loseChangeRate: 0.3 } });
+    for (let n = 0; n < 10; n += 1) await job(sim, n);
+    while (sim.tick() > 0);
+    expect(sim.lost.length).toBeGreaterThan(0);
+    expect(sim.changes.map((c) => c.seq)).toEqual(sim.changes.map((_, i) => i + 1));
+    await sim.stop();
+  });
+
+  it('deletes a job: lookups answer 404, and job ids are not handed out twice', async () => {
+    const sim = await started({});
+    await job(sim, 1);
+    await job(sim, 2);
+    expect((await fetch(`${sim.url}/_sim/jobs/T-1%231`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${sim.url}/posse/api/jobs/T-1%231`)).status).toBe(404);
+    sim.deleteJob('J-000002');
+    expect((await fetch(`${sim.url}/posse/api/jobs/T-2%231`)).status).toBe(404);
+    await job(sim, 3);
+    expect([...sim.jobs.keys()]).toEqual(['J-000003']);
+    await sim.stop();
+  });
+
+  it('pauses the feed: it answers, with nothing, and the watermark stays; resumed, nothing is lost', async () => {
+    const sim = await started({});
+    await job(sim, 1);
+    const paused = await fetch(`${sim.url}/_sim/feed`, { method: 'PUT', body: JSON.stringify({ paused: true }) });
+    expect(await paused.json()).toEqual({ paused: true });
+    sim.tick();
+    const silent = await fetch(`${sim.url}/posse/api/changes?since=0`);
+    expect(silent.status).toBe(200);
+    expect(await silent.json()).toEqual({ changes: [], watermark: 0 });
+    sim.setFeedPaused(false);
+    const page = (await (await fetch(`${sim.url}/posse/api/changes?since=0`)).json()) as { changes: unknown[] };
+    expect(page.changes).toHaveLength(1);
+    await sim.stop();
+  });
 });

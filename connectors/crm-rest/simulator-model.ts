@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/** The CRM simulator's records and the request bodies it accepts, apart from its behaviour. */
+
+export interface Contact {
+  readonly name: string;
+  readonly email: string | null;
+  readonly phone: string | null;
+}
+
+export interface CrmTicket {
+  readonly id: string;
+  readonly serviceCode: string;
+  readonly serviceName: string | null;
+  readonly description: string | null;
+  readonly requestedAt: number;
+  readonly contact: Contact | null;
+  readonly duplicateOf: string | null;
+  readonly followUpOf: string | null;
+  status: 'open' | 'closed';
+  lifecycleState: string;
+  statusNote: string | null;
+  expectedAt: number | null;
+  closureReason: string | null;
+  agency: string | null;
+  priority: number;
+  statusVersion: number;
+  /** When anyone last changed the ticket: the bridge's status updates and agents' edits alike. */
+  updatedAt: number;
+}
+
+export type ChangeKind = 'OPENED' | 'UPDATED' | 'DUPLICATE_DECLARED' | 'CANCELLED';
+
+/** One entry of the change feed; `actor: integration` marks the bridge's own writes. */
+export interface Change {
+  readonly seq: number;
+  readonly at: number;
+  readonly ticketId: string;
+  readonly kind: ChangeKind;
+  readonly actor: 'agent' | 'integration';
+  readonly serviceCode: string;
+  readonly serviceName: string | null;
+  readonly description: string | null;
+  readonly requestedAt: number;
+  readonly duplicateOf: string | null;
+  readonly followUpOf: string | null;
+  readonly closureReason: string | null;
+  readonly note: string | null;
+}
+
+/** A copy of the CRM's tickets at one moment, to restore later (statuses and versions go back). */
+export interface CrmBackup {
+  readonly takenAt: number;
+  readonly tickets: readonly CrmTicket[];
+}
+
+export interface AppliedUpdate {
+  readonly ticketId: string;
+  readonly version: number;
+  readonly status: 'open' | 'closed';
+  readonly lifecycleState: string;
+  readonly statusNote: string;
+  readonly closureReason: string | null;
+  readonly duplicateOf: string | null;
+  readonly followUpOf: string | null;
+  readonly at: number;
+  /** The bridge's trace id of the update (X-Correlation-Id), as a CRM's access log keeps it. */
+  readonly correlationId: string | null;
+}
+
+export const statusUpdateSchema = z
+  .object({
+    version: z.number().int().positive(),
+    status: z.enum(['open', 'closed']),
+    lifecycleState: z.string().min(1),
+    publicStatusCode: z.string().min(1),
+    statusNote: z.string().min(1),
+    expectedAt: z.number().nullable(),
+    closureReason: z.string().nullable(),
+    closureNote: z.string().nullable(),
+    duplicateOf: z.string().nullable(),
+    followUpOf: z.string().nullable(),
+    agency: z.string().nullable(),
+    priority: z.number().int().min(1).max(5),
+  })
+  .strict()
+  .refine((u) => (u.status === 'closed') === (u.closureReason !== null), {
+    message: 'a closed status needs a closure reason, an open one none',
+  });
+
+export const newTicketSchema = z
+  .object({
+    serviceCode: z.string().min(1),
+    serviceName: z.string().nullable().default(null),
+    description: z.string().nullable().default(null),
+    contact: z
+      .object({ name: z.string(), email: z.string().nullable(), phone: z.string().nullable() })
+      .nullable()
+      .default(null),
+    duplicateOf: z.string().nullable().default(null),
+    followUpOf: z.string().nullable().default(null),
+    requestedAt: z.number().optional(),
+  })
+  .strict();

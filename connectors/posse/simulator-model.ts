@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** The POSSE simulator's records, settings and request bodies, apart from its behaviour. */
+
+/** The last process a job completed: what the job view shows as its current state. */
+export interface JobProcess {
+  readonly outcome: string;
+  readonly outcomeLabel: string;
+  readonly at: number;
+  readonly note: string | null;
+  readonly expectedAt: number | null;
+}
+
+export interface Job {
+  readonly jobId: string;
+  readonly externalRef: string;
+  readonly ticketId: string;
+  readonly department: string;
+  readonly serviceCode: string | null;
+  readonly description: string | null;
+  priority: number;
+  status: 'Open' | 'Closed';
+  notes: string[];
+  readonly createdAt: number;
+  /** Null until the first process completes. */
+  lastProcess: JobProcess | null;
+  /** Outcome codes still to come, in order. */
+  plan: string[];
+  done: boolean;
+}
+
+export interface ProcessChange {
+  readonly seq: number;
+  readonly at: number;
+  readonly jobId: string;
+  readonly externalRef: string;
+  readonly ticketId: string;
+  readonly department: string;
+  readonly outcome: string;
+  readonly outcomeLabel: string;
+  readonly jobStatus: 'Open' | 'Closed';
+  readonly note: string | null;
+  readonly expectedAt: number | null;
+}
+
+export interface DepartmentBehaviour {
+  /** Share of referrals rejected as "not ours". */
+  readonly notOursRate: number;
+  /** Share of jobs closed in POSSE at assignment while the work goes on. */
+  readonly closeOnAssignRate: number;
+  readonly holdRate: number;
+  /** Share of jobs the department itself withdraws after intake. */
+  readonly cancelRate: number;
+  readonly noViolationRate: number;
+  /** A review after a follow-up finds the work not done this often. */
+  readonly reopenOnReviewRate: number;
+  /** Share of completed processes whose change never reaches the feed (the job still moves). */
+  readonly loseChangeRate: number;
+}
+
+export const LABELS: Readonly<Record<string, string>> = {
+  INTAKE_ACCEPTED: 'Intake review: accepted',
+  INSPECTOR_ASSIGNED: 'Inspector assigned',
+  ASSIGNED_CLOSED: 'Inspector assigned; 311 job closed',
+  INSPECTION_SCHEDULED: 'Inspection scheduled',
+  INSPECTION_STARTED: 'Inspection started',
+  HOLD_OWNER: 'On hold: owner response',
+  HOLD_WEATHER: 'On hold: weather',
+  COMPLIED: 'Complied',
+  ABATED: 'Abated by city',
+  NO_VIOLATION: 'No violation found',
+  WITHDRAWN: 'Withdrawn',
+  NOT_OURS: 'Not our jurisdiction',
+};
+
+export const newJobSchema = z
+  .object({
+    externalRef: z.string().min(1),
+    ticketId: z.string().min(1),
+    department: z.string().min(1),
+    serviceCode: z.string().nullable(),
+    description: z.string().nullable(),
+    priority: z.number().int().min(1).max(5),
+  })
+  .strict();

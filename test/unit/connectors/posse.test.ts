@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { posse } from '../../../connectors/posse/index.ts';
+import { posseConfig } from '../../../connectors/posse/config.ts';
+import { changeToEvent, jobToObservation } from '../../../connectors/posse/mapping.ts';
+import { PosseSimulator } from '../../../connectors/posse/simulator.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { parseConnectorConfig, RECONCILE_ORIGIN, type WorkOrderRef } from '../../../src/sdk/index.ts';
+
+let sim: PosseSimulator | null = null;
+afterEach(async () => {
+  await sim?.stop();
+  sim = null;
+});
+
+const ctx = { logger: createLogger({ level: 'silent' }), env: { POSSE_API_TOKEN: 'tok' }, clock: Date.now };
+const ref = (n: number, over: Partial<WorkOrderRef> = {}): WorkOrderRef => ({
+  workOrderId: `T-${n}#1`,
+  ticketId: `T-${n}`,
+  department: 'housing',
+  system: 'posse',
+  ...over,
+});
+
+async function connector() {
+  sim = new PosseSimulator({ token: 'tok' });
+  const url = await sim.start();
+  const config = parseConnectorConfig('posse', posseConfig, {
+    baseUrl: url,
+    jurisdiction: 'testville',
+    departments: ['housing'],
+    timeoutMs: 1_000,
+  });
+  const source = posse.source?.(config, ctx);
+  const lookup = posse.lookup?.(config, ctx);
+  if (!source || !lookup?.workOrder) throw new Error('posse must have a source and a lookup');
+  // The sink's job creation, as a CREATE command makes it.
+  const create = (n: number) =>
+    fetch(`${url}/posse/api/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer tok' },
+      body: JSON.stringify({
+        externalRef: `T-${n}#1`,
+        ticketId: `T-${n}`,
+        department: 'housing',
+        serviceCode: 'SR-HIGH-GRASS',
+        description: null,
+        priority: 3,
+      }),
+    });
+  return { sim, source, create, workOrder: lookup.workOrder.bind(lookup) };
+}
+
+describe('posse lookup', () => {
+  it('reads a work order as the event its last process made in the feed, with the reconcile origin', async () => {
+    const { sim, source, create, workOrder } = await connector();
+    await create(1);
+    sim.tick();
+    sim.tick();
+    const fed = (await source.poll(null)).records.at(-1)?.value;
+    const seen = await workOrder(ref(1));
+    expect(seen?.rawStatus).toBe('INTAKE_ACCEPTED');
+    const { envelope, ...rest } = seen ?? { envelope: null };
+    const { envelope: fedEnvelope, ...fedRest } = fed ?? { envelope: null };
+    expect(rest).toEqual(fedRest);
+    expect(envelope).toMatchObject({ origin: RECONCILE_ORIGIN, sequence: null, occurredAt: fedEnvelope?.occurredAt });
+    // The same state observed twice is one event.
+    expect((await workOrder(ref(1)))?.envelope.eventId).toBe(envelope?.eventId);
+  });
+
+  it('reads a job no process has completed on as received, and an unknown one as null', async () => {
+    const { create, workOrder } = await connector();
+    await create(2);
+    expect(await workOrder(ref(2))).toMatchObject({ rawStatus: 'RECEIVED', systemClosed: false });
+    expect(await workOrder(ref(3))).toBeNull();
+  });
+
+  it('refuses a work order of a route it does not serve instead of calling it missing', async () => {
+    const { workOrder } = await connector();
+    await expect(workOrder(ref(4, { department: 'transportation' }))).rejects.toMatchObject({
+      code: 'CL_CONNECTOR_REJECTED',
+    });
+    await expect(workOrder(ref(4, { system: 'maximo' }))).rejects.toMatchObject({ code: 'CL_CONNECTOR_REJECTED' });
+  });
+});
+
+describe('posse mapping', () => {
+  it('maps a change and the job it left behind alike, but for the envelope', () => {
+    const change = {
+      seq: 7,
+      at: 1_000,
+      jobId: 'J-1',
+      externalRef: 'T-1#1',
+      ticketId: 'T-1',
+      department: 'housing',
+      outcome: 'ASSIGNED_CLOSED',
+      outcomeLabel: 'Inspector assigned; 311 job closed',
+      jobStatus: 'Closed' as const,
+      note: 'n',
+      expectedAt: null,
+    };
+    const job = {
+      jobId: 'J-1',
+      externalRef: 'T-1#1',
+      ticketId: 'T-1',
+      department: 'housing',
+      status: 'Closed' as const,
+      createdAt: 500,
+      lastProcess: {
+        outcome: change.outcome,
+        outcomeLabel: change.outcomeLabel,
+        at: 1_000,
+        note: 'n',
+        expectedAt: null,
+      },
+    };
+    const { envelope: a, ...fromFeed } = changeToEvent(change, 'testville', 'posse').value;
+    const { envelope: b, ...fromJob } = jobToObservation(job, 'testville', 'posse');
+    expect(fromJob).toEqual(fromFeed);
+    expect(fromJob.systemClosed).toBe(true);
+    expect([a.origin, a.sequence, b.origin, b.sequence]).toEqual(['posse', 7, RECONCILE_ORIGIN, null]);
+    expect(b.source).toBe(a.source);
+  });
+});
