@@ -19,7 +19,11 @@ describe('lookupJson', () => {
       code: 'CL_CONNECTOR_RETRIABLE',
       retriable: true,
     });
+    // Refused credentials are an outage of the connector, not a missing item.
     await expect(lookupJson('reading x', schema, failing(403))).rejects.toMatchObject({
+      code: 'CL_CONNECTOR_UNAUTHORIZED',
+    });
+    await expect(lookupJson('reading x', schema, failing(400))).rejects.toMatchObject({
       code: 'CL_CONNECTOR_REJECTED',
     });
     await expect(lookupJson('reading x', schema, () => Promise.resolve({ data: '{"id":1}' }))).rejects.toMatchObject({
