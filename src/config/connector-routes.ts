@@ -1,4 +1,4 @@
-import type { RouteTarget } from '../domain/index.ts';
+import type { RouteTarget, SilenceSettings } from '../domain/index.ts';
 import { closeloopConfigSchema } from './schema.ts';
 
 export interface ConnectorInstance {
@@ -9,6 +9,8 @@ export interface ConnectorInstance {
   readonly pollIntervalMs: number;
   /** Tickets a sink delivers at once. */
   readonly maxInFlight: number;
+  /** The source's expected cadence; CONNECTOR_SILENT when it is quiet for longer. */
+  readonly silence?: SilenceSettings | undefined;
   readonly config: Readonly<Record<string, unknown>>;
 }
 

@@ -1,5 +1,9 @@
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { CLOSURE_REASONS, DEFAULT_ORDERING, TICKET_STATES, WORK_ORDER_STATES } from '../domain/index.ts';
+import { CLOSURE_REASONS, DEFAULT_ORDERING, TICKET_STATES, WEEKDAYS, WORK_ORDER_STATES } from '../domain/index.ts';
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const isZone = (zone: string): boolean => IANAZone.isValidZone(zone);
 
 export const statusMappingEntrySchema = z
   .object({
@@ -178,6 +182,30 @@ export const closeloopConfigSchema = z
             sink: z.boolean().default(true),
             /** How long an idle source waits before polling again; a busy one polls at once. */
             pollIntervalMs: z.number().int().min(10).max(60_000).default(250),
+            /**
+             * The source's expected cadence: no record for longer than the limit raises
+             * CONNECTOR_SILENT (an alert, a metric and a readiness reason). Off when absent.
+             */
+            silence: z
+              .object({
+                limitMinutes: z.number().positive().max(525_600),
+                timeZone: z.string().refine(isZone, 'an IANA time zone, e.g. America/New_York').default('UTC'),
+                hours: z
+                  .array(
+                    z
+                      .object({
+                        days: z.array(z.enum(WEEKDAYS)).min(1),
+                        from: z.string().regex(HHMM, 'HH:MM'),
+                        to: z.string().regex(HHMM, 'HH:MM'),
+                        limitMinutes: z.number().positive().max(525_600),
+                      })
+                      .strict()
+                      .refine((w) => w.from < w.to, { message: 'from must be before to', path: ['to'] }),
+                  )
+                  .default([]),
+              })
+              .strict()
+              .optional(),
             /** Tickets a sink delivers at once; each ticket's updates still go in order. */
             maxInFlight: z.number().int().min(1).max(256).default(16),
             config: z.record(z.string(), z.unknown()),

@@ -43,3 +43,11 @@ export {
   type SentinelPolicy,
   type TicketWatch,
 } from './sentinel/index.ts';
+export {
+  WEEKDAYS,
+  judgeSilence,
+  silenceLimitMinutes,
+  type SilenceSettings,
+  type SilenceVerdict,
+  type Weekday,
+} from './silence.ts';

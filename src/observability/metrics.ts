@@ -21,6 +21,8 @@ export class Metrics {
   readonly registryUp: Gauge;
   readonly ticketsInState: Gauge;
   readonly stuckTickets: Gauge;
+  readonly connectorSilent: Gauge;
+  readonly alerts: Counter;
   readonly consumerLag: Gauge<'group' | 'topic'>;
 
   constructor(options: { defaults?: boolean } = {}) {
@@ -106,6 +108,18 @@ export class Metrics {
       name: 'closeloop_stuck_tickets',
       help: 'Tickets with an open stuck-ticket alert, per reason and the department holding them (311 when none).',
       labelNames: ['reason', 'department'],
+      registers: r,
+    });
+    this.connectorSilent = new Gauge({
+      name: 'closeloop_connector_silent',
+      help: '1 while a source with a declared cadence has returned no records for longer than its limit.',
+      labelNames: ['connector'],
+      registers: r,
+    });
+    this.alerts = new Counter({
+      name: 'closeloop_alerts_total',
+      help: 'Alerts raised and cleared, per reason (STUCK_<STATE>, STATUS_UNCONFIRMED, WORK_ORDER_SILENT, CONNECTOR_SILENT).',
+      labelNames: ['reason', 'status'],
       registers: r,
     });
     this.ticketsInState = new Gauge({

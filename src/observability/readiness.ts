@@ -15,6 +15,8 @@ export interface ReadinessInput {
   readonly brokerUp: boolean | null;
   readonly registryUp: boolean | null;
   readonly runners: readonly RunnerView[];
+  /** Sources silent for longer than their declared cadence, one reason each. */
+  readonly silent?: readonly string[];
 }
 
 /** One line per reason, e.g. `crm-rest sink paused: credentials`. */
@@ -40,5 +42,6 @@ export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
     if (input.phase === 'running' && r.state === 'stopped') reasons.push(`${r.connector} ${r.kind} stopped`);
     if (r.state === 'paused') reasons.push(`${r.connector} ${r.kind} paused: ${r.pausedBy ?? 'unknown'}`);
   }
+  reasons.push(...(input.silent ?? []));
   return { ready: reasons.length === 0, reasons };
 }

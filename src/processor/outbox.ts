@@ -1,5 +1,5 @@
 import type { CloseloopConfig } from '../config/index.ts';
-import type { Decision } from '../domain/index.ts';
+import type { AlertRecord, Decision } from '../domain/index.ts';
 import { subjectForTopic, type AvroSerde, type OutgoingRecord } from '../messaging/index.ts';
 import { stateToRecord } from './codec.ts';
 import type { CANONICAL } from '../topics/index.ts';
@@ -7,6 +7,8 @@ import type { CANONICAL } from '../topics/index.ts';
 /** The records one transaction of a task will write, grouped by topic. */
 export class Outbox {
   readonly records = new Map<string, OutgoingRecord[]>();
+  /** The alerts among them, counted once the transaction commits. */
+  readonly alerts: AlertRecord[] = [];
   readonly #config: CloseloopConfig;
   readonly #serde: AvroSerde;
 
@@ -43,5 +45,6 @@ export class Outbox {
     for (const l of d.links) await this.encode('links', l.ticketId, l);
     for (const v of d.violations) await this.encode('quarantine', v.ticketId, v);
     for (const a of d.alerts) await this.encode('alerts', a.alertId, a);
+    this.alerts.push(...d.alerts);
   }
 }

@@ -24,6 +24,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { toInbound } from './codec.ts';
 import { Outbox } from './outbox.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
+import { countStuck } from './stuck-gauge.ts';
 import { Task, newCommitLog } from './task.ts';
 import { restorePartitions } from './restore.ts';
 import { inputRoutes, place, type InputRoute } from './repartition.ts';
@@ -293,6 +294,7 @@ export class LifecycleProcessor {
       for (const code of counted.dead) m.deadLetters.inc({ topic: batch.topic, code });
       if (counted.forwarded > 0) m.repartitioned.inc({ topic: batch.topic }, counted.forwarded);
       m.statusChanges.inc(counted.statuses);
+      for (const a of out.alerts) m.alerts.inc({ reason: a.reason, status: a.status });
       for (const b of counted.breaches) m.slaBreaches.inc(b);
       for (const v of counted.violations) {
         m.quarantined.inc({ kind: v.kind });
@@ -336,21 +338,11 @@ export class LifecycleProcessor {
   /** closeloop_stuck_tickets{reason,department}: the alerts open in the owned tickets now. */
   #countStuck(): void {
     const gauge = this.#o.metrics?.stuckTickets;
-    if (!gauge) return;
-    const counts = new Map<string, { reason: string; department: string; n: number }>();
-    for (const task of this.#tasks.values()) {
-      for (const s of task.store.values()) {
-        for (const a of s.watch?.alerts ?? []) {
-          const department = a.department ?? '311';
-          const key = `${a.reason}|${department}`;
-          const c = counts.get(key) ?? { reason: a.reason, department, n: 0 };
-          c.n += 1;
-          counts.set(key, c);
-        }
-      }
-    }
-    gauge.reset();
-    for (const c of counts.values()) gauge.set({ reason: c.reason, department: c.department }, c.n);
+    if (gauge)
+      countStuck(
+        [...this.#tasks.values()].map((t) => t.store.values()),
+        gauge,
+      );
   }
 
   /**
@@ -377,6 +369,7 @@ export class LifecycleProcessor {
           else task.store.delete(id);
         }
         changed += updates.size;
+        for (const a of out.alerts) this.#o.metrics?.alerts.inc({ reason: a.reason, status: a.status });
         this.#o.metrics?.statusChanges.inc(out.records.get(this.#o.config.topics.status)?.length ?? 0);
       });
       task.chain = work.catch((err: unknown) => this.#log.error({ err }, `${what} failed`));

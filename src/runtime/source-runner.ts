@@ -47,6 +47,8 @@ export interface SourceRunnerStatus {
   readonly cursor: string | null;
   readonly published: number;
   readonly deadLettered: number;
+  /** When a poll last returned records (or the runner started): what silence is measured from. */
+  readonly lastRecordAt: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export class SourceRunner<T> {
   #cursor: string | null = null;
   #published = 0;
   #deadLettered = 0;
+  #lastRecordAt = Date.now();
   #loop: Promise<void> = Promise.resolve();
   #wake: (() => void) | null = null;
 
@@ -85,6 +88,7 @@ export class SourceRunner<T> {
       cursor: this.#cursor,
       published: this.#published,
       deadLettered: this.#deadLettered,
+      lastRecordAt: this.#lastRecordAt,
     };
   }
 
@@ -92,6 +96,7 @@ export class SourceRunner<T> {
     await this.#claim();
     this.#log.info({ cursor: this.#cursor }, 'source starting from its stored cursor');
     this.#state = 'running';
+    this.#lastRecordAt = Date.now();
     this.#loop = this.#run();
   }
 
@@ -190,6 +195,7 @@ export class SourceRunner<T> {
         await this.#sleep(idle);
         continue;
       }
+      this.#lastRecordAt = Date.now();
       try {
         await this.#publish(batch);
         this.#clear();

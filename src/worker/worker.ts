@@ -18,6 +18,7 @@ import {
 } from '../runtime/index.ts';
 import { RECORD_NAMES } from '../topics/index.ts';
 import { checkConnector } from './connector-check.ts';
+import { SilenceWatch, type WatchedSource } from './silence-watch.ts';
 
 const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 
@@ -51,6 +52,8 @@ export class Worker {
   #phase: ReadinessInput['phase'] = 'created';
   readonly #broker: CachedProbe;
   readonly #registry: CachedProbe;
+  #silence: SilenceWatch | null = null;
+  readonly #watched: WatchedSource[] = [];
 
   constructor(options: WorkerOptions) {
     this.#o = options;
@@ -98,21 +101,27 @@ export class Worker {
       if (!def || checked.problems.length > 0) continue;
       const ctx = { logger: logger.child({ connector: def.name }), env, clock: Date.now };
       if (instance.source && def.source && def.sourceTopic) {
-        this.#sources.set(
-          def.name,
-          new SourceRunner({
+        const runner = new SourceRunner({
+          connector: def.name,
+          cursorKey: `${def.name}:${config.jurisdiction}`,
+          cursorTopic: config.topics.cursors,
+          topic: config.topics[def.sourceTopic],
+          source: def.source(settings, ctx),
+          pollIntervalMs: instance.pollIntervalMs,
+          messaging: this.#messaging,
+          serde: this.#serde,
+          logger,
+          metrics: this.metrics,
+        });
+        this.#sources.set(def.name, runner);
+        if (instance.silence) {
+          this.#watched.push({
             connector: def.name,
-            cursorKey: `${def.name}:${config.jurisdiction}`,
-            cursorTopic: config.topics.cursors,
-            topic: config.topics[def.sourceTopic],
-            source: def.source(settings, ctx),
-            pollIntervalMs: instance.pollIntervalMs,
-            messaging: this.#messaging,
-            serde: this.#serde,
-            logger,
-            metrics: this.metrics,
-          }),
-        );
+            settings: instance.silence,
+            departments: checked.serves.map((t) => t.department),
+            lastRecordAt: () => runner.status().lastRecordAt,
+          });
+        }
       }
       if (instance.sink && def.sink && def.sinkTopic) {
         this.#sinkTopics.set(def.name, config.topics[def.sinkTopic]);
@@ -148,11 +157,33 @@ export class Worker {
     await this.processor.start();
     for (const r of this.#sources.values()) await r.start();
     for (const r of this.#sinks.values()) await r.start();
+    if (this.#watched.length > 0) {
+      const { config, logger } = this.#o;
+      this.#silence = new SilenceWatch({
+        sources: this.#watched,
+        config,
+        messaging: this.#messaging,
+        serde: this.#serde,
+        metrics: this.metrics,
+        logger,
+      });
+      // A quarter of the shortest limit, so a silence is seen well within it.
+      const shortest = Math.min(
+        ...this.#watched.flatMap((w) => [w.settings.limitMinutes, ...w.settings.hours.map((h) => h.limitMinutes)]),
+      );
+      await this.#silence.start(Math.min(60_000, Math.max(250, (shortest * 60_000) / 4)));
+    }
     this.#phase = 'running';
+  }
+
+  /** Checks every source's cadence now (the timer does it on its own); for tests and tools. */
+  async checkSilenceNow(): Promise<void> {
+    await this.#silence?.check(Date.now());
   }
 
   async stop(): Promise<void> {
     this.#phase = 'stopping';
+    await this.#silence?.stop();
     for (const r of this.#sources.values()) await r.stop().catch(() => undefined);
     for (const r of this.#sinks.values()) await r.stop().catch(() => undefined);
     await this.processor.stop();
@@ -181,6 +212,7 @@ export class Worker {
       brokerUp,
       registryUp,
       runners,
+      silent: this.#silence?.reasons() ?? [],
     });
     return {
       ready: verdict.ready,

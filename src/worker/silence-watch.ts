@@ -1,0 +1,146 @@
+import type { CloseloopConfig } from '../config/index.ts';
+import { BRIDGE_ORIGIN, judgeSilence, type AlertRecord, type SilenceSettings } from '../domain/index.ts';
+import { subjectForTopic, type AvroSerde, type Messaging, type MessageProducer } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { openAlerts } from '../ops/index.ts';
+
+export interface WatchedSource {
+  readonly connector: string;
+  readonly settings: SilenceSettings;
+  /** The departments whose work the source carries; none for the CRM (311 answers for it). */
+  readonly departments: readonly string[];
+  lastRecordAt(): number;
+}
+
+const alertIdOf = (connector: string) => `${connector}|CONNECTOR_SILENT|`;
+
+/**
+ * Watches each source with a declared cadence and raises CONNECTOR_SILENT on the alerts topic
+ * when it returns no record for longer than its limit, clearing it when records flow again.
+ * The open ones also show in readiness and in `closeloop_connector_silent{connector}`.
+ */
+export class SilenceWatch {
+  readonly #sources: readonly WatchedSource[];
+  readonly #config: CloseloopConfig;
+  readonly #messaging: Messaging;
+  readonly #serde: AvroSerde;
+  readonly #metrics: Metrics;
+  readonly #log: Logger;
+  /** Open alerts by connector; seeded from the topic at start, so a restart can clear them. */
+  readonly #open = new Map<string, AlertRecord>();
+  #producer: MessageProducer | null = null;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(o: {
+    sources: readonly WatchedSource[];
+    config: CloseloopConfig;
+    messaging: Messaging;
+    serde: AvroSerde;
+    metrics: Metrics;
+    logger: Logger;
+  }) {
+    this.#sources = o.sources;
+    this.#config = o.config;
+    this.#messaging = o.messaging;
+    this.#serde = o.serde;
+    this.#metrics = o.metrics;
+    this.#log = o.logger.child({ component: 'silence-watch' });
+  }
+
+  async start(intervalMs: number): Promise<void> {
+    if (this.#sources.length === 0) return;
+    const admin = this.#messaging.admin();
+    await admin.connect();
+    try {
+      const mine = new Set(this.#sources.map((s) => alertIdOf(s.connector)));
+      const topic = this.#config.topics.alerts;
+      for (const a of await openAlerts(this.#messaging, admin, this.#serde, topic)) {
+        if (mine.has(a.alertId) && a.connector) this.#open.set(a.connector, a);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    this.#producer = this.#messaging.producer();
+    await this.#producer.connect();
+    this.#timer = setInterval(() => void this.check(Date.now()).catch((err: unknown) => this.#failed(err)), intervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#producer?.disconnect();
+    this.#producer = null;
+  }
+
+  /** The silent connectors now, one readiness reason each. */
+  reasons(): string[] {
+    return [...this.#open.values()].map((a) => `${a.connector ?? '?'} source silent: ${a.detail}`);
+  }
+
+  /** Raises and clears alerts for the state of every watched source at `now`. */
+  async check(now: number): Promise<void> {
+    const changes: AlertRecord[] = [];
+    for (const s of this.#sources) {
+      const v = judgeSilence(s.settings, s.lastRecordAt(), now);
+      const open = this.#open.get(s.connector);
+      if (v.silent && !open) {
+        const detail = `no records for ${Math.round(v.quietMinutes)} min (limit ${v.limitMinutes} min)`;
+        changes.push(this.#record(s, 'RAISED', s.lastRecordAt(), detail, now));
+      } else if (!v.silent && open) {
+        changes.push(this.#record(s, 'CLEARED', open.since, 'records flow again', now));
+      }
+      this.#metrics.connectorSilent.set({ connector: s.connector }, v.silent ? 1 : 0);
+    }
+    if (changes.length === 0) return;
+    const topic = this.#config.topics.alerts;
+    const subject = subjectForTopic(topic);
+    const records = await Promise.all(
+      changes.map(async (a) => ({ key: a.alertId, value: await this.#serde.encode(subject, a) })),
+    );
+    await this.#producer?.send(topic, records);
+    for (const a of changes) {
+      if (a.status === 'RAISED') this.#open.set(a.connector ?? '', a);
+      else this.#open.delete(a.connector ?? '');
+      this.#metrics.alerts.inc({ reason: a.reason, status: a.status });
+      this.#log[a.status === 'RAISED' ? 'error' : 'info'](
+        { connector: a.connector, detail: a.detail },
+        `connector ${a.status === 'RAISED' ? 'silent' : 'heard again'}`,
+      );
+    }
+  }
+
+  #record(s: WatchedSource, status: AlertRecord['status'], since: number, detail: string, now: number): AlertRecord {
+    const department = s.departments[0] ?? null;
+    const alertId = alertIdOf(s.connector);
+    return {
+      envelope: {
+        eventId: `${alertId}|${since}|${status.toLowerCase()}`,
+        jurisdiction: this.#config.jurisdiction,
+        source: 'closeloop-worker',
+        sequence: null,
+        occurredAt: now,
+        origin: BRIDGE_ORIGIN,
+        correlationId: null,
+      },
+      alertId,
+      reason: 'CONNECTOR_SILENT',
+      status,
+      ticketId: null,
+      connector: s.connector,
+      department,
+      accountable: department === null ? '311 service desk' : (this.#config.policy.accountable?.[department] ?? null),
+      since,
+      detail,
+    };
+  }
+
+  // Kafka unreachable: readiness already says so; the next check tries again.
+  #failed(err: unknown): void {
+    this.#log.warn(
+      { error: err instanceof Error ? err.message : String(err) },
+      'silence check could not write its alerts',
+    );
+  }
+}

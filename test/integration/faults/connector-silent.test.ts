@@ -1,0 +1,61 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { AvroSerde } from '../../../src/messaging/index.ts';
+import { openAlerts } from '../../../src/ops/index.ts';
+import { bridgeRun, crmTally } from '../../support/bridge-run.ts';
+import { recordFault } from '../../support/fault-report.ts';
+import { metric, openTickets, readiness, startFaultWorker } from '../../support/fault-worker.ts';
+import { endpoints, testMessaging } from '../../support/kafka.ts';
+import { until, untilAsync } from '../../support/wait.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+describe('a source stops returning records (CONNECTOR_SILENT)', () => {
+  it('is alerted within its limit in readiness, a metric and the alerts topic, and cleared when records flow', async () => {
+    const run = await bridgeRun({ config: { roles: true } });
+    cleanup.push(() => run.stop());
+    // The CRM is expected to send something at least every 3 seconds.
+    const config = {
+      ...run.config,
+      connectors: run.config.connectors.map((c) =>
+        c.name === 'crm-rest' ? { ...c, silence: { limitMinutes: 0.05, timeZone: 'UTC', hours: [] } } : c,
+      ),
+    };
+    const fw = await startFaultWorker(config);
+    cleanup.push(() => fw.stop());
+    openTickets(run, 2);
+    run.work();
+    await until('the first tickets closed', () => run.done(), 120_000);
+
+    // The CRM's integration outbox stalls: its feed answers, with nothing.
+    run.crm.setFeedPaused(true);
+    const pausedAt = Date.now();
+    const series = 'closeloop_connector_silent{connector="crm-rest"}';
+    await untilAsync('the silence alarm', async () => (await metric(fw.url, series)) === 1, 30_000);
+    const detectedAfterMs = Date.now() - pausedAt;
+    const ready = await readiness(fw.url);
+    expect(ready.status).toBe(503);
+    expect(ready.reasons.filter((r) => r.startsWith('crm-rest source silent: no records for'))).toHaveLength(1);
+    const admin = testMessaging().admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    const alerts = () => openAlerts(testMessaging(), admin, serde, config.topics.alerts);
+    expect((await alerts()).map((a) => [a.reason, a.connector, a.accountable])).toEqual([
+      ['CONNECTOR_SILENT', 'crm-rest', '311 service desk'],
+    ]);
+
+    // Records flow again: a new ticket comes through, and the alarm clears everywhere.
+    run.crm.setFeedPaused(false);
+    openTickets(run, 1);
+    await untilAsync('the silence cleared', async () => (await metric(fw.url, series)) === 0, 30_000);
+    await untilAsync('no alert open', async () => (await alerts()).length === 0, 30_000);
+    await until('every ticket closed', () => run.done(), 120_000);
+    expect((await readiness(fw.url)).reasons.filter((r) => r.includes('silent'))).toEqual([]);
+    const tally = crmTally(run.crm);
+    expect(tally).toEqual({ lost: 0, duplicated: 0 });
+    recordFault({ path: 'sentinel: connector silent', detectedAfterMs, recovered: run.done(), ...tally });
+  }, 240_000);
+});
