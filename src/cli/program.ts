@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { loadConfig } from '../config/index.ts';
+import { createLogger } from '../observability/logger.ts';
+import { runAlerts } from './alerts-command.ts';
+import { runHealth } from './health-command.ts';
+import { runKpi } from './kpi-command.ts';
+import { runOps, type OpsArgs } from './ops-commands.ts';
+import { runRoles } from './roles-command.ts';
+import { runStatusApi, runWorker } from './serve-commands.ts';
+import { runWorkOrder } from './workorder-command.ts';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export const EXIT_CODES = `
+Exit codes:
+  0  done (ready, nothing open, nothing stale)
+  1  done, and the answer is "no": not ready, alerts open, roles stale, input unreadable; or the
+     command failed (a config problem, Kafka or the registry unreachable), with the reason on stderr
+  2  the command could not be used: an unknown command or option, a missing or bad argument
+     (the message names it and the fix); for health, the worker could not be reached`;
+
+export interface Io {
+  print(line: string): void;
+  printError(line: string): void;
+}
+
+/** Tools log to stderr at warn: stdout carries their answer, for people and scripts alike. */
+const toolLogger = (name: string) =>
+  createLogger({ name, level: process.env['LOG_LEVEL'] ?? 'warn', destination: process.stderr });
+
+const configOption = () =>
+  new Option('-c, --config <file>', 'the closeloop config file').default('config/closeloop.yaml');
+
+const sinceUntil = (cmd: Command) =>
+  cmd
+    .option('--since <iso>', 'only what was written at or after this instant, e.g. 2026-11-01T00:00:00Z')
+    .option('--until <iso>', 'only what was written before this instant');
+
+/**
+ * The `closeloop` command: one subcommand per job, each with its options and defaults in its
+ * --help. Each action resolves to the exit code; `exit` receives it.
+ */
+export function buildProgram(io: Io, exit: (code: number) => void): Command {
+  const act =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number> | number) =>
+    async (...args: A) =>
+      exit(await fn(...args));
+  // exitOverride first: subcommands created after it inherit it, so a usage error anywhere is
+  // thrown to the caller (exit 2) instead of exiting the process from inside commander.
+  const program = new Command('closeloop')
+    .exitOverride()
+    .description('Integration bridge between a 311 CRM and department work-order systems, over Kafka.')
+    .version(VERSION, '-V, --version')
+    .showSuggestionAfterError()
+    .configureOutput({ writeOut: (s) => io.print(s.trimEnd()), writeErr: (s) => io.printError(s.trimEnd()) })
+    .addHelpText('after', EXIT_CODES);
+
+  program
+    .command('run')
+    .description('run the worker: the lifecycle processor and every configured connector')
+    .addOption(configOption())
+    .action(act((o: { config: string }) => runWorker(o.config)));
+
+  program
+    .command('health')
+    .description("ask the running worker's ops server whether it is ready, and why not")
+    .addOption(configOption())
+    .action(act(async (o: { config: string }) => runHealth(await loadConfig(o.config), io.print, io.printError)));
+
+  program
+    .command('status-api')
+    .description('serve the public Open311 GeoReport v2 status API')
+    .addOption(configOption())
+    .action(act((o: { config: string }) => runStatusApi(o.config, io.printError)));
+
+  const dlq = program.command('dlq').description("this pipeline's dead letters: list, show, replay");
+  const ops = (command: string, sub: string) =>
+    act(async (o: OpsArgs & { config: string }) =>
+      runOps(command, sub, o, await loadConfig(o.config), toolLogger('closeloop'), io.print, io.printError),
+    );
+  const filters = (cmd: Command) =>
+    sinceUntil(
+      cmd
+        .option('--topic <topic>', 'one of the pipeline’s topics (or its dead-letter topic)')
+        .option('--code <code>', 'an error code, e.g. CL_CONNECTOR_REJECTED')
+        .option('--ticket <id>', 'one ticket'),
+    );
+  filters(dlq.command('list').description('list dead letters with their provenance').addOption(configOption())).action(
+    ops('dlq', 'list'),
+  );
+  dlq
+    .command('show')
+    .description('show one dead letter: headers, error and original bytes')
+    .requiredOption('--id <id>', 'the dead letter, <dlq topic>:<partition>:<offset>')
+    .addOption(configOption())
+    .action(ops('dlq', 'show'));
+  filters(
+    dlq
+      .command('replay')
+      .description('re-send matching dead letters to their topics, once, in one transaction with its audit')
+      .requiredOption('--by <who>', 'who replays, recorded in the audit')
+      .addOption(configOption()),
+  ).action(ops('dlq', 'replay'));
+
+  const quarantine = program.command('quarantine').description('policy violations and unmapped codes');
+  sinceUntil(
+    quarantine
+      .command('list')
+      .description('list quarantine records')
+      .option('--kind <kind>', 'a violation kind, e.g. PREMATURE_CLOSE')
+      .option('--ticket <id>', 'one ticket')
+      .addOption(configOption()),
+  ).action(ops('quarantine', 'list'));
+
+  program
+    .command('alerts')
+    .description('stuck tickets and silent connectors')
+    .command('list')
+    .description('list the alerts open now, with who is accountable; exits 1 while any is open')
+    .addOption(configOption())
+    .action(
+      act(async (o: { config: string }) =>
+        runAlerts('list', await loadConfig(o.config), toolLogger('closeloop'), io.print, io.printError),
+      ),
+    );
+
+  program
+    .command('kpi')
+    .description('compute (and with --publish, publish) department KPIs for a month')
+    .requiredOption('--month <YYYY-MM>', 'the month, in the jurisdiction’s time zone')
+    .option('--publish', 'write the figures to the KPI topic', false)
+    .option('--now <iso>', 'judge open tickets as of this instant (default: now)')
+    .option('--allow-unreadable', 'publish although some input records could not be read', false)
+    .addOption(configOption())
+    .action(
+      act(async (o: { config: string; month: string; publish: boolean; now?: string; allowUnreadable: boolean }) =>
+        runKpi(o, await loadConfig(o.config), toolLogger('closeloop-kpi'), io.print, io.printError),
+      ),
+    );
+
+  program
+    .command('roles')
+    .description('the accountable people per department')
+    .command('list')
+    .description('list them, stale confirmations marked; exits 1 when any is stale')
+    .option('--now <iso>', 'judge staleness as of this instant (default: now)')
+    .addOption(configOption())
+    .action(
+      act(async (o: { config: string; now?: string }) => {
+        const now = o.now === undefined ? Date.now() : Date.parse(o.now);
+        if (!Number.isFinite(now)) {
+          io.printError(
+            `closeloop roles list: --now ${o.now ?? ''} is not an instant; use ISO 8601, e.g. 2026-11-30T12:00:00Z`,
+          );
+          return 2;
+        }
+        return runRoles('list', await loadConfig(o.config), now, io.print, io.printError);
+      }),
+    );
+
+  program
+    .command('workorder')
+    .description('audited operator commands on one work order')
+    .command('reset-order')
+    .description("reset a work order's (or with --crm, the ticket's) ordering watermark")
+    .requiredOption('--ticket <id>', 'the ticket')
+    .option('--work-order <id>', 'the work order')
+    .option('--crm', 'reset the CRM events’ watermark instead', false)
+    .requiredOption('--by <who>', 'who resets, recorded in the audit')
+    .requiredOption('--reason <text>', 'why, recorded in the audit')
+    .addOption(configOption())
+    .action(
+      act(async (o: { config: string; ticket: string; workOrder?: string; crm: boolean; by: string; reason: string }) =>
+        runWorkOrder('reset-order', o, await loadConfig(o.config), toolLogger('closeloop'), io.print, io.printError),
+      ),
+    );
+
+  return program;
+}

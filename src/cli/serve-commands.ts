@@ -1,0 +1,73 @@
+import { loadConfig, roleEntries } from '../config/index.ts';
+import { messageOf } from '../errors/index.ts';
+import { createKafkaMessaging } from '../messaging/index.ts';
+import { createLogger } from '../observability/logger.ts';
+import { OpsServer } from '../observability/ops-server.ts';
+import { startStatusService } from '../status-api/index.ts';
+import { connectorChecker } from '../worker/connector-check.ts';
+import { Worker } from '../worker/worker.ts';
+
+const stopped = () =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+
+/** `closeloop run`: the worker, its ops server bound first, until SIGINT or SIGTERM. */
+export async function runWorker(configFile: string): Promise<number> {
+  const logger = createLogger({ name: 'closeloop' });
+  const config = await loadConfig(configFile, process.env, {
+    checkConnector: connectorChecker({ credentials: true }),
+  });
+  for (const e of config.roles ? roleEntries(config.roles, Date.now()) : []) {
+    if (e.stale)
+      logger.warn({ department: e.department, role: e.role, confirmed: e.confirmed }, 'accountable role is stale');
+  }
+  const worker = new Worker({ config, logger });
+  const ops = config.http
+    ? new OpsServer({
+        ...config.http,
+        metrics: worker.metrics,
+        adminToken: process.env['CLOSELOOP_ADMIN_TOKEN'],
+        readiness: () => worker.readiness(),
+        beforeScrape: () => worker.refreshGauges(),
+        onScrapeError: (err) => logger.error({ error: messageOf(err) }, 'refreshing gauges failed'),
+        pause: (n) => worker.pause(n),
+        resume: (n) => worker.resume(n),
+      })
+    : null;
+  // Bound before the worker joins any group: a taken port stops it at once, not after it has
+  // taken partitions, and readiness answers "worker starting" meanwhile.
+  const url = await ops?.start();
+  try {
+    await worker.start();
+  } catch (err) {
+    await ops?.stop();
+    throw err;
+  }
+  logger.info({ ops: url ?? 'off' }, 'worker running');
+  await stopped();
+  await ops?.stop();
+  await worker.stop();
+  return 0;
+}
+
+/** `closeloop status-api`: the public Open311 GeoReport v2 API, until SIGINT or SIGTERM. */
+export async function runStatusApi(configFile: string, printError: (line: string) => void): Promise<number> {
+  const logger = createLogger({ name: 'closeloop-status-api' });
+  const config = await loadConfig(configFile);
+  if (!config.statusApi) {
+    printError(`closeloop: ${configFile} has no statusApi section; add one to serve the public status API`);
+    return 2;
+  }
+  const messaging = createKafkaMessaging({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-status-api`,
+    logger,
+  });
+  const service = await startStatusService(config, config.statusApi, messaging, logger);
+  logger.info({ url: service.url, tickets: service.projection.size }, 'status API serving');
+  await stopped();
+  await service.stop();
+  return 0;
+}

@@ -1,0 +1,58 @@
+import { CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/program.ts';
+
+/** Runs the closeloop command in process; returns what it printed and how it ended. */
+async function closeloop(...args: string[]): Promise<{ out: string; err: string; code: number | string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  let code: number | string = -1;
+  const program = buildProgram({ print: (l) => out.push(l), printError: (l) => err.push(l) }, (c) => (code = c));
+  try {
+    await program.parseAsync(['node', 'closeloop', ...args]);
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    code = e.code;
+  }
+  return { out: out.join('\n'), err: err.join('\n'), code };
+}
+
+const COMMANDS = ['run', 'health', 'status-api', 'dlq', 'quarantine', 'alerts', 'kpi', 'roles', 'workorder'];
+
+describe('the closeloop command line', () => {
+  it('lists every command with one line each, and the exit codes', async () => {
+    const { out, code } = await closeloop('--help');
+    expect(code).toBe('commander.helpDisplayed');
+    for (const c of COMMANDS) expect(out).toMatch(new RegExp(`^  ${c}( \\[options\\])? +\\S`, 'm'));
+    expect(out).toContain('Exit codes:');
+  });
+
+  it.each([
+    ['run', '--config <file>', 'config/closeloop.yaml'],
+    ['kpi', '--month <YYYY-MM>', 'false'],
+    ['dlq replay', '--by <who>', 'config/closeloop.yaml'],
+    ['workorder reset-order', '--work-order <id>', 'false'],
+  ])('closeloop %s --help lists its options with defaults', async (command, option, shown) => {
+    // Help wraps long lines; the words are what matter.
+    const out = (await closeloop(...command.split(' '), '--help')).out.replace(/\s+/g, ' ');
+    expect(out).toContain(option);
+    expect(out).toContain(`(default: ${shown === 'false' ? 'false' : `"${shown}"`})`);
+  });
+
+  it('names the fix for an unknown option or command, and a missing required one', async () => {
+    const typo = await closeloop('dlq', 'list', '--sinse', 'yesterday');
+    expect(typo.code).toBe('commander.unknownOption');
+    expect(typo.err).toContain("unknown option '--sinse'");
+    expect(typo.err).toContain('Did you mean --since?');
+    const command = await closeloop('alert', 'list');
+    expect(command.err).toContain('Did you mean alerts?');
+    const missing = await closeloop('kpi');
+    expect(missing.err).toContain("required option '--month <YYYY-MM>' not specified");
+  });
+
+  it('answers --version with the package version', async () => {
+    const { out, code } = await closeloop('--version');
+    expect(code).toBe('commander.version');
+    expect(out).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
