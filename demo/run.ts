@@ -14,6 +14,7 @@ import type { Violation } from '../src/domain/index.ts';
 import { AvroSerde, createKafkaMessaging, readToEnd } from '../src/messaging/index.ts';
 import type { DestinationStream } from 'pino';
 import { createLogger } from '../src/observability/logger.ts';
+import { progress } from '../src/observability/progress.ts';
 import { Worker } from '../src/worker/worker.ts';
 import { loadStackConfig } from '../stack/config.ts';
 import { stackUp } from '../stack/stack.ts';
@@ -116,6 +117,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     `worker up; ${requests.length} Baltimore requests, ${Object.keys(routing).length} request types, ${departments.length} agencies`,
   );
 
+  const bar = progress('[demo]', 'tickets closed', requests.length);
   try {
     const ids: string[] = [];
     let outage = false;
@@ -166,7 +168,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
         followUps = Math.min(5, fixed.length);
         o.log(`${followUps} citizens report their resolved request is not fixed (follow-ups)`);
       }
-      if (Date.now() - lastReport > 1_000) {
+      bar.update(
+        [...crm.tickets.values()].filter((t) => t.status === 'closed').length,
+        Math.max(requests.length, crm.tickets.size),
+      );
+      if (!bar.live && Date.now() - lastReport > 1_000) {
         lastReport = Date.now();
         const s = worker.status();
         o.log(
@@ -179,6 +185,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       if (quiet >= 8) break;
       await sleep(250);
     }
+    bar.stop();
+    // The bar is done; the table comes next.
     const violations: Violation[] = [];
     const admin = messaging.admin();
     await admin.connect();
@@ -189,6 +197,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     await admin.disconnect();
     return summarize(crm, posse, violations, Date.now() - started);
   } finally {
+    bar.stop();
     await worker.stop();
     await Promise.all([crm.stop(), posse.stop()]);
   }
