@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { loadConfig, type CloseloopConfig } from '../src/config/index.ts';
+import { TOPIC_KEYS, loadConfig, type CloseloopConfig } from '../src/config/index.ts';
 import { nearestRank } from '../src/domain/kpi/index.ts';
 import { withRetry } from '../src/errors/index.ts';
 import type { InboundEvent, RouteTarget } from '../src/domain/index.ts';
@@ -47,23 +47,7 @@ export async function runConfig(e: Endpoints, name: string, o: RunConfigOptions)
       jurisdiction: 'baltimore',
       kafka: { brokers: [e.brokers], clientId: run },
       schemaRegistry: { url: e.registryUrl },
-      topics: Object.fromEntries(
-        [
-          'crmEvents',
-          'deptEvents',
-          'links',
-          'commands',
-          'status',
-          'state',
-          'quarantine',
-          'kpi',
-          'cursors',
-          'dlqReplays',
-          'operatorCommands',
-          'deliveries',
-          'alerts',
-        ].map((k) => [k, `${run}.${k}`]),
-      ),
+      topics: Object.fromEntries(TOPIC_KEYS.map((k) => [k, `${run}.${k}`])),
       processor: { groupId: `${run}.processor`, partitions: o.partitions, sessionTimeoutMs: 10_000 },
       statusMappings: ['posse', 'maximo', 'sap-pm'].map((m) => path.join(ROOT, 'config/status-mappings', `${m}.yaml`)),
       routing: { defaultPriority: 3, services: o.routing },

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { CrmSimulator } from '../connectors/crm-rest/simulator.ts';
 import { PosseSimulator, type DepartmentBehaviour } from '../connectors/posse/simulator.ts';
-import { loadConfig } from '../src/config/index.ts';
+import { TOPIC_KEYS, loadConfig } from '../src/config/index.ts';
 import type { Violation } from '../src/domain/index.ts';
 import { AvroSerde, createKafkaMessaging, readToEnd } from '../src/messaging/index.ts';
 import type { DestinationStream } from 'pino';
@@ -70,23 +70,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       jurisdiction: 'baltimore',
       kafka: { brokers: [brokers], clientId: run },
       schemaRegistry: { url: registryUrl },
-      topics: Object.fromEntries(
-        [
-          'crmEvents',
-          'deptEvents',
-          'links',
-          'commands',
-          'status',
-          'state',
-          'quarantine',
-          'kpi',
-          'cursors',
-          'dlqReplays',
-          'operatorCommands',
-          'deliveries',
-          'alerts',
-        ].map((k) => [k, `${run}.${k}`]),
-      ),
+      topics: Object.fromEntries(TOPIC_KEYS.map((k) => [k, `${run}.${k}`])),
       processor: { groupId: `${run}.processor`, partitions: 3, sessionTimeoutMs: 10_000 },
       statusMappings: [path.join(root, 'config/status-mappings/posse.yaml')],
       routing: { defaultPriority: 3, services: routing },

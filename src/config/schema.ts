@@ -224,3 +224,6 @@ export const closeloopConfigSchema = z
 
 export type CloseloopConfigInput = z.input<typeof closeloopConfigSchema>;
 export type Topics = z.infer<typeof topicsSchema>;
+
+/** Every topic a config names, by key: a run that wants its own topics names each of these. */
+export const TOPIC_KEYS = Object.keys(topicsSchema.shape) as (keyof Topics)[];

@@ -89,6 +89,8 @@ describe('the stuck-ticket sentinel on the whole bridge', () => {
     expect(await metric(fw.url, series)).toBe(null);
     const tally = crmTally(run.crm);
     expect(tally).toEqual({ lost: 0, duplicated: 0 });
+    // Nothing was sent to the CRM twice either.
+    expect(run.crm.repeatedUpdates).toBe(0);
     recordFault({ path: 'sentinel: department never acknowledges', detectedAfterMs, recovered: run.done(), ...tally });
   }, 240_000);
 });

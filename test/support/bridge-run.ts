@@ -80,17 +80,21 @@ export function crmHistoryProblems(crm: CrmSimulator): string[] {
 }
 
 /**
- * Lost and duplicated applied updates, for the fault suite's table: lost counts version gaps and
- * tickets that never got their closing status; duplicated counts updates the CRM received for a
- * version it had already applied.
+ * What the CRM went through, for the fault suite's table: updates lost (a version gap, or a ticket
+ * that never got its closing status) and updates applied twice. The simulator acknowledges a
+ * repeated version without applying it, so a duplicate here would mean the bridge's own versions
+ * were wrong; re-sends it acknowledged are counted apart, in `crm.repeatedUpdates`.
  */
 export function crmTally(crm: CrmSimulator): { lost: number; duplicated: number } {
   let lost = 0;
+  let duplicated = 0;
   for (const t of crm.tickets.values()) {
     const versions = crm.applied.filter((a) => a.ticketId === t.id).map((a) => a.version);
-    lost += versions.filter((v, i) => v !== i + 1).length + (t.status === 'closed' ? 0 : 1);
+    const distinct = new Set(versions);
+    duplicated += versions.length - distinct.size;
+    lost += Math.max(0, ...versions) - distinct.size + (t.status === 'closed' ? 0 : 1);
   }
-  return { lost, duplicated: crm.repeatedUpdates };
+  return { lost, duplicated };
 }
 
 /** Dead letters of the CRM sink (none while the CRM is only unavailable). */

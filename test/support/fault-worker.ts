@@ -1,4 +1,3 @@
-import type { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
 import type { CloseloopConfig } from '../../src/config/index.ts';
 import type { Messaging } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -74,24 +73,6 @@ export async function metric(url: string, series: string): Promise<number | null
 export async function alarmed(url: string, reason: string, series: string): Promise<boolean> {
   const r = await readiness(url);
   return r.status === 503 && r.reasons.includes(reason) && (await metric(url, series)) === 1;
-}
-
-/**
- * What the CRM went through: updates missing (a version gap, or a ticket never closed) and
- * updates applied twice. The simulator acknowledges a repeated version without applying it, so
- * duplicates here mean the bridge's versions themselves were wrong.
- */
-export function crmOutcome(crm: CrmSimulator): { lost: number; duplicated: number } {
-  let lost = 0;
-  let duplicated = 0;
-  for (const t of crm.tickets.values()) {
-    const versions = crm.applied.filter((a) => a.ticketId === t.id).map((a) => a.version);
-    const distinct = new Set(versions);
-    duplicated += versions.length - distinct.size;
-    const top = Math.max(0, ...versions);
-    lost += top - distinct.size + (t.status === 'closed' ? 0 : 1);
-  }
-  return { lost, duplicated };
 }
 
 export function openTickets(run: BridgeRun, n: number): void {

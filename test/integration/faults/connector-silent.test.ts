@@ -56,6 +56,8 @@ describe('a source stops returning records (CONNECTOR_SILENT)', () => {
     expect((await readiness(fw.url)).reasons.filter((r) => r.includes('silent'))).toEqual([]);
     const tally = crmTally(run.crm);
     expect(tally).toEqual({ lost: 0, duplicated: 0 });
+    // Nothing was sent to the CRM twice either.
+    expect(run.crm.repeatedUpdates).toBe(0);
     recordFault({ path: 'sentinel: connector silent', detectedAfterMs, recovered: run.done(), ...tally });
   }, 240_000);
 });

@@ -1,15 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runHealth } from '../../../src/cli/health-command.ts';
-import { bridgeRun, crmHistoryProblems, statusDeadLetters, TOKENS } from '../../support/bridge-run.ts';
+import { bridgeRun, crmHistoryProblems, crmTally, statusDeadLetters, TOKENS } from '../../support/bridge-run.ts';
 import { recordFault } from '../../support/fault-report.ts';
-import {
-  alarmed,
-  crmOutcome,
-  detectedAfter,
-  openTickets,
-  readiness,
-  startFaultWorker,
-} from '../../support/fault-worker.ts';
+import { alarmed, detectedAfter, openTickets, readiness, startFaultWorker } from '../../support/fault-worker.ts';
 import { testMessaging } from '../../support/kafka.ts';
 import { until, untilAsync } from '../../support/wait.ts';
 
@@ -63,7 +56,7 @@ describe('fault: the CRM refuses the bridge credentials (401)', () => {
       () => true,
       () => false,
     );
-    const { lost, duplicated } = crmOutcome(run.crm);
+    const { lost, duplicated } = crmTally(run.crm);
     recordFault({ path: '5 credentials (401)', detectedAfterMs: detected, recovered, lost, duplicated });
     expect(recovered).toBe(true);
     expect(crmHistoryProblems(run.crm)).toEqual([]);

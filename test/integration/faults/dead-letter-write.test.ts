@@ -1,16 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AvroSerde, DLQ_HEADERS, deadLetterTopic, subjectForTopic } from '../../../src/messaging/index.ts';
-import { bridgeRun, crmHistoryProblems } from '../../support/bridge-run.ts';
+import { bridgeRun, crmHistoryProblems, crmTally } from '../../support/bridge-run.ts';
 import { crm } from '../../support/domain.ts';
 import { recordFault } from '../../support/fault-report.ts';
-import {
-  alarmed,
-  crmOutcome,
-  detectedAfter,
-  openTickets,
-  readiness,
-  startFaultWorker,
-} from '../../support/fault-worker.ts';
+import { alarmed, detectedAfter, openTickets, readiness, startFaultWorker } from '../../support/fault-worker.ts';
 import { endpoints, testMessaging } from '../../support/kafka.ts';
 import { readCommittedRaw } from '../../support/processor.ts';
 import { until, untilAsync } from '../../support/wait.ts';
@@ -67,7 +60,7 @@ describe('fault: the CRM sink cannot write a dead letter', () => {
       () => true,
       () => false,
     );
-    const { lost, duplicated } = crmOutcome(run.crm);
+    const { lost, duplicated } = crmTally(run.crm);
     recordFault({ path: '1b dead-letter write fails', detectedAfterMs: detected, recovered, lost, duplicated });
     expect(recovered).toBe(true);
     expect(crmHistoryProblems(run.crm)).toEqual([]);

@@ -7,6 +7,7 @@ import type { Messaging, MessagingAdmin } from '../../../src/messaging/index.ts'
 import { createLogger } from '../../../src/observability/logger.ts';
 import { deadLetterScope, listDeadLetters, REPLAY_HEADER, replayDeadLetters } from '../../../src/ops/index.ts';
 import { recordFault } from '../../support/fault-report.ts';
+import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
 import { testMessaging } from '../../support/kafka.ts';
 import { readCommittedRaw, testConfig, testProcessor } from '../../support/processor.ts';
 
@@ -51,33 +52,18 @@ async function awaitAsync(read: () => Promise<readonly unknown[]>, n: number): P
  */
 function crashingBeforeCommit(inner: Messaging): { messaging: Messaging; sent: Set<string> } {
   const sent = new Set<string>();
-  const messaging: Messaging = {
-    admin: () => inner.admin(),
-    producer: (o) => inner.producer(o),
-    consumer: (o) => inner.consumer(o),
-    transactionalProducer: (id) => {
-      const p = inner.transactionalProducer(id);
-      return {
-        connect: () => p.connect(),
-        disconnect: () => p.disconnect(),
-        fence: () => p.fence(),
-        begin: async () => {
-          const tx = await p.begin();
-          const crash = () => Promise.reject(new Error('crash before commit'));
-          return {
-            send: async (topic, records) => {
-              await tx.send(topic, records);
-              sent.add(topic);
-            },
-            sendMany: (byTopic) => tx.sendMany(byTopic),
-            sendOffsets: (group, offsets) => tx.sendOffsets(group, offsets),
-            commit: crash,
-            abort: crash,
-          };
+  const crash = () => Promise.reject(new Error('crash before commit'));
+  const messaging = wrapMessaging(inner, {
+    transaction: (tx) =>
+      overTransaction(tx, {
+        send: async (topic, records) => {
+          await tx.send(topic, records);
+          sent.add(topic);
         },
-      };
-    },
-  };
+        commit: crash,
+        abort: crash,
+      }),
+  });
   return { messaging, sent };
 }
 

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runHealth } from '../../../src/cli/health-command.ts';
-import { bridgeRun, crmHistoryProblems, TOKENS } from '../../support/bridge-run.ts';
+import { bridgeRun, crmHistoryProblems, crmTally, TOKENS } from '../../support/bridge-run.ts';
 import { recordFault } from '../../support/fault-report.ts';
-import { crmOutcome, openTickets } from '../../support/fault-worker.ts';
+import { openTickets } from '../../support/fault-worker.ts';
 import { testMessaging } from '../../support/kafka.ts';
 import { until, untilAsync } from '../../support/wait.ts';
 
@@ -75,7 +75,7 @@ describe('fault: the ops port is taken', () => {
     );
     worker.child.kill('SIGTERM');
     expect((await worker.exit).code).toBe(0);
-    const { lost, duplicated } = crmOutcome(run.crm);
+    const { lost, duplicated } = crmTally(run.crm);
     recordFault({ path: '7 ops port taken', detectedAfterMs: detected, recovered, lost, duplicated });
     expect(detected).toBeLessThan(20_000);
     expect(recovered).toBe(true);

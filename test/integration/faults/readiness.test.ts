@@ -6,16 +6,9 @@ import { createLogger } from '../../../src/observability/logger.ts';
 import { KAFKA_VERSION, loadStackConfig } from '../../../stack/config.ts';
 import { startKafka, stopKafka, waitForKafka } from '../../../stack/kafka.ts';
 import { stackDown } from '../../../stack/stack.ts';
-import { bridgeRun, crmHistoryProblems } from '../../support/bridge-run.ts';
+import { bridgeRun, crmHistoryProblems, crmTally } from '../../support/bridge-run.ts';
 import { recordFault } from '../../support/fault-report.ts';
-import {
-  crmOutcome,
-  detectedAfter,
-  metric,
-  openTickets,
-  readiness,
-  startFaultWorker,
-} from '../../support/fault-worker.ts';
+import { detectedAfter, metric, openTickets, readiness, startFaultWorker } from '../../support/fault-worker.ts';
 import { freePorts } from '../../support/ports.ts';
 import { until, untilAsync } from '../../support/wait.ts';
 
@@ -84,7 +77,7 @@ describe('fault: the Kafka broker goes down under a running worker', () => {
         () => true,
         () => false,
       );
-      const { lost, duplicated } = crmOutcome(run.crm);
+      const { lost, duplicated } = crmTally(run.crm);
       recordFault({ path: '6 broker down', detectedAfterMs: detected, recovered, lost, duplicated });
       expect(recovered).toBe(true);
       expect(crmHistoryProblems(run.crm)).toEqual([]);

@@ -51,6 +51,8 @@ describe('fault path 2: a route to a system with no connector', () => {
     await worker.exited;
     const tally = crmTally(run.crm);
     expect(tally).toEqual({ lost: 0, duplicated: 0 });
+    // Nothing was sent to the CRM twice either.
+    expect(run.crm.repeatedUpdates).toBe(0);
     recordFault({ path: '2 route without connector', detectedAfterMs, recovered: run.done(), ...tally });
   }, 180_000);
 });

@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Violation } from '../../../src/domain/index.ts';
-import { partitionFor, type Messaging, type OutgoingRecord, type Transaction } from '../../../src/messaging/index.ts';
+import { partitionFor, type Messaging, type OutgoingRecord } from '../../../src/messaging/index.ts';
 import type { Metrics } from '../../../src/observability/metrics.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { repartitionTopic } from '../../../src/topics/index.ts';
@@ -10,6 +10,7 @@ import { bridgeRun, crmTally, TOKENS } from '../../support/bridge-run.ts';
 import { recordFault } from '../../support/fault-report.ts';
 import { testMessaging } from '../../support/kafka.ts';
 import { readCommitted, readCommittedRaw } from '../../support/processor.ts';
+import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
 import { until } from '../../support/wait.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -27,27 +28,13 @@ const librdkafkaPartition = (key: string, partitions: number) => crc32(Buffer.fr
 function foreignPartitioner(inner: Messaging, topic: string, partitions: number): Messaging {
   const place = (records: readonly OutgoingRecord[]): OutgoingRecord[] =>
     records.map((r) => (r.key === null ? r : { ...r, partition: librdkafkaPartition(r.key, partitions) }));
-  const wrap = (tx: Transaction): Transaction => ({
-    send: (t, records) => tx.send(t, t === topic ? place(records) : records),
-    sendMany: (byTopic) => tx.sendMany(new Map([...byTopic].map(([t, rs]) => [t, t === topic ? place(rs) : rs]))),
-    sendOffsets: (group, offsets) => tx.sendOffsets(group, offsets),
-    commit: () => tx.commit(),
-    abort: () => tx.abort(),
+  return wrapMessaging(inner, {
+    transaction: (tx) =>
+      overTransaction(tx, {
+        send: (t, records) => tx.send(t, t === topic ? place(records) : records),
+        sendMany: (byTopic) => tx.sendMany(new Map([...byTopic].map(([t, rs]) => [t, t === topic ? place(rs) : rs]))),
+      }),
   });
-  return {
-    admin: () => inner.admin(),
-    consumer: (o) => inner.consumer(o),
-    producer: (o) => inner.producer(o),
-    transactionalProducer: (id) => {
-      const p = inner.transactionalProducer(id);
-      return {
-        connect: () => p.connect(),
-        disconnect: () => p.disconnect(),
-        fence: () => p.fence(),
-        begin: async () => wrap(await p.begin()),
-      };
-    },
-  };
 }
 
 async function repartitioned(metrics: Metrics, topic: string): Promise<number> {
