@@ -16,6 +16,14 @@ const changeSchema = z.object({
   followUpOf: z.string().nullable(),
   closureReason: z.string().nullable(),
   note: z.string().nullable(),
+  // Request facts a CRM may not have: absent is the same as unknown.
+  channel: z.string().nullable().default(null),
+  requestKind: z.enum(['service', 'information']).nullable().default(null),
+  address: z.string().nullable().default(null),
+  latitude: z.number().nullable().default(null),
+  longitude: z.number().nullable().default(null),
+  district: z.string().nullable().default(null),
+  dueAt: z.number().nullable().default(null),
 });
 
 const pageSchema = z.object({ changes: z.array(changeSchema), nextCursor: z.number().int().min(0) });

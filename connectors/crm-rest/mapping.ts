@@ -1,7 +1,9 @@
 import {
   BRIDGE_ORIGIN,
   CLOSURE_REASONS,
+  type Channel,
   type CrmTicketEvent,
+  type PublicLocation,
   type SourceRecord,
   type TicketObservation,
   type TicketStatusChange,
@@ -38,8 +40,39 @@ export function changeToEvent(change: CrmChange, jurisdiction: string): SourceRe
       followUpOf: change.followUpOf,
       closureReason: reason,
       note: change.note,
+      channel: channelOf(change.channel),
+      requestKind:
+        change.requestKind === null ? null : change.requestKind === 'information' ? 'INFORMATION' : 'SERVICE',
+      location: locationOf(change),
+      crmDueAt: change.dueAt,
     },
   };
+}
+
+/**
+ * The CRM's channel names as canonical channels. Names vary by CRM ("Phone", "Call Center",
+ * "Mobile App", "SeeClickFix"); one outside this list is OTHER, recorded, never dropped.
+ */
+const CHANNEL_WORDS: readonly [RegExp, Channel][] = [
+  [/phone|call|voice|telephone|hotline/i, 'PHONE'],
+  [/mobile|app|android|ios/i, 'MOBILE_APP'],
+  [/web|online|internet|portal|self.?service/i, 'WEB'],
+  [/e-?mail/i, 'EMAIL'],
+  [/walk|in.?person|counter|front desk/i, 'WALK_IN'],
+  [/twitter|facebook|social/i, 'SOCIAL'],
+  [/employee|staff|internal|city worker|field/i, 'EMPLOYEE'],
+  [/system|automat|sensor|integration/i, 'SYSTEM'],
+];
+
+export function channelOf(name: string | null): Channel | null {
+  if (name === null || name.trim() === '') return null;
+  return CHANNEL_WORDS.find(([re]) => re.test(name))?.[1] ?? 'OTHER';
+}
+
+function locationOf(c: CrmChange): PublicLocation | null {
+  const { address, latitude, longitude, district } = c;
+  if (address === null && latitude === null && longitude === null && district === null) return null;
+  return { address, latitude, longitude, district };
 }
 
 /** A bridge status as the CRM's status update; the version makes it idempotent and ordered. */

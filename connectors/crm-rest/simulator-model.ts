@@ -8,7 +8,19 @@ export interface Contact {
   readonly phone: string | null;
 }
 
-export interface CrmTicket {
+/** What the CRM records of the request itself: public facts, never the requester's contact. */
+export interface RequestFacts {
+  /** The CRM's own channel name, e.g. "Phone", "Web", "Mobile App". */
+  readonly channel: string | null;
+  readonly requestKind: 'service' | 'information';
+  readonly address: string | null;
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+  readonly district: string | null;
+  readonly dueAt: number | null;
+}
+
+export interface CrmTicket extends RequestFacts {
   readonly id: string;
   readonly serviceCode: string;
   readonly serviceName: string | null;
@@ -32,7 +44,7 @@ export interface CrmTicket {
 export type ChangeKind = 'OPENED' | 'UPDATED' | 'DUPLICATE_DECLARED' | 'CANCELLED';
 
 /** One entry of the change feed; `actor: integration` marks the bridge's own writes. */
-export interface Change {
+export interface Change extends RequestFacts {
   readonly seq: number;
   readonly at: number;
   readonly ticketId: string;
@@ -100,5 +112,12 @@ export const newTicketSchema = z
     duplicateOf: z.string().nullable().default(null),
     followUpOf: z.string().nullable().default(null),
     requestedAt: z.number().optional(),
+    channel: z.string().min(1).nullable().default(null),
+    requestKind: z.enum(['service', 'information']).default('service'),
+    address: z.string().nullable().default(null),
+    latitude: z.number().min(-90).max(90).nullable().default(null),
+    longitude: z.number().min(-180).max(180).nullable().default(null),
+    district: z.string().nullable().default(null),
+    dueAt: z.number().nullable().default(null),
   })
   .strict();

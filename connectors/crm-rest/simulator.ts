@@ -169,6 +169,13 @@ export class CrmSimulator {
       description: t.description,
       requestedAt: t.requestedAt ?? this.#clock(),
       contact: t.contact,
+      channel: t.channel,
+      requestKind: t.requestKind,
+      address: t.address,
+      latitude: t.latitude,
+      longitude: t.longitude,
+      district: t.district,
+      dueAt: t.dueAt,
       duplicateOf: t.duplicateOf,
       followUpOf: t.followUpOf,
       status: 'open',
@@ -269,6 +276,13 @@ export class CrmSimulator {
       followUpOf: t.followUpOf,
       closureReason,
       note,
+      channel: t.channel,
+      requestKind: t.requestKind,
+      address: t.address,
+      latitude: t.latitude,
+      longitude: t.longitude,
+      district: t.district,
+      dueAt: t.dueAt,
     });
   }
 

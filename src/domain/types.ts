@@ -87,6 +87,31 @@ export interface Envelope {
 
 export type CrmEventKind = 'OPENED' | 'UPDATED' | 'DUPLICATE_DECLARED' | 'CANCELLED';
 
+/** How a request reached 311 (Winnipeg publishes volumes by channel). */
+export const CHANNELS = [
+  'PHONE',
+  'WEB',
+  'MOBILE_APP',
+  'EMAIL',
+  'WALK_IN',
+  'SOCIAL',
+  'EMPLOYEE',
+  'SYSTEM',
+  'OTHER',
+] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** SERVICE asks for work; INFORMATION is answered at first contact and creates no department work. */
+export type RequestKind = 'SERVICE' | 'INFORMATION';
+
+/** Where the issue is, as it may be published: never the requester's own address or contact data. */
+export interface PublicLocation {
+  readonly address: string | null;
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+  readonly district: string | null;
+}
+
 export interface CrmTicketEvent {
   readonly envelope: Envelope;
   readonly ticketId: string;
@@ -99,6 +124,12 @@ export interface CrmTicketEvent {
   readonly followUpOf: string | null;
   readonly closureReason: ClosureReason | null;
   readonly note: string | null;
+  /** Absent in records written with schema v1; null when the CRM does not say. */
+  readonly channel?: Channel | null;
+  readonly requestKind?: RequestKind | null;
+  readonly location?: PublicLocation | null;
+  /** The CRM's own due date, when it sets one. */
+  readonly crmDueAt?: number | null;
 }
 
 export interface WorkOrderEvent {

@@ -20,7 +20,10 @@ export { classifyHttpError, malformedResponse, type HttpFailure } from './errors
 export { CloseloopError, isCloseloopError } from '../errors/index.ts';
 export type { Logger } from '../observability/logger.ts';
 export type {
+  Channel,
   ClosureReason,
+  PublicLocation,
+  RequestKind,
   CrmTicketEvent,
   Envelope,
   TicketStatusChange,

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { crmRest } from '../../../connectors/crm-rest/index.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
 import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
+import { changeToEvent, channelOf } from '../../../connectors/crm-rest/mapping.ts';
 import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
@@ -154,5 +155,71 @@ describe('crm-rest connector', () => {
     const health = await wrong?.health();
     expect(health?.status).toBe('down');
     expect(health?.detail).toContain('HTTP 401');
+  });
+});
+
+describe('request facts from the CRM (channel, kind, public location, due date)', () => {
+  it.each([
+    ['Phone', 'PHONE'],
+    ['Call Center', 'PHONE'],
+    ['Mobile App', 'MOBILE_APP'],
+    ['Web', 'WEB'],
+    ['Online Self Service', 'WEB'],
+    ['Email', 'EMAIL'],
+    ['Walk-In', 'WALK_IN'],
+    ['Twitter', 'SOCIAL'],
+    ['City Employee', 'EMPLOYEE'],
+    ['Internal', 'EMPLOYEE'],
+    ['Carrier Pigeon', 'OTHER'],
+  ])('maps the channel %s to %s, and an unknown one to OTHER, never dropping it', (name, channel) => {
+    expect(channelOf(name)).toBe(channel);
+  });
+
+  it('carries kind, location and due date, and leaves them null where the CRM says nothing', () => {
+    const base = {
+      seq: 1,
+      at: 10,
+      ticketId: 'SR-1',
+      kind: 'OPENED' as const,
+      actor: 'agent' as const,
+      serviceCode: 'GRASS',
+      serviceName: null,
+      description: null,
+      requestedAt: 5,
+      duplicateOf: null,
+      followUpOf: null,
+      closureReason: null,
+      note: null,
+    };
+    const facts = {
+      channel: 'Web',
+      requestKind: 'information' as const,
+      address: '3400 GARRISON BLVD',
+      latitude: 39.33,
+      longitude: -76.68,
+      district: '6',
+      dueAt: 99,
+    };
+    expect(changeToEvent({ ...base, ...facts }, 'baltimore').value).toMatchObject({
+      channel: 'WEB',
+      requestKind: 'INFORMATION',
+      location: { address: '3400 GARRISON BLVD', latitude: 39.33, longitude: -76.68, district: '6' },
+      crmDueAt: 99,
+    });
+    const none = {
+      channel: null,
+      requestKind: null,
+      address: null,
+      latitude: null,
+      longitude: null,
+      district: null,
+      dueAt: null,
+    };
+    expect(changeToEvent({ ...base, ...none }, 'baltimore').value).toMatchObject({
+      channel: null,
+      requestKind: null,
+      location: null,
+      crmDueAt: null,
+    });
   });
 });
