@@ -11,6 +11,7 @@ import { loadProfile } from './load.ts';
 import { printReport, writeReport, type BenchReport } from './report.ts';
 import { restoreRun, type RestoreRow } from './restore.ts';
 import { throughputRun, type ThroughputRun } from './throughput.ts';
+import { progress } from '../src/observability/progress.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -32,7 +33,15 @@ const partitions = Number(a.partitions);
 const repeats = Number(a.repeats ?? (quick ? 1 : 3));
 const tickets = Number(a.tickets ?? (quick ? 1_000 : 20_000));
 const restoreSizes = (a.restore ?? (quick ? '10000' : '10000,100000,1000000')).split(',').map(Number);
-const log = (l: string) => console.error(`[bench] ${l}`);
+// Scenario runs, for the progress line: each throughput repeat, full-path load and restore size.
+const steps =
+  (only.has('throughput') ? repeats : 0) +
+  (only.has('full-path') ? (quick ? 1 : 2) : 0) +
+  (only.has('restore') ? restoreSizes.length : 0);
+const bar = progress('[bench]', 'runs', steps);
+let done = 0;
+const stepDone = () => bar.update((done += 1));
+const log = (l: string) => bar.log(`[bench] ${l}`);
 
 async function main(): Promise<void> {
   for (const [name, value] of [
@@ -60,6 +69,7 @@ async function main(): Promise<void> {
         `  processor ${run.processorEventsPerSecond} ev/s, raw ${run.rawEventsPerSecond}, avro ${run.avroEventsPerSecond}`,
       );
       throughput.push(run);
+      stepDone();
     }
   }
   const fullPath: FullPathRun[] = [];
@@ -76,6 +86,7 @@ async function main(): Promise<void> {
       const run = await fullPathRun(e, profile, { ...load, seed, partitions: Math.min(partitions, 3) });
       log(`  ${run.eventsPerSecond} ev/s applied, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`);
       fullPath.push(run);
+      stepDone();
     }
   }
   const restore: RestoreRow[] = [];
@@ -83,6 +94,7 @@ async function main(): Promise<void> {
     for (const n of restoreSizes) {
       log(`restore: ${n} tickets`);
       restore.push(await restoreRun(e, n, partitions));
+      stepDone();
     }
   }
   const report: BenchReport = {
@@ -102,6 +114,7 @@ async function main(): Promise<void> {
     fullPath,
     restore,
   };
+  bar.stop();
   printReport(report);
   log(`written to ${await writeReport(report)}`);
 }

@@ -33,9 +33,11 @@ describe('progress on a terminal', () => {
       const out = terminal(isTTY);
       const p = progress('[demo]', 'tickets closed', 60, out, env);
       p.update(30);
+      p.log('a line for people');
       p.stop();
       expect(p.live).toBe(false);
-      expect(out.written).toBe('');
+      // No bar, no control codes: only the lines, as they were.
+      expect(out.written).toBe('a line for people\n');
     }
   });
 });
