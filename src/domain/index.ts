@@ -43,3 +43,12 @@ export {
   type SentinelPolicy,
   type TicketWatch,
 } from './sentinel/index.ts';
+export { reconcileMoves, reopenNote } from './decide-reconcile.ts';
+export {
+  DRIFT_KINDS,
+  classifyDrift,
+  type CrmView,
+  type DriftFinding,
+  type DriftKind,
+  type Observations,
+} from './drift.ts';
