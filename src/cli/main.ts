@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// closeloop run | health | status-api | dlq list|show|replay | quarantine list | alerts list | kpi | roles list | workorder reset-order   [--config config/closeloop.yaml]
+// closeloop run | reconcile | health | status-api | dlq list|show|replay | quarantine list | alerts list | kpi | roles list | workorder reset-order   [--config config/closeloop.yaml]
 import { parseArgs } from 'node:util';
 import { loadConfig, roleEntries } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
@@ -15,6 +15,7 @@ import { runOps } from './ops-commands.ts';
 import { runAlerts } from './alerts-command.ts';
 import { runRoles } from './roles-command.ts';
 import { runWorkOrder } from './workorder-command.ts';
+import { runReconcile } from './reconcile-command.ts';
 
 async function runStatusApi(configFile: string): Promise<number> {
   const logger = createLogger({ name: 'closeloop-status-api' });
@@ -39,7 +40,7 @@ async function runStatusApi(configFile: string): Promise<number> {
 }
 
 const usage =
-  'usage: closeloop run | health | status-api | dlq list|show|replay | quarantine list | alerts list | kpi --month YYYY-MM | roles list | workorder reset-order  [--config config/closeloop.yaml]';
+  'usage: closeloop run | reconcile | health | status-api | dlq list|show|replay | quarantine list | alerts list | kpi --month YYYY-MM | roles list | workorder reset-order  [--config config/closeloop.yaml]';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -62,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
       'work-order': { type: 'string' },
       crm: { type: 'boolean' },
       reason: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      rate: { type: 'string' },
     },
   });
   const [command, sub] = positionals;
@@ -91,6 +94,15 @@ async function main(argv: string[]): Promise<number> {
     const args = { ...values, workOrder: values['work-order'] };
     const print = (l: string) => console.log(l);
     return runWorkOrder(sub, args, await loadConfig(values.config), logger, print, (l) => console.error(l));
+  }
+  if (command === 'reconcile') {
+    const logger = createLogger({
+      name: 'closeloop-reconcile',
+      level: process.env['LOG_LEVEL'] ?? 'warn',
+      destination: process.stderr,
+    });
+    const args = { ...values, dryRun: values['dry-run'] };
+    return runReconcile(args, await loadConfig(values.config), logger, console.log, console.error);
   }
   if (command === 'status-api') return runStatusApi(values.config);
   if (command === 'roles') {
