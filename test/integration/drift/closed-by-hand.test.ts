@@ -1,10 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Violation } from '../../../src/domain/index.ts';
+import { runKpiJob } from '../../../src/kpi/index.ts';
+import { AvroSerde } from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
 import { bridgeRun, crmTally } from '../../support/bridge-run.ts';
 import { costLine, driftRecords, lookupCalls } from '../../support/drift.ts';
 import { recordFault } from '../../support/fault-report.ts';
 import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
-import { testMessaging } from '../../support/kafka.ts';
+import { endpoints, testMessaging } from '../../support/kafka.ts';
 import { readCommitted } from '../../support/processor.ts';
 import { until } from '../../support/wait.ts';
 
@@ -52,6 +55,20 @@ describe('drift: an agent closes a ticket by hand', () => {
       ['CRM_CLOSED_BY_HAND', closed.id, 'housing', 'REOPEN_REQUESTED'],
     ]);
     expect(await metric(fw.url, 'closeloop_drift_total{kind="CRM_CLOSED_BY_HAND",department="housing"}')).toBe(1);
+
+    // Counted in the month's KPIs under the department holding the work; healed, it is not found again.
+    expect((await fw.worker.reconcileNow()).outcomes).toEqual([]);
+    const now = Date.now();
+    const kpi = await runKpiJob({
+      config: run.config,
+      messaging: testMessaging(),
+      serde: new AvroSerde({ url: endpoints().registryUrl }),
+      logger: createLogger({ level: 'silent' }),
+      month: new Date(now).toISOString().slice(0, 7),
+      now,
+      publish: false,
+    });
+    expect(kpi.records.find((r) => r.department === 'housing')).toMatchObject({ drift: 1, closedByHand: 1 });
 
     // The work goes on and both tickets close through the close gate, each version applied once.
     run.work();
