@@ -60,7 +60,8 @@ export interface DriftFinding {
  * - CRM_BEHIND: the CRM applied fewer of the bridge's statuses than it sent (a restore).
  * - CRM_CLOSED_BY_HAND: the CRM is at the bridge's latest version, which was open, yet closed.
  * - DEPT_AHEAD: a department shows a state, mapped, further along than the bridge holds.
- * - DEPT_MISSING: a department does not know a work order the bridge holds open.
+ * - DEPT_MISSING: a department does not know a work order the bridge holds open (and it had
+ *   acknowledged: one still REQUESTED may not have reached it yet).
  */
 export function classifyDrift(t: TicketState, obs: Observations, policy: Policy): DriftFinding[] {
   const findings: DriftFinding[] = [];
@@ -112,6 +113,9 @@ export function classifyDrift(t: TicketState, obs: Observations, policy: Policy)
       bridgeState: wo.state,
     };
     if (seen === null) {
+      // Never acknowledged: its create command may still be on its way (a sink paused by an
+      // outage), so a miss proves nothing; the sentinel alerts on a ticket left ROUTED instead.
+      if (wo.state === 'REQUESTED') continue;
       findings.push({
         ...base,
         kind: 'DEPT_MISSING',

@@ -42,6 +42,8 @@ export interface ReconcileOptions {
   /** Tickets per second; config.reconcile.ratePerSecond when absent. */
   readonly rate?: number;
   readonly schemasDir?: string;
+  /** Tickets between two stored cursors; CURSOR_EVERY when absent. */
+  readonly cursorEvery?: number;
 }
 
 export interface ReconcileOutcome {
@@ -201,7 +203,7 @@ export async function runReconciliation(o: ReconcileOptions): Promise<ReconcileR
         outcomes.push({ finding: f, action });
       }
       checked += 1;
-      if (checked % CURSOR_EVERY === 0) await saveCursor(t.ticketId, false);
+      if (checked % (o.cursorEvery ?? CURSOR_EVERY) === 0) await saveCursor(t.ticketId, false);
     }
     await saveCursor(todo.at(-1)?.ticketId ?? resumed?.after ?? null, true);
     const ms = clock() - started;

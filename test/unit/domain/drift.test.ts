@@ -116,6 +116,16 @@ describe('classifyDrift', () => {
     ]);
   });
 
+  it('no DEPT_MISSING for a work order its department never acknowledged: its creation may be on its way', async () => {
+    const b = new Bridge(policy);
+    b.send(crm('T4', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    const routed = b.ticket('T4');
+    const [wo] = routed.workOrders;
+    expect(wo?.state).toBe('REQUESTED');
+    const obs = new Map<string, WorkOrderEvent | null>([[wo?.workOrderId ?? '', null]]);
+    expect(classifyDrift(routed, { workOrders: obs }, policy)).toEqual([]);
+  });
+
   it('no department finding for a work order the bridge holds terminal', () => {
     const obs = new Map<string, WorkOrderEvent | null>([['T3#1', null]]);
     expect(classifyDrift(closed, { workOrders: obs }, policy)).toEqual([]);
