@@ -6,6 +6,7 @@ import { runAlerts } from './alerts-command.ts';
 import { runHealth } from './health-command.ts';
 import { runKpi } from './kpi-command.ts';
 import { runOps, type OpsArgs } from './ops-commands.ts';
+import { runReconcile } from './reconcile-command.ts';
 import { runRoles } from './roles-command.ts';
 import { runStatusApi, runWorker } from './serve-commands.ts';
 import { runWorkOrder } from './workorder-command.ts';
@@ -63,6 +64,20 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .description('run the worker: the lifecycle processor and every configured connector')
     .addOption(configOption())
     .action(act((o: { config: string }) => runWorker(o.config)));
+
+  program
+    .command('reconcile')
+    .description('find and heal drift between the CRM, the departments and the bridge, once')
+    .option('--ticket <id>', 'only this ticket')
+    .option('--since <iso>', 'also tickets closed since this instant (default: the configured window)')
+    .option('--dry-run', 'find and record nothing healed: report only', false)
+    .option('--rate <n>', 'tickets checked per second at most (default: reconcile.ratePerSecond)')
+    .addOption(configOption())
+    .action(
+      act(async (o: { config: string; ticket?: string; since?: string; dryRun: boolean; rate?: string }) =>
+        runReconcile(o, await loadConfig(o.config), toolLogger('closeloop-reconcile'), io.print, io.printError),
+      ),
+    );
 
   program
     .command('health')

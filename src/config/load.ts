@@ -26,6 +26,15 @@ export interface CloseloopConfig {
   readonly statusApi: StatusApiSettings | null;
   /** Who is accountable for each department's 311 work; null when the config names no roles file. */
   readonly roles: RolesTable | null;
+  readonly reconcile: ReconcileSettings;
+}
+
+export interface ReconcileSettings {
+  readonly closedByHand: 'reopen' | 'accept';
+  readonly closedWindowDays: number;
+  readonly ratePerSecond: number;
+  readonly settleSeconds: number;
+  readonly intervalMinutes: number | null;
 }
 
 export interface StatusApiSettings {
@@ -160,6 +169,7 @@ export async function loadConfig(
     http: c.http ?? null,
     statusApi: c.statusApi ?? null,
     roles,
+    reconcile: c.reconcile,
     policy: {
       jurisdiction: c.jurisdiction,
       routing: c.routing.services,

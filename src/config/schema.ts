@@ -77,6 +77,8 @@ const topicsSchema = z
     deliveries: z.string().default('bridge.deliveries.v1'),
     /** Stuck-ticket and silent-connector alerts, raised and cleared; compacted by alert id. */
     alerts: z.string().default('bridge.alerts.v1'),
+    /** Reconciliation's findings and what it did about them, keyed by ticket id; kept for good. */
+    drift: z.string().default('bridge.drift.v1'),
     /** Who replayed which dead letters of this pipeline (JSON records, kept for good). */
     dlqReplays: z.string().default('closeloop.dlq-replays'),
   })
@@ -143,6 +145,32 @@ export const closeloopConfigSchema = z
         stateLimitsMinutes: { ROUTED: 15, NEW: 60 },
         statusUnconfirmedMinutes: 5,
         workOrderSilenceMinutes: 43_200,
+      }),
+    /**
+     * Reconciliation (closeloop reconcile, and the worker's scheduled runs): compares the bridge's
+     * state with what the CRM and the departments show, and heals what is safe through the
+     * processor.
+     */
+    reconcile: z
+      .object({
+        /** An agent closed a ticket whose work is open: reopen it (with a note), or accept the closure. */
+        closedByHand: z.enum(['reopen', 'accept']).default('reopen'),
+        /** Closed tickets are checked for this many days after closing (a CRM restored from a backup). */
+        closedWindowDays: z.number().min(0).max(365).default(7),
+        /** Tickets checked per second: every ticket costs a lookup in the CRM and in each department. */
+        ratePerSecond: z.number().positive().max(1_000).default(5),
+        /** Tickets changed more recently are left for the next run: their events may be in flight. */
+        settleSeconds: z.number().min(0).max(86_400).default(60),
+        /** The worker runs a reconciliation this often; off when null. */
+        intervalMinutes: z.number().positive().max(10_080).nullable().default(null),
+      })
+      .strict()
+      .default({
+        closedByHand: 'reopen',
+        closedWindowDays: 7,
+        ratePerSecond: 5,
+        settleSeconds: 60,
+        intervalMinutes: null,
       }),
     /** The accountable people per department (a file relative to this one); never public. */
     roles: z.string().min(1).optional(),

@@ -5,7 +5,8 @@ import { publish } from './publish.ts';
 import { routeTicket } from './routing.ts';
 import type { TicketState } from './state.ts';
 import type { ClosureReason, CrmTicketEvent, LinkType } from './types.ts';
-import { positionOf } from './context.ts';
+import { RECONCILE_ORIGIN, positionOf } from './context.ts';
+import { decideReopen } from './decide-reconcile.ts';
 import { implausiblePosition } from './ordering.ts';
 
 function opened(e: CrmTicketEvent, draft: Draft): TicketState {
@@ -74,6 +75,8 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
 const CANCEL_REASONS: readonly ClosureReason[] = ['NO_ACTION_REQUIRED', 'CANCELLED_BY_REQUESTOR', 'REFERRED_EXTERNAL'];
 
 export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Draft): Decision {
+  // Reconciliation's word about the CRM, not an event of its feed: it has no position there.
+  if (e.envelope.origin === RECONCILE_ORIGIN) return decideReopen(prev, e, draft);
   if (!prev && e.kind !== 'OPENED') {
     draft.violation(e.ticketId, 'UNKNOWN_TICKET', `${e.kind} for a ticket the bridge has not seen opened`);
     return draft.done(null, false);

@@ -1,26 +1,14 @@
-import { positionOf } from './context.ts';
+import { RECONCILE_ORIGIN, positionOf } from './context.ts';
 import type { Draft } from './draft.ts';
 import { isTerminalWork } from './lifecycle.ts';
 import { implausiblePosition } from './ordering.ts';
 import { hasMapping, lookupCode } from './policy.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
-import { routeTicket } from './routing.ts';
+import { applyWorkState, replaceWorkOrder, validTime } from './apply-work.ts';
+import { decideObservation } from './decide-reconcile.ts';
 import { newWorkOrder, type TicketState, type WorkOrderRecord } from './state.ts';
 import type { WorkOrderEvent } from './types.ts';
-
-/** A date JavaScript can show; anything else (Avro allows far more) is treated as unknown. */
-function validTime(ms: number | null): number | null {
-  return ms !== null && Number.isFinite(new Date(ms).getTime()) ? ms : null;
-}
-
-function replaceWorkOrder(t: TicketState, wo: WorkOrderRecord): TicketState {
-  const exists = t.workOrders.some((w) => w.workOrderId === wo.workOrderId);
-  return {
-    ...t,
-    workOrders: exists ? t.workOrders.map((w) => (w.workOrderId === wo.workOrderId ? wo : w)) : [...t.workOrders, wo],
-  };
-}
 
 export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: Draft): Decision {
   const where = { department: e.department, system: e.system, rawStatus: e.rawStatus, workOrderId: e.workOrderId };
@@ -34,8 +22,11 @@ export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: D
     draft.violation(e.ticketId, 'UNMAPPED_CODE', `status code ${e.rawStatus} is not mapped${known}`, where);
     return draft.done(prev, false);
   }
+  const existing = prev.workOrders.find((w) => w.workOrderId === e.workOrderId);
+  // An observation has no position in the department's feed: it is judged by its state alone.
+  if (e.envelope.origin === RECONCILE_ORIGIN) return decideObservation(prev, existing ?? null, e, entry, draft);
   const current: WorkOrderRecord =
-    prev.workOrders.find((w) => w.workOrderId === e.workOrderId) ??
+    existing ??
     // A work order the department opened on its own (a split job, a second crew).
     newWorkOrder(e.workOrderId, e.department, e.system);
   const position = positionOf(e.envelope);
@@ -86,26 +77,5 @@ export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: D
     return draft.done(replaceWorkOrder(prev, touched), true);
   }
 
-  if ((e.systemClosed || entry.systemClosed) && !isTerminalWork(target)) {
-    draft.violation(
-      e.ticketId,
-      'PREMATURE_CLOSE',
-      `${e.department} closed its record at ${e.rawStatus}, which means ${target}; the ticket stays open`,
-      where,
-    );
-  }
-  let t = replaceWorkOrder(prev, {
-    ...touched,
-    state: target,
-    publicNote: entry.publicNote ?? e.note ?? null,
-    expectedAt: validTime(e.expectedAt) ?? current.expectedAt,
-    closureReason: entry.closureReason ?? null,
-    misrouted: entry.misroute === true,
-    holdReason: target === 'ON_HOLD' ? (entry.holdReason ?? null) : null,
-  });
-  if (entry.misroute) {
-    draft.violation(e.ticketId, 'MISROUTE', `${e.department} rejected the work as not theirs`, where);
-    t = routeTicket(t, draft);
-  }
-  return draft.done(publish(prev, t, draft), true);
+  return applyWorkState(prev, current, touched, e, entry, draft);
 }

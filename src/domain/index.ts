@@ -51,3 +51,12 @@ export {
   type SilenceVerdict,
   type Weekday,
 } from './silence.ts';
+export { reconcileMoves, reopenNote } from './decide-reconcile.ts';
+export {
+  DRIFT_KINDS,
+  classifyDrift,
+  type CrmView,
+  type DriftFinding,
+  type DriftKind,
+  type Observations,
+} from './drift.ts';

@@ -11,6 +11,8 @@ import type { TicketLifecycleState } from './types.ts';
 export interface PublishOptions {
   /** Sets the state outright (REOPENED); otherwise it is derived from work orders and links. */
   readonly force?: TicketLifecycleState;
+  /** Put before the usual note (a reopening explained); a new note makes a new status. */
+  readonly notePrefix?: string;
 }
 
 /**
@@ -54,7 +56,8 @@ export function publish(
   const sla = statusSla(ticket, state, draft.ctx.policy);
   const closureReason = closed ? derived.closureReason : null;
   const closureNote = closed ? (next.parent?.accepted ? next.parent.parentNote : closureNoteOf(next)) : null;
-  const note = statusNote(next, state, { ...derived, closureReason });
+  const usual = statusNote(next, state, { ...derived, closureReason });
+  const note = options.notePrefix ? `${options.notePrefix} ${usual}` : usual;
   const expectedAt = closed ? null : expectedAtOf(next);
   const duplicateOf = next.parent?.accepted && next.parent.linkType === 'DUPLICATE' ? next.parent.ticketId : null;
   const followUpOf = next.parent?.accepted && next.parent.linkType === 'FOLLOW_UP' ? next.parent.ticketId : null;

@@ -65,6 +65,8 @@ export const VIOLATION_KINDS = [
   'ORDER_RESET',
   /** An operator command named a work order the ticket does not have. */
   'UNKNOWN_WORK_ORDER',
+  /** An agent closed the ticket in the CRM while its work was open; reconciliation reopened it. */
+  'CLOSED_BY_HAND',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 

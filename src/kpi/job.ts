@@ -80,6 +80,7 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
   await admin.connect();
   try {
     await requireTopics(admin, [o.config.topics.status, o.config.topics.quarantine]);
+    const hasDrift = (await admin.listTopics()).includes(o.config.topics.drift);
     const inputs = await readKpiInputs({
       messaging: o.messaging,
       admin,
@@ -87,9 +88,10 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
       logger: log,
       statusTopic: o.config.topics.status,
       quarantineTopic: o.config.topics.quarantine,
+      driftTopic: hasDrift ? o.config.topics.drift : null,
       fallbackZone: timeZone,
     });
-    const records = computeKpis(inputs.tickets, inputs.violations, o.month, o.now, timeZone);
+    const records = computeKpis(inputs.tickets, inputs.violations, o.month, o.now, timeZone, inputs.drift);
     const provisional = o.now < monthRange(month, timeZone)[1];
     // Figures known to miss records would replace complete ones on the compacted topic.
     const withheld = o.publish && inputs.undecodable > 0 && o.allowUnreadable !== true;

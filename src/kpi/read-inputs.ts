@@ -1,4 +1,4 @@
-import type { KpiTicket, KpiViolation } from '../domain/kpi/index.ts';
+import type { KpiDrift, KpiTicket, KpiViolation } from '../domain/kpi/index.ts';
 import { isCloseloopError, messageOf } from '../errors/index.ts';
 import {
   readToEnd,
@@ -18,6 +18,8 @@ export interface KpiInputs {
   readonly tickets: KpiTicket[];
   /** The violations some KPI counts. */
   readonly violations: KpiViolation[];
+  /** Reconciliation's findings (R11); none when the drift topic does not exist yet. */
+  readonly drift: KpiDrift[];
   readonly statusRecords: number;
   readonly quarantineRecords: number;
   /** Records that did not decode or did not make sense; left out of the figures. */
@@ -31,8 +33,17 @@ export interface ReadInputsOptions {
   readonly logger: Logger;
   readonly statusTopic: string;
   readonly quarantineTopic: string;
+  /** The drift topic, where it exists: deployments older than reconciliation have none. */
+  readonly driftTopic: string | null;
   /** For tickets whose status names no SLA zone. */
   readonly fallbackZone: string;
+}
+
+interface DriftRead {
+  readonly envelope: { readonly occurredAt: number };
+  readonly driftId: string;
+  readonly kind: string;
+  readonly department: string | null;
 }
 
 const position = (r: IncomingRecord) => `${r.topic}:${r.partition}:${r.offset}`;
@@ -61,6 +72,7 @@ export async function readKpiInputs(o: ReadInputsOptions): Promise<KpiInputs> {
     }
   };
 
+  const drift = new Map<string, KpiDrift>();
   const [statusRecords, quarantineRecords] = await Promise.all([
     readToEnd(o.messaging, o.admin, o.statusTopic, 'all', async (r) => {
       try {
@@ -81,6 +93,21 @@ export async function readKpiInputs(o: ReadInputsOptions): Promise<KpiInputs> {
         refuse(r, err);
       }
     }),
+    o.driftTopic === null
+      ? Promise.resolve(0)
+      : readToEnd(o.messaging, o.admin, o.driftTopic, 'all', async (r) => {
+          try {
+            const d = (await o.serde.decode<DriftRead>(r.value)).value;
+            drift.set(position(r), {
+              driftId: d.driftId,
+              kind: d.kind,
+              department: d.department,
+              occurredAt: d.envelope.occurredAt,
+            });
+          } catch (err) {
+            refuse(r, err);
+          }
+        }),
   ]);
   if (bad.size > LOGGED_UNDECODABLE) {
     o.logger.warn({ undecodable: bad.size, logged: LOGGED_UNDECODABLE }, 'more KPI input records left out than logged');
@@ -88,6 +115,7 @@ export async function readKpiInputs(o: ReadInputsOptions): Promise<KpiInputs> {
   return {
     tickets: [...latest.values()].map((l) => l.ticket),
     violations: [...violations.values()],
+    drift: [...drift.values()],
     statusRecords,
     quarantineRecords,
     undecodable: bad.size,

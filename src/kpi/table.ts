@@ -21,6 +21,7 @@ const HEADER = [
   'dup linked',
   'link cover %',
   'misroutes',
+  'drift',
 ];
 
 function row(r: KpiRecord): string[] {
@@ -37,6 +38,7 @@ function row(r: KpiRecord): string[] {
     `${r.duplicatesLinked}/${r.duplicatesClosed}`,
     pct(r.duplicateLinkCoveragePct),
     String(r.misroutes),
+    `${r.drift}`,
   ];
 }
 
@@ -65,7 +67,7 @@ export function formatKpiTable(records: readonly KpiRecord[], footer: TableFoote
       lines.push(cells.join('  ').trimEnd());
     }
     lines.push(
-      `% on time with (met/due); bd = business days, cd = calendar days to resolve; dup linked = linked/closed; ${NONE} = none`,
+      `% on time with (met/due); bd = business days, cd = calendar days to resolve; dup linked = linked/closed; drift = found by reconciliation; ${NONE} = none`,
     );
   }
   const at = new Date(footer.computedAt).toISOString();

@@ -24,6 +24,7 @@ export class Metrics {
   readonly connectorSilent: Gauge;
   readonly alerts: Counter;
   readonly consumerLag: Gauge<'group' | 'topic'>;
+  readonly drift: Counter<'kind' | 'department'>;
 
   constructor(options: { defaults?: boolean } = {}) {
     const r = [this.registry];
@@ -125,6 +126,12 @@ export class Metrics {
     this.ticketsInState = new Gauge({
       name: 'closeloop_tickets_in_state',
       help: 'Tickets held in the processor state.',
+      registers: r,
+    });
+    this.drift = new Counter({
+      name: 'closeloop_drift_total',
+      help: 'Reconciliation findings (a drift still there is found again by each run), per kind and the department holding the work (311 when none).',
+      labelNames: ['kind', 'department'],
       registers: r,
     });
     this.consumerLag = new Gauge({

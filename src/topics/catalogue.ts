@@ -21,6 +21,7 @@ export const CANONICAL = {
   kpi: 'bridge.kpi.v1',
   deliveries: 'bridge.deliveries.v1',
   alerts: 'bridge.alerts.v1',
+  drift: 'bridge.drift.v1',
 } as const satisfies Partial<Record<keyof Topics, string>>;
 
 export type BridgeTopic = keyof typeof CANONICAL;
@@ -42,6 +43,7 @@ export const RECORD_NAMES = {
   kpi: 'io.closeloop.v1.KpiRecord',
   deliveries: 'io.closeloop.v1.DeliveryReceipt',
   alerts: 'io.closeloop.v1.Alert',
+  drift: 'io.closeloop.v1.DriftRecord',
 } as const satisfies Record<BridgeTopic, string>;
 
 /**
@@ -86,12 +88,12 @@ export function repartitionTopic(config: CatalogueConfig, input: ForeignInput): 
 const COMPACTED: ReadonlySet<keyof Topics> = new Set(['state', 'kpi', 'cursors', 'alerts']);
 
 /**
- * Kept for good: the KPI job recomputes any month from the latest status of every ticket and
- * from every violation, the status API serves each ticket's public history, and the replay
+ * Kept for good: the KPI job recomputes any month from the latest status of every ticket, from
+ * every violation and from every drift finding, the status API serves each ticket's public history, and the replay
  * audit is the record of who re-sent what. A broker's default retention (7 days) would
  * silently drop them. 311 volumes make this small (about 1 KB per status).
  */
-const KEPT: ReadonlySet<keyof Topics> = new Set(['status', 'quarantine', 'dlqReplays']);
+const KEPT: ReadonlySet<keyof Topics> = new Set(['status', 'quarantine', 'dlqReplays', 'drift']);
 
 function configOf(name: keyof Topics): Record<string, string> {
   if (COMPACTED.has(name)) return { 'cleanup.policy': 'compact' };

@@ -17,6 +17,12 @@ import {
   type SourceRunnerStatus,
 } from '../runtime/index.ts';
 import { RECORD_NAMES } from '../topics/index.ts';
+import {
+  reconcileLookups,
+  runReconciliation,
+  type ReconcileLookups,
+  type ReconcileReport,
+} from '../reconcile/index.ts';
 import { checkConnector } from './connector-check.ts';
 import { SilenceWatch, type WatchedSource } from './silence-watch.ts';
 
@@ -54,6 +60,9 @@ export class Worker {
   readonly #registry: CachedProbe;
   #silence: SilenceWatch | null = null;
   readonly #watched: WatchedSource[] = [];
+  readonly #lookups: ReconcileLookups;
+  #reconciling: Promise<ReconcileReport> | null = null;
+  #reconcileTimer: NodeJS.Timeout | null = null;
 
   constructor(options: WorkerOptions) {
     this.#o = options;
@@ -88,6 +97,7 @@ export class Worker {
       metrics: this.metrics,
     });
     this.#build();
+    this.#lookups = reconcileLookups(config, options.env ?? process.env, logger);
   }
 
   #build(): void {
@@ -173,6 +183,15 @@ export class Worker {
       );
       await this.#silence.start(Math.min(60_000, Math.max(250, (shortest * 60_000) / 4)));
     }
+    const every = this.#o.config.reconcile.intervalMinutes;
+    if (every !== null) {
+      this.#reconcileTimer = setInterval(() => {
+        this.reconcileNow().catch((err: unknown) =>
+          this.#o.logger.error({ error: messageOf(err) }, 'scheduled reconciliation failed'),
+        );
+      }, every * 60_000);
+      this.#reconcileTimer.unref();
+    }
     this.#phase = 'running';
   }
 
@@ -181,9 +200,33 @@ export class Worker {
     await this.#silence?.check(Date.now());
   }
 
+  /**
+   * One reconciliation run with the worker's connectors and metrics: what the schedule
+   * (reconcile.intervalMinutes) runs, callable for tests. A run already going is joined, not
+   * doubled; an interrupted one is continued from its cursor.
+   */
+  reconcileNow(): Promise<ReconcileReport> {
+    if (this.#reconciling) return this.#reconciling;
+    const run = runReconciliation({
+      config: this.#o.config,
+      messaging: this.#messaging,
+      serde: this.#serde,
+      logger: this.#o.logger,
+      lookups: this.#lookups,
+      metrics: this.metrics,
+    }).finally(() => {
+      this.#reconciling = null;
+    });
+    this.#reconciling = run;
+    return run;
+  }
+
   async stop(): Promise<void> {
     this.#phase = 'stopping';
     await this.#silence?.stop();
+    if (this.#reconcileTimer) clearInterval(this.#reconcileTimer);
+    await this.#reconciling?.catch(() => undefined);
+    await this.#lookups.stop();
     for (const r of this.#sources.values()) await r.stop().catch(() => undefined);
     for (const r of this.#sinks.values()) await r.stop().catch(() => undefined);
     await this.processor.stop();

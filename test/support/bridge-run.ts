@@ -23,7 +23,7 @@ export async function bridgeRun(
   options: {
     brokers?: string;
     behaviour?: Partial<DepartmentBehaviour>;
-    config?: Pick<TestConfigExtras, 'sentinel' | 'roles'>;
+    config?: Pick<TestConfigExtras, 'sentinel' | 'roles' | 'reconcile'>;
   } = {},
 ): Promise<BridgeRun> {
   const crm = new CrmSimulator({ token: TOKENS.CRM_API_TOKEN });

@@ -29,6 +29,8 @@ export interface TestConfigExtras {
   readonly slaPolicies?: Record<string, unknown>;
   /** The stuck-ticket sentinel's section; the shipped defaults when left out, null turns it off. */
   readonly sentinel?: Record<string, unknown> | null;
+  /** The reconcile section (reconciliation's policy, rate and schedule); the defaults when left out. */
+  readonly reconcile?: Record<string, unknown>;
   /** Writes a roles file naming a service owner, coordinator and manager for each routed department. */
   readonly roles?: boolean;
 }
@@ -53,6 +55,7 @@ export async function testConfig(
     kpi: `${base}.bridge.kpi.v1`,
     cursors: `${base}.connector-cursors`,
     dlqReplays: `${base}.dlq-replays`,
+    drift: `${base}.bridge.drift.v1`,
   };
   const { brokers, registryUrl } = endpoints();
   const yaml = {
@@ -84,6 +87,7 @@ export async function testConfig(
     connectors: extras.connectors ?? [],
     ...(extras.roles ? { roles: `${base}.roles.yaml` } : {}),
     ...(extras.sentinel !== undefined ? { sentinel: extras.sentinel } : {}),
+    ...(extras.reconcile ? { reconcile: extras.reconcile } : {}),
     ...(extras.slaPolicies
       ? { sla: { calendars: [path.resolve('config/calendars/baltimore.yaml')], policies: `${base}.sla.yaml` } }
       : {}),

@@ -17,7 +17,18 @@ async function closeloop(...args: string[]): Promise<{ out: string; err: string;
   return { out: out.join('\n'), err: err.join('\n'), code };
 }
 
-const COMMANDS = ['run', 'health', 'status-api', 'dlq', 'quarantine', 'alerts', 'kpi', 'roles', 'workorder'];
+const COMMANDS = [
+  'run',
+  'reconcile',
+  'health',
+  'status-api',
+  'dlq',
+  'quarantine',
+  'alerts',
+  'kpi',
+  'roles',
+  'workorder',
+];
 
 describe('the closeloop command line', () => {
   it('lists every command with one line each, and the exit codes', async () => {

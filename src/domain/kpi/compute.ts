@@ -1,6 +1,13 @@
 import { monthTester, parseMonth } from './month.ts';
 import { nearestRank, percent, roundTo } from './stats.ts';
-import { KPI_DEFINITION_VERSION, UNROUTED, type KpiRecord, type KpiTicket, type KpiViolation } from './types.ts';
+import {
+  KPI_DEFINITION_VERSION,
+  UNROUTED,
+  type KpiDrift,
+  type KpiRecord,
+  type KpiTicket,
+  type KpiViolation,
+} from './types.ts';
 
 /*
  * KPI definition version 1; docs/kpi.md states every rule in words. Each ticket is counted in
@@ -28,6 +35,8 @@ interface Tally {
   duplicatesLinked: number;
   unlinkedDuplicates: number;
   misroutes: number;
+  drift: number;
+  closedByHand: number;
 }
 
 const emptyTally = (): Tally => ({
@@ -44,6 +53,8 @@ const emptyTally = (): Tally => ({
   duplicatesLinked: 0,
   unlinkedDuplicates: 0,
   misroutes: 0,
+  drift: 0,
+  closedByHand: 0,
 });
 
 /** A duplicate either still mirrors its parent or was resolved with the parent. */
@@ -94,6 +105,7 @@ export function computeKpis(
   month: string,
   now: number,
   timeZone = 'UTC',
+  drift: Iterable<KpiDrift> = [],
 ): KpiRecord[] {
   const inMonth = monthTester(parseMonth(month));
   const tallies = new Map<string, Tally>();
@@ -144,6 +156,19 @@ export function computeKpis(
     else if (isUnlinkedDuplicate(v)) tally(v.department).unlinkedDuplicates++;
   }
 
+  // R11: a drift still there is found by every run; it counts once, where it was first found.
+  const first = new Map<string, KpiDrift>();
+  for (const d of drift) {
+    const seen = first.get(d.driftId);
+    if (!seen || d.occurredAt < seen.occurredAt) first.set(d.driftId, d);
+  }
+  for (const d of first.values()) {
+    if (!inMonth(d.occurredAt, timeZone)) continue;
+    const t = tally(d.department);
+    t.drift++;
+    if (d.kind === 'CRM_CLOSED_BY_HAND') t.closedByHand++;
+  }
+
   return [...tallies]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([department, t]) => toRecord(department, month, now, t));
@@ -173,5 +198,7 @@ function toRecord(department: string, month: string, now: number, t: Tally): Kpi
     duplicateLinkCoveragePct: percent(t.duplicatesLinked, t.duplicatesClosed + t.unlinkedDuplicates),
     misroutes: t.misroutes,
     stillOpenPastDue: t.stillOpenPastDue,
+    drift: t.drift,
+    closedByHand: t.closedByHand,
   };
 }

@@ -82,4 +82,17 @@ export interface KpiRecord {
   readonly misroutes: number;
   /** In the completion population, not yet resolved, due already passed. */
   readonly stillOpenPastDue: number;
+  /** Distinct drifts reconciliation found, in the month of their first finding (R11). */
+  readonly drift: number;
+  /** Of drift, tickets closed by hand in the CRM while their work was open. */
+  readonly closedByHand: number;
+}
+
+/** A reconciliation finding from bridge.drift.v1 (R11). */
+export interface KpiDrift {
+  /** The same drift found by several runs shares it, and counts once. */
+  readonly driftId: string;
+  readonly kind: string;
+  readonly department: string | null;
+  readonly occurredAt: number;
 }

@@ -23,6 +23,8 @@ const blank = {
   duplicateLinkCoveragePct: null,
   misroutes: 0,
   stillOpenPastDue: 0,
+  drift: 0,
+  closedByHand: 0,
 } as const;
 const record = (r: Partial<KpiRecord> & Pick<KpiRecord, 'department' | 'month'>): KpiRecord => ({ ...blank, ...r });
 
@@ -198,5 +200,33 @@ describe('KPI definition v1, pauses and refused links', () => {
     expect(overdue({})).toBe(1);
     expect(overdue({ followUpOf: 'O1' })).toBe(0);
     expect(overdue({ lifecycleState: 'RESOLVED', closureReason: 'FOLLOW_UP' })).toBe(0);
+  });
+});
+
+describe('R11 drift', () => {
+  const found = (driftId: string, kind: string, department: string | null, when: string) => ({
+    driftId,
+    kind,
+    department,
+    occurredAt: at(when),
+  });
+
+  it('counts each drift once, in the month it was first found, under its department', () => {
+    const drift = [
+      found('DEPT_AHEAD:A:A#1:X', 'DEPT_AHEAD', 'housing', '2026-11-10T09:00'),
+      // The same drift, found again by later runs (one in December): still one, in November.
+      found('DEPT_AHEAD:A:A#1:X', 'DEPT_AHEAD', 'housing', '2026-11-11T09:00'),
+      found('DEPT_AHEAD:A:A#1:X', 'DEPT_AHEAD', 'housing', '2026-12-01T09:00'),
+      found('CRM_CLOSED_BY_HAND:B:3', 'CRM_CLOSED_BY_HAND', 'housing', '2026-11-12T09:00'),
+      found('DEPT_MISSING:C:C#1', 'DEPT_MISSING', 'transportation', '2026-10-31T09:00'),
+      found('CRM_MISSING:D:none', 'CRM_MISSING', null, '2026-11-02T09:00'),
+    ];
+    const nov = computeKpis([], [], '2026-11', now, NYC, drift);
+    expect(nov.map((r) => [r.department, r.drift, r.closedByHand])).toEqual([
+      ['housing', 2, 1],
+      ['unrouted', 1, 0],
+    ]);
+    const dec = computeKpis([], [], '2026-12', at('2026-12-20T12:00'), NYC, drift);
+    expect(dec).toEqual([]);
   });
 });

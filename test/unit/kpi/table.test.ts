@@ -9,12 +9,12 @@ describe('KPI table', () => {
   it('prints one aligned row per department, then what the figures mean and the month', () => {
     const lines = formatKpiTable(computeKpis(input, violations, '2026-11', now, NYC), footer);
     expect(lines).toEqual([
-      'department      responded %  completed %  open late  resolved  median bd  p90 bd  median cd  premature  dup linked  link cover %  misroutes',
-      'housing         100.0 (1/1)  100.0 (1/1)          0         1       3.13    3.13       5.13          1         0/0             —          0',
-      'solid-waste       0.0 (0/1)    0.0 (0/1)          1         0          —       —          —          0         1/1          50.0          0',
-      'transportation   66.7 (2/3)  100.0 (2/2)          0         3       9.29    9.83      17.88          0         0/0             —          1',
-      'unrouted                  —            —          0         0          —       —          —          0         1/1         100.0          0',
-      '% on time with (met/due); bd = business days, cd = calendar days to resolve; dup linked = linked/closed; — = none',
+      'department      responded %  completed %  open late  resolved  median bd  p90 bd  median cd  premature  dup linked  link cover %  misroutes  drift',
+      'housing         100.0 (1/1)  100.0 (1/1)          0         1       3.13    3.13       5.13          1         0/0             —          0      0',
+      'solid-waste       0.0 (0/1)    0.0 (0/1)          1         0          —       —          —          0         1/1          50.0          0      0',
+      'transportation   66.7 (2/3)  100.0 (2/2)          0         3       9.29    9.83      17.88          0         0/0             —          1      0',
+      'unrouted                  —            —          0         0          —       —          —          0         1/1         100.0          0      0',
+      '% on time with (met/due); bd = business days, cd = calendar days to resolve; dup linked = linked/closed; drift = found by reconciliation; — = none',
       'KPI definition v1, month 2026-11, complete as of 2026-12-03T17:00:00.000Z',
     ]);
   });

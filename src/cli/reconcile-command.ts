@@ -1,0 +1,83 @@
+import type { CloseloopConfig } from '../config/index.ts';
+import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { reconcileLookups, runReconciliation, type ReconcileOutcome } from '../reconcile/index.ts';
+
+export const RECONCILE_USAGE =
+  'usage: closeloop reconcile [--ticket ID] [--since ISO] [--dry-run] [--rate N] [--config FILE]';
+
+export interface ReconcileArgs {
+  readonly ticket?: string | undefined;
+  readonly since?: string | undefined;
+  readonly dryRun?: boolean | undefined;
+  readonly rate?: string | undefined;
+}
+
+function outcomeLine(o: ReconcileOutcome): string {
+  const f = o.finding;
+  const where = [f.department ?? '311', f.workOrderId ? `work order ${f.workOrderId}` : null].filter(Boolean).join(' ');
+  return `${f.kind.padEnd(18)} ${f.ticketId}  ${where}: ${f.detail} -> ${o.action ?? 'nothing done (dry run)'}`;
+}
+
+/**
+ * `closeloop reconcile`: one run of the engine the worker schedules, with this config's
+ * connectors. Exit codes: 0 nothing left unhealed; 1 some drift is left for people (a missing
+ * item, a closure accepted, or anything found in a dry run); 2 bad arguments.
+ */
+export async function runReconcile(
+  args: ReconcileArgs,
+  config: CloseloopConfig,
+  logger: Logger,
+  print: (line: string) => void,
+  printError: (line: string) => void,
+): Promise<number> {
+  const problems: string[] = [];
+  const since = args.since === undefined ? undefined : Date.parse(args.since);
+  if (since !== undefined && !Number.isFinite(since))
+    problems.push(`--since ${args.since ?? ''} is not an instant; use ISO 8601, e.g. 2026-11-30T12:00:00Z`);
+  const rate = args.rate === undefined ? undefined : Number(args.rate);
+  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0 && rate <= 1_000))
+    problems.push(`--rate ${args.rate ?? ''} must be a number of tickets per second above 0, at most 1000`);
+  if (args.ticket !== undefined && args.ticket.trim() === '') problems.push('--ticket needs a ticket id');
+  if (problems.length > 0) {
+    printError(`closeloop reconcile: ${problems.join('; ')}\n${RECONCILE_USAGE}`);
+    return 2;
+  }
+  const lookups = reconcileLookups(config, process.env, logger);
+  if (!lookups.crm && lookups.departments.length === 0) {
+    printError('closeloop reconcile: no configured connector has a lookup; nothing can be compared');
+    return 2;
+  }
+  const messaging = createKafkaMessaging({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-reconcile`,
+    logger,
+  });
+  try {
+    const report = await runReconciliation({
+      config,
+      messaging,
+      serde: new AvroSerde({ ...config.schemaRegistry }),
+      logger,
+      lookups,
+      metrics: new Metrics({ defaults: false }),
+      dryRun: args.dryRun === true,
+      ...(args.ticket !== undefined ? { ticketId: args.ticket.trim() } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(rate !== undefined ? { rate } : {}),
+    });
+    for (const o of report.outcomes) print(outcomeLine(o));
+    const perSecond = report.ms > 0 ? ((report.checked * 1000) / report.ms).toFixed(1) : String(report.checked);
+    print(
+      `run ${report.runId}${report.resumedAfter ? ` (resumed after ${report.resumedAfter})` : ''}: ` +
+        `${report.checked} ticket(s) checked in ${report.ms} ms (${perSecond}/s), ${report.outcomes.length} finding(s), ` +
+        `${report.settling} changed too recently, ${report.unanswered} lookup(s) unanswered` +
+        (args.dryRun === true ? '; dry run: nothing healed or recorded' : ''),
+    );
+    const left = report.outcomes.filter((o) => o.action === null || o.action === 'ALERTED' || o.action === 'ACCEPTED');
+    return left.length > 0 ? 1 : 0;
+  } finally {
+    await lookups.stop();
+  }
+}

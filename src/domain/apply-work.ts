@@ -1,0 +1,60 @@
+import type { Draft } from './draft.ts';
+import { isTerminalWork } from './lifecycle.ts';
+import type { StatusMappingEntry } from './policy.ts';
+import type { Decision } from './outputs.ts';
+import { publish } from './publish.ts';
+import { routeTicket } from './routing.ts';
+import type { TicketState, WorkOrderRecord } from './state.ts';
+import type { WorkOrderEvent } from './types.ts';
+
+/** A date JavaScript can show; anything else (Avro allows far more) is treated as unknown. */
+export function validTime(ms: number | null): number | null {
+  return ms !== null && Number.isFinite(new Date(ms).getTime()) ? ms : null;
+}
+
+export function replaceWorkOrder(t: TicketState, wo: WorkOrderRecord): TicketState {
+  const exists = t.workOrders.some((w) => w.workOrderId === wo.workOrderId);
+  return {
+    ...t,
+    workOrders: exists ? t.workOrders.map((w) => (w.workOrderId === wo.workOrderId ? wo : w)) : [...t.workOrders, wo],
+  };
+}
+
+/**
+ * Moves an open work order to the state its department reported and settles the ticket through
+ * the close gate. Shared by feed events and reconciliation's observations, so both decide alike;
+ * `touched` is the work order with whatever the caller takes from the event (position, raw code).
+ */
+export function applyWorkState(
+  prev: TicketState,
+  current: WorkOrderRecord,
+  touched: WorkOrderRecord,
+  e: WorkOrderEvent,
+  entry: StatusMappingEntry,
+  draft: Draft,
+): Decision {
+  const where = { department: e.department, system: e.system, rawStatus: e.rawStatus, workOrderId: e.workOrderId };
+  const target = entry.state;
+  if ((e.systemClosed || entry.systemClosed) && !isTerminalWork(target)) {
+    draft.violation(
+      e.ticketId,
+      'PREMATURE_CLOSE',
+      `${e.department} closed its record at ${e.rawStatus}, which means ${target}; the ticket stays open`,
+      where,
+    );
+  }
+  let t = replaceWorkOrder(prev, {
+    ...touched,
+    state: target,
+    publicNote: entry.publicNote ?? e.note ?? null,
+    expectedAt: validTime(e.expectedAt) ?? current.expectedAt,
+    closureReason: entry.closureReason ?? null,
+    misrouted: entry.misroute === true,
+    holdReason: target === 'ON_HOLD' ? (entry.holdReason ?? null) : null,
+  });
+  if (entry.misroute) {
+    draft.violation(e.ticketId, 'MISROUTE', `${e.department} rejected the work as not theirs`, where);
+    t = routeTicket(t, draft);
+  }
+  return draft.done(publish(prev, t, draft), true);
+}

@@ -1,0 +1,233 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CloseloopConfig } from '../config/index.ts';
+import {
+  classifyDrift,
+  isClosed,
+  isTerminalWork,
+  type DriftFinding,
+  type TicketState,
+  type WorkOrderEvent,
+} from '../domain/index.ts';
+import { isCloseloopError, messageOf } from '../errors/index.ts';
+import { readSchemaFile, subjectForTopic, type AvroSerde, type Messaging } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { restorePartitions } from '../processor/restore.ts';
+import type { Health, Lookup } from '../sdk/index.ts';
+import { CANONICAL, topicSpecs } from '../topics/index.ts';
+import { cursorRecord, readCursor } from './cursor.ts';
+import { Healer, actionFor, type DriftAction } from './heal.ts';
+import { departmentLookup, type ReconcileLookups } from './lookups.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
+/** The cursor is stored after this many tickets, so an interrupted run repeats at most these. */
+const CURSOR_EVERY = 20;
+
+export interface ReconcileOptions {
+  readonly config: CloseloopConfig;
+  readonly messaging: Messaging;
+  readonly serde: AvroSerde;
+  readonly logger: Logger;
+  readonly lookups: ReconcileLookups;
+  readonly metrics?: Metrics;
+  readonly clock?: () => number;
+  /** One ticket only (no cursor is read or kept, and it is checked even if it changed just now). */
+  readonly ticketId?: string;
+  /** Only tickets the bridge changed at or after this instant (epoch ms). */
+  readonly since?: number;
+  /** Find and report, but heal nothing and write nothing. */
+  readonly dryRun?: boolean;
+  /** Tickets per second; config.reconcile.ratePerSecond when absent. */
+  readonly rate?: number;
+  readonly schemasDir?: string;
+  /** Tickets between two stored cursors; CURSOR_EVERY when absent. */
+  readonly cursorEvery?: number;
+}
+
+export interface ReconcileOutcome {
+  readonly finding: DriftFinding;
+  /** null in a dry run: nothing was done. */
+  readonly action: DriftAction | null;
+}
+
+export interface ReconcileReport {
+  readonly runId: string;
+  /** The ticket the run continued after, when it resumed an interrupted one. */
+  readonly resumedAfter: string | null;
+  readonly checked: number;
+  /** Changed too recently to judge (reconcile.settleSeconds); left for the next run. */
+  readonly settling: number;
+  /** Lookups that failed (an outage) or misses not trusted (the system's health was not up). */
+  readonly unanswered: number;
+  readonly outcomes: readonly ReconcileOutcome[];
+  readonly ms: number;
+}
+
+/** Which tickets a run checks, in id order: open ones, and those closed within the window. */
+export function candidates(
+  states: Iterable<TicketState>,
+  o: { now: number; closedWindowMs: number; settleMs: number; since?: number; ticketId?: string },
+): { tickets: TicketState[]; settling: number } {
+  let settling = 0;
+  const tickets: TicketState[] = [];
+  for (const t of states) {
+    if (o.ticketId !== undefined) {
+      if (t.ticketId === o.ticketId) tickets.push(t);
+      continue;
+    }
+    if (isClosed(t.state) && (t.closedAt === null || o.now - t.closedAt > o.closedWindowMs)) continue;
+    if (o.since !== undefined && t.updatedAt < o.since) continue;
+    if (o.now - t.updatedAt < o.settleMs) {
+      settling += 1;
+      continue;
+    }
+    tickets.push(t);
+  }
+  tickets.sort((a, b) => (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0));
+  return { tickets, settling };
+}
+
+/**
+ * One reconciliation run: reads the bridge's state from the changelog, asks the CRM and each
+ * department about every candidate ticket at a bounded rate, classifies the drift (pure:
+ * classifyDrift), heals what is safe through the normal path, and records every finding on the
+ * drift topic and in closeloop_drift_total.
+ */
+export async function runReconciliation(o: ReconcileOptions): Promise<ReconcileReport> {
+  const { config, messaging, serde, lookups } = o;
+  const clock = o.clock ?? Date.now;
+  const started = clock();
+  const log = o.logger.child({ component: 'reconcile' });
+  const writes = o.dryRun !== true;
+  const admin = messaging.admin();
+  await admin.connect();
+  const producer = messaging.producer();
+  try {
+    if (writes) {
+      await producer.connect();
+      // The topic and schema may be newer than the running processor.
+      await admin.ensureTopics(topicSpecs(config).filter((s) => s.topic === config.topics.drift));
+      const file = await readSchemaFile(path.join(o.schemasDir ?? SCHEMAS, `${CANONICAL.drift}.avsc`));
+      await serde.register(subjectForTopic(config.topics.drift), file.schema);
+    }
+    const partitions = Array.from({ length: config.processor.partitions }, (_, p) => p);
+    const restored = await restorePartitions(messaging, admin, serde, config.topics.state, partitions);
+    const states = [...restored.stores.values()].flatMap((s) => [...s.values()]);
+    const { tickets, settling } = candidates(states, {
+      now: started,
+      closedWindowMs: config.reconcile.closedWindowDays * 86_400_000,
+      settleMs: o.ticketId === undefined ? config.reconcile.settleSeconds * 1000 : 0,
+      ...(o.since !== undefined ? { since: o.since } : {}),
+      ...(o.ticketId !== undefined ? { ticketId: o.ticketId } : {}),
+    });
+    const keepsCursor = writes && o.ticketId === undefined;
+    const previous = keepsCursor
+      ? await readCursor(messaging, admin, config.topics.cursors, config.jurisdiction)
+      : null;
+    const resumed = previous && !previous.complete ? previous : null;
+    const runId = resumed?.runId ?? `${config.jurisdiction}-${new Date(started).toISOString()}`;
+    const todo = resumed?.after ? tickets.filter((t) => t.ticketId > (resumed.after ?? '')) : tickets;
+    log.info(
+      { runId, tickets: todo.length, settling, resumedAfter: resumed?.after ?? null, dryRun: !writes },
+      'reconciliation started',
+    );
+
+    const healer = new Healer(config, messaging, admin, serde, producer);
+    const bucket = new TokenBucket(o.rate ?? config.reconcile.ratePerSecond, { clock });
+    const health = new Map<Lookup, Promise<Health>>();
+    // A miss is believed only from a system that is up: a wrong URL would make everything missing.
+    const trusted = async (lookup: Lookup): Promise<boolean> => {
+      let h = health.get(lookup);
+      if (!h)
+        health.set(
+          lookup,
+          (h = lookup.health().catch((err: unknown) => ({ status: 'down' as const, detail: messageOf(err) }))),
+        );
+      return (await h).status === 'up';
+    };
+    let unanswered = 0;
+    const ask = async <T>(lookup: Lookup, read: () => Promise<T | null>, what: Record<string, unknown>) => {
+      try {
+        const answer = await read();
+        if (answer !== null || (await trusted(lookup))) return answer;
+      } catch (err) {
+        if (!isCloseloopError(err)) throw err;
+        log.warn({ ...what, code: err.code, err: err.message }, 'lookup failed; the item is not judged this run');
+      }
+      unanswered += 1;
+      return undefined;
+    };
+
+    const outcomes: ReconcileOutcome[] = [];
+    let checked = 0;
+    const saveCursor = async (after: string | null, complete: boolean) => {
+      if (!keepsCursor) return;
+      await producer.send(config.topics.cursors, [cursorRecord(config.jurisdiction, { runId, after, complete })]);
+    };
+    for (const t of todo) {
+      await bucket.take();
+      const crmLookup = lookups.crm;
+      const ticket = crmLookup?.ticket;
+      const crm =
+        crmLookup && ticket ? await ask(crmLookup, () => ticket(t.ticketId), { ticketId: t.ticketId }) : undefined;
+      const workOrders = new Map<string, WorkOrderEvent | null>();
+      for (const wo of t.workOrders) {
+        if (isTerminalWork(wo.state) || wo.misrouted) continue;
+        const lookup = departmentLookup(lookups, wo);
+        const read = lookup?.workOrder?.bind(lookup);
+        if (!lookup || !read) continue;
+        const ref = { workOrderId: wo.workOrderId, ticketId: t.ticketId, department: wo.department, system: wo.system };
+        const seen = await ask(lookup, () => read(ref), { ticketId: t.ticketId, workOrderId: wo.workOrderId });
+        if (seen !== undefined) workOrders.set(wo.workOrderId, seen);
+      }
+      const findings = classifyDrift(t, { ...(crm !== undefined ? { crm } : {}), workOrders }, config.policy);
+      // The CRM catches up first, so statuses the processor sends after an observation follow the re-sent ones.
+      findings.sort((a, b) => Number(b.kind === 'CRM_BEHIND') - Number(a.kind === 'CRM_BEHIND'));
+      for (const f of findings) {
+        const action = writes ? actionFor(f, config.reconcile.closedByHand) : null;
+        if (action) await heal(healer, f, action, clock());
+        if (writes && action) await healer.record(f, action, runId, clock());
+        o.metrics?.drift.inc({ kind: f.kind, department: f.department ?? '311' });
+        const logged = {
+          runId,
+          ticketId: f.ticketId,
+          kind: f.kind,
+          department: f.department,
+          action,
+          detail: f.detail,
+        };
+        if (action === 'ALERTED') log.error(logged, 'drift that cannot be healed');
+        else log.warn(logged, 'drift found');
+        outcomes.push({ finding: f, action });
+      }
+      checked += 1;
+      if (checked % (o.cursorEvery ?? CURSOR_EVERY) === 0) await saveCursor(t.ticketId, false);
+    }
+    await saveCursor(todo.at(-1)?.ticketId ?? resumed?.after ?? null, true);
+    const ms = clock() - started;
+    log.info({ runId, checked, findings: outcomes.length, unanswered, ms }, 'reconciliation finished');
+    return { runId, resumedAfter: resumed?.after ?? null, checked, settling, unanswered, outcomes, ms };
+  } finally {
+    if (writes) await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function heal(healer: Healer, f: DriftFinding, action: DriftAction, now: number): Promise<void> {
+  switch (action) {
+    case 'RESENT_STATUSES':
+      await healer.resendStatuses(f);
+      return;
+    case 'FED_OBSERVATION':
+      if (f.observation) await healer.feedObservation(f.observation);
+      return;
+    case 'REOPEN_REQUESTED':
+      await healer.requestReopen(f, now);
+      return;
+    case 'ACCEPTED':
+    case 'ALERTED':
+      return;
+  }
+}

@@ -1,0 +1,171 @@
+import type { CloseloopConfig } from '../config/index.ts';
+import {
+  BRIDGE_ORIGIN,
+  RECONCILE_ORIGIN,
+  type CrmTicketEvent,
+  type DriftFinding,
+  type WorkOrderEvent,
+} from '../domain/index.ts';
+import {
+  partitionFor,
+  readToEnd,
+  subjectForTopic,
+  type AvroSerde,
+  type MessageProducer,
+  type Messaging,
+  type MessagingAdmin,
+  type OutgoingRecord,
+} from '../messaging/index.ts';
+
+export type DriftAction = 'RESENT_STATUSES' | 'FED_OBSERVATION' | 'REOPEN_REQUESTED' | 'ACCEPTED' | 'ALERTED';
+
+export const RECONCILE_SOURCE = 'closeloop-reconcile';
+
+/** What is done about a finding; missing items are for people, not for the bridge to guess. */
+export function actionFor(f: DriftFinding, closedByHand: 'reopen' | 'accept'): DriftAction {
+  switch (f.kind) {
+    case 'CRM_BEHIND':
+      return 'RESENT_STATUSES';
+    case 'DEPT_AHEAD':
+      return 'FED_OBSERVATION';
+    case 'CRM_CLOSED_BY_HAND':
+      return closedByHand === 'reopen' ? 'REOPEN_REQUESTED' : 'ACCEPTED';
+    case 'DEPT_MISSING':
+    case 'CRM_MISSING':
+      return 'ALERTED';
+  }
+}
+
+interface StoredStatus {
+  readonly version: number;
+  readonly partition: number;
+  readonly value: Buffer;
+}
+
+/**
+ * Heals through the normal path only: observations and reopen requests go to the processor's
+ * input topics (so decide() and its close gate have the last word), and statuses the CRM lacks
+ * are produced again as the very records the processor wrote (so the CRM sink delivers them,
+ * and the CRM applies each version once).
+ */
+export class Healer {
+  readonly #config: CloseloopConfig;
+  readonly #messaging: Messaging;
+  readonly #admin: MessagingAdmin;
+  readonly #serde: AvroSerde;
+  readonly #producer: MessageProducer;
+  /** Status records per ticket of the partitions read so far in this run. */
+  readonly #statuses = new Map<number, Map<string, StoredStatus[]>>();
+
+  constructor(
+    config: CloseloopConfig,
+    messaging: Messaging,
+    admin: MessagingAdmin,
+    serde: AvroSerde,
+    producer: MessageProducer,
+  ) {
+    this.#config = config;
+    this.#messaging = messaging;
+    this.#admin = admin;
+    this.#serde = serde;
+    this.#producer = producer;
+  }
+
+  /** DEPT_AHEAD: the department's state goes to the processor as an event of origin reconcile. */
+  async feedObservation(e: WorkOrderEvent): Promise<void> {
+    const topic = this.#config.topics.deptEvents;
+    await this.#producer.send(topic, [{ key: e.ticketId, value: await this.#serde.encode(subjectForTopic(topic), e) }]);
+  }
+
+  /**
+   * CRM_CLOSED_BY_HAND under reopen: asks the processor to reopen the ticket. The id names the
+   * CRM's version, so the same finding made twice reopens once.
+   */
+  async requestReopen(f: DriftFinding, now: number): Promise<void> {
+    const topic = this.#config.topics.crmEvents;
+    const event: CrmTicketEvent = {
+      envelope: {
+        eventId: `${RECONCILE_ORIGIN}:${this.#config.jurisdiction}:closed-by-hand:${f.ticketId}:v${f.crmVersion ?? 0}`,
+        jurisdiction: this.#config.jurisdiction,
+        source: RECONCILE_SOURCE,
+        sequence: null,
+        occurredAt: now,
+        origin: RECONCILE_ORIGIN,
+        correlationId: null,
+      },
+      ticketId: f.ticketId,
+      kind: 'UPDATED',
+      serviceCode: null,
+      serviceName: null,
+      description: null,
+      requestedAt: null,
+      duplicateOf: null,
+      followUpOf: null,
+      closureReason: null,
+      note: null,
+    };
+    await this.#producer.send(topic, [
+      { key: f.ticketId, value: await this.#serde.encode(subjectForTopic(topic), event) },
+    ]);
+  }
+
+  /**
+   * CRM_BEHIND: the statuses after the CRM's version, up to the bridge's, produced again in order
+   * to the partition they were on. Returns how many; fewer than the gap when some are no longer
+   * on the topic (which is kept for good, so only by hand).
+   */
+  async resendStatuses(f: DriftFinding): Promise<number> {
+    const from = (f.crmVersion ?? 0) + 1;
+    const stored = (await this.#statusesOf(f.ticketId)).filter(
+      (s) => s.version >= from && s.version <= f.bridgeVersion,
+    );
+    // One record per version, the first written, in version order: a repeat on the topic is the same status.
+    const byVersion = new Map<number, StoredStatus>();
+    for (const s of stored) if (!byVersion.has(s.version)) byVersion.set(s.version, s);
+    const records: OutgoingRecord[] = [...byVersion.values()]
+      .sort((a, b) => a.version - b.version)
+      .map((s) => ({ key: f.ticketId, value: s.value, partition: s.partition }));
+    if (records.length > 0) await this.#producer.send(this.#config.topics.status, records);
+    return records.length;
+  }
+
+  async #statusesOf(ticketId: string): Promise<StoredStatus[]> {
+    const partition = partitionFor(ticketId, this.#config.processor.partitions);
+    let index = this.#statuses.get(partition);
+    if (!index) {
+      const built = new Map<string, StoredStatus[]>();
+      await readToEnd(this.#messaging, this.#admin, this.#config.topics.status, [partition], async (r) => {
+        const key = r.key?.toString('utf8');
+        if (key === undefined || r.value === null) return;
+        const { value } = await this.#serde.decode<{ version: number }>(r.value);
+        built.set(key, [...(built.get(key) ?? []), { version: value.version, partition: r.partition, value: r.value }]);
+      });
+      index = built;
+      this.#statuses.set(partition, index);
+    }
+    return index.get(ticketId) ?? [];
+  }
+
+  /** Every finding and what was done about it, on the drift topic, keyed by ticket. */
+  async record(f: DriftFinding, action: DriftAction, runId: string, now: number): Promise<void> {
+    const topic = this.#config.topics.drift;
+    const { observation: _observation, ...fields } = f;
+    const record = {
+      envelope: {
+        eventId: `${f.driftId}@${runId}`,
+        jurisdiction: this.#config.jurisdiction,
+        source: RECONCILE_SOURCE,
+        sequence: null,
+        occurredAt: now,
+        origin: BRIDGE_ORIGIN,
+        correlationId: null,
+      },
+      ...fields,
+      action,
+      runId,
+    };
+    await this.#producer.send(topic, [
+      { key: f.ticketId, value: await this.#serde.encode(subjectForTopic(topic), record) },
+    ]);
+  }
+}

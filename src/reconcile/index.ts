@@ -1,0 +1,10 @@
+export {
+  candidates,
+  runReconciliation,
+  type ReconcileOptions,
+  type ReconcileOutcome,
+  type ReconcileReport,
+} from './engine.ts';
+export { actionFor, type DriftAction } from './heal.ts';
+export { reconcileLookups, type ReconcileLookups } from './lookups.ts';
+export { TokenBucket } from './token-bucket.ts';

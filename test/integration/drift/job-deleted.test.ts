@@ -1,0 +1,92 @@
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { runReconcile } from '../../../src/cli/reconcile-command.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { TOKENS, bridgeRun, crmTally } from '../../support/bridge-run.ts';
+import { costLine, driftRecords, lookupCalls } from '../../support/drift.ts';
+import { recordFault } from '../../support/fault-report.ts';
+import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
+import { until } from '../../support/wait.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+describe('drift: a department job is deleted', () => {
+  it('raises DEPT_MISSING (not healable): a dry run reports it, a run records it and counts it', async () => {
+    const run = await bridgeRun({ config: { reconcile: { settleSeconds: 0, ratePerSecond: 100 } } });
+    cleanup.push(() => run.stop());
+    const fw = await startFaultWorker(run.config);
+    cleanup.push(() => fw.stop());
+    openTickets(run, 2);
+    await until('two jobs in the department', () => run.posse.jobs.size === 2, 60_000);
+    run.posse.tick();
+    run.posse.tick();
+    await until(
+      'both accepted in the CRM',
+      () => [...run.crm.tickets.values()].every((t) => t.lifecycleState === 'ACCEPTED'),
+      60_000,
+    );
+    const [job] = run.posse.jobs.values();
+    if (!job) throw new Error('no job');
+    run.posse.deleteJob(job.jobId);
+    const deletedAt = Date.now();
+
+    // The CLI, as an operator runs it: a dry run finds it, writes nothing, and exits 1.
+    for (const [k, v] of Object.entries(TOKENS)) vi.stubEnv(k, v);
+    const lines: string[] = [];
+    const args = { dryRun: true, rate: '50' };
+    const code = await runReconcile(
+      args,
+      run.config,
+      createLogger({ level: 'silent' }),
+      (l) => lines.push(l),
+      (l) => lines.push(l),
+    );
+    expect(code).toBe(1);
+    expect(lines.filter((l) => l.startsWith('DEPT_MISSING'))).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^DEPT_MISSING +${job.ticketId}  housing work order ${job.externalRef}: .* -> nothing done \\(dry run\\)$`,
+        ),
+      ),
+    ]);
+    expect(lines.at(-1)).toMatch(
+      /: 2 ticket\(s\) checked in \d+ ms .*, 1 finding\(s\), .*; dry run: nothing healed or recorded$/,
+    );
+    expect(await driftRecords(run.config)).toEqual([]);
+
+    const before = lookupCalls(run);
+    const report = await fw.worker.reconcileNow();
+    console.log(costLine('department job deleted', report, lookupCalls(run) - before));
+    expect(report.outcomes.map((o) => [o.finding.kind, o.finding.workOrderId, o.action])).toEqual([
+      ['DEPT_MISSING', job.externalRef, 'ALERTED'],
+    ]);
+    const detectedAfterMs = Date.now() - deletedAt;
+    expect((await driftRecords(run.config)).map((d) => [d.kind, d.ticketId, d.department, d.action])).toEqual([
+      ['DEPT_MISSING', job.ticketId, 'housing', 'ALERTED'],
+    ]);
+    expect(await metric(fw.url, 'closeloop_drift_total{kind="DEPT_MISSING",department="housing"}')).toBe(1);
+
+    // The other ticket is not held up; the one whose job is gone waits for people.
+    run.work();
+    await until(
+      'the other ticket closed',
+      () => [...run.crm.tickets.values()].filter((t) => t.status === 'closed').length === 1,
+      120_000,
+    );
+    expect(run.crm.tickets.get(job.ticketId)?.status).toBe('open');
+    const tally = crmTally(run.crm);
+    // crmTally counts a ticket left open as one lost update; here it is open by design (nothing to heal).
+    const lost = tally.lost - 1;
+    expect({ lost, duplicated: tally.duplicated }).toEqual({ lost: 0, duplicated: 0 });
+    recordFault({
+      path: 'drift: department job deleted',
+      detectedAfterMs,
+      recovered: false,
+      lost,
+      duplicated: tally.duplicated,
+    });
+  }, 240_000);
+});

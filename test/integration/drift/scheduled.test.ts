@@ -1,0 +1,36 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { bridgeRun } from '../../support/bridge-run.ts';
+import { driftRecords } from '../../support/drift.ts';
+import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
+import { until, untilAsync } from '../../support/wait.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+describe('drift: the worker reconciles on its schedule', () => {
+  it('finds a deleted job with nobody asking, every reconcile.intervalMinutes', async () => {
+    // Half a second, so the test waits on the schedule and not on the clock.
+    const run = await bridgeRun({ config: { reconcile: { settleSeconds: 0, intervalMinutes: 0.01 } } });
+    cleanup.push(() => run.stop());
+    const fw = await startFaultWorker(run.config);
+    cleanup.push(() => fw.stop());
+    openTickets(run, 1);
+    await until('a job in the department', () => run.posse.jobs.size === 1, 60_000);
+    run.posse.tick();
+    run.posse.tick();
+    await until('accepted in the CRM', () => [...run.crm.tickets.values()][0]?.lifecycleState === 'ACCEPTED', 60_000);
+    const [job] = run.posse.jobs.values();
+    if (!job) throw new Error('no job');
+    run.posse.deleteJob(job.jobId);
+
+    const series = 'closeloop_drift_total{kind="DEPT_MISSING",department="housing"}';
+    await untilAsync('DEPT_MISSING counted by a scheduled run', async () => ((await metric(fw.url, series)) ?? 0) >= 1);
+    // Every later run finds it again (it is not healable), under the same drift id.
+    await untilAsync('found again by the next run', async () => ((await metric(fw.url, series)) ?? 0) >= 2);
+    const drift = await driftRecords(run.config);
+    expect(drift.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(drift.map((d) => d.driftId))).toEqual(new Set([`DEPT_MISSING:${job.ticketId}:${job.externalRef}`]));
+  }, 120_000);
+});

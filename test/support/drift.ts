@@ -1,0 +1,62 @@
+import type { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
+import type { CloseloopConfig } from '../../src/config/index.ts';
+import type { ReconcileReport } from '../../src/reconcile/index.ts';
+import type { BridgeRun } from './bridge-run.ts';
+import { testMessaging } from './kafka.ts';
+import { readCommitted } from './processor.ts';
+
+/** A bridge.drift.v1 record as the tests read it. */
+export interface DriftRead {
+  readonly ticketId: string;
+  readonly driftId: string;
+  readonly kind: string;
+  readonly department: string | null;
+  readonly workOrderId: string | null;
+  readonly action: string;
+  readonly detail: string;
+}
+
+export async function driftRecords(config: CloseloopConfig): Promise<DriftRead[]> {
+  return (await readCommitted<DriftRead>(testMessaging(), config.topics.drift)).values;
+}
+
+/** Calls the simulators served on their lookup routes so far (the lookups' own reads). */
+export function lookupCalls(run: BridgeRun): number {
+  return (
+    (run.crm.server.calls.get('GET /api/v1/tickets/:id') ?? 0) +
+    (run.posse.server.calls.get('GET /posse/api/jobs/:ref') ?? 0)
+  );
+}
+
+/**
+ * The cost of one run against the simulators, as a `[reconcile]` line: tickets checked per
+ * second, and lookup calls per ticket (a ticket costs one CRM read and one per open work order).
+ */
+export function costLine(scenario: string, report: ReconcileReport, calls: number): string {
+  const perSecond = report.ms > 0 ? (report.checked * 1000) / report.ms : report.checked;
+  const perTicket = report.checked > 0 ? calls / report.checked : 0;
+  return (
+    `[reconcile] ${scenario}: ${report.checked} ticket(s) in ${report.ms} ms = ${perSecond.toFixed(1)} tickets/s; ` +
+    `${calls} lookup call(s) = ${perTicket.toFixed(2)} per ticket; ${report.outcomes.length} finding(s)`
+  );
+}
+
+/**
+ * crmTally for a CRM restored from a backup: the applied log is kept across the restore (it is an
+ * access log), so versions are judged from the restore on. Per ticket, updates applied after
+ * `restoredAt` must continue from the version the backup held, without a gap; duplicated counts
+ * versions received again while already applied.
+ */
+export function tallySinceRestore(
+  crm: CrmSimulator,
+  restoredAt: number,
+  backupVersions: ReadonlyMap<string, number>,
+): { lost: number; duplicated: number } {
+  let lost = 0;
+  for (const t of crm.tickets.values()) {
+    const base = backupVersions.get(t.id) ?? 0;
+    const after = crm.applied.filter((a) => a.ticketId === t.id && a.at >= restoredAt).map((a) => a.version);
+    lost += after.filter((v, i) => v !== base + i + 1).length + (t.status === 'closed' ? 0 : 1);
+  }
+  return { lost, duplicated: crm.repeatedUpdates };
+}

@@ -1,0 +1,56 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DriftFinding, TicketState } from '../../src/domain/index.ts';
+import { actionFor, candidates } from '../../src/reconcile/index.ts';
+import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
+
+const DAY = 86_400_000;
+let open: TicketState;
+let closed: TicketState;
+beforeAll(async () => {
+  const b = new Bridge(await testPolicy());
+  b.send(crm('B', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+  b.send(crm('A', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+  b.send(crm('C', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+  b.send(dept('C', 'C#1', 'maximo', 'COMP', 2));
+  open = b.ticket('B');
+  closed = b.ticket('C');
+});
+
+describe('which tickets a run checks', () => {
+  const at = (t: TicketState, updatedAt: number, closedAt: number | null = t.closedAt) => ({
+    ...t,
+    updatedAt,
+    closedAt,
+  });
+  const ids = (r: { tickets: TicketState[] }) => r.tickets.map((t) => t.ticketId);
+  const base = { now: 100 * DAY, closedWindowMs: 7 * DAY, settleMs: 60_000 };
+
+  it('open tickets and those closed within the window, in id order; recent changes wait', () => {
+    const states = [
+      at(open, 90 * DAY),
+      { ...at(open, 90 * DAY), ticketId: 'A' },
+      at(closed, 95 * DAY, 95 * DAY),
+      { ...at(closed, 80 * DAY, 80 * DAY), ticketId: 'D' },
+      { ...at(open, 100 * DAY - 1_000), ticketId: 'E' },
+    ];
+    const r = candidates(states, base);
+    expect(ids(r)).toEqual(['A', 'B', 'C']);
+    expect(r.settling).toBe(1);
+    expect(ids(candidates(states, { ...base, since: 92 * DAY }))).toEqual(['C']);
+    // One ticket is checked whatever its age or state.
+    expect(ids(candidates(states, { ...base, ticketId: 'D' }))).toEqual(['D']);
+  });
+});
+
+describe('what is done about a finding', () => {
+  const f = (kind: DriftFinding['kind']) => ({ kind }) as DriftFinding;
+
+  it('heals what is safe, follows the city on closures by hand, and leaves missing items to people', () => {
+    expect(actionFor(f('CRM_BEHIND'), 'reopen')).toBe('RESENT_STATUSES');
+    expect(actionFor(f('DEPT_AHEAD'), 'reopen')).toBe('FED_OBSERVATION');
+    expect(actionFor(f('CRM_CLOSED_BY_HAND'), 'reopen')).toBe('REOPEN_REQUESTED');
+    expect(actionFor(f('CRM_CLOSED_BY_HAND'), 'accept')).toBe('ACCEPTED');
+    expect(actionFor(f('DEPT_MISSING'), 'reopen')).toBe('ALERTED');
+    expect(actionFor(f('CRM_MISSING'), 'accept')).toBe('ALERTED');
+  });
+});
