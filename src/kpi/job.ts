@@ -91,7 +91,12 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
       driftTopic: hasDrift ? o.config.topics.drift : null,
       fallbackZone: timeZone,
     });
-    const records = computeKpis(inputs.tickets, inputs.violations, o.month, o.now, timeZone, inputs.drift);
+    // Each row names who answers for the department's work, from the roles file.
+    const accountable = o.config.policy.accountable ?? {};
+    const records = computeKpis(inputs.tickets, inputs.violations, o.month, o.now, timeZone, inputs.drift).map((r) => ({
+      ...r,
+      accountable: Object.hasOwn(accountable, r.department) ? (accountable[r.department] ?? null) : null,
+    }));
     const provisional = o.now < monthRange(month, timeZone)[1];
     // Figures known to miss records would replace complete ones on the compacted topic.
     const withheld = o.publish && inputs.undecodable > 0 && o.allowUnreadable !== true;

@@ -60,10 +60,14 @@ export function formatKpiTable(records: readonly KpiRecord[], footer: TableFoote
   if (records.length === 0) {
     lines.push(`no KPI figures for ${footer.month}`);
   } else {
-    const rows = [HEADER, ...records.map(row)];
-    const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+    // Who answers for each department, where the city keeps a roles file: last, left-aligned.
+    const named = records.some((r) => r.accountable !== null);
+    const header = named ? [...HEADER, 'accountable'] : HEADER;
+    const rows = [header, ...records.map((r) => (named ? [...row(r), r.accountable ?? NONE] : row(r)))];
+    const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+    const left = (i: number) => i === 0 || (named && i === header.length - 1);
     for (const r of rows) {
-      const cells = r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)));
+      const cells = r.map((cell, i) => (left(i) ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)));
       lines.push(cells.join('  ').trimEnd());
     }
     lines.push(

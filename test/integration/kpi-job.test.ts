@@ -107,6 +107,7 @@ describe('KPI job on the real topics', () => {
       ...{ duplicatesClosed: 0, duplicatesLinked: 0, duplicateLinkCoveragePct: null },
       misroutes: 0,
       ...{ drift: 0, closedByHand: 0 },
+      accountable: null,
     };
     const want: KpiRecord[] = [
       // B1 responded at the due instant: on time. Its completion falls due in November.

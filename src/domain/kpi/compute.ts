@@ -198,6 +198,7 @@ function toRecord(department: string, month: string, now: number, t: Tally): Kpi
     duplicateLinkCoveragePct: percent(t.duplicatesLinked, t.duplicatesClosed + t.unlinkedDuplicates),
     misroutes: t.misroutes,
     stillOpenPastDue: t.stillOpenPastDue,
+    accountable: null,
     drift: t.drift,
     closedByHand: t.closedByHand,
   };

@@ -86,6 +86,8 @@ export interface KpiRecord {
   readonly drift: number;
   /** Of drift, tickets closed by hand in the CRM while their work was open. */
   readonly closedByHand: number;
+  /** Who answers for the department's work (its service owner); null without a roles file. */
+  readonly accountable: string | null;
 }
 
 /** A reconciliation finding from bridge.drift.v1 (R11). */

@@ -25,6 +25,7 @@ const blank = {
   stillOpenPastDue: 0,
   drift: 0,
   closedByHand: 0,
+  accountable: null,
 } as const;
 const record = (r: Partial<KpiRecord> & Pick<KpiRecord, 'department' | 'month'>): KpiRecord => ({ ...blank, ...r });
 

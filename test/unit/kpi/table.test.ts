@@ -19,6 +19,17 @@ describe('KPI table', () => {
     ]);
   });
 
+  it('names who answers for each department, last, when the city keeps a roles file', () => {
+    const records = computeKpis(input, violations, '2026-11', now, NYC).map((r) => ({
+      ...r,
+      accountable: r.department === 'housing' ? 'service owner Hana Owner <housing-311-owner@city.example>' : null,
+    }));
+    const lines = formatKpiTable(records, footer);
+    expect(lines[0]?.endsWith('drift  accountable')).toBe(true);
+    expect(lines[1]?.endsWith('0  service owner Hana Owner <housing-311-owner@city.example>')).toBe(true);
+    expect(lines[2]?.trimEnd().endsWith('0  —')).toBe(true);
+  });
+
   it('says when the month is still running, and when it has no figures', () => {
     const lines = formatKpiTable([], { ...footer, provisional: true, computedAt: at('2026-11-20T12:00') });
     expect(lines).toEqual([
