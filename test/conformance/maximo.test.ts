@@ -2,10 +2,20 @@ import { maximo } from '../../connectors/maximo/index.ts';
 import { MaximoSimulator } from '../../connectors/maximo/simulator.ts';
 import type { WorkOrderCommand } from '../../src/sdk/index.ts';
 import { Bridge, crm, testPolicy } from '../support/domain.ts';
+import type { Stage } from './department.ts';
 import { conformanceSuite } from './suite.ts';
 
 let sim = new MaximoSimulator();
 let seeded = 0;
+// The simulator's clock, held still to make changes share a changedate.
+let frozen: number | null = null;
+const clock = () => frozen ?? Date.now();
+
+const STAGES: Record<Stage, string[]> = {
+  assigned: ['APPR'],
+  scheduled: ['WSCH', 'WMATL'],
+  completed: ['INPRG', 'COMP'],
+};
 
 /** A work order made for a ticket, with the crews' plan given; returns the ticket id. */
 function addWorkOrder(steps: string[]): string {
@@ -34,7 +44,8 @@ conformanceSuite({
   env: { MAXIMO_API_KEY: 'key' },
   async start(faults) {
     await sim.stop();
-    sim = new MaximoSimulator({ apiKey: 'key', ...(faults ? { faults } : {}) });
+    frozen = null;
+    sim = new MaximoSimulator({ apiKey: 'key', clock, ...(faults ? { faults } : {}) });
     return sim.start();
   },
   stop: () => sim.stop(),
@@ -79,4 +90,35 @@ conformanceSuite({
       w.wopriority,
       w.worklog.map((l) => l.externalrefid),
     ]),
+  department: {
+    serviceCode: 'POTHOLE',
+    workOrder(ref) {
+      const w = sim.find(ref);
+      return (
+        w && {
+          ticketRef: w.origrecordclass === 'SR' ? w.origrecordid : null,
+          priority: w.wopriority,
+          notes: w.worklog.map((l) => l.description_longdescription ?? l.description),
+          cancelled: w.status === 'CAN',
+        }
+      );
+    },
+    progress(ref, stage) {
+      const plan = sim.plans.get(sim.find(ref)?.wonum ?? '');
+      if (!plan) throw new Error(`no work order ${ref}`);
+      plan.steps = [...STAGES[stage]];
+      while (sim.tick() > 0);
+    },
+    async seedTied(n) {
+      frozen ??= Math.floor(Date.now() / 1000) * 1000 + 500;
+      for (let i = 0; i < n; i += 1) addWorkOrder([]);
+    },
+    smallPages: (url) => ({
+      baseUrl: url,
+      jurisdiction: 'testville',
+      departments: { transportation: 'BALT-DOT' },
+      pageSize: 2,
+    }),
+    setFaults: (faults) => sim.server.setFaults(faults),
+  },
 });
