@@ -51,7 +51,10 @@ async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null)
     stable: true,
   });
   const records: SourceRecord<WorkOrderEvent>[] = [];
-  for (let pages = 1; ; pages += 1) {
+  // Only pages that move the cursor count: a second with more changes than a page holds would
+  // otherwise hand back its first, already read, pages on every poll and never get past them.
+  for (let pages = 0; ;) {
+    const before = cursor;
     for (const wo of page.member) {
       const next = advance(cursor, wo);
       const department = bySite.get(wo.siteid);
@@ -60,6 +63,7 @@ async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null)
       if (department !== undefined && fromTicket(wo))
         records.push(workOrderToEvent(wo, department, config.jurisdiction, config.system));
     }
+    if (cursor !== before) pages += 1;
     const href = page.responseInfo.nextPage?.href;
     // The cursor is where this batch ends, so stopping early loses nothing: the next poll goes on.
     if (!href || pages >= config.maxPagesPerPoll) break;
