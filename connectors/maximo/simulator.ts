@@ -61,6 +61,7 @@ export class MaximoSimulator {
   #nextId = 1;
   #rowstamp = 1_000_000;
   readonly #snapshots = new Map<string, Record<string, unknown>[]>();
+  #nextSnapshot = 1;
 
   constructor(options: MaximoSimulatorOptions = {}) {
     this.#behaviour = {
@@ -315,7 +316,7 @@ export class MaximoSimulator {
     next.set('pageno', String(pageno + 1));
     if (more && q.get('stablepaging') === 'true' && !token) {
       // Stable paging: later pages come from the result set of the first, however records change.
-      const id = `sp${++this.#rowstamp}`;
+      const id = `sp${this.#nextSnapshot++}`;
       this.#snapshots.set(id, rows);
       if (this.#snapshots.size > 100) this.#snapshots.delete(this.#snapshots.keys().next().value ?? '');
       next.set('_sptoken', id);
