@@ -1,4 +1,4 @@
-import { HttpError } from '../../src/sdk/index.ts';
+import { HttpError, type SimRequest, type SimResponse } from '../../src/sdk/index.ts';
 import { LABELS, type WorkOrder } from './simulator-model.ts';
 
 /**
@@ -89,4 +89,45 @@ export function select(wo: WorkOrder, spec: string | null, href: string): Record
 
 function withoutNulls(child: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(child).filter(([, v]) => v !== null));
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * A query's answer a page at a time (oslc.pageSize, pageno), with responseInfo.nextPage. With
+ * stablepaging=true the later pages come from the result set of the first, kept by an id in the
+ * nextPage href, however records change meanwhile.
+ */
+export class Pager {
+  readonly #kept = new Map<string, Row[]>();
+  #next = 1;
+
+  page(r: SimRequest, query: () => Row[]): SimResponse {
+    const q = r.query;
+    const size = Number(q.get('oslc.pageSize') ?? '0');
+    const pageno = Number(q.get('pageno') ?? '1');
+    if (!Number.isInteger(size) || size < 0 || !Number.isInteger(pageno) || pageno < 1)
+      throw new HttpError(400, 'BMXAA7846E - oslc.pageSize and pageno must be whole numbers');
+    const token = q.get('_sptoken');
+    const rows = token ? this.#kept.get(token) : query();
+    if (!rows) throw new HttpError(400, 'BMXAA7847E - the stable result set has expired; query again');
+    const member = size === 0 ? rows : rows.slice((pageno - 1) * size, pageno * size);
+    const more = size > 0 && pageno * size < rows.length;
+    const next = new URLSearchParams(q);
+    next.set('pageno', String(pageno + 1));
+    if (more && q.get('stablepaging') === 'true' && !token) {
+      const id = `sp${this.#next++}`;
+      this.#kept.set(id, rows);
+      if (this.#kept.size > 100) this.#kept.delete(this.#kept.keys().next().value ?? '');
+      next.set('_sptoken', id);
+    }
+    const self = `http://${r.headers.host ?? '127.0.0.1'}${r.path}`;
+    const responseInfo = {
+      href: `${self}?${q.toString()}`,
+      pagenum: pageno,
+      totalCount: rows.length,
+      ...(more ? { nextPage: { href: `${self}?${next.toString()}` } } : {}),
+    };
+    return { status: 200, body: { member, href: self, responseInfo } };
+  }
 }

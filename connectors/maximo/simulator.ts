@@ -16,7 +16,7 @@ import {
   type CrewPlan,
   type WorkOrder,
 } from './simulator-model.ts';
-import { matches, orderBy, parseWhere, select } from './simulator-query.ts';
+import { matches, orderBy, Pager, parseWhere, select } from './simulator-query.ts';
 
 export type { CrewBehaviour, CrewPlan, WorkLog, WorkOrder } from './simulator-model.ts';
 
@@ -60,8 +60,7 @@ export class MaximoSimulator {
   #loseNext = 0;
   #nextId = 1;
   #rowstamp = 1_000_000;
-  readonly #snapshots = new Map<string, Record<string, unknown>[]>();
-  #nextSnapshot = 1;
+  readonly #pager = new Pager();
 
   constructor(options: MaximoSimulatorOptions = {}) {
     this.#behaviour = {
@@ -292,49 +291,14 @@ export class MaximoSimulator {
   }
 
   #query(r: SimRequest): SimResponse {
-    const q = r.query;
-    const size = Number(q.get('oslc.pageSize') ?? '0');
-    const pageno = Number(q.get('pageno') ?? '1');
-    if (!Number.isInteger(size) || size < 0 || !Number.isInteger(pageno) || pageno < 1)
-      throw new HttpError(400, 'BMXAA7846E - oslc.pageSize and pageno must be whole numbers');
-    let rows: Record<string, unknown>[];
-    const token = q.get('_sptoken');
-    if (token) {
-      const kept = this.#snapshots.get(token);
-      if (!kept) throw new HttpError(400, 'BMXAA7847E - the stable result set has expired; query again');
-      rows = kept;
-    } else {
-      const where = q.get('oslc.where');
-      const clauses = parseWhere(where);
+    return this.#pager.page(r, () => {
+      const clauses = parseWhere(r.query.get('oslc.where'));
       const stalled = this.feedPaused && clauses.some((c) => c.attr === 'changedate');
       const found = stalled ? [] : [...this.workOrders.values()].filter((w) => matches(w, clauses));
-      rows = orderBy(found, q.get('oslc.orderBy')).map((w) => select(w, q.get('oslc.select'), this.#href(r, w)));
-    }
-    const member = size === 0 ? rows : rows.slice((pageno - 1) * size, pageno * size);
-    const more = size > 0 && pageno * size < rows.length;
-    const next = new URLSearchParams(q);
-    next.set('pageno', String(pageno + 1));
-    if (more && q.get('stablepaging') === 'true' && !token) {
-      // Stable paging: later pages come from the result set of the first, however records change.
-      const id = `sp${this.#nextSnapshot++}`;
-      this.#snapshots.set(id, rows);
-      if (this.#snapshots.size > 100) this.#snapshots.delete(this.#snapshots.keys().next().value ?? '');
-      next.set('_sptoken', id);
-    }
-    const self = `http://${r.headers.host ?? '127.0.0.1'}${r.path}`;
-    return {
-      status: 200,
-      body: {
-        member,
-        href: self,
-        responseInfo: {
-          href: `${self}?${q.toString()}`,
-          pagenum: pageno,
-          totalCount: rows.length,
-          ...(more ? { nextPage: { href: `${self}?${next.toString()}` } } : {}),
-        },
-      },
-    };
+      return orderBy(found, r.query.get('oslc.orderBy')).map((w) =>
+        select(w, r.query.get('oslc.select'), this.#href(r, w)),
+      );
+    });
   }
 
   #create(r: SimRequest): SimResponse {
