@@ -1,4 +1,5 @@
 import type { CrmSimulator } from '../connectors/crm-rest/simulator.ts';
+import type { MaximoSimulator } from '../connectors/maximo/simulator.ts';
 import type { PosseSimulator } from '../connectors/posse/simulator.ts';
 import type { Violation } from '../src/domain/index.ts';
 
@@ -10,6 +11,8 @@ export interface DemoRow {
   readonly closureReason: string | null;
   readonly link: string | null;
   readonly department: string;
+  /** The systems the ticket's work went to. */
+  readonly systems: readonly string[];
   readonly note: string;
 }
 
@@ -25,6 +28,8 @@ export interface DemoTotals {
   readonly reopened: number;
   readonly misroutes: number;
   readonly crmUpdates: number;
+  /** Department records made, per system: POSSE jobs and Maximo work orders. */
+  readonly workOrders: Readonly<Record<'posse' | 'maximo', number>>;
   readonly seconds: number;
 }
 
@@ -38,11 +43,33 @@ export interface DemoSummary {
 export function summarize(
   crm: CrmSimulator,
   posse: PosseSimulator,
+  maximo: MaximoSimulator,
+  /** Maximo site -> department, as the demo configured them. */
+  sites: Readonly<Record<string, string>>,
   violations: readonly Violation[],
   ms: number,
 ): DemoSummary {
-  const jobsOf = (id: string) => [...posse.jobs.values()].filter((j) => j.ticketId === id);
   const lastChange = (jobId: string) => posse.changes.filter((c) => c.jobId === jobId).at(-1);
+  // COMP is the end of the work; the CLOSE that follows days later is bookkeeping.
+  const maximoDone = (status: string) => ['COMP', 'CLOSE', 'CAN'].includes(status);
+  const jobsOf = (id: string) => [
+    ...[...posse.jobs.values()]
+      .filter((j) => j.ticketId === id)
+      .map((j) => ({
+        system: 'posse',
+        department: j.department,
+        at: lastChange(j.jobId)?.outcome ?? 'NEW',
+        done: j.done,
+      })),
+    ...[...maximo.workOrders.values()]
+      .filter((w) => w.origrecordclass === 'SR' && w.origrecordid === id)
+      .map((w) => ({
+        system: 'maximo',
+        department: sites[w.siteid] ?? w.siteid,
+        at: w.status,
+        done: maximoDone(w.status),
+      })),
+  ];
   const rows: DemoRow[] = [];
   const gateViolations: string[] = [];
   const openInterim: Record<string, number> = {};
@@ -51,9 +78,7 @@ export function summarize(
     const last = applied.at(-1);
     const jobs = jobsOf(t.id);
     const department = jobs.length
-      ? jobs
-          .map((j) => `${j.department} ${lastChange(j.jobId)?.outcome ?? 'NEW'}${j.done ? '' : ' (working)'}`)
-          .join('; ')
+      ? jobs.map((j) => `${j.department} ${j.at}${j.done ? '' : ' (working)'}`).join('; ')
       : '—';
     if (t.status === 'closed' && jobs.some((j) => !j.done))
       gateViolations.push(`${t.id}: CRM closed while ${department}`);
@@ -70,6 +95,7 @@ export function summarize(
           ? `follow-up of ${last.followUpOf}`
           : null,
       department,
+      systems: [...new Set(jobs.map((j) => j.system))],
       note: t.statusNote ?? '',
     });
   }
@@ -90,6 +116,7 @@ export function summarize(
       reopened: new Set(crm.applied.filter((a) => a.lifecycleState === 'REOPENED').map((a) => a.ticketId)).size,
       misroutes: count('MISROUTE'),
       crmUpdates: crm.applied.length,
+      workOrders: { posse: posse.jobs.size, maximo: maximo.workOrders.size },
       seconds: Math.round(ms / 100) / 10,
     },
   };
@@ -98,7 +125,16 @@ export function summarize(
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
 
 export function printReport(s: DemoSummary, all: boolean): void {
-  const shown = all ? s.rows : s.rows.filter((r, i) => i < 15 || r.link !== null || r.crm.startsWith('open'));
+  // The first rows, and the first few of each system so that every department shows.
+  const firstOf = new Map<string, number>();
+  const early = (r: DemoRow) =>
+    r.systems.some((sys) => {
+      firstOf.set(sys, (firstOf.get(sys) ?? 0) + 1);
+      return (firstOf.get(sys) ?? 0) <= 5;
+    });
+  const shown = all
+    ? s.rows
+    : s.rows.filter((r, i) => early(r) || i < 15 || r.link !== null || r.crm.startsWith('open'));
   console.log(
     `\n${cut('ticket', 10)} ${cut('request type', 30)} ${cut('CRM shows', 22)} ${cut('v', 3)} ${cut('reason', 22)} ${cut('link', 22)} department`,
   );
@@ -126,6 +162,7 @@ export function printReport(s: DemoSummary, all: boolean): void {
   console.log(`  follow-ups / originals reopened  ${t.followUps} / ${t.reopened}`);
   console.log(`  misroutes re-routed              ${t.misroutes}`);
   console.log(`  CRM status updates applied       ${t.crmUpdates}`);
+  console.log(`  POSSE jobs / Maximo work orders  ${t.workOrders.posse} / ${t.workOrders.maximo}`);
   console.log(`  took                             ${t.seconds} s`);
   console.log(
     s.gateViolations.length === 0

@@ -1,5 +1,5 @@
-// npm run demo: Baltimore's real request types flowing from a simulated CRM through the bridge to a
-// simulated POSSE-like department system and back, with duplicates, follow-ups, holds, a
+// npm run demo: Baltimore's real request types flowing from a simulated CRM through the bridge to
+// simulated department systems (POSSE-like, and Maximo-like for transportation) and back, with duplicates, follow-ups, holds, a
 // premature-close attempt and a CRM outage. Ends with the CRM's status against the department's.
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { CrmSimulator } from '../connectors/crm-rest/simulator.ts';
+import { MaximoSimulator, type CrewBehaviour } from '../connectors/maximo/simulator.ts';
 import { PosseSimulator, type DepartmentBehaviour } from '../connectors/posse/simulator.ts';
 import { TOPIC_KEYS, loadConfig } from '../src/config/index.ts';
 import type { Violation } from '../src/domain/index.ts';
@@ -31,6 +32,8 @@ export interface DemoOptions {
   readonly timeoutMs: number;
   /** Overrides of the simulated departments' behaviour. */
   readonly behaviour?: Partial<DepartmentBehaviour>;
+  /** Overrides of the Maximo crews' behaviour. */
+  readonly crews?: Partial<CrewBehaviour>;
   /** Where the worker's JSON logs go, at LOG_LEVEL (default: nowhere). */
   readonly logs?: { readonly level: string; readonly destination: DestinationStream };
 }
@@ -47,7 +50,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   }
   const requests = await loadScenario(o.csv, o.count);
   const routing = demoRouting(requests);
-  const departments = [...new Set(Object.values(routing).flatMap((r) => r.map((t) => t.department)))];
+  const on = (system: string) => [
+    ...new Set(Object.values(routing).flatMap((r) => r.filter((t) => t.system === system).map((t) => t.department))),
+  ];
+  const departments = on('posse');
+  // Each Maximo department's work orders live at a site of its own.
+  const sites = Object.fromEntries(on('maximo').map((d) => [d, `BALT-${d.toUpperCase()}`]));
   const crm = new CrmSimulator({ token: 'demo-crm', seed: o.seed });
   const posse = new PosseSimulator({
     token: 'demo-posse',
@@ -61,7 +69,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       reopenOnReviewRate: 0.5,
     },
   });
-  const [crmUrl, posseUrl] = await Promise.all([crm.start(), posse.start()]);
+  const maximo = new MaximoSimulator({
+    apiKey: 'demo-maximo',
+    seed: o.seed,
+    behaviour: { cancelRate: 0.03, materialRate: 0.25, closeWithoutCompRate: 0.1, closeAfterTicks: 4, ...o.crews },
+  });
+  const [crmUrl, posseUrl, maximoUrl] = await Promise.all([crm.start(), posse.start(), maximo.start()]);
   const run = `demo.${Date.now().toString(36)}`;
   const configFile = path.join(tmpdir(), `${run}.yaml`);
   await writeFile(
@@ -72,7 +85,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       schemaRegistry: { url: registryUrl },
       topics: Object.fromEntries(TOPIC_KEYS.map((k) => [k, `${run}.${k}`])),
       processor: { groupId: `${run}.processor`, partitions: 3, sessionTimeoutMs: 10_000 },
-      statusMappings: [path.join(root, 'config/status-mappings/posse.yaml')],
+      statusMappings: ['posse', 'maximo'].map((m) => path.join(root, `config/status-mappings/${m}.yaml`)),
       routing: { defaultPriority: 3, services: routing },
       connectors: [
         { name: 'crm-rest', config: { baseUrl: crmUrl, jurisdiction: 'baltimore', tokenEnv: 'CRM_API_TOKEN' } },
@@ -80,6 +93,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
           name: 'posse',
           config: { baseUrl: posseUrl, jurisdiction: 'baltimore', departments, tokenEnv: 'POSSE_API_TOKEN' },
         },
+        ...(Object.keys(sites).length > 0
+          ? [{ name: 'maximo', config: { baseUrl: maximoUrl, jurisdiction: 'baltimore', departments: sites } }]
+          : []),
       ],
     }),
   );
@@ -93,12 +109,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     config,
     logger,
     messaging,
-    env: { CRM_API_TOKEN: 'demo-crm', POSSE_API_TOKEN: 'demo-posse' },
+    env: { CRM_API_TOKEN: 'demo-crm', POSSE_API_TOKEN: 'demo-posse', MAXIMO_API_KEY: 'demo-maximo' },
   });
   const started = Date.now();
   await worker.start();
   o.log(
-    `worker up; ${requests.length} Baltimore requests, ${Object.keys(routing).length} request types, ${departments.length} agencies`,
+    `worker up; ${requests.length} Baltimore requests, ${Object.keys(routing).length} request types, ${departments.length + Object.keys(sites).length} agencies`,
   );
 
   const bar = progress('[demo]', 'tickets closed', requests.length);
@@ -135,7 +151,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
         o.log('CRM outage: 3 s of HTTP 503');
       }
       posse.tick();
-      const open = [...posse.jobs.values()].filter((j) => !j.done || j.plan.length > 0).length;
+      maximo.tick();
+      const crews = [...maximo.plans.values()].filter((p) => p.steps.length > 0 || p.reviewRequested).length;
+      const open = [...posse.jobs.values()].filter((j) => !j.done || j.plan.length > 0).length + crews;
+      const jobs = posse.jobs.size + maximo.workOrders.size;
       // Once most work is done, a few citizens say their problem is not fixed.
       const fixed = [...crm.tickets.values()].filter(
         (t) => t.status === 'closed' && t.closureReason === 'WORK_COMPLETED',
@@ -144,7 +163,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
         ids.length === requests.length &&
         followUps === 0 &&
         fixed.length >= Math.min(5, requests.length / 4) &&
-        open < posse.jobs.size * 0.2
+        open < jobs * 0.2
       ) {
         for (const t of fixed.slice(0, 5)) {
           crm.createTicket({ serviceCode: t.serviceCode, description: 'Still not fixed', followUpOf: t.id });
@@ -160,7 +179,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
         lastReport = Date.now();
         const s = worker.status();
         o.log(
-          `created ${ids.length}/${requests.length}  CRM updates ${crm.applied.length}  jobs ${posse.jobs.size} (${open} active)  in state ${s.tickets}${s.sinks['crm-rest']?.pausedBy ? '  [CRM sink paused]' : ''}`,
+          `created ${ids.length}/${requests.length}  CRM updates ${crm.applied.length}  jobs ${posse.jobs.size} + work orders ${maximo.workOrders.size} (${open} active)  in state ${s.tickets}${s.sinks['crm-rest']?.pausedBy ? '  [CRM sink paused]' : ''}`,
         );
       }
       const settled = ids.length === requests.length && followUps > 0 && open === 0;
@@ -179,11 +198,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       violations.push((await serde.decode<Violation>(r.value)).value);
     });
     await admin.disconnect();
-    return summarize(crm, posse, violations, Date.now() - started);
+    return summarize(
+      crm,
+      posse,
+      maximo,
+      Object.fromEntries(Object.entries(sites).map(([d, site]) => [site, d])),
+      violations,
+      Date.now() - started,
+    );
   } finally {
     bar.stop();
     await worker.stop();
-    await Promise.all([crm.stop(), posse.stop()]);
+    await Promise.all([crm.stop(), posse.stop(), maximo.stop()]);
   }
 }
 

@@ -56,17 +56,27 @@ export async function loadScenario(csvPath: string, count: number): Promise<Demo
   });
 }
 
-/** Routing for the demo: each request type to its real agency, all on the POSSE-like system. */
+/** The system each agency runs: Baltimore's transportation crews work in a Maximo-like system. */
+const SYSTEMS: Readonly<Record<string, string>> = { transportation: 'maximo' };
+
+/**
+ * Routing for the demo: each request type to its real agency on the system that agency runs. A
+ * second department takes what a POSSE department rejects as "not ours"; Maximo has no such
+ * status, so its work stays with the agency.
+ */
 export function demoRouting(
   requests: readonly DemoRequest[],
 ): Record<string, { department: string; system: string }[]> {
   const routing: Record<string, { department: string; system: string }[]> = {};
   for (const r of requests) {
-    // A second department takes what the first rejects as "not ours".
-    routing[r.serviceCode] ??= [
-      { department: r.department, system: 'posse' },
-      { department: r.department === 'housing' ? 'transportation' : 'housing', system: 'posse' },
-    ];
+    const system = SYSTEMS[r.department] ?? 'posse';
+    routing[r.serviceCode] ??=
+      system === 'posse'
+        ? [
+            { department: r.department, system },
+            { department: r.department === 'housing' ? 'solid-waste' : 'housing', system },
+          ]
+        : [{ department: r.department, system }];
   }
   return routing;
 }

@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { CloseloopError } from '../errors/index.ts';
 import { guarded } from './kafkajs-errors.ts';
 import type { ClusterInfo, MessagingAdmin, PartitionOffset, TopicSpec } from './types.ts';
 
@@ -24,7 +25,24 @@ export class KafkaJsAdmin implements MessagingAdmin {
     });
   }
 
-  ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+  /**
+   * Creates the topics that do not exist yet. Right after creation a busy broker may answer the
+   * leader check with UNKNOWN_TOPIC_OR_PARTITION, which kafkajs does not wait out; the topics are
+   * then being created, so a transient failure is tried again (listing first, so only what is
+   * still missing is created) before it is reported.
+   */
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.#ensureTopics(specs);
+      } catch (err) {
+        if (!(err instanceof CloseloopError) || !err.retriable || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+  }
+
+  #ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     return guarded(`creating topics ${specs.map((s) => s.topic).join(', ')}`, async () => {
       const existing = new Set(await this.#admin.listTopics());
       const missing = specs.filter((s) => !existing.has(s.topic));

@@ -191,6 +191,9 @@ export class SourceRunner<T> {
       }
       // A poll that answers ends a source outage; a Kafka one ends only with a publish.
       this.#clear('unavailable', 'credentials');
+      // Paused by an operator while the poll was out: the batch is dropped, not published. The
+      // cursor has not moved, so the first poll after resume() reads the same changes again.
+      if (this.#operatorPaused) continue;
       if (batch.records.length === 0) {
         await this.#sleep(idle);
         continue;

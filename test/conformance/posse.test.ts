@@ -2,10 +2,21 @@ import { posse } from '../../connectors/posse/index.ts';
 import { PosseSimulator } from '../../connectors/posse/simulator.ts';
 import type { WorkOrderCommand } from '../../src/sdk/index.ts';
 import { Bridge, crm, testPolicy } from '../support/domain.ts';
+import type { Stage } from './department.ts';
 import { conformanceSuite } from './suite.ts';
 
 let sim = new PosseSimulator();
 let seeded = 0;
+// The simulator's clock, held still to make processes complete at one and the same time.
+let frozen: number | null = null;
+const clock = () => frozen ?? Date.now();
+
+const STAGES: Record<Stage, string[]> = {
+  // Closed in POSSE at assignment while the work goes on: the ticket must stay open.
+  assigned: ['RECEIVED', 'INTAKE_ACCEPTED', 'ASSIGNED_CLOSED'],
+  scheduled: ['INSPECTION_SCHEDULED'],
+  completed: ['INSPECTION_STARTED', 'COMPLIED'],
+};
 
 function addJob(plan: string[]): string {
   seeded += 1;
@@ -19,7 +30,7 @@ function addJob(plan: string[]): string {
     priority: 3,
     status: 'Open',
     notes: [],
-    createdAt: Date.now(),
+    createdAt: clock(),
     lastProcess: null,
     plan,
     done: false,
@@ -42,7 +53,8 @@ conformanceSuite({
   env: { POSSE_API_TOKEN: 'tok' },
   async start(faults) {
     await sim.stop();
-    sim = new PosseSimulator({ token: 'tok', ...(faults ? { faults } : {}) });
+    frozen = null;
+    sim = new PosseSimulator({ token: 'tok', clock, ...(faults ? { faults } : {}) });
     return sim.start();
   },
   stop: () => sim.stop(),
@@ -77,4 +89,31 @@ conformanceSuite({
       Promise.reject(new Error('no work-order lookup')),
   },
   applied: () => [...sim.jobs.values()].map((j) => [j.externalRef, j.status, j.done, j.priority]),
+  department: {
+    serviceCode: 'GRASS',
+    workOrder(ref) {
+      const j = [...sim.jobs.values()].find((x) => x.externalRef === ref);
+      return (
+        j && {
+          ticketRef: j.ticketId,
+          priority: j.priority,
+          notes: j.notes,
+          cancelled: j.lastProcess?.outcome === 'WITHDRAWN',
+        }
+      );
+    },
+    progress(ref, stage) {
+      const job = [...sim.jobs.values()].find((x) => x.externalRef === ref);
+      if (!job) throw new Error(`no job ${ref}`);
+      job.plan = [...STAGES[stage]];
+      while (job.plan.length > 0) sim.tick();
+    },
+    async seedTied(n) {
+      frozen ??= Date.now();
+      for (let i = 0; i < n; i += 1) addJob(['RECEIVED']);
+      sim.tick();
+    },
+    smallPages: (url) => ({ baseUrl: url, jurisdiction: 'testville', departments: ['housing'], pageSize: 2 }),
+    setFaults: (faults) => sim.server.setFaults(faults),
+  },
 });

@@ -10,10 +10,13 @@ import {
   type ConnectorDefinition,
   type FaultSettings,
   type Lookup,
+  type WorkOrderCommand,
+  type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 import { readCommitted } from '../support/processor.ts';
 import { until } from '../support/wait.ts';
+import { departmentScenarios, type DepartmentCases } from './department.ts';
 
 /** Asks a lookup about one item: a ticket id or a work-order reference, as the connector reads. */
 export type LookupProbe = (lookup: Lookup) => Promise<unknown>;
@@ -46,6 +49,11 @@ export interface ConformanceHarness<C extends z.ZodType, In, Out> {
     /** Asks for an item the system has never had. */
     missing: LookupProbe;
   };
+  /**
+   * Required of a department connector (commands in, work-order events out): the business
+   * scenarios of department.ts run with these.
+   */
+  readonly department?: DepartmentCases;
 }
 
 const ctx = (env: NodeJS.ProcessEnv) => ({ logger: createLogger({ level: 'silent' }), env, clock: Date.now });
@@ -180,4 +188,11 @@ export function conformanceSuite<C extends z.ZodType, In, Out>(h: ConformanceHar
       expect(ids.length).toBe(9);
     });
   });
+
+  if (h.connector.sinkTopic === 'commands') {
+    if (!h.department) throw new Error(`${name} takes work-order commands, so its harness needs department cases`);
+    // A sink on the commands topic takes WorkOrderCommands and its source emits WorkOrderEvents.
+    const connector = h.connector as unknown as ConnectorDefinition<C, WorkOrderCommand, WorkOrderEvent>;
+    departmentScenarios({ ...h, connector }, h.department);
+  }
 }

@@ -37,8 +37,18 @@ describe('the demo, headless', () => {
     // Everything the worker logged, at debug level: no citizen contact data, no credential.
     const logged = lines.join('');
     expect(logged.length).toBeGreaterThan(1_000);
-    for (const secret of ['@example.org', '410-555-0100', 'Resident 1', 'demo-crm', 'demo-posse']) {
+    for (const secret of ['@example.org', '410-555-0100', 'Resident 1', 'demo-crm', 'demo-posse', 'demo-maximo']) {
       expect(logged).not.toContain(secret);
+    }
+    // Both departments' systems took work: POSSE jobs and transportation's Maximo work orders.
+    const maximoRows = summary.rows.filter((r) => r.systems.includes('maximo'));
+    expect(maximoRows.length).toBeGreaterThan(0);
+    expect(summary.rows.filter((r) => r.systems.includes('posse')).length).toBeGreaterThan(0);
+    expect(t.workOrders.maximo).toBe(maximoRows.length);
+    for (const row of maximoRows) {
+      expect(row.department).toMatch(/^transportation /);
+      // Completed in the CRM only once the crew completed (COMP) or closed the work order.
+      if (row.closureReason === 'WORK_COMPLETED') expect(row.department).toMatch(/ (COMP|CLOSE)$/);
     }
     // Every row agrees with its department: closed only with every job finished.
     for (const row of summary.rows) {

@@ -9,7 +9,7 @@ import { connectorChecker } from '../../src/worker/connector-check.ts';
 import { Worker } from '../../src/worker/worker.ts';
 
 const logger = createLogger({ level: 'silent' });
-const TOKENS = { CRM_API_TOKEN: 'crm-token', POSSE_API_TOKEN: 'posse-token' };
+const TOKENS = { CRM_API_TOKEN: 'crm-token', POSSE_API_TOKEN: 'posse-token', MAXIMO_API_KEY: 'maximo-key' };
 
 async function problemsOf(load: Promise<unknown>): Promise<string> {
   const err = await load.then(
@@ -29,7 +29,7 @@ async function writeConfig(yaml: string): Promise<string> {
 describe('worker configuration', () => {
   it('accepts the shipped config with its connectors', async () => {
     const config = await loadConfig('config/closeloop.yaml', {});
-    expect(config.connectors.map((c) => c.name)).toEqual(['crm-rest', 'posse']);
+    expect(config.connectors.map((c) => c.name)).toEqual(['crm-rest', 'posse', 'maximo']);
     expect(() => new Worker({ config, logger, env: TOKENS })).not.toThrow();
   });
 
@@ -37,7 +37,7 @@ describe('worker configuration', () => {
     const config = await loadConfig('config/closeloop.yaml', TOKENS, {
       checkConnector: connectorChecker({ credentials: true }),
     });
-    expect(config.policy.served).toEqual(['posse/housing']);
+    expect([...(config.policy.served ?? [])].sort()).toEqual(['maximo/transportation', 'posse/housing']);
   });
 
   it('names each missing credential variable, never its value, at start-up', async () => {
@@ -84,7 +84,7 @@ routing:
     const config = {
       ...base,
       connectors: [
-        { name: 'maximo', source: true, sink: true, pollIntervalMs: 250, maxInFlight: 16, config: {} },
+        { name: 'sap-pm', source: true, sink: true, pollIntervalMs: 250, maxInFlight: 16, config: {} },
         {
           name: 'crm-rest',
           source: true,
@@ -111,7 +111,7 @@ routing:
     }
     expect(err).toBeInstanceOf(CloseloopError);
     const text = ((err as CloseloopError).details['problems'] as string[]).join('\n');
-    expect(text).toContain('unknown connector maximo');
+    expect(text).toContain('unknown connector sap-pm');
     expect(text).toContain('crm-rest: baseUrl');
     expect(text).toContain('crm-rest: jurisdiction');
     expect(text).toContain('posse: departments');

@@ -17,7 +17,7 @@ const holder = (who: string, confirmed: string) =>
 describe('accountable roles (config/roles.yaml)', () => {
   it('loads the shipped roles: every routed department has its three roles', async () => {
     const config = await loadConfig('config/closeloop.yaml', {});
-    expect(config.roles && Object.keys(config.roles.departments)).toEqual(['housing']);
+    expect(config.roles && Object.keys(config.roles.departments)).toEqual(['housing', 'transportation']);
     expect(accountableFor(config.roles, 'housing')).toBe(
       'service owner Housing 311 Service Owner <housing-311-owner@city.example>',
     );

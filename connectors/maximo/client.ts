@@ -1,0 +1,153 @@
+import axios, { type AxiosInstance } from 'axios';
+import { z } from 'zod';
+import { callJson, CloseloopError, malformedResponse } from '../../src/sdk/index.ts';
+
+/** A work order as the MXWO object structure returns it (lean JSON: null attributes are left out). */
+const workOrderSchema = z
+  .object({
+    href: z.string().min(1),
+    _rowstamp: z.string().min(1),
+    workorderid: z.number().int(),
+    wonum: z.string().min(1),
+    siteid: z.string().min(1),
+    status: z.string().min(1),
+    status_description: z.string().optional(),
+    statusdate: z.iso.datetime({ offset: true }),
+    changedate: z.iso.datetime({ offset: true }),
+    description: z.string().optional(),
+    wopriority: z.number().int().optional(),
+    origrecordid: z.string().optional(),
+    origrecordclass: z.string().optional(),
+    externalrefid: z.string().optional(),
+    schedstart: z.iso.datetime({ offset: true }).optional(),
+    worklog: z.array(z.object({ externalrefid: z.string().optional() }).loose()).optional(),
+  })
+  .loose();
+
+const pageSchema = z.object({
+  member: z.array(workOrderSchema),
+  responseInfo: z.object({ nextPage: z.object({ href: z.string().min(1) }).optional() }).loose(),
+});
+
+export type MaximoWorkOrder = z.infer<typeof workOrderSchema>;
+export type MaximoPage = z.infer<typeof pageSchema>;
+
+/** What the bridge writes when it creates a work order (MXWO attribute names). */
+export interface NewWorkOrder {
+  readonly siteid: string;
+  readonly description: string;
+  readonly description_longdescription?: string;
+  readonly wopriority: number;
+  /** The originating record: the 311 ticket, as a Maximo SR would be. */
+  readonly origrecordid: string;
+  readonly origrecordclass: 'SR';
+  /** The bridge's work-order id, by which every later command finds the work order. */
+  readonly externalrefid: string;
+  readonly reportedby: string;
+}
+
+export interface WorkOrderUpdate {
+  readonly status?: string;
+  readonly memo?: string;
+  readonly wopriority?: number;
+  readonly worklog?: readonly {
+    readonly logtype: string;
+    readonly description: string;
+    readonly description_longdescription: string;
+    readonly externalrefid: string;
+  }[];
+}
+
+export const SELECT =
+  'workorderid,wonum,siteid,status,statusdate,changedate,description,wopriority,origrecordid,origrecordclass,externalrefid,schedstart';
+
+/** oslc.where takes values in double quotes with no way to escape one; such a value is refused. */
+export function quoted(value: string): string {
+  if (value.includes('"'))
+    throw new CloseloopError('CL_CONNECTOR_REJECTED', `a value with a double quote cannot be queried: ${value}`);
+  return `"${value}"`;
+}
+
+/** The Maximo-like system's REST API. Every failure comes out classified: retriable or a data error. */
+export class MaximoClient {
+  readonly #http: AxiosInstance;
+  readonly #origin: string;
+  readonly #collection: string;
+
+  constructor(options: {
+    baseUrl: string;
+    apiRoot: string;
+    objectStructure: string;
+    apiKey: string | undefined;
+    timeoutMs: number;
+  }) {
+    this.#origin = new URL(options.baseUrl).origin;
+    this.#collection = `${options.apiRoot}/os/${options.objectStructure}`;
+    this.#http = axios.create({
+      baseURL: options.baseUrl,
+      timeout: options.timeoutMs,
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...(options.apiKey ? { apikey: options.apiKey } : {}),
+      },
+      params: { lean: 1 },
+      transformRequest: [(d: unknown) => (d === undefined ? undefined : JSON.stringify(d))],
+      transformResponse: [(data: unknown) => data],
+      responseType: 'text',
+    });
+  }
+
+  /** The first page of a query; `stable` keeps the result set fixed while later pages are read. */
+  query(q: { where: string; orderBy?: string; pageSize: number; stable?: boolean; select?: string }) {
+    const params = {
+      'oslc.where': q.where,
+      'oslc.select': q.select ?? SELECT,
+      'oslc.pageSize': q.pageSize,
+      ...(q.orderBy ? { 'oslc.orderBy': q.orderBy } : {}),
+      ...(q.stable ? { stablepaging: 'true' } : {}),
+    };
+    return callJson(`querying Maximo ${this.#collection} where ${q.where}`, pageSchema, () =>
+      this.#http.get<string>(this.#collection, { params }),
+    );
+  }
+
+  /** The page a responseInfo.nextPage points at. The API key goes to the configured server only. */
+  nextPage(href: string) {
+    const what = 'reading the next page of a Maximo query';
+    if (new URL(href, this.#origin).origin !== this.#origin)
+      return Promise.reject(malformedResponse(what, `nextPage ${href} is on another server`));
+    // The href carries every query parameter; the instance's own lean=1 is among them.
+    return callJson(what, pageSchema, () => this.#http.get<string>(href, { params: {} }));
+  }
+
+  /** The work order the bridge created under `externalrefid` at `siteid`, or null when there is none. */
+  async byExternalRef(externalrefid: string, siteid: string, withWorklog = false): Promise<MaximoWorkOrder | null> {
+    const page = await this.query({
+      where: `externalrefid=${quoted(externalrefid)} and siteid=${quoted(siteid)}`,
+      pageSize: 2,
+      ...(withWorklog ? { select: `${SELECT},worklog{logtype,externalrefid}` } : {}),
+    });
+    return page.member[0] ?? null;
+  }
+
+  create(wo: NewWorkOrder) {
+    return callJson(`creating the Maximo work order for ${wo.externalrefid}`, workOrderSchema, () =>
+      this.#http.post<string>(this.#collection, wo, { headers: { properties: SELECT } }),
+    );
+  }
+
+  /** A PATCH of the work order at `href`; work log entries are added to the ones it has (MERGE). */
+  async update(wo: MaximoWorkOrder, body: WorkOrderUpdate): Promise<void> {
+    const what = `updating Maximo work order ${wo.siteid}/${wo.wonum}`;
+    if (new URL(wo.href, this.#origin).origin !== this.#origin)
+      throw malformedResponse(what, `href ${wo.href} is on another server`);
+    await callJson(what, z.unknown(), async () => {
+      const res = await this.#http.post<string>(wo.href, body, {
+        headers: { 'x-method-override': 'PATCH', patchtype: 'MERGE' },
+      });
+      // Maximo answers a PATCH with 204 and no body.
+      return { data: res.data || 'null' };
+    });
+  }
+}

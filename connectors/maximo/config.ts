@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const siteId = z.string().regex(/^[A-Z0-9][A-Z0-9_-]*$/, 'a Maximo site id, upper case (e.g. BALT-DOT)');
+
+/** The Maximo-like connector's settings, declared once: defaults, validation and the generated docs. */
+export const maximoConfig = z
+  .object({
+    baseUrl: z.url().describe('Base URL of the Maximo server (without /maximo).'),
+    jurisdiction: z.string().min(1).describe('City the work orders belong to; stamped on every event.'),
+    system: z
+      .string()
+      .default('maximo')
+      .describe('System kind whose commands this connector takes and whose status mapping applies.'),
+    apiRoot: z
+      .enum(['/maximo/api', '/maximo/oslc'])
+      .default('/maximo/api')
+      .describe('REST root: /maximo/api (MAS 8 and later) or /maximo/oslc (7.6).'),
+    objectStructure: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/)
+      .default('mxwo')
+      .describe('Object structure the work orders are read and written through.'),
+    departments: z
+      .record(z.string().min(1), siteId)
+      .refine((d) => Object.keys(d).length > 0, 'at least one department')
+      .refine((d) => new Set(Object.values(d)).size === Object.values(d).length, 'each department needs its own site')
+      .describe('Departments served by this instance, each with the Maximo siteid its work orders live at.'),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name')
+      .default('MAXIMO_API_KEY')
+      .describe('Environment variable holding the API key, sent in the apikey header.'),
+    pageSize: z.number().int().min(1).max(1000).default(100).describe('Work orders per page (oslc.pageSize).'),
+    maxPagesPerPoll: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(50)
+      .describe('Pages one poll follows before it hands over a batch; the next poll goes on from its cursor.'),
+    timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
+  })
+  .strict();
+
+export type MaximoConfig = z.infer<typeof maximoConfig>;

@@ -1,0 +1,170 @@
+import {
+  CloseloopError,
+  defineConnector,
+  healthFrom,
+  type Lookup,
+  type Sink,
+  type Source,
+  type SourceRecord,
+  type WorkOrderCommand,
+  type WorkOrderEvent,
+} from '../../src/sdk/index.ts';
+import { MaximoClient, quoted, type MaximoWorkOrder } from './client.ts';
+import { maximoConfig, type MaximoConfig } from './config.ts';
+import {
+  advance,
+  commandToWorkOrder,
+  fromTicket,
+  parseCursor,
+  workOrderToEvent,
+  workOrderToObservation,
+  worklogEntry,
+} from './mapping.ts';
+
+function client(config: MaximoConfig, env: NodeJS.ProcessEnv): MaximoClient {
+  return new MaximoClient({ ...config, apiKey: env[config.apiKeyEnv] });
+}
+
+/** Statuses after which a cancel has nothing left to stop. */
+const FINAL = new Set(['COMP', 'CLOSE', 'CAN']);
+
+function siteOf(config: MaximoConfig, department: string): string {
+  const site = config.departments[department];
+  if (site === undefined)
+    throw new CloseloopError('CL_CONNECTOR_REJECTED', `department ${department} is not served by this Maximo instance`);
+  return site;
+}
+
+/**
+ * Reads every work-order change after the cursor: a changedate query ordered by changedate and
+ * workorderid, followed page by page with stable paging so that records changing meanwhile do not
+ * shift the pages. See advance() for how equal changedates are neither lost nor repeated.
+ */
+async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null) {
+  const bySite = new Map(Object.entries(config.departments).map(([d, s]) => [s, d]));
+  let cursor = parseCursor(raw);
+  const sites = [...bySite.keys()].map(quoted).join(',');
+  let page = await api.query({
+    where: `siteid in [${sites}] and origrecordclass="SR"${cursor ? ` and changedate>=${quoted(cursor.changedate)}` : ''}`,
+    orderBy: '+changedate,+workorderid',
+    pageSize: config.pageSize,
+    stable: true,
+  });
+  const records: SourceRecord<WorkOrderEvent>[] = [];
+  // Only pages that move the cursor count: a second with more changes than a page holds would
+  // otherwise hand back its first, already read, pages on every poll and never get past them.
+  for (let pages = 0; ;) {
+    const before = cursor;
+    for (const wo of page.member) {
+      const next = advance(cursor, wo);
+      const department = bySite.get(wo.siteid);
+      if (next === null) continue;
+      cursor = next;
+      if (department !== undefined && fromTicket(wo))
+        records.push(workOrderToEvent(wo, department, config.jurisdiction, config.system));
+    }
+    if (cursor !== before) pages += 1;
+    const href = page.responseInfo.nextPage?.href;
+    // The cursor is where this batch ends, so stopping early loses nothing: the next poll goes on.
+    if (!href || pages >= config.maxPagesPerPoll) break;
+    page = await api.nextPage(href);
+  }
+  return { records, cursor: cursor === null ? '' : JSON.stringify(cursor) };
+}
+
+/**
+ * A Maximo-like work management system, through the REST/JSON API of its MXWO object structure.
+ * Sink: a command becomes a work order at its department's site, carrying the ticket as its
+ * originating record (origrecordid, class SR) and the bridge's work-order id as externalrefid,
+ * by which every later command finds it; cancels, priorities, notes and review requests are
+ * PATCHes. Source: work orders by changedate, as events with their raw status codes. Lookup: a
+ * work order's current status, as the same event.
+ */
+export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, WorkOrderEvent>({
+  name: 'maximo',
+  description: 'Maximo-like work management (MXWO over the REST/JSON API): commands in, status changes out.',
+  config: maximoConfig,
+  sourceTopic: 'deptEvents',
+  sinkTopic: 'commands',
+  serves: (config) => Object.keys(config.departments).map((department) => ({ system: config.system, department })),
+  credentials: (config) => [config.apiKeyEnv],
+  source: (config, ctx): Source<WorkOrderEvent> => {
+    const api = client(config, ctx.env);
+    return {
+      poll: (cursor) => poll(api, config, cursor),
+      health: () => healthFrom(() => api.query({ where: 'wonum="*"', pageSize: 1 })),
+    };
+  },
+  sink: (config, ctx): Sink<WorkOrderCommand> => {
+    const api = client(config, ctx.env);
+    // Every command but CREATE is for a work order the bridge made; Maximo has none: a data error.
+    const existing = async (c: WorkOrderCommand, withWorklog = false): Promise<MaximoWorkOrder> => {
+      const wo = await api.byExternalRef(c.workOrderId, siteOf(config, c.department), withWorklog);
+      if (!wo)
+        throw new CloseloopError(
+          'CL_CONNECTOR_REJECTED',
+          `Maximo has no work order with externalrefid ${c.workOrderId}`,
+        );
+      return wo;
+    };
+    const logged = (wo: MaximoWorkOrder, c: WorkOrderCommand) =>
+      (wo.worklog ?? []).some((l) => l.externalrefid === c.commandId);
+    return {
+      accepts: (c) => c.system === config.system && Object.hasOwn(config.departments, c.department),
+      async deliver(c) {
+        switch (c.kind) {
+          case 'CREATE': {
+            // Maximo does not refuse a second work order with the same reference: look first.
+            const site = siteOf(config, c.department);
+            if (!(await api.byExternalRef(c.workOrderId, site))) await api.create(commandToWorkOrder(c, site));
+            return;
+          }
+          case 'CANCEL': {
+            const wo = await existing(c);
+            if (FINAL.has(wo.status)) return;
+            const memo = [c.reason, c.note].filter(Boolean).join(': ') || 'Cancelled from 311';
+            await api.update(wo, { status: 'CAN', memo });
+            return;
+          }
+          case 'UPDATE_PRIORITY': {
+            const wo = await existing(c);
+            if (wo.wopriority !== c.priority) await api.update(wo, { wopriority: c.priority });
+            return;
+          }
+          case 'ADD_NOTE': {
+            if (!c.note) return;
+            const wo = await existing(c, true);
+            if (!logged(wo, c)) await api.update(wo, { worklog: [worklogEntry(c, 'CLIENTNOTE', c.note)] });
+            return;
+          }
+          case 'REVIEW': {
+            // A follow-up log entry asks a supervisor to look at the finished work again.
+            const wo = await existing(c, true);
+            const text = c.note ?? '311 follow-up: the requester reports the work is not done.';
+            if (!logged(wo, c)) await api.update(wo, { worklog: [worklogEntry(c, 'FOLLOWUP', text)] });
+            return;
+          }
+        }
+      },
+      health: () => healthFrom(() => api.query({ where: 'wonum="*"', pageSize: 1 })),
+    };
+  },
+  lookup: (config, ctx): Lookup => {
+    const api = client(config, ctx.env);
+    return {
+      async workOrder(ref) {
+        // A query at another site would find nothing, which would read as deleted.
+        if (ref.system !== config.system || !Object.hasOwn(config.departments, ref.department))
+          throw new CloseloopError(
+            'CL_CONNECTOR_REJECTED',
+            `work order ${ref.workOrderId} is for ${ref.system}/${ref.department}, which this connector does not serve`,
+          );
+        const wo = await api.byExternalRef(ref.workOrderId, siteOf(config, ref.department));
+        return wo && fromTicket(wo)
+          ? workOrderToObservation(wo, ref.department, config.jurisdiction, config.system)
+          : null;
+      },
+      health: () => healthFrom(() => api.query({ where: 'wonum="*"', pageSize: 1 })),
+    };
+  },
+});

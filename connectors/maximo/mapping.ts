@@ -1,0 +1,134 @@
+import {
+  RECONCILE_ORIGIN,
+  type Envelope,
+  type SourceRecord,
+  type WorkOrderCommand,
+  type WorkOrderEvent,
+} from '../../src/sdk/index.ts';
+import type { MaximoWorkOrder, NewWorkOrder } from './client.ts';
+
+/** Where the feed stands: the last changedate read, and the changes read at exactly that time. */
+export interface FeedCursor {
+  readonly changedate: string;
+  /** `workorderid:_rowstamp` of each change at `changedate` already emitted. */
+  readonly seen: readonly string[];
+}
+
+export function parseCursor(raw: string | null): FeedCursor | null {
+  // An empty cursor is a feed that has found nothing yet.
+  if (raw === null || raw === '') return null;
+  const c = JSON.parse(raw) as FeedCursor;
+  return { changedate: c.changedate, seen: c.seen };
+}
+
+export const changeKey = (wo: MaximoWorkOrder) => `${wo.workorderid}:${wo._rowstamp}`;
+
+/**
+ * Moves the cursor past one work order read from the feed, or answers null when the cursor is
+ * already past it. Changes are read in changedate then workorderid order, but many share a
+ * changedate (Maximo keeps dates to the second), and the next query starts at the cursor's
+ * changedate itself so that none of them is lost: the changes of that second already emitted are
+ * what keeps them from being emitted twice, across page boundaries and restarts alike.
+ */
+export function advance(cursor: FeedCursor | null, wo: MaximoWorkOrder): FeedCursor | null {
+  const key = changeKey(wo);
+  if (cursor === null) return { changedate: wo.changedate, seen: [key] };
+  const at = Date.parse(wo.changedate);
+  const was = Date.parse(cursor.changedate);
+  if (at < was || (at === was && cursor.seen.includes(key))) return null;
+  return at > was ? { changedate: wo.changedate, seen: [key] } : { ...cursor, seen: [...cursor.seen, key] };
+}
+
+/** A work order the bridge can route: it carries the 311 ticket it was opened for. */
+export function fromTicket(wo: MaximoWorkOrder): wo is MaximoWorkOrder & { origrecordid: string } {
+  return wo.origrecordclass === 'SR' && wo.origrecordid !== undefined;
+}
+
+/**
+ * The one mapping from a work order's state to a department event, for the feed and the lookup
+ * alike, so that an event and an observation of the same state cannot disagree. CLOSE and CAN
+ * are Maximo's history statuses: the record is closed in the system.
+ */
+function toEvent(
+  wo: MaximoWorkOrder & { origrecordid: string },
+  department: string,
+  system: string,
+  envelope: Pick<Envelope, 'eventId' | 'jurisdiction' | 'sequence' | 'origin'>,
+): WorkOrderEvent {
+  const schedstart = wo.schedstart === undefined ? null : Date.parse(wo.schedstart);
+  return {
+    envelope: {
+      ...envelope,
+      source: `maximo:${wo.siteid}`,
+      occurredAt: Date.parse(wo.statusdate),
+      correlationId: null,
+    },
+    ticketId: wo.origrecordid,
+    // A work order a planner opened for the ticket without the bridge has no reference of ours.
+    workOrderId: wo.externalrefid ?? `${wo.siteid}/${wo.wonum}`,
+    system,
+    department,
+    rawStatus: wo.status,
+    rawStatusLabel: wo.status_description ?? null,
+    systemClosed: wo.status === 'CLOSE' || wo.status === 'CAN',
+    note: null,
+    expectedAt: ['APPR', 'WSCH', 'WMATL'].includes(wo.status) ? schedstart : null,
+  };
+}
+
+/**
+ * A change read from the feed. Its id names the row version, so the same change read twice is
+ * one event. Its position is the status date: Maximo has no change sequence, and a priority
+ * change re-reads the same status without moving it.
+ */
+export function workOrderToEvent(
+  wo: MaximoWorkOrder & { origrecordid: string },
+  department: string,
+  jurisdiction: string,
+  system: string,
+): SourceRecord<WorkOrderEvent> {
+  return {
+    key: wo.origrecordid,
+    value: toEvent(wo, department, system, {
+      eventId: `maximo:${jurisdiction}:${wo.siteid}:${wo.wonum}:${wo._rowstamp}`,
+      jurisdiction,
+      sequence: null,
+      origin: 'maximo',
+    }),
+  };
+}
+
+/** A work order as a lookup's observation: the same state gives the same id, so it is one event. */
+export function workOrderToObservation(
+  wo: MaximoWorkOrder & { origrecordid: string },
+  department: string,
+  jurisdiction: string,
+  system: string,
+): WorkOrderEvent {
+  return toEvent(wo, department, system, {
+    eventId: `maximo:${jurisdiction}:${RECONCILE_ORIGIN}:${wo.siteid}:${wo.wonum}:${wo.status}:${wo.statusdate}`,
+    jurisdiction,
+    sequence: null,
+    origin: RECONCILE_ORIGIN,
+  });
+}
+
+/** Maximo's description is 100 characters; the whole text goes to the long description. */
+export function commandToWorkOrder(c: WorkOrderCommand, siteid: string): NewWorkOrder {
+  const text = [c.serviceCode, c.description].filter(Boolean).join(': ') || `311 request ${c.ticketId}`;
+  return {
+    siteid,
+    description: text.slice(0, 100),
+    ...(text.length > 100 ? { description_longdescription: text } : {}),
+    wopriority: c.priority,
+    origrecordid: c.ticketId,
+    origrecordclass: 'SR',
+    externalrefid: c.workOrderId,
+    reportedby: '311',
+  };
+}
+
+/** A work log entry for a command, keyed by the command id so a re-delivery finds it. */
+export function worklogEntry(c: WorkOrderCommand, logtype: string, text: string) {
+  return { logtype, description: text.slice(0, 100), description_longdescription: text, externalrefid: c.commandId };
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/** The Maximo simulator's records, status rules and request bodies, apart from its behaviour. */
+
+export interface WorkLog {
+  readonly worklogid: number;
+  readonly logtype: string;
+  readonly description: string;
+  readonly description_longdescription: string | null;
+  readonly externalrefid: string | null;
+  readonly createdate: string;
+}
+
+/** A work order as the MXWO object structure holds it; null attributes are left out of JSON. */
+export interface WorkOrder {
+  readonly workorderid: number;
+  readonly wonum: string;
+  readonly siteid: string;
+  description: string | null;
+  status: string;
+  statusdate: string;
+  changedate: string;
+  wopriority: number | null;
+  readonly origrecordid: string | null;
+  readonly origrecordclass: string | null;
+  readonly externalrefid: string | null;
+  readonly reportdate: string;
+  schedstart: string | null;
+  worklog: WorkLog[];
+  /** The database row version: every update takes the next one, across all records. */
+  _rowstamp: string;
+}
+
+/** The simulator's own plans for a work order: what the crews will do, never shown by the API. */
+export interface CrewPlan {
+  /** Statuses still to come, in order; WAIT is a tick on which nothing happens to it. */
+  steps: string[];
+  /** A 311 follow-up asked a supervisor to look at the finished work. */
+  reviewRequested: boolean;
+}
+
+export interface CrewBehaviour {
+  /** Share of work orders a planner cancels instead of approving. */
+  readonly cancelRate: number;
+  /** Share of jobs that wait for material (WMATL) before work starts. */
+  readonly materialRate: number;
+  /** Share of jobs closed straight from INPRG, without a COMP in between. */
+  readonly closeWithoutCompRate: number;
+  /** Ticks between COMP and the administrative CLOSE ("days later"). */
+  readonly closeAfterTicks: number;
+}
+
+export const LABELS: Readonly<Record<string, string>> = {
+  WAPPR: 'Waiting on Approval',
+  APPR: 'Approved',
+  WSCH: 'Waiting to be Scheduled',
+  WMATL: 'Waiting on Material',
+  INPRG: 'In Progress',
+  COMP: 'Completed',
+  CLOSE: 'Closed',
+  CAN: 'Canceled',
+};
+
+/**
+ * Which status may follow which, as Maximo's status rules have them: CLOSE and CAN are history
+ * (no way out), a completed work order can only be closed, and nothing goes back to WAPPR once
+ * work has started.
+ */
+export const NEXT_STATUS: Readonly<Record<string, readonly string[]>> = {
+  WAPPR: ['APPR', 'WSCH', 'WMATL', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
+  APPR: ['WAPPR', 'WSCH', 'WMATL', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
+  WSCH: ['APPR', 'WMATL', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
+  WMATL: ['APPR', 'WSCH', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
+  INPRG: ['WSCH', 'WMATL', 'COMP', 'CLOSE', 'CAN'],
+  COMP: ['CLOSE'],
+  CLOSE: [],
+  CAN: [],
+};
+
+const worklogSchema = z
+  .object({
+    logtype: z.string().min(1).default('CLIENTNOTE'),
+    description: z.string().min(1).max(100),
+    description_longdescription: z.string().optional(),
+    externalrefid: z.string().optional(),
+  })
+  .loose();
+
+export const newWorkOrderSchema = z
+  .object({
+    siteid: z.string().min(1),
+    description: z.string().max(100).optional(),
+    description_longdescription: z.string().optional(),
+    wopriority: z.number().int().min(1).max(9).optional(),
+    origrecordid: z.string().optional(),
+    origrecordclass: z.string().optional(),
+    externalrefid: z.string().optional(),
+    reportedby: z.string().optional(),
+    status: z.literal('WAPPR').optional(),
+  })
+  .loose();
+
+/** A PATCH: a status change (with its memo), a priority, and work log entries to add. */
+export const updateSchema = z
+  .object({
+    status: z.string().optional(),
+    memo: z.string().optional(),
+    wopriority: z.number().int().min(1).max(9).optional(),
+    worklog: z.array(worklogSchema).optional(),
+  })
+  .loose();

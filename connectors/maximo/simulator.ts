@@ -1,0 +1,343 @@
+import { z } from 'zod';
+import {
+  FaultInjector,
+  HttpError,
+  SimulatorServer,
+  seededRandom,
+  type FaultSettings,
+  type SimRequest,
+  type SimResponse,
+} from '../../src/sdk/index.ts';
+import {
+  NEXT_STATUS,
+  newWorkOrderSchema,
+  updateSchema,
+  type CrewBehaviour,
+  type CrewPlan,
+  type WorkOrder,
+} from './simulator-model.ts';
+import { matches, orderBy, Pager, parseWhere, select } from './simulator-query.ts';
+
+export type { CrewBehaviour, CrewPlan, WorkLog, WorkOrder } from './simulator-model.ts';
+
+/**
+ * A stand-in for a Maximo-like work management system, behind the REST/JSON API of its MXWO
+ * object structure: queries with oslc.where / oslc.orderBy / oslc.select, paging with
+ * responseInfo.nextPage (stable paging on request), creation by POST, and updates by POST with
+ * `x-method-override: PATCH` (a status change with its memo, the priority, work log entries).
+ * Dates are kept to the second, as Maximo keeps them, so many work orders share a changedate.
+ * Seeded crews move work orders on each tick(): approve, schedule, wait for material, start,
+ * complete, and close days (ticks) later; planners cancel some, and some jobs are closed
+ * without a COMP first.
+ */
+
+export interface MaximoSimulatorOptions {
+  readonly faults?: Partial<FaultSettings>;
+  readonly behaviour?: Partial<CrewBehaviour>;
+  readonly seed?: number;
+  readonly clock?: () => number;
+  /** The API key the apikey header must carry; none: any caller is let in. */
+  readonly apiKey?: string;
+}
+
+const ROOTS = ['/maximo/api', '/maximo/oslc'] as const;
+const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
+/** Maximo's rest ids are opaque; these encode site and wonum, as Maximo's own do. */
+const restId = (wo: WorkOrder) => `_${Buffer.from(`${wo.siteid}/${wo.wonum}`).toString('base64url')}`;
+
+export class MaximoSimulator {
+  readonly server: SimulatorServer;
+  readonly workOrders = new Map<string, WorkOrder>();
+  readonly plans = new Map<string, CrewPlan>();
+  /** Status changes made without a new changedate (a direct database update), for tests to check. */
+  readonly lost: { readonly wonum: string; readonly status: string }[] = [];
+  /** Change queries (on changedate) answer with nothing: a system whose integration user is stalled. */
+  feedPaused = false;
+  readonly #behaviour: CrewBehaviour;
+  readonly #random: () => number;
+  readonly #clock: () => number;
+  #apiKey: string | undefined;
+  #loseNext = 0;
+  #nextId = 1;
+  #rowstamp = 1_000_000;
+  readonly #pager = new Pager();
+
+  constructor(options: MaximoSimulatorOptions = {}) {
+    this.#behaviour = {
+      cancelRate: 0,
+      materialRate: 0,
+      closeWithoutCompRate: 0,
+      closeAfterTicks: 3,
+      ...options.behaviour,
+    };
+    this.#random = seededRandom((options.seed ?? 1) + 11);
+    this.#clock = options.clock ?? Date.now;
+    this.#apiKey = options.apiKey;
+    this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
+    const s = this.server;
+    const auth = (f: (r: SimRequest) => SimResponse) => (r: SimRequest) => {
+      if (this.#apiKey !== undefined && r.headers['apikey'] !== this.#apiKey)
+        throw new HttpError(401, 'BMXAA7901E - You cannot log in at this time: the API key is not valid');
+      return f(r);
+    };
+    for (const root of ROOTS) {
+      s.route(
+        'GET',
+        `${root}/os/mxwo`,
+        auth((r) => this.#query(r)),
+      );
+      s.route(
+        'POST',
+        `${root}/os/mxwo`,
+        auth((r) => this.#create(r)),
+      );
+      s.route(
+        'GET',
+        `${root}/os/mxwo/:id`,
+        auth((r) => this.#show(r, this.#byRestId(r.params['id']))),
+      );
+      s.route(
+        'POST',
+        `${root}/os/mxwo/:id`,
+        auth((r) => this.#update(r)),
+      );
+    }
+    s.route('POST', '/_sim/tick', () => ({ status: 200, body: { moved: this.tick() } }), true);
+    const count = z.object({ count: z.number().int().min(1) }).strict();
+    s.route(
+      'POST',
+      '/_sim/lose-changes',
+      (r) => {
+        this.loseNextChanges(count.parse(r.body).count);
+        return { status: 200, body: { pending: this.#loseNext } };
+      },
+      true,
+    );
+    s.route(
+      'DELETE',
+      '/_sim/workorders/:ref',
+      (r) => {
+        this.deleteWorkOrder(r.params['ref'] ?? '');
+        return { status: 204 };
+      },
+      true,
+    );
+    s.route(
+      'PUT',
+      '/_sim/feed',
+      (r) => {
+        this.feedPaused = z.object({ paused: z.boolean() }).strict().parse(r.body).paused;
+        return { status: 200, body: { paused: this.feedPaused } };
+      },
+      true,
+    );
+  }
+
+  start(port = 0): Promise<string> {
+    return this.server.start(port);
+  }
+
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  /** Administrators revoke the integration's key and issue another (undefined: none needed). */
+  rotateApiKey(key: string | undefined): void {
+    this.#apiKey = key;
+  }
+
+  /** Every crew with work moves one of its work orders one step; returns how many moved. */
+  tick(): number {
+    let moved = 0;
+    for (const [wonum, plan] of this.plans) {
+      const wo = this.workOrders.get(wonum);
+      if (!wo) continue;
+      if (plan.reviewRequested) {
+        // A supervisor looks at finished work after a 311 follow-up and closes it as reviewed.
+        plan.reviewRequested = false;
+        if (wo.status === 'COMP') {
+          plan.steps = [];
+          this.#setStatus(wo, 'CLOSE', 'Reviewed after a 311 follow-up: work stands.');
+          moved += 1;
+        }
+        continue;
+      }
+      const step = plan.steps.shift();
+      if (step === undefined || step === 'WAIT') continue;
+      this.#setStatus(wo, step, null);
+      moved += 1;
+    }
+    return moved;
+  }
+
+  /** A work order as a test sees it, by wonum or by the bridge's reference (externalrefid). */
+  find(ref: string): WorkOrder | undefined {
+    return this.workOrders.get(ref) ?? [...this.workOrders.values()].find((w) => w.externalrefid === ref);
+  }
+
+  /** Creates a work order as another user would (a planner, a test's seed), with the crews' plan. */
+  addWorkOrder(fields: z.input<typeof newWorkOrderSchema>, steps?: string[]): WorkOrder {
+    const n = newWorkOrderSchema.parse(fields);
+    const now = iso(this.#clock());
+    const id = this.#nextId++;
+    const wo: WorkOrder = {
+      workorderid: id,
+      wonum: String(1000 + id),
+      siteid: n.siteid,
+      description: n.description ?? null,
+      status: 'WAPPR',
+      statusdate: now,
+      changedate: now,
+      wopriority: n.wopriority ?? null,
+      origrecordid: n.origrecordid ?? null,
+      origrecordclass: n.origrecordclass ?? null,
+      externalrefid: n.externalrefid ?? null,
+      reportdate: now,
+      schedstart: null,
+      worklog: [],
+      _rowstamp: String(++this.#rowstamp),
+    };
+    this.workOrders.set(wo.wonum, wo);
+    this.plans.set(wo.wonum, { steps: steps ?? this.#plan(), reviewRequested: false });
+    return wo;
+  }
+
+  /** Changes a work order's status now, as a crew member would in the Maximo UI. */
+  changeStatus(ref: string, status: string, memo: string | null = null): void {
+    const wo = this.find(ref);
+    if (!wo) throw new Error(`no work order ${ref}`);
+    this.#setStatus(wo, status, memo);
+  }
+
+  /** The next `count` status changes update the row but not its changedate: no query finds them. */
+  loseNextChanges(count: number): void {
+    this.#loseNext += count;
+  }
+
+  /** An administrator deletes a work order (by wonum or external reference): lookups find nothing. */
+  deleteWorkOrder(ref: string): void {
+    const wo = this.find(ref);
+    if (!wo) throw new HttpError(404, `no work order ${ref}`);
+    this.workOrders.delete(wo.wonum);
+    this.plans.delete(wo.wonum);
+  }
+
+  #plan(): string[] {
+    const b = this.#behaviour;
+    const r = () => this.#random();
+    if (r() < b.cancelRate) return r() < 0.5 ? ['CAN'] : ['APPR', 'CAN'];
+    const wait = Array.from({ length: b.closeAfterTicks }, () => 'WAIT');
+    return [
+      'APPR',
+      'WSCH',
+      ...(r() < b.materialRate ? ['WMATL'] : []),
+      'INPRG',
+      ...(r() < b.closeWithoutCompRate ? ['CLOSE'] : ['COMP', ...wait, 'CLOSE']),
+    ];
+  }
+
+  #setStatus(wo: WorkOrder, status: string, memo: string | null): void {
+    if (status === wo.status)
+      throw new HttpError(400, `BMXAA4590E - Work order ${wo.wonum} is already in status ${status}`);
+    if (!(NEXT_STATUS[wo.status] ?? []).includes(status))
+      throw new HttpError(400, `BMXAA4187E - Work order ${wo.wonum} cannot change from ${wo.status} to ${status}`);
+    const now = this.#clock();
+    wo.status = status;
+    wo.statusdate = iso(now);
+    if (status === 'WSCH') wo.schedstart = iso(now + 2 * 86_400_000);
+    if (memo) this.#log(wo, 'UPDATE', `Status ${status}: ${memo}`.slice(0, 100), memo, null);
+    const plan = this.plans.get(wo.wonum);
+    // The crews' plan gives way to a status set from outside: history ends it, COMP leads to CLOSE.
+    if (plan && (status === 'CAN' || status === 'CLOSE')) plan.steps = [];
+    if (plan && status === 'COMP' && !plan.steps.includes('CLOSE'))
+      plan.steps = [...Array.from({ length: this.#behaviour.closeAfterTicks }, () => 'WAIT'), 'CLOSE'];
+    this.#touch(wo, this.#loseNext > 0);
+  }
+
+  #touch(wo: WorkOrder, lose = false): void {
+    wo._rowstamp = String(++this.#rowstamp);
+    if (lose) {
+      this.#loseNext -= 1;
+      this.lost.push({ wonum: wo.wonum, status: wo.status });
+      return;
+    }
+    wo.changedate = iso(this.#clock());
+  }
+
+  #log(wo: WorkOrder, logtype: string, description: string, long: string | null, ref: string | null): void {
+    wo.worklog.push({
+      worklogid: wo.worklog.length + 1,
+      logtype,
+      description,
+      description_longdescription: long,
+      externalrefid: ref,
+      createdate: iso(this.#clock()),
+    });
+  }
+
+  #href(r: SimRequest, wo: WorkOrder): string {
+    const root = r.path.startsWith('/maximo/oslc') ? '/maximo/oslc' : '/maximo/api';
+    return `http://${r.headers.host ?? '127.0.0.1'}${root}/os/mxwo/${restId(wo)}`;
+  }
+
+  #byRestId(id: string | undefined): WorkOrder {
+    const wo = [...this.workOrders.values()].find((w) => restId(w) === id);
+    if (!wo) throw new HttpError(404, `BMXAA8727E - The OSLC resource ${id ?? ''} was not found`);
+    return wo;
+  }
+
+  #show(r: SimRequest, wo: WorkOrder): SimResponse {
+    return { status: 200, body: select(wo, r.query.get('oslc.select'), this.#href(r, wo)) };
+  }
+
+  #query(r: SimRequest): SimResponse {
+    return this.#pager.page(r, () => {
+      const clauses = parseWhere(r.query.get('oslc.where'));
+      const stalled = this.feedPaused && clauses.some((c) => c.attr === 'changedate');
+      const found = stalled ? [] : [...this.workOrders.values()].filter((w) => matches(w, clauses));
+      return orderBy(found, r.query.get('oslc.orderBy')).map((w) =>
+        select(w, r.query.get('oslc.select'), this.#href(r, w)),
+      );
+    });
+  }
+
+  #create(r: SimRequest): SimResponse {
+    if (r.headers['x-method-override']) throw new HttpError(400, 'BMXAA9549E - an update needs a resource URI');
+    const wo = this.addWorkOrder(newWorkOrderSchema.parse(r.body));
+    const href = this.#href(r, wo);
+    const properties = r.headers['properties'];
+    return typeof properties === 'string'
+      ? { status: 201, body: select(wo, properties, href), headers: { location: href } }
+      : { status: 201, headers: { location: href } };
+  }
+
+  #update(r: SimRequest): SimResponse {
+    if (r.headers['x-method-override'] !== 'PATCH')
+      throw new HttpError(400, 'BMXAA9549E - updating a resource needs x-method-override: PATCH');
+    const wo = this.#byRestId(r.params['id']);
+    const u = updateSchema.parse(r.body);
+    if (u.status !== undefined) this.#setStatus(wo, u.status, u.memo ?? null);
+    let changed = false;
+    if (u.wopriority !== undefined && u.wopriority !== wo.wopriority) {
+      wo.wopriority = u.wopriority;
+      changed = true;
+    }
+    if (u.worklog) {
+      // Without patchtype MERGE, Maximo replaces a child set with the one sent.
+      if (r.headers['patchtype'] !== 'MERGE') wo.worklog = [];
+      for (const l of u.worklog) {
+        this.#log(wo, l.logtype, l.description, l.description_longdescription ?? null, l.externalrefid ?? null);
+        if (l.logtype === 'FOLLOWUP') {
+          const plan = this.plans.get(wo.wonum);
+          if (plan) plan.reviewRequested = true;
+        }
+      }
+    }
+    // Work log entries are child rows: the work order's own row, and its changedate, stay as they were.
+    if (changed && u.status === undefined) this.#touch(wo);
+    const properties = r.headers['properties'];
+    return typeof properties === 'string'
+      ? { status: 200, body: select(wo, properties, this.#href(r, wo)) }
+      : { status: 204 };
+  }
+}
