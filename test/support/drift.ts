@@ -43,19 +43,22 @@ export function costLine(scenario: string, report: ReconcileReport, calls: numbe
 
 /**
  * crmTally for a CRM restored from a backup: the applied log is kept across the restore (it is an
- * access log), so versions are judged from the restore on. Per ticket, updates applied after
- * `restoredAt` must continue from the version the backup held, without a gap; duplicated counts
- * versions received again while already applied.
+ * access log), so versions are judged from the restore on. Per ticket, updates applied after the
+ * first `appliedBeforeRestore` entries of the log must continue from the version the backup held,
+ * without a gap; duplicated counts versions received again while already applied. The log's
+ * length, not a time, marks the restore: an update applied in the same millisecond would
+ * otherwise count on the wrong side.
  */
 export function tallySinceRestore(
   crm: CrmSimulator,
-  restoredAt: number,
+  appliedBeforeRestore: number,
   backupVersions: ReadonlyMap<string, number>,
 ): { lost: number; duplicated: number } {
   let lost = 0;
+  const since = crm.applied.slice(appliedBeforeRestore);
   for (const t of crm.tickets.values()) {
     const base = backupVersions.get(t.id) ?? 0;
-    const after = crm.applied.filter((a) => a.ticketId === t.id && a.at >= restoredAt).map((a) => a.version);
+    const after = since.filter((a) => a.ticketId === t.id).map((a) => a.version);
     lost += after.filter((v, i) => v !== base + i + 1).length + (t.status === 'closed' ? 0 : 1);
   }
   return { lost, duplicated: crm.repeatedUpdates };

@@ -30,6 +30,7 @@ describe('drift: the CRM is restored from an older backup', () => {
     const latest = new Map(crmTickets().map((t) => [t.id, t.statusVersion]));
 
     const restoredAt = Date.now();
+    const appliedBeforeRestore = run.crm.applied.length;
     run.crm.restoreBackup(backup);
     expect(crmTickets().every((t) => t.lifecycleState === 'ACCEPTED')).toBe(true);
     const before = lookupCalls(run);
@@ -50,7 +51,7 @@ describe('drift: the CRM is restored from an older backup', () => {
 
     run.work();
     await until('every ticket closed and all work done', () => run.done(), 120_000);
-    const tally = tallySinceRestore(run.crm, restoredAt, backupVersions);
+    const tally = tallySinceRestore(run.crm, appliedBeforeRestore, backupVersions);
     expect(tally).toEqual({ lost: 0, duplicated: 0 });
     expect((await fw.worker.reconcileNow()).outcomes).toEqual([]);
     recordFault({ path: 'drift: CRM restored from a backup', detectedAfterMs, recovered: run.done(), ...tally });
