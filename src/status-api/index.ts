@@ -25,3 +25,7 @@ export { TICKET_ID_PATTERN } from './routes.ts';
 export { scrubPii, REDACTED } from './pii.ts';
 export { StatusFeed, servicesFromRouting } from './feed.ts';
 export { startStatusService, type StatusService } from './service.ts';
+export { RequestFacts, type RequestFact, type CrmFactSource } from './request-facts.ts';
+export { parseSearch, runSearch, SEARCH_WINDOW_MS, MAX_SEARCH_RESULTS } from './search.ts';
+export { toXml } from './xml.ts';
+export type { SiteHandler, SitePage } from './server.ts';

@@ -3,11 +3,13 @@ import { AvroSerde, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { servicesFromRouting, StatusFeed } from './feed.ts';
 import { StatusProjection } from './projection.ts';
+import { RequestFacts } from './request-facts.ts';
 import { StatusApiServer } from './server.ts';
 
 export interface StatusService {
   readonly url: string;
   readonly projection: StatusProjection;
+  readonly facts: RequestFacts;
   stop(): Promise<void>;
 }
 
@@ -23,12 +25,14 @@ export async function startStatusService(
 ): Promise<StatusService> {
   const projection = new StatusProjection({ historyLimit: settings.historyLimit });
   const serde = new AvroSerde({ ...config.schemaRegistry });
-  const feed = new StatusFeed({ config, messaging, serde, projection, logger });
+  const facts = new RequestFacts();
+  const feed = new StatusFeed({ config, messaging, serde, projection, facts, logger });
   await feed.start();
   const server = new StatusApiServer({
     host: settings.host,
     port: settings.port,
     projection,
+    facts,
     services: servicesFromRouting(config),
     jurisdictionId: config.jurisdiction,
     rateLimit: settings.rateLimit,
@@ -40,6 +44,7 @@ export async function startStatusService(
   return {
     url,
     projection,
+    facts,
     async stop() {
       await server.stop();
       await feed.stop();
