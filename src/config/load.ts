@@ -172,6 +172,7 @@ export async function loadConfig(
         ? Object.fromEntries(Object.keys(roles.departments).map((d) => [d, accountableFor(roles, d) ?? d]))
         : {},
       ordering: c.processor.ordering,
+      scrubDescriptions: c.privacy.scrubDepartmentDescriptions,
     },
   });
   return Object.freeze({ ...frozen, policy: Object.freeze({ ...frozen.policy, sla }) });

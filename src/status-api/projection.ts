@@ -1,6 +1,6 @@
 import type { StatusRead } from '../domain/outputs.ts';
 import type { ClosureReason, TicketLifecycleState } from '../domain/types.ts';
-import { scrubPii } from './pii.ts';
+import { scrubPii } from '../domain/pii.ts';
 
 /** bridge.ticket-status.v1 as read by the API, whichever schema version wrote it. */
 export type StatusRecord = StatusRead;

@@ -1,5 +1,5 @@
 import type { Channel, CrmTicketEvent, PublicLocation, RequestKind } from '../domain/types.ts';
-import { scrubPii } from './pii.ts';
+import { scrubPii } from '../domain/pii.ts';
 
 /**
  * What the CRM says about a request that may be published: how it came in, what kind it is, what
