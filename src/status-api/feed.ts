@@ -7,6 +7,11 @@ import type { ServiceDefinition } from './georeport.ts';
 import type { StatusProjection, StatusRecord } from './projection.ts';
 import type { CrmFactSource, RequestFacts } from './request-facts.ts';
 
+export interface StatusListener {
+  applyStatus(record: StatusRecord): void;
+  removeTicket(ticketId: string): void;
+}
+
 interface Applier {
   apply(value: Buffer): Promise<void>;
   remove(ticketId: string): void;
@@ -19,6 +24,8 @@ export interface StatusFeedOptions {
   readonly projection: StatusProjection;
   /** When given, the CRM events topic is read too, for names, channels and public locations. */
   readonly facts?: RequestFacts;
+  /** Also told of every status record and tombstone (the public figures keep their own view). */
+  readonly onStatus?: StatusListener;
   readonly logger: Logger;
 }
 
@@ -53,8 +60,15 @@ export class StatusFeed {
       [
         config.topics.status,
         {
-          apply: async (v) => void projection.apply((await serde.decode<StatusRecord>(v)).value),
-          remove: (id) => void projection.remove(id),
+          apply: async (v) => {
+            const record = (await serde.decode<StatusRecord>(v)).value;
+            projection.apply(record);
+            this.#o.onStatus?.applyStatus(record);
+          },
+          remove: (id) => {
+            projection.remove(id);
+            this.#o.onStatus?.removeTicket(id);
+          },
         },
       ],
     ]);

@@ -48,6 +48,12 @@ function publicLocation(l: PublicLocation | null | undefined): PublicLocation | 
 export class RequestFacts {
   readonly #facts = new Map<string, RequestFact>();
   readonly #names = new Map<string, string>();
+  #changes = 0;
+
+  /** Moves on every change, so derived figures know when to recompute. */
+  get changes(): number {
+    return this.#changes;
+  }
 
   get size(): number {
     return this.#facts.size;
@@ -67,6 +73,7 @@ export class RequestFacts {
   }
 
   apply(e: CrmFactSource): void {
+    this.#changes += 1;
     const held = this.#facts.get(e.ticketId);
     const serviceCode = e.serviceCode ?? held?.serviceCode ?? null;
     const serviceName = e.serviceName === null ? (held?.serviceName ?? null) : scrubPii(e.serviceName);
@@ -84,6 +91,7 @@ export class RequestFacts {
   }
 
   remove(ticketId: string): boolean {
+    this.#changes += 1;
     return this.#facts.delete(ticketId);
   }
 }
