@@ -74,7 +74,10 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
     );
 
   const home = (status = 200, error?: string, value?: string): SitePage => {
-    const month = o.figures.currentMonth();
+    // The last whole month: early in a month, this month's figures would read as nothing.
+    const month = DateTime.fromFormat(o.figures.currentMonth(), 'yyyy-MM', { zone: 'UTC' })
+      .minus({ months: 1 })
+      .toFormat('yyyy-MM');
     return page('/', status, 'home', {
       title: 'Track your request',
       figures: o.figures.month(month),
