@@ -3,7 +3,7 @@ import { Eta } from 'eta';
 import { fileURLToPath } from 'node:url';
 import { KPI_DEFINITION_VERSION } from '../domain/kpi/index.ts';
 import { latest, type StatusProjection } from '../status-api/projection.ts';
-import type { RequestFacts } from '../status-api/request-facts.ts';
+import type { RequestFact, RequestFacts } from '../status-api/request-facts.ts';
 import { TICKET_ID_PATTERN } from '../status-api/routes.ts';
 import type { SitePage } from '../status-api/server.ts';
 import type { DepartmentFigures, PublicFigures } from './figures.ts';
@@ -89,6 +89,8 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
 
   const track = (id: string): SitePage => {
     const ticket = TICKET_ID_PATTERN.test(id) ? o.projection.get(id) : undefined;
+    const known = TICKET_ID_PATTERN.test(id) ? o.facts.get(id) : undefined;
+    if (!ticket && known) return received(id, known);
     if (!ticket) {
       const shown = TICKET_ID_PATTERN.test(id) ? `request ${id}` : 'a request with that number';
       return problem(
@@ -128,6 +130,40 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
           code: h.statusCode,
           note: h.note,
         })),
+      },
+    });
+  };
+
+  // The CRM knows it but the bridge has sent no status: an information request (answered at first
+  // contact, no department work), or a service request moments old.
+  const received = (id: string, fact: RequestFact): SitePage => {
+    const info = fact.requestKind === 'INFORMATION';
+    const at = fact.requestedAt;
+    return page('/track/{id}', 200, 'track', {
+      title: `Request ${id}`,
+      t: {
+        id,
+        serviceName:
+          fact.serviceName ??
+          (fact.serviceCode === null ? null : (o.serviceName(fact.serviceCode) ?? fact.serviceCode)),
+        open: !info,
+        stateWords: info ? 'Answered at first contact' : 'Received',
+        note: info
+          ? 'This was a request for information, answered when you contacted us. No work is scheduled.'
+          : 'Your request has been received and will be sent to the department shortly.',
+        statusCode: null,
+        expected: info ? null : day(fact.crmDueAt, zone),
+        closure: null,
+        department: null,
+        address: fact.location?.address ?? null,
+        requested: dateTime(at, zone),
+        duplicateOf: null,
+        parentWords: null,
+        followUpOf: null,
+        timeline:
+          at === null
+            ? []
+            : [{ iso: new Date(at).toISOString(), when: dateTime(at, zone), words: 'Received', code: null, note: '' }],
       },
     });
   };

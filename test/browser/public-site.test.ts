@@ -53,6 +53,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 const PAGES = [
   ['home', '/', 200, 'This city in October 2026\n7\nrequests received'],
   ['track', '/track/S1', 200, 'Done'],
+  ['track-information', '/track/I1', 200, 'Answered at first contact'],
   ['performance', `/performance?month=${MONTH}`, 200, '7'],
   ['departments', '/departments', 200, 'transportation'],
   ['department', `/departments/transportation?month=${MONTH}`, 200, '1 of 2 (50.0 %)'],

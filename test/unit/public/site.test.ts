@@ -33,6 +33,13 @@ describe('public pages without a browser', () => {
     expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
   });
 
+  it('tracks an information request, which has no department status', async () => {
+    const { status, text } = await get('/track/I1');
+    expect(status).toBe(200);
+    expect(text).toContain('Answered at first contact');
+    expect(text).not.toContain('Status code');
+  });
+
   it('sends the track form to the request page', async () => {
     const { status, res } = await get('/track?id=S1');
     expect([status, res.headers.get('location')]).toEqual([303, '/track/S1']);
