@@ -14,8 +14,9 @@ export interface StatusService {
 }
 
 /**
- * The public status API as its own small process: a read model of the status topic and the
- * HTTP server in front of it. It holds no credentials of any department or of the CRM.
+ * The public status API as its own small process: read models of the status topic and of the CRM
+ * events' public fields, and the HTTP server in front of them. It holds no credentials of any
+ * department or of the CRM.
  */
 /** Web pages beside the API, built on the same read models (closeloop public). */
 export type SiteFactory = (models: {

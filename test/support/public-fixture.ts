@@ -24,7 +24,8 @@ function status(ticketId: string, version: number, over: Partial<StatusRead>): S
       jurisdiction: 'bmore',
       source: 'closeloop',
       sequence: null,
-      occurredAt: at(1) + version * 3_600_000,
+      // Each change an hour after the last, from the request on.
+      occurredAt: (over.requestedAt ?? at(1)) + version * 3_600_000,
       origin: 'closeloop',
       correlationId: null,
     },
