@@ -15,6 +15,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Debian's chromium driven by playwright-core; .ci/run installs it.
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+      },
+      {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/conformance/**/*.test.ts'],

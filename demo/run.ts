@@ -131,8 +131,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       for (const r of requests.slice(ids.length, ids.length + 12)) {
         const t = crm.createTicket({
           serviceCode: r.serviceCode,
+          serviceName: r.serviceName,
           description: `Baltimore ${r.recordId}`,
           requestedAt: r.createdAt,
+          channel: r.channel,
+          address: r.address,
+          latitude: r.latitude,
+          longitude: r.longitude,
+          district: r.district,
           contact: {
             name: `Resident ${ids.length}`,
             email: `resident${ids.length}@example.org`,

@@ -5,7 +5,16 @@ import { parse } from 'csv-parse/sync';
 export interface DemoRequest {
   readonly recordId: string;
   readonly serviceCode: string;
+  /** The request type as Baltimore's CRM names it, without its agency prefix. */
+  readonly serviceName: string;
   readonly department: string;
+  /** How the request came in, as the CRM says it ("Phone", "API", "Internal", …). */
+  readonly channel: string | null;
+  /** Where the problem is: the record's public location, never the requester's. */
+  readonly address: string | null;
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+  readonly district: string | null;
   readonly createdAt: number;
   /** Index of an earlier request of the same type this one duplicates. */
   readonly duplicateOf: number | null;
@@ -17,7 +26,23 @@ interface Row {
   SRStatus: string;
   Agency: string;
   CreatedDate: string;
+  MethodReceived: string;
+  Address: string;
+  Latitude: string;
+  Longitude: string;
+  CouncilDistrict: string;
 }
+
+/**
+ * A coordinate of the sample, or null. Some records carry the whole-degree placeholder
+ * (39, -77), which lies outside the city: a pin there would mislead, so it counts as unknown.
+ */
+function coordinate(text: string, limit: number): number | null {
+  const n = Number(text);
+  return text.trim() !== '' && Number.isFinite(n) && !Number.isInteger(n) && Math.abs(n) <= limit ? n : null;
+}
+
+const text = (value: string | undefined): string | null => (value && value.trim() !== '' ? value.trim() : null);
 
 export function slug(text: string): string {
   return text
@@ -30,8 +55,8 @@ export function slug(text: string): string {
 const EXTERNAL = new Set(['BGE', 'Call Center']);
 
 /**
- * The first `count` referrals of the sample in time order, with the request types, agencies and
- * duplicate marks of the real records. A "(Duplicate)" record is linked to the latest earlier
+ * The first `count` referrals of the sample in time order, with the request types, agencies,
+ * channels, public locations and duplicate marks of the real records. A "(Duplicate)" record is linked to the latest earlier
  * request of the same type, as an agent would.
  */
 export async function loadScenario(csvPath: string, count: number): Promise<DemoRequest[]> {
@@ -46,10 +71,19 @@ export async function loadScenario(csvPath: string, count: number): Promise<Demo
   return usable.map(({ r, at }, i) => {
     const earlier = lastOfType.get(r.SRType);
     lastOfType.set(r.SRType, i);
+    const latitude = coordinate(r.Latitude, 90);
+    const longitude = coordinate(r.Longitude, 180);
+    const located = latitude !== null && longitude !== null;
     return {
       recordId: r.ServiceRequestNum,
       serviceCode: r.SRType,
+      serviceName: r.SRType.replace(/^[A-Z]+-/, ''),
       department: slug(r.Agency),
+      channel: text(r.MethodReceived),
+      address: text(r.Address),
+      latitude: located ? latitude : null,
+      longitude: located ? longitude : null,
+      district: text(r.CouncilDistrict) === null ? null : `Council district ${r.CouncilDistrict.trim()}`,
       createdAt: at,
       duplicateOf: r.SRStatus.includes('(Duplicate)') && earlier !== undefined ? earlier : null,
     };

@@ -8,7 +8,7 @@ import { runKpi } from './kpi-command.ts';
 import { runOps, type OpsArgs } from './ops-commands.ts';
 import { runReconcile } from './reconcile-command.ts';
 import { runRoles } from './roles-command.ts';
-import { runStatusApi, runWorker } from './serve-commands.ts';
+import { runPublic, runStatusApi, runWorker } from './serve-commands.ts';
 import { runWorkOrder } from './workorder-command.ts';
 
 const VERSION = (
@@ -90,6 +90,12 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .description('serve the public Open311 GeoReport v2 status API')
     .addOption(configOption())
     .action(act((o: { config: string }) => runStatusApi(o.config, io.printError)));
+
+  program
+    .command('public')
+    .description('serve the public web pages (track a request, performance, departments) and the Open311 API')
+    .addOption(configOption())
+    .action(act((o: { config: string }) => runPublic(o.config, io.printError)));
 
   const dlq = program.command('dlq').description("this pipeline's dead letters: list, show, replay");
   const ops = (command: string, sub: string) =>

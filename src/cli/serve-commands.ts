@@ -3,6 +3,7 @@ import { messageOf } from '../errors/index.ts';
 import { createKafkaMessaging } from '../messaging/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { OpsServer } from '../observability/ops-server.ts';
+import { startPublicService } from '../public/service.ts';
 import { startStatusService } from '../status-api/index.ts';
 import { connectorChecker } from '../worker/connector-check.ts';
 import { Worker } from '../worker/worker.ts';
@@ -53,8 +54,17 @@ export async function runWorker(configFile: string): Promise<number> {
 }
 
 /** `closeloop status-api`: the public Open311 GeoReport v2 API, until SIGINT or SIGTERM. */
-export async function runStatusApi(configFile: string, printError: (line: string) => void): Promise<number> {
-  const logger = createLogger({ name: 'closeloop-status-api' });
+export function runStatusApi(configFile: string, printError: (line: string) => void): Promise<number> {
+  return servePublic(configFile, printError, false);
+}
+
+/** `closeloop public`: the same API with the web pages (tracking, performance, departments). */
+export function runPublic(configFile: string, printError: (line: string) => void): Promise<number> {
+  return servePublic(configFile, printError, true);
+}
+
+async function servePublic(configFile: string, printError: (line: string) => void, pages: boolean): Promise<number> {
+  const logger = createLogger({ name: pages ? 'closeloop-public' : 'closeloop-status-api' });
   const config = await loadConfig(configFile);
   if (!config.statusApi) {
     printError(`closeloop: ${configFile} has no statusApi section; add one to serve the public status API`);
@@ -62,11 +72,16 @@ export async function runStatusApi(configFile: string, printError: (line: string
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-status-api`,
+    clientId: `${config.kafka.clientId}-${pages ? 'public' : 'status-api'}`,
     logger,
   });
-  const service = await startStatusService(config, config.statusApi, messaging, logger);
-  logger.info({ url: service.url, tickets: service.projection.size }, 'status API serving');
+  const service = pages
+    ? await startPublicService(config, config.statusApi, messaging, logger)
+    : await startStatusService(config, config.statusApi, messaging, logger);
+  logger.info(
+    { url: service.url, tickets: service.projection.size },
+    pages ? 'public site serving' : 'status API serving',
+  );
   await stopped();
   await service.stop();
   return 0;

@@ -44,6 +44,13 @@ export interface StatusApiSettings {
   readonly trustProxy: boolean;
   readonly historyLimit: number;
   readonly maxIdsPerRequest: number;
+  /** Optional so that settings written before them (and in tests) stay valid; the loader fills them. */
+  readonly publicUrl?: string | null;
+  readonly cityName?: string;
+  readonly timeZone?: string;
+  readonly targets?: Readonly<
+    Record<string, { readonly responsePct?: number | undefined; readonly completionPct?: number | undefined }>
+  >;
 }
 
 /** Reads and validates one status mapping file. */
@@ -182,6 +189,7 @@ export async function loadConfig(
         ? Object.fromEntries(Object.keys(roles.departments).map((d) => [d, accountableFor(roles, d) ?? d]))
         : {},
       ordering: c.processor.ordering,
+      scrubDescriptions: c.privacy.scrubDepartmentDescriptions,
     },
   });
   return Object.freeze({ ...frozen, policy: Object.freeze({ ...frozen.policy, sla }) });

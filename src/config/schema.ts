@@ -197,9 +197,35 @@ export const closeloopConfigSchema = z
         trustProxy: z.boolean().default(false),
         historyLimit: z.number().int().min(1).max(500).default(50),
         maxIdsPerRequest: z.number().int().min(1).max(500).default(50),
+        /** The API's public address, as Open311 discovery gives it; else the request's own host. */
+        publicUrl: z.url().nullable().default(null),
+        /** The public pages (closeloop public): the city's name in titles and headings. */
+        cityName: z.string().min(1).default('City'),
+        /** The zone in which the public figures' months are cut. */
+        timeZone: z.string().refine(isZone, 'an IANA time zone, e.g. America/New_York').default('UTC'),
+        /** The city's published on-time targets per department, in percent; shown beside the figures. */
+        targets: z
+          .record(
+            z.string(),
+            z
+              .object({
+                responsePct: z.number().min(0).max(100).optional(),
+                completionPct: z.number().min(0).max(100).optional(),
+              })
+              .strict(),
+          )
+          .default({}),
       })
       .strict()
       .optional(),
+    /** What leaves the bridge towards departments. */
+    privacy: z
+      .object({
+        /** Scrub e-mail addresses and phone numbers from the descriptions sent to departments. */
+        scrubDepartmentDescriptions: z.boolean().default(false),
+      })
+      .strict()
+      .default({ scrubDepartmentDescriptions: false }),
     /** Connector instances the worker runs; each one's own settings are checked by its connector. */
     connectors: z
       .array(

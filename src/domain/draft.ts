@@ -1,3 +1,4 @@
+import { scrubPii } from './pii.ts';
 import { childEnvelope, type DecideContext } from './context.ts';
 import type { CommandKind, Decision, TicketStatusChange, Violation, WorkOrderCommand } from './outputs.ts';
 import type { TicketState, WorkOrderRecord } from './state.ts';
@@ -20,6 +21,11 @@ export class Draft {
   constructor(input: Envelope, ctx: DecideContext) {
     this.input = input;
     this.ctx = ctx;
+  }
+
+  // Some cities' departments must not hold citizens' contact data; the CRM keeps it.
+  #description(text: string | null): string | null {
+    return text !== null && this.ctx.policy.scrubDescriptions === true ? scrubPii(text) : text;
   }
 
   envelope(kind: string): Envelope {
@@ -69,7 +75,7 @@ export class Draft {
       system: wo.system,
       workOrderId: wo.workOrderId,
       serviceCode: t.serviceCode,
-      description: kind === 'CREATE' ? t.description : null,
+      description: kind === 'CREATE' ? this.#description(t.description) : null,
       priority: t.priority,
       reason: extra.reason ?? null,
       note: extra.note ?? null,

@@ -55,6 +55,8 @@ export interface Policy {
   readonly sentinel?: SentinelPolicy | null;
   /** Department → who answers for its stuck work (the service owner); '311' for the 311 desk. */
   readonly accountable?: Readonly<Record<string, string>>;
+  /** Scrub contact data from the descriptions sent to departments (config privacy section). */
+  readonly scrubDescriptions?: boolean;
 }
 
 export function isServed(policy: Policy, target: RouteTarget): boolean {

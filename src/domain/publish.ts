@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { scrubPii } from './pii.ts';
 import { canMove, deriveTicket, isClosed } from './lifecycle.ts';
 import type { Draft } from './draft.ts';
 import { agencyOf, closureNoteOf, expectedAtOf, statusNote } from './notes.ts';
@@ -90,7 +91,9 @@ export function publish(
       crmStatus: closed ? 'CLOSED' : 'OPEN',
       lifecycleState: state,
       publicStatusCode: state,
-      statusNote: note,
+      // Staff notes reach the status topic, kept for good and read by the public API: contact
+      // data pasted into them is scrubbed before it is written.
+      statusNote: scrubPii(note),
       expectedAt,
       closureReason,
       closureNote,

@@ -5,26 +5,42 @@ import type { AvroSerde, MessageConsumer, Messaging, MessagingAdmin } from '../m
 import type { Logger } from '../observability/logger.ts';
 import type { ServiceDefinition } from './georeport.ts';
 import type { StatusProjection, StatusRecord } from './projection.ts';
+import type { CrmFactSource, RequestFacts } from './request-facts.ts';
+
+export interface StatusListener {
+  applyStatus(record: StatusRecord): void;
+  removeTicket(ticketId: string): void;
+}
+
+interface Applier {
+  apply(value: Buffer): Promise<void>;
+  remove(ticketId: string): void;
+}
 
 export interface StatusFeedOptions {
   readonly config: CloseloopConfig;
   readonly messaging: Messaging;
   readonly serde: AvroSerde;
   readonly projection: StatusProjection;
+  /** When given, the CRM events topic is read too, for names, channels and public locations. */
+  readonly facts?: RequestFacts;
+  /** Also told of every status record and tombstone (the public figures keep their own view). */
+  readonly onStatus?: StatusListener;
   readonly logger: Logger;
 }
 
 /**
- * Keeps a projection of bridge.ticket-status.v1, read from the beginning by a group of this
- * instance's own, so every replica holds every ticket. It reads nothing else: the public API
- * never sees the CRM's raw data, so contact data has no way in.
+ * Keeps a projection of bridge.ticket-status.v1 (and, with `facts`, of the CRM's public facts),
+ * read from the beginning by a group of this instance's own, so every replica holds every ticket.
+ * CRM events carry the citizen's description; RequestFacts copies only the public fields, so the
+ * description is dropped before anything is kept.
  */
 export class StatusFeed {
   readonly #o: StatusFeedOptions;
   readonly #log: Logger;
   #consumer: MessageConsumer | null = null;
   #admin: MessagingAdmin | null = null;
-  #targets = new Map<number, bigint>();
+  #targets = new Map<string, bigint>();
   #caughtUp = false;
   #undecodable = 0;
 
@@ -38,9 +54,34 @@ export class StatusFeed {
     const { config, messaging } = this.#o;
     this.#admin = messaging.admin();
     await this.#admin.connect();
-    const topic = config.topics.status;
-    for (const p of await this.#admin.topicOffsets(topic)) {
-      if (BigInt(p.high) > BigInt(p.low)) this.#targets.set(p.partition, BigInt(p.high));
+    const facts = this.#o.facts;
+    const { projection, serde } = this.#o;
+    const appliers = new Map<string, Applier>([
+      [
+        config.topics.status,
+        {
+          apply: async (v) => {
+            const record = (await serde.decode<StatusRecord>(v)).value;
+            projection.apply(record);
+            this.#o.onStatus?.applyStatus(record);
+          },
+          remove: (id) => {
+            projection.remove(id);
+            this.#o.onStatus?.removeTicket(id);
+          },
+        },
+      ],
+    ]);
+    if (facts) {
+      appliers.set(config.topics.crmEvents, {
+        apply: async (v) => facts.apply((await serde.decode<CrmFactSource>(v)).value),
+        remove: (id) => void facts.remove(id),
+      });
+    }
+    for (const topic of appliers.keys()) {
+      for (const p of await this.#admin.topicOffsets(topic)) {
+        if (BigInt(p.high) > BigInt(p.low)) this.#targets.set(`${topic}/${p.partition}`, BigInt(p.high));
+      }
     }
     let signal: () => void = () => undefined;
     const caughtUp = new Promise<void>((resolve) => (signal = resolve));
@@ -52,12 +93,18 @@ export class StatusFeed {
     };
     this.#consumer = messaging.consumer({ groupId: `${config.processor.groupId}.status-api.${randomUUID()}` });
     await this.#consumer.connect();
-    await this.#consumer.subscribe([topic], { fromBeginning: true });
+    await this.#consumer.subscribe([...appliers.keys()], { fromBeginning: true });
     await this.#consumer.run({
       eachBatch: async (batch) => {
+        const apply = appliers.get(batch.topic);
         for (const r of batch.records) {
           try {
-            this.#o.projection.apply((await this.#o.serde.decode<StatusRecord>(r.value)).value);
+            // A tombstone: the ticket expired from the bridge and is no longer served.
+            if (r.value === null) {
+              if (r.key !== null) apply?.remove(r.key.toString('utf8'));
+            } else {
+              await apply?.apply(r.value);
+            }
           } catch (err) {
             // The bridge wrote it; a record it cannot read is a bug to see, not a reason to stop serving.
             this.#undecodable += 1;
@@ -67,8 +114,9 @@ export class StatusFeed {
       },
       // Transaction markers never reach eachBatch; the batch's end offset tells how far we are.
       onBatchDone: (p) => {
-        const target = this.#targets.get(p.partition);
-        if (target !== undefined && BigInt(p.lastOffset) + 1n >= target) this.#targets.delete(p.partition);
+        const key = `${p.topic}/${p.partition}`;
+        const target = this.#targets.get(key);
+        if (target !== undefined && BigInt(p.lastOffset) + 1n >= target) this.#targets.delete(key);
         check();
       },
     });

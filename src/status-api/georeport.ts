@@ -1,9 +1,11 @@
 import type { ClosureReason, TicketLifecycleState } from '../domain/types.ts';
 import { latest, type PublicStatus, type PublicTicket } from './projection.ts';
+import type { RequestFact } from './request-facts.ts';
 
 /**
- * Open311 GeoReport v2 shapes. Location, media and description fields are part of the standard, so
- * they are always present, and always null: they come from the citizen and may identify them.
+ * Open311 GeoReport v2 shapes. The location is the issue's public one from the CRM (a pothole's
+ * street, never the requester's home). Description and media stay null: they are the citizen's own
+ * words and pictures and may identify them.
  */
 export interface GeoReportRequest {
   readonly service_request_id: string;
@@ -13,17 +15,21 @@ export interface GeoReportRequest {
   readonly service_code: string | null;
   readonly description: null;
   readonly agency_responsible: string | null;
-  readonly service_notice: null;
+  readonly service_notice: string | null;
   readonly requested_datetime: string | null;
   readonly updated_datetime: string | null;
   readonly expected_datetime: string | null;
-  readonly address: null;
+  readonly address: string | null;
   readonly address_id: null;
   readonly zipcode: null;
-  readonly lat: null;
-  readonly long: null;
+  readonly lat: number | null;
+  readonly long: number | null;
   readonly media_url: null;
   readonly lifecycle_state: TicketLifecycleState;
+  /** The interim status code the city publishes, e.g. SCHEDULED or ON_HOLD_PARTS. */
+  readonly status_code: string;
+  readonly request_kind: 'service' | 'information' | null;
+  readonly district: string | null;
   readonly closure_reason: ClosureReason | null;
   readonly duplicate_of: string | null;
   readonly follow_up_of: string | null;
@@ -38,6 +44,7 @@ export interface GeoReportHistoryEntry {
   readonly lifecycle_state: TicketLifecycleState;
   readonly status: PublicStatus;
   readonly status_notes: string;
+  readonly status_code: string;
   readonly updated_datetime: string | null;
 }
 
@@ -83,6 +90,8 @@ export interface GeoReportContext {
   serviceName(serviceCode: string): string | undefined;
   /** Read at request time, so a duplicate shows its parent's status as it is now. */
   ticket(ticketId: string): PublicTicket | undefined;
+  /** What the CRM published about the request: its name, kind and public location. */
+  fact(ticketId: string): RequestFact | undefined;
 }
 
 /** ISO 8601 in UTC at seconds precision, as in the GeoReport examples. */
@@ -94,27 +103,34 @@ export function isoDateTime(epochMs: number | null): string | null {
 
 export function toGeoReport(ticket: PublicTicket, context: GeoReportContext): GeoReportRequest {
   const now = latest(ticket);
+  const fact = context.fact(ticket.ticketId);
   const open = now.status === 'open';
-  const expected = open ? (ticket.expectedAt ?? ticket.sla?.completionDueAt ?? null) : null;
+  const expected = open ? (ticket.expectedAt ?? ticket.sla?.completionDueAt ?? fact?.crmDueAt ?? null) : null;
+  const code = ticket.serviceCode ?? fact?.serviceCode ?? null;
+  const kind = fact?.requestKind ?? null;
   const request: GeoReportRequest = {
     service_request_id: ticket.ticketId,
     status: now.status,
     status_notes: now.note,
-    service_name: ticket.serviceCode === null ? null : (context.serviceName(ticket.serviceCode) ?? null),
-    service_code: ticket.serviceCode,
+    // The CRM's own name is the one the citizen saw when asking.
+    service_name: fact?.serviceName ?? (code === null ? null : (context.serviceName(code) ?? null)),
+    service_code: code,
     description: null,
     agency_responsible: ticket.agencyResponsible,
-    service_notice: null,
-    requested_datetime: isoDateTime(ticket.requestedAt),
+    service_notice: serviceNotice(ticket, kind, expected),
+    requested_datetime: isoDateTime(ticket.requestedAt ?? fact?.requestedAt ?? null),
     updated_datetime: isoDateTime(now.updatedAt),
     expected_datetime: isoDateTime(expected),
-    address: null,
+    address: fact?.location?.address ?? null,
     address_id: null,
     zipcode: null,
-    lat: null,
-    long: null,
+    lat: fact?.location?.latitude ?? null,
+    long: fact?.location?.longitude ?? null,
     media_url: null,
     lifecycle_state: now.lifecycleState,
+    status_code: now.statusCode,
+    request_kind: kind === null ? null : kind === 'INFORMATION' ? 'information' : 'service',
+    district: fact?.location?.district ?? null,
     closure_reason: ticket.closureReason,
     duplicate_of: ticket.duplicateOf,
     follow_up_of: ticket.followUpOf,
@@ -123,6 +139,7 @@ export function toGeoReport(ticket: PublicTicket, context: GeoReportContext): Ge
       lifecycle_state: h.lifecycleState,
       status: h.status,
       status_notes: h.note,
+      status_code: h.statusCode,
       updated_datetime: isoDateTime(h.updatedAt),
     })),
     sla: ticket.sla && {
@@ -135,6 +152,15 @@ export function toGeoReport(ticket: PublicTicket, context: GeoReportContext): Ge
   };
   if (ticket.duplicateOf === null) return request;
   return { ...request, parent: parentOf(ticket.duplicateOf, context) };
+}
+
+/** GeoReport's service_notice: what the city will do about the request, in one sentence. */
+function serviceNotice(ticket: PublicTicket, kind: RequestFact['requestKind'], expected: number | null): string | null {
+  if (kind === 'INFORMATION') return 'Information request: answered at first contact; no work is scheduled.';
+  if (ticket.duplicateOf !== null) return `Handled together with request ${ticket.duplicateOf}.`;
+  if (ticket.followUpOf !== null) return `A follow-up to request ${ticket.followUpOf}.`;
+  const at = isoDateTime(expected);
+  return at === null ? null : `Expected to be done by ${at.slice(0, 10)}.`;
 }
 
 function parentOf(parentId: string, context: GeoReportContext): GeoReportParent | null {

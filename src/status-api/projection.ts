@@ -1,6 +1,6 @@
 import type { StatusRead } from '../domain/outputs.ts';
 import type { ClosureReason, TicketLifecycleState } from '../domain/types.ts';
-import { scrubPii } from './pii.ts';
+import { scrubPii } from '../domain/pii.ts';
 
 /** bridge.ticket-status.v1 as read by the API, whichever schema version wrote it. */
 export type StatusRecord = StatusRead;
@@ -13,6 +13,8 @@ export interface HistoryEntry {
   readonly status: PublicStatus;
   /** Already scrubbed of contact data. */
   readonly note: string;
+  /** The city's interim status code (publicStatusCode), e.g. SCHEDULED. */
+  readonly statusCode: string;
   readonly updatedAt: number;
 }
 
@@ -77,6 +79,10 @@ export class StatusProjection {
     return this.#tickets.get(ticketId);
   }
 
+  values(): IterableIterator<PublicTicket> {
+    return this.#tickets.values();
+  }
+
   /** True when the record was newer than what is held and is now served. */
   apply(record: StatusRecord): boolean {
     if (!Number.isSafeInteger(record.version)) return false;
@@ -88,6 +94,7 @@ export class StatusProjection {
       lifecycleState: record.lifecycleState,
       status: record.crmStatus === 'CLOSED' ? 'closed' : 'open',
       note: scrubPii(record.statusNote),
+      statusCode: record.publicStatusCode,
       updatedAt: record.envelope.occurredAt,
     };
     const history = held ? [...held.history, entry] : [entry];

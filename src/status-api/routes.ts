@@ -6,18 +6,34 @@ import {
   type GeoReportService,
 } from './georeport.ts';
 import type { StatusProjection } from './projection.ts';
+import { parseSearch, runSearch } from './search.ts';
 
 export const TICKET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
-/** The GeoReport search parameters this API deliberately does not offer. */
-const SEARCH_PARAMS = ['start_date', 'end_date', 'status', 'service_code'] as const;
+export type Format = 'json' | 'xml';
+
+export interface Discovery {
+  readonly changeset: string;
+  readonly contact: string;
+  readonly key_service: string;
+  readonly endpoints: readonly {
+    readonly specification: string;
+    readonly url: string;
+    readonly changeset: string;
+    readonly type: 'production' | 'test';
+    readonly formats: readonly string[];
+  }[];
+}
 
 export interface RouteDeps {
   readonly projection: StatusProjection;
-  readonly services: readonly GeoReportService[];
+  /** Read per request: the CRM may name a service after the server started. */
+  services(): readonly GeoReportService[];
   readonly context: GeoReportContext;
   readonly jurisdictionId: string;
   readonly maxIdsPerRequest: number;
+  discovery(origin: string): Discovery;
+  now(): number;
 }
 
 export interface Answer {
@@ -25,12 +41,17 @@ export interface Answer {
   readonly body: unknown;
   /** For logs and metrics: the route without the id, never the raw path. */
   readonly template: string;
+  readonly format: Format;
+  /** The XML root element; lists are wrapped in it, one child per item. */
+  readonly root: string;
 }
 
 const ROUTES = [
   { pattern: /^\/requests\/([^/]+)\.(json|xml)$/, name: '/requests/{id}' },
   { pattern: /^\/requests\.(json|xml)$/, name: '/requests' },
+  { pattern: /^\/services\/([^/]+)\.(json|xml)$/, name: '/services/{code}' },
   { pattern: /^\/services\.(json|xml)$/, name: '/services' },
+  { pattern: /^\/discovery\.(json|xml)$/, name: '/discovery' },
 ] as const;
 
 /** The route without the id, for logs: a ticket id never reaches a log line. */
@@ -42,34 +63,61 @@ export function templateOf(pathname: string): string {
   return 'unmatched';
 }
 
+/** The format a path asks for: the extension, JSON when it has none. */
+export function formatOf(pathname: string): Format {
+  return pathname.endsWith('.xml') ? 'xml' : 'json';
+}
+
+export function errorAnswer(status: number, text: string, template: string, format: Format): Answer {
+  return { status, body: geoReportError(status, text), template, format, root: 'errors' };
+}
+
 export function answer(url: URL, deps: RouteDeps): Answer {
   for (const { pattern, name } of ROUTES) {
     const match = pattern.exec(url.pathname);
     if (!match) continue;
-    const format = match[match.length - 1];
+    const format = match[match.length - 1] === 'xml' ? 'xml' : 'json';
     const template = `${name}.${format}`;
-    const fail = (status: number, text: string): Answer => ({ status, body: geoReportError(status, text), template });
-    if (format !== 'json') return fail(400, 'Only JSON is served: use the .json form of this URL.');
-    const jurisdiction = url.searchParams.get('jurisdiction_id');
-    if (jurisdiction !== null && jurisdiction !== deps.jurisdictionId) return fail(404, 'Unknown jurisdiction_id.');
-    if (name === '/services') return { status: 200, body: deps.services, template };
-    if (name === '/requests') return lookupMany(url.searchParams, deps, fail, template);
-    return lookupOne(match[1] ?? '', deps, fail, template);
+    const fail: Fail = (status, text) => errorAnswer(status, text, template, format);
+    const ok = (body: unknown, root: string): Answer => ({ status: 200, body, template, format, root });
+    const jurisdictions = url.searchParams.getAll('jurisdiction_id');
+    // Two values could mean two cities; answering for either would be a guess.
+    if (jurisdictions.length > 1) return fail(400, 'jurisdiction_id may be given once.');
+    if (jurisdictions.length === 1 && jurisdictions[0] !== deps.jurisdictionId)
+      return fail(404, 'Unknown jurisdiction_id.');
+    switch (name) {
+      case '/discovery':
+        return ok(deps.discovery(url.origin), 'discovery');
+      case '/services':
+        return ok(deps.services(), 'services');
+      case '/services/{code}': {
+        const code = safeDecode(match[1] ?? '');
+        const known = code !== null && deps.services().some((s) => s.service_code === code);
+        // Every service has metadata false: its definition has no attributes to fill in.
+        if (!known) return fail(404, 'No such service_code.');
+        return ok({ service_code: code, attributes: [] }, 'service_definition');
+      }
+      case '/requests':
+        return lookupMany(url.searchParams, deps, fail, ok);
+      case '/requests/{id}':
+        return lookupOne(match[1] ?? '', deps, fail, ok);
+    }
   }
-  return { status: 404, body: geoReportError(404, 'No such resource.'), template: 'unmatched' };
+  return errorAnswer(404, 'No such resource.', 'unmatched', formatOf(url.pathname));
 }
 
 type Fail = (status: number, text: string) => Answer;
+type Ok = (body: unknown, root: string) => Answer;
 
-function lookupOne(rawId: string, deps: RouteDeps, fail: Fail, template: string): Answer {
-  const id = decodeId(rawId);
-  if (id === null) return fail(404, 'Not a valid service_request_id.');
+function lookupOne(rawId: string, deps: RouteDeps, fail: Fail, ok: Ok): Answer {
+  const id = safeDecode(rawId);
+  if (id === null || !TICKET_ID_PATTERN.test(id)) return fail(404, 'Not a valid service_request_id.');
   const ticket = deps.projection.get(id);
   if (!ticket) return fail(404, `Service request ${id} was not found.`);
-  return { status: 200, body: [toGeoReport(ticket, deps.context)], template };
+  return ok([toGeoReport(ticket, deps.context)], 'service_requests');
 }
 
-function lookupMany(params: URLSearchParams, deps: RouteDeps, fail: Fail, template: string): Answer {
+function lookupMany(params: URLSearchParams, deps: RouteDeps, fail: Fail, ok: Ok): Answer {
   const ids = [
     ...new Set(
       params
@@ -80,14 +128,12 @@ function lookupMany(params: URLSearchParams, deps: RouteDeps, fail: Fail, templa
     ),
   ];
   if (ids.length === 0) {
-    if (SEARCH_PARAMS.some((p) => params.has(p)))
-      return fail(
-        400,
-        'This is a status lookup, not a search: only service_request_id is supported. ' +
-          'Searching by start_date, end_date, status or service_code is not offered.',
-      );
-    return fail(400, 'service_request_id is required (one id, or several separated by commas).');
+    if (params.has('service_request_id')) return fail(400, 'service_request_id is empty.');
+    const search = parseSearch(params, deps.now());
+    if (!search.ok) return fail(400, search.error);
+    return ok(runSearch(search.value, deps.projection, deps.context), 'service_requests');
   }
+  // The spec: service_request_id overrides every other parameter.
   if (ids.length > deps.maxIdsPerRequest)
     return fail(400, `At most ${deps.maxIdsPerRequest} service_request_id values may be asked for at once.`);
   const found: GeoReportRequest[] = [];
@@ -96,13 +142,12 @@ function lookupMany(params: URLSearchParams, deps: RouteDeps, fail: Fail, templa
     if (ticket) found.push(toGeoReport(ticket, deps.context));
   }
   if (found.length === 0) return fail(404, 'None of the requested service requests was found.');
-  return { status: 200, body: found, template };
+  return ok(found, 'service_requests');
 }
 
-function decodeId(raw: string): string | null {
+function safeDecode(raw: string): string | null {
   try {
-    const id = decodeURIComponent(raw);
-    return TICKET_ID_PATTERN.test(id) ? id : null;
+    return decodeURIComponent(raw);
   } catch {
     return null;
   }

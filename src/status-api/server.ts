@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observability/logger.ts';
-import { geoReportError, toGeoReportService, type ServiceDefinition } from './georeport.ts';
+import { toGeoReportService, type ServiceDefinition } from './georeport.ts';
 import type { StatusProjection } from './projection.ts';
 import { ClientRateLimiter, clientKey, type RateLimitOptions } from './rate-limit.ts';
-import { answer, templateOf, type Answer, type RouteDeps } from './routes.ts';
+import { RequestFacts } from './request-facts.ts';
+import { answer, errorAnswer, formatOf, templateOf, type Answer, type RouteDeps } from './routes.ts';
+import { toXml } from './xml.ts';
 
 export interface StatusApiServerOptions {
   readonly host: string;
@@ -17,16 +19,45 @@ export interface StatusApiServerOptions {
   /** Count clients by the last X-Forwarded-For hop, which the proxy in front appends; only behind one. */
   readonly trustProxy?: boolean;
   readonly maxIdsPerRequest?: number;
+  /** The CRM's public facts (service names, locations); without them those fields are null. */
+  readonly facts?: RequestFacts;
+  /** The API's address as published in discovery; else this server's own, from the Host header. */
+  readonly publicUrl?: string | null;
+  /** Discovery's contact line. */
+  readonly contact?: string;
+  /** For the search's default window; tests fix it. */
+  readonly now?: () => number;
+  /**
+   * Web pages served beside the API (closeloop public). Asked for every path that is not an API
+   * route; null means "not mine", and the API's 404 follows.
+   */
+  readonly site?: SiteHandler;
   readonly logger?: Pick<Logger, 'info' | 'error'>;
 }
+
+export interface SitePage {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+  /** For logs: the page's route without ids. */
+  readonly template: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type SiteHandler = (url: URL) => SitePage | null;
+
+/** The date this API's shape last changed, as discovery's changeset. */
+const CHANGESET = '2026-11-30T00:00:00Z';
+const HOST_PATTERN = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:]+\](?::\d{1,5})?$/;
 
 export const DEFAULT_MAX_IDS_PER_REQUEST = 50;
 
 const ALLOWED_METHODS = 'GET, HEAD';
 
+const CONTENT_TYPES = { json: 'application/json; charset=utf-8', xml: 'text/xml; charset=utf-8' } as const;
+
 // Statuses change at any moment and the data is public and read-only.
 const COMMON_HEADERS = {
-  'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
   'access-control-allow-origin': '*',
   'x-content-type-options': 'nosniff',
@@ -49,12 +80,36 @@ export class StatusApiServer {
     this.#limiter = options.rateLimit ? new ClientRateLimiter(options.rateLimit) : null;
     const names = new Map(options.services.map((s) => [s.service_code, s.service_name]));
     const projection = options.projection;
+    const facts = options.facts ?? new RequestFacts();
+    // The CRM's name for a service wins over the one derived from the routing table.
+    const serviceName = (code: string) => facts.serviceName(code) ?? names.get(code);
     this.#deps = {
       projection,
-      services: options.services.map(toGeoReportService),
-      context: { serviceName: (code) => names.get(code), ticket: (id) => projection.get(id) },
+      services: () =>
+        options.services.map((s) =>
+          toGeoReportService({ ...s, service_name: serviceName(s.service_code) ?? s.service_name }),
+        ),
+      context: { serviceName, ticket: (id) => projection.get(id), fact: (id) => facts.get(id) },
       jurisdictionId: options.jurisdictionId,
       maxIdsPerRequest: maxIds,
+      now: options.now ?? Date.now,
+      discovery: (origin) => {
+        const url = options.publicUrl ?? origin;
+        return {
+          changeset: CHANGESET,
+          contact: options.contact ?? "The city's 311 service.",
+          key_service: 'No key is needed: this API is read-only.',
+          endpoints: [
+            {
+              specification: 'http://wiki.open311.org/GeoReport_v2',
+              url,
+              changeset: CHANGESET,
+              type: 'production',
+              formats: ['text/xml', 'application/json'],
+            },
+          ],
+        };
+      },
     };
   }
 
@@ -62,7 +117,7 @@ export class StatusApiServer {
     const server = createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => {
         this.#o.logger?.error({ err }, 'status api request failed');
-        if (!res.headersSent) send(req, res, 500, geoReportError(500, 'Internal error.'));
+        if (!res.headersSent) send(req, res, errorAnswer(500, 'Internal error.', 'unmatched', 'json'));
         else res.destroy();
       });
     });
@@ -88,13 +143,17 @@ export class StatusApiServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const result = await this.#answer(req, res);
-    send(req, res, result.status, result.body);
+    if ('contentType' in result) sendPage(req, res, result);
+    else send(req, res, result);
     this.#o.logger?.info({ method: req.method, route: result.template, status: result.status }, 'status api request');
   }
 
-  async #answer(req: IncomingMessage, res: ServerResponse): Promise<Answer> {
-    const url = URL.parse(req.url ?? '/', 'http://status-api');
+  async #answer(req: IncomingMessage, res: ServerResponse): Promise<Answer | SitePage> {
+    const host = req.headers.host ?? '';
+    const base = HOST_PATTERN.test(host) ? `http://${host}` : 'http://status-api';
+    const url = URL.parse(req.url ?? '/', base);
     const template = url ? templateOf(url.pathname) : 'unmatched';
+    const format = url ? formatOf(url.pathname) : 'json';
     if (this.#limiter) {
       const verdict = await this.#limiter.take(clientKey(req, this.#o.trustProxy ?? false));
       res.setHeader('x-ratelimit-limit', String(verdict.limit));
@@ -102,21 +161,39 @@ export class StatusApiServer {
       if (!verdict.allowed) {
         res.setHeader('retry-after', String(verdict.retryAfterSeconds));
         const text = `Too many requests: try again in ${verdict.retryAfterSeconds} s.`;
-        return { status: 429, body: geoReportError(429, text), template };
+        return errorAnswer(429, text, template, format);
       }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', ALLOWED_METHODS);
       const text = 'This API is read-only: only GET and HEAD are allowed.';
-      return { status: 405, body: geoReportError(405, text), template };
+      return errorAnswer(405, text, template, format);
     }
-    if (!url) return { status: 400, body: geoReportError(400, 'Malformed URL.'), template };
+    if (!url) return errorAnswer(400, 'Malformed URL.', template, format);
+    if (this.#o.site && template === 'unmatched') {
+      const page = this.#o.site(url);
+      if (page) return page;
+    }
     return answer(url, this.#deps);
   }
 }
 
-function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...COMMON_HEADERS, 'content-length': Buffer.byteLength(text) });
+function send(req: IncomingMessage, res: ServerResponse, a: Answer): void {
+  const text = a.format === 'xml' ? toXml(a.root, a.body) : JSON.stringify(a.body);
+  res.writeHead(a.status, {
+    ...COMMON_HEADERS,
+    'content-type': CONTENT_TYPES[a.format],
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(req.method === 'HEAD' ? undefined : text);
+}
+
+function sendPage(req: IncomingMessage, res: ServerResponse, p: SitePage): void {
+  res.writeHead(p.status, {
+    ...COMMON_HEADERS,
+    ...p.headers,
+    'content-type': p.contentType,
+    'content-length': Buffer.byteLength(p.body),
+  });
+  res.end(req.method === 'HEAD' ? undefined : p.body);
 }

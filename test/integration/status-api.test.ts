@@ -40,7 +40,15 @@ describe('public status API fed from Kafka', () => {
     const requestedAt = Date.UTC(2026, 9, 5, 14, 3);
     const description = `Pothole outside ${CONTACT[3]}; call ${CONTACT[2]} at ${CONTACT[1]} or ${CONTACT[0]}`;
     await step(config, messaging, expected, [
-      crm('P1', 'OPENED', 1, { serviceCode: 'POTHOLE', description, requestedAt }),
+      crm('P1', 'OPENED', 1, {
+        serviceCode: 'POTHOLE',
+        serviceName: 'Pothole in the road',
+        description,
+        requestedAt,
+        channel: 'WEB',
+        requestKind: 'SERVICE',
+        location: { address: '1200 N Charles St', latitude: 39.3043, longitude: -76.6163, district: 'Central' },
+      }),
       crm('P2', 'OPENED', 1, { serviceCode: 'POTHOLE', description, requestedAt }),
     ]);
     await step(config, messaging, expected, [
@@ -76,6 +84,11 @@ describe('public status API fed from Kafka', () => {
       status_notes: p1?.statusNote,
       agency_responsible: 'transportation',
       service_code: 'POTHOLE',
+      // From the CRM events topic: its name for the service and the public location of the issue.
+      service_name: 'Pothole in the road',
+      address: '1200 N Charles St',
+      lat: 39.3043,
+      long: -76.6163,
       expected_datetime: '2026-11-30T00:00:00Z',
       description: null,
       duplicate_of: null,

@@ -11,7 +11,11 @@ import { T0, status } from './fixtures.ts';
 const HOUR = 3_600_000;
 
 function contextOf(projection: StatusProjection): GeoReportContext {
-  return { serviceName: (code) => (code === 'POTHOLE' ? 'Pothole' : undefined), ticket: (id) => projection.get(id) };
+  return {
+    serviceName: (code) => (code === 'POTHOLE' ? 'Pothole' : undefined),
+    ticket: (id) => projection.get(id),
+    fact: () => undefined,
+  };
 }
 
 function held(projection: StatusProjection, id: string): PublicTicket {
@@ -49,8 +53,10 @@ describe('status projection', () => {
     ] as const;
     p.apply(status('T1', 1, { workOrders, closureNote: 'internal only', publicStatusCode: 'PSC-9', priority: 8 }));
     const stored = JSON.stringify(held(p, 'T1'));
-    for (const hidden of ['XSCHED7', 'W1', 'maximo', 'internal only', 'PSC-9', 'priority', 'eventId'])
+    for (const hidden of ['XSCHED7', 'W1', 'maximo', 'internal only', 'priority', 'eventId'])
       expect(stored).not.toContain(hidden);
+    // The interim status code is public: auditors and citizens read it.
+    expect(held(p, 'T1').history[0]?.statusCode).toBe('PSC-9');
   });
 
   it('forgets a ticket on a tombstone', () => {
@@ -94,7 +100,7 @@ describe('GeoReport v2 mapping', () => {
       service_code: 'POTHOLE',
       description: null,
       agency_responsible: 'transportation',
-      service_notice: null,
+      service_notice: 'A follow-up to request T0.',
       requested_datetime: '2026-10-05T14:03:00Z',
       updated_datetime: '2026-10-05T14:05:00Z',
       expected_datetime: '2026-11-30T00:00:00Z',
@@ -105,6 +111,9 @@ describe('GeoReport v2 mapping', () => {
       long: null,
       media_url: null,
       lifecycle_state: 'SCHEDULED',
+      status_code: 'ROUTED',
+      request_kind: null,
+      district: null,
       closure_reason: null,
       duplicate_of: null,
       follow_up_of: 'T0',
@@ -114,6 +123,7 @@ describe('GeoReport v2 mapping', () => {
           lifecycle_state: 'ROUTED',
           status: 'open',
           status_notes: 'Sent to transportation.',
+          status_code: 'ROUTED',
           updated_datetime: '2026-10-05T14:04:00Z',
         },
         {
@@ -121,6 +131,7 @@ describe('GeoReport v2 mapping', () => {
           lifecycle_state: 'SCHEDULED',
           status: 'open',
           status_notes: 'Scheduled for 30 Nov.',
+          status_code: 'ROUTED',
           updated_datetime: '2026-10-05T14:05:00Z',
         },
       ],

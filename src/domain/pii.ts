@@ -1,0 +1,141 @@
+/**
+ * The one contact-data scrubber for everything public: status notes (written by the bridge and by
+ * department staff, who sometimes paste a citizen's contact details into them), the public
+ * location's text, and, when the city asks, descriptions sent to departments. Anything that looks
+ * like an e-mail address or a phone number is replaced before it is stored or served.
+ *
+ * A missed address leaks a citizen's details, while a false match only blanks a date, id or
+ * amount from an otherwise useful note. The patterns lean towards redaction, but each one is
+ * anchored so that ISO dates and times, ticket and work-order ids, street numbers and money
+ * survive.
+ */
+export const REDACTED = '[redacted]';
+
+// Letters of any script (josé, straße, IDN domains), with combining marks for decomposed accents.
+const ALNUM = String.raw`\p{L}\p{M}\p{N}`;
+// "[at]", "(at)", "{dot}" and the like: the usual ways of hiding an address from scrapers.
+const hidden = (word: string): string => String.raw`\s*[\[({<]\s*${word}\s*[\])}>]\s*`;
+const AT = `(?:@|＠|${hidden('at')})`;
+const DOT = `(?:\\.|${hidden('dot')})`;
+// An apostrophe may sit inside ("o'brien") but not open it, so a quoting mark stays.
+const LOCAL = `[${ALNUM}_%+-][${ALNUM}_%+'-]*`;
+const LABEL = `[${ALNUM}-]+`;
+// The top-level domain starts with a letter, so "meet (at) 5.30" stays.
+const TLD = `\\p{L}[${ALNUM}-]*`;
+// Starting only at the front of a run (not mid-word, not after "john.") keeps long text without
+// an "@" from costing quadratic time; an earlier start already covers those positions.
+const LOCAL_START = `(?<![${ALNUM}_%+-]|[${ALNUM}_%+-]\\.)`;
+const EMAIL = new RegExp(`${LOCAL_START}${LOCAL}(?:${DOT}${LOCAL})*${AT}(?:${LABEL}${DOT})+${TLD}`, 'giu');
+
+// Up to two blanks, optionally around one dash, dot, slash or underscore: "780 496 1234",
+// "780  496  1234", "780 - 496", "410/555/0199", "410_555_0199".
+const GAP = String.raw`[ \t\u00a0]{0,2}`;
+const SEP = String.raw`${GAP}(?:[-./_\u2010-\u2013]${GAP})?`;
+// A dot is no separator for the short forms, where "113.4938" is far more likely a decimal.
+const SPACE_OR_DASH = String.raw`(?:[ \t\u00a0]{1,2}|${GAP}[-\u2010-\u2013]${GAP})`;
+const EXTENSION = String.raw`(?:\s*,?\s*(?:ext(?:ension|n)?\.?|x)\s*\d{1,6})?`;
+// Not glued to a word, an id ("SR-", "#"), an amount ("$"), a signed number, or the digits of a
+// date, time or decimal ("2026-10-05", "14:30", "1,250.00").
+const START = String.raw`(?<![\p{L}\p{N}_$#+\-]|\p{N}[.,:/])`;
+const END = String.raw`(?![\p{L}\p{N}_]|[-.,:/]\p{N})`;
+
+// Parentheses only in pairs, so that a number quoted in brackets keeps its closing one.
+const GROUP = String.raw`(?:\(\d{1,5}\)|\d{1,5})`;
+
+// "+44 (0)20 7946 0958", "+1-780-496-1234", "+33 1 23 45 67 89". The "+" says it all, so any
+// grouping goes.
+const PHONE_PLUS = new RegExp(String.raw`${START}\+[1-9]\d{0,2}(?:${SEP}${GROUP}){2,6}${EXTENSION}${END}`, 'giu');
+// "0044 20 7946 0958": the "00" exit code stands for "+", but only with the groups spelled out,
+// so that a long number with leading zeros stays.
+const PHONE_EXIT = new RegExp(
+  String.raw`${START}00[1-9]\d{0,2}(?:${SPACE_OR_DASH}(?:\(\d{1,5}\)|\d{1,8})){2,6}${EXTENSION}${END}`,
+  'giu',
+);
+// North American ten digits, e.g. "780-496-1234", "(780)496-1234", "1 (780) 496-1234",
+// "1.780.496.1234".
+const PHONE_NANP = new RegExp(
+  String.raw`${START}(?:1${SEP})?(?:\(\d{3}\)|\d{3})${SEP}\d{3}${SEP}\d{4}${EXTENSION}${END}`,
+  'giu',
+);
+// Seven-digit local numbers need a separator, so that ids and ISO dates ("2026-10-05") survive.
+const PHONE_LOCAL = new RegExp(String.raw`${START}\d{3}${SPACE_OR_DASH}\d{4}${EXTENSION}${END}`, 'giu');
+// National numbers outside North America start with a trunk "0": "020 7946 0958" (UK),
+// "01 23 45 67 89" and "01.23.45.67.89" (France), "030 12345678", "030/1234567" and
+// "(030) 123 4567" (Germany). At least one separator and nine digits, so that a date such as
+// "05.10.2026" (eight) and a bare id survive.
+const TRUNK = String.raw`(?:\(0[1-9]\d{0,3}\)|0[1-9]\d{0,3})`;
+const PHONE_NATIONAL = new RegExp(String.raw`${START}${TRUNK}(?:${SEP}\d{1,8}){1,5}${EXTENSION}${END}`, 'giu');
+const MIN_NATIONAL_DIGITS = 9;
+const MAX_NATIONAL_DIGITS = 12;
+
+// Fewer than seven digits after a "+" is a score or a sum ("+5 10 20"), not a phone number.
+const MIN_PHONE_DIGITS = 7;
+const digitsIn = (match: string): number => match.match(/\d/g)?.length ?? 0;
+const withoutExtension = (match: string): string => match.replace(/\s*,?\s*(?:ext(?:ension|n)?\.?|x)\s*\d+$/iu, '');
+
+const PATTERNS: readonly { readonly re: RegExp; readonly accept?: (match: string) => boolean }[] = [
+  { re: EMAIL },
+  { re: PHONE_PLUS, accept: (m) => digitsIn(m) >= MIN_PHONE_DIGITS },
+  { re: PHONE_EXIT },
+  { re: PHONE_NANP },
+  // Before the local form, which would take "020 7946" and leave "0958".
+  {
+    re: PHONE_NATIONAL,
+    accept: (m) => {
+      const n = digitsIn(withoutExtension(m));
+      return n >= MIN_NATIONAL_DIGITS && n <= MAX_NATIONAL_DIGITS;
+    },
+  },
+  { re: PHONE_LOCAL },
+];
+
+// Invisible characters that split a number or an address for the eye of a filter, not a reader's.
+const INVISIBLE = /[\u00ad\u180e\u200b-\u200d\u2060\ufeff]/u;
+// Stands in for a match already found: neither a letter, digit nor separator, like "]".
+const MASK = '\ue000';
+
+/**
+ * The text as the patterns see it, one entry per UTF-16 unit of the original: fullwidth and other
+ * compatibility forms folded to ASCII ("＠", "．", "４１０"), invisible characters left out. The
+ * original is what comes back, redacted where the folded text matched, so nothing else changes.
+ */
+function fold(text: string): { folded: string; origin: number[] } {
+  let folded = '';
+  const origin: number[] = [];
+  let at = 0;
+  for (const ch of text) {
+    if (!INVISIBLE.test(ch)) {
+      const nfkc = ch.length === 1 ? ch.normalize('NFKC') : ch;
+      const one = nfkc.length === 1 && nfkc.charCodeAt(0) < 0x80 ? nfkc : ch === '\u2212' ? '-' : ch;
+      for (let i = 0; i < one.length; i++) origin.push(at + Math.min(i, ch.length - 1));
+      folded += one;
+    }
+    at += ch.length;
+  }
+  return { folded, origin };
+}
+
+export function scrubPii(text: string): string {
+  const view = fold(text);
+  const origin = view.origin;
+  let folded = view.folded;
+  const redacted: [number, number][] = [];
+  for (const { re, accept } of PATTERNS) {
+    folded = folded.replace(re, (match: string, ...rest: unknown[]) => {
+      if (accept && !accept(match)) return match;
+      const start = rest.find((r) => typeof r === 'number') as number;
+      const end = start + match.length - 1;
+      redacted.push([origin[start] ?? 0, (origin[end] ?? 0) + 1]);
+      return MASK.repeat(match.length);
+    });
+  }
+  if (redacted.length === 0) return text;
+  redacted.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let from = 0;
+  for (const [start, end] of redacted) {
+    out += `${text.slice(from, start)}${REDACTED}`;
+    from = end;
+  }
+  return out + text.slice(from);
+}

@@ -1,0 +1,255 @@
+import { DateTime } from 'luxon';
+import {
+  computeKpis,
+  isDuplicate,
+  KPI_DEFINITION_VERSION,
+  monthRange,
+  monthTester,
+  nearestRank,
+  parseMonth,
+  roundTo,
+  UNROUTED,
+  type KpiTicket,
+} from '../domain/kpi/index.ts';
+import type { Channel } from '../domain/types.ts';
+import { ticketFromStatus, type StatusRead } from '../kpi/from-status.ts';
+import type { RequestFacts } from '../status-api/request-facts.ts';
+
+export interface Count {
+  readonly key: string;
+  readonly label: string;
+  readonly count: number;
+}
+
+export interface DepartmentFigures {
+  readonly department: string;
+  readonly received: number;
+  readonly responseDue: number;
+  readonly respondedOnTime: number;
+  readonly respondedOnTimePct: number | null;
+  readonly completionDue: number;
+  readonly completedOnTime: number;
+  readonly completedOnTimePct: number | null;
+  readonly resolved: number;
+  readonly medianCalendarDaysToResolve: number | null;
+}
+
+/** One month of the public figures, as the pages show them and the downloads carry them. */
+export interface MonthFigures {
+  readonly month: string;
+  readonly timeZone: string;
+  /** The KPI definition (docs/kpi.md) the on-time figures follow. */
+  readonly definitionVersion: number;
+  /** The month is not over yet in the city's zone: its figures still move. */
+  readonly provisional: boolean;
+  readonly received: number;
+  readonly service: number;
+  readonly information: number;
+  /** Requests whose CRM did not say which kind they are (records written before it did). */
+  readonly unknownKind: number;
+  readonly byDepartment: readonly Count[];
+  readonly byChannel: readonly Count[];
+  readonly topService: readonly Count[];
+  readonly topInformation: readonly Count[];
+  readonly departments: readonly DepartmentFigures[];
+  /** Calendar days from request to resolution, over requests resolved in the month (no duplicates). */
+  readonly medianDaysToClose: number | null;
+}
+
+export const TOP = 10;
+/** Information requests create no department work; they are counted under this name. */
+export const NO_DEPARTMENT = 'none (information)';
+
+const CHANNEL_LABELS: Readonly<Record<Channel, string>> = {
+  PHONE: 'Phone',
+  WEB: 'Web',
+  MOBILE_APP: 'Mobile app',
+  EMAIL: 'E-mail',
+  WALK_IN: 'Walk-in',
+  SOCIAL: 'Social media',
+  EMPLOYEE: 'City employee',
+  SYSTEM: 'Automatic',
+  OTHER: 'Other',
+};
+
+interface Row {
+  readonly requestedAt: number;
+  readonly kind: 'SERVICE' | 'INFORMATION' | null;
+  readonly channel: Channel | null;
+  readonly code: string | null;
+  readonly name: string | null;
+  readonly department: string | null;
+}
+
+/**
+ * The public performance figures, per month in the city's zone: volumes from the CRM's facts, and
+ * on-time figures under KPI definition v1 from the latest status of each ticket. Both inputs are
+ * read models restored from the topics on start; figures are computed when asked and kept until
+ * either input changes.
+ */
+export class PublicFigures {
+  readonly #facts: RequestFacts;
+  readonly #timeZone: string;
+  readonly #now: () => number;
+  readonly #kpi = new Map<string, { version: number; ticket: KpiTicket }>();
+  #kpiChanges = 0;
+  #seen = -1;
+  #months = new Map<string, MonthFigures>();
+  #volumes: Map<string, number> | null = null;
+
+  constructor(facts: RequestFacts, timeZone: string, now: () => number = Date.now) {
+    this.#facts = facts;
+    this.#timeZone = timeZone;
+    this.#now = now;
+  }
+
+  get timeZone(): string {
+    return this.#timeZone;
+  }
+
+  /** The latest status of a ticket, for its department and SLA clocks; older versions are ignored. */
+  applyStatus(record: StatusRead): void {
+    const held = this.#kpi.get(record.ticketId);
+    if (held && record.version <= held.version) return;
+    this.#kpi.set(record.ticketId, { version: record.version, ticket: ticketFromStatus(record, this.#timeZone) });
+    this.#kpiChanges += 1;
+  }
+
+  removeTicket(ticketId: string): void {
+    if (this.#kpi.delete(ticketId)) this.#kpiChanges += 1;
+  }
+
+  /** The month now in the city's zone, YYYY-MM. */
+  currentMonth(): string {
+    return DateTime.fromMillis(this.#now(), { zone: this.#timeZone }).toFormat('yyyy-MM');
+  }
+
+  /** Requests received per month, for the months ending with `month`, oldest first. */
+  trend(month: string, months = 12): Count[] {
+    this.#fresh();
+    if (!this.#volumes) {
+      this.#volumes = new Map();
+      for (const r of this.#rows()) {
+        const key = DateTime.fromMillis(r.requestedAt, { zone: this.#timeZone }).toFormat('yyyy-MM');
+        this.#volumes.set(key, (this.#volumes.get(key) ?? 0) + 1);
+      }
+    }
+    const { year, month: m } = parseMonth(month);
+    const end = DateTime.fromObject({ year, month: m, day: 1 }, { zone: this.#timeZone });
+    return Array.from({ length: months }, (_, i) => {
+      const at = end.minus({ months: months - 1 - i });
+      const key = at.toFormat('yyyy-MM');
+      return { key, label: at.toFormat('LLL yyyy'), count: this.#volumes?.get(key) ?? 0 };
+    });
+  }
+
+  month(month: string): MonthFigures {
+    this.#fresh();
+    const cached = this.#months.get(month);
+    if (cached) return cached;
+    const figures = this.#compute(month);
+    this.#months.set(month, figures);
+    return figures;
+  }
+
+  #fresh(): void {
+    const changes = this.#facts.changes + this.#kpiChanges;
+    if (changes === this.#seen) return;
+    this.#seen = changes;
+    this.#months = new Map();
+    this.#volumes = null;
+  }
+
+  /** One row per request received: the CRM's facts, else what the status says. */
+  *#rows(): Generator<Row> {
+    for (const f of this.#facts.values()) {
+      const t = this.#kpi.get(f.ticketId)?.ticket;
+      const requestedAt = f.requestedAt ?? t?.requestedAt ?? null;
+      if (requestedAt === null) continue;
+      const department = f.requestKind === 'INFORMATION' ? NO_DEPARTMENT : (t?.department ?? null);
+      const code = f.serviceCode ?? t?.serviceCode ?? null;
+      yield { requestedAt, kind: f.requestKind, channel: f.channel, code, name: f.serviceName, department };
+    }
+    for (const [id, { ticket: t }] of this.#kpi) {
+      if (this.#facts.get(id) || t.requestedAt === null) continue;
+      yield {
+        requestedAt: t.requestedAt,
+        kind: null,
+        channel: null,
+        code: t.serviceCode,
+        name: null,
+        department: t.department,
+      };
+    }
+  }
+
+  #compute(month: string): MonthFigures {
+    const inMonth = monthTester(parseMonth(month));
+    const zone = this.#timeZone;
+    const rows = [...this.#rows()].filter((r) => inMonth(r.requestedAt, zone));
+    const tally = (pick: (r: Row) => string | null, label: (key: string) => string, of = rows) => {
+      const counts = new Map<string, number>();
+      for (const r of of) {
+        const key = pick(r) ?? 'unknown';
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return [...counts]
+        .map(([key, count]) => ({ key, label: label(key), count }))
+        .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+    };
+    const names = new Map(rows.filter((r) => r.code && r.name).map((r) => [r.code as string, r.name as string]));
+    const service = rows.filter((r) => r.kind !== 'INFORMATION');
+    const information = rows.filter((r) => r.kind === 'INFORMATION');
+    const byDepartment = tally(
+      (r) => r.department ?? UNROUTED,
+      (k) => k,
+    );
+    const received = new Map(byDepartment.map((c) => [c.key, c.count]));
+    const tickets = [...this.#kpi.values()].map((k) => k.ticket);
+    const kpis = computeKpis(tickets, [], month, this.#now(), zone);
+    const departments = kpis.map((k) => ({
+      department: k.department,
+      received: received.get(k.department) ?? 0,
+      responseDue: k.responseDue,
+      respondedOnTime: k.respondedOnTime,
+      respondedOnTimePct: k.respondedOnTimePct,
+      completionDue: k.completionDue,
+      completedOnTime: k.completedOnTime,
+      completedOnTimePct: k.completedOnTimePct,
+      resolved: k.resolved,
+      medianCalendarDaysToResolve: k.medianCalendarDaysToResolve,
+    }));
+    const closeDays = tickets
+      .filter((t) => !isDuplicate(t) && inMonth(t.resolvedAt, t.timeZone) && t.calendarDaysToResolve !== null)
+      .map((t) => t.calendarDaysToResolve as number);
+    const median = nearestRank(closeDays, 50);
+    const [, end] = monthRange(parseMonth(month), zone);
+    return {
+      month,
+      timeZone: zone,
+      definitionVersion: KPI_DEFINITION_VERSION,
+      provisional: this.#now() < end,
+      received: rows.length,
+      service: service.filter((r) => r.kind === 'SERVICE').length,
+      information: information.length,
+      unknownKind: rows.filter((r) => r.kind === null).length,
+      byDepartment,
+      byChannel: tally(
+        (r) => r.channel,
+        (k) => CHANNEL_LABELS[k as Channel] ?? 'Not recorded',
+      ),
+      topService: tally(
+        (r) => r.code,
+        (k) => names.get(k) ?? k,
+        service,
+      ).slice(0, TOP),
+      topInformation: tally(
+        (r) => r.code,
+        (k) => names.get(k) ?? k,
+        information,
+      ).slice(0, TOP),
+      departments,
+      medianDaysToClose: median === null ? null : roundTo(median, 1),
+    };
+  }
+}

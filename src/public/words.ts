@@ -1,0 +1,88 @@
+import { DateTime } from 'luxon';
+import type { ClosureReason, TicketLifecycleState } from '../domain/types.ts';
+import type { Count } from './figures.ts';
+
+/** Each state in the words a resident would use. */
+export const STATE_WORDS: Readonly<Record<TicketLifecycleState, string>> = {
+  NEW: 'Received',
+  ROUTED: 'Sent to the department',
+  ACCEPTED: 'Accepted by the department',
+  ASSIGNED: 'Assigned to a crew',
+  SCHEDULED: 'Scheduled',
+  IN_PROGRESS: 'Work in progress',
+  ON_HOLD: 'On hold',
+  RESOLVED: 'Done',
+  DUPLICATE: 'Handled with another request',
+  CANCELLED: 'Cancelled',
+  REOPENED: 'Reopened',
+};
+
+export const CLOSURE_WORDS: Readonly<Record<ClosureReason, string>> = {
+  WORK_COMPLETED: 'The work was done.',
+  NO_ACTION_REQUIRED: 'No action was needed.',
+  DUPLICATE: 'It was handled together with an earlier request about the same problem.',
+  FOLLOW_UP: 'It was handled together with the original request.',
+  CANCELLED_BY_REQUESTOR: 'It was cancelled at the request of the person who reported it.',
+  REFERRED_EXTERNAL: 'It was passed to another agency, which is responsible for it.',
+};
+
+export function dateTime(ms: number | null, zone: string): string | null {
+  return ms === null ? null : DateTime.fromMillis(ms, { zone }).toFormat('d LLL yyyy, HH:mm');
+}
+
+export function day(ms: number | null, zone: string): string | null {
+  return ms === null ? null : DateTime.fromMillis(ms, { zone }).toFormat('cccc d LLLL yyyy');
+}
+
+export function monthName(month: string): string {
+  return DateTime.fromFormat(month, 'yyyy-MM', { zone: 'UTC' }).toFormat('LLLL yyyy');
+}
+
+export function percentText(pct: number | null): string {
+  return pct === null ? 'no requests due' : `${pct.toFixed(1)} %`;
+}
+
+export interface Bar {
+  readonly label: string;
+  readonly count: number;
+  readonly y: number;
+  readonly width: number;
+}
+
+export interface BarChart {
+  readonly bars: readonly Bar[];
+  readonly height: number;
+  readonly max: number;
+}
+
+/** Horizontal bars, scaled to the largest; the template draws them as SVG beside a data table. */
+export function barChart(counts: readonly Count[], barSpace = 240, rowHeight = 28): BarChart {
+  const max = Math.max(1, ...counts.map((c) => c.count));
+  return {
+    bars: counts.map((c, i) => ({
+      label: c.label,
+      count: c.count,
+      y: i * rowHeight,
+      width: Math.max(c.count > 0 ? 2 : 0, Math.round((c.count / max) * barSpace)),
+    })),
+    height: Math.max(rowHeight, counts.length * rowHeight),
+    max,
+  };
+}
+
+export interface Column {
+  readonly label: string;
+  readonly count: number;
+  readonly x: number;
+  readonly y: number;
+  readonly height: number;
+}
+
+/** Vertical columns for the 12-month trend. */
+export function columnChart(counts: readonly Count[], plotHeight = 160, columnWidth = 44): Column[] {
+  const max = Math.max(1, ...counts.map((c) => c.count));
+  return counts.map((c, i) => {
+    const height = Math.round((c.count / max) * plotHeight);
+    return { label: c.label, count: c.count, x: i * columnWidth, y: plotHeight - height + 20, height };
+  });
+}

@@ -1,0 +1,97 @@
+import type { Channel, CrmTicketEvent, PublicLocation, RequestKind } from '../domain/types.ts';
+import { scrubPii } from '../domain/pii.ts';
+
+/**
+ * What the CRM says about a request that may be published: how it came in, what kind it is, what
+ * the CRM calls the service, where the issue is (never where the requester lives) and when the CRM
+ * wants it done. The description and notes of a CRM event are dropped here, on arrival.
+ */
+export interface RequestFact {
+  readonly ticketId: string;
+  readonly serviceCode: string | null;
+  readonly serviceName: string | null;
+  readonly channel: Channel | null;
+  readonly requestKind: RequestKind | null;
+  readonly requestedAt: number | null;
+  readonly location: PublicLocation | null;
+  readonly crmDueAt: number | null;
+}
+
+/** The CRM event fields this store reads; everything else is never looked at. */
+export type CrmFactSource = Pick<
+  CrmTicketEvent,
+  'ticketId' | 'serviceCode' | 'serviceName' | 'requestedAt' | 'channel' | 'requestKind' | 'location' | 'crmDueAt'
+>;
+
+const finite = (n: number | null | undefined): number | null =>
+  typeof n === 'number' && Number.isFinite(n) ? n : null;
+
+function publicLocation(l: PublicLocation | null | undefined): PublicLocation | null {
+  if (!l) return null;
+  const lat = finite(l.latitude);
+  const long = finite(l.longitude);
+  // A coordinate outside the globe is a CRM mistake; publishing it would put the pin nowhere.
+  const valid = lat !== null && long !== null && Math.abs(lat) <= 90 && Math.abs(long) <= 180;
+  return {
+    // Staff type addresses by hand and sometimes add "call 410-…": the scrubber keeps the street.
+    address: l.address === null ? null : scrubPii(l.address),
+    latitude: valid ? lat : null,
+    longitude: valid ? long : null,
+    district: l.district === null ? null : scrubPii(l.district),
+  };
+}
+
+/**
+ * The latest public facts per ticket, fed from the CRM events topic. Later events refine earlier
+ * ones: a field the CRM leaves null (or a v1 record without it) keeps what was known.
+ */
+export class RequestFacts {
+  readonly #facts = new Map<string, RequestFact>();
+  readonly #names = new Map<string, string>();
+  #changes = 0;
+
+  /** Moves on every change, so derived figures know when to recompute. */
+  get changes(): number {
+    return this.#changes;
+  }
+
+  get size(): number {
+    return this.#facts.size;
+  }
+
+  get(ticketId: string): RequestFact | undefined {
+    return this.#facts.get(ticketId);
+  }
+
+  values(): IterableIterator<RequestFact> {
+    return this.#facts.values();
+  }
+
+  /** The name the CRM last gave a service code. */
+  serviceName(serviceCode: string): string | undefined {
+    return this.#names.get(serviceCode);
+  }
+
+  apply(e: CrmFactSource): void {
+    this.#changes += 1;
+    const held = this.#facts.get(e.ticketId);
+    const serviceCode = e.serviceCode ?? held?.serviceCode ?? null;
+    const serviceName = e.serviceName === null ? (held?.serviceName ?? null) : scrubPii(e.serviceName);
+    if (serviceCode !== null && serviceName !== null) this.#names.set(serviceCode, serviceName);
+    this.#facts.set(e.ticketId, {
+      ticketId: e.ticketId,
+      serviceCode,
+      serviceName,
+      channel: e.channel ?? held?.channel ?? null,
+      requestKind: e.requestKind ?? held?.requestKind ?? null,
+      requestedAt: finite(e.requestedAt) ?? held?.requestedAt ?? null,
+      location: publicLocation(e.location) ?? held?.location ?? null,
+      crmDueAt: finite(e.crmDueAt) ?? held?.crmDueAt ?? null,
+    });
+  }
+
+  remove(ticketId: string): boolean {
+    this.#changes += 1;
+    return this.#facts.delete(ticketId);
+  }
+}

@@ -1,0 +1,95 @@
+import { toGeoReport, type GeoReportContext, type GeoReportRequest } from './georeport.ts';
+import { latest, type PublicStatus, type StatusProjection } from './projection.ts';
+
+/** GeoReport v2: a search spans at most 90 days, the most recent 90 when no date is given. */
+export const SEARCH_WINDOW_MS = 90 * 86_400_000;
+/** GeoReport v2 servers answer at most 1000 requests per search. */
+export const MAX_SEARCH_RESULTS = 1000;
+
+// W3C date-time (a profile of ISO 8601): a date, optionally a time with a zone. The spec's
+// example is 2010-01-01T00:00:00Z; a bare date is read as midnight UTC.
+const W3C = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+export interface Search {
+  readonly from: number;
+  /** Inclusive, as the spec's "latest datetime to include". */
+  readonly to: number;
+  readonly statuses: ReadonlySet<PublicStatus> | null;
+  readonly serviceCodes: ReadonlySet<string> | null;
+}
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+const fail = (error: string): Parsed<never> => ({ ok: false, error });
+
+function instant(name: string, text: string | null): Parsed<number | null> {
+  if (text === null) return { ok: true, value: null };
+  const ms = W3C.test(text) ? Date.parse(text) : NaN;
+  if (!Number.isFinite(ms)) return fail(`${name} must be a W3C date-time such as 2010-01-01T00:00:00Z.`);
+  return { ok: true, value: ms };
+}
+
+function list(params: URLSearchParams, name: string): string[] | null {
+  const values = params
+    .getAll(name)
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  return values.length === 0 ? null : values;
+}
+
+/** The search the parameters ask for, with the spec's defaults, or why it cannot be run. */
+export function parseSearch(params: URLSearchParams, now: number): Parsed<Search> {
+  for (const single of ['start_date', 'end_date']) {
+    if (params.getAll(single).length > 1) return fail(`${single} may be given once.`);
+  }
+  const start = instant('start_date', params.get('start_date'));
+  if (!start.ok) return start;
+  const end = instant('end_date', params.get('end_date'));
+  if (!end.ok) return end;
+  let from: number;
+  let to: number;
+  if (start.value !== null && end.value !== null) [from, to] = [start.value, end.value];
+  else if (start.value !== null) [from, to] = [start.value, start.value + SEARCH_WINDOW_MS];
+  else if (end.value !== null) [from, to] = [end.value - SEARCH_WINDOW_MS, end.value];
+  else [from, to] = [now - SEARCH_WINDOW_MS, now];
+  if (to < from) return fail('end_date must not be before start_date.');
+  if (to - from > SEARCH_WINDOW_MS) return fail('A search may not span more than 90 days.');
+
+  const statuses = list(params, 'status');
+  if (statuses?.some((s) => s !== 'open' && s !== 'closed')) return fail('status must be open, closed or both.');
+  const codes = list(params, 'service_code');
+  return {
+    ok: true,
+    value: {
+      from,
+      to,
+      statuses: statuses ? new Set(statuses as PublicStatus[]) : null,
+      serviceCodes: codes ? new Set(codes) : null,
+    },
+  };
+}
+
+/**
+ * The requests made in the window that match, newest first, at most MAX_SEARCH_RESULTS. A scan of
+ * the projection: a month of a large city is some tens of thousands of tickets, well within a
+ * request's budget, and it needs no second index to keep in step.
+ */
+export function runSearch(search: Search, projection: StatusProjection, context: GeoReportContext): GeoReportRequest[] {
+  const hits: { at: number; id: string }[] = [];
+  for (const ticket of projection.values()) {
+    const at = ticket.requestedAt ?? context.fact(ticket.ticketId)?.requestedAt ?? null;
+    if (at === null || at < search.from || at > search.to) continue;
+    if (search.statuses && !search.statuses.has(latest(ticket).status)) continue;
+    const code = ticket.serviceCode ?? context.fact(ticket.ticketId)?.serviceCode ?? null;
+    if (search.serviceCodes && (code === null || !search.serviceCodes.has(code))) continue;
+    hits.push({ at, id: ticket.ticketId });
+  }
+  hits.sort((a, b) => b.at - a.at || a.id.localeCompare(b.id));
+  const out: GeoReportRequest[] = [];
+  for (const { id } of hits.slice(0, MAX_SEARCH_RESULTS)) {
+    const ticket = projection.get(id);
+    if (ticket) out.push(toGeoReport(ticket, context));
+  }
+  return out;
+}

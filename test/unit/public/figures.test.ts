@@ -1,0 +1,90 @@
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { NO_DEPARTMENT, PublicFigures } from '../../../src/public/figures.ts';
+import { figuresCsv } from '../../../src/public/open-data.ts';
+import { RequestFacts } from '../../../src/status-api/index.ts';
+import { loadFixture, MONTH, NOW, SCRIPT_NAME, ZONE } from '../../support/public-fixture.ts';
+
+function fixture(): PublicFigures {
+  const facts = new RequestFacts();
+  const figures = new PublicFigures(facts, ZONE, () => NOW);
+  loadFixture({ facts, figures });
+  return figures;
+}
+
+describe('public figures of a month', () => {
+  it('counts requests received, by kind, department and channel, and the top types', () => {
+    const f = fixture().month(MONTH);
+    expect(f).toMatchObject({
+      month: MONTH,
+      definitionVersion: 1,
+      provisional: false,
+      received: 7,
+      service: 5,
+      information: 2,
+    });
+    expect(f.byDepartment.map((c) => [c.key, c.count])).toEqual([
+      ['transportation', 4],
+      [NO_DEPARTMENT, 2],
+      ['parks', 1],
+    ]);
+    expect(f.byChannel.map((c) => [c.label, c.count])).toEqual([
+      ['Phone', 3],
+      ['Web', 3],
+      ['Mobile app', 1],
+    ]);
+    expect(f.topService.map((c) => [c.label, c.count])).toEqual([
+      ['Pothole', 4],
+      [SCRIPT_NAME, 1],
+    ]);
+    expect(f.topInformation.map((c) => [c.label, c.count])).toEqual([['Trash day', 2]]);
+  });
+
+  it('gives on-time figures per department under KPI definition v1, and the median days to close', () => {
+    const f = fixture().month(MONTH);
+    // Duplicates and follow-ups have no clock of their own (docs/kpi.md).
+    expect(f.departments.find((d) => d.department === 'transportation')).toMatchObject({
+      responseDue: 2,
+      respondedOnTime: 1,
+      respondedOnTimePct: 50,
+      completionDue: 2,
+      completedOnTime: 1,
+      resolved: 2,
+    });
+    expect(f.departments.find((d) => d.department === 'parks')).toMatchObject({ responseDue: 1, respondedOnTime: 1 });
+    // S1 took 2 days, S2 10: the lower middle value, as the KPI definition takes medians.
+    expect(f.medianDaysToClose).toBe(2);
+  });
+
+  it('draws a 12-month trend ending with the month', () => {
+    const trend = fixture().trend(MONTH);
+    expect(trend).toHaveLength(12);
+    expect(trend.slice(-2).map((c) => [c.key, c.count])).toEqual([
+      ['2026-09', 1],
+      ['2026-10', 7],
+    ]);
+  });
+
+  it('recomputes when a record arrives', () => {
+    const facts = new RequestFacts();
+    const figures = new PublicFigures(facts, ZONE, () => NOW);
+    expect(figures.month(MONTH).received).toBe(0);
+    loadFixture({ facts, figures });
+    expect(figures.month(MONTH).received).toBe(7);
+  });
+
+  it('downloads as tidy CSV, each row with its definition version', () => {
+    const rows = parse(figuresCsv(fixture().month(MONTH)), { columns: true }) as Record<string, string>[];
+    expect(rows[0]).toEqual({
+      month: MONTH,
+      definition_version: '1',
+      measure: 'requests_received',
+      category: 'all',
+      value: '7',
+    });
+    expect(rows.every((r) => r['definition_version'] === '1')).toBe(true);
+    expect(rows).toContainEqual(
+      expect.objectContaining({ measure: 'completed_on_time', category: 'transportation', value: '1' }),
+    );
+  });
+});

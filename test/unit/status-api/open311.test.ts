@@ -1,0 +1,177 @@
+import { XMLParser } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RequestFacts, StatusProjection, type StatusApiServer } from '../../../src/status-api/index.ts';
+import { georeportClient, type ClientCall } from '../../support/georeport-client.ts';
+import { startServer, status, T0 } from './fixtures.ts';
+
+const DAY = 86_400_000;
+const NOW = T0 + 10 * DAY;
+const projection = new StatusProjection();
+const facts = new RequestFacts();
+let server: StatusApiServer;
+let base: string;
+
+beforeAll(async () => {
+  // R1 and R2 are recent; OLD is outside the default 90 days; INFO is an information request.
+  projection.apply(status('R1', 1, { requestedAt: T0 }));
+  projection.apply(status('R2', 1, { requestedAt: T0 + DAY, serviceCode: 'GRAFFITI' }));
+  projection.apply(
+    status('R2', 2, {
+      requestedAt: T0 + DAY,
+      serviceCode: 'GRAFFITI',
+      crmStatus: 'CLOSED',
+      lifecycleState: 'RESOLVED',
+    }),
+  );
+  projection.apply(status('OLD', 1, { requestedAt: T0 - 120 * DAY }));
+  projection.apply(status('INFO', 1, { requestedAt: T0 + 2 * DAY, serviceCode: 'BULK' }));
+  facts.apply({
+    ticketId: 'R1',
+    serviceCode: 'POTHOLE',
+    serviceName: 'Pothole <script>alert(1)</script>',
+    requestedAt: T0,
+    channel: 'WEB',
+    requestKind: 'SERVICE',
+    location: { address: '1200 N Charles St', latitude: 39.3043, longitude: -76.6163, district: 'Central' },
+    crmDueAt: null,
+  });
+  facts.apply({
+    ticketId: 'INFO',
+    serviceCode: 'BULK',
+    serviceName: 'Bulk pickup information',
+    requestedAt: T0 + 2 * DAY,
+    channel: 'PHONE',
+    requestKind: 'INFORMATION',
+    location: null,
+    crmDueAt: null,
+  });
+  ({ server, base } = await startServer(projection, { facts, now: () => NOW }));
+});
+afterAll(() => server.stop());
+
+const xml = new XMLParser({
+  parseTagValue: false,
+  isArray: (name) => ['request', 'service', 'error', 'entry'].includes(name),
+});
+
+async function getXml(
+  path: string,
+): Promise<{ status: number; doc: Record<string, unknown>; type: string | null; text: string }> {
+  const res = await fetch(`${base}${path}`);
+  const text = await res.text();
+  return {
+    status: res.status,
+    doc: xml.parse(text) as Record<string, unknown>,
+    type: res.headers.get('content-type'),
+    text,
+  };
+}
+const ids = (list: unknown): unknown[] => (list as { service_request_id: string }[]).map((r) => r.service_request_id);
+
+describe('GeoReport v2 search', () => {
+  it('defaults to the last 90 days, newest first', async () => {
+    const body = (await (await fetch(`${base}/requests.json`)).json()) as unknown[];
+    expect(ids(body)).toEqual(['INFO', 'R2', 'R1']);
+  });
+
+  it.each([
+    ['status=closed', ['R2']],
+    ['status=open,closed&service_code=GRAFFITI,POTHOLE', ['R2', 'R1']],
+    ['start_date=2026-10-06T00:00:00Z', ['INFO', 'R2']],
+    ['end_date=2026-10-05T23:59:59Z', ['R1']],
+    ['start_date=2026-05-01T00:00:00Z&end_date=2026-07-01T00:00:00Z', ['OLD']],
+    ['service_code=NONE', []],
+  ])('filters by %s', async (query, expected) => {
+    const res = await fetch(`${base}/requests.json?${query}`);
+    expect(res.status).toBe(200);
+    expect(ids(await res.json())).toEqual(expected);
+  });
+
+  it.each(['start_date=yesterday', 'status=pending', 'start_date=2026-10-06T00:00:00Z&end_date=2026-10-01T00:00:00Z'])(
+    'refuses %s with 400',
+    async (query) => expect((await fetch(`${base}/requests.json?${query}`)).status).toBe(400),
+  );
+});
+
+describe('GeoReport v2 fields from the CRM', () => {
+  it('names the service as the CRM does, with the public location and a notice', async () => {
+    const [r1] = (await (await fetch(`${base}/requests/R1.json`)).json()) as Record<string, unknown>[];
+    expect(r1).toMatchObject({
+      service_name: 'Pothole <script>alert(1)</script>',
+      address: '1200 N Charles St',
+      lat: 39.3043,
+      long: -76.6163,
+      district: 'Central',
+      request_kind: 'service',
+    });
+    const [info] = (await (await fetch(`${base}/requests/INFO.json`)).json()) as Record<string, unknown>[];
+    expect(info?.['service_notice']).toMatch(/answered at first contact/);
+    const services = (await (await fetch(`${base}/services.json`)).json()) as Record<string, unknown>[];
+    expect(services.find((s) => s['service_code'] === 'POTHOLE')?.['service_name']).toBe(
+      'Pothole <script>alert(1)</script>',
+    );
+  });
+});
+
+describe('GeoReport v2 XML', () => {
+  it('wraps requests in service_requests/request, escaped, with UTF-8 declared', async () => {
+    const { status: code, doc, type, text } = await getXml('/requests/R1.xml');
+    expect([code, type]).toEqual([200, 'text/xml; charset=utf-8']);
+    expect(text.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
+    expect(text).not.toContain('<script>');
+    const requests = (doc['service_requests'] as { request: Record<string, unknown>[] }).request;
+    expect(requests[0]).toMatchObject({
+      service_request_id: 'R1',
+      status: 'open',
+      lat: '39.3043',
+      address: '1200 N Charles St',
+    });
+  });
+
+  it('answers services, discovery, a service definition and errors in XML', async () => {
+    const services = await getXml('/services.xml');
+    expect((services.doc['services'] as { service: unknown[] }).service).toHaveLength(2);
+    const discovery = await getXml('/discovery.xml');
+    expect(discovery.doc['discovery']).toMatchObject({
+      endpoints: { endpoint: { specification: 'http://wiki.open311.org/GeoReport_v2', url: base } },
+    });
+    expect((await getXml('/services/POTHOLE.xml')).doc['service_definition']).toMatchObject({
+      service_code: 'POTHOLE',
+    });
+    const missing = await getXml('/requests/NOPE.xml');
+    expect(missing.status).toBe(404);
+    expect((missing.doc['errors'] as { error: unknown[] }).error[0]).toMatchObject({ code: '404' });
+  });
+
+  it('serves discovery.json', async () => {
+    const d = (await (await fetch(`${base}/discovery.json`)).json()) as { endpoints: { formats: string[] }[] };
+    expect(d.endpoints[0]?.formats).toEqual(['text/xml', 'application/json']);
+  });
+});
+
+describe('an independent Open311 client (PyPI georeport 0.3.1)', () => {
+  it('reads services, a search and a single request, in JSON and in XML', { timeout: 180_000 }, async () => {
+    const results = await georeportClient(base, 'yeg', [
+      ...(['json', 'xml'] as const).flatMap((format): ClientCall[] => [
+        { format, method: 'get_service_list' },
+        { format, method: 'get_service_requests', args: { status: 'open', service_code: 'POTHOLE' } },
+        { format, method: 'get_service_request', args: { service_request_id: 'R1' } },
+      ]),
+      { format: 'xml', method: 'get_service_request', args: { service_request_id: 'NOPE' } },
+    ]);
+    const [jsonServices, jsonSearch, jsonOne, xmlServices, xmlSearch, xmlOne, missing] = results;
+    for (const services of [jsonServices, xmlServices]) {
+      expect((services as { ok: { service_code: string }[] }).ok.map((s) => s.service_code)).toEqual([
+        'POTHOLE',
+        'GRAFFITI',
+      ]);
+    }
+    expect(ids((jsonSearch as { ok: unknown[] }).ok)).toEqual(['R1']);
+    // xmltodict gives a lone <request> as an object, several as a list.
+    expect((xmlSearch as { ok: unknown }).ok).toMatchObject({ service_request_id: 'R1' });
+    for (const one of [jsonOne, xmlOne]) {
+      expect((one as { ok: unknown }).ok).toMatchObject({ service_request_id: 'R1', address: '1200 N Charles St' });
+    }
+    expect(missing).toEqual({ error: 'HTTPError', status: 404 });
+  });
+});
