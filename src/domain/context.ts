@@ -7,6 +7,11 @@ export const BRIDGE_ORIGIN = 'closeloop';
  * system's current state, read during reconciliation, with no position in the system's feed.
  */
 export const RECONCILE_ORIGIN = 'reconcile';
+/**
+ * Origin of CRM events read from a city's history export (closeloop import): facts the CRM and
+ * the departments already know, so the bridge records them and acts on none of them.
+ */
+export const IMPORT_ORIGIN = 'import';
 export const PROCESSOR_SOURCE = 'closeloop-processor';
 
 export interface DecideContext {
