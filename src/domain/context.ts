@@ -30,8 +30,10 @@ export function childEnvelope(input: Envelope, ctx: DecideContext, suffix: strin
     jurisdiction: input.jurisdiction,
     source: PROCESSOR_SOURCE,
     sequence: null,
-    occurredAt: ctx.now,
-    origin: BRIDGE_ORIGIN,
+    // What an imported fact causes is history too: it happened when the fact did, and its
+    // origin tells every sink it is not to be delivered.
+    occurredAt: input.origin === IMPORT_ORIGIN ? input.occurredAt : ctx.now,
+    origin: input.origin === IMPORT_ORIGIN ? IMPORT_ORIGIN : BRIDGE_ORIGIN,
     correlationId: input.correlationId ?? input.eventId,
   };
 }

@@ -7,12 +7,14 @@ import type { TicketState } from './state.ts';
 import type { ClosureReason, CrmTicketEvent, LinkType } from './types.ts';
 import { positionOf } from './context.ts';
 import { implausiblePosition } from './ordering.ts';
+import { closeImported, isImported, openImported } from './import.ts';
 
 function opened(e: CrmTicketEvent, draft: Draft): TicketState {
   return {
     ticketId: e.ticketId,
     jurisdiction: e.envelope.jurisdiction,
     serviceCode: e.serviceCode,
+    channel: e.channel ?? null,
     description: e.description,
     requestedAt: e.requestedAt ?? e.envelope.occurredAt,
     state: 'NEW',
@@ -111,14 +113,32 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
       }
       if (e.followUpOf) t = requestLink(t, e.followUpOf, 'FOLLOW_UP', draft);
       else if (e.duplicateOf) t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
-      // A linked ticket waits for its parent's answer; only a rejected link routes it.
-      if (!t.parent) t = routeTicket(t, draft);
+      if (isImported(e.envelope)) {
+        // History: the department already has the work (or did it); nothing is sent to it.
+        t = openImported(t, e);
+        draft.crmDueAt = e.crmDueAt ?? null;
+      } else if (!t.parent) {
+        // A linked ticket waits for its parent's answer; only a rejected link routes it.
+        t = routeTicket(t, draft);
+      }
       break;
     }
+    case 'RESOLVED':
+      if (!isImported(e.envelope)) {
+        // Resolution is the departments' word, through the close gate; the CRM cannot declare it.
+        draft.violation(e.ticketId, 'UNDOCUMENTED_CLOSURE', 'RESOLVED comes from history imports only; ignored');
+        return draft.done(prev, false);
+      }
+      t = closeImported(t, e, draft);
+      break;
     case 'DUPLICATE_DECLARED':
       t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
       break;
     case 'CANCELLED': {
+      if (isImported(e.envelope)) {
+        t = closeImported(t, e, draft);
+        break;
+      }
       if (!e.closureReason || !CANCEL_REASONS.includes(e.closureReason)) {
         const why = e.closureReason
           ? `with reason ${e.closureReason}, which a cancellation cannot have`

@@ -6,6 +6,7 @@ import { hasMapping, lookupCode } from './policy.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { routeTicket } from './routing.ts';
+import { adoptWorkOrder } from './import.ts';
 import { newWorkOrder, type TicketState, type WorkOrderRecord } from './state.ts';
 import type { WorkOrderEvent } from './types.ts';
 
@@ -22,12 +23,13 @@ function replaceWorkOrder(t: TicketState, wo: WorkOrderRecord): TicketState {
   };
 }
 
-export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: Draft): Decision {
+export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: Draft): Decision {
   const where = { department: e.department, system: e.system, rawStatus: e.rawStatus, workOrderId: e.workOrderId };
-  if (!prev) {
+  if (!known) {
     draft.violation(e.ticketId, 'UNKNOWN_TICKET', 'work-order event for a ticket the bridge does not know', where);
     return draft.done(null, false);
   }
+  const prev = adoptWorkOrder(known, e.workOrderId);
   const entry = lookupCode(draft.ctx.policy, e.system, e.rawStatus);
   if (!entry) {
     const known = hasMapping(draft.ctx.policy, e.system) ? '' : ` (no mapping is configured for system ${e.system})`;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { canMove, deriveTicket, isClosed } from './lifecycle.ts';
 import type { Draft } from './draft.ts';
 import { agencyOf, closureNoteOf, expectedAtOf, statusNote } from './notes.ts';
+import { isImported } from './import.ts';
 import { watchOf, withWatch } from './sentinel/index.ts';
 import { statusSla, trackSla } from './sla-track.ts';
 import type { TicketState } from './state.ts';
@@ -67,11 +68,13 @@ export function publish(
     .slice(0, 22);
 
   const watch = watchOf(next);
+  const imported = isImported(draft.input);
   let settled: TicketState = withWatch(
     {
       ...ticket,
       state,
-      closedAt: closed ? (prev?.closedAt ?? draft.ctx.now) : null,
+      // An imported closure happened when the export says it did.
+      closedAt: closed ? (prev?.closedAt ?? (imported ? draft.input.occurredAt : draft.ctx.now)) : null,
       updatedAt: draft.ctx.now,
     },
     // The sentinel measures how long a ticket stays where it is from here.
@@ -79,7 +82,9 @@ export function publish(
   );
   if (key !== next.lastStatusKey) {
     const version = next.version + 1;
-    settled = withWatch({ ...settled, version, lastStatusKey: key }, { statusSentAt: draft.ctx.now });
+    // An imported status is history the CRM already shows: no sink delivers it, so none is awaited.
+    const watched = imported ? { confirmedVersion: version } : { statusSentAt: draft.ctx.now };
+    settled = withWatch({ ...settled, version, lastStatusKey: key }, watched);
     draft.statuses.push({
       envelope: draft.envelope('status'),
       ticketId: next.ticketId,
@@ -95,6 +100,7 @@ export function publish(
       followUpOf,
       agencyResponsible: agencyOf(next),
       serviceCode: next.serviceCode,
+      channel: next.channel ?? null,
       priority: next.priority,
       workOrders: next.workOrders.map((w) => ({
         workOrderId: w.workOrderId,

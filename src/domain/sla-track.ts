@@ -1,4 +1,5 @@
 import type { Draft } from './draft.ts';
+import { isImported } from './import.ts';
 import { isClosed } from './lifecycle.ts';
 import { holdingDepartment } from './notes.ts';
 import type { StatusSla } from './outputs.ts';
@@ -58,6 +59,22 @@ export function clockStart(requestedAt: number | null, occurredAt: number, now: 
   return requestedAt > now || requestedAt < reported - MAX_BACKDATE_MS ? reported : requestedAt;
 }
 
+/**
+ * An imported ticket's clock: history is old by nature, so its request time is believed however
+ * far back it lies (never IMPLAUSIBLE_TIME), and the export's own due date, when it has one,
+ * is the completion target instead of the policy's.
+ */
+function importedClock(t: TicketState, policy: SlaPolicy, calendar: BusinessCalendar, draft: Draft): SlaClock {
+  const { occurredAt } = draft.input;
+  const start =
+    t.requestedAt !== null && Number.isFinite(t.requestedAt) && t.requestedAt <= draft.ctx.now
+      ? t.requestedAt
+      : Math.min(occurredAt, draft.ctx.now);
+  const clock = startClock(policy, calendar, start);
+  const due = draft.crmDueAt;
+  return due !== null && Number.isFinite(due) && due >= start ? { ...clock, completionDueAt: due } : clock;
+}
+
 /** Why an ON_HOLD ticket waits: the reason of the first work order on hold that gives one. */
 export function holdReasonOf(t: TicketState): string | null {
   return t.workOrders.find((w) => w.state === 'ON_HOLD' && w.holdReason !== null)?.holdReason ?? null;
@@ -108,7 +125,9 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
   // open before SLAs were configured: its targets would be backdated and breached at once.
   if (!t.sla && t.version > 0) return null;
   let clock = t.sla;
-  if (!clock) {
+  if (!clock && isImported(draft.input)) {
+    clock = importedClock(t, policy, calendar, draft);
+  } else if (!clock) {
     const start = clockStart(t.requestedAt, occurredAt, draft.ctx.now);
     if (t.requestedAt !== null && start !== t.requestedAt) {
       draft.violation(

@@ -1,6 +1,6 @@
 import type { TicketWatch } from './sentinel/types.ts';
 import type { SlaClock } from './sla/types.ts';
-import type { ClosureReason, LinkType, TicketLifecycleState, WorkOrderState } from './types.ts';
+import type { Channel, ClosureReason, LinkType, TicketLifecycleState, WorkOrderState } from './types.ts';
 
 export interface WorkOrderRecord {
   /** Bridge-assigned until the department reports its own id. */
@@ -40,6 +40,8 @@ export interface TicketState {
   readonly ticketId: string;
   readonly jurisdiction: string;
   readonly serviceCode: string | null;
+  /** How the request reached 311; absent in states written before state schema v3. */
+  readonly channel?: Channel | null;
   readonly description: string | null;
   readonly requestedAt: number | null;
   readonly state: TicketLifecycleState;
