@@ -19,6 +19,12 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'A command option has a value that cannot be used (a month that is not YYYY-MM, a bad instant).',
   },
+  CL_IMPORT_UNREADABLE: {
+    stage: 'config',
+    retriable: false,
+    summary:
+      'A history export cannot be read as CSV (missing file, broken quoting); nothing after the fault is imported.',
+  },
   CL_OPS_PORT_IN_USE: {
     stage: 'config',
     retriable: false,

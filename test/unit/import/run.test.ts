@@ -1,0 +1,71 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CrmTicketEvent } from '../../../src/domain/types.ts';
+import { loadImportMapping } from '../../../src/import/mapping.ts';
+import { importFile } from '../../../src/import/run.ts';
+
+const HEADER = 'ServiceRequestNum,SRType,MethodReceived,CreatedDate,SRStatus,DueDate,CloseDate,Agency';
+const rows = [
+  'A-1,SW-Dirty Alley,Phone,01/05/2018 09:00:00 AM,Closed,01/10/2018 09:00:00 AM,01/06/2018 10:00:00 AM,Solid Waste',
+  'A-2,SW-Dirty Alley,Carrier pigeon,01/05/2018 09:00:00 AM,Open,,,Solid Waste',
+  '"A-3","TRT-Pothole",API,02/01/2018 08:00:00 AM,Open,,,Transportation',
+  'A-1,SW-Dirty Alley,Phone,01/05/2018 09:00:00 AM,Closed,,01/06/2018 10:00:00 AM,Solid Waste',
+  'A-4,TRT-Pothole,Phone,not a date,Open,,,Transportation',
+  'A-5,TRT-Pothole,Phone,03/01/2019 08:00:00 AM,Closed (Duplicate),,03/02/2019 08:00:00 AM,Transportation',
+];
+
+async function exportFile(lines: readonly string[]): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-import-'));
+  const file = path.join(dir, 'export.csv');
+  await writeFile(file, [HEADER, ...lines].join('\n'));
+  return file;
+}
+
+describe('importFile', () => {
+  it('counts every row read as imported or rejected, and reports each rejection', async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    const published: CrmTicketEvent[] = [];
+    const r = await importFile({
+      file: await exportFile(rows),
+      mapping,
+      publish: async (events) => void published.push(...events),
+      batchSize: 2,
+    });
+    expect(r).toMatchObject({ read: 6, imported: 3, rejected: 3, outside: 0, open: 1, events: 5 });
+    expect(r.read).toBe(r.imported + r.rejected);
+    expect(r.rejections).toEqual([
+      { row: 3, column: 'MethodReceived', reason: 'channel "Carrier pigeon" is not in values.channel' },
+      { row: 5, column: 'ServiceRequestNum', reason: 'ticket A-1 is already on row 2' },
+      { row: 6, column: 'CreatedDate', reason: expect.stringContaining('"not a date"') },
+    ]);
+    expect(published.map((e) => `${e.ticketId}:${e.kind}`)).toEqual([
+      'A-1:OPENED',
+      'A-1:RESOLVED',
+      'A-3:OPENED',
+      'A-5:OPENED',
+      'A-5:RESOLVED',
+    ]);
+    expect(published.at(-1)?.closureReason).toBe('DUPLICATE');
+  });
+
+  it('leaves rows opened outside --since/--until out of the count; a dry run publishes nothing', async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    const r = await importFile({
+      file: await exportFile(rows),
+      mapping,
+      since: Date.parse('2018-01-01T05:00:00Z'),
+      until: Date.parse('2019-01-01T05:00:00Z'),
+      publish: null,
+    });
+    expect(r).toMatchObject({ read: 5, imported: 2, rejected: 3, outside: 1 });
+  });
+
+  it('fails with CL_IMPORT_UNREADABLE for a file that is not there', async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    await expect(importFile({ file: 'no/such/export.csv', mapping, publish: null })).rejects.toMatchObject({
+      code: 'CL_IMPORT_UNREADABLE',
+    });
+  });
+});
