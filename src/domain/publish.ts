@@ -81,7 +81,7 @@ export function publish(
     { stateSince: state === next.state && next.watch ? watch.stateSince : draft.ctx.now },
   );
   if (key !== next.lastStatusKey) {
-    const version = next.version + 1;
+    const version = nextVersion(next.version, imported);
     // An imported status is history the CRM already shows: no sink delivers it, so none is awaited.
     const watched = imported ? { confirmedVersion: version } : { statusSentAt: draft.ctx.now };
     settled = withWatch({ ...settled, version, lastStatusKey: key }, watched);
@@ -116,6 +116,18 @@ export function publish(
   const reviewChanged = (prev?.reviewPending ?? null) !== settled.reviewPending;
   if (key !== next.lastStatusKey || reviewChanged) notifyChildren(settled, note, expectedAt, draft);
   return settled;
+}
+
+/**
+ * Imported statuses are numbered from here up: below every live version, so readers that keep a
+ * ticket's highest version keep the live one, and the CRM, which counts the updates it applies
+ * from 1 and never receives history, sees no gap.
+ */
+export const IMPORTED_VERSION_BASE = -1_000_000_000;
+
+function nextVersion(version: number, imported: boolean): number {
+  if (!imported) return Math.max(version, 0) + 1;
+  return version === 0 ? IMPORTED_VERSION_BASE + 1 : version + 1;
 }
 
 /** What of the SLA fields makes a status new: due dates move, breaches and pauses happen. */

@@ -45,7 +45,10 @@ export interface TicketState {
   readonly description: string | null;
   readonly requestedAt: number | null;
   readonly state: TicketLifecycleState;
-  /** Of the last status sent to the CRM; 0 before the first. */
+  /**
+   * Of the last status sent to the CRM; 0 before the first. Negative while the ticket has only
+   * imported history (see IMPORTED_VERSION_BASE in publish.ts).
+   */
   readonly version: number;
   readonly priority: number;
   readonly workOrders: readonly WorkOrderRecord[];

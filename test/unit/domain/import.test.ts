@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { IMPORTED_VERSION_BASE } from '../../../src/domain/publish.ts';
 import { Bridge, crm, dept, slaTestPolicy } from '../../support/domain.ts';
 
 const DAY = 86_400_000;
@@ -76,7 +77,12 @@ describe('imported history', () => {
     ]);
     expect(bridge.ticket('H2').closedAt).toBe(closedAt);
     // Nothing awaits a CRM receipt for history the CRM already has.
-    expect(bridge.ticket('H2').watch).toMatchObject({ confirmedVersion: 2 });
+    expect(bridge.ticket('H2').watch).toMatchObject({ confirmedVersion: IMPORTED_VERSION_BASE + 2 });
+    // Numbered below every live version: the CRM never sees a gap, readers keep the live one.
+    expect(bridge.statusesOf('H2').map((s) => s.version)).toEqual([
+      IMPORTED_VERSION_BASE + 1,
+      IMPORTED_VERSION_BASE + 2,
+    ]);
   });
 
   it('uses the policy when the export has no due date, and flags a late closure', () => {
@@ -118,8 +124,10 @@ describe('imported history', () => {
     const done = bridge.send(dept('G1', 'PW-77', 'posse', 'ABATED', 6, { department: 'housing' }));
     expect(done.commands).toEqual([]);
     expect(done.statuses).toMatchObject([
-      { crmStatus: 'CLOSED', lifecycleState: 'RESOLVED', envelope: { origin: 'closeloop' } },
+      { version: 2, crmStatus: 'CLOSED', lifecycleState: 'RESOLVED', envelope: { origin: 'closeloop' } },
     ]);
+    // A later export of a ticket the bridge has run live changes nothing.
+    expect(close('G1', OPENED + DAY, { closureReason: 'NO_ACTION_REQUIRED' }).statuses).toEqual([]);
   });
 
   it('is a no-op when the same rows are imported again', () => {
