@@ -101,7 +101,9 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
     return draft.done(prev, false);
   }
   let t: TicketState = prev ?? opened(e, draft);
-  if (!implausible) t = { ...t, crmPosition: position };
+  // An export's times are not positions in the CRM's feed: a ticket adopted at go-live must
+  // take the CRM's next event as new, whatever the export said.
+  if (!implausible && !isImported(e.envelope)) t = { ...t, crmPosition: position };
   switch (e.kind) {
     case 'OPENED':
     case 'UPDATED': {

@@ -1,4 +1,4 @@
-import { positionOf } from './context.ts';
+import { positionOf, RECONCILE_ORIGIN } from './context.ts';
 import type { Draft } from './draft.ts';
 import { isTerminalWork } from './lifecycle.ts';
 import { implausiblePosition } from './ordering.ts';
@@ -46,8 +46,12 @@ export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: 
     draft.violation(e.ticketId, 'IMPLAUSIBLE_SEQUENCE', `${e.rawStatus}: ${implausible}`, where);
     return draft.done(prev, false);
   }
+  // A lookup's observation (go-live adoption, reconciliation) is the system's state when read, not
+  // a position in its feed: it is not judged against the feed's watermark, and sets none, so the
+  // feed's next event applies.
+  const observed = e.envelope.origin === RECONCILE_ORIGIN;
   // Equal positions are applied in partition order (see decide-crm.ts).
-  if (position < current.lastPosition) {
+  if (!observed && position < current.lastPosition) {
     draft.violation(
       e.ticketId,
       'STALE_EVENT',
@@ -57,7 +61,11 @@ export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: 
     return draft.done(prev, false);
   }
   const target = entry.state;
-  const touched: WorkOrderRecord = { ...current, lastPosition: position, rawStatus: e.rawStatus };
+  const touched: WorkOrderRecord = {
+    ...current,
+    lastPosition: observed ? current.lastPosition : position,
+    rawStatus: e.rawStatus,
+  };
 
   if (isTerminalWork(current.state)) {
     // Rule 5: after a follow-up, the department may say the completed work is not done.

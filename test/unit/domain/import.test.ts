@@ -119,7 +119,18 @@ describe('imported history', () => {
 
   it('adopts the department work order of an open imported ticket, which then closes it as usual', () => {
     open('G1', { serviceCode: 'GRASS', department: 'housing' });
-    bridge.send(dept('G1', 'PW-77', 'posse', 'INSPECTION_SCHEDULED', 5, { department: 'housing' }));
+    // Adopted from the system's own observation (no feed position), then followed by its feed.
+    bridge.send(
+      dept(
+        'G1',
+        'PW-77',
+        'posse',
+        'INSPECTION_SCHEDULED',
+        0,
+        { department: 'housing' },
+        { origin: 'reconcile', sequence: null },
+      ),
+    );
     expect(bridge.ticket('G1').workOrders.map((w) => w.workOrderId)).toEqual(['PW-77']);
     const done = bridge.send(dept('G1', 'PW-77', 'posse', 'ABATED', 6, { department: 'housing' }));
     expect(done.commands).toEqual([]);
