@@ -152,6 +152,11 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--dry-run', 'map and check every row and print the counts and rejected rows; publish nothing', false)
     .option('--since <iso>', "only tickets opened at or after this instant (the export's zone when no offset)")
     .option('--until <iso>', 'only tickets opened before this instant')
+    .option(
+      '--adopt <connector>',
+      "go-live: open tickets adopt the department system's existing work orders, found by ticket id",
+    )
+    .option('--wait <seconds>', 'how long --adopt waits for the processor to read the imported tickets', '120')
     .addOption(configOption())
     .action(
       act(async (o: ImportArgs & { config: string }) =>

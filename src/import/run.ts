@@ -18,6 +18,8 @@ export interface ImportRun {
   /** Called now and then with the bytes read so far and the file's size. */
   readonly onProgress?: (bytesRead: number, size: number) => void;
   readonly batchSize?: number;
+  /** Called with the OPENED event of every imported ticket the export shows open. */
+  readonly onOpen?: (opened: CrmTicketEvent) => void;
 }
 
 export interface ImportResult {
@@ -86,7 +88,11 @@ export async function importFile(o: ImportRun): Promise<ImportResult> {
       }
       seen.set(r.row.ticketId, row);
       imported += 1;
-      if (!r.row.closed) open += 1;
+      if (!r.row.closed) {
+        open += 1;
+        const opened = r.row.events[0];
+        if (opened) o.onOpen?.(opened);
+      }
       events += r.row.events.length;
       batch.push(...r.row.events);
       if (batch.length >= (o.batchSize ?? 1_000)) {
