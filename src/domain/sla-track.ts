@@ -1,5 +1,6 @@
 import type { Draft } from './draft.ts';
 import { isImported } from './import.ts';
+import { exportDueClock } from './sla-export.ts';
 import { isClosed } from './lifecycle.ts';
 import { holdingDepartment } from './notes.ts';
 import type { StatusSla } from './outputs.ts';
@@ -117,8 +118,9 @@ function calendarOf(policy: Policy, t: TicketState, clock: SlaClock): BusinessCa
 export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Draft): SlaClock | null {
   if (clockFrozen(t)) return t.sla;
   const rules = rulesOf(draft.ctx.policy, t, t.sla);
-  // No policy applies any more (removed from config): the ticket runs no clock from here on.
-  if (!rules) return null;
+  // No policy applies (any more: removed from config): the ticket runs no clock from here on,
+  // unless a history export set it a due date of its own.
+  if (!rules) return exportDueClock(t, state, draft);
   const { policy, calendar } = rules;
   const { occurredAt } = draft.input;
   // Clocks start when a ticket first publishes (it opens), never for one that was already

@@ -91,6 +91,21 @@ describe('imported history', () => {
     expect(d.statuses[0]).toMatchObject({ completionBreached: true, slaPolicy: 'POTHOLE' });
   });
 
+  it('keeps to the export due date where no policy applies, and has no target without one', () => {
+    const due = OPENED + 2 * DAY;
+    open('E1', { serviceCode: 'TREE', crmDueAt: due });
+    expect(close('E1', OPENED + 3 * DAY).statuses[0]).toMatchObject({
+      completionDueAt: due,
+      resolvedAt: OPENED + 3 * DAY,
+      completionBreached: true,
+      slaPolicy: 'export-due-date',
+    });
+    open('E2', { serviceCode: 'TREE', crmDueAt: due });
+    expect(close('E2', OPENED + DAY).statuses[0]).toMatchObject({ completionBreached: false });
+    open('E3', { serviceCode: 'TREE' });
+    expect(close('E3', OPENED + DAY).statuses[0]).toMatchObject({ completionDueAt: null, resolvedAt: null });
+  });
+
   it('links a duplicate the export names as settled history, sending no link message', () => {
     open('P1');
     open('D1');
