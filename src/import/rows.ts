@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, type TokenParser } from 'luxon';
 import { IMPORT_ORIGIN } from '../domain/context.ts';
 import type { Channel, ClosureReason, CrmTicketEvent, PublicLocation } from '../domain/types.ts';
 import type { ColumnField, ImportMapping } from './mapping.ts';
@@ -29,6 +29,8 @@ export interface CompiledMapping {
   readonly closure: readonly { readonly re: RegExp; readonly reason: ClosureReason }[];
   readonly duplicateOf: RegExp | null;
   readonly information: readonly RegExp[];
+  /** The date formats built once: building one is most of what parsing a date costs. */
+  readonly dateParsers: readonly (TokenParser | 'iso')[];
 }
 
 const norm = (s: string): string => s.trim().toLowerCase();
@@ -41,6 +43,7 @@ export function compileMapping(m: ImportMapping): CompiledMapping {
     closure: m.values.closure.map((r) => ({ re: new RegExp(r.pattern, 'i'), reason: r.reason })),
     duplicateOf: m.values.duplicateOf ? new RegExp(m.values.duplicateOf, 'i') : null,
     information: m.values.informationTypes.map((p) => new RegExp(p, 'i')),
+    dateParsers: m.dateFormats.map((f) => (f === 'iso' ? 'iso' : DateTime.buildFormatParser(f))),
   };
 }
 
@@ -81,12 +84,10 @@ function required(
 }
 
 /** Epoch ms of a timestamp in one of the mapping's formats, in its zone unless the text has an offset. */
-export function parseTime(text: string, m: ImportMapping): number | null {
-  for (const format of m.dateFormats) {
-    const dt =
-      format === 'iso'
-        ? DateTime.fromISO(text, { zone: m.timeZone, setZone: true })
-        : DateTime.fromFormat(text, format, { zone: m.timeZone, setZone: true });
+export function parseTime(text: string, c: CompiledMapping): number | null {
+  const options = { zone: c.m.timeZone, setZone: true };
+  for (const parser of c.dateParsers) {
+    const dt = parser === 'iso' ? DateTime.fromISO(text, options) : DateTime.fromFormatParser(text, parser, options);
     if (dt.isValid) return dt.toMillis();
   }
   return null;
@@ -95,7 +96,7 @@ export function parseTime(text: string, m: ImportMapping): number | null {
 function time(c: CompiledMapping, r: Record<string, string>, field: ColumnField): number | null {
   const v = cell(c, r, field);
   if (!v) return null;
-  const ms = parseTime(v.value, c.m);
+  const ms = parseTime(v.value, c);
   if (ms === null)
     throw new Reject(v.column, `"${v.value}" matches none of the date formats ${c.m.dateFormats.join(', ')}`);
   return ms;
