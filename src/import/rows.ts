@@ -2,6 +2,7 @@ import { DateTime, type TokenParser } from 'luxon';
 import { IMPORT_ORIGIN } from '../domain/context.ts';
 import type { Channel, ClosureReason, CrmTicketEvent, PublicLocation } from '../domain/types.ts';
 import type { ColumnField, ImportMapping } from './mapping.ts';
+import { ZoneClock } from './zone-time.ts';
 
 /** Why a row could not be imported, named by the export's own column so a person can fix it. */
 export interface Rejection {
@@ -31,6 +32,7 @@ export interface CompiledMapping {
   readonly information: readonly RegExp[];
   /** The date formats built once: building one is most of what parsing a date costs. */
   readonly dateParsers: readonly (TokenParser | 'iso')[];
+  readonly clock: ZoneClock;
 }
 
 const norm = (s: string): string => s.trim().toLowerCase();
@@ -44,6 +46,7 @@ export function compileMapping(m: ImportMapping): CompiledMapping {
     duplicateOf: m.values.duplicateOf ? new RegExp(m.values.duplicateOf, 'i') : null,
     information: m.values.informationTypes.map((p) => new RegExp(p, 'i')),
     dateParsers: m.dateFormats.map((f) => (f === 'iso' ? 'iso' : DateTime.buildFormatParser(f))),
+    clock: new ZoneClock(m.timeZone),
   };
 }
 
@@ -85,12 +88,7 @@ function required(
 
 /** Epoch ms of a timestamp in one of the mapping's formats, in its zone unless the text has an offset. */
 export function parseTime(text: string, c: CompiledMapping): number | null {
-  const options = { zone: c.m.timeZone, setZone: true };
-  for (const parser of c.dateParsers) {
-    const dt = parser === 'iso' ? DateTime.fromISO(text, options) : DateTime.fromFormatParser(text, parser, options);
-    if (dt.isValid) return dt.toMillis();
-  }
-  return null;
+  return c.clock.parse(text, c.dateParsers);
 }
 
 function time(c: CompiledMapping, r: Record<string, string>, field: ColumnField): number | null {

@@ -56,8 +56,16 @@ export async function importFile(o: ImportRun): Promise<ImportResult> {
   let outside = 0;
   let open = 0;
   let events = 0;
+  // One batch is sent while the next is read: the two overlap, and the sends stay one after
+  // another, which an idempotent producer needs to keep its sequence numbers in order.
+  let sending: Promise<void> = Promise.resolve();
   const flush = async () => {
-    if (batch.length > 0 && o.publish) await o.publish(batch);
+    await sending;
+    if (batch.length > 0 && o.publish) {
+      sending = o.publish(batch);
+      // Handled here so a failure is not unhandled while the next batch is read; awaited next.
+      sending.catch(() => undefined);
+    }
     batch = [];
   };
   try {
@@ -95,7 +103,7 @@ export async function importFile(o: ImportRun): Promise<ImportResult> {
       }
       events += r.row.events.length;
       batch.push(...r.row.events);
-      if (batch.length >= (o.batchSize ?? 1_000)) {
+      if (batch.length >= (o.batchSize ?? 5_000)) {
         await flush();
         o.onProgress?.(info.bytes, size);
       }
@@ -105,6 +113,7 @@ export async function importFile(o: ImportRun): Promise<ImportResult> {
     throw unreadable(o.file, err);
   }
   await flush();
+  await sending;
   o.onProgress?.(size, size);
   return {
     read,
