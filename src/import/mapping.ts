@@ -29,7 +29,8 @@ const columnsSchema = z
   .object({
     ticketId: columnRef,
     openedAt: columnRef,
-    status: columnRef,
+    /** Without one, a row is closed when its close time is set. */
+    status: columnRef.optional(),
     requestType: columnRef,
     /** A code for the request type, when the export has one apart from its name. */
     serviceCode: columnRef.optional(),
@@ -67,13 +68,15 @@ export const importMappingSchema = z
     timeZone: zone,
     /** luxon formats, tried in order; "iso" reads ISO 8601. */
     dateFormats: z.array(z.string().min(1)).min(1),
+    /** The export's field separator (some cities publish with ";" or a tab). */
+    delimiter: z.string().length(1).default(','),
     columns: columnsSchema,
     values: z
       .object({
         /** Export's channel names → canonical channels. */
         channel: z.record(z.string(), z.enum(CHANNELS)).default({}),
         /** Status words → open or closed. */
-        status: z.record(z.string(), z.enum(['open', 'closed'])),
+        status: z.record(z.string(), z.enum(['open', 'closed'])).default({}),
         /** First matching rule wins; a closed row with no match gets defaults.closureReason. */
         closure: z.array(closureRule).default([]),
         /** A pattern whose first group is the parent's id, e.g. "duplicate (?:of|to) #?(\\d+)". */
@@ -81,7 +84,8 @@ export const importMappingSchema = z
         /** Request types answered at first contact (INFORMATION); others are SERVICE. */
         informationTypes: z.array(regex).default([]),
       })
-      .strict(),
+      .strict()
+      .prefault({}),
     defaults: z
       .object({
         /** Used when the channel column is empty or names a channel the map lacks; else the row is rejected. */
@@ -94,7 +98,16 @@ export const importMappingSchema = z
       .strict()
       .default({ closureReason: 'WORK_COMPLETED', zeroIsNoLocation: true }),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.columns.status !== undefined && Object.keys(m.values.status).length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['values', 'status'],
+        message: 'columns.status is given: map its words to open or closed',
+      });
+    }
+  });
 
 export type ImportMapping = z.infer<typeof importMappingSchema>;
 export type ColumnField = keyof ImportMapping['columns'];

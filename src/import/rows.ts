@@ -153,14 +153,32 @@ export function mapRow(c: CompiledMapping, r: Record<string, string>, row: numbe
   }
 }
 
+/** Open or closed: the status word's meaning, or, for an export without one, whether it closed. */
+function statusOf(
+  c: CompiledMapping,
+  r: Record<string, string>,
+): { value: string; column: string; verdict: 'open' | 'closed' } {
+  if (c.m.columns.status === undefined) {
+    const closed = cell(c, r, 'closedAt');
+    return {
+      value: '',
+      column: closed?.column ?? columnsOf(c.m, 'closedAt').join('|'),
+      verdict: closed ? 'closed' : 'open',
+    };
+  }
+  const status = required(c, r, 'status');
+  const verdict = c.statuses.get(norm(status.value));
+  if (!verdict) throw new Reject(status.column, `status "${status.value}" is not in values.status`);
+  return { ...status, verdict };
+}
+
 function mapOrThrow(c: CompiledMapping, r: Record<string, string>): MappedRow {
   const { m } = c;
   const ticketId = required(c, r, 'ticketId').value;
   const openedAt = time(c, r, 'openedAt');
   if (openedAt === null) throw new Reject(columnsOf(m, 'openedAt').join('|'), 'openedAt is empty');
-  const status = required(c, r, 'status');
-  const verdict = c.statuses.get(norm(status.value));
-  if (!verdict) throw new Reject(status.column, `status "${status.value}" is not in values.status`);
+  const status = statusOf(c, r);
+  const verdict = status.verdict;
   const requestType = required(c, r, 'requestType').value;
   const department = cell(c, r, 'department')?.value ?? m.defaults.department ?? null;
   if (department === null) throw new Reject(columnsOf(m, 'department').join('|'), 'department is empty');

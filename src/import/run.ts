@@ -46,7 +46,14 @@ export async function importFile(o: ImportRun): Promise<ImportResult> {
   const c = compileMapping(o.mapping);
   const size = (await stat(o.file).catch((err: unknown) => unreadable(o.file, err))).size;
   const parser = createReadStream(o.file).pipe(
-    parse({ columns: true, skip_empty_lines: true, bom: true, info: true, relax_column_count: true }),
+    parse({
+      columns: true,
+      delimiter: o.mapping.delimiter,
+      skip_empty_lines: true,
+      bom: true,
+      info: true,
+      relax_column_count: true,
+    }),
   );
   const seen = new Map<string, number>();
   const rejections: Rejection[] = [];

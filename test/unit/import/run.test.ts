@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CrmTicketEvent } from '../../../src/domain/types.ts';
-import { loadImportMapping } from '../../../src/import/mapping.ts';
+import { loadImportMapping, parseImportMapping } from '../../../src/import/mapping.ts';
 import { importFile } from '../../../src/import/run.ts';
 
 const HEADER = 'ServiceRequestNum,SRType,MethodReceived,CreatedDate,SRStatus,DueDate,CloseDate,Agency';
@@ -67,5 +67,51 @@ describe('importFile', () => {
     await expect(importFile({ file: 'no/such/export.csv', mapping, publish: null })).rejects.toMatchObject({
       code: 'CL_IMPORT_UNREADABLE',
     });
+  });
+});
+
+describe('an export of a city nobody here has seen', () => {
+  it('reads ";"-separated rows without a status column: a row with a close time is closed', async () => {
+    const mapping = parseImportMapping(
+      {
+        jurisdiction: 'elsewhere',
+        source: 'elsewhere-311',
+        timeZone: 'Europe/Berlin',
+        delimiter: ';',
+        dateFormats: ['dd.MM.yyyy HH:mm'],
+        columns: { ticketId: 'Nr', openedAt: 'Eingang', closedAt: 'Erledigt', requestType: 'Anliegen' },
+        defaults: { department: 'Ordnungsamt', channel: 'WEB' },
+      },
+      'elsewhere.yaml',
+    );
+    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-import-'));
+    const file = path.join(dir, 'export.csv');
+    await writeFile(
+      file,
+      'Nr;Eingang;Erledigt;Anliegen\n1;02.01.2024 08:00;03.01.2024 09:30;Sperrmüll\n2;02.01.2024 10:00;;Laterne\n',
+    );
+    const published: CrmTicketEvent[] = [];
+    const r = await importFile({ file, mapping, publish: async (events) => void published.push(...events) });
+    expect(r).toMatchObject({ read: 2, imported: 2, rejected: 0, open: 1 });
+    expect(published.map((e) => [e.ticketId, e.kind, e.envelope.occurredAt, e.department, e.channel])).toEqual([
+      ['1', 'OPENED', Date.parse('2024-01-02T07:00:00Z'), 'Ordnungsamt', 'WEB'],
+      ['1', 'RESOLVED', Date.parse('2024-01-03T08:30:00Z'), undefined, undefined],
+      ['2', 'OPENED', Date.parse('2024-01-02T09:00:00Z'), 'Ordnungsamt', 'WEB'],
+    ]);
+  });
+
+  it('asks for the status words when a status column is named', () => {
+    expect(() =>
+      parseImportMapping(
+        {
+          jurisdiction: 'x',
+          source: 'x',
+          timeZone: 'UTC',
+          dateFormats: ['iso'],
+          columns: { ticketId: 'a', openedAt: 'b', requestType: 'c', status: 'd' },
+        },
+        'x.yaml',
+      ),
+    ).toThrow(/values\.status: columns\.status is given/);
   });
 });
