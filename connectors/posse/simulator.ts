@@ -214,11 +214,14 @@ export class PosseSimulator {
     return rest;
   }
 
+  // By job id, external reference or, last, the 311 ticket the job carries: jobs a department
+  // opened before the bridge ran have a reference of their own, and are found by their ticket.
   #job(ref: string | undefined): Job {
     const job =
       this.jobs.get(ref ?? '') ??
       this.jobs.get(this.#byRef.get(ref ?? '') ?? '') ??
-      [...this.jobs.values()].find((j) => j.externalRef === ref);
+      [...this.jobs.values()].find((j) => j.externalRef === ref) ??
+      [...this.jobs.values()].find((j) => j.ticketId === ref);
     if (!job) throw new HttpError(404, `no job ${ref ?? ''}`);
     return job;
   }

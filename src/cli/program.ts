@@ -4,6 +4,7 @@ import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { runAlerts } from './alerts-command.ts';
 import { runHealth } from './health-command.ts';
+import { runImport, type ImportArgs } from './import-command.ts';
 import { runKpi } from './kpi-command.ts';
 import { runOps, type OpsArgs } from './ops-commands.ts';
 import { runReconcile } from './reconcile-command.ts';
@@ -159,6 +160,28 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .action(
       act(async (o: { config: string; month: string; publish: boolean; now?: string; allowUnreadable: boolean }) =>
         runKpi(o, await loadConfig(o.config), toolLogger('closeloop-kpi'), io.print, io.printError),
+      ),
+    );
+
+  program
+    .command('import')
+    .description(
+      "import a city's 311 history export through a mapping file, with no side effects on the CRM or departments",
+    )
+    .requiredOption('--file <export.csv>', 'the open-data export, CSV with a header row')
+    .requiredOption('--mapping <mapping.yaml>', 'how its columns and values map, e.g. config/import/baltimore.yaml')
+    .option('--dry-run', 'map and check every row and print the counts and rejected rows; publish nothing', false)
+    .option('--since <iso>', "only tickets opened at or after this instant (the export's zone when no offset)")
+    .option('--until <iso>', 'only tickets opened before this instant')
+    .option(
+      '--adopt <connector>',
+      "go-live: open tickets adopt the department system's existing work orders, found by ticket id",
+    )
+    .option('--wait <seconds>', 'how long --adopt waits for the processor to read the imported tickets', '120')
+    .addOption(configOption())
+    .action(
+      act(async (o: ImportArgs & { config: string }) =>
+        runImport(o, await loadConfig(o.config), toolLogger('closeloop-import'), io.print, io.printError),
       ),
     );
 

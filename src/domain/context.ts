@@ -7,6 +7,11 @@ export const BRIDGE_ORIGIN = 'closeloop';
  * system's current state, read during reconciliation, with no position in the system's feed.
  */
 export const RECONCILE_ORIGIN = 'reconcile';
+/**
+ * Origin of CRM events read from a city's history export (closeloop import): facts the CRM and
+ * the departments already know, so the bridge records them and acts on none of them.
+ */
+export const IMPORT_ORIGIN = 'import';
 export const PROCESSOR_SOURCE = 'closeloop-processor';
 
 export interface DecideContext {
@@ -25,8 +30,10 @@ export function childEnvelope(input: Envelope, ctx: DecideContext, suffix: strin
     jurisdiction: input.jurisdiction,
     source: PROCESSOR_SOURCE,
     sequence: null,
-    occurredAt: ctx.now,
-    origin: BRIDGE_ORIGIN,
+    // What an imported fact causes is history too: it happened when the fact did, and its
+    // origin tells every sink it is not to be delivered.
+    occurredAt: input.origin === IMPORT_ORIGIN ? input.occurredAt : ctx.now,
+    origin: input.origin === IMPORT_ORIGIN ? IMPORT_ORIGIN : BRIDGE_ORIGIN,
     correlationId: input.correlationId ?? input.eventId,
   };
 }

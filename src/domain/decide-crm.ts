@@ -8,12 +8,14 @@ import type { ClosureReason, CrmTicketEvent, LinkType } from './types.ts';
 import { RECONCILE_ORIGIN, positionOf } from './context.ts';
 import { decideReopen } from './decide-reconcile.ts';
 import { implausiblePosition } from './ordering.ts';
+import { closeImported, isImported, openImported } from './import.ts';
 
 function opened(e: CrmTicketEvent, draft: Draft): TicketState {
   return {
     ticketId: e.ticketId,
     jurisdiction: e.envelope.jurisdiction,
     serviceCode: e.serviceCode,
+    channel: e.channel ?? null,
     description: e.description,
     requestedAt: e.requestedAt ?? e.envelope.occurredAt,
     state: 'NEW',
@@ -81,6 +83,8 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
     draft.violation(e.ticketId, 'UNKNOWN_TICKET', `${e.kind} for a ticket the bridge has not seen opened`);
     return draft.done(null, false);
   }
+  // The bridge's own record of a ticket it has run live is newer than any export of it.
+  if (prev && prev.version > 0 && isImported(e.envelope)) return draft.done(prev, false);
   const position = positionOf(e.envelope);
   const implausible = implausiblePosition(e.envelope, prev?.crmPosition ?? Number.NEGATIVE_INFINITY, draft.ctx);
   if (implausible) {
@@ -100,7 +104,9 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
     return draft.done(prev, false);
   }
   let t: TicketState = prev ?? opened(e, draft);
-  if (!implausible) t = { ...t, crmPosition: position };
+  // An export's times are not positions in the CRM's feed: a ticket adopted at go-live must
+  // take the CRM's next event as new, whatever the export said.
+  if (!implausible && !isImported(e.envelope)) t = { ...t, crmPosition: position };
   switch (e.kind) {
     case 'OPENED':
     case 'UPDATED': {
@@ -114,14 +120,32 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
       }
       if (e.followUpOf) t = requestLink(t, e.followUpOf, 'FOLLOW_UP', draft);
       else if (e.duplicateOf) t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
-      // A linked ticket waits for its parent's answer; only a rejected link routes it.
-      if (!t.parent) t = routeTicket(t, draft);
+      if (isImported(e.envelope)) {
+        // History: the department already has the work (or did it); nothing is sent to it.
+        t = openImported(t, e);
+        draft.crmDueAt = e.crmDueAt ?? null;
+      } else if (!t.parent) {
+        // A linked ticket waits for its parent's answer; only a rejected link routes it.
+        t = routeTicket(t, draft);
+      }
       break;
     }
+    case 'RESOLVED':
+      if (!isImported(e.envelope)) {
+        // Resolution is the departments' word, through the close gate; the CRM cannot declare it.
+        draft.violation(e.ticketId, 'UNDOCUMENTED_CLOSURE', 'RESOLVED comes from history imports only; ignored');
+        return draft.done(prev, false);
+      }
+      t = closeImported(t, e, draft);
+      break;
     case 'DUPLICATE_DECLARED':
       t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
       break;
     case 'CANCELLED': {
+      if (isImported(e.envelope)) {
+        t = closeImported(t, e, draft);
+        break;
+      }
       if (!e.closureReason || !CANCEL_REASONS.includes(e.closureReason)) {
         const why = e.closureReason
           ? `with reason ${e.closureReason}, which a cancellation cannot have`

@@ -7,15 +7,17 @@ import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { applyWorkState, replaceWorkOrder, validTime } from './apply-work.ts';
 import { decideObservation } from './decide-reconcile.ts';
+import { adoptWorkOrder } from './import.ts';
 import { newWorkOrder, type TicketState, type WorkOrderRecord } from './state.ts';
 import type { WorkOrderEvent } from './types.ts';
 
-export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: Draft): Decision {
+export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: Draft): Decision {
   const where = { department: e.department, system: e.system, rawStatus: e.rawStatus, workOrderId: e.workOrderId };
-  if (!prev) {
+  if (!known) {
     draft.violation(e.ticketId, 'UNKNOWN_TICKET', 'work-order event for a ticket the bridge does not know', where);
     return draft.done(null, false);
   }
+  const prev = adoptWorkOrder(known, e.workOrderId);
   const entry = lookupCode(draft.ctx.policy, e.system, e.rawStatus);
   if (!entry) {
     const known = hasMapping(draft.ctx.policy, e.system) ? '' : ` (no mapping is configured for system ${e.system})`;
@@ -23,8 +25,13 @@ export function decideDept(prev: TicketState | null, e: WorkOrderEvent, draft: D
     return draft.done(prev, false);
   }
   const existing = prev.workOrders.find((w) => w.workOrderId === e.workOrderId);
-  // An observation has no position in the department's feed: it is judged by its state alone.
-  if (e.envelope.origin === RECONCILE_ORIGIN) return decideObservation(prev, existing ?? null, e, entry, draft);
+  // An observation (reconciliation, go-live adoption) has no position in the department's feed:
+  // it is judged by its state alone, and sets no watermark, so the feed's next event applies.
+  // A work order it does not know is taken only at go-live, when it replaces an imported one.
+  if (e.envelope.origin === RECONCILE_ORIGIN) {
+    const adopted = prev !== known ? newWorkOrder(e.workOrderId, e.department, e.system) : null;
+    return decideObservation(prev, existing ?? adopted, e, entry, draft);
+  }
   const current: WorkOrderRecord =
     existing ??
     // A work order the department opened on its own (a split job, a second crew).

@@ -14,6 +14,8 @@ export class Draft {
   readonly links: TicketLinkMessage[] = [];
   readonly violations: Violation[] = [];
   #n = 0;
+  /** The CRM's own due date, set while deciding an imported OPENED event: the SLA clock keeps to it. */
+  crmDueAt: number | null = null;
 
   readonly input: Envelope;
   readonly ctx: DecideContext;

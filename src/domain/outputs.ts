@@ -1,6 +1,7 @@
 import type { AlertRecord } from './sentinel/types.ts';
 import type { TicketState } from './state.ts';
 import type {
+  Channel,
   ClosureReason,
   Envelope,
   LinkType,
@@ -68,6 +69,8 @@ export interface TicketStatusChange extends StatusSla {
   readonly followUpOf: string | null;
   readonly agencyResponsible: string | null;
   readonly serviceCode: string | null;
+  /** How the request reached 311 (status schema v3); null when the CRM did not say. */
+  readonly channel: Channel | null;
   readonly priority: number;
   readonly workOrders: readonly WorkOrderSummary[];
 }
@@ -76,8 +79,9 @@ export interface TicketStatusChange extends StatusSla {
  * A status record decoded with the schema it was written with: records written with status
  * schema v1 have none of the SLA fields and no `misrouted` flag on their work orders.
  */
-export type StatusRead = Omit<TicketStatusChange, keyof StatusSla | 'workOrders'> &
+export type StatusRead = Omit<TicketStatusChange, keyof StatusSla | 'workOrders' | 'channel'> &
   Partial<StatusSla> & {
+    readonly channel?: Channel | null;
     readonly workOrders: readonly (Omit<WorkOrderSummary, 'misrouted'> & { readonly misrouted?: boolean })[];
   };
 

@@ -3,6 +3,7 @@ import { scrubPii } from './pii.ts';
 import { canMove, deriveTicket, isClosed } from './lifecycle.ts';
 import type { Draft } from './draft.ts';
 import { agencyOf, closureNoteOf, expectedAtOf, statusNote } from './notes.ts';
+import { isImported } from './import.ts';
 import { watchOf, withWatch } from './sentinel/index.ts';
 import { statusSla, trackSla } from './sla-track.ts';
 import type { TicketState } from './state.ts';
@@ -71,19 +72,23 @@ export function publish(
     .slice(0, 22);
 
   const watch = watchOf(next);
+  const imported = isImported(draft.input);
   let settled: TicketState = withWatch(
     {
       ...ticket,
       state,
-      closedAt: closed ? (prev?.closedAt ?? draft.ctx.now) : null,
+      // An imported closure happened when the export says it did.
+      closedAt: closed ? (prev?.closedAt ?? (imported ? draft.input.occurredAt : draft.ctx.now)) : null,
       updatedAt: draft.ctx.now,
     },
     // The sentinel measures how long a ticket stays where it is from here.
     { stateSince: state === next.state && next.watch ? watch.stateSince : draft.ctx.now },
   );
   if (key !== next.lastStatusKey) {
-    const version = next.version + 1;
-    settled = withWatch({ ...settled, version, lastStatusKey: key }, { statusSentAt: draft.ctx.now });
+    const version = nextVersion(next.version, imported);
+    // An imported status is history the CRM already shows: no sink delivers it, so none is awaited.
+    const watched = imported ? { confirmedVersion: version } : { statusSentAt: draft.ctx.now };
+    settled = withWatch({ ...settled, version, lastStatusKey: key }, watched);
     draft.statuses.push({
       envelope: draft.envelope('status'),
       ticketId: next.ticketId,
@@ -101,6 +106,7 @@ export function publish(
       followUpOf,
       agencyResponsible: agencyOf(next),
       serviceCode: next.serviceCode,
+      channel: next.channel ?? null,
       priority: next.priority,
       workOrders: next.workOrders.map((w) => ({
         workOrderId: w.workOrderId,
@@ -116,6 +122,18 @@ export function publish(
   const reviewChanged = (prev?.reviewPending ?? null) !== settled.reviewPending;
   if (key !== next.lastStatusKey || reviewChanged) notifyChildren(settled, note, expectedAt, draft);
   return settled;
+}
+
+/**
+ * Imported statuses are numbered from here up: below every live version, so readers that keep a
+ * ticket's highest version keep the live one, and the CRM, which counts the updates it applies
+ * from 1 and never receives history, sees no gap.
+ */
+export const IMPORTED_VERSION_BASE = -1_000_000_000;
+
+function nextVersion(version: number, imported: boolean): number {
+  if (!imported) return Math.max(version, 0) + 1;
+  return version === 0 ? IMPORTED_VERSION_BASE + 1 : version + 1;
 }
 
 /** What of the SLA fields makes a status new: due dates move, breaches and pauses happen. */

@@ -1,4 +1,6 @@
 import type { Draft } from './draft.ts';
+import { isImported } from './import.ts';
+import { exportDueClock } from './sla-export.ts';
 import { isClosed } from './lifecycle.ts';
 import { holdingDepartment } from './notes.ts';
 import type { StatusSla } from './outputs.ts';
@@ -58,6 +60,22 @@ export function clockStart(requestedAt: number | null, occurredAt: number, now: 
   return requestedAt > now || requestedAt < reported - MAX_BACKDATE_MS ? reported : requestedAt;
 }
 
+/**
+ * An imported ticket's clock: history is old by nature, so its request time is believed however
+ * far back it lies (never IMPLAUSIBLE_TIME), and the export's own due date, when it has one,
+ * is the completion target instead of the policy's.
+ */
+function importedClock(t: TicketState, policy: SlaPolicy, calendar: BusinessCalendar, draft: Draft): SlaClock {
+  const { occurredAt } = draft.input;
+  const start =
+    t.requestedAt !== null && Number.isFinite(t.requestedAt) && t.requestedAt <= draft.ctx.now
+      ? t.requestedAt
+      : Math.min(occurredAt, draft.ctx.now);
+  const clock = startClock(policy, calendar, start);
+  const due = draft.crmDueAt;
+  return due !== null && Number.isFinite(due) && due >= start ? { ...clock, completionDueAt: due } : clock;
+}
+
 /** Why an ON_HOLD ticket waits: the reason of the first work order on hold that gives one. */
 export function holdReasonOf(t: TicketState): string | null {
   return t.workOrders.find((w) => w.state === 'ON_HOLD' && w.holdReason !== null)?.holdReason ?? null;
@@ -100,15 +118,18 @@ function calendarOf(policy: Policy, t: TicketState, clock: SlaClock): BusinessCa
 export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Draft): SlaClock | null {
   if (clockFrozen(t)) return t.sla;
   const rules = rulesOf(draft.ctx.policy, t, t.sla);
-  // No policy applies any more (removed from config): the ticket runs no clock from here on.
-  if (!rules) return null;
+  // No policy applies (any more: removed from config): the ticket runs no clock from here on,
+  // unless a history export set it a due date of its own.
+  if (!rules) return exportDueClock(t, state, draft);
   const { policy, calendar } = rules;
   const { occurredAt } = draft.input;
   // Clocks start when a ticket first publishes (it opens), never for one that was already
   // open before SLAs were configured: its targets would be backdated and breached at once.
   if (!t.sla && t.version > 0) return null;
   let clock = t.sla;
-  if (!clock) {
+  if (!clock && isImported(draft.input)) {
+    clock = importedClock(t, policy, calendar, draft);
+  } else if (!clock) {
     const start = clockStart(t.requestedAt, occurredAt, draft.ctx.now);
     if (t.requestedAt !== null && start !== t.requestedAt) {
       draft.violation(

@@ -1,6 +1,6 @@
 import type { TicketWatch } from './sentinel/types.ts';
 import type { SlaClock } from './sla/types.ts';
-import type { ClosureReason, LinkType, TicketLifecycleState, WorkOrderState } from './types.ts';
+import type { Channel, ClosureReason, LinkType, TicketLifecycleState, WorkOrderState } from './types.ts';
 
 export interface WorkOrderRecord {
   /** Bridge-assigned until the department reports its own id. */
@@ -40,10 +40,15 @@ export interface TicketState {
   readonly ticketId: string;
   readonly jurisdiction: string;
   readonly serviceCode: string | null;
+  /** How the request reached 311; absent in states written before state schema v3. */
+  readonly channel?: Channel | null;
   readonly description: string | null;
   readonly requestedAt: number | null;
   readonly state: TicketLifecycleState;
-  /** Of the last status sent to the CRM; 0 before the first. */
+  /**
+   * Of the last status sent to the CRM; 0 before the first. Negative while the ticket has only
+   * imported history (see IMPORTED_VERSION_BASE in publish.ts).
+   */
   readonly version: number;
   readonly priority: number;
   readonly workOrders: readonly WorkOrderRecord[];

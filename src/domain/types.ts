@@ -87,7 +87,8 @@ export interface Envelope {
   readonly correlationId: string | null;
 }
 
-export type CrmEventKind = 'OPENED' | 'UPDATED' | 'DUPLICATE_DECLARED' | 'CANCELLED';
+/** RESOLVED comes from history imports only: a closure the CRM made before the bridge ran. */
+export type CrmEventKind = 'OPENED' | 'UPDATED' | 'DUPLICATE_DECLARED' | 'CANCELLED' | 'RESOLVED';
 
 /** How a request reached 311 (Winnipeg publishes volumes by channel). */
 export const CHANNELS = [
@@ -132,6 +133,8 @@ export interface CrmTicketEvent {
   readonly location?: PublicLocation | null;
   /** The CRM's own due date, when it sets one. */
   readonly crmDueAt?: number | null;
+  /** The department the CRM's record names (history imports); absent before schema v3. */
+  readonly department?: string | null;
 }
 
 export interface WorkOrderEvent {

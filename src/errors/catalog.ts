@@ -19,6 +19,18 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'A command option has a value that cannot be used (a month that is not YYYY-MM, a bad instant).',
   },
+  CL_IMPORT_UNREADABLE: {
+    stage: 'config',
+    retriable: false,
+    summary:
+      'A history export cannot be read as CSV (missing file, broken quoting); nothing after the fault is imported.',
+  },
+  CL_ADOPTION_UNCONFIRMED: {
+    stage: 'publish',
+    retriable: true,
+    summary:
+      'An import with --adopt waited in vain for the processor to read the imported tickets; no work order was adopted.',
+  },
   CL_OPS_PORT_IN_USE: {
     stage: 'config',
     retriable: false,

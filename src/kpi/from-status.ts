@@ -33,6 +33,7 @@ export function ticketFromStatus(s: StatusRead, fallbackZone: string): KpiTicket
     ticketId: s.ticketId,
     department: departmentOf(s.workOrders),
     serviceCode: s.serviceCode,
+    channel: s.channel ?? null,
     lifecycleState: s.lifecycleState,
     closureReason: s.closureReason,
     duplicateOf: s.duplicateOf,

@@ -16,6 +16,7 @@ export class Metrics {
   readonly deliverySeconds: Histogram<'connector'>;
   readonly retries: Counter<'connector'>;
   readonly published: Counter<'connector'>;
+  readonly importedPassedOver: Counter<'connector'>;
   readonly paused: Gauge<'runner' | 'reason'>;
   readonly brokerUp: Gauge;
   readonly registryUp: Gauge;
@@ -86,6 +87,12 @@ export class Metrics {
     this.published = new Counter({
       name: 'closeloop_source_records_total',
       help: 'Records sources published.',
+      labelNames: ['connector'],
+      registers: r,
+    });
+    this.importedPassedOver = new Counter({
+      name: 'closeloop_sink_imported_passed_over_total',
+      help: 'Records a sink passed over because they are imported history (origin import): the system has them already.',
       labelNames: ['connector'],
       registers: r,
     });

@@ -18,6 +18,7 @@ import {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { isImported } from '../domain/import.ts';
 import type { Sink } from '../sdk/connector.ts';
 import { runByKey } from './by-key.ts';
 import { outageReason, PauseSet, type PauseReason } from './pause.ts';
@@ -57,6 +58,8 @@ export interface SinkRunnerStatus {
   readonly delivered: number;
   readonly deadLettered: number;
   readonly retries: number;
+  /** Imported history (origin import) not delivered: the system knows it already. */
+  readonly passedOver: number;
 }
 
 /**
@@ -80,6 +83,7 @@ export class SinkRunner<T> {
   #delivered = 0;
   #deadLettered = 0;
   #retries = 0;
+  #passedOver = 0;
   readonly #healthy = new Map<PauseReason, Promise<void>>();
 
   constructor(options: SinkRunnerOptions<T>) {
@@ -96,6 +100,7 @@ export class SinkRunner<T> {
       delivered: this.#delivered,
       deadLettered: this.#deadLettered,
       retries: this.#retries,
+      passedOver: this.#passedOver,
     };
   }
 
@@ -161,6 +166,13 @@ export class SinkRunner<T> {
     const decoded = await this.#decode(record, batch);
     if (decoded === null) return;
     const { value } = decoded;
+    // Every sink, not each connector, passes history over: a connector written without knowing
+    // of imports must not write a city's past back into the CRM or a department system.
+    if (importedRecord(value)) {
+      this.#passedOver += 1;
+      this.#o.metrics?.importedPassedOver.inc({ connector: this.#o.connector });
+      return;
+    }
     if (this.#o.sink.accepts && !this.#o.sink.accepts(value)) return;
     const started = process.hrtime.bigint();
     for (;;) {
@@ -294,4 +306,9 @@ export class SinkRunner<T> {
       await batch.heartbeat();
     }
   }
+}
+
+function importedRecord(value: unknown): boolean {
+  const envelope = (value as { envelope?: { origin?: unknown } } | null)?.envelope;
+  return typeof envelope?.origin === 'string' && isImported({ origin: envelope.origin });
 }

@@ -48,6 +48,7 @@ export function status(ticketId: string, version: number, clock: Clock | null, o
     followUpOf: null,
     agencyResponsible: null,
     serviceCode: 'POTHOLE',
+    channel: null,
     priority: 3,
     workOrders: [wo('transportation')],
     requestedAt: clock ? at('2026-09-28T09:00') : null,

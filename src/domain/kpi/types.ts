@@ -12,6 +12,8 @@ export interface KpiTicket {
   /** The department that holds (or held, at resolution) the work; null = never routed. */
   readonly department: string | null;
   readonly serviceCode: string | null;
+  /** How the request reached 311; absent from statuses written before status schema v3. */
+  readonly channel?: string | null;
   readonly lifecycleState: TicketLifecycleState;
   readonly closureReason: ClosureReason | null;
   readonly duplicateOf: string | null;

@@ -68,6 +68,7 @@ describe('KPI input from a status record', () => {
       ticketId: 'T1',
       department: 'transportation',
       serviceCode: 'SR-POTHOLE',
+      channel: null,
       lifecycleState: 'ON_HOLD',
       closureReason: null,
       duplicateOf: null,

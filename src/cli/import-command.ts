@@ -1,0 +1,143 @@
+import path from 'node:path';
+import { DateTime } from 'luxon';
+import type { CloseloopConfig } from '../config/index.ts';
+import { isCloseloopError } from '../errors/index.ts';
+import { loadImportMapping, type ImportMapping } from '../import/mapping.ts';
+import { importFile, type ImportResult } from '../import/run.ts';
+import { kafkaPublisher, type ImportPublisher } from '../import/publisher.ts';
+import { connectorAdopter, type Adopter } from '../import/adopt.ts';
+import type { CrmTicketEvent, WorkOrderEvent } from '../domain/types.ts';
+import type { Logger } from '../observability/logger.ts';
+import { progress } from '../observability/progress.ts';
+
+export interface ImportArgs {
+  readonly file: string;
+  readonly mapping: string;
+  readonly dryRun?: boolean | undefined;
+  readonly since?: string | undefined;
+  readonly until?: string | undefined;
+  /** A department connector whose system's existing work orders the open tickets adopt. */
+  readonly adopt?: string | undefined;
+  /** How long adoption waits for the processor to read the imported tickets. */
+  readonly wait?: string | undefined;
+}
+
+export interface AdoptionCount {
+  readonly connector: string;
+  readonly adopted: number;
+}
+
+/** An instant for --since/--until; without an offset it is read in the export's own zone. */
+function instant(text: string | undefined, mapping: ImportMapping): number | undefined | null {
+  if (text === undefined) return undefined;
+  const ms = DateTime.fromISO(text, { zone: mapping.timeZone }).toMillis();
+  return Number.isFinite(ms) ? ms : null;
+}
+
+export function formatImport(r: ImportResult, dryRun: boolean, adopted: AdoptionCount | null = null): string[] {
+  const lines = [
+    `${dryRun ? 'dry run: nothing published; ' : ''}read ${r.read} row(s): imported ${r.imported} (${r.open} open), rejected ${r.rejected}` +
+      (r.outside > 0 ? `; ${r.outside} outside --since/--until` : ''),
+    `${dryRun ? 'would publish' : 'published'} ${r.events} CRM event(s) in ${r.seconds.toFixed(1)} s ` +
+      `(${Math.round((r.read + r.outside) / Math.max(r.seconds, 0.001))} rows/s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB)`,
+  ];
+  if (adopted) {
+    lines.push(
+      `adopted ${adopted.adopted} of ${r.open} open ticket(s)' existing work orders through ${adopted.connector}` +
+        (adopted.adopted < r.open ? '; the others wait for their department as imported' : ''),
+    );
+  }
+  if (r.rejected > 0) {
+    lines.push('rejected rows (row, column, reason):');
+    for (const x of r.rejections) lines.push(`  ${x.row}\t${x.column}\t${x.reason}`);
+  }
+  return lines;
+}
+
+/**
+ * `closeloop import`: a city's history export into the bridge as CRM events of origin "import",
+ * which the processor records without sending work to departments or statuses to the CRM.
+ * Exit codes: 0 every row imported; 1 some rows rejected (the report names them), or the import
+ * failed; 2 bad arguments.
+ */
+export async function runImport(
+  args: ImportArgs,
+  config: CloseloopConfig,
+  logger: Logger,
+  print: (line: string) => void,
+  printError: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  let mapping: ImportMapping;
+  try {
+    mapping = await loadImportMapping(args.mapping);
+  } catch (err) {
+    if (!isCloseloopError(err, 'CL_CONFIG_INVALID')) throw err;
+    printError(`closeloop import: ${err.message}`);
+    return 2;
+  }
+  const since = instant(args.since, mapping);
+  const until = instant(args.until, mapping);
+  if (since === null || until === null) {
+    printError('closeloop import: --since and --until take ISO 8601 instants, e.g. 2018-01-01 or 2018-01-01T00:00Z');
+    return 2;
+  }
+  const waitMs = Number(args.wait ?? '120') * 1000;
+  if (!Number.isFinite(waitMs) || waitMs <= 0) {
+    printError('closeloop import: --wait takes a number of seconds, e.g. 300');
+    return 2;
+  }
+  const dryRun = args.dryRun === true;
+  let adopter: Adopter | null;
+  try {
+    adopter = args.adopt === undefined ? null : connectorAdopter(config, args.adopt, logger, env);
+  } catch (err) {
+    if (!isCloseloopError(err) || err.retriable) throw err;
+    printError(`closeloop import: ${err.message}`);
+    return 2;
+  }
+  const publisher = dryRun ? null : await kafkaPublisher(config, logger, path.resolve('schemas'));
+  const bar = progress('import', 'bytes', 1);
+  const open: CrmTicketEvent[] = [];
+  try {
+    const result = await importFile({
+      file: args.file,
+      mapping,
+      since,
+      until,
+      publish: publisher ? (events) => publisher.publish(events) : null,
+      onProgress: (done, size) => bar.update(done, size),
+      ...(adopter ? { onOpen: (e: CrmTicketEvent) => open.push(e) } : {}),
+    });
+    bar.stop();
+    const adopted = adopter ? await adopt(adopter, open, publisher, waitMs) : null;
+    for (const line of formatImport(result, dryRun, adopted)) print(line);
+    return result.rejected > 0 ? 1 : 0;
+  } finally {
+    bar.stop();
+    await publisher?.close();
+    await adopter?.close();
+  }
+}
+
+/**
+ * Looks up each open ticket's existing work order and publishes what was found, once the
+ * processor holds the tickets. A dry run looks up and counts, and publishes nothing.
+ */
+async function adopt(
+  adopter: Adopter,
+  open: readonly CrmTicketEvent[],
+  publisher: ImportPublisher | null,
+  waitMs: number,
+): Promise<AdoptionCount> {
+  const found: WorkOrderEvent[] = [];
+  for (const e of open) {
+    const wo = await adopter.find(e);
+    if (wo) found.push(wo);
+  }
+  if (publisher && found.length > 0) {
+    await publisher.processorCaughtUp(waitMs);
+    await publisher.publishWorkOrders(found);
+  }
+  return { connector: adopter.connector, adopted: found.length };
+}

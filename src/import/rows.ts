@@ -1,0 +1,234 @@
+import { DateTime, type TokenParser } from 'luxon';
+import { IMPORT_ORIGIN } from '../domain/context.ts';
+import type { Channel, ClosureReason, CrmTicketEvent, PublicLocation } from '../domain/types.ts';
+import type { ColumnField, ImportMapping } from './mapping.ts';
+import { ZoneClock } from './zone-time.ts';
+
+/** Why a row could not be imported, named by the export's own column so a person can fix it. */
+export interface Rejection {
+  /** 1-based line of the record in the file, the header being line 1. */
+  readonly row: number;
+  readonly column: string;
+  readonly reason: string;
+}
+
+export interface MappedRow {
+  readonly ticketId: string;
+  readonly openedAt: number;
+  readonly closed: boolean;
+  readonly events: readonly CrmTicketEvent[];
+}
+
+export type RowResult =
+  { readonly ok: true; readonly row: MappedRow } | { readonly ok: false; readonly rejection: Rejection };
+
+/** A mapping with its patterns compiled once, not once per row. */
+export interface CompiledMapping {
+  readonly m: ImportMapping;
+  readonly channels: ReadonlyMap<string, Channel>;
+  readonly statuses: ReadonlyMap<string, 'open' | 'closed'>;
+  readonly closure: readonly { readonly re: RegExp; readonly reason: ClosureReason }[];
+  readonly duplicateOf: RegExp | null;
+  readonly information: readonly RegExp[];
+  /** The date formats built once: building one is most of what parsing a date costs. */
+  readonly dateParsers: readonly (TokenParser | 'iso')[];
+  readonly clock: ZoneClock;
+}
+
+const norm = (s: string): string => s.trim().toLowerCase();
+
+export function compileMapping(m: ImportMapping): CompiledMapping {
+  return {
+    m,
+    channels: new Map(Object.entries(m.values.channel).map(([k, v]) => [norm(k), v])),
+    statuses: new Map(Object.entries(m.values.status).map(([k, v]) => [norm(k), v])),
+    closure: m.values.closure.map((r) => ({ re: new RegExp(r.pattern, 'i'), reason: r.reason })),
+    duplicateOf: m.values.duplicateOf ? new RegExp(m.values.duplicateOf, 'i') : null,
+    information: m.values.informationTypes.map((p) => new RegExp(p, 'i')),
+    dateParsers: m.dateFormats.map((f) => (f === 'iso' ? 'iso' : DateTime.buildFormatParser(f))),
+    clock: new ZoneClock(m.timeZone),
+  };
+}
+
+class Reject extends Error {
+  readonly column: string;
+  constructor(column: string, reason: string) {
+    super(reason);
+    this.column = column;
+  }
+}
+
+function columnsOf(m: ImportMapping, field: ColumnField): readonly string[] {
+  const ref = m.columns[field];
+  return ref === undefined ? [] : typeof ref === 'string' ? [ref] : ref;
+}
+
+/** The first non-empty value among the field's columns, and the column it came from. */
+function cell(
+  c: CompiledMapping,
+  r: Record<string, string>,
+  field: ColumnField,
+): { value: string; column: string } | null {
+  for (const column of columnsOf(c.m, field)) {
+    const v = r[column]?.trim();
+    if (v) return { value: v, column };
+  }
+  return null;
+}
+
+function required(
+  c: CompiledMapping,
+  r: Record<string, string>,
+  field: ColumnField,
+): { value: string; column: string } {
+  const v = cell(c, r, field);
+  if (!v) throw new Reject(columnsOf(c.m, field).join('|'), `${field} is empty`);
+  return v;
+}
+
+/** Epoch ms of a timestamp in one of the mapping's formats, in its zone unless the text has an offset. */
+export function parseTime(text: string, c: CompiledMapping): number | null {
+  return c.clock.parse(text, c.dateParsers);
+}
+
+function time(c: CompiledMapping, r: Record<string, string>, field: ColumnField): number | null {
+  const v = cell(c, r, field);
+  if (!v) return null;
+  const ms = parseTime(v.value, c);
+  if (ms === null)
+    throw new Reject(v.column, `"${v.value}" matches none of the date formats ${c.m.dateFormats.join(', ')}`);
+  return ms;
+}
+
+function coordinate(c: CompiledMapping, r: Record<string, string>, field: 'latitude' | 'longitude'): number | null {
+  const v = cell(c, r, field);
+  if (!v) return null;
+  const n = Number(v.value);
+  const limit = field === 'latitude' ? 90 : 180;
+  if (!Number.isFinite(n) || Math.abs(n) > limit)
+    throw new Reject(v.column, `${field} "${v.value}" is not a coordinate`);
+  return n;
+}
+
+function locationOf(c: CompiledMapping, r: Record<string, string>): PublicLocation | null {
+  let latitude = coordinate(c, r, 'latitude');
+  let longitude = coordinate(c, r, 'longitude');
+  if (latitude === null || longitude === null || (c.m.defaults.zeroIsNoLocation && latitude === 0 && longitude === 0)) {
+    latitude = null;
+    longitude = null;
+  }
+  const address = cell(c, r, 'address')?.value ?? null;
+  const district = cell(c, r, 'district')?.value ?? null;
+  if (address === null && district === null && latitude === null) return null;
+  return { address, latitude, longitude, district };
+}
+
+function channelOf(c: CompiledMapping, r: Record<string, string>): Channel | null {
+  if (c.m.columns.channel === undefined) return c.m.defaults.channel ?? null;
+  const v = cell(c, r, 'channel');
+  const mapped = v ? c.channels.get(norm(v.value)) : undefined;
+  if (mapped) return mapped;
+  if (c.m.defaults.channel) return c.m.defaults.channel;
+  const column = v?.column ?? columnsOf(c.m, 'channel').join('|');
+  throw new Reject(column, v ? `channel "${v.value}" is not in values.channel` : 'channel is empty');
+}
+
+/** The export's statement that this is a duplicate of another ticket, if it makes one. */
+function parentOf(c: CompiledMapping, r: Record<string, string>, text: string, ticketId: string): string | null {
+  const named = cell(c, r, 'parentId')?.value ?? c.duplicateOf?.exec(text)?.[1] ?? null;
+  return named && named !== ticketId ? named : null;
+}
+
+/**
+ * One export row as the CRM events that tell its story: OPENED at the open time, then RESOLVED
+ * or CANCELLED at the close time when the export says it is closed. Event ids derive from the
+ * export and the ticket id only, so importing the same row again yields the same events.
+ */
+export function mapRow(c: CompiledMapping, r: Record<string, string>, row: number): RowResult {
+  try {
+    return { ok: true, row: mapOrThrow(c, r) };
+  } catch (err) {
+    if (err instanceof Reject) return { ok: false, rejection: { row, column: err.column, reason: err.message } };
+    throw err;
+  }
+}
+
+/** Open or closed: the status word's meaning, or, for an export without one, whether it closed. */
+function statusOf(
+  c: CompiledMapping,
+  r: Record<string, string>,
+): { value: string; column: string; verdict: 'open' | 'closed' } {
+  if (c.m.columns.status === undefined) {
+    const closed = cell(c, r, 'closedAt');
+    return {
+      value: '',
+      column: closed?.column ?? columnsOf(c.m, 'closedAt').join('|'),
+      verdict: closed ? 'closed' : 'open',
+    };
+  }
+  const status = required(c, r, 'status');
+  const verdict = c.statuses.get(norm(status.value));
+  if (!verdict) throw new Reject(status.column, `status "${status.value}" is not in values.status`);
+  return { ...status, verdict };
+}
+
+function mapOrThrow(c: CompiledMapping, r: Record<string, string>): MappedRow {
+  const { m } = c;
+  const ticketId = required(c, r, 'ticketId').value;
+  const openedAt = time(c, r, 'openedAt');
+  if (openedAt === null) throw new Reject(columnsOf(m, 'openedAt').join('|'), 'openedAt is empty');
+  const status = statusOf(c, r);
+  const verdict = status.verdict;
+  const requestType = required(c, r, 'requestType').value;
+  const department = cell(c, r, 'department')?.value ?? m.defaults.department ?? null;
+  if (department === null) throw new Reject(columnsOf(m, 'department').join('|'), 'department is empty');
+  const channel = channelOf(c, r);
+  const dueAt = time(c, r, 'dueAt');
+  const text = [status.value, ...columnsOf(m, 'closureText').map((col) => r[col] ?? '')].join('\n');
+  const parent = parentOf(c, r, text, ticketId);
+  const base = {
+    ticketId,
+    serviceCode: cell(c, r, 'serviceCode')?.value ?? requestType,
+    serviceName: requestType,
+    description: cell(c, r, 'description')?.value ?? null,
+    requestedAt: openedAt,
+    followUpOf: null,
+    note: null,
+  };
+  const envelope = (kind: string, occurredAt: number) => ({
+    eventId: `${m.source}:${ticketId}:${kind}`,
+    jurisdiction: m.jurisdiction,
+    source: m.source,
+    sequence: null,
+    occurredAt,
+    origin: IMPORT_ORIGIN,
+    correlationId: `${m.source}:${ticketId}`,
+  });
+  const opened: CrmTicketEvent = {
+    ...base,
+    envelope: envelope('opened', openedAt),
+    kind: 'OPENED',
+    duplicateOf: verdict === 'open' ? parent : null,
+    closureReason: null,
+    channel,
+    requestKind: c.information.some((re) => re.test(requestType)) ? 'INFORMATION' : 'SERVICE',
+    location: locationOf(c, r),
+    crmDueAt: dueAt,
+    department,
+  };
+  if (verdict === 'open') return { ticketId, openedAt, closed: false, events: [opened] };
+
+  const closedAt = time(c, r, 'closedAt');
+  const closedColumn = columnsOf(m, 'closedAt').join('|') || status.column;
+  if (closedAt === null) throw new Reject(closedColumn, 'closed, but the close time is empty');
+  if (closedAt < openedAt) throw new Reject(closedColumn, 'closed before it was opened');
+  const reason = parent ? 'DUPLICATE' : (c.closure.find((x) => x.re.test(text))?.reason ?? m.defaults.closureReason);
+  const closing: CrmTicketEvent = {
+    ...base,
+    envelope: envelope('closed', closedAt),
+    kind: reason === 'CANCELLED_BY_REQUESTOR' ? 'CANCELLED' : 'RESOLVED',
+    duplicateOf: parent,
+    closureReason: reason,
+  };
+  return { ticketId, openedAt, closed: true, events: [opened, closing] };
+}

@@ -1,0 +1,139 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { parse } from 'csv-parse';
+import type { CrmTicketEvent } from '../domain/types.ts';
+import { CloseloopError, messageOf } from '../errors/index.ts';
+import type { ImportMapping } from './mapping.ts';
+import { compileMapping, mapRow, type Rejection } from './rows.ts';
+
+export interface ImportRun {
+  readonly file: string;
+  readonly mapping: ImportMapping;
+  /** Only rows opened at or after this instant (epoch ms). */
+  readonly since?: number | undefined;
+  /** Only rows opened before this instant. */
+  readonly until?: number | undefined;
+  /** Where the events go, in file order, a batch at a time; null for a dry run. */
+  readonly publish: ((events: readonly CrmTicketEvent[]) => Promise<void>) | null;
+  /** Called now and then with the bytes read so far and the file's size. */
+  readonly onProgress?: (bytesRead: number, size: number) => void;
+  readonly batchSize?: number;
+  /** Called with the OPENED event of every imported ticket the export shows open. */
+  readonly onOpen?: (opened: CrmTicketEvent) => void;
+}
+
+export interface ImportResult {
+  /** Rows inside the --since/--until window (all rows without one): always imported + rejected. */
+  readonly read: number;
+  readonly imported: number;
+  readonly rejected: number;
+  /** Rows whose open time lies outside the window; neither read nor rejected. */
+  readonly outside: number;
+  /** Of the imported rows, those still open in the export. */
+  readonly open: number;
+  readonly events: number;
+  readonly rejections: readonly Rejection[];
+  readonly seconds: number;
+}
+
+/**
+ * Streams a city's export through its mapping: each row becomes its CRM events or a rejection,
+ * never both. Memory holds one batch and the ticket ids seen (to reject a ticket the file lists
+ * twice), so a big city's year fits.
+ */
+export async function importFile(o: ImportRun): Promise<ImportResult> {
+  const started = performance.now();
+  const c = compileMapping(o.mapping);
+  const size = (await stat(o.file).catch((err: unknown) => unreadable(o.file, err))).size;
+  const parser = createReadStream(o.file).pipe(
+    parse({
+      columns: true,
+      delimiter: o.mapping.delimiter,
+      skip_empty_lines: true,
+      bom: true,
+      info: true,
+      relax_column_count: true,
+    }),
+  );
+  const seen = new Map<string, number>();
+  const rejections: Rejection[] = [];
+  let batch: CrmTicketEvent[] = [];
+  let read = 0;
+  let imported = 0;
+  let outside = 0;
+  let open = 0;
+  let events = 0;
+  // One batch is sent while the next is read: the two overlap, and the sends stay one after
+  // another, which an idempotent producer needs to keep its sequence numbers in order.
+  let sending: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await sending;
+    if (batch.length > 0 && o.publish) {
+      sending = o.publish(batch);
+      // Handled here so a failure is not unhandled while the next batch is read; awaited next.
+      sending.catch(() => undefined);
+    }
+    batch = [];
+  };
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { records: number; bytes: number };
+    }>) {
+      // The header is row 1, so the first record is row 2, as a spreadsheet shows it.
+      const row = info.records + 1;
+      const r = mapRow(c, record, row);
+      if (
+        r.ok &&
+        ((o.since !== undefined && r.row.openedAt < o.since) || (o.until !== undefined && r.row.openedAt >= o.until))
+      ) {
+        outside += 1;
+        continue;
+      }
+      read += 1;
+      if (!r.ok) {
+        rejections.push(r.rejection);
+        continue;
+      }
+      const first = seen.get(r.row.ticketId);
+      if (first !== undefined) {
+        const column = [o.mapping.columns.ticketId].flat().join('|');
+        rejections.push({ row, column, reason: `ticket ${r.row.ticketId} is already on row ${first}` });
+        continue;
+      }
+      seen.set(r.row.ticketId, row);
+      imported += 1;
+      if (!r.row.closed) {
+        open += 1;
+        const opened = r.row.events[0];
+        if (opened) o.onOpen?.(opened);
+      }
+      events += r.row.events.length;
+      batch.push(...r.row.events);
+      if (batch.length >= (o.batchSize ?? 5_000)) {
+        await flush();
+        o.onProgress?.(info.bytes, size);
+      }
+    }
+  } catch (err) {
+    if (err instanceof CloseloopError) throw err;
+    throw unreadable(o.file, err);
+  }
+  await flush();
+  await sending;
+  o.onProgress?.(size, size);
+  return {
+    read,
+    imported,
+    rejected: rejections.length,
+    outside,
+    open,
+    events,
+    rejections,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function unreadable(file: string, err: unknown): never {
+  throw new CloseloopError('CL_IMPORT_UNREADABLE', `${file}: ${messageOf(err)}`, { cause: err });
+}

@@ -1,0 +1,108 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runImport } from '../../src/cli/import-command.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { bridgeRun, TOKENS } from '../support/bridge-run.ts';
+import { startFaultWorker } from '../support/fault-worker.ts';
+import { testMessaging } from '../support/kafka.ts';
+import { until, untilAsync } from '../support/wait.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+const mapping = {
+  jurisdiction: 'testville',
+  source: 'testville-311',
+  timeZone: 'America/New_York',
+  dateFormats: ['iso'],
+  columns: {
+    ticketId: 'id',
+    openedAt: 'opened',
+    closedAt: 'closed',
+    status: 'status',
+    requestType: 'type',
+    department: 'department',
+    channel: 'channel',
+  },
+  values: { channel: { phone: 'PHONE' }, status: { open: 'open', closed: 'closed' } },
+};
+
+describe('go-live', () => {
+  it('adopts the department job of an open ticket, which then closes the ticket in the CRM, with no second job', async () => {
+    const run = await bridgeRun();
+    cleanup.push(() => run.stop());
+    // Before go-live: the ticket is open in the CRM, and the department opened a job for it
+    // under a reference of its own.
+    const ticket = run.crm.createTicket({
+      serviceCode: 'GRASS',
+      contact: { name: 'A Resident', email: 'resident@example.org', phone: null },
+    });
+    const posseUrl = String(run.config.connectors.find((c) => c.name === 'posse')?.config['baseUrl']);
+    const created = await fetch(`${posseUrl}/posse/api/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS.POSSE_API_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        externalRef: 'HOUSING-2025-0042',
+        ticketId: ticket.id,
+        department: 'housing',
+        serviceCode: 'GRASS',
+        description: 'tall grass',
+        priority: 3,
+      }),
+    });
+    expect(created.status).toBe(201);
+
+    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-go-live-'));
+    const file = path.join(dir, 'export.csv');
+    await writeFile(
+      file,
+      `id,opened,closed,status,type,department,channel\n${ticket.id},2026-11-02T09:00:00,,open,GRASS,housing,phone\n`,
+    );
+    await writeFile(path.join(dir, 'mapping.yaml'), stringify(mapping));
+    const lines: string[] = [];
+    const importing = runImport(
+      { file, mapping: path.join(dir, 'mapping.yaml'), adopt: 'posse', wait: '120' },
+      run.config,
+      createLogger({ level: 'silent' }),
+      (l) => lines.push(l),
+      (l) => lines.push(l),
+      TOKENS,
+    );
+    // The worker starts once the export is on the CRM events topic, as at a go-live: the CRM's
+    // own feed, which also reports the ticket opened, comes after it.
+    const admin = testMessaging().admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    await untilAsync(
+      'the imported ticket on the CRM events topic',
+      // A topic just created may not have its leaders yet: that is "not yet", not a failure.
+      async () =>
+        (await admin.listTopics()).includes(run.config.topics.crmEvents) &&
+        (await admin
+          .topicOffsets(run.config.topics.crmEvents)
+          .then((ps) => ps.some((p) => BigInt(p.high) > 0n))
+          .catch(() => false)),
+      60_000,
+    );
+    const fw = await startFaultWorker(run.config);
+    cleanup.push(() => fw.stop());
+    expect(await importing).toBe(0);
+    expect(lines).toContain("adopted 1 of 1 open ticket(s)' existing work orders through posse");
+
+    run.work();
+    await until('the ticket closed in the CRM', () => run.crm.tickets.get(ticket.id)?.status === 'closed', 120_000);
+    expect(run.posse.jobs.size).toBe(1);
+    expect([...run.posse.jobs.values()][0]?.externalRef).toBe('HOUSING-2025-0042');
+    const closed = run.crm.tickets.get(ticket.id);
+    expect(closed?.lifecycleState).toBe('RESOLVED');
+    // The CRM received the live updates only, numbered from 1 without a gap.
+    const versions = run.crm.applied.filter((a) => a.ticketId === ticket.id).map((a) => a.version);
+    expect(versions).toEqual(versions.map((_, i) => i + 1));
+    expect(fw.worker.status().sinks['crm-rest']?.passedOver).toBeGreaterThanOrEqual(1);
+  }, 240_000);
+});

@@ -1,0 +1,167 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { IMPORTED_VERSION_BASE } from '../../../src/domain/publish.ts';
+import { Bridge, crm, dept, slaTestPolicy } from '../../support/domain.ts';
+
+const DAY = 86_400_000;
+/** Two years before processing: history the bridge must believe, not quarantine. */
+const OPENED = 1_790_000_000_000 - 730 * DAY;
+const imported = (occurredAt: number, id: string) => ({ origin: 'import', occurredAt, eventId: id });
+
+let bridge: Bridge;
+beforeEach(async () => {
+  bridge = new Bridge(await slaTestPolicy());
+});
+
+function open(ticketId: string, fields: Parameters<typeof crm>[3] = {}) {
+  return bridge.send(
+    crm(
+      ticketId,
+      'OPENED',
+      0,
+      { serviceCode: 'POTHOLE', requestedAt: OPENED, department: 'Transportation', channel: 'PHONE', ...fields },
+      { ...imported(OPENED, `${ticketId}:opened`), sequence: null },
+    ),
+  );
+}
+
+function close(
+  ticketId: string,
+  at: number,
+  fields: Parameters<typeof crm>[3] = {},
+  kind: 'RESOLVED' | 'CANCELLED' = 'RESOLVED',
+) {
+  return bridge.send(
+    crm(
+      ticketId,
+      kind,
+      0,
+      { closureReason: 'WORK_COMPLETED', ...fields },
+      { ...imported(at, `${ticketId}:closed`), sequence: null },
+    ),
+  );
+}
+
+describe('imported history', () => {
+  it('opens with no department command, at the export time, held by the export department, never as implausible time', () => {
+    const d = open('H1');
+    expect(d.commands).toEqual([]);
+    expect(d.violations).toEqual([]);
+    expect(d.statuses).toMatchObject([
+      {
+        lifecycleState: 'ROUTED',
+        channel: 'PHONE',
+        requestedAt: OPENED,
+        envelope: { origin: 'import', occurredAt: OPENED },
+        workOrders: [{ department: 'Transportation', system: 'import' }],
+      },
+    ]);
+  });
+
+  it('closes with the export reason at the export close time, judged against the export due date', () => {
+    const due = OPENED + 2 * DAY;
+    open('H2', { crmDueAt: due });
+    const closedAt = OPENED + DAY;
+    const d = close('H2', closedAt);
+    expect(d.commands).toEqual([]);
+    expect(d.violations).toEqual([]);
+    expect(d.statuses).toMatchObject([
+      {
+        crmStatus: 'CLOSED',
+        lifecycleState: 'RESOLVED',
+        closureReason: 'WORK_COMPLETED',
+        completionDueAt: due,
+        resolvedAt: closedAt,
+        completionBreached: false,
+        envelope: { origin: 'import', occurredAt: closedAt },
+      },
+    ]);
+    expect(bridge.ticket('H2').closedAt).toBe(closedAt);
+    // Nothing awaits a CRM receipt for history the CRM already has.
+    expect(bridge.ticket('H2').watch).toMatchObject({ confirmedVersion: IMPORTED_VERSION_BASE + 2 });
+    // Numbered below every live version: the CRM never sees a gap, readers keep the live one.
+    expect(bridge.statusesOf('H2').map((s) => s.version)).toEqual([
+      IMPORTED_VERSION_BASE + 1,
+      IMPORTED_VERSION_BASE + 2,
+    ]);
+  });
+
+  it('uses the policy when the export has no due date, and flags a late closure', () => {
+    open('H3');
+    const d = close('H3', OPENED + 30 * DAY);
+    expect(d.statuses[0]).toMatchObject({ completionBreached: true, slaPolicy: 'POTHOLE' });
+  });
+
+  it('keeps to the export due date where no policy applies, and has no target without one', () => {
+    const due = OPENED + 2 * DAY;
+    open('E1', { serviceCode: 'TREE', crmDueAt: due });
+    expect(close('E1', OPENED + 3 * DAY).statuses[0]).toMatchObject({
+      completionDueAt: due,
+      resolvedAt: OPENED + 3 * DAY,
+      completionBreached: true,
+      slaPolicy: 'export-due-date',
+    });
+    open('E2', { serviceCode: 'TREE', crmDueAt: due });
+    expect(close('E2', OPENED + DAY).statuses[0]).toMatchObject({ completionBreached: false });
+    open('E3', { serviceCode: 'TREE' });
+    expect(close('E3', OPENED + DAY).statuses[0]).toMatchObject({ completionDueAt: null, resolvedAt: null });
+  });
+
+  it('links a duplicate the export names as settled history, sending no link message', () => {
+    open('P1');
+    open('D1');
+    const d = close('D1', OPENED + DAY, { closureReason: 'DUPLICATE', duplicateOf: 'P1' });
+    expect(d.links).toEqual([]);
+    expect(d.statuses[0]).toMatchObject({ lifecycleState: 'RESOLVED', closureReason: 'DUPLICATE', duplicateOf: 'P1' });
+  });
+
+  it('cancels for the requester and refuses an imported closure without a reason', () => {
+    open('C1');
+    expect(
+      close('C1', OPENED + DAY, { closureReason: 'CANCELLED_BY_REQUESTOR' }, 'CANCELLED').statuses[0],
+    ).toMatchObject({ lifecycleState: 'CANCELLED', closureReason: 'CANCELLED_BY_REQUESTOR' });
+    open('C2');
+    const d = close('C2', OPENED + DAY, { closureReason: null });
+    expect(d.violations.map((v) => v.kind)).toEqual(['UNDOCUMENTED_CLOSURE']);
+    expect(bridge.ticket('C2').state).toBe('ROUTED');
+  });
+
+  it('refuses RESOLVED from the live CRM: resolution is the departments word', () => {
+    bridge.send(crm('L1', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    const d = bridge.send(crm('L1', 'RESOLVED', 2, { closureReason: 'WORK_COMPLETED' }));
+    expect(d.violations.map((v) => v.kind)).toEqual(['UNDOCUMENTED_CLOSURE']);
+    expect(bridge.ticket('L1').state).toBe('ROUTED');
+  });
+
+  it('adopts the department work order of an open imported ticket, which then closes it as usual', () => {
+    open('G1', { serviceCode: 'GRASS', department: 'housing' });
+    // Adopted from the system's own observation (no feed position), then followed by its feed.
+    bridge.send(
+      dept(
+        'G1',
+        'PW-77',
+        'posse',
+        'INSPECTION_SCHEDULED',
+        0,
+        { department: 'housing' },
+        { origin: 'reconcile', sequence: null },
+      ),
+    );
+    expect(bridge.ticket('G1').workOrders.map((w) => w.workOrderId)).toEqual(['PW-77']);
+    const done = bridge.send(dept('G1', 'PW-77', 'posse', 'ABATED', 6, { department: 'housing' }));
+    expect(done.commands).toEqual([]);
+    expect(done.statuses).toMatchObject([
+      { version: 2, crmStatus: 'CLOSED', lifecycleState: 'RESOLVED', envelope: { origin: 'closeloop' } },
+    ]);
+    // A later export of a ticket the bridge has run live changes nothing.
+    expect(close('G1', OPENED + DAY, { closureReason: 'NO_ACTION_REQUIRED' }).statuses).toEqual([]);
+  });
+
+  it('is a no-op when the same rows are imported again', () => {
+    open('R1');
+    close('R1', OPENED + DAY);
+    const before = bridge.statuses.length;
+    expect(open('R1').statuses).toEqual([]);
+    expect(close('R1', OPENED + DAY).statuses).toEqual([]);
+    expect(bridge.statuses.length).toBe(before);
+  });
+});

@@ -1,0 +1,117 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CrmTicketEvent } from '../../../src/domain/types.ts';
+import { loadImportMapping, parseImportMapping } from '../../../src/import/mapping.ts';
+import { importFile } from '../../../src/import/run.ts';
+
+const HEADER = 'ServiceRequestNum,SRType,MethodReceived,CreatedDate,SRStatus,DueDate,CloseDate,Agency';
+const rows = [
+  'A-1,SW-Dirty Alley,Phone,01/05/2018 09:00:00 AM,Closed,01/10/2018 09:00:00 AM,01/06/2018 10:00:00 AM,Solid Waste',
+  'A-2,SW-Dirty Alley,Carrier pigeon,01/05/2018 09:00:00 AM,Open,,,Solid Waste',
+  '"A-3","TRT-Pothole",API,02/01/2018 08:00:00 AM,Open,,,Transportation',
+  'A-1,SW-Dirty Alley,Phone,01/05/2018 09:00:00 AM,Closed,,01/06/2018 10:00:00 AM,Solid Waste',
+  'A-4,TRT-Pothole,Phone,not a date,Open,,,Transportation',
+  'A-5,TRT-Pothole,Phone,03/01/2019 08:00:00 AM,Closed (Duplicate),,03/02/2019 08:00:00 AM,Transportation',
+];
+
+async function exportFile(lines: readonly string[]): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-import-'));
+  const file = path.join(dir, 'export.csv');
+  await writeFile(file, [HEADER, ...lines].join('\n'));
+  return file;
+}
+
+describe('importFile', () => {
+  it('counts every row read as imported or rejected, and reports each rejection', async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    const published: CrmTicketEvent[] = [];
+    const r = await importFile({
+      file: await exportFile(rows),
+      mapping,
+      publish: async (events) => void published.push(...events),
+      batchSize: 2,
+    });
+    expect(r).toMatchObject({ read: 6, imported: 3, rejected: 3, outside: 0, open: 1, events: 5 });
+    expect(r.read).toBe(r.imported + r.rejected);
+    expect(r.rejections).toEqual([
+      { row: 3, column: 'MethodReceived', reason: 'channel "Carrier pigeon" is not in values.channel' },
+      { row: 5, column: 'ServiceRequestNum', reason: 'ticket A-1 is already on row 2' },
+      { row: 6, column: 'CreatedDate', reason: expect.stringContaining('"not a date"') },
+    ]);
+    expect(published.map((e) => `${e.ticketId}:${e.kind}`)).toEqual([
+      'A-1:OPENED',
+      'A-1:RESOLVED',
+      'A-3:OPENED',
+      'A-5:OPENED',
+      'A-5:RESOLVED',
+    ]);
+    expect(published.at(-1)?.closureReason).toBe('DUPLICATE');
+  });
+
+  it('leaves rows opened outside --since/--until out of the count; a dry run publishes nothing', async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    const r = await importFile({
+      file: await exportFile(rows),
+      mapping,
+      since: Date.parse('2018-01-01T05:00:00Z'),
+      until: Date.parse('2019-01-01T05:00:00Z'),
+      publish: null,
+    });
+    expect(r).toMatchObject({ read: 5, imported: 2, rejected: 3, outside: 1 });
+  });
+
+  it('fails with CL_IMPORT_UNREADABLE for a file that is not there', async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    await expect(importFile({ file: 'no/such/export.csv', mapping, publish: null })).rejects.toMatchObject({
+      code: 'CL_IMPORT_UNREADABLE',
+    });
+  });
+});
+
+describe('an export of a city nobody here has seen', () => {
+  it('reads ";"-separated rows without a status column: a row with a close time is closed', async () => {
+    const mapping = parseImportMapping(
+      {
+        jurisdiction: 'elsewhere',
+        source: 'elsewhere-311',
+        timeZone: 'Europe/Berlin',
+        delimiter: ';',
+        dateFormats: ['dd.MM.yyyy HH:mm'],
+        columns: { ticketId: 'Nr', openedAt: 'Eingang', closedAt: 'Erledigt', requestType: 'Anliegen' },
+        defaults: { department: 'Ordnungsamt', channel: 'WEB' },
+      },
+      'elsewhere.yaml',
+    );
+    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-import-'));
+    const file = path.join(dir, 'export.csv');
+    await writeFile(
+      file,
+      'Nr;Eingang;Erledigt;Anliegen\n1;02.01.2024 08:00;03.01.2024 09:30;Sperrmüll\n2;02.01.2024 10:00;;Laterne\n',
+    );
+    const published: CrmTicketEvent[] = [];
+    const r = await importFile({ file, mapping, publish: async (events) => void published.push(...events) });
+    expect(r).toMatchObject({ read: 2, imported: 2, rejected: 0, open: 1 });
+    expect(published.map((e) => [e.ticketId, e.kind, e.envelope.occurredAt, e.department, e.channel])).toEqual([
+      ['1', 'OPENED', Date.parse('2024-01-02T07:00:00Z'), 'Ordnungsamt', 'WEB'],
+      ['1', 'RESOLVED', Date.parse('2024-01-03T08:30:00Z'), undefined, undefined],
+      ['2', 'OPENED', Date.parse('2024-01-02T09:00:00Z'), 'Ordnungsamt', 'WEB'],
+    ]);
+  });
+
+  it('asks for the status words when a status column is named', () => {
+    expect(() =>
+      parseImportMapping(
+        {
+          jurisdiction: 'x',
+          source: 'x',
+          timeZone: 'UTC',
+          dateFormats: ['iso'],
+          columns: { ticketId: 'a', openedAt: 'b', requestType: 'c', status: 'd' },
+        },
+        'x.yaml',
+      ),
+    ).toThrow(/values\.status: columns\.status is given/);
+  });
+});
