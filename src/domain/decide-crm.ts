@@ -124,6 +124,10 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
         // History: the department already has the work (or did it); nothing is sent to it.
         t = openImported(t, e);
         draft.crmDueAt = e.crmDueAt ?? null;
+      } else if (e.requestKind === 'INFORMATION') {
+        // Answered at first contact: no department work, and the ticket closes with the reason.
+        const note = e.note ?? 'Answered at first contact: this was a request for information.';
+        t = { ...t, closureReason: 'NO_ACTION_REQUIRED', closureNote: note };
       } else if (!t.parent) {
         // A linked ticket waits for its parent's answer; only a rejected link routes it.
         t = routeTicket(t, draft);

@@ -179,3 +179,21 @@ describe('rule 3: mapped codes only', () => {
     expect(d.violations[0]?.detail).toContain('no mapping is configured for system cityworks');
   });
 });
+
+describe('information requests', () => {
+  it('are answered at first contact: no department work, closed with the reason and a plain note', async () => {
+    const b = new Bridge(await testPolicy());
+    const d = b.send(crm('I1', 'OPENED', 1, { serviceCode: 'GRASS', requestKind: 'INFORMATION' }));
+    expect(d.commands).toEqual([]);
+    expect(d.statuses).toMatchObject([
+      {
+        crmStatus: 'CLOSED',
+        lifecycleState: 'RESOLVED',
+        closureReason: 'NO_ACTION_REQUIRED',
+        closureNote: 'Answered at first contact: this was a request for information.',
+      },
+    ]);
+    // A service request of the same type is routed as always.
+    expect(b.send(crm('S1', 'OPENED', 1, { serviceCode: 'GRASS', requestKind: 'SERVICE' })).commands).toHaveLength(1);
+  });
+});
