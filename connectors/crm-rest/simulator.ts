@@ -86,24 +86,12 @@ export class CrmSimulator {
       true,
     );
     s.route('GET', '/_sim/applied', () => ({ status: 200, body: this.applied }), true);
-    s.route(
-      'DELETE',
-      '/_sim/tickets/:id',
-      (r) => {
-        this.deleteTicket(r.params['id'] ?? '');
-        return { status: 204 };
-      },
-      true,
-    );
-    s.route(
-      'PUT',
-      '/_sim/feed',
-      (r) => {
-        this.setFeedPaused(z.object({ paused: z.boolean() }).strict().parse(r.body).paused);
-        return { status: 200, body: { paused: this.feedPaused } };
-      },
-      true,
-    );
+    s.driftHooks({
+      items: 'tickets',
+      remove: (id) => this.deleteTicket(id),
+      setFeedPaused: (paused) => this.setFeedPaused(paused),
+      feedPaused: () => this.feedPaused,
+    });
     s.route(
       'POST',
       '/_sim/backups',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   FaultInjector,
   HttpError,
@@ -103,34 +103,16 @@ export class MaximoSimulator {
       );
     }
     s.route('POST', '/_sim/tick', () => ({ status: 200, body: { moved: this.tick() } }), true);
-    const count = z.object({ count: z.number().int().min(1) }).strict();
-    s.route(
-      'POST',
-      '/_sim/lose-changes',
-      (r) => {
-        this.loseNextChanges(count.parse(r.body).count);
-        return { status: 200, body: { pending: this.#loseNext } };
+    s.driftHooks({
+      items: 'workorders',
+      remove: (ref) => this.deleteWorkOrder(ref),
+      setFeedPaused: (paused) => (this.feedPaused = paused),
+      feedPaused: () => this.feedPaused,
+      loseNext: (n) => {
+        this.loseNextChanges(n);
+        return this.#loseNext;
       },
-      true,
-    );
-    s.route(
-      'DELETE',
-      '/_sim/workorders/:ref',
-      (r) => {
-        this.deleteWorkOrder(r.params['ref'] ?? '');
-        return { status: 204 };
-      },
-      true,
-    );
-    s.route(
-      'PUT',
-      '/_sim/feed',
-      (r) => {
-        this.feedPaused = z.object({ paused: z.boolean() }).strict().parse(r.body).paused;
-        return { status: 200, body: { paused: this.feedPaused } };
-      },
-      true,
-    );
+    });
   }
 
   start(port = 0): Promise<string> {

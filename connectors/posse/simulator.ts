@@ -75,38 +75,16 @@ export class PosseSimulator {
     );
     s.route('GET', '/posse/api/changes', (r) => auth(r.headers.authorization, () => this.#feed(r.query)));
     s.route('POST', '/_sim/tick', () => ({ status: 200, body: { advanced: this.tick() } }), true);
-    s.route(
-      'POST',
-      '/_sim/lose-changes',
-      (r) => {
-        this.loseNextChanges(
-          z
-            .object({ count: z.number().int().min(1) })
-            .strict()
-            .parse(r.body).count,
-        );
-        return { status: 200, body: { pending: this.#loseNext } };
+    s.driftHooks({
+      items: 'jobs',
+      remove: (ref) => this.deleteJob(ref),
+      setFeedPaused: (paused) => this.setFeedPaused(paused),
+      feedPaused: () => this.feedPaused,
+      loseNext: (n) => {
+        this.loseNextChanges(n);
+        return this.#loseNext;
       },
-      true,
-    );
-    s.route(
-      'DELETE',
-      '/_sim/jobs/:ref',
-      (r) => {
-        this.deleteJob(r.params['ref'] ?? '');
-        return { status: 204 };
-      },
-      true,
-    );
-    s.route(
-      'PUT',
-      '/_sim/feed',
-      (r) => {
-        this.setFeedPaused(z.object({ paused: z.boolean() }).strict().parse(r.body).paused);
-        return { status: 200, body: { paused: this.feedPaused } };
-      },
-      true,
-    );
+    });
   }
 
   start(port = 0): Promise<string> {

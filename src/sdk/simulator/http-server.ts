@@ -89,6 +89,49 @@ export class SimulatorServer {
     this.#server = null;
   }
 
+  /**
+   * The admin hooks every simulator offers for drift and silence scenarios, steerable over HTTP
+   * like the faults: `DELETE /_sim/<items>/:ref` removes one item (its lookups then answer 404),
+   * `PUT /_sim/feed {paused}` makes the change feed answer with nothing, and, where the system
+   * can lose changes, `POST /_sim/lose-changes {count}` leaves the next ones out of its feed.
+   */
+  driftHooks(hooks: {
+    readonly items: string;
+    remove(ref: string): void;
+    setFeedPaused(paused: boolean): void;
+    feedPaused(): boolean;
+    /** Loses the next `count` changes; returns how many are still to be lost. */
+    loseNext?(count: number): number;
+  }): void {
+    this.route(
+      'DELETE',
+      `/_sim/${hooks.items}/:ref`,
+      (r) => {
+        hooks.remove(r.params['ref'] ?? '');
+        return { status: 204 };
+      },
+      true,
+    );
+    this.route(
+      'PUT',
+      '/_sim/feed',
+      (r) => {
+        hooks.setFeedPaused(z.object({ paused: z.boolean() }).strict().parse(r.body).paused);
+        return { status: 200, body: { paused: hooks.feedPaused() } };
+      },
+      true,
+    );
+    const lose = hooks.loseNext;
+    if (!lose) return;
+    const count = z.object({ count: z.number().int().min(1) }).strict();
+    this.route(
+      'POST',
+      '/_sim/lose-changes',
+      (r) => ({ status: 200, body: { pending: lose(count.parse(r.body).count) } }),
+      true,
+    );
+  }
+
   setFaults(settings: Partial<FaultSettings>): void {
     this.faults.update(settings);
   }
