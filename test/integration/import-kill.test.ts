@@ -5,7 +5,7 @@ import type { StatusRead } from '../../src/domain/index.ts';
 import { readToEnd } from '../../src/messaging/index.ts';
 import { AvroSerde } from '../../src/messaging/index.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
-import { testConfig, testProcessor } from '../support/processor.ts';
+import { testConfig, testProcessor, untilConsumed } from '../support/processor.ts';
 import { untilAsync } from '../support/wait.ts';
 
 const EXPORT = 'data/baltimore_311_sample_10k.csv';
@@ -47,13 +47,11 @@ async function latestStatuses(config: CloseloopConfig): Promise<Map<string, Stat
   const admin = testMessaging().admin();
   await admin.connect();
   cleanup.push(() => admin.disconnect());
-  const ends = await admin.topicOffsets(config.topics.crmEvents);
-  await untilAsync(
+  await untilConsumed(
+    admin,
+    config.processor.groupId,
+    config.topics.crmEvents,
     'the processor through the imported events',
-    async () => {
-      const read = await admin.groupOffsets(config.processor.groupId, config.topics.crmEvents);
-      return ends.every((e) => BigInt(read.find((r) => r.partition === e.partition)?.offset ?? '-1') >= BigInt(e.high));
-    },
     240_000,
   );
   await processor.stop();

@@ -7,8 +7,7 @@ import { readKpiInputs } from '../../src/kpi/read-inputs.ts';
 import { AvroSerde } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
-import { testConfig, testProcessor } from '../support/processor.ts';
-import { untilAsync } from '../support/wait.ts';
+import { testConfig, testProcessor, untilConsumed } from '../support/processor.ts';
 
 const EXPORT = 'data/baltimore_311_sample_10k.csv';
 
@@ -93,15 +92,11 @@ describe('the Baltimore sample imported', () => {
     const admin = testMessaging().admin();
     await admin.connect();
     cleanup.push(() => admin.disconnect());
-    const ends = await admin.topicOffsets(config.topics.crmEvents);
-    await untilAsync(
+    await untilConsumed(
+      admin,
+      config.processor.groupId,
+      config.topics.crmEvents,
       'the processor through the imported events',
-      async () => {
-        const read = await admin.groupOffsets(config.processor.groupId, config.topics.crmEvents);
-        return ends.every(
-          (e) => BigInt(read.find((r) => r.partition === e.partition)?.offset ?? '-1') >= BigInt(e.high),
-        );
-      },
       240_000,
     );
     const inputs = await readKpiInputs({

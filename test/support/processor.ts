@@ -11,12 +11,14 @@ import {
   subjectForTopic,
   type IncomingRecord,
   type Messaging,
+  type MessagingAdmin,
 } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
 import { LifecycleProcessor } from '../../src/processor/index.ts';
 import { CANONICAL, topicSpecs } from '../../src/topics/index.ts';
 import { endpoints, testMessaging, uniqueName } from './kafka.ts';
+import { untilAsync } from './wait.ts';
 
 export const SCHEMAS = path.resolve('schemas');
 
@@ -286,4 +288,26 @@ export async function step(
   await feed(config, messaging, events);
   if (expected.statuses.length > 0)
     await awaitCount(messaging, config.topics.status, expected.statuses.length, timeoutMs);
+}
+
+/**
+ * Waits until `groupId` has committed offsets at the end `topic` had when called: the processor
+ * has taken everything written before. Reads offsets, so nothing is guessed by waiting.
+ */
+export async function untilConsumed(
+  admin: MessagingAdmin,
+  groupId: string,
+  topic: string,
+  what: string,
+  timeoutMs: number,
+): Promise<void> {
+  const ends = await admin.topicOffsets(topic);
+  await untilAsync(
+    what,
+    async () => {
+      const read = await admin.groupOffsets(groupId, topic);
+      return ends.every((e) => BigInt(read.find((r) => r.partition === e.partition)?.offset ?? '-1') >= BigInt(e.high));
+    },
+    timeoutMs,
+  );
 }
