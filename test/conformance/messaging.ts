@@ -200,6 +200,7 @@ export function messagingConformance(h: MessagingHarness): void {
         const onSend = await rejection(stale.send(t, [rec('k', 'old again')]));
         expect([onSend.code, onSend.retriable]).toEqual(['CL_KAFKA_FATAL', false]);
         expect((await rejection(stale.commit())).code).toBe('CL_KAFKA_FATAL');
+        expect((await rejection(old.begin())).code).toBe('CL_KAFKA_FATAL');
         const tx = await young.begin();
         await tx.send(t, [rec('k', 'young')]);
         await tx.commit();
@@ -217,31 +218,30 @@ export function messagingConformance(h: MessagingHarness): void {
     });
 
     it('gives partition p of every topic to one member of a co-partitioned group', async () => {
-      const a = await topic('copart-a', 4);
-      const b = await topic('copart-b', 4);
+      // Three partitions: kafkajs's round-robin deal would split them (a0, a2, b1 | a1, b0, b2).
+      const a = await topic('copart-a', 3);
+      const b = await topic('copart-b', 3);
       const group = h.unique('conf.copart');
       const first = await reader([a, b], { coPartitioned: true }, group);
       const second = await reader([a, b], { coPartitioned: true }, group);
       const owned = (r: typeof first) => r.assignments.at(-1) ?? [];
       const partitionsOf = (r: typeof first, t: string) => owned(r).find((x) => x.topic === t)?.partitions ?? [];
       try {
-        // Each waits on its own assignments: two partitions of each topic once both have joined.
-        for (const r of [first, second])
-          await r.until(
-            'two partitions of each topic',
-            () => partitionsOf(r, a).length === 2 && partitionsOf(r, b).length === 2,
-          );
+        // Each waits on its own assignments: the first one gives up some once the second has joined.
+        await first.until('the second member to join', () => owned(first).some((x) => x.partitions.length < 3));
+        await second.until('an assignment', () => owned(second).length > 0);
         for (const r of [first, second]) expect(partitionsOf(r, a)).toEqual(partitionsOf(r, b));
-        expect([...partitionsOf(first, a), ...partitionsOf(second, a)].sort()).toEqual([0, 1, 2, 3]);
+        expect([...partitionsOf(first, a), ...partitionsOf(second, a)].sort()).toEqual([0, 1, 2]);
         await produce(
           a,
-          [0, 1, 2, 3].map((p) => rec(`a${p}`, 'a', p)),
+          [0, 1, 2].map((p) => rec(`a${p}`, 'a', p)),
         );
         await produce(
           b,
-          [0, 1, 2, 3].map((p) => rec(`b${p}`, 'b', p)),
+          [0, 1, 2].map((p) => rec(`b${p}`, 'b', p)),
         );
-        for (const r of [first, second]) await r.until('its four records', () => r.records.length === 4);
+        for (const r of [first, second])
+          await r.until('its records', () => r.records.length === 2 * partitionsOf(r, a).length);
         for (const r of [first, second])
           for (const got of r.records) expect(partitionsOf(r, got.topic)).toContain(got.partition);
       } finally {
@@ -263,8 +263,12 @@ export function messagingConformance(h: MessagingHarness): void {
         await r.until('the assignment', () => r.assignments.length > 0);
         r.consumer.pause([{ topic: t, partitions: [0] }]);
         await produce(t, [rec('held', 'held', 0), rec('free', 'free', 1)]);
-        await r.until('the unpaused partition', () => keysOf(r.records).includes('free'));
-        expect(keysOf(r.records)).toEqual(['free']);
+        // Two more rounds on partition 1: whatever fetched partition 0 meanwhile has handed it over.
+        for (const k of ['free', 'free2', 'free3']) {
+          if (k !== 'free') await produce(t, [rec(k, k, 1)]);
+          await r.until(`${k} on the unpaused partition`, () => keysOf(r.records).includes(k));
+        }
+        expect(keysOf(r.records)).toEqual(['free', 'free2', 'free3']);
         resumed = true;
         r.consumer.resume([{ topic: t, partitions: [0] }]);
         await r.until('the resumed partition', () => keysOf(r.records).includes('held'));
@@ -272,14 +276,15 @@ export function messagingConformance(h: MessagingHarness): void {
           t,
           ['x', 'y', 'z'].map((k) => rec(k, k, 1)),
         );
-        await r.until('x, y and z', () => r.records.length === 5);
-        r.consumer.seek(t, 1, '2');
-        await r.until('the records from the seek on', () => r.records.length === 7);
+        await r.until('x, y and z', () => r.records.length === 7);
+        // Partition 1 holds free, free2, free3, x, y, z: from offset 4 on, y and z come again.
+        r.consumer.seek(t, 1, '4');
+        await r.until('the records from the seek on', () => r.records.length === 9);
       } finally {
         await r.stop();
       }
       expect(early).toEqual([]);
-      expect(keysOf(r.records.slice(5))).toEqual(['y', 'z']);
+      expect(keysOf(r.records.slice(7))).toEqual(['y', 'z']);
     });
 
     it('fetches a batch again from the committed offset when its handler throws', async () => {
