@@ -27,6 +27,8 @@ export interface TestConfigExtras {
   readonly connectors?: readonly { name: string; config: Record<string, unknown> }[];
   /** Another broker than the shared test stack's (a test that restarts its broker). */
   readonly brokers?: string;
+  /** Another registry than the shared test stack's (unit tests: a loopback one). */
+  readonly registryUrl?: string;
   /** SLA policies (as in config/sla/policies.yaml) on the shipped Baltimore calendar. */
   readonly slaPolicies?: Record<string, unknown>;
   /** The stuck-ticket sentinel's section; the shipped defaults when left out, null turns it off. */
@@ -59,11 +61,15 @@ export async function testConfig(
     dlqReplays: `${base}.dlq-replays`,
     drift: `${base}.bridge.drift.v1`,
   };
-  const { brokers, registryUrl } = endpoints();
+  // Unit tests name both, so the integration stack's endpoints are not asked for.
+  const { brokers, registryUrl } =
+    extras.brokers !== undefined && extras.registryUrl !== undefined
+      ? { brokers: extras.brokers, registryUrl: extras.registryUrl }
+      : endpoints();
   const yaml = {
     jurisdiction: 'testville',
     kafka: { brokers: [extras.brokers ?? brokers], clientId: base },
-    schemaRegistry: { url: registryUrl },
+    schemaRegistry: { url: extras.registryUrl ?? registryUrl },
     topics,
     // The broker's minimum session timeout, so a killed instance's partitions move quickly.
     processor: {

@@ -1,0 +1,48 @@
+import type { ClusterInfo, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
+import type { Cluster } from './cluster.ts';
+
+export class InMemoryAdmin implements MessagingAdmin {
+  readonly #cluster: Cluster;
+
+  constructor(cluster: Cluster) {
+    this.#cluster = cluster;
+  }
+
+  async connect(): Promise<void> {}
+
+  async disconnect(): Promise<void> {}
+
+  async describeCluster(): Promise<ClusterInfo> {
+    return { clusterId: 'in-memory', controller: 0, brokers: [{ nodeId: 0, host: 'in-memory', port: 0 }] };
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    // Config (compaction, retention) changes nothing here: nothing is ever removed from a log.
+    for (const s of specs) this.#cluster.createTopic(s.topic, s.partitions ?? 1);
+  }
+
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    // All or nothing: a missing one fails the call before any is deleted.
+    for (const t of topics) this.#cluster.partitions(t, `deleting topics ${topics.join(', ')}`);
+    for (const t of topics) this.#cluster.deleteTopic(t);
+  }
+
+  async listTopics(): Promise<string[]> {
+    return this.#cluster.topicNames();
+  }
+
+  async topicOffsets(topic: string): Promise<PartitionOffset[]> {
+    return this.#cluster
+      .partitions(topic, `fetching offsets of ${topic}`)
+      .map((log) => ({ partition: log.partition, high: String(log.high), low: '0' }));
+  }
+
+  async groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
+    const logs = this.#cluster.partitions(topic, `fetching offsets of group ${groupId} on ${topic}`);
+    const group = this.#cluster.group(groupId);
+    return logs.map((log) => ({
+      partition: log.partition,
+      offset: String(group.committed(topic, log.partition) ?? -1),
+    }));
+  }
+}

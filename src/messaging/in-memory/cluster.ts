@@ -1,0 +1,125 @@
+import { CloseloopError } from '../../errors/index.ts';
+import { Group } from './group.ts';
+import { PartitionLog, type TxnState } from './log.ts';
+
+/** A transaction in flight: where it wrote, and the consumed offsets to commit with it. */
+export interface OpenTxn extends TxnState {
+  readonly partitions: Set<PartitionLog>;
+  readonly offsets: Map<string, { topic: string; partition: number; offset: number }[]>;
+}
+
+/** The error the Kafka adapter gives for a topic the broker does not have (auto-creation is off). */
+export function missingTopic(topic: string, action: string): CloseloopError {
+  return new CloseloopError('CL_KAFKA_TRANSIENT', `${action}: This server does not host this topic-partition`, {
+    details: { topic, kafkaErrorType: 'UNKNOWN_TOPIC_OR_PARTITION' },
+  });
+}
+
+/** A request Kafka refuses for good (fenced producer, a transaction used after it ended). */
+export function refused(action: string, why: string, kafkaErrorType?: string): CloseloopError {
+  return new CloseloopError('CL_KAFKA_FATAL', `${action}: ${why}`, {
+    details: kafkaErrorType ? { kafkaErrorType } : {},
+  });
+}
+
+/**
+ * The broker of one in-memory Messaging: topics, consumer groups and transactional ids. Every
+ * change that may let a consumer read more (a write, a marker, a resumed partition) calls the
+ * watchers, which is how consumers wait without polling.
+ */
+export class Cluster {
+  readonly clock: () => number;
+  readonly #topics = new Map<string, PartitionLog[]>();
+  readonly #groups = new Map<string, Group>();
+  readonly #producers = new Map<string, { epoch: number; open: OpenTxn | null }>();
+  readonly #watchers = new Set<() => void>();
+  #members = 0;
+
+  constructor(clock: () => number) {
+    this.clock = clock;
+  }
+
+  createTopic(topic: string, partitions: number): void {
+    if (this.#topics.has(topic)) return;
+    this.#topics.set(
+      topic,
+      Array.from({ length: partitions }, (_, p) => new PartitionLog(topic, p)),
+    );
+  }
+
+  deleteTopic(topic: string): void {
+    if (!this.#topics.delete(topic)) throw missingTopic(topic, `deleting topics ${topic}`);
+  }
+
+  topicNames(): string[] {
+    return [...this.#topics.keys()];
+  }
+
+  partitionCount(topic: string): number {
+    return this.#topics.get(topic)?.length ?? 0;
+  }
+
+  partitions(topic: string, action: string): PartitionLog[] {
+    const logs = this.#topics.get(topic);
+    if (!logs) throw missingTopic(topic, action);
+    return logs;
+  }
+
+  /** One partition's log, or undefined when the topic or partition does not exist (any more). */
+  log(topic: string, partition: number): PartitionLog | undefined {
+    return this.#topics.get(topic)?.[partition];
+  }
+
+  group(id: string): Group {
+    let g = this.#groups.get(id);
+    if (!g) {
+      g = new Group(id, (t) => this.partitionCount(t));
+      this.#groups.set(id, g);
+    }
+    return g;
+  }
+
+  /** Member ids sort in join order, so assignments are the same on every run. */
+  nextMemberId(clientId: string): string {
+    this.#members += 1;
+    return `${clientId}-${String(this.#members).padStart(6, '0')}`;
+  }
+
+  watch(fn: () => void): () => void {
+    this.#watchers.add(fn);
+    return () => this.#watchers.delete(fn);
+  }
+
+  changed(): void {
+    for (const w of [...this.#watchers]) w();
+  }
+
+  /** InitProducerId: a new epoch for the id, which fences older holders and aborts what they left open. */
+  claim(transactionalId: string): number {
+    const p = this.#producers.get(transactionalId) ?? { epoch: 0, open: null };
+    if (p.open) this.end(transactionalId, p.open, 'aborted');
+    p.epoch += 1;
+    this.#producers.set(transactionalId, p);
+    return p.epoch;
+  }
+
+  epoch(transactionalId: string): number {
+    return this.#producers.get(transactionalId)?.epoch ?? 0;
+  }
+
+  open(transactionalId: string, txn: OpenTxn): void {
+    const p = this.#producers.get(transactionalId);
+    if (p) p.open = txn;
+  }
+
+  /** Writes the markers and, on commit, the offsets, all at once: no reader sees half of it. */
+  end(transactionalId: string, txn: OpenTxn, outcome: 'committed' | 'aborted'): void {
+    txn.state = outcome;
+    const now = String(this.clock());
+    for (const log of txn.partitions) log.end(txn, now);
+    if (outcome === 'committed') for (const [id, offsets] of txn.offsets) this.group(id).commit(offsets);
+    const p = this.#producers.get(transactionalId);
+    if (p?.open === txn) p.open = null;
+    this.changed();
+  }
+}

@@ -1,0 +1,103 @@
+import type { TopicPartitions } from '../types.ts';
+
+/** What a group needs of a member: what it reads, how it wants partitions dealt, and a nudge. */
+export interface GroupMember {
+  readonly id: string;
+  readonly topics: readonly string[];
+  readonly coPartitioned: boolean;
+  /** Called whenever the group's generation or assignment changes. */
+  wake(): void;
+}
+
+/** A topic-partition as one map key. */
+export const tp = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/**
+ * A consumer group: committed offsets and an eager rebalance protocol. Every join or leave starts
+ * a new generation; its assignment is dealt only once every member has finished the batches in
+ * hand and rejoined, as Kafka's join barrier does, so no partition is read by two members at once.
+ */
+export class Group {
+  generation = 0;
+  readonly #committed = new Map<string, number>();
+  readonly #members = new Map<string, GroupMember>();
+  readonly #rejoined = new Set<string>();
+  #assignment: Map<string, TopicPartitions[]> | null = null;
+
+  readonly id: string;
+  /** Partition count of a topic, or 0 when it does not exist. */
+  readonly #partitionsOf: (topic: string) => number;
+
+  constructor(id: string, partitionsOf: (topic: string) => number) {
+    this.id = id;
+    this.#partitionsOf = partitionsOf;
+  }
+
+  committed(topic: string, partition: number): number | undefined {
+    return this.#committed.get(tp(topic, partition));
+  }
+
+  commit(offsets: readonly { topic: string; partition: number; offset: number }[]): void {
+    for (const o of offsets) this.#committed.set(tp(o.topic, o.partition), o.offset);
+  }
+
+  join(member: GroupMember): void {
+    this.#members.set(member.id, member);
+    this.rebalance();
+  }
+
+  leave(id: string): void {
+    if (this.#members.delete(id)) this.rebalance();
+  }
+
+  rebalance(): void {
+    this.generation += 1;
+    this.#rejoined.clear();
+    this.#assignment = null;
+    for (const m of this.#members.values()) m.wake();
+  }
+
+  /** A member is ready for `generation`; the last one to say so deals the partitions. */
+  rejoin(id: string, generation: number): void {
+    if (generation !== this.generation || !this.#members.has(id)) return;
+    this.#rejoined.add(id);
+    if (this.#rejoined.size < this.#members.size) return;
+    this.#assignment = this.#deal();
+    for (const m of this.#members.values()) m.wake();
+  }
+
+  /** This member's partitions in `generation`, or null while the generation is not dealt yet. */
+  assignmentOf(id: string, generation: number): TopicPartitions[] | null {
+    if (generation !== this.generation || !this.#assignment) return null;
+    return this.#assignment.get(id) ?? [];
+  }
+
+  #deal(): Map<string, TopicPartitions[]> {
+    const members = [...this.#members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const topics = [...new Set(members.flatMap((m) => m.topics))].filter((t) => this.#partitionsOf(t) > 0);
+    const slots = new Map(members.map((m) => [m.id, new Map<string, number[]>()]));
+    const give = (member: GroupMember | undefined, topic: string, partition: number) => {
+      const slot = member ? slots.get(member.id) : undefined;
+      if (!slot) return;
+      const list = slot.get(topic) ?? [];
+      list.push(partition);
+      slot.set(topic, list);
+    };
+    if (members.length > 0 && members.every((m) => m.coPartitioned)) {
+      // As CoPartitionedAssigner does: partition p of every topic to member p mod n.
+      const most = Math.max(0, ...topics.map((t) => this.#partitionsOf(t)));
+      for (let p = 0; p < most; p += 1) {
+        for (const t of topics) if (p < this.#partitionsOf(t)) give(members[p % members.length], t, p);
+      }
+    } else {
+      // As kafkajs's default round-robin assigner: topic-partitions dealt out one by one.
+      let next = 0;
+      for (const t of topics) {
+        for (let p = 0; p < this.#partitionsOf(t); p += 1) give(members[next++ % members.length], t, p);
+      }
+    }
+    return new Map(
+      [...slots].map(([id, slot]) => [id, [...slot].map(([topic, partitions]) => ({ topic, partitions }))]),
+    );
+  }
+}

@@ -1,0 +1,37 @@
+import type { Messaging } from '../types.ts';
+import { InMemoryAdmin } from './admin.ts';
+import { Cluster } from './cluster.ts';
+import { InMemoryConsumer } from './consumer.ts';
+import { InMemoryProducer, InMemoryTransactionalProducer } from './producer.ts';
+
+export interface InMemoryMessagingOptions {
+  /** Record timestamps (default Date.now). */
+  readonly clock?: () => number;
+  /** Log entries one fetched batch covers at most (default 500). */
+  readonly maxBatchEntries?: number;
+  /** How long a member whose handler threw waits before rejoining its group (default 100 ms). */
+  readonly restartDelayMs?: number;
+}
+
+/**
+ * A Messaging with its own broker in memory, for tests that need Kafka's semantics but no
+ * broker: murmur2 partitioning, consumer groups with committed offsets and eager rebalances,
+ * read_committed transactions with markers that take offsets, fencing by transactional id.
+ * Each call makes a separate cluster; everything made from one Messaging shares it.
+ */
+export function createInMemoryMessaging(options: InMemoryMessagingOptions = {}): Messaging {
+  const cluster = new Cluster(options.clock ?? Date.now);
+  return {
+    admin: () => new InMemoryAdmin(cluster),
+    producer: () => new InMemoryProducer(cluster),
+    transactionalProducer: (transactionalId) => new InMemoryTransactionalProducer(cluster, transactionalId),
+    consumer: (o) =>
+      new InMemoryConsumer(cluster, {
+        groupId: o.groupId,
+        ...(o.coPartitioned !== undefined ? { coPartitioned: o.coPartitioned } : {}),
+        ...(o.partitionsConcurrently !== undefined ? { partitionsConcurrently: o.partitionsConcurrently } : {}),
+        maxBatchEntries: options.maxBatchEntries ?? 500,
+        restartDelayMs: options.restartDelayMs ?? 100,
+      }),
+  };
+}

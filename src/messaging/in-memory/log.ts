@@ -1,0 +1,95 @@
+import type { IncomingRecord, OutgoingRecord } from '../types.ts';
+
+/** One transaction's outcome, shared by every record it wrote, so a commit or abort flips them all. */
+export interface TxnState {
+  state: 'open' | 'committed' | 'aborted';
+}
+
+interface Entry {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer>>;
+  readonly timestamp: string;
+  readonly txn: TxnState | null;
+  /** A commit or abort marker: takes an offset, as Kafka's control records do, and is never handed over. */
+  readonly control: boolean;
+}
+
+/** What one fetch of a partition covered: the records to hand over and the last offset it passed. */
+export interface Fetched {
+  readonly records: IncomingRecord[];
+  readonly lastOffset: number;
+}
+
+/**
+ * One partition's log. Offsets are array indexes (nothing is ever deleted or compacted: readers
+ * that keep the last value per key see the same as on a compacted topic). Transactional records
+ * are appended when sent, as the broker does, and only a marker decides whether readers see them.
+ */
+export class PartitionLog {
+  readonly #entries: Entry[] = [];
+  /** First offset of each transaction still open here: the last stable offset is the smallest. */
+  readonly #open = new Map<TxnState, number>();
+
+  readonly topic: string;
+  readonly partition: number;
+
+  constructor(topic: string, partition: number) {
+    this.topic = topic;
+    this.partition = partition;
+  }
+
+  get high(): number {
+    return this.#entries.length;
+  }
+
+  /** read_committed readers stop here: before the first record of a transaction still open. */
+  get lastStable(): number {
+    let stable = this.#entries.length;
+    for (const first of this.#open.values()) stable = Math.min(stable, first);
+    return stable;
+  }
+
+  append(records: readonly OutgoingRecord[], txn: TxnState | null, timestamp: string): number {
+    const base = this.#entries.length;
+    if (txn && !this.#open.has(txn)) this.#open.set(txn, base);
+    for (const r of records) {
+      const headers: Record<string, Buffer> = {};
+      for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(v);
+      const key = r.key === null ? null : Buffer.from(r.key, 'utf8');
+      this.#entries.push({ key, value: r.value, headers, timestamp, txn, control: false });
+    }
+    return base;
+  }
+
+  /** Writes the transaction's marker here, if it wrote anything here. */
+  end(txn: TxnState, timestamp: string): void {
+    if (!this.#open.delete(txn)) return;
+    this.#entries.push({ key: null, value: null, headers: {}, timestamp, txn, control: true });
+  }
+
+  /**
+   * Committed data from `from` up to the last stable offset, at most `max` entries scanned.
+   * Markers and aborted records are skipped but counted in lastOffset, so a reader moves past
+   * them; null when there is nothing stable at or after `from`.
+   */
+  fetch(from: number, max: number): Fetched | null {
+    const to = Math.min(this.lastStable, from + max);
+    if (from >= to) return null;
+    const records: IncomingRecord[] = [];
+    for (let offset = from; offset < to; offset += 1) {
+      const e = this.#entries[offset];
+      if (!e || e.control || e.txn?.state === 'aborted') continue;
+      records.push({
+        topic: this.topic,
+        partition: this.partition,
+        offset: String(offset),
+        timestamp: e.timestamp,
+        key: e.key,
+        value: e.value,
+        headers: { ...e.headers },
+      });
+    }
+    return { records, lastOffset: to - 1 };
+  }
+}

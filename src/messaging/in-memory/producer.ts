@@ -1,0 +1,137 @@
+import { partitionFor } from '../partitioner.ts';
+import type {
+  DeliveredRecord,
+  MessageProducer,
+  OffsetCommit,
+  OutgoingRecord,
+  Transaction,
+  TransactionalProducer,
+} from '../types.ts';
+import { missingTopic, refused, type Cluster, type OpenTxn } from './cluster.ts';
+import type { PartitionLog } from './log.ts';
+
+/**
+ * Where each record goes, as kafkajs's DefaultPartitioner decides: the explicit partition, else
+ * murmur2 of the key, else the next partition in turn. Each partition's records keep their order.
+ */
+function route(
+  cluster: Cluster,
+  topic: string,
+  records: readonly OutgoingRecord[],
+  turn: { next: number },
+  action: string,
+): Map<PartitionLog, OutgoingRecord[]> {
+  const logs = cluster.partitions(topic, action);
+  const out = new Map<PartitionLog, OutgoingRecord[]>();
+  for (const r of records) {
+    const p =
+      r.partition ?? (r.key === null ? turn.next++ % logs.length : partitionFor(Buffer.from(r.key), logs.length));
+    const log = logs[p];
+    if (!log) throw missingTopic(topic, `${action}: partition ${p} of ${logs.length}`);
+    const list = out.get(log) ?? [];
+    list.push(r);
+    out.set(log, list);
+  }
+  return out;
+}
+
+export class InMemoryProducer implements MessageProducer {
+  readonly #cluster: Cluster;
+  readonly #turn = { next: 0 };
+
+  constructor(cluster: Cluster) {
+    this.#cluster = cluster;
+  }
+
+  async connect(): Promise<void> {}
+
+  async disconnect(): Promise<void> {}
+
+  async send(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]> {
+    const byPartition = route(this.#cluster, topic, records, this.#turn, `producing to ${topic}`);
+    const now = String(this.#cluster.clock());
+    const delivered = [...byPartition].map(([log, list]) => ({
+      topic,
+      partition: log.partition,
+      baseOffset: String(log.append(list, null, now)),
+    }));
+    if (delivered.length > 0) this.#cluster.changed();
+    return delivered;
+  }
+}
+
+const FENCED =
+  'Producer attempted an operation with an old epoch. Either there is a newer producer with the same ' +
+  'transactionalId, or the producer has been fenced';
+
+export class InMemoryTransactionalProducer implements TransactionalProducer {
+  readonly #cluster: Cluster;
+  readonly #id: string;
+  readonly #turn = { next: 0 };
+  /** 0 until the id is claimed, by fence() or the first begin(), as kafkajs does. */
+  #epoch = 0;
+  #current: OpenTxn | null = null;
+
+  constructor(cluster: Cluster, transactionalId: string) {
+    this.#cluster = cluster;
+    this.#id = transactionalId;
+  }
+
+  async connect(): Promise<void> {}
+
+  /**
+   * A transaction left open stays open, as on a broker, until the id is claimed again (Kafka would
+   * also abort it after transaction.timeout.ms; this broker has no clock of its own to do that).
+   */
+  async disconnect(): Promise<void> {}
+
+  async fence(): Promise<void> {
+    this.#epoch = this.#cluster.claim(this.#id);
+    this.#current = null;
+  }
+
+  async begin(): Promise<Transaction> {
+    if (this.#epoch === 0) await this.fence();
+    this.#check('beginning a Kafka transaction');
+    if (this.#current?.state === 'open')
+      throw refused('beginning a Kafka transaction', 'There is already an ongoing transaction');
+    const txn: OpenTxn = { state: 'open', partitions: new Set(), offsets: new Map() };
+    this.#current = txn;
+    this.#cluster.open(this.#id, txn);
+    const send = (topic: string, records: readonly OutgoingRecord[], action: string) => {
+      this.#check(action, txn);
+      const byPartition = route(this.#cluster, topic, records, this.#turn, action);
+      const now = String(this.#cluster.clock());
+      for (const [log, list] of byPartition) {
+        txn.partitions.add(log);
+        log.append(list, txn, now);
+      }
+    };
+    return {
+      send: async (topic, records) => send(topic, records, `producing to ${topic} in a transaction`),
+      sendMany: async (byTopic) => {
+        const action = `producing to ${[...byTopic.keys()].join(', ')} in a transaction`;
+        for (const [topic, records] of byTopic) send(topic, records, action);
+      },
+      sendOffsets: async (groupId: string, offsets: readonly OffsetCommit[]) => {
+        this.#check('adding offsets to the transaction', txn);
+        const list = txn.offsets.get(groupId) ?? [];
+        list.push(...offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) })));
+        txn.offsets.set(groupId, list);
+      },
+      commit: async () => {
+        this.#check('committing the transaction', txn);
+        this.#cluster.end(this.#id, txn, 'committed');
+      },
+      abort: async () => {
+        this.#check('aborting the transaction', txn);
+        this.#cluster.end(this.#id, txn, 'aborted');
+      },
+    };
+  }
+
+  #check(action: string, txn?: OpenTxn): void {
+    if (this.#cluster.epoch(this.#id) !== this.#epoch) throw refused(action, FENCED, 'INVALID_PRODUCER_EPOCH');
+    if (txn && txn.state !== 'open') throw refused(action, 'Cannot continue to use transaction once ended');
+  }
+}

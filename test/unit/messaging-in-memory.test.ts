@@ -1,0 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { createInMemoryMessaging } from '../../src/messaging/index.ts';
+import { messagingConformance } from '../conformance/messaging.ts';
+
+messagingConformance({
+  name: 'in memory',
+  messaging: () => createInMemoryMessaging({ restartDelayMs: 5 }),
+  unique: (prefix) => `${prefix}.${randomUUID().slice(0, 12)}`,
+  waitMs: 2_000,
+});

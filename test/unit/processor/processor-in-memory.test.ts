@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { InboundEvent, TicketStatusChange, WorkOrderCommand } from '../../../src/domain/index.ts';
+import { CloseloopError } from '../../../src/errors/index.ts';
+import {
+  AvroSerde,
+  createInMemoryMessaging,
+  readToEnd,
+  subjectForTopic,
+  type Messaging,
+} from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { LifecycleProcessor } from '../../../src/processor/index.ts';
+import { Bridge, crm, dept } from '../../support/domain.ts';
+import { LoopbackRegistry } from '../../support/loopback-registry.ts';
+import { SCHEMAS, testConfig } from '../../support/processor.ts';
+import { untilAsync } from '../../support/wait.ts';
+import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  cleanup.length = 0;
+});
+
+const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
+
+describe('lifecycle processor on the in-memory messaging', () => {
+  it('decides a CRM and department sequence and commits each output exactly once through failed commits', async () => {
+    const registry = new LoopbackRegistry();
+    const url = await registry.start();
+    cleanup.push(() => registry.stop());
+    const serde = new AvroSerde({ url, retries: 0 });
+    const { config } = await testConfig(3, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
+    const expected = new Bridge(config.policy);
+    const inner = createInMemoryMessaging();
+    // The first commit fails before it reaches the broker (the batch is aborted and fetched
+    // again); the third is reported failed after it committed (a lost EndTxn answer).
+    let commits = 0;
+    const messaging: Messaging = wrapMessaging(inner, {
+      transaction: (tx) =>
+        overTransaction(tx, {
+          commit: async () => {
+            commits += 1;
+            if (commits === 1) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'injected: commit lost on the way');
+            await tx.commit();
+          },
+        }),
+    });
+    const processor = new LifecycleProcessor({
+      config,
+      messaging,
+      serde,
+      logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
+      schemasDir: SCHEMAS,
+      clock: () => expected.now,
+      failAfterCommit: 2,
+    });
+    const assigned = processor.nextAssignment();
+    await processor.start();
+    cleanup.push(() => processor.stop());
+    expect(await assigned).toEqual([0, 1, 2]);
+
+    const admin = inner.admin();
+    const producer = inner.producer();
+    const feed = async (events: readonly InboundEvent[]) => {
+      for (const e of events) {
+        expected.send(e);
+        const topic = e.type === 'crm' ? config.topics.crmEvents : config.topics.deptEvents;
+        const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
+        await producer.send(topic, [
+          { key: e.event.ticketId, value: await serde.encode(subjectForTopic(topic), value) },
+        ]);
+      }
+      // Read means committed up to the end, on the partitions that hold anything.
+      for (const topic of [config.topics.crmEvents, config.topics.deptEvents]) {
+        const ends = (await admin.topicOffsets(topic)).filter((e) => e.high !== '0');
+        await untilAsync(`the processor to read ${topic}`, async () => {
+          const read = await admin.groupOffsets(config.processor.groupId, topic);
+          return ends.every((e) => read.find((r) => r.partition === e.partition)?.offset === e.high);
+        });
+      }
+    };
+    const read = async <T>(topic: string) => {
+      const values: T[] = [];
+      await readToEnd(
+        inner,
+        admin,
+        topic,
+        'all',
+        async (r) => void values.push((await serde.decode<T>(r.value)).value),
+      );
+      return values;
+    };
+
+    await feed([
+      crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE' }),
+      crm('T2', 'OPENED', 1, { serviceCode: 'GRASS' }),
+      crm('T3', 'OPENED', 1, { serviceCode: 'POTHOLE' }),
+    ]);
+    await feed([
+      dept('T1', 'T1#1', 'maximo', 'APPR', 2, { department: 'transportation' }),
+      dept('T2', 'T2#1', 'posse', 'ASSIGNED_CLOSED', 2, { department: 'housing' }),
+      dept('T1', 'T1#1', 'maximo', 'COMP', 3, { department: 'transportation', note: 'Patched.' }),
+      dept('T3', 'T3#1', 'maximo', 'BOGUS', 2, { department: 'transportation' }),
+    ]);
+    await processor.stop();
+
+    expect(commits).toBeGreaterThan(2);
+    const statuses = await read<TicketStatusChange>(config.topics.status);
+    const byTicket = (list: readonly TicketStatusChange[]) =>
+      [...list].map(brief).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    expect(byTicket(statuses)).toEqual(byTicket(expected.statuses));
+    expect(statuses.filter((s) => s.ticketId === 'T1').at(-1)?.crmStatus).toBe('CLOSED');
+    // T2's department closed its job at assignment: the ticket stays open.
+    expect(statuses.filter((s) => s.ticketId === 'T2').at(-1)?.crmStatus).toBe('OPEN');
+    const commands = await read<WorkOrderCommand>(config.topics.commands);
+    expect(commands.map((c) => c.commandId).sort()).toEqual(expected.commands.map((c) => c.commandId).sort());
+    const quarantine = await read<{ ticketId: string; kind: string }>(config.topics.quarantine);
+    expect(quarantine.map((v) => `${v.ticketId} ${v.kind}`).sort()).toEqual(['T2 PREMATURE_CLOSE', 'T3 UNMAPPED_CODE']);
+  });
+});

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { crmRest } from '../../../connectors/crm-rest/index.ts';
+import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
+import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
+import { CloseloopError } from '../../../src/errors/index.ts';
+import {
+  AvroSerde,
+  createInMemoryMessaging,
+  readSchemaFile,
+  readToEnd,
+  subjectForTopic,
+  type Messaging,
+} from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { SourceRunner } from '../../../src/runtime/index.ts';
+import { parseConnectorConfig, type CrmTicketEvent } from '../../../src/sdk/index.ts';
+import { LoopbackRegistry } from '../../support/loopback-registry.ts';
+import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
+import { until } from '../../support/wait.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  cleanup.length = 0;
+});
+
+const TOPIC = 'crm.ticket-events.v1';
+
+describe('source runner on the in-memory messaging', () => {
+  it('publishes every change once across a restart and a commit whose answer was lost', async () => {
+    const registry = new LoopbackRegistry();
+    const serde = new AvroSerde({ url: await registry.start(), retries: 0 });
+    cleanup.push(() => registry.stop());
+    const sim = new CrmSimulator({ token: 'tok' });
+    const url = await sim.start();
+    cleanup.push(() => sim.stop());
+    const inner = createInMemoryMessaging();
+    const admin = inner.admin();
+    await admin.ensureTopics([{ topic: TOPIC, partitions: 3 }]);
+    await serde.register(subjectForTopic(TOPIC), (await readSchemaFile(`schemas/${TOPIC}.avsc`)).schema);
+    const logger = createLogger({ level: 'silent' });
+    const config = parseConnectorConfig('crm-rest', crmRestConfig, {
+      baseUrl: url,
+      jurisdiction: 'testville',
+      pageSize: 2,
+    });
+    const runner = (messaging: Messaging) => {
+      const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
+      if (!source) throw new Error('crm-rest has no source');
+      return new SourceRunner({
+        connector: 'crm-rest',
+        cursorKey: 'crm-rest:testville',
+        topic: TOPIC,
+        source,
+        messaging,
+        serde,
+        logger,
+        pollIntervalMs: 5,
+        probeIntervalMs: 5,
+        retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 2 },
+      });
+    };
+    const published = async () => {
+      const values: CrmTicketEvent[] = [];
+      await readToEnd(inner, admin, TOPIC, 'all', async (r) => {
+        values.push((await serde.decode<CrmTicketEvent>(r.value)).value);
+      });
+      return values;
+    };
+
+    for (let i = 0; i < 5; i += 1) sim.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    const one = runner(inner);
+    await one.start();
+    await until('five changes', () => one.status().published === 5, 5_000);
+    await one.stop();
+    expect(one.status().cursor).toBe('5');
+
+    // The next commit goes through but its answer is lost: the runner cannot know, reclaims its
+    // transactional id and reads the stored cursor, which says the changes are out.
+    let lost = 0;
+    const lossy = wrapMessaging(inner, {
+      transaction: (tx) =>
+        overTransaction(tx, {
+          commit: async () => {
+            await tx.commit();
+            if (lost++ === 0) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'injected: commit answer lost');
+          },
+        }),
+    });
+    sim.cancel('SR-000003', 'CANCELLED_BY_REQUESTOR', 'Resident withdrew it.');
+    sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    const two = runner(lossy);
+    await two.start();
+    cleanup.push(() => two.stop());
+    await until('the lost answer', () => lost > 0, 5_000);
+    sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    await until('the cursor after every change', () => two.status().cursor === '8', 5_000);
+    await two.stop();
+
+    const values = await published();
+    expect(values.map((v) => v.envelope.sequence).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8,
+    ]);
+    expect(new Set(values.map((v) => v.envelope.eventId)).size).toBe(8);
+    expect(values.find((v) => v.kind === 'CANCELLED')?.ticketId).toBe('SR-000003');
+  });
+});
