@@ -110,7 +110,13 @@ export async function peerRun(
       // Streams' changelog is named after the application id, which starts with the client id.
       await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
     }
-    return { threads: o.threads, tickets: o.tickets, events, eventsPerSecond: Math.round((events / ms) * 1000), ms };
+    return {
+      threads: o.threads,
+      tickets: o.tickets,
+      events,
+      eventsPerSecond: Math.round((events / ms) * 1000),
+      ms: Math.round(ms),
+    };
   } finally {
     await rm(stateDir, { recursive: true, force: true });
     await admin.disconnect();
