@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only throughput,full-path,restore] [--seed 42] [--repeats 3]
+// npm run bench [-- --quick] [--only throughput,peer,full-path,restore] [--seed 42] [--repeats 3]
 //   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6]
 // Every scenario runs in this one process against a real Kafka and registry (brought up when
 // none is configured), so the baseline and the bridge share the machine's state of the moment.
@@ -8,8 +8,10 @@ import { parseArgs } from 'node:util';
 import { fullPathRun, type FullPathRun } from './full-path.ts';
 import { endpoints, ROOT } from './harness.ts';
 import { loadProfile } from './load.ts';
+import { peerRun, type PeerRun } from './peer.ts';
 import { printReport, writeReport, type BenchReport } from './report.ts';
 import { restoreRun, type RestoreRow } from './restore.ts';
+import { buildPeer } from './streams-peer.ts';
 import { throughputRun, type ThroughputRun } from './throughput.ts';
 import { progress } from '../src/observability/progress.ts';
 
@@ -27,15 +29,18 @@ const { values: a } = parseArgs({
 });
 
 const quick = a.quick;
-const only = new Set((a.only ?? 'throughput,full-path,restore').split(','));
+const only = new Set((a.only ?? 'throughput,peer,full-path,restore').split(','));
 const seed = Number(a.seed);
 const partitions = Number(a.partitions);
 const repeats = Number(a.repeats ?? (quick ? 1 : 3));
 const tickets = Number(a.tickets ?? (quick ? 1_000 : 20_000));
 const restoreSizes = (a.restore ?? (quick ? '10000' : '10000,100000,1000000')).split(',').map(Number);
-// Scenario runs, for the progress line: each throughput repeat, full-path load and restore size.
+// Scenario runs, for the progress line: each throughput repeat, peer repeat at one and at two
+// stream threads, full-path load and restore size.
+const PEER_THREADS = [1, 2] as const;
 const steps =
   (only.has('throughput') ? repeats : 0) +
+  (only.has('peer') ? repeats * PEER_THREADS.length : 0) +
   (only.has('full-path') ? (quick ? 1 : 2) : 0) +
   (only.has('restore') ? restoreSizes.length : 0);
 const bar = progress('[bench]', 'runs', steps);
@@ -60,6 +65,8 @@ async function main(): Promise<void> {
     `profile: ${profile.records} Baltimore records, ${profile.types.length} request types, ` +
       `${(profile.duplicateShare * 100).toFixed(1)} % duplicates, ${(profile.openShare * 100).toFixed(1)} % still open`,
   );
+  // Built first, so a missing JDK or Maven stops the bench before it has measured anything.
+  const build = only.has('peer') ? await buildPeer(log) : undefined;
   const throughput: ThroughputRun[] = [];
   if (only.has('throughput')) {
     for (let i = 0; i < repeats; i += 1) {
@@ -70,6 +77,19 @@ async function main(): Promise<void> {
       );
       throughput.push(run);
       stepDone();
+    }
+  }
+  const peer: PeerRun[] = [];
+  if (build) {
+    for (let i = 0; i < repeats; i += 1) {
+      // The same seeds as (b)'s repeats, so each peer run reads the records (b) read.
+      for (const threads of PEER_THREADS) {
+        log(`Streams peer ${i + 1}/${repeats}, ${threads} thread${threads > 1 ? 's' : ''}: ${tickets} tickets`);
+        const run = await peerRun(e, build, profile, { tickets, seed: seed + i, partitions, threads });
+        log(`  ${run.eventsPerSecond} ev/s`);
+        peer.push(run);
+        stepDone();
+      }
     }
   }
   const fullPath: FullPathRun[] = [];
@@ -111,6 +131,7 @@ async function main(): Promise<void> {
     seed,
     partitions,
     throughput,
+    peer,
     fullPath,
     restore,
   };

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FullPathRun } from './full-path.ts';
 import { median, ROOT } from './harness.ts';
+import type { PeerRun } from './peer.ts';
 import type { RestoreRow } from './restore.ts';
 import type { ThroughputRun } from './throughput.ts';
 
@@ -19,6 +20,8 @@ export interface BenchReport {
   readonly seed: number;
   readonly partitions: number;
   readonly throughput: readonly ThroughputRun[];
+  /** Scenario (d), the Kafka Streams peer, at one and at two stream threads. */
+  readonly peer: readonly PeerRun[];
   readonly fullPath: readonly FullPathRun[];
   readonly restore: readonly RestoreRow[];
 }
@@ -69,6 +72,7 @@ export function lines(r: BenchReport): Line[] {
       verdict: '',
     });
   }
+  out.push(...peerLines(r));
   for (const f of r.fullPath) {
     const label = `${fmt(f.offeredPerSecond)} ev/s offered`;
     out.push({
@@ -109,6 +113,32 @@ export function lines(r: BenchReport): Line[] {
         '<= 1,024',
         (v) => v <= 1024,
       ),
+    );
+  }
+  return out;
+}
+
+// (d) next to (b): the processor should keep up with what a team would build on Kafka Streams.
+function peerLines(r: BenchReport): Line[] {
+  const out: Line[] = [];
+  const proc = median(r.throughput.map((x) => x.processorEventsPerSecond));
+  for (const threads of [1, 2]) {
+    const runs = r.peer.filter((x) => x.threads === threads);
+    if (runs.length === 0) continue;
+    const ev = median(runs.map((x) => x.eventsPerSecond));
+    const name = `${threads} stream thread${threads > 1 ? 's' : ''}`;
+    const of = `median of ${runs.length}, ${fmt(runs[0]?.events ?? 0)} events`;
+    out.push({
+      figure: `(d) Kafka Streams peer, exactly_once_v2, ${name}, ev/s (${of})`,
+      value: fmt(ev),
+      target: '',
+      verdict: '',
+    });
+    const ratio = `(b)/(d) against the peer with ${name}`;
+    out.push(
+      threads === 2
+        ? judged(ratio, proc / ev, fmt(proc / ev, 2), '>= 1.0', (v) => v >= 1)
+        : { figure: ratio, value: fmt(proc / ev, 2), target: '', verdict: '' },
     );
   }
   return out;

@@ -34,7 +34,7 @@ export interface ThroughputRun {
  * When the group last moved its committed offsets: the end of processing, free of the time the
  * idle check itself takes.
  */
-function progressWatch(admin: MessagingAdmin, group: string, topics: readonly string[]) {
+export function progressWatch(admin: MessagingAdmin, group: string, topics: readonly string[]) {
   let last = performance.now();
   let seen = '';
   let stopped = false;

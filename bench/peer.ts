@@ -1,0 +1,124 @@
+// Scenario (d): the Kafka Streams application a team would pick instead of the lifecycle
+// processor, on the same seeded records as (b) and timed the same way: CRM phase, then
+// department phase, each from readiness to the last input offset its group committed.
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AvroSerde, createKafkaMessaging, type MessagingAdmin } from '../src/messaging/index.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { feed, provision, runConfig, type Endpoints } from './harness.ts';
+import { generate, routingFor, type LoadProfile } from './load.ts';
+import { startPeer, type PeerBuild, type PeerProcess } from './streams-peer.ts';
+import { progressWatch } from './throughput.ts';
+
+export interface PeerRun {
+  readonly threads: number;
+  readonly tickets: number;
+  readonly events: number;
+  readonly eventsPerSecond: number;
+  readonly ms: number;
+}
+
+export interface PeerRunOptions {
+  readonly tickets: number;
+  readonly seed: number;
+  readonly partitions: number;
+  readonly threads: number;
+  /** Leaves the run's topics in place and names them, for a test to read; else they are deleted. */
+  readonly keep?: (topics: PeerTopics) => void;
+}
+
+export interface PeerTopics {
+  /** Every topic of the run, the Streams changelog included, starts with it. */
+  readonly prefix: string;
+  readonly applicationId: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly [string, string, string, string];
+}
+
+/**
+ * Waits until the group has committed every input partition up to its end. The inputs are
+ * written without transactions, so the end offset is the offset after the last record, which
+ * is exactly what an exactly-once commit of the whole partition leaves in the group.
+ */
+async function waitCommitted(admin: MessagingAdmin, group: string, inputs: readonly string[], peer: PeerProcess) {
+  const timeoutMs = Number(process.env['BENCH_IDLE_TIMEOUT_MS'] ?? 600_000);
+  const deadline = Date.now() + timeoutMs;
+  const ends = await Promise.all(inputs.map(async (t) => [t, await admin.topicOffsets(t)] as const));
+  for (;;) {
+    const behind: string[] = [];
+    for (const [topic, offsets] of ends) {
+      const committed = new Map((await admin.groupOffsets(group, topic)).map((c) => [c.partition, BigInt(c.offset)]));
+      for (const o of offsets) {
+        const at = committed.get(o.partition) ?? -1n;
+        if (BigInt(o.high) > 0n && at < BigInt(o.high)) behind.push(`${topic}[${o.partition}] ${at}/${o.high}`);
+      }
+    }
+    if (behind.length === 0) return;
+    const failed = peer.failure();
+    if (failed) throw failed;
+    if (Date.now() > deadline)
+      throw new Error(`the Streams peer did not catch up in ${timeoutMs} ms: ${behind.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function peerRun(
+  e: Endpoints,
+  build: PeerBuild,
+  profile: LoadProfile,
+  o: PeerRunOptions,
+): Promise<PeerRun> {
+  const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
+  // A fresh config names fresh input and output topics; the application id is this run's own.
+  const config = await runConfig(e, `peer${o.threads}`, { partitions: o.partitions, routing: routingFor(profile) });
+  const messaging = createKafkaMessaging({ brokers: [e.brokers], clientId: config.kafka.clientId, logger });
+  const serde = new AvroSerde({ url: e.registryUrl });
+  const admin = messaging.admin();
+  await admin.connect();
+  const applicationId = `${config.kafka.clientId}.streams`;
+  const stateDir = path.join(tmpdir(), applicationId);
+  const inputs = [config.topics.crmEvents, config.topics.deptEvents];
+  const outputs = [config.topics.state, config.topics.status, config.topics.commands, config.topics.links] as const;
+  const load = generate(profile, o.tickets, o.seed);
+  const events = load.crm.length + load.dept.length;
+  try {
+    // The same topics and Avro subjects as (b): the peer reads the very bytes the processor reads.
+    await provision(config, admin, serde);
+    let ms = 0;
+    for (const batch of [load.crm, load.dept]) {
+      await feed(config, messaging, serde, batch);
+      const peer = await startPeer(build, {
+        brokers: e.brokers,
+        applicationId,
+        stateDir,
+        threads: o.threads,
+        inputs,
+        outputs,
+      });
+      try {
+        const watch = progressWatch(admin, applicationId, inputs);
+        await waitCommitted(admin, applicationId, inputs, peer);
+        ms += (await watch.stop()) - peer.ready;
+      } finally {
+        await peer.stop();
+      }
+    }
+    if (o.keep) o.keep({ prefix: config.kafka.clientId, applicationId, inputs, outputs });
+    else {
+      const topics = await admin.listTopics();
+      // Streams' changelog is named after the application id, which starts with the client id.
+      await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
+    }
+    return {
+      threads: o.threads,
+      tickets: o.tickets,
+      events,
+      eventsPerSecond: Math.round((events / ms) * 1000),
+      ms: Math.round(ms),
+    };
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+    await admin.disconnect();
+  }
+}
