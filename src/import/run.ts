@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
+import { monthOfInstant } from '../domain/kpi/index.ts';
 import type { CrmTicketEvent } from '../domain/types.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import type { ImportMapping } from './mapping.ts';
@@ -32,6 +33,8 @@ export interface ImportResult {
   /** Of the imported rows, those still open in the export. */
   readonly open: number;
   readonly events: number;
+  /** Imported rows per month of their open time (YYYY-MM in the export's zone), in month order. */
+  readonly months: ReadonlyMap<string, number>;
   readonly rejections: readonly Rejection[];
   readonly seconds: number;
 }
@@ -56,6 +59,8 @@ export async function importFile(o: ImportRun): Promise<ImportResult> {
     }),
   );
   const seen = new Map<string, number>();
+  const monthOf = monthOfInstant();
+  const months = new Map<string, number>();
   const rejections: Rejection[] = [];
   let batch: CrmTicketEvent[] = [];
   let read = 0;
@@ -103,6 +108,8 @@ export async function importFile(o: ImportRun): Promise<ImportResult> {
       }
       seen.set(r.row.ticketId, row);
       imported += 1;
+      const month = monthOf(r.row.openedAt, o.mapping.timeZone);
+      months.set(month, (months.get(month) ?? 0) + 1);
       if (!r.row.closed) {
         open += 1;
         const opened = r.row.events[0];
@@ -129,6 +136,7 @@ export async function importFile(o: ImportRun): Promise<ImportResult> {
     outside,
     open,
     events,
+    months: new Map([...months].sort(([a], [b]) => (a < b ? -1 : 1))),
     rejections,
     seconds: (performance.now() - started) / 1000,
   };
