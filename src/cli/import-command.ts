@@ -116,7 +116,7 @@ export async function runImport(
       mapping,
       since,
       until,
-      publish: publisher ? (events) => publisher.publish(events) : null,
+      sink: publisher,
       onProgress: (done, size) => bar.update(done, size),
       ...(adopter ? { onOpen: (e: CrmTicketEvent) => open.push(e) } : {}),
     });
