@@ -41,6 +41,17 @@ export function formatImport(r: ImportResult, dryRun: boolean, adopted: Adoption
     `${dryRun ? 'would publish' : 'published'} ${r.events} CRM event(s) in ${r.seconds.toFixed(1)} s ` +
       `(${Math.round((r.read + r.outside) / Math.max(r.seconds, 0.001))} rows/s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB)`,
   ];
+  const months = [...r.months.keys()];
+  lines.push(
+    months.length === 0
+      ? 'months covered: none'
+      : `months covered: ${months[0]} to ${months[months.length - 1]}, ${months.length} month(s) with requests`,
+  );
+  if (!dryRun && months.length > 0) {
+    lines.push(
+      `volume figures, once the worker has applied the events: closeloop kpi volume --from ${months[0]} --to ${months[months.length - 1]}`,
+    );
+  }
   if (adopted) {
     lines.push(
       `adopted ${adopted.adopted} of ${r.open} open ticket(s)' existing work orders through ${adopted.connector}` +
@@ -105,7 +116,7 @@ export async function runImport(
       mapping,
       since,
       until,
-      publish: publisher ? (events) => publisher.publish(events) : null,
+      sink: publisher,
       onProgress: (done, size) => bar.update(done, size),
       ...(adopter ? { onOpen: (e: CrmTicketEvent) => open.push(e) } : {}),
     });

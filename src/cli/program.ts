@@ -10,6 +10,7 @@ import { runOps, type OpsArgs } from './ops-commands.ts';
 import { runReconcile } from './reconcile-command.ts';
 import { runRoles } from './roles-command.ts';
 import { runPublic, runStatusApi, runWorker } from './serve-commands.ts';
+import { runVolume, type VolumeArgs } from './volume-command.ts';
 import { runWorkOrder } from './workorder-command.ts';
 
 const VERSION = (
@@ -57,6 +58,9 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .description('Integration bridge between a 311 CRM and department work-order systems, over Kafka.')
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError()
+    // A command's options come before its subcommand (`kpi volume --config x` is volume's
+    // --config), so a group's options and its subcommands' options cannot take each other's values.
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.print(s.trimEnd()), writeErr: (s) => io.printError(s.trimEnd()) })
     .addHelpText('after', EXIT_CODES);
 
@@ -149,17 +153,40 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
       ),
     );
 
-  program
+  const kpi = program
     .command('kpi')
-    .description('compute (and with --publish, publish) department KPIs for a month')
-    .requiredOption('--month <YYYY-MM>', 'the month, in the jurisdiction’s time zone')
+    .description('compute (and with --publish, publish) department KPIs for a month; `kpi volume` for volume figures')
+    // Required, but checked in the action: commander would also demand it of `kpi volume`.
+    .option('--month <YYYY-MM>', 'the month, in the jurisdiction’s time zone (required)')
     .option('--publish', 'write the figures to the KPI topic', false)
     .option('--now <iso>', 'judge open tickets as of this instant (default: now)')
     .option('--allow-unreadable', 'publish although some input records could not be read', false)
+    .addOption(configOption());
+  kpi.action(
+    act(async (o: { config: string; month?: string; publish: boolean; now?: string; allowUnreadable: boolean }) => {
+      if (o.month === undefined) {
+        kpi.error("error: required option '--month <YYYY-MM>' not specified", {
+          code: 'commander.missingMandatoryOptionValue',
+          exitCode: 2,
+        });
+      }
+      return runKpi(o, await loadConfig(o.config), toolLogger('closeloop-kpi'), io.print, io.printError);
+    }),
+  );
+  kpi
+    .command('volume')
+    .description(
+      'print volume figures per month of request: tickets, by department, by channel, top 10 types, ' +
+        'resolved on time / late / without target',
+    )
+    .option('--from <YYYY-MM>', 'first month shown (default: the first with requests)')
+    .option('--to <YYYY-MM>', 'last month shown (default: the last with requests)')
+    .option('--format <format>', 'table, json or csv', 'table')
+    .option('--time-zone <zone>', 'cut months in this zone where a ticket names none (default: the jurisdiction’s)')
     .addOption(configOption())
     .action(
-      act(async (o: { config: string; month: string; publish: boolean; now?: string; allowUnreadable: boolean }) =>
-        runKpi(o, await loadConfig(o.config), toolLogger('closeloop-kpi'), io.print, io.printError),
+      act(async (o: VolumeArgs & { config: string }) =>
+        runVolume(o, await loadConfig(o.config), toolLogger('closeloop-kpi'), io.print, io.printError),
       ),
     );
 

@@ -2,13 +2,21 @@ import path from 'node:path';
 import type { CloseloopConfig } from '../config/index.ts';
 import type { CrmTicketEvent, WorkOrderEvent } from '../domain/types.ts';
 import { CloseloopError } from '../errors/index.ts';
-import { AvroSerde, createKafkaMessaging, readSchemaFile, subjectForTopic } from '../messaging/index.ts';
+import {
+  AvroSerde,
+  createKafkaMessaging,
+  readSchemaFile,
+  subjectForTopic,
+  type OutgoingRecord,
+} from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { provisionTopics } from '../processor/provision.ts';
 import { CANONICAL } from '../topics/index.ts';
 
 export interface ImportPublisher {
-  publish(events: readonly CrmTicketEvent[]): Promise<void>;
+  /** The event encoded and keyed for the CRM events topic. */
+  prepare(event: CrmTicketEvent): Promise<OutgoingRecord>;
+  send(records: readonly OutgoingRecord[]): Promise<void>;
   /** Work-order observations for go-live adoption, to the department events topic. */
   publishWorkOrders(events: readonly WorkOrderEvent[]): Promise<void>;
   /**
@@ -47,10 +55,10 @@ export async function kafkaPublisher(
   await producer.connect();
   const deptSubject = subjectForTopic(config.topics.deptEvents);
   return {
-    async publish(events) {
-      const records = await Promise.all(
-        events.map(async (e) => ({ key: e.ticketId, value: await serde.encode(subject, e) })),
-      );
+    async prepare(e) {
+      return { key: e.ticketId, value: await serde.encode(subject, e) };
+    },
+    async send(records) {
       await producer.send(topic, records);
     },
     async publishWorkOrders(events) {

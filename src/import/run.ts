@@ -1,12 +1,24 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
+import { monthOfInstant } from '../domain/kpi/index.ts';
 import type { CrmTicketEvent } from '../domain/types.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import type { ImportMapping } from './mapping.ts';
 import { compileMapping, mapRow, type Rejection } from './rows.ts';
 
-export interface ImportRun {
+/**
+ * Where the events go. Each event is prepared (encoded) as soon as its row is read, so a batch
+ * holds only what is sent, and the row's objects die young instead of piling up for the
+ * collector while the batch fills.
+ */
+export interface EventSink<T> {
+  prepare(event: CrmTicketEvent): Promise<T> | T;
+  /** One batch, in file order; the next is not sent before this one resolves. */
+  send(batch: readonly T[]): Promise<void>;
+}
+
+export interface ImportRun<T> {
   readonly file: string;
   readonly mapping: ImportMapping;
   /** Only rows opened at or after this instant (epoch ms). */
@@ -14,7 +26,7 @@ export interface ImportRun {
   /** Only rows opened before this instant. */
   readonly until?: number | undefined;
   /** Where the events go, in file order, a batch at a time; null for a dry run. */
-  readonly publish: ((events: readonly CrmTicketEvent[]) => Promise<void>) | null;
+  readonly sink: EventSink<T> | null;
   /** Called now and then with the bytes read so far and the file's size. */
   readonly onProgress?: (bytesRead: number, size: number) => void;
   readonly batchSize?: number;
@@ -32,16 +44,18 @@ export interface ImportResult {
   /** Of the imported rows, those still open in the export. */
   readonly open: number;
   readonly events: number;
+  /** Imported rows per month of their open time (YYYY-MM in the export's zone), in month order. */
+  readonly months: ReadonlyMap<string, number>;
   readonly rejections: readonly Rejection[];
   readonly seconds: number;
 }
 
 /**
  * Streams a city's export through its mapping: each row becomes its CRM events or a rejection,
- * never both. Memory holds one batch and the ticket ids seen (to reject a ticket the file lists
- * twice), so a big city's year fits.
+ * never both. Memory holds the batch being sent, the encoded batch being filled, and the ticket
+ * ids seen (to reject a ticket the file lists twice), so a big city's year fits.
  */
-export async function importFile(o: ImportRun): Promise<ImportResult> {
+export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
   const started = performance.now();
   const c = compileMapping(o.mapping);
   const size = (await stat(o.file).catch((err: unknown) => unreadable(o.file, err))).size;
@@ -56,8 +70,11 @@ export async function importFile(o: ImportRun): Promise<ImportResult> {
     }),
   );
   const seen = new Map<string, number>();
+  const monthOf = monthOfInstant();
+  const months = new Map<string, number>();
   const rejections: Rejection[] = [];
-  let batch: CrmTicketEvent[] = [];
+  let batch: T[] = [];
+  const sink = o.sink;
   let read = 0;
   let imported = 0;
   let outside = 0;
@@ -68,8 +85,8 @@ export async function importFile(o: ImportRun): Promise<ImportResult> {
   let sending: Promise<void> = Promise.resolve();
   const flush = async () => {
     await sending;
-    if (batch.length > 0 && o.publish) {
-      sending = o.publish(batch);
+    if (batch.length > 0 && sink) {
+      sending = sink.send(batch);
       // Handled here so a failure is not unhandled while the next batch is read; awaited next.
       sending.catch(() => undefined);
     }
@@ -103,14 +120,17 @@ export async function importFile(o: ImportRun): Promise<ImportResult> {
       }
       seen.set(r.row.ticketId, row);
       imported += 1;
+      const month = monthOf(r.row.openedAt, o.mapping.timeZone);
+      months.set(month, (months.get(month) ?? 0) + 1);
       if (!r.row.closed) {
         open += 1;
         const opened = r.row.events[0];
         if (opened) o.onOpen?.(opened);
       }
       events += r.row.events.length;
-      batch.push(...r.row.events);
-      if (batch.length >= (o.batchSize ?? 5_000)) {
+      // A dry run holds nothing: it counts.
+      if (sink) for (const e of r.row.events) batch.push(await sink.prepare(e));
+      if (batch.length >= (o.batchSize ?? 5_000) || (!sink && imported % 5_000 === 0)) {
         await flush();
         o.onProgress?.(info.bytes, size);
       }
@@ -129,6 +149,7 @@ export async function importFile(o: ImportRun): Promise<ImportResult> {
     outside,
     open,
     events,
+    months: new Map([...months].sort(([a], [b]) => (a < b ? -1 : 1))),
     rejections,
     seconds: (performance.now() - started) / 1000,
   };

@@ -17,6 +17,19 @@ export function departmentOf(workOrders: StatusRead['workOrders']): string | nul
 }
 
 /**
+ * Zones already found valid. Luxon builds a formatter to check a zone, which is costly; every
+ * status names one of a handful of zones, so each is checked once per process.
+ */
+const VALID_ZONES = new Set<string>();
+
+function isValidZone(zone: string): boolean {
+  if (VALID_ZONES.has(zone)) return true;
+  if (!IANAZone.isValidZone(zone)) return false;
+  VALID_ZONES.add(zone);
+  return true;
+}
+
+/**
  * The KPI view of a ticket's latest status. `fallbackZone` (the jurisdiction's) places tickets
  * whose status names no SLA calendar, which are those without due dates or written before v2.
  */
@@ -24,7 +37,7 @@ export function ticketFromStatus(s: StatusRead, fallbackZone: string): KpiTicket
   const timeZone = s.slaTimeZone ?? fallbackZone;
   // The bridge writes zones from validated config; a bad one would throw mid-computation, so
   // the record is refused here, where it can be counted and reported.
-  if (!IANAZone.isValidZone(timeZone)) {
+  if (!isValidZone(timeZone)) {
     throw new CloseloopError('CL_RECORD_INVALID', `status of ${s.ticketId} names an unknown time zone "${timeZone}"`, {
       details: { version: s.version },
     });

@@ -32,7 +32,8 @@ export interface ReadInputsOptions {
   readonly serde: AvroSerde;
   readonly logger: Logger;
   readonly statusTopic: string;
-  readonly quarantineTopic: string;
+  /** Null when no figure asked for needs violations (the volume figures), so it is not read. */
+  readonly quarantineTopic: string | null;
   /** The drift topic, where it exists: deployments older than reconciliation have none. */
   readonly driftTopic: string | null;
   /** For tickets whose status names no SLA zone. */
@@ -85,14 +86,16 @@ export async function readKpiInputs(o: ReadInputsOptions): Promise<KpiInputs> {
         refuse(r, err);
       }
     }),
-    readToEnd(o.messaging, o.admin, o.quarantineTopic, 'all', async (r) => {
-      try {
-        const v = violationFromQuarantine((await o.serde.decode<ViolationRead>(r.value)).value);
-        if (v) violations.set(position(r), v);
-      } catch (err) {
-        refuse(r, err);
-      }
-    }),
+    o.quarantineTopic === null
+      ? Promise.resolve(0)
+      : readToEnd(o.messaging, o.admin, o.quarantineTopic, 'all', async (r) => {
+          try {
+            const v = violationFromQuarantine((await o.serde.decode<ViolationRead>(r.value)).value);
+            if (v) violations.set(position(r), v);
+          } catch (err) {
+            refuse(r, err);
+          }
+        }),
     o.driftTopic === null
       ? Promise.resolve(0)
       : readToEnd(o.messaging, o.admin, o.driftTopic, 'all', async (r) => {

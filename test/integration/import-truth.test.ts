@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CommanderError } from 'commander';
 import { runImport } from '../../src/cli/import-command.ts';
+import { buildProgram } from '../../src/cli/program.ts';
 import { volumeByMonth, type MonthVolume } from '../../src/domain/kpi/index.ts';
 import { readKpiInputs } from '../../src/kpi/read-inputs.ts';
 import { AvroSerde } from '../../src/messaging/index.ts';
@@ -70,9 +72,24 @@ function recompute(csv: string): MonthVolume[] {
   });
 }
 
+/** `closeloop …` in process, as a person would type it; what it printed and its exit code. */
+async function closeloop(...args: string[]): Promise<{ out: string[]; err: string[]; code: number | string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  let code: number | string = -1;
+  const program = buildProgram({ print: (l) => out.push(l), printError: (l) => err.push(l) }, (c) => (code = c));
+  try {
+    await program.parseAsync(['node', 'closeloop', ...args]);
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    code = e.code;
+  }
+  return { out, err, code };
+}
+
 describe('the Baltimore sample imported', () => {
   it('gives, month by month, exactly the figures recomputed straight from the CSV', async () => {
-    const { config } = await testConfig(3);
+    const { config, file } = await testConfig(3);
     const silent = createLogger({ level: 'silent' });
     const lines: string[] = [];
     expect(
@@ -115,8 +132,41 @@ describe('the Baltimore sample imported', () => {
     expect(inputs.violations).toEqual([]);
     const bridge = volumeByMonth(inputs.tickets);
     const truth = recompute(EXPORT);
+    expect(lines).toContain(
+      `months covered: ${truth[0]?.month} to ${truth.at(-1)?.month}, ${truth.length} month(s) with requests`,
+    );
     expect(bridge.map((m) => m.month)).toEqual(truth.map((m) => m.month));
     for (const [i, m] of truth.entries()) expect(bridge[i]).toEqual(m);
+
+    // What an operator prints is the same truth: all months as JSON, a range as CSV, the table's total.
+    const volume = (...more: string[]) =>
+      closeloop('kpi', 'volume', '--config', file, '--time-zone', 'America/New_York', ...more);
+    const json = await volume('--format', 'json');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out.join('\n'))).toEqual(truth);
+    const csv = await volume('--from', '2019-01', '--to', '2019-12', '--format', 'csv');
+    expect(csv.code).toBe(0);
+    const year = truth.filter((m) => m.month.startsWith('2019-'));
+    expect(year.length).toBeGreaterThan(0);
+    const row = (month: string, measure: string, key: string, n: number) => ({ month, measure, key, count: `${n}` });
+    expect(parse(csv.out.join('\n'), { columns: true })).toEqual(
+      year.flatMap((m) => [
+        row(m.month, 'tickets', '', m.tickets),
+        ...Object.entries(m.byDepartment).map(([k, n]) => row(m.month, 'department', k, n)),
+        ...Object.entries(m.byChannel).map(([k, n]) => row(m.month, 'channel', k, n)),
+        ...m.topRequestTypes.map(([k, n], i) => row(m.month, `top_type_${i + 1}`, k, n)),
+        row(m.month, 'resolved', 'on_time', m.resolvedOnTime),
+        row(m.month, 'resolved', 'late', m.resolvedLate),
+        row(m.month, 'resolved', 'no_target', m.resolvedNoTarget),
+      ]),
+    );
+    const table = await volume();
+    expect(table.code).toBe(0);
+    const sums = (['tickets', 'resolvedOnTime', 'resolvedLate', 'resolvedNoTarget'] as const).map((k) =>
+      truth.reduce((n, m) => n + m[k], 0),
+    );
+    expect(table.out).toContainEqual(expect.stringMatching(new RegExp(`^total +${sums.join(' +')}$`)));
+
     // Every kind of verdict occurs, so the comparison is not between zeros.
     const total = (k: 'resolvedOnTime' | 'resolvedLate' | 'resolvedNoTarget') => truth.reduce((n, m) => n + m[k], 0);
     expect([total('resolvedOnTime'), total('resolvedLate'), total('resolvedNoTarget')].every((n) => n > 100)).toBe(

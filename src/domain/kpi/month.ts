@@ -33,3 +33,29 @@ export function monthTester(month: Month): (epochMs: number | null, zone: string
     return epochMs >= b[0] && epochMs < b[1];
   };
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * YYYY-MM of instants in one zone, for many instants at once. Working the month out through
+ * the zone's rules costs a time-zone lookup each time; a UTC day that lies wholly inside one
+ * local month (all but the one or two around each month's turn) is looked up once and then
+ * remembered, so the answer is the same as the lookup's, only cheaper.
+ */
+export function monthOfInstant(): (epochMs: number, zone: string) => string {
+  const zones = new Map<string, Map<number, string>>();
+  const exact = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM');
+  return (epochMs, zone) => {
+    let days = zones.get(zone);
+    if (!days) zones.set(zone, (days = new Map()));
+    const day = Math.floor(epochMs / DAY_MS);
+    const known = days.get(day);
+    if (known !== undefined) return known;
+    const first = exact(day * DAY_MS, zone);
+    if (first === exact(day * DAY_MS + DAY_MS - 1, zone)) {
+      days.set(day, first);
+      return first;
+    }
+    return exact(epochMs, zone);
+  };
+}

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { monthOfInstant } from './month.ts';
 import { UNROUTED, type KpiTicket } from './types.ts';
 
 /** How many requests a month brought, where they went, how they came, and how they closed. */
@@ -32,9 +32,10 @@ const sorted = (m: Map<string, number>) => Object.fromEntries([...m].sort(([a], 
  */
 export function volumeByMonth(tickets: readonly KpiTicket[]): MonthVolume[] {
   const months = new Map<string, KpiTicket[]>();
+  const monthOf = monthOfInstant();
   for (const t of tickets) {
     if (t.requestedAt === null) continue;
-    const month = DateTime.fromMillis(t.requestedAt, { zone: t.timeZone }).toFormat('yyyy-MM');
+    const month = monthOf(t.requestedAt, t.timeZone);
     const list = months.get(month) ?? [];
     list.push(t);
     months.set(month, list);

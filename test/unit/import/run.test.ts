@@ -30,7 +30,7 @@ describe('importFile', () => {
     const r = await importFile({
       file: await exportFile(rows),
       mapping,
-      publish: async (events) => void published.push(...events),
+      sink: { prepare: (e) => e, send: async (events) => void published.push(...events) },
       batchSize: 2,
     });
     expect(r).toMatchObject({ read: 6, imported: 3, rejected: 3, outside: 0, open: 1, events: 5 });
@@ -57,14 +57,14 @@ describe('importFile', () => {
       mapping,
       since: Date.parse('2018-01-01T05:00:00Z'),
       until: Date.parse('2019-01-01T05:00:00Z'),
-      publish: null,
+      sink: null,
     });
     expect(r).toMatchObject({ read: 5, imported: 2, rejected: 3, outside: 1 });
   });
 
   it('fails with CL_IMPORT_UNREADABLE for a file that is not there', async () => {
     const mapping = await loadImportMapping('config/import/baltimore.yaml');
-    await expect(importFile({ file: 'no/such/export.csv', mapping, publish: null })).rejects.toMatchObject({
+    await expect(importFile({ file: 'no/such/export.csv', mapping, sink: null })).rejects.toMatchObject({
       code: 'CL_IMPORT_UNREADABLE',
     });
   });
@@ -91,7 +91,11 @@ describe('an export of a city nobody here has seen', () => {
       'Nr;Eingang;Erledigt;Anliegen\n1;02.01.2024 08:00;03.01.2024 09:30;Sperrmüll\n2;02.01.2024 10:00;;Laterne\n',
     );
     const published: CrmTicketEvent[] = [];
-    const r = await importFile({ file, mapping, publish: async (events) => void published.push(...events) });
+    const r = await importFile({
+      file,
+      mapping,
+      sink: { prepare: (e) => e, send: async (events) => void published.push(...events) },
+    });
     expect(r).toMatchObject({ read: 2, imported: 2, rejected: 0, open: 1 });
     expect(published.map((e) => [e.ticketId, e.kind, e.envelope.occurredAt, e.department, e.channel])).toEqual([
       ['1', 'OPENED', Date.parse('2024-01-02T07:00:00Z'), 'Ordnungsamt', 'WEB'],

@@ -1,5 +1,6 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { volumeByMonth, type KpiTicket } from '../../../src/domain/kpi/index.ts';
+import { monthOfInstant, volumeByMonth, type KpiTicket } from '../../../src/domain/kpi/index.ts';
 
 const NY = 'America/New_York';
 const at = (iso: string) => Date.parse(iso);
@@ -54,5 +55,31 @@ describe('volume by month', () => {
       },
       expect.objectContaining({ month: '2018-04', tickets: 1, resolvedNoTarget: 1 }),
     ]);
+  });
+});
+
+describe('the month of an instant', () => {
+  it('is the one luxon gives, in zones east and west, half-hour ones, across month turns and DST', () => {
+    const monthOf = monthOfInstant();
+    const zones = [NY, 'UTC', 'Asia/Kolkata', 'Australia/Adelaide', 'Pacific/Chatham', 'America/St_Johns'];
+    const instants: number[] = [];
+    // Either side of each local month's turn, to the millisecond, and a spread of times in between.
+    for (const zone of zones) {
+      for (let m = DateTime.fromISO('2020-01-01', { zone }); m.year < 2022; m = m.plus({ months: 1 })) {
+        const turn = m.toMillis();
+        instants.push(turn - 60_000, turn - 1, turn, turn + 1, turn + 60_000);
+      }
+    }
+    for (let ms = at('2019-12-25T00:00:00Z'); ms < at('2022-01-05T00:00:00Z'); ms += 187 * 60_000) instants.push(ms);
+    let checked = 0;
+    for (const ms of instants) {
+      for (const zone of zones) {
+        const want = DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM');
+        if (monthOf(ms, zone) !== want)
+          expect({ ms, zone, month: monthOf(ms, zone) }).toEqual({ ms, zone, month: want });
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(30_000);
   });
 });
