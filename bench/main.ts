@@ -1,5 +1,6 @@
-// npm run bench [-- --quick] [--only throughput,full-path,restore] [--seed 42] [--repeats 3]
-//   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6]
+// npm run bench [-- --quick] [--only throughput,full-path,scale-out,restore] [--seed 42] [--repeats 3]
+//   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6] [--no-push]
+//   [--scale-out 1,2]
 // Every scenario runs in this one process against a real Kafka and registry (brought up when
 // none is configured), so the baseline and the bridge share the machine's state of the moment.
 import os from 'node:os';
@@ -10,6 +11,7 @@ import { endpoints, ROOT } from './harness.ts';
 import { loadProfile } from './load.ts';
 import { printReport, writeReport, type BenchReport } from './report.ts';
 import { restoreRun, type RestoreRow } from './restore.ts';
+import { scaleOutRun, type ScaleOutRun } from './scale-out.ts';
 import { throughputRun, type ThroughputRun } from './throughput.ts';
 import { progress } from '../src/observability/progress.ts';
 
@@ -22,12 +24,26 @@ const { values: a } = parseArgs({
     tickets: { type: 'string' },
     restore: { type: 'string' },
     partitions: { type: 'string', default: '6' },
+    'no-push': { type: 'boolean', default: false },
+    'scale-out': { type: 'string', default: '1,2' },
     csv: { type: 'string', default: path.resolve(ROOT, 'data/baltimore_311_sample_10k.csv') },
   },
 });
 
 const quick = a.quick;
-const only = new Set((a.only ?? 'throughput,full-path,restore').split(','));
+const only = new Set((a.only ?? 'throughput,full-path,scale-out,restore').split(','));
+const scaleOut = a['scale-out'].split(',').map(Number);
+// Full path: a city's realistic load, the issue's target load and, for the full bench, saturation.
+const fullPathLoads = quick
+  ? [
+      { rate: 50, seconds: 8 },
+      { rate: 1_000, seconds: 8 },
+    ]
+  : [
+      { rate: 50, seconds: 30 },
+      { rate: 1_000, seconds: 30 },
+      { rate: 2_000, seconds: 15 },
+    ];
 const seed = Number(a.seed);
 const partitions = Number(a.partitions);
 const repeats = Number(a.repeats ?? (quick ? 1 : 3));
@@ -36,7 +52,8 @@ const restoreSizes = (a.restore ?? (quick ? '10000' : '10000,100000,1000000')).s
 // Scenario runs, for the progress line: each throughput repeat, full-path load and restore size.
 const steps =
   (only.has('throughput') ? repeats : 0) +
-  (only.has('full-path') ? (quick ? 1 : 2) : 0) +
+  (only.has('full-path') ? fullPathLoads.length : 0) +
+  (only.has('scale-out') ? scaleOut.length : 0) +
   (only.has('restore') ? restoreSizes.length : 0);
 const bar = progress('[bench]', 'runs', steps);
 let done = 0;
@@ -49,6 +66,7 @@ async function main(): Promise<void> {
     ['partitions', partitions],
     ['repeats', repeats],
     ['tickets', tickets],
+    ...scaleOut.map((n) => ['scale-out', n] as const),
   ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number >= 1, got ${value}`);
   }
@@ -74,18 +92,28 @@ async function main(): Promise<void> {
   }
   const fullPath: FullPathRun[] = [];
   if (only.has('full-path')) {
-    // Above capacity, the second run shows saturation; bounded, so its backlog drains in minutes.
-    const loads = quick
-      ? [{ rate: 200, seconds: 8 }]
-      : [
-          { rate: 1_000, seconds: 30 },
-          { rate: 2_000, seconds: 15 },
-        ];
-    for (const load of loads) {
+    // Above capacity, the last run shows saturation; bounded, so its backlog drains in minutes.
+    for (const load of fullPathLoads) {
       log(`full path: ${load.rate} ev/s offered for ${load.seconds} s`);
-      const run = await fullPathRun(e, profile, { ...load, seed, partitions: Math.min(partitions, 3) });
+      const run = await fullPathRun(e, profile, {
+        ...load,
+        seed,
+        partitions: Math.min(partitions, 3),
+        push: !a['no-push'],
+      });
       log(`  ${run.eventsPerSecond} ev/s applied, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`);
+      log(`  stages p50/p99, ms: ${JSON.stringify(run.stages)}`);
       fullPath.push(run);
+      stepDone();
+    }
+  }
+  const scaled: ScaleOutRun[] = [];
+  if (only.has('scale-out')) {
+    for (const processes of scaleOut) {
+      log(`scale-out: ${processes} processor process(es), ${tickets} tickets`);
+      const run = await scaleOutRun(e, profile, { processes, tickets, seed, partitions });
+      log(`  ${run.eventsPerSecond} ev/s, partitions ${JSON.stringify(run.partitionsPerProcess)}`);
+      scaled.push(run);
       stepDone();
     }
   }
@@ -112,6 +140,7 @@ async function main(): Promise<void> {
     partitions,
     throughput,
     fullPath,
+    scaleOut: scaled,
     restore,
   };
   bar.stop();

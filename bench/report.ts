@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FullPathRun } from './full-path.ts';
 import { median, ROOT } from './harness.ts';
 import type { RestoreRow } from './restore.ts';
+import { scaleOutLines, type ScaleOutRun } from './scale-out.ts';
 import type { ThroughputRun } from './throughput.ts';
 
 export interface BenchReport {
@@ -20,6 +21,7 @@ export interface BenchReport {
   readonly partitions: number;
   readonly throughput: readonly ThroughputRun[];
   readonly fullPath: readonly FullPathRun[];
+  readonly scaleOut?: readonly ScaleOutRun[];
   readonly restore: readonly RestoreRow[];
 }
 
@@ -88,8 +90,16 @@ export function lines(r: BenchReport): Line[] {
         ? judged(`(c) full path, ${label}: latency p99, ms`, f.p99Ms, fmt(f.p99Ms), '<= 250', (v) => v <= 250)
         : { figure: `(c) full path, ${label}: latency p99, ms`, value: fmt(f.p99Ms), target: '', verdict: '' },
     );
+    const { source, processor, sink } = f.stages;
+    out.push({
+      figure: `(c) full path, ${label}: p50 source / processor / sink, ms`,
+      value: `${fmt(source[0])} / ${fmt(processor[0])} / ${fmt(sink[0])}`,
+      target: '',
+      verdict: '',
+    });
     out.push({ figure: `(c) full path, ${label}: peak RSS, MB`, value: fmt(f.peakRssMb), target: '', verdict: '' });
   }
+  out.push(...scaleOutLines(r.scaleOut ?? []));
   for (const x of r.restore) {
     const per100k = (x.restoreMs / x.tickets) * 100;
     out.push(
