@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [--only throughput,full-path,scale-out,restore] [--seed 42] [--repeats 3]
 //   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6] [--no-push]
-//   [--scale-out 1,2]
+//   [--scale-out 1,2] [--rates 50,1000]
 // Every scenario runs in this one process against a real Kafka and registry (brought up when
 // none is configured), so the baseline and the bridge share the machine's state of the moment.
 import os from 'node:os';
@@ -26,6 +26,7 @@ const { values: a } = parseArgs({
     partitions: { type: 'string', default: '6' },
     'no-push': { type: 'boolean', default: false },
     'scale-out': { type: 'string', default: '1,2' },
+    rates: { type: 'string' },
     csv: { type: 'string', default: path.resolve(ROOT, 'data/baltimore_311_sample_10k.csv') },
   },
 });
@@ -34,16 +35,18 @@ const quick = a.quick;
 const only = new Set((a.only ?? 'throughput,full-path,scale-out,restore').split(','));
 const scaleOut = a['scale-out'].split(',').map(Number);
 // Full path: a city's realistic load, the target load and, for the full bench, saturation.
-const fullPathLoads = quick
-  ? [
-      { rate: 50, seconds: 8 },
-      { rate: 1_000, seconds: 8 },
-    ]
-  : [
-      { rate: 50, seconds: 30 },
-      { rate: 1_000, seconds: 30 },
-      { rate: 2_000, seconds: 15 },
-    ];
+const fullPathLoads = a.rates
+  ? a.rates.split(',').map((r) => ({ rate: Number(r), seconds: quick ? 8 : 30 }))
+  : quick
+    ? [
+        { rate: 50, seconds: 8 },
+        { rate: 1_000, seconds: 8 },
+      ]
+    : [
+        { rate: 50, seconds: 30 },
+        { rate: 1_000, seconds: 30 },
+        { rate: 2_000, seconds: 15 },
+      ];
 const seed = Number(a.seed);
 const partitions = Number(a.partitions);
 const repeats = Number(a.repeats ?? (quick ? 1 : 3));
