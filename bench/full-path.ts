@@ -23,6 +23,8 @@ export interface FullPathRun {
   readonly offeredPerSecond: number;
   /** The simulators rang the worker's webhook doorbell after each change. */
   readonly push: boolean;
+  /** Webhook calls the simulators made that the worker took (202), and those that failed. */
+  readonly webhooks: { readonly rung: number; readonly failed: number };
   readonly seconds: number;
   readonly tickets: number;
   readonly sourceEvents: number;
@@ -155,6 +157,7 @@ export async function fullPathRun(
     return {
       offeredPerSecond: o.rate,
       push: o.push,
+      webhooks: { rung: crm.webhook.sent + posse.webhook.sent, failed: crm.webhook.failed + posse.webhook.failed },
       seconds: o.seconds,
       tickets,
       sourceEvents,

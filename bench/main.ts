@@ -105,7 +105,7 @@ async function main(): Promise<void> {
         push: !a['no-push'],
       });
       log(`  ${run.eventsPerSecond} ev/s applied, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`);
-      log(`  stages p50/p99, ms: ${JSON.stringify(run.stages)}`);
+      log(`  stages p50/p99, ms: ${JSON.stringify(run.stages)}; webhooks ${JSON.stringify(run.webhooks)}`);
       fullPath.push(run);
       stepDone();
     }

@@ -51,12 +51,14 @@ function startProcessor(configFile: string, e: Endpoints): Member {
   return member;
 }
 
-async function settled(members: readonly Member[], partitions: number, timeoutMs: number): Promise<void> {
+/** Until every member owns partitions, together each of them once (or, `joined`, has any). */
+async function settled(members: readonly Member[], partitions: number, timeoutMs: number, joined = false) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (members.some((m) => m.exited)) throw new Error('a processor process exited while the group formed');
     const owned = members.map((m) => m.partitions ?? []);
     const all = owned.flat();
+    if (joined && members.every((m) => m.partitions !== null)) return;
     if (owned.every((p) => p.length > 0) && all.length === partitions && new Set(all).size === partitions) return;
     if (Date.now() > deadline) throw new Error(`the group did not settle: ${JSON.stringify(owned)}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -112,7 +114,13 @@ export async function scaleOutRun(
   const members: Member[] = [];
   try {
     await provision(config, admin, serde);
-    for (let i = 0; i < o.processes; i += 1) members.push(startProcessor(file, e));
+    // One after the other: processes starting together race to register the schemas'
+    // compatibility rules, and the loser exits (the registry answers that the rule exists).
+    for (let i = 0; i < o.processes; i += 1) {
+      const member = startProcessor(file, e);
+      members.push(member);
+      await settled([member], i === 0 ? o.partitions : 0, 120_000, true);
+    }
     await settled(members, o.partitions, 120_000);
     const owned = members.map((m) => [...(m.partitions ?? [])]);
     const inputs = [config.topics.crmEvents, config.topics.deptEvents, config.topics.links];
