@@ -55,6 +55,9 @@ export function checkConnectorsAndRoutes(
   instances.data.forEach((instance, i) => {
     const report = checker(instance, env);
     problems.push(...report.problems.map((p) => `${file}: connectors.${i}: ${p}`));
+    // The doorbell is a route of the ops server: without one, nothing would answer the system.
+    if (instance.webhook && raw['http'] === undefined)
+      problems.push(`${file}: connectors.${i}: webhook needs the ops server: add an http section`);
     if (instance.sink) for (const t of report.serves) served.add(routeKey(t));
   });
   if (!routes.success) return { problems, served };
