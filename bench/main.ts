@@ -56,7 +56,7 @@ const restoreSizes = (a.restore ?? (quick ? '10000' : '10000,100000,1000000')).s
 const steps =
   (only.has('throughput') ? repeats : 0) +
   (only.has('full-path') ? fullPathLoads.length : 0) +
-  (only.has('scale-out') ? scaleOut.length : 0) +
+  (only.has('scale-out') ? scaleOut.length * repeats : 0) +
   (only.has('restore') ? restoreSizes.length : 0);
 const bar = progress('[bench]', 'runs', steps);
 let done = 0;
@@ -112,12 +112,15 @@ async function main(): Promise<void> {
   }
   const scaled: ScaleOutRun[] = [];
   if (only.has('scale-out')) {
-    for (const processes of scaleOut) {
-      log(`scale-out: ${processes} processor process(es), ${tickets} tickets`);
-      const run = await scaleOutRun(e, profile, { processes, tickets, seed, partitions });
-      log(`  ${run.eventsPerSecond} ev/s, partitions ${JSON.stringify(run.partitionsPerProcess)}`);
-      scaled.push(run);
-      stepDone();
+    // Interleaved (1, 2, 1, 2, ...), so a machine that gets busier does not favour one count.
+    for (let i = 0; i < repeats; i += 1) {
+      for (const processes of scaleOut) {
+        log(`scale-out ${i + 1}/${repeats}: ${processes} processor process(es), ${tickets} tickets`);
+        const run = await scaleOutRun(e, profile, { processes, tickets, seed: seed + i, partitions });
+        log(`  ${run.eventsPerSecond} ev/s, partitions ${JSON.stringify(run.partitionsPerProcess)}`);
+        scaled.push(run);
+        stepDone();
+      }
     }
   }
   const restore: RestoreRow[] = [];

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { AvroSerde, createKafkaMessaging, type MessagingAdmin } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { feed, provision, ROOT, runConfigFile, type Endpoints } from './harness.ts';
+import { feed, median, provision, ROOT, runConfigFile, type Endpoints } from './harness.ts';
 import { generate, routingFor, type LoadProfile } from './load.ts';
 import type { Line } from './report.ts';
 import { waitIdle } from './throughput.ts';
@@ -152,18 +152,23 @@ export async function scaleOutRun(
   }
 }
 
-/** The table's lines: (b) per process count, and the gain over one process. */
+/** The table's lines: (b) per process count (median of the repeats), and the gain over one. */
 export function scaleOutLines(runs: readonly ScaleOutRun[]): Line[] {
   const n = (v: number, digits = 0) =>
     v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-  const one = runs.find((r) => r.processes === 1);
-  return runs.map((r) => ({
-    figure: `(b) processor, ${r.processes} process${r.processes === 1 ? '' : 'es'} in one group, ev/s`,
-    value:
-      one && r !== one
-        ? `${n(r.eventsPerSecond)} (×${n(r.eventsPerSecond / one.eventsPerSecond, 2)})`
-        : n(r.eventsPerSecond),
-    target: '',
-    verdict: '',
-  }));
+  const counts = [...new Set(runs.map((r) => r.processes))];
+  const medianOf = (processes: number) =>
+    median(runs.filter((r) => r.processes === processes).map((r) => r.eventsPerSecond));
+  const one = counts.includes(1) ? medianOf(1) : Number.NaN;
+  return counts.map((processes) => {
+    const all = runs.filter((r) => r.processes === processes).map((r) => n(r.eventsPerSecond));
+    const value = medianOf(processes);
+    const gain = processes !== 1 && Number.isFinite(one) ? ` ×${n(value / one, 2)}` : '';
+    return {
+      figure: `(b) processor, ${processes} process${processes === 1 ? '' : 'es'} in one group, ev/s (median)`,
+      value: `${n(value)}${gain} (runs: ${all.join(' / ')})`,
+      target: '',
+      verdict: '',
+    };
+  });
 }
