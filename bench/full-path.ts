@@ -1,20 +1,30 @@
 // Scenario (c): CRM simulator → crm-rest source → processor → crm-rest sink and POSSE connector,
-// all in one worker, against simulators answering with realistic latency. Events are offered at
+// all in one worker, against simulators answering with realistic latency. The sources run with
+// the shipped polling pace and, unless --no-push, each simulator rings the worker's webhook
+// doorbell (POST /hooks/<name> on its ops server) after every change, as a system that can push
+// would. Events are offered at
 // a fixed rate (or as fast as the driver can, for saturation); latency runs from the moment a
 // simulator records an event to the moment the CRM simulator applies the status it caused,
 // matched exactly through the correlation id the sink sends with every update.
 import { CrmSimulator } from '../connectors/crm-rest/simulator.ts';
 import { PosseSimulator } from '../connectors/posse/simulator.ts';
-import { createKafkaMessaging } from '../src/messaging/index.ts';
+import { AvroSerde, createKafkaMessaging } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { OpsServer } from '../src/observability/ops-server.ts';
 import { seededRandom } from '../src/sdk/index.ts';
+import { webhookTokens } from '../src/worker/connector-check.ts';
 import { Worker } from '../src/worker/worker.ts';
 import { nearestRank } from '../src/domain/kpi/index.ts';
+import { stageLatencies, type StageLatencies } from './full-path-stages.ts';
 import { rssSampler, runConfig, type Endpoints } from './harness.ts';
 import { typePicker, type LoadProfile } from './load.ts';
 
 export interface FullPathRun {
   readonly offeredPerSecond: number;
+  /** The simulators rang the worker's webhook doorbell after each change. */
+  readonly push: boolean;
+  /** Webhook calls the simulators made that the worker took (202), and those that failed. */
+  readonly webhooks: { readonly rung: number; readonly failed: number };
   readonly seconds: number;
   readonly tickets: number;
   readonly sourceEvents: number;
@@ -27,6 +37,8 @@ export interface FullPathRun {
   readonly maxMs: number;
   readonly drainMs: number;
   readonly peakRssMb: number;
+  /** Where the time went, p50 / p99 per stage (see full-path-stages.ts). */
+  readonly stages: StageLatencies;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,7 +46,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function fullPathRun(
   e: Endpoints,
   profile: LoadProfile,
-  o: { rate: number; seconds: number; seed: number; partitions: number },
+  o: { rate: number; seconds: number; seed: number; partitions: number; push: boolean },
 ): Promise<FullPathRun> {
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
   // Realistic API latency: tens of milliseconds per call, with jitter.
@@ -56,19 +68,40 @@ export async function fullPathRun(
     connectors: [
       {
         name: 'crm-rest',
-        pollIntervalMs: 20,
+        ...(o.push ? { webhook: { tokenEnv: 'CRM_WEBHOOK_TOKEN' } } : {}),
         config: { baseUrl: crmUrl, jurisdiction: 'baltimore', tokenEnv: 'CRM_TOKEN', pageSize: 500 },
       },
       {
         name: 'posse',
-        pollIntervalMs: 20,
+        ...(o.push ? { webhook: { tokenEnv: 'POSSE_WEBHOOK_TOKEN' } } : {}),
         config: { baseUrl: posseUrl, jurisdiction: 'baltimore', departments, tokenEnv: 'POSSE_TOKEN', pageSize: 500 },
       },
     ],
   });
   const messaging = createKafkaMessaging({ brokers: [e.brokers], clientId: config.kafka.clientId, logger });
-  const worker = new Worker({ config, logger, messaging, env: { CRM_TOKEN: 'bench-crm', POSSE_TOKEN: 'bench-posse' } });
+  const env = {
+    CRM_TOKEN: 'bench-crm',
+    POSSE_TOKEN: 'bench-posse',
+    CRM_WEBHOOK_TOKEN: 'bench-crm-bell',
+    POSSE_WEBHOOK_TOKEN: 'bench-posse-bell',
+  };
+  const worker = new Worker({ config, logger, messaging, env });
+  const ops = new OpsServer({
+    host: '127.0.0.1',
+    port: 0,
+    metrics: worker.metrics,
+    readiness: () => worker.readiness(),
+    pause: (n) => worker.pause(n),
+    resume: (n) => worker.resume(n),
+    webhooks: webhookTokens(config, env),
+    wake: (n) => worker.wake(n),
+  });
+  const opsUrl = await ops.start();
   await worker.start();
+  if (o.push) {
+    crm.webhook.configure({ url: `${opsUrl}/hooks/crm-rest`, token: env.CRM_WEBHOOK_TOKEN });
+    posse.webhook.configure({ url: `${opsUrl}/hooks/posse`, token: env.POSSE_WEBHOOK_TOKEN });
+  }
   const rss = rssSampler();
   const r = seededRandom(o.seed);
   const pick = typePicker(profile, r);
@@ -119,9 +152,12 @@ export async function fullPathRun(
     }
     const drainMs = performance.now() - drainStart - 2_000;
     const latencies = latenciesOf(crm, posse);
+    const stages = await stageLatencies(messaging, new AvroSerde({ url: e.registryUrl }), config, crm, posse);
     const sourceEvents = crm.changes.filter((c) => c.actor === 'agent').length + posse.changes.length;
     return {
       offeredPerSecond: o.rate,
+      push: o.push,
+      webhooks: { rung: crm.webhook.sent + posse.webhook.sent, failed: crm.webhook.failed + posse.webhook.failed },
       seconds: o.seconds,
       tickets,
       sourceEvents,
@@ -134,9 +170,13 @@ export async function fullPathRun(
       maxMs: Math.round(latencies.at(-1) ?? Number.NaN),
       drainMs: Math.round(Math.max(0, drainMs)),
       peakRssMb: rss.stop(),
+      stages,
     };
   } finally {
     rss.stop();
+    crm.webhook.configure({ url: null });
+    posse.webhook.configure({ url: null });
+    await ops.stop();
     await worker.stop();
     await Promise.all([crm.stop(), posse.stop()]);
     const admin = messaging.admin();

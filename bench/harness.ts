@@ -34,11 +34,25 @@ export async function endpoints(log: (l: string) => void): Promise<Endpoints> {
 export interface RunConfigOptions {
   readonly partitions: number;
   readonly routing: Record<string, RouteTarget[]>;
-  readonly connectors?: readonly { name: string; pollIntervalMs?: number; config: Record<string, unknown> }[];
+  readonly connectors?: readonly {
+    name: string;
+    pollIntervalMs?: number;
+    webhook?: { tokenEnv: string };
+    config: Record<string, unknown>;
+  }[];
 }
 
 /** A config of the shipped kind with topics and groups of this run only. */
 export async function runConfig(e: Endpoints, name: string, o: RunConfigOptions): Promise<CloseloopConfig> {
+  return (await runConfigFile(e, name, o)).config;
+}
+
+/** As runConfig, with the file it wrote, for processes the bench starts (scale-out). */
+export async function runConfigFile(
+  e: Endpoints,
+  name: string,
+  o: RunConfigOptions,
+): Promise<{ config: CloseloopConfig; file: string }> {
   const run = `bench.${name}.${Date.now().toString(36)}`;
   const file = path.join(tmpdir(), `${run}.yaml`);
   await writeFile(
@@ -58,7 +72,7 @@ export async function runConfig(e: Endpoints, name: string, o: RunConfigOptions)
   );
   const policies = await readFile(path.join(ROOT, 'config/sla/policies.yaml'), 'utf8');
   await writeFile(path.join(tmpdir(), `${run}.sla.yaml`), stringify({ default: parse(policies).default }));
-  return loadConfig(file, {});
+  return { config: await loadConfig(file, {}), file };
 }
 
 /** Creates the run's topics and registers the input schemas, as source connectors would. */

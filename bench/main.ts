@@ -1,5 +1,6 @@
-// npm run bench [-- --quick] [--only throughput,peer,full-path,restore] [--seed 42] [--repeats 3]
-//   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6]
+// npm run bench [-- --quick] [--only throughput,peer,full-path,scale-out,restore] [--seed 42] [--repeats 3]
+//   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6] [--no-push]
+//   [--scale-out 1,2] [--rates 50,1000]
 // Every scenario runs in this one process against a real Kafka and registry (brought up when
 // none is configured), so the baseline and the bridge share the machine's state of the moment.
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { loadProfile } from './load.ts';
 import { peerRun, type PeerRun } from './peer.ts';
 import { printReport, writeReport, type BenchReport } from './report.ts';
 import { restoreRun, type RestoreRow } from './restore.ts';
+import { scaleOutRun, type ScaleOutRun } from './scale-out.ts';
 import { buildPeer } from './streams-peer.ts';
 import { throughputRun, type ThroughputRun } from './throughput.ts';
 import { progress } from '../src/observability/progress.ts';
@@ -24,12 +26,29 @@ const { values: a } = parseArgs({
     tickets: { type: 'string' },
     restore: { type: 'string' },
     partitions: { type: 'string', default: '6' },
+    'no-push': { type: 'boolean', default: false },
+    'scale-out': { type: 'string', default: '1,2' },
+    rates: { type: 'string' },
     csv: { type: 'string', default: path.resolve(ROOT, 'data/baltimore_311_sample_10k.csv') },
   },
 });
 
 const quick = a.quick;
-const only = new Set((a.only ?? 'throughput,peer,full-path,restore').split(','));
+const only = new Set((a.only ?? 'throughput,peer,full-path,scale-out,restore').split(','));
+const scaleOut = a['scale-out'].split(',').map(Number);
+// Full path: a city's realistic load, the issue's target load and, for the full bench, saturation.
+const fullPathLoads = a.rates
+  ? a.rates.split(',').map((r) => ({ rate: Number(r), seconds: quick ? 8 : 30 }))
+  : quick
+    ? [
+        { rate: 50, seconds: 8 },
+        { rate: 1_000, seconds: 8 },
+      ]
+    : [
+        { rate: 50, seconds: 30 },
+        { rate: 1_000, seconds: 30 },
+        { rate: 2_000, seconds: 15 },
+      ];
 const seed = Number(a.seed);
 const partitions = Number(a.partitions);
 const repeats = Number(a.repeats ?? (quick ? 1 : 3));
@@ -41,7 +60,8 @@ const PEER_THREADS = [1, 2] as const;
 const steps =
   (only.has('throughput') ? repeats : 0) +
   (only.has('peer') ? repeats * PEER_THREADS.length : 0) +
-  (only.has('full-path') ? (quick ? 1 : 2) : 0) +
+  (only.has('full-path') ? fullPathLoads.length : 0) +
+  (only.has('scale-out') ? scaleOut.length * repeats : 0) +
   (only.has('restore') ? restoreSizes.length : 0);
 const bar = progress('[bench]', 'runs', steps);
 let done = 0;
@@ -54,6 +74,7 @@ async function main(): Promise<void> {
     ['partitions', partitions],
     ['repeats', repeats],
     ['tickets', tickets],
+    ...scaleOut.map((n) => ['scale-out', n] as const),
   ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number >= 1, got ${value}`);
   }
@@ -94,19 +115,32 @@ async function main(): Promise<void> {
   }
   const fullPath: FullPathRun[] = [];
   if (only.has('full-path')) {
-    // Above capacity, the second run shows saturation; bounded, so its backlog drains in minutes.
-    const loads = quick
-      ? [{ rate: 200, seconds: 8 }]
-      : [
-          { rate: 1_000, seconds: 30 },
-          { rate: 2_000, seconds: 15 },
-        ];
-    for (const load of loads) {
+    // Above capacity, the last run shows saturation; bounded, so its backlog drains in minutes.
+    for (const load of fullPathLoads) {
       log(`full path: ${load.rate} ev/s offered for ${load.seconds} s`);
-      const run = await fullPathRun(e, profile, { ...load, seed, partitions: Math.min(partitions, 3) });
+      const run = await fullPathRun(e, profile, {
+        ...load,
+        seed,
+        partitions: Math.min(partitions, 3),
+        push: !a['no-push'],
+      });
       log(`  ${run.eventsPerSecond} ev/s applied, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`);
+      log(`  stages p50/p99, ms: ${JSON.stringify(run.stages)}; webhooks ${JSON.stringify(run.webhooks)}`);
       fullPath.push(run);
       stepDone();
+    }
+  }
+  const scaled: ScaleOutRun[] = [];
+  if (only.has('scale-out')) {
+    // Interleaved (1, 2, 1, 2, ...), so a machine that gets busier does not favour one count.
+    for (let i = 0; i < repeats; i += 1) {
+      for (const processes of scaleOut) {
+        log(`scale-out ${i + 1}/${repeats}: ${processes} processor process(es), ${tickets} tickets`);
+        const run = await scaleOutRun(e, profile, { processes, tickets, seed: seed + i, partitions });
+        log(`  ${run.eventsPerSecond} ev/s, partitions ${JSON.stringify(run.partitionsPerProcess)}`);
+        scaled.push(run);
+        stepDone();
+      }
     }
   }
   const restore: RestoreRow[] = [];
@@ -133,6 +167,7 @@ async function main(): Promise<void> {
     throughput,
     peer,
     fullPath,
+    scaleOut: scaled,
     restore,
   };
   bar.stop();

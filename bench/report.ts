@@ -4,6 +4,7 @@ import type { FullPathRun } from './full-path.ts';
 import { median, ROOT } from './harness.ts';
 import type { PeerRun } from './peer.ts';
 import type { RestoreRow } from './restore.ts';
+import { scaleOutLines, type ScaleOutRun } from './scale-out.ts';
 import type { ThroughputRun } from './throughput.ts';
 
 export interface BenchReport {
@@ -23,6 +24,7 @@ export interface BenchReport {
   /** Scenario (d), the Kafka Streams peer, at one and at two stream threads. */
   readonly peer: readonly PeerRun[];
   readonly fullPath: readonly FullPathRun[];
+  readonly scaleOut?: readonly ScaleOutRun[];
   readonly restore: readonly RestoreRow[];
 }
 
@@ -92,8 +94,16 @@ export function lines(r: BenchReport): Line[] {
         ? judged(`(c) full path, ${label}: latency p99, ms`, f.p99Ms, fmt(f.p99Ms), '<= 250', (v) => v <= 250)
         : { figure: `(c) full path, ${label}: latency p99, ms`, value: fmt(f.p99Ms), target: '', verdict: '' },
     );
+    const { source, processor, sink } = f.stages;
+    out.push({
+      figure: `(c) full path, ${label}: p50 source / processor / sink, ms`,
+      value: `${fmt(source[0])} / ${fmt(processor[0])} / ${fmt(sink[0])}`,
+      target: '',
+      verdict: '',
+    });
     out.push({ figure: `(c) full path, ${label}: peak RSS, MB`, value: fmt(f.peakRssMb), target: '', verdict: '' });
   }
+  out.push(...scaleOutLines(r.scaleOut ?? []));
   for (const x of r.restore) {
     const per100k = (x.restoreMs / x.tickets) * 100;
     out.push(

@@ -71,7 +71,12 @@ async function targets(messaging: Messaging, admin: MessagingAdmin, topic: strin
   return last;
 }
 
-async function waitIdle(messaging: Messaging, admin: MessagingAdmin, config: CloseloopConfig, timeoutMs: number) {
+export async function waitIdle(
+  messaging: Messaging,
+  admin: MessagingAdmin,
+  config: CloseloopConfig,
+  timeoutMs: number,
+) {
   const group = config.processor.groupId;
   const inputs = [
     { topic: config.topics.crmEvents, transactional: false },

@@ -36,6 +36,8 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
         return {
           records: page.changes.map((c) => changeToEvent(c, config.jurisdiction)),
           cursor: String(page.nextCursor),
+          // A full page: the feed likely holds more, so the runner reads on at once.
+          more: page.changes.length >= config.pageSize,
         };
       },
       health: () => healthFrom(() => crm.ping()),

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { FaultInjector, HttpError, SimulatorServer, type FaultSettings } from '../../src/sdk/index.ts';
+import {
+  FaultInjector,
+  HttpError,
+  SimulatorServer,
+  WebhookBell,
+  type FaultSettings,
+  type WebhookTarget,
+} from '../../src/sdk/index.ts';
 import {
   newTicketSchema,
   statusUpdateSchema,
@@ -24,6 +31,8 @@ export interface CrmSimulatorOptions {
   readonly clock?: () => number;
   /** Bearer token the integration API requires; none when undefined. */
   readonly token?: string;
+  /** Called (POST, no data) after new changes reach the feed; also `PUT /_sim/webhook`. */
+  readonly webhook?: WebhookTarget;
 }
 
 export class CrmSimulator {
@@ -31,6 +40,8 @@ export class CrmSimulator {
   readonly tickets = new Map<string, CrmTicket>();
   readonly changes: Change[] = [];
   readonly applied: AppliedUpdate[] = [];
+  /** The outgoing webhook: rung whenever a change reaches the feed. */
+  readonly webhook = new WebhookBell();
   /** Status updates received, whatever became of them (applied, acknowledged as repeats, refused). */
   statusRequests = 0;
   /** Updates whose version was already applied: acknowledged, not applied again. */
@@ -47,6 +58,8 @@ export class CrmSimulator {
     this.#token = options.token;
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
+    if (options.webhook) this.webhook.configure(options.webhook);
+    this.webhook.serve(s);
     // Agent API: what 311 call-takers do. Not behind faults: it stands for people, not the bridge.
     s.route(
       'POST',
@@ -272,6 +285,7 @@ export class CrmSimulator {
       district: t.district,
       dueAt: t.dueAt,
     });
+    this.webhook.ring();
   }
 
   #authorized(header: string | undefined, handle: () => { status: number; body?: unknown }) {

@@ -38,6 +38,8 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
         return {
           records: page.changes.map((c) => changeToEvent(c, config.jurisdiction, config.system)),
           cursor: String(page.watermark),
+          // A full page: the feed likely holds more, so the runner reads on at once.
+          more: page.changes.length >= config.pageSize,
         };
       },
       health: () => healthFrom(() => api.changes(0, 1)),

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { FaultInjector, HttpError, SimulatorServer, seededRandom, type FaultSettings } from '../../src/sdk/index.ts';
+import {
+  FaultInjector,
+  HttpError,
+  SimulatorServer,
+  WebhookBell,
+  seededRandom,
+  type FaultSettings,
+  type WebhookTarget,
+} from '../../src/sdk/index.ts';
 import { LABELS, newJobSchema, type DepartmentBehaviour, type Job, type ProcessChange } from './simulator-model.ts';
 
 export type { DepartmentBehaviour, Job, JobProcess, ProcessChange } from './simulator-model.ts';
@@ -18,12 +26,16 @@ export interface PosseSimulatorOptions {
   readonly seed?: number;
   readonly clock?: () => number;
   readonly token?: string;
+  /** Called (POST, no data) after new changes reach the feed; also `PUT /_sim/webhook`. */
+  readonly webhook?: WebhookTarget;
 }
 
 export class PosseSimulator {
   readonly server: SimulatorServer;
   readonly jobs = new Map<string, Job>();
   readonly changes: ProcessChange[] = [];
+  /** The outgoing webhook: rung whenever a change reaches the feed. */
+  readonly webhook = new WebhookBell();
   /** Processes that completed but whose change was left out of the feed, for tests to check. */
   readonly lost: { readonly externalRef: string; readonly outcome: string; readonly at: number }[] = [];
   /** The feed answers, but with nothing: a system whose change log has stalled. */
@@ -50,6 +62,7 @@ export class PosseSimulator {
     this.#random = seededRandom((options.seed ?? 1) + 7);
     this.#clock = options.clock ?? Date.now;
     this.#token = options.token;
+    if (options.webhook) this.webhook.configure(options.webhook);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
     const auth = <T>(h: string | undefined, f: () => T): T => {
@@ -74,6 +87,7 @@ export class PosseSimulator {
       auth(r.headers.authorization, () => this.#review(r.params['ref'])),
     );
     s.route('GET', '/posse/api/changes', (r) => auth(r.headers.authorization, () => this.#feed(r.query)));
+    this.webhook.serve(s);
     s.route('POST', '/_sim/tick', () => ({ status: 200, body: { advanced: this.tick() } }), true);
     s.driftHooks({
       items: 'jobs',
@@ -184,6 +198,7 @@ export class PosseSimulator {
       jobStatus: job.status,
       ...job.lastProcess,
     });
+    this.webhook.ring();
   }
 
   /** The job as the API shows it: its current state, not the simulator's plan for its future. */

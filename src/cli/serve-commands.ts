@@ -5,7 +5,7 @@ import { createLogger } from '../observability/logger.ts';
 import { OpsServer } from '../observability/ops-server.ts';
 import { startPublicService } from '../public/service.ts';
 import { startStatusService } from '../status-api/index.ts';
-import { connectorChecker } from '../worker/connector-check.ts';
+import { connectorChecker, webhookTokens } from '../worker/connector-check.ts';
 import { Worker } from '../worker/worker.ts';
 
 const stopped = () =>
@@ -35,6 +35,8 @@ export async function runWorker(configFile: string): Promise<number> {
         onScrapeError: (err) => logger.error({ error: messageOf(err) }, 'refreshing gauges failed'),
         pause: (n) => worker.pause(n),
         resume: (n) => worker.resume(n),
+        webhooks: webhookTokens(config, process.env),
+        wake: (n) => worker.wake(n),
       })
     : null;
   // Bound before the worker joins any group: a taken port stops it at once, not after it has

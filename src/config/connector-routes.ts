@@ -5,8 +5,11 @@ export interface ConnectorInstance {
   readonly name: string;
   readonly source: boolean;
   readonly sink: boolean;
-  /** How long an idle source waits before polling again. */
+  /** How the source paces its polls, and its webhook doorbell (see source-pacing.ts). */
   readonly pollIntervalMs: number;
+  readonly busyPollIntervalMs?: number | undefined;
+  readonly pollBackoff?: number | undefined;
+  readonly webhook?: { readonly tokenEnv: string } | undefined;
   /** Tickets a sink delivers at once. */
   readonly maxInFlight: number;
   /** The source's expected cadence; CONNECTOR_SILENT when it is quiet for longer. */
@@ -25,7 +28,7 @@ export interface ConnectorReport {
  * connectors (they sit above it), so whoever starts the bridge passes this in.
  */
 export type ConnectorChecker = (
-  instance: Pick<ConnectorInstance, 'name' | 'config'>,
+  instance: Pick<ConnectorInstance, 'name' | 'config'> & Partial<Pick<ConnectorInstance, 'webhook'>>,
   env: NodeJS.ProcessEnv,
 ) => ConnectorReport;
 
@@ -52,6 +55,9 @@ export function checkConnectorsAndRoutes(
   instances.data.forEach((instance, i) => {
     const report = checker(instance, env);
     problems.push(...report.problems.map((p) => `${file}: connectors.${i}: ${p}`));
+    // The doorbell is a route of the ops server: without one, nothing would answer the system.
+    if (instance.webhook && raw['http'] === undefined)
+      problems.push(`${file}: connectors.${i}: webhook needs the ops server: add an http section`);
     if (instance.sink) for (const t of report.serves) served.add(routeKey(t));
   });
   if (!routes.success) return { problems, served };

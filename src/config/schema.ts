@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { sourcePacingSchema } from './source-pacing.ts';
 import { CLOSURE_REASONS, DEFAULT_ORDERING, TICKET_STATES, WEEKDAYS, WORK_ORDER_STATES } from '../domain/index.ts';
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
@@ -234,8 +235,8 @@ export const closeloopConfigSchema = z
             name: z.string().min(1),
             source: z.boolean().default(true),
             sink: z.boolean().default(true),
-            /** How long an idle source waits before polling again; a busy one polls at once. */
-            pollIntervalMs: z.number().int().min(10).max(60_000).default(250),
+            // Poll pacing and the webhook doorbell: see source-pacing.ts.
+            ...sourcePacingSchema.shape,
             /**
              * The source's expected cadence: no record for longer than the limit raises
              * CONNECTOR_SILENT (an alert, a metric and a readiness reason). Off when absent.

@@ -24,7 +24,14 @@ export interface OpsServerOptions {
   onScrapeError?(err: unknown): void;
   pause(connector: string): boolean;
   resume(connector: string): boolean;
+  /** Sources with a webhook doorbell: the bearer token each one's system sends, by connector. */
+  readonly webhooks?: ReadonlyMap<string, string>;
+  /** Rings a source's doorbell; false when the connector has no source. */
+  wake?(connector: string): boolean;
 }
+
+/** A doorbell carries no data; anything bigger than a small JSON note is not one. */
+const WEBHOOK_MAX_BYTES = 4_096;
 
 function tokenMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header ?? '');
@@ -34,7 +41,8 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 /**
  * /metrics (Prometheus), /health/live, /health/ready, and the admin endpoints
- * POST /admin/connectors/<name>/pause|resume behind a bearer token from the environment.
+ * POST /admin/connectors/<name>/pause|resume behind a bearer token from the environment, and
+ * POST /hooks/<name>, a source's webhook doorbell, behind that connector's own webhook token.
  * Nothing served here carries a ticket id or citizen data.
  */
 export class OpsServer {
@@ -101,7 +109,47 @@ export class OpsServer {
       const done = action === 'pause' ? this.#o.pause(name) : this.#o.resume(name);
       return send(res, done ? 200 : 404, done ? { connector: name, action } : { error: `no connector ${name}` });
     }
+    const hook = /^\/hooks\/([a-z0-9][a-z0-9-]{0,62})$/.exec(url.pathname);
+    if (req.method === 'POST' && hook) return this.#doorbell(req, res, hook[1] ?? '');
     send(res, 404, { error: `no route ${req.method ?? ''} ${url.pathname}` });
+  }
+
+  // The webhook only says "something changed": the source then polls, and what the poll reads is
+  // what gets published. So the body is not trusted for anything, only bounded and checked.
+  async #doorbell(req: IncomingMessage, res: ServerResponse, connector: string): Promise<void> {
+    const token = this.#o.webhooks?.get(connector);
+    if (token === undefined) return send(res, 404, { error: `no webhook for ${connector}` });
+    if (!tokenMatches(req.headers.authorization, token))
+      return send(res, 401, { error: 'missing or wrong bearer token' });
+    const body = await readBounded(req, WEBHOOK_MAX_BYTES);
+    if (body === null) return send(res, 413, { error: `a webhook body is at most ${WEBHOOK_MAX_BYTES} bytes` });
+    if (body.length > 0 && !isJsonObject(body))
+      return send(res, 400, { error: 'the body must be empty or a JSON object' });
+    if (!this.#o.wake?.(connector)) return send(res, 404, { error: `no source ${connector}` });
+    send(res, 202, { connector, polling: true });
+  }
+}
+
+/** The request body, or null once it passes `max` bytes (the rest is read and dropped). */
+function readBounded(req: IncomingMessage, max: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > max ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
   }
 }
 

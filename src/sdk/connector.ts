@@ -17,6 +17,12 @@ export interface SourceBatch<T> {
   readonly records: readonly SourceRecord<T>[];
   /** Where the next poll starts. The runner stores it with the records, so a restart neither skips nor repeats. */
   readonly cursor: string;
+  /**
+   * The system has more after this batch right now (a full page): the runner polls again at
+   * once instead of waiting. Leave it out when the system cannot tell; a full page then waits the
+   * runner's busy interval.
+   */
+  readonly more?: boolean;
 }
 
 /**

@@ -45,5 +45,6 @@ export {
   type SimRequest,
   type SimResponse,
 } from './simulator/http-server.ts';
+export { WebhookBell, webhookTargetSchema, type WebhookTarget } from './simulator/webhook.ts';
 export { configReference } from './docs.ts';
 export { callJson, healthFrom, lookupJson } from './http.ts';

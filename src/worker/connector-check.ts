@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { connectors } from '../../connectors/index.ts';
-import type { ConnectorChecker, ConnectorInstance, ConnectorReport } from '../config/index.ts';
+import type { CloseloopConfig, ConnectorChecker, ConnectorInstance, ConnectorReport } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
 import { parseConnectorConfig, type ConnectorDefinition } from '../sdk/index.ts';
 
@@ -19,7 +19,7 @@ const registry = connectors as Readonly<Record<string, AnyConnector>>;
  * environment holds every credential it names. Returns every problem, never the first only.
  */
 export function checkConnector(
-  instance: Pick<ConnectorInstance, 'name' | 'config'>,
+  instance: Pick<ConnectorInstance, 'name' | 'config'> & Partial<Pick<ConnectorInstance, 'webhook'>>,
   env: NodeJS.ProcessEnv,
   options: { credentials: boolean },
 ): CheckedConnector {
@@ -39,7 +39,12 @@ export function checkConnector(
   } catch (err) {
     return { definition, settings: null, serves: [], problems: [messageOf(err)] };
   }
-  const missing = options.credentials ? (definition.credentials?.(settings) ?? []).filter((name) => !env[name]) : [];
+  // The webhook's token is a credential too: a doorbell anyone could ring is refused at start-up.
+  const named = [
+    ...(definition.credentials?.(settings) ?? []),
+    ...(instance.webhook ? [instance.webhook.tokenEnv] : []),
+  ];
+  const missing = options.credentials ? named.filter((name) => !env[name]) : [];
   return {
     definition,
     settings,
@@ -52,4 +57,14 @@ export function checkConnector(
 /** For loadConfig: each instance checked by its own connector, credentials included or not. */
 export function connectorChecker(options: { credentials: boolean }): ConnectorChecker {
   return (instance, env) => checkConnector(instance, env, options);
+}
+
+/** The bearer token each connector's webhook doorbell expects (connector checks ensure it is set). */
+export function webhookTokens(config: CloseloopConfig, env: NodeJS.ProcessEnv): ReadonlyMap<string, string> {
+  const tokens = new Map<string, string>();
+  for (const i of config.connectors) {
+    const token = i.source && i.webhook ? env[i.webhook.tokenEnv] : undefined;
+    if (token) tokens.set(i.name, token);
+  }
+  return tokens;
 }

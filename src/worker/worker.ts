@@ -118,6 +118,8 @@ export class Worker {
           topic: config.topics[def.sourceTopic],
           source: def.source(settings, ctx),
           pollIntervalMs: instance.pollIntervalMs,
+          busyPollIntervalMs: instance.busyPollIntervalMs,
+          pollBackoff: instance.pollBackoff,
           messaging: this.#messaging,
           serde: this.#serde,
           logger,
@@ -243,6 +245,13 @@ export class Worker {
     const runners = [this.#sources.get(connector), this.#sinks.get(connector)].filter((r) => r !== undefined);
     for (const r of runners) r.resume();
     return runners.length > 0;
+  }
+
+  /** Rings a source's doorbell (a webhook said it has changes); false when it has no source. */
+  wake(connector: string): boolean {
+    const source = this.#sources.get(connector);
+    source?.wake();
+    return source !== undefined;
   }
 
   /** Ready, or 503 with every reason (see judgeReadiness); Kafka and the registry are checked. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { connectors } from '../../connectors/index.ts';
+import { sourcePacingSchema } from '../../src/config/index.ts';
 import { configReference, type ConnectorDefinition } from '../../src/sdk/index.ts';
 
 export function connectorsReference(): string {
@@ -13,6 +14,11 @@ export function connectorsReference(): string {
     "Generated from each connector's zod schema by `node scripts/connector-docs.ts`; do not edit by hand.",
     'Each entry goes under `connectors:` in `config/closeloop.yaml` as `{ name, source, sink, config }`.',
     '',
+    configReference(
+      'Every instance: source polling',
+      'Beside `config`, on the instance itself, for any connector with a source.',
+      sourcePacingSchema,
+    ),
     ...parts,
   ].join('\n');
 }

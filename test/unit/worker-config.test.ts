@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,6 +77,35 @@ routing:
     expect(text).toContain('routing.services.POTHOLE: no connector sink serves transportation on maximo');
     expect(text).toContain('posse: pageSize');
     expect(text).toContain('crm-rest: environment variable CRM_API_TOKEN is not set');
+  });
+
+  it('refuses a webhook doorbell without its token variable or without the ops server that answers it', async () => {
+    const mappings = path.resolve('config/status-mappings');
+    const file = await writeConfig(`
+jurisdiction: testville
+kafka: { brokers: ['127.0.0.1:9092'] }
+schemaRegistry: { url: 'http://127.0.0.1:18081/apis/ccompat/v7' }
+statusMappings: [${mappings}/posse.yaml]
+connectors:
+  - name: posse
+    webhook: { tokenEnv: POSSE_WEBHOOK_TOKEN }
+    config: { baseUrl: 'http://127.0.0.1:8082', jurisdiction: testville, departments: [housing] }
+routing:
+  services:
+    GRASS: [{ department: housing, system: posse }]
+`);
+    const text = await problemsOf(
+      loadConfig(file, TOKENS, { checkConnector: connectorChecker({ credentials: true }) }),
+    );
+    expect(text).toContain('connectors.0: posse: environment variable POSSE_WEBHOOK_TOKEN is not set');
+    expect(text).toContain('connectors.0: webhook needs the ops server');
+    const served = await writeConfig(`${await readFile(file, 'utf8')}http: { port: 0 }\n`);
+    const config = await loadConfig(
+      served,
+      { ...TOKENS, POSSE_WEBHOOK_TOKEN: 'bell' },
+      { checkConnector: connectorChecker({ credentials: true }) },
+    );
+    expect(config.connectors[0]).toMatchObject({ pollIntervalMs: 250, busyPollIntervalMs: 25, pollBackoff: 2 });
   });
 
   it('reports an unknown connector and every bad connector setting together, before starting anything', async () => {
