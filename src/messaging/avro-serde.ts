@@ -7,6 +7,15 @@ import { readSchemaId } from './wire-format.ts';
 
 export type CompatibilityLevel = `${COMPATIBILITY}`;
 
+const REGISTER_ATTEMPTS = 5;
+
+/** The two answers a registration gets while another process is setting the same new subject's level. */
+function racedWithAnother(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'ConfluentSchemaRegistryCompatibilityError') return true;
+  return /rule named '?COMPATIBILITY'? already exists/i.test(err.message);
+}
+
 export interface RegistrySettings {
   /** Base URL of the Confluent-compatible API, e.g. http://127.0.0.1:18081/apis/ccompat/v7 */
   readonly url: string;
@@ -74,24 +83,39 @@ export class AvroSerde {
   async register(subject: string, schema: Readonly<Record<string, unknown>>): Promise<number> {
     const text = JSON.stringify(schema);
     await this.#checkCompatible(subject, text);
-    try {
-      const { id } = await this.#registry.register(
-        { type: SchemaType.AVRO, schema: text },
-        { subject, compatibility: this.#compatibility as COMPATIBILITY },
-      );
-      this.#latest.set(subject, id);
-      return id;
-    } catch (err) {
-      if (err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError') {
-        throw new CloseloopError(
-          'CL_SCHEMA_REGISTRY_MISCONFIGURED',
-          `subject ${subject}: ${err.message}. closeloop requires ${this.#compatibility}; set it as the ` +
-            'registry-wide default (Apicurio: -Dapicurio.rules.global.compatibility) or on the subject.',
-          { cause: err, details: { subject } },
-        );
+    // Processes that start together register the same new subject at once. The first sets the
+    // subject's level; until it has, the others see the registry's default level on a subject
+    // that now exists, or are told the level's rule already exists. Both settle within a moment,
+    // so they are tried again a few times before a mismatch is reported as misconfiguration.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.#register(subject, text);
+      } catch (err) {
+        if (attempt >= REGISTER_ATTEMPTS || !racedWithAnother(err)) throw this.#registerError(subject, err);
+        await new Promise((r) => setTimeout(r, 100 * attempt));
       }
-      throw translateRegistryError(err, `registering ${subject}`, 'CL_SCHEMA_REGISTRY_REJECTED');
     }
+  }
+
+  async #register(subject: string, text: string): Promise<number> {
+    const { id } = await this.#registry.register(
+      { type: SchemaType.AVRO, schema: text },
+      { subject, compatibility: this.#compatibility as COMPATIBILITY },
+    );
+    this.#latest.set(subject, id);
+    return id;
+  }
+
+  #registerError(subject: string, err: unknown): CloseloopError {
+    if (err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError') {
+      return new CloseloopError(
+        'CL_SCHEMA_REGISTRY_MISCONFIGURED',
+        `subject ${subject}: ${err.message}. closeloop requires ${this.#compatibility}; set it as the ` +
+          'registry-wide default (Apicurio: -Dapicurio.rules.global.compatibility) or on the subject.',
+        { cause: err, details: { subject } },
+      );
+    }
+    return translateRegistryError(err, `registering ${subject}`, 'CL_SCHEMA_REGISTRY_REJECTED');
   }
 
   /** Registers every `<topic>.avsc` in dir under `<topic>-value`; returns subject → id. */

@@ -112,6 +112,20 @@ describe('schema registration against the real registry', () => {
     const res = await fetch(`${endpoints().registryUrl}/config/${subject}`);
     expect(((await res.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD_TRANSITIVE');
   });
+
+  it('lets processes that start together register the same new subject, each getting the same id', async () => {
+    // Two processors of one group start at once; each sets the subject's level, and the registry
+    // lets only one create the rule. The other must not fail start-up over it.
+    const subject = uniqueName('it.together') + '-value';
+    const schema = await load('probe-v1');
+    const serdes = Array.from(
+      { length: 6 },
+      () => new AvroSerde({ url: endpoints().registryUrl, compatibility: 'BACKWARD_TRANSITIVE' }),
+    );
+    const ids = await Promise.all(serdes.map((s) => s.register(subject, schema)));
+    expect(new Set(ids).size).toBe(1);
+    expect(await versions(subject)).toEqual([1]);
+  });
 });
 
 describe('typed decode and encode failures', () => {
