@@ -20,7 +20,9 @@ describe('ZoneClock', () => {
       compared += 1;
     }
     expect(compared).toBeGreaterThan(35_000);
-  });
+    // 35,000 luxon parses are CPU work that takes 2 s on an idle core and over 7 s on a loaded
+    // 2-core machine; the test's worth is the comparison, not its speed (that lives in the bench).
+  }, 60_000);
 
   it('places the hours around daylight-saving changes as luxon does, and keeps an offset the text has', () => {
     const clock = new ZoneClock(NY);
