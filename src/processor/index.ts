@@ -4,3 +4,4 @@ export { restorePartitions, type RestoreResult } from './restore.ts';
 export { stateFromRecord, stateToRecord, toInbound } from './codec.ts';
 export { failAfterCommit, faultHookFromEnv, killBeforeCommit } from './fault-hooks.ts';
 export type { CommitHook } from './task.ts';
+export { compactState, knowVocabulary } from './compact-state.ts';

@@ -10,6 +10,7 @@ import type {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { knowVocabulary } from './compact-state.ts';
 import { Outbox } from './outbox.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
 import { inputRoutes, type InputRoute } from './repartition.ts';
@@ -61,6 +62,7 @@ export class LifecycleProcessor {
     this.#log = options.logger.child({ component: 'lifecycle-processor' });
     this.#clock = options.clock ?? Date.now;
     this.#inputs = inputRoutes(options.config);
+    knowVocabulary(options.config.policy);
   }
 
   /** Resolves with the owned partitions once the next (re)assignment has been restored. */

@@ -9,6 +9,7 @@ import type {
   TransactionalProducer,
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { compactState } from './compact-state.ts';
 import { restorePartitions } from './restore.ts';
 
 export interface TaskContext {
@@ -114,11 +115,15 @@ export class Task {
     }
   }
 
-  /** After a commit: the store follows what the transaction wrote (null forgets a ticket). */
+  /**
+   * After a commit: the store follows what the transaction wrote (null forgets a ticket), held
+   * as compactly as a restored state (compact-state.ts).
+   */
   apply(changes: ReadonlyMap<string, TicketState | null>): void {
     for (const [id, s] of changes) {
-      if (s) this.store.set(id, s);
-      else this.store.delete(id);
+      if (!s) this.store.delete(id);
+      else if (s.ticketId === id) this.store.set(s.ticketId, compactState(s));
+      else this.store.set(id, compactState(s));
     }
   }
 
