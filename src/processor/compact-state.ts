@@ -81,7 +81,7 @@ class Times {
 
   of<T extends number | null>(n: T): T {
     if (n === null) return n;
-    for (const m of this.#seen) if (m === n) return m as T;
+    for (const m of this.#seen) if (Object.is(m, n)) return m as T;
     this.#seen.push(n);
     return n;
   }
