@@ -169,35 +169,40 @@ const seen = (workOrderId: string, at: number): WorkOrderSeen => ({ workOrderId,
 
 /**
  * Each literal above once with null (or a string) in its number fields, at load: from then on
- * V8 keeps those fields as pointers to shared numbers, not as boxes of their own.
+ * V8 keeps those fields as pointers to shared numbers, not as boxes of their own. The objects are
+ * kept: V8 holds an object layout only while some object has it, and a layout made afresh after
+ * they were collected would box again.
  */
-function warm(): void {
+function warm(): readonly object[] {
   const n = null as unknown as number;
   const times = { of: <T>(x: T) => x } as unknown as Times;
   const clock = { policy: '', calendar: '', pauses: NONE } as unknown as SlaClock;
   Object.assign(clock, { startedAt: n, responseDueAt: n, completionDueAt: n, pausedBusinessDays: n, pausedMs: n });
-  sla(clock, times);
-  workOrder({ workOrderId: '', department: '', system: '', lastPosition: n } as WorkOrderRecord, times);
-  watch(
-    { stateSince: n, confirmedVersion: n, workOrderSeenAt: NONE, alerts: NONE } as unknown as TicketWatch,
-    times,
-    new Map(),
-  );
-  seen('', n);
-  compactState({
-    ticketId: '',
-    jurisdiction: '',
-    serviceCode: null,
-    version: n,
-    priority: n,
-    workOrders: NONE,
-    departmentsTried: NONE,
-    children: NONE,
-    notes: NONE,
-    crmPosition: n,
-    updatedAt: n,
-    sla: null,
-    watch: null,
-  } as unknown as TicketState);
+  return [
+    sla(clock, times),
+    workOrder({ workOrderId: '', department: '', system: '', lastPosition: n } as WorkOrderRecord, times),
+    watch(
+      { stateSince: n, confirmedVersion: n, workOrderSeenAt: NONE, alerts: NONE } as unknown as TicketWatch,
+      times,
+      new Map(),
+    ),
+    seen('', n),
+    compactState({
+      ticketId: '',
+      jurisdiction: '',
+      serviceCode: null,
+      version: n,
+      priority: n,
+      workOrders: NONE,
+      departmentsTried: NONE,
+      children: NONE,
+      notes: NONE,
+      crmPosition: n,
+      updatedAt: n,
+      sla: null,
+      watch: null,
+    } as unknown as TicketState),
+  ];
 }
-warm();
+// Exported so that the module keeps it (an unused module-level binding may live on the stack only).
+export const WARMED_LAYOUTS = warm();
