@@ -5,7 +5,7 @@ import { decide, type InboundEvent, type Policy, type TicketState } from '../src
 import { loadConfig } from '../src/config/index.ts';
 import { AvroSerde, createKafkaMessaging, readSchemaFile, subjectForTopic } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { restorePartitions, stateToRecord } from '../src/processor/index.ts';
+import { knowVocabulary, restorePartitions, stateToRecord } from '../src/processor/index.ts';
 import { CANONICAL } from '../src/topics/index.ts';
 import { heapUsedMb, ROOT, SCHEMAS, type Endpoints } from './harness.ts';
 
@@ -111,6 +111,8 @@ export async function restoreRun(e: Endpoints, n: number, partitions: number): P
     }
     await producer.disconnect();
     const writeMs = Date.now() - t0;
+    // As the processor does when it is created: the configured vocabulary is pooled first.
+    knowVocabulary(config.policy);
     const before = heapUsedMb();
     const restored = await restorePartitions(messaging, admin, serde, topic, [...Array(partitions).keys()]);
     const after = heapUsedMb();

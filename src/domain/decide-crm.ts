@@ -2,6 +2,7 @@ import type { Draft } from './draft.ts';
 import { holdingDepartment, openWorkOrders } from './notes.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
+import { NO_RECENT_EVENTS } from './recent-events.ts';
 import { routeTicket } from './routing.ts';
 import type { TicketState } from './state.ts';
 import type { ClosureReason, CrmTicketEvent, LinkType } from './types.ts';
@@ -29,7 +30,7 @@ function opened(e: CrmTicketEvent, draft: Draft): TicketState {
     children: [],
     reviewPending: null,
     notes: [],
-    recentEventIds: [],
+    recentEventIds: NO_RECENT_EVENTS,
     crmPosition: Number.NEGATIVE_INFINITY,
     lastStatusKey: null,
     closedAt: null,

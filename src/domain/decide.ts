@@ -6,6 +6,7 @@ import { decideOperator } from './decide-operator.ts';
 import { Draft } from './draft.ts';
 import { deriveTicket, isClosed } from './lifecycle.ts';
 import { noChange, type Decision } from './outputs.ts';
+import { hasRecentEvent, withRecentEvent } from './recent-events.ts';
 import { applyReceipt, watched, workOrderSeen } from './sentinel/index.ts';
 import { RECENT_EVENT_IDS, type TicketState } from './state.ts';
 import type { InboundEvent } from './types.ts';
@@ -25,7 +26,7 @@ export function decide(state: TicketState | null, input: InboundEvent, ctx: Deci
   // are the bridge's own by nature).
   const fromSource = input.type === 'crm' || input.type === 'dept';
   if (fromSource && envelope.origin === BRIDGE_ORIGIN) return noChange(state);
-  if (state?.recentEventIds.includes(envelope.eventId)) return noChange(state);
+  if (state && hasRecentEvent(state.recentEventIds, envelope.eventId)) return noChange(state);
 
   const draft = new Draft(envelope, ctx);
   let decision: Decision;
@@ -47,7 +48,7 @@ export function decide(state: TicketState | null, input: InboundEvent, ctx: Deci
   // fixed or the watermark reset, replaying the same event from quarantine must apply it.
   const replayable = decision.violations.some((v) => v.kind === 'UNMAPPED_CODE' || v.kind === 'IMPLAUSIBLE_SEQUENCE');
   if (!decision.state || replayable) return decision;
-  const ids = [...decision.state.recentEventIds, envelope.eventId].slice(-RECENT_EVENT_IDS);
+  const ids = withRecentEvent(decision.state.recentEventIds, envelope.eventId, RECENT_EVENT_IDS);
   let next: TicketState = { ...decision.state, recentEventIds: ids };
   // Any word from the department about a work order it has shows it is not silent.
   if (input.type === 'dept' && next.workOrders.some((w) => w.workOrderId === input.event.workOrderId)) {

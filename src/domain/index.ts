@@ -2,6 +2,13 @@ export * from './types.ts';
 export type * from './state.ts';
 export type * from './outputs.ts';
 export { RECENT_EVENT_IDS, newWorkOrder } from './state.ts';
+export {
+  NO_RECENT_EVENTS,
+  hasRecentEvent,
+  recentEventIdsOf,
+  recentEventList,
+  type RecentEventIds,
+} from './recent-events.ts';
 export { decide, isExpired } from './decide.ts';
 export { decideSlaCheck, decideTimers } from './sla-check.ts';
 export { breachesFlagged, holdReasonOf, type BreachFlagged } from './sla-track.ts';
@@ -42,6 +49,7 @@ export {
   type SentinelDecision,
   type SentinelPolicy,
   type TicketWatch,
+  type WorkOrderSeen,
 } from './sentinel/index.ts';
 export {
   WEEKDAYS,

@@ -1,4 +1,5 @@
 import type { TicketWatch } from './sentinel/types.ts';
+import type { RecentEventIds } from './recent-events.ts';
 import type { SlaClock } from './sla/types.ts';
 import type { Channel, ClosureReason, LinkType, TicketLifecycleState, WorkOrderState } from './types.ts';
 
@@ -60,8 +61,8 @@ export interface TicketState {
   /** A follow-up arrived after resolution; the department was asked to review. */
   readonly reviewPending: string | null;
   readonly notes: readonly string[];
-  /** Recent event ids, newest last, for duplicate suppression. */
-  readonly recentEventIds: readonly string[];
+  /** Recent event ids, newest last, for duplicate suppression (a list in the changelog). */
+  readonly recentEventIds: RecentEventIds;
   /** Position of the last applied CRM event. */
   readonly crmPosition: number;
   /** The public status last sent, to avoid sending the same one twice. */

@@ -5,9 +5,11 @@ import type {
   OperatorCommand,
   TicketLinkMessage,
   TicketState,
+  TicketWatch,
   WorkOrderEvent,
   WorkOrderRecord,
 } from '../domain/index.ts';
+import { recentEventIdsOf, recentEventList } from '../domain/index.ts';
 import { CloseloopError } from '../errors/index.ts';
 import type { InputName } from '../topics/index.ts';
 
@@ -20,24 +22,37 @@ export function stateToRecord(t: TicketState): Record<string, unknown> {
     ...t,
     crmPosition: finite(t.crmPosition),
     workOrders: t.workOrders.map((w) => ({ ...w, lastPosition: finite(w.lastPosition) })),
+    recentEventIds: recentEventList(t.recentEventIds),
+    // An Avro map in the changelog; a list in memory (see TicketWatch).
+    watch: t.watch && {
+      ...t.watch,
+      workOrderSeenAt: Object.fromEntries(t.watch.workOrderSeenAt.map((s) => [s.workOrderId, s.at])),
+    },
   };
 }
 
 export function stateFromRecord(r: Record<string, unknown>): TicketState {
-  const raw = r as unknown as Omit<TicketState, 'crmPosition' | 'workOrders'> & {
+  const raw = r as unknown as Omit<TicketState, 'crmPosition' | 'workOrders' | 'watch' | 'recentEventIds'> & {
     crmPosition: number | null;
+    recentEventIds: string[];
     workOrders: (Omit<WorkOrderRecord, 'lastPosition'> & { lastPosition: number | null })[];
+    watch: (Omit<TicketWatch, 'workOrderSeenAt'> & { workOrderSeenAt: Record<string, number> }) | null;
   };
   // Records written with state schema v1 have no SLA clock and no hold reasons.
   return {
     ...raw,
     sla: raw.sla ?? null,
     crmPosition: orNone(raw.crmPosition),
+    recentEventIds: recentEventIdsOf(raw.recentEventIds),
     workOrders: raw.workOrders.map((w) => ({
       ...w,
       holdReason: w.holdReason ?? null,
       lastPosition: orNone(w.lastPosition),
     })),
+    watch: raw.watch && {
+      ...raw.watch,
+      workOrderSeenAt: Object.entries(raw.watch.workOrderSeenAt).map(([workOrderId, at]) => ({ workOrderId, at })),
+    },
   };
 }
 

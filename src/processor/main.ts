@@ -7,6 +7,7 @@ import { loadConfig } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
 import { createLogger } from '../observability/logger.ts';
+import { faultHookFromEnv } from './fault-hooks.ts';
 import { LifecycleProcessor } from './processor.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -15,14 +16,14 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { config: { type: 'string', default: 'config/closeloop.yaml' } } });
   const logger = createLogger({ name: 'closeloop-processor' });
   const config = await loadConfig(values.config);
-  const fault = process.env['CLOSELOOP_FAULT_KILL_BEFORE_COMMIT'];
+  const commitHook = faultHookFromEnv(process.env);
   const processor = new LifecycleProcessor({
     config,
     logger,
     messaging: createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger }),
     serde: new AvroSerde({ ...config.schemaRegistry, compatibility: 'BACKWARD' }),
     schemasDir: path.join(repoRoot, 'schemas'),
-    ...(fault ? { killBeforeCommit: Number(fault) } : {}),
+    ...(commitHook ? { commitHook } : {}),
   });
   let stopping = false;
   const stop = (signal: string) => {

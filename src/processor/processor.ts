@@ -1,15 +1,5 @@
 import type { CloseloopConfig } from '../config/index.ts';
-import {
-  decide,
-  breachesFlagged,
-  decideTimers,
-  isExpired,
-  type BreachFlagged,
-  type Decision,
-  type InboundEvent,
-  type TicketState,
-} from '../domain/index.ts';
-import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
+import { CloseloopError } from '../errors/index.ts';
 import type {
   AvroSerde,
   MessageConsumer,
@@ -18,17 +8,20 @@ import type {
   RecordBatch,
   TopicPartitions,
 } from '../messaging/index.ts';
-import { deadLetter, deadLetterTopic } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { toInbound } from './codec.ts';
+import { knowVocabulary } from './compact-state.ts';
 import { Outbox } from './outbox.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
-import { countStuck } from './stuck-gauge.ts';
-import { Task, newCommitLog } from './task.ts';
+import { inputRoutes, type InputRoute } from './repartition.ts';
 import { restorePartitions } from './restore.ts';
-import { inputRoutes, place, type InputRoute } from './repartition.ts';
-import { RECORD_NAMES } from '../topics/index.ts';
+import { offsetsAfter, Tally } from './stages/account.ts';
+import { WorkingState } from './stages/decide.ts';
+import { decode } from './stages/decode.ts';
+import { emitDeadLetter, emitDecision, logDecided } from './stages/emit.ts';
+import { countStuck } from './stuck-gauge.ts';
+import { checkTimers, expire, type SweepContext } from './sweep.ts';
+import { Task, newCommitLog, type CommitHook } from './task.ts';
 
 export interface ProcessorOptions {
   readonly config: CloseloopConfig;
@@ -37,10 +30,8 @@ export interface ProcessorOptions {
   readonly logger: Logger;
   readonly schemasDir: string;
   readonly clock?: () => number;
-  /** Fault injection for crash tests: SIGKILL this process at the n-th commit, the ones before it done. */
-  readonly killBeforeCommit?: number;
-  /** Fault injection: report the n-th commit as failed after it succeeded (a lost EndTxn reply). */
-  readonly failAfterCommit?: number;
+  /** Called around every transaction commit; fault injection for tests (see fault-hooks.ts). */
+  readonly commitHook?: CommitHook;
   readonly metrics?: Metrics;
 }
 
@@ -71,6 +62,7 @@ export class LifecycleProcessor {
     this.#log = options.logger.child({ component: 'lifecycle-processor' });
     this.#clock = options.clock ?? Date.now;
     this.#inputs = inputRoutes(options.config);
+    knowVocabulary(options.config.policy);
   }
 
   /** Resolves with the owned partitions once the next (re)assignment has been restored. */
@@ -151,8 +143,7 @@ export class LifecycleProcessor {
         admin,
         log: this.#log,
         commits: this.#commits,
-        killBeforeCommit: this.#o.killBeforeCommit,
-        failAfterCommit: this.#o.failAfterCommit,
+        commitHook: this.#o.commitHook,
       };
       const tasks = partitions.map((p) => new Task(p, context));
       await Promise.all(tasks.map(async (t) => (await t.producer()).fence()));
@@ -188,151 +179,59 @@ export class LifecycleProcessor {
     await work;
   }
 
+  /** One batch of one input partition: decode → decide → emit → account, in one transaction. */
   async #process(task: Task, batch: RecordBatch): Promise<void> {
-    if (batch.records.length === 0) return;
     const route = this.#inputs.get(batch.topic);
-    if (!route) return;
+    if (batch.records.length === 0 || !route) return;
     await task.refreshIfStale();
     const { config, serde } = this.#o;
-    const pending = new Map<string, TicketState | null>();
-    // Counted only once the transaction commits, so a retried batch is not counted twice.
-    const counted: {
-      dead: string[];
-      violations: { kind: string; department: string | null }[];
-      statuses: number;
-      breaches: BreachFlagged[];
-      forwarded: number;
-    } = {
-      dead: [],
-      violations: [],
-      statuses: 0,
-      breaches: [],
-      forwarded: 0,
-    };
     const out = new Outbox(config, serde);
-
+    const working = new WorkingState(task.store);
+    const tally = new Tally();
     for (const record of batch.records) {
-      // Forwarded records commit with this batch's offsets, so each is forwarded exactly once.
-      const placed = place(record, route, config.processor.partitions);
-      if (placed.kind === 'forward') {
-        out.emit(placed.topic, placed.record);
-        counted.forwarded += 1;
+      const input = await decode(record, route, serde, config.processor.partitions);
+      if (input.kind === 'forward') {
+        // Forwarded records commit with this batch's offsets, so each is forwarded exactly once.
+        out.emit(input.topic, input.record);
+        tally.forwarded();
         continue;
       }
-      let event: InboundEvent;
-      try {
-        if (placed.kind === 'unkeyed') throw placed.error;
-        const decoded = await serde.decodeAs(record.value, RECORD_NAMES[route.input]);
-        event = toInbound(route.input, record.key?.toString('utf8') ?? null, decoded.value);
-      } catch (err) {
-        if (!isCloseloopError(err) || err.retriable) throw err;
-        this.#log.warn(
-          {
-            ticketId: record.key?.toString('utf8'),
-            topic: record.topic,
-            partition: record.partition,
-            offset: record.offset,
-            code: err.code,
-          },
-          'dead-lettered',
-        );
-        out.emit(deadLetterTopic(record.topic), deadLetter(record, err, 'lifecycle-processor', this.#clock()));
-        counted.dead.push(err.code);
+      const verdict = input.kind === 'event' ? working.decide(input.event, config.policy, this.#clock()) : input;
+      if (verdict.kind === 'dead') {
+        emitDeadLetter(out, record, verdict.error, this.#clock(), this.#log, verdict.event);
+        tally.deadLettered(verdict.error.code);
         continue;
       }
-      const id = event.event.ticketId;
-      const prev = pending.has(id) ? (pending.get(id) ?? null) : (task.store.get(id) ?? null);
-      let d: Decision;
-      try {
-        d = decide(prev, event, { policy: config.policy, now: this.#clock() });
-      } catch (err) {
-        // decide() returns bad data as violations; a throw is a bug, and must not stall the partition.
-        const error = new CloseloopError('CL_DECIDE_FAILED', `decide() threw: ${messageOf(err)}`, { cause: err });
-        this.#log.error(
-          {
-            ticketId: id,
-            correlationId: event.event.envelope.correlationId ?? event.event.envelope.eventId,
-            topic: record.topic,
-            offset: record.offset,
-            err: error.message,
-          },
-          'dead-lettered',
-        );
-        out.emit(deadLetterTopic(record.topic), deadLetter(record, error, 'lifecycle-processor', this.#clock()));
-        counted.dead.push(error.code);
-        continue;
-      }
-      if (d.stateChanged || (prev !== null && d.state === null)) pending.set(id, d.state);
-      await out.decision(id, prev, d, task.partition);
-      this.#log.debug(
-        {
-          ticketId: id,
-          correlationId: event.event.envelope.correlationId ?? event.event.envelope.eventId,
-          eventId: event.event.envelope.eventId,
-          versions: d.statuses.map((x) => x.version),
-          commands: d.commands.map((c) => c.kind),
-          violations: d.violations.map((v) => v.kind),
-        },
-        'decided',
-      );
-      counted.statuses += d.statuses.length;
-      counted.breaches.push(...breachesFlagged(prev, d.state));
-      counted.violations.push(...d.violations.map((v) => ({ kind: v.kind, department: v.department })));
+      const { event, ticketId, prev, decision } = verdict;
+      await emitDecision(out, ticketId, prev, decision, task.partition);
+      logDecided(this.#log, event, decision);
+      tally.decided(prev, decision);
     }
-    const last = batch.records[batch.records.length - 1];
-    if (!last) return;
-    await task.commit(out.records, [
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-    ]);
-    for (const [id, s] of pending) {
-      if (s) task.store.set(id, s);
-      else task.store.delete(id);
-    }
-    const m = this.#o.metrics;
-    if (m) {
-      m.recordsProcessed.inc({ topic: batch.topic }, batch.records.length);
-      for (const code of counted.dead) m.deadLetters.inc({ topic: batch.topic, code });
-      if (counted.forwarded > 0) m.repartitioned.inc({ topic: batch.topic }, counted.forwarded);
-      m.statusChanges.inc(counted.statuses);
-      for (const a of out.alerts) m.alerts.inc({ reason: a.reason, status: a.status });
-      for (const b of counted.breaches) m.slaBreaches.inc(b);
-      for (const v of counted.violations) {
-        m.quarantined.inc({ kind: v.kind });
-        if (v.kind === 'PREMATURE_CLOSE') m.prematureClosesBlocked.inc({ department: v.department ?? 'unknown' });
-      }
-    }
+    await task.commit(out.records, offsetsAfter(batch.topic, batch.partition, batch.records));
+    task.apply(working.changes);
+    tally.record(this.#o.metrics, out, { topic: batch.topic, records: batch.records.length });
   }
 
   /** Tombstones closed tickets past the retention window. Runs on a timer; callable for tests. */
-  async expireNow(): Promise<number> {
-    const { retentionMs } = this.#o.config.policy;
-    return this.#sweep('expiry', async (task, now, out) => {
-      const ids = [...task.store].filter(([, s]) => isExpired(s, now, retentionMs)).map(([id]) => id);
-      for (const id of ids) out.emit(this.#o.config.topics.state, { key: id, value: null, partition: task.partition });
-      return new Map(ids.map((id) => [id, null]));
-    });
+  expireNow(): Promise<number> {
+    return expire([...this.#tasks.values()], this.#sweepContext());
   }
 
   /**
-   * The timer sweep of tickets no event has touched since: SLA targets that fell due (a new
-   * status), and the stuck-ticket sentinel (alerts raised and cleared). Runs on a timer; callable
-   * for tests. Returns the number of tickets that changed.
+   * The timer sweep of tickets no event has touched since (see sweep.ts). Runs on a timer;
+   * callable for tests. Returns the number of tickets that changed.
    */
   async checkTimersNow(): Promise<number> {
     const { policy } = this.#o.config;
     if (!policy.sla && !policy.sentinel) return 0;
-    const changedCount = await this.#sweep('timer sweep', async (task, now, out) => {
-      const changed = new Map<string, TicketState | null>();
-      for (const [id, s] of task.store) {
-        const d = decideTimers(s, { policy, now });
-        if (!d.stateChanged) continue;
-        changed.set(id, d.state);
-        await out.decision(id, s, d, task.partition);
-      }
-      return changed;
-    });
+    const changed = await checkTimers([...this.#tasks.values()], this.#sweepContext());
     this.#countStuck();
-    return changedCount;
+    return changed;
+  }
+
+  #sweepContext(): SweepContext {
+    const { config, serde, metrics } = this.#o;
+    return { config, serde, metrics, clock: this.#clock, log: this.#log };
   }
 
   /** closeloop_stuck_tickets{reason,department}: the alerts open in the owned tickets now. */
@@ -343,38 +242,5 @@ export class LifecycleProcessor {
         [...this.#tasks.values()].map((t) => t.store.values()),
         gauge,
       );
-  }
-
-  /**
-   * Runs `collect` on every owned task in turn, in its chain so it never interleaves with a
-   * batch, and commits what it wrote in one transaction per task (no input offsets). The
-   * in-memory store follows only after the commit.
-   */
-  async #sweep(
-    what: string,
-    collect: (task: Task, now: number, out: Outbox) => Promise<Map<string, TicketState | null>>,
-  ): Promise<number> {
-    let changed = 0;
-    for (const task of [...this.#tasks.values()]) {
-      const work = task.chain.then(async () => {
-        if (task.retired) return;
-        await task.refreshIfStale();
-        const out = new Outbox(this.#o.config, this.#o.serde);
-        const updates = await collect(task, this.#clock(), out);
-        if (updates.size === 0) return;
-        await task.commit(out.records, []);
-        for (const [id, s] of updates) {
-          for (const b of breachesFlagged(task.store.get(id) ?? null, s)) this.#o.metrics?.slaBreaches.inc(b);
-          if (s) task.store.set(id, s);
-          else task.store.delete(id);
-        }
-        changed += updates.size;
-        for (const a of out.alerts) this.#o.metrics?.alerts.inc({ reason: a.reason, status: a.status });
-        this.#o.metrics?.statusChanges.inc(out.records.get(this.#o.config.topics.status)?.length ?? 0);
-      });
-      task.chain = work.catch((err: unknown) => this.#log.error({ err }, `${what} failed`));
-      await task.chain;
-    }
-    return changed;
   }
 }

@@ -1,6 +1,7 @@
 import type { TicketState } from '../domain/index.ts';
 import { readToEnd, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
 import { stateFromRecord } from './codec.ts';
+import { compactState } from './compact-state.ts';
 
 export interface RestoreResult {
   readonly stores: Map<number, Map<string, TicketState>>;
@@ -8,7 +9,10 @@ export interface RestoreResult {
   readonly ms: number;
 }
 
-/** Rebuilds the state of the given partitions from the compacted changelog, up to its end. */
+/**
+ * Rebuilds the state of the given partitions from the compacted changelog, up to its end, held
+ * compactly (compact-state.ts).
+ */
 export async function restorePartitions(
   messaging: Messaging,
   admin: MessagingAdmin,
@@ -22,8 +26,13 @@ export async function restorePartitions(
     const key = r.key?.toString('utf8');
     const store = stores.get(r.partition);
     if (key === undefined || !store) return;
-    if (r.value === null) store.delete(key);
-    else store.set(key, stateFromRecord((await serde.decode<Record<string, unknown>>(r.value)).value));
+    if (r.value === null) {
+      store.delete(key);
+      return;
+    }
+    const state = compactState(stateFromRecord((await serde.decode<Record<string, unknown>>(r.value)).value));
+    // Keyed by the state's own id string when they match: one copy, not two.
+    store.set(state.ticketId === key ? state.ticketId : key, state);
   });
   return { stores, records, ms: Date.now() - started };
 }

@@ -1,4 +1,3 @@
-import { writeSync } from 'node:fs';
 import type { CloseloopConfig } from '../config/index.ts';
 import type { TicketState } from '../domain/index.ts';
 import { CloseloopError } from '../errors/index.ts';
@@ -10,6 +9,7 @@ import type {
   TransactionalProducer,
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { compactState } from './compact-state.ts';
 import { restorePartitions } from './restore.ts';
 
 export interface TaskContext {
@@ -18,16 +18,23 @@ export interface TaskContext {
   readonly serde: AvroSerde;
   readonly admin: MessagingAdmin;
   readonly log: Logger;
-  /** Commits of the whole processor, for the fault injection below. */
+  /** Commits of the whole processor, numbered for the commit hook. */
   readonly commits: CommitLog;
+  readonly commitHook?: CommitHook | undefined;
+}
+
+/**
+ * Called around every transaction commit of the processor, numbered from 1 across all tasks;
+ * fault injection uses it (see fault-hooks.ts), production runs have none.
+ */
+export interface CommitHook {
   /**
-   * Fault injection for crash tests: SIGKILL this process at the n-th commit, once the commits
-   * started before it have finished. Partitions commit side by side, so without that wait the
-   * kill could land while commits 1 … n-1 were still in flight, and abort them too.
+   * Before the n-th commit ends its transaction (its records and offsets are sent). `settled`
+   * waits for the commits started before it: partitions commit side by side.
    */
-  readonly killBeforeCommit?: number | undefined;
-  /** Fault injection: report the n-th commit as failed after it succeeded (a lost EndTxn reply). */
-  readonly failAfterCommit?: number | undefined;
+  before?(n: number, settled: () => Promise<void>): Promise<void> | void;
+  /** After the n-th commit succeeded; a throw reports it as failed, as a lost EndTxn reply would. */
+  after?(n: number): void;
 }
 
 export interface CommitLog {
@@ -86,12 +93,9 @@ export class Task {
       await tx.sendMany(out);
       if (offsets.length > 0) await tx.sendOffsets(c.config.processor.groupId, offsets);
       c.commits.started += 1;
-      if (c.killBeforeCommit !== undefined && c.commits.started >= c.killBeforeCommit) {
+      await c.commitHook?.before?.(c.commits.started, async () => {
         await Promise.allSettled([...c.commits.inFlight]);
-        // Written synchronously: an asynchronous log line would die with the process.
-        writeSync(2, `fault injection: SIGKILL before commit ${c.commits.started}\n`);
-        process.kill(process.pid, 'SIGKILL');
-      }
+      });
       const committing = tx.commit();
       c.commits.inFlight.add(committing);
       try {
@@ -100,12 +104,7 @@ export class Task {
         c.commits.inFlight.delete(committing);
       }
       c.commits.completed += 1;
-      if (c.commits.completed === c.failAfterCommit) {
-        throw new CloseloopError(
-          'CL_KAFKA_TRANSIENT',
-          `fault injection: commit ${c.commits.completed} reported as failed`,
-        );
-      }
+      c.commitHook?.after?.(c.commits.completed);
     } catch (err) {
       this.stale = true;
       await tx.abort().catch(() => undefined);
@@ -113,6 +112,18 @@ export class Task {
       await producer.disconnect().catch(() => undefined);
       this.#producer = null;
       throw err;
+    }
+  }
+
+  /**
+   * After a commit: the store follows what the transaction wrote (null forgets a ticket), held
+   * as compactly as a restored state (compact-state.ts).
+   */
+  apply(changes: ReadonlyMap<string, TicketState | null>): void {
+    for (const [id, s] of changes) {
+      if (!s) this.store.delete(id);
+      else if (s.ticketId === id) this.store.set(s.ticketId, compactState(s));
+      else this.store.set(id, compactState(s));
     }
   }
 

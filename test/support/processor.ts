@@ -15,7 +15,7 @@ import {
 } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
-import { LifecycleProcessor } from '../../src/processor/index.ts';
+import { LifecycleProcessor, failAfterCommit } from '../../src/processor/index.ts';
 import { CANONICAL, topicSpecs } from '../../src/topics/index.ts';
 import { endpoints, testMessaging, uniqueName } from './kafka.ts';
 import { untilAsync } from './wait.ts';
@@ -145,7 +145,8 @@ export function testProcessor(
     serde: new AvroSerde({ url: endpoints().registryUrl }),
     schemasDir: SCHEMAS,
     ...(clock ? { clock } : {}),
-    ...faults,
+    ...(faults.metrics ? { metrics: faults.metrics } : {}),
+    ...(faults.failAfterCommit ? { commitHook: failAfterCommit(faults.failAfterCommit) } : {}),
   });
 }
 

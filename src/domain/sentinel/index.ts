@@ -1,4 +1,12 @@
 export { decideSentinel, watched, type SentinelDecision } from './sentinel.ts';
 export { applyReceipt } from './receipt.ts';
-export { watchOf, withWatch, workOrderSeen } from './watch.ts';
-export type { AlertReason, AlertRecord, DeliveryReceipt, OpenAlert, SentinelPolicy, TicketWatch } from './types.ts';
+export { seenAt, watchOf, withWatch, workOrderSeen } from './watch.ts';
+export type {
+  AlertReason,
+  AlertRecord,
+  DeliveryReceipt,
+  OpenAlert,
+  SentinelPolicy,
+  TicketWatch,
+  WorkOrderSeen,
+} from './types.ts';

@@ -4,7 +4,7 @@ import { holdingDepartment } from '../notes.ts';
 import type { Decision } from '../outputs.ts';
 import type { TicketState } from '../state.ts';
 import type { AlertReason, AlertRecord, OpenAlert, SentinelPolicy } from './types.ts';
-import { watchOf, withWatch } from './watch.ts';
+import { seenAt, watchOf, withWatch } from './watch.ts';
 
 const MINUTE = 60_000;
 
@@ -41,7 +41,7 @@ function expectedAlerts(t: TicketState, policy: SentinelPolicy, now: number): Ex
   }
   const silence = policy.workOrderSilenceMinutes;
   for (const wo of silence === null ? [] : t.workOrders) {
-    const seen = w.workOrderSeenAt[wo.workOrderId];
+    const seen = seenAt(w, wo.workOrderId);
     if (isTerminalWork(wo.state) || seen === undefined || now - seen <= (silence ?? 0) * MINUTE) continue;
     found.push({
       reason: 'WORK_ORDER_SILENT',

@@ -1,0 +1,50 @@
+import { decide, type Decision, type InboundEvent, type Policy, type TicketState } from '../../domain/index.ts';
+import { CloseloopError, messageOf } from '../../errors/index.ts';
+import type { DeadLetterVerdict } from './decode.ts';
+import { writesState } from './emit.ts';
+
+export type Verdict =
+  | {
+      readonly kind: 'decided';
+      readonly event: InboundEvent;
+      readonly ticketId: string;
+      readonly prev: TicketState | null;
+      readonly decision: Decision;
+    }
+  | DeadLetterVerdict;
+
+/**
+ * The batch's view of the task's tickets: the committed store, overlaid with what the batch's
+ * earlier records decided. The store itself follows only once the transaction commits.
+ */
+export class WorkingState {
+  readonly changes = new Map<string, TicketState | null>();
+  readonly #store: ReadonlyMap<string, TicketState>;
+
+  constructor(store: ReadonlyMap<string, TicketState>) {
+    this.#store = store;
+  }
+
+  get(id: string): TicketState | null {
+    return this.changes.has(id) ? (this.changes.get(id) ?? null) : (this.#store.get(id) ?? null);
+  }
+
+  /** Stage 2: the domain's decision on one event, against the ticket's state as the batch has it. */
+  decide(event: InboundEvent, policy: Policy, now: number): Verdict {
+    const ticketId = event.event.ticketId;
+    const prev = this.get(ticketId);
+    let decision: Decision;
+    try {
+      decision = decide(prev, event, { policy, now });
+    } catch (err) {
+      // decide() returns bad data as violations; a throw is a bug, and must not stall the partition.
+      return {
+        kind: 'dead',
+        event,
+        error: new CloseloopError('CL_DECIDE_FAILED', `decide() threw: ${messageOf(err)}`, { cause: err }),
+      };
+    }
+    if (writesState(prev, decision)) this.changes.set(ticketId, decision.state);
+    return { kind: 'decided', event, ticketId, prev, decision };
+  }
+}

@@ -1,0 +1,42 @@
+import type { InboundEvent } from '../../domain/index.ts';
+import { isCloseloopError, type CloseloopError } from '../../errors/index.ts';
+import type { AvroSerde, IncomingRecord, OutgoingRecord } from '../../messaging/index.ts';
+import { RECORD_NAMES } from '../../topics/index.ts';
+import { toInbound } from '../codec.ts';
+import { place, type InputRoute } from '../repartition.ts';
+
+/** A record for the dead-letter topic; `event` when it decoded, for the log. */
+export interface DeadLetterVerdict {
+  readonly kind: 'dead';
+  readonly error: CloseloopError;
+  readonly event?: InboundEvent;
+}
+
+/** What one input record is, before any state is looked at. */
+export type Input =
+  | { readonly kind: 'event'; readonly event: InboundEvent }
+  /** On another partition than its key's: forwarded to the repartition topic (see repartition.ts). */
+  | { readonly kind: 'forward'; readonly topic: string; readonly record: OutgoingRecord }
+  | DeadLetterVerdict;
+
+/**
+ * Stage 1: framed Avro to a typed event, or the data error that dead-letters the record. A
+ * retriable failure (registry or broker down) is thrown: the batch is aborted and fetched again.
+ */
+export async function decode(
+  record: IncomingRecord,
+  route: InputRoute,
+  serde: AvroSerde,
+  partitions: number,
+): Promise<Input> {
+  const placed = place(record, route, partitions);
+  if (placed.kind === 'forward') return placed;
+  if (placed.kind === 'unkeyed') return { kind: 'dead', error: placed.error };
+  try {
+    const decoded = await serde.decodeAs(record.value, RECORD_NAMES[route.input]);
+    return { kind: 'event', event: toInbound(route.input, record.key?.toString('utf8') ?? null, decoded.value) };
+  } catch (err) {
+    if (!isCloseloopError(err) || err.retriable) throw err;
+    return { kind: 'dead', error: err };
+  }
+}

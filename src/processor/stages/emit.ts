@@ -1,0 +1,75 @@
+import type { Decision, InboundEvent } from '../../domain/index.ts';
+import type { CloseloopError } from '../../errors/index.ts';
+import { deadLetter, deadLetterTopic, subjectForTopic, type IncomingRecord } from '../../messaging/index.ts';
+import type { Logger } from '../../observability/logger.ts';
+import { stateToRecord } from '../codec.ts';
+import type { Outbox } from '../outbox.ts';
+
+/** A decision writes the changelog when the state changed, or a tombstone when it forgets a ticket. */
+export const writesState = (prev: unknown, d: Decision): boolean =>
+  d.stateChanged || (prev !== null && d.state === null);
+
+/**
+ * Stage 3: everything a decision writes: the changelog record, then statuses, commands, links,
+ * violations and alerts. The changelog partition is the task's, whatever a foreign producer's
+ * partitioner did with the input, so the restore of this task finds it.
+ */
+export async function emitDecision(
+  out: Outbox,
+  ticketId: string,
+  prev: unknown,
+  d: Decision,
+  partition: number,
+): Promise<void> {
+  if (writesState(prev, d)) {
+    const topic = out.config.topics.state;
+    const value = d.state ? await out.serde.encode(subjectForTopic(topic), stateToRecord(d.state)) : null;
+    out.emit(topic, { key: ticketId, value, partition });
+  }
+  for (const s of d.statuses) await out.encode('status', s.ticketId, s);
+  for (const c of d.commands) await out.encode('commands', c.ticketId, c);
+  for (const l of d.links) await out.encode('links', l.ticketId, l);
+  for (const v of d.violations) await out.encode('quarantine', v.ticketId, v);
+  for (const a of d.alerts) await out.encode('alerts', a.alertId, a);
+  out.alerts.push(...d.alerts);
+}
+
+export function logDecided(log: Logger, event: InboundEvent, d: Decision): void {
+  log.debug(
+    {
+      ticketId: event.event.ticketId,
+      correlationId: event.event.envelope.correlationId ?? event.event.envelope.eventId,
+      eventId: event.event.envelope.eventId,
+      versions: d.statuses.map((x) => x.version),
+      commands: d.commands.map((c) => c.kind),
+      violations: d.violations.map((v) => v.kind),
+    },
+    'decided',
+  );
+}
+
+/**
+ * The one dead-letter path: a record that cannot be decoded or decided goes to `<topic>.dlq`
+ * with its provenance, and the partition goes on. A throwing decide() is a bug, logged as such.
+ */
+export function emitDeadLetter(
+  out: Outbox,
+  record: IncomingRecord,
+  error: CloseloopError,
+  now: number,
+  log: Logger,
+  event?: InboundEvent,
+): void {
+  const fields = {
+    ticketId: event?.event.ticketId ?? record.key?.toString('utf8'),
+    correlationId: event ? (event.event.envelope.correlationId ?? event.event.envelope.eventId) : undefined,
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    code: error.code,
+    err: error.message,
+  };
+  if (error.code === 'CL_DECIDE_FAILED') log.error(fields, 'dead-lettered');
+  else log.warn(fields, 'dead-lettered');
+  out.emit(deadLetterTopic(record.topic), deadLetter(record, error, 'lifecycle-processor', now));
+}

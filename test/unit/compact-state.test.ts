@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import avro from 'avsc';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decide, hasRecentEvent, recentEventIdsOf, recentEventList, type TicketState } from '../../src/domain/index.ts';
+import { withRecentEvent } from '../../src/domain/recent-events.ts';
+import { compactState, stateFromRecord, stateToRecord } from '../../src/processor/index.ts';
+import { CANONICAL } from '../../src/topics/index.ts';
+import { Bridge, crm, dept, slaTestPolicy } from '../support/domain.ts';
+
+const stateType = avro.Type.forSchema(
+  JSON.parse(readFileSync(`schemas/${CANONICAL.state}.avsc`, 'utf8')) as avro.Schema,
+);
+const changelog = (t: TicketState) => stateType.toBuffer(stateToRecord(t));
+
+describe('the compact in-memory state', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = new Bridge(await slaTestPolicy());
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE', description: 'deep pothole' }));
+    bridge.send(crm('Q', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE', duplicateOf: 'P' }));
+    bridge.send(dept('P', 'P#1', 'maximo', 'WSCH', 2, { expectedAt: 1_800_000_000_000 }));
+    bridge.now += 3_600_000;
+    bridge.send(dept('P', 'P#1', 'maximo', 'WAPPR', 3, { note: 'waiting on parts' }));
+  });
+
+  it('holds the same values and writes the same changelog bytes, decided or restored', () => {
+    for (const id of ['P', 'Q', 'D']) {
+      const state = bridge.ticket(id);
+      const restored = stateFromRecord(stateType.fromBuffer(changelog(state)) as Record<string, unknown>);
+      for (const t of [state, restored]) {
+        const compact = compactState(t);
+        expect(compact).toEqual(state);
+        expect(changelog(compact).equals(changelog(state))).toBe(true);
+      }
+    }
+  });
+
+  it('decides on a compact state exactly as on the original', () => {
+    const event = dept('P', 'P#1', 'maximo', 'COMP', 4, { note: 'patched' });
+    const ctx = { policy: bridge.policy, now: bridge.now + 60_000 };
+    expect(decide(compactState(bridge.ticket('P')), event, ctx)).toEqual(decide(bridge.ticket('P'), event, ctx));
+  });
+
+  it('shares empty lists and one-department lists between tickets, frozen', () => {
+    const [p, q] = [compactState(bridge.ticket('P')), compactState(bridge.ticket('Q'))];
+    expect(p.notes).toBe(q.children);
+    expect(Object.isFrozen(p.notes)).toBe(true);
+    expect(p.departmentsTried).toEqual(q.departmentsTried);
+    expect(p.departmentsTried).toBe(q.departmentsTried);
+    expect(() => (p.departmentsTried as string[]).push('x')).toThrow(TypeError);
+  });
+});
+
+describe('recent event ids held as one string', () => {
+  const awkward = ['', '3:abc', '12', 'ünïcødé', 'a:b:c', '0:'];
+
+  it('reads back every id exactly, whatever characters it holds', () => {
+    const ids = recentEventIdsOf(awkward);
+    expect(recentEventList(ids)).toEqual(awkward);
+    for (const id of awkward) expect(hasRecentEvent(ids, id)).toBe(true);
+    for (const id of ['3', 'abc', '3:ab', 'a:b', '0', 'x']) expect(hasRecentEvent(ids, id)).toBe(false);
+  });
+
+  it('keeps the newest ones, oldest first', () => {
+    let ids = recentEventIdsOf([]);
+    for (const id of ['a', 'b', 'c', 'd']) ids = withRecentEvent(ids, id, 3);
+    expect(recentEventList(ids)).toEqual(['b', 'c', 'd']);
+    expect(hasRecentEvent(ids, 'a')).toBe(false);
+  });
+});
