@@ -9,7 +9,7 @@ import {
   type Messaging,
 } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { LifecycleProcessor } from '../../../src/processor/index.ts';
+import { LifecycleProcessor, failAfterCommit } from '../../../src/processor/index.ts';
 import { Bridge, crm, dept } from '../../support/domain.ts';
 import { LoopbackRegistry } from '../../support/loopback-registry.ts';
 import { SCHEMAS, testConfig } from '../../support/processor.ts';
@@ -53,7 +53,7 @@ describe('lifecycle processor on the in-memory messaging', () => {
       logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
       schemasDir: SCHEMAS,
       clock: () => expected.now,
-      failAfterCommit: 2,
+      commitHook: failAfterCommit(2),
     });
     const assigned = processor.nextAssignment();
     await processor.start();
