@@ -21,6 +21,7 @@ export async function runAlerts(
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
+    client: config.kafka.client,
     clientId: `${config.kafka.clientId}-alerts`,
     logger,
   });

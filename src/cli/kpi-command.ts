@@ -53,6 +53,7 @@ export async function runKpi(
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
+    client: config.kafka.client,
     clientId: `${config.kafka.clientId}-kpi`,
     logger,
   });

@@ -46,6 +46,7 @@ export async function runOps(
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
+    client: config.kafka.client,
     clientId: `${config.kafka.clientId}-ops`,
     logger,
   });

@@ -51,6 +51,7 @@ export async function runReconcile(
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
+    client: config.kafka.client,
     clientId: `${config.kafka.clientId}-reconcile`,
     logger,
   });

@@ -72,6 +72,7 @@ async function servePublic(configFile: string, printError: (line: string) => voi
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
+    client: config.kafka.client,
     clientId: `${config.kafka.clientId}-${pages ? 'public' : 'status-api'}`,
     logger,
   });

@@ -1,4 +1,5 @@
 export {
+  kafkaClientFromEnv,
   loadConfig,
   loadStatusMapping,
   type CloseloopConfig,

@@ -1,5 +1,6 @@
 export type * from './types.ts';
-export { createKafkaMessaging, type KafkaSettings } from './kafkajs.ts';
+export { createKafkaMessaging } from './client.ts';
+export { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, type KafkaClient, type KafkaSettings } from './settings.ts';
 export {
   AvroSerde,
   writerMismatch,

@@ -30,11 +30,21 @@ function isRetriable(err: unknown, depth = 0): boolean {
   return isRetriable(k.originalError, depth + 1) || isRetriable(k.cause, depth + 1);
 }
 
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTION_COORDINATOR_FENCED']);
+
+function isFenced(err: unknown, depth = 0): boolean {
+  const k = asKafkaJs(err);
+  if (!k || depth > 4) return false;
+  if (k.type !== undefined && FENCED.has(k.type)) return true;
+  return isFenced(k.originalError, depth + 1) || isFenced(k.cause, depth + 1);
+}
+
 export function translateKafkaError(err: unknown, action: string): CloseloopError {
   if (err instanceof CloseloopError) return err;
   const k = asKafkaJs(err);
   const retriable = k ? isRetriable(k) : true;
-  return new CloseloopError(retriable ? 'CL_KAFKA_TRANSIENT' : 'CL_KAFKA_FATAL', `${action}: ${messageOf(err)}`, {
+  const code = isFenced(err) ? 'CL_KAFKA_FENCED' : retriable ? 'CL_KAFKA_TRANSIENT' : 'CL_KAFKA_FATAL';
+  return new CloseloopError(code, `${action}: ${messageOf(err)}`, {
     cause: err,
     details: { kafkaError: k?.name ?? 'unknown', kafkaErrorType: k?.type },
   });

@@ -1,20 +1,10 @@
 import { Kafka, Partitioners, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
-import type { Logger } from '../observability/logger.ts';
 import { CoPartitionedAssigner } from './co-partitioned-assigner.ts';
 import { KafkaJsAdmin } from './kafkajs-admin.ts';
 import { KafkaJsConsumer } from './kafkajs-consumer.ts';
 import { KafkaJsProducer, KafkaJsTransactionalProducer } from './kafkajs-producer.ts';
+import type { KafkaSettings } from './settings.ts';
 import type { Messaging } from './types.ts';
-
-export interface KafkaSettings {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-  readonly logger: Logger;
-  readonly connectionTimeoutMs?: number;
-  readonly requestTimeoutMs?: number;
-  /** Attempts kafkajs makes inside one call before the error reaches our own retry policy. */
-  readonly retries?: number;
-}
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.ERROR]: 'error',
@@ -28,7 +18,7 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 // limit, so a send to a missing topic fails instead of hanging; consumers de-duplicate by eventId.
 const EOS_RETRY = { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 };
 
-export function createKafkaMessaging(settings: KafkaSettings): Messaging {
+export function createKafkaJsMessaging(settings: KafkaSettings): Messaging {
   const log = settings.logger.child({ component: 'kafkajs' });
   const kafka = new Kafka({
     clientId: settings.clientId,

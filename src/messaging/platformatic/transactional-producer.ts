@@ -1,0 +1,104 @@
+import type { Consumer, Message, Producer } from '@platformatic/kafka';
+import { CloseloopError, isCloseloopError } from '../../errors/index.ts';
+import { chunkByTopic } from '../chunk.ts';
+import type { OffsetCommit, OutgoingRecord, Transaction, TransactionalProducer } from '../types.ts';
+import { guarded } from './errors.ts';
+import { chunks, toMessage } from './producer.ts';
+
+type PltTransaction = Awaited<ReturnType<Producer['beginTransaction']>>;
+
+/** The node that coordinates a consumer group, for the transaction's offset commit. */
+export type CoordinatorLookup = (groupId: string) => Promise<number>;
+
+export class PlatformaticTransactionalProducer implements TransactionalProducer {
+  readonly #producer: Producer;
+  readonly #coordinatorOf: CoordinatorLookup;
+  // Once fenced, the client would claim the id again on the next begin and fence the instance
+  // that took over: a zombie must stay dead.
+  #fenced = false;
+
+  constructor(producer: Producer, coordinatorOf: CoordinatorLookup) {
+    this.#producer = producer;
+    this.#coordinatorOf = coordinatorOf;
+  }
+
+  connect(): Promise<void> {
+    return this.#guarded('connecting the transactional producer', async () => {
+      await this.#producer.metadata({ topics: [] });
+    });
+  }
+
+  disconnect(): Promise<void> {
+    return guarded('disconnecting the transactional producer', () => this.#producer.close(true));
+  }
+
+  /**
+   * The client claims the id (InitProducerId, which fences older producers and aborts their open
+   * transaction) when its first transaction begins; cancelling that transaction sends nothing.
+   */
+  fence(): Promise<void> {
+    return this.#guarded('claiming the transactional id', async () => {
+      const tx = await this.#producer.beginTransaction();
+      await tx.cancel();
+    });
+  }
+
+  begin(): Promise<Transaction> {
+    return this.#guarded('beginning a Kafka transaction', async () => {
+      const tx = await this.#producer.beginTransaction();
+      return {
+        send: (topic, records) =>
+          this.#guarded(`producing to ${topic} in a transaction`, async () => {
+            for (const chunk of chunks(records)) await tx.send({ messages: chunk.map((r) => toMessage(topic, r)) });
+          }),
+        sendMany: (byTopic) =>
+          this.#guarded(`producing to ${[...byTopic.keys()].join(', ')} in a transaction`, async () => {
+            for (const chunk of chunkByTopic(byTopic, undefined, Number.POSITIVE_INFINITY)) {
+              const messages = [...chunk].flatMap(([topic, records]: [string, OutgoingRecord[]]) =>
+                records.map((r) => toMessage(topic, r)),
+              );
+              await tx.send({ messages });
+            }
+          }),
+        sendOffsets: (groupId, offsets) =>
+          this.#guarded('adding offsets to the transaction', () => this.#sendOffsets(tx, groupId, offsets)),
+        commit: () => this.#guarded('committing the transaction', () => tx.commit()),
+        abort: () => this.#guarded('aborting the transaction', () => tx.abort()),
+      };
+    });
+  }
+
+  /**
+   * The client commits offsets of messages it consumed itself; ours come as plain numbers, so each
+   * is handed over as the message before it. Generation -1 and no member id: the broker then takes
+   * the commit without checking group membership (as kafkajs's did); the per-partition
+   * transactional id is what fences a task's previous owner. One at a time: the client
+   * de-duplicates concurrent offset commits of one producer into the first one's request.
+   */
+  async #sendOffsets(tx: PltTransaction, groupId: string, offsets: readonly OffsetCommit[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await tx.addConsumer({ groupId } as Consumer);
+    const coordinatorId = await this.#coordinatorOf(groupId);
+    for (const o of offsets) {
+      const message = {
+        topic: o.topic,
+        partition: o.partition,
+        offset: BigInt(o.offset) - 1n,
+        metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } },
+      } as unknown as Message;
+      await tx.addOffset(message);
+    }
+  }
+
+  async #guarded<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#fenced) {
+      throw new CloseloopError('CL_KAFKA_FENCED', `${action}: this producer was fenced by a newer one with its id`);
+    }
+    try {
+      return await guarded(action, fn);
+    } catch (err) {
+      if (isCloseloopError(err, 'CL_KAFKA_FENCED')) this.#fenced = true;
+      throw err;
+    }
+  }
+}
