@@ -2,15 +2,9 @@ import type { OutgoingRecord } from './types.ts';
 
 /**
  * Below the broker's default message.max.bytes (1 MiB), which caps a whole record batch of one
- * partition: kafkajs puts everything of one send for a partition into a single batch.
+ * partition: the clients put everything of one send for a partition into a single batch.
  */
 export const MAX_SEND_BYTES = 512 * 1024;
-
-/**
- * kafkajs groups a send's messages by partition by copying the partition's list for every
- * message, which is quadratic in the records per partition; short runs keep that cost flat.
- */
-export const MAX_SEND_RECORDS = 250;
 
 function sizeOf(r: OutgoingRecord): number {
   // 64: a generous allowance for the record's own framing.
@@ -22,12 +16,13 @@ function sizeOf(r: OutgoingRecord): number {
 /**
  * Splits records into consecutive runs of at most `maxBytes` each, keeping their order, so a
  * backlog batch never becomes one request the broker refuses. A record larger than the limit
- * goes alone and is left for the broker to judge.
+ * goes alone and is left for the broker to judge. `maxRecords` caps the records per run too, for
+ * a client whose cost grows faster than the run (kafkajs).
  */
 export function chunkRecords(
   records: readonly OutgoingRecord[],
   maxBytes = MAX_SEND_BYTES,
-  maxRecords = MAX_SEND_RECORDS,
+  maxRecords = Number.POSITIVE_INFINITY,
 ): OutgoingRecord[][] {
   const out: OutgoingRecord[][] = [];
   let current: OutgoingRecord[] = [];
@@ -50,7 +45,7 @@ export function chunkRecords(
 export function chunkByTopic(
   byTopic: ReadonlyMap<string, readonly OutgoingRecord[]>,
   maxBytes = MAX_SEND_BYTES,
-  maxRecords = MAX_SEND_RECORDS,
+  maxRecords = Number.POSITIVE_INFINITY,
 ): Map<string, OutgoingRecord[]>[] {
   const out: Map<string, OutgoingRecord[]>[] = [];
   let current = new Map<string, OutgoingRecord[]>();

@@ -13,6 +13,8 @@ function toIncoming(topic: string, partition: number, m: KafkaMessage): Incoming
   return { topic, partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers };
 }
 
+const HEARTBEAT_EVERY_MS = 1_000;
+
 export class KafkaJsConsumer implements MessageConsumer {
   readonly #consumer: Consumer;
   readonly #concurrency: number;
@@ -50,16 +52,12 @@ export class KafkaJsConsumer implements MessageConsumer {
         this.#assignment = this.#assignment.catch(() => undefined).then(() => onAssignment(assigned));
       });
     }
-    const { onBatchDone } = handlers;
-    if (onBatchDone) {
+    const { onPosition } = handlers;
+    if (onPosition) {
+      // Fired after every fetched batch, also those of markers or aborted records only.
       this.#consumer.on(this.#consumer.events.END_BATCH_PROCESS, (event) => {
         const p = event.payload;
-        onBatchDone({
-          topic: p.topic,
-          partition: p.partition,
-          lastOffset: p.lastOffset,
-          highWatermark: p.highWatermark,
-        });
+        onPosition({ topic: p.topic, partition: p.partition, next: String(BigInt(p.lastOffset) + 1n) });
       });
     }
     return guarded('starting the Kafka consumer', () =>
@@ -69,13 +67,14 @@ export class KafkaJsConsumer implements MessageConsumer {
         eachBatch: async (payload: EachBatchPayload) => {
           await this.#assignment;
           const { batch } = payload;
+          // kafkajs heartbeats only from its fetch loop: a handler waiting out an outage would lose
+          // the group membership, so the adapter heartbeats for it (kafkajs throttles the calls).
+          const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
           try {
             await handlers.eachBatch({
               topic: batch.topic,
               partition: batch.partition,
               records: batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m)),
-              isStale: payload.isStale,
-              heartbeat: payload.heartbeat,
             });
           } catch (err) {
             // kafkajs restarts a consumer only for retriable errors and otherwise stops it for good.
@@ -87,6 +86,8 @@ export class KafkaJsConsumer implements MessageConsumer {
               `batch handler failed; the batch will be fetched again: ${messageOf(err)}`,
               { cause: err },
             );
+          } finally {
+            clearInterval(beat);
           }
         },
       }),

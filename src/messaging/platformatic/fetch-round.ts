@@ -83,25 +83,13 @@ export async function fetchRound(c: RoundContext, states: readonly PartitionStat
           if (fetched.next !== null) s.position = fetched.next;
           const progress = () => {
             if (fetched.next === null) return;
-            c.handlers.onBatchDone?.({
-              topic: s.topic,
-              partition: s.partition,
-              lastOffset: String(fetched.next - 1n),
-              highWatermark: String(p.highWatermark),
-            });
+            c.handlers.onPosition?.({ topic: s.topic, partition: s.partition, next: String(fetched.next) });
           };
           if (fetched.records.length === 0) {
             progress();
             continue;
           }
-          const batch: RecordBatch = {
-            topic: s.topic,
-            partition: s.partition,
-            records: fetched.records,
-            isStale: () => !c.isCurrent(s, version),
-            // The client heartbeats on its own timer, whatever the handler is doing.
-            heartbeat: async () => undefined,
-          };
+          const batch: RecordBatch = { topic: s.topic, partition: s.partition, records: fetched.records };
           work.push(async () => {
             try {
               await c.handlers.eachBatch(batch);

@@ -32,15 +32,6 @@ export function toMessage(topic: string, r: OutgoingRecord): MessageToProduce {
   return m;
 }
 
-/**
- * The broker caps a partition's record batch at message.max.bytes, and the client puts all of one
- * send's records for a partition into one batch: so sends are cut by size. The record count is no
- * concern here (kafkajs's grouping was quadratic; this client's is not).
- */
-export function chunks(records: readonly OutgoingRecord[]): OutgoingRecord[][] {
-  return chunkRecords(records, undefined, Number.POSITIVE_INFINITY);
-}
-
 export class PlatformaticProducer implements MessageProducer {
   readonly #producer: Producer;
 
@@ -62,7 +53,7 @@ export class PlatformaticProducer implements MessageProducer {
   send(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]> {
     return guarded(`producing to ${topic}`, async () => {
       const delivered: DeliveredRecord[] = [];
-      for (const chunk of chunks(records)) {
+      for (const chunk of chunkRecords(records)) {
         const result = await this.#producer.send({
           messages: chunk.map((r) => toMessage(topic, r)),
           acks: ProduceAcks.ALL,

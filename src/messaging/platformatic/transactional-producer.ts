@@ -1,9 +1,9 @@
 import type { Consumer, Message, Producer } from '@platformatic/kafka';
 import { CloseloopError, isCloseloopError } from '../../errors/index.ts';
-import { chunkByTopic } from '../chunk.ts';
+import { chunkByTopic, chunkRecords } from '../chunk.ts';
 import type { OffsetCommit, OutgoingRecord, Transaction, TransactionalProducer } from '../types.ts';
 import { guarded } from './errors.ts';
-import { chunks, toMessage } from './producer.ts';
+import { toMessage } from './producer.ts';
 
 type PltTransaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 
@@ -49,11 +49,12 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
       return {
         send: (topic, records) =>
           this.#guarded(`producing to ${topic} in a transaction`, async () => {
-            for (const chunk of chunks(records)) await tx.send({ messages: chunk.map((r) => toMessage(topic, r)) });
+            for (const chunk of chunkRecords(records))
+              await tx.send({ messages: chunk.map((r) => toMessage(topic, r)) });
           }),
         sendMany: (byTopic) =>
           this.#guarded(`producing to ${[...byTopic.keys()].join(', ')} in a transaction`, async () => {
-            for (const chunk of chunkByTopic(byTopic, undefined, Number.POSITIVE_INFINITY)) {
+            for (const chunk of chunkByTopic(byTopic)) {
               const messages = [...chunk].flatMap(([topic, records]: [string, OutgoingRecord[]]) =>
                 records.map((r) => toMessage(topic, r)),
               );
