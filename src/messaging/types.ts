@@ -44,7 +44,7 @@ export interface ClusterInfo {
 
 export interface PartitionOffset {
   readonly partition: number;
-  /** Next offset to be written (the high watermark). */
+  /** The end as read_committed readers see it: the last stable offset (open transactions lie beyond). */
   readonly high: string;
   readonly low: string;
 }

@@ -1,5 +1,5 @@
 import type { Admin } from '@platformatic/kafka';
-import { ListOffsetTimestamps, findErrorBy, type ClusterMetadata } from '@platformatic/kafka';
+import { FetchIsolationLevels, ListOffsetTimestamps, findErrorBy, type ClusterMetadata } from '@platformatic/kafka';
 import { CloseloopError } from '../../errors/index.ts';
 import type { ClusterInfo, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
 import { guarded } from './errors.ts';
@@ -79,13 +79,17 @@ export class PlatformaticAdmin implements MessagingAdmin {
     return guarded('listing topics', () => this.#admin.listTopics());
   }
 
-  /** High is the high watermark (what read_uncommitted sees), low the log start, as kafkajs gave them. */
+  /**
+   * High is the end as read_committed readers see it (the last stable offset: an open transaction's
+   * records are not there yet), low the log start; as kafkajs gave them.
+   */
   topicOffsets(topic: string): Promise<PartitionOffset[]> {
     return guarded(`fetching offsets of ${topic}`, async () => {
       const partitions = await this.#partitions(topic);
       const at = async (timestamp: bigint) => {
         const [answer] = await this.#admin.listOffsets({
           topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }],
+          isolationLevel: FetchIsolationLevels.READ_COMMITTED,
         });
         return new Map((answer?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]));
       };
