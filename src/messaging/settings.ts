@@ -3,7 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 /** The Kafka clients the messaging port can run on; one setting chooses (config `kafka.client`). */
 export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
 export type KafkaClient = (typeof KAFKA_CLIENTS)[number];
-export const DEFAULT_KAFKA_CLIENT: KafkaClient = 'kafkajs';
+export const DEFAULT_KAFKA_CLIENT: KafkaClient = 'platformatic';
 
 export interface KafkaSettings {
   readonly brokers: readonly string[];

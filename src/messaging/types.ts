@@ -1,7 +1,7 @@
 /**
  * The messaging seam. Everything outside src/messaging talks to Kafka through these
- * interfaces only, so the kafkajs client can be replaced (its maintainers are looking for a
- * successor) without touching the rest of the code.
+ * interfaces only, so the Kafka client can be replaced (as kafkajs was by @platformatic/kafka)
+ * without touching the rest of the code.
  */
 
 /** Keys are the CRM ticket id as UTF-8 text; values are Confluent-framed Avro bytes. */
