@@ -1,9 +1,10 @@
-import type { Consumer, Message, Producer } from '@platformatic/kafka';
+import type { Consumer, Producer } from '@platformatic/kafka';
 import { CloseloopError, isCloseloopError } from '../../errors/index.ts';
 import { chunkByTopic, chunkRecords } from '../chunk.ts';
 import type { OffsetCommit, OutgoingRecord, Transaction, TransactionalProducer } from '../types.ts';
 import { guarded } from './errors.ts';
 import { toMessage } from './producer.ts';
+import { commitTxnOffsets } from './txn-offsets.ts';
 
 type PltTransaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 
@@ -69,26 +70,11 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     });
   }
 
-  /**
-   * The client commits offsets of messages it consumed itself; ours come as plain numbers, so each
-   * is handed over as the message before it. Generation -1 and no member id: the broker then takes
-   * the commit without checking group membership (as kafkajs's did); the per-partition
-   * transactional id is what fences a task's previous owner. One at a time: the client
-   * de-duplicates concurrent offset commits of one producer into the first one's request.
-   */
   async #sendOffsets(tx: PltTransaction, groupId: string, offsets: readonly OffsetCommit[]): Promise<void> {
     if (offsets.length === 0) return;
+    // AddOffsetsToTxn: the group's offsets topic joins the transaction.
     await tx.addConsumer({ groupId } as Consumer);
-    const coordinatorId = await this.#coordinatorOf(groupId);
-    for (const o of offsets) {
-      const message = {
-        topic: o.topic,
-        partition: o.partition,
-        offset: BigInt(o.offset) - 1n,
-        metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } },
-      } as unknown as Message;
-      await tx.addOffset(message);
-    }
+    await commitTxnOffsets(this.#producer, tx.id, groupId, await this.#coordinatorOf(groupId), offsets);
   }
 
   async #guarded<T>(action: string, fn: () => Promise<T>): Promise<T> {
