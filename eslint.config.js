@@ -18,15 +18,12 @@ export default tseslint.config(
     files: ['**/*.ts'],
     // Adapter tests use the clients' own error and record classes to check the translation; the
     // bench's baseline is a raw client by definition.
-    ignores: ['src/messaging/**', 'test/unit/errors.test.ts', 'test/unit/platformatic-*.test.ts', 'bench/baseline.ts'],
+    ignores: ['src/messaging/**', 'test/unit/platformatic-*.test.ts', 'bench/baseline.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            { name: 'kafkajs', message: 'Use src/messaging instead.' },
-            { name: '@platformatic/kafka', message: 'Use src/messaging instead.' },
-          ],
+          paths: [{ name: '@platformatic/kafka', message: 'Use src/messaging instead.' }],
         },
       ],
     },
@@ -38,7 +35,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'kafkajs', message: 'Connectors import src/sdk only.' }],
+          paths: [{ name: '@platformatic/kafka', message: 'Connectors import src/sdk only.' }],
           patterns: [{ regex: '^\\.\\./\\.\\./src/(?!sdk/)', message: 'Connectors import src/sdk only.' }],
         },
       ],

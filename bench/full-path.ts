@@ -5,7 +5,6 @@
 // matched exactly through the correlation id the sink sends with every update.
 import { CrmSimulator } from '../connectors/crm-rest/simulator.ts';
 import { PosseSimulator } from '../connectors/posse/simulator.ts';
-import { kafkaClientFromEnv } from '../src/config/index.ts';
 import { createKafkaMessaging } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { seededRandom } from '../src/sdk/index.ts';
@@ -67,12 +66,7 @@ export async function fullPathRun(
       },
     ],
   });
-  const messaging = createKafkaMessaging({
-    brokers: [e.brokers],
-    clientId: config.kafka.clientId,
-    client: kafkaClientFromEnv(),
-    logger,
-  });
+  const messaging = createKafkaMessaging({ brokers: [e.brokers], clientId: config.kafka.clientId, logger });
   const worker = new Worker({ config, logger, messaging, env: { CRM_TOKEN: 'bench-crm', POSSE_TOKEN: 'bench-posse' } });
   await worker.start();
   const rss = rssSampler();

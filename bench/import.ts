@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
 import { stringify } from 'yaml';
-import { TOPIC_KEYS, kafkaClientFromEnv, loadConfig, type CloseloopConfig } from '../src/config/index.ts';
+import { TOPIC_KEYS, loadConfig, type CloseloopConfig } from '../src/config/index.ts';
 import { volumeByMonth } from '../src/domain/kpi/index.ts';
 import { readKpiInputs } from '../src/kpi/read-inputs.ts';
 import { AvroSerde, createKafkaMessaging } from '../src/messaging/index.ts';
@@ -98,7 +98,6 @@ async function figures(
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
     clientId: `${config.kafka.clientId}-bench`,
-    client: kafkaClientFromEnv(),
     logger,
   });
   const serde = new AvroSerde({ ...config.schemaRegistry });

@@ -2,7 +2,7 @@
 // then times restorePartitions() over all partitions and measures the heap it holds.
 import path from 'node:path';
 import { decide, type InboundEvent, type Policy, type TicketState } from '../src/domain/index.ts';
-import { kafkaClientFromEnv, loadConfig } from '../src/config/index.ts';
+import { loadConfig } from '../src/config/index.ts';
 import { AvroSerde, createKafkaMessaging, readSchemaFile, subjectForTopic } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { restorePartitions, stateToRecord } from '../src/processor/index.ts';
@@ -86,12 +86,7 @@ export async function restoreRun(e: Endpoints, n: number, partitions: number): P
   const logger = createLogger({ level: 'warn' });
   const config = await loadConfig(path.join(ROOT, 'config/closeloop.yaml'), {});
   const services = Object.keys(config.policy.routing);
-  const messaging = createKafkaMessaging({
-    brokers: [e.brokers],
-    clientId: 'closeloop-bench',
-    client: kafkaClientFromEnv(),
-    logger,
-  });
+  const messaging = createKafkaMessaging({ brokers: [e.brokers], clientId: 'closeloop-bench', logger });
   const serde = new AvroSerde({ url: e.registryUrl });
   const schema = (await readSchemaFile(path.join(SCHEMAS, `${CANONICAL.state}.avsc`))).schema;
   const admin = messaging.admin();

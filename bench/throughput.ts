@@ -1,7 +1,7 @@
 // Scenarios (a) and (b) on the same records: the lifecycle processor with exactly-once
-// transactions, then raw kafkajs pass-throughs of its input topics with and without Avro.
+// transactions, then raw @platformatic/kafka pass-throughs of its input topics with and without Avro.
 import path from 'node:path';
-import { kafkaClientFromEnv, type CloseloopConfig } from '../src/config/index.ts';
+import type { CloseloopConfig } from '../src/config/index.ts';
 import {
   AvroSerde,
   createKafkaMessaging,
@@ -116,12 +116,7 @@ export async function throughputRun(
 ): Promise<ThroughputRun> {
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
   const config = await runConfig(e, 'throughput', { partitions: o.partitions, routing: routingFor(profile) });
-  const messaging = createKafkaMessaging({
-    brokers: [e.brokers],
-    clientId: config.kafka.clientId,
-    client: kafkaClientFromEnv(),
-    logger,
-  });
+  const messaging = createKafkaMessaging({ brokers: [e.brokers], clientId: config.kafka.clientId, logger });
   const serde = new AvroSerde({ url: e.registryUrl });
   const admin = messaging.admin();
   await admin.connect();

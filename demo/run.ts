@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { CrmSimulator } from '../connectors/crm-rest/simulator.ts';
 import { MaximoSimulator, type CrewBehaviour } from '../connectors/maximo/simulator.ts';
 import { PosseSimulator, type DepartmentBehaviour } from '../connectors/posse/simulator.ts';
-import { TOPIC_KEYS, kafkaClientFromEnv, loadConfig } from '../src/config/index.ts';
+import { TOPIC_KEYS, loadConfig } from '../src/config/index.ts';
 import type { Violation } from '../src/domain/index.ts';
 import { AvroSerde, createKafkaMessaging, readToEnd } from '../src/messaging/index.ts';
 import type { DestinationStream } from 'pino';
@@ -100,11 +100,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     }),
   );
   const config = await loadConfig(configFile, {});
-  // kafkajs reports retried coordinator hiccups as errors; the demo's own lines tell the story.
+  // The adapter reports retried group and fetch hiccups; the demo's own lines tell the story.
   const logger = o.logs
     ? createLogger({ level: o.logs.level, destination: o.logs.destination })
     : createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
-  const messaging = createKafkaMessaging({ brokers: [brokers], clientId: run, client: kafkaClientFromEnv(), logger });
+  const messaging = createKafkaMessaging({ brokers: [brokers], clientId: run, logger });
   const worker = new Worker({
     config,
     logger,

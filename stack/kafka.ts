@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { kafkaClientFromEnv } from '../src/config/index.ts';
 import { createKafkaMessaging } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { KAFKA_VERSION, type StackConfig } from './config.ts';
@@ -129,7 +128,6 @@ export async function probeKafka(cfg: StackConfig): Promise<void> {
   const messaging = createKafkaMessaging({
     brokers: [cfg.brokers],
     clientId: 'closeloop-stack-probe',
-    client: kafkaClientFromEnv(),
     logger: createLogger({ level: 'silent' }),
     connectionTimeoutMs: 1_000,
     retries: 0,

@@ -21,7 +21,6 @@ export async function runAlerts(
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
-    client: config.kafka.client,
     clientId: `${config.kafka.clientId}-alerts`,
     logger,
   });

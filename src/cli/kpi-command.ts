@@ -53,7 +53,6 @@ export async function runKpi(
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
-    client: config.kafka.client,
     clientId: `${config.kafka.clientId}-kpi`,
     logger,
   });

@@ -46,7 +46,6 @@ export async function runOps(
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
-    client: config.kafka.client,
     clientId: `${config.kafka.clientId}-ops`,
     logger,
   });

@@ -51,7 +51,6 @@ export async function runReconcile(
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
-    client: config.kafka.client,
     clientId: `${config.kafka.clientId}-reconcile`,
     logger,
   });

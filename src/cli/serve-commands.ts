@@ -72,7 +72,6 @@ async function servePublic(configFile: string, printError: (line: string) => voi
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
-    client: config.kafka.client,
     clientId: `${config.kafka.clientId}-${pages ? 'public' : 'status-api'}`,
     logger,
   });

@@ -99,7 +99,6 @@ export async function runWorkOrder(
   const value = await serde.encode(subjectForTopic(topic), command);
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
-    client: config.kafka.client,
     clientId: `${config.kafka.clientId}-workorder`,
     logger,
   });

@@ -1,5 +1,4 @@
 export {
-  kafkaClientFromEnv,
   loadConfig,
   loadStatusMapping,
   type CloseloopConfig,

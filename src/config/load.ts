@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Policy, StatusMapping } from '../domain/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
-import type { KafkaClient } from '../messaging/settings.ts';
 import { checkConnectorsAndRoutes, type ConnectorChecker, type ConnectorInstance } from './connector-routes.ts';
 import { loadSla } from './load-sla.ts';
 import { accountableFor, loadRoles, type RolesTable } from './roles.ts';
@@ -10,7 +9,7 @@ import { closeloopConfigSchema, statusMappingSchema, unmappedInRaw, type Topics 
 
 export interface CloseloopConfig {
   readonly jurisdiction: string;
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly client: KafkaClient };
+  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string };
   readonly schemaRegistry: { readonly url: string; readonly username?: string; readonly password?: string };
   readonly topics: Topics;
   readonly processor: {
@@ -85,19 +84,6 @@ export interface LoadOptions {
 }
 
 /**
- * The Kafka client CLOSELOOP_KAFKA_CLIENT names, for tools that talk to Kafka without a config
- * file (the test harness, the bench, the stack probe); the config's default when unset.
- * An unknown name is refused, as in the config.
- */
-export function kafkaClientFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaClient {
-  const parsed = closeloopConfigSchema.shape.kafka.shape.client.safeParse(env['CLOSELOOP_KAFKA_CLIENT'] || undefined);
-  if (!parsed.success) {
-    throw new CloseloopError('CL_CONFIG_INVALID', `CLOSELOOP_KAFKA_CLIENT: ${parsed.error.issues[0]?.message}`);
-  }
-  return parsed.data;
-}
-
-/**
  * Loads the YAML config, the status mappings it names and the environment overrides, reports
  * every problem at once, and returns a frozen config. Credentials come from the environment only.
  */
@@ -113,9 +99,6 @@ export async function loadConfig(
       ...(withEnv['kafka'] as object),
       brokers: env['KAFKA_BROKERS'].split(',').map((b) => b.trim()),
     };
-  }
-  if (env['CLOSELOOP_KAFKA_CLIENT']) {
-    withEnv['kafka'] = { ...(withEnv['kafka'] as object), client: env['CLOSELOOP_KAFKA_CLIENT'] };
   }
   if (env['SCHEMA_REGISTRY_URL']) withEnv['schemaRegistry'] = { url: env['SCHEMA_REGISTRY_URL'] };
   const parsed = closeloopConfigSchema.safeParse(withEnv);

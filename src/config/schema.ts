@@ -1,7 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { CLOSURE_REASONS, DEFAULT_ORDERING, TICKET_STATES, WEEKDAYS, WORK_ORDER_STATES } from '../domain/index.ts';
-import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../messaging/settings.ts';
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const isZone = (zone: string): boolean => IANAZone.isValidZone(zone);
@@ -92,8 +91,6 @@ export const closeloopConfigSchema = z
       .object({
         brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1),
         clientId: z.string().min(1).default('closeloop'),
-        /** Which Kafka client implements src/messaging (env CLOSELOOP_KAFKA_CLIENT overrides). */
-        client: z.enum(KAFKA_CLIENTS).default(DEFAULT_KAFKA_CLIENT),
       })
       .strict(),
     schemaRegistry: z.object({ url: z.url() }).strict(),

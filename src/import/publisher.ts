@@ -32,7 +32,6 @@ export async function kafkaPublisher(
 ): Promise<ImportPublisher> {
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
-    client: config.kafka.client,
     clientId: `${config.kafka.clientId}-import`,
     logger,
   });

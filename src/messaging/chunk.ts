@@ -2,7 +2,7 @@ import type { OutgoingRecord } from './types.ts';
 
 /**
  * Below the broker's default message.max.bytes (1 MiB), which caps a whole record batch of one
- * partition: the clients put everything of one send for a partition into a single batch.
+ * partition: the client puts everything of one send for a partition into a single batch.
  */
 export const MAX_SEND_BYTES = 512 * 1024;
 
@@ -16,20 +16,15 @@ function sizeOf(r: OutgoingRecord): number {
 /**
  * Splits records into consecutive runs of at most `maxBytes` each, keeping their order, so a
  * backlog batch never becomes one request the broker refuses. A record larger than the limit
- * goes alone and is left for the broker to judge. `maxRecords` caps the records per run too, for
- * a client whose cost grows faster than the run (kafkajs).
+ * goes alone and is left for the broker to judge.
  */
-export function chunkRecords(
-  records: readonly OutgoingRecord[],
-  maxBytes = MAX_SEND_BYTES,
-  maxRecords = Number.POSITIVE_INFINITY,
-): OutgoingRecord[][] {
+export function chunkRecords(records: readonly OutgoingRecord[], maxBytes = MAX_SEND_BYTES): OutgoingRecord[][] {
   const out: OutgoingRecord[][] = [];
   let current: OutgoingRecord[] = [];
   let bytes = 0;
   for (const r of records) {
     const size = sizeOf(r);
-    if (current.length > 0 && (bytes + size > maxBytes || current.length >= maxRecords)) {
+    if (current.length > 0 && bytes + size > maxBytes) {
       out.push(current);
       current = [];
       bytes = 0;
@@ -45,7 +40,6 @@ export function chunkRecords(
 export function chunkByTopic(
   byTopic: ReadonlyMap<string, readonly OutgoingRecord[]>,
   maxBytes = MAX_SEND_BYTES,
-  maxRecords = Number.POSITIVE_INFINITY,
 ): Map<string, OutgoingRecord[]>[] {
   const out: Map<string, OutgoingRecord[]>[] = [];
   let current = new Map<string, OutgoingRecord[]>();
@@ -54,7 +48,7 @@ export function chunkByTopic(
   for (const [topic, records] of byTopic) {
     for (const r of records) {
       const size = sizeOf(r);
-      if (count > 0 && (bytes + size > maxBytes || count >= maxRecords)) {
+      if (count > 0 && bytes + size > maxBytes) {
         out.push(current);
         current = new Map();
         bytes = 0;

@@ -1,6 +1,6 @@
 export type * from './types.ts';
-export { createKafkaMessaging } from './client.ts';
-export { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, type KafkaClient, type KafkaSettings } from './settings.ts';
+export { createKafkaMessaging } from './platformatic/index.ts';
+export type { KafkaSettings } from './settings.ts';
 export {
   AvroSerde,
   writerMismatch,

@@ -147,7 +147,7 @@ export interface MessageConsumer {
 }
 
 export interface ProducerOptions {
-  /** Idempotent producers need acks=all and at most 5 in flight; kafkajs enforces both. */
+  /** Idempotent producers need acks=all and few requests in flight; the client enforces both. */
   readonly idempotent?: boolean;
 }
 

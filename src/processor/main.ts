@@ -19,12 +19,7 @@ async function main(): Promise<void> {
   const processor = new LifecycleProcessor({
     config,
     logger,
-    messaging: createKafkaMessaging({
-      brokers: config.kafka.brokers,
-      clientId: config.kafka.clientId,
-      client: config.kafka.client,
-      logger,
-    }),
+    messaging: createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger }),
     serde: new AvroSerde({ ...config.schemaRegistry, compatibility: 'BACKWARD' }),
     schemasDir: path.join(repoRoot, 'schemas'),
     ...(fault ? { killBeforeCommit: Number(fault) } : {}),

@@ -69,12 +69,7 @@ export class Worker {
     const { config, logger } = options;
     this.#messaging =
       options.messaging ??
-      createKafkaMessaging({
-        brokers: config.kafka.brokers,
-        clientId: config.kafka.clientId,
-        client: config.kafka.client,
-        logger,
-      });
+      createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
     this.#serde = new AvroSerde({ ...config.schemaRegistry });
     // Cached, so readiness probes and scrapes cost Kafka and the registry one cheap call per TTL.
     this.#broker = new CachedProbe({

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { kafkaClientFromEnv } from '../../src/config/index.ts';
 import { createKafkaMessaging, type IncomingRecord, type Messaging } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 
@@ -17,8 +16,7 @@ export function testMessaging(clientId = uniqueName('test')): Messaging {
   return createKafkaMessaging({
     brokers: [endpoints().brokers],
     clientId,
-    client: kafkaClientFromEnv(),
-    // kafkajs logs retried coordinator hiccups as errors; set LOG_LEVEL to see them.
+    // The adapter logs retried group and fetch hiccups as warnings; set LOG_LEVEL to see them.
     logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
   });
 }

@@ -18,7 +18,8 @@ import { PlatformaticTransactionalProducer } from './transactional-producer.ts';
 /** Backoff between the client's own attempts inside one call, kafkajs-like: 300 ms doubling to 5 s. */
 const retryDelay = (_client: unknown, _op: string, attempt: number) => Math.min(300 * 2 ** (attempt - 1), 5_000);
 
-export function createPlatformaticMessaging(settings: KafkaSettings): Messaging {
+/** The messaging port on @platformatic/kafka. */
+export function createKafkaMessaging(settings: KafkaSettings): Messaging {
   const log = settings.logger.child({ component: 'platformatic-kafka' });
   const base = (suffix: string): BaseOptions => ({
     clientId: `${settings.clientId}-${suffix}`,

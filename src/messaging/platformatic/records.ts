@@ -52,7 +52,7 @@ export function committedRecords(
       const offset = batch.firstOffset + BigInt(r.offsetDelta);
       if (offset < from) continue;
       const headers: Record<string, Buffer | undefined> = {};
-      // Repeated header keys: the last one wins, as in Kafka Connect (and the kafkajs adapter).
+      // Repeated header keys: the last one wins, as in Kafka Connect.
       for (const [k, v] of r.headers) if (k) headers[k.toString('utf8')] = v ?? undefined;
       records.push({
         topic,

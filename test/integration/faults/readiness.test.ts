@@ -47,7 +47,6 @@ describe('fault: the Kafka broker goes down under a running worker', () => {
       const messaging = createKafkaMessaging({
         brokers: [cfg.brokers],
         clientId: 'faults-broker-down',
-        client: run.config.kafka.client,
         logger: createLogger({ level: 'silent' }),
       });
       const fw = await startFaultWorker(run.config, messaging);
