@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsumerHandlers, IncomingRecord, MessageConsumer, MessagingAdmin } from '../../src/messaging/index.ts';
 import { testMessaging, uniqueName } from '../support/kafka.ts';
 
-// The consumer's contract, whichever client runs it (CLOSELOOP_KAFKA_CLIENT).
+// The consumer's contract on the real broker: what the processor and the runners rely on.
 const messaging = testMessaging();
 let admin: MessagingAdmin;
 const consumers: MessageConsumer[] = [];

@@ -20,9 +20,9 @@ export async function fetchLoop(context: RoundContext, table: PartitionTable, c:
       continue;
     }
     const round = fetchRound(context, ready);
-    c.onRound(round);
+    c.onRound(round.then(() => undefined));
     try {
-      await round;
+      if (!(await round)) await c.idle(250);
       failures = 0;
     } catch (err) {
       failures += 1;

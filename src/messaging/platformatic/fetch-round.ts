@@ -37,15 +37,21 @@ const OFFSET_OUT_OF_RANGE = 1;
 /**
  * One fetch of every readable partition (one request per leader), then their batches through the
  * handler, each partition's alone and up to `concurrency` partitions at once; the round ends when
- * all are done, so a partition is never fetched again before its batch is handled.
+ * all are done, so a partition is never fetched again before its batch is handled. Resolves false
+ * when no partition had a leader to ask (a broker restarting), so the caller waits instead of spinning.
  */
-export async function fetchRound(c: RoundContext, states: readonly PartitionState[]): Promise<void> {
+export async function fetchRound(c: RoundContext, states: readonly PartitionState[]): Promise<boolean> {
   const metadata = await c.consumer.metadata({ topics: [...new Set(states.map((s) => s.topic))] });
   const byNode = new Map<number, PartitionState[]>();
   for (const s of states) {
     const leader = metadata.topics.get(s.topic)?.partitions[s.partition]?.leader;
     if (leader === undefined || leader < 0) continue;
     byNode.set(leader, [...(byNode.get(leader) ?? []), s]);
+  }
+  if (byNode.size === 0) {
+    // Ask again for leaders next time rather than trusting the cached metadata that had none.
+    c.consumer.clearMetadata();
+    return false;
   }
   const work: (() => Promise<void>)[] = [];
   await Promise.all(
@@ -107,6 +113,7 @@ export async function fetchRound(c: RoundContext, states: readonly PartitionStat
     while (next < work.length) await work[next++]?.();
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(c.concurrency, work.length)) }, worker));
+  return true;
 }
 
 async function fetchFrom(
