@@ -38,8 +38,8 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
   // process know theirs, else one short-lived admin call finds it.
   const consumers = new Map<string, Consumer>();
   const coordinators = new Map<string, number>();
-  const coordinatorOf = async (groupId: string): Promise<number> => {
-    const known = consumers.get(groupId)?.coordinatorId ?? coordinators.get(groupId);
+  const coordinatorOf = async (groupId: string, options: { fresh?: boolean } = {}): Promise<number> => {
+    const known = options.fresh ? undefined : (consumers.get(groupId)?.coordinatorId ?? coordinators.get(groupId));
     if (known !== undefined && known !== null) return known;
     const admin = new Admin(base('coordinator'));
     try {

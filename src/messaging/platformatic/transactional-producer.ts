@@ -9,7 +9,7 @@ import { commitTxnOffsets } from './txn-offsets.ts';
 type PltTransaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 
 /** The node that coordinates a consumer group, for the transaction's offset commit. */
-export type CoordinatorLookup = (groupId: string) => Promise<number>;
+export type CoordinatorLookup = (groupId: string, options?: { fresh?: boolean }) => Promise<number>;
 
 export class PlatformaticTransactionalProducer implements TransactionalProducer {
   readonly #producer: Producer;
@@ -74,7 +74,10 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
     if (offsets.length === 0) return;
     // AddOffsetsToTxn: the group's offsets topic joins the transaction.
     await tx.addConsumer({ groupId } as Consumer);
-    await commitTxnOffsets(this.#producer, tx.id, groupId, await this.#coordinatorOf(groupId), offsets);
+    const commit = async (fresh: boolean) =>
+      commitTxnOffsets(this.#producer, tx.id, groupId, await this.#coordinatorOf(groupId, { fresh }), offsets);
+    // The coordinator may have moved since it was looked up: once more with a fresh answer.
+    await commit(false).catch(() => commit(true));
   }
 
   async #guarded<T>(action: string, fn: () => Promise<T>): Promise<T> {

@@ -8,6 +8,9 @@ import {
 } from '@platformatic/kafka';
 import type { OffsetCommit } from '../types.ts';
 
+/** Attempts against one coordinator before the caller looks it up again. */
+const RETRIES = 5;
+
 type Callback<T> = (error: Error | null, result?: T) => void;
 type TxnOffsetCommit = (connection: Connection, ...args: [...unknown[], Callback<unknown>]) => void;
 
@@ -57,6 +60,11 @@ export function commitTxnOffsets(
       },
       (error) => (error ? reject(error) : resolve()),
       0,
+      [],
+      undefined,
+      // Bounded, unlike the transactional producer's other requests: a coordinator that moved
+      // away is not retried forever; the caller looks it up again instead.
+      RETRIES,
     );
   });
 }
