@@ -14,13 +14,18 @@ export default tseslint.config(
     },
   },
   {
-    // kafkajs stays behind the messaging adapter so the client can be swapped.
+    // Kafka clients stay behind the messaging adapters so the client can be swapped.
     files: ['**/*.ts'],
-    // Adapter tests use kafkajs' own error classes to check the translation; the bench's baseline
-    // is raw kafkajs by definition.
-    ignores: ['src/messaging/**', 'test/unit/errors.test.ts', 'bench/baseline.ts'],
+    // Adapter tests use the clients' own error and record classes to check the translation; the
+    // bench's baseline is a raw client by definition.
+    ignores: ['src/messaging/**', 'test/unit/platformatic-*.test.ts', 'bench/baseline.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'Use src/messaging instead.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@platformatic/kafka', message: 'Use src/messaging instead.' }],
+        },
+      ],
     },
   },
   {
@@ -30,7 +35,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'kafkajs', message: 'Connectors import src/sdk only.' }],
+          paths: [{ name: '@platformatic/kafka', message: 'Connectors import src/sdk only.' }],
           patterns: [{ regex: '^\\.\\./\\.\\./src/(?!sdk/)', message: 'Connectors import src/sdk only.' }],
         },
       ],

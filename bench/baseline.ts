@@ -1,8 +1,15 @@
-// Scenario (a): the floor the processor is compared with. A raw kafkajs consume → produce
-// pass-through of the same input records: no state, no transactions, offsets committed per batch,
-// the same acks and the same per-partition concurrency as the processor. kafkajs is imported
-// directly on purpose: the baseline must not go through the adapter it is measuring against.
-import { Kafka, logLevel } from 'kafkajs';
+// Scenario (a): the floor the processor is compared with. A raw consume → produce pass-through of
+// the same input records on @platformatic/kafka: no state, no transactions, offsets committed per
+// batch, the same acks and the same per-partition concurrency as the processor. The client is
+// imported directly on purpose: the baseline must not go through the adapter it is measuring against.
+import {
+  Consumer,
+  FetchIsolationLevels,
+  MessagesStreamModes,
+  Producer,
+  compatibilityPartitioner,
+  type Message,
+} from '@platformatic/kafka';
 import type { AvroSerde } from '../src/messaging/index.ts';
 
 export interface PassThroughOptions {
@@ -21,48 +28,74 @@ export interface PassThroughResult {
 }
 
 export async function passThrough(o: PassThroughOptions): Promise<PassThroughResult> {
-  const kafka = new Kafka({ clientId: `bench-baseline`, brokers: [o.brokers], logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const consumer = kafka.consumer({ groupId: `bench-baseline-${Date.now()}-${Math.random()}`, readUncommitted: false });
-  await Promise.all([producer.connect(), consumer.connect()]);
-  await consumer.subscribe({ topics: [...o.inputs], fromBeginning: true });
+  const base = { clientId: 'bench-baseline', bootstrapBrokers: [o.brokers] };
+  const producer = new Producer({ ...base, idempotent: true, partitioner: compatibilityPartitioner });
+  const consumer = new Consumer({
+    ...base,
+    groupId: `bench-baseline-${Date.now()}-${Math.random()}`,
+    autocommit: false,
+  });
+  const stream = await consumer.consume({
+    topics: [...o.inputs],
+    mode: MessagesStreamModes.EARLIEST,
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    maxWaitTime: 1_000,
+  });
   let seen = 0;
   let started = 0;
-  const done = new Promise<number>((resolve, reject) => {
-    consumer
-      .run({
-        autoCommit: false,
-        partitionsConsumedConcurrently: o.concurrency,
-        eachBatch: async ({ batch }) => {
+  // One partition's run of what the stream holds: sent on, then its offset committed.
+  const pass = async (messages: Message[]) => {
+    const first = messages[0];
+    if (!first) return;
+    const out = [];
+    for (const m of messages) {
+      let value = m.value;
+      if (o.avro && value) {
+        const decoded = await o.avro.serde.decode<object>(value);
+        value = await o.avro.serde.encode(o.avro.subjectOf(o.outputOf(m.topic)), decoded.value);
+      }
+      out.push({ topic: o.outputOf(m.topic), key: m.key, value, headers: m.headers });
+    }
+    await producer.send({ messages: out });
+    const last = messages[messages.length - 1] ?? first;
+    await consumer.commit({
+      offsets: [
+        { topic: last.topic, partition: last.partition, offset: last.offset + 1n, leaderEpoch: last.leaderEpoch },
+      ],
+    });
+  };
+  const ended = await new Promise<number>((resolve, reject) => {
+    let draining = false;
+    const drain = async () => {
+      if (draining) return;
+      draining = true;
+      try {
+        for (;;) {
+          const byPartition = new Map<string, Message[]>();
+          for (let m = stream.read() as Message | null; m !== null; m = stream.read() as Message | null) {
+            const key = `${m.topic}/${m.partition}`;
+            byPartition.set(key, [...(byPartition.get(key) ?? []), m]);
+          }
+          if (byPartition.size === 0) return;
           if (started === 0) started = performance.now();
-          const messages = [];
-          for (const m of batch.messages) {
-            let value = m.value;
-            if (o.avro && value) {
-              const decoded = await o.avro.serde.decode<object>(value);
-              value = await o.avro.serde.encode(o.avro.subjectOf(o.outputOf(batch.topic)), decoded.value);
-            }
-            messages.push({ key: m.key, value, headers: m.headers });
-          }
-          // In runs of 250, as the bridge's adapter sends: kafkajs groups a send's messages by
-          // partition in quadratic time, and the baseline should not pay for that.
-          for (let i = 0; i < messages.length; i += 250) {
-            await producer.send({ topic: o.outputOf(batch.topic), acks: -1, messages: messages.slice(i, i + 250) });
-          }
-          const last = batch.messages.at(-1);
-          if (last) {
-            await consumer.commitOffsets([
-              { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-            ]);
-          }
-          seen += batch.messages.length;
-          if (seen >= o.total) resolve(performance.now());
-        },
-      })
-      .catch(reject);
+          const runs = [...byPartition.values()];
+          let next = 0;
+          const worker = async () => {
+            while (next < runs.length) await pass(runs[next++] ?? []);
+          };
+          await Promise.all(Array.from({ length: Math.min(o.concurrency, runs.length) }, worker));
+          seen += runs.reduce((n, r) => n + r.length, 0);
+          if (seen >= o.total) return resolve(performance.now());
+        }
+      } finally {
+        draining = false;
+      }
+    };
+    stream.on('error', reject);
+    stream.on('readable', () => void drain().catch(reject));
   });
-  const ended = await done;
-  await consumer.disconnect();
-  await producer.disconnect();
+  await stream.close();
+  await consumer.close(true);
+  await producer.close();
   return { events: seen, ms: ended - started };
 }

@@ -54,7 +54,12 @@ export function lines(r: BenchReport): Line[] {
     const avro = median(t.map((x) => x.avroEventsPerSecond));
     const proc = median(t.map((x) => x.processorEventsPerSecond));
     const runs = `median of ${n}, ${fmt(t[0]?.events ?? 0)} events`;
-    out.push({ figure: `(a) raw kafkajs pass-through, ev/s (${runs})`, value: fmt(raw), target: '', verdict: '' });
+    out.push({
+      figure: `(a) raw @platformatic/kafka pass-through, ev/s (${runs})`,
+      value: fmt(raw),
+      target: '',
+      verdict: '',
+    });
     out.push({ figure: '(a) pass-through with Avro decode+encode, ev/s', value: fmt(avro), target: '', verdict: '' });
     out.push(judged('(b) lifecycle processor, exactly-once, ev/s', proc, fmt(proc), '>= 10,000', (v) => v >= 10_000));
     out.push(

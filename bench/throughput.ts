@@ -1,5 +1,5 @@
 // Scenarios (a) and (b) on the same records: the lifecycle processor with exactly-once
-// transactions, then raw kafkajs pass-throughs of its input topics with and without Avro.
+// transactions, then raw @platformatic/kafka pass-throughs of its input topics with and without Avro.
 import path from 'node:path';
 import type { CloseloopConfig } from '../src/config/index.ts';
 import {

@@ -100,7 +100,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     }),
   );
   const config = await loadConfig(configFile, {});
-  // kafkajs reports retried coordinator hiccups as errors; the demo's own lines tell the story.
+  // The adapter reports retried group and fetch hiccups; the demo's own lines tell the story.
   const logger = o.logs
     ? createLogger({ level: o.logs.level, destination: o.logs.destination })
     : createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });

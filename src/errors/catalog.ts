@@ -42,6 +42,12 @@ export const ERROR_CATALOG = {
     summary: 'Kafka could not be reached or answered with a retriable error.',
   },
   CL_KAFKA_FATAL: { stage: 'publish', retriable: false, summary: 'Kafka refused the request for good.' },
+  CL_KAFKA_FENCED: {
+    stage: 'publish',
+    retriable: false,
+    summary:
+      'Another producer claimed this transactional id: this one can commit nothing more and is to be replaced, not retried.',
+  },
   CL_SCHEMA_FILE_INVALID: {
     stage: 'config',
     retriable: false,

@@ -121,7 +121,7 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
   }
 }
 
-/** Reading a missing topic makes kafkajs retry for a while and then say something obscure. */
+/** Reading a missing topic makes the client retry for a while and then say something obscure. */
 async function requireTopics(admin: MessagingAdmin, topics: readonly string[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t));

@@ -52,7 +52,7 @@ const position = (r: IncomingRecord) => `${r.topic}:${r.partition}:${r.offset}`;
 /**
  * Reads both topics from the beginning to the end they had when the read began. A record that
  * does not decode is counted and logged, never skipped in silence; an unreachable registry is
- * not the record's fault, so it is thrown and kafkajs fetches the batch again. That re-delivery
+ * not the record's fault, so it is thrown and the consumer fetches the batch again. That re-delivery
  * is why everything is kept by record position: a record seen twice counts once.
  */
 export async function readKpiInputs(o: ReadInputsOptions): Promise<KpiInputs> {

@@ -2,15 +2,9 @@ import type { OutgoingRecord } from './types.ts';
 
 /**
  * Below the broker's default message.max.bytes (1 MiB), which caps a whole record batch of one
- * partition: kafkajs puts everything of one send for a partition into a single batch.
+ * partition: the client puts everything of one send for a partition into a single batch.
  */
 export const MAX_SEND_BYTES = 512 * 1024;
-
-/**
- * kafkajs groups a send's messages by partition by copying the partition's list for every
- * message, which is quadratic in the records per partition; short runs keep that cost flat.
- */
-export const MAX_SEND_RECORDS = 250;
 
 function sizeOf(r: OutgoingRecord): number {
   // 64: a generous allowance for the record's own framing.
@@ -24,17 +18,13 @@ function sizeOf(r: OutgoingRecord): number {
  * backlog batch never becomes one request the broker refuses. A record larger than the limit
  * goes alone and is left for the broker to judge.
  */
-export function chunkRecords(
-  records: readonly OutgoingRecord[],
-  maxBytes = MAX_SEND_BYTES,
-  maxRecords = MAX_SEND_RECORDS,
-): OutgoingRecord[][] {
+export function chunkRecords(records: readonly OutgoingRecord[], maxBytes = MAX_SEND_BYTES): OutgoingRecord[][] {
   const out: OutgoingRecord[][] = [];
   let current: OutgoingRecord[] = [];
   let bytes = 0;
   for (const r of records) {
     const size = sizeOf(r);
-    if (current.length > 0 && (bytes + size > maxBytes || current.length >= maxRecords)) {
+    if (current.length > 0 && bytes + size > maxBytes) {
       out.push(current);
       current = [];
       bytes = 0;
@@ -50,7 +40,6 @@ export function chunkRecords(
 export function chunkByTopic(
   byTopic: ReadonlyMap<string, readonly OutgoingRecord[]>,
   maxBytes = MAX_SEND_BYTES,
-  maxRecords = MAX_SEND_RECORDS,
 ): Map<string, OutgoingRecord[]>[] {
   const out: Map<string, OutgoingRecord[]>[] = [];
   let current = new Map<string, OutgoingRecord[]>();
@@ -59,7 +48,7 @@ export function chunkByTopic(
   for (const [topic, records] of byTopic) {
     for (const r of records) {
       const size = sizeOf(r);
-      if (count > 0 && (bytes + size > maxBytes || count >= maxRecords)) {
+      if (count > 0 && bytes + size > maxBytes) {
         out.push(current);
         current = new Map();
         bytes = 0;

@@ -1,5 +1,6 @@
 export type * from './types.ts';
-export { createKafkaMessaging, type KafkaSettings } from './kafkajs.ts';
+export { createKafkaMessaging } from './platformatic/index.ts';
+export type { KafkaSettings } from './settings.ts';
 export { createInMemoryMessaging, type InMemoryMessagingOptions } from './in-memory/index.ts';
 export {
   AvroSerde,

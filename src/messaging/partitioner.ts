@@ -1,6 +1,6 @@
 /**
- * The partition a keyed record is written to by the producers closeloop creates: kafkajs's
- * DefaultPartitioner, which is the Java client's murmur2 partitioning. Kept here, beside the
+ * The partition a keyed record is written to by the producers closeloop creates: the Java client's
+ * murmur2 partitioning (kafkajs's DefaultPartitioner too). Kept here, beside the
  * client it mirrors, so the processor can tell which records a foreign partitioner (librdkafka's
  * default CRC32, say) put elsewhere, without producing anything.
  */
@@ -37,7 +37,7 @@ export function murmur2(data: Uint8Array): number {
 /** Java's Utils.toPositive: not Math.abs, which would move keys hashing to negative numbers. */
 const toPositive = (n: number): number => n & 0x7fffffff;
 
-/** The partition of `partitions` that kafkajs's default partitioner gives a record keyed `key`. */
+/** The partition of `partitions` that Java's default partitioner (and ours) gives a record keyed `key`. */
 export function partitionFor(key: string | Uint8Array, partitions: number): number {
   if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`partitions must be ≥ 1: ${partitions}`);
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;

@@ -7,8 +7,8 @@ import type { IncomingRecord, Messaging, MessagingAdmin } from './types.ts';
  * the call began, committed data only, handing every record to onRecord in order. For compacted
  * topics that hold state (changelogs, connector cursors).
  *
- * kafkajs cannot assign partitions by hand, so a throw-away consumer group reads the topic and
- * pauses the partitions it does not need. Returns the number of records read. If onRecord
+ * The port has no manual partition assignment, so a throw-away consumer group reads the topic and
+ * pauses the partitions it does not need; the consumer's position says when a partition is done. Returns the number of records read. If onRecord
  * throws, reading stops and the call rejects with that error at once.
  */
 export async function readToEnd(
@@ -35,7 +35,7 @@ export async function readToEnd(
   try {
     await consumer.subscribe([topic], { fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      // The consumer's own fetch and rebalance failures are retried by kafkajs; give up at some point.
+      // The consumer retries its own fetch and rebalance failures; give up at some point.
       const timer = setTimeout(
         () => reject(new CloseloopError('CL_KAFKA_TRANSIENT', `reading ${topic} to its end took over ${timeoutMs} ms`)),
         timeoutMs,
@@ -73,13 +73,13 @@ export async function readToEnd(
               }
             }
           },
-          // Transactional topics often end in a commit marker that no batch hands over;
-          // progress events still report reaching it.
-          onBatchDone: (progress) => {
-            const last = target.get(progress.partition);
-            if (failed || last === undefined || BigInt(progress.lastOffset) < last) return;
-            target.delete(progress.partition);
-            consumer.pause([{ topic, partitions: [progress.partition] }]);
+          // Transactional topics often end in a commit marker that no batch hands over; the
+          // position still moves past it.
+          onPosition: (position) => {
+            const last = target.get(position.partition);
+            if (failed || last === undefined || BigInt(position.next) <= last) return;
+            target.delete(position.partition);
+            consumer.pause([{ topic, partitions: [position.partition] }]);
             if (target.size === 0) done();
           },
         })

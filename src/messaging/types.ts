@@ -1,7 +1,7 @@
 /**
  * The messaging seam. Everything outside src/messaging talks to Kafka through these
- * interfaces only, so the kafkajs client can be replaced (its maintainers are looking for a
- * successor) without touching the rest of the code.
+ * interfaces only, so the Kafka client can be replaced (as kafkajs was by @platformatic/kafka)
+ * without touching the rest of the code.
  */
 
 /** Keys are the CRM ticket id as UTF-8 text; values are Confluent-framed Avro bytes. */
@@ -44,7 +44,7 @@ export interface ClusterInfo {
 
 export interface PartitionOffset {
   readonly partition: number;
-  /** Next offset to be written (the high watermark). */
+  /** The end as read_committed readers see it: the last stable offset (open transactions lie beyond). */
   readonly high: string;
   readonly low: string;
 }
@@ -100,9 +100,6 @@ export interface RecordBatch {
   readonly topic: string;
   readonly partition: number;
   readonly records: readonly IncomingRecord[];
-  /** True once a seek made this batch's records obsolete (not a rebalance: fencing covers that). */
-  isStale(): boolean;
-  heartbeat(): Promise<void>;
 }
 
 export interface TopicPartitions {
@@ -110,25 +107,26 @@ export interface TopicPartitions {
   readonly partitions: readonly number[];
 }
 
-export interface BatchProgress {
+export interface PartitionPosition {
   readonly topic: string;
   readonly partition: number;
-  /** Last offset the fetch covered, including control records and aborted data never handed over. */
-  readonly lastOffset: string;
-  readonly highWatermark: string;
+  /** The next offset this member reads: everything before it was handled, or was never data. */
+  readonly next: string;
 }
 
 export interface ConsumerHandlers {
   /**
-   * Handles one batch. Anything it throws makes the consumer restart and fetch the batch again
-   * from the last committed offset, so bad data must be dead-lettered here, not thrown.
+   * Handles one batch. Anything it throws makes the consumer fetch the batch again from the last
+   * committed offset, so bad data must be dead-lettered here, not thrown. A handler may take as
+   * long as it needs (waiting out an outage): the group membership does not depend on it.
    */
   eachBatch(batch: RecordBatch): Promise<void>;
   /**
-   * After every fetched batch, also those that held only transaction markers or aborted
-   * records (which never reach eachBatch): the way to know a partition was read to its end.
+   * Whenever the member's position in a partition moves, after the batch that moved it was
+   * handled, and also past transaction markers and aborted records, which never reach eachBatch:
+   * the way to know a partition was read up to an offset.
    */
-  onBatchDone?(progress: BatchProgress): void;
+  onPosition?(position: PartitionPosition): void;
   /** Called after each group join with this member's partitions, before any of their batches. */
   onAssignment?(assigned: readonly TopicPartitions[]): Promise<void> | void;
 }
@@ -149,7 +147,7 @@ export interface MessageConsumer {
 }
 
 export interface ProducerOptions {
-  /** Idempotent producers need acks=all and at most 5 in flight; kafkajs enforces both. */
+  /** Idempotent producers need acks=all and few requests in flight; the client enforces both. */
   readonly idempotent?: boolean;
 }
 

@@ -148,8 +148,8 @@ export class SinkRunner<T> {
       async (record) => {
         // Stopping leaves the rest for the next owner of the partition.
         if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped');
-        await this.#waitWhileOperatorPaused(batch);
-        await this.#handle(record, batch, receipts);
+        await this.#waitWhileOperatorPaused();
+        await this.#handle(record, receipts);
       },
     );
     // Before the offsets: a receipt lost with a crash comes again with the redelivered record.
@@ -162,8 +162,8 @@ export class SinkRunner<T> {
     if (error !== null && !this.#isStopped()) throw error;
   }
 
-  async #handle(record: IncomingRecord, batch: RecordBatch, receipts: Receipts | null): Promise<void> {
-    const decoded = await this.#decode(record, batch);
+  async #handle(record: IncomingRecord, receipts: Receipts | null): Promise<void> {
+    const decoded = await this.#decode(record);
     if (decoded === null) return;
     const { value } = decoded;
     // Every sink, not each connector, passes history over: a connector written without knowing
@@ -195,7 +195,7 @@ export class SinkRunner<T> {
       } catch (err) {
         const reason = outageReason(err);
         if (reason === null) {
-          await this.#deadLetter(record, err, batch);
+          await this.#deadLetter(record, err);
           receipts?.add(record, value, 'DEAD_LETTERED');
           return;
         }
@@ -206,13 +206,13 @@ export class SinkRunner<T> {
             ? 'the system refused our credentials; pausing until its health probe passes'
             : 'retry budget spent; pausing until the system is healthy',
         );
-        await this.#awaitHealthy(batch, reason);
+        await this.#awaitHealthy(reason);
       }
     }
   }
 
   // A registry outage keeps the record: retried when the registry answers, not dead-lettered.
-  async #decode(record: IncomingRecord, batch: RecordBatch): Promise<{ value: T } | null> {
+  async #decode(record: IncomingRecord): Promise<{ value: T } | null> {
     const { serde, recordName } = this.#o;
     const decode = async () => ({
       value: (await (recordName ? serde.decodeAs<T>(record.value, recordName) : serde.decode<T>(record.value))).value,
@@ -223,14 +223,14 @@ export class SinkRunner<T> {
         return await decode();
       } catch (err) {
         if (!unavailable(err)) {
-          await this.#deadLetter(record, err, batch);
+          await this.#deadLetter(record, err);
           return null;
         }
         this.#log.error(
           { code: isCloseloopError(err) ? err.code : 'unknown', offset: record.offset },
           'cannot decode; pausing',
         );
-        await this.#pausedUntil(batch, 'registry', () =>
+        await this.#pausedUntil('registry', () =>
           decode().then(
             () => true,
             (e: unknown) => !unavailable(e),
@@ -240,7 +240,7 @@ export class SinkRunner<T> {
     }
   }
 
-  async #deadLetter(record: IncomingRecord, err: unknown, batch: RecordBatch): Promise<void> {
+  async #deadLetter(record: IncomingRecord, err: unknown): Promise<void> {
     const error = isCloseloopError(err)
       ? err
       : new CloseloopError('CL_CONNECTOR_REJECTED', `sink failed: ${messageOf(err)}`, { cause: err });
@@ -262,14 +262,14 @@ export class SinkRunner<T> {
     };
     // Throwing here would make the consumer fetch this batch again and deliver every record after
     // this one anew, forever; holding the record keeps the partition where it is instead.
-    if (!(await write())) await this.#pausedUntil(batch, 'dead-letter', write);
+    if (!(await write())) await this.#pausedUntil('dead-letter', write);
     this.#deadLettered += 1;
     this.#o.metrics?.deadLetters.inc({ topic: record.topic, code: error.code });
     this.#log.warn({ ...where, code: error.code }, 'dead-lettered');
   }
 
   // Every ticket in flight that finds the system down waits on the same probe.
-  #awaitHealthy(batch: RecordBatch, reason: PauseReason): Promise<void> {
+  #awaitHealthy(reason: PauseReason): Promise<void> {
     let healthy = this.#healthy.get(reason);
     if (!healthy) {
       const probe = () =>
@@ -277,21 +277,21 @@ export class SinkRunner<T> {
           (h) => h.status === 'up',
           () => false,
         );
-      healthy = this.#pausedUntil(batch, reason, probe).finally(() => this.#healthy.delete(reason));
+      healthy = this.#pausedUntil(reason, probe).finally(() => this.#healthy.delete(reason));
       this.#healthy.set(reason, healthy);
     }
     return healthy;
   }
 
-  // Waiting inside the batch keeps this partition's order; heartbeats keep the group membership.
-  async #pausedUntil(batch: RecordBatch, reason: PauseReason, probe: () => Promise<boolean>): Promise<void> {
+  // Waiting inside the batch keeps this partition's order; the consumer keeps the group membership
+  // meanwhile (the messaging port promises handlers may take as long as they need).
+  async #pausedUntil(reason: PauseReason, probe: () => Promise<boolean>): Promise<void> {
     this.#pauses.enter(reason);
     const interval = this.#o.probeIntervalMs ?? 1_000;
     try {
       for (;;) {
         if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped while paused');
         await new Promise((r) => setTimeout(r, interval));
-        await batch.heartbeat();
         if (await probe()) break;
       }
     } finally {
@@ -300,10 +300,9 @@ export class SinkRunner<T> {
     this.#log.info({ reason }, 'resuming');
   }
 
-  async #waitWhileOperatorPaused(batch: RecordBatch): Promise<void> {
+  async #waitWhileOperatorPaused(): Promise<void> {
     while (this.#operatorPaused && !this.#isStopped()) {
       await new Promise((r) => setTimeout(r, 200));
-      await batch.heartbeat();
     }
   }
 }

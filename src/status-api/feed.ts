@@ -112,11 +112,11 @@ export class StatusFeed {
           }
         }
       },
-      // Transaction markers never reach eachBatch; the batch's end offset tells how far we are.
-      onBatchDone: (p) => {
+      // Transaction markers never reach eachBatch; the position tells how far we are.
+      onPosition: (p) => {
         const key = `${p.topic}/${p.partition}`;
         const target = this.#targets.get(key);
-        if (target !== undefined && BigInt(p.lastOffset) + 1n >= target) this.#targets.delete(key);
+        if (target !== undefined && BigInt(p.next) >= target) this.#targets.delete(key);
         check();
       },
     });

@@ -60,6 +60,53 @@ describe('transactions on the real broker', () => {
     expect(got.map((r) => r.key?.toString())).toEqual(['A', 'C']);
   });
 
+  it('hides every aborted transaction of one producer, also when several come in one fetch', async () => {
+    const topic = uniqueName('it.tx-many');
+    await admin.ensureTopics([{ topic }]);
+    const producer = messaging.transactionalProducer(uniqueName('tx'));
+    await producer.connect();
+    const outcomes = ['abort', 'commit', 'abort', 'commit', 'abort'] as const;
+    try {
+      for (const [i, outcome] of outcomes.entries()) {
+        const tx = await producer.begin();
+        await tx.send(topic, [{ key: `${outcome}-${i}`, value: Buffer.from('x') }]);
+        await (outcome === 'commit' ? tx.commit() : tx.abort());
+      }
+      // A last committed record, so a reader knows it has seen the whole partition.
+      const tx = await producer.begin();
+      await tx.send(topic, [{ key: 'end', value: Buffer.from('x') }]);
+      await tx.commit();
+    } finally {
+      await producer.disconnect();
+    }
+    const got = await consumeUntil(messaging, topic, 3);
+    expect(got.map((r) => r.key?.toString())).toEqual(['commit-1', 'commit-3', 'end']);
+  });
+
+  it('fails a producer that a newer one with its id fenced, as fenced, and commits nothing of it', async () => {
+    const topic = uniqueName('it.tx-fenced');
+    const id = uniqueName('tx-fenced');
+    await admin.ensureTopics([{ topic }]);
+    const old = messaging.transactionalProducer(id);
+    const newer = messaging.transactionalProducer(id);
+    await old.connect();
+    await newer.connect();
+    try {
+      const tx = await old.begin();
+      await tx.send(topic, [{ key: 'zombie', value: Buffer.from('x') }]);
+      await newer.fence();
+      await expect(tx.commit()).rejects.toMatchObject({ code: 'CL_KAFKA_FENCED', retriable: false });
+      const live = await newer.begin();
+      await live.send(topic, [{ key: 'owner', value: Buffer.from('x') }]);
+      await live.commit();
+    } finally {
+      await old.disconnect().catch(() => undefined);
+      await newer.disconnect();
+    }
+    const got = await consumeUntil(messaging, topic, 1);
+    expect(got.map((r) => r.key?.toString())).toEqual(['owner']);
+  });
+
   it('commits consumed offsets in the same transaction as the outputs', async () => {
     const input = uniqueName('it.tx-in');
     const output = uniqueName('it.tx-out');

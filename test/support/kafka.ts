@@ -16,7 +16,7 @@ export function testMessaging(clientId = uniqueName('test')): Messaging {
   return createKafkaMessaging({
     brokers: [endpoints().brokers],
     clientId,
-    // kafkajs logs retried coordinator hiccups as errors; set LOG_LEVEL to see them.
+    // The adapter logs retried group and fetch hiccups as warnings; set LOG_LEVEL to see them.
     logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
   });
 }

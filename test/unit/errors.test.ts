@@ -1,7 +1,5 @@
-import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { CloseloopError, ERROR_CATALOG, isCloseloopError, type ErrorCode } from '../../src/errors/index.ts';
-import { translateKafkaError } from '../../src/messaging/kafkajs-errors.ts';
 
 describe('error catalog', () => {
   it('gives every code a stage, a retriable flag and a summary', () => {
@@ -18,29 +16,5 @@ describe('error catalog', () => {
     expect(err.details).toEqual({ schemaId: 42 });
     expect(isCloseloopError(err, 'CL_SCHEMA_UNKNOWN_ID')).toBe(true);
     expect(isCloseloopError(err, 'CL_DECODE_MALFORMED' satisfies ErrorCode)).toBe(false);
-  });
-});
-
-describe('kafkajs errors through the adapter', () => {
-  it('marks connection failures retriable', () => {
-    const err = translateKafkaError(new KafkaJSConnectionError('Connection error: ECONNREFUSED'), 'producing');
-    expect(err).toMatchObject({ code: 'CL_KAFKA_TRANSIENT', retriable: true });
-    expect(err.message).toContain('producing');
-  });
-
-  it('keeps "retries exhausted" retriable when every attempt failed for a transient reason', () => {
-    const cause = new KafkaJSConnectionError('broker down');
-    const err = translateKafkaError(new KafkaJSNumberOfRetriesExceeded(cause, { retryCount: 5, retryTime: 100 }), 'x');
-    expect(err.code).toBe('CL_KAFKA_TRANSIENT');
-  });
-
-  it('marks non-retriable kafkajs errors fatal', () => {
-    const err = translateKafkaError(new KafkaJSNonRetriableError('Invalid transaction state'), 'committing');
-    expect(err).toMatchObject({ code: 'CL_KAFKA_FATAL', retriable: false });
-  });
-
-  it('passes a CloseloopError through unchanged', () => {
-    const original = new CloseloopError('CL_CONFIG_INVALID', 'bad');
-    expect(translateKafkaError(original, 'x')).toBe(original);
   });
 });

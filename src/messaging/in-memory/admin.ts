@@ -34,7 +34,7 @@ export class InMemoryAdmin implements MessagingAdmin {
   async topicOffsets(topic: string): Promise<PartitionOffset[]> {
     return this.#cluster
       .partitions(topic, `fetching offsets of ${topic}`)
-      .map((log) => ({ partition: log.partition, high: String(log.high), low: '0' }));
+      .map((log) => ({ partition: log.partition, high: String(log.lastStable), low: '0' }));
   }
 
   async groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {

@@ -1,5 +1,5 @@
 import type { ConsumerHandlers, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
-import { progress, recordBatch } from './batch.ts';
+import { position, recordBatch } from './batch.ts';
 import type { Cluster } from './cluster.ts';
 import { tp, type Group, type GroupMember } from './group.ts';
 import type { Fetched } from './log.ts';
@@ -169,7 +169,7 @@ export class InMemoryConsumer implements MessageConsumer {
       const from = this.#position.get(a.key);
       const fetched = log && from !== undefined ? log.fetch(from, this.#o.maxBatchEntries) : null;
       if (!fetched || !log) continue;
-      const work = this.#deliver(a.topic, a.partition, a.key, fetched, () => log.high).finally(() => {
+      const work = this.#deliver(a.topic, a.partition, a.key, fetched).finally(() => {
         this.#inFlight.delete(a.key);
         this.#wake();
       });
@@ -178,7 +178,8 @@ export class InMemoryConsumer implements MessageConsumer {
     this.#turn = n === 0 ? 0 : (this.#turn + 1) % n;
   }
 
-  async #deliver(topic: string, partition: number, key: string, fetched: Fetched, high: () => number): Promise<void> {
+  async #deliver(topic: string, partition: number, key: string, fetched: Fetched): Promise<void> {
+    // A seek while the batch is in hand decides where the partition is read next, not the batch.
     const seeks = this.#seeks.get(key) ?? 0;
     const isStale = () => (this.#seeks.get(key) ?? 0) !== seeks;
     // Handed over on a later turn of the event loop, as a fetch response would be.
@@ -186,14 +187,13 @@ export class InMemoryConsumer implements MessageConsumer {
     // kafkajs drops what it fetched for a partition paused meanwhile; it is fetched again on resume.
     if (this.#paused.has(key)) return;
     try {
-      if (fetched.records.length > 0)
-        await this.#handlers?.eachBatch(recordBatch(topic, partition, fetched.records, isStale));
+      if (fetched.records.length > 0) await this.#handlers?.eachBatch(recordBatch(topic, partition, fetched.records));
     } catch {
       this.#failed = true;
       return;
     }
     if (isStale()) return;
     this.#position.set(key, fetched.lastOffset + 1);
-    this.#handlers?.onBatchDone?.(progress(topic, partition, fetched, high()));
+    this.#handlers?.onPosition?.(position(topic, partition, fetched));
   }
 }

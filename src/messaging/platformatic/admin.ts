@@ -1,0 +1,131 @@
+import type { Admin } from '@platformatic/kafka';
+import { FetchIsolationLevels, ListOffsetTimestamps, findErrorBy, type ClusterMetadata } from '@platformatic/kafka';
+import { CloseloopError } from '../../errors/index.ts';
+import type { ClusterInfo, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
+import { guarded } from './errors.ts';
+
+/** How long ensureTopics waits for every new partition to have a leader. */
+const LEADER_WAIT_MS = 30_000;
+
+export class PlatformaticAdmin implements MessagingAdmin {
+  readonly #admin: Admin;
+
+  constructor(admin: Admin) {
+    this.#admin = admin;
+  }
+
+  // The client connects on first use; asking for metadata proves the broker answers, as kafkajs's
+  // connect() did, so a caller that connects first still learns of an outage there.
+  connect(): Promise<void> {
+    return guarded('connecting the Kafka admin client', async () => {
+      await this.#admin.metadata({ topics: [] });
+    });
+  }
+
+  disconnect(): Promise<void> {
+    return guarded('disconnecting the Kafka admin client', () => this.#admin.close());
+  }
+
+  describeCluster(): Promise<ClusterInfo> {
+    return guarded('describing the Kafka cluster', async () => {
+      const m = await this.#admin.metadata({ topics: [], forceUpdate: true });
+      return {
+        clusterId: m.id,
+        controller: m.controllerId >= 0 ? m.controllerId : null,
+        brokers: [...m.brokers].map(([nodeId, b]) => ({ nodeId, host: b.host, port: b.port })),
+      };
+    });
+  }
+
+  /** Creates the topics that do not exist yet, then waits until each partition has a leader. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    return guarded(`creating topics ${specs.map((s) => s.topic).join(', ')}`, async () => {
+      const existing = new Set(await this.#admin.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.topic));
+      for (const s of missing) {
+        try {
+          await this.#admin.createTopics({
+            topics: [s.topic],
+            partitions: s.partitions ?? 1,
+            replicas: s.replicationFactor ?? 1,
+            configs: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+          });
+        } catch (err) {
+          // Another instance created it between the listing and here: what we wanted exists.
+          if (!findErrorBy(err as Error, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw err;
+        }
+      }
+      if (missing.length > 0) await this.#waitForLeaders(missing.map((s) => s.topic));
+    });
+  }
+
+  async #waitForLeaders(topics: string[]): Promise<void> {
+    const deadline = Date.now() + LEADER_WAIT_MS;
+    for (let attempt = 1; ; attempt += 1) {
+      const m = await this.#admin.metadata({ topics, forceUpdate: true }).catch(() => null);
+      if (m && topics.every((t) => hasLeaders(m, t))) return;
+      if (Date.now() > deadline) {
+        throw new CloseloopError('CL_KAFKA_TRANSIENT', `no leader for ${topics.join(', ')} after ${LEADER_WAIT_MS} ms`);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1_000)));
+    }
+  }
+
+  deleteTopics(topics: readonly string[]): Promise<void> {
+    return guarded(`deleting topics ${topics.join(', ')}`, () => this.#admin.deleteTopics({ topics: [...topics] }));
+  }
+
+  listTopics(): Promise<string[]> {
+    return guarded('listing topics', () => this.#admin.listTopics());
+  }
+
+  /**
+   * High is the end as read_committed readers see it (the last stable offset: an open transaction's
+   * records are not there yet), low the log start; as kafkajs gave them.
+   */
+  topicOffsets(topic: string): Promise<PartitionOffset[]> {
+    return guarded(`fetching offsets of ${topic}`, async () => {
+      const partitions = await this.#partitions(topic);
+      const at = async (timestamp: bigint) => {
+        const [answer] = await this.#admin.listOffsets({
+          topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }],
+          isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+        });
+        return new Map((answer?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]));
+      };
+      const [high, low] = await Promise.all([at(ListOffsetTimestamps.LATEST), at(ListOffsetTimestamps.EARLIEST)]);
+      return partitions.map((partition) => ({
+        partition,
+        high: String(high.get(partition) ?? 0n),
+        low: String(low.get(partition) ?? 0n),
+      }));
+    });
+  }
+
+  groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
+    return guarded(`fetching offsets of group ${groupId} on ${topic}`, async () => {
+      const partitionIndexes = await this.#partitions(topic);
+      const [group] = await this.#admin.listConsumerGroupOffsets({
+        groups: [{ groupId, topics: [{ name: topic, partitionIndexes }] }],
+      });
+      const committed = new Map(
+        (group?.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => [
+          p.partitionIndex,
+          p.committedOffset,
+        ]),
+      );
+      return partitionIndexes.map((partition) => ({ partition, offset: String(committed.get(partition) ?? -1n) }));
+    });
+  }
+
+  async #partitions(topic: string): Promise<number[]> {
+    const m = await this.#admin.metadata({ topics: [topic] });
+    const count = m.topics.get(topic)?.partitionsCount ?? 0;
+    return Array.from({ length: count }, (_, i) => i);
+  }
+}
+
+function hasLeaders(m: ClusterMetadata, topic: string): boolean {
+  const t = m.topics.get(topic);
+  return t !== undefined && t.partitionsCount > 0 && t.partitions.every((p) => p !== undefined && p.leader >= 0);
+}

@@ -1,0 +1,196 @@
+import type { ConnectionPool, Consumer, GroupAssignment } from '@platformatic/kafka';
+import { messageOf } from '../../errors/index.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { ConsumerHandlers, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
+import { guarded, translatePlatformaticError } from './errors.ts';
+import { fetchLoop } from './fetch-loop.ts';
+import type { PartitionState, RoundContext } from './fetch-round.ts';
+import { PartitionTable } from './partition-table.ts';
+import { persist } from './persist.ts';
+import { startingOffset } from './positions.ts';
+
+/** How long a partition whose batch failed rests before it is read again, as kafkajs's restart did. */
+const REWIND_DELAY_MS = 1_000;
+
+/**
+ * The client keeps the group membership (join, heartbeats on their own timer, rejoin on a
+ * rebalance); the reading is ours: positions per partition, fetched in rounds (fetch-round.ts),
+ * so pause, resume, seek and "read again from the committed offset" are plain state changes.
+ */
+export class PlatformaticConsumer implements MessageConsumer {
+  readonly #consumer: Consumer;
+  readonly #pool: ConnectionPool;
+  readonly #log: Logger;
+  readonly #concurrency: number;
+  #fromBeginning = true;
+  readonly #table = new PartitionTable();
+  #generation = 0;
+  #assignment: Promise<void> = Promise.resolve();
+  #round: Promise<void> = Promise.resolve();
+  #loop: Promise<void> | null = null;
+  #closed = false;
+  #wake: () => void = () => undefined;
+
+  constructor(consumer: Consumer, pool: ConnectionPool, log: Logger, partitionsConcurrently = 1) {
+    this.#consumer = consumer;
+    this.#pool = pool;
+    this.#log = log;
+    this.#concurrency = partitionsConcurrently;
+  }
+
+  connect(): Promise<void> {
+    return guarded('connecting the Kafka consumer', async () => {
+      await this.#consumer.metadata({ topics: [] });
+    });
+  }
+
+  async disconnect(): Promise<void> {
+    this.#closed = true;
+    this.#generation += 1;
+    this.#table.close();
+    this.#wake();
+    await this.#loop;
+    await guarded('disconnecting the Kafka consumer', async () => {
+      await this.#consumer.close(true);
+      await this.#pool.close();
+    });
+  }
+
+  async subscribe(topics: readonly string[], options: { fromBeginning?: boolean } = {}): Promise<void> {
+    this.#fromBeginning = options.fromBeginning ?? true;
+    this.#consumer.topics.trackAll(...topics);
+  }
+
+  async run(handlers: ConsumerHandlers): Promise<void> {
+    this.#consumer.on('consumer:group:join', (p) => this.#onJoin(p.assignments ?? [], handlers));
+    // Stop reading at once: the partitions may be about to move to another member.
+    this.#consumer.on('consumer:group:rebalance', () => {
+      this.#generation += 1;
+      this.#table.clear();
+    });
+    // The client reports a failed rejoin here and then stops heartbeating: join again ourselves.
+    this.#consumer.on('error', (err: unknown) => {
+      this.#log.warn({ err: messageOf(err) }, 'consumer group membership lost; joining again');
+      void this.#join();
+    });
+    await this.#join();
+    this.#loop = this.#fetchLoop(handlers);
+  }
+
+  #join(): Promise<void> {
+    return persist(
+      async () => void (await this.#consumer.joinGroup({})),
+      () => !this.#closed,
+      (err, attempt) => this.#warn(err, 'joining the consumer group', { attempt }),
+    );
+  }
+
+  #warn(err: unknown, action: string, context: Record<string, unknown> = {}): void {
+    const e = translatePlatformaticError(err, action);
+    this.#log.warn({ ...context, code: e.code, err: e.message }, `${action} failed; trying again`);
+  }
+
+  #onJoin(assignments: readonly GroupAssignment[], handlers: ConsumerHandlers): void {
+    const generation = ++this.#generation;
+    this.#table.clear();
+    const assigned = assignments.map((a) => ({ topic: a.topic, partitions: [...a.partitions] }));
+    const run = () => this.#assign(generation, assigned, handlers);
+    this.#assignment = this.#assignment.then(run, run);
+  }
+
+  /** onAssignment first, then positions from the committed offsets, then the partitions are read. */
+  async #assign(generation: number, assigned: TopicPartitions[], handlers: ConsumerHandlers): Promise<void> {
+    const current = () => generation === this.#generation && !this.#closed;
+    const { onAssignment } = handlers;
+    // A failed assignment (a restore that met an outage) is tried again, never skipped.
+    if (onAssignment) {
+      await persist(
+        async () => onAssignment(assigned),
+        current,
+        (err, attempt) =>
+          this.#log.error({ err: messageOf(err), attempt }, 'handling the assignment failed; trying again'),
+        10_000,
+      );
+    }
+    // Batches of the previous assignment may still commit offsets; start from what they left.
+    await this.#round;
+    if (!current()) return;
+    const states = this.#table.install(assigned);
+    await Promise.all(states.map((s) => this.#reposition(s, 'committed')));
+    this.#wake();
+  }
+
+  /** Sets a partition's position from a pending seek or where it starts, retrying outages. */
+  #reposition(s: PartitionState, from: 'committed' | 'reset'): Promise<void> {
+    const version = s.version;
+    const options = { from, fromBeginning: this.#fromBeginning };
+    return persist(
+      async () => {
+        const offset = this.#table.takeSeek(s) ?? (await startingOffset(this.#consumer, s.topic, s.partition, options));
+        if (this.#table.isCurrent(s, version)) s.position = offset;
+        this.#wake();
+      },
+      () => this.#table.isCurrent(s, version),
+      (err) => this.#warn(err, `reading the position of ${s.topic}/${s.partition}`),
+    );
+  }
+
+  async #fetchLoop(handlers: ConsumerHandlers): Promise<void> {
+    const context: RoundContext = {
+      consumer: this.#consumer,
+      pool: this.#pool,
+      handlers,
+      concurrency: this.#concurrency,
+      maxWaitMs: 1_000,
+      isCurrent: (s, version) => this.#table.isCurrent(s, version),
+      rewind: (s, err) => {
+        // Handlers dead-letter bad data themselves; what escapes is infrastructure (a fenced
+        // producer, a broker that went away): read the batch again, never stop.
+        const where = { topic: s.topic, partition: s.partition, err: messageOf(err) };
+        this.#log.warn(where, 'batch handler failed; the partition is read again from its committed offset');
+        this.#restart(s, 'committed', REWIND_DELAY_MS);
+      },
+      outOfRange: (s) => this.#restart(s, 'reset', 0),
+    };
+    await fetchLoop(context, this.#table, {
+      live: () => !this.#closed,
+      idle: (ms) => this.#idle(ms),
+      onRound: (round) => (this.#round = round.catch(() => undefined)),
+      onFailure: (err, failures) => failures === 1 && this.#warn(err, 'fetching'),
+    });
+  }
+
+  #restart(s: PartitionState, from: 'committed' | 'reset', delayMs: number): void {
+    this.#table.invalidate(s, delayMs);
+    void this.#reposition(s, from);
+  }
+
+  #idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  commitOffsets(offsets: readonly OffsetCommit[]): Promise<void> {
+    const list = offsets.map((o) => ({ ...o, offset: BigInt(o.offset), leaderEpoch: -1 }));
+    return guarded('committing consumer offsets', () => this.#consumer.commit({ offsets: list }));
+  }
+
+  pause(parts: readonly TopicPartitions[]): void {
+    this.#table.pause(parts);
+  }
+
+  resume(parts: readonly TopicPartitions[]): void {
+    this.#table.resume(parts);
+    this.#wake();
+  }
+
+  seek(topic: string, partition: number, offset: string): void {
+    this.#table.seek(topic, partition, BigInt(offset));
+    this.#wake();
+  }
+}

@@ -1,0 +1,146 @@
+import { FetchIsolationLevels, findErrorBy, type ConnectionPool, type Consumer } from '@platformatic/kafka';
+import type { ConsumerHandlers, RecordBatch } from '../types.ts';
+import { committedRecords } from './records.ts';
+
+type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
+type FetchRequestTopic = Parameters<Consumer['fetch']>[0]['topics'][number];
+
+/** Where this member reads one assigned partition; replaced (not reused) at every assignment. */
+export interface PartitionState {
+  readonly topic: string;
+  readonly partition: number;
+  /** Next offset to fetch; null until read from the committed offsets. */
+  position: bigint | null;
+  /** Bumped by seek and by a failed batch, so a batch from before knows it is stale. */
+  version: number;
+  /** After a failed batch, the partition rests until then before it is read again. */
+  retryAt: number;
+}
+
+export interface RoundContext {
+  readonly consumer: Consumer;
+  readonly pool: ConnectionPool;
+  readonly handlers: ConsumerHandlers;
+  readonly concurrency: number;
+  readonly maxWaitMs: number;
+  /** False once a rebalance or seek replaced the state: its batch's results no longer count. */
+  readonly isCurrent: (s: PartitionState, version: number) => boolean;
+  /** A handler threw: read the partition again from its committed offset. */
+  readonly rewind: (s: PartitionState, err: unknown) => void;
+  /** Some offsets are no longer on the broker: start over from the earliest still there. */
+  readonly outOfRange: (s: PartitionState) => void;
+}
+
+const PARTITION_MAX_BYTES = 1_048_576;
+const OFFSET_OUT_OF_RANGE = 1;
+
+/**
+ * One fetch of every readable partition (one request per leader), then their batches through the
+ * handler, each partition's alone and up to `concurrency` partitions at once; the round ends when
+ * all are done, so a partition is never fetched again before its batch is handled. Resolves false
+ * when no partition had a leader to ask (a broker restarting), so the caller waits instead of spinning.
+ */
+export async function fetchRound(c: RoundContext, states: readonly PartitionState[]): Promise<boolean> {
+  const metadata = await c.consumer.metadata({ topics: [...new Set(states.map((s) => s.topic))] });
+  const byNode = new Map<number, PartitionState[]>();
+  for (const s of states) {
+    const leader = metadata.topics.get(s.topic)?.partitions[s.partition]?.leader;
+    if (leader === undefined || leader < 0) continue;
+    byNode.set(leader, [...(byNode.get(leader) ?? []), s]);
+  }
+  if (byNode.size === 0) {
+    // Ask again for leaders next time rather than trusting the cached metadata that had none.
+    c.consumer.clearMetadata();
+    return false;
+  }
+  const work: (() => Promise<void>)[] = [];
+  await Promise.all(
+    [...byNode].map(async ([node, parts]) => {
+      const ids = new Map<string, string>();
+      const topics: FetchRequestTopic[] = [];
+      for (const s of parts) {
+        const id = metadata.topics.get(s.topic)?.id ?? '';
+        ids.set(id, s.topic);
+        topics.push({
+          topicId: id,
+          partitions: [
+            {
+              partition: s.partition,
+              fetchOffset: s.position ?? 0n,
+              partitionMaxBytes: PARTITION_MAX_BYTES,
+              currentLeaderEpoch: -1,
+              lastFetchedEpoch: -1,
+            },
+          ],
+        });
+      }
+      const versions = new Map(parts.map((s) => [s, s.version]));
+      const response = await fetchFrom(c, node, topics, (topicId, partition) =>
+        parts.find((x) => x.topic === ids.get(topicId) && x.partition === partition),
+      );
+      for (const t of response?.responses ?? []) {
+        const topic = ids.get(t.topicId);
+        for (const p of t.partitions) {
+          const s = parts.find((x) => x.topic === topic && x.partition === p.partitionIndex);
+          const version = s ? versions.get(s) : undefined;
+          if (!s || version === undefined || !c.isCurrent(s, version) || p.errorCode !== 0 || s.position === null)
+            continue;
+          const fetched = committedRecords(s.topic, s.partition, p, s.position);
+          if (fetched.next !== null) s.position = fetched.next;
+          const progress = () => {
+            if (fetched.next === null) return;
+            c.handlers.onPosition?.({ topic: s.topic, partition: s.partition, next: String(fetched.next) });
+          };
+          if (fetched.records.length === 0) {
+            progress();
+            continue;
+          }
+          const batch: RecordBatch = { topic: s.topic, partition: s.partition, records: fetched.records };
+          work.push(async () => {
+            try {
+              await c.handlers.eachBatch(batch);
+              if (c.isCurrent(s, version)) progress();
+            } catch (err) {
+              if (c.isCurrent(s, version)) c.rewind(s, err);
+            }
+          });
+        }
+      }
+    }),
+  );
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) await work[next++]?.();
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(c.concurrency, work.length)) }, worker));
+  return true;
+}
+
+async function fetchFrom(
+  c: RoundContext,
+  node: number,
+  topics: FetchRequestTopic[],
+  stateOf: (topicId: string, partition: number) => PartitionState | undefined,
+): Promise<FetchResponse | null> {
+  try {
+    return await c.consumer.fetch({
+      node,
+      topics,
+      maxWaitTime: c.maxWaitMs,
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+      connectionPool: c.pool,
+    });
+  } catch (err) {
+    // An error for some partitions fails the whole request; those with data come again next round.
+    const response = (err as { response?: FetchResponse }).response;
+    if (findErrorBy(err as Error, 'apiId', 'OFFSET_OUT_OF_RANGE') && response) {
+      for (const t of response.responses) {
+        for (const p of t.partitions) {
+          const s = stateOf(t.topicId, p.partitionIndex);
+          if (s && p.errorCode === OFFSET_OUT_OF_RANGE) c.outOfRange(s);
+        }
+      }
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,111 @@
+import {
+  Admin,
+  ConnectionPool,
+  Consumer,
+  FindCoordinatorKeyTypes,
+  Producer,
+  type BaseOptions,
+} from '@platformatic/kafka';
+import type { KafkaSettings } from '../settings.ts';
+import type { Messaging } from '../types.ts';
+import { PlatformaticAdmin } from './admin.ts';
+import { CO_PARTITIONED_PROTOCOL, coPartitionedAssigner } from './co-partitioned-assigner.ts';
+import { PlatformaticConsumer } from './consumer.ts';
+import { guarded } from './errors.ts';
+import { javaPartitioner, PlatformaticProducer } from './producer.ts';
+import { PlatformaticTransactionalProducer } from './transactional-producer.ts';
+
+/** Backoff between the client's own attempts inside one call, kafkajs-like: 300 ms doubling to 5 s. */
+const retryDelay = (_client: unknown, _op: string, attempt: number) => Math.min(300 * 2 ** (attempt - 1), 5_000);
+
+/** The messaging port on @platformatic/kafka. */
+export function createKafkaMessaging(settings: KafkaSettings): Messaging {
+  const log = settings.logger.child({ component: 'platformatic-kafka' });
+  const base = (suffix: string): BaseOptions => ({
+    clientId: `${settings.clientId}-${suffix}`,
+    bootstrapBrokers: [...settings.brokers],
+    connectTimeout: settings.connectionTimeoutMs ?? 3_000,
+    timeout: settings.requestTimeoutMs ?? 30_000,
+    retries: settings.retries ?? 5,
+    retryDelay,
+    autocreateTopics: false,
+  });
+  // InitProducerId must say "no producer yet" (-1, -1). The client sends 0 and 0 unless told, which
+  // the broker takes for an older epoch of the id's current producer: a second process, or a
+  // replacement producer after a failed commit, would be refused as fenced for good.
+  const fresh = { producerId: -1n, producerEpoch: -1 };
+  // A transaction's offsets go to the coordinator of the consumer group; live consumers of this
+  // process know theirs, else one short-lived admin call finds it.
+  const consumers = new Map<string, Consumer>();
+  const coordinators = new Map<string, number>();
+  const coordinatorOf = async (groupId: string, options: { fresh?: boolean } = {}): Promise<number> => {
+    const known = options.fresh ? undefined : (consumers.get(groupId)?.coordinatorId ?? coordinators.get(groupId));
+    if (known !== undefined && known !== null) return known;
+    const admin = new Admin(base('coordinator'));
+    try {
+      const [found] = await guarded(`finding the coordinator of group ${groupId}`, () =>
+        admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] }),
+      );
+      if (!found) throw new Error(`no coordinator for group ${groupId}`);
+      coordinators.set(groupId, found.nodeId);
+      return found.nodeId;
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  };
+  return {
+    admin: () => new PlatformaticAdmin(new Admin(base('admin'))),
+    producer: (options = {}) =>
+      new PlatformaticProducer(
+        new Producer({
+          ...base('producer'),
+          ...fresh,
+          idempotent: options.idempotent ?? true,
+          partitioner: javaPartitioner(),
+        }),
+      ),
+    transactionalProducer: (transactionalId) =>
+      new PlatformaticTransactionalProducer(
+        new Producer({
+          ...base('tx'),
+          ...fresh,
+          idempotent: true,
+          transactionalId,
+          partitioner: javaPartitioner(),
+          // Transactions ride out a broker restart, as kafkajs's unlimited retries did; the
+          // transaction timeout (the request timeout, as this client sends it) still bounds how
+          // long a stuck one holds its partitions.
+          retries: Number.MAX_SAFE_INTEGER,
+        }),
+        coordinatorOf,
+      ),
+    consumer: (options) => {
+      const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+      const consumer = new Consumer({
+        ...base('consumer'),
+        groupId: options.groupId,
+        autocommit: false,
+        sessionTimeout,
+        rebalanceTimeout: 60_000,
+        heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 5)),
+        ...(options.coPartitioned
+          ? { protocols: [{ name: CO_PARTITIONED_PROTOCOL, version: 0 }], partitionAssigner: coPartitionedAssigner }
+          : {}),
+      });
+      consumers.set(options.groupId, consumer);
+      consumer.once('client:close', () => {
+        if (consumers.get(options.groupId) === consumer) consumers.delete(options.groupId);
+      });
+      // Fetches get their own connections, so a long poll never delays a heartbeat.
+      const pool = new ConnectionPool(`${settings.clientId}-fetch`, {
+        connectTimeout: settings.connectionTimeoutMs ?? 3_000,
+      });
+      return new PlatformaticConsumer(
+        consumer,
+        pool,
+        log.child({ groupId: options.groupId }),
+        options.partitionsConcurrently,
+      );
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { TopicPartitions } from '../types.ts';
+import type { PartitionState } from './fetch-round.ts';
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/**
+ * The partitions a member reads and where: replaced whole at every assignment, so a batch or a
+ * position lookup of an earlier one can tell it no longer counts. Pauses outlive assignments, as
+ * kafkajs's did; a seek for a partition not (yet) held waits for it.
+ */
+export class PartitionTable {
+  readonly #states = new Map<string, PartitionState>();
+  readonly #paused = new Set<string>();
+  readonly #seeks = new Map<string, bigint>();
+  #closed = false;
+
+  close(): void {
+    this.#closed = true;
+    this.#states.clear();
+  }
+
+  clear(): void {
+    this.#states.clear();
+  }
+
+  install(assigned: readonly TopicPartitions[]): PartitionState[] {
+    this.#states.clear();
+    const states = assigned.flatMap(({ topic, partitions }) =>
+      partitions.map((partition): PartitionState => ({ topic, partition, position: null, version: 0, retryAt: 0 })),
+    );
+    for (const s of states) this.#states.set(key(s.topic, s.partition), s);
+    return states;
+  }
+
+  isCurrent(s: PartitionState, version: number): boolean {
+    return !this.#closed && this.#states.get(key(s.topic, s.partition)) === s && s.version === version;
+  }
+
+  /** The partitions to fetch now: positioned, not paused, not resting after a failure. */
+  ready(now: number): PartitionState[] {
+    return [...this.#states.values()].filter(
+      (s) => s.position !== null && s.retryAt <= now && !this.#paused.has(key(s.topic, s.partition)),
+    );
+  }
+
+  takeSeek(s: PartitionState): bigint | undefined {
+    const k = key(s.topic, s.partition);
+    const offset = this.#seeks.get(k);
+    this.#seeks.delete(k);
+    return offset;
+  }
+
+  /** Forgets the position (to be looked up again) and makes batches in hand stale. */
+  invalidate(s: PartitionState, restAfterMs: number): void {
+    s.version += 1;
+    s.position = null;
+    s.retryAt = Date.now() + restAfterMs;
+  }
+
+  pause(parts: readonly TopicPartitions[]): void {
+    for (const p of parts) for (const n of p.partitions) this.#paused.add(key(p.topic, n));
+  }
+
+  resume(parts: readonly TopicPartitions[]): void {
+    for (const p of parts) for (const n of p.partitions) this.#paused.delete(key(p.topic, n));
+  }
+
+  seek(topic: string, partition: number, offset: bigint): void {
+    const s = this.#states.get(key(topic, partition));
+    if (!s) {
+      this.#seeks.set(key(topic, partition), offset);
+      return;
+    }
+    s.version += 1;
+    s.position = offset;
+    s.retryAt = 0;
+  }
+}

@@ -1,0 +1,69 @@
+import { IS_CONTROL, IS_TRANSACTIONAL, type Consumer, type RecordsBatch } from '@platformatic/kafka';
+import type { IncomingRecord } from '../types.ts';
+
+type FetchResponsePartition = Awaited<ReturnType<Consumer['fetch']>>['responses'][number]['partitions'][number];
+
+export interface FetchedPartition {
+  readonly records: IncomingRecord[];
+  /** The next offset to fetch: past everything the response covered, markers and aborted data too. */
+  readonly next: bigint | null;
+}
+
+// A control record's key is a version (int16) then the marker type (int16): 0 aborts, 1 commits.
+const isAbortMarker = (b: RecordsBatch) => (b.attributes & IS_CONTROL) !== 0 && b.records[0]?.key?.readInt16BE(2) === 0;
+
+/**
+ * The committed records of one partition's fetch response, from offset `from` on. The broker
+ * sends read_committed consumers the records of aborted transactions too, with a list of where
+ * those transactions began; as Java's consumer does, every batch of a producer is dropped from
+ * the first offset of one of its aborted transactions until that producer's abort marker. (The
+ * client's own filter handles one aborted transaction per producer and response, and keeps an
+ * aborted transaction whose marker did not fit in the response: not enough for exactly-once.)
+ */
+export function committedRecords(
+  topic: string,
+  partition: number,
+  response: FetchResponsePartition,
+  from: bigint,
+): FetchedPartition {
+  const aborted = [...(response.abortedTransactions ?? [])].sort((a, b) =>
+    a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0,
+  );
+  const abortedProducers = new Set<bigint>();
+  const records: IncomingRecord[] = [];
+  let next: bigint | null = null;
+  for (const batch of response.records ?? []) {
+    const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+    if (last < from) continue;
+    next = last + 1n;
+    if (batch.producerId >= 0n) {
+      while (aborted.length > 0 && (aborted[0]?.firstOffset ?? last + 1n) <= last) {
+        const started = aborted.shift();
+        if (started) abortedProducers.add(started.producerId);
+      }
+      if (isAbortMarker(batch)) {
+        abortedProducers.delete(batch.producerId);
+        continue;
+      }
+      if ((batch.attributes & IS_TRANSACTIONAL) !== 0 && abortedProducers.has(batch.producerId)) continue;
+    }
+    if ((batch.attributes & IS_CONTROL) !== 0) continue;
+    for (const r of batch.records) {
+      const offset = batch.firstOffset + BigInt(r.offsetDelta);
+      if (offset < from) continue;
+      const headers: Record<string, Buffer | undefined> = {};
+      // Repeated header keys: the last one wins, as in Kafka Connect.
+      for (const [k, v] of r.headers) if (k) headers[k.toString('utf8')] = v ?? undefined;
+      records.push({
+        topic,
+        partition,
+        offset: String(offset),
+        timestamp: String(batch.firstTimestamp + r.timestampDelta),
+        key: r.key ?? null,
+        value: r.value ?? null,
+        headers,
+      });
+    }
+  }
+  return { records, next };
+}

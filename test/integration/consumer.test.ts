@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsumerHandlers, IncomingRecord, MessageConsumer, MessagingAdmin } from '../../src/messaging/index.ts';
+import { testMessaging, uniqueName } from '../support/kafka.ts';
+
+// The consumer's contract on the real broker: what the processor and the runners rely on.
+const messaging = testMessaging();
+let admin: MessagingAdmin;
+const consumers: MessageConsumer[] = [];
+
+beforeAll(async () => {
+  admin = messaging.admin();
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await Promise.all(consumers.map((c) => c.disconnect()));
+  await admin.disconnect();
+});
+
+async function topicWith(partitions: number, records: { key: string; partition: number }[]): Promise<string> {
+  const topic = uniqueName('it.consumer');
+  await admin.ensureTopics([{ topic, partitions }]);
+  const producer = messaging.producer();
+  await producer.connect();
+  await producer.send(
+    topic,
+    records.map((r) => ({ ...r, value: Buffer.from(r.key) })),
+  );
+  await producer.disconnect();
+  return topic;
+}
+
+/** A consumer of `topic` in a group of its own, running the handlers made for it. */
+async function started(topic: string, handlers: (c: MessageConsumer) => ConsumerHandlers): Promise<MessageConsumer> {
+  const consumer = messaging.consumer({ groupId: uniqueName('it.consumer-group') });
+  consumers.push(consumer);
+  await consumer.connect();
+  await consumer.subscribe([topic], { fromBeginning: true });
+  await consumer.run(handlers(consumer));
+  return consumer;
+}
+
+/** Resolves once `done` holds for what arrived; the handler adds to `seen` in order. */
+function until(done: () => boolean): { check: () => void; reached: Promise<void> } {
+  let resolve: () => void = () => undefined;
+  const reached = new Promise<void>((r) => (resolve = r));
+  return { check: () => (done() ? resolve() : undefined), reached };
+}
+
+const keys = (rs: IncomingRecord[]) => rs.map((r) => r.key?.toString());
+
+describe('the consumer on the real broker', () => {
+  it('reads a batch whose handler failed again from the last committed offset, and goes on', async () => {
+    const topic = await topicWith(
+      1,
+      ['k0', 'k1', 'k2', 'k3'].map((key) => ({ key, partition: 0 })),
+    );
+    const seen: IncomingRecord[] = [];
+    let failed = false;
+    const wait = until(() => keys(seen).includes('k3'));
+    await started(topic, (consumer) => ({
+      eachBatch: async (batch) => {
+        if (!failed) {
+          failed = true;
+          // The first record is done and committed; the rest of the batch fails.
+          await consumer.commitOffsets([{ topic, partition: 0, offset: '1' }]);
+          throw new Error('handler failed');
+        }
+        seen.push(...batch.records);
+        wait.check();
+      },
+    }));
+    await wait.reached;
+    // Everything from the committed offset on comes again, in order (a client may also repeat the
+    // batch's start; that is allowed, skipping a record is not).
+    expect(keys(seen).slice(-3)).toEqual(['k1', 'k2', 'k3']);
+    expect(['k0', 'k1', 'k2', 'k3']).toEqual(expect.arrayContaining(keys(seen)));
+  });
+
+  it('calls onAssignment with its partitions before any batch, hands no batch of a paused partition until resumed, and reads again after a seek', async () => {
+    const topic = await topicWith(2, [
+      { key: 'a0', partition: 0 },
+      { key: 'a1', partition: 0 },
+      { key: 'b0', partition: 1 },
+    ]);
+    const events: string[] = [];
+    let phase = until(() => events.filter((e) => e.startsWith('a')).length >= 2);
+    const consumer = await started(topic, (c) => ({
+      onAssignment: (assigned) => {
+        events.push(`assigned ${assigned.flatMap((a) => a.partitions).sort()}`);
+        c.pause([{ topic, partitions: [1] }]);
+      },
+      eachBatch: async (batch) => {
+        events.push(...keys([...batch.records]).map(String));
+        phase.check();
+      },
+    }));
+    await phase.reached;
+    expect(events).toEqual(['assigned 0,1', 'a0', 'a1']);
+
+    phase = until(() => events.includes('b0'));
+    consumer.resume([{ topic, partitions: [1] }]);
+    await phase.reached;
+
+    phase = until(() => events.filter((e) => e === 'a1').length === 2);
+    consumer.seek(topic, 0, '1');
+    await phase.reached;
+    expect(events).toEqual(['assigned 0,1', 'a0', 'a1', 'b0', 'a1']);
+  });
+});

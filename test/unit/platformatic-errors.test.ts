@@ -1,0 +1,56 @@
+import {
+  AuthenticationError,
+  MultipleErrors,
+  NetworkError,
+  ResponseError,
+  TimeoutError,
+  UserError,
+} from '@platformatic/kafka';
+import { describe, expect, it } from 'vitest';
+import { CloseloopError } from '../../src/errors/index.ts';
+import { translatePlatformaticError } from '../../src/messaging/platformatic/errors.ts';
+
+// A broker's answer with one protocol error code, as the client raises it.
+const answered = (code: number) => new ResponseError(1, 1, { '/x': [code, null] }, {});
+const retriesSpent = (...errors: Error[]) => new MultipleErrors('produce failed 3 times.', errors);
+
+describe('@platformatic/kafka errors through the adapter', () => {
+  it('reports a fenced producer as fenced, not as something to retry', () => {
+    for (const code of [47 /* INVALID_PRODUCER_EPOCH */, 90 /* PRODUCER_FENCED */]) {
+      expect(translatePlatformaticError(answered(code), 'committing')).toMatchObject({
+        code: 'CL_KAFKA_FENCED',
+        retriable: false,
+      });
+    }
+  });
+
+  it('keeps "retries spent" transient when every attempt failed for a transient reason', () => {
+    const err = translatePlatformaticError(retriesSpent(new NetworkError('ECONNREFUSED'), answered(3)), 'producing');
+    expect(err).toMatchObject({ code: 'CL_KAFKA_TRANSIENT', retriable: true });
+    expect(err.message).toContain('producing');
+    expect(err.message).toContain('ECONNREFUSED');
+  });
+
+  it('counts a time-out and an unknown topic (one being created) as transient', () => {
+    expect(translatePlatformaticError(new TimeoutError('Request timed out'), 'x').code).toBe('CL_KAFKA_TRANSIENT');
+    expect(translatePlatformaticError(answered(3 /* UNKNOWN_TOPIC_OR_PARTITION */), 'x').code).toBe(
+      'CL_KAFKA_TRANSIENT',
+    );
+  });
+
+  it('marks refused credentials and authorisation fatal, even among transient attempts', () => {
+    expect(translatePlatformaticError(new AuthenticationError('SASL failed'), 'x').code).toBe('CL_KAFKA_FATAL');
+    const err = retriesSpent(new NetworkError('reset'), answered(29 /* TOPIC_AUTHORIZATION_FAILED */));
+    expect(translatePlatformaticError(err, 'x')).toMatchObject({ code: 'CL_KAFKA_FATAL', retriable: false });
+  });
+
+  it('marks a misuse the client refuses fatal', () => {
+    const err = translatePlatformaticError(new UserError('Cannot commit an already completed transaction.'), 'x');
+    expect(err.code).toBe('CL_KAFKA_FATAL');
+  });
+
+  it('passes a CloseloopError through unchanged', () => {
+    const original = new CloseloopError('CL_CONFIG_INVALID', 'bad');
+    expect(translatePlatformaticError(original, 'x')).toBe(original);
+  });
+});
