@@ -198,9 +198,9 @@ export function messagingConformance(h: MessagingHarness): void {
         await stale.send(t, [rec('k', 'old')]);
         await young.fence();
         const onSend = await rejection(stale.send(t, [rec('k', 'old again')]));
-        expect([onSend.code, onSend.retriable]).toEqual(['CL_KAFKA_FATAL', false]);
-        expect((await rejection(stale.commit())).code).toBe('CL_KAFKA_FATAL');
-        expect((await rejection(old.begin())).code).toBe('CL_KAFKA_FATAL');
+        expect([onSend.code, onSend.retriable]).toEqual(['CL_KAFKA_FENCED', false]);
+        expect((await rejection(stale.commit())).code).toBe('CL_KAFKA_FENCED');
+        expect((await rejection(old.begin())).code).toBe('CL_KAFKA_FENCED');
         const tx = await young.begin();
         await tx.send(t, [rec('k', 'young')]);
         await tx.commit();

@@ -17,7 +17,8 @@ export function missingTopic(topic: string, action: string): CloseloopError {
 
 /** A request Kafka refuses for good (fenced producer, a transaction used after it ended). */
 export function refused(action: string, why: string, kafkaErrorType?: string): CloseloopError {
-  return new CloseloopError('CL_KAFKA_FATAL', `${action}: ${why}`, {
+  const code = kafkaErrorType === 'INVALID_PRODUCER_EPOCH' ? 'CL_KAFKA_FENCED' : 'CL_KAFKA_FATAL';
+  return new CloseloopError(code, `${action}: ${why}`, {
     details: kafkaErrorType ? { kafkaErrorType } : {},
   });
 }
