@@ -57,6 +57,9 @@ export class PlatformaticConsumer implements MessageConsumer {
   }
 
   async subscribe(topics: readonly string[], options: { fromBeginning?: boolean } = {}): Promise<void> {
+    // A group subscribed to a topic that does not exist would sit idle and say nothing; the
+    // metadata request refuses a missing topic (topics are never created on demand here).
+    await guarded(`subscribing to ${topics.join(', ')}`, () => this.#consumer.metadata({ topics: [...topics] }));
     this.#fromBeginning = options.fromBeginning ?? true;
     this.#consumer.topics.trackAll(...topics);
   }

@@ -27,6 +27,9 @@ function codeFor(err: unknown): ErrorCode {
   }
   const all = leaves(err);
   if (all.some((l) => l.apiId !== undefined && FENCED.has(l.apiId))) return 'CL_KAFKA_FENCED';
+  // The client's own "Unknown topic" (a metadata answer without it): as with the broker's
+  // UNKNOWN_TOPIC_OR_PARTITION, the topic may be being created, so it is an outage, not bad data.
+  if (all.some((l) => l.code === 'PLT_KFK_USER' && /^Unknown topic/.test(messageOf(l)))) return 'CL_KAFKA_TRANSIENT';
   // Credentials and ACLs do not heal by waiting.
   if (all.some((l) => l.code === 'PLT_KFK_AUTHENTICATION' || (l.apiId !== undefined && REFUSED.test(l.apiId)))) {
     return 'CL_KAFKA_FATAL';
