@@ -105,8 +105,11 @@ export class PlatformaticAdmin implements MessagingAdmin {
   groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
     return guarded(`fetching offsets of group ${groupId} on ${topic}`, async () => {
       const partitionIndexes = await this.#partitions(topic);
+      // requireStable: offsets a transaction is committing are not answered until its marker is
+      // written (KIP-447), so a caller never sees the offsets from before a commit that returned.
       const [group] = await this.#admin.listConsumerGroupOffsets({
         groups: [{ groupId, topics: [{ name: topic, partitionIndexes }] }],
+        requireStable: true,
       });
       const committed = new Map(
         (group?.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => [
