@@ -10,6 +10,7 @@ import {
   compatibilityPartitioner,
   type Message,
 } from '@platformatic/kafka';
+import { MAX_SEND_BYTES } from '../src/messaging/chunk.ts';
 import type { AvroSerde } from '../src/messaging/index.ts';
 
 export interface PassThroughOptions {
@@ -56,7 +57,20 @@ export async function passThrough(o: PassThroughOptions): Promise<PassThroughRes
       }
       out.push({ topic: o.outputOf(m.topic), key: m.key, value, headers: m.headers });
     }
-    await producer.send({ messages: out });
+    // Under the broker's message.max.bytes, in runs of the byte budget the bridge's adapter uses.
+    let run: typeof out = [];
+    let bytes = 0;
+    for (const m of out) {
+      const size = (m.key?.length ?? 0) + (m.value?.length ?? 0) + 64;
+      if (run.length > 0 && bytes + size > MAX_SEND_BYTES) {
+        await producer.send({ messages: run });
+        run = [];
+        bytes = 0;
+      }
+      run.push(m);
+      bytes += size;
+    }
+    if (run.length > 0) await producer.send({ messages: run });
     const last = messages[messages.length - 1] ?? first;
     await consumer.commit({
       offsets: [

@@ -5,7 +5,7 @@
 // none is configured), so the baseline and the bridge share the machine's state of the moment.
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { inspect, parseArgs } from 'node:util';
 import { fullPathRun, type FullPathRun } from './full-path.ts';
 import { endpoints, ROOT } from './harness.ts';
 import { loadProfile } from './load.ts';
@@ -178,7 +178,8 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    // inspect, not the stack alone: Kafka clients nest the broker's reasons in AggregateErrors.
+    console.error(`bench failed: ${inspect(err, { depth: 6 })}`);
     process.exit(1);
   },
 );
