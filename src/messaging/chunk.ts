@@ -36,31 +36,43 @@ export function chunkRecords(records: readonly OutgoingRecord[], maxBytes = MAX_
   return out;
 }
 
-/** Like chunkRecords, over several topics: runs of (topic, records) under the byte budget. */
+/**
+ * A whole produce request's cap, far below the broker's socket.request.max.bytes (100 MiB), so a
+ * request stays a size the client and broker handle in one piece.
+ */
+export const MAX_REQUEST_BYTES = 16 * MAX_SEND_BYTES;
+
+/**
+ * Like chunkRecords, over several topics, in as few requests as the broker allows. Its limit
+ * (message.max.bytes) is per partition batch, so each topic gets the budget of its own, which
+ * bounds every partition of it too, and a request carries every topic's next run up to
+ * `maxRequestBytes`. A transaction's outputs (statuses, commands, changelog...) then go in one
+ * request instead of one per half MiB: each request is a round trip the transaction waits for.
+ */
 export function chunkByTopic(
   byTopic: ReadonlyMap<string, readonly OutgoingRecord[]>,
   maxBytes = MAX_SEND_BYTES,
+  maxRequestBytes = MAX_REQUEST_BYTES,
 ): Map<string, OutgoingRecord[]>[] {
+  const runs = [...byTopic].map(([topic, records]) => ({ topic, runs: chunkRecords(records, maxBytes) }));
   const out: Map<string, OutgoingRecord[]>[] = [];
   let current = new Map<string, OutgoingRecord[]>();
   let bytes = 0;
-  let count = 0;
-  for (const [topic, records] of byTopic) {
-    for (const r of records) {
-      const size = sizeOf(r);
-      if (count > 0 && bytes + size > maxBytes) {
+  // The k-th run of every topic goes before any topic's (k+1)-th, so each topic keeps its order.
+  for (let k = 0; runs.some((t) => k < t.runs.length); k++) {
+    for (const { topic, runs: list } of runs) {
+      const run = list[k];
+      if (!run) continue;
+      const size = run.reduce((n, r) => n + sizeOf(r), 0);
+      if (current.size > 0 && (bytes + size > maxRequestBytes || current.has(topic))) {
         out.push(current);
         current = new Map();
         bytes = 0;
-        count = 0;
       }
-      const list = current.get(topic);
-      if (list) list.push(r);
-      else current.set(topic, [r]);
+      current.set(topic, run);
       bytes += size;
-      count += 1;
     }
   }
-  if (count > 0) out.push(current);
+  if (current.size > 0) out.push(current);
   return out;
 }

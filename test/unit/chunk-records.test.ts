@@ -23,15 +23,31 @@ describe('chunkRecords', () => {
 });
 
 describe('chunkByTopic', () => {
-  it('keeps each topic in order and every request under the byte budget', () => {
-    const byTopic = new Map([
-      ['a', Array.from({ length: 7 }, (_, i) => rec(i, 10))],
-      ['b', Array.from({ length: 5 }, (_, i) => rec(100 + i, 10))],
-    ]);
+  const byTopic = new Map([
+    ['a', Array.from({ length: 7 }, (_, i) => rec(i, 10))],
+    ['b', Array.from({ length: 5 }, (_, i) => rec(100 + i, 10))],
+  ]);
+  const keysOf = (chunks: Map<string, { key: string | null }[]>[], topic: string) =>
+    chunks.flatMap((c) => c.get(topic) ?? []).map((r) => r.key);
+
+  it('gives each topic its own budget, so one request carries every topic', () => {
     // 10 bytes of value, 2 or 4 of key and 64 of framing allowance: four records fit in 320.
     const chunks = chunkByTopic(byTopic, 320);
-    expect(chunks.map((c) => [...c.values()].reduce((n, l) => n + l.length, 0))).toEqual([4, 4, 4]);
-    expect(chunks.flatMap((c) => c.get('a') ?? []).map((r) => r.key)).toEqual(byTopic.get('a')?.map((r) => r.key));
-    expect(chunks.flatMap((c) => c.get('b') ?? []).map((r) => r.key)).toEqual(byTopic.get('b')?.map((r) => r.key));
+    expect(chunks.map((c) => [...c].map(([t, l]) => `${t}${l.length}`).join(' '))).toEqual(['a4 b4', 'a3 b1']);
+    expect(keysOf(chunks, 'a')).toEqual(byTopic.get('a')?.map((r) => r.key));
+    expect(keysOf(chunks, 'b')).toEqual(byTopic.get('b')?.map((r) => r.key));
+  });
+
+  it('keeps every request under the request cap and each topic in order', () => {
+    const chunks = chunkByTopic(byTopic, 320, 400);
+    // a4 and b4 do not fit one request together; a's and b's last runs do.
+    expect(chunks.map((c) => [...c].map(([t, l]) => `${t}${l.length}`).join(' '))).toEqual(['a4', 'b4', 'a3 b1']);
+    for (const c of chunks) expect([...c.values()].flat().length * 80).toBeLessThanOrEqual(400);
+    expect(keysOf(chunks, 'a')).toEqual(byTopic.get('a')?.map((r) => r.key));
+    expect(keysOf(chunks, 'b')).toEqual(byTopic.get('b')?.map((r) => r.key));
+  });
+
+  it('returns nothing for nothing', () => {
+    expect(chunkByTopic(new Map())).toEqual([]);
   });
 });
