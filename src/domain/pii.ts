@@ -93,13 +93,22 @@ const PATTERNS: readonly { readonly re: RegExp; readonly accept?: (match: string
 const INVISIBLE = /[\u00ad\u180e\u200b-\u200d\u2060\ufeff]/u;
 // Stands in for a match already found: neither a letter, digit nor separator, like "]".
 const MASK = '\ue000';
+// Control characters included: they fold to themselves, as every other ASCII unit does.
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+// Every pattern needs an "@" or a hidden "at", or at least five digits ("001 1 1" is the shortest
+// phone number PHONE_EXIT takes): text with neither has nothing to scrub.
+const MAY_HIDE_AT = /[@[({<]/;
+const MIN_DIGITS_OF_ANY_PHONE = 5;
 
 /**
  * The text as the patterns see it, one entry per UTF-16 unit of the original: fullwidth and other
  * compatibility forms folded to ASCII ("＠", "．", "４１０"), invisible characters left out. The
  * original is what comes back, redacted where the folded text matched, so nothing else changes.
  */
-function fold(text: string): { folded: string; origin: number[] } {
+function fold(text: string): { folded: string; origin: number[] | null } {
+  // Plain ASCII has nothing to fold or leave out: the text is its own view (null: origin[i] = i).
+  if (ASCII.test(text)) return { folded: text, origin: null };
   let folded = '';
   const origin: number[] = [];
   let at = 0;
@@ -117,15 +126,17 @@ function fold(text: string): { folded: string; origin: number[] } {
 
 export function scrubPii(text: string): string {
   const view = fold(text);
-  const origin = view.origin;
   let folded = view.folded;
+  if (!MAY_HIDE_AT.test(folded) && digitsIn(folded) < MIN_DIGITS_OF_ANY_PHONE) return text;
+  const origin = view.origin;
+  const at = (i: number): number => (origin ? (origin[i] ?? 0) : i);
   const redacted: [number, number][] = [];
   for (const { re, accept } of PATTERNS) {
     folded = folded.replace(re, (match: string, ...rest: unknown[]) => {
       if (accept && !accept(match)) return match;
       const start = rest.find((r) => typeof r === 'number') as number;
       const end = start + match.length - 1;
-      redacted.push([origin[start] ?? 0, (origin[end] ?? 0) + 1]);
+      redacted.push([at(start), at(end) + 1]);
       return MASK.repeat(match.length);
     });
   }

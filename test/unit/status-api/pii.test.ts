@@ -97,3 +97,19 @@ describe('what must survive scrubbing', () => {
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
+
+describe('the quick pass over text that cannot hold contact data', () => {
+  it('still finds the shortest phone number a pattern takes (five digits after "00")', () => {
+    expect(scrubPii('call 001 1 1')).toBe(`call ${REDACTED}`);
+  });
+
+  it('still finds addresses and numbers written only in fullwidth forms', () => {
+    expect(scrubPii('ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ')).toBe(REDACTED);
+    expect(scrubPii('call ４１０-５５５-０１９９')).toBe(`call ${REDACTED}`);
+  });
+
+  it('returns text with no "@", no bracket and under five digits as it is', () => {
+    for (const text of ['Crew scheduled by DPW', 'Work order 1234 done', 'Café fermé — réouverture lundi'])
+      expect(scrubPii(text)).toBe(text);
+  });
+});
