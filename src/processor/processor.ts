@@ -18,7 +18,7 @@ import { restorePartitions } from './restore.ts';
 import { offsetsAfter, Tally } from './stages/account.ts';
 import { WorkingState } from './stages/decide.ts';
 import { decode } from './stages/decode.ts';
-import { emitDeadLetter, emitDecision, logDecided } from './stages/emit.ts';
+import { emitDeadLetter, emitDecision, emitStates, logDecided } from './stages/emit.ts';
 import { countStuck } from './stuck-gauge.ts';
 import { checkTimers, expire, type SweepContext } from './sweep.ts';
 import { Task, newCommitLog, type CommitHook } from './task.ts';
@@ -202,11 +202,12 @@ export class LifecycleProcessor {
         tally.deadLettered(verdict.error.code);
         continue;
       }
-      const { event, ticketId, prev, decision } = verdict;
-      await emitDecision(out, ticketId, prev, decision, task.partition);
+      const { event, prev, decision } = verdict;
+      await emitDecision(out, decision);
       logDecided(this.#log, event, decision);
       tally.decided(prev, decision);
     }
+    await emitStates(out, working.changes, task.partition);
     await task.commit(out.records, offsetsAfter(batch.topic, batch.partition, batch.records));
     task.apply(working.changes);
     tally.record(this.#o.metrics, out, { topic: batch.topic, records: batch.records.length });

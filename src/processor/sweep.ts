@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { Outbox } from './outbox.ts';
 import { Tally } from './stages/account.ts';
-import { emitDecision } from './stages/emit.ts';
+import { emitDecision, emitStates } from './stages/emit.ts';
 import type { Task } from './task.ts';
 
 export interface SweepContext {
@@ -38,9 +38,10 @@ export function checkTimers(tasks: readonly Task[], c: SweepContext): Promise<nu
       const d = decideTimers(s, { policy, now });
       if (!d.stateChanged) continue;
       changed.set(id, d.state);
-      await emitDecision(out, id, s, d, task.partition);
+      await emitDecision(out, d);
       tally.moved(s, d.state);
     }
+    await emitStates(out, changed, task.partition);
     return changed;
   });
 }

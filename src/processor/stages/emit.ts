@@ -1,4 +1,4 @@
-import type { Decision, InboundEvent } from '../../domain/index.ts';
+import type { Decision, InboundEvent, TicketState } from '../../domain/index.ts';
 import type { CloseloopError } from '../../errors/index.ts';
 import { deadLetter, deadLetterTopic, subjectForTopic, type IncomingRecord } from '../../messaging/index.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -10,28 +10,36 @@ export const writesState = (prev: unknown, d: Decision): boolean =>
   d.stateChanged || (prev !== null && d.state === null);
 
 /**
- * Stage 3: everything a decision writes: the changelog record, then statuses, commands, links,
- * violations and alerts. The changelog partition is the task's, whatever a foreign producer's
- * partitioner did with the input, so the restore of this task finds it.
+ * Stage 3: everything a decision writes but its state: statuses, commands, links, violations
+ * and alerts. The state goes once per ticket and transaction (emitStates).
  */
-export async function emitDecision(
-  out: Outbox,
-  ticketId: string,
-  prev: unknown,
-  d: Decision,
-  partition: number,
-): Promise<void> {
-  if (writesState(prev, d)) {
-    const topic = out.config.topics.state;
-    const value = d.state ? await out.serde.encode(subjectForTopic(topic), stateToRecord(d.state)) : null;
-    out.emit(topic, { key: ticketId, value, partition });
-  }
+export async function emitDecision(out: Outbox, d: Decision): Promise<void> {
   for (const s of d.statuses) await out.encode('status', s.ticketId, s);
   for (const c of d.commands) await out.encode('commands', c.ticketId, c);
   for (const l of d.links) await out.encode('links', l.ticketId, l);
   for (const v of d.violations) await out.encode('quarantine', v.ticketId, v);
   for (const a of d.alerts) await out.encode('alerts', a.alertId, a);
   out.alerts.push(...d.alerts);
+}
+
+/**
+ * The changelog records of one transaction: each changed ticket's last state, or a tombstone for
+ * one it forgets. A ticket that several of the batch's events moved is written once: the
+ * changelog is compacted and read only for its last record per key, and a transaction's records
+ * are seen all together or not at all. The partition is the task's, whatever a foreign
+ * producer's partitioner did with the input, so the restore of this task finds it.
+ */
+export async function emitStates(
+  out: Outbox,
+  changes: ReadonlyMap<string, TicketState | null>,
+  partition: number,
+): Promise<void> {
+  const topic = out.config.topics.state;
+  const subject = subjectForTopic(topic);
+  for (const [ticketId, state] of changes) {
+    const value = state ? await out.serde.encode(subject, stateToRecord(state)) : null;
+    out.emit(topic, { key: ticketId, value, partition });
+  }
 }
 
 export function logDecided(log: Logger, event: InboundEvent, d: Decision): void {

@@ -118,4 +118,63 @@ describe('lifecycle processor on the in-memory messaging', () => {
     const quarantine = await read<{ ticketId: string; kind: string }>(config.topics.quarantine);
     expect(quarantine.map((v) => `${v.ticketId} ${v.kind}`).sort()).toEqual(['T2 PREMATURE_CLOSE', 'T3 UNMAPPED_CODE']);
   });
+
+  it('writes a ticket that several events of one batch moved once to the changelog, with its last state', async () => {
+    const registry = new LoopbackRegistry();
+    const url = await registry.start();
+    cleanup.push(() => registry.stop());
+    const serde = new AvroSerde({ url, retries: 0 });
+    const { config } = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
+    const expected = new Bridge(config.policy);
+    const messaging = createInMemoryMessaging();
+    const processor = new LifecycleProcessor({
+      config,
+      messaging,
+      serde,
+      logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
+      schemasDir: SCHEMAS,
+      clock: () => expected.now,
+    });
+    const assigned = processor.nextAssignment();
+    await processor.start();
+    cleanup.push(() => processor.stop());
+    await assigned;
+    const admin = messaging.admin();
+    const producer = messaging.producer();
+    // All of one send reaches the processor in one batch: one transaction.
+    const send = async (events: readonly InboundEvent[]) => {
+      const topic = events[0]?.type === 'crm' ? config.topics.crmEvents : config.topics.deptEvents;
+      const records = [];
+      for (const e of events) {
+        expected.send(e);
+        const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
+        records.push({ key: e.event.ticketId, value: await serde.encode(subjectForTopic(topic), value) });
+      }
+      await producer.send(topic, records);
+      const [end] = await admin.topicOffsets(topic);
+      await untilAsync(`the processor to read ${topic}`, async () => {
+        const [read] = await admin.groupOffsets(config.processor.groupId, topic);
+        return read?.offset === end?.high;
+      });
+    };
+    await send([crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE' })]);
+    await send([
+      dept('T1', 'T1#1', 'maximo', 'APPR', 2, { department: 'transportation' }),
+      dept('T1', 'T1#1', 'maximo', 'WSCH', 3, { department: 'transportation' }),
+      dept('T1', 'T1#1', 'maximo', 'COMP', 4, { department: 'transportation', note: 'Patched.' }),
+    ]);
+    await processor.stop();
+
+    const states: { ticketId: string; state: string; version: number }[] = [];
+    await readToEnd(messaging, admin, config.topics.state, 'all', async (r) => {
+      states.push((await serde.decode<{ ticketId: string; state: string; version: number }>(r.value)).value);
+    });
+    // Four events, two transactions: two changelog records, the second with the ticket as it ended.
+    expect(states.map((s) => `${s.ticketId} ${s.state} v${s.version}`)).toEqual([
+      `T1 ROUTED v${expected.statusesOf('T1')[0]?.version}`,
+      `T1 ${expected.ticket('T1').state} v${expected.ticket('T1').version}`,
+    ]);
+    expect(expected.ticket('T1').state).toBe('RESOLVED');
+    expect(expected.statusesOf('T1').length).toBeGreaterThan(2);
+  });
 });
