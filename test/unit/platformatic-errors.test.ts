@@ -2,6 +2,7 @@ import {
   AuthenticationError,
   MultipleErrors,
   NetworkError,
+  ProtocolError,
   ResponseError,
   TimeoutError,
   UserError,
@@ -9,6 +10,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { CloseloopError } from '../../src/errors/index.ts';
 import { translatePlatformaticError } from '../../src/messaging/platformatic/errors.ts';
+import { retryDelay } from '../../src/messaging/platformatic/index.ts';
 
 // A broker's answer with one protocol error code, as the client raises it.
 const answered = (code: number) => new ResponseError(1, 1, { '/x': [code, null] }, {});
@@ -52,5 +54,18 @@ describe('@platformatic/kafka errors through the adapter', () => {
   it('passes a CloseloopError through unchanged', () => {
     const original = new CloseloopError('CL_CONFIG_INVALID', 'bad');
     expect(translatePlatformaticError(original, 'x')).toBe(original);
+  });
+});
+
+describe('the backoff between the client attempts', () => {
+  it('tries a transaction that met the previous one finishing again after 20 ms, as Java does', () => {
+    const concurrent = new MultipleErrors('AddPartitionsToTxn failed', [new ProtocolError('CONCURRENT_TRANSACTIONS')]);
+    expect([1, 2, 3, 10].map((a) => retryDelay(null, 'addPartitions', a, 5, concurrent))).toEqual([20, 40, 80, 1_000]);
+  });
+
+  it('waits 300 ms doubling to 5 s for anything else', () => {
+    const other = new ProtocolError('COORDINATOR_LOAD_IN_PROGRESS');
+    expect([1, 2, 3, 10].map((a) => retryDelay(null, 'op', a, 5, other))).toEqual([300, 600, 1_200, 5_000]);
+    expect(retryDelay(null, 'op', 1)).toBe(300);
   });
 });
