@@ -107,4 +107,44 @@ describe('the consumer on the real broker', () => {
     await phase.reached;
     expect(events).toEqual(['assigned 0,1', 'a0', 'a1', 'b0', 'a1']);
   });
+
+  it('reads every assigned partition in its first fetch, positions looked up together', async () => {
+    const partitions = 6;
+    const topic = await topicWith(
+      partitions,
+      Array.from({ length: partitions }, (_, p) => ({ key: `k${p}`, partition: p })),
+    );
+    // Two partitions have committed positions, past their record: the lookup must honour them.
+    const group = uniqueName('it.consumer-group');
+    const setter = messaging.transactionalProducer(uniqueName('it.consumer-setter'));
+    await setter.connect();
+    const tx = await setter.begin();
+    await tx.sendOffsets(group, [
+      { topic, partition: 1, offset: '1' },
+      { topic, partition: 4, offset: '1' },
+    ]);
+    await tx.commit();
+    await setter.disconnect();
+    const consumer = messaging.consumer({ groupId: group, partitionsConcurrently: partitions });
+    consumers.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe([topic], { fromBeginning: true });
+    // Every batch is held until the first round has handed them all: a partition read a round
+    // later would never come while the first round's batches wait.
+    const handed: number[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const allHanded = until(() => handed.length === partitions - 2);
+    await consumer.run({
+      eachBatch: async (b) => {
+        handed.push(b.partition);
+        allHanded.check();
+        await held;
+      },
+    });
+    const late = new Promise<'late'>((r) => setTimeout(() => r('late'), 15_000).unref());
+    expect(await Promise.race([allHanded.reached.then(() => 'together' as const), late])).toBe('together');
+    release();
+    expect(handed.sort()).toEqual([0, 2, 3, 5]);
+  });
 });

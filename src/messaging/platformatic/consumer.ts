@@ -7,7 +7,7 @@ import { fetchLoop } from './fetch-loop.ts';
 import type { PartitionState, RoundContext } from './fetch-round.ts';
 import { PartitionTable } from './partition-table.ts';
 import { persist } from './persist.ts';
-import { startingOffset } from './positions.ts';
+import { startingOffset, startingOffsets } from './positions.ts';
 
 /** How long a partition whose batch failed rests before it is read again, as kafkajs's restart did. */
 const REWIND_DELAY_MS = 1_000;
@@ -119,8 +119,28 @@ export class PlatformaticConsumer implements MessageConsumer {
     await this.#round;
     if (!current()) return;
     const states = this.#table.install(assigned);
-    await Promise.all(states.map((s) => this.#reposition(s, 'committed')));
+    await this.#positionAll(states);
     this.#wake();
+  }
+
+  /** The positions of a new assignment, looked up together (see startingOffsets), retrying outages. */
+  #positionAll(states: readonly PartitionState[]): Promise<void> {
+    // A seek asked for before the assignment came wins over the committed offset.
+    for (const s of states) {
+      const seek = this.#table.takeSeek(s);
+      if (seek !== undefined) s.position = seek;
+    }
+    const live = states.filter((s) => s.position === null).map((s) => ({ s, version: s.version }));
+    // A seek or a new assignment since replaced the state: its position is no longer ours to set.
+    const current = () => live.filter(({ s, version }) => this.#table.isCurrent(s, version)).map(({ s }) => s);
+    return persist(
+      async () => {
+        const looked = await startingOffsets(this.#consumer, current(), this.#fromBeginning);
+        for (const s of current()) s.position = looked.get(s) ?? s.position;
+      },
+      () => current().length > 0,
+      (err) => this.#warn(err, `reading the positions of ${live.length} assigned partitions`),
+    );
   }
 
   /** Sets a partition's position from a pending seek or where it starts, retrying outages. */

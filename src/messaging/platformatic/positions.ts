@@ -23,3 +23,44 @@ export async function startingOffset(
   });
   return listed.get(topic)?.[partition] ?? 0n;
 }
+
+type Part = { readonly topic: string; readonly partition: number };
+
+const byTopic = (parts: readonly Part[]) => {
+  const topics = new Map<string, number[]>();
+  for (const p of parts) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
+  return topics;
+};
+
+/**
+ * startingOffset for many partitions in two requests at most (committed offsets, then the log
+ * start or end of those with none), instead of one or two per partition. An assignment's
+ * partitions then all get their positions at once, and the first fetch reads them all: one read
+ * before the others would hold every other partition back a whole round.
+ */
+export async function startingOffsets(
+  consumer: Consumer,
+  parts: readonly Part[],
+  fromBeginning: boolean,
+): Promise<Map<Part, bigint>> {
+  const out = new Map<Part, bigint>();
+  if (parts.length === 0) return out;
+  const committed = await consumer.listCommittedOffsets({
+    topics: [...byTopic(parts)].map(([topic, partitions]) => ({ topic, partitions })),
+  });
+  const none: Part[] = [];
+  for (const p of parts) {
+    const offset = committed.get(p.topic)?.[p.partition] ?? -1n;
+    if (offset >= 0n) out.set(p, offset);
+    else none.push(p);
+  }
+  if (none.length === 0) return out;
+  const topics = byTopic(none);
+  const listed = await consumer.listOffsets({
+    topics: [...topics.keys()],
+    partitions: Object.fromEntries(topics),
+    timestamp: fromBeginning ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST,
+  });
+  for (const p of none) out.set(p, listed.get(p.topic)?.[p.partition] ?? 0n);
+  return out;
+}
