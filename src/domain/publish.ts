@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { scrubPii } from './pii.ts';
 import { canMove, deriveTicket, isClosed } from './lifecycle.ts';
 import type { Draft } from './draft.ts';
@@ -137,7 +137,8 @@ export function publish(
 const STATUS_KEY_LENGTH = 11;
 
 function statusKey(fields: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(fields)).digest('base64url').slice(0, STATUS_KEY_LENGTH);
+  // The one-shot hash: no Hash object per status.
+  return hash('sha256', JSON.stringify(fields), 'base64url').slice(0, STATUS_KEY_LENGTH);
 }
 
 /**
