@@ -18,6 +18,8 @@ export interface CloseloopConfig {
     readonly expiryIntervalMs: number;
     readonly sessionTimeoutMs: number;
     readonly slaCheckIntervalMs: number;
+    /** See the config schema: when a consumer's trouble becomes an alarm. */
+    readonly consumerFailingAfterMs: number;
   };
   readonly policy: Policy;
   readonly connectors: readonly ConnectorInstance[];
@@ -171,6 +173,7 @@ export async function loadConfig(
       expiryIntervalMs: c.processor.expiryIntervalMs,
       sessionTimeoutMs: c.processor.sessionTimeoutMs,
       slaCheckIntervalMs: c.processor.slaCheckIntervalMs,
+      consumerFailingAfterMs: c.processor.consumerFailingAfterMs,
     },
     connectors: c.connectors,
     http: c.http ?? null,

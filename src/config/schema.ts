@@ -107,6 +107,12 @@ export const closeloopConfigSchema = z
         sessionTimeoutMs: z.number().int().min(6_000).max(300_000).default(30_000),
         /** How often running SLA clocks are checked for targets that fell due untouched. */
         slaCheckIntervalMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
+        /**
+         * How long the processor's and sinks' consumers may fail to join their group, take an
+         * assignment, fetch or handle a partition's batches before readiness, the
+         * closeloop_consumer_failing gauge and `closeloop health` say so (they go on trying).
+         */
+        consumerFailingAfterMs: z.number().int().min(100).max(3_600_000).default(15_000),
         ordering: orderingSchema.default({ ...DEFAULT_ORDERING }),
       })
       .strict()
@@ -117,6 +123,7 @@ export const closeloopConfigSchema = z
         expiryIntervalMs: 60_000,
         sessionTimeoutMs: 30_000,
         slaCheckIntervalMs: 60_000,
+        consumerFailingAfterMs: 15_000,
         ordering: { ...DEFAULT_ORDERING },
       }),
     statusMappings: z.array(z.string().min(1)).min(1),

@@ -12,5 +12,6 @@ export {
 export { readSchemaDirectory, readSchemaFile, subjectForTopic, type SchemaFile } from './schema-files.ts';
 export { HEADER_LENGTH, MAGIC_BYTE, readSchemaId } from './wire-format.ts';
 export { readToEnd } from './read-to-end.ts';
+export { FAILING_AFTER_MS, HealthTracker, handlingOf } from './consumer-health.ts';
 export { DLQ_HEADERS, deadLetter, deadLetterTopic } from './dead-letter.ts';
 export { murmur2, partitionFor } from './partitioner.ts';

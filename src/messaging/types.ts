@@ -131,7 +131,23 @@ export interface ConsumerHandlers {
   onAssignment?(assigned: readonly TopicPartitions[]): Promise<void> | void;
 }
 
+/**
+ * Whether a consumer is getting on. `failing` once something it keeps trying (joining its group,
+ * taking an assignment, reading positions, fetching, handling a partition's batches) has failed
+ * for longer than its grace (FAILING_AFTER_MS by default): the consumer goes on trying, and this
+ * is how an operator learns of it.
+ */
+export interface ConsumerHealth {
+  readonly state: 'starting' | 'reading' | 'failing';
+  /** 0 unless failing. */
+  readonly failingForMs: number;
+  /** What is failing and why, while failing: never contact data, only the client's errors. */
+  readonly reason: string | null;
+}
+
 export interface MessageConsumer {
+  /** See ConsumerHealth. */
+  health(): ConsumerHealth;
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   subscribe(topics: readonly string[], options?: { fromBeginning?: boolean }): Promise<void>;
@@ -161,6 +177,8 @@ export interface ConsumerOptions {
    * batches still come one after the other.
    */
   readonly partitionsConcurrently?: number;
+  /** How long trouble lasts before health() says failing (default FAILING_AFTER_MS). */
+  readonly failingAfterMs?: number;
 }
 
 export interface Messaging {

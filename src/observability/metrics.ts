@@ -18,6 +18,7 @@ export class Metrics {
   readonly published: Counter<'connector'>;
   readonly importedPassedOver: Counter<'connector'>;
   readonly paused: Gauge<'runner' | 'reason'>;
+  readonly consumerFailing: Gauge<'consumer'>;
   readonly brokerUp: Gauge;
   readonly registryUp: Gauge;
   readonly ticketsInState: Gauge;
@@ -100,6 +101,12 @@ export class Metrics {
       name: 'closeloop_paused',
       help: '1 while a runner is paused for the reason: operator, or an alarm (unavailable, credentials, dead-letter, registry, kafka).',
       labelNames: ['runner', 'reason'],
+      registers: r,
+    });
+    this.consumerFailing = new Gauge({
+      name: 'closeloop_consumer_failing',
+      help: '1 while a consumer (processor, <connector>-sink) has failed to join its group, take its assignment, fetch or handle batches for longer than its grace; readiness says what.',
+      labelNames: ['consumer'],
       registers: r,
     });
     this.brokerUp = new Gauge({

@@ -1,3 +1,4 @@
+import type { ConsumerHealth } from '../messaging/index.ts';
 import type { PauseReason } from '../runtime/pause.ts';
 
 export interface RunnerView {
@@ -6,11 +7,14 @@ export interface RunnerView {
   readonly state: 'stopped' | 'running' | 'paused';
   readonly pausedBy: PauseReason | null;
   readonly pauses: readonly PauseReason[];
+  /** A sink's consumer; sources have none. */
+  readonly consumer?: ConsumerHealth | null;
 }
 
 export interface ReadinessInput {
   readonly phase: 'created' | 'starting' | 'running' | 'stopping';
   readonly processorReady: boolean;
+  readonly processorConsumer?: ConsumerHealth | null;
   /** null before the first check. */
   readonly brokerUp: boolean | null;
   readonly registryUp: boolean | null;
@@ -38,10 +42,20 @@ export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
   if (input.registryUp === false) reasons.push('schema registry unreachable');
   if (input.registryUp === null) reasons.push('schema registry not checked yet');
   if (input.phase === 'running' && !input.processorReady) reasons.push('processor not ready');
+  const failing = consumerFailing(input.processorConsumer);
+  if (failing) reasons.push(`processor consumer ${failing}`);
   for (const r of input.runners) {
     if (input.phase === 'running' && r.state === 'stopped') reasons.push(`${r.connector} ${r.kind} stopped`);
     if (r.state === 'paused') reasons.push(`${r.connector} ${r.kind} paused: ${r.pausedBy ?? 'unknown'}`);
+    const consumer = consumerFailing(r.consumer);
+    if (consumer) reasons.push(`${r.connector} ${r.kind} consumer ${consumer}`);
   }
   reasons.push(...(input.silent ?? []));
   return { ready: reasons.length === 0, reasons };
+}
+
+/** `failing for 42 s: joining the consumer group: ...`, or null for a consumer getting on. */
+function consumerFailing(h: ConsumerHealth | null | undefined): string | null {
+  if (h?.state !== 'failing') return null;
+  return `failing for ${Math.round(h.failingForMs / 1_000)} s: ${h.reason ?? 'unknown'}`;
 }

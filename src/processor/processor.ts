@@ -2,6 +2,7 @@ import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError } from '../errors/index.ts';
 import type {
   AvroSerde,
+  ConsumerHealth,
   MessageConsumer,
   Messaging,
   MessagingAdmin,
@@ -75,6 +76,11 @@ export class LifecycleProcessor {
     return this.#assigned && this.#consumer !== null;
   }
 
+  /** Its consumer's health: failing when joining, restoring or committing keeps failing. */
+  consumerHealth(): ConsumerHealth | null {
+    return this.#consumer?.health() ?? null;
+  }
+
   /** Tickets held in memory, per owned partition. */
   ticketsInState(): Map<number, number> {
     return new Map([...this.#tasks].map(([p, t]) => [p, t.store.size]));
@@ -93,6 +99,7 @@ export class LifecycleProcessor {
       // Tasks are independent, and each one's batches are chained, so partitions can overlap:
       // transaction round trips then wait side by side instead of one after another.
       partitionsConcurrently: config.processor.partitions,
+      failingAfterMs: config.processor.consumerFailingAfterMs,
     });
     this.#consumer = consumer;
     await consumer.connect();

@@ -10,6 +10,7 @@ import {
   deadLetter,
   deadLetterTopic,
   type AvroSerde,
+  type ConsumerHealth,
   type IncomingRecord,
   type MessageConsumer,
   type MessageProducer,
@@ -47,6 +48,8 @@ export interface SinkRunnerOptions<T> {
    * processor knows what the system has confirmed; none are written when absent.
    */
   readonly receiptsTopic?: string;
+  /** How long its consumer's trouble lasts before it reports failing (see ConsumerHealth). */
+  readonly failingAfterMs?: number;
 }
 
 export interface SinkRunnerStatus {
@@ -60,6 +63,8 @@ export interface SinkRunnerStatus {
   readonly retries: number;
   /** Imported history (origin import) not delivered: the system knows it already. */
   readonly passedOver: number;
+  /** Its consumer's health; null while stopped. */
+  readonly consumer: ConsumerHealth | null;
 }
 
 /**
@@ -97,6 +102,7 @@ export class SinkRunner<T> {
       state: this.#state === 'running' && pausedBy !== null ? 'paused' : this.#state,
       pausedBy,
       pauses: this.#pauses.reasons(),
+      consumer: this.#consumer?.health() ?? null,
       delivered: this.#delivered,
       deadLettered: this.#deadLettered,
       retries: this.#retries,
@@ -108,7 +114,11 @@ export class SinkRunner<T> {
     const { messaging, topic, groupId } = this.#o;
     this.#producer = messaging.producer();
     await this.#producer.connect();
-    this.#consumer = messaging.consumer({ groupId, partitionsConcurrently: this.#o.partitionsConcurrently ?? 1 });
+    this.#consumer = messaging.consumer({
+      groupId,
+      partitionsConcurrently: this.#o.partitionsConcurrently ?? 1,
+      ...(this.#o.failingAfterMs === undefined ? {} : { failingAfterMs: this.#o.failingAfterMs }),
+    });
     await this.#consumer.connect();
     await this.#consumer.subscribe([topic], { fromBeginning: true });
     this.#state = 'running';

@@ -147,6 +147,7 @@ export class Worker {
             sink: def.sink(settings, ctx),
             maxInFlight: instance.maxInFlight,
             partitionsConcurrently: config.processor.partitions,
+            failingAfterMs: config.processor.consumerFailingAfterMs,
             receiptsTopic: config.topics.deliveries,
             messaging: this.#messaging,
             serde: this.#serde,
@@ -261,6 +262,7 @@ export class Worker {
     const verdict = judgeReadiness({
       phase: this.#phase,
       processorReady: this.processor.isReady(),
+      processorConsumer: this.processor.consumerHealth(),
       brokerUp,
       registryUp,
       runners,
@@ -313,7 +315,11 @@ export class Worker {
     for (const r of this.#runnerViews()) {
       for (const reason of PAUSE_REASONS)
         this.metrics.paused.set({ runner: `${r.connector}-${r.kind}`, reason }, r.pauses.includes(reason) ? 1 : 0);
+      if (r.kind === 'sink')
+        this.metrics.consumerFailing.set({ consumer: `${r.connector}-sink` }, r.consumer?.state === 'failing' ? 1 : 0);
     }
+    const processor = this.processor.consumerHealth();
+    this.metrics.consumerFailing.set({ consumer: 'processor' }, processor?.state === 'failing' ? 1 : 0);
     const [brokerUp] = await Promise.all([this.#broker.up(), this.#registry.up()]);
     if (!brokerUp) {
       this.metrics.consumerLag.reset();

@@ -7,6 +7,7 @@ import {
   type MessagingAdmin,
   type OutgoingRecord,
 } from '../../src/messaging/index.ts';
+import { until } from '../support/wait.ts';
 import { keysOf, startReader, valuesOf } from './messaging-reader.ts';
 
 /** What an implementation of the messaging port brings to the suite. */
@@ -307,6 +308,42 @@ export function messagingConformance(h: MessagingHarness): void {
       expect(failures).toBeGreaterThan(1);
       // The failed batch was kept by nobody, and came again from the start (nothing was committed).
       expect(keysOf(r.records).slice(-3)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('says it is failing while its assignment or a batch keeps failing past its grace, and reading once through', async () => {
+      const t = await topic('health');
+      await produce(t, [rec('a', 'a')]);
+      let assignmentFails = true;
+      let batchFails = true;
+      const consumer = messaging.consumer({ groupId: h.unique('conf.health'), failingAfterMs: 200 });
+      expect(consumer.health()).toEqual({ state: 'starting', failingForMs: 0, reason: null });
+      await consumer.connect();
+      await consumer.subscribe([t], { fromBeginning: true });
+      await consumer.run({
+        onAssignment: () => {
+          if (assignmentFails) throw new Error('the restore met an outage');
+        },
+        eachBatch: async () => {
+          if (batchFails) throw new Error('the commit met an outage');
+        },
+      });
+      try {
+        await until('the assignment reported failing', () => consumer.health().state === 'failing', h.waitMs);
+        expect(consumer.health().reason).toBe('handling the assignment: the restore met an outage');
+        expect(consumer.health().failingForMs).toBeGreaterThanOrEqual(200);
+        assignmentFails = false;
+        await until(
+          'the batch reported failing',
+          () => consumer.health().reason === `handling batches of ${t}/0: the commit met an outage`,
+          h.waitMs,
+        );
+        expect(consumer.health().state).toBe('failing');
+        batchFails = false;
+        await until('reading again', () => consumer.health().state === 'reading', h.waitMs);
+        expect(consumer.health()).toEqual({ state: 'reading', failingForMs: 0, reason: null });
+      } finally {
+        await consumer.disconnect();
+      }
     });
 
     it('reports topic offsets, counting transaction markers, and manages topics idempotently', async () => {

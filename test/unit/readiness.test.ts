@@ -14,6 +14,40 @@ const healthy: ReadinessInput = {
 };
 
 describe('judgeReadiness', () => {
+  it('names a processor or sink consumer failing past its grace, and what fails', () => {
+    const failing = {
+      state: 'failing' as const,
+      failingForMs: 42_400,
+      reason: 'joining the consumer group: timed out',
+    };
+    const verdict = judgeReadiness({
+      ...healthy,
+      processorConsumer: failing,
+      runners: [
+        { connector: 'crm-rest', kind: 'source', state: 'running', pausedBy: null, pauses: [] },
+        { connector: 'crm-rest', kind: 'sink', state: 'running', pausedBy: null, pauses: [], consumer: failing },
+        {
+          connector: 'posse',
+          kind: 'sink',
+          state: 'running',
+          pausedBy: null,
+          pauses: [],
+          consumer: { state: 'reading', failingForMs: 0, reason: null },
+        },
+      ],
+    });
+    expect(verdict).toEqual({
+      ready: false,
+      reasons: [
+        'processor consumer failing for 42 s: joining the consumer group: timed out',
+        'crm-rest sink consumer failing for 42 s: joining the consumer group: timed out',
+      ],
+    });
+    expect(
+      judgeReadiness({ ...healthy, processorConsumer: { state: 'starting', failingForMs: 0, reason: null } }).ready,
+    ).toBe(true);
+  });
+
   it('is ready only when everything can move', () => {
     expect(judgeReadiness(healthy)).toEqual({ ready: true, reasons: [] });
   });

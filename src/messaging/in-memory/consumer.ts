@@ -1,4 +1,5 @@
-import type { ConsumerHandlers, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
+import { ASSIGNING, handlingOf, type HealthTracker } from '../consumer-health.ts';
+import type { ConsumerHandlers, ConsumerHealth, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
 import { position, recordBatch } from './batch.ts';
 import type { Cluster } from './cluster.ts';
 import { tp, type Group, type GroupMember } from './group.ts';
@@ -12,6 +13,7 @@ export interface InMemoryConsumerOptions {
   readonly maxBatchEntries: number;
   /** How long a member whose handler failed waits before it rejoins, as kafkajs backs off a restart. */
   readonly restartDelayMs: number;
+  readonly health: HealthTracker;
 }
 
 /**
@@ -56,6 +58,10 @@ export class InMemoryConsumer implements MessageConsumer {
       coPartitioned: options.coPartitioned ?? false,
       wake: () => this.#wake(),
     };
+  }
+
+  health(): ConsumerHealth {
+    return this.#o.health.health();
   }
 
   async connect(): Promise<void> {}
@@ -151,9 +157,13 @@ export class InMemoryConsumer implements MessageConsumer {
       const high = this.#cluster.log(topic, partition)?.high ?? 0;
       this.#position.set(key, this.#group.committed(topic, partition) ?? (this.#fromBeginning ? 0 : high));
     }
+    this.#o.health.holding(this.#assigned);
     try {
       await this.#handlers?.onAssignment?.(assigned);
-    } catch {
+      this.#o.health.succeeded(ASSIGNING);
+      this.#o.health.assigned();
+    } catch (err) {
+      this.#o.health.failed(ASSIGNING, err);
       this.#failed = true;
     }
   }
@@ -188,7 +198,9 @@ export class InMemoryConsumer implements MessageConsumer {
     if (this.#paused.has(key)) return;
     try {
       if (fetched.records.length > 0) await this.#handlers?.eachBatch(recordBatch(topic, partition, fetched.records));
-    } catch {
+      this.#o.health.succeeded(handlingOf(topic, partition));
+    } catch (err) {
+      this.#o.health.failed(handlingOf(topic, partition), err);
       this.#failed = true;
       return;
     }

@@ -1,3 +1,4 @@
+import { HealthTracker } from '../consumer-health.ts';
 import type { Messaging } from '../types.ts';
 import { InMemoryAdmin } from './admin.ts';
 import { Cluster } from './cluster.ts';
@@ -32,6 +33,7 @@ export function createInMemoryMessaging(options: InMemoryMessagingOptions = {}):
         ...(o.partitionsConcurrently !== undefined ? { partitionsConcurrently: o.partitionsConcurrently } : {}),
         maxBatchEntries: options.maxBatchEntries ?? 500,
         restartDelayMs: options.restartDelayMs ?? 100,
+        health: new HealthTracker(o.failingAfterMs, options.clock ?? Date.now),
       }),
   };
 }

@@ -1,7 +1,8 @@
 import type { ConnectionPool, Consumer, GroupAssignment } from '@platformatic/kafka';
 import { messageOf } from '../../errors/index.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { ConsumerHandlers, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
+import { ASSIGNING, FETCHING, handlingOf, HealthTracker, JOINING, POSITIONING } from '../consumer-health.ts';
+import type { ConsumerHandlers, ConsumerHealth, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
 import { guarded, translatePlatformaticError } from './errors.ts';
 import { fetchLoop } from './fetch-loop.ts';
 import type { PartitionState, RoundContext } from './fetch-round.ts';
@@ -31,11 +32,24 @@ export class PlatformaticConsumer implements MessageConsumer {
   #closed = false;
   #wake: () => void = () => undefined;
 
-  constructor(consumer: Consumer, pool: ConnectionPool, log: Logger, partitionsConcurrently = 1) {
+  readonly #health: HealthTracker;
+
+  constructor(
+    consumer: Consumer,
+    pool: ConnectionPool,
+    log: Logger,
+    partitionsConcurrently = 1,
+    health = new HealthTracker(),
+  ) {
+    this.#health = health;
     this.#consumer = consumer;
     this.#pool = pool;
     this.#log = log;
     this.#concurrency = partitionsConcurrently;
+  }
+
+  health(): ConsumerHealth {
+    return this.#health.health();
   }
 
   connect(): Promise<void> {
@@ -73,6 +87,7 @@ export class PlatformaticConsumer implements MessageConsumer {
     });
     // The client reports a failed rejoin here and then stops heartbeating: join again ourselves.
     this.#consumer.on('error', (err: unknown) => {
+      this.#health.failed(JOINING, err);
       this.#log.warn({ err: messageOf(err) }, 'consumer group membership lost; joining again');
       void this.#join();
     });
@@ -82,9 +97,15 @@ export class PlatformaticConsumer implements MessageConsumer {
 
   #join(): Promise<void> {
     return persist(
-      async () => void (await this.#consumer.joinGroup({})),
+      async () => {
+        await this.#consumer.joinGroup({});
+        this.#health.succeeded(JOINING);
+      },
       () => !this.#closed,
-      (err, attempt) => this.#warn(err, 'joining the consumer group', { attempt }),
+      (err, attempt) => {
+        this.#health.failed(JOINING, err);
+        this.#warn(err, JOINING, { attempt });
+      },
     );
   }
 
@@ -108,10 +129,15 @@ export class PlatformaticConsumer implements MessageConsumer {
     // A failed assignment (a restore that met an outage) is tried again, never skipped.
     if (onAssignment) {
       await persist(
-        async () => onAssignment(assigned),
+        async () => {
+          await onAssignment(assigned);
+          this.#health.succeeded(ASSIGNING);
+        },
         current,
-        (err, attempt) =>
-          this.#log.error({ err: messageOf(err), attempt }, 'handling the assignment failed; trying again'),
+        (err, attempt) => {
+          this.#health.failed(ASSIGNING, err);
+          this.#log.error({ err: messageOf(err), attempt }, `${ASSIGNING} failed; trying again`);
+        },
         10_000,
       );
     }
@@ -119,7 +145,9 @@ export class PlatformaticConsumer implements MessageConsumer {
     await this.#round;
     if (!current()) return;
     const states = this.#table.install(assigned);
+    this.#health.holding(states);
     await this.#positionAll(states);
+    if (current()) this.#health.assigned();
     this.#wake();
   }
 
@@ -137,9 +165,13 @@ export class PlatformaticConsumer implements MessageConsumer {
       async () => {
         const looked = await startingOffsets(this.#consumer, current(), this.#fromBeginning);
         for (const s of current()) s.position = looked.get(s) ?? s.position;
+        this.#health.succeeded(POSITIONING);
       },
       () => current().length > 0,
-      (err) => this.#warn(err, `reading the positions of ${live.length} assigned partitions`),
+      (err) => {
+        this.#health.failed(POSITIONING, err);
+        this.#warn(err, `reading the positions of ${live.length} assigned partitions`);
+      },
     );
   }
 
@@ -151,10 +183,14 @@ export class PlatformaticConsumer implements MessageConsumer {
       async () => {
         const offset = this.#table.takeSeek(s) ?? (await startingOffset(this.#consumer, s.topic, s.partition, options));
         if (this.#table.isCurrent(s, version)) s.position = offset;
+        this.#health.succeeded(POSITIONING);
         this.#wake();
       },
       () => this.#table.isCurrent(s, version),
-      (err) => this.#warn(err, `reading the position of ${s.topic}/${s.partition}`),
+      (err) => {
+        this.#health.failed(POSITIONING, err);
+        this.#warn(err, `reading the position of ${s.topic}/${s.partition}`);
+      },
     );
   }
 
@@ -169,17 +205,23 @@ export class PlatformaticConsumer implements MessageConsumer {
       rewind: (s, err) => {
         // Handlers dead-letter bad data themselves; what escapes is infrastructure (a fenced
         // producer, a broker that went away): read the batch again, never stop.
+        this.#health.failed(handlingOf(s.topic, s.partition), err);
         const where = { topic: s.topic, partition: s.partition, err: messageOf(err) };
         this.#log.warn(where, 'batch handler failed; the partition is read again from its committed offset');
         this.#restart(s, 'committed', REWIND_DELAY_MS);
       },
+      handled: (s) => this.#health.succeeded(handlingOf(s.topic, s.partition)),
       outOfRange: (s) => this.#restart(s, 'reset', 0),
     };
     await fetchLoop(context, this.#table, {
       live: () => !this.#closed,
       idle: (ms) => this.#idle(ms),
       onRound: (round) => (this.#round = round.catch(() => undefined)),
-      onFailure: (err, failures) => failures === 1 && this.#warn(err, 'fetching'),
+      onFailure: (err, failures) => {
+        this.#health.failed(FETCHING, err);
+        if (failures === 1) this.#warn(err, FETCHING);
+      },
+      onRecovered: () => this.#health.succeeded(FETCHING),
     });
   }
 

@@ -8,6 +8,8 @@ export interface LoopControl {
   /** The round in progress, so an assignment can wait for the batches of the previous one. */
   readonly onRound: (round: Promise<void>) => void;
   readonly onFailure: (err: unknown, failures: number) => void;
+  /** A round went through after failed ones. */
+  readonly onRecovered: () => void;
 }
 
 /** Fetch rounds while the consumer runs; a failed round (broker away) is waited out, never final. */
@@ -23,6 +25,7 @@ export async function fetchLoop(context: RoundContext, table: PartitionTable, c:
     c.onRound(round.then(() => undefined));
     try {
       if (!(await round)) await c.idle(250);
+      if (failures > 0) c.onRecovered();
       failures = 0;
     } catch (err) {
       failures += 1;

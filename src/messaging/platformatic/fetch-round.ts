@@ -25,6 +25,8 @@ export interface RoundContext {
   readonly maxWaitMs: number;
   /** False once a rebalance or seek replaced the state: its batch's results no longer count. */
   readonly isCurrent: (s: PartitionState, version: number) => boolean;
+  /** A batch of the partition was handled. */
+  readonly handled: (s: PartitionState) => void;
   /** A handler threw: read the partition again from its committed offset. */
   readonly rewind: (s: PartitionState, err: unknown) => void;
   /** Some offsets are no longer on the broker: start over from the earliest still there. */
@@ -99,6 +101,7 @@ export async function fetchRound(c: RoundContext, states: readonly PartitionStat
           work.push(async () => {
             try {
               await c.handlers.eachBatch(batch);
+              c.handled(s);
               if (c.isCurrent(s, version)) progress();
             } catch (err) {
               if (c.isCurrent(s, version)) c.rewind(s, err);

@@ -8,6 +8,7 @@ import {
   type BaseOptions,
 } from '@platformatic/kafka';
 import type { KafkaSettings } from '../settings.ts';
+import { HealthTracker } from '../consumer-health.ts';
 import type { Messaging } from '../types.ts';
 import { PlatformaticAdmin } from './admin.ts';
 import { CO_PARTITIONED_PROTOCOL, coPartitionedAssigner } from './co-partitioned-assigner.ts';
@@ -115,6 +116,7 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
         pool,
         log.child({ groupId: options.groupId }),
         options.partitionsConcurrently,
+        new HealthTracker(options.failingAfterMs),
       );
     },
   };

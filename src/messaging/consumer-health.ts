@@ -1,0 +1,69 @@
+import { messageOf } from '../errors/index.ts';
+import type { ConsumerHealth } from './types.ts';
+
+// What a consumer keeps trying, as its health names it.
+export const JOINING = 'joining the consumer group';
+export const ASSIGNING = 'handling the assignment';
+export const POSITIONING = 'reading positions';
+export const FETCHING = 'fetching';
+const HANDLING = 'handling batches of';
+export const handlingOf = (topic: string, partition: number): string => `${HANDLING} ${topic}/${partition}`;
+
+/**
+ * How long something a consumer keeps trying (joining its group, taking an assignment, reading
+ * positions, fetching, handling a partition's batches) may fail before the consumer reports
+ * itself failing. A rebalance or a broker's restart passes well within it; a stall does not.
+ */
+export const FAILING_AFTER_MS = 15_000;
+
+/**
+ * What a consumer is failing at, per activity. A consumer never gives up (giving up would stop it
+ * for good while the process looks alive), so this is how its trouble reaches readiness, a
+ * metric and `closeloop health` instead of a log line only.
+ */
+export class HealthTracker {
+  readonly #failing = new Map<string, { since: number; message: string }>();
+  readonly #afterMs: number;
+  readonly #clock: () => number;
+  #assigned = false;
+
+  constructor(afterMs = FAILING_AFTER_MS, clock: () => number = Date.now) {
+    this.#afterMs = afterMs;
+    this.#clock = clock;
+  }
+
+  /** The first assignment was taken: from now on the consumer reads. */
+  assigned(): void {
+    this.#assigned = true;
+  }
+
+  failed(activity: string, err: unknown): void {
+    const since = this.#failing.get(activity)?.since ?? this.#clock();
+    this.#failing.set(activity, { since, message: messageOf(err) });
+  }
+
+  succeeded(activity: string): void {
+    this.#failing.delete(activity);
+  }
+
+  /**
+   * At an assignment: forgets the trouble with batches of partitions this member no longer holds
+   * (another member reads them now), keeping that of partitions it still holds.
+   */
+  holding(partitions: readonly { topic: string; partition: number }[]): void {
+    const held = new Set(partitions.map((p) => handlingOf(p.topic, p.partition)));
+    for (const activity of [...this.#failing.keys()])
+      if (activity.startsWith(HANDLING) && !held.has(activity)) this.#failing.delete(activity);
+  }
+
+  health(): ConsumerHealth {
+    const now = this.#clock();
+    let oldest: [string, { since: number; message: string }] | null = null;
+    for (const entry of this.#failing) if (!oldest || entry[1].since < oldest[1].since) oldest = entry;
+    if (oldest && now - oldest[1].since >= this.#afterMs) {
+      const [activity, { since, message }] = oldest;
+      return { state: 'failing', failingForMs: now - since, reason: `${activity}: ${message}` };
+    }
+    return { state: this.#assigned ? 'reading' : 'starting', failingForMs: 0, reason: null };
+  }
+}
