@@ -49,7 +49,6 @@ export {
   type SentinelDecision,
   type SentinelPolicy,
   type TicketWatch,
-  type WorkOrderSeen,
 } from './sentinel/index.ts';
 export {
   WEEKDAYS,

@@ -19,6 +19,13 @@ export interface WorkOrderRecord {
   readonly misrouted: boolean;
   /** While ON_HOLD: the mapped hold reason of the last code, if the mapping gives one. */
   readonly holdReason: string | null;
+  /**
+   * When its department last spoke about it, or when the bridge created it, for the sentinel;
+   * null while never (an imported one). Kept here rather than in a list of its own in the
+   * watch: a list and an object per work order cost more than the rest of the watch. The
+   * changelog keeps it in the watch, as before (see the processor's codec).
+   */
+  readonly seenAt: number | null;
 }
 
 export interface ChildLink {
@@ -91,5 +98,6 @@ export function newWorkOrder(workOrderId: string, department: string, system: st
     lastPosition: Number.NEGATIVE_INFINITY,
     misrouted: false,
     holdReason: null,
+    seenAt: null,
   };
 }

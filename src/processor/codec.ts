@@ -21,12 +21,14 @@ export function stateToRecord(t: TicketState): Record<string, unknown> {
   return {
     ...t,
     crmPosition: finite(t.crmPosition),
-    workOrders: t.workOrders.map((w) => ({ ...w, lastPosition: finite(w.lastPosition) })),
+    // seenAt goes in the watch's map, where the changelog has always kept it (see WorkOrderRecord).
+    workOrders: t.workOrders.map(({ seenAt: _, ...w }) => ({ ...w, lastPosition: finite(w.lastPosition) })),
     recentEventIds: recentEventList(t.recentEventIds),
-    // An Avro map in the changelog; a list in memory (see TicketWatch).
     watch: t.watch && {
       ...t.watch,
-      workOrderSeenAt: Object.fromEntries(t.watch.workOrderSeenAt.map((s) => [s.workOrderId, s.at])),
+      workOrderSeenAt: Object.fromEntries(
+        t.workOrders.flatMap((w) => (w.seenAt === null ? [] : [[w.workOrderId, w.seenAt]])),
+      ),
     },
   };
 }
@@ -35,9 +37,11 @@ export function stateFromRecord(r: Record<string, unknown>): TicketState {
   const raw = r as unknown as Omit<TicketState, 'crmPosition' | 'workOrders' | 'watch' | 'recentEventIds'> & {
     crmPosition: number | null;
     recentEventIds: string[];
-    workOrders: (Omit<WorkOrderRecord, 'lastPosition'> & { lastPosition: number | null })[];
-    watch: (Omit<TicketWatch, 'workOrderSeenAt'> & { workOrderSeenAt: Record<string, number> }) | null;
+    workOrders: (Omit<WorkOrderRecord, 'lastPosition' | 'seenAt'> & { lastPosition: number | null })[];
+    watch: (TicketWatch & { workOrderSeenAt: Record<string, number> }) | null;
   };
+  // A map as Avro decodes it: own keys only, so an id such as "__proto__" reads as itself.
+  const seen = new Map(Object.entries(raw.watch?.workOrderSeenAt ?? {}));
   // Records written with state schema v1 have no SLA clock and no hold reasons.
   return {
     ...raw,
@@ -48,12 +52,15 @@ export function stateFromRecord(r: Record<string, unknown>): TicketState {
       ...w,
       holdReason: w.holdReason ?? null,
       lastPosition: orNone(w.lastPosition),
+      seenAt: seen.get(w.workOrderId) ?? null,
     })),
-    watch: raw.watch && {
-      ...raw.watch,
-      workOrderSeenAt: Object.entries(raw.watch.workOrderSeenAt).map(([workOrderId, at]) => ({ workOrderId, at })),
-    },
+    watch: raw.watch && watchFromRecord(raw.watch),
   };
+}
+
+function watchFromRecord(w: TicketWatch & { workOrderSeenAt?: unknown }): TicketWatch {
+  const { workOrderSeenAt: _, ...watch } = w;
+  return watch;
 }
 
 /**

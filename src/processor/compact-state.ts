@@ -1,4 +1,4 @@
-import type { Policy, TicketState, TicketWatch, WorkOrderRecord, WorkOrderSeen } from '../domain/index.ts';
+import type { Policy, TicketState, TicketWatch, WorkOrderRecord } from '../domain/index.ts';
 import type { SlaClock } from '../domain/sla/index.ts';
 
 /**
@@ -13,7 +13,6 @@ import type { SlaClock } from '../domain/sla/index.ts';
  *   so a vocabulary larger than expected costs only its own copies, never unbounded memory.
  * - Empty lists are one frozen empty array, and a one-department `departmentsTried` one frozen
  *   list per department (the domain never mutates state; frozen makes sure).
- * - A work order's id and its entry in the watch's `workOrderSeenAt` share one string.
  * - Times: V8 keeps a number that is not a small integer in a 16-byte box, and an object field
  *   that has only ever held numbers in a box of its own, allocated per object and per field.
  *   The objects below are built by the literals here, whose fields have held null once (see
@@ -91,7 +90,6 @@ class Times {
 export function compactState(t: TicketState): TicketState {
   const times = new Times();
   const workOrders = list(t.workOrders.map((w) => workOrder(w, times)));
-  const ids = new Map(workOrders.map((w) => [w.workOrderId, w.workOrderId]));
   const compact = {
     ticketId: t.ticketId,
     jurisdiction: intern(t.jurisdiction),
@@ -116,7 +114,7 @@ export function compactState(t: TicketState): TicketState {
     closedAt: times.of(t.closedAt),
     updatedAt: times.of(t.updatedAt),
     sla: t.sla && sla(t.sla, times),
-    watch: t.watch && watch(t.watch, times, ids),
+    watch: t.watch && watch(t.watch, times),
   } satisfies Record<keyof TicketState, unknown>;
   return compact;
 }
@@ -134,6 +132,7 @@ function workOrder(w: WorkOrderRecord, times: Times): WorkOrderRecord {
     lastPosition: w.lastPosition,
     misrouted: w.misrouted,
     holdReason: intern(w.holdReason),
+    seenAt: times.of(w.seenAt),
   } satisfies Record<keyof WorkOrderRecord, unknown>;
 }
 
@@ -155,17 +154,14 @@ function sla(c: SlaClock, times: Times): SlaClock {
   } satisfies Record<keyof SlaClock, unknown>;
 }
 
-function watch(w: TicketWatch, times: Times, ids: ReadonlyMap<string, string>): TicketWatch {
+function watch(w: TicketWatch, times: Times): TicketWatch {
   return {
     stateSince: times.of(w.stateSince),
     statusSentAt: times.of(w.statusSentAt),
     confirmedVersion: w.confirmedVersion,
-    workOrderSeenAt: list(w.workOrderSeenAt.map((s) => seen(ids.get(s.workOrderId) ?? s.workOrderId, times.of(s.at)))),
     alerts: list(w.alerts.map((a) => ({ ...a, department: intern(a.department) }))),
   } satisfies Record<keyof TicketWatch, unknown>;
 }
-
-const seen = (workOrderId: string, at: number): WorkOrderSeen => ({ workOrderId, at });
 
 /**
  * Each literal above once with null (or a string) in its number fields, at load: from then on
@@ -180,13 +176,8 @@ function warm(): readonly object[] {
   Object.assign(clock, { startedAt: n, responseDueAt: n, completionDueAt: n, pausedBusinessDays: n, pausedMs: n });
   return [
     sla(clock, times),
-    workOrder({ workOrderId: '', department: '', system: '', lastPosition: n } as WorkOrderRecord, times),
-    watch(
-      { stateSince: n, confirmedVersion: n, workOrderSeenAt: NONE, alerts: NONE } as unknown as TicketWatch,
-      times,
-      new Map(),
-    ),
-    seen('', n),
+    workOrder({ workOrderId: '', department: '', system: '', lastPosition: n, seenAt: n } as WorkOrderRecord, times),
+    watch({ stateSince: n, confirmedVersion: n, alerts: NONE } as unknown as TicketWatch, times),
     compactState({
       ticketId: '',
       jurisdiction: '',

@@ -36,6 +36,23 @@ describe('the compact in-memory state', () => {
     }
   });
 
+  it('keeps when each work order was last heard of through the changelog, and none for one never heard of', () => {
+    const p = bridge.ticket('P');
+    const two = {
+      ...p,
+      workOrders: [
+        ...p.workOrders.map((w) => ({ ...w, workOrderId: 'WO 7/ü#1', seenAt: 1_234 })),
+        ...p.workOrders.map((w) => ({ ...w, workOrderId: 'WO-8', seenAt: null })),
+      ],
+    };
+    const restored = stateFromRecord(stateType.fromBuffer(changelog(two)) as Record<string, unknown>);
+    expect(restored.workOrders.map((w) => [w.workOrderId, w.seenAt])).toEqual([
+      ['WO 7/ü#1', 1_234],
+      ['WO-8', null],
+    ]);
+    expect(p.workOrders.map((w) => w.seenAt)).toEqual([bridge.now]);
+  });
+
   it('decides on a compact state exactly as on the original', () => {
     const event = dept('P', 'P#1', 'maximo', 'COMP', 4, { note: 'patched' });
     const ctx = { policy: bridge.policy, now: bridge.now + 60_000 };

@@ -1,12 +1,4 @@
 export { decideSentinel, watched, type SentinelDecision } from './sentinel.ts';
 export { applyReceipt } from './receipt.ts';
 export { seenAt, watchOf, withWatch, workOrderSeen } from './watch.ts';
-export type {
-  AlertReason,
-  AlertRecord,
-  DeliveryReceipt,
-  OpenAlert,
-  SentinelPolicy,
-  TicketWatch,
-  WorkOrderSeen,
-} from './types.ts';
+export type { AlertReason, AlertRecord, DeliveryReceipt, OpenAlert, SentinelPolicy, TicketWatch } from './types.ts';

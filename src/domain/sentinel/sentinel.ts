@@ -41,7 +41,7 @@ function expectedAlerts(t: TicketState, policy: SentinelPolicy, now: number): Ex
   }
   const silence = policy.workOrderSilenceMinutes;
   for (const wo of silence === null ? [] : t.workOrders) {
-    const seen = seenAt(w, wo.workOrderId);
+    const seen = seenAt(t, wo);
     if (isTerminalWork(wo.state) || seen === undefined || now - seen <= (silence ?? 0) * MINUTE) continue;
     found.push({
       reason: 'WORK_ORDER_SILENT',

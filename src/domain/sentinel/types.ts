@@ -22,11 +22,6 @@ export interface OpenAlert {
   readonly detail: string;
 }
 
-export interface WorkOrderSeen {
-  readonly workOrderId: string;
-  readonly at: number;
-}
-
 /** What the sentinel needs to know about a ticket, kept in its state. */
 export interface TicketWatch {
   /** When the ticket entered its current lifecycle state (processing time). */
@@ -35,12 +30,6 @@ export interface TicketWatch {
   readonly statusSentAt: number | null;
   /** The highest version the CRM sink reported as delivered (or dead-lettered). */
   readonly confirmedVersion: number;
-  /**
-   * Per work order: when its department last spoke, or when it was created. A list, not an
-   * object keyed by id: V8 gives every object with its own set of keys its own hidden class,
-   * which cost more than the rest of the watch (the changelog keeps it as an Avro map).
-   */
-  readonly workOrderSeenAt: readonly WorkOrderSeen[];
   readonly alerts: readonly OpenAlert[];
 }
 

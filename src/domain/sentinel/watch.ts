@@ -1,5 +1,5 @@
-import type { TicketState } from '../state.ts';
-import type { TicketWatch, WorkOrderSeen } from './types.ts';
+import type { TicketState, WorkOrderRecord } from '../state.ts';
+import type { TicketWatch } from './types.ts';
 
 /**
  * A ticket's watch, with what a state restored from a changelog written before the sentinel
@@ -12,33 +12,31 @@ export function watchOf(t: TicketState): TicketWatch {
       stateSince: t.updatedAt,
       statusSentAt: t.version > 0 ? t.updatedAt : null,
       confirmedVersion: t.version,
-      workOrderSeenAt: t.workOrders.reduce(
-        (seen: readonly WorkOrderSeen[], w) => seenWith(seen, w.workOrderId, t.updatedAt),
-        [],
-      ),
       alerts: [],
     }
   );
 }
 
+/**
+ * The ticket with its watch patched. A ticket from before the sentinel gets its watch now, and
+ * its work orders count as seen at its last update, as watchOf and seenAt take them until then.
+ */
 export function withWatch(t: TicketState, patch: Partial<TicketWatch>): TicketState {
-  return { ...t, watch: { ...watchOf(t), ...patch } };
+  const workOrders =
+    t.watch === null ? t.workOrders.map((w) => (w.seenAt === null ? { ...w, seenAt: t.updatedAt } : w)) : t.workOrders;
+  return { ...t, workOrders, watch: { ...watchOf(t), ...patch } };
 }
 
 /** The department spoke about this work order (or the bridge just created it). */
 export function workOrderSeen(t: TicketState, workOrderId: string, now: number): TicketState {
-  const w = watchOf(t);
-  return withWatch(t, { workOrderSeenAt: seenWith(w.workOrderSeenAt, workOrderId, now) });
+  const workOrders = t.workOrders.map((w) => (w.workOrderId === workOrderId ? { ...w, seenAt: now } : w));
+  return withWatch({ ...t, workOrders }, {});
 }
 
-/** When the department last spoke about a work order (or it was created); undefined if never. */
-export function seenAt(w: TicketWatch, workOrderId: string): number | undefined {
-  return w.workOrderSeenAt.find((s) => s.workOrderId === workOrderId)?.at;
-}
-
-/** The list with the work order's time set: in its place when it has one, else last (as keys of an object). */
-function seenWith(seen: readonly WorkOrderSeen[], workOrderId: string, at: number): readonly WorkOrderSeen[] {
-  const i = seen.findIndex((s) => s.workOrderId === workOrderId);
-  if (i < 0) return [...seen, { workOrderId, at }];
-  return seen.map((s, j) => (j === i ? { workOrderId, at } : s));
+/**
+ * When the department last spoke about a work order (or it was created); undefined if never.
+ * In a state from before the sentinel, the ticket's last update stands in (see watchOf).
+ */
+export function seenAt(t: TicketState, wo: WorkOrderRecord): number | undefined {
+  return wo.seenAt ?? (t.watch === null ? t.updatedAt : undefined);
 }

@@ -7,6 +7,7 @@ import {
   type Policy,
   type TicketState,
 } from '../../../src/domain/index.ts';
+import { seenAt, withWatch } from '../../../src/domain/sentinel/index.ts';
 import { crm, dept, testPolicy } from '../../support/domain.ts';
 
 const MIN = 60_000;
@@ -144,5 +145,19 @@ describe('the stuck-ticket sentinel', () => {
     // Its last update stands in for when it entered ROUTED and its work order was created:
     // stuck and silent, but no unconfirmed status.
     expect(upgraded.alerts.map((a) => a.reason)).toEqual(['STUCK_ROUTED', 'WORK_ORDER_SILENT']);
+  });
+
+  it('counts the work orders of a pre-sentinel ticket as seen at its last update once it gets a watch', async () => {
+    const t = new Ticket(await policy());
+    t.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), T0);
+    const now = t.state as TicketState;
+    const old: TicketState = { ...now, watch: null, workOrders: now.workOrders.map((w) => ({ ...w, seenAt: null })) };
+    expect(old.workOrders.map((w) => seenAt(old, w))).toEqual([old.updatedAt]);
+    const watched = withWatch(old, {});
+    expect(watched.workOrders.map((w) => w.seenAt)).toEqual([old.updatedAt]);
+    expect(watched.workOrders.map((w) => seenAt(watched, w))).toEqual([old.updatedAt]);
+    // A work order never heard of since the watch exists is never silent (an imported one).
+    const imported = { ...watched, workOrders: watched.workOrders.map((w) => ({ ...w, seenAt: null })) };
+    expect(imported.workOrders.map((w) => seenAt(imported, w))).toEqual([undefined]);
   });
 });
