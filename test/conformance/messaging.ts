@@ -310,6 +310,35 @@ export function messagingConformance(h: MessagingHarness): void {
       expect(keysOf(r.records).slice(-3)).toEqual(['a', 'b', 'c']);
     });
 
+    it('reads on in the other partitions while the batch of one is slow', async () => {
+      const t = await topic('independent', 2);
+      await produce(t, [rec('a0', 'a0', 0), rec('b0', 'b0', 1)]);
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((r) => (release = r));
+      const seen: string[] = [];
+      const consumer = messaging.consumer({ groupId: h.unique('conf.independent'), partitionsConcurrently: 2 });
+      await consumer.connect();
+      await consumer.subscribe([t], { fromBeginning: true });
+      await consumer.run({
+        eachBatch: async (b) => {
+          seen.push(...b.records.map((r) => r.key?.toString() ?? ''));
+          if (b.partition === 0) await held;
+        },
+      });
+      try {
+        await until('both first batches', () => seen.includes('a0') && seen.includes('b0'), h.waitMs);
+        await produce(t, [rec('b1', 'b1', 1), rec('a1', 'a1', 0)]);
+        await until('partition 1 read on while partition 0 is held', () => seen.includes('b1'), h.waitMs);
+        // Partition 0 itself is not read again before its batch is done.
+        expect(seen).not.toContain('a1');
+        release();
+        await until('partition 0 read on once released', () => seen.includes('a1'), h.waitMs);
+      } finally {
+        release();
+        await consumer.disconnect();
+      }
+    });
+
     it('says it is failing while its assignment or a batch keeps failing past its grace, and reading once through', async () => {
       const t = await topic('health');
       await produce(t, [rec('a', 'a')]);

@@ -4,6 +4,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { ASSIGNING, FETCHING, handlingOf, HealthTracker, JOINING, POSITIONING } from '../consumer-health.ts';
 import type { ConsumerHandlers, ConsumerHealth, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
 import { guarded, translatePlatformaticError } from './errors.ts';
+import { Dispatcher } from './dispatcher.ts';
 import { fetchLoop } from './fetch-loop.ts';
 import type { PartitionState, RoundContext } from './fetch-round.ts';
 import { PartitionTable } from './partition-table.ts';
@@ -22,12 +23,11 @@ export class PlatformaticConsumer implements MessageConsumer {
   readonly #consumer: Consumer;
   readonly #pool: ConnectionPool;
   readonly #log: Logger;
-  readonly #concurrency: number;
   #fromBeginning = true;
   readonly #table = new PartitionTable();
   #generation = 0;
   #assignment: Promise<void> = Promise.resolve();
-  #round: Promise<void> = Promise.resolve();
+  readonly #dispatcher: Dispatcher;
   #loop: Promise<void> | null = null;
   #closed = false;
   #wake: () => void = () => undefined;
@@ -45,7 +45,7 @@ export class PlatformaticConsumer implements MessageConsumer {
     this.#consumer = consumer;
     this.#pool = pool;
     this.#log = log;
-    this.#concurrency = partitionsConcurrently;
+    this.#dispatcher = new Dispatcher(partitionsConcurrently, () => this.#wake());
   }
 
   health(): ConsumerHealth {
@@ -64,6 +64,7 @@ export class PlatformaticConsumer implements MessageConsumer {
     this.#table.close();
     this.#wake();
     await this.#loop;
+    await this.#dispatcher.settled();
     await guarded('disconnecting the Kafka consumer', async () => {
       await this.#consumer.close(true);
       await this.#pool.close();
@@ -142,7 +143,7 @@ export class PlatformaticConsumer implements MessageConsumer {
       );
     }
     // Batches of the previous assignment may still commit offsets; start from what they left.
-    await this.#round;
+    await this.#dispatcher.settled();
     if (!current()) return;
     const states = this.#table.install(assigned);
     this.#health.holding(states);
@@ -199,8 +200,7 @@ export class PlatformaticConsumer implements MessageConsumer {
       consumer: this.#consumer,
       pool: this.#pool,
       handlers,
-      concurrency: this.#concurrency,
-      maxWaitMs: 1_000,
+      dispatcher: this.#dispatcher,
       isCurrent: (s, version) => this.#table.isCurrent(s, version),
       rewind: (s, err) => {
         // Handlers dead-letter bad data themselves; what escapes is infrastructure (a fenced
@@ -216,7 +216,6 @@ export class PlatformaticConsumer implements MessageConsumer {
     await fetchLoop(context, this.#table, {
       live: () => !this.#closed,
       idle: (ms) => this.#idle(ms),
-      onRound: (round) => (this.#round = round.catch(() => undefined)),
       onFailure: (err, failures) => {
         this.#health.failed(FETCHING, err);
         if (failures === 1) this.#warn(err, FETCHING);

@@ -1,19 +1,33 @@
+import type { Dispatcher } from './dispatcher.ts';
 import { fetchRound, type RoundContext } from './fetch-round.ts';
 import type { PartitionTable } from './partition-table.ts';
 
+/** How long a fetch waits for data while none of its partitions has any. */
+export const MAX_WAIT_MS = 1_000;
+/**
+ * The same while other partitions' batches are in hand: a partition freed meanwhile is read at
+ * the next fetch, which a long wait for idle partitions would hold back.
+ */
+export const BUSY_WAIT_MS = 20;
+
 export interface LoopControl {
   readonly live: () => boolean;
-  /** Waits up to ms, or less when an assignment, resume or seek wakes it. */
+  /** Waits up to ms, or less when an assignment, resume, seek or a handled batch wakes it. */
   readonly idle: (ms: number) => Promise<void>;
-  /** The round in progress, so an assignment can wait for the batches of the previous one. */
-  readonly onRound: (round: Promise<void>) => void;
   readonly onFailure: (err: unknown, failures: number) => void;
-  /** A round went through after failed ones. */
+  /** A fetch went through after failed ones. */
   readonly onRecovered: () => void;
 }
 
-/** Fetch rounds while the consumer runs; a failed round (broker away) is waited out, never final. */
-export async function fetchLoop(context: RoundContext, table: PartitionTable, c: LoopControl): Promise<void> {
+/**
+ * Fetches while the consumer runs, one fetch at a time, of every partition that is free; a failed
+ * fetch (broker away) is waited out, never final.
+ */
+export async function fetchLoop(
+  context: RoundContext & { readonly dispatcher: Dispatcher },
+  table: PartitionTable,
+  c: LoopControl,
+): Promise<void> {
   let failures = 0;
   while (c.live()) {
     const ready = table.ready(Date.now());
@@ -21,10 +35,9 @@ export async function fetchLoop(context: RoundContext, table: PartitionTable, c:
       await c.idle(250);
       continue;
     }
-    const round = fetchRound(context, ready);
-    c.onRound(round.then(() => undefined));
     try {
-      if (!(await round)) await c.idle(250);
+      const waitMs = context.dispatcher.active ? BUSY_WAIT_MS : MAX_WAIT_MS;
+      if (!(await fetchRound(context, ready, waitMs))) await c.idle(250);
       if (failures > 0) c.onRecovered();
       failures = 0;
     } catch (err) {

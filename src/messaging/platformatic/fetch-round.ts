@@ -1,5 +1,6 @@
 import { FetchIsolationLevels, findErrorBy, type ConnectionPool, type Consumer } from '@platformatic/kafka';
 import type { ConsumerHandlers, RecordBatch } from '../types.ts';
+import type { Dispatcher } from './dispatcher.ts';
 import { committedRecords } from './records.ts';
 
 type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
@@ -15,14 +16,15 @@ export interface PartitionState {
   version: number;
   /** After a failed batch, the partition rests until then before it is read again. */
   retryAt: number;
+  /** Its batch is in hand (see Dispatcher): it is not fetched again until that is done. */
+  busy: boolean;
 }
 
 export interface RoundContext {
   readonly consumer: Consumer;
   readonly pool: ConnectionPool;
   readonly handlers: ConsumerHandlers;
-  readonly concurrency: number;
-  readonly maxWaitMs: number;
+  readonly dispatcher: Dispatcher;
   /** False once a rebalance or seek replaced the state: its batch's results no longer count. */
   readonly isCurrent: (s: PartitionState, version: number) => boolean;
   /** A batch of the partition was handled. */
@@ -37,12 +39,16 @@ const PARTITION_MAX_BYTES = 1_048_576;
 const OFFSET_OUT_OF_RANGE = 1;
 
 /**
- * One fetch of every readable partition (one request per leader), then their batches through the
- * handler, each partition's alone and up to `concurrency` partitions at once; the round ends when
- * all are done, so a partition is never fetched again before its batch is handled. Resolves false
- * when no partition had a leader to ask (a broker restarting), so the caller waits instead of spinning.
+ * One fetch of the given partitions (one request per leader, waiting up to maxWaitMs for data),
+ * their batches handed to the dispatcher, which runs them while the next fetch goes out for the
+ * partitions that are free. Resolves false when no partition had a leader to ask (a broker
+ * restarting), so the caller waits instead of spinning.
  */
-export async function fetchRound(c: RoundContext, states: readonly PartitionState[]): Promise<boolean> {
+export async function fetchRound(
+  c: RoundContext,
+  states: readonly PartitionState[],
+  maxWaitMs: number,
+): Promise<boolean> {
   const metadata = await c.consumer.metadata({ topics: [...new Set(states.map((s) => s.topic))] });
   const byNode = new Map<number, PartitionState[]>();
   for (const s of states) {
@@ -55,7 +61,6 @@ export async function fetchRound(c: RoundContext, states: readonly PartitionStat
     c.consumer.clearMetadata();
     return false;
   }
-  const work: (() => Promise<void>)[] = [];
   await Promise.all(
     [...byNode].map(async ([node, parts]) => {
       const ids = new Map<string, string>();
@@ -77,7 +82,7 @@ export async function fetchRound(c: RoundContext, states: readonly PartitionStat
         });
       }
       const versions = new Map(parts.map((s) => [s, s.version]));
-      const response = await fetchFrom(c, node, topics, (topicId, partition) =>
+      const response = await fetchFrom(c, node, topics, maxWaitMs, (topicId, partition) =>
         parts.find((x) => x.topic === ids.get(topicId) && x.partition === partition),
       );
       for (const t of response?.responses ?? []) {
@@ -98,7 +103,7 @@ export async function fetchRound(c: RoundContext, states: readonly PartitionStat
             continue;
           }
           const batch: RecordBatch = { topic: s.topic, partition: s.partition, records: fetched.records };
-          work.push(async () => {
+          c.dispatcher.submit(s, async () => {
             try {
               await c.handlers.eachBatch(batch);
               c.handled(s);
@@ -111,11 +116,6 @@ export async function fetchRound(c: RoundContext, states: readonly PartitionStat
       }
     }),
   );
-  let next = 0;
-  const worker = async () => {
-    while (next < work.length) await work[next++]?.();
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(c.concurrency, work.length)) }, worker));
   return true;
 }
 
@@ -123,13 +123,14 @@ async function fetchFrom(
   c: RoundContext,
   node: number,
   topics: FetchRequestTopic[],
+  maxWaitMs: number,
   stateOf: (topicId: string, partition: number) => PartitionState | undefined,
 ): Promise<FetchResponse | null> {
   try {
     return await c.consumer.fetch({
       node,
       topics,
-      maxWaitTime: c.maxWaitMs,
+      maxWaitTime: maxWaitMs,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       connectionPool: c.pool,
     });

@@ -26,7 +26,14 @@ export class PartitionTable {
   install(assigned: readonly TopicPartitions[]): PartitionState[] {
     this.#states.clear();
     const states = assigned.flatMap(({ topic, partitions }) =>
-      partitions.map((partition): PartitionState => ({ topic, partition, position: null, version: 0, retryAt: 0 })),
+      partitions.map((partition): PartitionState => ({
+        topic,
+        partition,
+        position: null,
+        version: 0,
+        retryAt: 0,
+        busy: false,
+      })),
     );
     for (const s of states) this.#states.set(key(s.topic, s.partition), s);
     return states;
@@ -36,10 +43,10 @@ export class PartitionTable {
     return !this.#closed && this.#states.get(key(s.topic, s.partition)) === s && s.version === version;
   }
 
-  /** The partitions to fetch now: positioned, not paused, not resting after a failure. */
+  /** The partitions to fetch now: positioned, not busy with a batch, not paused, not resting after a failure. */
   ready(now: number): PartitionState[] {
     return [...this.#states.values()].filter(
-      (s) => s.position !== null && s.retryAt <= now && !this.#paused.has(key(s.topic, s.partition)),
+      (s) => s.position !== null && !s.busy && s.retryAt <= now && !this.#paused.has(key(s.topic, s.partition)),
     );
   }
 
