@@ -24,14 +24,39 @@ afterEach(async () => {
 
 const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
 
+/** A loopback registry and a test config of `partitions`, torn down after the test. */
+async function setup(partitions: number) {
+  const registry = new LoopbackRegistry();
+  const url = await registry.start();
+  cleanup.push(() => registry.stop());
+  const serde = new AvroSerde({ url, retries: 0 });
+  const { config } = await testConfig(partitions, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
+  return { serde, config, expected: new Bridge(config.policy) };
+}
+
+/** A processor on `messaging`, started; resolves with it and its first assignment. */
+async function started(
+  o: Awaited<ReturnType<typeof setup>> & { messaging: Messaging; commitHook?: ReturnType<typeof failAfterCommit> },
+) {
+  const processor = new LifecycleProcessor({
+    config: o.config,
+    messaging: o.messaging,
+    serde: o.serde,
+    logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
+    schemasDir: SCHEMAS,
+    clock: () => o.expected.now,
+    ...(o.commitHook ? { commitHook: o.commitHook } : {}),
+  });
+  const assigned = processor.nextAssignment();
+  await processor.start();
+  cleanup.push(() => processor.stop());
+  return { processor, assigned: await assigned };
+}
+
 describe('lifecycle processor on the in-memory messaging', () => {
   it('decides a CRM and department sequence and commits each output exactly once through failed commits', async () => {
-    const registry = new LoopbackRegistry();
-    const url = await registry.start();
-    cleanup.push(() => registry.stop());
-    const serde = new AvroSerde({ url, retries: 0 });
-    const { config } = await testConfig(3, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
-    const expected = new Bridge(config.policy);
+    const base = await setup(3);
+    const { serde, config, expected } = base;
     const inner = createInMemoryMessaging();
     // The first commit fails before it reaches the broker (the batch is aborted and fetched
     // again); the third is reported failed after it committed (a lost EndTxn answer).
@@ -46,19 +71,8 @@ describe('lifecycle processor on the in-memory messaging', () => {
           },
         }),
     });
-    const processor = new LifecycleProcessor({
-      config,
-      messaging,
-      serde,
-      logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
-      schemasDir: SCHEMAS,
-      clock: () => expected.now,
-      commitHook: failAfterCommit(2),
-    });
-    const assigned = processor.nextAssignment();
-    await processor.start();
-    cleanup.push(() => processor.stop());
-    expect(await assigned).toEqual([0, 1, 2]);
+    const { processor, assigned } = await started({ ...base, messaging, commitHook: failAfterCommit(2) });
+    expect(assigned).toEqual([0, 1, 2]);
 
     const admin = inner.admin();
     const producer = inner.producer();
@@ -120,25 +134,10 @@ describe('lifecycle processor on the in-memory messaging', () => {
   });
 
   it('writes a ticket that several events of one batch moved once to the changelog, with its last state', async () => {
-    const registry = new LoopbackRegistry();
-    const url = await registry.start();
-    cleanup.push(() => registry.stop());
-    const serde = new AvroSerde({ url, retries: 0 });
-    const { config } = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
-    const expected = new Bridge(config.policy);
+    const base = await setup(1);
+    const { serde, config, expected } = base;
     const messaging = createInMemoryMessaging();
-    const processor = new LifecycleProcessor({
-      config,
-      messaging,
-      serde,
-      logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
-      schemasDir: SCHEMAS,
-      clock: () => expected.now,
-    });
-    const assigned = processor.nextAssignment();
-    await processor.start();
-    cleanup.push(() => processor.stop());
-    await assigned;
+    const { processor } = await started({ ...base, messaging });
     const admin = messaging.admin();
     const producer = messaging.producer();
     // All of one send reaches the processor in one batch: one transaction.
