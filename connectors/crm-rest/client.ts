@@ -1,6 +1,5 @@
-import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { callJson, lookupJson } from '../../src/sdk/index.ts';
+import { callJson, HttpClient, lookupJson } from '../../src/sdk/index.ts';
 
 const changeSchema = z.object({
   seq: z.number().int().positive(),
@@ -59,22 +58,19 @@ export interface CrmStatusUpdate {
 
 /** The CRM's integration API. Every failure comes out classified: retriable or a data error. */
 export class CrmClient {
-  readonly #http: AxiosInstance;
+  readonly #http: HttpClient;
 
   constructor(options: { baseUrl: string; token: string | undefined; timeoutMs: number }) {
-    this.#http = axios.create({
-      baseURL: options.baseUrl,
-      timeout: options.timeoutMs,
+    this.#http = new HttpClient({
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs,
       headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
-      // The body is parsed here, so a garbled one is reported as such rather than as a string.
-      transformResponse: [(data: unknown) => data],
-      responseType: 'text',
     });
   }
 
   changes(after: number, limit: number): Promise<CrmPage> {
     return callJson(`reading CRM changes after ${after}`, pageSchema, () =>
-      this.#http.get<string>('/api/v1/referrals/changes', { params: { after, limit } }),
+      this.#http.get('/api/v1/referrals/changes', { params: { after, limit } }),
     );
   }
 
@@ -84,9 +80,8 @@ export class CrmClient {
     correlationId: string,
   ): Promise<{ applied: boolean; currentVersion: number }> {
     return callJson(`applying status v${update.version} to CRM ticket ${ticketId}`, appliedSchema, () =>
-      this.#http.put<string>(`/api/v1/tickets/${encodeURIComponent(ticketId)}/status`, update, {
+      this.#http.put(`/api/v1/tickets/${encodeURIComponent(ticketId)}/status`, update, {
         headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
-        transformRequest: [(d: unknown) => JSON.stringify(d)],
       }),
     );
   }
@@ -94,7 +89,7 @@ export class CrmClient {
   /** The ticket as the CRM holds it now; null when the CRM does not know it (404). */
   ticket(ticketId: string): Promise<CrmTicketView | null> {
     return lookupJson(`reading CRM ticket ${ticketId}`, ticketSchema, () =>
-      this.#http.get<string>(`/api/v1/tickets/${encodeURIComponent(ticketId)}`),
+      this.#http.get(`/api/v1/tickets/${encodeURIComponent(ticketId)}`),
     );
   }
 

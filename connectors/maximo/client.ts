@@ -1,6 +1,5 @@
-import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { callJson, CloseloopError, malformedResponse } from '../../src/sdk/index.ts';
+import { callJson, CloseloopError, HttpClient, malformedResponse } from '../../src/sdk/index.ts';
 
 /** A work order as the MXWO object structure returns it (lean JSON: null attributes are left out). */
 const workOrderSchema = z
@@ -70,7 +69,7 @@ export function quoted(value: string): string {
 
 /** The Maximo-like system's REST API. Every failure comes out classified: retriable or a data error. */
 export class MaximoClient {
-  readonly #http: AxiosInstance;
+  readonly #http: HttpClient;
   readonly #origin: string;
   readonly #collection: string;
 
@@ -83,18 +82,15 @@ export class MaximoClient {
   }) {
     this.#origin = new URL(options.baseUrl).origin;
     this.#collection = `${options.apiRoot}/os/${options.objectStructure}`;
-    this.#http = axios.create({
-      baseURL: options.baseUrl,
-      timeout: options.timeoutMs,
+    this.#http = new HttpClient({
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs,
       headers: {
         'content-type': 'application/json',
         accept: 'application/json',
         ...(options.apiKey ? { apikey: options.apiKey } : {}),
       },
       params: { lean: 1 },
-      transformRequest: [(d: unknown) => (d === undefined ? undefined : JSON.stringify(d))],
-      transformResponse: [(data: unknown) => data],
-      responseType: 'text',
     });
   }
 
@@ -108,7 +104,7 @@ export class MaximoClient {
       ...(q.stable ? { stablepaging: 'true' } : {}),
     };
     return callJson(`querying Maximo ${this.#collection} where ${q.where}`, pageSchema, () =>
-      this.#http.get<string>(this.#collection, { params }),
+      this.#http.get(this.#collection, { params }),
     );
   }
 
@@ -118,7 +114,7 @@ export class MaximoClient {
     if (new URL(href, this.#origin).origin !== this.#origin)
       return Promise.reject(malformedResponse(what, `nextPage ${href} is on another server`));
     // The href carries every query parameter; the instance's own lean=1 is among them.
-    return callJson(what, pageSchema, () => this.#http.get<string>(href, { params: {} }));
+    return callJson(what, pageSchema, () => this.#http.get(href, { params: {} }));
   }
 
   /** The work order the bridge created under `externalrefid` at `siteid`, or null when there is none. */
@@ -133,7 +129,7 @@ export class MaximoClient {
 
   create(wo: NewWorkOrder) {
     return callJson(`creating the Maximo work order for ${wo.externalrefid}`, workOrderSchema, () =>
-      this.#http.post<string>(this.#collection, wo, { headers: { properties: SELECT } }),
+      this.#http.post(this.#collection, wo, { headers: { properties: SELECT } }),
     );
   }
 
@@ -143,7 +139,7 @@ export class MaximoClient {
     if (new URL(wo.href, this.#origin).origin !== this.#origin)
       throw malformedResponse(what, `href ${wo.href} is on another server`);
     await callJson(what, z.unknown(), async () => {
-      const res = await this.#http.post<string>(wo.href, body, {
+      const res = await this.#http.post(wo.href, body, {
         headers: { 'x-method-override': 'PATCH', patchtype: 'MERGE' },
       });
       // Maximo answers a PATCH with 204 and no body.

@@ -1,6 +1,5 @@
-import axios, { type AxiosInstance } from 'axios';
 import { z } from 'zod';
-import { callJson, lookupJson } from '../../src/sdk/index.ts';
+import { callJson, HttpClient, lookupJson } from '../../src/sdk/index.ts';
 
 const changeSchema = z.object({
   seq: z.number().int().positive(),
@@ -44,62 +43,59 @@ export interface NewJob {
 
 /** The POSSE-like system's API. Every failure comes out classified: retriable or a data error. */
 export class PosseClient {
-  readonly #http: AxiosInstance;
+  readonly #http: HttpClient;
 
   constructor(options: { baseUrl: string; token: string | undefined; timeoutMs: number }) {
-    this.#http = axios.create({
-      baseURL: options.baseUrl,
-      timeout: options.timeoutMs,
+    this.#http = new HttpClient({
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs,
       headers: {
         'content-type': 'application/json',
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       },
-      transformRequest: [(d: unknown) => (d === undefined ? undefined : JSON.stringify(d))],
-      transformResponse: [(data: unknown) => data],
-      responseType: 'text',
     });
   }
 
   changes(since: number, limit: number) {
     return callJson(`reading POSSE changes since ${since}`, pageSchema, () =>
-      this.#http.get<string>('/posse/api/changes', { params: { since, limit } }),
+      this.#http.get('/posse/api/changes', { params: { since, limit } }),
     );
   }
 
   /** A job by the bridge's work-order id (its external reference); null when POSSE has none (404). */
   job(ref: string) {
     return lookupJson(`reading POSSE job ${ref}`, jobViewSchema, () =>
-      this.#http.get<string>(`/posse/api/jobs/${encodeURIComponent(ref)}`),
+      this.#http.get(`/posse/api/jobs/${encodeURIComponent(ref)}`),
     );
   }
 
   createJob(job: NewJob) {
     return callJson(`creating the POSSE job for ${job.externalRef}`, jobSchema, () =>
-      this.#http.post<string>('/posse/api/jobs', job),
+      this.#http.post('/posse/api/jobs', job),
     );
   }
 
   cancel(ref: string, reason: string | null) {
     return callJson(`cancelling POSSE job ${ref}`, jobSchema, () =>
-      this.#http.post<string>(`/posse/api/jobs/${encodeURIComponent(ref)}/cancel`, { reason }),
+      this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/cancel`, { reason }),
     );
   }
 
   setPriority(ref: string, priority: number) {
     return callJson(`setting priority of POSSE job ${ref}`, jobSchema, () =>
-      this.#http.put<string>(`/posse/api/jobs/${encodeURIComponent(ref)}/priority`, { priority }),
+      this.#http.put(`/posse/api/jobs/${encodeURIComponent(ref)}/priority`, { priority }),
     );
   }
 
   addNote(ref: string, note: string) {
     return callJson(`adding a note to POSSE job ${ref}`, jobSchema, () =>
-      this.#http.post<string>(`/posse/api/jobs/${encodeURIComponent(ref)}/notes`, { note }),
+      this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/notes`, { note }),
     );
   }
 
   review(ref: string) {
     return callJson(`asking POSSE to review job ${ref}`, jobSchema, () =>
-      this.#http.post<string>(`/posse/api/jobs/${encodeURIComponent(ref)}/review`, {}),
+      this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/review`, {}),
     );
   }
 }

@@ -2,7 +2,7 @@ import { CloseloopError, messageOf, type ErrorCode } from '../errors/index.ts';
 
 export interface HttpFailure {
   readonly status?: number | undefined;
-  /** Node/axios error code such as ECONNREFUSED or ECONNABORTED. */
+  /** A network error code such as ECONNREFUSED or ETIMEDOUT (HttpClient normalises undici's). */
   readonly code?: string | undefined;
   readonly message: string;
 }

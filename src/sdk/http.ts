@@ -6,7 +6,7 @@ import { classifyHttpError, malformedResponse } from './errors.ts';
 /**
  * One call to an external system's JSON API: failures classified by classifyHttpError, the body
  * parsed and checked against the system's contract (malformedResponse when it does not fit).
- * `request` must return the raw body text (axios with responseType 'text').
+ * `request` must return the raw body text, as the SDK's HttpClient does.
  */
 export async function callJson<T>(
   what: string,

@@ -17,6 +17,7 @@ export {
 } from './connector.ts';
 export { parseConnectorConfig } from './config.ts';
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
+export { HttpCallError, HttpClient, type CallOptions, type HttpClientOptions } from './http-client.ts';
 export { CloseloopError, isCloseloopError } from '../errors/index.ts';
 export type { Logger } from '../observability/logger.ts';
 export type {

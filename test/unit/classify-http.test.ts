@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyHttpError } from '../../src/sdk/index.ts';
 
-/** What axios throws: an Error with the response's status, or a network code. */
+/** What an HTTP client throws: an Error with the response's status, or a network code. */
 function httpError(status: number | undefined, code?: string): Error {
   return Object.assign(new Error(status ? `Request failed with status code ${status}` : 'socket'), {
     ...(status ? { response: { status } } : {}),

@@ -1,0 +1,132 @@
+import { Agent, errors, request, type Dispatcher } from 'undici';
+
+/**
+ * A failed call as classifyHttpError reads it: the answer's status when there was one, else the
+ * network code (ECONNREFUSED, ECONNRESET, ETIMEDOUT...).
+ */
+export class HttpCallError extends Error {
+  readonly response: { readonly status: number } | undefined;
+  readonly code: string | undefined;
+
+  constructor(message: string, o: { status?: number; code?: string; cause?: unknown }) {
+    super(message, { cause: o.cause });
+    this.name = 'HttpCallError';
+    this.response = o.status === undefined ? undefined : { status: o.status };
+    this.code = o.code;
+  }
+}
+
+export interface HttpClientOptions {
+  /** Relative paths are appended to it, as the systems' API roots are given (".../maximo"). */
+  readonly baseUrl: string;
+  /** For the whole call, from sending to the last byte of the answer. */
+  readonly timeoutMs: number;
+  /** Sent with every call (credentials among them: never logged). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Query parameters sent with every call unless the call gives its own (Maximo's lean=1). */
+  readonly params?: Readonly<Record<string, string | number>>;
+}
+
+export interface CallOptions {
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Replaces the client's default parameters; `{}` sends none (a URL that carries its own). */
+  readonly params?: Readonly<Record<string, string | number>>;
+}
+
+type Method = 'GET' | 'PUT' | 'POST';
+
+// undici's codes for a connection that failed, closed or timed out, as the network codes the
+// error rule knows: each is an outage to wait out, never a reason to dead-letter a record.
+const NETWORK_CODES: Readonly<Record<string, string>> = {
+  UND_ERR_CONNECT_TIMEOUT: 'ETIMEDOUT',
+  UND_ERR_HEADERS_TIMEOUT: 'ETIMEDOUT',
+  UND_ERR_BODY_TIMEOUT: 'ETIMEDOUT',
+  UND_ERR_SOCKET: 'ECONNRESET',
+  UND_ERR_CLOSED: 'ECONNRESET',
+  UND_ERR_DESTROYED: 'ECONNRESET',
+};
+
+/**
+ * An external system's JSON API over undici, with a keep-alive connection pool of its own: the
+ * body comes back as text (callJson parses and checks it), a status outside 2xx and every
+ * network failure as an HttpCallError. It costs about a third of the CPU per call that axios did
+ * (bench: the full path spends a third of a core on HTTP at 1,000 events/s).
+ */
+export class HttpClient {
+  readonly #o: HttpClientOptions;
+  readonly #agent: Dispatcher;
+
+  constructor(options: HttpClientOptions) {
+    this.#o = options;
+    this.#agent = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: options.timeoutMs } });
+  }
+
+  get(path: string, o: CallOptions = {}): Promise<{ data: string }> {
+    return this.#call('GET', path, undefined, o);
+  }
+
+  put(path: string, body: unknown, o: CallOptions = {}): Promise<{ data: string }> {
+    return this.#call('PUT', path, body, o);
+  }
+
+  post(path: string, body: unknown, o: CallOptions = {}): Promise<{ data: string }> {
+    return this.#call('POST', path, body, o);
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  async #call(method: Method, path: string, body: unknown, o: CallOptions): Promise<{ data: string }> {
+    const url = this.#url(path, o.params ?? this.#o.params ?? {});
+    const headers: Record<string, string> = { ...this.#o.headers, ...o.headers };
+    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
+    try {
+      const res = await request(url, {
+        method,
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+        dispatcher: this.#agent,
+        signal: AbortSignal.timeout(this.#o.timeoutMs),
+      });
+      const data = await res.body.text();
+      if (res.statusCode < 200 || res.statusCode > 299)
+        throw new HttpCallError(`Request failed with status code ${res.statusCode}`, { status: res.statusCode });
+      return { data };
+    } catch (err) {
+      throw failure(err);
+    }
+  }
+
+  /** As axios joined them: a relative path is appended to the base, an absolute URL kept. */
+  #url(path: string, params: Readonly<Record<string, string | number>>): string {
+    const base = /^https?:\/\//i.test(path)
+      ? path
+      : `${this.#o.baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+    const query = new URLSearchParams(
+      Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])),
+    ).toString();
+    return query === '' ? base : `${base}${base.includes('?') ? '&' : '?'}${query}`;
+  }
+}
+
+function failure(err: unknown): HttpCallError {
+  if (err instanceof HttpCallError) return err;
+  // The call's own time limit (AbortSignal.timeout) ends it with a TimeoutError.
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+    return new HttpCallError(`timed out: ${err.message}`, { code: 'ETIMEDOUT', cause: err });
+  const code = codeOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return new HttpCallError(message, { ...(code ? { code: NETWORK_CODES[code] ?? code } : {}), cause: err });
+}
+
+/** The code of the error or of what caused it (a refused connect keeps the system's ECONNREFUSED). */
+function codeOf(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return err instanceof errors.UndiciError ? 'UND_ERR_SOCKET' : undefined;
+}

@@ -1,0 +1,97 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classifyHttpError, HttpCallError, HttpClient } from '../../../src/sdk/index.ts';
+
+// A real server on a free port: each path does one thing a system (or a network) can do.
+const seen: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[] = [];
+let server: Server;
+let base: string;
+
+function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+  seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+  const path = (req.url ?? '').split('?')[0]?.replace(/^\/root/, '');
+  if (path === '/api/hang') return; // never answers
+  if (path === '/api/drop') return void req.socket.destroy();
+  if (path === '/api/teapot') return void res.writeHead(418).end('{"error":"no"}');
+  if (path === '/api/unavailable') return void res.writeHead(503).end('down');
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => handle(req, res, body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/root`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+const client = (o: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}) =>
+  new HttpClient({ baseUrl: base, timeoutMs: 500, headers: { authorization: 'Bearer t' }, ...o });
+const last = () => seen[seen.length - 1];
+
+describe('the SDK HTTP client', () => {
+  it('joins paths to the base as the systems root their APIs, with default or given parameters', async () => {
+    const http = client({ params: { lean: 1 } });
+    expect(await http.get('/api/items', { params: { 'oslc.where': 'a="b c"', limit: 2 } })).toEqual({
+      data: '{"ok":true}',
+    });
+    expect(last()?.url).toBe('/root/api/items?oslc.where=a%3D%22b+c%22&limit=2');
+    await http.get('api/items');
+    expect(last()?.url).toBe('/root/api/items?lean=1');
+    // An absolute URL (a next page a system gave) is kept, and `{}` adds nothing to it.
+    await http.get(`${base.replace('/root', '')}/other?page=2&lean=1`, { params: {} });
+    expect(last()?.url).toBe('/other?page=2&lean=1');
+    expect(last()?.headers.authorization).toBe('Bearer t');
+  });
+
+  it('sends bodies as JSON, the call headers over those of the client', async () => {
+    await client().put('/api/items/1', { version: 2 }, { headers: { 'x-correlation-id': 'c-1' } });
+    expect(last()).toMatchObject({ method: 'PUT', body: '{"version":2}' });
+    expect(last()?.headers['content-type']).toBe('application/json');
+    expect(last()?.headers['x-correlation-id']).toBe('c-1');
+  });
+
+  it('reports an answer outside 2xx with its status, as the error rule reads it', async () => {
+    const teapot = await client()
+      .get('/api/teapot')
+      .catch((e: unknown) => e);
+    expect(teapot).toBeInstanceOf(HttpCallError);
+    expect(classifyHttpError(teapot, 'x')).toMatchObject({
+      code: 'CL_CONNECTOR_REJECTED',
+      details: { httpStatus: 418 },
+    });
+    const down = await client()
+      .get('/api/unavailable')
+      .catch((e: unknown) => e);
+    expect(classifyHttpError(down, 'x')).toMatchObject({
+      code: 'CL_CONNECTOR_RETRIABLE',
+      details: { httpStatus: 503 },
+    });
+  });
+
+  it('turns a silent system, a dropped connection and a refused one into retriable outages', async () => {
+    const started = Date.now();
+    const hung = await client({ timeoutMs: 200 })
+      .get('/api/hang')
+      .catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(hung).toMatchObject({ code: 'ETIMEDOUT' });
+    const dropped = await client()
+      .get('/api/drop')
+      .catch((e: unknown) => e);
+    expect(dropped).toMatchObject({ code: 'ECONNRESET' });
+    const closed = await new HttpClient({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 500 })
+      .get('/x')
+      .catch((e: unknown) => e);
+    expect(closed).toMatchObject({ code: 'ECONNREFUSED' });
+    for (const e of [hung, dropped, closed])
+      expect(classifyHttpError(e, 'x')).toMatchObject({ code: 'CL_CONNECTOR_RETRIABLE', retriable: true });
+  });
+});
