@@ -375,6 +375,36 @@ export function messagingConformance(h: MessagingHarness): void {
       }
     });
 
+    it('is not left failing by a batch that failed after its offsets were committed', async () => {
+      const t = await topic('health-committed');
+      await produce(t, [rec('a', 'a')]);
+      let failures = 0;
+      const consumer = messaging.consumer({ groupId: h.unique('conf.health-committed'), failingAfterMs: 200 });
+      await consumer.connect();
+      await consumer.subscribe([t], { fromBeginning: true });
+      await consumer.run({
+        eachBatch: async (b) => {
+          const last = b.records[b.records.length - 1];
+          if (!last) return;
+          await consumer.commitOffsets([{ topic: t, partition: 0, offset: String(Number(last.offset) + 1) }]);
+          // As a transaction whose commit answer was lost: it went through, the handler failed.
+          if (failures++ === 0) throw new Error('the commit answer was lost');
+        },
+      });
+      try {
+        await until('the batch failed once', () => failures > 0, h.waitMs);
+        // Read again from the committed offset, the partition has nothing more to hand over; the
+        // failure is behind it once read, past the grace or not.
+        await new Promise((r) => setTimeout(r, 400));
+        await until('reading', () => consumer.health().state === 'reading', h.waitMs).catch((e: unknown) => {
+          throw new Error(`${String(e)}: ${JSON.stringify(consumer.health())}`);
+        });
+        expect(failures).toBe(1);
+      } finally {
+        await consumer.disconnect();
+      }
+    });
+
     it('reports topic offsets, counting transaction markers, and manages topics idempotently', async () => {
       const t = h.unique('conf.admin');
       await admin.ensureTopics([{ topic: t, partitions: 2 }]);

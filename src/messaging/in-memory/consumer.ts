@@ -45,6 +45,8 @@ export class InMemoryConsumer implements MessageConsumer {
   readonly #seeks = new Map<string, number>();
   readonly #paused = new Set<string>();
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Past the last entry of a batch whose handler failed, per partition (see #sync). */
+  readonly #failedUntil = new Map<string, number>();
   #dirty = false;
   #signal: (() => void) | null = null;
 
@@ -155,7 +157,14 @@ export class InMemoryConsumer implements MessageConsumer {
     );
     for (const { topic, partition, key } of this.#assigned) {
       const high = this.#cluster.log(topic, partition)?.high ?? 0;
-      this.#position.set(key, this.#group.committed(topic, partition) ?? (this.#fromBeginning ? 0 : high));
+      const at = this.#group.committed(topic, partition) ?? (this.#fromBeginning ? 0 : high);
+      this.#position.set(key, at);
+      // A batch that failed after its offsets were committed is not read again: it is behind.
+      const failed = this.#failedUntil.get(key);
+      if (failed !== undefined && at >= failed) {
+        this.#failedUntil.delete(key);
+        this.#o.health.succeeded(handlingOf(topic, partition));
+      }
     }
     this.#o.health.holding(this.#assigned);
     try {
@@ -199,8 +208,10 @@ export class InMemoryConsumer implements MessageConsumer {
     try {
       if (fetched.records.length > 0) await this.#handlers?.eachBatch(recordBatch(topic, partition, fetched.records));
       this.#o.health.succeeded(handlingOf(topic, partition));
+      this.#failedUntil.delete(key);
     } catch (err) {
       this.#o.health.failed(handlingOf(topic, partition), err);
+      this.#failedUntil.set(key, fetched.lastOffset + 1);
       this.#failed = true;
       return;
     }

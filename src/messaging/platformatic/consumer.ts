@@ -28,6 +28,8 @@ export class PlatformaticConsumer implements MessageConsumer {
   #generation = 0;
   #assignment: Promise<void> = Promise.resolve();
   readonly #dispatcher: Dispatcher;
+  /** Per partition (as its health names it): past the last record of a batch that failed. */
+  readonly #failedUntil = new Map<string, bigint>();
   #loop: Promise<void> | null = null;
   #closed = false;
   #wake: () => void = () => undefined;
@@ -165,7 +167,10 @@ export class PlatformaticConsumer implements MessageConsumer {
     return persist(
       async () => {
         const looked = await startingOffsets(this.#consumer, current(), this.#fromBeginning);
-        for (const s of current()) s.position = looked.get(s) ?? s.position;
+        for (const s of current()) {
+          s.position = looked.get(s) ?? s.position;
+          if (s.position !== null) this.#passed(s, s.position);
+        }
         this.#health.succeeded(POSITIONING);
       },
       () => current().length > 0,
@@ -185,6 +190,7 @@ export class PlatformaticConsumer implements MessageConsumer {
         const offset = this.#table.takeSeek(s) ?? (await startingOffset(this.#consumer, s.topic, s.partition, options));
         if (this.#table.isCurrent(s, version)) s.position = offset;
         this.#health.succeeded(POSITIONING);
+        this.#passed(s, offset);
         this.#wake();
       },
       () => this.#table.isCurrent(s, version),
@@ -202,15 +208,16 @@ export class PlatformaticConsumer implements MessageConsumer {
       handlers,
       dispatcher: this.#dispatcher,
       isCurrent: (s, version) => this.#table.isCurrent(s, version),
-      rewind: (s, err) => {
+      rewind: (s, err, until) => {
         // Handlers dead-letter bad data themselves; what escapes is infrastructure (a fenced
         // producer, a broker that went away): read the batch again, never stop.
         this.#health.failed(handlingOf(s.topic, s.partition), err);
+        this.#failedUntil.set(handlingOf(s.topic, s.partition), until);
         const where = { topic: s.topic, partition: s.partition, err: messageOf(err) };
         this.#log.warn(where, 'batch handler failed; the partition is read again from its committed offset');
         this.#restart(s, 'committed', REWIND_DELAY_MS);
       },
-      handled: (s) => this.#health.succeeded(handlingOf(s.topic, s.partition)),
+      handled: (s) => this.#behind(s),
       outOfRange: (s) => this.#restart(s, 'reset', 0),
     };
     await fetchLoop(context, this.#table, {
@@ -222,6 +229,21 @@ export class PlatformaticConsumer implements MessageConsumer {
       },
       onRecovered: () => this.#health.succeeded(FETCHING),
     });
+  }
+
+  /** Nothing that failed with the partition is left in hand. */
+  #behind(s: PartitionState): void {
+    this.#failedUntil.delete(handlingOf(s.topic, s.partition));
+    this.#health.succeeded(handlingOf(s.topic, s.partition));
+  }
+
+  /**
+   * A batch whose handler failed after its offsets were committed (a transaction whose answer
+   * was lost) is not read again: from a position past it, it is behind us.
+   */
+  #passed(s: PartitionState, position: bigint): void {
+    const until = this.#failedUntil.get(handlingOf(s.topic, s.partition));
+    if (until !== undefined && position >= until) this.#behind(s);
   }
 
   #restart(s: PartitionState, from: 'committed' | 'reset', delayMs: number): void {

@@ -29,8 +29,8 @@ export interface RoundContext {
   readonly isCurrent: (s: PartitionState, version: number) => boolean;
   /** A batch of the partition was handled. */
   readonly handled: (s: PartitionState) => void;
-  /** A handler threw: read the partition again from its committed offset. */
-  readonly rewind: (s: PartitionState, err: unknown) => void;
+  /** A handler threw on records up to `until`: read the partition again from its committed offset. */
+  readonly rewind: (s: PartitionState, err: unknown, until: bigint) => void;
   /** Some offsets are no longer on the broker: start over from the earliest still there. */
   readonly outOfRange: (s: PartitionState) => void;
 }
@@ -99,6 +99,8 @@ export async function fetchRound(
             c.handlers.onPosition?.({ topic: s.topic, partition: s.partition, next: String(fetched.next) });
           };
           if (fetched.records.length === 0) {
+            // Read past markers or aborted records only: nothing failed is left in hand.
+            c.handled(s);
             progress();
             continue;
           }
@@ -109,7 +111,8 @@ export async function fetchRound(
               c.handled(s);
               if (c.isCurrent(s, version)) progress();
             } catch (err) {
-              if (c.isCurrent(s, version)) c.rewind(s, err);
+              const last = batch.records[batch.records.length - 1];
+              if (c.isCurrent(s, version)) c.rewind(s, err, BigInt(last?.offset ?? -1) + 1n);
             }
           });
         }

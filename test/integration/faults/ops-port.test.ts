@@ -63,8 +63,19 @@ describe('fault: the ops port is taken', () => {
     await new Promise((resolve) => squatter.close(resolve));
     const worker = cli(['run', '--config', file]);
     const config = { ...run.config, http: { host: '127.0.0.1', port } };
-    const quiet = () => undefined;
-    await untilAsync('the worker ready', async () => (await runHealth(config, quiet, quiet)) === 0, 90_000);
+    // The last answer is kept, so a worker that never gets ready says why.
+    let said: string[] = [];
+    const heard = (l: string) => void said.push(l);
+    await untilAsync(
+      'the worker ready',
+      async () => {
+        said = [];
+        return (await runHealth(config, heard, heard)) === 0;
+      },
+      90_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}; last health: ${said.join(' | ')}`);
+    });
     const health = await cli(['health', '--config', file]).exit;
     expect(health).toMatchObject({ code: 0, stdout: 'ready\n' });
     openTickets(run, 6);
