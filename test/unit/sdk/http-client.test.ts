@@ -10,7 +10,7 @@ let base: string;
 
 function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-  const path = (req.url ?? '').split('?')[0]?.replace(/^\/root/, '');
+  const path = (req.url ?? '').split('?')[0]?.replace(/^\/base/, '');
   if (path === '/api/hang') return; // never answers
   if (path === '/api/drop') return void req.socket.destroy();
   if (path === '/api/teapot') return void res.writeHead(418).end('{"error":"no"}');
@@ -25,7 +25,7 @@ beforeAll(async () => {
     req.on('end', () => handle(req, res, body));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/root`;
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/base`;
 });
 afterAll(async () => {
   server.closeAllConnections();
@@ -42,11 +42,11 @@ describe('the SDK HTTP client', () => {
     expect(await http.get('/api/items', { params: { 'oslc.where': 'a="b c"', limit: 2 } })).toEqual({
       data: '{"ok":true}',
     });
-    expect(last()?.url).toBe('/root/api/items?oslc.where=a%3D%22b+c%22&limit=2');
+    expect(last()?.url).toBe('/base/api/items?oslc.where=a%3D%22b+c%22&limit=2');
     await http.get('api/items');
-    expect(last()?.url).toBe('/root/api/items?lean=1');
+    expect(last()?.url).toBe('/base/api/items?lean=1');
     // An absolute URL (a next page a system gave) is kept, and `{}` adds nothing to it.
-    await http.get(`${base.replace('/root', '')}/other?page=2&lean=1`, { params: {} });
+    await http.get(`${base.replace('/base', '')}/other?page=2&lean=1`, { params: {} });
     expect(last()?.url).toBe('/other?page=2&lean=1');
     expect(last()?.headers.authorization).toBe('Bearer t');
   });
