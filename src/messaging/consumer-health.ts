@@ -23,6 +23,8 @@ export const FAILING_AFTER_MS = 15_000;
  */
 export class HealthTracker {
   readonly #failing = new Map<string, { since: number; message: string }>();
+  /** Per partition whose batch failed (as handlingOf names it): past that batch's last record. */
+  readonly #failedUntil = new Map<string, bigint>();
   readonly #afterMs: number;
   readonly #clock: () => number;
   #assigned = false;
@@ -46,6 +48,28 @@ export class HealthTracker {
     this.#failing.delete(activity);
   }
 
+  /** A partition's batch, up to `until` (past its last record), failed in the handler. */
+  batchFailed(topic: string, partition: number, err: unknown, until: bigint): void {
+    this.failed(handlingOf(topic, partition), err);
+    this.#failedUntil.set(handlingOf(topic, partition), until);
+  }
+
+  /** A partition's batch was handled: nothing that failed with it is left in hand. */
+  batchHandled(topic: string, partition: number): void {
+    this.#failedUntil.delete(handlingOf(topic, partition));
+    this.succeeded(handlingOf(topic, partition));
+  }
+
+  /**
+   * The partition will be read from `position`. A batch whose handler failed after its offsets
+   * were committed (a transaction whose answer was lost) is not read again: from a position past
+   * it, it is behind us.
+   */
+  readFrom(topic: string, partition: number, position: bigint): void {
+    const until = this.#failedUntil.get(handlingOf(topic, partition));
+    if (until !== undefined && position >= until) this.batchHandled(topic, partition);
+  }
+
   /**
    * At an assignment: forgets the trouble with batches of partitions this member no longer holds
    * (another member reads them now), keeping that of partitions it still holds.
@@ -53,7 +77,10 @@ export class HealthTracker {
   holding(partitions: readonly { topic: string; partition: number }[]): void {
     const held = new Set(partitions.map((p) => handlingOf(p.topic, p.partition)));
     for (const activity of [...this.#failing.keys()])
-      if (activity.startsWith(HANDLING) && !held.has(activity)) this.#failing.delete(activity);
+      if (activity.startsWith(HANDLING) && !held.has(activity)) {
+        this.#failing.delete(activity);
+        this.#failedUntil.delete(activity);
+      }
   }
 
   health(): ConsumerHealth {

@@ -1,4 +1,4 @@
-import { ASSIGNING, handlingOf, type HealthTracker } from '../consumer-health.ts';
+import { ASSIGNING, type HealthTracker } from '../consumer-health.ts';
 import type { ConsumerHandlers, ConsumerHealth, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
 import { position, recordBatch } from './batch.ts';
 import type { Cluster } from './cluster.ts';
@@ -45,8 +45,6 @@ export class InMemoryConsumer implements MessageConsumer {
   readonly #seeks = new Map<string, number>();
   readonly #paused = new Set<string>();
   readonly #inFlight = new Map<string, Promise<void>>();
-  /** Past the last entry of a batch whose handler failed, per partition (see #sync). */
-  readonly #failedUntil = new Map<string, number>();
   #dirty = false;
   #signal: (() => void) | null = null;
 
@@ -159,12 +157,7 @@ export class InMemoryConsumer implements MessageConsumer {
       const high = this.#cluster.log(topic, partition)?.high ?? 0;
       const at = this.#group.committed(topic, partition) ?? (this.#fromBeginning ? 0 : high);
       this.#position.set(key, at);
-      // A batch that failed after its offsets were committed is not read again: it is behind.
-      const failed = this.#failedUntil.get(key);
-      if (failed !== undefined && at >= failed) {
-        this.#failedUntil.delete(key);
-        this.#o.health.succeeded(handlingOf(topic, partition));
-      }
+      this.#o.health.readFrom(topic, partition, BigInt(at));
     }
     this.#o.health.holding(this.#assigned);
     try {
@@ -207,11 +200,9 @@ export class InMemoryConsumer implements MessageConsumer {
     if (this.#paused.has(key)) return;
     try {
       if (fetched.records.length > 0) await this.#handlers?.eachBatch(recordBatch(topic, partition, fetched.records));
-      this.#o.health.succeeded(handlingOf(topic, partition));
-      this.#failedUntil.delete(key);
+      this.#o.health.batchHandled(topic, partition);
     } catch (err) {
-      this.#o.health.failed(handlingOf(topic, partition), err);
-      this.#failedUntil.set(key, fetched.lastOffset + 1);
+      this.#o.health.batchFailed(topic, partition, err, BigInt(fetched.lastOffset + 1));
       this.#failed = true;
       return;
     }

@@ -1,7 +1,7 @@
 import type { ConnectionPool, Consumer, GroupAssignment } from '@platformatic/kafka';
 import { messageOf } from '../../errors/index.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { ASSIGNING, FETCHING, handlingOf, HealthTracker, JOINING, POSITIONING } from '../consumer-health.ts';
+import { ASSIGNING, FETCHING, HealthTracker, JOINING, POSITIONING } from '../consumer-health.ts';
 import type { ConsumerHandlers, ConsumerHealth, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
 import { guarded, translatePlatformaticError } from './errors.ts';
 import { Dispatcher } from './dispatcher.ts';
@@ -28,12 +28,9 @@ export class PlatformaticConsumer implements MessageConsumer {
   #generation = 0;
   #assignment: Promise<void> = Promise.resolve();
   readonly #dispatcher: Dispatcher;
-  /** Per partition (as its health names it): past the last record of a batch that failed. */
-  readonly #failedUntil = new Map<string, bigint>();
   #loop: Promise<void> | null = null;
   #closed = false;
   #wake: () => void = () => undefined;
-
   readonly #health: HealthTracker;
 
   constructor(
@@ -169,7 +166,7 @@ export class PlatformaticConsumer implements MessageConsumer {
         const looked = await startingOffsets(this.#consumer, current(), this.#fromBeginning);
         for (const s of current()) {
           s.position = looked.get(s) ?? s.position;
-          if (s.position !== null) this.#passed(s, s.position);
+          if (s.position !== null) this.#health.readFrom(s.topic, s.partition, s.position);
         }
         this.#health.succeeded(POSITIONING);
       },
@@ -190,7 +187,7 @@ export class PlatformaticConsumer implements MessageConsumer {
         const offset = this.#table.takeSeek(s) ?? (await startingOffset(this.#consumer, s.topic, s.partition, options));
         if (this.#table.isCurrent(s, version)) s.position = offset;
         this.#health.succeeded(POSITIONING);
-        this.#passed(s, offset);
+        this.#health.readFrom(s.topic, s.partition, offset);
         this.#wake();
       },
       () => this.#table.isCurrent(s, version),
@@ -211,13 +208,12 @@ export class PlatformaticConsumer implements MessageConsumer {
       rewind: (s, err, until) => {
         // Handlers dead-letter bad data themselves; what escapes is infrastructure (a fenced
         // producer, a broker that went away): read the batch again, never stop.
-        this.#health.failed(handlingOf(s.topic, s.partition), err);
-        this.#failedUntil.set(handlingOf(s.topic, s.partition), until);
+        this.#health.batchFailed(s.topic, s.partition, err, until);
         const where = { topic: s.topic, partition: s.partition, err: messageOf(err) };
         this.#log.warn(where, 'batch handler failed; the partition is read again from its committed offset');
         this.#restart(s, 'committed', REWIND_DELAY_MS);
       },
-      handled: (s) => this.#behind(s),
+      handled: (s) => this.#health.batchHandled(s.topic, s.partition),
       outOfRange: (s) => this.#restart(s, 'reset', 0),
     };
     await fetchLoop(context, this.#table, {
@@ -229,21 +225,6 @@ export class PlatformaticConsumer implements MessageConsumer {
       },
       onRecovered: () => this.#health.succeeded(FETCHING),
     });
-  }
-
-  /** Nothing that failed with the partition is left in hand. */
-  #behind(s: PartitionState): void {
-    this.#failedUntil.delete(handlingOf(s.topic, s.partition));
-    this.#health.succeeded(handlingOf(s.topic, s.partition));
-  }
-
-  /**
-   * A batch whose handler failed after its offsets were committed (a transaction whose answer
-   * was lost) is not read again: from a position past it, it is behind us.
-   */
-  #passed(s: PartitionState, position: bigint): void {
-    const until = this.#failedUntil.get(handlingOf(s.topic, s.partition));
-    if (until !== undefined && position >= until) this.#behind(s);
   }
 
   #restart(s: PartitionState, from: 'committed' | 'reset', delayMs: number): void {
