@@ -1,4 +1,4 @@
-import { Agent, errors, request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 
 /**
  * A failed call as classifyHttpError reads it: the answer's status when there was one, else the
@@ -128,5 +128,5 @@ function codeOf(err: unknown): string | undefined {
     if (typeof code === 'string') return code;
     e = (e as { cause?: unknown }).cause;
   }
-  return err instanceof errors.UndiciError ? 'UND_ERR_SOCKET' : undefined;
+  return undefined;
 }
