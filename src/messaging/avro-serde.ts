@@ -3,7 +3,7 @@ import avro from 'avsc';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { translateRegistryError, registryStatus } from './registry-errors.ts';
 import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
-import { readSchemaId } from './wire-format.ts';
+import { HEADER_LENGTH, readSchemaId, WireWriter } from './wire-format.ts';
 
 export type CompatibilityLevel = `${COMPATIBILITY}`;
 
@@ -63,6 +63,9 @@ export class AvroSerde {
   readonly #registry: SchemaRegistry;
   readonly #compatibility: CompatibilityLevel;
   readonly #latest = new Map<string, number>();
+  /** The registry client caches schemas too, but behind a promise per call. */
+  readonly #types = new Map<number, avro.Type>();
+  readonly #writer = new WireWriter();
 
   constructor(settings: RegistrySettings) {
     this.#compatibility = settings.compatibility ?? 'BACKWARD';
@@ -128,21 +131,20 @@ export class AvroSerde {
 
   async encode(subject: string, value: unknown): Promise<Buffer> {
     const id = this.#latest.get(subject) ?? (await this.#lookupLatest(subject));
+    const type = this.#types.get(id) ?? (await this.#typeOf(id, `encoding for ${subject}`, 'CL_SCHEMA_NOT_REGISTERED'));
     try {
-      return await this.#registry.encode(id, value);
+      return this.#writer.write(id, type, value);
     } catch (err) {
-      if (err instanceof Error && err.name === 'ConfluentSchemaRegistryValidationError') {
-        const paths = (err as Error & { paths?: string[][] }).paths ?? [];
-        throw new CloseloopError(
-          'CL_ENCODE_INVALID',
-          `value does not match ${subject} (schema ${id}): ${err.message}`,
-          {
-            cause: err,
-            details: { subject, schemaId: id, invalidPaths: paths.map((p) => p.join('.')) },
-          },
-        );
-      }
-      throw translateRegistryError(err, `encoding for ${subject}`, 'CL_SCHEMA_UNKNOWN_ID');
+      const paths: string[][] = [];
+      type.isValid(value, { errorHook: (path) => paths.push(path) });
+      throw new CloseloopError(
+        'CL_ENCODE_INVALID',
+        `value does not match ${subject} (schema ${id}): ${messageOf(err)}`,
+        {
+          cause: err,
+          details: { subject, schemaId: id, invalidPaths: paths.map((p) => p.join('.')) },
+        },
+      );
     }
   }
 
@@ -157,25 +159,51 @@ export class AvroSerde {
     if (buffer === null)
       throw new CloseloopError('CL_DECODE_MALFORMED', 'record has no value (tombstone) where one is required');
     const schemaId = readSchemaId(buffer);
+    if (readerSchema) return { schemaId, value: (await this.#resolve(buffer, schemaId, readerSchema)) as T };
+    const context = `decoding a record with schema id ${schemaId}`;
+    const type = this.#types.get(schemaId) ?? (await this.#typeOf(schemaId, context));
     try {
-      const options = readerSchema
-        ? ({ [SchemaType.AVRO]: { readerSchema } } as unknown as Parameters<SchemaRegistry['decode']>[1])
-        : undefined;
-      return { schemaId, value: (await this.#registry.decode(buffer, options)) as T };
+      return { schemaId, value: type.fromBuffer(buffer.subarray(HEADER_LENGTH)) as T };
+    } catch (err) {
+      throw malformed(schemaId, err);
+    }
+  }
+
+  /** Decodes into a reader schema through the registry client, which resolves the writer's data. */
+  async #resolve(buffer: Buffer, schemaId: number, readerSchema: Readonly<Record<string, unknown>>): Promise<unknown> {
+    try {
+      const options = { [SchemaType.AVRO]: { readerSchema } } as unknown as Parameters<SchemaRegistry['decode']>[1];
+      return await this.#registry.decode(buffer, options);
     } catch (err) {
       if (registryStatus(err) !== undefined || err instanceof CloseloopError) {
         throw translateRegistryError(err, `decoding a record with schema id ${schemaId}`, 'CL_SCHEMA_UNKNOWN_ID');
       }
-      // Anything else is avsc failing on the body: truncated or written with another schema.
-      throw new CloseloopError(
-        'CL_DECODE_MALFORMED',
-        `record with schema id ${schemaId} does not decode: ${messageOf(err)}`,
-        {
-          cause: err,
-          details: { schemaId },
-        },
-      );
+      throw malformed(schemaId, err);
     }
+  }
+
+  /**
+   * The Avro type of a registered schema id, fetched once. A schema of another type (JSON,
+   * Protobuf) is refused with `notAvro`: closeloop reads and writes Avro only.
+   */
+  async #typeOf(
+    id: number,
+    context: string,
+    notAvro: 'CL_DECODE_MALFORMED' | 'CL_SCHEMA_NOT_REGISTERED' = 'CL_DECODE_MALFORMED',
+  ): Promise<avro.Type> {
+    let schema: unknown;
+    try {
+      schema = await this.#registry.getSchema(id);
+    } catch (err) {
+      throw translateRegistryError(err, context, 'CL_SCHEMA_UNKNOWN_ID');
+    }
+    if (!(schema instanceof avro.Type)) {
+      throw new CloseloopError(notAvro, `${context}: schema ${id} is not an Avro schema`, {
+        details: { schemaId: id },
+      });
+    }
+    this.#types.set(id, schema);
+    return schema;
   }
 
   /**
@@ -186,12 +214,8 @@ export class AvroSerde {
   async decodeAs<T = unknown>(buffer: Buffer | null, recordName: string): Promise<Decoded<T>> {
     if (buffer !== null) {
       const schemaId = readSchemaId(buffer);
-      let writer: unknown;
-      try {
-        writer = await this.#registry.getSchema(schemaId);
-      } catch (err) {
-        throw translateRegistryError(err, `decoding a record with schema id ${schemaId}`, 'CL_SCHEMA_UNKNOWN_ID');
-      }
+      const writer =
+        this.#types.get(schemaId) ?? (await this.#typeOf(schemaId, `decoding a record with schema id ${schemaId}`));
       const mismatch = writerMismatch(writer, recordName, schemaId);
       if (mismatch) throw mismatch;
     }
@@ -246,4 +270,16 @@ export class AvroSerde {
       );
     }
   }
+}
+
+// Anything but the registry failing is avsc failing on the body: truncated or written with another schema.
+function malformed(schemaId: number, err: unknown): CloseloopError {
+  return new CloseloopError(
+    'CL_DECODE_MALFORMED',
+    `record with schema id ${schemaId} does not decode: ${messageOf(err)}`,
+    {
+      cause: err,
+      details: { schemaId },
+    },
+  );
 }

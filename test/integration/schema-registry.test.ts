@@ -164,6 +164,25 @@ describe('typed decode and encode failures', () => {
     expect(err.details['invalidPaths']).toEqual(['status']);
   });
 
+  it('reports a record whose schema id is a JSON schema, not Avro, as malformed', async () => {
+    const subject = uniqueName('it.json') + '-value';
+    const res = await fetch(`${endpoints().registryUrl}/subjects/${encodeURIComponent(subject)}/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({
+        schemaType: 'JSON',
+        schema: JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' }),
+      }),
+    });
+    expect(res.status).toBe(200);
+    const { id } = (await res.json()) as { id: number };
+    const framed = Buffer.concat([Buffer.from([0]), Buffer.alloc(4), Buffer.from('{"any":1}')]);
+    framed.writeInt32BE(id, 1);
+    const err = await rejection(serde().decode(framed));
+    expect(err.code).toBe('CL_DECODE_MALFORMED');
+    expect(err.message).toContain('not an Avro schema');
+  });
+
   it('refuses to encode for a subject with no schema', async () => {
     const err = await rejection(serde().encode(uniqueName('it.none') + '-value', { any: 1 }));
     expect(err.code).toBe('CL_SCHEMA_NOT_REGISTERED');
