@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CloseloopConfig } from '../config/index.ts';
-import { messageOf } from '../errors/index.ts';
-import type { AvroSerde, MessageConsumer, Messaging, MessagingAdmin } from '../messaging/index.ts';
+import { isCloseloopError, messageOf } from '../errors/index.ts';
+import type { AvroSerde, ConsumerHealth, MessageConsumer, Messaging, MessagingAdmin } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ServiceDefinition } from './georeport.ts';
 import type { StatusProjection, StatusRecord } from './projection.ts';
@@ -91,7 +91,11 @@ export class StatusFeed {
         signal();
       }
     };
-    this.#consumer = messaging.consumer({ groupId: `${config.processor.groupId}.status-api.${randomUUID()}` });
+    this.#consumer = messaging.consumer({
+      groupId: `${config.processor.groupId}.status-api.${randomUUID()}`,
+      // The same grace as the worker's consumers: past it, readiness and the gauge say failing.
+      failingAfterMs: config.processor.consumerFailingAfterMs,
+    });
     await this.#consumer.connect();
     await this.#consumer.subscribe([...appliers.keys()], { fromBeginning: true });
     await this.#consumer.run({
@@ -106,6 +110,9 @@ export class StatusFeed {
               await apply?.apply(r.value);
             }
           } catch (err) {
+            // An outage (the registry unreachable) passes: thrown, the batch is read again, and the
+            // consumer's health says failing once it lasts. Skipping would lose the status for good.
+            if (isCloseloopError(err) && err.retriable) throw err;
             // The bridge wrote it; a record it cannot read is a bug to see, not a reason to stop serving.
             this.#undecodable += 1;
             this.#log.warn({ partition: r.partition, offset: r.offset, err: messageOf(err) }, 'status record skipped');
@@ -127,6 +134,11 @@ export class StatusFeed {
 
   get caughtUp(): boolean {
     return this.#caughtUp;
+  }
+
+  /** The feed consumer's health; null before it is made. */
+  health(): ConsumerHealth | null {
+    return this.#consumer?.health() ?? null;
   }
 
   get undecodable(): number {

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import type { CloseloopConfig } from '../../../src/config/index.ts';
+import {
+  AvroSerde,
+  createInMemoryMessaging,
+  readSchemaFile,
+  subjectForTopic,
+  type Messaging,
+} from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { StatusFeed, type StatusProjection } from '../../../src/status-api/index.ts';
+import { LoopbackRegistry } from '../../support/loopback-registry.ts';
+import { SCHEMAS, testConfig } from '../../support/processor.ts';
+
+export interface StatusTopic {
+  readonly registry: LoopbackRegistry;
+  readonly messaging: Messaging;
+  readonly config: CloseloopConfig;
+}
+
+/**
+ * A status topic on the in-memory messaging holding `values` (keyed T1), a loopback registry
+ * that encoded them, and a config whose consumers report failing after 200 ms.
+ */
+export async function statusTopic(
+  cleanup: (() => Promise<void>)[],
+  values: (serde: AvroSerde, subject: string) => Promise<Buffer[]>,
+): Promise<StatusTopic> {
+  const registry = new LoopbackRegistry();
+  const url = await registry.start();
+  cleanup.push(() => registry.stop());
+  const loaded = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
+  const config = { ...loaded.config, processor: { ...loaded.config.processor, consumerFailingAfterMs: 200 } };
+  const messaging = createInMemoryMessaging({ restartDelayMs: 20 });
+  await messaging.admin().ensureTopics([{ topic: config.topics.status, partitions: 1 }]);
+  const serde = new AvroSerde({ url, retries: 0 });
+  const subject = subjectForTopic(config.topics.status);
+  const file = await readSchemaFile(path.join(SCHEMAS, 'bridge.ticket-status.v1.avsc'));
+  await serde.register(subject, file.schema);
+  const records = (await values(serde, subject)).map((value) => ({ key: 'T1', value }));
+  await messaging.producer().send(config.topics.status, records);
+  return { registry, messaging, config };
+}
+
+/** A feed with a serde of its own, as the status API has: it has not seen the schema yet. */
+export function feedOf(
+  cleanup: (() => Promise<void>)[],
+  { config, messaging }: StatusTopic,
+  projection: StatusProjection,
+): StatusFeed {
+  const serde = new AvroSerde({ ...config.schemaRegistry, retries: 0 });
+  const feed = new StatusFeed({ config, messaging, serde, projection, logger: createLogger({ level: 'silent' }) });
+  cleanup.push(() => feed.stop());
+  return feed;
+}

@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { StatusProjection } from '../../../src/status-api/index.ts';
+import { until } from '../../support/wait.ts';
+import { feedOf, statusTopic } from './feed-fixture.ts';
+import { status } from './fixtures.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  cleanup.length = 0;
+});
+
+describe('status feed', () => {
+  it('does not skip a status while the registry is down: its consumer says failing, and it is served once the registry is back', async () => {
+    const topic = await statusTopic(cleanup, async (serde, subject) => [await serde.encode(subject, status('T1', 1))]);
+    topic.registry.down = true;
+    const projection = new StatusProjection();
+    const feed = feedOf(cleanup, topic, projection);
+    const started = feed.start();
+    await until('the feed consumer failing', () => feed.health()?.state === 'failing', 5_000);
+    expect(feed.health()?.reason).toMatch(/^handling batches of .+\/0: decoding a record with schema id \d+/);
+    expect(feed.caughtUp).toBe(false);
+    expect(feed.undecodable).toBe(0);
+
+    topic.registry.down = false;
+    await started;
+    expect(projection.get('T1')?.version).toBe(1);
+    expect(feed.undecodable).toBe(0);
+    await until('reading again', () => feed.health()?.state === 'reading', 5_000);
+  });
+
+  it('skips and counts a record that does not decode, and catches up past it', async () => {
+    const topic = await statusTopic(cleanup, async (serde, subject) => [
+      Buffer.from([0, 0, 0, 0, 1, 0xff, 0xff]),
+      await serde.encode(subject, status('T1', 2)),
+    ]);
+    const projection = new StatusProjection();
+    const feed = feedOf(cleanup, topic, projection);
+    await feed.start();
+    expect(feed.undecodable).toBe(1);
+    expect(projection.get('T1')?.version).toBe(2);
+    expect(feed.health()?.state).toBe('reading');
+  });
+});
