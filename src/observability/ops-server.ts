@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import { CloseloopError } from '../errors/index.ts';
-import type { Metrics } from './metrics.ts';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -12,7 +12,10 @@ export interface Readiness {
 export interface OpsServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly metrics: Metrics;
+  /** The worker's Metrics, or another process's registry (the status API has its own). */
+  readonly metrics: { readonly registry: Registry };
+  /** The config key of the port, named when the port is taken (default http.port). */
+  readonly portKey?: string;
   /** Admin endpoints are refused (403) when no token is configured. */
   readonly adminToken?: string | undefined;
   readiness(): Readiness | Promise<Readiness>;
@@ -22,8 +25,9 @@ export interface OpsServerOptions {
    */
   beforeScrape?(): Promise<void>;
   onScrapeError?(err: unknown): void;
-  pause(connector: string): boolean;
-  resume(connector: string): boolean;
+  /** Without them (a process with no connectors) the admin endpoints are not served. */
+  pause?(connector: string): boolean;
+  resume?(connector: string): boolean;
   /** Sources with a webhook doorbell: the bearer token each one's system sends, by connector. */
   readonly webhooks?: ReadonlyMap<string, string>;
   /** Rings a source's doorbell; false when the connector has no source. */
@@ -65,7 +69,7 @@ export class OpsServer {
           err.code === 'EADDRINUSE'
             ? new CloseloopError(
                 'CL_OPS_PORT_IN_USE',
-                `ops server cannot listen on ${where}: the address is in use (another worker?); free it or change http.port`,
+                `ops server cannot listen on ${where}: the address is in use (another closeloop process?); free it or change ${this.#o.portKey ?? 'http.port'}`,
                 { cause: err, details: { host: this.#o.host, port: this.#o.port } },
               )
             : err,
@@ -101,12 +105,13 @@ export class OpsServer {
       return send(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r.detail });
     }
     const admin = /^\/admin\/connectors\/([^/]+)\/(pause|resume)$/.exec(url.pathname);
-    if (req.method === 'POST' && admin) {
+    const { pause, resume } = this.#o;
+    if (req.method === 'POST' && admin && pause && resume) {
       if (!this.#o.adminToken) return send(res, 403, { error: 'admin endpoints are off: set CLOSELOOP_ADMIN_TOKEN' });
       if (!tokenMatches(req.headers.authorization, this.#o.adminToken))
         return send(res, 401, { error: 'missing or wrong bearer token' });
       const [, name = '', action] = admin;
-      const done = action === 'pause' ? this.#o.pause(name) : this.#o.resume(name);
+      const done = action === 'pause' ? pause(name) : resume(name);
       return send(res, done ? 200 : 404, done ? { connector: name, action } : { error: `no connector ${name}` });
     }
     const hook = /^\/hooks\/([a-z0-9][a-z0-9-]{0,62})$/.exec(url.pathname);

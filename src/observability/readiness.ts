@@ -55,7 +55,7 @@ export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
 }
 
 /** `failing for 42 s: joining the consumer group: ...`, or null for a consumer getting on. */
-function consumerFailing(h: ConsumerHealth | null | undefined): string | null {
+export function consumerFailing(h: ConsumerHealth | null | undefined): string | null {
   if (h?.state !== 'failing') return null;
   return `failing for ${Math.round(h.failingForMs / 1_000)} s: ${h.reason ?? 'unknown'}`;
 }

@@ -25,6 +25,12 @@ function server(port: number, beforeScrape?: () => Promise<void>, onScrapeError?
   return { ops, metrics };
 }
 
+const OPTIONS = {
+  host: '127.0.0.1',
+  metrics: new Metrics({ defaults: false }),
+  readiness: () => ({ ready: true, detail: {} }),
+};
+
 describe('ops server', () => {
   it('refuses a taken port with CL_OPS_PORT_IN_USE naming host:port', async () => {
     const taken: Server = createServer();
@@ -36,6 +42,9 @@ describe('ops server', () => {
       .catch((e: unknown) => e);
     expect(isCloseloopError(err, 'CL_OPS_PORT_IN_USE')).toBe(true);
     expect((err as Error).message).toContain(`127.0.0.1:${port}`);
+    expect((err as Error).message).toContain('change http.port');
+    const other = new OpsServer({ ...OPTIONS, port, portKey: 'statusApi.ops.port' });
+    expect(((await other.start().catch((e: unknown) => e)) as Error).message).toContain('change statusApi.ops.port');
   });
 
   it('still serves /metrics when refreshing the gauges fails', async () => {
