@@ -81,7 +81,7 @@ async function servePublic(configFile: string, printError: (line: string) => voi
     ? await startPublicService(config, config.statusApi, messaging, logger)
     : await startStatusService(config, config.statusApi, messaging, logger);
   logger.info(
-    { url: service.url, tickets: service.projection.size },
+    { url: service.url, ops: service.opsUrl ?? 'off', tickets: service.projection.size },
     pages ? 'public site serving' : 'status API serving',
   );
   await stopped();

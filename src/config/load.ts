@@ -53,6 +53,8 @@ export interface StatusApiSettings {
   readonly targets?: Readonly<
     Record<string, { readonly responsePct?: number | undefined; readonly completionPct?: number | undefined }>
   >;
+  /** The operators' listener (/metrics, /health/*), apart from the public port; off when null or absent. */
+  readonly ops?: { readonly host: string; readonly port: number } | null;
 }
 
 /** Reads and validates one status mapping file. */

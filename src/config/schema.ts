@@ -207,6 +207,18 @@ export const closeloopConfigSchema = z
         maxIdsPerRequest: z.number().int().min(1).max(500).default(50),
         /** The API's public address, as Open311 discovery gives it; else the request's own host. */
         publicUrl: z.url().nullable().default(null),
+        /**
+         * Where the status API serves /metrics and /health/* for operators, apart from the public
+         * port; on loopback by default, null turns it off.
+         */
+        ops: z
+          .object({
+            host: z.string().default('127.0.0.1'),
+            port: z.number().int().min(0).max(65535).default(9465),
+          })
+          .strict()
+          .nullable()
+          .default({ host: '127.0.0.1', port: 9465 }),
         /** The public pages (closeloop public): the city's name in titles and headings. */
         cityName: z.string().min(1).default('City'),
         /** The zone in which the public figures' months are cut. */

@@ -2,12 +2,16 @@ import type { CloseloopConfig, StatusApiSettings } from '../config/index.ts';
 import { AvroSerde, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { servicesFromRouting, StatusFeed, type StatusListener } from './feed.ts';
+import { StatusOps } from './ops.ts';
 import { StatusProjection } from './projection.ts';
 import { RequestFacts } from './request-facts.ts';
 import { StatusApiServer, type SiteHandler } from './server.ts';
 
 export interface StatusService {
   readonly url: string;
+  /** The ops listener's address (/metrics, /health/*); null when statusApi.ops is off. */
+  readonly opsUrl: string | null;
+  readonly ops: StatusOps | null;
   readonly projection: StatusProjection;
   readonly facts: RequestFacts;
   stop(): Promise<void>;
@@ -43,7 +47,17 @@ export async function startStatusService(
     serviceName: (code) => facts.serviceName(code) ?? names.get(code),
   });
   const feed = new StatusFeed({ config, messaging, serde, projection, facts, onStatus: site?.onStatus, logger });
-  await feed.start();
+  const ops = settings.ops ? new StatusOps({ ...settings.ops, feed, projection }) : null;
+  // Bound first, as the worker's: a taken port stops the process at once, and while the feed
+  // restores (or cannot) readiness says so instead of the process looking dead.
+  const opsUrl = (await ops?.start()) ?? null;
+  try {
+    await feed.start();
+  } catch (err) {
+    await ops?.stop();
+    await feed.stop().catch(() => undefined);
+    throw err;
+  }
   const server = new StatusApiServer({
     host: settings.host,
     port: settings.port,
@@ -58,12 +72,23 @@ export async function startStatusService(
     maxIdsPerRequest: settings.maxIdsPerRequest,
     logger: logger.child({ component: 'status-api' }),
   });
-  const url = await server.start();
+  let url: string;
+  try {
+    url = await server.start();
+  } catch (err) {
+    await ops?.stop();
+    await feed.stop().catch(() => undefined);
+    throw err;
+  }
+  ops?.running();
   return {
     url,
+    opsUrl,
+    ops,
     projection,
     facts,
     async stop() {
+      await ops?.stop();
       await server.stop();
       await feed.stop();
     },

@@ -32,7 +32,11 @@ export async function statusTopic(
   const loaded = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
   const config = { ...loaded.config, processor: { ...loaded.config.processor, consumerFailingAfterMs: 200 } };
   const messaging = createInMemoryMessaging({ restartDelayMs: 20 });
-  await messaging.admin().ensureTopics([{ topic: config.topics.status, partitions: 1 }]);
+  // The status API reads the CRM events topic too; here it is empty.
+  await messaging.admin().ensureTopics([
+    { topic: config.topics.status, partitions: 1 },
+    { topic: config.topics.crmEvents, partitions: 1 },
+  ]);
   const serde = new AvroSerde({ url, retries: 0 });
   const subject = subjectForTopic(config.topics.status);
   const file = await readSchemaFile(path.join(SCHEMAS, 'bridge.ticket-status.v1.avsc'));
