@@ -11,21 +11,36 @@ function askHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** Whose ops server `closeloop health` asks: the worker's (http) or the status API's (statusApi.ops). */
+export type HealthTarget = 'worker' | 'status-api';
+
+/** host:port of the target's ops server, or why the config gives none. */
+function opsAddress(config: CloseloopConfig, target: HealthTarget): { host: string; port: number } | string {
+  if (target === 'worker')
+    return config.http ?? 'the config has no http section, so the worker serves no health endpoint';
+  if (!config.statusApi) return 'the config has no statusApi section, so no status API runs from it';
+  return config.statusApi.ops ?? 'statusApi.ops is null, so the status API serves no health endpoint';
+}
+
 /**
- * `closeloop health`: asks the running worker's ops server for /health/ready and prints its
- * verdict with one reason a line, the same alarms readiness and the metrics show.
+ * `closeloop health`: asks the running worker's (or, with `target` status-api, the status API's)
+ * ops server for /health/ready and prints its verdict with one reason a line, the same alarms
+ * readiness and the metrics show.
  */
 export async function runHealth(
   config: CloseloopConfig,
   print: (line: string) => void,
   printError: (line: string) => void,
   timeoutMs = 5_000,
+  target: HealthTarget = 'worker',
 ): Promise<number> {
-  if (!config.http) {
-    printError('closeloop health: the config has no http section, so the worker serves no health endpoint');
+  const address = opsAddress(config, target);
+  if (typeof address === 'string') {
+    printError(`closeloop health: ${address}`);
     return HEALTH_EXIT.unreachable;
   }
-  const url = `http://${askHost(config.http.host)}:${config.http.port}/health/ready`;
+  const what = target === 'worker' ? 'the worker' : 'the status API';
+  const url = `http://${askHost(address.host)}:${address.port}/health/ready`;
   let status: number;
   let body: { status?: unknown; reasons?: unknown };
   try {
@@ -33,11 +48,11 @@ export async function runHealth(
     status = res.status;
     body = (await res.json()) as typeof body;
   } catch (err) {
-    printError(`closeloop health: cannot reach the worker at ${url}: ${messageOf(err)}`);
+    printError(`closeloop health: cannot reach ${what} at ${url}: ${messageOf(err)}`);
     return HEALTH_EXIT.unreachable;
   }
   if (status !== 200 && status !== 503) {
-    printError(`closeloop health: ${url} answered HTTP ${status}; is that a closeloop worker?`);
+    printError(`closeloop health: ${url} answered HTTP ${status}; is that ${what}'s ops server?`);
     return HEALTH_EXIT.unreachable;
   }
   print(status === 200 ? 'ready' : 'not ready');

@@ -23,7 +23,7 @@ Exit codes:
   1  done, and the answer is "no": not ready, alerts open, roles stale, input unreadable; or the
      command failed (a config problem, Kafka or the registry unreachable), with the reason on stderr
   2  the command could not be used: an unknown command or option, a missing or bad argument
-     (the message names it and the fix); for health, the worker could not be reached`;
+     (the message names it and the fix); for health, the worker (or status API) could not be reached`;
 
 export interface Io {
   print(line: string): void;
@@ -86,9 +86,14 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
 
   program
     .command('health')
-    .description("ask the running worker's ops server whether it is ready, and why not")
+    .description("ask the running worker's ops server (or the status API's) whether it is ready, and why not")
     .addOption(configOption())
-    .action(act(async (o: { config: string }) => runHealth(await loadConfig(o.config), io.print, io.printError)));
+    .option('--status-api', "ask the status API's ops server (statusApi.ops) instead of the worker's (http)")
+    .action(
+      act(async (o: { config: string; statusApi?: boolean }) =>
+        runHealth(await loadConfig(o.config), io.print, io.printError, 5_000, o.statusApi ? 'status-api' : 'worker'),
+      ),
+    );
 
   program
     .command('status-api')

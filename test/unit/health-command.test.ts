@@ -63,4 +63,47 @@ describe('closeloop health', () => {
     expect(r.err.join('\n')).toContain(`127.0.0.1:${port}`);
     expect((await health({} as CloseloopConfig)).code).toBe(2);
   });
+
+  it("asks the status API's ops server (statusApi.ops) for the status-api target, not the worker's", async () => {
+    const worker = await ops({ ready: true, detail: { reasons: [] } });
+    const reasons = ['status feed consumer failing for 42 s: fetching: broker gone'];
+    const statusApi = await ops({ ready: false, detail: { reasons } });
+    const config = {
+      http: { host: '127.0.0.1', port: worker.port },
+      statusApi: { ops: { host: '127.0.0.1', port: statusApi.port } },
+    } as CloseloopConfig;
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runHealth(
+      config,
+      (l) => out.push(l),
+      (l) => err.push(l),
+      2_000,
+      'status-api',
+    );
+    expect({ code, out, err }).toEqual({ code: 1, out: ['not ready', `  ${reasons[0]}`], err: [] });
+    expect((await health(config)).code).toBe(0);
+  });
+
+  it('exits 2 saying why when the config gives the status API no ops server', async () => {
+    const ask = async (config: CloseloopConfig) => {
+      const err: string[] = [];
+      const code = await runHealth(
+        config,
+        () => undefined,
+        (l) => err.push(l),
+        2_000,
+        'status-api',
+      );
+      return { code, err };
+    };
+    expect(await ask({ statusApi: null } as CloseloopConfig)).toEqual({
+      code: 2,
+      err: ['closeloop health: the config has no statusApi section, so no status API runs from it'],
+    });
+    expect(await ask({ statusApi: { ops: null } } as CloseloopConfig)).toEqual({
+      code: 2,
+      err: ['closeloop health: statusApi.ops is null, so the status API serves no health endpoint'],
+    });
+  });
 });
