@@ -3,6 +3,7 @@ import avro from 'avsc';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { translateRegistryError, registryStatus } from './registry-errors.ts';
 import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
+import { ownKeysMaps } from './avro-map.ts';
 import { HEADER_LENGTH, readSchemaId, WireWriter } from './wire-format.ts';
 
 export type CompatibilityLevel = `${COMPATIBILITY}`;
@@ -69,14 +70,17 @@ export class AvroSerde {
 
   constructor(settings: RegistrySettings) {
     this.#compatibility = settings.compatibility ?? 'BACKWARD';
-    this.#registry = new SchemaRegistry({
-      host: settings.url,
-      clientId: 'closeloop',
-      retry: { retries: settings.retries ?? 3, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 2 },
-      ...(settings.username !== undefined && settings.password !== undefined
-        ? { auth: { username: settings.username, password: settings.password } }
-        : {}),
-    });
+    this.#registry = new SchemaRegistry(
+      {
+        host: settings.url,
+        clientId: 'closeloop',
+        retry: { retries: settings.retries ?? 3, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 2 },
+        ...(settings.username !== undefined && settings.password !== undefined
+          ? { auth: { username: settings.username, password: settings.password } }
+          : {}),
+      },
+      { [SchemaType.AVRO]: { typeHook: ownKeysMaps } },
+    );
   }
 
   /**

@@ -40,7 +40,8 @@ export function stateFromRecord(r: Record<string, unknown>): TicketState {
     workOrders: (Omit<WorkOrderRecord, 'lastPosition' | 'seenAt'> & { lastPosition: number | null })[];
     watch: (TicketWatch & { workOrderSeenAt: Record<string, number> }) | null;
   };
-  // A map as Avro decodes it: own keys only, so an id such as "__proto__" reads as itself.
+  // A map as the serde decodes it: own keys only, so an id such as "__proto__" reads as itself
+  // (src/messaging/avro-map.ts).
   const seen = new Map(Object.entries(raw.watch?.workOrderSeenAt ?? {}));
   // Records written with state schema v1 have no SLA clock and no hold reasons.
   return {

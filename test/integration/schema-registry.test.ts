@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { CloseloopError } from '../../src/errors/index.ts';
 import { AvroSerde } from '../../src/messaging/index.ts';
+import { stateFromRecord, stateToRecord } from '../../src/processor/index.ts';
+import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
 import { endpoints, uniqueName } from '../support/kafka.ts';
 
 const load = async (name: string) =>
@@ -186,5 +188,22 @@ describe('typed decode and encode failures', () => {
   it('refuses to encode for a subject with no schema', async () => {
     const err = await rejection(serde().encode(uniqueName('it.none') + '-value', { any: 1 }));
     expect(err.code).toBe('CL_SCHEMA_NOT_REGISTERED');
+  });
+});
+
+describe('ids from other systems through the registry', () => {
+  it('keeps a work order whose id is "__proto__" with its last-heard time through the changelog schema', async () => {
+    const bridge = new Bridge(await testPolicy());
+    bridge.send(crm('T', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('T', '__proto__', 'maximo', 'WSCH', 2, { expectedAt: 1_800_000_000_000 }));
+    bridge.send(dept('T', 'constructor', 'maximo', 'INPRG', 3));
+    const state = bridge.ticket('T');
+    const seen = state.workOrders.filter((w) => w.seenAt !== null).map((w) => w.workOrderId);
+    expect(seen).toEqual(expect.arrayContaining(['__proto__', 'constructor']));
+    const subject = uniqueName('it.state') + '-value';
+    const s = new AvroSerde({ url: endpoints().registryUrl });
+    await s.register(subject, JSON.parse(await readFile('schemas/bridge.ticket-state.v1.avsc', 'utf8')));
+    const { value } = await s.decode<Record<string, unknown>>(await s.encode(subject, stateToRecord(state)));
+    expect(stateFromRecord(value)).toEqual(state);
   });
 });
