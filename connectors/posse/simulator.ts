@@ -47,6 +47,8 @@ export class PosseSimulator {
   readonly #clock: () => number;
   #token: string | undefined;
   readonly #byRef = new Map<string, string>();
+  /** Jobs with steps left in their plan, oldest first: advance() need not walk finished ones. */
+  readonly #planned = new Set<Job>();
 
   constructor(options: PosseSimulatorOptions = {}) {
     this.#behaviour = {
@@ -125,14 +127,26 @@ export class PosseSimulator {
   /** Moves at most `max` jobs one step each, oldest first: a department with limited crews. */
   advance(max: number): number {
     let moved = 0;
-    for (const job of this.jobs.values()) {
+    for (const job of this.#planned) {
       if (moved >= max) break;
       const outcome = job.plan.shift();
+      if (job.plan.length === 0) this.#planned.delete(job);
       if (!outcome) continue;
       moved += 1;
       this.#complete(job, outcome);
     }
     return moved;
+  }
+
+  /** Gives a job (by job id or external reference) the steps it takes next, in place of its plan. */
+  replan(ref: string, outcomes: readonly string[]): void {
+    this.#setPlan(this.#job(ref), [...outcomes]);
+  }
+
+  #setPlan(job: Job, plan: string[]): void {
+    job.plan = plan;
+    if (plan.length > 0) this.#planned.add(job);
+    else this.#planned.delete(job);
   }
 
   /** The next `count` processes to complete move their jobs but leave no change in the feed. */
@@ -145,6 +159,7 @@ export class PosseSimulator {
     const job = this.#job(ref);
     this.jobs.delete(job.jobId);
     this.#byRef.delete(job.externalRef);
+    this.#planned.delete(job);
   }
 
   /** Paused, the feed still answers 200 but returns no changes: up, yet silent. */
@@ -233,9 +248,10 @@ export class PosseSimulator {
       notes: [],
       createdAt: this.#clock(),
       lastProcess: null,
-      plan: this.#plan(),
+      plan: [],
       done: false,
     };
+    this.#setPlan(job, this.#plan());
     this.jobs.set(job.jobId, job);
     this.#byRef.set(job.externalRef, job.jobId);
     return { status: 201, body: { jobId: job.jobId, created: true } };
@@ -245,7 +261,7 @@ export class PosseSimulator {
     const job = this.#job(ref);
     const { reason } = z.object({ reason: z.string().nullable() }).parse(body);
     if (!job.done) {
-      job.plan = [];
+      this.#setPlan(job, []);
       this.#complete(job, 'WITHDRAWN', reason);
     }
     return { status: 200, body: { jobId: job.jobId } };
@@ -271,7 +287,7 @@ export class PosseSimulator {
       job.done = false;
       job.status = 'Open';
       this.#complete(job, 'INSPECTION_STARTED', 'Re-inspection after a follow-up: work not done.');
-      job.plan = ['COMPLIED'];
+      this.#setPlan(job, ['COMPLIED']);
     } else {
       this.#complete(job, 'COMPLIED', 'Re-inspection after a follow-up: work confirmed.');
     }

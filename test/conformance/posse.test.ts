@@ -32,9 +32,10 @@ function addJob(plan: string[]): string {
     notes: [],
     createdAt: clock(),
     lastProcess: null,
-    plan,
+    plan: [],
     done: false,
   });
+  sim.replan(`seed-${seeded}`, plan);
   return `S-${seeded}`;
 }
 
@@ -105,7 +106,7 @@ conformanceSuite({
     progress(ref, stage) {
       const job = [...sim.jobs.values()].find((x) => x.externalRef === ref);
       if (!job) throw new Error(`no job ${ref}`);
-      job.plan = [...STAGES[stage]];
+      sim.replan(job.jobId, STAGES[stage]);
       while (job.plan.length > 0) sim.tick();
     },
     async seedTied(n) {
