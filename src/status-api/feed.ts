@@ -112,7 +112,10 @@ export class StatusFeed {
           } catch (err) {
             // An outage (the registry unreachable) passes: thrown, the batch is read again, and the
             // consumer's health says failing once it lasts. Skipping would lose the status for good.
-            if (isCloseloopError(err) && err.retriable) throw err;
+            if (isCloseloopError(err) && err.retriable) {
+              await this.#keepPlace(batch.topic, r.partition, r.offset);
+              throw err;
+            }
             // The bridge wrote it; a record it cannot read is a bug to see, not a reason to stop serving.
             this.#undecodable += 1;
             this.#log.warn({ partition: r.partition, offset: r.offset, err: messageOf(err) }, 'status record skipped');
@@ -130,6 +133,20 @@ export class StatusFeed {
     check();
     await caughtUp;
     this.#log.info({ tickets: this.#o.projection.size }, 'status projection caught up');
+  }
+
+  /**
+   * The feed commits nothing while it reads well: every start reads from the beginning in a group
+   * of its own. A failed batch is read again from the committed offset, so before failing one the
+   * feed commits where it stopped; else each retry in an outage would read the partition from its
+   * start and apply everything before the record again. A failed commit only costs that reread.
+   */
+  async #keepPlace(topic: string, partition: number, offset: string): Promise<void> {
+    try {
+      await this.#consumer?.commitOffsets([{ topic, partition, offset }]);
+    } catch (err) {
+      this.#log.warn({ topic, partition, err: messageOf(err) }, 'status feed position not kept');
+    }
   }
 
   get caughtUp(): boolean {

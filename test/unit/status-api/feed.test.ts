@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StatusProjection } from '../../../src/status-api/index.ts';
+import path from 'node:path';
+import { AvroSerde, readSchemaFile, subjectForTopic } from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { StatusFeed, StatusProjection } from '../../../src/status-api/index.ts';
+import { SCHEMAS } from '../../support/processor.ts';
 import { until } from '../../support/wait.ts';
 import { feedOf, statusTopic } from './feed-fixture.ts';
 import { status } from './fixtures.ts';
@@ -40,5 +44,40 @@ describe('status feed', () => {
     expect(feed.undecodable).toBe(1);
     expect(projection.get('T1')?.version).toBe(2);
     expect(feed.health()?.state).toBe('reading');
+  });
+
+  it('after an outage mid-stream, reads again from the record that failed, not from the start', async () => {
+    const topic = await statusTopic(cleanup, async (serde, subject) => [
+      await serde.encode(subject, status('T1', 1)),
+      await serde.encode(subject, status('T1', 2)),
+    ]);
+    const applied: number[] = [];
+    const projection = new StatusProjection();
+    const feed = new StatusFeed({
+      config: topic.config,
+      messaging: topic.messaging,
+      serde: new AvroSerde({ ...topic.config.schemaRegistry, retries: 0 }),
+      projection,
+      onStatus: { applyStatus: (r) => applied.push(r.version), removeTicket: () => undefined },
+      logger: createLogger({ level: 'silent' }),
+    });
+    cleanup.push(() => feed.stop());
+    await feed.start();
+    expect(applied).toEqual([1, 2]);
+
+    // A record under a schema id the feed has not seen, arriving while the registry is down.
+    const writer = new AvroSerde({ ...topic.config.schemaRegistry, retries: 0 });
+    const subject = subjectForTopic(topic.config.topics.status);
+    const file = await readSchemaFile(path.join(SCHEMAS, 'bridge.ticket-status.v1.avsc'));
+    await writer.register(subject, { ...file.schema, doc: 'v2: a new id, same shape' });
+    const third = await writer.encode(subject, status('T1', 3));
+    topic.registry.down = true;
+    await topic.messaging.producer().send(topic.config.topics.status, [{ key: 'T1', value: third }]);
+    await until('the feed consumer failing', () => feed.health()?.state === 'failing', 5_000);
+
+    topic.registry.down = false;
+    await until('the third status served', () => projection.get('T1')?.version === 3, 5_000);
+    expect(applied).toEqual([1, 2, 3]);
+    expect(feed.undecodable).toBe(0);
   });
 });
