@@ -1,7 +1,7 @@
 import { SchemaRegistry, SchemaType, type COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { CloseloopError, messageOf } from '../errors/index.ts';
-import { translateRegistryError, registryStatus } from './registry-errors.ts';
+import { isNetworkFailure, registryStatus, translateRegistryError } from './registry-errors.ts';
 import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
 import { ownKeysMaps } from './avro-map.ts';
 import { HEADER_LENGTH, readSchemaId, WireWriter } from './wire-format.ts';
@@ -199,15 +199,26 @@ export class AvroSerde {
     try {
       schema = await this.#registry.getSchema(id);
     } catch (err) {
-      throw translateRegistryError(err, context, 'CL_SCHEMA_UNKNOWN_ID');
+      // The registry failing or not knowing the id is its answer to translate. Anything else is
+      // the client failing on what the registry gave (a schema it cannot parse): bad data, which
+      // goes to a dead letter, not an outage to wait out.
+      if (err instanceof CloseloopError || registryStatus(err) !== undefined || isNetworkFailure(err)) {
+        throw translateRegistryError(err, context, 'CL_SCHEMA_UNKNOWN_ID');
+      }
+      throw new CloseloopError(notAvro, `${context}: schema ${id} cannot be read: ${messageOf(err)}`, {
+        cause: err,
+        details: { schemaId: id },
+      });
     }
-    if (!(schema instanceof avro.Type)) {
+    // isType, not instanceof: the registry client may resolve a copy of avsc of its own.
+    if (!avro.Type.isType(schema)) {
       throw new CloseloopError(notAvro, `${context}: schema ${id} is not an Avro schema`, {
         details: { schemaId: id },
       });
     }
-    this.#types.set(id, schema);
-    return schema;
+    const type = schema as avro.Type;
+    this.#types.set(id, type);
+    return type;
   }
 
   /**
