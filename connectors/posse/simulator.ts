@@ -124,7 +124,10 @@ export class PosseSimulator {
     return this.advance(Number.POSITIVE_INFINITY);
   }
 
-  /** Moves at most `max` jobs one step each, oldest first: a department with limited crews. */
+  /**
+   * Moves at most `max` jobs one step each, in the order they joined the queue: a department with
+   * limited crews. A job given steps again (reopened on review, or replanned) joins at the back.
+   */
   advance(max: number): number {
     let moved = 0;
     for (const job of this.#planned) {
