@@ -85,8 +85,11 @@ describe('source polling pace and the webhook doorbell', () => {
     expect(sim.advance(10)).toBe(10);
     await runner.start();
     // Five full pages, each polled straight after the last, and one empty poll: then it waits.
-    await until('the backlog to be published', () => runner.status().published === 10 && polls() === 6);
-    expect(runner.status().pollDelayMs).toBe(60_000);
+    // Polls are counted as they reach the simulator, before the runner has read the answer, so the
+    // wait is what to wait for; the counts then show how it got there.
+    await until('the runner to wait after the backlog', () => runner.status().pollDelayMs === 60_000);
+    expect(runner.status().published).toBe(10);
+    expect(polls()).toBe(6);
 
     // The simulator rings the worker's webhook on each new change; the doorbell ends the wait.
     const ops = new OpsServer({
