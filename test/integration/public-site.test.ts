@@ -4,6 +4,7 @@ import { startPublicService, type PublicService } from '../../src/public/service
 import { Bridge, crm, dept } from '../support/domain.ts';
 import { testMessaging } from '../support/kafka.ts';
 import { step, testConfig, testProcessor } from '../support/processor.ts';
+import { statusApiSettings } from '../support/status-api.ts';
 
 const messaging = testMessaging();
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -11,16 +12,7 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => undefined);
 });
 
-const settings = {
-  host: '127.0.0.1',
-  port: 0,
-  rateLimit: null,
-  trustProxy: false,
-  historyLimit: 50,
-  maxIdsPerRequest: 50,
-  cityName: 'Testville',
-  timeZone: 'America/New_York',
-};
+const settings = statusApiSettings({ cityName: 'Testville', timeZone: 'America/New_York' });
 const CONTACT = ['jane.doe@example.org', '410-555-0100', 'Jane Doe'];
 const location = { address: '1200 N Charles St', latitude: 39.3043, longitude: -76.6163, district: 'Central' };
 

@@ -6,6 +6,7 @@ import { Bridge, crm, dept } from '../support/domain.ts';
 import { testMessaging } from '../support/kafka.ts';
 import { step, testConfig, testProcessor } from '../support/processor.ts';
 import { until } from '../support/wait.ts';
+import { statusApiSettings } from '../support/status-api.ts';
 
 const messaging = testMessaging();
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -13,14 +14,7 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => undefined);
 });
 
-const settings = {
-  host: '127.0.0.1',
-  port: 0,
-  rateLimit: null,
-  trustProxy: false,
-  historyLimit: 50,
-  maxIdsPerRequest: 50,
-};
+const settings = statusApiSettings();
 const iso = (ms: number | null | undefined): string | null =>
   typeof ms === 'number' ? new Date(ms).toISOString().replace('.000Z', 'Z') : null;
 const CONTACT = ['jane.doe@example.org', '410-555-0100', 'Jane Doe', '12 Main St'];

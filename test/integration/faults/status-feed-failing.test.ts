@@ -11,6 +11,7 @@ import { freePorts } from '../../support/ports.ts';
 import { step, testConfig, testProcessor } from '../../support/processor.ts';
 import { RegistryGate } from '../../support/registry-gate.ts';
 import { untilAsync } from '../../support/wait.ts';
+import { statusApiSettings } from '../../support/status-api.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -49,15 +50,7 @@ describe('fault: the status API cannot read its feed', () => {
       schemaRegistry: { url: gateUrl },
       processor: { ...config.processor, consumerFailingAfterMs: GRACE_MS },
     };
-    const settings = {
-      host: '127.0.0.1',
-      port: 0,
-      rateLimit: null,
-      trustProxy: false,
-      historyLimit: 50,
-      maxIdsPerRequest: 50,
-      ops,
-    };
+    const settings = statusApiSettings({ ops });
     const since = Date.now();
     const starting = startStatusService(apiConfig, settings, messaging, createLogger({ level: 'silent' }));
     // Awaited below; a start that fails meanwhile is reported there, not as an unhandled rejection.

@@ -9,6 +9,7 @@ import { freePorts } from '../../support/ports.ts';
 import { untilAsync } from '../../support/wait.ts';
 import { statusTopic } from './feed-fixture.ts';
 import { status } from './fixtures.ts';
+import { statusApiSettings } from '../../support/status-api.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -86,15 +87,7 @@ describe('status API ops listener over a real feed (in-memory messaging)', () =>
     const topic = await statusTopic(cleanup, async (serde, subject) => [await serde.encode(subject, status('T1', 1))]);
     topic.registry.down = true;
     const [opsPort = 0] = await freePorts(1);
-    const settings = {
-      host: '127.0.0.1',
-      port: 0,
-      rateLimit: null,
-      trustProxy: false,
-      historyLimit: 50,
-      maxIdsPerRequest: 50,
-      ops: { host: '127.0.0.1', port: opsPort },
-    };
+    const settings = statusApiSettings({ ops: { host: '127.0.0.1', port: opsPort } });
     const logger = createLogger({ level: 'silent' });
     const starting = startStatusService(topic.config, settings, topic.messaging, logger);
     // Awaited below; a start that fails meanwhile is reported there, not as an unhandled rejection.
