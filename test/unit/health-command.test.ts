@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runHealth } from '../../src/cli/health-command.ts';
+import { runHealth, type HealthTarget } from '../../src/cli/health-command.ts';
 import type { CloseloopConfig } from '../../src/config/index.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { OpsServer, type Readiness } from '../../src/observability/ops-server.ts';
@@ -27,7 +27,10 @@ async function ops(readiness: Readiness, port = 0): Promise<{ port: number; serv
 
 const configAt = (port: number) => ({ http: { host: '127.0.0.1', port } }) as CloseloopConfig;
 
-async function health(config: CloseloopConfig): Promise<{ code: number; out: string[]; err: string[] }> {
+async function health(
+  config: CloseloopConfig,
+  target: HealthTarget = 'worker',
+): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runHealth(
@@ -35,6 +38,7 @@ async function health(config: CloseloopConfig): Promise<{ code: number; out: str
     (l) => out.push(l),
     (l) => err.push(l),
     2_000,
+    target,
   );
   return { code, out, err };
 }
@@ -72,29 +76,13 @@ describe('closeloop health', () => {
       http: { host: '127.0.0.1', port: worker.port },
       statusApi: { ops: { host: '127.0.0.1', port: statusApi.port } },
     } as CloseloopConfig;
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runHealth(
-      config,
-      (l) => out.push(l),
-      (l) => err.push(l),
-      2_000,
-      'status-api',
-    );
-    expect({ code, out, err }).toEqual({ code: 1, out: ['not ready', `  ${reasons[0]}`], err: [] });
+    expect(await health(config, 'status-api')).toEqual({ code: 1, out: ['not ready', `  ${reasons[0]}`], err: [] });
     expect((await health(config)).code).toBe(0);
   });
 
   it('exits 2 saying why when the config gives the status API no ops server', async () => {
     const ask = async (config: CloseloopConfig) => {
-      const err: string[] = [];
-      const code = await runHealth(
-        config,
-        () => undefined,
-        (l) => err.push(l),
-        2_000,
-        'status-api',
-      );
+      const { code, err } = await health(config, 'status-api');
       return { code, err };
     };
     expect(await ask({ statusApi: null } as CloseloopConfig)).toEqual({
