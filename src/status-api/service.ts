@@ -47,17 +47,6 @@ export async function startStatusService(
     serviceName: (code) => facts.serviceName(code) ?? names.get(code),
   });
   const feed = new StatusFeed({ config, messaging, serde, projection, facts, onStatus: site?.onStatus, logger });
-  const ops = settings.ops ? new StatusOps({ ...settings.ops, feed, projection }) : null;
-  // Bound first, as the worker's: a taken port stops the process at once, and while the feed
-  // restores (or cannot) readiness says so instead of the process looking dead.
-  const opsUrl = (await ops?.start()) ?? null;
-  try {
-    await feed.start();
-  } catch (err) {
-    await ops?.stop();
-    await feed.stop().catch(() => undefined);
-    throw err;
-  }
   const server = new StatusApiServer({
     host: settings.host,
     port: settings.port,
@@ -72,8 +61,13 @@ export async function startStatusService(
     maxIdsPerRequest: settings.maxIdsPerRequest,
     logger: logger.child({ component: 'status-api' }),
   });
+  const ops = settings.ops ? new StatusOps({ ...settings.ops, feed, projection }) : null;
+  // Bound first, as the worker's: a taken port stops the process at once, and while the feed
+  // restores (or cannot) readiness says so instead of the process looking dead.
+  const opsUrl = (await ops?.start()) ?? null;
   let url: string;
   try {
+    await feed.start();
     url = await server.start();
   } catch (err) {
     await ops?.stop();
