@@ -41,8 +41,9 @@ export interface ProcessorOptions {
  * producer's partitioner put on the wrong partition, once forwarded to their repartition
  * topics: see repartition.ts), runs decide() per ticket, and writes statuses,
  * commands, links, quarantine records, changelog records and the input offsets in one Kafka
- * transaction per batch. Partition p of every topic forms task p, with its own transactional
- * producer, so a task moving to another instance fences the old one.
+ * transaction per turn of a task (the batches that waited for it together). Partition p of every
+ * topic forms task p, with its own transactional producer, so a task moving to another instance
+ * fences the old one.
  */
 export class LifecycleProcessor {
   readonly #o: ProcessorOptions;
@@ -97,8 +98,10 @@ export class LifecycleProcessor {
       coPartitioned: true,
       sessionTimeoutMs: config.processor.sessionTimeoutMs,
       // Tasks are independent, and each one's batches are chained, so partitions can overlap:
-      // transaction round trips then wait side by side instead of one after another.
-      partitionsConcurrently: config.processor.partitions,
+      // transaction round trips then wait side by side instead of one after another. Every input
+      // partition may be in hand at once, so that a task's inputs can share its next transaction
+      // (see Task.enqueue) instead of holding the slots other tasks' batches wait for.
+      partitionsConcurrently: config.processor.partitions * this.#inputs.size,
       failingAfterMs: config.processor.consumerFailingAfterMs,
     });
     this.#consumer = consumer;
@@ -173,40 +176,55 @@ export class LifecycleProcessor {
     await this.#restoring;
   }
 
-  async #onBatch(batch: RecordBatch): Promise<void> {
+  #onBatch(batch: RecordBatch): Promise<void> {
     const task = this.#tasks.get(batch.partition);
     // Returning would let the consumer move past these records; failing makes it fetch them again.
     if (!task)
-      throw new CloseloopError(
-        'CL_KAFKA_TRANSIENT',
-        `batch for partition ${batch.partition}, which this instance does not own`,
+      return Promise.reject(
+        new CloseloopError(
+          'CL_KAFKA_TRANSIENT',
+          `batch for partition ${batch.partition}, which this instance does not own`,
+        ),
       );
-    const work = task.chain.then(() => this.#process(task, batch));
-    task.chain = work.catch(() => undefined);
-    await work;
+    return task.enqueue(batch, (batches) => this.#process(task, batches));
   }
 
-  /** One batch of one input partition: decode → decide → emit → account, in one transaction. */
-  async #process(task: Task, batch: RecordBatch): Promise<void> {
-    const route = this.#inputs.get(batch.topic);
-    if (batch.records.length === 0 || !route) return;
+  /**
+   * The batches of one task that were waiting together (see Task.enqueue): decode → decide →
+   * emit → account, record by record in the order they arrived, in one transaction.
+   */
+  async #process(task: Task, batches: readonly RecordBatch[]): Promise<void> {
+    const inputs = batches.filter((b) => b.records.length > 0 && this.#inputs.has(b.topic));
+    if (inputs.length === 0) return;
     await task.refreshIfStale();
     const { config, serde } = this.#o;
     const out = new Outbox(config, serde);
     const working = new WorkingState(task.store);
     const tally = new Tally();
+    for (const batch of inputs) await this.#read(batch, out, working, tally);
+    await emitStates(out, working.changes, task.partition);
+    await task.commit(out.records, offsetsAfter(inputs));
+    task.apply(working.changes);
+    tally.record(this.#o.metrics, out, inputs);
+  }
+
+  /** One input batch's records into the transaction's outbox and working state. */
+  async #read(batch: RecordBatch, out: Outbox, working: WorkingState, tally: Tally): Promise<void> {
+    const route = this.#inputs.get(batch.topic);
+    if (!route) return;
+    const { config, serde } = this.#o;
     for (const record of batch.records) {
       const input = await decode(record, route, serde, config.processor.partitions);
       if (input.kind === 'forward') {
         // Forwarded records commit with this batch's offsets, so each is forwarded exactly once.
         out.emit(input.topic, input.record);
-        tally.forwarded();
+        tally.forwarded(batch.topic);
         continue;
       }
       const verdict = input.kind === 'event' ? working.decide(input.event, config.policy, this.#clock()) : input;
       if (verdict.kind === 'dead') {
         emitDeadLetter(out, record, verdict.error, this.#clock(), this.#log, verdict.event);
-        tally.deadLettered(verdict.error.code);
+        tally.deadLettered(batch.topic, verdict.error.code);
         continue;
       }
       const { event, prev, decision } = verdict;
@@ -214,10 +232,6 @@ export class LifecycleProcessor {
       logDecided(this.#log, event, decision);
       tally.decided(prev, decision);
     }
-    await emitStates(out, working.changes, task.partition);
-    await task.commit(out.records, offsetsAfter(batch.topic, batch.partition, batch.records));
-    task.apply(working.changes);
-    tally.record(this.#o.metrics, out, { topic: batch.topic, records: batch.records.length });
   }
 
   /** Tombstones closed tickets past the retention window. Runs on a timer; callable for tests. */

@@ -176,4 +176,91 @@ describe('lifecycle processor on the in-memory messaging', () => {
     expect(expected.ticket('T1').state).toBe('RESOLVED');
     expect(expected.statusesOf('T1').length).toBeGreaterThan(2);
   });
+
+  it("puts a task's batches that arrive while it commits into its next transaction, in the order they came", async () => {
+    const base = await setup(1);
+    const { serde, config, expected } = base;
+    const inner = createInMemoryMessaging();
+    // The first commit waits for the gate; meanwhile a CRM batch and a department batch arrive.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const txs: { topics: string[]; offsets: string[] }[] = [];
+    const handed: string[] = [];
+    const wrapped: Messaging = wrapMessaging(inner, {
+      transaction: (tx) => {
+        const seen = { topics: [] as string[], offsets: [] as string[] };
+        txs.push(seen);
+        return overTransaction(tx, {
+          sendMany: (byTopic) => {
+            seen.topics.push(...byTopic.keys());
+            return tx.sendMany(byTopic);
+          },
+          sendOffsets: (group, offsets) => {
+            seen.offsets.push(...offsets.map((o) => `${o.topic}@${o.offset}`));
+            return tx.sendOffsets(group, offsets);
+          },
+          commit: async () => {
+            if (txs.length === 1) await gate;
+            await tx.commit();
+          },
+        });
+      },
+    });
+    const messaging: Messaging = {
+      ...wrapped,
+      consumer: (o) => {
+        const consumer = wrapped.consumer(o);
+        const run = consumer.run.bind(consumer);
+        consumer.run = (h) =>
+          run({
+            ...h,
+            eachBatch: (b) => {
+              handed.push(b.topic);
+              return h.eachBatch(b);
+            },
+          });
+        return consumer;
+      },
+    };
+    const { processor } = await started({ ...base, messaging });
+    const producer = inner.producer();
+    const send = async (topic: string, e: InboundEvent) => {
+      expected.send(e);
+      const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
+      await producer.send(topic, [{ key: e.event.ticketId, value: await serde.encode(subjectForTopic(topic), value) }]);
+    };
+    await send(config.topics.crmEvents, crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    await untilAsync('the first transaction to commit', async () => txs.length === 1 && txs[0]?.offsets.length === 1);
+    // Each from an input partition of its own: one partition's batches come one after another.
+    await send(config.topics.deptEvents, dept('T1', 'T1#1', 'maximo', 'APPR', 2, { department: 'transportation' }));
+    const { envelope } = crm('T1', 'OPENED', 3).event;
+    const reset = {
+      envelope,
+      ticketId: 'T1',
+      kind: 'RESET_ORDER',
+      workOrderId: null,
+      by: 'ops',
+      reason: 'test',
+    } as const;
+    await send(config.topics.operatorCommands, { type: 'operator', event: reset });
+    const admin = inner.admin();
+    // Both are handed over while the first commit waits at the gate.
+    await untilAsync('both batches to reach the processor', async () => handed.length === 3);
+    open();
+    await untilAsync('the second transaction to commit', async () => {
+      const [read] = await admin.groupOffsets(config.processor.groupId, config.topics.operatorCommands);
+      return read?.offset === '1';
+    });
+    await processor.stop();
+
+    expect(txs.map((t) => t.offsets.sort())).toEqual([
+      [`${config.topics.crmEvents}@1`],
+      [`${config.topics.deptEvents}@1`, `${config.topics.operatorCommands}@1`].sort(),
+    ]);
+    const statuses: TicketStatusChange[] = [];
+    await readToEnd(inner, admin, config.topics.status, 'all', async (r) => {
+      statuses.push((await serde.decode<TicketStatusChange>(r.value)).value);
+    });
+    expect(statuses.map(brief)).toEqual(expected.statuses.map(brief));
+  });
 });
