@@ -177,6 +177,14 @@ export interface ConsumerOptions {
    * batches still come one after the other.
    */
   readonly partitionsConcurrently?: number;
+  /**
+   * How many batches of one partition may be in the handler at once (default 1; a consumer may
+   * hand over fewer). Above 1, a partition is fetched again while its earlier batches are in
+   * hand: its eachBatch calls still start in offset order, each before the next, and the handler
+   * keeps their effects (and their offset commits) in order. A batch that throws makes the
+   * partition read again from its committed offset once every batch of it in hand has settled.
+   */
+  readonly batchesPerPartition?: number;
   /** How long trouble lasts before health() says failing (default FAILING_AFTER_MS). */
   readonly failingAfterMs?: number;
 }

@@ -24,7 +24,7 @@ export class PlatformaticConsumer implements MessageConsumer {
   readonly #pool: ConnectionPool;
   readonly #log: Logger;
   #fromBeginning = true;
-  readonly #table = new PartitionTable();
+  readonly #table: PartitionTable;
   #generation = 0;
   #assignment: Promise<void> = Promise.resolve();
   readonly #dispatcher: Dispatcher;
@@ -37,14 +37,15 @@ export class PlatformaticConsumer implements MessageConsumer {
     consumer: Consumer,
     pool: ConnectionPool,
     log: Logger,
-    partitionsConcurrently = 1,
+    options: { partitionsConcurrently?: number | undefined; batchesPerPartition?: number | undefined } = {},
     health = new HealthTracker(),
   ) {
     this.#health = health;
+    this.#table = new PartitionTable(options.batchesPerPartition);
     this.#consumer = consumer;
     this.#pool = pool;
     this.#log = log;
-    this.#dispatcher = new Dispatcher(partitionsConcurrently, () => this.#wake());
+    this.#dispatcher = new Dispatcher(options.partitionsConcurrently ?? 1, () => this.#wake());
   }
 
   health(): ConsumerHealth {

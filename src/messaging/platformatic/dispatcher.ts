@@ -1,32 +1,41 @@
 import type { PartitionState } from './fetch-round.ts';
 
 /**
- * Hands fetched batches to the handler, up to `concurrency` at once, each partition's one at a
- * time: a partition is busy (not fetched again) from its fetch until its batch is handled. No
- * partition waits for another's batch: the fetch loop reads a partition again as soon as it is
- * free, so a slow batch (a slow department, a long transaction) holds back only its own partition.
+ * Hands fetched batches to the handler, of up to `concurrency` partitions at once, in the order
+ * they were fetched: a partition's batches start in offset order. A partition's batch is in hand
+ * from its fetch until it is handled; the partition table decides how many may be
+ * (batchesPerPartition). No partition waits for another's batch: the fetch loop reads a partition
+ * again as soon as it may, so a slow batch (a slow department, a long transaction) holds back
+ * only its own partition.
  */
 export class Dispatcher {
   readonly #concurrency: number;
-  readonly #queue: (() => Promise<void>)[] = [];
+  readonly #queue: { s: PartitionState; run: () => Promise<void> }[] = [];
   readonly #running = new Set<Promise<void>>();
+  /** Batches running per partition: a partition's further batches take no slot of their own. */
+  readonly #partitions = new Map<PartitionState, number>();
   readonly #onFree: () => void;
 
+  /** `concurrency`: partitions whose batches may be in the handler at once. */
   constructor(concurrency: number, onFree: () => void) {
     this.#concurrency = Math.max(1, concurrency);
     this.#onFree = onFree;
   }
 
-  /** Runs `work` for the partition when a slot is free; the partition is busy until it ends. */
-  submit(s: PartitionState, work: () => Promise<void>): void {
-    s.busy = true;
-    this.#queue.push(async () => {
-      try {
-        await work();
-      } finally {
-        s.busy = false;
-        this.#onFree();
-      }
+  /** Runs `work` (a batch of the partition at `version`) when a slot is free; in hand until it ends. */
+  submit(s: PartitionState, version: number, work: () => Promise<void>): void {
+    s.inHand += 1;
+    s.inHandVersion = version;
+    this.#queue.push({
+      s,
+      run: async () => {
+        try {
+          await work();
+        } finally {
+          s.inHand -= 1;
+          this.#onFree();
+        }
+      },
     });
     this.#next();
   }
@@ -41,18 +50,34 @@ export class Dispatcher {
     while (this.active) await Promise.all([...this.#running]);
   }
 
+  // In the order they were handed over, skipping those of partitions that must wait for a slot:
+  // a partition's batches still start in offset order, as its batches queue in that order.
   #next(): void {
-    while (this.#running.size < this.#concurrency) {
-      const work = this.#queue.shift();
-      if (!work) return;
-      // The work handles its own failures (fetch-round.ts); nothing it throws may stop the others.
-      const running = work()
-        .catch(() => undefined)
-        .finally(() => {
-          this.#running.delete(running);
-          this.#next();
-        });
-      this.#running.add(running);
+    for (let i = 0; i < this.#queue.length;) {
+      const item = this.#queue[i];
+      if (!item) break;
+      const running = this.#partitions.get(item.s) ?? 0;
+      if (running === 0 && this.#partitions.size >= this.#concurrency) {
+        i += 1;
+        continue;
+      }
+      this.#queue.splice(i, 1);
+      this.#start(item.s, item.run);
     }
+  }
+
+  #start(s: PartitionState, run: () => Promise<void>): void {
+    this.#partitions.set(s, (this.#partitions.get(s) ?? 0) + 1);
+    // The work handles its own failures (fetch-round.ts); nothing it throws may stop the others.
+    const running = run()
+      .catch(() => undefined)
+      .finally(() => {
+        const left = (this.#partitions.get(s) ?? 1) - 1;
+        if (left === 0) this.#partitions.delete(s);
+        else this.#partitions.set(s, left);
+        this.#running.delete(running);
+        this.#next();
+      });
+    this.#running.add(running);
   }
 }

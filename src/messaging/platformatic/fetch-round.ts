@@ -16,8 +16,11 @@ export interface PartitionState {
   version: number;
   /** After a failed batch, the partition rests until then before it is read again. */
   retryAt: number;
-  /** Its batch is in hand (see Dispatcher): it is not fetched again until that is done. */
-  busy: boolean;
+  /** Its batches in hand (see Dispatcher), all of one version: read past while fewer than allowed. */
+  inHand: number;
+  inHandVersion: number;
+  /** The furthest position reported to onPosition, which never goes back. */
+  reported: bigint;
 }
 
 export interface RoundContext {
@@ -95,7 +98,8 @@ export async function fetchRound(
           const fetched = committedRecords(s.topic, s.partition, p, s.position);
           if (fetched.next !== null) s.position = fetched.next;
           const progress = () => {
-            if (fetched.next === null) return;
+            if (fetched.next === null || fetched.next <= s.reported) return;
+            s.reported = fetched.next;
             c.handlers.onPosition?.({ topic: s.topic, partition: s.partition, next: String(fetched.next) });
           };
           if (fetched.records.length === 0) {
@@ -105,11 +109,12 @@ export async function fetchRound(
             continue;
           }
           const batch: RecordBatch = { topic: s.topic, partition: s.partition, records: fetched.records };
-          c.dispatcher.submit(s, async () => {
+          c.dispatcher.submit(s, version, async () => {
             try {
               await c.handlers.eachBatch(batch);
+              if (!c.isCurrent(s, version)) return;
               c.handled(s);
-              if (c.isCurrent(s, version)) progress();
+              progress();
             } catch (err) {
               const last = batch.records[batch.records.length - 1];
               if (c.isCurrent(s, version)) c.rewind(s, err, BigInt(last?.offset ?? -1) + 1n);

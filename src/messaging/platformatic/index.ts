@@ -115,7 +115,7 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
         consumer,
         pool,
         log.child({ groupId: options.groupId }),
-        options.partitionsConcurrently,
+        { partitionsConcurrently: options.partitionsConcurrently, batchesPerPartition: options.batchesPerPartition },
         new HealthTracker(options.failingAfterMs),
       );
     },

@@ -13,6 +13,12 @@ export class PartitionTable {
   readonly #paused = new Set<string>();
   readonly #seeks = new Map<string, bigint>();
   #closed = false;
+  readonly #perPartition: number;
+
+  /** `batchesPerPartition`: how many of a partition's batches may be in hand at once. */
+  constructor(batchesPerPartition = 1) {
+    this.#perPartition = Math.max(1, batchesPerPartition);
+  }
 
   close(): void {
     this.#closed = true;
@@ -32,7 +38,9 @@ export class PartitionTable {
         position: null,
         version: 0,
         retryAt: 0,
-        busy: false,
+        inHand: 0,
+        inHandVersion: 0,
+        reported: -1n,
       })),
     );
     for (const s of states) this.#states.set(key(s.topic, s.partition), s);
@@ -43,10 +51,18 @@ export class PartitionTable {
     return !this.#closed && this.#states.get(key(s.topic, s.partition)) === s && s.version === version;
   }
 
-  /** The partitions to fetch now: positioned, not busy with a batch, not paused, not resting after a failure. */
+  /**
+   * The partitions to fetch now: positioned, not paused, not resting after a failure, with room
+   * for another batch in hand. Batches in hand from before a rewind or seek must all settle
+   * first, so records read again never overlap the ones still being handled.
+   */
   ready(now: number): PartitionState[] {
     return [...this.#states.values()].filter(
-      (s) => s.position !== null && !s.busy && s.retryAt <= now && !this.#paused.has(key(s.topic, s.partition)),
+      (s) =>
+        s.position !== null &&
+        s.retryAt <= now &&
+        (s.inHand === 0 || (s.inHand < this.#perPartition && s.inHandVersion === s.version)) &&
+        !this.#paused.has(key(s.topic, s.partition)),
     );
   }
 
