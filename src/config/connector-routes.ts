@@ -10,7 +10,7 @@ export interface ConnectorInstance {
   readonly busyPollIntervalMs?: number | undefined;
   readonly pollBackoff?: number | undefined;
   readonly webhook?: { readonly tokenEnv: string } | undefined;
-  /** Tickets a sink delivers at once. */
+  /** Tickets a sink delivers at once per partition of its topic. */
   readonly maxInFlight: number;
   /** The source's expected cadence; CONNECTOR_SILENT when it is quiet for longer. */
   readonly silence?: SilenceSettings | undefined;

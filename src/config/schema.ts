@@ -280,7 +280,7 @@ export const closeloopConfigSchema = z
               })
               .strict()
               .optional(),
-            /** Tickets a sink delivers at once; each ticket's updates still go in order. */
+            /** Tickets a sink delivers at once per partition of its topic; each ticket's updates go in order. */
             maxInFlight: z.number().int().min(1).max(256).default(16),
             config: z.record(z.string(), z.unknown()),
           })

@@ -1,3 +1,5 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+
 export interface ByKeyOutcome {
   /** How many records from the start all completed: what an offset commit may cover. */
   readonly donePrefix: number;
@@ -6,16 +8,74 @@ export interface ByKeyOutcome {
 }
 
 /**
- * Handles records grouped by key: one key's records strictly one after another, in their order,
- * and up to `limit` keys at once. After a failure no new record is started, so nothing runs past
- * the point the caller will resume from.
+ * Where the batches of one partition that are in hand at once meet: how many keys may be
+ * handled at once across all of them, and where each key's records in hand end, so that a
+ * later batch's records of a key start only after the earlier batch's have settled.
+ */
+export interface KeyLane {
+  readonly limit: LimitFunction;
+  readonly tails: Map<string, Promise<void>>;
+}
+
+export const keyLane = (limit: number): KeyLane => ({ limit: pLimit(Math.max(1, limit)), tails: new Map() });
+
+/**
+ * Handles records grouped by key: one key's records strictly one after another, in their order
+ * (after those of earlier batches on the same lane), and up to the lane's limit of keys at once.
+ * After a failure no new record is started, so nothing runs past the point the caller will
+ * resume from; a key whose earlier batch failed starts nothing either, and fails this batch.
+ * The key tails are set before this returns its promise, so a batch started next chains after.
  */
 export async function runByKey<R>(
   records: readonly R[],
   keyOf: (r: R) => string,
-  limit: number,
+  lane: KeyLane | number,
   handle: (r: R) => Promise<void>,
 ): Promise<ByKeyOutcome> {
+  const { limit, tails } = typeof lane === 'number' ? keyLane(lane) : lane;
+  const done = new Array<boolean>(records.length).fill(false);
+  let error: unknown = null;
+  let failed = false;
+  const fail = (err: unknown) => {
+    if (!failed) error = err;
+    failed = true;
+  };
+  const runs = [...groupByKey(records, keyOf)].map(([key, indexes]) => {
+    const before = tails.get(key);
+    const mine = (async () => {
+      try {
+        await before;
+        await limit(async () => {
+          for (const i of indexes) {
+            if (failed) throw error;
+            try {
+              await handle(records[i] as R);
+            } catch (err) {
+              // Here, before the limit starts the next key's records.
+              fail(err);
+              throw err;
+            }
+            done[i] = true;
+          }
+        });
+      } catch (err) {
+        fail(err);
+        throw err;
+      }
+    })();
+    tails.set(key, mine);
+    const forget = () => {
+      if (tails.get(key) === mine) tails.delete(key);
+    };
+    mine.then(forget, forget);
+    return mine.catch(() => undefined);
+  });
+  await Promise.all(runs);
+  const firstUndone = done.indexOf(false);
+  return { donePrefix: firstUndone === -1 ? records.length : firstUndone, error: failed ? error : null };
+}
+
+function groupByKey<R>(records: readonly R[], keyOf: (r: R) => string): Map<string, number[]> {
   const groups = new Map<string, number[]>();
   records.forEach((r, i) => {
     const key = keyOf(r);
@@ -23,26 +83,5 @@ export async function runByKey<R>(
     if (list) list.push(i);
     else groups.set(key, [i]);
   });
-  const queue = [...groups.values()];
-  const done = new Array<boolean>(records.length).fill(false);
-  let error: unknown = null;
-  let failed = false;
-  const worker = async () => {
-    for (let group = queue.shift(); group && !failed; group = queue.shift()) {
-      for (const i of group) {
-        if (failed) return;
-        try {
-          await handle(records[i] as R);
-          done[i] = true;
-        } catch (err) {
-          if (!failed) error = err;
-          failed = true;
-          return;
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, queue.length)) }, worker));
-  const firstUndone = done.indexOf(false);
-  return { donePrefix: firstUndone === -1 ? records.length : firstUndone, error: failed ? error : null };
+  return groups;
 }

@@ -21,7 +21,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { isImported } from '../domain/import.ts';
 import type { Sink } from '../sdk/connector.ts';
-import { runByKey } from './by-key.ts';
+import { BatchLanes } from './batch-lanes.ts';
+import { runByKey, type KeyLane } from './by-key.ts';
 import { outageReason, PauseSet, type PauseReason } from './pause.ts';
 import { Receipts } from './receipts.ts';
 
@@ -39,10 +40,15 @@ export interface SinkRunnerOptions<T> {
   readonly retry?: RetryPolicy;
   readonly probeIntervalMs?: number;
   readonly metrics?: Metrics;
-  /** Tickets delivered at once (default 1); one ticket's records always go one after another. */
+  /** Tickets delivered at once per partition (default 1); one ticket's records always go one after another. */
   readonly maxInFlight?: number;
   /** Partitions whose batches are delivered side by side (default 1). */
   readonly partitionsConcurrently?: number;
+  /**
+   * Batches of one partition in hand at once (default 4): a ticket's update in a newer batch
+   * need not wait for another ticket's long chain in an older one. Offsets still commit in order.
+   */
+  readonly batchesPerPartition?: number;
   /**
    * Where receipts of delivered and dead-lettered records go (bridge.deliveries.v1), so the
    * processor knows what the system has confirmed; none are written when absent.
@@ -90,9 +96,11 @@ export class SinkRunner<T> {
   #retries = 0;
   #passedOver = 0;
   readonly #healthy = new Map<PauseReason, Promise<void>>();
+  readonly #lanes: BatchLanes;
 
   constructor(options: SinkRunnerOptions<T>) {
     this.#o = options;
+    this.#lanes = new BatchLanes(options.maxInFlight ?? 1);
     this.#log = options.logger.child({ connector: options.connector, topic: options.topic });
   }
 
@@ -117,6 +125,7 @@ export class SinkRunner<T> {
     this.#consumer = messaging.consumer({
       groupId,
       partitionsConcurrently: this.#o.partitionsConcurrently ?? 1,
+      batchesPerPartition: this.#o.batchesPerPartition ?? DEFAULT_BATCHES_PER_PARTITION,
       ...(this.#o.failingAfterMs === undefined ? {} : { failingAfterMs: this.#o.failingAfterMs }),
     });
     await this.#consumer.connect();
@@ -148,28 +157,37 @@ export class SinkRunner<T> {
     this.#operatorPaused = false;
   }
 
+  /**
+   * One batch of a partition, while newer batches of it may already be delivering (see
+   * BatchLanes): receipts, then offsets, for the records done from the start.
+   */
   async #batch(batch: RecordBatch): Promise<void> {
     const { receiptsTopic, connector } = this.#o;
     const receipts = receiptsTopic ? new Receipts(connector, receiptsTopic) : null;
-    const { donePrefix, error } = await runByKey(
-      batch.records,
-      (r) => r.key?.toString('utf8') ?? '',
-      this.#o.maxInFlight ?? 1,
-      async (record) => {
-        // Stopping leaves the rest for the next owner of the partition.
-        if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped');
-        await this.#waitWhileOperatorPaused();
-        await this.#handle(record, receipts);
-      },
-    );
-    // Before the offsets: a receipt lost with a crash comes again with the redelivered record.
-    await receipts?.flush(this.#producer, this.#o.serde);
-    const last = batch.records[donePrefix - 1];
-    if (last && this.#consumer) {
-      const next = (BigInt(last.offset) + 1n).toString();
-      await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-    }
-    if (error !== null && !this.#isStopped()) throw error;
+    const deliver = (lane: KeyLane) =>
+      runByKey(
+        batch.records,
+        (r) => r.key?.toString('utf8') ?? '',
+        lane,
+        async (record) => {
+          // Stopping leaves the rest for the next owner of the partition.
+          if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped');
+          await this.#waitWhileOperatorPaused();
+          await this.#handle(record, receipts);
+        },
+      );
+    const commit = async (donePrefix: number) => {
+      // Before the offsets: a receipt lost with a crash comes again with the redelivered record.
+      await receipts?.flush(this.#producer, this.#o.serde);
+      const last = batch.records[donePrefix - 1];
+      if (last && this.#consumer) {
+        const next = (BigInt(last.offset) + 1n).toString();
+        await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      }
+    };
+    await this.#lanes.run(batch, deliver, commit).catch((err: unknown) => {
+      if (!this.#isStopped()) throw err;
+    });
   }
 
   async #handle(record: IncomingRecord, receipts: Receipts | null): Promise<void> {
@@ -316,6 +334,8 @@ export class SinkRunner<T> {
     }
   }
 }
+
+const DEFAULT_BATCHES_PER_PARTITION = 4;
 
 function importedRecord(value: unknown): boolean {
   const envelope = (value as { envelope?: { origin?: unknown } } | null)?.envelope;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runByKey } from '../../src/runtime/by-key.ts';
+import { keyLane, runByKey } from '../../src/runtime/by-key.ts';
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
@@ -55,5 +55,58 @@ describe('runByKey', () => {
         async () => undefined,
       ),
     ).toEqual({ donePrefix: 0, error: null });
+  });
+
+  it('chains a key across the batches of one lane and lets other keys of a newer batch go ahead', async () => {
+    const lane = keyLane(4);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const started: string[] = [];
+    const handle = async (r: string) => {
+      started.push(r);
+      if (r === 'a1') await held;
+    };
+    const first = runByKey(['a1', 'b1'], (r) => r[0] ?? '', lane, handle);
+    const second = runByKey(['a2', 'c1'], (r) => r[0] ?? '', lane, handle);
+    await expect.poll(() => started).toContain('c1');
+    // c1 of the newer batch went ahead of a1's long call; a2 waits for a1.
+    expect(started).not.toContain('a2');
+    release();
+    expect(await first).toEqual({ donePrefix: 2, error: null });
+    expect(await second).toEqual({ donePrefix: 2, error: null });
+    expect(started.indexOf('a2')).toBeGreaterThan(started.indexOf('a1'));
+    expect(lane.tails.size).toBe(0);
+  });
+
+  it('holds the limit across the batches of one lane', async () => {
+    const lane = keyLane(2);
+    let inFlight = 0;
+    let peak = 0;
+    const handle = async () => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await tick();
+      inFlight -= 1;
+    };
+    const key = (r: string) => r;
+    await Promise.all([runByKey(['a', 'b', 'c'], key, lane, handle), runByKey(['d', 'e', 'f'], key, lane, handle)]);
+    expect(peak).toBe(2);
+  });
+
+  it('starts nothing of a key whose records in an older batch failed, and fails the newer batch', async () => {
+    const lane = keyLane(4);
+    const handled: string[] = [];
+    const handle = async (r: string) => {
+      await tick();
+      if (r === 'a1') throw new Error('boom');
+      handled.push(r);
+    };
+    const first = runByKey(['a1'], (r) => r[0] ?? '', lane, handle);
+    const second = runByKey(['a2', 'a3'], (r) => r[0] ?? '', lane, handle);
+    expect((await first).donePrefix).toBe(0);
+    const out = await second;
+    expect(handled).toEqual([]);
+    expect(out.donePrefix).toBe(0);
+    expect(String(out.error)).toContain('boom');
   });
 });
