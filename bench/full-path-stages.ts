@@ -54,6 +54,7 @@ export async function stageLatencies(
   config: CloseloopConfig,
   crm: CrmSimulator,
   posse: PosseSimulator,
+  counts: (eventAt: number) => boolean = () => true,
 ): Promise<StageLatencies> {
   const [crmIn, deptIn, status] = await Promise.all([
     timestamps(messaging, serde, config.topics.crmEvents, (e) => e.eventId),
@@ -70,7 +71,7 @@ export async function stageLatencies(
     const at = m[1] === 'crm-rest' ? crm.changes[seq - 1]?.at : posse.changes[seq - 1]?.at;
     const published = (m[1] === 'crm-rest' ? crmIn : deptIn).get(a.correlationId);
     const decided = status.get(a.correlationId);
-    if (at === undefined || published === undefined || decided === undefined) continue;
+    if (at === undefined || !counts(at) || published === undefined || decided === undefined) continue;
     source.push(published - at);
     processor.push(decided - published);
     sink.push(a.at - decided);

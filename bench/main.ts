@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [--only throughput,peer,full-path,scale-out,restore] [--seed 42] [--repeats 3]
 //   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6] [--no-push]
-//   [--scale-out 1,2] [--rates 50,1000]
+//   [--scale-out 1,2] [--rates 50,1000] [--warmup 3]
 // Every scenario runs in this one process against a real Kafka and registry (brought up when
 // none is configured), so the baseline and the bridge share the machine's state of the moment.
 import os from 'node:os';
@@ -29,6 +29,7 @@ const { values: a } = parseArgs({
     'no-push': { type: 'boolean', default: false },
     'scale-out': { type: 'string', default: '1,2' },
     rates: { type: 'string' },
+    warmup: { type: 'string', default: '3' },
     csv: { type: 'string', default: path.resolve(ROOT, 'data/baltimore_311_sample_10k.csv') },
   },
 });
@@ -49,6 +50,11 @@ const fullPathLoads = a.rates
         { rate: 1_000, seconds: 30 },
         { rate: 2_000, seconds: 15 },
       ];
+const warmupSeconds = Number(a.warmup);
+if (!Number.isFinite(warmupSeconds) || warmupSeconds < 0) {
+  console.error(`--warmup must be a number of seconds >= 0, got ${a.warmup}`);
+  process.exit(2);
+}
 const seed = Number(a.seed);
 const partitions = Number(a.partitions);
 const repeats = Number(a.repeats ?? (quick ? 1 : 3));
@@ -117,14 +123,17 @@ async function main(): Promise<void> {
   if (only.has('full-path')) {
     // Above capacity, the last run shows saturation; bounded, so its backlog drains in minutes.
     for (const load of fullPathLoads) {
-      log(`full path: ${load.rate} ev/s offered for ${load.seconds} s`);
+      log(`full path: ${load.rate} ev/s offered for ${warmupSeconds} s warm-up and ${load.seconds} s measured`);
       const run = await fullPathRun(e, profile, {
         ...load,
+        warmupSeconds,
         seed,
         partitions: Math.min(partitions, 3),
         push: !a['no-push'],
       });
-      log(`  ${run.eventsPerSecond} ev/s applied, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`);
+      log(
+        `  ${run.eventsPerSecond} ev/s applied, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms (warm-up p99 ${run.warmup.p99Ms} ms)`,
+      );
       log(`  stages p50/p99, ms: ${JSON.stringify(run.stages)}; webhooks ${JSON.stringify(run.webhooks)}`);
       fullPath.push(run);
       stepDone();

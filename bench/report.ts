@@ -99,6 +99,12 @@ export function lines(r: BenchReport): Line[] {
         ? judged(`(c) full path, ${label}: latency p99, ms`, f.p99Ms, fmt(f.p99Ms), '<= 250', (v) => v <= 250)
         : { figure: `(c) full path, ${label}: latency p99, ms`, value: fmt(f.p99Ms), target: '', verdict: '' },
     );
+    out.push({
+      figure: `(c) full path, ${label}: p99 of the first ${f.warmup.seconds} s (warm-up, not above), ms`,
+      value: fmt(f.warmup.p99Ms),
+      target: '',
+      verdict: '',
+    });
     const { source, processor, sink } = f.stages;
     out.push({
       figure: `(c) full path, ${label}: p50 source / processor / sink, ms`,
