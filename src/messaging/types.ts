@@ -174,7 +174,7 @@ export interface ConsumerOptions {
   readonly sessionTimeoutMs?: number;
   /**
    * How many partitions' batches may be in the handler at once (default 1). Each partition's
-   * batches still come one after the other.
+   * batches come one after the other, unless batchesPerPartition allows more.
    */
   readonly partitionsConcurrently?: number;
   /**
@@ -182,7 +182,8 @@ export interface ConsumerOptions {
    * hand over fewer). Above 1, a partition is fetched again while its earlier batches are in
    * hand: its eachBatch calls still start in offset order, each before the next, and the handler
    * keeps their effects (and their offset commits) in order. A batch that throws makes the
-   * partition read again from its committed offset once every batch of it in hand has settled.
+   * partition read again from its committed offset, and it is not read before every batch of
+   * it in hand has settled.
    */
   readonly batchesPerPartition?: number;
   /** How long trouble lasts before health() says failing (default FAILING_AFTER_MS). */

@@ -13,8 +13,11 @@ describe('the Kafka consumer’s partition table', () => {
     s.inHand = 1;
     s.inHandVersion = s.version;
     expect(table.ready(Date.now())).toEqual([s]);
+    // Still read: a fetch that includes it need not be cut short for it.
+    expect(table.waitingOnHandler()).toBe(false);
     s.inHand = 2;
     expect(table.ready(Date.now())).toEqual([]);
+    expect(table.waitingOnHandler()).toBe(true);
   });
 
   it('after a rewind, reads the partition again only once every batch in hand from before has settled', () => {
@@ -28,6 +31,7 @@ describe('the Kafka consumer’s partition table', () => {
     // Its position was looked up again meanwhile: still not read while the old batch is in hand.
     s.position = 5n;
     expect(table.ready(Date.now())).toEqual([]);
+    expect(table.waitingOnHandler()).toBe(true);
     s.inHand = 0;
     expect(table.ready(Date.now())).toEqual([s]);
   });

@@ -4,9 +4,10 @@ import type { PartitionState } from './fetch-round.ts';
  * Hands fetched batches to the handler, of up to `concurrency` partitions at once, in the order
  * they were fetched: a partition's batches start in offset order. A partition's batch is in hand
  * from its fetch until it is handled; the partition table decides how many may be
- * (batchesPerPartition). No partition waits for another's batch: the fetch loop reads a partition
- * again as soon as it may, so a slow batch (a slow department, a long transaction) holds back
- * only its own partition.
+ * (batchesPerPartition). Given a slot for each partition, no partition waits for another's batch:
+ * the fetch loop reads a partition again as soon as it may, so a slow batch (a slow department,
+ * a long transaction) holds back only its own partition. With fewer slots than partitions, a
+ * partition waiting for a slot goes before the further batches of those that hold one.
  */
 export class Dispatcher {
   readonly #concurrency: number;
@@ -50,14 +51,19 @@ export class Dispatcher {
     while (this.active) await Promise.all([...this.#running]);
   }
 
-  // In the order they were handed over, skipping those of partitions that must wait for a slot:
-  // a partition's batches still start in offset order, as its batches queue in that order.
+  // In the order they were handed over. A partition with a batch running starts its next one
+  // beside it, unless another partition is already waiting for a slot: then it waits behind
+  // that one, so a partition with a backlog cannot keep its slot for ever. A partition's batches
+  // start in offset order, as they queue in that order and wait for the same things.
   #next(): void {
+    let waiting = false;
     for (let i = 0; i < this.#queue.length;) {
       const item = this.#queue[i];
       if (!item) break;
       const running = this.#partitions.get(item.s) ?? 0;
-      if (running === 0 && this.#partitions.size >= this.#concurrency) {
+      const startable = running === 0 ? this.#partitions.size < this.#concurrency : !waiting;
+      if (!startable) {
+        if (running === 0) waiting = true;
         i += 1;
         continue;
       }

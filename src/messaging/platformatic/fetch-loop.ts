@@ -5,8 +5,10 @@ import type { PartitionTable } from './partition-table.ts';
 /** How long a fetch waits for data while none of its partitions has any. */
 export const MAX_WAIT_MS = 1_000;
 /**
- * The same while other partitions' batches are in hand: a partition freed meanwhile is read at
- * the next fetch, which a long wait for idle partitions would hold back.
+ * The same while a partition waits for its batches in hand before it may be read again: once
+ * they are handled it is read at the next fetch, which a long wait for idle partitions would
+ * hold back. A partition still read while it has batches in hand (batchesPerPartition) is in
+ * the fetch itself, so it does not shorten the wait.
  */
 export const BUSY_WAIT_MS = 20;
 
@@ -36,7 +38,7 @@ export async function fetchLoop(
       continue;
     }
     try {
-      const waitMs = context.dispatcher.active ? BUSY_WAIT_MS : MAX_WAIT_MS;
+      const waitMs = table.waitingOnHandler() ? BUSY_WAIT_MS : MAX_WAIT_MS;
       if (!(await fetchRound(context, ready, waitMs))) await c.idle(250);
       if (failures > 0) c.onRecovered();
       failures = 0;

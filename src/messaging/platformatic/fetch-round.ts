@@ -103,9 +103,13 @@ export async function fetchRound(
             c.handlers.onPosition?.({ topic: s.topic, partition: s.partition, next: String(fetched.next) });
           };
           if (fetched.records.length === 0) {
-            // Read past markers or aborted records only: nothing failed is left in hand.
-            c.handled(s);
-            progress();
+            // Read past markers or aborted records only. With no batch of the partition in hand,
+            // nothing failed is left in hand and everything before the new position was handled;
+            // with one in hand, neither is known yet (its own end reports them).
+            if (s.inHand === 0) {
+              c.handled(s);
+              progress();
+            }
             continue;
           }
           const batch: RecordBatch = { topic: s.topic, partition: s.partition, records: fetched.records };

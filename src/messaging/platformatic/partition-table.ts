@@ -61,9 +61,19 @@ export class PartitionTable {
       (s) =>
         s.position !== null &&
         s.retryAt <= now &&
-        (s.inHand === 0 || (s.inHand < this.#perPartition && s.inHandVersion === s.version)) &&
+        !this.#heldByHandler(s) &&
         !this.#paused.has(key(s.topic, s.partition)),
     );
+  }
+
+  /** Some partition is not read until batches of it in hand are handled (see ready). */
+  waitingOnHandler(): boolean {
+    for (const s of this.#states.values()) if (this.#heldByHandler(s)) return true;
+    return false;
+  }
+
+  #heldByHandler(s: PartitionState): boolean {
+    return s.inHand > 0 && !(s.inHand < this.#perPartition && s.inHandVersion === s.version);
   }
 
   takeSeek(s: PartitionState): bigint | undefined {
