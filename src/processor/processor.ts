@@ -216,7 +216,7 @@ export class LifecycleProcessor {
     for (const record of batch.records) {
       const input = await decode(record, route, serde, config.processor.partitions);
       if (input.kind === 'forward') {
-        // Forwarded records commit with this batch's offsets, so each is forwarded exactly once.
+        // Forwarded records commit with the offsets they were read at, so each is forwarded once.
         out.emit(input.topic, input.record);
         tally.forwarded(batch.topic);
         continue;

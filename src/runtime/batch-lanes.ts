@@ -44,7 +44,11 @@ export class BatchLanes {
         await older;
         await commit(donePrefix);
         if (error !== null) throw error;
-      })();
+      })().catch((err: unknown) => {
+        // Newer batches start nothing more: the partition is read again from before this one.
+        lane.halted ??= { error: err };
+        throw err;
+      });
       lane.committed = settled;
       // Awaited by the next batch, if one comes; not an unhandled rejection when none does.
       settled.catch(() => undefined);
@@ -59,7 +63,7 @@ export class BatchLanes {
     const id = `${batch.partition}:${batch.topic}`;
     const lane = this.#lanes.get(id);
     if (lane && lane.inHand > 0) return lane;
-    const fresh: Lane = { ...keyLane(this.#maxInFlight), inHand: 0, committed: Promise.resolve() };
+    const fresh: Lane = Object.assign(keyLane(this.#maxInFlight), { inHand: 0, committed: Promise.resolve() });
     this.#lanes.set(id, fresh);
     return fresh;
   }

@@ -10,20 +10,27 @@ export interface ByKeyOutcome {
 /**
  * Where the batches of one partition that are in hand at once meet: how many keys may be
  * handled at once across all of them, and where each key's records in hand end, so that a
- * later batch's records of a key start only after the earlier batch's have settled.
+ * later batch's records of a key start only after the earlier batch's have settled. Once any
+ * of them failed (`halted`), none starts another record: the partition will be read again from
+ * before the failure, and records delivered past it would only be delivered twice.
  */
 export interface KeyLane {
   readonly limit: LimitFunction;
   readonly tails: Map<string, Promise<void>>;
+  halted: { readonly error: unknown } | null;
 }
 
-export const keyLane = (limit: number): KeyLane => ({ limit: pLimit(Math.max(1, limit)), tails: new Map() });
+export const keyLane = (limit: number): KeyLane => ({
+  limit: pLimit(Math.max(1, limit)),
+  tails: new Map(),
+  halted: null,
+});
 
 /**
  * Handles records grouped by key: one key's records strictly one after another, in their order
  * (after those of earlier batches on the same lane), and up to the lane's limit of keys at once.
- * After a failure no new record is started, so nothing runs past the point the caller will
- * resume from; a key whose earlier batch failed starts nothing either, and fails this batch.
+ * After a failure, of this batch or of another on the lane, no new record is started, so nothing
+ * runs past the point the caller will resume from; the failure fails this batch too.
  * The key tails are set before this returns its promise, so a batch started next chains after.
  */
 export async function runByKey<R>(
@@ -32,13 +39,15 @@ export async function runByKey<R>(
   lane: KeyLane | number,
   handle: (r: R) => Promise<void>,
 ): Promise<ByKeyOutcome> {
-  const { limit, tails } = typeof lane === 'number' ? keyLane(lane) : lane;
+  const l = typeof lane === 'number' ? keyLane(lane) : lane;
+  const { limit, tails } = l;
   const done = new Array<boolean>(records.length).fill(false);
   let error: unknown = null;
   let failed = false;
   const fail = (err: unknown) => {
     if (!failed) error = err;
     failed = true;
+    l.halted ??= { error: err };
   };
   const runs = [...groupByKey(records, keyOf)].map(([key, indexes]) => {
     const before = tails.get(key);
@@ -47,6 +56,7 @@ export async function runByKey<R>(
         await before;
         await limit(async () => {
           for (const i of indexes) {
+            if (!failed && l.halted) fail(l.halted.error);
             if (failed) throw error;
             try {
               await handle(records[i] as R);

@@ -109,4 +109,22 @@ describe('runByKey', () => {
     expect(out.donePrefix).toBe(0);
     expect(String(out.error)).toContain('boom');
   });
+
+  it('starts no record of another key in a newer batch once an older batch on the lane failed', async () => {
+    const lane = keyLane(1);
+    const handled: string[] = [];
+    const handle = async (r: string) => {
+      await tick();
+      if (r === 'a1') throw new Error('boom');
+      handled.push(r);
+    };
+    const first = runByKey(['a1'], (r) => r[0] ?? '', lane, handle);
+    // One key at a time: b1 waits for a1's slot, and finds the lane halted when it gets it.
+    const second = runByKey(['b1'], (r) => r[0] ?? '', lane, handle);
+    expect(String((await first).error)).toContain('boom');
+    const out = await second;
+    expect(handled).toEqual([]);
+    expect(out.donePrefix).toBe(0);
+    expect(String(out.error)).toContain('boom');
+  });
 });

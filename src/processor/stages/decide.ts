@@ -14,7 +14,7 @@ export type Verdict =
   | DeadLetterVerdict;
 
 /**
- * The batch's view of the task's tickets: the committed store, overlaid with what the batch's
+ * The transaction's view of the task's tickets: the committed store, overlaid with what its
  * earlier records decided. The store itself follows only once the transaction commits.
  */
 export class WorkingState {
@@ -29,7 +29,7 @@ export class WorkingState {
     return this.changes.has(id) ? (this.changes.get(id) ?? null) : (this.#store.get(id) ?? null);
   }
 
-  /** Stage 2: the domain's decision on one event, against the ticket's state as the batch has it. */
+  /** Stage 2: the domain's decision on one event, against the ticket's state as the transaction has it. */
   decide(event: InboundEvent, policy: Policy, now: number): Verdict {
     const ticketId = event.event.ticketId;
     const prev = this.get(ticketId);

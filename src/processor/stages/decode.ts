@@ -21,7 +21,8 @@ export type Input =
 
 /**
  * Stage 1: framed Avro to a typed event, or the data error that dead-letters the record. A
- * retriable failure (registry or broker down) is thrown: the batch is aborted and fetched again.
+ * retriable failure (registry or broker down) is thrown: the transaction is aborted and its
+ * batches fetched again.
  */
 export async function decode(
   record: IncomingRecord,

@@ -24,7 +24,7 @@ export async function emitDecision(out: Outbox, d: Decision): Promise<void> {
 
 /**
  * The changelog records of one transaction: each changed ticket's last state, or a tombstone for
- * one it forgets. A ticket that several of the batch's events moved is written once: the
+ * one it forgets. A ticket that several of the transaction's events moved is written once: the
  * changelog is compacted and read only for its last record per key, and a transaction's records
  * are seen all together or not at all. The partition is the task's, whatever a foreign
  * producer's partitioner did with the input, so the restore of this task finds it.

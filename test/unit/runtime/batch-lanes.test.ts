@@ -91,4 +91,26 @@ describe('BatchLanes', () => {
     await run(batch(0, ['b', 'c'], 1), null);
     expect(commits).toEqual([1, 2]);
   });
+
+  it('starts nothing more in newer batches once an older batch’s commit failed', async () => {
+    const lanes = new BatchLanes(4);
+    const h = gated();
+    const older = lanes.run(
+      batch(0, ['a'], 0),
+      (lane) => runByKey(batch(0, ['a'], 0).records, keyOf, lane, async () => undefined),
+      async () => {
+        throw new Error('commit failed');
+      },
+    );
+    const newer = lanes.run(
+      batch(0, ['b', 'b'], 1),
+      (lane) => runByKey(batch(0, ['b', 'b'], 1).records, keyOf, lane, h.handle),
+      async () => undefined,
+    );
+    await expect(older).rejects.toThrow('commit failed');
+    h.release('b');
+    await expect(newer).rejects.toThrow('commit failed');
+    // The first b was in hand when the older batch failed; the second was not started.
+    expect(h.handled).toEqual(['b@1']);
+  });
 });
