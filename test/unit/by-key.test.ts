@@ -3,6 +3,17 @@ import { keyLane, runByKey } from '../../src/runtime/by-key.ts';
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
+/** A handler that fails on `bad` a tick after it starts, and notes every other record it handled. */
+function failingOn(bad: string) {
+  const handled: string[] = [];
+  const handle = async (r: string) => {
+    await tick();
+    if (r === bad) throw new Error('boom');
+    handled.push(r);
+  };
+  return { handled, handle };
+}
+
 describe('runByKey', () => {
   it('keeps each key in order while keys overlap, up to the limit', async () => {
     const records = ['a1', 'b1', 'a2', 'c1', 'b2', 'a3', 'd1'];
@@ -95,12 +106,7 @@ describe('runByKey', () => {
 
   it('starts nothing of a key whose records in an older batch failed, and fails the newer batch', async () => {
     const lane = keyLane(4);
-    const handled: string[] = [];
-    const handle = async (r: string) => {
-      await tick();
-      if (r === 'a1') throw new Error('boom');
-      handled.push(r);
-    };
+    const { handled, handle } = failingOn('a1');
     const first = runByKey(['a1'], (r) => r[0] ?? '', lane, handle);
     const second = runByKey(['a2', 'a3'], (r) => r[0] ?? '', lane, handle);
     expect((await first).donePrefix).toBe(0);
@@ -112,12 +118,7 @@ describe('runByKey', () => {
 
   it('starts no record of another key in a newer batch once an older batch on the lane failed', async () => {
     const lane = keyLane(1);
-    const handled: string[] = [];
-    const handle = async (r: string) => {
-      await tick();
-      if (r === 'a1') throw new Error('boom');
-      handled.push(r);
-    };
+    const { handled, handle } = failingOn('a1');
     const first = runByKey(['a1'], (r) => r[0] ?? '', lane, handle);
     // One key at a time: b1 waits for a1's slot, and finds the lane halted when it gets it.
     const second = runByKey(['b1'], (r) => r[0] ?? '', lane, handle);
