@@ -194,24 +194,26 @@ export class LifecycleProcessor {
    * emit → account, record by record in the order they arrived, in one transaction.
    */
   async #process(task: Task, batches: readonly RecordBatch[]): Promise<void> {
-    const inputs = batches.filter((b) => b.records.length > 0 && this.#inputs.has(b.topic));
+    const inputs = batches.flatMap((batch) => {
+      const route = this.#inputs.get(batch.topic);
+      return route && batch.records.length > 0 ? [{ batch, route }] : [];
+    });
     if (inputs.length === 0) return;
     await task.refreshIfStale();
     const { config, serde } = this.#o;
     const out = new Outbox(config, serde);
     const working = new WorkingState(task.store);
     const tally = new Tally();
-    for (const batch of inputs) await this.#read(batch, out, working, tally);
+    for (const { batch, route } of inputs) await this.#read(batch, route, out, working, tally);
+    const read = inputs.map((i) => i.batch);
     await emitStates(out, working.changes, task.partition);
-    await task.commit(out.records, offsetsAfter(inputs));
+    await task.commit(out.records, offsetsAfter(read));
     task.apply(working.changes);
-    tally.record(this.#o.metrics, out, inputs);
+    tally.record(this.#o.metrics, out, read);
   }
 
   /** One input batch's records into the transaction's outbox and working state. */
-  async #read(batch: RecordBatch, out: Outbox, working: WorkingState, tally: Tally): Promise<void> {
-    const route = this.#inputs.get(batch.topic);
-    if (!route) return;
+  async #read(batch: RecordBatch, route: InputRoute, out: Outbox, working: WorkingState, tally: Tally): Promise<void> {
     const { config, serde } = this.#o;
     for (const record of batch.records) {
       const input = await decode(record, route, serde, config.processor.partitions);

@@ -19,12 +19,16 @@ function gated() {
   return { started, work, open };
 }
 
+/** A dispatcher with one slot, and two partitions that may each have so many batches in hand. */
+function oneSlotTwoPartitions(batchesPerPartition: number) {
+  const [a, b] = new PartitionTable(batchesPerPartition).install([{ topic: 't', partitions: [0, 1] }]);
+  if (!a || !b) throw new Error('no states');
+  return { a, b, dispatcher: new Dispatcher(1, () => undefined), g: gated() };
+}
+
 describe('the Kafka consumer’s dispatcher', () => {
   it('starts a partition’s further batch beside the one running, without a slot of its own', async () => {
-    const [a, b] = new PartitionTable(2).install([{ topic: 't', partitions: [0, 1] }]);
-    if (!a || !b) throw new Error('no states');
-    const dispatcher = new Dispatcher(1, () => undefined);
-    const g = gated();
+    const { a, b, dispatcher, g } = oneSlotTwoPartitions(2);
     dispatcher.submit(a, 0, g.work('a1'));
     dispatcher.submit(a, 0, g.work('a2'));
     expect(g.started).toEqual(['a1', 'a2']);
@@ -41,10 +45,7 @@ describe('the Kafka consumer’s dispatcher', () => {
   });
 
   it('makes a partition’s further batches wait behind another partition waiting for a slot', async () => {
-    const [a, b] = new PartitionTable(4).install([{ topic: 't', partitions: [0, 1] }]);
-    if (!a || !b) throw new Error('no states');
-    const dispatcher = new Dispatcher(1, () => undefined);
-    const g = gated();
+    const { a, b, dispatcher, g } = oneSlotTwoPartitions(4);
     dispatcher.submit(a, 0, g.work('a1'));
     dispatcher.submit(b, 0, g.work('b1'));
     dispatcher.submit(a, 0, g.work('a2'));
