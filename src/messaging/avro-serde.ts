@@ -4,6 +4,7 @@ import { CloseloopError, messageOf } from '../errors/index.ts';
 import { isNetworkFailure, registryStatus, translateRegistryError } from './registry-errors.ts';
 import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
 import { ownKeysMaps } from './avro-map.ts';
+import { nativeStrings } from './avro-string.ts';
 import { HEADER_LENGTH, readSchemaId, WireWriter } from './wire-format.ts';
 
 export type CompatibilityLevel = `${COMPATIBILITY}`;
@@ -79,7 +80,7 @@ export class AvroSerde {
           ? { auth: { username: settings.username, password: settings.password } }
           : {}),
       },
-      { [SchemaType.AVRO]: { typeHook: ownKeysMaps } },
+      { [SchemaType.AVRO]: { typeHook: (schema, opts) => ownKeysMaps(schema, opts) ?? nativeStrings(schema) } },
     );
   }
 
