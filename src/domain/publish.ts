@@ -78,22 +78,29 @@ export function publish(
 
   const watch = watchOf(next);
   const imported = isImported(draft.input);
-  let settled: TicketState = withWatch(
+  const version = changed ? nextVersion(next.version, imported) : next.version;
+  // The sentinel measures how long a ticket stays where it is from here; a new status is awaited
+  // from its sink, unless imported: history the CRM already shows, which no sink delivers.
+  const stateSince = state === next.state && next.watch ? watch.stateSince : draft.ctx.now;
+  const watched = !changed
+    ? { stateSince }
+    : imported
+      ? { stateSince, confirmedVersion: version }
+      : { stateSince, statusSentAt: draft.ctx.now };
+  // One copy of the ticket, not one per group of fields: this runs for every event.
+  const settled: TicketState = withWatch(
     {
       ...ticket,
       state,
       // An imported closure happened when the export says it did.
       closedAt: closed ? (prev?.closedAt ?? (imported ? draft.input.occurredAt : draft.ctx.now)) : null,
       updatedAt: draft.ctx.now,
+      version,
+      lastStatusKey: changed ? key : next.lastStatusKey,
     },
-    // The sentinel measures how long a ticket stays where it is from here.
-    { stateSince: state === next.state && next.watch ? watch.stateSince : draft.ctx.now },
+    watched,
   );
   if (changed) {
-    const version = nextVersion(next.version, imported);
-    // An imported status is history the CRM already shows: no sink delivers it, so none is awaited.
-    const watched = imported ? { confirmedVersion: version } : { statusSentAt: draft.ctx.now };
-    settled = withWatch({ ...settled, version, lastStatusKey: key }, watched);
     draft.statuses.push({
       envelope: draft.envelope('status'),
       ticketId: next.ticketId,

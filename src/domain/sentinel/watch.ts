@@ -30,7 +30,8 @@ export function withWatch(t: TicketState, patch: Partial<TicketWatch>): TicketSt
 /** The department spoke about this work order (or the bridge just created it). */
 export function workOrderSeen(t: TicketState, workOrderId: string, now: number): TicketState {
   const workOrders = t.workOrders.map((w) => (w.workOrderId === workOrderId ? { ...w, seenAt: now } : w));
-  return withWatch({ ...t, workOrders }, {});
+  // Every event goes through here: a ticket that has its watch keeps it as it is, uncopied.
+  return t.watch === null ? withWatch({ ...t, workOrders }, {}) : { ...t, workOrders };
 }
 
 /**
