@@ -88,7 +88,9 @@ export async function passThrough(o: PassThroughOptions): Promise<PassThroughRes
           const byPartition = new Map<string, Message[]>();
           for (let m = stream.read() as Message | null; m !== null; m = stream.read() as Message | null) {
             const key = `${m.topic}/${m.partition}`;
-            byPartition.set(key, [...(byPartition.get(key) ?? []), m]);
+            const run = byPartition.get(key);
+            if (run) run.push(m);
+            else byPartition.set(key, [m]);
           }
           if (byPartition.size === 0) return;
           if (started === 0) started = performance.now();
