@@ -53,6 +53,44 @@ describe('the compact in-memory state', () => {
     expect(p.workOrders.map((w) => w.seenAt)).toEqual([bridge.now]);
   });
 
+  it('writes the same changelog bytes as the record built with spreads did', () => {
+    // The codec before it listed fields one by one (see stateToRecord), kept as the reference.
+    const finite = (n: number) => (Number.isFinite(n) ? n : null);
+    const spread = (t: TicketState) => ({
+      ...t,
+      crmPosition: finite(t.crmPosition),
+      workOrders: t.workOrders.map(({ seenAt: _, ...w }) => ({ ...w, lastPosition: finite(w.lastPosition) })),
+      recentEventIds: recentEventList(t.recentEventIds),
+      watch: t.watch && {
+        ...t.watch,
+        workOrderSeenAt: Object.fromEntries(
+          t.workOrders.flatMap((w) => (w.seenAt === null ? [] : [[w.workOrderId, w.seenAt]])),
+        ),
+      },
+    });
+    const p = bridge.ticket('P');
+    const [w] = p.workOrders;
+    if (!w) throw new Error('P has a work order');
+    const odd: TicketState = {
+      ...p,
+      crmPosition: Number.NEGATIVE_INFINITY,
+      workOrders: [
+        { ...w, workOrderId: '__proto__', seenAt: 5, lastPosition: Number.NEGATIVE_INFINITY },
+        { ...w, workOrderId: 'WO-2', seenAt: null },
+        { ...w, workOrderId: 'WO-3', seenAt: 7 },
+      ],
+    };
+    const { channel: _, ...noChannel } = p;
+    for (const t of [p, bridge.ticket('Q'), bridge.ticket('D'), odd, { ...odd, watch: null }, noChannel]) {
+      expect(changelog(t).equals(stateType.toBuffer(spread(t)))).toBe(true);
+    }
+    const { watch } = stateToRecord(odd) as { watch: { workOrderSeenAt: object } };
+    expect(Object.entries(watch.workOrderSeenAt)).toEqual([
+      ['__proto__', 5],
+      ['WO-3', 7],
+    ]);
+  });
+
   it('decides on a compact state exactly as on the original', () => {
     const event = dept('P', 'P#1', 'maximo', 'COMP', 4, { note: 'patched' });
     const ctx = { policy: bridge.policy, now: bridge.now + 60_000 };
