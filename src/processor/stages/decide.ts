@@ -26,7 +26,9 @@ export class WorkingState {
   }
 
   get(id: string): TicketState | null {
-    return this.changes.has(id) ? (this.changes.get(id) ?? null) : (this.#store.get(id) ?? null);
+    // One lookup when the transaction changed the ticket: a forgotten one is null, not undefined.
+    const changed = this.changes.get(id);
+    return changed !== undefined ? changed : (this.#store.get(id) ?? null);
   }
 
   /** Stage 2: the domain's decision on one event, against the ticket's state as the transaction has it. */
