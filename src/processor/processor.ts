@@ -230,7 +230,10 @@ export class LifecycleProcessor {
         continue;
       }
       const { event, prev, decision } = verdict;
-      await emitDecision(out, decision);
+      // Awaited only when a schema had to be fetched (see Outbox.encode): an await per event is a
+      // promise and a turn of the microtask queue more.
+      const emitting = emitDecision(out, decision);
+      if (emitting) await emitting;
       logDecided(this.#log, event, decision);
       tally.decided(prev, decision);
     }

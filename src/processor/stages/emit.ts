@@ -11,15 +11,19 @@ export const writesState = (prev: unknown, d: Decision): boolean =>
 
 /**
  * Stage 3: everything a decision writes but its state: statuses, commands, links, violations
- * and alerts. The state goes once per ticket and transaction (emitStates).
+ * and alerts. The state goes once per ticket and transaction (emitStates). Undefined when all
+ * of it is in the outbox already, as it is once the serde has the schemas in hand; else a
+ * promise to await before the next record (see Outbox.encode).
  */
-export async function emitDecision(out: Outbox, d: Decision): Promise<void> {
-  for (const s of d.statuses) await out.encode('status', s.ticketId, s);
-  for (const c of d.commands) await out.encode('commands', c.ticketId, c);
-  for (const l of d.links) await out.encode('links', l.ticketId, l);
-  for (const v of d.violations) await out.encode('quarantine', v.ticketId, v);
-  for (const a of d.alerts) await out.encode('alerts', a.alertId, a);
+export function emitDecision(out: Outbox, d: Decision): Promise<void> | undefined {
+  for (const s of d.statuses) out.encode('status', s.ticketId, s);
+  for (const c of d.commands) out.encode('commands', c.ticketId, c);
+  for (const l of d.links) out.encode('links', l.ticketId, l);
+  for (const v of d.violations) out.encode('quarantine', v.ticketId, v);
+  for (const a of d.alerts) out.encode('alerts', a.alertId, a);
+  // Counted only once the transaction commits, so none of these is if an encode fails.
   out.alerts.push(...d.alerts);
+  return out.settled();
 }
 
 /**
@@ -37,7 +41,11 @@ export async function emitStates(
   const topic = out.config.topics.state;
   const subject = subjectForTopic(topic);
   for (const [ticketId, state] of changes) {
-    const value = state ? await out.serde.encode(subject, stateToRecord(state)) : null;
+    let value: Buffer | null = null;
+    if (state) {
+      const record = stateToRecord(state);
+      value = out.serde.encodeKnown(subject, record) ?? (await out.serde.encode(subject, record));
+    }
     out.emit(topic, { key: ticketId, value, partition });
   }
 }
