@@ -189,17 +189,12 @@ export class AvroSerde {
     buffer: Buffer | null,
     readerSchema?: Readonly<Record<string, unknown>>,
   ): Promise<Decoded<T>> {
-    if (buffer === null)
-      throw new CloseloopError('CL_DECODE_MALFORMED', 'record has no value (tombstone) where one is required');
+    if (buffer === null) throw tombstone();
     const schemaId = readSchemaId(buffer);
     if (readerSchema) return { schemaId, value: (await this.#resolve(buffer, schemaId, readerSchema)) as T };
     const context = `decoding a record with schema id ${schemaId}`;
     const type = this.#types.get(schemaId) ?? (await this.#typeOf(schemaId, context));
-    try {
-      return { schemaId, value: type.fromBuffer(buffer.subarray(HEADER_LENGTH)) as T };
-    } catch (err) {
-      throw malformed(schemaId, err);
-    }
+    return { schemaId, value: read<T>(type, schemaId, buffer) };
   }
 
   /** Decodes into a reader schema through the registry client, which resolves the writer's data. */
@@ -256,6 +251,8 @@ export class AvroSerde {
    * decode fine and be taken for this topic's, with every field it lacks undefined.
    */
   async decodeAs<T = unknown>(buffer: Buffer | null, recordName: string): Promise<Decoded<T>> {
+    const known = this.decodeKnown<T>(buffer, recordName);
+    if (known) return known;
     if (buffer !== null) {
       const schemaId = readSchemaId(buffer);
       const writer =
@@ -264,6 +261,21 @@ export class AvroSerde {
       if (mismatch) throw mismatch;
     }
     return this.decode<T>(buffer);
+  }
+
+  /**
+   * As decodeAs, without a promise, when the writer's schema is in hand (an earlier record
+   * with its id fetched it); undefined when it is not, and decodeAs must fetch it. Throws what
+   * decodeAs rejects with.
+   */
+  decodeKnown<T = unknown>(buffer: Buffer | null, recordName: string): Decoded<T> | undefined {
+    if (buffer === null) throw tombstone();
+    const schemaId = readSchemaId(buffer);
+    const writer = this.#types.get(schemaId);
+    if (!writer) return undefined;
+    const mismatch = writerMismatch(writer, recordName, schemaId);
+    if (mismatch) throw mismatch;
+    return { schemaId, value: read<T>(writer, schemaId, buffer) };
   }
 
   async #lookupLatest(subject: string): Promise<number> {
@@ -313,6 +325,17 @@ export class AvroSerde {
         { details: { subject, reasons } },
       );
     }
+  }
+}
+
+const tombstone = () =>
+  new CloseloopError('CL_DECODE_MALFORMED', 'record has no value (tombstone) where one is required');
+
+function read<T>(type: avro.Type, schemaId: number, buffer: Buffer): T {
+  try {
+    return type.fromBuffer(buffer.subarray(HEADER_LENGTH)) as T;
+  } catch (err) {
+    throw malformed(schemaId, err);
   }
 }
 

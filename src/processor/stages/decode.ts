@@ -34,10 +34,38 @@ export async function decode(
   if (placed.kind === 'forward') return placed;
   if (placed.kind === 'unkeyed') return { kind: 'dead', error: placed.error };
   try {
-    const decoded = await serde.decodeAs(record.value, RECORD_NAMES[route.input]);
-    return { kind: 'event', event: toInbound(route.input, record.key?.toString('utf8') ?? null, decoded.value) };
+    return eventOf(record, route, (await serde.decodeAs(record.value, RECORD_NAMES[route.input])).value);
   } catch (err) {
-    if (!isCloseloopError(err) || err.retriable) throw err;
-    return { kind: 'dead', error: err };
+    return deadOrThrow(err);
   }
+}
+
+/**
+ * As decode, without a promise, when the serde has the writer's schema in hand, as it has for
+ * all but a task's first records; undefined when it must be fetched first (then decode).
+ */
+export function decodeNow(
+  record: IncomingRecord,
+  route: InputRoute,
+  serde: AvroSerde,
+  partitions: number,
+): Input | undefined {
+  const placed = place(record, route, partitions);
+  if (placed.kind === 'forward') return placed;
+  if (placed.kind === 'unkeyed') return { kind: 'dead', error: placed.error };
+  try {
+    const decoded = serde.decodeKnown(record.value, RECORD_NAMES[route.input]);
+    return decoded && eventOf(record, route, decoded.value);
+  } catch (err) {
+    return deadOrThrow(err);
+  }
+}
+
+function eventOf(record: IncomingRecord, route: InputRoute, value: unknown): Input {
+  return { kind: 'event', event: toInbound(route.input, record.key?.toString('utf8') ?? null, value) };
+}
+
+function deadOrThrow(err: unknown): DeadLetterVerdict {
+  if (!isCloseloopError(err) || err.retriable) throw err;
+  return { kind: 'dead', error: err };
 }

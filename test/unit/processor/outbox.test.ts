@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CloseloopConfig } from '../../../src/config/index.ts';
-import { AvroSerde, readSchemaId, subjectForTopic } from '../../../src/messaging/index.ts';
+import { AvroSerde, subjectForTopic } from '../../../src/messaging/index.ts';
 import { Outbox } from '../../../src/processor/outbox.ts';
 import { LoopbackRegistry } from '../../support/loopback-registry.ts';
 
@@ -63,22 +63,5 @@ describe('the outbox', () => {
     expect(() => out.encode('status', 'E', { ticketId: 'E', n: 'five' })).toThrow(
       expect.objectContaining({ code: 'CL_ENCODE_INVALID' }),
     );
-  });
-});
-
-describe('AvroSerde.encodeKnown', () => {
-  it('encodes without a promise once the subject has been encoded, with the id registered last', async () => {
-    const { serde, topics } = await setup();
-    const subject = subjectForTopic(topics.status);
-    const value = { ticketId: 'A', n: 1 };
-    expect(serde.encodeKnown(subject, value)).toBeUndefined();
-    const encoded = await serde.encode(subject, value);
-    expect(serde.encodeKnown(subject, value)?.equals(encoded)).toBe(true);
-
-    const v2 = await serde.register(subject, record('Status', [{ name: 'note', type: 'string', default: '' }]));
-    expect(v2).not.toBe(readSchemaId(encoded));
-    expect(serde.encodeKnown(subject, value)).toBeUndefined();
-    expect(readSchemaId(await serde.encode(subject, value))).toBe(v2);
-    expect(readSchemaId(serde.encodeKnown(subject, value) ?? Buffer.alloc(0))).toBe(v2);
   });
 });
