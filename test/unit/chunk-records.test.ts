@@ -17,6 +17,13 @@ describe('chunkRecords', () => {
     expect(chunks.map((c) => c.map((r) => r.key))).toEqual([['k1'], ['k2'], ['k3']]);
   });
 
+  it("counts header names and values in a record's size", () => {
+    // 2 bytes of key, 10 of value and 64 of framing allowance: 76, and 100 more of headers.
+    const headed = { ...rec(2, 10), headers: { h: 'x'.repeat(99) } };
+    expect(chunkRecords([rec(1, 10), headed], 76 + 176).map((c) => c.length)).toEqual([2]);
+    expect(chunkRecords([rec(1, 10), headed], 76 + 175).map((c) => c.length)).toEqual([1, 1]);
+  });
+
   it('returns nothing for nothing', () => {
     expect(chunkRecords([])).toEqual([]);
   });
