@@ -78,6 +78,8 @@ describe('the compact in-memory state', () => {
         { ...w, workOrderId: '__proto__', seenAt: 5, lastPosition: Number.NEGATIVE_INFINITY },
         { ...w, workOrderId: 'WO-2', seenAt: null },
         { ...w, workOrderId: 'WO-3', seenAt: 7 },
+        { ...w, workOrderId: '10', seenAt: 10 },
+        { ...w, workOrderId: '2', seenAt: 2 },
       ],
     };
     const { channel: _, ...noChannel } = p;
@@ -86,6 +88,8 @@ describe('the compact in-memory state', () => {
     }
     const { watch } = stateToRecord(odd) as { watch: { workOrderSeenAt: object } };
     expect(Object.entries(watch.workOrderSeenAt)).toEqual([
+      ['2', 2],
+      ['10', 10],
       ['__proto__', 5],
       ['WO-3', 7],
     ]);
