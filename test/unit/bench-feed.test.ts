@@ -41,7 +41,11 @@ describe('bench feed, encoded then produced', () => {
       await readToEnd(messaging, admin, topic, 'all', async (r) => {
         const { value } = await serde.decode<{ ticketId: string; envelope: { sequence: number } }>(r.value);
         expect(r.key?.toString()).toBe(value.ticketId);
-        seen.push({ partition: r.partition, offset: BigInt(r.offset), line: `${value.ticketId}@${value.envelope.sequence}` });
+        seen.push({
+          partition: r.partition,
+          offset: BigInt(r.offset),
+          line: `${value.ticketId}@${value.envelope.sequence}`,
+        });
       });
       // Per partition in offset order: the order a processor task reads them in.
       return seen.sort((a, b) => a.partition - b.partition || Number(a.offset - b.offset));
