@@ -7,7 +7,7 @@ import {
   type MessagingAdmin,
   type OutgoingRecord,
 } from '../../src/messaging/index.ts';
-import { until } from '../support/wait.ts';
+import { until, untilAsync } from '../support/wait.ts';
 import { keysOf, startReader, valuesOf } from './messaging-reader.ts';
 
 /** What an implementation of the messaging port brings to the suite. */
@@ -418,7 +418,18 @@ export function messagingConformance(h: MessagingHarness): void {
       await tx.send(t, [rec('r', 'r', 1)]);
       await tx.commit();
       await producer.disconnect();
-      const offsets = (await admin.topicOffsets(t)).sort((x, y) => x.partition - y.partition);
+      // A commit returns once the coordinator has decided it; the marker that ends the
+      // transaction in partition 1, and moves its last stable offset past it, is written after.
+      // Until then read_committed readers, and so topicOffsets, see the partition as it was.
+      let offsets: Awaited<ReturnType<MessagingAdmin['topicOffsets']>> = [];
+      await untilAsync(
+        'the commit marker in partition 1',
+        async () => {
+          offsets = (await admin.topicOffsets(t)).sort((x, y) => x.partition - y.partition);
+          return offsets.some((o) => o.partition === 1 && o.high !== '0');
+        },
+        h.waitMs,
+      );
       expect(offsets).toEqual([
         { partition: 0, high: '2', low: '0' },
         { partition: 1, high: '2', low: '0' },

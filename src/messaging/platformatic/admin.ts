@@ -81,7 +81,9 @@ export class PlatformaticAdmin implements MessagingAdmin {
 
   /**
    * High is the end as read_committed readers see it (the last stable offset: an open transaction's
-   * records are not there yet), low the log start; as kafkajs gave them.
+   * records are not there yet), low the log start; as kafkajs gave them. A commit that has just
+   * returned may not be there yet either: the broker writes a transaction's markers after its
+   * coordinator has answered the commit.
    */
   topicOffsets(topic: string): Promise<PartitionOffset[]> {
     return guarded(`fetching offsets of ${topic}`, async () => {
