@@ -63,7 +63,7 @@ const tickets = Number(a.tickets ?? (quick ? 1_000 : 20_000));
 // Scale-out runs longer than (b): a second process shows what it adds only when a phase lasts
 // long against what every run pays once (the tasks' first transactions, the first fetches). At
 // 10,000 tickets a phase takes about a second here, and two processes measured x0.91-1.13 of
-// one; at 40,000, x1.26.
+// one; at 40,000, x1.02-1.26 over three rounds (see the README).
 const scaleTickets = Number(a['scale-tickets'] ?? (quick ? 1_000 : 40_000));
 const restoreSizes = (a.restore ?? (quick ? '10000' : '10000,100000,1000000')).split(',').map(Number);
 // Scenario runs, for the progress line: each throughput repeat, peer repeat at one and at two
