@@ -126,5 +126,36 @@ describe('recent event ids held as one string', () => {
     for (const id of ['a', 'b', 'c', 'd']) ids = withRecentEvent(ids, id, 3);
     expect(recentEventList(ids)).toEqual(['b', 'c', 'd']);
     expect(hasRecentEvent(ids, 'a')).toBe(false);
+    expect(withRecentEvent(ids, 'e', 0)).toBe('');
+  });
+
+  it('adds and looks up in place as a list would, for ids of any length and any limit', () => {
+    // Seeded, so a failure reproduces; ids of 0 to 120 characters give one- to three-digit
+    // length prefixes, and digits and colons inside ids look like prefixes.
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const alphabet = ['a', '1', '0', ':', 'ü', '9', 'z'];
+    const anId = () => {
+      const length = [0, 1, 9, 10, 11, 99, 100, 120][Math.floor(random() * 8)] ?? 1;
+      return Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+    };
+    for (const max of [1, 2, 5, 256]) {
+      let ids = recentEventIdsOf([]);
+      let list: string[] = [];
+      for (let i = 0; i < 400; i += 1) {
+        const id = anId();
+        ids = withRecentEvent(ids, id, max);
+        list = [...list, id].slice(-max);
+        expect(recentEventList(ids)).toEqual(list);
+        expect(ids).toBe(recentEventIdsOf(list));
+        const probe = random() < 0.5 ? (list[Math.floor(random() * list.length)] ?? '') : anId();
+        expect(hasRecentEvent(ids, probe)).toBe(list.includes(probe));
+      }
+    }
+  });
+
+  it('cuts a list longer than the limit down to the newest', () => {
+    const ids = recentEventIdsOf(['a', 'bb', 'ccc', 'dddd']);
+    expect(recentEventList(withRecentEvent(ids, 'e', 2))).toEqual(['dddd', 'e']);
   });
 });
