@@ -55,15 +55,18 @@ export async function startFaultWorker(
   };
 }
 
+// Asked in loops that check their deadline between answers: a request must not hang the loop.
+const ASK_TIMEOUT_MS = 10_000;
+
 export async function readiness(url: string): Promise<{ status: number; reasons: string[] }> {
-  const res = await fetch(`${url}/health/ready`);
+  const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(ASK_TIMEOUT_MS) });
   const body = (await res.json()) as { reasons?: string[] };
   return { status: res.status, reasons: body.reasons ?? [] };
 }
 
 /** The value of one series, e.g. `closeloop_paused{runner="crm-rest-sink",reason="credentials"}`. */
 export async function metric(url: string, series: string): Promise<number | null> {
-  const res = await fetch(`${url}/metrics`);
+  const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(ASK_TIMEOUT_MS) });
   if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
   const line = (await res.text()).split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? null : Number(line.slice(series.length + 1));

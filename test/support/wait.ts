@@ -18,3 +18,19 @@ export async function untilAsync(what: string, check: () => Promise<boolean>, ti
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * The promise, or a rejection naming `what` once `timeoutMs` has passed: a step that hangs then
+ * fails the test with its own name instead of the test's time-out, which says nothing of where.
+ */
+export async function within<T>(what: string, timeoutMs: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

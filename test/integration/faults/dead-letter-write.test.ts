@@ -6,7 +6,7 @@ import { recordFault } from '../../support/fault-report.ts';
 import { alarmed, detectedAfter, openTickets, readiness, startFaultWorker } from '../../support/fault-worker.ts';
 import { endpoints, testMessaging } from '../../support/kafka.ts';
 import { readCommittedRaw } from '../../support/processor.ts';
-import { until, untilAsync } from '../../support/wait.ts';
+import { until, untilAsync, within } from '../../support/wait.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -18,16 +18,20 @@ const PUT_STATUS = 'PUT /api/v1/tickets/:id/status';
 describe('fault: the CRM sink cannot write a dead letter', () => {
   it('holds the refused record with an alarm instead of re-delivering the batch, and dead-letters it once the topic is back', async () => {
     const messaging = testMessaging();
-    const run = await bridgeRun();
+    // Every step is bounded and named: this test once hung in CI until its time-out, which said
+    // nothing of which step it was in.
+    const run = await within('starting the simulators and topics', 60_000, bridgeRun());
     cleanup.push(() => run.stop());
-    const fw = await startFaultWorker(run.config);
+    const fw = await within('starting the worker', 60_000, startFaultWorker(run.config));
     cleanup.push(() => fw.stop());
     const dlq = deadLetterTopic(run.config.topics.status);
     // Auto-create is off on the broker, so a missing topic makes every write to it fail.
     const admin = messaging.admin();
-    await admin.connect();
+    await within('connecting the admin client', 30_000, admin.connect());
     cleanup.push(() => admin.disconnect());
-    if ((await admin.listTopics()).includes(dlq)) await admin.deleteTopics([dlq]);
+    if ((await within('listing topics', 30_000, admin.listTopics())).includes(dlq)) {
+      await within('deleting the dead-letter topic', 30_000, admin.deleteTopics([dlq]));
+    }
     await untilAsync('the dead-letter topic gone', async () => !(await admin.listTopics()).includes(dlq));
 
     openTickets(run, 8);
@@ -40,9 +44,10 @@ describe('fault: the CRM sink cannot write a dead letter', () => {
     const topic = run.config.topics.crmEvents;
     const ghost = crm('SR-GHOST1', 'OPENED', 1, { serviceCode: 'POTHOLE' });
     const producer = messaging.producer();
-    await producer.connect();
+    await within('connecting the producer', 30_000, producer.connect());
     cleanup.push(() => producer.disconnect());
-    await producer.send(topic, [{ key: 'SR-GHOST1', value: await serde.encode(subjectForTopic(topic), ghost.event) }]);
+    const value = await within('encoding the ghost ticket', 30_000, serde.encode(subjectForTopic(topic), ghost.event));
+    await within('producing the ghost ticket', 30_000, producer.send(topic, [{ key: 'SR-GHOST1', value }]));
 
     const detected = await detectedAfter('dead-letter write', since, () =>
       alarmed(
@@ -54,7 +59,11 @@ describe('fault: the CRM sink cannot write a dead letter', () => {
     expect(fw.logs.some((l) => l['code'] === 'CL_DEAD_LETTER_FAILED' && l['level'] === 50)).toBe(true);
     openTickets(run, 4);
 
-    await admin.ensureTopics([{ topic: dlq, partitions: run.config.processor.partitions }]);
+    await within(
+      'creating the dead-letter topic again',
+      30_000,
+      admin.ensureTopics([{ topic: dlq, partitions: run.config.processor.partitions }]),
+    );
     await untilAsync('ready again', async () => (await readiness(fw.url)).status === 200, 60_000);
     const recovered = await until('every ticket closed and all work done', () => run.done(), 120_000).then(
       () => true,
@@ -65,7 +74,7 @@ describe('fault: the CRM sink cannot write a dead letter', () => {
     expect(recovered).toBe(true);
     expect(crmHistoryProblems(run.crm)).toEqual([]);
 
-    const letters = await readCommittedRaw(messaging, dlq);
+    const letters = await within('reading the dead letters', 60_000, readCommittedRaw(messaging, dlq));
     expect(letters).toHaveLength(1);
     expect(letters[0]?.key?.toString()).toBe('SR-GHOST1');
     expect(letters[0]?.headers[DLQ_HEADERS.code]?.toString()).toBe('CL_CONNECTOR_REJECTED');
