@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AvroSerde } from '../../src/messaging/index.ts';
 
 /**
  * The part of the Confluent schema-registry API that AvroSerde's client uses (register, look up
@@ -76,4 +77,17 @@ export class LoopbackRegistry {
     }
     return notFound(40400, `not served here: ${req.method} ${path}`);
   }
+}
+
+/**
+ * A loopback registry for one test, stopped by `cleanup` (the test file's list, run after each
+ * test), with its URL and a serde on it that fails at once instead of retrying.
+ */
+export async function startLoopback(
+  cleanup: (() => Promise<void>)[],
+): Promise<{ registry: LoopbackRegistry; url: string; serde: AvroSerde }> {
+  const registry = new LoopbackRegistry();
+  const url = await registry.start();
+  cleanup.push(() => registry.stop());
+  return { registry, url, serde: new AvroSerde({ url, retries: 0 }) };
 }

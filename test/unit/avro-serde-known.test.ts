@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AvroSerde, readSchemaId } from '../../src/messaging/index.ts';
-import { LoopbackRegistry } from '../support/loopback-registry.ts';
+import { startLoopback } from '../support/loopback-registry.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -16,10 +16,7 @@ const record = (name: string, extra: object[] = []) => ({
 });
 
 async function setup() {
-  const registry = new LoopbackRegistry();
-  const url = await registry.start();
-  cleanup.push(() => registry.stop());
-  const serde = new AvroSerde({ url, retries: 0 });
+  const { url, serde } = await startLoopback(cleanup);
   // A second serde writes, so the first has fetched nothing but what it decodes itself.
   const writer = new AvroSerde({ url, retries: 0 });
   await writer.register('status-value', record('Status'));

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFeed, produceFeed, provision } from '../../bench/harness.ts';
 import type { InboundEvent } from '../../src/domain/index.ts';
-import { AvroSerde, createInMemoryMessaging, readToEnd } from '../../src/messaging/index.ts';
+import { createInMemoryMessaging, readToEnd } from '../../src/messaging/index.ts';
 import { crm, dept } from '../support/domain.ts';
-import { LoopbackRegistry } from '../support/loopback-registry.ts';
+import { startLoopback } from '../support/loopback-registry.ts';
 import { testConfig } from '../support/processor.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -16,10 +16,7 @@ afterEach(async () => {
 // write what one pass wrote, each ticket's events in their order.
 describe('bench feed, encoded then produced', () => {
   it('writes every event once, to its input topic, in feed order per topic, across chunks', async () => {
-    const registry = new LoopbackRegistry();
-    const url = await registry.start();
-    cleanup.push(() => registry.stop());
-    const serde = new AvroSerde({ url, retries: 0 });
+    const { url, serde } = await startLoopback(cleanup);
     const { config } = await testConfig(3, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
     const messaging = createInMemoryMessaging();
     const admin = messaging.admin();

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CloseloopConfig } from '../../../src/config/index.ts';
-import { AvroSerde, subjectForTopic } from '../../../src/messaging/index.ts';
+import { subjectForTopic } from '../../../src/messaging/index.ts';
 import { Outbox } from '../../../src/processor/outbox.ts';
-import { LoopbackRegistry } from '../../support/loopback-registry.ts';
+import { startLoopback } from '../../support/loopback-registry.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -17,10 +17,7 @@ const record = (name: string, extra: object[] = []) => ({
 });
 
 async function setup() {
-  const registry = new LoopbackRegistry();
-  const url = await registry.start();
-  cleanup.push(() => registry.stop());
-  const serde = new AvroSerde({ url, retries: 0 });
+  const { serde } = await startLoopback(cleanup);
   const topics = { status: 'out.status', commands: 'out.commands', alerts: 'out.alerts' };
   await serde.register(subjectForTopic(topics.status), record('Status'));
   await serde.register(subjectForTopic(topics.commands), record('Command'));

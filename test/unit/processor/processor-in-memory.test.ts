@@ -1,17 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboundEvent, TicketStatusChange, WorkOrderCommand } from '../../../src/domain/index.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
-import {
-  AvroSerde,
-  createInMemoryMessaging,
-  readToEnd,
-  subjectForTopic,
-  type Messaging,
-} from '../../../src/messaging/index.ts';
+import { createInMemoryMessaging, readToEnd, subjectForTopic, type Messaging } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { LifecycleProcessor, failAfterCommit } from '../../../src/processor/index.ts';
 import { Bridge, crm, dept } from '../../support/domain.ts';
-import { LoopbackRegistry } from '../../support/loopback-registry.ts';
+import { startLoopback } from '../../support/loopback-registry.ts';
 import { SCHEMAS, testConfig } from '../../support/processor.ts';
 import { untilAsync } from '../../support/wait.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
@@ -26,10 +20,7 @@ const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmSta
 
 /** A loopback registry and a test config of `partitions`, torn down after the test. */
 async function setup(partitions: number) {
-  const registry = new LoopbackRegistry();
-  const url = await registry.start();
-  cleanup.push(() => registry.stop());
-  const serde = new AvroSerde({ url, retries: 0 });
+  const { url, serde } = await startLoopback(cleanup);
   const { config } = await testConfig(partitions, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
   return { serde, config, expected: new Bridge(config.policy) };
 }

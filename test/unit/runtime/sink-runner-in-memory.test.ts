@@ -3,7 +3,6 @@ import { crmRest } from '../../../connectors/crm-rest/index.ts';
 import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
 import {
-  AvroSerde,
   DLQ_HEADERS,
   createInMemoryMessaging,
   deadLetterTopic,
@@ -17,7 +16,7 @@ import { SinkRunner } from '../../../src/runtime/index.ts';
 import { parseConnectorConfig, type TicketStatusChange } from '../../../src/sdk/index.ts';
 import { RECORD_NAMES } from '../../../src/topics/index.ts';
 import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
-import { LoopbackRegistry } from '../../support/loopback-registry.ts';
+import { startLoopback } from '../../support/loopback-registry.ts';
 import { until, untilAsync } from '../../support/wait.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -30,9 +29,7 @@ const TOPIC = 'bridge.ticket-status.v1';
 
 /** The CRM sink over the in-memory messaging and a loopback registry: no broker, no registry. */
 async function setUp() {
-  const registry = new LoopbackRegistry();
-  const serde = new AvroSerde({ url: await registry.start(), retries: 0 });
-  cleanup.push(() => registry.stop());
+  const { serde } = await startLoopback(cleanup);
   const sim = new CrmSimulator({ token: 'tok' });
   const url = await sim.start();
   cleanup.push(() => sim.stop());

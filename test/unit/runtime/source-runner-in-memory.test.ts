@@ -4,7 +4,6 @@ import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import {
-  AvroSerde,
   createInMemoryMessaging,
   readSchemaFile,
   readToEnd,
@@ -14,7 +13,7 @@ import {
 import { createLogger } from '../../../src/observability/logger.ts';
 import { SourceRunner } from '../../../src/runtime/index.ts';
 import { parseConnectorConfig, type CrmTicketEvent } from '../../../src/sdk/index.ts';
-import { LoopbackRegistry } from '../../support/loopback-registry.ts';
+import { startLoopback } from '../../support/loopback-registry.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
 import { until } from '../../support/wait.ts';
 
@@ -28,9 +27,7 @@ const TOPIC = 'crm.ticket-events.v1';
 
 describe('source runner on the in-memory messaging', () => {
   it('publishes every change once across a restart and a commit whose answer was lost', async () => {
-    const registry = new LoopbackRegistry();
-    const serde = new AvroSerde({ url: await registry.start(), retries: 0 });
-    cleanup.push(() => registry.stop());
+    const { serde } = await startLoopback(cleanup);
     const sim = new CrmSimulator({ token: 'tok' });
     const url = await sim.start();
     cleanup.push(() => sim.stop());

@@ -9,7 +9,7 @@ import {
 } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { StatusFeed, type StatusProjection } from '../../../src/status-api/index.ts';
-import { LoopbackRegistry } from '../../support/loopback-registry.ts';
+import { startLoopback, type LoopbackRegistry } from '../../support/loopback-registry.ts';
 import { SCHEMAS, testConfig } from '../../support/processor.ts';
 
 export interface StatusTopic {
@@ -26,9 +26,7 @@ export async function statusTopic(
   cleanup: (() => Promise<void>)[],
   values: (serde: AvroSerde, subject: string) => Promise<Buffer[]>,
 ): Promise<StatusTopic> {
-  const registry = new LoopbackRegistry();
-  const url = await registry.start();
-  cleanup.push(() => registry.stop());
+  const { registry, url } = await startLoopback(cleanup);
   const loaded = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
   const config = { ...loaded.config, processor: { ...loaded.config.processor, consumerFailingAfterMs: 200 } };
   const messaging = createInMemoryMessaging({ restartDelayMs: 20 });
