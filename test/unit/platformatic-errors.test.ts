@@ -63,6 +63,15 @@ describe('the backoff between the client attempts', () => {
     expect([1, 2, 3, 10].map((a) => retryDelay(null, 'addPartitions', a, 5, concurrent))).toEqual([20, 40, 80, 1_000]);
   });
 
+  it('reads offsets a transaction has not yet ended again soon, then as patiently as anything else', () => {
+    const unstable = new MultipleErrors('OffsetFetch failed', [new ProtocolError('UNSTABLE_OFFSET_COMMIT')]);
+    const waits = [1, 2, 3, 4, 5, 6].map((a) => retryDelay(null, 'listConsumerGroupOffsets', a, 5, unstable));
+    expect(waits).toEqual([20, 100, 500, 2_500, 5_000, 5_000]);
+    // Over the default five retries, about as long as 300 ms doubling gave (9.3 s): not a shorter fuse.
+    expect(waits.slice(0, 5).reduce((a, b) => a + b)).toBe(8_120);
+    expect(retryDelay(null, 'op', 1, 5, new ProtocolError('UNSTABLE_OFFSET_COMMIT'))).toBe(20);
+  });
+
   it('waits 300 ms doubling to 5 s for anything else', () => {
     const other = new ProtocolError('COORDINATOR_LOAD_IN_PROGRESS');
     expect([1, 2, 3, 10].map((a) => retryDelay(null, 'op', a, 5, other))).toEqual([300, 600, 1_200, 5_000]);
