@@ -26,7 +26,7 @@ import { PlatformaticTransactionalProducer } from './transactional-producer.ts';
  *   between back-to-back transactions. 20 ms doubling to 1 s.
  * - UNSTABLE_OFFSET_COMMIT: a stable read of a group's offsets (groupOffsets) meets offsets a
  *   transaction has sent but not yet ended (KIP-447). 300 ms made such a read late by up to
- *   300 ms; the bench's idle check saw a CRM phase end 200–270 ms after its last commit. 20 ms,
+ *   300 ms; the bench's idle check saw a CRM phase end 210–280 ms after its last commit. 20 ms,
  *   then 100 ms, then back to the long waits: a transaction still open after that (its producer
  *   stalled, or gone until the coordinator times it out) is waited for as patiently as before,
  *   about 8 s over the default five retries.
