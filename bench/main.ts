@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [--only throughput,peer,full-path,scale-out,restore] [--seed 42] [--repeats 3]
 //   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6] [--no-push]
-//   [--scale-out 1,2] [--scale-tickets 40000] [--rates 50,1000] [--warmup 3]
+//   [--scale-out 1,2] [--scale-tickets 40000] [--rates 50,1000] [--warmup 3] [--peer-warmup 20000]
 // Every scenario runs in this one process against a real Kafka and registry (brought up when
 // none is configured), so the baseline and the bridge share the machine's state of the moment.
 import os from 'node:os';
@@ -31,6 +31,7 @@ const { values: a } = parseArgs({
     'scale-tickets': { type: 'string' },
     rates: { type: 'string' },
     warmup: { type: 'string', default: '3' },
+    'peer-warmup': { type: 'string' },
     csv: { type: 'string', default: path.resolve(ROOT, 'data/baltimore_311_sample_10k.csv') },
   },
 });
@@ -54,6 +55,14 @@ const fullPathLoads = a.rates
 const warmupSeconds = Number(a.warmup);
 if (!Number.isFinite(warmupSeconds) || warmupSeconds < 0) {
   console.error(`--warmup must be a number of seconds >= 0, got ${a.warmup}`);
+  process.exit(2);
+}
+// The Streams peer starts a new JVM for each phase: it first processes this many input records
+// untimed, so that its figure is not mostly the JVM's first seconds (the processor runs in this
+// process, warm after its first run). 0 leaves the warm-up out.
+const peerWarmup = Number(a['peer-warmup'] ?? (quick ? 1_000 : 20_000));
+if (!Number.isInteger(peerWarmup) || peerWarmup < 0) {
+  console.error(`--peer-warmup must be a whole number of records >= 0, got ${a['peer-warmup']}`);
   process.exit(2);
 }
 const seed = Number(a.seed);
@@ -119,7 +128,13 @@ async function main(): Promise<void> {
       // The same seeds as (b)'s repeats, so each peer run reads the records (b) read.
       for (const threads of PEER_THREADS) {
         log(`Streams peer ${i + 1}/${repeats}, ${threads} thread${threads > 1 ? 's' : ''}: ${tickets} tickets`);
-        const run = await peerRun(e, build, profile, { tickets, seed: seed + i, partitions, threads });
+        const run = await peerRun(e, build, profile, {
+          tickets,
+          seed: seed + i,
+          partitions,
+          threads,
+          warmupRecords: peerWarmup,
+        });
         log(`  ${run.eventsPerSecond} ev/s`);
         peer.push(run);
         stepDone();

@@ -17,6 +17,8 @@ export interface PeerRun {
   readonly events: number;
   readonly eventsPerSecond: number;
   readonly ms: number;
+  /** The untimed records each phase's JVM was warmed on, at most (PeerRunOptions.warmupRecords). */
+  readonly warmupRecords: number;
 }
 
 export interface PeerRunOptions {
@@ -24,6 +26,11 @@ export interface PeerRunOptions {
   readonly seed: number;
   readonly partitions: number;
   readonly threads: number;
+  /**
+   * Input records the peer processes untimed, in the same JVM, before each phase's timed start
+   * (at most what the inputs hold by then); 0 for none. See PeerOptions.warmup.
+   */
+  readonly warmupRecords?: number;
   /** Leaves the run's topics in place and names them, for a test to read; else they are deleted. */
   readonly keep?: (topics: PeerTopics) => void;
 }
@@ -34,6 +41,8 @@ export interface PeerTopics {
   readonly applicationId: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly [string, string, string, string];
+  /** The warm-ups' own outputs; phase n's warm-up has the application id (and group) `<applicationId>-warmup<n>`. */
+  readonly warmupOutputs: readonly [string, string, string, string];
 }
 
 /**
@@ -80,14 +89,26 @@ export async function peerRun(
   const stateDir = path.join(tmpdir(), applicationId);
   const inputs = [config.topics.crmEvents, config.topics.deptEvents];
   const outputs = [config.topics.state, config.topics.status, config.topics.commands, config.topics.links] as const;
+  const warmupOutputs = [
+    `${outputs[0]}.warmup`,
+    `${outputs[1]}.warmup`,
+    `${outputs[2]}.warmup`,
+    `${outputs[3]}.warmup`,
+  ] as const;
   const load = generate(profile, o.tickets, o.seed);
   const events = load.crm.length + load.dept.length;
   try {
     // The same topics and Avro subjects as (b): the peer reads the very bytes the processor reads.
     await provision(config, admin, serde);
+    await admin.ensureTopics(warmupOutputs.map((topic) => ({ topic, partitions: o.partitions })));
     let ms = 0;
-    for (const batch of [load.crm, load.dept]) {
+    let fed = 0;
+    for (const [phase, batch] of [load.crm, load.dept].entries()) {
       await feed(config, messaging, serde, batch);
+      fed += batch.length;
+      // Each phase's warm-up is a new group, which reads the inputs from their start: it can take
+      // no more than they hold.
+      const warmup = Math.min(o.warmupRecords ?? 0, fed);
       const peer = await startPeer(build, {
         brokers: e.brokers,
         applicationId,
@@ -95,6 +116,9 @@ export async function peerRun(
         threads: o.threads,
         inputs,
         outputs,
+        ...(warmup > 0
+          ? { warmup: { applicationId: `${applicationId}-warmup${phase}`, records: warmup, outputs: warmupOutputs } }
+          : {}),
       });
       try {
         const watch = progressWatch(admin, applicationId, inputs);
@@ -104,7 +128,7 @@ export async function peerRun(
         await peer.stop();
       }
     }
-    if (o.keep) o.keep({ prefix: config.kafka.clientId, applicationId, inputs, outputs });
+    if (o.keep) o.keep({ prefix: config.kafka.clientId, applicationId, inputs, outputs, warmupOutputs });
     else {
       const topics = await admin.listTopics();
       // Streams' changelog is named after the application id, which starts with the client id.
@@ -116,6 +140,7 @@ export async function peerRun(
       events,
       eventsPerSecond: Math.round((events / ms) * 1000),
       ms: Math.round(ms),
+      warmupRecords: o.warmupRecords ?? 0,
     };
   } finally {
     await rm(stateDir, { recursive: true, force: true });

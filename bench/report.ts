@@ -148,7 +148,9 @@ function peerLines(r: BenchReport): Line[] {
     if (runs.length === 0) continue;
     const ev = median(runs.map((x) => x.eventsPerSecond));
     const name = `${threads} stream thread${threads > 1 ? 's' : ''}`;
-    const of = `median of ${runs.length}, ${fmt(runs[0]?.events ?? 0)} events`;
+    const warmed = runs[0]?.warmupRecords ?? 0;
+    const start = warmed > 0 ? `JVM warmed on up to ${fmt(warmed)} records` : 'cold JVM';
+    const of = `median of ${runs.length}, ${fmt(runs[0]?.events ?? 0)} events, ${start}`;
     out.push({
       figure: `(d) Kafka Streams peer, exactly_once_v2, ${name}, ev/s (${of})`,
       value: fmt(ev),

@@ -1,6 +1,7 @@
 // Bench scenario (d) end to end on a real broker: the Kafka Streams peer is built with Maven
 // (the first run resolves kafka-streams from Maven Central; later runs reuse the build), runs
-// both phases with two stream threads, and must leave exactly what the bench assumes it does.
+// both phases with two stream threads, each after an untimed warm-up, and must leave exactly
+// what the bench assumes it does.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readToEnd } from '../../src/messaging/index.ts';
@@ -31,7 +32,13 @@ afterAll(async () => {
 describe('bench scenario (d): the Kafka Streams peer', () => {
   it('writes four records per input, keeps per-key state across its restart and commits the inputs to their end', async () => {
     const o = { tickets: 60, seed: 7, partitions: 3 };
-    const run = await peerRun(endpoints(), build, profile, { ...o, threads: 2, keep: (t) => (topics = t) });
+    const warmupRecords = 100;
+    const run = await peerRun(endpoints(), build, profile, {
+      ...o,
+      threads: 2,
+      warmupRecords,
+      keep: (t) => (topics = t),
+    });
     const load = generate(profile, o.tickets, o.seed);
     const events = load.crm.length + load.dept.length;
     expect(run.events).toBe(events);
@@ -67,5 +74,14 @@ describe('bench scenario (d): the Kafka Streams peer', () => {
       perTicket.set(e.event.ticketId, (perTicket.get(e.event.ticketId) ?? 0n) + 1n);
     }
     expect(lastState).toEqual(perTicket);
+
+    // The warm-ups wrote to their own topics only (the counts above are exactly the timed runs'),
+    // each phase's from the start of the inputs: all of the CRM phase's fewer than 100 records,
+    // then at least 100 of both phases' records.
+    expect(load.crm.length).toBeLessThan(warmupRecords);
+    const warmed = await readToEnd(messaging, admin, topics.warmupOutputs[1], 'all', () => undefined);
+    expect(warmed).toBeGreaterThanOrEqual(load.crm.length + warmupRecords);
+    expect(warmed).toBeLessThanOrEqual(load.crm.length + events);
+    expect(run.warmupRecords).toBe(warmupRecords);
   }, 180_000);
 });
