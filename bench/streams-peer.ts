@@ -94,7 +94,10 @@ export interface PeerOptions {
 }
 
 export interface PeerProcess {
-  /** performance.now() when every stream thread first ran with its tasks restored. */
+  /**
+   * performance.now() when the timed instance started work: when every stream thread first ran
+   * with its tasks restored (RUNNING), or when the first record was processed, if earlier.
+   */
   readonly ready: number;
   /** Set once the peer has exited on its own, which it never does while healthy. */
   failure(): Error | undefined;
@@ -133,10 +136,15 @@ export async function startPeer(build: PeerBuild, o: PeerOptions): Promise<PeerP
       clearTimeout(timer);
       reject(new Error(`starting the Kafka Streams peer: ${err.message}`));
     });
+    // Timed from RUNNING, or from the first record processed if that came first: a stream thread
+    // runs its tasks as soon as it has them, before the client reports RUNNING for all threads.
+    let processing: number | undefined;
     createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.trim() !== 'RUNNING') return;
+      const said = line.trim();
+      if (said === 'PROCESSING') processing ??= performance.now();
+      if (said !== 'RUNNING') return;
       clearTimeout(timer);
-      resolve(performance.now());
+      resolve(processing ?? performance.now());
     });
     void exited.then((code) => {
       clearTimeout(timer);

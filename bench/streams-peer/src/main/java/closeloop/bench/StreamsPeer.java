@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -31,9 +32,9 @@ import org.apache.kafka.streams.state.Stores;
  * <p>Arguments: bootstrap servers, application id, state dir, stream threads, the two input
  * topics joined by a comma, then the four output topics joined by a comma; optionally the
  * warm-up's application id, a count of warm-up records and the four warm-up output topics. It
- * prints RUNNING each time every stream thread has its tasks restored and running, and exits on
- * SIGTERM after a clean close; a stream thread failure shuts the client down and exits with
- * status 1.
+ * prints RUNNING each time every stream thread has its tasks restored and running, PROCESSING
+ * when the first record is processed, and exits on SIGTERM after a clean close; a stream thread
+ * failure shuts the client down and exits with status 1.
  *
  * <p>The warm-up: a new JVM runs its first seconds slowly (interpreted, then compiled), and the
  * bench's phases last one to a few seconds, while the processor it is compared with runs in an
@@ -52,15 +53,21 @@ public final class StreamsPeer {
   /**
    * Per key: a count of the events seen, then the latest event's bytes. Counts the records it
    * processed when given a counter (the warm-up's); the timed instance has none, so its stream
-   * threads share no counter.
+   * threads share no counter. Instead, the first record any of its tasks processes prints
+   * PROCESSING: a stream thread runs its tasks as soon as it has them, while the client reports
+   * RUNNING only once every thread has its own, so with two threads work can start before it.
    */
   static final class Lifecycle implements Processor<byte[], byte[], byte[], byte[]> {
+    private static final AtomicBoolean ANNOUNCED = new AtomicBoolean();
     private final AtomicLong processed;
+    private final boolean announce;
+    private boolean started;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Bytes, byte[]> store;
 
-    Lifecycle(AtomicLong processed) {
+    Lifecycle(AtomicLong processed, boolean announce) {
       this.processed = processed;
+      this.announce = announce;
     }
 
     @Override
@@ -71,6 +78,13 @@ public final class StreamsPeer {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+      if (!started) {
+        started = true;
+        if (announce && ANNOUNCED.compareAndSet(false, true)) {
+          System.out.println("PROCESSING");
+          System.out.flush();
+        }
+      }
       if (record.key() == null || record.value() == null) return;
       Bytes key = Bytes.wrap(record.key());
       byte[] before = store.get(key);
@@ -90,7 +104,7 @@ public final class StreamsPeer {
   static Topology topology(List<String> inputs, String[] outputs, AtomicLong processed) {
     Topology t = new Topology();
     t.addSource("inputs", inputs.toArray(new String[0]));
-    t.addProcessor("lifecycle", () -> new Lifecycle(processed), "inputs");
+    t.addProcessor("lifecycle", () -> new Lifecycle(processed, processed == null), "inputs");
     t.addStateStore(
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(STORE), Serdes.Bytes(), Serdes.ByteArray())
