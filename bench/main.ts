@@ -17,24 +17,33 @@ import { buildPeer } from './streams-peer.ts';
 import { throughputRun, type ThroughputRun } from './throughput.ts';
 import { progress } from '../src/observability/progress.ts';
 
-const { values: a } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    only: { type: 'string' },
-    seed: { type: 'string', default: '42' },
-    repeats: { type: 'string' },
-    tickets: { type: 'string' },
-    restore: { type: 'string' },
-    partitions: { type: 'string', default: '6' },
-    'no-push': { type: 'boolean', default: false },
-    'scale-out': { type: 'string', default: '1,2' },
-    'scale-tickets': { type: 'string' },
-    rates: { type: 'string' },
-    warmup: { type: 'string', default: '3' },
-    'peer-warmup': { type: 'string' },
-    csv: { type: 'string', default: path.resolve(ROOT, 'data/baltimore_311_sample_10k.csv') },
-  },
-});
+const options = {
+  quick: { type: 'boolean', default: false },
+  only: { type: 'string' },
+  seed: { type: 'string', default: '42' },
+  repeats: { type: 'string' },
+  tickets: { type: 'string' },
+  restore: { type: 'string' },
+  partitions: { type: 'string', default: '6' },
+  'no-push': { type: 'boolean', default: false },
+  'scale-out': { type: 'string', default: '1,2' },
+  'scale-tickets': { type: 'string' },
+  rates: { type: 'string' },
+  warmup: { type: 'string', default: '3' },
+  'peer-warmup': { type: 'string' },
+  csv: { type: 'string', default: path.resolve(ROOT, 'data/baltimore_311_sample_10k.csv') },
+} as const;
+
+// A bad option (unknown, or a value such as `-1` taken for an option) stops with parseArgs's own
+// message, not a stack trace; `--name=-1` passes a negative value to the checks below.
+const a = (() => {
+  try {
+    return parseArgs({ options }).values;
+  } catch (err) {
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  }
+})();
 
 const quick = a.quick;
 const only = new Set((a.only ?? 'throughput,peer,full-path,scale-out,restore').split(','));
