@@ -127,11 +127,13 @@ export async function startPeer(build: PeerBuild, o: PeerOptions): Promise<PeerP
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  // A warm-up runs first: it may take up to two minutes before the peer gives up on it itself.
+  const readyTimeoutMs = o.readyTimeoutMs ?? (o.warmup ? 300_000 : 120_000);
   const ready = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the Kafka Streams peer was not RUNNING within ${o.readyTimeoutMs ?? 120_000} ms:\n${stderr}`));
-    }, o.readyTimeoutMs ?? 120_000);
+      reject(new Error(`the Kafka Streams peer was not RUNNING within ${readyTimeoutMs} ms:\n${stderr}`));
+    }, readyTimeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(new Error(`starting the Kafka Streams peer: ${err.message}`));
