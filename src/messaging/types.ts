@@ -55,6 +55,7 @@ export interface MessagingAdmin {
   describeCluster(): Promise<ClusterInfo>;
   /** Creates the topics that do not exist yet; existing ones are left as they are. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Deletes the topics; once it resolves, listTopics no longer shows them. */
   deleteTopics(topics: readonly string[]): Promise<void>;
   listTopics(): Promise<string[]>;
   topicOffsets(topic: string): Promise<PartitionOffset[]>;

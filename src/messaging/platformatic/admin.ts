@@ -4,8 +4,11 @@ import { CloseloopError } from '../../errors/index.ts';
 import type { ClusterInfo, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
 import { guarded } from './errors.ts';
 
-/** How long ensureTopics waits for every new partition to have a leader. */
-const LEADER_WAIT_MS = 30_000;
+/**
+ * How long ensureTopics waits for every new partition to have a leader, and deleteTopics for the
+ * broker to stop listing the topics.
+ */
+const TOPIC_WAIT_MS = 30_000;
 
 export class PlatformaticAdmin implements MessagingAdmin {
   readonly #admin: Admin;
@@ -55,24 +58,40 @@ export class PlatformaticAdmin implements MessagingAdmin {
           if (!findErrorBy(err as Error, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw err;
         }
       }
-      if (missing.length > 0) await this.#waitForLeaders(missing.map((s) => s.topic));
+      if (missing.length === 0) return;
+      const topics = missing.map((s) => s.topic);
+      await this.#waitFor(`no leader for ${topics.join(', ')}`, async () => {
+        const m = await this.#admin.metadata({ topics, forceUpdate: true });
+        return topics.every((t) => hasLeaders(m, t));
+      });
     });
   }
 
-  async #waitForLeaders(topics: string[]): Promise<void> {
-    const deadline = Date.now() + LEADER_WAIT_MS;
-    for (let attempt = 1; ; attempt += 1) {
-      const m = await this.#admin.metadata({ topics, forceUpdate: true }).catch(() => null);
-      if (m && topics.every((t) => hasLeaders(m, t))) return;
-      if (Date.now() > deadline) {
-        throw new CloseloopError('CL_KAFKA_TRANSIENT', `no leader for ${topics.join(', ')} after ${LEADER_WAIT_MS} ms`);
-      }
-      await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1_000)));
-    }
+  /**
+   * Deletes the topics, then waits until the broker no longer lists them. Kafka deletes
+   * asynchronously: the call succeeds once the controller has decided, and for a while after,
+   * Kafka's Admin documentation warns, listings may still show the topics (a CI run of the
+   * conformance suite met one). Materialize's Kafka utilities wait the same way. Deleted then
+   * means what it means in memory.
+   */
+  deleteTopics(topics: readonly string[]): Promise<void> {
+    return guarded(`deleting topics ${topics.join(', ')}`, async () => {
+      await this.#admin.deleteTopics({ topics: [...topics] });
+      await this.#waitFor(`${topics.join(', ')} still listed`, async () => {
+        const listed = new Set(await this.#admin.listTopics());
+        return topics.every((t) => !listed.has(t));
+      });
+    });
   }
 
-  deleteTopics(topics: readonly string[]): Promise<void> {
-    return guarded(`deleting topics ${topics.join(', ')}`, () => this.#admin.deleteTopics({ topics: [...topics] }));
+  /** Asks until `check` holds (a failed check is a "not yet"), or fails naming `what`. */
+  async #waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + TOPIC_WAIT_MS;
+    for (let attempt = 1; ; attempt += 1) {
+      if (await check().catch(() => false)) return;
+      if (Date.now() > deadline) throw new CloseloopError('CL_KAFKA_TRANSIENT', `${what} after ${TOPIC_WAIT_MS} ms`);
+      await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1_000)));
+    }
   }
 
   listTopics(): Promise<string[]> {
