@@ -1,6 +1,6 @@
 import type { Admin } from '@platformatic/kafka';
 import { FetchIsolationLevels, ListOffsetTimestamps, findErrorBy, type ClusterMetadata } from '@platformatic/kafka';
-import { CloseloopError } from '../../errors/index.ts';
+import { CloseloopError, messageOf } from '../../errors/index.ts';
 import type { ClusterInfo, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
 import { guarded } from './errors.ts';
 
@@ -84,12 +84,24 @@ export class PlatformaticAdmin implements MessagingAdmin {
     });
   }
 
-  /** Asks until `check` holds (a failed check is a "not yet"), or fails naming `what`. */
+  /**
+   * Asks until `check` holds, or fails naming `what`. A failed check is a "not yet"; the last
+   * failure goes into the error, so "still listed" is not claimed of a broker that did not answer.
+   */
   async #waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + TOPIC_WAIT_MS;
+    let failure: unknown;
     for (let attempt = 1; ; attempt += 1) {
-      if (await check().catch(() => false)) return;
-      if (Date.now() > deadline) throw new CloseloopError('CL_KAFKA_TRANSIENT', `${what} after ${TOPIC_WAIT_MS} ms`);
+      try {
+        if (await check()) return;
+        failure = undefined;
+      } catch (err) {
+        failure = err;
+      }
+      if (Date.now() > deadline) {
+        const last = failure === undefined ? '' : `; the last check failed: ${messageOf(failure)}`;
+        throw new CloseloopError('CL_KAFKA_TRANSIENT', `${what} after ${TOPIC_WAIT_MS} ms${last}`, { cause: failure });
+      }
       await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1_000)));
     }
   }
