@@ -60,14 +60,12 @@ public final class StreamsPeer {
   static final class Lifecycle implements Processor<byte[], byte[], byte[], byte[]> {
     private static final AtomicBoolean ANNOUNCED = new AtomicBoolean();
     private final AtomicLong processed;
-    private final boolean announce;
     private boolean started;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Bytes, byte[]> store;
 
-    Lifecycle(AtomicLong processed, boolean announce) {
+    Lifecycle(AtomicLong processed) {
       this.processed = processed;
-      this.announce = announce;
     }
 
     @Override
@@ -80,7 +78,7 @@ public final class StreamsPeer {
     public void process(Record<byte[], byte[]> record) {
       if (!started) {
         started = true;
-        if (announce && ANNOUNCED.compareAndSet(false, true)) {
+        if (processed == null && ANNOUNCED.compareAndSet(false, true)) {
           System.out.println("PROCESSING");
           System.out.flush();
         }
@@ -104,7 +102,7 @@ public final class StreamsPeer {
   static Topology topology(List<String> inputs, String[] outputs, AtomicLong processed) {
     Topology t = new Topology();
     t.addSource("inputs", inputs.toArray(new String[0]));
-    t.addProcessor("lifecycle", () -> new Lifecycle(processed, processed == null), "inputs");
+    t.addProcessor("lifecycle", () -> new Lifecycle(processed), "inputs");
     t.addStateStore(
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(STORE), Serdes.Bytes(), Serdes.ByteArray())
