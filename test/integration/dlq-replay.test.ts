@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { crmRest } from '../../connectors/crm-rest/index.ts';
 import { crmRestConfig } from '../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
@@ -13,11 +13,9 @@ import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 import { readCommittedRaw, step, testConfig, testProcessor } from '../support/processor.ts';
 import { until } from '../support/wait.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 describe('dead letters: list, replay after a fix, audit', () => {
   it('replays a refused status once the CRM knows the ticket, in the original order, exactly once', async () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runImport } from '../../src/cli/import-command.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -9,11 +9,9 @@ import { bridgeRun, TOKENS } from '../support/bridge-run.ts';
 import { startFaultWorker } from '../support/fault-worker.ts';
 import { testMessaging } from '../support/kafka.ts';
 import { until, untilAsync } from '../support/wait.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 const mapping = {
   jurisdiction: 'testville',

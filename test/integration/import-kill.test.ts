@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CloseloopConfig } from '../../src/config/index.ts';
 import type { StatusRead } from '../../src/domain/index.ts';
 import { readToEnd } from '../../src/messaging/index.ts';
@@ -7,14 +7,12 @@ import { AvroSerde } from '../../src/messaging/index.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
 import { testConfig, testProcessor, untilConsumed } from '../support/processor.ts';
 import { untilAsync } from '../support/wait.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
 const EXPORT = 'data/baltimore_311_sample_10k.csv';
 const EVENTS = 19_792;
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 /** `closeloop import` as an operator runs it, in a process of its own. */
 function importProcess(file: string) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommanderError } from 'commander';
 import { runImport } from '../../src/cli/import-command.ts';
 import { buildProgram } from '../../src/cli/program.ts';
@@ -10,13 +10,11 @@ import { AvroSerde } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
 import { testConfig, testProcessor, untilConsumed } from '../support/processor.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
 const EXPORT = 'data/baltimore_311_sample_10k.csv';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 /**
  * The figures straight from the CSV, with nothing of closeloop: Baltimore's timestamps are its

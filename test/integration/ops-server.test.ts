@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
 import { PosseSimulator } from '../../connectors/posse/simulator.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -7,11 +7,9 @@ import { Worker } from '../../src/worker/worker.ts';
 import { testMessaging } from '../support/kafka.ts';
 import { testConfig } from '../support/processor.ts';
 import { until, untilAsync } from '../support/wait.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 function metric(text: string, name: string): number {
   return text

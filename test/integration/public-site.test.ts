@@ -1,16 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startPublicService, type PublicService } from '../../src/public/service.ts';
 import { Bridge, crm, dept } from '../support/domain.ts';
 import { testMessaging } from '../support/kafka.ts';
 import { step, testConfig, testProcessor } from '../support/processor.ts';
 import { statusApiSettings } from '../support/status-api.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
 const messaging = testMessaging();
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 const settings = statusApiSettings({ cityName: 'Testville', timeZone: 'America/New_York' });
 const CONTACT = ['jane.doe@example.org', '410-555-0100', 'Jane Doe'];

@@ -1,11 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readToEnd } from '../../src/messaging/index.ts';
 import { testMessaging, uniqueName } from '../support/kafka.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 describe('readToEnd', () => {
   it('rejects with the error a record failed on, at once rather than at the time-out', async () => {

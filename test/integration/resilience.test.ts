@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { TicketStatusChange } from '../../src/domain/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { Worker } from '../../src/worker/worker.ts';
@@ -12,11 +12,9 @@ import { testMessaging } from '../support/kafka.ts';
 import { freePorts } from '../support/ports.ts';
 import { readCommitted } from '../support/processor.ts';
 import { until } from '../support/wait.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 const logger = createLogger({ level: 'silent' });
 

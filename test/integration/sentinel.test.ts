@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runAlerts } from '../../src/cli/alerts-command.ts';
 import { AvroSerde } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -8,11 +8,9 @@ import { recordFault } from '../support/fault-report.ts';
 import { metric, openTickets, startFaultWorker } from '../support/fault-worker.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
 import { until, untilAsync } from '../support/wait.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 describe('the stuck-ticket sentinel on the whole bridge', () => {
   it('alerts on tickets a department never acknowledges, naming it and its service owner, and clears them when it does', async () => {

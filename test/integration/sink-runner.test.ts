@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { crmRest } from '../../connectors/crm-rest/index.ts';
 import { crmRestConfig } from '../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
@@ -11,11 +11,9 @@ import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 import { until } from '../support/wait.ts';
 import { readCommittedRaw } from '../support/processor.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 describe('sink runner with the CRM connector and simulator', () => {
   it('rides out a CRM outage without dead letters, gaps or reordering, and dead-letters poison', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { posse } from '../../connectors/posse/index.ts';
 import { posseConfig } from '../../connectors/posse/config.ts';
 import { PosseSimulator } from '../../connectors/posse/simulator.ts';
@@ -10,11 +10,9 @@ import { SourceRunner } from '../../src/runtime/index.ts';
 import { parseConnectorConfig } from '../../src/sdk/index.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 import { until } from '../support/wait.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 const FEED = 'GET /posse/api/changes';
 const logger = createLogger({ level: 'silent' });

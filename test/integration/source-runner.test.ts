@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { crmRest } from '../../connectors/crm-rest/index.ts';
 import { crmRestConfig } from '../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
@@ -9,11 +9,9 @@ import { parseConnectorConfig, type CrmTicketEvent } from '../../src/sdk/index.t
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 import { until } from '../support/wait.ts';
 import { awaitCount, readCommitted } from '../support/processor.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 describe('source runner with the CRM connector and simulator', () => {
   it('publishes every change once across a restart and an outage', async () => {

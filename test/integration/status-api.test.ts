@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LifecycleProcessor } from '../../src/processor/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startStatusService, type StatusService } from '../../src/status-api/index.ts';
@@ -7,12 +7,10 @@ import { testMessaging } from '../support/kafka.ts';
 import { step, testConfig, testProcessor } from '../support/processor.ts';
 import { until } from '../support/wait.ts';
 import { statusApiSettings } from '../support/status-api.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
 const messaging = testMessaging();
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 const settings = statusApiSettings();
 const iso = (ms: number | null | undefined): string | null =>

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AvroSerde } from '../../src/messaging/index.ts';
+import type { Cleanup } from './cleanup.ts';
 
 /**
  * The part of the Confluent schema-registry API that AvroSerde's client uses (register, look up
@@ -84,7 +85,7 @@ export class LoopbackRegistry {
  * test), with its URL and a serde on it that fails at once instead of retrying.
  */
 export async function startLoopback(
-  cleanup: (() => Promise<void>)[],
+  cleanup: Cleanup,
 ): Promise<{ registry: LoopbackRegistry; url: string; serde: AvroSerde }> {
   const registry = new LoopbackRegistry();
   const url = await registry.start();

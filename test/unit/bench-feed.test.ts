@@ -1,16 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeFeed, produceFeed, provision } from '../../bench/harness.ts';
 import type { InboundEvent } from '../../src/domain/index.ts';
 import { createInMemoryMessaging, readToEnd } from '../../src/messaging/index.ts';
 import { crm, dept } from '../support/domain.ts';
 import { startLoopback } from '../support/loopback-registry.ts';
 import { testConfig } from '../support/processor.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-  cleanup.length = 0;
-});
+const cleanup = cleanupAfter('each');
 
 // The scale-out bench encodes its feed before the clock and produces it timed: the split must
 // write what one pass wrote, each ticket's events in their order.

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Violation } from '../../../src/domain/index.ts';
 import { runKpiJob } from '../../../src/kpi/index.ts';
 import { AvroSerde } from '../../../src/messaging/index.ts';
@@ -10,11 +10,9 @@ import { metric, openTickets, startFaultWorker } from '../../support/fault-worke
 import { endpoints, testMessaging } from '../../support/kafka.ts';
 import { readCommitted } from '../../support/processor.ts';
 import { until } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 describe('drift: an agent closes a ticket by hand', () => {
   it('is detected while the work is only scheduled, reopened with a note, and recorded', async () => {

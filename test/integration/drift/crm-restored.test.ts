@@ -1,14 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bridgeRun } from '../../support/bridge-run.ts';
 import { costLine, driftRecords, lookupCalls, tallySinceRestore } from '../../support/drift.ts';
 import { recordFault } from '../../support/fault-report.ts';
 import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
 import { until } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 describe('drift: the CRM is restored from an older backup', () => {
   it('finds the CRM behind, re-sends the statuses it lacks in order, and every ticket closes', async () => {

@@ -6,12 +6,10 @@ import { costLine, driftRecords, lookupCalls } from '../../support/drift.ts';
 import { recordFault } from '../../support/fault-report.ts';
 import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
 import { until } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
+afterAll(() => vi.unstubAllEnvs());
 
 describe('drift: a department job is deleted', () => {
   it('raises DEPT_MISSING (not healable): a dry run reports it, a run records it and counts it', async () => {

@@ -1,14 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bridgeRun, crmTally } from '../../support/bridge-run.ts';
 import { costLine, driftRecords, lookupCalls } from '../../support/drift.ts';
 import { recordFault } from '../../support/fault-report.ts';
 import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
 import { until } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 describe('drift: a department event is lost', () => {
   it('finds the department ahead of the bridge, feeds its state through the processor, and the ticket closes', async () => {

@@ -1,13 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bridgeRun } from '../../support/bridge-run.ts';
 import { driftRecords } from '../../support/drift.ts';
 import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
 import { until, untilAsync } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 describe('drift: the worker reconciles on its schedule', () => {
   it('finds a deleted job with nobody asking, every reconcile.intervalMinutes', async () => {

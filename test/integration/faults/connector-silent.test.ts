@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AvroSerde } from '../../../src/messaging/index.ts';
 import { openAlerts } from '../../../src/ops/index.ts';
 import { bridgeRun, crmTally } from '../../support/bridge-run.ts';
@@ -6,11 +6,9 @@ import { recordFault } from '../../support/fault-report.ts';
 import { metric, openTickets, readiness, startFaultWorker } from '../../support/fault-worker.ts';
 import { endpoints, testMessaging } from '../../support/kafka.ts';
 import { until, untilAsync } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 describe('a source stops returning records (CONNECTOR_SILENT)', () => {
   it('is alerted within its limit in readiness, a metric and the alerts topic, and cleared when records flow', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runHealth } from '../../../src/cli/health-command.ts';
 import type { CloseloopConfig } from '../../../src/config/index.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
@@ -8,11 +8,9 @@ import { detectedAfter, metric, openTickets, readiness, startFaultWorker } from 
 import { testMessaging } from '../../support/kafka.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
 import { until, untilAsync } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 const SERIES = 'closeloop_consumer_failing{consumer="processor"}';
 

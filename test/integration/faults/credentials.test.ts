@@ -1,15 +1,13 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runHealth } from '../../../src/cli/health-command.ts';
 import { bridgeRun, crmHistoryProblems, crmTally, statusDeadLetters, TOKENS } from '../../support/bridge-run.ts';
 import { recordFault } from '../../support/fault-report.ts';
 import { alarmed, detectedAfter, openTickets, readiness, startFaultWorker } from '../../support/fault-worker.ts';
 import { testMessaging } from '../../support/kafka.ts';
 import { until, untilAsync } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 describe('fault: the CRM refuses the bridge credentials (401)', () => {
   it('pauses the CRM connector with an alarm, dead-letters nothing, and resumes once the token works again', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AvroSerde, DLQ_HEADERS, deadLetterTopic, subjectForTopic } from '../../../src/messaging/index.ts';
 import { bridgeRun, crmHistoryProblems, crmTally } from '../../support/bridge-run.ts';
 import { crm } from '../../support/domain.ts';
@@ -7,11 +7,9 @@ import { alarmed, detectedAfter, openTickets, readiness, startFaultWorker } from
 import { endpoints, testMessaging } from '../../support/kafka.ts';
 import { readCommittedRaw } from '../../support/processor.ts';
 import { until, untilAsync, within } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 const PUT_STATUS = 'PUT /api/v1/tickets/:id/status';
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runOps } from '../../../src/cli/ops-commands.ts';
 import type { CloseloopConfig } from '../../../src/config/index.ts';
 import type { Messaging, MessagingAdmin } from '../../../src/messaging/index.ts';
@@ -10,11 +10,9 @@ import { recordFault } from '../../support/fault-report.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
 import { testMessaging } from '../../support/kafka.ts';
 import { readCommittedRaw, testConfig, testProcessor } from '../../support/processor.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 const logger = createLogger({ level: 'silent' });
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runHealth } from '../../../src/cli/health-command.ts';
 import { bridgeRun, crmHistoryProblems, crmTally, TOKENS } from '../../support/bridge-run.ts';
@@ -10,11 +10,9 @@ import { recordFault } from '../../support/fault-report.ts';
 import { openTickets } from '../../support/fault-worker.ts';
 import { testMessaging } from '../../support/kafka.ts';
 import { until, untilAsync } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 interface Exit {
   readonly code: number | null;

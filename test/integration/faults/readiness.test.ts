@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createKafkaMessaging } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { KAFKA_VERSION, loadStackConfig } from '../../../stack/config.ts';
@@ -11,11 +11,9 @@ import { recordFault } from '../../support/fault-report.ts';
 import { detectedAfter, metric, openTickets, readiness, startFaultWorker } from '../../support/fault-worker.ts';
 import { freePorts } from '../../support/ports.ts';
 import { until, untilAsync } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 // A private broker, so stopping it disturbs no one; it needs the Kafka the local stack unpacks
 // (`npm run stack:up` once), and is skipped where there is none rather than downloading it here.

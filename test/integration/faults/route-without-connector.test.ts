@@ -1,15 +1,13 @@
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { bridgeRun, crmTally, TOKENS } from '../../support/bridge-run.ts';
 import { recordFault } from '../../support/fault-report.ts';
 import { until } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 function runWorker(file: string) {
   const child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--config', file], {

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deadLetterTopic } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { topicCatalogue } from '../../../src/topics/index.ts';
@@ -9,11 +9,9 @@ import { testMessaging } from '../../support/kafka.ts';
 import { readCommittedRaw } from '../../support/processor.ts';
 import { recordingMessaging } from '../../support/recording-messaging.ts';
 import { until } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 describe('fault path 1: a 4xx from the CRM', () => {
   it('dead-letters the refused status once and moves on; every topic a stage wrote to exists', async () => {

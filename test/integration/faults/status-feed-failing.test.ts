@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runHealth } from '../../../src/cli/health-command.ts';
 import type { CloseloopConfig } from '../../../src/config/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
@@ -12,11 +12,9 @@ import { step, testConfig, testProcessor } from '../../support/processor.ts';
 import { RegistryGate } from '../../support/registry-gate.ts';
 import { untilAsync } from '../../support/wait.ts';
 import { statusApiSettings } from '../../support/status-api.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 const SERIES = 'closeloop_consumer_failing{consumer="status-feed"}';
 const GRACE_MS = 2_000;

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Violation } from '../../../src/domain/index.ts';
 import { partitionFor, type Messaging, type OutgoingRecord } from '../../../src/messaging/index.ts';
 import type { Metrics } from '../../../src/observability/metrics.ts';
@@ -12,11 +12,9 @@ import { testMessaging } from '../../support/kafka.ts';
 import { readCommitted, readCommittedRaw } from '../../support/processor.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
 import { until } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
+const cleanup = cleanupAfter('all');
 
 /** librdkafka's default partitioner (consistent_random) for a keyed record: CRC32 of the key. */
 const librdkafkaPartition = (key: string, partitions: number) => crc32(Buffer.from(key, 'utf8')) % partitions;

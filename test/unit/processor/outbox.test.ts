@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CloseloopConfig } from '../../../src/config/index.ts';
 import { subjectForTopic } from '../../../src/messaging/index.ts';
 import { Outbox } from '../../../src/processor/outbox.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-  cleanup.length = 0;
-});
+const cleanup = cleanupAfter('each');
 
 const record = (name: string, extra: object[] = []) => ({
   type: 'record',

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InboundEvent, TicketStatusChange, WorkOrderCommand } from '../../../src/domain/index.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import { createInMemoryMessaging, readToEnd, subjectForTopic, type Messaging } from '../../../src/messaging/index.ts';
@@ -9,12 +9,9 @@ import { startLoopback } from '../../support/loopback-registry.ts';
 import { SCHEMAS, testConfig } from '../../support/processor.ts';
 import { untilAsync } from '../../support/wait.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-  cleanup.length = 0;
-});
+const cleanup = cleanupAfter('each');
 
 const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { crmRest } from '../../../connectors/crm-rest/index.ts';
 import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
@@ -18,12 +18,9 @@ import { RECORD_NAMES } from '../../../src/topics/index.ts';
 import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
 import { until, untilAsync } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-  cleanup.length = 0;
-});
+const cleanup = cleanupAfter('each');
 
 const TOPIC = 'bridge.ticket-status.v1';
 

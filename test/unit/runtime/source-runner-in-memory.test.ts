@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { crmRest } from '../../../connectors/crm-rest/index.ts';
 import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
@@ -16,12 +16,9 @@ import { parseConnectorConfig, type CrmTicketEvent } from '../../../src/sdk/inde
 import { startLoopback } from '../../support/loopback-registry.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
 import { until } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-  cleanup.length = 0;
-});
+const cleanup = cleanupAfter('each');
 
 const TOPIC = 'crm.ticket-events.v1';
 

@@ -11,6 +11,7 @@ import { createLogger } from '../../../src/observability/logger.ts';
 import { StatusFeed, type StatusProjection } from '../../../src/status-api/index.ts';
 import { startLoopback, type LoopbackRegistry } from '../../support/loopback-registry.ts';
 import { SCHEMAS, testConfig } from '../../support/processor.ts';
+import type { Cleanup } from '../../support/cleanup.ts';
 
 export interface StatusTopic {
   readonly registry: LoopbackRegistry;
@@ -23,7 +24,7 @@ export interface StatusTopic {
  * that encoded them, and a config whose consumers report failing after 200 ms.
  */
 export async function statusTopic(
-  cleanup: (() => Promise<void>)[],
+  cleanup: Cleanup,
   values: (serde: AvroSerde, subject: string) => Promise<Buffer[]>,
 ): Promise<StatusTopic> {
   const { registry, url } = await startLoopback(cleanup);
@@ -45,11 +46,7 @@ export async function statusTopic(
 }
 
 /** A feed with a serde of its own, as the status API has: it has not seen the schema yet. */
-export function feedOf(
-  cleanup: (() => Promise<void>)[],
-  { config, messaging }: StatusTopic,
-  projection: StatusProjection,
-): StatusFeed {
+export function feedOf(cleanup: Cleanup, { config, messaging }: StatusTopic, projection: StatusProjection): StatusFeed {
   const serde = new AvroSerde({ ...config.schemaRegistry, retries: 0 });
   const feed = new StatusFeed({ config, messaging, serde, projection, logger: createLogger({ level: 'silent' }) });
   cleanup.push(() => feed.stop());

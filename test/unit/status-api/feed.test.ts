@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { AvroSerde, readSchemaFile, subjectForTopic } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
@@ -7,12 +7,9 @@ import { SCHEMAS } from '../../support/processor.ts';
 import { until } from '../../support/wait.ts';
 import { feedOf, statusTopic } from './feed-fixture.ts';
 import { status } from './fixtures.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-  cleanup.length = 0;
-});
+const cleanup = cleanupAfter('each');
 
 describe('status feed', () => {
   it('does not skip a status while the registry is down: its consumer says failing, and it is served once the registry is back', async () => {

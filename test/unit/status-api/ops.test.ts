@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closeloopConfigSchema } from '../../../src/config/index.ts';
 import type { ConsumerHealth } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
@@ -10,12 +10,9 @@ import { untilAsync } from '../../support/wait.ts';
 import { statusTopic } from './feed-fixture.ts';
 import { status } from './fixtures.ts';
 import { statusApiSettings } from '../../support/status-api.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-  cleanup.length = 0;
-});
+const cleanup = cleanupAfter('each');
 
 const READING: ConsumerHealth = { state: 'reading', failingForMs: 0, reason: null };
 const FAILING: ConsumerHealth = { state: 'failing', failingForMs: 42_400, reason: 'fetching: broker gone' };
