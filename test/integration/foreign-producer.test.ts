@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import type { InboundEvent, TicketStatusChange } from '../../src/domain/index.ts';
+import { AvroSerde, subjectForTopic } from '../../src/messaging/index.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
+import { Bridge, crm, dept } from '../support/domain.ts';
+import { kafkaLibsPresent, sendWithJava, type Compression, type ForeignRecord } from '../support/foreign-producer.ts';
+import { endpoints, testMessaging } from '../support/kafka.ts';
+import { awaitCount, feed, readCommitted, testConfig, testProcessor } from '../support/processor.ts';
+
+const cleanup = cleanupAfter('all');
+
+const CODECS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+const PER_CODEC = 12;
+
+const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
+const sorted = (xs: readonly TicketStatusChange[]) => xs.map(brief).sort();
+
+/** Per compression type, tickets opened in the CRM, then their department's work to the end. */
+function opened(codec: Compression): InboundEvent[] {
+  return Array.from({ length: PER_CODEC }, (_, i) =>
+    crm(`${codec}-${i}`, 'OPENED', 1, { serviceCode: i % 2 ? 'POTHOLE' : 'WATER' }),
+  );
+}
+
+function worked(codec: Compression): InboundEvent[] {
+  return Array.from({ length: PER_CODEC }, (_, i) => {
+    const id = `${codec}-${i}`;
+    const [system, codes] = i % 2 ? ['maximo', ['APPR', 'WSCH', 'INPRG', 'COMP']] : ['sap-pm', ['REL', 'TECO']];
+    return (codes as string[]).map((code, n) => dept(id, `${id}#1`, system as string, code, n + 2));
+  }).flat();
+}
+
+describe('input written by a Kafka client closeloop did not write', () => {
+  it.runIf(kafkaLibsPresent)(
+    "Apache Kafka's Java producer, with each compression type: every event decided once, on its own partition",
+    async () => {
+      const messaging = testMessaging();
+      const { config } = await testConfig(3);
+      const metrics = new Metrics({ defaults: false });
+      const processor = testProcessor(config, messaging, undefined, { metrics });
+      cleanup.push(() => processor.stop());
+      // The topics and input schemas, as a source connector leaves them; then the processor.
+      await feed(config, messaging, []);
+      await processor.start();
+
+      const serde = new AvroSerde({ url: endpoints().registryUrl });
+      const expected = new Bridge(config.policy);
+      const encode = async (codec: Compression, e: InboundEvent): Promise<ForeignRecord> => {
+        const topic = e.type === 'crm' ? config.topics.crmEvents : config.topics.deptEvents;
+        const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
+        expected.send(e);
+        return {
+          compression: codec,
+          topic,
+          key: e.event.ticketId,
+          value: await serde.encode(subjectForTopic(topic), value),
+        };
+      };
+      const records = async (events: (codec: Compression) => InboundEvent[]) => {
+        const out: ForeignRecord[] = [];
+        for (const codec of CODECS) for (const e of events(codec)) out.push(await encode(codec, e));
+        return out;
+      };
+      // Department events can only follow their ticket's routing: two steps, each waited for.
+      const first = await records(opened);
+      await sendWithJava(endpoints().brokers, first);
+      await awaitCount(messaging, config.topics.status, expected.statuses.length);
+      const second = await records(worked);
+      await sendWithJava(endpoints().brokers, second);
+      await awaitCount(messaging, config.topics.status, expected.statuses.length);
+
+      const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
+      expect(sorted(values)).toEqual(sorted(expected.statuses));
+      expect(values.filter((s) => s.crmStatus === 'CLOSED')).toHaveLength(CODECS.length * PER_CODEC);
+      const counts = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
+        (await c.get()).values.reduce((n, v) => n + v.value, 0);
+      expect(await counts(metrics.recordsProcessed)).toBe(first.length + second.length);
+      expect(await counts(metrics.deadLetters)).toBe(0);
+      expect(await counts(metrics.quarantined)).toBe(0);
+      // Java's default partitioner puts each ticket where closeloop's partitionFor does: nothing
+      // had to be forwarded to another partition.
+      expect(await counts(metrics.repartitioned)).toBe(0);
+    },
+    120_000,
+  );
+});
