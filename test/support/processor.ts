@@ -15,7 +15,7 @@ import {
 } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
-import { LifecycleProcessor, failAfterCommit } from '../../src/processor/index.ts';
+import { LifecycleProcessor, failAfterCommit, type CommitHook } from '../../src/processor/index.ts';
 import { CANONICAL, topicSpecs } from '../../src/topics/index.ts';
 import { endpoints, testMessaging, uniqueName } from './kafka.ts';
 import { untilAsync } from './wait.ts';
@@ -135,7 +135,7 @@ export function testProcessor(
   config: CloseloopConfig,
   messaging: Messaging = testMessaging(),
   clock?: () => number,
-  faults: { readonly failAfterCommit?: number; readonly metrics?: Metrics } = {},
+  faults: { readonly failAfterCommit?: number; readonly metrics?: Metrics; readonly commitHook?: CommitHook } = {},
 ): LifecycleProcessor {
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
   return new LifecycleProcessor({
@@ -147,6 +147,7 @@ export function testProcessor(
     ...(clock ? { clock } : {}),
     ...(faults.metrics ? { metrics: faults.metrics } : {}),
     ...(faults.failAfterCommit ? { commitHook: failAfterCommit(faults.failAfterCommit) } : {}),
+    ...(faults.commitHook ? { commitHook: faults.commitHook } : {}),
   });
 }
 

@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { InboundEvent, TicketStatusChange } from '../../src/domain/index.ts';
 import { AvroSerde, subjectForTopic } from '../../src/messaging/index.ts';
+import { CloseloopError } from '../../src/errors/index.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
+import type { CommitHook } from '../../src/processor/index.ts';
 import { cleanupAfter } from '../support/cleanup.ts';
 import { Bridge, crm, dept } from '../support/domain.ts';
-import { kafkaLibsPresent, sendWithJava, type Compression, type ForeignRecord } from '../support/foreign-producer.ts';
+import {
+  kafkaLibsPresent,
+  readWithJava,
+  sendWithJava,
+  type Compression,
+  type ForeignRecord,
+} from '../support/foreign-clients.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
-import { awaitCount, feed, readCommitted, testConfig, testProcessor } from '../support/processor.ts';
+import { awaitCount, feed, readCommitted, step, testConfig, testProcessor } from '../support/processor.ts';
 
 const cleanup = cleanupAfter('all');
 
@@ -16,16 +24,16 @@ const PER_CODEC = 12;
 const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
 const sorted = (xs: readonly TicketStatusChange[]) => xs.map(brief).sort();
 
-/** Per compression type, tickets opened in the CRM, then their department's work to the end. */
-function opened(codec: Compression): InboundEvent[] {
-  return Array.from({ length: PER_CODEC }, (_, i) =>
-    crm(`${codec}-${i}`, 'OPENED', 1, { serviceCode: i % 2 ? 'POTHOLE' : 'WATER' }),
+/** Tickets opened in the CRM, then their department's work to the end. */
+function opened(prefix: string, count = PER_CODEC): InboundEvent[] {
+  return Array.from({ length: count }, (_, i) =>
+    crm(`${prefix}-${i}`, 'OPENED', 1, { serviceCode: i % 2 ? 'POTHOLE' : 'WATER' }),
   );
 }
 
-function worked(codec: Compression): InboundEvent[] {
-  return Array.from({ length: PER_CODEC }, (_, i) => {
-    const id = `${codec}-${i}`;
+function worked(prefix: string, count = PER_CODEC): InboundEvent[] {
+  return Array.from({ length: count }, (_, i) => {
+    const id = `${prefix}-${i}`;
     const [system, codes] = i % 2 ? ['maximo', ['APPR', 'WSCH', 'INPRG', 'COMP']] : ['sap-pm', ['REL', 'TECO']];
     return (codes as string[]).map((code, n) => dept(id, `${id}#1`, system as string, code, n + 2));
   }).flat();
@@ -57,7 +65,7 @@ describe('input written by a Kafka client closeloop did not write', () => {
           value: await serde.encode(subjectForTopic(topic), value),
         };
       };
-      const records = async (events: (codec: Compression) => InboundEvent[]) => {
+      const records = async (events: (prefix: string) => InboundEvent[]) => {
         const out: ForeignRecord[] = [];
         for (const codec of CODECS) for (const e of events(codec)) out.push(await encode(codec, e));
         return out;
@@ -81,6 +89,50 @@ describe('input written by a Kafka client closeloop did not write', () => {
       // Java's default partitioner puts each ticket where closeloop's partitionFor does: nothing
       // had to be forwarded to another partition.
       expect(await counts(metrics.repartitioned)).toBe(0);
+    },
+    120_000,
+  );
+
+  it.runIf(kafkaLibsPresent)(
+    "Apache Kafka's Java consumer, read_committed: every status once, none from an aborted transaction",
+    async () => {
+      const messaging = testMessaging();
+      const { config } = await testConfig(3);
+      const expected = new Bridge(config.policy);
+      // The first commit fails once its records are sent: that transaction is aborted, and its
+      // batch is read and committed again. Its statuses stay in the log, marked aborted.
+      let aborted = 0;
+      const commitHook: CommitHook = {
+        before(n) {
+          if (n !== 1) return;
+          aborted += 1;
+          throw new CloseloopError('CL_KAFKA_TRANSIENT', 'fault injection: commit 1 aborted');
+        },
+      };
+      const first = opened('J', 20);
+      for (const e of first) expected.send(e);
+      await feed(config, messaging, first);
+      const processor = testProcessor(config, messaging, undefined, { commitHook });
+      cleanup.push(() => processor.stop());
+      await processor.start();
+      await awaitCount(messaging, config.topics.status, expected.statuses.length);
+      await step(config, messaging, expected, worked('J', 20));
+      await processor.stop();
+      expect(aborted).toBe(1);
+
+      const brokers = endpoints().brokers;
+      const committed = await readWithJava(brokers, config.topics.status, 'read_committed');
+      const serde = new AvroSerde({ url: endpoints().registryUrl });
+      const values: TicketStatusChange[] = [];
+      for (const r of committed) {
+        if (!r.value) throw new Error(`a status without a value at ${r.partition}/${r.offset}`);
+        values.push((await serde.decode<TicketStatusChange>(r.value)).value);
+      }
+      expect(sorted(values)).toEqual(sorted(expected.statuses));
+      expect(new Set(values.map(brief)).size).toBe(values.length);
+      // The aborted transaction's statuses are in the log; only read_committed hides them.
+      const everything = await readWithJava(brokers, config.topics.status, 'read_uncommitted');
+      expect(everything.length).toBeGreaterThan(committed.length);
     },
     120_000,
   );
