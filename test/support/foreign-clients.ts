@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { KAFKA_VERSION, loadStackConfig } from '../../stack/config.ts';
+import { loadStackConfig } from '../../stack/config.ts';
+import { requireTool, run } from '../../stack/proc.ts';
 
 /**
- * Apache Kafka's own Java clients, for tests of what closeloop exchanges with clients it did not
- * write. Each is one source file under test/support/java, run by `java` as a single source file
- * on the Kafka libraries the local stack unpacked: no build step, nothing downloaded here.
+ * Apache Kafka's own Java clients, and Apache Avro, for tests of what closeloop exchanges with
+ * clients it did not write. Each client is one source file under test/support/java, run by
+ * `java` as a single source file; their classpath (that folder's pom.xml) is resolved once from
+ * Maven Central into the stack's folder, as the stack resolves Kafka, and reused after.
  */
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -23,18 +27,52 @@ export interface ReadRecord {
   readonly offset: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  /** The value as Apache Avro read it, when a registry was given. */
+  readonly avro?: unknown;
 }
 
-/** The Kafka libraries the local stack unpacked; absent where the tests run on a stack of their own. */
-const KAFKA_LIBS = path.join(loadStackConfig().home, `kafka-${KAFKA_VERSION}`, 'libs');
-export const kafkaLibsPresent = existsSync(path.join(KAFKA_LIBS, `kafka-clients-${KAFKA_VERSION}.jar`));
-
 const JAVA = path.resolve('test/support/java');
+const POM = path.join(JAVA, 'pom.xml');
+
+let classpath: Promise<string> | undefined;
+
+/** The clients' classpath, resolved with Maven the first time (a folder per pom.xml content). */
+function javaClasspath(): Promise<string> {
+  classpath ??= (async () => {
+    const digest = createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 12);
+    const dir = path.join(loadStackConfig().home, `java-clients-${digest}`);
+    if (!existsSync(path.join(dir, '.complete'))) {
+      await requireTool('mvn', 'Maven');
+      const partial = `${dir}.partial`;
+      await rm(partial, { recursive: true, force: true });
+      await run(
+        'mvn',
+        [
+          '-B',
+          '-ntp',
+          '-q',
+          '-f',
+          POM,
+          'dependency:copy-dependencies',
+          '-DincludeScope=runtime',
+          `-DoutputDirectory=${partial}`,
+        ],
+        { what: 'resolving the Java test clients with Maven' },
+      );
+      await writeFile(path.join(partial, '.complete'), new Date().toISOString());
+      await rm(dir, { recursive: true, force: true });
+      await rename(partial, dir);
+    }
+    return path.join(dir, '*');
+  })();
+  return classpath;
+}
 
 /** Runs one of the Java sources; resolves with its standard output when it exits 0. */
-function runJava(source: string, args: readonly string[], input: string): Promise<string> {
+async function runJava(source: string, args: readonly string[], input: string): Promise<string> {
+  const cp = await javaClasspath();
   return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-cp', path.join(KAFKA_LIBS, '*'), path.join(JAVA, source), ...args], {
+    const child = spawn('java', ['-cp', cp, path.join(JAVA, source), ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
@@ -63,18 +101,32 @@ export async function sendWithJava(brokers: string, records: readonly ForeignRec
   if (!out.includes(`sent ${records.length}\n`)) throw new Error(`the Java producer said: ${out.slice(-2000)}`);
 }
 
-/** Every record of `topic` up to its end, as the Java consumer reads it at `isolation`. */
+/**
+ * Every record of `topic` up to its end, as the Java consumer reads it at `isolation`; given a
+ * registry, each value also as Apache Avro decodes it with the writer's schema (`avro`).
+ */
 export async function readWithJava(
   brokers: string,
   topic: string,
   isolation: 'read_committed' | 'read_uncommitted',
+  registryUrl?: string,
 ): Promise<ReadRecord[]> {
-  const lines = (await runJava('ForeignConsumer.java', [brokers, topic, isolation], '')).trim().split('\n');
+  const args = [brokers, topic, isolation, ...(registryUrl ? [registryUrl] : [])];
+  const lines = (await runJava('ForeignConsumer.java', args, '')).trim().split('\n');
   const last = lines.pop() ?? '';
+  const bytes = (s: string | undefined) => (s === undefined || s === '-' ? null : Buffer.from(s, 'base64'));
   const records = lines.map((line): ReadRecord => {
-    const [partition, offset, key, value] = line.split(' ');
-    const bytes = (s: string | undefined) => (s === undefined || s === '-' ? null : Buffer.from(s, 'base64'));
-    return { partition: Number(partition), offset: Number(offset), key: bytes(key), value: bytes(value) };
+    // The JSON, last, may hold spaces: the first four fields are cut off, the rest kept whole.
+    const fields = line.split(' ', 4);
+    const json = line.slice(fields.join(' ').length + 1);
+    const [partition, offset, key, value] = fields;
+    return {
+      partition: Number(partition),
+      offset: Number(offset),
+      key: bytes(key),
+      value: bytes(value),
+      ...(json ? { avro: JSON.parse(json) as unknown } : {}),
+    };
   });
   if (last !== `end ${records.length}`) throw new Error(`the Java consumer ended with "${last}"`);
   return records;

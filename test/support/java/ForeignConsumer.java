@@ -1,9 +1,25 @@
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -11,17 +27,24 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A reader closeloop did not write: Apache Kafka's Java consumer, reading a whole topic once at
- * the given isolation level, as a CRM's integration might read the status topic. Run as a
- * single source file on the classpath of Kafka's libs:
+ * the given isolation level, as a CRM's integration might read the status topic; and, given a
+ * registry, Apache Avro decoding each value with the writer's schema fetched by its id, as a
+ * Confluent-compatible deserializer would. Run as a single source file:
  *
- *   java -cp 'kafka/libs/*' ForeignConsumer.java BROKERS TOPIC read_committed|read_uncommitted
+ *   java -cp 'libs/*' ForeignConsumer.java BROKERS TOPIC read_committed|read_uncommitted [REGISTRY]
  *
- * Prints one line per record, `partition offset base64(key) base64(value)` (`-` for null), up
- * to each partition's end as the isolation level sees it (the last stable offset for
+ * Prints one line per record, `partition offset base64(key) base64(value) [json]` (`-` for
+ * null), up to each partition's end as the isolation level sees it (the last stable offset for
  * read_committed), then `end N`. No group: partitions are assigned, nothing is committed.
  */
 public class ForeignConsumer {
-  public static void main(String[] args) {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Map<Integer, Schema> SCHEMAS = new HashMap<>();
+
+  public static void main(String[] args) throws Exception {
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    String registry = args.length > 3 ? args[3] : null;
     Properties p = new Properties();
     p.put("bootstrap.servers", args[0]);
     p.put("isolation.level", args[2]);
@@ -43,11 +66,37 @@ public class ForeignConsumer {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
           String key = r.key() == null ? "-" : base64.encodeToString(r.key());
           String value = r.value() == null ? "-" : base64.encodeToString(r.value());
-          System.out.println(r.partition() + " " + r.offset() + " " + key + " " + value);
+          String decoded = registry == null || r.value() == null ? "" : " " + decode(r.value(), registry);
+          out.println(r.partition() + " " + r.offset() + " " + key + " " + value + decoded);
           read += 1;
         }
       }
     }
-    System.out.println("end " + read);
+    out.println("end " + read);
+    out.flush();
+  }
+
+  /** The value as JSON, read by Apache Avro with the schema its Confluent wire-format id names. */
+  private static String decode(byte[] value, String registry) throws Exception {
+    if (value.length < 5 || value[0] != 0) throw new IllegalStateException("a value not in the Confluent wire format");
+    int id = ByteBuffer.wrap(value, 1, 4).getInt();
+    Schema schema = SCHEMAS.get(id);
+    if (schema == null) {
+      schema = fetchSchema(registry, id);
+      SCHEMAS.put(id, schema);
+    }
+    BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(value, 5, value.length - 5, null);
+    Object datum = new GenericDatumReader<Object>(schema).read(null, decoder);
+    if (!decoder.isEnd()) throw new IllegalStateException("bytes left after the value of schema " + id);
+    return GenericData.get().toString(datum);
+  }
+
+  private static Schema fetchSchema(String registry, int id) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(registry + "/schemas/ids/" + id)).build();
+    HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("schema " + id + ": HTTP " + response.statusCode() + " " + response.body());
+    }
+    return new Schema.Parser().parse(JSON.readTree(response.body()).get("schema").asText());
   }
 }
