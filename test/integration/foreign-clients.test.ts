@@ -1,6 +1,9 @@
+import path from 'node:path';
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import type { InboundEvent, TicketStatusChange } from '../../src/domain/index.ts';
-import { AvroSerde, subjectForTopic } from '../../src/messaging/index.ts';
+import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
+import { CANONICAL } from '../../src/topics/index.ts';
 import { CloseloopError } from '../../src/errors/index.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import type { CommitHook } from '../../src/processor/index.ts';
@@ -8,7 +11,7 @@ import { cleanupAfter } from '../support/cleanup.ts';
 import { Bridge, crm, dept } from '../support/domain.ts';
 import { readWithJava, sendWithJava, type Compression, type ForeignRecord } from '../support/foreign-clients.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
-import { awaitCount, feed, readCommitted, step, testConfig, testProcessor } from '../support/processor.ts';
+import { SCHEMAS, awaitCount, feed, readCommitted, step, testConfig, testProcessor } from '../support/processor.ts';
 
 const cleanup = cleanupAfter('all');
 
@@ -34,7 +37,7 @@ function worked(prefix: string, count = PER_CODEC): InboundEvent[] {
 }
 
 describe('input written by a Kafka client closeloop did not write', () => {
-  it("Apache Kafka's Java producer, with each compression type: every event decided once, on its own partition", async () => {
+  it("Apache Kafka's Java producer and Apache Avro, each compression type: every event decided once, on its own partition", async () => {
     const messaging = testMessaging();
     const { config } = await testConfig(3);
     const metrics = new Metrics({ defaults: false });
@@ -44,30 +47,37 @@ describe('input written by a Kafka client closeloop did not write', () => {
     await feed(config, messaging, []);
     await processor.start();
 
-    const serde = new AvroSerde({ url: endpoints().registryUrl });
     const expected = new Bridge(config.policy);
-    const encode = async (codec: Compression, e: InboundEvent): Promise<ForeignRecord> => {
+    // Values go as Avro's JSON encoding, from the schemas the topics' subjects were given; the
+    // Java side encodes them with Apache Avro, not with closeloop's avsc.
+    const types = new Map<string, avro.Type>();
+    for (const name of ['crmEvents', 'deptEvents'] as const) {
+      const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL[name]}.avsc`));
+      types.set(config.topics[name], avro.Type.forSchema(file.schema as avro.Schema));
+    }
+    const encode = (codec: Compression, e: InboundEvent): ForeignRecord => {
       const topic = e.type === 'crm' ? config.topics.crmEvents : config.topics.deptEvents;
       const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
+      const type = types.get(topic);
+      if (!type) throw new Error(`no schema for ${topic}`);
       expected.send(e);
       return {
         compression: codec,
         topic,
         key: e.event.ticketId,
-        value: await serde.encode(subjectForTopic(topic), value),
+        subject: subjectForTopic(topic),
+        json: type.toString(value),
       };
     };
-    const records = async (events: (prefix: string) => InboundEvent[]) => {
-      const out: ForeignRecord[] = [];
-      for (const codec of CODECS) for (const e of events(codec)) out.push(await encode(codec, e));
-      return out;
-    };
+    const records = (events: (prefix: string) => InboundEvent[]) =>
+      CODECS.flatMap((codec) => events(codec).map((e) => encode(codec, e)));
     // Department events can only follow their ticket's routing: two steps, each waited for.
-    const first = await records(opened);
-    await sendWithJava(endpoints().brokers, first);
+    const { brokers, registryUrl } = endpoints();
+    const first = records(opened);
+    await sendWithJava(brokers, registryUrl, first);
     await awaitCount(messaging, config.topics.status, expected.statuses.length);
-    const second = await records(worked);
-    await sendWithJava(endpoints().brokers, second);
+    const second = records(worked);
+    await sendWithJava(brokers, registryUrl, second);
     await awaitCount(messaging, config.topics.status, expected.statuses.length);
 
     const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);

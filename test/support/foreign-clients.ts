@@ -19,7 +19,10 @@ export interface ForeignRecord {
   readonly compression: Compression;
   readonly topic: string;
   readonly key: string;
-  readonly value: Buffer;
+  /** Apache Avro encodes the value with this subject's latest schema. */
+  readonly subject: string;
+  /** The value in Avro's JSON encoding (unions wrapped), as avsc's Type#toString writes it. */
+  readonly json: string;
 }
 
 export interface ReadRecord {
@@ -90,14 +93,18 @@ async function runJava(source: string, args: readonly string[], input: string): 
 
 /**
  * Sends the records with the Java producer (ForeignProducer.java), one producer per compression
- * type, with the client's defaults otherwise: its partitioner, batching and idempotence.
- * Resolves once every record is acknowledged.
+ * type, with the client's defaults otherwise: its partitioner, batching and idempotence. Each
+ * value is encoded by Apache Avro with its subject's latest schema from the registry. Resolves
+ * once every record is acknowledged.
  */
-export async function sendWithJava(brokers: string, records: readonly ForeignRecord[]): Promise<void> {
-  const lines = records.map(
-    (r) => `${r.compression} ${r.topic} ${Buffer.from(r.key).toString('base64')} ${r.value.toString('base64')}\n`,
-  );
-  const out = await runJava('ForeignProducer.java', [brokers], lines.join(''));
+export async function sendWithJava(
+  brokers: string,
+  registryUrl: string,
+  records: readonly ForeignRecord[],
+): Promise<void> {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const lines = records.map((r) => `${r.compression} ${r.topic} ${b64(r.key)} ${r.subject} ${b64(r.json)}\n`);
+  const out = await runJava('ForeignProducer.java', [brokers, registryUrl], lines.join(''));
   if (!out.includes(`sent ${records.length}\n`)) throw new Error(`the Java producer said: ${out.slice(-2000)}`);
 }
 

@@ -1,29 +1,51 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * A producer closeloop did not write: Apache Kafka's own Java client, with its defaults (the
- * murmur2 partitioner, idempotence), writing records as a city's systems might, compressed.
- * Run as a single source file on the classpath of Kafka's libs:
+ * A producer closeloop did not write: Apache Kafka's Java client with its defaults (the murmur2
+ * partitioner, idempotence), writing values that Apache Avro encodes with the subject's latest
+ * schema from the registry, in the Confluent wire format, as a city's own systems might; and
+ * compressed. Run as a single source file:
  *
- *   java -cp 'kafka/libs/*' ForeignProducer.java BROKERS < lines
+ *   java -cp 'libs/*' ForeignProducer.java BROKERS REGISTRY < lines
  *
- * Each line is `compression topic base64(key) base64(value)`; one producer per compression
- * type, each record sent in the order read. Prints `sent N` once every record is acknowledged,
- * else the first failure, with exit status 1.
+ * Each line is `compression topic base64(key) subject base64(value in Avro's JSON encoding)`;
+ * one producer per compression type, each record sent in the order read. Prints `sent N` once
+ * every record is acknowledged, else the first failure, with exit status 1.
  */
 public class ForeignProducer {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private record Writer(int id, Schema schema) {}
+
   public static void main(String[] args) throws Exception {
     Map<String, KafkaProducer<byte[], byte[]>> producers = new LinkedHashMap<>();
+    Map<String, Writer> writers = new HashMap<>();
     AtomicReference<Exception> failed = new AtomicReference<>();
     Base64.Decoder base64 = Base64.getDecoder();
     int sent = 0;
@@ -32,10 +54,16 @@ public class ForeignProducer {
       for (String line = in.readLine(); line != null; line = in.readLine()) {
         if (line.isBlank()) continue;
         String[] f = line.split(" ");
-        if (f.length != 4) throw new IllegalArgumentException("expected 4 fields, got: " + line);
+        if (f.length != 5) throw new IllegalArgumentException("expected 5 fields, got: " + line);
+        Writer writer = writers.get(f[3]);
+        if (writer == null) {
+          writer = latest(args[1], f[3]);
+          writers.put(f[3], writer);
+        }
+        byte[] value = encode(writer, new String(base64.decode(f[4]), StandardCharsets.UTF_8));
         KafkaProducer<byte[], byte[]> producer = producers.computeIfAbsent(f[0], c -> open(args[0], c));
         producer.send(
-            new ProducerRecord<>(f[1], base64.decode(f[2]), base64.decode(f[3])),
+            new ProducerRecord<>(f[1], base64.decode(f[2]), value),
             (meta, err) -> {
               if (err != null) failed.compareAndSet(null, err);
             });
@@ -50,6 +78,30 @@ public class ForeignProducer {
       System.exit(1);
     }
     System.out.println("sent " + sent);
+  }
+
+  /** The subject's latest schema and its id, from the registry's Confluent-compatible API. */
+  private static Writer latest(String registry, String subject) throws Exception {
+    String url = registry + "/subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8) + "/versions/latest";
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(subject + ": HTTP " + response.statusCode() + " " + response.body());
+    }
+    JsonNode body = JSON.readTree(response.body());
+    return new Writer(body.get("id").asInt(), new Schema.Parser().parse(body.get("schema").asText()));
+  }
+
+  /** Magic byte 0, the schema id in four bytes, then the datum as Apache Avro writes it. */
+  private static byte[] encode(Writer writer, String json) throws Exception {
+    Object datum = new GenericDatumReader<Object>(writer.schema())
+        .read(null, DecoderFactory.get().jsonDecoder(writer.schema(), json));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(0);
+    out.write(new byte[] {(byte) (writer.id() >>> 24), (byte) (writer.id() >>> 16), (byte) (writer.id() >>> 8), (byte) writer.id()});
+    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+    new GenericDatumWriter<Object>(writer.schema()).write(datum, encoder);
+    encoder.flush();
+    return out.toByteArray();
   }
 
   private static KafkaProducer<byte[], byte[]> open(String brokers, String compression) {
