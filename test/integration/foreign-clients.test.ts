@@ -1,6 +1,6 @@
 import path from 'node:path';
 import avro from 'avsc';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { InboundEvent, TicketStatusChange } from '../../src/domain/index.ts';
 import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
 import { CANONICAL } from '../../src/topics/index.ts';
@@ -9,7 +9,13 @@ import { Metrics } from '../../src/observability/metrics.ts';
 import type { CommitHook } from '../../src/processor/index.ts';
 import { cleanupAfter } from '../support/cleanup.ts';
 import { Bridge, crm, dept } from '../support/domain.ts';
-import { readWithJava, sendWithJava, type Compression, type ForeignRecord } from '../support/foreign-clients.ts';
+import {
+  javaClasspath,
+  readWithJava,
+  sendWithJava,
+  type Compression,
+  type ForeignRecord,
+} from '../support/foreign-clients.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
 import { SCHEMAS, awaitCount, feed, readCommitted, step, testConfig, testProcessor } from '../support/processor.ts';
 
@@ -37,6 +43,10 @@ function worked(prefix: string, count = PER_CODEC): InboundEvent[] {
 }
 
 describe('input written by a Kafka client closeloop did not write', () => {
+  beforeAll(async () => {
+    await javaClasspath();
+  });
+
   it("Apache Kafka's Java producer and Apache Avro, each compression type: every event decided once, on its own partition", async () => {
     const messaging = testMessaging();
     const { config } = await testConfig(3);

@@ -39,8 +39,12 @@ const POM = path.join(JAVA, 'pom.xml');
 
 let classpath: Promise<string> | undefined;
 
-/** The clients' classpath, resolved with Maven the first time (a folder per pom.xml content). */
-function javaClasspath(): Promise<string> {
+/**
+ * The clients' classpath, resolved with Maven the first time (a folder per pom.xml content).
+ * A test file calls it in beforeAll, so a first download counts against the hook's time-out
+ * rather than a test's.
+ */
+export function javaClasspath(): Promise<string> {
   classpath ??= (async () => {
     const digest = createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 12);
     const dir = path.join(loadStackConfig().home, `java-clients-${digest}`);
