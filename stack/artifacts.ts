@@ -20,10 +20,17 @@ export async function ensureKafka(cfg: StackConfig, log: (line: string) => void)
   const dir = path.join(cfg.home, `kafka-${KAFKA_VERSION}`);
   const libs = path.join(dir, 'libs');
   if (existsSync(path.join(dir, MARKER))) return { libs };
-  await requireTool('mvn', 'Maven');
   log(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central (cached in ~/.m2 afterwards)`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
+  await copyDependencies(path.join(cfg.repoRoot, 'stack', 'kafka', 'pom.xml'), libs, 'downloading Kafka with Maven');
+  await writeFile(path.join(dir, MARKER), new Date().toISOString());
+  return { libs };
+}
+
+/** Copies a pom's runtime dependencies into `dir`, from ~/.m2 or else Maven Central. */
+export async function copyDependencies(pom: string, dir: string, what: string): Promise<void> {
+  await requireTool('mvn', 'Maven');
   await run(
     'mvn',
     [
@@ -31,15 +38,13 @@ export async function ensureKafka(cfg: StackConfig, log: (line: string) => void)
       '-ntp',
       '-q',
       '-f',
-      path.join(cfg.repoRoot, 'stack', 'kafka', 'pom.xml'),
+      pom,
       'dependency:copy-dependencies',
       '-DincludeScope=runtime',
-      `-DoutputDirectory=${libs}`,
+      `-DoutputDirectory=${dir}`,
     ],
-    { what: 'downloading Kafka with Maven' },
+    { what },
   );
-  await writeFile(path.join(dir, MARKER), new Date().toISOString());
-  return { libs };
 }
 
 export async function ensureApicurio(cfg: StackConfig, log: (line: string) => void): Promise<ApicurioInstall> {

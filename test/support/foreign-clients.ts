@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadStackConfig } from '../../stack/config.ts';
-import { requireTool, run } from '../../stack/proc.ts';
+import { copyDependencies } from '../../stack/artifacts.ts';
 
 /**
  * Apache Kafka's own Java clients, and Apache Avro, for tests of what closeloop exchanges with
@@ -49,23 +49,9 @@ export function javaClasspath(): Promise<string> {
     const digest = createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 12);
     const dir = path.join(loadStackConfig().home, `java-clients-${digest}`);
     if (!existsSync(path.join(dir, '.complete'))) {
-      await requireTool('mvn', 'Maven');
       const partial = `${dir}.partial`;
       await rm(partial, { recursive: true, force: true });
-      await run(
-        'mvn',
-        [
-          '-B',
-          '-ntp',
-          '-q',
-          '-f',
-          POM,
-          'dependency:copy-dependencies',
-          '-DincludeScope=runtime',
-          `-DoutputDirectory=${partial}`,
-        ],
-        { what: 'resolving the Java test clients with Maven' },
-      );
+      await copyDependencies(POM, partial, 'resolving the Java test clients with Maven');
       await writeFile(path.join(partial, '.complete'), new Date().toISOString());
       await rm(dir, { recursive: true, force: true });
       await rename(partial, dir);
