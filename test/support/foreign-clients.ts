@@ -73,7 +73,8 @@ async function runJava(source: string, args: readonly string[], input: string): 
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': a process may exit before its output is all read.
+    child.on('close', (code) => {
       if (code === 0) resolve(out);
       else reject(new Error(`${source} exited with ${code}:\n${(out + err).slice(-4000)}`));
     });
