@@ -8,7 +8,7 @@ import { CloseloopError } from '../../src/errors/index.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import type { CommitHook } from '../../src/processor/index.ts';
 import { cleanupAfter } from '../support/cleanup.ts';
-import { Bridge, crm, dept } from '../support/domain.ts';
+import { Bridge, openedTickets, workedTickets } from '../support/domain.ts';
 import {
   javaClasspath,
   readWithJava,
@@ -27,20 +27,8 @@ const PER_CODEC = 12;
 const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
 const sorted = (xs: readonly TicketStatusChange[]) => xs.map(brief).sort();
 
-/** Tickets opened in the CRM, then their department's work to the end. */
-function opened(prefix: string, count = PER_CODEC): InboundEvent[] {
-  return Array.from({ length: count }, (_, i) =>
-    crm(`${prefix}-${i}`, 'OPENED', 1, { serviceCode: i % 2 ? 'POTHOLE' : 'WATER' }),
-  );
-}
-
-function worked(prefix: string, count = PER_CODEC): InboundEvent[] {
-  return Array.from({ length: count }, (_, i) => {
-    const id = `${prefix}-${i}`;
-    const [system, codes] = i % 2 ? ['maximo', ['APPR', 'WSCH', 'INPRG', 'COMP']] : ['sap-pm', ['REL', 'TECO']];
-    return (codes as string[]).map((code, n) => dept(id, `${id}#1`, system as string, code, n + 2));
-  }).flat();
-}
+const opened = (prefix: string) => openedTickets(prefix, PER_CODEC);
+const worked = (prefix: string) => workedTickets(prefix, PER_CODEC);
 
 describe('input written by a Kafka client closeloop did not write', () => {
   beforeAll(async () => {
@@ -117,14 +105,14 @@ describe('input written by a Kafka client closeloop did not write', () => {
         throw new CloseloopError('CL_KAFKA_TRANSIENT', 'fault injection: commit 1 aborted');
       },
     };
-    const first = opened('J', 20);
+    const first = openedTickets('J', 20);
     for (const e of first) expected.send(e);
     await feed(config, messaging, first);
     const processor = testProcessor(config, messaging, undefined, { commitHook });
     cleanup.push(() => processor.stop());
     await processor.start();
     await awaitCount(messaging, config.topics.status, expected.statuses.length);
-    await step(config, messaging, expected, worked('J', 20));
+    await step(config, messaging, expected, workedTickets('J', 20));
     await processor.stop();
     expect(aborted).toBe(1);
 

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { InboundEvent, TicketStatusChange } from '../../src/domain/index.ts';
+import type { TicketStatusChange } from '../../src/domain/index.ts';
 import type { LifecycleProcessor } from '../../src/processor/index.ts';
-import { Bridge, crm, dept } from '../support/domain.ts';
+import { Bridge, openedTickets, workedTickets } from '../support/domain.ts';
 import { testMessaging } from '../support/kafka.ts';
 import { awaitCount, feed, readCommitted, step, testConfig, testProcessor } from '../support/processor.ts';
 
@@ -11,23 +11,6 @@ const running: LifecycleProcessor[] = [];
 afterAll(async () => {
   await Promise.all(running.map((p) => p.stop().catch(() => undefined)));
 });
-
-/** Tickets opened in the CRM, then taken through a full department lifecycle (no links). */
-function opened(prefix: string, count: number): InboundEvent[] {
-  return Array.from({ length: count }, (_, i) =>
-    crm(`${prefix}-${i}`, 'OPENED', 1, { serviceCode: i % 2 ? 'POTHOLE' : 'WATER' }),
-  );
-}
-
-function worked(prefix: string, count: number): InboundEvent[] {
-  const events: InboundEvent[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const id = `${prefix}-${i}`;
-    const [system, codes] = i % 2 ? ['maximo', ['APPR', 'WSCH', 'INPRG', 'COMP']] : ['sap-pm', ['REL', 'TECO']];
-    codes.forEach((code, n) => events.push(dept(id, `${id}#1`, system as string, code as string, n + 2)));
-  }
-  return events;
-}
 
 const key = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
 const sorted = (xs: readonly TicketStatusChange[]) => xs.map(key).sort();
@@ -73,7 +56,7 @@ describe('lifecycle processor recovery', () => {
     const expected = new Bridge(config.policy);
     // Department events can only follow the routing of their ticket, so they come in a second
     // step; the crash hits the first.
-    const first = opened('K', 40);
+    const first = openedTickets('K', 40);
     for (const e of first) expected.send(e);
     await feed(config, messaging, first);
 
@@ -84,7 +67,7 @@ describe('lifecycle processor recovery', () => {
     let stopRestarted: () => void = () => undefined;
     const restarted = runProcessor(file, {}, new Promise<void>((r) => (stopRestarted = r)));
     await awaitCount(messaging, config.topics.status, expected.statuses.length, 90_000);
-    await step(config, messaging, expected, worked('K', 40), 90_000);
+    await step(config, messaging, expected, workedTickets('K', 40), 90_000);
     stopRestarted();
     const run = await restarted;
     expect(run.code).toBe(0);
@@ -103,8 +86,8 @@ describe('lifecycle processor recovery', () => {
     const one = testProcessor(config, testMessaging());
     running.push(one);
     await one.start();
-    await step(config, messaging, expected, opened('A', 30));
-    await step(config, messaging, expected, worked('A', 30));
+    await step(config, messaging, expected, openedTickets('A', 30));
+    await step(config, messaging, expected, workedTickets('A', 30));
 
     const two = testProcessor(config, testMessaging());
     running.push(two);
@@ -118,8 +101,8 @@ describe('lifecycle processor recovery', () => {
     const held = () => [...one.ticketsInState().values(), ...two.ticketsInState().values()].reduce((a, b) => a + b, 0);
     expect(held()).toBe(30);
 
-    await step(config, messaging, expected, opened('B', 30), 90_000);
-    await step(config, messaging, expected, worked('B', 30), 90_000);
+    await step(config, messaging, expected, openedTickets('B', 30), 90_000);
+    await step(config, messaging, expected, workedTickets('B', 30), 90_000);
     expect(held()).toBe(60);
 
     await Promise.all([one.stop(), two.stop()]);

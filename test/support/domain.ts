@@ -202,3 +202,21 @@ export async function slaTestPolicy(): Promise<Policy> {
   });
   return { ...(await testPolicy()), sla: buildSlaTables(section) };
 }
+
+/** Tickets `<prefix>-0…`, opened in the CRM: POTHOLE (Maximo) and WATER (SAP PM) in turn. */
+export function openedTickets(prefix: string, count: number): InboundEvent[] {
+  return Array.from({ length: count }, (_, i) =>
+    crm(`${prefix}-${i}`, 'OPENED', 1, { serviceCode: i % 2 ? 'POTHOLE' : 'WATER' }),
+  );
+}
+
+/** The department's whole lifecycle for each of openedTickets' tickets, to completion (no links). */
+export function workedTickets(prefix: string, count: number): InboundEvent[] {
+  const events: InboundEvent[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const id = `${prefix}-${i}`;
+    const [system, codes] = i % 2 ? ['maximo', ['APPR', 'WSCH', 'INPRG', 'COMP']] : ['sap-pm', ['REL', 'TECO']];
+    codes.forEach((code, n) => events.push(dept(id, `${id}#1`, system as string, code as string, n + 2)));
+  }
+  return events;
+}
