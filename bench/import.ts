@@ -63,7 +63,8 @@ function closeloop(args: readonly string[]): Promise<{ seconds: number; out: str
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ seconds: (performance.now() - started) / 1000, out, code }));
+    // 'close', not 'exit': the figures are its last words, and a process may exit before they are read.
+    child.on('close', (code) => resolve({ seconds: (performance.now() - started) / 1000, out, code }));
   });
 }
 

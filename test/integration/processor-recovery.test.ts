@@ -1,12 +1,14 @@
-import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TicketStatusChange } from '../../src/domain/index.ts';
 import type { LifecycleProcessor } from '../../src/processor/index.ts';
+import { exited, jsonLines, nodeChild, type ChildRun } from '../support/child.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
 import { Bridge, openedTickets, workedTickets } from '../support/domain.ts';
 import { testMessaging } from '../support/kafka.ts';
 import { awaitCount, feed, readCommitted, step, testConfig, testProcessor } from '../support/processor.ts';
 
 const messaging = testMessaging();
+const cleanup = cleanupAfter('all');
 const running: LifecycleProcessor[] = [];
 afterAll(async () => {
   await Promise.all(running.map((p) => p.stop().catch(() => undefined)));
@@ -15,38 +17,16 @@ afterAll(async () => {
 const key = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
 const sorted = (xs: readonly TicketStatusChange[]) => xs.map(key).sort();
 
-interface ChildRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-  logs: { msg?: string; tickets?: number }[];
+interface LogLine {
+  readonly msg?: string;
+  readonly tickets?: number;
 }
 
-function runProcessor(configFile: string, env: Record<string, string>, until?: Promise<void>): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['src/processor/main.ts', '--config', configFile], {
-      env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const logs: ChildRun['logs'] = [];
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    let buffer = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          logs.push(JSON.parse(line) as ChildRun['logs'][number]);
-        } catch {
-          // not a log line
-        }
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr, logs }));
-    until?.then(() => child.kill('SIGTERM'), reject);
+/** `src/processor/main.ts` in a process of its own, killed at teardown if still running. */
+function runProcessor(configFile: string, env: Record<string, string>): ChildRun {
+  return nodeChild(['src/processor/main.ts', '--config', configFile], {
+    env: { ...env, LOG_LEVEL: 'info' },
+    onSpawn: (child) => cleanup.push(async () => void child.kill('SIGKILL')),
   });
 }
 
@@ -60,19 +40,21 @@ describe('lifecycle processor recovery', () => {
     for (const e of first) expected.send(e);
     await feed(config, messaging, first);
 
-    const crashed = await runProcessor(file, { CLOSELOOP_FAULT_KILL_BEFORE_COMMIT: '3' });
+    const crashed = await exited(
+      runProcessor(file, { CLOSELOOP_FAULT_KILL_BEFORE_COMMIT: '3' }),
+      'the processor set to crash before commit 3',
+    );
     expect(crashed.signal).toBe('SIGKILL');
     expect(crashed.stderr).toContain('fault injection: SIGKILL before commit 3');
 
-    let stopRestarted: () => void = () => undefined;
-    const restarted = runProcessor(file, {}, new Promise<void>((r) => (stopRestarted = r)));
+    const restarted = runProcessor(file, {});
     await awaitCount(messaging, config.topics.status, expected.statuses.length, 90_000);
     await step(config, messaging, expected, workedTickets('K', 40), 90_000);
-    stopRestarted();
-    const run = await restarted;
+    restarted.child.kill('SIGTERM');
+    const run = await exited(restarted, 'the restarted processor after SIGTERM', 60_000);
     expect(run.code).toBe(0);
     // Two transactions committed before the crash, so the restart found state to restore.
-    const restores = run.logs.filter((l) => l.msg === 'partitions assigned; state restored');
+    const restores = jsonLines<LogLine>(run.stdout).filter((l) => l.msg === 'partitions assigned; state restored');
     expect(restores.reduce((n, l) => n + (l.tickets ?? 0), 0)).toBeGreaterThan(0);
 
     const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runHealth } from '../../../src/cli/health-command.ts';
+import { exited, nodeChild, type ChildRun } from '../../support/child.ts';
 import { bridgeRun, crmHistoryProblems, crmTally, TOKENS } from '../../support/bridge-run.ts';
 import { recordFault } from '../../support/fault-report.ts';
 import { openTickets } from '../../support/fault-worker.ts';
@@ -14,24 +14,12 @@ import { cleanupAfter } from '../../support/cleanup.ts';
 
 const cleanup = cleanupAfter('all');
 
-interface Exit {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: string[]): { child: ChildProcess; exit: Promise<Exit> } {
-  const child = spawn(process.execPath, ['src/cli/main.ts', ...args], {
-    env: { ...process.env, ...TOKENS, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** The CLI in a process of its own, killed at teardown if still running. */
+function cli(args: string[]): ChildRun {
+  return nodeChild(['src/cli/main.ts', ...args], {
+    env: { ...TOKENS, LOG_LEVEL: 'warn' },
+    onSpawn: (child) => cleanup.push(async () => void child.kill('SIGKILL')),
   });
-  cleanup.push(async () => void child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<Exit>((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-  return { child, exit };
 }
 
 describe('fault: the ops port is taken', () => {
@@ -46,7 +34,7 @@ describe('fault: the ops port is taken', () => {
     await writeFile(file, stringify({ ...yaml, http: { host: '127.0.0.1', port } }));
 
     const since = Date.now();
-    const refused = await cli(['run', '--config', file]).exit;
+    const refused = await exited(cli(['run', '--config', file]), 'the worker refused for the taken port');
     const detected = Date.now() - since;
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`127.0.0.1:${port}`);
@@ -56,7 +44,7 @@ describe('fault: the ops port is taken', () => {
     await admin.connect();
     expect(await admin.listTopics()).not.toContain(run.config.topics.status);
     await admin.disconnect();
-    expect((await cli(['health', '--config', file]).exit).code).toBe(2);
+    expect((await exited(cli(['health', '--config', file]), 'health with no worker')).code).toBe(2);
 
     await new Promise((resolve) => squatter.close(resolve));
     const worker = cli(['run', '--config', file]);
@@ -74,7 +62,7 @@ describe('fault: the ops port is taken', () => {
     ).catch((err: unknown) => {
       throw new Error(`${String(err)}; last health: ${said.join(' | ')}`);
     });
-    const health = await cli(['health', '--config', file]).exit;
+    const health = await exited(cli(['health', '--config', file]), 'health of the ready worker');
     expect(health).toMatchObject({ code: 0, stdout: 'ready\n' });
     openTickets(run, 6);
     run.work();
@@ -83,7 +71,7 @@ describe('fault: the ops port is taken', () => {
       () => false,
     );
     worker.child.kill('SIGTERM');
-    expect((await worker.exit).code).toBe(0);
+    expect((await exited(worker, 'the worker after SIGTERM', 60_000)).code).toBe(0);
     const { lost, duplicated } = crmTally(run.crm);
     recordFault({ path: '7 ops port taken', detectedAfterMs: detected, recovered, lost, duplicated });
     expect(detected).toBeLessThan(20_000);

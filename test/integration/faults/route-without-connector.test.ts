@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { exited, nodeChild, type ChildRun } from '../../support/child.ts';
 import { bridgeRun, crmTally, TOKENS } from '../../support/bridge-run.ts';
 import { recordFault } from '../../support/fault-report.ts';
 import { until } from '../../support/wait.ts';
@@ -9,16 +9,12 @@ import { cleanupAfter } from '../../support/cleanup.ts';
 
 const cleanup = cleanupAfter('all');
 
-function runWorker(file: string) {
-  const child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--config', file], {
-    env: { ...process.env, ...TOKENS, LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+/** A worker in a process of its own, killed at teardown if still running. */
+function runWorker(file: string): ChildRun {
+  return nodeChild(['src/cli/main.ts', 'run', '--config', file], {
+    env: { ...TOKENS, LOG_LEVEL: 'silent' },
+    onSpawn: (child) => cleanup.push(async () => void child.kill('SIGKILL')),
   });
-  cleanup.push(async () => void child.kill('SIGKILL'));
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr };
 }
 
 describe('fault path 2: a route to a system with no connector', () => {
@@ -32,11 +28,11 @@ describe('fault path 2: a route to a system with no connector', () => {
     await writeFile(bad, stringify(yaml));
 
     const started = Date.now();
-    const refused = runWorker(bad);
-    expect(await refused.exited).toBe(1);
+    const refused = await exited(runWorker(bad), 'the worker with routes no connector serves');
+    expect(refused.code).toBe(1);
     const detectedAfterMs = Date.now() - started;
-    expect(refused.stderr()).toContain('routing.services.POTHOLE: no connector sink serves transportation on maximo');
-    expect(refused.stderr()).toContain('routing.services.WATER: no connector sink serves public-works on sap-pm');
+    expect(refused.stderr).toContain('routing.services.POTHOLE: no connector sink serves transportation on maximo');
+    expect(refused.stderr).toContain('routing.services.WATER: no connector sink serves public-works on sap-pm');
 
     // The shipped shape (every route served) runs, and tickets close.
     const worker = runWorker(run.file);
@@ -46,7 +42,7 @@ describe('fault path 2: a route to a system with no connector', () => {
     run.work();
     await until('every ticket closed', () => run.done(), 120_000);
     worker.child.kill('SIGTERM');
-    await worker.exited;
+    await exited(worker, 'the worker after SIGTERM', 60_000);
     const tally = crmTally(run.crm);
     expect(tally).toEqual({ lost: 0, duplicated: 0 });
     // Nothing was sent to the CRM twice either.
