@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import type { TicketStatusChange } from '../../src/domain/index.ts';
@@ -8,6 +7,7 @@ import { loadStackConfig } from '../../stack/config.ts';
 import { startKafka, stopKafka, waitForKafka } from '../../stack/kafka.ts';
 import { stackDown } from '../../stack/stack.ts';
 import { bridgeRun, crmHistoryProblems, statusDeadLetters, TOKENS } from '../support/bridge-run.ts';
+import { exited, nodeChild, type ChildRun } from '../support/child.ts';
 import { testMessaging } from '../support/kafka.ts';
 import { freePorts } from '../support/ports.ts';
 import { readCommitted } from '../support/processor.ts';
@@ -60,25 +60,21 @@ describe('resilience of the whole bridge', () => {
   it('applies every status exactly once across a SIGKILL of the worker mid-stream', async () => {
     const run = await bridgeRun();
     cleanup.push(() => run.stop());
-    const start = (): ChildProcess => {
-      const child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--config', run.file], {
-        env: { ...process.env, ...TOKENS, LOG_LEVEL: 'silent' },
-        stdio: 'ignore',
+    const start = (): ChildRun =>
+      nodeChild(['src/cli/main.ts', 'run', '--config', run.file], {
+        env: { ...TOKENS, LOG_LEVEL: 'silent' },
+        onSpawn: (child) => cleanup.push(async () => void child.kill('SIGKILL')),
       });
-      cleanup.push(async () => void child.kill('SIGKILL'));
-      return child;
-    };
     const first = start();
     openTickets(run, 15);
     run.work();
     await until('some updates', () => run.crm.applied.length >= 20, 90_000);
-    const exited = new Promise((r) => first.once('exit', r));
-    first.kill('SIGKILL');
-    await exited;
+    first.child.kill('SIGKILL');
+    expect((await exited(first, 'the worker after SIGKILL', 30_000)).signal).toBe('SIGKILL');
     const second = start();
     await until('every ticket closed and all work done', () => run.done(), 120_000);
-    second.kill('SIGTERM');
-    await new Promise((r) => second.once('exit', r));
+    second.child.kill('SIGTERM');
+    expect((await exited(second, 'the worker after SIGTERM', 60_000)).code).toBe(0);
     expect(crmHistoryProblems(run.crm)).toEqual([]);
     const { values } = await readCommitted<TicketStatusChange>(testMessaging(), run.config.topics.status);
     const keys = values.map((s) => `${s.ticketId}@${s.version}`);
