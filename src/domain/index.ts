@@ -39,6 +39,7 @@ export {
   isTerminalWork,
 } from './lifecycle.ts';
 export {
+  DELIVERY_OUTCOMES,
   applyReceipt,
   decideSentinel,
   watchOf,

@@ -70,7 +70,8 @@ export const VIOLATION_KINDS = [
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
-export type LinkType = 'DUPLICATE' | 'FOLLOW_UP';
+export const LINK_TYPES = ['DUPLICATE', 'FOLLOW_UP'] as const;
+export type LinkType = (typeof LINK_TYPES)[number];
 
 /** Shared by every record: who said it, when, and in which city. */
 export interface Envelope {
@@ -88,7 +89,8 @@ export interface Envelope {
 }
 
 /** RESOLVED comes from history imports only: a closure the CRM made before the bridge ran. */
-export type CrmEventKind = 'OPENED' | 'UPDATED' | 'DUPLICATE_DECLARED' | 'CANCELLED' | 'RESOLVED';
+export const CRM_EVENT_KINDS = ['OPENED', 'UPDATED', 'DUPLICATE_DECLARED', 'CANCELLED', 'RESOLVED'] as const;
+export type CrmEventKind = (typeof CRM_EVENT_KINDS)[number];
 
 /** How a request reached 311 (Winnipeg publishes volumes by channel). */
 export const CHANNELS = [
@@ -151,7 +153,8 @@ export interface WorkOrderEvent {
   readonly expectedAt: number | null;
 }
 
-export type LinkMessageKind = 'LINK_REQUEST' | 'LINK_REJECTED' | 'PARENT_STATUS';
+export const LINK_MESSAGE_KINDS = ['LINK_REQUEST', 'LINK_REJECTED', 'PARENT_STATUS'] as const;
+export type LinkMessageKind = (typeof LINK_MESSAGE_KINDS)[number];
 
 /** Bridge-internal messages between tickets, which may live on different partitions. */
 export interface TicketLinkMessage {
@@ -169,12 +172,15 @@ export interface TicketLinkMessage {
   readonly reason: string | null;
 }
 
+export const OPERATOR_COMMAND_KINDS = ['RESET_ORDER'] as const;
+export type OperatorCommandKind = (typeof OPERATOR_COMMAND_KINDS)[number];
+
 /** bridge.operator-commands.v1: an operator's audited instruction about one ticket. */
 export interface OperatorCommand {
   readonly envelope: Envelope;
   readonly ticketId: string;
   /** RESET_ORDER: forget an ordering watermark, so the next real event applies. */
-  readonly kind: 'RESET_ORDER';
+  readonly kind: OperatorCommandKind;
   /** The work order whose watermark is reset; null for the ticket's CRM events. */
   readonly workOrderId: string | null;
   readonly by: string;

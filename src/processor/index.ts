@@ -1,7 +1,8 @@
 export { LifecycleProcessor, type ProcessorOptions } from './processor.ts';
 export { DLQ_HEADERS, deadLetter, deadLetterTopic } from '../messaging/index.ts';
 export { restorePartitions, type RestoreResult } from './restore.ts';
-export { stateFromRecord, stateToRecord, toInbound } from './codec.ts';
+export { stateFromRecord, stateToRecord } from './codec.ts';
+export { toInbound } from './inbound.ts';
 export { failAfterCommit, faultHookFromEnv, killBeforeCommit } from './fault-hooks.ts';
 export type { CommitHook } from './task.ts';
 export { compactState, knowVocabulary } from './compact-state.ts';

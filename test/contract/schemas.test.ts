@@ -2,7 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VIOLATION_KINDS } from '../../src/domain/index.ts';
+import {
+  CRM_EVENT_KINDS,
+  DELIVERY_OUTCOMES,
+  LINK_MESSAGE_KINDS,
+  LINK_TYPES,
+  OPERATOR_COMMAND_KINDS,
+  TICKET_STATES,
+  VIOLATION_KINDS,
+} from '../../src/domain/index.ts';
 import { stateFromRecord, stateToRecord } from '../../src/processor/index.ts';
 import { CANONICAL, RECORD_NAMES } from '../../src/topics/index.ts';
 import { computeKpis } from '../../src/domain/kpi/index.ts';
@@ -104,6 +112,21 @@ describe('schemas v1', () => {
     const symbols = kindOf(shipped[CANONICAL.quarantine] as Json);
     expect(symbols).toEqual([...VIOLATION_KINDS]);
     for (const old of history(CANONICAL.quarantine)) expect(symbols.slice(0, kindOf(old).length)).toEqual(kindOf(old));
+  });
+
+  // The processor dead-letters an input whose value of these is not in the domain's list
+  // (src/processor/inbound.ts): the lists must be the shipped enums, no more and no fewer.
+  it.each([
+    [CANONICAL.crmEvents, 'kind', CRM_EVENT_KINDS],
+    [CANONICAL.links, 'kind', LINK_MESSAGE_KINDS],
+    [CANONICAL.links, 'linkType', LINK_TYPES],
+    [CANONICAL.links, 'parentState', TICKET_STATES],
+    [CANONICAL.deliveries, 'outcome', DELIVERY_OUTCOMES],
+    [CANONICAL.operatorCommands, 'kind', OPERATOR_COMMAND_KINDS],
+  ])('%s: the domain knows every symbol of %s', (topic, field, known) => {
+    const type = (shipped[topic]?.['fields'] as { name: string; type: unknown }[]).find((f) => f.name === field)?.type;
+    const enumType = (Array.isArray(type) ? type.find((t) => typeof t === 'object') : type) as { symbols: string[] };
+    expect(enumType.symbols).toEqual([...known]);
   });
 
   it('accepts the v2 fixture of the status schema and refuses a breaking one', () => {

@@ -59,6 +59,8 @@ export interface SentinelPolicy {
   readonly workOrderSilenceMinutes: number | null;
 }
 
+export const DELIVERY_OUTCOMES = ['DELIVERED', 'DEAD_LETTERED'] as const;
+
 /** bridge.deliveries.v1: a sink's word that it delivered (or dead-lettered) a record. */
 export interface DeliveryReceipt {
   readonly envelope: Envelope;
@@ -70,5 +72,5 @@ export interface DeliveryReceipt {
   readonly version: number | null;
   /** The command delivered, for work-order commands. */
   readonly commandId: string | null;
-  readonly outcome: 'DELIVERED' | 'DEAD_LETTERED';
+  readonly outcome: (typeof DELIVERY_OUTCOMES)[number];
 }

@@ -2,7 +2,7 @@ import type { InboundEvent } from '../../domain/index.ts';
 import { isCloseloopError, type CloseloopError } from '../../errors/index.ts';
 import type { AvroSerde, IncomingRecord, OutgoingRecord } from '../../messaging/index.ts';
 import { RECORD_NAMES } from '../../topics/index.ts';
-import { toInbound } from '../codec.ts';
+import { toInbound } from '../inbound.ts';
 import { place, type InputRoute } from '../repartition.ts';
 
 /** A record for the dead-letter topic; `event` when it decoded, for the log. */

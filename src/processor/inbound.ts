@@ -1,0 +1,92 @@
+import {
+  CRM_EVENT_KINDS,
+  DELIVERY_OUTCOMES,
+  LINK_MESSAGE_KINDS,
+  LINK_TYPES,
+  OPERATOR_COMMAND_KINDS,
+  TICKET_STATES,
+  type CrmTicketEvent,
+  type DeliveryReceipt,
+  type InboundEvent,
+  type OperatorCommand,
+  type TicketLinkMessage,
+  type WorkOrderEvent,
+} from '../domain/index.ts';
+import { CloseloopError } from '../errors/index.ts';
+import type { InputName } from '../topics/index.ts';
+
+/**
+ * The closed vocabularies the domain dispatches on, per input. Records are read with their
+ * writer's schema, and a producer may register a newer version of a subject with an enum symbol
+ * more (adding one is BACKWARD-compatible, so the registry accepts it). Such a value would fall
+ * through the domain's switches: a CRM kind of REOPENED would be taken as seen and change
+ * nothing. Here it is a data error instead, so the record is dead-lettered with its provenance,
+ * to be replayed once closeloop knows the symbol. Open vocabularies (channel, request kind) stay
+ * open: an unknown channel is carried as the CRM said it, an unknown request kind asks for work.
+ */
+const VOCABULARIES: Readonly<Record<InputName, readonly (readonly [string, readonly (string | null)[]])[]>> = {
+  crmEvents: [['kind', CRM_EVENT_KINDS]],
+  deptEvents: [],
+  links: [
+    ['kind', LINK_MESSAGE_KINDS],
+    ['linkType', LINK_TYPES],
+    ['parentState', [...TICKET_STATES, null]],
+  ],
+  deliveries: [['outcome', DELIVERY_OUTCOMES]],
+  operatorCommands: [['kind', OPERATOR_COMMAND_KINDS]],
+};
+
+function checkVocabulary(input: InputName, value: Readonly<Record<string, unknown>>): void {
+  for (const [field, known] of VOCABULARIES[input]) {
+    const said = value[field];
+    if ((typeof said === 'string' || said === null) && known.includes(said)) continue;
+    throw new CloseloopError(
+      'CL_RECORD_INVALID',
+      `${field} ${JSON.stringify(said)} is not one this closeloop knows (${known.map(String).join(', ')}); ` +
+        'a newer schema version may have added it',
+    );
+  }
+}
+
+/**
+ * Checks what Avro cannot: the record key must be the ticket id (co-partitioning depends on
+ * it), ids must not be blank, and the fields the domain dispatches on must hold values it knows.
+ */
+export function toInbound(input: InputName, key: string | null, value: unknown): InboundEvent {
+  const v = value as { ticketId?: unknown; envelope?: { eventId?: unknown } };
+  if (typeof v.ticketId !== 'string' || v.ticketId.trim() === '') {
+    throw new CloseloopError('CL_RECORD_INVALID', 'ticketId is blank');
+  }
+  if (typeof v.envelope?.eventId !== 'string' || v.envelope.eventId.trim() === '') {
+    throw new CloseloopError('CL_RECORD_INVALID', 'envelope.eventId is blank');
+  }
+  if (key !== v.ticketId) {
+    throw new CloseloopError(
+      'CL_RECORD_INVALID',
+      `record key ${JSON.stringify(key)} is not its ticketId ${v.ticketId}`,
+    );
+  }
+  checkVocabulary(input, value as Readonly<Record<string, unknown>>);
+  switch (input) {
+    case 'crmEvents':
+      return { type: 'crm', event: value as CrmTicketEvent };
+    case 'deptEvents': {
+      const e = value as WorkOrderEvent;
+      if (e.workOrderId.trim() === '') throw new CloseloopError('CL_RECORD_INVALID', 'workOrderId is blank');
+      return { type: 'dept', event: e };
+    }
+    case 'links':
+      return { type: 'link', event: value as TicketLinkMessage };
+    case 'deliveries':
+      return { type: 'receipt', event: value as DeliveryReceipt };
+    case 'operatorCommands': {
+      // The audit must name who and why; a command that cannot is not carried out.
+      const c = value as OperatorCommand;
+      if (c.by.trim() === '' || c.reason.trim() === '') {
+        throw new CloseloopError('CL_RECORD_INVALID', 'operator command without who (by) or why (reason)');
+      }
+      if (c.workOrderId?.trim() === '') throw new CloseloopError('CL_RECORD_INVALID', 'workOrderId is blank');
+      return { type: 'operator', event: c };
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { InboundEvent } from '../../src/domain/index.ts';
+import { CloseloopError } from '../../src/errors/index.ts';
+import { toInbound } from '../../src/processor/index.ts';
+import { crm } from '../support/domain.ts';
+
+const event = (e: InboundEvent) => e.event as unknown as Record<string, unknown>;
+const opened = event(crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+const link = {
+  envelope: opened['envelope'],
+  ticketId: 'T1',
+  fromTicketId: 'T0',
+  kind: 'PARENT_STATUS',
+  linkType: 'DUPLICATE',
+  parentState: null,
+  parentNote: null,
+  parentExpectedAt: null,
+  parentSettled: false,
+  reason: null,
+};
+const receipt = {
+  envelope: opened['envelope'],
+  ticketId: 'T1',
+  connector: 'crm-rest',
+  topic: 'status',
+  version: 1,
+  commandId: null,
+  outcome: 'DELIVERED',
+};
+
+function refusal(run: () => unknown): CloseloopError {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof CloseloopError) return err;
+    throw err;
+  }
+  throw new Error('not refused');
+}
+
+describe('inputs the domain dispatches on', () => {
+  it('takes every value of the shipped vocabularies, and null where the schema allows it', () => {
+    expect(toInbound('crmEvents', 'T1', opened).type).toBe('crm');
+    expect(toInbound('links', 'T1', link).type).toBe('link');
+    expect(toInbound('links', 'T1', { ...link, parentState: 'REOPENED' }).type).toBe('link');
+    expect(toInbound('deliveries', 'T1', receipt).type).toBe('receipt');
+  });
+
+  it.each([
+    ['crmEvents', opened, 'kind', 'REOPENED'],
+    ['links', link, 'kind', 'PARENT_MOVED'],
+    ['links', link, 'linkType', 'RELATED'],
+    ['links', link, 'parentState', 'ARCHIVED'],
+    ['deliveries', receipt, 'outcome', 'DEFERRED'],
+  ] as const)(
+    '%s: a %s of %s refuses the record as invalid data, naming the field and value',
+    (input, value, field, said) => {
+      const err = refusal(() => toInbound(input, 'T1', { ...value, [field]: said }));
+      expect(err.code).toBe('CL_RECORD_INVALID');
+      expect(err.retriable).toBe(false);
+      expect(err.message).toContain(`${field} "${said}" is not one this closeloop knows`);
+    },
+  );
+
+  it('refuses a missing value where the schema has no null', () => {
+    const { kind: _, ...kindless } = opened;
+    expect(refusal(() => toInbound('crmEvents', 'T1', kindless)).message).toContain('kind undefined is not one');
+    expect(refusal(() => toInbound('links', 'T1', { ...link, linkType: null })).message).toContain('linkType null');
+  });
+});
