@@ -1,100 +1,55 @@
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { TicketStatusChange, Violation } from '../../src/domain/index.ts';
-import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
-import { DLQ_HEADERS, deadLetterTopic } from '../../src/processor/index.ts';
-import { CANONICAL } from '../../src/topics/index.ts';
-import { cleanupAfter } from '../support/cleanup.ts';
-import { Bridge, crm } from '../support/domain.ts';
-import { endpoints, testMessaging } from '../support/kafka.ts';
-import {
-  SCHEMAS,
-  awaitCount,
-  feed,
-  readCommitted,
-  readCommittedRaw,
-  testConfig,
-  testProcessor,
-} from '../support/processor.ts';
+import { Bridge, crm, dept, slaTestPolicy } from '../support/domain.ts';
+import { AvroSerde, subjectForTopic } from '../../src/messaging/index.ts';
+import { consumeUntil, endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 
-const cleanup = cleanupAfter('all');
+const json = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
 
-interface Field {
-  readonly name: string;
-  type: unknown;
-}
-
-/** The enum of a field, whether the field is the enum or a union with null. */
-function symbolsOf(fields: readonly Field[], name: string): string[] {
-  const type = fields.find((f) => f.name === name)?.type;
-  const enumType = (Array.isArray(type) ? type.find((t) => typeof t === 'object') : type) as { symbols?: string[] };
-  if (!enumType?.symbols) throw new Error(`${name} is not an enum`);
-  return enumType.symbols;
-}
-
-describe('a CRM source that registered a newer version of its subject', () => {
-  it('dead-letters a kind closeloop does not know, quarantines an unknown reason, carries an unknown channel', async () => {
+describe('schema evolution end to end', () => {
+  it('carries v1 and v2 status records through the registry and Kafka to old and new readers', async () => {
+    // The status schema as first shipped, and as shipped now with the SLA fields.
+    const v1 = await json('schemas/history/bridge.ticket-status.v1/001.avsc');
+    const v2 = await json('schemas/bridge.ticket-status.v1.avsc');
+    const topic = uniqueName('it.evolution.bridge.ticket-status.v1');
+    const subject = subjectForTopic(topic);
     const messaging = testMessaging();
-    const { config } = await testConfig(1);
-    const processor = testProcessor(config, messaging);
-    cleanup.push(() => processor.stop());
-    await feed(config, messaging, []);
-    await processor.start();
+    const admin = messaging.admin();
+    await admin.connect();
+    await admin.ensureTopics([{ topic }]);
+    await admin.disconnect();
 
-    // The shipped schema with one enum symbol more in each of three fields: each addition is
-    // BACKWARD-compatible, so the registry takes it as the subject's next version.
-    const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL.crmEvents}.avsc`));
-    const newer = structuredClone(file.schema) as { fields: Field[] };
-    symbolsOf(newer.fields, 'kind').push('REOPENED');
-    symbolsOf(newer.fields, 'closureReason').push('MERGED_ELSEWHERE');
-    symbolsOf(newer.fields, 'channel').push('KIOSK');
-    const subject = subjectForTopic(config.topics.crmEvents);
-    const serde = new AvroSerde({ url: endpoints().registryUrl });
-    const before = await serde.register(subject, file.schema);
-    expect(await serde.register(subject, newer)).not.toBe(before);
+    const bridge = new Bridge(await slaTestPolicy());
+    bridge.send(crm('E1', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('E1', 'E1#1', 'maximo', 'WSCH', 2, { expectedAt: 1_800_000_000_000 }));
+    const [first, second] = bridge.statuses;
+    if (!first || !second) throw new Error('scenario produced no statuses');
 
-    const events = [
-      crm('E-1', 'OPENED', 1, { serviceCode: 'POTHOLE', channel: 'KIOSK' as never }),
-      crm('E-2', 'OPENED', 1, { serviceCode: 'POTHOLE', channel: 'WEB' }),
-      crm('E-1', 'REOPENED' as never, 2),
-      crm('E-2', 'CANCELLED', 2, { closureReason: 'MERGED_ELSEWHERE' as never }),
-      // After the records it cannot take, the partition goes on.
-      crm('E-3', 'OPENED', 1, { serviceCode: 'WATER' }),
-    ];
+    // The producer side moves from v1 to v2 while a consumer still reads with v1.
+    const writer = new AvroSerde({ url: endpoints().registryUrl, compatibility: 'BACKWARD_TRANSITIVE' });
+    const id1 = await writer.register(subject, v1);
+    const old = await writer.encode(subject, first);
+    const id2 = await writer.register(subject, v2);
+    expect(id2).not.toBe(id1);
+    const fresh = await writer.encode(subject, second);
     const producer = messaging.producer();
     await producer.connect();
-    cleanup.push(() => producer.disconnect());
-    const records = [];
-    for (const e of events) records.push({ key: e.event.ticketId, value: await serde.encode(subject, e.event) });
-    await producer.send(config.topics.crmEvents, records);
-
-    const expected = new Bridge(config.policy);
-    for (const e of [events[0], events[1], events[4]]) if (e) expected.send(e);
-    await awaitCount(messaging, deadLetterTopic(config.topics.crmEvents), 1, 60_000);
-    await awaitCount(messaging, config.topics.status, expected.statuses.length, 60_000);
-    await processor.stop();
-
-    const [dead, ...more] = await readCommittedRaw(messaging, deadLetterTopic(config.topics.crmEvents));
-    expect(more).toEqual([]);
-    expect(dead?.key?.toString()).toBe('E-1');
-    expect(dead?.headers[DLQ_HEADERS.code]?.toString()).toBe('CL_RECORD_INVALID');
-    expect(dead?.headers[DLQ_HEADERS.message]?.toString()).toContain('kind "REOPENED" is not one this closeloop knows');
-    expect(dead?.headers[DLQ_HEADERS.offset]?.toString()).toBe('2');
-    expect(dead?.value).toEqual(records[2]?.value);
-
-    const quarantine = await readCommitted<Violation>(messaging, config.topics.quarantine);
-    expect(quarantine.values.map((v) => [v.ticketId, v.kind])).toEqual([['E-2', 'UNDOCUMENTED_CLOSURE']]);
-    expect(quarantine.values[0]?.detail).toContain('MERGED_ELSEWHERE');
-
-    const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
-    const brief = (s: TicketStatusChange) => [s.ticketId, s.version, s.lifecycleState, s.channel];
-    expect(values.map(brief)).toEqual([
-      ['E-1', 1, 'ROUTED', 'KIOSK'],
-      ['E-2', 1, 'ROUTED', 'WEB'],
-      ['E-3', 1, 'ROUTED', null],
+    await producer.send(topic, [
+      { key: 'E1', value: old },
+      { key: 'E1', value: fresh },
     ]);
-    expect(values.map(brief).map((b) => b.slice(0, 3))).toEqual(
-      expected.statuses.map((s) => [s.ticketId, s.version, s.lifecycleState]),
-    );
-  }, 120_000);
+    await producer.disconnect();
+
+    const records = await consumeUntil(messaging, topic, 2);
+    const reader = new AvroSerde({ url: endpoints().registryUrl });
+    const asV1 = await Promise.all(records.map((r) => reader.decode<Record<string, unknown>>(r.value, v1)));
+    const asV2 = await Promise.all(records.map((r) => reader.decode<Record<string, unknown>>(r.value, v2)));
+    expect(asV1.map((d) => d.schemaId)).toEqual([id1, id2]);
+    expect(asV1.map((d) => d.value['version'])).toEqual([1, 2]);
+    expect(asV1[1]?.value).not.toHaveProperty('responseDueAt');
+    // New readers see the default for old records and the value for new ones.
+    expect(second.responseDueAt).toEqual(expect.any(Number));
+    expect(asV2.map((d) => d.value['responseDueAt'])).toEqual([null, second.responseDueAt]);
+    expect(asV2.map((d) => d.value['responseBreached'])).toEqual([false, second.responseBreached]);
+  });
 });
