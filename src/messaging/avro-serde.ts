@@ -6,6 +6,7 @@ import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
 import { ownKeysMaps } from './avro-map.ts';
 import { nativeStrings } from './avro-string.ts';
 import { HEADER_LENGTH, readSchemaId, WireWriter } from './wire-format.ts';
+import { WriterCheck } from './writer-check.ts';
 
 export type CompatibilityLevel = `${COMPATIBILITY}`;
 
@@ -38,23 +39,6 @@ interface CompatibilityAnswer {
   messages?: unknown;
 }
 
-/** The writer schema's full name, when it is a named Avro type (avsc keeps it as `name`). */
-function fullNameOf(writer: unknown): string | undefined {
-  const name = (writer as { name?: unknown } | null)?.name;
-  return typeof name === 'string' ? name : undefined;
-}
-
-/** Null when the writer schema is the expected record; else the error to dead-letter with. */
-export function writerMismatch(writer: unknown, recordName: string, schemaId: number): CloseloopError | null {
-  const actual = fullNameOf(writer);
-  if (actual === recordName) return null;
-  return new CloseloopError(
-    'CL_SCHEMA_MISMATCH',
-    `record with schema id ${schemaId} was written as ${actual ?? 'an unnamed schema'}, not ${recordName}`,
-    { details: { schemaId, expected: recordName, actual: actual ?? null } },
-  );
-}
-
 /**
  * Avro encode/decode in the Confluent wire format, with schema registration under a required
  * compatibility level. Failures come out as CloseloopErrors whose code says where they go:
@@ -73,6 +57,7 @@ export class AvroSerde {
    */
   readonly #encoders = new Map<string, { readonly id: number; readonly type: avro.Type }>();
   readonly #writer = new WireWriter();
+  readonly #check = new WriterCheck();
 
   constructor(settings: RegistrySettings) {
     this.#compatibility = settings.compatibility ?? 'BACKWARD';
@@ -95,6 +80,7 @@ export class AvroSerde {
    */
   async register(subject: string, schema: Readonly<Record<string, unknown>>): Promise<number> {
     const text = JSON.stringify(schema);
+    this.#check.addReader(schema);
     await this.#checkCompatible(subject, text);
     // Processes that start together register the same new subject at once. The first sets the
     // subject's level; until it has, the others see the registry's default level on a subject
@@ -257,7 +243,7 @@ export class AvroSerde {
       const schemaId = readSchemaId(buffer);
       const writer =
         this.#types.get(schemaId) ?? (await this.#typeOf(schemaId, `decoding a record with schema id ${schemaId}`));
-      const mismatch = writerMismatch(writer, recordName, schemaId);
+      const mismatch = this.#check.verdict(writer, recordName, schemaId);
       if (mismatch) throw mismatch;
     }
     return this.decode<T>(buffer);
@@ -273,7 +259,7 @@ export class AvroSerde {
     const schemaId = readSchemaId(buffer);
     const writer = this.#types.get(schemaId);
     if (!writer) return undefined;
-    const mismatch = writerMismatch(writer, recordName, schemaId);
+    const mismatch = this.#check.verdict(writer, recordName, schemaId);
     if (mismatch) throw mismatch;
     return { schemaId, value: read<T>(writer, schemaId, buffer) };
   }

@@ -2,13 +2,8 @@ export type * from './types.ts';
 export { createKafkaMessaging } from './platformatic/index.ts';
 export type { KafkaSettings } from './settings.ts';
 export { createInMemoryMessaging, type InMemoryMessagingOptions } from './in-memory/index.ts';
-export {
-  AvroSerde,
-  writerMismatch,
-  type CompatibilityLevel,
-  type Decoded,
-  type RegistrySettings,
-} from './avro-serde.ts';
+export { writerMismatch } from './writer-check.ts';
+export { AvroSerde, type CompatibilityLevel, type Decoded, type RegistrySettings } from './avro-serde.ts';
 export { readSchemaDirectory, readSchemaFile, subjectForTopic, type SchemaFile } from './schema-files.ts';
 export { HEADER_LENGTH, MAGIC_BYTE, readSchemaId } from './wire-format.ts';
 export { readToEnd } from './read-to-end.ts';

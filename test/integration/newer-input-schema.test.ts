@@ -32,14 +32,23 @@ function symbolsOf(fields: readonly Field[], name: string): string[] {
   return enumType.symbols;
 }
 
+/** A one-partition processor on fresh topics, its input schemas registered as a source would. */
+async function started() {
+  const messaging = testMessaging();
+  const { config } = await testConfig(1);
+  const processor = testProcessor(config, messaging);
+  cleanup.push(() => processor.stop());
+  await feed(config, messaging, []);
+  await processor.start();
+  const producer = messaging.producer();
+  await producer.connect();
+  cleanup.push(() => producer.disconnect());
+  return { messaging, config, processor, producer };
+}
+
 describe('a CRM source that registered a newer version of its subject', () => {
   it('dead-letters a kind closeloop does not know, quarantines an unknown reason, carries an unknown channel', async () => {
-    const messaging = testMessaging();
-    const { config } = await testConfig(1);
-    const processor = testProcessor(config, messaging);
-    cleanup.push(() => processor.stop());
-    await feed(config, messaging, []);
-    await processor.start();
+    const { messaging, config, processor, producer } = await started();
 
     // The shipped schema with one enum symbol more in each of three fields: each addition is
     // BACKWARD-compatible, so the registry takes it as the subject's next version.
@@ -61,9 +70,6 @@ describe('a CRM source that registered a newer version of its subject', () => {
       // After the records it cannot take, the partition goes on.
       crm('E-3', 'OPENED', 1, { serviceCode: 'WATER' }),
     ];
-    const producer = messaging.producer();
-    await producer.connect();
-    cleanup.push(() => producer.disconnect());
     const records = [];
     for (const e of events) records.push({ key: e.event.ticketId, value: await serde.encode(subject, e.event) });
     await producer.send(config.topics.crmEvents, records);
@@ -96,5 +102,43 @@ describe('a CRM source that registered a newer version of its subject', () => {
     expect(values.map(brief).map((b) => b.slice(0, 3))).toEqual(
       expected.statuses.map((s) => [s.ticketId, s.version, s.lifecycleState]),
     );
+  }, 120_000);
+
+  it('dead-letters records of a same-named schema whose fields closeloop cannot read, and goes on', async () => {
+    const { messaging, config, processor, producer } = await started();
+    // As a producer with RecordNameStrategy would: its own copy of CrmTicketEvent, under a
+    // subject of its own, with the envelope's time as text. The name matches the topic's record.
+    const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL.crmEvents}.avsc`));
+    const drifted = structuredClone(file.schema) as { fields: Field[] };
+    const envelope = drifted.fields.find((f) => f.name === 'envelope')?.type as { fields: Field[] };
+    const occurredAt = envelope.fields.find((f) => f.name === 'occurredAt');
+    if (!occurredAt) throw new Error('the envelope has no occurredAt');
+    occurredAt.type = 'string';
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    const own = `${config.topics.crmEvents}-io.closeloop.v1.CrmTicketEvent`;
+    await serde.register(own, drifted);
+
+    const bad = crm('D-1', 'OPENED', 1, { serviceCode: 'POTHOLE' }).event;
+    const good = crm('D-2', 'OPENED', 1, { serviceCode: 'POTHOLE' });
+    await producer.send(config.topics.crmEvents, [
+      {
+        key: 'D-1',
+        value: await serde.encode(own, { ...bad, envelope: { ...bad.envelope, occurredAt: '2024-05-01' } }),
+      },
+      { key: 'D-2', value: await serde.encode(subjectForTopic(config.topics.crmEvents), good.event) },
+    ]);
+    await awaitCount(messaging, deadLetterTopic(config.topics.crmEvents), 1, 60_000);
+    await awaitCount(messaging, config.topics.status, 1, 60_000);
+    await processor.stop();
+
+    const dead = await readCommittedRaw(messaging, deadLetterTopic(config.topics.crmEvents));
+    expect(dead.map((r) => [r.key?.toString(), r.headers[DLQ_HEADERS.code]?.toString()])).toEqual([
+      ['D-1', 'CL_SCHEMA_MISMATCH'],
+    ]);
+    expect(dead[0]?.headers[DLQ_HEADERS.message]?.toString()).toMatch(
+      /is a io\.closeloop\.v1\.CrmTicketEvent this closeloop cannot read/,
+    );
+    const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
+    expect(values.map((s) => [s.ticketId, s.lifecycleState])).toEqual([['D-2', 'ROUTED']]);
   }, 120_000);
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { writerMismatch } from '../../src/messaging/index.ts';
+import { WriterCheck } from '../../src/messaging/writer-check.ts';
 import { CANONICAL, RECORD_NAMES } from '../../src/topics/index.ts';
 
 const typeOf = (topic: string) =>
@@ -25,5 +26,58 @@ describe('the writer schema must be the topic record', () => {
   it('refuses a schema that is not a named record', () => {
     const err = writerMismatch(avro.Type.forSchema('string'), RECORD_NAMES.status, 3);
     expect(err?.message).toContain('written as an unnamed schema, not io.closeloop.v1.TicketStatusChange');
+  });
+});
+
+describe('a writer of the right name must be one the registered reader can read', () => {
+  type Schema = { name: string; fields: { name: string; type: unknown; default?: unknown }[] };
+  const schemaOf = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Schema;
+  const shipped = () => schemaOf(`schemas/${CANONICAL.crmEvents}.avsc`);
+  const check = () => {
+    const c = new WriterCheck();
+    c.addReader(shipped());
+    return c;
+  };
+  const field = (s: Schema, name: string) => {
+    const f = s.fields.find((x) => x.name === name);
+    if (!f) throw new Error(`no field ${name}`);
+    return f;
+  };
+
+  it('accepts the shipped schema, each earlier version, and a newer one with an enum symbol more', () => {
+    const c = check();
+    expect(c.verdict(avro.Type.forSchema(shipped() as avro.Schema), RECORD_NAMES.crmEvents, 1)).toBeNull();
+    for (const [id, v] of ['001', '002'].entries()) {
+      const old = schemaOf(`schemas/history/${CANONICAL.crmEvents}/${v}.avsc`);
+      expect(c.verdict(avro.Type.forSchema(old as avro.Schema), RECORD_NAMES.crmEvents, 2 + id)).toBeNull();
+    }
+    const newer = shipped();
+    (field(newer, 'kind').type as { symbols: string[] }).symbols.push('REOPENED');
+    expect(c.verdict(avro.Type.forSchema(newer as avro.Schema), RECORD_NAMES.crmEvents, 9)).toBeNull();
+  });
+
+  it('refuses a field of another type, or one the reader needs without a default, as a data error', () => {
+    const c = check();
+    const retyped = shipped();
+    field(retyped, 'ticketId').type = 'long';
+    const err = c.verdict(avro.Type.forSchema(retyped as avro.Schema), RECORD_NAMES.crmEvents, 11);
+    expect(err?.code).toBe('CL_SCHEMA_MISMATCH');
+    expect(err?.retriable).toBe(false);
+    expect(err?.message).toContain(
+      'record with schema id 11 is a io.closeloop.v1.CrmTicketEvent this closeloop cannot read',
+    );
+    const lacking = shipped();
+    lacking.fields = lacking.fields.filter((f) => f.name !== 'ticketId');
+    expect(c.verdict(avro.Type.forSchema(lacking as avro.Schema), RECORD_NAMES.crmEvents, 12)?.code).toBe(
+      'CL_SCHEMA_MISMATCH',
+    );
+  });
+
+  it('checks nothing more for a record it has no reader for, and still the name', () => {
+    const c = new WriterCheck();
+    const retyped = shipped();
+    field(retyped, 'ticketId').type = 'long';
+    expect(c.verdict(avro.Type.forSchema(retyped as avro.Schema), RECORD_NAMES.crmEvents, 1)).toBeNull();
+    expect(c.verdict(typeOf(CANONICAL.deptEvents), RECORD_NAMES.crmEvents, 2)?.code).toBe('CL_SCHEMA_MISMATCH');
   });
 });
