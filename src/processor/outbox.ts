@@ -30,6 +30,8 @@ export class Outbox {
   readonly serde: AvroSerde;
   /** Set while a record waits for its schema: the records encoded after it queue behind it. */
   #pending: Promise<void> | undefined;
+  /** The topic of each record encoded since `begin`, in order: one push per record, no copy. */
+  readonly #journal: string[] = [];
 
   constructor(config: CloseloopConfig, serde: AvroSerde) {
     this.config = config;
@@ -54,14 +56,17 @@ export class Outbox {
     const { topic, subject } = targetOf(this.config.topics, name);
     const pending = this.#pending;
     if (pending) {
-      this.#pending = pending.then(async () =>
-        this.emit(topic, { key, value: await this.serde.encode(subject, value) }),
-      );
+      this.#pending = pending.then(async () => this.#put(topic, key, await this.serde.encode(subject, value)));
       return;
     }
     const now = this.serde.encodeKnown(subject, value);
-    if (now) this.emit(topic, { key, value: now });
-    else this.#pending = this.serde.encode(subject, value).then((buffer) => this.emit(topic, { key, value: buffer }));
+    if (now) this.#put(topic, key, now);
+    else this.#pending = this.serde.encode(subject, value).then((buffer) => this.#put(topic, key, buffer));
+  }
+
+  #put(topic: string, key: string, value: Buffer): void {
+    this.emit(topic, { key, value });
+    this.#journal.push(topic);
   }
 
   /**
@@ -77,5 +82,21 @@ export class Outbox {
   /** How many records go to a topic. */
   count(topic: string): number {
     return this.records.get(topic)?.length ?? 0;
+  }
+
+  /** Starts a decision's outputs: `rewind` drops what `encode` put in since. */
+  begin(): void {
+    this.#journal.length = 0;
+  }
+
+  /** Drops the records encoded since `begin`: a decision's outputs go all together or not at all. */
+  rewind(): void {
+    for (let i = this.#journal.length - 1; i >= 0; i -= 1) {
+      const topic = this.#journal[i] as string;
+      const list = this.records.get(topic);
+      list?.pop();
+      if (list?.length === 0) this.records.delete(topic);
+    }
+    this.#journal.length = 0;
   }
 }

@@ -19,7 +19,7 @@ import { restorePartitions } from './restore.ts';
 import { offsetsAfter, Tally } from './stages/account.ts';
 import { WorkingState } from './stages/decide.ts';
 import { decode, decodeFetching } from './stages/decode.ts';
-import { emitDeadLetter, emitDecision, emitStates, logDecided } from './stages/emit.ts';
+import { emitDeadLetter, emitStates, emitted, logDecided } from './stages/emit.ts';
 import { countStuck } from './stuck-gauge.ts';
 import { checkTimers, expire, type SweepContext } from './sweep.ts';
 import { Task, newCommitLog, type CommitHook } from './task.ts';
@@ -232,10 +232,16 @@ export class LifecycleProcessor {
         continue;
       }
       const { event, prev, decision } = verdict;
-      // Awaited only when a schema had to be fetched (see Outbox.encode): an await per event is a
-      // promise and a turn of the microtask queue more.
-      const emitting = emitDecision(out, decision);
-      if (emitting) await emitting;
+      let unwritable = emitted(out, decision);
+      // Awaited only when a schema had to be fetched (see Outbox.encode).
+      if (unwritable instanceof Promise) unwritable = await unwritable;
+      if (unwritable) {
+        // The outputs of a decision go all together or not at all; so does its state.
+        working.undo(verdict);
+        emitDeadLetter(out, record, unwritable, this.#clock(), this.#log, event);
+        tally.deadLettered(batch.topic, unwritable.code);
+        continue;
+      }
       logDecided(this.#log, event, decision);
       tally.decided(prev, decision);
     }

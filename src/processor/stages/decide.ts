@@ -10,6 +10,8 @@ export type Verdict =
       readonly ticketId: string;
       readonly prev: TicketState | null;
       readonly decision: Decision;
+      /** What the transaction had for the ticket before: undefined when it had not changed it. */
+      readonly before: TicketState | null | undefined;
     }
   | DeadLetterVerdict;
 
@@ -34,7 +36,8 @@ export class WorkingState {
   /** Stage 2: the domain's decision on one event, against the ticket's state as the transaction has it. */
   decide(event: InboundEvent, policy: Policy, now: number): Verdict {
     const ticketId = event.event.ticketId;
-    const prev = this.get(ticketId);
+    const before = this.changes.get(ticketId);
+    const prev = before !== undefined ? before : (this.#store.get(ticketId) ?? null);
     let decision: Decision;
     try {
       decision = decide(prev, event, { policy, now });
@@ -47,6 +50,12 @@ export class WorkingState {
       };
     }
     if (writesState(prev, decision)) this.changes.set(ticketId, decision.state);
-    return { kind: 'decided', event, ticketId, prev, decision };
+    return { kind: 'decided', event, ticketId, prev, decision, before };
+  }
+
+  /** Takes back what a decision did to the ticket: its outputs could not be written. */
+  undo(verdict: Extract<Verdict, { kind: 'decided' }>): void {
+    if (verdict.before === undefined) this.changes.delete(verdict.ticketId);
+    else this.changes.set(verdict.ticketId, verdict.before);
   }
 }

@@ -1,5 +1,5 @@
 import type { Decision, InboundEvent, TicketState } from '../../domain/index.ts';
-import type { CloseloopError } from '../../errors/index.ts';
+import { isCloseloopError, type CloseloopError } from '../../errors/index.ts';
 import { deadLetter, deadLetterTopic, subjectForTopic, type IncomingRecord } from '../../messaging/index.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { stateToRecord } from '../codec.ts';
@@ -21,9 +21,42 @@ export function emitDecision(out: Outbox, d: Decision): Promise<void> | undefine
   for (const l of d.links) out.encode('links', l.ticketId, l);
   for (const v of d.violations) out.encode('quarantine', v.ticketId, v);
   for (const a of d.alerts) out.encode('alerts', a.alertId, a);
-  // Counted only once the transaction commits, so none of these is if an encode fails.
-  out.alerts.push(...d.alerts);
-  return out.settled();
+  // Counted only once the transaction commits, and only once every output of the decision is in
+  // the outbox: none of these is if an encode fails.
+  const pending = out.settled();
+  if (!pending) {
+    out.alerts.push(...d.alerts);
+    return undefined;
+  }
+  return pending.then(() => void out.alerts.push(...d.alerts));
+}
+
+/**
+ * emitDecision, with a decision whose outputs cannot be encoded taken back out of the outbox
+ * and its error returned, for the input record to be dead-lettered: thrown on, it would abort the
+ * transaction, and the same record would fail it again on every fetch, stalling the partition.
+ * A retriable failure (the registry out of reach) is thrown: the transaction is tried again.
+ * Awaits only when a schema had to be fetched (see Outbox.encode): an await per event is a
+ * promise and a turn of the microtask queue more.
+ */
+export function emitted(out: Outbox, d: Decision): CloseloopError | undefined | Promise<CloseloopError | undefined> {
+  out.begin();
+  let emitting: Promise<void> | undefined;
+  try {
+    emitting = emitDecision(out, d);
+  } catch (err) {
+    return unwritable(out, err);
+  }
+  return emitting?.then(
+    () => undefined,
+    (err: unknown) => unwritable(out, err),
+  );
+}
+
+function unwritable(out: Outbox, err: unknown): CloseloopError {
+  if (!isCloseloopError(err) || err.retriable) throw err;
+  out.rewind();
+  return err;
 }
 
 /**

@@ -2,11 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { InboundEvent, TicketStatusChange, WorkOrderCommand } from '../../../src/domain/index.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import { createInMemoryMessaging, readToEnd, subjectForTopic, type Messaging } from '../../../src/messaging/index.ts';
-import { createLogger } from '../../../src/observability/logger.ts';
-import { LifecycleProcessor, failAfterCommit } from '../../../src/processor/index.ts';
-import { Bridge, crm, dept } from '../../support/domain.ts';
-import { startLoopback } from '../../support/loopback-registry.ts';
-import { SCHEMAS, testConfig } from '../../support/processor.ts';
+import { failAfterCommit } from '../../../src/processor/index.ts';
+import { crm, dept } from '../../support/domain.ts';
+import { inMemoryProcessor, inMemorySetup } from '../../support/in-memory-processor.ts';
 import { untilAsync } from '../../support/wait.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
@@ -15,31 +13,8 @@ const cleanup = cleanupAfter('each');
 
 const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
 
-/** A loopback registry and a test config of `partitions`, torn down after the test. */
-async function setup(partitions: number) {
-  const { url, serde } = await startLoopback(cleanup);
-  const { config } = await testConfig(partitions, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
-  return { serde, config, expected: new Bridge(config.policy) };
-}
-
-/** A processor on `messaging`, started; resolves with it and its first assignment. */
-async function started(
-  o: Awaited<ReturnType<typeof setup>> & { messaging: Messaging; commitHook?: ReturnType<typeof failAfterCommit> },
-) {
-  const processor = new LifecycleProcessor({
-    config: o.config,
-    messaging: o.messaging,
-    serde: o.serde,
-    logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
-    schemasDir: SCHEMAS,
-    clock: () => o.expected.now,
-    ...(o.commitHook ? { commitHook: o.commitHook } : {}),
-  });
-  const assigned = processor.nextAssignment();
-  await processor.start();
-  cleanup.push(() => processor.stop());
-  return { processor, assigned: await assigned };
-}
+const setup = (partitions: number) => inMemorySetup(cleanup, partitions);
+const started = (o: Parameters<typeof inMemoryProcessor>[1]) => inMemoryProcessor(cleanup, o);
 
 describe('lifecycle processor on the in-memory messaging', () => {
   it('decides a CRM and department sequence and commits each output exactly once through failed commits', async () => {
