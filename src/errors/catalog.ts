@@ -98,6 +98,12 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'A record decodes but breaks a rule Avro cannot express (blank id, key not its ticket id).',
   },
+  CL_RECORD_TOO_LARGE: {
+    stage: 'validate',
+    retriable: false,
+    summary:
+      'A record is too large to be written on with the headers it must carry (the broker caps a record near 1 MiB).',
+  },
   CL_RECORD_UNKEYED: {
     stage: 'validate',
     retriable: false,

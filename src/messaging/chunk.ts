@@ -6,14 +6,21 @@ import type { OutgoingRecord } from './types.ts';
  */
 export const MAX_SEND_BYTES = 512 * 1024;
 
-function sizeOf(r: OutgoingRecord): number {
+/**
+ * The most a single record may count (recordBytes) to be written: below the broker's default
+ * message.max.bytes (1,048,588), which caps a batch, less the batch's framing and a margin.
+ */
+export const MAX_RECORD_BYTES = 1_000_000;
+
+/** A record's bytes as the broker counts them, near enough: key, value, headers and framing. */
+export function recordBytes(r: OutgoingRecord): number {
   // 64: a generous allowance for the record's own framing.
   let n = Buffer.byteLength(r.key ?? '') + (r.value?.length ?? 0) + 64;
   if (r.headers) for (const [k, v] of Object.entries(r.headers)) n += Buffer.byteLength(k) + Buffer.byteLength(v);
   return n;
 }
 
-/** A run of records and the bytes sizeOf counted for them. */
+/** A run of records and the bytes recordBytes counted for them. */
 interface Run {
   readonly records: OutgoingRecord[];
   bytes: number;
@@ -23,7 +30,7 @@ function runsOf(records: readonly OutgoingRecord[], maxBytes: number): Run[] {
   const out: Run[] = [];
   let current: Run = { records: [], bytes: 0 };
   for (const r of records) {
-    const size = sizeOf(r);
+    const size = recordBytes(r);
     if (current.records.length > 0 && current.bytes + size > maxBytes) {
       out.push(current);
       current = { records: [], bytes: 0 };

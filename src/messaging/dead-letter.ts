@@ -1,4 +1,5 @@
 import type { CloseloopError } from '../errors/index.ts';
+import { MAX_RECORD_BYTES, recordBytes } from './chunk.ts';
 import type { IncomingRecord, OutgoingRecord } from './types.ts';
 
 /** Header names follow Kafka Connect's DeadLetterQueueReporter, under our own prefix. */
@@ -11,13 +12,23 @@ export const DLQ_HEADERS = {
   code: 'closeloop.dlq.error.code',
   message: 'closeloop.dlq.error.message',
   time: 'closeloop.dlq.time',
+  /** Set, to the value's length in bytes, when the value was too large to keep (see deadLetter). */
+  valueDropped: 'closeloop.dlq.value.dropped',
 } as const;
 
 export function deadLetterTopic(topic: string): string {
   return `${topic}.dlq`;
 }
 
-/** The original key, value and headers, untouched, plus where it came from and why it failed. */
+/**
+ * The original key, value and headers, untouched, plus where it came from and why it failed.
+ *
+ * A record the broker took may still be too large to write again with the provenance headers
+ * added (a value near the 1 MiB limit): the dead letter then keeps its headers but not its value,
+ * and says so with the value's length, so the write cannot fail the transaction over and over
+ * and stall the partition. The original stays at the offset the headers name, for as long as
+ * its topic retains it.
+ */
 export function deadLetter(
   record: IncomingRecord,
   error: CloseloopError,
@@ -34,10 +45,13 @@ export function deadLetter(
   headers[DLQ_HEADERS.code] = error.code;
   headers[DLQ_HEADERS.message] = error.message.slice(0, 1000);
   headers[DLQ_HEADERS.time] = new Date(now).toISOString();
-  return {
+  const letter = {
     key: record.key?.toString('utf8') ?? null,
     value: record.value,
     headers,
     partition: record.partition,
   };
+  if (recordBytes(letter) <= MAX_RECORD_BYTES) return letter;
+  headers[DLQ_HEADERS.valueDropped] = String(record.value?.length ?? 0);
+  return { ...letter, value: null };
 }

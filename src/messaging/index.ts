@@ -10,3 +10,4 @@ export { readToEnd } from './read-to-end.ts';
 export { FAILING_AFTER_MS, HealthTracker, handlingOf } from './consumer-health.ts';
 export { DLQ_HEADERS, deadLetter, deadLetterTopic } from './dead-letter.ts';
 export { murmur2, partitionFor } from './partitioner.ts';
+export { MAX_RECORD_BYTES, recordBytes } from './chunk.ts';

@@ -51,6 +51,8 @@ export interface DeadLetter {
   readonly time: string;
   /** Only records that were read from a topic can go back to it (a source's rejects cannot). */
   readonly replayable: boolean;
+  /** The value's length when it was too large to keep in the dead letter; null when kept. */
+  readonly valueDropped: number | null;
 }
 
 export interface DeadLetterFilter {
@@ -80,6 +82,7 @@ function toDeadLetter(r: IncomingRecord): DeadLetter {
     message: header(r, DLQ_HEADERS.message),
     time: header(r, DLQ_HEADERS.time),
     replayable: header(r, DLQ_HEADERS.topic) !== '',
+    valueDropped: header(r, DLQ_HEADERS.valueDropped) === '' ? null : Number(header(r, DLQ_HEADERS.valueDropped)),
   };
 }
 
@@ -184,7 +187,14 @@ export function planReplay(
     const twin = taken.get(origin);
     if (by !== undefined) skipped.push({ id: d.id, reason: `already replayed by ${by}` });
     else if (!d.replayable) skipped.push({ id: d.id, reason: `never was on a topic (${d.code})` });
-    else if (twin !== undefined) skipped.push({ id: d.id, reason: `same origin as ${twin}, re-sent in this replay` });
+    else if (d.valueDropped !== null) {
+      // Re-sent without it, the record would be a tombstone; the original is where it was read.
+      const at = `${d.originalTopic}:${d.originalPartition}:${d.originalOffset}`;
+      skipped.push({
+        id: d.id,
+        reason: `its value (${d.valueDropped} bytes) was too large to keep; the original is at ${at}`,
+      });
+    } else if (twin !== undefined) skipped.push({ id: d.id, reason: `same origin as ${twin}, re-sent in this replay` });
     else {
       taken.set(origin, d.id);
       todo.push(d);

@@ -1,6 +1,12 @@
 import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError } from '../errors/index.ts';
-import { partitionFor, type IncomingRecord, type OutgoingRecord } from '../messaging/index.ts';
+import {
+  MAX_RECORD_BYTES,
+  partitionFor,
+  recordBytes,
+  type IncomingRecord,
+  type OutgoingRecord,
+} from '../messaging/index.ts';
 import { FOREIGN_INPUTS, INPUTS, repartitionTopic, type ForeignInput, type InputName } from '../topics/index.ts';
 
 /**
@@ -58,14 +64,15 @@ export function inputRoutes(config: CloseloopConfig): Map<string, InputRoute> {
 export type Placement =
   | { readonly kind: 'here' }
   | { readonly kind: 'forward'; readonly topic: string; readonly record: OutgoingRecord }
-  | { readonly kind: 'unkeyed'; readonly error: CloseloopError };
+  /** No partition can be chosen for it, or it cannot be forwarded: dead-lettered. */
+  | { readonly kind: 'refused'; readonly error: CloseloopError };
 
 /** Whether a record is decided on the partition it was read from, forwarded, or cannot be placed. */
 export function place(record: IncomingRecord, route: InputRoute, partitions: number): Placement {
   if (route.repartitionTo === null) return { kind: 'here' };
   if (record.key === null) {
     return {
-      kind: 'unkeyed',
+      kind: 'refused',
       error: new CloseloopError(
         'CL_RECORD_UNKEYED',
         `record at ${record.topic}:${record.partition}:${record.offset} has no key; the key must be the CRM ticket id`,
@@ -75,7 +82,20 @@ export function place(record: IncomingRecord, route: InputRoute, partitions: num
   // The key's bytes as they are, not re-encoded text: that is what a partitioner hashed.
   const partition = partitionFor(record.key, partitions);
   if (partition === record.partition) return { kind: 'here' };
-  return { kind: 'forward', topic: route.repartitionTo, record: forwarded(record, partition) };
+  const forward = forwarded(record, partition);
+  // The broker took it, but with the source headers added it may no longer fit: forwarding it
+  // would fail the transaction on every fetch.
+  if (recordBytes(forward) > MAX_RECORD_BYTES) {
+    return {
+      kind: 'refused',
+      error: new CloseloopError(
+        'CL_RECORD_TOO_LARGE',
+        `record at ${record.topic}:${record.partition}:${record.offset} is on another partition than its key's ` +
+          `and too large (${record.value?.length ?? 0} bytes of value) to forward with its source headers`,
+      ),
+    };
+  }
+  return { kind: 'forward', topic: route.repartitionTo, record: forward };
 }
 
 function forwarded(record: IncomingRecord, partition: number): OutgoingRecord {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
-import { partitionFor, type IncomingRecord } from '../../src/messaging/index.ts';
+import { MAX_RECORD_BYTES, partitionFor, type IncomingRecord } from '../../src/messaging/index.ts';
 import { REPARTITION_HEADERS, inputRoutes, place } from '../../src/processor/repartition.ts';
 import { repartitionTopic } from '../../src/topics/index.ts';
 
@@ -76,7 +76,18 @@ describe('repartition placement', () => {
   it('cannot place a foreign record without a key', () => {
     const topic = config.topics.deptEvents;
     const placed = place(record(topic, null, 0), routeOf(topic), n);
-    expect(placed.kind).toBe('unkeyed');
-    expect(placed.kind === 'unkeyed' ? placed.error.code : null).toBe('CL_RECORD_UNKEYED');
+    expect(placed.kind).toBe('refused');
+    expect(placed.kind === 'refused' ? placed.error.code : null).toBe('CL_RECORD_UNKEYED');
+  });
+
+  it('dead-letters a record on the wrong partition that the source headers would take past the record limit', () => {
+    const topic = config.topics.deptEvents;
+    const wrong = (partitionFor('SR-1', n) + 1) % n;
+    const huge = { ...record(topic, 'SR-1', wrong), value: Buffer.alloc(MAX_RECORD_BYTES - 100) };
+    const placed = place(huge, routeOf(topic), n);
+    expect(placed.kind === 'refused' ? placed.error.code : placed.kind).toBe('CL_RECORD_TOO_LARGE');
+    // One that fits with them is forwarded.
+    const fits = { ...huge, value: Buffer.alloc(MAX_RECORD_BYTES - 1_000) };
+    expect(place(fits, routeOf(topic), n).kind).toBe('forward');
   });
 });

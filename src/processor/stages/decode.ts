@@ -34,7 +34,7 @@ export function decode(
 ): Input | undefined {
   const placed = place(record, route, partitions);
   if (placed.kind === 'forward') return placed;
-  if (placed.kind === 'unkeyed') return { kind: 'dead', error: placed.error };
+  if (placed.kind === 'refused') return { kind: 'dead', error: placed.error };
   try {
     const decoded = serde.decodeKnown(record.value, RECORD_NAMES[route.input]);
     return decoded && eventOf(record, route, decoded.value);

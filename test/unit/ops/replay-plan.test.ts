@@ -17,6 +17,7 @@ function dead(id: string, offset: number, extra: Partial<DeadLetter> = {}, repla
     message: '',
     time: '2024-05-01T00:00:00.000Z',
     replayable: true,
+    valueDropped: null,
     ...extra,
   };
 }
@@ -53,6 +54,14 @@ describe('planReplay', () => {
     expect(plan.skipped).toEqual([
       { id: 's.dlq:0:0', reason: 'never was on a topic (CL_DECODE_MALFORMED)' },
       { id: 't.dlq:0:8', reason: 'same origin as t.dlq:0:5, re-sent in this replay' },
+    ]);
+  });
+
+  it('does not re-send a dead letter whose value was too large to keep, and says where the original is', () => {
+    const plan = planReplay([dead('t.dlq:0:2', 4, { valueDropped: 1_048_400 }), dead('t.dlq:0:3', 5)], new Map());
+    expect(plan.todo.map((d) => d.id)).toEqual(['t.dlq:0:3']);
+    expect(plan.skipped).toEqual([
+      { id: 't.dlq:0:2', reason: 'its value (1048400 bytes) was too large to keep; the original is at t:0:4' },
     ]);
   });
 });

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { CloseloopError } from '../../src/errors/index.ts';
+import {
+  DLQ_HEADERS,
+  MAX_RECORD_BYTES,
+  deadLetter,
+  recordBytes,
+  type IncomingRecord,
+} from '../../src/messaging/index.ts';
+
+const record = (value: Buffer | null): IncomingRecord => ({
+  topic: 'crm.ticket-events.v1',
+  partition: 2,
+  offset: '17',
+  timestamp: '0',
+  key: Buffer.from('SR-1'),
+  value,
+  headers: { trace: Buffer.from('t1') },
+});
+const error = new CloseloopError('CL_DECODE_MALFORMED', 'not Avro');
+
+describe('deadLetter', () => {
+  it('keeps the original key, value and headers, and adds where it came from and why', () => {
+    const letter = deadLetter(record(Buffer.from('not avro')), error, 'lifecycle-processor', 0);
+    expect(letter.key).toBe('SR-1');
+    expect(letter.value?.toString()).toBe('not avro');
+    expect(letter.partition).toBe(2);
+    expect(letter.headers?.['trace']?.toString()).toBe('t1');
+    expect(letter.headers?.[DLQ_HEADERS.offset]).toBe('17');
+    expect(letter.headers?.[DLQ_HEADERS.code]).toBe('CL_DECODE_MALFORMED');
+    expect(letter.headers?.[DLQ_HEADERS.valueDropped]).toBeUndefined();
+  });
+
+  it('drops a value the provenance headers would take past the record limit, and says how long it was', () => {
+    const value = Buffer.alloc(MAX_RECORD_BYTES - 200, 1);
+    const letter = deadLetter(record(value), error, 'lifecycle-processor', 0);
+    expect(letter.value).toBeNull();
+    expect(letter.headers?.[DLQ_HEADERS.valueDropped]).toBe(String(value.length));
+    expect(letter.headers?.[DLQ_HEADERS.offset]).toBe('17');
+    expect(recordBytes(letter)).toBeLessThan(MAX_RECORD_BYTES);
+  });
+});
