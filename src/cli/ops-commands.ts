@@ -69,7 +69,10 @@ export async function runOps(
       print(line(found));
       print(`message: ${found.message}`);
       for (const [k, v] of Object.entries(found.headers)) print(`header ${k}: ${v?.toString('utf8') ?? ''}`);
-      print(`value (${found.value?.length ?? 0} bytes): ${found.value?.toString('base64') ?? 'null'}`);
+      if (found.valueDropped !== null) {
+        const at = `${found.originalTopic}:${found.originalPartition}:${found.originalOffset}`;
+        print(`value (${found.valueDropped} bytes): too large to keep here; the original is at ${at}`);
+      } else print(`value (${found.value?.length ?? 0} bytes): ${found.value?.toString('base64') ?? 'null'}`);
       return 0;
     }
     if (request.action === 'dlq replay') {

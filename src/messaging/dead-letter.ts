@@ -45,8 +45,9 @@ export function deadLetter(
   headers[DLQ_HEADERS.code] = error.code;
   headers[DLQ_HEADERS.message] = error.message.slice(0, 1000);
   headers[DLQ_HEADERS.time] = new Date(now).toISOString();
+  // The key's own bytes: a foreign key need not be UTF-8, and text would not give them back.
   const letter = {
-    key: record.key?.toString('utf8') ?? null,
+    key: record.key,
     value: record.value,
     headers,
     partition: record.partition,

@@ -6,7 +6,8 @@
 
 /** Keys are the CRM ticket id as UTF-8 text; values are Confluent-framed Avro bytes. */
 export interface OutgoingRecord {
-  readonly key: string | null;
+  /** Text is written as UTF-8; bytes as they are (a dead letter keeps a foreign key's own bytes). */
+  readonly key: string | Buffer | null;
   readonly value: Buffer | null;
   readonly headers?: Readonly<Record<string, string | Buffer>>;
   readonly partition?: number;

@@ -38,7 +38,10 @@ export interface DeadLetter {
   /** Where the dead letter itself sits: `<dlq topic>:<partition>:<offset>`. */
   readonly id: string;
   readonly dlqTopic: string;
+  /** The key as text, to show and filter by. */
   readonly key: string | null;
+  /** The key's own bytes, re-sent as they are: a foreign key need not be UTF-8. */
+  readonly keyBytes: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: Readonly<Record<string, Buffer | undefined>>;
   readonly originalTopic: string;
@@ -71,6 +74,7 @@ function toDeadLetter(r: IncomingRecord): DeadLetter {
     id: `${r.topic}:${r.partition}:${r.offset}`,
     dlqTopic: r.topic,
     key: r.key?.toString('utf8') ?? null,
+    keyBytes: r.key,
     value: r.value,
     headers: r.headers,
     originalTopic: header(r, DLQ_HEADERS.topic) || r.topic.replace(/\.dlq$/, ''),
@@ -165,7 +169,7 @@ function resent(d: DeadLetter): OutgoingRecord {
   const headers: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries(d.headers)) if (v && !k.startsWith('closeloop.dlq.')) headers[k] = v;
   headers[REPLAY_HEADER] = Buffer.from(originOf(d));
-  return { key: d.key, value: d.value, headers };
+  return { key: d.keyBytes, value: d.value, headers };
 }
 
 const inOriginalOrder = (a: DeadLetter, b: DeadLetter) =>

@@ -104,5 +104,5 @@ function forwarded(record: IncomingRecord, partition: number): OutgoingRecord {
   headers[REPARTITION_HEADERS.topic] = record.topic;
   headers[REPARTITION_HEADERS.partition] = String(record.partition);
   headers[REPARTITION_HEADERS.offset] = record.offset;
-  return { key: record.key?.toString('utf8') ?? null, value: record.value, headers, partition };
+  return { key: record.key, value: record.value, headers, partition };
 }

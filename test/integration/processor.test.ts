@@ -47,6 +47,9 @@ describe('lifecycle processor on the real broker and registry', () => {
     await producer.send(config.topics.crmEvents, [
       { key: 'SOMEONE-ELSE', value: await serde.encode(subjectForTopic(config.topics.crmEvents), misKeyed.event) },
     ]);
+    // A key that is not UTF-8: its dead letter keeps the key's own bytes.
+    const rawKey = Buffer.from([0xff, 0xfe, 0x41]);
+    await producer.send(config.topics.crmEvents, [{ key: rawKey, value: Buffer.from('nor this') }]);
     await producer.disconnect();
     await step(config, messaging, expected, [
       dept('T1', 'T1#1', 'maximo', 'APPR', 2, { department: 'transportation' }),
@@ -79,11 +82,14 @@ describe('lifecycle processor on the real broker and registry', () => {
 
     const dlq = await readCommittedRaw(messaging, deadLetterTopic(config.topics.crmEvents));
     // Each keeps its own partition, so across partitions the order is not defined.
-    expect(dlq.map((r) => `${r.key?.toString()} ${r.headers[DLQ_HEADERS.code]?.toString()}`).sort()).toEqual([
-      'SOMEONE-ELSE CL_RECORD_INVALID',
-      'T8 CL_SCHEMA_UNKNOWN_ID',
-      'T9 CL_DECODE_MALFORMED',
-    ]);
+    expect(dlq.map((r) => `${r.key?.toString('hex')} ${r.headers[DLQ_HEADERS.code]?.toString()}`).sort()).toEqual(
+      [
+        `${Buffer.from('SOMEONE-ELSE').toString('hex')} CL_RECORD_INVALID`,
+        `${Buffer.from('T8').toString('hex')} CL_SCHEMA_UNKNOWN_ID`,
+        `${Buffer.from('T9').toString('hex')} CL_DECODE_MALFORMED`,
+        'fffe41 CL_DECODE_MALFORMED',
+      ].sort(),
+    );
     const dead = dlq.find((r) => r.key?.toString() === 'T9');
     const header = (name: string) => dead?.headers[name]?.toString();
     expect(dead?.key?.toString()).toBe('T9');

@@ -34,7 +34,7 @@ describe('chunkByTopic', () => {
     ['a', Array.from({ length: 7 }, (_, i) => rec(i, 10))],
     ['b', Array.from({ length: 5 }, (_, i) => rec(100 + i, 10))],
   ]);
-  const keysOf = (chunks: Map<string, { key: string | null }[]>[], topic: string) =>
+  const keysOf = (chunks: Map<string, { key: string | Buffer | null }[]>[], topic: string) =>
     chunks.flatMap((c) => c.get(topic) ?? []).map((r) => r.key);
 
   it('gives each topic its own budget, so one request carries every topic', () => {

@@ -22,13 +22,19 @@ const error = new CloseloopError('CL_DECODE_MALFORMED', 'not Avro');
 describe('deadLetter', () => {
   it('keeps the original key, value and headers, and adds where it came from and why', () => {
     const letter = deadLetter(record(Buffer.from('not avro')), error, 'lifecycle-processor', 0);
-    expect(letter.key).toBe('SR-1');
+    expect(letter.key).toEqual(Buffer.from('SR-1'));
     expect(letter.value?.toString()).toBe('not avro');
     expect(letter.partition).toBe(2);
     expect(letter.headers?.['trace']?.toString()).toBe('t1');
     expect(letter.headers?.[DLQ_HEADERS.offset]).toBe('17');
     expect(letter.headers?.[DLQ_HEADERS.code]).toBe('CL_DECODE_MALFORMED');
     expect(letter.headers?.[DLQ_HEADERS.valueDropped]).toBeUndefined();
+  });
+
+  it("keeps a key's own bytes, UTF-8 or not", () => {
+    const key = Buffer.from([0xff, 0xfe, 0x41]);
+    const letter = deadLetter({ ...record(null), key }, error, 'lifecycle-processor', 0);
+    expect(letter.key).toEqual(key);
   });
 
   it('drops a value the provenance headers would take past the record limit, and says how long it was', () => {

@@ -53,7 +53,7 @@ describe('repartition placement', () => {
       kind: 'forward',
       topic: repartitionTopic(config, 'crmEvents'),
       record: {
-        key: 'SR-1',
+        key: r.key,
         value: r.value,
         partition: right,
         headers: {

@@ -56,7 +56,7 @@ export class PartitionLog {
     for (const r of records) {
       const headers: Record<string, Buffer> = {};
       for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(v);
-      const key = r.key === null ? null : Buffer.from(r.key, 'utf8');
+      const key = r.key === null ? null : typeof r.key === 'string' ? Buffer.from(r.key, 'utf8') : Buffer.from(r.key);
       this.#entries.push({ key, value: r.value, headers, timestamp, txn, control: false });
     }
     return base;

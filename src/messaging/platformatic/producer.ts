@@ -20,7 +20,7 @@ export function toMessage(topic: string, r: OutgoingRecord): MessageToProduce {
   const m: MessageToProduce = {
     topic,
     // A null key or value (a tombstone) must reach the wire as null, not as an empty buffer.
-    key: (r.key === null ? null : Buffer.from(r.key, 'utf8')) as unknown as Buffer,
+    key: (r.key === null ? null : typeof r.key === 'string' ? Buffer.from(r.key, 'utf8') : r.key) as unknown as Buffer,
     value: r.value as unknown as Buffer,
   };
   if (r.headers) {

@@ -17,7 +17,7 @@ import { cleanupAfter } from '../../support/cleanup.ts';
 const cleanup = cleanupAfter('all');
 
 /** librdkafka's default partitioner (consistent_random) for a keyed record: CRC32 of the key. */
-const librdkafkaPartition = (key: string, partitions: number) => crc32(Buffer.from(key, 'utf8')) % partitions;
+const librdkafkaPartition = (key: string | Buffer, partitions: number) => crc32(Buffer.from(key)) % partitions;
 
 /**
  * A real Messaging whose transactional producers place records of `topic` as a librdkafka

@@ -6,6 +6,7 @@ function dead(id: string, offset: number, extra: Partial<DeadLetter> = {}, repla
     id,
     dlqTopic: 't.dlq',
     key: 'SR-1',
+    keyBytes: Buffer.from('SR-1'),
     value: null,
     headers: replayOf ? { [REPLAY_HEADER]: Buffer.from(replayOf) } : {},
     originalTopic: 't',
