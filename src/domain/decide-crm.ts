@@ -10,6 +10,7 @@ import { RECONCILE_ORIGIN, positionOf } from './context.ts';
 import { decideReopen } from './decide-reconcile.ts';
 import { implausiblePosition } from './ordering.ts';
 import { closeImported, isImported, openImported } from './import.ts';
+import { withNote } from './text.ts';
 
 function opened(e: CrmTicketEvent, draft: Draft): TicketState {
   return {
@@ -111,7 +112,7 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
   switch (e.kind) {
     case 'OPENED':
     case 'UPDATED': {
-      if (e.note) t = { ...t, notes: [...t.notes, e.note] };
+      if (e.note) t = { ...t, notes: withNote(t.notes, e.note) };
       if (prev) {
         // A re-sent or updated ticket: new facts, but never a second routing.
         t = { ...t, description: e.description ?? t.description };

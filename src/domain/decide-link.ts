@@ -5,6 +5,7 @@ import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { routeTicket } from './routing.ts';
 import type { TicketState } from './state.ts';
+import { withNote } from './text.ts';
 import type { TicketLinkMessage, ViolationKind } from './types.ts';
 
 /** Children close with their parent only when it resolved and no follow-up review is pending. */
@@ -49,7 +50,7 @@ function onLinkRequest(prev: TicketState | null, m: TicketLinkMessage, draft: Dr
 function onFollowUp(prev: TicketState, t: TicketState, followUp: string, draft: Draft): TicketState {
   const note = `Follow-up #${followUp} received.`;
   if (!isClosed(t.state)) {
-    const raised = { ...t, priority: Math.max(1, t.priority - 1), notes: [...t.notes, note] };
+    const raised = { ...t, priority: Math.max(1, t.priority - 1), notes: withNote(t.notes, note) };
     for (const wo of openWorkOrders(raised))
       draft.command(raised, 'UPDATE_PRIORITY', wo, { reason: 'FOLLOW_UP', note });
     return publish(prev, raised, draft);

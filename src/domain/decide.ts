@@ -9,13 +9,16 @@ import { noChange, type Decision } from './outputs.ts';
 import { hasRecentEvent, withRecentEvent } from './recent-events.ts';
 import { applyReceipt, watched, workOrderSeen } from './sentinel/index.ts';
 import { RECENT_EVENT_IDS, type TicketState } from './state.ts';
+import { boundedInput } from './text.ts';
 import type { InboundEvent } from './types.ts';
 
 /**
  * The lifecycle's one entry point: pure and synchronous. Bad or surprising input never throws;
  * it comes back as violations, for the quarantine topic.
  */
-export function decide(state: TicketState | null, input: InboundEvent, ctx: DecideContext): Decision {
+export function decide(state: TicketState | null, raw: InboundEvent, ctx: DecideContext): Decision {
+  // Cut once, here: whatever the lifecycle copies from the input is then within its limit.
+  const input = boundedInput(raw);
   const envelope = input.event.envelope;
   // A sink's receipt is the bridge's own word, and idempotent by its version: no id to remember.
   if (input.type === 'receipt') {

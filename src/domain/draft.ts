@@ -2,6 +2,7 @@ import { scrubPii } from './pii.ts';
 import { childEnvelope, type DecideContext } from './context.ts';
 import type { CommandKind, Decision, TicketStatusChange, Violation, WorkOrderCommand } from './outputs.ts';
 import type { TicketState, WorkOrderRecord } from './state.ts';
+import { clip, clipOrNull } from './text.ts';
 import type { Envelope, LinkType, TicketLinkMessage, ViolationKind } from './types.ts';
 
 /**
@@ -25,9 +26,11 @@ export class Draft {
     this.ctx = ctx;
   }
 
-  // Some cities' departments must not hold citizens' contact data; the CRM keeps it.
+  // Some cities' departments must not hold citizens' contact data; the CRM keeps it. Cut after
+  // scrubbing, which may lengthen a text.
   #description(text: string | null): string | null {
-    return text !== null && this.ctx.policy.scrubDescriptions === true ? scrubPii(text) : text;
+    if (text === null) return null;
+    return clip(this.ctx.policy.scrubDescriptions === true ? scrubPii(text) : text, 'description');
   }
 
   envelope(kind: string): Envelope {
@@ -56,7 +59,8 @@ export class Draft {
       rawStatus: where.rawStatus ?? null,
       workOrderId: where.workOrderId ?? null,
       sourceEventId: this.input.eventId,
-      detail,
+      // A detail quotes what it is about (a link's note, an operator's reason): cut like them.
+      detail: clip(detail, 'composed'),
       linkType: where.linkType ?? null,
     });
   }
@@ -80,7 +84,8 @@ export class Draft {
       description: kind === 'CREATE' ? this.#description(t.description) : null,
       priority: t.priority,
       reason: extra.reason ?? null,
-      note: extra.note ?? null,
+      // Notes the bridge writes name tickets by id; cut here, every command's note is bounded.
+      note: clipOrNull(extra.note ?? null, 'note'),
     });
   }
 
@@ -100,7 +105,7 @@ export class Draft {
       kind,
       linkType,
       parentState: extra.parentState ?? null,
-      parentNote: extra.parentNote ?? null,
+      parentNote: clipOrNull(extra.parentNote ?? null, 'composed'),
       parentExpectedAt: extra.parentExpectedAt ?? null,
       parentSettled: extra.parentSettled ?? false,
       reason: extra.reason ?? null,

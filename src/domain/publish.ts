@@ -8,6 +8,7 @@ import { watchOf, withWatch } from './sentinel/index.ts';
 import { statusSla, trackSla } from './sla-track.ts';
 import type { TicketState } from './state.ts';
 import type { StatusSla } from './outputs.ts';
+import { clip, clipOrNull } from './text.ts';
 import type { TicketLifecycleState } from './types.ts';
 
 export interface PublishOptions {
@@ -109,11 +110,12 @@ export function publish(
       lifecycleState: state,
       publicStatusCode: state,
       // Staff notes reach the status topic, kept for good and read by the public API: contact
-      // data pasted into them is scrubbed before it is written.
-      statusNote: scrubPii(note),
+      // data pasted into them is scrubbed before it is written. Both notes are put together from
+      // several (a closure note from every completed work order): each is cut as a whole.
+      statusNote: clip(scrubPii(note), 'composed'),
       expectedAt,
       closureReason,
-      closureNote,
+      closureNote: clipOrNull(closureNote, 'composed'),
       duplicateOf,
       followUpOf,
       agencyResponsible: agencyOf(next),
