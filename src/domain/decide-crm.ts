@@ -10,7 +10,22 @@ import { RECONCILE_ORIGIN, positionOf } from './context.ts';
 import { decideReopen } from './decide-reconcile.ts';
 import { implausiblePosition } from './ordering.ts';
 import { closeImported, isImported, openImported } from './import.ts';
+import { requestTime, showTime } from './request-time.ts';
 import { withNote } from './text.ts';
+
+/**
+ * The request time a new ticket runs on. History is believed however old (an export's times are
+ * what the city recorded); a live event's time is judged, and one not believed is quarantined as
+ * IMPLAUSIBLE_TIME and replaced, whether or not an SLA applies: it is published and reported on.
+ */
+function requestTimeOf(e: CrmTicketEvent, draft: Draft): number {
+  if (isImported(e.envelope)) return e.requestedAt ?? e.envelope.occurredAt;
+  const judged = requestTime(e.requestedAt, e.envelope.occurredAt, draft.ctx);
+  if (judged.doubt) {
+    draft.violation(e.ticketId, 'IMPLAUSIBLE_TIME', `${judged.doubt}; the request time is ${showTime(judged.at)}`);
+  }
+  return judged.at;
+}
 
 function opened(e: CrmTicketEvent, draft: Draft): TicketState {
   return {
@@ -19,7 +34,7 @@ function opened(e: CrmTicketEvent, draft: Draft): TicketState {
     serviceCode: e.serviceCode,
     channel: e.channel ?? null,
     description: e.description,
-    requestedAt: e.requestedAt ?? e.envelope.occurredAt,
+    requestedAt: requestTimeOf(e, draft),
     state: 'NEW',
     version: 0,
     priority: draft.ctx.policy.defaultPriority,

@@ -5,6 +5,7 @@ import { isClosed } from './lifecycle.ts';
 import { holdingDepartment } from './notes.ts';
 import type { StatusSla } from './outputs.ts';
 import type { Policy } from './policy.ts';
+import { requestTime, showTime } from './request-time.ts';
 import {
   checkBreaches,
   completionElapsed,
@@ -45,21 +46,6 @@ export function clockFrozen(t: TicketState): boolean {
   return t.parent?.accepted === true;
 }
 
-/** Request times further back than this before the event reporting them are taken as errors. */
-export const MAX_BACKDATE_MS = 366 * 86_400_000;
-
-/**
- * Where a new clock starts: the CRM's request time, unless it is later than processing time,
- * more than a year before the event reporting it, or not a time at all (a seconds-for-ms slip,
- * a default 0); then the event's own time (never later than now). So the calendar never sees an
- * instant outside what a Date can hold.
- */
-export function clockStart(requestedAt: number | null, occurredAt: number, now: number): number {
-  const reported = Math.max(0, Math.min(occurredAt, now));
-  if (requestedAt === null || !Number.isFinite(requestedAt)) return reported;
-  return requestedAt > now || requestedAt < reported - MAX_BACKDATE_MS ? reported : requestedAt;
-}
-
 /**
  * An imported ticket's clock: history is old by nature, so its request time is believed however
  * far back it lies (never IMPLAUSIBLE_TIME), and the export's own due date, when it has one,
@@ -79,11 +65,6 @@ function importedClock(t: TicketState, policy: SlaPolicy, calendar: BusinessCale
 /** Why an ON_HOLD ticket waits: the reason of the first work order on hold that gives one. */
 export function holdReasonOf(t: TicketState): string | null {
   return t.workOrders.find((w) => w.state === 'ON_HOLD' && w.holdReason !== null)?.holdReason ?? null;
-}
-
-/** An instant for people; Avro longs can lie outside what a Date can show. */
-function showTime(ms: number): string {
-  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
 }
 
 interface Rules {
@@ -130,15 +111,13 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
   if (!clock && isImported(draft.input)) {
     clock = importedClock(t, policy, calendar, draft);
   } else if (!clock) {
-    const start = clockStart(t.requestedAt, occurredAt, draft.ctx.now);
-    if (t.requestedAt !== null && start !== t.requestedAt) {
-      draft.violation(
-        t.ticketId,
-        'IMPLAUSIBLE_TIME',
-        `request time ${showTime(t.requestedAt)} is later than processing time or over a year before the event; SLA clocks start at ${showTime(start)}`,
-      );
+    // A live ticket's request time was judged when it opened, and passes again unchanged; this
+    // judges the ones that were not: history going live, states written before.
+    const start = requestTime(t.requestedAt, occurredAt, draft.ctx);
+    if (start.doubt) {
+      draft.violation(t.ticketId, 'IMPLAUSIBLE_TIME', `${start.doubt}; SLA clocks start at ${showTime(start.at)}`);
     }
-    clock = startClock(policy, calendar, start);
+    clock = startClock(policy, calendar, start.at);
   }
   const at = Math.max(clock.startedAt, Math.min(occurredAt, draft.ctx.now));
 

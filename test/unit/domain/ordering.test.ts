@@ -65,8 +65,9 @@ describe('rule 6: order and idempotency', () => {
   it('produces identical outputs when the same input is decided twice (replay after a crash)', async () => {
     const policy = await testPolicy();
     const opened = crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE' });
-    const a = decide(null, opened, { policy, now: 5 });
-    const b = decide(null, opened, { policy, now: 5 });
+    const now = opened.event.envelope.occurredAt;
+    const a = decide(null, opened, { policy, now });
+    const b = decide(null, opened, { policy, now });
     expect(a).toEqual(b);
     expect(a.commands[0]?.commandId).toBe(`${opened.event.envelope.eventId}/command-create-1`);
   });

@@ -75,11 +75,15 @@ describe('rule 6: positions too far ahead are quarantined, not applied', () => {
     expect(real.commands.map((c) => c.kind)).toEqual(['ADD_NOTE']);
   });
 
-  it('opens a ticket dated in the future, quarantined, without taking the date as its watermark', () => {
+  it('opens a ticket dated in the future, quarantined, without taking the date as its watermark or request time', () => {
     const far = bridge.now + 10 * 86_400_000;
     const d = bridge.send(crm('T2', 'OPENED', 0, { serviceCode: 'POTHOLE' }, { sequence: null, occurredAt: far }));
-    expect(kinds(d)).toEqual(['IMPLAUSIBLE_SEQUENCE']);
-    expect(bridge.ticket('T2')).toMatchObject({ state: 'ROUTED', crmPosition: Number.NEGATIVE_INFINITY });
+    expect(kinds(d)).toEqual(['IMPLAUSIBLE_SEQUENCE', 'IMPLAUSIBLE_TIME']);
+    expect(bridge.ticket('T2')).toMatchObject({
+      state: 'ROUTED',
+      crmPosition: Number.NEGATIVE_INFINITY,
+      requestedAt: bridge.now,
+    });
     const later = bridge.send(crm('T2', 'UPDATED', 0, { note: 'more' }, { sequence: null, occurredAt: bridge.now }));
     expect(kinds(later)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decideSlaCheck, type InboundEvent, type Policy } from '../../../src/domain/index.ts';
-import { clockStart, MAX_BACKDATE_MS } from '../../../src/domain/sla-track.ts';
+import { MAX_BACKDATE_MS, requestTime } from '../../../src/domain/request-time.ts';
 import { Bridge, crm, dept, slaTestPolicy, testPolicy } from '../../support/domain.ts';
 import { MON_16, at, sendAt } from '../../support/sla.ts';
 
@@ -80,6 +80,8 @@ describe('SLA clocks and config changes', () => {
 describe('SLA instants from the sources', () => {
   it('starts the clock at the event when the request time is later than it, or absurdly early', () => {
     const event = at('2026-11-16T10:00');
+    const clockStart = (requestedAt: number | null, occurredAt: number, now: number) =>
+      requestTime(requestedAt, occurredAt, { policy: bridge.policy, now }).at;
     expect(clockStart(event - 3_600_000, event, event + 5)).toBe(event - 3_600_000);
     expect(clockStart(event + 86_400_000, event, event + 5)).toBe(event);
     expect(clockStart(0, event, event + 5)).toBe(event);

@@ -1,0 +1,51 @@
+import type { DecideContext } from './context.ts';
+import { DEFAULT_ORDERING } from './ordering.ts';
+
+/** Request times further back than this before the event reporting them are taken as errors. */
+export const MAX_BACKDATE_MS = 366 * 86_400_000;
+
+export interface RequestTime {
+  /** The instant the ticket runs on: its SLA clocks start there, its report month is taken there. */
+  readonly at: number;
+  /** Why the time the event gave was not believed, for IMPLAUSIBLE_TIME; null when it was. */
+  readonly doubt: string | null;
+}
+
+/** An instant for people; Avro longs can lie outside what a Date can show. */
+export function showTime(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}
+
+function believable(at: number, reportedAt: number, latest: number): boolean {
+  return Number.isFinite(at) && at <= latest && at >= reportedAt - MAX_BACKDATE_MS;
+}
+
+/**
+ * When a request was made, as far as it can be believed. The CRM's request time is believed
+ * unless it is later than processing time, more than MAX_BACKDATE_MS before the event reporting
+ * it, or not a time at all (a seconds-for-ms slip, a default 0). Without one, the event's own time
+ * stands in, judged alike against processing time, except that a source clock ahead of it by no
+ * more than the skew ordering tolerates (processor.ordering.maxFutureMs) is taken as now: an unset
+ * producer timestamp (0) or a corrupted one must not start a ticket's clocks in 1970 or 2036. What
+ * is not believed gives way to the event's time where that is believable, else to processing time.
+ */
+export function requestTime(requestedAt: number | null, occurredAt: number, ctx: DecideContext): RequestTime {
+  const { now } = ctx;
+  const maxFutureMs = (ctx.policy.ordering ?? DEFAULT_ORDERING).maxFutureMs;
+  const eventBelieved = believable(occurredAt, now, now + maxFutureMs);
+  const reported = eventBelieved ? Math.min(occurredAt, now) : now;
+  if (requestedAt !== null) {
+    if (believable(requestedAt, reported, now)) return { at: requestedAt, doubt: null };
+    return {
+      at: reported,
+      doubt: `request time ${showTime(requestedAt)} is later than processing time or over a year before the event`,
+    };
+  }
+  if (eventBelieved) return { at: reported, doubt: null };
+  return {
+    at: now,
+    doubt:
+      `event time ${showTime(occurredAt)}, standing in for the request time, is over a year before ` +
+      `processing time or more than processor.ordering.maxFutureMs (${maxFutureMs} ms) after it`,
+  };
+}
