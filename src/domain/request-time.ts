@@ -4,6 +4,14 @@ import { DEFAULT_ORDERING } from './ordering.ts';
 /** Request times further back than this before the event reporting them are taken as errors. */
 export const MAX_BACKDATE_MS = 366 * 86_400_000;
 
+/**
+ * An event time before this is not a time a source meant (an unset timestamp, 0; a count of
+ * seconds taken for milliseconds, which lands in January 1970). A later one, however old, is the
+ * source's word: a connector catching up on a backlog sends old events, and judging them against
+ * the clock would also make every fixed-time test fail once a year has passed.
+ */
+export const EARLIEST_EVENT_TIME = Date.UTC(2000, 0, 1);
+
 export interface RequestTime {
   /** The instant the ticket runs on: its SLA clocks start there, its report month is taken there. */
   readonly at: number;
@@ -24,15 +32,17 @@ function believable(at: number, reportedAt: number, latest: number): boolean {
  * When a request was made, as far as it can be believed. The CRM's request time is believed
  * unless it is later than processing time, more than MAX_BACKDATE_MS before the event reporting
  * it, or not a time at all (a seconds-for-ms slip, a default 0). Without one, the event's own time
- * stands in, judged alike against processing time, except that a source clock ahead of it by no
- * more than the skew ordering tolerates (processor.ordering.maxFutureMs) is taken as now: an unset
- * producer timestamp (0) or a corrupted one must not start a ticket's clocks in 1970 or 2036. What
- * is not believed gives way to the event's time where that is believable, else to processing time.
+ * stands in unless it is before EARLIEST_EVENT_TIME or ahead of processing time by more than the
+ * skew ordering tolerates (processor.ordering.maxFutureMs); a little ahead is taken as now. An
+ * unset producer timestamp (0) or a corrupted one must not start a ticket's clocks in 1970 or
+ * 2036. What is not believed gives way to the event's time where that is believable, else to
+ * processing time.
  */
 export function requestTime(requestedAt: number | null, occurredAt: number, ctx: DecideContext): RequestTime {
   const { now } = ctx;
   const maxFutureMs = (ctx.policy.ordering ?? DEFAULT_ORDERING).maxFutureMs;
-  const eventBelieved = believable(occurredAt, now, now + maxFutureMs);
+  const eventBelieved =
+    Number.isFinite(occurredAt) && occurredAt >= EARLIEST_EVENT_TIME && occurredAt <= now + maxFutureMs;
   const reported = eventBelieved ? Math.min(occurredAt, now) : now;
   if (requestedAt !== null) {
     if (believable(requestedAt, reported, now)) return { at: requestedAt, doubt: null };
@@ -45,7 +55,7 @@ export function requestTime(requestedAt: number | null, occurredAt: number, ctx:
   return {
     at: now,
     doubt:
-      `event time ${showTime(occurredAt)}, standing in for the request time, is over a year before ` +
-      `processing time or more than processor.ordering.maxFutureMs (${maxFutureMs} ms) after it`,
+      `event time ${showTime(occurredAt)}, standing in for the request time, is before ` +
+      `${showTime(EARLIEST_EVENT_TIME)} or more than processor.ordering.maxFutureMs (${maxFutureMs} ms) after processing time`,
   };
 }
