@@ -1,9 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { parse } from 'csv-parse';
 import { monthOfInstant } from '../domain/kpi/index.ts';
 import type { CrmTicketEvent } from '../domain/types.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
+import { readExport } from './csv.ts';
 import type { ImportMapping } from './mapping.ts';
 import { compileMapping, mapRow, type Rejection } from './rows.ts';
 
@@ -59,16 +58,6 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
   const started = performance.now();
   const c = compileMapping(o.mapping);
   const size = (await stat(o.file).catch((err: unknown) => unreadable(o.file, err))).size;
-  const parser = createReadStream(o.file).pipe(
-    parse({
-      columns: true,
-      delimiter: o.mapping.delimiter,
-      skip_empty_lines: true,
-      bom: true,
-      info: true,
-      relax_column_count: true,
-    }),
-  );
   const seen = new Map<string, number>();
   const monthOf = monthOfInstant();
   const months = new Map<string, number>();
@@ -93,13 +82,14 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
     batch = [];
   };
   try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: Record<string, string>;
-      info: { records: number; bytes: number };
-    }>) {
-      // The header is row 1, so the first record is row 2, as a spreadsheet shows it.
-      const row = info.records + 1;
-      const r = mapRow(c, record, row);
+    for await (const record of readExport(o.file, o.mapping.delimiter)) {
+      if (!record.ok) {
+        read += 1;
+        rejections.push(record.rejection);
+        continue;
+      }
+      const { row } = record;
+      const r = mapRow(c, record.values, row);
       if (
         r.ok &&
         ((o.since !== undefined && r.row.openedAt < o.since) || (o.until !== undefined && r.row.openedAt >= o.until))
@@ -132,7 +122,7 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
       if (sink) for (const e of r.row.events) batch.push(await sink.prepare(e));
       if (batch.length >= (o.batchSize ?? 5_000) || (!sink && imported % 5_000 === 0)) {
         await flush();
-        o.onProgress?.(info.bytes, size);
+        o.onProgress?.(record.bytes, size);
       }
     }
   } catch (err) {
