@@ -25,6 +25,12 @@ export const ERROR_CATALOG = {
     summary:
       'A history export cannot be read as CSV (missing file, broken quoting); nothing after the fault is imported.',
   },
+  CL_IMPORT_HEADER_MISMATCH: {
+    stage: 'config',
+    retriable: false,
+    summary:
+      "A history export's header lacks a column its mapping names, or names such a column twice; no row is read.",
+  },
   CL_ADOPTION_UNCONFIRMED: {
     stage: 'publish',
     retriable: true,

@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
+import { CloseloopError } from '../errors/index.ts';
+import type { ImportMapping } from './mapping.ts';
 import type { Rejection } from './rows.ts';
 
 /** A record of the export, by header name, or the reason it cannot be one. */
@@ -28,13 +30,14 @@ interface Parsed {
  * instead of aborting the file; taken by position it would have its values shifted into other
  * columns (a closed ticket read as open, a date as a type).
  */
-export async function* readExport(file: string, delimiter: string): AsyncGenerator<ExportRecord> {
+export async function* readExport(file: string, mapping: ImportMapping): AsyncGenerator<ExportRecord> {
   const parser = createReadStream(file).pipe(
-    parse({ delimiter, skip_empty_lines: true, bom: true, info: true, relax_column_count: true }),
+    parse({ delimiter: mapping.delimiter, skip_empty_lines: true, bom: true, info: true, relax_column_count: true }),
   );
   let header: readonly string[] | null = null;
   for await (const { record, info } of parser as AsyncIterable<Parsed>) {
     if (header === null) {
+      checkHeader(file, record, mapping);
       header = record;
       continue;
     }
@@ -49,4 +52,39 @@ export async function* readExport(file: string, delimiter: string): AsyncGenerat
     for (let i = 0; i < header.length; i += 1) values[header[i] as string] = record[i] as string;
     yield { ok: true, row, values, bytes: info.bytes };
   }
+}
+
+/** Header names compared as people read them: case and spaces aside. */
+const fold = (name: string): string => name.toLowerCase().replace(/\s+/g, '');
+
+/**
+ * Every column the mapping names must be in the header, once: a missing one would read as empty
+ * in every row (closed tickets imported as open, due dates and coordinates gone), and a doubled
+ * one would be read from one of its places only. All problems are told at once, before any row.
+ */
+export function checkHeader(file: string, header: readonly string[], mapping: ImportMapping): void {
+  const problems: string[] = [];
+  for (const [field, ref] of Object.entries(mapping.columns)) {
+    for (const column of [ref ?? []].flat()) {
+      const at = header.flatMap((name, i) => (name === column ? [i + 1] : []));
+      if (at.length > 1)
+        problems.push(`columns.${field}: "${column}" is in the header ${at.length} times (columns ${at.join(', ')})`);
+      if (at.length > 0) continue;
+      const near = header.find((name) => fold(name) === fold(column));
+      problems.push(
+        `columns.${field}: "${column}" is not in the header` + (near === undefined ? '' : ` (did you mean "${near}"?)`),
+      );
+    }
+  }
+  if (problems.length === 0) return;
+  const shown =
+    header
+      .slice(0, 40)
+      .map((name) => `"${name}"`)
+      .join(', ') + (header.length > 40 ? ', …' : '');
+  throw new CloseloopError(
+    'CL_IMPORT_HEADER_MISMATCH',
+    `${file}: the header does not match the mapping; no row was read:\n  ${problems.join('\n  ')}\nthe header has: ${shown}`,
+    { details: { problems } },
+  );
 }

@@ -82,7 +82,7 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
     batch = [];
   };
   try {
-    for await (const record of readExport(o.file, o.mapping.delimiter)) {
+    for await (const record of readExport(o.file, o.mapping)) {
       if (!record.ok) {
         read += 1;
         rejections.push(record.rejection);

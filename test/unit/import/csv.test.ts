@@ -64,3 +64,30 @@ describe('reading an export', () => {
     expect(published.map((e) => e.ticketId)).toEqual(['1', '1']);
   });
 });
+
+describe('the header', () => {
+  const row = '1,2024-01-02T10:00:00Z,2024-01-03T10:00:00Z,Closed,Pothole,DOT,hole';
+
+  it('must hold every column the mapping names: each missing one is named, with a near match', async () => {
+    const header = 'ticket id,Opened,Closed ,Status,Kind,Dept,Description';
+    const err = await run(`${header}\n${row}\n`).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CL_IMPORT_HEADER_MISMATCH', stage: 'config', retriable: false });
+    const message = (err as Error).message;
+    expect(message).toContain('columns.ticketId: "Ticket ID" is not in the header (did you mean "ticket id"?)');
+    expect(message).toContain('columns.closedAt: "Closed" is not in the header (did you mean "Closed "?)');
+    expect(message).toMatch(/columns\.requestType: "Type" is not in the header\n/);
+    expect(message).toContain('no row was read');
+  });
+
+  it('must not name a mapped column twice', async () => {
+    await expect(run(`${HEADER},Status\n${row},Open\n`)).rejects.toMatchObject({
+      code: 'CL_IMPORT_HEADER_MISMATCH',
+      message: expect.stringContaining('columns.status: "Status" is in the header 2 times (columns 4, 8)'),
+    });
+  });
+
+  it('may hold columns the mapping does not name', async () => {
+    const { result } = await run(`${HEADER},Notes,Notes\n${row},a,b\n`);
+    expect(result).toMatchObject({ imported: 1, rejected: 0 });
+  });
+});

@@ -6,7 +6,10 @@ import type { CrmTicketEvent } from '../../../src/domain/types.ts';
 import { loadImportMapping, parseImportMapping } from '../../../src/import/mapping.ts';
 import { importFile } from '../../../src/import/run.ts';
 
-const HEADER = 'ServiceRequestNum,SRType,MethodReceived,CreatedDate,SRStatus,DueDate,CloseDate,Agency';
+// Every column the Baltimore mapping names, the last six empty in every row.
+const HEADER =
+  'ServiceRequestNum,SRType,MethodReceived,CreatedDate,SRStatus,DueDate,CloseDate,Agency,' +
+  'Outcome,LastActivity,Address,Latitude,Longitude,CouncilDistrict';
 const rows = [
   'A-1,SW-Dirty Alley,Phone,01/05/2018 09:00:00 AM,Closed,01/10/2018 09:00:00 AM,01/06/2018 10:00:00 AM,Solid Waste',
   'A-2,SW-Dirty Alley,Carrier pigeon,01/05/2018 09:00:00 AM,Open,,,Solid Waste',
@@ -14,7 +17,7 @@ const rows = [
   'A-1,SW-Dirty Alley,Phone,01/05/2018 09:00:00 AM,Closed,,01/06/2018 10:00:00 AM,Solid Waste',
   'A-4,TRT-Pothole,Phone,not a date,Open,,,Transportation',
   'A-5,TRT-Pothole,Phone,03/01/2019 08:00:00 AM,Closed (Duplicate),,03/02/2019 08:00:00 AM,Transportation',
-];
+].map((r) => `${r},,,,,,`);
 
 async function exportFile(lines: readonly string[]): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-import-'));
