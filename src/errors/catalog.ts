@@ -31,6 +31,11 @@ export const ERROR_CATALOG = {
     summary:
       "A history export's header lacks a column its mapping names, or names such a column twice; no row is read.",
   },
+  CL_IMPORT_EMPTY: {
+    stage: 'config',
+    retriable: false,
+    summary: 'A history export holds no header, or a header and no rows: there is nothing to import.',
+  },
   CL_ADOPTION_UNCONFIRMED: {
     stage: 'publish',
     retriable: true,

@@ -35,6 +35,7 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
     parse({ delimiter: mapping.delimiter, skip_empty_lines: true, bom: true, info: true, relax_column_count: true }),
   );
   let header: readonly string[] | null = null;
+  let rows = 0;
   for await (const { record, info } of parser as AsyncIterable<Parsed>) {
     if (header === null) {
       checkHeader(file, record, mapping);
@@ -43,6 +44,7 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
     }
     // The header is row 1, so the first record is row 2, as a spreadsheet shows it.
     const row = info.records;
+    rows += 1;
     if (record.length !== header.length) {
       const reason = `row ${row} has ${record.length} fields, the header has ${header.length}`;
       yield { ok: false, rejection: { row, column: WHOLE_ROW, reason } };
@@ -52,6 +54,9 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
     for (let i = 0; i < header.length; i += 1) values[header[i] as string] = record[i] as string;
     yield { ok: true, row, values, bytes: info.bytes };
   }
+  // An export cut short, or the wrong file, would otherwise pass as a successful import of nothing.
+  if (header === null) throw new CloseloopError('CL_IMPORT_EMPTY', `${file}: the file is empty: no header, no rows`);
+  if (rows === 0) throw new CloseloopError('CL_IMPORT_EMPTY', `${file}: the file has a header and no rows`);
 }
 
 /** Header names compared as people read them: case and spaces aside. */

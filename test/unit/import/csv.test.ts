@@ -91,3 +91,17 @@ describe('the header', () => {
     expect(result).toMatchObject({ imported: 1, rejected: 0 });
   });
 });
+
+describe('an export with nothing in it', () => {
+  it.each([
+    ['empty', '', 'the file is empty'],
+    ['blank lines only', '\n\n', 'the file is empty'],
+    ['a header only', `${HEADER}\n`, 'a header and no rows'],
+    ['a header and blank lines', `${HEADER}\n\n\n`, 'a header and no rows'],
+  ])('is an error, not an import of 0 rows: %s', async (_name, text, message) => {
+    await expect(run(text)).rejects.toMatchObject({
+      code: 'CL_IMPORT_EMPTY',
+      message: expect.stringContaining(message),
+    });
+  });
+});
