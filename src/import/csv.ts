@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { parse } from 'csv-parse';
+import { parse, type Options } from 'csv-parse';
 import { CloseloopError } from '../errors/index.ts';
+import { LineCounter, type Placed } from './lines.ts';
 import type { ImportMapping } from './mapping.ts';
 import type { Rejection } from './rows.ts';
 
@@ -19,9 +20,9 @@ export type ExportRecord =
 /** The column a rejection names when it is about the whole row rather than one of its fields. */
 export const WHOLE_ROW = '(row)';
 
-interface Parsed {
-  readonly record: string[];
-  readonly info: { readonly records: number; readonly bytes: number };
+interface Parsed extends Placed {
+  readonly fields: string[];
+  readonly bytes: number;
 }
 
 /**
@@ -31,28 +32,34 @@ interface Parsed {
  * columns (a closed ticket read as open, a date as a type).
  */
 export async function* readExport(file: string, mapping: ImportMapping): AsyncGenerator<ExportRecord> {
-  const parser = createReadStream(file).pipe(
-    parse({ delimiter: mapping.delimiter, skip_empty_lines: true, bom: true, info: true, relax_column_count: true }),
-  );
+  const lines = new LineCounter();
+  const options: Options<Parsed, string[]> = {
+    delimiter: mapping.delimiter,
+    skip_empty_lines: true,
+    bom: true,
+    relax_column_count: true,
+    // Called in parse order, so each record is placed after the one before it.
+    on_record: (fields, at) => ({ fields, bytes: at.bytes, ...lines.record(fields, at) }),
+  };
+  // csv-parse's types allow an on_record that changes the record's type only with `columns`.
+  const parser = createReadStream(file).pipe(parse(options as unknown as Options));
   let header: readonly string[] | null = null;
   let rows = 0;
-  for await (const { record, info } of parser as AsyncIterable<Parsed>) {
+  for await (const { fields, first: row, bytes } of parser as AsyncIterable<Parsed>) {
     if (header === null) {
-      checkHeader(file, record, mapping);
-      header = record;
+      checkHeader(file, fields, mapping);
+      header = fields;
       continue;
     }
-    // The header is row 1, so the first record is row 2, as a spreadsheet shows it.
-    const row = info.records;
     rows += 1;
-    if (record.length !== header.length) {
-      const reason = `row ${row} has ${record.length} fields, the header has ${header.length}`;
+    if (fields.length !== header.length) {
+      const reason = `row ${row} has ${fields.length} fields, the header has ${header.length}`;
       yield { ok: false, rejection: { row, column: WHOLE_ROW, reason } };
       continue;
     }
     const values: Record<string, string> = {};
-    for (let i = 0; i < header.length; i += 1) values[header[i] as string] = record[i] as string;
-    yield { ok: true, row, values, bytes: info.bytes };
+    for (let i = 0; i < header.length; i += 1) values[header[i] as string] = fields[i] as string;
+    yield { ok: true, row, values, bytes };
   }
   // An export cut short, or the wrong file, would otherwise pass as a successful import of nothing.
   if (header === null) throw new CloseloopError('CL_IMPORT_EMPTY', `${file}: the file is empty: no header, no rows`);

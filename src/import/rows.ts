@@ -6,7 +6,10 @@ import { ZoneClock } from './zone-time.ts';
 
 /** Why a row could not be imported, named by the export's own column so a person can fix it. */
 export interface Rejection {
-  /** 1-based line of the record in the file, the header being line 1. */
+  /**
+   * The file's line (1-based) on which the record starts, as an editor or spreadsheet shows it:
+   * blank lines and line breaks inside quoted fields count, so it is not the record's ordinal.
+   */
   readonly row: number;
   readonly column: string;
   readonly reason: string;

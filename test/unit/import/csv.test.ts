@@ -105,3 +105,14 @@ describe('an export with nothing in it', () => {
     });
   });
 });
+
+describe('row numbers', () => {
+  it('are the line on which the record starts, past blank lines and line breaks in quoted fields', async () => {
+    const ok = (id: string, description = 'x') => `${id},2024-01-02T10:00:00Z,,Open,Pothole,DOT,${description}`;
+    const bad = (id: string) => `${id},not a date,,Open,Pothole,DOT,x`;
+    const lines = [HEADER, '', ok('1', '"two\r\nlines"'), bad('2'), '', '', ok('3', '"a\nb\n\nc"'), bad('4')];
+    const { result } = await run(lines.join('\r\n'));
+    // Line 1 the header, 2 blank, 3-4 ticket 1, 5 ticket 2, 6-7 blank, 8-11 ticket 3, 12 ticket 4.
+    expect(result.rejections.map((r) => r.row)).toEqual([5, 12]);
+  });
+});
