@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { parse, type Options } from 'csv-parse';
 import { CloseloopError } from '../errors/index.ts';
-import { LineCounter, type Placed } from './lines.ts';
+import { LineCounter, type ParserPosition, type Placed } from './lines.ts';
 import type { ImportMapping } from './mapping.ts';
+import { quoteRejection, swallowedRows, type ParserFault } from './quotes.ts';
 import type { Rejection } from './rows.ts';
 
 /** A record of the export, by header name, or the reason it cannot be one. */
@@ -33,25 +34,50 @@ interface Parsed extends Placed {
  */
 export async function* readExport(file: string, mapping: ImportMapping): AsyncGenerator<ExportRecord> {
   const lines = new LineCounter();
+  let header: readonly string[] | null = null;
+  // The header as parsed, which on_skip may need before this loop has read it.
+  let names: readonly string[] | null = null;
+  // Rows csv-parse gave up on, told as it parses (ahead of this loop), reported in line order.
+  const skipped: Rejection[] = [];
+  let unclosedFrom: number | null = null;
   const options: Options<Parsed, string[]> = {
     delimiter: mapping.delimiter,
     skip_empty_lines: true,
     bom: true,
     relax_column_count: true,
+    skip_records_with_error: true,
     // Called in parse order, so each record is placed after the one before it.
-    on_record: (fields, at) => ({ fields, bytes: at.bytes, ...lines.record(fields, at) }),
+    on_record: (fields, at) => {
+      names ??= fields;
+      return { fields, bytes: at.bytes, ...lines.record(fields, at) };
+    },
+    on_skip: (err) => {
+      if (!err) return;
+      const at = err as unknown as ParserPosition & ParserFault;
+      // A quote open at the end of the file took everything after it: nothing to resume at.
+      if (at.code === 'CSV_QUOTE_NOT_CLOSED') unclosedFrom = lines.peek(at);
+      else skipped.push(quoteRejection(at, names, lines.skipped(at)));
+    },
   };
   // csv-parse's types allow an on_record that changes the record's type only with `columns`.
   const parser = createReadStream(file).pipe(parse(options as unknown as Options));
-  let header: readonly string[] | null = null;
   let rows = 0;
-  for await (const { fields, first: row, bytes } of parser as AsyncIterable<Parsed>) {
+  for await (const { fields, first: row, last, bytes } of parser as AsyncIterable<Parsed>) {
     if (header === null) {
       checkHeader(file, fields, mapping);
       header = fields;
       continue;
     }
+    while ((skipped[0]?.row ?? Infinity) < row) {
+      rows += 1;
+      yield { ok: false, rejection: skipped.shift() as Rejection };
+    }
     rows += 1;
+    const swallowed = swallowedRows(fields, header, mapping.delimiter, { first: row, last });
+    if (swallowed) {
+      yield { ok: false, rejection: swallowed };
+      continue;
+    }
     if (fields.length !== header.length) {
       const reason = `row ${row} has ${fields.length} fields, the header has ${header.length}`;
       yield { ok: false, rejection: { row, column: WHOLE_ROW, reason } };
@@ -60,6 +86,18 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
     const values: Record<string, string> = {};
     for (let i = 0; i < header.length; i += 1) values[header[i] as string] = fields[i] as string;
     yield { ok: true, row, values, bytes };
+  }
+  for (const rejection of skipped) {
+    rows += 1;
+    yield { ok: false, rejection };
+  }
+  if (unclosedFrom !== null) {
+    throw new CloseloopError(
+      'CL_IMPORT_UNREADABLE',
+      `${file}: a quote opened in the row on line ${unclosedFrom} is never closed, so the rest of the file ` +
+        `reads as one field; no row from line ${unclosedFrom} on was imported. Fix the quoting and import again`,
+      { details: { line: unclosedFrom } },
+    );
   }
   // An export cut short, or the wrong file, would otherwise pass as a successful import of nothing.
   if (header === null) throw new CloseloopError('CL_IMPORT_EMPTY', `${file}: the file is empty: no header, no rows`);

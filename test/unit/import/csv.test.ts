@@ -116,3 +116,47 @@ describe('row numbers', () => {
     expect(result.rejections.map((r) => r.row)).toEqual([5, 12]);
   });
 });
+
+describe('quoting gone wrong', () => {
+  const ok = (id: string, description = 'x') => `${id},2024-01-02T10:00:00Z,,Open,Pothole,DOT,${description}`;
+
+  it('rejects a row with a quote inside an unquoted field, and reads on', async () => {
+    const { result } = await run([HEADER, ok('1'), ok('2', '12" pipe'), ok('3', '"a ""quoted"" word"'), ''].join('\n'));
+    expect(result).toMatchObject({ read: 3, imported: 2, rejected: 1 });
+    expect(result.rejections).toEqual([
+      { row: 3, column: 'Description', reason: expect.stringContaining('a quote in the middle of a field') },
+    ]);
+  });
+
+  it('rejects a row whose quoted field holds an undoubled quote, and reads on', async () => {
+    const { result } = await run([HEADER, ok('1', '"12" pipe"'), ok('2'), ''].join('\n'));
+    expect(result).toMatchObject({ read: 2, imported: 1, rejected: 1 });
+    expect(result.rejections[0]).toMatchObject({ row: 2, column: 'Description' });
+  });
+
+  it('rejects a field a stray quote opened that swallowed the rows below it', async () => {
+    const lines = [HEADER, ok('1'), ok('2', '"broken main'), ok('3'), ok('4'), ok('5', 'pipe is 12"'), ok('6'), ''];
+    const { result } = await run(lines.join('\n'));
+    expect(result).toMatchObject({ read: 3, imported: 2, rejected: 1 });
+    expect(result.rejections).toEqual([
+      {
+        row: 3,
+        column: 'Description',
+        reason: expect.stringContaining('runs over lines 3-6 and holds 3 line(s) shaped like whole rows'),
+      },
+    ]);
+  });
+
+  it('keeps a quoted field with line breaks that hold no rows', async () => {
+    const { result } = await run([HEADER, ok('1', '"first, line\nsecond, line"'), ''].join('\n'));
+    expect(result).toMatchObject({ imported: 1, rejected: 0 });
+  });
+
+  it('fails on a quote never closed, naming the line of the row it opened in', async () => {
+    const text = [HEADER, ok('1'), '', ok('2', '"never closed'), ok('3'), ok('4'), ''].join('\n');
+    await expect(run(text)).rejects.toMatchObject({
+      code: 'CL_IMPORT_UNREADABLE',
+      message: expect.stringContaining('a quote opened in the row on line 4 is never closed'),
+    });
+  });
+});
