@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { parse, type Options } from 'csv-parse';
 import { CloseloopError } from '../errors/index.ts';
 import { LineCounter, type ParserPosition, type Placed } from './lines.ts';
@@ -60,7 +61,11 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
     },
   };
   // csv-parse's types allow an on_record that changes the record's type only with `columns`.
-  const parser = createReadStream(file).pipe(parse(options as unknown as Options));
+  const parser = parse(options as unknown as Options);
+  // pipeline, not pipe: a read error (a directory, a file gone) then ends the parser with it, so
+  // the loop below throws it, instead of an 'error' event nobody listens to crashing the process.
+  // The loop reports the failure; this promise's own rejection would tell it twice.
+  pipeline(createReadStream(file), parser).catch(() => undefined);
   let rows = 0;
   for await (const { fields, first: row, last, bytes } of parser as AsyncIterable<Parsed>) {
     if (header === null) {

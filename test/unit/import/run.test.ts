@@ -122,3 +122,14 @@ describe('an export of a city nobody here has seen', () => {
     ).toThrow(/values\.status: columns\.status is given/);
   });
 });
+
+describe('an export path that is no file', () => {
+  it('fails with CL_IMPORT_UNREADABLE for a directory, instead of crashing on an unhandled error', async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-import-'));
+    await expect(importFile({ file: dir, mapping, sink: null })).rejects.toMatchObject({
+      code: 'CL_IMPORT_UNREADABLE',
+      message: expect.stringContaining('EISDIR'),
+    });
+  });
+});
