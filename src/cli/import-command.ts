@@ -4,7 +4,7 @@ import type { CloseloopConfig } from '../config/index.ts';
 import { isCloseloopError } from '../errors/index.ts';
 import { loadImportMapping, type ImportMapping } from '../import/mapping.ts';
 import { importFile, type ImportResult } from '../import/run.ts';
-import { kafkaPublisher, type ImportPublisher } from '../import/publisher.ts';
+import { dryRunMeasure, kafkaPublisher, type ImportPublisher } from '../import/publisher.ts';
 import { connectorAdopter, type Adopter } from '../import/adopt.ts';
 import type { CrmTicketEvent, WorkOrderEvent } from '../domain/types.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -117,6 +117,7 @@ export async function runImport(
       since,
       until,
       sink: publisher,
+      ...(publisher ? {} : { measure: await dryRunMeasure(path.resolve('schemas')) }),
       onProgress: (done, size) => bar.update(done, size),
       ...(adopter ? { onOpen: (e: CrmTicketEvent) => open.push(e) } : {}),
     });

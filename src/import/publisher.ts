@@ -1,10 +1,12 @@
 import path from 'node:path';
+import avro from 'avsc';
 import type { CloseloopConfig } from '../config/index.ts';
 import type { CrmTicketEvent, WorkOrderEvent } from '../domain/types.ts';
 import { CloseloopError } from '../errors/index.ts';
 import {
   AvroSerde,
   createKafkaMessaging,
+  HEADER_LENGTH,
   readSchemaFile,
   subjectForTopic,
   type OutgoingRecord,
@@ -16,6 +18,7 @@ import { CANONICAL } from '../topics/index.ts';
 export interface ImportPublisher {
   /** The event encoded and keyed for the CRM events topic. */
   prepare(event: CrmTicketEvent): Promise<OutgoingRecord>;
+  bytes(record: OutgoingRecord): number;
   send(records: readonly OutgoingRecord[]): Promise<void>;
   /** Work-order observations for go-live adoption, to the department events topic. */
   publishWorkOrders(events: readonly WorkOrderEvent[]): Promise<void>;
@@ -25,6 +28,21 @@ export interface ImportPublisher {
    */
   processorCaughtUp(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A record's key and value, which is what counts against the broker's message size. */
+function messageBytes(r: OutgoingRecord): number {
+  return Buffer.byteLength(r.key ?? '') + (r.value?.length ?? 0);
+}
+
+/**
+ * A dry run's measure of each event as the publisher would write it, with no registry: the
+ * events schema read from its file, in the same wire format (a 5-byte header, then Avro).
+ */
+export async function dryRunMeasure(schemasDir: string): Promise<(event: CrmTicketEvent) => number> {
+  const { schema } = await readSchemaFile(path.join(schemasDir, `${CANONICAL.crmEvents}.avsc`));
+  const type = avro.Type.forSchema(schema as avro.Schema);
+  return (e) => Buffer.byteLength(e.ticketId) + HEADER_LENGTH + type.toBuffer(e).length;
 }
 
 /**
@@ -58,6 +76,7 @@ export async function kafkaPublisher(
     async prepare(e) {
       return { key: e.ticketId, value: await serde.encode(subject, e) };
     },
+    bytes: messageBytes,
     async send(records) {
       await producer.send(topic, records);
     },

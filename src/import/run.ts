@@ -13,6 +13,8 @@ import { compileMapping, mapRow, type Rejection } from './rows.ts';
  */
 export interface EventSink<T> {
   prepare(event: CrmTicketEvent): Promise<T> | T;
+  /** The bytes a prepared event takes as a Kafka message; without it, sizes are not checked. */
+  bytes?(prepared: T): number;
   /** One batch, in file order; the next is not sent before this one resolves. */
   send(batch: readonly T[]): Promise<void>;
 }
@@ -31,7 +33,18 @@ export interface ImportRun<T> {
   readonly batchSize?: number;
   /** Called with the OPENED event of every imported ticket the export shows open. */
   readonly onOpen?: (opened: CrmTicketEvent) => void;
+  /** A dry run's measure of an event as the real run would encode it; without it, not checked. */
+  readonly measure?: (event: CrmTicketEvent) => number;
+  /** The largest message an event may become; larger rows are rejected. MAX_EVENT_BYTES by default. */
+  readonly maxEventBytes?: number;
 }
+
+/**
+ * Under the broker's default message.max.bytes (1,048,588), with room for the record's framing:
+ * a larger event would be refused by the broker mid-batch, after part of the batch was written,
+ * with no row named. Checked as each row is encoded, in a dry run as in a real one.
+ */
+export const MAX_EVENT_BYTES = 1_000_000;
 
 export interface ImportResult {
   /** Rows inside the --since/--until window (all rows without one): always imported + rejected. */
@@ -108,6 +121,13 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
         rejections.push({ row, column, reason: `ticket ${r.row.ticketId} is already on row ${first}` });
         continue;
       }
+      const prepared: T[] = [];
+      if (sink) for (const e of r.row.events) prepared.push(await sink.prepare(e));
+      const tooLarge = oversize(r.row.events, prepared, o, sink);
+      if (tooLarge) {
+        rejections.push({ row, column: longestColumn(record.values), reason: tooLarge });
+        continue;
+      }
       seen.set(r.row.ticketId, row);
       imported += 1;
       const month = monthOf(r.row.openedAt, o.mapping.timeZone);
@@ -119,7 +139,7 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
       }
       events += r.row.events.length;
       // A dry run holds nothing: it counts.
-      if (sink) for (const e of r.row.events) batch.push(await sink.prepare(e));
+      for (const p of prepared) batch.push(p);
       if (batch.length >= (o.batchSize ?? 5_000) || (!sink && imported % 5_000 === 0)) {
         await flush();
         o.onProgress?.(record.bytes, size);
@@ -147,4 +167,32 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
 
 function unreadable(file: string, err: unknown): never {
   throw new CloseloopError('CL_IMPORT_UNREADABLE', `${file}: ${messageOf(err)}`, { cause: err });
+}
+
+/** Why a row's events are too large to publish, or null when they fit (or cannot be measured). */
+function oversize<T>(
+  events: readonly CrmTicketEvent[],
+  prepared: readonly T[],
+  o: ImportRun<T>,
+  sink: EventSink<T> | null,
+): string | null {
+  const limit = o.maxEventBytes ?? MAX_EVENT_BYTES;
+  for (const [i, e] of events.entries()) {
+    const p = prepared[i];
+    const bytes = sink?.bytes && p !== undefined ? sink.bytes(p) : o.measure?.(e);
+    if (bytes !== undefined && bytes > limit) {
+      return `its ${e.kind} event encodes to ${bytes} bytes, over the ${limit} a Kafka message may take`;
+    }
+  }
+  return null;
+}
+
+/** The column with the longest value: what makes a row too large. */
+function longestColumn(values: Readonly<Record<string, string>>): string {
+  let longest = '';
+  let length = -1;
+  for (const [column, value] of Object.entries(values)) {
+    if (value.length > length) [longest, length] = [column, value.length];
+  }
+  return longest;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CrmTicketEvent } from '../../../src/domain/types.ts';
 import { loadImportMapping, parseImportMapping } from '../../../src/import/mapping.ts';
+import { dryRunMeasure } from '../../../src/import/publisher.ts';
 import { importFile } from '../../../src/import/run.ts';
 
 // Every column the Baltimore mapping names, the last six empty in every row.
@@ -130,6 +131,49 @@ describe('an export path that is no file', () => {
     await expect(importFile({ file: dir, mapping, sink: null })).rejects.toMatchObject({
       code: 'CL_IMPORT_UNREADABLE',
       message: expect.stringContaining('EISDIR'),
+    });
+  });
+});
+
+describe('events too large for a Kafka message', () => {
+  const big = (n: number) => `A-9,TRT-Pothole,Phone,03/01/2019 08:00:00 AM,Open,,,Transportation,,,${'x'.repeat(n)},,,`;
+
+  it('are rejected, the row and its longest column named, before anything of the batch is sent', async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    const sent: string[][] = [];
+    const r = await importFile({
+      file: await exportFile([rows[0] as string, big(5_000), rows[2] as string]),
+      mapping,
+      sink: {
+        prepare: (e) => e.ticketId,
+        bytes: (id) => (id === 'A-9' ? 5_000 : 100),
+        send: async (b) => void sent.push([...b]),
+      },
+      maxEventBytes: 4_000,
+    });
+    expect(r).toMatchObject({ read: 3, imported: 2, rejected: 1 });
+    expect(r.rejections).toEqual([
+      {
+        row: 3,
+        column: 'Address',
+        reason: 'its OPENED event encodes to 5000 bytes, over the 4000 a Kafka message may take',
+      },
+    ]);
+    expect(sent.flat()).toEqual(['A-1', 'A-1', 'A-3']);
+  });
+
+  it('are found by a dry run, which encodes each event as the publisher would', async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    const r = await importFile({
+      file: await exportFile([rows[0] as string, big(1_100_000)]),
+      mapping,
+      sink: null,
+      measure: await dryRunMeasure('schemas'),
+    });
+    expect(r).toMatchObject({ read: 2, imported: 1, rejected: 1 });
+    expect(r.rejections[0]).toMatchObject({
+      row: 3,
+      reason: expect.stringMatching(/encodes to 11\d{5} bytes, over the 1000000/),
     });
   });
 });
