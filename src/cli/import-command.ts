@@ -93,6 +93,10 @@ export async function runImport(
     printError('closeloop import: --since and --until take ISO 8601 instants, e.g. 2018-01-01 or 2018-01-01T00:00Z');
     return 2;
   }
+  if (since !== undefined && until !== undefined && since >= until) {
+    printError(`closeloop import: --since ${args.since} is not before --until ${args.until}: no row could be imported`);
+    return 2;
+  }
   const waitMs = Number(args.wait ?? '120') * 1000;
   if (!Number.isFinite(waitMs) || waitMs <= 0) {
     printError('closeloop import: --wait takes a number of seconds, e.g. 300');

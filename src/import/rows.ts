@@ -23,7 +23,9 @@ export interface MappedRow {
 }
 
 export type RowResult =
-  { readonly ok: true; readonly row: MappedRow } | { readonly ok: false; readonly rejection: Rejection };
+  | { readonly ok: true; readonly row: MappedRow }
+  /** openedAt when the open time could be read: a row outside --since/--until is left out, not rejected. */
+  | { readonly ok: false; readonly rejection: Rejection; readonly openedAt: number | null };
 
 /** A mapping with its patterns compiled once, not once per row. */
 export interface CompiledMapping {
@@ -94,6 +96,12 @@ export function parseTime(text: string, c: CompiledMapping): number | null {
   return c.clock.parse(text, c.dateParsers);
 }
 
+/** The row's open time, or null when it is empty or unreadable. */
+function openedAtOf(c: CompiledMapping, r: Record<string, string>): number | null {
+  const v = cell(c, r, 'openedAt');
+  return v ? parseTime(v.value, c) : null;
+}
+
 function time(c: CompiledMapping, r: Record<string, string>, field: ColumnField): number | null {
   const v = cell(c, r, field);
   if (!v) return null;
@@ -151,7 +159,10 @@ export function mapRow(c: CompiledMapping, r: Record<string, string>, row: numbe
   try {
     return { ok: true, row: mapOrThrow(c, r) };
   } catch (err) {
-    if (err instanceof Reject) return { ok: false, rejection: { row, column: err.column, reason: err.message } };
+    if (err instanceof Reject) {
+      const rejection = { row, column: err.column, reason: err.message };
+      return { ok: false, rejection, openedAt: openedAtOf(c, r) };
+    }
     throw err;
   }
 }

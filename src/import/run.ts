@@ -103,9 +103,12 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
       }
       const { row } = record;
       const r = mapRow(c, record.values, row);
+      // A row opened outside the window is left out whether or not it maps: its faults are not
+      // this import's. One whose open time cannot be read cannot be placed, and is rejected.
+      const openedAt = r.ok ? r.row.openedAt : r.openedAt;
       if (
-        r.ok &&
-        ((o.since !== undefined && r.row.openedAt < o.since) || (o.until !== undefined && r.row.openedAt >= o.until))
+        openedAt !== null &&
+        ((o.since !== undefined && openedAt < o.since) || (o.until !== undefined && openedAt >= o.until))
       ) {
         outside += 1;
         continue;

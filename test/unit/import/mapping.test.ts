@@ -116,6 +116,7 @@ describe('an export row as CRM events', () => {
     expect(mapRow(c, { ...baltimoreRow, CreatedDate: 'yesterday' }, 7)).toEqual({
       ok: false,
       rejection: { row: 7, column: 'CreatedDate', reason: expect.stringContaining('"yesterday"') },
+      openedAt: null,
     });
     expect(mapRow(c, { ...baltimoreRow, SRStatus: 'Archived' }, 8)).toMatchObject({
       ok: false,

@@ -2,7 +2,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runImport } from '../../../src/cli/import-command.ts';
+import type { CloseloopConfig } from '../../../src/config/index.ts';
 import type { CrmTicketEvent } from '../../../src/domain/types.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
 import { loadImportMapping, parseImportMapping } from '../../../src/import/mapping.ts';
 import { dryRunMeasure } from '../../../src/import/publisher.ts';
 import { importFile } from '../../../src/import/run.ts';
@@ -175,5 +178,33 @@ describe('events too large for a Kafka message', () => {
       row: 3,
       reason: expect.stringMatching(/encodes to 11\d{5} bytes, over the 1000000/),
     });
+  });
+});
+
+describe('--since/--until', () => {
+  it('leaves a row opened outside the window out, not rejected, whatever else is wrong with it', async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    const r = await importFile({
+      file: await exportFile([rows[0] as string, rows[1] as string, rows[4] as string]),
+      mapping,
+      since: Date.parse('2019-01-01T05:00:00Z'),
+      sink: null,
+    });
+    // A-1 and A-2 (a channel not in the map) opened in 2018; A-4's open time cannot be read.
+    expect(r).toMatchObject({ read: 1, imported: 0, rejected: 1, outside: 2 });
+    expect(r.rejections.map((x) => x.column)).toEqual(['CreatedDate']);
+  });
+
+  it('refuses a window that holds no instant, as a usage error', async () => {
+    const errors: string[] = [];
+    const code = await runImport(
+      { file: 'unused.csv', mapping: 'config/import/baltimore.yaml', since: '2019-01-01', until: '2018-01-01' },
+      {} as CloseloopConfig,
+      createLogger({ level: 'silent' }),
+      () => undefined,
+      (l) => errors.push(l),
+    );
+    expect(code).toBe(2);
+    expect(errors.join('\n')).toContain('--since 2019-01-01 is not before --until 2018-01-01');
   });
 });
