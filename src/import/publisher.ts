@@ -8,6 +8,7 @@ import {
   createKafkaMessaging,
   HEADER_LENGTH,
   readSchemaFile,
+  recordBytes,
   subjectForTopic,
   type OutgoingRecord,
 } from '../messaging/index.ts';
@@ -28,11 +29,6 @@ export interface ImportPublisher {
    */
   processorCaughtUp(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
-}
-
-/** A record's key and value, which is what counts against the broker's message size. */
-function messageBytes(r: OutgoingRecord): number {
-  return Buffer.byteLength(r.key ?? '') + (r.value?.length ?? 0);
 }
 
 /**
@@ -76,7 +72,7 @@ export async function kafkaPublisher(
     async prepare(e) {
       return { key: e.ticketId, value: await serde.encode(subject, e) };
     },
-    bytes: messageBytes,
+    bytes: recordBytes,
     async send(records) {
       await producer.send(topic, records);
     },

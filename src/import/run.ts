@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { monthOfInstant } from '../domain/kpi/index.ts';
 import type { CrmTicketEvent } from '../domain/types.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
+import { MAX_RECORD_BYTES } from '../messaging/index.ts';
 import { readExport } from './csv.ts';
 import type { ImportMapping } from './mapping.ts';
 import { compileMapping, mapRow, type Rejection } from './rows.ts';
@@ -40,11 +41,11 @@ export interface ImportRun<T> {
 }
 
 /**
- * Under the broker's default message.max.bytes (1,048,588), with room for the record's framing:
- * a larger event would be refused by the broker mid-batch, after part of the batch was written,
- * with no row named. Checked as each row is encoded, in a dry run as in a real one.
+ * The record limit the rest of closeloop writes under (below the broker's default
+ * message.max.bytes): a larger event would be refused by the broker mid-batch, after part of the
+ * batch was written, with no row named. Checked as each row is encoded, in a dry run as in a real one.
  */
-export const MAX_EVENT_BYTES = 1_000_000;
+export const MAX_EVENT_BYTES = MAX_RECORD_BYTES;
 
 export interface ImportResult {
   /** Rows inside the --since/--until window (all rows without one): always imported + rejected. */
