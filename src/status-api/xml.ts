@@ -21,6 +21,19 @@ function itemName(listName: string): string {
   return ITEM_NAMES[listName] ?? 'item';
 }
 
+/**
+ * What XML 1.0 cannot carry at all, not even escaped: C0 controls other than tab, LF and CR,
+ * U+FFFE, U+FFFF and lone surrogates. A note or an address pasted from elsewhere may hold one, and
+ * a single one makes the whole document unreadable, so a search answer with a hundred tickets
+ * would reach the client as nothing. Each becomes U+FFFD, which says a character was lost there.
+ */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Text (or an attribute value) as XML 1.0 can carry it; markup is escaped by xmlbuilder2. */
+function xmlText(value: string): string {
+  return value.replace(NOT_XML_CHAR, '\uFFFD');
+}
+
 function put(parent: XMLBuilder, name: string, value: unknown): void {
   const el = parent.ele(name);
   if (value === null || value === undefined) return;
@@ -29,8 +42,8 @@ function put(parent: XMLBuilder, name: string, value: unknown): void {
   } else if (typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) put(el, k, v);
   } else {
-    // xmlbuilder2 escapes markup characters; text is never written raw.
-    el.txt(String(value));
+    // xmlbuilder2 escapes markup characters but passes forbidden ones through.
+    el.txt(xmlText(String(value)));
   }
 }
 
