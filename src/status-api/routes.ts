@@ -5,6 +5,7 @@ import {
   type GeoReportRequest,
   type GeoReportService,
 } from './georeport.ts';
+import { given } from './params.ts';
 import type { StatusProjection } from './projection.ts';
 import { parseSearch, runSearch } from './search.ts';
 
@@ -80,7 +81,7 @@ export function answer(url: URL, deps: RouteDeps): Answer {
     const template = `${name}.${format}`;
     const fail: Fail = (status, text) => errorAnswer(status, text, template, format);
     const ok = (body: unknown, root: string): Answer => ({ status: 200, body, template, format, root });
-    const jurisdictions = url.searchParams.getAll('jurisdiction_id');
+    const jurisdictions = given(url.searchParams, 'jurisdiction_id');
     // Two values could mean two cities; answering for either would be a guess.
     if (jurisdictions.length > 1) return fail(400, 'jurisdiction_id may be given once.');
     if (jurisdictions.length === 1 && jurisdictions[0] !== deps.jurisdictionId)

@@ -92,6 +92,19 @@ describe('GET /requests.json', () => {
   it('accepts its own jurisdiction', async () => {
     expect((await get('/requests.json?service_request_id=T1&jurisdiction_id=yeg')).status).toBe(200);
   });
+
+  // FixMyStreet sends jurisdiction_id on every call, empty when none is configured.
+  it.each([
+    '/requests.json?service_request_id=T1&jurisdiction_id=',
+    '/requests/T1.json?jurisdiction_id=',
+    '/requests.json?jurisdiction_id=',
+    '/services.json?jurisdiction_id=',
+    '/services/POTHOLE.json?jurisdiction_id=',
+    '/discovery.json?jurisdiction_id=',
+    '/requests/T1.json?jurisdiction_id=&jurisdiction_id=yeg',
+  ])('reads an empty jurisdiction_id as none: %s', async (path) => {
+    expect((await get(path)).status).toBe(200);
+  });
 });
 
 describe('other routes', () => {
