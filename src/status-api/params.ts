@@ -6,3 +6,12 @@
 export function given(params: URLSearchParams, name: string): string[] {
   return params.getAll(name).filter((v) => v.trim() !== '');
 }
+
+/** The values of a parameter that may be repeated or comma-separated, trimmed, none empty. */
+export function listed(params: URLSearchParams, name: string): string[] {
+  return params
+    .getAll(name)
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}

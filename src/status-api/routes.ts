@@ -5,7 +5,7 @@ import {
   type GeoReportRequest,
   type GeoReportService,
 } from './georeport.ts';
-import { given } from './params.ts';
+import { given, listed } from './params.ts';
 import type { StatusProjection } from './projection.ts';
 import { parseSearch, runSearch } from './search.ts';
 
@@ -119,17 +119,9 @@ function lookupOne(rawId: string, deps: RouteDeps, fail: Fail, ok: Ok): Answer {
 }
 
 function lookupMany(params: URLSearchParams, deps: RouteDeps, fail: Fail, ok: Ok): Answer {
-  const ids = [
-    ...new Set(
-      params
-        .getAll('service_request_id')
-        .flatMap((v) => v.split(','))
-        .map((v) => v.trim())
-        .filter((v) => v !== ''),
-    ),
-  ];
+  // An empty service_request_id is no id at all: the request is a search.
+  const ids = [...new Set(listed(params, 'service_request_id'))];
   if (ids.length === 0) {
-    if (params.has('service_request_id')) return fail(400, 'service_request_id is empty.');
     const search = parseSearch(params, deps.now());
     if (!search.ok) return fail(400, search.error);
     return ok(runSearch(search.value, deps.projection, deps.context), 'service_requests');

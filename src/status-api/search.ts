@@ -1,4 +1,5 @@
 import { toGeoReport, type GeoReportContext, type GeoReportRequest } from './georeport.ts';
+import { given, listed } from './params.ts';
 import { latest, type PublicStatus, type StatusProjection } from './projection.ts';
 
 /** GeoReport v2: a search spans at most 90 days, the most recent 90 when no date is given. */
@@ -30,22 +31,18 @@ function instant(name: string, text: string | null): Parsed<number | null> {
 }
 
 function list(params: URLSearchParams, name: string): string[] | null {
-  const values = params
-    .getAll(name)
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter((v) => v !== '');
+  const values = listed(params, name);
   return values.length === 0 ? null : values;
 }
 
 /** The search the parameters ask for, with the spec's defaults, or why it cannot be run. */
 export function parseSearch(params: URLSearchParams, now: number): Parsed<Search> {
   for (const single of ['start_date', 'end_date']) {
-    if (params.getAll(single).length > 1) return fail(`${single} may be given once.`);
+    if (given(params, single).length > 1) return fail(`${single} may be given once.`);
   }
-  const start = instant('start_date', params.get('start_date'));
+  const start = instant('start_date', given(params, 'start_date')[0] ?? null);
   if (!start.ok) return start;
-  const end = instant('end_date', params.get('end_date'));
+  const end = instant('end_date', given(params, 'end_date')[0] ?? null);
   if (!end.ok) return end;
   let from: number;
   let to: number;

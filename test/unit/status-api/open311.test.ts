@@ -87,6 +87,27 @@ describe('GeoReport v2 search', () => {
     expect(ids(await res.json())).toEqual(expected);
   });
 
+  // GeoReport v2: an optional parameter passed empty is not passed; forms send every field.
+  it.each([
+    'start_date=',
+    'end_date=',
+    'start_date=&end_date=',
+    'status=',
+    'service_code=',
+    'service_request_id=',
+    'service_request_id=,',
+    'start_date=&end_date=&status=&service_code=&service_request_id=&jurisdiction_id=',
+  ])('reads %s as not given', async (query) => {
+    const res = await fetch(`${base}/requests.json?${query}`);
+    expect(res.status).toBe(200);
+    expect(ids(await res.json())).toEqual(['INFO', 'R2', 'R1']);
+  });
+
+  it('reads an empty start_date beside a given one as not given', async () => {
+    const res = await fetch(`${base}/requests.json?start_date=&start_date=2026-10-06T00:00:00Z`);
+    expect(ids(await res.json())).toEqual(['INFO', 'R2']);
+  });
+
   it.each(['start_date=yesterday', 'status=pending', 'start_date=2026-10-06T00:00:00Z&end_date=2026-10-01T00:00:00Z'])(
     'refuses %s with 400',
     async (query) => expect((await fetch(`${base}/requests.json?${query}`)).status).toBe(400),
