@@ -8,8 +8,11 @@ export const SEARCH_WINDOW_MS = 90 * 86_400_000;
 export const MAX_SEARCH_RESULTS = 1000;
 
 // W3C date-time (a profile of ISO 8601): a date, optionally a time with a zone. The spec's
-// example is 2010-01-01T00:00:00Z; a bare date is read as midnight UTC.
-const W3C = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+// example is 2010-01-01T00:00:00Z; a bare date is read as midnight UTC. The profile puts no bound
+// on the fraction of a second, and clients write six digits (Python's isoformat, Ruby's
+// xmlschema(6)): it is cut to the milliseconds the requests are kept at.
+const W3C = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+const BEYOND_MILLISECONDS = /(\.\d{3})\d+/;
 
 export interface Search {
   readonly from: number;
@@ -25,7 +28,7 @@ const fail = (error: string): Parsed<never> => ({ ok: false, error });
 
 function instant(name: string, text: string | null): Parsed<number | null> {
   if (text === null) return { ok: true, value: null };
-  const ms = W3C.test(text) ? Date.parse(text) : NaN;
+  const ms = W3C.test(text) ? Date.parse(text.replace(BEYOND_MILLISECONDS, '$1')) : NaN;
   if (!Number.isFinite(ms)) return fail(`${name} must be a W3C date-time such as 2010-01-01T00:00:00Z.`);
   return { ok: true, value: ms };
 }

@@ -81,6 +81,13 @@ describe('GeoReport v2 search', () => {
     ['end_date=2026-10-05T23:59:59Z', ['R1']],
     ['start_date=2026-05-01T00:00:00Z&end_date=2026-07-01T00:00:00Z', ['OLD']],
     ['service_code=NONE', []],
+    // More than three digits of a second, as Python's isoformat and Ruby's xmlschema(6) write.
+    ['start_date=2026-10-06T00:00:00.123456Z', ['INFO', 'R2']],
+    ['start_date=2026-10-06T02:00:00.123456%2B02:00', ['INFO', 'R2']],
+    ['end_date=2026-10-05T23:59:59.999999999Z', ['R1']],
+    ['end_date=2026-10-05T14:03:00.1Z', ['R1']],
+    // Cut, not rounded: R1 was requested at 14:03:00.000.
+    ['start_date=2026-10-05T14:03:00.0009Z&end_date=2026-10-05T14:03:00.0009Z', ['R1']],
   ])('filters by %s', async (query, expected) => {
     const res = await fetch(`${base}/requests.json?${query}`);
     expect(res.status).toBe(200);
