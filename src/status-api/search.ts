@@ -1,18 +1,12 @@
 import { toGeoReport, type GeoReportContext, type GeoReportRequest } from './georeport.ts';
 import { given, listed } from './params.ts';
 import { latest, type PublicStatus, type StatusProjection } from './projection.ts';
+import { parseW3cDateTime } from './w3c-date.ts';
 
 /** GeoReport v2: a search spans at most 90 days, the most recent 90 when no date is given. */
 export const SEARCH_WINDOW_MS = 90 * 86_400_000;
 /** GeoReport v2 servers answer at most 1000 requests per search. */
 export const MAX_SEARCH_RESULTS = 1000;
-
-// W3C date-time (a profile of ISO 8601): a date, optionally a time with a zone. The spec's
-// example is 2010-01-01T00:00:00Z; a bare date is read as midnight UTC. The profile puts no bound
-// on the fraction of a second, and clients write six digits (Python's isoformat, Ruby's
-// xmlschema(6)): it is cut to the milliseconds the requests are kept at.
-const W3C = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
-const BEYOND_MILLISECONDS = /(\.\d{3})\d+/;
 
 export interface Search {
   readonly from: number;
@@ -28,8 +22,8 @@ const fail = (error: string): Parsed<never> => ({ ok: false, error });
 
 function instant(name: string, text: string | null): Parsed<number | null> {
   if (text === null) return { ok: true, value: null };
-  const ms = W3C.test(text) ? Date.parse(text.replace(BEYOND_MILLISECONDS, '$1')) : NaN;
-  if (!Number.isFinite(ms)) return fail(`${name} must be a W3C date-time such as 2010-01-01T00:00:00Z.`);
+  const ms = parseW3cDateTime(text);
+  if (ms === null) return fail(`${name} must be a W3C date-time such as 2010-01-01T00:00:00Z.`);
   return { ok: true, value: ms };
 }
 

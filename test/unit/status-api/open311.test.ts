@@ -115,6 +115,29 @@ describe('GeoReport v2 search', () => {
     expect(ids(await res.json())).toEqual(['INFO', 'R2']);
   });
 
+  // Date.parse would roll these over to a real date nearby and search a window nobody asked for.
+  it.each([
+    'start_date=2026-09-31',
+    'start_date=2026-02-29T00:00:00Z',
+    'end_date=2026-02-30T00:00:00Z',
+    'end_date=2026-10-00',
+    'end_date=2026-13-01',
+    'end_date=2026-10-10T24:00:00Z',
+    'end_date=2026-10-10T23:60:00Z',
+    'end_date=2026-10-10T23:59:60Z',
+    'end_date=2026-10-10T10:00:00%2B24:00',
+    'end_date=2026-10-10T10:00:00-05:60',
+  ])('refuses a date that does not exist, %s, with 400', async (query) => {
+    const res = await fetch(`${base}/requests.json?${query}`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual([{ code: 400, description: expect.stringMatching(/W3C date-time/) }]);
+  });
+
+  it('accepts the 29th of February of a leap year and the last minute of a day', async () => {
+    const leap = await fetch(`${base}/requests.json?start_date=2028-02-29&end_date=2028-02-29T23:59:59.999Z`);
+    expect([leap.status, await leap.json()]).toEqual([200, []]);
+  });
+
   it.each(['start_date=yesterday', 'status=pending', 'start_date=2026-10-06T00:00:00Z&end_date=2026-10-01T00:00:00Z'])(
     'refuses %s with 400',
     async (query) => expect((await fetch(`${base}/requests.json?${query}`)).status).toBe(400),
