@@ -117,7 +117,9 @@ export class StatusApiServer {
     const server = createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => {
         this.#o.logger?.error({ err }, 'status api request failed');
-        if (!res.headersSent) send(req, res, errorAnswer(500, 'Internal error.', 'unmatched', 'json'));
+        // In the URL's format: an XML client fed JSON reads nothing, not even that it failed.
+        const path = URL.parse(req.url ?? '/', 'http://status-api')?.pathname ?? '/';
+        if (!res.headersSent) send(req, res, errorAnswer(500, 'Internal error.', templateOf(path), formatOf(path)));
         else res.destroy();
       });
     });
