@@ -39,6 +39,10 @@ describe('rate limiting per client', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(res.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    // Else a web page's script could not read them to back off.
+    expect(res.headers.get('access-control-expose-headers')).toBe(
+      'Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining',
+    );
   });
 
   it('counts clients behind a trusted proxy by the last X-Forwarded-For hop', async () => {

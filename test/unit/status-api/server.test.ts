@@ -38,6 +38,9 @@ describe('GET /requests/{id}.json', () => {
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-expose-headers')).toBe(
+      'Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining',
+    );
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-ratelimit-limit')).toBeNull();
   });
