@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observability/logger.ts';
+import { ALLOWED_METHODS, preflight, type Preflight } from './cors.ts';
 import { toGeoReportService, type ServiceDefinition } from './georeport.ts';
 import type { StatusProjection } from './projection.ts';
 import { ClientRateLimiter, clientKey, type RateLimitOptions } from './rate-limit.ts';
@@ -51,8 +52,6 @@ const CHANGESET = '2026-11-30T00:00:00Z';
 const HOST_PATTERN = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:]+\](?::\d{1,5})?$/;
 
 export const DEFAULT_MAX_IDS_PER_REQUEST = 50;
-
-const ALLOWED_METHODS = 'GET, HEAD';
 
 const CONTENT_TYPES = { json: 'application/json; charset=utf-8', xml: 'text/xml; charset=utf-8' } as const;
 
@@ -148,11 +147,12 @@ export class StatusApiServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const result = await this.#answer(req, res);
     if ('contentType' in result) sendPage(req, res, result);
+    else if ('preflight' in result) sendPreflight(res, result);
     else send(req, res, result);
     this.#o.logger?.info({ method: req.method, route: result.template, status: result.status }, 'status api request');
   }
 
-  async #answer(req: IncomingMessage, res: ServerResponse): Promise<Answer | SitePage> {
+  async #answer(req: IncomingMessage, res: ServerResponse): Promise<Answer | SitePage | Preflight> {
     const host = req.headers.host ?? '';
     const base = HOST_PATTERN.test(host) ? `http://${host}` : 'http://status-api';
     const url = URL.parse(req.url ?? '/', base);
@@ -168,9 +168,10 @@ export class StatusApiServer {
         return errorAnswer(429, text, template, format);
       }
     }
+    if (req.method === 'OPTIONS') return preflight(req, template);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', ALLOWED_METHODS);
-      const text = 'This API is read-only: only GET and HEAD are allowed.';
+      const text = 'This API is read-only: only GET, HEAD and OPTIONS are allowed.';
       return errorAnswer(405, text, template, format);
     }
     if (!url) return errorAnswer(400, 'Malformed URL.', template, format);
@@ -200,4 +201,10 @@ function sendPage(req: IncomingMessage, res: ServerResponse, p: SitePage): void 
     'content-length': Buffer.byteLength(p.body),
   });
   res.end(req.method === 'HEAD' ? undefined : p.body);
+}
+
+// A 204 has no body, so no Content-Type or Content-Length either.
+function sendPreflight(res: ServerResponse, p: Preflight): void {
+  res.writeHead(p.status, { ...COMMON_HEADERS, ...p.headers });
+  res.end();
 }

@@ -147,6 +147,36 @@ describe('other routes', () => {
   it('refuses writes with 405 and an Allow header', async () => {
     const { status: code, body, res } = await get('/requests.json', { method: 'POST', body: '{}' });
     expect([code, body]).toEqual([405, error(405)]);
-    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(res.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+  });
+
+  it('answers a CORS preflight with 204 and the leave asked for', async () => {
+    const res = await fetch(`${base}/requests.xml?status=open`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://city.example.org',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'x-requested-with, accept',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe('');
+    expect(Object.fromEntries(res.headers)).toMatchObject({
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+      'access-control-allow-headers': 'x-requested-with, accept',
+      'access-control-max-age': '86400',
+      allow: 'GET, HEAD, OPTIONS',
+    });
+    expect(res.headers.get('content-type')).toBeNull();
+  });
+
+  it('answers a plain OPTIONS with what is allowed, and echoes no header list that is not one', async () => {
+    const res = await fetch(`${base}/requests/T1.json`, {
+      method: 'OPTIONS',
+      headers: { 'access-control-request-headers': 'x-a, (bad)' },
+    });
+    expect([res.status, res.headers.get('allow')]).toEqual([204, 'GET, HEAD, OPTIONS']);
+    expect(res.headers.get('access-control-allow-headers')).toBeNull();
   });
 });
