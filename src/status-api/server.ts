@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observability/logger.ts';
+import { answerClientError, SocketsInUse } from './client-error.ts';
 import { ALLOWED_METHODS, preflight, type Preflight } from './cors.ts';
 import { toGeoReportService, type ServiceDefinition } from './georeport.ts';
 import type { StatusProjection } from './projection.ts';
 import { ClientRateLimiter, clientKey, type RateLimitOptions } from './rate-limit.ts';
+import { COMMON_HEADERS, CONTENT_TYPES } from './headers.ts';
 import { RequestFacts } from './request-facts.ts';
 import { answer, errorAnswer, formatOf, templateOf, type Answer, type RouteDeps } from './routes.ts';
 import { toXml } from './xml.ts';
@@ -52,17 +54,6 @@ const CHANGESET = '2026-11-30T00:00:00Z';
 const HOST_PATTERN = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:]+\](?::\d{1,5})?$/;
 
 export const DEFAULT_MAX_IDS_PER_REQUEST = 50;
-
-const CONTENT_TYPES = { json: 'application/json; charset=utf-8', xml: 'text/xml; charset=utf-8' } as const;
-
-// Statuses change at any moment and the data is public and read-only. A web page's script sees
-// only the CORS-safelisted headers unless told otherwise, and it needs the limit's to back off.
-const COMMON_HEADERS = {
-  'cache-control': 'no-store',
-  'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining',
-  'x-content-type-options': 'nosniff',
-} as const;
 
 /**
  * The read-only, Open311 GeoReport v2 compatible public status lookup (DESIGN.md §5), answered
@@ -115,7 +106,9 @@ export class StatusApiServer {
   }
 
   async start(): Promise<string> {
+    const inUse = new SocketsInUse();
     const server = createServer((req, res) => {
+      inUse.add(req.socket, res);
       this.#handle(req, res).catch((err: unknown) => {
         this.#o.logger?.error({ err }, 'status api request failed');
         // In the URL's format: an XML client fed JSON reads nothing, not even that it failed.
@@ -124,6 +117,9 @@ export class StatusApiServer {
         else res.destroy();
       });
     });
+    // Node's own answer to a request it cannot parse (a URL past the header limit, say) is a bare
+    // status line, without a body or CORS, which a web page cannot even read.
+    server.on('clientError', (err: Error, socket) => answerClientError(err, socket, inUse));
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,0 +1,78 @@
+import { maxHeaderSize, STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { geoReportError } from './georeport.ts';
+import { COMMON_HEADERS, CONTENT_TYPES } from './headers.ts';
+
+/**
+ * The sockets with an answer under way. An answer to a request that could not be parsed may go
+ * only where none is: written in the middle of another, it would corrupt both. (Node's own check,
+ * "nothing written yet", would leave every reused keep-alive connection without an answer.)
+ */
+export class SocketsInUse {
+  readonly #answers = new WeakMap<Duplex, number>();
+
+  add(socket: Duplex, res: ServerResponse): void {
+    this.#answers.set(socket, (this.#answers.get(socket) ?? 0) + 1);
+    res.once('close', () => this.#answers.set(socket, (this.#answers.get(socket) ?? 1) - 1));
+  }
+
+  busy(socket: Duplex): boolean {
+    return (this.#answers.get(socket) ?? 0) > 0;
+  }
+}
+
+// A request line starts with a method token and a space.
+const REQUEST_LINE = /^[A-Z]+ /;
+
+/**
+ * Node counts the request line and the headers together against one limit. Where the line did
+ * not end within the limit, the URL is what is too long (414); otherwise the headers are (431).
+ * The data the parser choked on is the read it was given, which starts the request unless the
+ * request came in several reads; then which part overflowed is not known, and 431 says what Node
+ * measured.
+ */
+function tooLarge(raw: unknown): 414 | 431 {
+  if (!Buffer.isBuffer(raw)) return 431;
+  const head = raw.toString('latin1', 0, maxHeaderSize + 1);
+  if (!REQUEST_LINE.test(head)) return 431;
+  const lineEnd = head.indexOf('\n');
+  return lineEnd === -1 || lineEnd >= maxHeaderSize ? 414 : 431;
+}
+
+function verdict(err: Error & { code?: string; rawPacket?: unknown }): [number, string] {
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW': {
+      const status = tooLarge(err.rawPacket);
+      return [status, status === 414 ? 'The URL is too long.' : 'The request headers are too large.'];
+    }
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'The request took too long to arrive.'];
+    default:
+      return [400, 'Malformed request.'];
+  }
+}
+
+/**
+ * The 'clientError' handler: a GeoReport error in JSON (the URL, and so the format asked for, may
+ * not have been read), with the headers every answer has, then the connection is closed, as the
+ * rest of what the client sent cannot be parsed.
+ */
+export function answerClientError(err: Error, socket: Duplex, inUse: SocketsInUse): void {
+  if ((err as { code?: string }).code === 'ECONNRESET' || !socket.writable || inUse.busy(socket)) {
+    socket.destroy();
+    return;
+  }
+  const [status, text] = verdict(err);
+  const body = JSON.stringify(geoReportError(status, text));
+  const headers = {
+    ...COMMON_HEADERS,
+    'content-type': CONTENT_TYPES.json,
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  };
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+}

@@ -1,0 +1,60 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StatusProjection, type StatusApiServer } from '../../../src/status-api/index.ts';
+import { startServer, status } from './fixtures.ts';
+
+const projection = new StatusProjection();
+let server: StatusApiServer;
+let base: string;
+
+beforeAll(async () => {
+  projection.apply(status('T1', 1));
+  ({ server, base } = await startServer(projection));
+});
+afterAll(() => server.stop());
+
+/** Sends raw bytes and reads everything until the server closes the connection. */
+async function raw(request: string): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
+  const { hostname, port } = new URL(base);
+  const text = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(request));
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString('utf8')));
+    socket.once('error', reject);
+    socket.once('close', () => resolve(got));
+  });
+  const [head = '', body = ''] = text.split('\r\n\r\n');
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(
+    lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
+  return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) };
+}
+
+const LONG = 'A'.repeat(20_000);
+const error = (code: number) => [{ code, description: expect.any(String) }];
+const cors = { 'access-control-allow-origin': '*', 'content-type': 'application/json; charset=utf-8' };
+
+describe('a request Node cannot parse', () => {
+  it('answers a URL past the header limit with 414 in GeoReport format, CORS, and closes', async () => {
+    const res = await raw(`GET /requests.json?service_request_id=${LONG} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(res).toMatchObject({ status: 414, body: error(414), headers: { ...cors, connection: 'close' } });
+  });
+
+  it('answers headers past the limit with 431', async () => {
+    const res = await raw(`GET /requests.json HTTP/1.1\r\nHost: x\r\nX-Big: ${LONG}\r\n\r\n`);
+    expect(res).toMatchObject({ status: 431, body: error(431), headers: cors });
+  });
+
+  it('answers a malformed request with 400', async () => {
+    const res = await raw('GET /requests.json HTTP/1.1\r\nHost: x\r\nnot a header\r\n\r\n');
+    expect(res).toMatchObject({ status: 400, body: error(400), headers: cors });
+  });
+
+  it('answers on a kept-alive connection that has answered before', async () => {
+    expect((await fetch(`${base}/requests/T1.json`)).status).toBe(200);
+    const res = await fetch(`${base}/requests.json?service_request_id=${LONG}`);
+    expect([res.status, res.headers.get('access-control-allow-origin')]).toEqual([414, '*']);
+    expect(await res.json()).toEqual(error(414));
+  });
+});
