@@ -199,8 +199,10 @@ describe('an independent Open311 client (PyPI georeport 0.3.1)', () => {
         { format, method: 'get_service_request', args: { service_request_id: 'R1' } },
       ]),
       { format: 'xml', method: 'get_service_request', args: { service_request_id: 'NOPE' } },
+      // A date as Python's isoformat writes it, with microseconds.
+      { format: 'json', method: 'get_service_requests', args: { start_date: '2026-10-06T00:00:00.000001+00:00' } },
     ]);
-    const [jsonServices, jsonSearch, jsonOne, xmlServices, xmlSearch, xmlOne, missing] = results;
+    const [jsonServices, jsonSearch, jsonOne, xmlServices, xmlSearch, xmlOne, missing, since] = results;
     for (const services of [jsonServices, xmlServices]) {
       expect((services as { ok: { service_code: string }[] }).ok.map((s) => s.service_code)).toEqual([
         'POTHOLE',
@@ -214,5 +216,6 @@ describe('an independent Open311 client (PyPI georeport 0.3.1)', () => {
       expect((one as { ok: unknown }).ok).toMatchObject({ service_request_id: 'R1', address: '1200 N Charles St' });
     }
     expect(missing).toEqual({ error: 'HTTPError', status: 404 });
+    expect(ids((since as { ok: unknown[] }).ok)).toEqual(['INFO', 'R2']);
   });
 });

@@ -1,6 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestFacts, StatusProjection, type StatusApiServer } from '../../../src/status-api/index.ts';
+import { georeportClient } from '../../support/georeport-client.ts';
 import { xmlWellFormednessError } from '../../support/xml-well-formed.ts';
 import { startServer, status, T0 } from './fixtures.ts';
 
@@ -55,6 +56,15 @@ describe('XML answers with characters XML 1.0 forbids', () => {
 
   it('keep a single request well-formed', async () => {
     expect((await wellFormed('/requests/CTRL.xml')).requests).toHaveLength(1);
+  });
+
+  it('reach an independent XML client (PyPI georeport, xmltodict on expat)', { timeout: 180_000 }, async () => {
+    const [search] = await georeportClient(base, 'yeg', [{ format: 'xml', method: 'get_service_requests' }]);
+    expect(((search as { ok: { service_request_id: string }[] }).ok ?? []).map((r) => r.service_request_id)).toEqual([
+      'ODD',
+      'CTRL',
+      'GOOD',
+    ]);
   });
 
   it('leave JSON as it was: JSON escapes control characters', async () => {
