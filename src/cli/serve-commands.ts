@@ -1,22 +1,42 @@
 import { loadConfig, roleEntries } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
 import { createKafkaMessaging } from '../messaging/index.ts';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
 import { OpsServer } from '../observability/ops-server.ts';
 import { startPublicService } from '../public/service.ts';
 import { startStatusService } from '../status-api/index.ts';
 import { connectorChecker, webhookTokens } from '../worker/connector-check.ts';
 import { Worker } from '../worker/worker.ts';
 
-const stopped = () =>
-  new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+/**
+ * Resolves on the first SIGINT or SIGTERM. Listened for from the command's first step: a signal
+ * that came while the worker was still starting (a rolling restart, a supervisor's stop) used to
+ * find no listener and end the process at once, mid-start, without the clean stop. Such a signal
+ * now waits for the start to settle, then stops it. A second signal exits at once, for a start or
+ * a stop that hangs (128 + the signal's number, as a shell reports it).
+ */
+function stopSignal(logger: Logger): Promise<NodeJS.Signals> {
+  let heard = false;
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      if (!heard) {
+        heard = true;
+        logger.info({ signal }, 'stopping');
+        resolve(signal);
+        return;
+      }
+      logger.warn({ signal }, 'signalled again while stopping: exiting now');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
   });
+}
 
 /** `closeloop run`: the worker, its ops server bound first, until SIGINT or SIGTERM. */
 export async function runWorker(configFile: string): Promise<number> {
   const logger = createLogger({ name: 'closeloop' });
+  const stopped = stopSignal(logger);
   const config = await loadConfig(configFile, process.env, {
     checkConnector: connectorChecker({ credentials: true }),
   });
@@ -49,7 +69,7 @@ export async function runWorker(configFile: string): Promise<number> {
     throw err;
   }
   logger.info({ ops: url ?? 'off' }, 'worker running');
-  await stopped();
+  await stopped;
   await ops?.stop();
   await worker.stop();
   return 0;
@@ -67,6 +87,7 @@ export function runPublic(configFile: string, printError: (line: string) => void
 
 async function servePublic(configFile: string, printError: (line: string) => void, pages: boolean): Promise<number> {
   const logger = createLogger({ name: pages ? 'closeloop-public' : 'closeloop-status-api' });
+  const stopped = stopSignal(logger);
   const config = await loadConfig(configFile);
   if (!config.statusApi) {
     printError(`closeloop: ${configFile} has no statusApi section; add one to serve the public status API`);
@@ -84,7 +105,7 @@ async function servePublic(configFile: string, printError: (line: string) => voi
     { url: service.url, ops: service.opsUrl ?? 'off', tickets: service.projection.size },
     pages ? 'public site serving' : 'status API serving',
   );
-  await stopped();
+  await stopped;
   await service.stop();
   return 0;
 }

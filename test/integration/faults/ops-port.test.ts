@@ -9,10 +9,12 @@ import { bridgeRun, crmHistoryProblems, crmTally, TOKENS } from '../../support/b
 import { recordFault } from '../../support/fault-report.ts';
 import { openTickets } from '../../support/fault-worker.ts';
 import { testMessaging } from '../../support/kafka.ts';
+import { freePorts } from '../../support/ports.ts';
 import { until, untilAsync } from '../../support/wait.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 
 const cleanup = cleanupAfter('all');
+const freePort = async () => (await freePorts(1))[0] ?? 0;
 
 /** The CLI in a process of its own, killed at teardown if still running. */
 function cli(args: string[]): ChildRun {
@@ -78,4 +80,31 @@ describe('fault: the ops port is taken', () => {
     expect(recovered).toBe(true);
     expect(crmHistoryProblems(run.crm)).toEqual([]);
   }, 240_000);
+
+  it('stops cleanly when SIGTERM comes while the worker is still starting', async () => {
+    const run = await bridgeRun();
+    cleanup.push(() => run.stop());
+    const port = await freePort();
+    const file = run.file.replace(/\.yaml$/, '.starting.yaml');
+    const yaml = parse(await readFile(run.file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, stringify({ ...yaml, http: { host: '127.0.0.1', port } }));
+
+    const worker = cli(['run', '--config', file]);
+    // The ops port is bound before the worker starts: its first answer comes while it starts.
+    let first: { code: number; reasons?: string[] } | undefined;
+    await untilAsync(
+      'the ops port answering',
+      async () => {
+        const answer = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
+        if (!answer) return false;
+        first = { code: answer.status, reasons: ((await answer.json()) as { reasons?: string[] }).reasons };
+        return true;
+      },
+      60_000,
+    );
+    worker.child.kill('SIGTERM');
+    expect(first).toMatchObject({ code: 503, reasons: expect.arrayContaining(['worker starting']) as unknown });
+    const ended = await exited(worker, 'the worker signalled while starting', 90_000);
+    expect(ended).toMatchObject({ code: 0, signal: null });
+  }, 180_000);
 });
