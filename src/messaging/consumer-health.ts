@@ -83,13 +83,20 @@ export class HealthTracker {
       }
   }
 
+  /**
+   * Failing when anything has failed for FAILING_AFTER_MS: the reason quotes the oldest failure
+   * and names every other activity failing as long, so two stalled partitions are both named.
+   */
   health(): ConsumerHealth {
     const now = this.#clock();
-    let oldest: [string, { since: number; message: string }] | null = null;
-    for (const entry of this.#failing) if (!oldest || entry[1].since < oldest[1].since) oldest = entry;
-    if (oldest && now - oldest[1].since >= this.#afterMs) {
+    const failing = [...this.#failing]
+      .filter(([, f]) => now - f.since >= this.#afterMs)
+      .sort(([, a], [, b]) => a.since - b.since);
+    const [oldest, ...others] = failing;
+    if (oldest) {
       const [activity, { since, message }] = oldest;
-      return { state: 'failing', failingForMs: now - since, reason: `${activity}: ${message}` };
+      const also = others.length > 0 ? `; also failing: ${others.map(([a]) => a).join(', ')}` : '';
+      return { state: 'failing', failingForMs: now - since, reason: `${activity}: ${message}${also}` };
     }
     return { state: this.#assigned ? 'reading' : 'starting', failingForMs: 0, reason: null };
   }

@@ -38,6 +38,23 @@ describe('a consumer health tracker', () => {
     expect(t.health().reason).toBe('fetching: later');
   });
 
+  it('names every activity failing past the grace, not the oldest alone', () => {
+    const { t, advance } = tracker();
+    t.assigned();
+    t.batchFailed('crm', 0, new Error('too large'), 7n);
+    advance(1_000);
+    t.batchFailed('crm', 2, new Error('too large'), 9n);
+    advance(5_000);
+    t.failed('fetching', new Error('slow'));
+    advance(9_000);
+    // crm/0 and crm/2 are past the grace; fetching is not yet.
+    expect(t.health()).toEqual({
+      state: 'failing',
+      failingForMs: 15_000,
+      reason: `${handlingOf('crm', 0)}: too large; also failing: ${handlingOf('crm', 2)}`,
+    });
+  });
+
   it('forgets the batches of partitions it no longer holds at an assignment, not of those it keeps', () => {
     const { t, advance } = tracker();
     t.failed(handlingOf('a', 0), new Error('x'));
