@@ -49,8 +49,49 @@ function checkVocabulary(input: InputName, value: Readonly<Record<string, unknow
 }
 
 /**
+ * The longest identifier an input may carry. Ids, codes and names are copied into a ticket's
+ * state (the recent event ids, its work orders) and into every status and command: one of
+ * megabytes would make those records outgrow the broker's limit, and the transaction that writes
+ * them would fail on every fetch. Real ones are a few dozen characters.
+ */
+export const MAX_IDENTIFIER_LENGTH = 256;
+
+const ENVELOPE_IDS = ['eventId', 'correlationId', 'source', 'jurisdiction', 'origin'] as const;
+
+/**
+ * Per input written outside the processor, the identifiers beside the ticket id and the
+ * envelope's. The links and receipts are the bridge's own: their event ids grow by a suffix per
+ * hop from the ids checked here, so they are not held to the same length.
+ */
+const IDENTIFIERS: Readonly<Record<InputName, readonly string[] | null>> = {
+  crmEvents: ['serviceCode', 'serviceName', 'duplicateOf', 'followUpOf', 'department'],
+  deptEvents: ['workOrderId', 'system', 'department', 'rawStatus', 'rawStatusLabel', 'departmentRef'],
+  links: null,
+  deliveries: null,
+  operatorCommands: ['workOrderId', 'by'],
+};
+
+function checkIdentifiers(input: InputName, value: Readonly<Record<string, unknown>>): void {
+  const own = IDENTIFIERS[input];
+  if (own === null) return;
+  const envelope = (value['envelope'] ?? {}) as Readonly<Record<string, unknown>>;
+  const fields: [string, unknown][] = [['ticketId', value['ticketId']]];
+  for (const f of ENVELOPE_IDS) fields.push([`envelope.${f}`, envelope[f]]);
+  for (const f of own) fields.push([f, value[f]]);
+  for (const [field, said] of fields) {
+    if (typeof said === 'string' && said.length > MAX_IDENTIFIER_LENGTH) {
+      throw new CloseloopError(
+        'CL_RECORD_INVALID',
+        `${field} is ${said.length} characters long; an identifier may have at most ${MAX_IDENTIFIER_LENGTH}`,
+      );
+    }
+  }
+}
+
+/**
  * Checks what Avro cannot: the record key must be the ticket id (co-partitioning depends on
- * it), ids must not be blank, and the fields the domain dispatches on must hold values it knows.
+ * it), ids must not be blank nor too long, and the fields the domain dispatches on must hold
+ * values it knows.
  */
 export function toInbound(input: InputName, key: string | null, value: unknown): InboundEvent {
   const v = value as { ticketId?: unknown; envelope?: { eventId?: unknown } };
@@ -66,6 +107,7 @@ export function toInbound(input: InputName, key: string | null, value: unknown):
       `record key ${JSON.stringify(key)} is not its ticketId ${v.ticketId}`,
     );
   }
+  checkIdentifiers(input, value as Readonly<Record<string, unknown>>);
   checkVocabulary(input, value as Readonly<Record<string, unknown>>);
   switch (input) {
     case 'crmEvents':

@@ -68,3 +68,27 @@ describe('inputs the domain dispatches on', () => {
     expect(refusal(() => toInbound('links', 'T1', { ...link, linkType: null })).message).toContain('linkType null');
   });
 });
+
+describe('identifiers of inputs written outside the processor', () => {
+  const long = 'x'.repeat(257);
+  it.each([
+    ['ticketId', (v: Record<string, unknown>) => ({ ...v, ticketId: long })],
+    [
+      'envelope.eventId',
+      (v: Record<string, unknown>) => ({ ...v, envelope: { ...(v['envelope'] as object), eventId: long } }),
+    ],
+    ['serviceCode', (v: Record<string, unknown>) => ({ ...v, serviceCode: long })],
+  ])('refuses a %s longer than 256 characters', (field, make) => {
+    const value: Record<string, unknown> = make(opened);
+    const key = String(value['ticketId']);
+    const err = refusal(() => toInbound('crmEvents', key, value));
+    expect(err.code).toBe('CL_RECORD_INVALID');
+    expect(err.message).toBe(`${field} is 257 characters long; an identifier may have at most 256`);
+  });
+
+  it("takes one of 256, and holds the bridge's own links to no such length", () => {
+    expect(toInbound('crmEvents', 'T1', { ...opened, serviceCode: 'x'.repeat(256) }).type).toBe('crm');
+    const chained = { ...link, envelope: { ...(link.envelope as object), eventId: long } };
+    expect(toInbound('links', 'T1', chained).type).toBe('link');
+  });
+});
