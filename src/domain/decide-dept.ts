@@ -8,7 +8,7 @@ import { publish } from './publish.ts';
 import { applyWorkState, replaceWorkOrder, validTime } from './apply-work.ts';
 import { decideObservation } from './decide-reconcile.ts';
 import { adoptWorkOrder } from './import.ts';
-import { newWorkOrder, type TicketState, type WorkOrderRecord } from './state.ts';
+import { MAX_WORK_ORDERS, newWorkOrder, type TicketState, type WorkOrderRecord } from './state.ts';
 import type { WorkOrderEvent } from './types.ts';
 
 export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: Draft): Decision {
@@ -31,6 +31,15 @@ export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: 
   if (e.envelope.origin === RECONCILE_ORIGIN) {
     const adopted = prev !== known ? newWorkOrder(e.workOrderId, e.department, e.system) : null;
     return decideObservation(prev, existing ?? adopted, e, entry, draft);
+  }
+  if (!existing && prev.workOrders.length >= MAX_WORK_ORDERS) {
+    draft.violation(
+      e.ticketId,
+      'TOO_MANY_WORK_ORDERS',
+      `the ticket holds ${prev.workOrders.length} work orders, the most it may; ${e.workOrderId} is not taken`,
+      where,
+    );
+    return draft.done(prev, false);
   }
   const current: WorkOrderRecord =
     existing ??

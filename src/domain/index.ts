@@ -1,7 +1,7 @@
 export * from './types.ts';
 export type * from './state.ts';
 export type * from './outputs.ts';
-export { RECENT_EVENT_IDS, newWorkOrder } from './state.ts';
+export { MAX_WORK_ORDERS, RECENT_EVENT_IDS, newWorkOrder } from './state.ts';
 export {
   NO_RECENT_EVENTS,
   hasRecentEvent,

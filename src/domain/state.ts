@@ -84,6 +84,14 @@ export interface TicketState {
 
 export const RECENT_EVENT_IDS = 256;
 
+/**
+ * The most work orders one ticket holds. A department may open work orders of its own on a
+ * ticket (a split job, a second crew), and each is kept in the ticket's one changelog record: a
+ * feed that opened them without end would in time make that record outgrow the broker's limit.
+ * Real tickets have a handful; one past this is quarantined TOO_MANY_WORK_ORDERS.
+ */
+export const MAX_WORK_ORDERS = 50;
+
 /** A work order the bridge has not heard about from its department yet. */
 export function newWorkOrder(workOrderId: string, department: string, system: string): WorkOrderRecord {
   return {

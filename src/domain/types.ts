@@ -67,6 +67,8 @@ export const VIOLATION_KINDS = [
   'UNKNOWN_WORK_ORDER',
   /** An agent closed the ticket in the CRM while its work was open; reconciliation reopened it. */
   'CLOSED_BY_HAND',
+  /** A department opened yet another work order on a ticket that holds MAX_WORK_ORDERS. */
+  'TOO_MANY_WORK_ORDERS',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
