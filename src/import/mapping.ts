@@ -22,6 +22,24 @@ const zone = z.string().superRefine((s, ctx) => {
   if (!IANAZone.isValidZone(s)) ctx.addIssue({ code: 'custom', message: `"${s}" is not an IANA time zone` });
 });
 
+/** How a value map's keys and the export's words are compared: "Phone", " PHONE " are one word. */
+export const foldValue = (s: string): string => s.trim().toLowerCase();
+
+/**
+ * Keys of one value map that fold to the same word ("Open" and "OPEN"): only one of them could
+ * ever apply, the last one silently, so the mapping is refused naming both.
+ */
+function collidingKeys(map: Record<string, string>): [string, string][] {
+  const seen = new Map<string, string>();
+  const pairs: [string, string][] = [];
+  for (const key of Object.keys(map)) {
+    const earlier = seen.get(foldValue(key));
+    if (earlier === undefined) seen.set(foldValue(key), key);
+    else pairs.push([earlier, key]);
+  }
+  return pairs;
+}
+
 /** A column name, or several tried in order (the first non-empty value wins). */
 const columnRef = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
@@ -106,6 +124,15 @@ export const importMappingSchema = z
         path: ['values', 'status'],
         message: 'columns.status is given: map its words to open or closed',
       });
+    }
+    for (const name of ['channel', 'status'] as const) {
+      for (const [a, b] of collidingKeys(m.values[name])) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['values', name, b],
+          message: `"${a}" and "${b}" are the same word once case and surrounding spaces are ignored; keep one`,
+        });
+      }
     }
   });
 

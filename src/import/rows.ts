@@ -1,7 +1,7 @@
 import { DateTime, type TokenParser } from 'luxon';
 import { IMPORT_ORIGIN } from '../domain/context.ts';
 import type { Channel, ClosureReason, CrmTicketEvent, PublicLocation } from '../domain/types.ts';
-import type { ColumnField, ImportMapping } from './mapping.ts';
+import { foldValue as norm, type ColumnField, type ImportMapping } from './mapping.ts';
 import { ZoneClock } from './zone-time.ts';
 
 /** Why a row could not be imported, named by the export's own column so a person can fix it. */
@@ -39,8 +39,6 @@ export interface CompiledMapping {
   readonly dateParsers: readonly (TokenParser | 'iso')[];
   readonly clock: ZoneClock;
 }
-
-const norm = (s: string): string => s.trim().toLowerCase();
 
 export function compileMapping(m: ImportMapping): CompiledMapping {
   return {
