@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CHANNELS, CLOSURE_REASONS } from '../domain/types.ts';
 import { CloseloopError } from '../errors/index.ts';
 import { issues, readYaml } from '../config/yaml.ts';
+import { dateFormatProblem } from './date-formats.ts';
 
 /**
  * How one city's 311 open-data export maps onto canonical CRM events. Everything city-specific
@@ -39,6 +40,14 @@ function collidingKeys(map: Record<string, string>): [string, string][] {
   }
   return pairs;
 }
+
+const dateFormat = z
+  .string()
+  .min(1)
+  .superRefine((f, ctx) => {
+    const problem = dateFormatProblem(f);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: `"${f}": ${problem}` });
+  });
 
 /** A column name, or several tried in order (the first non-empty value wins). */
 const columnRef = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -85,7 +94,7 @@ export const importMappingSchema = z
     /** Zone of timestamps that carry no offset of their own. */
     timeZone: zone,
     /** luxon formats, tried in order; "iso" reads ISO 8601. */
-    dateFormats: z.array(z.string().min(1)).min(1),
+    dateFormats: z.array(dateFormat).min(1),
     /** The export's field separator (some cities publish with ";" or a tab). */
     delimiter: z.string().length(1).default(','),
     columns: columnsSchema,

@@ -41,3 +41,35 @@ describe('value maps', () => {
     expect(problemsOf({ values: { status: { Open: 'open', Reopened: 'open', 'Closed ok': 'closed' } } })).toEqual([]);
   });
 });
+
+describe('date formats', () => {
+  it('accepts the shipped formats, iso and quoted literals', () => {
+    const formats = ['iso', 'MM/dd/yyyy hh:mm:ss a', 'yyyy-MM-dd HH:mm:ssZZ', 'dd.MM.yyyy HH:mm', "yyyy-MM-dd'T'HH:mm"];
+    expect(problemsOf({ dateFormats: formats })).toEqual([]);
+  });
+
+  it('refuses a format luxon cannot read back, naming it by its place', () => {
+    expect(problemsOf({ dateFormats: ['iso', 'totally not a format', 'yyyy-MM-dd', 'HH:mm a'] })).toEqual([
+      expect.stringMatching(/^city\.yaml: dateFormats\.1: "totally not a format": "ll" is no luxon token/),
+      expect.stringMatching(/^city\.yaml: dateFormats\.3: "HH:mm a": luxon cannot read back .*"17:45 PM"/),
+    ]);
+  });
+
+  it.each([
+    ['yyyy-mm-dd', '"mm" is minutes in luxon and the format has no hour; did you mean "MM" (month)?'],
+    ['mm/dd/yyyy', 'did you mean "MM"'],
+    ['YYYY-MM-dd', 'did you mean "yyyy" (year)?'],
+    ['yyyy-MM-DD', 'did you mean "dd" (day of the month)?'],
+    ['MM/dd/yyyy hh:mm A', 'luxon writes AM/PM as "a"'],
+    ['yyyy-MM-dd HH:mm:ss.SSSSSS', 'as "u"'],
+  ])('flags %s, which luxon reads otherwise than meant', (format, hint) => {
+    const problems = problemsOf({ dateFormats: [format] });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`dateFormats.0: "${format}": `);
+    expect(problems[0]).toContain(hint);
+  });
+
+  it('leaves mm alone where the format has an hour', () => {
+    expect(problemsOf({ dateFormats: ['dd/MM/yyyy H:mm', 'h:mm a'] })).toEqual([]);
+  });
+});

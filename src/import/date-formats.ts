@@ -1,0 +1,84 @@
+import { DateTime } from 'luxon';
+
+/**
+ * Checks a mapping's date formats when it loads. A format luxon cannot use, or one that reads
+ * something other than what its author meant, would otherwise pass validation and then reject
+ * every row of the export (or, worse, import every row with the wrong date), so each is refused
+ * up front with what is wrong and, where the intent is unambiguous, what to write instead.
+ */
+
+/** Keywords the mapping may give in place of a luxon format. */
+export const DATE_KEYWORDS = ['iso'] as const;
+
+/** Tokens luxon's parser reads (its formatting table, docs/formatting.md); macros included. */
+const TOKENS = new Set(
+  (
+    'G GG y yy yyyy yyyyy yyyyyy M MM MMM MMMM L LL LLL LLLL d dd o ooo H HH h hh m mm q qq s ss S SSS ' +
+    'u uu uuu a kk kkkk W WW E c EEE EEEE ccc cccc Z ZZ ZZZ z ' +
+    'D DD DDD DDDD t tt ttt tttt T TT TTT TTTT f ff fff ffff F FF FFF FFFF'
+  ).split(' '),
+);
+
+/** Unquoted runs of one letter, as luxon splits a format into tokens; quoted text is literal. */
+function letterRuns(format: string): string[] {
+  const runs: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < format.length;) {
+    const ch = format[i] as string;
+    if (ch === "'") {
+      quoted = !quoted;
+      i += 1;
+      continue;
+    }
+    let end = i + 1;
+    while (!quoted && format[end] === ch) end += 1;
+    if (!quoted && /[A-Za-z]/.test(ch)) runs.push(format.slice(i, end));
+    i = end;
+  }
+  return runs;
+}
+
+/**
+ * Tokens Java (SimpleDateFormat, DateTimeFormatter) and moment users write that luxon reads
+ * differently, flagged only where what was meant is plain from the rest of the format.
+ */
+function misreadToken(runs: readonly string[]): string | null {
+  const has = (re: RegExp) => runs.some((r) => re.test(r));
+  const date = has(/^[yYML]/);
+  for (const run of runs) {
+    if (/^Y+$/.test(run))
+      return `"${run}" is no luxon token (it would be matched as those letters); did you mean "${'y'.repeat(run.length)}" (year)?`;
+    if ((run === 'D' || run === 'DD') && date)
+      return `"${run}" is a whole localized date in luxon ("${DateTime.utc(2031, 11, 23).toFormat(run)}"); did you mean "${run.toLowerCase()}" (day of the month)?`;
+    if ((run === 'm' || run === 'mm') && !has(/^[hHtTfF]/))
+      return `"${run}" is minutes in luxon and the format has no hour; did you mean "${run.toUpperCase()}" (month)?`;
+  }
+  const unknown = runs.find((r) => !TOKENS.has(r));
+  if (unknown === undefined) return null;
+  const hint =
+    unknown === 'A'
+      ? '; luxon writes AM/PM as "a"'
+      : /^S+$/.test(unknown)
+        ? '; luxon reads 1 to 9 digits of a fraction of a second as "u"'
+        : '';
+  return `"${unknown}" is no luxon token (it would be matched as those letters; quote literal text, as in 'T')${hint}`;
+}
+
+// An instant whose fields all differ, so that a format that mixes them up cannot read itself back.
+const PROBE = DateTime.fromISO('2031-11-23T17:45:39.678Z', { zone: 'utc' });
+
+/** What is wrong with a date format, or null when luxon reads it as written. */
+export function dateFormatProblem(format: string): string | null {
+  if ((DATE_KEYWORDS as readonly string[]).includes(format)) return null;
+  const misread = misreadToken(letterRuns(format));
+  if (misread !== null) return misread;
+  const written = PROBE.toFormat(format);
+  let read: DateTime | null = null;
+  try {
+    read = DateTime.fromFormat(written, format, { zone: 'utc' });
+  } catch {
+    // luxon throws on some contradictions (a meridiem with a 24-hour hour): unusable as well.
+  }
+  if (read?.isValid && read.toFormat(format) === written) return null;
+  return `luxon cannot read back what this format writes ("${written}" for ${PROBE.toISO()})`;
+}
