@@ -7,8 +7,35 @@ import { DateTime } from 'luxon';
  * up front with what is wrong and, where the intent is unambiguous, what to write instead.
  */
 
-/** Keywords the mapping may give in place of a luxon format. */
-export const DATE_KEYWORDS = ['iso'] as const;
+/**
+ * Keywords the mapping may give in place of a luxon format. The epoch ones are read here, not
+ * with luxon's X and x: an epoch number names an instant, and the import's clock would place
+ * what luxon parses as a wall time in the mapping's zone.
+ */
+export const DATE_KEYWORDS = ['iso', 'epoch-seconds', 'epoch-millis'] as const;
+export type DateKeyword = (typeof DATE_KEYWORDS)[number];
+
+export const isDateKeyword = (format: string): format is DateKeyword =>
+  (DATE_KEYWORDS as readonly string[]).includes(format);
+
+const EPOCH = /^([+-]?)(\d+)(?:\.(\d+))?$/;
+// ISO 8601's four-digit years, from 1900: a number of milliseconds read as seconds (year
+// 55,000) falls outside, and so does anything JavaScript's Date cannot hold.
+const EARLIEST = Date.UTC(1900, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Epoch ms of a plain decimal number of seconds or milliseconds since 1970 UTC, or null. */
+export function parseEpoch(text: string, keyword: 'epoch-seconds' | 'epoch-millis'): number | null {
+  const match = EPOCH.exec(text);
+  if (!match) return null;
+  const [, sign, whole = '', fraction = ''] = match;
+  // The fraction is taken as digits, not through a float, so 1704211200.123 s is exactly
+  // 1704211200123 ms; what is finer than a millisecond is dropped.
+  const digits = keyword === 'epoch-seconds' ? 3 : 0;
+  const magnitude = Number(whole + fraction.padEnd(digits, '0').slice(0, digits));
+  const ms = sign === '-' ? -magnitude : magnitude;
+  return ms >= EARLIEST && ms <= LATEST ? ms : null;
+}
 
 /** Tokens luxon's parser reads (its formatting table, docs/formatting.md); macros included. */
 const TOKENS = new Set(
@@ -56,11 +83,13 @@ function misreadToken(runs: readonly string[]): string | null {
   const unknown = runs.find((r) => !TOKENS.has(r));
   if (unknown === undefined) return null;
   const hint =
-    unknown === 'A'
-      ? '; luxon writes AM/PM as "a"'
-      : /^S+$/.test(unknown)
-        ? '; luxon reads 1 to 9 digits of a fraction of a second as "u"'
-        : '';
+    unknown === 'X' || unknown === 'x'
+      ? '; for seconds or milliseconds since 1970 give the keyword epoch-seconds or epoch-millis'
+      : unknown === 'A'
+        ? '; luxon writes AM/PM as "a"'
+        : /^S+$/.test(unknown)
+          ? '; luxon reads 1 to 9 digits of a fraction of a second as "u"'
+          : '';
   return `"${unknown}" is no luxon token (it would be matched as those letters; quote literal text, as in 'T')${hint}`;
 }
 
@@ -69,7 +98,7 @@ const PROBE = DateTime.fromISO('2031-11-23T17:45:39.678Z', { zone: 'utc' });
 
 /** What is wrong with a date format, or null when luxon reads it as written. */
 export function dateFormatProblem(format: string): string | null {
-  if ((DATE_KEYWORDS as readonly string[]).includes(format)) return null;
+  if (isDateKeyword(format)) return null;
   const misread = misreadToken(letterRuns(format));
   if (misread !== null) return misread;
   const written = PROBE.toFormat(format);

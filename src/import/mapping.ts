@@ -93,7 +93,10 @@ export const importMappingSchema = z
     source: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes'),
     /** Zone of timestamps that carry no offset of their own. */
     timeZone: zone,
-    /** luxon formats, tried in order; "iso" reads ISO 8601. */
+    /**
+     * luxon formats, tried in order; "iso" reads ISO 8601, "epoch-seconds" and "epoch-millis" a
+     * decimal number of seconds or milliseconds since 1970 UTC.
+     */
     dateFormats: z.array(dateFormat).min(1),
     /** The export's field separator (some cities publish with ";" or a tab). */
     delimiter: z.string().length(1).default(','),

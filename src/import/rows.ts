@@ -2,6 +2,7 @@ import { DateTime, type TokenParser } from 'luxon';
 import { IMPORT_ORIGIN } from '../domain/context.ts';
 import type { Channel, ClosureReason, CrmTicketEvent, PublicLocation } from '../domain/types.ts';
 import { foldValue as norm, type ColumnField, type ImportMapping } from './mapping.ts';
+import { isDateKeyword, type DateKeyword } from './date-formats.ts';
 import { ZoneClock } from './zone-time.ts';
 
 /** Why a row could not be imported, named by the export's own column so a person can fix it. */
@@ -36,7 +37,7 @@ export interface CompiledMapping {
   readonly duplicateOf: RegExp | null;
   readonly information: readonly RegExp[];
   /** The date formats built once: building one is most of what parsing a date costs. */
-  readonly dateParsers: readonly (TokenParser | 'iso')[];
+  readonly dateParsers: readonly (TokenParser | DateKeyword)[];
   readonly clock: ZoneClock;
 }
 
@@ -48,7 +49,7 @@ export function compileMapping(m: ImportMapping): CompiledMapping {
     closure: m.values.closure.map((r) => ({ re: new RegExp(r.pattern, 'i'), reason: r.reason })),
     duplicateOf: m.values.duplicateOf ? new RegExp(m.values.duplicateOf, 'i') : null,
     information: m.values.informationTypes.map((p) => new RegExp(p, 'i')),
-    dateParsers: m.dateFormats.map((f) => (f === 'iso' ? 'iso' : DateTime.buildFormatParser(f))),
+    dateParsers: m.dateFormats.map((f) => (isDateKeyword(f) ? f : DateTime.buildFormatParser(f))),
     clock: new ZoneClock(m.timeZone),
   };
 }

@@ -1,4 +1,5 @@
 import { DateTime, FixedOffsetZone, type TokenParser } from 'luxon';
+import { parseEpoch, type DateKeyword } from './date-formats.ts';
 
 /**
  * Timestamps of an export, read fast. luxon asks Intl for a zone's offset at every instant it
@@ -23,9 +24,14 @@ export class ZoneClock {
   }
 
   /** Epoch ms of text in one of the formats: its own offset if it has one, else this zone's. */
-  parse(text: string, parsers: readonly (TokenParser | 'iso')[]): number | null {
+  parse(text: string, parsers: readonly (TokenParser | DateKeyword)[]): number | null {
     const options = { zone: MARK, setZone: true };
     for (const parser of parsers) {
+      if (parser === 'epoch-seconds' || parser === 'epoch-millis') {
+        const ms = parseEpoch(text, parser);
+        if (ms !== null) return ms;
+        continue;
+      }
       const dt = parser === 'iso' ? DateTime.fromISO(text, options) : DateTime.fromFormatParser(text, parser, options);
       if (!dt.isValid) continue;
       return dt.offset === MARK.offset(0) && dt.zone.equals(MARK) ? this.#place(dt.toMillis() + 60_000) : dt.toMillis();
