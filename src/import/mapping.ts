@@ -137,6 +137,15 @@ export const importMappingSchema = z
         message: 'columns.status is given: map its words to open or closed',
       });
     }
+    // Each coordinate alone is half a position, which a row could never give.
+    if ((m.columns.latitude === undefined) !== (m.columns.longitude === undefined)) {
+      const missing = m.columns.latitude === undefined ? 'latitude' : 'longitude';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['columns', missing],
+        message: `columns.${missing === 'latitude' ? 'longitude' : 'latitude'} is given: name the ${missing} column too`,
+      });
+    }
     for (const name of ['channel', 'status'] as const) {
       for (const [a, b] of collidingKeys(m.values[name])) {
         ctx.addIssue({

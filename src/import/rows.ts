@@ -110,20 +110,30 @@ function time(c: CompiledMapping, r: Record<string, string>, field: ColumnField)
   return ms;
 }
 
+// Plain decimal degrees only. Number() also reads "0x1A" as 26 and "4e1" as 40: no export means
+// a place so, and such a value is a column mixed up, better rejected than put on a map.
+const DECIMAL = /^[+-]?\d+(?:\.\d+)?$/;
+
 function coordinate(c: CompiledMapping, r: Record<string, string>, field: 'latitude' | 'longitude'): number | null {
   const v = cell(c, r, field);
   if (!v) return null;
+  if (!DECIMAL.test(v.value)) throw new Reject(v.column, `${field} "${v.value}" is not a decimal number of degrees`);
   const n = Number(v.value);
   const limit = field === 'latitude' ? 90 : 180;
-  if (!Number.isFinite(n) || Math.abs(n) > limit)
-    throw new Reject(v.column, `${field} "${v.value}" is not a coordinate`);
+  if (Math.abs(n) > limit) throw new Reject(v.column, `${field} "${v.value}" is outside -${limit} to ${limit}`);
   return n;
 }
 
 function locationOf(c: CompiledMapping, r: Record<string, string>): PublicLocation | null {
   let latitude = coordinate(c, r, 'latitude');
   let longitude = coordinate(c, r, 'longitude');
-  if (latitude === null || longitude === null || (c.m.defaults.zeroIsNoLocation && latitude === 0 && longitude === 0)) {
+  // Half a position is no place to show: dropped silently, the row would lose it unnoticed.
+  if ((latitude === null) !== (longitude === null)) {
+    const missing = latitude === null ? 'latitude' : 'longitude';
+    const other = missing === 'latitude' ? 'longitude' : 'latitude';
+    throw new Reject(columnsOf(c.m, missing).join('|'), `${missing} is empty, but ${other} is given`);
+  }
+  if (c.m.defaults.zeroIsNoLocation && latitude === 0 && longitude === 0) {
     latitude = null;
     longitude = null;
   }
