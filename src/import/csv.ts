@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { parse, type Options } from 'csv-parse';
 import { CloseloopError } from '../errors/index.ts';
+import { ExportDecoder, REPLACEMENT } from './encoding.ts';
 import { LineCounter, type ParserPosition, type Placed } from './lines.ts';
 import type { ImportMapping } from './mapping.ts';
 import { quoteRejection, swallowedRows, type ParserFault } from './quotes.ts';
@@ -25,6 +26,8 @@ export const WHOLE_ROW = '(row)';
 interface Parsed extends Placed {
   readonly fields: string[];
   readonly bytes: number;
+  /** The first field that lost characters to bytes that are not UTF-8, or -1. */
+  readonly garbled: number;
 }
 
 /**
@@ -41,6 +44,9 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
   // Rows csv-parse gave up on, told as it parses (ahead of this loop), reported in line order.
   const skipped: Rejection[] = [];
   let unclosedFrom: number | null = null;
+  const decoder = new ExportDecoder(mapping.encoding);
+  // Where the record being placed starts: the end of the one before it.
+  let recordFrom = 0;
   const options: Options<Parsed, string[]> = {
     delimiter: mapping.delimiter,
     skip_empty_lines: true,
@@ -50,7 +56,14 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
     // Called in parse order, so each record is placed after the one before it.
     on_record: (fields, at) => {
       names ??= fields;
-      return { fields, bytes: at.bytes, ...lines.record(fields, at) };
+      const from = recordFrom;
+      recordFrom = at.bytes;
+      // Otherwise the offsets are of the text as UTF-8, not the file's: progress reads the file's.
+      if (!decoder.passesBytes) return { fields, bytes: decoder.bytesRead, garbled: -1, ...lines.record(fields, at) };
+      let garbled = fields.findIndex((f) => f.includes(REPLACEMENT));
+      if (garbled >= 0 && decoder.isUtf8(from, at.bytes)) garbled = -1;
+      decoder.forget(at.bytes);
+      return { fields, bytes: at.bytes, garbled, ...lines.record(fields, at) };
     },
     on_skip: (err) => {
       if (!err) return;
@@ -65,9 +78,9 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
   // pipeline, not pipe: a read error (a directory, a file gone) then ends the parser with it, so
   // the loop below throws it, instead of an 'error' event nobody listens to crashing the process.
   // The loop reports the failure; this promise's own rejection would tell it twice.
-  pipeline(createReadStream(file), parser).catch(() => undefined);
+  pipeline(createReadStream(file), decoder, parser).catch(() => undefined);
   let rows = 0;
-  for await (const { fields, first: row, last, bytes } of parser as AsyncIterable<Parsed>) {
+  for await (const { fields, first: row, last, bytes, garbled } of parser as AsyncIterable<Parsed>) {
     if (header === null) {
       checkHeader(file, fields, mapping);
       header = fields;
@@ -86,6 +99,10 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
     if (fields.length !== header.length) {
       const reason = `row ${row} has ${fields.length} fields, the header has ${header.length}`;
       yield { ok: false, rejection: { row, column: WHOLE_ROW, reason } };
+      continue;
+    }
+    if (garbled >= 0) {
+      yield { ok: false, rejection: notUtf8(row, header[garbled] ?? WHOLE_ROW, fields[garbled] ?? '') };
       continue;
     }
     const values: Record<string, string> = {};
@@ -107,6 +124,14 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
   // An export cut short, or the wrong file, would otherwise pass as a successful import of nothing.
   if (header === null) throw new CloseloopError('CL_IMPORT_EMPTY', `${file}: the file is empty: no header, no rows`);
   if (rows === 0) throw new CloseloopError('CL_IMPORT_EMPTY', `${file}: the file has a header and no rows`);
+}
+
+function notUtf8(row: number, column: string, value: string): Rejection {
+  const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+  const reason =
+    `"${shown}" holds bytes that are not UTF-8 (shown as ${REPLACEMENT}); if the export is in another ` +
+    "encoding, give it as the mapping's encoding (windows-1252, latin1, utf-16le)";
+  return { row, column, reason };
 }
 
 /** Header names compared as people read them: case and spaces aside. */

@@ -4,6 +4,7 @@ import { CHANNELS, CLOSURE_REASONS } from '../domain/types.ts';
 import { CloseloopError } from '../errors/index.ts';
 import { issues, readYaml } from '../config/yaml.ts';
 import { dateFormatProblem } from './date-formats.ts';
+import { ENCODINGS } from './encoding.ts';
 
 /**
  * How one city's 311 open-data export maps onto canonical CRM events. Everything city-specific
@@ -98,6 +99,11 @@ export const importMappingSchema = z
      * decimal number of seconds or milliseconds since 1970 UTC.
      */
     dateFormats: z.array(dateFormat).min(1),
+    /**
+     * The export's character encoding. "latin1" is read as windows-1252, as browsers read it. In
+     * UTF-8, a row holding bytes that are not UTF-8 is rejected, pointing here.
+     */
+    encoding: z.enum(ENCODINGS).default('utf-8'),
     /** The export's field separator (some cities publish with ";" or a tab). */
     delimiter: z.string().length(1).default(','),
     columns: columnsSchema,

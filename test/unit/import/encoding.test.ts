@@ -1,0 +1,99 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CrmTicketEvent } from '../../../src/domain/types.ts';
+import { isCloseloopError } from '../../../src/errors/index.ts';
+import { parseImportMapping } from '../../../src/import/mapping.ts';
+import { importFile } from '../../../src/import/run.ts';
+
+const mapping = (encoding?: string) =>
+  parseImportMapping(
+    {
+      jurisdiction: 'testcity',
+      source: 'testcity-311',
+      timeZone: 'America/Chicago',
+      dateFormats: ['iso'],
+      ...(encoding === undefined ? {} : { encoding }),
+      columns: { ticketId: 'Ticket ID', openedAt: 'Opened', requestType: 'Type', description: 'Description' },
+      defaults: { channel: 'PHONE', department: 'DOT' },
+    },
+    'test.yaml',
+  );
+
+const HEADER = 'Ticket ID,Opened,Type,Description\n';
+const row = (id: number, description: string) => `${id},2024-01-02T10:00:00Z,Pothole,${description}\n`;
+// "Café – Straße" in windows-1252: é E9, en dash 96, ß DF; none of them is UTF-8 on its own.
+const CP1252 = Buffer.from([0x43, 0x61, 0x66, 0xe9, 0x20, 0x96, 0x20, 0x53, 0x74, 0x72, 0x61, 0xdf, 0x65]);
+
+async function run(bytes: Buffer, encoding?: string) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-enc-'));
+  const file = path.join(dir, 'export.csv');
+  await writeFile(file, bytes);
+  const published: CrmTicketEvent[] = [];
+  const result = await importFile({
+    file,
+    mapping: mapping(encoding),
+    sink: { prepare: (e) => e, send: async (events) => void published.push(...events) },
+  });
+  return { result, descriptions: published.map((e) => e.description) };
+}
+
+describe('the export encoding', () => {
+  it.each(['windows-1252', 'latin1'])('reads an export in %s as its characters', async (encoding) => {
+    const bytes = Buffer.concat([Buffer.from(HEADER + '1,2024-01-02T10:00:00Z,Pothole,'), CP1252, Buffer.from('\n')]);
+    const { result, descriptions } = await run(bytes, encoding);
+    expect(result).toMatchObject({ read: 1, imported: 1, rejected: 0 });
+    expect(descriptions).toEqual(['Café – Straße']);
+  });
+
+  it('reads UTF-16LE with its byte order mark', async () => {
+    const text = HEADER + row(1, 'Café – Straße 😀');
+    const { result, descriptions } = await run(
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+      'utf-16le',
+    );
+    expect(result).toMatchObject({ imported: 1, rejected: 0 });
+    expect(descriptions).toEqual(['Café – Straße 😀']);
+  });
+
+  it('in UTF-8, rejects a row that holds other bytes, pointing to encoding, and keeps a U+FFFD the file holds', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(HEADER + row(1, 'Café') + '2,2024-01-02T10:00:00Z,Pothole,'),
+      CP1252,
+      Buffer.from('\n' + row(3, 'scar \uFFFD of an older conversion')),
+    ]);
+    const { result, descriptions } = await run(bytes);
+    expect(result).toMatchObject({ read: 3, imported: 2, rejected: 1 });
+    expect(result.rejections).toEqual([
+      {
+        row: 3,
+        column: 'Description',
+        reason: expect.stringMatching(/^"Caf\uFFFD \uFFFD Stra\uFFFDe" holds bytes that are not UTF-8 .*encoding/),
+      },
+    ]);
+    expect(descriptions).toEqual(['Café', 'scar \uFFFD of an older conversion']);
+  });
+
+  it('tells the two apart across the chunks the file is read in, and splits no character', async () => {
+    // Rows of two- and three-byte characters and literal U+FFFD, well past one 64 KiB read, so
+    // that characters and records straddle chunk boundaries; then one row of windows-1252.
+    const rows = Array.from({ length: 3000 }, (_, i) => row(i + 1, `é€\uFFFD ${'ß'.repeat(i % 7)}`)).join('');
+    const bad = Buffer.concat([Buffer.from('3001,2024-01-02T10:00:00Z,Pothole,'), CP1252, Buffer.from('\n')]);
+    const { result, descriptions } = await run(Buffer.concat([Buffer.from(HEADER + rows), bad]));
+    expect(result).toMatchObject({ read: 3001, imported: 3000, rejected: 1 });
+    expect(result.rejections[0]?.row).toBe(3002);
+    expect(descriptions[2999]).toBe(`é€\uFFFD ${'ß'.repeat(2999 % 7)}`);
+  });
+
+  it('refuses an encoding it does not read', () => {
+    let caught: unknown;
+    try {
+      mapping('ebcdic');
+    } catch (err) {
+      caught = err;
+    }
+    expect(isCloseloopError(caught, 'CL_CONFIG_INVALID')).toBe(true);
+    expect(String(caught)).toContain('encoding');
+  });
+});
