@@ -51,26 +51,14 @@ describe('coordinates', () => {
     });
   });
 
-  it('rejects a latitude beyond ±90 and a longitude beyond ±180', () => {
-    expect(row('-91.5', '41.8')).toMatchObject({
-      ok: false,
-      rejection: { column: 'Lat', reason: 'latitude "-91.5" is outside -90 to 90' },
-    });
-    expect(row('41.8', '180.5')).toMatchObject({
-      ok: false,
-      rejection: { column: 'Lon', reason: 'longitude "180.5" is outside -180 to 180' },
-    });
-  });
-
-  it('rejects a row with one coordinate and not the other, naming the missing column', () => {
-    expect(row('41.8', '')).toMatchObject({
-      ok: false,
-      rejection: { column: 'Lon', reason: 'longitude is empty, but latitude is given' },
-    });
-    expect(row(' ', '-87.6')).toMatchObject({
-      ok: false,
-      rejection: { column: 'Lat', reason: 'latitude is empty, but longitude is given' },
-    });
+  it.each([
+    ['-91.5', '41.8', 'Lat', 'latitude "-91.5" is outside -90 to 90'],
+    ['41.8', '180.5', 'Lon', 'longitude "180.5" is outside -180 to 180'],
+    // One coordinate without the other: the missing column is named.
+    ['41.8', '', 'Lon', 'longitude is empty, but latitude is given'],
+    [' ', '-87.6', 'Lat', 'latitude is empty, but longitude is given'],
+  ])('rejects %j, %j in column %s: %s', (lat, lon, column, reason) => {
+    expect(row(lat, lon)).toMatchObject({ ok: false, rejection: { row: 5, column, reason } });
   });
 
   it('refuses a mapping that names one coordinate column and not the other', () => {
