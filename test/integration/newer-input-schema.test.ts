@@ -6,16 +6,8 @@ import { DLQ_HEADERS, deadLetterTopic } from '../../src/processor/index.ts';
 import { CANONICAL } from '../../src/topics/index.ts';
 import { cleanupAfter } from '../support/cleanup.ts';
 import { Bridge, crm } from '../support/domain.ts';
-import { endpoints, testMessaging } from '../support/kafka.ts';
-import {
-  SCHEMAS,
-  awaitCount,
-  feed,
-  readCommitted,
-  readCommittedRaw,
-  testConfig,
-  testProcessor,
-} from '../support/processor.ts';
+import { endpoints } from '../support/kafka.ts';
+import { SCHEMAS, awaitCount, readCommitted, readCommittedRaw, startedProcessor } from '../support/processor.ts';
 
 const cleanup = cleanupAfter('all');
 
@@ -32,19 +24,7 @@ function symbolsOf(fields: readonly Field[], name: string): string[] {
   return enumType.symbols;
 }
 
-/** A one-partition processor on fresh topics, its input schemas registered as a source would. */
-async function started() {
-  const messaging = testMessaging();
-  const { config } = await testConfig(1);
-  const processor = testProcessor(config, messaging);
-  cleanup.push(() => processor.stop());
-  await feed(config, messaging, []);
-  await processor.start();
-  const producer = messaging.producer();
-  await producer.connect();
-  cleanup.push(() => producer.disconnect());
-  return { messaging, config, processor, producer };
-}
+const started = () => startedProcessor(cleanup, 1);
 
 describe('a CRM source that registered a newer version of its subject', () => {
   it('dead-letters a kind closeloop does not know, quarantines an unknown reason, carries an unknown channel', async () => {

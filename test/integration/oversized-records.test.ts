@@ -4,8 +4,7 @@ import { DLQ_HEADERS, deadLetterTopic } from '../../src/processor/index.ts';
 import { partitionFor } from '../../src/messaging/index.ts';
 import { cleanupAfter } from '../support/cleanup.ts';
 import { crm } from '../support/domain.ts';
-import { testMessaging } from '../support/kafka.ts';
-import { awaitCount, feed, readCommitted, readCommittedRaw, testConfig, testProcessor } from '../support/processor.ts';
+import { awaitCount, feed, readCommitted, readCommittedRaw, startedProcessor } from '../support/processor.ts';
 
 const cleanup = cleanupAfter('all');
 
@@ -14,16 +13,7 @@ const NEAR_LIMIT = 1_048_400;
 
 describe('records the broker took that cannot be written on as they are', () => {
   it('dead-letters them without their value, saying how long it was, and the partitions go on', async () => {
-    const messaging = testMessaging();
-    const { config } = await testConfig(2);
-    const processor = testProcessor(config, messaging);
-    cleanup.push(() => processor.stop());
-    await feed(config, messaging, []);
-    await processor.start();
-
-    const producer = messaging.producer();
-    await producer.connect();
-    cleanup.push(() => producer.disconnect());
+    const { messaging, config, processor, producer } = await startedProcessor(cleanup, 2);
     const garbage = Buffer.alloc(NEAR_LIMIT, 0x61);
     const home = partitionFor('BIG-1', 2);
     // One on its key's partition (not Avro), one on the other (to be forwarded, but too large

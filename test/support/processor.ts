@@ -18,6 +18,7 @@ import type { Metrics } from '../../src/observability/metrics.ts';
 import { LifecycleProcessor, failAfterCommit, type CommitHook } from '../../src/processor/index.ts';
 import { CANONICAL, topicSpecs } from '../../src/topics/index.ts';
 import { endpoints, testMessaging, uniqueName } from './kafka.ts';
+import type { Cleanup } from './cleanup.ts';
 import { untilAsync } from './wait.ts';
 
 export const SCHEMAS = path.resolve('schemas');
@@ -318,4 +319,21 @@ export async function untilConsumed(
     },
     timeoutMs,
   );
+}
+
+/**
+ * A processor of `partitions` on fresh topics, started once the inputs' topics and schemas are
+ * there as a source would leave them, with a producer to write its input; both go at teardown.
+ */
+export async function startedProcessor(cleanup: Cleanup, partitions: number) {
+  const messaging = testMessaging();
+  const { config } = await testConfig(partitions);
+  const processor = testProcessor(config, messaging);
+  cleanup.push(() => processor.stop());
+  await feed(config, messaging, []);
+  await processor.start();
+  const producer = messaging.producer();
+  await producer.connect();
+  cleanup.push(() => producer.disconnect());
+  return { messaging, config, processor, producer };
 }
