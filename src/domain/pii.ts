@@ -15,7 +15,8 @@ export const REDACTED = '[redacted]';
 const ALNUM = String.raw`\p{L}\p{M}\p{N}`;
 // "[at]", "(at)", "{dot}" and the like: the usual ways of hiding an address from scrapers.
 const hidden = (word: string): string => String.raw`\s*[\[({<]\s*${word}\s*[\])}>]\s*`;
-const AT = `(?:@|＠|${hidden('at')})`;
+// Also as a web form or a mail client leaves it: URL-encoded ("%40") or an HTML entity ("&#64;").
+const AT = `(?:@|＠|%40|&#0*64;|&#x0*40;|${hidden('at')})`;
 const DOT = `(?:\\.|${hidden('dot')})`;
 // An apostrophe may sit inside ("o'brien") but not open it, so a quoting mark stays.
 const LOCAL = `[${ALNUM}_%+-][${ALNUM}_%+'-]*`;
@@ -26,6 +27,13 @@ const TLD = `\\p{L}[${ALNUM}-]*`;
 // an "@" from costing quadratic time; an earlier start already covers those positions.
 const LOCAL_START = `(?<![${ALNUM}_%+-]|[${ALNUM}_%+-]\\.)`;
 const EMAIL = new RegExp(`${LOCAL_START}${LOCAL}(?:${DOT}${LOCAL})*${AT}(?:${LABEL}${DOT})+${TLD}`, 'giu');
+// "jane at example dot org": both words spelled out, so "us at city.gov" and "crew at site" stay.
+const SPELLED_AT = String.raw`[ 	]+at[ 	]+`;
+const SPELLED_DOT = String.raw`[ 	]+dot[ 	]+`;
+const EMAIL_SPELLED = new RegExp(
+  `${LOCAL_START}${LOCAL}(?:${SPELLED_DOT}${LOCAL})*${SPELLED_AT}(?:${LABEL}${SPELLED_DOT})+${TLD}`,
+  'giu',
+);
 
 // Up to two blanks, optionally around one dash, dot, slash or underscore: "780 496 1234",
 // "780  496  1234", "780 - 496", "410/555/0199", "410_555_0199".
@@ -46,9 +54,14 @@ const GROUP = String.raw`(?:\(\d{1,5}\)|\d{1,5})`;
 // grouping goes.
 const PHONE_PLUS = new RegExp(String.raw`${START}\+[1-9]\d{0,2}(?:${SEP}${GROUP}){2,6}${EXTENSION}${END}`, 'giu');
 // "0044 20 7946 0958": the "00" exit code stands for "+", but only with the groups spelled out,
-// so that a long number with leading zeros stays.
+// so that a long number with leading zeros stays. "00 44 20 7946 0958", with the exit code apart,
+// is taken only with nine digits or more (below, in PATTERNS), so that "00 12 34" stays.
 const PHONE_EXIT = new RegExp(
   String.raw`${START}00[1-9]\d{0,2}(?:${SPACE_OR_DASH}(?:\(\d{1,5}\)|\d{1,8})){2,6}${EXTENSION}${END}`,
+  'giu',
+);
+const PHONE_EXIT_APART = new RegExp(
+  String.raw`${START}00${SPACE_OR_DASH}[1-9]\d{0,2}(?:${SPACE_OR_DASH}(?:\(\d{1,5}\)|\d{1,8})){2,6}${EXTENSION}${END}`,
   'giu',
 );
 // North American ten digits, e.g. "780-496-1234", "(780)496-1234", "1 (780) 496-1234",
@@ -75,8 +88,10 @@ const withoutExtension = (match: string): string => match.replace(/\s*,?\s*(?:ex
 
 const PATTERNS: readonly { readonly re: RegExp; readonly accept?: (match: string) => boolean }[] = [
   { re: EMAIL },
+  { re: EMAIL_SPELLED },
   { re: PHONE_PLUS, accept: (m) => digitsIn(m) >= MIN_PHONE_DIGITS },
   { re: PHONE_EXIT },
+  { re: PHONE_EXIT_APART, accept: (m) => digitsIn(withoutExtension(m)) >= MIN_NATIONAL_DIGITS },
   { re: PHONE_NANP },
   // Before the local form, which would take "020 7946" and leave "0958".
   {
@@ -96,9 +111,10 @@ const MASK = '\ue000';
 // Control characters included: they fold to themselves, as every other ASCII unit does.
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
-// Every pattern needs an "@" or a hidden "at", or at least five digits ("001 1 1" is the shortest
-// phone number PHONE_EXIT takes): text with neither has nothing to scrub.
-const MAY_HIDE_AT = /[@[({<]/;
+// Every pattern needs an "@" or a hidden, encoded or spelled "at" (a spelled one comes with a
+// spelled " dot "), or at least five digits ("001 1 1" is the shortest phone number PHONE_EXIT
+// takes): text with none of them has nothing to scrub.
+const MAY_HIDE_AT = /[@[({<%&]|[ \t]dot[ \t]/i;
 const MIN_DIGITS_OF_ANY_PHONE = 5;
 
 /**

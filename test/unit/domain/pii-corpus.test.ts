@@ -27,6 +27,11 @@ const EMAILS = [
   'jane [at] example [dot] org',
   'jane(at)example(dot)org',
   'jane {AT} example {DOT} org',
+  'jane at example dot org',
+  'jane dot doe at example dot co dot uk',
+  'jane%40example.org',
+  'jane&#64;example.org',
+  'jane&#x40;example.org',
 ];
 
 const PHONES = [
@@ -57,6 +62,7 @@ const PHONES = [
   '+44 20 7946 0958',
   '+44 (0)20 7946 0958',
   '0044 20 7946 0958',
+  '00 44 20 7946 0958',
   // France
   '01 23 45 67 89',
   '01.23.45.67.89',
@@ -120,6 +126,10 @@ const SAFE = [
   'Bin 3 of 12 collected.',
   'Lane closed 2026-10-05 14:30 to 2026-10-05 18:00.',
   'Crew [at] site tomorrow.',
+  'Crew at the site, info at baltimorecity.gov.',
+  'Meet at 5 dot 30 by the gate.',
+  'Code 00 12 34 on the panel.',
+  'Discount 50% & waived fee.',
   'Meet (at) 5.30 by the gate.',
   'Sent to transportation.',
   'Scheduled for 30 Nov.',
