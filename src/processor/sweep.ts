@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { Outbox } from './outbox.ts';
 import { Tally } from './stages/account.ts';
-import { emitDecision, emitStates } from './stages/emit.ts';
+import { emitStates, emitted } from './stages/emit.ts';
 import type { Task } from './task.ts';
 
 export interface SweepContext {
@@ -37,8 +37,16 @@ export function checkTimers(tasks: readonly Task[], c: SweepContext): Promise<nu
     for (const [id, s] of task.store) {
       const d = decideTimers(s, { policy, now });
       if (!d.stateChanged) continue;
+      // As in a batch (see emitted): a ticket whose timer outputs cannot be encoded is left as
+      // it is, named in the log, and the task's other tickets still move; thrown on, it would
+      // fail this task's every sweep.
+      let unwritable = emitted(out, d);
+      if (unwritable instanceof Promise) unwritable = await unwritable;
+      if (unwritable) {
+        c.log.error({ ticketId: id, code: unwritable.code, err: unwritable.message }, 'timer decision not written');
+        continue;
+      }
       changed.set(id, d.state);
-      await emitDecision(out, d);
       tally.moved(s, d.state);
     }
     await emitStates(out, changed, task.partition);
