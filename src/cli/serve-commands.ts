@@ -44,11 +44,12 @@ export async function runWorker(configFile: string): Promise<number> {
     if (e.stale)
       logger.warn({ department: e.department, role: e.role, confirmed: e.confirmed }, 'accountable role is stale');
   }
-  const worker = new Worker({ config, logger });
+  const worker = new Worker({ config, configFile, logger });
   const ops = config.http
     ? new OpsServer({
         ...config.http,
         metrics: worker.metrics,
+        metricsText: () => worker.metricsText(),
         adminToken: process.env['CLOSELOOP_ADMIN_TOKEN'],
         readiness: () => worker.readiness(),
         beforeScrape: () => worker.refreshGauges(),

@@ -15,6 +15,8 @@ export interface CloseloopConfig {
   readonly processor: {
     readonly groupId: string;
     readonly partitions: number;
+    /** See the config schema: worker threads, each a member of the processor's group. */
+    readonly threads: number;
     readonly expiryIntervalMs: number;
     readonly sessionTimeoutMs: number;
     readonly slaCheckIntervalMs: number;
@@ -172,6 +174,7 @@ export async function loadConfig(
     processor: {
       groupId: c.processor.groupId,
       partitions: c.processor.partitions,
+      threads: c.processor.threads,
       expiryIntervalMs: c.processor.expiryIntervalMs,
       sessionTimeoutMs: c.processor.sessionTimeoutMs,
       slaCheckIntervalMs: c.processor.slaCheckIntervalMs,

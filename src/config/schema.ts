@@ -100,6 +100,12 @@ export const closeloopConfigSchema = z
       .object({
         groupId: z.string().min(1).default('closeloop-processor'),
         partitions: z.number().int().min(1).max(1000).default(6),
+        /**
+         * Worker threads the processor runs on, each a member of its consumer group (as Kafka
+         * Streams' num.stream.threads): one thread decides, encodes and produces on one core.
+         * More than the partitions leaves the extra threads idle.
+         */
+        threads: z.number().int().min(1).max(64).default(1),
         retentionDays: z.number().positive().default(30),
         /** How often closed tickets past retention are tombstoned. */
         expiryIntervalMs: z.number().int().positive().default(60_000),
@@ -119,6 +125,7 @@ export const closeloopConfigSchema = z
       .default({
         groupId: 'closeloop-processor',
         partitions: 6,
+        threads: 1,
         retentionDays: 30,
         expiryIntervalMs: 60_000,
         sessionTimeoutMs: 30_000,

@@ -1,4 +1,30 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  AggregatorRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from 'prom-client';
+
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
+
+/**
+ * One exposition of a process's own registry with the metrics its worker threads keep (each a
+ * Metrics without Node's defaults): series of the same name are added up, as prom-client's
+ * AggregatorRegistry does for cluster workers, and a metric only the process keeps (Node's,
+ * reachability, lag) is passed through as it is, whatever aggregator its maker chose for
+ * clusters.
+ */
+export async function combinedMetrics(own: Registry, threads: readonly MetricsSnapshot[]): Promise<string> {
+  const inThreads = new Set(threads.flatMap((t) => t.map((m) => m.name)));
+  const mine = (await own.getMetricsAsJSON()).map((m) =>
+    inThreads.has(m.name) ? m : { ...m, aggregator: 'first' as const },
+  );
+  return AggregatorRegistry.aggregate([mine, ...threads]).metrics();
+}
 
 /**
  * The bridge's Prometheus metrics. Labels carry topics, codes, departments and connector names

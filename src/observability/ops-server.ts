@@ -14,6 +14,8 @@ export interface OpsServerOptions {
   readonly port: number;
   /** The worker's Metrics, or another process's registry (the status API has its own). */
   readonly metrics: { readonly registry: Registry };
+  /** The exposition text, when it is more than the registry's own (a threaded processor's). */
+  metricsText?(): Promise<string>;
   /** The config key of the port, named when the port is taken (default http.port). */
   readonly portKey?: string;
   /** Admin endpoints are refused (403) when no token is configured. */
@@ -96,7 +98,7 @@ export class OpsServer {
         this.#o.onScrapeError?.(err);
       }
       res.writeHead(200, { 'content-type': this.#o.metrics.registry.contentType });
-      res.end(await this.#o.metrics.registry.metrics());
+      res.end(await (this.#o.metricsText ? this.#o.metricsText() : this.#o.metrics.registry.metrics()));
       return;
     }
     if (req.method === 'GET' && url.pathname === '/health/live') return send(res, 200, { status: 'live' });

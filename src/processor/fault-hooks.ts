@@ -19,6 +19,21 @@ export function killBeforeCommit(n: number): CommitHook {
   };
 }
 
+/**
+ * As killBeforeCommit, but ends the thread it runs in with exit code 70 (in a processor thread,
+ * that thread alone: see threads.ts), leaving its transaction open and its group member to lapse.
+ */
+export function exitBeforeCommit(n: number): CommitHook {
+  return {
+    async before(started, settled) {
+      if (started < n) return;
+      await settled();
+      writeSync(2, `fault injection: exit before commit ${started}\n`);
+      process.exit(70);
+    },
+  };
+}
+
 /** Reports the n-th commit as failed after it succeeded: a lost EndTxn reply. */
 export function failAfterCommit(n: number): CommitHook {
   return {
@@ -31,12 +46,14 @@ export function failAfterCommit(n: number): CommitHook {
 }
 
 /**
- * The hook the CLOSELOOP_FAULT_KILL_BEFORE_COMMIT and CLOSELOOP_FAULT_FAIL_AFTER_COMMIT
- * variables ask for (a commit number each), or none when neither is set.
+ * The hook the CLOSELOOP_FAULT_KILL_BEFORE_COMMIT, CLOSELOOP_FAULT_EXIT_BEFORE_COMMIT and
+ * CLOSELOOP_FAULT_FAIL_AFTER_COMMIT variables ask for (a commit number each), or none when none
+ * is set. With processor threads, CLOSELOOP_FAULT_THREAD (an index) limits them to one thread.
  */
 export function faultHookFromEnv(env: NodeJS.ProcessEnv): CommitHook | undefined {
   const hooks = [
     env['CLOSELOOP_FAULT_KILL_BEFORE_COMMIT'] ? killBeforeCommit(commitNumber(env, 'KILL_BEFORE_COMMIT')) : null,
+    env['CLOSELOOP_FAULT_EXIT_BEFORE_COMMIT'] ? exitBeforeCommit(commitNumber(env, 'EXIT_BEFORE_COMMIT')) : null,
     env['CLOSELOOP_FAULT_FAIL_AFTER_COMMIT'] ? failAfterCommit(commitNumber(env, 'FAIL_AFTER_COMMIT')) : null,
   ].filter((h) => h !== null);
   if (hooks.length === 0) return undefined;

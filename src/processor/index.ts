@@ -1,4 +1,5 @@
 export { LifecycleProcessor, type ProcessorOptions } from './processor.ts';
+export { ThreadedProcessor, type ThreadedProcessorOptions } from './threads.ts';
 export { DLQ_HEADERS, deadLetter, deadLetterTopic } from '../messaging/index.ts';
 export { restorePartitions, type RestoreResult } from './restore.ts';
 export { stateFromRecord, stateToRecord } from './codec.ts';

@@ -9,6 +9,7 @@ import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { faultHookFromEnv } from './fault-hooks.ts';
 import { LifecycleProcessor } from './processor.ts';
+import { ThreadedProcessor } from './threads.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -17,14 +18,18 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'closeloop-processor' });
   const config = await loadConfig(values.config);
   const commitHook = faultHookFromEnv(process.env);
-  const processor = new LifecycleProcessor({
+  const common = {
     config,
     logger,
     messaging: createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger }),
     serde: new AvroSerde({ ...config.schemaRegistry, compatibility: 'BACKWARD' }),
     schemasDir: path.join(repoRoot, 'schemas'),
-    ...(commitHook ? { commitHook } : {}),
-  });
+  };
+  // With threads, each thread reads the fault variables itself (see processor-thread.ts).
+  const processor =
+    config.processor.threads > 1
+      ? new ThreadedProcessor({ ...common, configFile: values.config })
+      : new LifecycleProcessor({ ...common, ...(commitHook ? { commitHook } : {}) });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -34,6 +34,11 @@ export interface ProcessorOptions {
   /** Called around every transaction commit; fault injection for tests (see fault-hooks.ts). */
   readonly commitHook?: CommitHook;
   readonly metrics?: Metrics;
+  /**
+   * Awaited once everything is ready and before the consumer joins its group: processor threads
+   * join together (see threads.ts), so that a start costs the group one rebalance, not one each.
+   */
+  readonly beforeJoin?: () => Promise<void>;
 }
 
 /**
@@ -107,6 +112,7 @@ export class LifecycleProcessor {
     this.#consumer = consumer;
     await consumer.connect();
     await consumer.subscribe([...this.#inputs.keys()], { fromBeginning: true });
+    await this.#o.beforeJoin?.();
     await consumer.run({
       onAssignment: (assigned) => this.#onAssignment(assigned),
       eachBatch: (batch) => this.#onBatch(batch),

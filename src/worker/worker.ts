@@ -4,11 +4,11 @@ import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { Metrics } from '../observability/metrics.ts';
+import { combinedMetrics, Metrics } from '../observability/metrics.ts';
 import type { Readiness } from '../observability/ops-server.ts';
 import { CachedProbe } from '../observability/probe.ts';
 import { judgeReadiness, type ReadinessInput, type RunnerView } from '../observability/readiness.ts';
-import { LifecycleProcessor } from '../processor/index.ts';
+import { LifecycleProcessor, ThreadedProcessor } from '../processor/index.ts';
 import {
   PAUSE_REASONS,
   SinkRunner,
@@ -30,6 +30,8 @@ const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..',
 
 export interface WorkerOptions {
   readonly config: CloseloopConfig;
+  /** The file `config` came from; needed when processor.threads > 1 (each thread reads it). */
+  readonly configFile?: string;
   readonly logger: Logger;
   readonly env?: NodeJS.ProcessEnv;
   readonly messaging?: Messaging;
@@ -50,7 +52,7 @@ export class Worker {
   readonly #o: WorkerOptions;
   readonly #messaging: Messaging;
   readonly #serde: AvroSerde;
-  readonly processor: LifecycleProcessor;
+  readonly processor: LifecycleProcessor | ThreadedProcessor;
   readonly metrics = new Metrics();
   readonly #sources = new Map<string, SourceRunner<unknown>>();
   readonly #sinks = new Map<string, SinkRunner<unknown>>();
@@ -88,16 +90,31 @@ export class Worker {
         else logger.error({ error }, 'schema registry unreachable');
       },
     });
-    this.processor = new LifecycleProcessor({
-      config,
-      logger,
-      messaging: this.#messaging,
-      serde: this.#serde,
-      schemasDir: SCHEMAS,
-      metrics: this.metrics,
-    });
+    this.processor = this.#processor();
     this.#build();
     this.#lookups = reconcileLookups(config, options.env ?? process.env, logger);
+  }
+
+  #processor(): LifecycleProcessor | ThreadedProcessor {
+    const { config, logger, configFile } = this.#o;
+    const common = { config, logger, messaging: this.#messaging, serde: this.#serde, schemasDir: SCHEMAS };
+    if (config.processor.threads === 1) return new LifecycleProcessor({ ...common, metrics: this.metrics });
+    if (configFile === undefined) {
+      throw new CloseloopError(
+        'CL_CONFIG_INVALID',
+        'processor.threads > 1 needs the config file: each processor thread loads it for itself',
+      );
+    }
+    return new ThreadedProcessor({ ...common, configFile, env: this.#o.env ?? process.env, metrics: true });
+  }
+
+  /**
+   * The Prometheus exposition: the worker's registry, with each processor thread's metrics added
+   * in when the processor runs on threads (see combinedMetrics).
+   */
+  async metricsText(): Promise<string> {
+    if (!(this.processor instanceof ThreadedProcessor)) return this.metrics.registry.metrics();
+    return combinedMetrics(this.metrics.registry, await this.processor.metricSnapshots());
   }
 
   #build(): void {

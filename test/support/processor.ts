@@ -36,6 +36,8 @@ export interface TestConfigExtras {
   readonly sentinel?: Record<string, unknown> | null;
   /** The reconcile section (reconciliation's policy, rate and schedule); the defaults when left out. */
   readonly reconcile?: Record<string, unknown>;
+  /** processor.threads; 1 when left out. */
+  readonly threads?: number;
   /** Writes a roles file naming a service owner, coordinator and manager for each routed department. */
   readonly roles?: boolean;
 }
@@ -76,6 +78,7 @@ export async function testConfig(
     processor: {
       groupId: `${base}.processor`,
       partitions,
+      threads: extras.threads ?? 1,
       retentionDays,
       expiryIntervalMs: 3_600_000,
       sessionTimeoutMs: 6_000,

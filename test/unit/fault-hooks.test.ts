@@ -14,6 +14,9 @@ describe('fault injection commit hooks', () => {
     expect(() => faultHookFromEnv({ CLOSELOOP_FAULT_KILL_BEFORE_COMMIT: 'soon' })).toThrow(
       expect.objectContaining({ code: 'CL_CONFIG_INVALID' }),
     );
+    expect(() => faultHookFromEnv({ CLOSELOOP_FAULT_EXIT_BEFORE_COMMIT: '0' })).toThrow(
+      /CLOSELOOP_FAULT_EXIT_BEFORE_COMMIT must be a commit number/,
+    );
     const hook = faultHookFromEnv({ CLOSELOOP_FAULT_FAIL_AFTER_COMMIT: '1' });
     expect(() => hook?.after?.(1)).toThrow(/commit 1 reported as failed/);
   });

@@ -1,0 +1,48 @@
+import type { ConsumerHealth } from '../messaging/index.ts';
+
+/** One thread as ThreadedProcessor knows it, for the views below. */
+export interface ThreadHealth {
+  readonly index: number;
+  /** Why it stopped, when it stopped unasked. */
+  readonly lost: string | null;
+  readonly health: ConsumerHealth | null;
+}
+
+/**
+ * The processor's consumer health across its threads: failing when a thread was lost or any
+ * thread's consumer is failing (every such thread named), else starting while any starts.
+ */
+export function combinedHealth(threads: readonly ThreadHealth[]): ConsumerHealth | null {
+  if (threads.length === 0) return null;
+  const failing = threads.filter((t) => t.lost !== null || t.health?.state === 'failing');
+  if (failing.length > 0) {
+    return {
+      state: 'failing',
+      failingForMs: Math.max(0, ...failing.map((t) => t.health?.failingForMs ?? 0)),
+      reason: failing.map((t) => t.lost ?? `thread ${t.index}: ${t.health?.reason ?? 'failing'}`).join('; '),
+    };
+  }
+  const starting = threads.some((t) => t.health === null || t.health.state === 'starting');
+  return { state: starting ? 'starting' : 'reading', failingForMs: 0, reason: null };
+}
+
+export interface ThreadAssignment {
+  /** Whether its latest assignment counts (reported after the caller began to wait). */
+  readonly fresh: boolean;
+  readonly partitions: readonly number[] | null;
+  readonly lost: boolean;
+}
+
+/**
+ * The partitions owned, sorted, when the running threads' assignments have settled: each has
+ * a fresh one, and together they own each of the `count` partitions once. Null while they have
+ * not.
+ */
+export function settledPartitions(threads: readonly ThreadAssignment[], count: number): number[] | null {
+  const running = threads.filter((t) => !t.lost);
+  if (running.length === 0 || running.some((t) => !t.fresh || t.partitions === null)) return null;
+  const all = running.flatMap((t) => t.partitions ?? []);
+  const distinct = new Set(all);
+  if (distinct.size !== all.length || distinct.size !== count) return null;
+  return [...distinct].sort((a, b) => a - b);
+}
