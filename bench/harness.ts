@@ -33,6 +33,8 @@ export async function endpoints(log: (l: string) => void): Promise<Endpoints> {
 
 export interface RunConfigOptions {
   readonly partitions: number;
+  /** processor.threads; 1 when left out. */
+  readonly threads?: number;
   readonly routing: Record<string, RouteTarget[]>;
   readonly connectors?: readonly {
     name: string;
@@ -62,7 +64,12 @@ export async function runConfigFile(
       kafka: { brokers: [e.brokers], clientId: run },
       schemaRegistry: { url: e.registryUrl },
       topics: Object.fromEntries(TOPIC_KEYS.map((k) => [k, `${run}.${k}`])),
-      processor: { groupId: `${run}.processor`, partitions: o.partitions, sessionTimeoutMs: 10_000 },
+      processor: {
+        groupId: `${run}.processor`,
+        partitions: o.partitions,
+        threads: o.threads ?? 1,
+        sessionTimeoutMs: 10_000,
+      },
       statusMappings: ['posse', 'maximo', 'sap-pm'].map((m) => path.join(ROOT, 'config/status-mappings', `${m}.yaml`)),
       routing: { defaultPriority: 3, services: o.routing },
       connectors: o.connectors ?? [],

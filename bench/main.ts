@@ -1,5 +1,5 @@
 // npm run bench [-- --quick] [--only throughput,peer,full-path,scale-out,restore] [--seed 42] [--repeats 3]
-//   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6] [--no-push]
+//   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6] [--threads 1,2] [--no-push]
 //   [--scale-out 1,2] [--scale-tickets 40000] [--rates 50,1000] [--warmup 3] [--peer-warmup 20000]
 // Every scenario runs in this one process against a real Kafka and registry (brought up when
 // none is configured), so the baseline and the bridge share the machine's state of the moment.
@@ -25,6 +25,7 @@ const options = {
   tickets: { type: 'string' },
   restore: { type: 'string' },
   partitions: { type: 'string', default: '6' },
+  threads: { type: 'string', default: '1,2' },
   'no-push': { type: 'boolean', default: false },
   'scale-out': { type: 'string', default: '1,2' },
   'scale-tickets': { type: 'string' },
@@ -48,6 +49,8 @@ const a = (() => {
 const quick = a.quick;
 const only = new Set((a.only ?? 'throughput,peer,full-path,scale-out,restore').split(','));
 const scaleOut = a['scale-out'].split(',').map(Number);
+// (b) runs once per processor.threads value, each on the same records.
+const threads = a.threads.split(',').map(Number);
 // Full path: a city's realistic load, the issue's target load and, for the full bench, saturation.
 const fullPathLoads = a.rates
   ? a.rates.split(',').map((r) => ({ rate: Number(r), seconds: quick ? 8 : 30 }))
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
     ['tickets', tickets],
     ['scale-tickets', scaleTickets],
     ...scaleOut.map((n) => ['scale-out', n] as const),
+    ...threads.map((n) => ['threads', n] as const),
   ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number >= 1, got ${value}`);
   }
@@ -123,10 +127,9 @@ async function main(): Promise<void> {
   if (only.has('throughput')) {
     for (let i = 0; i < repeats; i += 1) {
       log(`throughput ${i + 1}/${repeats}: ${tickets} tickets`);
-      const run = await throughputRun(e, profile, { tickets, seed: seed + i, partitions });
-      log(
-        `  processor ${run.processorEventsPerSecond} ev/s, raw ${run.rawEventsPerSecond}, avro ${run.avroEventsPerSecond}`,
-      );
+      const run = await throughputRun(e, profile, { tickets, seed: seed + i, partitions, threads });
+      const processor = run.processor.map((p) => `${p.eventsPerSecond} ev/s on ${p.threads}`).join(', ');
+      log(`  processor ${processor}; raw ${run.rawEventsPerSecond}, avro ${run.avroEventsPerSecond}`);
       throughput.push(run);
       stepDone();
     }

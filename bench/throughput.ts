@@ -12,19 +12,27 @@ import {
   type MessagingAdmin,
 } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { LifecycleProcessor } from '../src/processor/index.ts';
+import { LifecycleProcessor, ThreadedProcessor } from '../src/processor/index.ts';
 import { CANONICAL } from '../src/topics/index.ts';
 import { passThrough } from './baseline.ts';
-import { feed, provision, rssSampler, runConfig, SCHEMAS, type Endpoints } from './harness.ts';
+import { feed, provision, rssSampler, runConfig, runConfigFile, SCHEMAS, type Endpoints } from './harness.ts';
 import { generate, routingFor, type LoadProfile } from './load.ts';
+
+export interface ProcessorFigures {
+  readonly threads: number;
+  readonly eventsPerSecond: number;
+  readonly ms: number;
+  /** The CRM phase's and the department phase's, each from work's start to its last commit. */
+  readonly phasesMs: readonly number[];
+  /** Restart of the processor between the CRM and department phases: fence, restore, join. */
+  readonly restartMs: number;
+}
 
 export interface ThroughputRun {
   readonly tickets: number;
   readonly events: number;
-  readonly processorEventsPerSecond: number;
-  readonly processorMs: number;
-  /** Restart of the processor between the CRM and department phases: fence, restore, join. */
-  readonly restartMs: number;
+  /** (b) per thread count, each on topics of its own with the same records. */
+  readonly processor: readonly ProcessorFigures[];
   readonly rawEventsPerSecond: number;
   readonly avroEventsPerSecond: number;
   readonly peakRssMb: number;
@@ -114,10 +122,71 @@ export async function waitIdle(
   }
 }
 
+/** (b): both phases on a run's own topics, with the processor on `threads` threads. */
+async function processorRun(
+  e: Endpoints,
+  profile: LoadProfile,
+  load: ReturnType<typeof generate>,
+  o: { partitions: number; threads: number },
+): Promise<{ phasesMs: number[]; restartMs: number }> {
+  const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
+  const { config, file } = await runConfigFile(e, `throughput${o.threads}`, {
+    partitions: o.partitions,
+    threads: o.threads,
+    routing: routingFor(profile),
+  });
+  const messaging = createKafkaMessaging({ brokers: [e.brokers], clientId: config.kafka.clientId, logger });
+  const serde = new AvroSerde({ url: e.registryUrl });
+  const admin = messaging.admin();
+  await admin.connect();
+  try {
+    await provision(config, admin, serde);
+    const options = { config, logger, messaging, serde: new AvroSerde({ url: e.registryUrl }), schemasDir: SCHEMAS };
+    // Timed from the first assignment restored, when work starts: a threaded processor's
+    // threads join one after the other, and the first works while the group settles.
+    const processor = () => {
+      if (o.threads === 1) {
+        const p = new LifecycleProcessor(options);
+        return { p, first: () => p.nextAssignment() };
+      }
+      const p = new ThreadedProcessor({ ...options, configFile: file, logLevel: process.env['LOG_LEVEL'] ?? 'silent' });
+      return { p, first: () => p.firstAssignment() };
+    };
+    // Department events can only follow the work orders the CRM phase creates, so the phases
+    // run one after the other, as they do in a city; each is timed from readiness to idle.
+    const phases: number[] = [];
+    let restartMs = 0;
+    for (const [phase, batch] of [load.crm, load.dept].entries()) {
+      await feed(config, messaging, serde, batch);
+      const { p, first } = processor();
+      const starting = performance.now();
+      // When work starts, which may be before start() returns: a threaded processor's start()
+      // waits for its last thread to join, while the first one already works.
+      const working = first().then(() => performance.now());
+      await p.start();
+      const ready = await working;
+      if (phase === 1) restartMs = ready - starting;
+      const watch = progressWatch(admin, config.processor.groupId, [
+        config.topics.crmEvents,
+        config.topics.deptEvents,
+        config.topics.links,
+      ]);
+      await waitIdle(messaging, admin, config, Number(process.env['BENCH_IDLE_TIMEOUT_MS'] ?? 600_000));
+      phases.push((await watch.stop()) - ready);
+      await p.stop();
+    }
+    const topics = await admin.listTopics();
+    await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
+    return { phasesMs: phases, restartMs };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function throughputRun(
   e: Endpoints,
   profile: LoadProfile,
-  o: { tickets: number; seed: number; partitions: number },
+  o: { tickets: number; seed: number; partitions: number; threads: readonly number[] },
 ): Promise<ThroughputRun> {
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
   const config = await runConfig(e, 'throughput', { partitions: o.partitions, routing: routingFor(profile) });
@@ -130,35 +199,11 @@ export async function throughputRun(
   const events = load.crm.length + load.dept.length;
   try {
     await provision(config, admin, serde);
-    const processor = () =>
-      new LifecycleProcessor({
-        config,
-        logger,
-        messaging,
-        serde: new AvroSerde({ url: e.registryUrl }),
-        schemasDir: SCHEMAS,
-      });
-    // Department events can only follow the work orders the CRM phase creates, so the phases
-    // run one after the other, as they do in a city; each is timed from readiness to idle.
-    let processorMs = 0;
-    let restartMs = 0;
-    for (const [phase, batch] of [load.crm, load.dept].entries()) {
-      await feed(config, messaging, serde, batch);
-      const p = processor();
-      const starting = performance.now();
-      await p.start();
-      await p.nextAssignment();
-      const ready = performance.now();
-      if (phase === 1) restartMs = ready - starting;
-      const watch = progressWatch(admin, config.processor.groupId, [
-        config.topics.crmEvents,
-        config.topics.deptEvents,
-        config.topics.links,
-      ]);
-      await waitIdle(messaging, admin, config, Number(process.env['BENCH_IDLE_TIMEOUT_MS'] ?? 600_000));
-      processorMs += (await watch.stop()) - ready;
-      await p.stop();
-    }
+    const processor: { threads: number; phasesMs: number[]; restartMs: number }[] = [];
+    for (const threads of o.threads)
+      processor.push({ threads, ...(await processorRun(e, profile, load, { ...o, threads })) });
+    await feed(config, messaging, serde, load.crm);
+    await feed(config, messaging, serde, load.dept);
     const inputs = [config.topics.crmEvents, config.topics.deptEvents];
     await admin.ensureTopics(
       inputs.flatMap((t) => ['raw-copy', 'avro-copy'].map((c) => ({ topic: `${t}.${c}`, partitions: o.partitions }))),
@@ -187,9 +232,16 @@ export async function throughputRun(
     return {
       tickets: o.tickets,
       events,
-      processorEventsPerSecond: Math.round((events / processorMs) * 1000),
-      processorMs: Math.round(processorMs),
-      restartMs: Math.round(restartMs),
+      processor: processor.map((p) => {
+        const ms = p.phasesMs.reduce((a, b) => a + b, 0);
+        return {
+          threads: p.threads,
+          eventsPerSecond: Math.round((events / ms) * 1000),
+          ms: Math.round(ms),
+          phasesMs: p.phasesMs.map((x) => Math.round(x)),
+          restartMs: Math.round(p.restartMs),
+        };
+      }),
       rawEventsPerSecond: Math.round((raw.events / raw.ms) * 1000),
       avroEventsPerSecond: Math.round((avro.events / avro.ms) * 1000),
       peakRssMb: rss.stop(),
