@@ -51,6 +51,7 @@ export class Metrics {
   readonly stuckTickets: Gauge;
   readonly connectorSilent: Gauge;
   readonly alerts: Counter;
+  readonly sweepFailures: Counter<'sweep' | 'code'>;
   readonly consumerLag: Gauge<'group' | 'topic'>;
   readonly drift: Counter<'kind' | 'department'>;
 
@@ -161,6 +162,12 @@ export class Metrics {
       name: 'closeloop_alerts_total',
       help: 'Alerts raised and cleared, per reason (STUCK_<STATE>, STATUS_UNCONFIRMED, WORK_ORDER_SILENT, CONNECTOR_SILENT).',
       labelNames: ['reason', 'status'],
+      registers: r,
+    });
+    this.sweepFailures = new Counter({
+      name: 'closeloop_sweep_failures_total',
+      help: "The processor's timer sweeps that failed for a task (sweep expiry or timers), and timer decisions that could not be written (sweep timer-decision), per error code.",
+      labelNames: ['sweep', 'code'],
       registers: r,
     });
     this.ticketsInState = new Gauge({

@@ -1,13 +1,14 @@
 import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError } from '../errors/index.ts';
-import type {
-  AvroSerde,
-  ConsumerHealth,
-  MessageConsumer,
-  Messaging,
-  MessagingAdmin,
-  RecordBatch,
-  TopicPartitions,
+import {
+  HealthTracker,
+  type AvroSerde,
+  type ConsumerHealth,
+  type MessageConsumer,
+  type Messaging,
+  type MessagingAdmin,
+  type RecordBatch,
+  type TopicPartitions,
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -63,11 +64,14 @@ export class LifecycleProcessor {
   #restoring: Promise<void> = Promise.resolve();
   #assignmentWaiters: ((partitions: number[]) => void)[] = [];
   #assigned = false;
+  /** The timer sweeps' failures, per task (see sweep.ts); renewed at each assignment. */
+  #sweeps: HealthTracker;
 
   constructor(options: ProcessorOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'lifecycle-processor' });
     this.#clock = options.clock ?? Date.now;
+    this.#sweeps = this.#sweepHealth();
     this.#inputs = inputRoutes(options.config);
     knowVocabulary(options.config.policy);
   }
@@ -82,9 +86,19 @@ export class LifecycleProcessor {
     return this.#assigned && this.#consumer !== null;
   }
 
-  /** Its consumer's health: failing when joining, restoring or committing keeps failing. */
+  /**
+   * Its consumer's health: failing when joining, restoring or committing keeps failing, or when
+   * a timer sweep keeps failing for a task it owns.
+   */
   consumerHealth(): ConsumerHealth | null {
-    return this.#consumer?.health() ?? null;
+    const consumer = this.#consumer?.health() ?? null;
+    return consumer && withSweeps(consumer, this.#sweeps.health());
+  }
+
+  #sweepHealth(): HealthTracker {
+    const tracker = new HealthTracker(this.#o.config.processor.consumerFailingAfterMs, this.#clock);
+    tracker.assigned();
+    return tracker;
   }
 
   /** Tickets held in memory, per owned partition. */
@@ -162,6 +176,8 @@ export class LifecycleProcessor {
         commitHook: this.#o.commitHook,
       };
       const tasks = partitions.map((p) => new Task(p, context));
+      // The sweeps' trouble belonged to the tasks of before; the new ones' sweeps say their own.
+      this.#sweeps = this.#sweepHealth();
       await Promise.all(tasks.map(async (t) => (await t.producer()).fence()));
       const restored = await restorePartitions(messaging, admin, serde, config.topics.state, partitions);
       for (const t of tasks) {
@@ -272,7 +288,7 @@ export class LifecycleProcessor {
 
   #sweepContext(): SweepContext {
     const { config, serde, metrics } = this.#o;
-    return { config, serde, metrics, clock: this.#clock, log: this.#log };
+    return { config, serde, metrics, clock: this.#clock, log: this.#log, health: this.#sweeps };
   }
 
   /** closeloop_stuck_tickets{reason,department}: the alerts open in the owned tickets now. */
@@ -284,4 +300,12 @@ export class LifecycleProcessor {
         gauge,
       );
   }
+}
+
+/** The consumer's health, failing too while a sweep is (both named, the longer-failing first). */
+function withSweeps(consumer: ConsumerHealth, sweeps: ConsumerHealth): ConsumerHealth {
+  if (sweeps.state !== 'failing') return consumer;
+  if (consumer.state !== 'failing') return { ...sweeps };
+  const [first, second] = consumer.failingForMs >= sweeps.failingForMs ? [consumer, sweeps] : [sweeps, consumer];
+  return { state: 'failing', failingForMs: first.failingForMs, reason: `${first.reason}; also ${second.reason}` };
 }

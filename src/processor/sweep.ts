@@ -1,6 +1,7 @@
 import type { CloseloopConfig } from '../config/index.ts';
+import { CloseloopError, messageOf } from '../errors/index.ts';
 import { decideTimers, isExpired, type TicketState } from '../domain/index.ts';
-import type { AvroSerde } from '../messaging/index.ts';
+import type { AvroSerde, HealthTracker } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { Outbox } from './outbox.ts';
@@ -14,7 +15,19 @@ export interface SweepContext {
   readonly clock: () => number;
   readonly log: Logger;
   readonly metrics?: Metrics | undefined;
+  /**
+   * Where a sweep that keeps failing, or a timer decision that keeps being unwritable, is
+   * tracked until it succeeds: past the grace period it is the processor's health (readiness,
+   * closeloop_consumer_failing, closeloop health), not a log line alone.
+   */
+  readonly health: HealthTracker;
 }
+
+type Sweep = 'expiry' | 'timers';
+
+/** What the health tracker calls a task's sweep while it fails. */
+export const sweepActivity = (sweep: Sweep | 'timer-decision', partition: number): string =>
+  `${sweep === 'expiry' ? 'expiring tickets' : sweep === 'timers' ? 'the timer sweep' : 'writing timer decisions'} of partition ${partition}`;
 
 /** Tombstones closed tickets past the retention window. Returns how many. */
 export function expire(tasks: readonly Task[], c: SweepContext): Promise<number> {
@@ -32,26 +45,39 @@ export function expire(tasks: readonly Task[], c: SweepContext): Promise<number>
  */
 export function checkTimers(tasks: readonly Task[], c: SweepContext): Promise<number> {
   const { policy } = c.config;
-  return sweep(tasks, c, 'timer sweep', async (task, now, out, tally) => {
+  return sweep(tasks, c, 'timers', async (task, now, out, tally) => {
     const changed = new Map<string, TicketState | null>();
+    const unwritable: CloseloopError[] = [];
     for (const [id, s] of task.store) {
       const d = decideTimers(s, { policy, now });
       if (!d.stateChanged) continue;
       // As in a batch (see emitted): a ticket whose timer outputs cannot be encoded is left as
       // it is, named in the log, and the task's other tickets still move; thrown on, it would
       // fail this task's every sweep.
-      let unwritable = emitted(out, d);
-      if (unwritable instanceof Promise) unwritable = await unwritable;
-      if (unwritable) {
-        c.log.error({ ticketId: id, code: unwritable.code, err: unwritable.message }, 'timer decision not written');
+      let failed = emitted(out, d);
+      if (failed instanceof Promise) failed = await failed;
+      if (failed) {
+        c.log.error({ ticketId: id, code: failed.code, err: failed.message }, 'timer decision not written');
+        c.metrics?.sweepFailures.inc({ sweep: 'timer-decision', code: failed.code });
+        unwritable.push(failed);
         continue;
       }
       changed.set(id, d.state);
       tally.moved(s, d.state);
     }
+    trackUnwritable(c.health, task.partition, unwritable);
     await emitStates(out, changed, task.partition);
     return changed;
   });
+}
+
+/** Tickets whose timer decisions cannot be written stay as they are, so they are tracked until written. */
+function trackUnwritable(health: HealthTracker, partition: number, unwritable: readonly CloseloopError[]): void {
+  const activity = sweepActivity('timer-decision', partition);
+  const [first] = unwritable;
+  if (!first) return health.succeeded(activity);
+  const tickets = unwritable.length === 1 ? '1 ticket' : `${unwritable.length} tickets`;
+  health.failed(activity, new CloseloopError(first.code, `${tickets} left unmoved: ${first.message}`));
 }
 
 /**
@@ -62,7 +88,7 @@ export function checkTimers(tasks: readonly Task[], c: SweepContext): Promise<nu
 async function sweep(
   tasks: readonly Task[],
   c: SweepContext,
-  what: string,
+  what: Sweep,
   collect: (task: Task, now: number, out: Outbox, tally: Tally) => Promise<Map<string, TicketState | null>>,
 ): Promise<number> {
   let changed = 0;
@@ -80,7 +106,15 @@ async function sweep(
       tally.statusesSent(out.count(c.config.topics.status));
       tally.record(c.metrics, out);
     });
-    task.chain = work.catch((err: unknown) => c.log.error({ err }, `${what} failed`));
+    const activity = sweepActivity(what, task.partition);
+    task.chain = work.then(
+      () => c.health.succeeded(activity),
+      (err: unknown) => {
+        c.log.error({ err: messageOf(err), partition: task.partition }, `${activity} failed`);
+        c.metrics?.sweepFailures.inc({ sweep: what, code: err instanceof CloseloopError ? err.code : 'unknown' });
+        c.health.failed(activity, err);
+      },
+    );
     await task.chain;
   }
   return changed;
