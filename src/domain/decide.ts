@@ -6,7 +6,8 @@ import { decideOperator } from './decide-operator.ts';
 import { Draft } from './draft.ts';
 import { deriveTicket, isClosed } from './lifecycle.ts';
 import { noChange, type Decision } from './outputs.ts';
-import { hasRecentEvent, withRecentEvent } from './recent-events.ts';
+import { eventDigest, UNKNOWN_DIGEST } from './event-digest.ts';
+import { recentEventDigest, withRecentEvent } from './recent-events.ts';
 import { applyReceipt, watched, workOrderSeen } from './sentinel/index.ts';
 import { RECENT_EVENT_IDS, type TicketState } from './state.ts';
 import { boundedInput } from './text.ts';
@@ -29,7 +30,9 @@ export function decide(state: TicketState | null, raw: InboundEvent, ctx: Decide
   // are the bridge's own by nature).
   const fromSource = input.type === 'crm' || input.type === 'dept';
   if (fromSource && envelope.origin === BRIDGE_ORIGIN) return noChange(state);
-  if (state && hasRecentEvent(state.recentEventIds, envelope.eventId)) return noChange(state);
+  const digest = eventDigest(input.event);
+  const seen = state && recentEventDigest(state.recentEventIds, envelope.eventId);
+  if (state && seen) return seen === digest || seen === UNKNOWN_DIGEST ? noChange(state) : reusedId(state, input, ctx);
 
   const draft = new Draft(envelope, ctx);
   let decision: Decision;
@@ -51,13 +54,39 @@ export function decide(state: TicketState | null, raw: InboundEvent, ctx: Decide
   // fixed or the watermark reset, replaying the same event from quarantine must apply it.
   const replayable = decision.violations.some((v) => v.kind === 'UNMAPPED_CODE' || v.kind === 'IMPLAUSIBLE_SEQUENCE');
   if (!decision.state || replayable) return decision;
-  const ids = withRecentEvent(decision.state.recentEventIds, envelope.eventId, RECENT_EVENT_IDS);
+  const ids = withRecentEvent(decision.state.recentEventIds, envelope.eventId, digest, RECENT_EVENT_IDS);
   let next: TicketState = { ...decision.state, recentEventIds: ids };
   // Any word from the department about a work order it has shows it is not silent.
   if (input.type === 'dept' && next.workOrders.some((w) => w.workOrderId === input.event.workOrderId)) {
     next = workOrderSeen(next, input.event.workOrderId, ctx.now);
   }
   return watched({ ...decision, state: next, stateChanged: true }, ctx);
+}
+
+/**
+ * An event whose id the ticket took before, with other content: not a repeat but another event
+ * under a used id. It is not applied (which of the two is right cannot be told here) and is
+ * quarantined, with the ticket as it was; the source must give it an id of its own.
+ */
+function reusedId(state: TicketState, input: Exclude<InboundEvent, { type: 'receipt' }>, ctx: DecideContext): Decision {
+  const draft = new Draft(input.event.envelope, ctx);
+  const id = input.event.envelope.eventId;
+  const where =
+    input.type === 'dept'
+      ? {
+          department: input.event.department,
+          system: input.event.system,
+          rawStatus: input.event.rawStatus,
+          workOrderId: input.event.workOrderId,
+        }
+      : {};
+  draft.violation(
+    state.ticketId,
+    'EVENT_ID_REUSED',
+    `event id ${id} was taken before with other content; this ${input.type} event was not applied`,
+    where,
+  );
+  return { ...noChange(state), violations: draft.violations };
 }
 
 /** Closed, past the retention window, and nothing pending: the state may be tombstoned. */

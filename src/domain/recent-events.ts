@@ -1,69 +1,90 @@
+import { DIGEST_LENGTH, UNKNOWN_DIGEST } from './event-digest.ts';
+
 /**
- * A ticket's recent event ids (for duplicate suppression), oldest first, held as one string in
- * which each id is written `<length>:<id>`. One string per ticket, instead of an array and one
- * string per id: a ticket keeps up to RECENT_EVENT_IDS of them, for as long as it is held. The
- * length prefix makes any id, whatever characters it holds, read back exactly.
+ * A ticket's recent event ids (for duplicate suppression), oldest first, each with the digest of
+ * its event's content (see event-digest.ts), held as one string in which each entry is written
+ * `<length>:<id><digest>`. One string per ticket, instead of an array and one string per id: a
+ * ticket keeps up to RECENT_EVENT_IDS of them, for as long as it is held. The length prefix
+ * makes any id, whatever characters it holds, read back exactly; the digest has a fixed length.
  */
 export type RecentEventIds = string;
 
 export const NO_RECENT_EVENTS: RecentEventIds = '';
 
 /**
- * Where the entry starting at `at` ends (its length prefix read digit by digit, no string
- * made), or -1 when what is there is not an entry.
+ * Where the id of the entry starting at `at` ends (its length prefix read digit by digit, no
+ * string made), or -1 when what is there is not an entry. Its digest follows.
  */
-function entryEnd(ids: RecentEventIds, at: number): number {
+function idEnd(ids: RecentEventIds, at: number): number {
   let length = 0;
   let i = at;
   for (let c = ids.charCodeAt(i); c >= 48 && c <= 57; c = ids.charCodeAt(++i)) length = length * 10 + (c - 48);
   if (i === at || ids.charCodeAt(i) !== 58 /* : */) return -1;
   const end = i + 1 + length;
-  return end <= ids.length ? end : -1;
+  return end + DIGEST_LENGTH <= ids.length ? end : -1;
 }
 
-/** Whether `id` is among the recent ids; reads in place, allocates nothing. */
-export function hasRecentEvent(ids: RecentEventIds, id: string): boolean {
+/** The digest remembered with `id`, or null when it is not among the recent ids; allocates only the answer. */
+export function recentEventDigest(ids: RecentEventIds, id: string): string | null {
   // An entry's whole length grows with its id's, so equal whole lengths mean equal id lengths.
-  let size = id.length + 2;
+  let size = id.length + 2 + DIGEST_LENGTH;
   for (let n = id.length; n >= 10; n = Math.floor(n / 10)) size += 1;
   for (let at = 0; at < ids.length;) {
-    const end = entryEnd(ids, at);
+    const end = idEnd(ids, at);
     if (end < 0) break;
-    if (end - at === size && ids.startsWith(id, end - id.length)) return true;
-    at = end;
+    const next = end + DIGEST_LENGTH;
+    if (next - at === size && ids.startsWith(id, end - id.length)) return ids.slice(end, next);
+    at = next;
   }
-  return false;
+  return null;
 }
 
-export function recentEventList(ids: RecentEventIds): string[] {
+/** Whether `id` is among the recent ids. */
+export function hasRecentEvent(ids: RecentEventIds, id: string): boolean {
+  return recentEventDigest(ids, id) !== null;
+}
+
+/** The recent ids, oldest first, and the digest of each. */
+export function recentEventList(ids: RecentEventIds): { ids: string[]; digests: string[] } {
   const list: string[] = [];
+  const digests: string[] = [];
   for (let at = 0; at < ids.length;) {
-    const end = entryEnd(ids, at);
+    const end = idEnd(ids, at);
     if (end < 0) break;
     list.push(ids.slice(ids.indexOf(':', at) + 1, end));
-    at = end;
+    digests.push(ids.slice(end, end + DIGEST_LENGTH));
+    at = end + DIGEST_LENGTH;
   }
-  return list;
-}
-
-export function recentEventIdsOf(list: readonly string[]): RecentEventIds {
-  return list.map((id) => `${id.length}:${id}`).join('');
+  return { ids: list, digests };
 }
 
 /**
- * The ids with `id` added last, keeping the newest `max`. Runs for every event a ticket takes:
- * the oldest entries are cut off with one slice, instead of the whole list being parsed and
- * written again (a ticket may hold hundreds).
+ * Recent ids from a list, with their digests where known: ids remembered before digests were
+ * kept (a changelog record written by an older closeloop) get UNKNOWN_DIGEST, which matches any
+ * content, so they are still passed over as repeats and never taken for a reuse.
  */
-export function withRecentEvent(ids: RecentEventIds, id: string, max: number): RecentEventIds {
+export function recentEventIdsOf(list: readonly string[], digests: readonly string[] = []): RecentEventIds {
+  return list.map((id, i) => `${id.length}:${id}${known(digests[i])}`).join('');
+}
+
+function known(digest: string | undefined): string {
+  return digest !== undefined && digest.length === DIGEST_LENGTH ? digest : UNKNOWN_DIGEST;
+}
+
+/**
+ * The ids with `id` (and its event's digest) added last, keeping the newest `max`. Runs for
+ * every event a ticket takes: the oldest entries are cut off with one slice, instead of the whole
+ * list being parsed and written again (a ticket may hold hundreds).
+ */
+export function withRecentEvent(ids: RecentEventIds, id: string, digest: string, max: number): RecentEventIds {
   if (max < 1) return NO_RECENT_EVENTS;
-  const entry = `${id.length}:${id}`;
+  const entry = `${id.length}:${id}${known(digest)}`;
   const ends: number[] = [];
   for (let at = 0; at < ids.length;) {
-    const end = entryEnd(ids, at);
+    const end = idEnd(ids, at);
     if (end < 0) break;
-    ends.push(end);
-    at = end;
+    ends.push(end + DIGEST_LENGTH);
+    at = end + DIGEST_LENGTH;
   }
   const kept = ends.at(-1) ?? 0;
   const drop = ends.length + 1 - max;

@@ -69,6 +69,8 @@ export const VIOLATION_KINDS = [
   'CLOSED_BY_HAND',
   /** A department opened yet another work order on a ticket that holds MAX_WORK_ORDERS. */
   'TOO_MANY_WORK_ORDERS',
+  /** An event came with the id of one the ticket took before, but other content (event-digest.ts). */
+  'EVENT_ID_REUSED',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 

@@ -32,7 +32,7 @@ export function stateToRecord(t: TicketState): Record<string, unknown> {
     children: t.children,
     reviewPending: t.reviewPending,
     notes: t.notes,
-    recentEventIds: recentEventList(t.recentEventIds),
+    ...recentEventFields(t.recentEventIds),
     crmPosition: finite(t.crmPosition),
     lastStatusKey: t.lastStatusKey,
     closedAt: t.closedAt,
@@ -79,18 +79,21 @@ export function stateFromRecord(r: Record<string, unknown>): TicketState {
   const raw = r as unknown as Omit<TicketState, 'crmPosition' | 'workOrders' | 'watch' | 'recentEventIds'> & {
     crmPosition: number | null;
     recentEventIds: string[];
+    /** Absent (read as []) in records written before digests were kept. */
+    recentEventDigests?: string[];
     workOrders: (Omit<WorkOrderRecord, 'lastPosition' | 'seenAt'> & { lastPosition: number | null })[];
     watch: (TicketWatch & { workOrderSeenAt: Record<string, number> }) | null;
   };
   // A map as the serde decodes it: own keys only, so an id such as "__proto__" reads as itself
   // (src/messaging/avro-map.ts).
   const seen = new Map(Object.entries(raw.watch?.workOrderSeenAt ?? {}));
+  const { recentEventDigests, ...fields } = raw;
   // Records written with state schema v1 have no SLA clock and no hold reasons.
   return {
-    ...raw,
+    ...fields,
     sla: raw.sla ?? null,
     crmPosition: orNone(raw.crmPosition),
-    recentEventIds: recentEventIdsOf(raw.recentEventIds),
+    recentEventIds: recentEventIdsOf(raw.recentEventIds, recentEventDigests),
     workOrders: raw.workOrders.map((w) => ({
       ...w,
       holdReason: w.holdReason ?? null,
@@ -104,4 +107,13 @@ export function stateFromRecord(r: Record<string, unknown>): TicketState {
 function watchFromRecord(w: TicketWatch & { workOrderSeenAt?: unknown }): TicketWatch {
   const { workOrderSeenAt: _, ...watch } = w;
   return watch;
+}
+
+/** The recent ids as the changelog keeps them: the ids, and their digests in a list beside. */
+function recentEventFields(recent: TicketState['recentEventIds']): {
+  recentEventIds: string[];
+  recentEventDigests: string[];
+} {
+  const { ids, digests } = recentEventList(recent);
+  return { recentEventIds: ids, recentEventDigests: digests };
 }

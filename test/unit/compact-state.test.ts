@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decide, hasRecentEvent, recentEventIdsOf, recentEventList, type TicketState } from '../../src/domain/index.ts';
-import { withRecentEvent } from '../../src/domain/recent-events.ts';
+import { eventDigest, UNKNOWN_DIGEST } from '../../src/domain/event-digest.ts';
+import { recentEventDigest, withRecentEvent } from '../../src/domain/recent-events.ts';
 import { compactState, stateFromRecord, stateToRecord } from '../../src/processor/index.ts';
 import { CANONICAL } from '../../src/topics/index.ts';
 import { Bridge, crm, dept, slaTestPolicy } from '../support/domain.ts';
@@ -60,7 +61,8 @@ describe('the compact in-memory state', () => {
       ...t,
       crmPosition: finite(t.crmPosition),
       workOrders: t.workOrders.map(({ seenAt: _, ...w }) => ({ ...w, lastPosition: finite(w.lastPosition) })),
-      recentEventIds: recentEventList(t.recentEventIds),
+      recentEventIds: recentEventList(t.recentEventIds).ids,
+      recentEventDigests: recentEventList(t.recentEventIds).digests,
       watch: t.watch && {
         ...t.watch,
         workOrderSeenAt: Object.fromEntries(
@@ -116,17 +118,18 @@ describe('recent event ids held as one string', () => {
 
   it('reads back every id exactly, whatever characters it holds', () => {
     const ids = recentEventIdsOf(awkward);
-    expect(recentEventList(ids)).toEqual(awkward);
+    expect(recentEventList(ids)).toEqual({ ids: awkward, digests: awkward.map(() => UNKNOWN_DIGEST) });
     for (const id of awkward) expect(hasRecentEvent(ids, id)).toBe(true);
     for (const id of ['3', 'abc', '3:ab', 'a:b', '0', 'x']) expect(hasRecentEvent(ids, id)).toBe(false);
   });
 
   it('keeps the newest ones, oldest first', () => {
     let ids = recentEventIdsOf([]);
-    for (const id of ['a', 'b', 'c', 'd']) ids = withRecentEvent(ids, id, 3);
-    expect(recentEventList(ids)).toEqual(['b', 'c', 'd']);
+    for (const id of ['a', 'b', 'c', 'd']) ids = withRecentEvent(ids, id, `${id}:${id}${id}`, 3);
+    expect(recentEventList(ids)).toEqual({ ids: ['b', 'c', 'd'], digests: ['b:bb', 'c:cc', 'd:dd'] });
     expect(hasRecentEvent(ids, 'a')).toBe(false);
-    expect(withRecentEvent(ids, 'e', 0)).toBe('');
+    expect(recentEventDigest(ids, 'c')).toBe('c:cc');
+    expect(withRecentEvent(ids, 'e', 'eeee', 0)).toBe('');
   });
 
   it('adds and looks up in place as a list would, for ids of any length and any limit', () => {
@@ -142,20 +145,26 @@ describe('recent event ids held as one string', () => {
     for (const max of [1, 2, 5, 256]) {
       let ids = recentEventIdsOf([]);
       let list: string[] = [];
+      let digests: string[] = [];
       for (let i = 0; i < 400; i += 1) {
         const id = anId();
-        ids = withRecentEvent(ids, id, max);
+        // Digests of digits and colons, which look like the next entry's length prefix.
+        const digest = eventDigest({ id, i }).replace(/[A-M]/g, ':').replace(/[N-Z]/g, '7');
+        ids = withRecentEvent(ids, id, digest, max);
         list = [...list, id].slice(-max);
-        expect(recentEventList(ids)).toEqual(list);
-        expect(ids).toBe(recentEventIdsOf(list));
+        digests = [...digests, digest].slice(-max);
+        expect(recentEventList(ids)).toEqual({ ids: list, digests });
+        expect(ids).toBe(recentEventIdsOf(list, digests));
         const probe = random() < 0.5 ? (list[Math.floor(random() * list.length)] ?? '') : anId();
         expect(hasRecentEvent(ids, probe)).toBe(list.includes(probe));
+        // An id that came twice answers with its first entry's digest (decide never adds an id it holds).
+        if (list.includes(probe)) expect(recentEventDigest(ids, probe)).toBe(digests[list.indexOf(probe)]);
       }
     }
   });
 
   it('cuts a list longer than the limit down to the newest', () => {
     const ids = recentEventIdsOf(['a', 'bb', 'ccc', 'dddd']);
-    expect(recentEventList(withRecentEvent(ids, 'e', 2))).toEqual(['dddd', 'e']);
+    expect(recentEventList(withRecentEvent(ids, 'e', 'EEEE', 2)).ids).toEqual(['dddd', 'e']);
   });
 });
