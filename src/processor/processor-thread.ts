@@ -1,6 +1,6 @@
 // One processor thread of a ThreadedProcessor (threads.ts): a LifecycleProcessor of its own, with
 // its own Kafka connections and consumer in the processor's group, in a worker thread.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { loadConfig } from '../config/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
@@ -17,8 +17,8 @@ import {
   type ToThread,
 } from './thread-protocol.ts';
 
-const port = parentPort;
-if (!port) throw new Error('processor-thread.ts runs as a worker thread of ThreadedProcessor');
+if (!parentPort) throw new Error('processor-thread.ts runs as a worker thread of ThreadedProcessor');
+const port: MessagePort = parentPort;
 const setup = workerData as ThreadSetup;
 const send = (message: FromThread) => port.postMessage(message);
 
@@ -86,19 +86,24 @@ async function call(method: Method): Promise<number | Awaited<ReturnType<Metrics
 }
 
 /**
- * Ends the thread once its processor has stopped. process.exit in a worker thread ends that
- * thread only; waiting for its event loop to empty instead would wait on whatever a client
- * still holds open, and a stop must not hang on that.
+ * Ends the thread once its processor has stopped and its log is written. The thread then ends
+ * of itself (code STOPPED) once nothing holds it; should a client still hold a socket open, it
+ * is ended a second later: a stop must not hang on that (process.exit in a worker thread ends
+ * that thread only).
  */
-async function stop(): Promise<never> {
+async function stop(): Promise<void> {
   clearInterval(statusTimer);
+  let code = STOPPED;
   try {
     await processor.stop();
   } catch (err) {
     logger.error({ error: messageOf(err) }, 'processor thread did not stop cleanly');
-    process.exit(1);
+    code = 1;
   }
-  process.exit(STOPPED);
+  process.exitCode = code;
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  port.close();
+  setTimeout(() => process.exit(code), 1_000).unref();
 }
 
 port.on('message', (message: ToThread) => {
