@@ -144,6 +144,10 @@ export class LifecycleProcessor {
     this.#timers = [];
     await this.#consumer?.disconnect();
     this.#consumer = null;
+    // An assignment still being restored makes tasks (and connects their producers) after the
+    // consumer has gone: they are waited for, so that they are disconnected below with the rest
+    // instead of holding their connections open after the stop.
+    await this.#restoring.catch(() => undefined);
     await Promise.all([...this.#tasks.values()].map((t) => t.chain));
     await Promise.all([...this.#tasks.values()].map((t) => t.disconnect()));
     this.#tasks.clear();
