@@ -3,35 +3,33 @@ import { CloseloopError } from '../errors/index.ts';
 import type { CommitHook } from './task.ts';
 
 /**
- * Crash tests: SIGKILL this process before its n-th commit ends, once the commits started before
- * it have finished. Partitions commit side by side, so without that wait the kill could land
- * while commits 1 … n-1 were still in flight, and abort them too.
+ * Crash tests: `end` this process (or thread) before its n-th commit ends, once the commits
+ * started before it have finished. Partitions commit side by side, so without that wait the end
+ * could land while commits 1 … n-1 were still in flight, and abort them too.
  */
-export function killBeforeCommit(n: number): CommitHook {
+function endBeforeCommit(n: number, what: string, end: () => void): CommitHook {
   return {
     async before(started, settled) {
       if (started < n) return;
       await settled();
       // Written synchronously: an asynchronous log line would die with the process.
-      writeSync(2, `fault injection: SIGKILL before commit ${started}\n`);
-      process.kill(process.pid, 'SIGKILL');
+      writeSync(2, `fault injection: ${what} before commit ${started}\n`);
+      end();
     },
   };
 }
 
+/** SIGKILL this process before its n-th commit (see endBeforeCommit). */
+export function killBeforeCommit(n: number): CommitHook {
+  return endBeforeCommit(n, 'SIGKILL', () => process.kill(process.pid, 'SIGKILL'));
+}
+
 /**
- * As killBeforeCommit, but ends the thread it runs in with exit code 70 (in a processor thread,
+ * Ends the thread it runs in with exit code 70 before its n-th commit (in a processor thread,
  * that thread alone: see threads.ts), leaving its transaction open and its group member to lapse.
  */
 export function exitBeforeCommit(n: number): CommitHook {
-  return {
-    async before(started, settled) {
-      if (started < n) return;
-      await settled();
-      writeSync(2, `fault injection: exit before commit ${started}\n`);
-      process.exit(70);
-    },
-  };
+  return endBeforeCommit(n, 'exit', () => process.exit(70));
 }
 
 /** Reports the n-th commit as failed after it succeeded: a lost EndTxn reply. */
