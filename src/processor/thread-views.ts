@@ -5,6 +5,8 @@ export interface ThreadHealth {
   readonly index: number;
   /** Why it stopped, when it stopped unasked. */
   readonly lost: string | null;
+  /** How long ago it was lost (0 when it was not). */
+  readonly lostForMs: number;
   readonly health: ConsumerHealth | null;
 }
 
@@ -18,7 +20,7 @@ export function combinedHealth(threads: readonly ThreadHealth[]): ConsumerHealth
   if (failing.length > 0) {
     return {
       state: 'failing',
-      failingForMs: Math.max(0, ...failing.map((t) => t.health?.failingForMs ?? 0)),
+      failingForMs: Math.max(0, ...failing.map((t) => (t.lost !== null ? t.lostForMs : (t.health?.failingForMs ?? 0)))),
       reason: failing.map((t) => t.lost ?? `thread ${t.index}: ${t.health?.reason ?? 'failing'}`).join('; '),
     };
   }

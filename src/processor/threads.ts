@@ -37,6 +37,7 @@ interface Member {
   status: ThreadStatus | null;
   /** Why it stopped, when it stopped without being asked to. */
   lost: string | null;
+  lostAt: number;
   exited: boolean;
 }
 
@@ -121,7 +122,7 @@ export class ThreadedProcessor {
       metrics: this.#o.metrics ?? false,
     };
     const worker = new Worker(THREAD_ENTRY, { workerData: setup });
-    const member: Member = { index, worker, status: null, lost: null, exited: false };
+    const member: Member = { index, worker, status: null, lost: null, lostAt: 0, exited: false };
     this.#members.push(member);
     const prepared = deferred();
     const started = deferred();
@@ -141,6 +142,7 @@ export class ThreadedProcessor {
     });
     worker.on('error', (err) => {
       member.lost = `processor thread ${index} failed: ${err.message}`;
+      member.lostAt = Date.now();
       this.#log.error({ thread: index, error: err.message }, 'processor thread failed');
       failed(err);
     });
@@ -149,7 +151,10 @@ export class ThreadedProcessor {
       if (this.#stopping) {
         if (code !== STOPPED) this.#log.warn({ thread: index, code }, 'processor thread did not stop cleanly');
       } else {
-        member.lost ??= `processor thread ${index} exited (code ${code})`;
+        if (member.lost === null) {
+          member.lost = `processor thread ${index} exited (code ${code})`;
+          member.lostAt = Date.now();
+        }
         this.#log.error({ thread: index, code }, 'processor thread stopped unasked');
       }
       for (const [id, c] of this.#calls) {
@@ -217,8 +222,14 @@ export class ThreadedProcessor {
   }
 
   consumerHealth(): ConsumerHealth | null {
+    const now = Date.now();
     return combinedHealth(
-      this.#members.map((m) => ({ index: m.index, lost: m.lost, health: m.status?.health ?? null })),
+      this.#members.map((m) => ({
+        index: m.index,
+        lost: m.lost,
+        lostForMs: m.lost === null ? 0 : now - m.lostAt,
+        health: m.status?.health ?? null,
+      })),
     );
   }
 

@@ -92,6 +92,8 @@ describe('the lifecycle processor on worker threads', () => {
     expect(processor.isReady()).toBe(false);
     // Once its session lapses, thread 0 owns every partition and the tickets move on.
     expect(await processor.nextAssignment()).toEqual([0, 1, 2, 3]);
+    // The loss is dated from the thread's end, a session time-out (6 s) before the move.
+    expect(processor.consumerHealth()?.failingForMs).toBeGreaterThanOrEqual(1_000);
     await step(config, messaging, expected, workedTickets('L', 40), 90_000);
     await processor.stop();
     const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);

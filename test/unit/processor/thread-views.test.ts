@@ -10,8 +10,8 @@ describe('a threaded processor seen as one', () => {
     expect(combinedHealth([])).toBeNull();
     expect(
       combinedHealth([
-        { index: 0, lost: null, health: reading },
-        { index: 1, lost: null, health: null },
+        { index: 0, lost: null, lostForMs: 0, health: reading },
+        { index: 1, lost: null, lostForMs: 0, health: null },
       ]),
     ).toEqual({
       state: 'starting',
@@ -20,17 +20,23 @@ describe('a threaded processor seen as one', () => {
     });
     expect(
       combinedHealth([
-        { index: 0, lost: null, health: reading },
-        { index: 1, lost: null, health: reading },
+        { index: 0, lost: null, lostForMs: 0, health: reading },
+        { index: 1, lost: null, lostForMs: 0, health: reading },
       ])?.state,
     ).toBe('reading');
     const failing = combinedHealth([
-      { index: 0, lost: null, health: { state: 'failing', failingForMs: 20_000, reason: 'fetching: broker down' } },
-      { index: 1, lost: 'processor thread 1 exited (code 70)', health: reading },
+      {
+        index: 0,
+        lost: null,
+        lostForMs: 0,
+        health: { state: 'failing', failingForMs: 20_000, reason: 'fetching: broker down' },
+      },
+      // Its last report said reading; it is the loss, 45 s ago, that counts.
+      { index: 1, lost: 'processor thread 1 exited (code 70)', lostForMs: 45_000, health: reading },
     ]);
     expect(failing).toEqual({
       state: 'failing',
-      failingForMs: 20_000,
+      failingForMs: 45_000,
       reason: 'thread 0: fetching: broker down; processor thread 1 exited (code 70)',
     });
   });
