@@ -64,6 +64,7 @@ function report(): void {
       assignments,
     },
   });
+  if (metrics) void metrics.registry.getMetricsAsJSON().then((snapshot) => send({ type: 'metrics', snapshot }));
 }
 function watchAssignments(): void {
   void processor.nextAssignment().then((owned) => {

@@ -53,5 +53,7 @@ export type FromThread =
   /** The start's error, with its catalogue code when it had one. */
   | { readonly type: 'start-failed'; readonly error: string; readonly code: ErrorCode | null }
   | { readonly type: 'status'; readonly status: ThreadStatus }
+  /** Its metrics, with each status report when it keeps them: what stands for it once lost. */
+  | { readonly type: 'metrics'; readonly snapshot: MetricsSnapshot }
   | { readonly type: 'reply'; readonly id: number; readonly value: number | MetricsSnapshot | null }
   | { readonly type: 'call-failed'; readonly id: number; readonly error: string };

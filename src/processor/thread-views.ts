@@ -1,4 +1,5 @@
 import type { ConsumerHealth } from '../messaging/index.ts';
+import type { MetricsSnapshot } from '../observability/metrics.ts';
 
 /** One thread as ThreadedProcessor knows it, for the views below. */
 export interface ThreadHealth {
@@ -47,4 +48,14 @@ export function settledPartitions(threads: readonly ThreadAssignment[], count: n
   const distinct = new Set(all);
   if (distinct.size !== all.length || distinct.size !== count) return null;
   return [...distinct].sort((a, b) => a - b);
+}
+
+/**
+ * What a lost thread's metrics add to the process's from now on: its counters and histograms as
+ * last reported, so that the summed series never go down (Prometheus would read a counter reset,
+ * and a rate over it a spike), and none of its gauges, whose values are no longer true.
+ */
+export function lostThreadMetrics(last: MetricsSnapshot | null): MetricsSnapshot {
+  // prom-client's JSON names the type ('counter', …), whatever its declared enum says.
+  return (last ?? []).filter((m) => ['counter', 'histogram'].includes(String(m.type)));
 }

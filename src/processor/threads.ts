@@ -14,7 +14,7 @@ import {
   type ThreadStatus,
   type ToThread,
 } from './thread-protocol.ts';
-import { combinedHealth, settledPartitions } from './thread-views.ts';
+import { combinedHealth, lostThreadMetrics, settledPartitions } from './thread-views.ts';
 
 export interface ThreadedProcessorOptions {
   readonly config: CloseloopConfig;
@@ -35,6 +35,8 @@ interface Member {
   readonly index: number;
   readonly worker: Worker;
   status: ThreadStatus | null;
+  /** Its latest metrics, from a scrape or a status report. */
+  metrics: MetricsSnapshot | null;
   /** Why it stopped, when it stopped without being asked to. */
   lost: string | null;
   lostAt: number;
@@ -122,7 +124,7 @@ export class ThreadedProcessor {
       metrics: this.#o.metrics ?? false,
     };
     const worker = new Worker(THREAD_ENTRY, { workerData: setup });
-    const member: Member = { index, worker, status: null, lost: null, lostAt: 0, exited: false };
+    const member: Member = { index, worker, status: null, metrics: null, lost: null, lostAt: 0, exited: false };
     this.#members.push(member);
     const prepared = deferred();
     const started = deferred();
@@ -172,6 +174,10 @@ export class ThreadedProcessor {
     if (m.type === 'status') {
       member.status = m.status;
       this.#wake();
+      return;
+    }
+    if (m.type === 'metrics') {
+      member.metrics = m.snapshot;
       return;
     }
     const call = this.#calls.get(m.id);
@@ -287,12 +293,23 @@ export class ThreadedProcessor {
   }
 
   /**
-   * Each running thread's metrics, for prom-client's AggregatorRegistry.aggregate. A thread
-   * that cannot answer (it is stopping or lost) is left out, so a scrape still answers.
+   * Each thread's metrics, for prom-client's AggregatorRegistry.aggregate: a running thread's as
+   * it answers now, and a lost thread's counters as it last reported them (lostThreadMetrics).
+   * A running thread that cannot answer (it is stopping) stands in with what it last reported,
+   * so a scrape still answers.
    */
   async metricSnapshots(): Promise<MetricsSnapshot[]> {
-    const running = this.#members.filter((m) => !m.exited);
-    const answers = await Promise.allSettled(running.map((m) => this.#call<MetricsSnapshot>(m, 'metrics')));
-    return answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+    return Promise.all(
+      this.#members.map(async (m) => {
+        if (m.lost !== null) return lostThreadMetrics(m.metrics);
+        if (m.exited) return m.metrics ?? [];
+        try {
+          m.metrics = await this.#call<MetricsSnapshot>(m, 'metrics');
+        } catch {
+          // Stopping, or lost since: what it last said.
+        }
+        return m.lost !== null ? lostThreadMetrics(m.metrics) : (m.metrics ?? []);
+      }),
+    );
   }
 }

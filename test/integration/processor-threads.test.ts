@@ -94,6 +94,10 @@ describe('the lifecycle processor on worker threads', () => {
     expect(await processor.nextAssignment()).toEqual([0, 1, 2, 3]);
     // The loss is dated from the thread's end, a session time-out (6 s) before the move.
     expect(processor.consumerHealth()?.failingForMs).toBeGreaterThanOrEqual(1_000);
+    // The lost thread still stands in the metrics, with its counters as it last reported them.
+    const snapshots = await processor.metricSnapshots();
+    expect(snapshots).toHaveLength(2);
+    expect(snapshots[1]?.every((m) => ['counter', 'histogram'].includes(String(m.type)))).toBe(true);
     await step(config, messaging, expected, workedTickets('L', 40), 90_000);
     await processor.stop();
     const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);

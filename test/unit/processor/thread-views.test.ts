@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { combinedMetrics, Metrics } from '../../../src/observability/metrics.ts';
-import { combinedHealth, settledPartitions } from '../../../src/processor/thread-views.ts';
+import { combinedHealth, lostThreadMetrics, settledPartitions } from '../../../src/processor/thread-views.ts';
 
 const reading = { state: 'reading', failingForMs: 0, reason: null } as const;
 
@@ -82,5 +82,23 @@ describe('a threaded processor seen as one', () => {
     const text = await combinedMetrics(own, []);
     expect(text).toMatch(/^lag\{g="a"\} 2$/m);
     expect(text).toMatch(/^n 1$/m);
+  });
+
+  it('keeps a lost thread’s counters and histograms as last reported, and none of its gauges', async () => {
+    const thread = new Metrics({ defaults: false });
+    thread.deadLetters.inc({ topic: 'crm', code: 'CL_RECORD_INVALID' }, 2);
+    thread.deliverySeconds.observe({ connector: 'posse' }, 0.2);
+    thread.stuckTickets.set({ reason: 'STUCK_ROUTED', department: 'housing' }, 3);
+    const kept = lostThreadMetrics(await thread.registry.getMetricsAsJSON());
+    expect(kept.map((m) => m.name)).toContain('closeloop_dead_letters_total');
+    expect(kept.map((m) => m.name)).toContain('closeloop_delivery_seconds');
+    expect(kept.map((m) => m.name)).not.toContain('closeloop_stuck_tickets');
+    expect(lostThreadMetrics(null)).toEqual([]);
+    // Summed with a live thread's, the dead letters it counted stay in the total.
+    const live = new Metrics({ defaults: false });
+    live.deadLetters.inc({ topic: 'crm', code: 'CL_RECORD_INVALID' });
+    const text = await combinedMetrics(new Registry(), [kept, await live.registry.getMetricsAsJSON()]);
+    expect(text).toMatch(/^closeloop_dead_letters_total\{topic="crm",code="CL_RECORD_INVALID"\} 3$/m);
+    expect(text).not.toMatch(/^closeloop_stuck_tickets\{/m);
   });
 });
