@@ -13,17 +13,10 @@ describe('an event id used again', () => {
     const bridge = new Bridge(await testPolicy());
     bridge.send(crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     const [wo] = bridge.ticket('T1').workOrders;
-    const accepted = dept(
-      'T1',
-      wo?.workOrderId ?? '',
-      'maximo',
-      'APPR',
-      2,
-      { department: 'transportation' },
-      {
-        eventId: 'maximo-77',
-      },
-    );
+    // The department's system, on the ticket's work order, with the event id it gives.
+    const maximo = (rawStatus: string, seq: number, env: { eventId?: string } = {}) =>
+      dept('T1', wo?.workOrderId ?? '', 'maximo', rawStatus, seq, { department: 'transportation' }, env);
+    const accepted = maximo('APPR', 2, { eventId: 'maximo-77' });
     bridge.send(accepted);
     const before = bridge.ticket('T1');
     const statuses = bridge.statuses.length;
@@ -33,17 +26,7 @@ describe('an event id used again', () => {
     expect(bridge.violationsOf('T1')).toEqual([]);
 
     // The department's next change under the same id (its ids restarted, say).
-    const started = dept(
-      'T1',
-      wo?.workOrderId ?? '',
-      'maximo',
-      'INPRG',
-      3,
-      { department: 'transportation' },
-      {
-        eventId: 'maximo-77',
-      },
-    );
+    const started = maximo('INPRG', 3, { eventId: 'maximo-77' });
     const d = bridge.send(started);
     expect(d.stateChanged).toBe(false);
     expect(bridge.ticket('T1')).toBe(before);
@@ -62,7 +45,7 @@ describe('an event id used again', () => {
     );
 
     // Under an id of its own, the same change is applied.
-    bridge.send(dept('T1', wo?.workOrderId ?? '', 'maximo', 'INPRG', 3, { department: 'transportation' }));
+    bridge.send(maximo('INPRG', 3));
     expect(bridge.ticket('T1').workOrders[0]?.state).toBe('IN_PROGRESS');
   });
 
