@@ -13,6 +13,7 @@ import {
   STOPPED,
   type FromThread,
   type Method,
+  type MetricsSnapshot,
   type ThreadSetup,
   type ToThread,
 } from './thread-protocol.ts';
@@ -75,7 +76,7 @@ function watchAssignments(): void {
   });
 }
 
-async function call(method: Method): Promise<number | Awaited<ReturnType<Metrics['registry']['getMetricsAsJSON']>>> {
+async function call(method: Method): Promise<number | MetricsSnapshot> {
   switch (method) {
     case 'expire':
       return processor.expireNow();

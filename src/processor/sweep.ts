@@ -25,9 +25,15 @@ export interface SweepContext {
 
 type Sweep = 'expiry' | 'timers';
 
+const SWEEP_NAMES: Record<Sweep | 'timer-decision', string> = {
+  expiry: 'expiring tickets',
+  timers: 'the timer sweep',
+  'timer-decision': 'writing timer decisions',
+};
+
 /** What the health tracker calls a task's sweep while it fails. */
 export const sweepActivity = (sweep: Sweep | 'timer-decision', partition: number): string =>
-  `${sweep === 'expiry' ? 'expiring tickets' : sweep === 'timers' ? 'the timer sweep' : 'writing timer decisions'} of partition ${partition}`;
+  `${SWEEP_NAMES[sweep]} of partition ${partition}`;
 
 /** Tombstones closed tickets past the retention window. Returns how many. */
 export function expire(tasks: readonly Task[], c: SweepContext): Promise<number> {
