@@ -1,6 +1,7 @@
 // npm run bench [-- --quick] [--only throughput,peer,full-path,scale-out,restore] [--seed 42] [--repeats 3]
 //   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6] [--threads 1,2] [--no-push]
 //   [--scale-out 1,2] [--scale-tickets 40000] [--rates 50,1000] [--warmup 3] [--peer-warmup 20000]
+//   [--processor-warmup 20000]
 // Every scenario runs in this one process against a real Kafka and registry (brought up when
 // none is configured), so the baseline and the bridge share the machine's state of the moment.
 import os from 'node:os';
@@ -32,6 +33,7 @@ const options = {
   rates: { type: 'string' },
   warmup: { type: 'string', default: '3' },
   'peer-warmup': { type: 'string' },
+  'processor-warmup': { type: 'string' },
   csv: { type: 'string', default: path.resolve(ROOT, 'data/baltimore_311_sample_10k.csv') },
 } as const;
 
@@ -69,14 +71,19 @@ if (!Number.isFinite(warmupSeconds) || warmupSeconds < 0) {
   console.error(`--warmup must be a number of seconds >= 0, got ${a.warmup}`);
   process.exit(2);
 }
-// The Streams peer starts a new JVM for each phase: it first processes this many input records
-// untimed, so that its figure is not mostly the JVM's first seconds (the processor runs in this
-// process, warm after its first run). 0 leaves the warm-up out.
-const peerWarmup = Number(a['peer-warmup'] ?? (quick ? 1_000 : 20_000));
-if (!Number.isInteger(peerWarmup) || peerWarmup < 0) {
-  console.error(`--peer-warmup must be a whole number of records >= 0, got ${a['peer-warmup']}`);
-  process.exit(2);
+// The Streams peer starts a new JVM for each run, and (b) new threads (each a V8 isolate of its
+// own): each first processes about this many input records untimed, so that its figure is not
+// mostly a runtime's first seconds. 0 leaves the warm-up out.
+function warmupRecords(name: 'peer-warmup' | 'processor-warmup'): number {
+  const n = Number(a[name] ?? (quick ? 1_000 : 20_000));
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`--${name} must be a whole number of records >= 0, got ${a[name]}`);
+    process.exit(2);
+  }
+  return n;
 }
+const peerWarmup = warmupRecords('peer-warmup');
+const processorWarmup = warmupRecords('processor-warmup');
 const seed = Number(a.seed);
 const partitions = Number(a.partitions);
 const repeats = Number(a.repeats ?? (quick ? 1 : 3));
@@ -127,7 +134,13 @@ async function main(): Promise<void> {
   if (only.has('throughput')) {
     for (let i = 0; i < repeats; i += 1) {
       log(`throughput ${i + 1}/${repeats}: ${tickets} tickets`);
-      const run = await throughputRun(e, profile, { tickets, seed: seed + i, partitions, threads });
+      const run = await throughputRun(e, profile, {
+        tickets,
+        seed: seed + i,
+        partitions,
+        threads,
+        warmupRecords: processorWarmup,
+      });
       const processor = run.processor.map((p) => `${p.eventsPerSecond} ev/s on ${p.threads}`).join(', ');
       log(`  processor ${processor}; raw ${run.rawEventsPerSecond}, avro ${run.avroEventsPerSecond}`);
       throughput.push(run);

@@ -12,11 +12,11 @@ import {
   type MessagingAdmin,
 } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { LifecycleProcessor, ThreadedProcessor } from '../src/processor/index.ts';
 import { CANONICAL } from '../src/topics/index.ts';
 import { passThrough } from './baseline.ts';
 import { feed, provision, rssSampler, runConfig, runConfigFile, SCHEMAS, type Endpoints } from './harness.ts';
-import { generate, routingFor, type LoadProfile } from './load.ts';
+import { generate, routingFor, type GeneratedLoad, type LoadProfile } from './load.ts';
+import { BenchProcessorThreads } from './processor-threads.ts';
 
 export interface ProcessorFigures {
   readonly threads: number;
@@ -36,6 +36,8 @@ export interface ThroughputRun {
   readonly rawEventsPerSecond: number;
   readonly avroEventsPerSecond: number;
   readonly peakRssMb: number;
+  /** Events (b)'s threads processed untimed, on other tickets and topics, before each timed run. */
+  readonly warmupEvents: number;
 }
 
 /**
@@ -122,15 +124,33 @@ export async function waitIdle(
   }
 }
 
-/** (b): both phases on a run's own topics, with the processor on `threads` threads. */
+/** (b) on `threads` processor threads: untimed on a warm-up load first, then timed. */
 async function processorRun(
   e: Endpoints,
   profile: LoadProfile,
-  load: ReturnType<typeof generate>,
+  load: GeneratedLoad,
+  warmup: GeneratedLoad | null,
   o: { partitions: number; threads: number },
 ): Promise<{ phasesMs: number[]; restartMs: number }> {
+  const threads = new BenchProcessorThreads(o.threads);
+  try {
+    if (warmup) await processorPhases(e, profile, warmup, threads, { ...o, name: `warmup${o.threads}` });
+    return await processorPhases(e, profile, load, threads, { ...o, name: `throughput${o.threads}` });
+  } finally {
+    await threads.close();
+  }
+}
+
+/** (b)'s two phases on a run's own topics, each timed from work's start to its last commit. */
+async function processorPhases(
+  e: Endpoints,
+  profile: LoadProfile,
+  load: GeneratedLoad,
+  threads: BenchProcessorThreads,
+  o: { partitions: number; threads: number; name: string },
+): Promise<{ phasesMs: number[]; restartMs: number }> {
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
-  const { config, file } = await runConfigFile(e, `throughput${o.threads}`, {
+  const { config, file } = await runConfigFile(e, o.name, {
     partitions: o.partitions,
     threads: o.threads,
     routing: routingFor(profile),
@@ -141,29 +161,16 @@ async function processorRun(
   await admin.connect();
   try {
     await provision(config, admin, serde);
-    const options = { config, logger, messaging, serde: new AvroSerde({ url: e.registryUrl }), schemasDir: SCHEMAS };
-    // Timed from the first assignment restored, when work starts: a threaded processor's
-    // threads join one after the other, and the first works while the group settles.
-    const processor = () => {
-      if (o.threads === 1) {
-        const p = new LifecycleProcessor(options);
-        return { p, first: () => p.nextAssignment() };
-      }
-      const p = new ThreadedProcessor({ ...options, configFile: file, logLevel: process.env['LOG_LEVEL'] ?? 'silent' });
-      return { p, first: () => p.firstAssignment() };
-    };
     // Department events can only follow the work orders the CRM phase creates, so the phases
-    // run one after the other, as they do in a city; each is timed from readiness to idle.
+    // run one after the other, as they do in a city; each is timed from work's start to idle.
     const phases: number[] = [];
     let restartMs = 0;
     for (const [phase, batch] of [load.crm, load.dept].entries()) {
       await feed(config, messaging, serde, batch);
-      const { p, first } = processor();
       const starting = performance.now();
-      // When work starts, which may be before start() returns: a threaded processor's start()
-      // waits for its last thread to join, while the first one already works.
-      const working = first().then(() => performance.now());
-      await p.start();
+      // Timed from the first assignment restored, when work starts: the threads' processors
+      // join together, but the first may work while the group settles (see the README).
+      const { working } = await threads.start(file);
       const ready = await working;
       if (phase === 1) restartMs = ready - starting;
       const watch = progressWatch(admin, config.processor.groupId, [
@@ -173,7 +180,7 @@ async function processorRun(
       ]);
       await waitIdle(messaging, admin, config, Number(process.env['BENCH_IDLE_TIMEOUT_MS'] ?? 600_000));
       phases.push((await watch.stop()) - ready);
-      await p.stop();
+      await threads.stop();
     }
     const topics = await admin.listTopics();
     await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
@@ -186,7 +193,14 @@ async function processorRun(
 export async function throughputRun(
   e: Endpoints,
   profile: LoadProfile,
-  o: { tickets: number; seed: number; partitions: number; threads: readonly number[] },
+  o: {
+    tickets: number;
+    seed: number;
+    partitions: number;
+    threads: readonly number[];
+    /** Records (b)'s threads process untimed before each timed run; 0 for a cold start. */
+    warmupRecords: number;
+  },
 ): Promise<ThroughputRun> {
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
   const config = await runConfig(e, 'throughput', { partitions: o.partitions, routing: routingFor(profile) });
@@ -197,11 +211,14 @@ export async function throughputRun(
   const rss = rssSampler();
   const load = generate(profile, o.tickets, o.seed);
   const events = load.crm.length + load.dept.length;
+  // Other tickets than the timed load's (another seed), about warmupRecords events in all.
+  const warmupTickets = Math.min(o.tickets, Math.round((o.warmupRecords * o.tickets) / events));
+  const warmup = warmupTickets > 0 ? generate(profile, warmupTickets, o.seed + 1_000_003) : null;
   try {
     await provision(config, admin, serde);
     const processor: { threads: number; phasesMs: number[]; restartMs: number }[] = [];
     for (const threads of o.threads)
-      processor.push({ threads, ...(await processorRun(e, profile, load, { ...o, threads })) });
+      processor.push({ threads, ...(await processorRun(e, profile, load, warmup, { ...o, threads })) });
     await feed(config, messaging, serde, load.crm);
     await feed(config, messaging, serde, load.dept);
     const inputs = [config.topics.crmEvents, config.topics.deptEvents];
@@ -245,6 +262,7 @@ export async function throughputRun(
       rawEventsPerSecond: Math.round((raw.events / raw.ms) * 1000),
       avroEventsPerSecond: Math.round((avro.events / avro.ms) * 1000),
       peakRssMb: rss.stop(),
+      warmupEvents: warmup ? warmup.crm.length + warmup.dept.length : 0,
     };
   } finally {
     rss.stop();
