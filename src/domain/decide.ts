@@ -8,7 +8,7 @@ import { deriveTicket, isClosed } from './lifecycle.ts';
 import { noChange, type Decision } from './outputs.ts';
 import { eventDigest, UNKNOWN_DIGEST } from './event-digest.ts';
 import { recentEventDigest, withRecentEvent } from './recent-events.ts';
-import { applyReceipt, watched, workOrderSeen } from './sentinel/index.ts';
+import { applyReceipt, seenWorkOrders, watched, workOrderSeen } from './sentinel/index.ts';
 import { RECENT_EVENT_IDS, type TicketState } from './state.ts';
 import { boundedInput } from './text.ts';
 import type { InboundEvent } from './types.ts';
@@ -55,11 +55,19 @@ export function decide(state: TicketState | null, raw: InboundEvent, ctx: Decide
   const replayable = decision.violations.some((v) => v.kind === 'UNMAPPED_CODE' || v.kind === 'IMPLAUSIBLE_SEQUENCE');
   if (!decision.state || replayable) return decision;
   const ids = withRecentEvent(decision.state.recentEventIds, envelope.eventId, digest, RECENT_EVENT_IDS);
-  let next: TicketState = { ...decision.state, recentEventIds: ids };
+  const decided = decision.state;
   // Any word from the department about a work order it has shows it is not silent.
-  if (input.type === 'dept' && next.workOrders.some((w) => w.workOrderId === input.event.workOrderId)) {
-    next = workOrderSeen(next, input.event.workOrderId, ctx.now);
-  }
+  const heard =
+    input.type === 'dept' && decided.workOrders.some((w) => w.workOrderId === input.event.workOrderId)
+      ? input.event.workOrderId
+      : null;
+  // One copy of the ticket for both, when it has its watch (every event comes through here).
+  const next: TicketState =
+    heard === null
+      ? { ...decided, recentEventIds: ids }
+      : decided.watch === null
+        ? workOrderSeen({ ...decided, recentEventIds: ids }, heard, ctx.now)
+        : { ...decided, recentEventIds: ids, workOrders: seenWorkOrders(decided, heard, ctx.now) };
   return watched({ ...decision, state: next, stateChanged: true }, ctx);
 }
 

@@ -55,8 +55,8 @@ export function publish(
     );
   }
   const closed = isClosed(state);
-  const ticket: TicketState = { ...next, sla: trackSla(next, state, draft) };
-  const sla = statusSla(ticket, state, draft.ctx.policy);
+  const clock = trackSla(next, state, draft);
+  const sla = statusSla(next, clock, state, draft.ctx.policy);
   const closureReason = closed ? derived.closureReason : null;
   const closureNote = closed ? (next.parent?.accepted ? next.parent.parentNote : closureNoteOf(next)) : null;
   const usual = statusNote(next, state, { ...derived, closureReason });
@@ -88,19 +88,21 @@ export function publish(
     : imported
       ? { stateSince, confirmedVersion: version }
       : { stateSince, statusSentAt: draft.ctx.now };
-  // One copy of the ticket, not one per group of fields: this runs for every event.
-  const settled: TicketState = withWatch(
-    {
-      ...ticket,
-      state,
-      // An imported closure happened when the export says it did.
-      closedAt: closed ? (prev?.closedAt ?? (imported ? draft.input.occurredAt : draft.ctx.now)) : null,
-      updatedAt: draft.ctx.now,
-      version,
-      lastStatusKey: changed ? key : next.lastStatusKey,
-    },
-    watched,
-  );
+  // One copy of the ticket, not one per group of fields: this runs for every event. A ticket
+  // from before the sentinel gets its watch from the settled fields (see withWatch).
+  const unwatched = next.watch === null;
+  const fields: TicketState = {
+    ...next,
+    sla: clock,
+    state,
+    // An imported closure happened when the export says it did.
+    closedAt: closed ? (prev?.closedAt ?? (imported ? draft.input.occurredAt : draft.ctx.now)) : null,
+    updatedAt: draft.ctx.now,
+    version,
+    lastStatusKey: changed ? key : next.lastStatusKey,
+    watch: unwatched ? null : { ...next.watch, ...watched },
+  };
+  const settled = unwatched ? withWatch(fields, watched) : fields;
   if (changed) {
     draft.statuses.push({
       envelope: draft.envelope('status'),

@@ -156,10 +156,17 @@ const NO_SLA = {
 
 const round4 = (n: number): number => Math.round(n * 10_000) / 10_000;
 
-/** The SLA fields every status carries, from the ticket's clock. */
-export function statusSla(t: TicketState, state: TicketLifecycleState, policy: Policy): StatusSla {
+/**
+ * The SLA fields every status carries, from the ticket's clock: `clock`, the one it is about to
+ * be settled with (passed apart, so the ticket is not copied for it).
+ */
+export function statusSla(
+  t: TicketState,
+  clock: SlaClock | null,
+  state: TicketLifecycleState,
+  policy: Policy,
+): StatusSla {
   const holdReason = state === 'ON_HOLD' ? holdReasonOf(t) : null;
-  const clock = t.sla;
   if (!clock) return { ...NO_SLA, requestedAt: t.requestedAt, holdReason };
   const calendar = calendarOf(policy, t, clock);
   const open = clock.pauses.at(-1);

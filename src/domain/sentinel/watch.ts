@@ -29,9 +29,14 @@ export function withWatch(t: TicketState, patch: Partial<TicketWatch>): TicketSt
 
 /** The department spoke about this work order (or the bridge just created it). */
 export function workOrderSeen(t: TicketState, workOrderId: string, now: number): TicketState {
-  const workOrders = t.workOrders.map((w) => (w.workOrderId === workOrderId ? { ...w, seenAt: now } : w));
+  const workOrders = seenWorkOrders(t, workOrderId, now);
   // Every event goes through here: a ticket that has its watch keeps it as it is, uncopied.
   return t.watch === null ? withWatch({ ...t, workOrders }, {}) : { ...t, workOrders };
+}
+
+/** A ticket's work orders with this one seen now: for a caller that copies the ticket anyway. */
+export function seenWorkOrders(t: TicketState, workOrderId: string, now: number): readonly WorkOrderRecord[] {
+  return t.workOrders.map((w) => (w.workOrderId === workOrderId ? { ...w, seenAt: now } : w));
 }
 
 /**
