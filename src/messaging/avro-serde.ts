@@ -70,7 +70,14 @@ export class AvroSerde {
           ? { auth: { username: settings.username, password: settings.password } }
           : {}),
       },
-      { [SchemaType.AVRO]: { typeHook: (schema, opts) => ownKeysMaps(schema, opts) ?? nativeStrings(schema) } },
+      {
+        [SchemaType.AVRO]: {
+          typeHook: (schema, opts) => ownKeysMaps(schema, opts) ?? nativeStrings(schema),
+          // Decoded records are plain data: without avsc's clone/toBuffer/... on their prototype,
+          // walking one's fields (the event digest does, for every event) meets only its fields.
+          omitRecordMethods: true,
+        },
+      },
     );
   }
 

@@ -71,20 +71,23 @@ const IDENTIFIERS: Readonly<Record<InputName, readonly string[] | null>> = {
   operatorCommands: ['workOrderId', 'by'],
 };
 
+// Runs for every input record: it reads the fields where they are and allocates nothing unless
+// one is too long (it was a tenth of the processor's allocations when it listed them first).
 function checkIdentifiers(input: InputName, value: Readonly<Record<string, unknown>>): void {
   const own = IDENTIFIERS[input];
   if (own === null) return;
-  const envelope = (value['envelope'] ?? {}) as Readonly<Record<string, unknown>>;
-  const fields: [string, unknown][] = [['ticketId', value['ticketId']]];
-  for (const f of ENVELOPE_IDS) fields.push([`envelope.${f}`, envelope[f]]);
-  for (const f of own) fields.push([f, value[f]]);
-  for (const [field, said] of fields) {
-    if (typeof said === 'string' && said.length > MAX_IDENTIFIER_LENGTH) {
-      throw new CloseloopError(
-        'CL_RECORD_INVALID',
-        `${field} is ${said.length} characters long; an identifier may have at most ${MAX_IDENTIFIER_LENGTH}`,
-      );
-    }
+  checkLength('ticketId', value['ticketId']);
+  const envelope = value['envelope'] as Readonly<Record<string, unknown>> | undefined;
+  if (envelope) for (const f of ENVELOPE_IDS) checkLength(f, envelope[f], 'envelope.');
+  for (const f of own) checkLength(f, value[f]);
+}
+
+function checkLength(field: string, said: unknown, prefix = ''): void {
+  if (typeof said === 'string' && said.length > MAX_IDENTIFIER_LENGTH) {
+    throw new CloseloopError(
+      'CL_RECORD_INVALID',
+      `${prefix}${field} is ${said.length} characters long; an identifier may have at most ${MAX_IDENTIFIER_LENGTH}`,
+    );
   }
 }
 
