@@ -16,6 +16,12 @@ const send = (m: FromBenchThread) => port.postMessage(m);
 const logger = createLogger({ name: 'bench-processor', level: logLevel }).child({ thread: index });
 
 let current: { processor: LifecycleProcessor; join: () => void } | null = null;
+// This thread's CPU time from its processor's first assignment restored (when work starts).
+let cpuFrom: number | null = null;
+const cpuNow = () => {
+  const u = process.threadCpuUsage();
+  return u.user + u.system;
+};
 
 async function start(configFile: string): Promise<void> {
   const config = await loadConfig(configFile, { ...process.env });
@@ -38,8 +44,12 @@ async function start(configFile: string): Promise<void> {
     },
   });
   current = { processor, join };
+  cpuFrom = null;
   void processor.nextAssignment().then(
-    () => send({ type: 'assigned' }),
+    () => {
+      cpuFrom = cpuNow();
+      send({ type: 'assigned' });
+    },
     () => undefined,
   );
   await processor.start();
@@ -49,8 +59,9 @@ async function start(configFile: string): Promise<void> {
 async function stop(): Promise<void> {
   const was = current;
   current = null;
+  const cpuMicros = cpuFrom === null ? 0 : cpuNow() - cpuFrom;
   await was?.processor.stop();
-  send({ type: 'stopped' });
+  send({ type: 'stopped', cpuMicros });
 }
 
 port.on('message', (m: ToBenchThread) => {

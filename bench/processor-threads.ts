@@ -17,7 +17,8 @@ export type FromBenchThread =
   | { readonly type: 'prepared' }
   | { readonly type: 'started'; readonly threadId: number }
   | { readonly type: 'assigned' }
-  | { readonly type: 'stopped' }
+  /** With the thread's CPU time from its first assignment to the stop, in µs. */
+  | { readonly type: 'stopped'; readonly cpuMicros: number }
   | { readonly type: 'failed'; readonly error: string };
 
 type Kind = Exclude<FromBenchThread['type'], 'failed'>;
@@ -108,11 +109,17 @@ export class BenchProcessorThreads {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops every thread's processor; returns the CPU time their threads spent working (from each
+   * one's first assignment to the stop), in µs: the processor's own, without V8's background
+   * threads or the broker's.
+   */
+  async stop(): Promise<number> {
     const stopped = this.#threads.map((t) => t.next('stopped'));
     for (const step of stopped) step.catch(() => undefined);
     for (const t of this.#threads) t.send({ type: 'stop' });
-    await Promise.all(stopped);
+    const said = await Promise.all(stopped);
+    return said.reduce((sum, m) => sum + (m.type === 'stopped' ? m.cpuMicros : 0), 0);
   }
 
   async close(): Promise<void> {

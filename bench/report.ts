@@ -96,6 +96,16 @@ export function lines(r: BenchReport): Line[] {
         target: '',
         verdict: '',
       });
+      // Reports from before the figure was kept have none.
+      const cpu = t.flatMap((x) => x.processor.find((p) => p.threads === threads)?.cpuMicrosPerEvent ?? []);
+      if (cpu.length > 0) {
+        out.push({
+          figure: `(b) ${on}: the processor threads' CPU per event, µs`,
+          value: fmt(median(cpu), 1),
+          target: '',
+          verdict: '',
+        });
+      }
     }
     out.push({
       figure: '(a)+(b) peak RSS, MB',
