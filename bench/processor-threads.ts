@@ -29,6 +29,8 @@ class BenchThread {
   readonly #worker: Worker;
   #waiting: { kind: Kind; resolve: (m: FromBenchThread) => void; reject: (e: Error) => void }[] = [];
   #onAssigned: (() => void) | null = null;
+  /** Why the thread can say nothing more (it failed or ended): every later wait fails with it. */
+  #dead: Error | null = null;
 
   constructor(index: number, logLevel: string) {
     this.#worker = new Worker(ENTRY, { workerData: { index, schemasDir: SCHEMAS, logLevel } });
@@ -38,11 +40,14 @@ class BenchThread {
       const i = this.#waiting.findIndex((w) => w.kind === m.type);
       if (i >= 0) this.#waiting.splice(i, 1)[0]?.resolve(m);
     });
-    this.#worker.on('error', (err) => this.#failAll(err));
-    this.#worker.on('exit', (code) => this.#failAll(new Error(`bench processor thread ${index} exited (${code})`)));
+    this.#worker.on('error', (err) => this.#failAll(err, true));
+    this.#worker.on('exit', (code) =>
+      this.#failAll(new Error(`bench processor thread ${index} exited (${code})`), true),
+    );
   }
 
-  #failAll(err: Error): void {
+  #failAll(err: Error, dead = false): void {
+    if (dead) this.#dead ??= err;
     const waiting = this.#waiting;
     this.#waiting = [];
     for (const w of waiting) w.reject(err);
@@ -50,6 +55,7 @@ class BenchThread {
 
   /** What the thread says next of `kind`, asked for before the message that causes it is sent. */
   next(kind: Kind): Promise<FromBenchThread> {
+    if (this.#dead) return Promise.reject(this.#dead);
     return new Promise((resolve, reject) => this.#waiting.push({ kind, resolve, reject }));
   }
 
@@ -60,6 +66,7 @@ class BenchThread {
 
   async close(): Promise<void> {
     this.#worker.removeAllListeners('exit');
+    this.#dead ??= new Error('bench processor thread closed');
     await this.#worker.terminate();
   }
 }
@@ -74,37 +81,41 @@ export class BenchProcessorThreads {
   /**
    * Starts a processor in every thread on `configFile`'s topics and group, all joining together.
    * `working` resolves when the first of them has restored an assignment: work starts there.
-   * `threadIds` are the threads' own ids: the same from one start to the next.
+   * `threadIds` are the threads' own ids: the same from one start to the next. After a start
+   * that failed, close() the threads: one of them may hold a processor that waits to join.
    */
   async start(configFile: string, timeoutMs = 120_000): Promise<{ working: Promise<number>; threadIds: number[] }> {
-    let first = (_at: number) => {};
-    let late = (_err: Error) => {};
-    const working = new Promise<number>((resolve, reject) => {
-      first = resolve;
-      late = reject;
+    // One deadline for the start and the first assignment: a group that never forms stops the
+    // bench with a message, neither a hang nor an unhandled rejection.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the processor threads did not start and get partitions in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
-    // A group that never assigns anything stops the bench with a message, not a hang.
-    const timer = setTimeout(
-      () => late(new Error(`no processor thread was assigned partitions in ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    late.catch(() => undefined);
+    let first = (_at: number) => {};
+    const assigned = new Promise<number>((resolve) => (first = resolve));
     const onAssigned = () => {
       clearTimeout(timer);
       first(performance.now());
     };
+    const working = Promise.race([assigned, late]);
+    working.catch(() => undefined);
     const prepared = this.#threads.map((t) => t.next('prepared'));
     const started = this.#threads.map((t) => t.next('started'));
     // Awaited below; a step some thread never reaches must not count as unhandled meanwhile.
     for (const step of [...prepared, ...started]) step.catch(() => undefined);
     try {
       for (const t of this.#threads) t.send({ type: 'start', configFile }, onAssigned);
-      await Promise.all(prepared);
+      await Promise.race([Promise.all(prepared), late]);
       for (const t of this.#threads) t.send({ type: 'join' });
-      const ids = (await Promise.all(started)).map((m) => (m.type === 'started' ? m.threadId : -1));
-      return { working, threadIds: ids };
+      const said = await Promise.race([Promise.all(started), late]);
+      return { working, threadIds: said.map((m) => (m.type === 'started' ? m.threadId : -1)) };
     } catch (err) {
+      // The threads may hold half-started processors: close() them, they are not started again.
       clearTimeout(timer);
-      working.catch(() => undefined);
       throw err;
     }
   }

@@ -83,6 +83,15 @@ describe('bench scenario (b): processors on worker threads kept from run to run'
     }
   });
 
+  it('fails at once, without hanging, when asked to start threads that have ended', async () => {
+    const threads = new BenchProcessorThreads(1);
+    await threads.close();
+    await expect(threads.start(path.join(ROOT, 'no-such-bench-config.yaml'), 30_000)).rejects.toThrow(
+      /bench processor thread closed/,
+    );
+    await expect(threads.stop()).rejects.toThrow(/bench processor thread closed/);
+  });
+
   it('stops with the thread’s own error when a processor cannot start', async () => {
     const threads = new BenchProcessorThreads(2);
     try {
