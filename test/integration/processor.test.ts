@@ -4,6 +4,7 @@ import { AvroSerde, subjectForTopic } from '../../src/messaging/index.ts';
 import { DLQ_HEADERS, deadLetterTopic, type LifecycleProcessor } from '../../src/processor/index.ts';
 import { Bridge, crm, dept } from '../support/domain.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
+import { within } from '../support/wait.ts';
 import { readCommitted, readCommittedRaw, step, testConfig, testProcessor } from '../support/processor.ts';
 
 const messaging = testMessaging();
@@ -107,7 +108,7 @@ describe('lifecycle processor on the real broker and registry', () => {
     let now = Date.UTC(2026, 10, 1);
     const processor = testProcessor(config, messaging, () => now);
     running.push(processor);
-    await processor.start();
+    await within('starting the processor', 20_000, processor.start());
     const expected = new Bridge(config.policy);
     await step(config, messaging, expected, [
       crm('R1', 'OPENED', 1, { serviceCode: 'WATER' }),
@@ -117,12 +118,14 @@ describe('lifecycle processor on the real broker and registry', () => {
     const held = () => [...processor.ticketsInState().values()].reduce((a, b) => a + b, 0);
     expect(held()).toBe(2);
 
+    // Each step bounded and named: this test once hit the 60 s test time-out in CI, which says
+    // nothing of where it stopped.
     now += 86_400_000 - 1;
-    expect(await processor.expireNow()).toBe(0);
+    expect(await within('the first expiry sweep', 20_000, processor.expireNow())).toBe(0);
     now += 1;
-    expect(await processor.expireNow()).toBe(1);
+    expect(await within('the second expiry sweep', 20_000, processor.expireNow())).toBe(1);
     expect(held()).toBe(1);
-    await processor.stop();
+    await within('stopping the processor', 20_000, processor.stop());
     running.splice(running.indexOf(processor), 1);
 
     const changelog = await readCommittedRaw(messaging, config.topics.state);

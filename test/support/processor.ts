@@ -19,7 +19,7 @@ import { LifecycleProcessor, failAfterCommit, type CommitHook } from '../../src/
 import { CANONICAL, topicSpecs } from '../../src/topics/index.ts';
 import { endpoints, testMessaging, uniqueName } from './kafka.ts';
 import type { Cleanup } from './cleanup.ts';
-import { untilAsync } from './wait.ts';
+import { untilAsync, within } from './wait.ts';
 
 export const SCHEMAS = path.resolve('schemas');
 
@@ -257,12 +257,13 @@ export async function awaitCount(
   messaging: Messaging,
   topic: string,
   count: number,
-  timeoutMs = 60_000,
+  // Below the tests' own 60 s, so a wait that fails says where it stopped, and how far it got.
+  timeoutMs = 45_000,
 ): Promise<void> {
   const consumer = messaging.consumer({ groupId: uniqueName('watch') });
   let seen = 0;
-  await consumer.connect();
-  await consumer.subscribe([topic], { fromBeginning: true });
+  await within(`connecting a consumer to count ${topic}`, 20_000, consumer.connect());
+  await within(`subscribing a consumer to ${topic}`, 20_000, consumer.subscribe([topic], { fromBeginning: true }));
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${seen} of ${count} records on ${topic}`)), timeoutMs);
@@ -279,7 +280,7 @@ export async function awaitCount(
         .catch(reject);
     });
   } finally {
-    await consumer.disconnect();
+    await within(`disconnecting the consumer that counted ${topic}`, 20_000, consumer.disconnect());
   }
 }
 
@@ -294,7 +295,7 @@ export async function step(
   messaging: Messaging,
   expected: { send(e: InboundEvent): unknown; statuses: readonly unknown[] },
   events: readonly InboundEvent[],
-  timeoutMs = 60_000,
+  timeoutMs = 45_000,
 ): Promise<void> {
   for (const e of events) expected.send(e);
   await feed(config, messaging, events);
