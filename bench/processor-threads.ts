@@ -27,7 +27,7 @@ const ENTRY = new URL('./processor-thread.ts', import.meta.url);
 
 class BenchThread {
   readonly #worker: Worker;
-  #waiting: { kind: Kind; resolve: (m: FromBenchThread) => void; reject: (e: Error) => void }[] = [];
+  #waiting: { kind: Kind; resolve: (m: never) => void; reject: (e: Error) => void }[] = [];
   #onAssigned: (() => void) | null = null;
   /** Why the thread can say nothing more (it failed or ended): every later wait fails with it. */
   #dead: Error | null = null;
@@ -38,7 +38,8 @@ class BenchThread {
       if (m.type === 'assigned') this.#onAssigned?.();
       if (m.type === 'failed') return this.#failAll(new Error(`bench processor thread ${index}: ${m.error}`));
       const i = this.#waiting.findIndex((w) => w.kind === m.type);
-      if (i >= 0) this.#waiting.splice(i, 1)[0]?.resolve(m);
+      // The waiter of kind m.type takes m: that kind's message (see next).
+      if (i >= 0) this.#waiting.splice(i, 1)[0]?.resolve(m as never);
     });
     this.#worker.on('error', (err) => this.#failAll(err, true));
     this.#worker.on('exit', (code) =>
@@ -54,7 +55,7 @@ class BenchThread {
   }
 
   /** What the thread says next of `kind`, asked for before the message that causes it is sent. */
-  next(kind: Kind): Promise<FromBenchThread> {
+  next<K extends Kind>(kind: K): Promise<Extract<FromBenchThread, { type: K }>> {
     if (this.#dead) return Promise.reject(this.#dead);
     return new Promise((resolve, reject) => this.#waiting.push({ kind, resolve, reject }));
   }
@@ -112,7 +113,7 @@ export class BenchProcessorThreads {
       await Promise.race([Promise.all(prepared), late]);
       for (const t of this.#threads) t.send({ type: 'join' });
       const said = await Promise.race([Promise.all(started), late]);
-      return { working, threadIds: said.map((m) => (m.type === 'started' ? m.threadId : -1)) };
+      return { working, threadIds: said.map((m) => m.threadId) };
     } catch (err) {
       // The threads may hold half-started processors: close() them, they are not started again.
       clearTimeout(timer);
@@ -130,7 +131,7 @@ export class BenchProcessorThreads {
     for (const step of stopped) step.catch(() => undefined);
     for (const t of this.#threads) t.send({ type: 'stop' });
     const said = await Promise.all(stopped);
-    return said.reduce((sum, m) => sum + (m.type === 'stopped' ? m.cpuMicros : 0), 0);
+    return said.reduce((sum, m) => sum + m.cpuMicros, 0);
   }
 
   async close(): Promise<void> {

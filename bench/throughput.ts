@@ -27,8 +27,8 @@ export interface ProcessorFigures {
   /** Restart of the processor between the CRM and department phases: fence, restore, join. */
   readonly restartMs: number;
   /**
-   * CPU time of the processor threads per event, µs, over both phases: steadier than events/s on
-   * a shared machine, and what a change to the processor's work moves.
+   * CPU time of the processor threads per event, µs, over both phases: it moves with the
+   * processor's work, and less than events/s (not by nothing) with what else the machine runs.
    */
   readonly cpuMicrosPerEvent: number;
 }

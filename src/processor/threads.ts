@@ -273,17 +273,6 @@ export class ThreadedProcessor {
     }
   }
 
-  /**
-   * Resolves once any thread has restored an assignment: from then on the processor works, even
-   * while the group still settles (a bench times the processor from here, as the Streams peer
-   * from its first record).
-   */
-  async firstAssignment(): Promise<void> {
-    while (!this.#members.some((m) => (m.status?.assignments ?? 0) > 0)) {
-      await new Promise<void>((r) => this.#waiters.push(r));
-    }
-  }
-
   async expireNow(): Promise<number> {
     return (await this.#callAll<number>('expire')).reduce((a, b) => a + b, 0);
   }
