@@ -129,7 +129,8 @@ export async function probeKafka(cfg: StackConfig): Promise<void> {
     brokers: [cfg.brokers],
     clientId: 'closeloop-stack-probe',
     logger: createLogger({ level: 'silent' }),
-    connectionTimeoutMs: 1_000,
+    // A loaded machine can take over a second to accept; waitUntilReady and status retry.
+    connectionTimeoutMs: 3_000,
     retries: 0,
   });
   const admin = messaging.admin();

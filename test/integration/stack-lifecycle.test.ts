@@ -43,9 +43,10 @@ describe.runIf(local)('the local JVM stack', () => {
       const first = await stackUp(cfg, () => undefined);
       expect(first.started).toBe(true);
       const running = await stackStatus(cfg);
-      expect(running.map((c) => [c.name, c.ready])).toEqual([
-        ['kafka', true],
-        ['registry', true],
+      // The detail rides along so a failure says which probe step failed, not just "false".
+      expect(running.map((c) => [c.name, c.ready, c.detail])).toEqual([
+        ['kafka', true, 'ready'],
+        ['registry', true, 'ready'],
       ]);
       const pids = running.map((c) => c.pid);
       expect(pids.every((p) => p !== undefined && isAlive(p))).toBe(true);
@@ -58,7 +59,10 @@ describe.runIf(local)('the local JVM stack', () => {
       expect(pids.some((p) => p !== undefined && isAlive(p))).toBe(false);
       expect(javaProcessesMentioning(runDir)).toEqual([]);
       // The main stack, which other tests use, is untouched.
-      expect((await stackStatus(main)).every((c) => c.ready)).toBe(true);
+      expect((await stackStatus(main)).map((c) => [c.name, c.detail])).toEqual([
+        ['kafka', 'ready'],
+        ['registry', 'ready'],
+      ]);
     } finally {
       await stackDown(cfg, { purge: true });
     }
