@@ -29,12 +29,23 @@ export function openWorkOrders(t: TicketState): WorkOrderRecord[] {
   return t.workOrders.filter((w) => !isTerminalWork(w.state));
 }
 
-/** The department(s) the citizen should think of as responsible right now. */
+/**
+ * The department(s) the citizen should think of as responsible right now: those with open work
+ * orders, else those that completed theirs or were not sent it by mistake; each named once, in
+ * the order they first appear. Runs for every status: no array or set for the usual one or two.
+ */
 export function agencyOf(t: TicketState): string | null {
-  const open = openWorkOrders(t);
-  const pool = open.length > 0 ? open : t.workOrders.filter((w) => w.state === 'COMPLETED' || !w.misrouted);
-  const names = [...new Set(pool.map((w) => w.department))];
-  return names.length > 0 ? names.join(', ') : null;
+  const anyOpen = t.workOrders.some((w) => !isTerminalWork(w.state));
+  let first: string | null = null;
+  let more: string[] | null = null;
+  for (const w of t.workOrders) {
+    const counts = anyOpen ? !isTerminalWork(w.state) : w.state === 'COMPLETED' || !w.misrouted;
+    if (!counts) continue;
+    const name = w.department;
+    if (first === null) first = name;
+    else if (name !== first && !more?.includes(name)) (more ??= []).push(name);
+  }
+  return first === null || more === null ? first : `${first}, ${more.join(', ')}`;
 }
 
 /**
@@ -54,10 +65,13 @@ export function holdingDepartment(t: TicketState): string | null {
 
 export function expectedAtOf(t: TicketState): number | null {
   if (t.parent?.accepted) return t.parent.parentExpectedAt;
-  const dates = openWorkOrders(t)
-    .map((w) => w.expectedAt)
-    .filter((d): d is number => d !== null);
-  return dates.length > 0 ? Math.min(...dates) : null;
+  // The earliest date an open work order gives (Math.min, so a NaN would still show).
+  let earliest: number | null = null;
+  for (const w of t.workOrders) {
+    if (w.expectedAt === null || isTerminalWork(w.state)) continue;
+    earliest = earliest === null ? w.expectedAt : Math.min(earliest, w.expectedAt);
+  }
+  return earliest;
 }
 
 /** The agent's note, else what the departments said when they finished the work. */
@@ -68,7 +82,7 @@ export function closureNoteOf(t: TicketState): string | null {
 }
 
 function leading(t: TicketState, state: WorkOrderRecord['state']): WorkOrderRecord | undefined {
-  return openWorkOrders(t).find((w) => w.state === state);
+  return t.workOrders.find((w) => w.state === state && !isTerminalWork(w.state));
 }
 
 /** The public status note, in plain words. */
