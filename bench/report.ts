@@ -106,6 +106,15 @@ export function lines(r: BenchReport): Line[] {
           verdict: '',
         });
       }
+      const whole = t.flatMap((x) => x.processor.find((p) => p.threads === threads)?.processCpuMicrosPerEvent ?? []);
+      if (whole.length > 0) {
+        out.push({
+          figure: `(b) ${on}: the bench process's CPU per event (with V8's GC and compiler threads), µs`,
+          value: fmt(median(whole), 1),
+          target: '',
+          verdict: '',
+        });
+      }
     }
     out.push({
       figure: '(a)+(b) peak RSS, MB',

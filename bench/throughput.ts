@@ -31,6 +31,12 @@ export interface ProcessorFigures {
    * processor's work, and less than events/s (not by nothing) with what else the machine runs.
    */
   readonly cpuMicrosPerEvent: number;
+  /**
+   * CPU time of the whole bench process per event, µs, over the same spans: the processor
+   * threads, V8's own threads serving them (garbage collection's parallel and concurrent work,
+   * the optimising compiler) and the bench's idle polling. What the processor costs the machine.
+   */
+  readonly processCpuMicrosPerEvent: number;
 }
 
 export interface ThroughputRun {
@@ -129,6 +135,20 @@ export async function waitIdle(
   }
 }
 
+interface PhaseFigures {
+  readonly phasesMs: number[];
+  readonly restartMs: number;
+  /** The processor threads' own CPU time, µs (see ProcessorFigures). */
+  readonly cpuMicros: number;
+  /** The bench process's, all its threads, from work's start in each phase to its threads' stop, µs. */
+  readonly processCpuMicros: number;
+}
+
+const cpuMicrosSince = (from: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(from);
+  return used.user + used.system;
+};
+
 /** (b) on `threads` processor threads: untimed on a warm-up load first, then timed. */
 async function processorRun(
   e: Endpoints,
@@ -136,7 +156,7 @@ async function processorRun(
   load: GeneratedLoad,
   warmup: GeneratedLoad | null,
   o: { partitions: number; threads: number },
-): Promise<{ phasesMs: number[]; restartMs: number; cpuMicros: number }> {
+): Promise<PhaseFigures> {
   const threads = new BenchProcessorThreads(o.threads);
   try {
     if (warmup) await processorPhases(e, profile, warmup, threads, { ...o, name: `warmup${o.threads}` });
@@ -153,7 +173,7 @@ async function processorPhases(
   load: GeneratedLoad,
   threads: BenchProcessorThreads,
   o: { partitions: number; threads: number; name: string },
-): Promise<{ phasesMs: number[]; restartMs: number; cpuMicros: number }> {
+): Promise<PhaseFigures> {
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
   const { config, file } = await runConfigFile(e, o.name, {
     partitions: o.partitions,
@@ -171,6 +191,7 @@ async function processorPhases(
     const phases: number[] = [];
     let restartMs = 0;
     let cpuMicros = 0;
+    let processCpuMicros = 0;
     for (const [phase, batch] of [load.crm, load.dept].entries()) {
       await feed(config, messaging, serde, batch);
       const starting = performance.now();
@@ -178,6 +199,7 @@ async function processorPhases(
       // join together, but the first may work while the group settles (see the README).
       const { working } = await threads.start(file);
       const ready = await working;
+      const processCpu = process.cpuUsage();
       if (phase === 1) restartMs = ready - starting;
       const watch = progressWatch(admin, config.processor.groupId, [
         config.topics.crmEvents,
@@ -187,10 +209,11 @@ async function processorPhases(
       await waitIdle(messaging, admin, config, Number(process.env['BENCH_IDLE_TIMEOUT_MS'] ?? 600_000));
       phases.push((await watch.stop()) - ready);
       cpuMicros += await threads.stop();
+      processCpuMicros += cpuMicrosSince(processCpu);
     }
     const topics = await admin.listTopics();
     await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
-    return { phasesMs: phases, restartMs, cpuMicros };
+    return { phasesMs: phases, restartMs, cpuMicros, processCpuMicros };
   } finally {
     await admin.disconnect();
   }
@@ -222,7 +245,7 @@ export async function throughputRun(
   const warmup = warmupTickets > 0 ? generate(profile, warmupTickets, o.seed + 1_000_003) : null;
   try {
     await provision(config, admin, serde);
-    const processor: { threads: number; phasesMs: number[]; restartMs: number; cpuMicros: number }[] = [];
+    const processor: ({ threads: number } & PhaseFigures)[] = [];
     for (const threads of o.threads)
       processor.push({ threads, ...(await processorRun(e, profile, load, warmup, { ...o, threads })) });
     await feed(config, messaging, serde, load.crm);
@@ -264,6 +287,7 @@ export async function throughputRun(
           phasesMs: p.phasesMs.map((x) => Math.round(x)),
           restartMs: Math.round(p.restartMs),
           cpuMicrosPerEvent: Math.round((p.cpuMicros / events) * 10) / 10,
+          processCpuMicrosPerEvent: Math.round((p.processCpuMicros / events) * 10) / 10,
         };
       }),
       rawEventsPerSecond: Math.round((raw.events / raw.ms) * 1000),
