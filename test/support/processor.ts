@@ -201,43 +201,52 @@ const END = '__closeloop_end__';
  * earlier calls are skipped, so a topic can be read again after more was written.
  */
 export async function readCommittedRaw(messaging: Messaging, topic: string): Promise<IncomingRecord[]> {
+  // Every call to the broker bounded and named: a stalled read says which step stalled.
+  const step = <T>(what: string, work: Promise<T>) => within(`reading ${topic}: ${what}`, 20_000, work);
   const admin = messaging.admin();
-  await admin.connect();
-  const partitions = (await admin.topicOffsets(topic)).map((p) => p.partition);
-  await admin.disconnect();
+  await step('admin connect', admin.connect());
+  const partitions = (await step('end offsets', admin.topicOffsets(topic))).map((p) => p.partition);
+  await step('admin disconnect', admin.disconnect());
   const marker = `${END}${randomUUID()}`;
   const producer = messaging.producer();
-  await producer.connect();
-  await producer.send(
-    topic,
-    partitions.map((partition) => ({ key: marker, value: Buffer.from(END), partition })),
+  await step('producer connect', producer.connect());
+  await step(
+    'end markers sent',
+    producer.send(
+      topic,
+      partitions.map((partition) => ({ key: marker, value: Buffer.from(END), partition })),
+    ),
   );
-  await producer.disconnect();
+  await step('producer disconnect', producer.disconnect());
 
   const consumer = messaging.consumer({ groupId: uniqueName('reader') });
   const records: IncomingRecord[] = [];
   const open = new Set(partitions);
-  await consumer.connect();
-  await consumer.subscribe([topic], { fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`end markers of ${topic} not all seen`)), 30_000);
-    consumer
-      .run({
-        eachBatch: async (batch) => {
-          for (const r of batch.records) {
-            const key = r.key?.toString() ?? '';
-            if (key === marker) open.delete(r.partition);
-            else if (open.has(r.partition) && !key.startsWith(END)) records.push(r);
-          }
-          if (open.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
+  await step('consumer connect', consumer.connect());
+  await step('subscribe', consumer.subscribe([topic], { fromBeginning: true }));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`end markers of ${topic} not all seen`)), 30_000);
+      consumer
+        .run({
+          eachBatch: async (batch) => {
+            for (const r of batch.records) {
+              const key = r.key?.toString() ?? '';
+              if (key === marker) open.delete(r.partition);
+              else if (open.has(r.partition) && !key.startsWith(END)) records.push(r);
+            }
+            if (open.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    // Also when the markers did not all come: the reader leaves its group either way.
+    await step('consumer disconnect', consumer.disconnect());
+  }
   return records;
 }
 
