@@ -15,7 +15,7 @@ import {
 } from '../../src/sdk/index.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 import { readCommitted } from '../support/processor.ts';
-import { until } from '../support/wait.ts';
+import { until, within } from '../support/wait.ts';
 import { departmentScenarios, type DepartmentCases } from './department.ts';
 
 /** Asks a lookup about one item: a ticket id or a work-order reference, as the connector reads. */
@@ -131,18 +131,33 @@ export function conformanceSuite<C extends z.ZodType, In, Out>(h: ConformanceHar
     });
 
     it('restarts without gaps or duplicates, and pauses and resumes', async () => {
+      // Each step bounded and named, well inside the test's time-out (the whole runs in about a
+      // second): this test once hit that time-out in CI, which says nothing of where it stopped.
+      const STEP_MS = 15_000;
+      const step = <T>(what: string, work: Promise<T>) => within(what, STEP_MS, work);
+      // A runner that does not get there says where it stands (published, paused, failing).
+      const reach = async (what: string, r: { status(): unknown }, check: () => boolean) => {
+        try {
+          await until(what, check, STEP_MS);
+        } catch (err) {
+          throw new Error(
+            `${err instanceof Error ? err.message : String(err)}; runner: ${JSON.stringify(r.status())}`,
+            {
+              cause: err,
+            },
+          );
+        }
+      };
       const url = await h.start();
       const messaging = testMessaging();
       const topic = uniqueName(`it.conformance.${CANONICAL[h.sourceTopic]}`);
       const admin = messaging.admin();
-      await admin.connect();
-      await admin.ensureTopics([{ topic, partitions: 3 }]);
-      await admin.disconnect();
+      await step('admin connect', admin.connect());
+      await step('creating the topic', admin.ensureTopics([{ topic, partitions: 3 }]));
+      await step('admin disconnect', admin.disconnect());
       const serde = new AvroSerde({ url: endpoints().registryUrl });
-      await serde.register(
-        subjectForTopic(topic),
-        (await readSchemaFile(`schemas/${CANONICAL[h.sourceTopic]}.avsc`)).schema,
-      );
+      const schema = (await readSchemaFile(`schemas/${CANONICAL[h.sourceTopic]}.avsc`)).schema;
+      await step('registering the schema', serde.register(subjectForTopic(topic), schema));
       const cursorTopic = uniqueName('it.conformance.cursors');
       const runner = () => {
         const source = h.connector.source?.(parse(url), ctx(h.env));
@@ -164,23 +179,23 @@ export function conformanceSuite<C extends z.ZodType, In, Out>(h: ConformanceHar
       // seed(n) makes exactly n changes appear.
       await h.seed(4);
       const first = runner();
-      await first.start();
-      await until('the runner', () => first.status().published === 4);
+      await step('starting the first runner', first.start());
+      await reach('the first 4 published', first, () => first.status().published === 4);
       first.pause();
-      await until('the runner', () => first.status().pausedBy === 'operator');
+      await reach('the operator pause', first, () => first.status().pausedBy === 'operator');
       await h.seed(3);
       // A paused source publishes nothing, however many polls it would have made.
       await new Promise((r) => setTimeout(r, 300));
       expect(first.status().published).toBe(4);
       first.resume();
-      await until('the runner', () => first.status().published === 7);
-      await first.stop();
+      await reach('7 published after the resume', first, () => first.status().published === 7);
+      await step('stopping the first runner', first.stop());
 
       await h.seed(2);
       const second = runner();
-      await second.start();
-      await until('the runner', () => second.status().published === 2);
-      await second.stop();
+      await step('starting the second runner (cursor restored)', second.start());
+      await reach('the second runner publishing 2', second, () => second.status().published === 2);
+      await step('stopping the second runner', second.stop());
 
       const { values } = await readCommitted<{ envelope: { eventId: string } }>(messaging, topic);
       const ids = values.map((v) => v.envelope.eventId);
