@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { CloseloopError } from '../../src/errors/index.ts';
+import { CloseloopError, messageOf } from '../../src/errors/index.ts';
 import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { CANONICAL } from '../../src/topics/index.ts';
@@ -140,12 +140,9 @@ export function conformanceSuite<C extends z.ZodType, In, Out>(h: ConformanceHar
         try {
           await until(what, check, STEP_MS);
         } catch (err) {
-          throw new Error(
-            `${err instanceof Error ? err.message : String(err)}; runner: ${JSON.stringify(r.status())}`,
-            {
-              cause: err,
-            },
-          );
+          throw new Error(`${messageOf(err)}; runner: ${JSON.stringify(r.status())}`, {
+            cause: err,
+          });
         }
       };
       const url = await h.start();

@@ -202,28 +202,28 @@ const END = '__closeloop_end__';
  */
 export async function readCommittedRaw(messaging: Messaging, topic: string): Promise<IncomingRecord[]> {
   // Every call to the broker bounded and named: a stalled read says which step stalled.
-  const step = <T>(what: string, work: Promise<T>) => within(`reading ${topic}: ${what}`, 20_000, work);
+  const bounded = <T>(what: string, work: Promise<T>) => within(`reading ${topic}: ${what}`, 20_000, work);
   const admin = messaging.admin();
-  await step('admin connect', admin.connect());
-  const partitions = (await step('end offsets', admin.topicOffsets(topic))).map((p) => p.partition);
-  await step('admin disconnect', admin.disconnect());
+  await bounded('admin connect', admin.connect());
+  const partitions = (await bounded('end offsets', admin.topicOffsets(topic))).map((p) => p.partition);
+  await bounded('admin disconnect', admin.disconnect());
   const marker = `${END}${randomUUID()}`;
   const producer = messaging.producer();
-  await step('producer connect', producer.connect());
-  await step(
+  await bounded('producer connect', producer.connect());
+  await bounded(
     'end markers sent',
     producer.send(
       topic,
       partitions.map((partition) => ({ key: marker, value: Buffer.from(END), partition })),
     ),
   );
-  await step('producer disconnect', producer.disconnect());
+  await bounded('producer disconnect', producer.disconnect());
 
   const consumer = messaging.consumer({ groupId: uniqueName('reader') });
   const records: IncomingRecord[] = [];
   const open = new Set(partitions);
-  await step('consumer connect', consumer.connect());
-  await step('subscribe', consumer.subscribe([topic], { fromBeginning: true }));
+  await bounded('consumer connect', consumer.connect());
+  await bounded('subscribe', consumer.subscribe([topic], { fromBeginning: true }));
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`end markers of ${topic} not all seen`)), 30_000);
@@ -245,7 +245,7 @@ export async function readCommittedRaw(messaging: Messaging, topic: string): Pro
     });
   } finally {
     // Also when the markers did not all come: the reader leaves its group either way.
-    await step('consumer disconnect', consumer.disconnect());
+    await bounded('consumer disconnect', consumer.disconnect());
   }
   return records;
 }
