@@ -10,6 +10,9 @@ interface WriteTap {
 
 const avscWrite = (avro.types.StringType.prototype as unknown as { _write(tap: WriteTap, val: unknown): void })._write;
 
+/** The longest string whose UTF-8 length is surely one byte of Avro long (see _write). */
+const SHORT = 21;
+
 /**
  * Strings written with one native UTF-8 copy, whatever their length. avsc copies strings of more
  * than 64 bytes natively but encodes shorter ones in a JavaScript loop, a character at a time;
@@ -23,6 +26,16 @@ export class NativeStringType extends avro.types.StringType {
   _write(tap: WriteTap, val: unknown): void {
     // avsc's own check, and its error for a value that is not a string.
     if (typeof val !== 'string') return avscWrite.call(this, tap, val);
+    // A short string is copied first and its length put before it after: one native call, not
+    // two. Up to SHORT characters take at most 63 bytes (3 a UTF-16 unit), whose length is one
+    // byte (zigzag 2n). Only where the longest it could be surely fits, so the copy is never cut.
+    const at = tap.pos;
+    if (val.length <= SHORT && at + 1 + 3 * val.length <= tap.buf.length) {
+      const written = tap.buf.utf8Write(val, at + 1, 3 * val.length);
+      tap.buf[at] = written << 1;
+      tap.pos = at + 1 + written;
+      return;
+    }
     const length = Buffer.byteLength(val);
     tap.writeLong(length);
     const pos = tap.pos;

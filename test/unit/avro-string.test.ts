@@ -25,6 +25,14 @@ const STRINGS = [
   'astral 😀 pair',
   '😀'.repeat(40),
   'a'.repeat(300) + 'é',
+  // Around the short strings' one-copy path (up to 21 UTF-16 units, at most 63 bytes).
+  'b'.repeat(21),
+  'b'.repeat(22),
+  '北'.repeat(21),
+  '北'.repeat(22),
+  '😀'.repeat(10) + 'x',
+  '😀'.repeat(11),
+  'é'.repeat(21),
 ];
 const valueOf = (s: string) => ({ id: s, note: s, tags: [s, 'ok'], seen: { [s || 'k']: s } });
 
@@ -46,9 +54,32 @@ describe('Avro strings written natively', () => {
     expect(exact.equals(plain.toBuffer(long))).toBe(true);
   });
 
+  it('writes short strings whole however little room is left, or reports what is missing', () => {
+    // Every room from none to enough, for strings of one-byte, three-byte and four-byte characters.
+    for (const s of ['WO-1', '北'.repeat(21), '😀'.repeat(10), 'é'.repeat(21)]) {
+      const value = { id: s, note: null, tags: [], seen: {} };
+      const whole = plain.toBuffer(value);
+      for (let room = 0; room <= whole.length + 70; room += 1) {
+        const buffer = Buffer.alloc(room);
+        const end = native.encode(value, buffer, 0);
+        if (room >= whole.length) {
+          expect(end, `${s} in ${room} bytes`).toBe(whole.length);
+          expect(buffer.subarray(0, end).equals(whole), `${s} in ${room} bytes`).toBe(true);
+        } else {
+          expect(end, `${s} in ${room} bytes`).toBe(room - whole.length);
+        }
+      }
+    }
+  });
+
   it('writes a lone surrogate as U+FFFD, valid UTF-8, where avsc writes bytes no reader accepts', () => {
     const bytes = native.toBuffer(valueOf('a\ud800b'));
     expect((native.fromBuffer(bytes) as { id: string }).id).toBe('a\ufffdb');
+    // Short and long strings alike, one or several, at either end.
+    for (const s of ['\udc00', 'x\ud83d', '\ud83d\ud83d'.repeat(10), '\udfff'.repeat(30)]) {
+      const read = (native.fromBuffer(native.toBuffer(valueOf(s))) as { id: string }).id;
+      expect(read, JSON.stringify(s)).toBe(s.replace(/[\ud800-\udfff]/g, '\ufffd'));
+    }
   });
 
   it('refuses what is not a string with avsc own error', () => {
