@@ -20,9 +20,16 @@ export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok
 
 const fail = (error: string): Parsed<never> => ({ ok: false, error });
 
+/**
+ * A zone written `+02:00` in a query that was not percent-encoded (typed in a browser, built by
+ * joining strings, sent with curl) reaches here as ` 02:00`: a form-encoded `+` is a space. No
+ * W3C date-time holds a space, so one right before a final hh:mm can only have been that `+`.
+ */
+const PLUS_AS_SPACE = / (\d{2}:\d{2})$/;
+
 function instant(name: string, text: string | null): Parsed<number | null> {
   if (text === null) return { ok: true, value: null };
-  const ms = parseW3cDateTime(text);
+  const ms = parseW3cDateTime(text.replace(PLUS_AS_SPACE, '+$1'));
   if (ms === null) return fail(`${name} must be a W3C date-time such as 2010-01-01T00:00:00Z.`);
   return { ok: true, value: ms };
 }

@@ -84,6 +84,10 @@ describe('GeoReport v2 search', () => {
     // More than three digits of a second, as Python's isoformat and Ruby's xmlschema(6) write.
     ['start_date=2026-10-06T00:00:00.123456Z', ['INFO', 'R2']],
     ['start_date=2026-10-06T02:00:00.123456%2B02:00', ['INFO', 'R2']],
+    // The same zone not percent-encoded: the query's `+` reads as a space.
+    ['start_date=2026-10-06T02:00:00+02:00', ['INFO', 'R2']],
+    ['start_date=2026-10-06T04:00:00+04:00', ['INFO', 'R2']],
+    ['end_date=2026-10-06T01:59:59+02:00', ['R1']],
     ['end_date=2026-10-05T23:59:59.999999999Z', ['R1']],
     ['end_date=2026-10-05T14:03:00.1Z', ['R1']],
     // Cut, not rounded: R1 was requested at 14:03:00.000.
@@ -128,10 +132,15 @@ describe('GeoReport v2 search', () => {
     expect([leap.status, await leap.json()]).toEqual([200, []]);
   });
 
-  it.each(['start_date=yesterday', 'status=pending', 'start_date=2026-10-06T00:00:00Z&end_date=2026-10-01T00:00:00Z'])(
-    'refuses %s with 400',
-    async (query) => expect((await fetch(`${base}/requests.json?${query}`)).status).toBe(400),
-  );
+  it.each([
+    'start_date=yesterday',
+    'status=pending',
+    'start_date=2026-10-06T00:00:00Z&end_date=2026-10-01T00:00:00Z',
+    // A space stands for a zone's `+` only right before its hh:mm: anywhere else it is refused.
+    'start_date=2026-10-06%2000:00:00Z',
+    'start_date=2026-10-06T00:00:00%20%2002:00',
+    'start_date=2026-10-06T00:00:00Z%2002:00',
+  ])('refuses %s with 400', async (query) => expect((await fetch(`${base}/requests.json?${query}`)).status).toBe(400));
 });
 
 describe('GeoReport v2 fields from the CRM', () => {
