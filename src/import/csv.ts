@@ -5,7 +5,7 @@ import { CloseloopError } from '../errors/index.ts';
 import { ExportDecoder, REPLACEMENT } from './encoding.ts';
 import { LineCounter, type ParserPosition, type Placed } from './lines.ts';
 import type { ImportMapping } from './mapping.ts';
-import { quoteRejection, swallowedRows, type ParserFault } from './quotes.ts';
+import { quoteRejection, rowRecogniser, swallowedRows, type ParserFault, type RowRecogniser } from './quotes.ts';
 import type { Rejection } from './rows.ts';
 
 /** A record of the export, by header name, or the reason it cannot be one. */
@@ -39,6 +39,7 @@ interface Parsed extends Placed {
 export async function* readExport(file: string, mapping: ImportMapping): AsyncGenerator<ExportRecord> {
   const lines = new LineCounter();
   let header: readonly string[] | null = null;
+  let isRow: RowRecogniser = () => false;
   // The header as parsed, which on_skip may need before this loop has read it.
   let names: readonly string[] | null = null;
   // Rows csv-parse gave up on, told as it parses (ahead of this loop), reported in line order.
@@ -49,6 +50,11 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
   let recordFrom = 0;
   const options: Options<Parsed, string[]> = {
     delimiter: mapping.delimiter,
+    // Every line ending ends a record, whichever the file starts with: left to itself csv-parse
+    // takes the first line's and no other, and an export joined from two systems' files (a CRLF
+    // header, LF rows) would read as one giant record. CRLF first, so it is not taken as CR and
+    // an empty line. Inside a quoted field a line break stays part of the value.
+    record_delimiter: ['\r\n', '\n', '\r'],
     skip_empty_lines: true,
     bom: true,
     relax_column_count: true,
@@ -84,6 +90,7 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
     if (header === null) {
       checkHeader(file, fields, mapping);
       header = fields;
+      isRow = rowRecogniser(header, mapping);
       continue;
     }
     while ((skipped[0]?.row ?? Infinity) < row) {
@@ -91,7 +98,7 @@ export async function* readExport(file: string, mapping: ImportMapping): AsyncGe
       yield { ok: false, rejection: skipped.shift() as Rejection };
     }
     rows += 1;
-    const swallowed = swallowedRows(fields, header, mapping.delimiter, { first: row, last });
+    const swallowed = swallowedRows(fields, header, isRow, { first: row, last });
     if (swallowed) {
       yield { ok: false, rejection: swallowed };
       continue;
@@ -144,12 +151,14 @@ const fold = (name: string): string => name.toLowerCase().replace(/\s+/g, '');
  */
 export function checkHeader(file: string, header: readonly string[], mapping: ImportMapping): void {
   const problems: string[] = [];
+  const missing: string[] = [];
   for (const [field, ref] of Object.entries(mapping.columns)) {
     for (const column of [ref ?? []].flat()) {
       const at = header.flatMap((name, i) => (name === column ? [i + 1] : []));
       if (at.length > 1)
         problems.push(`columns.${field}: "${column}" is in the header ${at.length} times (columns ${at.join(', ')})`);
       if (at.length > 0) continue;
+      missing.push(column);
       const near = header.find((name) => fold(name) === fold(column));
       problems.push(
         `columns.${field}: "${column}" is not in the header` + (near === undefined ? '' : ` (did you mean "${near}"?)`),
@@ -164,7 +173,26 @@ export function checkHeader(file: string, header: readonly string[], mapping: Im
       .join(', ') + (header.length > 40 ? ', …' : '');
   throw new CloseloopError(
     'CL_IMPORT_HEADER_MISMATCH',
-    `${file}: the header does not match the mapping; no row was read:\n  ${problems.join('\n  ')}\nthe header has: ${shown}`,
+    `${file}: the header does not match the mapping; no row was read:\n  ${problems.join('\n  ')}\nthe header has: ${shown}` +
+      delimiterHint(header, missing, mapping.delimiter),
     { details: { problems } },
   );
+}
+
+/** Separators exports are published with. */
+const SEPARATORS = [',', ';', '\t'];
+
+/**
+ * A pointer to the mapping's delimiter when the header reads as the missing names joined by
+ * another separator (a ";" export read with ","): the names are all there, run together.
+ */
+function delimiterHint(header: readonly string[], missing: readonly string[], delimiter: string): string {
+  const other = SEPARATORS.find(
+    (sep) =>
+      sep !== delimiter &&
+      header.some((name) => name.includes(sep) && name.split(sep).some((part) => missing.includes(part.trim()))),
+  );
+  if (other === undefined) return '';
+  const shown = JSON.stringify(other);
+  return `\nthe header has ${shown} between names the mapping is missing: if the export is separated by ${shown}, set the mapping's delimiter to ${shown}`;
 }

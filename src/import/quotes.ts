@@ -1,5 +1,7 @@
+import { parse } from 'csv-parse/sync';
 import type { Placed } from './lines.ts';
-import type { Rejection } from './rows.ts';
+import type { ImportMapping } from './mapping.ts';
+import { compileMapping, parseTime, type Rejection } from './rows.ts';
 
 /**
  * Quoting gone wrong in an export. A quote in the middle of an unquoted field (12" pipe), or an
@@ -9,7 +11,7 @@ import type { Rejection } from './rows.ts';
  * of it: a rejection tells the city what to fix.) A stray quote at the start of a field is worse:
  * it opens a quoted field that runs on, over line breaks, to the next quote anywhere below, so
  * the rows in between become part of one field. Such a field is recognised by a line inside it
- * that splits into as many fields as the header has.
+ * that reads as a row: see rowRecogniser.
  */
 
 /** csv-parse's error as it reaches on_skip: its code and the field it was reading. */
@@ -32,11 +34,46 @@ export function quoteRejection(fault: ParserFault, header: readonly string[] | n
   return { row: at.first, column, reason };
 }
 
-/** A row whose field holds lines shaped like rows: what a stray opening quote swallowed. */
+/** Whether one physical line of a field reads as a whole row of the export. */
+export type RowRecogniser = (line: string) => boolean;
+
+/**
+ * Lines that read as rows: parsed as CSV with the mapping's delimiter, at least as many fields
+ * as the header (a swallowed row may have had too many, an unquoted comma in its description),
+ * and a readable open time where the header has the open time. Counting delimiters alone took
+ * a properly quoted note ("items left: sofa, chair, table, …") for a swallowed row and rejected
+ * it, with nothing for the city to fix; text that also holds one of the mapping's dates in the
+ * open-time column is a row.
+ */
+export function rowRecogniser(header: readonly string[], mapping: ImportMapping): RowRecogniser {
+  const c = compileMapping(mapping);
+  const openedAt = [mapping.columns.openedAt]
+    .flat()
+    .map((name) => header.indexOf(name))
+    .filter((i) => i >= 0);
+  return (line) => {
+    // A line holds at most one field more than it has delimiters: most prose is passed over unparsed.
+    if (line.split(mapping.delimiter).length < header.length) return false;
+    let fields: string[];
+    try {
+      const records = parse(line, { delimiter: mapping.delimiter, relax_quotes: true, relax_column_count: true });
+      fields = (records as string[][])[0] ?? [];
+    } catch {
+      // Not readable as a line of CSV (a quote opened and not closed on it): no whole row.
+      return false;
+    }
+    if (fields.length < header.length) return false;
+    // As mapRow reads it: the first non-empty of the open-time columns.
+    const opened = openedAt.map((i) => fields[i]?.trim() ?? '').find((v) => v !== '');
+    return opened !== undefined && parseTime(opened, c) !== null;
+  };
+}
+
+/** A row whose field holds lines that read as rows: what a stray opening quote swallowed. */
 export function swallowedRows(
   fields: readonly string[],
   header: readonly string[],
-  delimiter: string,
+  isRow: RowRecogniser,
   at: Placed,
 ): Rejection | null {
   if (at.last === at.first) return null;
@@ -45,7 +82,7 @@ export function swallowedRows(
     const rowLike = field
       .split(/\r\n|\r|\n/)
       .slice(1)
-      .filter((line) => line.split(delimiter).length >= header.length).length;
+      .filter(isRow).length;
     if (rowLike === 0) continue;
     return {
       row: at.first,

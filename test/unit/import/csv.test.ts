@@ -6,26 +6,24 @@ import type { CrmTicketEvent } from '../../../src/domain/types.ts';
 import { parseImportMapping } from '../../../src/import/mapping.ts';
 import { importFile } from '../../../src/import/run.ts';
 
-const mapping = parseImportMapping(
-  {
-    jurisdiction: 'testcity',
-    source: 'testcity-311',
-    timeZone: 'America/Chicago',
-    dateFormats: ['iso'],
-    columns: {
-      ticketId: 'Ticket ID',
-      openedAt: 'Opened',
-      closedAt: 'Closed',
-      status: 'Status',
-      requestType: 'Type',
-      department: 'Dept',
-      description: 'Description',
-    },
-    values: { status: { Open: 'open', Closed: 'closed' } },
-    defaults: { channel: 'PHONE' },
+const raw = {
+  jurisdiction: 'testcity',
+  source: 'testcity-311',
+  timeZone: 'America/Chicago',
+  dateFormats: ['iso'],
+  columns: {
+    ticketId: 'Ticket ID',
+    openedAt: 'Opened',
+    closedAt: 'Closed',
+    status: 'Status',
+    requestType: 'Type',
+    department: 'Dept',
+    description: 'Description',
   },
-  'test.yaml',
-);
+  values: { status: { Open: 'open', Closed: 'closed' } },
+  defaults: { channel: 'PHONE' },
+};
+const mapping = parseImportMapping(raw, 'test.yaml');
 const HEADER = 'Ticket ID,Opened,Closed,Status,Type,Dept,Description';
 
 async function exportFile(text: string): Promise<string> {
@@ -35,11 +33,11 @@ async function exportFile(text: string): Promise<string> {
   return file;
 }
 
-async function run(text: string) {
+async function run(text: string, m = mapping) {
   const published: CrmTicketEvent[] = [];
   const result = await importFile({
     file: await exportFile(text),
-    mapping,
+    mapping: m,
     sink: { prepare: (e) => e, send: async (events) => void published.push(...events) },
   });
   return { result, published };
@@ -77,7 +75,26 @@ describe('the header', () => {
     expect(message).toContain('columns.closedAt: "Closed" is not in the header (did you mean "Closed "?)');
     expect(message).toMatch(/columns\.requestType: "Type" is not in the header\n/);
     expect(message).toContain('no row was read');
+    expect(message).not.toContain('delimiter');
   });
+
+  it.each([
+    [',', ';'],
+    [',', '\t'],
+    [';', ','],
+  ])(
+    "read with delimiter %j from an export separated by %j, points to the mapping's delimiter",
+    async (ours, theirs) => {
+      const m = parseImportMapping({ ...raw, delimiter: ours }, 'test.yaml');
+      const text = `${HEADER.replaceAll(',', theirs)}\n${row.replaceAll(',', theirs)}\n`;
+      const err = await run(text, m).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CL_IMPORT_HEADER_MISMATCH' });
+      const shown = JSON.stringify(theirs);
+      expect((err as Error).message).toContain(
+        `if the export is separated by ${shown}, set the mapping's delimiter to ${shown}`,
+      );
+    },
+  );
 
   it('must not name a mapped column twice', async () => {
     await expect(run(`${HEADER},Status\n${row},Open\n`)).rejects.toMatchObject({
@@ -152,11 +169,76 @@ describe('quoting gone wrong', () => {
     expect(result).toMatchObject({ imported: 1, rejected: 0 });
   });
 
+  it('keeps a quoted field whose lines have as many commas as a row has, when they are no rows', async () => {
+    const description = '"Caller says:\nitems left: sofa, chair, table, lamp, rug, tv, boxes"';
+    const { result, published } = await run([HEADER, ok('1', description), ok('2'), ''].join('\n'));
+    expect(result).toMatchObject({ read: 2, imported: 2, rejected: 0 });
+    expect(published.find((e) => e.ticketId === '1')?.description).toBe(
+      'Caller says:\nitems left: sofa, chair, table, lamp, rug, tv, boxes',
+    );
+  });
+
+  it('rejects a field a stray quote opened that swallowed rows with more fields than the header', async () => {
+    const lines = [HEADER, ok('1', '"broken main'), ok('2', 'sofa, chair'), ok('3', 'a, b, c'), ok('4', 'end"'), ''];
+    const { result } = await run(lines.join('\n'));
+    expect(result).toMatchObject({ read: 1, imported: 0, rejected: 1 });
+    expect(result.rejections).toEqual([
+      {
+        row: 2,
+        column: 'Description',
+        reason: expect.stringContaining('runs over lines 2-5 and holds 3 line(s) shaped like whole rows'),
+      },
+    ]);
+  });
+
   it('fails on a quote never closed, naming the line of the row it opened in', async () => {
     const text = [HEADER, ok('1'), '', ok('2', '"never closed'), ok('3'), ok('4'), ''].join('\n');
     await expect(run(text)).rejects.toMatchObject({
       code: 'CL_IMPORT_UNREADABLE',
       message: expect.stringContaining('a quote opened in the row on line 4 is never closed'),
     });
+  });
+});
+
+describe('line endings', () => {
+  const ok = (id: string, description = 'x') => `${id},2024-01-02T10:00:00Z,,Open,Pothole,DOT,${description}`;
+  const bad = (id: string) => `${id},not a date,,Open,Pothole,DOT,x`;
+
+  it('reads LF rows below a header that ends in CRLF, each row counted and named', async () => {
+    const text = `${HEADER}\r\n${[ok('1'), ok('2'), bad('3'), ok('4'), ''].join('\n')}`;
+    const { result, published } = await run(text);
+    expect(result).toMatchObject({ read: 4, imported: 3, rejected: 1 });
+    expect(result.rejections).toEqual([{ row: 4, column: 'Opened', reason: expect.stringContaining('"not a date"') }]);
+    expect(published.map((e) => e.ticketId)).toEqual(['1', '2', '4']);
+  });
+
+  it('reads CRLF rows below a header that ends in LF', async () => {
+    const text = `${HEADER}\n${[ok('1'), bad('2'), ok('3'), ''].join('\r\n')}`;
+    const { result, published } = await run(text);
+    expect(result).toMatchObject({ read: 3, imported: 2, rejected: 1 });
+    expect(result.rejections).toEqual([{ row: 3, column: 'Opened', reason: expect.stringContaining('"not a date"') }]);
+    expect(published.map((e) => e.ticketId)).toEqual(['1', '3']);
+  });
+
+  it('reads rows ending in a lone CR (old Mac) among LF and CRLF ones', async () => {
+    const text = `${HEADER}\r${ok('1')}\r${ok('2')}\n${bad('3')}\r\n${ok('4')}\r`;
+    const { result, published } = await run(text);
+    expect(result).toMatchObject({ read: 4, imported: 3, rejected: 1 });
+    expect(result.rejections).toEqual([{ row: 4, column: 'Opened', reason: expect.stringContaining('"not a date"') }]);
+    expect(published.map((e) => e.ticketId)).toEqual(['1', '2', '4']);
+  });
+
+  it('keeps CRLF and LF inside a quoted field of a mixed file as the field text, lines counted', async () => {
+    const lines = [ok('1', '"first\r\nsecond, with a comma\nthird"'), bad('2'), ok('3', '"a\nb"'), bad('4'), ''];
+    const text = `${HEADER}\r\n${lines[0]}\n${lines[1]}\r\n${lines[2]}\n${lines[3]}\n`;
+    const { result, published } = await run(text);
+    expect(result).toMatchObject({ read: 4, imported: 2, rejected: 2 });
+    // Line 1 the header, 2-4 ticket 1, 5 ticket 2, 6-7 ticket 3, 8 ticket 4.
+    expect(result.rejections.map((r) => r.row)).toEqual([5, 8]);
+    const opened = published.filter((e) => e.kind === 'OPENED');
+    expect(opened.map((e) => [e.ticketId, e.description])).toEqual([
+      ['1', 'first\r\nsecond, with a comma\nthird'],
+      ['3', 'a\nb'],
+    ]);
   });
 });
