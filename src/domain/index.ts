@@ -13,6 +13,7 @@ export { decide, isExpired } from './decide.ts';
 export { decideSlaCheck, decideTimers } from './sla-check.ts';
 export { breachesFlagged, holdReasonOf, type BreachFlagged } from './sla-track.ts';
 export { holdingDepartmentOf } from './notes.ts';
+export { MAX_IDENTIFIER_LENGTH, ticketIdFault } from './identifiers.ts';
 export { DEFAULT_ORDERING, implausiblePosition, type OrderingBounds } from './ordering.ts';
 export {
   BRIDGE_ORIGIN,

@@ -12,6 +12,7 @@ import {
   type TicketLinkMessage,
   type WorkOrderEvent,
 } from '../domain/index.ts';
+import { MAX_IDENTIFIER_LENGTH, ticketIdFault } from '../domain/identifiers.ts';
 import { CloseloopError } from '../errors/index.ts';
 import type { InputName } from '../topics/index.ts';
 
@@ -48,14 +49,6 @@ function checkVocabulary(input: InputName, value: Readonly<Record<string, unknow
   }
 }
 
-/**
- * The longest identifier an input may carry. Ids, codes and names are copied into a ticket's
- * state (the recent event ids, its work orders) and into every status and command: one of
- * megabytes would make those records outgrow the broker's limit, and the transaction that writes
- * them would fail on every fetch. Real ones are a few dozen characters.
- */
-export const MAX_IDENTIFIER_LENGTH = 256;
-
 const ENVELOPE_IDS = ['eventId', 'correlationId', 'source', 'jurisdiction', 'origin'] as const;
 
 /**
@@ -76,7 +69,10 @@ const IDENTIFIERS: Readonly<Record<InputName, readonly string[] | null>> = {
 function checkIdentifiers(input: InputName, value: Readonly<Record<string, unknown>>): void {
   const own = IDENTIFIERS[input];
   if (own === null) return;
-  checkLength('ticketId', value['ticketId']);
+  // The ticket id is held to what a public lookup accepts, so every ticket can be looked up.
+  const ticketId = value['ticketId'];
+  const fault = typeof ticketId === 'string' ? ticketIdFault(ticketId) : null;
+  if (fault !== null) throw new CloseloopError('CL_RECORD_INVALID', `ticketId ${fault}`);
   const envelope = value['envelope'] as Readonly<Record<string, unknown>> | undefined;
   if (envelope) for (const f of ENVELOPE_IDS) checkLength(f, envelope[f], 'envelope.');
   for (const f of own) checkLength(f, value[f]);
@@ -93,8 +89,8 @@ function checkLength(field: string, said: unknown, prefix = ''): void {
 
 /**
  * Checks what Avro cannot: the record key must be the ticket id (co-partitioning depends on
- * it), ids must not be blank nor too long, and the fields the domain dispatches on must hold
- * values it knows.
+ * it), ids must not be blank nor too long, a ticket id must hold no control character, and the
+ * fields the domain dispatches on must hold values it knows.
  */
 export function toInbound(input: InputName, key: string | null, value: unknown): InboundEvent {
   const v = value as { ticketId?: unknown; envelope?: { eventId?: unknown } };

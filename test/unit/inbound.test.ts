@@ -86,6 +86,19 @@ describe('identifiers of inputs written outside the processor', () => {
     expect(err.message).toBe(`${field} is 257 characters long; an identifier may have at most 256`);
   });
 
+  // Public lookups accept exactly the ticket ids taken here, so every ticket can be looked up.
+  it.each([
+    ['a line break', 'CS\n4'],
+    ['a NUL', 'CS\u00004'],
+    ['a C1 control', 'CS\u00854'],
+  ])('refuses a ticketId holding %s, and takes any other text', (_case, ticketId) => {
+    const err = refusal(() => toInbound('crmEvents', ticketId, { ...opened, ticketId }));
+    expect([err.code, err.message]).toEqual(['CL_RECORD_INVALID', 'ticketId holds a control character']);
+    const text = `CS 4/#%+?Ü工${'x'.repeat(245)}`;
+    expect(text).toHaveLength(256);
+    expect(toInbound('crmEvents', text, { ...opened, ticketId: text }).type).toBe('crm');
+  });
+
   it("takes one of 256, and holds the bridge's own links to no such length", () => {
     expect(toInbound('crmEvents', 'T1', { ...opened, serviceCode: 'x'.repeat(256) }).type).toBe('crm');
     const chained = { ...link, envelope: { ...(link.envelope as object), eventId: long } };
