@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { KPI_DEFINITION_VERSION } from '../domain/kpi/index.ts';
 import { latest, type StatusProjection } from '../status-api/projection.ts';
 import type { RequestFact, RequestFacts } from '../status-api/request-facts.ts';
-import { TICKET_ID_PATTERN } from '../status-api/routes.ts';
+import { MAX_IDENTIFIER_LENGTH, ticketIdFault } from '../domain/identifiers.ts';
+import { safeDecode } from '../status-api/routes.ts';
 import type { SitePage } from '../status-api/server.ts';
 import type { DepartmentFigures, PublicFigures } from './figures.ts';
 import { figuresCsv, figuresJson } from './open-data.ts';
@@ -80,6 +81,7 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
       .toFormat('yyyy-MM');
     return page('/', status, 'home', {
       title: 'Track your request',
+      maxIdLength: MAX_IDENTIFIER_LENGTH,
       figures: o.figures.month(month),
       monthName: monthName(month),
       error,
@@ -87,17 +89,28 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
     });
   };
 
-  const track = (id: string): SitePage => {
-    const ticket = TICKET_ID_PATTERN.test(id) ? o.projection.get(id) : undefined;
-    const known = TICKET_ID_PATTERN.test(id) ? o.facts.get(id) : undefined;
+  /** Said to people whose request number can never be one, instead of looking it up. */
+  const notAnId = (id: string | null): string => {
+    if (id !== null && id.trim() === '') return 'Enter the request number you were given.';
+    if (id !== null && id.length > MAX_IDENTIFIER_LENGTH)
+      return `A request number has at most ${MAX_IDENTIFIER_LENGTH} characters.`;
+    return 'A request number is written with letters, digits and punctuation only.';
+  };
+
+  // The API's rules (any id the bridge holds, taken as it is), so the page finds what search lists.
+  const track = (id: string | null): SitePage => {
+    if (id === null || ticketIdFault(id) !== null)
+      return problem('/track/{id}', 400, 'That is not a request number', notAnId(id));
+    const ticket = o.projection.get(id);
+    const known = o.facts.get(id);
     if (!ticket && known) return received(id, known);
     if (!ticket) {
-      const shown = TICKET_ID_PATTERN.test(id) ? `request ${id}` : 'a request with that number';
       return problem(
         '/track/{id}',
         404,
         'We could not find that request',
-        `We have no record of ${shown}. Check the number and try again; a new request can take a few minutes to appear.`,
+        // Not echoed: any text is a well-formed id, and the city's page must not say what a link chose.
+        'We have no record of a request with that number. Check the number and try again; a new request can take a few minutes to appear.',
       );
     }
     const now = latest(ticket);
@@ -254,8 +267,9 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
       const ids = url.searchParams.getAll('id').map((v) => v.trim());
       const id = ids.length === 1 ? (ids[0] ?? '') : '';
       if (id === '') return home(400, 'Enter the request number you were given.');
-      if (!TICKET_ID_PATTERN.test(id))
-        return home(400, 'A request number has only letters, digits, dots, dashes and colons.', id);
+      if (ticketIdFault(id) !== null) return home(400, notAnId(id), id);
+      // No path can carry them: URL parsers resolve `.` and `..` (even escaped) as dot segments.
+      if (id === '.' || id === '..') return track(id);
       return {
         status: 303,
         template: '/track',
@@ -300,19 +314,10 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
     if (dept) {
       const month = monthOf(url);
       if (month === null) return badMonth('/departments/{name}');
-      return department(safeDecode(dept[1] ?? ''), month);
+      return department(safeDecode(dept[1] ?? '') ?? '', month);
     }
     // Machine paths keep the API's GeoReport 404; people get a page.
     if (/\.(json|xml)$/.test(path)) return null;
     return problem('unmatched', 404, 'Page not found', 'There is no page at this address.');
   };
-}
-
-/** A path segment decoded; a malformed escape is no id or name at all. */
-function safeDecode(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return '';
-  }
 }

@@ -21,7 +21,6 @@ export type {
 export { StatusApiServer, DEFAULT_MAX_IDS_PER_REQUEST } from './server.ts';
 export type { StatusApiServerOptions } from './server.ts';
 export type { RateLimitOptions } from './rate-limit.ts';
-export { TICKET_ID_PATTERN } from './routes.ts';
 export { scrubPii, REDACTED } from '../domain/pii.ts';
 export { StatusFeed, servicesFromRouting } from './feed.ts';
 export { startStatusService, type StatusService } from './service.ts';

@@ -5,11 +5,10 @@ import {
   type GeoReportRequest,
   type GeoReportService,
 } from './georeport.ts';
+import { ticketIdFault } from '../domain/identifiers.ts';
 import { given, listed } from './params.ts';
 import type { StatusProjection } from './projection.ts';
 import { parseSearch, runSearch } from './search.ts';
-
-export const TICKET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 export type Format = 'json' | 'xml';
 
@@ -48,7 +47,8 @@ export interface Answer {
 }
 
 const ROUTES = [
-  { pattern: /^\/requests\/([^/]+)\.(json|xml)$/, name: '/requests/{id}' },
+  // An empty id is still this route: the client asked for one request, and is told it gave none.
+  { pattern: /^\/requests\/([^/]*)\.(json|xml)$/, name: '/requests/{id}' },
   { pattern: /^\/requests\.(json|xml)$/, name: '/requests' },
   { pattern: /^\/services\/([^/]+)\.(json|xml)$/, name: '/services/{code}' },
   { pattern: /^\/services\.(json|xml)$/, name: '/services' },
@@ -84,7 +84,8 @@ export function answer(url: URL, deps: RouteDeps): Answer {
     const jurisdictions = given(url.searchParams, 'jurisdiction_id');
     // Two values could mean two cities; answering for either would be a guess.
     if (jurisdictions.length > 1) return fail(400, 'jurisdiction_id may be given once.');
-    if (jurisdictions.length === 1 && jurisdictions[0] !== deps.jurisdictionId)
+    // Clients differ in case (`YEG`, `yeg`), and jurisdiction ids are domain-like names.
+    if (jurisdictions.length === 1 && !sameJurisdiction(jurisdictions[0] ?? '', deps.jurisdictionId))
       return fail(404, 'Unknown jurisdiction_id.');
     switch (name) {
       case '/discovery':
@@ -110,14 +111,25 @@ export function answer(url: URL, deps: RouteDeps): Answer {
 type Fail = (status: number, text: string) => Answer;
 type Ok = (body: unknown, root: string) => Answer;
 
+/**
+ * The id is the path segment before the last `.json` or `.xml`, percent-decoded and taken as it
+ * is: `encodeURIComponent(id)` in the path finds any id the bridge holds, `/`, `?`, `#`, `%`, `+`,
+ * spaces and a `.json` of its own included. A malformed one (a broken escape, or what the processor
+ * would never take as a ticket id) is the client's error, a 400; a well-formed unknown one a 404.
+ * Neither answer echoes the id.
+ */
 function lookupOne(rawId: string, deps: RouteDeps, fail: Fail, ok: Ok): Answer {
   const id = safeDecode(rawId);
-  if (id === null || !TICKET_ID_PATTERN.test(id)) return fail(404, 'Not a valid service_request_id.');
+  if (id === null || ticketIdFault(id) !== null) return fail(400, 'Not a valid service_request_id.');
   const ticket = deps.projection.get(id);
-  if (!ticket) return fail(404, `Service request ${id} was not found.`);
+  if (!ticket) return fail(404, 'No service request has that service_request_id.');
   return ok([toGeoReport(ticket, deps.context)], 'service_requests');
 }
 
+/**
+ * Ids are comma-separated and trimmed, as GeoReport v2 lists them: an id holding a comma, or
+ * beginning or ending with a space, can be looked up by path only.
+ */
 function lookupMany(params: URLSearchParams, deps: RouteDeps, fail: Fail, ok: Ok): Answer {
   // An empty service_request_id is no id at all: the request is a search.
   const ids = [...new Set(listed(params, 'service_request_id'))];
@@ -129,16 +141,23 @@ function lookupMany(params: URLSearchParams, deps: RouteDeps, fail: Fail, ok: Ok
   // The spec: service_request_id overrides every other parameter.
   if (ids.length > deps.maxIdsPerRequest)
     return fail(400, `At most ${deps.maxIdsPerRequest} service_request_id values may be asked for at once.`);
+  // One that can never be an id is a client's mistake to tell it about, not an unknown request.
+  if (ids.some((id) => ticketIdFault(id) !== null)) return fail(400, 'Not a valid service_request_id.');
   const found: GeoReportRequest[] = [];
   for (const id of ids) {
-    const ticket = TICKET_ID_PATTERN.test(id) ? deps.projection.get(id) : undefined;
+    const ticket = deps.projection.get(id);
     if (ticket) found.push(toGeoReport(ticket, deps.context));
   }
   if (found.length === 0) return fail(404, 'None of the requested service requests was found.');
   return ok(found, 'service_requests');
 }
 
-function safeDecode(raw: string): string | null {
+function sameJurisdiction(given: string, configured: string): boolean {
+  return given.toLowerCase() === configured.toLowerCase();
+}
+
+/** A path segment decoded; null for a malformed escape, which names nothing. */
+export function safeDecode(raw: string): string | null {
   try {
     return decodeURIComponent(raw);
   } catch {

@@ -58,12 +58,16 @@ describe('GET /requests/{id}.json', () => {
     expect((await get('/requests/D-ORPHAN.json')).body).toMatchObject([{ duplicate_of: 'GONE', parent: null }]);
   });
 
-  it('answers 404 in GeoReport format for an unknown or a bad id, without echoing the bad one', async () => {
+  it('answers 404 in GeoReport format for an unknown id, without echoing it', async () => {
     expect(await get('/requests/NOPE.json')).toMatchObject({ status: 404, body: error(404) });
     const bad = await get(`/requests/${encodeURIComponent('<script>x</script>')}.json`);
     expect(bad).toMatchObject({ status: 404, body: error(404) });
     expect(JSON.stringify(bad.body)).not.toMatch(/<|x<\/|%3C/);
-    expect(await get('/requests/%E0%A4%A.json')).toMatchObject({ status: 404, body: error(404) });
+  });
+
+  // A broken escape names no id at all: the client's mistake, not an unknown request.
+  it('answers 400 in GeoReport format for a malformed id', async () => {
+    expect(await get('/requests/%E0%A4%A.json')).toMatchObject({ status: 400, body: error(400) });
   });
 
   it('answers HEAD with headers and no body', async () => {
