@@ -132,7 +132,22 @@ export function publish(
         rawStatus: w.rawStatus,
         misrouted: w.misrouted,
       })),
-      ...sla,
+      // Each field named, not spread: a spread copies its fields one by one onto an object that
+      // keeps growing, and statusSla answers in two key orders, so statuses took two shapes.
+      requestedAt: sla.requestedAt,
+      slaPolicy: sla.slaPolicy,
+      slaTimeZone: sla.slaTimeZone,
+      responseDueAt: sla.responseDueAt,
+      completionDueAt: sla.completionDueAt,
+      respondedAt: sla.respondedAt,
+      resolvedAt: sla.resolvedAt,
+      responseBreached: sla.responseBreached,
+      completionBreached: sla.completionBreached,
+      slaPaused: sla.slaPaused,
+      slaPausedAt: sla.slaPausedAt,
+      holdReason: sla.holdReason,
+      businessDaysToResolve: sla.businessDaysToResolve,
+      calendarDaysToResolve: sla.calendarDaysToResolve,
     });
   }
   const reviewChanged = (prev?.reviewPending ?? null) !== settled.reviewPending;
