@@ -11,6 +11,9 @@ export type RecentEventIds = string;
 
 export const NO_RECENT_EVENTS: RecentEventIds = '';
 
+/** The shortest entry: an empty id, `0:` and its digest. */
+const MIN_ENTRY_LENGTH = 2 + DIGEST_LENGTH;
+
 /**
  * Where the id of the entry starting at `at` ends (its length prefix read digit by digit, no
  * string made), or -1 when what is there is not an entry. Its digest follows.
@@ -79,6 +82,10 @@ function known(digest: string | undefined): string {
 export function withRecentEvent(ids: RecentEventIds, id: string, digest: string, max: number): RecentEventIds {
   if (max < 1) return NO_RECENT_EVENTS;
   const entry = `${id.length}:${id}${known(digest)}`;
+  // Too short to hold max - 1 entries, so none is cut: no need to find where they end. The ids
+  // are only ever made here and by recentEventIdsOf, whole entries each, so nothing needs
+  // trimming either.
+  if (ids.length < (max - 1) * MIN_ENTRY_LENGTH) return ids + entry;
   const ends: number[] = [];
   for (let at = 0; at < ids.length;) {
     const end = idEnd(ids, at);

@@ -163,6 +163,18 @@ describe('recent event ids held as one string', () => {
     }
   });
 
+  it('cuts at the limit however short the entries, down to ids of no characters', () => {
+    // An empty id makes the shortest entry there is: the list's length alone must not let an
+    // entry past the limit.
+    for (const max of [1, 2, 3, 4, 7]) {
+      let ids = recentEventIdsOf([]);
+      for (let i = 0; i < 3 * max; i += 1) {
+        ids = withRecentEvent(ids, '', `${i % 10}${i % 10}${i % 10}${i % 10}`, max);
+        expect(recentEventList(ids).ids.length, `max ${max} after ${i + 1}`).toBe(Math.min(i + 1, max));
+      }
+    }
+  });
+
   it('cuts a list longer than the limit down to the newest', () => {
     const ids = recentEventIdsOf(['a', 'bb', 'ccc', 'dddd']);
     expect(recentEventList(withRecentEvent(ids, 'e', 'EEEE', 2)).ids).toEqual(['dddd', 'e']);
