@@ -1,5 +1,6 @@
 import { DateTime, type TokenParser } from 'luxon';
 import { IMPORT_ORIGIN } from '../domain/context.ts';
+import { ticketIdFault } from '../domain/identifiers.ts';
 import type { Channel, ClosureReason, CrmTicketEvent, PublicLocation } from '../domain/types.ts';
 import { foldValue as norm, type ColumnField, type ImportMapping } from './mapping.ts';
 import { isDateKeyword, type DateKeyword } from './date-formats.ts';
@@ -153,10 +154,20 @@ function channelOf(c: CompiledMapping, r: Record<string, string>): Channel | nul
   throw new Reject(column, v ? `channel "${v.value}" is not in values.channel` : 'channel is empty');
 }
 
+/**
+ * A ticket id the processor would dead-letter (blank, over its length, a control character) is
+ * refused here, with its row and column, while nothing has been written: a dry run names it.
+ */
+function idOf(c: CompiledMapping, r: Record<string, string>, field: 'ticketId' | 'parentId', id: string): string {
+  const fault = ticketIdFault(id);
+  if (fault !== null) throw new Reject(columnsOf(c.m, field).join('|'), `${field} ${fault}`);
+  return id;
+}
+
 /** The export's statement that this is a duplicate of another ticket, if it makes one. */
 function parentOf(c: CompiledMapping, r: Record<string, string>, text: string, ticketId: string): string | null {
   const named = cell(c, r, 'parentId')?.value ?? c.duplicateOf?.exec(text)?.[1] ?? null;
-  return named && named !== ticketId ? named : null;
+  return named && named !== ticketId ? idOf(c, r, 'parentId', named) : null;
 }
 
 /**
@@ -197,7 +208,7 @@ function statusOf(
 
 function mapOrThrow(c: CompiledMapping, r: Record<string, string>): MappedRow {
   const { m } = c;
-  const ticketId = required(c, r, 'ticketId').value;
+  const ticketId = idOf(c, r, 'ticketId', required(c, r, 'ticketId').value);
   const openedAt = time(c, r, 'openedAt');
   if (openedAt === null) throw new Reject(columnsOf(m, 'openedAt').join('|'), 'openedAt is empty');
   const status = statusOf(c, r);

@@ -131,4 +131,25 @@ describe('an export row as CRM events', () => {
       rejection: { row: 10, column: 'CloseDate', reason: 'closed before it was opened' },
     });
   });
+
+  it('refuses a ticket id the processor would dead-letter, and keeps any other', async () => {
+    const c = compileMapping(await loadImportMapping('config/import/baltimore.yaml'));
+    expect(mapRow(c, { ...baltimoreRow, ServiceRequestNum: '18-\u0007269879' }, 3)).toEqual({
+      ok: false,
+      rejection: { row: 3, column: 'ServiceRequestNum', reason: 'ticketId holds a control character' },
+      openedAt: expect.any(Number),
+    });
+    expect(mapRow(c, { ...baltimoreRow, ServiceRequestNum: 'x'.repeat(257) }, 4)).toMatchObject({
+      ok: false,
+      rejection: { row: 4, column: 'ServiceRequestNum', reason: expect.stringContaining('257 characters') },
+    });
+    // The parent a duplicate's text names is held to the same rule.
+    const linked = { ...baltimoreRow, SRStatus: 'Closed', Outcome: `Duplicate of 18-${'9'.repeat(300)}` };
+    expect(mapRow(c, linked, 5)).toMatchObject({ ok: false, rejection: { row: 5 } });
+    // Spaces, slashes, hashes and letters of any script are ids like any other.
+    for (const id of ['CS 4', 'A/B#1', 'Ünïcode-7', '北京-1']) {
+      const mapped = mapRow(c, { ...baltimoreRow, ServiceRequestNum: id }, 6);
+      expect(mapped.ok && mapped.row.ticketId, id).toBe(id);
+    }
+  });
 });
