@@ -1,20 +1,29 @@
 import { z } from 'zod';
 import { callJson, HttpClient, lookupJson } from '../../src/sdk/index.ts';
 
-const changeSchema = z.object({
+/**
+ * One change of the referral feed. What the bridge cannot do without (its position, ticket,
+ * service, times) and what it must not guess (a kind: a REOPENED change has no canonical event,
+ * and taking it for an update would hide it) are required: a change without them is
+ * dead-lettered, by itself. Everything else is taken as leniently as its meaning allows.
+ */
+export const changeSchema = z.object({
   seq: z.number().int().positive(),
   at: z.number(),
   ticketId: z.string().min(1),
   kind: z.enum(['OPENED', 'UPDATED', 'DUPLICATE_DECLARED', 'CANCELLED']),
-  actor: z.enum(['agent', 'integration']),
+  // Only 'integration' matters (the bridge's own write, whose echo the processor ignores); any
+  // other actor (an agent, a CRM workflow called "system", a portal) is the CRM's own change.
+  actor: z.string(),
   serviceCode: z.string(),
-  serviceName: z.string().nullable(),
-  description: z.string().nullable(),
   requestedAt: z.number(),
-  duplicateOf: z.string().nullable(),
-  followUpOf: z.string().nullable(),
-  closureReason: z.string().nullable(),
-  note: z.string().nullable(),
+  // Nullable facts a CRM leaves out when empty, as Open311 JSON does: absent is null.
+  serviceName: z.string().nullable().default(null),
+  description: z.string().nullable().default(null),
+  duplicateOf: z.string().nullable().default(null),
+  followUpOf: z.string().nullable().default(null),
+  closureReason: z.string().nullable().default(null),
+  note: z.string().nullable().default(null),
   // Request facts a CRM may not have: absent is the same as unknown.
   channel: z.string().nullable().default(null),
   requestKind: z.enum(['service', 'information']).nullable().default(null),
@@ -25,7 +34,9 @@ const changeSchema = z.object({
   dueAt: z.number().nullable().default(null),
 });
 
-const pageSchema = z.object({ changes: z.array(changeSchema), nextCursor: z.number().int().min(0) });
+// The page itself must be what the API promises; its changes are read one by one (readChanges),
+// so one the bridge cannot read is dead-lettered instead of failing every poll.
+const pageSchema = z.object({ changes: z.array(z.unknown()), nextCursor: z.number().int().min(0) });
 // Only what reconciliation compares; the CRM's view has more, and contact data never comes here.
 const ticketSchema = z.object({
   id: z.string().min(1),

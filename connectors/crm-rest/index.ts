@@ -1,13 +1,15 @@
 import {
   defineConnector,
   healthFrom,
+  rawField,
+  readChanges,
   type CrmTicketEvent,
   type Lookup,
   type Sink,
   type Source,
   type TicketStatusChange,
 } from '../../src/sdk/index.ts';
-import { CrmClient } from './client.ts';
+import { changeSchema, CrmClient } from './client.ts';
 import { crmRestConfig, type CrmRestConfig } from './config.ts';
 import { changeToEvent, statusToUpdate, ticketToObservation } from './mapping.ts';
 
@@ -33,8 +35,17 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
       async poll(cursor) {
         const after = cursor === null ? 0 : Number(cursor);
         const page = await crm.changes(after, config.pageSize);
+        const { records, rejected } = readChanges(page.changes, {
+          what: 'CRM change',
+          schema: changeSchema,
+          position: (raw, i) => `seq ${rawField(raw, 'seq') ?? `? (change ${i + 1} after ${after})`}`,
+          key: (raw) => rawField(raw, 'ticketId'),
+          map: (c) => changeToEvent(c, config.jurisdiction),
+        });
         return {
-          records: page.changes.map((c) => changeToEvent(c, config.jurisdiction)),
+          records,
+          rejected,
+          // The page's own cursor: past every change it held, the unreadable ones too.
           cursor: String(page.nextCursor),
           // A full page: the feed likely holds more, so the runner reads on at once.
           more: page.changes.length >= config.pageSize,

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import {
+  ChangeCorruptor,
   FaultInjector,
   HttpError,
   SimulatorServer,
   WebhookBell,
+  type Corruption,
   type FaultSettings,
   type WebhookTarget,
 } from '../../src/sdk/index.ts';
@@ -42,6 +44,8 @@ export class CrmSimulator {
   readonly applied: AppliedUpdate[] = [];
   /** The outgoing webhook: rung whenever a change reaches the feed. */
   readonly webhook = new WebhookBell();
+  /** Garbles changes on their way out of the feed (an unknown kind, a missing field). */
+  readonly corruptor = new ChangeCorruptor();
   /** Status updates received, whatever became of them (applied, acknowledged as repeats, refused). */
   statusRequests = 0;
   /** Updates whose version was already applied: acknowledged, not applied again. */
@@ -60,6 +64,7 @@ export class CrmSimulator {
     const s = this.server;
     if (options.webhook) this.webhook.configure(options.webhook);
     this.webhook.serve(s);
+    this.corruptor.serveOver(s);
     // Agent API: what 311 call-takers do. Not behind faults: it stands for people, not the bridge.
     s.route(
       'POST',
@@ -228,6 +233,11 @@ export class CrmSimulator {
     for (const t of structuredClone(backup.tickets)) this.tickets.set(t.id, t);
   }
 
+  /** The next change reaches the feed garbled, as an upgraded or buggy CRM would send it. */
+  corruptNextChange(corruption: Corruption): void {
+    this.corruptor.corruptNext(corruption);
+  }
+
   /** Paused, the feed still answers 200 but returns no changes: up, yet silent. */
   setFeedPaused(paused: boolean): void {
     this.feedPaused = paused;
@@ -285,6 +295,7 @@ export class CrmSimulator {
       district: t.district,
       dueAt: t.dueAt,
     });
+    this.corruptor.reached(String(this.changes.length));
     this.webhook.ring();
   }
 
@@ -301,7 +312,8 @@ export class CrmSimulator {
       throw new HttpError(400, 'after must be a whole number >= 0 and limit 1..1000');
     }
     const page = this.feedPaused ? [] : this.changes.slice(after, after + limit);
-    return { status: 200, body: { changes: page, nextCursor: after + page.length } };
+    const changes = page.map((c) => this.corruptor.serve(String(c.seq), c));
+    return { status: 200, body: { changes, nextCursor: after + page.length } };
   }
 
   #applyStatus(id: string, body: unknown, correlation: string | string[] | undefined) {

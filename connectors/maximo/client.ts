@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { callJson, CloseloopError, HttpClient, malformedResponse } from '../../src/sdk/index.ts';
 
-/** A work order as the MXWO object structure returns it (lean JSON: null attributes are left out). */
-const workOrderSchema = z
+/**
+ * A work order as the MXWO object structure returns it (lean JSON: null attributes are left out,
+ * which is why every attribute that may be empty is optional).
+ */
+export const workOrderSchema = z
   .object({
     href: z.string().min(1),
     _rowstamp: z.string().min(1),
@@ -23,13 +26,24 @@ const workOrderSchema = z
   })
   .loose();
 
-const pageSchema = z.object({
-  member: z.array(workOrderSchema),
-  responseInfo: z.object({ nextPage: z.object({ href: z.string().min(1) }).optional() }).loose(),
-});
+const nextPageSchema = z.object({ nextPage: z.object({ href: z.string().min(1) }).optional() }).loose();
+const pageSchema = z.object({ member: z.array(workOrderSchema), responseInfo: nextPageSchema });
+
+/**
+ * A page of the change feed. Of each work order only what places it in the feed is checked here
+ * (the query orders by changedate and workorderid, and the cursor keeps the row stamps of its
+ * last second): one without them cannot be placed, so nothing after it could be read safely,
+ * and the page fails as a whole. The rest of a work order is read one by one (readChanges), so
+ * one the bridge cannot read is dead-lettered and the feed moves past it.
+ */
+const feedMemberSchema = workOrderSchema.pick({ workorderid: true, _rowstamp: true, changedate: true }).loose();
+const feedPageSchema = z.object({ member: z.array(feedMemberSchema), responseInfo: nextPageSchema });
 
 export type MaximoWorkOrder = z.infer<typeof workOrderSchema>;
 export type MaximoPage = z.infer<typeof pageSchema>;
+export type MaximoFeedPage = z.infer<typeof feedPageSchema>;
+/** Where a change sits in the feed. */
+export type FeedPosition = Pick<MaximoWorkOrder, 'workorderid' | '_rowstamp' | 'changedate'>;
 
 /** What the bridge writes when it creates a work order (MXWO attribute names). */
 export interface NewWorkOrder {
@@ -55,6 +69,14 @@ export interface WorkOrderUpdate {
     readonly description_longdescription: string;
     readonly externalrefid: string;
   }[];
+}
+
+interface Query {
+  readonly where: string;
+  readonly orderBy?: string;
+  readonly pageSize: number;
+  readonly stable?: boolean;
+  readonly select?: string;
 }
 
 export const SELECT =
@@ -95,7 +117,16 @@ export class MaximoClient {
   }
 
   /** The first page of a query; `stable` keeps the result set fixed while later pages are read. */
-  query(q: { where: string; orderBy?: string; pageSize: number; stable?: boolean; select?: string }) {
+  query(q: Query): Promise<MaximoPage> {
+    return this.#query(q, pageSchema);
+  }
+
+  /** A query of the change feed: its work orders are checked only for their place in it. */
+  feed(q: Query): Promise<MaximoFeedPage> {
+    return this.#query(q, feedPageSchema);
+  }
+
+  #query<P>(q: Query, schema: z.ZodType<P>): Promise<P> {
     const params = {
       'oslc.where': q.where,
       'oslc.select': q.select ?? SELECT,
@@ -103,18 +134,18 @@ export class MaximoClient {
       ...(q.orderBy ? { 'oslc.orderBy': q.orderBy } : {}),
       ...(q.stable ? { stablepaging: 'true' } : {}),
     };
-    return callJson(`querying Maximo ${this.#collection} where ${q.where}`, pageSchema, () =>
+    return callJson(`querying Maximo ${this.#collection} where ${q.where}`, schema, () =>
       this.#http.get(this.#collection, { params }),
     );
   }
 
-  /** The page a responseInfo.nextPage points at. The API key goes to the configured server only. */
-  nextPage(href: string) {
+  /** The feed page a responseInfo.nextPage points at. The API key goes to the configured server only. */
+  nextFeedPage(href: string): Promise<MaximoFeedPage> {
     const what = 'reading the next page of a Maximo query';
     if (new URL(href, this.#origin).origin !== this.#origin)
       return Promise.reject(malformedResponse(what, `nextPage ${href} is on another server`));
     // The href carries every query parameter; the instance's own lean=1 is among them.
-    return callJson(what, pageSchema, () => this.#http.get(href, { params: {} }));
+    return callJson(what, feedPageSchema, () => this.#http.get(href, { params: {} }));
   }
 
   /** The work order the bridge created under `externalrefid` at `siteid`, or null when there is none. */

@@ -2,14 +2,17 @@ import {
   CloseloopError,
   defineConnector,
   healthFrom,
+  rawField,
+  readChanges,
   type Lookup,
+  type RejectedRecord,
   type Sink,
   type Source,
   type SourceRecord,
   type WorkOrderCommand,
   type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
-import { MaximoClient, quoted, type MaximoWorkOrder } from './client.ts';
+import { MaximoClient, quoted, workOrderSchema, type MaximoWorkOrder } from './client.ts';
 import { maximoConfig, type MaximoConfig } from './config.ts';
 import {
   advance,
@@ -44,32 +47,48 @@ async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null)
   const bySite = new Map(Object.entries(config.departments).map(([d, s]) => [s, d]));
   let cursor = parseCursor(raw);
   const sites = [...bySite.keys()].map(quoted).join(',');
-  let page = await api.query({
+  let page = await api.feed({
     where: `siteid in [${sites}] and origrecordclass="SR"${cursor ? ` and changedate>=${quoted(cursor.changedate)}` : ''}`,
     orderBy: '+changedate,+workorderid',
     pageSize: config.pageSize,
     stable: true,
   });
   const records: SourceRecord<WorkOrderEvent>[] = [];
+  const rejected: RejectedRecord[] = [];
   // Only pages that move the cursor count: a second with more changes than a page holds would
   // otherwise hand back its first, already read, pages on every poll and never get past them.
   for (let pages = 0; ;) {
     const before = cursor;
+    const fresh: unknown[] = [];
     for (const wo of page.member) {
       const next = advance(cursor, wo);
-      const department = bySite.get(wo.siteid);
       if (next === null) continue;
       cursor = next;
-      if (department !== undefined && fromTicket(wo))
-        records.push(workOrderToEvent(wo, department, config.jurisdiction, config.system));
+      fresh.push(wo);
     }
+    // The cursor is past each of them, readable or not: one that is not is dead-lettered.
+    const read = readChanges(fresh, {
+      what: 'Maximo work order change',
+      schema: workOrderSchema,
+      position: (raw) =>
+        `${rawField(raw, 'workorderid')}:${rawField(raw, '_rowstamp')} at ${rawField(raw, 'changedate')}`,
+      key: (raw) => rawField(raw, 'origrecordid'),
+      map: (wo) => {
+        const department = bySite.get(wo.siteid);
+        return department !== undefined && fromTicket(wo)
+          ? workOrderToEvent(wo, department, config.jurisdiction, config.system)
+          : null;
+      },
+    });
+    records.push(...read.records);
+    rejected.push(...read.rejected);
     if (cursor !== before) pages += 1;
     const href = page.responseInfo.nextPage?.href;
     // The cursor is where this batch ends, so stopping early loses nothing: the next poll goes on.
     if (!href || pages >= config.maxPagesPerPoll) break;
-    page = await api.nextPage(href);
+    page = await api.nextFeedPage(href);
   }
-  return { records, cursor: cursor === null ? '' : JSON.stringify(cursor) };
+  return { records, rejected, cursor: cursor === null ? '' : JSON.stringify(cursor) };
 }
 
 /**

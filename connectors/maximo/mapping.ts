@@ -5,7 +5,7 @@ import {
   type WorkOrderCommand,
   type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
-import type { MaximoWorkOrder, NewWorkOrder } from './client.ts';
+import type { FeedPosition, MaximoWorkOrder, NewWorkOrder } from './client.ts';
 
 /** Where the feed stands: the last changedate read, and the changes read at exactly that time. */
 export interface FeedCursor {
@@ -21,7 +21,7 @@ export function parseCursor(raw: string | null): FeedCursor | null {
   return { changedate: c.changedate, seen: c.seen };
 }
 
-export const changeKey = (wo: MaximoWorkOrder) => `${wo.workorderid}:${wo._rowstamp}`;
+export const changeKey = (wo: FeedPosition) => `${wo.workorderid}:${wo._rowstamp}`;
 
 /**
  * Moves the cursor past one work order read from the feed, or answers null when the cursor is
@@ -30,7 +30,7 @@ export const changeKey = (wo: MaximoWorkOrder) => `${wo.workorderid}:${wo._rowst
  * changedate itself so that none of them is lost: the changes of that second already emitted are
  * what keeps them from being emitted twice, across page boundaries and restarts alike.
  */
-export function advance(cursor: FeedCursor | null, wo: MaximoWorkOrder): FeedCursor | null {
+export function advance(cursor: FeedCursor | null, wo: FeedPosition): FeedCursor | null {
   const key = changeKey(wo);
   if (cursor === null) return { changedate: wo.changedate, seen: [key] };
   const at = Date.parse(wo.changedate);

@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import {
+  ChangeCorruptor,
   FaultInjector,
   HttpError,
   SimulatorServer,
   seededRandom,
+  type Corruption,
   type FaultSettings,
   type SimRequest,
   type SimResponse,
@@ -53,6 +55,8 @@ export class MaximoSimulator {
   readonly lost: { readonly wonum: string; readonly status: string }[] = [];
   /** Change queries (on changedate) answer with nothing: a system whose integration user is stalled. */
   feedPaused = false;
+  /** Garbles a row version on its way out of queries (a status date without a time, a missing site). */
+  readonly corruptor = new ChangeCorruptor();
   readonly #behaviour: CrewBehaviour;
   readonly #random: () => number;
   readonly #clock: () => number;
@@ -102,6 +106,7 @@ export class MaximoSimulator {
         auth((r) => this.#update(r)),
       );
     }
+    this.corruptor.serveOver(s);
     s.route('POST', '/_sim/tick', () => ({ status: 200, body: { moved: this.tick() } }), true);
     s.driftHooks({
       items: 'workorders',
@@ -181,6 +186,7 @@ export class MaximoSimulator {
     };
     this.workOrders.set(wo.wonum, wo);
     this.plans.set(wo.wonum, { steps: steps ?? this.#plan(), reviewRequested: false });
+    this.corruptor.reached(wo._rowstamp);
     return wo;
   }
 
@@ -189,6 +195,11 @@ export class MaximoSimulator {
     const wo = this.find(ref);
     if (!wo) throw new Error(`no work order ${ref}`);
     this.#setStatus(wo, status, memo);
+  }
+
+  /** The next change (a new row version) is served garbled, as a customised or buggy Maximo would. */
+  corruptNextChange(corruption: Corruption): void {
+    this.corruptor.corruptNext(corruption);
   }
 
   /** The next `count` status changes update the row but not its changedate: no query finds them. */
@@ -244,6 +255,7 @@ export class MaximoSimulator {
       return;
     }
     wo.changedate = iso(this.#clock());
+    this.corruptor.reached(wo._rowstamp);
   }
 
   #log(wo: WorkOrder, logtype: string, description: string, long: string | null, ref: string | null): void {
@@ -278,7 +290,7 @@ export class MaximoSimulator {
       const stalled = this.feedPaused && clauses.some((c) => c.attr === 'changedate');
       const found = stalled ? [] : [...this.workOrders.values()].filter((w) => matches(w, clauses));
       return orderBy(found, r.query.get('oslc.orderBy')).map((w) =>
-        select(w, r.query.get('oslc.select'), this.#href(r, w)),
+        this.corruptor.serve(w._rowstamp, select(w, r.query.get('oslc.select'), this.#href(r, w))),
       );
     });
   }

@@ -1,7 +1,20 @@
 import { z } from 'zod';
-import { callJson, HttpClient, lookupJson } from '../../src/sdk/index.ts';
+import { callJson, HttpClient, instantSchema, lookupJson } from '../../src/sdk/index.ts';
 
-const changeSchema = z.object({
+/**
+ * A job's status in POSSE. Cancelled is a closed job as much as Closed is (the outcome code says
+ * what happened; this only says whether POSSE still counts the job open), so it is taken, not
+ * dead-lettered. A status beyond these is not guessed at.
+ */
+const jobStatusSchema = z.enum(['Open', 'Closed', 'Cancelled']);
+
+/**
+ * One completed process in the change feed. Its position, job, ticket and outcome code are
+ * required: a change without them is dead-lettered, by itself. The note and the expected date
+ * are optional facts (absent is null), and an expected date may be a plain date, as POSSE's
+ * scheduling screens keep it (see instantOf for the day it stands for).
+ */
+export const changeSchema = z.object({
   seq: z.number().int().positive(),
   at: z.number(),
   jobId: z.string().min(1),
@@ -10,11 +23,13 @@ const changeSchema = z.object({
   department: z.string().min(1),
   outcome: z.string().min(1),
   outcomeLabel: z.string(),
-  jobStatus: z.enum(['Open', 'Closed']),
-  note: z.string().nullable(),
-  expectedAt: z.number().nullable(),
+  jobStatus: jobStatusSchema,
+  note: z.string().nullable().default(null),
+  expectedAt: instantSchema.nullable().default(null),
 });
-const pageSchema = z.object({ changes: z.array(changeSchema), watermark: z.number().int().min(0) });
+// The page itself must be what the API promises; its changes are read one by one (readChanges),
+// so one the bridge cannot read is dead-lettered instead of failing every poll.
+const pageSchema = z.object({ changes: z.array(z.unknown()), watermark: z.number().int().min(0) });
 const jobSchema = z.object({ jobId: z.string() }).loose();
 // The job's current state: the last process it completed, with the same fields as a change.
 const jobViewSchema = z.object({
@@ -22,7 +37,7 @@ const jobViewSchema = z.object({
   externalRef: z.string().min(1),
   ticketId: z.string().min(1),
   department: z.string().min(1),
-  status: z.enum(['Open', 'Closed']),
+  status: jobStatusSchema,
   createdAt: z.number(),
   lastProcess: changeSchema
     .pick({ outcome: true, outcomeLabel: true, at: true, note: true, expectedAt: true })

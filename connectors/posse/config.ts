@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timeZoneSchema } from '../../src/sdk/index.ts';
 
 /** The POSSE-like connector's settings, declared once: defaults, validation and the generated docs. */
 export const posseConfig = z
@@ -15,6 +16,11 @@ export const posseConfig = z
       .regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name')
       .default('POSSE_API_TOKEN')
       .describe('Environment variable holding the bearer token.'),
+    timeZone: timeZoneSchema
+      .default('UTC')
+      .describe(
+        'IANA time zone of the system\'s dates without a time: an expected date "2024-05-01" is the start of that day there.',
+      ),
     pageSize: z.number().int().min(1).max(1000).default(100).describe('Process changes read per poll.'),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
   })

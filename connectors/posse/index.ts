@@ -2,13 +2,15 @@ import {
   CloseloopError,
   defineConnector,
   healthFrom,
+  rawField,
+  readChanges,
   type Lookup,
   type Sink,
   type Source,
   type WorkOrderCommand,
   type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
-import { PosseClient } from './client.ts';
+import { changeSchema, PosseClient } from './client.ts';
 import { posseConfig, type PosseConfig } from './config.ts';
 import { changeToEvent, commandToJob, jobToObservation } from './mapping.ts';
 
@@ -34,9 +36,19 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
     const api = client(config, ctx.env);
     return {
       async poll(cursor) {
-        const page = await api.changes(cursor === null ? 0 : Number(cursor), config.pageSize);
+        const since = cursor === null ? 0 : Number(cursor);
+        const page = await api.changes(since, config.pageSize);
+        const { records, rejected } = readChanges(page.changes, {
+          what: 'POSSE change',
+          schema: changeSchema,
+          position: (raw, i) => `seq ${rawField(raw, 'seq') ?? `? (change ${i + 1} since ${since})`}`,
+          key: (raw) => rawField(raw, 'ticketId'),
+          map: (c) => changeToEvent(c, config.jurisdiction, config.system, config.timeZone),
+        });
         return {
-          records: page.changes.map((c) => changeToEvent(c, config.jurisdiction, config.system)),
+          records,
+          rejected,
+          // The page's own watermark: past every change it held, the unreadable ones too.
           cursor: String(page.watermark),
           // A full page: the feed likely holds more, so the runner reads on at once.
           more: page.changes.length >= config.pageSize,
@@ -82,7 +94,7 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
             `work order ${ref.workOrderId} is for ${ref.system}/${ref.department}, which this connector does not serve`,
           );
         const job = await api.job(ref.workOrderId);
-        return job && jobToObservation(job, config.jurisdiction, config.system);
+        return job && jobToObservation(job, config.jurisdiction, config.system, config.timeZone);
       },
       health: () => healthFrom(() => api.changes(0, 1)),
     };

@@ -1,4 +1,5 @@
 import {
+  instantOf,
   RECONCILE_ORIGIN,
   type Envelope,
   type SourceRecord,
@@ -20,6 +21,7 @@ type Process = Pick<
 function processToEvent(
   p: Process,
   system: string,
+  timeZone: string,
   envelope: Pick<Envelope, 'eventId' | 'jurisdiction' | 'sequence' | 'origin'>,
 ): WorkOrderEvent {
   return {
@@ -30,17 +32,22 @@ function processToEvent(
     department: p.department,
     rawStatus: p.outcome,
     rawStatusLabel: p.outcomeLabel,
-    systemClosed: p.jobStatus === 'Closed',
+    systemClosed: p.jobStatus !== 'Open',
     note: p.note,
-    expectedAt: p.expectedAt,
+    expectedAt: p.expectedAt === null ? null : instantOf(p.expectedAt, timeZone),
   };
 }
 
 /** A completed POSSE process as a department work-order event, raw outcome code and all. */
-export function changeToEvent(change: PosseChange, jurisdiction: string, system: string): SourceRecord<WorkOrderEvent> {
+export function changeToEvent(
+  change: PosseChange,
+  jurisdiction: string,
+  system: string,
+  timeZone = 'UTC',
+): SourceRecord<WorkOrderEvent> {
   return {
     key: change.ticketId,
-    value: processToEvent(change, system, {
+    value: processToEvent(change, system, timeZone, {
       eventId: `posse:${jurisdiction}:${change.seq}`,
       jurisdiction,
       sequence: change.seq,
@@ -55,7 +62,12 @@ export function changeToEvent(change: PosseChange, jurisdiction: string, system:
  * says, so it reads as requested rather than missing. The id is the same for the same state, so
  * observing a job twice gives one event, which the processor de-duplicates.
  */
-export function jobToObservation(job: PosseJobView, jurisdiction: string, system: string): WorkOrderEvent {
+export function jobToObservation(
+  job: PosseJobView,
+  jurisdiction: string,
+  system: string,
+  timeZone = 'UTC',
+): WorkOrderEvent {
   const p = job.lastProcess ?? {
     outcome: 'RECEIVED',
     outcomeLabel: 'Received; no process completed yet',
@@ -63,7 +75,7 @@ export function jobToObservation(job: PosseJobView, jurisdiction: string, system
     note: null,
     expectedAt: null,
   };
-  return processToEvent({ ...job, ...p, jobStatus: job.status }, system, {
+  return processToEvent({ ...job, ...p, jobStatus: job.status }, system, timeZone, {
     eventId: `posse:${jurisdiction}:${RECONCILE_ORIGIN}:${job.externalRef}:${p.outcome}:${p.at}`,
     jurisdiction,
     sequence: null,

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import {
+  ChangeCorruptor,
   FaultInjector,
   HttpError,
   SimulatorServer,
   WebhookBell,
   seededRandom,
+  type Corruption,
   type FaultSettings,
   type WebhookTarget,
 } from '../../src/sdk/index.ts';
@@ -36,6 +38,8 @@ export class PosseSimulator {
   readonly changes: ProcessChange[] = [];
   /** The outgoing webhook: rung whenever a change reaches the feed. */
   readonly webhook = new WebhookBell();
+  /** Garbles changes on their way out of the feed (an unknown job status, a missing field). */
+  readonly corruptor = new ChangeCorruptor();
   /** Processes that completed but whose change was left out of the feed, for tests to check. */
   readonly lost: { readonly externalRef: string; readonly outcome: string; readonly at: number }[] = [];
   /** The feed answers, but with nothing: a system whose change log has stalled. */
@@ -90,6 +94,7 @@ export class PosseSimulator {
     );
     s.route('GET', '/posse/api/changes', (r) => auth(r.headers.authorization, () => this.#feed(r.query)));
     this.webhook.serve(s);
+    this.corruptor.serveOver(s);
     s.route('POST', '/_sim/tick', () => ({ status: 200, body: { advanced: this.tick() } }), true);
     s.driftHooks({
       items: 'jobs',
@@ -165,6 +170,11 @@ export class PosseSimulator {
     this.#planned.delete(job);
   }
 
+  /** The next change reaches the feed garbled, as an upgraded or buggy POSSE would send it. */
+  corruptNextChange(corruption: Corruption): void {
+    this.corruptor.corruptNext(corruption);
+  }
+
   /** Paused, the feed still answers 200 but returns no changes: up, yet silent. */
   setFeedPaused(paused: boolean): void {
     this.feedPaused = paused;
@@ -216,6 +226,7 @@ export class PosseSimulator {
       jobStatus: job.status,
       ...job.lastProcess,
     });
+    this.corruptor.reached(String(this.changes.length));
     this.webhook.ring();
   }
 
@@ -305,6 +316,7 @@ export class PosseSimulator {
     }
     // Sequence numbers are positions in the list, from 1.
     const page = this.feedPaused ? [] : this.changes.slice(since, since + limit);
-    return { status: 200, body: { changes: page, watermark: page.at(-1)?.seq ?? since } };
+    const changes = page.map((c) => this.corruptor.serve(String(c.seq), c));
+    return { status: 200, body: { changes, watermark: page.at(-1)?.seq ?? since } };
   }
 }

@@ -157,6 +157,12 @@ export const ERROR_CATALOG = {
     retriable: true,
     summary: 'An external system answered with a body that does not parse or match its contract.',
   },
+  CL_SOURCE_RECORD_INVALID: {
+    stage: 'decode',
+    retriable: false,
+    summary:
+      "One change in a source's page does not match the system's contract (a missing field, an unknown enum value); it is dead-lettered with its position and the feed reads on.",
+  },
   CL_ENCODE_INVALID: {
     stage: 'validate',
     retriable: false,

@@ -12,6 +12,8 @@ export const DLQ_HEADERS = {
   code: 'closeloop.dlq.error.code',
   message: 'closeloop.dlq.error.message',
   time: 'closeloop.dlq.time',
+  /** Where a source's change sits in its system's feed (a sequence, a row stamp): no topic had it yet. */
+  position: 'closeloop.dlq.source.position',
   /** Set, to the value's length in bytes, when the value was too large to keep (see deadLetter). */
   valueDropped: 'closeloop.dlq.value.dropped',
 } as const;
@@ -54,5 +56,34 @@ export function deadLetter(
   };
   if (recordBytes(letter) <= MAX_RECORD_BYTES) return letter;
   headers[DLQ_HEADERS.valueDropped] = String(record.value?.length ?? 0);
+  return { ...letter, value: null };
+}
+
+/**
+ * A source's change that never reached its topic (it could not be read, or did not fit the
+ * topic's schema): the change as JSON, for a person to read and the system to be fixed by, with
+ * the same provenance headers as any dead letter but a position in the system's feed in place of
+ * a topic, partition and offset. Replay therefore skips it ("never was on a topic"): a second
+ * chance is a corrected change from the system. Too large to keep, the value goes as in deadLetter.
+ */
+export function sourceDeadLetter(
+  key: string | null,
+  value: unknown,
+  error: CloseloopError,
+  connector: string,
+  position: string | null,
+  now: number,
+): OutgoingRecord {
+  const headers: Record<string, string> = {
+    [DLQ_HEADERS.stage]: error.stage,
+    [DLQ_HEADERS.connector]: connector,
+    [DLQ_HEADERS.code]: error.code,
+    [DLQ_HEADERS.message]: error.message.slice(0, 1000),
+    [DLQ_HEADERS.time]: new Date(now).toISOString(),
+    ...(position === null ? {} : { [DLQ_HEADERS.position]: position.slice(0, 200) }),
+  };
+  const letter = { key, value: Buffer.from(JSON.stringify(value) ?? 'null'), headers };
+  if (recordBytes(letter) <= MAX_RECORD_BYTES) return letter;
+  headers[DLQ_HEADERS.valueDropped] = String(letter.value.length);
   return { ...letter, value: null };
 }

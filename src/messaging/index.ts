@@ -8,6 +8,6 @@ export { readSchemaDirectory, readSchemaFile, subjectForTopic, type SchemaFile }
 export { HEADER_LENGTH, MAGIC_BYTE, readSchemaId } from './wire-format.ts';
 export { readToEnd } from './read-to-end.ts';
 export { FAILING_AFTER_MS, HealthTracker, handlingOf } from './consumer-health.ts';
-export { DLQ_HEADERS, deadLetter, deadLetterTopic } from './dead-letter.ts';
+export { DLQ_HEADERS, deadLetter, deadLetterTopic, sourceDeadLetter } from './dead-letter.ts';
 export { murmur2, partitionFor } from './partitioner.ts';
 export { MAX_RECORD_BYTES, recordBytes } from './chunk.ts';

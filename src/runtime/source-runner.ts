@@ -7,9 +7,9 @@ import {
   type RetryPolicy,
 } from '../errors/index.ts';
 import {
-  DLQ_HEADERS,
   deadLetterTopic,
   readToEnd,
+  sourceDeadLetter,
   subjectForTopic,
   type AvroSerde,
   type Messaging,
@@ -52,7 +52,10 @@ export interface SourceRunnerStatus {
   readonly pauses: readonly PauseReason[];
   readonly cursor: string | null;
   readonly published: number;
+  /** Changes dead-lettered: unreadable ones (CL_SOURCE_RECORD_INVALID) and ones the schema refused. */
   readonly deadLettered: number;
+  /** What the outage pausing it said (a failed poll or publish), so status shows why; null when none. */
+  readonly error: string | null;
   /** When a poll last returned records (or the runner started): what silence is measured from. */
   readonly lastRecordAt: number;
   /** Polls made since start, answered or not. */
@@ -76,6 +79,7 @@ export class SourceRunner<T> {
   readonly #pauses = new PauseSet();
   /** The alarm this runner is paused by, cleared by the first poll or publish that succeeds. */
   #outage: PauseReason | null = null;
+  #outageError: string | null = null;
   #operatorPaused = false;
   #cursor: string | null = null;
   #published = 0;
@@ -104,6 +108,7 @@ export class SourceRunner<T> {
       cursor: this.#cursor,
       published: this.#published,
       deadLettered: this.#deadLettered,
+      error: this.#outageError,
       lastRecordAt: this.#lastRecordAt,
       polls: this.#polls,
       pollDelayMs: this.#pollDelayMs,
@@ -175,11 +180,13 @@ export class SourceRunner<T> {
     if (this.#idle) this.#wake?.();
   }
 
-  #raise(reason: PauseReason): void {
-    if (this.#outage === reason) return;
-    this.#clear();
-    this.#outage = reason;
-    this.#pauses.enter(reason);
+  #raise(reason: PauseReason, err: unknown): void {
+    if (this.#outage !== reason) {
+      this.#clear();
+      this.#outage = reason;
+      this.#pauses.enter(reason);
+    }
+    this.#outageError = messageOf(err);
   }
 
   #clear(...only: PauseReason[]): void {
@@ -187,6 +194,7 @@ export class SourceRunner<T> {
     this.#log.info({ reason: this.#outage }, 'resuming');
     this.#pauses.leave(this.#outage);
     this.#outage = null;
+    this.#outageError = null;
   }
 
   #isStopped(): boolean {
@@ -238,7 +246,9 @@ export class SourceRunner<T> {
       // cursor has not moved, so the first poll after resume() reads the same changes again.
       if (this.#operatorPaused) continue;
       // A source that cannot tell whether more is waiting is polled again at once after records.
-      const outcome: PollOutcome = batch.records.length === 0 ? 'empty' : (batch.more ?? true) ? 'more' : 'records';
+      // Unreadable changes count: a batch of nothing else still moves the cursor past them.
+      const found = batch.records.length + (batch.rejected?.length ?? 0);
+      const outcome: PollOutcome = found === 0 ? 'empty' : (batch.more ?? true) ? 'more' : 'records';
       delay = nextPollDelay(pace, delay, outcome);
       if (outcome === 'empty') {
         await this.#pauseBetweenPolls(delay);
@@ -256,7 +266,7 @@ export class SourceRunner<T> {
             : 'kafka';
         // Loud once per outage; the pause gauge and readiness carry it while it lasts.
         const level = this.#outage === reason ? 'debug' : 'error';
-        this.#raise(reason);
+        this.#raise(reason, err);
         this.#log[level]({ reason, error: messageOf(err) }, 'publishing failed; paused, reclaiming');
         await this.#reclaim();
         continue;
@@ -280,18 +290,21 @@ export class SourceRunner<T> {
   }
 
   // A poll the system refused for good is no one record's fault either: it pauses the same way.
+  // One unreadable change never gets here (the source hands it over as a RejectedRecord); a page
+  // that is not what the system promises does, and the log and status() quote why, since "paused:
+  // unavailable" alone does not tell an operator whether to call the vendor or fix a setting.
   async #sourceDown(err: unknown): Promise<void> {
     const code = isCloseloopError(err) ? err.code : 'unknown';
     const reason = outageReason(err) ?? 'unavailable';
     if (this.#outage !== reason) {
       this.#log.error(
-        { code, reason },
+        { code, reason, error: messageOf(err) },
         reason === 'credentials'
           ? 'the source refused our credentials; pausing until its health probe passes'
           : 'source unavailable; pausing until it is healthy',
       );
     }
-    this.#raise(reason);
+    this.#raise(reason, err);
     while (!this.#isStopped()) {
       await this.#sleep(this.#o.probeIntervalMs ?? 1_000);
       const health = await this.#o.source.health().catch(() => ({ status: 'down' as const }));
@@ -303,13 +316,20 @@ export class SourceRunner<T> {
     const { topic, serde } = this.#o;
     const subject = subjectForTopic(topic);
     const out: OutgoingRecord[] = [];
-    const dead: OutgoingRecord[] = [];
+    const dead: { letter: OutgoingRecord; err: CloseloopError; position: string | null }[] = [];
+    // A change kept, as JSON, with the reason, rather than dropped or allowed to block the source:
+    // one the connector could not read, or one that does not fit the topic's schema (a connector
+    // or upstream bug). The cursor moves past it with the rest of the batch.
+    const bury = (key: string | null, value: unknown, err: CloseloopError, position: string | null) => {
+      dead.push({ letter: sourceDeadLetter(key, value, err, this.#o.connector, position, Date.now()), err, position });
+    };
+    for (const r of batch.rejected ?? []) bury(r.key, r.raw, r.error, r.position);
     for (const r of batch.records) {
       try {
         out.push({ key: r.key, value: await serde.encode(subject, r.value) });
       } catch (err) {
         if (!isCloseloopError(err) || err.retriable) throw err;
-        dead.push(this.#deadLetter(r.key, r.value, err));
+        bury(r.key, r.value, err, null);
       }
     }
     const producer = this.#producer;
@@ -317,7 +337,8 @@ export class SourceRunner<T> {
     const tx = await producer.begin();
     try {
       if (dead.length > 0) {
-        await tx.send(deadLetterTopic(topic), dead).catch((err: unknown) => {
+        const letters = dead.map((d) => d.letter);
+        await tx.send(deadLetterTopic(topic), letters).catch((err: unknown) => {
           throw new CloseloopError('CL_DEAD_LETTER_FAILED', `writing to ${deadLetterTopic(topic)}: ${messageOf(err)}`);
         });
       }
@@ -338,23 +359,9 @@ export class SourceRunner<T> {
     this.#published += out.length;
     this.#deadLettered += dead.length;
     this.#o.metrics?.published.inc({ connector: this.#o.connector }, out.length);
-    for (const d of dead)
-      this.#o.metrics?.deadLetters.inc({ topic, code: d.headers?.[DLQ_HEADERS.code]?.toString() ?? 'unknown' });
-  }
-
-  // A record that does not fit the topic's schema is a connector or upstream bug: kept, as JSON,
-  // with the reason, rather than dropped or allowed to block the source.
-  #deadLetter(key: string, value: unknown, err: CloseloopError): OutgoingRecord {
-    return {
-      key,
-      value: Buffer.from(JSON.stringify(value)),
-      headers: {
-        [DLQ_HEADERS.stage]: err.stage,
-        [DLQ_HEADERS.connector]: this.#o.connector,
-        [DLQ_HEADERS.code]: err.code,
-        [DLQ_HEADERS.message]: err.message.slice(0, 1000),
-        [DLQ_HEADERS.time]: new Date().toISOString(),
-      },
-    };
+    for (const { err, position } of dead) {
+      this.#o.metrics?.deadLetters.inc({ topic, code: err.code });
+      this.#log.warn({ code: err.code, position, error: err.message }, 'change dead-lettered; the feed goes on');
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CloseloopError } from '../errors/index.ts';
 import type { WorkOrderEvent } from '../domain/index.ts';
 import type { Logger } from '../observability/logger.ts';
 
@@ -13,8 +14,33 @@ export interface SourceRecord<T> {
   readonly value: T;
 }
 
+/**
+ * A change a source read but cannot turn into a record: it does not match the system's contract
+ * for one change (a missing field, an enum value the connector does not know). The runner
+ * dead-letters it to the topic's `.dlq` with its position and moves the cursor past it, so one
+ * bad change never stops the feed. Build these with the SDK's readChanges(), which names the
+ * record and the failing field in the error.
+ */
+export interface RejectedRecord {
+  /** The change as the system sent it (parsed JSON): the dead letter's value, for a person to read. */
+  readonly raw: unknown;
+  /** A non-retriable CloseloopError (CL_SOURCE_RECORD_INVALID) naming the change and the field. */
+  readonly error: CloseloopError;
+  /** Where the change sits in the feed ("seq 42", a row stamp): the dead letter's provenance. */
+  readonly position: string;
+  /** Its ticket id when that much could be read, as the dead letter's key; null otherwise. */
+  readonly key: string | null;
+}
+
 export interface SourceBatch<T> {
   readonly records: readonly SourceRecord<T>[];
+  /**
+   * The changes of this batch that could not be read, dead-lettered in the same transaction as
+   * the records and the cursor. One such change is no reason to fail the poll: a poll fails
+   * (throws) only when the page as a whole is not what the system promises (not JSON, no list of
+   * changes), which no cursor move could get past.
+   */
+  readonly rejected?: readonly RejectedRecord[];
   /** Where the next poll starts. The runner stores it with the records, so a restart neither skips nor repeats. */
   readonly cursor: string;
   /**

@@ -8,6 +8,7 @@ export {
   type ConnectorDefinition,
   type Health,
   type Lookup,
+  type RejectedRecord,
   type Sink,
   type Source,
   type SourceBatch,
@@ -16,6 +17,8 @@ export {
   type WorkOrderRef,
 } from './connector.ts';
 export { parseConnectorConfig } from './config.ts';
+export { rawField, readChanges, type ChangeReader } from './changes.ts';
+export { instantOf, instantSchema, timeZoneSchema } from './dates.ts';
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
 export { HttpCallError, HttpClient, type CallOptions, type HttpClientOptions } from './http-client.ts';
 export { CloseloopError, isCloseloopError } from '../errors/index.ts';
@@ -47,5 +50,6 @@ export {
   type SimResponse,
 } from './simulator/http-server.ts';
 export { WebhookBell, webhookTargetSchema, type WebhookTarget } from './simulator/webhook.ts';
+export { ChangeCorruptor, corruptionSchema, type Corruption } from './simulator/corrupt.ts';
 export { configReference } from './docs.ts';
 export { callJson, healthFrom, lookupJson } from './http.ts';

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { crmRest } from '../../../connectors/crm-rest/index.ts';
 import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
@@ -5,12 +6,16 @@ import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import {
   createInMemoryMessaging,
+  deadLetterTopic,
+  DLQ_HEADERS,
   readSchemaFile,
   readToEnd,
   subjectForTopic,
+  type IncomingRecord,
   type Messaging,
 } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
+import { Metrics } from '../../../src/observability/metrics.ts';
 import { SourceRunner } from '../../../src/runtime/index.ts';
 import { parseConnectorConfig, type CrmTicketEvent } from '../../../src/sdk/index.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
@@ -97,5 +102,116 @@ describe('source runner on the in-memory messaging', () => {
     ]);
     expect(new Set(values.map((v) => v.envelope.eventId)).size).toBe(8);
     expect(values.find((v) => v.kind === 'CANCELLED')?.ticketId).toBe('SR-000003');
+  });
+
+  // One change a connector cannot read used to fail the whole page, so every poll failed, the
+  // health probe passed, and the feed stood still for good behind it.
+  it('dead-letters a change it cannot read, with its position and raw JSON, counts it, and reads on', async () => {
+    const { serde } = await startLoopback(cleanup);
+    const sim = new CrmSimulator({ token: 'tok' });
+    const url = await sim.start();
+    cleanup.push(() => sim.stop());
+    const messaging = createInMemoryMessaging();
+    const admin = messaging.admin();
+    await admin.ensureTopics([
+      { topic: TOPIC, partitions: 3 },
+      { topic: deadLetterTopic(TOPIC), partitions: 1 },
+    ]);
+    await serde.register(subjectForTopic(TOPIC), (await readSchemaFile(`schemas/${TOPIC}.avsc`)).schema);
+    const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: url, jurisdiction: 'testville' });
+    const logger = createLogger({ level: 'silent' });
+    const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
+    if (!source) throw new Error('crm-rest has no source');
+    const metrics = new Metrics({ defaults: false });
+    const runner = new SourceRunner({
+      connector: 'crm-rest',
+      cursorKey: 'crm-rest:testville',
+      topic: TOPIC,
+      source,
+      messaging,
+      serde,
+      logger,
+      metrics,
+      pollIntervalMs: 5,
+      probeIntervalMs: 5,
+      retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 2 },
+    });
+
+    sim.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    sim.corruptNextChange({ set: { kind: 'REOPENED' } });
+    const bad = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    sim.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    await until('two published and one dead-lettered', () => runner.status().deadLettered === 1, 5_000);
+    expect(runner.status()).toMatchObject({ published: 2, cursor: '3', pausedBy: null, error: null });
+    sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    await until('the change after it', () => runner.status().published === 3, 5_000);
+
+    const letters: IncomingRecord[] = [];
+    await readToEnd(messaging, admin, deadLetterTopic(TOPIC), 'all', (r) => void letters.push(r));
+    expect(letters).toHaveLength(1);
+    const [letter] = letters;
+    const header = (k: string) => letter?.headers[k]?.toString();
+    expect(letter?.key?.toString()).toBe(bad.id);
+    expect(header(DLQ_HEADERS.connector)).toBe('crm-rest');
+    expect(header(DLQ_HEADERS.code)).toBe('CL_SOURCE_RECORD_INVALID');
+    expect(header(DLQ_HEADERS.stage)).toBe('decode');
+    expect(header(DLQ_HEADERS.position)).toBe('seq 2');
+    expect(header(DLQ_HEADERS.message)).toMatch(/^CRM change seq 2 \(ticket SR-\d+\) cannot be read: kind: /);
+    // No topic ever held it: replay has nothing to send back, and says so.
+    expect(header(DLQ_HEADERS.topic)).toBeUndefined();
+    expect(JSON.parse(letter?.value?.toString() ?? 'null')).toMatchObject({
+      seq: 2,
+      ticketId: bad.id,
+      kind: 'REOPENED',
+    });
+    expect(await metrics.registry.getSingleMetricAsString('closeloop_dead_letters_total')).toContain(
+      `closeloop_dead_letters_total{topic="${TOPIC}",code="CL_SOURCE_RECORD_INVALID"} 1`,
+    );
+  });
+
+  it('pauses on a page the system garbled as a whole, and its status and log say why', async () => {
+    const { serde } = await startLoopback(cleanup);
+    const sim = new CrmSimulator({ token: 'tok', faults: { malformedRate: 1 } });
+    const url = await sim.start();
+    cleanup.push(() => sim.stop());
+    const messaging = createInMemoryMessaging();
+    await messaging.admin().ensureTopics([{ topic: TOPIC, partitions: 3 }]);
+    await serde.register(subjectForTopic(TOPIC), (await readSchemaFile(`schemas/${TOPIC}.avsc`)).schema);
+    const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: url, jurisdiction: 'testville' });
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const logger = createLogger({ destination, level: 'info' });
+    const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
+    if (!source) throw new Error('crm-rest has no source');
+    const runner = new SourceRunner({
+      connector: 'crm-rest',
+      cursorKey: 'crm-rest:testville',
+      topic: TOPIC,
+      source,
+      messaging,
+      serde,
+      logger,
+      pollIntervalMs: 5,
+      probeIntervalMs: 5,
+      retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 2 },
+    });
+    sim.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    await until('paused', () => runner.status().pausedBy === 'unavailable', 5_000);
+    expect(runner.status().error).toMatch(/^reading CRM changes after 0: malformed response: not JSON/);
+    const logged = lines.find((l) => l['msg'] === 'source unavailable; pausing until it is healthy');
+    expect(logged).toMatchObject({ code: 'CL_CONNECTOR_MALFORMED', error: expect.stringContaining('not JSON') });
+
+    sim.server.setFaults({});
+    await until('published once the pages are sound', () => runner.status().published === 1, 5_000);
+    expect(runner.status()).toMatchObject({ pausedBy: null, error: null });
   });
 });

@@ -1,0 +1,65 @@
+import type { z } from 'zod';
+import { CloseloopError } from '../errors/index.ts';
+import type { RejectedRecord, SourceRecord } from './connector.ts';
+
+/** How a connector reads the changes of one page: its contract for one change, and its mapping. */
+export interface ChangeReader<C, T> {
+  /** What one change is called in messages, e.g. "CRM change". */
+  readonly what: string;
+  /** The system's contract for one change. */
+  readonly schema: z.ZodType<C>;
+  /**
+   * Where a change sits in the feed, read from its raw JSON ("seq 42"), so an operator can find
+   * it in the system. `index` is its place in the page, for a change whose own position is
+   * unreadable too.
+   */
+  position(raw: unknown, index: number): string;
+  /** Its ticket id, read from the raw JSON when it is there (the dead letter's key). */
+  key(raw: unknown): string | null;
+  /** The change as a record; null when it is not for the bridge (a work order no ticket made). */
+  map(change: C): SourceRecord<T> | null;
+}
+
+/** A field of a raw change as text, when it is text or a number; null otherwise. */
+export function rawField(raw: unknown, name: string): string | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const v = (raw as Record<string, unknown>)[name];
+  if (typeof v === 'string' && v !== '') return v;
+  return typeof v === 'number' && Number.isFinite(v) ? String(v) : null;
+}
+
+/**
+ * Reads a page's changes one by one, so that one change the connector cannot read becomes a
+ * RejectedRecord (dead-lettered by the runner, the feed going on) instead of failing the page
+ * and, with it, every poll after it. The error names the change (position and ticket) and each
+ * field that failed, by zod's path, which is what an operator needs to find it and fix the
+ * system or the connector. Every connector goes through here, so the rule and the message are
+ * the same for all.
+ */
+export function readChanges<C, T>(
+  raws: readonly unknown[],
+  reader: ChangeReader<C, T>,
+): { records: SourceRecord<T>[]; rejected: RejectedRecord[] } {
+  const records: SourceRecord<T>[] = [];
+  const rejected: RejectedRecord[] = [];
+  raws.forEach((raw, index) => {
+    const parsed = reader.schema.safeParse(raw);
+    if (parsed.success) {
+      const record = reader.map(parsed.data);
+      if (record !== null) records.push(record);
+      return;
+    }
+    const position = reader.position(raw, index);
+    const key = reader.key(raw);
+    const fields = parsed.error.issues
+      .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(the change)'}: ${i.message}`)
+      .join('; ');
+    const error = new CloseloopError(
+      'CL_SOURCE_RECORD_INVALID',
+      `${reader.what} ${position}${key === null ? '' : ` (ticket ${key})`} cannot be read: ${fields}`,
+      { details: { position, fields: parsed.error.issues.map((i) => i.path.join('.')) } },
+    );
+    rejected.push({ raw, error, position, key });
+  });
+  return { records, rejected };
+}

@@ -1,0 +1,207 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { crmRest } from '../../../connectors/crm-rest/index.ts';
+import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
+import { maximo } from '../../../connectors/maximo/index.ts';
+import { MaximoSimulator } from '../../../connectors/maximo/simulator.ts';
+import { posse } from '../../../connectors/posse/index.ts';
+import { PosseSimulator } from '../../../connectors/posse/simulator.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { parseConnectorConfig, type Source } from '../../../src/sdk/index.ts';
+
+// One change a connector cannot read is handed to the runner as rejected, by itself, and the
+// cursor moves past it; a value that is merely unusual but has a clear meaning is taken.
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+const logger = createLogger({ level: 'silent' });
+
+function defined<T>(source: Source<T> | undefined): Source<T> {
+  if (!source) throw new Error('the connector has no source');
+  return source;
+}
+
+async function crmFeed() {
+  const sim = new CrmSimulator({ token: 'tok' });
+  const url = await sim.start();
+  stops.push(() => sim.stop());
+  const config = parseConnectorConfig('crm-rest', crmRest.config, {
+    baseUrl: url,
+    jurisdiction: 'testville',
+    pageSize: 10,
+  });
+  const source = defined(crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now }));
+  return { sim, source };
+}
+
+describe('crm-rest: a change it cannot read', () => {
+  it('is rejected by itself, naming its seq, ticket and field, and the cursor moves past it', async () => {
+    const { sim, source } = await crmFeed();
+    sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    sim.corruptNextChange({ set: { kind: 'REOPENED' } });
+    const bad = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    const batch = await source.poll(null);
+    expect(batch.records.map((r) => r.value.envelope.sequence)).toEqual([1, 3]);
+    expect(batch.cursor).toBe('3');
+    expect(batch.rejected).toHaveLength(1);
+    const [rejected] = batch.rejected ?? [];
+    expect(rejected).toMatchObject({ position: 'seq 2', key: bad.id, raw: { seq: 2, kind: 'REOPENED' } });
+    expect(rejected?.error).toMatchObject({ code: 'CL_SOURCE_RECORD_INVALID', retriable: false, stage: 'decode' });
+    expect(rejected?.error.message).toMatch(
+      new RegExp(`^CRM change seq 2 \\(ticket ${bad.id}\\) cannot be read: kind: `),
+    );
+    expect((await source.poll(batch.cursor)).records).toEqual([]);
+  });
+
+  it('names the change by its place in the page when even its seq is unreadable', async () => {
+    const { sim, source } = await crmFeed();
+    sim.corruptNextChange({ unset: ['seq', 'ticketId'] });
+    sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    const batch = await source.poll(null);
+    expect(batch.rejected?.[0]).toMatchObject({ position: 'seq ? (change 1 after 0)', key: null });
+    expect(batch.rejected?.[0]?.error.message).toContain('seq: ');
+    expect(batch.rejected?.[0]?.error.message).toContain('ticketId: ');
+    expect(batch.cursor).toBe('1');
+  });
+
+  it('takes an omitted nullable fact as null and an actor it does not know as the CRM itself', async () => {
+    const { sim, source } = await crmFeed();
+    sim.corruptNextChange({ unset: ['followUpOf', 'duplicateOf', 'note'], set: { actor: 'system' } });
+    const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    expect(batch.records[0]?.value).toMatchObject({
+      ticketId: t.id,
+      followUpOf: null,
+      duplicateOf: null,
+      note: null,
+      envelope: { origin: 'crm' },
+    });
+  });
+});
+
+async function posseFeed(extra: Record<string, unknown> = {}) {
+  const sim = new PosseSimulator({ token: 'tok' });
+  const url = await sim.start();
+  stops.push(() => sim.stop());
+  const config = parseConnectorConfig('posse', posse.config, {
+    baseUrl: url,
+    jurisdiction: 'testville',
+    departments: ['housing'],
+    ...extra,
+  });
+  const source = defined(posse.source?.(config, { logger, env: { POSSE_API_TOKEN: 'tok' }, clock: Date.now }));
+  let n = 0;
+  const job = async () => {
+    n += 1;
+    await fetch(`${url}/posse/api/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer tok' },
+      body: JSON.stringify({
+        externalRef: `T-${n}#1`,
+        ticketId: `T-${n}`,
+        department: 'housing',
+        serviceCode: 'SR-HIGH-GRASS',
+        description: null,
+        priority: 3,
+      }),
+    });
+    // One process each: earlier jobs must not move on and add changes of their own.
+    sim.replan(`T-${n}#1`, ['RECEIVED']);
+    sim.tick();
+  };
+  return { sim, source, job };
+}
+
+describe('posse: a change it cannot read', () => {
+  it('is rejected by itself, naming its seq and field, and the watermark moves past it', async () => {
+    const { sim, source, job } = await posseFeed();
+    await job();
+    sim.corruptNextChange({ set: { jobStatus: 'Suspended' } });
+    await job();
+    await job();
+    const batch = await source.poll(null);
+    expect(batch.records.map((r) => r.key)).toEqual(['T-1', 'T-3']);
+    expect(batch.cursor).toBe('3');
+    expect(batch.rejected?.map((r) => [r.position, r.key])).toEqual([['seq 2', 'T-2']]);
+    expect(batch.rejected?.[0]?.error.message).toMatch(
+      /^POSSE change seq 2 \(ticket T-2\) cannot be read: jobStatus: /,
+    );
+  });
+
+  it('takes a Cancelled job as closed in POSSE and an expected date without a time as that day in its zone', async () => {
+    const { sim, source, job } = await posseFeed({ timeZone: 'America/New_York' });
+    sim.corruptNextChange({ set: { jobStatus: 'Cancelled', expectedAt: '2024-05-01' } });
+    await job();
+    sim.corruptNextChange({ set: { expectedAt: '2024-05-02T09:30:00-04:00' }, unset: ['note'] });
+    await job();
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    expect(batch.records.map((r) => r.value)).toMatchObject([
+      { systemClosed: true, expectedAt: Date.parse('2024-05-01T04:00:00Z') },
+      { systemClosed: false, expectedAt: Date.parse('2024-05-02T13:30:00Z'), note: null },
+    ]);
+  });
+
+  it('rejects an expected time without an offset: it names no instant', async () => {
+    const { sim, source, job } = await posseFeed();
+    sim.corruptNextChange({ set: { expectedAt: '2024-05-01T10:00:00' } });
+    await job();
+    const batch = await source.poll(null);
+    expect(batch.rejected?.[0]?.error.message).toContain('expectedAt: ');
+  });
+});
+
+async function maximoFeed() {
+  const sim = new MaximoSimulator({ apiKey: 'key' });
+  const url = await sim.start();
+  stops.push(() => sim.stop());
+  const config = parseConnectorConfig('maximo', maximo.config, {
+    baseUrl: url,
+    jurisdiction: 'testville',
+    departments: { transportation: 'DOT' },
+    pageSize: 2,
+  });
+  const source = defined(maximo.source?.(config, { logger, env: { MAXIMO_API_KEY: 'key' }, clock: Date.now }));
+  let n = 0;
+  const add = () => {
+    n += 1;
+    return sim.addWorkOrder(
+      { siteid: 'DOT', origrecordid: `T-${n}`, origrecordclass: 'SR', externalrefid: `T-${n}#1` },
+      [],
+    );
+  };
+  return { sim, source, add };
+}
+
+describe('maximo: a change it cannot read', () => {
+  it('rejects a row it cannot read by itself and moves past it, but fails the poll on one it cannot place', async () => {
+    const { sim, source, add } = await maximoFeed();
+    add();
+    sim.corruptNextChange({ set: { statusdate: 'yesterday' } });
+    const bad = add();
+    add();
+    const batch = await source.poll(null);
+    expect(batch.records.map((r) => r.key)).toEqual(['T-1', 'T-3']);
+    expect(batch.rejected?.map((r) => [r.position, r.key])).toEqual([
+      [`${bad.workorderid}:${bad._rowstamp} at ${bad.changedate}`, 'T-2'],
+    ]);
+    expect(batch.rejected?.[0]?.error.message).toContain('statusdate: ');
+    // The next poll starts after all three: nothing is read again.
+    const next = await source.poll(batch.cursor);
+    expect([...next.records, ...(next.rejected ?? [])]).toEqual([]);
+
+    // A row whose place in the feed cannot be read cannot be stepped over either: the poll
+    // fails, retriably, naming the row, and readiness and status() carry that message.
+    sim.corruptNextChange({ set: { changedate: '2024-05-01' } });
+    add();
+    await expect(source.poll(batch.cursor)).rejects.toMatchObject({
+      code: 'CL_CONNECTOR_MALFORMED',
+      retriable: true,
+      message: expect.stringMatching(/member\.\d+\.changedate: /),
+    });
+  });
+});
