@@ -21,6 +21,12 @@ conformanceSuite({
   async seed(n) {
     for (let i = 0; i < n; i += 1) sim.createTicket({ serviceCode: 'SR-POTHOLE' });
   },
+  async unreadable() {
+    // A CRM that learned to reopen tickets: the bridge has no such event and must not guess one.
+    sim.corruptNextChange({ set: { kind: 'REOPENED' } });
+    sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    return { field: 'kind' };
+  },
   async sinkRecords(): Promise<TicketStatusChange[]> {
     const bridge = new Bridge(await testPolicy());
     const ids = [1, 2, 3].map(() => sim.createTicket({ serviceCode: 'SR-POTHOLE' }).id);

@@ -60,6 +60,12 @@ conformanceSuite({
     // A new work order is one change (WAPPR); created in the same second, they share a changedate.
     for (let i = 0; i < n; i += 1) addWorkOrder([]);
   },
+  async unreadable() {
+    // A row without its site: no department can be told which work order it is.
+    sim.corruptNextChange({ unset: ['siteid'] });
+    addWorkOrder([]);
+    return { field: 'siteid' };
+  },
   sinkRecords: () => commands(['M-1', 'M-2', 'M-3']),
   async refusedRecord() {
     const [create] = await commands(['M-404']);

@@ -65,6 +65,13 @@ conformanceSuite({
     for (let i = 0; i < n; i += 1) addJob(['RECEIVED']);
     sim.tick();
   },
+  async unreadable() {
+    // A process without its outcome code: there is nothing to map to a state.
+    sim.corruptNextChange({ unset: ['outcome'] });
+    addJob(['RECEIVED']);
+    sim.tick();
+    return { field: 'outcome' };
+  },
   sinkRecords: () => commands(['P-1', 'P-2', 'P-3']),
   async refusedRecord() {
     const [create] = await commands(['P-404']);

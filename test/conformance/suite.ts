@@ -1,7 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { CloseloopError, messageOf } from '../../src/errors/index.ts';
-import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
+import {
+  AvroSerde,
+  deadLetterTopic,
+  DLQ_HEADERS,
+  readSchemaFile,
+  subjectForTopic,
+  type Messaging,
+} from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { CANONICAL } from '../../src/topics/index.ts';
 import { SourceRunner } from '../../src/runtime/index.ts';
@@ -14,7 +21,7 @@ import {
   type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
-import { readCommitted } from '../support/processor.ts';
+import { readCommitted, readCommittedRaw } from '../support/processor.ts';
 import { until, within } from '../support/wait.ts';
 import { departmentScenarios, type DepartmentCases } from './department.ts';
 
@@ -34,6 +41,12 @@ export interface ConformanceHarness<C extends z.ZodType, In, Out> {
   config(url: string): unknown;
   /** Makes n new changes appear in the system, for the source to find. */
   seed(n: number): Promise<void>;
+  /**
+   * Makes one new change appear that the connector cannot read: the simulator serves it garbled
+   * (corruptNextChange) the way the system might, with a field the connector must not guess at.
+   * Returns that field's path, which the dead letter's message must name.
+   */
+  unreadable(): Promise<{ field: string }>;
   /** Records the sink can apply, and one the system refuses for good. */
   sinkRecords(): Promise<In[]>;
   refusedRecord(): Promise<In>;
@@ -62,6 +75,57 @@ export function conformanceSuite<C extends z.ZodType, In, Out>(h: ConformanceHar
   const name = h.connector.name;
   const parse = (url: string) => parseConnectorConfig(name, h.connector.config, h.config(url));
   afterAll(() => h.stop());
+
+  // Each step bounded and named, well inside the test's time-out (a whole test runs in about a
+  // second): a test once hit that time-out in CI, which says nothing of where it stopped.
+  const STEP_MS = 15_000;
+  const step = <T>(what: string, work: Promise<T>) => within(what, STEP_MS, work);
+  // A runner that does not get there says where it stands (published, paused, failing).
+  const reach = async (what: string, r: { status(): unknown }, check: () => boolean) => {
+    try {
+      await until(what, check, STEP_MS);
+    } catch (err) {
+      throw new Error(`${messageOf(err)}; runner: ${JSON.stringify(r.status())}`, {
+        cause: err,
+      });
+    }
+  };
+  /** A fresh source topic (and its dead-letter topic) on the broker, and runners of the source onto it. */
+  const sourceRig = async (url: string) => {
+    const messaging: Messaging = testMessaging();
+    const topic = uniqueName(`it.conformance.${CANONICAL[h.sourceTopic]}`);
+    const admin = messaging.admin();
+    await step('admin connect', admin.connect());
+    await step(
+      'creating the topics',
+      admin.ensureTopics([
+        { topic, partitions: 3 },
+        { topic: deadLetterTopic(topic), partitions: 1 },
+      ]),
+    );
+    await step('admin disconnect', admin.disconnect());
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    const schema = (await readSchemaFile(`schemas/${CANONICAL[h.sourceTopic]}.avsc`)).schema;
+    await step('registering the schema', serde.register(subjectForTopic(topic), schema));
+    const cursorTopic = uniqueName('it.conformance.cursors');
+    const runner = () => {
+      const source = h.connector.source?.(parse(url), ctx(h.env));
+      if (!source) throw new Error(`${name} has no source`);
+      return new SourceRunner({
+        connector: name,
+        cursorKey: name,
+        cursorTopic,
+        topic,
+        source,
+        messaging,
+        serde,
+        logger: createLogger({ level: 'silent' }),
+        pollIntervalMs: 50,
+        probeIntervalMs: 50,
+      });
+    };
+    return { messaging, topic, runner };
+  };
 
   describe(`${name} conformance`, () => {
     it('reports every config problem at once', () => {
@@ -131,47 +195,8 @@ export function conformanceSuite<C extends z.ZodType, In, Out>(h: ConformanceHar
     });
 
     it('restarts without gaps or duplicates, and pauses and resumes', async () => {
-      // Each step bounded and named, well inside the test's time-out (the whole runs in about a
-      // second): this test once hit that time-out in CI, which says nothing of where it stopped.
-      const STEP_MS = 15_000;
-      const step = <T>(what: string, work: Promise<T>) => within(what, STEP_MS, work);
-      // A runner that does not get there says where it stands (published, paused, failing).
-      const reach = async (what: string, r: { status(): unknown }, check: () => boolean) => {
-        try {
-          await until(what, check, STEP_MS);
-        } catch (err) {
-          throw new Error(`${messageOf(err)}; runner: ${JSON.stringify(r.status())}`, {
-            cause: err,
-          });
-        }
-      };
       const url = await h.start();
-      const messaging = testMessaging();
-      const topic = uniqueName(`it.conformance.${CANONICAL[h.sourceTopic]}`);
-      const admin = messaging.admin();
-      await step('admin connect', admin.connect());
-      await step('creating the topic', admin.ensureTopics([{ topic, partitions: 3 }]));
-      await step('admin disconnect', admin.disconnect());
-      const serde = new AvroSerde({ url: endpoints().registryUrl });
-      const schema = (await readSchemaFile(`schemas/${CANONICAL[h.sourceTopic]}.avsc`)).schema;
-      await step('registering the schema', serde.register(subjectForTopic(topic), schema));
-      const cursorTopic = uniqueName('it.conformance.cursors');
-      const runner = () => {
-        const source = h.connector.source?.(parse(url), ctx(h.env));
-        if (!source) throw new Error(`${name} has no source`);
-        return new SourceRunner({
-          connector: name,
-          cursorKey: name,
-          cursorTopic,
-          topic,
-          source,
-          messaging,
-          serde,
-          logger: createLogger({ level: 'silent' }),
-          pollIntervalMs: 50,
-          probeIntervalMs: 50,
-        });
-      };
+      const { messaging, topic, runner } = await sourceRig(url);
 
       // seed(n) makes exactly n changes appear.
       await h.seed(4);
@@ -198,6 +223,43 @@ export function conformanceSuite<C extends z.ZodType, In, Out>(h: ConformanceHar
       const ids = values.map((v) => v.envelope.eventId);
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids.length).toBe(9);
+    });
+
+    it('dead-letters a change it cannot read, with provenance, and reads on past it', async () => {
+      const url = await h.start();
+      const { messaging, topic, runner } = await sourceRig(url);
+      await h.seed(2);
+      const { field } = await h.unreadable();
+      await h.seed(2);
+      const r = runner();
+      await step('starting the runner', r.start());
+      await reach('4 published, 1 dead-lettered', r, () => {
+        const s = r.status();
+        return s.published === 4 && s.deadLettered === 1;
+      });
+      // The feed is not stuck behind it: what comes later is read too, and nothing pauses.
+      await h.seed(1);
+      await reach('the change after it published', r, () => r.status().published === 5);
+      expect(r.status().pausedBy).toBeNull();
+      await step('stopping the runner', r.stop());
+
+      const [letter, ...more] = await step('reading the DLQ', readCommittedRaw(messaging, deadLetterTopic(topic)));
+      expect(more).toHaveLength(0);
+      const header = (k: string) => letter?.headers[k]?.toString();
+      expect(header(DLQ_HEADERS.connector)).toBe(name);
+      expect(header(DLQ_HEADERS.code)).toBe('CL_SOURCE_RECORD_INVALID');
+      expect(header(DLQ_HEADERS.stage)).toBe('decode');
+      expect(header(DLQ_HEADERS.position)).toBeTruthy();
+      // The message names the change, by its position, and the field that failed.
+      expect(header(DLQ_HEADERS.message)).toContain(header(DLQ_HEADERS.position));
+      expect(header(DLQ_HEADERS.message)).toContain(field);
+      // The value is the change as the system sent it, for a person to read.
+      expect(JSON.parse(letter?.value?.toString() ?? 'null')).toEqual(expect.any(Object));
+      const { values } = await step(
+        'reading the topic',
+        readCommitted<{ envelope: { eventId: string } }>(messaging, topic),
+      );
+      expect(values).toHaveLength(5);
     });
   });
 
