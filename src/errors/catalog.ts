@@ -163,6 +163,18 @@ export const ERROR_CATALOG = {
     summary:
       "One change in a source's page does not match the system's contract (a missing field, an unknown enum value); it is dead-lettered with its position and the feed reads on.",
   },
+  CL_SOURCE_CLOCK_AHEAD: {
+    stage: 'decode',
+    retriable: false,
+    summary:
+      "A source read a change dated further past the bridge's clock than it allows (a server's clock or time zone set wrong): the change is published, the cursor held at the bound; a source warning in readiness and closeloop_source_warning.",
+  },
+  CL_SOURCE_CURSOR_FULL: {
+    stage: 'decode',
+    retriable: false,
+    summary:
+      "More changes fell within a source's look-back than its cursor may remember: the oldest are no longer read again, so a late commit among them is missed; a source warning in readiness and closeloop_source_warning.",
+  },
   CL_ENCODE_INVALID: {
     stage: 'validate',
     retriable: false,

@@ -50,6 +50,7 @@ export class Metrics {
   readonly ticketsInState: Gauge;
   readonly stuckTickets: Gauge;
   readonly connectorSilent: Gauge;
+  readonly sourceWarning: Gauge<'connector' | 'code'>;
   readonly alerts: Counter;
   readonly sweepFailures: Counter<'sweep' | 'code'>;
   readonly consumerLag: Gauge<'group' | 'topic'>;
@@ -156,6 +157,12 @@ export class Metrics {
       name: 'closeloop_connector_silent',
       help: '1 while a source with a declared cadence has returned no records for longer than its limit.',
       labelNames: ['connector'],
+      registers: r,
+    });
+    this.sourceWarning = new Gauge({
+      name: 'closeloop_source_warning',
+      help: "1 while a source's last poll warned of the condition its error code names (CL_SOURCE_CLOCK_AHEAD, CL_SOURCE_CURSOR_FULL); readiness says what.",
+      labelNames: ['connector', 'code'],
       registers: r,
     });
     this.alerts = new Counter({

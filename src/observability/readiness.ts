@@ -9,6 +9,8 @@ export interface RunnerView {
   readonly pauses: readonly PauseReason[];
   /** A sink's consumer; sources have none. */
   readonly consumer?: ConsumerHealth | null;
+  /** What a source's last poll warned of; sinks have none. */
+  readonly warnings?: readonly { readonly code: string; readonly detail: string }[];
 }
 
 export interface ReadinessInput {
@@ -31,8 +33,9 @@ export interface ReadinessVerdict {
 
 /**
  * Ready means every ticket can move: the worker is running, Kafka and the registry answer, the
- * processor owns its partitions and no runner is stopped or paused (an operator's pause too:
- * tickets wait while it lasts). Every reason is listed, so an operator sees all at once.
+ * processor owns its partitions, no runner is stopped or paused (an operator's pause too:
+ * tickets wait while it lasts) and no source warns of what it read (a change it may miss, a
+ * server clock far ahead). Every reason is listed, so an operator sees all at once.
  */
 export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
   const reasons: string[] = [];
@@ -49,6 +52,7 @@ export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
     if (r.state === 'paused') reasons.push(`${r.connector} ${r.kind} paused: ${r.pausedBy ?? 'unknown'}`);
     const consumer = consumerFailing(r.consumer);
     if (consumer) reasons.push(`${r.connector} ${r.kind} consumer ${consumer}`);
+    for (const w of r.warnings ?? []) reasons.push(`${r.connector} ${r.kind} ${w.code}: ${w.detail}`);
   }
   reasons.push(...(input.silent ?? []));
   return { ready: reasons.length === 0, reasons };

@@ -18,7 +18,7 @@ import {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Source, SourceBatch } from '../sdk/connector.ts';
+import type { Source, SourceBatch, SourceWarning } from '../sdk/connector.ts';
 import { outageReason, PauseSet, type PauseReason } from './pause.ts';
 import { nextPollDelay, type PollOutcome, type PollPace } from './poll-pace.ts';
 
@@ -62,6 +62,8 @@ export interface SourceRunnerStatus {
   readonly polls: number;
   /** The wait before the next poll, as the last poll set it (see poll-pace.ts). */
   readonly pollDelayMs: number;
+  /** What the last answered poll warned of (see SourceBatch.warnings); readiness lists them. */
+  readonly warnings: readonly SourceWarning[];
 }
 
 /**
@@ -93,6 +95,7 @@ export class SourceRunner<T> {
   #rang = false;
   /** The loop waits between polls (not for an outage probe), so a doorbell may end the wait. */
   #idle = false;
+  #warnings: readonly SourceWarning[] = [];
 
   constructor(options: SourceRunnerOptions<T>) {
     this.#o = options;
@@ -112,6 +115,7 @@ export class SourceRunner<T> {
       lastRecordAt: this.#lastRecordAt,
       polls: this.#polls,
       pollDelayMs: this.#pollDelayMs,
+      warnings: this.#warnings,
     };
   }
 
@@ -197,6 +201,17 @@ export class SourceRunner<T> {
     this.#outageError = null;
   }
 
+  // Loud when a kind of warning starts and when it ends; the status and the gauge carry it between.
+  #warn(now: readonly SourceWarning[]): void {
+    const was = new Set(this.#warnings.map((w) => w.code));
+    const is = new Set(now.map((w) => w.code));
+    for (const w of now) if (!was.has(w.code)) this.#log.error({ code: w.code, detail: w.detail }, 'source warning');
+    for (const code of was) if (!is.has(code)) this.#log.info({ code }, 'source warning cleared');
+    for (const code of new Set([...was, ...is]))
+      this.#o.metrics?.sourceWarning.set({ connector: this.#o.connector, code }, is.has(code) ? 1 : 0);
+    this.#warnings = now;
+  }
+
   #isStopped(): boolean {
     return this.#state === 'stopped';
   }
@@ -242,6 +257,7 @@ export class SourceRunner<T> {
       }
       // A poll that answers ends a source outage; a Kafka one ends only with a publish.
       this.#clear('unavailable', 'credentials');
+      this.#warn(batch.warnings ?? []);
       // Paused by an operator while the poll was out: the batch is dropped, not published. The
       // cursor has not moved, so the first poll after resume() reads the same changes again.
       if (this.#operatorPaused) continue;

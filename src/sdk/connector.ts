@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { CloseloopError } from '../errors/index.ts';
 import type { WorkOrderEvent } from '../domain/index.ts';
+import type { ErrorCode } from '../errors/index.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export interface Health {
@@ -49,6 +50,20 @@ export interface SourceBatch<T> {
    * runner's busy interval.
    */
   readonly more?: boolean;
+  /**
+   * What an operator must see about this reading though the poll succeeded (a change dated far
+   * ahead, a cursor that had to forget). The runner shows the last poll's warnings in its status,
+   * readiness and `closeloop_source_warning`, so a source says them again on every poll for as
+   * long as the cause lasts.
+   */
+  readonly warnings?: readonly SourceWarning[];
+}
+
+/** A condition a source reports with a poll; the code is from the error catalogue. */
+export interface SourceWarning {
+  readonly code: ErrorCode;
+  /** What is wrong, naming the item and what to check. */
+  readonly detail: string;
 }
 
 /**

@@ -13,6 +13,7 @@ export {
   type Source,
   type SourceBatch,
   type SourceRecord,
+  type SourceWarning,
   type TicketObservation,
   type WorkOrderRef,
 } from './connector.ts';

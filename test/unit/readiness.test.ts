@@ -84,6 +84,27 @@ describe('judgeReadiness', () => {
     });
     expect(verdict.reasons).toEqual(['worker starting']);
   });
+
+  it("lists each warning of a source's last poll, though the source runs", () => {
+    const verdict = judgeReadiness({
+      ...healthy,
+      runners: [
+        ...healthy.runners,
+        {
+          connector: 'maximo',
+          kind: 'source',
+          state: 'running',
+          pausedBy: null,
+          pauses: [],
+          warnings: [{ code: 'CL_SOURCE_CURSOR_FULL', detail: '12 changes forgotten past the cap of 100' }],
+        },
+      ],
+    });
+    expect(verdict).toEqual({
+      ready: false,
+      reasons: ['maximo source CL_SOURCE_CURSOR_FULL: 12 changes forgotten past the cap of 100'],
+    });
+  });
 });
 
 describe('CachedProbe', () => {
