@@ -39,6 +39,34 @@ export const maximoConfig = z
       .default(50)
       .describe('Pages one poll follows before it hands over a batch; the next poll goes on from its cursor.'),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
+    lookBackSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(300)
+      .describe(
+        'How far before its cursor each poll reads again, for a change that commits after later ones with an earlier changedate (a long transaction, an app server whose clock is behind). What it reads again is known by workorderid:_rowstamp and not published twice. 0 reads from the cursor itself and misses such changes.',
+      ),
+    maxRememberedChanges: z
+      .number()
+      .int()
+      .min(100)
+      // The cursor is one Kafka record, under the broker's 1 MB limit by default.
+      .max(40_000)
+      .default(10_000)
+      .describe(
+        'Changes published within the look-back that the cursor remembers. Beyond it the oldest seconds are forgotten and a late change dated in them is missed, as without a look-back; the source warns (CL_SOURCE_CURSOR_FULL) until the look-back has moved past them.',
+      ),
+    maxClockAheadSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(300)
+      .describe(
+        "How far past the bridge's clock a changedate may move the cursor. A change dated later (an app server's clock or time zone set wrong) is published, but the cursor stops at this bound, so later queries do not skip what the other servers save meanwhile; the source warns (CL_SOURCE_CLOCK_AHEAD) while it reads such changes.",
+      ),
   })
   .strict();
 

@@ -14,15 +14,8 @@ import {
 } from '../../src/sdk/index.ts';
 import { MaximoClient, quoted, workOrderSchema, type MaximoWorkOrder } from './client.ts';
 import { maximoConfig, type MaximoConfig } from './config.ts';
-import {
-  advance,
-  commandToWorkOrder,
-  fromTicket,
-  parseCursor,
-  workOrderToEvent,
-  workOrderToObservation,
-  worklogEntry,
-} from './mapping.ts';
+import { FeedCursor } from './cursor.ts';
+import { commandToWorkOrder, fromTicket, workOrderToEvent, workOrderToObservation, worklogEntry } from './mapping.ts';
 
 function client(config: MaximoConfig, env: NodeJS.ProcessEnv): MaximoClient {
   return new MaximoClient({ ...config, apiKey: env[config.apiKeyEnv] });
@@ -39,31 +32,36 @@ function siteOf(config: MaximoConfig, department: string): string {
 }
 
 /**
- * Reads every work-order change after the cursor: a changedate query ordered by changedate and
- * workorderid, followed page by page with stable paging so that records changing meanwhile do not
- * shift the pages. See advance() for how equal changedates are neither lost nor repeated.
+ * Reads every work-order change since the cursor, less its look-back: a changedate query ordered
+ * by changedate and workorderid, followed page by page with stable paging so that records
+ * changing meanwhile do not shift the pages. See cursor.ts for why it reads some of the past
+ * again and how it publishes each change once.
  */
-async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null) {
+async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null, now: number) {
   const bySite = new Map(Object.entries(config.departments).map(([d, s]) => [s, d]));
-  let cursor = parseCursor(raw);
+  const cursor = FeedCursor.parse(raw, {
+    lookBackMs: config.lookBackSeconds * 1000,
+    maxRemembered: config.maxRememberedChanges,
+    maxAheadMs: config.maxClockAheadSeconds * 1000,
+  });
+  const since = cursor.since(now);
   const sites = [...bySite.keys()].map(quoted).join(',');
   let page = await api.feed({
-    where: `siteid in [${sites}] and origrecordclass="SR"${cursor ? ` and changedate>=${quoted(cursor.changedate)}` : ''}`,
+    where: `siteid in [${sites}] and origrecordclass="SR"${since === null ? '' : ` and changedate>=${quoted(since)}`}`,
     orderBy: '+changedate,+workorderid',
     pageSize: config.pageSize,
     stable: true,
   });
   const records: SourceRecord<WorkOrderEvent>[] = [];
   const rejected: RejectedRecord[] = [];
-  // Only pages that move the cursor count: a second with more changes than a page holds would
-  // otherwise hand back its first, already read, pages on every poll and never get past them.
+  // Only pages with a change not published before count: the look-back, and a second with more
+  // changes than a page holds, would otherwise fill the batch with pages already read.
   for (let pages = 0; ;) {
-    const before = cursor;
     const fresh: unknown[] = [];
     for (const wo of page.member) {
-      const next = advance(cursor, wo);
-      if (next === null) continue;
-      cursor = next;
+      // Placed by its position alone; the rest of it is read below, one change at a time.
+      const named = { ...wo, wonum: rawField(wo, 'wonum') ?? '?', siteid: rawField(wo, 'siteid') ?? '?' };
+      if (!cursor.take({ ...named, origrecordid: rawField(wo, 'origrecordid') ?? undefined }, now)) continue;
       fresh.push(wo);
     }
     // The cursor is past each of them, readable or not: one that is not is dead-lettered.
@@ -82,13 +80,13 @@ async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null)
     });
     records.push(...read.records);
     rejected.push(...read.rejected);
-    if (cursor !== before) pages += 1;
+    if (fresh.length > 0) pages += 1;
     const href = page.responseInfo.nextPage?.href;
     // The cursor is where this batch ends, so stopping early loses nothing: the next poll goes on.
     if (!href || pages >= config.maxPagesPerPoll) break;
     page = await api.nextFeedPage(href);
   }
-  return { records, rejected, cursor: cursor === null ? '' : JSON.stringify(cursor) };
+  return { records, rejected, ...cursor.end() };
 }
 
 /**
@@ -110,7 +108,7 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
   source: (config, ctx): Source<WorkOrderEvent> => {
     const api = client(config, ctx.env);
     return {
-      poll: (cursor) => poll(api, config, cursor),
+      poll: (cursor) => poll(api, config, cursor, ctx.clock()),
       health: () => healthFrom(() => api.query({ where: 'wonum="*"', pageSize: 1 })),
     };
   },

@@ -5,39 +5,7 @@ import {
   type WorkOrderCommand,
   type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
-import type { FeedPosition, MaximoWorkOrder, NewWorkOrder } from './client.ts';
-
-/** Where the feed stands: the last changedate read, and the changes read at exactly that time. */
-export interface FeedCursor {
-  readonly changedate: string;
-  /** `workorderid:_rowstamp` of each change at `changedate` already emitted. */
-  readonly seen: readonly string[];
-}
-
-export function parseCursor(raw: string | null): FeedCursor | null {
-  // An empty cursor is a feed that has found nothing yet.
-  if (raw === null || raw === '') return null;
-  const c = JSON.parse(raw) as FeedCursor;
-  return { changedate: c.changedate, seen: c.seen };
-}
-
-export const changeKey = (wo: FeedPosition) => `${wo.workorderid}:${wo._rowstamp}`;
-
-/**
- * Moves the cursor past one work order read from the feed, or answers null when the cursor is
- * already past it. Changes are read in changedate then workorderid order, but many share a
- * changedate (Maximo keeps dates to the second), and the next query starts at the cursor's
- * changedate itself so that none of them is lost: the changes of that second already emitted are
- * what keeps them from being emitted twice, across page boundaries and restarts alike.
- */
-export function advance(cursor: FeedCursor | null, wo: FeedPosition): FeedCursor | null {
-  const key = changeKey(wo);
-  if (cursor === null) return { changedate: wo.changedate, seen: [key] };
-  const at = Date.parse(wo.changedate);
-  const was = Date.parse(cursor.changedate);
-  if (at < was || (at === was && cursor.seen.includes(key))) return null;
-  return at > was ? { changedate: wo.changedate, seen: [key] } : { ...cursor, seen: [...cursor.seen, key] };
-}
+import type { MaximoWorkOrder, NewWorkOrder } from './client.ts';
 
 /** A work order the bridge can route: it carries the 311 ticket it was opened for. */
 export function fromTicket(wo: MaximoWorkOrder): wo is MaximoWorkOrder & { origrecordid: string } {

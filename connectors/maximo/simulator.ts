@@ -30,7 +30,8 @@ export type { CrewBehaviour, CrewPlan, WorkLog, WorkOrder } from './simulator-mo
  * Dates are kept to the second, as Maximo keeps them, so many work orders share a changedate.
  * Seeded crews move work orders on each tick(): approve, schedule, wait for material, start,
  * complete, and close days (ticks) later; planners cancel some, and some jobs are closed
- * without a COMP first.
+ * without a COMP first. Besides the HTTP faults it can lose a change's changedate and commit a
+ * change late, behind later ones (holdNextChanges), as real Maximo servers do.
  */
 
 export interface MaximoSimulatorOptions {
@@ -62,6 +63,12 @@ export class MaximoSimulator {
   readonly #clock: () => number;
   #apiKey: string | undefined;
   #loseNext = 0;
+  #holdNext = 0;
+  /**
+   * Work orders changed in a transaction not yet committed, with the version every reader sees
+   * meanwhile (the one committed before): its changedate was stamped at the save, not the commit.
+   */
+  readonly #uncommitted = new Map<string, WorkOrder>();
   #nextId = 1;
   #rowstamp = 1_000_000;
   readonly #pager = new Pager();
@@ -98,7 +105,7 @@ export class MaximoSimulator {
       s.route(
         'GET',
         `${root}/os/mxwo/:id`,
-        auth((r) => this.#show(r, this.#byRestId(r.params['id']))),
+        auth((r) => this.#show(r, this.#committed(this.#byRestId(r.params['id'])))),
       );
       s.route(
         'POST',
@@ -118,6 +125,16 @@ export class MaximoSimulator {
         return this.#loseNext;
       },
     });
+    s.route(
+      'POST',
+      '/_sim/late-commits',
+      (r) => {
+        this.holdNextChanges(Number((r.body as { count?: unknown } | null)?.count ?? 1));
+        return { status: 200, body: { holding: this.#holdNext } };
+      },
+      true,
+    );
+    s.route('POST', '/_sim/late-commits/commit', () => ({ status: 200, body: { committed: this.commitHeld() } }), true);
   }
 
   start(port = 0): Promise<string> {
@@ -207,6 +224,30 @@ export class MaximoSimulator {
     this.#loseNext += count;
   }
 
+  /**
+   * The next `count` work orders whose status changes (by a crew, a planner or the bridge)
+   * change in a transaction that commits late, as on an app server busy with a long save: the
+   * change keeps the changedate of its save, but no query or read sees it until commitHeld(), by
+   * when later changes with later changedates may have been read. Further status changes of a
+   * held work order join its transaction.
+   */
+  holdNextChanges(count: number): void {
+    if (!Number.isInteger(count) || count < 0) throw new HttpError(400, 'count must be a whole number');
+    this.#holdNext += count;
+  }
+
+  /** Commits every held transaction: their changes become visible; returns how many. */
+  commitHeld(): number {
+    const n = this.#uncommitted.size;
+    this.#uncommitted.clear();
+    return n;
+  }
+
+  /** A work order as other sessions see it: as last committed. */
+  #committed(wo: WorkOrder): WorkOrder {
+    return this.#uncommitted.get(wo.wonum) ?? wo;
+  }
+
   /** An administrator deletes a work order (by wonum or external reference): lookups find nothing. */
   deleteWorkOrder(ref: string): void {
     const wo = this.find(ref);
@@ -234,6 +275,10 @@ export class MaximoSimulator {
       throw new HttpError(400, `BMXAA4590E - Work order ${wo.wonum} is already in status ${status}`);
     if (!(NEXT_STATUS[wo.status] ?? []).includes(status))
       throw new HttpError(400, `BMXAA4187E - Work order ${wo.wonum} cannot change from ${wo.status} to ${status}`);
+    if (this.#holdNext > 0 && !this.#uncommitted.has(wo.wonum)) {
+      this.#holdNext -= 1;
+      this.#uncommitted.set(wo.wonum, structuredClone(wo));
+    }
     const now = this.#clock();
     wo.status = status;
     wo.statusdate = iso(now);
@@ -288,7 +333,8 @@ export class MaximoSimulator {
     return this.#pager.page(r, () => {
       const clauses = parseWhere(r.query.get('oslc.where'));
       const stalled = this.feedPaused && clauses.some((c) => c.attr === 'changedate');
-      const found = stalled ? [] : [...this.workOrders.values()].filter((w) => matches(w, clauses));
+      const committed = [...this.workOrders.values()].map((w) => this.#committed(w));
+      const found = stalled ? [] : committed.filter((w) => matches(w, clauses));
       return orderBy(found, r.query.get('oslc.orderBy')).map((w) =>
         this.corruptor.serve(w._rowstamp, select(w, r.query.get('oslc.select'), this.#href(r, w))),
       );

@@ -28,6 +28,14 @@ function addWorkOrder(steps: string[]): string {
   return ticketId;
 }
 
+/** The work order's crews move it to `stage`, every step a change in the feed. */
+function progress(ref: string, stage: Stage): void {
+  const plan = sim.plans.get(sim.find(ref)?.wonum ?? '');
+  if (!plan) throw new Error(`no work order ${ref}`);
+  plan.steps = [...STAGES[stage]];
+  while (sim.tick() > 0);
+}
+
 async function commands(ids: string[]): Promise<WorkOrderCommand[]> {
   const bridge = new Bridge(await testPolicy());
   for (const id of ids) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
@@ -109,12 +117,7 @@ conformanceSuite({
         }
       );
     },
-    progress(ref, stage) {
-      const plan = sim.plans.get(sim.find(ref)?.wonum ?? '');
-      if (!plan) throw new Error(`no work order ${ref}`);
-      plan.steps = [...STAGES[stage]];
-      while (sim.tick() > 0);
-    },
+    progress,
     async seedTied(n) {
       frozen ??= Math.floor(Date.now() / 1000) * 1000 + 500;
       for (let i = 0; i < n; i += 1) addWorkOrder([]);
@@ -126,5 +129,17 @@ conformanceSuite({
       pageSize: 2,
     }),
     setFaults: (faults) => sim.server.setFaults(faults),
+    lateCommit(ref, stage) {
+      // Server A saves the work order's steps in one long transaction; server B saves another
+      // work order two seconds later and commits at once.
+      const saved = Math.floor(Date.now() / 1000) * 1000;
+      frozen = saved;
+      sim.holdNextChanges(1);
+      progress(ref, stage);
+      frozen = saved + 2_000;
+      addWorkOrder([]);
+      frozen = null;
+      return { commit: () => sim.commitHeld() };
+    },
   },
 });

@@ -21,7 +21,7 @@ const get = (url: string, key = 'key') => fetch(url, { headers: { apikey: key } 
 const add = (sim: MaximoSimulator, n: number, steps?: string[]) =>
   sim.addWorkOrder({ siteid: 'DOT', origrecordid: `T-${n}`, origrecordclass: 'SR', externalrefid: `T-${n}#1` }, steps);
 
-function source(url: string, extra: Record<string, unknown> = {}) {
+function source(url: string, extra: Record<string, unknown> = {}, clock: () => number = Date.now) {
   const config = parseConnectorConfig('maximo', maximo.config, {
     baseUrl: url,
     jurisdiction: 'testville',
@@ -31,7 +31,7 @@ function source(url: string, extra: Record<string, unknown> = {}) {
   const s = maximo.source?.(config, {
     logger: createLogger({ level: 'silent' }),
     env: { MAXIMO_API_KEY: 'key' },
-    clock: Date.now,
+    clock,
   });
   if (!s) throw new Error('no source');
   return s;
@@ -85,6 +85,37 @@ describe('Maximo-like simulator', () => {
     };
     expect(second.member.map((m) => m.wonum)).toEqual(['1003', '1004']);
   });
+
+  it('commits a held change late: readers see the version committed before, then the change with its save time', async () => {
+    let now = SECOND;
+    const { sim, url } = await started({ clock: () => now });
+    add(sim, 1, []);
+    const held = await fetch(`${url}/_sim/late-commits`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 1 }),
+    });
+    expect(await held.json()).toEqual({ holding: 1 });
+    now += 1_000;
+    sim.changeStatus('T-1#1', 'APPR');
+    now += 5_000;
+    const read = async () =>
+      (
+        (await (await get(`${url}/maximo/api/os/mxwo?lean=1`)).json()) as {
+          member: { status: string; changedate: string }[];
+        }
+      ).member[0];
+    expect(await read()).toMatchObject({
+      status: 'WAPPR',
+      changedate: new Date(SECOND).toISOString().replace('.000Z', '+00:00'),
+    });
+    const commit = await fetch(`${url}/_sim/late-commits/commit`, { method: 'POST' });
+    expect(await commit.json()).toEqual({ committed: 1 });
+    expect(await read()).toMatchObject({
+      status: 'APPR',
+      changedate: new Date(SECOND + 1_000).toISOString().replace('.000Z', '+00:00'),
+    });
+  });
 });
 
 describe('maximo source', () => {
@@ -117,5 +148,56 @@ describe('maximo source', () => {
       'T-2:APPR',
     ]);
     expect(new Set(events.map((e) => e.envelope.eventId)).size).toBe(events.length);
+  });
+
+  it('reads a change committed late behind a later one, once, though its changedate is earlier', async () => {
+    let now = SECOND;
+    const { sim, url } = await started({ clock: () => now });
+    add(sim, 1, []);
+    add(sim, 2, []);
+    // A source per poll: each starts from the stored cursor alone, as after a restart.
+    const poll = async (cursor: string | null) => {
+      const batch = await source(url, {}, () => now).poll(cursor);
+      return { cursor: batch.cursor, read: batch.records.map((r) => `${r.value.ticketId}:${r.value.rawStatus}`) };
+    };
+    const first = await poll(null);
+    expect(first.read).toEqual(['T-1:WAPPR', 'T-2:WAPPR']);
+    // App server A saves WO-1 as COMP but commits late; server B saves WO-2 a second later at once.
+    now += 1_000;
+    sim.holdNextChanges(1);
+    sim.changeStatus('T-1#1', 'COMP');
+    now += 1_000;
+    sim.changeStatus('T-2#1', 'APPR');
+    const second = await poll(first.cursor);
+    expect(second.read).toEqual(['T-2:APPR']);
+    sim.commitHeld();
+    now += 1_000;
+    const third = await poll(second.cursor);
+    expect(third.read).toEqual(['T-1:COMP']);
+    expect((await poll(third.cursor)).read).toEqual([]);
+  });
+
+  it('does not let a change dated far ahead carry the cursor past later changes, and warns of it', async () => {
+    let now = SECOND;
+    let ahead = 0;
+    const { sim, url } = await started({ clock: () => now + ahead });
+    add(sim, 1, []);
+    add(sim, 2, []);
+    const poll = (cursor: string | null) => source(url, {}, () => now).poll(cursor);
+    const first = await poll(null);
+    // One app server's clock runs two hours ahead for one save.
+    ahead = 7_200_000;
+    sim.changeStatus('T-1#1', 'APPR');
+    ahead = 0;
+    const second = await poll(first.cursor);
+    expect(second.records.map((r) => r.value.rawStatus)).toEqual(['APPR']);
+    expect(second.warnings?.map((w) => w.code)).toEqual(['CL_SOURCE_CLOCK_AHEAD']);
+    expect(second.warnings?.[0]?.detail).toContain('(ticket T-1)');
+    now += 1_000;
+    sim.changeStatus('T-2#1', 'APPR');
+    const third = await poll(second.cursor);
+    expect(third.records.map((r) => `${r.value.ticketId}:${r.value.rawStatus}`)).toEqual(['T-2:APPR']);
+    // Still read ahead of the clock on every poll: the warning lasts while the cause does.
+    expect(third.warnings?.map((w) => w.code)).toEqual(['CL_SOURCE_CLOCK_AHEAD']);
   });
 });

@@ -1,0 +1,223 @@
+import type { SourceWarning } from '../../src/sdk/index.ts';
+
+/**
+ * Where the Maximo feed stands, and why it reads a little of the past again on every poll.
+ *
+ * Maximo stamps `changedate` when a change is saved, not when it commits, and each app server
+ * stamps it with its own clock. So a change can become visible after later ones with an earlier
+ * changedate (a long transaction on one JVM, a clock behind the others). A cursor that only goes
+ * forward would skip it for good, and the ticket would never close. Each query therefore starts
+ * `lookBack` before the latest changedate read, and what it reads again is recognised by its row
+ * version (`workorderid:_rowstamp`, as `_rowstamp` changes with every update) among the changes
+ * already published, which the cursor keeps for as long as the look-back can reach them.
+ *
+ * The remembered changes are bounded twice: by the look-back (older ones can no longer come back)
+ * and by a hard cap. Past the cap the oldest seconds are forgotten and the `floor` rises above
+ * them: a change dated before the floor counts as published, which is the behaviour without a
+ * look-back, and the source says so (CL_SOURCE_CURSOR_FULL) instead of growing without end.
+ *
+ * A changedate far ahead of the bridge's clock (an app server's clock or time zone set wrong)
+ * would carry the cursor, and the start of every later query, hours ahead, skipping whatever the
+ * other servers save meanwhile. The cursor stops at `maxAhead` past the bridge's clock instead,
+ * the change is published all the same, and the source says so (CL_SOURCE_CLOCK_AHEAD) while it
+ * reads such changes.
+ */
+
+export interface CursorLimits {
+  readonly lookBackMs: number;
+  readonly maxRemembered: number;
+  readonly maxAheadMs: number;
+}
+
+/** A change as the feed returns it: enough to recognise it and to name it in a warning. */
+export interface FeedChange {
+  readonly workorderid: number;
+  readonly _rowstamp: string;
+  readonly changedate: string;
+  readonly wonum: string;
+  readonly siteid: string;
+  readonly origrecordid?: string | undefined;
+}
+
+/**
+ * The stored form. `changedate` and `seen` (the changes of that very second) are the whole cursor
+ * of the connector before the look-back, and an older bridge still reads this one the old way.
+ * `window` holds the other changes still remembered, by changedate; `floor` is set while changes
+ * before it are no longer remembered (a cursor from before the look-back, or the cap).
+ */
+interface Stored {
+  readonly changedate: string;
+  readonly seen: readonly string[];
+  readonly window?: Readonly<Record<string, readonly string[]>>;
+  readonly floor?: string;
+  /** How many changes the cap made the cursor forget while the floor stands. */
+  readonly forgotten?: number;
+}
+
+export const changeKey = (c: Pick<FeedChange, 'workorderid' | '_rowstamp'>) => `${c.workorderid}:${c._rowstamp}`;
+
+/** Maximo keeps dates to the second and reads ISO 8601 with an offset. */
+export const maximoDate = (ms: number) =>
+  new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
+
+export class FeedCursor {
+  readonly #limits: CursorLimits;
+  /** The latest changedate read, never more than maxAhead past the bridge's clock; null: none yet. */
+  #at: number | null;
+  /** Published changes by key, with their changedate. */
+  readonly #published: Map<string, number>;
+  /** Changes dated before this are no longer remembered and count as published. */
+  #floor: number | null;
+  #ahead: { change: FeedChange; byMs: number } | null = null;
+  #forgotten = 0;
+  /** The stored changedate since() found past the bound, for the warning. */
+  #pulledBack: number | null = null;
+
+  private constructor(limits: CursorLimits, at: number | null, published: Map<string, number>, floor: number | null) {
+    this.#limits = limits;
+    this.#at = at;
+    this.#published = published;
+    this.#floor = floor;
+  }
+
+  /** An empty cursor is a feed that has found nothing yet. */
+  static parse(raw: string | null, limits: CursorLimits): FeedCursor {
+    if (raw === null || raw === '') return new FeedCursor(limits, null, new Map(), null);
+    const s = JSON.parse(raw) as Stored;
+    const at = Date.parse(s.changedate);
+    const published = new Map<string, number>(s.seen.map((k) => [k, at]));
+    for (const [date, keys] of Object.entries(s.window ?? {})) for (const k of keys) published.set(k, Date.parse(date));
+    // Written before the look-back: what lay before its changedate was published or skipped by
+    // then, and is not known by key, so reading it again would publish it twice.
+    const floor = s.window === undefined ? at : s.floor === undefined ? null : Date.parse(s.floor);
+    const cursor = new FeedCursor(limits, at, published, floor);
+    cursor.#forgotten = s.forgotten ?? 0;
+    return cursor;
+  }
+
+  /**
+   * Where the next query starts (its changedate >=), or null to read from the beginning. A stored
+   * cursor already past the bound (written before there was one, or while the bridge's clock was
+   * behind) is brought back to it and its floor lifted, so that what it passed over is read.
+   */
+  since(now: number): string | null {
+    if (this.#at === null) return null;
+    const bound = this.#bound(now);
+    if (this.#at > bound) {
+      this.#pulledBack = this.#at;
+      this.#at = bound;
+      this.#floor = null;
+      this.#forgotten = 0;
+    }
+    return maximoDate(Math.max(this.#at - this.#limits.lookBackMs, this.#floor ?? Number.NEGATIVE_INFINITY));
+  }
+
+  #bound(now: number): number {
+    return Math.floor((now + this.#limits.maxAheadMs) / 1000) * 1000;
+  }
+
+  /**
+   * Takes one change read from the feed at the bridge's time `now`: true when it is to be
+   * published, false when it was published before (or lies before the floor).
+   */
+  take(change: FeedChange, now: number): boolean {
+    const key = changeKey(change);
+    const at = Date.parse(change.changedate);
+    if (this.#published.has(key) || (this.#floor !== null && at < this.#floor)) {
+      this.#noteAhead(change, at, now);
+      return false;
+    }
+    this.#published.set(key, at);
+    this.#at = Math.max(this.#at ?? Number.NEGATIVE_INFINITY, Math.min(at, this.#bound(now)));
+    this.#noteAhead(change, at, now);
+    return true;
+  }
+
+  // Read again on every poll while it stays ahead, so the warning lasts as long as the cause.
+  #noteAhead(change: FeedChange, at: number, now: number): void {
+    const byMs = at - now;
+    if (byMs > this.#limits.maxAheadMs && byMs > (this.#ahead?.byMs ?? 0)) this.#ahead = { change, byMs };
+  }
+
+  /**
+   * Ends a poll: drops what the look-back can no longer reach, applies the cap, and answers the
+   * cursor to store and what an operator must see about this reading (see the module comment).
+   */
+  end(): { cursor: string; warnings: SourceWarning[] } {
+    if (this.#at === null) return { cursor: '', warnings: [] };
+    const at = this.#at;
+    const reach = at - this.#limits.lookBackMs;
+    for (const [k, date] of this.#published) if (date < reach) this.#published.delete(k);
+    if (this.#floor !== null && this.#floor <= reach) {
+      this.#floor = null;
+      this.#forgotten = 0;
+    }
+    this.#cap(at);
+    const seen: string[] = [];
+    const window: Record<string, string[]> = {};
+    for (const [k, date] of this.#published) {
+      if (date === at) seen.push(k);
+      else (window[maximoDate(date)] ??= []).push(k);
+    }
+    const stored: Stored = {
+      changedate: maximoDate(at),
+      seen,
+      window,
+      ...(this.#floor === null ? {} : { floor: new Date(this.#floor).toISOString(), forgotten: this.#forgotten }),
+    };
+    return { cursor: JSON.stringify(stored), warnings: this.#warnings() };
+  }
+
+  #warnings(): SourceWarning[] {
+    const out: SourceWarning[] = [];
+    if (this.#ahead !== null) {
+      const { change: c, byMs } = this.#ahead;
+      out.push({
+        code: 'CL_SOURCE_CLOCK_AHEAD',
+        detail:
+          `work order ${c.siteid}/${c.wonum}${c.origrecordid ? ` (ticket ${c.origrecordid})` : ''} changed at ` +
+          `${c.changedate}, ${Math.round(byMs / 1000)} s ahead of the bridge's clock (limit ` +
+          `${Math.round(this.#limits.maxAheadMs / 1000)} s): the cursor is held at the limit; check the Maximo ` +
+          `servers' clocks and time zones`,
+      });
+    }
+    if (this.#pulledBack !== null) {
+      out.push({
+        code: 'CL_SOURCE_CLOCK_AHEAD',
+        detail:
+          `the stored cursor stood at ${maximoDate(this.#pulledBack)}, past the bridge's clock by more than ` +
+          `${Math.round(this.#limits.maxAheadMs / 1000)} s: brought back to ${maximoDate(this.#at ?? 0)} and ` +
+          `reading from there; check the Maximo servers' clocks and time zones and the bridge's own`,
+      });
+    }
+    // Lasts, across restarts too, until the look-back has moved past the forgotten seconds.
+    if (this.#forgotten > 0 && this.#floor !== null) {
+      out.push({
+        code: 'CL_SOURCE_CURSOR_FULL',
+        detail:
+          `${this.#forgotten} changes forgotten past the cap of ${this.#limits.maxRemembered}: changes dated ` +
+          `before ${maximoDate(this.#floor + 999)} are no longer read again, so one committed late there is missed`,
+      });
+    }
+    return out;
+  }
+
+  // Forgets whole seconds, oldest first, so that a second is either known change by change or
+  // lies wholly below the floor. The cursor's own second and any ahead of it are kept: without
+  // them the next query could not tell which of their changes it has published.
+  #cap(at: number): void {
+    let excess = this.#published.size - this.#limits.maxRemembered;
+    if (excess <= 0) return;
+    const bySecond = new Map<number, string[]>();
+    for (const [k, date] of this.#published)
+      if (date < at) (bySecond.get(date) ?? bySecond.set(date, []).get(date))?.push(k);
+    for (const date of [...bySecond.keys()].sort((a, b) => a - b)) {
+      if (excess <= 0) break;
+      const keys = bySecond.get(date) ?? [];
+      for (const k of keys) this.#published.delete(k);
+      excess -= keys.length;
+      this.#forgotten += keys.length;
+      this.#floor = Math.max(this.#floor ?? Number.NEGATIVE_INFINITY, date + 1);
+    }
+  }
+}
