@@ -42,8 +42,6 @@ const feedPageSchema = z.object({ member: z.array(feedMemberSchema), responseInf
 export type MaximoWorkOrder = z.infer<typeof workOrderSchema>;
 export type MaximoPage = z.infer<typeof pageSchema>;
 export type MaximoFeedPage = z.infer<typeof feedPageSchema>;
-/** Where a change sits in the feed. */
-export type FeedPosition = Pick<MaximoWorkOrder, 'workorderid' | '_rowstamp' | 'changedate'>;
 
 /** What the bridge writes when it creates a work order (MXWO attribute names). */
 export interface NewWorkOrder {
