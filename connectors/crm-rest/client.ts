@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callJson, HttpClient, lookupJson } from '../../src/sdk/index.ts';
+import { callJson, HttpClient, lookupJson, sendJson } from '../../src/sdk/index.ts';
 
 /**
  * One change of the referral feed. What the bridge cannot do without (its position, ticket,
@@ -85,12 +85,16 @@ export class CrmClient {
     );
   }
 
+  /**
+   * Null when the CRM took the update but its answer is empty or not JSON (a 204): the bridge
+   * only logs what it says, so the update counts as applied.
+   */
   putStatus(
     ticketId: string,
     update: CrmStatusUpdate,
     correlationId: string,
-  ): Promise<{ applied: boolean; currentVersion: number }> {
-    return callJson(`applying status v${update.version} to CRM ticket ${ticketId}`, appliedSchema, () =>
+  ): Promise<{ applied: boolean; currentVersion: number } | null> {
+    return sendJson(`applying status v${update.version} to CRM ticket ${ticketId}`, appliedSchema, () =>
       this.#http.put(`/api/v1/tickets/${encodeURIComponent(ticketId)}/status`, update, {
         headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
       }),

@@ -61,7 +61,12 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
         // The CRM can trace an update back to the event that caused it, across every hop.
         const trace = status.envelope.correlationId ?? status.envelope.eventId;
         const result = await crm.putStatus(status.ticketId, statusToUpdate(status), trace);
-        if (!result.applied)
+        if (result === null)
+          ctx.logger.warn(
+            { ticketId: status.ticketId, version: status.version },
+            'the CRM answered the status update with no JSON body; counted as applied',
+          );
+        else if (!result.applied)
           ctx.logger.debug({ ticketId: status.ticketId, version: status.version }, 'CRM already had this version');
       },
       health: () => healthFrom(() => crm.ping()),

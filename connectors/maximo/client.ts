@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callJson, CloseloopError, HttpClient, malformedResponse } from '../../src/sdk/index.ts';
+import { callJson, CloseloopError, HttpClient, malformedResponse, sendJson } from '../../src/sdk/index.ts';
 
 /**
  * A work order as the MXWO object structure returns it (lean JSON: null attributes are left out,
@@ -162,17 +162,18 @@ export class MaximoClient {
     );
   }
 
-  /** A PATCH of the work order at `href`; work log entries are added to the ones it has (MERGE). */
+  /**
+   * A PATCH of the work order at `href`; work log entries are added to the ones it has (MERGE).
+   * Maximo answers it with 204 and no body, and its answer tells the bridge nothing it needs, so
+   * any 2xx is done (a body that does not parse included). A create stays strict: a retry of one
+   * finds the work order by its reference first, so a garbled answer costs a query, not a loop.
+   */
   async update(wo: MaximoWorkOrder, body: WorkOrderUpdate): Promise<void> {
     const what = `updating Maximo work order ${wo.siteid}/${wo.wonum}`;
     if (new URL(wo.href, this.#origin).origin !== this.#origin)
       throw malformedResponse(what, `href ${wo.href} is on another server`);
-    await callJson(what, z.unknown(), async () => {
-      const res = await this.#http.post(wo.href, body, {
-        headers: { 'x-method-override': 'PATCH', patchtype: 'MERGE' },
-      });
-      // Maximo answers a PATCH with 204 and no body.
-      return { data: res.data || 'null' };
-    });
+    await sendJson(what, z.unknown(), () =>
+      this.#http.post(wo.href, body, { headers: { 'x-method-override': 'PATCH', patchtype: 'MERGE' } }),
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callJson, HttpClient, instantSchema, lookupJson } from '../../src/sdk/index.ts';
+import { callJson, HttpClient, instantSchema, lookupJson, sendJson } from '../../src/sdk/index.ts';
 
 /**
  * A job's status in POSSE. Cancelled is a closed job as much as Closed is (the outcome code says
@@ -56,7 +56,11 @@ export interface NewJob {
   readonly priority: number;
 }
 
-/** The POSSE-like system's API. Every failure comes out classified: retriable or a data error. */
+/**
+ * The POSSE-like system's API. Every failure comes out classified: retriable or a data error.
+ * The writes' answers are not needed (later commands find a job by its external reference, not
+ * its job id), so a write answered 2xx with an empty or unparseable body is null: done.
+ */
 export class PosseClient {
   readonly #http: HttpClient;
 
@@ -85,31 +89,31 @@ export class PosseClient {
   }
 
   createJob(job: NewJob) {
-    return callJson(`creating the POSSE job for ${job.externalRef}`, jobSchema, () =>
+    return sendJson(`creating the POSSE job for ${job.externalRef}`, jobSchema, () =>
       this.#http.post('/posse/api/jobs', job),
     );
   }
 
   cancel(ref: string, reason: string | null) {
-    return callJson(`cancelling POSSE job ${ref}`, jobSchema, () =>
+    return sendJson(`cancelling POSSE job ${ref}`, jobSchema, () =>
       this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/cancel`, { reason }),
     );
   }
 
   setPriority(ref: string, priority: number) {
-    return callJson(`setting priority of POSSE job ${ref}`, jobSchema, () =>
+    return sendJson(`setting priority of POSSE job ${ref}`, jobSchema, () =>
       this.#http.put(`/posse/api/jobs/${encodeURIComponent(ref)}/priority`, { priority }),
     );
   }
 
   addNote(ref: string, note: string) {
-    return callJson(`adding a note to POSSE job ${ref}`, jobSchema, () =>
+    return sendJson(`adding a note to POSSE job ${ref}`, jobSchema, () =>
       this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/notes`, { note }),
     );
   }
 
   review(ref: string) {
-    return callJson(`asking POSSE to review job ${ref}`, jobSchema, () =>
+    return sendJson(`asking POSSE to review job ${ref}`, jobSchema, () =>
       this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/review`, {}),
     );
   }

@@ -59,26 +59,28 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
   },
   sink: (config, ctx): Sink<WorkOrderCommand> => {
     const api = client(config, ctx.env);
+    const write = async (c: WorkOrderCommand): Promise<unknown> => {
+      switch (c.kind) {
+        case 'CREATE':
+          return api.createJob(commandToJob(c));
+        case 'CANCEL':
+          return api.cancel(c.workOrderId, c.reason);
+        case 'UPDATE_PRIORITY':
+          return api.setPriority(c.workOrderId, c.priority);
+        case 'ADD_NOTE':
+          return c.note ? api.addNote(c.workOrderId, c.note) : undefined;
+        case 'REVIEW':
+          return api.review(c.workOrderId);
+      }
+    };
     return {
       accepts: (c) => c.system === config.system && config.departments.includes(c.department),
       async deliver(c) {
-        switch (c.kind) {
-          case 'CREATE':
-            await api.createJob(commandToJob(c));
-            return;
-          case 'CANCEL':
-            await api.cancel(c.workOrderId, c.reason);
-            return;
-          case 'UPDATE_PRIORITY':
-            await api.setPriority(c.workOrderId, c.priority);
-            return;
-          case 'ADD_NOTE':
-            if (c.note) await api.addNote(c.workOrderId, c.note);
-            return;
-          case 'REVIEW':
-            await api.review(c.workOrderId);
-            return;
-        }
+        if ((await write(c)) === null)
+          ctx.logger.warn(
+            { ticketId: c.ticketId, commandId: c.commandId, kind: c.kind },
+            'POSSE answered the write with no JSON body; counted as done',
+          );
       },
       health: () => healthFrom(() => api.changes(0, 1)),
     };

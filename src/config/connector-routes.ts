@@ -12,6 +12,8 @@ export interface ConnectorInstance {
   readonly webhook?: { readonly tokenEnv: string } | undefined;
   /** Tickets a sink delivers at once per partition of its topic. */
   readonly maxInFlight: number;
+  /** Pause cycles a sink's record may take before it is given up on (see sink-delivery.ts). */
+  readonly maxDeliveryCycles?: number | undefined;
   /** The source's expected cadence; CONNECTOR_SILENT when it is quiet for longer. */
   readonly silence?: SilenceSettings | undefined;
   readonly config: Readonly<Record<string, unknown>>;

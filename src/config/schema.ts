@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { sinkDeliverySchema } from './sink-delivery.ts';
 import { sourcePacingSchema } from './source-pacing.ts';
 import { CLOSURE_REASONS, DEFAULT_ORDERING, TICKET_STATES, WEEKDAYS, WORK_ORDER_STATES } from '../domain/index.ts';
 
@@ -287,6 +288,8 @@ export const closeloopConfigSchema = z
               })
               .strict()
               .optional(),
+            // How far the sink goes with a record that keeps failing: see sink-delivery.ts.
+            ...sinkDeliverySchema.shape,
             /** Tickets a sink delivers at once per partition of its topic; each ticket's updates go in order. */
             maxInFlight: z.number().int().min(1).max(256).default(16),
             config: z.record(z.string(), z.unknown()),

@@ -152,6 +152,12 @@ export const ERROR_CATALOG = {
     summary:
       'A record could not be written to its dead-letter topic (topic missing, Kafka refusing); the runner keeps it and pauses.',
   },
+  CL_DELIVERY_EXHAUSTED: {
+    stage: 'deliver',
+    retriable: false,
+    summary:
+      "A sink record kept failing through the configured number of pause and retry cycles while the system's health probe passed: it is dead-lettered with its last error and an alert names its ticket.",
+  },
   CL_CONNECTOR_MALFORMED: {
     stage: 'decode',
     retriable: true,

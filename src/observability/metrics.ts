@@ -51,6 +51,7 @@ export class Metrics {
   readonly stuckTickets: Gauge;
   readonly connectorSilent: Gauge;
   readonly sourceWarning: Gauge<'connector' | 'code'>;
+  readonly deliveryExhausted: Gauge<'connector'>;
   readonly alerts: Counter;
   readonly sweepFailures: Counter<'sweep' | 'code'>;
   readonly consumerLag: Gauge<'group' | 'topic'>;
@@ -165,9 +166,15 @@ export class Metrics {
       labelNames: ['connector', 'code'],
       registers: r,
     });
+    this.deliveryExhausted = new Gauge({
+      name: 'closeloop_delivery_exhausted',
+      help: "Records a sink dead-lettered as CL_DELIVERY_EXHAUSTED (failing through maxDeliveryCycles pause cycles while the system's health probe passed) whose DELIVERY_EXHAUSTED alert is still open.",
+      labelNames: ['connector'],
+      registers: r,
+    });
     this.alerts = new Counter({
       name: 'closeloop_alerts_total',
-      help: 'Alerts raised and cleared, per reason (STUCK_<STATE>, STATUS_UNCONFIRMED, WORK_ORDER_SILENT, CONNECTOR_SILENT).',
+      help: 'Alerts raised and cleared, per reason (STUCK_<STATE>, STATUS_UNCONFIRMED, WORK_ORDER_SILENT, CONNECTOR_SILENT, DELIVERY_EXHAUSTED).',
       labelNames: ['reason', 'status'],
       registers: r,
     });

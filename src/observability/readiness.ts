@@ -11,6 +11,8 @@ export interface RunnerView {
   readonly consumer?: ConsumerHealth | null;
   /** What a source's last poll warned of; sinks have none. */
   readonly warnings?: readonly { readonly code: string; readonly detail: string }[];
+  /** A sink's records given up on (dead-lettered after every pause cycle) whose alert is open. */
+  readonly exhausted?: readonly { readonly ticketId: string; readonly subject: string; readonly detail: string }[];
 }
 
 export interface ReadinessInput {
@@ -53,6 +55,9 @@ export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
     const consumer = consumerFailing(r.consumer);
     if (consumer) reasons.push(`${r.connector} ${r.kind} consumer ${consumer}`);
     for (const w of r.warnings ?? []) reasons.push(`${r.connector} ${r.kind} ${w.code}: ${w.detail}`);
+    // Not ready while one is open: the ticket's update reached neither its system nor anyone yet.
+    for (const x of r.exhausted ?? [])
+      reasons.push(`${r.connector} ${r.kind} delivery exhausted: ticket ${x.ticketId}, ${x.subject}: ${x.detail}`);
   }
   reasons.push(...(input.silent ?? []));
   return { ready: reasons.length === 0, reasons };

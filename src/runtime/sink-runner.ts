@@ -23,6 +23,13 @@ import { isImported } from '../domain/import.ts';
 import type { Sink } from '../sdk/connector.ts';
 import { BatchLanes } from './batch-lanes.ts';
 import { runByKey, type KeyLane } from './by-key.ts';
+import {
+  DeliveryAlerts,
+  errorSummary,
+  identifyRecord,
+  type DeliveryAlertSettings,
+  type ExhaustedDelivery,
+} from './exhausted.ts';
 import { outageReason, PauseSet, type PauseReason } from './pause.ts';
 import { Receipts } from './receipts.ts';
 
@@ -56,6 +63,13 @@ export interface SinkRunnerOptions<T> {
   readonly receiptsTopic?: string;
   /** How long its consumer's trouble lasts before it reports failing (see ConsumerHealth). */
   readonly failingAfterMs?: number;
+  /**
+   * Pause cycles (retry budget spent, paused until health passes, tried again) one record may
+   * take before it is dead-lettered as CL_DELIVERY_EXHAUSTED with an alert (default 10).
+   */
+  readonly maxDeliveryCycles?: number;
+  /** Where DELIVERY_EXHAUSTED alerts are written; without it they show in status() only. */
+  readonly alerts?: DeliveryAlertSettings;
 }
 
 export interface SinkRunnerStatus {
@@ -71,6 +85,8 @@ export interface SinkRunnerStatus {
   readonly passedOver: number;
   /** Its consumer's health; null while stopped. */
   readonly consumer: ConsumerHealth | null;
+  /** Records dead-lettered after maxDeliveryCycles whose alert is open (until they are delivered). */
+  readonly exhausted: readonly ExhaustedDelivery[];
 }
 
 /**
@@ -80,8 +96,11 @@ export interface SinkRunnerStatus {
  * probe passes, an unreachable registry (`registry`) until the record decodes, and a failed
  * dead-letter write (`dead-letter`) until the write succeeds. So an outage never reaches the
  * dead-letter topic, never reorders a ticket's updates and never makes the consumer fetch and
- * deliver again what it already delivered. Offsets are committed only for records delivered or
- * dead-lettered (at least once; sinks are idempotent).
+ * deliver again what it already delivered. A record that spends its retry budget again after
+ * maxDeliveryCycles pauses that each ended with the system healthy fails on its own, not for an
+ * outage: it is dead-lettered as CL_DELIVERY_EXHAUSTED with a DELIVERY_EXHAUSTED alert, so
+ * it can neither loop for ever nor stall its partition. Offsets are committed only for records
+ * delivered or dead-lettered (at least once; sinks are idempotent).
  */
 export class SinkRunner<T> {
   readonly #o: SinkRunnerOptions<T>;
@@ -97,11 +116,18 @@ export class SinkRunner<T> {
   #passedOver = 0;
   readonly #healthy = new Map<PauseReason, Promise<void>>();
   readonly #lanes: BatchLanes;
+  readonly #alerts: DeliveryAlerts;
 
   constructor(options: SinkRunnerOptions<T>) {
     this.#o = options;
     this.#lanes = new BatchLanes(options.maxInFlight ?? 1);
     this.#log = options.logger.child({ connector: options.connector, topic: options.topic });
+    this.#alerts = new DeliveryAlerts({
+      connector: options.connector,
+      logger: this.#log,
+      ...(options.alerts ? { settings: options.alerts } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    });
   }
 
   status(): SinkRunnerStatus {
@@ -115,11 +141,13 @@ export class SinkRunner<T> {
       deadLettered: this.#deadLettered,
       retries: this.#retries,
       passedOver: this.#passedOver,
+      exhausted: this.#alerts.open(),
     };
   }
 
   async start(): Promise<void> {
     const { messaging, topic, groupId } = this.#o;
+    await this.#alerts.seed(messaging, this.#o.serde);
     this.#producer = messaging.producer();
     await this.#producer.connect();
     this.#consumer = messaging.consumer({
@@ -203,6 +231,11 @@ export class SinkRunner<T> {
     }
     if (this.#o.sink.accepts && !this.#o.sink.accepts(value)) return;
     const started = process.hrtime.bigint();
+    const ticketId = record.key?.toString('utf8') ?? '';
+    // Cycles end only when health passes, so each counted one found the system up: a record that
+    // fails through them all is this record's trouble, and holding it would stall its partition.
+    const maxCycles = this.#o.maxDeliveryCycles ?? DEFAULT_MAX_DELIVERY_CYCLES;
+    let cycles = 0;
     for (;;) {
       try {
         await withRetry(async () => {
@@ -219,12 +252,22 @@ export class SinkRunner<T> {
           { connector: this.#o.connector },
           Number(process.hrtime.bigint() - started) / 1e9,
         );
+        await this.#alerts.delivered(this.#producer, this.#o.serde, ticketId, value);
         return;
       } catch (err) {
         const reason = outageReason(err);
-        if (reason === null) {
-          await this.#deadLetter(record, err);
+        if (reason === null || cycles >= maxCycles) {
+          const exhausted = reason !== null;
+          await this.#deadLetter(record, exhausted ? exhaustedError(err, cycles) : err);
           receipts?.add(record, value, 'DEAD_LETTERED');
+          if (exhausted)
+            await this.#alerts.raise(
+              this.#producer,
+              this.#o.serde,
+              identifyRecord(ticketId, value),
+              cycles,
+              errorSummary(err),
+            );
           return;
         }
         // The code and status only: a message could echo what the system was sent.
@@ -235,6 +278,7 @@ export class SinkRunner<T> {
             : 'retry budget spent; pausing until the system is healthy',
         );
         await this.#awaitHealthy(reason);
+        cycles += 1;
       }
     }
   }
@@ -336,6 +380,15 @@ export class SinkRunner<T> {
 }
 
 const DEFAULT_BATCHES_PER_PARTITION = 4;
+const DEFAULT_MAX_DELIVERY_CYCLES = 10;
+
+function exhaustedError(last: unknown, cycles: number): CloseloopError {
+  return new CloseloopError(
+    'CL_DELIVERY_EXHAUSTED',
+    `still failing after ${cycles} pause cycles while the system was healthy: ${messageOf(last)}`,
+    { cause: last, details: { cycles, lastError: errorSummary(last) } },
+  );
+}
 
 function importedRecord(value: unknown): boolean {
   const envelope = (value as { envelope?: { origin?: unknown } } | null)?.envelope;

@@ -33,6 +33,39 @@ export async function callJson<T>(
 }
 
 /**
+ * callJson for a write whose answer the connector does not need (it learns nothing from it, e.g.
+ * no id): a 2xx whose body is empty or does not parse means the system took the write, so it is
+ * null rather than a malformed response. Retrying such a write could never turn its answer into
+ * JSON and would only loop (or, for a write that is not idempotent, write twice). The caller logs
+ * a warning for null. A body that parses but breaks the contract is still malformed, and every
+ * failure (a status outside 2xx, a time-out) stays classified as callJson classifies it.
+ */
+export async function sendJson<T>(
+  what: string,
+  schema: z.ZodType<T>,
+  request: () => Promise<{ data: string }>,
+): Promise<T | null> {
+  let body = '';
+  const answer = await callJson(what, schema, async () => {
+    body = (await request()).data;
+    return { data: body };
+  }).catch((err: unknown) => {
+    if (err instanceof CloseloopError && err.code === 'CL_CONNECTOR_MALFORMED' && !parses(body)) return null;
+    throw err;
+  });
+  return answer;
+}
+
+function parses(body: string): boolean {
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * callJson for reading one item: a 404 is the system saying it does not know the item, so it is
  * null (missing), while every other failure stays classified as callJson classifies it.
  */

@@ -53,4 +53,4 @@ export {
 export { WebhookBell, webhookTargetSchema, type WebhookTarget } from './simulator/webhook.ts';
 export { ChangeCorruptor, corruptionSchema, type Corruption } from './simulator/corrupt.ts';
 export { configReference } from './docs.ts';
-export { callJson, healthFrom, lookupJson } from './http.ts';
+export { callJson, healthFrom, lookupJson, sendJson } from './http.ts';

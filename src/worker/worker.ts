@@ -163,6 +163,12 @@ export class Worker {
             groupId: `${config.processor.groupId}.${def.name}-sink`,
             sink: def.sink(settings, ctx),
             maxInFlight: instance.maxInFlight,
+            ...(instance.maxDeliveryCycles === undefined ? {} : { maxDeliveryCycles: instance.maxDeliveryCycles }),
+            alerts: {
+              topic: config.topics.alerts,
+              jurisdiction: config.jurisdiction,
+              accountable: (d) => (d === null ? '311 service desk' : (config.policy.accountable?.[d] ?? null)),
+            },
             partitionsConcurrently: config.processor.partitions,
             failingAfterMs: config.processor.consumerFailingAfterMs,
             receiptsTopic: config.topics.deliveries,

@@ -56,6 +56,7 @@ conformanceSuite({
     },
     missing: (l) => l.ticket?.('SR-999999') ?? Promise.reject(new Error('no ticket lookup')),
   },
+  setFaults: (faults) => sim.server.setFaults(faults),
   applied: () => ({
     applied: sim.applied.map((a) => [a.ticketId, a.version]),
     tickets: [...sim.tickets.values()].map((t) => [t.id, t.status, t.statusVersion]),

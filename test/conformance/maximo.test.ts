@@ -97,6 +97,7 @@ conformanceSuite({
       l.workOrder?.({ workOrderId: 'never#1', ticketId: 'never', department: 'transportation', system: 'maximo' }) ??
       Promise.reject(new Error('no work-order lookup')),
   },
+  setFaults: (faults) => sim.server.setFaults(faults),
   applied: () =>
     [...sim.workOrders.values()].map((w) => [
       w.externalrefid,

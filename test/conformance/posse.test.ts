@@ -96,6 +96,7 @@ conformanceSuite({
       l.workOrder?.({ workOrderId: 'never#1', ticketId: 'never', department: 'housing', system: 'posse' }) ??
       Promise.reject(new Error('no work-order lookup')),
   },
+  setFaults: (faults) => sim.server.setFaults(faults),
   applied: () => [...sim.jobs.values()].map((j) => [j.externalRef, j.status, j.done, j.priority]),
   department: {
     serviceCode: 'GRASS',

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { connectors } from '../../connectors/index.ts';
-import { sourcePacingSchema } from '../../src/config/index.ts';
+import { sinkDeliverySchema, sourcePacingSchema } from '../../src/config/index.ts';
 import { configReference, type ConnectorDefinition } from '../../src/sdk/index.ts';
 
 export function connectorsReference(): string {
@@ -18,6 +18,11 @@ export function connectorsReference(): string {
       'Every instance: source polling',
       'Beside `config`, on the instance itself, for any connector with a source.',
       sourcePacingSchema,
+    ),
+    configReference(
+      'Every instance: sink delivery',
+      'Beside `config`, on the instance itself, for any connector with a sink.',
+      sinkDeliverySchema,
     ),
     ...parts,
   ].join('\n');

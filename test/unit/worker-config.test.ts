@@ -33,6 +33,16 @@ describe('worker configuration', () => {
     expect(() => new Worker({ config, logger, env: TOKENS })).not.toThrow();
   });
 
+  it('gives each sink a bound on the pause cycles of one record, and refuses one below 1', async () => {
+    const config = await loadConfig('config/closeloop.yaml', {});
+    expect(config.connectors.map((c) => c.maxDeliveryCycles)).toEqual([10, 10, 10]);
+    const shipped = await readFile('config/closeloop.yaml', 'utf8');
+    const file = await writeConfig(
+      shipped.replace('  - name: crm-rest\n', '  - name: crm-rest\n    maxDeliveryCycles: 0\n'),
+    );
+    expect(await problemsOf(loadConfig(file, {}))).toMatch(/connectors\.0\.maxDeliveryCycles/);
+  });
+
   it('loads the shipped config with every connector checked and every route served', async () => {
     const config = await loadConfig('config/closeloop.yaml', TOKENS, {
       checkConnector: connectorChecker({ credentials: true }),

@@ -5,10 +5,16 @@ import type { Envelope, TicketLifecycleState } from '../types.ts';
  * the configured limit (ROUTED with no department acknowledgement, NEW back with 311, …);
  * STATUS_UNCONFIRMED: the CRM sink has not confirmed the last status; WORK_ORDER_SILENT: an open
  * work order has had no department event for longer than its limit; CONNECTOR_SILENT: a source
- * returned no records for longer than its cadence allows.
+ * returned no records for longer than its cadence allows; DELIVERY_EXHAUSTED: a sink dead-lettered
+ * a record that kept failing while its system was healthy (raised by the sink runner, cleared
+ * when that record is delivered, after a replay).
  */
 export type AlertReason =
-  `STUCK_${TicketLifecycleState}` | 'STATUS_UNCONFIRMED' | 'WORK_ORDER_SILENT' | 'CONNECTOR_SILENT';
+  | `STUCK_${TicketLifecycleState}`
+  | 'STATUS_UNCONFIRMED'
+  | 'WORK_ORDER_SILENT'
+  | 'CONNECTOR_SILENT'
+  | 'DELIVERY_EXHAUSTED';
 
 /** An alert the processor holds open in a ticket's state until the ticket moves. */
 export interface OpenAlert {

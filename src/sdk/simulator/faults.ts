@@ -12,6 +12,11 @@ export const faultSettingsSchema = z
     throttleRate: z.number().min(0).max(1).default(0),
     timeoutRate: z.number().min(0).max(1).default(0),
     malformedRate: z.number().min(0).max(1).default(0),
+    /**
+     * Writes (every method but GET) carried out, then answered 204 with no body, as some servers
+     * do for a PUT or POST whose result they see no reason to send.
+     */
+    noContentRate: z.number().min(0).max(1).default(0),
     /** Epoch-ms windows during which every request gets 503. */
     outages: z.array(z.object({ from: z.number(), until: z.number() }).strict()).default([]),
   })
@@ -25,7 +30,8 @@ export type FaultOutcome =
   | { readonly kind: 'error' }
   | { readonly kind: 'throttle' }
   | { readonly kind: 'timeout' }
-  | { readonly kind: 'malformed' };
+  | { readonly kind: 'malformed' }
+  | { readonly kind: 'no-content' };
 
 /** mulberry32: small, fast and good enough to make fault patterns repeatable. */
 export function seededRandom(seed: number): () => number {
@@ -65,7 +71,8 @@ export class FaultInjector {
     return latencyMs + (jitterMs > 0 ? this.#random() * jitterMs : 0);
   }
 
-  next(): FaultOutcome {
+  /** The fault for one request; write faults (no-content) pass a GET by. */
+  next(method = 'GET'): FaultOutcome {
     const s = this.#settings;
     const now = this.#clock();
     if (s.outages.some((o) => now >= o.from && now < o.until)) return { kind: 'outage' };
@@ -78,6 +85,9 @@ export class FaultInjector {
     if (roll < edge) return { kind: 'timeout' };
     edge += s.malformedRate;
     if (roll < edge) return { kind: 'malformed' };
+    const write = method !== 'GET';
+    edge += s.noContentRate;
+    if (roll < edge) return write ? { kind: 'no-content' } : { kind: 'pass' };
     return { kind: 'pass' };
   }
 }

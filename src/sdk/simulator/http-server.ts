@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { FaultInjector } from './faults.ts';
-import { type FaultSettings } from './faults.ts';
+import { type FaultOutcome, type FaultSettings } from './faults.ts';
 
 export interface SimRequest {
   readonly method: string;
@@ -142,12 +142,14 @@ export class SimulatorServer {
     let raw = '';
     for await (const chunk of req) raw += String(chunk);
     if (!route) return send(res, { status: 404, body: { error: `no route ${req.method} ${url.pathname}` } });
+    // What the handler's answer turns into once it has run (a write fault).
+    let afterwards: FaultOutcome['kind'] = 'pass';
     if (!route.admin) {
       const call = `${route.method} ${route.path}`;
       this.calls.set(call, (this.calls.get(call) ?? 0) + 1);
       const delay = this.faults.delayMs();
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      const fault = this.faults.next();
+      const fault = this.faults.next(route.method);
       switch (fault.kind) {
         case 'outage':
           return send(res, { status: 503, body: { error: 'service unavailable (outage)' } });
@@ -163,7 +165,9 @@ export class SimulatorServer {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end('{"truncated": ');
           return;
+        case 'no-content':
         case 'pass':
+          afterwards = fault.kind;
           break;
       }
     }
@@ -187,6 +191,8 @@ export class SimulatorServer {
         body,
         headers: req.headers,
       });
+      // Carried out all the same: only the answer is empty, as a 204 from a real server.
+      if (afterwards === 'no-content' && out.status >= 200 && out.status < 300) return send(res, { status: 204 });
       send(res, out);
     } catch (err) {
       if (err instanceof HttpError) return send(res, { status: err.status, body: { error: err.message } });

@@ -115,4 +115,20 @@ describe('sink runner on the in-memory messaging', () => {
     const committed = async () => JSON.stringify(await admin.groupOffsets(groupId, TOPIC)) === JSON.stringify(ends);
     await untilAsync('the offsets of the last batches', committed, 5_000);
   });
+
+  it('delivers to a CRM that answers every status update 204 with no body, without retrying', async () => {
+    const { sim, runner, send, deadLetters } = await setUp();
+    sim.server.setFaults({ noContentRate: 1 });
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    const bridge = new Bridge(await testPolicy());
+    const ids = Array.from({ length: 3 }, () => sim.createTicket({ serviceCode: 'SR-POTHOLE' }).id);
+    for (const id of ids) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    for (const id of ids) bridge.send(dept(id, `${id}#1`, 'maximo', 'APPR', 2, { department: 'transportation' }));
+    await send(bridge.statuses);
+    await until('every status', () => runner.status().delivered === bridge.statuses.length, 5_000);
+    expect(sim.applied).toHaveLength(bridge.statuses.length);
+    expect(runner.status()).toMatchObject({ retries: 0, deadLettered: 0, pausedBy: null });
+    expect(await deadLetters()).toHaveLength(0);
+  });
 });

@@ -1,0 +1,164 @@
+import { BRIDGE_ORIGIN, type AlertRecord } from '../domain/index.ts';
+import { isCloseloopError, messageOf } from '../errors/index.ts';
+import { subjectForTopic, type AvroSerde, type Messaging, type MessageProducer } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { openAlerts } from '../ops/index.ts';
+
+/** A record a sink gave up on, as readiness and `status()` show it. */
+export interface ExhaustedDelivery {
+  readonly ticketId: string;
+  /** The command id of a work-order command, `v<version>` of a ticket status. */
+  readonly subject: string;
+  /** How many cycles and its last error: the code and any HTTP status, never a message. */
+  readonly detail: string;
+  readonly since: number;
+}
+
+/** Where a sink runner raises DELIVERY_EXHAUSTED alerts (bridge.alerts.v1), and for whom. */
+export interface DeliveryAlertSettings {
+  readonly topic: string;
+  readonly jurisdiction: string;
+  /** Who answers for a department's work, or for the 311 side (department null). */
+  accountable(department: string | null): string | null;
+}
+
+/** What a record says of itself: the ticket, the command or status version, its department. */
+export function identifyRecord(
+  ticketId: string,
+  value: unknown,
+): { ticketId: string; subject: string; department: string | null } {
+  const v = (value ?? {}) as { commandId?: unknown; version?: unknown; department?: unknown };
+  const subject = typeof v.commandId === 'string' ? v.commandId : typeof v.version === 'number' ? `v${v.version}` : '';
+  return { ticketId, subject, department: typeof v.department === 'string' ? v.department : null };
+}
+
+/** The code and HTTP status of an error: what may be shown without echoing what was sent. */
+export function errorSummary(err: unknown): string {
+  if (!isCloseloopError(err)) return 'unknown';
+  const status = err.details['httpStatus'];
+  const network = err.details['errorCode'];
+  return [err.code, typeof status === 'number' ? `HTTP ${status}` : typeof network === 'string' ? network : null]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/**
+ * The DELIVERY_EXHAUSTED alerts of one sink: each names a ticket whose record was dead-lettered
+ * after failing through every pause cycle while the system looked healthy. The alert stays open,
+ * in readiness, `closeloop_delivery_exhausted{connector}` and `closeloop alerts list`, until that
+ * very record (same ticket and command id or version) is delivered, which a replay of its dead
+ * letter does once the cause is fixed. Open ones are read back from the alerts topic at start, so
+ * a restart neither forgets nor clears them.
+ */
+export class DeliveryAlerts {
+  readonly #connector: string;
+  readonly #settings: DeliveryAlertSettings | null;
+  readonly #metrics: Metrics | undefined;
+  readonly #log: Logger;
+  readonly #open = new Map<string, ExhaustedDelivery & { department: string | null }>();
+
+  constructor(o: { connector: string; settings?: DeliveryAlertSettings; metrics?: Metrics; logger: Logger }) {
+    this.#connector = o.connector;
+    this.#settings = o.settings ?? null;
+    this.#metrics = o.metrics;
+    this.#log = o.logger;
+  }
+
+  /** The records given up on whose alert is open, oldest first. */
+  open(): ExhaustedDelivery[] {
+    return [...this.#open.values()].sort((a, b) => a.since - b.since).map(({ department: _d, ...rest }) => rest);
+  }
+
+  async seed(messaging: Messaging, serde: AvroSerde): Promise<void> {
+    if (!this.#settings) return;
+    const admin = messaging.admin();
+    await admin.connect();
+    try {
+      for (const a of await openAlerts(messaging, admin, serde, this.#settings.topic)) {
+        if (a.reason !== 'DELIVERY_EXHAUSTED' || a.connector !== this.#connector || !a.ticketId) continue;
+        const subject = a.alertId.split('|').slice(2).join('|');
+        const { ticketId, since, department } = a;
+        const detail = a.detail.startsWith(`${subject}: `) ? a.detail.slice(subject.length + 2) : a.detail;
+        this.#open.set(a.alertId, { ticketId, subject, detail, since, department });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    this.#gauge();
+  }
+
+  async raise(
+    producer: MessageProducer | null,
+    serde: AvroSerde,
+    record: { ticketId: string; subject: string; department: string | null },
+    cycles: number,
+    lastError: string,
+  ): Promise<void> {
+    const detail = `failed after ${cycles} pause cycles while the system was healthy; last error ${lastError}; dead-lettered`;
+    const entry = { ...record, detail, since: Date.now() };
+    const id = this.#alertId(record);
+    this.#open.set(id, entry);
+    this.#gauge();
+    this.#log.error({ ticketId: record.ticketId, subject: record.subject, cycles, lastError }, 'delivery exhausted');
+    await this.#write(producer, serde, id, entry, 'RAISED');
+  }
+
+  /** A delivered record clears its alert, if it has one open. */
+  async delivered(producer: MessageProducer | null, serde: AvroSerde, ticketId: string, value: unknown): Promise<void> {
+    if (this.#open.size === 0) return;
+    const id = this.#alertId(identifyRecord(ticketId, value));
+    const entry = this.#open.get(id);
+    if (!entry) return;
+    this.#open.delete(id);
+    this.#gauge();
+    this.#log.info({ ticketId, subject: entry.subject }, 'delivered after all; delivery-exhausted alert cleared');
+    await this.#write(producer, serde, id, { ...entry, detail: 'delivered after all' }, 'CLEARED');
+  }
+
+  #alertId(r: { ticketId: string; subject: string }): string {
+    return `${r.ticketId}|DELIVERY_EXHAUSTED|${r.subject}`;
+  }
+
+  #gauge(): void {
+    this.#metrics?.deliveryExhausted.set({ connector: this.#connector }, this.#open.size);
+  }
+
+  // A failed write is logged and left: readiness and the gauge still carry the alert.
+  async #write(
+    producer: MessageProducer | null,
+    serde: AvroSerde,
+    alertId: string,
+    e: ExhaustedDelivery & { department: string | null },
+    status: AlertRecord['status'],
+  ): Promise<void> {
+    this.#metrics?.alerts.inc({ reason: 'DELIVERY_EXHAUSTED', status });
+    const s = this.#settings;
+    if (!s || !producer) return;
+    const alert: AlertRecord = {
+      envelope: {
+        eventId: `${alertId}|${e.since}|${status.toLowerCase()}`,
+        jurisdiction: s.jurisdiction,
+        source: `${this.#connector}-sink`,
+        sequence: null,
+        occurredAt: Date.now(),
+        origin: BRIDGE_ORIGIN,
+        correlationId: null,
+      },
+      alertId,
+      reason: 'DELIVERY_EXHAUSTED',
+      status,
+      ticketId: e.ticketId,
+      connector: this.#connector,
+      department: e.department,
+      accountable: s.accountable(e.department),
+      since: e.since,
+      detail: `${e.subject}: ${e.detail}`,
+    };
+    try {
+      await producer.send(s.topic, [{ key: alertId, value: await serde.encode(subjectForTopic(s.topic), alert) }]);
+    } catch (err) {
+      this.#log.error({ alertId, status, error: messageOf(err) }, 'could not write the delivery-exhausted alert');
+    }
+  }
+}

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertRecord } from '../../../src/domain/index.ts';
+import { CloseloopError } from '../../../src/errors/index.ts';
+import {
+  DLQ_HEADERS,
+  createInMemoryMessaging,
+  deadLetterTopic,
+  readSchemaFile,
+  readToEnd,
+  subjectForTopic,
+} from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { Metrics } from '../../../src/observability/metrics.ts';
+import { judgeReadiness } from '../../../src/observability/readiness.ts';
+import { SinkRunner } from '../../../src/runtime/index.ts';
+import type { Sink, TicketStatusChange } from '../../../src/sdk/index.ts';
+import { RECORD_NAMES } from '../../../src/topics/index.ts';
+import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
+import { startLoopback } from '../../support/loopback-registry.ts';
+import { until, untilAsync } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
+
+const cleanup = cleanupAfter('each');
+
+const TOPIC = 'bridge.ticket-status.v1';
+const ALERTS = 'bridge.alerts.v1';
+
+/**
+ * A CRM that times out on one status version every time (it commits it late, say), while its
+ * health probe passes and every other update goes through.
+ */
+function stubbornSink() {
+  const poisoned = new Set<string>();
+  const delivered: string[] = [];
+  let calls = 0;
+  const sink: Sink<TicketStatusChange> = {
+    async deliver(s) {
+      const id = `${s.ticketId}@${s.version}`;
+      if (poisoned.has(id)) calls += 1;
+      if (poisoned.has(id))
+        throw new CloseloopError('CL_CONNECTOR_RETRIABLE', `applying ${id}: timed out`, {
+          details: { errorCode: 'ETIMEDOUT' },
+        });
+      delivered.push(id);
+    },
+    health: () => Promise.resolve({ status: 'up' }),
+  };
+  return { sink, poisoned, delivered, failedCalls: () => calls };
+}
+
+async function setUp(maxDeliveryCycles: number) {
+  const { serde } = await startLoopback(cleanup);
+  const messaging = createInMemoryMessaging();
+  const admin = messaging.admin();
+  await admin.ensureTopics([
+    { topic: TOPIC, partitions: 1 },
+    { topic: deadLetterTopic(TOPIC), partitions: 1 },
+    { topic: ALERTS, partitions: 1 },
+  ]);
+  for (const t of [TOPIC, ALERTS])
+    await serde.register(subjectForTopic(t), (await readSchemaFile(`schemas/${t}.avsc`)).schema);
+  const stub = stubbornSink();
+  const metrics = new Metrics();
+  const runner = new SinkRunner({
+    connector: 'crm-rest',
+    topic: TOPIC,
+    recordName: RECORD_NAMES.status,
+    groupId: 'crm-sink',
+    sink: stub.sink,
+    messaging,
+    serde,
+    metrics,
+    logger: createLogger({ level: 'silent' }),
+    retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 2 },
+    probeIntervalMs: 5,
+    maxDeliveryCycles,
+    alerts: { topic: ALERTS, jurisdiction: 'testville', accountable: (d) => (d === null ? '311 service desk' : d) },
+  });
+  const producer = messaging.producer();
+  const send = async (statuses: readonly TicketStatusChange[]) => {
+    for (const s of statuses)
+      await producer.send(TOPIC, [{ key: s.ticketId, value: await serde.encode(subjectForTopic(TOPIC), s) }]);
+  };
+  const read = async (topic: string) => {
+    const got: { key: string; value: Buffer | null; headers: Record<string, Buffer | undefined> }[] = [];
+    await readToEnd(messaging, admin, topic, 'all', (r) => {
+      got.push({ key: r.key?.toString('utf8') ?? '', value: r.value, headers: r.headers });
+    });
+    return got;
+  };
+  const alerts = async () =>
+    Promise.all(
+      (await read(ALERTS)).map(async (r) => (await serde.decode<AlertRecord>(r.value ?? Buffer.alloc(0))).value),
+    );
+  return { runner, stub, send, read, alerts, metrics };
+}
+
+async function statuses(): Promise<TicketStatusChange[]> {
+  const bridge = new Bridge(await testPolicy());
+  bridge.send(crm('SR-X', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+  bridge.send(dept('SR-X', 'SR-X#1', 'maximo', 'APPR', 2, { department: 'transportation' }));
+  bridge.send(dept('SR-X', 'SR-X#1', 'maximo', 'WSCH', 3, { department: 'transportation' }));
+  return bridge.statuses;
+}
+
+describe('sink runner: a record that keeps failing while the system is healthy', () => {
+  it('is dead-lettered as CL_DELIVERY_EXHAUSTED after maxDeliveryCycles, with an alert, and the ticket moves on', async () => {
+    const { runner, stub, send, read, alerts, metrics } = await setUp(3);
+    const list = await statuses();
+    const [first, second, third] = list;
+    if (!first || !second || !third) throw new Error('expected three statuses');
+    stub.poisoned.add(`SR-X@${second.version}`);
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    await send(list);
+
+    await until('the poisoned status to be given up on', () => runner.status().deadLettered === 1, 10_000);
+    // Two tries per budget (retries: 1): the first budget and one after each of the three cycles.
+    const callsAtGiveUp = stub.failedCalls();
+    await until('the next status of the ticket', () => stub.delivered.length === 2, 5_000);
+    expect(stub.delivered).toEqual([`SR-X@${first.version}`, `SR-X@${third.version}`]);
+    expect(callsAtGiveUp).toBe(2 * (1 + 3));
+
+    const [letter] = await read(deadLetterTopic(TOPIC));
+    expect(letter?.headers[DLQ_HEADERS.code]?.toString()).toBe('CL_DELIVERY_EXHAUSTED');
+    expect(letter?.headers[DLQ_HEADERS.stage]?.toString()).toBe('deliver');
+    expect(letter?.key).toBe('SR-X');
+
+    // The alert: in status (so readiness), in the gauge, and on the alerts topic for `alerts list`.
+    const subject = `v${second.version}`;
+    expect(runner.status().exhausted).toEqual([
+      expect.objectContaining({
+        ticketId: 'SR-X',
+        subject,
+        detail: expect.stringContaining('CL_CONNECTOR_RETRIABLE ETIMEDOUT'),
+      }),
+    ]);
+    const verdict = judgeReadiness({
+      phase: 'running',
+      processorReady: true,
+      brokerUp: true,
+      registryUp: true,
+      runners: [{ connector: 'crm-rest', kind: 'sink', ...runner.status() }],
+    });
+    expect(verdict.ready).toBe(false);
+    expect(verdict.reasons).toEqual([
+      expect.stringMatching(
+        new RegExp(`^crm-rest sink delivery exhausted: ticket SR-X, ${subject}: failed after 3 pause cycles`),
+      ),
+    ]);
+    expect(await metrics.registry.getSingleMetricAsString('closeloop_delivery_exhausted')).toContain(
+      'closeloop_delivery_exhausted{connector="crm-rest"} 1',
+    );
+    await untilAsync('the alert record', async () => (await alerts()).length === 1, 5_000);
+    expect((await alerts())[0]).toMatchObject({
+      alertId: `SR-X|DELIVERY_EXHAUSTED|${subject}`,
+      reason: 'DELIVERY_EXHAUSTED',
+      status: 'RAISED',
+      ticketId: 'SR-X',
+      connector: 'crm-rest',
+      accountable: '311 service desk',
+    });
+
+    // The cause is fixed and the dead letter replayed: delivered, the alert clears everywhere.
+    stub.poisoned.clear();
+    await send([second]);
+    await until('the replayed status', () => stub.delivered.length === 3, 5_000);
+    await untilAsync('the clearing', async () => (await alerts()).length === 2, 5_000);
+    expect((await alerts())[1]).toMatchObject({ status: 'CLEARED', alertId: `SR-X|DELIVERY_EXHAUSTED|${subject}` });
+    expect(runner.status().exhausted).toEqual([]);
+    expect(await metrics.registry.getSingleMetricAsString('closeloop_delivery_exhausted')).toContain(
+      'closeloop_delivery_exhausted{connector="crm-rest"} 0',
+    );
+  });
+
+  it('waits out an outage its health probe sees, however long, and counts only the cycles after it', async () => {
+    const { runner, stub, send } = await setUp(1);
+    const [first] = await statuses();
+    if (!first) throw new Error('expected a status');
+    let up = false;
+    stub.sink.health = () => Promise.resolve({ status: up ? 'up' : 'down' });
+    stub.poisoned.add(`SR-X@${first.version}`);
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    await send([first]);
+    await until('the pause', () => runner.status().pausedBy === 'unavailable', 5_000);
+    // Dozens of probe intervals pass while the system is down: nothing is given up on.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(runner.status()).toMatchObject({ deadLettered: 0, exhausted: [] });
+    // Up again, yet this record still fails: one cycle (the limit) and it is given up on.
+    up = true;
+    await until('the record to be given up on', () => runner.status().deadLettered === 1, 5_000);
+    expect(stub.failedCalls()).toBe(2 * (1 + 1));
+    expect(runner.status().exhausted).toHaveLength(1);
+  });
+});
