@@ -44,6 +44,9 @@ const jobViewSchema = z.object({
     .nullable(),
 });
 
+// Only the notes: a POSSE whose job view does not list them gives none (undefined).
+const jobNotesSchema = z.object({ notes: z.array(z.string()).optional() }).loose();
+
 export type PosseChange = z.infer<typeof changeSchema>;
 export type PosseJobView = z.infer<typeof jobViewSchema>;
 
@@ -106,15 +109,33 @@ export class PosseClient {
     );
   }
 
-  addNote(ref: string, note: string) {
+  /**
+   * The notes and review requests are not idempotent by nature: each POST adds one. The command
+   * id goes as the `Idempotency-Key` header, which a POSSE that honours it answers a repeat of
+   * with the first result, and in the body, where the job's history keeps it.
+   */
+  addNote(ref: string, note: string, commandId: string) {
     return sendJson(`adding a note to POSSE job ${ref}`, jobSchema, () =>
-      this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/notes`, { note }),
+      this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/notes`, { note, commandId }, keyed(commandId)),
     );
   }
 
-  review(ref: string) {
+  review(ref: string, commandId: string) {
     return sendJson(`asking POSSE to review job ${ref}`, jobSchema, () =>
-      this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/review`, {}),
+      this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/review`, { commandId }, keyed(commandId)),
     );
   }
+
+  /**
+   * The texts of a job's notes, as its job view lists them; null when the view lists none (a
+   * POSSE that does not show notes) or there is no such job.
+   */
+  async notes(ref: string): Promise<readonly string[] | null> {
+    const job = await lookupJson(`reading the notes of POSSE job ${ref}`, jobNotesSchema, () =>
+      this.#http.get(`/posse/api/jobs/${encodeURIComponent(ref)}`),
+    );
+    return job?.notes ?? null;
+  }
 }
+
+const keyed = (commandId: string) => ({ headers: { 'idempotency-key': commandId } });

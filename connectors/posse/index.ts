@@ -2,6 +2,7 @@ import {
   CloseloopError,
   defineConnector,
   healthFrom,
+  isCloseloopError,
   rawField,
   readChanges,
   type Lookup,
@@ -59,6 +60,31 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
   },
   sink: (config, ctx): Sink<WorkOrderCommand> => {
     const api = client(config, ctx.env);
+    // Notes whose POST failed in a way that may have taken (a time-out, a dropped connection, a
+    // 5xx). A POSSE that ignores Idempotency-Key would add a retry as a second note, so the retry
+    // reads the job's notes first. In memory, and bounded: after a restart the key alone guards.
+    const uncertain = new Set<string>();
+    const addNote = async (c: WorkOrderCommand, note: string): Promise<unknown> => {
+      if (uncertain.has(c.commandId) && (await api.notes(c.workOrderId))?.includes(note)) {
+        uncertain.delete(c.commandId);
+        ctx.logger.warn(
+          { ticketId: c.ticketId, commandId: c.commandId },
+          'the note of an earlier unanswered try is on the job; not posted again',
+        );
+        return 'found';
+      }
+      try {
+        const answer = await api.addNote(c.workOrderId, note, c.commandId);
+        uncertain.delete(c.commandId);
+        return answer;
+      } catch (err) {
+        if (isCloseloopError(err) && err.retriable) {
+          if (uncertain.size >= 10_000) uncertain.delete(uncertain.values().next().value ?? '');
+          uncertain.add(c.commandId);
+        }
+        throw err;
+      }
+    };
     const write = async (c: WorkOrderCommand): Promise<unknown> => {
       switch (c.kind) {
         case 'CREATE':
@@ -68,9 +94,10 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
         case 'UPDATE_PRIORITY':
           return api.setPriority(c.workOrderId, c.priority);
         case 'ADD_NOTE':
-          return c.note ? api.addNote(c.workOrderId, c.note) : undefined;
+          return c.note ? addNote(c, c.note) : undefined;
         case 'REVIEW':
-          return api.review(c.workOrderId);
+          // POSSE lists no review requests, so only the Idempotency-Key guards a repeat.
+          return api.review(c.workOrderId, c.commandId);
       }
     };
     return {

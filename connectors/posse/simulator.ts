@@ -8,6 +8,7 @@ import {
   seededRandom,
   type Corruption,
   type FaultSettings,
+  type SimRequest,
   type WebhookTarget,
 } from '../../src/sdk/index.ts';
 import { LABELS, newJobSchema, type DepartmentBehaviour, type Job, type ProcessChange } from './simulator-model.ts';
@@ -30,6 +31,11 @@ export interface PosseSimulatorOptions {
   readonly token?: string;
   /** Called (POST, no data) after new changes reach the feed; also `PUT /_sim/webhook`. */
   readonly webhook?: WebhookTarget;
+  /**
+   * Whether a repeated `Idempotency-Key` on a note or review request gets the first answer
+   * without doing it again (default true); false is a POSSE that ignores the header.
+   */
+  readonly honoursIdempotencyKey?: boolean;
 }
 
 export class PosseSimulator {
@@ -53,6 +59,9 @@ export class PosseSimulator {
   readonly #byRef = new Map<string, string>();
   /** Jobs with steps left in their plan, oldest first: advance() need not walk finished ones. */
   readonly #planned = new Set<Job>();
+  /** First answers by route and Idempotency-Key, for repeats (when the header is honoured). */
+  readonly #answered = new Map<string, { status: number; body: unknown }>();
+  readonly #honoursKey: boolean;
 
   constructor(options: PosseSimulatorOptions = {}) {
     this.#behaviour = {
@@ -68,6 +77,7 @@ export class PosseSimulator {
     this.#random = seededRandom((options.seed ?? 1) + 7);
     this.#clock = options.clock ?? Date.now;
     this.#token = options.token;
+    this.#honoursKey = options.honoursIdempotencyKey ?? true;
     if (options.webhook) this.webhook.configure(options.webhook);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
@@ -87,10 +97,10 @@ export class PosseSimulator {
       auth(r.headers.authorization, () => this.#priority(r.params['ref'], r.body)),
     );
     s.route('POST', '/posse/api/jobs/:ref/notes', (r) =>
-      auth(r.headers.authorization, () => this.#note(r.params['ref'], r.body)),
+      auth(r.headers.authorization, () => this.#once(r, () => this.#note(r.params['ref'], r.body))),
     );
     s.route('POST', '/posse/api/jobs/:ref/review', (r) =>
-      auth(r.headers.authorization, () => this.#review(r.params['ref'])),
+      auth(r.headers.authorization, () => this.#once(r, () => this.#review(r.params['ref']))),
     );
     s.route('GET', '/posse/api/changes', (r) => auth(r.headers.authorization, () => this.#feed(r.query)));
     this.webhook.serve(s);
@@ -228,6 +238,20 @@ export class PosseSimulator {
     });
     this.corruptor.reached(String(this.changes.length));
     this.webhook.ring();
+  }
+
+  /**
+   * A request with an Idempotency-Key seen before on the same route gets the first answer, and
+   * nothing happens again; only a success is kept, so a refused request can be tried anew.
+   */
+  #once(r: SimRequest, act: () => { status: number; body: unknown }): { status: number; body: unknown } {
+    const header = r.headers['idempotency-key'];
+    const key = typeof header === 'string' && this.#honoursKey ? `${r.path}|${header}` : null;
+    const first = key === null ? undefined : this.#answered.get(key);
+    if (first) return first;
+    const answer = act();
+    if (key !== null) this.#answered.set(key, answer);
+    return answer;
   }
 
   /** The job as the API shows it: its current state, not the simulator's plan for its future. */

@@ -164,6 +164,26 @@ export function departmentScenarios<C extends z.ZodType>(h: Harness<C>, d: Depar
       expect(d.workOrder(workOrderId)?.cancelled).toBe(true);
     });
 
+    it('a note the system took but answered after the time-out is on the work order once', async () => {
+      const sink = sinkAt(await h.start());
+      const bridge = new Bridge(await testPolicy());
+      const { workOrderId } = await open(bridge, sink, 'SR-DEPT-8');
+      const from = bridge.commands.length;
+      bridge.send(crm('SR-DEPT-8', 'UPDATED', 2, { note: 'Answered late.' }));
+      const [note] = bridge.commands.slice(from);
+      if (note?.kind !== 'ADD_NOTE') throw new Error('the update made no note command');
+      const mine = () => d.workOrder(workOrderId)?.notes.filter((n) => n.includes('Answered late.'));
+      // Every write takes at once and is answered well after the connector's time-out.
+      d.setFaults({ lateAnswerRate: 1, lateAnswerMs: 5_000 });
+      expect(await sink.deliver(note).catch((e: unknown) => e)).toMatchObject({ retriable: true });
+      expect(mine()).toHaveLength(1);
+      // The runner's retries: while the system still answers late, then once it answers again.
+      await sink.deliver(note).catch(() => undefined);
+      d.setFaults({});
+      await sink.deliver(note);
+      expect(mine()).toHaveLength(1);
+    });
+
     it('a cursor restart neither skips nor repeats, with equal timestamps at page boundaries', async () => {
       const url = await h.start();
       await d.seedTied(5);

@@ -17,6 +17,12 @@ export const faultSettingsSchema = z
      * do for a PUT or POST whose result they see no reason to send.
      */
     noContentRate: z.number().min(0).max(1).default(0),
+    /**
+     * Writes carried out at once, then answered only after lateAnswerMs: set past the client's
+     * time-out, the caller cannot tell whether its write took (and a blind retry writes twice).
+     */
+    lateAnswerRate: z.number().min(0).max(1).default(0),
+    lateAnswerMs: z.number().min(0).default(30_000),
     /** Epoch-ms windows during which every request gets 503. */
     outages: z.array(z.object({ from: z.number(), until: z.number() }).strict()).default([]),
   })
@@ -31,7 +37,8 @@ export type FaultOutcome =
   | { readonly kind: 'throttle' }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'malformed' }
-  | { readonly kind: 'no-content' };
+  | { readonly kind: 'no-content' }
+  | { readonly kind: 'late' };
 
 /** mulberry32: small, fast and good enough to make fault patterns repeatable. */
 export function seededRandom(seed: number): () => number {
@@ -71,7 +78,7 @@ export class FaultInjector {
     return latencyMs + (jitterMs > 0 ? this.#random() * jitterMs : 0);
   }
 
-  /** The fault for one request; write faults (no-content) pass a GET by. */
+  /** The fault for one request; write faults (no-content, late) pass a GET by. */
   next(method = 'GET'): FaultOutcome {
     const s = this.#settings;
     const now = this.#clock();
@@ -88,6 +95,8 @@ export class FaultInjector {
     const write = method !== 'GET';
     edge += s.noContentRate;
     if (roll < edge) return write ? { kind: 'no-content' } : { kind: 'pass' };
+    edge += s.lateAnswerRate;
+    if (roll < edge) return write ? { kind: 'late' } : { kind: 'pass' };
     return { kind: 'pass' };
   }
 }

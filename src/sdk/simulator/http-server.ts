@@ -136,6 +136,15 @@ export class SimulatorServer {
     this.faults.update(settings);
   }
 
+  // The write has taken; its answer comes after the client gave up (stop() cuts it short).
+  #answerLate(res: ServerResponse, out: SimResponse): void {
+    this.#hanging.add(res);
+    setTimeout(() => {
+      this.#hanging.delete(res);
+      if (!res.destroyed && !res.writableEnded) send(res, out);
+    }, this.faults.settings.lateAnswerMs).unref();
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const route = this.#routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
@@ -166,6 +175,7 @@ export class SimulatorServer {
           res.end('{"truncated": ');
           return;
         case 'no-content':
+        case 'late':
         case 'pass':
           afterwards = fault.kind;
           break;
@@ -193,6 +203,7 @@ export class SimulatorServer {
       });
       // Carried out all the same: only the answer is empty, as a 204 from a real server.
       if (afterwards === 'no-content' && out.status >= 200 && out.status < 300) return send(res, { status: 204 });
+      if (afterwards === 'late') return this.#answerLate(res, out);
       send(res, out);
     } catch (err) {
       if (err instanceof HttpError) return send(res, { status: err.status, body: { error: err.message } });

@@ -25,7 +25,47 @@ async function started(behaviour: ConstructorParameters<typeof PosseSimulator>[0
   return sim;
 }
 
+const note = (sim: Sim, n: number, text: string, key?: string) =>
+  fetch(`${sim.url}/posse/api/jobs/T-${n}%231/notes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    body: JSON.stringify({ note: text }),
+  });
+
 describe('POSSE-like simulator', () => {
+  it('answers a repeated Idempotency-Key with the first answer and no second note, unless told to ignore it', async () => {
+    const sim = await started({});
+    await job(sim, 1);
+    const first = await note(sim, 1, 'Gate is locked.', 'cmd-1');
+    const again = await note(sim, 1, 'Gate is locked.', 'cmd-1');
+    expect(again.status).toBe(first.status);
+    expect(await again.json()).toEqual(await first.json());
+    // Another key, or none, is another note.
+    await note(sim, 1, 'Gate is locked.', 'cmd-2');
+    await note(sim, 1, 'Gate is locked.');
+    expect(sim.jobs.get('J-000001')?.notes).toEqual(['Gate is locked.', 'Gate is locked.', 'Gate is locked.']);
+    await sim.stop();
+
+    // A system that ignores the header, as some do: a repeat is a second note.
+    const careless = await started({ honoursIdempotencyKey: false });
+    await job(careless, 1);
+    await note(careless, 1, 'Gate is locked.', 'cmd-1');
+    await note(careless, 1, 'Gate is locked.', 'cmd-1');
+    expect(careless.jobs.get('J-000001')?.notes).toHaveLength(2);
+    await careless.stop();
+  });
+
+  it('commits a write and answers it late; a read is not held back', async () => {
+    const sim = await started({ faults: { lateAnswerRate: 1, lateAnswerMs: 60_000 } });
+    const created = job(sim, 1).catch(() => null);
+    // The job exists while its creator still waits for the answer.
+    for (let i = 0; i < 50 && sim.jobs.size === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+    expect(sim.jobs.size).toBe(1);
+    expect((await fetch(`${sim.url}/posse/api/jobs/T-1%231`)).status).toBe(200);
+    await sim.stop();
+    expect(await created).toBeNull();
+  });
+
   it('creates one job per external reference, however often the command comes', async () => {
     const sim = await started({});
     expect((await job(sim, 1)).status).toBe(201);

@@ -5,6 +5,7 @@ import { changeToEvent, jobToObservation } from '../../../connectors/posse/mappi
 import { PosseSimulator } from '../../../connectors/posse/simulator.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { parseConnectorConfig, RECONCILE_ORIGIN, type WorkOrderRef } from '../../../src/sdk/index.ts';
+import { Bridge, crm, testPolicy } from '../../support/domain.ts';
 
 let sim: PosseSimulator | null = null;
 afterEach(async () => {
@@ -32,7 +33,8 @@ async function connector() {
   });
   const source = posse.source?.(config, ctx);
   const lookup = posse.lookup?.(config, ctx);
-  if (!source || !lookup?.workOrder) throw new Error('posse must have a source and a lookup');
+  const sink = posse.sink?.(config, ctx);
+  if (!source || !sink || !lookup?.workOrder) throw new Error('posse must have a source, a sink and a lookup');
   // The sink's job creation, as a CREATE command makes it.
   const create = (n: number) =>
     fetch(`${url}/posse/api/jobs`, {
@@ -47,7 +49,7 @@ async function connector() {
         priority: 3,
       }),
     });
-  return { sim, source, create, workOrder: lookup.workOrder.bind(lookup) };
+  return { sim, source, sink, create, workOrder: lookup.workOrder.bind(lookup) };
 }
 
 describe('posse lookup', () => {
@@ -80,6 +82,29 @@ describe('posse lookup', () => {
       code: 'CL_CONNECTOR_REJECTED',
     });
     await expect(workOrder(ref(4, { system: 'maximo' }))).rejects.toMatchObject({ code: 'CL_CONNECTOR_REJECTED' });
+  });
+
+  it('sends the command id as Idempotency-Key, so a re-delivered note or review adds nothing', async () => {
+    const { sim, create, sink } = await connector();
+    await create(5);
+    const bridge = new Bridge(await testPolicy());
+    bridge.send(crm('T-5', 'OPENED', 1, { serviceCode: 'GRASS' }));
+    bridge.send(crm('T-5', 'UPDATED', 2, { note: 'Side gate.' }));
+    const note = bridge.commands.find((c) => c.kind === 'ADD_NOTE');
+    if (!note) throw new Error('no note command');
+    // The note command names the job the bridge created; here the one made above.
+    const mine = { ...note, workOrderId: 'T-5#1' };
+    await sink.deliver(mine);
+    await sink.deliver(mine);
+    expect(sim.jobs.get('J-000001')?.notes).toEqual(['Side gate.']);
+    // A review of finished work re-inspects it, once however often the request comes.
+    sim.replan('T-5#1', ['RECEIVED', 'COMPLIED']);
+    sim.tick();
+    sim.tick();
+    const review = { ...mine, commandId: `${mine.commandId}-review`, kind: 'REVIEW' as const, note: null };
+    await sink.deliver(review);
+    await sink.deliver(review);
+    expect(sim.changes.filter((c) => c.note?.startsWith('Re-inspection'))).toHaveLength(1);
   });
 });
 
