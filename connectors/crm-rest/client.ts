@@ -79,9 +79,10 @@ export class CrmClient {
     });
   }
 
+  /** The change feed (and the health probe): a 4xx to it is the API's fault, never a record's. */
   changes(after: number, limit: number): Promise<CrmPage> {
     return callJson(`reading CRM changes after ${after}`, pageSchema, () =>
-      this.#http.get('/api/v1/referrals/changes', { params: { after, limit } }),
+      this.#http.get('/api/v1/referrals/changes', { params: { after, limit }, about: 'api' }),
     );
   }
 

@@ -114,7 +114,11 @@ export class MaximoClient {
     });
   }
 
-  /** The first page of a query; `stable` keeps the result set fixed while later pages are read. */
+  /**
+   * The first page of a query; `stable` keeps the result set fixed while later pages are read.
+   * A collection query is about the API, never one record: its 404 is WebSphere's "Context Root
+   * Not Found" while Maximo restarts, or a wrong apiRoot, so it pauses instead of dead-lettering.
+   */
   query(q: Query): Promise<MaximoPage> {
     return this.#query(q, pageSchema);
   }
@@ -133,7 +137,7 @@ export class MaximoClient {
       ...(q.stable ? { stablepaging: 'true' } : {}),
     };
     return callJson(`querying Maximo ${this.#collection} where ${q.where}`, schema, () =>
-      this.#http.get(this.#collection, { params }),
+      this.#http.get(this.#collection, { params, about: 'api' }),
     );
   }
 
@@ -143,7 +147,7 @@ export class MaximoClient {
     if (new URL(href, this.#origin).origin !== this.#origin)
       return Promise.reject(malformedResponse(what, `nextPage ${href} is on another server`));
     // The href carries every query parameter; the instance's own lean=1 is among them.
-    return callJson(what, feedPageSchema, () => this.#http.get(href, { params: {} }));
+    return callJson(what, feedPageSchema, () => this.#http.get(href, { params: {}, about: 'api' }));
   }
 
   /** The work order the bridge created under `externalrefid` at `siteid`, or null when there is none. */

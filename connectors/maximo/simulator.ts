@@ -58,6 +58,11 @@ export class MaximoSimulator {
   feedPaused = false;
   /** Garbles a row version on its way out of queries (a status date without a time, a missing site). */
   readonly corruptor = new ChangeCorruptor();
+  /**
+   * Maximo is restarting behind WebSphere: every API call is answered 404 "Context Root Not
+   * Found", collection queries too, as the application server answers for an app not yet up.
+   */
+  contextRootDown = false;
   readonly #behaviour: CrewBehaviour;
   readonly #random: () => number;
   readonly #clock: () => number;
@@ -87,6 +92,7 @@ export class MaximoSimulator {
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
     const auth = (f: (r: SimRequest) => SimResponse) => (r: SimRequest) => {
+      if (this.contextRootDown) throw new HttpError(404, 'SRVE0255E: Context Root Not Found');
       if (this.#apiKey !== undefined && r.headers['apikey'] !== this.#apiKey)
         throw new HttpError(401, 'BMXAA7901E - You cannot log in at this time: the API key is not valid');
       return f(r);

@@ -78,9 +78,10 @@ export class PosseClient {
     });
   }
 
+  /** The change feed (and the health probe): a 4xx to it is the API's fault, never a record's. */
   changes(since: number, limit: number) {
     return callJson(`reading POSSE changes since ${since}`, pageSchema, () =>
-      this.#http.get('/posse/api/changes', { params: { since, limit } }),
+      this.#http.get('/posse/api/changes', { params: { since, limit }, about: 'api' }),
     );
   }
 

@@ -6,6 +6,7 @@ export {
   type StatusApiSettings,
 } from './load.ts';
 export { routeKey, type ConnectorChecker, type ConnectorInstance, type ConnectorReport } from './connector-routes.ts';
+export { sinkBreakerSchema, type SinkBreaker } from './sink-breaker.ts';
 export { sinkDeliverySchema, type SinkDelivery } from './sink-delivery.ts';
 export { sourcePacingSchema, type SourcePacing } from './source-pacing.ts';
 export { TOPIC_KEYS, closeloopConfigSchema, statusMappingSchema, type Topics } from './schema.ts';

@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { sinkBreakerSchema } from './sink-breaker.ts';
 import { sinkDeliverySchema } from './sink-delivery.ts';
 import { sourcePacingSchema } from './source-pacing.ts';
 import { CLOSURE_REASONS, DEFAULT_ORDERING, TICKET_STATES, WEEKDAYS, WORK_ORDER_STATES } from '../domain/index.ts';
@@ -292,6 +293,8 @@ export const closeloopConfigSchema = z
             ...sinkDeliverySchema.shape,
             /** Tickets a sink delivers at once per partition of its topic; each ticket's updates go in order. */
             maxInFlight: z.number().int().min(1).max(256).default(16),
+            // When a run of records refused alike pauses the sink: see sink-breaker.ts.
+            ...sinkBreakerSchema.shape,
             config: z.record(z.string(), z.unknown()),
           })
           .strict(),

@@ -138,13 +138,20 @@ export const ERROR_CATALOG = {
   CL_CONNECTOR_REJECTED: {
     stage: 'deliver',
     retriable: false,
-    summary: 'An external system refused a record for good (4xx other than 401, 403, 408 and 429).',
+    summary:
+      'An external system refused a record for good (4xx other than 401, 403, 408 and 429, to a call about that record).',
   },
   CL_CONNECTOR_UNAUTHORIZED: {
     stage: 'deliver',
     retriable: false,
     summary:
       "An external system refused the bridge's credentials (401, 403): an outage of that connector, which pauses until its health probe passes; never a dead letter.",
+  },
+  CL_CONNECTOR_MISDIRECTED: {
+    stage: 'connect',
+    retriable: false,
+    summary:
+      "An external system's API is not where the bridge calls it: a redirect (3xx, naming the Location's origin), a 4xx to a call about the API rather than one record (a collection query, a change feed), or a link outside the configured API root. A base URL, gateway or deployment fault, no record's: the connector pauses (endpoint) until its health probe passes; never a dead letter.",
   },
   CL_DEAD_LETTER_FAILED: {
     stage: 'publish',

@@ -7,6 +7,8 @@ export interface RunnerView {
   readonly state: 'stopped' | 'running' | 'paused';
   readonly pausedBy: PauseReason | null;
   readonly pauses: readonly PauseReason[];
+  /** What more there is to say about pausedBy (see PauseSet.detail). */
+  readonly pauseDetail?: string | null;
   /** A sink's consumer; sources have none. */
   readonly consumer?: ConsumerHealth | null;
   /** What a source's last poll warned of; sinks have none. */
@@ -27,7 +29,10 @@ export interface ReadinessInput {
   readonly silent?: readonly string[];
 }
 
-/** One line per reason, e.g. `crm-rest sink paused: credentials`. */
+/**
+ * One line per reason, e.g. `crm-rest sink paused: credentials`, or with the pause's detail
+ * `maximo sink paused: endpoint (HTTP 302 redirecting to https://sso.city.gov)`.
+ */
 export interface ReadinessVerdict {
   readonly ready: boolean;
   readonly reasons: readonly string[];
@@ -51,7 +56,10 @@ export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
   if (failing) reasons.push(`processor consumer ${failing}`);
   for (const r of input.runners) {
     if (input.phase === 'running' && r.state === 'stopped') reasons.push(`${r.connector} ${r.kind} stopped`);
-    if (r.state === 'paused') reasons.push(`${r.connector} ${r.kind} paused: ${r.pausedBy ?? 'unknown'}`);
+    if (r.state === 'paused') {
+      const detail = r.pauseDetail ? ` (${r.pauseDetail})` : '';
+      reasons.push(`${r.connector} ${r.kind} paused: ${r.pausedBy ?? 'unknown'}${detail}`);
+    }
     const consumer = consumerFailing(r.consumer);
     if (consumer) reasons.push(`${r.connector} ${r.kind} consumer ${consumer}`);
     for (const w of r.warnings ?? []) reasons.push(`${r.connector} ${r.kind} ${w.code}: ${w.detail}`);

@@ -88,13 +88,17 @@ export class DeliveryAlerts {
     this.#gauge();
   }
 
+  /** `value`, the record of `ticketId`, was dead-lettered after `cycles` cycles, the last failing with `err`. */
   async raise(
     producer: MessageProducer | null,
     serde: AvroSerde,
-    record: { ticketId: string; subject: string; department: string | null },
+    ticketId: string,
+    value: unknown,
     cycles: number,
-    lastError: string,
+    err: unknown,
   ): Promise<void> {
+    const record = identifyRecord(ticketId, value);
+    const lastError = errorSummary(err);
     const detail = `failed after ${cycles} pause cycles while the system was healthy; last error ${lastError}; dead-lettered`;
     const entry = { ...record, detail, since: Date.now() };
     const id = this.#alertId(record);

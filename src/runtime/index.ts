@@ -1,3 +1,4 @@
 export { SinkRunner, type SinkRunnerOptions, type SinkRunnerStatus } from './sink-runner.ts';
 export { CURSOR_TOPIC, SourceRunner, type SourceRunnerOptions, type SourceRunnerStatus } from './source-runner.ts';
-export { outageReason, PAUSE_REASONS, PauseSet, type PauseReason } from './pause.ts';
+export { outageDetail, outageReason, PAUSE_REASONS, PauseSet, type PauseReason } from './pause.ts';
+export { RejectionBreaker } from './rejection-breaker.ts';

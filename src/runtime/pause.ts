@@ -9,23 +9,53 @@ import { isCloseloopError } from '../errors/index.ts';
  * - `dead-letter`: a record could not be written to its dead-letter topic.
  * - `registry`: the schema registry could not be reached to decode a record.
  * - `kafka`: a source's records and cursor could not be written.
+ * - `endpoint`: the system's API is not where the bridge calls it (a redirect, a 4xx to a
+ *   collection query, a link outside the API root: CL_CONNECTOR_MISDIRECTED).
+ * - `breaker`: a sink dead-lettered a run of records with the same HTTP status; the one that
+ *   would have been next is held until an operator resumes the connector (never by itself:
+ *   a system that refuses everything answers its health probe all the same).
  */
-export type PauseReason = 'operator' | 'unavailable' | 'credentials' | 'dead-letter' | 'registry' | 'kafka';
+export type PauseReason =
+  'operator' | 'unavailable' | 'credentials' | 'endpoint' | 'breaker' | 'dead-letter' | 'registry' | 'kafka';
 
 export const PAUSE_REASONS: readonly PauseReason[] = [
   'operator',
   'unavailable',
   'credentials',
+  'endpoint',
+  'breaker',
   'dead-letter',
   'registry',
   'kafka',
 ];
 
 /** The outage a failed call to a system means, or null when it is a data error of one record. */
-export function outageReason(err: unknown): 'credentials' | 'unavailable' | null {
+export function outageReason(err: unknown): 'credentials' | 'endpoint' | 'unavailable' | null {
   if (isCloseloopError(err, 'CL_CONNECTOR_UNAUTHORIZED')) return 'credentials';
+  if (isCloseloopError(err, 'CL_CONNECTOR_MISDIRECTED')) return 'endpoint';
   if (isCloseloopError(err) && err.retriable) return 'unavailable';
   return null;
+}
+
+/** The sink runner's error log line as it pauses, per outage. */
+export const SINK_OUTAGE_LOG: Readonly<Record<'credentials' | 'endpoint' | 'unavailable', string>> = {
+  credentials: 'the system refused our credentials; pausing until its health probe passes',
+  endpoint: 'the system is not where we call it (a redirect, a 4xx to the API); pausing until its health probe passes',
+  unavailable: 'retry budget spent; pausing until the system is healthy',
+};
+
+/**
+ * What an operator is to be told about an outage beyond its reason: where a redirect points (its
+ * origin only) or which status a call got; null when the reason says it all. Never a message,
+ * which could echo what the system was sent.
+ */
+export function outageDetail(err: unknown): string | null {
+  if (!isCloseloopError(err)) return null;
+  const status = err.details['httpStatus'];
+  const to = err.details['redirectedTo'];
+  if (typeof status !== 'number') return null;
+  if (typeof to === 'string') return `HTTP ${status} redirecting to ${to}`;
+  return err.code === 'CL_CONNECTOR_MISDIRECTED' ? `HTTP ${status} to a call about the API` : null;
 }
 
 /**
@@ -35,15 +65,26 @@ export function outageReason(err: unknown): 'credentials' | 'unavailable' | null
  */
 export class PauseSet {
   readonly #active = new Map<PauseReason, number>();
+  readonly #details = new Map<PauseReason, string>();
 
-  enter(reason: PauseReason): void {
+  /** `detail` (see outageDetail) replaces the reason's last one; it lasts while the reason holds. */
+  enter(reason: PauseReason, detail: string | null = null): void {
     this.#active.set(reason, (this.#active.get(reason) ?? 0) + 1);
+    if (detail !== null) this.#details.set(reason, detail);
   }
 
   leave(reason: PauseReason): void {
     const left = (this.#active.get(reason) ?? 0) - 1;
     if (left > 0) this.#active.set(reason, left);
-    else this.#active.delete(reason);
+    else {
+      this.#active.delete(reason);
+      this.#details.delete(reason);
+    }
+  }
+
+  /** What readiness shows after the reason, e.g. `HTTP 302 redirecting to https://sso.city.gov`. */
+  detail(reason: PauseReason | null): string | null {
+    return reason === null ? null : (this.#details.get(reason) ?? null);
   }
 
   /** The reason to show first: an alarm before an operator's pause, in PAUSE_REASONS order. */

@@ -23,14 +23,9 @@ import { isImported } from '../domain/import.ts';
 import type { Sink } from '../sdk/connector.ts';
 import { BatchLanes } from './batch-lanes.ts';
 import { runByKey, type KeyLane } from './by-key.ts';
-import {
-  DeliveryAlerts,
-  errorSummary,
-  identifyRecord,
-  type DeliveryAlertSettings,
-  type ExhaustedDelivery,
-} from './exhausted.ts';
-import { outageReason, PauseSet, type PauseReason } from './pause.ts';
+import { DeliveryBounds } from './delivery-bounds.ts';
+import { DeliveryAlerts, type DeliveryAlertSettings, type ExhaustedDelivery } from './exhausted.ts';
+import { outageDetail, PauseSet, SINK_OUTAGE_LOG, type PauseReason } from './pause.ts';
 import { Receipts } from './receipts.ts';
 
 export interface SinkRunnerOptions<T> {
@@ -70,6 +65,8 @@ export interface SinkRunnerOptions<T> {
   readonly maxDeliveryCycles?: number;
   /** Where DELIVERY_EXHAUSTED alerts are written; without it they show in status() only. */
   readonly alerts?: DeliveryAlertSettings;
+  /** Dead letters in a row with one HTTP status before it pauses (default 5; see RejectionBreaker). */
+  readonly breakAfterSameStatus?: number;
 }
 
 export interface SinkRunnerStatus {
@@ -78,6 +75,8 @@ export interface SinkRunnerStatus {
   readonly pausedBy: PauseReason | null;
   /** Every reason that holds right now. */
   readonly pauses: readonly PauseReason[];
+  /** What more there is to say about pausedBy (a redirect's origin, the breaker's status), or null. */
+  readonly pauseDetail: string | null;
   readonly delivered: number;
   readonly deadLettered: number;
   readonly retries: number;
@@ -92,15 +91,17 @@ export interface SinkRunnerStatus {
 /**
  * Feeds one topic to a sink, in order per partition. A data error dead-letters the record and
  * goes on. An outage keeps the record in hand and pauses: retriable failures past the retry
- * budget (reason `unavailable`) and refused credentials (`credentials`) until the sink's health
- * probe passes, an unreachable registry (`registry`) until the record decodes, and a failed
- * dead-letter write (`dead-letter`) until the write succeeds. So an outage never reaches the
- * dead-letter topic, never reorders a ticket's updates and never makes the consumer fetch and
- * deliver again what it already delivered. A record that spends its retry budget again after
- * maxDeliveryCycles pauses that each ended with the system healthy fails on its own, not for an
- * outage: it is dead-lettered as CL_DELIVERY_EXHAUSTED with a DELIVERY_EXHAUSTED alert, so
- * it can neither loop for ever nor stall its partition. Offsets are committed only for records
- * delivered or dead-lettered (at least once; sinks are idempotent).
+ * budget (reason `unavailable`), refused credentials (`credentials`) and a misdirected API
+ * (`endpoint`: a redirect, a 4xx to a collection query) until the sink's health probe passes,
+ * an unreachable registry (`registry`) until the record decodes, and a failed dead-letter write
+ * (`dead-letter`) until the write succeeds. So an outage never reaches the dead-letter topic,
+ * never reorders a ticket's updates and never makes the consumer fetch and deliver again what it
+ * already delivered. Two bounds, whose interaction DeliveryBounds decides, end a record's
+ * trouble: past `breakAfterSameStatus` dead letters with one HTTP status the next record is held
+ * (`breaker`) until an operator resumes; a record still failing after maxDeliveryCycles pauses
+ * that each ended with the system healthy is dead-lettered (CL_DELIVERY_EXHAUSTED, with an
+ * alert), so it never stalls its partition. Offsets are committed only for records delivered
+ * or dead-lettered (at least once; sinks are idempotent).
  */
 export class SinkRunner<T> {
   readonly #o: SinkRunnerOptions<T>;
@@ -117,9 +118,11 @@ export class SinkRunner<T> {
   readonly #healthy = new Map<PauseReason, Promise<void>>();
   readonly #lanes: BatchLanes;
   readonly #alerts: DeliveryAlerts;
+  readonly #bounds: DeliveryBounds;
 
   constructor(options: SinkRunnerOptions<T>) {
     this.#o = options;
+    this.#bounds = new DeliveryBounds(options);
     this.#lanes = new BatchLanes(options.maxInFlight ?? 1);
     this.#log = options.logger.child({ connector: options.connector, topic: options.topic });
     this.#alerts = new DeliveryAlerts({
@@ -136,6 +139,7 @@ export class SinkRunner<T> {
       state: this.#state === 'running' && pausedBy !== null ? 'paused' : this.#state,
       pausedBy,
       pauses: this.#pauses.reasons(),
+      pauseDetail: this.#pauses.detail(pausedBy),
       consumer: this.#consumer?.health() ?? null,
       delivered: this.#delivered,
       deadLettered: this.#deadLettered,
@@ -180,9 +184,12 @@ export class SinkRunner<T> {
     this.#operatorPaused = true;
   }
 
+  /** Also lets the breaker go: the record it holds is tried again, and the count starts over. */
   resume(): void {
     if (this.#operatorPaused) this.#pauses.leave('operator');
     this.#operatorPaused = false;
+    if (this.#bounds.breaker.tripped !== null) this.#log.info({ reason: 'breaker' }, 'resumed by an operator');
+    this.#bounds.breaker.reset();
   }
 
   /**
@@ -200,7 +207,7 @@ export class SinkRunner<T> {
         async (record) => {
           // Stopping leaves the rest for the next owner of the partition.
           if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped');
-          await this.#waitWhileOperatorPaused();
+          await this.#waitWhileHeld();
           await this.#handle(record, receipts);
         },
       );
@@ -234,7 +241,6 @@ export class SinkRunner<T> {
     const ticketId = record.key?.toString('utf8') ?? '';
     // Cycles end only when health passes, so each counted one found the system up: a record that
     // fails through them all is this record's trouble, and holding it would stall its partition.
-    const maxCycles = this.#o.maxDeliveryCycles ?? DEFAULT_MAX_DELIVERY_CYCLES;
     let cycles = 0;
     for (;;) {
       try {
@@ -247,6 +253,7 @@ export class SinkRunner<T> {
           }
         }, this.#o.retry ?? DEFAULT_RETRY);
         this.#delivered += 1;
+        this.#bounds.breaker.delivered();
         receipts?.add(record, value, 'DELIVERED');
         this.#o.metrics?.deliverySeconds.observe(
           { connector: this.#o.connector },
@@ -255,29 +262,26 @@ export class SinkRunner<T> {
         await this.#alerts.delivered(this.#producer, this.#o.serde, ticketId, value);
         return;
       } catch (err) {
-        const reason = outageReason(err);
-        if (reason === null || cycles >= maxCycles) {
-          const exhausted = reason !== null;
-          await this.#deadLetter(record, exhausted ? exhaustedError(err, cycles) : err);
+        const verdict = this.#bounds.judge(err, cycles);
+        // A hold is no pause cycle: the record is tried again after resume() with its count as it was.
+        if (verdict.act === 'hold') {
+          await this.#bounds.hold(this.#pauses, this.#log, this.#o.connector, () => this.#isStopped());
+          continue;
+        }
+        if (verdict.act === 'dead-letter') {
+          await this.#deadLetter(record, verdict.error);
           receipts?.add(record, value, 'DEAD_LETTERED');
-          if (exhausted)
-            await this.#alerts.raise(
-              this.#producer,
-              this.#o.serde,
-              identifyRecord(ticketId, value),
-              cycles,
-              errorSummary(err),
-            );
+          if (verdict.exhausted) await this.#alerts.raise(this.#producer, this.#o.serde, ticketId, value, cycles, err);
           return;
         }
-        // The code and status only: a message could echo what the system was sent.
+        const { reason } = verdict;
+        const detail = outageDetail(err);
+        // The code, status and origin only: a message could echo what the system was sent.
         this.#log.error(
-          { code: isCloseloopError(err) ? err.code : 'unknown', reason, offset: record.offset },
-          reason === 'credentials'
-            ? 'the system refused our credentials; pausing until its health probe passes'
-            : 'retry budget spent; pausing until the system is healthy',
+          { code: isCloseloopError(err) ? err.code : 'unknown', reason, detail, offset: record.offset },
+          SINK_OUTAGE_LOG[reason],
         );
-        await this.#awaitHealthy(reason);
+        await this.#awaitHealthy(reason, detail);
         cycles += 1;
       }
     }
@@ -341,7 +345,7 @@ export class SinkRunner<T> {
   }
 
   // Every ticket in flight that finds the system down waits on the same probe.
-  #awaitHealthy(reason: PauseReason): Promise<void> {
+  #awaitHealthy(reason: PauseReason, detail: string | null = null): Promise<void> {
     let healthy = this.#healthy.get(reason);
     if (!healthy) {
       const probe = () =>
@@ -349,7 +353,7 @@ export class SinkRunner<T> {
           (h) => h.status === 'up',
           () => false,
         );
-      healthy = this.#pausedUntil(reason, probe).finally(() => this.#healthy.delete(reason));
+      healthy = this.#pausedUntil(reason, probe, detail).finally(() => this.#healthy.delete(reason));
       this.#healthy.set(reason, healthy);
     }
     return healthy;
@@ -357,8 +361,8 @@ export class SinkRunner<T> {
 
   // Waiting inside the batch keeps this partition's order; the consumer keeps the group membership
   // meanwhile (the messaging port promises handlers may take as long as they need).
-  async #pausedUntil(reason: PauseReason, probe: () => Promise<boolean>): Promise<void> {
-    this.#pauses.enter(reason);
+  async #pausedUntil(reason: PauseReason, probe: () => Promise<boolean>, detail: string | null = null): Promise<void> {
+    this.#pauses.enter(reason, detail);
     const interval = this.#o.probeIntervalMs ?? 1_000;
     try {
       for (;;) {
@@ -372,24 +376,14 @@ export class SinkRunner<T> {
     this.#log.info({ reason }, 'resuming');
   }
 
-  async #waitWhileOperatorPaused(): Promise<void> {
-    while (this.#operatorPaused && !this.#isStopped()) {
+  async #waitWhileHeld(): Promise<void> {
+    while ((this.#operatorPaused || this.#bounds.breaker.tripped !== null) && !this.#isStopped()) {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
 }
 
 const DEFAULT_BATCHES_PER_PARTITION = 4;
-const DEFAULT_MAX_DELIVERY_CYCLES = 10;
-
-function exhaustedError(last: unknown, cycles: number): CloseloopError {
-  return new CloseloopError(
-    'CL_DELIVERY_EXHAUSTED',
-    `still failing after ${cycles} pause cycles while the system was healthy: ${messageOf(last)}`,
-    { cause: last, details: { cycles, lastError: errorSummary(last) } },
-  );
-}
-
 function importedRecord(value: unknown): boolean {
   const envelope = (value as { envelope?: { origin?: unknown } } | null)?.envelope;
   return typeof envelope?.origin === 'string' && isImported({ origin: envelope.origin });

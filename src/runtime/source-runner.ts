@@ -19,7 +19,7 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Source, SourceBatch, SourceWarning } from '../sdk/connector.ts';
-import { outageReason, PauseSet, type PauseReason } from './pause.ts';
+import { outageDetail, outageReason, PauseSet, type PauseReason } from './pause.ts';
 import { nextPollDelay, type PollOutcome, type PollPace } from './poll-pace.ts';
 
 export const CURSOR_TOPIC = 'closeloop.connector-cursors';
@@ -50,6 +50,8 @@ export interface SourceRunnerStatus {
   /** Why it is paused (an alarm before an operator's pause when several hold); null otherwise. */
   readonly pausedBy: PauseReason | null;
   readonly pauses: readonly PauseReason[];
+  /** What more there is to say about pausedBy (a redirect's origin); null if nothing. */
+  readonly pauseDetail: string | null;
   readonly cursor: string | null;
   readonly published: number;
   /** Changes dead-lettered: unreadable ones (CL_SOURCE_RECORD_INVALID) and ones the schema refused. */
@@ -69,7 +71,8 @@ export interface SourceRunnerStatus {
 /**
  * Polls a source and publishes what it returns. The records and the cursor after them are
  * written in one Kafka transaction, so a crash or restart neither skips nor repeats a change.
- * A failed poll pauses it (`unavailable`, or `credentials` for a refused token) until the
+ * A failed poll pauses it (`unavailable`, `credentials` for a refused token, `endpoint` for a
+ * redirect or an API that is not where it is called) until the
  * source's health probe passes; a failed write (`kafka`, or `dead-letter` when the dead-letter
  * topic refused) until a publish succeeds again. Paused, it is not ready and says why.
  */
@@ -108,6 +111,7 @@ export class SourceRunner<T> {
       state: this.#state === 'running' && pausedBy !== null ? 'paused' : this.#state,
       pausedBy,
       pauses: this.#pauses.reasons(),
+      pauseDetail: this.#pauses.detail(pausedBy),
       cursor: this.#cursor,
       published: this.#published,
       deadLettered: this.#deadLettered,
@@ -184,11 +188,11 @@ export class SourceRunner<T> {
     if (this.#idle) this.#wake?.();
   }
 
-  #raise(reason: PauseReason, err: unknown): void {
+  #raise(reason: PauseReason, err: unknown, detail: string | null = null): void {
     if (this.#outage !== reason) {
       this.#clear();
       this.#outage = reason;
-      this.#pauses.enter(reason);
+      this.#pauses.enter(reason, detail);
     }
     this.#outageError = messageOf(err);
   }
@@ -312,15 +316,18 @@ export class SourceRunner<T> {
   async #sourceDown(err: unknown): Promise<void> {
     const code = isCloseloopError(err) ? err.code : 'unknown';
     const reason = outageReason(err) ?? 'unavailable';
+    const detail = outageDetail(err);
     if (this.#outage !== reason) {
       this.#log.error(
-        { code, reason, error: messageOf(err) },
+        { code, reason, detail, error: messageOf(err) },
         reason === 'credentials'
           ? 'the source refused our credentials; pausing until its health probe passes'
-          : 'source unavailable; pausing until it is healthy',
+          : reason === 'endpoint'
+            ? 'the source is not where we call it (a redirect, a 4xx to the API); pausing until its health probe passes'
+            : 'source unavailable; pausing until it is healthy',
       );
     }
-    this.#raise(reason, err);
+    this.#raise(reason, err, detail);
     while (!this.#isStopped()) {
       await this.#sleep(this.#o.probeIntervalMs ?? 1_000);
       const health = await this.#o.source.health().catch(() => ({ status: 'down' as const }));

@@ -81,7 +81,9 @@ export interface Source<T> {
  * A sink applies records to an external system, one at a time and in order per key. Delivery is
  * at least once, so deliver() must be idempotent (the CRM's version, the command id).
  * Throw the CloseloopErrors of classifyHttpError: retriable ones are retried and then pause the
- * sink; the others dead-letter the record.
+ * sink, refused credentials and a misdirected API (a redirect, a 4xx to a call marked about the
+ * API) pause it at once; the others dead-letter the record, until a run of them with one HTTP
+ * status trips the runner's breaker.
  */
 export interface Sink<T> {
   /**

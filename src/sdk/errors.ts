@@ -1,10 +1,15 @@
 import { CloseloopError, messageOf, type ErrorCode } from '../errors/index.ts';
+import type { CallAbout } from './http-client.ts';
 
 export interface HttpFailure {
   readonly status?: number | undefined;
   /** A network error code such as ECONNREFUSED or ETIMEDOUT (HttpClient normalises undici's). */
   readonly code?: string | undefined;
   readonly message: string;
+  /** What the call was about (see CallAbout); `record` when the error does not say. */
+  readonly about: CallAbout;
+  /** A redirect's target origin, never its path or query. */
+  readonly redirectedTo?: string | undefined;
 }
 
 const NETWORK = new Set([
@@ -22,35 +27,60 @@ const NETWORK = new Set([
 
 function asFailure(err: unknown): HttpFailure {
   if (err && typeof err === 'object') {
-    const e = err as { response?: { status?: number }; code?: string; message?: string };
-    return { status: e.response?.status, code: e.code, message: e.message ?? String(err) };
+    const e = err as {
+      response?: { status?: number };
+      code?: string;
+      message?: string;
+      about?: unknown;
+      redirectedTo?: unknown;
+    };
+    return {
+      status: e.response?.status,
+      code: e.code,
+      message: e.message ?? String(err),
+      about: e.about === 'api' ? 'api' : 'record',
+      redirectedTo: typeof e.redirectedTo === 'string' ? e.redirectedTo : undefined,
+    };
   }
-  return { message: String(err) };
+  return { message: String(err), about: 'record' };
 }
 
 /**
  * The one rule every connector applies to an HTTP failure: 5xx, 408, 429, time-outs and dropped
  * connections are retriable (retry, then pause: never dead-letter an outage); 401 and 403 say the
  * bridge's credentials are refused, which no record can fix, so they pause the connector too
- * (CL_CONNECTOR_UNAUTHORIZED, without retrying the call); any other 4xx is a data error
- * (dead-letter the record, go on).
+ * (CL_CONNECTOR_UNAUTHORIZED, without retrying the call). A redirect (3xx: a URL moved to https,
+ * an SSO gateway sending the bridge to its login page) and any other 4xx to a call about the API
+ * rather than one record (a 404 "context root not found" to a collection query while the system
+ * restarts) say the endpoint is wrong, which no record can fix either: CL_CONNECTOR_MISDIRECTED
+ * pauses the connector. Only another 4xx to a call about a record is a data error (dead-letter
+ * the record, go on).
  */
 export function classifyHttpError(err: unknown, what: string): CloseloopError {
   if (err instanceof CloseloopError) return err;
   const f = asFailure(err);
+  const status = f.status;
   const retriable =
-    f.status === undefined
+    status === undefined
       ? f.code === undefined || NETWORK.has(f.code)
-      : f.status >= 500 || f.status === 408 || f.status === 429;
-  const unauthorized = f.status === 401 || f.status === 403;
+      : status >= 500 || status === 408 || status === 429;
+  const unauthorized = status === 401 || status === 403;
+  const misdirected =
+    status !== undefined && status < 500 && !retriable && !unauthorized && (status < 400 || f.about === 'api');
   const code: ErrorCode = retriable
     ? 'CL_CONNECTOR_RETRIABLE'
     : unauthorized
       ? 'CL_CONNECTOR_UNAUTHORIZED'
-      : 'CL_CONNECTOR_REJECTED';
-  return new CloseloopError(code, `${what}: ${f.status ? `HTTP ${f.status}: ` : ''}${messageOf(err)}`, {
+      : misdirected
+        ? 'CL_CONNECTOR_MISDIRECTED'
+        : 'CL_CONNECTOR_REJECTED';
+  return new CloseloopError(code, `${what}: ${status ? `HTTP ${status}: ` : ''}${messageOf(err)}`, {
     cause: err,
-    details: { httpStatus: f.status, errorCode: f.code },
+    details: {
+      httpStatus: status,
+      errorCode: f.code,
+      ...(f.redirectedTo === undefined ? {} : { redirectedTo: f.redirectedTo }),
+    },
   });
 }
 

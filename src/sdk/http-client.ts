@@ -1,18 +1,34 @@
 import { Agent, request, type Dispatcher } from 'undici';
 
 /**
+ * What a call is about, as its call site knows and no status can tell: `record` (the default)
+ * when a refusal can be the fault of the one record it carries (a PUT of a ticket's status, a
+ * POST of a new work order), `api` when it cannot (a collection query, a change feed, a health
+ * probe): a 4xx to those says the base URL, a gateway or the system itself is wrong.
+ */
+export type CallAbout = 'record' | 'api';
+
+/**
  * A failed call as classifyHttpError reads it: the answer's status when there was one, else the
- * network code (ECONNREFUSED, ECONNRESET, ETIMEDOUT...).
+ * network code (ECONNREFUSED, ECONNRESET, ETIMEDOUT...), with what the call was about and, for
+ * a redirect, the origin it pointed to (never its path or query, which may carry a token).
  */
 export class HttpCallError extends Error {
   readonly response: { readonly status: number } | undefined;
   readonly code: string | undefined;
+  readonly about: CallAbout;
+  readonly redirectedTo: string | undefined;
 
-  constructor(message: string, o: { status?: number; code?: string; cause?: unknown }) {
+  constructor(
+    message: string,
+    o: { status?: number; code?: string; cause?: unknown; about?: CallAbout; redirectedTo?: string },
+  ) {
     super(message, { cause: o.cause });
     this.name = 'HttpCallError';
     this.response = o.status === undefined ? undefined : { status: o.status };
     this.code = o.code;
+    this.about = o.about ?? 'record';
+    this.redirectedTo = o.redirectedTo;
   }
 }
 
@@ -31,6 +47,8 @@ export interface CallOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Replaces the client's default parameters; `{}` sends none (a URL that carries its own). */
   readonly params?: Readonly<Record<string, string | number>>;
+  /** See CallAbout; `record` when left out. */
+  readonly about?: CallAbout;
 }
 
 type Method = 'GET' | 'PUT' | 'POST';
@@ -91,11 +109,21 @@ export class HttpClient {
         signal: AbortSignal.timeout(this.#o.timeoutMs),
       });
       const data = await res.body.text();
-      if (res.statusCode < 200 || res.statusCode > 299)
-        throw new HttpCallError(`Request failed with status code ${res.statusCode}`, { status: res.statusCode });
+      const status = res.statusCode;
+      if (status >= 300 && status <= 399) {
+        // undici follows no redirect, and must not: the credentials would go wherever it points.
+        const to = originOf(res.headers['location'], url);
+        throw new HttpCallError(`Request redirected with status code ${status}${to ? ` to ${to}` : ''}`, {
+          status,
+          about: o.about ?? 'record',
+          ...(to ? { redirectedTo: to } : {}),
+        });
+      }
+      if (status < 200 || status > 299)
+        throw new HttpCallError(`Request failed with status code ${status}`, { status, about: o.about ?? 'record' });
       return { data };
     } catch (err) {
-      throw failure(err);
+      throw failure(err, o.about ?? 'record');
     }
   }
 
@@ -111,14 +139,26 @@ export class HttpClient {
   }
 }
 
-function failure(err: unknown): HttpCallError {
+/** The origin of a Location header (relative ones resolve against the call), or undefined. */
+function originOf(location: string | string[] | undefined, url: string): string | undefined {
+  const value = Array.isArray(location) ? location[0] : location;
+  if (!value) return undefined;
+  try {
+    const origin = new URL(value, url).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
+function failure(err: unknown, about: CallAbout): HttpCallError {
   if (err instanceof HttpCallError) return err;
   // The call's own time limit (AbortSignal.timeout) ends it with a TimeoutError.
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
-    return new HttpCallError(`timed out: ${err.message}`, { code: 'ETIMEDOUT', cause: err });
+    return new HttpCallError(`timed out: ${err.message}`, { code: 'ETIMEDOUT', cause: err, about });
   const code = codeOf(err);
   const message = err instanceof Error ? err.message : String(err);
-  return new HttpCallError(message, { ...(code ? { code: NETWORK_CODES[code] ?? code } : {}), cause: err });
+  return new HttpCallError(message, { ...(code ? { code: NETWORK_CODES[code] ?? code } : {}), cause: err, about });
 }
 
 /** The code of the error or of what caused it (a refused connect keeps the system's ECONNREFUSED). */

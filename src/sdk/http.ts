@@ -67,7 +67,8 @@ function parses(body: string): boolean {
 
 /**
  * callJson for reading one item: a 404 is the system saying it does not know the item, so it is
- * null (missing), while every other failure stays classified as callJson classifies it.
+ * null (missing), while every other failure stays classified as callJson classifies it (a 404 to
+ * a call marked about the API is the API missing, not the item).
  */
 export async function lookupJson<T>(
   what: string,
@@ -77,7 +78,8 @@ export async function lookupJson<T>(
   try {
     return await callJson(what, schema, request);
   } catch (err) {
-    if (err instanceof CloseloopError && err.details['httpStatus'] === 404) return null;
+    if (err instanceof CloseloopError && err.code === 'CL_CONNECTOR_REJECTED' && err.details['httpStatus'] === 404)
+      return null;
     throw err;
   }
 }

@@ -21,7 +21,7 @@ export { parseConnectorConfig } from './config.ts';
 export { rawField, readChanges, type ChangeReader } from './changes.ts';
 export { instantOf, instantSchema, timeZoneSchema } from './dates.ts';
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
-export { HttpCallError, HttpClient, type CallOptions, type HttpClientOptions } from './http-client.ts';
+export { HttpCallError, HttpClient, type CallAbout, type CallOptions, type HttpClientOptions } from './http-client.ts';
 export { CloseloopError, isCloseloopError } from '../errors/index.ts';
 export type { Logger } from '../observability/logger.ts';
 export type {

@@ -24,6 +24,7 @@ import {
   type ReconcileReport,
 } from '../reconcile/index.ts';
 import { checkConnector } from './connector-check.ts';
+import { sinkBounds } from './sink-bounds.ts';
 import { SilenceWatch, type WatchedSource } from './silence-watch.ts';
 
 const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
@@ -163,12 +164,7 @@ export class Worker {
             groupId: `${config.processor.groupId}.${def.name}-sink`,
             sink: def.sink(settings, ctx),
             maxInFlight: instance.maxInFlight,
-            ...(instance.maxDeliveryCycles === undefined ? {} : { maxDeliveryCycles: instance.maxDeliveryCycles }),
-            alerts: {
-              topic: config.topics.alerts,
-              jurisdiction: config.jurisdiction,
-              accountable: (d) => (d === null ? '311 service desk' : (config.policy.accountable?.[d] ?? null)),
-            },
+            ...sinkBounds(config, instance),
             partitionsConcurrently: config.processor.partitions,
             failingAfterMs: config.processor.consumerFailingAfterMs,
             receiptsTopic: config.topics.deliveries,
@@ -298,7 +294,12 @@ export class Worker {
         processorReady: this.processor.isReady(),
         broker: brokerUp ? 'up' : 'down',
         registry: registryUp ? 'up' : 'down',
-        runners: runners.map((r) => ({ runner: `${r.connector}-${r.kind}`, state: r.state, pausedBy: r.pausedBy })),
+        runners: runners.map((r) => ({
+          runner: `${r.connector}-${r.kind}`,
+          state: r.state,
+          pausedBy: r.pausedBy,
+          pauseDetail: r.pauseDetail ?? null,
+        })),
       },
     };
   }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { connectors } from '../../connectors/index.ts';
-import { sinkDeliverySchema, sourcePacingSchema } from '../../src/config/index.ts';
+import { sinkBreakerSchema, sinkDeliverySchema, sourcePacingSchema } from '../../src/config/index.ts';
 import { configReference, type ConnectorDefinition } from '../../src/sdk/index.ts';
 
 export function connectorsReference(): string {
@@ -23,6 +23,11 @@ export function connectorsReference(): string {
       'Every instance: sink delivery',
       'Beside `config`, on the instance itself, for any connector with a sink.',
       sinkDeliverySchema,
+    ),
+    configReference(
+      'Every instance: sink breaker',
+      'Beside `config`, on the instance itself, for any connector with a sink.',
+      sinkBreakerSchema,
     ),
     ...parts,
   ].join('\n');

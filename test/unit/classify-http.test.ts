@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyHttpError } from '../../src/sdk/index.ts';
+import { outageReason } from '../../src/runtime/index.ts';
+import { classifyHttpError, HttpCallError } from '../../src/sdk/index.ts';
 
 /** What an HTTP client throws: an Error with the response's status, or a network code. */
 function httpError(status: number | undefined, code?: string): Error {
@@ -24,6 +25,29 @@ describe('classifyHttpError', () => {
     const err = classifyHttpError(httpError(status), 'PUT status');
     expect(err).toMatchObject({ code, retriable, stage: 'deliver', details: { httpStatus: status } });
     expect(err.message).toContain(`HTTP ${status}`);
+  });
+
+  it.each([301, 302, 307, 308])('HTTP %i is a misdirected API, naming only where it points', (status) => {
+    const moved = new HttpCallError('moved', { status, redirectedTo: 'https://sso.city.gov' });
+    const err = classifyHttpError(moved, 'PUT status');
+    expect(err).toMatchObject({
+      code: 'CL_CONNECTOR_MISDIRECTED',
+      retriable: false,
+      details: { httpStatus: status, redirectedTo: 'https://sso.city.gov' },
+    });
+    expect(outageReason(err)).toBe('endpoint');
+  });
+
+  it('makes a 4xx to a call about the API misdirected, and one about a record a data error', () => {
+    const api = (status: number) => new HttpCallError('no', { status, about: 'api' });
+    for (const status of [400, 404, 405, 410])
+      expect(classifyHttpError(api(status), 'querying')).toMatchObject({ code: 'CL_CONNECTOR_MISDIRECTED' });
+    expect(classifyHttpError(new HttpCallError('no', { status: 404, about: 'record' }), 'x').code).toBe(
+      'CL_CONNECTOR_REJECTED',
+    );
+    // Credentials and outages keep their own classes whatever the call was about.
+    expect(classifyHttpError(api(401), 'x').code).toBe('CL_CONNECTOR_UNAUTHORIZED');
+    expect(classifyHttpError(api(503), 'x').code).toBe('CL_CONNECTOR_RETRIABLE');
   });
 
   it('treats dropped connections as retriable and unknown local codes as data errors', () => {

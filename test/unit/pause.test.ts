@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CloseloopError } from '../../src/errors/index.ts';
-import { outageReason, PauseSet } from '../../src/runtime/index.ts';
+import { outageDetail, outageReason, PauseSet } from '../../src/runtime/index.ts';
 
 describe('outageReason', () => {
   it('makes refused credentials and spent retries outages, and anything else a data error', () => {
@@ -8,6 +8,7 @@ describe('outageReason', () => {
     expect(outageReason(new CloseloopError('CL_CONNECTOR_RETRIABLE', 'HTTP 503'))).toBe('unavailable');
     expect(outageReason(new CloseloopError('CL_CONNECTOR_MALFORMED', 'truncated'))).toBe('unavailable');
     expect(outageReason(new CloseloopError('CL_CONNECTOR_REJECTED', 'HTTP 404'))).toBeNull();
+    expect(outageReason(new CloseloopError('CL_CONNECTOR_MISDIRECTED', 'HTTP 302'))).toBe('endpoint');
     expect(outageReason(new Error('a bug'))).toBeNull();
   });
 });
@@ -30,5 +31,19 @@ describe('PauseSet', () => {
     expect(p.reason).toBe('operator');
     p.leave('operator');
     expect(p.reasons()).toEqual([]);
+  });
+
+  it('keeps the detail of a reason while the reason holds', () => {
+    const p = new PauseSet();
+    p.enter('endpoint', 'HTTP 302 redirecting to https://sso.city.gov');
+    p.enter('endpoint');
+    expect(p.detail(p.reason)).toBe('HTTP 302 redirecting to https://sso.city.gov');
+    p.leave('endpoint');
+    expect(p.detail('endpoint')).toBe('HTTP 302 redirecting to https://sso.city.gov');
+    p.leave('endpoint');
+    expect(p.detail('endpoint')).toBeNull();
+    expect(outageDetail(new CloseloopError('CL_CONNECTOR_MISDIRECTED', 'x', { details: { httpStatus: 404 } }))).toBe(
+      'HTTP 404 to a call about the API',
+    );
   });
 });

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
+import { closeloopConfigSchema, loadConfig } from '../../src/config/index.ts';
 import { CloseloopError } from '../../src/errors/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { connectorChecker } from '../../src/worker/connector-check.ts';
@@ -116,6 +116,17 @@ routing:
       { checkConnector: connectorChecker({ credentials: true }) },
     );
     expect(config.connectors[0]).toMatchObject({ pollIntervalMs: 250, busyPollIntervalMs: 25, pollBackoff: 2 });
+  });
+
+  it('gives each sink a breaker of 5 dead letters with one status unless the instance says otherwise', async () => {
+    const base = await loadConfig('config/closeloop.yaml', TOKENS);
+    expect(base.connectors.length).toBeGreaterThan(0);
+    for (const c of base.connectors) expect(c.breakAfterSameStatus).toBe(5);
+    const instances = closeloopConfigSchema.shape.connectors;
+    expect(instances.parse([{ name: 'crm-rest', breakAfterSameStatus: 0, config: {} }])[0]).toMatchObject({
+      breakAfterSameStatus: 0,
+    });
+    expect(instances.safeParse([{ name: 'crm-rest', breakAfterSameStatus: -1, config: {} }]).success).toBe(false);
   });
 
   it('reports an unknown connector and every bad connector setting together, before starting anything', async () => {

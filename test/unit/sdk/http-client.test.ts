@@ -15,6 +15,9 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (path === '/api/drop') return void req.socket.destroy();
   if (path === '/api/teapot') return void res.writeHead(418).end('{"error":"no"}');
   if (path === '/api/unavailable') return void res.writeHead(503).end('down');
+  if (path === '/api/moved')
+    return void res.writeHead(302, { location: 'https://sso.city.gov/login?session=secret-token' }).end();
+  if (path === '/api/relative') return void res.writeHead(301, { location: '/base/api/items?x=1' }).end();
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
 }
 
@@ -74,6 +77,22 @@ describe('the SDK HTTP client', () => {
       code: 'CL_CONNECTOR_RETRIABLE',
       details: { httpStatus: 503 },
     });
+  });
+
+  it('follows no redirect: a 3xx is misdirected, naming the origin it points to and never its query', async () => {
+    const moved = await client()
+      .get('/api/moved', { about: 'api' })
+      .catch((e: unknown) => e);
+    expect(moved).toMatchObject({ response: { status: 302 }, redirectedTo: 'https://sso.city.gov', about: 'api' });
+    const err = classifyHttpError(moved, 'reading changes');
+    expect(err).toMatchObject({ code: 'CL_CONNECTOR_MISDIRECTED', details: { redirectedTo: 'https://sso.city.gov' } });
+    expect(err.message).toContain('https://sso.city.gov');
+    expect(JSON.stringify({ m: err.message, d: err.details })).not.toContain('secret-token');
+    expect(seen.filter((r) => r.url.startsWith('/login'))).toHaveLength(0);
+    const relative = await client()
+      .get('/api/relative')
+      .catch((e: unknown) => e);
+    expect(relative).toMatchObject({ redirectedTo: new URL(base).origin, about: 'record' });
   });
 
   it('turns a silent system, a dropped connection and a refused one into retriable outages', async () => {

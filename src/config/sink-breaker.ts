@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/**
+ * When a connector instance's sink stops dead-lettering a run of records refused alike. Declared
+ * once here: the config schema takes it into each connector instance, and the generated
+ * connector reference (docs/connectors.md) documents it from this schema.
+ */
+export const sinkBreakerSchema = z.object({
+  breakAfterSameStatus: z
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .default(5)
+    .describe(
+      'Records dead-lettered in a row with the same HTTP status before the sink holds the next one and pauses (`breaker`: readiness, `closeloop_paused`) until an operator resumes the connector. A system refusing everything alike is an outage, not bad records. A hold counts no `maxDeliveryCycles` cycle, and a record dead-lettered after them neither counts here nor ends a run. 0 turns it off.',
+    ),
+});
+
+export type SinkBreaker = z.infer<typeof sinkBreakerSchema>;

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { CloseloopError } from '../../../src/errors/index.ts';
+import { DeliveryBounds } from '../../../src/runtime/delivery-bounds.ts';
+
+const refused = (status: number) =>
+  new CloseloopError('CL_CONNECTOR_REJECTED', `HTTP ${status}`, { details: { httpStatus: status } });
+const outage = new CloseloopError('CL_CONNECTOR_RETRIABLE', 'HTTP 503', { details: { httpStatus: 503 } });
+
+describe('DeliveryBounds: the breaker beside the delivery-cycle bound', () => {
+  it('gives a record up after maxDeliveryCycles outages, and a refusal to the breaker alone', () => {
+    const b = new DeliveryBounds({ breakAfterSameStatus: 2, maxDeliveryCycles: 3 });
+    expect(b.judge(outage, 0)).toEqual({ act: 'pause', reason: 'unavailable' });
+    expect(b.judge(outage, 2)).toEqual({ act: 'pause', reason: 'unavailable' });
+    const given = b.judge(outage, 3);
+    expect(given).toMatchObject({ act: 'dead-letter', exhausted: true, error: { code: 'CL_DELIVERY_EXHAUSTED' } });
+    // Refusals count however many cycles their record took: the cycles bound outages only.
+    expect(b.judge(refused(404), 5)).toEqual({ act: 'dead-letter', error: refused(404), exhausted: false });
+  });
+
+  it('neither counts an exhausted dead letter toward the breaker nor lets it end a run of one status', () => {
+    const b = new DeliveryBounds({ breakAfterSameStatus: 2, maxDeliveryCycles: 1 });
+    expect(b.judge(refused(404), 0).act).toBe('dead-letter');
+    expect(b.judge(outage, 1)).toMatchObject({ act: 'dead-letter', exhausted: true });
+    expect(b.judge(outage, 1)).toMatchObject({ act: 'dead-letter', exhausted: true });
+    expect(b.breaker.tripped).toBeNull();
+    expect(b.judge(refused(404), 0).act).toBe('dead-letter');
+    expect(b.judge(refused(404), 0)).toEqual({ act: 'hold' });
+    expect(b.breaker.tripped).toBe(404);
+  });
+});

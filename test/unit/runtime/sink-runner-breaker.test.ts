@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createInMemoryMessaging,
+  deadLetterTopic,
+  readSchemaFile,
+  readToEnd,
+  subjectForTopic,
+  type IncomingRecord,
+} from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { judgeReadiness } from '../../../src/observability/readiness.ts';
+import { SinkRunner } from '../../../src/runtime/index.ts';
+import {
+  classifyHttpError,
+  HttpCallError,
+  type Health,
+  type Sink,
+  type TicketStatusChange,
+} from '../../../src/sdk/index.ts';
+import { RECORD_NAMES } from '../../../src/topics/index.ts';
+import { Bridge, crm, testPolicy } from '../../support/domain.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
+import { startLoopback } from '../../support/loopback-registry.ts';
+import { wrapMessaging } from '../../support/recording-messaging.ts';
+import { until } from '../../support/wait.ts';
+
+const cleanup = cleanupAfter('each');
+const TOPIC = 'bridge.ticket-status.v1';
+
+/** A system that answers each call as `answer` says now: 'ok', or the HTTP failure to throw. */
+function fakeSink() {
+  const delivered: string[] = [];
+  const state = {
+    answer: 'ok' as 'ok' | { status: number; location?: string; about?: 'record' | 'api' },
+    health: 'up' as Health['status'],
+  };
+  const sink: Sink<TicketStatusChange> = {
+    async deliver(s) {
+      // A system takes its time: records of different tickets are refused side by side.
+      await new Promise((r) => setTimeout(r, 10));
+      const a = state.answer;
+      if (a === 'ok') return void delivered.push(s.ticketId);
+      const failure = new HttpCallError(`status ${a.status}`, {
+        status: a.status,
+        ...(a.location ? { redirectedTo: new URL(a.location).origin } : {}),
+        ...(a.about ? { about: a.about } : {}),
+      });
+      throw classifyHttpError(failure, `applying status to ${s.ticketId}`);
+    },
+    health: async () => ({ status: state.health }),
+  };
+  return { sink, delivered, state };
+}
+
+async function setUp(breakAfterSameStatus?: number, maxInFlight = 1) {
+  const { serde } = await startLoopback(cleanup);
+  const inner = createInMemoryMessaging();
+  // A dead letter takes a round trip to the broker, as it does on Kafka.
+  const messaging = wrapMessaging(inner, {
+    send: async (producer, topic, records) => {
+      if (topic.endsWith('.dlq')) await new Promise((r) => setTimeout(r, 20));
+      return producer.send(topic, records);
+    },
+  });
+  const admin = messaging.admin();
+  await admin.ensureTopics([
+    { topic: TOPIC, partitions: 1 },
+    { topic: deadLetterTopic(TOPIC), partitions: 1 },
+  ]);
+  await serde.register(subjectForTopic(TOPIC), (await readSchemaFile(`schemas/${TOPIC}.avsc`)).schema);
+  const fake = fakeSink();
+  const runner = new SinkRunner({
+    connector: 'crm-rest',
+    topic: TOPIC,
+    recordName: RECORD_NAMES.status,
+    groupId: 'breaker-sink',
+    sink: fake.sink,
+    messaging,
+    serde,
+    logger: createLogger({ level: 'silent' }),
+    retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 2 },
+    probeIntervalMs: 5,
+    maxInFlight,
+    ...(breakAfterSameStatus === undefined ? {} : { breakAfterSameStatus }),
+  });
+  await runner.start();
+  cleanup.push(() => runner.stop());
+  const producer = messaging.producer();
+  const bridge = new Bridge(await testPolicy());
+  let n = 0;
+  /** Opens `count` new tickets; their first statuses go to the topic. */
+  const send = async (count: number) => {
+    const from = bridge.statuses.length;
+    for (let i = 0; i < count; i += 1) bridge.send(crm(`T-${(n += 1)}`, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    for (const s of bridge.statuses.slice(from))
+      await producer.send(TOPIC, [{ key: s.ticketId, value: await serde.encode(subjectForTopic(TOPIC), s) }]);
+  };
+  const deadLetters = async () => {
+    const got: IncomingRecord[] = [];
+    await readToEnd(messaging, admin, deadLetterTopic(TOPIC), 'all', (r) => void got.push(r));
+    return got;
+  };
+  const readiness = () =>
+    judgeReadiness({
+      phase: 'running',
+      processorReady: true,
+      brokerUp: true,
+      registryUp: true,
+      runners: [{ connector: 'crm-rest', kind: 'sink', ...runner.status() }],
+    });
+  return { runner, send, deadLetters, readiness, ...fake };
+}
+
+describe('sink runner: failures that are no record’s fault', () => {
+  it('holds the record after a run of dead letters with the same status, until an operator resumes', async () => {
+    const { runner, send, deadLetters, readiness, delivered, state } = await setUp(3);
+    // A gateway answers 404 for the whole API, to calls that look like they are about records.
+    state.answer = { status: 404 };
+    await send(6);
+    await until('the breaker', () => runner.status().pausedBy === 'breaker', 5_000);
+    // Three dead letters, then the fourth is held: the rest of the outage never reaches the DLQ.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runner.status()).toMatchObject({ state: 'paused', deadLettered: 3, delivered: 0 });
+    expect(await deadLetters()).toHaveLength(3);
+    expect(readiness().reasons).toEqual([
+      'crm-rest sink paused: breaker (3 records in a row dead-lettered with HTTP 404; the next is held: ' +
+        'fix the cause, then resume the connector (POST /admin/connectors/crm-rest/resume))',
+    ]);
+    // The health probe passing does not let it go: a system refusing everything answers it too.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(runner.status().pausedBy).toBe('breaker');
+
+    state.answer = 'ok';
+    runner.resume();
+    await until('the held records', () => runner.status().delivered === 3, 5_000);
+    expect(delivered).toEqual(['T-4', 'T-5', 'T-6']);
+    expect(runner.status()).toMatchObject({ state: 'running', pausedBy: null, pauseDetail: null, deadLettered: 3 });
+  });
+
+  it('dead-letters no more than the limit when records are refused side by side', async () => {
+    const { runner, send, deadLetters, state } = await setUp(3, 8);
+    state.answer = { status: 404 };
+    await send(10);
+    await until('the breaker', () => runner.status().pausedBy === 'breaker', 5_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runner.status().deadLettered).toBe(3);
+    expect(await deadLetters()).toHaveLength(3);
+  });
+
+  it('counts only a run of one status: deliveries and other statuses start it again', async () => {
+    const { runner, send, state } = await setUp(2);
+    state.answer = { status: 404 };
+    await send(2);
+    await until('two dead letters', () => runner.status().deadLettered === 2, 5_000);
+    state.answer = { status: 422 };
+    await send(2);
+    await until('four dead letters', () => runner.status().deadLettered === 4, 5_000);
+    state.answer = 'ok';
+    await send(1);
+    await until('the delivery', () => runner.status().delivered === 1, 5_000);
+    state.answer = { status: 422 };
+    await send(2);
+    await until('six dead letters', () => runner.status().deadLettered === 6, 5_000);
+    expect(runner.status().pausedBy).toBeNull();
+    // Two 422s in a row since the delivery: a third is held.
+    await send(1);
+    await until('the breaker', () => runner.status().pausedBy === 'breaker', 5_000);
+    expect(runner.status()).toMatchObject({ deadLettered: 6, pauseDetail: expect.stringContaining('HTTP 422') });
+  });
+
+  it('pauses on a redirect, naming only the origin, and dead-letters nothing', async () => {
+    const { runner, send, deadLetters, readiness, delivered, state } = await setUp();
+    state.answer = { status: 302, location: 'https://sso.city.gov/login?session=secret-token' };
+    state.health = 'down';
+    await send(2);
+    await until('the endpoint pause', () => runner.status().pausedBy === 'endpoint', 5_000);
+    expect(readiness().reasons).toEqual([
+      'crm-rest sink paused: endpoint (HTTP 302 redirecting to https://sso.city.gov)',
+    ]);
+    expect(JSON.stringify(runner.status())).not.toContain('secret-token');
+    state.answer = 'ok';
+    state.health = 'up';
+    await until('both records', () => delivered.length === 2, 5_000);
+    expect(runner.status()).toMatchObject({ pausedBy: null, deadLettered: 0 });
+    expect(await deadLetters()).toHaveLength(0);
+  });
+
+  it('pauses on a 404 to a call about the API rather than dead-lettering the record', async () => {
+    const { runner, send, deadLetters, readiness, delivered, state } = await setUp();
+    state.answer = { status: 404, about: 'api' };
+    state.health = 'down';
+    await send(1);
+    await until('the endpoint pause', () => runner.status().pausedBy === 'endpoint', 5_000);
+    expect(readiness().reasons).toEqual(['crm-rest sink paused: endpoint (HTTP 404 to a call about the API)']);
+    state.answer = 'ok';
+    state.health = 'up';
+    await until('the record', () => delivered.length === 1, 5_000);
+    expect(await deadLetters()).toHaveLength(0);
+  });
+});
