@@ -90,7 +90,10 @@ export function quoted(value: string): string {
 /** The Maximo-like system's REST API. Every failure comes out classified: retriable or a data error. */
 export class MaximoClient {
   readonly #http: HttpClient;
+  /** The configured server: origin and any path before the API root (a gateway's prefix). */
   readonly #origin: string;
+  readonly #basePath: string;
+  readonly #apiRoot: string;
   readonly #collection: string;
 
   constructor(options: {
@@ -100,7 +103,10 @@ export class MaximoClient {
     apiKey: string | undefined;
     timeoutMs: number;
   }) {
-    this.#origin = new URL(options.baseUrl).origin;
+    const base = new URL(options.baseUrl);
+    this.#origin = base.origin;
+    this.#basePath = base.pathname.replace(/\/+$/, '');
+    this.#apiRoot = options.apiRoot;
     this.#collection = `${options.apiRoot}/os/${options.objectStructure}`;
     this.#http = new HttpClient({
       baseUrl: options.baseUrl,
@@ -141,13 +147,45 @@ export class MaximoClient {
     );
   }
 
-  /** The feed page a responseInfo.nextPage points at. The API key goes to the configured server only. */
-  nextFeedPage(href: string): Promise<MaximoFeedPage> {
+  /** The feed page a responseInfo.nextPage points at, on the configured server (see #onServer). */
+  async nextFeedPage(href: string): Promise<MaximoFeedPage> {
     const what = 'reading the next page of a Maximo query';
-    if (new URL(href, this.#origin).origin !== this.#origin)
-      return Promise.reject(malformedResponse(what, `nextPage ${href} is on another server`));
+    const url = this.#onServer(href, what);
     // The href carries every query parameter; the instance's own lean=1 is among them.
-    return callJson(what, feedPageSchema, () => this.#http.get(href, { params: {}, about: 'api' }));
+    return callJson(what, feedPageSchema, () => this.#http.get(url, { params: {}, about: 'api' }));
+  }
+
+  /**
+   * Where the configured server answers for an href Maximo wrote. Maximo builds hrefs from its
+   * webappurl properties, not from the URL it was called on: behind a TLS-offloading proxy or a
+   * load balancer they name `http://` or an internal host. So only the href's path and query are
+   * taken, on the configured baseUrl, which also keeps the API key on the configured server. A
+   * path outside the API root is no page or work order of this API: a configuration fault
+   * (CL_CONNECTOR_MISDIRECTED, naming both servers by origin and path, never the query).
+   */
+  #onServer(href: string, what: string): string {
+    let url: URL;
+    try {
+      url = new URL(href, `${this.#origin}${this.#basePath}/`);
+    } catch {
+      throw malformedResponse(what, 'an href that is not a URL');
+    }
+    // Maximo may know a gateway's prefix (its webappurl includes it) or not.
+    const path =
+      this.#basePath !== '' && url.pathname.startsWith(`${this.#basePath}${this.#apiRoot}/`)
+        ? url.pathname.slice(this.#basePath.length)
+        : url.pathname;
+    if (!path.startsWith(`${this.#apiRoot}/`)) {
+      const link = `${url.origin}${url.pathname}`;
+      const configured = `${this.#origin}${this.#basePath}${this.#apiRoot}`;
+      throw new CloseloopError(
+        'CL_CONNECTOR_MISDIRECTED',
+        `${what}: Maximo gave a link outside the API root: ${link}, where the bridge calls ${configured}; ` +
+          "check Maximo's webappurl properties and the connector's baseUrl and apiRoot",
+        { details: { outsideApiRoot: link, configured } },
+      );
+    }
+    return `${this.#origin}${this.#basePath}${path}${url.search}`;
   }
 
   /** The work order the bridge created under `externalrefid` at `siteid`, or null when there is none. */
@@ -174,10 +212,9 @@ export class MaximoClient {
    */
   async update(wo: MaximoWorkOrder, body: WorkOrderUpdate): Promise<void> {
     const what = `updating Maximo work order ${wo.siteid}/${wo.wonum}`;
-    if (new URL(wo.href, this.#origin).origin !== this.#origin)
-      throw malformedResponse(what, `href ${wo.href} is on another server`);
+    const href = this.#onServer(wo.href, what);
     await sendJson(what, z.unknown(), () =>
-      this.#http.post(wo.href, body, { headers: { 'x-method-override': 'PATCH', patchtype: 'MERGE' } }),
+      this.#http.post(href, body, { headers: { 'x-method-override': 'PATCH', patchtype: 'MERGE' } }),
     );
   }
 }

@@ -102,7 +102,8 @@ export class Pager {
   readonly #kept = new Map<string, Row[]>();
   #next = 1;
 
-  page(r: SimRequest, query: () => Row[]): SimResponse {
+  /** `base`: what Maximo puts before its paths in the hrefs it writes (scheme, host, port). */
+  page(r: SimRequest, query: () => Row[], base: string): SimResponse {
     const q = r.query;
     const size = Number(q.get('oslc.pageSize') ?? '0');
     const pageno = Number(q.get('pageno') ?? '1');
@@ -121,7 +122,7 @@ export class Pager {
       if (this.#kept.size > 100) this.#kept.delete(this.#kept.keys().next().value ?? '');
       next.set('_sptoken', id);
     }
-    const self = `http://${r.headers.host ?? '127.0.0.1'}${r.path}`;
+    const self = `${base}${r.path}`;
     const responseInfo = {
       href: `${self}?${q.toString()}`,
       pagenum: pageno,

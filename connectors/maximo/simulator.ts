@@ -18,6 +18,7 @@ import {
   type CrewPlan,
   type WorkOrder,
 } from './simulator-model.ts';
+import { hrefBaseOf, restId, workOrderHref } from './simulator-href.ts';
 import { matches, orderBy, Pager, parseWhere, select } from './simulator-query.ts';
 
 export type { CrewBehaviour, CrewPlan, WorkLog, WorkOrder } from './simulator-model.ts';
@@ -41,12 +42,12 @@ export interface MaximoSimulatorOptions {
   readonly clock?: () => number;
   /** The API key the apikey header must carry; none: any caller is let in. */
   readonly apiKey?: string;
+  /** See MaximoSimulator.hrefBase. */
+  readonly hrefBase?: string;
 }
 
 const ROOTS = ['/maximo/api', '/maximo/oslc'] as const;
 const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
-/** Maximo's rest ids are opaque; these encode site and wonum, as Maximo's own do. */
-const restId = (wo: WorkOrder) => `_${Buffer.from(`${wo.siteid}/${wo.wonum}`).toString('base64url')}`;
 
 export class MaximoSimulator {
   readonly server: SimulatorServer;
@@ -63,6 +64,13 @@ export class MaximoSimulator {
    * Found", collection queries too, as the application server answers for an app not yet up.
    */
   contextRootDown = false;
+  /**
+   * What Maximo writes before its paths in every href (work orders, next pages, Location), as
+   * its webappurl properties say rather than as the bridge called it: behind a TLS-offloading
+   * proxy `http://maximo.city.gov` for a bridge calling https, or an internal host; with a path
+   * (`http://10.0.0.5:9080/other`) its hrefs fall outside the API root. Unset: the host called.
+   */
+  hrefBase: string | undefined;
   readonly #behaviour: CrewBehaviour;
   readonly #random: () => number;
   readonly #clock: () => number;
@@ -89,6 +97,7 @@ export class MaximoSimulator {
     this.#random = seededRandom((options.seed ?? 1) + 11);
     this.#clock = options.clock ?? Date.now;
     this.#apiKey = options.apiKey;
+    this.hrefBase = options.hrefBase;
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
     const auth = (f: (r: SimRequest) => SimResponse) => (r: SimRequest) => {
@@ -320,11 +329,6 @@ export class MaximoSimulator {
     });
   }
 
-  #href(r: SimRequest, wo: WorkOrder): string {
-    const root = r.path.startsWith('/maximo/oslc') ? '/maximo/oslc' : '/maximo/api';
-    return `http://${r.headers.host ?? '127.0.0.1'}${root}/os/mxwo/${restId(wo)}`;
-  }
-
   #byRestId(id: string | undefined): WorkOrder {
     const wo = [...this.workOrders.values()].find((w) => restId(w) === id);
     if (!wo) throw new HttpError(404, `BMXAA8727E - The OSLC resource ${id ?? ''} was not found`);
@@ -332,25 +336,29 @@ export class MaximoSimulator {
   }
 
   #show(r: SimRequest, wo: WorkOrder): SimResponse {
-    return { status: 200, body: select(wo, r.query.get('oslc.select'), this.#href(r, wo)) };
+    return { status: 200, body: select(wo, r.query.get('oslc.select'), workOrderHref(r, wo, this.hrefBase)) };
   }
 
   #query(r: SimRequest): SimResponse {
-    return this.#pager.page(r, () => {
-      const clauses = parseWhere(r.query.get('oslc.where'));
-      const stalled = this.feedPaused && clauses.some((c) => c.attr === 'changedate');
-      const committed = [...this.workOrders.values()].map((w) => this.#committed(w));
-      const found = stalled ? [] : committed.filter((w) => matches(w, clauses));
-      return orderBy(found, r.query.get('oslc.orderBy')).map((w) =>
-        this.corruptor.serve(w._rowstamp, select(w, r.query.get('oslc.select'), this.#href(r, w))),
-      );
-    });
+    return this.#pager.page(
+      r,
+      () => {
+        const clauses = parseWhere(r.query.get('oslc.where'));
+        const stalled = this.feedPaused && clauses.some((c) => c.attr === 'changedate');
+        const committed = [...this.workOrders.values()].map((w) => this.#committed(w));
+        const found = stalled ? [] : committed.filter((w) => matches(w, clauses));
+        return orderBy(found, r.query.get('oslc.orderBy')).map((w) =>
+          this.corruptor.serve(w._rowstamp, select(w, r.query.get('oslc.select'), workOrderHref(r, w, this.hrefBase))),
+        );
+      },
+      hrefBaseOf(r, this.hrefBase),
+    );
   }
 
   #create(r: SimRequest): SimResponse {
     if (r.headers['x-method-override']) throw new HttpError(400, 'BMXAA9549E - an update needs a resource URI');
     const wo = this.addWorkOrder(newWorkOrderSchema.parse(r.body));
-    const href = this.#href(r, wo);
+    const href = workOrderHref(r, wo, this.hrefBase);
     const properties = r.headers['properties'];
     return typeof properties === 'string'
       ? { status: 201, body: select(wo, properties, href), headers: { location: href } }
@@ -383,7 +391,7 @@ export class MaximoSimulator {
     if (changed && u.status === undefined) this.#touch(wo);
     const properties = r.headers['properties'];
     return typeof properties === 'string'
-      ? { status: 200, body: select(wo, properties, this.#href(r, wo)) }
+      ? { status: 200, body: select(wo, properties, workOrderHref(r, wo, this.hrefBase)) }
       : { status: 204 };
   }
 }

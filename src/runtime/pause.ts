@@ -51,6 +51,8 @@ export const SINK_OUTAGE_LOG: Readonly<Record<'credentials' | 'endpoint' | 'unav
  */
 export function outageDetail(err: unknown): string | null {
   if (!isCloseloopError(err)) return null;
+  const link = err.details['outsideApiRoot'];
+  if (typeof link === 'string') return `a link outside the API root: ${link}`;
   const status = err.details['httpStatus'];
   const to = err.details['redirectedTo'];
   if (typeof status !== 'number') return null;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { maximo } from '../../../connectors/maximo/index.ts';
 import { MaximoSimulator } from '../../../connectors/maximo/simulator.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { outageReason } from '../../../src/runtime/index.ts';
+import { outageDetail, outageReason } from '../../../src/runtime/index.ts';
 import { parseConnectorConfig, type WorkOrderCommand } from '../../../src/sdk/index.ts';
 import { Bridge, crm, testPolicy } from '../../support/domain.ts';
 
@@ -64,5 +64,61 @@ describe('maximo while its context root is not found', () => {
     sim.contextRootDown = false;
     await sink(url).deliver(create);
     expect(sim.find(create.workOrderId)).toBeDefined();
+  });
+});
+
+describe('maximo hrefs on another origin', () => {
+  const add = (sim: MaximoSimulator, n: number) =>
+    sim.addWorkOrder(
+      { siteid: 'BALT-DOT', origrecordid: `T-${n}`, origrecordclass: 'SR', externalrefid: `T-${n}#1` },
+      [],
+    );
+
+  it('follows next pages and updates work orders on the configured server, by path and query', async () => {
+    // Behind a TLS-offloading proxy Maximo writes http:// and its public host name, which the
+    // bridge may not even resolve; the bridge's own baseUrl is the way in.
+    const { sim, url } = await started({ hrefBase: 'http://maximo.city.gov' });
+    for (let n = 1; n <= 5; n += 1) add(sim, n);
+    const source = maximo.source?.(settings(url), ctx);
+    const batch = await source?.poll(null);
+    expect(batch?.records.map((r) => r.key)).toEqual(['T-1', 'T-2', 'T-3', 'T-4', 'T-5']);
+
+    const [create, cancel] = await commands(['M-1']);
+    if (!create || !cancel) throw new Error('no commands');
+    const s = sink(url);
+    await s.deliver(create);
+    await s.deliver(cancel);
+    expect(sim.find(create.workOrderId)?.status).toBe('CAN');
+  });
+
+  it('refuses a link outside the API root as a misdirected endpoint, naming both servers', async () => {
+    const { sim, url } = await started({ hrefBase: 'http://maximo.internal:9080/other' });
+    for (let n = 1; n <= 3; n += 1) add(sim, n);
+    const calls = () => [...sim.server.calls.values()].reduce((a, b) => a + b, 0);
+    const polled = await maximo
+      .source?.(settings(url), ctx)
+      .poll(null)
+      .catch((e: unknown) => e);
+    expect(polled).toMatchObject({ code: 'CL_CONNECTOR_MISDIRECTED', retriable: false });
+    expect(outageReason(polled)).toBe('endpoint');
+    const message = (polled as Error).message;
+    expect(message).toContain('http://maximo.internal:9080/other/maximo/api/os/mxwo');
+    expect(message).toContain(`${url}/maximo/api`);
+    expect(message).not.toContain('oslc.where');
+    expect(outageDetail(polled)).toBe(
+      'a link outside the API root: http://maximo.internal:9080/other/maximo/api/os/mxwo',
+    );
+
+    const [create, cancel] = await commands(['M-2']);
+    if (!create || !cancel) throw new Error('no commands');
+    await sink(url).deliver(create);
+    const before = calls();
+    const refused = await sink(url)
+      .deliver(cancel)
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CL_CONNECTOR_MISDIRECTED' });
+    // The lookup by reference, and no update sent anywhere.
+    expect(calls() - before).toBe(1);
+    expect(sim.find(create.workOrderId)?.status).toBe('WAPPR');
   });
 });
