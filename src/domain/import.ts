@@ -15,6 +15,12 @@ export function isImported(envelope: Pick<Envelope, 'origin'>): boolean {
   return envelope.origin === IMPORT_ORIGIN;
 }
 
+/** Whether a decoded record of any kind carries an envelope from an import (history a sink passes over). */
+export function isImportedRecord(value: unknown): boolean {
+  const envelope = (value as { envelope?: { origin?: unknown } } | null)?.envelope;
+  return typeof envelope?.origin === 'string' && isImported({ origin: envelope.origin });
+}
+
 export function importedWorkOrderId(ticketId: string): string {
   return `${ticketId}@${IMPORT_SYSTEM}`;
 }

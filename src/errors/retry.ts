@@ -9,9 +9,18 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 5, minTimeoutMs: 100, maxTimeoutMs: 5_000 };
 
+/** What a failure's system asked to wait before the next call (details.retryAfterMs), in ms. */
+export function retryAfterOf(err: unknown): number | null {
+  const ms = isCloseloopError(err) ? err.details['retryAfterMs'] : undefined;
+  return typeof ms === 'number' && ms > 0 ? ms : null;
+}
+
 /**
  * Retries only what is marked retriable, with exponential backoff and jitter; a data error
- * fails at once, since trying again cannot fix it.
+ * fails at once, since trying again cannot fix it. A system's Retry-After is a floor under the
+ * backoff. One longer than the policy's longest backoff ends the retries at once: waiting it out
+ * here would hold the caller with no sign of trouble, while the runner's pause shows it, says
+ * until when, and probes no sooner.
  */
 export function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY): Promise<T> {
   return pRetry(
@@ -19,10 +28,21 @@ export function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = DEFAULT
       try {
         return await fn();
       } catch (err) {
-        if (isCloseloopError(err) && err.retriable) throw err;
+        if (isCloseloopError(err) && err.retriable && (retryAfterOf(err) ?? 0) <= policy.maxTimeoutMs) throw err;
         throw new AbortError(err instanceof Error ? err : new Error(String(err)));
       }
     },
-    { retries: policy.retries, minTimeout: policy.minTimeoutMs, maxTimeout: policy.maxTimeoutMs, randomize: true },
+    {
+      retries: policy.retries,
+      minTimeout: policy.minTimeoutMs,
+      maxTimeout: policy.maxTimeoutMs,
+      randomize: true,
+      // Runs only when another try follows; p-retry's own delay comes after it.
+      shouldRetry: async ({ error, retryDelay }) => {
+        const extra = (retryAfterOf(error) ?? 0) - retryDelay;
+        if (extra > 0) await new Promise((r) => setTimeout(r, extra));
+        return true;
+      },
+    },
   );
 }

@@ -29,12 +29,14 @@ export type Verdict =
  * of pauses rather than at full speed, and has its own alert, so it neither counts toward the
  * breaker nor ends a run of one status. Every outage reason counts its cycles (`endpoint` too: a
  * redirect that the passing probe does not get is this record's call), and a record the breaker
- * would hold never reaches the cycle bound, which only outages reach.
+ * would hold never reaches the cycle bound, which only outages reach. A pause a Retry-After asked
+ * for counts too once the probe passes: the system then said it was up, and its wait stretches
+ * each cycle, so a throttled record is given up on later, never sooner.
  */
 export class DeliveryBounds {
   readonly breaker: RejectionBreaker;
   readonly #maxCycles: number;
-  #held: Promise<void> | null = null;
+  #holding = false;
 
   constructor(o: { breakAfterSameStatus?: number | undefined; maxDeliveryCycles?: number | undefined }) {
     this.breaker = new RejectionBreaker(o.breakAfterSameStatus ?? DEFAULT_BREAK_AFTER_SAME_STATUS);
@@ -50,25 +52,29 @@ export class DeliveryBounds {
     return { act: 'pause', reason };
   }
 
-  /** Every ticket in flight refused alike waits on the same hold, until resume() lets the breaker go. */
-  hold(pauses: PauseSet, log: Logger, connector: string, stopped: () => boolean): Promise<void> {
-    if (this.#held) return this.#held;
-    const detail = this.breaker.describe(connector);
-    pauses.enter('breaker', detail);
-    log.error({ reason: 'breaker', httpStatus: this.breaker.tripped }, `pausing: ${detail ?? ''}`);
-    const held = (async () => {
-      try {
-        while (this.breaker.tripped !== null) {
-          if (stopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped while held');
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      } finally {
-        pauses.leave('breaker');
-        this.#held = null;
-      }
-    })();
-    this.#held = held;
-    return held;
+  /**
+   * Holds a record the breaker would not dead-letter: the `breaker` pause is entered once for
+   * every ticket in flight refused alike, and each waits on `whileHeld`, the runner's gate for new
+   * records, which only release() (an operator's resume) opens.
+   */
+  async hold(pauses: PauseSet, log: Logger, connector: string, whileHeld: () => Promise<void>): Promise<void> {
+    if (!this.#holding) {
+      this.#holding = true;
+      const detail = this.breaker.describe(connector);
+      pauses.enter('breaker', detail);
+      log.error({ reason: 'breaker', httpStatus: this.breaker.tripped }, `pausing: ${detail ?? ''}`);
+    }
+    await whileHeld();
+  }
+
+  /** An operator resumed the connector: what the breaker holds is tried again, its count anew. */
+  release(pauses: PauseSet, log: Logger): void {
+    if (this.#holding) {
+      log.info({ reason: 'breaker' }, 'resumed by an operator');
+      pauses.leave('breaker');
+    }
+    this.#holding = false;
+    this.breaker.reset();
   }
 }
 

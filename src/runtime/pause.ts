@@ -1,4 +1,4 @@
-import { isCloseloopError } from '../errors/index.ts';
+import { isCloseloopError, retryAfterOf } from '../errors/index.ts';
 
 /**
  * Why a runner is paused. Every reason but `operator` is an alarm: readiness names it, the
@@ -41,16 +41,19 @@ export function outageReason(err: unknown): 'credentials' | 'endpoint' | 'unavai
 export const SINK_OUTAGE_LOG: Readonly<Record<'credentials' | 'endpoint' | 'unavailable', string>> = {
   credentials: 'the system refused our credentials; pausing until its health probe passes',
   endpoint: 'the system is not where we call it (a redirect, a 4xx to the API); pausing until its health probe passes',
-  unavailable: 'retry budget spent; pausing until the system is healthy',
+  unavailable: 'retry budget spent, or the system asked to wait; pausing until it is healthy',
 };
 
 /**
  * What an operator is to be told about an outage beyond its reason: where a redirect points (its
- * origin only) or which status a call got; null when the reason says it all. Never a message,
- * which could echo what the system was sent.
+ * origin only), which status a call got, until when the system asked to be left alone
+ * (Retry-After, from `now`); null when the reason says it all. Never a message, which could echo
+ * what the system was sent.
  */
-export function outageDetail(err: unknown): string | null {
+export function outageDetail(err: unknown, now = Date.now()): string | null {
   if (!isCloseloopError(err)) return null;
+  const retryAfter = retryAfterOf(err);
+  if (retryAfter !== null) return retryAfterDetail(err.details['httpStatus'], retryAfter, now);
   const link = err.details['outsideApiRoot'];
   if (typeof link === 'string') return `a link outside the API root: ${link}`;
   const status = err.details['httpStatus'];
@@ -58,6 +61,17 @@ export function outageDetail(err: unknown): string | null {
   if (typeof status !== 'number') return null;
   if (typeof to === 'string') return `HTTP ${status} redirecting to ${to}`;
   return err.code === 'CL_CONNECTOR_MISDIRECTED' ? `HTTP ${status} to a call about the API` : null;
+}
+
+/** `HTTP 429: asked to retry after 2026-12-01T15:30:00.000Z`. */
+export function retryAfterDetail(status: unknown, retryAfterMs: number, now: number): string {
+  const at = new Date(now + retryAfterMs).toISOString();
+  return `${typeof status === 'number' ? `HTTP ${status}: ` : ''}asked to retry after ${at}`;
+}
+
+/** The wait before a runner's next probe: its interval, or longer when the system asked so. */
+export function probeDelay(intervalMs: number, retryAfterMs: number | null | undefined): number {
+  return Math.max(intervalMs, retryAfterMs ?? 0);
 }
 
 /**
@@ -82,6 +96,11 @@ export class PauseSet {
       this.#active.delete(reason);
       this.#details.delete(reason);
     }
+  }
+
+  /** Replaces the detail of a reason that holds (a probe learnt something new). */
+  describe(reason: PauseReason, detail: string): void {
+    if (this.#active.has(reason)) this.#details.set(reason, detail);
   }
 
   /** What readiness shows after the reason, e.g. `HTTP 302 redirecting to https://sso.city.gov`. */

@@ -3,6 +3,7 @@ import {
   DEFAULT_RETRY,
   isCloseloopError,
   messageOf,
+  retryAfterOf,
   withRetry,
   type RetryPolicy,
 } from '../errors/index.ts';
@@ -19,13 +20,13 @@ import {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { isImported } from '../domain/import.ts';
+import { isImportedRecord } from '../domain/import.ts';
 import type { Sink } from '../sdk/connector.ts';
 import { BatchLanes } from './batch-lanes.ts';
 import { runByKey, type KeyLane } from './by-key.ts';
 import { DeliveryBounds } from './delivery-bounds.ts';
 import { DeliveryAlerts, type DeliveryAlertSettings, type ExhaustedDelivery } from './exhausted.ts';
-import { outageDetail, PauseSet, SINK_OUTAGE_LOG, type PauseReason } from './pause.ts';
+import { outageDetail, PauseSet, probeDelay, retryAfterDetail, SINK_OUTAGE_LOG, type PauseReason } from './pause.ts';
 import { Receipts } from './receipts.ts';
 
 export interface SinkRunnerOptions<T> {
@@ -188,8 +189,7 @@ export class SinkRunner<T> {
   resume(): void {
     if (this.#operatorPaused) this.#pauses.leave('operator');
     this.#operatorPaused = false;
-    if (this.#bounds.breaker.tripped !== null) this.#log.info({ reason: 'breaker' }, 'resumed by an operator');
-    this.#bounds.breaker.reset();
+    this.#bounds.release(this.#pauses, this.#log);
   }
 
   /**
@@ -231,7 +231,7 @@ export class SinkRunner<T> {
     const { value } = decoded;
     // Every sink, not each connector, passes history over: a connector written without knowing
     // of imports must not write a city's past back into the CRM or a department system.
-    if (importedRecord(value)) {
+    if (isImportedRecord(value)) {
       this.#passedOver += 1;
       this.#o.metrics?.importedPassedOver.inc({ connector: this.#o.connector });
       return;
@@ -265,7 +265,7 @@ export class SinkRunner<T> {
         const verdict = this.#bounds.judge(err, cycles);
         // A hold is no pause cycle: the record is tried again after resume() with its count as it was.
         if (verdict.act === 'hold') {
-          await this.#bounds.hold(this.#pauses, this.#log, this.#o.connector, () => this.#isStopped());
+          await this.#bounds.hold(this.#pauses, this.#log, this.#o.connector, () => this.#waitWhileHeld());
           continue;
         }
         if (verdict.act === 'dead-letter') {
@@ -281,7 +281,7 @@ export class SinkRunner<T> {
           { code: isCloseloopError(err) ? err.code : 'unknown', reason, detail, offset: record.offset },
           SINK_OUTAGE_LOG[reason],
         );
-        await this.#awaitHealthy(reason, detail);
+        await this.#awaitHealthy(reason, detail, retryAfterOf(err));
         cycles += 1;
       }
     }
@@ -345,30 +345,41 @@ export class SinkRunner<T> {
   }
 
   // Every ticket in flight that finds the system down waits on the same probe.
-  #awaitHealthy(reason: PauseReason, detail: string | null = null): Promise<void> {
+  #awaitHealthy(reason: PauseReason, detail: string | null, retryAfterMs: number | null): Promise<void> {
     let healthy = this.#healthy.get(reason);
     if (!healthy) {
       const probe = () =>
         this.#o.sink.health().then(
-          (h) => h.status === 'up',
+          (h) => h.status === 'up' || (h.retryAfterMs ?? false),
           () => false,
         );
-      healthy = this.#pausedUntil(reason, probe, detail).finally(() => this.#healthy.delete(reason));
+      healthy = this.#pausedUntil(reason, probe, detail, retryAfterMs).finally(() => this.#healthy.delete(reason));
       this.#healthy.set(reason, healthy);
     }
     return healthy;
   }
 
   // Waiting inside the batch keeps this partition's order; the consumer keeps the group membership
-  // meanwhile (the messaging port promises handlers may take as long as they need).
-  async #pausedUntil(reason: PauseReason, probe: () => Promise<boolean>, detail: string | null = null): Promise<void> {
+  // meanwhile (the messaging port promises handlers may take as long as they need). A probe
+  // answers true when the way is clear, or a number for a system that asked (Retry-After) to be
+  // left alone that long: no probe comes sooner.
+  async #pausedUntil(
+    reason: PauseReason,
+    probe: () => Promise<boolean | number>,
+    detail: string | null = null,
+    retryAfterMs: number | null = null,
+  ): Promise<void> {
     this.#pauses.enter(reason, detail);
     const interval = this.#o.probeIntervalMs ?? 1_000;
+    let wait = probeDelay(interval, retryAfterMs);
     try {
       for (;;) {
         if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped while paused');
-        await new Promise((r) => setTimeout(r, interval));
-        if (await probe()) break;
+        await new Promise((r) => setTimeout(r, wait));
+        const clear = await probe();
+        if (clear === true) break;
+        wait = probeDelay(interval, typeof clear === 'number' ? clear : null);
+        if (typeof clear === 'number') this.#pauses.describe(reason, retryAfterDetail(null, clear, Date.now()));
       }
     } finally {
       this.#pauses.leave(reason);
@@ -376,15 +387,13 @@ export class SinkRunner<T> {
     this.#log.info({ reason }, 'resuming');
   }
 
+  // Stopping ends the wait with an error: the record in hand is left for the partition's next owner.
   async #waitWhileHeld(): Promise<void> {
-    while ((this.#operatorPaused || this.#bounds.breaker.tripped !== null) && !this.#isStopped()) {
+    while (this.#operatorPaused || this.#bounds.breaker.tripped !== null) {
+      if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped while held');
       await new Promise((r) => setTimeout(r, 200));
     }
   }
 }
 
 const DEFAULT_BATCHES_PER_PARTITION = 4;
-function importedRecord(value: unknown): boolean {
-  const envelope = (value as { envelope?: { origin?: unknown } } | null)?.envelope;
-  return typeof envelope?.origin === 'string' && isImported({ origin: envelope.origin });
-}

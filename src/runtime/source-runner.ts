@@ -3,6 +3,7 @@ import {
   DEFAULT_RETRY,
   isCloseloopError,
   messageOf,
+  retryAfterOf,
   withRetry,
   type RetryPolicy,
 } from '../errors/index.ts';
@@ -18,8 +19,8 @@ import {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Source, SourceBatch, SourceWarning } from '../sdk/connector.ts';
-import { outageDetail, outageReason, PauseSet, type PauseReason } from './pause.ts';
+import type { Health, Source, SourceBatch, SourceWarning } from '../sdk/connector.ts';
+import { outageDetail, outageReason, PauseSet, probeDelay, retryAfterDetail, type PauseReason } from './pause.ts';
 import { nextPollDelay, type PollOutcome, type PollPace } from './poll-pace.ts';
 
 export const CURSOR_TOPIC = 'closeloop.connector-cursors';
@@ -328,10 +329,17 @@ export class SourceRunner<T> {
       );
     }
     this.#raise(reason, err, detail);
+    if (detail !== null) this.#pauses.describe(reason, detail);
+    // A system that asked to be left alone (Retry-After) is probed no sooner.
+    const interval = this.#o.probeIntervalMs ?? 1_000;
+    let wait = probeDelay(interval, retryAfterOf(err));
     while (!this.#isStopped()) {
-      await this.#sleep(this.#o.probeIntervalMs ?? 1_000);
-      const health = await this.#o.source.health().catch(() => ({ status: 'down' as const }));
+      await this.#sleep(wait);
+      const health: Health = await this.#o.source.health().catch(() => ({ status: 'down' as const }));
       if (health.status === 'up') return;
+      wait = probeDelay(interval, health.retryAfterMs);
+      if (health.retryAfterMs !== undefined)
+        this.#pauses.describe(reason, retryAfterDetail(null, health.retryAfterMs, Date.now()));
     }
   }
 

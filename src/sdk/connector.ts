@@ -7,6 +7,8 @@ import type { Logger } from '../observability/logger.ts';
 export interface Health {
   readonly status: 'up' | 'degraded' | 'down';
   readonly detail?: string;
+  /** Down, and the system asked to be left alone this long (Retry-After): the next probe waits. */
+  readonly retryAfterMs?: number;
 }
 
 export interface SourceRecord<T> {

@@ -10,6 +10,8 @@ export interface HttpFailure {
   readonly about: CallAbout;
   /** A redirect's target origin, never its path or query. */
   readonly redirectedTo?: string | undefined;
+  /** How long the system asked the bridge to stay away (Retry-After), in ms. */
+  readonly retryAfterMs?: number | undefined;
 }
 
 const NETWORK = new Set([
@@ -33,6 +35,7 @@ function asFailure(err: unknown): HttpFailure {
       message?: string;
       about?: unknown;
       redirectedTo?: unknown;
+      retryAfterMs?: unknown;
     };
     return {
       status: e.response?.status,
@@ -40,6 +43,7 @@ function asFailure(err: unknown): HttpFailure {
       message: e.message ?? String(err),
       about: e.about === 'api' ? 'api' : 'record',
       redirectedTo: typeof e.redirectedTo === 'string' ? e.redirectedTo : undefined,
+      retryAfterMs: typeof e.retryAfterMs === 'number' ? e.retryAfterMs : undefined,
     };
   }
   return { message: String(err), about: 'record' };
@@ -47,7 +51,8 @@ function asFailure(err: unknown): HttpFailure {
 
 /**
  * The one rule every connector applies to an HTTP failure: 5xx, 408, 429, time-outs and dropped
- * connections are retriable (retry, then pause: never dead-letter an outage); 401 and 403 say the
+ * connections are retriable (retry, then pause: never dead-letter an outage), with the answer's
+ * Retry-After as details.retryAfterMs, which the retries and the pause wait at least; 401 and 403 say the
  * bridge's credentials are refused, which no record can fix, so they pause the connector too
  * (CL_CONNECTOR_UNAUTHORIZED, without retrying the call). A redirect (3xx: a URL moved to https,
  * an SSO gateway sending the bridge to its login page) and any other 4xx to a call about the API
@@ -80,6 +85,8 @@ export function classifyHttpError(err: unknown, what: string): CloseloopError {
       httpStatus: status,
       errorCode: f.code,
       ...(f.redirectedTo === undefined ? {} : { redirectedTo: f.redirectedTo }),
+      // Only an outage waits: a data error is dead-lettered at once whatever the system says.
+      ...(retriable && f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
     },
   });
 }

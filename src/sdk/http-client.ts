@@ -1,4 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import { parseRetryAfter } from './retry-after.ts';
 
 /**
  * What a call is about, as its call site knows and no status can tell: `record` (the default)
@@ -18,10 +19,19 @@ export class HttpCallError extends Error {
   readonly code: string | undefined;
   readonly about: CallAbout;
   readonly redirectedTo: string | undefined;
+  /** What the answer's Retry-After asked for, in ms (see parseRetryAfter). */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     message: string,
-    o: { status?: number; code?: string; cause?: unknown; about?: CallAbout; redirectedTo?: string },
+    o: {
+      status?: number;
+      code?: string;
+      cause?: unknown;
+      about?: CallAbout;
+      redirectedTo?: string;
+      retryAfterMs?: number;
+    },
   ) {
     super(message, { cause: o.cause });
     this.name = 'HttpCallError';
@@ -29,6 +39,7 @@ export class HttpCallError extends Error {
     this.code = o.code;
     this.about = o.about ?? 'record';
     this.redirectedTo = o.redirectedTo;
+    this.retryAfterMs = o.retryAfterMs;
   }
 }
 
@@ -119,8 +130,15 @@ export class HttpClient {
           ...(to ? { redirectedTo: to } : {}),
         });
       }
-      if (status < 200 || status > 299)
-        throw new HttpCallError(`Request failed with status code ${status}`, { status, about: o.about ?? 'record' });
+      if (status < 200 || status > 299) {
+        // A 429 or 503 may say how long to stay away; the retry and the pause honour it.
+        const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
+        throw new HttpCallError(`Request failed with status code ${status}`, {
+          status,
+          about: o.about ?? 'record',
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        });
+      }
       return { data };
     } catch (err) {
       throw failure(err, o.about ?? 'record');

@@ -84,12 +84,20 @@ export async function lookupJson<T>(
   }
 }
 
-/** Health from a cheap real call: up when it answers, down with the reason otherwise. */
+/**
+ * Health from a cheap real call: up when it answers, down with the reason otherwise, and with
+ * the Retry-After the system answered, so the runner probes no sooner.
+ */
 export async function healthFrom(probe: () => Promise<unknown>): Promise<Health> {
   try {
     await probe();
     return { status: 'up' };
   } catch (err) {
-    return { status: 'down', detail: err instanceof Error ? err.message : String(err) };
+    const retryAfterMs = err instanceof CloseloopError ? err.details['retryAfterMs'] : undefined;
+    return {
+      status: 'down',
+      detail: err instanceof Error ? err.message : String(err),
+      ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}),
+    };
   }
 }

@@ -54,3 +54,4 @@ export { WebhookBell, webhookTargetSchema, type WebhookTarget } from './simulato
 export { ChangeCorruptor, corruptionSchema, type Corruption } from './simulator/corrupt.ts';
 export { configReference } from './docs.ts';
 export { callJson, healthFrom, lookupJson, sendJson } from './http.ts';
+export { MAX_RETRY_AFTER_MS, parseRetryAfter } from './retry-after.ts';

@@ -17,6 +17,10 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (path === '/api/unavailable') return void res.writeHead(503).end('down');
   if (path === '/api/moved')
     return void res.writeHead(302, { location: 'https://sso.city.gov/login?session=secret-token' }).end();
+  if (path === '/api/busy') return void res.writeHead(429, { 'retry-after': '120' }).end('slow down');
+  if (path === '/api/maintenance')
+    return void res.writeHead(503, { 'retry-after': new Date(Date.now() + 600_000).toUTCString() }).end('back at noon');
+  if (path === '/api/garbled') return void res.writeHead(503, { 'retry-after': 'later' }).end('down');
   if (path === '/api/relative') return void res.writeHead(301, { location: '/base/api/items?x=1' }).end();
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
 }
@@ -93,6 +97,26 @@ describe('the SDK HTTP client', () => {
       .get('/api/relative')
       .catch((e: unknown) => e);
     expect(relative).toMatchObject({ redirectedTo: new URL(base).origin, about: 'record' });
+  });
+
+  it('reads Retry-After as seconds or as a date into the error, for the retries and the pause', async () => {
+    const fail = (path: string) =>
+      client()
+        .get(path)
+        .then(
+          () => {
+            throw new Error(`${path} answered 2xx`);
+          },
+          (e: unknown) => classifyHttpError(e, 'x'),
+        );
+    expect(await fail('/api/busy')).toMatchObject({
+      code: 'CL_CONNECTOR_RETRIABLE',
+      details: { httpStatus: 429, retryAfterMs: 120_000 },
+    });
+    const maintenance = await fail('/api/maintenance');
+    expect(maintenance.details['retryAfterMs']).toBeGreaterThan(595_000);
+    expect(maintenance.details['retryAfterMs']).toBeLessThanOrEqual(600_000);
+    expect((await fail('/api/garbled')).details).not.toHaveProperty('retryAfterMs');
   });
 
   it('turns a silent system, a dropped connection and a refused one into retriable outages', async () => {
