@@ -198,9 +198,11 @@ export function departmentScenarios<C extends z.ZodType>(h: Harness<C>, d: Depar
       expect((await drain(sourceAt(d.smallPages(url)), second.cursor)).events).toEqual([]);
     });
 
-    it.skipIf(!d.lateCommit)(
-      'a completion committed late, behind a later change with an earlier time, is read once and closes the ticket',
-      async () => {
+    // Only where the harness can hold a change back (Maximo's feed reads by change date): a
+    // connector whose feed is a sequence has no late commit to miss, and no test is skipped.
+    const lateCommit = d.lateCommit?.bind(d);
+    if (lateCommit)
+      it('a completion committed late, behind a later change with an earlier time, is read once and closes the ticket', async () => {
         const url = await h.start();
         const bridge = new Bridge(await testPolicy());
         bridge.now = Date.now();
@@ -212,19 +214,18 @@ export function departmentScenarios<C extends z.ZodType>(h: Harness<C>, d: Depar
         // Each read is a restarted source with nothing but the stored cursor.
         const first = await drain(sourceAt(h.config(url)), null);
         expect(apply(first.events)).not.toEqual([]);
-        const late = d.lateCommit?.(workOrderId, 'completed');
+        const late = lateCommit(workOrderId, 'completed');
         const before = await drain(sourceAt(h.config(url)), first.cursor);
         expect(before.events.length, 'the later change is read first').toBeGreaterThan(0);
         expect(apply(before.events)).toEqual([]);
         expect(bridge.lastStatus('SR-DEPT-8').crmStatus).toBe('OPEN');
-        late?.commit();
+        late.commit();
         const after = await drain(sourceAt(h.config(url)), before.cursor);
         expect(apply(after.events).length, 'the late completion reaches the feed').toBeGreaterThan(0);
         expect(after.events.every((e) => e.workOrderId === workOrderId)).toBe(true);
         expect(bridge.lastStatus('SR-DEPT-8')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'WORK_COMPLETED' });
         expect((await drain(sourceAt(h.config(url)), after.cursor)).events).toEqual([]);
-      },
-    );
+      });
 
     it('a 4xx is dead-lettered; a 5xx or a time-out pauses the sink, which resumes in order', async () => {
       const url = await h.start();
