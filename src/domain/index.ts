@@ -42,6 +42,7 @@ export {
 export {
   DELIVERY_OUTCOMES,
   applyReceipt,
+  accountableFor,
   decideSentinel,
   watchOf,
   type AlertReason,

@@ -1,5 +1,11 @@
 import type { CloseloopConfig } from '../config/index.ts';
-import { BRIDGE_ORIGIN, judgeSilence, type AlertRecord, type SilenceSettings } from '../domain/index.ts';
+import {
+  accountableFor,
+  BRIDGE_ORIGIN,
+  judgeSilence,
+  type AlertRecord,
+  type SilenceSettings,
+} from '../domain/index.ts';
 import { subjectForTopic, type AvroSerde, type Messaging, type MessageProducer } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -130,7 +136,7 @@ export class SilenceWatch {
       ticketId: null,
       connector: s.connector,
       department,
-      accountable: department === null ? '311 service desk' : (this.#config.policy.accountable?.[department] ?? null),
+      accountable: accountableFor(this.#config.policy, department),
       since,
       detail,
     };

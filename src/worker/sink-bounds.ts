@@ -1,4 +1,5 @@
 import type { CloseloopConfig, ConnectorInstance } from '../config/index.ts';
+import { accountableFor } from '../domain/index.ts';
 import type { SinkRunnerOptions } from '../runtime/index.ts';
 
 /**
@@ -17,7 +18,7 @@ export function sinkBounds(
     alerts: {
       topic: config.topics.alerts,
       jurisdiction: config.jurisdiction,
-      accountable: (d) => (d === null ? '311 service desk' : (config.policy.accountable?.[d] ?? null)),
+      accountable: (d) => accountableFor(config.policy, d),
     },
   };
 }

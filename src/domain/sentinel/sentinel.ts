@@ -2,6 +2,7 @@ import { BRIDGE_ORIGIN, PROCESSOR_SOURCE, type DecideContext } from '../context.
 import { isClosed, isTerminalWork } from '../lifecycle.ts';
 import { holdingDepartment } from '../notes.ts';
 import type { Decision } from '../outputs.ts';
+import type { Policy } from '../policy.ts';
 import type { TicketState } from '../state.ts';
 import type { AlertReason, AlertRecord, OpenAlert, SentinelPolicy } from './types.ts';
 import { seenAt, watchOf, withWatch } from './watch.ts';
@@ -108,9 +109,18 @@ export function decideSentinel(t: TicketState, ctx: DecideContext): SentinelDeci
   };
 }
 
-/** The department's accountable role, or the 311 desk for a ticket no department holds. */
 function accountable(ctx: DecideContext, department: string | null): string | null {
-  const roles = ctx.policy.accountable ?? {};
+  return accountableFor(ctx.policy, department);
+}
+
+/**
+ * The department's accountable role, or the 311 desk (its configured role, else "311 service
+ * desk") for what no department holds. Every alert names its owner this way: the sentinel's, a
+ * silent connector's, a sink's records given up on. Own keys only: a department named like an
+ * Object method has no role unless one is configured.
+ */
+export function accountableFor(policy: Pick<Policy, 'accountable'>, department: string | null): string | null {
+  const roles = policy.accountable ?? {};
   if (department === null) return roles['311'] ?? '311 service desk';
   return Object.hasOwn(roles, department) ? (roles[department] ?? null) : null;
 }
