@@ -8,6 +8,7 @@ import { CloseloopError } from '../../src/errors/index.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import type { CommitHook } from '../../src/processor/index.ts';
 import { cleanupAfter } from '../support/cleanup.ts';
+import { flightRecorder } from '../support/flight-recorder.ts';
 import { Bridge, openedTickets, workedTickets } from '../support/domain.ts';
 import {
   javaClasspath,
@@ -36,14 +37,15 @@ describe('input written by a Kafka client closeloop did not write', () => {
   });
 
   it("Apache Kafka's Java producer and Apache Avro, each compression type: every event decided once, on its own partition", async () => {
+    const trail = flightRecorder('java producer');
     const messaging = testMessaging();
     const { config } = await testConfig(3);
     const metrics = new Metrics({ defaults: false });
-    const processor = testProcessor(config, messaging, undefined, { metrics });
+    const processor = testProcessor(config, messaging, undefined, { metrics, logger: trail.logger });
     cleanup.push(() => processor.stop());
     // The topics and input schemas, as a source connector leaves them; then the processor.
-    await feed(config, messaging, []);
-    await processor.start();
+    await trail.step('topics and schemas', feed(config, messaging, []));
+    await trail.step('processor start', () => processor.start());
 
     const expected = new Bridge(config.policy);
     // Values go as Avro's JSON encoding, from the schemas the topics' subjects were given; the
@@ -72,13 +74,16 @@ describe('input written by a Kafka client closeloop did not write', () => {
     // Department events can only follow their ticket's routing: two steps, each waited for.
     const { brokers, registryUrl } = endpoints();
     const first = records(opened);
-    await sendWithJava(brokers, registryUrl, first);
-    await awaitCount(messaging, config.topics.status, expected.statuses.length);
+    await trail.step('Java producer: opened', sendWithJava(brokers, registryUrl, first));
+    await trail.step('statuses of opened', awaitCount(messaging, config.topics.status, expected.statuses.length));
     const second = records(worked);
-    await sendWithJava(brokers, registryUrl, second);
-    await awaitCount(messaging, config.topics.status, expected.statuses.length);
+    await trail.step('Java producer: worked', sendWithJava(brokers, registryUrl, second));
+    await trail.step('statuses of worked', awaitCount(messaging, config.topics.status, expected.statuses.length));
 
-    const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
+    const { values } = await trail.step(
+      'statuses read',
+      readCommitted<TicketStatusChange>(messaging, config.topics.status),
+    );
     expect(sorted(values)).toEqual(sorted(expected.statuses));
     expect(values.filter((s) => s.crmStatus === 'CLOSED')).toHaveLength(CODECS.length * PER_CODEC);
     const counts = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
@@ -92,6 +97,7 @@ describe('input written by a Kafka client closeloop did not write', () => {
   }, 120_000);
 
   it("Apache Kafka's Java consumer and Apache Avro: every status once and alike, none from an aborted transaction", async () => {
+    const trail = flightRecorder('java consumer');
     const messaging = testMessaging();
     const { config } = await testConfig(3);
     const expected = new Bridge(config.policy);
@@ -107,18 +113,21 @@ describe('input written by a Kafka client closeloop did not write', () => {
     };
     const first = openedTickets('J', 20);
     for (const e of first) expected.send(e);
-    await feed(config, messaging, first);
-    const processor = testProcessor(config, messaging, undefined, { commitHook });
+    await trail.step('opened fed', feed(config, messaging, first));
+    const processor = testProcessor(config, messaging, undefined, { commitHook, logger: trail.logger });
     cleanup.push(() => processor.stop());
-    await processor.start();
-    await awaitCount(messaging, config.topics.status, expected.statuses.length);
-    await step(config, messaging, expected, workedTickets('J', 20));
-    await processor.stop();
+    await trail.step('processor start', () => processor.start());
+    await trail.step('statuses of opened', awaitCount(messaging, config.topics.status, expected.statuses.length));
+    await trail.step('worked', step(config, messaging, expected, workedTickets('J', 20)));
+    await trail.step('processor stop', () => processor.stop());
     expect(aborted).toBe(1);
 
     const brokers = endpoints().brokers;
     const registryUrl = endpoints().registryUrl;
-    const committed = await readWithJava(brokers, config.topics.status, 'read_committed', registryUrl);
+    const committed = await trail.step(
+      'Java consumer: read_committed',
+      readWithJava(brokers, config.topics.status, 'read_committed', registryUrl),
+    );
     const serde = new AvroSerde({ url: registryUrl });
     const values: TicketStatusChange[] = [];
     for (const r of committed) {
@@ -131,7 +140,10 @@ describe('input written by a Kafka client closeloop did not write', () => {
     expect(sorted(values)).toEqual(sorted(expected.statuses));
     expect(new Set(values.map(brief)).size).toBe(values.length);
     // The aborted transaction's statuses are in the log; only read_committed hides them.
-    const everything = await readWithJava(brokers, config.topics.status, 'read_uncommitted');
+    const everything = await trail.step(
+      'Java consumer: read_uncommitted',
+      readWithJava(brokers, config.topics.status, 'read_uncommitted'),
+    );
     expect(everything.length).toBeGreaterThan(committed.length);
   }, 120_000);
 });

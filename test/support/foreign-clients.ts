@@ -61,22 +61,39 @@ export function javaClasspath(): Promise<string> {
   return classpath;
 }
 
-/** Runs one of the Java sources; resolves with its standard output when it exits 0. */
-async function runJava(source: string, args: readonly string[], input: string): Promise<string> {
+/**
+ * Runs one of the Java sources; resolves with its standard output when it exits 0. A run that
+ * has not ended after `timeoutMs` is killed and fails with what it printed: the clients' own
+ * time-outs are shorter, so this catches only a JVM that hangs outright.
+ */
+async function runJava(source: string, args: readonly string[], input: string, timeoutMs = 60_000): Promise<string> {
   const cp = await javaClasspath();
   return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-cp', cp, path.join(JAVA, source), ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'java',
+      ['-cp', cp, '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', path.join(JAVA, source), ...args],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     // 'close', not 'exit': a process may exit before its output is all read.
     child.on('close', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`${source} exited with ${code}:\n${(out + err).slice(-4000)}`));
+      clearTimeout(timer);
+      const said = (out + err).slice(-4000);
+      if (killed) reject(new Error(`${source} did not end within ${timeoutMs} ms and was killed:\n${said}`));
+      else if (code === 0) resolve(out);
+      else reject(new Error(`${source} exited with ${code}:\n${said}`));
     });
     child.stdin.end(input);
   });

@@ -13,7 +13,7 @@ import {
   type Messaging,
   type MessagingAdmin,
 } from '../../src/messaging/index.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
 import { LifecycleProcessor, failAfterCommit, type CommitHook } from '../../src/processor/index.ts';
 import { CANONICAL, topicSpecs } from '../../src/topics/index.ts';
@@ -139,9 +139,15 @@ export function testProcessor(
   config: CloseloopConfig,
   messaging: Messaging = testMessaging(),
   clock?: () => number,
-  faults: { readonly failAfterCommit?: number; readonly metrics?: Metrics; readonly commitHook?: CommitHook } = {},
+  faults: {
+    readonly failAfterCommit?: number;
+    readonly metrics?: Metrics;
+    readonly commitHook?: CommitHook;
+    /** Where the processor logs (a flight recorder's); silent unless LOG_LEVEL says otherwise. */
+    readonly logger?: Logger;
+  } = {},
 ): LifecycleProcessor {
-  const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
+  const logger = faults.logger ?? createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
   return new LifecycleProcessor({
     config,
     logger,

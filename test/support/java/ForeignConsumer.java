@@ -60,9 +60,9 @@ public class ForeignConsumer {
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      long deadline = System.currentTimeMillis() + 60_000;
+      long deadline = System.currentTimeMillis() + 30_000;
       while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        if (System.currentTimeMillis() > deadline) throw new IllegalStateException("not at the end after 60 s");
+        if (System.currentTimeMillis() > deadline) throw new IllegalStateException("not at the end after 30 s");
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
           String key = r.key() == null ? "-" : base64.encodeToString(r.key());
           String value = r.value() == null ? "-" : base64.encodeToString(r.value());

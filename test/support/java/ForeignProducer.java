@@ -110,6 +110,11 @@ public class ForeignProducer {
     p.put("compression.type", compression);
     // Several records per batch, so that compression has something to do.
     p.put("linger.ms", "20");
+    // A broker that will not take the records makes this run fail and say why within a test's
+    // time, instead of blocking in send() for a minute or in flush() for two.
+    p.put("max.block.ms", "20000");
+    p.put("delivery.timeout.ms", "30000");
+    p.put("request.timeout.ms", "10000");
     p.put("key.serializer", ByteArraySerializer.class.getName());
     p.put("value.serializer", ByteArraySerializer.class.getName());
     return new KafkaProducer<>(p);
