@@ -38,7 +38,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * read_committed), then `end N`. No group: partitions are assigned, nothing is committed.
  */
 public class ForeignConsumer {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  // Bounded: a registry that does not answer fails the run with its name.
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<Integer, Schema> SCHEMAS = new HashMap<>();
 
@@ -92,7 +93,9 @@ public class ForeignConsumer {
   }
 
   private static Schema fetchSchema(String registry, int id) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(registry + "/schemas/ids/" + id)).build();
+    HttpRequest request = HttpRequest.newBuilder(URI.create(registry + "/schemas/ids/" + id))
+        .timeout(Duration.ofSeconds(15))
+        .build();
     HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
       throw new IllegalStateException("schema " + id + ": HTTP " + response.statusCode() + " " + response.body());

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -38,7 +39,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * every record is acknowledged, else the first failure, with exit status 1.
  */
 public class ForeignProducer {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  // Bounded, as the producer is: a registry that does not answer fails the run with its name.
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private record Writer(int id, Schema schema) {}
@@ -83,7 +85,7 @@ public class ForeignProducer {
   /** The subject's latest schema and its id, from the registry's Confluent-compatible API. */
   private static Writer latest(String registry, String subject) throws Exception {
     String url = registry + "/subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8) + "/versions/latest";
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
       throw new IllegalStateException(subject + ": HTTP " + response.statusCode() + " " + response.body());
     }
