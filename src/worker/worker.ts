@@ -24,6 +24,7 @@ import {
   type ReconcileReport,
 } from '../reconcile/index.ts';
 import { checkConnector } from './connector-check.ts';
+import { consumerLag, reachBroker, reachRegistry, type GroupTopic } from './reach.ts';
 import { sinkBounds } from './sink-bounds.ts';
 import { SilenceWatch, type WatchedSource } from './silence-watch.ts';
 
@@ -76,7 +77,7 @@ export class Worker {
     this.#serde = new AvroSerde({ ...config.schemaRegistry });
     // Cached, so readiness probes and scrapes cost Kafka and the registry one cheap call per TTL.
     this.#broker = new CachedProbe({
-      check: () => this.#reachBroker(),
+      check: () => reachBroker(this.#messaging),
       onChange: (up, error) => {
         this.metrics.brokerUp.set(up ? 1 : 0);
         if (up) logger.info({ brokers: config.kafka.brokers }, 'kafka broker reachable');
@@ -84,7 +85,7 @@ export class Worker {
       },
     });
     this.#registry = new CachedProbe({
-      check: () => this.#reachRegistry(),
+      check: () => reachRegistry(this.#o.config.schemaRegistry.url),
       onChange: (up, error) => {
         this.metrics.registryUp.set(up ? 1 : 0);
         if (up) logger.info('schema registry reachable');
@@ -312,22 +313,6 @@ export class Worker {
     ];
   }
 
-  async #reachBroker(): Promise<void> {
-    const admin = this.#messaging.admin();
-    try {
-      await admin.connect();
-      await admin.describeCluster();
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-  }
-
-  async #reachRegistry(): Promise<void> {
-    const res = await fetch(`${this.#o.config.schemaRegistry.url}/subjects`, { signal: AbortSignal.timeout(3_000) });
-    await res.body?.cancel();
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  }
-
   /**
    * Gauges read at scrape time: pauses by reason, Kafka and registry reachability, tickets in
    * state, consumer lag per group. Never throws: with Kafka down the scrape still answers, with
@@ -359,31 +344,15 @@ export class Worker {
 
   async #refreshLag(): Promise<void> {
     const { config } = this.#o;
-    const groups: [string, string][] = [
-      ...(['crmEvents', 'deptEvents', 'links'] as const).map((t): [string, string] => [
+    const groups: GroupTopic[] = [
+      ...(['crmEvents', 'deptEvents', 'links'] as const).map((t): GroupTopic => [
         config.processor.groupId,
         config.topics[t],
       ]),
-      ...[...this.#sinkTopics].map(([name, topic]): [string, string] => [
-        `${config.processor.groupId}.${name}-sink`,
-        topic,
-      ]),
+      ...[...this.#sinkTopics].map(([name, topic]): GroupTopic => [`${config.processor.groupId}.${name}-sink`, topic]),
     ];
-    const admin = this.#messaging.admin();
-    await admin.connect();
-    try {
-      for (const [group, topic] of groups) {
-        const [ends, committed] = await Promise.all([admin.topicOffsets(topic), admin.groupOffsets(group, topic)]);
-        let lag = 0n;
-        for (const e of ends) {
-          const c = committed.find((x) => x.partition === e.partition)?.offset ?? '-1';
-          lag += BigInt(e.high) - (c === '-1' ? BigInt(e.low) : BigInt(c));
-        }
-        this.metrics.consumerLag.set({ group, topic }, Number(lag));
-      }
-    } finally {
-      await admin.disconnect();
-    }
+    for (const { group, topic, lag } of await consumerLag(this.#messaging, groups))
+      this.metrics.consumerLag.set({ group, topic }, lag);
   }
 
   status(): WorkerStatus {

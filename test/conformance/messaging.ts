@@ -1,43 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloseloopError } from '../../src/errors/index.ts';
-import {
-  partitionFor,
-  readToEnd,
-  type Messaging,
-  type MessagingAdmin,
-  type OutgoingRecord,
-} from '../../src/messaging/index.ts';
-import { until, untilAsync } from '../support/wait.ts';
+import { partitionFor, readToEnd, type MessagingAdmin, type OutgoingRecord } from '../../src/messaging/index.ts';
+import { untilAsync } from '../support/wait.ts';
+import { rec, rejection, type ConformanceContext, type MessagingHarness } from './messaging-context.ts';
+import { consumerFailureCases } from './messaging-failures.ts';
 import { keysOf, startReader, valuesOf } from './messaging-reader.ts';
 
-/** What an implementation of the messaging port brings to the suite. */
-export interface MessagingHarness {
-  readonly name: string;
-  messaging(): Messaging;
-  /** Topic, group and transactional-id names no other test uses. */
-  unique(prefix: string): string;
-  /** How long anything may take to arrive (a real group needs seconds to rebalance). */
-  readonly waitMs: number;
-}
-
-const rec = (key: string | null, value: string, partition?: number): OutgoingRecord => ({
-  key,
-  value: Buffer.from(value),
-  ...(partition === undefined ? {} : { partition }),
-});
-
-async function rejection(p: Promise<unknown>): Promise<CloseloopError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof CloseloopError)) throw new Error(`expected a CloseloopError, got ${String(err)}`);
-  return err;
-}
+export type { MessagingHarness } from './messaging-context.ts';
 
 /**
  * The semantics of Kafka that closeloop relies on, asked of any Messaging: run against the
- * kafkajs adapter on the real broker and against the in-memory one, so both answer alike.
+ * Kafka adapter on the real broker and against the in-memory one, so both answer alike.
  */
 export function messagingConformance(h: MessagingHarness): void {
   const messaging = h.messaging();
@@ -58,6 +30,8 @@ export function messagingConformance(h: MessagingHarness): void {
   };
   const reader = (topics: string[], options: Parameters<typeof startReader>[4] = {}, group = h.unique('conf.g')) =>
     startReader(messaging, topics, group, h.waitMs, options);
+
+  const ctx: ConformanceContext = { h, messaging, topic, produce, reader };
 
   beforeAll(async () => {
     admin = messaging.admin();
@@ -288,122 +262,7 @@ export function messagingConformance(h: MessagingHarness): void {
       expect(keysOf(r.records.slice(7))).toEqual(['y', 'z']);
     });
 
-    it('fetches a batch again from the committed offset when its handler throws', async () => {
-      const t = await topic('retry');
-      await produce(
-        t,
-        ['a', 'b', 'c'].map((k) => rec(k, k)),
-      );
-      let failures = 0;
-      const r = await reader([t], {
-        onBatch: (records) => {
-          if (records.some((x) => x.key?.toString() === 'b') && failures++ === 0) throw new Error('stage failed');
-        },
-      });
-      try {
-        await r.until('the batch again', () => keysOf(r.records).includes('c'));
-      } finally {
-        await r.stop();
-      }
-      expect(failures).toBeGreaterThan(1);
-      // The failed batch was kept by nobody, and came again from the start (nothing was committed).
-      expect(keysOf(r.records).slice(-3)).toEqual(['a', 'b', 'c']);
-    });
-
-    it('reads on in the other partitions while the batch of one is slow', async () => {
-      const t = await topic('independent', 2);
-      await produce(t, [rec('a0', 'a0', 0), rec('b0', 'b0', 1)]);
-      let release: () => void = () => undefined;
-      const held = new Promise<void>((r) => (release = r));
-      const seen: string[] = [];
-      const consumer = messaging.consumer({ groupId: h.unique('conf.independent'), partitionsConcurrently: 2 });
-      await consumer.connect();
-      await consumer.subscribe([t], { fromBeginning: true });
-      await consumer.run({
-        eachBatch: async (b) => {
-          seen.push(...b.records.map((r) => r.key?.toString() ?? ''));
-          if (b.partition === 0) await held;
-        },
-      });
-      try {
-        await until('both first batches', () => seen.includes('a0') && seen.includes('b0'), h.waitMs);
-        await produce(t, [rec('b1', 'b1', 1), rec('a1', 'a1', 0)]);
-        await until('partition 1 read on while partition 0 is held', () => seen.includes('b1'), h.waitMs);
-        // Partition 0 itself is not read again before its batch is done.
-        expect(seen).not.toContain('a1');
-        release();
-        await until('partition 0 read on once released', () => seen.includes('a1'), h.waitMs);
-      } finally {
-        release();
-        await consumer.disconnect();
-      }
-    });
-
-    it('says it is failing while its assignment or a batch keeps failing past its grace, and reading once through', async () => {
-      const t = await topic('health');
-      await produce(t, [rec('a', 'a')]);
-      let assignmentFails = true;
-      let batchFails = true;
-      const consumer = messaging.consumer({ groupId: h.unique('conf.health'), failingAfterMs: 200 });
-      expect(consumer.health()).toEqual({ state: 'starting', failingForMs: 0, reason: null });
-      await consumer.connect();
-      await consumer.subscribe([t], { fromBeginning: true });
-      await consumer.run({
-        onAssignment: () => {
-          if (assignmentFails) throw new Error('the restore met an outage');
-        },
-        eachBatch: async () => {
-          if (batchFails) throw new Error('the commit met an outage');
-        },
-      });
-      try {
-        await until('the assignment reported failing', () => consumer.health().state === 'failing', h.waitMs);
-        expect(consumer.health().reason).toBe('handling the assignment: the restore met an outage');
-        expect(consumer.health().failingForMs).toBeGreaterThanOrEqual(200);
-        assignmentFails = false;
-        await until(
-          'the batch reported failing',
-          () => consumer.health().reason === `handling batches of ${t}/0: the commit met an outage`,
-          h.waitMs,
-        );
-        expect(consumer.health().state).toBe('failing');
-        batchFails = false;
-        await until('reading again', () => consumer.health().state === 'reading', h.waitMs);
-        expect(consumer.health()).toEqual({ state: 'reading', failingForMs: 0, reason: null });
-      } finally {
-        await consumer.disconnect();
-      }
-    });
-
-    it('is not left failing by a batch that failed after its offsets were committed', async () => {
-      const t = await topic('health-committed');
-      await produce(t, [rec('a', 'a')]);
-      let failures = 0;
-      const consumer = messaging.consumer({ groupId: h.unique('conf.health-committed'), failingAfterMs: 200 });
-      await consumer.connect();
-      await consumer.subscribe([t], { fromBeginning: true });
-      await consumer.run({
-        eachBatch: async (b) => {
-          const last = b.records[b.records.length - 1];
-          if (!last) return;
-          await consumer.commitOffsets([{ topic: t, partition: 0, offset: String(Number(last.offset) + 1) }]);
-          // As a transaction whose commit answer was lost: it went through, the handler failed.
-          if (failures++ === 0) throw new Error('the commit answer was lost');
-        },
-      });
-      try {
-        await until('the batch failed once', () => failures > 0, h.waitMs);
-        // Read again from the committed offset, the partition has nothing more to hand over; the
-        // failure is behind it once read, past the grace or not.
-        await new Promise((r) => setTimeout(r, 400));
-        await until('reading', () => consumer.health().state === 'reading', h.waitMs).catch((e: unknown) => {
-          throw new Error(`${String(e)}: ${JSON.stringify(consumer.health())}`);
-        });
-        expect(failures).toBe(1);
-      } finally {
-        await consumer.disconnect();
-      }
-    });
+    consumerFailureCases(ctx);
 
     it('reports topic offsets, counting transaction markers, and manages topics idempotently', async () => {
       const t = h.unique('conf.admin');

@@ -1,0 +1,52 @@
+import type { RetryPolicy } from '../errors/index.ts';
+import type { AvroSerde, Messaging } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Source, SourceWarning } from '../sdk/connector.ts';
+import type { PauseReason } from './pause.ts';
+
+/** What a SourceRunner is given and what it reports; the runner itself is in source-runner.ts. */
+
+export interface SourceRunnerOptions<T> {
+  readonly connector: string;
+  /** Identifies this source's cursor, e.g. "crm-rest:baltimore". */
+  readonly cursorKey: string;
+  readonly topic: string;
+  readonly cursorTopic?: string;
+  readonly source: Source<T>;
+  readonly messaging: Messaging;
+  readonly serde: AvroSerde;
+  readonly logger: Logger;
+  /** The longest wait between polls, once the system has been quiet a while (default 1 s). */
+  readonly pollIntervalMs?: number;
+  /** The wait after a poll that found records; empty polls back off from it (default 25 ms). */
+  readonly busyPollIntervalMs?: number;
+  /** What each empty poll multiplies the wait by, up to pollIntervalMs (default 2). */
+  readonly pollBackoff?: number;
+  readonly retry?: RetryPolicy;
+  readonly probeIntervalMs?: number;
+  readonly metrics?: Metrics;
+}
+
+export interface SourceRunnerStatus {
+  readonly state: 'stopped' | 'running' | 'paused';
+  /** Why it is paused (an alarm before an operator's pause when several hold); null otherwise. */
+  readonly pausedBy: PauseReason | null;
+  readonly pauses: readonly PauseReason[];
+  /** What more there is to say about pausedBy (a redirect's origin); null if nothing. */
+  readonly pauseDetail: string | null;
+  readonly cursor: string | null;
+  readonly published: number;
+  /** Changes dead-lettered: unreadable ones (CL_SOURCE_RECORD_INVALID) and ones the schema refused. */
+  readonly deadLettered: number;
+  /** What the outage pausing it said (a failed poll or publish), so status shows why; null when none. */
+  readonly error: string | null;
+  /** When a poll last returned records (or the runner started): what silence is measured from. */
+  readonly lastRecordAt: number;
+  /** Polls made since start, answered or not. */
+  readonly polls: number;
+  /** The wait before the next poll, as the last poll set it (see poll-pace.ts). */
+  readonly pollDelayMs: number;
+  /** What the last answered poll warned of (see SourceBatch.warnings); readiness lists them. */
+  readonly warnings: readonly SourceWarning[];
+}
