@@ -14,6 +14,7 @@ import { PlatformaticAdmin } from './admin.ts';
 import { CO_PARTITIONED_PROTOCOL, coPartitionedAssigner } from './co-partitioned-assigner.ts';
 import { PlatformaticConsumer } from './consumer.ts';
 import { guarded } from './errors.ts';
+import { groupTimings } from './group-timing.ts';
 import { javaPartitioner, PlatformaticProducer } from './producer.ts';
 import { PlatformaticTransactionalProducer } from './transactional-producer.ts';
 
@@ -103,14 +104,11 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
         coordinatorOf,
       ),
     consumer: (options) => {
-      const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
       const consumer = new Consumer({
         ...base('consumer'),
         groupId: options.groupId,
         autocommit: false,
-        sessionTimeout,
-        rebalanceTimeout: 60_000,
-        heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 5)),
+        ...groupTimings(options.sessionTimeoutMs),
         ...(options.coPartitioned
           ? { protocols: [{ name: CO_PARTITIONED_PROTOCOL, version: 0 }], partitionAssigner: coPartitionedAssigner }
           : {}),
