@@ -33,6 +33,12 @@ export function identifyRecord(
   return { ticketId, subject, department: typeof v.department === 'string' ? v.department : null };
 }
 
+/** The version a status's subject (`v<version>`) names; null for a command's id. */
+function statusVersion(subject: string): number | null {
+  const m = /^v(\d+)$/.exec(subject);
+  return m ? Number(m[1]) : null;
+}
+
 /** The code and HTTP status of an error: what may be shown without echoing what was sent. */
 export function errorSummary(err: unknown): string {
   if (!isCloseloopError(err)) return 'unknown';
@@ -48,7 +54,7 @@ export function errorSummary(err: unknown): string {
  * after failing through every pause cycle while the system looked healthy. The alert stays open,
  * in readiness, `closeloop_delivery_exhausted{connector}` and `closeloop alerts list`, until that
  * very record (same ticket and command id or version) is delivered, which a replay of its dead
- * letter does once the cause is fixed. Open ones are read back from the alerts topic at start, so
+ * letter does once the cause is fixed, or, for a status, a newer status of its ticket. Open ones are read back from the alerts topic at start, so
  * a restart neither forgets nor clears them.
  */
 export class DeliveryAlerts {
@@ -108,16 +114,25 @@ export class DeliveryAlerts {
     await this.#write(producer, serde, id, entry, 'RAISED');
   }
 
-  /** A delivered record clears its alert, if it has one open. */
+  /**
+   * A delivered record clears its own alert, if it has one open, and, being a ticket's status of
+   * version v, the alerts of that ticket's statuses below v: the system shows the newer status,
+   * and would answer a replay of the older one that it has it already.
+   */
   async delivered(producer: MessageProducer | null, serde: AvroSerde, ticketId: string, value: unknown): Promise<void> {
     if (this.#open.size === 0) return;
-    const id = this.#alertId(identifyRecord(ticketId, value));
-    const entry = this.#open.get(id);
-    if (!entry) return;
-    this.#open.delete(id);
-    this.#gauge();
-    this.#log.info({ ticketId, subject: entry.subject }, 'delivered after all; delivery-exhausted alert cleared');
-    await this.#write(producer, serde, id, { ...entry, detail: 'delivered after all' }, 'CLEARED');
+    const record = identifyRecord(ticketId, value);
+    const version = statusVersion(record.subject);
+    for (const [id, entry] of [...this.#open]) {
+      if (entry.ticketId !== ticketId) continue;
+      const older = version !== null && (statusVersion(entry.subject) ?? Infinity) < version;
+      if (entry.subject !== record.subject && !older) continue;
+      this.#open.delete(id);
+      this.#gauge();
+      const detail = older ? `superseded: ${record.subject} delivered` : 'delivered after all';
+      this.#log.info({ ticketId, subject: entry.subject }, `delivery-exhausted alert cleared: ${detail}`);
+      await this.#write(producer, serde, id, { ...entry, detail }, 'CLEARED');
+    }
   }
 
   #alertId(r: { ticketId: string; subject: string }): string {

@@ -95,30 +95,32 @@ async function setUp(maxDeliveryCycles: number) {
   return { runner, stub, send, read, alerts, metrics };
 }
 
-async function statuses(): Promise<TicketStatusChange[]> {
+async function statuses(ticket = 'SR-X'): Promise<TicketStatusChange[]> {
   const bridge = new Bridge(await testPolicy());
-  bridge.send(crm('SR-X', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
-  bridge.send(dept('SR-X', 'SR-X#1', 'maximo', 'APPR', 2, { department: 'transportation' }));
-  bridge.send(dept('SR-X', 'SR-X#1', 'maximo', 'WSCH', 3, { department: 'transportation' }));
+  bridge.send(crm(ticket, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+  bridge.send(dept(ticket, `${ticket}#1`, 'maximo', 'APPR', 2, { department: 'transportation' }));
+  bridge.send(dept(ticket, `${ticket}#1`, 'maximo', 'WSCH', 3, { department: 'transportation' }));
   return bridge.statuses;
 }
 
 describe('sink runner: a record that keeps failing while the system is healthy', () => {
-  it('is dead-lettered as CL_DELIVERY_EXHAUSTED after maxDeliveryCycles, with an alert, and the ticket moves on', async () => {
+  it('is dead-lettered as CL_DELIVERY_EXHAUSTED after maxDeliveryCycles, with an alert, and the partition moves on', async () => {
     const { runner, stub, send, read, alerts, metrics } = await setUp(3);
     const list = await statuses();
-    const [first, second, third] = list;
-    if (!first || !second || !third) throw new Error('expected three statuses');
-    stub.poisoned.add(`SR-X@${second.version}`);
+    const last = list[list.length - 1];
+    const [other] = await statuses('SR-Y');
+    if (!last || !other) throw new Error('expected statuses');
+    // The ticket's latest status fails; another ticket's, behind it on the partition, does not.
+    stub.poisoned.add(`SR-X@${last.version}`);
     await runner.start();
     cleanup.push(() => runner.stop());
-    await send(list);
+    await send([...list, other]);
 
     await until('the poisoned status to be given up on', () => runner.status().deadLettered === 1, 10_000);
     // Two tries per budget (retries: 1): the first budget and one after each of the three cycles.
     const callsAtGiveUp = stub.failedCalls();
-    await until('the next status of the ticket', () => stub.delivered.length === 2, 5_000);
-    expect(stub.delivered).toEqual([`SR-X@${first.version}`, `SR-X@${third.version}`]);
+    await until('the next record on the partition', () => stub.delivered.length === list.length, 5_000);
+    expect(stub.delivered).toEqual([...list.slice(0, -1).map((s) => `SR-X@${s.version}`), `SR-Y@${other.version}`]);
     expect(callsAtGiveUp).toBe(2 * (1 + 3));
 
     const [letter] = await read(deadLetterTopic(TOPIC));
@@ -127,7 +129,7 @@ describe('sink runner: a record that keeps failing while the system is healthy',
     expect(letter?.key).toBe('SR-X');
 
     // The alert: in status (so readiness), in the gauge, and on the alerts topic for `alerts list`.
-    const subject = `v${second.version}`;
+    const subject = `v${last.version}`;
     expect(runner.status().exhausted).toEqual([
       expect.objectContaining({
         ticketId: 'SR-X',
@@ -163,14 +165,49 @@ describe('sink runner: a record that keeps failing while the system is healthy',
 
     // The cause is fixed and the dead letter replayed: delivered, the alert clears everywhere.
     stub.poisoned.clear();
-    await send([second]);
-    await until('the replayed status', () => stub.delivered.length === 3, 5_000);
+    await send([last]);
+    await until('the replayed status', () => stub.delivered.length === list.length + 1, 5_000);
     await untilAsync('the clearing', async () => (await alerts()).length === 2, 5_000);
-    expect((await alerts())[1]).toMatchObject({ status: 'CLEARED', alertId: `SR-X|DELIVERY_EXHAUSTED|${subject}` });
+    expect((await alerts())[1]).toMatchObject({
+      status: 'CLEARED',
+      alertId: `SR-X|DELIVERY_EXHAUSTED|${subject}`,
+      detail: `${subject}: delivered after all`,
+    });
     expect(runner.status().exhausted).toEqual([]);
     expect(await metrics.registry.getSingleMetricAsString('closeloop_delivery_exhausted')).toContain(
       'closeloop_delivery_exhausted{connector="crm-rest"} 0',
     );
+  });
+
+  it("clears a status's alert when a newer status of its ticket is delivered, and no other ticket's", async () => {
+    const { runner, stub, send, alerts } = await setUp(1);
+    const [first, second, third] = await statuses();
+    const [otherFirst, otherSecond] = await statuses('SR-Y');
+    if (!first || !second || !third || !otherFirst || !otherSecond) throw new Error('expected statuses');
+    stub.poisoned.add(`SR-X@${second.version}`);
+    stub.poisoned.add(`SR-Y@${otherFirst.version}`);
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    // Both alerts are open before any newer status of either ticket is sent.
+    await send([first, second, otherFirst]);
+    await until('both given up on', () => runner.status().exhausted.length === 2, 10_000);
+    await send([third]);
+    await until('the newer status', () => stub.delivered.includes(`SR-X@${third.version}`), 5_000);
+    await untilAsync('the clearing', async () => (await alerts()).length === 3, 5_000);
+    expect((await alerts()).map((a) => [a.alertId, a.status, a.detail])).toEqual([
+      [`SR-X|DELIVERY_EXHAUSTED|v${second.version}`, 'RAISED', expect.any(String)],
+      [`SR-Y|DELIVERY_EXHAUSTED|v${otherFirst.version}`, 'RAISED', expect.any(String)],
+      [
+        `SR-X|DELIVERY_EXHAUSTED|v${second.version}`,
+        'CLEARED',
+        `v${second.version}: superseded: v${third.version} delivered`,
+      ],
+    ]);
+    // SR-Y's alert stays: nothing newer of its ticket has been delivered.
+    expect(runner.status().exhausted).toEqual([expect.objectContaining({ ticketId: 'SR-Y' })]);
+    await send([otherSecond]);
+    await untilAsync('the second clearing', async () => (await alerts()).length === 4, 5_000);
+    expect(runner.status().exhausted).toEqual([]);
   });
 
   it('waits out an outage its health probe sees, however long, and counts only the cycles after it', async () => {
