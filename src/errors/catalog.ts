@@ -102,7 +102,8 @@ export const ERROR_CATALOG = {
   CL_SCHEMA_MISMATCH: {
     stage: 'decode',
     retriable: false,
-    summary: "A record was written with another topic's schema (its writer schema's record name is not the topic's).",
+    summary:
+      "A record was written with a schema closeloop cannot read it as: another topic's record, a field of another type, or a value the topic's schema cannot hold.",
   },
   CL_RECORD_INVALID: {
     stage: 'validate',

@@ -253,7 +253,10 @@ export class AvroSerde {
       const mismatch = this.#check.verdict(writer, recordName, schemaId);
       if (mismatch) throw mismatch;
     }
-    return this.decode<T>(buffer);
+    const decoded = await this.decode<T>(buffer);
+    const misfit = this.#check.misfit(decoded.value, decoded.schemaId);
+    if (misfit) throw misfit;
+    return decoded;
   }
 
   /**
@@ -268,7 +271,10 @@ export class AvroSerde {
     if (!writer) return undefined;
     const mismatch = this.#check.verdict(writer, recordName, schemaId);
     if (mismatch) throw mismatch;
-    return { schemaId, value: read<T>(writer, schemaId, buffer) };
+    const value = read<T>(writer, schemaId, buffer);
+    const misfit = this.#check.misfit(value, schemaId);
+    if (misfit) throw misfit;
+    return { schemaId, value };
   }
 
   async #lookupLatest(subject: string): Promise<number> {

@@ -46,7 +46,7 @@ function lenient(schema: unknown): unknown {
 export class WriterCheck {
   /** Each record this process registered, by full name: the shipped schema it reads it as. */
   readonly #readers = new Map<string, avro.Type>();
-  readonly #verdicts = new Map<number, CloseloopError | null>();
+  readonly #verdicts = new Map<number, Verdict>();
 
   /** The schema this process registered: from now on, records of its name are checked against it. */
   addReader(schema: Readonly<Record<string, unknown>>): void {
@@ -66,21 +66,80 @@ export class WriterCheck {
       verdict = this.#resolve(writer as avro.Type, recordName, schemaId);
       this.#verdicts.set(schemaId, verdict);
     }
-    return verdict;
+    return verdict.error;
   }
 
-  #resolve(writer: avro.Type, recordName: string, schemaId: number): CloseloopError | null {
+  /**
+   * Null when a record read with the writer's schema `schemaId` holds what its reader can: Avro
+   * resolves a writer whose field is `bytes`, or a union with null, against a reader's `string`,
+   * yet read with the writer's schema the value is a Buffer or a null the domain cannot take (it
+   * would throw on it, or the state built from it would fail to encode, on every fetch). Checked
+   * only for writers that differ from the reader; symbols the reader's enums lack are left to the
+   * domain (see lenient). The error names the fields and the kinds of value, never the values.
+   */
+  misfit(value: unknown, schemaId: number): CloseloopError | null {
+    const verdict = this.#verdicts.get(schemaId);
+    if (!verdict?.reader) return null;
+    const problems: string[] = [];
+    verdict.reader.isValid(value, {
+      errorHook: (path, any, type) => {
+        if (!unknownSymbol(any, type))
+          problems.push(`${path.join('.') || 'the record'} is ${kindOf(any)}, not ${typeNameOf(type)}`);
+      },
+    });
+    if (problems.length === 0) return null;
+    return new CloseloopError(
+      'CL_SCHEMA_MISMATCH',
+      `record with schema id ${schemaId} holds what a ${verdict.recordName} cannot: ${problems.slice(0, 3).join('; ')}`,
+      { details: { schemaId, expected: verdict.recordName, actual: verdict.recordName } },
+    );
+  }
+
+  #resolve(writer: avro.Type, recordName: string, schemaId: number): Verdict {
     const reader = this.#readers.get(recordName);
-    if (!reader) return null;
+    if (!reader) return { error: null, reader: null, recordName };
     try {
       reader.createResolver(writer);
-      return null;
     } catch (err) {
-      return new CloseloopError(
+      const error = new CloseloopError(
         'CL_SCHEMA_MISMATCH',
         `record with schema id ${schemaId} is a ${recordName} this closeloop cannot read: ${messageOf(err)}`,
         { details: { schemaId, expected: recordName, actual: recordName } },
       );
+      return { error, reader: null, recordName };
     }
+    // The schema this process registered reads its own records as they are: nothing to check.
+    // (Parsing Canonical Form, which leaves the lenient reader's enum defaults out).
+    const same = writer.fingerprint().equals(reader.fingerprint());
+    return { error: null, reader: same ? null : reader, recordName };
   }
+}
+
+/** A schema id's verdict: why its records cannot be read, or the reader to check each one against. */
+interface Verdict {
+  readonly error: CloseloopError | null;
+  readonly reader: avro.Type | null;
+  readonly recordName: string;
+}
+
+/** A string where the reader has an enum: a symbol a newer writer added, for the domain to judge. */
+function unknownSymbol(value: unknown, type: avro.Type): boolean {
+  if (typeof value !== 'string') return false;
+  if (type.typeName === 'enum') return true;
+  const members = (type as { types?: readonly avro.Type[] }).types;
+  return Array.isArray(members) && members.some((t) => t.typeName === 'enum');
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'missing';
+  if (Buffer.isBuffer(value)) return 'bytes';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function typeNameOf(type: avro.Type): string {
+  const members = (type as { types?: readonly avro.Type[] }).types;
+  if (Array.isArray(members)) return members.map((t) => t.typeName).join(' or ');
+  return type.typeName;
 }

@@ -13,7 +13,7 @@ import {
   type WorkOrderEvent,
 } from '../domain/index.ts';
 import { MAX_IDENTIFIER_LENGTH, ticketIdFault } from '../domain/identifiers.ts';
-import { CloseloopError } from '../errors/index.ts';
+import { CloseloopError, isCloseloopError } from '../errors/index.ts';
 import type { InputName } from '../topics/index.ts';
 
 /**
@@ -93,6 +93,19 @@ function checkLength(field: string, said: unknown, prefix = ''): void {
  * fields the domain dispatches on must hold values it knows.
  */
 export function toInbound(input: InputName, key: string | null, value: unknown): InboundEvent {
+  try {
+    return checkedInbound(input, key, value);
+  } catch (err) {
+    if (isCloseloopError(err)) throw err;
+    // A value of a shape the checks did not foresee: the record's error, never the partition's,
+    // which would fail it again on every fetch. The message names no value.
+    throw new CloseloopError('CL_RECORD_INVALID', `the record's values are not what a ${input} record holds`, {
+      cause: err,
+    });
+  }
+}
+
+function checkedInbound(input: InputName, key: string | null, value: unknown): InboundEvent {
   const v = value as { ticketId?: unknown; envelope?: { eventId?: unknown } };
   if (typeof v.ticketId !== 'string' || v.ticketId.trim() === '') {
     throw new CloseloopError('CL_RECORD_INVALID', 'ticketId is blank');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InboundEvent } from '../../src/domain/index.ts';
 import { CloseloopError } from '../../src/errors/index.ts';
 import { toInbound } from '../../src/processor/index.ts';
-import { crm } from '../support/domain.ts';
+import { crm, dept } from '../support/domain.ts';
 
 const event = (e: InboundEvent) => e.event as unknown as Record<string, unknown>;
 const opened = event(crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
@@ -103,5 +103,19 @@ describe('identifiers of inputs written outside the processor', () => {
     expect(toInbound('crmEvents', 'T1', { ...opened, serviceCode: 'x'.repeat(256) }).type).toBe('crm');
     const chained = { ...link, envelope: { ...(link.envelope as object), eventId: long } };
     expect(toInbound('links', 'T1', chained).type).toBe('link');
+  });
+});
+
+describe('a value of a shape the checks did not foresee', () => {
+  it('is the record’s CL_RECORD_INVALID, never a TypeError that would fail the batch on every fetch', () => {
+    const worked = event(dept('T1', 'T1#1', 'maximo', 'APPR', 2, { department: 'transportation' }));
+    const err = refusal(() => toInbound('deptEvents', 'T1', { ...worked, workOrderId: Buffer.from('T1#1') }));
+    expect([err.code, err.message]).toEqual([
+      'CL_RECORD_INVALID',
+      "the record's values are not what a deptEvents record holds",
+    ]);
+    expect(err.cause).toBeInstanceOf(TypeError);
+    const command = { ...opened, by: 7, reason: 'merged by hand', kind: 'RESET_ORDER' };
+    expect(refusal(() => toInbound('operatorCommands', 'T1', command)).code).toBe('CL_RECORD_INVALID');
   });
 });

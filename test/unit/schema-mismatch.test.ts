@@ -81,3 +81,72 @@ describe('a writer of the right name must be one the registered reader can read'
     expect(c.verdict(typeOf(CANONICAL.deptEvents), RECORD_NAMES.crmEvents, 2)?.code).toBe('CL_SCHEMA_MISMATCH');
   });
 });
+
+describe('a record read with a writer that differs from the reader must hold what the reader can', () => {
+  type Schema = { name: string; fields: { name: string; type: unknown }[] };
+  const shipped = () => JSON.parse(readFileSync(`schemas/${CANONICAL.crmEvents}.avsc`, 'utf8')) as Schema;
+  const setType = (s: Schema, name: string, type: unknown) => {
+    const f = s.fields.find((x) => x.name === name);
+    if (!f) throw new Error(`no field ${name}`);
+    f.type = type;
+    return s;
+  };
+  const event = (over: Record<string, unknown> = {}) => ({
+    envelope: {
+      eventId: 'e-1',
+      jurisdiction: 'j',
+      source: 's',
+      sequence: null,
+      occurredAt: 1,
+      origin: 'x',
+      correlationId: null,
+    },
+    ticketId: 'T-1',
+    kind: 'OPENED',
+    ...over,
+  });
+  const roundTrip = (s: Schema, value: unknown) => {
+    const t = avro.Type.forSchema(s as avro.Schema);
+    return { writer: t, value: t.fromBuffer(t.toBuffer(value)) as unknown };
+  };
+  const checked = (s: Schema, value: unknown, id: number) => {
+    const c = new WriterCheck();
+    c.addReader(shipped());
+    const { writer, value: read } = roundTrip(s, value);
+    expect(c.verdict(writer, RECORD_NAMES.crmEvents, id)).toBeNull();
+    return c.misfit(read, id);
+  };
+
+  it('refuses a string written as bytes, which Avro promotes but the writer reads as a Buffer, naming the field and no value', () => {
+    const err = checked(
+      setType(shipped(), 'ticketId', 'bytes'),
+      event({ ticketId: Buffer.from('T-1 at 555-0100') }),
+      21,
+    );
+    expect(err?.code).toBe('CL_SCHEMA_MISMATCH');
+    expect(err?.retriable).toBe(false);
+    expect(err?.message).toBe(
+      'record with schema id 21 holds what a io.closeloop.v1.CrmTicketEvent cannot: ticketId is bytes, not string',
+    );
+  });
+
+  it('takes an earlier version without the fields added since, and a symbol only a newer writer has', () => {
+    const old = JSON.parse(readFileSync(`schemas/history/${CANONICAL.crmEvents}/001.avsc`, 'utf8')) as Schema;
+    const oldFields = new Set(old.fields.map((f) => f.name));
+    const full = event({ serviceCode: 'POTHOLE' });
+    const value = Object.fromEntries(Object.entries(full).filter(([k]) => oldFields.has(k)));
+    expect(checked(old, value, 23)).toBeNull();
+    const newer = shipped();
+    const kind = newer.fields.find((f) => f.name === 'kind')?.type as { symbols: string[] };
+    kind.symbols.push('REOPENED');
+    expect(checked(newer, event({ kind: 'REOPENED' }), 24)).toBeNull();
+  });
+
+  it("checks no record written with the reader's own schema", () => {
+    const c = new WriterCheck();
+    c.addReader(shipped());
+    expect(c.verdict(avro.Type.forSchema(shipped() as avro.Schema), RECORD_NAMES.crmEvents, 25)).toBeNull();
+    // Never compared field by field: what it reads with its own schema is what the schema holds.
+    expect(c.misfit({ ticketId: Buffer.from('x') }, 25)).toBeNull();
+  });
+});

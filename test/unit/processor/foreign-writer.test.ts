@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { InboundEvent, TicketStatusChange } from '../../../src/domain/index.ts';
+import {
+  AvroSerde,
+  createInMemoryMessaging,
+  readSchemaFile,
+  readToEnd,
+  subjectForTopic,
+  type IncomingRecord,
+} from '../../../src/messaging/index.ts';
+import { DLQ_HEADERS, deadLetterTopic } from '../../../src/processor/index.ts';
+import { CANONICAL } from '../../../src/topics/index.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
+import { crm } from '../../support/domain.ts';
+import { inMemoryProcessor, inMemorySetup } from '../../support/in-memory-processor.ts';
+import { SCHEMAS } from '../../support/processor.ts';
+import { untilAsync } from '../../support/wait.ts';
+
+const cleanup = cleanupAfter('each');
+
+describe("a record whose writer's schema Avro resolves but whose values closeloop cannot hold", () => {
+  it('is dead-lettered as CL_SCHEMA_MISMATCH naming the field, and the partition goes on', async () => {
+    const base = await inMemorySetup(cleanup, 1);
+    const { serde, config, expected } = base;
+    const messaging = createInMemoryMessaging();
+    const { processor } = await inMemoryProcessor(cleanup, { ...base, messaging });
+
+    // A city's producer registered its own version of the record with description as bytes:
+    // Avro resolves bytes to string, but read with the writer's schema the value is a Buffer,
+    // which the state built from it could never be encoded with.
+    const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL.crmEvents}.avsc`));
+    const foreign = structuredClone(file.schema) as { fields: { name: string; type: unknown }[] };
+    const description = foreign.fields.find((f) => f.name === 'description');
+    if (!description) throw new Error('no description field');
+    description.type = ['null', 'bytes'];
+    // The city's producer has a serde of its own: one that registers a schema reads with it.
+    const city = new AvroSerde({ url: config.schemaRegistry.url });
+    const subject = subjectForTopic(config.topics.crmEvents);
+    await city.register(subject, foreign);
+
+    const events: InboundEvent[] = [
+      crm('F-1', 'OPENED', 1, { serviceCode: 'POTHOLE' }),
+      crm('F-1', 'UPDATED', 2, { description: Buffer.from('a deep hole, call 555-0100') as never }),
+      crm('F-2', 'OPENED', 1, { serviceCode: 'POTHOLE' }),
+    ];
+    const producer = messaging.producer();
+    const records = [];
+    for (const e of events) records.push({ key: e.event.ticketId, value: await city.encode(subject, e.event) });
+    await producer.send(config.topics.crmEvents, records);
+    const admin = messaging.admin();
+    await untilAsync('the processor through the three records', async () => {
+      const [read] = await admin.groupOffsets(config.processor.groupId, config.topics.crmEvents);
+      return read?.offset === '3';
+    });
+    await processor.stop();
+
+    const dead: IncomingRecord[] = [];
+    await readToEnd(messaging, admin, deadLetterTopic(config.topics.crmEvents), 'all', async (r) => void dead.push(r));
+    expect(dead.map((r) => [r.key?.toString(), r.headers[DLQ_HEADERS.code]?.toString()])).toEqual([
+      ['F-1', 'CL_SCHEMA_MISMATCH'],
+    ]);
+    const message = dead[0]?.headers[DLQ_HEADERS.message]?.toString() ?? '';
+    expect(message).toContain('description is bytes, not null or string');
+    // The kind of value, never the value: a description may hold a citizen's contact data.
+    expect(message).not.toContain('555-0100');
+    expect(dead[0]?.value).toEqual(records[1]?.value);
+
+    const statuses: TicketStatusChange[] = [];
+    await readToEnd(messaging, admin, config.topics.status, 'all', async (r) => {
+      statuses.push((await serde.decode<TicketStatusChange>(r.value)).value);
+    });
+    expected.send(events[0] as InboundEvent);
+    expected.send(events[2] as InboundEvent);
+    const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
+    expect(statuses.map(brief)).toEqual(expected.statuses.map(brief));
+  });
+});
