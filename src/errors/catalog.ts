@@ -79,6 +79,12 @@ export const ERROR_CATALOG = {
     retriable: true,
     summary: 'The schema registry could not be reached or answered 5xx.',
   },
+  CL_SCHEMA_REGISTRY_UNAUTHORIZED: {
+    stage: 'connect',
+    retriable: true,
+    summary:
+      "The schema registry refused closeloop's credentials (HTTP 401, 403 or 407): no record is at fault, so it is waited out as an unreachable registry is.",
+  },
   CL_SCHEMA_REGISTRY_REJECTED: {
     stage: 'publish',
     retriable: false,

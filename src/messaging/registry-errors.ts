@@ -22,6 +22,10 @@ export function translateRegistryError(err: unknown, action: string, notFound: E
   let code: ErrorCode;
   if (isNetworkFailure(err) || (status !== undefined && (status >= 500 || status === 429))) {
     code = 'CL_SCHEMA_REGISTRY_UNAVAILABLE';
+  } else if (status === 401 || status === 403 || status === 407) {
+    // Rotated credentials or a changed ACL refuse every record alike: dead-lettering the records
+    // met meanwhile would empty a healthy stream into the DLQ.
+    code = 'CL_SCHEMA_REGISTRY_UNAUTHORIZED';
   } else if (status === 404) {
     code = notFound;
   } else if (status === 409) {

@@ -237,7 +237,8 @@ export class SourceRunner<T> {
       } catch (err) {
         const reason: PauseReason = isCloseloopError(err, 'CL_DEAD_LETTER_FAILED')
           ? 'dead-letter'
-          : isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAVAILABLE')
+          : isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAVAILABLE') ||
+              isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAUTHORIZED')
             ? 'registry'
             : 'kafka';
         // Loud once per outage; the pause gauge and readiness carry it while it lasts.

@@ -17,6 +17,8 @@ export class LoopbackRegistry {
   #server: Server | null = null;
   /** When set, every request is answered 503, as a registry that is down. */
   down = false;
+  /** When set, every request is answered with this status, as a registry refusing credentials (401, 403). */
+  refuse: number | null = null;
 
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.#handle(req, res));
@@ -40,6 +42,7 @@ export class LoopbackRegistry {
     };
     const notFound = (code: number, message: string) => send(404, { error_code: code, message });
     if (this.down) return send(503, { error_code: 50301, message: 'registry down' });
+    if (this.refuse !== null) return send(this.refuse, { error_code: this.refuse, message: 'Unauthorized' });
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://registry').pathname);
     const body = (text ? JSON.parse(text) : {}) as { schema?: string; compatibility?: string };
     let m: RegExpMatchArray | null;
