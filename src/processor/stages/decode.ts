@@ -1,5 +1,5 @@
 import type { InboundEvent } from '../../domain/index.ts';
-import { isCloseloopError, type CloseloopError } from '../../errors/index.ts';
+import { CloseloopError, isCloseloopError } from '../../errors/index.ts';
 import type { AvroSerde, IncomingRecord, OutgoingRecord } from '../../messaging/index.ts';
 import { RECORD_NAMES } from '../../topics/index.ts';
 import { toInbound } from '../inbound.ts';
@@ -53,7 +53,22 @@ export async function decodeFetching(record: IncomingRecord, route: InputRoute, 
 }
 
 function eventOf(record: IncomingRecord, route: InputRoute, value: unknown): Input {
-  return { kind: 'event', event: toInbound(route.input, record.key?.toString('utf8') ?? null, value) };
+  return { kind: 'event', event: toInbound(route.input, keyText(record.key), value) };
+}
+
+/**
+ * The key as text, refused when it is not UTF-8: decoding turns each bad byte into U+FFFD, so
+ * `54 30 FF` would pass for the ticket id "T0\uFFFD" while placement hashes the bytes as sent,
+ * and the ticket's records would be decided in two tasks. Compared byte for byte only when the
+ * text holds a U+FFFD, which a valid key rarely does.
+ */
+function keyText(key: Buffer | null): string | null {
+  if (key === null) return null;
+  const text = key.toString('utf8');
+  if (text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(key)) {
+    throw new CloseloopError('CL_RECORD_INVALID', 'record key is not valid UTF-8, so it cannot be its ticketId');
+  }
+  return text;
 }
 
 function deadOrThrow(err: unknown): DeadLetterVerdict {

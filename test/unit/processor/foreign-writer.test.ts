@@ -75,4 +75,35 @@ describe("a record whose writer's schema Avro resolves but whose values closeloo
     const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
     expect(statuses.map(brief)).toEqual(expected.statuses.map(brief));
   });
+
+  it('refuses a key that is not UTF-8, which would pass for its ticket id decoded, as CL_RECORD_INVALID', async () => {
+    const base = await inMemorySetup(cleanup, 1);
+    const { serde, config } = base;
+    const messaging = createInMemoryMessaging();
+    const { processor } = await inMemoryProcessor(cleanup, { ...base, messaging });
+    const subject = subjectForTopic(config.topics.crmEvents);
+    // A Latin-1 producer: "T0ÿ" as one byte 0xFF, which UTF-8 decoding makes U+FFFD.
+    const latin1 = crm('T0\uFFFD', 'OPENED', 1, { serviceCode: 'POTHOLE' });
+    const fine = crm('T0\uFFFD', 'OPENED', 1, { serviceCode: 'POTHOLE' }, { eventId: 'utf-8-one' });
+    const records = [
+      { key: Buffer.from([0x54, 0x30, 0xff]), value: await serde.encode(subject, latin1.event) },
+      // The same ticket id with its key as UTF-8 (U+FFFD is a character like any other) is taken.
+      { key: 'T0\uFFFD', value: await serde.encode(subject, fine.event) },
+    ];
+    await messaging.producer().send(config.topics.crmEvents, records);
+    const admin = messaging.admin();
+    await untilAsync('the processor through both records', async () => {
+      const offsets = await admin.groupOffsets(config.processor.groupId, config.topics.crmEvents);
+      return offsets[0]?.offset === '2';
+    });
+    const held = processor.ticketsInState();
+    await processor.stop();
+    const dead: IncomingRecord[] = [];
+    await readToEnd(messaging, admin, deadLetterTopic(config.topics.crmEvents), 'all', async (r) => void dead.push(r));
+    expect(dead.map((r) => [r.key, r.headers[DLQ_HEADERS.code]?.toString()])).toEqual([
+      [Buffer.from([0x54, 0x30, 0xff]), 'CL_RECORD_INVALID'],
+    ]);
+    expect(dead[0]?.headers[DLQ_HEADERS.message]?.toString()).toContain('record key is not valid UTF-8');
+    expect([...held.values()].reduce((a, b) => a + b, 0)).toBe(1);
+  });
 });
