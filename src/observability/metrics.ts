@@ -36,6 +36,7 @@ export class Metrics {
   readonly deadLetters: Counter<'topic' | 'code'>;
   readonly repartitioned: Counter<'topic'>;
   readonly quarantined: Counter<'kind'>;
+  readonly stateUnreadable: Counter<'code'>;
   readonly prematureClosesBlocked: Counter<'department'>;
   readonly statusChanges: Counter;
   readonly slaBreaches: Counter<'target' | 'department'>;
@@ -82,6 +83,12 @@ export class Metrics {
       name: 'closeloop_quarantine_total',
       help: 'Quarantine records (unmapped codes, policy violations).',
       labelNames: ['kind'],
+      registers: r,
+    });
+    this.stateUnreadable = new Counter({
+      name: 'closeloop_state_records_unreadable_total',
+      help: 'Changelog records a restore could not read and passed over (written there by something other than the processor).',
+      labelNames: ['code'],
       registers: r,
     });
     this.prematureClosesBlocked = new Counter({

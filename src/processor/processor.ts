@@ -183,14 +183,24 @@ export class LifecycleProcessor {
       // The sweeps' trouble belonged to the tasks of before; the new ones' sweeps say their own.
       this.#sweeps = this.#sweepHealth();
       await Promise.all(tasks.map(async (t) => (await t.producer()).fence()));
-      const restored = await restorePartitions(messaging, admin, serde, config.topics.state, partitions);
+      const restored = await restorePartitions(messaging, admin, serde, config.topics.state, partitions, {
+        log: this.#log,
+        metrics: this.#o.metrics,
+      });
       for (const t of tasks) {
         for (const [id, s] of restored.stores.get(t.partition) ?? []) t.store.set(id, s);
         this.#tasks.set(t.partition, t);
       }
       const tickets = tasks.reduce((n, t) => n + t.store.size, 0);
       this.#log.info(
-        { partitions, assigned, tickets, changelogRecords: restored.records, restoreMs: restored.ms },
+        {
+          partitions,
+          assigned,
+          tickets,
+          changelogRecords: restored.records,
+          unreadable: restored.unreadable,
+          restoreMs: restored.ms,
+        },
         'partitions assigned; state restored',
       );
       this.#assigned = true;

@@ -1,17 +1,34 @@
 import type { TicketState } from '../domain/index.ts';
+import { isCloseloopError, messageOf } from '../errors/index.ts';
 import { readToEnd, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { RECORD_NAMES } from '../topics/index.ts';
 import { stateFromRecord } from './codec.ts';
 import { compactState } from './compact-state.ts';
 
 export interface RestoreResult {
   readonly stores: Map<number, Map<string, TicketState>>;
   readonly records: number;
+  /** Changelog records that could not be read, passed over (see restorePartitions). */
+  readonly unreadable: number;
   readonly ms: number;
+}
+
+/** Who hears of a changelog record passed over. */
+export interface RestoreReport {
+  readonly log?: Logger;
+  readonly metrics?: Metrics | undefined;
 }
 
 /**
  * Rebuilds the state of the given partitions from the compacted changelog, up to its end, held
- * compactly (compact-state.ts).
+ * compactly (compact-state.ts). Only the processor writes the changelog, in transactions; a
+ * record something else wrote there that is not a ticket state (bytes of another format, another
+ * schema's record) is passed over, its ticket keeping the state before it: logged as an error
+ * with its partition, offset and code, and counted in closeloop_state_records_unreadable_total.
+ * Failing the restore instead would stop every partition of the instance, on every rebalance,
+ * for one record no one can take back out of a log. A registry out of reach still fails it.
  */
 export async function restorePartitions(
   messaging: Messaging,
@@ -19,9 +36,11 @@ export async function restorePartitions(
   serde: AvroSerde,
   stateTopic: string,
   partitions: readonly number[],
+  report: RestoreReport = {},
 ): Promise<RestoreResult> {
   const started = Date.now();
   const stores = new Map<number, Map<string, TicketState>>(partitions.map((p) => [p, new Map()]));
+  let unreadable = 0;
   const records = await readToEnd(messaging, admin, stateTopic, partitions, async (r) => {
     const key = r.key?.toString('utf8');
     const store = stores.get(r.partition);
@@ -30,9 +49,23 @@ export async function restorePartitions(
       store.delete(key);
       return;
     }
-    const state = compactState(stateFromRecord((await serde.decode<Record<string, unknown>>(r.value)).value));
+    let state: TicketState;
+    try {
+      const decoded = await serde.decodeAs<Record<string, unknown>>(r.value, RECORD_NAMES.state);
+      state = compactState(stateFromRecord(decoded.value));
+    } catch (err) {
+      if (isCloseloopError(err) && err.retriable) throw err;
+      unreadable += 1;
+      const code = isCloseloopError(err) ? err.code : 'CL_RECORD_INVALID';
+      report.metrics?.stateUnreadable.inc({ code });
+      report.log?.error(
+        { topic: stateTopic, partition: r.partition, offset: r.offset, key, code, error: messageOf(err) },
+        'changelog record unreadable; passed over, its ticket keeps the state before it',
+      );
+      return;
+    }
     // Keyed by the state's own id string when they match: one copy, not two.
     store.set(state.ticketId === key ? state.ticketId : key, state);
   });
-  return { stores, records, ms: Date.now() - started };
+  return { stores, records, unreadable, ms: Date.now() - started };
 }

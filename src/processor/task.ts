@@ -174,7 +174,7 @@ export class Task {
     if (!this.stale) return;
     const { messaging, admin, serde, config, log } = this.#c;
     await (await this.producer()).fence();
-    const restored = await restorePartitions(messaging, admin, serde, config.topics.state, [this.partition]);
+    const restored = await restorePartitions(messaging, admin, serde, config.topics.state, [this.partition], { log });
     this.store.clear();
     for (const [id, s] of restored.stores.get(this.partition) ?? []) this.store.set(id, s);
     this.stale = false;
