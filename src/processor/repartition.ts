@@ -44,6 +44,14 @@ export interface InputRoute {
   readonly input: InputName;
   /** Where records found on another partition than their key's go; null where none can be. */
   readonly repartitionTo: string | null;
+  /**
+   * Whether a record found on another partition than its key's is refused (dead-lettered): the
+   * inputs closeloop's own producers write (links, operator commands, receipts), which have no
+   * repartition topic. A tool with another partitioner (kcat's CRC32) could still write one, and
+   * decided in the task it landed in, it would meet none of its ticket's state. The repartition
+   * topics are written by the processor at the key's partition and are not checked.
+   */
+  readonly refuseMisplaced: boolean;
 }
 
 /**
@@ -54,10 +62,15 @@ export interface InputRoute {
 export function inputRoutes(config: CloseloopConfig): Map<string, InputRoute> {
   const routes = new Map<string, InputRoute>();
   for (const input of INPUTS) {
-    const repartitionTo = isForeign(input) ? repartitionTopic(config, input) : null;
-    routes.set(config.topics[input], { input, repartitionTo });
+    const foreign = isForeign(input);
+    routes.set(config.topics[input], {
+      input,
+      repartitionTo: foreign ? repartitionTopic(config, input) : null,
+      refuseMisplaced: !foreign,
+    });
   }
-  for (const input of FOREIGN_INPUTS) routes.set(repartitionTopic(config, input), { input, repartitionTo: null });
+  for (const input of FOREIGN_INPUTS)
+    routes.set(repartitionTopic(config, input), { input, repartitionTo: null, refuseMisplaced: false });
   return routes;
 }
 
@@ -69,7 +82,7 @@ export type Placement =
 
 /** Whether a record is decided on the partition it was read from, forwarded, or cannot be placed. */
 export function place(record: IncomingRecord, route: InputRoute, partitions: number): Placement {
-  if (route.repartitionTo === null) return { kind: 'here' };
+  if (route.repartitionTo === null) return route.refuseMisplaced ? checked(record, partitions) : { kind: 'here' };
   if (record.key === null) {
     return {
       kind: 'refused',
@@ -96,6 +109,22 @@ export function place(record: IncomingRecord, route: InputRoute, partitions: num
     };
   }
   return { kind: 'forward', topic: route.repartitionTo, record: forward };
+}
+
+/** An input with no repartition topic: decided here when on its key's partition, else refused. */
+function checked(record: IncomingRecord, partitions: number): Placement {
+  // Unkeyed: toInbound refuses it (its key is not its ticket id).
+  if (record.key === null) return { kind: 'here' };
+  const partition = partitionFor(record.key, partitions);
+  if (partition === record.partition) return { kind: 'here' };
+  return {
+    kind: 'refused',
+    error: new CloseloopError(
+      'CL_RECORD_INVALID',
+      `record at ${record.topic}:${record.partition}:${record.offset} is not on its key's partition ${partition} ` +
+        `(murmur2, as closeloop's producers and Kafka's Java client place keys), and this topic has no repartition topic`,
+    ),
+  };
 }
 
 function forwarded(record: IncomingRecord, partition: number): OutgoingRecord {

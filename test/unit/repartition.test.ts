@@ -29,13 +29,21 @@ function routeOf(topic: string) {
 describe('repartition placement', () => {
   it('consumes every input and both repartition topics, each as its source input', () => {
     expect(Object.fromEntries([...routes].map(([t, r]) => [t, r]))).toEqual({
-      [config.topics.crmEvents]: { input: 'crmEvents', repartitionTo: repartitionTopic(config, 'crmEvents') },
-      [config.topics.deptEvents]: { input: 'deptEvents', repartitionTo: repartitionTopic(config, 'deptEvents') },
-      [config.topics.links]: { input: 'links', repartitionTo: null },
-      [config.topics.deliveries]: { input: 'deliveries', repartitionTo: null },
-      [config.topics.operatorCommands]: { input: 'operatorCommands', repartitionTo: null },
-      [repartitionTopic(config, 'crmEvents')]: { input: 'crmEvents', repartitionTo: null },
-      [repartitionTopic(config, 'deptEvents')]: { input: 'deptEvents', repartitionTo: null },
+      [config.topics.crmEvents]: {
+        input: 'crmEvents',
+        repartitionTo: repartitionTopic(config, 'crmEvents'),
+        refuseMisplaced: false,
+      },
+      [config.topics.deptEvents]: {
+        input: 'deptEvents',
+        repartitionTo: repartitionTopic(config, 'deptEvents'),
+        refuseMisplaced: false,
+      },
+      [config.topics.links]: { input: 'links', repartitionTo: null, refuseMisplaced: true },
+      [config.topics.deliveries]: { input: 'deliveries', repartitionTo: null, refuseMisplaced: true },
+      [config.topics.operatorCommands]: { input: 'operatorCommands', repartitionTo: null, refuseMisplaced: true },
+      [repartitionTopic(config, 'crmEvents')]: { input: 'crmEvents', repartitionTo: null, refuseMisplaced: false },
+      [repartitionTopic(config, 'deptEvents')]: { input: 'deptEvents', repartitionTo: null, refuseMisplaced: false },
     });
   });
 
@@ -66,10 +74,22 @@ describe('repartition placement', () => {
     });
   });
 
-  it('never forwards from a repartition topic or the links topic', () => {
+  it('never forwards from a repartition topic, whose records the processor placed itself', () => {
     const wrong = (partitionFor('SR-1', n) + 1) % n;
-    for (const topic of [repartitionTopic(config, 'deptEvents'), config.topics.links]) {
-      expect(place(record(topic, 'SR-1', wrong), routeOf(topic), n)).toEqual({ kind: 'here' });
+    const topic = repartitionTopic(config, 'deptEvents');
+    expect(place(record(topic, 'SR-1', wrong), routeOf(topic), n)).toEqual({ kind: 'here' });
+  });
+
+  it('refuses a link, operator command or receipt off its key’s partition, which has no repartition topic', () => {
+    const right = partitionFor('SR-1', n);
+    const wrong = (right + 1) % n;
+    for (const topic of [config.topics.links, config.topics.operatorCommands, config.topics.deliveries]) {
+      expect(place(record(topic, 'SR-1', right), routeOf(topic), n)).toEqual({ kind: 'here' });
+      const placed = place(record(topic, 'SR-1', wrong), routeOf(topic), n);
+      expect(placed.kind === 'refused' ? [placed.error.code, placed.error.message] : placed.kind).toEqual([
+        'CL_RECORD_INVALID',
+        `record at ${topic}:${wrong}:41 is not on its key's partition ${right} (murmur2, as closeloop's producers and Kafka's Java client place keys), and this topic has no repartition topic`,
+      ]);
     }
   });
 
