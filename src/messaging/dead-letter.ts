@@ -16,6 +16,10 @@ export const DLQ_HEADERS = {
   position: 'closeloop.dlq.source.position',
   /** Set, to the value's length in bytes, when the value was too large to keep (see deadLetter). */
   valueDropped: 'closeloop.dlq.value.dropped',
+  /** Set, to the original headers' names, when they too were too large to keep. */
+  headersDropped: 'closeloop.dlq.headers.dropped',
+  /** Set, to the key's length in bytes, when even the key was too large to keep. */
+  keyDropped: 'closeloop.dlq.key.dropped',
 } as const;
 
 export function deadLetterTopic(topic: string): string {
@@ -28,8 +32,9 @@ export function deadLetterTopic(topic: string): string {
  * A record the broker took may still be too large to write again with the provenance headers
  * added (a value near the 1 MiB limit): the dead letter then keeps its headers but not its value,
  * and says so with the value's length, so the write cannot fail the transaction over and over
- * and stall the partition. The original stays at the offset the headers name, for as long as
- * its topic retains it.
+ * and stall the partition; if that is not enough, its own headers go too (their names kept),
+ * then its key (its length kept). The original stays at the offset the headers name, for as long
+ * as its topic retains it.
  */
 export function deadLetter(
   record: IncomingRecord,
@@ -56,7 +61,17 @@ export function deadLetter(
   };
   if (recordBytes(letter) <= MAX_RECORD_BYTES) return letter;
   headers[DLQ_HEADERS.valueDropped] = String(record.value?.length ?? 0);
-  return { ...letter, value: null };
+  const valueless = { ...letter, value: null };
+  if (recordBytes(valueless) <= MAX_RECORD_BYTES) return valueless;
+  // Headers or a key near the limit (a compressing producer, a topic with a larger
+  // max.message.bytes): what no dead letter can carry goes too, named, so it is always written.
+  const own = Object.fromEntries(Object.entries(headers).filter(([k]) => k.startsWith('closeloop.dlq.')));
+  const names = Object.keys(record.headers).filter((k) => !k.startsWith('closeloop.dlq.'));
+  own[DLQ_HEADERS.headersDropped] = names.join(',').slice(0, 2000);
+  const headerless = { ...valueless, headers: own };
+  if (recordBytes(headerless) <= MAX_RECORD_BYTES) return headerless;
+  own[DLQ_HEADERS.keyDropped] = String(record.key?.length ?? 0);
+  return { ...headerless, key: null };
 }
 
 /**

@@ -45,4 +45,27 @@ describe('deadLetter', () => {
     expect(letter.headers?.[DLQ_HEADERS.offset]).toBe('17');
     expect(recordBytes(letter)).toBeLessThan(MAX_RECORD_BYTES);
   });
+
+  it('drops headers, then a key, that no dead letter could carry, naming them, so it is always written', () => {
+    const big = Buffer.alloc(MAX_RECORD_BYTES, 2);
+    const withHeaders = deadLetter(
+      { ...record(Buffer.from('x')), headers: { trace: Buffer.from('t1'), blob: big } },
+      error,
+      'lifecycle-processor',
+      0,
+    );
+    expect(recordBytes(withHeaders)).toBeLessThanOrEqual(MAX_RECORD_BYTES);
+    expect(withHeaders.value).toBeNull();
+    expect(withHeaders.key).toEqual(Buffer.from('SR-1'));
+    expect(withHeaders.headers?.[DLQ_HEADERS.headersDropped]).toBe('trace,blob');
+    expect(withHeaders.headers?.['blob']).toBeUndefined();
+    expect(withHeaders.headers?.[DLQ_HEADERS.offset]).toBe('17');
+    expect(withHeaders.headers?.[DLQ_HEADERS.keyDropped]).toBeUndefined();
+
+    const withKey = deadLetter({ ...record(Buffer.from('x')), key: big }, error, 'lifecycle-processor', 0);
+    expect(recordBytes(withKey)).toBeLessThanOrEqual(MAX_RECORD_BYTES);
+    expect(withKey.key).toBeNull();
+    expect(withKey.headers?.[DLQ_HEADERS.keyDropped]).toBe(String(big.length));
+    expect(withKey.headers?.[DLQ_HEADERS.code]).toBe('CL_DECODE_MALFORMED');
+  });
 });
