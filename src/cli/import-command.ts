@@ -9,6 +9,7 @@ import { connectorAdopter, type Adopter } from '../import/adopt.ts';
 import type { CrmTicketEvent, WorkOrderEvent } from '../domain/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { progress } from '../observability/progress.ts';
+import { describeError } from './describe-error.ts';
 
 export interface ImportArgs {
   readonly file: string;
@@ -84,7 +85,7 @@ export async function runImport(
     mapping = await loadImportMapping(args.mapping);
   } catch (err) {
     if (!isCloseloopError(err, 'CL_CONFIG_INVALID')) throw err;
-    printError(`closeloop import: ${err.message}`);
+    printError(`closeloop import: ${describeError(err)}`);
     return 2;
   }
   const since = instant(args.since, mapping);
@@ -108,7 +109,7 @@ export async function runImport(
     adopter = args.adopt === undefined ? null : connectorAdopter(config, args.adopt, logger, env);
   } catch (err) {
     if (!isCloseloopError(err) || err.retriable) throw err;
-    printError(`closeloop import: ${err.message}`);
+    printError(`closeloop import: ${describeError(err)}`);
     return 2;
   }
   const publisher = dryRun ? null : await kafkaPublisher(config, logger, path.resolve('schemas'));

@@ -5,6 +5,7 @@ import { isCloseloopError } from '../errors/index.ts';
 import { formatKpiTable, runKpiJob } from '../kpi/index.ts';
 import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { describeError } from './describe-error.ts';
 
 export const KPI_USAGE =
   'usage: closeloop kpi --month YYYY-MM [--publish [--allow-unreadable]] [--now ISO] [--config FILE]';
@@ -73,7 +74,7 @@ export async function runKpi(
     });
   } catch (err) {
     if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
-    printError(`closeloop kpi: ${err.message}\n${KPI_USAGE}`);
+    printError(`closeloop kpi: ${describeError(err)}\n${KPI_USAGE}`);
     return 2;
   }
   const { month, provisional } = result;

@@ -4,6 +4,7 @@ import { AvroSerde, createKafkaMessaging, type MessagingAdmin } from '../messagi
 import type { Logger } from '../observability/logger.ts';
 import { deadLetterScope, listDeadLetters, listQuarantine, replayDeadLetters, type DeadLetter } from '../ops/index.ts';
 import { OPS_USAGE, opsRequest, type OpsArgs, type OpsRequest } from './ops-args.ts';
+import { describeError } from './describe-error.ts';
 
 export type { OpsArgs } from './ops-args.ts';
 
@@ -37,7 +38,7 @@ export async function runOps(
     request = opsRequest(command, sub, args, config);
   } catch (err) {
     if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
-    printError(`closeloop ${command}${sub ? ` ${sub}` : ''}: ${err.message}\n${OPS_USAGE}`);
+    printError(`closeloop ${command}${sub ? ` ${sub}` : ''}: ${describeError(err)}\n${OPS_USAGE}`);
     return 2;
   }
   if (!request) {

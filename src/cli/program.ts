@@ -61,7 +61,12 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     // A command's options come before its subcommand (`kpi volume --config x` is volume's
     // --config), so a group's options and its subcommands' options cannot take each other's values.
     .enablePositionalOptions()
-    .configureOutput({ writeOut: (s) => io.print(s.trimEnd()), writeErr: (s) => io.printError(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => io.print(s.trimEnd()),
+      writeErr: (s) => io.printError(s.trimEnd()),
+      // Usage errors carry their code from the catalog, as every other error the CLI prints.
+      outputError: (s, write) => write(`closeloop: CL_ARGUMENT_INVALID: ${s.replace(/^error: /, '')}`),
+    })
     .addHelpText('after', EXIT_CODES);
 
   program
