@@ -54,6 +54,7 @@ export async function runWorker(configFile: string): Promise<number> {
         readiness: () => worker.readiness(),
         beforeScrape: () => worker.refreshGauges(),
         onScrapeError: (err) => logger.error({ error: messageOf(err) }, 'refreshing gauges failed'),
+        onRequestError: (err, path) => logger.error({ path, error: messageOf(err) }, 'ops request failed'),
         pause: (n) => worker.pause(n),
         resume: (n) => worker.resume(n),
         webhooks: webhookTokens(config, process.env),

@@ -27,6 +27,8 @@ export interface OpsServerOptions {
    */
   beforeScrape?(): Promise<void>;
   onScrapeError?(err: unknown): void;
+  /** A request that failed unexpectedly (answered 500 without the error's text); for the log. */
+  onRequestError?(err: unknown, path: string): void;
   /** Without them (a process with no connectors) the admin endpoints are not served. */
   pause?(connector: string): boolean;
   resume?(connector: string): boolean;
@@ -62,7 +64,12 @@ export class OpsServer {
   /** Binds the port, or fails with CL_OPS_PORT_IN_USE naming host:port when it is taken. */
   async start(): Promise<string> {
     const server = createServer((req, res) => {
-      this.#handle(req, res).catch((err: unknown) => send(res, 500, { error: String(err) }));
+      this.#handle(req, res).catch((err: unknown) => {
+        this.#o.onRequestError?.(err, req.url ?? '/');
+        // Begun already: nothing can be added to the answer but its end.
+        if (res.headersSent) res.destroy();
+        else send(res, 500, { error: 'internal error; the worker log has it' });
+      });
     });
     const where = `${this.#o.host}:${this.#o.port}`;
     await new Promise<void>((resolve, reject) => {
@@ -97,8 +104,17 @@ export class OpsServer {
       } catch (err) {
         this.#o.onScrapeError?.(err);
       }
+      // Rendered before anything is sent: a render that fails must not find the answer begun.
+      let text: string;
+      try {
+        text = await (this.#o.metricsText ? this.#o.metricsText() : this.#o.metrics.registry.metrics());
+      } catch (err) {
+        // What the process holds itself (a thread that did not answer is left out), not a 500.
+        this.#o.onScrapeError?.(err);
+        text = await this.#o.metrics.registry.metrics();
+      }
       res.writeHead(200, { 'content-type': this.#o.metrics.registry.contentType });
-      res.end(await (this.#o.metricsText ? this.#o.metricsText() : this.#o.metrics.registry.metrics()));
+      res.end(text);
       return;
     }
     if (req.method === 'GET' && url.pathname === '/health/live') return send(res, 200, { status: 'live' });

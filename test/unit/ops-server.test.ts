@@ -62,4 +62,31 @@ describe('ops server', () => {
     expect(await res.text()).toContain('closeloop_broker_up 0');
     expect(errors).toHaveLength(1);
   });
+
+  it('serves what the process holds when rendering the metrics fails, and a failed request answers 500 without its error, staying up', async () => {
+    const metrics = new Metrics({ defaults: false });
+    metrics.statusChanges.inc();
+    const failures: string[] = [];
+    const ops = new OpsServer({
+      ...OPTIONS,
+      port: 0,
+      metrics,
+      metricsText: () => Promise.reject(new Error('thread 1 did not answer')),
+      onScrapeError: (err) => failures.push(String(err)),
+      onRequestError: (err, path) => failures.push(`${path}: ${String(err)}`),
+      readiness: () => {
+        throw new Error('secret=hunter2 in a stack');
+      },
+    });
+    const url = await ops.start();
+    closers.push(() => ops.stop());
+    const scrape = await fetch(`${url}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(await scrape.text()).toContain('closeloop_status_changes_total 1');
+    const ready = await fetch(`${url}/health/ready`);
+    expect(ready.status).toBe(500);
+    expect(await ready.text()).toBe(JSON.stringify({ error: 'internal error; the worker log has it' }));
+    expect(failures).toEqual(['Error: thread 1 did not answer', '/health/ready: Error: secret=hunter2 in a stack']);
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+  });
 });
