@@ -2,6 +2,7 @@ import { SchemaRegistry, SchemaType, type COMPATIBILITY } from '@kafkajs/conflue
 import avro from 'avsc';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { isNetworkFailure, registryStatus, translateRegistryError } from './registry-errors.ts';
+import { registryTimeout } from './registry-timeout.ts';
 import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
 import { ownKeysMaps } from './avro-map.ts';
 import { nativeStrings } from './avro-string.ts';
@@ -27,6 +28,11 @@ export interface RegistrySettings {
   readonly username?: string;
   readonly password?: string;
   readonly retries?: number;
+  /**
+   * How long one request may wait for the registry's answer (default 10 s): a registry that
+   * takes the connection and never answers is then unreachable (retriable), not a hang.
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface Decoded<T = unknown> {
@@ -66,6 +72,7 @@ export class AvroSerde {
         host: settings.url,
         clientId: 'closeloop',
         retry: { retries: settings.retries ?? 3, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 2 },
+        middlewares: [registryTimeout(settings.timeoutMs ?? 10_000)],
         ...(settings.username !== undefined && settings.password !== undefined
           ? { auth: { username: settings.username, password: settings.password } }
           : {}),

@@ -37,5 +37,13 @@ export function translateRegistryError(err: unknown, action: string, notFound: E
   } else {
     code = 'CL_SCHEMA_REGISTRY_UNAVAILABLE';
   }
-  return new CloseloopError(code, `${action}: ${messageOf(err)}`, { cause: err, details: { httpStatus: status } });
+  // mappersmith words a socket error or a time-out as "closeloop - Error, status 400: …", though no
+  // HTTP answer came: the operator is told what happened, not a status the registry never sent.
+  const said = isNetworkFailure(err)
+    ? `the registry did not answer: ${messageOf(err).replace(/^.*?Error, status 40[08]: /, '')}`
+    : messageOf(err);
+  return new CloseloopError(code, `${action}: ${said}`, {
+    cause: err,
+    details: { httpStatus: isNetworkFailure(err) ? undefined : status },
+  });
 }

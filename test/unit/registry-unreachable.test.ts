@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CloseloopError } from '../../src/errors/index.ts';
 import { AvroSerde } from '../../src/messaging/index.ts';
@@ -26,5 +26,26 @@ describe('an unreachable registry', () => {
     const serde = new AvroSerde({ url: `http://127.0.0.1:${await closedPort()}/apis/ccompat/v7`, retries: 0 });
     const err = await serde.register('x-value', { type: 'string' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE', retriable: true });
+  });
+
+  it('fails within its time-out, retriable, when the registry takes the connection and never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const serde = new AvroSerde({ url: `http://127.0.0.1:${port}/apis/ccompat/v7`, retries: 0, timeoutMs: 300 });
+      const started = Date.now();
+      const err = await serde.decode(Buffer.from([0, 0, 0, 0, 7, 2, 65])).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE', retriable: true });
+      expect((err as Error).message).toBe(
+        'decoding a record with schema id 7: the registry did not answer: Timeout (300ms)',
+      );
+      // Bounded by the time-out, not by the test's: a hang would run into the 5 s limit instead.
+      expect(Date.now() - started).toBeLessThan(4_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 });

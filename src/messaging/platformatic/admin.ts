@@ -12,17 +12,40 @@ const TOPIC_WAIT_MS = 30_000;
 
 export class PlatformaticAdmin implements MessagingAdmin {
   readonly #admin: Admin;
+  readonly #brokers: string;
+  readonly #answerWithinMs: number;
 
-  constructor(admin: Admin) {
+  /** `answerWithinMs`: how long connect() waits for the first answer (see connect). */
+  constructor(admin: Admin, brokers: readonly string[], answerWithinMs: number) {
     this.#admin = admin;
+    this.#brokers = brokers.join(',');
+    this.#answerWithinMs = answerWithinMs;
   }
 
   // The client connects on first use; asking for metadata proves the broker answers, as kafkajs's
-  // connect() did, so a caller that connects first still learns of an outage there.
+  // connect() did, so a caller that connects first still learns of an outage there. A listener
+  // that takes the connection and never answers (a proxy in front of a dead broker, the wrong
+  // port) would hold the client through every retry of every request time-out, minutes on end:
+  // connect() gives up after one connection and one request's time-out instead, naming where.
   connect(): Promise<void> {
-    return guarded('connecting the Kafka admin client', async () => {
+    const answered = guarded('connecting the Kafka admin client', async () => {
       await this.#admin.metadata({ topics: [] });
     });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new CloseloopError(
+              'CL_KAFKA_TRANSIENT',
+              `connecting the Kafka admin client: the broker at ${this.#brokers} did not answer within ${this.#answerWithinMs} ms`,
+            ),
+          ),
+        this.#answerWithinMs,
+      );
+    });
+    answered.catch(() => undefined);
+    return Promise.race([answered, late]).finally(() => clearTimeout(timer));
   }
 
   disconnect(): Promise<void> {

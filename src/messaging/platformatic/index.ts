@@ -78,7 +78,12 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
     }
   };
   return {
-    admin: () => new PlatformaticAdmin(new Admin(base('admin'))),
+    admin: () =>
+      new PlatformaticAdmin(
+        new Admin(base('admin')),
+        settings.brokers,
+        (settings.connectionTimeoutMs ?? 3_000) + (settings.requestTimeoutMs ?? 30_000),
+      ),
     producer: (options = {}) =>
       new PlatformaticProducer(
         new Producer({
