@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../observability/logger.ts';
+import { parseInstant } from '../ops/index.ts';
 import { runAlerts } from './alerts-command.ts';
+import { describeError } from './describe-error.ts';
 import { runHealth } from './health-command.ts';
 import { runImport, type ImportArgs } from './import-command.ts';
 import { runKpi } from './kpi-command.ts';
@@ -79,7 +81,10 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .command('reconcile')
     .description('find and heal drift between the CRM, the departments and the bridge, once')
     .option('--ticket <id>', 'only this ticket')
-    .option('--since <iso>', 'also tickets closed since this instant (default: the configured window)')
+    .option(
+      '--since <iso>',
+      'only tickets changed since this instant, with its zone (default: every open one, and those closed within reconcile.closedWindowDays)',
+    )
     .option('--dry-run', 'find and record nothing healed: report only', false)
     .option('--rate <n>', 'tickets checked per second at most (default: reconcile.ratePerSecond)')
     .addOption(configOption())
@@ -231,12 +236,15 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .addOption(configOption())
     .action(
       act(async (o: { config: string; now?: string }) => {
-        const now = o.now === undefined ? Date.now() : Date.parse(o.now);
-        if (!Number.isFinite(now)) {
-          io.printError(
-            `closeloop roles list: --now ${o.now ?? ''} is not an instant; use ISO 8601, e.g. 2026-11-30T12:00:00Z`,
-          );
-          return 2;
+        // An instant with its zone, as every other instant option takes: `1` or `May 1` is refused.
+        let now = Date.now();
+        if (o.now !== undefined) {
+          try {
+            now = Date.parse(parseInstant('now', o.now));
+          } catch (err) {
+            io.printError(`closeloop roles list: ${describeError(err)}`);
+            return 2;
+          }
         }
         return runRoles('list', await loadConfig(o.config), now, io.print, io.printError);
       }),
@@ -247,15 +255,24 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .description('audited operator commands on one work order')
     .command('reset-order')
     .description("reset a work order's (or with --crm, the ticket's) ordering watermark")
-    .requiredOption('--ticket <id>', 'the ticket')
+    // Required, but checked together by resetOrderCommand, which names every one missing at once.
+    .option('--ticket <id>', 'the ticket (required)')
     .option('--work-order <id>', 'the work order')
     .option('--crm', 'reset the CRM events’ watermark instead', false)
-    .requiredOption('--by <who>', 'who resets, recorded in the audit')
-    .requiredOption('--reason <text>', 'why, recorded in the audit')
+    .option('--by <who>', 'who resets, recorded in the audit (required)')
+    .option('--reason <text>', 'why, recorded in the audit (required)')
     .addOption(configOption())
     .action(
-      act(async (o: { config: string; ticket: string; workOrder?: string; crm: boolean; by: string; reason: string }) =>
-        runWorkOrder('reset-order', o, await loadConfig(o.config), toolLogger('closeloop'), io.print, io.printError),
+      act(
+        async (o: {
+          config: string;
+          ticket?: string;
+          workOrder?: string;
+          crm: boolean;
+          by?: string;
+          reason?: string;
+        }) =>
+          runWorkOrder('reset-order', o, await loadConfig(o.config), toolLogger('closeloop'), io.print, io.printError),
       ),
     );
 

@@ -1,4 +1,6 @@
 import type { CloseloopConfig } from '../config/index.ts';
+import { messageOf } from '../errors/index.ts';
+import { parseInstant } from '../ops/index.ts';
 import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -33,9 +35,13 @@ export async function runReconcile(
   printError: (line: string) => void,
 ): Promise<number> {
   const problems: string[] = [];
-  const since = args.since === undefined ? undefined : Date.parse(args.since);
-  if (since !== undefined && !Number.isFinite(since))
-    problems.push(`--since ${args.since ?? ''} is not an instant; use ISO 8601, e.g. 2026-11-30T12:00:00Z`);
+  // An instant with its zone: a bare date-time would be read in the machine's own zone.
+  let since: number | undefined;
+  try {
+    since = args.since === undefined ? undefined : Date.parse(parseInstant('since', args.since));
+  } catch (err) {
+    problems.push(messageOf(err));
+  }
   const rate = args.rate === undefined ? undefined : Number(args.rate);
   if (rate !== undefined && !(Number.isFinite(rate) && rate > 0 && rate <= 1_000))
     problems.push(`--rate ${args.rate ?? ''} must be a number of tickets per second above 0, at most 1000`);

@@ -29,12 +29,18 @@ export function resetOrderCommand(
   eventId: string = randomUUID(),
 ): OperatorCommand {
   const problems: { option: string; message: string }[] = [];
-  const required = (value: string | undefined, option: string, what: string): string => {
-    if (value === undefined || value.trim() === '')
+  // Ids as the dead-letter tools take them (no blanks, no control characters); who and why go into
+  // the audit, read on terminals, so no control characters there either.
+  const required = (value: string | undefined, option: string, what: string, id = false): string => {
+    if (value === undefined || value.trim() === '') {
       problems.push({ option, message: `--${option} is required: ${what}` });
+    } else if (id ? !/^[^\s\p{Cc}]{1,256}$/u.test(value) : /\p{Cc}/u.test(value)) {
+      const rule = id ? 'an id without blanks or control characters, at most 256' : 'text without control characters';
+      problems.push({ option, message: `--${option} must be ${rule}; got ${JSON.stringify(value)}` });
+    }
     return value?.trim() ?? '';
   };
-  const ticketId = required(args.ticket, 'ticket', 'the ticket whose ordering is reset');
+  const ticketId = required(args.ticket, 'ticket', 'the ticket whose ordering is reset', true);
   let workOrderId: string | null = null;
   if (args.workOrder !== undefined && args.crm === true) {
     problems.push({ option: 'work-order', message: '--work-order and --crm exclude each other: reset one at a time' });
@@ -43,6 +49,7 @@ export function resetOrderCommand(
       args.workOrder,
       'work-order',
       "the work order to reset (or --crm for the ticket's CRM events)",
+      true,
     );
   }
   const by = required(args.by, 'by', 'who resets, recorded in the audit');

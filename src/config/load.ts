@@ -98,7 +98,14 @@ export async function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   options: LoadOptions = {},
 ): Promise<CloseloopConfig> {
-  const raw = (await readYaml(file)) as Record<string, unknown> | null;
+  const raw = await readYaml(file);
+  // A scalar or a list is no config: spread, a string would become keys "0", "1", … to complain of.
+  if (raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
+    throw new CloseloopError(
+      'CL_CONFIG_INVALID',
+      `${file}: the config must be a YAML mapping (kafka:, schemaRegistry:, …), not ${Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}`,
+    );
+  }
   const withEnv = { ...(raw ?? {}) } as Record<string, unknown>;
   if (env['KAFKA_BROKERS']) {
     withEnv['kafka'] = {

@@ -11,7 +11,8 @@ import { CloseloopError, ERROR_CATALOG } from '../errors/index.ts';
 function invalid(option: string, rule: string, example: string, got: string): CloseloopError {
   return new CloseloopError(
     'CL_ARGUMENT_INVALID',
-    `--${option} must be ${rule}, e.g. --${option} ${example}; got "${got}"`,
+    // JSON-quoted: a control character in what was given is shown escaped, never sent to the terminal.
+    `--${option} must be ${rule}, e.g. --${option} ${example}; got ${JSON.stringify(got)}`,
   );
 }
 
@@ -97,8 +98,9 @@ export function parseDeadLetterId(value: string, deadLetterTopics: readonly stri
 
 /** Who replays: recorded in the audit, so it must say something. */
 export function parseBy(value: string | undefined): string {
-  if (value === undefined || value.trim() === '')
-    throw invalid('by', 'who replays, for the audit', 'operator@city', value ?? '');
+  // The audit record is read on terminals too: a control character (an escape sequence) is refused.
+  if (value === undefined || value.trim() === '' || /\p{Cc}/u.test(value))
+    throw invalid('by', 'who replays, for the audit, without control characters', 'operator@city', value ?? '');
   return value.trim();
 }
 

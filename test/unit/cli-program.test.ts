@@ -66,4 +66,22 @@ describe('the closeloop command line', () => {
     expect(code).toBe('commander.version');
     expect(out).toMatch(/^\d+\.\d+\.\d+$/);
   });
+
+  it('names every missing reset-order option at once, and refuses instants without a zone', async () => {
+    const reset = await closeloop('workorder', 'reset-order', '--ticket', 'T1', '--config', 'config/closeloop.yaml');
+    expect(reset.code).toBe(2);
+    for (const option of ['--work-order', '--by', '--reason']) expect(reset.err).toContain(`${option} is required`);
+    for (const now of ['1', 'May 1', '2024-05-01T00:00']) {
+      const roles = await closeloop('roles', 'list', '--now', now, '--config', 'config/closeloop.yaml');
+      expect([roles.code, roles.err]).toEqual([
+        2,
+        expect.stringContaining('CL_ARGUMENT_INVALID: --now must be an ISO-8601 instant with a time zone'),
+      ]);
+    }
+    const since = await closeloop('reconcile', '--since', '2024-05-01T00:00', '--config', 'config/closeloop.yaml');
+    expect([since.code, since.err]).toEqual([
+      2,
+      expect.stringContaining('--since must be an ISO-8601 instant with a time zone'),
+    ]);
+  });
 });

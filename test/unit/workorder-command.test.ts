@@ -36,6 +36,19 @@ describe('closeloop workorder reset-order', () => {
     expect(err.message).toContain('--by is required: who resets, recorded in the audit');
   });
 
+  it('refuses ids with blanks or control characters, and control characters in who and why', () => {
+    const err = problemOf(() =>
+      resetOrderCommand({ ticket: 'a b', workOrder: 'T\u001b[2J', by: '\u001b[31mx', reason: 'ok' }, 'baltimore', 1),
+    );
+    expect(err.details['options']).toEqual(['ticket', 'work-order', 'by']);
+    expect(err.message).toContain(
+      '--ticket must be an id without blanks or control characters, at most 256; got "a b"',
+    );
+    // Shown escaped: what was given never reaches the terminal as an escape sequence.
+    expect(err.message).toContain('got "T\\u001b[2J"');
+    expect(err.message).not.toContain('\u001b');
+  });
+
   it('refuses --work-order together with --crm', () => {
     const err = problemOf(() => resetOrderCommand({ ...args, crm: true }, 'baltimore', 1));
     expect(err.message).toBe('--work-order and --crm exclude each other: reset one at a time');
