@@ -30,13 +30,16 @@ export interface OpsServerOptions {
   /** A request that failed unexpectedly (answered 500 without the error's text); for the log. */
   onRequestError?(err: unknown, path: string): void;
   /** Without them (a process with no connectors) the admin endpoints are not served. */
-  pause?(connector: string): boolean;
-  resume?(connector: string): boolean;
+  pause?(connector: string): AdminOutcome | boolean;
+  resume?(connector: string): AdminOutcome | boolean;
   /** Sources with a webhook doorbell: the bearer token each one's system sends, by connector. */
   readonly webhooks?: ReadonlyMap<string, string>;
   /** Rings a source's doorbell; false when the connector has no source. */
   wake?(connector: string): boolean;
 }
+
+/** What an admin pause or resume did: changed the connector, found it so already, or found none. */
+export type AdminOutcome = 'changed' | 'unchanged' | 'unknown';
 
 /** A doorbell carries no data; anything bigger than a small JSON note is not one. */
 const WEBHOOK_MAX_BYTES = 4_096;
@@ -129,8 +132,11 @@ export class OpsServer {
       if (!tokenMatches(req.headers.authorization, this.#o.adminToken))
         return send(res, 401, { error: 'missing or wrong bearer token' });
       const [, name = '', action] = admin;
-      const done = action === 'pause' ? pause(name) : resume(name);
-      return send(res, done ? 200 : 404, done ? { connector: name, action } : { error: `no connector ${name}` });
+      const said = action === 'pause' ? pause(name) : resume(name);
+      const outcome: AdminOutcome = said === true ? 'changed' : said === false ? 'unknown' : said;
+      if (outcome === 'unknown') return send(res, 404, { error: `no connector ${name}` });
+      // A repeat is answered as such: `changed` false says it was paused (or running) already.
+      return send(res, 200, { connector: name, action, changed: outcome === 'changed' });
     }
     const hook = /^\/hooks\/([a-z0-9][a-z0-9-]{0,62})$/.exec(url.pathname);
     if (req.method === 'POST' && hook) return this.#doorbell(req, res, hook[1] ?? '');

@@ -117,16 +117,21 @@ export class SinkRunner<T> {
   }
 
   /** Operator pause: finishes the record in hand, then delivers nothing until resume(). */
-  pause(): void {
-    if (!this.#operatorPaused) this.#pauses.enter('operator');
+  /** An operator's pause; false when it was paused so already. */
+  pause(): boolean {
+    if (this.#operatorPaused) return false;
+    this.#pauses.enter('operator');
     this.#operatorPaused = true;
+    return true;
   }
 
   /** Also lets the breaker go: the record it holds is tried again, and the count starts over. */
-  resume(): void {
+  resume(): boolean {
+    const was = this.#operatorPaused || this.#pauses.reasons().includes('breaker');
     if (this.#operatorPaused) this.#pauses.leave('operator');
     this.#operatorPaused = false;
     this.#bounds.release(this.#pauses, this.#log);
+    return was;
   }
 
   /**

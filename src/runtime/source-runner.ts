@@ -123,15 +123,21 @@ export class SourceRunner<T> {
     await this.#o.source.stop?.();
   }
 
-  pause(): void {
-    if (!this.#operatorPaused) this.#pauses.enter('operator');
+  /** An operator's pause; false when it was paused so already. */
+  pause(): boolean {
+    if (this.#operatorPaused) return false;
+    this.#pauses.enter('operator');
     this.#operatorPaused = true;
+    return true;
   }
 
-  resume(): void {
+  /** Ends an operator's pause (and polls now); false when there was none. */
+  resume(): boolean {
+    const was = this.#operatorPaused;
     if (this.#operatorPaused) this.#pauses.leave('operator');
     this.#operatorPaused = false;
     this.#wake?.();
+    return was;
   }
 
   /**

@@ -5,7 +5,7 @@ import { CloseloopError, messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { combinedMetrics, Metrics } from '../observability/metrics.ts';
-import type { Readiness } from '../observability/ops-server.ts';
+import type { AdminOutcome, Readiness } from '../observability/ops-server.ts';
 import { CachedProbe } from '../observability/probe.ts';
 import { judgeReadiness, type ReadinessInput, type RunnerView } from '../observability/readiness.ts';
 import { LifecycleProcessor, ThreadedProcessor } from '../processor/index.ts';
@@ -256,16 +256,26 @@ export class Worker {
   }
 
   /** Pauses (or resumes) a connector's source and sink; false when there is no such connector. */
-  pause(connector: string): boolean {
-    const runners = [this.#sources.get(connector), this.#sinks.get(connector)].filter((r) => r !== undefined);
-    for (const r of runners) r.pause();
-    return runners.length > 0;
+  /** An operator's pause of a connector's runners, logged; whether it changed anything. */
+  pause(connector: string): AdminOutcome {
+    return this.#operate(connector, 'pause', (r) => r.pause());
   }
 
-  resume(connector: string): boolean {
+  /** Ends an operator's pause (and a sink's breaker), logged; whether it changed anything. */
+  resume(connector: string): AdminOutcome {
+    return this.#operate(connector, 'resume', (r) => r.resume());
+  }
+
+  #operate(connector: string, action: string, act: (r: { pause(): boolean; resume(): boolean }) => boolean) {
     const runners = [this.#sources.get(connector), this.#sinks.get(connector)].filter((r) => r !== undefined);
-    for (const r of runners) r.resume();
-    return runners.length > 0;
+    if (runners.length === 0) return 'unknown';
+    // Every runner acts, whatever the others answered.
+    const changed = runners.map(act).some(Boolean);
+    this.#o.logger.info(
+      { connector, action, changed },
+      changed ? `operator ${action}` : `operator ${action}: nothing to change`,
+    );
+    return changed ? 'changed' : 'unchanged';
   }
 
   /** Rings a source's doorbell (a webhook said it has changes); false when it has no source. */

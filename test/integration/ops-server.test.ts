@@ -111,7 +111,17 @@ describe('worker metrics, health and admin endpoints', () => {
       });
     expect((await pause()).status).toBe(401);
     expect((await pause('wrong')).status).toBe(401);
-    expect((await pause('admin-secret')).status).toBe(200);
+    const first = await pause('admin-secret');
+    expect([first.status, await first.json()]).toEqual([
+      200,
+      { connector: 'crm-rest', action: 'pause', changed: true },
+    ]);
+    // A repeat says it changed nothing: the connector was paused already.
+    expect(await (await pause('admin-secret')).json()).toEqual({
+      connector: 'crm-rest',
+      action: 'pause',
+      changed: false,
+    });
     await until('the CRM source to pause', () => worker.status().sources['crm-rest']?.pausedBy === 'operator');
     const paused = await fetch(`${url}/health/ready`);
     expect(paused.status).toBe(503);
@@ -124,7 +134,10 @@ describe('worker metrics, health and admin endpoints', () => {
       method: 'POST',
       headers: { authorization: 'Bearer admin-secret' },
     });
-    expect(resume.status).toBe(200);
+    expect([resume.status, await resume.json()]).toEqual([
+      200,
+      { connector: 'crm-rest', action: 'resume', changed: true },
+    ]);
     await untilAsync('ready again after the resume', async () => (await fetch(`${url}/health/ready`)).status === 200);
     const unknown = await fetch(`${url}/admin/connectors/nope/pause`, {
       method: 'POST',
