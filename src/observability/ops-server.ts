@@ -151,7 +151,12 @@ export class OpsServer {
     if (!tokenMatches(req.headers.authorization, token))
       return send(res, 401, { error: 'missing or wrong bearer token' });
     const body = await readBounded(req, WEBHOOK_MAX_BYTES);
-    if (body === null) return send(res, 413, { error: `a webhook body is at most ${WEBHOOK_MAX_BYTES} bytes` });
+    if (body === null) {
+      // Not read to its end: the answer closes the connection, and the rest is never taken in.
+      res.setHeader('connection', 'close');
+      res.once('finish', () => req.destroy());
+      return send(res, 413, { error: `a webhook body is at most ${WEBHOOK_MAX_BYTES} bytes` });
+    }
     if (body.length > 0 && !isJsonObject(body))
       return send(res, 400, { error: 'the body must be empty or a JSON object' });
     if (!this.#o.wake?.(connector)) return send(res, 404, { error: `no source ${connector}` });
@@ -159,16 +164,24 @@ export class OpsServer {
   }
 }
 
-/** The request body, or null once it passes `max` bytes (the rest is read and dropped). */
+/**
+ * The request body, or null as soon as it passes `max` bytes (a Content-Length above it says so
+ * before anything is read): reading is then stopped, not carried on to the end.
+ */
 function readBounded(req: IncomingMessage, max: number): Promise<string | null> {
+  if (Number(req.headers['content-length'] ?? 0) > max) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= max) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > max ? null : Buffer.concat(chunks).toString('utf8')));
+      if (size <= max) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.pause();
+      resolve(null);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }

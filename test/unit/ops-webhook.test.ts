@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { OpsServer } from '../../src/observability/ops-server.ts';
@@ -61,6 +63,38 @@ describe('ops server webhook doorbell', () => {
     const big = JSON.stringify({ padding: 'x'.repeat(5_000) });
     expect((await ring('/hooks/posse', { token: 'bell-token', body: big })).status).toBe(413);
     expect(rung).toEqual([]);
+  });
+});
+
+describe('ops server webhook doorbell, an endless body', () => {
+  it('is answered 413 once it passes the limit, without reading the rest', async () => {
+    const ops = new OpsServer({
+      host: '127.0.0.1',
+      port: 0,
+      metrics: new Metrics({ defaults: false }),
+      readiness: () => ({ ready: true, detail: {} }),
+      webhooks: new Map([['posse', 'bell-token']]),
+      wake: () => true,
+    });
+    const url = await ops.start();
+    closers.push(() => ops.stop());
+    const req = request(`${url}/hooks/posse`, { method: 'POST', headers: { authorization: 'Bearer bell-token' } });
+    req.on('error', () => undefined);
+    const answered = new Promise<number>((resolve) =>
+      req.on('response', (r) => (r.resume(), resolve(r.statusCode ?? 0))),
+    );
+    let status: number | undefined;
+    void answered.then((s) => (status = s));
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    let sent = 0;
+    // Chunked, no Content-Length: only reading can tell the size. 50 MB at most, or until answered.
+    while (status === undefined && sent < 50 * 1024 * 1024) {
+      sent += chunk.length;
+      if (!req.write(chunk)) await Promise.race([once(req, 'drain'), answered]);
+    }
+    expect(await answered).toBe(413);
+    expect(sent).toBeLessThan(8 * 1024 * 1024);
+    req.destroy();
   });
 });
 
