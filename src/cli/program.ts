@@ -27,6 +27,15 @@ Exit codes:
   2  the command could not be used: an unknown command or option, a missing or bad argument
      (the message names it and the fix); for health, the worker (or status API) could not be reached`;
 
+/** kpi's own options, which `kpi volume` does not take. */
+const KPI_ONLY = ['month', 'publish', 'now', 'allowUnreadable'] as const;
+const flag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** A usage error: printed as CL_ARGUMENT_INVALID by the output config, exit 2. */
+function refuse(command: Command, message: string): never {
+  command.error(`error: ${message}`, { code: 'commander.invalidArgument', exitCode: 2 });
+}
+
 export interface Io {
   print(line: string): void;
   printError(line: string): void;
@@ -185,6 +194,7 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
           exitCode: 2,
         });
       }
+      if (o.allowUnreadable && !o.publish) refuse(kpi, '--allow-unreadable only applies with --publish');
       return runKpi(o, await loadConfig(o.config), toolLogger('closeloop-kpi'), io.print, io.printError);
     }),
   );
@@ -200,9 +210,13 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--time-zone <zone>', 'cut months in this zone where a ticket names none (default: the jurisdiction’s)')
     .addOption(configOption())
     .action(
-      act(async (o: VolumeArgs & { config: string }) =>
-        runVolume(o, await loadConfig(o.config), toolLogger('closeloop-kpi'), io.print, io.printError),
-      ),
+      act(async (o: VolumeArgs & { config: string }) => {
+        // `kpi --month X --publish volume` would run volume and drop what was asked of kpi.
+        const given = KPI_ONLY.filter((k) => kpi.getOptionValueSource(k) === 'cli');
+        if (given.length > 0)
+          refuse(kpi, `${given.map(flag).join(', ')} ${given.length > 1 ? 'are' : 'is'} for kpi, not kpi volume`);
+        return runVolume(o, await loadConfig(o.config), toolLogger('closeloop-kpi'), io.print, io.printError);
+      }),
     );
 
   program
@@ -222,9 +236,11 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--wait <seconds>', 'how long --adopt waits for the processor to read the imported tickets', '120')
     .addOption(configOption())
     .action(
-      act(async (o: ImportArgs & { config: string }) =>
-        runImport(o, await loadConfig(o.config), toolLogger('closeloop-import'), io.print, io.printError),
-      ),
+      act(async (o: ImportArgs & { config: string }, command: Command) => {
+        if (command.getOptionValueSource('wait') === 'cli' && o.adopt === undefined)
+          refuse(command, '--wait only applies with --adopt');
+        return runImport(o, await loadConfig(o.config), toolLogger('closeloop-import'), io.print, io.printError);
+      }),
     );
 
   program

@@ -84,4 +84,14 @@ describe('the closeloop command line', () => {
       expect.stringContaining('--since must be an ISO-8601 instant with a time zone'),
     ]);
   });
+
+  it('refuses options that cannot apply rather than dropping them', async () => {
+    const volume = await closeloop('kpi', '--month', '2024-05', '--publish', 'volume');
+    expect(volume.code).toBe('commander.invalidArgument');
+    expect(volume.err).toBe('closeloop: CL_ARGUMENT_INVALID: --month, --publish are for kpi, not kpi volume');
+    const unreadable = await closeloop('kpi', '--month', '2024-05', '--allow-unreadable');
+    expect(unreadable.err).toBe('closeloop: CL_ARGUMENT_INVALID: --allow-unreadable only applies with --publish');
+    const wait = await closeloop('import', '--file', 'x.csv', '--mapping', 'y.yaml', '--wait', '5');
+    expect(wait.err).toBe('closeloop: CL_ARGUMENT_INVALID: --wait only applies with --adopt');
+  });
 });
