@@ -42,13 +42,25 @@ export async function runHealth(
   const what = target === 'worker' ? 'the worker' : 'the status API';
   const url = `http://${askHost(address.host)}:${address.port}/health/ready`;
   let status: number;
-  let body: { status?: unknown; reasons?: unknown };
+  let text: string;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     status = res.status;
-    body = (await res.json()) as typeof body;
+    text = await res.text();
   } catch (err) {
-    printError(`closeloop health: cannot reach ${what} at ${url}: ${messageOf(err)}`);
+    // undici says only "fetch failed"; what failed (ECONNREFUSED, a time-out) is its cause.
+    const cause = err instanceof Error && err.cause !== undefined ? `: ${messageOf(err.cause)}` : '';
+    printError(`closeloop health: cannot reach ${what} at ${url}: ${messageOf(err)}${cause}`);
+    return HEALTH_EXIT.unreachable;
+  }
+  let body: { status?: unknown; reasons?: unknown };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    // Something answered, but not with readiness: another service on that port.
+    printError(
+      `closeloop health: ${url} answered HTTP ${status} with no readiness JSON; is that ${what}'s ops server?`,
+    );
     return HEALTH_EXIT.unreachable;
   }
   if (status !== 200 && status !== 503) {

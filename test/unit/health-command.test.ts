@@ -65,7 +65,21 @@ describe('closeloop health', () => {
     const r = await health(configAt(port));
     expect(r.code).toBe(2);
     expect(r.err.join('\n')).toContain(`127.0.0.1:${port}`);
+    // What failed, not only undici's "fetch failed".
+    expect(r.err.join('\n')).toContain('ECONNREFUSED');
     expect((await health({} as CloseloopConfig)).code).toBe(2);
+  });
+
+  it('exits 2 saying it is not an ops server when something else answers 200 on the port', async () => {
+    const other = createServer((_req, res) => res.end('<html>hello</html>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    servers.push({ stop: () => new Promise<void>((resolve) => other.close(() => resolve())) });
+    const { port } = other.address() as AddressInfo;
+    const r = await health(configAt(port));
+    expect(r.code).toBe(2);
+    expect(r.err).toEqual([
+      `closeloop health: http://127.0.0.1:${port}/health/ready answered HTTP 200 with no readiness JSON; is that the worker's ops server?`,
+    ]);
   });
 
   it("asks the status API's ops server (statusApi.ops) for the status-api target, not the worker's", async () => {
