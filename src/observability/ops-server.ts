@@ -140,6 +140,12 @@ export class OpsServer {
     }
     const hook = /^\/hooks\/([a-z0-9][a-z0-9-]{0,62})$/.exec(url.pathname);
     if (req.method === 'POST' && hook) return this.#doorbell(req, res, hook[1] ?? '');
+    // A path served with another method is 405 naming it, as HTTP says; an unknown path is 404.
+    const allowed = allowedMethod(url.pathname, pause !== undefined && resume !== undefined);
+    if (allowed !== null && allowed !== req.method) {
+      res.setHeader('allow', allowed);
+      return send(res, 405, { error: `${url.pathname} takes ${allowed}, not ${req.method ?? ''}` });
+    }
     send(res, 404, { error: `no route ${req.method ?? ''} ${url.pathname}` });
   }
 
@@ -184,6 +190,13 @@ function readBounded(req: IncomingMessage, max: number): Promise<string | null> 
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function allowedMethod(pathname: string, admin: boolean): 'GET' | 'POST' | null {
+  if (['/metrics', '/health/live', '/health/ready'].includes(pathname)) return 'GET';
+  if (/^\/hooks\/[^/]+$/.test(pathname)) return 'POST';
+  if (admin && /^\/admin\/connectors\/[^/]+\/(pause|resume)$/.test(pathname)) return 'POST';
+  return null;
 }
 
 function isJsonObject(text: string): boolean {

@@ -89,4 +89,16 @@ describe('ops server', () => {
     expect(failures).toEqual(['Error: thread 1 did not answer', '/health/ready: Error: secret=hunter2 in a stack']);
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
   });
+
+  it('answers 405 naming the method for a path it serves with another, 404 for a path it does not', async () => {
+    const { ops } = server(0);
+    const url = await ops.start();
+    closers.push(() => ops.stop());
+    const post = await fetch(`${url}/health/ready`, { method: 'POST' });
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET']);
+    expect(await post.json()).toEqual({ error: '/health/ready takes GET, not POST' });
+    const get = await fetch(`${url}/admin/connectors/posse/pause`);
+    expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+    expect((await fetch(`${url}/nowhere`)).status).toBe(404);
+  });
 });
