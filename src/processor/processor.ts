@@ -1,5 +1,5 @@
 import type { CloseloopConfig } from '../config/index.ts';
-import { CloseloopError } from '../errors/index.ts';
+import { CloseloopError, isCloseloopError } from '../errors/index.ts';
 import {
   HealthTracker,
   type AvroSerde,
@@ -20,7 +20,7 @@ import { restorePartitions } from './restore.ts';
 import { offsetsAfter, Tally } from './stages/account.ts';
 import { WorkingState } from './stages/decide.ts';
 import { decode, decodeFetching } from './stages/decode.ts';
-import { emitDeadLetter, emitStates, emitted, logDecided } from './stages/emit.ts';
+import { emitDeadLetter, emitStates, emitted, logDecided, stateUnwritable, writesState } from './stages/emit.ts';
 import { countStuck } from './stuck-gauge.ts';
 import { checkTimers, expire, type SweepContext } from './sweep.ts';
 import { Task, newCommitLog, type CommitHook } from './task.ts';
@@ -236,20 +236,42 @@ export class LifecycleProcessor {
     });
     if (inputs.length === 0) return;
     await task.refreshIfStale();
-    const { config, serde } = this.#o;
-    const out = new Outbox(config, serde);
+    let pass = await this.#decideAll(task, inputs, false);
+    try {
+      await emitStates(pass.out, pass.working.changes, task.partition);
+    } catch (err) {
+      if (!isCloseloopError(err) || err.retriable) throw err;
+      // A ticket's state cannot be written, and the records that moved it are not known: all are
+      // decided again with each new state tried as it is made, so the record that made the bad
+      // one is dead-lettered alone and the batch commits; thrown on, it would fail every fetch.
+      this.#log.warn({ partition: task.partition, code: err.code }, 'a state could not be written; deciding again');
+      pass = await this.#decideAll(task, inputs, true);
+      await emitStates(pass.out, pass.working.changes, task.partition);
+    }
+    const read = inputs.map((i) => i.batch);
+    await task.commit(pass.out.records, offsetsAfter(read));
+    task.apply(pass.working.changes);
+    pass.tally.record(this.#o.metrics, pass.out, read);
+  }
+
+  /** Every input into a fresh outbox and working state; `careful` tries each new state's encoding. */
+  async #decideAll(task: Task, inputs: readonly { batch: RecordBatch; route: InputRoute }[], careful: boolean) {
+    const out = new Outbox(this.#o.config, this.#o.serde);
     const working = new WorkingState(task.store);
     const tally = new Tally();
-    for (const { batch, route } of inputs) await this.#read(batch, route, out, working, tally);
-    const read = inputs.map((i) => i.batch);
-    await emitStates(out, working.changes, task.partition);
-    await task.commit(out.records, offsetsAfter(read));
-    task.apply(working.changes);
-    tally.record(this.#o.metrics, out, read);
+    for (const { batch, route } of inputs) await this.#read(batch, route, out, working, tally, careful);
+    return { out, working, tally };
   }
 
   /** One input batch's records into the transaction's outbox and working state. */
-  async #read(batch: RecordBatch, route: InputRoute, out: Outbox, working: WorkingState, tally: Tally): Promise<void> {
+  async #read(
+    batch: RecordBatch,
+    route: InputRoute,
+    out: Outbox,
+    working: WorkingState,
+    tally: Tally,
+    careful: boolean,
+  ): Promise<void> {
     const { config, serde } = this.#o;
     for (const record of batch.records) {
       // Awaited only for a record whose writer's schema must be fetched first (see decode).
@@ -268,9 +290,17 @@ export class LifecycleProcessor {
         continue;
       }
       const { event, prev, decision } = verdict;
+      const alerts = out.alerts.length;
       let unwritable = emitted(out, decision);
       // Awaited only when a schema had to be fetched (see Outbox.encode).
       if (unwritable instanceof Promise) unwritable = await unwritable;
+      if (!unwritable && careful && decision.state !== null && writesState(prev, decision)) {
+        unwritable = await stateUnwritable(out, decision.state);
+        if (unwritable) {
+          out.rewind();
+          out.alerts.length = alerts;
+        }
+      }
       if (unwritable) {
         // The outputs of a decision go all together or not at all; so does its state.
         working.undo(verdict);

@@ -83,6 +83,24 @@ export async function emitStates(
   }
 }
 
+/**
+ * The error a ticket state's changelog record cannot be encoded with, or undefined when it can;
+ * a retriable failure (the registry out of reach) is thrown. Asked only when a transaction's
+ * states failed to encode (see the processor's #process): encoding every state of every event
+ * would double the work of the usual case, where the last state per ticket is written once.
+ */
+export async function stateUnwritable(out: Outbox, state: TicketState): Promise<CloseloopError | undefined> {
+  const subject = subjectForTopic(out.config.topics.state);
+  try {
+    const record = stateToRecord(state);
+    if (!out.serde.encodeKnown(subject, record)) await out.serde.encode(subject, record);
+    return undefined;
+  } catch (err) {
+    if (!isCloseloopError(err) || err.retriable) throw err;
+    return err;
+  }
+}
+
 export function logDecided(log: Logger, event: InboundEvent, d: Decision): void {
   // Asked first: the fields cost an object and three lists per event, which a logger above debug
   // drops unread (measured: 52 -> 5 ns per event at level info).
