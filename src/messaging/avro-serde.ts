@@ -231,13 +231,14 @@ export class AvroSerde {
       }
       throw new CloseloopError(notAvro, `${context}: schema ${id} cannot be read: ${messageOf(err)}`, {
         cause: err,
-        details: { schemaId: id },
+        // The schema the registry gave is at fault, not the record's bytes (see restore.ts).
+        details: { schemaId: id, schemaUnreadable: true },
       });
     }
     // isType, not instanceof: the registry client may resolve a copy of avsc of its own.
     if (!avro.Type.isType(schema)) {
       throw new CloseloopError(notAvro, `${context}: schema ${id} is not an Avro schema`, {
-        details: { schemaId: id },
+        details: { schemaId: id, schemaUnreadable: true },
       });
     }
     const type = sharedType(schema as avro.Type);
@@ -261,7 +262,8 @@ export class AvroSerde {
       if (mismatch) throw mismatch;
     }
     const decoded = await this.decode<T>(buffer);
-    const misfit = this.#check.misfit(decoded.value, decoded.schemaId);
+    const writer = this.#types.get(decoded.schemaId);
+    const misfit = writer && this.#check.misfit(decoded.value, writer, recordName, decoded.schemaId);
     if (misfit) throw misfit;
     return decoded;
   }
@@ -279,7 +281,7 @@ export class AvroSerde {
     const mismatch = this.#check.verdict(writer, recordName, schemaId);
     if (mismatch) throw mismatch;
     const value = read<T>(writer, schemaId, buffer);
-    const misfit = this.#check.misfit(value, schemaId);
+    const misfit = this.#check.misfit(value, writer, recordName, schemaId);
     if (misfit) throw misfit;
     return { schemaId, value };
   }

@@ -178,6 +178,7 @@ export class LifecycleProcessor {
         log: this.#log,
         commits: this.#commits,
         commitHook: this.#o.commitHook,
+        metrics: this.#o.metrics,
       };
       const tasks = partitions.map((p) => new Task(p, context));
       // The sweeps' trouble belonged to the tasks of before; the new ones' sweeps say their own.
@@ -240,7 +241,8 @@ export class LifecycleProcessor {
     try {
       await emitStates(pass.out, pass.working.changes, task.partition);
     } catch (err) {
-      if (!isCloseloopError(err) || err.retriable) throw err;
+      // Only a state that cannot be encoded; a missing or refused schema is no record's fault.
+      if (!isCloseloopError(err, 'CL_ENCODE_INVALID')) throw err;
       // A ticket's state cannot be written, and the records that moved it are not known: all are
       // decided again with each new state tried as it is made, so the record that made the bad
       // one is dead-lettered alone and the batch commits; thrown on, it would fail every fetch.

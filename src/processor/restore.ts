@@ -1,5 +1,5 @@
 import type { TicketState } from '../domain/index.ts';
-import { isCloseloopError, messageOf } from '../errors/index.ts';
+import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
 import { readToEnd, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -15,6 +15,22 @@ export interface RestoreResult {
   readonly ms: number;
 }
 
+/**
+ * Whether the record itself is at fault: its bytes (not the wire format, a body that does not
+ * decode), another schema's record, or a value no state can be made of. Anything the registry
+ * says (an unknown schema id, a refusal, a schema it cannot give) fails the restore as before: a
+ * registry that was emptied or replaced would otherwise have every state passed over, and the
+ * tasks would start empty and overwrite the changelog.
+ */
+function recordAtFault(err: unknown): boolean {
+  if (!isCloseloopError(err)) return true;
+  if (err.code === 'CL_SCHEMA_MISMATCH' || err.code === 'CL_RECORD_INVALID') return true;
+  return err.code === 'CL_DECODE_MALFORMED' && err.details['schemaUnreadable'] !== true;
+}
+
+/** Records passed over before the restore takes the registry for the fault (or 1 % of them). */
+const MAX_PASSED_OVER = 10;
+
 /** Who hears of a changelog record passed over. */
 export interface RestoreReport {
   readonly log?: Logger;
@@ -28,7 +44,8 @@ export interface RestoreReport {
  * schema's record) is passed over, its ticket keeping the state before it: logged as an error
  * with its partition, offset and code, and counted in closeloop_state_records_unreadable_total.
  * Failing the restore instead would stop every partition of the instance, on every rebalance,
- * for one record no one can take back out of a log. A registry out of reach still fails it.
+ * for one record no one can take back out of a log. Anything the registry says still fails it
+ * (see recordAtFault).
  */
 export async function restorePartitions(
   messaging: Messaging,
@@ -54,7 +71,7 @@ export async function restorePartitions(
       const decoded = await serde.decodeAs<Record<string, unknown>>(r.value, RECORD_NAMES.state);
       state = compactState(stateFromRecord(decoded.value));
     } catch (err) {
-      if (isCloseloopError(err) && err.retriable) throw err;
+      if (!recordAtFault(err)) throw err;
       unreadable += 1;
       const code = isCloseloopError(err) ? err.code : 'CL_RECORD_INVALID';
       report.metrics?.stateUnreadable.inc({ code });
@@ -67,5 +84,15 @@ export async function restorePartitions(
     // Keyed by the state's own id string when they match: one copy, not two.
     store.set(state.ticketId === key ? state.ticketId : key, state);
   });
+  // A few foreign records are passed over; many mean the registry no longer knows the processor's
+  // schema ids (replaced, its ids given to other schemas): starting with every state passed over
+  // would overwrite the changelog, so the restore fails and the instance says so.
+  if (unreadable > Math.max(MAX_PASSED_OVER, records / 100)) {
+    throw new CloseloopError(
+      'CL_SCHEMA_MISMATCH',
+      `${unreadable} of ${records} changelog records of ${stateTopic} could not be read as ticket states: ` +
+        'has the schema registry been replaced? the restore refuses to start without them',
+    );
+  }
   return { stores, records, unreadable, ms: Date.now() - started };
 }

@@ -10,6 +10,7 @@ import type {
   TransactionalProducer,
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { compactState } from './compact-state.ts';
 import { restorePartitions } from './restore.ts';
 
@@ -22,6 +23,8 @@ export interface TaskContext {
   /** Commits of the whole processor, numbered for the commit hook. */
   readonly commits: CommitLog;
   readonly commitHook?: CommitHook | undefined;
+  /** Where a re-read counts the changelog records it passed over. */
+  readonly metrics?: Metrics | undefined;
 }
 
 /**
@@ -172,9 +175,12 @@ export class Task {
    */
   async refreshIfStale(): Promise<void> {
     if (!this.stale) return;
-    const { messaging, admin, serde, config, log } = this.#c;
+    const { messaging, admin, serde, config, log, metrics } = this.#c;
     await (await this.producer()).fence();
-    const restored = await restorePartitions(messaging, admin, serde, config.topics.state, [this.partition], { log });
+    const restored = await restorePartitions(messaging, admin, serde, config.topics.state, [this.partition], {
+      log,
+      metrics,
+    });
     this.store.clear();
     for (const [id, s] of restored.stores.get(this.partition) ?? []) this.store.set(id, s);
     this.stale = false;

@@ -84,8 +84,8 @@ export async function emitStates(
 }
 
 /**
- * The error a ticket state's changelog record cannot be encoded with, or undefined when it can;
- * a retriable failure (the registry out of reach) is thrown. Asked only when a transaction's
+ * The CL_ENCODE_INVALID a ticket state's changelog record cannot be encoded with, or undefined
+ * when it can; anything else (the registry out of reach, a subject without a schema) is thrown. Asked only when a transaction's
  * states failed to encode (see the processor's #process): encoding every state of every event
  * would double the work of the usual case, where the last state per ticket is written once.
  */
@@ -96,7 +96,7 @@ export async function stateUnwritable(out: Outbox, state: TicketState): Promise<
     if (!out.serde.encodeKnown(subject, record)) await out.serde.encode(subject, record);
     return undefined;
   } catch (err) {
-    if (!isCloseloopError(err) || err.retriable) throw err;
+    if (!isCloseloopError(err, 'CL_ENCODE_INVALID')) throw err;
     return err;
   }
 }

@@ -3,7 +3,7 @@ import type { InboundEvent } from '../../../src/domain/index.ts';
 import { createInMemoryMessaging, subjectForTopic } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
-import { LifecycleProcessor } from '../../../src/processor/index.ts';
+import { LifecycleProcessor, restorePartitions } from '../../../src/processor/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { crm } from '../../support/domain.ts';
 import { inMemoryProcessor, inMemorySetup } from '../../support/in-memory-processor.ts';
@@ -73,5 +73,29 @@ describe('a changelog record that is not a ticket state', () => {
     // And the instance decides on from the state it kept.
     await send([crm('C-1', 'UPDATED', 2, { description: 'deeper now' })]);
     await through(3);
+  });
+
+  it('fails the restore when the registry is at fault, or so many records are unreadable that it likely is', async () => {
+    const base = await inMemorySetup(cleanup, 1);
+    const { serde, config } = base;
+    const messaging = createInMemoryMessaging();
+    const admin = messaging.admin();
+    await admin.ensureTopics([{ topic: config.topics.state, partitions: 1 }]);
+    const producer = messaging.producer();
+    const restore = () => restorePartitions(messaging, admin, serde, config.topics.state, [0]);
+    // A schema id the registry does not know: an emptied or replaced registry, not a bad record.
+    await producer.send(config.topics.state, [{ key: 'U-1', value: Buffer.from([0, 0, 0, 3, 231, 2]) }]);
+    expect(await restore().catch((e: unknown) => e)).toMatchObject({ code: 'CL_SCHEMA_UNKNOWN_ID' });
+    // Eleven records of bytes that are not Avro, past the ten a restore passes over.
+    const other = createInMemoryMessaging();
+    const otherAdmin = other.admin();
+    await otherAdmin.ensureTopics([{ topic: config.topics.state, partitions: 1 }]);
+    await other.producer().send(
+      config.topics.state,
+      Array.from({ length: 11 }, (_, i) => ({ key: `G-${i}`, value: Buffer.from('not avro') })),
+    );
+    const err = await restorePartitions(other, otherAdmin, serde, config.topics.state, [0]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CL_SCHEMA_MISMATCH' });
+    expect((err as Error).message).toContain('11 of 11 changelog records');
   });
 });
