@@ -33,16 +33,17 @@ export class PlatformaticAdmin implements MessagingAdmin {
     });
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new CloseloopError(
-              'CL_KAFKA_TRANSIENT',
-              `connecting the Kafka admin client: the broker at ${this.#brokers} did not answer within ${this.#answerWithinMs} ms`,
-            ),
+      timer = setTimeout(() => {
+        // The client would go on retrying, its socket open, for a caller that gave up: closed
+        // here, as most callers do not disconnect after a failed connect.
+        this.#admin.close().catch(() => undefined);
+        reject(
+          new CloseloopError(
+            'CL_KAFKA_TRANSIENT',
+            `connecting the Kafka admin client: the broker at ${this.#brokers} did not answer within ${this.#answerWithinMs} ms`,
           ),
-        this.#answerWithinMs,
-      );
+        );
+      }, this.#answerWithinMs);
     });
     answered.catch(() => undefined);
     return Promise.race([answered, late]).finally(() => clearTimeout(timer));
