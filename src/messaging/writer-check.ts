@@ -77,9 +77,15 @@ export class WriterCheck {
    * only for writers that differ from the reader; symbols the reader's enums lack are left to the
    * domain (see lenient). The error names the fields and the kinds of value, never the values.
    */
-  misfit(value: unknown, schemaId: number): CloseloopError | null {
-    const verdict = this.#verdicts.get(schemaId);
-    if (!verdict?.reader) return null;
+  misfit(value: unknown, writer: unknown, recordName: string, schemaId: number): CloseloopError | null {
+    // Looked up again, not carried over from verdict(): a registration in between clears them.
+    let verdict = this.#verdicts.get(schemaId);
+    if (verdict === undefined) {
+      verdict = this.#resolve(writer as avro.Type, recordName, schemaId);
+      this.#verdicts.set(schemaId, verdict);
+    }
+    // The plain check first: the error hook makes avsc track every field's path, valid or not.
+    if (!verdict.reader || verdict.reader.isValid(value)) return null;
     const problems: string[] = [];
     verdict.reader.isValid(value, {
       errorHook: (path, any, type) => {

@@ -114,7 +114,7 @@ describe('a record read with a writer that differs from the reader must hold wha
     c.addReader(shipped());
     const { writer, value: read } = roundTrip(s, value);
     expect(c.verdict(writer, RECORD_NAMES.crmEvents, id)).toBeNull();
-    return c.misfit(read, id);
+    return c.misfit(read, writer, RECORD_NAMES.crmEvents, id);
   };
 
   it('refuses a string written as bytes, which Avro promotes but the writer reads as a Buffer, naming the field and no value', () => {
@@ -147,6 +147,7 @@ describe('a record read with a writer that differs from the reader must hold wha
     c.addReader(shipped());
     expect(c.verdict(avro.Type.forSchema(shipped() as avro.Schema), RECORD_NAMES.crmEvents, 25)).toBeNull();
     // Never compared field by field: what it reads with its own schema is what the schema holds.
-    expect(c.misfit({ ticketId: Buffer.from('x') }, 25)).toBeNull();
+    const own = avro.Type.forSchema(shipped() as avro.Schema);
+    expect(c.misfit({ ticketId: Buffer.from('x') }, own, RECORD_NAMES.crmEvents, 25)).toBeNull();
   });
 });
