@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CloseloopConfig } from '../config/index.ts';
 import { BRIDGE_ORIGIN, type OperatorCommand } from '../domain/index.ts';
+import { ticketIdFault } from '../domain/identifiers.ts';
 import { CloseloopError, isCloseloopError } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, subjectForTopic } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -29,16 +30,16 @@ export function resetOrderCommand(
   eventId: string = randomUUID(),
 ): OperatorCommand {
   const problems: { option: string; message: string }[] = [];
-  // Ids as the dead-letter tools take them (no blanks, no control characters); who and why go into
-  // the audit, read on terminals, so no control characters there either.
+  // Ids by the bridge's one rule (ticketIdFault: spaces allowed, taken as given, no control
+  // characters); who and why go into the audit, read on terminals: no control characters there.
   const required = (value: string | undefined, option: string, what: string, id = false): string => {
     if (value === undefined || value.trim() === '') {
       problems.push({ option, message: `--${option} is required: ${what}` });
-    } else if (id ? !/^[^\s\p{Cc}]{1,256}$/u.test(value) : /\p{Cc}/u.test(value)) {
-      const rule = id ? 'an id without blanks or control characters, at most 256' : 'text without control characters';
-      problems.push({ option, message: `--${option} must be ${rule}; got ${JSON.stringify(value)}` });
+      return '';
     }
-    return value?.trim() ?? '';
+    const fault = id ? ticketIdFault(value) : /\p{Cc}/u.test(value) ? 'holds a control character' : null;
+    if (fault) problems.push({ option, message: `--${option} ${fault}; got ${JSON.stringify(value)}` });
+    return id ? value : value.trim();
   };
   const ticketId = required(args.ticket, 'ticket', 'the ticket whose ordering is reset', true);
   let workOrderId: string | null = null;

@@ -1,4 +1,5 @@
 import { VIOLATION_KINDS } from '../domain/index.ts';
+import { ticketIdFault } from '../domain/identifiers.ts';
 import { CloseloopError, ERROR_CATALOG } from '../errors/index.ts';
 
 /**
@@ -61,11 +62,10 @@ export function parseSinceUntil(
   return out;
 }
 
-/** Ticket ids are record keys: any text without blanks or control characters. */
+/** A ticket id by the bridge's one rule (ticketIdFault): spaces and any other text allowed, as sent. */
 export function parseTicket(value: string): string {
-  if (!/^[^\s\p{Cc}]{1,256}$/u.test(value)) {
-    throw invalid('ticket', 'a ticket id without blanks or control characters', 'SR-000002', value);
-  }
+  const fault = ticketIdFault(value);
+  if (fault) throw invalid('ticket', `a ticket id (this one ${fault})`, 'SR-000002', value);
   return value;
 }
 
