@@ -53,10 +53,8 @@ export async function runHealth(
     printError(`closeloop health: cannot reach ${what} at ${url}: ${messageOf(err)}${cause}`);
     return HEALTH_EXIT.unreachable;
   }
-  let body: { status?: unknown; reasons?: unknown };
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
+  const body = readinessOf(text);
+  if (!body) {
     // Something answered, but not with readiness: another service on that port.
     printError(
       `closeloop health: ${url} answered HTTP ${status} with no readiness JSON; is that ${what}'s ops server?`,
@@ -71,4 +69,16 @@ export async function runHealth(
   const reasons = Array.isArray(body.reasons) ? body.reasons.map(String) : [];
   for (const r of reasons) print(`  ${r}`);
   return status === 200 ? HEALTH_EXIT.ready : HEALTH_EXIT.notReady;
+}
+
+/** The ops server's readiness answer (`{ status: 'ready' | 'not ready', reasons? }`), or null. */
+function readinessOf(text: string): { status: string; reasons?: unknown } | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null) return null;
+    const status = (v as { status?: unknown }).status;
+    return status === 'ready' || status === 'not ready' ? (v as { status: string; reasons?: unknown }) : null;
+  } catch {
+    return null;
+  }
 }

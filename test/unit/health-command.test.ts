@@ -71,7 +71,8 @@ describe('closeloop health', () => {
   });
 
   it('exits 2 saying it is not an ops server when something else answers 200 on the port', async () => {
-    const other = createServer((_req, res) => res.end('<html>hello</html>'));
+    let answer = '<html>hello</html>';
+    const other = createServer((_req, res) => res.end(answer));
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
     servers.push({ stop: () => new Promise<void>((resolve) => other.close(() => resolve())) });
     const { port } = other.address() as AddressInfo;
@@ -80,6 +81,11 @@ describe('closeloop health', () => {
     expect(r.err).toEqual([
       `closeloop health: http://127.0.0.1:${port}/health/ready answered HTTP 200 with no readiness JSON; is that the worker's ops server?`,
     ]);
+    // JSON that is not a readiness answer is not taken for "ready".
+    for (const json of ['null', '{"ok":true}', '[]']) {
+      answer = json;
+      expect((await health(configAt(port))).code).toBe(2);
+    }
   });
 
   it("asks the status API's ops server (statusApi.ops) for the status-api target, not the worker's", async () => {
