@@ -1,21 +1,19 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { InboundEvent, TicketStatusChange } from '../../../src/domain/index.ts';
-import {
-  AvroSerde,
-  createInMemoryMessaging,
-  readSchemaFile,
-  readToEnd,
-  subjectForTopic,
-  type IncomingRecord,
-} from '../../../src/messaging/index.ts';
-import { DLQ_HEADERS, deadLetterTopic } from '../../../src/processor/index.ts';
-import { CANONICAL } from '../../../src/topics/index.ts';
+import type { InboundEvent } from '../../../src/domain/index.ts';
+import { AvroSerde, createInMemoryMessaging, subjectForTopic } from '../../../src/messaging/index.ts';
+import { DLQ_HEADERS } from '../../../src/processor/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { crm } from '../../support/domain.ts';
-import { inMemoryProcessor, inMemorySetup } from '../../support/in-memory-processor.ts';
-import { SCHEMAS } from '../../support/processor.ts';
-import { untilAsync } from '../../support/wait.ts';
+import {
+  schemaWith,
+  deadLettersOf,
+  inMemoryProcessor,
+  inMemorySetup,
+  sendCrm,
+  statusBrief,
+  statusBriefs,
+  untilCrmRead,
+} from '../../support/in-memory-processor.ts';
 
 const cleanup = cleanupAfter('each');
 
@@ -28,35 +26,21 @@ describe("a record whose writer's schema Avro resolves but whose values closeloo
 
     // A city's producer registered its own version of the record with description as bytes:
     // Avro resolves bytes to string, but read with the writer's schema the value is a Buffer,
-    // which the state built from it could never be encoded with.
-    const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL.crmEvents}.avsc`));
-    const foreign = structuredClone(file.schema) as { fields: { name: string; type: unknown }[] };
-    const description = foreign.fields.find((f) => f.name === 'description');
-    if (!description) throw new Error('no description field');
-    description.type = ['null', 'bytes'];
-    // The city's producer has a serde of its own: one that registers a schema reads with it.
+    // which the state built from it could never be encoded with. The city's producer has a
+    // serde of its own: one that registers a schema reads with it.
     const city = new AvroSerde({ url: config.schemaRegistry.url });
-    const subject = subjectForTopic(config.topics.crmEvents);
-    await city.register(subject, foreign);
+    await city.register(subjectForTopic(config.topics.crmEvents), await schemaWith('description', ['null', 'bytes']));
 
     const events: InboundEvent[] = [
       crm('F-1', 'OPENED', 1, { serviceCode: 'POTHOLE' }),
       crm('F-1', 'UPDATED', 2, { description: Buffer.from('a deep hole, call 555-0100') as never }),
       crm('F-2', 'OPENED', 1, { serviceCode: 'POTHOLE' }),
     ];
-    const producer = messaging.producer();
-    const records = [];
-    for (const e of events) records.push({ key: e.event.ticketId, value: await city.encode(subject, e.event) });
-    await producer.send(config.topics.crmEvents, records);
-    const admin = messaging.admin();
-    await untilAsync('the processor through the three records', async () => {
-      const [read] = await admin.groupOffsets(config.processor.groupId, config.topics.crmEvents);
-      return read?.offset === '3';
-    });
+    const records = await sendCrm(messaging, city, config, events);
+    await untilCrmRead(messaging, config, 3);
     await processor.stop();
 
-    const dead: IncomingRecord[] = [];
-    await readToEnd(messaging, admin, deadLetterTopic(config.topics.crmEvents), 'all', async (r) => void dead.push(r));
+    const dead = await deadLettersOf(messaging, config.topics.crmEvents);
     expect(dead.map((r) => [r.key?.toString(), r.headers[DLQ_HEADERS.code]?.toString()])).toEqual([
       ['F-1', 'CL_SCHEMA_MISMATCH'],
     ]);
@@ -66,14 +50,9 @@ describe("a record whose writer's schema Avro resolves but whose values closeloo
     expect(message).not.toContain('555-0100');
     expect(dead[0]?.value).toEqual(records[1]?.value);
 
-    const statuses: TicketStatusChange[] = [];
-    await readToEnd(messaging, admin, config.topics.status, 'all', async (r) => {
-      statuses.push((await serde.decode<TicketStatusChange>(r.value)).value);
-    });
     expected.send(events[0] as InboundEvent);
     expected.send(events[2] as InboundEvent);
-    const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
-    expect(statuses.map(brief)).toEqual(expected.statuses.map(brief));
+    expect(await statusBriefs(messaging, serde, config)).toEqual(expected.statuses.map(statusBrief));
   });
 
   it('refuses a key that is not UTF-8, which would pass for its ticket id decoded, as CL_RECORD_INVALID', async () => {
@@ -85,21 +64,15 @@ describe("a record whose writer's schema Avro resolves but whose values closeloo
     // A Latin-1 producer: "T0ÿ" as one byte 0xFF, which UTF-8 decoding makes U+FFFD.
     const latin1 = crm('T0\uFFFD', 'OPENED', 1, { serviceCode: 'POTHOLE' });
     const fine = crm('T0\uFFFD', 'OPENED', 1, { serviceCode: 'POTHOLE' }, { eventId: 'utf-8-one' });
-    const records = [
+    await messaging.producer().send(config.topics.crmEvents, [
       { key: Buffer.from([0x54, 0x30, 0xff]), value: await serde.encode(subject, latin1.event) },
       // The same ticket id with its key as UTF-8 (U+FFFD is a character like any other) is taken.
       { key: 'T0\uFFFD', value: await serde.encode(subject, fine.event) },
-    ];
-    await messaging.producer().send(config.topics.crmEvents, records);
-    const admin = messaging.admin();
-    await untilAsync('the processor through both records', async () => {
-      const offsets = await admin.groupOffsets(config.processor.groupId, config.topics.crmEvents);
-      return offsets[0]?.offset === '2';
-    });
+    ]);
+    await untilCrmRead(messaging, config, 2);
     const held = processor.ticketsInState();
     await processor.stop();
-    const dead: IncomingRecord[] = [];
-    await readToEnd(messaging, admin, deadLetterTopic(config.topics.crmEvents), 'all', async (r) => void dead.push(r));
+    const dead = await deadLettersOf(messaging, config.topics.crmEvents);
     expect(dead.map((r) => [r.key, r.headers[DLQ_HEADERS.code]?.toString()])).toEqual([
       [Buffer.from([0x54, 0x30, 0xff]), 'CL_RECORD_INVALID'],
     ]);
