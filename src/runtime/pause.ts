@@ -18,6 +18,17 @@ import { isCloseloopError, retryAfterOf } from '../errors/index.ts';
 export type PauseReason =
   'operator' | 'unavailable' | 'credentials' | 'endpoint' | 'breaker' | 'dead-letter' | 'registry' | 'kafka';
 
+/** What a source or sink runner says of its running and pauses (the start of its status). */
+export interface RunnerPauseStatus {
+  readonly state: 'stopped' | 'running' | 'paused';
+  /** Why it is paused (an alarm before an operator's pause when several hold); null otherwise. */
+  readonly pausedBy: PauseReason | null;
+  /** Every reason that holds right now. */
+  readonly pauses: readonly PauseReason[];
+  /** What more there is to say about pausedBy (a redirect's origin, the breaker's status), or null. */
+  readonly pauseDetail: string | null;
+}
+
 export const PAUSE_REASONS: readonly PauseReason[] = [
   'operator',
   'unavailable',

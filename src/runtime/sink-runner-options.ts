@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Sink } from '../sdk/connector.ts';
 import type { DeliveryAlertSettings, ExhaustedDelivery } from './exhausted.ts';
-import type { PauseReason } from './pause.ts';
+import type { RunnerPauseStatus } from './pause.ts';
 
 /** What a SinkRunner is given and what it reports; the runner itself is in sink-runner.ts. */
 
@@ -49,14 +49,7 @@ export interface SinkRunnerOptions<T> {
   readonly breakAfterSameStatus?: number;
 }
 
-export interface SinkRunnerStatus {
-  readonly state: 'stopped' | 'running' | 'paused';
-  /** Why it is paused (an alarm before an operator's pause when several hold); null otherwise. */
-  readonly pausedBy: PauseReason | null;
-  /** Every reason that holds right now. */
-  readonly pauses: readonly PauseReason[];
-  /** What more there is to say about pausedBy (a redirect's origin, the breaker's status), or null. */
-  readonly pauseDetail: string | null;
+export interface SinkRunnerStatus extends RunnerPauseStatus {
   readonly delivered: number;
   readonly deadLettered: number;
   readonly retries: number;

@@ -3,7 +3,7 @@ import type { AvroSerde, Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Source, SourceWarning } from '../sdk/connector.ts';
-import type { PauseReason } from './pause.ts';
+import type { RunnerPauseStatus } from './pause.ts';
 
 /** What a SourceRunner is given and what it reports; the runner itself is in source-runner.ts. */
 
@@ -28,13 +28,7 @@ export interface SourceRunnerOptions<T> {
   readonly metrics?: Metrics;
 }
 
-export interface SourceRunnerStatus {
-  readonly state: 'stopped' | 'running' | 'paused';
-  /** Why it is paused (an alarm before an operator's pause when several hold); null otherwise. */
-  readonly pausedBy: PauseReason | null;
-  readonly pauses: readonly PauseReason[];
-  /** What more there is to say about pausedBy (a redirect's origin); null if nothing. */
-  readonly pauseDetail: string | null;
+export interface SourceRunnerStatus extends RunnerPauseStatus {
   readonly cursor: string | null;
   readonly published: number;
   /** Changes dead-lettered: unreadable ones (CL_SOURCE_RECORD_INVALID) and ones the schema refused. */
