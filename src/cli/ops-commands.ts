@@ -69,7 +69,9 @@ export async function runOps(
       }
       print(line(found));
       print(`message: ${found.message}`);
-      for (const [k, v] of Object.entries(found.headers)) print(`header ${k}: ${v?.toString('utf8') ?? ''}`);
+      // Every header as written: a repeated name each time, a null value said as such.
+      for (const [k, v] of found.headerList ?? Object.entries(found.headers))
+        print(`header ${k}: ${v?.toString('utf8') ?? '(null)'}`);
       if (found.valueDropped !== null) {
         const at = `${found.originalTopic}:${found.originalPartition}:${found.originalOffset}`;
         print(`value (${found.valueDropped} bytes): too large to keep here; the original is at ${at}`);

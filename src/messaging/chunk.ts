@@ -17,6 +17,7 @@ export function recordBytes(r: OutgoingRecord): number {
   // 64: a generous allowance for the record's own framing.
   let n = Buffer.byteLength(r.key ?? '') + (r.value?.length ?? 0) + 64;
   if (r.headers) for (const [k, v] of Object.entries(r.headers)) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+  if (r.headerList) for (const [k, v] of r.headerList) n += Buffer.byteLength(k) + (v?.length ?? 0);
   return n;
 }
 

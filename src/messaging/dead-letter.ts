@@ -1,5 +1,6 @@
 import type { CloseloopError } from '../errors/index.ts';
 import { MAX_RECORD_BYTES, recordBytes } from './chunk.ts';
+import { carriedHeaders } from './headers.ts';
 import type { IncomingRecord, OutgoingRecord } from './types.ts';
 
 /** Header names follow Kafka Connect's DeadLetterQueueReporter, under our own prefix. */
@@ -42,8 +43,7 @@ export function deadLetter(
   connector: string,
   now: number,
 ): OutgoingRecord {
-  const headers: Record<string, string | Buffer> = {};
-  for (const [k, v] of Object.entries(record.headers)) if (v !== undefined) headers[k] = v;
+  const { headers, headerList } = carriedHeaders(record);
   headers[DLQ_HEADERS.topic] = record.topic;
   headers[DLQ_HEADERS.partition] = String(record.partition);
   headers[DLQ_HEADERS.offset] = record.offset;
@@ -53,9 +53,10 @@ export function deadLetter(
   headers[DLQ_HEADERS.message] = error.message.slice(0, 1000);
   headers[DLQ_HEADERS.time] = new Date(now).toISOString();
   // The key's own bytes: a foreign key need not be UTF-8, and text would not give them back.
-  const letter = {
+  const letter: OutgoingRecord = {
     key: record.key,
     value: record.value,
+    ...(headerList ? { headerList } : {}),
     headers,
     partition: record.partition,
   };
@@ -66,9 +67,11 @@ export function deadLetter(
   // Headers or a key near the limit (a compressing producer, a topic with a larger
   // max.message.bytes): what no dead letter can carry goes too, named, so it is always written.
   const own = Object.fromEntries(Object.entries(headers).filter(([k]) => k.startsWith('closeloop.dlq.')));
-  const names = Object.keys(record.headers).filter((k) => !k.startsWith('closeloop.dlq.'));
-  own[DLQ_HEADERS.headersDropped] = names.join(',').slice(0, 2000);
-  const headerless = { ...valueless, headers: own };
+  const names = new Set(
+    (headerList?.map(([k]) => k) ?? Object.keys(record.headers)).filter((k) => !k.startsWith('closeloop.dlq.')),
+  );
+  own[DLQ_HEADERS.headersDropped] = [...names].join(',').slice(0, 2000);
+  const headerless: OutgoingRecord = { key: record.key, value: null, headers: own, partition: record.partition };
   if (recordBytes(headerless) <= MAX_RECORD_BYTES) return headerless;
   own[DLQ_HEADERS.keyDropped] = String(record.key?.length ?? 0);
   return { ...headerless, key: null };

@@ -11,3 +11,4 @@ export { FAILING_AFTER_MS, HealthTracker, handlingOf } from './consumer-health.t
 export { DLQ_HEADERS, deadLetter, deadLetterTopic, sourceDeadLetter } from './dead-letter.ts';
 export { murmur2, partitionFor } from './partitioner.ts';
 export { MAX_RECORD_BYTES, recordBytes } from './chunk.ts';
+export { carriedHeaders, readHeaders, setHeader } from './headers.ts';

@@ -4,11 +4,20 @@
  * without touching the rest of the code.
  */
 
+/** One Kafka record header as written: a record may repeat a name, and a value may be null. */
+export type HeaderEntry = readonly [name: string, value: Buffer | null];
+
 /** Keys are the CRM ticket id as UTF-8 text; values are Confluent-framed Avro bytes. */
 export interface OutgoingRecord {
   /** Text is written as UTF-8; bytes as they are (a dead letter keeps a foreign key's own bytes). */
   readonly key: string | Buffer | null;
   readonly value: Buffer | null;
+  /**
+   * Headers written first, in this order, repeated names and null values kept: how a dead letter
+   * or a forwarded record carries a record's own headers when `headers` could not say them all
+   * (see IncomingRecord.headerList). `headers` follow.
+   */
+  readonly headerList?: readonly HeaderEntry[];
   readonly headers?: Readonly<Record<string, string | Buffer>>;
   readonly partition?: number;
 }
@@ -20,7 +29,14 @@ export interface IncomingRecord {
   readonly timestamp: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  /** By name; a repeated name holds its last value, a null value is undefined. */
   readonly headers: Readonly<Record<string, Buffer | undefined>>;
+  /**
+   * Every header in the order written, only when `headers` cannot say them all: a name
+   * repeated or a value null. Whatever copies a record on (dead letters, forwards, replays)
+   * copies these, so nothing of a foreign record's headers is lost on the way.
+   */
+  readonly headerList?: readonly HeaderEntry[];
 }
 
 export interface DeliveredRecord {

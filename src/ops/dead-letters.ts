@@ -3,6 +3,8 @@ import type { CloseloopConfig } from '../config/index.ts';
 import {
   DLQ_HEADERS,
   readToEnd,
+  setHeader,
+  type HeaderEntry,
   type IncomingRecord,
   type Messaging,
   type MessagingAdmin,
@@ -44,6 +46,8 @@ export interface DeadLetter {
   readonly keyBytes: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: Readonly<Record<string, Buffer | undefined>>;
+  /** All of them as written, when a name repeats or a value is null (IncomingRecord.headerList). */
+  readonly headerList?: readonly HeaderEntry[] | undefined;
   readonly originalTopic: string;
   readonly originalPartition: number;
   readonly originalOffset: bigint;
@@ -77,6 +81,7 @@ function toDeadLetter(r: IncomingRecord): DeadLetter {
     keyBytes: r.key,
     value: r.value,
     headers: r.headers,
+    headerList: r.headerList,
     originalTopic: header(r, DLQ_HEADERS.topic) || r.topic.replace(/\.dlq$/, ''),
     originalPartition: Number(header(r, DLQ_HEADERS.partition) || '-1'),
     originalOffset: BigInt(header(r, DLQ_HEADERS.offset) || '-1'),
@@ -165,11 +170,17 @@ async function alreadyReplayed(
   return done;
 }
 
+/** The record as it was read at first: its own headers, without the dead letter's, marked replayed. */
 function resent(d: DeadLetter): OutgoingRecord {
+  const own = (name: string) => !name.startsWith('closeloop.dlq.') && name !== REPLAY_HEADER;
   const headers: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries(d.headers)) if (v && !k.startsWith('closeloop.dlq.')) headers[k] = v;
-  headers[REPLAY_HEADER] = Buffer.from(originOf(d));
-  return { key: d.keyBytes, value: d.value, headers };
+  const replayed = { [REPLAY_HEADER]: Buffer.from(originOf(d)) };
+  if (d.headerList) {
+    const headerList = d.headerList.filter(([k]) => own(k));
+    return { key: d.keyBytes, value: d.value, headerList, headers: replayed };
+  }
+  for (const [k, v] of Object.entries(d.headers)) if (v && own(k)) setHeader(headers, k, v);
+  return { key: d.keyBytes, value: d.value, headers: { ...headers, ...replayed } };
 }
 
 const inOriginalOrder = (a: DeadLetter, b: DeadLetter) =>

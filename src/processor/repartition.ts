@@ -1,6 +1,7 @@
 import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError } from '../errors/index.ts';
 import {
+  carriedHeaders,
   MAX_RECORD_BYTES,
   partitionFor,
   recordBytes,
@@ -128,10 +129,9 @@ function checked(record: IncomingRecord, partitions: number): Placement {
 }
 
 function forwarded(record: IncomingRecord, partition: number): OutgoingRecord {
-  const headers: Record<string, string | Buffer> = {};
-  for (const [k, v] of Object.entries(record.headers)) if (v !== undefined) headers[k] = v;
+  const { headers, headerList } = carriedHeaders(record);
   headers[REPARTITION_HEADERS.topic] = record.topic;
   headers[REPARTITION_HEADERS.partition] = String(record.partition);
   headers[REPARTITION_HEADERS.offset] = record.offset;
-  return { key: record.key, value: record.value, headers, partition };
+  return { key: record.key, value: record.value, ...(headerList ? { headerList } : {}), headers, partition };
 }

@@ -4,6 +4,7 @@ import {
   DLQ_HEADERS,
   MAX_RECORD_BYTES,
   deadLetter,
+  readHeaders,
   recordBytes,
   type IncomingRecord,
 } from '../../src/messaging/index.ts';
@@ -67,5 +68,29 @@ describe('deadLetter', () => {
     expect(withKey.key).toBeNull();
     expect(withKey.headers?.[DLQ_HEADERS.keyDropped]).toBe(String(big.length));
     expect(withKey.headers?.[DLQ_HEADERS.code]).toBe('CL_DECODE_MALFORMED');
+  });
+
+  it('keeps repeated and null headers in the order written, and names them once when they must go', () => {
+    const headerList = [
+      ['trace', Buffer.from('a')],
+      ['trace', Buffer.from('b')],
+      ['gone', null],
+    ] as const;
+    const read = { ...record(Buffer.from('x')), ...readHeaders(headerList) };
+    const letter = deadLetter(read, error, 'lifecycle-processor', 0);
+    expect(letter.headerList).toEqual(headerList);
+    expect(letter.headers?.['trace']).toBeUndefined();
+    expect(letter.headers?.[DLQ_HEADERS.offset]).toBe('17');
+
+    const big = Buffer.alloc(MAX_RECORD_BYTES, 2);
+    const tooBig = deadLetter(
+      { ...read, ...readHeaders([...headerList, ['blob', big]]) },
+      error,
+      'lifecycle-processor',
+      0,
+    );
+    expect(tooBig.headerList).toBeUndefined();
+    expect(tooBig.headers?.[DLQ_HEADERS.headersDropped]).toBe('trace,gone,blob');
+    expect(recordBytes(tooBig)).toBeLessThanOrEqual(MAX_RECORD_BYTES);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
-import { MAX_RECORD_BYTES, partitionFor, type IncomingRecord } from '../../src/messaging/index.ts';
+import { MAX_RECORD_BYTES, partitionFor, readHeaders, type IncomingRecord } from '../../src/messaging/index.ts';
 import { REPARTITION_HEADERS, inputRoutes, place } from '../../src/processor/repartition.ts';
 import { repartitionTopic } from '../../src/topics/index.ts';
 
@@ -71,6 +71,25 @@ describe('repartition placement', () => {
           [REPARTITION_HEADERS.offset]: '41',
         },
       },
+    });
+  });
+
+  it('forwards repeated and null headers as written, its own after them', () => {
+    const topic = config.topics.crmEvents;
+    const wrong = (partitionFor('SR-1', n) + 1) % n;
+    const headers = readHeaders([
+      ['trace', Buffer.from('a')],
+      ['trace', Buffer.from('b')],
+      ['gone', null],
+    ]);
+    const placed = place({ ...record(topic, 'SR-1', wrong), ...headers }, routeOf(topic), n);
+    expect(placed.kind).toBe('forward');
+    if (placed.kind !== 'forward') return;
+    expect(placed.record.headerList).toEqual(headers.headerList);
+    expect(placed.record.headers).toEqual({
+      [REPARTITION_HEADERS.topic]: topic,
+      [REPARTITION_HEADERS.partition]: String(wrong),
+      [REPARTITION_HEADERS.offset]: '41',
     });
   });
 

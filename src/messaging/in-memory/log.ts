@@ -1,4 +1,5 @@
-import type { IncomingRecord, OutgoingRecord } from '../types.ts';
+import { readHeaders, writtenHeaders } from '../headers.ts';
+import type { HeaderEntry, IncomingRecord, OutgoingRecord } from '../types.ts';
 
 /** One transaction's outcome, shared by every record it wrote, so a commit or abort flips them all. */
 export interface TxnState {
@@ -8,7 +9,8 @@ export interface TxnState {
 interface Entry {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, Buffer>>;
+  /** As written: names may repeat, values may be null (see IncomingRecord.headerList). */
+  readonly headers: readonly HeaderEntry[];
   readonly timestamp: string;
   readonly txn: TxnState | null;
   /** A commit or abort marker: takes an offset, as Kafka's control records do, and is never handed over. */
@@ -54,8 +56,7 @@ export class PartitionLog {
     const base = this.#entries.length;
     if (txn && !this.#open.has(txn)) this.#open.set(txn, base);
     for (const r of records) {
-      const headers: Record<string, Buffer> = {};
-      for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(v);
+      const headers = [...writtenHeaders(r)];
       const key = r.key === null ? null : typeof r.key === 'string' ? Buffer.from(r.key, 'utf8') : Buffer.from(r.key);
       this.#entries.push({ key, value: r.value, headers, timestamp, txn, control: false });
     }
@@ -65,7 +66,7 @@ export class PartitionLog {
   /** Writes the transaction's marker here, if it wrote anything here. */
   end(txn: TxnState, timestamp: string): void {
     if (!this.#open.delete(txn)) return;
-    this.#entries.push({ key: null, value: null, headers: {}, timestamp, txn, control: true });
+    this.#entries.push({ key: null, value: null, headers: [], timestamp, txn, control: true });
   }
 
   /**
@@ -87,7 +88,7 @@ export class PartitionLog {
         timestamp: e.timestamp,
         key: e.key,
         value: e.value,
-        headers: { ...e.headers },
+        ...readHeaders(e.headers),
       });
     }
     return { records, lastOffset: to - 1 };

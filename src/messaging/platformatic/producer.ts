@@ -1,6 +1,7 @@
 import type { Producer } from '@platformatic/kafka';
 import { ProduceAcks, type MessageToProduce, type ProducerOptions } from '@platformatic/kafka';
 import { chunkRecords } from '../chunk.ts';
+import { writtenHeaders } from '../headers.ts';
 import { murmur2 } from '../partitioner.ts';
 import type { DeliveredRecord, MessageProducer, OutgoingRecord } from '../types.ts';
 import { guarded } from './errors.ts';
@@ -23,10 +24,9 @@ export function toMessage(topic: string, r: OutgoingRecord): MessageToProduce {
     key: (r.key === null ? null : typeof r.key === 'string' ? Buffer.from(r.key, 'utf8') : r.key) as unknown as Buffer,
     value: r.value as unknown as Buffer,
   };
-  if (r.headers) {
-    m.headers = new Map(
-      Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), Buffer.isBuffer(v) ? v : Buffer.from(v)]),
-    );
+  if (r.headers || r.headerList) {
+    // Keyed by a new Buffer each: a repeated name is two entries, as the record had them.
+    m.headers = new Map([...writtenHeaders(r)].map(([k, v]) => [Buffer.from(k), v as Buffer]));
   }
   if (r.partition !== undefined) m.partition = r.partition;
   return m;

@@ -1,4 +1,5 @@
 import { IS_CONTROL, IS_TRANSACTIONAL, type Consumer, type RecordsBatch } from '@platformatic/kafka';
+import { readHeaders } from '../headers.ts';
 import type { IncomingRecord } from '../types.ts';
 
 type FetchResponsePartition = Awaited<ReturnType<Consumer['fetch']>>['responses'][number]['partitions'][number];
@@ -51,9 +52,6 @@ export function committedRecords(
     for (const r of batch.records) {
       const offset = batch.firstOffset + BigInt(r.offsetDelta);
       if (offset < from) continue;
-      const headers: Record<string, Buffer | undefined> = {};
-      // Repeated header keys: the last one wins, as in Kafka Connect.
-      for (const [k, v] of r.headers) if (k) headers[k.toString('utf8')] = v ?? undefined;
       records.push({
         topic,
         partition,
@@ -61,7 +59,7 @@ export function committedRecords(
         timestamp: String(batch.firstTimestamp + r.timestampDelta),
         key: r.key ?? null,
         value: r.value ?? null,
-        headers,
+        ...readHeaders(r.headers),
       });
     }
   }
