@@ -16,7 +16,9 @@ const ALNUM = String.raw`\p{L}\p{M}\p{N}`;
 // "[at]", "(at)", "{dot}" and the like: the usual ways of hiding an address from scrapers.
 const hidden = (word: string): string => String.raw`\s*[\[({<]\s*${word}\s*[\])}>]\s*`;
 // Also as a web form or a mail client leaves it: URL-encoded ("%40") or an HTML entity ("&#64;").
-const AT = `(?:@|＠|%40|&#0*64;|&#x0*40;|${hidden('at')})`;
+// A typed "@" may have blanks around it ("jane.doe @ gmail.com", "bob@ example.org"): a note
+// that says where to write wants it read, and so does anyone scraping the page.
+const AT = `(?:[ \t\u00a0]{0,2}[@＠][ \t\u00a0]{0,2}|%40|&#0*64;|&#x0*40;|${hidden('at')})`;
 const DOT = `(?:\\.|${hidden('dot')})`;
 // An apostrophe may sit inside ("o'brien") but not open it, so a quoting mark stays.
 const LOCAL = `[${ALNUM}_%+-][${ALNUM}_%+'-]*`;
@@ -38,9 +40,11 @@ const EMAIL_SPELLED = new RegExp(
 // Up to two blanks, optionally around one dash, dot, slash or underscore: "780 496 1234",
 // "780  496  1234", "780 - 496", "410/555/0199", "410_555_0199".
 const GAP = String.raw`[ \t\u00a0]{0,2}`;
-const SEP = String.raw`${GAP}(?:[-./_\u2010-\u2013]${GAP})?`;
+// Every dash: hyphen, figure, en and em dash, horizontal bar (a minus is folded to "-").
+const DASH = String.raw`\-\u2010-\u2015`;
+const SEP = String.raw`${GAP}(?:[${DASH}./_]${GAP})?`;
 // A dot is no separator for the short forms, where "113.4938" is far more likely a decimal.
-const SPACE_OR_DASH = String.raw`(?:[ \t\u00a0]{1,2}|${GAP}[-\u2010-\u2013]${GAP})`;
+const SPACE_OR_DASH = String.raw`(?:[ \t\u00a0]{1,2}|${GAP}[${DASH}]${GAP})`;
 const EXTENSION = String.raw`(?:\s*,?\s*(?:ext(?:ension|n)?\.?|x)\s*\d{1,6})?`;
 // Not glued to a word, an id ("SR-", "#"), an amount ("$"), a signed number, or the digits of a
 // date, time or decimal ("2026-10-05", "14:30", "1,250.00").
@@ -70,6 +74,14 @@ const PHONE_NANP = new RegExp(
   String.raw`${START}(?:1${SEP})?(?:\(\d{3}\)|\d{3})${SEP}\d{3}${SEP}\d{4}${EXTENSION}${END}`,
   'giu',
 );
+// Ten digits in other groupings, as people read them out: "410 555 01 99", "410-55-50-199".
+// The first group of three and no dots, slashes or colons keep dates and times out
+// ("2026 10 05 14 30" has twelve digits and starts with four).
+const PHONE_GROUPED = new RegExp(
+  String.raw`${START}(?:1${SPACE_OR_DASH})?\d{3}(?:${SPACE_OR_DASH}\d{2,4}){2,4}${EXTENSION}${END}`,
+  'giu',
+);
+const NANP_DIGITS = 10;
 // Seven-digit local numbers need a separator, so that ids and ISO dates ("2026-10-05") survive.
 const PHONE_LOCAL = new RegExp(String.raw`${START}\d{3}${SPACE_OR_DASH}\d{4}${EXTENSION}${END}`, 'giu');
 // National numbers outside North America start with a trunk "0": "020 7946 0958" (UK),
@@ -99,6 +111,13 @@ const PATTERNS: readonly { readonly re: RegExp; readonly accept?: (match: string
     accept: (m) => {
       const n = digitsIn(withoutExtension(m));
       return n >= MIN_NATIONAL_DIGITS && n <= MAX_NATIONAL_DIGITS;
+    },
+  },
+  {
+    re: PHONE_GROUPED,
+    accept: (m) => {
+      const digits = withoutExtension(m).replace(/\D/g, '');
+      return digits.length === NANP_DIGITS || (digits.length === NANP_DIGITS + 1 && digits.startsWith('1'));
     },
   },
   { re: PHONE_LOCAL },

@@ -32,6 +32,10 @@ const EMAILS = [
   'jane%40example.org',
   'jane&#64;example.org',
   'jane&#x40;example.org',
+  // Blanks around a typed "@"
+  'jane.doe @ gmail.com',
+  'bob@ example.org',
+  'jane @example.org',
 ];
 
 const PHONES = [
@@ -46,6 +50,10 @@ const PHONES = [
   '410_555_0199',
   '410/555/0199',
   '410\u2013555\u20130199',
+  '410\u2014555\u20140199',
+  '410\u2212555\u22120199',
+  '410 555 01 99',
+  '410-55-50-199',
   `410${ZW}555${ZW}0199`,
   `410-${ZW}555-0199`,
   fullwidth('410-555-0199'),
@@ -139,6 +147,10 @@ const SAFE = [
   'Ward 12, district 4.',
   'Permit P-2026-04567 issued.',
   'Parcel 12-345-678 inspected.',
+  'Meet @ 5.30 by the gate.',
+  'Crew @ site tomorrow, @ 9.',
+  'Lane closed 2026 10 05 14 30.',
+  'Lots 101-104 and 2026-10-05.',
 ];
 
 describe('scrubber corpus: planted contacts are caught whole', () => {
