@@ -3,7 +3,7 @@ import { partitionFor, readToEnd, type MessagingAdmin, type OutgoingRecord } fro
 import { untilAsync } from '../support/wait.ts';
 import { rec, rejection, type ConformanceContext, type MessagingHarness } from './messaging-context.ts';
 import { consumerFailureCases } from './messaging-failures.ts';
-import { headerCases } from './messaging-headers.ts';
+import { recordCases } from './messaging-records.ts';
 import { keysOf, startReader, valuesOf } from './messaging-reader.ts';
 
 export type { MessagingHarness } from './messaging-context.ts';
@@ -264,7 +264,7 @@ export function messagingConformance(h: MessagingHarness): void {
     });
 
     consumerFailureCases(ctx);
-    headerCases(ctx);
+    recordCases(ctx);
 
     it('reports topic offsets, counting transaction markers, and manages topics idempotently', async () => {
       const t = h.unique('conf.admin');

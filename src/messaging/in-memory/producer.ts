@@ -1,3 +1,4 @@
+import { recordBytes } from '../chunk.ts';
 import { partitionFor } from '../partitioner.ts';
 import type {
   DeliveredRecord,
@@ -9,6 +10,11 @@ import type {
 } from '../types.ts';
 import { missingTopic, refused, type Cluster, type OpenTxn } from './cluster.ts';
 import type { PartitionLog } from './log.ts';
+
+/** The broker's default message.max.bytes, which caps a record batch and so a single record. */
+const BROKER_MAX_MESSAGE_BYTES = 1_048_588;
+const TOO_LARGE =
+  'Producing messages failed. (The request included a message larger than the max message size the server will accept.)';
 
 /**
  * Where each record goes, as kafkajs's DefaultPartitioner decides: the explicit partition, else
@@ -23,6 +29,10 @@ function route(
 ): Map<PartitionLog, OutgoingRecord[]> {
   const logs = cluster.partitions(topic, action);
   const out = new Map<PartitionLog, OutgoingRecord[]>();
+  for (const r of records) {
+    // As the broker answers a record above its message.max.bytes: for good, and nothing written.
+    if (recordBytes(r) > BROKER_MAX_MESSAGE_BYTES) throw refused(action, TOO_LARGE, 'MESSAGE_TOO_LARGE');
+  }
   for (const r of records) {
     const p =
       r.partition ?? (r.key === null ? turn.next++ % logs.length : partitionFor(Buffer.from(r.key), logs.length));

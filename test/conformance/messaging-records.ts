@@ -1,16 +1,17 @@
 import { expect, it } from 'vitest';
 import type { HeaderEntry, IncomingRecord } from '../../src/messaging/index.ts';
-import { rec, type ConformanceContext } from './messaging-context.ts';
+import { rec, rejection, type ConformanceContext } from './messaging-context.ts';
 
 const text = (list: readonly HeaderEntry[] | undefined) =>
   list?.map(([k, v]) => [k, v === null ? null : v.toString('latin1')]);
 
 /**
- * Headers as Kafka has them: a name may repeat and a value may be null (clients written by others
+ * What a record may be. Headers as Kafka has them: a name may repeat and a value may be null (clients written by others
  * do both), a value is bytes, and any name is a name. Read back, the map holds the last of each
- * name; the list, present only when the map cannot say it all, holds every header in order.
+ * name; the list, present only when the map cannot say it all, holds every header in order. And a
+ * record above the broker's size limit is refused for good, as the broker refuses it.
  */
-export function headerCases({ topic, produce, reader }: ConformanceContext): void {
+export function recordCases({ topic, produce, reader }: ConformanceContext): void {
   it('keeps every header as written: repeated names, null values, bytes, any name', async () => {
     const t = await topic('headers');
     const headerList: HeaderEntry[] = [
@@ -51,5 +52,21 @@ export function headerCases({ topic, produce, reader }: ConformanceContext): voi
     ]);
     expect(byKey('none').headers).toEqual({});
     expect(byKey('none').headerList).toBeUndefined();
+  });
+
+  it('refuses for good a record above the broker limit, and writes nothing of that send', async () => {
+    const t = await topic('too-large');
+    const err = await rejection(produce(t, [rec('big', 'x'.repeat(2_000_000), 0)]));
+    expect(err.code).toBe('CL_KAFKA_FATAL');
+    expect(err.retriable).toBe(false);
+    expect(err.message).toMatch(/larger than the max message size/);
+    await produce(t, [rec('after', 'a', 0)]);
+    const r = await reader([t]);
+    try {
+      await r.until('the record after', () => r.records.length >= 1);
+    } finally {
+      await r.stop();
+    }
+    expect(r.records.map((x) => x.key?.toString())).toEqual(['after']);
   });
 }
