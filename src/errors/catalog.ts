@@ -152,13 +152,13 @@ export const ERROR_CATALOG = {
     stage: 'deliver',
     retriable: false,
     summary:
-      "An external system refused the bridge's credentials (401, 403): an outage of that connector, which pauses until its health probe passes; never a dead letter.",
+      "An external system refused the bridge's credentials (401, 403): an outage of that connector, which pauses until its health probe passes. Never a dead letter of its own; a record still refused through maxDeliveryCycles pause cycles while the probe passes (a write refused where reads are allowed) ends as CL_DELIVERY_EXHAUSTED.",
   },
   CL_CONNECTOR_MISDIRECTED: {
     stage: 'connect',
     retriable: false,
     summary:
-      "An external system's API is not where the bridge calls it: a redirect (3xx, naming the Location's origin), a 4xx to a call about the API rather than one record (a collection query, a change feed), or a link outside the configured API root. A base URL, gateway or deployment fault, no record's: the connector pauses (endpoint) until its health probe passes; never a dead letter.",
+      "An external system's API is not where the bridge calls it: a redirect (3xx, naming the Location's origin), a 4xx to a call about the API rather than one record (a collection query, a change feed), or a link outside the configured API root. A base URL, gateway or deployment fault, no record's: the connector pauses (endpoint) until its health probe passes. Never a dead letter of its own; a sink record still refused so through maxDeliveryCycles pause cycles while the probe passes ends as CL_DELIVERY_EXHAUSTED.",
   },
   CL_DEAD_LETTER_FAILED: {
     stage: 'publish',
