@@ -7,6 +7,7 @@ import {
   parseDate,
   regionProblem,
   ruleProblem,
+  typesProblem,
   type BusinessCalendar,
   type SlaLookup,
   type SlaPolicy,
@@ -21,7 +22,10 @@ const holidaysSchema = z
     country: z.string().optional(),
     state: z.string().optional(),
     region: z.string().optional(),
-    types: z.array(z.enum(HOLIDAY_TYPES)).default(['public']),
+    types: z
+      .array(z.enum(HOLIDAY_TYPES))
+      .min(1, `at least one holiday type (${HOLIDAY_TYPES.join(', ')}); leave out country for no library holidays`)
+      .default(['public']),
     /** Recurring city holidays in date-holidays' rule grammar, e.g. { rule: '09-30', name: … }. */
     rules: z
       .array(
@@ -49,6 +53,10 @@ const holidaysSchema = z
   .superRefine((h, ctx) => {
     const problem = regionProblem(h.country, h.state, h.region);
     if (problem) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+    else if (h.country) {
+      const none = typesProblem(h.country, h.state, h.region, h.types);
+      if (none) ctx.addIssue({ code: 'custom', path: ['types'], message: none });
+    }
   });
 
 export const calendarDefinitionSchema = z

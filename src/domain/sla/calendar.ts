@@ -30,7 +30,10 @@ export function createCalendar(def: CalendarDefinition): BusinessCalendar {
   };
   const isHoliday = (date: string): boolean => {
     if (excluded.has(date)) return false;
-    loadYear(Number(date.slice(0, 4)));
+    const year = Number(date.slice(0, 4));
+    // The year before too: a holiday of several days from late December runs into this one.
+    loadYear(year - 1);
+    loadYear(year);
     return holidays.has(date);
   };
 
@@ -75,6 +78,7 @@ export function createCalendar(def: CalendarDefinition): BusinessCalendar {
     dayAt,
     day,
     holidaysIn: (year) => {
+      loadYear(year - 1);
       loadYear(year);
       return [...holidays].filter((d) => d.startsWith(`${year}-`) && !excluded.has(d)).sort();
     },

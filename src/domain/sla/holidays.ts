@@ -2,8 +2,10 @@ import Holidays from 'date-holidays';
 import type { HolidaySources } from './types.ts';
 
 /**
- * The only module that touches date-holidays. Holidays are whole local dates: the library's
- * start/end instants (Halloween starts at 18:00) are ignored, only the date part is kept.
+ * The only module that touches date-holidays. Holidays are whole local dates: every date a
+ * holiday touches counts whole (Halloween, from 18:00, is its date), and one of several days
+ * (Romania's New Year, Russia's New Year break, Korea's Seollal, a "12-24 P3D" rule) is each of
+ * its dates. A holiday may run into the next year: those dates are listed with its year's.
  */
 
 /** Dates (YYYY-MM-DD) the library and the rules yield when asked for one year. */
@@ -24,8 +26,25 @@ export function holidaySource(src: HolidaySources): YearHolidays {
   }
   return (year) => {
     const fromLibrary = library ? library.getHolidays(year).filter((h) => types.includes(h.type)) : [];
-    return [...fromLibrary, ...custom.getHolidays(year)].map((h) => h.date.slice(0, 10));
+    return [...fromLibrary, ...custom.getHolidays(year)].flatMap(datesOf);
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The local dates of one holiday. `date` is its local start ("2026-01-02 00:00:00"); `start` and
+ * `end` are instants, `end` the local midnight after its last day. Counted from the local
+ * midnight it starts on, a 23- or 25-hour day (a clock change) still rounds to whole days.
+ */
+function datesOf(h: { date: string; start: Date; end: Date }): string[] {
+  const first = h.date.slice(0, 10);
+  const [hh = 0, mm = 0, ss = 0] = h.date.slice(11, 19).split(':').map(Number);
+  const midnight = h.start.getTime() - ((hh * 60 + mm) * 60 + ss) * 1000;
+  const days = Math.max(1, Math.round((h.end.getTime() - midnight) / DAY_MS));
+  if (days === 1 || !Number.isFinite(days)) return [first];
+  const at = Date.parse(`${first}T00:00:00Z`);
+  return Array.from({ length: days }, (_, i) => new Date(at + i * DAY_MS).toISOString().slice(0, 10));
 }
 
 let countries: Readonly<Record<string, string>> | undefined;
@@ -57,6 +76,25 @@ export function regionProblem(country?: string, state?: string, region?: string)
   const regions = lib.getRegions(country, state) ?? {};
   if (Object.hasOwn(regions, region)) return null;
   return { field: 'region', message: `date-holidays does not know region "${region}" of ${country}-${state}` };
+}
+
+/**
+ * Why the types asked for give no holiday at all where asked (the US has no "bank" holidays in
+ * date-holidays), or null: a calendar that silently observes nothing would pass every due date
+ * through the city's holidays.
+ */
+export function typesProblem(
+  country: string,
+  state: string | undefined,
+  region: string | undefined,
+  types: readonly string[],
+): string | null {
+  const lib = new Holidays({ country, state, region });
+  for (let year = 2020; year < 2032; year++) {
+    if (lib.getHolidays(year).some((h) => types.includes(h.type))) return null;
+  }
+  const where = [country, state, region].filter(Boolean).join('-');
+  return `date-holidays has no holidays of type ${types.join(', ')} for ${where}`;
 }
 
 /**

@@ -12,5 +12,5 @@ export {
   type PauseResult,
 } from './clock.ts';
 export { checkBreaches, completionElapsed, type SlaBreach } from './breaches.ts';
-export { regionProblem, ruleProblem, type RegionProblem } from './holidays.ts';
+export { regionProblem, ruleProblem, typesProblem, type RegionProblem } from './holidays.ts';
 export { parseDate } from './days.ts';

@@ -93,6 +93,25 @@ describe('holidays', () => {
     ]);
   });
 
+  it('counts every day of a holiday of several days, also one that runs into the next year', () => {
+    // Russia's New Year break is one library holiday from 2 to 6 January; Korea's Seollal three days.
+    const moscow = calendar({ timeZone: 'Europe/Moscow', holidays: { country: 'RU' } });
+    expect(['2026-01-02', '2026-01-05', '2026-01-06'].map((d) => moscow.isHoliday(d))).toEqual([true, true, true]);
+    const seoul = calendar({ timeZone: 'Asia/Seoul', holidays: { country: 'KR' } });
+    expect(seoul.holidaysIn(2026).filter((d) => d.startsWith('2026-02-1'))).toEqual([
+      '2026-02-17',
+      '2026-02-18',
+      '2026-02-19',
+    ]);
+    // A rule of four days from 30 December: the last two are the next year's holidays.
+    const ruled = calendar({ timeZone: EDM, holidays: { rules: [{ rule: '12-30 P4D', name: 'Winter break' }] } });
+    expect(ruled.isHoliday('2027-01-02')).toBe(true);
+    expect(ruled.holidaysIn(2027).slice(0, 2)).toEqual(['2027-01-01', '2027-01-02']);
+    // From Tuesday 29 December 10:00, one business day ends on Monday 4 January 10:00 (14 h on
+    // the 29th, the break to Saturday, then Sunday): not on Thursday, the break's second day.
+    expect(local(addBusinessDays(ruled, at('2026-12-29T10:00', EDM), 1), EDM)).toBe('2027-01-04T10:00:00.000');
+  });
+
   it("keeps the library's substitute days, also across a new year", () => {
     // 4 July 2026 is a Saturday; 1 January 2028 is a Saturday too, observed on the Friday before.
     expect(baltimore.isHoliday('2026-07-03')).toBe(true);

@@ -53,6 +53,15 @@ describe('calendar definitions', () => {
     );
   });
 
+  it('rejects holiday types that observe nothing there', () => {
+    expect(problems(calendarDefinitionSchema, { ...calendar, holidays: { country: 'US', types: [] } })).toContain(
+      'at least one holiday type',
+    );
+    const none = problems(calendarDefinitionSchema, { ...calendar, holidays: { country: 'CA', types: ['bank'] } });
+    expect(none).toContain('date-holidays has no holidays of type bank for CA');
+    expect(none).toContain('at holidays.types');
+  });
+
   it('rejects bad dates, weekdays and rules', () => {
     expect(problems(calendarDefinitionSchema, { ...calendar, holidays: { extra: ['2026-02-30'] } })).toContain(
       'a real date as YYYY-MM-DD',
@@ -196,6 +205,8 @@ describe('shipped SLA configuration', () => {
       expect.arrayContaining(['2026-04-06', '2026-08-03', '2026-09-30', '2026-12-28']),
     );
     expect(holidays('calgary')).toEqual(holidays('edmonton'));
+    // Declared in 2021: history from before it is not held to it.
+    expect(tables.calendars.get('edmonton')?.holidaysIn(2020)).not.toContain('2020-09-30');
     // Juneteenth, 4 July observed on Friday 3, election day, day after Thanksgiving; not Christmas Eve.
     const baltimore = holidays('baltimore');
     expect(baltimore).toEqual(expect.arrayContaining(['2026-06-19', '2026-07-03', '2026-11-03', '2026-11-27']));
