@@ -22,6 +22,9 @@ import type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-op
 
 export const CURSOR_TOPIC = 'closeloop.connector-cursors';
 
+/** The pauses a poll's failure raises, and so the ones a poll that answers ends. */
+const SOURCE_OUTAGES: readonly PauseReason[] = ['unavailable', 'credentials', 'endpoint'];
+
 export type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-options.ts';
 
 /**
@@ -221,8 +224,10 @@ export class SourceRunner<T> {
         await this.#sourceDown(err);
         continue;
       }
-      // A poll that answers ends a source outage; a Kafka one ends only with a publish.
-      this.#clear('unavailable', 'credentials');
+      // A poll that answers ends every outage of the source's own (a quiet feed publishes nothing,
+      // so waiting for a publish would keep it paused for good); a Kafka, registry or dead-letter
+      // one ends only with a publish, which the same batch, read again from the stored cursor, tries.
+      this.#clear(...SOURCE_OUTAGES);
       this.#warn(batch.warnings ?? []);
       // Paused by an operator while the poll was out: the batch is dropped, not published. The
       // cursor has not moved, so the first poll after resume() reads the same changes again.
