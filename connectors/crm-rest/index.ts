@@ -3,6 +3,7 @@ import {
   healthFrom,
   rawField,
   readChanges,
+  sequenceAdvances,
   type CrmTicketEvent,
   type Lookup,
   type Sink,
@@ -51,6 +52,8 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
           more: page.changes.length >= config.pageSize,
         };
       },
+      // The nextCursor is a sequence: a page of changes must end past the one asked after.
+      cursorAdvances: (given, next) => sequenceAdvances(given, next),
       health: () => healthFrom(() => crm.ping()),
     };
   },

@@ -5,6 +5,7 @@ import {
   isCloseloopError,
   rawField,
   readChanges,
+  sequenceAdvances,
   type Lookup,
   type Sink,
   type Source,
@@ -55,6 +56,8 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
           more: page.changes.length >= config.pageSize,
         };
       },
+      // The watermark is a sequence: a page of changes must end past the one asked after.
+      cursorAdvances: (given, next) => sequenceAdvances(given, next),
       health: () => healthFrom(() => api.changes(0, 1)),
     };
   },

@@ -195,6 +195,12 @@ export const ERROR_CATALOG = {
     summary:
       "More changes fell within a source's look-back than its cursor may remember: the oldest are no longer read again, so a late commit among them is missed; a source warning in readiness and closeloop_source_warning.",
   },
+  CL_SOURCE_CURSOR_STUCK: {
+    stage: 'decode',
+    retriable: false,
+    summary:
+      'A source answered a page of changes with a cursor that does not move past the one it was given: storing it would publish the same page forever. Nothing of it is published; the runner pauses (cursor) and polls again each probe interval until the cursor moves.',
+  },
   CL_ENCODE_INVALID: {
     stage: 'validate',
     retriable: false,

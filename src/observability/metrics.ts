@@ -135,7 +135,7 @@ export class Metrics {
     });
     this.paused = new Gauge({
       name: 'closeloop_paused',
-      help: '1 while a runner is paused for the reason: operator, or an alarm (unavailable, credentials, dead-letter, registry, kafka).',
+      help: '1 while a runner is paused for the reason: operator, or an alarm (unavailable, credentials, endpoint, cursor, breaker, dead-letter, registry, kafka).',
       labelNames: ['runner', 'reason'],
       registers: r,
     });

@@ -11,12 +11,16 @@ import { isCloseloopError, retryAfterOf } from '../errors/index.ts';
  * - `kafka`: a source's records and cursor could not be written.
  * - `endpoint`: the system's API is not where the bridge calls it (a redirect, a 4xx to a
  *   collection query, a link outside the API root: CL_CONNECTOR_MISDIRECTED).
+ * - `cursor`: a source answered a page of changes with a cursor that does not move past the one
+ *   it was given (CL_SOURCE_CURSOR_STUCK): storing it would read and publish the same page
+ *   forever. Nothing of the page is published; the runner polls again each probe interval and
+ *   resumes when a poll moves the cursor (or finds nothing new).
  * - `breaker`: a sink dead-lettered a run of records with the same HTTP status; the one that
  *   would have been next is held until an operator resumes the connector (never by itself:
  *   a system that refuses everything answers its health probe all the same).
  */
 export type PauseReason =
-  'operator' | 'unavailable' | 'credentials' | 'endpoint' | 'breaker' | 'dead-letter' | 'registry' | 'kafka';
+  'operator' | 'unavailable' | 'credentials' | 'endpoint' | 'cursor' | 'breaker' | 'dead-letter' | 'registry' | 'kafka';
 
 /** What a source or sink runner says of its running and pauses (the start of its status). */
 export interface RunnerPauseStatus {
@@ -34,6 +38,7 @@ export const PAUSE_REASONS: readonly PauseReason[] = [
   'unavailable',
   'credentials',
   'endpoint',
+  'cursor',
   'breaker',
   'dead-letter',
   'registry',

@@ -16,14 +16,12 @@ import {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Health, SourceBatch, SourceWarning } from '../sdk/connector.ts';
-import { outageDetail, outageReason, PauseSet, probeDelay, retryAfterDetail, type PauseReason } from './pause.ts';
+import { PauseSet, probeDelay, retryAfterDetail, type PauseReason } from './pause.ts';
+import { cursorStuck, SOURCE_OUTAGES, sourceOutage } from './source-outage.ts';
 import { nextPollDelay, type PollOutcome, type PollPace } from './poll-pace.ts';
 import type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-options.ts';
 
 export const CURSOR_TOPIC = 'closeloop.connector-cursors';
-
-/** The pauses a poll's failure raises, and so the ones a poll that answers ends. */
-const SOURCE_OUTAGES: readonly PauseReason[] = ['unavailable', 'credentials', 'endpoint'];
 
 export type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-options.ts';
 
@@ -224,6 +222,14 @@ export class SourceRunner<T> {
         await this.#sourceDown(err);
         continue;
       }
+      // Unreadable changes count: a batch of nothing else still moves the cursor past them.
+      const found = batch.records.length + (batch.rejected?.length ?? 0);
+      // A page of changes whose cursor does not move would be read, and published, again and
+      // again: nothing of it is published, and the runner pauses until the cursor moves.
+      if (found > 0 && !this.#advances(batch.cursor)) {
+        await this.#sourceDown(cursorStuck(found, this.#cursor, batch.cursor));
+        continue;
+      }
       // A poll that answers ends every outage of the source's own (a quiet feed publishes nothing,
       // so waiting for a publish would keep it paused for good); a Kafka, registry or dead-letter
       // one ends only with a publish, which the same batch, read again from the stored cursor, tries.
@@ -233,8 +239,6 @@ export class SourceRunner<T> {
       // cursor has not moved, so the first poll after resume() reads the same changes again.
       if (this.#operatorPaused) continue;
       // A source that cannot tell whether more is waiting is polled again at once after records.
-      // Unreadable changes count: a batch of nothing else still moves the cursor past them.
-      const found = batch.records.length + (batch.rejected?.length ?? 0);
       const outcome: PollOutcome = found === 0 ? 'empty' : (batch.more ?? true) ? 'more' : 'records';
       delay = nextPollDelay(pace, delay, outcome);
       if (outcome === 'empty') {
@@ -263,6 +267,11 @@ export class SourceRunner<T> {
     }
   }
 
+  /** Whether a batch's cursor lies past the stored one: changed at all, and later where the source can tell. */
+  #advances(next: string): boolean {
+    return next !== this.#cursor && (this.#o.source.cursorAdvances?.(this.#cursor, next) ?? true);
+  }
+
   // Until Kafka answers again: the stored cursor then says where to poll from, so nothing is
   // published twice or skipped whatever became of the failed transaction.
   async #reclaim(): Promise<void> {
@@ -283,18 +292,8 @@ export class SourceRunner<T> {
   // unavailable" alone does not tell an operator whether to call the vendor or fix a setting.
   async #sourceDown(err: unknown): Promise<void> {
     const code = isCloseloopError(err) ? err.code : 'unknown';
-    const reason = outageReason(err) ?? 'unavailable';
-    const detail = outageDetail(err);
-    if (this.#outage !== reason) {
-      this.#log.error(
-        { code, reason, detail, error: messageOf(err) },
-        reason === 'credentials'
-          ? 'the source refused our credentials; pausing until its health probe passes'
-          : reason === 'endpoint'
-            ? 'the source is not where we call it (a redirect, a 4xx to the API); pausing until its health probe passes'
-            : 'source unavailable; pausing until it is healthy',
-      );
-    }
+    const { reason, detail, log } = sourceOutage(err);
+    if (this.#outage !== reason) this.#log.error({ code, reason, detail, error: messageOf(err) }, log);
     this.#raise(reason, err, detail);
     if (detail !== null) this.#pauses.describe(reason, detail);
     // A system that asked to be left alone (Retry-After) is probed no sooner.

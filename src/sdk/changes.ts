@@ -63,3 +63,12 @@ export function readChanges<C, T>(
   });
   return { records, rejected };
 }
+
+/**
+ * cursorAdvances for a feed whose cursor is a number (a sequence, a watermark) and whose start is
+ * `start`: the next cursor must be a number above the one given.
+ */
+export function sequenceAdvances(given: string | null, next: string, start = 0): boolean {
+  const to = Number(next);
+  return next.trim() !== '' && Number.isFinite(to) && to > (given === null ? start : Number(given));
+}

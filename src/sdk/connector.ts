@@ -73,8 +73,20 @@ export interface SourceWarning {
  * cursor are the runner's job; a source only answers polls.
  */
 export interface Source<T> {
-  /** What changed after `cursor` (null: from the beginning). An empty batch means nothing new. */
-  poll(cursor: string | null): Promise<SourceBatch<T>>;
+  /**
+   * What changed after `cursor` (null: from the beginning). An empty batch means nothing new.
+   * A batch that holds changes must end at a cursor past `cursor`: the runner refuses one whose
+   * cursor is the one given (or, see cursorAdvances, not past it), since storing it would read and
+   * publish the same page forever. `signal` aborts when the runner stops: a source that reads
+   * several pages checks it between them.
+   */
+  poll(cursor: string | null, signal?: AbortSignal): Promise<SourceBatch<T>>;
+  /**
+   * Whether `next` lies past `given` (null: the start) in the feed, for a source whose cursors
+   * are ordered (a sequence, a watermark; see sequenceAdvances). Without it the runner can only
+   * tell a cursor that did not change at all, not one that went back.
+   */
+  cursorAdvances?(given: string | null, next: string): boolean;
   health(): Promise<Health>;
   stop?(): Promise<void>;
 }

@@ -18,7 +18,7 @@ export {
   type WorkOrderRef,
 } from './connector.ts';
 export { parseConnectorConfig } from './config.ts';
-export { rawField, readChanges, type ChangeReader } from './changes.ts';
+export { rawField, readChanges, sequenceAdvances, type ChangeReader } from './changes.ts';
 export { instantOf, instantSchema, timeZoneSchema } from './dates.ts';
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
 export { HttpCallError, HttpClient, type CallAbout, type CallOptions, type HttpClientOptions } from './http-client.ts';

@@ -1,0 +1,43 @@
+import { CloseloopError, isCloseloopError } from '../errors/index.ts';
+import { outageDetail, outageReason, type PauseReason } from './pause.ts';
+
+/** The pauses a poll's failure raises, and so the ones a poll that answers ends. */
+export const SOURCE_OUTAGES: readonly PauseReason[] = ['unavailable', 'credentials', 'endpoint', 'cursor'];
+
+const LOG: Readonly<Record<'unavailable' | 'credentials' | 'endpoint' | 'cursor', string>> = {
+  credentials: 'the source refused our credentials; pausing until its health probe passes',
+  endpoint: 'the source is not where we call it (a redirect, a 4xx to the API); pausing until its health probe passes',
+  cursor: "the source's cursor does not move past a page of changes; nothing published, pausing until it does",
+  unavailable: 'source unavailable; pausing until it is healthy',
+};
+
+/** How a failed poll pauses a source runner: the reason, what readiness adds to it, the log line. */
+export function sourceOutage(err: unknown): { reason: PauseReason; detail: string | null; log: string } {
+  if (isCloseloopError(err, 'CL_SOURCE_CURSOR_STUCK')) {
+    const detail = err.details['cursorDetail'];
+    return { reason: 'cursor', detail: typeof detail === 'string' ? detail : null, log: LOG.cursor };
+  }
+  const reason = outageReason(err) ?? 'unavailable';
+  return { reason, detail: outageDetail(err), log: LOG[reason] };
+}
+
+/**
+ * The fault of a page of `found` changes read after `given` whose cursor `next` is not past it.
+ * Storing it would read the page again on every poll and publish its changes each time, so it is
+ * a source fault, not a batch. (An empty page that keeps its cursor is an idle feed: never this.)
+ */
+export function cursorStuck(found: number, given: string | null, next: string): CloseloopError {
+  const detail = `a page of ${found} changes after cursor ${shortCursor(given)} ended at cursor ${shortCursor(next)}`;
+  return new CloseloopError(
+    'CL_SOURCE_CURSOR_STUCK',
+    `${detail}, which is not past it: storing it would read the same page again forever; nothing of it was published`,
+    { details: { cursorDetail: detail } },
+  );
+}
+
+/** A cursor as status and logs quote it: a long one (a JSON cursor) cut short. */
+function shortCursor(cursor: string | null): string {
+  if (cursor === null) return '(the start)';
+  const text = JSON.stringify(cursor);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
