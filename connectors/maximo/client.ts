@@ -80,6 +80,8 @@ interface Query {
 export const SELECT =
   'workorderid,wonum,siteid,status,statusdate,changedate,description,wopriority,origrecordid,origrecordclass,externalrefid,schedstart';
 
+const NEXT_PAGE = 'reading the next page of a Maximo query';
+
 /** oslc.where takes values in double quotes with no way to escape one; such a value is refused. */
 export function quoted(value: string): string {
   if (value.includes('"'))
@@ -147,9 +149,14 @@ export class MaximoClient {
     );
   }
 
+  /** Where the page a responseInfo.nextPage points at is read: on the configured server (see #onServer). */
+  nextPageUrl(href: string): string {
+    return this.#onServer(href, NEXT_PAGE);
+  }
+
   /** The feed page a responseInfo.nextPage points at, on the configured server (see #onServer). */
   async nextFeedPage(href: string): Promise<MaximoFeedPage> {
-    const what = 'reading the next page of a Maximo query';
+    const what = NEXT_PAGE;
     const url = this.#onServer(href, what);
     // The href carries every query parameter; the instance's own lean=1 is among them.
     return callJson(what, feedPageSchema, () => this.#http.get(url, { params: {}, about: 'api' }));

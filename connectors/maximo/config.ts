@@ -37,7 +37,9 @@ export const maximoConfig = z
       .min(1)
       .max(1000)
       .default(50)
-      .describe('Pages one poll follows before it hands over a batch; the next poll goes on from its cursor.'),
+      .describe(
+        "Pages with a new change one poll reads before it hands over a batch; the next poll goes on from its cursor. Every page read counts toward a hard bound: this plus the pages the look-back's already published changes fill. A poll that reaches it without a new change, or whose nextPage points at a page it read already, fails as a malformed answer (Maximo's paging runs in a circle) and the source pauses.",
+      ),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
     lookBackSeconds: z
       .number()

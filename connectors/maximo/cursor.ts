@@ -95,6 +95,11 @@ export class FeedCursor {
     return cursor;
   }
 
+  /** How many published changes the cursor remembers: at most what a look-back reads again. */
+  get remembered(): number {
+    return this.#published.size;
+  }
+
   /**
    * Where the next query starts (its changedate >=), or null to read from the beginning. A stored
    * cursor already past the bound (written before there was one, or while the bridge's clock was

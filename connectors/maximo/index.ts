@@ -2,6 +2,7 @@ import {
   CloseloopError,
   defineConnector,
   healthFrom,
+  malformedResponse,
   rawField,
   readChanges,
   type Lookup,
@@ -32,12 +33,41 @@ function siteOf(config: MaximoConfig, department: string): string {
 }
 
 /**
+ * A nextPage pointing at a page this poll has read already: Maximo's paging runs in a circle, and
+ * following it would read the same pages for good. The poll fails (the source pauses, saying so)
+ * rather than publish what it read, as any page that breaks the API's promise does.
+ */
+function pagingLoop(url: string): CloseloopError {
+  const { origin, pathname, searchParams } = new URL(url);
+  const pageno = searchParams.get('pageno');
+  return malformedResponse(
+    'reading the next page of a Maximo query',
+    `responseInfo.nextPage points at a page this poll has read already (${origin}${pathname}` +
+      `${pageno === null ? '' : `, pageno ${pageno}`}): its paging runs in a circle`,
+  );
+}
+
+/**
+ * A poll that read more pages than the look-back's published changes and maxPagesPerPoll pages of
+ * new ones can fill, none of them new, with Maximo offering more: its paging repeats itself (pages
+ * that do not end, the same rows again) or answers rows the query did not ask for, and the next
+ * poll would read the same pages again.
+ */
+function pagesExhausted(pages: number, remembered: number): CloseloopError {
+  return malformedResponse(
+    'reading the next page of a Maximo query',
+    `${pages} pages read without a change not published before (the look-back holds ${remembered}), ` +
+      'and responseInfo.nextPage offers more: its paging repeats itself or answers rows outside the query',
+  );
+}
+
+/**
  * Reads every work-order change since the cursor, less its look-back: a changedate query ordered
  * by changedate and workorderid, followed page by page with stable paging so that records
  * changing meanwhile do not shift the pages. See cursor.ts for why it reads some of the past
  * again and how it publishes each change once.
  */
-async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null, now: number) {
+async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null, now: number, signal?: AbortSignal) {
   const bySite = new Map(Object.entries(config.departments).map(([d, s]) => [s, d]));
   const cursor = FeedCursor.parse(raw, {
     lookBackMs: config.lookBackSeconds * 1000,
@@ -54,18 +84,28 @@ async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null,
   });
   const records: SourceRecord<WorkOrderEvent>[] = [];
   const rejected: RejectedRecord[] = [];
-  // Only pages with a change not published before count: the look-back, and a second with more
-  // changes than a page holds, would otherwise fill the batch with pages already read.
-  for (let pages = 0; ;) {
-    const fresh: unknown[] = [];
+  // Every page read counts toward a bound: a Maximo whose nextPage keeps pointing on (at itself,
+  // at pages it gave already) would otherwise hold one poll for good, and the runner's stop()
+  // with it. Pages of changes published before (the look-back read again, or a second with more
+  // changes than a page holds) can be no more than the cursor remembers; past those, a batch
+  // is handed over after maxPagesPerPoll pages with a new change.
+  const known = cursor.remembered;
+  const budget = config.maxPagesPerPoll + Math.ceil(known / config.pageSize);
+  const followed = new Set<string>();
+  let fresh = 0;
+  let pagesWithNew = 0;
+  for (let pages = 1; ; pages += 1) {
+    const unread: unknown[] = [];
     for (const wo of page.member) {
       // Placed by its position alone; the rest of it is read below, one change at a time.
       const named = { ...wo, wonum: rawField(wo, 'wonum') ?? '?', siteid: rawField(wo, 'siteid') ?? '?' };
       if (!cursor.take({ ...named, origrecordid: rawField(wo, 'origrecordid') ?? undefined }, now)) continue;
-      fresh.push(wo);
+      unread.push(wo);
     }
+    fresh += unread.length;
+    if (unread.length > 0) pagesWithNew += 1;
     // The cursor is past each of them, readable or not: one that is not is dead-lettered.
-    const read = readChanges(fresh, {
+    const read = readChanges(unread, {
       what: 'Maximo work order change',
       schema: workOrderSchema,
       position: (raw) =>
@@ -80,10 +120,17 @@ async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null,
     });
     records.push(...read.records);
     rejected.push(...read.rejected);
-    if (fresh.length > 0) pages += 1;
     const href = page.responseInfo.nextPage?.href;
     // The cursor is where this batch ends, so stopping early loses nothing: the next poll goes on.
-    if (!href || pages >= config.maxPagesPerPoll) break;
+    if (!href || pagesWithNew >= config.maxPagesPerPoll) break;
+    if (pages >= budget) {
+      if (fresh > 0) break;
+      throw pagesExhausted(pages, known);
+    }
+    signal?.throwIfAborted();
+    const next = api.nextPageUrl(href);
+    if (followed.has(next)) throw pagingLoop(next);
+    followed.add(next);
     page = await api.nextFeedPage(href);
   }
   return { records, rejected, ...cursor.end() };
@@ -108,7 +155,7 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
   source: (config, ctx): Source<WorkOrderEvent> => {
     const api = client(config, ctx.env);
     return {
-      poll: (cursor) => poll(api, config, cursor, ctx.clock()),
+      poll: (cursor, signal) => poll(api, config, cursor, ctx.clock(), signal),
       health: () => healthFrom(() => api.query({ where: 'wonum="*"', pageSize: 1 })),
     };
   },

@@ -41,3 +41,26 @@ function shortCursor(cursor: string | null): string {
   const text = JSON.stringify(cursor);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/**
+ * The work's result, or null as soon as `signal` aborts (the runner stops): a poll held by a slow
+ * or misbehaving system (a page that never answers, paging that does not end) must not hold
+ * stop() with it. Its later answer or failure is dropped; nothing of it is published.
+ */
+export function unlessStopped<R>(signal: AbortSignal, work: Promise<R>): Promise<{ value: R } | null> {
+  return new Promise((resolve, reject) => {
+    const stopped = () => resolve(null);
+    if (signal.aborted) stopped();
+    signal.addEventListener('abort', stopped, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', stopped);
+        resolve({ value });
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', stopped);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}

@@ -17,7 +17,7 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import type { Health, SourceBatch, SourceWarning } from '../sdk/connector.ts';
 import { PauseSet, probeDelay, retryAfterDetail, type PauseReason } from './pause.ts';
-import { cursorStuck, SOURCE_OUTAGES, sourceOutage } from './source-outage.ts';
+import { cursorStuck, SOURCE_OUTAGES, sourceOutage, unlessStopped } from './source-outage.ts';
 import { nextPollDelay, type PollOutcome, type PollPace } from './poll-pace.ts';
 import type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-options.ts';
 
@@ -56,6 +56,8 @@ export class SourceRunner<T> {
   /** The loop waits between polls (not for an outage probe), so a doorbell may end the wait. */
   #idle = false;
   #warnings: readonly SourceWarning[] = [];
+  /** Aborted by stop(): a poll or probe still out is left to end by itself, its answer dropped. */
+  #stopping = new AbortController();
 
   constructor(options: SourceRunnerOptions<T>) {
     this.#o = options;
@@ -84,6 +86,7 @@ export class SourceRunner<T> {
     await this.#claim();
     this.#log.info({ cursor: this.#cursor }, 'source starting from its stored cursor');
     this.#state = 'running';
+    this.#stopping = new AbortController();
     this.#lastRecordAt = Date.now();
     this.#loop = this.#run();
   }
@@ -118,6 +121,7 @@ export class SourceRunner<T> {
 
   async stop(): Promise<void> {
     this.#state = 'stopped';
+    this.#stopping.abort();
     this.#wake?.();
     await this.#loop;
     await this.#producer?.disconnect();
@@ -217,7 +221,13 @@ export class SourceRunner<T> {
       this.#rang = false;
       this.#polls += 1;
       try {
-        batch = await withRetry(() => this.#o.source.poll(this.#cursor), this.#o.retry ?? DEFAULT_RETRY);
+        const signal = this.#stopping.signal;
+        const polled = await unlessStopped(
+          this.#stopping.signal,
+          withRetry(() => this.#o.source.poll(this.#cursor, signal), this.#o.retry ?? DEFAULT_RETRY),
+        );
+        if (polled === null) break;
+        batch = polled.value;
       } catch (err) {
         await this.#sourceDown(err);
         continue;
@@ -301,7 +311,12 @@ export class SourceRunner<T> {
     let wait = probeDelay(interval, retryAfterOf(err));
     while (!this.#isStopped()) {
       await this.#sleep(wait);
-      const health: Health = await this.#o.source.health().catch(() => ({ status: 'down' as const }));
+      const probed = await unlessStopped(
+        this.#stopping.signal,
+        this.#o.source.health().catch(() => ({ status: 'down' as const })),
+      );
+      if (probed === null) return;
+      const health: Health = probed.value;
       if (health.status === 'up') return;
       wait = probeDelay(interval, health.retryAfterMs);
       if (health.retryAfterMs !== undefined)
