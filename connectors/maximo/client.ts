@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { callJson, CloseloopError, HttpClient, malformedResponse, sendJson } from '../../src/sdk/index.ts';
+import {
+  callJson,
+  CloseloopError,
+  HttpClient,
+  malformedResponse,
+  sendJson,
+  withOffsetIn,
+} from '../../src/sdk/index.ts';
 
 /**
  * A work order as the MXWO object structure returns it (lean JSON: null attributes are left out,
@@ -21,26 +28,54 @@ export const workOrderSchema = z
     origrecordid: z.string().optional(),
     origrecordclass: z.string().optional(),
     externalrefid: z.string().optional(),
-    schedstart: z.iso.datetime({ offset: true }).optional(),
+    // Only the expected date of scheduled work: a ticket can do without it, and would not move at
+    // all if its work order's status change were dead-lettered for it. An unreadable one is none.
+    schedstart: z.iso.datetime({ offset: true }).optional().catch(undefined),
     worklog: z.array(z.object({ externalrefid: z.string().optional() }).loose()).optional(),
   })
   .loose();
 
-const nextPageSchema = z.object({ nextPage: z.object({ href: z.string().min(1) }).optional() }).loose();
-const pageSchema = z.object({ member: z.array(workOrderSchema), responseInfo: nextPageSchema });
+/** The dates of a work order, which a Maximo may write in its server's local time, without an offset. */
+const DATES = ['changedate', 'statusdate', 'schedstart'] as const;
 
 /**
- * A page of the change feed. Of each work order only what places it in the feed is checked here
- * (the query orders by changedate and workorderid, and the cursor keeps the row stamps of its
- * last second): one without them cannot be placed, so nothing after it could be read safely,
- * and the page fails as a whole. The rest of a work order is read one by one (readChanges), so
- * one the bridge cannot read is dead-lettered and the feed moves past it.
+ * A work order's raw JSON with its local dates given their offset in `timeZone` (the Maximo
+ * server's zone, when the connector is told it); without a zone such a date stays unreadable.
  */
-const feedMemberSchema = workOrderSchema.pick({ workorderid: true, _rowstamp: true, changedate: true }).loose();
+export function datesIn(raw: unknown, timeZone: string | undefined): unknown {
+  if (timeZone === undefined || raw === null || typeof raw !== 'object') return raw;
+  const wo = { ...(raw as Record<string, unknown>) };
+  for (const field of DATES) {
+    const value = wo[field];
+    if (typeof value === 'string') wo[field] = withOffsetIn(value, timeZone);
+  }
+  return wo;
+}
+
+/** workOrderSchema for a Maximo whose local dates are in `timeZone` (see datesIn). */
+export function workOrderIn(timeZone: string | undefined) {
+  return z.preprocess((raw) => datesIn(raw, timeZone), workOrderSchema);
+}
+
+const nextPageSchema = z.object({ nextPage: z.object({ href: z.string().min(1) }).optional() }).loose();
+const pageSchema = (timeZone: string | undefined) =>
+  z.object({ member: z.array(workOrderIn(timeZone)), responseInfo: nextPageSchema });
+// The health probe asks only whether the API answers with a page: one work order's dates are no
+// outage, and would keep a source paused that its feed can read past.
+const probeSchema = z.object({ member: z.array(z.unknown()) }).loose();
+
+/**
+ * A page of the change feed. Of each work order only what identifies it in the feed is checked
+ * here (the cursor keeps the row stamps of the changes it published): one without them cannot be
+ * told from the others, so nothing after it could be read safely, and the page fails as a whole.
+ * Its changedate is placed by the feed (see poll in index.ts), and the rest is read one by one
+ * (readChanges), so one the bridge cannot read is dead-lettered and the feed moves past it.
+ */
+const feedMemberSchema = z.object({ workorderid: z.number().int(), _rowstamp: z.string().min(1) }).loose();
 const feedPageSchema = z.object({ member: z.array(feedMemberSchema), responseInfo: nextPageSchema });
 
 export type MaximoWorkOrder = z.infer<typeof workOrderSchema>;
-export type MaximoPage = z.infer<typeof pageSchema>;
+export type MaximoPage = z.infer<ReturnType<typeof pageSchema>>;
 export type MaximoFeedPage = z.infer<typeof feedPageSchema>;
 
 /** What the bridge writes when it creates a work order (MXWO attribute names). */
@@ -97,8 +132,10 @@ export class MaximoClient {
   readonly #basePath: string;
   readonly #apiRoot: string;
   readonly #collection: string;
+  readonly #timeZone: string | undefined;
 
   constructor(options: {
+    timeZone?: string | undefined;
     baseUrl: string;
     apiRoot: string;
     objectStructure: string;
@@ -109,6 +146,7 @@ export class MaximoClient {
     this.#origin = base.origin;
     this.#basePath = base.pathname.replace(/\/+$/, '');
     this.#apiRoot = options.apiRoot;
+    this.#timeZone = options.timeZone;
     this.#collection = `${options.apiRoot}/os/${options.objectStructure}`;
     this.#http = new HttpClient({
       baseUrl: options.baseUrl,
@@ -128,7 +166,12 @@ export class MaximoClient {
    * Not Found" while Maximo restarts, or a wrong apiRoot, so it pauses instead of dead-lettering.
    */
   query(q: Query): Promise<MaximoPage> {
-    return this.#query(q, pageSchema);
+    return this.#query(q, pageSchema(this.#timeZone));
+  }
+
+  /** The cheapest real call, for health: one work order, the page's shape only. */
+  async ping(): Promise<void> {
+    await this.#query({ where: 'wonum="*"', pageSize: 1 }, probeSchema);
   }
 
   /** A query of the change feed: its work orders are checked only for their place in it. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timeZoneSchema } from '../../src/sdk/index.ts';
 
 const siteId = z.string().regex(/^[A-Z0-9][A-Z0-9_-]*$/, 'a Maximo site id, upper case (e.g. BALT-DOT)');
 
@@ -41,6 +42,11 @@ export const maximoConfig = z
         "Pages with a new change one poll reads before it hands over a batch; the next poll goes on from its cursor. Every page read counts toward a hard bound: this plus the pages the look-back's already published changes fill. A poll that reaches it without a new change, or whose nextPage points at a page it read already, fails as a malformed answer (Maximo's paging runs in a circle) and the source pauses.",
       ),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
+    timeZone: timeZoneSchema
+      .optional()
+      .describe(
+        'IANA time zone of the Maximo server, for dates it writes without a UTC offset (some setups\' REST API returns server-local times): "2024-03-01T10:00:02" is read as that time there. Without it such a date names no instant: its change is dead-lettered (CL_SOURCE_RECORD_INVALID) and the feed reads on. Dates with an offset are read as they are either way.',
+      ),
     lookBackSeconds: z
       .number()
       .int()

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   CloseloopError,
   defineConnector,
@@ -13,7 +14,7 @@ import {
   type WorkOrderCommand,
   type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
-import { MaximoClient, quoted, workOrderSchema, type MaximoWorkOrder } from './client.ts';
+import { datesIn, MaximoClient, quoted, workOrderIn, type MaximoWorkOrder } from './client.ts';
 import { maximoConfig, type MaximoConfig } from './config.ts';
 import { FeedCursor } from './cursor.ts';
 import { commandToWorkOrder, fromTicket, workOrderToEvent, workOrderToObservation, worklogEntry } from './mapping.ts';
@@ -61,6 +62,32 @@ function pagesExhausted(pages: number, remembered: number): CloseloopError {
   );
 }
 
+const offsetDate = z.iso.datetime({ offset: true });
+
+/** A raw work order's changedate, when it names an instant (with its offset); null otherwise. */
+function readableDate(raw: unknown): string | null {
+  const value = rawField(raw, 'changedate');
+  return value !== null && offsetDate.safeParse(value).success ? value : null;
+}
+
+/** The first changedate that can be read on a page, for a change before it on the first page. */
+function firstDate(members: readonly unknown[], config: MaximoConfig): string | null {
+  for (const wo of members) {
+    const date = readableDate(datesIn(wo, config.timeZone));
+    if (date !== null) return date;
+  }
+  return null;
+}
+
+/** The first page of a feed read from its start, and not one changedate on it can be read. */
+function unplaceable(): CloseloopError {
+  return malformedResponse(
+    'reading the Maximo change feed',
+    'no work order on the first page has a changedate with a UTC offset, so none can be placed in the feed ' +
+      "(set the connector's timeZone when Maximo writes server-local times)",
+  );
+}
+
 /**
  * Reads every work-order change since the cursor, less its look-back: a changedate query ordered
  * by changedate and workorderid, followed page by page with stable paging so that records
@@ -94,11 +121,19 @@ async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null,
   const followed = new Set<string>();
   let fresh = 0;
   let pagesWithNew = 0;
+  // Where the last change read sits: a change whose changedate cannot be read is placed there.
+  let placed = since;
   for (let pages = 1; ; pages += 1) {
     const unread: unknown[] = [];
     for (const wo of page.member) {
-      // Placed by its position alone; the rest of it is read below, one change at a time.
-      const named = { ...wo, wonum: rawField(wo, 'wonum') ?? '?', siteid: rawField(wo, 'siteid') ?? '?' };
+      // Placed by its position alone; the rest of it is read below, one change at a time. The
+      // query orders by changedate, so one whose changedate names no instant (no offset and no
+      // timeZone configured, or not a date) lies with the one before it; it is remembered there
+      // by its row stamp, so the look-back does not dead-letter it again.
+      const changedate = readableDate(datesIn(wo, config.timeZone)) ?? placed ?? firstDate(page.member, config);
+      if (changedate === null) throw unplaceable();
+      placed = changedate;
+      const named = { ...wo, changedate, wonum: rawField(wo, 'wonum') ?? '?', siteid: rawField(wo, 'siteid') ?? '?' };
       if (!cursor.take({ ...named, origrecordid: rawField(wo, 'origrecordid') ?? undefined }, now)) continue;
       unread.push(wo);
     }
@@ -107,7 +142,7 @@ async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null,
     // The cursor is past each of them, readable or not: one that is not is dead-lettered.
     const read = readChanges(unread, {
       what: 'Maximo work order change',
-      schema: workOrderSchema,
+      schema: workOrderIn(config.timeZone),
       position: (raw) =>
         `${rawField(raw, 'workorderid')}:${rawField(raw, '_rowstamp')} at ${rawField(raw, 'changedate')}`,
       key: (raw) => rawField(raw, 'origrecordid'),
@@ -156,7 +191,7 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
     const api = client(config, ctx.env);
     return {
       poll: (cursor, signal) => poll(api, config, cursor, ctx.clock(), signal),
-      health: () => healthFrom(() => api.query({ where: 'wonum="*"', pageSize: 1 })),
+      health: () => healthFrom(() => api.ping()),
     };
   },
   sink: (config, ctx): Sink<WorkOrderCommand> => {
@@ -210,7 +245,7 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
           }
         }
       },
-      health: () => healthFrom(() => api.query({ where: 'wonum="*"', pageSize: 1 })),
+      health: () => healthFrom(() => api.ping()),
     };
   },
   lookup: (config, ctx): Lookup => {
@@ -228,7 +263,7 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
           ? workOrderToObservation(wo, ref.department, config.jurisdiction, config.system)
           : null;
       },
-      health: () => healthFrom(() => api.query({ where: 'wonum="*"', pageSize: 1 })),
+      health: () => healthFrom(() => api.ping()),
     };
   },
 });

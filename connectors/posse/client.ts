@@ -12,7 +12,8 @@ const jobStatusSchema = z.enum(['Open', 'Closed', 'Cancelled']);
  * One completed process in the change feed. Its position, job, ticket and outcome code are
  * required: a change without them is dead-lettered, by itself. The note and the expected date
  * are optional facts (absent is null), and an expected date may be a plain date, as POSSE's
- * scheduling screens keep it (see instantOf for the day it stands for).
+ * scheduling screens keep it, or a local time without an offset: both are read in the
+ * connector's timeZone (see instantOf).
  */
 export const changeSchema = z.object({
   seq: z.number().int().positive(),
@@ -25,7 +26,10 @@ export const changeSchema = z.object({
   outcomeLabel: z.string(),
   jobStatus: jobStatusSchema,
   note: z.string().nullable().default(null),
-  expectedAt: instantSchema.nullable().default(null),
+  // Only when the job is expected done, which the citizen is shown: the outcome is what the ticket
+  // cannot do without (a Closed job is its closure), so a date that names no instant is taken as
+  // none rather than dead-lettering the whole change and leaving the ticket open for it.
+  expectedAt: instantSchema.nullable().default(null).catch(null),
 });
 // The page itself must be what the API promises; its changes are read one by one (readChanges),
 // so one the bridge cannot read is dead-lettered instead of failing every poll.

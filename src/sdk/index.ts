@@ -19,7 +19,7 @@ export {
 } from './connector.ts';
 export { parseConnectorConfig } from './config.ts';
 export { rawField, readChanges, sequenceAdvances, type ChangeReader } from './changes.ts';
-export { instantOf, instantSchema, timeZoneSchema } from './dates.ts';
+export { hasOffset, instantOf, instantSchema, timeZoneSchema, withOffsetIn } from './dates.ts';
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
 export { HttpCallError, HttpClient, type CallAbout, type CallOptions, type HttpClientOptions } from './http-client.ts';
 export { CloseloopError, isCloseloopError } from '../errors/index.ts';

@@ -146,16 +146,24 @@ describe('posse: a change it cannot read', () => {
     ]);
   });
 
-  it('rejects an expected time without an offset: it names no instant', async () => {
-    const { sim, source, job } = await posseFeed();
-    sim.corruptNextChange({ set: { expectedAt: '2024-05-01T10:00:00' } });
+  // An expected time without an offset was refused and the change, a closure among them,
+  // dead-lettered whole, though the connector knows the system's zone.
+  it('reads an expected time without an offset in its zone, and takes one that names no instant as none', async () => {
+    const { sim, source, job } = await posseFeed({ timeZone: 'America/New_York' });
+    sim.corruptNextChange({ set: { jobStatus: 'Closed', expectedAt: '2024-05-01T10:00:00' } });
+    await job();
+    sim.corruptNextChange({ set: { jobStatus: 'Closed', expectedAt: 'when the crew is back' } });
     await job();
     const batch = await source.poll(null);
-    expect(batch.rejected?.[0]?.error.message).toContain('expectedAt: ');
+    expect(batch.rejected).toEqual([]);
+    expect(batch.records.map((r) => r.value)).toMatchObject([
+      { systemClosed: true, expectedAt: Date.parse('2024-05-01T14:00:00Z') },
+      { systemClosed: true, expectedAt: null },
+    ]);
   });
 });
 
-async function maximoFeed() {
+async function maximoFeed(options: Record<string, unknown> = {}) {
   const sim = new MaximoSimulator({ apiKey: 'key' });
   const url = await sim.start();
   stops.push(() => sim.stop());
@@ -164,6 +172,7 @@ async function maximoFeed() {
     jurisdiction: 'testville',
     departments: { transportation: 'DOT' },
     pageSize: 2,
+    ...options,
   });
   const source = defined(maximo.source?.(config, { logger, env: { MAXIMO_API_KEY: 'key' }, clock: Date.now }));
   let n = 0;
@@ -194,14 +203,42 @@ describe('maximo: a change it cannot read', () => {
     const next = await source.poll(batch.cursor);
     expect([...next.records, ...(next.rejected ?? [])]).toEqual([]);
 
-    // A row whose place in the feed cannot be read cannot be stepped over either: the poll
-    // fails, retriably, naming the row, and readiness and status() carry that message.
+    // A row whose changedate names no instant is placed with the row before it, dead-lettered
+    // with its position like any other, and not read again.
     sim.corruptNextChange({ set: { changedate: '2024-05-01' } });
+    const undated = add();
     add();
-    await expect(source.poll(batch.cursor)).rejects.toMatchObject({
+    const after = await source.poll(batch.cursor);
+    expect(after.records.map((r) => r.key)).toEqual(['T-5']);
+    expect(after.rejected?.map((r) => [r.position, r.key])).toEqual([
+      [`${undated.workorderid}:${undated._rowstamp} at 2024-05-01`, 'T-4'],
+    ]);
+    expect(after.rejected?.[0]?.error.message).toContain('changedate: ');
+    const again = await source.poll(after.cursor);
+    expect([...again.records, ...(again.rejected ?? [])]).toEqual([]);
+
+    // A row that cannot be told from the others (no row stamp) cannot be stepped over: the poll
+    // fails, retriably, naming the row, and readiness and status() carry that message.
+    sim.corruptNextChange({ unset: ['_rowstamp'] });
+    add();
+    await expect(source.poll(again.cursor)).rejects.toMatchObject({
       code: 'CL_CONNECTOR_MALFORMED',
       retriable: true,
-      message: expect.stringMatching(/member\.\d+\.changedate: /),
+      message: expect.stringMatching(/member\.\d+\._rowstamp: /),
     });
+  });
+
+  // A changedate without an offset failed the whole page, retriably, so the feed stood still
+  // for good behind one work order and the readable ones were never published.
+  it('reads dates without an offset in its timeZone, and the change is published', async () => {
+    const { sim, source, add } = await maximoFeed({ timeZone: 'America/New_York' });
+    add();
+    sim.corruptNextChange({ set: { changedate: '2024-03-01T10:00:02', statusdate: '2024-03-01T10:00:02' } });
+    add();
+    add();
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    expect(batch.records.map((r) => r.key)).toEqual(['T-1', 'T-2', 'T-3']);
+    expect(batch.records[1]?.value.envelope.occurredAt).toBe(Date.parse('2024-03-01T15:00:02Z'));
   });
 });
