@@ -248,14 +248,17 @@ export class SourceRunner<T> {
       // Paused by an operator while the poll was out: the batch is dropped, not published. The
       // cursor has not moved, so the first poll after resume() reads the same changes again.
       if (this.#operatorPaused) continue;
+      // Nothing to publish, but the cursor moved past changes the connector left out (not from a
+      // ticket, another site's): stored, or the same page would be read on every poll for good.
+      const leftOut = found === 0 && this.#advances(batch.cursor);
       // A source that cannot tell whether more is waiting is polled again at once after records.
-      const outcome: PollOutcome = found === 0 ? 'empty' : (batch.more ?? true) ? 'more' : 'records';
+      const outcome: PollOutcome = found === 0 && !leftOut ? 'empty' : (batch.more ?? true) ? 'more' : 'records';
       delay = nextPollDelay(pace, delay, outcome);
       if (outcome === 'empty') {
         await this.#pauseBetweenPolls(delay);
         continue;
       }
-      this.#lastRecordAt = Date.now();
+      if (found > 0) this.#lastRecordAt = Date.now();
       try {
         await this.#publish(batch);
         this.#clear();

@@ -7,7 +7,7 @@ import { createInMemoryMessaging, readSchemaFile, readToEnd, subjectForTopic } f
 import { createLogger } from '../../../src/observability/logger.ts';
 import { judgeReadiness } from '../../../src/observability/readiness.ts';
 import { SourceRunner } from '../../../src/runtime/index.ts';
-import { parseConnectorConfig } from '../../../src/sdk/index.ts';
+import { parseConnectorConfig, type Source } from '../../../src/sdk/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
 import { until } from '../../support/wait.ts';
@@ -33,7 +33,8 @@ async function feedServer(): Promise<{ url: string; answer: (a: Answer) => void;
 
 type Fed = 'crm-rest' | 'posse';
 
-async function feedRunner(connector: Fed, url: string) {
+/** A feed's source, or that source seen through `wrap` (a connector that filters, say). */
+async function feedRunner(connector: Fed, url: string, wrap: (s: Source<unknown>) => Source<unknown> = (s) => s) {
   const topic = connector === 'crm-rest' ? 'crm.ticket-events.v1' : 'dept.work-order-events.v1';
   const { serde } = await startLoopback(cleanup);
   const messaging = createInMemoryMessaging();
@@ -52,7 +53,7 @@ async function feedRunner(connector: Fed, url: string) {
     connector,
     cursorKey: `${connector}:testville`,
     topic,
-    source,
+    source: wrap(source as Source<unknown>),
     messaging,
     serde,
     logger,
@@ -181,4 +182,28 @@ describe('source runner against a feed that misbehaves', () => {
       expect(await topicKeys()).toEqual(['T-1', 'T-2', 'T-3', 'T-4']);
     },
   );
+
+  // A page whose changes the connector all left out (work orders not from a ticket, another
+  // site's) came back empty with its cursor moved; the runner stored only the cursors of batches
+  // with records, so it read that page again on every poll and never got past it.
+  it('stores the cursor of a page whose changes were all left out, and reads on past it', async () => {
+    const feed = await feedServer();
+    feed.answer((url, res) => {
+      const from = after('crm-rest', url);
+      res.end(
+        from === 0 ? page('crm-rest', [1, 2], 2) : from === 2 ? page('crm-rest', [3], 3) : page('crm-rest', [], from),
+      );
+    });
+    const leftOut = new Set(['T-1', 'T-2']);
+    const { runner, topicKeys } = await feedRunner('crm-rest', feed.url, (source) => ({
+      ...source,
+      poll: async (cursor, signal) => {
+        const batch = await source.poll(cursor, signal);
+        return { ...batch, records: batch.records.filter((r) => !leftOut.has(r.key)) };
+      },
+    }));
+    await until('past the page left out', () => runner.status().published === 1, 3_000);
+    expect(await topicKeys()).toEqual(['T-3']);
+    await until('the cursor stored', () => runner.status().cursor === '3', 3_000);
+  });
 });
