@@ -3,6 +3,7 @@ import {
   computeKpis,
   isDuplicate,
   KPI_DEFINITION_VERSION,
+  monthOfInstant,
   monthRange,
   monthTester,
   nearestRank,
@@ -11,6 +12,7 @@ import {
   UNROUTED,
   type KpiTicket,
 } from '../domain/kpi/index.ts';
+import { EARLIEST_EVENT_TIME } from '../domain/request-time.ts';
 import type { Channel } from '../domain/types.ts';
 import { ticketFromStatus, type StatusRead } from '../kpi/from-status.ts';
 import type { RequestFacts } from '../status-api/request-facts.ts';
@@ -82,6 +84,30 @@ interface Row {
 }
 
 /**
+ * Everything read from the inputs at once, by month: a month's figures then look only at the rows
+ * and tickets of that month. Built once per change of the inputs, in one pass over them, so a
+ * change costs the next page one pass instead of a pass for every month it shows.
+ */
+interface MonthIndex {
+  /** Requests received, by the month (city's zone) they were made in. */
+  readonly rows: ReadonlyMap<string, readonly Row[]>;
+  /** KPI tickets by every month an instant that computeKpis judges falls in (the ticket's zone). */
+  readonly tickets: ReadonlyMap<string, readonly KpiTicket[]>;
+  /** Every department any month can name, received requests and KPI records alike. */
+  readonly departments: ReadonlySet<string>;
+  /** The earliest month with a request received in it; null with no requests at all. */
+  readonly firstMonth: string | null;
+}
+
+const MONTH_KEY = /^\d{4}-\d{2}$/;
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
  * The public performance figures, per month in the city's zone: volumes from the CRM's facts, and
  * on-time figures under KPI definition v1 from the latest status of each ticket. Both inputs are
  * read models restored from the topics on start; figures are computed when asked and kept until
@@ -95,7 +121,7 @@ export class PublicFigures {
   #kpiChanges = 0;
   #seen = -1;
   #months = new Map<string, MonthFigures>();
-  #volumes: Map<string, number> | null = null;
+  #index: MonthIndex | null = null;
 
   constructor(facts: RequestFacts, timeZone: string, now: () => number = Date.now) {
     this.#facts = facts;
@@ -124,27 +150,42 @@ export class PublicFigures {
     return DateTime.fromMillis(this.#now(), { zone: this.#timeZone }).toFormat('yyyy-MM');
   }
 
+  /**
+   * The months there are figures for, oldest and newest: from the first request received to this
+   * month. Any other month would only be empty, and each one asked for is a computation to make
+   * and keep; the pages refuse them.
+   */
+  monthsShown(): { readonly first: string; readonly last: string } {
+    const last = this.currentMonth();
+    const first = this.#indexed().firstMonth;
+    return { first: first === null || first > last ? last : first, last };
+  }
+
+  /** Whether `month` (YYYY-MM) is one of monthsShown(). */
+  shows(month: string): boolean {
+    const { first, last } = this.monthsShown();
+    return month >= first && month <= last;
+  }
+
+  /** Whether any month has figures for a department of that name; cheap, for refusing others first. */
+  hasDepartment(name: string): boolean {
+    return this.#indexed().departments.has(name);
+  }
+
   /** Requests received per month, for the months ending with `month`, oldest first. */
   trend(month: string, months = 12): Count[] {
-    this.#fresh();
-    if (!this.#volumes) {
-      this.#volumes = new Map();
-      for (const r of this.#rows()) {
-        const key = DateTime.fromMillis(r.requestedAt, { zone: this.#timeZone }).toFormat('yyyy-MM');
-        this.#volumes.set(key, (this.#volumes.get(key) ?? 0) + 1);
-      }
-    }
+    const rows = this.#indexed().rows;
     const { year, month: m } = parseMonth(month);
     const end = DateTime.fromObject({ year, month: m, day: 1 }, { zone: this.#timeZone });
     return Array.from({ length: months }, (_, i) => {
       const at = end.minus({ months: months - 1 - i });
       const key = at.toFormat('yyyy-MM');
-      return { key, label: at.toFormat('LLL yyyy'), count: this.#volumes?.get(key) ?? 0 };
+      return { key, label: at.toFormat('LLL yyyy'), count: rows.get(key)?.length ?? 0 };
     });
   }
 
   month(month: string): MonthFigures {
-    this.#fresh();
+    this.#indexed();
     const cached = this.#months.get(month);
     if (cached) return cached;
     const figures = this.#compute(month);
@@ -152,12 +193,41 @@ export class PublicFigures {
     return figures;
   }
 
-  #fresh(): void {
+  #indexed(): MonthIndex {
     const changes = this.#facts.changes + this.#kpiChanges;
-    if (changes === this.#seen) return;
-    this.#seen = changes;
-    this.#months = new Map();
-    this.#volumes = null;
+    if (changes !== this.#seen || !this.#index) {
+      this.#seen = changes;
+      this.#months = new Map();
+      this.#index = this.#build();
+    }
+    return this.#index;
+  }
+
+  #build(): MonthIndex {
+    const monthOf = monthOfInstant();
+    const rows = new Map<string, Row[]>();
+    const departments = new Set<string>();
+    let firstMonth: string | null = null;
+    for (const r of this.#rows()) {
+      const key = monthOf(r.requestedAt, this.#timeZone);
+      push(rows, key, r);
+      departments.add(r.department ?? UNROUTED);
+      // A time no source meant (before 2000, or past what a date can hold) would stretch the months
+      // shown back to it; the row still counts in whichever month it names.
+      if (r.requestedAt >= EARLIEST_EVENT_TIME && MONTH_KEY.test(key) && (firstMonth === null || key < firstMonth))
+        firstMonth = key;
+    }
+    const tickets = new Map<string, KpiTicket[]>();
+    for (const { ticket: t } of this.#kpi.values()) {
+      departments.add(t.department ?? UNROUTED);
+      // The instants computeKpis and the median to close test against the month, nothing else.
+      const instants = [t.resolvedAt ?? t.requestedAt, t.responseDueAt, t.completionDueAt, t.resolvedAt];
+      const keys = new Set(
+        instants.filter((at): at is number => at !== null && Number.isFinite(at)).map((at) => monthOf(at, t.timeZone)),
+      );
+      for (const key of keys) push(tickets, key, t);
+    }
+    return { rows, tickets, departments, firstMonth };
   }
 
   /** One row per request received: the CRM's facts, else what the status says. */
@@ -186,7 +256,8 @@ export class PublicFigures {
   #compute(month: string): MonthFigures {
     const inMonth = monthTester(parseMonth(month));
     const zone = this.#timeZone;
-    const rows = [...this.#rows()].filter((r) => inMonth(r.requestedAt, zone));
+    const index = this.#indexed();
+    const rows = index.rows.get(month) ?? [];
     const tally = (pick: (r: Row) => string | null, label: (key: string) => string, of = rows) => {
       const counts = new Map<string, number>();
       for (const r of of) {
@@ -205,7 +276,7 @@ export class PublicFigures {
       (k) => k,
     );
     const received = new Map(byDepartment.map((c) => [c.key, c.count]));
-    const tickets = [...this.#kpi.values()].map((k) => k.ticket);
+    const tickets = index.tickets.get(month) ?? [];
     const kpis = computeKpis(tickets, [], month, this.#now(), zone);
     const departments = kpis.map((k) => ({
       department: k.department,

@@ -25,7 +25,8 @@ export interface SiteOptions {
   serviceName(code: string): string | undefined;
 }
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+// Year 0000 is no year luxon formats back as one (it writes -0001); no city has figures for it.
+const MONTH = /^(?!0000)\d{4}-(0[1-9]|1[0-2])$/;
 // Inline styles only, no script at all: a planted "<script>" could not run even if it got through.
 const PAGE_HEADERS = {
   'content-security-policy':
@@ -59,20 +60,29 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
       backText: back === '/' ? 'Go to the home page' : 'Go back',
     });
 
-  /** The month asked for, this month when none; null when it is not a month. */
+  /**
+   * The month asked for, this month when none; null when it is not a month, or not one with
+   * figures. Any other month would be an empty page, and each one a computation over every request
+   * to make and keep: a month chosen afresh for each request must not be able to tie up the server.
+   */
   const monthOf = (url: URL): string | null => {
     const given = url.searchParams.getAll('month');
     if (given.length === 0) return o.figures.currentMonth();
-    return given.length === 1 && MONTH.test(given[0] ?? '') ? (given[0] ?? null) : null;
+    const month = given.length === 1 ? (given[0] ?? '') : '';
+    return MONTH.test(month) && o.figures.shows(month) ? month : null;
   };
-  const badMonth = (template: string) =>
-    problem(
+  const badMonth = (template: string) => {
+    const { first, last } = o.figures.monthsShown();
+    return problem(
       template,
       400,
       'That is not a month we can show',
-      'Choose a month written as year and month, such as 2026-10.',
+      first === last
+        ? `Choose a month written as year and month, such as ${last}. There are figures for ${monthName(last)} only.`
+        : `Choose a month written as year and month, such as ${last}. There are figures from ${monthName(first)} to ${monthName(last)}.`,
       '/performance',
     );
+  };
 
   const home = (status = 200, error?: string, value?: string): SitePage => {
     // The last whole month: early in a month, this month's figures would read as nothing.
@@ -210,7 +220,8 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
     ].sort();
 
   const department = (name: string, month: string): SitePage => {
-    if (!knownDepartments(month).includes(name))
+    // A name no month knows is refused before any month is computed.
+    if (!o.figures.hasDepartment(name) || !knownDepartments(month).includes(name))
       return problem(
         '/departments/{name}',
         404,

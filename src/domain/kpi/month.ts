@@ -38,24 +38,31 @@ const DAY_MS = 86_400_000;
 
 /**
  * YYYY-MM of instants in one zone, for many instants at once. Working the month out through
- * the zone's rules costs a time-zone lookup each time; a UTC day that lies wholly inside one
- * local month (all but the one or two around each month's turn) is looked up once and then
- * remembered, so the answer is the same as the lookup's, only cheaper.
+ * the zone's rules costs a time-zone lookup each time; each UTC day is looked up once and then
+ * remembered: a day wholly inside one local month as that month, a day holding a month's turn (one
+ * or two a month) as the instant the local month turns and the months either side, so the answer
+ * is the same as the lookup's, only cheaper.
  */
 export function monthOfInstant(): (epochMs: number, zone: string) => string {
-  const zones = new Map<string, Map<number, string>>();
+  type Day = string | { readonly turn: number; readonly before: string; readonly after: string };
+  const zones = new Map<string, Map<number, Day>>();
   const exact = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM');
+  const learn = (day: number, zone: string): Day => {
+    const first = exact(day * DAY_MS, zone);
+    const lastMs = day * DAY_MS + DAY_MS - 1;
+    const last = exact(lastMs, zone);
+    if (first === last) return first;
+    const turn = DateTime.fromMillis(lastMs, { zone }).startOf('month').toMillis();
+    // A zone's rules might hold a day no month turn explains; then each instant is looked up.
+    return Number.isFinite(turn) && turn > day * DAY_MS && turn <= lastMs ? { turn, before: first, after: last } : '';
+  };
   return (epochMs, zone) => {
     let days = zones.get(zone);
     if (!days) zones.set(zone, (days = new Map()));
     const day = Math.floor(epochMs / DAY_MS);
-    const known = days.get(day);
-    if (known !== undefined) return known;
-    const first = exact(day * DAY_MS, zone);
-    if (first === exact(day * DAY_MS + DAY_MS - 1, zone)) {
-      days.set(day, first);
-      return first;
-    }
-    return exact(epochMs, zone);
+    let known = days.get(day);
+    if (known === undefined) days.set(day, (known = learn(day, zone)));
+    if (typeof known !== 'string') return epochMs < known.turn ? known.before : known.after;
+    return known === '' ? exact(epochMs, zone) : known;
   };
 }
