@@ -5,6 +5,7 @@ import { KPI_DEFINITION_VERSION } from '../domain/kpi/index.ts';
 import { latest, type StatusProjection } from '../status-api/projection.ts';
 import type { RequestFact, RequestFacts } from '../status-api/request-facts.ts';
 import { MAX_IDENTIFIER_LENGTH, ticketIdFault } from '../domain/identifiers.ts';
+import { isoDateTime } from '../status-api/georeport.ts';
 import { safeDecode } from '../status-api/routes.ts';
 import type { SitePage } from '../status-api/server.ts';
 import type { DepartmentFigures, PublicFigures } from './figures.ts';
@@ -147,7 +148,7 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
         parentWords: parent ? STATE_WORDS[latest(parent).lifecycleState].toLowerCase() : null,
         followUpOf: ticket.followUpOf,
         timeline: [...ticket.history].reverse().map((h) => ({
-          iso: new Date(h.updatedAt).toISOString(),
+          iso: isoDateTime(h.updatedAt),
           when: dateTime(h.updatedAt, zone),
           words: STATE_WORDS[h.lifecycleState],
           code: h.statusCode,
@@ -186,7 +187,7 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
         timeline:
           at === null
             ? []
-            : [{ iso: new Date(at).toISOString(), when: dateTime(at, zone), words: 'Received', code: null, note: '' }],
+            : [{ iso: isoDateTime(at), when: dateTime(at, zone), words: 'Received', code: null, note: '' }],
       },
     });
   };

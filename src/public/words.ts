@@ -26,12 +26,23 @@ export const CLOSURE_WORDS: Readonly<Record<ClosureReason, string>> = {
   REFERRED_EXTERNAL: 'It was passed to another agency, which is responsible for it.',
 };
 
+/**
+ * An instant shown in the city's zone; null for none, and for a number no date can hold (a CRM's
+ * time in the wrong unit, say): the page then leaves the time out instead of failing or writing
+ * "Invalid DateTime".
+ */
+function shown(ms: number | null, zone: string, format: string): string | null {
+  if (ms === null) return null;
+  const at = DateTime.fromMillis(ms, { zone });
+  return at.isValid ? at.toFormat(format) : null;
+}
+
 export function dateTime(ms: number | null, zone: string): string | null {
-  return ms === null ? null : DateTime.fromMillis(ms, { zone }).toFormat('d LLL yyyy, HH:mm');
+  return shown(ms, zone, 'd LLL yyyy, HH:mm');
 }
 
 export function day(ms: number | null, zone: string): string | null {
-  return ms === null ? null : DateTime.fromMillis(ms, { zone }).toFormat('cccc d LLLL yyyy');
+  return shown(ms, zone, 'cccc d LLLL yyyy');
 }
 
 export function monthName(month: string): string {
