@@ -6,7 +6,7 @@ import { latest, type StatusProjection } from '../status-api/projection.ts';
 import type { RequestFact, RequestFacts } from '../status-api/request-facts.ts';
 import { MAX_IDENTIFIER_LENGTH, ticketIdFault } from '../domain/identifiers.ts';
 import { isoDateTime } from '../status-api/georeport.ts';
-import { safeDecode } from '../status-api/routes.ts';
+import { isMachinePath, safeDecode } from '../status-api/routes.ts';
 import type { SitePage } from '../status-api/server.ts';
 import type { DepartmentFigures, PublicFigures } from './figures.ts';
 import { figuresCsv, figuresJson } from './open-data.ts';
@@ -329,7 +329,7 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
       return department(safeDecode(dept[1] ?? '') ?? '', month);
     }
     // Machine paths keep the API's GeoReport 404; people get a page.
-    if (/\.(json|xml)$/.test(path)) return null;
+    if (isMachinePath(path)) return null;
     return problem('unmatched', 404, 'Page not found', 'There is no page at this address.');
   };
 }

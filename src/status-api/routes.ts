@@ -64,9 +64,18 @@ export function templateOf(pathname: string): string {
   return 'unmatched';
 }
 
+/**
+ * A path a program asked for, not a person: it ends in `.json` or `.xml`, in any case, with or
+ * without a trailing slash (`/requests.JSON`, `/requests.json/`). Its errors are GeoReport's, in
+ * that format, even where the public site answers other paths with pages.
+ */
+export function isMachinePath(pathname: string): boolean {
+  return /\.(json|xml)\/*$/i.test(pathname);
+}
+
 /** The format a path asks for: the extension, JSON when it has none. */
 export function formatOf(pathname: string): Format {
-  return pathname.endsWith('.xml') ? 'xml' : 'json';
+  return /\.xml\/*$/i.test(pathname) ? 'xml' : 'json';
 }
 
 export function errorAnswer(status: number, text: string, template: string, format: Format): Answer {

@@ -71,4 +71,17 @@ describe('public pages without a browser', () => {
     const missing = await get('/nothing.json');
     expect([missing.status, missing.res.headers.get('content-type')]).toEqual([404, 'application/json; charset=utf-8']);
   });
+
+  // A program that spells an API path a little differently reads a GeoReport error, not a page.
+  it.each([
+    ['/requests.JSON', 'application/json; charset=utf-8'],
+    ['/requests.json/', 'application/json; charset=utf-8'],
+    ['/Services.Json//', 'application/json; charset=utf-8'],
+    ['/requests.XML', 'text/xml; charset=utf-8'],
+    ['/requests/S1.xml/', 'text/xml; charset=utf-8'],
+  ])('answers the near-miss API path %s with a GeoReport 404', async (path, type) => {
+    const { status, text, res } = await get(path);
+    expect([status, res.headers.get('content-type')]).toEqual([404, type]);
+    expect(text).toContain(type.startsWith('text/xml') ? '<code>404</code>' : '"code":404');
+  });
 });
