@@ -8,7 +8,7 @@ import type { StatusProjection } from './projection.ts';
 import { ClientRateLimiter, clientKey, type RateLimitOptions } from './rate-limit.ts';
 import { COMMON_HEADERS, CONTENT_TYPES } from './headers.ts';
 import { RequestFacts } from './request-facts.ts';
-import { answer, errorAnswer, formatOf, templateOf, type Answer, type RouteDeps } from './routes.ts';
+import { answer, errorAnswer, formatOf, isMachinePath, templateOf, type Answer, type RouteDeps } from './routes.ts';
 import { toXml } from './xml.ts';
 
 export interface StatusApiServerOptions {
@@ -54,6 +54,18 @@ const CHANGESET = '2026-11-30T00:00:00Z';
 const HOST_PATTERN = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:]+\](?::\d{1,5})?$/;
 
 export const DEFAULT_MAX_IDS_PER_REQUEST = 50;
+
+/** What a person on a page reads when it failed; plain, as the site's own templates may be what failed. */
+const PAGE_FAILED: SitePage = {
+  status: 500,
+  template: 'unmatched',
+  contentType: 'text/html; charset=utf-8',
+  headers: { 'content-security-policy': "default-src 'none'", 'referrer-policy': 'no-referrer' },
+  body:
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Something went wrong</title></head>' +
+    '<body><h1>Something went wrong</h1><p>This page could not be shown. Please try again later.</p>' +
+    '<p><a href="/">Go to the home page</a></p></body></html>',
+};
 
 /**
  * The read-only, Open311 GeoReport v2 compatible public status lookup (DESIGN.md §5), answered
@@ -111,10 +123,13 @@ export class StatusApiServer {
       inUse.add(req.socket, res);
       this.#handle(req, res).catch((err: unknown) => {
         this.#o.logger?.error({ err }, 'status api request failed');
-        // In the URL's format: an XML client fed JSON reads nothing, not even that it failed.
+        // In the URL's format: an XML client fed JSON reads nothing, not even that it failed; a
+        // person on one of the site's pages reads a page.
         const path = URL.parse(req.url ?? '/', 'http://status-api')?.pathname ?? '/';
-        if (!res.headersSent) send(req, res, errorAnswer(500, 'Internal error.', templateOf(path), formatOf(path)));
-        else res.destroy();
+        const template = templateOf(path);
+        if (res.headersSent) res.destroy();
+        else if (this.#o.site && template === 'unmatched' && !isMachinePath(path)) sendPage(req, res, PAGE_FAILED);
+        else send(req, res, errorAnswer(500, 'Internal error.', template, formatOf(path)));
       });
     });
     // Node's own answer to a request it cannot parse (a URL past the header limit, say) is a bare
