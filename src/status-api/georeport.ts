@@ -33,7 +33,8 @@ export interface GeoReportRequest {
   readonly closure_reason: ClosureReason | null;
   readonly duplicate_of: string | null;
   readonly follow_up_of: string | null;
-  readonly history: readonly GeoReportHistoryEntry[];
+  /** Asked for by id only: a search's answer leaves it out (see GeoReportDetail). */
+  readonly history?: readonly GeoReportHistoryEntry[];
   readonly sla: GeoReportSla | null;
   /** Present when duplicate_of is set; null when the parent is not (or no longer) known. */
   readonly parent?: GeoReportParent | null;
@@ -101,7 +102,18 @@ export function isoDateTime(epochMs: number | null): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function toGeoReport(ticket: PublicTicket, context: GeoReportContext): GeoReportRequest {
+/**
+ * `full` for requests asked for by id; `summary` for a search, which leaves out `history`: up to a
+ * thousand requests with up to 50 history entries each made a default search a 14 MB answer and
+ * seconds of the thread every client shares. A client wanting a request's history asks for it.
+ */
+export type GeoReportDetail = 'full' | 'summary';
+
+export function toGeoReport(
+  ticket: PublicTicket,
+  context: GeoReportContext,
+  detail: GeoReportDetail = 'full',
+): GeoReportRequest {
   const now = latest(ticket);
   const fact = context.fact(ticket.ticketId);
   const open = now.status === 'open';
@@ -134,14 +146,16 @@ export function toGeoReport(ticket: PublicTicket, context: GeoReportContext): Ge
     closure_reason: ticket.closureReason,
     duplicate_of: ticket.duplicateOf,
     follow_up_of: ticket.followUpOf,
-    history: ticket.history.map((h) => ({
-      version: h.version,
-      lifecycle_state: h.lifecycleState,
-      status: h.status,
-      status_notes: h.note,
-      status_code: h.statusCode,
-      updated_datetime: isoDateTime(h.updatedAt),
-    })),
+    ...(detail === 'full' && {
+      history: ticket.history.map((h) => ({
+        version: h.version,
+        lifecycle_state: h.lifecycleState,
+        status: h.status,
+        status_notes: h.note,
+        status_code: h.statusCode,
+        updated_datetime: isoDateTime(h.updatedAt),
+      })),
+    }),
     sla: ticket.sla && {
       response_due_datetime: isoDateTime(ticket.sla.responseDueAt),
       completion_due_datetime: isoDateTime(ticket.sla.completionDueAt),

@@ -72,7 +72,8 @@ export function parseSearch(params: URLSearchParams, now: number): Parsed<Search
 }
 
 /**
- * The requests made in the window that match, newest first, at most MAX_SEARCH_RESULTS. A scan of
+ * The requests made in the window that match, newest first, at most MAX_SEARCH_RESULTS, each
+ * without its history (GeoReportDetail). A scan of
  * the projection: a month of a large city is some tens of thousands of tickets, well within a
  * request's budget, and it needs no second index to keep in step.
  */
@@ -90,7 +91,7 @@ export function runSearch(search: Search, projection: StatusProjection, context:
   const out: GeoReportRequest[] = [];
   for (const { id } of hits.slice(0, MAX_SEARCH_RESULTS)) {
     const ticket = projection.get(id);
-    if (ticket) out.push(toGeoReport(ticket, context));
+    if (ticket) out.push(toGeoReport(ticket, context, 'summary'));
   }
   return out;
 }

@@ -74,6 +74,27 @@ describe('GeoReport v2 search', () => {
     expect(ids(body)).toEqual(['INFO', 'R2', 'R1']);
   });
 
+  // Up to a thousand requests with up to 50 entries each made a default search 14 MB.
+  it("leaves each request's history out of a search, in JSON and XML; asked for by id, it is there", async () => {
+    const found = (await (await fetch(`${base}/requests.json`)).json()) as Record<string, unknown>[];
+    expect(ids(found)).toEqual(['INFO', 'R2', 'R1']);
+    for (const r of found) expect(r).not.toHaveProperty('history');
+    expect(found[1]).toMatchObject({ service_request_id: 'R2', status: 'closed', lifecycle_state: 'RESOLVED' });
+    const { doc } = await getXml('/requests.xml');
+    const requests = (doc['service_requests'] as { request: Record<string, unknown>[] }).request;
+    expect(requests.map((r) => [r['service_request_id'], 'history' in r])).toEqual([
+      ['INFO', false],
+      ['R2', false],
+      ['R1', false],
+    ]);
+    for (const path of ['/requests/R2.json', '/requests.json?service_request_id=R2']) {
+      const [one] = (await (await fetch(`${base}${path}`)).json()) as { history: { version: number }[] }[];
+      expect(one?.history.map((h) => h.version)).toEqual([1, 2]);
+    }
+    const single = await getXml('/requests/R2.xml');
+    expect(single.text).toContain('<history><entry><version>1</version>');
+  });
+
   it.each([
     ['status=closed', ['R2']],
     ['status=open,closed&service_code=GRAFFITI,POTHOLE', ['R2', 'R1']],
