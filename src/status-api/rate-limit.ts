@@ -32,11 +32,47 @@ function lastForwardedHop(header: string | string[] | undefined): string | undef
   return hops.filter((hop) => hop !== '').at(-1);
 }
 
-// One client seen over IPv4 and IPv4-mapped IPv6 is still one client; the prefix may arrive in
-// upper case from a header.
+/**
+ * The key one client is counted under. IPv4 is one address, and IPv4-mapped IPv6 (`::ffff:a.b.c.d`,
+ * in any case or spelling) is that IPv4 address: one client seen either way. IPv6 is counted by its
+ * /64, as is common practice: a single home or server is handed a whole /64 and may pick a fresh
+ * address from it for every request, so counting full addresses would not limit it at all.
+ */
 function normalise(address: string): string {
-  const mapped = address.slice(7);
-  return address.toLowerCase().startsWith('::ffff:') && isIP(mapped) === 4 ? mapped : address;
+  if (isIP(address) !== 6) return address;
+  const groups = ipv6Groups(address);
+  if (!groups) return address;
+  const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
+  if (mapped) {
+    const [high = 0, low = 0] = groups.slice(6);
+    return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address Node's isIP accepted; null if it cannot be read. */
+function ipv6Groups(address: string): number[] | null {
+  // A zone (fe80::1%eth0) names the interface, not the address.
+  let text = address.split('%')[0] ?? '';
+  // A trailing IPv4 part (::ffff:1.2.3.4) is two groups written in decimal.
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const part = (p: string | undefined) => (p === undefined || p === '' ? [] : p.split(':'));
+  const left = part(head);
+  const right = part(tail);
+  const missing = 8 - left.length - right.length;
+  if (tail === undefined ? missing !== 0 : missing < 1) return null;
+  const groups = [...left, ...Array<string>(tail === undefined ? 0 : missing).fill('0'), ...right].map((g) =>
+    Number.parseInt(g, 16),
+  );
+  return groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
 }
 
 /** A fixed window of `points` requests per `durationSeconds` per client, held in memory. */

@@ -91,6 +91,16 @@ describe('rate limiting per client', () => {
     expect((await fetch(url, from('junk-9'))).status).toBe(429);
   });
 
+  // One home or server holds a whole /64 and may take a fresh address from it for each request.
+  it('counts IPv6 clients by their /64, and an IPv4-mapped address as the IPv4 one', async () => {
+    const url = await limited(true);
+    for (let i = 1; i <= 3; i++) expect((await fetch(url, from(`2001:db8:1:2::${i}`))).status).toBe(200);
+    expect((await fetch(url, from('2001:db8:1:2:ffff:ffff:ffff:ffff'))).status).toBe(429);
+    expect((await fetch(url, from('2001:db8:1:3::1'))).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await fetch(url, from('203.0.113.9'))).status).toBe(200);
+    expect((await fetch(url, from('::ffff:203.0.113.9'))).status).toBe(429);
+  });
+
   it('limits other methods too', async () => {
     const url = await limited(false);
     for (let i = 0; i < 3; i++) expect((await fetch(url, { method: 'DELETE' })).status).toBe(405);
@@ -116,9 +126,14 @@ describe('clientKey', () => {
     ['the rightmost of several hops', '198.51.100.1, 10.0.0.1, 203.0.113.7', '203.0.113.7'],
     ['the last of several header lines', ['198.51.100.1, 10.0.0.1', '203.0.113.7'], '203.0.113.7'],
     ['a hop padded with whitespace and empty entries', ' 198.51.100.1 ,, 203.0.113.7 ,\t, ', '203.0.113.7'],
-    ['an IPv6 hop', '198.51.100.1, 2001:db8::7', '2001:db8::7'],
+    ['an IPv6 hop by its /64', '198.51.100.1, 2001:db8::7', '2001:db8:0:0::/64'],
+    ['an IPv6 hop written in full by its /64', '2001:0DB8:0001:0002:0000:0000:0000:0005', '2001:db8:1:2::/64'],
+    ['an IPv6 hop with an IPv4 tail by its /64', '64:ff9b::203.0.113.7', '64:ff9b:0:0::/64'],
+    ['a link-local hop with a zone by its /64', 'fe80::1%eth0', 'fe80:0:0:0::/64'],
     ['an IPv4-mapped IPv6 hop as IPv4', '2001:db8::1, ::ffff:203.0.113.7', '203.0.113.7'],
     ['an upper-case IPv4-mapped hop as IPv4', '::FFFF:203.0.113.7', '203.0.113.7'],
+    ['an IPv4-mapped hop in hex as IPv4', '::ffff:cb00:7107', '203.0.113.7'],
+    ['an IPv4-mapped hop written in full as IPv4', '0:0:0:0:0:ffff:203.0.113.7', '203.0.113.7'],
   ])('behind a trusted proxy takes %s', (_, header, expected) => {
     expect(clientKey(req(header), true)).toBe(expected);
   });
