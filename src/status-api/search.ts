@@ -1,7 +1,7 @@
 import { toGeoReport, type GeoReportContext, type GeoReportRequest } from './georeport.ts';
 import { given, listed } from './params.ts';
 import { latest, type PublicStatus, type StatusProjection } from './projection.ts';
-import { parseW3cDateTime } from './w3c-date.ts';
+import { lacksZone, parseW3cDateTime } from './w3c-date.ts';
 
 /** GeoReport v2: a search spans at most 90 days, the most recent 90 when no date is given. */
 export const SEARCH_WINDOW_MS = 90 * 86_400_000;
@@ -21,17 +21,32 @@ export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok
 const fail = (error: string): Parsed<never> => ({ ok: false, error });
 
 /**
- * A zone written `+02:00` in a query that was not percent-encoded (typed in a browser, built by
- * joining strings, sent with curl) reaches here as ` 02:00`: a form-encoded `+` is a space. No
- * W3C date-time holds a space, so one right before a final hh:mm can only have been that `+`.
+ * A zone written `+02:00` (or `+0200`) in a query that was not percent-encoded (typed in a browser,
+ * built by joining strings, sent with curl) reaches here as ` 02:00`: a form-encoded `+` is a
+ * space. No date-time holds a space, so one right before a final hh:mm or hhmm can only have been
+ * that `+`.
  */
-const PLUS_AS_SPACE = / (\d{2}:\d{2})$/;
+const PLUS_AS_SPACE = / (\d{2}:?\d{2})$/;
+/** A date without a time: as an end, the whole of that day (UTC), as people mean "up to the 4th". */
+const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
 
-function instant(name: string, text: string | null): Parsed<number | null> {
+interface Instant {
+  readonly at: number;
+  /** The last millisecond the value covers: the end of the day for a bare date, else `at`. */
+  readonly through: number;
+}
+
+function instant(name: string, text: string | null): Parsed<Instant | null> {
   if (text === null) return { ok: true, value: null };
-  const ms = parseW3cDateTime(text.replace(PLUS_AS_SPACE, '+$1'));
+  const repaired = text.replace(PLUS_AS_SPACE, '+$1');
+  const ms = parseW3cDateTime(repaired);
+  if (ms === null && lacksZone(repaired))
+    return fail(
+      `${name} needs a time zone, Z or an offset such as +02:00: without one, ${repaired} is a different time in every zone.`,
+    );
   if (ms === null) return fail(`${name} must be a W3C date-time such as 2010-01-01T00:00:00Z.`);
-  return { ok: true, value: ms };
+  return { ok: true, value: { at: ms, through: BARE_DATE.test(repaired) ? ms + DAY_MS - 1 : ms } };
 }
 
 function list(params: URLSearchParams, name: string): string[] | null {
@@ -48,14 +63,20 @@ export function parseSearch(params: URLSearchParams, now: number): Parsed<Search
   if (!start.ok) return start;
   const end = instant('end_date', given(params, 'end_date')[0] ?? null);
   if (!end.ok) return end;
+  // The window is judged from the end as given (a bare end date's midnight), so that dates 90 days
+  // apart stay a 90-day search; the end date's own day is then searched whole.
   let from: number;
   let to: number;
-  if (start.value !== null && end.value !== null) [from, to] = [start.value, end.value];
-  else if (start.value !== null) [from, to] = [start.value, start.value + SEARCH_WINDOW_MS];
-  else if (end.value !== null) [from, to] = [end.value - SEARCH_WINDOW_MS, end.value];
-  else [from, to] = [now - SEARCH_WINDOW_MS, now];
+  let through: number;
+  if (start.value !== null && end.value !== null)
+    [from, to, through] = [start.value.at, end.value.at, end.value.through];
+  else if (start.value !== null)
+    [from, to, through] = [start.value.at, start.value.at + SEARCH_WINDOW_MS, start.value.at + SEARCH_WINDOW_MS];
+  else if (end.value !== null) [from, to, through] = [end.value.at - SEARCH_WINDOW_MS, end.value.at, end.value.through];
+  else [from, to, through] = [now - SEARCH_WINDOW_MS, now, now];
   if (to < from) return fail('end_date must not be before start_date.');
   if (to - from > SEARCH_WINDOW_MS) return fail('A search may not span more than 90 days.');
+  to = through;
 
   const statuses = list(params, 'status');
   if (statuses?.some((s) => s !== 'open' && s !== 'closed')) return fail('status must be open, closed or both.');

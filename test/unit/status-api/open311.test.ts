@@ -124,11 +124,38 @@ describe('GeoReport v2 search', () => {
       'start_date=&end_date=&status=&service_code=&service_request_id=&jurisdiction_id=',
     ].map((query): [string, string[]] => [query, ['INFO', 'R2', 'R1']]),
     ['start_date=&start_date=2026-10-06T00:00:00Z', ['INFO', 'R2']],
+    // The zone in ISO 8601's basic format (PHP's DATE_ISO8601, Java's SimpleDateFormat Z, Python's
+    // %z), encoded or not, and RFC 3339's lower-case t and z.
+    ['start_date=2026-10-05T16:03:00%2B0200', ['INFO', 'R2', 'R1']],
+    ['start_date=2026-10-05T16:03:01%2B0200', ['INFO', 'R2']],
+    ['start_date=2026-10-06T02:00:00%2B0200', ['INFO', 'R2']],
+    ['start_date=2026-10-06T02:00:00+0200', ['INFO', 'R2']],
+    ['end_date=2026-10-05T10:03:00-0400', ['R1']],
+    ['end_date=2026-10-05T10:02:59-0400', []],
+    ['start_date=2026-10-06T00:00:00z', ['INFO', 'R2']],
+    ['start_date=2026-10-06t00:00:00Z', ['INFO', 'R2']],
+    // A bare end date is that whole day: "up to the 5th" includes the 5th.
+    ['end_date=2026-10-05', ['R1']],
+    ['start_date=2026-10-05&end_date=2026-10-05', ['R1']],
+    ['start_date=2026-10-05&end_date=2026-10-06', ['R2', 'R1']],
+    ['start_date=2026-10-06&end_date=2026-10-06T00:00:00Z', []],
+    // Dates 90 days apart are still a 90-day search, with the last day whole.
+    ['start_date=2026-07-07&end_date=2026-10-05', ['R1']],
   ])('filters by %s', async (query, expected) => {
     const res = await fetch(`${base}/requests.json?${query}`);
     expect(res.status).toBe(200);
     expect(ids(await res.json())).toEqual(expected);
   });
+
+  // Without a zone a time names a different instant in each: a guess would search the wrong hours.
+  it.each(['start_date=2026-10-06T00:00:00', 'end_date=2026-10-06T12:30', 'end_date=2026-10-06T12:30:00.5'])(
+    'refuses %s, a time without a zone, saying so, with 400',
+    async (query) => {
+      const res = await fetch(`${base}/requests.json?${query}`);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual([{ code: 400, description: expect.stringMatching(/needs a time zone/) }]);
+    },
+  );
 
   // Date.parse would roll these over to a real date nearby and search a window nobody asked for.
   it.each([
