@@ -168,6 +168,41 @@ export function toGeoReport(
   return { ...request, parent: parentOf(ticket.duplicateOf, context) };
 }
 
+/**
+ * A request the CRM has told about but the bridge has sent no status for, as the API shows it (and
+ * the tracking page does): an information request, answered at first contact and never sent to a
+ * department, is closed with no action required; a service request moments old is open and new.
+ * Both were found on the page but not by the API, which read statuses only.
+ */
+export function receivedTicket(fact: RequestFact): PublicTicket {
+  const info = fact.requestKind === 'INFORMATION';
+  return {
+    ticketId: fact.ticketId,
+    version: 0,
+    serviceCode: fact.serviceCode,
+    agencyResponsible: null,
+    requestedAt: fact.requestedAt,
+    expectedAt: null,
+    closureReason: info ? 'NO_ACTION_REQUIRED' : null,
+    duplicateOf: null,
+    followUpOf: null,
+    sla: null,
+    history: [
+      {
+        version: 0,
+        lifecycleState: info ? 'RESOLVED' : 'NEW',
+        status: info ? 'closed' : 'open',
+        note: info
+          ? 'This was a request for information, answered at first contact. No work is scheduled.'
+          : 'Received; it will be sent to the department shortly.',
+        statusCode: info ? 'ANSWERED' : 'RECEIVED',
+        // The request time, the one change there has been; none known is NaN, which shows as null.
+        updatedAt: fact.requestedAt ?? Number.NaN,
+      },
+    ],
+  };
+}
+
 /** GeoReport's service_notice: what the city will do about the request, in one sentence. */
 function serviceNotice(ticket: PublicTicket, kind: RequestFact['requestKind'], expected: number | null): string | null {
   if (kind === 'INFORMATION') return 'Information request: answered at first contact; no work is scheduled.';

@@ -1,5 +1,6 @@
 import {
   geoReportError,
+  receivedTicket,
   toGeoReport,
   type GeoReportContext,
   type GeoReportRequest,
@@ -7,7 +8,8 @@ import {
 } from './georeport.ts';
 import { ticketIdFault } from '../domain/identifiers.ts';
 import { given, listed } from './params.ts';
-import type { StatusProjection } from './projection.ts';
+import type { PublicTicket, StatusProjection } from './projection.ts';
+import type { RequestFact } from './request-facts.ts';
 import { parseSearch, runSearch } from './search.ts';
 
 export type Format = 'json' | 'xml';
@@ -27,6 +29,8 @@ export interface Discovery {
 
 export interface RouteDeps {
   readonly projection: StatusProjection;
+  /** The CRM's facts: requests it told about that have no status yet are answered from them. */
+  facts(): Iterable<RequestFact>;
   /** Read per request: the CRM may name a service after the server started. */
   services(): readonly GeoReportService[];
   readonly context: GeoReportContext;
@@ -130,7 +134,7 @@ type Ok = (body: unknown, root: string) => Answer;
 function lookupOne(rawId: string, deps: RouteDeps, fail: Fail, ok: Ok): Answer {
   const id = safeDecode(rawId);
   if (id === null || ticketIdFault(id) !== null) return fail(400, 'Not a valid service_request_id.');
-  const ticket = deps.projection.get(id);
+  const ticket = known(id, deps);
   if (!ticket) return fail(404, 'No service request has that service_request_id.');
   return ok([toGeoReport(ticket, deps.context)], 'service_requests');
 }
@@ -145,7 +149,7 @@ function lookupMany(params: URLSearchParams, deps: RouteDeps, fail: Fail, ok: Ok
   if (ids.length === 0) {
     const search = parseSearch(params, deps.now());
     if (!search.ok) return fail(400, search.error);
-    return ok(runSearch(search.value, deps.projection, deps.context), 'service_requests');
+    return ok(runSearch(search.value, deps.projection, deps.context, deps.facts()), 'service_requests');
   }
   // The spec: service_request_id overrides every other parameter.
   if (ids.length > deps.maxIdsPerRequest)
@@ -154,11 +158,19 @@ function lookupMany(params: URLSearchParams, deps: RouteDeps, fail: Fail, ok: Ok
   if (ids.some((id) => ticketIdFault(id) !== null)) return fail(400, 'Not a valid service_request_id.');
   const found: GeoReportRequest[] = [];
   for (const id of ids) {
-    const ticket = deps.projection.get(id);
+    const ticket = known(id, deps);
     if (ticket) found.push(toGeoReport(ticket, deps.context));
   }
   if (found.length === 0) return fail(404, 'None of the requested service requests was found.');
   return ok(found, 'service_requests');
+}
+
+/** The ticket's status, else what the CRM said about it (as the tracking page shows it). */
+function known(id: string, deps: RouteDeps): PublicTicket | undefined {
+  const ticket = deps.projection.get(id);
+  if (ticket) return ticket;
+  const fact = deps.context.fact(id);
+  return fact ? receivedTicket(fact) : undefined;
 }
 
 function sameJurisdiction(given: string, configured: string): boolean {

@@ -1,6 +1,7 @@
-import { toGeoReport, type GeoReportContext, type GeoReportRequest } from './georeport.ts';
+import { receivedTicket, toGeoReport, type GeoReportContext, type GeoReportRequest } from './georeport.ts';
 import { given, listed } from './params.ts';
-import { latest, type PublicStatus, type StatusProjection } from './projection.ts';
+import { latest, type PublicStatus, type PublicTicket, type StatusProjection } from './projection.ts';
+import type { RequestFact } from './request-facts.ts';
 import { lacksZone, parseW3cDateTime } from './w3c-date.ts';
 
 /** GeoReport v2: a search spans at most 90 days, the most recent 90 when no date is given. */
@@ -94,25 +95,28 @@ export function parseSearch(params: URLSearchParams, now: number): Parsed<Search
 
 /**
  * The requests made in the window that match, newest first, at most MAX_SEARCH_RESULTS, each
- * without its history (GeoReportDetail). A scan of
- * the projection: a month of a large city is some tens of thousands of tickets, well within a
- * request's budget, and it needs no second index to keep in step.
+ * without its history (GeoReportDetail): those with a status, and those the CRM told about that
+ * have none yet. A scan of both: a month of a large city is some tens of thousands of tickets, well
+ * within a request's budget, and it needs no second index to keep in step.
  */
-export function runSearch(search: Search, projection: StatusProjection, context: GeoReportContext): GeoReportRequest[] {
-  const hits: { at: number; id: string }[] = [];
-  for (const ticket of projection.values()) {
+export function runSearch(
+  search: Search,
+  projection: StatusProjection,
+  context: GeoReportContext,
+  facts: Iterable<RequestFact>,
+): GeoReportRequest[] {
+  const hits: { at: number; ticket: PublicTicket }[] = [];
+  const consider = (ticket: PublicTicket) => {
     const at = ticket.requestedAt ?? context.fact(ticket.ticketId)?.requestedAt ?? null;
-    if (at === null || at < search.from || at > search.to) continue;
-    if (search.statuses && !search.statuses.has(latest(ticket).status)) continue;
+    if (at === null || at < search.from || at > search.to) return;
+    if (search.statuses && !search.statuses.has(latest(ticket).status)) return;
     const code = ticket.serviceCode ?? context.fact(ticket.ticketId)?.serviceCode ?? null;
-    if (search.serviceCodes && (code === null || !search.serviceCodes.has(code))) continue;
-    hits.push({ at, id: ticket.ticketId });
-  }
-  hits.sort((a, b) => b.at - a.at || a.id.localeCompare(b.id));
-  const out: GeoReportRequest[] = [];
-  for (const { id } of hits.slice(0, MAX_SEARCH_RESULTS)) {
-    const ticket = projection.get(id);
-    if (ticket) out.push(toGeoReport(ticket, context, 'summary'));
-  }
-  return out;
+    if (search.serviceCodes && (code === null || !search.serviceCodes.has(code))) return;
+    hits.push({ at, ticket });
+  };
+  for (const ticket of projection.values()) consider(ticket);
+  // Requests with no status yet (information requests, the newest service requests), as by id.
+  for (const fact of facts) if (!projection.get(fact.ticketId)) consider(receivedTicket(fact));
+  hits.sort((a, b) => b.at - a.at || a.ticket.ticketId.localeCompare(b.ticket.ticketId));
+  return hits.slice(0, MAX_SEARCH_RESULTS).map(({ ticket }) => toGeoReport(ticket, context, 'summary'));
 }

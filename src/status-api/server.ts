@@ -89,6 +89,7 @@ export class StatusApiServer {
     const serviceName = (code: string) => facts.serviceName(code) ?? names.get(code);
     this.#deps = {
       projection,
+      facts: () => facts.values(),
       services: () =>
         options.services.map((s) =>
           toGeoReportService({ ...s, service_name: serviceName(s.service_code) ?? s.service_name }),
