@@ -192,12 +192,14 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
     });
   };
 
+  // The month filter offers the months with figures, newest first, at most two years of them: an
+  // older one can still be asked for by its address.
   const months = (): { key: string; label: string }[] => {
-    const now = DateTime.fromFormat(o.figures.currentMonth(), 'yyyy-MM', { zone: 'UTC' });
-    return Array.from({ length: 24 }, (_, i) => now.minus({ months: i })).map((m) => ({
-      key: m.toFormat('yyyy-MM'),
-      label: m.toFormat('LLLL yyyy'),
-    }));
+    const { first, last } = o.figures.monthsShown();
+    const now = DateTime.fromFormat(last, 'yyyy-MM', { zone: 'UTC' });
+    return Array.from({ length: 24 }, (_, i) => now.minus({ months: i }))
+      .map((m) => ({ key: m.toFormat('yyyy-MM'), label: m.toFormat('LLLL yyyy') }))
+      .filter((m) => m.key >= first);
   };
 
   const performance = (month: string): SitePage => {

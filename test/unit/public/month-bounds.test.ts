@@ -54,6 +54,11 @@ describe('the months and departments the pages show', () => {
     expect(computed()).toBe(0);
   });
 
+  it('offers only those months in the month filter', () => {
+    const body = fixtureSite().get('/performance')?.body ?? '';
+    expect([...body.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1])).toEqual(['2026-11', '2026-10', '2026-09']);
+  });
+
   it.each(['2026-09', '2026-10', '2026-11'])('shows the performance of %s', (month) => {
     expect(fixtureSite().get(`/performance?month=${month}`)?.status).toBe(200);
   });
