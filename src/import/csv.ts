@@ -1,12 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { parse, type Options } from 'csv-parse';
 import { CloseloopError } from '../errors/index.ts';
-import { ExportDecoder, REPLACEMENT } from './encoding.ts';
-import { LineCounter, type ParserPosition, type Placed } from './lines.ts';
+import { decodeExport, type ReadCount } from './encoding.ts';
 import type { ImportMapping } from './mapping.ts';
-import { quoteRejection, rowRecogniser, swallowedRows, type ParserFault, type RowRecogniser } from './quotes.ts';
-import type { Rejection } from './rows.ts';
+import { faultReason, rowRecogniser, swallowedField, type RowRecogniser } from './quotes.ts';
+import { RecordReader, type ReadEvent } from './records.ts';
+import { compileMapping, openedAtOf, type Rejection } from './rows.ts';
 
 /** A record of the export, by header name, or the reason it cannot be one. */
 export type ExportRecord =
@@ -18,127 +16,128 @@ export type ExportRecord =
       /** Bytes of the file read so far, for progress. */
       readonly bytes: number;
     }
-  | { readonly ok: false; readonly rejection: Rejection };
+  | {
+      readonly ok: false;
+      readonly rejection: Rejection;
+      /** The row's open time when it could still be read: a row outside --since/--until is left out. */
+      readonly openedAt: number | null;
+    };
 
 /** The column a rejection names when it is about the whole row rather than one of its fields. */
 export const WHOLE_ROW = '(row)';
 
-interface Parsed extends Placed {
-  readonly fields: string[];
-  readonly bytes: number;
-  /** The first field that lost characters to bytes that are not UTF-8, or -1. */
-  readonly garbled: number;
+/**
+ * The most characters a row may hold. A quote that opens a field and closes far below (or never)
+ * would otherwise hold the file in memory, up to what a string can take; the record reader keeps
+ * no more than this, and the rows below are read again. Above the 1,000,000 bytes an event may
+ * take, so a row too large to publish is told so, and a large column the mapping leaves out fits.
+ */
+export const MAX_RECORD_CHARS = 4 * 1024 * 1024;
+
+export interface ReadOptions {
+  /** MAX_RECORD_CHARS unless told. */
+  readonly maxRecordChars?: number | undefined;
 }
 
 /**
- * The export's records in file order, each keyed by the header's names. The parser is told to
- * accept any number of fields so that a row with too many or too few is rejected here, named,
- * instead of aborting the file; taken by position it would have its values shifted into other
- * columns (a closed ticket read as open, a date as a type).
+ * The export's records in file order, each keyed by the header's names. A row with too many or
+ * too few fields is rejected here, named, instead of aborting the file; taken by position it
+ * would have its values shifted into other columns (a closed ticket read as open, a date as a
+ * type). Every line of the file is read as a row or rejected: none is dropped unseen.
  */
-export async function* readExport(file: string, mapping: ImportMapping): AsyncGenerator<ExportRecord> {
-  const lines = new LineCounter();
+export async function* readExport(
+  file: string,
+  mapping: ImportMapping,
+  options: ReadOptions = {},
+): AsyncGenerator<ExportRecord> {
+  const maxChars = options.maxRecordChars ?? MAX_RECORD_CHARS;
   let header: readonly string[] | null = null;
   let isRow: RowRecogniser = () => false;
-  // The header as parsed, which on_skip may need before this loop has read it.
-  let names: readonly string[] | null = null;
-  // Rows csv-parse gave up on, told as it parses (ahead of this loop), reported in line order.
-  const skipped: Rejection[] = [];
-  let unclosedFrom: number | null = null;
-  const decoder = new ExportDecoder(mapping.encoding);
-  // Where the record being placed starts: the end of the one before it.
-  let recordFrom = 0;
-  const options: Options<Parsed, string[]> = {
-    delimiter: mapping.delimiter,
-    // Every line ending ends a record, whichever the file starts with: left to itself csv-parse
-    // takes the first line's and no other, and an export joined from two systems' files (a CRLF
-    // header, LF rows) would read as one giant record. CRLF first, so it is not taken as CR and
-    // an empty line. Inside a quoted field a line break stays part of the value.
-    record_delimiter: ['\r\n', '\n', '\r'],
-    skip_empty_lines: true,
-    bom: true,
-    relax_column_count: true,
-    skip_records_with_error: true,
-    // Called in parse order, so each record is placed after the one before it.
-    on_record: (fields, at) => {
-      names ??= fields;
-      const from = recordFrom;
-      recordFrom = at.bytes;
-      // Otherwise the offsets are of the text as UTF-8, not the file's: progress reads the file's.
-      if (!decoder.passesBytes) return { fields, bytes: decoder.bytesRead, garbled: -1, ...lines.record(fields, at) };
-      let garbled = fields.findIndex((f) => f.includes(REPLACEMENT));
-      if (garbled >= 0 && decoder.isUtf8(from, at.bytes)) garbled = -1;
-      decoder.forget(at.bytes);
-      return { fields, bytes: at.bytes, garbled, ...lines.record(fields, at) };
-    },
-    on_skip: (err) => {
-      if (!err) return;
-      const at = err as unknown as ParserPosition & ParserFault;
-      // A quote open at the end of the file took everything after it: nothing to resume at.
-      if (at.code === 'CSV_QUOTE_NOT_CLOSED') unclosedFrom = lines.peek(at);
-      else skipped.push(quoteRejection(at, names, lines.skipped(at)));
-    },
-  };
-  // csv-parse's types allow an on_record that changes the record's type only with `columns`.
-  const parser = parse(options as unknown as Options);
-  // pipeline, not pipe: a read error (a directory, a file gone) then ends the parser with it, so
-  // the loop below throws it, instead of an 'error' event nobody listens to crashing the process.
-  // The loop reports the failure; this promise's own rejection would tell it twice.
-  pipeline(createReadStream(file), decoder, parser).catch(() => undefined);
-  let rows = 0;
-  for await (const { fields, first: row, last, bytes, garbled } of parser as AsyncIterable<Parsed>) {
-    if (header === null) {
-      checkHeader(file, fields, mapping);
-      header = fields;
-      isRow = rowRecogniser(header, mapping);
-      continue;
-    }
-    while ((skipped[0]?.row ?? Infinity) < row) {
-      rows += 1;
-      yield { ok: false, rejection: skipped.shift() as Rejection };
-    }
-    rows += 1;
-    const swallowed = swallowedRows(fields, header, isRow, { first: row, last });
-    if (swallowed) {
-      yield { ok: false, rejection: swallowed };
-      continue;
-    }
-    if (fields.length !== header.length) {
-      const reason = `row ${row} has ${fields.length} fields, the header has ${header.length}`;
-      yield { ok: false, rejection: { row, column: WHOLE_ROW, reason } };
-      continue;
-    }
-    if (garbled >= 0) {
-      yield { ok: false, rejection: notUtf8(row, header[garbled] ?? WHOLE_ROW, fields[garbled] ?? '') };
-      continue;
-    }
+  let mapped = new Set<number>();
+  let openedAtColumns: number[] = [];
+  const c = compileMapping(mapping);
+  const count: ReadCount = { bytes: 0 };
+  const valuesOf = (fields: readonly string[]): Record<string, string> => {
     const values: Record<string, string> = {};
-    for (let i = 0; i < header.length; i += 1) values[header[i] as string] = fields[i] as string;
-    yield { ok: true, row, values, bytes };
-  }
-  for (const rejection of skipped) {
+    for (const [i, name] of (header ?? []).entries()) values[name] = fields[i] ?? '';
+    return values;
+  };
+  let rows = 0;
+  const place = (e: ReadEvent): ExportRecord | null => {
+    if (header === null) {
+      // Before the header nothing is a row: what is wrong with it is told without its text, which
+      // may be a row of callers' names and phones taken for the header.
+      if (!e.ok || e.last > e.first) {
+        const what = e.ok ? `a quote opened in it runs on to line ${e.last}` : faultReason(e.fault, e, maxChars);
+        throw new CloseloopError(
+          'CL_IMPORT_UNREADABLE',
+          `${file}: the header line is not readable CSV (line ${e.first}: ${what}); no row was read`,
+          { details: { line: e.first } },
+        );
+      }
+      checkHeader(file, e.fields, mapping);
+      header = e.fields;
+      isRow = rowRecogniser(header, mapping);
+      mapped = mappedIndexes(header, mapping);
+      openedAtColumns = [mapping.columns.openedAt].flat().map((name) => header?.indexOf(name) ?? -1);
+      return null;
+    }
     rows += 1;
-    yield { ok: false, rejection };
+    const row = e.first;
+    if (!e.ok) {
+      const column = header[e.field] ?? `field ${e.field + 1}`;
+      const rejection = { row, column, reason: faultReason(e.fault, e, maxChars) };
+      // The fields before the one at fault are in their places: the open time may be among them.
+      const placed = openedAtColumns.every((i) => i < e.before.length);
+      return { ok: false, rejection, openedAt: placed ? openedAtOf(c, valuesOf(e.before)) : null };
+    }
+    if (e.fields.length !== header.length) {
+      const reason = `row ${row} has ${e.fields.length} fields, the header has ${header.length}`;
+      return { ok: false, rejection: { row, column: WHOLE_ROW, reason }, openedAt: null };
+    }
+    const values = valuesOf(e.fields);
+    // A column the mapping does not read may hold anything: only what is imported is checked.
+    const garbled = e.garbled.find((g) => mapped.has(g.field));
+    if (garbled) {
+      const column = header[garbled.field] ?? WHOLE_ROW;
+      return { ok: false, rejection: notUtf8(row, column, garbled.byte), openedAt: openedAtOf(c, values) };
+    }
+    return { ok: true, row, values, bytes: count.bytes };
+  };
+  let placed: ExportRecord[] = [];
+  const reader = new RecordReader({
+    delimiter: mapping.delimiter,
+    maxChars,
+    swallowed: (fields) => (header === null ? -1 : swallowedField(fields, isRow)),
+    emit: (e) => {
+      const record = place(e);
+      if (record) placed.push(record);
+    },
+  });
+  for await (const piece of decodeExport(createReadStream(file), mapping.encoding, count)) {
+    reader.push(piece.text, piece.bad);
+    yield* placed;
+    placed = [];
   }
-  if (unclosedFrom !== null) {
-    throw new CloseloopError(
-      'CL_IMPORT_UNREADABLE',
-      `${file}: a quote opened in the row on line ${unclosedFrom} is never closed, so the rest of the file ` +
-        `reads as one field; no row from line ${unclosedFrom} on was imported. Fix the quoting and import again`,
-      { details: { line: unclosedFrom } },
-    );
-  }
+  reader.end();
+  yield* placed;
   // An export cut short, or the wrong file, would otherwise pass as a successful import of nothing.
   if (header === null) throw new CloseloopError('CL_IMPORT_EMPTY', `${file}: the file is empty: no header, no rows`);
   if (rows === 0) throw new CloseloopError('CL_IMPORT_EMPTY', `${file}: the file has a header and no rows`);
 }
 
-function notUtf8(row: number, column: string, value: string): Rejection {
-  const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+/** The value is not shown: the column may hold a caller's name, and the bytes show as � anyway. */
+function notUtf8(row: number, column: string, byte: number): Rejection {
   const reason =
-    `"${shown}" holds bytes that are not UTF-8 (shown as ${REPLACEMENT}); if the export is in another ` +
+    `holds bytes that are not UTF-8 (the first at byte ${byte} of the file); if the export is in another ` +
     "encoding, give it as the mapping's encoding (windows-1252, latin1, utf-16le)";
   return { row, column, reason };
+}
+
+/** The header's indexes of the columns the mapping reads. */
+function mappedIndexes(header: readonly string[], mapping: ImportMapping): Set<number> {
+  const names = new Set(Object.values(mapping.columns).flatMap((ref) => [ref ?? []].flat()));
+  return new Set(header.flatMap((name, i) => (names.has(name) ? [i] : [])));
 }
 
 /** Header names compared as people read them: case and spaces aside. */

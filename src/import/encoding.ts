@@ -1,83 +1,132 @@
 import { isUtf8 } from 'node:buffer';
-import { Transform, type TransformCallback } from 'node:stream';
 import { TextDecoder } from 'node:util';
 
 /** Encodings an export may be in (the mapping's `encoding`); WHATWG labels, as TextDecoder takes. */
 export const ENCODINGS = ['utf-8', 'windows-1252', 'latin1', 'utf-16le'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 
-/** What csv-parse turns a byte that is not UTF-8 into, and what a file may also hold as such. */
+/** What a byte that is not UTF-8 is read as, and what a file may also hold as such. */
 export const REPLACEMENT = '\uFFFD';
 
+/** A byte of a UTF-8 export that is not UTF-8: where its U+FFFD is in the text, and in the file. */
+export interface BadByte {
+  /** Index in the piece's text. */
+  readonly at: number;
+  /** Offset in the file. */
+  readonly byte: number;
+}
+
+/** A piece of the export as text, and the bytes of it that were not UTF-8. */
+export interface DecodedPiece {
+  readonly text: string;
+  readonly bad: readonly BadByte[];
+}
+
+/** Bytes of the file read so far, for progress. */
+export interface ReadCount {
+  bytes: number;
+}
+
+const BOM = '\uFEFF';
+
 /**
- * The export's bytes on their way to csv-parse, which reads UTF-8.
+ * The export's bytes as text.
  *
- * Another encoding is decoded here with TextDecoder (streaming, so a character split between two
- * chunks is whole) and passed on as UTF-8. "latin1" is read as windows-1252, as TextDecoder and
- * browsers do: the two differ only in 0x80–0x9F, where ISO-8859-1 has control characters and
- * Windows has the curly quotes and dashes exports are full of.
+ * Another encoding is decoded with TextDecoder (streaming, so a character split between two
+ * chunks is whole). "latin1" is read as windows-1252, as TextDecoder and browsers do: the two
+ * differ only in 0x80–0x9F, where ISO-8859-1 has control characters and Windows has the curly
+ * quotes and dashes exports are full of.
  *
- * UTF-8 passes through unchanged, and csv-parse makes each byte that is not UTF-8 a U+FFFD. A
- * U+FFFD can also be in the file itself (bytes EF BF BD, the scar of some earlier conversion) and
- * is then what the city wrote. To tell the two apart, the raw bytes of the records csv-parse has
- * not placed yet are kept, and a record with a U+FFFD has its own bytes checked (isUtf8). Checking
- * the record, not the file, rejects exactly the rows that lost characters; only they pay for the
- * check; and what is kept is dropped as records are placed, so it stays near the stream's buffers.
+ * UTF-8 is decoded here too, so that each byte that is not UTF-8 (an export in windows-1252
+ * read as UTF-8) is told apart, by its place, from a U+FFFD the file itself holds (bytes EF BF
+ * BD, the scar of some earlier conversion, which is what the city wrote). Nothing is kept of a
+ * piece once it is passed on: a chunk that is all UTF-8 (nearly every one) is decoded whole.
  */
-export class ExportDecoder extends Transform {
-  readonly #decoder: TextDecoder | null;
-  readonly #kept: Buffer[] = [];
-  /** File offset of the first kept byte. */
-  #keptFrom = 0;
-  #read = 0;
-
-  constructor(encoding: Encoding) {
-    super();
-    this.#decoder = encoding === 'utf-8' ? null : new TextDecoder(encoding);
-  }
-
-  /** Whether csv-parse's byte offsets are the file's (UTF-8 passes unchanged). */
-  get passesBytes(): boolean {
-    return this.#decoder === null;
-  }
-
-  /** Bytes of the file read so far. */
-  get bytesRead(): number {
-    return this.#read;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.#read += chunk.length;
-    if (this.#decoder) {
-      done(null, Buffer.from(this.#decoder.decode(chunk, { stream: true })));
-      return;
+export async function* decodeExport(
+  chunks: AsyncIterable<Buffer>,
+  encoding: Encoding,
+  count: ReadCount,
+): AsyncGenerator<DecodedPiece> {
+  const decoder = encoding === 'utf-8' ? null : new TextDecoder(encoding);
+  let carried: Buffer = Buffer.alloc(0);
+  let offset = 0;
+  let first = true;
+  for await (const chunk of chunks) {
+    count.bytes += chunk.length;
+    if (decoder) {
+      const text = decoder.decode(chunk, { stream: true });
+      yield { text: first ? dropBom(text) : text, bad: [] };
+      first = false;
+      continue;
     }
-    this.#kept.push(chunk);
-    done(null, chunk);
-  }
-
-  override _flush(done: TransformCallback): void {
-    const rest = this.#decoder?.decode() ?? '';
-    done(null, rest === '' ? undefined : Buffer.from(rest));
-  }
-
-  /** Whether the file's bytes from `from` to `to` are UTF-8; needs passesBytes and them kept. */
-  isUtf8(from: number, to: number): boolean {
-    const pieces: Buffer[] = [];
-    let at = this.#keptFrom;
-    for (const chunk of this.#kept) {
-      const end = at + chunk.length;
-      if (end > from && at < to) pieces.push(chunk.subarray(Math.max(0, from - at), Math.min(chunk.length, to - at)));
-      at = end;
+    let bytes: Buffer = carried.length > 0 ? Buffer.concat([carried, chunk]) : chunk;
+    if (first && bytes.length < 3) {
+      carried = bytes;
+      continue;
     }
-    return isUtf8(Buffer.concat(pieces));
-  }
-
-  /** Drops the kept bytes before `offset`: every record up to it is placed. */
-  forget(offset: number): void {
-    for (let first = this.#kept[0]; first && this.#keptFrom + first.length <= offset; first = this.#kept[0]) {
-      this.#keptFrom += first.length;
-      this.#kept.shift();
+    if (first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+      bytes = bytes.subarray(3);
+      offset = 3;
     }
+    first = false;
+    const cut = completeUpTo(bytes);
+    yield decodeUtf8(bytes.subarray(0, cut), offset);
+    offset += cut;
+    carried = Buffer.from(bytes.subarray(cut));
   }
+  if (decoder) {
+    const rest = decoder.decode();
+    if (rest !== '') yield { text: first ? dropBom(rest) : rest, bad: [] };
+    return;
+  }
+  if (first && carried[0] === 0xef && carried[1] === 0xbb && carried[2] === 0xbf) {
+    carried = carried.subarray(3);
+    offset = 3;
+  }
+  if (carried.length > 0) yield decodeUtf8(carried, offset);
+}
+
+const dropBom = (text: string): string => (text.startsWith(BOM) ? text.slice(1) : text);
+
+/** The bytes a UTF-8 sequence led by `lead` takes, or 0 when `lead` leads none. */
+function sequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+/** Where a character the chunk holds only the start of begins (it is read with the next chunk). */
+function completeUpTo(bytes: Buffer): number {
+  for (let k = 1; k <= 3 && k <= bytes.length; k += 1) {
+    const b = bytes[bytes.length - k] as number;
+    if ((b & 0xc0) === 0x80) continue;
+    const n = sequenceLength(b);
+    return n > k ? bytes.length - k : bytes.length;
+  }
+  return bytes.length;
+}
+
+function decodeUtf8(bytes: Buffer, offset: number): DecodedPiece {
+  if (isUtf8(bytes)) return { text: bytes.toString('utf8'), bad: [] };
+  // Only a piece with a byte that is not UTF-8 is walked, one sequence at a time.
+  const bad: BadByte[] = [];
+  let text = '';
+  let run = 0;
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i] as number;
+    const n = sequenceLength(b);
+    if (n === 1 || (n > 1 && i + n <= bytes.length && isUtf8(bytes.subarray(i, i + n)))) {
+      i += n;
+      continue;
+    }
+    text += bytes.toString('utf8', run, i);
+    bad.push({ at: text.length, byte: offset + i });
+    text += REPLACEMENT;
+    i += 1;
+    run = i;
+  }
+  text += bytes.toString('utf8', run);
+  return { text, bad };
 }

@@ -1,37 +1,43 @@
 import { parse } from 'csv-parse/sync';
-import type { Placed } from './lines.ts';
 import type { ImportMapping } from './mapping.ts';
-import { compileMapping, parseTime, type Rejection } from './rows.ts';
+import { compileMapping, parseTime } from './rows.ts';
+import type { FaultCode } from './records.ts';
 
 /**
- * Quoting gone wrong in an export. A quote in the middle of an unquoted field (12" pipe), or an
- * undoubled one inside a quoted field, makes csv-parse give up on the row; it is rejected with
- * what to fix instead of aborting the file. (csv-parse's relax_quotes would keep such a row, but
- * with the quotes as part of the value, a quoted field's own quotes included, and with no word
- * of it: a rejection tells the city what to fix.) A stray quote at the start of a field is worse:
- * it opens a quoted field that runs on, over line breaks, to the next quote anywhere below, so
- * the rows in between become part of one field. Such a field is recognised by a line inside it
- * that reads as a row: see rowRecogniser.
+ * Quoting gone wrong in an export, as the record reader (records.ts) finds it, put as what the
+ * city is to fix. (csv-parse's relax_quotes would keep such a row, but with the quotes as part of
+ * the value, a quoted field's own quotes included, and with no word of it: a rejection tells the
+ * city what to fix.) A stray quote at the start of a field opens a field that runs on, over line
+ * breaks, to the next quote anywhere below; a line inside it that reads as a row (rowRecogniser)
+ * tells such a field from a quoted note with line breaks.
  */
 
-/** csv-parse's error as it reaches on_skip: its code and the field it was reading. */
-export interface ParserFault {
-  readonly code: string;
-  readonly message: string;
-  readonly index?: unknown;
-}
-
-/** Why csv-parse gave up on a record, for the reject report. */
-export function quoteRejection(fault: ParserFault, header: readonly string[] | null, at: Placed): Rejection {
-  const index = typeof fault.index === 'number' ? fault.index : -1;
-  const column = header?.[index] ?? `field ${index + 1}`;
-  const reason =
-    fault.code === 'INVALID_OPENING_QUOTE'
-      ? 'a quote in the middle of a field that is not quoted: quote the whole field and double the quote ("12"" pipe")'
-      : fault.code === 'CSV_INVALID_CLOSING_QUOTE'
-        ? 'a quote inside a quoted field that is not doubled ("12"" pipe"), or text after its closing quote'
-        : `not readable as CSV: ${fault.message}`;
-  return { row: at.first, column, reason };
+/** Why a record is not read, without any of its values (they may be a caller's name or phone). */
+export function faultReason(
+  fault: FaultCode,
+  at: { readonly first: number; readonly last: number; readonly readAgain: boolean },
+  maxChars: number,
+): string {
+  const lines = at.last > at.first ? `lines ${at.first}-${at.last} are` : `line ${at.first} is`;
+  const after = at.readAgain ? `, and the lines below line ${at.last} are read as rows of their own` : '';
+  switch (fault) {
+    case 'quote-in-unquoted':
+      return 'a quote in the middle of a field that is not quoted: quote the whole field and double the quote ("12"" pipe")';
+    case 'bad-closing-quote':
+      return 'a quote inside a quoted field that is not doubled ("12"" pipe"), or text after its closing quote';
+    case 'stray-quote':
+      return (
+        `a quote opens this field on line ${at.last} and does not close on that line; what follows it reads as rows, ` +
+        `or ends in a quote that closes no field (a stray quote): ${lines} rejected${after}; fix the quoting`
+      );
+    case 'never-closed':
+      return `a quote opened in this field on line ${at.last} is never closed: ${lines} rejected${after}; fix the quoting`;
+    case 'too-long':
+      return (
+        `the row is longer than ${maxChars} characters, the most a row may hold (a quote that opens a field and ` +
+        `closes far below, or never?): ${lines} rejected${after}; fix the quoting`
+      );
+  }
 }
 
 /** Whether one physical line of a field reads as a whole row of the export. */
@@ -69,28 +75,17 @@ export function rowRecogniser(header: readonly string[], mapping: ImportMapping)
   };
 }
 
-/** A row whose field holds lines that read as rows: what a stray opening quote swallowed. */
-export function swallowedRows(
-  fields: readonly string[],
-  header: readonly string[],
-  isRow: RowRecogniser,
-  at: Placed,
-): Rejection | null {
-  if (at.last === at.first) return null;
-  for (const [i, field] of fields.entries()) {
-    if (!field.includes('\n') && !field.includes('\r')) continue;
-    const rowLike = field
-      .split(/\r\n|\r|\n/)
-      .slice(1)
-      .filter(isRow).length;
-    if (rowLike === 0) continue;
-    return {
-      row: at.first,
-      column: header[i] ?? `field ${i + 1}`,
-      reason:
-        `the field runs over lines ${at.first}-${at.last} and holds ${rowLike} line(s) shaped like whole rows: ` +
-        'a stray quote opened it and swallowed them; fix the quoting and import those rows again',
-    };
-  }
-  return null;
+/**
+ * The field of a multi-line record whose lines, after its first, hold one that reads as a whole
+ * row: a stray opening quote swallowed the rows below it. -1 when there is none.
+ */
+export function swallowedField(fields: readonly string[], isRow: RowRecogniser): number {
+  return fields.findIndex(
+    (field) =>
+      (field.includes('\n') || field.includes('\r')) &&
+      field
+        .split(/\r\n|\r|\n/)
+        .slice(1)
+        .some(isRow),
+  );
 }

@@ -97,7 +97,7 @@ export function parseTime(text: string, c: CompiledMapping): number | null {
 }
 
 /** The row's open time, or null when it is empty or unreadable. */
-function openedAtOf(c: CompiledMapping, r: Record<string, string>): number | null {
+export function openedAtOf(c: CompiledMapping, r: Record<string, string>): number | null {
   const v = cell(c, r, 'openedAt');
   return v ? parseTime(v.value, c) : null;
 }

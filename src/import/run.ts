@@ -38,6 +38,16 @@ export interface ImportRun<T> {
   readonly measure?: (event: CrmTicketEvent) => number;
   /** The largest message an event may become; larger rows are rejected. MAX_EVENT_BYTES by default. */
   readonly maxEventBytes?: number;
+  /** The most characters a row may hold (MAX_RECORD_CHARS by default). */
+  readonly maxRecordChars?: number;
+}
+
+/** Whether a row opened at this time is left out by --since/--until; one of unknown time is not. */
+function outsideWindow(openedAt: number | null, o: ImportRun<unknown>): boolean {
+  return (
+    openedAt !== null &&
+    ((o.since !== undefined && openedAt < o.since) || (o.until !== undefined && openedAt >= o.until))
+  );
 }
 
 /**
@@ -96,8 +106,12 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
     batch = [];
   };
   try {
-    for await (const record of readExport(o.file, o.mapping)) {
+    for await (const record of readExport(o.file, o.mapping, { maxRecordChars: o.maxRecordChars })) {
       if (!record.ok) {
+        if (outsideWindow(record.openedAt, o)) {
+          outside += 1;
+          continue;
+        }
         read += 1;
         rejections.push(record.rejection);
         continue;
@@ -106,11 +120,7 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
       const r = mapRow(c, record.values, row);
       // A row opened outside the window is left out whether or not it maps: its faults are not
       // this import's. One whose open time cannot be read cannot be placed, and is rejected.
-      const openedAt = r.ok ? r.row.openedAt : r.openedAt;
-      if (
-        openedAt !== null &&
-        ((o.since !== undefined && openedAt < o.since) || (o.until !== undefined && openedAt >= o.until))
-      ) {
+      if (outsideWindow(r.ok ? r.row.openedAt : r.openedAt, o)) {
         outside += 1;
         continue;
       }

@@ -151,17 +151,16 @@ describe('quoting gone wrong', () => {
     expect(result.rejections[0]).toMatchObject({ row: 2, column: 'Description' });
   });
 
-  it('rejects a field a stray quote opened that swallowed the rows below it', async () => {
+  it('rejects the line of a stray quote that swallowed the rows below it, and reads those rows', async () => {
     const lines = [HEADER, ok('1'), ok('2', '"broken main'), ok('3'), ok('4'), ok('5', 'pipe is 12"'), ok('6'), ''];
-    const { result } = await run(lines.join('\n'));
-    expect(result).toMatchObject({ read: 3, imported: 2, rejected: 1 });
+    const { result, published } = await run(lines.join('\n'));
+    // The quote on line 3 closes cleanly at the end of line 6: one field, its lines rows.
+    expect(result).toMatchObject({ read: 6, imported: 4, rejected: 2 });
     expect(result.rejections).toEqual([
-      {
-        row: 3,
-        column: 'Description',
-        reason: expect.stringContaining('runs over lines 3-6 and holds 3 line(s) shaped like whole rows'),
-      },
+      { row: 3, column: 'Description', reason: expect.stringContaining('a quote opens this field on line 3') },
+      { row: 6, column: 'Description', reason: expect.stringContaining('a quote in the middle of a field') },
     ]);
+    expect(published.map((e) => e.ticketId)).toEqual(['1', '3', '4', '6']);
   });
 
   it('keeps a quoted field with line breaks that hold no rows', async () => {
@@ -178,25 +177,36 @@ describe('quoting gone wrong', () => {
     );
   });
 
-  it('rejects a field a stray quote opened that swallowed rows with more fields than the header', async () => {
+  it('reads the rows a stray quote swallowed when they have more fields than the header', async () => {
     const lines = [HEADER, ok('1', '"broken main'), ok('2', 'sofa, chair'), ok('3', 'a, b, c'), ok('4', 'end"'), ''];
     const { result } = await run(lines.join('\n'));
-    expect(result).toMatchObject({ read: 1, imported: 0, rejected: 1 });
-    expect(result.rejections).toEqual([
-      {
-        row: 2,
-        column: 'Description',
-        reason: expect.stringContaining('runs over lines 2-5 and holds 3 line(s) shaped like whole rows'),
-      },
+    expect(result).toMatchObject({ read: 4, imported: 0, rejected: 4 });
+    expect(result.rejections.map((r) => [r.row, r.column])).toEqual([
+      [2, 'Description'],
+      [3, '(row)'],
+      [4, '(row)'],
+      [5, 'Description'],
     ]);
   });
 
-  it('fails on a quote never closed, naming the line of the row it opened in', async () => {
+  it('rejects the row of a quote never closed, and reads the rows below it', async () => {
     const text = [HEADER, ok('1'), '', ok('2', '"never closed'), ok('3'), ok('4'), ''].join('\n');
-    await expect(run(text)).rejects.toMatchObject({
-      code: 'CL_IMPORT_UNREADABLE',
-      message: expect.stringContaining('a quote opened in the row on line 4 is never closed'),
-    });
+    const { result, published } = await run(text);
+    expect(result).toMatchObject({ read: 4, imported: 3, rejected: 1 });
+    expect(result.rejections).toEqual([
+      {
+        row: 4,
+        column: 'Description',
+        reason: expect.stringContaining('a quote opened in this field on line 4 is never closed'),
+      },
+    ]);
+    expect(published.map((e) => e.ticketId)).toEqual(['1', '3', '4']);
+  });
+
+  it('rejects a quote never closed on the last line', async () => {
+    const { result } = await run([HEADER, ok('1'), ok('2', '"never closed')].join('\n'));
+    expect(result).toMatchObject({ read: 2, imported: 1, rejected: 1 });
+    expect(result.rejections[0]).toMatchObject({ row: 3, column: 'Description' });
   });
 });
 

@@ -1,0 +1,187 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CrmTicketEvent } from '../../../src/domain/types.ts';
+import { parseImportMapping } from '../../../src/import/mapping.ts';
+import { importFile, type ImportRun } from '../../../src/import/run.ts';
+
+// A mapping that reads neither the caller's name nor phone: columns an export may carry anyway.
+const mapping = parseImportMapping(
+  {
+    jurisdiction: 'testcity',
+    source: 'testcity-311',
+    timeZone: 'America/Chicago',
+    dateFormats: ['iso'],
+    columns: { ticketId: 'id', openedAt: 'opened', requestType: 'type', description: 'desc' },
+    defaults: { channel: 'PHONE', department: 'DOT' },
+  },
+  'test.yaml',
+);
+const HEADER = 'id,opened,type,desc,caller_name,caller_phone';
+const ok = (id: number, desc = 'hole', opened = '2024-01-02T10:00:00Z') =>
+  `${id},${opened},Pothole,${desc},Jane Roe,410-555-0199`;
+
+async function run(content: string | Buffer, o: Partial<ImportRun<CrmTicketEvent>> = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-faults-'));
+  const file = path.join(dir, 'export.csv');
+  await writeFile(file, content);
+  const batches: string[][] = [];
+  const result = await importFile({
+    file,
+    mapping,
+    sink: { prepare: (e) => e, send: async (events) => void batches.push(events.map((e) => e.ticketId)) },
+    ...o,
+  });
+  return { result, ids: batches.flat(), rows: result.rejections.map((r) => [r.row, r.column]) };
+}
+
+describe('a stray quote', () => {
+  it('that closes 50 rows below in a quoted field loses none of them: its own line is rejected, the rest read', async () => {
+    const lines = [HEADER, ok(1, '"stray quote'), ...Array.from({ length: 49 }, (_, i) => ok(i + 2))];
+    lines.push(ok(51, '"1 ELM ST, BALTIMORE, MD"'), '');
+    const { result, ids, rows } = await run(lines.join('\n'));
+    expect(result).toMatchObject({ read: 51, imported: 50, rejected: 1 });
+    expect(rows).toEqual([[2, 'desc']]);
+    expect(ids).toEqual(Array.from({ length: 50 }, (_, i) => String(i + 2)));
+  });
+
+  it('in a row with a multi-line note before it rejects up to the line the quote opened on', async () => {
+    const lines = [
+      HEADER,
+      `1,2024-01-02T10:00:00Z,Pothole,"a note\nover two lines",x,"stray`,
+      ok(2),
+      ok(3, 'end"'),
+      ok(4),
+    ];
+    const { result, ids, rows } = await run(lines.join('\n'));
+    // Row 1 runs over lines 2-3 (its note), the stray quote opens on line 3; line 4 is ticket 2.
+    expect(rows).toEqual([
+      [2, 'caller_phone'],
+      [5, 'desc'],
+    ]);
+    expect(result.rejections[0]?.reason).toContain('lines 2-3 are rejected');
+    expect(ids).toEqual(['2', '4']);
+  });
+});
+
+describe('one bad quote', () => {
+  it('is one rejection for its row, and the rows below keep their line numbers', async () => {
+    const lines = [HEADER, ok(1, '12" pipe and 6" pipe'), ok(2), ok(3, '"a "b" c "d" e"'), ok(4), `5,not a date,T,x,,`];
+    const { result, ids, rows } = await run(lines.join('\n'));
+    expect(result).toMatchObject({ read: 5, imported: 2, rejected: 3 });
+    expect(rows).toEqual([
+      [2, 'desc'],
+      [4, 'desc'],
+      [6, 'opened'],
+    ]);
+    expect(ids).toEqual(['2', '4']);
+  });
+});
+
+describe('a header that is not readable CSV', () => {
+  it('fails naming line 1, showing nothing of the row below it', async () => {
+    const text = ['id,opened,type,desc,Caller "Name",caller_phone', ok(1), ''].join('\n');
+    const failure = run(text);
+    await expect(failure).rejects.toMatchObject({
+      code: 'CL_IMPORT_UNREADABLE',
+      message: expect.stringContaining('the header line is not readable CSV (line 1:'),
+    });
+    const message = String(await failure.catch((err: unknown) => err));
+    expect(message).not.toMatch(/Jane|555/);
+  });
+
+  it('fails when a quote in it runs on over the rows, showing none of them', async () => {
+    const text = ['id,opened,type,desc,"caller_name,caller_phone', ok(1), ok(2, 'x"'), ''].join('\n');
+    const failure = run(text);
+    await expect(failure).rejects.toMatchObject({
+      code: 'CL_IMPORT_UNREADABLE',
+      message: expect.stringContaining('line 1'),
+    });
+    expect(String(await failure.catch((err: unknown) => err))).not.toMatch(/Jane|555/);
+  });
+});
+
+describe('bytes that are not UTF-8', () => {
+  const latin = (s: string) => Buffer.from(s, 'latin1');
+
+  it('in a column the mapping does not read do not reject the row', async () => {
+    const text = Buffer.concat([
+      Buffer.from(`${HEADER}\n`),
+      latin('1,2024-01-02T10:00:00Z,Pothole,hole,José García,x\n'),
+    ]);
+    const { result, ids } = await run(text);
+    expect(result).toMatchObject({ read: 1, imported: 1, rejected: 0 });
+    expect(ids).toEqual(['1']);
+  });
+
+  it('in a mapped column reject the row naming the column and byte, not the value', async () => {
+    const before = '1,2024-01-02T10:00:00Z,Pothole,Pe';
+    const text = Buffer.concat([Buffer.from(`${HEADER}\n`), latin(`${before}ña St,x,y\n`)]);
+    const { result } = await run(text);
+    const byte = HEADER.length + 1 + before.length;
+    expect(result.rejections).toEqual([
+      {
+        row: 2,
+        column: 'desc',
+        reason: expect.stringContaining(`holds bytes that are not UTF-8 (the first at byte ${byte} `),
+      },
+    ]);
+    expect(result.rejections[0]?.reason).not.toMatch(/Pe|\uFFFD/);
+  });
+
+  it('are told from a U+FFFD the file holds after a rejected row that had them', async () => {
+    const text = Buffer.concat([
+      Buffer.from(`${HEADER}\n${ok(1, '12" pipe caf')}`),
+      Buffer.from([0xe9]),
+      Buffer.from(`\n${ok(2, 'genuine \uFFFD')}\n`),
+    ]);
+    const { result, ids } = await run(text);
+    expect(result).toMatchObject({ read: 2, imported: 1, rejected: 1 });
+    expect(ids).toEqual(['2']);
+  });
+});
+
+describe('a quote never closed, or closing far below', () => {
+  it('holds no more than the record limit, and the rows below are read', async () => {
+    const lines = [HEADER, ok(1), ok(2, '"never closed'), ...Array.from({ length: 40 }, (_, i) => ok(i + 3)), ''];
+    const { result, ids, rows } = await run(lines.join('\n'), { maxRecordChars: 300 });
+    expect(rows).toEqual([[3, 'desc']]);
+    expect(result.rejections[0]?.reason).toContain('longer than 300 characters');
+    expect(ids).toHaveLength(41);
+  });
+
+  it('rejects one line longer than the limit and reads on', async () => {
+    const lines = [HEADER, ok(1, 'x'.repeat(1000)), ok(2, `"${'y'.repeat(1000)}"`), ok(3), ''];
+    const { result, ids, rows } = await run(lines.join('\n'), { maxRecordChars: 300 });
+    expect(rows).toEqual([
+      [2, 'desc'],
+      [3, 'desc'],
+    ]);
+    expect(ids).toEqual(['3']);
+    expect(result.read).toBe(3);
+  });
+
+  it('publishes every batch: no row before or after it is lost', async () => {
+    const lines = [HEADER, ok(1), ok(2), ok(3), ok(4, '"never closed'), ok(5), ''];
+    const { result, ids } = await run(lines.join('\n'), { batchSize: 2 });
+    expect(result).toMatchObject({ read: 5, imported: 4, rejected: 1 });
+    expect(ids).toEqual(['1', '2', '3', '5']);
+  });
+});
+
+describe('rows outside --since/--until', () => {
+  it('are left out, not rejected, for faults that leave their open time readable', async () => {
+    const old = '2015-01-01T10:00:00Z';
+    const text = Buffer.concat([
+      Buffer.from(`${HEADER}\n`),
+      Buffer.from(`1,${old},Pothole,caf`),
+      Buffer.from([0xe9]),
+      Buffer.from(`,x,y\n${ok(2, '12" pipe', old)}\n${ok(3)}\n${ok(4, 'a,b', old)}\n`),
+    ]);
+    const { result, rows } = await run(text, { since: Date.parse('2020-01-01T00:00:00Z') });
+    // A row with a field too many cannot be placed: its open time may be any column's.
+    expect(result).toMatchObject({ read: 2, imported: 1, rejected: 1, outside: 2 });
+    expect(rows).toEqual([[5, '(row)']]);
+  });
+});
