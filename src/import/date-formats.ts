@@ -93,13 +93,32 @@ function misreadToken(runs: readonly string[]): string | null {
   return `"${unknown}" is no luxon token (it would be matched as those letters; quote literal text, as in 'T')${hint}`;
 }
 
+/** Quoted text of a format: what luxon matches literally. */
+function literals(format: string): string[] {
+  return [...format.matchAll(/'([^']*)'/g)].map((m) => m[1] ?? '');
+}
+
+// Text that names UTC or an offset. Quoted, luxon matches it as letters and reads the time as
+// wall time in the mapping's zone: 21:05Z in New York would be placed at 02:05Z the next day.
+const ZONE_LITERAL = /^(?:Z|UTC|GMT|[+-]\d\d:?\d\d)$/i;
+
+function zoneLiteral(format: string): string | null {
+  const zone = literals(format).find((text) => ZONE_LITERAL.test(text.trim()));
+  if (zone === undefined) return null;
+  return (
+    `'${zone}' names the zone, but quoted it is matched as text and the time is read as wall time in ` +
+    "the mapping's timeZone, not in UTC; for ISO 8601 text (2024-01-05T21:05:00.000Z) give the keyword iso, " +
+    'and for an offset written +00:00 or +0000 use ZZ or ZZZ unquoted'
+  );
+}
+
 // An instant whose fields all differ, so that a format that mixes them up cannot read itself back.
 const PROBE = DateTime.fromISO('2031-11-23T17:45:39.678Z', { zone: 'utc' });
 
 /** What is wrong with a date format, or null when luxon reads it as written. */
 export function dateFormatProblem(format: string): string | null {
   if (isDateKeyword(format)) return null;
-  const misread = misreadToken(letterRuns(format));
+  const misread = misreadToken(letterRuns(format)) ?? zoneLiteral(format);
   if (misread !== null) return misread;
   const written = PROBE.toFormat(format);
   let read: DateTime | null = null;

@@ -69,6 +69,16 @@ describe('date formats', () => {
     expect(problems[0]).toContain(hint);
   });
 
+  it.each(["yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "yyyy-MM-dd HH:mm' UTC'", "dd/MM/yyyy HH:mm '+00:00'"])(
+    'refuses %s, whose quoted zone would be read as wall time in the mapping zone',
+    (format) => {
+      const problems = problemsOf({ dateFormats: [format] });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain(`dateFormats.0: "${format}": `);
+      expect(problems[0]).toContain('give the keyword iso');
+    },
+  );
+
   it('leaves mm alone where the format has an hour', () => {
     expect(problemsOf({ dateFormats: ['dd/MM/yyyy H:mm', 'h:mm a'] })).toEqual([]);
   });
