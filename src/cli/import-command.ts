@@ -1,9 +1,11 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import type { CloseloopConfig } from '../config/index.ts';
 import { isCloseloopError } from '../errors/index.ts';
 import { loadImportMapping, type ImportMapping } from '../import/mapping.ts';
 import { importFile, type ImportResult } from '../import/run.ts';
+import type { Rejection } from '../import/rows.ts';
 import { dryRunMeasure, kafkaPublisher, type ImportPublisher } from '../import/publisher.ts';
 import { connectorAdopter, type Adopter } from '../import/adopt.ts';
 import type { CrmTicketEvent, WorkOrderEvent } from '../domain/types.ts';
@@ -21,6 +23,8 @@ export interface ImportArgs {
   readonly adopt?: string | undefined;
   /** How long adoption waits for the processor to read the imported tickets. */
   readonly wait?: string | undefined;
+  /** A file the whole reject report is written to, one rejection a line. */
+  readonly rejects?: string | undefined;
 }
 
 export interface AdoptionCount {
@@ -35,7 +39,12 @@ function instant(text: string | undefined, mapping: ImportMapping): number | und
   return Number.isFinite(ms) ? ms : null;
 }
 
-export function formatImport(r: ImportResult, dryRun: boolean, adopted: AdoptionCount | null = null): string[] {
+export function formatImport(
+  r: ImportResult,
+  dryRun: boolean,
+  adopted: AdoptionCount | null = null,
+  rejectsFile: string | null = null,
+): string[] {
   const lines = [
     `${dryRun ? 'dry run: nothing published; ' : ''}read ${r.read} row(s): imported ${r.imported} (${r.open} open), rejected ${r.rejected}` +
       (r.outside > 0 ? `; ${r.outside} outside --since/--until` : ''),
@@ -59,11 +68,24 @@ export function formatImport(r: ImportResult, dryRun: boolean, adopted: Adoption
         (adopted.adopted < r.open ? '; the others wait for their department as imported' : ''),
     );
   }
-  if (r.rejected > 0) {
-    lines.push('rejected rows (row, column, reason):');
-    for (const x of r.rejections) lines.push(`  ${x.row}\t${x.column}\t${x.reason}`);
+  if (r.rejected === 0) return lines;
+  const some = r.rejections.length < r.rejected;
+  lines.push(
+    `rejected rows (row, column, reason)${some ? `, the first ${r.rejections.length} of ${r.rejected}` : ''}:`,
+  );
+  for (const x of r.rejections) lines.push(`  ${x.row}\t${x.column}\t${x.reason}`);
+  if (some) {
+    lines.push('all rejected rows by reason (count, column, reason, first row):');
+    for (const g of r.rejectionsByReason) lines.push(`  ${g.count}\t${g.column}\t${g.reason}\t${g.firstRow}`);
   }
-  return lines;
+  lines.push(
+    rejectsFile !== null
+      ? `every rejected row is in ${rejectsFile}`
+      : some
+        ? 'for every rejected row in a file: --rejects <file>'
+        : '',
+  );
+  return lines.filter((l) => l !== '');
 }
 
 /**
@@ -112,6 +134,13 @@ export async function runImport(
     printError(`closeloop import: ${describeError(err)}`);
     return 2;
   }
+  let rejects: RejectsFile | null;
+  try {
+    rejects = args.rejects === undefined ? null : new RejectsFile(args.rejects);
+  } catch (err) {
+    printError(`closeloop import: --rejects ${args.rejects}: ${(err as Error).message}`);
+    return 2;
+  }
   const publisher = dryRun ? null : await kafkaPublisher(config, logger, path.resolve('schemas'));
   const bar = progress('import', 'bytes', 1);
   const open: CrmTicketEvent[] = [];
@@ -125,15 +154,47 @@ export async function runImport(
       ...(publisher ? {} : { measure: await dryRunMeasure(path.resolve('schemas')) }),
       onProgress: (done, size) => bar.update(done, size),
       ...(adopter ? { onOpen: (e: CrmTicketEvent) => open.push(e) } : {}),
+      ...(rejects ? { onRejection: (r: Rejection) => rejects.write(r) } : {}),
     });
     bar.stop();
+    rejects?.close();
     const adopted = adopter ? await adopt(adopter, open, publisher, waitMs) : null;
-    for (const line of formatImport(result, dryRun, adopted)) print(line);
+    for (const line of formatImport(result, dryRun, adopted, args.rejects ?? null)) print(line);
     return result.rejected > 0 ? 1 : 0;
   } finally {
     bar.stop();
+    rejects?.close();
     await publisher?.close();
     await adopter?.close();
+  }
+}
+
+/** The whole reject report, written as it is found (a tab-separated line a row), a buffer at a time. */
+class RejectsFile {
+  readonly #fd: number;
+  #buffer = '';
+  #closed = false;
+
+  constructor(file: string) {
+    this.#fd = openSync(file, 'w');
+    this.#buffer = 'row\tcolumn\treason\n';
+  }
+
+  write(r: Rejection): void {
+    this.#buffer += `${r.row}\t${r.column}\t${r.reason.replace(/[\t\r\n]/g, ' ')}\n`;
+    if (this.#buffer.length >= 65_536) this.#flush();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#flush();
+    closeSync(this.#fd);
+  }
+
+  #flush(): void {
+    writeSync(this.#fd, this.#buffer);
+    this.#buffer = '';
   }
 }
 

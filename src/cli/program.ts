@@ -234,6 +234,10 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
       "go-live: open tickets adopt the department system's existing work orders, found by ticket id",
     )
     .option('--wait <seconds>', 'how long --adopt waits for the processor to read the imported tickets', '120')
+    .option(
+      '--rejects <file>',
+      'write every rejected row to this file (the output shows the first 100 and counts by reason)',
+    )
     .addOption(configOption())
     .action(
       act(async (o: ImportArgs & { config: string }, command: Command) => {

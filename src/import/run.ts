@@ -5,6 +5,7 @@ import { CloseloopError, messageOf } from '../errors/index.ts';
 import { MAX_RECORD_BYTES } from '../messaging/index.ts';
 import { readExport } from './csv.ts';
 import type { ImportMapping } from './mapping.ts';
+import { RejectionReport, type RejectionGroup } from './report.ts';
 import { compileMapping, mapRow, type Rejection } from './rows.ts';
 
 /**
@@ -40,6 +41,10 @@ export interface ImportRun<T> {
   readonly maxEventBytes?: number;
   /** The most characters a row may hold (MAX_RECORD_CHARS by default). */
   readonly maxRecordChars?: number;
+  /** Called with every rejection, in file order: the whole report, for a file. */
+  readonly onRejection?: (r: Rejection) => void;
+  /** How many rejections the result keeps in full (KEPT_REJECTIONS by default). */
+  readonly keepRejections?: number;
 }
 
 /** Whether a row opened at this time is left out by --since/--until; one of unknown time is not. */
@@ -69,14 +74,18 @@ export interface ImportResult {
   readonly events: number;
   /** Imported rows per month of their open time (YYYY-MM in the export's zone), in month order. */
   readonly months: ReadonlyMap<string, number>;
+  /** The first rejections (of `rejected`), in file order; onRejection is given them all. */
   readonly rejections: readonly Rejection[];
+  /** Every rejection counted by column and kind of reason, most first. */
+  readonly rejectionsByReason: readonly RejectionGroup[];
   readonly seconds: number;
 }
 
 /**
  * Streams a city's export through its mapping: each row becomes its CRM events or a rejection,
- * never both. Memory holds the batch being sent, the encoded batch being filled, and the ticket
- * ids seen (to reject a ticket the file lists twice), so a big city's year fits.
+ * never both. Memory holds the batch being sent, the encoded batch being filled, the ticket
+ * ids seen (to reject a ticket the file lists twice) and a bounded reject report, so a big
+ * city's year fits.
  */
 export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
   const started = performance.now();
@@ -85,7 +94,11 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
   const seen = new Map<string, number>();
   const monthOf = monthOfInstant();
   const months = new Map<string, number>();
-  const rejections: Rejection[] = [];
+  const report = new RejectionReport(o.keepRejections);
+  const reject = (r: Rejection) => {
+    report.add(r);
+    o.onRejection?.(r);
+  };
   let batch: T[] = [];
   const sink = o.sink;
   let read = 0;
@@ -113,7 +126,7 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
           continue;
         }
         read += 1;
-        rejections.push(record.rejection);
+        reject(record.rejection);
         continue;
       }
       const { row } = record;
@@ -126,20 +139,20 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
       }
       read += 1;
       if (!r.ok) {
-        rejections.push(r.rejection);
+        reject(r.rejection);
         continue;
       }
       const first = seen.get(r.row.ticketId);
       if (first !== undefined) {
         const column = [o.mapping.columns.ticketId].flat().join('|');
-        rejections.push({ row, column, reason: `ticket ${r.row.ticketId} is already on row ${first}` });
+        reject({ row, column, reason: `ticket ${r.row.ticketId} is already on row ${first}` });
         continue;
       }
       const prepared: T[] = [];
       if (sink) for (const e of r.row.events) prepared.push(await sink.prepare(e));
       const tooLarge = oversize(r.row.events, prepared, o, sink);
       if (tooLarge) {
-        rejections.push({ row, column: longestColumn(record.values), reason: tooLarge });
+        reject({ row, column: longestColumn(record.values), reason: tooLarge });
         continue;
       }
       seen.set(r.row.ticketId, row);
@@ -169,12 +182,13 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
   return {
     read,
     imported,
-    rejected: rejections.length,
+    rejected: report.count,
     outside,
     open,
     events,
     months: new Map([...months].sort(([a], [b]) => (a < b ? -1 : 1))),
-    rejections,
+    rejections: report.kept,
+    rejectionsByReason: report.groups(),
     seconds: (performance.now() - started) / 1000,
   };
 }

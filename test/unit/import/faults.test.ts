@@ -1,8 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runImport } from '../../../src/cli/import-command.ts';
+import type { CloseloopConfig } from '../../../src/config/index.ts';
 import type { CrmTicketEvent } from '../../../src/domain/types.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
 import { parseImportMapping } from '../../../src/import/mapping.ts';
 import { importFile, type ImportRun } from '../../../src/import/run.ts';
 
@@ -183,5 +186,65 @@ describe('rows outside --since/--until', () => {
     // A row with a field too many cannot be placed: its open time may be any column's.
     expect(result).toMatchObject({ read: 2, imported: 1, rejected: 1, outside: 2 });
     expect(rows).toEqual([[5, '(row)']]);
+  });
+});
+
+describe('the reject report', () => {
+  it('keeps the first rejections in full and counts every one by reason, however many there are', async () => {
+    const bad = Array.from({ length: 250 }, (_, i) => `${i + 1},not a date ${i},Pothole,x,,`);
+    const lines = [HEADER, ...bad, ok(251, '12" pipe'), ok(252), ''];
+    const all: number[] = [];
+    const { result } = await run(lines.join('\n'), { onRejection: (r) => all.push(r.row), keepRejections: 10 });
+    expect(result).toMatchObject({ read: 252, imported: 1, rejected: 251 });
+    expect(result.rejections.map((r) => r.row)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(all).toEqual(Array.from({ length: 251 }, (_, i) => i + 2));
+    expect(result.rejectionsByReason).toEqual([
+      {
+        column: 'opened',
+        reason: expect.stringContaining('"…" matches none of the date formats'),
+        count: 250,
+        firstRow: 2,
+      },
+      { column: 'desc', reason: expect.stringContaining('a quote in the middle of a field'), count: 1, firstRow: 252 },
+    ]);
+  });
+
+  it('prints the first rejections and the counts by reason, and writes every one to --rejects', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-rejects-'));
+    const file = path.join(dir, 'export.csv');
+    const bad = Array.from({ length: 150 }, (_, i) => `${i + 1},not a date,Pothole,x,,`);
+    await writeFile(file, [HEADER, ...bad, ok(151), ''].join('\n'));
+    const mappingFile = path.join(dir, 'mapping.yaml');
+    await writeFile(
+      mappingFile,
+      [
+        'jurisdiction: testcity',
+        'source: testcity-311',
+        'timeZone: America/Chicago',
+        'dateFormats: [iso]',
+        'columns: { ticketId: id, openedAt: opened, requestType: type, description: desc }',
+        'defaults: { channel: PHONE, department: DOT }',
+      ].join('\n'),
+    );
+    const printed: string[] = [];
+    const rejects = path.join(dir, 'rejects.tsv');
+    const code = await runImport(
+      { file, mapping: mappingFile, dryRun: true, rejects },
+      {} as CloseloopConfig,
+      createLogger({ level: 'silent' }),
+      (l) => printed.push(l),
+      () => undefined,
+    );
+    expect(code).toBe(1);
+    expect(printed).toContain('rejected rows (row, column, reason), the first 100 of 150:');
+    expect(printed.filter((l) => /^ {2}\d+\topened\t"not a date"/.test(l))).toHaveLength(100);
+    expect(printed).toContain('all rejected rows by reason (count, column, reason, first row):');
+    expect(printed).toContainEqual(
+      expect.stringMatching(/^ {2}150\topened\t"…" matches none of the date formats .*\t2$/),
+    );
+    expect(printed.at(-1)).toBe(`every rejected row is in ${rejects}`);
+    const written = (await readFile(rejects, 'utf8')).trimEnd().split('\n');
+    expect(written[0]).toBe('row\tcolumn\treason');
+    expect(written.slice(1).map((l) => Number(l.split('\t')[0]))).toEqual(Array.from({ length: 150 }, (_, i) => i + 2));
   });
 });

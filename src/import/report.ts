@@ -1,0 +1,63 @@
+import type { Rejection } from './rows.ts';
+
+/** Rejections kept in full by default: the first ones. The rest are counted by reason. */
+export const KEPT_REJECTIONS = 100;
+
+/** Reasons told apart in the summary; rejections for any further reason are counted together. */
+const MAX_GROUPS = 50;
+
+/** Rejections for one reason, the values in it aside. */
+export interface RejectionGroup {
+  readonly column: string;
+  /** The reason with its values and numbers blanked: "…" and #. */
+  readonly reason: string;
+  readonly count: number;
+  /** The first row rejected for it. */
+  readonly firstRow: number;
+}
+
+/** The column the group of reasons past MAX_GROUPS is listed under. */
+export const OTHER_REASONS = '(other reasons)';
+
+/** A reason as its kind: a quoted value and the numbers in it (rows, fields, bytes) blanked. */
+export function reasonKind(reason: string): string {
+  return reason.replace(/"(?:[^"]|"")*"/g, '"…"').replace(/\d+/g, '#');
+}
+
+/**
+ * The reject report of an import, in bounded memory whatever the file holds: the first `keep`
+ * rejections in full, and every one counted by column and reason. An export that is all
+ * rejections (the wrong mapping, say) is millions of them.
+ */
+export class RejectionReport {
+  readonly #keep: number;
+  readonly kept: Rejection[] = [];
+  readonly #groups = new Map<string, { column: string; reason: string; count: number; firstRow: number }>();
+  count = 0;
+
+  constructor(keep = KEPT_REJECTIONS) {
+    this.#keep = keep;
+  }
+
+  add(r: Rejection): void {
+    this.count += 1;
+    if (this.kept.length < this.#keep) this.kept.push(r);
+    const reason = reasonKind(r.reason);
+    let key = `${r.column}\u0000${reason}`;
+    if (!this.#groups.has(key) && this.#groups.size >= MAX_GROUPS) key = OTHER_REASONS;
+    const group = this.#groups.get(key);
+    if (group) group.count += 1;
+    else
+      this.#groups.set(key, {
+        column: key === OTHER_REASONS ? OTHER_REASONS : r.column,
+        reason: key === OTHER_REASONS ? '' : reason,
+        count: 1,
+        firstRow: r.row,
+      });
+  }
+
+  /** The groups, most rejections first. */
+  groups(): RejectionGroup[] {
+    return [...this.#groups.values()].sort((a, b) => b.count - a.count || a.firstRow - b.firstRow);
+  }
+}
