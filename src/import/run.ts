@@ -173,8 +173,10 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
       }
     }
   } catch (err) {
-    if (err instanceof CloseloopError) throw err;
-    throw unreadable(o.file, err);
+    throw await failedPart(err, o.file, sink ? imported : 0, async () => {
+      await flush();
+      await sending;
+    });
   }
   await flush();
   await sending;
@@ -191,6 +193,35 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
     rejectionsByReason: report.groups(),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * The failure of an import part way (a read error, the registry refusing an event): the rows
+ * read before it are sent, not dropped with the unsent batch, and the message says how many
+ * were imported, so nobody takes the import for nothing done, or for all of it. Sending them
+ * again on the next run changes nothing (event ids are the rows').
+ */
+async function failedPart(err: unknown, file: string, imported: number, send: () => Promise<void>): Promise<Error> {
+  const failure = err instanceof CloseloopError ? err : unreadableError(file, err);
+  if (imported === 0) return failure;
+  try {
+    await send();
+  } catch {
+    // A send that failed is the failure told, or came after it: what was imported is unknown.
+    return failure;
+  }
+  return new CloseloopError(
+    failure.code,
+    `${failure.message}; the ${imported} row(s) imported before it are published`,
+    {
+      cause: failure.cause ?? err,
+      details: { ...failure.details, imported },
+    },
+  );
+}
+
+function unreadableError(file: string, err: unknown): CloseloopError {
+  return new CloseloopError('CL_IMPORT_UNREADABLE', `${file}: ${messageOf(err)}`, { cause: err });
 }
 
 function unreadable(file: string, err: unknown): never {

@@ -248,3 +248,29 @@ describe('the reject report', () => {
     expect(written.slice(1).map((l) => Number(l.split('\t')[0]))).toEqual(Array.from({ length: 150 }, (_, i) => i + 2));
   });
 });
+
+describe('an import that fails part way', () => {
+  it('publishes the rows read before the failure and says how many', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-part-'));
+    const file = path.join(dir, 'export.csv');
+    await writeFile(file, [HEADER, ok(1), ok(2), ok(3), ok(4), ''].join('\n'));
+    const sent: string[] = [];
+    const failure = importFile({
+      file,
+      mapping,
+      batchSize: 10,
+      sink: {
+        prepare: (e) => {
+          if (e.ticketId === '3') throw new Error('registry unavailable');
+          return e;
+        },
+        send: async (events) => void sent.push(...events.map((e) => e.ticketId)),
+      },
+    });
+    await expect(failure).rejects.toMatchObject({
+      message: expect.stringContaining('registry unavailable; the 2 row(s) imported before it are published'),
+      details: { imported: 2 },
+    });
+    expect(sent).toEqual(['1', '2']);
+  });
+});
