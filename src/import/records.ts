@@ -354,7 +354,8 @@ export class RecordReader {
     this.#raw = [];
     this.#state = 'start';
     this.#fault = null;
-    this.#afterCR = false;
+    // A CR the field's first break ended in, with its LF yet to be read: the LF is the same break.
+    this.#afterCR = text.charCodeAt(from - this.#recordPos - 1) === CR;
     this.#line = openLine + 1;
     this.#first = this.#line;
     this.#base = from;
