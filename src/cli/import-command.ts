@@ -5,6 +5,7 @@ import type { CloseloopConfig } from '../config/index.ts';
 import { isCloseloopError } from '../errors/index.ts';
 import { loadImportMapping, type ImportMapping } from '../import/mapping.ts';
 import { importFile, type ImportResult } from '../import/run.ts';
+import { KEPT_REJECTIONS } from '../import/report.ts';
 import type { Rejection } from '../import/rows.ts';
 import { dryRunMeasure, kafkaPublisher, type ImportPublisher } from '../import/publisher.ts';
 import { connectorAdopter, type Adopter } from '../import/adopt.ts';
@@ -25,6 +26,8 @@ export interface ImportArgs {
   readonly wait?: string | undefined;
   /** A file the whole reject report is written to, one rejection a line. */
   readonly rejects?: string | undefined;
+  /** How many rejections the output lists in full (KEPT_REJECTIONS by default). */
+  readonly showRejections?: string | undefined;
 }
 
 export interface AdoptionCount {
@@ -125,6 +128,11 @@ export async function runImport(
     printError('closeloop import: --wait takes a number of seconds, e.g. 300');
     return 2;
   }
+  const show = Number(args.showRejections ?? KEPT_REJECTIONS);
+  if (!Number.isSafeInteger(show) || show < 0) {
+    printError('closeloop import: --show-rejections takes a whole number of rows, e.g. 1000');
+    return 2;
+  }
   const dryRun = args.dryRun === true;
   let adopter: Adopter | null;
   try {
@@ -155,6 +163,7 @@ export async function runImport(
       onProgress: (done, size) => bar.update(done, size),
       ...(adopter ? { onOpen: (e: CrmTicketEvent) => open.push(e) } : {}),
       ...(rejects ? { onRejection: (r: Rejection) => rejects.write(r) } : {}),
+      keepRejections: show,
     });
     bar.stop();
     rejects?.close();

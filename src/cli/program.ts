@@ -234,10 +234,8 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
       "go-live: open tickets adopt the department system's existing work orders, found by ticket id",
     )
     .option('--wait <seconds>', 'how long --adopt waits for the processor to read the imported tickets', '120')
-    .option(
-      '--rejects <file>',
-      'write every rejected row to this file (the output shows the first 100 and counts by reason)',
-    )
+    .option('--rejects <file>', 'write every rejected row to this file, a tab-separated line each')
+    .option('--show-rejections <n>', 'how many rejected rows the output lists; the rest are counted by reason', '100')
     .addOption(configOption())
     .action(
       act(async (o: ImportArgs & { config: string }, command: Command) => {

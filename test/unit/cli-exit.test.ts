@@ -47,6 +47,9 @@ describe('the closeloop process', () => {
         '--mapping',
         'config/import/baltimore.yaml',
         '--dry-run',
+        // The output lists the first 100 rejections unless told: here, all of them.
+        '--show-rejections',
+        '4000',
         '--config',
         'config/closeloop.yaml',
       ],

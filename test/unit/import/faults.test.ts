@@ -274,3 +274,17 @@ describe('an import that fails part way', () => {
     expect(sent).toEqual(['1', '2']);
   });
 });
+
+describe('--show-rejections', () => {
+  it('takes a whole number of rows', async () => {
+    const errors: string[] = [];
+    const code = await runImport(
+      { file: 'unused.csv', mapping: 'config/import/baltimore.yaml', showRejections: 'all' },
+      {} as CloseloopConfig,
+      createLogger({ level: 'silent' }),
+      () => undefined,
+      (l) => errors.push(l),
+    );
+    expect([code, errors]).toEqual([2, [expect.stringContaining('--show-rejections takes a whole number')]]);
+  });
+});
