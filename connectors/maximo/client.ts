@@ -201,8 +201,8 @@ export class MaximoClient {
   async nextFeedPage(href: string): Promise<MaximoFeedPage> {
     const what = NEXT_PAGE;
     const url = this.#onServer(href, what);
-    // The href carries every query parameter; the instance's own lean=1 is among them.
-    return callJson(what, feedPageSchema, () => this.#http.get(url, { params: {}, about: 'api' }));
+    // The href carries the query's parameters; lean=1 is added when Maximo left it out.
+    return callJson(what, feedPageSchema, () => this.#http.get(url, { about: 'api' }));
   }
 
   /**

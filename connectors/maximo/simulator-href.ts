@@ -1,11 +1,12 @@
-import type { SimRequest } from '../../src/sdk/index.ts';
+import type { SimRequest, SimResponse } from '../../src/sdk/index.ts';
 import type { WorkOrder } from './simulator-model.ts';
 
 /**
- * What the simulated Maximo writes in its hrefs (work orders, next pages). Maximo builds them from
- * its webappurl properties, not from the URL it was called on, so the simulator can be told to
- * write another scheme, host or path (MaximoSimulator.hrefBase). Its own module beside
- * simulator.ts, which holds the work-order rules and is kept under 400 lines.
+ * What the simulated Maximo writes in its hrefs (work orders, next pages) and how it words its
+ * answers (lean or namespaced JSON). Maximo builds hrefs from its webappurl properties, not from
+ * the URL it was called on, so the simulator can be told to write another scheme, host or path
+ * (MaximoSimulator.hrefBase). Its own module beside simulator.ts, which holds the work-order
+ * rules and is kept under 400 lines.
  */
 
 /** Maximo's rest ids are opaque; these encode site and wonum, as Maximo's own do. */
@@ -20,4 +21,28 @@ export function hrefBaseOf(r: SimRequest, hrefBase: string | undefined): string 
 export function workOrderHref(r: SimRequest, wo: WorkOrder, hrefBase: string | undefined): string {
   const root = r.path.startsWith('/maximo/oslc') ? '/maximo/oslc' : '/maximo/api';
   return `${hrefBaseOf(r, hrefBase)}${root}/os/mxwo/${restId(wo)}`;
+}
+
+// The names Maximo's OSLC namespaces give the few keys that are not attributes.
+const NAMESPACED: Readonly<Record<string, string>> = {
+  member: 'rdfs:member',
+  href: 'rdf:about',
+  responseInfo: 'oslc:responseInfo',
+  nextPage: 'oslc:nextPage',
+};
+
+function namespaced(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(namespaced);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [NAMESPACED[k] ?? `spi:${k}`, namespaced(v)]));
+}
+
+/**
+ * The answer as Maximo's 7.6 root writes it: /maximo/oslc answers in namespaced JSON
+ * (`rdfs:member`, `spi:wonum`) unless the call asks for `lean=1`, while /maximo/api is lean by
+ * default. A client that leaves lean=1 out reads no work order there, as against a real Maximo.
+ */
+export function asAnswered(r: SimRequest, answer: SimResponse): SimResponse {
+  const lean = !r.path.startsWith('/maximo/oslc') || r.query.get('lean') === '1';
+  return lean || answer.body === undefined ? answer : { ...answer, body: namespaced(answer.body) };
 }

@@ -18,7 +18,7 @@ import {
   type CrewPlan,
   type WorkOrder,
 } from './simulator-model.ts';
-import { hrefBaseOf, restId, workOrderHref } from './simulator-href.ts';
+import { asAnswered, hrefBaseOf, restId, workOrderHref } from './simulator-href.ts';
 import { matches, orderBy, Pager, parseWhere, select } from './simulator-query.ts';
 
 export type { CrewBehaviour, CrewPlan, WorkLog, WorkOrder } from './simulator-model.ts';
@@ -104,7 +104,7 @@ export class MaximoSimulator {
       if (this.contextRootDown) throw new HttpError(404, 'SRVE0255E: Context Root Not Found');
       if (this.#apiKey !== undefined && r.headers['apikey'] !== this.#apiKey)
         throw new HttpError(401, 'BMXAA7901E - You cannot log in at this time: the API key is not valid');
-      return f(r);
+      return asAnswered(r, f(r));
     };
     for (const root of ROOTS) {
       s.route(

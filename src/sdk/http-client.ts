@@ -50,13 +50,16 @@ export interface HttpClientOptions {
   readonly timeoutMs: number;
   /** Sent with every call (credentials among them: never logged). */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Query parameters sent with every call unless the call gives its own (Maximo's lean=1). */
+  /** Query parameters sent with every call (Maximo's lean=1), under those the call gives. */
   readonly params?: Readonly<Record<string, string | number>>;
 }
 
 export interface CallOptions {
   readonly headers?: Readonly<Record<string, string>>;
-  /** Replaces the client's default parameters; `{}` sends none (a URL that carries its own). */
+  /**
+   * Added to the client's default parameters, the call's winning on the same name. A parameter
+   * the URL already carries (a next page the system gave) is not added again.
+   */
   readonly params?: Readonly<Record<string, string | number>>;
   /** See CallAbout; `record` when left out. */
   readonly about?: CallAbout;
@@ -107,7 +110,7 @@ export class HttpClient {
   }
 
   async #call(method: Method, path: string, body: unknown, o: CallOptions): Promise<{ data: string }> {
-    const url = this.#url(path, o.params ?? this.#o.params ?? {});
+    const url = this.#url(path, { ...this.#o.params, ...o.params });
     const headers: Record<string, string> = { ...this.#o.headers, ...o.headers };
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
       headers['content-type'] = 'application/json';
@@ -145,13 +148,19 @@ export class HttpClient {
     }
   }
 
-  /** As axios joined them: a relative path is appended to the base, an absolute URL kept. */
+  /**
+   * As axios joined them: a relative path is appended to the base, an absolute URL kept; the
+   * parameters go after any the URL carries, but for those it already names.
+   */
   #url(path: string, params: Readonly<Record<string, string | number>>): string {
     const base = /^https?:\/\//i.test(path)
       ? path
       : `${this.#o.baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+    const carried = new URLSearchParams(base.split('#')[0]?.split('?')[1] ?? '');
     const query = new URLSearchParams(
-      Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])),
+      Object.entries(params)
+        .filter(([k]) => !carried.has(k))
+        .map(([k, v]): [string, string] => [k, String(v)]),
     ).toString();
     return query === '' ? base : `${base}${base.includes('?') ? '&' : '?'}${query}`;
   }

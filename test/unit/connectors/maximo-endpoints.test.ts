@@ -20,9 +20,10 @@ async function started(options: ConstructorParameters<typeof MaximoSimulator>[0]
   return { sim, url: await sim.start() };
 }
 
-function settings(url: string) {
+function settings(url: string, apiRoot = '/maximo/api') {
   return parseConnectorConfig('maximo', maximo.config, {
     baseUrl: url,
+    apiRoot,
     jurisdiction: 'testville',
     departments: { transportation: 'BALT-DOT' },
     pageSize: 2,
@@ -120,5 +121,38 @@ describe('maximo hrefs on another origin', () => {
     // The lookup by reference, and no update sent anywhere.
     expect(calls() - before).toBe(1);
     expect(sim.find(create.workOrderId)?.status).toBe('WAPPR');
+  });
+});
+
+describe('maximo 7.6 at /maximo/oslc', () => {
+  it('answers in namespaced JSON unless a call asks for lean=1, as Maximo 7.6 does', async () => {
+    const { sim, url } = await started();
+    sim.addWorkOrder({ siteid: 'BALT-DOT', origrecordid: 'T-1', origrecordclass: 'SR', externalrefid: 'T-1#1' }, []);
+    const get = async (query: string) =>
+      (
+        await fetch(`${url}/maximo/oslc/os/mxwo?oslc.where=siteid="BALT-DOT"${query}`, { headers: { apikey: 'key' } })
+      ).json() as Promise<Record<string, unknown>>;
+    const plain = await get('');
+    expect(Object.keys(plain)).toContain('rdfs:member');
+    expect((plain['rdfs:member'] as Record<string, unknown>[])[0]).toHaveProperty('spi:wonum');
+    expect(Object.keys(await get('&lean=1'))).toContain('member');
+  });
+
+  it('reads the feed page by page and cancels a work order, asking for lean JSON on every call', async () => {
+    const { sim, url } = await started();
+    for (let n = 1; n <= 5; n += 1)
+      sim.addWorkOrder(
+        { siteid: 'BALT-DOT', origrecordid: `T-${n}`, origrecordclass: 'SR', externalrefid: `T-${n}#1` },
+        [],
+      );
+    const batch = await maximo.source?.(settings(url, '/maximo/oslc'), ctx).poll(null);
+    expect(batch?.records.map((r) => r.key)).toEqual(['T-1', 'T-2', 'T-3', 'T-4', 'T-5']);
+
+    const [create, cancel] = await commands(['M-3']);
+    if (!create || !cancel) throw new Error('no commands');
+    const s = maximo.sink?.(settings(url, '/maximo/oslc'), ctx);
+    await s?.deliver(create);
+    await s?.deliver(cancel);
+    expect(sim.find(create.workOrderId)?.status).toBe('CAN');
   });
 });

@@ -49,12 +49,18 @@ describe('the SDK HTTP client', () => {
     expect(await http.get('/api/items', { params: { 'oslc.where': 'a="b c"', limit: 2 } })).toEqual({
       data: '{"ok":true}',
     });
-    expect(last()?.url).toBe('/base/api/items?oslc.where=a%3D%22b+c%22&limit=2');
+    expect(last()?.url).toBe('/base/api/items?lean=1&oslc.where=a%3D%22b+c%22&limit=2');
     await http.get('api/items');
     expect(last()?.url).toBe('/base/api/items?lean=1');
-    // An absolute URL (a next page a system gave) is kept, and `{}` adds nothing to it.
-    await http.get(`${base.replace('/base', '')}/other?page=2&lean=1`, { params: {} });
+    // The call's parameter wins over the client's of the same name.
+    await http.get('api/items', { params: { lean: 0 } });
+    expect(last()?.url).toBe('/base/api/items?lean=0');
+    // An absolute URL (a next page a system gave) is kept, with a default it left out added and
+    // none it carries sent twice.
+    await http.get(`${base.replace('/base', '')}/other?page=2&lean=1`);
     expect(last()?.url).toBe('/other?page=2&lean=1');
+    await http.get(`${base.replace('/base', '')}/other?page=3`);
+    expect(last()?.url).toBe('/other?page=3&lean=1');
     expect(last()?.headers.authorization).toBe('Bearer t');
   });
 
