@@ -87,8 +87,8 @@ export class CrmClient {
   }
 
   /**
-   * Null when the CRM took the update but its answer is empty or not JSON (a 204): the bridge
-   * only logs what it says, so the update counts as applied.
+   * Null when the CRM took the update but its answer is empty (a 204): the bridge only logs what
+   * it says, so the update counts as applied. A body that is not JSON is malformed (sendJson).
    */
   putStatus(
     ticketId: string,

@@ -67,7 +67,7 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
         if (result === null)
           ctx.logger.warn(
             { ticketId: status.ticketId, version: status.version },
-            'the CRM answered the status update with no JSON body; counted as applied',
+            'the CRM answered the status update with no body; counted as applied',
           );
         else if (!result.applied)
           ctx.logger.debug({ ticketId: status.ticketId, version: status.version }, 'CRM already had this version');

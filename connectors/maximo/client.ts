@@ -257,8 +257,9 @@ export class MaximoClient {
   /**
    * A PATCH of the work order at `href`; work log entries are added to the ones it has (MERGE).
    * Maximo answers it with 204 and no body, and its answer tells the bridge nothing it needs, so
-   * any 2xx is done (a body that does not parse included). A create stays strict: a retry of one
-   * finds the work order by its reference first, so a garbled answer costs a query, not a loop.
+   * any 2xx with no body or a JSON one is done; a body that is not JSON (a proxy's HTML page for a
+   * PATCH Maximo never saw) is malformed, retried like an outage. The PATCH is idempotent: a
+   * status set again is no change, and work log entries are keyed by the command id.
    */
   async update(wo: MaximoWorkOrder, body: WorkOrderUpdate): Promise<void> {
     const what = `updating Maximo work order ${wo.siteid}/${wo.wonum}`;

@@ -66,7 +66,8 @@ export interface NewJob {
 /**
  * The POSSE-like system's API. Every failure comes out classified: retriable or a data error.
  * The writes' answers are not needed (later commands find a job by its external reference, not
- * its job id), so a write answered 2xx with an empty or unparseable body is null: done.
+ * its job id), so a write answered 2xx with no body is null: done (one whose body is not JSON is
+ * malformed, as sendJson says).
  */
 export class PosseClient {
   readonly #http: HttpClient;

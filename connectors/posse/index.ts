@@ -109,7 +109,7 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
         if ((await write(c)) === null)
           ctx.logger.warn(
             { ticketId: c.ticketId, commandId: c.commandId, kind: c.kind },
-            'POSSE answered the write with no JSON body; counted as done',
+            'POSSE answered the write with no body; counted as done',
           );
       },
       health: () => healthFrom(() => api.changes(0, 1)),

@@ -34,11 +34,13 @@ export async function callJson<T>(
 
 /**
  * callJson for a write whose answer the connector does not need (it learns nothing from it, e.g.
- * no id): a 2xx whose body is empty or does not parse means the system took the write, so it is
- * null rather than a malformed response. Retrying such a write could never turn its answer into
- * JSON and would only loop (or, for a write that is not idempotent, write twice). The caller logs
- * a warning for null. A body that parses but breaks the contract is still malformed, and every
- * failure (a status outside 2xx, a time-out) stays classified as callJson classifies it.
+ * no id): a 2xx with no body (a 204, or blanks) means the system took the write, so it is null
+ * rather than a malformed response; the caller logs a warning for null. A body that is there but
+ * is not JSON is no answer of the system's: a proxy or firewall in front of it answers 200 with
+ * an HTML page ("Service temporarily unavailable") for a write the system never saw. That, like
+ * a body that parses but breaks the contract, is a malformed answer (retriable: retried, then the
+ * sink pauses until the system answers its probe), never done. Every other failure (a status
+ * outside 2xx, a time-out) stays classified as callJson classifies it.
  */
 export async function sendJson<T>(
   what: string,
@@ -50,19 +52,10 @@ export async function sendJson<T>(
     body = (await request()).data;
     return { data: body };
   }).catch((err: unknown) => {
-    if (err instanceof CloseloopError && err.code === 'CL_CONNECTOR_MALFORMED' && !parses(body)) return null;
+    if (err instanceof CloseloopError && err.code === 'CL_CONNECTOR_MALFORMED' && body.trim() === '') return null;
     throw err;
   });
   return answer;
-}
-
-function parses(body: string): boolean {
-  try {
-    JSON.parse(body);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

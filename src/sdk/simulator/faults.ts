@@ -23,6 +23,11 @@ export const faultSettingsSchema = z
      */
     lateAnswerRate: z.number().min(0).max(1).default(0),
     lateAnswerMs: z.number().min(0).default(30_000),
+    /**
+     * Writes answered 200 with an HTML page by a web application firewall or proxy in front of
+     * the system (a block or maintenance page): the system never sees them.
+     */
+    proxyPageRate: z.number().min(0).max(1).default(0),
     /** Epoch-ms windows during which every request gets 503. */
     outages: z.array(z.object({ from: z.number(), until: z.number() }).strict()).default([]),
   })
@@ -38,7 +43,8 @@ export type FaultOutcome =
   | { readonly kind: 'timeout' }
   | { readonly kind: 'malformed' }
   | { readonly kind: 'no-content' }
-  | { readonly kind: 'late' };
+  | { readonly kind: 'late' }
+  | { readonly kind: 'proxy-page' };
 
 /** mulberry32: small, fast and good enough to make fault patterns repeatable. */
 export function seededRandom(seed: number): () => number {
@@ -78,7 +84,7 @@ export class FaultInjector {
     return latencyMs + (jitterMs > 0 ? this.#random() * jitterMs : 0);
   }
 
-  /** The fault for one request; write faults (no-content, late) pass a GET by. */
+  /** The fault for one request; write faults (no-content, late, proxy-page) pass a GET by. */
   next(method = 'GET'): FaultOutcome {
     const s = this.#settings;
     const now = this.#clock();
@@ -97,6 +103,8 @@ export class FaultInjector {
     if (roll < edge) return write ? { kind: 'no-content' } : { kind: 'pass' };
     edge += s.lateAnswerRate;
     if (roll < edge) return write ? { kind: 'late' } : { kind: 'pass' };
+    edge += s.proxyPageRate;
+    if (roll < edge) return write ? { kind: 'proxy-page' } : { kind: 'pass' };
     return { kind: 'pass' };
   }
 }

@@ -174,6 +174,10 @@ export class SimulatorServer {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end('{"truncated": ');
           return;
+        case 'proxy-page':
+          res.writeHead(200, { 'content-type': 'text/html' });
+          res.end('<!DOCTYPE html><html><body><h1>Request blocked</h1>Support ID 1234</body></html>');
+          return;
         case 'no-content':
         case 'late':
         case 'pass':

@@ -25,7 +25,7 @@ const cleanup = cleanupAfter('each');
 const TOPIC = 'bridge.ticket-status.v1';
 
 /** The CRM sink over the in-memory messaging and a loopback registry: no broker, no registry. */
-async function setUp() {
+async function setUp(o: { maxDeliveryCycles?: number } = {}) {
   const { serde } = await startLoopback(cleanup);
   const sim = new CrmSimulator({ token: 'tok' });
   const url = await sim.start();
@@ -53,6 +53,7 @@ async function setUp() {
     logger,
     retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 2 },
     probeIntervalMs: 5,
+    ...o,
   });
   const producer = messaging.producer();
   const send = async (statuses: readonly TicketStatusChange[]) => {
@@ -129,6 +130,27 @@ describe('sink runner on the in-memory messaging', () => {
     await until('every status', () => runner.status().delivered === bridge.statuses.length, 5_000);
     expect(sim.applied).toHaveLength(bridge.statuses.length);
     expect(runner.status()).toMatchObject({ retries: 0, deadLettered: 0, pausedBy: null });
+    expect(await deadLetters()).toHaveLength(0);
+  });
+
+  it('holds statuses whose writes a firewall answers 200 with an HTML page, then delivers them all', async () => {
+    // The cycle bound is out of reach here: this test is about what a page does, not how long.
+    const { sim, runner, send, deadLetters } = await setUp({ maxDeliveryCycles: 1_000_000 });
+    sim.server.setFaults({ proxyPageRate: 1 });
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    const bridge = new Bridge(await testPolicy());
+    const ids = Array.from({ length: 3 }, () => sim.createTicket({ serviceCode: 'SR-POTHOLE' }).id);
+    for (const id of ids) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    await send(bridge.statuses);
+    await until('the runner pauses', () => runner.status().pauses.includes('unavailable'), 5_000);
+    expect(runner.status()).toMatchObject({ delivered: 0, deadLettered: 0 });
+    expect(sim.applied).toHaveLength(0);
+
+    sim.server.setFaults({});
+    await until('every status', () => runner.status().delivered === bridge.statuses.length, 5_000);
+    expect(sim.applied).toHaveLength(bridge.statuses.length);
+    expect(runner.status()).toMatchObject({ deadLettered: 0, pausedBy: null });
     expect(await deadLetters()).toHaveLength(0);
   });
 });
