@@ -140,7 +140,8 @@ export const ERROR_CATALOG = {
   CL_CONNECTOR_RETRIABLE: {
     stage: 'deliver',
     retriable: true,
-    summary: 'An external system failed in a way worth retrying: 5xx, 429, a time-out, a dropped connection.',
+    summary:
+      'An external system failed in a way worth retrying: 5xx, 429, a time-out, a dropped connection, any other failure with no HTTP answer but a TLS one.',
   },
   CL_CONNECTOR_REJECTED: {
     stage: 'deliver',
@@ -158,7 +159,7 @@ export const ERROR_CATALOG = {
     stage: 'connect',
     retriable: false,
     summary:
-      "An external system's API is not where the bridge calls it: a redirect (3xx, naming the Location's origin), a 4xx to a call about the API rather than one record (a collection query, a change feed), or a link outside the configured API root. A base URL, gateway or deployment fault, no record's: the connector pauses (endpoint) until its health probe passes. Never a dead letter of its own; a sink record still refused so through maxDeliveryCycles pause cycles while the probe passes ends as CL_DELIVERY_EXHAUSTED.",
+      "An external system's API is not where the bridge calls it: a redirect (3xx, naming the Location's origin), a 4xx to a call about the API rather than one record (a collection query, a change feed), a link outside the configured API root, or a TLS failure (an untrusted or expired certificate, https to a plain http port; its code in details.errorCode). A base URL, certificate, gateway or deployment fault, no record's: the connector pauses (endpoint) until its health probe passes. Never a dead letter of its own; a sink record still refused so through maxDeliveryCycles pause cycles while the probe passes ends as CL_DELIVERY_EXHAUSTED.",
   },
   CL_DEAD_LETTER_FAILED: {
     stage: 'publish',

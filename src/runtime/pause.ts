@@ -10,7 +10,7 @@ import { isCloseloopError, retryAfterOf } from '../errors/index.ts';
  * - `registry`: the schema registry could not be reached to decode a record.
  * - `kafka`: a source's records and cursor could not be written.
  * - `endpoint`: the system's API is not where the bridge calls it (a redirect, a 4xx to a
- *   collection query, a link outside the API root: CL_CONNECTOR_MISDIRECTED).
+ *   collection query, a link outside the API root, a TLS failure: CL_CONNECTOR_MISDIRECTED).
  * - `cursor`: a source answered a page of changes with a cursor that does not move past the one
  *   it was given (CL_SOURCE_CURSOR_STUCK): storing it would read and publish the same page
  *   forever. Nothing of the page is published; the runner polls again each probe interval and
@@ -56,7 +56,8 @@ export function outageReason(err: unknown): 'credentials' | 'endpoint' | 'unavai
 /** The sink runner's error log line as it pauses, per outage. */
 export const SINK_OUTAGE_LOG: Readonly<Record<'credentials' | 'endpoint' | 'unavailable', string>> = {
   credentials: 'the system refused our credentials; pausing until its health probe passes',
-  endpoint: 'the system is not where we call it (a redirect, a 4xx to the API); pausing until its health probe passes',
+  endpoint:
+    'the system is not where we call it (a redirect, a 4xx to the API, a TLS failure); pausing until its health probe passes',
   unavailable: 'retry budget spent, or the system asked to wait; pausing until it is healthy',
 };
 
@@ -72,6 +73,9 @@ export function outageDetail(err: unknown, now = Date.now()): string | null {
   if (retryAfter !== null) return retryAfterDetail(err.details['httpStatus'], retryAfter, now);
   const link = err.details['outsideApiRoot'];
   if (typeof link === 'string') return `a link outside the API root: ${link}`;
+  const code = err.details['errorCode'];
+  if (err.details['tls'] === true && typeof code === 'string')
+    return `TLS failure ${code}: check the system's certificate and the scheme and port of its base URL`;
   const status = err.details['httpStatus'];
   const to = err.details['redirectedTo'];
   if (typeof status !== 'number') return null;

@@ -6,7 +6,8 @@ export const SOURCE_OUTAGES: readonly PauseReason[] = ['unavailable', 'credentia
 
 const LOG: Readonly<Record<'unavailable' | 'credentials' | 'endpoint' | 'cursor', string>> = {
   credentials: 'the source refused our credentials; pausing until its health probe passes',
-  endpoint: 'the source is not where we call it (a redirect, a 4xx to the API); pausing until its health probe passes',
+  endpoint:
+    'the source is not where we call it (a redirect, a 4xx to the API, a TLS failure); pausing until its health probe passes',
   cursor: "the source's cursor does not move past a page of changes; nothing published, pausing until it does",
   unavailable: 'source unavailable; pausing until it is healthy',
 };

@@ -14,18 +14,24 @@ export interface HttpFailure {
   readonly retryAfterMs?: number | undefined;
 }
 
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ECONNABORTED',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-  'ERR_CANCELED',
-]);
+/**
+ * A TLS failure: the system's certificate is not trusted (self-signed, expired, another host's),
+ * or the handshake met something that is no TLS (https to a plain http port). Retrying changes
+ * none of it and no record causes it: a certificate or a base URL to fix.
+ */
+const TLS = /^(?:ERR_SSL_|ERR_OSSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH$|EPROTO$)/;
+/** A handshake that took too long is slowness, like any other time-out. */
+const TLS_TRANSIENT = new Set(['ERR_TLS_HANDSHAKE_TIMEOUT']);
+/**
+ * A request that could not even be built from what it carries (a URL or header value the call
+ * cannot send): no system was asked, and the values may be the record's.
+ */
+const UNSENDABLE = /^(?:ERR_INVALID_|UND_ERR_INVALID_ARG$)/;
+
+/** Whether a failure with no HTTP answer was a TLS failure (see TLS). */
+function isTlsFailure(code: string | undefined): boolean {
+  return code !== undefined && TLS.test(code) && !TLS_TRANSIENT.has(code);
+}
 
 function asFailure(err: unknown): HttpFailure {
   if (err && typeof err === 'object') {
@@ -50,28 +56,30 @@ function asFailure(err: unknown): HttpFailure {
 }
 
 /**
- * The one rule every connector applies to an HTTP failure: 5xx, 408, 429, time-outs and dropped
- * connections are retriable (retry, then pause: never dead-letter an outage), with the answer's
+ * The one rule every connector applies to an HTTP failure: 5xx, 408, 429, time-outs, dropped
+ * connections and every other failure that left no HTTP answer (a reset, an answer that is no
+ * HTTP) are retriable (retry, then pause: never dead-letter an outage), with the answer's
  * Retry-After as details.retryAfterMs, which the retries and the pause wait at least; 401 and 403 say the
  * bridge's credentials are refused, which no record can fix, so they pause the connector too
  * (CL_CONNECTOR_UNAUTHORIZED, without retrying the call). A redirect (3xx: a URL moved to https,
  * an SSO gateway sending the bridge to its login page) and any other 4xx to a call about the API
  * rather than one record (a 404 "context root not found" to a collection query while the system
  * restarts) say the endpoint is wrong, which no record can fix either: CL_CONNECTOR_MISDIRECTED
- * pauses the connector. Only another 4xx to a call about a record is a data error (dead-letter
- * the record, go on).
+ * pauses the connector. So does a TLS failure (an untrusted or expired certificate, https to a
+ * plain http port), with its code in details.errorCode for the operator. Only another 4xx to a
+ * call about a record is a data error (dead-letter the record, go on), and so is a request that
+ * could not be built from what it carries (ERR_INVALID_URL, an invalid header value).
  */
 export function classifyHttpError(err: unknown, what: string): CloseloopError {
   if (err instanceof CloseloopError) return err;
   const f = asFailure(err);
   const status = f.status;
-  const retriable =
-    status === undefined
-      ? f.code === undefined || NETWORK.has(f.code)
-      : status >= 500 || status === 408 || status === 429;
+  const tls = status === undefined && isTlsFailure(f.code);
+  const unsendable = status === undefined && f.code !== undefined && UNSENDABLE.test(f.code);
+  const retriable = status === undefined ? !tls && !unsendable : status >= 500 || status === 408 || status === 429;
   const unauthorized = status === 401 || status === 403;
   const misdirected =
-    status !== undefined && status < 500 && !retriable && !unauthorized && (status < 400 || f.about === 'api');
+    tls || (status !== undefined && status < 500 && !retriable && !unauthorized && (status < 400 || f.about === 'api'));
   const code: ErrorCode = retriable
     ? 'CL_CONNECTOR_RETRIABLE'
     : unauthorized
@@ -79,11 +87,13 @@ export function classifyHttpError(err: unknown, what: string): CloseloopError {
       : misdirected
         ? 'CL_CONNECTOR_MISDIRECTED'
         : 'CL_CONNECTOR_REJECTED';
-  return new CloseloopError(code, `${what}: ${status ? `HTTP ${status}: ` : ''}${messageOf(err)}`, {
+  const prefix = status ? `HTTP ${status}: ` : tls ? `TLS failure ${f.code ?? ''}: ` : '';
+  return new CloseloopError(code, `${what}: ${prefix}${messageOf(err)}`, {
     cause: err,
     details: {
       httpStatus: status,
       errorCode: f.code,
+      ...(tls ? { tls: true } : {}),
       ...(f.redirectedTo === undefined ? {} : { redirectedTo: f.redirectedTo }),
       // Only an outage waits: a data error is dead-lettered at once whatever the system says.
       ...(retriable && f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),

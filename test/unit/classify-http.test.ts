@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outageReason } from '../../src/runtime/index.ts';
+import { outageDetail, outageReason } from '../../src/runtime/index.ts';
 import { classifyHttpError, HttpCallError } from '../../src/sdk/index.ts';
 
 /** What an HTTP client throws: an Error with the response's status, or a network code. */
@@ -53,5 +53,29 @@ describe('classifyHttpError', () => {
   it('treats dropped connections as retriable and unknown local codes as data errors', () => {
     expect(classifyHttpError(httpError(undefined, 'ECONNREFUSED'), 'x').code).toBe('CL_CONNECTOR_RETRIABLE');
     expect(classifyHttpError(httpError(undefined, 'ERR_INVALID_URL'), 'x').code).toBe('CL_CONNECTOR_REJECTED');
+  });
+
+  it.each([
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'CERT_HAS_EXPIRED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'ERR_SSL_WRONG_VERSION_NUMBER',
+  ])('makes the TLS failure %s a misdirected endpoint naming its code, never a data error', (tlsCode) => {
+    const err = classifyHttpError(httpError(undefined, tlsCode), 'PUT status');
+    expect(err).toMatchObject({ code: 'CL_CONNECTOR_MISDIRECTED', retriable: false, details: { errorCode: tlsCode } });
+    expect(err.message).toContain(`TLS failure ${tlsCode}`);
+    expect(outageReason(err)).toBe('endpoint');
+    expect(outageDetail(err)).toContain(`TLS failure ${tlsCode}`);
+  });
+
+  it('makes every other failure with no HTTP answer an outage, whatever its code', () => {
+    // An answer that is no HTTP, a handshake that took too long, a code no list knows yet.
+    for (const code of ['HPE_INVALID_CONSTANT', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'UND_ERR_SOMETHING_NEW', 'EPERM'])
+      expect(classifyHttpError(httpError(undefined, code), 'x')).toMatchObject({
+        code: 'CL_CONNECTOR_RETRIABLE',
+        retriable: true,
+      });
   });
 });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyHttpError, HttpCallError, HttpClient } from '../../../src/sdk/index.ts';
 
@@ -142,5 +144,40 @@ describe('the SDK HTTP client', () => {
     expect(closed).toMatchObject({ code: 'ECONNREFUSED' });
     for (const e of [hung, dropped, closed])
       expect(classifyHttpError(e, 'x')).toMatchObject({ code: 'CL_CONNECTOR_RETRIABLE', retriable: true });
+  });
+
+  it('makes a TLS failure a misdirected endpoint naming its code, and an answer that is no HTTP an outage', async () => {
+    const tls = new URL('../../fixtures/tls/', import.meta.url);
+    const selfSigned = createHttpsServer(
+      { key: readFileSync(new URL('key.pem', tls)), cert: readFileSync(new URL('cert.pem', tls)) },
+      (_req, res) => res.end('{}'),
+    );
+    const garbage = createNetServer((socket) => socket.once('data', () => socket.end('HELLO GARBAGE\r\n\r\n')));
+    const ports: number[] = [];
+    for (const s of [selfSigned, garbage]) {
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+      ports.push((s.address() as AddressInfo).port);
+    }
+    try {
+      const fail = async (url: string) => {
+        const got = await new HttpClient({ baseUrl: url, timeoutMs: 2_000 }).get('/x').catch((e: unknown) => e);
+        expect(got).toBeInstanceOf(HttpCallError);
+        return { raw: got as HttpCallError, err: classifyHttpError(got, 'x') };
+      };
+      // A self-signed certificate, and https to a plain http port (the test's own server).
+      const untrusted = await fail(`https://127.0.0.1:${ports[0]}`);
+      expect(untrusted.raw.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+      const plain = await fail(base.replace('http://', 'https://'));
+      expect(plain.raw.code).toMatch(/^(ERR_SSL_|EPROTO)/);
+      for (const { err } of [untrusted, plain])
+        expect(err).toMatchObject({ code: 'CL_CONNECTOR_MISDIRECTED', retriable: false, details: { tls: true } });
+      const noHttp = await fail(`http://127.0.0.1:${ports[1]}`);
+      expect(noHttp.raw.response).toBeUndefined();
+      expect(noHttp.err).toMatchObject({ code: 'CL_CONNECTOR_RETRIABLE', retriable: true });
+    } finally {
+      selfSigned.closeAllConnections();
+      await new Promise((r) => selfSigned.close(r));
+      await new Promise((r) => garbage.close(r));
+    }
   });
 });
