@@ -71,10 +71,11 @@ export interface CrmStatusUpdate {
 export class CrmClient {
   readonly #http: HttpClient;
 
-  constructor(options: { baseUrl: string; token: string | undefined; timeoutMs: number }) {
+  constructor(options: { baseUrl: string; token: string | undefined; timeoutMs: number; maxResponseBytes?: number }) {
     this.#http = new HttpClient({
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
+      ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
       headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
     });
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maxResponseBytesSetting } from '../../src/sdk/index.ts';
 
 /** The CRM connector's settings, declared once: defaults, validation and the generated docs. */
 export const crmRestConfig = z
@@ -12,6 +13,7 @@ export const crmRestConfig = z
       .describe('Environment variable holding the bearer token. The token itself never goes in a file.'),
     pageSize: z.number().int().min(1).max(1000).default(100).describe('Changes read per poll.'),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
+    maxResponseBytes: maxResponseBytesSetting,
   })
   .strict();
 

@@ -15,7 +15,12 @@ import { crmRestConfig, type CrmRestConfig } from './config.ts';
 import { changeToEvent, statusToUpdate, ticketToObservation } from './mapping.ts';
 
 function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
-  return new CrmClient({ baseUrl: config.baseUrl, token: env[config.tokenEnv], timeoutMs: config.timeoutMs });
+  return new CrmClient({
+    baseUrl: config.baseUrl,
+    token: env[config.tokenEnv],
+    timeoutMs: config.timeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
+  });
 }
 
 /**

@@ -141,6 +141,7 @@ export class MaximoClient {
     objectStructure: string;
     apiKey: string | undefined;
     timeoutMs: number;
+    maxResponseBytes?: number;
   }) {
     const base = new URL(options.baseUrl);
     this.#origin = base.origin;
@@ -151,6 +152,7 @@ export class MaximoClient {
     this.#http = new HttpClient({
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
+      ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
       headers: {
         'content-type': 'application/json',
         accept: 'application/json',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { timeZoneSchema } from '../../src/sdk/index.ts';
+import { maxResponseBytesSetting, timeZoneSchema } from '../../src/sdk/index.ts';
 
 const siteId = z.string().regex(/^[A-Z0-9][A-Z0-9_-]*$/, 'a Maximo site id, upper case (e.g. BALT-DOT)');
 
@@ -47,6 +47,7 @@ export const maximoConfig = z
       .describe(
         'IANA time zone of the Maximo server, for dates it writes without a UTC offset (some setups\' REST API returns server-local times): "2024-03-01T10:00:02" is read as that time there. Without it such a date names no instant: its change is dead-lettered (CL_SOURCE_RECORD_INVALID) and the feed reads on. Dates with an offset are read as they are either way.',
       ),
+    maxResponseBytes: maxResponseBytesSetting,
     lookBackSeconds: z
       .number()
       .int()

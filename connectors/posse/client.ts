@@ -72,10 +72,11 @@ export interface NewJob {
 export class PosseClient {
   readonly #http: HttpClient;
 
-  constructor(options: { baseUrl: string; token: string | undefined; timeoutMs: number }) {
+  constructor(options: { baseUrl: string; token: string | undefined; timeoutMs: number; maxResponseBytes?: number }) {
     this.#http = new HttpClient({
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
+      ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
       headers: {
         'content-type': 'application/json',
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { timeZoneSchema } from '../../src/sdk/index.ts';
+import { maxResponseBytesSetting, timeZoneSchema } from '../../src/sdk/index.ts';
 
 /** The POSSE-like connector's settings, declared once: defaults, validation and the generated docs. */
 export const posseConfig = z
@@ -23,6 +23,7 @@ export const posseConfig = z
       ),
     pageSize: z.number().int().min(1).max(1000).default(100).describe('Process changes read per poll.'),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
+    maxResponseBytes: maxResponseBytesSetting,
   })
   .strict();
 

@@ -17,7 +17,12 @@ import { posseConfig, type PosseConfig } from './config.ts';
 import { changeToEvent, commandToJob, jobToObservation } from './mapping.ts';
 
 function client(config: PosseConfig, env: NodeJS.ProcessEnv): PosseClient {
-  return new PosseClient({ baseUrl: config.baseUrl, token: env[config.tokenEnv], timeoutMs: config.timeoutMs });
+  return new PosseClient({
+    baseUrl: config.baseUrl,
+    token: env[config.tokenEnv],
+    timeoutMs: config.timeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
+  });
 }
 
 /**

@@ -1,5 +1,17 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { CloseloopError } from '../errors/index.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './http-body.ts';
+
+/** Every HTTP connector's cap on an answer's body (HttpClientOptions.maxResponseBytes). */
+export const maxResponseBytesSetting = z
+  .number()
+  .int()
+  .min(64 * 1024)
+  .max(1024 * 1024 * 1024)
+  .default(DEFAULT_MAX_RESPONSE_BYTES)
+  .describe(
+    'Longest answer body read, in bytes; a longer one is a malformed answer (retried, then the connector pauses), never read whole.',
+  );
 
 /** Validates a connector's config, reporting every problem at once, and freezes it. */
 export function parseConnectorConfig<Config extends z.ZodType>(

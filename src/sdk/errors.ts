@@ -1,5 +1,5 @@
 import { CloseloopError, messageOf, type ErrorCode } from '../errors/index.ts';
-import type { CallAbout } from './http-client.ts';
+import { RESPONSE_TOO_LARGE, type CallAbout } from './http-client.ts';
 
 export interface HttpFailure {
   readonly status?: number | undefined;
@@ -73,6 +73,12 @@ function asFailure(err: unknown): HttpFailure {
 export function classifyHttpError(err: unknown, what: string): CloseloopError {
   if (err instanceof CloseloopError) return err;
   const f = asFailure(err);
+  // An answer too long to read is a broken answer, never the record's fault: retried, then paused.
+  if (f.status === undefined && f.code === RESPONSE_TOO_LARGE)
+    return new CloseloopError('CL_CONNECTOR_MALFORMED', `${what}: malformed response: ${f.message}`, {
+      cause: err,
+      details: { errorCode: f.code },
+    });
   const status = f.status;
   const tls = status === undefined && isTlsFailure(f.code);
   const unsendable = status === undefined && f.code !== undefined && UNSENDABLE.test(f.code);

@@ -1,4 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import { DEFAULT_MAX_RESPONSE_BYTES, ERROR_BODY_BYTES, readCapped } from './http-body.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
 /**
@@ -52,7 +53,16 @@ export interface HttpClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Query parameters sent with every call (Maximo's lean=1), under those the call gives. */
   readonly params?: Readonly<Record<string, string | number>>;
+  /**
+   * The most a 2xx answer's body may hold, in bytes (DEFAULT_MAX_RESPONSE_BYTES when left out):
+   * a longer one is refused as RESPONSE_TOO_LARGE, by its Content-Length before it is read or
+   * once that many bytes came, so a runaway answer never sits whole in memory.
+   */
+  readonly maxResponseBytes?: number;
 }
+
+/** The code of an HttpCallError for a 2xx answer longer than maxResponseBytes. */
+export const RESPONSE_TOO_LARGE = 'ERR_RESPONSE_TOO_LARGE';
 
 export interface CallOptions {
   readonly headers?: Readonly<Record<string, string>>;
@@ -122,8 +132,10 @@ export class HttpClient {
         dispatcher: this.#agent,
         signal: AbortSignal.timeout(this.#o.timeoutMs),
       });
-      const data = await res.body.text();
       const status = res.statusCode;
+      if (status >= 200 && status <= 299) return { data: await this.#okBody(res, url) };
+      // A refusal's body is read only so far: what matters of it is at its start.
+      await readCapped(res.body, ERROR_BODY_BYTES);
       if (status >= 300 && status <= 399) {
         // undici follows no redirect, and must not: the credentials would go wherever it points.
         const to = originOf(res.headers['location'], url);
@@ -133,19 +145,29 @@ export class HttpClient {
           ...(to ? { redirectedTo: to } : {}),
         });
       }
-      if (status < 200 || status > 299) {
-        // A 429 or 503 may say how long to stay away; the retry and the pause honour it.
-        const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
-        throw new HttpCallError(`Request failed with status code ${status}`, {
-          status,
-          about: o.about ?? 'record',
-          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-        });
-      }
-      return { data };
+      // A 429 or 503 may say how long to stay away; the retry and the pause honour it.
+      const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
+      throw new HttpCallError(`Request failed with status code ${status}`, {
+        status,
+        about: o.about ?? 'record',
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
     } catch (err) {
       throw failure(err, o.about ?? 'record');
     }
+  }
+
+  /** A 2xx answer's body, within maxResponseBytes (see HttpClientOptions). */
+  async #okBody(res: Dispatcher.ResponseData, url: string): Promise<string> {
+    const max = this.#o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const length = Number(res.headers['content-length'] ?? Number.NaN);
+    const read = length > max ? null : await readCapped(res.body, max);
+    if (read !== null && !read.over) return read.text;
+    res.body.destroy();
+    throw new HttpCallError(
+      `the answer from ${new URL(url).origin} is longer than the ${max} bytes allowed (maxResponseBytes)`,
+      { code: RESPONSE_TOO_LARGE },
+    );
   }
 
   /**

@@ -17,11 +17,18 @@ export {
   type TicketObservation,
   type WorkOrderRef,
 } from './connector.ts';
-export { parseConnectorConfig } from './config.ts';
+export { maxResponseBytesSetting, parseConnectorConfig } from './config.ts';
 export { rawField, readChanges, sequenceAdvances, type ChangeReader } from './changes.ts';
 export { hasOffset, instantOf, instantSchema, timeZoneSchema, withOffsetIn } from './dates.ts';
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
-export { HttpCallError, HttpClient, type CallAbout, type CallOptions, type HttpClientOptions } from './http-client.ts';
+export {
+  HttpCallError,
+  HttpClient,
+  RESPONSE_TOO_LARGE,
+  type CallAbout,
+  type CallOptions,
+  type HttpClientOptions,
+} from './http-client.ts';
 export { CloseloopError, isCloseloopError } from '../errors/index.ts';
 export type { Logger } from '../observability/logger.ts';
 export type {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyHttpError, HttpCallError, HttpClient } from '../../../src/sdk/index.ts';
+import { classifyHttpError, HttpCallError, HttpClient, RESPONSE_TOO_LARGE } from '../../../src/sdk/index.ts';
 
 // A real server on a free port: each path does one thing a system (or a network) can do.
 const seen: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[] = [];
@@ -24,7 +24,29 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     return void res.writeHead(503, { 'retry-after': new Date(Date.now() + 600_000).toUTCString() }).end('back at noon');
   if (path === '/api/garbled') return void res.writeHead(503, { 'retry-after': 'later' }).end('down');
   if (path === '/api/relative') return void res.writeHead(301, { location: '/base/api/items?x=1' }).end();
+  if (path === '/api/large')
+    return void res.writeHead(200, { 'content-length': String(MB * 3) }).end(' '.repeat(MB * 3));
+  if (path === '/api/endless') return endless(res);
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * An answer with no Content-Length that goes on for 64 MB, a chunk per turn of the event loop:
+ * only a cap on what is read ends the call early.
+ */
+function endless(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  let left = 1024;
+  const more = () => {
+    if (res.destroyed) return;
+    if ((left -= 1) === 0) return void res.end();
+    if (res.write(chunk)) setImmediate(more);
+    else res.once('drain', more);
+  };
+  more();
 }
 
 beforeAll(async () => {
@@ -179,5 +201,22 @@ describe('the SDK HTTP client', () => {
       await new Promise((r) => selfSigned.close(r));
       await new Promise((r) => garbage.close(r));
     }
+  });
+
+  it('refuses an answer longer than maxResponseBytes as malformed, by its length or as it streams', async () => {
+    const capped = client({ maxResponseBytes: MB });
+    for (const path of ['/api/large', '/api/endless']) {
+      const got = await capped.get(path).then(
+        // Its length, not the body itself, which would make a failure's diff megabytes long.
+        (answer) => `answered ${answer.data.length} characters`,
+        (e: unknown) => e,
+      );
+      expect(got).toMatchObject({ code: RESPONSE_TOO_LARGE, response: undefined });
+      const err = classifyHttpError(got, 'reading changes');
+      expect(err).toMatchObject({ code: 'CL_CONNECTOR_MALFORMED', retriable: true });
+      expect(err.message).toContain(`longer than the ${MB} bytes allowed`);
+    }
+    // Within the cap it is read as ever.
+    expect((await client({ maxResponseBytes: 4 * MB }).get('/api/large')).data).toHaveLength(3 * MB);
   });
 });
