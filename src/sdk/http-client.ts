@@ -1,4 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import { reasonExcerpt } from './error-excerpt.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES, ERROR_BODY_BYTES, readCapped } from './http-body.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
@@ -135,7 +136,7 @@ export class HttpClient {
       const status = res.statusCode;
       if (status >= 200 && status <= 299) return { data: await this.#okBody(res, url) };
       // A refusal's body is read only so far: what matters of it is at its start.
-      await readCapped(res.body, ERROR_BODY_BYTES);
+      const refusal = await readCapped(res.body, ERROR_BODY_BYTES);
       if (status >= 300 && status <= 399) {
         // undici follows no redirect, and must not: the credentials would go wherever it points.
         const to = originOf(res.headers['location'], url);
@@ -147,7 +148,10 @@ export class HttpClient {
       }
       // A 429 or 503 may say how long to stay away; the retry and the pause honour it.
       const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
-      throw new HttpCallError(`Request failed with status code ${status}`, {
+      // The system's own reason goes with the status (into a dead letter's message): bounded,
+      // without contact data, and without the bridge's credentials should the system echo them.
+      const reason = reasonExcerpt(refusal.text, secretsOf(headers));
+      throw new HttpCallError(`Request failed with status code ${status}${reason ? `: ${reason}` : ''}`, {
         status,
         about: o.about ?? 'record',
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
@@ -186,6 +190,15 @@ export class HttpClient {
     ).toString();
     return query === '' ? base : `${base}${base.includes('?') ? '&' : '?'}${query}`;
   }
+}
+
+const CREDENTIAL_HEADER = /auth|key|token|secret|cookie|session|password/i;
+
+/** The credential headers' values the bridge sent, and a scheme's credential alone ("Bearer <token>"). */
+function secretsOf(headers: Readonly<Record<string, string>>): string[] {
+  return Object.entries(headers)
+    .filter(([name]) => CREDENTIAL_HEADER.test(name))
+    .flatMap(([, v]) => [v, v.split(/\s+/).pop() ?? '']);
 }
 
 /** The origin of a Location header (relative ones resolve against the call), or undefined. */

@@ -181,4 +181,18 @@ describe('sink runner on the in-memory messaging', () => {
     expect(await deadLetters()).toHaveLength(0);
     expect(sim.applied).toHaveLength(0);
   });
+
+  it('dead-letters a status the CRM refuses with the reason the CRM gave', async () => {
+    const { runner, send, deadLetters } = await setUp();
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    const bridge = new Bridge(await testPolicy());
+    bridge.send(crm('SR-404404', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    await send(bridge.statuses);
+    await until('the dead letter', () => runner.status().deadLettered === 1, 5_000);
+    const [letter] = await deadLetters();
+    expect(letter?.headers[DLQ_HEADERS.code]?.toString()).toBe('CL_CONNECTOR_REJECTED');
+    expect(letter?.headers[DLQ_HEADERS.message]?.toString()).toContain('HTTP 404');
+    expect(letter?.headers[DLQ_HEADERS.message]?.toString()).toContain('no ticket SR-404404');
+  });
 });

@@ -27,6 +27,12 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (path === '/api/large')
     return void res.writeHead(200, { 'content-length': String(MB * 3) }).end(' '.repeat(MB * 3));
   if (path === '/api/endless') return endless(res);
+  if (path === '/api/echo-key')
+    return void res
+      .writeHead(422, { 'content-type': 'application/json' })
+      .end(
+        JSON.stringify({ message: `key ${String(req.headers['apikey'])} may not write to jane@example.org's ticket` }),
+      );
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
 }
 
@@ -218,5 +224,24 @@ describe('the SDK HTTP client', () => {
     }
     // Within the cap it is read as ever.
     expect((await client({ maxResponseBytes: 4 * MB }).get('/api/large')).data).toHaveLength(3 * MB);
+  });
+
+  it("puts the system's reason for a refusal into the error, without credentials or contact data", async () => {
+    const refused = await client({ headers: { apikey: 'key-0123456789' } })
+      .put('/api/echo-key', { note: 'x' })
+      .catch((e: unknown) => e);
+    const err = classifyHttpError(refused, 'applying status v2 to CRM ticket T-1');
+    expect(err.message).toBe(
+      "applying status v2 to CRM ticket T-1: HTTP 422: Request failed with status code 422: key [redacted] may not write to [redacted]'s ticket",
+    );
+    // A 5xx's page says what it says, as text.
+    expect(
+      classifyHttpError(
+        await client()
+          .get('/api/unavailable')
+          .catch((e: unknown) => e),
+        'x',
+      ).message,
+    ).toBe('x: HTTP 503: Request failed with status code 503: down');
   });
 });
