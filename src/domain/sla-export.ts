@@ -22,7 +22,8 @@ export function exportDueClock(t: TicketState, state: TicketLifecycleState, draf
     policy: EXPORT_DUE_POLICY,
     calendar: EXPORT_DUE_POLICY,
     startedAt: Math.min(t.requestedAt ?? at, due),
-    responseDueAt: due,
+    // An export records no first response: no response target (see withoutResponse).
+    responseDueAt: null,
     completionDueAt: due,
     completionUnit: 'calendar_hours',
     respondedAt: null,
@@ -35,10 +36,17 @@ export function exportDueClock(t: TicketState, state: TicketLifecycleState, draf
   };
   const when = Math.max(clock.startedAt, at);
   if (state === 'RESOLVED') {
-    clock = { ...clock, resolvedAt: clock.resolvedAt ?? when, respondedAt: clock.respondedAt ?? when };
+    clock = { ...clock, resolvedAt: clock.resolvedAt ?? when };
   } else if (clock.resolvedAt !== null) {
     clock = { ...clock, resolvedAt: null };
   }
   const judgedAt = clock.resolvedAt ?? now;
-  return { ...clock, completionBreached: judgedAt > due, responseBreached: (clock.respondedAt ?? now) > due };
+  // States written before kept the due date as a response target too: dropped here.
+  return {
+    ...clock,
+    responseDueAt: null,
+    respondedAt: null,
+    completionBreached: judgedAt > due,
+    responseBreached: false,
+  };
 }

@@ -16,6 +16,7 @@ import {
   reopenClock,
   resumeClock,
   startClock,
+  withoutResponse,
   type BusinessCalendar,
   type SlaClock,
   type SlaPolicy,
@@ -49,7 +50,8 @@ export function clockFrozen(t: TicketState): boolean {
 /**
  * An imported ticket's clock: history is old by nature, so its request time is believed however
  * far back it lies (never IMPLAUSIBLE_TIME), and the export's own due date, when it has one,
- * is the completion target instead of the policy's.
+ * is the completion target instead of the policy's. It runs no response target: an export
+ * records no first response (see withoutResponse).
  */
 function importedClock(t: TicketState, policy: SlaPolicy, calendar: BusinessCalendar, draft: Draft): SlaClock {
   const { occurredAt } = draft.input;
@@ -57,7 +59,7 @@ function importedClock(t: TicketState, policy: SlaPolicy, calendar: BusinessCale
     t.requestedAt !== null && Number.isFinite(t.requestedAt) && t.requestedAt <= draft.ctx.now
       ? t.requestedAt
       : Math.min(occurredAt, draft.ctx.now);
-  const clock = startClock(policy, calendar, start);
+  const clock = withoutResponse(startClock(policy, calendar, start));
   const due = draft.crmDueAt;
   return due !== null && Number.isFinite(due) && due >= start ? { ...clock, completionDueAt: due } : clock;
 }

@@ -20,7 +20,10 @@ function completionReading(clock: SlaClock, now: number): number {
  */
 export function checkBreaches(clock: SlaClock, now: number): { clock: SlaClock; newlyBreached: SlaBreach[] } {
   const newlyBreached: SlaBreach[] = [];
-  if (!clock.responseBreached && (clock.respondedAt ?? now) > clock.responseDueAt) newlyBreached.push('response');
+  const responseDue = clock.responseDueAt;
+  if (!clock.responseBreached && responseDue !== null && (clock.respondedAt ?? now) > responseDue) {
+    newlyBreached.push('response');
+  }
   if (!clock.completionBreached && completionReading(clock, now) > clock.completionDueAt) {
     newlyBreached.push('completion');
   }

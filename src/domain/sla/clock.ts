@@ -37,8 +37,18 @@ function openPause(clock: SlaClock): SlaPause | undefined {
   return last && last.to === null ? last : undefined;
 }
 
+/** Stops the response clock; a clock without a response target has none to stop. */
 export function markResponded(clock: SlaClock, at: number): SlaClock {
-  return clock.respondedAt === null ? { ...clock, respondedAt: at } : clock;
+  return clock.respondedAt === null && clock.responseDueAt !== null ? { ...clock, respondedAt: at } : clock;
+}
+
+/**
+ * A clock with no response target: the clock of imported history. An export records when a
+ * ticket opened and closed, not when a department first took it on, so a response due date
+ * would be judged against an instant nobody recorded (the closure, say) and be a made-up verdict.
+ */
+export function withoutResponse(clock: SlaClock): SlaClock {
+  return { ...clock, responseDueAt: null, respondedAt: null, responseBreached: false };
 }
 
 export interface PauseResult {
@@ -107,7 +117,8 @@ function closePause(clock: SlaClock, cal: BusinessCalendar, at: number): SlaCloc
 /**
  * Stops both clocks. A ticket resolved while paused is resumed at `at` first, so the time
  * it spent on hold does not count against it. RESOLVED is later than any working state, so a
- * response clock still running stops here too. A second resolve changes nothing.
+ * response clock still running stops here too (a clock without a response target has none). A
+ * second resolve changes nothing.
  */
 export function markResolved(clock: SlaClock, cal: BusinessCalendar, at: number): SlaClock {
   if (clock.resolvedAt !== null) return clock;

@@ -9,6 +9,7 @@ export {
   reopenClock,
   resumeClock,
   startClock,
+  withoutResponse,
   type PauseResult,
 } from './clock.ts';
 export { checkBreaches, completionElapsed, type SlaBreach } from './breaches.ts';

@@ -33,7 +33,11 @@ export interface SlaClock {
   readonly policy: string;
   readonly calendar: string;
   readonly startedAt: number;
-  readonly responseDueAt: number;
+  /**
+   * null: the clock runs no response target. A clock started from imported history has none:
+   * an export records no first response, so neither a due date nor a verdict can be made up.
+   */
+  readonly responseDueAt: number | null;
   /** Current completion due date; resuming from a pause moves it out. */
   readonly completionDueAt: number;
   /** The completion target's unit at start: a resume adds back remaining time in this unit. */

@@ -1,5 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DateTime } from 'luxon';
+import { computeKpis } from '../../../src/domain/kpi/index.ts';
 import { IMPORTED_VERSION_BASE } from '../../../src/domain/publish.ts';
+import { ticketFromStatus } from '../../../src/kpi/from-status.ts';
 import { Bridge, crm, dept, slaTestPolicy } from '../../support/domain.ts';
 
 const DAY = 86_400_000;
@@ -104,6 +107,23 @@ describe('imported history', () => {
     expect(close('E2', OPENED + DAY).statuses[0]).toMatchObject({ completionBreached: false });
     open('E3', { serviceCode: 'TREE' });
     expect(close('E3', OPENED + DAY).statuses[0]).toMatchObject({ completionDueAt: null, resolvedAt: null });
+  });
+
+  it('runs no response target: an export records no first response, so no response verdict is made up', () => {
+    const due = OPENED + 20 * DAY;
+    open('N1');
+    open('N2', { serviceCode: 'TREE', crmDueAt: due });
+    expect(bridge.ticket('N1').sla).toMatchObject({ responseDueAt: null, respondedAt: null });
+    const noResponse = { responseDueAt: null, respondedAt: null, responseBreached: false };
+    // Resolved long after the policy's 2 business days to respond, and after the export's due date.
+    expect(close('N1', OPENED + 30 * DAY).statuses[0]).toMatchObject({ ...noResponse, completionBreached: true });
+    expect(close('N2', OPENED + 30 * DAY).statuses[0]).toMatchObject({ ...noResponse, completionBreached: true });
+    const tickets = ['N1', 'N2'].map((id) => ticketFromStatus(bridge.lastStatus(id), 'UTC'));
+    const months = [...new Set([0, 20, 30].map((d) => DateTime.fromMillis(OPENED + d * DAY).toFormat('yyyy-MM')))];
+    const kpis = months.flatMap((m) => computeKpis(tickets, [], m, bridge.now, 'UTC'));
+    expect(kpis.map((k) => k.responseDue)).toEqual(kpis.map(() => 0));
+    expect(kpis.reduce((n, k) => n + k.resolved, 0)).toBe(2);
+    expect(kpis.reduce((n, k) => n + k.completionDue, 0)).toBe(2);
   });
 
   it('links a duplicate the export names as settled history, sending no link message', () => {

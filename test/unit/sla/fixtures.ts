@@ -7,7 +7,9 @@ export const NYC = 'America/New_York';
 export const HOUR = 3_600_000;
 export const cal = createCalendar(calendarDefinitionSchema.parse({ name: 'plain', timeZone: NYC }));
 export const at = (iso: string): number => DateTime.fromISO(iso, { zone: NYC }).toMillis();
-export const local = (ms: number): string => DateTime.fromMillis(ms, { zone: NYC }).toFormat("yyyy-MM-dd'T'HH:mm");
+/** An instant as local time in NYC; "none" for a target the clock does not run. */
+export const local = (ms: number | null): string =>
+  ms === null ? 'none' : DateTime.fromMillis(ms, { zone: NYC }).toFormat("yyyy-MM-dd'T'HH:mm");
 
 export const pothole: SlaPolicy = {
   name: 'SR-POTHOLE',
