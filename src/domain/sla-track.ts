@@ -99,7 +99,7 @@ function calendarOf(policy: Policy, t: TicketState, clock: SlaClock): BusinessCa
  * clock can neither run time backwards nor stop a clock in the future.
  */
 export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Draft): SlaClock | null {
-  if (clockFrozen(t)) return t.sla;
+  if (clockFrozen(t)) return frozenClock(t.sla, state, draft);
   const rules = rulesOf(draft.ctx.policy, t, t.sla);
   // No policy applies (any more: removed from config): the ticket runs no clock from here on,
   // unless a history export set it a due date of its own.
@@ -139,6 +139,15 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
   // Judged afresh from the instants: a late-delivered event (an acceptance, a hold) that shows
   // a target met withdraws a flag the timer raised before it arrived.
   return checkBreaches({ ...clock, responseBreached: false, completionBreached: false }, draft.ctx.now).clock;
+}
+
+/**
+ * A frozen clock keeps its due dates and flags, but records when its ticket resolved (with its
+ * parent): a duplicate counts in the month it closed (docs/kpi.md R8), not the month it opened.
+ */
+function frozenClock(clock: SlaClock | null, state: TicketLifecycleState, draft: Draft): SlaClock | null {
+  if (!clock || state !== 'RESOLVED' || clock.resolvedAt !== null) return clock;
+  return { ...clock, resolvedAt: Math.max(clock.startedAt, Math.min(draft.input.occurredAt, draft.ctx.now)) };
 }
 
 const NO_SLA = {

@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decideSlaCheck, type InboundEvent, type Policy } from '../../../src/domain/index.ts';
+import { computeKpis } from '../../../src/domain/kpi/index.ts';
 import { MAX_BACKDATE_MS, requestTime } from '../../../src/domain/request-time.ts';
+import { ticketFromStatus } from '../../../src/kpi/from-status.ts';
 import { Bridge, crm, dept, slaTestPolicy, testPolicy } from '../../support/domain.ts';
 import { MON_16, at, sendAt } from '../../support/sla.ts';
 
@@ -28,10 +30,28 @@ describe('SLA clocks of linked tickets', () => {
       closureReason: 'DUPLICATE',
       responseBreached: false,
       completionBreached: false,
-      resolvedAt: null,
+      // When the parent's resolution reached it.
+      resolvedAt: at('2026-11-30T10:01'),
     });
     // The parent, which did the work late, carries the breach.
     expect(bridge.lastStatus('P')).toMatchObject({ completionBreached: true });
+  });
+
+  it('counts a duplicate closed with its parent in the month it closed, not the month it was requested', () => {
+    send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-26T10:00') }), '2026-10-26T10:00');
+    send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-28T10:00') }), '2026-10-28T10:00');
+    send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }), '2026-10-29T10:00');
+    maximo('P', 'COMP', 2, '2026-11-12T10:00');
+    // Its own work order, sent before the link, is cancelled by the department.
+    maximo('D', 'CAN', 3, '2026-11-12T11:00');
+    expect(bridge.lastStatus('D')).toMatchObject({ lifecycleState: 'RESOLVED', closureReason: 'DUPLICATE' });
+    const tickets = ['P', 'D'].map((id) => ticketFromStatus(bridge.lastStatus(id), 'America/New_York'));
+    const closed = (month: string) =>
+      computeKpis(tickets, [], month, at('2026-12-15T00:00'), 'America/New_York').reduce(
+        (n, r) => n + r.duplicatesClosed,
+        0,
+      );
+    expect([closed('2026-10'), closed('2026-11')]).toEqual([0, 1]);
   });
 
   it('does not flag a follow-up that mirrors its original on hold', () => {
