@@ -35,11 +35,8 @@ export function exportDueClock(t: TicketState, state: TicketLifecycleState, draf
     completionBreached: false,
   };
   const when = Math.max(clock.startedAt, at);
-  if (state === 'RESOLVED') {
-    clock = { ...clock, resolvedAt: clock.resolvedAt ?? when };
-  } else if (clock.resolvedAt !== null) {
-    clock = { ...clock, resolvedAt: null };
-  }
+  // A reopen leaves it stopped, as every clock (see sla/clock.ts).
+  if (state === 'RESOLVED') clock = { ...clock, resolvedAt: clock.resolvedAt ?? when };
   const judgedAt = clock.resolvedAt ?? now;
   // States written before kept the due date as a response target too: dropped here.
   return {

@@ -13,7 +13,6 @@ import {
   markResolved,
   markResponded,
   pauseClock,
-  reopenClock,
   resumeClock,
   startClock,
   withoutResponse,
@@ -123,7 +122,7 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
   }
   const at = Math.max(clock.startedAt, Math.min(occurredAt, draft.ctx.now));
 
-  if (clock.resolvedAt !== null && state !== 'RESOLVED') clock = reopenClock(clock, at);
+  // A reopen leaves a stopped clock stopped: its verdicts stand (see clock.ts).
   if (RESPONDED.includes(state)) clock = markResponded(clock, at);
   if (state === 'ON_HOLD') {
     const reason = holdReasonOf(t);

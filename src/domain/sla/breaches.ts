@@ -16,7 +16,7 @@ function completionReading(clock: SlaClock, now: number): number {
 /**
  * Sets the breach flags a clock has earned by `now` and reports which ones turned true in this
  * call. A target is missed when its clock stopped after the due date, or is still running past
- * it; exactly at the due date is on time. Flags never clear again, not even on reopen.
+ * it; exactly at the due date is on time. Flags never clear again.
  */
 export function checkBreaches(clock: SlaClock, now: number): { clock: SlaClock; newlyBreached: SlaBreach[] } {
   const newlyBreached: SlaBreach[] = [];
@@ -43,7 +43,7 @@ export function checkBreaches(clock: SlaClock, now: number): { clock: SlaClock; 
  * - businessDays: business time on the clock's calendar minus every pause, i.e. what the
  *   department is accountable for.
  * - calendarDays: plain wall time / 24 h, pauses NOT subtracted: what the requester waited.
- * Both keep counting through a spell between a resolve and a reopen (see reopenClock).
+ * Both end at the first resolution: a reopen does not run the clock again (see clock.ts).
  */
 export function completionElapsed(
   clock: SlaClock,

@@ -5,6 +5,12 @@ import type { BusinessCalendar, SlaClock, SlaPause, SlaPolicy } from './types.ts
  * Clock operations are pure: each returns a new clock, or the same object when nothing changed
  * (callers may compare by identity). Breach flags are set only by checkBreaches (breaches.ts),
  * so that every breach is reported exactly once whichever event or timer reveals it.
+ *
+ * A stopped clock stays stopped: a reopen is new work, not a retroactive failure. The targets
+ * were judged at the first resolution, in the month they fell due, and councils compare those
+ * months' published figures; a reopen weeks later must not turn an on-time month late (see
+ * docs/kpi.md R5). The work after a reopen has no SLA target of its own; the sentinel watches it
+ * as any open ticket (silent work orders, configured state limits).
  */
 
 /** Closed pauses kept on the clock; older ones survive only in the totals. */
@@ -124,14 +130,4 @@ export function markResolved(clock: SlaClock, cal: BusinessCalendar, at: number)
   if (clock.resolvedAt !== null) return clock;
   const resumed = closePause(clock, cal, at);
   return { ...markResponded(resumed, at), resolvedAt: at };
-}
-
-/**
- * Runs the completion clock again from `at`. Nothing restarts: the due date stays the one
- * computed at opening (and moved by pauses), so a ticket reopened after its due date is
- * breached at the next checkBreaches. That is intended: the requester's problem was not
- * solved in time. Elapsed measures keep counting through the time it spent resolved.
- */
-export function reopenClock(clock: SlaClock, _at: number): SlaClock {
-  return clock.resolvedAt === null ? clock : { ...clock, resolvedAt: null };
 }

@@ -6,7 +6,6 @@ export {
   markResolved,
   markResponded,
   pauseClock,
-  reopenClock,
   resumeClock,
   startClock,
   withoutResponse,

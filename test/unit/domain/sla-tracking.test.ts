@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { breachesFlagged, decideSlaCheck, type InboundEvent } from '../../../src/domain/index.ts';
+import { computeKpis } from '../../../src/domain/kpi/index.ts';
+import { ticketFromStatus } from '../../../src/kpi/from-status.ts';
 import { Bridge, crm, dept, slaTestPolicy, testPolicy } from '../../support/domain.ts';
 import { MON_16, at, sendAt } from '../../support/sla.ts';
 
@@ -8,6 +10,7 @@ beforeEach(async () => {
   bridge = new Bridge(await slaTestPolicy());
 });
 
+const NYC = 'America/New_York';
 const send = (input: InboundEvent, iso: string, processedAt?: number) => sendAt(bridge, input, iso, processedAt);
 
 const open = (id: string, serviceCode: string) =>
@@ -163,5 +166,28 @@ describe('the SLA timer', () => {
     expect(decideSlaCheck(bridge.ticket('T1'), ctx).stateChanged).toBe(false);
     maximo('T1', 'COMP', 4, '2026-11-19T10:00');
     expect(decideSlaCheck(bridge.ticket('T1'), ctx).stateChanged).toBe(false);
+  });
+
+  it("keeps a past month's figures when a resolved ticket is reopened later: the reopen is new work", () => {
+    const kpi = (month: string, now: string) =>
+      computeKpis([ticketFromStatus(bridge.lastStatus('O'), NYC)], [], month, at(now), NYC)[0];
+    send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-05T10:00') }), '2026-10-05T10:00');
+    maximo('O', 'APPR', 2, '2026-10-06T10:00');
+    maximo('O', 'COMP', 3, '2026-10-07T10:00');
+    const october = kpi('2026-10', '2026-11-01T12:00');
+    expect(october).toMatchObject({ completionDue: 1, completedOnTimePct: 100, resolved: 1, stillOpenPastDue: 0 });
+    // A follow-up after the due date (13 Oct), and the department takes the work up again.
+    send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'O' }), '2026-11-05T10:00');
+    maximo('O', 'INPRG', 4, '2026-11-06T10:00');
+    expect(bridge.lastStatus('O')).toMatchObject({
+      lifecycleState: 'REOPENED',
+      resolvedAt: at('2026-10-07T10:00'),
+      completionBreached: false,
+    });
+    expect(kpi('2026-10', '2026-11-07T12:00')).toEqual({ ...october, computedAt: at('2026-11-07T12:00') });
+    maximo('O', 'COMP', 5, '2026-11-09T10:00');
+    expect(bridge.lastStatus('O')).toMatchObject({ lifecycleState: 'RESOLVED', resolvedAt: at('2026-10-07T10:00') });
+    expect(kpi('2026-10', '2026-11-10T12:00')).toEqual({ ...october, computedAt: at('2026-11-10T12:00') });
+    expect(kpi('2026-11', '2026-12-01T12:00')).toBeUndefined();
   });
 });

@@ -4,7 +4,6 @@ import {
   completionElapsed,
   markResolved,
   markResponded,
-  reopenClock,
   resumeClock,
 } from '../../../src/domain/sla/index.ts';
 import { at, cal, opened, paused, pothole } from './fixtures.ts';
@@ -44,21 +43,6 @@ describe('breaches', () => {
     const clock = markResolved(opened(), cal, at('2026-03-03T10:00'));
     expect(clock.respondedAt).toBe(at('2026-03-03T10:00'));
     expect(checkBreaches(clock, at('2026-03-30T10:00')).newlyBreached).toEqual([]);
-  });
-
-  it('reopens against the original due date and keeps a breach', () => {
-    const resolved = markResolved(markResponded(opened(), at('2026-03-03T10:00')), cal, at('2026-03-06T10:00'));
-    expect(checkBreaches(resolved, at('2026-03-06T10:00')).newlyBreached).toEqual([]);
-    const reopened = reopenClock(resolved, at('2026-03-12T10:00'));
-    expect(reopened.resolvedAt).toBeNull();
-    expect(reopened.completionDueAt).toBe(resolved.completionDueAt);
-    const breached = checkBreaches(reopened, at('2026-03-12T10:00'));
-    expect(breached.newlyBreached).toEqual(['completion']);
-    const again = checkBreaches(markResolved(breached.clock, cal, at('2026-03-13T10:00')), at('2026-03-13T10:00'));
-    expect(again.clock.completionBreached).toBe(true);
-    const reopenedAgain = reopenClock(again.clock, at('2026-03-14T10:00'));
-    expect(reopenedAgain.completionBreached).toBe(true);
-    expect(reopenClock(reopenedAgain, at('2026-03-15T10:00'))).toBe(reopenedAgain);
   });
 });
 
