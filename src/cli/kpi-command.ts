@@ -78,7 +78,14 @@ export async function runKpi(
     return 2;
   }
   const { month, provisional } = result;
-  const footer = { definitionVersion: KPI_DEFINITION_VERSION, month, provisional, timeZone, computedAt: now };
+  const footer = {
+    definitionVersion: KPI_DEFINITION_VERSION,
+    month,
+    provisional,
+    timeZone,
+    computedAt: now,
+    withoutBusinessDays: result.withoutBusinessDays,
+  };
   for (const line of formatKpiTable(result.records, footer)) print(line);
   if (publish && result.published > 0) print(`published ${result.published} record(s) to ${config.topics.kpi}`);
   if (result.undecodable > 0) {

@@ -20,6 +20,7 @@ import {
   type SlaClock,
   type SlaPolicy,
 } from './sla/index.ts';
+import { DAY_MS } from './sla/days.ts';
 import type { TicketState } from './state.ts';
 import type { TicketLifecycleState } from './types.ts';
 
@@ -180,7 +181,7 @@ export function statusSla(
   if (!clock) return { ...NO_SLA, requestedAt: t.requestedAt, holdReason };
   const calendar = calendarOf(policy, t, clock);
   const open = clock.pauses.at(-1);
-  const elapsed = clock.resolvedAt !== null && calendar ? completionElapsed(clock, calendar, clock.resolvedAt) : null;
+  const elapsed = clock.resolvedAt !== null ? elapsedToResolve(clock, calendar, clock.resolvedAt) : null;
   return {
     requestedAt: t.requestedAt ?? clock.startedAt,
     slaPolicy: clock.policy,
@@ -194,9 +195,23 @@ export function statusSla(
     slaPaused: open !== undefined && open.to === null,
     slaPausedAt: open && open.to === null ? open.from : null,
     holdReason,
-    businessDaysToResolve: elapsed ? round4(elapsed.businessDays) : null,
+    businessDaysToResolve: elapsed && elapsed.businessDays !== null ? round4(elapsed.businessDays) : null,
     calendarDaysToResolve: elapsed ? round4(elapsed.calendarDays) : null,
   };
+}
+
+/**
+ * Days to resolve. Calendar days are wall time and need no calendar; business days need one, and
+ * a clock without one (an export's own due date, or a calendar since removed from config) has
+ * none: null, which the KPI output counts and says (docs/kpi.md R6), never a made-up figure.
+ */
+function elapsedToResolve(
+  clock: SlaClock,
+  calendar: BusinessCalendar | undefined,
+  resolvedAt: number,
+): { businessDays: number | null; calendarDays: number } {
+  if (calendar) return completionElapsed(clock, calendar, resolvedAt);
+  return { businessDays: null, calendarDays: Math.max(0, resolvedAt - clock.startedAt) / DAY_MS };
 }
 
 export interface BreachFlagged {

@@ -2,7 +2,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IANAZone } from 'luxon';
 import type { CloseloopConfig } from '../config/index.ts';
-import { computeKpis, monthRange, parseMonth, type KpiRecord, type Month } from '../domain/kpi/index.ts';
+import {
+  computeKpis,
+  monthRange,
+  parseMonth,
+  resolvedWithoutBusinessDays,
+  type KpiRecord,
+  type Month,
+} from '../domain/kpi/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import {
   readSchemaFile,
@@ -47,6 +54,8 @@ export interface KpiJobResult {
   readonly violations: number;
   /** Input records that could not be read and are missing from the figures. */
   readonly undecodable: number;
+  /** Tickets resolved in the month without business days (no business calendar): see docs/kpi.md R6. */
+  readonly withoutBusinessDays: number;
   /** The month is not over yet in the jurisdiction's zone, so its figures will still change. */
   readonly provisional: boolean;
   /** Records written to the KPI topic: 0 when not asked to, or when withheld for unread records. */
@@ -113,6 +122,7 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
       tickets: inputs.tickets.length,
       violations: inputs.violations.length,
       undecodable: inputs.undecodable,
+      withoutBusinessDays: resolvedWithoutBusinessDays(inputs.tickets, o.month),
       provisional,
       published,
     };

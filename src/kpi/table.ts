@@ -49,6 +49,8 @@ export interface TableFooter {
   /** The zone the month is judged in. */
   readonly timeZone: string;
   readonly computedAt: number;
+  /** Tickets resolved in the month that have no business days to resolve (docs/kpi.md R6). */
+  readonly withoutBusinessDays?: number;
 }
 
 /**
@@ -72,6 +74,12 @@ export function formatKpiTable(records: readonly KpiRecord[], footer: TableFoote
     }
     lines.push(
       `% on time with (met/due); bd = business days, cd = calendar days to resolve; dup linked = linked/closed; drift = found by reconciliation; ${NONE} = none`,
+    );
+  }
+  const without = footer.withoutBusinessDays ?? 0;
+  if (without > 0) {
+    lines.push(
+      `${without} ticket(s) resolved in ${footer.month} have no business calendar (an export's own due date): counted in resolved and cd, left out of the bd percentiles`,
     );
   }
   const at = new Date(footer.computedAt).toISOString();

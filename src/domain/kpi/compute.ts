@@ -174,6 +174,20 @@ export function computeKpis(
     .map(([department, t]) => toRecord(department, month, now, t));
 }
 
+/**
+ * How many tickets of month M's R6 population have no business days to resolve: their clock has
+ * no business calendar (an export's own due date). They count in `resolved` and in the calendar-day
+ * median but not in the business-day percentiles, and the KPI output says how many (R6).
+ */
+export function resolvedWithoutBusinessDays(tickets: Iterable<KpiTicket>, month: string): number {
+  const inMonth = monthTester(parseMonth(month));
+  let n = 0;
+  for (const t of tickets) {
+    if (!isExcludedFromSla(t) && inMonth(t.resolvedAt, t.timeZone) && t.businessDaysToResolve === null) n++;
+  }
+  return n;
+}
+
 const rounded = (value: number | null): number | null => (value === null ? null : roundTo(value, 2));
 
 function toRecord(department: string, month: string, now: number, t: Tally): KpiRecord {

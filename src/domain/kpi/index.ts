@@ -1,5 +1,12 @@
 export * from './types.ts';
-export { completionVerdict, computeKpis, isDuplicate, isExcludedFromSla, verdict } from './compute.ts';
+export {
+  completionVerdict,
+  computeKpis,
+  isDuplicate,
+  isExcludedFromSla,
+  resolvedWithoutBusinessDays,
+  verdict,
+} from './compute.ts';
 export { monthOfInstant, monthRange, monthTester, parseMonth, type Month } from './month.ts';
 export { TOP_REQUEST_TYPES, volumeByMonth, type MonthVolume } from './volume.ts';
 export { nearestRank, percent, roundTo } from './stats.ts';

@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { computeKpis } from '../../../src/domain/kpi/index.ts';
+import { computeKpis, resolvedWithoutBusinessDays } from '../../../src/domain/kpi/index.ts';
 import { IMPORTED_VERSION_BASE } from '../../../src/domain/publish.ts';
 import { ticketFromStatus } from '../../../src/kpi/from-status.ts';
+import { formatKpiTable } from '../../../src/kpi/table.ts';
 import { Bridge, crm, dept, slaTestPolicy } from '../../support/domain.ts';
 
 const DAY = 86_400_000;
@@ -124,6 +125,28 @@ describe('imported history', () => {
     expect(kpis.map((k) => k.responseDue)).toEqual(kpis.map(() => 0));
     expect(kpis.reduce((n, k) => n + k.resolved, 0)).toBe(2);
     expect(kpis.reduce((n, k) => n + k.completionDue, 0)).toBe(2);
+  });
+
+  it("counts the days to resolve of tickets on the export's own due date, and says they have no business days", () => {
+    const days = [1, 4, 8];
+    days.forEach((d, i) => {
+      open(`X${i}`, { serviceCode: 'TREE', crmDueAt: OPENED + 30 * DAY });
+      expect(close(`X${i}`, OPENED + d * DAY).statuses[0]).toMatchObject({
+        slaPolicy: 'export-due-date',
+        calendarDaysToResolve: d,
+        businessDaysToResolve: null,
+      });
+    });
+    const tickets = days.map((_, i) => ticketFromStatus(bridge.lastStatus(`X${i}`), 'UTC'));
+    const month = DateTime.fromMillis(OPENED + 8 * DAY, { zone: 'UTC' }).toFormat('yyyy-MM');
+    expect(DateTime.fromMillis(OPENED + DAY, { zone: 'UTC' }).toFormat('yyyy-MM')).toBe(month);
+    const [kpi] = computeKpis(tickets, [], month, bridge.now, 'UTC');
+    expect(kpi).toMatchObject({ resolved: 3, medianCalendarDaysToResolve: 4, medianBusinessDaysToResolve: null });
+    expect(resolvedWithoutBusinessDays(tickets, month)).toBe(3);
+    const footer = { definitionVersion: 1, month, provisional: false, timeZone: 'UTC', computedAt: bridge.now };
+    expect(formatKpiTable(kpi ? [kpi] : [], { ...footer, withoutBusinessDays: 3 })).toContain(
+      `3 ticket(s) resolved in ${month} have no business calendar (an export's own due date): counted in resolved and cd, left out of the bd percentiles`,
+    );
   });
 
   it('links a duplicate the export names as settled history, sending no link message', () => {
