@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import {
   computeKpis,
+  figuresChangeAt,
   isDuplicate,
   KPI_DEFINITION_VERSION,
   monthOfInstant,
@@ -111,7 +112,7 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
  * The public performance figures, per month in the city's zone: volumes from the CRM's facts, and
  * on-time figures under KPI definition v1 from the latest status of each ticket. Both inputs are
  * read models restored from the topics on start; figures are computed when asked and kept until
- * either input changes.
+ * either input changes or time changes them (a due instant passes, the month ends).
  */
 export class PublicFigures {
   readonly #facts: RequestFacts;
@@ -120,7 +121,8 @@ export class PublicFigures {
   readonly #kpi = new Map<string, { version: number; ticket: KpiTicket }>();
   #kpiChanges = 0;
   #seen = -1;
-  #months = new Map<string, MonthFigures>();
+  /** Each month's figures, good until `until` (time moves verdicts and "provisional"). */
+  #months = new Map<string, { figures: MonthFigures; until: number }>();
   #index: MonthIndex | null = null;
 
   constructor(facts: RequestFacts, timeZone: string, now: () => number = Date.now) {
@@ -185,11 +187,14 @@ export class PublicFigures {
   }
 
   month(month: string): MonthFigures {
-    this.#indexed();
+    const index = this.#indexed();
+    const now = this.#now();
     const cached = this.#months.get(month);
-    if (cached) return cached;
-    const figures = this.#compute(month);
-    this.#months.set(month, figures);
+    if (cached && now < cached.until) return cached.figures;
+    const figures = this.#compute(month, now);
+    const end = monthRange(parseMonth(month), this.#timeZone)[1];
+    const until = Math.min(now < end ? end : Infinity, figuresChangeAt(index.tickets.get(month) ?? [], month, now));
+    this.#months.set(month, { figures, until });
     return figures;
   }
 
@@ -253,7 +258,7 @@ export class PublicFigures {
     }
   }
 
-  #compute(month: string): MonthFigures {
+  #compute(month: string, now: number): MonthFigures {
     const inMonth = monthTester(parseMonth(month));
     const zone = this.#timeZone;
     const index = this.#indexed();
@@ -277,7 +282,7 @@ export class PublicFigures {
     );
     const received = new Map(byDepartment.map((c) => [c.key, c.count]));
     const tickets = index.tickets.get(month) ?? [];
-    const kpis = computeKpis(tickets, [], month, this.#now(), zone);
+    const kpis = computeKpis(tickets, [], month, now, zone);
     const departments = kpis.map((k) => ({
       department: k.department,
       received: received.get(k.department) ?? 0,
@@ -299,7 +304,7 @@ export class PublicFigures {
       month,
       timeZone: zone,
       definitionVersion: KPI_DEFINITION_VERSION,
-      provisional: this.#now() < end,
+      provisional: now < end,
       received: rows.length,
       service: service.filter((r) => r.kind === 'SERVICE').length,
       information: information.length,

@@ -175,6 +175,27 @@ export function computeKpis(
 }
 
 /**
+ * The first instant after `now` at which month M's figures change by the passing of time alone:
+ * a pending verdict (R4, R5) turns late one millisecond after its due instant. Infinity when no
+ * verdict of M is waiting on the clock. A cache of M's figures is good until then (and until its
+ * input changes); the month's end, which ends "provisional", is the caller's to add.
+ */
+export function figuresChangeAt(tickets: Iterable<KpiTicket>, month: string, now: number): number {
+  const inMonth = monthTester(parseMonth(month));
+  let at = Infinity;
+  const waiting = (dueAt: number | null, zone: string): void => {
+    if (dueAt !== null && dueAt >= now && inMonth(dueAt, zone)) at = Math.min(at, dueAt + 1);
+  };
+  for (const t of tickets) {
+    if (isExcludedFromSla(t)) continue;
+    if (t.respondedAt === null) waiting(t.responseDueAt, t.timeZone);
+    // An open pause keeps the verdict pending whatever the time (completionVerdict).
+    if (t.resolvedAt === null && t.pausedAt === null) waiting(t.completionDueAt, t.timeZone);
+  }
+  return at;
+}
+
+/**
  * How many tickets of month M's R6 population have no business days to resolve: their clock has
  * no business calendar (an export's own due date). They count in `resolved` and in the calendar-day
  * median but not in the business-day percentiles, and the KPI output says how many (R6).

@@ -2,6 +2,7 @@ export * from './types.ts';
 export {
   completionVerdict,
   computeKpis,
+  figuresChangeAt,
   isDuplicate,
   isExcludedFromSla,
   resolvedWithoutBusinessDays,

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { NO_DEPARTMENT, PublicFigures } from '../../../src/public/figures.ts';
 import { figuresCsv } from '../../../src/public/open-data.ts';
 import { RequestFacts } from '../../../src/status-api/index.ts';
+import { Bridge, crm, slaTestPolicy } from '../../support/domain.ts';
 import { loadFixture, MONTH, NOW, SCRIPT_NAME, ZONE } from '../../support/public-fixture.ts';
+import { at, sendAt } from '../../support/sla.ts';
 
 function fixture(): PublicFigures {
   const facts = new RequestFacts();
@@ -71,6 +73,35 @@ describe('public figures of a month', () => {
     expect(figures.month(MONTH).received).toBe(0);
     loadFixture({ facts, figures });
     expect(figures.month(MONTH).received).toBe(7);
+  });
+
+  it('moves with time: a due instant passing and the month ending change the answer without any record', async () => {
+    const bridge = new Bridge(await slaTestPolicy());
+    sendAt(
+      bridge,
+      crm('A', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-11-16T10:00') }),
+      '2026-11-16T10:00',
+    );
+    let now = at('2026-11-17T12:00');
+    const facts = new RequestFacts();
+    const figures = new PublicFigures(facts, 'America/New_York', () => now);
+    for (const s of bridge.statusesOf('A')) figures.applyStatus(s);
+    const shown = () => {
+      const f = figures.month('2026-11');
+      const d = f.departments.find((x) => x.responseDue > 0);
+      return { provisional: f.provisional, responseDue: d?.responseDue ?? 0, completionDue: d?.completionDue ?? 0 };
+    };
+    expect(shown()).toEqual({ provisional: true, responseDue: 0, completionDue: 0 });
+    // Response due Wed 18 Nov 10:00 has passed, completion due Mon 23 Nov 10:00 not yet.
+    now = at('2026-11-18T10:00');
+    expect(shown()).toEqual({ provisional: true, responseDue: 0, completionDue: 0 });
+    now = at('2026-11-18T10:00') + 1;
+    expect(shown()).toEqual({ provisional: true, responseDue: 1, completionDue: 0 });
+    now = at('2026-12-05T12:00');
+    const fresh = new PublicFigures(new RequestFacts(), 'America/New_York', () => now);
+    for (const s of bridge.statusesOf('A')) fresh.applyStatus(s);
+    expect(figures.month('2026-11')).toEqual(fresh.month('2026-11'));
+    expect(figures.month('2026-11')).toMatchObject({ provisional: false });
   });
 
   it('downloads as tidy CSV, each row with its definition version', () => {
