@@ -7,7 +7,7 @@ import type { BusinessCalendar, CalendarDefinition, LocalDay, SlaTarget } from '
  * Business time accrues continuously through whole working, non-holiday local days (midnight to
  * midnight in the calendar's zone, not office hours) and not at all through other days. A local
  * day counts as exactly one business day whatever its length, so on a 23- or 25-hour DST day an
- * hour is worth 1/23 or 1/25 of a business day.
+ * hour is worth 1/23 or 1/25 of a business day; a date the zone skipped entirely counts as none.
  */
 
 /** A target that an empty calendar could never reach must fail loudly, not loop for ever. */
@@ -85,12 +85,20 @@ export function createCalendar(def: CalendarDefinition): BusinessCalendar {
   };
 }
 
+/**
+ * A business day that took place. A local date the zone skipped (Samoa's 30 December 2011, when
+ * it crossed the date line) is a day of no length: it holds no business time at all.
+ */
+function isCounted(d: LocalDay): boolean {
+  return d.business && d.end > d.start;
+}
+
 /** Fractional business days elapsed between two instants; 0 when to <= from. */
 export function businessDaysBetween(cal: BusinessCalendar, from: number, to: number): number {
   if (!(to > from)) return 0;
   let total = 0;
   for (let d = cal.dayAt(from); d.start < to; d = cal.day(d.index + 1)) {
-    if (!d.business) continue;
+    if (!isCounted(d)) continue;
     const overlap = Math.min(to, d.end) - Math.max(from, d.start);
     total += overlap === d.end - d.start ? 1 : overlap / (d.end - d.start);
   }
@@ -107,7 +115,7 @@ export function addBusinessDays(cal: BusinessCalendar, from: number, days: numbe
   let remaining = days;
   let d = cal.dayAt(from);
   for (let scanned = 0; scanned < MAX_SCAN_DAYS; scanned++, d = cal.day(d.index + 1)) {
-    if (!d.business) continue;
+    if (!isCounted(d)) continue;
     const begin = Math.max(from, d.start);
     const length = d.end - d.start;
     const needMs = remaining * length;

@@ -102,7 +102,7 @@ export interface CalendarDefinition {
   readonly holidays: HolidaySources;
 }
 
-/** One local calendar day: [start, end) in epoch ms; 23, 24 or 25 hours long. */
+/** One local calendar day: [start, end) in epoch ms; 23, 24 or 25 hours long, or empty for a date the zone skipped. */
 export interface LocalDay {
   /** Local days since 1970-01-01. */
   readonly index: number;

@@ -131,6 +131,17 @@ describe('time zones', () => {
       12,
     );
   });
+
+  it('counts no business day for a date the zone skipped (Samoa, Friday 30 December 2011)', () => {
+    const APIA = 'Pacific/Apia';
+    const samoa = calendar({ timeZone: APIA });
+    const thursday = at('2011-12-29T10:00', APIA);
+    expect(local(addBusinessDays(samoa, thursday, 2), APIA)).toBe('2012-01-03T10:00:00.000');
+    expect(businessDaysBetween(samoa, thursday, at('2012-01-02T10:00', APIA))).toBeCloseTo(1, 12);
+    const friday = samoa.day(samoa.dayAt(thursday).index + 1);
+    expect(friday).toMatchObject({ date: '2011-12-30', business: true });
+    expect(friday.end - friday.start).toBe(0);
+  });
 });
 
 describe('daylight saving time', () => {
