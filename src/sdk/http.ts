@@ -47,12 +47,15 @@ export async function sendJson<T>(
   schema: z.ZodType<T>,
   request: () => Promise<{ data: string }>,
 ): Promise<T | null> {
-  let body = '';
+  // Set only once the system's whole answer is in: one refused before that (too long, cut off)
+  // is no blank answer, whatever was read of it.
+  let body: string | null = null;
   const answer = await callJson(what, schema, async () => {
     body = (await request()).data;
     return { data: body };
   }).catch((err: unknown) => {
-    if (err instanceof CloseloopError && err.code === 'CL_CONNECTOR_MALFORMED' && body.trim() === '') return null;
+    const blank = body !== null && body.trim() === '';
+    if (err instanceof CloseloopError && err.code === 'CL_CONNECTOR_MALFORMED' && blank) return null;
     throw err;
   });
   return answer;

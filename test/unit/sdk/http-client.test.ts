@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyHttpError, HttpCallError, HttpClient, RESPONSE_TOO_LARGE } from '../../../src/sdk/index.ts';
+import { z } from 'zod';
+import { classifyHttpError, HttpCallError, HttpClient, RESPONSE_TOO_LARGE, sendJson } from '../../../src/sdk/index.ts';
 
 // A real server on a free port: each path does one thing a system (or a network) can do.
 const seen: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[] = [];
@@ -224,6 +225,21 @@ describe('the SDK HTTP client', () => {
     }
     // Within the cap it is read as ever.
     expect((await client({ maxResponseBytes: 4 * MB }).get('/api/large')).data).toHaveLength(3 * MB);
+  });
+
+  it('never takes a write answered past maxResponseBytes for a blank answer, blanks as it is', async () => {
+    // The answer is 3 MB of blanks: read whole, a write taken with no body; refused, no answer.
+    const capped = client({ maxResponseBytes: MB });
+    const written = await sendJson('writing a status', z.object({}), () => capped.put('/api/large', {})).then(
+      (answer) => ({ answer }),
+      (e: unknown) => e,
+    );
+    expect(written).toMatchObject({ code: 'CL_CONNECTOR_MALFORMED', retriable: true });
+    expect(
+      await sendJson('writing a status', z.object({}), () =>
+        client({ maxResponseBytes: 4 * MB }).put('/api/large', {}),
+      ),
+    ).toBeNull();
   });
 
   it("puts the system's reason for a refusal into the error, without credentials or contact data", async () => {
