@@ -45,13 +45,32 @@ export function checkConnector(
     ...(instance.webhook ? [instance.webhook.tokenEnv] : []),
   ];
   const missing = options.credentials ? named.filter((name) => !env[name]) : [];
+  const unsendable = options.credentials ? named.filter((name) => !sendable(env[name])) : [];
   return {
     definition,
     settings,
     serves: definition.serves?.(settings) ?? [],
     // The variable's name only: its value, when there is one, is never printed.
-    problems: missing.map((name) => `${instance.name}: environment variable ${name} is not set (its credential)`),
+    problems: [
+      ...missing.map((name) => `${instance.name}: environment variable ${name} is not set (its credential)`),
+      ...unsendable.map(
+        (name) =>
+          `${instance.name}: environment variable ${name} holds what no HTTP header can carry (a control character, ` +
+          `such as the newline of a secret written with echo, or blanks around it)`,
+      ),
+    ],
   };
+}
+
+/**
+ * Whether a credential can go in a header as it is. One that cannot fails every call before it
+ * is sent, as an error no record is to blame for, so it is refused at start-up instead; blanks
+ * around it would be dropped on the way, and the system would see another credential.
+ */
+function sendable(value: string | undefined): boolean {
+  if (!value) return true;
+  // Visible ASCII, inner blanks and tabs, and obs-text (RFC 9110's field-value); nothing else.
+  return /^[\x21-\x7e\x80-\xff]([\x20-\x7e\x80-\xff\t]*[\x21-\x7e\x80-\xff])?$/.test(value);
 }
 
 /** For loadConfig: each instance checked by its own connector, credentials included or not. */

@@ -111,4 +111,23 @@ describe('webhook token', () => {
     const ok = checkConnector(instance, { POSSE_API_TOKEN: 'x', POSSE_WEBHOOK_TOKEN: 'y' }, { credentials: true });
     expect(ok.problems).toEqual([]);
   });
+
+  it('is refused at start-up when no header can carry it, by name only', () => {
+    for (const token of ['s3cret\n', ' s3cret', 's3c\u0000ret', 'sécret\u2028']) {
+      const { problems } = checkConnector(
+        instance,
+        { POSSE_API_TOKEN: token, POSSE_WEBHOOK_TOKEN: 'y' },
+        { credentials: true },
+      );
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('environment variable POSSE_API_TOKEN holds what no HTTP header can carry');
+      expect(problems[0]).not.toContain('s3c');
+    }
+    const inner = checkConnector(
+      instance,
+      { POSSE_API_TOKEN: 'Bearer a b', POSSE_WEBHOOK_TOKEN: 'y' },
+      { credentials: true },
+    );
+    expect(inner.problems).toEqual([]);
+  });
 });
