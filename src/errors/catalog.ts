@@ -141,13 +141,13 @@ export const ERROR_CATALOG = {
     stage: 'deliver',
     retriable: true,
     summary:
-      'An external system failed in a way worth retrying: 5xx, 429, a time-out, a dropped connection, any other failure with no HTTP answer but a TLS one.',
+      'An external system failed in a way worth retrying: 5xx, 408, 429, a time-out, a dropped connection, any other failure with no HTTP answer but a TLS one or a request that could not be built (CL_CONNECTOR_REJECTED).',
   },
   CL_CONNECTOR_REJECTED: {
     stage: 'deliver',
     retriable: false,
     summary:
-      'An external system refused a record for good (4xx other than 401, 403, 408 and 429, to a call about that record).',
+      "An external system refused a record for good (4xx other than 401, 403, 408 and 429, to a call about that record, with the system's reason, bounded and scrubbed), or the record's call could not be built (an invalid URL or header value from its data).",
   },
   CL_CONNECTOR_UNAUTHORIZED: {
     stage: 'deliver',
