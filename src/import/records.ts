@@ -282,15 +282,8 @@ export class RecordReader {
   }
 
   #nextRecord(at: number): void {
-    this.#fields = [];
-    this.#fieldPos = [];
-    this.#openLine = [];
-    this.#breakEnd = [];
-    this.#parts = [];
-    this.#raw = [];
+    this.#clearRecord();
     this.#recordPos = this.#base + at;
-    this.#state = 'start';
-    this.#fault = null;
     this.#line += 1;
     this.#first = this.#line;
   }
@@ -302,6 +295,18 @@ export class RecordReader {
     this.#state = 'discard';
     this.#raw = [];
     this.#parts = [];
+  }
+
+  /** Forgets the record being read: the next character starts a new one. */
+  #clearRecord(): void {
+    this.#fields = [];
+    this.#fieldPos = [];
+    this.#openLine = [];
+    this.#breakEnd = [];
+    this.#parts = [];
+    this.#raw = [];
+    this.#state = 'start';
+    this.#fault = null;
   }
 
   #reject(fault: FaultCode, field: number): void {
@@ -316,14 +321,7 @@ export class RecordReader {
       last: this.#line,
       readAgain: false,
     });
-    this.#fields = [];
-    this.#fieldPos = [];
-    this.#openLine = [];
-    this.#breakEnd = [];
-    this.#parts = [];
-    this.#raw = [];
-    this.#state = 'start';
-    this.#fault = null;
+    this.#clearRecord();
   }
 
   /**
@@ -346,14 +344,7 @@ export class RecordReader {
       last: openLine,
       readAgain: true,
     });
-    this.#fields = [];
-    this.#fieldPos = [];
-    this.#openLine = [];
-    this.#breakEnd = [];
-    this.#parts = [];
-    this.#raw = [];
-    this.#state = 'start';
-    this.#fault = null;
+    this.#clearRecord();
     // A CR the field's first break ended in, with its LF yet to be read: the LF is the same break.
     this.#afterCR = text.charCodeAt(from - this.#recordPos - 1) === CR;
     this.#line = openLine + 1;
