@@ -62,7 +62,15 @@ export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: 
     return draft.done(prev, false);
   }
   const target = entry.state;
-  const touched: WorkOrderRecord = { ...current, lastPosition: position, rawStatus: e.rawStatus };
+  // A work order can move between departments of its system (a job transferred to another
+  // division, another site): the one it names now answers for it, gets the ticket's commands,
+  // and is the agency the CRM is shown.
+  const touched: WorkOrderRecord = {
+    ...current,
+    department: e.department || current.department,
+    lastPosition: position,
+    rawStatus: e.rawStatus,
+  };
 
   if (isTerminalWork(current.state)) {
     // Rule 5: after a follow-up, the department may say the completed work is not done.

@@ -154,3 +154,18 @@ describe('equal positions', () => {
     expect(bridge.lastStatus('T')).toMatchObject({ crmStatus: 'CLOSED', lifecycleState: 'RESOLVED' });
   });
 });
+
+describe('a work order moved to another department', () => {
+  it('answers to the department its events name now: commands, the agency shown, the owner', () => {
+    bridge.send(crm('T', 'OPENED', 1, { serviceCode: 'GRASS' }));
+    bridge.send(dept('T', 'T#1', 'posse', 'INTAKE_ACCEPTED', 2, { department: 'housing' }));
+    bridge.send(dept('T', 'T#1', 'posse', 'INSPECTOR_ASSIGNED', 3, { department: 'code-enforcement' }));
+    expect(bridge.ticket('T').workOrders.map((w) => [w.workOrderId, w.department])).toEqual([
+      ['T#1', 'code-enforcement'],
+    ]);
+    expect(bridge.lastStatus('T')).toMatchObject({ lifecycleState: 'ASSIGNED', agencyResponsible: 'code-enforcement' });
+    bridge.send(crm('T', 'UPDATED', 2, { note: 'more info' }));
+    const note = bridge.commands.filter((c) => c.ticketId === 'T' && c.kind === 'ADD_NOTE');
+    expect(note.map((c) => c.department)).toEqual(['code-enforcement']);
+  });
+});
