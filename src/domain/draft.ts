@@ -1,4 +1,6 @@
+import { IMPORT_SYSTEM } from './import.ts';
 import { scrubPii } from './pii.ts';
+import { isServed } from './policy.ts';
 import { childEnvelope, type DecideContext } from './context.ts';
 import type { CommandKind, Decision, TicketStatusChange, Violation, WorkOrderCommand } from './outputs.ts';
 import type { TicketState, WorkOrderRecord } from './state.ts';
@@ -71,6 +73,21 @@ export class Draft {
     wo: Pick<WorkOrderRecord, 'workOrderId' | 'department' | 'system'>,
     extra: { reason?: string | null; note?: string | null } = {},
   ): void {
+    // A command no connector takes would wait in its topic unread, and the ticket on it unseen:
+    // history's work order (the pseudo-system "import", until the department's own is adopted)
+    // or a route no configured sink serves. Recorded instead, where operators look.
+    const history = wo.system === IMPORT_SYSTEM;
+    if (history || !isServed(this.ctx.policy, wo)) {
+      const why = history
+        ? "it is the history import's record of the work; the department's own work order is not adopted yet"
+        : `no connector serves ${wo.department} on ${wo.system}`;
+      this.violation(t.ticketId, 'NO_CONNECTOR', `${kind} for work order ${wo.workOrderId} not sent: ${why}`, {
+        department: wo.department,
+        system: wo.system,
+        workOrderId: wo.workOrderId,
+      });
+      return;
+    }
     const envelope = this.envelope(`command-${kind.toLowerCase()}`);
     this.commands.push({
       envelope,

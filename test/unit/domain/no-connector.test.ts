@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bridge, crm, testPolicy } from '../../support/domain.ts';
+import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
 
 describe('routes without a connector (NO_CONNECTOR)', () => {
   it('passes over a department no connector serves, records it, and routes to the next one', async () => {
@@ -25,5 +25,26 @@ describe('routes without a connector (NO_CONNECTOR)', () => {
     const d = bridge.send(crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     expect(d.violations).toEqual([]);
     expect(d.commands.map((c) => c.system)).toEqual(['maximo']);
+  });
+
+  it('records a command for a work order no connector takes instead of sending it where nothing reads it', async () => {
+    const bridge = new Bridge({ ...(await testPolicy()), served: ['posse/housing'] });
+    // History: the export's work order, of the pseudo-system "import", not yet adopted.
+    const history = { origin: 'import', occurredAt: 1_700_000_000_000, eventId: 'I1:opened', sequence: null };
+    bridge.send(crm('I1', 'OPENED', 0, { serviceCode: 'GRASS', department: 'Housing' }, history));
+    const cancel = bridge.send(crm('I1', 'CANCELLED', 1, { closureReason: 'CANCELLED_BY_REQUESTOR' }));
+    expect(cancel.commands).toEqual([]);
+    expect(cancel.violations.map((v) => [v.kind, v.system, v.workOrderId])).toEqual([
+      ['NO_CONNECTOR', 'import', 'I1@import'],
+    ]);
+    expect(cancel.violations[0]?.detail).toContain('CANCEL for work order I1@import not sent');
+    // A department's own work order on a route no sink serves: its notes are recorded, not sent.
+    bridge.send(crm('T2', 'OPENED', 1, { serviceCode: 'GRASS' }));
+    bridge.send(dept('T2', 'T2#9', 'maximo', 'APPR', 2, { department: 'transportation' }));
+    const note = bridge.send(crm('T2', 'UPDATED', 2, { note: 'gate code 4411' }));
+    expect(note.commands.map((c) => [c.kind, c.system, c.department])).toEqual([['ADD_NOTE', 'posse', 'housing']]);
+    expect(note.violations.map((v) => [v.kind, v.system, v.department])).toEqual([
+      ['NO_CONNECTOR', 'maximo', 'transportation'],
+    ]);
   });
 });
