@@ -22,7 +22,12 @@ export function retryAfterOf(err: unknown): number | null {
  * here would hold the caller with no sign of trouble, while the runner's pause shows it, says
  * until when, and probes no sooner.
  */
-export function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY): Promise<T> {
+export function withRetry<T>(
+  fn: () => Promise<T>,
+  policy: RetryPolicy = DEFAULT_RETRY,
+  // Aborted (a runner stopping): no try after it, and no wait; the promise rejects with its reason.
+  signal?: AbortSignal,
+): Promise<T> {
   return pRetry(
     async () => {
       try {
@@ -37,6 +42,7 @@ export function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = DEFAULT
       minTimeout: policy.minTimeoutMs,
       maxTimeout: policy.maxTimeoutMs,
       randomize: true,
+      ...(signal ? { signal } : {}),
       // Runs only when another try follows; p-retry's own delay comes after it.
       shouldRetry: async ({ error, retryDelay }) => {
         const extra = (retryAfterOf(error) ?? 0) - retryDelay;

@@ -55,4 +55,22 @@ describe('withRetry and Retry-After', () => {
     expect(Date.now() - started).toBeLessThan(500);
     expect(err).toMatchObject({ code: 'CL_CONNECTOR_RETRIABLE', details: { retryAfterMs: 60_000 } });
   });
+
+  it('tries no more once its signal is aborted, and does not wait out the backoff', async () => {
+    const stopping = new AbortController();
+    let calls = 0;
+    const started = Date.now();
+    const tried = withRetry(
+      async () => {
+        calls += 1;
+        if (calls === 1) setTimeout(() => stopping.abort(new Error('stopping')), 20);
+        throw new CloseloopError('CL_CONNECTOR_RETRIABLE', 'HTTP 503');
+      },
+      { retries: 5, minTimeoutMs: 5_000, maxTimeoutMs: 5_000 },
+      stopping.signal,
+    );
+    await expect(tried).rejects.toThrow('stopping');
+    expect(calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
 });
