@@ -3,8 +3,10 @@ import { createSite } from '../../src/public/site.ts';
 import { RequestFacts, StatusApiServer, StatusProjection } from '../../src/status-api/index.ts';
 import { loadFixture, NOW, ZONE } from './public-fixture.ts';
 
-/** The public site over the known fixture, on a free port, as `closeloop public` serves it. */
-export async function startFixtureSite(): Promise<{ server: StatusApiServer; base: string }> {
+type Targets = Parameters<typeof createSite>[0]['targets'];
+
+/** The public site's parts over the known fixture, at the fixture's NOW. */
+export function fixtureSiteParts(targets: Targets = {}) {
   const projection = new StatusProjection();
   const facts = new RequestFacts();
   const figures = new PublicFigures(facts, ZONE, () => NOW);
@@ -14,9 +16,15 @@ export async function startFixtureSite(): Promise<{ server: StatusApiServer; bas
     facts,
     figures,
     cityName: 'Baltimore',
-    targets: { transportation: { responsePct: 90, completionPct: 80 } },
+    targets,
     serviceName: (code) => facts.serviceName(code),
   });
+  return { projection, facts, figures, site };
+}
+
+/** The public site over the known fixture, on a free port, as `closeloop public` serves it. */
+export async function startFixtureSite(): Promise<{ server: StatusApiServer; base: string }> {
+  const { projection, facts, site } = fixtureSiteParts({ transportation: { responsePct: 90, completionPct: 80 } });
   const server = new StatusApiServer({
     host: '127.0.0.1',
     port: 0,

@@ -1,8 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { PublicFigures } from '../../../src/public/figures.ts';
-import { createSite } from '../../../src/public/site.ts';
-import { RequestFacts, StatusProjection } from '../../../src/status-api/index.ts';
-import { loadFixture, NOW, ZONE } from '../../support/public-fixture.ts';
+import { fixtureSiteParts } from '../../support/public-site.ts';
 
 /*
  * The months a page may ask for are the ones with figures: from the first request received (the
@@ -11,18 +8,7 @@ import { loadFixture, NOW, ZONE } from '../../support/public-fixture.ts';
  * a pass over every request, chosen afresh by whoever sends the request.
  */
 function fixtureSite() {
-  const projection = new StatusProjection();
-  const facts = new RequestFacts();
-  const figures = new PublicFigures(facts, ZONE, () => NOW);
-  loadFixture({ projection, facts, figures });
-  const site = createSite({
-    projection,
-    facts,
-    figures,
-    cityName: 'Baltimore',
-    targets: {},
-    serviceName: (code) => facts.serviceName(code),
-  });
+  const { figures, site } = fixtureSiteParts();
   const month = vi.spyOn(figures, 'month');
   const trend = vi.spyOn(figures, 'trend');
   const get = (path: string) => site(new URL(path, 'http://city.example'));
