@@ -71,6 +71,22 @@ export interface Derived {
 
 const CANCELLING: readonly ClosureReason[] = ['CANCELLED_BY_REQUESTOR'];
 
+/** Reasons the CRM gives for closing a ticket without the work: a cancel, nothing to do, referred. */
+const WITHOUT_WORK: readonly ClosureReason[] = ['CANCELLED_BY_REQUESTOR', 'NO_ACTION_REQUIRED', 'REFERRED_EXTERNAL'];
+
+/**
+ * The ticket's own closure (reason and note) no longer says what happened: the CRM closed it for
+ * a reason that means no work, and a department then reported its work completed anyway (the
+ * crew finished before the cancel reached it). The citizen is told the work was done.
+ */
+export function closureOutranked(t: TicketState): boolean {
+  return (
+    t.closureReason !== null &&
+    WITHOUT_WORK.includes(t.closureReason) &&
+    t.workOrders.some((w) => w.state === 'COMPLETED')
+  );
+}
+
 function closedBy(reason: ClosureReason): Derived {
   return { state: CANCELLING.includes(reason) ? 'CANCELLED' : 'RESOLVED', closureReason: reason, gateBlocked: false };
 }
@@ -95,7 +111,8 @@ export function deriveTicket(t: TicketState): Derived {
   if (!allTerminal) return { state: openState(t.workOrders), closureReason: null, gateBlocked: false };
   const completed = t.workOrders.filter((w) => w.state === 'COMPLETED');
   if (completed.length > 0) {
-    const reason = t.closureReason ?? completed.find((w) => w.closureReason)?.closureReason ?? 'WORK_COMPLETED';
+    const own = closureOutranked(t) ? null : t.closureReason;
+    const reason = own ?? completed.find((w) => w.closureReason)?.closureReason ?? 'WORK_COMPLETED';
     return { state: 'RESOLVED', closureReason: reason, gateBlocked: false };
   }
   const documented = t.closureReason ?? t.workOrders.find((w) => w.closureReason && !w.misrouted)?.closureReason;

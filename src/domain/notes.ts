@@ -1,4 +1,4 @@
-import { isTerminalWork, type Derived } from './lifecycle.ts';
+import { closureOutranked, isTerminalWork, type Derived } from './lifecycle.ts';
 import type { TicketState, WorkOrderRecord } from './state.ts';
 import type { ClosureReason, TicketLifecycleState } from './types.ts';
 
@@ -76,7 +76,7 @@ export function expectedAtOf(t: TicketState): number | null {
 
 /** The agent's note, else what the departments said when they finished the work. */
 export function closureNoteOf(t: TicketState): string | null {
-  if (t.closureNote) return t.closureNote;
+  if (t.closureNote && !closureOutranked(t)) return t.closureNote;
   const said = t.workOrders.filter((w) => w.state === 'COMPLETED' && w.publicNote).map((w) => w.publicNote);
   return said.length > 0 ? said.join(' ') : null;
 }

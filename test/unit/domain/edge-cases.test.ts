@@ -169,3 +169,30 @@ describe('a work order moved to another department', () => {
     expect(note.map((c) => c.department)).toEqual(['code-enforcement']);
   });
 });
+
+describe('work completed after the CRM cancelled', () => {
+  it('tells the citizen the work was done, not that it was cancelled', () => {
+    bridge.send(crm('T', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('T', 'T#1', 'maximo', 'INPRG', 2, { department: 'transportation' }));
+    bridge.send(crm('T', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR', note: 'Resident withdrew.' }));
+    expect(commandsOf('T')).toContain('CANCEL');
+    // The crew finished before the cancel reached it.
+    bridge.send(dept('T', 'T#1', 'maximo', 'COMP', 3, { department: 'transportation' }));
+    const status = bridge.lastStatus('T');
+    expect(status).toMatchObject({ lifecycleState: 'RESOLVED', crmStatus: 'CLOSED', closureReason: 'WORK_COMPLETED' });
+    expect(status.closureNote ?? '').not.toContain('Resident withdrew');
+    expect(status.statusNote).not.toContain('cancelled');
+  });
+
+  it("keeps the CRM's reason when the department cancelled its work as asked", () => {
+    bridge.send(crm('T', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('T', 'T#1', 'maximo', 'INPRG', 2, { department: 'transportation' }));
+    bridge.send(crm('T', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR', note: 'Resident withdrew.' }));
+    bridge.send(dept('T', 'T#1', 'maximo', 'CAN', 3, { department: 'transportation' }));
+    expect(bridge.lastStatus('T')).toMatchObject({
+      lifecycleState: 'CANCELLED',
+      closureReason: 'CANCELLED_BY_REQUESTOR',
+      closureNote: 'Resident withdrew.',
+    });
+  });
+});
