@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import { scrubPii } from './pii.ts';
 import { canMove, deriveTicket, isClosed } from './lifecycle.ts';
 import type { Draft } from './draft.ts';
@@ -6,6 +5,7 @@ import { agencyOf, closureNoteOf, expectedAtOf, statusNote } from './notes.ts';
 import { isImported } from './import.ts';
 import { watchOf, withWatch } from './sentinel/index.ts';
 import { statusSla, trackSla } from './sla-track.ts';
+import { sameStatus, statusKey } from './status-key.ts';
 import type { TicketState } from './state.ts';
 import type { StatusSla } from './outputs.ts';
 import { clip, clipOrNull } from './text.ts';
@@ -65,17 +65,9 @@ export function publish(
   const duplicateOf = next.parent?.accepted && next.parent.linkType === 'DUPLICATE' ? next.parent.ticketId : null;
   const followUpOf = next.parent?.accepted && next.parent.linkType === 'FOLLOW_UP' ? next.parent.ticketId : null;
   // A digest, not the text: it is kept in every ticket's state, and only equality matters.
-  const key = statusKey([
-    state,
-    note,
-    expectedAt,
-    closureReason,
-    duplicateOf,
-    followUpOf,
-    next.priority,
-    slaDigest(sla),
-  ]);
-  const changed = !sameStatusKey(key, next.lastStatusKey);
+  const keyed = [state, note, expectedAt, closureReason, duplicateOf, followUpOf, next.priority, slaDigest(sla)];
+  const key = statusKey(keyed);
+  const changed = !sameStatus(keyed, key, next.lastStatusKey);
 
   const watch = watchOf(next);
   const imported = isImported(draft.input);
@@ -99,7 +91,8 @@ export function publish(
     closedAt: closed ? (prev?.closedAt ?? (imported ? draft.input.occurredAt : draft.ctx.now)) : null,
     updatedAt: draft.ctx.now,
     version,
-    lastStatusKey: changed ? key : next.lastStatusKey,
+    // The key of today either way: a kept key of before is not compared the slow way twice.
+    lastStatusKey: key,
     watch: unwatched ? null : { ...next.watch, ...watched },
   };
   const settled = unwatched ? withWatch(fields, watched) : fields;
@@ -153,26 +146,6 @@ export function publish(
   const reviewChanged = (prev?.reviewPending ?? null) !== settled.reviewPending;
   if (changed || reviewChanged) notifyChildren(settled, note, expectedAt, draft);
   return settled;
-}
-
-/**
- * 66 bits of SHA-256, in 11 base64url characters: a ticket holds its last one for as long as it
- * is held, and only a collision between a ticket's own consecutive statuses could hide a change.
- * Eleven characters fit V8's smallest string body that holds them (24 bytes, against 40 for 22).
- */
-const STATUS_KEY_LENGTH = 11;
-
-function statusKey(fields: unknown[]): string {
-  // The one-shot hash: no Hash object per status.
-  return hash('sha256', JSON.stringify(fields), 'base64url').slice(0, STATUS_KEY_LENGTH);
-}
-
-/**
- * States written before kept 22 characters of the same digest; their first eleven are the key
- * of today, so an unchanged status of a restored ticket is not sent again.
- */
-export function sameStatusKey(key: string, kept: string | null): boolean {
-  return kept !== null && (kept === key || (kept.length > key.length && kept.startsWith(key)));
 }
 
 /**
