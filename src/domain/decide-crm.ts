@@ -132,7 +132,10 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
         // A re-sent or updated ticket: new facts, but never a second routing.
         t = { ...t, description: e.description ?? t.description };
         for (const wo of openWorkOrders(t)) if (e.note) draft.command(t, 'ADD_NOTE', wo, { note: e.note });
+        // A link an agent made after the ticket opened: a duplicate, or else a follow-up (the
+        // original gets its note and priority, or its review). The same link again is no change.
         if (e.kind === 'UPDATED' && e.duplicateOf) t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
+        else if (e.kind === 'UPDATED' && e.followUpOf) t = requestLink(t, e.followUpOf, 'FOLLOW_UP', draft);
         break;
       }
       if (e.followUpOf) t = requestLink(t, e.followUpOf, 'FOLLOW_UP', draft);

@@ -139,6 +139,31 @@ describe('rule 5: follow-ups link to the original', () => {
     expect(bridge.lastStatus('F')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'FOLLOW_UP' });
   });
 
+  it('takes a follow-up link the CRM names after the ticket opened, as it takes a duplicate one', () => {
+    bridge.send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('F', 'UPDATED', 2, { followUpOf: 'O' }));
+    expect(bridge.ticket('O').priority).toBe(2);
+    expect(bridge.commands.filter((c) => c.ticketId === 'O').map((c) => c.kind)).toEqual(['CREATE', 'UPDATE_PRIORITY']);
+    expect(bridge.lastStatus('F')).toMatchObject({ crmStatus: 'OPEN', followUpOf: 'O' });
+    // Its own work order goes on (a follow-up may ask for more), and the same link again is no change.
+    expect(bridge.commands.filter((c) => c.ticketId === 'F').map((c) => c.kind)).toEqual(['CREATE']);
+    bridge.send(crm('F', 'UPDATED', 3, { followUpOf: 'O', note: 'Called again.' }));
+    expect(bridge.commands.filter((c) => c.ticketId === 'O').map((c) => c.kind)).toEqual(['CREATE', 'UPDATE_PRIORITY']);
+    // Closed with the original once its own work is done too.
+    bridge.send(dept('O', 'O#1', 'maximo', 'COMP', 10));
+    expect(bridge.lastStatus('F').crmStatus).toBe('OPEN');
+    bridge.send(dept('F', 'F#1', 'maximo', 'COMP', 11));
+    expect(bridge.lastStatus('F')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'FOLLOW_UP', followUpOf: 'O' });
+  });
+
+  it('records a follow-up link named after opening to an unknown original, and keeps the ticket on its own', () => {
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('F', 'UPDATED', 2, { followUpOf: 'GONE' }));
+    expect(bridge.violationsOf('F').map((v) => v.kind)).toEqual(['UNKNOWN_ORIGINAL']);
+    expect(bridge.lastStatus('F')).toMatchObject({ lifecycleState: 'ROUTED', followUpOf: null });
+  });
+
   it('routes a follow-up of an unknown original as a request of its own', () => {
     bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'GONE' }));
     expect(bridge.violationsOf('F').map((v) => v.kind)).toEqual(['UNKNOWN_ORIGINAL']);
