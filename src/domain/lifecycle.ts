@@ -98,6 +98,9 @@ function closedBy(reason: ClosureReason): Derived {
 export function deriveTicket(t: TicketState): Derived {
   const allTerminal = t.workOrders.every((w) => isTerminalWork(w.state));
   if (t.parent?.accepted) {
+    // The CRM closed the linked ticket itself, for a reason that needs no work (the resident
+    // withdrew it): it closes so, once its own work orders are ended, whatever its parent does.
+    if (t.closureReason && WITHOUT_WORK.includes(t.closureReason) && allTerminal) return closedBy(t.closureReason);
     const reason: ClosureReason = t.parent.linkType === 'DUPLICATE' ? 'DUPLICATE' : 'FOLLOW_UP';
     if (t.parent.parentSettled && allTerminal) return { state: 'RESOLVED', closureReason: reason, gateBlocked: false };
     if (t.parent.linkType === 'DUPLICATE') return { state: 'DUPLICATE', closureReason: null, gateBlocked: false };

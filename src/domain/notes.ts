@@ -90,7 +90,7 @@ export function statusNote(t: TicketState, state: TicketLifecycleState, derived:
   const dept = agencyOf(t) ?? 'the department';
   const exp = expectedAtOf(t);
   const parent = t.parent;
-  if (parent?.accepted && state !== 'RESOLVED') {
+  if (parent?.accepted && state !== 'RESOLVED' && state !== 'CANCELLED') {
     const label = parent.linkType === 'DUPLICATE' ? 'Duplicate of' : 'Follow-up of';
     return `${label} #${parent.ticketId} — ${parent.parentNote ?? 'status to follow.'}`;
   }
@@ -128,7 +128,8 @@ export function statusNote(t: TicketState, state: TicketLifecycleState, derived:
     case 'RESOLVED':
     case 'CANCELLED': {
       const reason = derived.closureReason;
-      if (parent?.accepted) {
+      // Closed with the parent; a ticket the CRM closed for a reason of its own says that reason.
+      if (parent?.accepted && (reason === 'DUPLICATE' || reason === 'FOLLOW_UP')) {
         const kind = parent.linkType === 'DUPLICATE' ? 'duplicate' : 'follow-up';
         return withNote(`Resolved together with #${parent.ticketId}, of which this is a ${kind}`, parent.parentNote);
       }

@@ -58,7 +58,14 @@ export function publish(
   const clock = trackSla(next, state, draft);
   const sla = statusSla(next, clock, state, draft.ctx.policy);
   const closureReason = closed ? derived.closureReason : null;
-  const closureNote = closed ? (next.parent?.accepted ? next.parent.parentNote : closureNoteOf(next)) : null;
+  // Closed with its parent, a linked ticket takes the parent's note; closed for a reason of its
+  // own (the CRM cancelled it), its own note.
+  const withParent = closureReason === 'DUPLICATE' || closureReason === 'FOLLOW_UP';
+  const closureNote = closed
+    ? next.parent?.accepted && withParent
+      ? next.parent.parentNote
+      : closureNoteOf(next)
+    : null;
   const usual = statusNote(next, state, { ...derived, closureReason });
   const note = options.notePrefix ? `${options.notePrefix} ${usual}` : usual;
   const expectedAt = closed ? null : expectedAtOf(next);

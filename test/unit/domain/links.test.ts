@@ -92,6 +92,35 @@ describe('rule 4: duplicates are links, not closures', () => {
   });
 });
 
+describe('a linked ticket the CRM cancels', () => {
+  it('closes a duplicate with the CRM reason once its own work order is withdrawn, and keeps it closed', () => {
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }));
+    bridge.send(crm('D', 'CANCELLED', 3, { closureReason: 'CANCELLED_BY_REQUESTOR', note: 'Resident withdrew.' }));
+    expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'DUPLICATE' });
+    bridge.send(dept('D', 'D#1', 'maximo', 'CAN', 4));
+    expect(bridge.lastStatus('D')).toMatchObject({
+      crmStatus: 'CLOSED',
+      lifecycleState: 'CANCELLED',
+      closureReason: 'CANCELLED_BY_REQUESTOR',
+      closureNote: 'Resident withdrew.',
+      statusNote: expect.stringMatching(/^Cancelled: cancelled at the requester.s request\b.*Resident withdrew\./),
+    });
+    const sent = bridge.statusesOf('D').length;
+    bridge.send(dept('P', 'P#1', 'maximo', 'COMP', 11));
+    expect(bridge.statusesOf('D')).toHaveLength(sent);
+  });
+
+  it('closes a follow-up with the CRM reason at once, the original going on', () => {
+    bridge.send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'O' }));
+    bridge.send(crm('F', 'CANCELLED', 2, { closureReason: 'NO_ACTION_REQUIRED' }));
+    expect(bridge.lastStatus('F')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'NO_ACTION_REQUIRED' });
+    expect(bridge.lastStatus('O')).toMatchObject({ crmStatus: 'OPEN' });
+  });
+});
+
 describe('rule 5: follow-ups link to the original', () => {
   it('adds a note and raises the priority of an open original', () => {
     bridge.send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
