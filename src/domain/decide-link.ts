@@ -83,7 +83,12 @@ function release(prev: TicketState, t: TicketState, draft: Draft): Decision {
     parent: null,
     departmentsTried: t.workOrders.filter((w) => w.misrouted).map((w) => w.department),
   };
-  if (openWorkOrders(released).length === 0 && !released.closureReason) released = routeTicket(released, draft);
+  // A duplicate's own work orders were asked withdrawn when its parent took it: on their way out
+  // even if not ended yet, so it is sent again too (a work order of its own, not the one cancelled).
+  const withdrawn = prev.parent?.accepted === true && prev.parent.linkType === 'DUPLICATE';
+  if ((withdrawn || openWorkOrders(released).length === 0) && !released.closureReason) {
+    released = routeTicket(released, draft);
+  }
   return draft.done(publish(prev, released, draft), true);
 }
 

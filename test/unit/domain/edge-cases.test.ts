@@ -60,6 +60,21 @@ describe('a cancelled parent', () => {
     expect(commandsOf('D')).toEqual(['CREATE', 'CANCEL', 'CREATE']);
   });
 
+  it('sends a released duplicate again when its own work order, asked withdrawn, has not ended yet', () => {
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }));
+    bridge.send(crm('P', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }));
+    bridge.send(dept('P', 'P#1', 'maximo', 'CAN', 3, { department: 'transportation' }));
+    expect(commandsOf('D')).toEqual(['CREATE', 'CANCEL', 'CREATE']);
+    // The withdrawal the bridge asked for lands after: no fault of the department, nothing stops.
+    bridge.send(dept('D', 'D#1', 'maximo', 'CAN', 4, { department: 'transportation' }));
+    expect(kinds('D')).toEqual([]);
+    expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'ROUTED', duplicateOf: null });
+    bridge.send(dept('D', 'D#2', 'maximo', 'COMP', 5, { department: 'transportation' }));
+    expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'WORK_COMPLETED' });
+  });
+
   it('takes no new duplicates', () => {
     bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     bridge.send(crm('P', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }));
