@@ -53,6 +53,12 @@ export const ERROR_CATALOG = {
     summary: 'Kafka could not be reached or answered with a retriable error.',
   },
   CL_KAFKA_FATAL: { stage: 'publish', retriable: false, summary: 'Kafka refused the request for good.' },
+  CL_RECORDS_SKIPPED: {
+    stage: 'decode',
+    retriable: false,
+    summary:
+      "A consumer's position was no longer in the log (records deleted by retention or deleteRecords before they were read, or a topic re-created under it): it reads on from the log start (or end), and the range it passed over is logged with topic, partition, offsets and count, kept in the consumer's health and handed to its owner. Never thrown.",
+  },
   CL_KAFKA_FENCED: {
     stage: 'publish',
     retriable: false,

@@ -1,5 +1,5 @@
 import { messageOf } from '../errors/index.ts';
-import type { ConsumerHealth } from './types.ts';
+import type { ConsumerHealth, SkippedRecords } from './types.ts';
 
 // What a consumer keeps trying, as its health names it.
 export const JOINING = 'joining the consumer group';
@@ -16,6 +16,9 @@ export const handlingOf = (topic: string, partition: number): string => `${HANDL
  */
 export const FAILING_AFTER_MS = 15_000;
 
+/** How many skips a consumer's health keeps, the latest: enough for any owner to have seen each. */
+const SKIPPED_KEPT = 100;
+
 /**
  * What a consumer is failing at, per activity. A consumer never gives up (giving up would stop it
  * for good while the process looks alive), so this is how its trouble reaches readiness, a
@@ -28,6 +31,7 @@ export class HealthTracker {
   readonly #afterMs: number;
   readonly #clock: () => number;
   #assigned = false;
+  readonly #skipped: SkippedRecords[] = [];
 
   constructor(afterMs = FAILING_AFTER_MS, clock: () => number = Date.now) {
     this.#afterMs = afterMs;
@@ -60,6 +64,12 @@ export class HealthTracker {
     this.succeeded(handlingOf(topic, partition));
   }
 
+  /** The consumer passed over records it never handed to its handler (see SkippedRecords). */
+  skipped(s: SkippedRecords): void {
+    this.#skipped.push(s);
+    if (this.#skipped.length > SKIPPED_KEPT) this.#skipped.shift();
+  }
+
   /**
    * The partition will be read from `position`. A batch whose handler failed after its offsets
    * were committed (a transaction whose answer was lost) is not read again: from a position past
@@ -86,8 +96,14 @@ export class HealthTracker {
   /**
    * Failing when anything has failed for FAILING_AFTER_MS: the reason quotes the oldest failure
    * and names every other activity failing as long, so two stalled partitions are both named.
+   * The skips met so far come with it, whatever the state.
    */
   health(): ConsumerHealth {
+    const skipped = this.#skipped.length > 0 ? { skipped: [...this.#skipped] } : {};
+    return { ...this.#state(), ...skipped };
+  }
+
+  #state(): ConsumerHealth {
     const now = this.#clock();
     const failing = [...this.#failing]
       .filter(([, f]) => now - f.since >= this.#afterMs)

@@ -78,6 +78,11 @@ export interface MessagingAdmin {
   topicOffsets(topic: string): Promise<PartitionOffset[]>;
   /** Committed offsets of a consumer group on a topic; '-1' where nothing is committed. */
   groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
+  /**
+   * Deletes a partition's records below `before` (which becomes its log start), as retention
+   * does; for tests and tools that need the broker to have lost records.
+   */
+  deleteRecords(topic: string, partition: number, before: string): Promise<void>;
 }
 
 export interface MessageProducer {
@@ -147,6 +152,43 @@ export interface ConsumerHandlers {
   onPosition?(position: PartitionPosition): void;
   /** Called after each group join with this member's partitions, before any of their batches. */
   onAssignment?(assigned: readonly TopicPartitions[]): Promise<void> | void;
+  /**
+   * The consumer moved its position in a partition past records it never handed over, because
+   * the broker no longer had the offset it was to read (see SkippedRecords). Called once per
+   * reset, after the consumer logged it (CL_RECORDS_SKIPPED) and before it reads on; the owner
+   * counts it and raises what it raises. A throw is logged and changes nothing.
+   */
+  onSkipped?(skipped: SkippedRecords): void;
+}
+
+/**
+ * Records a consumer passed over: the offset it was to read was no longer on the broker, and
+ * Kafka's only way on is to move the position (to the log start, or the end). Nothing of them
+ * can be read again, so the owner must say so; a silent reset is how records get lost.
+ */
+export interface SkippedRecords {
+  readonly topic: string;
+  readonly partition: number;
+  /** The offset the consumer was to read next (its committed offset, or where it had read to). */
+  readonly from: string;
+  /** Where it reads on from: the log start, or the log end for a consumer subscribed without fromBeginning. */
+  readonly to: string;
+  /** The partition's log start and end (high watermark) when the position was moved. */
+  readonly logStart: string;
+  readonly logEnd: string;
+  /**
+   * deleted: `from` lay below the log start: retention or deleteRecords removed records before
+   * they were read. past-end: `from` lay past the log's end: the topic was deleted and created
+   * again (or its log cut back), so what it held after `from` is not known.
+   */
+  readonly cause: 'deleted' | 'past-end';
+  /**
+   * Offsets passed over (to − from) when deleted: at most that many records, since transaction
+   * markers take offsets too. Null when past-end.
+   */
+  readonly count: number | null;
+  /** When the consumer met it, epoch milliseconds. */
+  readonly at: number;
 }
 
 /**
@@ -161,6 +203,12 @@ export interface ConsumerHealth {
   readonly failingForMs: number;
   /** What is failing and why, while failing: never contact data, only the client's errors. */
   readonly reason: string | null;
+  /**
+   * The records this consumer passed over since it started (see SkippedRecords), oldest first;
+   * absent when none. A consumer reads on after a skip, so its state stays `reading`: what
+   * makes the loss an alert is its owner (the worker raises RECORDS_SKIPPED).
+   */
+  readonly skipped?: readonly SkippedRecords[];
 }
 
 export interface MessageConsumer {

@@ -3,6 +3,7 @@ import type {
   IncomingRecord,
   MessageConsumer,
   Messaging,
+  SkippedRecords,
   TopicPartitions,
 } from '../../src/messaging/index.ts';
 
@@ -12,6 +13,8 @@ export interface Reader {
   readonly records: IncomingRecord[];
   /** Every assignment this member received, in order. */
   readonly assignments: TopicPartitions[][];
+  /** Every skip onSkipped reported, in order. */
+  readonly skipped: SkippedRecords[];
   /** Resolves once `check` holds after a batch or an assignment; rejects after timeoutMs. */
   until(what: string, check: () => boolean): Promise<void>;
   stop(): Promise<void>;
@@ -42,6 +45,7 @@ export async function startReader(
   });
   const records: IncomingRecord[] = [];
   const assignments: TopicPartitions[][] = [];
+  const skipped: SkippedRecords[] = [];
   const waiters = new Set<() => void>();
   const changed = () => {
     for (const w of [...waiters]) w();
@@ -57,6 +61,10 @@ export async function startReader(
       options.onAssignment?.(assigned);
       changed();
     },
+    onSkipped: (s) => {
+      skipped.push(s);
+      changed();
+    },
   };
   await consumer.connect();
   await consumer.subscribe(topics, { fromBeginning: options.fromBeginning ?? true });
@@ -69,6 +77,7 @@ export async function startReader(
     consumer,
     records,
     assignments,
+    skipped,
     until: (what, check) =>
       new Promise<void>((resolve, reject) => {
         const done = (err?: unknown) => {

@@ -4,6 +4,7 @@ import { untilAsync } from '../support/wait.ts';
 import { rec, rejection, type ConformanceContext, type MessagingHarness } from './messaging-context.ts';
 import { consumerFailureCases } from './messaging-failures.ts';
 import { recordCases } from './messaging-records.ts';
+import { skippedRecordCases } from './messaging-skipped.ts';
 import { keysOf, startReader, valuesOf } from './messaging-reader.ts';
 
 export type { MessagingHarness } from './messaging-context.ts';
@@ -265,6 +266,7 @@ export function messagingConformance(h: MessagingHarness): void {
 
     consumerFailureCases(ctx);
     recordCases(ctx);
+    skippedRecordCases(ctx, () => admin);
 
     it('reports topic offsets, counting transaction markers, and manages topics idempotently', async () => {
       const t = h.unique('conf.admin');

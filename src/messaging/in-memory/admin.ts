@@ -1,5 +1,5 @@
 import type { ClusterInfo, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
-import type { Cluster } from './cluster.ts';
+import { missingTopic, refused, type Cluster } from './cluster.ts';
 
 export class InMemoryAdmin implements MessagingAdmin {
   readonly #cluster: Cluster;
@@ -17,7 +17,7 @@ export class InMemoryAdmin implements MessagingAdmin {
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
-    // Config (compaction, retention) changes nothing here: nothing is ever removed from a log.
+    // Config (compaction, retention) changes nothing here: records leave a log only by deleteRecords.
     for (const s of specs) this.#cluster.createTopic(s.topic, s.partitions ?? 1);
   }
 
@@ -34,7 +34,18 @@ export class InMemoryAdmin implements MessagingAdmin {
   async topicOffsets(topic: string): Promise<PartitionOffset[]> {
     return this.#cluster
       .partitions(topic, `fetching offsets of ${topic}`)
-      .map((log) => ({ partition: log.partition, high: String(log.lastStable), low: '0' }));
+      .map((log) => ({ partition: log.partition, high: String(log.lastStable), low: String(log.start) }));
+  }
+
+  async deleteRecords(topic: string, partition: number, before: string): Promise<void> {
+    const action = `deleting the records of ${topic}/${partition} below ${before}`;
+    const log = this.#cluster.partitions(topic, action)[partition];
+    if (!log) throw missingTopic(topic, action);
+    // As the broker does: an offset past the high watermark is refused, not taken as the end.
+    if (Number(before) > log.high)
+      throw refused(action, 'the offset is past the end of the log', 'OFFSET_OUT_OF_RANGE');
+    log.deleteBefore(Number(before));
+    this.#cluster.changed();
   }
 
   async groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {

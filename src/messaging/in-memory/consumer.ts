@@ -1,9 +1,12 @@
+import { messageOf } from '../../errors/index.ts';
+import type { Logger } from '../../observability/logger.ts';
 import { ASSIGNING, type HealthTracker } from '../consumer-health.ts';
+import { judgeOutOfRange, logSkipped } from '../skipped.ts';
 import type { ConsumerHandlers, ConsumerHealth, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
 import { position, recordBatch } from './batch.ts';
 import type { Cluster } from './cluster.ts';
 import { tp, type Group, type GroupMember } from './group.ts';
-import type { Fetched } from './log.ts';
+import type { Fetched, PartitionLog } from './log.ts';
 
 export interface InMemoryConsumerOptions {
   readonly groupId: string;
@@ -14,6 +17,8 @@ export interface InMemoryConsumerOptions {
   /** How long a member whose handler failed waits before it rejoins, as kafkajs backs off a restart. */
   readonly restartDelayMs: number;
   readonly health: HealthTracker;
+  /** Where skipped records are logged, as the Kafka adapter logs them; not logged without. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -154,8 +159,8 @@ export class InMemoryConsumer implements MessageConsumer {
       a.partitions.map((p) => ({ topic: a.topic, partition: p, key: tp(a.topic, p) })),
     );
     for (const { topic, partition, key } of this.#assigned) {
-      const high = this.#cluster.log(topic, partition)?.high ?? 0;
-      const at = this.#group.committed(topic, partition) ?? (this.#fromBeginning ? 0 : high);
+      const log = this.#cluster.log(topic, partition);
+      const at = this.#group.committed(topic, partition) ?? (this.#fromBeginning ? log?.start : log?.high) ?? 0;
       this.#position.set(key, at);
       this.#o.health.readFrom(topic, partition, BigInt(at));
     }
@@ -178,7 +183,8 @@ export class InMemoryConsumer implements MessageConsumer {
       const a = this.#assigned[(this.#turn + i) % n];
       if (!a || this.#inFlight.has(a.key) || this.#paused.has(a.key)) continue;
       const log = this.#cluster.log(a.topic, a.partition);
-      const from = this.#position.get(a.key);
+      let from = this.#position.get(a.key);
+      if (log && from !== undefined && !log.holds(from)) from = this.#outOfRange(a, log, from);
       const fetched = log && from !== undefined ? log.fetch(from, this.#o.maxBatchEntries) : null;
       if (!fetched || !log) continue;
       const work = this.#deliver(a.topic, a.partition, a.key, fetched).finally(() => {
@@ -188,6 +194,30 @@ export class InMemoryConsumer implements MessageConsumer {
       this.#inFlight.set(a.key, work);
     }
     this.#turn = n === 0 ? 0 : (this.#turn + 1) % n;
+  }
+
+  /** The Kafka adapter's answer to a position the log no longer holds (see judgeOutOfRange). */
+  #outOfRange(a: { topic: string; partition: number; key: string }, log: PartitionLog, wanted: number): number {
+    const { resumeAt, skipped } = judgeOutOfRange(
+      a,
+      BigInt(wanted),
+      BigInt(log.start),
+      BigInt(log.high),
+      this.#fromBeginning,
+      this.#cluster.clock(),
+    );
+    this.#position.set(a.key, Number(resumeAt));
+    this.#o.health.readFrom(a.topic, a.partition, resumeAt);
+    if (skipped) {
+      this.#o.health.skipped(skipped);
+      if (this.#o.logger) logSkipped(this.#o.logger, skipped);
+      try {
+        this.#handlers?.onSkipped?.(skipped);
+      } catch (err) {
+        this.#o.logger?.error({ err: messageOf(err) }, 'onSkipped failed');
+      }
+    }
+    return Number(resumeAt);
   }
 
   async #deliver(topic: string, partition: number, key: string, fetched: Fetched): Promise<void> {

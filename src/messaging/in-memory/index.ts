@@ -1,3 +1,4 @@
+import type { Logger } from '../../observability/logger.ts';
 import { HealthTracker } from '../consumer-health.ts';
 import type { Messaging } from '../types.ts';
 import { InMemoryAdmin } from './admin.ts';
@@ -12,6 +13,8 @@ export interface InMemoryMessagingOptions {
   readonly maxBatchEntries?: number;
   /** How long a member whose handler threw waits before rejoining its group (default 100 ms). */
   readonly restartDelayMs?: number;
+  /** Where consumers log what they must not keep quiet (records skipped), as the Kafka adapter does. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -34,6 +37,9 @@ export function createInMemoryMessaging(options: InMemoryMessagingOptions = {}):
         maxBatchEntries: options.maxBatchEntries ?? 500,
         restartDelayMs: options.restartDelayMs ?? 100,
         health: new HealthTracker(o.failingAfterMs, options.clock ?? Date.now),
+        ...(options.logger
+          ? { logger: options.logger.child({ component: 'in-memory-kafka', groupId: o.groupId }) }
+          : {}),
       }),
   };
 }

@@ -17,6 +17,9 @@ interface Entry {
   readonly control: boolean;
 }
 
+/** What a deleted offset holds: no record, so nothing of it is kept or handed over. */
+const DELETED: Entry = { key: null, value: null, headers: [], timestamp: '0', txn: null, control: true };
+
 /** What one fetch of a partition covered: the records to hand over and the last offset it passed. */
 export interface Fetched {
   readonly records: IncomingRecord[];
@@ -24,12 +27,14 @@ export interface Fetched {
 }
 
 /**
- * One partition's log. Offsets are array indexes (nothing is ever deleted or compacted: readers
- * that keep the last value per key see the same as on a compacted topic). Transactional records
- * are appended when sent, as the broker does, and only a marker decides whether readers see them.
+ * One partition's log. Offsets are array indexes (nothing is compacted: readers that keep the
+ * last value per key see the same as on a compacted topic; deleteBefore moves the log start, as
+ * retention does). Transactional records are appended when sent, as the broker does, and only a
+ * marker decides whether readers see them.
  */
 export class PartitionLog {
   readonly #entries: Entry[] = [];
+  #start = 0;
   /** First offset of each transaction still open here: the last stable offset is the smallest. */
   readonly #open = new Map<TxnState, number>();
 
@@ -43,6 +48,22 @@ export class PartitionLog {
 
   get high(): number {
     return this.#entries.length;
+  }
+
+  /** The log start: the first offset still held. */
+  get start(): number {
+    return this.#start;
+  }
+
+  /** Whether a fetch at `offset` is answered, as the broker judges it: from the log start to the end. */
+  holds(offset: number): boolean {
+    return offset >= this.#start && offset <= this.high;
+  }
+
+  /** Drops the entries below `offset`, which becomes the log start (never moved back). */
+  deleteBefore(offset: number): void {
+    for (let o = this.#start; o < Math.min(offset, this.high); o += 1) this.#entries[o] = DELETED;
+    this.#start = Math.max(this.#start, Math.min(offset, this.high));
   }
 
   /** read_committed readers stop here: before the first record of a transaction still open. */
@@ -75,6 +96,7 @@ export class PartitionLog {
    * them; null when there is nothing stable at or after `from`.
    */
   fetch(from: number, max: number): Fetched | null {
+    if (from < this.#start) return null;
     const to = Math.min(this.lastStable, from + max);
     if (from >= to) return null;
     const records: IncomingRecord[] = [];

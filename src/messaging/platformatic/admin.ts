@@ -134,6 +134,14 @@ export class PlatformaticAdmin implements MessagingAdmin {
     return guarded('listing topics', () => this.#admin.listTopics());
   }
 
+  deleteRecords(topic: string, partition: number, before: string): Promise<void> {
+    return guarded(`deleting the records of ${topic}/${partition} below ${before}`, async () => {
+      await this.#admin.deleteRecords({
+        topics: [{ name: topic, partitions: [{ partition, offset: BigInt(before) }] }],
+      });
+    });
+  }
+
   /**
    * High is the end as read_committed readers see it (the last stable offset: an open transaction's
    * records are not there yet), low the log start; as kafkajs gave them. A commit that has just

@@ -2,6 +2,7 @@ import type { ConnectionPool, Consumer, GroupAssignment } from '@platformatic/ka
 import { messageOf } from '../../errors/index.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { ASSIGNING, FETCHING, HealthTracker, JOINING, POSITIONING } from '../consumer-health.ts';
+import { judgeOutOfRange, logSkipped } from '../skipped.ts';
 import type { ConsumerHandlers, ConsumerHealth, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
 import { guarded, translatePlatformaticError } from './errors.ts';
 import { Dispatcher } from './dispatcher.ts';
@@ -9,7 +10,7 @@ import { fetchLoop } from './fetch-loop.ts';
 import type { PartitionState, RoundContext } from './fetch-round.ts';
 import { PartitionTable } from './partition-table.ts';
 import { persist } from './persist.ts';
-import { startingOffset, startingOffsets } from './positions.ts';
+import { logBounds, startingOffset, startingOffsets } from './positions.ts';
 
 /** How long a partition whose batch failed rests before it is read again, as kafkajs's restart did. */
 const REWIND_DELAY_MS = 1_000;
@@ -180,12 +181,12 @@ export class PlatformaticConsumer implements MessageConsumer {
   }
 
   /** Sets a partition's position from a pending seek or where it starts, retrying outages. */
-  #reposition(s: PartitionState, from: 'committed' | 'reset'): Promise<void> {
+  #reposition(s: PartitionState): Promise<void> {
     const version = s.version;
-    const options = { from, fromBeginning: this.#fromBeginning };
     return persist(
       async () => {
-        const offset = this.#table.takeSeek(s) ?? (await startingOffset(this.#consumer, s.topic, s.partition, options));
+        const offset =
+          this.#table.takeSeek(s) ?? (await startingOffset(this.#consumer, s.topic, s.partition, this.#fromBeginning));
         if (this.#table.isCurrent(s, version)) s.position = offset;
         this.#health.succeeded(POSITIONING);
         this.#health.readFrom(s.topic, s.partition, offset);
@@ -212,10 +213,14 @@ export class PlatformaticConsumer implements MessageConsumer {
         this.#health.batchFailed(s.topic, s.partition, err, until);
         const where = { topic: s.topic, partition: s.partition, err: messageOf(err) };
         this.#log.warn(where, 'batch handler failed; the partition is read again from its committed offset');
-        this.#restart(s, 'committed', REWIND_DELAY_MS);
+        this.#restart(s, REWIND_DELAY_MS);
       },
       handled: (s) => this.#health.batchHandled(s.topic, s.partition),
-      outOfRange: (s) => this.#restart(s, 'reset', 0),
+      outOfRange: (s, version, wanted) => {
+        if (!this.#table.isCurrent(s, version)) return;
+        this.#table.invalidate(s, 0);
+        void this.#outOfRange(s, wanted, handlers);
+      },
     };
     await fetchLoop(context, this.#table, {
       live: () => !this.#closed,
@@ -228,9 +233,46 @@ export class PlatformaticConsumer implements MessageConsumer {
     });
   }
 
-  #restart(s: PartitionState, from: 'committed' | 'reset', delayMs: number): void {
+  #restart(s: PartitionState, delayMs: number): void {
     this.#table.invalidate(s, delayMs);
-    void this.#reposition(s, from);
+    void this.#reposition(s);
+  }
+
+  /**
+   * The broker had no offset `wanted`: read on from the log start (or end), as Kafka's reset
+   * does, but never silently: the range passed over is logged as an error, kept in health() and
+   * handed to onSkipped. An offset back in the log by now (a new leader caught up) is kept.
+   */
+  #outOfRange(s: PartitionState, wanted: bigint, handlers: ConsumerHandlers): Promise<void> {
+    const version = s.version;
+    return persist(
+      async () => {
+        const seek = this.#table.takeSeek(s);
+        const bounds = seek === undefined ? await logBounds(this.#consumer, s.topic, s.partition) : null;
+        if (!this.#table.isCurrent(s, version)) return;
+        const verdict = bounds
+          ? judgeOutOfRange(s, wanted, bounds.start, bounds.end, this.#fromBeginning, Date.now())
+          : { resumeAt: seek ?? wanted, skipped: null };
+        s.position = verdict.resumeAt;
+        this.#health.succeeded(POSITIONING);
+        this.#health.readFrom(s.topic, s.partition, verdict.resumeAt);
+        if (verdict.skipped) {
+          this.#health.skipped(verdict.skipped);
+          logSkipped(this.#log, verdict.skipped);
+          try {
+            handlers.onSkipped?.(verdict.skipped);
+          } catch (err) {
+            this.#log.error({ err: messageOf(err), topic: s.topic, partition: s.partition }, 'onSkipped failed');
+          }
+        }
+        this.#wake();
+      },
+      () => this.#table.isCurrent(s, version),
+      (err) => {
+        this.#health.failed(POSITIONING, err);
+        this.#warn(err, `reading the log start and end of ${s.topic}/${s.partition}`);
+      },
+    );
   }
 
   #idle(ms: number): Promise<void> {

@@ -34,8 +34,11 @@ export interface RoundContext {
   readonly handled: (s: PartitionState) => void;
   /** A handler threw on records up to `until`: read the partition again from its committed offset. */
   readonly rewind: (s: PartitionState, err: unknown, until: bigint) => void;
-  /** Some offsets are no longer on the broker: start over from the earliest still there. */
-  readonly outOfRange: (s: PartitionState) => void;
+  /**
+   * The broker has no offset `wanted` in the partition (deleted before it was read, or past the
+   * log's end): find where to read on, and report what that skips.
+   */
+  readonly outOfRange: (s: PartitionState, version: number, wanted: bigint) => void;
 }
 
 const PARTITION_MAX_BYTES = 1_048_576;
@@ -85,9 +88,11 @@ export async function fetchRound(
         });
       }
       const versions = new Map(parts.map((s) => [s, s.version]));
-      const response = await fetchFrom(c, node, topics, maxWaitMs, (topicId, partition) =>
-        parts.find((x) => x.topic === ids.get(topicId) && x.partition === partition),
-      );
+      const response = await fetchFrom(c, node, topics, maxWaitMs, (topicId, partition) => {
+        const s = parts.find((x) => x.topic === ids.get(topicId) && x.partition === partition);
+        const version = s ? versions.get(s) : undefined;
+        return s && version !== undefined ? { s, version } : undefined;
+      });
       for (const t of response?.responses ?? []) {
         const topic = ids.get(t.topicId);
         for (const p of t.partitions) {
@@ -136,7 +141,7 @@ async function fetchFrom(
   node: number,
   topics: FetchRequestTopic[],
   maxWaitMs: number,
-  stateOf: (topicId: string, partition: number) => PartitionState | undefined,
+  stateOf: (topicId: string, partition: number) => { s: PartitionState; version: number } | undefined,
 ): Promise<FetchResponse | null> {
   try {
     return await c.consumer.fetch({
@@ -149,14 +154,25 @@ async function fetchFrom(
   } catch (err) {
     // An error for some partitions fails the whole request; those with data come again next round.
     const response = (err as { response?: FetchResponse }).response;
-    if (findErrorBy(err as Error, 'apiId', 'OFFSET_OUT_OF_RANGE') && response) {
-      for (const t of response.responses) {
-        for (const p of t.partitions) {
-          const s = stateOf(t.topicId, p.partitionIndex);
-          if (s && p.errorCode === OFFSET_OUT_OF_RANGE) c.outOfRange(s);
-        }
+    if (!findErrorBy(err as Error, 'apiId', 'OFFSET_OUT_OF_RANGE') || !response) throw err;
+    const asked = new Map(
+      topics.flatMap((t) => t.partitions.map((p) => [`${t.topicId}:${p.partition}`, p.fetchOffset])),
+    );
+    for (const t of response.responses) {
+      for (const p of t.partitions) {
+        const found = stateOf(t.topicId, p.partitionIndex);
+        const wanted = asked.get(`${t.topicId}:${p.partitionIndex}`);
+        if (found && wanted !== undefined && p.errorCode === OFFSET_OUT_OF_RANGE)
+          c.outOfRange(found.s, found.version, wanted);
       }
     }
+    // Positions out of range are the partitions' own business (reported by outOfRange), not a
+    // failed fetch: only another error makes it one, with the generic retry and its warning.
+    if (response.errorCode === 0 && onlyOutOfRange(response)) return null;
     throw err;
   }
+}
+
+function onlyOutOfRange(response: FetchResponse): boolean {
+  return response.responses.every((t) => t.partitions.every((p) => [0, OFFSET_OUT_OF_RANGE].includes(p.errorCode)));
 }

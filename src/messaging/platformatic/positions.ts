@@ -1,27 +1,47 @@
-import { ListOffsetTimestamps, type Consumer } from '@platformatic/kafka';
+import { FetchIsolationLevels, ListOffsetTimestamps, type Consumer } from '@platformatic/kafka';
 
 /**
  * Where a member starts reading a partition it was given: the group's committed offset, else the
- * beginning (or the end) of what the broker still holds. With `from: 'reset'` the committed offset
- * is skipped: the broker said the position is no longer there.
+ * beginning (or the end) of what the broker still holds.
  */
 export async function startingOffset(
   consumer: Consumer,
   topic: string,
   partition: number,
-  options: { from: 'committed' | 'reset'; fromBeginning: boolean },
+  fromBeginning: boolean,
 ): Promise<bigint> {
-  if (options.from === 'committed') {
-    const committed = await consumer.listCommittedOffsets({ topics: [{ topic, partitions: [partition] }] });
-    const offset = committed.get(topic)?.[partition] ?? -1n;
-    if (offset >= 0n) return offset;
-  }
+  const committed = await consumer.listCommittedOffsets({ topics: [{ topic, partitions: [partition] }] });
+  const offset = committed.get(topic)?.[partition] ?? -1n;
+  if (offset >= 0n) return offset;
   const listed = await consumer.listOffsets({
     topics: [topic],
     partitions: { [topic]: [partition] },
-    timestamp: options.fromBeginning ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST,
+    timestamp: fromBeginning ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST,
   });
   return listed.get(topic)?.[partition] ?? 0n;
+}
+
+/**
+ * A partition's log start and end as the broker judges a fetch offset: the end is the high
+ * watermark (read_uncommitted), since a read_committed fetch between the last stable offset and
+ * it is in range, only not answered yet.
+ */
+export async function logBounds(
+  consumer: Consumer,
+  topic: string,
+  partition: number,
+): Promise<{ start: bigint; end: bigint }> {
+  const at = async (timestamp: bigint) => {
+    const listed = await consumer.listOffsets({
+      topics: [topic],
+      partitions: { [topic]: [partition] },
+      timestamp,
+      isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED,
+    });
+    return listed.get(topic)?.[partition] ?? 0n;
+  };
+  const [start, end] = await Promise.all([at(ListOffsetTimestamps.EARLIEST), at(ListOffsetTimestamps.LATEST)]);
+  return { start, end };
 }
 
 type Part = { readonly topic: string; readonly partition: number };
