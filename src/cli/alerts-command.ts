@@ -1,12 +1,17 @@
 import type { CloseloopConfig } from '../config/index.ts';
-import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
+import { isCloseloopError } from '../errors/index.ts';
+import { AvroSerde, createKafkaMessaging, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { alertLine, openAlerts } from '../ops/index.ts';
+import { acknowledgeAlert, alertLine, openAlerts, parseBy } from '../ops/index.ts';
+import { describeError } from './describe-error.ts';
 
 /**
- * `closeloop alerts list`: the stuck tickets and silent connectors alerted now, oldest first,
- * each with the department holding it and who answers for it. Exits 1 while any is open, so a
- * scheduled job can alarm on it; 2 for a usage error.
+ * `closeloop alerts list`: the stuck tickets, silent connectors and skipped records alerted now,
+ * oldest first, each with the department holding it and who answers for it. Exits 1 while any is
+ * open, so a scheduled job can alarm on it; 2 for a usage error.
+ *
+ * `closeloop alerts ack --id ID --by WHO`: acknowledges an open RECORDS_SKIPPED alert (the only
+ * kind no later event clears); exits 1 when no alert ID is open, 2 for another kind of alert.
  */
 export async function runAlerts(
   sub: string | undefined,
@@ -14,10 +19,21 @@ export async function runAlerts(
   logger: Logger,
   print: (line: string) => void,
   printError: (line: string) => void,
+  args: { id?: string; by?: string } = {},
 ): Promise<number> {
-  if (sub !== 'list') {
-    printError('usage: closeloop alerts list [--config config/closeloop.yaml]');
+  if (sub !== 'list' && sub !== 'ack') {
+    printError('usage: closeloop alerts list|ack [--id ID --by WHO] [--config config/closeloop.yaml]');
     return 2;
+  }
+  let by = '';
+  if (sub === 'ack') {
+    try {
+      by = parseBy(args.by);
+    } catch (err) {
+      if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
+      printError(`closeloop alerts ack: ${describeError(err)}`);
+      return 2;
+    }
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,
@@ -27,11 +43,40 @@ export async function runAlerts(
   const admin = messaging.admin();
   await admin.connect();
   try {
-    const open = await openAlerts(messaging, admin, new AvroSerde({ ...config.schemaRegistry }), config.topics.alerts);
+    const serde = new AvroSerde({ ...config.schemaRegistry });
+    const topic = config.topics.alerts;
+    if (sub === 'ack') return await acknowledge(messaging, admin, serde, config, args.id ?? '', by, print, printError);
+    const open = await openAlerts(messaging, admin, serde, topic);
     for (const a of open) print(alertLine(a));
     print(`${open.length} open alert(s)`);
     return open.length > 0 ? 1 : 0;
   } finally {
     await admin.disconnect();
+  }
+}
+
+async function acknowledge(
+  messaging: Messaging,
+  admin: MessagingAdmin,
+  serde: AvroSerde,
+  config: CloseloopConfig,
+  alertId: string,
+  by: string,
+  print: (line: string) => void,
+  printError: (line: string) => void,
+): Promise<number> {
+  try {
+    const o = { topic: config.topics.alerts, jurisdiction: config.jurisdiction, alertId, by, now: Date.now() };
+    const cleared = await acknowledgeAlert(messaging, admin, serde, o);
+    if (!cleared) {
+      printError(`closeloop alerts ack: no alert ${alertId} is open`);
+      return 1;
+    }
+    print(`acknowledged ${alertId} by ${by}`);
+    return 0;
+  } catch (err) {
+    if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
+    printError(`closeloop alerts ack: ${describeError(err)}`);
+    return 2;
   }
 }

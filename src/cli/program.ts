@@ -165,15 +165,27 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
       .addOption(configOption()),
   ).action(ops('quarantine', 'list'));
 
-  program
-    .command('alerts')
-    .description('stuck tickets and silent connectors')
+  const alerts = program.command('alerts').description('stuck tickets, silent connectors and skipped records');
+  alerts
     .command('list')
     .description('list the alerts open now, with who is accountable; exits 1 while any is open')
     .addOption(configOption())
     .action(
       act(async (o: { config: string }) =>
         runAlerts('list', await loadConfig(o.config), toolLogger('closeloop'), io.print, io.printError),
+      ),
+    );
+  alerts
+    .command('ack')
+    .description(
+      'acknowledge a RECORDS_SKIPPED alert once the records it names were dealt with; exits 1 if none is open',
+    )
+    .requiredOption('--id <alertId>', 'the alert, as `alerts list` and readiness name it')
+    .requiredOption('--by <who>', 'who acknowledges, recorded in the alert')
+    .addOption(configOption())
+    .action(
+      act(async (o: { config: string; id: string; by: string }) =>
+        runAlerts('ack', await loadConfig(o.config), toolLogger('closeloop'), io.print, io.printError, o),
       ),
     );
 

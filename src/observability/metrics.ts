@@ -53,6 +53,8 @@ export class Metrics {
   readonly connectorSilent: Gauge;
   readonly sourceWarning: Gauge<'connector' | 'code'>;
   readonly deliveryExhausted: Gauge<'connector'>;
+  readonly recordsSkipped: Counter<'consumer' | 'topic'>;
+  readonly skippedUnacknowledged: Gauge<'consumer'>;
   readonly alerts: Counter;
   readonly sweepFailures: Counter<'sweep' | 'code'>;
   readonly consumerLag: Gauge<'group' | 'topic'>;
@@ -179,9 +181,21 @@ export class Metrics {
       labelNames: ['connector'],
       registers: r,
     });
+    this.recordsSkipped = new Counter({
+      name: 'closeloop_records_skipped_total',
+      help: "Offsets a consumer (processor, <connector>-sink) passed over because the broker no longer had them: deleted by retention before they were read (at most that many records). A position past a re-created topic's end counts none here; its RECORDS_SKIPPED alert says so.",
+      labelNames: ['consumer', 'topic'],
+      registers: r,
+    });
+    this.skippedUnacknowledged = new Gauge({
+      name: 'closeloop_records_skipped_unacknowledged',
+      help: 'RECORDS_SKIPPED alerts open (records a consumer skipped, not yet acknowledged with `closeloop alerts ack`), per consumer.',
+      labelNames: ['consumer'],
+      registers: r,
+    });
     this.alerts = new Counter({
       name: 'closeloop_alerts_total',
-      help: 'Alerts raised and cleared, per reason (STUCK_<STATE>, STATUS_UNCONFIRMED, WORK_ORDER_SILENT, CONNECTOR_SILENT, DELIVERY_EXHAUSTED).',
+      help: 'Alerts raised and cleared, per reason (STUCK_<STATE>, STATUS_UNCONFIRMED, WORK_ORDER_SILENT, CONNECTOR_SILENT, DELIVERY_EXHAUSTED, RECORDS_SKIPPED).',
       labelNames: ['reason', 'status'],
       registers: r,
     });

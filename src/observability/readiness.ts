@@ -27,6 +27,8 @@ export interface ReadinessInput {
   readonly runners: readonly RunnerView[];
   /** Sources silent for longer than their declared cadence, one reason each. */
   readonly silent?: readonly string[];
+  /** Records a consumer skipped whose RECORDS_SKIPPED alert is not yet acknowledged, one reason each. */
+  readonly skipped?: readonly string[];
 }
 
 /**
@@ -41,8 +43,9 @@ export interface ReadinessVerdict {
 /**
  * Ready means every ticket can move: the worker is running, Kafka and the registry answer, the
  * processor owns its partitions, no runner is stopped or paused (an operator's pause too:
- * tickets wait while it lasts) and no source warns of what it read (a change it may miss, a
- * server clock far ahead). Every reason is listed, so an operator sees all at once.
+ * tickets wait while it lasts), no source warns of what it read (a change it may miss, a
+ * server clock far ahead) and no records skipped wait to be acknowledged. Every reason is
+ * listed, so an operator sees all at once.
  */
 export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
   const reasons: string[] = [];
@@ -68,6 +71,8 @@ export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
       reasons.push(`${r.connector} ${r.kind} delivery exhausted: ticket ${x.ticketId}, ${x.subject}: ${x.detail}`);
   }
   reasons.push(...(input.silent ?? []));
+  // Not ready until someone acknowledges it: the tickets those records carried are stuck unseen.
+  reasons.push(...(input.skipped ?? []));
   return { ready: reasons.length === 0, reasons };
 }
 

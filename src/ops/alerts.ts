@@ -1,5 +1,12 @@
-import type { AlertRecord } from '../domain/index.ts';
-import { readToEnd, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
+import { BRIDGE_ORIGIN, type AlertRecord, type AlertReason } from '../domain/index.ts';
+import { CloseloopError } from '../errors/index.ts';
+import { readToEnd, subjectForTopic, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
+
+/**
+ * Records a consumer passed over (see SkippedWatch): the one alert no later event can clear, so
+ * the only one an operator acknowledges by hand.
+ */
+export const SKIPPED_REASON = 'RECORDS_SKIPPED' satisfies AlertReason;
 
 /**
  * The alerts open now: the latest record of each alert id on the (compacted) alerts topic, where
@@ -31,4 +38,49 @@ export function alertLine(a: AlertRecord): string {
     a.accountable ?? '-',
     a.detail,
   ].join('  ');
+}
+
+/**
+ * `closeloop alerts ack`: writes the clearing of an open RECORDS_SKIPPED alert, naming who
+ * acknowledged it; the workers drop it from readiness when they next read the topic. Null when no
+ * such alert is open. Other alerts are refused: each clears when its condition ends (the ticket
+ * moves, the record is delivered, records flow), and clearing one by hand would only hide it.
+ */
+export async function acknowledgeAlert(
+  messaging: Messaging,
+  admin: MessagingAdmin,
+  serde: AvroSerde,
+  o: { topic: string; jurisdiction: string; alertId: string; by: string; now: number },
+): Promise<AlertRecord | null> {
+  const open = (await openAlerts(messaging, admin, serde, o.topic)).find((a) => a.alertId === o.alertId);
+  if (!open) return null;
+  if (open.reason !== SKIPPED_REASON) {
+    throw new CloseloopError(
+      'CL_ARGUMENT_INVALID',
+      `alert ${o.alertId} is ${open.reason}, which clears when its condition ends; only ${SKIPPED_REASON} alerts are acknowledged`,
+      { details: { alertId: o.alertId, reason: open.reason } },
+    );
+  }
+  const cleared: AlertRecord = {
+    ...open,
+    envelope: {
+      eventId: `${o.alertId}|${open.since}|cleared`,
+      jurisdiction: o.jurisdiction,
+      source: 'closeloop-cli',
+      sequence: null,
+      occurredAt: o.now,
+      origin: BRIDGE_ORIGIN,
+      correlationId: null,
+    },
+    status: 'CLEARED',
+    detail: `acknowledged by ${o.by}: ${open.detail}`,
+  };
+  const producer = messaging.producer();
+  await producer.connect();
+  try {
+    await producer.send(o.topic, [{ key: o.alertId, value: await serde.encode(subjectForTopic(o.topic), cleared) }]);
+  } finally {
+    await producer.disconnect();
+  }
+  return cleared;
 }

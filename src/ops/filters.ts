@@ -96,11 +96,16 @@ export function parseDeadLetterId(value: string, deadLetterTopics: readonly stri
   return value;
 }
 
-/** Who replays: recorded in the audit, so it must say something. */
+/** Who replays a dead letter or acknowledges an alert: recorded with it, so it must say something. */
 export function parseBy(value: string | undefined): string {
-  // The audit record is read on terminals too: a control character (an escape sequence) is refused.
+  // The record is read on terminals too: a control character (an escape sequence) is refused.
   if (value === undefined || value.trim() === '' || /\p{Cc}/u.test(value))
-    throw invalid('by', 'who replays, for the audit, without control characters', 'operator@city', value ?? '');
+    throw invalid(
+      'by',
+      'who acts (replays, acknowledges), for the record, without control characters',
+      'operator@city',
+      value ?? '',
+    );
   return value.trim();
 }
 

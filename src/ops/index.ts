@@ -22,4 +22,4 @@ export {
   parseTicket,
   parseTopic,
 } from './filters.ts';
-export { alertLine, openAlerts } from './alerts.ts';
+export { acknowledgeAlert, alertLine, openAlerts, SKIPPED_REASON } from './alerts.ts';

@@ -130,6 +130,8 @@ export class LifecycleProcessor {
     await consumer.run({
       onAssignment: (assigned) => this.#onAssignment(assigned),
       eachBatch: (batch) => this.#onBatch(batch),
+      // Logged by the consumer and kept in its health, where the worker raises the alert.
+      onSkipped: (s) => this.#o.metrics?.recordsSkipped.inc({ consumer: 'processor', topic: s.topic }, s.count ?? 0),
     });
     this.#timers = [
       setInterval(() => void this.expireNow(), config.processor.expiryIntervalMs),
@@ -351,7 +353,9 @@ export class LifecycleProcessor {
 /** The consumer's health, failing too while a sweep is (both named, the longer-failing first). */
 function withSweeps(consumer: ConsumerHealth, sweeps: ConsumerHealth): ConsumerHealth {
   if (sweeps.state !== 'failing') return consumer;
-  if (consumer.state !== 'failing') return { ...sweeps };
+  const skipped = consumer.skipped ? { skipped: consumer.skipped } : {};
+  if (consumer.state !== 'failing') return { ...sweeps, ...skipped };
   const [first, second] = consumer.failingForMs >= sweeps.failingForMs ? [consumer, sweeps] : [sweeps, consumer];
-  return { state: 'failing', failingForMs: first.failingForMs, reason: `${first.reason}; also ${second.reason}` };
+  const reason = `${first.reason}; also ${second.reason}`;
+  return { state: 'failing', failingForMs: first.failingForMs, reason, ...skipped };
 }

@@ -13,20 +13,25 @@ export interface ThreadHealth {
 
 /**
  * The processor's consumer health across its threads: failing when a thread was lost or any
- * thread's consumer is failing (every such thread named), else starting while any starts.
+ * thread's consumer is failing (every such thread named), else starting while any starts; with
+ * the skips of every thread.
  */
 export function combinedHealth(threads: readonly ThreadHealth[]): ConsumerHealth | null {
   if (threads.length === 0) return null;
+  // Every thread's skips, a lost thread's included: what it passed over is lost all the same.
+  const all = threads.flatMap((t) => t.health?.skipped ?? []).sort((a, b) => a.at - b.at);
+  const skipped = all.length > 0 ? { skipped: all } : {};
   const failing = threads.filter((t) => t.lost !== null || t.health?.state === 'failing');
   if (failing.length > 0) {
     return {
       state: 'failing',
       failingForMs: Math.max(0, ...failing.map((t) => (t.lost !== null ? t.lostForMs : (t.health?.failingForMs ?? 0)))),
       reason: failing.map((t) => t.lost ?? `thread ${t.index}: ${t.health?.reason ?? 'failing'}`).join('; '),
+      ...skipped,
     };
   }
   const starting = threads.some((t) => t.health === null || t.health.state === 'starting');
-  return { state: starting ? 'starting' : 'reading', failingForMs: 0, reason: null };
+  return { state: starting ? 'starting' : 'reading', failingForMs: 0, reason: null, ...skipped };
 }
 
 export interface ThreadAssignment {

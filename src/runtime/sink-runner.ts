@@ -101,7 +101,12 @@ export class SinkRunner<T> {
     await this.#consumer.connect();
     await this.#consumer.subscribe([topic], { fromBeginning: true });
     this.#state = 'running';
-    await this.#consumer.run({ eachBatch: (batch) => this.#batch(batch) });
+    await this.#consumer.run({
+      eachBatch: (batch) => this.#batch(batch),
+      // Logged by the consumer and kept in its health (status().consumer), where the worker raises the alert.
+      onSkipped: (s) =>
+        this.#o.metrics?.recordsSkipped.inc({ consumer: `${this.#o.connector}-sink`, topic: s.topic }, s.count ?? 0),
+    });
   }
 
   async stop(): Promise<void> {

@@ -27,6 +27,7 @@ import { checkConnector } from './connector-check.ts';
 import { consumerLag, reachBroker, reachRegistry, type GroupTopic } from './reach.ts';
 import { sinkBounds } from './sink-bounds.ts';
 import { SilenceWatch, type WatchedSource } from './silence-watch.ts';
+import { SkippedWatch, type WatchedConsumer } from './skipped-watch.ts';
 
 const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 
@@ -64,6 +65,10 @@ export class Worker {
   readonly #registry: CachedProbe;
   #silence: SilenceWatch | null = null;
   readonly #watched: WatchedSource[] = [];
+  #skipped: SkippedWatch | null = null;
+  readonly #consumers: WatchedConsumer[] = [
+    { consumer: 'processor', connector: null, departments: [], health: () => this.processor.consumerHealth() },
+  ];
   readonly #lookups: ReconcileLookups;
   #reconciling: Promise<ReconcileReport> | null = null;
   #reconcileTimer: NodeJS.Timeout | null = null;
@@ -156,6 +161,9 @@ export class Worker {
       }
       if (instance.sink && def.sink && def.sinkTopic) {
         this.#sinkTopics.set(def.name, config.topics[def.sinkTopic]);
+        const departments = checked.serves.map((t) => t.department);
+        const health = () => this.#sinks.get(def.name)?.status().consumer;
+        this.#consumers.push({ consumer: `${def.name}-sink`, connector: def.name, departments, health });
         this.#sinks.set(
           def.name,
           new SinkRunner({
@@ -190,27 +198,23 @@ export class Worker {
     await this.processor.start();
     for (const r of this.#sources.values()) await r.start();
     for (const r of this.#sinks.values()) await r.start();
+    const { config, logger } = this.#o;
+    const common = { config, messaging: this.#messaging, serde: this.#serde, metrics: this.metrics, logger };
+    this.#skipped = new SkippedWatch({ consumers: this.#consumers, ...common });
+    await this.#skipped.start(1_000);
     if (this.#watched.length > 0) {
-      const { config, logger } = this.#o;
-      this.#silence = new SilenceWatch({
-        sources: this.#watched,
-        config,
-        messaging: this.#messaging,
-        serde: this.#serde,
-        metrics: this.metrics,
-        logger,
-      });
+      this.#silence = new SilenceWatch({ sources: this.#watched, ...common });
       // A quarter of the shortest limit, so a silence is seen well within it.
       const shortest = Math.min(
         ...this.#watched.flatMap((w) => [w.settings.limitMinutes, ...w.settings.hours.map((h) => h.limitMinutes)]),
       );
       await this.#silence.start(Math.min(60_000, Math.max(250, (shortest * 60_000) / 4)));
     }
-    const every = this.#o.config.reconcile.intervalMinutes;
+    const every = config.reconcile.intervalMinutes;
     if (every !== null) {
       this.#reconcileTimer = setInterval(() => {
         this.reconcileNow().catch((err: unknown) =>
-          this.#o.logger.error({ error: messageOf(err) }, 'scheduled reconciliation failed'),
+          logger.error({ error: messageOf(err) }, 'scheduled reconciliation failed'),
         );
       }, every * 60_000);
       this.#reconcileTimer.unref();
@@ -221,6 +225,11 @@ export class Worker {
   /** Checks every source's cadence now (the timer does it on its own); for tests and tools. */
   async checkSilenceNow(): Promise<void> {
     await this.#silence?.check(Date.now());
+  }
+
+  /** Raises alerts for records skipped and learns of acknowledgements now (see SkippedWatch); for tests. */
+  async checkSkippedNow(): Promise<void> {
+    await this.#skipped?.check(Date.now(), { refresh: true });
   }
 
   /**
@@ -247,6 +256,7 @@ export class Worker {
   async stop(): Promise<void> {
     this.#phase = 'stopping';
     await this.#silence?.stop();
+    await this.#skipped?.stop();
     if (this.#reconcileTimer) clearInterval(this.#reconcileTimer);
     await this.#reconciling?.catch(() => undefined);
     await this.#lookups.stop();
@@ -297,6 +307,7 @@ export class Worker {
       registryUp,
       runners,
       silent: this.#silence?.reasons() ?? [],
+      skipped: this.#skipped?.reasons() ?? [],
     });
     return {
       ready: verdict.ready,

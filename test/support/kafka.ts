@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { createKafkaMessaging, type IncomingRecord, type Messaging } from '../../src/messaging/index.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 
 export function endpoints(): { brokers: string; registryUrl: string } {
   return { brokers: inject('kafkaBrokers'), registryUrl: inject('schemaRegistryUrl') };
@@ -12,12 +12,13 @@ export function uniqueName(prefix: string): string {
   return `${prefix}.${randomUUID().slice(0, 12)}`;
 }
 
-export function testMessaging(clientId = uniqueName('test')): Messaging {
+/** `logger` for a test that reads what the adapter logs; silent by default. */
+export function testMessaging(clientId = uniqueName('test'), logger?: Logger): Messaging {
   return createKafkaMessaging({
     brokers: [endpoints().brokers],
     clientId,
     // The adapter logs retried group and fetch hiccups as warnings; set LOG_LEVEL to see them.
-    logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
+    logger: logger ?? createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
   });
 }
 

@@ -7,14 +7,17 @@ import type { Envelope, TicketLifecycleState } from '../types.ts';
  * work order has had no department event for longer than its limit; CONNECTOR_SILENT: a source
  * returned no records for longer than its cadence allows; DELIVERY_EXHAUSTED: a sink dead-lettered
  * a record that kept failing while its system was healthy (raised by the sink runner, cleared
- * when that record is delivered, after a replay).
+ * when that record is delivered, after a replay); RECORDS_SKIPPED: a consumer passed over
+ * records the broker no longer had (raised by the worker, cleared only when an operator
+ * acknowledges it: nothing that happens later brings those records back).
  */
 export type AlertReason =
   | `STUCK_${TicketLifecycleState}`
   | 'STATUS_UNCONFIRMED'
   | 'WORK_ORDER_SILENT'
   | 'CONNECTOR_SILENT'
-  | 'DELIVERY_EXHAUSTED';
+  | 'DELIVERY_EXHAUSTED'
+  | 'RECORDS_SKIPPED';
 
 /** An alert the processor holds open in a ticket's state until the ticket moves. */
 export interface OpenAlert {

@@ -41,6 +41,31 @@ describe('a threaded processor seen as one', () => {
     });
   });
 
+  it("carries every thread's skips, oldest first, a lost thread's too", () => {
+    const skip = (partition: number, at: number) => ({
+      topic: 'crm',
+      partition,
+      from: '3',
+      to: '8',
+      logStart: '8',
+      logEnd: '13',
+      cause: 'deleted' as const,
+      count: 5,
+      at,
+    });
+    const combined = combinedHealth([
+      { index: 0, lost: null, lostForMs: 0, health: { ...reading, skipped: [skip(0, 20)] } },
+      {
+        index: 1,
+        lost: 'processor thread 1 exited (code 70)',
+        lostForMs: 1,
+        health: { ...reading, skipped: [skip(1, 10)] },
+      },
+    ]);
+    expect(combined?.skipped).toEqual([skip(1, 10), skip(0, 20)]);
+    expect(combinedHealth([{ index: 0, lost: null, lostForMs: 0, health: reading }])).toEqual(reading);
+  });
+
   it('has settled only when every running thread has a fresh assignment and they own each partition once', () => {
     const t = (partitions: number[] | null, fresh = true, lost = false) => ({ partitions, fresh, lost });
     expect(settledPartitions([t([0, 2]), t([1, 3])], 4)).toEqual([0, 1, 2, 3]);
