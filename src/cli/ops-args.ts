@@ -4,6 +4,7 @@ import {
   parseCode,
   parseDeadLetterId,
   parseKind,
+  parseReason,
   parseSinceUntil,
   parseTicket,
   parseTopic,
@@ -21,16 +22,26 @@ export interface OpsArgs {
   readonly kind?: string | undefined;
   readonly by?: string | undefined;
   readonly id?: string | undefined;
+  /** Re-send once more the lines that failed again after a replay (needs a reason). */
+  readonly again?: boolean | undefined;
+  readonly reason?: string | undefined;
 }
 
 export type OpsRequest =
   | { readonly action: 'dlq list'; readonly filter: DeadLetterFilter }
   | { readonly action: 'dlq show'; readonly id: string }
-  | { readonly action: 'dlq replay'; readonly filter: DeadLetterFilter; readonly by: string }
+  | {
+      readonly action: 'dlq replay';
+      readonly filter: DeadLetterFilter;
+      readonly by: string;
+      readonly again: boolean;
+      readonly reason: string | null;
+    }
   | { readonly action: 'quarantine list'; readonly filter: QuarantineFilter };
 
 export const OPS_USAGE = [
   'usage: closeloop dlq list|show|replay [--topic T] [--code C] [--ticket ID] [--since ISO] [--until ISO] [--id ID] [--by WHO]',
+  '       closeloop dlq replay [filters] --by WHO --again --reason TEXT   (lines that failed again after a replay)',
   '       closeloop quarantine list [--kind K] [--ticket ID] [--since ISO] [--until ISO]',
   '       ISO is an instant with a zone, e.g. 2024-05-01T00:00:00Z',
 ].join('\n');
@@ -59,7 +70,8 @@ export function opsRequest(
   if (command === 'dlq' && sub === 'show') return { action: 'dlq show', id: parseDeadLetterId(args.id ?? '', topics) };
   if (command === 'dlq' && sub === 'replay') {
     const filter = deadLetterFilter(args, topics);
-    return { action: 'dlq replay', filter, by: parseBy(args.by) };
+    const again = args.again === true;
+    return { action: 'dlq replay', filter, by: parseBy(args.by), again, reason: parseReason(args.reason, again) };
   }
   if (command === 'quarantine' && sub === 'list') {
     const filter: QuarantineFilter = {

@@ -2,13 +2,30 @@ import type { CloseloopConfig } from '../config/index.ts';
 import { isCloseloopError } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, type MessagingAdmin } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { deadLetterScope, listDeadLetters, listQuarantine, replayDeadLetters, type DeadLetter } from '../ops/index.ts';
+import {
+  deadLetterScope,
+  listDeadLetters,
+  listQuarantine,
+  readReplayHistory,
+  replayDeadLetters,
+  replayState,
+  type DeadLetter,
+  type ReplayState,
+} from '../ops/index.ts';
 import { OPS_USAGE, opsRequest, type OpsArgs, type OpsRequest } from './ops-args.ts';
 import { describeError } from './describe-error.ts';
 
 export type { OpsArgs } from './ops-args.ts';
 
-function line(d: DeadLetter): string {
+/** What the replay audit says of a dead letter, so an operator sees what a replay would skip. */
+function replayNote(state: ReplayState): string[] {
+  if (state.state === 'replayed') return [`replayed by ${state.by}`];
+  if (state.state === 'failed again') return [`failed again after replay ${state.after}`];
+  if (state.state === 'superseded') return [`failed after replay ${state.after}, re-sent since by ${state.by}`];
+  return [];
+}
+
+function line(d: DeadLetter, state: ReplayState): string {
   return [
     d.id,
     d.time,
@@ -17,6 +34,7 @@ function line(d: DeadLetter): string {
     d.connector,
     `${d.originalTopic}[${d.originalPartition}]@${d.originalOffset}`,
     d.key ?? '-',
+    ...replayNote(state),
   ].join('  ');
 }
 
@@ -56,7 +74,8 @@ export async function runOps(
   try {
     if (request.action === 'dlq list') {
       const found = await listDeadLetters(messaging, admin, request.filter, scope.deadLetterTopics);
-      for (const d of found) print(line(d));
+      const history = await readReplayHistory(messaging, admin, scope.audit.topic);
+      for (const d of found) print(line(d, replayState(d, history)));
       print(`${found.length} dead letter(s)`);
       return 0;
     }
@@ -67,7 +86,7 @@ export async function runOps(
         print(`no dead letter ${id}`);
         return 1;
       }
-      print(line(found));
+      print(line(found, replayState(found, await readReplayHistory(messaging, admin, scope.audit.topic))));
       print(`message: ${found.message}`);
       // Every header as written: a repeated name each time, a null value said as such.
       for (const [k, v] of found.headerList ?? Object.entries(found.headers))
@@ -79,10 +98,12 @@ export async function runOps(
       return 0;
     }
     if (request.action === 'dlq replay') {
-      const audit = await replayDeadLetters(messaging, admin, request.filter, request.by, scope);
+      const { again, reason } = request;
+      const audit = await replayDeadLetters(messaging, admin, request.filter, request.by, scope, { again, reason });
       const { deadLetters, skipped } = audit;
+      const why = audit.reason === null ? '' : ` (${audit.again ? 'again: ' : ''}${audit.reason})`;
       print(
-        `re-sent ${deadLetters.length} dead letter(s), skipped ${skipped.length} as ${audit.replayId} by ${audit.by} at ${audit.at}`,
+        `re-sent ${deadLetters.length} dead letter(s), skipped ${skipped.length} as ${audit.replayId} by ${audit.by} at ${audit.at}${why}`,
       );
       const reasons = new Map<string, number>();
       for (const s of skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);

@@ -152,6 +152,8 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
       .command('replay')
       .description('re-send matching dead letters to their topics, once, in one transaction with its audit')
       .requiredOption('--by <who>', 'who replays, recorded in the audit')
+      .option('--again', 'also re-send, once more, lines whose replayed record failed again (needs --reason)', false)
+      .option('--reason <text>', 'why, recorded in the audit (required with --again)')
       .addOption(configOption()),
   ).action(ops('dlq', 'replay'));
 

@@ -12,8 +12,14 @@ import {
   type TopicSpec,
 } from '../messaging/index.ts';
 import { deadLetterTopics, topicCatalogue } from '../topics/index.ts';
-
-export const REPLAY_HEADER = 'closeloop.replay.of';
+import {
+  originOf,
+  planReplay,
+  readReplayHistory,
+  REPLAY_HEADER,
+  REPLAY_ID_HEADER,
+  type Skipped,
+} from './replay-plan.ts';
 
 /**
  * What the dead-letter tools of one pipeline act on. Several pipelines share a cluster (cities,
@@ -128,16 +134,15 @@ export async function listDeadLetters(
   return found;
 }
 
-export interface Skipped {
-  readonly id: string;
-  readonly reason: string;
-}
-
 export interface ReplayAudit {
   readonly replayId: string;
   readonly by: string;
   readonly at: string;
   readonly filter: DeadLetterFilter;
+  /** Whether lines that failed again after a replay were re-sent once more (`--again`). */
+  readonly again: boolean;
+  /** Why, as the operator gave it (required with `--again`); null when none was given. */
+  readonly reason: string | null;
   /** The dead letters re-sent, in the order they were. */
   readonly deadLetters: readonly string[];
   /** For each of those, the dead letter it descends from (itself unless it came from a replay). */
@@ -147,34 +152,14 @@ export interface ReplayAudit {
 }
 
 /**
- * A re-sent record that fails again is dead-lettered anew, under a new id but with the headers
- * it was re-sent with, `closeloop.replay.of` among them. That header names the dead letter the
- * line began with, so every later dead letter of the line counts as that one, and the line is
- * re-sent once however often it fails.
+ * The record as it was read at first: its own headers, without the dead letter's, marked replayed
+ * (from which line, by which replay).
  */
-function originOf(d: DeadLetter): string {
-  return d.headers[REPLAY_HEADER]?.toString('utf8') || d.id;
-}
-
-/** Every dead letter a committed replay re-sent, and every origin it stood for, by replay id. */
-async function alreadyReplayed(
-  messaging: Messaging,
-  admin: MessagingAdmin,
-  auditTopic: string,
-): Promise<Map<string, string>> {
-  const done = new Map<string, string>();
-  await readToEnd(messaging, admin, auditTopic, 'all', (r) => {
-    const audit = JSON.parse(r.value?.toString('utf8') ?? '{}') as Partial<ReplayAudit>;
-    for (const id of [...(audit.deadLetters ?? []), ...(audit.origins ?? [])]) done.set(id, audit.replayId ?? '?');
-  });
-  return done;
-}
-
-/** The record as it was read at first: its own headers, without the dead letter's, marked replayed. */
-function resent(d: DeadLetter): OutgoingRecord {
-  const own = (name: string) => !name.startsWith('closeloop.dlq.') && name !== REPLAY_HEADER;
+function resent(d: DeadLetter, replayId: string): OutgoingRecord {
+  const own = (name: string) =>
+    !name.startsWith('closeloop.dlq.') && name !== REPLAY_HEADER && name !== REPLAY_ID_HEADER;
   const headers: Record<string, Buffer> = {};
-  const replayed = { [REPLAY_HEADER]: Buffer.from(originOf(d)) };
+  const replayed = { [REPLAY_HEADER]: Buffer.from(originOf(d)), [REPLAY_ID_HEADER]: Buffer.from(replayId) };
   if (d.headerList) {
     const headerList = d.headerList.filter(([k]) => own(k));
     return { key: d.keyBytes, value: d.value, headerList, headers: replayed };
@@ -183,47 +168,13 @@ function resent(d: DeadLetter): OutgoingRecord {
   return { key: d.keyBytes, value: d.value, headers: { ...headers, ...replayed } };
 }
 
-const inOriginalOrder = (a: DeadLetter, b: DeadLetter) =>
-  a.originalTopic === b.originalTopic
-    ? a.originalPartition - b.originalPartition || Number(a.originalOffset - b.originalOffset)
-    : a.originalTopic.localeCompare(b.originalTopic);
-
-/** Which dead letters go back (in their original order) and why the others do not. */
-export function planReplay(
-  matching: readonly DeadLetter[],
-  done: ReadonlyMap<string, string>,
-): { todo: DeadLetter[]; skipped: Skipped[] } {
-  const todo: DeadLetter[] = [];
-  const skipped: Skipped[] = [];
-  const taken = new Map<string, string>();
-  for (const d of [...matching].sort(inOriginalOrder)) {
-    const origin = originOf(d);
-    const by = done.get(d.id) ?? done.get(origin);
-    const twin = taken.get(origin);
-    if (by !== undefined) skipped.push({ id: d.id, reason: `already replayed by ${by}` });
-    else if (!d.replayable) skipped.push({ id: d.id, reason: `never was on a topic (${d.code})` });
-    else if (d.valueDropped !== null) {
-      // Re-sent without it, the record would be a tombstone; the original is where it was read.
-      const at = `${d.originalTopic}:${d.originalPartition}:${d.originalOffset}`;
-      skipped.push({
-        id: d.id,
-        reason: `its value (${d.valueDropped} bytes) was too large to keep; the original is at ${at}`,
-      });
-    } else if (twin !== undefined) skipped.push({ id: d.id, reason: `same origin as ${twin}, re-sent in this replay` });
-    else {
-      taken.set(origin, d.id);
-      todo.push(d);
-    }
-  }
-  return { todo, skipped };
-}
-
 /**
  * Re-injects matching dead letters into the topics they came from, in their original order, with
  * their original key, value and headers (plus where they were replayed from), and records who
- * replayed what. A dead letter is re-sent at most once, even across replays (see originOf); the
- * others matching are reported as skipped, with the reason. The re-sends and the audit record are one Kafka transaction: readers see all of
- * them or none, and a replay that fails half-way leaves nothing behind to tell apart.
+ * replayed what. A line is re-sent once, even across replays; with `again`, a line that failed
+ * again after its replay once more (see planReplay). The others matching are reported as skipped,
+ * with the reason. The re-sends and the audit record are one Kafka transaction: readers see all
+ * of them or none, and a replay that fails half-way leaves nothing behind to tell apart.
  */
 export async function replayDeadLetters(
   messaging: Messaging,
@@ -231,7 +182,7 @@ export async function replayDeadLetters(
   filter: DeadLetterFilter,
   by: string,
   scope: DeadLetterScope,
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; again?: boolean; reason?: string | null } = {},
 ): Promise<ReplayAudit> {
   const auditTopic = scope.audit.topic;
   await admin.ensureTopics([scope.audit]);
@@ -244,20 +195,24 @@ export async function replayDeadLetters(
     // sees every replay that will ever commit before this one, and none that began earlier can
     // commit afterwards: its commit fails as fenced and its re-sends are aborted with it.
     await producer.fence();
-    const done = await alreadyReplayed(messaging, admin, auditTopic);
+    const history = await readReplayHistory(messaging, admin, auditTopic);
     const matching = await listDeadLetters(messaging, admin, filter, scope.deadLetterTopics);
-    const { todo, skipped } = planReplay(matching, done);
+    const again = options.again === true;
+    const { todo, skipped } = planReplay(matching, history, { again });
     const audit: ReplayAudit = {
       replayId: randomUUID(),
       by,
       at: (options.now?.() ?? new Date()).toISOString(),
       filter,
+      again,
+      reason: options.reason ?? null,
       deadLetters: todo.map((d) => d.id),
       origins: todo.map(originOf),
       skipped,
     };
     const byTopic = new Map<string, OutgoingRecord[]>();
-    for (const d of todo) byTopic.set(d.originalTopic, [...(byTopic.get(d.originalTopic) ?? []), resent(d)]);
+    for (const d of todo)
+      byTopic.set(d.originalTopic, [...(byTopic.get(d.originalTopic) ?? []), resent(d, audit.replayId)]);
     const tx = await producer.begin();
     try {
       for (const [topic, records] of byTopic) await tx.send(topic, records);

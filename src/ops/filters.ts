@@ -109,6 +109,19 @@ export function parseBy(value: string | undefined): string {
   return value.trim();
 }
 
+/**
+ * Why a replay re-sends lines that failed again after a replay (`--again`): recorded in the
+ * audit, so it is required there and must say something; optional, and recorded, on any other.
+ */
+export function parseReason(value: string | undefined, required: boolean): string | null {
+  if (value === undefined && !required) return null;
+  if (value === undefined || value.trim() === '' || /\p{Cc}/u.test(value)) {
+    const rule = `why${required ? ' --again re-sends' : ''}, for the audit, without control characters`;
+    throw invalid('reason', rule, "'CRM timeout fixed in INC-4711'", value ?? '');
+  }
+  return value.trim();
+}
+
 export function parseKind(value: string): string {
   if (!(VIOLATION_KINDS as readonly string[]).includes(value)) {
     throw invalid('kind', `one of ${VIOLATION_KINDS.join(', ')}`, 'UNMAPPED_CODE', value);

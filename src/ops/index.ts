@@ -1,16 +1,24 @@
 export {
-  REPLAY_HEADER,
   deadLetterScope,
   listDeadLetters,
   matches,
-  planReplay,
   replayDeadLetters,
   type DeadLetter,
   type DeadLetterScope,
   type DeadLetterFilter,
   type ReplayAudit,
-  type Skipped,
 } from './dead-letters.ts';
+export {
+  REPLAY_HEADER,
+  REPLAY_ID_HEADER,
+  planReplay,
+  readReplayHistory,
+  replayHistoryOf,
+  replayState,
+  type ReplayHistory,
+  type ReplayState,
+  type Skipped,
+} from './replay-plan.ts';
 export { listQuarantine, type QuarantineFilter } from './quarantine.ts';
 export {
   parseBy,
@@ -18,6 +26,7 @@ export {
   parseDeadLetterId,
   parseInstant,
   parseKind,
+  parseReason,
   parseSinceUntil,
   parseTicket,
   parseTopic,

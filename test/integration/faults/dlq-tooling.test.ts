@@ -141,13 +141,18 @@ describe('dead-letter tooling', () => {
     const detectedAfterMs = Date.now() - secondStarted;
     expect(second.deadLetters).toEqual([]);
     expect(second.skipped).toHaveLength(6);
-    for (const s of second.skipped) expect(s.reason).toBe(`already replayed by ${first.replayId}`);
+    // The first of each line was re-sent; the one it left names the option that re-sends it.
+    const hint = `failed again after replay ${first.replayId}; once the cause is fixed, re-send it with --again --reason TEXT`;
+    const reasons = (ids: readonly string[]) => second.skipped.filter((s) => ids.includes(s.id)).map((s) => s.reason);
+    expect(reasons(first.deadLetters)).toEqual(Array(3).fill(`already replayed by ${first.replayId}`));
+    expect(reasons(descendants.map((d) => d.id))).toEqual(Array(3).fill(hint));
 
     // Through the command line: the same answer, counted and explained.
     const out: string[] = [];
     expect(await runOps('dlq', 'replay', { by: 'ops@city' }, a.config, logger, (l) => out.push(l))).toBe(0);
     expect(out[0]).toMatch(/^re-sent 0 dead letter\(s\), skipped 6 as .+ by ops@city/);
-    expect(out).toContain(`  6 already replayed by ${first.replayId}`);
+    expect(out).toContain(`  3 already replayed by ${first.replayId}`);
+    expect(out).toContain(`  3 ${hint}`);
 
     // Pipeline b was not touched, and has its own audit.
     const bDead = await b.deadLetters();
@@ -176,6 +181,63 @@ describe('dead-letter tooling', () => {
       duplicated,
     });
   }, 180_000);
+
+  it('re-sends a line that failed again after its replay with --again and a reason, and lists what was replayed', async () => {
+    const messaging = testMessaging();
+    const admin = messaging.admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    const d = await pipeline(messaging, admin, 'd', 1);
+    await d.awaitDeadLetters(1);
+    const first = await replayDeadLetters(messaging, admin, {}, 'ops@city', d.scope);
+    await d.awaitDeadLetters(2);
+
+    // Without a reason, --again is refused before anything is sent.
+    const errors: string[] = [];
+    const refused = await runOps(
+      'dlq',
+      'replay',
+      { by: 'ops@city', again: true },
+      d.config,
+      logger,
+      () => {},
+      (l) => errors.push(l),
+    );
+    expect(refused).toBe(2);
+    expect(errors.join('\n')).toContain('--reason');
+
+    // From the command line, as an operator types it.
+    const cli = promisify(execFile);
+    const args = ['dlq', 'replay', '--by', 'ops@city', '--again', '--reason', 'decoder fixed', '--config', d.file];
+    const { stdout } = await cli(process.execPath, ['src/cli/main.ts', ...args], {
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
+    const [, againId] =
+      /^re-sent 1 dead letter\(s\), skipped 1 as (\S+) by ops@city at \S+ \(again: decoder fixed\)\n/.exec(stdout) ??
+      [];
+    expect(againId).toEqual(expect.any(String));
+
+    // The decoder was not fixed after all: it fails a third time. `dlq list` tells them apart.
+    await d.awaitDeadLetters(3);
+    const out: string[] = [];
+    expect(await runOps('dlq', 'list', {}, d.config, logger, (l) => out.push(l))).toBe(0);
+    expect(out.slice(0, 3).map((l) => l.slice(l.lastIndexOf('  d-0') + 2))).toEqual([
+      `d-0  replayed by ${first.replayId}`,
+      `d-0  replayed by ${againId}`,
+      `d-0  failed again after replay ${againId}`,
+    ]);
+
+    // Audited like any replay, with the reason (read last: the reader leaves a marker behind).
+    const audit = (await readCommittedRaw(messaging, d.config.topics.dlqReplays)).map((r) =>
+      JSON.parse(r.value?.toString() ?? '{}'),
+    );
+    expect(audit.map((x) => [x.replayId, x.by, x.again, x.reason, x.origins])).toEqual([
+      [first.replayId, 'ops@city', false, null, first.deadLetters],
+      [againId, 'ops@city', true, 'decoder fixed', first.deadLetters],
+    ]);
+    // Sent once, re-sent twice: by the first replay and by --again.
+    expect(Object.fromEntries(await sends(messaging, d.config))).toEqual({ [d.values[0] ?? '']: 3 });
+  }, 120_000);
 
   it('a replay that dies before its commit leaves nothing visible; the next fences it and re-sends once', async () => {
     const messaging = testMessaging();

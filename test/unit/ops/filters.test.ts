@@ -81,11 +81,17 @@ describe('ops requests', () => {
       action: 'dlq replay',
       filter: { ticket: 'SR-1' },
       by: 'ops@city',
+      again: false,
+      reason: null,
+    });
+    expect(opsRequest('dlq', 'replay', { by: 'ops@city', again: true, reason: ' CRM fixed ' }, c)).toMatchObject({
+      again: true,
+      reason: 'CRM fixed',
     });
     expect(opsRequest('dlq', 'show', { id: `${first}:1:2` }, c)).toEqual({ action: 'dlq show', id: `${first}:1:2` });
     expect(opsRequest('dlq', 'nope', {}, c)).toBeNull();
 
-    const cases: [string, string, Record<string, string>, string][] = [
+    const cases: [string, string, Record<string, string | boolean>, string][] = [
       ['dlq', 'list', { since: 'yesterday' }, '--since'],
       ['dlq', 'list', { until: '2024-05-01' }, '--until'],
       ['dlq', 'list', { code: '' }, '--code CL_CONNECTOR_REJECTED'],
@@ -97,6 +103,9 @@ describe('ops requests', () => {
       ['dlq', 'replay', { since: 'yesterday', by: 'ops@city' }, '--since'],
       ['dlq', 'replay', {}, '--by operator@city'],
       ['dlq', 'replay', { by: '  ' }, '--by'],
+      ['dlq', 'replay', { by: 'ops@city', again: true }, '--reason'],
+      ['dlq', 'replay', { by: 'ops@city', again: true, reason: ' ' }, '--reason'],
+      ['dlq', 'replay', { by: 'ops@city', reason: 'fixed\u001b[2J' }, '--reason'],
       ['dlq', 'show', {}, '--id'],
       ['quarantine', 'list', { since: 'last week' }, '--since'],
       ['quarantine', 'list', { kind: 'nope' }, '--kind UNMAPPED_CODE'],

@@ -7,7 +7,7 @@ import {
   readToEnd,
   type IncomingRecord,
 } from '../../../src/messaging/index.ts';
-import { REPLAY_HEADER, replayDeadLetters } from '../../../src/ops/index.ts';
+import { REPLAY_HEADER, REPLAY_ID_HEADER, replayDeadLetters } from '../../../src/ops/index.ts';
 
 it('replays a dead letter with its own headers as written: repeated names and null values, none of its own', async () => {
   const messaging = createInMemoryMessaging();
@@ -48,6 +48,7 @@ it('replays a dead letter with its own headers as written: repeated names and nu
     ['trace', 'b'],
     ['gone', null],
     [REPLAY_HEADER, 'events.dlq:0:0'],
+    [REPLAY_ID_HEADER, audit.replayId],
   ]);
   await admin.disconnect();
 });

@@ -1,14 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { planReplay, REPLAY_HEADER, type DeadLetter } from '../../../src/ops/index.ts';
+import {
+  planReplay,
+  REPLAY_HEADER,
+  REPLAY_ID_HEADER,
+  replayHistoryOf,
+  type DeadLetter,
+} from '../../../src/ops/index.ts';
 
-function dead(id: string, offset: number, extra: Partial<DeadLetter> = {}, replayOf?: string): DeadLetter {
+/** A dead letter; `replayOf` and `replayId` as a record re-sent by a replay carries them. */
+function dead(
+  id: string,
+  offset: number,
+  extra: Partial<DeadLetter> = {},
+  replayOf?: string,
+  replayId?: string,
+): DeadLetter {
   return {
     id,
     dlqTopic: 't.dlq',
     key: 'SR-1',
     keyBytes: Buffer.from('SR-1'),
     value: null,
-    headers: replayOf ? { [REPLAY_HEADER]: Buffer.from(replayOf) } : {},
+    headers: {
+      ...(replayOf ? { [REPLAY_HEADER]: Buffer.from(replayOf) } : {}),
+      ...(replayId ? { [REPLAY_ID_HEADER]: Buffer.from(replayId) } : {}),
+    },
     originalTopic: 't',
     originalPartition: 0,
     originalOffset: BigInt(offset),
@@ -23,22 +39,78 @@ function dead(id: string, offset: number, extra: Partial<DeadLetter> = {}, repla
   };
 }
 
+const none = replayHistoryOf([]);
+/** Audit records: a replay, the dead letters it re-sent, and the lines they stood for. */
+const replays = (...audits: [string, string[], string[]][]) =>
+  replayHistoryOf(audits.map(([replayId, deadLetters, origins]) => ({ replayId, deadLetters, origins })));
+
 describe('planReplay', () => {
   it('re-sends in the original order what no replay has re-sent yet', () => {
-    const plan = planReplay([dead('t.dlq:0:1', 7), dead('t.dlq:0:0', 3)], new Map());
+    const plan = planReplay([dead('t.dlq:0:1', 7), dead('t.dlq:0:0', 3)], none);
     expect(plan.todo.map((d) => d.id)).toEqual(['t.dlq:0:0', 't.dlq:0:1']);
     expect(plan.skipped).toEqual([]);
   });
 
-  it('skips a dead letter a replay re-sent, and those descending from it, naming that replay', () => {
+  it('skips a dead letter a replay re-sent, and those descending from it, naming that replay and --again', () => {
     const plan = planReplay(
       [dead('t.dlq:0:0', 3), dead('t.dlq:0:5', 9, {}, 't.dlq:0:0'), dead('t.dlq:0:6', 10)],
-      new Map([['t.dlq:0:0', 'r1']]),
+      replays(['r1', ['t.dlq:0:0'], ['t.dlq:0:0']]),
     );
     expect(plan.todo.map((d) => d.id)).toEqual(['t.dlq:0:6']);
     expect(plan.skipped).toEqual([
       { id: 't.dlq:0:0', reason: 'already replayed by r1' },
-      { id: 't.dlq:0:5', reason: 'already replayed by r1' },
+      {
+        id: 't.dlq:0:5',
+        reason: 'failed again after replay r1; once the cause is fixed, re-send it with --again --reason TEXT',
+      },
+    ]);
+  });
+
+  it('with again, re-sends a line that failed again after its replay once more, and nothing already re-sent', () => {
+    const matching = [
+      dead('t.dlq:0:0', 3),
+      dead('t.dlq:0:5', 9, {}, 't.dlq:0:0', 'r1'),
+      // The same re-sent record dead-lettered twice (two consumers of its topic): one re-send.
+      dead('t.dlq:0:6', 9, {}, 't.dlq:0:0', 'r1'),
+      // Replayed, and not dead-lettered since (delivered, or still on its way): not again.
+      dead('t.dlq:0:1', 4),
+      dead('t.dlq:0:7', 11),
+    ];
+    const r1: [string, string[], string[]] = ['r1', ['t.dlq:0:0', 't.dlq:0:1'], ['t.dlq:0:0', 't.dlq:0:1']];
+    const plan = planReplay(matching, replays(r1), { again: true });
+    expect(plan.todo.map((d) => d.id)).toEqual(['t.dlq:0:5', 't.dlq:0:7']);
+    expect(plan.skipped).toEqual([
+      { id: 't.dlq:0:0', reason: 'already replayed by r1' },
+      { id: 't.dlq:0:1', reason: 'already replayed by r1' },
+      { id: 't.dlq:0:6', reason: 'same origin as t.dlq:0:5, re-sent in this replay' },
+    ]);
+
+    // Re-sent again by r2: neither it nor its twin from r1's re-send goes back a third time,
+    // unless r2's re-send fails too.
+    const r2: [string, string[], string[]] = ['r2', ['t.dlq:0:5', 't.dlq:0:7'], ['t.dlq:0:0', 't.dlq:0:7']];
+    const after = planReplay(matching, replays(r1, r2), { again: true });
+    expect(after.todo).toEqual([]);
+    expect(after.skipped).toContainEqual({ id: 't.dlq:0:5', reason: 'already replayed by r2' });
+    expect(after.skipped).toContainEqual({
+      id: 't.dlq:0:6',
+      reason: 'failed after replay r1; its line was re-sent since by r2',
+    });
+    const failedOnceMore = [...matching, dead('t.dlq:0:9', 14, {}, 't.dlq:0:0', 'r2')];
+    expect(planReplay(failedOnceMore, replays(r1, r2)).skipped).toContainEqual({
+      id: 't.dlq:0:9',
+      reason: 'failed again after replay r2; once the cause is fixed, re-send it with --again --reason TEXT',
+    });
+    const next = planReplay(failedOnceMore, replays(r1, r2), { again: true });
+    expect(next.todo.map((d) => d.id)).toEqual(['t.dlq:0:9']);
+  });
+
+  it('takes a dead letter without a replay id as a failure after its line’s first replay', () => {
+    // Written before re-sent records carried their replay's id, when a line was re-sent once.
+    const legacy = dead('t.dlq:0:5', 9, {}, 't.dlq:0:0');
+    expect(planReplay([legacy], replays(['r1', ['t.dlq:0:0'], ['t.dlq:0:0']]), { again: true }).todo).toEqual([legacy]);
+    const since = replays(['r1', ['t.dlq:0:0'], ['t.dlq:0:0']], ['r2', ['t.dlq:0:5'], ['t.dlq:0:0']]);
+    expect(planReplay([dead('t.dlq:0:6', 9, {}, 't.dlq:0:0')], since, { again: true }).skipped).toEqual([
+      { id: 't.dlq:0:6', reason: 'failed after replay r1; its line was re-sent since by r2' },
     ]);
   });
 
@@ -49,7 +121,7 @@ describe('planReplay', () => {
         dead('t.dlq:0:8', 12, {}, 't.dlq:0:0'),
         dead('s.dlq:0:0', -1, { replayable: false }),
       ],
-      new Map(),
+      none,
     );
     expect(plan.todo.map((d) => d.id)).toEqual(['t.dlq:0:5']);
     expect(plan.skipped).toEqual([
@@ -59,7 +131,7 @@ describe('planReplay', () => {
   });
 
   it('does not re-send a dead letter whose value was too large to keep, and says where the original is', () => {
-    const plan = planReplay([dead('t.dlq:0:2', 4, { valueDropped: 1_048_400 }), dead('t.dlq:0:3', 5)], new Map());
+    const plan = planReplay([dead('t.dlq:0:2', 4, { valueDropped: 1_048_400 }), dead('t.dlq:0:3', 5)], none);
     expect(plan.todo.map((d) => d.id)).toEqual(['t.dlq:0:3']);
     expect(plan.skipped).toEqual([
       { id: 't.dlq:0:2', reason: 'its value (1048400 bytes) was too large to keep; the original is at t:0:4' },

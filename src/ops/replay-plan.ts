@@ -1,0 +1,134 @@
+import { readToEnd, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
+import type { DeadLetter, ReplayAudit } from './dead-letters.ts';
+
+export const REPLAY_HEADER = 'closeloop.replay.of';
+/** The replay that re-sent the record: tells a line's latest failure from an older one. */
+export const REPLAY_ID_HEADER = 'closeloop.replay.id';
+
+/**
+ * A re-sent record that fails again is dead-lettered anew, under a new id but with the headers
+ * it was re-sent with, `closeloop.replay.of` among them. That header names the dead letter the
+ * line began with, so every later dead letter of the line counts as that one: a plain replay
+ * re-sends the line once however often it fails, and `--again` once more per failure.
+ */
+export function originOf(d: DeadLetter): string {
+  return d.headers[REPLAY_HEADER]?.toString('utf8') || d.id;
+}
+
+/** What the committed replays of a pipeline re-sent, read from its audit topic. */
+export interface ReplayHistory {
+  /** Each dead letter a replay re-sent, with that replay's id. */
+  readonly resent: ReadonlyMap<string, string>;
+  /** Each line (by its origin) with the replays that re-sent it, oldest first. */
+  readonly lines: ReadonlyMap<string, readonly string[]>;
+}
+
+/** The history the given audit records make, oldest first. */
+export function replayHistoryOf(
+  audits: Iterable<Pick<Partial<ReplayAudit>, 'replayId' | 'deadLetters' | 'origins'>>,
+): ReplayHistory {
+  const resent = new Map<string, string>();
+  const lines = new Map<string, string[]>();
+  for (const audit of audits) {
+    const replayId = audit.replayId ?? '?';
+    for (const id of audit.deadLetters ?? []) resent.set(id, replayId);
+    for (const origin of new Set(audit.origins ?? [])) lines.set(origin, [...(lines.get(origin) ?? []), replayId]);
+  }
+  return { resent, lines };
+}
+
+/** The audit topic has one partition, so it is read in commit order. */
+export async function readReplayHistory(
+  messaging: Messaging,
+  admin: MessagingAdmin,
+  auditTopic: string,
+): Promise<ReplayHistory> {
+  const audits: Partial<ReplayAudit>[] = [];
+  if ((await admin.listTopics()).includes(auditTopic)) {
+    await readToEnd(messaging, admin, auditTopic, 'all', (r) => {
+      audits.push(JSON.parse(r.value?.toString('utf8') ?? '{}') as Partial<ReplayAudit>);
+    });
+  }
+  return replayHistoryOf(audits);
+}
+
+export type ReplayState =
+  /** A replay re-sent this very dead letter (or, for the first of a line, the line). */
+  | { readonly state: 'replayed'; readonly by: string }
+  /** The line's latest replay re-sent it, and the re-sent record was dead-lettered again: this one. */
+  | { readonly state: 'failed again'; readonly after: string }
+  /** It failed after an earlier replay of its line, which a later replay re-sent again since. */
+  | { readonly state: 'superseded'; readonly after: string; readonly by: string }
+  | { readonly state: 'not replayed' };
+
+export function replayState(d: DeadLetter, history: ReplayHistory): ReplayState {
+  const origin = originOf(d);
+  const own = history.resent.get(d.id) ?? (d.id === origin ? history.lines.get(origin)?.[0] : undefined);
+  if (own !== undefined) return { state: 'replayed', by: own };
+  const replays = history.lines.get(origin) ?? [];
+  const latest = replays[replays.length - 1];
+  if (latest === undefined) return { state: 'not replayed' };
+  // A dead letter written before re-sent records carried their replay's id came from the line's
+  // first replay: a line could be re-sent only once then.
+  const after = d.headers[REPLAY_ID_HEADER]?.toString('utf8') || (replays[0] ?? latest);
+  return after === latest ? { state: 'failed again', after } : { state: 'superseded', after, by: latest };
+}
+
+const inOriginalOrder = (a: DeadLetter, b: DeadLetter) =>
+  a.originalTopic === b.originalTopic
+    ? a.originalPartition - b.originalPartition || Number(a.originalOffset - b.originalOffset)
+    : a.originalTopic.localeCompare(b.originalTopic);
+
+export interface Skipped {
+  readonly id: string;
+  readonly reason: string;
+}
+
+/**
+ * Which dead letters go back (in their original order) and why the others do not. A line is
+ * re-sent once, so that running the same replay twice (a double click, a broad filter run for
+ * another cause) never sends a record twice nor ping-pongs a poison record through its stage.
+ * With `again`, a dead letter written after its line was replayed (the re-sent record failed
+ * again) goes back once more: it is a new failure, and its re-send has ended, so nothing of the
+ * line is still on its way. A dead letter a replay re-sent itself never goes back: its line is
+ * either delivered or dead-lettered again under a new id.
+ */
+export function planReplay(
+  matching: readonly DeadLetter[],
+  history: ReplayHistory,
+  options: { readonly again?: boolean } = {},
+): { todo: DeadLetter[]; skipped: Skipped[] } {
+  const todo: DeadLetter[] = [];
+  const skipped: Skipped[] = [];
+  const taken = new Map<string, string>();
+  for (const d of [...matching].sort(inOriginalOrder)) {
+    const origin = originOf(d);
+    const state = replayState(d, history);
+    const twin = taken.get(origin);
+    if (state.state === 'replayed') skipped.push({ id: d.id, reason: `already replayed by ${state.by}` });
+    else if (state.state === 'superseded') {
+      skipped.push({
+        id: d.id,
+        reason: `failed after replay ${state.after}; its line was re-sent since by ${state.by}`,
+      });
+    } else if (state.state === 'failed again' && options.again !== true) {
+      skipped.push({
+        id: d.id,
+        reason: `failed again after replay ${state.after}; once the cause is fixed, re-send it with --again --reason TEXT`,
+      });
+    } else if (!d.replayable) skipped.push({ id: d.id, reason: `never was on a topic (${d.code})` });
+    else if (d.valueDropped !== null) {
+      // Re-sent without it, the record would be a tombstone; the original is where it was read.
+      const at = `${d.originalTopic}:${d.originalPartition}:${d.originalOffset}`;
+      skipped.push({
+        id: d.id,
+        reason: `its value (${d.valueDropped} bytes) was too large to keep; the original is at ${at}`,
+      });
+    } else if (twin !== undefined) skipped.push({ id: d.id, reason: `same origin as ${twin}, re-sent in this replay` });
+    else {
+      taken.set(origin, d.id);
+      todo.push(d);
+    }
+  }
+  return { todo, skipped };
+}
