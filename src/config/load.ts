@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Policy, StatusMapping } from '../domain/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
+import { topicClashes } from '../topics/index.ts';
 import { checkConnectorsAndRoutes, type ConnectorChecker, type ConnectorInstance } from './connector-routes.ts';
 import { loadSla } from './load-sla.ts';
 import { accountableFor, loadRoles, type RolesTable } from './roles.ts';
@@ -116,6 +117,8 @@ export async function loadConfig(
   if (env['SCHEMA_REGISTRY_URL']) withEnv['schemaRegistry'] = { url: env['SCHEMA_REGISTRY_URL'] };
   const parsed = closeloopConfigSchema.safeParse(withEnv);
   const problems = parsed.success ? [] : issues(file, parsed.error);
+  // Before anything connects: a clash would otherwise surface half-way through provisioning.
+  if (parsed.success) problems.push(...topicClashes(parsed.data).map((p) => `${file}: ${p}`));
   const connectorCheck = options.checkConnector
     ? checkConnectorsAndRoutes(file, withEnv, env, options.checkConnector)
     : null;

@@ -1,5 +1,5 @@
-import type { CloseloopConfig, Topics } from '../config/index.ts';
 import { deadLetterTopic, type TopicSpec } from '../messaging/index.ts';
+import type { Topics } from './schema.ts';
 
 /**
  * The one catalogue of topics. Every topic any stage writes — inputs, outputs, the changelog,
@@ -66,14 +66,18 @@ export type TopicRole = 'input' | 'output' | 'changelog' | 'dead-letter' | 'repa
 export interface CatalogueEntry {
   readonly topic: string;
   readonly role: TopicRole;
+  /** What in the config names it: its key (`topics.alerts`), or the key it is derived from. */
+  readonly origin: string;
   /** Keyed by ticket id with the inputs' partition count, so one ticket meets on one partition. */
   readonly coPartitioned: boolean;
   readonly spec: TopicSpec;
 }
 
-type CatalogueConfig = Pick<CloseloopConfig, 'topics'> & {
-  readonly processor: Pick<CloseloopConfig['processor'], 'partitions' | 'groupId'>;
-};
+/** The parts of a pipeline's config the catalogue is derived from (a CloseloopConfig has them). */
+export interface CatalogueConfig {
+  readonly topics: Topics;
+  readonly processor: { readonly partitions: number; readonly groupId: string };
+}
 
 /**
  * Where records of a foreign input that arrived on another partition than their key's are
@@ -112,30 +116,71 @@ function roleOf(name: keyof Topics): TopicRole {
 export function topicCatalogue(config: CatalogueConfig): CatalogueEntry[] {
   const { topics } = config;
   const partitions = config.processor.partitions;
-  const entry = (topic: string, role: TopicRole, extra: Record<string, string> = {}): CatalogueEntry => ({
+  const entry = (
+    topic: string,
+    role: TopicRole,
+    origin: string,
+    extra: Record<string, string> = {},
+  ): CatalogueEntry => ({
     topic,
     role,
+    origin,
     coPartitioned: true,
     spec: { topic, partitions, config: extra },
   });
   const named = (Object.keys(topics) as (keyof Topics)[]).map((name): CatalogueEntry => {
+    const origin = `topics.${name}`;
     // One partition keeps the audit in order; the cursor topic holds one record per source.
     if (name === 'cursors' || name === 'dlqReplays') {
       return {
         topic: topics[name],
         role: roleOf(name),
+        origin,
         coPartitioned: false,
         spec: { topic: topics[name], partitions: 1, config: configOf(name) },
       };
     }
     // The KPI topic is keyed by department and month, the alerts topic by alert, not by ticket.
-    return { ...entry(topics[name], roleOf(name), configOf(name)), coPartitioned: name !== 'kpi' && name !== 'alerts' };
+    return {
+      ...entry(topics[name], roleOf(name), origin, configOf(name)),
+      coPartitioned: name !== 'kpi' && name !== 'alerts',
+    };
   });
-  const repartition = FOREIGN_INPUTS.map((input) => entry(repartitionTopic(config, input), 'repartition'));
+  const repartition = FOREIGN_INPUTS.map((input) =>
+    entry(repartitionTopic(config, input), 'repartition', `the repartition topic of topics.${input}`),
+  );
   // Each topic a stage consumes has a dead-letter topic beside it.
-  const consumed = [...INPUTS, ...SINK_INPUTS].map((name) => topics[name]).concat(repartition.map((r) => r.topic));
-  const dead = consumed.map((topic) => entry(deadLetterTopic(topic), 'dead-letter'));
+  const consumed = [
+    ...[...INPUTS, ...SINK_INPUTS].map((name) => ({ topic: topics[name], origin: `topics.${name}` })),
+    ...repartition,
+  ];
+  const dead = consumed.map(({ topic, origin }) =>
+    entry(deadLetterTopic(topic), 'dead-letter', `the dead-letter topic of ${origin}`),
+  );
   return [...named, ...repartition, ...dead];
+}
+
+/**
+ * Two entries of the catalogue under one name, each as "<config key>: <problem>". Such a config
+ * would provision one topic with the first entry's settings and write two kinds of record to
+ * it, failing later at the registry or not at all. A clash between derived names alone (two
+ * dead-letter topics) comes from a clash of the names they derive from, which is the one reported.
+ */
+export function topicClashes(config: CatalogueConfig): string[] {
+  const byTopic = new Map<string, CatalogueEntry[]>();
+  for (const e of topicCatalogue(config)) byTopic.set(e.topic, [...(byTopic.get(e.topic) ?? []), e]);
+  const clashes: string[] = [];
+  for (const [topic, entries] of byTopic) {
+    const named = entries.filter((e) => e.role !== 'dead-letter' && e.role !== 'repartition');
+    const blamed = named.at(-1);
+    if (entries.length < 2 || !blamed) continue;
+    const others = entries.filter((e) => e !== blamed).map((e) => e.origin);
+    clashes.push(
+      `${blamed.origin}: names the topic ${topic}, which is also ${others.join(' and ')}; ` +
+        'each topic of the pipeline needs a name of its own',
+    );
+  }
+  return clashes;
 }
 
 export function topicSpecs(config: CatalogueConfig): TopicSpec[] {

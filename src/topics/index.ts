@@ -7,10 +7,13 @@ export {
   deadLetterTopics,
   repartitionTopic,
   topicCatalogue,
+  topicClashes,
   topicSpecs,
   type BridgeTopic,
+  type CatalogueConfig,
   type CatalogueEntry,
   type ForeignInput,
   type InputName,
   type TopicRole,
 } from './catalogue.ts';
+export { TOPIC_KEYS, topicsSchema, type Topics } from './schema.ts';
