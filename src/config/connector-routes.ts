@@ -39,6 +39,34 @@ export type ConnectorChecker = (
 export const routeKey = (t: RouteTarget): string => `${t.system}/${t.department}`;
 
 /**
+ * A connector named twice. The worker runs one instance of each connector: its runners, consumer
+ * group, cursor and admin routes go by the connector's name, so a second instance would replace
+ * the first, and the routes the first serves would wait at ROUTED while readiness said ready.
+ * Read from the raw file, so it is reported with every other problem whatever else is wrong.
+ */
+export function repeatedConnectors(file: string, raw: Record<string, unknown>): string[] {
+  const entries = raw['connectors'];
+  if (!Array.isArray(entries)) return [];
+  const first = new Map<string, number>();
+  const problems: string[] = [];
+  entries.forEach((entry: unknown, i) => {
+    const name = (entry as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string') return;
+    const earlier = first.get(name);
+    if (earlier === undefined) {
+      first.set(name, i);
+      return;
+    }
+    problems.push(
+      `${file}: connectors.${i}: a second ${name} instance (connectors.${earlier} is ${name} too): the worker ` +
+        `runs one instance of each connector; list the departments of both in one instance's config (its ` +
+        `departments) and remove the other (two installations of one connector cannot both be served)`,
+    );
+  });
+  return problems;
+}
+
+/**
  * Every connector instance checked by its connector, and every route checked to have a
  * running sink that serves it: a route with none would leave its tickets at ROUTED for good.
  * The two sections are parsed on their own, so their problems are reported together with any

@@ -2,7 +2,12 @@ import path from 'node:path';
 import type { Policy, StatusMapping } from '../domain/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { topicClashes } from '../topics/index.ts';
-import { checkConnectorsAndRoutes, type ConnectorChecker, type ConnectorInstance } from './connector-routes.ts';
+import {
+  checkConnectorsAndRoutes,
+  repeatedConnectors,
+  type ConnectorChecker,
+  type ConnectorInstance,
+} from './connector-routes.ts';
 import { loadSla } from './load-sla.ts';
 import { accountableFor, loadRoles, type RolesTable } from './roles.ts';
 import { issues, readYaml } from './yaml.ts';
@@ -117,6 +122,7 @@ export async function loadConfig(
   if (env['SCHEMA_REGISTRY_URL']) withEnv['schemaRegistry'] = { url: env['SCHEMA_REGISTRY_URL'] };
   const parsed = closeloopConfigSchema.safeParse(withEnv);
   const problems = parsed.success ? [] : issues(file, parsed.error);
+  problems.push(...repeatedConnectors(file, withEnv));
   // Before anything connects: a clash would otherwise surface half-way through provisioning.
   if (parsed.success) problems.push(...topicClashes(parsed.data).map((p) => `${file}: ${p}`));
   const connectorCheck = options.checkConnector

@@ -128,7 +128,12 @@ export class Worker {
     const { config, logger } = this.#o;
     const env = this.#o.env ?? process.env;
     const problems: string[] = [];
-    for (const instance of config.connectors) {
+    for (const [i, instance] of config.connectors.entries()) {
+      // Runners go by the connector's name: a second instance would silently replace the first.
+      if (config.connectors.findIndex((c) => c.name === instance.name) < i) {
+        problems.push(`connectors: a second ${instance.name} instance: the worker runs one instance of each connector`);
+        continue;
+      }
       const checked = checkConnector(instance, env, { credentials: true });
       const { definition: def, settings } = checked;
       problems.push(...checked.problems.map((p) => `connectors: ${p}`));

@@ -13,6 +13,8 @@ export function connectorsReference(): string {
     '',
     "Generated from each connector's zod schema by `node scripts/connector-docs.ts`; do not edit by hand.",
     'Each entry goes under `connectors:` in `config/closeloop.yaml` as `{ name, source, sink, config }`.',
+    'Each connector has one entry: a department connector serves every department its `departments` lists,',
+    'and a connector named twice is refused.',
     '',
     configReference(
       'Every instance: source polling',
