@@ -44,6 +44,7 @@ export class Metrics {
   readonly retries: Counter<'connector'>;
   readonly published: Counter<'connector'>;
   readonly importedPassedOver: Counter<'connector'>;
+  readonly notAccepted: Counter<'connector'>;
   readonly paused: Gauge<'runner' | 'reason'>;
   readonly consumerFailing: Gauge<'consumer'>;
   readonly brokerUp: Gauge;
@@ -132,6 +133,12 @@ export class Metrics {
     this.importedPassedOver = new Counter({
       name: 'closeloop_sink_imported_passed_over_total',
       help: 'Records a sink passed over because they are imported history (origin import): the system has them already.',
+      labelNames: ['connector'],
+      registers: r,
+    });
+    this.notAccepted = new Counter({
+      name: 'closeloop_sink_not_accepted_total',
+      help: "Records a sink passed over as not its own (another system's or department's commands on the topic it shares).",
       labelNames: ['connector'],
       registers: r,
     });

@@ -55,6 +55,8 @@ export interface SinkRunnerStatus extends RunnerPauseStatus {
   readonly retries: number;
   /** Imported history (origin import) not delivered: the system knows it already. */
   readonly passedOver: number;
+  /** Records its sink does not accept (Sink.accepts): for another connector reading the same topic. */
+  readonly notAccepted: number;
   /** Its consumer's health; null while stopped. */
   readonly consumer: ConsumerHealth | null;
   /** Records dead-lettered after maxDeliveryCycles whose alert is open (until they are delivered). */

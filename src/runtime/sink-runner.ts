@@ -53,6 +53,7 @@ export class SinkRunner<T> {
   #deadLettered = 0;
   #retries = 0;
   #passedOver = 0;
+  #notAccepted = 0;
   readonly #healthy = new Map<PauseReason, Promise<void>>();
   readonly #lanes: BatchLanes;
   readonly #alerts: DeliveryAlerts;
@@ -83,6 +84,7 @@ export class SinkRunner<T> {
       deadLettered: this.#deadLettered,
       retries: this.#retries,
       passedOver: this.#passedOver,
+      notAccepted: this.#notAccepted,
       exhausted: this.#alerts.open(),
     };
   }
@@ -183,7 +185,25 @@ export class SinkRunner<T> {
       this.#o.metrics?.importedPassedOver.inc({ connector: this.#o.connector });
       return;
     }
-    if (this.#o.sink.accepts && !this.#o.sink.accepts(value)) return;
+    // Sinks share their topic (every department system's commands are on one), so a record for
+    // another connector is normal; the config check and the processor's NO_CONNECTOR make sure
+    // some sink takes each one. Counted and logged all the same, so none goes without a trace.
+    if (this.#o.sink.accepts && !this.#o.sink.accepts(value)) {
+      this.#notAccepted += 1;
+      this.#o.metrics?.notAccepted.inc({ connector: this.#o.connector });
+      // The ticket and work order only: the record carries a description a citizen wrote.
+      const workOrderId = (value as { workOrderId?: unknown } | null)?.workOrderId;
+      this.#log.debug(
+        {
+          ticketId: record.key?.toString('utf8'),
+          ...(typeof workOrderId === 'string' ? { workOrderId } : {}),
+          partition: record.partition,
+          offset: record.offset,
+        },
+        'not for this sink; passed over',
+      );
+      return;
+    }
     const started = process.hrtime.bigint();
     const ticketId = record.key?.toString('utf8') ?? '';
     // Cycles end only when health passes, so each counted one found the system up: a record that

@@ -102,7 +102,8 @@ export interface Source<T> {
 export interface Sink<T> {
   /**
    * Whether this record is for this sink (a department sink takes the commands of its own
-   * system only). Records it does not accept are passed over, not dead-lettered.
+   * system only). Records it does not accept are passed over, not dead-lettered: the runner
+   * counts them (closeloop_sink_not_accepted_total) and logs their ticket and work order at debug.
    */
   accepts?(record: T): boolean;
   deliver(record: T): Promise<void>;
