@@ -8,6 +8,7 @@ import {
   type ConnectorChecker,
   type ConnectorInstance,
 } from './connector-routes.ts';
+import { applyEnvOverrides, configIssues } from './env-overrides.ts';
 import { loadSla } from './load-sla.ts';
 import { accountableFor, loadRoles, type RolesTable } from './roles.ts';
 import { issues, readYaml } from './yaml.ts';
@@ -112,16 +113,9 @@ export async function loadConfig(
       `${file}: the config must be a YAML mapping (kafka:, schemaRegistry:, …), not ${Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}`,
     );
   }
-  const withEnv = { ...(raw ?? {}) } as Record<string, unknown>;
-  if (env['KAFKA_BROKERS']) {
-    withEnv['kafka'] = {
-      ...(withEnv['kafka'] as object),
-      brokers: env['KAFKA_BROKERS'].split(',').map((b) => b.trim()),
-    };
-  }
-  if (env['SCHEMA_REGISTRY_URL']) withEnv['schemaRegistry'] = { url: env['SCHEMA_REGISTRY_URL'] };
+  const { raw: withEnv, overrides } = applyEnvOverrides({ ...(raw ?? {}) } as Record<string, unknown>, env);
   const parsed = closeloopConfigSchema.safeParse(withEnv);
-  const problems = parsed.success ? [] : issues(file, parsed.error);
+  const problems = parsed.success ? [] : configIssues(file, parsed.error, overrides);
   problems.push(...repeatedConnectors(file, withEnv));
   // Before anything connects: a clash would otherwise surface half-way through provisioning.
   if (parsed.success) problems.push(...topicClashes(parsed.data).map((p) => `${file}: ${p}`));

@@ -71,7 +71,9 @@ export const closeloopConfigSchema = z
         clientId: z.string().min(1).default('closeloop'),
       })
       .strict(),
-    schemaRegistry: z.object({ url: z.url() }).strict(),
+    schemaRegistry: z
+      .object({ url: z.url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. http://127.0.0.1:8081' }) })
+      .strict(),
     topics: topicsSchema.default(topicsSchema.parse({})),
     processor: z
       .object({

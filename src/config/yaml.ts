@@ -5,7 +5,11 @@ import { CloseloopError, messageOf } from '../errors/index.ts';
 
 /** zod's issues as "<file>: <path>: <message>" lines, the form every config problem takes. */
 export function issues(file: string, error: z.ZodError): string[] {
-  return error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  return error.issues.map((i) => issueLine(file, i));
+}
+
+export function issueLine(file: string, issue: z.core.$ZodIssue): string {
+  return `${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`;
 }
 
 export async function readYaml(file: string): Promise<unknown> {

@@ -1,0 +1,71 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.ts';
+import { withoutUserinfo } from '../../../src/config/env-overrides.ts';
+import { CloseloopError } from '../../../src/errors/index.ts';
+
+const FILE = 'config/closeloop.yaml';
+
+async function problemsOf(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const err = await loadConfig(FILE, env).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CloseloopError);
+  expect(err).toMatchObject({ code: 'CL_CONFIG_INVALID' });
+  return (err as CloseloopError).details['problems'] as string[];
+}
+
+describe('an address the environment sets in place of the file', () => {
+  it('is blamed on KAFKA_BROKERS, with its value, when it is no broker list; the file is not', async () => {
+    const problems = await problemsOf({ KAFKA_BROKERS: 'kafka-1 kafka-2' });
+    expect(problems).toEqual([
+      `KAFKA_BROKERS="kafka-1 kafka-2" (from the environment, in place of kafka.brokers in ${FILE}): ` +
+        '"kafka-1 kafka-2" is not host:port (brokers are host:port, comma-separated)',
+    ]);
+  });
+
+  it('names each bad broker of the list once', async () => {
+    const problems = await problemsOf({ KAFKA_BROKERS: 'kafka-1:9092,kafka-2, kafka-3' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^KAFKA_BROKERS="kafka-1:9092,kafka-2, kafka-3" .*: "kafka-2" is not host:port/),
+      expect.stringMatching(/^KAFKA_BROKERS=.*: "kafka-3" is not host:port/),
+    ]);
+  });
+
+  it('is blamed on SCHEMA_REGISTRY_URL, without the user name and password the URL carries', async () => {
+    const problems = await problemsOf({ SCHEMA_REGISTRY_URL: 'registry:8081' });
+    expect(problems).toEqual([
+      `SCHEMA_REGISTRY_URL="registry:8081" (from the environment, in place of schemaRegistry.url in ${FILE}): ` +
+        'an http(s) URL, e.g. http://127.0.0.1:8081',
+    ]);
+    const withSecret = await problemsOf({ SCHEMA_REGISTRY_URL: 'ftp://svc:s3cr@t/x@registry:8081' });
+    expect(withSecret).toEqual([expect.stringMatching(/^SCHEMA_REGISTRY_URL="ftp:\/\/\*\*\*@registry:8081" /)]);
+    expect(withSecret.join('\n')).not.toMatch(/svc|s3cr/);
+  });
+
+  it('blames only the variable that is wrong, and takes a good list as it is', async () => {
+    const problems = await problemsOf({ KAFKA_BROKERS: '127.0.0.1:19092', SCHEMA_REGISTRY_URL: 'http//registry' });
+    expect(problems).toEqual([expect.stringMatching(/^SCHEMA_REGISTRY_URL="http\/\/registry" /)]);
+    await expect(loadConfig(FILE, { KAFKA_BROKERS: 'a:1, b:2' })).resolves.toMatchObject({
+      kafka: { brokers: ['a:1', 'b:2'] },
+    });
+  });
+
+  it('still blames the file for the rest of its section', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-config-'));
+    const file = path.join(dir, 'closeloop.yaml');
+    const shipped = await readFile(FILE, 'utf8');
+    await writeFile(file, shipped.replace('  clientId: closeloop\n', "  clientId: ''\n"));
+    const err = await loadConfig(file, { KAFKA_BROKERS: '127.0.0.1:19092' }).catch((e: unknown) => e);
+    expect((err as CloseloopError).details['problems']).toEqual([expect.stringMatching(`^${file}: kafka.clientId: `)]);
+  });
+
+  it('cuts the user information out of a URL, whatever it holds', () => {
+    expect(withoutUserinfo('http://registry:8081/apis')).toBe('http://registry:8081/apis');
+    expect(withoutUserinfo('https://user:pa@ss@registry')).toBe('https://***@registry');
+    expect(withoutUserinfo('user:pass@registry:8081')).toBe('***@registry:8081');
+  });
+});
