@@ -25,7 +25,8 @@ Exit codes:
   1  done, and the answer is "no": not ready, alerts open, roles stale, input unreadable; or the
      command failed (a config problem, Kafka or the registry unreachable), with the reason on stderr
   2  the command could not be used: an unknown command or option, a missing or bad argument
-     (the message names it and the fix); for health, the worker (or status API) could not be reached`;
+     (the message names it and the fix); for health, the worker (or status API) could not be reached
+  3  health only: ready, but stuck-ticket alerts are open (closeloop alerts list names them all)`;
 
 /** kpi's own options, which `kpi volume` does not take. */
 const KPI_ONLY = ['month', 'publish', 'now', 'allowUnreadable'] as const;

@@ -54,7 +54,8 @@ function tokenMatches(header: string | undefined, token: string): boolean {
  * /metrics (Prometheus), /health/live, /health/ready, and the admin endpoints
  * POST /admin/connectors/<name>/pause|resume behind a bearer token from the environment, and
  * POST /hooks/<name>, a source's webhook doorbell, behind that connector's own webhook token.
- * Nothing served here carries a ticket id or citizen data.
+ * Nothing served here carries citizen data, and no metric label a ticket id; readiness names the
+ * tickets of open alerts, for the operator who must act on them.
  */
 export class OpsServer {
   readonly #o: OpsServerOptions;

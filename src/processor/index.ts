@@ -7,3 +7,4 @@ export { toInbound } from './inbound.ts';
 export { failAfterCommit, faultHookFromEnv, killBeforeCommit } from './fault-hooks.ts';
 export type { CommitHook } from './task.ts';
 export { compactState, knowVocabulary } from './compact-state.ts';
+export { alertsSection, OLDEST_SHOWN, type StuckAlert, type StuckTickets } from './stuck-tickets.ts';

@@ -63,6 +63,7 @@ function report(): void {
       tickets: [...processor.ticketsInState()],
       partitions,
       assignments,
+      stuck: processor.stuckTickets(),
     },
   });
   if (metrics) void metrics.registry.getMetricsAsJSON().then((snapshot) => send({ type: 'metrics', snapshot }));

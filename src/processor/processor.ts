@@ -21,7 +21,7 @@ import { offsetsAfter, Tally } from './stages/account.ts';
 import { WorkingState } from './stages/decide.ts';
 import { decode, decodeFetching } from './stages/decode.ts';
 import { emitDeadLetter, emitStates, emitted, logDecided, stateUnwritable, writesState } from './stages/emit.ts';
-import { countStuck } from './stuck-gauge.ts';
+import { tallyStuck, type StuckTickets } from './stuck-tickets.ts';
 import { checkTimers, expire, type SweepContext } from './sweep.ts';
 import { Task, newCommitLog, type CommitHook } from './task.ts';
 
@@ -66,6 +66,7 @@ export class LifecycleProcessor {
   #assigned = false;
   /** The timer sweeps' failures, per task (see sweep.ts); renewed at each assignment. */
   #sweeps: HealthTracker;
+  #stuck: StuckTickets | null = null;
 
   constructor(options: ProcessorOptions) {
     this.#o = options;
@@ -207,6 +208,8 @@ export class LifecycleProcessor {
         'partitions assigned; state restored',
       );
       this.#assigned = true;
+      // The restored tickets' open alerts count now, not only from the next sweep on.
+      this.#countStuck();
       const waiters = this.#assignmentWaiters;
       this.#assignmentWaiters = [];
       for (const w of waiters) w(partitions);
@@ -339,14 +342,22 @@ export class LifecycleProcessor {
     return { config, serde, metrics, clock: this.#clock, log: this.#log, health: this.#sweeps };
   }
 
-  /** closeloop_stuck_tickets{reason,department}: the alerts open in the owned tickets now. */
+  /**
+   * The sentinel's alerts open in the owned tickets as of the last sweep (or assignment), for
+   * readiness; null before the first assignment.
+   */
+  stuckTickets(): StuckTickets | null {
+    return this.#stuck;
+  }
+
+  /** Counts the alerts open in the owned tickets now, into the summary and closeloop_stuck_tickets. */
   #countStuck(): void {
-    const gauge = this.#o.metrics?.stuckTickets;
-    if (gauge)
-      countStuck(
-        [...this.#tasks.values()].map((t) => t.store.values()),
-        gauge,
-      );
+    this.#stuck = tallyStuck(
+      [...this.#tasks.values()].map((t) => t.store.values()),
+      this.#o.config.policy,
+      this.#clock(),
+      this.#o.metrics?.stuckTickets,
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../errors/index.ts';
 import type { ConsumerHealth } from '../messaging/index.ts';
 import type { MetricsSnapshot } from '../observability/metrics.ts';
+import type { StuckTickets } from './stuck-tickets.ts';
 
 /**
  * What the main thread and a processor thread (processor-thread.ts) say to each other. Plain
@@ -35,6 +36,8 @@ export interface ThreadStatus {
   readonly partitions: readonly number[] | null;
   /** Counts assignments, so the main thread can tell a new one from a repeated report. */
   readonly assignments: number;
+  /** The sentinel's alerts open in its tickets (bounded: see StuckTickets). */
+  readonly stuck: StuckTickets | null;
 }
 
 export type { MetricsSnapshot };

@@ -14,6 +14,7 @@ import {
   type ThreadStatus,
   type ToThread,
 } from './thread-protocol.ts';
+import { mergeStuck, type StuckTickets } from './stuck-tickets.ts';
 import { combinedHealth, lostThreadMetrics, settledPartitions } from './thread-views.ts';
 
 export interface ThreadedProcessorOptions {
@@ -246,6 +247,11 @@ export class ThreadedProcessor {
 
   ticketsInState(): Map<number, number> {
     return new Map(this.#members.flatMap((m) => (m.lost === null ? (m.status?.tickets ?? []) : [])));
+  }
+
+  /** The running threads' open sentinel alerts together, as each last reported them. */
+  stuckTickets(): StuckTickets | null {
+    return mergeStuck(this.#members.map((m) => (m.lost === null ? (m.status?.stuck ?? null) : null)));
   }
 
   /**

@@ -8,7 +8,7 @@ import { combinedMetrics, Metrics } from '../observability/metrics.ts';
 import type { AdminOutcome, Readiness } from '../observability/ops-server.ts';
 import { CachedProbe } from '../observability/probe.ts';
 import { judgeReadiness, type ReadinessInput, type RunnerView } from '../observability/readiness.ts';
-import { LifecycleProcessor, ThreadedProcessor } from '../processor/index.ts';
+import { alertsSection, LifecycleProcessor, ThreadedProcessor } from '../processor/index.ts';
 import {
   PAUSE_REASONS,
   SinkRunner,
@@ -300,7 +300,10 @@ export class Worker {
     return source !== undefined;
   }
 
-  /** Ready, or 503 with every reason (see judgeReadiness); Kafka and the registry are checked. */
+  /**
+   * Ready, or 503 with every reason (see judgeReadiness); Kafka and the registry are checked. The
+   * sentinel's open alerts come apart, under `alerts`, and leave `ready` as it is.
+   */
   async readiness(): Promise<Readiness> {
     const [brokerUp, registryUp] = await Promise.all([this.#broker.up(), this.#registry.up()]);
     const runners = this.#runnerViews();
@@ -327,6 +330,7 @@ export class Worker {
           pausedBy: r.pausedBy,
           pauseDetail: r.pauseDetail ?? null,
         })),
+        alerts: alertsSection(this.processor.stuckTickets()),
       },
     };
   }

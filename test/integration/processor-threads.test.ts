@@ -106,7 +106,13 @@ describe('the lifecycle processor on worker threads', () => {
   }, 240_000);
 
   it('serves its threads’ metrics and readiness on the worker’s ops port', async () => {
-    const setup = await testConfig(2, 30, { threads: 2 });
+    // A ticket counts as stuck once ROUTED for 0.6 s: each thread's open alerts reach readiness.
+    const sentinel = {
+      stateLimitsMinutes: { ROUTED: 0.01 },
+      statusUnconfirmedMinutes: null,
+      workOrderSilenceMinutes: null,
+    };
+    const setup = await testConfig(2, 30, { threads: 2, sentinel });
     const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
     // Each thread loads the config file for itself: without the file there is nothing to load.
     expect(() => new Worker({ config: setup.config, logger, messaging: testMessaging() })).toThrow(
@@ -143,6 +149,19 @@ describe('the lifecycle processor on worker threads', () => {
       expect(sum('closeloop_records_processed_total')).toBe(opened.length);
       expect(sum('closeloop_tickets_in_state')).toBe(20);
       expect(text.match(/^closeloop_process_start_time_seconds /gm)).toHaveLength(1);
+
+      // Both threads' tickets are stuck (no department answers): readiness adds their alerts up
+      // and names the oldest few of all, as each thread last reported them.
+      let alerts: { open?: number; byReason?: unknown; oldest?: { ticketId: string }[] } = {};
+      await untilAsync('readiness to show the 20 stuck tickets', async () => {
+        await worker.processor.checkTimersNow();
+        alerts = ((await (await fetch(`${url}/health/ready`)).json()) as { alerts: typeof alerts }).alerts;
+        return alerts.open === 20;
+      });
+      expect(alerts.byReason).toEqual({ STUCK_ROUTED: 20 });
+      expect(alerts.oldest).toHaveLength(5);
+      const ids = new Set(opened.map((e) => (e.type === 'crm' ? e.event.ticketId : '')));
+      expect(alerts.oldest?.every((a) => ids.has(a.ticketId))).toBe(true);
     } finally {
       await ops.stop();
       await worker.stop();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runAlerts } from '../../src/cli/alerts-command.ts';
+import { HEALTH_EXIT, runHealth } from '../../src/cli/health-command.ts';
 import { AvroSerde } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { openAlerts } from '../../src/ops/index.ts';
@@ -75,6 +76,39 @@ describe('the stuck-ticket sentinel on the whole bridge', () => {
       lines.filter((l) => l.includes('STUCK_ROUTED  SR-') && l.includes('housing-311-service-owner@city.example')),
     ).toHaveLength(3);
 
+    // Readiness and `closeloop health` name them too, with who answers for them, and stay ready:
+    // a load balancer taking the worker away would not move a ticket.
+    const owner = 'service owner housing Service Owner <housing-311-service-owner@city.example>';
+    const answer = await fetch(`${fw.url}/health/ready`);
+    const body = (await answer.json()) as { alerts: Record<string, unknown> };
+    expect(body.alerts).toMatchObject({ open: 3, byReason: { STUCK_ROUTED: 3 } });
+    const oldest = body.alerts['oldest'] as { ticketId: string; department: string; accountable: string }[];
+    expect(new Set(oldest.map((a) => a.ticketId))).toEqual(new Set(run.crm.tickets.keys()));
+    expect(oldest.map((a) => [a.department, a.accountable])).toEqual(Array(3).fill(['housing', owner]));
+    const asHealth = { ...run.config, http: { host: '127.0.0.1', port: Number(new URL(fw.url).port) } };
+    const health = async () => {
+      const out: string[] = [];
+      const code = await runHealth(
+        asHealth,
+        (l) => out.push(l),
+        (l) => out.push(l),
+      );
+      return { code, out };
+    };
+    // Exit 3 is "ready, but alerts are open" (waited on: a broker check that timed out reads not ready).
+    let stuck: { code: number; out: string[] } = { code: -1, out: [] };
+    await untilAsync('closeloop health ready with alerts open', async () => {
+      stuck = await health();
+      return stuck.code === HEALTH_EXIT.alertsOpen;
+    });
+    expect(stuck.out.slice(0, 2)).toEqual([
+      'ready',
+      expect.stringMatching(/^3 stuck-ticket alert\(s\) open \(STUCK_ROUTED 3\) as of /),
+    ]);
+    expect(stuck.out.filter((l) => /^ {2}SR-\S+ STUCK_ROUTED: housing, service owner housing /.test(l))).toHaveLength(
+      3,
+    );
+
     // The department gets to work: each ticket moves, and its alert clears with the move.
     run.work();
     await until('every ticket closed and all work done', () => run.done(), 120_000);
@@ -85,6 +119,11 @@ describe('the stuck-ticket sentinel on the whole bridge', () => {
     );
     await processor.checkTimersNow();
     expect(await metric(fw.url, series)).toBe(null);
+    // Waited on, as below: on a busy machine a broker check may time out now and then.
+    await untilAsync('closeloop health ready, naming no alert', async () => {
+      const { code, out } = await health();
+      return code === HEALTH_EXIT.ready && out.join('\n') === 'ready';
+    });
     const tally = crmTally(run.crm);
     expect(tally).toEqual({ lost: 0, duplicated: 0 });
     // Nothing was sent to the CRM twice either.

@@ -57,6 +57,58 @@ describe('closeloop health', () => {
     expect(r.out).toEqual(['not ready', '  kafka broker unreachable', '  crm-rest sink paused: credentials']);
   });
 
+  it('prints the stuck-ticket alerts open, oldest first, and exits 3 while ready, 1 while not', async () => {
+    const alerts = {
+      open: 7,
+      byReason: { STUCK_ROUTED: 5, STUCK_NEW: 1, WORK_ORDER_SILENT: 1 },
+      oldest: [
+        {
+          ticketId: 'SR-1',
+          reason: 'STUCK_ROUTED',
+          subject: null,
+          department: 'housing',
+          accountable: 'service owner Hana Owner <housing-311-owner@city.example>',
+          since: '2026-05-04T13:00:00.000Z',
+        },
+        {
+          ticketId: 'SR-2',
+          reason: 'STUCK_NEW',
+          subject: null,
+          department: null,
+          accountable: '311 service desk',
+          since: '2026-05-04T13:05:00.000Z',
+        },
+        {
+          ticketId: 'SR-3',
+          reason: 'WORK_ORDER_SILENT',
+          subject: 'SR-3#1',
+          department: 'parks',
+          accountable: null,
+          since: '2026-05-04T13:06:00.000Z',
+        },
+      ],
+      checkedAt: '2026-05-04T14:00:00.000Z',
+    };
+    const lines = [
+      '7 stuck-ticket alert(s) open (STUCK_NEW 1, STUCK_ROUTED 5, WORK_ORDER_SILENT 1) as of 2026-05-04T14:00:00.000Z; the oldest:',
+      '  SR-1 STUCK_ROUTED: housing, service owner Hana Owner <housing-311-owner@city.example>, since 2026-05-04T13:00:00.000Z',
+      '  SR-2 STUCK_NEW: 311, 311 service desk, since 2026-05-04T13:05:00.000Z',
+      '  SR-3 WORK_ORDER_SILENT SR-3#1: parks, no accountable role configured, since 2026-05-04T13:06:00.000Z',
+      '  and 4 more; closeloop alerts list prints every one',
+    ];
+    const ready = await ops({ ready: true, detail: { reasons: [], alerts } });
+    expect(await health(configAt(ready.port))).toEqual({ code: 3, out: ['ready', ...lines], err: [] });
+    const notReady = await ops({ ready: false, detail: { reasons: ['kafka broker unreachable'], alerts } });
+    expect(await health(configAt(notReady.port))).toEqual({
+      code: 1,
+      out: ['not ready', '  kafka broker unreachable', ...lines],
+      err: [],
+    });
+    // None open: ready is ready.
+    const none = await ops({ ready: true, detail: { reasons: [], alerts: { ...alerts, open: 0, oldest: [] } } });
+    expect(await health(configAt(none.port))).toEqual({ code: 0, out: ['ready'], err: [] });
+  });
+
   it('exits 2 naming the address when no worker answers', async () => {
     const free = createServer();
     await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
