@@ -20,7 +20,7 @@ export type HealthTarget = 'worker' | 'status-api';
 /** host:port of the target's ops server, or why the config gives none. */
 function opsAddress(config: CloseloopConfig, target: HealthTarget): { host: string; port: number } | string {
   if (target === 'worker')
-    return config.http ?? 'the config has no http section, so the worker serves no health endpoint';
+    return config.http ?? 'the config has no http section, so the worker (or processor) serves no health endpoint';
   if (!config.statusApi) return 'the config has no statusApi section, so no status API runs from it';
   return config.statusApi.ops ?? 'statusApi.ops is null, so the status API serves no health endpoint';
 }

@@ -1,8 +1,7 @@
 import { loadConfig, roleEntries } from '../config/index.ts';
-import { messageOf } from '../errors/index.ts';
 import { createKafkaMessaging } from '../messaging/index.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
-import { OpsServer } from '../observability/ops-server.ts';
+import { opsServerFor, startBehindOps } from '../observability/process-ops.ts';
 import { startPublicService } from '../public/service.ts';
 import { startStatusService } from '../status-api/index.ts';
 import { connectorChecker, webhookTokens } from '../worker/connector-check.ts';
@@ -46,30 +45,16 @@ export async function runWorker(configFile: string): Promise<number> {
   }
   const worker = new Worker({ config, configFile, logger });
   const ops = config.http
-    ? new OpsServer({
-        ...config.http,
-        metrics: worker.metrics,
-        metricsText: () => worker.metricsText(),
+    ? opsServerFor(config.http, worker, logger, {
         adminToken: process.env['CLOSELOOP_ADMIN_TOKEN'],
-        readiness: () => worker.readiness(),
-        beforeScrape: () => worker.refreshGauges(),
-        onScrapeError: (err) => logger.error({ error: messageOf(err) }, 'refreshing gauges failed'),
-        onRequestError: (err, path) => logger.error({ path, error: messageOf(err) }, 'ops request failed'),
         pause: (n) => worker.pause(n),
         resume: (n) => worker.resume(n),
         webhooks: webhookTokens(config, process.env),
         wake: (n) => worker.wake(n),
       })
     : null;
-  // Bound before the worker joins any group: a taken port stops it at once, not after it has
-  // taken partitions, and readiness answers "worker starting" meanwhile.
-  const url = await ops?.start();
-  try {
-    await worker.start();
-  } catch (err) {
-    await ops?.stop();
-    throw err;
-  }
+  // Bound before the worker joins any group (see startBehindOps).
+  const url = await startBehindOps(ops, () => worker.start());
   logger.info({ ops: url ?? 'off' }, 'worker running');
   await stopped;
   await ops?.stop();

@@ -168,7 +168,10 @@ export const closeloopConfigSchema = z
       }),
     /** The accountable people per department (a file relative to this one); never public. */
     roles: z.string().min(1).optional(),
-    /** Where the worker serves /metrics, /health/* and the admin endpoints; off when absent. */
+    /**
+     * Where the worker serves /metrics, /health/* and the admin endpoints (the processor run alone
+     * serves the first two); off when absent.
+     */
     http: z
       .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) })
       .strict()

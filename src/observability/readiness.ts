@@ -18,6 +18,8 @@ export interface RunnerView {
 }
 
 export interface ReadinessInput {
+  /** What runs, as its phase's reason names it (`processor starting`); `worker` when left out. */
+  readonly process?: 'worker' | 'processor';
   readonly phase: 'created' | 'starting' | 'running' | 'stopping';
   readonly processorReady: boolean;
   readonly processorConsumer?: ConsumerHealth | null;
@@ -49,7 +51,7 @@ export interface ReadinessVerdict {
  */
 export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
   const reasons: string[] = [];
-  if (input.phase !== 'running') reasons.push(`worker ${input.phase}`);
+  if (input.phase !== 'running') reasons.push(`${input.process ?? 'worker'} ${input.phase}`);
   if (input.brokerUp === false) reasons.push('kafka broker unreachable');
   if (input.brokerUp === null) reasons.push('kafka broker not checked yet');
   if (input.registryUp === false) reasons.push('schema registry unreachable');

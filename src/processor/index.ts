@@ -8,3 +8,4 @@ export { failAfterCommit, faultHookFromEnv, killBeforeCommit } from './fault-hoo
 export type { CommitHook } from './task.ts';
 export { compactState, knowVocabulary } from './compact-state.ts';
 export { alertsSection, OLDEST_SHOWN, type StuckAlert, type StuckTickets } from './stuck-tickets.ts';
+export { ProcessorHost, type ProcessorHostOptions, type ReadinessParts } from './host.ts';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the lifecycle processor: node src/processor/main.ts --config config/closeloop.yaml
+// Runs the lifecycle processor alone: node src/processor/main.ts --config config/closeloop.yaml
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -7,9 +7,9 @@ import { loadConfig } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
 import { createLogger } from '../observability/logger.ts';
+import { opsServerFor, startBehindOps } from '../observability/process-ops.ts';
 import { faultHookFromEnv } from './fault-hooks.ts';
-import { LifecycleProcessor } from './processor.ts';
-import { ThreadedProcessor } from './threads.ts';
+import { ProcessorHost } from './host.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -17,25 +17,28 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { config: { type: 'string', default: 'config/closeloop.yaml' } } });
   const logger = createLogger({ name: 'closeloop-processor' });
   const config = await loadConfig(values.config);
-  const commitHook = faultHookFromEnv(process.env);
-  const common = {
+  // With threads, each thread reads the fault variables itself (see processor-thread.ts).
+  const host = new ProcessorHost({
     config,
+    configFile: values.config,
     logger,
     messaging: createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger }),
     serde: new AvroSerde({ ...config.schemaRegistry, compatibility: 'BACKWARD' }),
     schemasDir: path.join(repoRoot, 'schemas'),
-  };
-  // With threads, each thread reads the fault variables itself (see processor-thread.ts).
-  const processor =
-    config.processor.threads > 1
-      ? new ThreadedProcessor({ ...common, configFile: values.config })
-      : new LifecycleProcessor({ ...common, ...(commitHook ? { commitHook } : {}) });
+    commitHook: faultHookFromEnv(process.env),
+  });
+  // The same ops port as the worker's, wired the same way, without the admin endpoints (it runs
+  // no connectors): readiness, `closeloop health` and /metrics answer for the processor alone.
+  const ops = config.http ? opsServerFor(config.http, host, logger) : null;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    processor.stop().then(
+    (async () => {
+      await ops?.stop();
+      await host.stop();
+    })().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err: messageOf(err) }, 'stop failed');
@@ -45,7 +48,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  await processor.start();
+  const url = await startBehindOps(ops, () => host.start());
+  logger.info({ ops: url ?? 'off' }, 'processor running');
 }
 
 main().catch((err: unknown) => {

@@ -4,11 +4,11 @@ import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { combinedMetrics, Metrics } from '../observability/metrics.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { AdminOutcome, Readiness } from '../observability/ops-server.ts';
-import { CachedProbe } from '../observability/probe.ts';
-import { judgeReadiness, type ReadinessInput, type RunnerView } from '../observability/readiness.ts';
-import { alertsSection, LifecycleProcessor, ThreadedProcessor } from '../processor/index.ts';
+import type { GroupTopic } from '../observability/reach.ts';
+import type { ReadinessInput, RunnerView } from '../observability/readiness.ts';
+import { ProcessorHost, type LifecycleProcessor, type ThreadedProcessor } from '../processor/index.ts';
 import {
   PAUSE_REASONS,
   SinkRunner,
@@ -24,7 +24,6 @@ import {
   type ReconcileReport,
 } from '../reconcile/index.ts';
 import { checkConnector } from './connector-check.ts';
-import { consumerLag, reachBroker, reachRegistry, type GroupTopic } from './reach.ts';
 import { sinkBounds } from './sink-bounds.ts';
 import { SilenceWatch, type WatchedSource } from './silence-watch.ts';
 import { SkippedWatch, type WatchedConsumer } from './skipped-watch.ts';
@@ -55,14 +54,12 @@ export class Worker {
   readonly #o: WorkerOptions;
   readonly #messaging: Messaging;
   readonly #serde: AvroSerde;
-  readonly processor: LifecycleProcessor | ThreadedProcessor;
-  readonly metrics = new Metrics();
+  /** The processor, its metrics, probes and readiness: the same as the processor run alone. */
+  readonly #host: ProcessorHost;
   readonly #sources = new Map<string, SourceRunner<unknown>>();
   readonly #sinks = new Map<string, SinkRunner<unknown>>();
   readonly #sinkTopics = new Map<string, string>();
   #phase: ReadinessInput['phase'] = 'created';
-  readonly #broker: CachedProbe;
-  readonly #registry: CachedProbe;
   #silence: SilenceWatch | null = null;
   readonly #watched: WatchedSource[] = [];
   #skipped: SkippedWatch | null = null;
@@ -80,48 +77,30 @@ export class Worker {
       options.messaging ??
       createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
     this.#serde = new AvroSerde({ ...config.schemaRegistry });
-    // Cached, so readiness probes and scrapes cost Kafka and the registry one cheap call per TTL.
-    this.#broker = new CachedProbe({
-      check: () => reachBroker(this.#messaging),
-      onChange: (up, error) => {
-        this.metrics.brokerUp.set(up ? 1 : 0);
-        if (up) logger.info({ brokers: config.kafka.brokers }, 'kafka broker reachable');
-        else logger.error({ brokers: config.kafka.brokers, error }, 'kafka broker unreachable');
-      },
+    this.#host = new ProcessorHost({
+      config,
+      configFile: options.configFile,
+      logger,
+      env: options.env,
+      messaging: this.#messaging,
+      serde: this.#serde,
+      schemasDir: SCHEMAS,
     });
-    this.#registry = new CachedProbe({
-      check: () => reachRegistry(this.#o.config.schemaRegistry.url),
-      onChange: (up, error) => {
-        this.metrics.registryUp.set(up ? 1 : 0);
-        if (up) logger.info('schema registry reachable');
-        else logger.error({ error }, 'schema registry unreachable');
-      },
-    });
-    this.processor = this.#processor();
     this.#build();
     this.#lookups = reconcileLookups(config, options.env ?? process.env, logger);
   }
 
-  #processor(): LifecycleProcessor | ThreadedProcessor {
-    const { config, logger, configFile } = this.#o;
-    const common = { config, logger, messaging: this.#messaging, serde: this.#serde, schemasDir: SCHEMAS };
-    if (config.processor.threads === 1) return new LifecycleProcessor({ ...common, metrics: this.metrics });
-    if (configFile === undefined) {
-      throw new CloseloopError(
-        'CL_CONFIG_INVALID',
-        'processor.threads > 1 needs the config file: each processor thread loads it for itself',
-      );
-    }
-    return new ThreadedProcessor({ ...common, configFile, env: this.#o.env ?? process.env, metrics: true });
+  get processor(): LifecycleProcessor | ThreadedProcessor {
+    return this.#host.processor;
   }
 
-  /**
-   * The Prometheus exposition: the worker's registry, with each processor thread's metrics added
-   * in when the processor runs on threads (see combinedMetrics).
-   */
-  async metricsText(): Promise<string> {
-    if (!(this.processor instanceof ThreadedProcessor)) return this.metrics.registry.metrics();
-    return combinedMetrics(this.metrics.registry, await this.processor.metricSnapshots());
+  get metrics(): Metrics {
+    return this.#host.metrics;
+  }
+
+  /** The Prometheus exposition, with the processor threads' metrics added in (see ProcessorHost). */
+  metricsText(): Promise<string> {
+    return this.#host.metricsText();
   }
 
   #build(): void {
@@ -200,7 +179,7 @@ export class Worker {
   async start(): Promise<void> {
     this.#phase = 'starting';
     // The processor creates the topics and registers the schemas the runners rely on.
-    await this.processor.start();
+    await this.#host.start();
     for (const r of this.#sources.values()) await r.start();
     for (const r of this.#sinks.values()) await r.start();
     const { config, logger } = this.#o;
@@ -267,7 +246,7 @@ export class Worker {
     await this.#lookups.stop();
     for (const r of this.#sources.values()) await r.stop().catch(() => undefined);
     for (const r of this.#sinks.values()) await r.stop().catch(() => undefined);
-    await this.processor.stop();
+    await this.#host.stop();
   }
 
   /** Pauses (or resumes) a connector's source and sink; false when there is no such connector. */
@@ -301,38 +280,17 @@ export class Worker {
   }
 
   /**
-   * Ready, or 503 with every reason (see judgeReadiness); Kafka and the registry are checked. The
-   * sentinel's open alerts come apart, under `alerts`, and leave `ready` as it is.
+   * Ready, or 503 with every reason (see judgeReadiness): the processor's, its runners' and its
+   * silent sources'; the sentinel's open alerts under `alerts` (see ProcessorHost.readinessWith).
    */
-  async readiness(): Promise<Readiness> {
-    const [brokerUp, registryUp] = await Promise.all([this.#broker.up(), this.#registry.up()]);
-    const runners = this.#runnerViews();
-    const verdict = judgeReadiness({
+  readiness(): Promise<Readiness> {
+    return this.#host.readinessWith({
+      process: 'worker',
       phase: this.#phase,
-      processorReady: this.processor.isReady(),
-      processorConsumer: this.processor.consumerHealth(),
-      brokerUp,
-      registryUp,
-      runners,
+      runners: this.#runnerViews(),
       silent: this.#silence?.reasons() ?? [],
       skipped: this.#skipped?.reasons() ?? [],
     });
-    return {
-      ready: verdict.ready,
-      detail: {
-        reasons: verdict.reasons,
-        processorReady: this.processor.isReady(),
-        broker: brokerUp ? 'up' : 'down',
-        registry: registryUp ? 'up' : 'down',
-        runners: runners.map((r) => ({
-          runner: `${r.connector}-${r.kind}`,
-          state: r.state,
-          pausedBy: r.pausedBy,
-          pauseDetail: r.pauseDetail ?? null,
-        })),
-        alerts: alertsSection(this.processor.stuckTickets()),
-      },
-    };
   }
 
   #runnerViews(): RunnerView[] {
@@ -344,51 +302,26 @@ export class Worker {
   }
 
   /**
-   * Gauges read at scrape time: pauses by reason, Kafka and registry reachability, tickets in
-   * state, consumer lag per group. Never throws: with Kafka down the scrape still answers, with
-   * closeloop_broker_up 0 and no lag figures (old ones would be taken for current).
+   * Gauges read at scrape time: pauses by reason and sink consumers failing, then the processor's
+   * (tickets in state, Kafka and registry reachability, consumer lag per group: see
+   * ProcessorHost.refreshGauges, which never throws).
    */
   async refreshGauges(): Promise<void> {
-    const s = this.status();
-    this.metrics.ticketsInState.set(s.tickets);
     for (const r of this.#runnerViews()) {
       for (const reason of PAUSE_REASONS)
         this.metrics.paused.set({ runner: `${r.connector}-${r.kind}`, reason }, r.pauses.includes(reason) ? 1 : 0);
       if (r.kind === 'sink')
         this.metrics.consumerFailing.set({ consumer: `${r.connector}-sink` }, r.consumer?.state === 'failing' ? 1 : 0);
     }
-    const processor = this.processor.consumerHealth();
-    this.metrics.consumerFailing.set({ consumer: 'processor' }, processor?.state === 'failing' ? 1 : 0);
-    const [brokerUp] = await Promise.all([this.#broker.up(), this.#registry.up()]);
-    if (!brokerUp) {
-      this.metrics.consumerLag.reset();
-      return;
-    }
-    try {
-      await this.#refreshLag();
-    } catch (err) {
-      this.metrics.consumerLag.reset();
-      this.#broker.report(false, messageOf(err));
-    }
-  }
-
-  async #refreshLag(): Promise<void> {
-    const { config } = this.#o;
-    const groups: GroupTopic[] = [
-      ...(['crmEvents', 'deptEvents', 'links'] as const).map((t): GroupTopic => [
-        config.processor.groupId,
-        config.topics[t],
-      ]),
-      ...[...this.#sinkTopics].map(([name, topic]): GroupTopic => [`${config.processor.groupId}.${name}-sink`, topic]),
-    ];
-    for (const { group, topic, lag } of await consumerLag(this.#messaging, groups))
-      this.metrics.consumerLag.set({ group, topic }, lag);
+    const { groupId } = this.#o.config.processor;
+    await this.#host.refreshGauges(
+      [...this.#sinkTopics].map(([name, topic]): GroupTopic => [`${groupId}.${name}-sink`, topic]),
+    );
   }
 
   status(): WorkerStatus {
-    const tickets = [...this.processor.ticketsInState().values()].reduce((a, b) => a + b, 0);
     return {
-      tickets,
+      tickets: this.#host.tickets(),
       sources: Object.fromEntries([...this.#sources].map(([n, r]) => [n, r.status()])),
       sinks: Object.fromEntries([...this.#sinks].map(([n, r]) => [n, r.status()])),
     };

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TicketStatusChange } from '../../src/domain/index.ts';
 import { AvroSerde } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { OpsServer } from '../../src/observability/ops-server.ts';
+import { opsServerFor } from '../../src/observability/process-ops.ts';
 import { ThreadedProcessor } from '../../src/processor/index.ts';
 import { Worker } from '../../src/worker/worker.ts';
 import { exited, jsonLines, nodeChild } from '../support/child.ts';
@@ -119,14 +119,7 @@ describe('the lifecycle processor on worker threads', () => {
       /processor.threads > 1 needs the config file/,
     );
     const worker = new Worker({ config: setup.config, configFile: setup.file, logger, messaging: testMessaging() });
-    const ops = new OpsServer({
-      host: '127.0.0.1',
-      port: 0,
-      metrics: worker.metrics,
-      metricsText: () => worker.metricsText(),
-      readiness: () => worker.readiness(),
-      beforeScrape: () => worker.refreshGauges(),
-    });
+    const ops = opsServerFor({ host: '127.0.0.1', port: 0 }, worker, logger);
     const url = await ops.start();
     try {
       await worker.start();

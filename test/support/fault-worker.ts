@@ -1,7 +1,7 @@
 import type { CloseloopConfig } from '../../src/config/index.ts';
 import type { Messaging } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { OpsServer } from '../../src/observability/ops-server.ts';
+import { opsServerFor } from '../../src/observability/process-ops.ts';
 import { Worker } from '../../src/worker/worker.ts';
 import { TOKENS, type BridgeRun } from './bridge-run.ts';
 import { testMessaging } from './kafka.ts';
@@ -32,12 +32,7 @@ export async function startFaultWorker(
     },
   });
   const worker = new Worker({ config, logger, messaging, env: TOKENS });
-  const ops = new OpsServer({
-    host: '127.0.0.1',
-    port: 0,
-    metrics: worker.metrics,
-    readiness: () => worker.readiness(),
-    beforeScrape: () => worker.refreshGauges(),
+  const ops = opsServerFor({ host: '127.0.0.1', port: 0 }, worker, logger, {
     pause: (n) => worker.pause(n),
     resume: (n) => worker.resume(n),
   });

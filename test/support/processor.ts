@@ -40,6 +40,10 @@ export interface TestConfigExtras {
   readonly threads?: number;
   /** Writes a roles file naming a service owner, coordinator and manager for each routed department. */
   readonly roles?: boolean;
+  /** The ops port (`http`); none when left out. */
+  readonly http?: { readonly host: string; readonly port: number };
+  /** processor.slaCheckIntervalMs, the SLA and sentinel sweep's period; the default when left out. */
+  readonly slaCheckIntervalMs?: number;
 }
 
 export async function testConfig(
@@ -82,6 +86,7 @@ export async function testConfig(
       retentionDays,
       expiryIntervalMs: 3_600_000,
       sessionTimeoutMs: 6_000,
+      ...(extras.slaCheckIntervalMs !== undefined ? { slaCheckIntervalMs: extras.slaCheckIntervalMs } : {}),
     },
     statusMappings: ['posse', 'maximo', 'sap-pm'].map((m) => path.resolve('config/status-mappings', `${m}.yaml`)),
     routing: {
@@ -98,6 +103,7 @@ export async function testConfig(
     },
     connectors: extras.connectors ?? [],
     ...(extras.roles ? { roles: `${base}.roles.yaml` } : {}),
+    ...(extras.http ? { http: extras.http } : {}),
     ...(extras.sentinel !== undefined ? { sentinel: extras.sentinel } : {}),
     ...(extras.reconcile ? { reconcile: extras.reconcile } : {}),
     ...(extras.slaPolicies

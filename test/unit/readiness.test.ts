@@ -85,6 +85,11 @@ describe('judgeReadiness', () => {
     expect(verdict.reasons).toEqual(['worker starting']);
   });
 
+  it('names the processor run alone as what is starting', () => {
+    const verdict = judgeReadiness({ ...healthy, process: 'processor', phase: 'starting', runners: [] });
+    expect(verdict).toEqual({ ready: false, reasons: ['processor starting'] });
+  });
+
   it("lists each warning of a source's last poll, though the source runs", () => {
     const verdict = judgeReadiness({
       ...healthy,

@@ -1,7 +1,7 @@
 import type { Messaging } from '../messaging/index.ts';
 
 /**
- * What the worker's probes and gauges ask of Kafka and the registry, each a question that
+ * What a process's probes and gauges ask of Kafka and the registry, each a question that
  * either answers or throws: readiness and /metrics turn a throw into "down" with its message.
  */
 
