@@ -32,6 +32,8 @@ export interface ReadinessParts {
   readonly phase: ReadinessInput['phase'];
   readonly runners?: readonly RunnerView[];
   readonly silent?: readonly string[];
+  /** Records skipped whose RECORDS_SKIPPED alert is not yet acknowledged (see SkippedWatch). */
+  readonly skipped?: readonly string[];
 }
 
 /**
@@ -127,6 +129,7 @@ export class ProcessorHost {
       registryUp,
       runners,
       silent: parts.silent ?? [],
+      skipped: parts.skipped ?? [],
     });
     return {
       ready: verdict.ready,
