@@ -25,7 +25,8 @@ function outcomeLine(o: ReconcileOutcome): string {
 /**
  * `closeloop reconcile`: one run of the engine the worker schedules, with this config's
  * connectors. Exit codes: 0 nothing left unhealed; 1 some drift is left for people (a missing
- * item, a closure accepted, or anything found in a dry run); 2 bad arguments.
+ * item, statuses the CRM lacks that are gone from the status topic, a closure accepted, or
+ * anything found in a dry run); 2 bad arguments.
  */
 export async function runReconcile(
   args: ReconcileArgs,

@@ -36,6 +36,13 @@ export function actionFor(f: DriftFinding, closedByHand: 'reopen' | 'accept'): D
   }
 }
 
+/** What a re-send of the statuses the CRM lacks did. */
+export interface ResendResult {
+  readonly resent: number;
+  /** Versions the CRM lacks that are no longer on the status topic; empty when it was healed. */
+  readonly missing: readonly number[];
+}
+
 interface StoredStatus {
   readonly version: number;
   readonly partition: number;
@@ -111,22 +118,28 @@ export class Healer {
 
   /**
    * CRM_BEHIND: the statuses after the CRM's version, up to the bridge's, produced again in order
-   * to the partition they were on. Returns how many; fewer than the gap when some are no longer
-   * on the topic (which is kept for good, so only by hand).
+   * to the partition they were on. A version no longer on the topic (deleted by hand, or by the
+   * retention of a topic created before it was kept for good) cannot be re-sent, and the CRM
+   * applies versions in order, so only the run before the first missing one is re-sent: later
+   * ones would be refused as skipping ahead. Says how many were re-sent and which are missing.
    */
-  async resendStatuses(f: DriftFinding): Promise<number> {
+  async resendStatuses(f: DriftFinding): Promise<ResendResult> {
     const from = (f.crmVersion ?? 0) + 1;
     const stored = (await this.#statusesOf(f.ticketId)).filter(
       (s) => s.version >= from && s.version <= f.bridgeVersion,
     );
-    // One record per version, the first written, in version order: a repeat on the topic is the same status.
+    // One record per version, the first written: a repeat on the topic is the same status.
     const byVersion = new Map<number, StoredStatus>();
     for (const s of stored) if (!byVersion.has(s.version)) byVersion.set(s.version, s);
-    const records: OutgoingRecord[] = [...byVersion.values()]
-      .sort((a, b) => a.version - b.version)
-      .map((s) => ({ key: f.ticketId, value: s.value, partition: s.partition }));
+    const missing: number[] = [];
+    const records: OutgoingRecord[] = [];
+    for (let v = from; v <= f.bridgeVersion; v += 1) {
+      const s = byVersion.get(v);
+      if (!s) missing.push(v);
+      else if (missing.length === 0) records.push({ key: f.ticketId, value: s.value, partition: s.partition });
+    }
     if (records.length > 0) await this.#producer.send(this.#config.topics.status, records);
-    return records.length;
+    return { resent: records.length, missing };
   }
 
   async #statusesOf(ticketId: string): Promise<StoredStatus[]> {
