@@ -76,6 +76,11 @@ export interface MessagingAdmin {
   deleteTopics(topics: readonly string[]): Promise<void>;
   listTopics(): Promise<string[]>;
   topicOffsets(topic: string): Promise<PartitionOffset[]>;
+  /**
+   * The topic's id, which a topic deleted and created again under the same name does not keep;
+   * refused as the other calls are when the topic does not exist.
+   */
+  topicId(topic: string): Promise<string>;
   /** Committed offsets of a consumer group on a topic; '-1' where nothing is committed. */
   groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
   /**

@@ -302,6 +302,16 @@ export function messagingConformance(h: MessagingHarness): void {
       expect(await admin.listTopics()).not.toContain(t);
     });
 
+    it("gives a topic's id, the same until the topic is deleted and created again", async () => {
+      const t = await topic('id');
+      const id = await admin.topicId(t);
+      expect(id).toMatch(/\S/);
+      expect(await admin.topicId(t)).toBe(id);
+      await admin.deleteTopics([t]);
+      await admin.ensureTopics([{ topic: t, partitions: 1 }]);
+      expect(await admin.topicId(t)).not.toBe(id);
+    });
+
     it('refuses a topic that does not exist as the Kafka adapter does', async () => {
       const missing = h.unique('conf.missing');
       const consumer = messaging.consumer({ groupId: h.unique('conf.missing-g') });
@@ -312,6 +322,7 @@ export function messagingConformance(h: MessagingHarness): void {
         await consumer.disconnect();
       }
       expect((await rejection(admin.groupOffsets(h.unique('conf.g'), missing))).code).toBe('CL_KAFKA_TRANSIENT');
+      expect((await rejection(admin.topicId(missing))).code).toBe('CL_KAFKA_TRANSIENT');
       expect((await rejection(produce(missing, [rec('k', 'v')]))).code).toBe('CL_KAFKA_TRANSIENT');
     }, 60_000);
 

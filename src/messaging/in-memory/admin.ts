@@ -48,6 +48,10 @@ export class InMemoryAdmin implements MessagingAdmin {
     this.#cluster.changed();
   }
 
+  async topicId(topic: string): Promise<string> {
+    return this.#cluster.topicId(topic, `fetching the id of ${topic}`);
+  }
+
   async groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
     const logs = this.#cluster.partitions(topic, `fetching offsets of group ${groupId} on ${topic}`);
     const group = this.#cluster.group(groupId);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CloseloopError } from '../../errors/index.ts';
 import { Group } from './group.ts';
 import { PartitionLog, type TxnState } from './log.ts';
@@ -31,6 +32,8 @@ export function refused(action: string, why: string, kafkaErrorType?: string): C
 export class Cluster {
   readonly clock: () => number;
   readonly #topics = new Map<string, PartitionLog[]>();
+  /** Each topic's id, new each time a topic is created, as Kafka's topic ids are. */
+  readonly #ids = new Map<string, string>();
   readonly #groups = new Map<string, Group>();
   readonly #producers = new Map<string, { epoch: number; open: OpenTxn | null }>();
   readonly #watchers = new Set<() => void>();
@@ -42,6 +45,7 @@ export class Cluster {
 
   createTopic(topic: string, partitions: number): void {
     if (this.#topics.has(topic)) return;
+    this.#ids.set(topic, randomUUID());
     this.#topics.set(
       topic,
       Array.from({ length: partitions }, (_, p) => new PartitionLog(topic, p)),
@@ -50,6 +54,13 @@ export class Cluster {
 
   deleteTopic(topic: string): void {
     if (!this.#topics.delete(topic)) throw missingTopic(topic, `deleting topics ${topic}`);
+    this.#ids.delete(topic);
+  }
+
+  topicId(topic: string, action: string): string {
+    const id = this.#ids.get(topic);
+    if (id === undefined) throw missingTopic(topic, action);
+    return id;
   }
 
   topicNames(): string[] {

@@ -167,6 +167,17 @@ export class PlatformaticAdmin implements MessagingAdmin {
     });
   }
 
+  topicId(topic: string): Promise<string> {
+    const action = `fetching the id of ${topic}`;
+    return guarded(action, async () => {
+      // Asked anew: a cached answer would name the topic as it was before it was created again.
+      const m = await this.#admin.metadata({ topics: [topic], forceUpdate: true });
+      const id = m.topics.get(topic)?.id;
+      if (id === undefined) throw new CloseloopError('CL_KAFKA_TRANSIENT', `${action}: Unknown topic ${topic}.`);
+      return id;
+    });
+  }
+
   groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
     return guarded(`fetching offsets of group ${groupId} on ${topic}`, async () => {
       const partitionIndexes = await this.#partitions(topic);
