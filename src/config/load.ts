@@ -29,6 +29,8 @@ export interface CloseloopConfig {
     readonly slaCheckIntervalMs: number;
     /** See the config schema: when a consumer's trouble becomes an alarm. */
     readonly consumerFailingAfterMs: number;
+    /** See the config schema: start a partition whose state changelog was lost, with no tickets. */
+    readonly acceptEmptyState: boolean;
   };
   readonly policy: Policy;
   readonly connectors: readonly ConnectorInstance[];
@@ -189,6 +191,7 @@ export async function loadConfig(
       sessionTimeoutMs: c.processor.sessionTimeoutMs,
       slaCheckIntervalMs: c.processor.slaCheckIntervalMs,
       consumerFailingAfterMs: c.processor.consumerFailingAfterMs,
+      acceptEmptyState: c.processor.acceptEmptyState,
     },
     connectors: c.connectors,
     http: c.http ?? null,

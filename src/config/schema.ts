@@ -99,6 +99,12 @@ export const closeloopConfigSchema = z
          */
         consumerFailingAfterMs: z.number().int().min(100).max(3_600_000).default(15_000),
         ordering: orderingSchema.default({ ...DEFAULT_ORDERING }),
+        /**
+         * Start a partition whose state changelog holds no record although the group has read
+         * its input (the topic deleted or re-created: CL_STATE_LOST), with no tickets. For one
+         * start after the loss is understood; left on, a later loss would only be logged.
+         */
+        acceptEmptyState: z.boolean().default(false),
       })
       .strict()
       .default({
@@ -111,6 +117,7 @@ export const closeloopConfigSchema = z
         slaCheckIntervalMs: 60_000,
         consumerFailingAfterMs: 15_000,
         ordering: { ...DEFAULT_ORDERING },
+        acceptEmptyState: false,
       }),
     statusMappings: z.array(z.string().min(1)).min(1),
     /** SLA calendars and policies (files relative to this one); no SLA clocks run when absent. */

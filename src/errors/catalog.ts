@@ -143,6 +143,12 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'Co-partitioned topics exist with different partition counts.',
   },
+  CL_STATE_LOST: {
+    stage: 'config',
+    retriable: false,
+    summary:
+      "A partition's state changelog was deleted or re-created under the processor's group (at an assignment it holds no record while the group has read that partition's input; under a running task its topic id changed): starting on it would forget every ticket of the partition, so the partition is not processed until the changelog is restored or the operator accepts an empty state (processor.acceptEmptyState).",
+  },
   CL_CONNECTOR_RETRIABLE: {
     stage: 'deliver',
     retriable: true,

@@ -13,17 +13,17 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { knowVocabulary } from './compact-state.ts';
+import { pauseRefused, restoreTasks } from './assignment.ts';
 import { Outbox } from './outbox.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
 import { inputRoutes, type InputRoute } from './repartition.ts';
-import { restorePartitions } from './restore.ts';
 import { offsetsAfter, Tally } from './stages/account.ts';
 import { WorkingState } from './stages/decide.ts';
 import { decode, decodeFetching } from './stages/decode.ts';
 import { emitDeadLetter, emitStates, emitted, logDecided, stateUnwritable, writesState } from './stages/emit.ts';
 import { tallyStuck, type StuckTickets } from './stuck-tickets.ts';
 import { checkTimers, expire, type SweepContext } from './sweep.ts';
-import { Task, newCommitLog, type CommitHook } from './task.ts';
+import { newCommitLog, type CommitHook, type Task } from './task.ts';
 
 export interface ProcessorOptions {
   readonly config: CloseloopConfig;
@@ -64,9 +64,14 @@ export class LifecycleProcessor {
   #restoring: Promise<void> = Promise.resolve();
   #assignmentWaiters: ((partitions: number[]) => void)[] = [];
   #assigned = false;
-  /** The timer sweeps' failures, per task (see sweep.ts); renewed at each assignment. */
+  /**
+   * The tasks' own trouble: their timer sweeps' failures (see sweep.ts), and partitions refused
+   * at the assignment (their changelog lost); renewed at each assignment.
+   */
   #sweeps: HealthTracker;
   #stuck: StuckTickets | null = null;
+  /** Partitions refused at the assignment, paused on every input (see changelog-guard.ts). */
+  #refused = new Map<number, CloseloopError>();
 
   constructor(options: ProcessorOptions) {
     this.#o = options;
@@ -170,36 +175,31 @@ export class LifecycleProcessor {
       const partitions = [...new Set(assigned.flatMap((a) => a.partitions))].sort((a, b) => a - b);
       const { messaging, serde, config } = this.#o;
       if (!this.#admin) return;
-      // Fence first: once each task's transactional id is ours, the previous owner can commit
-      // nothing more, so the changelog read next is complete.
-      const admin = this.#admin;
       const context = {
         config,
         messaging,
         serde,
-        admin,
+        admin: this.#admin,
         log: this.#log,
         commits: this.#commits,
         commitHook: this.#o.commitHook,
         metrics: this.#o.metrics,
       };
-      const tasks = partitions.map((p) => new Task(p, context));
-      // The sweeps' trouble belonged to the tasks of before; the new ones' sweeps say their own.
+      // The tasks' trouble belonged to the tasks of before; the new ones say their own.
       this.#sweeps = this.#sweepHealth();
-      await Promise.all(tasks.map(async (t) => (await t.producer()).fence()));
-      const restored = await restorePartitions(messaging, admin, serde, config.topics.state, partitions, {
-        log: this.#log,
-        metrics: this.#o.metrics,
-      });
-      for (const t of tasks) {
-        for (const [id, s] of restored.stores.get(t.partition) ?? []) t.store.set(id, s);
-        this.#tasks.set(t.partition, t);
-      }
+      const inputs = [...this.#inputs.keys()];
+      const { tasks, refused, restored } = await restoreTasks(partitions, context, inputs);
+      pauseRefused(this.#consumer, inputs, this.#refused.keys(), refused.keys());
+      this.#refused = refused;
+      for (const [p, e] of refused)
+        this.#sweeps.failed(`restoring the state of partition ${p}`, `${e.code}: ${e.message}`);
+      for (const t of tasks) this.#tasks.set(t.partition, t);
       const tickets = tasks.reduce((n, t) => n + t.store.size, 0);
       this.#log.info(
         {
           partitions,
           assigned,
+          refused: [...refused.keys()],
           tickets,
           changelogRecords: restored.records,
           unreadable: restored.unreadable,
@@ -223,10 +223,11 @@ export class LifecycleProcessor {
     // Returning would let the consumer move past these records; failing makes it fetch them again.
     if (!task)
       return Promise.reject(
-        new CloseloopError(
-          'CL_KAFKA_TRANSIENT',
-          `batch for partition ${batch.partition}, which this instance does not own`,
-        ),
+        this.#refused.get(batch.partition) ??
+          new CloseloopError(
+            'CL_KAFKA_TRANSIENT',
+            `batch for partition ${batch.partition}, which this instance does not own`,
+          ),
       );
     return task.enqueue(batch, (batches) => this.#process(task, batches));
   }

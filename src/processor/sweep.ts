@@ -101,6 +101,7 @@ async function sweep(
   for (const task of tasks) {
     const work = task.chain.then(async () => {
       if (task.retired) return;
+      await task.checkChangelog();
       await task.refreshIfStale();
       const out = new Outbox(c.config, c.serde);
       const tally = new Tally();

@@ -11,6 +11,7 @@ import type {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { changelogEnds, changelogMark, changelogReplaced } from './changelog-guard.ts';
 import { compactState } from './compact-state.ts';
 import { restorePartitions } from './restore.ts';
 
@@ -73,6 +74,10 @@ export class Task {
   /** Batches handed over while the task was busy: they go together in its next transaction. */
   #waiting: WaitingBatch[] = [];
   #producer: TransactionalProducer | null = null;
+  /** The id of the changelog topic the state was restored from: another means it was re-created. */
+  #changelogId: string | null = null;
+  /** Whether the changelog partition has a record: it ended above 0, or this task wrote to it. */
+  #changelogWritten = false;
   readonly #c: TaskContext;
 
   constructor(partition: number, context: TaskContext) {
@@ -124,13 +129,28 @@ export class Task {
     this.#producer = null;
   }
 
-  /** Writes the records and, when given, the input offsets in one transaction. */
+  /** Takes a restored state of the partition, read from the changelog topic `changelogId`, which ended at `end`. */
+  restored(states: ReadonlyMap<string, TicketState> | undefined, end: bigint, changelogId: string): void {
+    this.store.clear();
+    for (const [id, s] of states ?? []) this.store.set(id, s);
+    this.#changelogWritten = end > 0n;
+    this.#changelogId = changelogId;
+  }
+
+  /**
+   * Writes the records and, when given, the input offsets in one transaction. The first input
+   * offsets committed to a changelog partition that has no record yet come with a marker there
+   * (see CHANGELOG_MARK), so that an empty changelog partition always means a lost one.
+   */
   async commit(out: Map<string, OutgoingRecord[]>, offsets: Offsets): Promise<void> {
     const c = this.#c;
+    const stateTopic = c.config.topics.state;
+    const unmarked = offsets.length > 0 && !this.#changelogWritten && !out.get(stateTopic)?.length;
+    const records = unmarked ? new Map([...out, [stateTopic, [changelogMark(this.partition)]]]) : out;
     const producer = await this.producer();
     const tx = await producer.begin();
     try {
-      await tx.sendMany(out);
+      await tx.sendMany(records);
       if (offsets.length > 0) await tx.sendOffsets(c.config.processor.groupId, offsets);
       c.commits.started += 1;
       await c.commitHook?.before?.(c.commits.started, async () => {
@@ -144,6 +164,7 @@ export class Task {
         c.commits.inFlight.delete(committing);
       }
       c.commits.completed += 1;
+      if (records.get(stateTopic)?.length) this.#changelogWritten = true;
       c.commitHook?.after?.(c.commits.completed);
     } catch (err) {
       this.stale = true;
@@ -168,21 +189,45 @@ export class Task {
   }
 
   /**
+   * Whether the changelog topic is still the one the state was restored from (the timer sweeps
+   * ask): one deleted and created again takes this task's next commits as if nothing happened,
+   * and holds only those, so a restart would restore only their tickets. The task is then
+   * stale, and its re-read refuses (see refreshIfStale).
+   */
+  async checkChangelog(): Promise<void> {
+    if (this.stale || this.#changelogId === null) return;
+    if ((await this.#c.admin.topicId(this.#c.config.topics.state)) !== this.#changelogId) this.stale = true;
+  }
+
+  /**
    * After a failed commit the outcome is unknown: the broker may have committed what the client
    * saw fail, input offsets included, so those records will not come again. Memory is then not
    * trusted: a fresh producer fences any transaction still open, and the partition's state is
-   * read again from the changelog, which is then complete.
+   * read again from the changelog, which is then complete. Unless the changelog topic is no longer
+   * the one the state was restored from: deleted and created again under the task, it holds
+   * none or only some of the tickets, and reading it would forget the others. That fails with
+   * CL_STATE_LOST, memory kept and the task still stale, at every try: its batches and sweeps
+   * fail, which readiness, closeloop_consumer_failing and closeloop health report.
    */
   async refreshIfStale(): Promise<void> {
     if (!this.stale) return;
     const { messaging, admin, serde, config, log, metrics } = this.#c;
     await (await this.producer()).fence();
+    const changelogId = await admin.topicId(config.topics.state);
+    if (changelogId !== this.#changelogId) {
+      const error = changelogReplaced(config, this.partition, this.store.size);
+      log.error(
+        { partition: this.partition, code: error.code, tickets: this.store.size },
+        'state changelog re-created under a running task: its tickets are kept in memory, the partition is not processed',
+      );
+      throw error;
+    }
+    const end = (await changelogEnds(admin, config.topics.state, [this.partition])).get(this.partition) ?? 0n;
     const restored = await restorePartitions(messaging, admin, serde, config.topics.state, [this.partition], {
       log,
       metrics,
     });
-    this.store.clear();
-    for (const [id, s] of restored.stores.get(this.partition) ?? []) this.store.set(id, s);
+    this.restored(restored.stores.get(this.partition), end, changelogId);
     this.stale = false;
     log.warn(
       { partition: this.partition, tickets: this.store.size, restoreMs: restored.ms },

@@ -1,0 +1,64 @@
+import type { CloseloopError } from '../errors/index.ts';
+import type { MessageConsumer } from '../messaging/index.ts';
+import { changelogEnds, refusedPartitions } from './changelog-guard.ts';
+import { restorePartitions, type RestoreResult } from './restore.ts';
+import { Task, type TaskContext } from './task.ts';
+
+export interface RestoredAssignment {
+  /** The tasks that start, their state restored. */
+  readonly tasks: readonly Task[];
+  /** Partitions not started: their changelog was lost (see refusedPartitions). */
+  readonly refused: Map<number, CloseloopError>;
+  readonly restored: RestoreResult;
+}
+
+/**
+ * The tasks of a new assignment. Fenced first: once each task's transactional id is ours, the
+ * previous owner can commit nothing more, so the changelog read next is complete. A partition
+ * whose changelog was lost is refused (its task goes, unstarted).
+ */
+export async function restoreTasks(
+  partitions: readonly number[],
+  context: TaskContext,
+  inputs: readonly string[],
+): Promise<RestoredAssignment> {
+  const { messaging, admin, serde, config, log, metrics } = context;
+  const tasks = partitions.map((p) => new Task(p, context));
+  await Promise.all(tasks.map(async (t) => (await t.producer()).fence()));
+  // Asked before the read: a topic re-created after it shows as another topic at the next check.
+  const changelogId = await admin.topicId(config.topics.state);
+  const ends = await changelogEnds(admin, config.topics.state, partitions);
+  const restored = await restorePartitions(messaging, admin, serde, config.topics.state, partitions, {
+    log,
+    metrics,
+  });
+  const refused = await refusedPartitions(admin, config, inputs, ends, log);
+  const started: Task[] = [];
+  for (const t of tasks) {
+    if (refused.has(t.partition)) {
+      await t.disconnect();
+      continue;
+    }
+    t.restored(restored.stores.get(t.partition), ends.get(t.partition) ?? 0n, changelogId);
+    started.push(t);
+  }
+  return { tasks: started, refused, restored };
+}
+
+/**
+ * Refused partitions are paused on every input, those refused before and not now read again:
+ * a paused partition's batches are not fetched, so its records wait, unprocessed and uncommitted.
+ */
+export function pauseRefused(
+  consumer: MessageConsumer | null,
+  inputs: readonly string[],
+  before: Iterable<number>,
+  now: Iterable<number>,
+): void {
+  const on = (ps: Iterable<number>) => {
+    const partitions = [...ps];
+    return inputs.map((topic) => ({ topic, partitions }));
+  };
+  consumer?.resume(on(before));
+  consumer?.pause(on(now));
+}
