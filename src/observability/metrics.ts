@@ -37,6 +37,7 @@ export class Metrics {
   readonly repartitioned: Counter<'topic'>;
   readonly quarantined: Counter<'kind'>;
   readonly stateUnreadable: Counter<'code'>;
+  readonly stateTombstonesRefused: Counter;
   readonly prematureClosesBlocked: Counter<'department'>;
   readonly statusChanges: Counter;
   readonly slaBreaches: Counter<'target' | 'department'>;
@@ -92,6 +93,11 @@ export class Metrics {
       name: 'closeloop_state_records_unreadable_total',
       help: 'Changelog records a restore could not read and passed over (written there by something other than the processor).',
       labelNames: ['code'],
+      registers: r,
+    });
+    this.stateTombstonesRefused = new Counter({
+      name: 'closeloop_state_tombstones_refused_total',
+      help: 'Changelog tombstones a restore passed over because they would forget a ticket the processor never forgets (open, or closed with a review pending): written by something other than the processor. The ticket keeps its state, which is written again.',
       registers: r,
     });
     this.prematureClosesBlocked = new Counter({

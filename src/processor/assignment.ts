@@ -1,6 +1,6 @@
 import type { CloseloopError } from '../errors/index.ts';
 import type { MessageConsumer } from '../messaging/index.ts';
-import { changelogEnds, refusedPartitions } from './changelog-guard.ts';
+import { changelogEnds, refusedPartitions, writeBack } from './changelog-guard.ts';
 import { restorePartitions, type RestoreResult } from './restore.ts';
 import { Task, type TaskContext } from './task.ts';
 
@@ -15,7 +15,8 @@ export interface RestoredAssignment {
 /**
  * The tasks of a new assignment. Fenced first: once each task's transactional id is ours, the
  * previous owner can commit nothing more, so the changelog read next is complete. A partition
- * whose changelog was lost is refused (its task goes, unstarted).
+ * whose changelog was lost is refused (its task goes, unstarted), and tickets kept against a
+ * stray tombstone are written again (see restorePartitions).
  */
 export async function restoreTasks(
   partitions: readonly number[],
@@ -40,6 +41,7 @@ export async function restoreTasks(
       continue;
     }
     t.restored(restored.stores.get(t.partition), ends.get(t.partition) ?? 0n, changelogId);
+    await writeBack(t, restored.keptAgainstTombstones.get(t.partition) ?? [], context);
     started.push(t);
   }
   return { tasks: started, refused, restored };

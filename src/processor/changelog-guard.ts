@@ -1,7 +1,11 @@
 import type { CloseloopConfig } from '../config/index.ts';
+import { isExpired, type TicketState } from '../domain/index.ts';
 import { CloseloopError } from '../errors/index.ts';
-import type { MessagingAdmin, OutgoingRecord } from '../messaging/index.ts';
+import type { AvroSerde, MessagingAdmin, OutgoingRecord } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { Outbox } from './outbox.ts';
+import { emitStates } from './stages/emit.ts';
+import type { Task } from './task.ts';
 
 // A changelog that is lost (its topic deleted, or deleted and created again by the next start's
 // provisioning) reads as one holding no tickets: without these checks a restore or a re-read
@@ -95,4 +99,35 @@ function stateLost(config: CloseloopConfig, partition: number, what: string): Cl
       `from a CRM export)`,
     { details: { partition, stateTopic: config.topics.state } },
   );
+}
+
+/**
+ * Whether the processor never tombstones this state, whatever its clock and retention: the ticket
+ * is open, or closed with something pending (isExpired). A tombstone after it was written by
+ * something else. A closed ticket with nothing pending may have been expired by an instance
+ * with another clock or retention, so its tombstone is taken.
+ */
+export function neverForgotten(state: TicketState): boolean {
+  return !isExpired(state, Number.POSITIVE_INFINITY, 0);
+}
+
+/**
+ * Writes again the states a restore kept against a tombstone it refused (see restorePartitions):
+ * their last changelog record is that tombstone, which compaction would leave alone once the
+ * state before it is compacted away, and the next restore would find nothing to keep.
+ */
+export async function writeBack(
+  task: Task,
+  ticketIds: readonly string[],
+  c: { readonly config: CloseloopConfig; readonly serde: AvroSerde },
+): Promise<void> {
+  const states = new Map<string, TicketState>();
+  for (const id of ticketIds) {
+    const s = task.store.get(id);
+    if (s) states.set(id, s);
+  }
+  if (states.size === 0) return;
+  const out = new Outbox(c.config, c.serde);
+  await emitStates(out, states, task.partition);
+  await task.commit(out.records, []);
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { RECORD_NAMES } from '../topics/index.ts';
 import { stateFromRecord } from './codec.ts';
+import { neverForgotten } from './changelog-guard.ts';
 import { compactState } from './compact-state.ts';
 
 export interface RestoreResult {
@@ -12,6 +13,11 @@ export interface RestoreResult {
   readonly records: number;
   /** Changelog records that could not be read, passed over (see restorePartitions). */
   readonly unreadable: number;
+  /**
+   * Per partition, tickets whose last changelog record is a tombstone passed over (see
+   * restorePartitions): kept, and to be written again by the task that owns them (writeBack).
+   */
+  readonly keptAgainstTombstones: Map<number, string[]>;
   readonly ms: number;
 }
 
@@ -46,6 +52,13 @@ export interface RestoreReport {
  * Failing the restore instead would stop every partition of the instance, on every rebalance,
  * for one record no one can take back out of a log. Anything the registry says still fails it
  * (see recordAtFault).
+ *
+ * The processor tombstones only closed tickets past retention. A tombstone after a state it never
+ * forgets (neverForgotten: an open ticket) came from something else, a tool or a connector writing
+ * to the wrong topic; taken, it dropped the ticket with no trace, its sentinel and SLA clocks with
+ * it, until its next event was quarantined as unknown. It is passed over the same way, logged as
+ * an error naming the ticket and counted in closeloop_state_tombstones_refused_total: the ticket
+ * keeps its state (see keptAgainstTombstones).
  */
 export async function restorePartitions(
   messaging: Messaging,
@@ -58,11 +71,25 @@ export async function restorePartitions(
   const started = Date.now();
   const stores = new Map<number, Map<string, TicketState>>(partitions.map((p) => [p, new Map()]));
   let unreadable = 0;
+  const kept = new Map<number, Set<string>>();
   const records = await readToEnd(messaging, admin, stateTopic, partitions, async (r) => {
     const key = r.key?.toString('utf8');
     const store = stores.get(r.partition);
     if (key === undefined || !store) return;
     if (r.value === null) {
+      const before = store.get(key);
+      if (before && neverForgotten(before)) {
+        let keys = kept.get(r.partition);
+        if (!keys) kept.set(r.partition, (keys = new Set()));
+        keys.add(key);
+        report.metrics?.stateTombstonesRefused.inc();
+        report.log?.error(
+          { topic: stateTopic, partition: r.partition, offset: r.offset, ticketId: key, state: before.state },
+          'changelog tombstone for a ticket the processor does not forget (open, or something pending); passed over, the ticket keeps its state',
+        );
+        return;
+      }
+      kept.get(r.partition)?.delete(key);
       store.delete(key);
       return;
     }
@@ -81,6 +108,7 @@ export async function restorePartitions(
       );
       return;
     }
+    kept.get(r.partition)?.delete(key);
     // Keyed by the state's own id string when they match: one copy, not two.
     store.set(state.ticketId === key ? state.ticketId : key, state);
   });
@@ -94,5 +122,6 @@ export async function restorePartitions(
         'has the schema registry been replaced? the restore refuses to start without them',
     );
   }
-  return { stores, records, unreadable, ms: Date.now() - started };
+  const keptAgainstTombstones = new Map([...kept].map(([p, keys]) => [p, [...keys]]));
+  return { stores, records, unreadable, keptAgainstTombstones, ms: Date.now() - started };
 }

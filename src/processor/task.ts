@@ -11,7 +11,7 @@ import type {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { changelogEnds, changelogMark, changelogReplaced } from './changelog-guard.ts';
+import { changelogEnds, changelogMark, changelogReplaced, writeBack } from './changelog-guard.ts';
 import { compactState } from './compact-state.ts';
 import { restorePartitions } from './restore.ts';
 
@@ -229,6 +229,7 @@ export class Task {
     });
     this.restored(restored.stores.get(this.partition), end, changelogId);
     this.stale = false;
+    await writeBack(this, restored.keptAgainstTombstones.get(this.partition) ?? [], this.#c);
     log.warn(
       { partition: this.partition, tickets: this.store.size, restoreMs: restored.ms },
       'state re-read after a failed commit',

@@ -11,7 +11,7 @@ import {
   type Messaging,
 } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import type { Metrics } from '../../src/observability/metrics.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
 import type { LifecycleProcessor } from '../../src/processor/index.ts';
 import { topicSpecs } from '../../src/topics/index.ts';
 import { cleanupAfter } from '../support/cleanup.ts';
@@ -270,5 +270,50 @@ describe('a lost state changelog', () => {
     await until('the batch refused', () => log.lines.filter(replacedLine).length > 1, 30_000);
     const read = await withAdmin((a) => a.groupOffsets(c.processor.groupId, c.topics.deptEvents));
     expect(read).toEqual([{ partition: 0, offset: '1' }]);
+  }, 180_000);
+
+  it('a stray tombstone for an open ticket is reported, and the ticket keeps its state, watched and moving', async () => {
+    const c = await config(1);
+    await feed(c, messaging, []);
+    let p = started(c);
+    await p.start();
+    const ids = ['S-0', 'S-1', 'S-2', 'S-3'];
+    await produce(c, opened(ids));
+    await untilRead(c, c.topics.crmEvents, 0, '4');
+    await p.stop();
+    const producer = messaging.producer();
+    await producer.connect();
+    await producer.send(c.topics.state, [{ key: 'S-2', value: null, partition: 0 }]);
+    await producer.disconnect();
+
+    const log = captured();
+    const metrics = new Metrics({ defaults: false });
+    // Three hours on: ROUTED's limit (15 minutes) is long past for every ticket.
+    const later = Date.now() + 3 * 3_600_000;
+    p = started(c, { logger: log.logger, metrics, clock: () => later });
+    await p.start();
+    await until('assigned', () => p.isReady(), 30_000);
+    expect(p.ticketsInState()).toEqual(new Map([[0, 4]]));
+    expect(log.lines.filter((l) => l.level >= 50).map((l) => [l.msg, l.ticketId])).toEqual([
+      [
+        'changelog tombstone for a ticket the processor does not forget (open, or something pending); passed over, the ticket keeps its state',
+        'S-2',
+      ],
+    ]);
+    expect(await metrics.registry.getSingleMetricAsString('closeloop_state_tombstones_refused_total')).toContain(
+      'closeloop_state_tombstones_refused_total 1',
+    );
+    // Written again: once the tombstone has compacted the state before it away, a restore still finds the ticket.
+    const changelog = (await records(messaging, c.topics.state)).filter((r) => r.key === 'S-2');
+    expect(changelog.map((r) => (r.value ? r.value['state'] : null))).toEqual(['ROUTED', null, 'ROUTED']);
+
+    await p.checkTimersNow();
+    const alerted = (await records(messaging, c.topics.alerts)).map((a) => a.value?.['ticketId']);
+    expect(new Set(alerted)).toEqual(new Set(ids));
+    await produce(c, [approved('S-2')]);
+    await untilRead(c, c.topics.deptEvents, 0, '1');
+    expect(await records(messaging, c.topics.quarantine)).toEqual([]);
+    const s2 = (await records(messaging, c.topics.status)).filter((s) => s.key === 'S-2');
+    expect(s2.map((s) => s.value?.['lifecycleState'])).toEqual(['ROUTED', 'ACCEPTED']);
   }, 180_000);
 });
