@@ -141,7 +141,8 @@ export const ERROR_CATALOG = {
   CL_TOPIC_MISMATCH: {
     stage: 'config',
     retriable: false,
-    summary: 'Co-partitioned topics exist with different partition counts.',
+    summary:
+      "Co-partitioned topics have another partition count than processor.partitions, or ticket states sit on an earlier count's partitions.",
   },
   CL_STATE_LOST: {
     stage: 'config',

@@ -72,6 +72,12 @@ export interface MessagingAdmin {
   describeCluster(): Promise<ClusterInfo>;
   /** Creates the topics that do not exist yet; existing ones are left as they are. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /**
+   * Adds partitions to existing topics, up to `count` each, as `kafka-topics.sh --alter
+   * --partitions` does (Kafka never removes any). Closeloop itself never calls it; tests stand in
+   * for the operator with it.
+   */
+  addPartitions(topics: readonly string[], count: number): Promise<void>;
   /** Deletes the topics; once it resolves, listTopics no longer shows them. */
   deleteTopics(topics: readonly string[]): Promise<void>;
   listTopics(): Promise<string[]>;
@@ -88,6 +94,8 @@ export interface MessagingAdmin {
    * does; for tests and tools that need the broker to have lost records.
    */
   deleteRecords(topic: string, partition: number, before: string): Promise<void>;
+  /** How many members a consumer group has now (0 for a group that is empty or unknown). */
+  groupMembers(groupId: string): Promise<number>;
 }
 
 export interface MessageProducer {

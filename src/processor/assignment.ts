@@ -32,6 +32,7 @@ export async function restoreTasks(
   const restored = await restorePartitions(messaging, admin, serde, config.topics.state, partitions, {
     log,
     metrics,
+    placedBy: config.processor,
   });
   const refused = await refusedPartitions(admin, config, inputs, ends, log);
   const started: Task[] = [];

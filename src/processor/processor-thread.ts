@@ -50,6 +50,8 @@ const processor = new LifecycleProcessor({
     send({ type: 'prepared' });
     return joined;
   },
+  // The main thread moved them before it started the threads (threads.ts).
+  placeStates: false,
 });
 
 let partitions: number[] | null = null;

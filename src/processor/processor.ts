@@ -15,6 +15,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { knowVocabulary } from './compact-state.ts';
 import { pauseRefused, restoreTasks } from './assignment.ts';
 import { Outbox } from './outbox.ts';
+import { placeStates } from './place-states.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
 import { inputRoutes, type InputRoute } from './repartition.ts';
 import { offsetsAfter, Tally } from './stages/account.ts';
@@ -40,6 +41,11 @@ export interface ProcessorOptions {
    * join together (see threads.ts), so that a start costs the group one rebalance, not one each.
    */
   readonly beforeJoin?: () => Promise<void>;
+  /**
+   * Whether start() moves ticket states to their key's partition first (place-states.ts); true
+   * unless something did it for this start already (ThreadedProcessor, before its threads).
+   */
+  readonly placeStates?: boolean;
 }
 
 /**
@@ -118,6 +124,7 @@ export class LifecycleProcessor {
     await this.#admin.connect();
     await provisionTopics(this.#admin, config);
     await registerSchemas(this.#o.serde, config, this.#o.schemasDir);
+    if (this.#o.placeStates !== false) await placeStates({ config, messaging, admin: this.#admin, log: this.#log });
     const consumer = messaging.consumer({
       groupId: config.processor.groupId,
       coPartitioned: true,

@@ -49,16 +49,18 @@ export interface InputRoute {
    * Whether a record found on another partition than its key's is refused (dead-lettered): the
    * inputs closeloop's own producers write (links, operator commands, receipts), which have no
    * repartition topic. A tool with another partitioner (kcat's CRC32) could still write one, and
-   * decided in the task it landed in, it would meet none of its ticket's state. The repartition
-   * topics are written by the processor at the key's partition and are not checked.
+   * decided in the task it landed in, it would meet none of its ticket's state.
    */
   readonly refuseMisplaced: boolean;
 }
 
 /**
  * Every topic the processor consumes, with the input kind its records are. A repartition topic
- * carries its source's records; only closeloop writes it, always at the key's partition, so its
- * records are never forwarded again. The links topic has no foreign producers either.
+ * carries its source's records; only closeloop writes it, at the key's partition for the
+ * partition count of the time. A record still waiting there when the count changed (a processor
+ * that stopped between forwarding it and reading it back) is on another partition than its key's
+ * now: it is forwarded again, within the topic, so it is decided in the task that has its
+ * ticket's state (see place-states.ts); decided where it lies, it would meet none.
  */
 export function inputRoutes(config: CloseloopConfig): Map<string, InputRoute> {
   const routes = new Map<string, InputRoute>();
@@ -70,8 +72,10 @@ export function inputRoutes(config: CloseloopConfig): Map<string, InputRoute> {
       refuseMisplaced: !foreign,
     });
   }
-  for (const input of FOREIGN_INPUTS)
-    routes.set(repartitionTopic(config, input), { input, repartitionTo: null, refuseMisplaced: false });
+  for (const input of FOREIGN_INPUTS) {
+    const topic = repartitionTopic(config, input);
+    routes.set(topic, { input, repartitionTo: topic, refuseMisplaced: false });
+  }
   return routes;
 }
 
@@ -96,7 +100,7 @@ export function place(record: IncomingRecord, route: InputRoute, partitions: num
   // The key's bytes as they are, not re-encoded text: that is what a partitioner hashed.
   const partition = partitionFor(record.key, partitions);
   if (partition === record.partition) return { kind: 'here' };
-  const forward = forwarded(record, partition);
+  const forward = forwarded(record, partition, record.topic === route.repartitionTo);
   // The broker took it, but with the source headers added it may no longer fit: forwarding it
   // would fail the transaction on every fetch.
   if (recordBytes(forward) > MAX_RECORD_BYTES) {
@@ -128,10 +132,13 @@ function checked(record: IncomingRecord, partitions: number): Placement {
   };
 }
 
-function forwarded(record: IncomingRecord, partition: number): OutgoingRecord {
+/** `again`: forwarded within its repartition topic, it keeps the source headers it has. */
+function forwarded(record: IncomingRecord, partition: number, again: boolean): OutgoingRecord {
   const { headers, headerList } = carriedHeaders(record);
-  headers[REPARTITION_HEADERS.topic] = record.topic;
-  headers[REPARTITION_HEADERS.partition] = String(record.partition);
-  headers[REPARTITION_HEADERS.offset] = record.offset;
+  if (!again) {
+    headers[REPARTITION_HEADERS.topic] = record.topic;
+    headers[REPARTITION_HEADERS.partition] = String(record.partition);
+    headers[REPARTITION_HEADERS.offset] = record.offset;
+  }
   return { key: record.key, value: record.value, ...(headerList ? { headerList } : {}), headers, partition };
 }

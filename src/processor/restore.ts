@@ -1,12 +1,13 @@
 import type { TicketState } from '../domain/index.ts';
 import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
-import { readToEnd, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
+import { partitionFor, readToEnd, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { RECORD_NAMES } from '../topics/index.ts';
 import { stateFromRecord } from './codec.ts';
 import { neverForgotten } from './changelog-guard.ts';
 import { compactState } from './compact-state.ts';
+import { PARTITION_CHANGE_GUIDE } from './provision.ts';
 
 export interface RestoreResult {
   readonly stores: Map<number, Map<string, TicketState>>;
@@ -37,10 +38,20 @@ function recordAtFault(err: unknown): boolean {
 /** Records passed over before the restore takes the registry for the fault (or 1 % of them). */
 const MAX_PASSED_OVER = 10;
 
-/** Who hears of a changelog record passed over. */
+/** Who hears of a changelog record passed over, and what the processor's tasks need of the states. */
 export interface RestoreReport {
   readonly log?: Logger;
   readonly metrics?: Metrics | undefined;
+  /**
+   * The processor's partition count and group: every state must be on its key's partition, or
+   * the restore fails (see misplacedStates). Readers that only look (reconciliation) leave it out.
+   */
+  readonly placedBy?: { readonly partitions: number; readonly groupId: string };
+  /**
+   * The partition count keys are placed by, for a reader that only looks: a state moved to its
+   * key's partition leaves a tombstone behind, which is not a stray one (see restorePartitions).
+   */
+  readonly keyPartitions?: number;
 }
 
 /**
@@ -72,13 +83,25 @@ export async function restorePartitions(
   const stores = new Map<number, Map<string, TicketState>>(partitions.map((p) => [p, new Map()]));
   let unreadable = 0;
   const kept = new Map<number, Set<string>>();
+  // Per partition, the tickets whose latest record there is a state for another partition's key.
+  const misplaced = new Map<number, Set<string>>();
+  const placedBy = report.placedBy?.partitions ?? report.keyPartitions;
   const records = await readToEnd(messaging, admin, stateTopic, partitions, async (r) => {
-    const key = r.key?.toString('utf8');
     const store = stores.get(r.partition);
-    if (key === undefined || !store) return;
+    if (r.key === null || !store) return;
+    const key = r.key.toString('utf8');
+    // A key's partition is fixed, so a tombstone after a misplaced state ends it being one.
+    const away = placedBy !== undefined && partitionFor(r.key, placedBy) !== r.partition;
+    if (away) {
+      const here = misplaced.get(r.partition) ?? new Set<string>();
+      misplaced.set(r.partition, here);
+      if (r.value === null) here.delete(key);
+      else here.add(key);
+    }
     if (r.value === null) {
       const before = store.get(key);
-      if (before && neverForgotten(before)) {
+      // Not for a state away from its key's partition: moving it there tombstones it here.
+      if (before && !away && neverForgotten(before)) {
         let keys = kept.get(r.partition);
         if (!keys) kept.set(r.partition, (keys = new Set()));
         keys.add(key);
@@ -122,6 +145,34 @@ export async function restorePartitions(
         'has the schema registry been replaced? the restore refuses to start without them',
     );
   }
+  if (report.placedBy) misplacedStates(stateTopic, misplaced, report.placedBy);
   const keptAgainstTombstones = new Map([...kept].map(([p, keys]) => [p, [...keys]]));
   return { stores, records, unreadable, keptAgainstTombstones, ms: Date.now() - started };
+}
+
+/**
+ * Fails the restore when a ticket's state is on another partition than its key's. That happens
+ * only when the partition count changed with the states left where the old count put them (the
+ * start-up step that moves them, place-states.ts, did not run: another processor of the group was
+ * running). Restored, such a state would sit in a task that never sees its ticket's events, each
+ * then quarantined UNKNOWN_TICKET, the ticket stuck at its last status. Failing, the assignment
+ * is tried again, and health, readiness and `closeloop health` name this error until a start
+ * with the group empty has moved them.
+ */
+function misplacedStates(
+  stateTopic: string,
+  misplaced: ReadonlyMap<number, ReadonlySet<string>>,
+  placedBy: NonNullable<RestoreReport['placedBy']>,
+): void {
+  const counts = [...misplaced].filter(([, keys]) => keys.size > 0).map(([p, keys]) => [p, keys.size] as const);
+  const total = counts.reduce((n, [, c]) => n + c, 0);
+  if (total === 0) return;
+  throw new CloseloopError(
+    'CL_TOPIC_MISMATCH',
+    `${total} ticket states in ${stateTopic} are not on their key's partition with processor.partitions ` +
+      `${placedBy.partitions} (${counts.map(([p, c]) => `partition ${p} holds ${c}`).join(', ')}): they were ` +
+      `written under another partition count. Stop every processor of group ${placedBy.groupId} and start ` +
+      `again: a start with the group empty moves them (${PARTITION_CHANGE_GUIDE})`,
+    { details: { partitions: placedBy.partitions, misplaced: Object.fromEntries(counts) } },
+  );
 }

@@ -226,6 +226,7 @@ export class Task {
     const restored = await restorePartitions(messaging, admin, serde, config.topics.state, [this.partition], {
       log,
       metrics,
+      placedBy: config.processor,
     });
     this.restored(restored.stores.get(this.partition), end, changelogId);
     this.stale = false;

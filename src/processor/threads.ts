@@ -4,6 +4,7 @@ import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError } from '../errors/index.ts';
 import type { AvroSerde, ConsumerHealth, Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { placeStates } from './place-states.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
 import {
   STOPPED,
@@ -99,6 +100,7 @@ export class ThreadedProcessor {
       // Once, before the threads start, so they find everything in place.
       await provisionTopics(admin, config);
       await registerSchemas(serde, config, schemasDir);
+      await placeStates({ config, messaging, admin, log: this.#log });
     } finally {
       await admin.disconnect();
     }

@@ -113,7 +113,10 @@ export async function runReconciliation(o: ReconcileOptions): Promise<ReconcileR
       await serde.register(subjectForTopic(config.topics.drift), file.schema);
     }
     const partitions = Array.from({ length: config.processor.partitions }, (_, p) => p);
-    const restored = await restorePartitions(messaging, admin, serde, config.topics.state, partitions, { log });
+    const restored = await restorePartitions(messaging, admin, serde, config.topics.state, partitions, {
+      log,
+      keyPartitions: config.processor.partitions,
+    });
     const states = [...restored.stores.values()].flatMap((s) => [...s.values()]);
     const { tickets, settling } = candidates(states, {
       now: started,

@@ -312,6 +312,26 @@ export function messagingConformance(h: MessagingHarness): void {
       expect(await admin.topicId(t)).not.toBe(id);
     });
 
+    it('grows a topic that the next offsets read sees whole, and counts a group’s members', async () => {
+      const t = await topic('grow', 2);
+      // Asked once before, so a client that caches metadata holds the topic at two partitions;
+      // then grown by another client, as by an operator's tool.
+      expect(await admin.topicOffsets(t)).toHaveLength(2);
+      const operator = messaging.admin();
+      await operator.connect();
+      await operator.addPartitions([t], 3);
+      await operator.disconnect();
+      expect((await admin.topicOffsets(t)).map((o) => o.partition).sort()).toEqual([0, 1, 2]);
+      expect(await admin.groupOffsets(h.unique('conf.g'), t)).toHaveLength(3);
+      const group = h.unique('conf.members');
+      expect(await admin.groupMembers(group)).toBe(0);
+      const r = await reader([t], {}, group);
+      await r.until('an assignment', () => r.assignments.length > 0);
+      expect(await admin.groupMembers(group)).toBe(1);
+      await r.stop();
+      await untilAsync('the member gone', async () => (await admin.groupMembers(group)) === 0, h.waitMs);
+    });
+
     it('refuses a topic that does not exist as the Kafka adapter does', async () => {
       const missing = h.unique('conf.missing');
       const consumer = messaging.consumer({ groupId: h.unique('conf.missing-g') });

@@ -59,3 +59,17 @@ export async function consumeUntil(
   }
   return got;
 }
+
+/**
+ * Adds partitions to existing topics, up to `count` each, as an operator's
+ * `kafka-topics.sh --alter --partitions` does.
+ */
+export async function growTopics(topics: readonly string[], count: number): Promise<void> {
+  const admin = testMessaging().admin();
+  await admin.connect();
+  try {
+    await admin.addPartitions(topics, count);
+  } finally {
+    await admin.disconnect();
+  }
+}

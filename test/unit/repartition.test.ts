@@ -42,8 +42,16 @@ describe('repartition placement', () => {
       [config.topics.links]: { input: 'links', repartitionTo: null, refuseMisplaced: true },
       [config.topics.deliveries]: { input: 'deliveries', repartitionTo: null, refuseMisplaced: true },
       [config.topics.operatorCommands]: { input: 'operatorCommands', repartitionTo: null, refuseMisplaced: true },
-      [repartitionTopic(config, 'crmEvents')]: { input: 'crmEvents', repartitionTo: null, refuseMisplaced: false },
-      [repartitionTopic(config, 'deptEvents')]: { input: 'deptEvents', repartitionTo: null, refuseMisplaced: false },
+      [repartitionTopic(config, 'crmEvents')]: {
+        input: 'crmEvents',
+        repartitionTo: repartitionTopic(config, 'crmEvents'),
+        refuseMisplaced: false,
+      },
+      [repartitionTopic(config, 'deptEvents')]: {
+        input: 'deptEvents',
+        repartitionTo: repartitionTopic(config, 'deptEvents'),
+        refuseMisplaced: false,
+      },
     });
   });
 
@@ -93,10 +101,27 @@ describe('repartition placement', () => {
     });
   });
 
-  it('never forwards from a repartition topic, whose records the processor placed itself', () => {
-    const wrong = (partitionFor('SR-1', n) + 1) % n;
+  it('decides a repartition topic’s record where the processor placed it', () => {
     const topic = repartitionTopic(config, 'deptEvents');
-    expect(place(record(topic, 'SR-1', wrong), routeOf(topic), n)).toEqual({ kind: 'here' });
+    expect(place(record(topic, 'SR-1', partitionFor('SR-1', n)), routeOf(topic), n)).toEqual({ kind: 'here' });
+  });
+
+  it('forwards a repartition topic’s record placed under another partition count within the topic, keeping its source', () => {
+    // Forwarded when the count was 2, read back once it is n: its key's partition moved.
+    const key = Array.from({ length: 100 }, (_, i) => `SR-${i}`).find((k) => partitionFor(k, 2) !== partitionFor(k, n));
+    if (!key) throw new Error('no key whose partition moves');
+    const topic = repartitionTopic(config, 'deptEvents');
+    const source = {
+      [REPARTITION_HEADERS.topic]: Buffer.from(config.topics.deptEvents),
+      [REPARTITION_HEADERS.partition]: Buffer.from('1'),
+      [REPARTITION_HEADERS.offset]: Buffer.from('7'),
+    };
+    const r = { ...record(topic, key, partitionFor(key, 2)), headers: { trace: Buffer.from('t1'), ...source } };
+    expect(place(r, routeOf(topic), n)).toEqual({
+      kind: 'forward',
+      topic,
+      record: { key: r.key, value: r.value, partition: partitionFor(key, n), headers: r.headers },
+    });
   });
 
   it('refuses a link, operator command or receipt off its key’s partition, which has no repartition topic', () => {

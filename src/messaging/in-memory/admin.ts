@@ -21,6 +21,10 @@ export class InMemoryAdmin implements MessagingAdmin {
     for (const s of specs) this.#cluster.createTopic(s.topic, s.partitions ?? 1);
   }
 
+  async addPartitions(topics: readonly string[], count: number): Promise<void> {
+    for (const t of topics) this.#cluster.addPartitions(t, count, `adding partitions to ${t}`);
+  }
+
   async deleteTopics(topics: readonly string[]): Promise<void> {
     // All or nothing: a missing one fails the call before any is deleted.
     for (const t of topics) this.#cluster.partitions(t, `deleting topics ${topics.join(', ')}`);
@@ -59,5 +63,9 @@ export class InMemoryAdmin implements MessagingAdmin {
       partition: log.partition,
       offset: String(group.committed(topic, log.partition) ?? -1),
     }));
+  }
+
+  async groupMembers(groupId: string): Promise<number> {
+    return this.#cluster.group(groupId).size;
   }
 }

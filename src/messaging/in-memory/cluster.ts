@@ -52,6 +52,15 @@ export class Cluster {
     );
   }
 
+  /** Grows a topic to `count` partitions; Kafka refuses to shrink one, and so does this. */
+  addPartitions(topic: string, count: number, action: string): void {
+    const logs = this.partitions(topic, action);
+    if (count <= logs.length)
+      throw new CloseloopError('CL_KAFKA_FATAL', `${action}: the topic has ${logs.length} partitions already`);
+    for (let p = logs.length; p < count; p += 1) logs.push(new PartitionLog(topic, p));
+    this.changed();
+  }
+
   deleteTopic(topic: string): void {
     if (!this.#topics.delete(topic)) throw missingTopic(topic, `deleting topics ${topic}`);
     this.#ids.delete(topic);

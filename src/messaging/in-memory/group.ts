@@ -33,6 +33,11 @@ export class Group {
     this.#partitionsOf = partitionsOf;
   }
 
+  /** Its members now. */
+  get size(): number {
+    return this.#members.size;
+  }
+
   committed(topic: string, partition: number): number | undefined {
     return this.#committed.get(tp(topic, partition));
   }

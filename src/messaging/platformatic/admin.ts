@@ -91,6 +91,16 @@ export class PlatformaticAdmin implements MessagingAdmin {
     });
   }
 
+  addPartitions(topics: readonly string[], count: number): Promise<void> {
+    return guarded(`adding partitions to ${topics.join(', ')}`, async () => {
+      await this.#admin.createPartitions({ topics: topics.map((name) => ({ name, count })) });
+      await this.#waitFor(`no leader for the new partitions of ${topics.join(', ')}`, async () => {
+        const m = await this.#admin.metadata({ topics: [...topics], forceUpdate: true });
+        return topics.every((t) => m.topics.get(t)?.partitionsCount === count && hasLeaders(m, t));
+      });
+    });
+  }
+
   /**
    * Deletes the topics, then waits until the broker no longer lists them. Kafka deletes
    * asynchronously: the call succeeds once the controller has decided, and for a while after,
@@ -197,8 +207,18 @@ export class PlatformaticAdmin implements MessagingAdmin {
     });
   }
 
+  groupMembers(groupId: string): Promise<number> {
+    return guarded(`describing group ${groupId}`, async () => {
+      const groups = await this.#admin.describeGroups({ groups: [groupId] });
+      return groups.get(groupId)?.members.size ?? 0;
+    });
+  }
+
+  // Asked of the broker every time: the client's cached metadata (up to metadataMaxAge old) can
+  // still miss a partition just added, and a changelog read to its end without it would restore
+  // that partition's tickets as none.
   async #partitions(topic: string): Promise<number[]> {
-    const m = await this.#admin.metadata({ topics: [topic] });
+    const m = await this.#admin.metadata({ topics: [topic], forceUpdate: true });
     const count = m.topics.get(topic)?.partitionsCount ?? 0;
     return Array.from({ length: count }, (_, i) => i);
   }
