@@ -31,6 +31,8 @@ export interface CloseloopConfig {
     readonly consumerFailingAfterMs: number;
     /** See the config schema: start a partition whose state changelog was lost, with no tickets. */
     readonly acceptEmptyState: boolean;
+    /** See the config schema: how often a running processor checks its topics' partition counts. */
+    readonly partitionCheckIntervalMs: number;
   };
   readonly policy: Policy;
   readonly connectors: readonly ConnectorInstance[];
@@ -192,6 +194,7 @@ export async function loadConfig(
       slaCheckIntervalMs: c.processor.slaCheckIntervalMs,
       consumerFailingAfterMs: c.processor.consumerFailingAfterMs,
       acceptEmptyState: c.processor.acceptEmptyState,
+      partitionCheckIntervalMs: c.processor.partitionCheckIntervalMs,
     },
     connectors: c.connectors,
     http: c.http ?? null,

@@ -98,6 +98,11 @@ export const closeloopConfigSchema = z
          * closeloop_consumer_failing gauge and `closeloop health` say so (they go on trying).
          */
         consumerFailingAfterMs: z.number().int().min(100).max(3_600_000).default(15_000),
+        /**
+         * How often a running processor asks the broker for its co-partitioned topics' partition
+         * counts: a partition added meanwhile stops it (CL_TOPIC_MISMATCH) within this long.
+         */
+        partitionCheckIntervalMs: z.number().int().min(1_000).max(3_600_000).default(10_000),
         ordering: orderingSchema.default({ ...DEFAULT_ORDERING }),
         /**
          * Start a partition whose state changelog holds no record although the group has read
@@ -116,6 +121,7 @@ export const closeloopConfigSchema = z
         sessionTimeoutMs: 30_000,
         slaCheckIntervalMs: 60_000,
         consumerFailingAfterMs: 15_000,
+        partitionCheckIntervalMs: 10_000,
         ordering: { ...DEFAULT_ORDERING },
         acceptEmptyState: false,
       }),

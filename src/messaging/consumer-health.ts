@@ -117,3 +117,20 @@ export class HealthTracker {
     return { state: this.#assigned ? 'reading' : 'starting', failingForMs: 0, reason: null };
   }
 }
+
+/**
+ * A consumer's health with the trouble of what works beside it (a processor's timer sweeps, its
+ * watch on partition counts): failing when any is, the longest-failing quoted first and every
+ * other named after it.
+ */
+export function withTrouble(consumer: ConsumerHealth, others: readonly (ConsumerHealth | null)[]): ConsumerHealth {
+  const failing = [consumer, ...others]
+    .filter((h): h is ConsumerHealth => h?.state === 'failing')
+    .sort((a, b) => b.failingForMs - a.failingForMs);
+  const [first, ...rest] = failing;
+  if (!first) return consumer;
+  const reason = [first.reason, ...rest.map((h) => `also ${h.reason}`)].join('; ');
+  // The records the consumer skipped stay in its health whatever else fails.
+  const skipped = consumer.skipped ? { skipped: consumer.skipped } : {};
+  return { state: 'failing', failingForMs: first.failingForMs, reason, ...skipped };
+}

@@ -7,7 +7,7 @@ export { AvroSerde, type CompatibilityLevel, type Decoded, type RegistrySettings
 export { readSchemaDirectory, readSchemaFile, subjectForTopic, type SchemaFile } from './schema-files.ts';
 export { HEADER_LENGTH, MAGIC_BYTE, readSchemaId } from './wire-format.ts';
 export { readToEnd } from './read-to-end.ts';
-export { FAILING_AFTER_MS, HealthTracker, handlingOf } from './consumer-health.ts';
+export { FAILING_AFTER_MS, HealthTracker, handlingOf, withTrouble } from './consumer-health.ts';
 export { describeSkipped } from './skipped.ts';
 export { DLQ_HEADERS, deadLetter, deadLetterTopic, sourceDeadLetter } from './dead-letter.ts';
 export { murmur2, partitionFor } from './partitioner.ts';

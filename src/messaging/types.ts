@@ -96,6 +96,11 @@ export interface MessagingAdmin {
   deleteRecords(topic: string, partition: number, before: string): Promise<void>;
   /** How many members a consumer group has now (0 for a group that is empty or unknown). */
   groupMembers(groupId: string): Promise<number>;
+  /**
+   * Each topic's partition count as the broker says it now (never a cached answer: a partition
+   * added a moment ago counts). Fails when a topic does not exist.
+   */
+  partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
 }
 
 export interface MessageProducer {

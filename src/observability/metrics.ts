@@ -48,6 +48,7 @@ export class Metrics {
   readonly notAccepted: Counter<'connector'>;
   readonly paused: Gauge<'runner' | 'reason'>;
   readonly consumerFailing: Gauge<'consumer'>;
+  readonly topicMismatch: Gauge<'topic'>;
   readonly brokerUp: Gauge;
   readonly registryUp: Gauge;
   readonly ticketsInState: Gauge;
@@ -158,6 +159,14 @@ export class Metrics {
       name: 'closeloop_consumer_failing',
       help: '1 while a consumer (processor, <connector>-sink) has failed to join its group, take its assignment, fetch or handle batches for longer than its grace; readiness says what.',
       labelNames: ['consumer'],
+      registers: r,
+    });
+    this.topicMismatch = new Gauge({
+      name: 'closeloop_topic_mismatch',
+      help: "1 while a co-partitioned topic's partition count differs from processor.partitions (CL_TOPIC_MISMATCH): the processor reads and writes nothing until they match (see the README, Changing the partition count).",
+      labelNames: ['topic'],
+      // Every processor thread watches the same topics: one topic is one alarm, not one per thread.
+      aggregator: 'max',
       registers: r,
     });
     this.brokerUp = new Gauge({

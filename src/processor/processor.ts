@@ -1,20 +1,18 @@
-import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError, isCloseloopError } from '../errors/index.ts';
 import {
   HealthTracker,
-  type AvroSerde,
   type ConsumerHealth,
   type MessageConsumer,
-  type Messaging,
   type MessagingAdmin,
   type RecordBatch,
   type TopicPartitions,
+  withTrouble,
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
 import { knowVocabulary } from './compact-state.ts';
 import { pauseRefused, restoreTasks } from './assignment.ts';
 import { Outbox } from './outbox.ts';
+import { PartitionWatch } from './partition-watch.ts';
 import { placeStates } from './place-states.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
 import { inputRoutes, type InputRoute } from './repartition.ts';
@@ -23,30 +21,11 @@ import { WorkingState } from './stages/decide.ts';
 import { decode, decodeFetching } from './stages/decode.ts';
 import { emitDeadLetter, emitStates, emitted, logDecided, stateUnwritable, writesState } from './stages/emit.ts';
 import { tallyStuck, type StuckTickets } from './stuck-tickets.ts';
+import type { ProcessorOptions } from './processor-options.ts';
 import { checkTimers, expire, type SweepContext } from './sweep.ts';
-import { newCommitLog, type CommitHook, type Task } from './task.ts';
+import { newCommitLog, type Task } from './task.ts';
 
-export interface ProcessorOptions {
-  readonly config: CloseloopConfig;
-  readonly messaging: Messaging;
-  readonly serde: AvroSerde;
-  readonly logger: Logger;
-  readonly schemasDir: string;
-  readonly clock?: () => number;
-  /** Called around every transaction commit; fault injection for tests (see fault-hooks.ts). */
-  readonly commitHook?: CommitHook;
-  readonly metrics?: Metrics;
-  /**
-   * Awaited once everything is ready and before the consumer joins its group: processor threads
-   * join together (see threads.ts), so that a start costs the group one rebalance, not one each.
-   */
-  readonly beforeJoin?: () => Promise<void>;
-  /**
-   * Whether start() moves ticket states to their key's partition first (place-states.ts); true
-   * unless something did it for this start already (ThreadedProcessor, before its threads).
-   */
-  readonly placeStates?: boolean;
-}
+export type { ProcessorOptions } from './processor-options.ts';
 
 /**
  * Consumes CRM, department and link events (and CRM and department events that another
@@ -78,6 +57,8 @@ export class LifecycleProcessor {
   #stuck: StuckTickets | null = null;
   /** Partitions refused at the assignment, paused on every input (see changelog-guard.ts). */
   #refused = new Map<number, CloseloopError>();
+  /** The co-partitioned topics' partition counts while running (see checkPartitionsNow). */
+  #watch: PartitionWatch | null = null;
 
   constructor(options: ProcessorOptions) {
     this.#o = options;
@@ -99,12 +80,13 @@ export class LifecycleProcessor {
   }
 
   /**
-   * Its consumer's health: failing when joining, restoring or committing keeps failing, or when
-   * a timer sweep keeps failing for a task it owns.
+   * Its consumer's health: failing when joining, restoring or committing keeps failing, when
+   * a timer sweep keeps failing for a task it owns, or (at once) while a co-partitioned topic's
+   * partition count differs from processor.partitions.
    */
   consumerHealth(): ConsumerHealth | null {
     const consumer = this.#consumer?.health() ?? null;
-    return consumer && withSweeps(consumer, this.#sweeps.health());
+    return consumer && withTrouble(consumer, [this.#sweeps.health(), this.#watch?.health() ?? null]);
   }
 
   #sweepHealth(): HealthTracker {
@@ -137,8 +119,19 @@ export class LifecycleProcessor {
       failingAfterMs: config.processor.consumerFailingAfterMs,
     });
     this.#consumer = consumer;
+    const inputs = [...this.#inputs.keys()];
+    const { metrics } = this.#o;
+    this.#watch = new PartitionWatch({
+      admin: this.#admin,
+      consumer,
+      inputs,
+      config,
+      log: this.#log,
+      metrics,
+      clock: this.#clock,
+    });
     await consumer.connect();
-    await consumer.subscribe([...this.#inputs.keys()], { fromBeginning: true });
+    await consumer.subscribe(inputs, { fromBeginning: true });
     await this.#o.beforeJoin?.();
     await consumer.run({
       onAssignment: (assigned) => this.#onAssignment(assigned),
@@ -149,6 +142,7 @@ export class LifecycleProcessor {
     this.#timers = [
       setInterval(() => void this.expireNow(), config.processor.expiryIntervalMs),
       setInterval(() => void this.checkTimersNow(), config.processor.slaCheckIntervalMs),
+      setInterval(() => void this.checkPartitionsNow(), config.processor.partitionCheckIntervalMs),
     ];
     for (const t of this.#timers) t.unref();
     this.#log.info({ groupId: config.processor.groupId }, 'lifecycle processor started');
@@ -249,6 +243,9 @@ export class LifecycleProcessor {
       return route && batch.records.length > 0 ? [{ batch, route }] : [];
     });
     if (inputs.length === 0) return;
+    // Fetched before a hold began (see PartitionWatch): read again once it ends.
+    const held = this.#watch?.held();
+    if (held) throw held;
     await task.refreshIfStale();
     let pass = await this.#decideAll(task, inputs, false);
     try {
@@ -328,8 +325,18 @@ export class LifecycleProcessor {
     }
   }
 
+  /**
+   * Asks the broker for the co-partitioned topics' partition counts, and holds every input
+   * partition and the sweeps while one differs from processor.partitions (see PartitionWatch).
+   * Runs on a timer; callable for tests. Returns whether the processor holds.
+   */
+  checkPartitionsNow(): Promise<boolean> {
+    return this.#watch?.check() ?? Promise.resolve(false);
+  }
+
   /** Tombstones closed tickets past the retention window. Runs on a timer; callable for tests. */
   expireNow(): Promise<number> {
+    if (this.#watch?.held()) return Promise.resolve(0);
     return expire([...this.#tasks.values()], this.#sweepContext());
   }
 
@@ -339,7 +346,7 @@ export class LifecycleProcessor {
    */
   async checkTimersNow(): Promise<number> {
     const { policy } = this.#o.config;
-    if (!policy.sla && !policy.sentinel) return 0;
+    if ((!policy.sla && !policy.sentinel) || this.#watch?.held()) return 0;
     const changed = await checkTimers([...this.#tasks.values()], this.#sweepContext());
     this.#countStuck();
     return changed;
@@ -367,14 +374,4 @@ export class LifecycleProcessor {
       this.#o.metrics?.stuckTickets,
     );
   }
-}
-
-/** The consumer's health, failing too while a sweep is (both named, the longer-failing first). */
-function withSweeps(consumer: ConsumerHealth, sweeps: ConsumerHealth): ConsumerHealth {
-  if (sweeps.state !== 'failing') return consumer;
-  const skipped = consumer.skipped ? { skipped: consumer.skipped } : {};
-  if (consumer.state !== 'failing') return { ...sweeps, ...skipped };
-  const [first, second] = consumer.failingForMs >= sweeps.failingForMs ? [consumer, sweeps] : [sweeps, consumer];
-  const reason = `${first.reason}; also ${second.reason}`;
-  return { state: 'failing', failingForMs: first.failingForMs, reason, ...skipped };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAILING_AFTER_MS, HealthTracker, handlingOf } from '../../src/messaging/index.ts';
+import { FAILING_AFTER_MS, HealthTracker, handlingOf, withTrouble } from '../../src/messaging/index.ts';
 
 describe('a consumer health tracker', () => {
   const tracker = () => {
@@ -64,5 +64,21 @@ describe('a consumer health tracker', () => {
     expect(t.health().reason).toBe(`${handlingOf('a', 1)}: y`);
     t.holding([]);
     expect(t.health().state).toBe('starting');
+  });
+});
+
+describe('a consumer health with the trouble beside it', () => {
+  const reading = { state: 'reading', failingForMs: 0, reason: null } as const;
+  const failing = (ms: number, reason: string) => ({ state: 'failing', failingForMs: ms, reason }) as const;
+
+  it('is the consumer’s while nothing fails, and quotes the longest-failing first, naming every other', () => {
+    expect(withTrouble(reading, [null, reading])).toEqual(reading);
+    expect(withTrouble(reading, [failing(0, 'CL_TOPIC_MISMATCH: x')])).toEqual(failing(0, 'CL_TOPIC_MISMATCH: x'));
+    expect(
+      withTrouble(failing(20_000, 'fetching: away'), [
+        failing(30_000, 'the timer sweep of partition 1: y'),
+        failing(0, 'z'),
+      ]),
+    ).toEqual(failing(30_000, 'the timer sweep of partition 1: y; also fetching: away; also z'));
   });
 });

@@ -68,4 +68,8 @@ export class InMemoryAdmin implements MessagingAdmin {
   async groupMembers(groupId: string): Promise<number> {
     return this.#cluster.group(groupId).size;
   }
+
+  async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+    return new Map(topics.map((t) => [t, this.#cluster.partitions(t, `reading the metadata of ${t}`).length]));
+  }
 }

@@ -214,6 +214,13 @@ export class PlatformaticAdmin implements MessagingAdmin {
     });
   }
 
+  partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+    return guarded(`reading the partition counts of ${topics.join(', ')}`, async () => {
+      const m = await this.#admin.metadata({ topics: [...topics], forceUpdate: true });
+      return new Map(topics.map((t) => [t, m.topics.get(t)?.partitionsCount ?? 0]));
+    });
+  }
+
   // Asked of the broker every time: the client's cached metadata (up to metadataMaxAge old) can
   // still miss a partition just added, and a changelog read to its end without it would restore
   // that partition's tickets as none.
