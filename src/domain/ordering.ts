@@ -34,7 +34,8 @@ function instant(ms: number): string {
 export function implausiblePosition(envelope: Envelope, last: number, ctx: DecideContext): string | null {
   const bounds = ctx.policy.ordering ?? DEFAULT_ORDERING;
   const position = positionOf(envelope);
-  if (envelope.sequence !== null) {
+  // != null: an envelope of a writer without the field must not pass for one with a sequence.
+  if (envelope.sequence != null) {
     if (!Number.isFinite(last) || position - last <= bounds.maxSequenceJump) return null;
     return (
       `sequence ${position} jumps ${position - last} past ${last}, more than ` +

@@ -45,8 +45,9 @@ export function clip(text: string, kind: TextKind): string {
   return `${text.slice(0, end)}${CUT_MARK}`;
 }
 
-export function clipOrNull(text: string | null, kind: TextKind): string | null {
-  return text === null ? null : clip(text, kind);
+/** Null for no text: also undefined, which a field the domain's types call nullable can still be. */
+export function clipOrNull(text: string | null | undefined, kind: TextKind): string | null {
+  return text == null ? null : clip(text, kind);
 }
 
 /**

@@ -249,7 +249,9 @@ export class AvroSerde {
   /**
    * Decodes a record of a topic whose records must be `recordName` (a full name such as
    * io.closeloop.v1.CrmTicketEvent). A valid record of another topic's schema would otherwise
-   * decode fine and be taken for this topic's, with every field it lacks undefined.
+   * decode fine and be taken for this topic's, with every field it lacks undefined. A writer of
+   * `recordName` that differs from the schema this serde registered for it is taken as that
+   * schema would read it: a field the writer lacks holds the reader's default (WriterCheck.conform).
    */
   async decodeAs<T = unknown>(buffer: Buffer | null, recordName: string): Promise<Decoded<T>> {
     const known = this.decodeKnown<T>(buffer, recordName);
@@ -263,9 +265,11 @@ export class AvroSerde {
     }
     const decoded = await this.decode<T>(buffer);
     const writer = this.#types.get(decoded.schemaId);
-    const misfit = writer && this.#check.misfit(decoded.value, writer, recordName, decoded.schemaId);
-    if (misfit) throw misfit;
-    return decoded;
+    if (!writer) return decoded;
+    return {
+      schemaId: decoded.schemaId,
+      value: this.#check.conform(decoded.value, writer, recordName, decoded.schemaId),
+    };
   }
 
   /**
@@ -280,10 +284,7 @@ export class AvroSerde {
     if (!writer) return undefined;
     const mismatch = this.#check.verdict(writer, recordName, schemaId);
     if (mismatch) throw mismatch;
-    const value = read<T>(writer, schemaId, buffer);
-    const misfit = this.#check.misfit(value, writer, recordName, schemaId);
-    if (misfit) throw misfit;
-    return { schemaId, value };
+    return { schemaId, value: this.#check.conform(read<T>(writer, schemaId, buffer), writer, recordName, schemaId) };
   }
 
   async #lookupLatest(subject: string): Promise<number> {

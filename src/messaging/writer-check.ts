@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import { CloseloopError, messageOf } from '../errors/index.ts';
+import { adaptation, type Adapt } from './writer-adapt.ts';
 
 /** The writer schema's full name, when it is a named Avro type (avsc keeps it as `name`). */
 function fullNameOf(writer: unknown): string | undefined {
@@ -70,22 +71,25 @@ export class WriterCheck {
   }
 
   /**
-   * Null when a record read with the writer's schema `schemaId` holds what its reader can: Avro
-   * resolves a writer whose field is `bytes`, or a union with null, against a reader's `string`,
-   * yet read with the writer's schema the value is a Buffer or a null the domain cannot take (it
-   * would throw on it, or the state built from it would fail to encode, on every fetch). Checked
-   * only for writers that differ from the reader; symbols the reader's enums lack are left to the
-   * domain (see lenient). The error names the fields and the kinds of value, never the values.
+   * The record read with the writer's schema `schemaId` as its reader takes it. A field the writer
+   * lacks is given the reader's default (see writer-adapt.ts), as Avro resolution would. Then
+   * what the reader cannot hold is refused: Avro resolves a writer whose field is `bytes`, or a
+   * union with null, against a reader's `string`, yet read with the writer's schema the value is a
+   * Buffer or a null the domain cannot take (it would throw on it, or the state built from it
+   * would fail to encode, on every fetch). Both only for writers that differ from the reader: one
+   * equal to it costs a lookup. Symbols the reader's enums lack are left to the domain (see
+   * lenient). Throws CL_SCHEMA_MISMATCH naming the fields and the kinds of value, never the values.
    */
-  misfit(value: unknown, writer: unknown, recordName: string, schemaId: number): CloseloopError | null {
+  conform<T>(value: T, writer: unknown, recordName: string, schemaId: number): T {
     // Looked up again, not carried over from verdict(): a registration in between clears them.
     let verdict = this.#verdicts.get(schemaId);
     if (verdict === undefined) {
       verdict = this.#resolve(writer as avro.Type, recordName, schemaId);
       this.#verdicts.set(schemaId, verdict);
     }
+    if (verdict.adapt) value = verdict.adapt(value) as T;
     // The plain check first: the error hook makes avsc track every field's path, valid or not.
-    if (!verdict.reader || verdict.reader.isValid(value)) return null;
+    if (!verdict.reader || verdict.reader.isValid(value)) return value;
     const problems: string[] = [];
     verdict.reader.isValid(value, {
       errorHook: (path, any, type) => {
@@ -93,8 +97,8 @@ export class WriterCheck {
           problems.push(`${path.join('.') || 'the record'} is ${kindOf(any)}, not ${typeNameOf(type)}`);
       },
     });
-    if (problems.length === 0) return null;
-    return new CloseloopError(
+    if (problems.length === 0) return value;
+    throw new CloseloopError(
       'CL_SCHEMA_MISMATCH',
       `record with schema id ${schemaId} holds what a ${verdict.recordName} cannot: ${problems.slice(0, 3).join('; ')}`,
       { details: { schemaId, expected: verdict.recordName, actual: verdict.recordName } },
@@ -103,7 +107,7 @@ export class WriterCheck {
 
   #resolve(writer: avro.Type, recordName: string, schemaId: number): Verdict {
     const reader = this.#readers.get(recordName);
-    if (!reader) return { error: null, reader: null, recordName };
+    if (!reader) return { error: null, reader: null, adapt: null, recordName };
     try {
       reader.createResolver(writer);
     } catch (err) {
@@ -112,19 +116,24 @@ export class WriterCheck {
         `record with schema id ${schemaId} is a ${recordName} this closeloop cannot read: ${messageOf(err)}`,
         { details: { schemaId, expected: recordName, actual: recordName } },
       );
-      return { error, reader: null, recordName };
+      return { error, reader: null, adapt: null, recordName };
     }
     // The schema this process registered reads its own records as they are: nothing to check.
     // (Parsing Canonical Form, which leaves the lenient reader's enum defaults out).
     const same = writer.fingerprint().equals(reader.fingerprint());
-    return { error: null, reader: same ? null : reader, recordName };
+    if (same) return { error: null, reader: null, adapt: null, recordName };
+    return { error: null, reader, adapt: adaptation(writer, reader), recordName };
   }
 }
 
-/** A schema id's verdict: why its records cannot be read, or the reader to check each one against. */
+/**
+ * A schema id's verdict: why its records cannot be read, or the reader to check each one against
+ * and what each needs first.
+ */
 interface Verdict {
   readonly error: CloseloopError | null;
   readonly reader: avro.Type | null;
+  readonly adapt: Adapt | null;
   readonly recordName: string;
 }
 

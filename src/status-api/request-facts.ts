@@ -76,7 +76,8 @@ export class RequestFacts {
     this.#changes += 1;
     const held = this.#facts.get(e.ticketId);
     const serviceCode = e.serviceCode ?? held?.serviceCode ?? null;
-    const serviceName = e.serviceName === null ? (held?.serviceName ?? null) : scrubPii(e.serviceName);
+    // == null: the feed reads records with their writer's schema, which may lack the field.
+    const serviceName = e.serviceName == null ? (held?.serviceName ?? null) : scrubPii(e.serviceName);
     if (serviceCode !== null && serviceName !== null) this.#names.set(serviceCode, serviceName);
     this.#facts.set(e.ticketId, {
       ticketId: e.ticketId,

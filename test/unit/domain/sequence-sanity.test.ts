@@ -51,6 +51,15 @@ describe('rule 6: positions too far ahead are quarantined, not applied', () => {
     ).toEqual([]);
   });
 
+  it('judges an envelope whose writer has no sequence field by its time, as one whose sequence is null', () => {
+    // Read with such a writer's schema, the field is not null but missing.
+    const none = { sequence: undefined } as unknown as { sequence: null };
+    const at = (minutesAgo: number) => ({ ...none, occurredAt: bridge.now - minutesAgo * 60_000 });
+    expect(kinds(bridge.send(dept('T1', 'T1#1', 'maximo', 'APPR', 0, {}, at(20))))).toEqual([]);
+    expect(kinds(bridge.send(dept('T1', 'T1#1', 'maximo', 'INPRG', 0, {}, at(10))))).toEqual([]);
+    expect(bridge.ticket('T1').workOrders[0]).toMatchObject({ state: 'IN_PROGRESS' });
+  });
+
   it('describes a date no Date can show without throwing', () => {
     const d = bridge.send(dept('T1', 'T1#1', 'maximo', 'APPR', 0, {}, { sequence: null, occurredAt: 9e18 }));
     expect(d.violations[0]?.detail).toContain('occurredAt 9000000000000000000 is more than');

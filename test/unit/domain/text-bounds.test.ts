@@ -44,6 +44,17 @@ describe('free text from inputs is cut to its limit', () => {
   });
 });
 
+describe('free text an input lacks altogether', () => {
+  it('is no text: a writer schema without the field leaves it missing, not null', async () => {
+    const bridge = new Bridge(await slaTestPolicy());
+    const missing = { description: undefined, note: undefined } as unknown as { description: null; note: null };
+    const opened = bridge.send(crm('U', 'OPENED', 1, { serviceCode: 'POTHOLE', ...missing }));
+    expect(opened.statuses.map((s) => s.lifecycleState)).toEqual(['ROUTED']);
+    const started = bridge.send(dept('U', 'U#1', 'maximo', 'INPRG', 2, { note: missing.note }));
+    expect(started.statuses.map((s) => s.lifecycleState)).toEqual(['IN_PROGRESS']);
+  });
+});
+
 describe('a ticket fed huge texts stays small', () => {
   let bridge: Bridge;
   beforeAll(async () => {

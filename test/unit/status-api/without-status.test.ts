@@ -106,3 +106,13 @@ describe('a request without a status', () => {
     expect((await json('/requests/NOPE.json')).status).toBe(404);
   });
 });
+
+describe('a CRM record read with a writer schema that lacks a field', () => {
+  it('is taken as one that names no service name, keeping the name given before', () => {
+    const own = new RequestFacts();
+    own.apply(fact('W1', { serviceName: 'Pothole' }));
+    const { serviceName: _left, ...lacking } = fact('W1', {});
+    expect(() => own.apply(lacking as CrmFactSource)).not.toThrow();
+    expect(own.get('W1')?.serviceName).toBe('Pothole');
+  });
+});

@@ -1,0 +1,215 @@
+import avro from 'avsc';
+
+/**
+ * Turns a value read with its writer's schema into what Avro resolution against the reader's
+ * schema gives, in place where it can; returns the value.
+ */
+export type Adapt = (value: unknown) => unknown;
+
+interface Field {
+  readonly name: string;
+  readonly type: avro.Type;
+  readonly aliases: readonly string[];
+  defaultValue(): unknown;
+}
+
+type Fields = Record<string, unknown>;
+
+const fieldsOf = (t: avro.Type) => (t as unknown as { fields: readonly Field[] }).fields;
+const branchesOf = (t: avro.Type) => (t as unknown as { types: readonly avro.Type[] }).types;
+const itemsOf = (t: avro.Type) => (t as unknown as { itemsType: avro.Type }).itemsType;
+const valuesOf = (t: avro.Type) => (t as unknown as { valuesType: avro.Type }).valuesType;
+const underlying = (t: avro.Type) =>
+  avro.Type.isType(t, 'logical') ? (t as unknown as { underlyingType: avro.Type }).underlyingType : t;
+
+/**
+ * What a record written with `writer` needs to be what its reader expects, worked out once per
+ * writer schema; null when it needs nothing. Records are read with their writer's schema (a
+ * symbol the reader's enum lacks stays readable, see writer-check.ts), so a field the writer
+ * does not have is missing from the value, where resolution would give the reader's default:
+ * `note`, `description` or the envelope's `sequence` left out by a writer that has no use for
+ * them would reach the domain as undefined where it expects null. Each such field, in the record
+ * and in the records it nests (directly, in unions, arrays and maps), is given its default.
+ * `writer` must resolve against `reader` (createResolver did not throw).
+ */
+export function adaptation(writer: avro.Type, reader: avro.Type): Adapt | null {
+  return new Walk().pair(writer, reader);
+}
+
+class Walk {
+  readonly #seen = new Map<avro.Type, Map<avro.Type, { adapt: Adapt | null; done: boolean }>>();
+
+  pair(w: avro.Type, r: avro.Type): Adapt | null {
+    let byReader = this.#seen.get(w);
+    if (!byReader) this.#seen.set(w, (byReader = new Map()));
+    const seen = byReader.get(r);
+    // A record that nests itself meets the same pair again while it is worked out: that one
+    // defers to the pair's result, which is known by the time a value is adapted.
+    if (seen) return seen.done ? seen.adapt : (v) => (seen.adapt ? seen.adapt(v) : v);
+    const slot: { adapt: Adapt | null; done: boolean } = { adapt: null, done: false };
+    byReader.set(r, slot);
+    slot.adapt = this.#pair(w, r);
+    slot.done = true;
+    return slot.adapt;
+  }
+
+  #pair(w: avro.Type, r: avro.Type): Adapt | null {
+    if (avro.Type.isType(w, 'union')) return this.#union(w, r);
+    if (avro.Type.isType(r, 'union')) {
+      const branch = readerBranch(w, branchesOf(r));
+      return branch ? this.pair(w, branch) : null;
+    }
+    const w0 = underlying(w);
+    const r0 = underlying(r);
+    if (avro.Type.isType(w0, 'record', 'error') && avro.Type.isType(r0, 'record', 'error')) return this.#record(w0, r0);
+    if (w0.typeName === 'array' && r0.typeName === 'array') {
+      const item = this.pair(itemsOf(w0), itemsOf(r0));
+      return item && eachItem(item);
+    }
+    if (w0.typeName === 'map' && r0.typeName === 'map') {
+      const value = this.pair(valuesOf(w0), valuesOf(r0));
+      return value && eachValue(value);
+    }
+    return null;
+  }
+
+  /** Each branch the writer may have written, as the reader's branch that resolution picks. */
+  #union(w: avro.Type, r: avro.Type): Adapt | null {
+    const readers = avro.Type.isType(r, 'union') ? branchesOf(r) : [r];
+    const branches = branchesOf(w);
+    const adapts = branches.map((b) => {
+      const branch = readerBranch(b, readers);
+      return branch ? this.pair(b, branch) : null;
+    });
+    if (adapts.every((a) => a === null)) return null;
+    if (w.typeName === 'union:wrapped') {
+      // A wrapped union's value is null or { [branch name]: value }.
+      const byName = new Map<string, Adapt>();
+      branches.forEach((b, i) => {
+        const a = adapts[i];
+        const name = (b as { branchName?: string }).branchName;
+        if (a && name !== undefined) byName.set(name, a);
+      });
+      return (v) => {
+        if (v === null || typeof v !== 'object') return v;
+        for (const name of Object.keys(v)) {
+          const a = byName.get(name);
+          if (a) put(v as Fields, name, a((v as Fields)[name]));
+        }
+        return v;
+      };
+    }
+    // avsc unwraps a union only when no two branches hold the same kind of JavaScript value.
+    const byKind = new Map<string, Adapt>();
+    branches.forEach((b, i) => {
+      const a = adapts[i];
+      if (a) byKind.set(kindOfType(b), a);
+    });
+    return (v) => {
+      const a = byKind.get(kindOfValue(v));
+      return a ? a(v) : v;
+    };
+  }
+
+  #record(w: avro.Type, r: avro.Type): Adapt | null {
+    const written = new Map(fieldsOf(w).map((f) => [f.name, f]));
+    const steps: ((record: Fields) => void)[] = [];
+    for (const field of fieldsOf(r)) {
+      const name = field.name;
+      // Resolution matches a reader field by its name, else by one of its aliases.
+      const from = written.get(name) ?? field.aliases.map((a) => written.get(a)).find((f) => f !== undefined);
+      if (!from) {
+        steps.push(fill(field));
+        continue;
+      }
+      if (from.name !== name) {
+        const old = from.name;
+        steps.push((record) => put(record, name, record[old]));
+      }
+      const inner = this.pair(from.type, field.type);
+      if (inner) steps.push((record) => put(record, name, inner(record[name])));
+    }
+    if (steps.length === 0) return null;
+    return (v) => {
+      if (v !== null && typeof v === 'object') for (const step of steps) step(v as Fields);
+      return v;
+    };
+  }
+}
+
+/** The field set to its default: a fresh copy each time when the default is an object. */
+function fill(field: Field): (record: Fields) => void {
+  const name = field.name;
+  const value = field.defaultValue();
+  if (value !== null && typeof value === 'object') return (record) => put(record, name, field.defaultValue());
+  return (record) => put(record, name, value);
+}
+
+/** The reader's branch a writer's branch resolves to: the first that resolves, as avsc picks it. */
+function readerBranch(writer: avro.Type, readers: readonly avro.Type[]): avro.Type | undefined {
+  return readers.find((r) => {
+    try {
+      r.createResolver(writer);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+const eachItem =
+  (adapt: Adapt): Adapt =>
+  (v) => {
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i += 1) v[i] = adapt(v[i]);
+    return v;
+  };
+
+const eachValue =
+  (adapt: Adapt): Adapt =>
+  (v) => {
+    if (v === null || typeof v !== 'object') return v;
+    for (const key of Object.keys(v)) {
+      const before = (v as Fields)[key];
+      const after = adapt(before);
+      if (after !== before) put(v as Fields, key, after);
+    }
+    return v;
+  };
+
+/** Sets an own property, also one named __proto__ (a valid Avro name, and a map key from elsewhere). */
+function put(record: Fields, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    record[key] = value;
+  }
+}
+
+function kindOfType(type: avro.Type): string {
+  const t = underlying(type);
+  switch (t.typeName) {
+    case 'int':
+    case 'long':
+    case 'float':
+    case 'double':
+      return 'number';
+    case 'enum':
+      return 'string';
+    case 'bytes':
+    case 'fixed':
+      return 'buffer';
+    case 'record':
+    case 'error':
+    case 'map':
+      return 'object';
+    default:
+      return t.typeName;
+  }
+}
+
+function kindOfValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Buffer.isBuffer(v)) return 'buffer';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { InboundEvent, TicketStatusChange, Violation, WorkOrderCommand } from '../../src/domain/index.ts';
+import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
+import { deadLetterTopic } from '../../src/processor/index.ts';
+import { CANONICAL } from '../../src/topics/index.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
+import { Bridge, crm, dept } from '../support/domain.ts';
+import { endpoints } from '../support/kafka.ts';
+import { SCHEMAS, awaitCount, readCommitted, readCommittedRaw, startedProcessor } from '../support/processor.ts';
+
+const cleanup = cleanupAfter('all');
+
+interface Field {
+  readonly name: string;
+  type: unknown;
+}
+interface RecordSchema {
+  fields: Field[];
+}
+
+const shipped = async (name: 'crmEvents' | 'deptEvents') =>
+  structuredClone(
+    (await readSchemaFile(path.join(SCHEMAS, `${CANONICAL[name]}.avsc`))).schema,
+  ) as unknown as RecordSchema;
+const drop = (s: RecordSchema, name: string) => {
+  s.fields = s.fields.filter((f) => f.name !== name);
+  return s;
+};
+const envelopeOf = (s: RecordSchema) => s.fields.find((f) => f.name === 'envelope')?.type as RecordSchema;
+
+/*
+ * City systems that publish themselves register their own versions of the input records, under
+ * subjects of their own: a department system with no note in its records, a CRM feed without a
+ * sequence. Leaving out a field the shipped schema defaults is the textbook compatible change;
+ * such a writer's events must be taken as the same events written with the default.
+ */
+describe('a foreign writer that leaves out fields the shipped schema defaults', () => {
+  it('has its events decided as if written with the defaults: no dead letter, no quarantine', async () => {
+    const { messaging, config, processor, producer } = await started();
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    const noSequence = await shipped('crmEvents');
+    drop(envelopeOf(noSequence), 'sequence');
+    const noNote = drop(await shipped('deptEvents'), 'note');
+    const crmOwn = `${config.topics.crmEvents}-no-sequence`;
+    const deptOwn = `${config.topics.deptEvents}-no-note`;
+    await serde.register(crmOwn, noSequence as never);
+    await serde.register(deptOwn, noNote as never);
+
+    const expected = new Bridge(config.policy);
+    // Without a sequence, events are ordered by their time: ten minutes apart, more than
+    // maxSequenceJump (100 000) if the time were taken for a sequence.
+    const ago = (minutes: number) => ({ sequence: null, occurredAt: expected.now - minutes * 60_000 });
+    const crmShipped = subjectForTopic(config.topics.crmEvents);
+    const opening: [InboundEvent, string][] = [
+      [crm('NS-1', 'OPENED', 0, { serviceCode: 'POTHOLE' }, ago(30)), crmOwn],
+      [crm('NS-1', 'CANCELLED', 0, { closureReason: 'CANCELLED_BY_REQUESTOR' }, ago(20)), crmOwn],
+      [crm('NN-1', 'OPENED', 1, { serviceCode: 'POTHOLE', description: 'deep hole' }), crmShipped],
+    ];
+    const working: [InboundEvent, string][] = [
+      [dept('NN-1', 'NN-1#1', 'maximo', 'APPR', 2, { department: 'transportation' }), deptOwn],
+      [dept('NN-1', 'NN-1#1', 'maximo', 'INPRG', 3, { department: 'transportation' }), deptOwn],
+    ];
+    // The tickets first, then their department's events (another topic, read at its own pace).
+    for (const phase of [opening, working]) {
+      for (const [e, subject] of phase) {
+        expected.send(e);
+        const topic = e.type === 'crm' ? config.topics.crmEvents : config.topics.deptEvents;
+        // Fields a writer schema lacks are not written (the values still hold them as null).
+        await producer.send(topic, [{ key: e.event.ticketId, value: await serde.encode(subject, e.event) }]);
+      }
+      await awaitCount(messaging, config.topics.status, expected.statuses.length, 60_000);
+    }
+    await processor.stop();
+
+    const brief = (s: TicketStatusChange) => [s.ticketId, s.version, s.lifecycleState, s.crmStatus];
+    const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
+    expect(values.map(brief)).toEqual(expected.statuses.map(brief));
+    expect(values.filter((s) => s.ticketId === 'NN-1').at(-1)).toMatchObject({ lifecycleState: 'IN_PROGRESS' });
+    const commands = await readCommitted<WorkOrderCommand>(messaging, config.topics.commands);
+    expect(commands.values.map((c) => [c.ticketId, c.kind])).toEqual(
+      expected.commands.map((c) => [c.ticketId, c.kind]),
+    );
+    expect(commands.values.some((c) => c.ticketId === 'NS-1' && c.kind === 'CANCEL')).toBe(true);
+    expect((await readCommitted<Violation>(messaging, config.topics.quarantine)).values).toEqual([]);
+    for (const topic of [config.topics.crmEvents, config.topics.deptEvents]) {
+      expect(await readCommittedRaw(messaging, deadLetterTopic(topic))).toEqual([]);
+    }
+  }, 120_000);
+});
+
+const started = () => startedProcessor(cleanup, 1);
