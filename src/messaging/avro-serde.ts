@@ -4,6 +4,7 @@ import { CloseloopError, messageOf } from '../errors/index.ts';
 import { isNetworkFailure, registryStatus, translateRegistryError } from './registry-errors.ts';
 import { registryTimeout } from './registry-timeout.ts';
 import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
+import { WRITER_TIME_TYPES } from './avro-logical.ts';
 import { ownKeysMaps } from './avro-map.ts';
 import { nativeStrings } from './avro-string.ts';
 import { HEADER_LENGTH, readSchemaId, WireWriter } from './wire-format.ts';
@@ -83,6 +84,8 @@ export class AvroSerde {
           // Decoded records are plain data: without avsc's clone/toBuffer/... on their prototype,
           // walking one's fields (the event digest does, for every event) meets only its fields.
           omitRecordMethods: true,
+          // A writer's time unit kept by name, for WriterCheck to compare with the reader's.
+          logicalTypes: WRITER_TIME_TYPES,
         },
       },
     );

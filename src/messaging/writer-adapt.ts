@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { logicalTypeOf } from './avro-logical.ts';
 
 /**
  * Turns a value read with its writer's schema into what Avro resolution against the reader's
@@ -22,24 +23,51 @@ const valuesOf = (t: avro.Type) => (t as unknown as { valuesType: avro.Type }).v
 const underlying = (t: avro.Type) =>
   avro.Type.isType(t, 'logical') ? (t as unknown as { underlyingType: avro.Type }).underlyingType : t;
 
+/** What records of a writer schema need, or why they cannot be taken at all. */
+export interface Adaptation {
+  /** Null when a record needs nothing. */
+  readonly adapt: Adapt | null;
+  /** The fields whose values the reader cannot take, each named with why; empty when none. */
+  readonly refusals: readonly string[];
+}
+
+/**
+ * A time unit a writer's logical type counts in, converted to the reader's where that is exact.
+ * Microseconds are safe JavaScript numbers until the year 2255 (avsc refuses a long beyond), so
+ * dividing loses nothing but the sub-millisecond part. Local timestamps (no zone), dates and
+ * times of day are no instant; nanoseconds are past what a number holds exactly.
+ */
+const CONVERSIONS: Readonly<Record<string, Adapt>> = {
+  'timestamp-micros>timestamp-millis': (v) => (typeof v === 'number' ? Math.floor(v / 1000) : v),
+};
+
 /**
  * What a record written with `writer` needs to be what its reader expects, worked out once per
- * writer schema; null when it needs nothing. Records are read with their writer's schema (a
- * symbol the reader's enum lacks stays readable, see writer-check.ts), so a field the writer
- * does not have is missing from the value, where resolution would give the reader's default:
- * `note`, `description` or the envelope's `sequence` left out by a writer that has no use for
- * them would reach the domain as undefined where it expects null. Each such field, in the record
- * and in the records it nests (directly, in unions, arrays and maps), is given its default.
+ * writer schema. Records are read with their writer's schema (a symbol the reader's enum lacks
+ * stays readable, see writer-check.ts), so:
+ *  - a field the writer does not have is missing from the value, where resolution would give the
+ *    reader's default: `note`, `description` or the envelope's `sequence` left out by a writer
+ *    that has no use for them would reach the domain as undefined where it expects null. Each such
+ *    field, in the record and in the records it nests (directly, in unions, arrays and maps), is
+ *    given its default;
+ *  - a number whose logical type differs from the reader's (avro-logical.ts names them) is in
+ *    another unit: converted where that is exact (CONVERSIONS), else refused. A writer's long with
+ *    no logical type is taken in the reader's unit: resolution allows it, and most writers of
+ *    milliseconds do not say so.
  * `writer` must resolve against `reader` (createResolver did not throw).
  */
-export function adaptation(writer: avro.Type, reader: avro.Type): Adapt | null {
-  return new Walk().pair(writer, reader);
+export function adaptation(writer: avro.Type, reader: avro.Type): Adaptation {
+  const walk = new Walk();
+  const adapt = walk.pair(writer, reader, '');
+  return { adapt, refusals: walk.refusals };
 }
 
 class Walk {
+  readonly refusals: string[] = [];
   readonly #seen = new Map<avro.Type, Map<avro.Type, { adapt: Adapt | null; done: boolean }>>();
 
-  pair(w: avro.Type, r: avro.Type): Adapt | null {
+  /** `path` names the field for a refusal: the first path a pair of types is met at. */
+  pair(w: avro.Type, r: avro.Type, path: string): Adapt | null {
     let byReader = this.#seen.get(w);
     if (!byReader) this.#seen.set(w, (byReader = new Map()));
     const seen = byReader.get(r);
@@ -48,38 +76,52 @@ class Walk {
     if (seen) return seen.done ? seen.adapt : (v) => (seen.adapt ? seen.adapt(v) : v);
     const slot: { adapt: Adapt | null; done: boolean } = { adapt: null, done: false };
     byReader.set(r, slot);
-    slot.adapt = this.#pair(w, r);
+    slot.adapt = this.#pair(w, r, path);
     slot.done = true;
     return slot.adapt;
   }
 
-  #pair(w: avro.Type, r: avro.Type): Adapt | null {
-    if (avro.Type.isType(w, 'union')) return this.#union(w, r);
+  #pair(w: avro.Type, r: avro.Type, path: string): Adapt | null {
+    if (avro.Type.isType(w, 'union')) return this.#union(w, r, path);
     if (avro.Type.isType(r, 'union')) {
       const branch = readerBranch(w, branchesOf(r));
-      return branch ? this.pair(w, branch) : null;
+      return branch ? this.pair(w, branch, path) : null;
     }
+    const unit = this.#unit(w, r, path);
+    if (unit !== undefined) return unit;
     const w0 = underlying(w);
     const r0 = underlying(r);
-    if (avro.Type.isType(w0, 'record', 'error') && avro.Type.isType(r0, 'record', 'error')) return this.#record(w0, r0);
+    if (avro.Type.isType(w0, 'record', 'error') && avro.Type.isType(r0, 'record', 'error'))
+      return this.#record(w0, r0, path);
     if (w0.typeName === 'array' && r0.typeName === 'array') {
-      const item = this.pair(itemsOf(w0), itemsOf(r0));
+      const item = this.pair(itemsOf(w0), itemsOf(r0), `${path}[]`);
       return item && eachItem(item);
     }
     if (w0.typeName === 'map' && r0.typeName === 'map') {
-      const value = this.pair(valuesOf(w0), valuesOf(r0));
+      const value = this.pair(valuesOf(w0), valuesOf(r0), `${path}{}`);
       return value && eachValue(value);
     }
     return null;
   }
 
+  /** The conversion of a writer's time unit to the reader's; undefined when they are not two. */
+  #unit(w: avro.Type, r: avro.Type, path: string): Adapt | null | undefined {
+    const written = logicalTypeOf(w);
+    const read = logicalTypeOf(r);
+    if (written === undefined || read === undefined || written === read) return undefined;
+    const convert = CONVERSIONS[`${written}>${read}`];
+    if (convert) return convert;
+    this.refusals.push(`${path || 'the record'} is written as ${written}, which is no ${read}`);
+    return null;
+  }
+
   /** Each branch the writer may have written, as the reader's branch that resolution picks. */
-  #union(w: avro.Type, r: avro.Type): Adapt | null {
+  #union(w: avro.Type, r: avro.Type, path: string): Adapt | null {
     const readers = avro.Type.isType(r, 'union') ? branchesOf(r) : [r];
     const branches = branchesOf(w);
     const adapts = branches.map((b) => {
       const branch = readerBranch(b, readers);
-      return branch ? this.pair(b, branch) : null;
+      return branch ? this.pair(b, branch, path) : null;
     });
     if (adapts.every((a) => a === null)) return null;
     if (w.typeName === 'union:wrapped') {
@@ -111,7 +153,7 @@ class Walk {
     };
   }
 
-  #record(w: avro.Type, r: avro.Type): Adapt | null {
+  #record(w: avro.Type, r: avro.Type, path: string): Adapt | null {
     const written = new Map(fieldsOf(w).map((f) => [f.name, f]));
     const steps: ((record: Fields) => void)[] = [];
     for (const field of fieldsOf(r)) {
@@ -126,7 +168,7 @@ class Walk {
         const old = from.name;
         steps.push((record) => put(record, name, record[old]));
       }
-      const inner = this.pair(from.type, field.type);
+      const inner = this.pair(from.type, field.type, path ? `${path}.${name}` : name);
       if (inner) steps.push((record) => put(record, name, inner(record[name])));
     }
     if (steps.length === 0) return null;

@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import { CloseloopError, messageOf } from '../errors/index.ts';
+import { READER_TIME_TYPES } from './avro-logical.ts';
 import { adaptation, type Adapt } from './writer-adapt.ts';
 
 /** The writer schema's full name, when it is a named Avro type (avsc keeps it as `name`). */
@@ -51,7 +52,8 @@ export class WriterCheck {
 
   /** The schema this process registered: from now on, records of its name are checked against it. */
   addReader(schema: Readonly<Record<string, unknown>>): void {
-    const type = avro.Type.forSchema(lenient(schema) as avro.Schema);
+    // Its time units named, for writers' to be compared with (avro-logical.ts).
+    const type = avro.Type.forSchema(lenient(schema) as avro.Schema, { logicalTypes: READER_TIME_TYPES });
     const name = fullNameOf(type);
     if (name === undefined) return;
     this.#readers.set(name, type);
@@ -111,18 +113,18 @@ export class WriterCheck {
     try {
       reader.createResolver(writer);
     } catch (err) {
-      const error = new CloseloopError(
-        'CL_SCHEMA_MISMATCH',
-        `record with schema id ${schemaId} is a ${recordName} this closeloop cannot read: ${messageOf(err)}`,
-        { details: { schemaId, expected: recordName, actual: recordName } },
-      );
-      return { error, reader: null, adapt: null, recordName };
+      return { error: unreadable(schemaId, recordName, messageOf(err)), reader: null, adapt: null, recordName };
+    }
+    // Worked out whatever the fingerprint: Parsing Canonical Form leaves logical types out, so a
+    // writer that differs from the reader only in a field's time unit has the reader's.
+    const { adapt, refusals } = adaptation(writer, reader);
+    if (refusals.length > 0) {
+      return { error: unreadable(schemaId, recordName, refusals.join('; ')), reader: null, adapt: null, recordName };
     }
     // The schema this process registered reads its own records as they are: nothing to check.
     // (Parsing Canonical Form, which leaves the lenient reader's enum defaults out).
     const same = writer.fingerprint().equals(reader.fingerprint());
-    if (same) return { error: null, reader: null, adapt: null, recordName };
-    return { error: null, reader, adapt: adaptation(writer, reader), recordName };
+    return { error: null, reader: same ? null : reader, adapt, recordName };
   }
 }
 
@@ -135,6 +137,15 @@ interface Verdict {
   readonly reader: avro.Type | null;
   readonly adapt: Adapt | null;
   readonly recordName: string;
+}
+
+/** CL_SCHEMA_MISMATCH for a writer schema the reader cannot take, once per schema id. */
+function unreadable(schemaId: number, recordName: string, why: string): CloseloopError {
+  return new CloseloopError(
+    'CL_SCHEMA_MISMATCH',
+    `record with schema id ${schemaId} is a ${recordName} this closeloop cannot read: ${why}`,
+    { details: { schemaId, expected: recordName, actual: recordName } },
+  );
 }
 
 /** A string where the reader has an enum: a symbol a newer writer added, for the domain to judge. */

@@ -2,12 +2,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { InboundEvent, TicketStatusChange, Violation, WorkOrderCommand } from '../../src/domain/index.ts';
 import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
-import { deadLetterTopic } from '../../src/processor/index.ts';
+import { DLQ_HEADERS, deadLetterTopic } from '../../src/processor/index.ts';
 import { CANONICAL } from '../../src/topics/index.ts';
 import { cleanupAfter } from '../support/cleanup.ts';
 import { Bridge, crm, dept } from '../support/domain.ts';
 import { endpoints } from '../support/kafka.ts';
-import { SCHEMAS, awaitCount, readCommitted, readCommittedRaw, startedProcessor } from '../support/processor.ts';
+import { SCHEMAS, awaitCount, feed, readCommitted, readCommittedRaw, startedProcessor } from '../support/processor.ts';
 
 const cleanup = cleanupAfter('all');
 
@@ -86,6 +86,57 @@ describe('a foreign writer that leaves out fields the shipped schema defaults', 
     for (const topic of [config.topics.crmEvents, config.topics.deptEvents]) {
       expect(await readCommittedRaw(messaging, deadLetterTopic(topic))).toEqual([]);
     }
+  }, 120_000);
+});
+
+describe("a foreign writer whose time unit is not the shipped schema's milliseconds", () => {
+  it('has microseconds read as milliseconds, and a local timestamp refused naming the field', async () => {
+    const { messaging, config, processor, producer } = await started();
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    const writer = async (logicalType: string) => {
+      const s = await shipped('deptEvents');
+      const expectedAt = s.fields.find((f) => f.name === 'expectedAt');
+      if (!expectedAt) throw new Error('the shipped schema has no expectedAt');
+      expectedAt.type = ['null', { type: 'long', logicalType }];
+      const subject = `${config.topics.deptEvents}-${logicalType}`;
+      await serde.register(subject, s as never);
+      return subject;
+    };
+    const micros = await writer('timestamp-micros');
+    const local = await writer('local-timestamp-micros');
+
+    const expected = new Bridge(config.policy);
+    const opening = [
+      crm('MU-1', 'OPENED', 1, { serviceCode: 'POTHOLE' }),
+      crm('LO-1', 'OPENED', 1, { serviceCode: 'POTHOLE' }),
+    ];
+    for (const e of opening) expected.send(e);
+    await feed(config, messaging, opening);
+    await awaitCount(messaging, config.topics.status, expected.statuses.length, 60_000);
+
+    const due = expected.now + 3 * 86_400_000;
+    const scheduled = dept('MU-1', 'MU-1#1', 'maximo', 'WSCH', 2, { department: 'transportation', expectedAt: due });
+    expected.send(scheduled);
+    const localDue = dept('LO-1', 'LO-1#1', 'maximo', 'WSCH', 2, { department: 'transportation', expectedAt: due });
+    await producer.send(config.topics.deptEvents, [
+      { key: 'MU-1', value: await serde.encode(micros, { ...scheduled.event, expectedAt: due * 1000 }) },
+      { key: 'LO-1', value: await serde.encode(local, { ...localDue.event, expectedAt: due * 1000 }) },
+    ]);
+    await awaitCount(messaging, deadLetterTopic(config.topics.deptEvents), 1, 60_000);
+    await awaitCount(messaging, config.topics.status, expected.statuses.length, 60_000);
+    await processor.stop();
+
+    const brief = (s: TicketStatusChange) => [s.ticketId, s.version, s.lifecycleState, s.expectedAt];
+    const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
+    expect(values.map(brief)).toEqual(expected.statuses.map(brief));
+    expect(values.find((s) => s.ticketId === 'MU-1' && s.version === 2)?.expectedAt).toBe(due);
+    const dead = await readCommittedRaw(messaging, deadLetterTopic(config.topics.deptEvents));
+    expect(dead.map((r) => [r.key?.toString(), r.headers[DLQ_HEADERS.code]?.toString()])).toEqual([
+      ['LO-1', 'CL_SCHEMA_MISMATCH'],
+    ]);
+    expect(dead[0]?.headers[DLQ_HEADERS.message]?.toString()).toContain(
+      'expectedAt is written as local-timestamp-micros, which is no timestamp-millis',
+    );
   }, 120_000);
 });
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
+import { READER_TIME_TYPES, WRITER_TIME_TYPES } from '../../src/messaging/avro-logical.ts';
 import { adaptation } from '../../src/messaging/writer-adapt.ts';
 import { WriterCheck } from '../../src/messaging/writer-check.ts';
 import { CANONICAL, RECORD_NAMES } from '../../src/topics/index.ts';
@@ -10,6 +11,12 @@ type Schema = { name: string; fields: { name: string; type: unknown; default?: u
 const schemaOf = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Schema;
 const shipped = (topic: keyof typeof CANONICAL) => schemaOf(`schemas/${CANONICAL[topic]}.avsc`);
 const typeOf = (s: unknown) => avro.Type.forSchema(s as avro.Schema);
+/** A writer schema's type as the serde makes it from the registry's answer: its time units named. */
+const writerTypeOf = (s: unknown) => avro.Type.forSchema(s as avro.Schema, { logicalTypes: WRITER_TIME_TYPES });
+/** The shipped schema's type as WriterCheck makes it: its own time unit named too. */
+const readerTypeOf = (topic: keyof typeof CANONICAL) =>
+  avro.Type.forSchema(shipped(topic) as avro.Schema, { logicalTypes: READER_TIME_TYPES });
+const adaptOf = (writer: avro.Type, reader: avro.Type) => adaptation(writer, reader).adapt;
 const field = (s: Schema, name: string) => {
   const f = s.fields.find((x) => x.name === name);
   if (!f) throw new Error(`no field ${name}`);
@@ -22,7 +29,7 @@ const envelopeOf = (s: Schema) => field(s, 'envelope').type as Schema;
 function reading(topic: 'crmEvents' | 'deptEvents' | 'state', writerSchema: unknown) {
   const check = new WriterCheck();
   check.addReader(shipped(topic));
-  const writer = typeOf(writerSchema);
+  const writer = writerTypeOf(writerSchema);
   let id = 100;
   return (value: unknown) => {
     id += 1;
@@ -114,10 +121,10 @@ describe('adapting costs nothing where nothing is missing', () => {
   it.each(['crmEvents', 'deptEvents', 'operatorCommands', 'deliveries', 'state', 'status'] as const)(
     'needs nothing for %s written with the shipped schema, or with a field more',
     (topic) => {
-      expect(adaptation(typeOf(shipped(topic)), typeOf(shipped(topic)))).toBeNull();
+      expect(adaptOf(writerTypeOf(shipped(topic)), readerTypeOf(topic))).toBeNull();
       const more = shipped(topic);
       more.fields.push({ name: 'extra', type: ['null', 'string'], default: null });
-      expect(adaptation(typeOf(more), typeOf(shipped(topic)))).toBeNull();
+      expect(adaptOf(writerTypeOf(more), readerTypeOf(topic))).toBeNull();
     },
   );
 
@@ -139,10 +146,7 @@ describe('adapting shapes beyond the shipped inputs', () => {
   const tags = { name: 'tags', type: { type: 'array', items: 'string' }, default: ['none'] };
 
   it('fills records in arrays and maps, an object default as a fresh copy each time', () => {
-    const adapt = adaptation(
-      wrap({ type: 'array', items: item([a]) }),
-      wrap({ type: 'array', items: item([a, tags]) }),
-    );
+    const adapt = adaptOf(wrap({ type: 'array', items: item([a]) }), wrap({ type: 'array', items: item([a, tags]) }));
     const value = { x: [{ a: '1' }, { a: '2' }] };
     expect(adapt?.(value)).toEqual({
       x: [
@@ -152,17 +156,17 @@ describe('adapting shapes beyond the shipped inputs', () => {
     });
     const [first, second] = value.x as unknown as { tags: string[] }[];
     expect(first?.tags).not.toBe(second?.tags);
-    const map = adaptation(wrap({ type: 'map', values: item([a]) }), wrap({ type: 'map', values: item([a, b]) }));
+    const map = adaptOf(wrap({ type: 'map', values: item([a]) }), wrap({ type: 'map', values: item([a, b]) }));
     expect(map?.({ x: { k: { a: '1' } } })).toEqual({ x: { k: { a: '1', b: null } } });
   });
 
   it('fills the branch a wrapped union holds, and reads a field the reader names by an alias', () => {
     const other = { type: 'record', name: 'Other', fields: [a] };
-    const adapt = adaptation(wrap(['null', item([a]), other]), wrap(['null', item([a, b]), other]));
+    const adapt = adaptOf(wrap(['null', item([a]), other]), wrap(['null', item([a, b]), other]));
     expect(adapt?.({ x: { Item: { a: '1' } } })).toEqual({ x: { Item: { a: '1', b: null } } });
     expect(adapt?.({ x: { Other: { a: '1' } } })).toEqual({ x: { Other: { a: '1' } } });
     expect(adapt?.({ x: null })).toEqual({ x: null });
-    const renamed = adaptation(
+    const renamed = adaptOf(
       typeOf(item([{ name: 'old', type: 'string' }])),
       typeOf(item([{ name: 'now', type: 'string', aliases: ['old'] }])),
     );
@@ -175,11 +179,67 @@ describe('adapting shapes beyond the shipped inputs', () => {
       name: 'Node',
       fields: [...fields, { name: 'next', type: ['null', 'Node'], default: null }],
     });
-    const adapt = adaptation(typeOf(node([a])), typeOf(node([a, b])));
+    const adapt = adaptOf(typeOf(node([a])), typeOf(node([a, b])));
     expect(adapt?.({ a: '1', next: { a: '2', next: null } })).toEqual({
       a: '1',
       b: null,
       next: { a: '2', b: null, next: null },
     });
+  });
+});
+
+describe("a writer whose time unit differs from the reader's timestamp-millis", () => {
+  const MS = Date.UTC(2026, 11, 4, 21, 22, 2, 818);
+  const withExpectedAt = (type: unknown) => {
+    const s = shipped('deptEvents');
+    field(s, 'expectedAt').type = ['null', type];
+    return s;
+  };
+  const verdictOf = (topic: 'crmEvents' | 'deptEvents', schema: unknown, id = 31) => {
+    const check = new WriterCheck();
+    check.addReader(shipped(topic));
+    return check.verdict(writerTypeOf(schema), RECORD_NAMES[topic], id);
+  };
+
+  it('has microseconds converted to milliseconds, in a union and in the envelope', () => {
+    const micros = { type: 'long', logicalType: 'timestamp-micros' };
+    const read = reading('deptEvents', withExpectedAt(micros));
+    expect(read(work({ note: null, expectedAt: MS * 1000 + 999 }))).toHaveProperty('expectedAt', MS);
+    expect(read(work({ note: null, expectedAt: null }))).toHaveProperty('expectedAt', null);
+    const crmWriter = shipped('crmEvents');
+    field(envelopeOf(crmWriter), 'occurredAt').type = micros;
+    const opened = reading(
+      'crmEvents',
+      crmWriter,
+    )({ ...work(), envelope: envelope({ sequence: 1, occurredAt: MS * 1000 }), kind: 'OPENED' });
+    expect(opened).toMatchObject({ envelope: { occurredAt: MS } });
+  });
+
+  it.each([
+    ['local-timestamp-micros', { type: 'long', logicalType: 'local-timestamp-micros' }],
+    ['local-timestamp-millis', { type: 'long', logicalType: 'local-timestamp-millis' }],
+    ['timestamp-nanos', { type: 'long', logicalType: 'timestamp-nanos' }],
+    ['date', { type: 'int', logicalType: 'date' }],
+  ])('refuses a writer of %s for expectedAt, naming the field, as CL_SCHEMA_MISMATCH', (name, type) => {
+    const err = verdictOf('deptEvents', withExpectedAt(type), 41);
+    expect(err?.code).toBe('CL_SCHEMA_MISMATCH');
+    expect(err?.retriable).toBe(false);
+    expect(err?.message).toBe(
+      `record with schema id 41 is a io.closeloop.v1.WorkOrderEvent this closeloop cannot read: ` +
+        `expectedAt is written as ${name}, which is no timestamp-millis`,
+    );
+  });
+
+  it('names a field in a nested record by its path', () => {
+    const s = shipped('crmEvents');
+    field(envelopeOf(s), 'occurredAt').type = { type: 'long', logicalType: 'local-timestamp-millis' };
+    expect(verdictOf('crmEvents', s)?.message).toContain('envelope.occurredAt is written as local-timestamp-millis');
+  });
+
+  it('takes a plain long, or timestamp-millis said again, as milliseconds', () => {
+    expect(verdictOf('deptEvents', withExpectedAt('long'))).toBeNull();
+    const said = withExpectedAt({ type: 'long', logicalType: 'timestamp-millis' });
+    expect(verdictOf('deptEvents', said)).toBeNull();
+    expect(reading('deptEvents', said)(work({ note: null, expectedAt: MS }))).toHaveProperty('expectedAt', MS);
   });
 });
