@@ -3,13 +3,27 @@ import { isTerminalWork } from './lifecycle.ts';
 import type { StatusMappingEntry } from './policy.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
+import { expectedTime } from './request-time.ts';
 import { routeTicket } from './routing.ts';
 import type { TicketState, WorkOrderRecord } from './state.ts';
 import type { WorkOrderEvent } from './types.ts';
 
-/** A date JavaScript can show; anything else (Avro allows far more) is treated as unknown. */
-export function validTime(ms: number | null): number | null {
-  return ms !== null && Number.isFinite(new Date(ms).getTime()) ? ms : null;
+/**
+ * The department's expected date, or null when it gave none or one that cannot be believed
+ * (request-time.ts judges it): that one is quarantined IMPLAUSIBLE_TIME, and the work order moves
+ * on without it, never publishing it to the CRM.
+ */
+export function expectedDate(e: WorkOrderEvent, draft: Draft): number | null {
+  const judged = expectedTime(e.expectedAt, draft.ctx);
+  if (judged.doubt !== null) {
+    draft.violation(e.ticketId, 'IMPLAUSIBLE_TIME', `${e.rawStatus}: ${judged.doubt}; not taken`, {
+      department: e.department,
+      system: e.system,
+      rawStatus: e.rawStatus,
+      workOrderId: e.workOrderId,
+    });
+  }
+  return judged.at;
 }
 
 export function replaceWorkOrder(t: TicketState, wo: WorkOrderRecord): TicketState {
@@ -47,7 +61,7 @@ export function applyWorkState(
     ...touched,
     state: target,
     publicNote: entry.publicNote ?? e.note ?? null,
-    expectedAt: validTime(e.expectedAt) ?? current.expectedAt,
+    expectedAt: expectedDate(e, draft) ?? current.expectedAt,
     closureReason: entry.closureReason ?? null,
     misrouted: entry.misroute === true,
     holdReason: target === 'ON_HOLD' ? (entry.holdReason ?? null) : null,

@@ -5,7 +5,7 @@ import { implausiblePosition } from './ordering.ts';
 import { hasMapping, lookupCode } from './policy.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
-import { applyWorkState, replaceWorkOrder, validTime } from './apply-work.ts';
+import { applyWorkState, expectedDate, replaceWorkOrder } from './apply-work.ts';
 import { decideObservation } from './decide-reconcile.ts';
 import { adoptWorkOrder } from './import.ts';
 import { MAX_WORK_ORDERS, newWorkOrder, type TicketState, type WorkOrderRecord } from './state.ts';
@@ -79,7 +79,7 @@ export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: 
         ...touched,
         state: target,
         publicNote: entry.publicNote ?? e.note,
-        expectedAt: validTime(e.expectedAt),
+        expectedAt: expectedDate(e, draft),
         holdReason: target === 'ON_HOLD' ? (entry.holdReason ?? null) : null,
       };
       const t = { ...replaceWorkOrder(prev, wo), reviewPending: null, closureReason: null, closureNote: null };

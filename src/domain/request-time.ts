@@ -12,6 +12,13 @@ export const MAX_BACKDATE_MS = 366 * 86_400_000;
  */
 export const EARLIEST_EVENT_TIME = Date.UTC(2000, 0, 1);
 
+/**
+ * How far after processing time a department's expected date may lie. A forecast further out is
+ * no forecast a citizen can use; the dates this catches are units slipped by orders of magnitude
+ * (microseconds taken for milliseconds land in the year 58896).
+ */
+export const MAX_FORECAST_MS = 10 * 366 * 86_400_000;
+
 export interface RequestTime {
   /** The instant the ticket runs on: its SLA clocks start there, its report month is taken there. */
   readonly at: number;
@@ -57,5 +64,32 @@ export function requestTime(requestedAt: number | null, occurredAt: number, ctx:
     doubt:
       `event time ${showTime(occurredAt)}, standing in for the request time, is before ` +
       `${showTime(EARLIEST_EVENT_TIME)} or more than processor.ordering.maxFutureMs (${maxFutureMs} ms) after processing time`,
+  };
+}
+
+/** A department's expected date as far as it can be believed: `at` null when it is not, or none. */
+export interface ExpectedTime {
+  readonly at: number | null;
+  /** Why the date given was not believed, for IMPLAUSIBLE_TIME; null when it was, or there was none. */
+  readonly doubt: string | null;
+}
+
+/**
+ * When a department expects the work done, as far as it can be believed. A date before
+ * EARLIEST_EVENT_TIME (an unset 0, seconds taken for milliseconds) or more than MAX_FORECAST_MS
+ * after processing time (a finer unit taken for milliseconds) is not a date the department
+ * meant: published, it would tell the citizen the work is due in 1970 or in the year 58896. A
+ * date in the past is believed (the work is overdue).
+ */
+export function expectedTime(expectedAt: number | null | undefined, ctx: DecideContext): ExpectedTime {
+  if (expectedAt == null) return { at: null, doubt: null };
+  if (Number.isFinite(expectedAt) && expectedAt >= EARLIEST_EVENT_TIME && expectedAt <= ctx.now + MAX_FORECAST_MS) {
+    return { at: expectedAt, doubt: null };
+  }
+  return {
+    at: null,
+    doubt:
+      `expected date ${showTime(expectedAt)} is before ${showTime(EARLIEST_EVENT_TIME)} or more than ` +
+      `${Math.round(MAX_FORECAST_MS / (366 * 86_400_000))} years after processing time`,
   };
 }

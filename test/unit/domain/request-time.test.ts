@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { breachesFlagged } from '../../../src/domain/index.ts';
 import { IMPORT_ORIGIN } from '../../../src/domain/context.ts';
-import { MAX_BACKDATE_MS } from '../../../src/domain/request-time.ts';
-import { Bridge, crm, slaTestPolicy, testPolicy } from '../../support/domain.ts';
+import { MAX_BACKDATE_MS, MAX_FORECAST_MS } from '../../../src/domain/request-time.ts';
+import { Bridge, crm, dept, slaTestPolicy, testPolicy } from '../../support/domain.ts';
 
 const YEAR = 365 * 86_400_000;
 
@@ -72,5 +72,52 @@ describe('an OPENED event whose time stands in for the request time', () => {
     bridge.send(crm('H1', 'OPENED', 1, { serviceCode: 'POTHOLE' }, { occurredAt: old, origin: IMPORT_ORIGIN }));
     expect(bridge.ticket('H1').requestedAt).toBe(old);
     expect(timeViolations('H1')).toEqual([]);
+  });
+});
+
+describe("a department's expected date", () => {
+  const DAY = 86_400_000;
+  const schedule = (expectedAt: number, seq = 2) =>
+    bridge.send(dept('T1', 'T1#1', 'maximo', 'WSCH', seq, { department: 'transportation', expectedAt }));
+  beforeEach(() => {
+    bridge.send(crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+  });
+
+  it.each([
+    ['microseconds taken for milliseconds (the year 58896)', () => (bridge.now + 3 * DAY) * 1000],
+    ['seconds taken for milliseconds (January 1970)', () => Math.floor((bridge.now + 3 * DAY) / 1000)],
+    ['an unset date (0)', () => 0],
+    ['a date no Date can show', () => 8.7e15],
+    ['a date just past the forecast bound', () => bridge.now + MAX_FORECAST_MS + 1],
+  ])('quarantines %s and moves the work order on without it', (_, expectedAt) => {
+    const d = schedule(expectedAt());
+    expect(d.violations).toMatchObject([
+      {
+        kind: 'IMPLAUSIBLE_TIME',
+        workOrderId: 'T1#1',
+        rawStatus: 'WSCH',
+        detail: expect.stringMatching(
+          /^WSCH: expected date .* is before 2000-01-01T00:00:00\.000Z or more than 10 years/,
+        ),
+      },
+    ]);
+    expect(bridge.lastStatus('T1')).toMatchObject({ expectedAt: null });
+    expect(bridge.ticket('T1').workOrders[0]).toMatchObject({ state: 'ACCEPTED', expectedAt: null });
+  });
+
+  it('keeps the date believed before when a later one is not', () => {
+    schedule(bridge.now + 3 * DAY);
+    expect(timeViolations('T1')).toEqual([]);
+    bridge.send(dept('T1', 'T1#1', 'maximo', 'INPRG', 3, { department: 'transportation', expectedAt: 1 }));
+    expect(timeViolations('T1')).toHaveLength(1);
+    expect(bridge.lastStatus('T1')).toMatchObject({ lifecycleState: 'IN_PROGRESS', expectedAt: bridge.now + 3 * DAY });
+  });
+
+  it('believes a date that is past (overdue work), and one years ahead within the bound', () => {
+    schedule(bridge.now - 30 * DAY);
+    expect(bridge.lastStatus('T1')).toMatchObject({ expectedAt: bridge.now - 30 * DAY });
+    schedule(bridge.now + MAX_FORECAST_MS, 3);
+    expect(bridge.ticket('T1').workOrders[0]?.expectedAt).toBe(bridge.now + MAX_FORECAST_MS);
+    expect(timeViolations('T1')).toEqual([]);
   });
 });
