@@ -2,6 +2,7 @@ import { SchemaRegistry, SchemaType, type COMPATIBILITY } from '@kafkajs/conflue
 import avro from 'avsc';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { isNetworkFailure, registryStatus, translateRegistryError } from './registry-errors.ts';
+import { RegistryLag } from './registry-lag.ts';
 import { registryTimeout } from './registry-timeout.ts';
 import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
 import { WRITER_TIME_TYPES } from './avro-logical.ts';
@@ -34,6 +35,11 @@ export interface RegistrySettings {
    * takes the connection and never answers is then unreachable (retriable), not a hang.
    */
   readonly timeoutMs?: number;
+  /**
+   * How long a schema id the registry answers 404 for is asked for again before it is taken as
+   * unknown (default 5 s): a registry replica behind its leader (see registry-lag.ts).
+   */
+  readonly unknownIdWaitMs?: number;
 }
 
 export interface Decoded<T = unknown> {
@@ -65,9 +71,11 @@ export class AvroSerde {
   readonly #encoders = new Map<string, { readonly id: number; readonly type: avro.Type }>();
   readonly #writer = new WireWriter();
   readonly #check = new WriterCheck();
+  readonly #lag: RegistryLag;
 
   constructor(settings: RegistrySettings) {
     this.#compatibility = settings.compatibility ?? 'BACKWARD';
+    this.#lag = new RegistryLag(settings.unknownIdWaitMs);
     this.#registry = new SchemaRegistry(
       {
         host: settings.url,
@@ -214,8 +222,9 @@ export class AvroSerde {
   }
 
   /**
-   * The Avro type of a registered schema id, fetched once. A schema of another type (JSON,
-   * Protobuf) is refused with `notAvro`: closeloop reads and writes Avro only.
+   * The Avro type of a registered schema id, fetched once (a 404 asked for again a while, see
+   * registry-lag.ts). A schema of another type (JSON, Protobuf) is refused with `notAvro`:
+   * closeloop reads and writes Avro only.
    */
   async #typeOf(
     id: number,
@@ -224,7 +233,7 @@ export class AvroSerde {
   ): Promise<avro.Type> {
     let schema: unknown;
     try {
-      schema = await this.#registry.getSchema(id);
+      schema = await this.#lag.fetch(id, () => this.#registry.getSchema(id));
     } catch (err) {
       // The registry failing or not knowing the id is its answer to translate. Anything else is
       // the client failing on what the registry gave (a schema it cannot parse): bad data, which

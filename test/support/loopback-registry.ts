@@ -85,7 +85,8 @@ export class LoopbackRegistry {
 
 /**
  * A loopback registry for one test, stopped by `cleanup` (the test file's list, run after each
- * test), with its URL and a serde on it that fails at once instead of retrying.
+ * test), with its URL and a serde on it that fails at once instead of retrying (nor waits for
+ * a schema id the registry does not know: this registry is never behind).
  */
 export async function startLoopback(
   cleanup: Cleanup,
@@ -93,5 +94,5 @@ export async function startLoopback(
   const registry = new LoopbackRegistry();
   const url = await registry.start();
   cleanup.push(() => registry.stop());
-  return { registry, url, serde: new AvroSerde({ url, retries: 0 }) };
+  return { registry, url, serde: new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0 }) };
 }

@@ -151,6 +151,8 @@ export function testProcessor(
     readonly commitHook?: CommitHook;
     /** Where the processor logs (a flight recorder's); silent unless LOG_LEVEL says otherwise. */
     readonly logger?: Logger;
+    /** The registry the processor reads through (a RegistryGate's), instead of the test stack's. */
+    readonly registryUrl?: string;
   } = {},
 ): LifecycleProcessor {
   const logger = faults.logger ?? createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
@@ -158,7 +160,7 @@ export function testProcessor(
     config,
     logger,
     messaging,
-    serde: new AvroSerde({ url: endpoints().registryUrl }),
+    serde: new AvroSerde({ url: faults.registryUrl ?? endpoints().registryUrl }),
     schemasDir: SCHEMAS,
     ...(clock ? { clock } : {}),
     ...(faults.metrics ? { metrics: faults.metrics } : {}),
