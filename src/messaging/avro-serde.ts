@@ -1,7 +1,8 @@
 import { SchemaRegistry, SchemaType, type COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { CloseloopError, messageOf } from '../errors/index.ts';
-import { isNetworkFailure, registryStatus, translateRegistryError } from './registry-errors.ts';
+import { registryAnswers } from './registry-answer.ts';
+import { isRegistryFailure, registryStatus, translateRegistryError } from './registry-errors.ts';
 import { RegistryLag } from './registry-lag.ts';
 import { registryTimeout } from './registry-timeout.ts';
 import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
@@ -81,7 +82,7 @@ export class AvroSerde {
         host: settings.url,
         clientId: 'closeloop',
         retry: { retries: settings.retries ?? 3, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 2 },
-        middlewares: [registryTimeout(settings.timeoutMs ?? 10_000)],
+        middlewares: [registryTimeout(settings.timeoutMs ?? 10_000), registryAnswers()],
         ...(settings.username !== undefined && settings.password !== undefined
           ? { auth: { username: settings.username, password: settings.password } }
           : {}),
@@ -214,7 +215,7 @@ export class AvroSerde {
       const options = { [SchemaType.AVRO]: { readerSchema } } as unknown as Parameters<SchemaRegistry['decode']>[1];
       return await this.#registry.decode(buffer, options);
     } catch (err) {
-      if (registryStatus(err) !== undefined || err instanceof CloseloopError) {
+      if (isRegistryFailure(err)) {
         throw translateRegistryError(err, `decoding a record with schema id ${schemaId}`, 'CL_SCHEMA_UNKNOWN_ID');
       }
       throw malformed(schemaId, err);
@@ -235,10 +236,10 @@ export class AvroSerde {
     try {
       schema = await this.#lag.fetch(id, () => this.#registry.getSchema(id));
     } catch (err) {
-      // The registry failing or not knowing the id is its answer to translate. Anything else is
-      // the client failing on what the registry gave (a schema it cannot parse): bad data, which
-      // goes to a dead letter, not an outage to wait out.
-      if (err instanceof CloseloopError || registryStatus(err) !== undefined || isNetworkFailure(err)) {
+      // The registry failing, not knowing the id, or something answering in its place is its
+      // answer to translate. Anything else is the client failing on a schema the registry gave
+      // that avsc cannot parse: bad data, which goes to a dead letter, not an outage to wait out.
+      if (isRegistryFailure(err)) {
         throw translateRegistryError(err, context, 'CL_SCHEMA_UNKNOWN_ID');
       }
       throw new CloseloopError(notAvro, `${context}: schema ${id} cannot be read: ${messageOf(err)}`, {

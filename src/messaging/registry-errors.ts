@@ -1,4 +1,5 @@
 import { CloseloopError, messageOf, type ErrorCode } from '../errors/index.ts';
+import { NotRegistryAnswer } from './registry-answer.ts';
 
 // mappersmith reports connection failures and time-outs as HTTP 400 with the socket error in
 // the message, so the status alone cannot tell a dead registry from a bad request.
@@ -15,12 +16,29 @@ export function isNetworkFailure(err: unknown): boolean {
   return (status === undefined || status === 400 || status === 408) && NETWORK.test(messageOf(err));
 }
 
+/**
+ * Whether a failure of the registry client is the registry's (its answer, or none, or an answer
+ * in its place) rather than the client failing on what the registry gave (a schema it cannot parse).
+ */
+export function isRegistryFailure(err: unknown): boolean {
+  return (
+    err instanceof CloseloopError ||
+    err instanceof NotRegistryAnswer ||
+    registryStatus(err) !== undefined ||
+    isNetworkFailure(err)
+  );
+}
+
 /** Maps a registry client failure to a catalog code; `notFound` says what a 404 means here. */
 export function translateRegistryError(err: unknown, action: string, notFound: ErrorCode): CloseloopError {
   if (err instanceof CloseloopError) return err;
   const status = registryStatus(err);
   let code: ErrorCode;
-  if (isNetworkFailure(err) || (status !== undefined && (status >= 500 || status === 429))) {
+  if (
+    isNetworkFailure(err) ||
+    err instanceof NotRegistryAnswer ||
+    (status !== undefined && (status >= 500 || status === 429))
+  ) {
     code = 'CL_SCHEMA_REGISTRY_UNAVAILABLE';
   } else if (status === 401 || status === 403 || status === 407) {
     // Rotated credentials or a changed ACL refuse every record alike: dead-lettering the records

@@ -78,4 +78,24 @@ describe('fault path: the registry answers for a new schema id with something el
     expect(values.map((s) => [s.ticketId, s.lifecycleState])).toEqual([['RL-1', 'ROUTED']]);
     expect(await readCommittedRaw(messaging, deadLetterTopic(config.topics.crmEvents))).toEqual([]);
   }, 120_000);
+
+  it('holds the partition while a gateway answers 200 with a page of its own, and reads the record after', async () => {
+    const { messaging, config, gate, processor, producer, newer } = await setup();
+    const { id, record } = await newer('HG-1');
+    gate.schemaAnswers.set(id, {
+      status: 200,
+      contentType: 'text/html',
+      body: '<html><body>Registry under maintenance</body></html>',
+    });
+    await producer.send(config.topics.crmEvents, [record]);
+    // The processor comes back for the schema (the batch is fetched again), not on to a dead letter.
+    await untilAsync(`schema ${id} asked for twice`, asked(gate, id, 2), 60_000);
+    gate.schemaAnswers.delete(id);
+    await awaitCount(messaging, config.topics.status, 1, 60_000);
+    await processor.stop();
+
+    const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
+    expect(values.map((s) => [s.ticketId, s.lifecycleState])).toEqual([['HG-1', 'ROUTED']]);
+    expect(await readCommittedRaw(messaging, deadLetterTopic(config.topics.crmEvents))).toEqual([]);
+  }, 180_000);
 });

@@ -1,0 +1,77 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloseloopError } from '../../src/errors/index.ts';
+import { AvroSerde } from '../../src/messaging/index.ts';
+
+// Something in front of the registry answers in its place: a gateway's maintenance page, a
+// proxy's empty JSON. And a registry whose schema text avsc refuses, which is the schema's fault.
+const PAGE = '<html><body>Registry under maintenance. Call 555-0100.</body></html>';
+const ANSWERS: Record<string, { type: string; body: string }> = {
+  '11': { type: 'text/html', body: PAGE },
+  '12': { type: 'application/json', body: '{}' },
+  '13': {
+    type: 'application/json',
+    body: JSON.stringify({ schema: '{"type":"record","name":"bad-name","fields":[]}' }),
+  },
+};
+
+let server: Server;
+let url: string;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const id = /\/schemas\/ids\/(\d+)/.exec(req.url ?? '')?.[1];
+    const answer = id === undefined ? { type: 'text/html', body: PAGE } : ANSWERS[id];
+    res.writeHead(200, { 'content-type': answer?.type ?? 'text/html' });
+    res.end(answer?.body ?? PAGE);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/apis/ccompat/v7`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const framed = (id: number) => Buffer.from([0, 0, 0, 0, id, 4, 0x68, 0x69]);
+const failure = async (p: Promise<unknown>) => {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CloseloopError);
+  return err as CloseloopError;
+};
+
+describe('an answer in the place of the registry', () => {
+  it('is an unreachable registry (retriable), not a record whose schema cannot be read', async () => {
+    const serde = new AvroSerde({ url, retries: 0 });
+    const page = await failure(serde.decodeAs(framed(11), 'n.R'));
+    expect(page).toMatchObject({ code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE', retriable: true });
+    expect(page.message).toBe(
+      'decoding a record with schema id 11: the answer to GET /schemas/ids/11 (HTTP 200) ' +
+        "is not the registry's JSON: is a gateway or proxy answering in its place?",
+    );
+    // Nothing of the page: it may say anything.
+    expect(page.message).not.toContain('555-0100');
+    const empty = await failure(serde.decode(framed(12)));
+    expect(empty).toMatchObject({ code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE', retriable: true });
+    expect(empty.message).toContain("(HTTP 200) is not the registry's schema");
+  });
+
+  it('is so for a subject looked up to encode, and for a registration', async () => {
+    const serde = new AvroSerde({ url, retries: 0 });
+    expect(await failure(serde.encode('x-value', {}))).toMatchObject({
+      code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE',
+      retriable: true,
+    });
+    expect(await failure(serde.register('x-value', { type: 'string' }))).toMatchObject({
+      code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE',
+      retriable: true,
+    });
+  });
+
+  it('leaves a schema text avsc refuses what it was: the schema cannot be read, a dead letter', async () => {
+    const serde = new AvroSerde({ url, retries: 0 });
+    const err = await failure(serde.decode(framed(13)));
+    expect(err).toMatchObject({ code: 'CL_DECODE_MALFORMED', retriable: false });
+    expect(err.details['schemaUnreadable']).toBe(true);
+  });
+});
