@@ -60,8 +60,12 @@ export function pauseRefused(
 ): void {
   const on = (ps: Iterable<number>) => {
     const partitions = [...ps];
-    return inputs.map((topic) => ({ topic, partitions }));
+    return partitions.length === 0 ? null : inputs.map((topic) => ({ topic, partitions }));
   };
-  consumer?.resume(on(before));
-  consumer?.pause(on(now));
+  // Nothing asked of the consumer when nothing is refused: pause and resume are not no-ops to
+  // everything that watches them (the partition watch holds the inputs the same way).
+  const resume = on(before);
+  const pause = on(now);
+  if (resume) consumer?.resume(resume);
+  if (pause) consumer?.pause(pause);
 }
