@@ -8,6 +8,7 @@ import { registryTimeout } from './registry-timeout.ts';
 import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
 import { WRITER_TIME_TYPES } from './avro-logical.ts';
 import { ownKeysMaps } from './avro-map.ts';
+import { sharedType } from './shared-type.ts';
 import { nativeStrings } from './avro-string.ts';
 import { HEADER_LENGTH, readSchemaId, WireWriter } from './wire-format.ts';
 import { WriterCheck } from './writer-check.ts';
@@ -348,28 +349,6 @@ export class AvroSerde {
       );
     }
   }
-}
-
-/**
- * One avsc type per schema in a thread, whichever serde, subject or id brought it. A type's
- * reader and writer are functions generated for it, and its records are made by a constructor of
- * its own, so two types of one schema give records of two shapes: code that has met both (the
- * lifecycle, the event digest, the identifier check) runs polymorphic, and V8 drops and
- * recompiles it each time another appears. A processor restarted in the same thread (after a
- * rebalance, in a test, in the bench) makes a serde anew, and so did that. Schemas are few;
- * past MAX_SHARED_TYPES, as a registry handing out endless new ones would make them, new ones
- * are used as they come and not kept.
- */
-const sharedTypes = new Map<string, avro.Type>();
-const MAX_SHARED_TYPES = 1_000;
-
-function sharedType(type: avro.Type): avro.Type {
-  // The schema as avsc holds it, with the attributes the type hooks act on (logical types).
-  const key = JSON.stringify(type.schema({ exportAttrs: true }));
-  const known = sharedTypes.get(key);
-  if (known) return known;
-  if (sharedTypes.size < MAX_SHARED_TYPES) sharedTypes.set(key, type);
-  return type;
 }
 
 const tombstone = () =>
