@@ -149,6 +149,15 @@ export class AvroSerde {
     return translateRegistryError(err, `registering ${subject}`, 'CL_SCHEMA_REGISTRY_REJECTED');
   }
 
+  /**
+   * Takes a shipped schema as what records of its name are read as, without registering it: a
+   * process that only reads a topic foreign producers write (the status API reads the CRM's) has
+   * their records conformed by decodeAs as the processor, which registers, has them.
+   */
+  readAs(schema: Readonly<Record<string, unknown>>): void {
+    this.#check.addReader(schema);
+  }
+
   /** Registers every `<topic>.avsc` in dir under `<topic>-value`; returns subject → id. */
   async registerDirectory(dir: string): Promise<Map<string, number>> {
     const files: SchemaFile[] = await readSchemaDirectory(dir);
@@ -264,8 +273,9 @@ export class AvroSerde {
    * Decodes a record of a topic whose records must be `recordName` (a full name such as
    * io.closeloop.v1.CrmTicketEvent). A valid record of another topic's schema would otherwise
    * decode fine and be taken for this topic's, with every field it lacks undefined. A writer of
-   * `recordName` that differs from the schema this serde registered for it is taken as that
-   * schema would read it: a field the writer lacks holds the reader's default (WriterCheck.conform).
+   * `recordName` that differs from the schema this serde registered (or took with readAs) for it
+   * is taken as that schema would read it: a field the writer lacks holds the reader's default,
+   * a time in microseconds is read as milliseconds (WriterCheck.conform).
    */
   async decodeAs<T = unknown>(buffer: Buffer | null, recordName: string): Promise<Decoded<T>> {
     const known = this.decodeKnown<T>(buffer, recordName);

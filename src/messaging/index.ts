@@ -4,7 +4,13 @@ export type { KafkaSettings } from './settings.ts';
 export { createInMemoryMessaging, type InMemoryMessagingOptions } from './in-memory/index.ts';
 export { writerMismatch } from './writer-check.ts';
 export { AvroSerde, type CompatibilityLevel, type Decoded, type RegistrySettings } from './avro-serde.ts';
-export { readSchemaDirectory, readSchemaFile, subjectForTopic, type SchemaFile } from './schema-files.ts';
+export {
+  SHIPPED_SCHEMAS,
+  readSchemaDirectory,
+  readSchemaFile,
+  subjectForTopic,
+  type SchemaFile,
+} from './schema-files.ts';
 export { HEADER_LENGTH, MAGIC_BYTE, readSchemaId } from './wire-format.ts';
 export { readToEnd } from './read-to-end.ts';
 export { FAILING_AFTER_MS, HealthTracker, handlingOf, withTrouble } from './consumer-health.ts';

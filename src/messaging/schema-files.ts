@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 
@@ -9,6 +10,9 @@ export interface SchemaFile {
   readonly subject: string;
   readonly schema: Readonly<Record<string, unknown>>;
 }
+
+/** The schemas closeloop ships, one `<topic>.avsc` per topic. */
+export const SHIPPED_SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 
 export function subjectForTopic(topic: string): string {
   return `${topic}-value`;

@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { CloseloopConfig } from '../config/index.ts';
 import { isCloseloopError, messageOf } from '../errors/index.ts';
-import type { AvroSerde, ConsumerHealth, MessageConsumer, Messaging, MessagingAdmin } from '../messaging/index.ts';
+import {
+  SHIPPED_SCHEMAS,
+  readSchemaFile,
+  type AvroSerde,
+  type ConsumerHealth,
+  type MessageConsumer,
+  type Messaging,
+  type MessagingAdmin,
+} from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { CANONICAL, RECORD_NAMES } from '../topics/index.ts';
 import type { ServiceDefinition } from './georeport.ts';
 import type { StatusProjection, StatusRecord } from './projection.ts';
 import type { CrmFactSource, RequestFacts } from './request-facts.ts';
@@ -33,7 +43,10 @@ export interface StatusFeedOptions {
  * Keeps a projection of bridge.ticket-status.v1 (and, with `facts`, of the CRM's public facts),
  * read from the beginning by a group of this instance's own, so every replica holds every ticket.
  * CRM events carry the citizen's description; RequestFacts copies only the public fields, so the
- * description is dropped before anything is kept.
+ * description is dropped before anything is kept. The CRM's producer is not closeloop: its events
+ * are read as the processor reads them (decodeAs against the shipped schema), so a writer in
+ * microseconds or without a defaulted field publishes the dates and nulls the processor decides
+ * on, and a writer the processor refuses (CL_SCHEMA_MISMATCH, dead-lettered there) is skipped here.
  */
 export class StatusFeed {
   readonly #o: StatusFeedOptions;
@@ -73,8 +86,10 @@ export class StatusFeed {
       ],
     ]);
     if (facts) {
+      // The status API registers nothing; the shipped schema is what its CRM events are read as.
+      serde.readAs((await readSchemaFile(path.join(SHIPPED_SCHEMAS, `${CANONICAL.crmEvents}.avsc`))).schema);
       appliers.set(config.topics.crmEvents, {
-        apply: async (v) => facts.apply((await serde.decode<CrmFactSource>(v)).value),
+        apply: async (v) => facts.apply((await serde.decodeAs<CrmFactSource>(v, RECORD_NAMES.crmEvents)).value),
         remove: (id) => void facts.remove(id),
       });
     }
@@ -116,9 +131,21 @@ export class StatusFeed {
               await this.#keepPlace(batch.topic, r.partition, r.offset);
               throw err;
             }
-            // The bridge wrote it; a record it cannot read is a bug to see, not a reason to stop serving.
+            // A status the bridge wrote that it cannot read is a bug to see; a CRM event refused
+            // (CL_SCHEMA_MISMATCH: another record, a unit no timestamp-millis) is the CRM's, and the
+            // processor dead-letters the same record. Neither is a reason to stop serving: the
+            // ticket keeps what was known of it, and the count is what an alert rule watches.
             this.#undecodable += 1;
-            this.#log.warn({ partition: r.partition, offset: r.offset, err: messageOf(err) }, 'status record skipped');
+            this.#log.warn(
+              {
+                topic: batch.topic,
+                partition: r.partition,
+                offset: r.offset,
+                code: isCloseloopError(err) ? err.code : null,
+                err: messageOf(err),
+              },
+              batch.topic === config.topics.status ? 'status record skipped' : 'CRM event skipped',
+            );
           }
         }
       },

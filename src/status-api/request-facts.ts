@@ -76,7 +76,8 @@ export class RequestFacts {
     this.#changes += 1;
     const held = this.#facts.get(e.ticketId);
     const serviceCode = e.serviceCode ?? held?.serviceCode ?? null;
-    // == null: the feed reads records with their writer's schema, which may lack the field.
+    // == null: a fact source read with its writer's schema alone may lack the field (the feed
+    // reads CRM events conformed to the shipped schema, which gives null).
     const serviceName = e.serviceName == null ? (held?.serviceName ?? null) : scrubPii(e.serviceName);
     if (serviceCode !== null && serviceName !== null) this.#names.set(serviceCode, serviceName);
     this.#facts.set(e.ticketId, {
