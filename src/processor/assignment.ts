@@ -23,9 +23,29 @@ export async function restoreTasks(
   context: TaskContext,
   inputs: readonly string[],
 ): Promise<RestoredAssignment> {
-  const { messaging, admin, serde, config, log, metrics } = context;
   const tasks = partitions.map((p) => new Task(p, context));
-  await Promise.all(tasks.map(async (t) => (await t.producer()).fence()));
+  try {
+    return await restoreFenced(tasks, partitions, context, inputs);
+  } catch (err) {
+    // The tasks are nobody's yet (not in the processor's tasks, which stop() disconnects), and
+    // the consumer tries the assignment again and again (a misplaced state or a deleted changelog
+    // fails every try): each producer left connected would be one more open connection per try.
+    await Promise.all(tasks.map((t) => t.disconnect().catch(() => undefined)));
+    throw err;
+  }
+}
+
+async function restoreFenced(
+  tasks: readonly Task[],
+  partitions: readonly number[],
+  context: TaskContext,
+  inputs: readonly string[],
+): Promise<RestoredAssignment> {
+  const { messaging, admin, serde, config, log, metrics } = context;
+  // Settled, every one, before a failure is thrown: a producer still connecting would be
+  // connected after the disconnect above.
+  const fenced = await Promise.allSettled(tasks.map(async (t) => (await t.producer()).fence()));
+  for (const f of fenced) if (f.status === 'rejected') throw f.reason;
   // Asked before the read: a topic re-created after it shows as another topic at the next check.
   const changelogId = await admin.topicId(config.topics.state);
   const ends = await changelogEnds(admin, config.topics.state, partitions);

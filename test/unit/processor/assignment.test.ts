@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { CloseloopError } from '../../../src/errors/index.ts';
+import { createInMemoryMessaging, type Messaging, type MessagingAdmin } from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { restoreTasks } from '../../../src/processor/assignment.ts';
+import { inputRoutes } from '../../../src/processor/repartition.ts';
+import { newCommitLog } from '../../../src/processor/task.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
+import { inMemorySetup } from '../../support/in-memory-processor.ts';
+
+const cleanup = cleanupAfter('each');
+
+describe('an assignment whose restore fails', () => {
+  it('disconnects every producer it fenced before the failure is thrown, so retries leak no connection', async () => {
+    const { serde, config } = await inMemorySetup(cleanup, 3);
+    const inner = createInMemoryMessaging();
+    // The transactional producers connected and not disconnected since.
+    const open = new Set<string>();
+    const messaging: Messaging = {
+      ...inner,
+      transactionalProducer: (id) => {
+        const p = inner.transactionalProducer(id);
+        return {
+          connect: async () => {
+            await p.connect();
+            open.add(id);
+          },
+          disconnect: async () => {
+            open.delete(id);
+            await p.disconnect();
+          },
+          fence: () => p.fence(),
+          begin: () => p.begin(),
+        };
+      },
+    };
+    // The changelog's topic id cannot be read (the topic is being deleted): the failure after the fence.
+    const real = inner.admin();
+    const failure = new CloseloopError('CL_KAFKA_TRANSIENT', 'topic id not answered');
+    const admin = new Proxy(real, {
+      get: (target, name, receiver) =>
+        name === 'topicId' ? () => Promise.reject(failure) : (Reflect.get(target, name, receiver) as unknown),
+    }) as MessagingAdmin;
+    const context = {
+      config,
+      messaging,
+      serde,
+      admin,
+      log: createLogger({ level: 'silent' }),
+      commits: newCommitLog(),
+    };
+    const inputs = [...inputRoutes(config).keys()];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await expect(restoreTasks([0, 1, 2], context, inputs)).rejects.toBe(failure);
+      expect([...open]).toEqual([]);
+    }
+  });
+});
