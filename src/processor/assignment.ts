@@ -1,5 +1,4 @@
 import type { CloseloopError } from '../errors/index.ts';
-import type { MessageConsumer } from '../messaging/index.ts';
 import { changelogEnds, refusedPartitions, writeBack } from './changelog-guard.ts';
 import { restorePartitions, type RestoreResult } from './restore.ts';
 import { Task, type TaskContext } from './task.ts';
@@ -66,26 +65,4 @@ async function restoreFenced(
     started.push(t);
   }
   return { tasks: started, refused, restored };
-}
-
-/**
- * Refused partitions are paused on every input, those refused before and not now read again:
- * a paused partition's batches are not fetched, so its records wait, unprocessed and uncommitted.
- */
-export function pauseRefused(
-  consumer: MessageConsumer | null,
-  inputs: readonly string[],
-  before: Iterable<number>,
-  now: Iterable<number>,
-): void {
-  const on = (ps: Iterable<number>) => {
-    const partitions = [...ps];
-    return partitions.length === 0 ? null : inputs.map((topic) => ({ topic, partitions }));
-  };
-  // Nothing asked of the consumer when nothing is refused: pause and resume are not no-ops to
-  // everything that watches them (the partition watch holds the inputs the same way).
-  const resume = on(before);
-  const pause = on(now);
-  if (resume) consumer?.resume(resume);
-  if (pause) consumer?.pause(pause);
 }

@@ -1,15 +1,15 @@
 import type { CloseloopConfig } from '../config/index.ts';
 import { messageOf, type CloseloopError } from '../errors/index.ts';
-import type { ConsumerHealth, MessageConsumer, MessagingAdmin } from '../messaging/index.ts';
+import type { ConsumerHealth, MessagingAdmin } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { InputPauses } from './input-pauses.ts';
 import { coPartitionedTopics, partitionMismatch } from './provision.ts';
 
 export interface PartitionWatchContext {
   readonly admin: MessagingAdmin;
-  /** The processor's consumer, and the topics it reads: what a hold pauses. */
-  readonly consumer: MessageConsumer;
-  readonly inputs: readonly string[];
+  /** The processor's input pauses, which a hold adds to (a refused partition stays paused after it). */
+  readonly pauses: InputPauses;
   readonly config: CloseloopConfig;
   readonly log: Logger;
   readonly metrics?: Metrics | undefined;
@@ -44,8 +44,8 @@ export class PartitionWatch {
   #mismatch: { error: CloseloopError; since: number } | null = null;
   /** The widest topic seen: the partitions a hold must cover. */
   #widest: number;
-  /** How many partitions of each input are paused (0: none). */
-  #pausedUpTo = 0;
+  /** How many partitions of each input the hold covers (0: none). */
+  #heldUpTo = 0;
   #askFailed = false;
   /** Topics whose count differed at the last answer (they have a series of the gauge). */
   #odd = new Set<string>();
@@ -83,15 +83,10 @@ export class PartitionWatch {
 
   /** Pauses every input partition there may be while held (pauses outlive rebalances), or resumes. */
   #hold(): void {
-    const { consumer, inputs } = this.#c;
-    const upTo = (n: number) => inputs.map((topic) => ({ topic, partitions: [...Array(n).keys()] }));
-    if (this.#mismatch && this.#widest > this.#pausedUpTo) {
-      this.#pausedUpTo = this.#widest;
-      consumer.pause(upTo(this.#pausedUpTo));
-    } else if (!this.#mismatch && this.#pausedUpTo > 0) {
-      consumer.resume(upTo(this.#pausedUpTo));
-      this.#pausedUpTo = 0;
-    }
+    const upTo = this.#mismatch ? Math.max(this.#heldUpTo, this.#widest) : 0;
+    if (upTo === this.#heldUpTo) return;
+    this.#heldUpTo = upTo;
+    this.#c.pauses.hold(upTo);
   }
 
   #judge(counts: ReadonlyMap<string, number>): void {

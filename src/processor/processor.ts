@@ -10,7 +10,8 @@ import {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { knowVocabulary } from './compact-state.ts';
-import { pauseRefused, restoreTasks } from './assignment.ts';
+import { restoreTasks } from './assignment.ts';
+import { InputPauses } from './input-pauses.ts';
 import { Outbox } from './outbox.ts';
 import { PartitionWatch } from './partition-watch.ts';
 import { placeStates } from './place-states.ts';
@@ -59,6 +60,8 @@ export class LifecycleProcessor {
   #refused = new Map<number, CloseloopError>();
   /** The co-partitioned topics' partition counts while running (see checkPartitionsNow). */
   #watch: PartitionWatch | null = null;
+  /** What the refusals and the watch's hold pause, together (see InputPauses). */
+  #pauses: InputPauses | null = null;
 
   constructor(options: ProcessorOptions) {
     this.#o = options;
@@ -121,10 +124,10 @@ export class LifecycleProcessor {
     this.#consumer = consumer;
     const inputs = [...this.#inputs.keys()];
     const { metrics } = this.#o;
+    this.#pauses = new InputPauses(consumer, inputs);
     this.#watch = new PartitionWatch({
       admin: this.#admin,
-      consumer,
-      inputs,
+      pauses: this.#pauses,
       config,
       log: this.#log,
       metrics,
@@ -190,7 +193,7 @@ export class LifecycleProcessor {
       this.#sweeps = this.#sweepHealth();
       const inputs = [...this.#inputs.keys()];
       const { tasks, refused, restored } = await restoreTasks(partitions, context, inputs);
-      pauseRefused(this.#consumer, inputs, this.#refused.keys(), refused.keys());
+      this.#pauses?.refuse(refused.keys());
       this.#refused = refused;
       for (const [p, e] of refused)
         this.#sweeps.failed(`restoring the state of partition ${p}`, `${e.code}: ${e.message}`);
