@@ -9,14 +9,29 @@ import {
   type OutgoingRecord,
   type TransactionalProducer,
 } from '../messaging/index.ts';
+import type { AvroSerde } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { RECORD_NAMES } from '../topics/index.ts';
+import { neverForgotten } from './changelog-guard.ts';
+import { stateFromRecord } from './codec.ts';
+import { recordAtFault } from './restore.ts';
 
 export interface PlaceContext {
   readonly config: CloseloopConfig;
   readonly messaging: Messaging;
   readonly admin: MessagingAdmin;
+  readonly serde: AvroSerde;
   readonly log: Logger;
+  /** Where a tombstone passed over is counted, as the restore counts its own. */
+  readonly metrics?: Metrics | undefined;
 }
+
+/**
+ * The header on the tombstones a move leaves behind: a tombstone without it, after a stray copy
+ * of a ticket the processor never forgets, came from something else (see survey).
+ */
+export const MOVED_HEADER = 'closeloop-moved';
 
 /** What a start moved: tickets whose state went to its key's partition, and older copies dropped. */
 export interface PlacedStates {
@@ -67,7 +82,7 @@ export async function placeStates(c: PlaceContext): Promise<PlacedStates> {
   const none = { moved: 0, superseded: 0 };
   if ((await admin.groupMembers(groupId)) > 0) return none;
   const started = Date.now();
-  if ((await survey(c)).strays.size === 0) return none;
+  if ((await survey(c, false)).strays.size === 0) return none;
   // Claimed first: a producer of an earlier owner (or another process placing states at the
   // same time) can then commit nothing more, and the changelog read next is complete.
   const placing = messaging.transactionalProducer(`${groupId}-place-states`);
@@ -78,7 +93,7 @@ export async function placeStates(c: PlaceContext): Promise<PlacedStates> {
       await producer.connect();
       await producer.fence();
     }
-    const { records, moved, superseded, from } = placements(await survey(c), partitions);
+    const { records, moved, superseded, from } = placements(await survey(c, true), partitions);
     if (records.length === 0) return none;
     const tx = await placing.begin();
     try {
@@ -103,27 +118,79 @@ export async function placeStates(c: PlaceContext): Promise<PlacedStates> {
   }
 }
 
-/** Reads the changelog to its end: which tickets have a state at home, and which elsewhere. */
-async function survey(c: PlaceContext): Promise<Survey> {
+/**
+ * Reads the changelog to its end: which tickets have a state at home, and which elsewhere.
+ *
+ * A tombstone after a stray copy ends it, unless it is a foreign one: the restore does not guard
+ * states away from their key's partition (a move tombstones them there), so a tool's tombstone
+ * for an open ticket, written before the count changed, would drop the ticket with no trace. A
+ * tombstone without the move's header, after a copy of a state the processor never forgets, of
+ * a ticket that has no record at home (a move written before the header leaves its state there),
+ * is passed over: logged as an error, counted in closeloop_state_tombstones_refused_total (when
+ * `report`), and the copy moves home.
+ */
+async function survey(c: PlaceContext, report: boolean): Promise<Survey> {
   const { partitions } = c.config.processor;
   const home = new Set<string>();
+  const homeSeen = new Set<string>();
   const strays = new Map<string, Map<number, Stray>>();
+  // Copies a foreign-looking tombstone ended, decoded only at the end and only if needed.
+  const ended = new Map<string, Map<number, Stray>>();
   await readToEnd(c.messaging, c.admin, c.config.topics.state, 'all', (r) => {
     if (r.key === null) return;
     const id = r.key.toString('hex');
     if (partitionFor(r.key, partitions) === r.partition) {
+      homeSeen.add(id);
       if (r.value === null) home.delete(id);
       else home.add(id);
       return;
     }
     const copies = strays.get(id) ?? new Map<number, Stray>();
     strays.set(id, copies);
-    if (r.value === null) copies.delete(r.partition);
-    // Copied: a slice would keep the client's whole fetch response in memory.
-    else copies.set(r.partition, stray(r.key, r.value, Number(r.timestamp), carriedHeaders(r)));
+    const before = copies.get(r.partition);
+    if (r.value === null) {
+      copies.delete(r.partition);
+      if (before && r.headers[MOVED_HEADER] === undefined) {
+        const byPartition = ended.get(id) ?? new Map<number, Stray>();
+        ended.set(id, byPartition.set(r.partition, before));
+      }
+    } else {
+      // Copied: a slice would keep the client's whole fetch response in memory.
+      copies.set(r.partition, stray(r.key, r.value, Number(r.timestamp), carriedHeaders(r)));
+      ended.get(id)?.delete(r.partition);
+    }
     if (copies.size === 0) strays.delete(id);
   });
+  for (const [id, byPartition] of ended) {
+    if (homeSeen.has(id)) continue;
+    for (const [partition, copy] of byPartition) {
+      if (!(await keptAgainstTombstone(c, copy, partition, report))) continue;
+      const copies = strays.get(id) ?? new Map<number, Stray>();
+      strays.set(id, copies.set(partition, copy));
+    }
+  }
   return { home, strays };
+}
+
+/** Whether a stray copy a foreign tombstone ended is of a state the processor never forgets. */
+async function keptAgainstTombstone(c: PlaceContext, copy: Stray, partition: number, report: boolean) {
+  let state;
+  try {
+    state = stateFromRecord((await c.serde.decodeAs<Record<string, unknown>>(copy.value, RECORD_NAMES.state)).value);
+  } catch (err) {
+    // Unreadable, it is no state to keep; the registry's own trouble fails the start instead.
+    if (recordAtFault(err)) return false;
+    throw err;
+  }
+  if (!neverForgotten(state)) return false;
+  if (report) {
+    c.metrics?.stateTombstonesRefused.inc();
+    c.log.error(
+      { topic: c.config.topics.state, partition, ticketId: state.ticketId, state: state.state },
+      "changelog tombstone for a ticket the processor does not forget (open, or something pending), on a partition not its own; passed over, the ticket's state moves to its partition",
+    );
+  }
+  return true;
 }
 
 function stray(key: Buffer, value: Buffer, timestamp: number, h: ReturnType<typeof carriedHeaders>): Stray {
@@ -139,7 +206,12 @@ function placements(found: Survey, partitions: number) {
   for (const [id, copies] of found.strays) {
     let latest: Stray | null = null;
     for (const [partition, s] of copies) {
-      records.push({ key: s.key, value: null, partition });
+      records.push({
+        key: s.key,
+        value: null,
+        partition,
+        headers: { [MOVED_HEADER]: String(partitionFor(s.key, partitions)) },
+      });
       from[partition] = (from[partition] ?? 0) + 1;
       if (!latest || s.timestamp > latest.timestamp) latest = s;
     }

@@ -109,7 +109,15 @@ export class LifecycleProcessor {
     await this.#admin.connect();
     await provisionTopics(this.#admin, config);
     await registerSchemas(this.#o.serde, config, this.#o.schemasDir);
-    if (this.#o.placeStates !== false) await placeStates({ config, messaging, admin: this.#admin, log: this.#log });
+    if (this.#o.placeStates !== false)
+      await placeStates({
+        config,
+        messaging,
+        admin: this.#admin,
+        serde: this.#o.serde,
+        log: this.#log,
+        metrics: this.#o.metrics,
+      });
     const consumer = messaging.consumer({
       groupId: config.processor.groupId,
       coPartitioned: true,

@@ -29,7 +29,7 @@ export interface RestoreResult {
  * registry that was emptied or replaced would otherwise have every state passed over, and the
  * tasks would start empty and overwrite the changelog.
  */
-function recordAtFault(err: unknown): boolean {
+export function recordAtFault(err: unknown): boolean {
   if (!isCloseloopError(err)) return true;
   if (err.code === 'CL_SCHEMA_MISMATCH' || err.code === 'CL_RECORD_INVALID') return true;
   return err.code === 'CL_DECODE_MALFORMED' && err.details['schemaUnreadable'] !== true;

@@ -10,6 +10,7 @@ import {
   type Messaging,
 } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
+import { Metrics } from '../../../src/observability/metrics.ts';
 import { LifecycleProcessor, restorePartitions } from '../../../src/processor/index.ts';
 import { placeStates } from '../../../src/processor/place-states.ts';
 import { coPartitionedTopics } from '../../../src/processor/provision.ts';
@@ -133,8 +134,57 @@ describe('ticket states after processor.partitions was raised', () => {
     expect(quarantine.map((v) => `${v.ticketId} ${v.kind}`)).toEqual([]);
   });
 
+  it('moves, loudly, an open ticket whose copy a foreign tombstone ended before the count changed', async () => {
+    const base = await setup2();
+    const { serde, config } = base;
+    const messaging = createInMemoryMessaging();
+    const admin = messaging.admin();
+    const { processor: first } = await inMemoryProcessor(cleanup, { ...base, messaging });
+    const opened = openedTickets('F', 8);
+    const ticket = opened.map((e) => e.event.ticketId).find((k) => partitionFor(k, 2) !== partitionFor(k, 3));
+    if (!ticket) throw new Error('no ticket whose partition moves');
+    await sendCrm(messaging, serde, config, opened);
+    await untilAsync('the eight tickets read', async () => {
+      const read = await admin.groupOffsets(config.processor.groupId, config.topics.crmEvents);
+      return read.reduce((n, o) => n + Number(o.offset), 0) === 8;
+    });
+    await first.stop();
+    // A tool writes a tombstone for the open ticket to the changelog; no restore has run since.
+    await messaging
+      .producer()
+      .send(config.topics.state, [{ key: ticket, value: null, partition: partitionFor(ticket, 2) }]);
+    await admin.addPartitions(coPartitionedTopics(config), 3);
+    const config3 = raised(config, 3);
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger({
+      level: 'info',
+      destination: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    });
+    const metrics = new Metrics({ defaults: false });
+    const moving = opened.map((e) => e.event.ticketId).filter((k) => partitionFor(k, 2) !== partitionFor(k, 3));
+    const placed = await placeStates({ config: config3, messaging, admin, serde, log, metrics });
+    expect(placed).toEqual({ moved: moving.length, superseded: 0 });
+    expect(lines.filter((l) => l['level'] === 50).map((l) => [l['ticketId'], l['partition']])).toEqual([
+      [ticket, partitionFor(ticket, 2)],
+    ]);
+    expect(await metrics.registry.getSingleMetricAsString('closeloop_state_tombstones_refused_total')).toContain(
+      'closeloop_state_tombstones_refused_total 1',
+    );
+    const home = partitionFor(ticket, 3);
+    const restored = await restorePartitions(messaging, admin, serde, config.topics.state, [home], {
+      placedBy: config3.processor,
+    });
+    expect(restored.stores.get(home)?.get(ticket)?.state).toBe('ROUTED');
+    // The move's own tombstones are not foreign: a second start finds nothing to move or refuse.
+    expect(await placeStates({ config: config3, messaging, admin, serde, log, metrics })).toEqual({
+      moved: 0,
+      superseded: 0,
+    });
+    expect(lines.filter((l) => l['level'] === 50)).toHaveLength(1);
+  });
+
   it('keeps a ticket’s state on its own partition over an older copy, and moves the latest of several', async () => {
-    const { config } = await setup2();
+    const { config, serde } = await setup2();
     const config3 = raised(config, 3);
     let now = 1_000;
     const messaging = createInMemoryMessaging({ clock: () => now });
@@ -158,14 +208,22 @@ describe('ticket states after processor.partitions was raised', () => {
     // d: a copy since tombstoned.
     await at(d, partitionFor(d, 2), 'd-state');
     await at(d, partitionFor(d, 2), null);
-    const placed = await placeStates({ config: config3, messaging, admin, log: createLogger({ level: 'silent' }) });
+    const placed = await placeStates({
+      config: config3,
+      messaging,
+      admin,
+      serde,
+      log: createLogger({ level: 'silent' }),
+    });
     expect(placed).toEqual({ moved: 2, superseded: 2 });
     const records = await all(messaging, config.topics.state);
     expect(live(records)).toEqual([`${a}@${home(a)}`, `${b}@${home(b)}`, `${c}@${home(c)}`].sort());
     const values = latest(records);
     expect([a, b, c].map((k) => values.get(`${k}@${home(k)}`))).toEqual(['a-state', 'b-home', 'c-newer']);
     // Done once: a second start finds nothing to move.
-    expect(await placeStates({ config: config3, messaging, admin, log: createLogger({ level: 'silent' }) })).toEqual({
+    expect(
+      await placeStates({ config: config3, messaging, admin, serde, log: createLogger({ level: 'silent' }) }),
+    ).toEqual({
       moved: 0,
       superseded: 0,
     });
@@ -189,7 +247,7 @@ describe('ticket states after processor.partitions was raised', () => {
     const old = partitionFor(key, 2);
     await messaging.producer().send(config.topics.state, [{ key, value: Buffer.from('state'), partition: old }]);
     const log = createLogger({ level: 'silent' });
-    expect(await placeStates({ config: config3, messaging, admin, log })).toEqual({ moved: 0, superseded: 0 });
+    expect(await placeStates({ config: config3, messaging, admin, serde, log })).toEqual({ moved: 0, superseded: 0 });
     const err = await restorePartitions(messaging, admin, serde, config.topics.state, [old], {
       placedBy: config3.processor,
     }).catch((e: unknown) => e);
