@@ -57,7 +57,7 @@ export const ERROR_CATALOG = {
     stage: 'decode',
     retriable: false,
     summary:
-      "A consumer's position was no longer in the log (records deleted by retention or deleteRecords before they were read, or a topic re-created under it): it reads on from the log start (or end), and the range it passed over is logged with topic, partition, offsets and count, counted in closeloop_records_skipped_total, and raised by the worker as a RECORDS_SKIPPED alert that readiness shows until an operator acknowledges it (closeloop alerts ack). Never thrown.",
+      "A consumer's position was no longer in the log (records deleted by retention or deleteRecords before they were read, or a topic re-created under it): it reads on from the log start (or end), and the range it passed over is logged with topic, partition, offsets and count, counted in closeloop_records_skipped_total, and raised by the process running the consumer (the worker, or the processor run alone) as a RECORDS_SKIPPED alert that readiness shows until an operator acknowledges it (closeloop alerts ack). Never thrown.",
   },
   CL_KAFKA_FENCED: {
     stage: 'publish',

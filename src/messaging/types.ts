@@ -224,7 +224,7 @@ export interface ConsumerHealth {
   /**
    * The records this consumer passed over since it started (see SkippedRecords), oldest first;
    * absent when none. A consumer reads on after a skip, so its state stays `reading`: what
-   * makes the loss an alert is its owner (the worker raises RECORDS_SKIPPED).
+   * makes the loss an alert is its owner (its process's SkippedWatch raises RECORDS_SKIPPED).
    */
   readonly skipped?: readonly SkippedRecords[];
 }

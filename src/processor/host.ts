@@ -8,6 +8,7 @@ import { CachedProbe } from '../observability/probe.ts';
 import { consumerLag, reachBroker, reachRegistry, type GroupTopic } from '../observability/reach.ts';
 import { judgeReadiness, type ReadinessInput, type RunnerView } from '../observability/readiness.ts';
 import { LifecycleProcessor } from './processor.ts';
+import { SkippedWatch } from './skipped-watch.ts';
 import { alertsSection } from './stuck-tickets.ts';
 import type { CommitHook } from './task.ts';
 import { ThreadedProcessor } from './threads.ts';
@@ -24,6 +25,8 @@ export interface ProcessorHostOptions {
   readonly schemasDir: string;
   /** Fault injection for tests, without threads (each thread reads the fault variables itself). */
   readonly commitHook?: CommitHook | undefined;
+  /** The process its alerts name as their source (default `closeloop-processor`). */
+  readonly alertSource?: string | undefined;
 }
 
 /** What the process adds to the processor's readiness: a worker's phase, runners and silent sources. */
@@ -32,16 +35,16 @@ export interface ReadinessParts {
   readonly phase: ReadinessInput['phase'];
   readonly runners?: readonly RunnerView[];
   readonly silent?: readonly string[];
-  /** Records skipped whose RECORDS_SKIPPED alert is not yet acknowledged (see SkippedWatch). */
-  readonly skipped?: readonly string[];
 }
 
 /**
  * The lifecycle processor (on threads or not) as a process runs it, with what its ops port
  * answers for it: its metrics (the threads' added in), whether Kafka and the registry answer,
- * readiness with the stuck-ticket alerts open, and the gauges read at scrape time. The worker
- * (`closeloop run`) adds its runners to these; the processor run alone (`npm run processor`)
- * serves them as they are, so it has the same alarms.
+ * readiness with the stuck-ticket alerts open and the RECORDS_SKIPPED alerts not acknowledged
+ * (its SkippedWatch, raising them for the processor's consumer), and the gauges read at scrape
+ * time. The worker (`closeloop run`) adds its runners to these, and its sinks' consumers to the
+ * watch; the processor run alone (`npm run processor`) serves them as they are, so it has the
+ * same alarms for its part.
  */
 export class ProcessorHost {
   readonly processor: LifecycleProcessor | ThreadedProcessor;
@@ -49,6 +52,8 @@ export class ProcessorHost {
   readonly #o: ProcessorHostOptions;
   readonly #broker: CachedProbe;
   readonly #registry: CachedProbe;
+  /** RECORDS_SKIPPED for the processor's consumer, and for a worker's sinks (see SkippedWatch.add). */
+  readonly skipped: SkippedWatch;
   #phase: ReadinessInput['phase'] = 'created';
 
   constructor(options: ProcessorHostOptions) {
@@ -72,6 +77,16 @@ export class ProcessorHost {
       },
     });
     this.processor = this.#processor();
+    const health = () => this.processor.consumerHealth();
+    this.skipped = new SkippedWatch({
+      consumers: [{ consumer: 'processor', connector: null, departments: [], health }],
+      source: options.alertSource ?? 'closeloop-processor',
+      config,
+      messaging: options.messaging,
+      serde: options.serde,
+      metrics: this.metrics,
+      logger,
+    });
   }
 
   #processor(): LifecycleProcessor | ThreadedProcessor {
@@ -91,12 +106,15 @@ export class ProcessorHost {
   async start(): Promise<void> {
     this.#phase = 'starting';
     await this.processor.start();
+    // After the processor's start: it creates the alerts topic the watch reads back.
+    await this.skipped.start(1_000);
     this.#phase = 'running';
   }
 
   async stop(): Promise<void> {
     this.#phase = 'stopping';
     await this.processor.stop();
+    await this.skipped.stop();
   }
 
   /**
@@ -129,7 +147,7 @@ export class ProcessorHost {
       registryUp,
       runners,
       silent: parts.silent ?? [],
-      skipped: parts.skipped ?? [],
+      skipped: this.skipped.reasons(),
     });
     return {
       ready: verdict.ready,

@@ -9,3 +9,4 @@ export type { CommitHook } from './task.ts';
 export { compactState, knowVocabulary } from './compact-state.ts';
 export { alertsSection, OLDEST_SHOWN, type StuckAlert, type StuckTickets } from './stuck-tickets.ts';
 export { ProcessorHost, type ProcessorHostOptions, type ReadinessParts } from './host.ts';
+export { SkippedWatch, type WatchedConsumer } from './skipped-watch.ts';

@@ -147,7 +147,7 @@ export class LifecycleProcessor {
     await consumer.run({
       onAssignment: (assigned) => this.#onAssignment(assigned),
       eachBatch: (batch) => this.#onBatch(batch),
-      // Logged by the consumer and kept in its health, where the worker raises the alert.
+      // Logged by the consumer and kept in its health, where ProcessorHost's SkippedWatch raises the alert.
       onSkipped: (s) => this.#o.metrics?.recordsSkipped.inc({ consumer: 'processor', topic: s.topic }, s.count ?? 0),
     });
     this.#timers = [

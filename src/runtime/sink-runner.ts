@@ -105,7 +105,7 @@ export class SinkRunner<T> {
     this.#state = 'running';
     await this.#consumer.run({
       eachBatch: (batch) => this.#batch(batch),
-      // Logged by the consumer and kept in its health (status().consumer), where the worker raises the alert.
+      // Logged by the consumer and kept in its health (status().consumer), where the worker's SkippedWatch raises the alert.
       onSkipped: (s) =>
         this.#o.metrics?.recordsSkipped.inc({ consumer: `${this.#o.connector}-sink`, topic: s.topic }, s.count ?? 0),
     });

@@ -26,7 +26,6 @@ import {
 import { checkConnector } from './connector-check.ts';
 import { sinkBounds } from './sink-bounds.ts';
 import { SilenceWatch, type WatchedSource } from './silence-watch.ts';
-import { SkippedWatch, type WatchedConsumer } from './skipped-watch.ts';
 
 const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 
@@ -62,10 +61,6 @@ export class Worker {
   #phase: ReadinessInput['phase'] = 'created';
   #silence: SilenceWatch | null = null;
   readonly #watched: WatchedSource[] = [];
-  #skipped: SkippedWatch | null = null;
-  readonly #consumers: WatchedConsumer[] = [
-    { consumer: 'processor', connector: null, departments: [], health: () => this.processor.consumerHealth() },
-  ];
   readonly #lookups: ReconcileLookups;
   #reconciling: Promise<ReconcileReport> | null = null;
   #reconcileTimer: NodeJS.Timeout | null = null;
@@ -85,6 +80,7 @@ export class Worker {
       messaging: this.#messaging,
       serde: this.#serde,
       schemasDir: SCHEMAS,
+      alertSource: 'closeloop-worker',
     });
     this.#build();
     this.#lookups = reconcileLookups(config, options.env ?? process.env, logger);
@@ -147,7 +143,7 @@ export class Worker {
         this.#sinkTopics.set(def.name, config.topics[def.sinkTopic]);
         const departments = checked.serves.map((t) => t.department);
         const health = () => this.#sinks.get(def.name)?.status().consumer;
-        this.#consumers.push({ consumer: `${def.name}-sink`, connector: def.name, departments, health });
+        this.#host.skipped.add({ consumer: `${def.name}-sink`, connector: def.name, departments, health });
         this.#sinks.set(
           def.name,
           new SinkRunner({
@@ -184,8 +180,6 @@ export class Worker {
     for (const r of this.#sinks.values()) await r.start();
     const { config, logger } = this.#o;
     const common = { config, messaging: this.#messaging, serde: this.#serde, metrics: this.metrics, logger };
-    this.#skipped = new SkippedWatch({ consumers: this.#consumers, ...common });
-    await this.#skipped.start(1_000);
     if (this.#watched.length > 0) {
       this.#silence = new SilenceWatch({ sources: this.#watched, ...common });
       // A quarter of the shortest limit, so a silence is seen well within it.
@@ -213,7 +207,7 @@ export class Worker {
 
   /** Raises alerts for records skipped and learns of acknowledgements now (see SkippedWatch); for tests. */
   async checkSkippedNow(): Promise<void> {
-    await this.#skipped?.check(Date.now(), { refresh: true });
+    await this.#host.skipped.check(Date.now(), { refresh: true });
   }
 
   /**
@@ -240,7 +234,6 @@ export class Worker {
   async stop(): Promise<void> {
     this.#phase = 'stopping';
     await this.#silence?.stop();
-    await this.#skipped?.stop();
     if (this.#reconcileTimer) clearInterval(this.#reconcileTimer);
     await this.#reconciling?.catch(() => undefined);
     await this.#lookups.stop();
@@ -289,7 +282,6 @@ export class Worker {
       phase: this.#phase,
       runners: this.#runnerViews(),
       silent: this.#silence?.reasons() ?? [],
-      skipped: this.#skipped?.reasons() ?? [],
     });
   }
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { runAlerts } from '../../src/cli/alerts-command.ts';
 import { HEALTH_EXIT, runHealth } from '../../src/cli/health-command.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { exited, nodeChild } from '../support/child.ts';
 import { cleanupAfter } from '../support/cleanup.ts';
-import { openedTickets } from '../support/domain.ts';
+import { crm, openedTickets } from '../support/domain.ts';
 import { testMessaging } from '../support/kafka.ts';
 import { freePorts } from '../support/ports.ts';
 import { feed, testConfig } from '../support/processor.ts';
@@ -108,4 +110,77 @@ describe('the lifecycle processor run alone (`npm run processor`)', () => {
     // Its port is closed with it.
     expect(await ready()).toBeNull();
   }, 120_000);
+
+  it('raises RECORDS_SKIPPED for input records retention deleted before it read them: readiness, the alerts topic and `closeloop health`', async () => {
+    const [port] = await freePorts(1);
+    const setup = await testConfig(1, 30, { http: { host: '127.0.0.1', port: port ?? 0 } });
+    const { config } = setup;
+    const crmTopic = config.topics.crmEvents;
+    const url = `http://127.0.0.1:${port}`;
+    const start = () =>
+      nodeChild(['src/processor/main.ts', '--config', setup.file], {
+        env: { LOG_LEVEL: 'info' },
+        onSpawn: (child) => cleanup.push(async () => void child.kill('SIGKILL')),
+      });
+    const ready = async (): Promise<{ status: number; body: ReadyBody } | null> => {
+      try {
+        const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(10_000) });
+        return { status: res.status, body: (await res.json()) as ReadyBody };
+      } catch {
+        return null;
+      }
+    };
+    const messaging = testMessaging();
+    const admin = messaging.admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    const committed = async () => (await admin.groupOffsets(config.processor.groupId, crmTopic))[0]?.offset;
+    const opened = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => crm(`SKIP-${from + i}`, 'OPENED', 1, { serviceCode: 'GRASS' }));
+
+    let run = start();
+    await untilAsync('the processor ready', async () => (await ready())?.status === 200, 60_000);
+    await feed(config, messaging, opened(0, 3));
+    await untilAsync('three CRM events read', async () => (await committed()) === '3', 60_000);
+    run.child.kill('SIGTERM');
+    expect((await exited(run, 'the processor after SIGTERM', 60_000)).code).toBe(0);
+    // The processor is away while ten more tickets open, and retention takes offsets below 8.
+    await feed(config, messaging, opened(3, 13));
+    await admin.deleteRecords(crmTopic, 0, '8');
+
+    run = start();
+    await untilAsync('the events still there read', async () => (await committed()) === '13', 60_000);
+    const alertId = `processor|RECORDS_SKIPPED|${crmTopic}/0@3`;
+    const reason = `processor records skipped: offsets 3-7 (5) of ${crmTopic}/0 deleted before they were read (log start 8); read on from 8 (alert ${alertId}; acknowledge with closeloop alerts ack once dealt with)`;
+    await untilAsync('readiness to name the skip', async () => (await ready())?.body.reasons.includes(reason) === true);
+    expect((await ready())?.status).toBe(503);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toContain('closeloop_records_skipped_unacknowledged{consumer="processor"} 1');
+
+    const listed = async () => {
+      const out: string[] = [];
+      const code = await runAlerts(
+        'list',
+        config,
+        createLogger({ level: 'silent' }),
+        (l) => out.push(l),
+        (l) => out.push(l),
+      );
+      return { code, skipped: out.filter((l) => l.includes('RECORDS_SKIPPED')) };
+    };
+    await untilAsync('the alert on the alerts topic', async () => (await listed()).skipped.length === 1, 30_000);
+    expect((await listed()).skipped[0]).toContain(`311 service desk  processor: offsets 3-7 (5) of ${crmTopic}/0`);
+
+    const out: string[] = [];
+    const code = await runHealth(
+      config,
+      (l) => out.push(l),
+      (l) => out.push(l),
+    );
+    expect(code).toBe(HEALTH_EXIT.notReady);
+    expect(out).toContain(`  ${reason}`);
+
+    run.child.kill('SIGTERM');
+    expect((await exited(run, 'the processor after SIGTERM', 60_000)).code).toBe(0);
+  }, 180_000);
 });

@@ -13,7 +13,7 @@ import { acknowledgeAlert, openAlerts } from '../../src/ops/index.ts';
 import { SinkRunner } from '../../src/runtime/index.ts';
 import type { TicketStatusChange } from '../../src/sdk/index.ts';
 import { RECORD_NAMES } from '../../src/topics/index.ts';
-import { SkippedWatch } from '../../src/worker/skipped-watch.ts';
+import { SkippedWatch } from '../../src/processor/skipped-watch.ts';
 import { Bridge, crm, testPolicy } from '../support/domain.ts';
 import { startLoopback } from '../support/loopback-registry.ts';
 import { testConfig } from '../support/processor.ts';

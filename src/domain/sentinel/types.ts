@@ -8,7 +8,7 @@ import type { Envelope, TicketLifecycleState } from '../types.ts';
  * returned no records for longer than its cadence allows; DELIVERY_EXHAUSTED: a sink dead-lettered
  * a record that kept failing while its system was healthy (raised by the sink runner, cleared
  * when that record is delivered, after a replay); RECORDS_SKIPPED: a consumer passed over
- * records the broker no longer had (raised by the worker, cleared only when an operator
+ * records the broker no longer had (raised by the worker or the processor run alone, cleared only when an operator
  * acknowledges it: nothing that happens later brings those records back).
  */
 export type AlertReason =

@@ -14,7 +14,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { openAlerts, SKIPPED_REASON } from '../ops/index.ts';
 
-/** A consumer of this worker whose skips are alerted. */
+/** A consumer of this process whose skips are alerted. */
 export interface WatchedConsumer {
   /** As the metrics name it: `processor`, `<connector>-sink`. */
   readonly consumer: string;
@@ -42,7 +42,9 @@ const consumerOf = (alertId: string) => alertId.split('|')[0] ?? '?';
  * back from the topic at start, and again every ACK_REFRESH_MS while any is open.
  */
 export class SkippedWatch {
-  readonly #consumers: readonly WatchedConsumer[];
+  readonly #consumers: WatchedConsumer[];
+  /** The alert envelope's source: the process that raises it. */
+  readonly #source: string;
   readonly #config: CloseloopConfig;
   readonly #messaging: Messaging;
   readonly #serde: AvroSerde;
@@ -59,18 +61,25 @@ export class SkippedWatch {
 
   constructor(o: {
     consumers: readonly WatchedConsumer[];
+    source?: string;
     config: CloseloopConfig;
     messaging: Messaging;
     serde: AvroSerde;
     metrics: Metrics;
     logger: Logger;
   }) {
-    this.#consumers = o.consumers;
+    this.#consumers = [...o.consumers];
+    this.#source = o.source ?? 'closeloop-worker';
     this.#config = o.config;
     this.#messaging = o.messaging;
     this.#serde = o.serde;
     this.#metrics = o.metrics;
     this.#log = o.logger.child({ component: 'skipped-watch' });
+  }
+
+  /** Watches one more consumer (a worker's sink, next to the processor's): one watch, one producer. */
+  add(consumer: WatchedConsumer): void {
+    this.#consumers.push(consumer);
   }
 
   async start(intervalMs: number): Promise<void> {
@@ -183,7 +192,7 @@ export class SkippedWatch {
       envelope: {
         eventId: `${alertId}|${s.at}|raised`,
         jurisdiction: this.#config.jurisdiction,
-        source: 'closeloop-worker',
+        source: this.#source,
         sequence: null,
         occurredAt: now,
         origin: BRIDGE_ORIGIN,
