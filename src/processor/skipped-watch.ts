@@ -58,6 +58,8 @@ export class SkippedWatch {
   #timer: NodeJS.Timeout | null = null;
   #refreshedAt = 0;
   #checking: Promise<void> = Promise.resolve();
+  /** Checks queued or running: a tick while one is (a send waiting on an unreachable broker) is skipped. */
+  #pending = 0;
 
   constructor(o: {
     consumers: readonly WatchedConsumer[];
@@ -86,7 +88,7 @@ export class SkippedWatch {
     await this.#refresh(Date.now());
     this.#producer = this.#messaging.producer();
     await this.#producer.connect();
-    this.#timer = setInterval(() => void this.check(Date.now()), intervalMs);
+    this.#timer = setInterval(() => this.#tick(), intervalMs);
     this.#timer.unref();
   }
 
@@ -126,6 +128,12 @@ export class SkippedWatch {
     this.#gauge();
   }
 
+  // Queued behind a check still running, every tick would add one more for as long as Kafka
+  // hangs, each trying the send again, and all run in a burst once it answers.
+  #tick(): void {
+    if (this.#pending === 0) void this.check(Date.now());
+  }
+
   /** Raises what collect() found, and (every ACK_REFRESH_MS, or when `refresh`) learns of acknowledgements. */
   check(now: number, options: { refresh?: boolean } = {}): Promise<void> {
     const run = async () => {
@@ -135,10 +143,16 @@ export class SkippedWatch {
       if (options.refresh || now - this.#refreshedAt >= ACK_REFRESH_MS) await this.#refresh(now);
     };
     // One check at a time: a refresh must not meet a raise half written.
-    this.#checking = this.#checking.then(run).catch((err: unknown) => {
-      // Kafka unreachable: readiness already says so; the alerts stay open here and are written next time.
-      this.#log.warn({ error: messageOf(err) }, 'skipped-records alerts could not be written or read');
-    });
+    this.#pending += 1;
+    this.#checking = this.#checking
+      .then(run)
+      .catch((err: unknown) => {
+        // Kafka unreachable: readiness already says so; the alerts stay open here and are written next time.
+        this.#log.warn({ error: messageOf(err) }, 'skipped-records alerts could not be written or read');
+      })
+      .finally(() => {
+        this.#pending -= 1;
+      });
     return this.#checking;
   }
 

@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createInMemoryMessaging,
   deadLetterTopic,
   readSchemaFile,
   subjectForTopic,
+  type Messaging,
+  type MessageProducer,
   type SkippedRecords,
 } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -199,5 +201,83 @@ describe('records a sink had not delivered when retention deleted them', () => {
       'processor|RECORDS_SKIPPED|t/0@1',
       'SR-1|STUCK_ROUTED|',
     ]);
+  });
+});
+
+/** A processor's consumer whose health shows one skip, and what it takes to watch it. */
+function watched(
+  s: Awaited<ReturnType<typeof setUp>>,
+  messaging: Messaging,
+  logger = createLogger({ level: 'silent' }),
+) {
+  const skip: SkippedRecords = {
+    topic: 't',
+    partition: 0,
+    from: '1',
+    to: '2',
+    logStart: '2',
+    logEnd: '2',
+    cause: 'deleted',
+    count: 1,
+    at: 1,
+  };
+  return new SkippedWatch({
+    consumers: [
+      {
+        consumer: 'processor',
+        connector: null,
+        departments: [],
+        health: () => ({ state: 'reading', failingForMs: 0, reason: null, skipped: [skip] }),
+      },
+    ],
+    config: s.config,
+    messaging,
+    serde: s.serde,
+    metrics: s.metrics,
+    logger,
+  });
+}
+
+/** `messaging` with its producers' sends going through `send` (Kafka hanging, failing). */
+function withSend(messaging: Messaging, send: MessageProducer['send']): Messaging {
+  return {
+    ...messaging,
+    producer: () => {
+      const inner = messaging.producer();
+      return { connect: () => inner.connect(), disconnect: () => inner.disconnect(), send };
+    },
+  };
+}
+
+describe('the skipped-records watch while Kafka hangs', () => {
+  it('skips a tick while a check still waits on a send, instead of queueing one more check per tick', async () => {
+    const s = await setUp();
+    let sends = 0;
+    let release = () => {};
+    const hanging = new Promise<void>((r) => (release = r));
+    const messaging = withSend(s.messaging, async () => {
+      sends += 1;
+      await hanging;
+      throw new Error('broker unreachable');
+    });
+    const watch = watched(s, messaging);
+    // The watch's own timer is taken (by its interval) and ticked by hand, 20 times.
+    const TICK_MS = 123_457;
+    const real = globalThis.setInterval;
+    let tick = () => {};
+    const spy = vi.spyOn(globalThis, 'setInterval').mockImplementation(((fn: () => void, ms?: number) => {
+      if (ms === TICK_MS) tick = fn;
+      return real(fn, ms);
+    }) as typeof setInterval);
+    cleanup.push(async () => void spy.mockRestore());
+    await watch.start(TICK_MS);
+    cleanup.push(() => watch.stop());
+    tick();
+    await until('the first send waiting', () => sends === 1);
+    for (let i = 0; i < 19; i += 1) tick();
+    release();
+    await watch.check(Date.now());
+    // The send that hung, and the explicit check's: not one more per tick that came meanwhile.
+    expect(sends).toBe(2);
   });
 });
