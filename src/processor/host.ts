@@ -113,6 +113,8 @@ export class ProcessorHost {
 
   async stop(): Promise<void> {
     this.#phase = 'stopping';
+    // The watch stops last, so that it raises what the consumers skipped up to their stop.
+    this.skipped.collect();
     await this.processor.stop();
     await this.skipped.stop();
   }

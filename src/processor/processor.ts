@@ -45,6 +45,8 @@ export class LifecycleProcessor {
   readonly #inputs: Map<string, InputRoute>;
   #admin: MessagingAdmin | null = null;
   #consumer: MessageConsumer | null = null;
+  /** Its consumer's health as it stopped (see stop). */
+  #stoppedHealth: ConsumerHealth | null = null;
   #timers: NodeJS.Timeout[] = [];
   readonly #commits = newCommitLog();
   #restoring: Promise<void> = Promise.resolve();
@@ -88,7 +90,7 @@ export class LifecycleProcessor {
    * partition count differs from processor.partitions.
    */
   consumerHealth(): ConsumerHealth | null {
-    const consumer = this.#consumer?.health() ?? null;
+    const consumer = this.#consumer?.health() ?? this.#stoppedHealth;
     return consumer && withTrouble(consumer, [this.#sweeps.health(), this.#watch?.health() ?? null]);
   }
 
@@ -130,6 +132,7 @@ export class LifecycleProcessor {
       failingAfterMs: config.processor.consumerFailingAfterMs,
     });
     this.#consumer = consumer;
+    this.#stoppedHealth = null;
     const inputs = [...this.#inputs.keys()];
     const { metrics } = this.#o;
     this.#pauses = new InputPauses(consumer, inputs);
@@ -162,7 +165,10 @@ export class LifecycleProcessor {
   async stop(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
-    await this.#consumer?.disconnect();
+    const consumer = this.#consumer;
+    await consumer?.disconnect();
+    // Its health as it stopped stays: a skip met while it stopped is still to be alerted.
+    this.#stoppedHealth = consumer?.health() ?? null;
     this.#consumer = null;
     // An assignment still being restored makes tasks (and connects their producers) after the
     // consumer has gone: they are waited for, so that they are disconnected below with the rest

@@ -281,3 +281,34 @@ describe('the skipped-records watch while Kafka hangs', () => {
     expect(sends).toBe(2);
   });
 });
+
+describe('the skipped-records watch at a stop', () => {
+  it('writes the alerts raised since its last check before it stops', async () => {
+    const s = await setUp();
+    const watch = watched(s, s.messaging);
+    await watch.start(60_000);
+    // The consumer skipped after the last tick and has stopped since: the stop is the last chance.
+    await watch.stop();
+    const open = await openAlerts(s.messaging, s.admin, s.serde, s.config.topics.alerts);
+    expect(open.map((a) => a.alertId)).toEqual(['processor|RECORDS_SKIPPED|t/0@1']);
+  });
+
+  it('waits for that write no longer than its bound, and logs what stayed unwritten', async () => {
+    const s = await setUp();
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+    const watch = watched(
+      s,
+      withSend(s.messaging, () => new Promise(() => {})),
+      logger,
+    );
+    await watch.start(60_000);
+    await watch.stop(50);
+    expect(lines.filter((l) => l['msg'] === 'records-skipped alerts not written before the stop')).toEqual([
+      expect.objectContaining({ level: 50, alertIds: ['processor|RECORDS_SKIPPED|t/0@1'], outcome: 'late' }),
+    ]);
+  });
+});
