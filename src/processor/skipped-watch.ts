@@ -215,6 +215,8 @@ export class SkippedWatch {
     this.#gauge();
   }
 
+  // Every process reads every open alert back (a restarted or other instance's are as open), so
+  // each reports the same figure: the README says to aggregate it with max.
   #gauge(): void {
     const counts = new Map(this.#consumers.map((c) => [c.consumer, 0]));
     for (const id of this.#open.keys()) counts.set(consumerOf(id), (counts.get(consumerOf(id)) ?? 0) + 1);
