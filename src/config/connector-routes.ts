@@ -9,6 +9,7 @@ export interface ConnectorInstance {
   readonly pollIntervalMs: number;
   readonly busyPollIntervalMs?: number | undefined;
   readonly pollBackoff?: number | undefined;
+  readonly fencedRetryMs?: number | undefined;
   readonly webhook?: { readonly tokenEnv: string } | undefined;
   /** Tickets a sink delivers at once per partition of its topic. */
   readonly maxInFlight: number;

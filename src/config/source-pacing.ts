@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 /**
- * How a connector instance's source paces its polls and whether its system may ring a doorbell.
+ * How a connector instance's source paces its polls, how long it stands aside when another worker
+ * takes it over, and whether its system may ring a doorbell.
  * Declared once here: the config schema takes these fields into each connector instance, and the
  * generated connector reference (docs/connectors.md) documents them from this schema.
  */
@@ -26,6 +27,15 @@ export const sourcePacingSchema = z.object({
     .max(10)
     .default(2)
     .describe('Each empty poll multiplies the wait by this, up to pollIntervalMs.'),
+  fencedRetryMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(3_600_000)
+    .default(30_000)
+    .describe(
+      'How long a source whose transactional id another worker took (paused `fenced`: two workers run this connector) waits before it claims the id back.',
+    ),
   webhook: z
     .object({
       tokenEnv: z

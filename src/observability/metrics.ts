@@ -44,6 +44,7 @@ export class Metrics {
   readonly deliverySeconds: Histogram<'connector'>;
   readonly retries: Counter<'connector'>;
   readonly published: Counter<'connector'>;
+  readonly sourceFenced: Counter<'connector'>;
   readonly importedPassedOver: Counter<'connector'>;
   readonly notAccepted: Counter<'connector'>;
   readonly paused: Gauge<'runner' | 'reason'>;
@@ -137,6 +138,12 @@ export class Metrics {
       labelNames: ['connector'],
       registers: r,
     });
+    this.sourceFenced = new Counter({
+      name: 'closeloop_source_fenced_total',
+      help: "Times a source's transactional id was taken by a newer producer: another worker runs the same connector with the same cursor.",
+      labelNames: ['connector'],
+      registers: r,
+    });
     this.importedPassedOver = new Counter({
       name: 'closeloop_sink_imported_passed_over_total',
       help: 'Records a sink passed over because they are imported history (origin import): the system has them already.',
@@ -151,7 +158,7 @@ export class Metrics {
     });
     this.paused = new Gauge({
       name: 'closeloop_paused',
-      help: '1 while a runner is paused for the reason: operator, or an alarm (unavailable, credentials, endpoint, cursor, breaker, dead-letter, registry, kafka).',
+      help: '1 while a runner is paused for the reason: operator, or an alarm (unavailable, credentials, endpoint, cursor, breaker, dead-letter, registry, kafka, fenced).',
       labelNames: ['runner', 'reason'],
       registers: r,
     });

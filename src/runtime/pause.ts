@@ -15,12 +15,24 @@ import { isCloseloopError, retryAfterOf } from '../errors/index.ts';
  *   it was given (CL_SOURCE_CURSOR_STUCK): storing it would read and publish the same page
  *   forever. Nothing of the page is published; the runner polls again each probe interval and
  *   resumes when a poll moves the cursor (or finds nothing new).
+ * - `fenced`: a source's transactional id was taken by a newer producer: another worker runs the
+ *   same connector with the same cursor (a rolling deploy's overlap, or a worker started twice).
+ *   The runner stands aside for a while before it claims the id back (see SourceRunnerOptions).
  * - `breaker`: a sink dead-lettered a run of records with the same HTTP status; the one that
  *   would have been next is held until an operator resumes the connector (never by itself:
  *   a system that refuses everything answers its health probe all the same).
  */
 export type PauseReason =
-  'operator' | 'unavailable' | 'credentials' | 'endpoint' | 'cursor' | 'breaker' | 'dead-letter' | 'registry' | 'kafka';
+  | 'operator'
+  | 'unavailable'
+  | 'credentials'
+  | 'endpoint'
+  | 'cursor'
+  | 'breaker'
+  | 'dead-letter'
+  | 'registry'
+  | 'kafka'
+  | 'fenced';
 
 /** What a source or sink runner says of its running and pauses (the start of its status). */
 export interface RunnerPauseStatus {
@@ -43,6 +55,7 @@ export const PAUSE_REASONS: readonly PauseReason[] = [
   'dead-letter',
   'registry',
   'kafka',
+  'fenced',
 ];
 
 /** The outage a failed call to a system means, or null when it is a data error of one record. */

@@ -25,6 +25,12 @@ export interface SourceRunnerOptions<T> {
   readonly pollBackoff?: number;
   readonly retry?: RetryPolicy;
   readonly probeIntervalMs?: number;
+  /**
+   * How long a runner whose transactional id another worker took (`fenced`) waits before it
+   * claims the id back (default 30 s): long enough for a rolling deploy's old instance to be
+   * stopped, short enough that the feed moves on soon if the one that took it is gone.
+   */
+  readonly fencedRetryMs?: number;
   readonly metrics?: Metrics;
 }
 

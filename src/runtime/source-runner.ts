@@ -1,23 +1,10 @@
-import {
-  CloseloopError,
-  DEFAULT_RETRY,
-  isCloseloopError,
-  messageOf,
-  retryAfterOf,
-  withRetry,
-} from '../errors/index.ts';
-import {
-  deadLetterTopic,
-  readToEnd,
-  sourceDeadLetter,
-  subjectForTopic,
-  type OutgoingRecord,
-  type TransactionalProducer,
-} from '../messaging/index.ts';
+import { DEFAULT_RETRY, isCloseloopError, messageOf, retryAfterOf, withRetry } from '../errors/index.ts';
+import { readToEnd, type TransactionalProducer } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Health, SourceBatch, SourceWarning } from '../sdk/connector.ts';
 import { PauseSet, probeDelay, retryAfterDetail, type PauseReason } from './pause.ts';
 import { cursorStuck, SOURCE_OUTAGES, sourceOutage, unlessStopped } from './source-outage.ts';
+import { encodeBatch, writeBatch } from './source-publish.ts';
 import { nextPollDelay, type PollOutcome, type PollPace } from './poll-pace.ts';
 import type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-options.ts';
 
@@ -97,7 +84,7 @@ export class SourceRunner<T> {
    * transaction may have committed after all, and only the stored cursor can tell.
    */
   async #claim(): Promise<void> {
-    const { messaging, connector, cursorKey } = this.#o;
+    const { messaging, cursorKey } = this.#o;
     const cursorTopic = this.#o.cursorTopic ?? CURSOR_TOPIC;
     await this.#producer?.disconnect().catch(() => undefined);
     this.#producer = null;
@@ -105,7 +92,7 @@ export class SourceRunner<T> {
     await admin.connect();
     try {
       await admin.ensureTopics([{ topic: cursorTopic, config: { 'cleanup.policy': 'compact' } }]);
-      const producer = messaging.transactionalProducer(`${connector}-source-${cursorKey}`);
+      const producer = messaging.transactionalProducer(this.#transactionalId());
       await producer.connect();
       await producer.fence();
       this.#producer = producer;
@@ -117,6 +104,17 @@ export class SourceRunner<T> {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  /**
+   * The id is the cursor record it guards, its topic and key: two runners writing one cursor must
+   * fence each other, and runners writing different ones never may. Kafka's transactional ids are
+   * cluster-wide, so an id of the connector and jurisdiction alone was shared by every
+   * installation on a cluster (a staging and a production bridge, say), each fencing the other's
+   * source on every start and reclaim.
+   */
+  #transactionalId(): string {
+    return `${this.#o.cursorTopic ?? CURSOR_TOPIC}/${this.#o.cursorKey}`;
   }
 
   async stop(): Promise<void> {
@@ -263,6 +261,10 @@ export class SourceRunner<T> {
         await this.#publish(batch);
         this.#clear();
       } catch (err) {
+        if (isCloseloopError(err, 'CL_KAFKA_FENCED')) {
+          await this.#standAside(err);
+          continue;
+        }
         const reason: PauseReason = isCloseloopError(err, 'CL_DEAD_LETTER_FAILED')
           ? 'dead-letter'
           : isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAVAILABLE') ||
@@ -287,9 +289,12 @@ export class SourceRunner<T> {
 
   // Until Kafka answers again: the stored cursor then says where to poll from, so nothing is
   // published twice or skipped whatever became of the failed transaction.
-  async #reclaim(): Promise<void> {
+  async #reclaim(firstWaitMs = this.#o.probeIntervalMs ?? 1_000): Promise<void> {
+    let wait = firstWaitMs;
     while (!this.#isStopped()) {
-      await this.#sleep(this.#o.probeIntervalMs ?? 1_000);
+      await this.#sleep(wait);
+      wait = this.#o.probeIntervalMs ?? 1_000;
+      if (this.#isStopped()) return;
       try {
         await this.#claim();
         return;
@@ -297,6 +302,29 @@ export class SourceRunner<T> {
         this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Kafka not back yet');
       }
     }
+  }
+
+  // Another worker took the transactional id: it runs this connector with this cursor (a rolling
+  // deploy's overlap, or one started twice). Claiming it back at once would fence that one in
+  // turn, and the two would take it from each other every second, each publish failing half way;
+  // so this one stands aside, paused and saying so, then claims it back. If the other is gone, the
+  // feed moves on; if not, they take turns, and each one fenced says so again.
+  async #standAside(err: unknown): Promise<void> {
+    const waitMs = this.#o.fencedRetryMs ?? 30_000;
+    const transactionalId = this.#transactionalId();
+    this.#raise(
+      'fenced',
+      err,
+      `another instance took transactional id ${transactionalId}; claiming it back within ${Math.ceil(waitMs / 1_000)} s`,
+    );
+    this.#o.metrics?.sourceFenced.inc({ connector: this.#o.connector });
+    this.#log.error(
+      { transactionalId, retryInMs: waitMs },
+      'another worker publishes this source (fenced by a newer producer with its transactional id); standing aside, then claiming it back',
+    );
+    await this.#reclaim(waitMs);
+    // The id is this runner's again (unless it stopped): the other instance is the one fenced now.
+    if (!this.#isStopped()) this.#clear('fenced');
   }
 
   // A poll the system refused for good is no one record's fault either: it pauses the same way.
@@ -328,53 +356,17 @@ export class SourceRunner<T> {
   }
 
   async #publish(batch: SourceBatch<T>): Promise<void> {
-    const { topic, serde } = this.#o;
-    const subject = subjectForTopic(topic);
-    const out: OutgoingRecord[] = [];
-    const dead: { letter: OutgoingRecord; err: CloseloopError; position: string | null }[] = [];
-    // A change kept, as JSON, with the reason, rather than dropped or allowed to block the source:
-    // one the connector could not read, or one that does not fit the topic's schema (a connector
-    // or upstream bug). The cursor moves past it with the rest of the batch.
-    const bury = (key: string | null, value: unknown, err: CloseloopError, position: string | null) => {
-      dead.push({ letter: sourceDeadLetter(key, value, err, this.#o.connector, position, Date.now()), err, position });
-    };
-    for (const r of batch.rejected ?? []) bury(r.key, r.raw, r.error, r.position);
-    for (const r of batch.records) {
-      try {
-        out.push({ key: r.key, value: await serde.encode(subject, r.value) });
-      } catch (err) {
-        if (!isCloseloopError(err) || err.retriable) throw err;
-        bury(r.key, r.value, err, null);
-      }
-    }
+    const { topic, connector } = this.#o;
+    const encoded = await encodeBatch(this.#o, batch);
     const producer = this.#producer;
     if (!producer) return;
-    const tx = await producer.begin();
-    try {
-      if (dead.length > 0) {
-        const letters = dead.map((d) => d.letter);
-        await tx.send(deadLetterTopic(topic), letters).catch((err: unknown) => {
-          throw new CloseloopError('CL_DEAD_LETTER_FAILED', `writing to ${deadLetterTopic(topic)}: ${messageOf(err)}`);
-        });
-      }
-      // The records and the cursor in one produce request: a round trip less on every batch's path.
-      const cursor = { key: this.#o.cursorKey, value: Buffer.from(batch.cursor) };
-      await tx.sendMany(
-        new Map<string, OutgoingRecord[]>([
-          ...(out.length > 0 ? [[topic, out] as const] : []),
-          [this.#o.cursorTopic ?? CURSOR_TOPIC, [cursor]],
-        ]),
-      );
-      await tx.commit();
-    } catch (err) {
-      await tx.abort().catch(() => undefined);
-      throw err;
-    }
+    const cursor = { topic: this.#o.cursorTopic ?? CURSOR_TOPIC, key: this.#o.cursorKey, value: batch.cursor };
+    await writeBatch(producer, topic, encoded, cursor);
     this.#cursor = batch.cursor;
-    this.#published += out.length;
-    this.#deadLettered += dead.length;
-    this.#o.metrics?.published.inc({ connector: this.#o.connector }, out.length);
-    for (const { err, position } of dead) {
+    this.#published += encoded.records.length;
+    this.#deadLettered += encoded.dead.length;
+    this.#o.metrics?.published.inc({ connector }, encoded.records.length);
+    for (const { err, position } of encoded.dead) {
       this.#o.metrics?.deadLetters.inc({ topic, code: err.code });
       this.#log.warn({ code: err.code, position, error: err.message }, 'change dead-lettered; the feed goes on');
     }

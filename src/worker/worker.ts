@@ -124,6 +124,7 @@ export class Worker {
           pollIntervalMs: instance.pollIntervalMs,
           busyPollIntervalMs: instance.busyPollIntervalMs,
           pollBackoff: instance.pollBackoff,
+          fencedRetryMs: instance.fencedRetryMs,
           messaging: this.#messaging,
           serde: this.#serde,
           logger,

@@ -89,4 +89,51 @@ describe('source runner with the CRM connector and simulator', () => {
     });
     expect(JSON.stringify(values)).not.toContain('ada@example.org');
   }, 120_000);
+
+  // The broker's answer to a producer whose id a newer one took (PRODUCER_FENCED or
+  // INVALID_PRODUCER_EPOCH, by version) must read as fenced: as a Kafka outage the runner claimed
+  // the id straight back, and two workers running one source took it from each other every second.
+  it('a second runner of one source fences the first, which stands aside as fenced, not as a Kafka outage', async () => {
+    const messaging = testMessaging();
+    const sim = new CrmSimulator({ token: 'tok' });
+    const url = await sim.start();
+    cleanup.push(() => sim.stop());
+    const topic = uniqueName('it.source.crm.ticket-events.v1');
+    const admin = messaging.admin();
+    await admin.connect();
+    await admin.ensureTopics([{ topic, partitions: 3 }]);
+    await admin.disconnect();
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    await serde.register(subjectForTopic(topic), (await readSchemaFile('schemas/crm.ticket-events.v1.avsc')).schema);
+    const logger = createLogger({ level: 'silent' });
+    const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: url, jurisdiction: 'testville' });
+    const cursorTopic = uniqueName('it.cursors');
+    const runner = () => {
+      const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
+      if (!source) throw new Error('no source');
+      const r = new SourceRunner({
+        ...{ connector: 'crm-rest', cursorKey: 'crm-rest:testville', cursorTopic, topic, source },
+        ...{ messaging, serde, logger, pollIntervalMs: 50, probeIntervalMs: 100, fencedRetryMs: 120_000 },
+      });
+      cleanup.push(() => r.stop());
+      return r;
+    };
+
+    sim.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    const one = runner();
+    await one.start();
+    await awaitCount(messaging, topic, 1);
+    const two = runner();
+    await two.start();
+    sim.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await until('the first runner fenced', () => one.status().pausedBy === 'fenced', 30_000);
+    expect(one.status().pauseDetail).toContain(`transactional id ${cursorTopic}/crm-rest:testville`);
+    await awaitCount(messaging, topic, 2);
+    sim.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await awaitCount(messaging, topic, 3);
+    expect(two.status()).toMatchObject({ pausedBy: null, published: 2 });
+    expect(one.status()).toMatchObject({ pausedBy: 'fenced', published: 1 });
+    const { values } = await readCommitted<CrmTicketEvent>(messaging, topic);
+    expect(values.map((v) => v.envelope.sequence).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([1, 2, 3]);
+  }, 120_000);
 });

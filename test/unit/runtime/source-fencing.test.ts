@@ -1,0 +1,171 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { crmRest } from '../../../connectors/crm-rest/index.ts';
+import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
+import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
+import {
+  createInMemoryMessaging,
+  readSchemaFile,
+  readToEnd,
+  subjectForTopic,
+  type AvroSerde,
+  type Messaging,
+} from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { Metrics } from '../../../src/observability/metrics.ts';
+import { SourceRunner } from '../../../src/runtime/index.ts';
+import { parseConnectorConfig, type CrmTicketEvent } from '../../../src/sdk/index.ts';
+import { startLoopback } from '../../support/loopback-registry.ts';
+import { until, untilAsync } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
+
+const cleanup = cleanupAfter('each');
+
+interface Installation {
+  readonly topic: string;
+  readonly cursorTopic: string;
+  readonly fencedRetryMs?: number;
+}
+
+/** A runner of the CRM connector named as every worker names it, with its log lines and metrics. */
+function crmRunner(url: string, messaging: Messaging, serde: AvroSerde, at: Installation) {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = createLogger({ destination, level: 'info' });
+  const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: url, jurisdiction: 'testville' });
+  const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
+  if (!source) throw new Error('crm-rest has no source');
+  const metrics = new Metrics({ defaults: false });
+  const runner = new SourceRunner({
+    connector: 'crm-rest',
+    cursorKey: 'crm-rest:testville',
+    cursorTopic: at.cursorTopic,
+    topic: at.topic,
+    source,
+    messaging,
+    serde,
+    logger,
+    metrics,
+    pollIntervalMs: 5,
+    probeIntervalMs: 5,
+    ...(at.fencedRetryMs !== undefined ? { fencedRetryMs: at.fencedRetryMs } : {}),
+    retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 2 },
+  });
+  cleanup.push(() => runner.stop());
+  const errors = () => lines.filter((l) => (l['level'] as number) >= 50).map((l) => String(l['msg']));
+  const fenced = async () =>
+    (await metrics.registry.getSingleMetricAsString('closeloop_source_fenced_total')).includes(
+      'closeloop_source_fenced_total{connector="crm-rest"} 1',
+    );
+  return { runner, errors, fenced };
+}
+
+async function setUp(...topics: string[]) {
+  const { serde } = await startLoopback(cleanup);
+  const messaging = createInMemoryMessaging();
+  const admin = messaging.admin();
+  for (const topic of topics) {
+    await admin.ensureTopics([{ topic, partitions: 3 }]);
+    await serde.register(subjectForTopic(topic), (await readSchemaFile(`schemas/crm.ticket-events.v1.avsc`)).schema);
+  }
+  const sim = async () => {
+    const s = new CrmSimulator({ token: 'tok' });
+    const url = await s.start();
+    cleanup.push(() => s.stop());
+    return { sim: s, url };
+  };
+  const sequences = async (topic: string) => {
+    const seen: number[] = [];
+    await readToEnd(messaging, admin, topic, 'all', async (r) => {
+      seen.push((await serde.decode<CrmTicketEvent>(r.value)).value.envelope.sequence ?? -1);
+    });
+    return seen.sort((a, b) => a - b);
+  };
+  return { serde, messaging, sim, sequences };
+}
+
+describe('a source whose transactional id another runner takes', () => {
+  // Kafka's transactional ids are cluster-wide. The id was the connector and jurisdiction alone,
+  // so a staging and a production bridge on one cluster (or two test runs) fenced each other's
+  // source on every start, and each fenced one claimed it back: the feeds stalled each other.
+  it('is not taken by another installation on the cluster, which keeps its cursor in a topic of its own', async () => {
+    const { serde, messaging, sim, sequences } = await setUp('a.crm', 'b.crm');
+    const [a, b] = [await sim(), await sim()];
+    const one = crmRunner(a.url, messaging, serde, { topic: 'a.crm', cursorTopic: 'a.cursors' });
+    const other = crmRunner(b.url, messaging, serde, { topic: 'b.crm', cursorTopic: 'b.cursors' });
+    a.sim.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await one.runner.start();
+    await until('the first installation publishing', () => one.runner.status().published === 1, 5_000);
+    await other.runner.start();
+    a.sim.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    b.sim.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await until(
+      'both publishing',
+      () => one.runner.status().published === 2 && other.runner.status().published === 1,
+      5_000,
+    );
+    expect(one.errors()).toEqual([]);
+    expect(other.errors()).toEqual([]);
+    expect(await one.fenced()).toBe(false);
+    expect(await sequences('a.crm')).toEqual([1, 2]);
+    expect(await sequences('b.crm')).toEqual([1]);
+  });
+
+  it('stands aside when a second worker runs it, says so, and does not take it back while it waits', async () => {
+    const { serde, messaging, sim, sequences } = await setUp('crm');
+    const { sim: crm, url } = await sim();
+    const at = { topic: 'crm', cursorTopic: 'cursors', fencedRetryMs: 60_000 };
+    const first = crmRunner(url, messaging, serde, at);
+    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await first.runner.start();
+    await until('the first worker publishing', () => first.runner.status().published === 1, 5_000);
+
+    const second = crmRunner(url, messaging, serde, at);
+    await second.runner.start();
+    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await until('the first worker fenced', () => first.runner.status().pausedBy === 'fenced', 5_000);
+    expect(first.runner.status().pauseDetail).toBe(
+      'another instance took transactional id cursors/crm-rest:testville; claiming it back within 60 s',
+    );
+    expect(first.errors()).toEqual([
+      'another worker publishes this source (fenced by a newer producer with its transactional id); standing aside, then claiming it back',
+    ]);
+    expect(await first.fenced()).toBe(true);
+
+    // The second one goes on publishing, unfenced: the first does not claim the id straight back.
+    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await until('the second worker publishing the rest', () => second.runner.status().published === 2, 5_000);
+    expect(second.errors()).toEqual([]);
+    expect(second.runner.status().pausedBy).toBeNull();
+    expect(first.runner.status()).toMatchObject({ pausedBy: 'fenced', published: 1 });
+    expect(await sequences('crm')).toEqual([1, 2, 3]);
+    // Standing aside does not hold a stop.
+    await first.runner.stop();
+  });
+
+  it('takes the feed back once the worker that took it is gone, publishing every change once', async () => {
+    const { serde, messaging, sim, sequences } = await setUp('crm');
+    const { sim: crm, url } = await sim();
+    const at = { topic: 'crm', cursorTopic: 'cursors', fencedRetryMs: 200 };
+    const first = crmRunner(url, messaging, serde, at);
+    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await first.runner.start();
+    await until('the first worker publishing', () => first.runner.status().published === 1, 5_000);
+    const second = crmRunner(url, messaging, serde, at);
+    await second.runner.start();
+    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await until('the first worker fenced', () => first.runner.status().pausedBy === 'fenced', 5_000);
+    await second.runner.stop();
+
+    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await untilAsync('every change out', async () => (await sequences('crm')).length >= 3, 5_000);
+    await until('the first worker unpaused', () => first.runner.status().pausedBy === null, 5_000);
+    expect(await sequences('crm')).toEqual([1, 2, 3]);
+    expect(first.runner.status().cursor).toBe('3');
+  });
+});
