@@ -7,7 +7,7 @@ import { loadStackConfig } from '../../stack/config.ts';
 import { startKafka, stopKafka, waitForKafka } from '../../stack/kafka.ts';
 import { stackDown } from '../../stack/stack.ts';
 import { bridgeRun, crmHistoryProblems, statusDeadLetters, TOKENS } from '../support/bridge-run.ts';
-import { exited, nodeChild, type ChildRun } from '../support/child.ts';
+import { exited, nodeChild, untilRunning, type ChildRun } from '../support/child.ts';
 import { testMessaging } from '../support/kafka.ts';
 import { freePorts } from '../support/ports.ts';
 import { readCommitted } from '../support/processor.ts';
@@ -62,17 +62,17 @@ describe('resilience of the whole bridge', () => {
     cleanup.push(() => run.stop());
     const start = (): ChildRun =>
       nodeChild(['src/cli/main.ts', 'run', '--config', run.file], {
-        env: { ...TOKENS, LOG_LEVEL: 'silent' },
+        env: { ...TOKENS, LOG_LEVEL: 'warn' },
         onSpawn: (child) => cleanup.push(async () => void child.kill('SIGKILL')),
       });
     const first = start();
     openTickets(run, 15);
     run.work();
-    await until('some updates', () => run.crm.applied.length >= 20, 90_000);
+    await untilRunning(first, 'some updates', () => run.crm.applied.length >= 20, 90_000);
     first.child.kill('SIGKILL');
     expect((await exited(first, 'the worker after SIGKILL', 30_000)).signal).toBe('SIGKILL');
     const second = start();
-    await until('every ticket closed and all work done', () => run.done(), 120_000);
+    await untilRunning(second, 'every ticket closed and all work done', () => run.done(), 120_000);
     second.child.kill('SIGTERM');
     expect((await exited(second, 'the worker after SIGTERM', 60_000)).code).toBe(0);
     expect(crmHistoryProblems(run.crm)).toEqual([]);

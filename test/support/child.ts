@@ -71,6 +71,31 @@ export async function exited(run: ChildRun, what: string, timeoutMs = 90_000): P
   }
 }
 
+/**
+ * Waits for a condition a running child brings about (a simulator's tickets closed), failing at
+ * once if the child exits first and, past `timeoutMs`, with the last of its output: a worker that
+ * died at start or stood still then says why, where a bare time-out said nothing.
+ */
+export async function untilRunning(
+  run: ChildRun,
+  what: string,
+  check: () => boolean,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    const { exitCode, signalCode } = run.child;
+    if (exitCode !== null || signalCode !== null) {
+      throw new Error(
+        `waiting for ${what}: the process exited (${exitCode ?? signalCode}); its output ended:\n${run.tail()}`,
+      );
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; the process's output ended:\n${run.tail()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** The JSON lines of a run's output; other lines are skipped. */
 export function jsonLines<T>(text: string): T[] {
   const out: T[] = [];

@@ -1,18 +1,20 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { exited, nodeChild, type ChildRun } from '../../support/child.ts';
+import { exited, nodeChild, untilRunning, type ChildRun } from '../../support/child.ts';
 import { bridgeRun, crmTally, TOKENS } from '../../support/bridge-run.ts';
 import { recordFault } from '../../support/fault-report.ts';
-import { until } from '../../support/wait.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 
 const cleanup = cleanupAfter('all');
 
-/** A worker in a process of its own, killed at teardown if still running. */
+/**
+ * A worker in a process of its own, killed at teardown if still running. Its warnings and errors
+ * are kept, so a run that stands still says why.
+ */
 function runWorker(file: string): ChildRun {
   return nodeChild(['src/cli/main.ts', 'run', '--config', file], {
-    env: { ...TOKENS, LOG_LEVEL: 'silent' },
+    env: { ...TOKENS, LOG_LEVEL: 'warn' },
     onSpawn: (child) => cleanup.push(async () => void child.kill('SIGKILL')),
   });
 }
@@ -40,7 +42,7 @@ describe('fault path 2: a route to a system with no connector', () => {
       run.crm.createTicket({ serviceCode: 'GRASS', contact: { name: 'A Resident', email: null, phone: null } });
     }
     run.work();
-    await until('every ticket closed', () => run.done(), 120_000);
+    await untilRunning(worker, 'every ticket closed', () => run.done(), 120_000);
     worker.child.kill('SIGTERM');
     await exited(worker, 'the worker after SIGTERM', 60_000);
     const tally = crmTally(run.crm);
