@@ -1,8 +1,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import path from 'node:path';
 import { DateTime } from 'luxon';
 import type { CloseloopConfig } from '../config/index.ts';
 import { isCloseloopError } from '../errors/index.ts';
+import { SHIPPED_SCHEMAS } from '../messaging/index.ts';
 import { loadImportMapping, type ImportMapping } from '../import/mapping.ts';
 import { importFile, type ImportResult } from '../import/run.ts';
 import { KEPT_REJECTIONS } from '../import/report.ts';
@@ -149,7 +149,7 @@ export async function runImport(
     printError(`closeloop import: --rejects ${args.rejects}: ${(err as Error).message}`);
     return 2;
   }
-  const publisher = dryRun ? null : await kafkaPublisher(config, logger, path.resolve('schemas'));
+  const publisher = dryRun ? null : await kafkaPublisher(config, logger, SHIPPED_SCHEMAS);
   const bar = progress('import', 'bytes', 1);
   const open: CrmTicketEvent[] = [];
   try {
@@ -159,7 +159,7 @@ export async function runImport(
       since,
       until,
       sink: publisher,
-      ...(publisher ? {} : { measure: await dryRunMeasure(path.resolve('schemas')) }),
+      ...(publisher ? {} : { measure: await dryRunMeasure(SHIPPED_SCHEMAS) }),
       onProgress: (done, size) => bar.update(done, size),
       ...(adopter ? { onOpen: (e: CrmTicketEvent) => open.push(e) } : {}),
       ...(rejects ? { onRejection: (r: Rejection) => rejects.write(r) } : {}),

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { IANAZone } from 'luxon';
 import type { CloseloopConfig } from '../config/index.ts';
 import {
@@ -13,6 +12,7 @@ import {
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import {
   readSchemaFile,
+  SHIPPED_SCHEMAS,
   subjectForTopic,
   type AvroSerde,
   type Messaging,
@@ -21,8 +21,6 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import { CANONICAL, topicSpecs } from '../topics/index.ts';
 import { readKpiInputs } from './read-inputs.ts';
-
-const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 
 export interface KpiJobOptions {
   readonly config: CloseloopConfig;
@@ -150,7 +148,7 @@ async function publish(o: KpiJobOptions, admin: MessagingAdmin, records: readonl
   const topic = o.config.topics.kpi;
   await admin.ensureTopics(topicSpecs(o.config).filter((s) => s.topic === topic));
   const subject = subjectForTopic(topic);
-  const file = await readSchemaFile(path.join(o.schemasDir ?? SCHEMAS, `${CANONICAL.kpi}.avsc`));
+  const file = await readSchemaFile(path.join(o.schemasDir ?? SHIPPED_SCHEMAS, `${CANONICAL.kpi}.avsc`));
   await o.serde.register(subject, file.schema);
   const out = [];
   for (const r of records) out.push({ key: kpiKey(r), value: await o.serde.encode(subject, r) });

@@ -11,7 +11,12 @@ export interface SchemaFile {
   readonly schema: Readonly<Record<string, unknown>>;
 }
 
-/** The schemas closeloop ships, one `<topic>.avsc` per topic. */
+/**
+ * The schemas closeloop ships, one `<topic>.avsc` per topic: `schemas/` two folders up from this
+ * module, in a checkout (src/messaging) as in a build (dist/src/messaging, where `npm run build`
+ * copies them to dist/schemas). Every reader takes them from here, never from the working
+ * directory, so a command run from another folder finds them too.
+ */
 export const SHIPPED_SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 
 export function subjectForTopic(topic: string): string {

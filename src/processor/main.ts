@@ -1,17 +1,13 @@
 #!/usr/bin/env node
 // Runs the lifecycle processor alone: node src/processor/main.ts --config config/closeloop.yaml
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
-import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
+import { AvroSerde, createKafkaMessaging, SHIPPED_SCHEMAS } from '../messaging/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { opsServerFor, startBehindOps } from '../observability/process-ops.ts';
 import { faultHookFromEnv } from './fault-hooks.ts';
 import { ProcessorHost } from './host.ts';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { config: { type: 'string', default: 'config/closeloop.yaml' } } });
@@ -24,7 +20,7 @@ async function main(): Promise<void> {
     logger,
     messaging: createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger }),
     serde: new AvroSerde({ ...config.schemaRegistry, compatibility: 'BACKWARD' }),
-    schemasDir: path.join(repoRoot, 'schemas'),
+    schemasDir: SHIPPED_SCHEMAS,
     commitHook: faultHookFromEnv(process.env),
   });
   // The same ops port as the worker's, wired the same way, without the admin endpoints (it runs

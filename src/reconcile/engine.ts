@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CloseloopConfig } from '../config/index.ts';
 import {
   classifyDrift,
@@ -10,7 +9,13 @@ import {
   type WorkOrderEvent,
 } from '../domain/index.ts';
 import { isCloseloopError, messageOf } from '../errors/index.ts';
-import { readSchemaFile, subjectForTopic, type AvroSerde, type Messaging } from '../messaging/index.ts';
+import {
+  readSchemaFile,
+  SHIPPED_SCHEMAS,
+  subjectForTopic,
+  type AvroSerde,
+  type Messaging,
+} from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { restorePartitions } from '../processor/restore.ts';
@@ -21,7 +26,6 @@ import { Healer, actionFor, type DriftAction } from './heal.ts';
 import { departmentLookup, type ReconcileLookups } from './lookups.ts';
 import { TokenBucket } from './token-bucket.ts';
 
-const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 /** The cursor is stored after this many tickets, so an interrupted run repeats at most these. */
 const CURSOR_EVERY = 20;
 
@@ -109,7 +113,7 @@ export async function runReconciliation(o: ReconcileOptions): Promise<ReconcileR
       await producer.connect();
       // The topic and schema may be newer than the running processor.
       await admin.ensureTopics(topicSpecs(config).filter((s) => s.topic === config.topics.drift));
-      const file = await readSchemaFile(path.join(o.schemasDir ?? SCHEMAS, `${CANONICAL.drift}.avsc`));
+      const file = await readSchemaFile(path.join(o.schemasDir ?? SHIPPED_SCHEMAS, `${CANONICAL.drift}.avsc`));
       await serde.register(subjectForTopic(config.topics.drift), file.schema);
     }
     const partitions = Array.from({ length: config.processor.partitions }, (_, p) => p);

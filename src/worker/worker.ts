@@ -1,8 +1,6 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
-import { AvroSerde, createKafkaMessaging, type Messaging } from '../messaging/index.ts';
+import { AvroSerde, createKafkaMessaging, SHIPPED_SCHEMAS, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AdminOutcome, Readiness } from '../observability/ops-server.ts';
@@ -26,8 +24,6 @@ import {
 import { checkConnector } from './connector-check.ts';
 import { sinkBounds } from './sink-bounds.ts';
 import { SilenceWatch, type WatchedSource } from './silence-watch.ts';
-
-const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 
 export interface WorkerOptions {
   readonly config: CloseloopConfig;
@@ -79,7 +75,7 @@ export class Worker {
       env: options.env,
       messaging: this.#messaging,
       serde: this.#serde,
-      schemasDir: SCHEMAS,
+      schemasDir: SHIPPED_SCHEMAS,
       alertSource: 'closeloop-worker',
     });
     this.#build();
