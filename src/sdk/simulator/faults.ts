@@ -28,6 +28,13 @@ export const faultSettingsSchema = z
      * the system (a block or maintenance page): the system never sees them.
      */
     proxyPageRate: z.number().min(0).max(1).default(0),
+    /**
+     * Writes that take slowWriteMs to carry out, answered when done, as on a busy app server. The
+     * system does not notice a caller that gave up: set past the client's time-out, the write
+     * takes effect after the caller stopped waiting, and a read in between does not see it yet.
+     */
+    slowWriteRate: z.number().min(0).max(1).default(0),
+    slowWriteMs: z.number().min(0).default(5_000),
     /** Epoch-ms windows during which every request gets 503. */
     outages: z.array(z.object({ from: z.number(), until: z.number() }).strict()).default([]),
   })
@@ -44,7 +51,8 @@ export type FaultOutcome =
   | { readonly kind: 'malformed' }
   | { readonly kind: 'no-content' }
   | { readonly kind: 'late' }
-  | { readonly kind: 'proxy-page' };
+  | { readonly kind: 'proxy-page' }
+  | { readonly kind: 'slow' };
 
 /** mulberry32: small, fast and good enough to make fault patterns repeatable. */
 export function seededRandom(seed: number): () => number {
@@ -84,7 +92,7 @@ export class FaultInjector {
     return latencyMs + (jitterMs > 0 ? this.#random() * jitterMs : 0);
   }
 
-  /** The fault for one request; write faults (no-content, late, proxy-page) pass a GET by. */
+  /** The fault for one request; write faults (no-content, late, proxy-page, slow) pass a GET by. */
   next(method = 'GET'): FaultOutcome {
     const s = this.#settings;
     const now = this.#clock();
@@ -105,6 +113,8 @@ export class FaultInjector {
     if (roll < edge) return write ? { kind: 'late' } : { kind: 'pass' };
     edge += s.proxyPageRate;
     if (roll < edge) return write ? { kind: 'proxy-page' } : { kind: 'pass' };
+    edge += s.slowWriteRate;
+    if (roll < edge) return write ? { kind: 'slow' } : { kind: 'pass' };
     return { kind: 'pass' };
   }
 }

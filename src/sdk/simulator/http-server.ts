@@ -62,6 +62,8 @@ export class SimulatorServer {
   readonly #routes: Route[] = [];
   #server: Server | null = null;
   readonly #hanging = new Set<ServerResponse>();
+  /** Slow writes under way (see settled()). */
+  readonly #writing = new Set<Promise<unknown>>();
 
   constructor(faults: FaultInjector) {
     this.faults = faults;
@@ -136,6 +138,25 @@ export class SimulatorServer {
     this.faults.update(settings);
   }
 
+  /**
+   * Resolves once every slow write under way (slowWriteRate) has been carried out, answered or
+   * not: what a test waits for before it counts what the system holds.
+   */
+  async settled(): Promise<void> {
+    while (this.#writing.size > 0) await Promise.all(this.#writing);
+  }
+
+  // Carried out after slowWriteMs, whether or not its caller still waits (unref: stop() need not wait).
+  #slowly<T>(write: () => T | Promise<T>): Promise<T> {
+    const done = new Promise((r) => setTimeout(r, this.faults.settings.slowWriteMs).unref()).then(write);
+    const tracked: Promise<unknown> = done.then(
+      () => this.#writing.delete(tracked),
+      () => this.#writing.delete(tracked),
+    );
+    this.#writing.add(tracked);
+    return done;
+  }
+
   // The write has taken; its answer comes after the client gave up (stop() cuts it short).
   #answerLate(res: ServerResponse, out: SimResponse): void {
     this.#hanging.add(res);
@@ -180,6 +201,7 @@ export class SimulatorServer {
           return;
         case 'no-content':
         case 'late':
+        case 'slow':
         case 'pass':
           afterwards = fault.kind;
           break;
@@ -196,8 +218,8 @@ export class SimulatorServer {
     const match = route.pattern.exec(url.pathname);
     const params: Record<string, string> = {};
     route.names.forEach((name, i) => (params[name] = decodeURIComponent(match?.[i + 1] ?? '')));
-    try {
-      const out = await route.handler({
+    const handle = () =>
+      route.handler({
         method: req.method ?? 'GET',
         path: url.pathname,
         params,
@@ -205,6 +227,10 @@ export class SimulatorServer {
         body,
         headers: req.headers,
       });
+    try {
+      const out = await (afterwards === 'slow' ? this.#slowly(handle) : handle());
+      // A slow write's caller may have given up: the write took, its answer goes nowhere.
+      if (res.destroyed) return;
       // Carried out all the same: only the answer is empty, as a 204 from a real server.
       if (afterwards === 'no-content' && out.status >= 200 && out.status < 300) return send(res, { status: 204 });
       if (afterwards === 'late') return this.#answerLate(res, out);

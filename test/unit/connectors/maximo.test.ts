@@ -118,6 +118,28 @@ describe('Maximo-like simulator', () => {
   });
 });
 
+describe('Maximo-like simulator on a busy app server (slowWriteRate)', () => {
+  it('saves a slow POST when its time comes, though its caller gave up; a read meanwhile does not see it', async () => {
+    const { sim, url } = await started({ faults: { slowWriteRate: 1, slowWriteMs: 400 } });
+    const post = fetch(`${url}/maximo/api/os/mxwo?lean=1`, {
+      method: 'POST',
+      headers: { apikey: 'key', 'content-type': 'application/json' },
+      body: JSON.stringify({ siteid: 'DOT', origrecordid: 'T-9', origrecordclass: 'SR', externalrefid: 'T-9#1' }),
+      signal: AbortSignal.timeout(100),
+    });
+    await expect(post).rejects.toThrow(/timeout|aborted/i);
+    // Reads are not slowed: the look-up answers at once, and finds nothing yet.
+    const where = encodeURIComponent('externalrefid="T-9#1"');
+    const read = async () =>
+      ((await (await get(`${url}/maximo/api/os/mxwo?lean=1&oslc.where=${where}`)).json()) as { member: unknown[] })
+        .member;
+    expect(await read()).toEqual([]);
+    await sim.server.settled();
+    expect(await read()).toHaveLength(1);
+    expect(sim.find('T-9#1')?.status).toBe('WAPPR');
+  });
+});
+
 describe('maximo source', () => {
   it('reads equal changedates across pages and polls without losing or repeating one', async () => {
     let now = SECOND;
