@@ -117,6 +117,9 @@ export const SELECT =
 
 const NEXT_PAGE = 'reading the next page of a Maximo query';
 
+/** How many work orders under one reference a duplicate's error names (see byExternalRef). */
+const SHOWN_DUPLICATES = 10;
+
 /** oslc.where takes values in double quotes with no way to escape one; such a value is refused. */
 export function quoted(value: string): string {
   if (value.includes('"'))
@@ -240,14 +243,35 @@ export class MaximoClient {
     return `${this.#origin}${this.#basePath}${path}${url.search}`;
   }
 
-  /** The work order the bridge created under `externalrefid` at `siteid`, or null when there is none. */
+  /**
+   * The work order the bridge created under `externalrefid` at `siteid`, or null when there is
+   * none. Maximo does not refuse a second work order with the same reference, so there may be
+   * more than one (a save that landed after the bridge gave up on it and posted again, a planner's
+   * copy that kept the reference). Then the bridge cannot tell which is its own, nor which one its
+   * events came from: cancelling them all could cancel work a person meant to keep, acting on the
+   * first would leave the other open with nobody told (a crew sent to a withdrawn request). So
+   * neither: CL_CONNECTOR_DUPLICATE_WORK_ORDER, naming them all, which dead-letters the command
+   * for a person to settle in Maximo and replay. A cancelled copy still counts: it keeps the
+   * reference, and its events would still speak for the bridge's work order.
+   */
   async byExternalRef(externalrefid: string, siteid: string, withWorklog = false): Promise<MaximoWorkOrder | null> {
     const page = await this.query({
       where: `externalrefid=${quoted(externalrefid)} and siteid=${quoted(siteid)}`,
-      pageSize: 2,
+      orderBy: '+workorderid',
+      pageSize: SHOWN_DUPLICATES,
       ...(withWorklog ? { select: `${SELECT},worklog{logtype,externalrefid}` } : {}),
     });
-    return page.member[0] ?? null;
+    const [only, ...others] = page.member;
+    if (others.length === 0) return only ?? null;
+    const wonums = page.member.map((wo) => wo.wonum);
+    const more = page.responseInfo.nextPage ? ' and more' : '';
+    throw new CloseloopError(
+      'CL_CONNECTOR_DUPLICATE_WORK_ORDER',
+      `Maximo has ${wonums.length}${more ? ' or more' : ''} work orders with externalrefid ${externalrefid} ` +
+        `at site ${siteid}: ${wonums.join(', ')}${more}; the bridge acts on none of them until one is left ` +
+        '(clear the externalrefid of the extra ones in Maximo, cancelling them as needed, then replay this command)',
+      { details: { externalrefid, siteid, wonums } },
+    );
   }
 
   create(wo: NewWorkOrder) {

@@ -168,6 +168,12 @@ export const ERROR_CATALOG = {
     summary:
       "An external system refused the bridge's credentials (401, 403): an outage of that connector, which pauses until its health probe passes. Never a dead letter of its own; a record still refused through maxDeliveryCycles pause cycles while the probe passes (a write refused where reads are allowed) ends as CL_DELIVERY_EXHAUSTED.",
   },
+  CL_CONNECTOR_DUPLICATE_WORK_ORDER: {
+    stage: 'deliver',
+    retriable: false,
+    summary:
+      "A department system holds more than one work order under the bridge's reference for one work order (a save that landed after the bridge gave up on it and posted again, a copy made by hand that kept the reference): the bridge cannot tell which one is its work order, so it acts on none of them. The command is dead-lettered naming every one (a reconciliation lookup is left unjudged, logged with the code), for a person to cancel the extra one or clear its reference and replay the dead letter.",
+  },
   CL_CONNECTOR_MISDIRECTED: {
     stage: 'connect',
     retriable: false,

@@ -140,6 +140,30 @@ describe('Maximo-like simulator on a busy app server (slowWriteRate)', () => {
   });
 });
 
+describe('maximo lookup', () => {
+  it('judges no work order filed twice under the bridge reference, naming both', async () => {
+    const { sim, url } = await started();
+    add(sim, 1, []);
+    add(sim, 1, []);
+    const config = parseConnectorConfig('maximo', maximo.config, {
+      baseUrl: url,
+      jurisdiction: 'testville',
+      departments: { transportation: 'DOT' },
+    });
+    const lookup = maximo.lookup?.(config, {
+      logger: createLogger({ level: 'silent' }),
+      env: { MAXIMO_API_KEY: 'key' },
+      clock: Date.now,
+    });
+    const ref = { workOrderId: 'T-1#1', ticketId: 'T-1', department: 'transportation', system: 'maximo' };
+    await expect(lookup?.workOrder?.(ref)).rejects.toMatchObject({
+      code: 'CL_CONNECTOR_DUPLICATE_WORK_ORDER',
+      retriable: false,
+      details: { externalrefid: 'T-1#1', siteid: 'DOT', wonums: ['1001', '1002'] },
+    });
+  });
+});
+
 describe('maximo source', () => {
   it('reads equal changedates across pages and polls without losing or repeating one', async () => {
     let now = SECOND;

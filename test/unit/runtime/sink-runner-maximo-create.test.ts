@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { maximo } from '../../../connectors/maximo/index.ts';
+import { MaximoSimulator } from '../../../connectors/maximo/simulator.ts';
+import {
+  DLQ_HEADERS,
+  createInMemoryMessaging,
+  deadLetterTopic,
+  readSchemaFile,
+  readToEnd,
+  subjectForTopic,
+} from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { SinkRunner } from '../../../src/runtime/index.ts';
+import { parseConnectorConfig, type WorkOrderCommand } from '../../../src/sdk/index.ts';
+import { RECORD_NAMES } from '../../../src/topics/index.ts';
+import { Bridge, crm, testPolicy } from '../../support/domain.ts';
+import { startLoopback } from '../../support/loopback-registry.ts';
+import { until } from '../../support/wait.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
+
+const cleanup = cleanupAfter('each');
+
+const TOPIC = 'bridge.work-order-commands.v1';
+const POSTS = 'POST /maximo/api/os/mxwo';
+
+async function setUp() {
+  const { serde } = await startLoopback(cleanup);
+  const sim = new MaximoSimulator({ apiKey: 'key' });
+  const url = await sim.start();
+  cleanup.push(() => sim.stop());
+  const messaging = createInMemoryMessaging();
+  const admin = messaging.admin();
+  await admin.ensureTopics([
+    { topic: TOPIC, partitions: 1 },
+    { topic: deadLetterTopic(TOPIC), partitions: 1 },
+  ]);
+  await serde.register(subjectForTopic(TOPIC), (await readSchemaFile(`schemas/${TOPIC}.avsc`)).schema);
+  const logger = createLogger({ level: 'silent' });
+  const config = parseConnectorConfig('maximo', maximo.config, {
+    baseUrl: url,
+    jurisdiction: 'testville',
+    departments: { transportation: 'DOT' },
+    timeoutMs: 500,
+  });
+  const sink = maximo.sink?.(config, { logger, env: { MAXIMO_API_KEY: 'key' }, clock: Date.now });
+  if (!sink) throw new Error('maximo has no sink');
+  const runner = new SinkRunner({
+    connector: 'maximo',
+    topic: TOPIC,
+    recordName: RECORD_NAMES.commands,
+    groupId: 'maximo-sink',
+    sink,
+    messaging,
+    serde,
+    logger,
+    retry: { retries: 3, minTimeoutMs: 10, maxTimeoutMs: 20 },
+    probeIntervalMs: 20,
+  });
+  await runner.start();
+  cleanup.push(() => runner.stop());
+  const producer = messaging.producer();
+  const bridge = new Bridge(await testPolicy());
+  // What the bridge commands for a CRM event, sent to the sink's topic.
+  const send = async (...args: Parameters<typeof crm>): Promise<WorkOrderCommand[]> => {
+    const from = bridge.commands.length;
+    bridge.send(crm(...args));
+    const commands = bridge.commands.slice(from);
+    for (const c of commands)
+      await producer.send(TOPIC, [{ key: c.ticketId, value: await serde.encode(subjectForTopic(TOPIC), c) }]);
+    return commands;
+  };
+  const deadLetters = async () => {
+    const got: Record<string, string | undefined>[] = [];
+    await readToEnd(messaging, admin, deadLetterTopic(TOPIC), 'all', (r) => {
+      got.push({ code: r.headers[DLQ_HEADERS.code]?.toString(), message: r.headers[DLQ_HEADERS.message]?.toString() });
+    });
+    return got;
+  };
+  const workOrders = (ticketId: string) =>
+    [...sim.workOrders.values()].filter((w) => w.origrecordid === ticketId).map((w) => `${w.wonum} ${w.status}`);
+  return { sim, runner, send, deadLetters, workOrders };
+}
+
+describe('maximo sink: two work orders under one externalrefid', () => {
+  it('acts on neither: each command is dead-lettered naming both', async () => {
+    const { sim, runner, send, deadLetters, workOrders } = await setUp();
+    // A save that landed after the bridge had posted again, or a planner's copy that kept the reference.
+    for (let i = 0; i < 2; i += 1)
+      sim.addWorkOrder({ siteid: 'DOT', origrecordid: 'SR-TWICE', origrecordclass: 'SR', externalrefid: 'SR-TWICE#1' });
+    await send('SR-TWICE', 'OPENED', 1, { serviceCode: 'POTHOLE' });
+    await send('SR-TWICE', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' });
+    await until('both commands handled', () => runner.status().deadLettered + runner.status().delivered === 2, 10_000);
+    expect(sim.server.calls.get(POSTS) ?? 0, 'no third work order').toBe(0);
+    expect(workOrders('SR-TWICE'), 'neither cancelled, neither left as the only one').toEqual([
+      '1001 WAPPR',
+      '1002 WAPPR',
+    ]);
+    const letters = await deadLetters();
+    expect(letters.map((l) => l.code)).toEqual([
+      'CL_CONNECTOR_DUPLICATE_WORK_ORDER',
+      'CL_CONNECTOR_DUPLICATE_WORK_ORDER',
+    ]);
+    for (const l of letters)
+      expect(l.message).toMatch(/2 work orders with externalrefid SR-TWICE#1 at site DOT: 1001, 1002;/);
+    expect(runner.status()).toMatchObject({ delivered: 0, retries: 0, state: 'running' });
+  });
+});
