@@ -41,7 +41,15 @@ export const maximoConfig = z
       .describe(
         "Pages with a new change one poll reads before it hands over a batch; the next poll goes on from its cursor. Every page read counts toward a hard bound: this plus the pages the look-back's already published changes fill. A poll that reaches it without a new change, or whose nextPage points at a page it read already, fails as a malformed answer (Maximo's paging runs in a circle) and the source pauses.",
       ),
-    timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(120_000)
+      .default(10_000)
+      .describe(
+        "Per-request time-out. Also how long, after a work order's POST failed in a way that may have taken (a time-out, a dropped connection, a 5xx), the connector gives Maximo's save to land before posting again: set it above the longest save your Maximo takes.",
+      ),
     timeZone: timeZoneSchema
       .optional()
       .describe(

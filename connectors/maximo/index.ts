@@ -17,7 +17,8 @@ import {
 import { datesIn, MaximoClient, quoted, workOrderIn, type MaximoWorkOrder } from './client.ts';
 import { maximoConfig, type MaximoConfig } from './config.ts';
 import { FeedCursor } from './cursor.ts';
-import { commandToWorkOrder, fromTicket, workOrderToEvent, workOrderToObservation, worklogEntry } from './mapping.ts';
+import { Creates } from './create.ts';
+import { fromTicket, workOrderToEvent, workOrderToObservation, worklogEntry } from './mapping.ts';
 
 function client(config: MaximoConfig, env: NodeJS.ProcessEnv): MaximoClient {
   return new MaximoClient({ ...config, apiKey: env[config.apiKeyEnv] });
@@ -196,6 +197,7 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
   },
   sink: (config, ctx): Sink<WorkOrderCommand> => {
     const api = client(config, ctx.env);
+    const creates = new Creates({ api, settleMs: config.timeoutMs, clock: ctx.clock, logger: ctx.logger });
     // Every command but CREATE is for a work order the bridge made; Maximo has none: a data error.
     const existing = async (c: WorkOrderCommand, withWorklog = false): Promise<MaximoWorkOrder> => {
       const wo = await api.byExternalRef(c.workOrderId, siteOf(config, c.department), withWorklog);
@@ -212,12 +214,9 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
       accepts: (c) => c.system === config.system && Object.hasOwn(config.departments, c.department),
       async deliver(c) {
         switch (c.kind) {
-          case 'CREATE': {
-            // Maximo does not refuse a second work order with the same reference: look first.
-            const site = siteOf(config, c.department);
-            if (!(await api.byExternalRef(c.workOrderId, site))) await api.create(commandToWorkOrder(c, site));
-            return;
-          }
+          case 'CREATE':
+            // Looks first, and waits for a save still under way before posting again (see Creates).
+            return creates.deliver(c, siteOf(config, c.department));
           case 'CANCEL': {
             const wo = await existing(c);
             if (FINAL.has(wo.status)) return;

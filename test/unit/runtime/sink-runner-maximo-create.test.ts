@@ -44,6 +44,7 @@ async function setUp() {
   });
   const sink = maximo.sink?.(config, { logger, env: { MAXIMO_API_KEY: 'key' }, clock: Date.now });
   if (!sink) throw new Error('maximo has no sink');
+  // The runner's own retries, at once: nothing but the connector gives Maximo's save time.
   const runner = new SinkRunner({
     connector: 'maximo',
     topic: TOPIC,
@@ -80,6 +81,48 @@ async function setUp() {
     [...sim.workOrders.values()].filter((w) => w.origrecordid === ticketId).map((w) => `${w.wonum} ${w.status}`);
   return { sim, runner, send, deadLetters, workOrders };
 }
+
+describe('maximo sink: a CREATE that Maximo saves after the time-out', () => {
+  it('makes one work order, and the cancel that follows reaches it', async () => {
+    const { sim, runner, send, deadLetters, workOrders } = await setUp();
+    // A busy app server: a POST commits 750 ms after it came, 250 ms after the connector gave up
+    // on it. A look-up meanwhile finds nothing; the save lands all the same.
+    sim.server.setFaults({ slowWriteRate: 1, slowWriteMs: 750 });
+    const [create] = await send('SR-SLOW', 'OPENED', 1, { serviceCode: 'POTHOLE' });
+    expect(create?.kind).toBe('CREATE');
+    await until('the create to count as delivered', () => runner.status().delivered === 1, 10_000);
+    await sim.server.settled();
+    expect(runner.status().retries, 'the POST timed out').toBeGreaterThanOrEqual(1);
+    expect(sim.server.calls.get(POSTS), 'posted once').toBe(1);
+    expect(workOrders('SR-SLOW')).toEqual(['1001 WAPPR']);
+
+    sim.server.setFaults({});
+    const [cancel] = await send('SR-SLOW', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' });
+    expect(cancel?.kind).toBe('CANCEL');
+    await until('the cancel to count as delivered', () => runner.status().delivered === 2, 10_000);
+    expect(workOrders('SR-SLOW')).toEqual(['1001 CAN']);
+    expect(runner.status()).toMatchObject({ deadLettered: 0, state: 'running' });
+    expect(await deadLetters()).toEqual([]);
+  }, 20_000);
+
+  it('posts again once a save outlasts the wait, and the copy that makes is never acted on silently', async () => {
+    const { sim, runner, send, deadLetters, workOrders } = await setUp();
+    // Saves that take three time-outs: longer than the connector waits for one to land.
+    sim.server.setFaults({ slowWriteRate: 1, slowWriteMs: 1_500 });
+    await send('SR-SLOWER', 'OPENED', 1, { serviceCode: 'POTHOLE' });
+    await until('the create to count as delivered', () => runner.status().delivered === 1, 10_000);
+    await sim.server.settled();
+    expect(sim.server.calls.get(POSTS), 'posted again after the wait, once').toBe(2);
+    expect(workOrders('SR-SLOWER')).toEqual(['1001 WAPPR', '1002 WAPPR']);
+
+    sim.server.setFaults({});
+    await send('SR-SLOWER', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' });
+    await until('the cancel to be handled', () => runner.status().deadLettered + runner.status().delivered === 2);
+    expect(runner.status()).toMatchObject({ delivered: 1, deadLettered: 1 });
+    expect((await deadLetters()).map((l) => l.code)).toEqual(['CL_CONNECTOR_DUPLICATE_WORK_ORDER']);
+    expect(workOrders('SR-SLOWER')).toEqual(['1001 WAPPR', '1002 WAPPR']);
+  }, 20_000);
+});
 
 describe('maximo sink: two work orders under one externalrefid', () => {
   it('acts on neither: each command is dead-lettered naming both', async () => {
