@@ -64,6 +64,8 @@ export interface Change extends RequestFacts {
 export interface CrmBackup {
   readonly takenAt: number;
   readonly tickets: readonly CrmTicket[];
+  /** The change feed's latest seq when it was taken, for a restore that takes the feed back too. */
+  readonly feedSeq: number;
 }
 
 export interface AppliedUpdate {

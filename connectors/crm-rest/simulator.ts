@@ -127,7 +127,7 @@ export class CrmSimulator {
       (r) => {
         const backup = this.#backups.get(r.params['id'] ?? '');
         if (!backup) throw new HttpError(404, `no backup ${r.params['id'] ?? ''}`);
-        this.restoreBackup(backup);
+        this.restoreBackup(backup, { feed: r.query.get('feed') === 'true' });
         return { status: 200, body: { restored: backup.tickets.length } };
       },
       true,
@@ -217,9 +217,13 @@ export class CrmSimulator {
     return ticket;
   }
 
-  /** A copy of every ticket as it is now, for restoreBackup(). */
+  /** A copy of every ticket as it is now, and where the feed stands, for restoreBackup(). */
   snapshot(): CrmBackup {
-    return { takenAt: this.#clock(), tickets: structuredClone([...this.tickets.values()]) };
+    return {
+      takenAt: this.#clock(),
+      tickets: structuredClone([...this.tickets.values()]),
+      feedSeq: this.changes.length,
+    };
   }
 
   /**
@@ -227,10 +231,16 @@ export class CrmSimulator {
    * statuses and versions go back and later tickets are gone. The change feed is kept, as an
    * integration outbox apart from the ticket tables would be, so the bridge's cursor stays valid;
    * new ticket ids go on from the latest, so none is handed out twice.
+   *
+   * With `feed`, the backup held the change table too (one database restored whole): the feed
+   * goes back to the seq it had then, and the changes made from now on take the seqs the bridge
+   * has already read past (its empty pages then answer that lower seq as nextCursor). Ticket ids
+   * still go on from the latest, as a CRM whose id sequence is not in the restored tables would.
    */
-  restoreBackup(backup: CrmBackup): void {
+  restoreBackup(backup: CrmBackup, options: { readonly feed?: boolean } = {}): void {
     this.tickets.clear();
     for (const t of structuredClone(backup.tickets)) this.tickets.set(t.id, t);
+    if (options.feed === true) this.changes.splice(backup.feedSeq);
   }
 
   /** The next change reaches the feed garbled, as an upgraded or buggy CRM would send it. */
@@ -313,7 +323,8 @@ export class CrmSimulator {
     }
     const page = this.feedPaused ? [] : this.changes.slice(after, after + limit);
     const changes = page.map((c) => this.corruptor.serve(String(c.seq), c));
-    return { status: 200, body: { changes, nextCursor: after + page.length } };
+    // Asked after a seq the feed has not reached (it went back: see restoreBackup), the feed's end.
+    return { status: 200, body: { changes, nextCursor: Math.min(after, this.changes.length) + page.length } };
   }
 
   #applyStatus(id: string, body: unknown, correlation: string | string[] | undefined) {

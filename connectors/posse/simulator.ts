@@ -190,6 +190,16 @@ export class PosseSimulator {
     this.feedPaused = paused;
   }
 
+  /**
+   * POSSE's process history is restored from a backup taken when its feed stood at `seq`: the
+   * changes after it are gone, and the processes completed from now on take their seqs again (its
+   * empty pages then answer that lower seq as watermark). The jobs are left as they are, as a
+   * restore of the history table alone would leave them.
+   */
+  restoreFeed(seq: number): void {
+    this.changes.splice(seq);
+  }
+
   #plan(): string[] {
     const b = this.#behaviour;
     const r = () => this.#random();
@@ -341,6 +351,7 @@ export class PosseSimulator {
     // Sequence numbers are positions in the list, from 1.
     const page = this.feedPaused ? [] : this.changes.slice(since, since + limit);
     const changes = page.map((c) => this.corruptor.serve(String(c.seq), c));
-    return { status: 200, body: { changes, watermark: page.at(-1)?.seq ?? since } };
+    // Asked since a seq the feed has not reached (it went back: see restoreFeed), the feed's end.
+    return { status: 200, body: { changes, watermark: page.at(-1)?.seq ?? Math.min(since, this.changes.length) } };
   }
 }

@@ -91,6 +91,30 @@ describe('CRM simulator: what reconciliation has to find', () => {
     expect((await send(`${url}/_sim/backups/backup-9/restore`, 'POST')).status).toBe(404);
   });
 
+  it('restores a backup with its feed: the feed goes back, new changes take its seqs again, empty pages answer its end', async () => {
+    const { sim, url } = await start();
+    const feed = async (after: number) =>
+      (await (await fetch(`${url}/api/v1/referrals/changes?after=${after}`)).json()) as {
+        changes: Change[];
+        nextCursor: number;
+      };
+    sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    const backup = (await (await send(`${url}/_sim/backups`, 'POST')).json()) as { id: string };
+    sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    expect(await feed(3)).toEqual({ changes: [], nextCursor: 3 });
+
+    expect((await send(`${url}/_sim/backups/${backup.id}/restore?feed=true`, 'POST')).status).toBe(200);
+    expect(sim.changes.map((c) => c.seq)).toEqual([1]);
+    // Asked after a seq it no longer has, the feed answers where it ends.
+    expect(await feed(3)).toEqual({ changes: [], nextCursor: 1 });
+    const again = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    expect(again.id).toBe('SR-000004');
+    expect(sim.changes.at(-1)).toMatchObject({ seq: 2, ticketId: again.id });
+    expect(await feed(3)).toEqual({ changes: [], nextCursor: 2 });
+    expect((await feed(1)).changes.map((c) => c.ticketId)).toEqual([again.id]);
+  });
+
   it('deletes a ticket from the admin API: lookups answer 404', async () => {
     const { sim, url } = await start();
     const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });

@@ -148,6 +148,24 @@ describe('POSSE-like simulator', () => {
     await sim.stop();
   });
 
+  it('restores its feed: new changes take its seqs again, and an empty page answers where it ends', async () => {
+    const sim = await started({});
+    const feed = async (since: number) =>
+      (await (await fetch(`${sim.url}/posse/api/changes?since=${since}`)).json()) as {
+        changes: { seq: number; ticketId: string }[];
+        watermark: number;
+      };
+    await job(sim, 1);
+    for (let i = 0; i < 3; i += 1) sim.tick();
+    expect(await feed(3)).toEqual({ changes: [], watermark: 3 });
+    sim.restoreFeed(1);
+    expect(await feed(3)).toEqual({ changes: [], watermark: 1 });
+    sim.tick();
+    expect(await feed(1)).toMatchObject({ changes: [{ seq: 2, ticketId: 'T-1' }], watermark: 2 });
+    expect(await feed(3)).toEqual({ changes: [], watermark: 2 });
+    await sim.stop();
+  });
+
   it('pauses the feed: it answers, with nothing, and the watermark stays; resumed, nothing is lost', async () => {
     const sim = await started({});
     await job(sim, 1);
