@@ -57,7 +57,8 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
           more: page.changes.length >= config.pageSize,
         };
       },
-      // The nextCursor is a sequence: a page of changes must end past the one asked after.
+      // The nextCursor is a sequence: a page of changes must end past the one asked after, and an
+      // empty page that ends below it is a feed gone back (a restored backup: CL_SOURCE_CURSOR_BEHIND).
       cursorAdvances: (given, next) => sequenceAdvances(given, next),
       health: () => healthFrom(() => crm.ping()),
     };

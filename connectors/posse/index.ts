@@ -61,7 +61,8 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
           more: page.changes.length >= config.pageSize,
         };
       },
-      // The watermark is a sequence: a page of changes must end past the one asked after.
+      // The watermark is a sequence: a page of changes must end past the one asked after, and an
+      // empty page that ends below it is a feed gone back (a restored backup: CL_SOURCE_CURSOR_BEHIND).
       cursorAdvances: (given, next) => sequenceAdvances(given, next),
       health: () => healthFrom(() => api.changes(0, 1)),
     };

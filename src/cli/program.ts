@@ -11,6 +11,7 @@ import { runKpi } from './kpi-command.ts';
 import { runOps, type OpsArgs } from './ops-commands.ts';
 import { runReconcile } from './reconcile-command.ts';
 import { runRoles } from './roles-command.ts';
+import { runSourceCursor } from './source-command.ts';
 import { runPublic, runStatusApi, runWorker } from './serve-commands.ts';
 import { runVolume, type VolumeArgs } from './volume-command.ts';
 import { runWorkOrder } from './workorder-command.ts';
@@ -281,6 +282,20 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
         }
         return runRoles('list', await loadConfig(o.config), now, io.print, io.printError);
       }),
+    );
+
+  program
+    .command('source')
+    .description("a source's stored cursor: where its next poll of the system starts")
+    .command('cursor')
+    .description("print a source's stored cursor, or move it with --set (after a system's feed went back)")
+    .argument('<connector>', 'the connector whose source it is, e.g. crm-rest')
+    .option('--set <cursor>', 'store this cursor, as the system gives it (e.g. 1042); a running worker is fenced')
+    .addOption(configOption())
+    .action(
+      act(async (connector: string, o: { config: string; set?: string }) =>
+        runSourceCursor(connector, o, await loadConfig(o.config), toolLogger('closeloop'), io.print, io.printError),
+      ),
     );
 
   program

@@ -221,6 +221,12 @@ export const ERROR_CATALOG = {
     summary:
       'A source answered a page of changes with a cursor that does not move past the one it was given: storing it would publish the same page forever. Nothing of it is published; the runner pauses (cursor) and polls again each probe interval until the cursor moves.',
   },
+  CL_SOURCE_CURSOR_BEHIND: {
+    stage: 'decode',
+    retriable: false,
+    summary:
+      "A source with ordered cursors answered an empty page with a cursor below the stored one: the system's feed went back (restored from a backup) and the changes that take its numbers again are not read. The runner keeps polling from the stored cursor; a source warning in readiness and closeloop_source_warning until an operator moves the cursor back (closeloop source cursor).",
+  },
   CL_ENCODE_INVALID: {
     stage: 'validate',
     retriable: false,

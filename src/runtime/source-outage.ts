@@ -22,6 +22,14 @@ export function sourceOutage(err: unknown): { reason: PauseReason; detail: strin
   return { reason, detail: outageDetail(err), log: LOG[reason] };
 }
 
+/** How a failed publish pauses a source runner (a fence aside, which stands it aside instead). */
+export function publishOutage(err: unknown): PauseReason {
+  if (isCloseloopError(err, 'CL_DEAD_LETTER_FAILED')) return 'dead-letter';
+  const registry =
+    isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAVAILABLE') || isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAUTHORIZED');
+  return registry ? 'registry' : 'kafka';
+}
+
 /**
  * The fault of a page of `found` changes read after `given` whose cursor `next` is not past it.
  * Storing it would read the page again on every poll and publish its changes each time, so it is
@@ -37,7 +45,7 @@ export function cursorStuck(found: number, given: string | null, next: string): 
 }
 
 /** A cursor as status and logs quote it: a long one (a JSON cursor) cut short. */
-function shortCursor(cursor: string | null): string {
+export function shortCursor(cursor: string | null): string {
   if (cursor === null) return '(the start)';
   const text = JSON.stringify(cursor);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;

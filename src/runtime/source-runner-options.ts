@@ -31,6 +31,12 @@ export interface SourceRunnerOptions<T> {
    * stopped, short enough that the feed moves on soon if the one that took it is gone.
    */
   readonly fencedRetryMs?: number;
+  /**
+   * While the source warns CL_SOURCE_CURSOR_BEHIND and its feed is idle, how often the runner
+   * writes its cursor again to find out whether an operator moved it (which fences the runner;
+   * default 10 s). Only then: otherwise an idle runner learns of a fence at its next publish.
+   */
+  readonly behindCheckMs?: number;
   readonly metrics?: Metrics;
 }
 

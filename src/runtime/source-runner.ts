@@ -1,15 +1,16 @@
 import { DEFAULT_RETRY, isCloseloopError, messageOf, retryAfterOf, withRetry } from '../errors/index.ts';
-import { readToEnd, type TransactionalProducer } from '../messaging/index.ts';
+import type { TransactionalProducer } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Health, SourceBatch, SourceWarning } from '../sdk/connector.ts';
+import { CursorBehind } from './cursor-behind.ts';
 import { PauseSet, probeDelay, retryAfterDetail, type PauseReason } from './pause.ts';
-import { cursorStuck, SOURCE_OUTAGES, sourceOutage, unlessStopped } from './source-outage.ts';
+import { CURSOR_TOPIC, ensureCursorTopic, readSourceCursor, sourceTransactionalId } from './source-cursor.ts';
+import { cursorStuck, publishOutage, SOURCE_OUTAGES, sourceOutage, unlessStopped } from './source-outage.ts';
 import { encodeBatch, writeBatch } from './source-publish.ts';
 import { nextPollDelay, type PollOutcome, type PollPace } from './poll-pace.ts';
 import type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-options.ts';
 
-export const CURSOR_TOPIC = 'closeloop.connector-cursors';
-
+export { CURSOR_TOPIC } from './source-cursor.ts';
 export type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-options.ts';
 
 /**
@@ -43,12 +44,14 @@ export class SourceRunner<T> {
   /** The loop waits between polls (not for an outage probe), so a doorbell may end the wait. */
   #idle = false;
   #warnings: readonly SourceWarning[] = [];
+  readonly #behind: CursorBehind;
   /** Aborted by stop(): a poll or probe still out is left to end by itself, its answer dropped. */
   #stopping = new AbortController();
 
   constructor(options: SourceRunnerOptions<T>) {
     this.#o = options;
     this.#log = options.logger.child({ connector: options.connector, topic: options.topic });
+    this.#behind = new CursorBehind(options.source, options.connector, options.behindCheckMs ?? 10_000);
   }
 
   status(): SourceRunnerStatus {
@@ -91,30 +94,21 @@ export class SourceRunner<T> {
     const admin = messaging.admin();
     await admin.connect();
     try {
-      await admin.ensureTopics([{ topic: cursorTopic, config: { 'cleanup.policy': 'compact' } }]);
+      await ensureCursorTopic(admin, cursorTopic);
       const producer = messaging.transactionalProducer(this.#transactionalId());
       await producer.connect();
       await producer.fence();
       this.#producer = producer;
-      let cursor: string | null = null;
-      await readToEnd(messaging, admin, cursorTopic, 'all', (r) => {
-        if (r.key?.toString() === cursorKey) cursor = r.value === null ? null : r.value.toString('utf8');
-      });
-      this.#cursor = cursor;
+      this.#cursor = await readSourceCursor(messaging, admin, cursorTopic, cursorKey);
+      this.#behind.claimed(this.#cursor);
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
   }
 
-  /**
-   * The id is the cursor record it guards, its topic and key: two runners writing one cursor must
-   * fence each other, and runners writing different ones never may. Kafka's transactional ids are
-   * cluster-wide, so an id of the connector and jurisdiction alone was shared by every
-   * installation on a cluster (a staging and a production bridge, say), each fencing the other's
-   * source on every start and reclaim.
-   */
+  /** The cursor record it guards, its topic and key (see sourceTransactionalId). */
   #transactionalId(): string {
-    return `${this.#o.cursorTopic ?? CURSOR_TOPIC}/${this.#o.cursorKey}`;
+    return sourceTransactionalId(this.#o.cursorTopic ?? CURSOR_TOPIC, this.#o.cursorKey);
   }
 
   async stop(): Promise<void> {
@@ -242,7 +236,9 @@ export class SourceRunner<T> {
       // so waiting for a publish would keep it paused for good); a Kafka, registry or dead-letter
       // one ends only with a publish, which the same batch, read again from the stored cursor, tries.
       this.#clear(...SOURCE_OUTAGES);
-      this.#warn(batch.warnings ?? []);
+      // An empty page that ends below the stored cursor: the feed went back (see cursor-behind.ts).
+      if (found === 0) this.#behind.observe(this.#cursor, batch.cursor);
+      this.#warn([...(batch.warnings ?? []), ...this.#behind.warnings()]);
       // Paused by an operator while the poll was out: the batch is dropped, not published. The
       // cursor has not moved, so the first poll after resume() reads the same changes again.
       if (this.#operatorPaused) continue;
@@ -253,32 +249,38 @@ export class SourceRunner<T> {
       const outcome: PollOutcome = found === 0 && !leftOut ? 'empty' : (batch.more ?? true) ? 'more' : 'records';
       delay = nextPollDelay(pace, delay, outcome);
       if (outcome === 'empty') {
+        // While the feed is behind, its cursor is written again now and then: an operator moving
+        // it fences this runner, which an idle one would otherwise learn only at its next publish.
+        const cursor = this.#cursor;
+        if (cursor !== null && this.#behind.checkDue() && !(await this.#publishOrPause({ records: [], cursor })))
+          continue;
         await this.#pauseBetweenPolls(delay);
         continue;
       }
       if (found > 0) this.#lastRecordAt = Date.now();
-      try {
-        await this.#publish(batch);
-        this.#clear();
-      } catch (err) {
-        if (isCloseloopError(err, 'CL_KAFKA_FENCED')) {
-          await this.#standAside(err);
-          continue;
-        }
-        const reason: PauseReason = isCloseloopError(err, 'CL_DEAD_LETTER_FAILED')
-          ? 'dead-letter'
-          : isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAVAILABLE') ||
-              isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAUTHORIZED')
-            ? 'registry'
-            : 'kafka';
-        // Loud once per outage; the pause gauge and readiness carry it while it lasts.
-        const level = this.#outage === reason ? 'debug' : 'error';
-        this.#raise(reason, err);
-        this.#log[level]({ reason, error: messageOf(err) }, 'publishing failed; paused, reclaiming');
-        await this.#reclaim();
-        continue;
-      }
+      if (!(await this.#publishOrPause(batch))) continue;
       await this.#pauseBetweenPolls(delay);
+    }
+  }
+
+  /** Publishes the batch; false when that failed, the runner having paused (and reclaimed) for it. */
+  async #publishOrPause(batch: SourceBatch<T>): Promise<boolean> {
+    try {
+      await this.#publish(batch);
+      this.#clear();
+      return true;
+    } catch (err) {
+      if (isCloseloopError(err, 'CL_KAFKA_FENCED')) {
+        await this.#standAside(err);
+        return false;
+      }
+      const reason = publishOutage(err);
+      // Loud once per outage; the pause gauge and readiness carry it while it lasts.
+      const level = this.#outage === reason ? 'debug' : 'error';
+      this.#raise(reason, err);
+      this.#log[level]({ reason, error: messageOf(err) }, 'publishing failed; paused, reclaiming');
+      await this.#reclaim();
+      return false;
     }
   }
 

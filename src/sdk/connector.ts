@@ -84,7 +84,9 @@ export interface Source<T> {
   /**
    * Whether `next` lies past `given` (null: the start) in the feed, for a source whose cursors
    * are ordered (a sequence, a watermark; see sequenceAdvances). Without it the runner can only
-   * tell a cursor that did not change at all, not one that went back.
+   * tell a cursor that did not change at all, not one that went back. The runner also asks it the
+   * other way round, whether the stored cursor lies past an empty page's: the system's feed went
+   * back (restored from a backup), which it reports as CL_SOURCE_CURSOR_BEHIND.
    */
   cursorAdvances?(given: string | null, next: string): boolean;
   health(): Promise<Health>;

@@ -27,6 +27,7 @@ const COMMANDS = [
   'alerts',
   'kpi',
   'roles',
+  'source',
   'workorder',
 ];
 
@@ -43,6 +44,7 @@ describe('the closeloop command line', () => {
     ['kpi', '--month <YYYY-MM>', 'false'],
     ['dlq replay', '--by <who>', 'config/closeloop.yaml'],
     ['workorder reset-order', '--work-order <id>', 'false'],
+    ['source cursor', '--set <cursor>', 'config/closeloop.yaml'],
   ])('closeloop %s --help lists its options with defaults', async (command, option, shown) => {
     // Help wraps long lines; the words are what matter.
     const out = (await closeloop(...command.split(' '), '--help')).out.replace(/\s+/g, ' ');

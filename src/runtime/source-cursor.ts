@@ -1,0 +1,86 @@
+import { readToEnd, type Messaging, type MessagingAdmin, type TransactionalProducer } from '../messaging/index.ts';
+import { writeBatch } from './source-publish.ts';
+
+/**
+ * Where a source's cursor is kept: one record per source on a compacted topic, keyed
+ * `<connector>:<jurisdiction>`, written only in the transaction that publishes what it is past.
+ * The source runner and `closeloop source cursor` both go through here, so they name the same
+ * record and the same transactional id.
+ */
+export const CURSOR_TOPIC = 'closeloop.connector-cursors';
+
+/**
+ * The transactional id that guards a cursor record is the record itself, its topic and key: two
+ * writers of one cursor must fence each other, and writers of different ones never may. Kafka's
+ * transactional ids are cluster-wide, so an id of the connector and jurisdiction alone was shared
+ * by every installation on a cluster (a staging and a production bridge, say), each fencing the
+ * other's source on every start and reclaim.
+ */
+export function sourceTransactionalId(cursorTopic: string, cursorKey: string): string {
+  return `${cursorTopic}/${cursorKey}`;
+}
+
+export function ensureCursorTopic(admin: MessagingAdmin, cursorTopic: string): Promise<void> {
+  return admin.ensureTopics([{ topic: cursorTopic, config: { 'cleanup.policy': 'compact' } }]);
+}
+
+/** The stored cursor under `cursorKey`, the last record's; null when there is none (read from the start). */
+export async function readSourceCursor(
+  messaging: Messaging,
+  admin: MessagingAdmin,
+  cursorTopic: string,
+  cursorKey: string,
+): Promise<string | null> {
+  let cursor: string | null = null;
+  await readToEnd(messaging, admin, cursorTopic, 'all', (r) => {
+    if (r.key?.toString() === cursorKey) cursor = r.value === null ? null : r.value.toString('utf8');
+  });
+  return cursor;
+}
+
+/** Writes `cursor` as the stored one, alone in a transaction of `producer` (which holds the id). */
+export function writeSourceCursor(
+  producer: TransactionalProducer,
+  cursorTopic: string,
+  cursorKey: string,
+  cursor: string,
+): Promise<void> {
+  return writeBatch(
+    producer,
+    cursorTopic,
+    { records: [], dead: [] },
+    { topic: cursorTopic, key: cursorKey, value: cursor },
+  );
+}
+
+/**
+ * Moves a source's stored cursor, for an operator (`closeloop source cursor --set`): after a
+ * system's feed went back (CL_SOURCE_CURSOR_BEHIND), or to read a stretch of it again. It takes
+ * the source's transactional id first, so a worker running the source is fenced: its publish
+ * still out fails rather than writing its cursor over this one, and it stands aside and then
+ * reads this cursor when it claims the id back (see SourceRunner). Whether a worker runs it
+ * cannot be asked of Kafka, so the move is made safe whatever runs, rather than refused. Returns
+ * the cursor it replaced.
+ */
+export async function moveSourceCursor(
+  messaging: Messaging,
+  cursorTopic: string,
+  cursorKey: string,
+  cursor: string,
+): Promise<{ readonly was: string | null }> {
+  const admin = messaging.admin();
+  await admin.connect();
+  const producer = messaging.transactionalProducer(sourceTransactionalId(cursorTopic, cursorKey));
+  try {
+    await ensureCursorTopic(admin, cursorTopic);
+    await producer.connect();
+    // Fenced first, then read: the cursor read is then the last one any runner wrote.
+    await producer.fence();
+    const was = await readSourceCursor(messaging, admin, cursorTopic, cursorKey);
+    await writeSourceCursor(producer, cursorTopic, cursorKey, cursor);
+    return { was };
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
