@@ -50,6 +50,19 @@ export interface CrewBehaviour {
   readonly closeAfterTicks: number;
 }
 
+/** The steps crews with `b`'s habits take a new work order through, drawn with the random `r`. */
+export function crewPlan(b: CrewBehaviour, r: () => number): string[] {
+  if (r() < b.cancelRate) return r() < 0.5 ? ['CAN'] : ['APPR', 'CAN'];
+  const wait = Array.from({ length: b.closeAfterTicks }, () => 'WAIT');
+  return [
+    'APPR',
+    'WSCH',
+    ...(r() < b.materialRate ? ['WMATL'] : []),
+    'INPRG',
+    ...(r() < b.closeWithoutCompRate ? ['CLOSE'] : ['COMP', ...wait, 'CLOSE']),
+  ];
+}
+
 export const LABELS: Readonly<Record<string, string>> = {
   WAPPR: 'Waiting on Approval',
   APPR: 'Approved',

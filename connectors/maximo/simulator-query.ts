@@ -96,11 +96,17 @@ type Row = Record<string, unknown>;
 /**
  * A query's answer a page at a time (oslc.pageSize, pageno), with responseInfo.nextPage. With
  * stablepaging=true the later pages come from the result set of the first, kept by an id in the
- * nextPage href, however records change meanwhile.
+ * nextPage href, however records change meanwhile; unless the server does not keep result sets
+ * (`stable` false), when every page runs the query again and takes the rows at its offset.
  */
 export class Pager {
   readonly #kept = new Map<string, Row[]>();
   #next = 1;
+  readonly #stable: boolean;
+
+  constructor(stable = true) {
+    this.#stable = stable;
+  }
 
   /** `base`: what Maximo puts before its paths in the hrefs it writes (scheme, host, port). */
   page(r: SimRequest, query: () => Row[], base: string): SimResponse {
@@ -116,7 +122,7 @@ export class Pager {
     const more = size > 0 && pageno * size < rows.length;
     const next = new URLSearchParams(q);
     next.set('pageno', String(pageno + 1));
-    if (more && q.get('stablepaging') === 'true' && !token) {
+    if (more && this.#stable && q.get('stablepaging') === 'true' && !token) {
       const id = `sp${this.#next++}`;
       this.#kept.set(id, rows);
       if (this.#kept.size > 100) this.#kept.delete(this.#kept.keys().next().value ?? '');

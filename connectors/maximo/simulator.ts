@@ -11,6 +11,7 @@ import {
   type SimResponse,
 } from '../../src/sdk/index.ts';
 import {
+  crewPlan,
   NEXT_STATUS,
   newWorkOrderSchema,
   updateSchema,
@@ -18,6 +19,7 @@ import {
   type CrewPlan,
   type WorkOrder,
 } from './simulator-model.ts';
+import { serveAdmin } from './simulator-admin.ts';
 import { asAnswered, hrefBaseOf, restId, workOrderHref } from './simulator-href.ts';
 import { matches, orderBy, Pager, parseWhere, select } from './simulator-query.ts';
 
@@ -44,6 +46,12 @@ export interface MaximoSimulatorOptions {
   readonly apiKey?: string;
   /** See MaximoSimulator.hrefBase. */
   readonly hrefBase?: string;
+  /**
+   * false: a Maximo that does not keep a query's result set. stablepaging=true is ignored and
+   * every page runs the query again at its offset (pageno), as a fix pack without stable paging
+   * does, or a cluster whose next-page request lands on another JVM. Default true.
+   */
+  readonly stablePaging?: boolean;
 }
 
 const ROOTS = ['/maximo/api', '/maximo/oslc'] as const;
@@ -71,6 +79,12 @@ export class MaximoSimulator {
    * (`http://10.0.0.5:9080/other`) its hrefs fall outside the API root. Unset: the host called.
    */
   hrefBase: string | undefined;
+  /**
+   * Runs before each collection query is answered, with how many were answered before it: a
+   * test's crews change work orders while a reader pages through a query.
+   */
+  onQuery: ((answered: number) => void) | undefined;
+  #answered = 0;
   readonly #behaviour: CrewBehaviour;
   readonly #random: () => number;
   readonly #clock: () => number;
@@ -84,7 +98,7 @@ export class MaximoSimulator {
   readonly #uncommitted = new Map<string, WorkOrder>();
   #nextId = 1;
   #rowstamp = 1_000_000;
-  readonly #pager = new Pager();
+  readonly #pager: Pager;
 
   constructor(options: MaximoSimulatorOptions = {}) {
     this.#behaviour = {
@@ -98,6 +112,7 @@ export class MaximoSimulator {
     this.#clock = options.clock ?? Date.now;
     this.#apiKey = options.apiKey;
     this.hrefBase = options.hrefBase;
+    this.#pager = new Pager(options.stablePaging ?? true);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
     const auth = (f: (r: SimRequest) => SimResponse) => (r: SimRequest) => {
@@ -128,28 +143,7 @@ export class MaximoSimulator {
         auth((r) => this.#update(r)),
       );
     }
-    this.corruptor.serveOver(s);
-    s.route('POST', '/_sim/tick', () => ({ status: 200, body: { moved: this.tick() } }), true);
-    s.driftHooks({
-      items: 'workorders',
-      remove: (ref) => this.deleteWorkOrder(ref),
-      setFeedPaused: (paused) => (this.feedPaused = paused),
-      feedPaused: () => this.feedPaused,
-      loseNext: (n) => {
-        this.loseNextChanges(n);
-        return this.#loseNext;
-      },
-    });
-    s.route(
-      'POST',
-      '/_sim/late-commits',
-      (r) => {
-        this.holdNextChanges(Number((r.body as { count?: unknown } | null)?.count ?? 1));
-        return { status: 200, body: { holding: this.#holdNext } };
-      },
-      true,
-    );
-    s.route('POST', '/_sim/late-commits/commit', () => ({ status: 200, body: { committed: this.commitHeld() } }), true);
+    serveAdmin(this, s);
   }
 
   start(port = 0): Promise<string> {
@@ -217,7 +211,7 @@ export class MaximoSimulator {
       _rowstamp: String(++this.#rowstamp),
     };
     this.workOrders.set(wo.wonum, wo);
-    this.plans.set(wo.wonum, { steps: steps ?? this.#plan(), reviewRequested: false });
+    this.plans.set(wo.wonum, { steps: steps ?? crewPlan(this.#behaviour, this.#random), reviewRequested: false });
     this.corruptor.reached(wo._rowstamp);
     return wo;
   }
@@ -234,9 +228,13 @@ export class MaximoSimulator {
     this.corruptor.corruptNext(corruption);
   }
 
-  /** The next `count` status changes update the row but not its changedate: no query finds them. */
-  loseNextChanges(count: number): void {
+  /**
+   * The next `count` status changes update the row but not its changedate: no query finds them.
+   * Returns how many are still to be lost.
+   */
+  loseNextChanges(count: number): number {
     this.#loseNext += count;
+    return this.#loseNext;
   }
 
   /**
@@ -244,11 +242,12 @@ export class MaximoSimulator {
    * change in a transaction that commits late, as on an app server busy with a long save: the
    * change keeps the changedate of its save, but no query or read sees it until commitHeld(), by
    * when later changes with later changedates may have been read. Further status changes of a
-   * held work order join its transaction.
+   * held work order join its transaction. Returns how many are still to be held.
    */
-  holdNextChanges(count: number): void {
+  holdNextChanges(count: number): number {
     if (!Number.isInteger(count) || count < 0) throw new HttpError(400, 'count must be a whole number');
     this.#holdNext += count;
+    return this.#holdNext;
   }
 
   /** Commits every held transaction: their changes become visible; returns how many. */
@@ -269,20 +268,6 @@ export class MaximoSimulator {
     if (!wo) throw new HttpError(404, `no work order ${ref}`);
     this.workOrders.delete(wo.wonum);
     this.plans.delete(wo.wonum);
-  }
-
-  #plan(): string[] {
-    const b = this.#behaviour;
-    const r = () => this.#random();
-    if (r() < b.cancelRate) return r() < 0.5 ? ['CAN'] : ['APPR', 'CAN'];
-    const wait = Array.from({ length: b.closeAfterTicks }, () => 'WAIT');
-    return [
-      'APPR',
-      'WSCH',
-      ...(r() < b.materialRate ? ['WMATL'] : []),
-      'INPRG',
-      ...(r() < b.closeWithoutCompRate ? ['CLOSE'] : ['COMP', ...wait, 'CLOSE']),
-    ];
   }
 
   #setStatus(wo: WorkOrder, status: string, memo: string | null): void {
@@ -340,6 +325,8 @@ export class MaximoSimulator {
   }
 
   #query(r: SimRequest): SimResponse {
+    this.onQuery?.(this.#answered);
+    this.#answered += 1;
     return this.#pager.page(
       r,
       () => {

@@ -1,0 +1,29 @@
+import type { SimulatorServer } from '../../src/sdk/index.ts';
+import type { MaximoSimulator } from './simulator.ts';
+
+/**
+ * The simulated Maximo's admin routes, which bypass faults: the crews' tick, corrupted changes,
+ * drift (a deleted work order, a stalled feed, lost changes) and late commits. Its own module
+ * beside simulator.ts, which holds the work-order rules and is kept under 400 lines.
+ */
+export function serveAdmin(sim: MaximoSimulator, s: SimulatorServer): void {
+  sim.corruptor.serveOver(s);
+  s.route('POST', '/_sim/tick', () => ({ status: 200, body: { moved: sim.tick() } }), true);
+  s.driftHooks({
+    items: 'workorders',
+    remove: (ref) => sim.deleteWorkOrder(ref),
+    setFeedPaused: (paused) => (sim.feedPaused = paused),
+    feedPaused: () => sim.feedPaused,
+    loseNext: (n) => sim.loseNextChanges(n),
+  });
+  s.route(
+    'POST',
+    '/_sim/late-commits',
+    (r) => {
+      const holding = sim.holdNextChanges(Number((r.body as { count?: unknown } | null)?.count ?? 1));
+      return { status: 200, body: { holding } };
+    },
+    true,
+  );
+  s.route('POST', '/_sim/late-commits/commit', () => ({ status: 200, body: { committed: sim.commitHeld() } }), true);
+}
