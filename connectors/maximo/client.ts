@@ -108,7 +108,6 @@ interface Query {
   readonly where: string;
   readonly orderBy?: string;
   readonly pageSize: number;
-  readonly stable?: boolean;
   readonly select?: string;
 }
 
@@ -166,9 +165,9 @@ export class MaximoClient {
   }
 
   /**
-   * The first page of a query; `stable` keeps the result set fixed while later pages are read.
-   * A collection query is about the API, never one record: its 404 is WebSphere's "Context Root
-   * Not Found" while Maximo restarts, or a wrong apiRoot, so it pauses instead of dead-lettering.
+   * The first page of a query. A collection query is about the API, never one record: its 404 is
+   * WebSphere's "Context Root Not Found" while Maximo restarts, or a wrong apiRoot, so it pauses
+   * instead of dead-lettering.
    */
   query(q: Query): Promise<MaximoPage> {
     return this.#query(q, pageSchema(this.#timeZone));
@@ -190,7 +189,6 @@ export class MaximoClient {
       'oslc.select': q.select ?? SELECT,
       'oslc.pageSize': q.pageSize,
       ...(q.orderBy ? { 'oslc.orderBy': q.orderBy } : {}),
-      ...(q.stable ? { stablepaging: 'true' } : {}),
     };
     return callJson(`querying Maximo ${this.#collection} where ${q.where}`, schema, () =>
       this.#http.get(this.#collection, { params, about: 'api' }),

@@ -39,7 +39,7 @@ export const maximoConfig = z
       .max(1000)
       .default(50)
       .describe(
-        "Pages with a new change one poll reads before it hands over a batch; the next poll goes on from its cursor. Every page read counts toward a hard bound: this plus the pages the look-back's already published changes fill. A poll that reaches it without a new change, or whose nextPage points at a page it read already, fails as a malformed answer (Maximo's paging runs in a circle) and the source pauses.",
+        "Pages with a new change one poll reads before it hands over a batch; the next poll goes on from its cursor. Every page read counts toward a hard bound: this plus the pages filled by the look-back's already published changes and by the rows the feed's paging reads again at page boundaries. A poll that reaches it without a new change, or whose nextPage points at a page it read already, fails as a malformed answer (Maximo's paging runs in a circle) and the source pauses.",
       ),
     timeoutMs: z
       .number()

@@ -18,6 +18,7 @@ import { datesIn, MaximoClient, quoted, workOrderIn, type MaximoWorkOrder } from
 import { maximoConfig, type MaximoConfig } from './config.ts';
 import { FeedCursor } from './cursor.ts';
 import { Creates } from './create.ts';
+import { FeedPaging, type FeedRead } from './paging.ts';
 import { fromTicket, workOrderToEvent, workOrderToObservation, worklogEntry } from './mapping.ts';
 
 function client(config: MaximoConfig, env: NodeJS.ProcessEnv): MaximoClient {
@@ -50,10 +51,10 @@ function pagingLoop(url: string): CloseloopError {
 }
 
 /**
- * A poll that read more pages than the look-back's published changes and maxPagesPerPoll pages of
- * new ones can fill, none of them new, with Maximo offering more: its paging repeats itself (pages
- * that do not end, the same rows again) or answers rows the query did not ask for, and the next
- * poll would read the same pages again.
+ * A poll that read more pages than the look-back's published changes, the rows its paging reads
+ * again and maxPagesPerPoll pages of new ones can fill, none of them new, with Maximo offering
+ * more: its paging repeats itself (pages that do not end, the same rows again) or answers rows the
+ * query did not ask for, and the next poll would read the same pages again.
  */
 function pagesExhausted(pages: number, remembered: number): CloseloopError {
   return malformedResponse(
@@ -91,9 +92,9 @@ function unplaceable(): CloseloopError {
 
 /**
  * Reads every work-order change since the cursor, less its look-back: a changedate query ordered
- * by changedate and workorderid, followed page by page with stable paging so that records
- * changing meanwhile do not shift the pages. See cursor.ts for why it reads some of the past
- * again and how it publishes each change once.
+ * by changedate and workorderid, read on page by page by key, so that records changing meanwhile
+ * cannot shift a row off the pages (see paging.ts). See cursor.ts for why it reads some of the
+ * past again and how it publishes each change once.
  */
 async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null, now: number, signal?: AbortSignal) {
   const bySite = new Map(Object.entries(config.departments).map(([d, s]) => [s, d]));
@@ -104,21 +105,19 @@ async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null,
   });
   const since = cursor.since(now);
   const sites = [...bySite.keys()].map(quoted).join(',');
-  let page = await api.feed({
-    where: `siteid in [${sites}] and origrecordclass="SR"${since === null ? '' : ` and changedate>=${quoted(since)}`}`,
-    orderBy: '+changedate,+workorderid',
-    pageSize: config.pageSize,
-    stable: true,
-  });
+  const paging = new FeedPaging(`siteid in [${sites}] and origrecordclass="SR"`, config.pageSize);
+  let reading: FeedRead = paging.first(since);
+  let page = await api.feed({ where: reading.where, orderBy: reading.orderBy, pageSize: config.pageSize });
   const records: SourceRecord<WorkOrderEvent>[] = [];
   const rejected: RejectedRecord[] = [];
   // Every page read counts toward a bound: a Maximo whose nextPage keeps pointing on (at itself,
   // at pages it gave already) would otherwise hold one poll for good, and the runner's stop()
   // with it. Pages of changes published before (the look-back read again, or a second with more
-  // changes than a page holds) can be no more than the cursor remembers; past those, a batch
-  // is handed over after maxPagesPerPoll pages with a new change.
+  // changes than a page holds) can be no more than the cursor remembers and the rows the paging
+  // reads again by design; past those, a batch is handed over after maxPagesPerPoll pages with a
+  // new change.
   const known = cursor.remembered;
-  const budget = config.maxPagesPerPoll + Math.ceil(known / config.pageSize);
+  const budget = () => config.maxPagesPerPoll + Math.ceil((known + paging.reread) / config.pageSize);
   const followed = new Set<string>();
   let fresh = 0;
   let pagesWithNew = 0;
@@ -126,7 +125,9 @@ async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null,
   let placed = since;
   for (let pages = 1; ; pages += 1) {
     const unread: unknown[] = [];
-    for (const wo of page.member) {
+    // Maximo's next page is read only where it provably goes on from the rows read.
+    const kept = reading.kind === 'query' || paging.continues(page.member[0]);
+    for (const wo of kept ? page.member : []) {
       // Placed by its position alone; the rest of it is read below, one change at a time. The
       // query orders by changedate, so one whose changedate names no instant (no offset and no
       // timeZone configured, or not a date) lies with the one before it; it is remembered there
@@ -134,6 +135,7 @@ async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null,
       const changedate = readableDate(datesIn(wo, config.timeZone)) ?? placed ?? firstDate(page.member, config);
       if (changedate === null) throw unplaceable();
       placed = changedate;
+      paging.saw(wo, Date.parse(changedate));
       const named = { ...wo, changedate, wonum: rawField(wo, 'wonum') ?? '?', siteid: rawField(wo, 'siteid') ?? '?' };
       if (!cursor.take({ ...named, origrecordid: rawField(wo, 'origrecordid') ?? undefined }, now)) continue;
       unread.push(wo);
@@ -157,17 +159,24 @@ async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null,
     records.push(...read.records);
     rejected.push(...read.rejected);
     const href = page.responseInfo.nextPage?.href;
+    // An href outside the API root is a configuration fault whichever way the feed reads on: the
+    // same webappurl writes the work orders' hrefs, which the sink updates.
+    if (href) api.nextPageUrl(href);
+    const next = paging.next(page.member.length, href);
     // The cursor is where this batch ends, so stopping early loses nothing: the next poll goes on.
-    if (!href || pagesWithNew >= config.maxPagesPerPoll) break;
-    if (pages >= budget) {
+    if (!next || pagesWithNew >= config.maxPagesPerPoll) break;
+    if (pages >= budget()) {
       if (fresh > 0) break;
       throw pagesExhausted(pages, known);
     }
     signal?.throwIfAborted();
-    const next = api.nextPageUrl(href);
-    if (followed.has(next)) throw pagingLoop(next);
-    followed.add(next);
-    page = await api.nextFeedPage(href);
+    if (next.kind === 'page') {
+      const url = api.nextPageUrl(next.href);
+      if (followed.has(url)) throw pagingLoop(url);
+      followed.add(url);
+      page = await api.nextFeedPage(next.href);
+    } else page = await api.feed({ where: next.where, orderBy: next.orderBy, pageSize: config.pageSize });
+    reading = next;
   }
   return { records, rejected, ...cursor.end() };
 }
