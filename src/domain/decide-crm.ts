@@ -105,9 +105,11 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
   const position = positionOf(e.envelope);
   const implausible = implausiblePosition(e.envelope, prev?.crmPosition ?? Number.NEGATIVE_INFINITY, draft.ctx);
   if (implausible) {
-    draft.violation(e.ticketId, 'IMPLAUSIBLE_SEQUENCE', `CRM ${e.kind}: ${implausible}`);
     // A ticket still opens (the request must not be lost), but without taking the date as its
-    // watermark; any other event changes nothing.
+    // watermark; any other event changes nothing. The record says which, so an operator does
+    // not look for a ticket that is there.
+    const outcome = prev ? 'not applied' : 'the ticket is opened, without this time as its CRM position';
+    draft.violation(e.ticketId, 'IMPLAUSIBLE_SEQUENCE', `CRM ${e.kind}: ${implausible}; ${outcome}`);
     if (prev) return draft.done(prev, false);
   }
   // Equal positions are not stale: sources with coarse clocks stamp several changes alike, and

@@ -48,7 +48,7 @@ export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: 
   const position = positionOf(e.envelope);
   const implausible = implausiblePosition(e.envelope, current.lastPosition, draft.ctx);
   if (implausible) {
-    draft.violation(e.ticketId, 'IMPLAUSIBLE_SEQUENCE', `${e.rawStatus}: ${implausible}`, where);
+    draft.violation(e.ticketId, 'IMPLAUSIBLE_SEQUENCE', `${e.rawStatus}: ${implausible}; not applied`, where);
     return draft.done(prev, false);
   }
   // Equal positions are applied in partition order (see decide-crm.ts).

@@ -29,7 +29,8 @@ function instant(ms: number): string {
 
 /**
  * Why an event's position is not believable against the last applied one, or null when it is.
- * The first event (nothing applied yet) has no jump to judge; a date is judged by itself.
+ * The first event (nothing applied yet) has no jump to judge; a date is judged by itself. What
+ * became of the event is the caller's to say: an OPENED still opens its ticket.
  */
 export function implausiblePosition(envelope: Envelope, last: number, ctx: DecideContext): string | null {
   const bounds = ctx.policy.ordering ?? DEFAULT_ORDERING;
@@ -39,12 +40,12 @@ export function implausiblePosition(envelope: Envelope, last: number, ctx: Decid
     if (!Number.isFinite(last) || position - last <= bounds.maxSequenceJump) return null;
     return (
       `sequence ${position} jumps ${position - last} past ${last}, more than ` +
-      `processor.ordering.maxSequenceJump (${bounds.maxSequenceJump}); not applied`
+      `processor.ordering.maxSequenceJump (${bounds.maxSequenceJump})`
     );
   }
   if (position - ctx.now <= bounds.maxFutureMs) return null;
   return (
     `occurredAt ${instant(position)} is more than processor.ordering.maxFutureMs (${bounds.maxFutureMs} ms) ` +
-    `after processing time ${instant(ctx.now)}; not applied`
+    `after processing time ${instant(ctx.now)}`
   );
 }

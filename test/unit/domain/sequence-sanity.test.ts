@@ -96,4 +96,17 @@ describe('rule 6: positions too far ahead are quarantined, not applied', () => {
     const later = bridge.send(crm('T2', 'UPDATED', 0, { note: 'more' }, { sequence: null, occurredAt: bridge.now }));
     expect(kinds(later)).toEqual([]);
   });
+
+  it('says the ticket opened when the OPENED it quarantines opens it, and "not applied" only where nothing changes', () => {
+    const far = bridge.now + 10 * 86_400_000;
+    const future = { sequence: null, occurredAt: far };
+    const first = bridge.send(crm('T3', 'OPENED', 0, { serviceCode: 'POTHOLE' }, future));
+    expect(bridge.ticket('T3').state).toBe('ROUTED');
+    expect(first.violations[0]?.detail).toMatch(
+      /^CRM OPENED: occurredAt .* after processing time .*; the ticket is opened, without this time as its CRM position$/,
+    );
+    expect(first.violations[0]?.detail).not.toContain('not applied');
+    const again = bridge.send(crm('T3', 'OPENED', 0, { serviceCode: 'POTHOLE' }, future));
+    expect(again.violations[0]?.detail).toMatch(/; not applied$/);
+  });
 });
