@@ -164,6 +164,8 @@ export async function runImport(
       ...(adopter ? { onOpen: (e: CrmTicketEvent) => open.push(e) } : {}),
       ...(rejects ? { onRejection: (r: Rejection) => rejects.write(r) } : {}),
       keepRejections: show,
+      // The bound the processor judges event times by (its policy): what it would quarantine is rejected here.
+      maxFutureMs: config.policy.ordering?.maxFutureMs,
     });
     bar.stop();
     rejects?.close();

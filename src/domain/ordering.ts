@@ -21,6 +21,15 @@ export interface OrderingBounds {
  */
 export const DEFAULT_ORDERING: OrderingBounds = { maxSequenceJump: 100_000, maxFutureMs: 86_400_000 };
 
+/**
+ * Whether an instant lies further after `now` than `maxFutureMs` (processor.ordering) allows:
+ * the one test of it, for the processor's ordering and request times and for the import, which
+ * refuses up front what the processor would quarantine. Not a number is beyond.
+ */
+export function beyondSkew(at: number, now: number, maxFutureMs: number): boolean {
+  return !(at - now <= maxFutureMs);
+}
+
 // Avro allows longs far beyond what a Date can show; those must not throw while being described.
 function instant(ms: number): string {
   const d = new Date(ms);
@@ -43,7 +52,7 @@ export function implausiblePosition(envelope: Envelope, last: number, ctx: Decid
       `processor.ordering.maxSequenceJump (${bounds.maxSequenceJump})`
     );
   }
-  if (position - ctx.now <= bounds.maxFutureMs) return null;
+  if (!beyondSkew(position, ctx.now, bounds.maxFutureMs)) return null;
   return (
     `occurredAt ${instant(position)} is more than processor.ordering.maxFutureMs (${bounds.maxFutureMs} ms) ` +
     `after processing time ${instant(ctx.now)}`

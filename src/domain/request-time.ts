@@ -1,5 +1,5 @@
 import type { DecideContext } from './context.ts';
-import { DEFAULT_ORDERING } from './ordering.ts';
+import { DEFAULT_ORDERING, beyondSkew } from './ordering.ts';
 
 /** Request times further back than this before the event reporting them are taken as errors. */
 export const MAX_BACKDATE_MS = 366 * 86_400_000;
@@ -17,7 +17,8 @@ export const EARLIEST_EVENT_TIME = Date.UTC(2000, 0, 1);
  * no forecast a citizen can use; the dates this catches are units slipped by orders of magnitude
  * (microseconds taken for milliseconds land in the year 58896).
  */
-export const MAX_FORECAST_MS = 10 * 366 * 86_400_000;
+export const MAX_FORECAST_YEARS = 10;
+export const MAX_FORECAST_MS = MAX_FORECAST_YEARS * 366 * 86_400_000;
 
 export interface RequestTime {
   /** The instant the ticket runs on: its SLA clocks start there, its report month is taken there. */
@@ -48,8 +49,7 @@ function believable(at: number, reportedAt: number, latest: number): boolean {
 export function requestTime(requestedAt: number | null, occurredAt: number, ctx: DecideContext): RequestTime {
   const { now } = ctx;
   const maxFutureMs = (ctx.policy.ordering ?? DEFAULT_ORDERING).maxFutureMs;
-  const eventBelieved =
-    Number.isFinite(occurredAt) && occurredAt >= EARLIEST_EVENT_TIME && occurredAt <= now + maxFutureMs;
+  const eventBelieved = occurredAt >= EARLIEST_EVENT_TIME && !beyondSkew(occurredAt, now, maxFutureMs);
   const reported = eventBelieved ? Math.min(occurredAt, now) : now;
   if (requestedAt !== null) {
     if (believable(requestedAt, reported, now)) return { at: requestedAt, doubt: null };
@@ -65,6 +65,14 @@ export function requestTime(requestedAt: number | null, occurredAt: number, ctx:
       `event time ${showTime(occurredAt)}, standing in for the request time, is before ` +
       `${showTime(EARLIEST_EVENT_TIME)} or more than processor.ordering.maxFutureMs (${maxFutureMs} ms) after processing time`,
   };
+}
+
+/**
+ * Whether a date a system sets ahead (a department's expected date, an export's due date) is
+ * one it can mean: from EARLIEST_EVENT_TIME to MAX_FORECAST_MS after `now`.
+ */
+export function forecastBelievable(at: number, now: number): boolean {
+  return Number.isFinite(at) && at >= EARLIEST_EVENT_TIME && at <= now + MAX_FORECAST_MS;
 }
 
 /** A department's expected date as far as it can be believed: `at` null when it is not, or none. */
@@ -83,13 +91,11 @@ export interface ExpectedTime {
  */
 export function expectedTime(expectedAt: number | null | undefined, ctx: DecideContext): ExpectedTime {
   if (expectedAt == null) return { at: null, doubt: null };
-  if (Number.isFinite(expectedAt) && expectedAt >= EARLIEST_EVENT_TIME && expectedAt <= ctx.now + MAX_FORECAST_MS) {
-    return { at: expectedAt, doubt: null };
-  }
+  if (forecastBelievable(expectedAt, ctx.now)) return { at: expectedAt, doubt: null };
   return {
     at: null,
     doubt:
       `expected date ${showTime(expectedAt)} is before ${showTime(EARLIEST_EVENT_TIME)} or more than ` +
-      `${Math.round(MAX_FORECAST_MS / (366 * 86_400_000))} years after processing time`,
+      `${MAX_FORECAST_YEARS} years after processing time`,
   };
 }

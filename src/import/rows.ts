@@ -4,6 +4,7 @@ import { ticketIdFault } from '../domain/identifiers.ts';
 import type { Channel, ClosureReason, CrmTicketEvent, PublicLocation } from '../domain/types.ts';
 import { foldValue as norm, type ColumnField, type ImportMapping } from './mapping.ts';
 import { isDateKeyword, type DateKeyword } from './date-formats.ts';
+import { dueTimeFault, eventTimeFault, timeBounds, type TimeBounds } from './time-bounds.ts';
 import { ZoneClock } from './zone-time.ts';
 
 /** Why a row could not be imported, named by the export's own column so a person can fix it. */
@@ -40,9 +41,14 @@ export interface CompiledMapping {
   /** The date formats built once: building one is most of what parsing a date costs. */
   readonly dateParsers: readonly (TokenParser | DateKeyword)[];
   readonly clock: ZoneClock;
+  readonly bounds: TimeBounds;
 }
 
-export function compileMapping(m: ImportMapping): CompiledMapping {
+/** `bounds`: the import's run time and processor.ordering.maxFutureMs (now and the default without). */
+export function compileMapping(
+  m: ImportMapping,
+  bounds: { readonly now?: number; readonly maxFutureMs?: number } = {},
+): CompiledMapping {
   return {
     m,
     channels: new Map(Object.entries(m.values.channel).map(([k, v]) => [norm(k), v])),
@@ -52,6 +58,7 @@ export function compileMapping(m: ImportMapping): CompiledMapping {
     information: m.values.informationTypes.map((p) => new RegExp(p, 'i')),
     dateParsers: m.dateFormats.map((f) => (isDateKeyword(f) ? f : DateTime.buildFormatParser(f))),
     clock: new ZoneClock(m.timeZone),
+    bounds: timeBounds(bounds),
   };
 }
 
@@ -102,12 +109,14 @@ export function openedAtOf(c: CompiledMapping, r: Record<string, string>): numbe
   return v ? parseTime(v.value, c) : null;
 }
 
-function time(c: CompiledMapping, r: Record<string, string>, field: ColumnField): number | null {
+function time(c: CompiledMapping, r: Record<string, string>, field: 'openedAt' | 'closedAt' | 'dueAt'): number | null {
   const v = cell(c, r, field);
   if (!v) return null;
   const ms = parseTime(v.value, c);
   if (ms === null)
     throw new Reject(v.column, `"${v.value}" matches none of the date formats ${c.m.dateFormats.join(', ')}`);
+  const fault = field === 'dueAt' ? dueTimeFault(ms, c.bounds) : eventTimeFault(ms, c.bounds);
+  if (fault !== null) throw new Reject(v.column, `"${v.value}" ${fault}`);
   return ms;
 }
 

@@ -45,6 +45,10 @@ export interface ImportRun<T> {
   readonly onRejection?: (r: Rejection) => void;
   /** How many rejections the result keeps in full (KEPT_REJECTIONS by default). */
   readonly keepRejections?: number;
+  /** The run time no open or close time may lie after, beyond maxFutureMs (Date.now() by default). */
+  readonly now?: number;
+  /** The config's processor.ordering.maxFutureMs, which the processor judges event times by. */
+  readonly maxFutureMs?: number;
 }
 
 /** Whether a row opened at this time is left out by --since/--until; one of unknown time is not. */
@@ -89,7 +93,7 @@ export interface ImportResult {
  */
 export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
   const started = performance.now();
-  const c = compileMapping(o.mapping);
+  const c = compileMapping(o.mapping, { now: o.now, maxFutureMs: o.maxFutureMs });
   const size = (await stat(o.file).catch((err: unknown) => unreadable(o.file, err))).size;
   const seen = new Map<string, number>();
   const monthOf = monthOfInstant();

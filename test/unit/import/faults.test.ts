@@ -230,7 +230,7 @@ describe('the reject report', () => {
     const rejects = path.join(dir, 'rejects.tsv');
     const code = await runImport(
       { file, mapping: mappingFile, dryRun: true, rejects },
-      {} as CloseloopConfig,
+      { policy: {} } as CloseloopConfig,
       createLogger({ level: 'silent' }),
       (l) => printed.push(l),
       () => undefined,
@@ -280,7 +280,7 @@ describe('--show-rejections', () => {
     const errors: string[] = [];
     const code = await runImport(
       { file: 'unused.csv', mapping: 'config/import/baltimore.yaml', showRejections: 'all' },
-      {} as CloseloopConfig,
+      { policy: {} } as CloseloopConfig,
       createLogger({ level: 'silent' }),
       () => undefined,
       (l) => errors.push(l),
