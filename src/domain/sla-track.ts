@@ -1,6 +1,6 @@
 import type { Draft } from './draft.ts';
 import { isImported } from './import.ts';
-import { exportDueClock } from './sla-export.ts';
+import { exportDueClock, exportTarget } from './sla-export.ts';
 import { isClosed } from './lifecycle.ts';
 import { holdingDepartment } from './notes.ts';
 import type { StatusSla } from './outputs.ts';
@@ -49,9 +49,9 @@ export function clockFrozen(t: TicketState): boolean {
 
 /**
  * An imported ticket's clock: history is old by nature, so its request time is believed however
- * far back it lies (never IMPLAUSIBLE_TIME), and the export's own due date, when it has one,
- * is the completion target instead of the policy's. It runs no response target: an export
- * records no first response (see withoutResponse).
+ * far back it lies (never IMPLAUSIBLE_TIME), and the export's own due date, when it has one (and
+ * it is not before the start: see exportTarget), is the completion target instead of the
+ * policy's. It runs no response target: an export records no first response (see withoutResponse).
  */
 function importedClock(t: TicketState, policy: SlaPolicy, calendar: BusinessCalendar, draft: Draft): SlaClock {
   const { occurredAt } = draft.input;
@@ -60,8 +60,8 @@ function importedClock(t: TicketState, policy: SlaPolicy, calendar: BusinessCale
       ? t.requestedAt
       : Math.min(occurredAt, draft.ctx.now);
   const clock = withoutResponse(startClock(policy, calendar, start));
-  const due = draft.crmDueAt;
-  return due !== null && Number.isFinite(due) && due >= start ? { ...clock, completionDueAt: due } : clock;
+  const due = exportTarget(t, start, draft);
+  return due !== null ? { ...clock, completionDueAt: due } : clock;
 }
 
 /** Why an ON_HOLD ticket waits: the reason of the first work order on hold that gives one. */

@@ -110,6 +110,30 @@ describe('imported history', () => {
     expect(close('E3', OPENED + DAY).statuses[0]).toMatchObject({ completionDueAt: null, resolvedAt: null });
   });
 
+  it('takes no due date before the request as a target, with a policy or without, and says so', () => {
+    const before = OPENED - 8 * DAY;
+    const word = {
+      kind: 'IMPLAUSIBLE_TIME',
+      detail: expect.stringMatching(
+        /^export due date .* is before the request time .*; not taken as the completion target$/,
+      ),
+    };
+    // No policy: no target, not a breach decided by one bad cell.
+    expect(open('B1', { serviceCode: 'TREE', crmDueAt: before }).violations).toMatchObject([word]);
+    expect(close('B1', OPENED + DAY).statuses[0]).toMatchObject({
+      slaPolicy: null,
+      completionDueAt: null,
+      completionBreached: false,
+    });
+    // A policy: its own target, as if the export had none.
+    expect(open('B2', { crmDueAt: before }).violations).toMatchObject([word]);
+    open('B3');
+    const policyDue = bridge.ticket('B3').sla?.completionDueAt;
+    expect(policyDue).toBeGreaterThan(OPENED);
+    expect(bridge.ticket('B2').sla).toMatchObject({ policy: 'POTHOLE', completionDueAt: policyDue });
+    expect(close('B2', OPENED + DAY).statuses[0]).toMatchObject({ completionBreached: false });
+  });
+
   it('runs no response target: an export records no first response, so no response verdict is made up', () => {
     const due = OPENED + 20 * DAY;
     open('N1');
