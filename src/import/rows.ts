@@ -109,12 +109,29 @@ export function openedAtOf(c: CompiledMapping, r: Record<string, string>): numbe
   return v ? parseTime(v.value, c) : null;
 }
 
-function time(c: CompiledMapping, r: Record<string, string>, field: 'openedAt' | 'closedAt' | 'dueAt'): number | null {
+/**
+ * A time cell's instant, or null when it is empty. An open or close time the clocks skipped
+ * (02:30 the night they go forward) is no instant: moved on, as luxon moves it, it would put a
+ * close before its open, blaming the close, or an open an hour off. A due date there is read at
+ * the offset before the change: CRMs set due dates as wall time plus whole days (two of the
+ * Baltimore sample's land so). A time the clocks show twice is read at its first showing, or,
+ * given `notBefore` (a close time's open time), at its second when the first is before it.
+ */
+function time(
+  c: CompiledMapping,
+  r: Record<string, string>,
+  field: 'openedAt' | 'closedAt' | 'dueAt',
+  notBefore?: number,
+): number | null {
   const v = cell(c, r, field);
   if (!v) return null;
-  const ms = parseTime(v.value, c);
-  if (ms === null)
+  const t = c.clock.read(v.value, c.dateParsers);
+  if (t === null)
     throw new Reject(v.column, `"${v.value}" matches none of the date formats ${c.m.dateFormats.join(', ')}`);
+  if (t.skipped && field !== 'dueAt') {
+    throw new Reject(v.column, `"${v.value}" is a time the clocks skipped in ${c.m.timeZone} (they went forward)`);
+  }
+  const ms = notBefore !== undefined && t.second !== null && t.at < notBefore ? t.second : t.at;
   const fault = field === 'dueAt' ? dueTimeFault(ms, c.bounds) : eventTimeFault(ms, c.bounds);
   if (fault !== null) throw new Reject(v.column, `"${v.value}" ${fault}`);
   return ms;
@@ -261,7 +278,7 @@ function mapOrThrow(c: CompiledMapping, r: Record<string, string>): MappedRow {
   };
   if (verdict === 'open') return { ticketId, openedAt, closed: false, events: [opened] };
 
-  const closedAt = time(c, r, 'closedAt');
+  const closedAt = time(c, r, 'closedAt', openedAt);
   const closedColumn = columnsOf(m, 'closedAt').join('|') || status.column;
   if (closedAt === null) throw new Reject(closedColumn, 'closed, but the close time is empty');
   if (closedAt < openedAt) throw new Reject(closedColumn, 'closed before it was opened');

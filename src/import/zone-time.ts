@@ -1,81 +1,107 @@
-import { DateTime, FixedOffsetZone, type TokenParser } from 'luxon';
+import { DateTime, FixedOffsetZone, Info, type TokenParser, type Zone } from 'luxon';
 import { parseEpoch, type DateKeyword } from './date-formats.ts';
 
 /**
- * Timestamps of an export, read fast. luxon asks Intl for a zone's offset at every instant it
- * places, which is most of an import's time; offsets change only at transitions, so the offset
- * of each local day is asked once and kept; a day that holds a transition is looked at hour by
- * hour the same way, and an hour that holds a transition, or is skipped by one, has its times
- * placed by luxon one by one, as they would be otherwise.
+ * Timestamps of an export, read fast, and read as the clocks on the wall showed them. luxon
+ * asks Intl for a zone's offset at every instant it places, which is most of an import's time;
+ * offsets change only at transitions, so the offset of each local day is asked once and kept; a
+ * day near a transition is looked at hour by hour the same way, and an hour near one has its
+ * times placed one by one. luxon also moves a wall time the clocks skip an hour on without a
+ * word, and picks one of the two instants of a wall time they show twice: here each is told.
  */
+
+/** What a timestamp of the export names. */
+export interface TimeReading {
+  /**
+   * The instant. A wall time the clocks show twice (they go back) is read at its first showing,
+   * the earlier offset; one they skip (they go forward) at the offset before the change, as the
+   * clocks would have shown it had they not changed (02:30 EST, that is 03:30 EDT).
+   */
+  readonly at: number;
+  /** The second showing of a wall time the clocks show twice; null for any other. */
+  readonly second: number | null;
+  /** A wall time the clocks skip: no instant shows it in the zone. */
+  readonly skipped: boolean;
+}
 
 // A zone no export writes: a result in it means the text carried no offset of its own.
 const MARK = FixedOffsetZone.instance(1);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+// Further than any zone's offset from UTC (at most 14 h): the instants a wall time can name
+// lie within this of it, read as UTC.
+const REACH = 15 * HOUR;
+
+const exact = (at: number): TimeReading => ({ at, second: null, skipped: false });
 
 export class ZoneClock {
-  readonly #zone: string;
+  readonly #zone: Zone;
   readonly #offsets = new Map<number, number | null>();
   readonly #dayOffsets = new Map<number, number | null>();
 
   constructor(zone: string) {
-    this.#zone = zone;
+    this.#zone = Info.normalizeZone(zone);
   }
 
   /** Epoch ms of text in one of the formats: its own offset if it has one, else this zone's. */
   parse(text: string, parsers: readonly (TokenParser | DateKeyword)[]): number | null {
+    return this.read(text, parsers)?.at ?? null;
+  }
+
+  /** What text in one of the formats names, or null when it is in none of them. */
+  read(text: string, parsers: readonly (TokenParser | DateKeyword)[]): TimeReading | null {
     const options = { zone: MARK, setZone: true };
     for (const parser of parsers) {
       if (parser === 'epoch-seconds' || parser === 'epoch-millis') {
         const ms = parseEpoch(text, parser);
-        if (ms !== null) return ms;
+        if (ms !== null) return exact(ms);
         continue;
       }
       const dt = parser === 'iso' ? DateTime.fromISO(text, options) : DateTime.fromFormatParser(text, parser, options);
       if (!dt.isValid) continue;
-      return dt.offset === MARK.offset(0) && dt.zone.equals(MARK) ? this.#place(dt.toMillis() + 60_000) : dt.toMillis();
+      const own = !(dt.offset === MARK.offset(0) && dt.zone.equals(MARK));
+      return own ? exact(dt.toMillis()) : this.#place(dt.toMillis() + 60_000);
     }
     return null;
   }
 
-  /** A local wall time (as if UTC) as an instant in the zone. */
-  #place(wall: number): number {
+  /** A local wall time (as if UTC) as what it names in the zone. */
+  #place(wall: number): TimeReading {
     const day = this.#offsetOf(this.#dayOffsets, Math.floor(wall / DAY), DAY);
-    if (day !== null) return wall - day * 60_000;
+    if (day !== null) return exact(wall - day * 60_000);
     const hour = this.#offsetOf(this.#offsets, Math.floor(wall / HOUR), HOUR);
-    return hour === null ? this.#luxon(wall).toMillis() : wall - hour * 60_000;
+    return hour === null ? this.#resolve(wall) : exact(wall - hour * 60_000);
   }
 
-  /** The one offset of the local span `index` of `length` ms, or null if it has none. */
+  /**
+   * The one offset of the local span `index` of `length` ms, or null if it has none: the zone
+   * keeps one offset from further before it to further after it than any wall time of it can
+   * name, so each of its wall times names one instant. (Two changes that cancel out within that
+   * window would go unseen: no zone changes its offset twice within days.)
+   */
   #offsetOf(cache: Map<number, number | null>, index: number, length: number): number | null {
     let offset = cache.get(index);
     if (offset === undefined) {
       const start = index * length;
-      const first = this.#luxon(start);
-      const last = this.#luxon(start + length - 1);
-      // A time the clocks skip is moved by luxon, not placed at an offset: it is not kept.
-      const kept = (dt: DateTime, w: number) => dt.toMillis() + dt.offset * 60_000 === w;
-      offset =
-        first.offset === last.offset && kept(first, start) && kept(last, start + length - 1) ? first.offset : null;
+      const first = this.#zone.offset(start - REACH);
+      offset = first === this.#zone.offset(start + length + REACH) ? first : null;
       cache.set(index, offset);
     }
     return offset;
   }
 
-  #luxon(wall: number): DateTime {
-    const w = DateTime.fromMillis(wall, { zone: 'utc' });
-    return DateTime.fromObject(
-      {
-        year: w.year,
-        month: w.month,
-        day: w.day,
-        hour: w.hour,
-        minute: w.minute,
-        second: w.second,
-        millisecond: w.millisecond,
-      },
-      { zone: this.#zone },
-    );
+  /**
+   * A wall time near a change of offset: each of the offsets before and after the change that
+   * reads back as itself at the instant it gives names the wall time. Both: it is shown twice;
+   * neither: it is skipped.
+   */
+  #resolve(wall: number): TimeReading {
+    const before = this.#zone.offset(wall - REACH);
+    const after = this.#zone.offset(wall + REACH);
+    const names = (offset: number) => this.#zone.offset(wall - offset * 60_000) === offset;
+    const instants = [...new Set([before, after])].filter(names).map((offset) => wall - offset * 60_000);
+    const [first, second] = instants.sort((a, b) => a - b);
+    if (first === undefined) return { at: wall - before * 60_000, second: null, skipped: true };
+    return { at: first, second: second ?? null, skipped: false };
   }
 }

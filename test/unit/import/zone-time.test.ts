@@ -24,21 +24,90 @@ describe('ZoneClock', () => {
     // 2-core machine; the test's worth is the comparison, not its speed (that lives in the bench).
   }, 60_000);
 
-  it('places the hours around daylight-saving changes as luxon does, and keeps an offset the text has', () => {
+  it('places the hours around daylight-saving changes, says which are skipped or shown twice, and keeps an offset the text has', () => {
     const clock = new ZoneClock(NY);
     const parsers = [DateTime.buildFormatParser(FORMAT), 'iso' as const];
     for (const text of [
       '03/11/2018 01:59:59 AM',
-      '03/11/2018 02:30:00 AM',
       '03/11/2018 03:00:00 AM',
       '11/04/2018 12:59:59 AM',
-      '11/04/2018 01:30:00 AM',
       '11/04/2018 02:00:00 AM',
     ]) {
-      expect(clock.parse(text, parsers)).toBe(DateTime.fromFormat(text, FORMAT, { zone: NY }).toMillis());
+      expect(clock.read(text, parsers)).toEqual({
+        at: DateTime.fromFormat(text, FORMAT, { zone: NY }).toMillis(),
+        second: null,
+        skipped: false,
+      });
     }
+    // Skipped: read at the offset before the change (02:30 EST), where luxon moves it, and said.
+    expect(clock.read('03/11/2018 02:30:00 AM', parsers)).toEqual({
+      at: Date.parse('2018-03-11T07:30:00Z'),
+      second: null,
+      skipped: true,
+    });
+    // Shown twice: the first showing (EDT), and the second (EST) beside it.
+    expect(clock.read('11/04/2018 01:30:00 AM', parsers)).toEqual({
+      at: Date.parse('2018-11-04T05:30:00Z'),
+      second: Date.parse('2018-11-04T06:30:00Z'),
+      skipped: false,
+    });
+    expect(clock.parse('11/04/2018 01:30:00 AM', parsers)).toBe(Date.parse('2018-11-04T05:30:00Z'));
+    expect(clock.read('2018-03-11T02:30:00-05:00', parsers)).toEqual({
+      at: Date.parse('2018-03-11T07:30:00Z'),
+      second: null,
+      skipped: false,
+    });
     expect(clock.parse('2016-07-13T15:11:07+00:00', parsers)).toBe(Date.parse('2016-07-13T15:11:07Z'));
     expect(clock.parse('2016-07-13T15:11:07', parsers)).toBe(Date.parse('2016-07-13T19:11:07Z'));
     expect(clock.parse('not a time', parsers)).toBeNull();
   });
+
+  it.each(['America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'America/Santiago', 'UTC'])(
+    'in %s, reads the wall times of a year, and each minute around its changes, as the instants that show them',
+    (zone) => {
+      const clock = new ZoneClock(zone);
+      const parsers = ['iso' as const];
+      const wallOf = (ms: number) => DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd'T'HH:mm");
+      const DAY = 86_400_000;
+      const start = Date.UTC(2024, 0, 1);
+      const offset = (ms: number) => DateTime.fromMillis(ms, { zone }).offset;
+      // The year every 6 h 7 min, for the days and hours read from the cache; around each
+      // change, every 7 minutes from a day before it to a day after.
+      const walls: number[] = [];
+      for (let wall = start; wall < start + 366 * DAY; wall += 367 * 60_000) walls.push(wall);
+      for (let day = start; day < start + 366 * DAY; day += DAY) {
+        if (offset(day) === offset(day + DAY)) continue;
+        for (let wall = day - DAY; wall < day + 2 * DAY; wall += 7 * 60_000) walls.push(wall);
+      }
+      let skipped = 0;
+      let twice = 0;
+      for (const wall of walls) {
+        const text = new Date(wall).toISOString().slice(0, 16);
+        const t = clock.read(text, parsers);
+        if (!t) throw new Error(`${text} not read`);
+        if (t.skipped) {
+          skipped += 1;
+          // No instant shows it; the one taken is luxon's, an offset's change later.
+          expect(wallOf(t.at)).not.toBe(text);
+          expect(t.at).toBe(DateTime.fromISO(text, { zone }).toMillis());
+          continue;
+        }
+        expect(wallOf(t.at)).toBe(text);
+        // Nothing earlier shows it: the first showing.
+        expect(wallOf(t.at - 3_600_000)).not.toBe(text);
+        expect(wallOf(t.at - 1_800_000)).not.toBe(text);
+        if (t.second !== null) {
+          twice += 1;
+          expect(t.second).toBeGreaterThan(t.at);
+          expect(wallOf(t.second)).toBe(text);
+        } else {
+          expect(wallOf(t.at + 3_600_000)).not.toBe(text);
+          expect(wallOf(t.at + 1_800_000)).not.toBe(text);
+        }
+      }
+      // Twice a year an hour (Lord Howe: half an hour) is skipped and one is shown twice.
+      expect(skipped > 0).toBe(zone !== 'UTC');
+      expect(twice > 0).toBe(zone !== 'UTC');
+    },
+  );
 });
