@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { CloseloopError } from '../errors/index.ts';
 import { decodeExport, type ReadCount } from './encoding.ts';
 import type { ImportMapping } from './mapping.ts';
-import { faultReason, rowRecogniser, swallowedField, type RowRecogniser } from './quotes.ts';
+import { faultReason, strayQuoteFinder, type StrayQuoteFinder } from './quotes.ts';
 import { RecordReader, type ReadEvent } from './records.ts';
 import { compileMapping, openedAtOf, type Rejection } from './rows.ts';
 
@@ -52,7 +52,7 @@ export async function* readExport(
 ): AsyncGenerator<ExportRecord> {
   const maxChars = options.maxRecordChars ?? MAX_RECORD_CHARS;
   let header: readonly string[] | null = null;
-  let isRow: RowRecogniser = () => false;
+  let strayQuote: StrayQuoteFinder = () => -1;
   let mapped = new Set<number>();
   let openedAtColumns: number[] = [];
   const c = compileMapping(mapping);
@@ -77,7 +77,7 @@ export async function* readExport(
       }
       checkHeader(file, e.fields, mapping);
       header = e.fields;
-      isRow = rowRecogniser(header, mapping);
+      strayQuote = strayQuoteFinder(header, mapping);
       mapped = mappedIndexes(header, mapping);
       openedAtColumns = [mapping.columns.openedAt].flat().map((name) => header?.indexOf(name) ?? -1);
       return null;
@@ -92,7 +92,9 @@ export async function* readExport(
       return { ok: false, rejection, openedAt: placed ? openedAtOf(c, valuesOf(e.before)) : null };
     }
     if (e.fields.length !== header.length) {
-      const reason = `row ${row} has ${e.fields.length} fields, the header has ${header.length}`;
+      // A quoted field with line breaks in it: every line it runs over is named, none left unseen.
+      const lines = e.last > e.first ? `; a quoted field runs it over lines ${e.first}-${e.last}, all rejected` : '';
+      const reason = `row ${row} has ${e.fields.length} fields, the header has ${header.length}${lines}`;
       return { ok: false, rejection: { row, column: WHOLE_ROW, reason }, openedAt: null };
     }
     const values = valuesOf(e.fields);
@@ -108,7 +110,7 @@ export async function* readExport(
   const reader = new RecordReader({
     delimiter: mapping.delimiter,
     maxChars,
-    swallowed: (fields) => (header === null ? -1 : swallowedField(fields, isRow)),
+    swallowed: (fields) => strayQuote(fields),
     emit: (e) => {
       const record = place(e);
       if (record) placed.push(record);

@@ -12,7 +12,8 @@ import type { BadByte } from './encoding.ts';
  *   once, and reading resumes on the next line, so no later row is numbered wrongly.
  * - A stray quote at the start of a field opens a field that runs on, over line breaks, to the
  *   next quote anywhere below. When that field ends in a fault, or never closes, or grows past
- *   the record limit, or holds lines that read as whole rows (`swallowed`), only the lines up
+ *   the record limit, or holds lines that read as rows or the start of one (`swallowed`: the
+ *   quote that closes it is often an inch mark in the next row, 12"), only the lines up
  *   to the one the quote opened on are rejected, and the lines after it are read again as the
  *   rows they are. Nothing is dropped unseen: every line is read as a row or rejected.
  * - No record grows past `maxChars`, so one quote is no way to hold a whole file in memory.
@@ -46,7 +47,7 @@ export type ReadEvent =
 export interface RecordReaderOptions {
   readonly delimiter: string;
   readonly maxChars: number;
-  /** The index of a field of this multi-line record whose lines read as whole rows, or -1. */
+  /** The index of a field of this multi-line record whose lines read as rows or the start of one, or -1. */
   readonly swallowed: (fields: readonly string[]) => number;
   /**
    * Each record or fault, as it is read: before the next is, so the header, once emitted, can
