@@ -4,7 +4,7 @@ import { decodeExport, type ReadCount } from './encoding.ts';
 import type { ImportMapping } from './mapping.ts';
 import { faultReason, strayQuoteFinder, type StrayQuoteFinder } from './quotes.ts';
 import { RecordReader, type ReadEvent } from './records.ts';
-import { compileMapping, openedAtOf, type Rejection } from './rows.ts';
+import { compileMapping, openedAtOf, parseTime, type Rejection } from './rows.ts';
 
 /** A record of the export, by header name, or the reason it cannot be one. */
 export type ExportRecord =
@@ -160,6 +160,7 @@ export function checkHeader(file: string, header: readonly string[], mapping: Im
         problems.push(`columns.${field}: "${column}" is in the header ${at.length} times (columns ${at.join(', ')})`);
       if (at.length > 0) continue;
       missing.push(column);
+      // Shown, though it is the line's: it is the mapping's own name but for case and spaces.
       const near = header.find((name) => fold(name) === fold(column));
       problems.push(
         `columns.${field}: "${column}" is not in the header` + (near === undefined ? '' : ` (did you mean "${near}"?)`),
@@ -167,16 +168,34 @@ export function checkHeader(file: string, header: readonly string[], mapping: Im
     }
   }
   if (problems.length === 0) return;
-  const shown =
-    header
-      .slice(0, 40)
-      .map((name) => `"${name}"`)
-      .join(', ') + (header.length > 40 ? ', …' : '');
   throw new CloseloopError(
     'CL_IMPORT_HEADER_MISMATCH',
-    `${file}: the header does not match the mapping; no row was read:\n  ${problems.join('\n  ')}\nthe header has: ${shown}` +
+    `${file}: the header does not match the mapping; no row was read:\n  ${problems.join('\n  ')}\n` +
+      firstLineShape(header, mapping) +
       delimiterHint(header, missing, mapping.delimiter),
     { details: { problems } },
+  );
+}
+
+/** A plain number: a ZIP code, a ward, a coordinate. No export names a column so. */
+const NUMBER = /^[+-]?\d+(?:[.,]\d+)?$/;
+
+/**
+ * What the first line is like, none of its values shown: an export split into parts carries its
+ * header in the first part only, so the first line of another part is a row, a caller's name,
+ * phone and e-mail among its values, on its way to cron mail and CI logs. Dates and numbers, which
+ * no header holds, tell such a row from a header that merely names columns otherwise.
+ */
+function firstLineShape(header: readonly string[], mapping: ImportMapping): string {
+  const c = compileMapping(mapping);
+  const data = header.filter((v) => NUMBER.test(v.trim()) || (v.trim() !== '' && parseTime(v.trim(), c) !== null));
+  const fields = header.length === 1 ? '1 field' : `${header.length} fields`;
+  const shape = `the first line has ${fields} (their values are not shown)`;
+  if (data.length === 0) return shape;
+  return (
+    `${shape}, ${data.length} of them ${data.length === 1 ? 'a date or number' : 'dates or numbers'}: ` +
+    'it looks like a row of data, not a header. ' +
+    'If the export was split into parts, only the first part has the header line: put that line above the rows'
   );
 }
 
