@@ -23,7 +23,7 @@ export const ERROR_CATALOG = {
     stage: 'config',
     retriable: false,
     summary:
-      'A history export cannot be read (missing file, a read error, a header that is not CSV); the rows read before the fault are published and counted in the message, nothing after it is imported.',
+      "A history export cannot be read (missing file, a read error, a header that is not CSV, first bytes that say another encoding than its mapping's); the rows read before the fault are published and counted in the message, nothing after it is imported.",
   },
   CL_IMPORT_HEADER_MISMATCH: {
     stage: 'config',

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { CloseloopError } from '../errors/index.ts';
-import { decodeExport, type ReadCount } from './encoding.ts';
+import { decodeExport, encodingMismatch, type ReadCount } from './encoding.ts';
 import type { ImportMapping } from './mapping.ts';
 import { faultReason, strayQuoteFinder, type StrayQuoteFinder } from './quotes.ts';
 import { RecordReader, type ReadEvent } from './records.ts';
@@ -116,7 +116,11 @@ export async function* readExport(
       if (record) placed.push(record);
     },
   });
-  for await (const piece of decodeExport(createReadStream(file), mapping.encoding, count)) {
+  for await (const piece of decodeExport(
+    checkedEncoding(file, createReadStream(file), mapping),
+    mapping.encoding,
+    count,
+  )) {
     reader.push(piece.text, piece.bad);
     yield* placed;
     placed = [];
@@ -126,6 +130,17 @@ export async function* readExport(
   // An export cut short, or the wrong file, would otherwise pass as a successful import of nothing.
   if (header === null) throw new CloseloopError('CL_IMPORT_EMPTY', `${file}: the file is empty: no header, no rows`);
   if (rows === 0) throw new CloseloopError('CL_IMPORT_EMPTY', `${file}: the file has a header and no rows`);
+}
+
+/** The file's bytes, refused before any is read as text when the first contradict the mapping's encoding. */
+async function* checkedEncoding(file: string, chunks: AsyncIterable<Buffer>, mapping: ImportMapping) {
+  let first = true;
+  for await (const chunk of chunks) {
+    const problem = first ? encodingMismatch(chunk, mapping.encoding) : null;
+    if (problem !== null) throw new CloseloopError('CL_IMPORT_UNREADABLE', `${file}: ${problem}; no row was read`);
+    first = false;
+    yield chunk;
+  }
 }
 
 /** The value is not shown: the column may hold a caller's name, and the bytes show as � anyway. */

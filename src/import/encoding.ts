@@ -29,6 +29,42 @@ export interface ReadCount {
 
 const BOM = '\uFEFF';
 
+/** How many of the file's first bytes are looked at for NULs between letters. */
+const SNIFFED = 1024;
+
+/**
+ * Why the export's first bytes say it is not in the mapping's `encoding`, or null. Read in the
+ * wrong one, the header is a mismatch listing names no one wrote (NUL bytes between the letters
+ * of a UTF-16 file read as UTF-8), with nothing pointing to `encoding`. The mapping is not
+ * overridden on a guess: it says what the city's exports are, and one that reads a file right by
+ * luck would read the next one wrong. So the file is refused, naming the encoding to set.
+ */
+export function encodingMismatch(head: Buffer, encoding: Encoding): string | null {
+  const set = (to: Encoding) => `: set the mapping's encoding to ${to} (it is ${encoding})`;
+  const be =
+    "UTF-16BE, which the import does not read: save the export as UTF-8 or UTF-16LE and set the mapping's encoding";
+  if (head[0] === 0xfe && head[1] === 0xff) return `the file starts with the byte order mark of ${be}`;
+  if (head[0] === 0xff && head[1] === 0xfe)
+    return encoding === 'utf-16le'
+      ? null
+      : `the file starts with the byte order mark of UTF-16LE (as Excel's "Unicode Text" writes)${set('utf-16le')}`;
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf)
+    return encoding === 'utf-8' ? null : `the file starts with the byte order mark of UTF-8${set('utf-8')}`;
+  // Text in UTF-16 with no byte order mark: a NUL beside each ASCII letter, after it (LE) or before it (BE).
+  const n = Math.min(head.length, SNIFFED);
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 1) {
+    if (head[i] !== 0) continue;
+    if (i % 2 === 0) even += 1;
+    else odd += 1;
+  }
+  if (encoding !== 'utf-16le' && odd >= n / 4 && odd > 4 * even)
+    return `the file has a NUL byte after every other byte, as UTF-16LE without a byte order mark has${set('utf-16le')}`;
+  if (even >= n / 4 && even > 4 * odd) return `the file has a NUL byte before every other byte, as ${be}`;
+  return null;
+}
+
 /**
  * The export's bytes as text.
  *

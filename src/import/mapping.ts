@@ -101,7 +101,8 @@ export const importMappingSchema = z
     dateFormats: z.array(dateFormat).min(1),
     /**
      * The export's character encoding. "latin1" is read as windows-1252, as browsers read it. In
-     * UTF-8, a row holding bytes that are not UTF-8 is rejected, pointing here.
+     * UTF-8, a row holding bytes that are not UTF-8 is rejected, pointing here. A file whose first
+     * bytes say another encoding (a byte order mark, NULs between letters) is refused, not guessed.
      */
     encoding: z.enum(ENCODINGS).default('utf-8'),
     /** The export's field separator (some cities publish with ";" or a tab). */

@@ -103,3 +103,104 @@ export async function importExport(content: string | Buffer, mapping: ImportMapp
   });
   return { result, published };
 }
+
+// Analyze Boston's "311 Service Requests" layout.
+export const BOSTON_COLUMNS = [
+  'case_enquiry_id',
+  'open_dt',
+  'sla_target_dt',
+  'closed_dt',
+  'on_time',
+  'case_status',
+  'closure_reason',
+  'case_title',
+  'subject',
+  'reason',
+  'type',
+  'queue',
+  'department',
+  'location',
+  'fire_district',
+  'pwd_district',
+  'city_council_district',
+  'police_district',
+  'neighborhood',
+  'neighborhood_services_district',
+  'ward',
+  'precinct',
+  'location_street_name',
+  'location_zipcode',
+  'latitude',
+  'longitude',
+  'source',
+] as const;
+
+/** The Boston mapping, with the given delimiter and encoding (the mapping's default when not given). */
+export function bostonMapping(delimiter: string, encoding?: string): ImportMapping {
+  return parseImportMapping(
+    {
+      jurisdiction: 'boston',
+      source: 'boston-311',
+      timeZone: 'America/New_York',
+      dateFormats: ['yyyy-MM-dd HH:mm:ss'],
+      delimiter,
+      ...(encoding === undefined ? {} : { encoding }),
+      columns: {
+        ticketId: 'case_enquiry_id',
+        openedAt: 'open_dt',
+        dueAt: 'sla_target_dt',
+        closedAt: 'closed_dt',
+        status: 'case_status',
+        closureText: 'closure_reason',
+        requestType: 'type',
+        department: 'department',
+        channel: 'source',
+        address: 'location',
+        latitude: 'latitude',
+        longitude: 'longitude',
+      },
+      values: { channel: { 'Constituent Call': 'PHONE' }, status: { Open: 'open', Closed: 'closed' } },
+    },
+    'boston.yaml',
+  );
+}
+
+/** A Boston export's lines (header first), a closed and an open request, CRLF-ended as Excel saves them. */
+export function bostonExport(delimiter: string): string {
+  const row = (id: string, status: string, closed: string, reason: string) =>
+    [
+      id,
+      '2024-01-15 08:30:00',
+      '2024-01-17 08:30:00',
+      closed,
+      'ONTIME',
+      status,
+      reason,
+      'Sidewalk Repair',
+      'Public Works Department',
+      'Street Cleaning',
+      'Improper Storage of Trash (Barrels)',
+      'PWDx_District 1C: Downtown',
+      'PWDx',
+      'INTERSECTION of Main St & Elm St',
+      '3',
+      '1C',
+      '1',
+      'A1',
+      'Downtown / Financial District',
+      '3',
+      'Ward 3',
+      '0306',
+      'Main St',
+      '02108',
+      '42.3601',
+      '-71.0589',
+      'Constituent Call',
+    ].join(delimiter);
+  const lines = [
+    BOSTON_COLUMNS.join(delimiter),
+    row('101005123456', 'Closed', '2024-01-16 09:00:00', 'Case Resolved. Café owner notified – sidewalk cleared'),
+    row('101005123457', 'Open', '', ''),
+  ];
+  return lines.map((l) => `${l}\r\n`).join('');
+}

@@ -6,6 +6,7 @@ import type { CrmTicketEvent } from '../../../src/domain/types.ts';
 import { isCloseloopError } from '../../../src/errors/index.ts';
 import { parseImportMapping } from '../../../src/import/mapping.ts';
 import { importFile } from '../../../src/import/run.ts';
+import { bostonExport, bostonMapping, importExport } from '../../support/city-exports.ts';
 
 const mapping = (encoding?: string) =>
   parseImportMapping(
@@ -98,5 +99,76 @@ describe('the export encoding', () => {
     }
     expect(isCloseloopError(caught, 'CL_CONFIG_INVALID')).toBe(true);
     expect(String(caught)).toContain('encoding');
+  });
+});
+
+describe('an export whose first bytes contradict the encoding', () => {
+  // Excel's "Unicode Text" save: UTF-16LE with its byte order mark, tab-separated, CRLF.
+  const unicodeText = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(bostonExport('\t'), 'utf16le')]);
+
+  /** The error the import fails with: its code, and its message without the file's path. */
+  async function refusal(bytes: Buffer, encoding?: string) {
+    const err = (await importExport(bytes, bostonMapping('\t', encoding)).then(
+      () => new Error('the import did not fail'),
+      (e: unknown) => e,
+    )) as Error & { code?: string };
+    return { code: err.code, message: err.message.slice(err.message.indexOf(': ') + 2) };
+  }
+
+  it('is refused before any row, pointing to encoding: utf-16le for Excel\'s "Unicode Text" read as UTF-8', async () => {
+    const { code, message } = await refusal(unicodeText);
+    expect(code).toBe('CL_IMPORT_UNREADABLE');
+    expect(message).toBe(
+      'the file starts with the byte order mark of UTF-16LE (as Excel\'s "Unicode Text" writes): ' +
+        "set the mapping's encoding to utf-16le (it is utf-8); no row was read",
+    );
+  });
+
+  it('is read once the mapping says utf-16le', async () => {
+    const { result, published } = await importExport(unicodeText, bostonMapping('\t', 'utf-16le'));
+    expect(result).toMatchObject({ read: 2, imported: 2, rejected: 0 });
+    expect(published.map((e) => `${e.ticketId}:${e.kind}`)).toEqual([
+      '101005123456:OPENED',
+      '101005123456:RESOLVED',
+      '101005123457:OPENED',
+    ]);
+  });
+
+  it.each([
+    [
+      'UTF-16LE with no byte order mark, read as UTF-8',
+      Buffer.from(bostonExport('\t'), 'utf16le'),
+      undefined,
+      'utf-16le',
+    ],
+    ['UTF-16LE, read as windows-1252', unicodeText, 'windows-1252', 'utf-16le'],
+    [
+      'UTF-8 with its byte order mark, read as windows-1252',
+      Buffer.from(`\uFEFF${bostonExport('\t')}`),
+      'windows-1252',
+      'utf-8',
+    ],
+    [
+      'UTF-8 with its byte order mark, read as UTF-16LE',
+      Buffer.from(`\uFEFF${bostonExport('\t')}`),
+      'utf-16le',
+      'utf-8',
+    ],
+  ])('is refused naming the encoding to set: %s', async (_name, bytes, encoding, to) => {
+    const { code, message } = await refusal(bytes, encoding);
+    expect(code).toBe('CL_IMPORT_UNREADABLE');
+    expect(message).toContain(`set the mapping's encoding to ${to}`);
+    expect(message).not.toContain('\0');
+  });
+
+  it.each([
+    ['with', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(bostonExport('\t'), 'utf16le').swap16()])],
+    ['without', Buffer.from(bostonExport('\t'), 'utf16le').swap16()],
+  ])('is refused as UTF-16BE, which is not read, %s its byte order mark', async (_name, bytes) => {
+    for (const encoding of [undefined, 'utf-16le']) {
+      const { code, message } = await refusal(bytes, encoding);
+      expect(code).toBe('CL_IMPORT_UNREADABLE');
+      expect(message).toContain('UTF-16BE, which the import does not read: save the export as UTF-8 or UTF-16LE');
+    }
   });
 });
