@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   ChangeCorruptor,
   FaultInjector,
@@ -9,6 +9,7 @@ import {
   type FaultSettings,
   type WebhookTarget,
 } from '../../src/sdk/index.ts';
+import { serveAgentApi } from './simulator-agent.ts';
 import {
   newTicketSchema,
   statusUpdateSchema,
@@ -65,44 +66,7 @@ export class CrmSimulator {
     if (options.webhook) this.webhook.configure(options.webhook);
     this.webhook.serve(s);
     this.corruptor.serveOver(s);
-    // Agent API: what 311 call-takers do. Not behind faults: it stands for people, not the bridge.
-    s.route(
-      'POST',
-      '/agent/tickets',
-      (r) => ({ status: 201, body: this.createTicket(newTicketSchema.parse(r.body)) }),
-      true,
-    );
-    s.route('GET', '/agent/tickets/:id', (r) => ({ status: 200, body: this.#ticket(r.params['id']) }), true);
-    s.route(
-      'POST',
-      '/agent/tickets/:id/duplicate',
-      (r) => ({
-        status: 200,
-        body: this.declareDuplicate(
-          r.params['id'] ?? '',
-          z.object({ parentId: z.string().min(1) }).parse(r.body).parentId,
-        ),
-      }),
-      true,
-    );
-    s.route(
-      'POST',
-      '/agent/tickets/:id/cancel',
-      (r) => {
-        const b = z.object({ reason: z.string().min(1), note: z.string().nullable().default(null) }).parse(r.body);
-        return { status: 200, body: this.cancel(r.params['id'] ?? '', b.reason, b.note) };
-      },
-      true,
-    );
-    s.route(
-      'POST',
-      '/agent/tickets/:id/close',
-      (r) => {
-        const b = z.object({ note: z.string().min(1), reason: z.string().nullable().default(null) }).parse(r.body);
-        return { status: 200, body: this.closeByHand(r.params['id'] ?? '', b.note, b.reason) };
-      },
-      true,
-    );
+    serveAgentApi(s, this, (id) => this.#ticket(id));
     s.route('GET', '/_sim/applied', () => ({ status: 200, body: this.applied }), true);
     s.driftHooks({
       items: 'tickets',
