@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callJson, HttpClient, lookupJson, sendJson } from '../../src/sdk/index.ts';
+import { callJson, CloseloopError, HttpClient, lookupJson, sendJson } from '../../src/sdk/index.ts';
 
 /**
  * One change of the referral feed. What the bridge cannot do without (its position, ticket,
@@ -65,6 +65,19 @@ export interface CrmStatusUpdate {
   readonly followUpOf: string | null;
   readonly agency: string | null;
   readonly priority: number;
+}
+
+/**
+ * The CRM answered a status update without applying it and holds an older version: retriable (a
+ * lock clears when the agent saves), so the sink retries and pauses, and a ticket still declined
+ * after its delivery cycles is dead-lettered as CL_DELIVERY_EXHAUSTED with an alert.
+ */
+export function notApplied(ticketId: string, version: number, currentVersion: number): CloseloopError {
+  return new CloseloopError(
+    'CL_CONNECTOR_NOT_APPLIED',
+    `applying status v${version} to CRM ticket ${ticketId}: the CRM answered applied: false and still holds v${currentVersion}`,
+    { details: { ticketId, version, currentVersion } },
+  );
 }
 
 /** The CRM's integration API. Every failure comes out classified: retriable or a data error. */

@@ -10,7 +10,7 @@ import {
   type Source,
   type TicketStatusChange,
 } from '../../src/sdk/index.ts';
-import { changeSchema, CrmClient } from './client.ts';
+import { changeSchema, CrmClient, notApplied } from './client.ts';
 import { crmRestConfig, type CrmRestConfig } from './config.ts';
 import { changeToEvent, statusToUpdate, ticketToObservation } from './mapping.ts';
 
@@ -75,8 +75,17 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
             { ticketId: status.ticketId, version: status.version },
             'the CRM answered the status update with no body; counted as applied',
           );
-        else if (!result.applied)
-          ctx.logger.debug({ ticketId: status.ticketId, version: status.version }, 'CRM already had this version');
+        else if (!result.applied) {
+          // applied: false is a repeat only when the CRM holds this version or a later one. Below
+          // it, the CRM declined the update (an agent's open edit locks the ticket, a workflow
+          // rule): counted as delivered, its receipt would confirm a status the CRM never shows.
+          if (result.currentVersion < status.version)
+            throw notApplied(status.ticketId, status.version, result.currentVersion);
+          ctx.logger.debug(
+            { ticketId: status.ticketId, version: status.version, currentVersion: result.currentVersion },
+            'CRM already had this version',
+          );
+        }
       },
       health: () => healthFrom(() => crm.ping()),
     };

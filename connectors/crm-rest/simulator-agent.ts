@@ -8,6 +8,8 @@ export interface CrmAgentActions {
   declareDuplicate(id: string, parentId: string): CrmTicket;
   cancel(id: string, reason: string, note: string | null): CrmTicket;
   closeByHand(id: string, note: string, closureReason: string | null): CrmTicket;
+  lockTicket(id: string | undefined): CrmTicket;
+  unlockTicket(id: string | undefined): CrmTicket;
 }
 
 /**
@@ -55,4 +57,7 @@ export function serveAgentApi(
     },
     true,
   );
+  // An agent's open edit, which holds status updates off the ticket until it is closed.
+  s.route('POST', '/agent/tickets/:id/lock', (r) => ({ status: 200, body: agent.lockTicket(id(r)) }), true);
+  s.route('DELETE', '/agent/tickets/:id/lock', (r) => ({ status: 200, body: agent.unlockTicket(id(r)) }), true);
 }

@@ -51,6 +51,10 @@ export class CrmSimulator {
   statusRequests = 0;
   /** Updates whose version was already applied: acknowledged, not applied again. */
   repeatedUpdates = 0;
+  /** Updates declined because an agent holds the ticket open: answered, not applied. */
+  declinedUpdates = 0;
+  /** Tickets an agent holds open for editing: the CRM applies no status update to them. */
+  readonly #locked = new Set<string>();
   readonly #clock: () => number;
   #token: string | undefined;
   /** The feed answers, but with nothing: a CRM whose integration outbox has stalled. */
@@ -181,6 +185,24 @@ export class CrmSimulator {
     return ticket;
   }
 
+  /**
+   * An agent opens the ticket for editing: until unlockTicket(), the CRM answers a status update
+   * that would be applied with 200 `{applied: false, currentVersion}`, the version it still holds,
+   * as a CRM that locks records under an open edit does.
+   */
+  lockTicket(id: string | undefined): CrmTicket {
+    const ticket = this.#ticket(id);
+    this.#locked.add(ticket.id);
+    return ticket;
+  }
+
+  /** The agent saves or leaves: status updates apply again. */
+  unlockTicket(id: string | undefined): CrmTicket {
+    const ticket = this.#ticket(id);
+    this.#locked.delete(ticket.id);
+    return ticket;
+  }
+
   /** A copy of every ticket as it is now, and where the feed stands, for restoreBackup(). */
   snapshot(): CrmBackup {
     return {
@@ -303,6 +325,11 @@ export class CrmSimulator {
     }
     if (u.version !== ticket.statusVersion + 1) {
       throw new HttpError(409, `version ${u.version} skips ahead of ${ticket.statusVersion}`);
+    }
+    // Declined in the same shape as a repeat, but with the older version it still holds.
+    if (this.#locked.has(id)) {
+      this.declinedUpdates += 1;
+      return { status: 200, body: { applied: false, currentVersion: ticket.statusVersion } };
     }
     Object.assign(ticket, {
       status: u.status,

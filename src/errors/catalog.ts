@@ -192,6 +192,12 @@ export const ERROR_CATALOG = {
     summary:
       "A sink record kept failing through the configured number of pause and retry cycles while the system's health probe passed: it is dead-lettered with its last error and an alert names its ticket.",
   },
+  CL_CONNECTOR_NOT_APPLIED: {
+    stage: 'deliver',
+    retriable: true,
+    summary:
+      "An external system answered a write without applying it and says it holds an older version than the one sent (the CRM's 200 applied: false with a currentVersion below the status version: a ticket an agent holds open, a workflow rule): never counted as delivered; retried, then the sink pauses until its health probe passes, and a record still not applied after maxDeliveryCycles such cycles ends as CL_DELIVERY_EXHAUSTED with an alert.",
+  },
   CL_CONNECTOR_MALFORMED: {
     stage: 'decode',
     retriable: true,

@@ -4,7 +4,8 @@ import { isCloseloopError, retryAfterOf } from '../errors/index.ts';
  * Why a runner is paused. Every reason but `operator` is an alarm: readiness names it, the
  * `closeloop_paused{runner,reason}` gauge shows it, and the runner resumes by itself once a
  * probe passes.
- * - `unavailable`: the system failed past the retry budget (5xx, time-outs).
+ * - `unavailable`: the system failed past the retry budget (5xx, time-outs), or kept answering
+ *   an update without applying it (CL_CONNECTOR_NOT_APPLIED).
  * - `credentials`: the system refused the bridge's credentials (401, 403).
  * - `dead-letter`: a record could not be written to its dead-letter topic.
  * - `registry`: the schema registry could not be reached to decode a record.
@@ -77,13 +78,18 @@ export const SINK_OUTAGE_LOG: Readonly<Record<'credentials' | 'endpoint' | 'unav
 /**
  * What an operator is to be told about an outage beyond its reason: where a redirect points (its
  * origin only), which status a call got, until when the system asked to be left alone
- * (Retry-After, from `now`); null when the reason says it all. Never a message, which could echo
- * what the system was sent.
+ * (Retry-After, from `now`), which ticket's update it answered but did not apply (both versions);
+ * null when the reason says it all. Never a message, which could echo what the system was sent.
  */
 export function outageDetail(err: unknown, now = Date.now()): string | null {
   if (!isCloseloopError(err)) return null;
   const retryAfter = retryAfterOf(err);
   if (retryAfter !== null) return retryAfterDetail(err.details['httpStatus'], retryAfter, now);
+  // The system is up and answering: say it declined, or readiness reads as an outage.
+  if (err.code === 'CL_CONNECTOR_NOT_APPLIED') {
+    const { ticketId, version, currentVersion } = err.details;
+    return `ticket ${String(ticketId)} not applied: v${String(version)} sent, the system holds v${String(currentVersion)}`;
+  }
   const link = err.details['outsideApiRoot'];
   if (typeof link === 'string') return `a link outside the API root: ${link}`;
   const code = err.details['errorCode'];

@@ -96,6 +96,21 @@ describe('CRM simulator', () => {
     expect(sim.changes.filter((c) => c.actor === 'integration')).toHaveLength(2);
   });
 
+  it('declines updates to a ticket an agent holds open, answering the version it still holds', async () => {
+    const { sim, url } = await start();
+    const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    const at = `${url}/api/v1/tickets/${t.id}/status`;
+    expect((await fetch(`${url}/agent/tickets/${t.id}/lock`, { method: 'POST' })).status).toBe(200);
+    expect(await (await put(at, update(1))).json()).toEqual({ applied: false, currentVersion: 0 });
+    // A gap is refused as ever, lock or not.
+    expect((await put(at, update(2))).status).toBe(409);
+    expect(sim.declinedUpdates).toBe(1);
+    expect(sim.applied).toEqual([]);
+    expect((await fetch(`${url}/agent/tickets/${t.id}/lock`, { method: 'DELETE' })).status).toBe(200);
+    expect(await (await put(at, update(1))).json()).toEqual({ applied: true, currentVersion: 1 });
+    expect((await fetch(`${url}/agent/tickets/SR-nope/lock`, { method: 'POST' })).status).toBe(404);
+  });
+
   it('refuses invalid updates with every problem named', async () => {
     const { sim, url } = await start();
     const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
