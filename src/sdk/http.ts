@@ -21,7 +21,7 @@ export async function callJson<T>(
   }
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = JSON.parse(withoutBom(body));
   } catch {
     throw malformedResponse(what, 'not JSON');
   }
@@ -30,6 +30,14 @@ export async function callJson<T>(
     throw malformedResponse(what, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   }
   return parsed.data;
+}
+
+/**
+ * The text without a leading byte-order mark: .NET and IIS stacks often start their JSON with
+ * one, which RFC 8259 (8.1) lets a parser ignore and JSON.parse refuses.
+ */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**

@@ -1,0 +1,43 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { callJson, HttpClient, sendJson } from '../../../src/sdk/index.ts';
+
+// A real server: each path answers as a system, or something in front of it, does.
+let server: Server;
+let http: HttpClient;
+const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  const path = req.url ?? '';
+  // A .NET/IIS stack writes its JSON with a UTF-8 byte-order mark.
+  if (path === '/bom') return void res.writeHead(200, JSON_TYPE).end('\uFEFF{"changes":[],"watermark":7}');
+  if (path === '/bom-write') return void res.writeHead(200, JSON_TYPE).end('\uFEFF{"applied":true}');
+  res.writeHead(404).end();
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => handle(req, res));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  http = new HttpClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 1_000 });
+});
+afterAll(async () => {
+  await http.close();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+const page = z.object({ changes: z.array(z.unknown()), watermark: z.number() });
+
+describe('JSON answers as systems write them', () => {
+  it('reads JSON that starts with a UTF-8 byte-order mark, as RFC 8259 lets a parser', async () => {
+    expect(await callJson('reading changes', page, () => http.get('/bom'))).toEqual({ changes: [], watermark: 7 });
+    expect(await sendJson('writing', z.object({ applied: z.boolean() }), () => http.put('/bom-write', {}))).toEqual({
+      applied: true,
+    });
+  });
+});
