@@ -62,6 +62,16 @@ export interface HttpClientOptions {
   readonly maxResponseBytes?: number;
 }
 
+/**
+ * A 2xx answer: its body as text, and what its headers say the body is, so an answer that does
+ * not parse can be told apart (an HTML login page, a gzip body nobody asked for) without its body.
+ */
+export interface HttpAnswer {
+  readonly data: string;
+  readonly contentType?: string | undefined;
+  readonly contentEncoding?: string | undefined;
+}
+
 /** The code of an HttpCallError for a 2xx answer longer than maxResponseBytes. */
 export const RESPONSE_TOO_LARGE = 'ERR_RESPONSE_TOO_LARGE';
 
@@ -104,15 +114,15 @@ export class HttpClient {
     this.#agent = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: options.timeoutMs } });
   }
 
-  get(path: string, o: CallOptions = {}): Promise<{ data: string }> {
+  get(path: string, o: CallOptions = {}): Promise<HttpAnswer> {
     return this.#call('GET', path, undefined, o);
   }
 
-  put(path: string, body: unknown, o: CallOptions = {}): Promise<{ data: string }> {
+  put(path: string, body: unknown, o: CallOptions = {}): Promise<HttpAnswer> {
     return this.#call('PUT', path, body, o);
   }
 
-  post(path: string, body: unknown, o: CallOptions = {}): Promise<{ data: string }> {
+  post(path: string, body: unknown, o: CallOptions = {}): Promise<HttpAnswer> {
     return this.#call('POST', path, body, o);
   }
 
@@ -120,7 +130,7 @@ export class HttpClient {
     await this.#agent.close();
   }
 
-  async #call(method: Method, path: string, body: unknown, o: CallOptions): Promise<{ data: string }> {
+  async #call(method: Method, path: string, body: unknown, o: CallOptions): Promise<HttpAnswer> {
     const url = this.#url(path, { ...this.#o.params, ...o.params });
     const headers: Record<string, string> = { ...this.#o.headers, ...o.headers };
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
@@ -134,7 +144,12 @@ export class HttpClient {
         signal: AbortSignal.timeout(this.#o.timeoutMs),
       });
       const status = res.statusCode;
-      if (status >= 200 && status <= 299) return { data: await this.#okBody(res, url) };
+      if (status >= 200 && status <= 299)
+        return {
+          data: await this.#okBody(res, url),
+          contentType: headerText(res.headers['content-type']),
+          contentEncoding: headerText(res.headers['content-encoding']),
+        };
       // A refusal's body is read only so far: what matters of it is at its start.
       const refusal = await readCapped(res.body, ERROR_BODY_BYTES);
       if (status >= 300 && status <= 399) {
@@ -199,6 +214,12 @@ function secretsOf(headers: Readonly<Record<string, string>>): string[] {
   return Object.entries(headers)
     .filter(([name]) => CREDENTIAL_HEADER.test(name))
     .flatMap(([, v]) => [v, v.split(/\s+/).pop() ?? '']);
+}
+
+/** A header's value as one string (repeated ones joined), or undefined when it is absent or blank. */
+function headerText(value: string | string[] | undefined): string | undefined {
+  const text = (Array.isArray(value) ? value.join(', ') : value)?.trim();
+  return text ? text : undefined;
 }
 
 /** The origin of a Location header (relative ones resolve against the call), or undefined. */

@@ -2,34 +2,44 @@ import type { z } from 'zod';
 import { CloseloopError } from '../errors/index.ts';
 import type { Health } from './connector.ts';
 import { classifyHttpError, malformedResponse } from './errors.ts';
+import type { HttpAnswer } from './http-client.ts';
 
 /**
  * One call to an external system's JSON API: failures classified by classifyHttpError, the body
- * parsed and checked against the system's contract (malformedResponse when it does not fit).
- * `request` must return the raw body text, as the SDK's HttpClient does.
+ * parsed and checked against the system's contract (malformedResponse when it does not fit; one
+ * that does not parse is named by its content type and encoding, never its body). `request` must
+ * return the raw body text and, as the SDK's HttpClient does, its content type and encoding.
  */
-export async function callJson<T>(
-  what: string,
-  schema: z.ZodType<T>,
-  request: () => Promise<{ data: string }>,
-): Promise<T> {
-  let body: string;
+export async function callJson<T>(what: string, schema: z.ZodType<T>, request: () => Promise<HttpAnswer>): Promise<T> {
+  let answer: HttpAnswer;
   try {
-    body = (await request()).data;
+    answer = await request();
   } catch (err) {
     throw classifyHttpError(err, what);
   }
   let json: unknown;
   try {
-    json = JSON.parse(withoutBom(body));
+    json = JSON.parse(withoutBom(answer.data));
   } catch {
-    throw malformedResponse(what, 'not JSON');
+    throw malformedResponse(what, `not JSON (${arrived(answer)})`);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     throw malformedResponse(what, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   }
   return parsed.data;
+}
+
+/**
+ * What an answer that is not JSON says it is, for the operator to tell an HTML login page from a
+ * gzip body or an empty one: its content type and encoding, never its body, which may echo what
+ * the bridge sent.
+ */
+function arrived(answer: HttpAnswer): string {
+  if (answer.data.trim() === '') return 'no body';
+  const bounded = (v: string) => (v.length > 100 ? `${v.slice(0, 99)}…` : v);
+  const type = answer.contentType ? bounded(answer.contentType) : 'no content-type';
+  return answer.contentEncoding ? `${type}, ${bounded(answer.contentEncoding)}-encoded` : type;
 }
 
 /**
@@ -53,14 +63,15 @@ function withoutBom(text: string): string {
 export async function sendJson<T>(
   what: string,
   schema: z.ZodType<T>,
-  request: () => Promise<{ data: string }>,
+  request: () => Promise<HttpAnswer>,
 ): Promise<T | null> {
   // Set only once the system's whole answer is in: one refused before that (too long, cut off)
   // is no blank answer, whatever was read of it.
   let body: string | null = null;
   const answer = await callJson(what, schema, async () => {
-    body = (await request()).data;
-    return { data: body };
+    const raw = await request();
+    body = raw.data;
+    return raw;
   }).catch((err: unknown) => {
     const blank = body !== null && body.trim() === '';
     if (err instanceof CloseloopError && err.code === 'CL_CONNECTOR_MALFORMED' && blank) return null;
@@ -77,7 +88,7 @@ export async function sendJson<T>(
 export async function lookupJson<T>(
   what: string,
   schema: z.ZodType<T>,
-  request: () => Promise<{ data: string }>,
+  request: () => Promise<HttpAnswer>,
 ): Promise<T | null> {
   try {
     return await callJson(what, schema, request);

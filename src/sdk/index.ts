@@ -27,6 +27,7 @@ export {
   RESPONSE_TOO_LARGE,
   type CallAbout,
   type CallOptions,
+  type HttpAnswer,
   type HttpClientOptions,
 } from './http-client.ts';
 export { CloseloopError, isCloseloopError } from '../errors/index.ts';

@@ -79,6 +79,7 @@ describe('the SDK HTTP client', () => {
     const http = client({ params: { lean: 1 } });
     expect(await http.get('/api/items', { params: { 'oslc.where': 'a="b c"', limit: 2 } })).toEqual({
       data: '{"ok":true}',
+      contentType: 'application/json',
     });
     expect(last()?.url).toBe('/base/api/items?lean=1&oslc.where=a%3D%22b+c%22&limit=2');
     await http.get('api/items');

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { callJson, HttpClient, sendJson } from '../../../src/sdk/index.ts';
+import { callJson, CloseloopError, HttpClient, sendJson } from '../../../src/sdk/index.ts';
 
 // A real server: each path answers as a system, or something in front of it, does.
 let server: Server;
@@ -14,6 +15,16 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   // A .NET/IIS stack writes its JSON with a UTF-8 byte-order mark.
   if (path === '/bom') return void res.writeHead(200, JSON_TYPE).end('\uFEFF{"changes":[],"watermark":7}');
   if (path === '/bom-write') return void res.writeHead(200, JSON_TYPE).end('\uFEFF{"applied":true}');
+  // An SSO gateway's login page, which names the citizen whose ticket the call was about.
+  if (path === '/login')
+    return void res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end('<html><body>Sign in to continue: jane@example.org</body></html>');
+  // A front end that compresses although the bridge asked for no encoding.
+  if (path === '/gzip')
+    return void res.writeHead(200, { ...JSON_TYPE, 'content-encoding': 'gzip' }).end(gzipSync('{"changes":[]}'));
+  if (path === '/untyped') return void res.writeHead(200).end('OK then');
+  if (path === '/empty') return void res.writeHead(200, JSON_TYPE).end();
   res.writeHead(404).end();
 }
 
@@ -39,5 +50,17 @@ describe('JSON answers as systems write them', () => {
     expect(await sendJson('writing', z.object({ applied: z.boolean() }), () => http.put('/bom-write', {}))).toEqual({
       applied: true,
     });
+  });
+
+  it.each([
+    ['/login', 'text/html; charset=utf-8'],
+    ['/gzip', 'application/json; charset=utf-8, gzip-encoded'],
+    ['/untyped', 'no content-type'],
+    ['/empty', 'no body'],
+  ])('names what arrived at %s when it is not JSON, never echoing the body', async (path, arrived) => {
+    const err = await callJson('reading changes', page, () => http.get(path)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloseloopError);
+    expect(err).toMatchObject({ code: 'CL_CONNECTOR_MALFORMED', retriable: true });
+    expect((err as Error).message).toBe(`reading changes: malformed response: not JSON (${arrived})`);
   });
 });
