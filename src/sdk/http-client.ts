@@ -155,7 +155,12 @@ export class HttpClient {
       if (status >= 300 && status <= 399) {
         // undici follows no redirect, and must not: the credentials would go wherever it points.
         const to = originOf(res.headers['location'], url);
-        throw new HttpCallError(`Request redirected with status code ${status}${to ? ` to ${to}` : ''}`, {
+        // A 304 is no redirect: the client never asks conditionally, so a cache in front answered.
+        const said =
+          status === 304
+            ? 'Not Modified, though the call was not conditional (no If-None-Match or If-Modified-Since)'
+            : `Request redirected with status code ${status}${to ? ` to ${to}` : ''}`;
+        throw new HttpCallError(said, {
           status,
           about: o.about ?? 'record',
           ...(to ? { redirectedTo: to } : {}),

@@ -24,6 +24,7 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (path === '/api/maintenance')
     return void res.writeHead(503, { 'retry-after': new Date(Date.now() + 600_000).toUTCString() }).end('back at noon');
   if (path === '/api/garbled') return void res.writeHead(503, { 'retry-after': 'later' }).end('down');
+  if (path === '/api/not-modified') return void res.writeHead(304).end();
   if (path === '/api/relative') return void res.writeHead(301, { location: '/base/api/items?x=1' }).end();
   if (path === '/api/large')
     return void res.writeHead(200, { 'content-length': String(MB * 3) }).end(' '.repeat(MB * 3));
@@ -135,6 +136,18 @@ describe('the SDK HTTP client', () => {
       .get('/api/relative')
       .catch((e: unknown) => e);
     expect(relative).toMatchObject({ redirectedTo: new URL(base).origin, about: 'record' });
+  });
+
+  it('says a 304 to a call that was not conditional is Not Modified, not a redirect, and points nowhere', async () => {
+    const cached = await client()
+      .get('/api/not-modified', { about: 'api' })
+      .catch((e: unknown) => e);
+    const err = classifyHttpError(cached, 'reading changes');
+    expect(err).toMatchObject({ code: 'CL_CONNECTOR_MISDIRECTED', details: { httpStatus: 304 } });
+    expect(err.details['redirectedTo']).toBeUndefined();
+    expect(err.message).toBe(
+      'reading changes: HTTP 304: Not Modified, though the call was not conditional (no If-None-Match or If-Modified-Since)',
+    );
   });
 
   it('reads Retry-After as seconds or as a date into the error, for the retries and the pause', async () => {
