@@ -83,7 +83,7 @@ export async function runSourceCursor(
     try {
       const topics = await admin.listTopics();
       const cursor = topics.includes(cursorTopic)
-        ? await readSourceCursor(messaging, admin, cursorTopic, cursorKey)
+        ? (await readSourceCursor(messaging, admin, cursorTopic, cursorKey)).cursor
         : null;
       print(`${connector} source cursor (${where}): ${shortCursor(cursor)}`);
       return 0;

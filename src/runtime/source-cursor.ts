@@ -24,33 +24,60 @@ export function ensureCursorTopic(admin: MessagingAdmin, cursorTopic: string): P
   return admin.ensureTopics([{ topic: cursorTopic, config: { 'cleanup.policy': 'compact' } }]);
 }
 
-/** The stored cursor under `cursorKey`, the last record's; null when there is none (read from the start). */
+/**
+ * The cursor record's header holding when the source last published records (epoch ms; empty when
+ * none is known). Silence is measured from it, so a restart or another worker taking the source
+ * over does not count its own start as a record. A cursor that moved past left-out changes only
+ * carries the time on; one written before the header existed is read by its record's timestamp.
+ */
+export const LAST_RECORD_HEADER = 'closeloop.cursor.last-record-at';
+
+/** When the cursor record says records were last published (see LAST_RECORD_HEADER); null when none is known. */
+function lastRecordOf(header: Buffer | undefined, timestamp: string): number | null {
+  if (header === undefined) return Number(timestamp) || null;
+  const at = Number(header.toString('utf8'));
+  return header.length > 0 && Number.isFinite(at) && at > 0 ? at : null;
+}
+
+/** The source's stored cursor (null: none yet) and when records were last published with it. */
 export async function readSourceCursor(
   messaging: Messaging,
   admin: MessagingAdmin,
-  cursorTopic: string,
-  cursorKey: string,
-): Promise<string | null> {
+  topic: string,
+  key: string,
+): Promise<{ cursor: string | null; publishedAt: number | null }> {
   let cursor: string | null = null;
-  await readToEnd(messaging, admin, cursorTopic, 'all', (r) => {
-    if (r.key?.toString() === cursorKey) cursor = r.value === null ? null : r.value.toString('utf8');
+  let publishedAt: number | null = null;
+  await readToEnd(messaging, admin, topic, 'all', (r) => {
+    if (r.key?.toString() !== key) return;
+    cursor = r.value === null ? null : r.value.toString('utf8');
+    publishedAt = lastRecordOf(r.headers[LAST_RECORD_HEADER], r.timestamp);
   });
-  return cursor;
+  return { cursor, publishedAt };
 }
 
-/** Writes `cursor` as the stored one, alone in a transaction of `producer` (which holds the id). */
+/**
+ * Writes `cursor` as the stored one, alone in a transaction of `producer` (which holds the id),
+ * carrying on when records were last published (null: none known): moving a cursor publishes none.
+ */
 export function writeSourceCursor(
   producer: TransactionalProducer,
   cursorTopic: string,
   cursorKey: string,
   cursor: string,
+  publishedAt: number | null,
 ): Promise<void> {
   return writeBatch(
     producer,
     cursorTopic,
     { records: [], dead: [] },
-    { topic: cursorTopic, key: cursorKey, value: cursor },
+    { topic: cursorTopic, key: cursorKey, value: cursor, headers: lastRecordHeaders(publishedAt) },
   );
+}
+
+/** The cursor record's headers saying when records were last published. */
+export function lastRecordHeaders(publishedAt: number | null): Record<string, string> {
+  return { [LAST_RECORD_HEADER]: publishedAt === null ? '' : String(publishedAt) };
 }
 
 /**
@@ -77,8 +104,8 @@ export async function moveSourceCursor(
     // Fenced first, then read: the cursor read is then the last one any runner wrote.
     await producer.fence();
     const was = await readSourceCursor(messaging, admin, cursorTopic, cursorKey);
-    await writeSourceCursor(producer, cursorTopic, cursorKey, cursor);
-    return { was };
+    await writeSourceCursor(producer, cursorTopic, cursorKey, cursor, was.publishedAt);
+    return { was: was.cursor };
   } finally {
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);

@@ -51,7 +51,12 @@ export async function writeBatch(
   producer: TransactionalProducer,
   topic: string,
   batch: EncodedBatch,
-  cursor: { readonly topic: string; readonly key: string; readonly value: string },
+  cursor: {
+    readonly topic: string;
+    readonly key: string;
+    readonly value: string;
+    readonly headers?: Readonly<Record<string, string>>;
+  },
 ): Promise<void> {
   const tx = await producer.begin();
   try {
@@ -64,7 +69,7 @@ export async function writeBatch(
     // The records and the cursor in one produce request: a round trip less on every batch's path.
     const writes = new Map<string, OutgoingRecord[]>();
     if (batch.records.length > 0) writes.set(topic, [...batch.records]);
-    writes.set(cursor.topic, [{ key: cursor.key, value: Buffer.from(cursor.value) }]);
+    writes.set(cursor.topic, [{ key: cursor.key, value: Buffer.from(cursor.value), headers: cursor.headers ?? {} }]);
     await tx.sendMany(writes);
     await tx.commit();
   } catch (err) {

@@ -47,8 +47,17 @@ export interface SourceRunnerStatus extends RunnerPauseStatus {
   readonly deadLettered: number;
   /** What the outage pausing it said (a failed poll or publish), so status shows why; null when none. */
   readonly error: string | null;
-  /** When a poll last returned records (or the runner started): what silence is measured from. */
+  /**
+   * When this source last published records, as far as known (lastPublishedAt), else when the
+   * runner started: what silence is measured from.
+   */
   readonly lastRecordAt: number;
+  /**
+   * When records of this source were last published, by this runner or any instance before it:
+   * the time stored with the cursor, read at start and at each claim, or this runner's own last
+   * publish. Null when none is known (a new source, or every cursor so far moved past nothing).
+   */
+  readonly lastPublishedAt: number | null;
   /** Polls made since start, answered or not. */
   readonly polls: number;
   /** The wait before the next poll, as the last poll set it (see poll-pace.ts). */

@@ -4,7 +4,13 @@ import type { Logger } from '../observability/logger.ts';
 import type { Health, SourceBatch, SourceWarning } from '../sdk/connector.ts';
 import { CursorBehind } from './cursor-behind.ts';
 import { PauseSet, probeDelay, retryAfterDetail, type PauseReason } from './pause.ts';
-import { CURSOR_TOPIC, ensureCursorTopic, readSourceCursor, sourceTransactionalId } from './source-cursor.ts';
+import {
+  CURSOR_TOPIC,
+  ensureCursorTopic,
+  lastRecordHeaders,
+  readSourceCursor,
+  sourceTransactionalId,
+} from './source-cursor.ts';
 import { cursorStuck, publishOutage, SOURCE_OUTAGES, sourceOutage, unlessStopped } from './source-outage.ts';
 import { encodeBatch, writeBatch } from './source-publish.ts';
 import { nextPollDelay, type PollOutcome, type PollPace } from './poll-pace.ts';
@@ -34,7 +40,8 @@ export class SourceRunner<T> {
   #cursor: string | null = null;
   #published = 0;
   #deadLettered = 0;
-  #lastRecordAt = Date.now();
+  #startedAt = Date.now();
+  #lastPublishedAt: number | null = null;
   #loop: Promise<void> = Promise.resolve();
   #wake: (() => void) | null = null;
   #polls = 0;
@@ -65,7 +72,8 @@ export class SourceRunner<T> {
       published: this.#published,
       deadLettered: this.#deadLettered,
       error: this.#outageError,
-      lastRecordAt: this.#lastRecordAt,
+      lastRecordAt: this.#lastPublishedAt ?? this.#startedAt,
+      lastPublishedAt: this.#lastPublishedAt,
       polls: this.#polls,
       pollDelayMs: this.#pollDelayMs,
       warnings: this.#warnings,
@@ -77,7 +85,7 @@ export class SourceRunner<T> {
     this.#log.info({ cursor: this.#cursor }, 'source starting from its stored cursor');
     this.#state = 'running';
     this.#stopping = new AbortController();
-    this.#lastRecordAt = Date.now();
+    this.#startedAt = Date.now();
     this.#loop = this.#run();
   }
 
@@ -99,8 +107,11 @@ export class SourceRunner<T> {
       await producer.connect();
       await producer.fence();
       this.#producer = producer;
-      this.#cursor = await readSourceCursor(messaging, admin, cursorTopic, cursorKey);
-      this.#behind.claimed(this.#cursor);
+      const { cursor, publishedAt } = await readSourceCursor(messaging, admin, cursorTopic, cursorKey);
+      this.#cursor = cursor;
+      this.#behind.claimed(cursor);
+      // Another instance may have published since this one last did (taking turns when fenced).
+      if (publishedAt !== null && publishedAt > (this.#lastPublishedAt ?? 0)) this.#lastPublishedAt = publishedAt;
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -252,21 +263,23 @@ export class SourceRunner<T> {
         // While the feed is behind, its cursor is written again now and then: an operator moving
         // it fences this runner, which an idle one would otherwise learn only at its next publish.
         const cursor = this.#cursor;
-        if (cursor !== null && this.#behind.checkDue() && !(await this.#publishOrPause({ records: [], cursor })))
-          continue;
+        if (cursor !== null && this.#behind.checkDue()) {
+          if (!(await this.#publishOrPause({ records: [], cursor }, this.#lastPublishedAt))) continue;
+        }
         await this.#pauseBetweenPolls(delay);
         continue;
       }
-      if (found > 0) this.#lastRecordAt = Date.now();
-      if (!(await this.#publishOrPause(batch))) continue;
+      // Records carry the time on as the last published; left-out changes carry the old one on.
+      if (!(await this.#publishOrPause(batch, found > 0 ? Date.now() : this.#lastPublishedAt))) continue;
       await this.#pauseBetweenPolls(delay);
     }
   }
 
   /** Publishes the batch; false when that failed, the runner having paused (and reclaimed) for it. */
-  async #publishOrPause(batch: SourceBatch<T>): Promise<boolean> {
+  async #publishOrPause(batch: SourceBatch<T>, recordsAt: number | null): Promise<boolean> {
     try {
-      await this.#publish(batch);
+      await this.#publish(batch, recordsAt);
+      this.#lastPublishedAt = recordsAt;
       this.#clear();
       return true;
     } catch (err) {
@@ -357,12 +370,17 @@ export class SourceRunner<T> {
     }
   }
 
-  async #publish(batch: SourceBatch<T>): Promise<void> {
+  async #publish(batch: SourceBatch<T>, recordsAt: number | null): Promise<void> {
     const { topic, connector } = this.#o;
     const encoded = await encodeBatch(this.#o, batch);
     const producer = this.#producer;
     if (!producer) return;
-    const cursor = { topic: this.#o.cursorTopic ?? CURSOR_TOPIC, key: this.#o.cursorKey, value: batch.cursor };
+    const cursor = {
+      topic: this.#o.cursorTopic ?? CURSOR_TOPIC,
+      key: this.#o.cursorKey,
+      value: batch.cursor,
+      headers: lastRecordHeaders(recordsAt),
+    };
     await writeBatch(producer, topic, encoded, cursor);
     this.#cursor = batch.cursor;
     this.#published += encoded.records.length;

@@ -16,7 +16,10 @@ export interface WatchedSource {
   readonly settings: SilenceSettings;
   /** The departments whose work the source carries; none for the CRM (311 answers for it). */
   readonly departments: readonly string[];
+  /** What silence is measured from: the last publish known, else when the source started. */
   lastRecordAt(): number;
+  /** When records were last published, by any instance (see SourceRunnerStatus); null when none is known. */
+  lastPublishedAt(): number | null;
 }
 
 const alertIdOf = (connector: string) => `${connector}|CONNECTOR_SILENT|`;
@@ -25,6 +28,10 @@ const alertIdOf = (connector: string) => `${connector}|CONNECTOR_SILENT|`;
  * Watches each source with a declared cadence and raises CONNECTOR_SILENT on the alerts topic
  * when it returns no record for longer than its limit, clearing it when records flow again.
  * The open ones also show in readiness and in `closeloop_connector_silent{connector}`.
+ *
+ * An open alert clears only when records are published after its `since`, never because a
+ * limit ran out: a restarted worker, or a second one, has published nothing yet, and silence is
+ * measured from the last publish stored with the source's cursor, not from its own start.
  */
 export class SilenceWatch {
   readonly #sources: readonly WatchedSource[];
@@ -33,7 +40,7 @@ export class SilenceWatch {
   readonly #serde: AvroSerde;
   readonly #metrics: Metrics;
   readonly #log: Logger;
-  /** Open alerts by connector; seeded from the topic at start, so a restart can clear them. */
+  /** Open alerts by connector; seeded from the topic at start, so a restart keeps them and can clear them. */
   readonly #open = new Map<string, AlertRecord>();
   #producer: MessageProducer | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -89,15 +96,20 @@ export class SilenceWatch {
   async check(now: number): Promise<void> {
     const changes: AlertRecord[] = [];
     for (const s of this.#sources) {
-      const v = judgeSilence(s.settings, s.lastRecordAt(), now);
       const open = this.#open.get(s.connector);
-      if (v.silent && !open) {
+      let silent: boolean;
+      if (open) {
+        // Records since the silence began, published by this worker or one before it.
+        const heard = s.lastPublishedAt();
+        silent = heard === null || heard <= open.since;
+        if (!silent) changes.push(this.#record(s, 'CLEARED', open.since, 'records flow again', now));
+      } else {
+        const v = judgeSilence(s.settings, s.lastRecordAt(), now);
+        silent = v.silent;
         const detail = `no records for ${Math.round(v.quietMinutes)} min (limit ${v.limitMinutes} min)`;
-        changes.push(this.#record(s, 'RAISED', s.lastRecordAt(), detail, now));
-      } else if (!v.silent && open) {
-        changes.push(this.#record(s, 'CLEARED', open.since, 'records flow again', now));
+        if (silent) changes.push(this.#record(s, 'RAISED', s.lastRecordAt(), detail, now));
       }
-      this.#metrics.connectorSilent.set({ connector: s.connector }, v.silent ? 1 : 0);
+      this.#metrics.connectorSilent.set({ connector: s.connector }, silent ? 1 : 0);
     }
     if (changes.length === 0) return;
     const topic = this.#config.topics.alerts;

@@ -133,6 +133,7 @@ export class Worker {
             settings: instance.silence,
             departments: checked.serves.map((t) => t.department),
             lastRecordAt: () => runner.status().lastRecordAt,
+            lastPublishedAt: () => runner.status().lastPublishedAt,
           });
         }
       }

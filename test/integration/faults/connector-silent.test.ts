@@ -58,4 +58,72 @@ describe('a source stops returning records (CONNECTOR_SILENT)', () => {
     expect(run.crm.repeatedUpdates).toBe(0);
     recordFault({ path: 'sentinel: connector silent', detectedAfterMs, recovered: run.done(), ...tally });
   }, 240_000);
+
+  it('stays open across a restart and a second worker while the source stays silent, and clears on both once records flow', async () => {
+    const run = await bridgeRun({ config: { roles: true } });
+    cleanup.push(() => run.stop());
+    // Fenced workers take turns every second, so each soon reads the cursor the other wrote.
+    const config = {
+      ...run.config,
+      connectors: run.config.connectors.map((c) =>
+        c.name === 'crm-rest'
+          ? { ...c, fencedRetryMs: 1_000, silence: { limitMinutes: 0.05, timeZone: 'UTC', hours: [] } }
+          : c,
+      ),
+    };
+    const series = 'closeloop_connector_silent{connector="crm-rest"}';
+    const silentReasons = async (url: string) =>
+      (await readiness(url)).reasons.filter((r) => r.startsWith('crm-rest source silent'));
+    const admin = testMessaging().admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    const silentAlerts = async () =>
+      (await openAlerts(testMessaging(), admin, serde, config.topics.alerts)).filter(
+        (a) => a.reason === 'CONNECTOR_SILENT',
+      );
+
+    const first = await startFaultWorker(config);
+    openTickets(run, 2);
+    run.work();
+    await until('the first tickets closed', () => run.done(), 120_000);
+    run.crm.setFeedPaused(true);
+    await untilAsync('the silence alarm', async () => (await metric(first.url, series)) === 1, 30_000);
+    const [raised] = await silentAlerts();
+    expect(raised?.connector).toBe('crm-rest');
+
+    // A restart: the new worker has published nothing, and its first checks must not clear it.
+    await first.stop();
+    const restarted = await startFaultWorker(config);
+    cleanup.push(() => restarted.stop());
+    for (let i = 0; i < 3; i += 1) await restarted.worker.checkSilenceNow();
+    expect(await metric(restarted.url, series)).toBe(1);
+    expect(await silentReasons(restarted.url)).toHaveLength(1);
+    expect((await silentAlerts()).map((a) => a.since)).toEqual([raised?.since]);
+
+    // A second worker on the same config (a rolling deploy's overlap): the same.
+    const second = await startFaultWorker(config);
+    cleanup.push(() => second.stop());
+    for (let i = 0; i < 3; i += 1) {
+      await second.worker.checkSilenceNow();
+      await restarted.worker.checkSilenceNow();
+    }
+    for (const w of [restarted, second]) {
+      expect(await metric(w.url, series)).toBe(1);
+      expect(await silentReasons(w.url)).toHaveLength(1);
+    }
+    expect((await silentAlerts()).map((a) => a.since)).toEqual([raised?.since]);
+
+    // Records flow: whichever worker publishes clears it, and the other learns of the publish
+    // from the cursor when it claims the source back.
+    run.crm.setFeedPaused(false);
+    openTickets(run, 1);
+    await untilAsync('no silence alert open', async () => (await silentAlerts()).length === 0, 30_000);
+    for (const w of [restarted, second]) {
+      await untilAsync('the silence cleared on both workers', async () => (await metric(w.url, series)) === 0, 30_000);
+      await untilAsync('readiness names no silence', async () => (await silentReasons(w.url)).length === 0, 30_000);
+    }
+    await until('every ticket closed', () => run.done(), 120_000);
+    expect(crmTally(run.crm)).toEqual({ lost: 0, duplicated: 0 });
+  }, 300_000);
 });
