@@ -1,5 +1,10 @@
 import type { CloseloopConfig } from '../config/index.ts';
-import { messageOf } from '../errors/index.ts';
+import type { AlertRecord } from '../domain/index.ts';
+import { CloseloopError, messageOf } from '../errors/index.ts';
+import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import { openAlerts } from '../ops/index.ts';
+import { alertsSection, stuckOnTopic } from '../processor/index.ts';
 
 /**
  * Exit codes of `closeloop health`, for scripts and monitoring checks. `alertsOpen`: ready, but
@@ -12,6 +17,44 @@ function askHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The alerts open on the alerts topic, every process's: what `closeloop health` counts stuck tickets from. */
+export type AlertsReader = () => Promise<readonly AlertRecord[]>;
+
+/** How long `closeloop health` waits for the alerts topic before it falls back to the worker's own count. */
+export const ALERTS_READ_MS = 15_000;
+
+/** Reads the config's alerts topic to its end (as `closeloop alerts list` does), within ALERTS_READ_MS. */
+export function topicAlerts(config: CloseloopConfig, logger: Logger, withinMs = ALERTS_READ_MS): AlertsReader {
+  return async () => {
+    const messaging = createKafkaMessaging({
+      brokers: config.kafka.brokers,
+      clientId: `${config.kafka.clientId}-health`,
+      logger,
+    });
+    const admin = messaging.admin();
+    const read = (async () => {
+      await admin.connect();
+      try {
+        return await openAlerts(messaging, admin, new AvroSerde({ ...config.schemaRegistry }), config.topics.alerts);
+      } finally {
+        await admin.disconnect();
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new CloseloopError('CL_KAFKA_TRANSIENT', `no answer within ${withinMs} ms`)),
+        withinMs,
+      );
+    });
+    try {
+      return await Promise.race([read, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
 
 /** Whose ops server `closeloop health` asks: the worker's (http) or the status API's (statusApi.ops). */
@@ -30,6 +73,12 @@ function opsAddress(config: CloseloopConfig, target: HealthTarget): { host: stri
  * ops server for /health/ready and prints its verdict with one reason a line, the same alarms
  * readiness and the metrics show, then the stuck-ticket alerts open, if any: how many per
  * reason and the oldest, each naming its ticket, department, who is accountable and since when.
+ *
+ * The stuck tickets are read from the alerts topic (`alerts`, as the command runs it), so they
+ * are every partition's: a worker's readiness counts only the partitions its processor owns, and
+ * with a second process on the processor's group (a separate `npm run processor`, a second
+ * worker) the others are that one's. Without a reader, or when the topic cannot be read, the
+ * worker's own count is printed, saying which partitions it covers.
  */
 export async function runHealth(
   config: CloseloopConfig,
@@ -37,6 +86,7 @@ export async function runHealth(
   printError: (line: string) => void,
   timeoutMs = 5_000,
   target: HealthTarget = 'worker',
+  alerts?: AlertsReader,
 ): Promise<number> {
   const address = opsAddress(config, target);
   if (typeof address === 'string') {
@@ -72,18 +122,39 @@ export async function runHealth(
   print(status === 200 ? 'ready' : 'not ready');
   const reasons = Array.isArray(body.reasons) ? body.reasons.map(String) : [];
   for (const r of reasons) print(`  ${r}`);
-  const open = printAlerts(body.alerts, print);
+  const open = await printStuck(config, body.alerts, target === 'worker' ? alerts : undefined, print);
   if (status !== 200) return HEALTH_EXIT.notReady;
   return open > 0 ? HEALTH_EXIT.alertsOpen : HEALTH_EXIT.ready;
 }
 
 const nonEmpty = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
+/** The stuck tickets of every partition from the alerts topic, else the worker's own; returns how many are open. */
+async function printStuck(
+  config: CloseloopConfig,
+  section: unknown,
+  alerts: AlertsReader | undefined,
+  print: (line: string) => void,
+): Promise<number> {
+  if (alerts) {
+    try {
+      const all = alertsSection(stuckOnTopic(await alerts(), Date.now()));
+      return printAlerts(all, ` on ${config.topics.alerts}`, print);
+    } catch (err) {
+      print(`  (${config.topics.alerts} could not be read: ${messageOf(err)}; the worker's own count follows)`);
+    }
+  }
+  const partitions =
+    typeof section === 'object' && section !== null ? (section as Record<string, unknown>)['partitions'] : null;
+  const owned = Array.isArray(partitions) && partitions.length > 0 ? partitions.map(String).join(', ') : null;
+  return printAlerts(section, owned === null ? '' : ` in the partitions this process owns (${owned})`, print);
+}
+
 /**
  * The readiness body's `alerts` section (see alertsSection), printed when any is open; returns
  * how many are. Read field by field: the answer comes over the network.
  */
-function printAlerts(section: unknown, print: (line: string) => void): number {
+function printAlerts(section: unknown, scope: string, print: (line: string) => void): number {
   if (typeof section !== 'object' || section === null) return 0;
   const { open, byReason, oldest, checkedAt } = section as Record<string, unknown>;
   if (typeof open !== 'number' || open <= 0) return 0;
@@ -91,7 +162,7 @@ function printAlerts(section: unknown, print: (line: string) => void): number {
     .map(([reason, n]) => `${reason} ${String(n)}`)
     .sort();
   const asOf = nonEmpty(checkedAt) ? ` as of ${String(checkedAt)}` : '';
-  print(`${open} stuck-ticket alert(s) open (${counts.join(', ')})${asOf}; the oldest:`);
+  print(`${open} stuck-ticket alert(s) open (${counts.join(', ')})${asOf}${scope}; the oldest:`);
   const shown = Array.isArray(oldest) ? oldest : [];
   for (const a of shown) {
     const x = (typeof a === 'object' && a !== null ? a : {}) as Record<string, unknown>;

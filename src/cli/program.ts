@@ -5,7 +5,7 @@ import { createLogger } from '../observability/logger.ts';
 import { parseInstant } from '../ops/index.ts';
 import { runAlerts } from './alerts-command.ts';
 import { describeError } from './describe-error.ts';
-import { runHealth } from './health-command.ts';
+import { runHealth, topicAlerts } from './health-command.ts';
 import { runImport, type ImportArgs } from './import-command.ts';
 import { runKpi } from './kpi-command.ts';
 import { runOps, type OpsArgs } from './ops-commands.ts';
@@ -111,9 +111,11 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .addOption(configOption())
     .option('--status-api', "ask the status API's ops server (statusApi.ops) instead of the worker's (http)")
     .action(
-      act(async (o: { config: string; statusApi?: boolean }) =>
-        runHealth(await loadConfig(o.config), io.print, io.printError, 5_000, o.statusApi ? 'status-api' : 'worker'),
-      ),
+      act(async (o: { config: string; statusApi?: boolean }) => {
+        const config = await loadConfig(o.config);
+        const alerts = topicAlerts(config, toolLogger('closeloop-health'));
+        return runHealth(config, io.print, io.printError, 5_000, o.statusApi ? 'status-api' : 'worker', alerts);
+      }),
     );
 
   program

@@ -7,6 +7,13 @@ export { toInbound } from './inbound.ts';
 export { failAfterCommit, faultHookFromEnv, killBeforeCommit } from './fault-hooks.ts';
 export type { CommitHook } from './task.ts';
 export { compactState, knowVocabulary } from './compact-state.ts';
-export { alertsSection, OLDEST_SHOWN, type StuckAlert, type StuckTickets } from './stuck-tickets.ts';
+export {
+  alertsSection,
+  isStuckTicketAlert,
+  OLDEST_SHOWN,
+  stuckOnTopic,
+  type StuckAlert,
+  type StuckTickets,
+} from './stuck-tickets.ts';
 export { ProcessorHost, type ProcessorHostOptions, type ReadinessParts } from './host.ts';
 export { SkippedWatch, type WatchedConsumer } from './skipped-watch.ts';

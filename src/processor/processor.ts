@@ -389,6 +389,7 @@ export class LifecycleProcessor {
       this.#o.config.policy,
       this.#clock(),
       this.#o.metrics?.stuckTickets,
+      [...this.#tasks.keys()],
     );
   }
 }

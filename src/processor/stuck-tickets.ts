@@ -1,5 +1,5 @@
 import type { Gauge } from 'prom-client';
-import { accountableFor, type AlertReason, type Policy, type TicketState } from '../domain/index.ts';
+import { accountableFor, type AlertReason, type AlertRecord, type Policy, type TicketState } from '../domain/index.ts';
 
 /** How many of the oldest open alerts readiness names: a bounded answer for any number open. */
 export const OLDEST_SHOWN = 5;
@@ -27,6 +27,12 @@ export interface StuckTickets {
   /** Oldest first, at most OLDEST_SHOWN. */
   readonly oldest: readonly StuckAlert[];
   readonly checkedAt: number;
+  /**
+   * The input partitions whose tickets were counted, ascending: this process's share when another
+   * process runs the processor too (the alerts topic has every one); null for a count of the
+   * alerts topic, which covers them all.
+   */
+  readonly partitions: readonly number[] | null;
 }
 
 const older = (a: StuckAlert, b: StuckAlert) => a.since - b.since || a.ticketId.localeCompare(b.ticketId);
@@ -50,6 +56,7 @@ export function tallyStuck(
   policy: Pick<Policy, 'accountable'>,
   now: number,
   gauge?: Gauge,
+  partitions: readonly number[] = [],
 ): StuckTickets {
   const counts = new Map<string, { reason: string; department: string; n: number }>();
   const byReason: Partial<Record<AlertReason, number>> = {};
@@ -80,7 +87,32 @@ export function tallyStuck(
     gauge.reset();
     for (const c of counts.values()) gauge.set({ reason: c.reason, department: c.department }, c.n);
   }
-  return { open, byReason, oldest, checkedAt: now };
+  return { open, byReason, oldest, checkedAt: now, partitions: [...partitions].sort((a, b) => a - b) };
+}
+
+/** Whether an alert is one of the sentinel's about a ticket (what readiness and `closeloop health` count). */
+export const isStuckTicketAlert = (a: AlertRecord): boolean =>
+  a.ticketId !== null &&
+  (a.reason.startsWith('STUCK_') || a.reason === 'STATUS_UNCONFIRMED' || a.reason === 'WORK_ORDER_SILENT');
+
+/**
+ * The sentinel's alerts open on the alerts topic (read with openAlerts), summed up as readiness
+ * sums up a processor's own: every partition's, whichever process owns it.
+ */
+export function stuckOnTopic(open: readonly AlertRecord[], now: number): StuckTickets {
+  const byReason: Partial<Record<AlertReason, number>> = {};
+  const oldest: StuckAlert[] = [];
+  let n = 0;
+  for (const a of open) {
+    if (!isStuckTicketAlert(a) || a.ticketId === null) continue;
+    n += 1;
+    byReason[a.reason] = (byReason[a.reason] ?? 0) + 1;
+    // The id is <ticket>|<reason>|<subject>.
+    const subject = a.alertId.split('|').slice(2).join('|');
+    const { ticketId, reason, department, accountable, since } = a;
+    keepOldest(oldest, { ticketId, reason, subject, department, accountable, since });
+  }
+  return { open: n, byReason, oldest, checkedAt: now, partitions: null };
 }
 
 /**
@@ -102,6 +134,7 @@ export function mergeStuck(parts: readonly (StuckTickets | null)[]): StuckTicket
     byReason,
     oldest,
     checkedAt: Math.min(...counted.map((p) => p.checkedAt)),
+    partitions: [...new Set(counted.flatMap((p) => p.partitions ?? []))].sort((a, b) => a - b),
   };
 }
 
@@ -123,5 +156,8 @@ export function alertsSection(s: StuckTickets | null) {
       since: new Date(a.since).toISOString(),
     })),
     checkedAt: s ? new Date(s.checkedAt).toISOString() : null,
+    // Which tickets the figures cover: with a second process on the processor's group, only this
+    // one's partitions (closeloop health reads the alerts topic for every one).
+    partitions: s?.partitions ?? [],
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runAlerts } from '../../src/cli/alerts-command.ts';
-import { HEALTH_EXIT, runHealth } from '../../src/cli/health-command.ts';
+import { HEALTH_EXIT, runHealth, topicAlerts } from '../../src/cli/health-command.ts';
 import { AvroSerde } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { openAlerts } from '../../src/ops/index.ts';
@@ -88,10 +88,14 @@ describe('the stuck-ticket sentinel on the whole bridge', () => {
     const asHealth = { ...run.config, http: { host: '127.0.0.1', port: Number(new URL(fw.url).port) } };
     const health = async () => {
       const out: string[] = [];
+      // As the command runs it: the stuck tickets read from the alerts topic, every partition's.
       const code = await runHealth(
         asHealth,
         (l) => out.push(l),
         (l) => out.push(l),
+        5_000,
+        'worker',
+        topicAlerts(asHealth, createLogger({ level: 'silent' })),
       );
       return { code, out };
     };
@@ -103,8 +107,10 @@ describe('the stuck-ticket sentinel on the whole bridge', () => {
     });
     expect(stuck.out.slice(0, 2)).toEqual([
       'ready',
-      expect.stringMatching(/^3 stuck-ticket alert\(s\) open \(STUCK_ROUTED 3\) as of /),
+      expect.stringMatching(/^3 stuck-ticket alert\(s\) open \(STUCK_ROUTED 3\) as of \S+ on (\S+); the oldest:$/),
     ]);
+    // Read from the alerts topic, every partition's, not the worker's own count.
+    expect(stuck.out[1]?.endsWith(` on ${run.config.topics.alerts}; the oldest:`)).toBe(true);
     expect(stuck.out.filter((l) => /^ {2}SR-\S+ STUCK_ROUTED: housing, service owner housing /.test(l))).toHaveLength(
       3,
     );

@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runHealth, type HealthTarget } from '../../src/cli/health-command.ts';
+import { runHealth, type AlertsReader, type HealthTarget } from '../../src/cli/health-command.ts';
 import type { CloseloopConfig } from '../../src/config/index.ts';
+import { BRIDGE_ORIGIN, type AlertReason, type AlertRecord } from '../../src/domain/index.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { OpsServer, type Readiness } from '../../src/observability/ops-server.ts';
 
@@ -25,11 +26,13 @@ async function ops(readiness: Readiness, port = 0): Promise<{ port: number; serv
   return { port: Number(new URL(url).port), server };
 }
 
-const configAt = (port: number) => ({ http: { host: '127.0.0.1', port } }) as CloseloopConfig;
+const configAt = (port: number) =>
+  ({ http: { host: '127.0.0.1', port }, topics: { alerts: 'bridge.alerts.v1' } }) as CloseloopConfig;
 
 async function health(
   config: CloseloopConfig,
   target: HealthTarget = 'worker',
+  alerts?: AlertsReader,
 ): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
@@ -39,6 +42,7 @@ async function health(
     (l) => err.push(l),
     2_000,
     target,
+    alerts,
   );
   return { code, out, err };
 }
@@ -107,6 +111,64 @@ describe('closeloop health', () => {
     // None open: ready is ready.
     const none = await ops({ ready: true, detail: { reasons: [], alerts: { ...alerts, open: 0, oldest: [] } } });
     expect(await health(configAt(none.port))).toEqual({ code: 0, out: ['ready'], err: [] });
+  });
+
+  it("counts the stuck tickets of every partition from the alerts topic, not only the worker's own", async () => {
+    const alert = (id: string, reason: AlertReason, since: number, department: string | null): AlertRecord => ({
+      envelope: {
+        eventId: `${id}|raised`,
+        jurisdiction: 'testville',
+        source: 'closeloop-processor',
+        sequence: null,
+        occurredAt: since,
+        origin: BRIDGE_ORIGIN,
+        correlationId: null,
+      },
+      alertId: id,
+      reason,
+      status: 'RAISED',
+      ticketId: id.split('|')[0] === 'crm-rest' ? null : (id.split('|')[0] ?? null),
+      connector: null,
+      department,
+      accountable: department === null ? '311 service desk' : `owner of ${department}`,
+      since,
+      detail: 'held',
+    });
+    const t = Date.parse('2026-05-04T13:00:00.000Z');
+    // As openAlerts returns them, oldest first: two stuck tickets on the other process's
+    // partitions, and alerts that are not about a stuck ticket.
+    const onTopic = [
+      alert('SR-2|STUCK_ROUTED|', 'STUCK_ROUTED', t, 'housing'),
+      alert('crm-rest|CONNECTOR_SILENT|', 'CONNECTOR_SILENT', t + 1, null),
+      alert('SR-5|DELIVERY_EXHAUSTED|v1', 'DELIVERY_EXHAUSTED', t + 2, null),
+      alert('SR-5|WORK_ORDER_SILENT|SR-5#1', 'WORK_ORDER_SILENT', t + 3, 'parks'),
+    ];
+    // This process owns partition 0, whose tickets have none open.
+    const own = { open: 0, byReason: {}, oldest: [], checkedAt: '2026-05-04T14:00:00.000Z', partitions: [0] };
+    const { port } = await ops({ ready: true, detail: { reasons: [], alerts: own } });
+    const r = await health(configAt(port), 'worker', () => Promise.resolve(onTopic));
+    expect(r.code).toBe(3);
+    expect(r.out[0]).toBe('ready');
+    expect(r.out[1]).toMatch(
+      /^2 stuck-ticket alert\(s\) open \(STUCK_ROUTED 1, WORK_ORDER_SILENT 1\) as of \S+ on bridge\.alerts\.v1; the oldest:$/,
+    );
+    expect(r.out.slice(2)).toEqual([
+      '  SR-2 STUCK_ROUTED: housing, owner of housing, since 2026-05-04T13:00:00.000Z',
+      '  SR-5 WORK_ORDER_SILENT SR-5#1: parks, owner of parks, since 2026-05-04T13:00:00.003Z',
+    ]);
+
+    // The topic cannot be read: the worker's own count, saying whose partitions it covers.
+    const down = await health(configAt(port), 'worker', () => Promise.reject(new Error('broker unreachable')));
+    expect(down).toEqual({
+      code: 0,
+      out: ['ready', "  (bridge.alerts.v1 could not be read: broker unreachable; the worker's own count follows)"],
+      err: [],
+    });
+    const ownOpen = { ...own, open: 1, byReason: { STUCK_NEW: 1 }, partitions: [0, 2] };
+    const { port: p2 } = await ops({ ready: true, detail: { reasons: [], alerts: ownOpen } });
+    expect((await health(configAt(p2), 'worker')).out[1]).toBe(
+      '1 stuck-ticket alert(s) open (STUCK_NEW 1) as of 2026-05-04T14:00:00.000Z in the partitions this process owns (0, 2); the oldest:',
+    );
   });
 
   it('exits 2 naming the address when no worker answers', async () => {

@@ -77,13 +77,17 @@ describe('the stuck tickets a processor holds, as readiness shows them', () => {
       [[await ticket('SR-1', [routed(T0 + 10)]), await ticket('SR-2', [routed(T0 + 30)])]],
       policy,
       T0 + 5,
+      undefined,
+      [2, 0],
     );
-    const b = tallyStuck([[await ticket('SR-3', [backWith311(T0 + 20)])]], policy, T0 + 3);
+    const b = tallyStuck([[await ticket('SR-3', [backWith311(T0 + 20)])]], policy, T0 + 3, undefined, [1]);
     const merged = mergeStuck([a, null, b]) as StuckTickets;
     expect(merged.open).toBe(3);
     expect(merged.byReason).toEqual({ STUCK_ROUTED: 2, STUCK_NEW: 1 });
     expect(merged.oldest.map((x) => x.ticketId)).toEqual(['SR-1', 'SR-3', 'SR-2']);
     expect(merged.checkedAt).toBe(T0 + 3);
+    // Which partitions' tickets the figures cover: the threads' together.
+    expect(merged.partitions).toEqual([0, 1, 2]);
     expect(mergeStuck([null, null])).toBeNull();
   });
 
@@ -91,7 +95,7 @@ describe('the stuck tickets a processor holds, as readiness shows them', () => {
     const silent = await ticket('SR-9', [
       { reason: 'WORK_ORDER_SILENT', subject: 'SR-9#1', department: 'housing', since: T0, detail: 'silent' },
     ]);
-    expect(alertsSection(tallyStuck([[silent]], { accountable: {} }, T0 + 60_000))).toEqual({
+    expect(alertsSection(tallyStuck([[silent]], { accountable: {} }, T0 + 60_000, undefined, [3, 1]))).toEqual({
       open: 1,
       byReason: { WORK_ORDER_SILENT: 1 },
       oldest: [
@@ -105,7 +109,8 @@ describe('the stuck tickets a processor holds, as readiness shows them', () => {
         },
       ],
       checkedAt: new Date(T0 + 60_000).toISOString(),
+      partitions: [1, 3],
     });
-    expect(alertsSection(null)).toEqual({ open: 0, byReason: {}, oldest: [], checkedAt: null });
+    expect(alertsSection(null)).toEqual({ open: 0, byReason: {}, oldest: [], checkedAt: null, partitions: [] });
   });
 });
