@@ -3,6 +3,7 @@ import {
   carriedHeaders,
   partitionFor,
   readToEnd,
+  recordAtFault,
   type HeaderEntry,
   type Messaging,
   type MessagingAdmin,
@@ -15,7 +16,6 @@ import type { Metrics } from '../observability/metrics.ts';
 import { RECORD_NAMES } from '../topics/index.ts';
 import { neverForgotten } from './changelog-guard.ts';
 import { stateFromRecord } from './codec.ts';
-import { recordAtFault } from './restore.ts';
 
 export interface PlaceContext {
   readonly config: CloseloopConfig;

@@ -1,6 +1,13 @@
 import type { TicketState } from '../domain/index.ts';
 import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
-import { partitionFor, readToEnd, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
+import {
+  partitionFor,
+  readToEnd,
+  recordAtFault,
+  type AvroSerde,
+  type Messaging,
+  type MessagingAdmin,
+} from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { RECORD_NAMES } from '../topics/index.ts';
@@ -20,19 +27,6 @@ export interface RestoreResult {
    */
   readonly keptAgainstTombstones: Map<number, string[]>;
   readonly ms: number;
-}
-
-/**
- * Whether the record itself is at fault: its bytes (not the wire format, a body that does not
- * decode), another schema's record, or a value no state can be made of. Anything the registry
- * says (an unknown schema id, a refusal, a schema it cannot give) fails the restore as before: a
- * registry that was emptied or replaced would otherwise have every state passed over, and the
- * tasks would start empty and overwrite the changelog.
- */
-export function recordAtFault(err: unknown): boolean {
-  if (!isCloseloopError(err)) return true;
-  if (err.code === 'CL_SCHEMA_MISMATCH' || err.code === 'CL_RECORD_INVALID') return true;
-  return err.code === 'CL_DECODE_MALFORMED' && err.details['schemaUnreadable'] !== true;
 }
 
 /** Records passed over before the restore takes the registry for the fault (or 1 % of them). */
