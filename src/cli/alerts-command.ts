@@ -45,8 +45,9 @@ export async function runAlerts(
   try {
     const serde = new AvroSerde({ ...config.schemaRegistry });
     const topic = config.topics.alerts;
-    if (sub === 'ack') return await acknowledge(messaging, admin, serde, config, args.id ?? '', by, print, printError);
-    const open = await openAlerts(messaging, admin, serde, topic);
+    if (sub === 'ack')
+      return await acknowledge(messaging, admin, serde, config, args.id ?? '', by, logger, print, printError);
+    const open = await openAlerts(messaging, admin, serde, topic, { log: logger });
     for (const a of open) print(alertLine(a));
     print(`${open.length} open alert(s)`);
     return open.length > 0 ? 1 : 0;
@@ -62,12 +63,13 @@ async function acknowledge(
   config: CloseloopConfig,
   alertId: string,
   by: string,
+  logger: Logger,
   print: (line: string) => void,
   printError: (line: string) => void,
 ): Promise<number> {
   try {
     const o = { topic: config.topics.alerts, jurisdiction: config.jurisdiction, alertId, by, now: Date.now() };
-    const cleared = await acknowledgeAlert(messaging, admin, serde, o);
+    const cleared = await acknowledgeAlert(messaging, admin, serde, o, { log: logger });
     if (!cleared) {
       printError(`closeloop alerts ack: no alert ${alertId} is open`);
       return 1;

@@ -37,6 +37,7 @@ export class Metrics {
   readonly repartitioned: Counter<'topic'>;
   readonly quarantined: Counter<'kind'>;
   readonly stateUnreadable: Counter<'code'>;
+  readonly alertRecordsUnreadable: Counter<'code'>;
   readonly stateTombstonesRefused: Counter;
   readonly prematureClosesBlocked: Counter<'department'>;
   readonly statusChanges: Counter;
@@ -94,6 +95,12 @@ export class Metrics {
     this.stateUnreadable = new Counter({
       name: 'closeloop_state_records_unreadable_total',
       help: 'Changelog records a restore could not read and passed over (written there by something other than the processor).',
+      labelNames: ['code'],
+      registers: r,
+    });
+    this.alertRecordsUnreadable = new Counter({
+      name: 'closeloop_alert_records_unreadable_total',
+      help: 'Records on the alerts topic that are no alert (written there by something other than closeloop), passed over by the readers of the topic; each counted once per process.',
       labelNames: ['code'],
       registers: r,
     });

@@ -1,6 +1,17 @@
 import { BRIDGE_ORIGIN, type AlertRecord, type AlertReason } from '../domain/index.ts';
-import { CloseloopError } from '../errors/index.ts';
-import { readToEnd, subjectForTopic, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
+import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
+import {
+  readToEnd,
+  recordAtFault,
+  subjectForTopic,
+  type AvroSerde,
+  type IncomingRecord,
+  type Messaging,
+  type MessagingAdmin,
+} from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { RECORD_NAMES } from '../topics/index.ts';
 
 /**
  * Records a consumer passed over (see SkippedWatch): the one alert no later event can clear, so
@@ -8,24 +19,76 @@ import { readToEnd, subjectForTopic, type AvroSerde, type Messaging, type Messag
  */
 export const SKIPPED_REASON = 'RECORDS_SKIPPED' satisfies AlertReason;
 
+/** Who hears of a record on the alerts topic that is no alert (see openAlerts). */
+export interface AlertsReadReport {
+  readonly log?: Logger;
+  readonly metrics?: Metrics | undefined;
+}
+
+// Per process (its metrics registry), the records already reported: the topic is read again and
+// again (at every refresh), and one foreign record is one error line and one count.
+const reported = new WeakMap<Metrics, Set<string>>();
+
 /**
  * The alerts open now: the latest record of each alert id on the (compacted) alerts topic, where
  * that record raised it. A cleared alert's last word is its clearing, so it drops out.
+ *
+ * Only the bridge writes the topic, and reads it back for its own state (readiness, the gauges,
+ * `alerts list`): a record something else wrote there that is no alert (bytes of another format,
+ * another schema's record) is passed over, the alert id it is keyed by keeping its record before
+ * it; logged as an error with its topic, partition, offset and code, and counted in
+ * closeloop_alert_records_unreadable_total, once per process. Failing instead would stop every
+ * worker from starting for one record no one can take back out of a log. Anything the registry
+ * says still fails the read (see recordAtFault).
  */
 export async function openAlerts(
   messaging: Messaging,
   admin: MessagingAdmin,
   serde: AvroSerde,
   topic: string,
+  report: AlertsReadReport = {},
 ): Promise<AlertRecord[]> {
   const latest = new Map<string, AlertRecord | null>();
   await readToEnd(messaging, admin, topic, 'all', async (r) => {
     const key = r.key?.toString('utf8') ?? '';
-    latest.set(key, r.value === null ? null : (await serde.decode<AlertRecord>(r.value)).value);
+    if (r.value === null) {
+      latest.set(key, null);
+      return;
+    }
+    try {
+      latest.set(key, (await serde.decodeAs<AlertRecord>(r.value, RECORD_NAMES.alerts)).value);
+    } catch (err) {
+      if (!recordAtFault(err)) throw err;
+      passedOver(report, r, err);
+    }
   });
   return [...latest.values()]
     .filter((a): a is AlertRecord => a !== null && a.status === 'RAISED')
     .sort((a, b) => a.since - b.since || a.alertId.localeCompare(b.alertId));
+}
+
+function passedOver(report: AlertsReadReport, r: IncomingRecord, err: unknown): void {
+  const where = `${r.topic}/${r.partition}@${r.offset}`;
+  if (report.metrics) {
+    const seen = reported.get(report.metrics) ?? new Set<string>();
+    reported.set(report.metrics, seen);
+    if (seen.has(where)) return;
+    seen.add(where);
+  }
+  const code = isCloseloopError(err) ? err.code : 'CL_RECORD_INVALID';
+  report.metrics?.alertRecordsUnreadable.inc({ code });
+  // The key only: an alert's record carries nothing of a citizen, but a foreign one might.
+  report.log?.error(
+    {
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+      key: r.key?.toString('utf8'),
+      code,
+      error: messageOf(err),
+    },
+    'alerts topic record unreadable; passed over, its alert id keeps the record before it',
+  );
 }
 
 /** One line per alert, for people: since when, why, what, who holds it and who answers for it. */
@@ -51,8 +114,9 @@ export async function acknowledgeAlert(
   admin: MessagingAdmin,
   serde: AvroSerde,
   o: { topic: string; jurisdiction: string; alertId: string; by: string; now: number },
+  report: AlertsReadReport = {},
 ): Promise<AlertRecord | null> {
-  const open = (await openAlerts(messaging, admin, serde, o.topic)).find((a) => a.alertId === o.alertId);
+  const open = (await openAlerts(messaging, admin, serde, o.topic, report)).find((a) => a.alertId === o.alertId);
   if (!open) return null;
   if (open.reason !== SKIPPED_REASON) {
     throw new CloseloopError(

@@ -31,4 +31,4 @@ export {
   parseTicket,
   parseTopic,
 } from './filters.ts';
-export { acknowledgeAlert, alertLine, openAlerts, SKIPPED_REASON } from './alerts.ts';
+export { acknowledgeAlert, alertLine, openAlerts, SKIPPED_REASON, type AlertsReadReport } from './alerts.ts';

@@ -194,7 +194,8 @@ export class SkippedWatch {
     const admin = this.#messaging.admin();
     await admin.connect();
     try {
-      const open = (await openAlerts(this.#messaging, admin, this.#serde, this.#config.topics.alerts)).filter(
+      const report = { log: this.#log, metrics: this.#metrics };
+      const open = (await openAlerts(this.#messaging, admin, this.#serde, this.#config.topics.alerts, report)).filter(
         (a) => a.reason === SKIPPED_REASON,
       );
       const ids = new Set(open.map((a) => a.alertId));

@@ -81,7 +81,8 @@ export class DeliveryAlerts {
     const admin = messaging.admin();
     await admin.connect();
     try {
-      for (const a of await openAlerts(messaging, admin, serde, this.#settings.topic)) {
+      const report = { log: this.#log, metrics: this.#metrics };
+      for (const a of await openAlerts(messaging, admin, serde, this.#settings.topic, report)) {
         if (a.reason !== 'DELIVERY_EXHAUSTED' || a.connector !== this.#connector || !a.ticketId) continue;
         const subject = a.alertId.split('|').slice(2).join('|');
         const { ticketId, since, department } = a;

@@ -68,7 +68,8 @@ export class SilenceWatch {
     try {
       const mine = new Set(this.#sources.map((s) => alertIdOf(s.connector)));
       const topic = this.#config.topics.alerts;
-      for (const a of await openAlerts(this.#messaging, admin, this.#serde, topic)) {
+      const report = { log: this.#log, metrics: this.#metrics };
+      for (const a of await openAlerts(this.#messaging, admin, this.#serde, topic, report)) {
         if (mine.has(a.alertId) && a.connector) this.#open.set(a.connector, a);
       }
     } finally {
