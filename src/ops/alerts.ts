@@ -19,6 +19,12 @@ import { RECORD_NAMES } from '../topics/index.ts';
  */
 export const SKIPPED_REASON = 'RECORDS_SKIPPED' satisfies AlertReason;
 
+/**
+ * How often a process reads the alerts topic again to learn what other processes and operators
+ * raised, cleared or acknowledged (when the topic has anything new).
+ */
+export const ALERTS_REFRESH_MS = 30_000;
+
 /** Who hears of a record on the alerts topic that is no alert (see openAlerts). */
 export interface AlertsReadReport {
   readonly log?: Logger;

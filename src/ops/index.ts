@@ -31,4 +31,11 @@ export {
   parseTicket,
   parseTopic,
 } from './filters.ts';
-export { acknowledgeAlert, alertLine, openAlerts, SKIPPED_REASON, type AlertsReadReport } from './alerts.ts';
+export {
+  ALERTS_REFRESH_MS,
+  acknowledgeAlert,
+  alertLine,
+  openAlerts,
+  SKIPPED_REASON,
+  type AlertsReadReport,
+} from './alerts.ts';

@@ -12,7 +12,7 @@ import {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { openAlerts, SKIPPED_REASON } from '../ops/index.ts';
+import { ALERTS_REFRESH_MS, openAlerts, SKIPPED_REASON } from '../ops/index.ts';
 
 /** A consumer of this process whose skips are alerted. */
 export interface WatchedConsumer {
@@ -29,7 +29,7 @@ export interface WatchedConsumer {
 export const STOP_WRITE_MS = 5_000;
 
 /** How often, while alerts are open, the topic is read again to learn of acknowledgements. */
-export const ACK_REFRESH_MS = 30_000;
+export const ACK_REFRESH_MS = ALERTS_REFRESH_MS;
 
 const alertIdOf = (consumer: string, s: SkippedRecords) =>
   `${consumer}|${SKIPPED_REASON}|${s.topic}/${s.partition}@${s.from}`;

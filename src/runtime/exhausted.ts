@@ -3,7 +3,8 @@ import { isCloseloopError, messageOf } from '../errors/index.ts';
 import { subjectForTopic, type AvroSerde, type Messaging, type MessageProducer } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { openAlerts } from '../ops/index.ts';
+import { ALERTS_REFRESH_MS, openAlerts } from '../ops/index.ts';
+import { clearingOf, DeliveredTickets } from './delivered-tickets.ts';
 
 /** A record a sink gave up on, as readiness and `status()` show it. */
 export interface ExhaustedDelivery {
@@ -33,12 +34,6 @@ export function identifyRecord(
   return { ticketId, subject, department: typeof v.department === 'string' ? v.department : null };
 }
 
-/** The version a status's subject (`v<version>`) names; null for a command's id. */
-function statusVersion(subject: string): number | null {
-  const m = /^v(\d+)$/.exec(subject);
-  return m ? Number(m[1]) : null;
-}
-
 /** The code and HTTP status of an error: what may be shown without echoing what was sent. */
 export function errorSummary(err: unknown): string {
   if (!isCloseloopError(err)) return 'unknown';
@@ -49,26 +44,69 @@ export function errorSummary(err: unknown): string {
     .join(' ');
 }
 
+type OpenDelivery = ExhaustedDelivery & { department: string | null };
+
+/** How long stop() waits for a read of the alerts topic under way. */
+const STOP_WAIT_MS = 5_000;
+
 /**
  * The DELIVERY_EXHAUSTED alerts of one sink: each names a ticket whose record was dead-lettered
  * after failing through every pause cycle while the system looked healthy. The alert stays open,
  * in readiness, `closeloop_delivery_exhausted{connector}` and `closeloop alerts list`, until that
  * very record (same ticket and command id or version) is delivered, which a replay of its dead
- * letter does once the cause is fixed, or, for a status, a newer status of its ticket. Open ones are read back from the alerts topic at start, so
- * a restart neither forgets nor clears them.
+ * letter does once the cause is fixed, or, for a status, a newer status of its ticket; or until
+ * an operator acknowledges it (`closeloop alerts ack`).
+ *
+ * Sinks share a consumer group, so the record may be delivered by another worker than the one
+ * that gave it up, and a worker started later must not take back an alert cleared meanwhile.
+ * So each follows the alerts topic: it reads the open alerts of its connector at start, at each
+ * assignment of partitions (before their records are delivered) and every `refreshMs` (when the
+ * topic has new records), taking in the ones other workers raised and dropping the ones cleared
+ * elsewhere. Whoever delivers the record then clears the alert; one learned only after this
+ * process delivered its record is cleared as soon as it is learned (see DeliveredTickets). Every
+ * worker thus shows the same open alerts of the connector.
  */
 export class DeliveryAlerts {
   readonly #connector: string;
   readonly #settings: DeliveryAlertSettings | null;
   readonly #metrics: Metrics | undefined;
   readonly #log: Logger;
-  readonly #open = new Map<string, ExhaustedDelivery & { department: string | null }>();
+  readonly #messaging: Messaging;
+  readonly #serde: AvroSerde;
+  readonly #refreshMs: number;
+  readonly #open = new Map<string, OpenDelivery>();
+  /** Raisings and clearings this process could not write, the latest per alert; tried again at each refresh. */
+  readonly #unwritten = new Map<string, { entry: OpenDelivery; status: AlertRecord['status']; seq: number }>();
+  /** Numbers each raising and clearing, so only the latest of an alert is written again. */
+  #writes = 0;
+  readonly #latest = new Map<string, number>();
+  readonly #deliveredHere = new DeliveredTickets();
+  /** Alert ids raised or cleared here while a read of the topic is under way: what it read is older. */
+  #touched: Set<string> | null = null;
+  /** The topic's end offsets at the last read: unchanged, there is nothing new to read. */
+  #marks: string | null = null;
+  #producer: MessageProducer | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #refreshing: Promise<void> = Promise.resolve();
+  #pending = 0;
+  #stopped = false;
 
-  constructor(o: { connector: string; settings?: DeliveryAlertSettings; metrics?: Metrics; logger: Logger }) {
+  constructor(o: {
+    connector: string;
+    settings?: DeliveryAlertSettings;
+    metrics?: Metrics;
+    logger: Logger;
+    messaging: Messaging;
+    serde: AvroSerde;
+    refreshMs?: number;
+  }) {
     this.#connector = o.connector;
     this.#settings = o.settings ?? null;
     this.#metrics = o.metrics;
     this.#log = o.logger;
+    this.#messaging = o.messaging;
+    this.#serde = o.serde;
+    this.#refreshMs = o.refreshMs ?? ALERTS_REFRESH_MS;
   }
 
   /** The records given up on whose alert is open, oldest first. */
@@ -76,64 +114,141 @@ export class DeliveryAlerts {
     return [...this.#open.values()].sort((a, b) => a.since - b.since).map(({ department: _d, ...rest }) => rest);
   }
 
-  async seed(messaging: Messaging, serde: AvroSerde): Promise<void> {
+  /** Reads the open alerts back (a failure fails the start, as the topic cannot be read), then follows the topic. */
+  async start(producer: MessageProducer): Promise<void> {
+    this.#stopped = false;
+    this.#producer = producer;
     if (!this.#settings) return;
-    const admin = messaging.admin();
-    await admin.connect();
-    try {
-      const report = { log: this.#log, metrics: this.#metrics };
-      for (const a of await openAlerts(messaging, admin, serde, this.#settings.topic, report)) {
-        if (a.reason !== 'DELIVERY_EXHAUSTED' || a.connector !== this.#connector || !a.ticketId) continue;
-        const subject = a.alertId.split('|').slice(2).join('|');
-        const { ticketId, since, department } = a;
-        const detail = a.detail.startsWith(`${subject}: `) ? a.detail.slice(subject.length + 2) : a.detail;
-        this.#open.set(a.alertId, { ticketId, subject, detail, since, department });
-      }
-    } finally {
-      await admin.disconnect();
-    }
-    this.#gauge();
+    await this.#read();
+    this.#timer = setInterval(() => {
+      if (this.#pending === 0) void this.refresh();
+    }, this.#refreshMs);
+    this.#timer.unref();
+  }
+
+  /** Before the producer is disconnected: nothing is written after it. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)));
+    await Promise.race([this.#refreshing, late]);
+    clearTimeout(timer);
+    this.#producer = null;
+  }
+
+  /**
+   * Reads the topic again now (one read at a time), and writes what could not be written before.
+   * Never throws: Kafka unreachable, the alerts stay as they are and the next refresh tries again.
+   */
+  refresh(): Promise<void> {
+    if (!this.#settings || this.#stopped) return this.#refreshing;
+    this.#pending += 1;
+    this.#refreshing = this.#refreshing
+      .then(() => this.#read())
+      .catch((err: unknown) => {
+        this.#log.warn({ error: messageOf(err) }, 'delivery-exhausted alerts could not be read or written');
+      })
+      .finally(() => {
+        this.#pending -= 1;
+      });
+    return this.#refreshing;
   }
 
   /** `value`, the record of `ticketId`, was dead-lettered after `cycles` cycles, the last failing with `err`. */
-  async raise(
-    producer: MessageProducer | null,
-    serde: AvroSerde,
-    ticketId: string,
-    value: unknown,
-    cycles: number,
-    err: unknown,
-  ): Promise<void> {
+  async raise(ticketId: string, value: unknown, cycles: number, err: unknown): Promise<void> {
     const record = identifyRecord(ticketId, value);
     const lastError = errorSummary(err);
     const detail = `failed after ${cycles} pause cycles while the system was healthy; last error ${lastError}; dead-lettered`;
     const entry = { ...record, detail, since: Date.now() };
     const id = this.#alertId(record);
     this.#open.set(id, entry);
+    this.#touched?.add(id);
     this.#gauge();
     this.#log.error({ ticketId: record.ticketId, subject: record.subject, cycles, lastError }, 'delivery exhausted');
-    await this.#write(producer, serde, id, entry, 'RAISED');
+    this.#metrics?.alerts.inc({ reason: 'DELIVERY_EXHAUSTED', status: 'RAISED' });
+    await this.#write(id, entry, 'RAISED');
   }
 
   /**
    * A delivered record clears its own alert, if it has one open, and, being a ticket's status of
-   * version v, the alerts of that ticket's statuses below v: the system shows the newer status,
-   * and would answer a replay of the older one that it has it already.
+   * version v, the alerts of that ticket's statuses below v (see clearingOf), whichever worker
+   * raised them.
    */
-  async delivered(producer: MessageProducer | null, serde: AvroSerde, ticketId: string, value: unknown): Promise<void> {
-    if (this.#open.size === 0) return;
+  async delivered(ticketId: string, value: unknown): Promise<void> {
     const record = identifyRecord(ticketId, value);
-    const version = statusVersion(record.subject);
+    if (this.#settings) this.#deliveredHere.add(record);
     for (const [id, entry] of [...this.#open]) {
-      if (entry.ticketId !== ticketId) continue;
-      const older = version !== null && (statusVersion(entry.subject) ?? Infinity) < version;
-      if (entry.subject !== record.subject && !older) continue;
-      this.#open.delete(id);
-      this.#gauge();
-      const detail = older ? `superseded: ${record.subject} delivered` : 'delivered after all';
-      this.#log.info({ ticketId, subject: entry.subject }, `delivery-exhausted alert cleared: ${detail}`);
-      await this.#write(producer, serde, id, { ...entry, detail }, 'CLEARED');
+      const detail = clearingOf(record, entry);
+      // Still open: a refresh may have cleared it while an earlier clearing was being written.
+      if (detail !== null && this.#open.get(id) === entry) await this.#clear(id, entry, detail);
     }
+  }
+
+  async #clear(id: string, entry: OpenDelivery, detail: string): Promise<void> {
+    this.#open.delete(id);
+    this.#touched?.add(id);
+    this.#gauge();
+    this.#log.info({ ticketId: entry.ticketId, subject: entry.subject }, `delivery-exhausted alert cleared: ${detail}`);
+    this.#metrics?.alerts.inc({ reason: 'DELIVERY_EXHAUSTED', status: 'CLEARED' });
+    await this.#write(id, { ...entry, detail }, 'CLEARED');
+  }
+
+  /** The open alerts of this connector as the topic has them, when it has anything new. */
+  async #read(): Promise<void> {
+    const s = this.#settings;
+    if (!s) return;
+    for (const [id, u] of [...this.#unwritten]) await this.#write(id, u.entry, u.status, u.seq);
+    const admin = this.#messaging.admin();
+    await admin.connect();
+    try {
+      const marks = (await admin.topicOffsets(s.topic)).map((o) => `${o.partition}:${o.high}`).join(',');
+      if (marks === this.#marks) return;
+      this.#touched = new Set();
+      const report = { log: this.#log, metrics: this.#metrics };
+      const open = (await openAlerts(this.#messaging, admin, this.#serde, s.topic, report)).filter(
+        (a) => a.reason === 'DELIVERY_EXHAUSTED' && a.connector === this.#connector && a.ticketId,
+      );
+      const learned = this.#apply(open, this.#touched);
+      this.#marks = marks;
+      this.#touched = null;
+      for (const { id, entry, detail } of learned) await this.#clear(id, entry, detail);
+    } finally {
+      this.#touched = null;
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Takes in what the topic says, but for alerts raised or cleared here since the read began, or
+   * not yet written; returns the alerts learned whose record this process delivered already.
+   */
+  #apply(open: readonly AlertRecord[], touched: ReadonlySet<string>) {
+    const mine = (id: string) => touched.has(id) || this.#unwritten.has(id);
+    const ids = new Set(open.map((a) => a.alertId));
+    for (const [id, entry] of [...this.#open]) {
+      if (ids.has(id) || mine(id)) continue;
+      this.#open.delete(id);
+      this.#log.info(
+        { ticketId: entry.ticketId, subject: entry.subject },
+        'delivery-exhausted alert cleared elsewhere (its record delivered by another worker, or acknowledged)',
+      );
+    }
+    const learned: { id: string; entry: OpenDelivery; detail: string }[] = [];
+    for (const a of open) {
+      if (mine(a.alertId)) continue;
+      const subject = a.alertId.split('|').slice(2).join('|');
+      const { since, department } = a;
+      const detail = a.detail.startsWith(`${subject}: `) ? a.detail.slice(subject.length + 2) : a.detail;
+      const entry = { ticketId: a.ticketId ?? '', subject, detail, since, department };
+      const known = this.#open.has(a.alertId);
+      this.#open.set(a.alertId, entry);
+      const clearing = known ? null : this.#deliveredHere.clearing(entry);
+      if (clearing !== null) learned.push({ id: a.alertId, entry, detail: clearing });
+    }
+    this.#gauge();
+    return learned;
   }
 
   #alertId(r: { ticketId: string; subject: string }): string {
@@ -144,17 +259,14 @@ export class DeliveryAlerts {
     this.#metrics?.deliveryExhausted.set({ connector: this.#connector }, this.#open.size);
   }
 
-  // A failed write is logged and left: readiness and the gauge still carry the alert.
-  async #write(
-    producer: MessageProducer | null,
-    serde: AvroSerde,
-    alertId: string,
-    e: ExhaustedDelivery & { department: string | null },
-    status: AlertRecord['status'],
-  ): Promise<void> {
-    this.#metrics?.alerts.inc({ reason: 'DELIVERY_EXHAUSTED', status });
+  // A failed write is logged and kept for the next refresh: readiness and the gauge carry the
+  // alert meanwhile, and what the topic says does not undo it.
+  async #write(alertId: string, e: OpenDelivery, status: AlertRecord['status'], retry?: number): Promise<void> {
     const s = this.#settings;
-    if (!s || !producer) return;
+    const producer = this.#producer;
+    if (!s || !producer || this.#stopped) return;
+    const seq = retry ?? ++this.#writes;
+    if (retry === undefined) this.#latest.set(alertId, seq);
     const alert: AlertRecord = {
       envelope: {
         eventId: `${alertId}|${e.since}|${status.toLowerCase()}`,
@@ -176,8 +288,13 @@ export class DeliveryAlerts {
       detail: `${e.subject}: ${e.detail}`,
     };
     try {
-      await producer.send(s.topic, [{ key: alertId, value: await serde.encode(subjectForTopic(s.topic), alert) }]);
+      await producer.send(s.topic, [
+        { key: alertId, value: await this.#serde.encode(subjectForTopic(s.topic), alert) },
+      ]);
+      if ((this.#unwritten.get(alertId)?.seq ?? Infinity) <= seq) this.#unwritten.delete(alertId);
+      if (this.#latest.get(alertId) === seq) this.#latest.delete(alertId);
     } catch (err) {
+      if (this.#latest.get(alertId) === seq) this.#unwritten.set(alertId, { entry: e, status, seq });
       this.#log.error({ alertId, status, error: messageOf(err) }, 'could not write the delivery-exhausted alert');
     }
   }

@@ -45,6 +45,8 @@ export interface SinkRunnerOptions<T> {
   readonly maxDeliveryCycles?: number;
   /** Where DELIVERY_EXHAUSTED alerts are written; without it they show in status() only. */
   readonly alerts?: DeliveryAlertSettings;
+  /** How often the alerts topic is read again for other workers' alerts and clearings (default 30 s; see DeliveryAlerts). */
+  readonly alertsRefreshMs?: number;
   /** Dead letters in a row with one HTTP status before it pauses (default 5; see RejectionBreaker). */
   readonly breakAfterSameStatus?: number;
 }

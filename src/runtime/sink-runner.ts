@@ -67,6 +67,9 @@ export class SinkRunner<T> {
     this.#alerts = new DeliveryAlerts({
       connector: options.connector,
       logger: this.#log,
+      messaging: options.messaging,
+      serde: options.serde,
+      ...(options.alertsRefreshMs === undefined ? {} : { refreshMs: options.alertsRefreshMs }),
       ...(options.alerts ? { settings: options.alerts } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
     });
@@ -91,8 +94,9 @@ export class SinkRunner<T> {
 
   async start(): Promise<void> {
     const { messaging, topic, groupId } = this.#o;
-    await this.#alerts.seed(messaging, this.#o.serde);
     this.#producer = messaging.producer();
+    // Reads the open alerts back before anything connects: a topic that cannot be read fails the start.
+    await this.#alerts.start(this.#producer);
     await this.#producer.connect();
     this.#consumer = messaging.consumer({
       groupId,
@@ -105,6 +109,8 @@ export class SinkRunner<T> {
     this.#state = 'running';
     await this.#consumer.run({
       eachBatch: (batch) => this.#batch(batch),
+      // The alerts other workers raised for these partitions' records are known before any is delivered.
+      onAssignment: () => this.#alerts.refresh(),
       // Logged by the consumer and kept in its health (status().consumer), where the worker's SkippedWatch raises the alert.
       onSkipped: (s) =>
         this.#o.metrics?.recordsSkipped.inc({ consumer: `${this.#o.connector}-sink`, topic: s.topic }, s.count ?? 0),
@@ -114,6 +120,7 @@ export class SinkRunner<T> {
   async stop(): Promise<void> {
     this.#state = 'stopped';
     await this.#consumer?.disconnect();
+    await this.#alerts.stop();
     await this.#producer?.disconnect();
     await this.#o.sink.stop?.();
   }
@@ -121,6 +128,11 @@ export class SinkRunner<T> {
   // A method, so the compiler does not narrow #state across awaits that stop() may interleave with.
   #isStopped(): boolean {
     return this.#state === 'stopped';
+  }
+
+  /** Reads the DELIVERY_EXHAUSTED alerts on the alerts topic again now (the runner does every 30 s). */
+  refreshAlerts(): Promise<void> {
+    return this.#alerts.refresh();
   }
 
   /** Operator pause: finishes the record in hand, then delivers nothing until resume(). */
@@ -226,7 +238,7 @@ export class SinkRunner<T> {
           { connector: this.#o.connector },
           Number(process.hrtime.bigint() - started) / 1e9,
         );
-        await this.#alerts.delivered(this.#producer, this.#o.serde, ticketId, value);
+        await this.#alerts.delivered(ticketId, value);
         return;
       } catch (err) {
         const verdict = this.#bounds.judge(err, cycles);
@@ -238,7 +250,7 @@ export class SinkRunner<T> {
         if (verdict.act === 'dead-letter') {
           await this.#deadLetter(record, verdict.error);
           receipts?.add(record, value, 'DEAD_LETTERED');
-          if (verdict.exhausted) await this.#alerts.raise(this.#producer, this.#o.serde, ticketId, value, cycles, err);
+          if (verdict.exhausted) await this.#alerts.raise(ticketId, value, cycles, err);
           return;
         }
         const { reason } = verdict;

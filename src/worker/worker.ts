@@ -208,6 +208,11 @@ export class Worker {
     await this.#host.skipped.check(Date.now(), { refresh: true });
   }
 
+  /** Reads every sink's DELIVERY_EXHAUSTED alerts on the alerts topic again now (see DeliveryAlerts); for tests. */
+  async refreshDeliveryAlertsNow(): Promise<void> {
+    for (const r of this.#sinks.values()) await r.refreshAlerts();
+  }
+
   /**
    * One reconciliation run with the worker's connectors and metrics: what the schedule
    * (reconcile.intervalMinutes) runs, callable for tests. A run already going is joined, not

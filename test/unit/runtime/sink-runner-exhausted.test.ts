@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertRecord } from '../../../src/domain/index.ts';
+import { BRIDGE_ORIGIN, type AlertRecord } from '../../../src/domain/index.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import {
   DLQ_HEADERS,
@@ -19,6 +19,7 @@ import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
 import { until, untilAsync } from '../../support/wait.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
+import { wrapMessaging } from '../../support/recording-messaging.ts';
 
 const cleanup = cleanupAfter('each');
 
@@ -48,7 +49,10 @@ function stubbornSink() {
   return { sink, poisoned, delivered, failedCalls: () => calls };
 }
 
-async function setUp(maxDeliveryCycles: number) {
+async function setUp(
+  maxDeliveryCycles: number,
+  o: { alertsRefreshMs?: number; send?: Parameters<typeof wrapMessaging>[1]['send'] } = {},
+) {
   const { serde } = await startLoopback(cleanup);
   const messaging = createInMemoryMessaging();
   const admin = messaging.admin();
@@ -67,8 +71,10 @@ async function setUp(maxDeliveryCycles: number) {
     recordName: RECORD_NAMES.status,
     groupId: 'crm-sink',
     sink: stub.sink,
-    messaging,
+    // The runner's writes may be made to fail; the test reads and writes the topics as they are.
+    messaging: o.send ? wrapMessaging(messaging, { send: o.send }) : messaging,
     serde,
+    ...(o.alertsRefreshMs === undefined ? {} : { alertsRefreshMs: o.alertsRefreshMs }),
     metrics,
     logger: createLogger({ level: 'silent' }),
     retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 2 },
@@ -92,7 +98,33 @@ async function setUp(maxDeliveryCycles: number) {
     Promise.all(
       (await read(ALERTS)).map(async (r) => (await serde.decode<AlertRecord>(r.value ?? Buffer.alloc(0))).value),
     );
-  return { runner, stub, send, read, alerts, metrics };
+  // An alert record as another worker writes it (or an operator's acknowledgement).
+  const alert = async (ticketId: string, subject: string, status: AlertRecord['status']) => {
+    const alertId = `${ticketId}|DELIVERY_EXHAUSTED|${subject}`;
+    const record: AlertRecord = {
+      envelope: {
+        eventId: `${alertId}|1|${status.toLowerCase()}`,
+        jurisdiction: 'testville',
+        source: 'crm-rest-sink',
+        sequence: null,
+        occurredAt: Date.now(),
+        origin: BRIDGE_ORIGIN,
+        correlationId: null,
+      },
+      alertId,
+      reason: 'DELIVERY_EXHAUSTED',
+      status,
+      ticketId,
+      connector: 'crm-rest',
+      department: null,
+      accountable: '311 service desk',
+      since: 1,
+      detail: `${subject}: failed after 1 pause cycles while the system was healthy; last error CL_CONNECTOR_RETRIABLE HTTP 503; dead-lettered`,
+    };
+    await producer.send(ALERTS, [{ key: alertId, value: await serde.encode(subjectForTopic(ALERTS), record) }]);
+  };
+  const gauge = () => metrics.registry.getSingleMetricAsString('closeloop_delivery_exhausted');
+  return { runner, stub, send, read, alerts, alert, gauge, metrics };
 }
 
 async function statuses(ticket = 'SR-X'): Promise<TicketStatusChange[]> {
@@ -229,5 +261,86 @@ describe('sink runner: a record that keeps failing while the system is healthy',
     await until('the record to be given up on', () => runner.status().deadLettered === 1, 5_000);
     expect(stub.failedCalls()).toBe(2 * (1 + 1));
     expect(runner.status().exhausted).toHaveLength(1);
+  });
+});
+
+describe('sink runners of one connector in several workers: the DELIVERY_EXHAUSTED alerts they share', () => {
+  it('take in an alert another worker raised, and clear it when they deliver its record', async () => {
+    const { runner, stub, send, alerts, alert, gauge } = await setUp(1, { alertsRefreshMs: 20 });
+    const [first, second] = await statuses();
+    if (!first || !second) throw new Error('expected statuses');
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    // Another worker of the group gave SR-X's second status up on; this one shows it as well.
+    await alert('SR-X', `v${second.version}`, 'RAISED');
+    await until('the alert learned', () => runner.status().exhausted.length === 1, 5_000);
+    expect(await gauge()).toContain('closeloop_delivery_exhausted{connector="crm-rest"} 1');
+    // The partition is this worker's now, and the dead letter is replayed: it clears the alert.
+    await send([first, second]);
+    await until('both delivered', () => stub.delivered.length === 2, 5_000);
+    await untilAsync('the clearing', async () => (await alerts()).length === 2, 5_000);
+    expect((await alerts())[1]).toMatchObject({ status: 'CLEARED', detail: `v${second.version}: delivered after all` });
+    expect(runner.status().exhausted).toEqual([]);
+    expect(await gauge()).toContain('closeloop_delivery_exhausted{connector="crm-rest"} 0');
+  });
+
+  it('drop an alert cleared elsewhere (delivered by another worker, or acknowledged) within their refresh period', async () => {
+    const { runner, stub, send, alert, gauge } = await setUp(1, { alertsRefreshMs: 20 });
+    const [first] = await statuses();
+    if (!first) throw new Error('expected a status');
+    stub.poisoned.add(`SR-X@${first.version}`);
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    await send([first]);
+    await until('the alert raised', () => runner.status().exhausted.length === 1, 10_000);
+    await alert('SR-X', `v${first.version}`, 'CLEARED');
+    await until('the alert dropped', () => runner.status().exhausted.length === 0, 5_000);
+    expect(await gauge()).toContain('closeloop_delivery_exhausted{connector="crm-rest"} 0');
+  });
+
+  it('clear an alert learned only after they delivered its record, or a newer status of its ticket', async () => {
+    const { runner, stub, send, alerts, alert } = await setUp(1);
+    const list = await statuses();
+    const [first, second, third] = list;
+    if (!first || !second || !third) throw new Error('expected statuses');
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    await send(list);
+    await until('all delivered', () => stub.delivered.length === list.length, 5_000);
+    // Its old owner, still going through its pause cycles when the partition moved, gives up now.
+    await alert('SR-X', `v${second.version}`, 'RAISED');
+    await runner.refreshAlerts();
+    expect(runner.status().exhausted).toEqual([]);
+    expect((await alerts()).map((a) => [a.status, a.detail])).toEqual([
+      ['RAISED', expect.any(String)],
+      ['CLEARED', `v${second.version}: superseded: v${third.version} delivered`],
+    ]);
+  });
+
+  it('write at the next refresh an alert they could not write, and what the topic says meanwhile does not undo it', async () => {
+    let refuse = true;
+    const { runner, stub, send, alerts, alert } = await setUp(1, {
+      send: (producer, topic, records) =>
+        refuse && topic === ALERTS ? Promise.reject(new Error('broker unreachable')) : producer.send(topic, records),
+    });
+    const [first] = await statuses();
+    if (!first) throw new Error('expected a status');
+    stub.poisoned.add(`SR-X@${first.version}`);
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    await send([first]);
+    await until('the alert raised', () => runner.status().exhausted.length === 1, 10_000);
+    // Another worker's alert changes the topic, which is read again: it has no word of SR-X's.
+    await alert('SR-Z', 'v1', 'RAISED');
+    await runner.refreshAlerts();
+    expect((await alerts()).map((a) => a.ticketId)).toEqual(['SR-Z']);
+    expect(runner.status().exhausted.map((x) => x.ticketId)).toEqual(['SR-Z', 'SR-X']);
+    refuse = false;
+    await runner.refreshAlerts();
+    expect((await alerts()).map((a) => [a.alertId, a.status])).toEqual([
+      ['SR-Z|DELIVERY_EXHAUSTED|v1', 'RAISED'],
+      [`SR-X|DELIVERY_EXHAUSTED|v${first.version}`, 'RAISED'],
+    ]);
+    expect(runner.status().exhausted).toHaveLength(2);
   });
 });
