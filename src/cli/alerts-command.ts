@@ -10,8 +10,9 @@ import { describeError } from './describe-error.ts';
  * oldest first, each with the department holding it and who answers for it. Exits 1 while any is
  * open, so a scheduled job can alarm on it; 2 for a usage error.
  *
- * `closeloop alerts ack --id ID --by WHO`: acknowledges an open RECORDS_SKIPPED alert (the only
- * kind no later event clears); exits 1 when no alert ID is open, 2 for another kind of alert.
+ * `closeloop alerts ack --id ID --by WHO`: acknowledges an open RECORDS_SKIPPED or
+ * DELIVERY_EXHAUSTED alert (the kinds whose condition may never end by itself: see
+ * ACKNOWLEDGED_REASONS); exits 1 when no alert ID is open, 2 for another kind of alert.
  */
 export async function runAlerts(
   sub: string | undefined,

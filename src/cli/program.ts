@@ -171,7 +171,9 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
       .addOption(configOption()),
   ).action(ops('quarantine', 'list'));
 
-  const alerts = program.command('alerts').description('stuck tickets, silent connectors and skipped records');
+  const alerts = program
+    .command('alerts')
+    .description('stuck tickets, silent connectors, exhausted deliveries and skipped records');
   alerts
     .command('list')
     .description('list the alerts open now, with who is accountable; exits 1 while any is open')
@@ -184,7 +186,7 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
   alerts
     .command('ack')
     .description(
-      'acknowledge a RECORDS_SKIPPED alert once the records it names were dealt with; exits 1 if none is open',
+      'acknowledge a RECORDS_SKIPPED alert once the records it names were dealt with, or a DELIVERY_EXHAUSTED one whose record will never be delivered; exits 1 if none is open',
     )
     .requiredOption('--id <alertId>', 'the alert, as `alerts list` and readiness name it')
     .requiredOption('--by <who>', 'who acknowledges, recorded in the alert')

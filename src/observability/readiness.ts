@@ -69,8 +69,11 @@ export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
     if (consumer) reasons.push(`${r.connector} ${r.kind} consumer ${consumer}`);
     for (const w of r.warnings ?? []) reasons.push(`${r.connector} ${r.kind} ${w.code}: ${w.detail}`);
     // Not ready while one is open: the ticket's update reached neither its system nor anyone yet.
+    // The alert id is what `closeloop alerts ack` takes, for a record that will never be delivered.
     for (const x of r.exhausted ?? [])
-      reasons.push(`${r.connector} ${r.kind} delivery exhausted: ticket ${x.ticketId}, ${x.subject}: ${x.detail}`);
+      reasons.push(
+        `${r.connector} ${r.kind} delivery exhausted: ticket ${x.ticketId}, ${x.subject}: ${x.detail} (alert ${x.ticketId}|DELIVERY_EXHAUSTED|${x.subject})`,
+      );
   }
   reasons.push(...(input.silent ?? []));
   // Not ready until someone acknowledges it: the tickets those records carried are stuck unseen.

@@ -14,10 +14,19 @@ import type { Metrics } from '../observability/metrics.ts';
 import { RECORD_NAMES } from '../topics/index.ts';
 
 /**
- * Records a consumer passed over (see SkippedWatch): the one alert no later event can clear, so
- * the only one an operator acknowledges by hand.
+ * Records a consumer passed over (see SkippedWatch): records no later event brings back, so
+ * only an operator can say the loss was dealt with.
  */
 export const SKIPPED_REASON = 'RECORDS_SKIPPED' satisfies AlertReason;
+
+/**
+ * The alerts an operator may acknowledge (`closeloop alerts ack`): those whose condition may
+ * never end by itself. RECORDS_SKIPPED: the records are gone. DELIVERY_EXHAUSTED: its record
+ * clears it when delivered, but one that will never be (its ticket closed by hand, a command the
+ * department carried out another way, a connector since removed) would keep every worker not
+ * ready for good; the dead letter stays on its topic, and the clearing names who acknowledged.
+ */
+export const ACKNOWLEDGED_REASONS: readonly AlertReason[] = [SKIPPED_REASON, 'DELIVERY_EXHAUSTED'];
 
 /**
  * How often a process reads the alerts topic again to learn what other processes and operators
@@ -110,10 +119,11 @@ export function alertLine(a: AlertRecord): string {
 }
 
 /**
- * `closeloop alerts ack`: writes the clearing of an open RECORDS_SKIPPED alert, naming who
- * acknowledged it; the workers drop it from readiness when they next read the topic. Null when no
- * such alert is open. Other alerts are refused: each clears when its condition ends (the ticket
- * moves, the record is delivered, records flow), and clearing one by hand would only hide it.
+ * `closeloop alerts ack`: writes the clearing of an open RECORDS_SKIPPED or DELIVERY_EXHAUSTED
+ * alert (see ACKNOWLEDGED_REASONS), naming who acknowledged it; the workers drop it from
+ * readiness when they next read the topic. Null when no such alert is open. Other alerts are
+ * refused: each clears when its condition ends (the ticket moves, records flow), which the bridge
+ * sees by itself, and clearing one by hand would only hide it.
  */
 export async function acknowledgeAlert(
   messaging: Messaging,
@@ -124,10 +134,10 @@ export async function acknowledgeAlert(
 ): Promise<AlertRecord | null> {
   const open = (await openAlerts(messaging, admin, serde, o.topic, report)).find((a) => a.alertId === o.alertId);
   if (!open) return null;
-  if (open.reason !== SKIPPED_REASON) {
+  if (!ACKNOWLEDGED_REASONS.includes(open.reason)) {
     throw new CloseloopError(
       'CL_ARGUMENT_INVALID',
-      `alert ${o.alertId} is ${open.reason}, which clears when its condition ends; only ${SKIPPED_REASON} alerts are acknowledged`,
+      `alert ${o.alertId} is ${open.reason}, which clears when its condition ends; only ${ACKNOWLEDGED_REASONS.join(' and ')} alerts are acknowledged`,
       { details: { alertId: o.alertId, reason: open.reason } },
     );
   }

@@ -32,6 +32,7 @@ export {
   parseTopic,
 } from './filters.ts';
 export {
+  ACKNOWLEDGED_REASONS,
   ALERTS_REFRESH_MS,
   acknowledgeAlert,
   alertLine,

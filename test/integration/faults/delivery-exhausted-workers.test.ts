@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
 import { PosseSimulator } from '../../../connectors/posse/simulator.ts';
+import { runAlerts } from '../../../src/cli/alerts-command.ts';
 import { runOps } from '../../../src/cli/ops-commands.ts';
 import { AvroSerde } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
@@ -121,5 +122,35 @@ describe('fault: a record given up on by one worker of two, delivered by the oth
     expect(exhaustedOf(w3)).toEqual([]);
     expect(await exhaustedReasons(w3)).toEqual([]);
     expect(await metric(w3.url, GAUGE)).toBe(0);
+
+    // A record that will never be delivered: the operator acknowledges its alert, and every worker drops it.
+    const lost = crm.createTicket({ serviceCode: 'GRASS' }).id;
+    proxy.failing.add(lost);
+    const lostId = `${lost}|DELIVERY_EXHAUSTED|v1`;
+    await untilAsync(
+      'the second alert on the topic',
+      async () => (await open()).some((a) => a.alertId === lostId),
+      90_000,
+    );
+    // Both show it, the one that did not raise it within the refresh period, with the id to acknowledge.
+    await until('both workers show it', () => [other, w3].every((w) => exhaustedOf(w).length === 1), 45_000);
+    for (const w of [other, w3])
+      expect(await exhaustedReasons(w)).toEqual([expect.stringContaining(`(alert ${lostId})`)]);
+    const said: string[] = [];
+    const ack = { id: lostId, by: 'operator@city' };
+    expect(
+      await runAlerts(
+        'ack',
+        config,
+        logger,
+        (l) => said.push(l),
+        (l) => said.push(l),
+        ack,
+      ),
+    ).toBe(0);
+    expect(said).toEqual([`acknowledged ${lostId} by operator@city`]);
+    for (const w of [other, w3]) await w.worker.refreshDeliveryAlertsNow();
+    expect([exhaustedOf(other), exhaustedOf(w3)]).toEqual([[], []]);
+    expect(await open()).toEqual([]);
   }, 300_000);
 });

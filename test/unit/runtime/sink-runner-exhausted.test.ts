@@ -12,6 +12,7 @@ import {
 import { createLogger } from '../../../src/observability/logger.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
 import { judgeReadiness } from '../../../src/observability/readiness.ts';
+import { acknowledgeAlert } from '../../../src/ops/index.ts';
 import { SinkRunner } from '../../../src/runtime/index.ts';
 import type { Sink, TicketStatusChange } from '../../../src/sdk/index.ts';
 import { RECORD_NAMES } from '../../../src/topics/index.ts';
@@ -124,7 +125,7 @@ async function setUp(
     await producer.send(ALERTS, [{ key: alertId, value: await serde.encode(subjectForTopic(ALERTS), record) }]);
   };
   const gauge = () => metrics.registry.getSingleMetricAsString('closeloop_delivery_exhausted');
-  return { runner, stub, send, read, alerts, alert, gauge, metrics };
+  return { runner, stub, send, read, alerts, alert, gauge, metrics, messaging, admin, serde };
 }
 
 async function statuses(ticket = 'SR-X'): Promise<TicketStatusChange[]> {
@@ -342,5 +343,36 @@ describe('sink runners of one connector in several workers: the DELIVERY_EXHAUST
       [`SR-X|DELIVERY_EXHAUSTED|v${first.version}`, 'RAISED'],
     ]);
     expect(runner.status().exhausted).toHaveLength(2);
+  });
+
+  it('drop an alert an operator acknowledged, its record never to be delivered; the clearing says who', async () => {
+    const { runner, stub, send, alerts, messaging, admin, serde } = await setUp(1, { alertsRefreshMs: 20 });
+    const [first] = await statuses();
+    if (!first) throw new Error('expected a status');
+    stub.poisoned.add(`SR-X@${first.version}`);
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    await send([first]);
+    await until('the alert raised', () => runner.status().exhausted.length === 1, 10_000);
+    await untilAsync('the alert written', async () => (await alerts()).length === 1, 5_000);
+    // Readiness names the alert id the operator acknowledges.
+    const alertId = `SR-X|DELIVERY_EXHAUSTED|v${first.version}`;
+    const runners = [{ connector: 'crm-rest', kind: 'sink' as const, ...runner.status() }];
+    const verdict = judgeReadiness({
+      phase: 'running',
+      processorReady: true,
+      brokerUp: true,
+      registryUp: true,
+      runners,
+    });
+    expect(verdict.reasons).toEqual([expect.stringContaining(`; dead-lettered (alert ${alertId})`)]);
+    const ack = { topic: ALERTS, jurisdiction: 'testville', alertId, by: 'operator@city', now: Date.now() };
+    expect(await acknowledgeAlert(messaging, admin, serde, ack)).toMatchObject({
+      status: 'CLEARED',
+      detail: expect.stringMatching(
+        new RegExp(`^acknowledged by operator@city: v${first.version}: failed after 1 pause cycles`),
+      ),
+    });
+    await until('the alert dropped', () => runner.status().exhausted.length === 0, 5_000);
   });
 });
