@@ -54,6 +54,41 @@ interface Stored {
   readonly forgotten?: number;
 }
 
+const isDate = (v: unknown) => typeof v === 'string' && Number.isFinite(Date.parse(v));
+const isKeys = (v: unknown) => Array.isArray(v) && v.every((k) => typeof k === 'string');
+
+/**
+ * What is wrong with a cursor an operator would store (see FeedCursor.parse for its shape), or
+ * null: the JSON this feed writes, `{"changedate": <date>, "seen": [<workorderid:_rowstamp>...]}`
+ * with its optional look-back window, floor and count; an empty one reads the feed from the start.
+ */
+export function feedCursorProblem(raw: string): string | null {
+  const wanted = 'the JSON cursor the feed stores, e.g. {"changedate":"2024-03-01T10:00:00Z","seen":[]}';
+  let s: Partial<Record<keyof Stored, unknown>>;
+  try {
+    s = JSON.parse(raw) as Partial<Record<keyof Stored, unknown>>;
+  } catch {
+    return `${wanted} (this is not JSON)`;
+  }
+  if (s === null || typeof s !== 'object' || Array.isArray(s)) return wanted;
+  if (!isDate(s.changedate)) return `${wanted} (changedate is not a date)`;
+  if (!isKeys(s.seen)) return `${wanted} (seen is not a list of workorderid:_rowstamp)`;
+  const window = s.window;
+  if (window !== undefined) {
+    if (window === null || typeof window !== 'object' || Array.isArray(window))
+      return `${wanted} (window is not an object)`;
+    for (const [date, keys] of Object.entries(window))
+      if (!isDate(date) || !isKeys(keys)) return `${wanted} (window maps dates to lists of keys)`;
+  }
+  if (s.floor !== undefined && !isDate(s.floor)) return `${wanted} (floor is not a date)`;
+  if (
+    s.forgotten !== undefined &&
+    (typeof s.forgotten !== 'number' || !Number.isInteger(s.forgotten) || s.forgotten < 0)
+  )
+    return `${wanted} (forgotten is not a count)`;
+  return null;
+}
+
 export const changeKey = (c: Pick<FeedChange, 'workorderid' | '_rowstamp'>) => `${c.workorderid}:${c._rowstamp}`;
 
 /** Maximo keeps dates to the second and reads ISO 8601 with an offset. */

@@ -16,7 +16,7 @@ import {
 } from '../../src/sdk/index.ts';
 import { datesIn, MaximoClient, quoted, workOrderIn, type MaximoWorkOrder } from './client.ts';
 import { maximoConfig, type MaximoConfig } from './config.ts';
-import { FeedCursor } from './cursor.ts';
+import { FeedCursor, feedCursorProblem } from './cursor.ts';
 import { Creates } from './create.ts';
 import { FeedPaging, type FeedRead } from './paging.ts';
 import { fromTicket, workOrderToEvent, workOrderToObservation, worklogEntry } from './mapping.ts';
@@ -194,6 +194,7 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
   description: 'Maximo-like work management (MXWO over the REST/JSON API): commands in, status changes out.',
   config: maximoConfig,
   sourceTopic: 'deptEvents',
+  cursorProblem: feedCursorProblem,
   sinkTopic: 'commands',
   serves: (config) => Object.keys(config.departments).map((department) => ({ system: config.system, department })),
   credentials: (config) => [config.apiKeyEnv],

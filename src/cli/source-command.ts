@@ -3,9 +3,16 @@ import { CloseloopError, isCloseloopError } from '../errors/index.ts';
 import { createKafkaMessaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { moveSourceCursor, readSourceCursor } from '../runtime/source-cursor.ts';
-import { shortCursor } from '../runtime/source-outage.ts';
 import { checkConnector } from '../worker/connector-check.ts';
 import { describeError } from './describe-error.ts';
+
+/**
+ * A cursor as the command prints it: whole and unquoted, so what it replaced can be given back to
+ * --set as printed (logs and readiness cut long ones short; the record is compacted away).
+ */
+function wholeCursor(cursor: string | null): string {
+  return cursor === null ? '(none: the source reads its feed from the start)' : cursor;
+}
 
 export const SOURCE_CURSOR_USAGE = 'usage: closeloop source cursor <connector> [--set CURSOR] [--config FILE]';
 
@@ -34,10 +41,14 @@ export function sourceCursorTarget(config: CloseloopConfig, connector: string, s
   }
   if (!instance.source) problem(`${connector}'s source is off in the config (source: false): it keeps no cursor`);
   // Credentials are the worker's business: reading or moving a cursor never calls the system.
-  if (!checkConnector(instance, {}, { credentials: false }).definition?.source)
-    problem(`${connector} has no source: it keeps no cursor`);
+  const definition = checkConnector(instance, {}, { credentials: false }).definition;
+  if (!definition?.source) problem(`${connector} has no source: it keeps no cursor`);
   if (set !== undefined && (set.trim() === '' || set.trim() !== set || /\p{Cc}/u.test(set)))
     problem(`--set takes the cursor as the system gives it (e.g. 1042): no blanks around it, no control characters`);
+  // A cursor the source cannot read would stop its feed: every poll failing as if the system were
+  // down (a 400 to a cursor of the wrong shape, a Maximo cursor that is not its JSON).
+  const unreadable = set === undefined ? null : (definition?.cursorProblem?.(set) ?? null);
+  if (unreadable !== null) problem(`--set: the ${connector} source cannot read that cursor: it takes ${unreadable}`);
   return {
     cursorTopic: config.topics.cursors,
     cursorKey: `${connector}:${config.jurisdiction}`,
@@ -85,14 +96,14 @@ export async function runSourceCursor(
       const cursor = topics.includes(cursorTopic)
         ? (await readSourceCursor(messaging, admin, cursorTopic, cursorKey)).cursor
         : null;
-      print(`${connector} source cursor (${where}): ${shortCursor(cursor)}`);
+      print(`${connector} source cursor (${where}): ${wholeCursor(cursor)}`);
       return 0;
     } finally {
       await admin.disconnect();
     }
   }
   const { was } = await moveSourceCursor(messaging, cursorTopic, cursorKey, set);
-  print(`moved the ${connector} source cursor (${where}) from ${shortCursor(was)} to ${shortCursor(set)}`);
+  print(`moved the ${connector} source cursor (${where}) from ${wholeCursor(was)} to ${wholeCursor(set)}`);
   // An idle runner learns of the fence at its next write; one that warns CL_SOURCE_CURSOR_BEHIND
   // writes its cursor again every few seconds to learn it soon (see cursor-behind.ts).
   print(

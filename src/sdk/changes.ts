@@ -65,6 +65,15 @@ export function readChanges<C, T>(
 }
 
 /**
+ * cursorProblem for a feed whose cursor is a number (a sequence, a watermark): digits only, as
+ * the feed gives them. A cursor of another shape would be sent to the system as it is, and its
+ * answer (a 400) taken for the system's fault.
+ */
+export function sequenceCursorProblem(cursor: string): string | null {
+  return /^\d{1,15}$/.test(cursor) ? null : 'a sequence number, digits only (e.g. 1042)';
+}
+
+/**
  * cursorAdvances for a feed whose cursor is a number (a sequence, a watermark) and whose start is
  * `start`: the next cursor must be a number above the one given.
  */

@@ -183,6 +183,12 @@ export interface ConnectorDefinition<Config extends z.ZodType, In, Out> {
   /** Environment variables the connector needs (credentials); a missing one is a start-up error. */
   readonly credentials?: (config: z.infer<Config>) => readonly string[];
   readonly source?: (config: z.infer<Config>, ctx: ConnectorContext) => Source<Out>;
+  /**
+   * What is wrong with a cursor an operator would store for this source (`closeloop source cursor
+   * --set`), or null when the source can read it: a cursor it cannot read would stop its feed,
+   * each poll failing as if the system were down. Without it, any cursor is stored as given.
+   */
+  readonly cursorProblem?: (cursor: string) => string | null;
   readonly sink?: (config: z.infer<Config>, ctx: ConnectorContext) => Sink<In>;
   /** Reads single items for reconciliation; see Lookup. */
   readonly lookup?: (config: z.infer<Config>, ctx: ConnectorContext) => Lookup;

@@ -18,7 +18,7 @@ export {
   type WorkOrderRef,
 } from './connector.ts';
 export { maxResponseBytesSetting, parseConnectorConfig } from './config.ts';
-export { rawField, readChanges, sequenceAdvances, type ChangeReader } from './changes.ts';
+export { rawField, readChanges, sequenceAdvances, sequenceCursorProblem, type ChangeReader } from './changes.ts';
 export { hasOffset, instantOf, instantSchema, timeZoneSchema, withOffsetIn } from './dates.ts';
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
 export {

@@ -51,4 +51,30 @@ describe('closeloop source cursor', () => {
     expect(err.join('\n')).toMatch(/^closeloop source cursor: CL_ARGUMENT_INVALID: --set takes the cursor/);
     expect(err.join('\n')).toContain('usage: closeloop source cursor <connector> [--set CURSOR] [--config FILE]');
   });
+
+  // A cursor its source cannot read stopped the feed for good: the CRM answered 400 to `after=abc`
+  // (paused as a misdirected endpoint), Maximo's cursor parse threw on `3` (paused unavailable).
+  it("refuses a cursor the connector's source cannot read, naming the shape it takes", async () => {
+    const config = await loadConfig('config/closeloop.yaml', {});
+    for (const connector of ['crm-rest', 'posse']) {
+      for (const bad of ['abc', '-3', '3.5', '1e3', '{"changedate":"2024-03-01T10:00:00Z","seen":[]}'])
+        expect(problemOf(() => sourceCursorTarget(config, connector, bad)).message).toBe(
+          `--set: the ${connector} source cannot read that cursor: it takes a sequence number, digits only (e.g. 1042)`,
+        );
+      expect(sourceCursorTarget(config, connector, '1042').set).toBe('1042');
+    }
+    const maximo = (set: string) => problemOf(() => sourceCursorTarget(config, 'maximo', set)).message;
+    expect(maximo('3')).toMatch(
+      /^--set: the maximo source cannot read that cursor: it takes the JSON cursor the feed stores/,
+    );
+    expect(maximo('{nope')).toMatch(/\(this is not JSON\)$/);
+    expect(maximo('{"changedate":"yesterday","seen":[]}')).toMatch(/\(changedate is not a date\)$/);
+    expect(maximo('{"changedate":"2024-03-01T10:00:00Z"}')).toMatch(/\(seen is not a list of workorderid:_rowstamp\)$/);
+    expect(maximo('{"changedate":"2024-03-01T10:00:00Z","seen":[],"window":{"x":["1:2"]}}')).toMatch(
+      /\(window maps dates to lists of keys\)$/,
+    );
+    const stored =
+      '{"changedate":"2024-03-01T10:00:00Z","seen":["1042:9001"],"window":{"2024-03-01T09:58:00Z":["1041:8]"]}}';
+    expect(sourceCursorTarget(config, 'maximo', stored).set).toBe(stored);
+  });
 });
