@@ -64,7 +64,12 @@ export class Creates {
         if (await this.#exists(c, site)) return;
       }
       this.#log.warn(
-        { ticketId: c.ticketId, commandId: c.commandId, workOrderId: c.workOrderId, waitedMs: this.#settleMs },
+        {
+          ticketId: c.ticketId,
+          commandId: c.commandId,
+          workOrderId: c.workOrderId,
+          sinceFailedMs: this.#clock() - failedAt,
+        },
         'no work order from the earlier unanswered POST after waiting for its save; posting again',
       );
     }
