@@ -29,6 +29,8 @@ export type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-op
  */
 export class SourceRunner<T> {
   readonly #o: SourceRunnerOptions<T>;
+  /** Where its cursor record lives: the runner's own reads, writes and transactional id name it. */
+  readonly #cursorTopic: string;
   readonly #log: Logger;
   #producer: TransactionalProducer | null = null;
   #state: 'stopped' | 'running' = 'stopped';
@@ -57,6 +59,7 @@ export class SourceRunner<T> {
 
   constructor(options: SourceRunnerOptions<T>) {
     this.#o = options;
+    this.#cursorTopic = options.cursorTopic ?? CURSOR_TOPIC;
     this.#log = options.logger.child({ connector: options.connector, topic: options.topic });
     this.#behind = new CursorBehind(options.source, options.connector, options.behindCheckMs ?? 10_000);
   }
@@ -96,18 +99,17 @@ export class SourceRunner<T> {
    */
   async #claim(): Promise<void> {
     const { messaging, cursorKey } = this.#o;
-    const cursorTopic = this.#o.cursorTopic ?? CURSOR_TOPIC;
     await this.#producer?.disconnect().catch(() => undefined);
     this.#producer = null;
     const admin = messaging.admin();
     await admin.connect();
     try {
-      await ensureCursorTopic(admin, cursorTopic);
+      await ensureCursorTopic(admin, this.#cursorTopic);
       const producer = messaging.transactionalProducer(this.#transactionalId());
       await producer.connect();
       await producer.fence();
       this.#producer = producer;
-      const { cursor, publishedAt } = await readSourceCursor(messaging, admin, cursorTopic, cursorKey);
+      const { cursor, publishedAt } = await readSourceCursor(messaging, admin, this.#cursorTopic, cursorKey);
       this.#cursor = cursor;
       this.#behind.claimed(cursor);
       // Another instance may have published since this one last did (taking turns when fenced).
@@ -119,7 +121,7 @@ export class SourceRunner<T> {
 
   /** The cursor record it guards, its topic and key (see sourceTransactionalId). */
   #transactionalId(): string {
-    return sourceTransactionalId(this.#o.cursorTopic ?? CURSOR_TOPIC, this.#o.cursorKey);
+    return sourceTransactionalId(this.#cursorTopic, this.#o.cursorKey);
   }
 
   async stop(): Promise<void> {
@@ -376,7 +378,7 @@ export class SourceRunner<T> {
     const producer = this.#producer;
     if (!producer) return;
     const cursor = {
-      topic: this.#o.cursorTopic ?? CURSOR_TOPIC,
+      topic: this.#cursorTopic,
       key: this.#o.cursorKey,
       value: batch.cursor,
       headers: lastRecordHeaders(recordsAt),
