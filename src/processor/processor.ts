@@ -110,7 +110,7 @@ export class LifecycleProcessor {
     this.#admin = messaging.admin();
     await this.#admin.connect();
     await provisionTopics(this.#admin, config);
-    await registerSchemas(this.#o.serde, config, this.#o.schemasDir);
+    await registerSchemas(this.#o.serde, config, this.#o.schemasDir, { log: this.#log });
     if (this.#o.placeStates !== false)
       await placeStates({
         config,

@@ -99,7 +99,7 @@ export class ThreadedProcessor {
     try {
       // Once, before the threads start, so they find everything in place.
       await provisionTopics(admin, config);
-      await registerSchemas(serde, config, schemasDir);
+      await registerSchemas(serde, config, schemasDir, { log: this.#log });
       // Its tombstones passed over are logged; the main thread keeps no metrics (the threads do).
       await placeStates({ config, messaging, admin, serde, log: this.#log });
     } finally {

@@ -19,6 +19,15 @@ export class LoopbackRegistry {
   down = false;
   /** When set, every request is answered with this status, as a registry refusing credentials (401, 403). */
   refuse: number | null = null;
+  /** The next this many requests are taken and never answered, as a registry that stalls. */
+  stallNext = 0;
+  /** Requests received, the stalled ones included. */
+  requests = 0;
+
+  /** The subjects registered so far. */
+  subjects(): string[] {
+    return [...this.#subjects.keys()];
+  }
 
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.#handle(req, res));
@@ -30,10 +39,19 @@ export class LoopbackRegistry {
   async stop(): Promise<void> {
     const server = this.#server;
     this.#server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // A stalled request's socket is never answered: close() alone would wait for it for good.
+    server.closeAllConnections();
+    await closed;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.requests += 1;
+    if (this.stallNext > 0) {
+      this.stallNext -= 1;
+      return;
+    }
     let text = '';
     for await (const chunk of req) text += String(chunk);
     const send = (status: number, body: unknown) => {
