@@ -44,7 +44,8 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
   }
   const registryEnv = env['SCHEMA_REGISTRY_URL'];
   if (registryEnv) {
-    merged['schemaRegistry'] = { url: registryEnv };
+    // Only the address: the file's other registry settings (time-outs) stay.
+    merged['schemaRegistry'] = { ...(merged['schemaRegistry'] as object), url: registryEnv };
     overrides.push({
       variable: 'SCHEMA_REGISTRY_URL',
       path: ['schemaRegistry', 'url'],

@@ -17,7 +17,13 @@ import { closeloopConfigSchema, statusMappingSchema, unmappedInRaw, type Topics 
 export interface CloseloopConfig {
   readonly jurisdiction: string;
   readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string };
-  readonly schemaRegistry: { readonly url: string; readonly username?: string; readonly password?: string };
+  readonly schemaRegistry: {
+    readonly url: string;
+    readonly timeoutMs: number;
+    readonly unknownIdWaitMs: number;
+    readonly username?: string;
+    readonly password?: string;
+  };
   readonly topics: Topics;
   readonly processor: {
     readonly groupId: string;
@@ -183,7 +189,7 @@ export async function loadConfig(
   const frozen = deepFreeze({
     jurisdiction: c.jurisdiction,
     kafka: c.kafka,
-    schemaRegistry: { url: c.schemaRegistry.url, ...(username && password ? { username, password } : {}) },
+    schemaRegistry: { ...c.schemaRegistry, ...(username && password ? { username, password } : {}) },
     topics: c.topics,
     processor: {
       groupId: c.processor.groupId,

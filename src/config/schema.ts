@@ -72,7 +72,19 @@ export const closeloopConfigSchema = z
       })
       .strict(),
     schemaRegistry: z
-      .object({ url: z.url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. http://127.0.0.1:8081' }) })
+      .object({
+        url: z.url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. http://127.0.0.1:8081' }),
+        /**
+         * How long one request waits for the registry's answer before it counts as unreachable
+         * (retriable: the record is held, never dead-lettered). Raise it for a distant registry.
+         */
+        timeoutMs: z.number().int().min(1_000).max(120_000).default(10_000),
+        /**
+         * How long a schema id the registry answers 404 for is asked for again before the record
+         * is taken as written with an unknown schema (a replica behind its leader; 0: at once).
+         */
+        unknownIdWaitMs: z.number().int().min(0).max(300_000).default(5_000),
+      })
       .strict(),
     topics: topicsSchema.default(topicsSchema.parse({})),
     processor: z

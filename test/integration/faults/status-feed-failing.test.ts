@@ -45,7 +45,7 @@ describe('fault: the status API cannot read its feed', () => {
     const ops = { host: '127.0.0.1', port: opsPort };
     const apiConfig: CloseloopConfig = {
       ...config,
-      schemaRegistry: { url: gateUrl },
+      schemaRegistry: { ...config.schemaRegistry, url: gateUrl },
       processor: { ...config.processor, consumerFailingAfterMs: GRACE_MS },
     };
     const settings = statusApiSettings({ ops });

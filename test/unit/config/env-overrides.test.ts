@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +61,33 @@ describe('an address the environment sets in place of the file', () => {
     await writeFile(file, shipped.replace('  clientId: closeloop\n', "  clientId: ''\n"));
     const err = await loadConfig(file, { KAFKA_BROKERS: '127.0.0.1:19092' }).catch((e: unknown) => e);
     expect((err as CloseloopError).details['problems']).toEqual([expect.stringMatching(`^${file}: kafka.clientId: `)]);
+  });
+
+  it("keeps the file's registry time-outs when it sets the registry's address", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-config-'));
+    // The files the config names (status mappings, calendars, …) are found beside it.
+    await cp(path.dirname(FILE), dir, { recursive: true });
+    const file = path.join(dir, 'closeloop.yaml');
+    const shipped = await readFile(FILE, 'utf8');
+    await writeFile(
+      file,
+      shipped.replace('schemaRegistry:\n', 'schemaRegistry:\n  timeoutMs: 30000\n  unknownIdWaitMs: 0\n'),
+    );
+    const config = await loadConfig(file, { SCHEMA_REGISTRY_URL: 'https://registry.example:8081' });
+    expect(config.schemaRegistry).toEqual({
+      url: 'https://registry.example:8081',
+      timeoutMs: 30_000,
+      unknownIdWaitMs: 0,
+    });
+    // Left out, they are the serde's defaults; out of range, the file's problem, named.
+    await expect(loadConfig(FILE, {})).resolves.toMatchObject({
+      schemaRegistry: { timeoutMs: 10_000, unknownIdWaitMs: 5_000 },
+    });
+    await writeFile(file, shipped.replace('schemaRegistry:\n', 'schemaRegistry:\n  timeoutMs: 50\n'));
+    const err = await loadConfig(file, {}).catch((e: unknown) => e);
+    expect((err as CloseloopError).details['problems']).toEqual([
+      expect.stringMatching(`^${file}: schemaRegistry.timeoutMs: `),
+    ]);
   });
 
   it('cuts the user information out of a URL, whatever it holds', () => {
