@@ -93,7 +93,8 @@ export async function runHealth(
     printError(`closeloop health: ${address}`);
     return HEALTH_EXIT.unreachable;
   }
-  const what = target === 'worker' ? 'the worker' : 'the status API';
+  // The processor run alone (npm run processor) serves the same endpoints on the same http section.
+  const what = target === 'worker' ? 'the worker (or the processor run alone)' : 'the status API';
   const url = `http://${askHost(address.host)}:${address.port}/health/ready`;
   let status: number;
   let text: string;
@@ -111,12 +112,12 @@ export async function runHealth(
   if (!body) {
     // Something answered, but not with readiness: another service on that port.
     printError(
-      `closeloop health: ${url} answered HTTP ${status} with no readiness JSON; is that ${what}'s ops server?`,
+      `closeloop health: ${url} answered HTTP ${status} with no readiness JSON; is that the ops server of ${what}?`,
     );
     return HEALTH_EXIT.unreachable;
   }
   if (status !== 200 && status !== 503) {
-    printError(`closeloop health: ${url} answered HTTP ${status}; is that ${what}'s ops server?`);
+    printError(`closeloop health: ${url} answered HTTP ${status}; is that the ops server of ${what}?`);
     return HEALTH_EXIT.unreachable;
   }
   print(status === 200 ? 'ready' : 'not ready');

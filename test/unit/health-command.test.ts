@@ -179,6 +179,7 @@ describe('closeloop health', () => {
     const r = await health(configAt(port));
     expect(r.code).toBe(2);
     expect(r.err.join('\n')).toContain(`127.0.0.1:${port}`);
+    expect(r.err.join('\n')).toContain('cannot reach the worker (or the processor run alone) at');
     // What failed, not only undici's "fetch failed".
     expect(r.err.join('\n')).toContain('ECONNREFUSED');
     expect((await health({} as CloseloopConfig)).code).toBe(2);
@@ -193,7 +194,7 @@ describe('closeloop health', () => {
     const r = await health(configAt(port));
     expect(r.code).toBe(2);
     expect(r.err).toEqual([
-      `closeloop health: http://127.0.0.1:${port}/health/ready answered HTTP 200 with no readiness JSON; is that the worker's ops server?`,
+      `closeloop health: http://127.0.0.1:${port}/health/ready answered HTTP 200 with no readiness JSON; is that the ops server of the worker (or the processor run alone)?`,
     ]);
     // JSON that is not a readiness answer is not taken for "ready".
     for (const json of ['null', '{"ok":true}', '[]']) {
