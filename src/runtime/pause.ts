@@ -59,6 +59,13 @@ export const PAUSE_REASONS: readonly PauseReason[] = [
   'fenced',
 ];
 
+/** Whether a failure is the schema registry out of reach or refusing closeloop: waited out as `registry`. */
+export function registryOutage(err: unknown): boolean {
+  return (
+    isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAVAILABLE') || isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAUTHORIZED')
+  );
+}
+
 /** The outage a failed call to a system means, or null when it is a data error of one record. */
 export function outageReason(err: unknown): 'credentials' | 'endpoint' | 'unavailable' | null {
   if (isCloseloopError(err, 'CL_CONNECTOR_UNAUTHORIZED')) return 'credentials';

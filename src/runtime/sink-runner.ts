@@ -20,7 +20,15 @@ import { BatchLanes } from './batch-lanes.ts';
 import { runByKey, type KeyLane } from './by-key.ts';
 import { DeliveryBounds } from './delivery-bounds.ts';
 import { DeliveryAlerts } from './exhausted.ts';
-import { outageDetail, PauseSet, probeDelay, retryAfterDetail, SINK_OUTAGE_LOG, type PauseReason } from './pause.ts';
+import {
+  outageDetail,
+  PauseSet,
+  probeDelay,
+  registryOutage,
+  retryAfterDetail,
+  SINK_OUTAGE_LOG,
+  type PauseReason,
+} from './pause.ts';
 import { Receipts } from './receipts.ts';
 import type { SinkRunnerOptions, SinkRunnerStatus } from './sink-runner-options.ts';
 
@@ -174,7 +182,7 @@ export class SinkRunner<T> {
       );
     const commit = async (donePrefix: number) => {
       // Before the offsets: a receipt lost with a crash comes again with the redelivered record.
-      await receipts?.flush(this.#producer, this.#o.serde);
+      if (receipts) await this.#flushReceipts(receipts);
       const last = batch.records[donePrefix - 1];
       if (last && this.#consumer) {
         const next = (BigInt(last.offset) + 1n).toString();
@@ -184,6 +192,29 @@ export class SinkRunner<T> {
     await this.#lanes.run(batch, deliver, commit).catch((err: unknown) => {
       if (!this.#isStopped()) throw err;
     });
+  }
+
+  /**
+   * Writes a batch's receipts. A registry out of reach (the receipts' schema is fetched with the
+   * first one) holds the batch, paused on `registry`, until they encode: failing the batch would
+   * have the consumer fetch it again and deliver its records to the system anew at every fetch
+   * while the registry stalls. Anything else fails the batch, as before.
+   */
+  async #flushReceipts(receipts: Receipts): Promise<void> {
+    let failed: unknown = null;
+    const flushed = () =>
+      receipts.flush(this.#producer, this.#o.serde).then(
+        () => true,
+        (err: unknown) => {
+          if (!registryOutage(err)) throw err;
+          failed = err;
+          return false;
+        },
+      );
+    if (await flushed()) return;
+    const code = isCloseloopError(failed) ? failed.code : 'unknown';
+    this.#log.error({ code }, 'cannot encode delivery receipts; pausing');
+    await this.#pausedUntil('registry', flushed);
   }
 
   async #handle(record: IncomingRecord, receipts: Receipts | null): Promise<void> {

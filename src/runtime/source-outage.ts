@@ -1,5 +1,5 @@
 import { CloseloopError, isCloseloopError } from '../errors/index.ts';
-import { outageDetail, outageReason, type PauseReason } from './pause.ts';
+import { outageDetail, outageReason, registryOutage, type PauseReason } from './pause.ts';
 
 /** The pauses a poll's failure raises, and so the ones a poll that answers ends. */
 export const SOURCE_OUTAGES: readonly PauseReason[] = ['unavailable', 'credentials', 'endpoint', 'cursor'];
@@ -25,9 +25,7 @@ export function sourceOutage(err: unknown): { reason: PauseReason; detail: strin
 /** How a failed publish pauses a source runner (a fence aside, which stands it aside instead). */
 export function publishOutage(err: unknown): PauseReason {
   if (isCloseloopError(err, 'CL_DEAD_LETTER_FAILED')) return 'dead-letter';
-  const registry =
-    isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAVAILABLE') || isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAUTHORIZED');
-  return registry ? 'registry' : 'kafka';
+  return registryOutage(err) ? 'registry' : 'kafka';
 }
 
 /**

@@ -21,6 +21,8 @@ export class LoopbackRegistry {
   refuse: number | null = null;
   /** The next this many requests are taken and never answered, as a registry that stalls. */
   stallNext = 0;
+  /** While set, every request is taken and never answered, as a registry that stalls for a while. */
+  stalled = false;
   /** Requests received, the stalled ones included. */
   requests = 0;
 
@@ -48,6 +50,7 @@ export class LoopbackRegistry {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.requests += 1;
+    if (this.stalled) return;
     if (this.stallNext > 0) {
       this.stallNext -= 1;
       return;
