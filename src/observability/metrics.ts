@@ -64,6 +64,7 @@ export class Metrics {
   readonly sweepFailures: Counter<'sweep' | 'code'>;
   readonly consumerLag: Gauge<'group' | 'topic'>;
   readonly drift: Counter<'kind' | 'department'>;
+  readonly reconcileFailed: Counter<'code'>;
 
   constructor(options: { defaults?: boolean } = {}) {
     const r = [this.registry];
@@ -250,6 +251,12 @@ export class Metrics {
       name: 'closeloop_drift_total',
       help: 'Reconciliation findings (a drift still there is found again by each run), per kind and the department holding the work (311 when none).',
       labelNames: ['kind', 'department'],
+      registers: r,
+    });
+    this.reconcileFailed = new Counter({
+      name: 'closeloop_reconcile_failed_total',
+      help: 'Reconciliation runs that failed before they finished (the registry or Kafka out of reach), per error code; the next scheduled run starts again from the stored cursor.',
+      labelNames: ['code'],
       registers: r,
     });
     this.consumerLag = new Gauge({

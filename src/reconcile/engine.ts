@@ -100,6 +100,17 @@ export function candidates(
  * drift topic and in closeloop_drift_total.
  */
 export async function runReconciliation(o: ReconcileOptions): Promise<ReconcileReport> {
+  try {
+    return await reconcile(o);
+  } catch (err) {
+    // Counted, not only logged: a scheduled run that fails (the registry stalling as the drift
+    // schema is registered) leaves no finding behind, and the next run starts it again.
+    o.metrics?.reconcileFailed.inc({ code: isCloseloopError(err) ? err.code : 'unknown' });
+    throw err;
+  }
+}
+
+async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   const { config, messaging, serde, lookups } = o;
   const clock = o.clock ?? Date.now;
   const started = clock();

@@ -1,5 +1,5 @@
 import type { CloseloopConfig } from '../config/index.ts';
-import { CloseloopError, messageOf } from '../errors/index.ts';
+import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, SHIPPED_SCHEMAS, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -189,8 +189,12 @@ export class Worker {
     const every = config.reconcile.intervalMinutes;
     if (every !== null) {
       this.#reconcileTimer = setInterval(() => {
+        // Counted in closeloop_reconcile_failed_total by the run; the next one tries again.
         this.reconcileNow().catch((err: unknown) =>
-          logger.error({ error: messageOf(err) }, 'scheduled reconciliation failed'),
+          logger.error(
+            { code: isCloseloopError(err) ? err.code : 'unknown', error: messageOf(err) },
+            'scheduled reconciliation failed; the next run tries again',
+          ),
         );
       }, every * 60_000);
       this.#reconcileTimer.unref();
