@@ -46,8 +46,18 @@ export async function statusTopic(
 }
 
 /** A feed with a serde of its own, as the status API has: it has not seen the schema yet. */
-export function feedOf(cleanup: Cleanup, { config, messaging }: StatusTopic, projection: StatusProjection): StatusFeed {
-  const serde = new AvroSerde({ ...config.schemaRegistry, retries: 0 });
+export function feedOf(
+  cleanup: Cleanup,
+  { config, messaging }: StatusTopic,
+  projection: StatusProjection,
+  /** How long its registry requests wait for an answer; the serde's default when left out. */
+  timeoutMs?: number,
+): StatusFeed {
+  const serde = new AvroSerde({
+    ...config.schemaRegistry,
+    retries: 0,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
   const feed = new StatusFeed({ config, messaging, serde, projection, logger: createLogger({ level: 'silent' }) });
   cleanup.push(() => feed.stop());
   return feed;

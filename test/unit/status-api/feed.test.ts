@@ -30,6 +30,26 @@ describe('status feed', () => {
     await until('reading again', () => feed.health()?.state === 'reading', 5_000);
   });
 
+  it('does not skip a status while the registry stalls, each request timing out: failing, then served once it answers', async () => {
+    const topic = await statusTopic(cleanup, async (serde, subject) => [await serde.encode(subject, status('T1', 1))]);
+    topic.registry.stalled = true;
+    const projection = new StatusProjection();
+    const feed = feedOf(cleanup, topic, projection, 100);
+    const started = feed.start();
+    await until('the feed consumer failing', () => feed.health()?.state === 'failing', 5_000);
+    const asked = topic.registry.requests;
+    await until('a request more timed out', () => topic.registry.requests > asked + 1, 5_000);
+    expect(feed.health()?.reason).toMatch(/decoding a record with schema id \d+: the registry did not answer: Timeout/);
+    expect(feed.caughtUp).toBe(false);
+    expect(feed.undecodable).toBe(0);
+
+    topic.registry.stalled = false;
+    await started;
+    expect(projection.get('T1')?.version).toBe(1);
+    expect(feed.undecodable).toBe(0);
+    await until('reading again', () => feed.health()?.state === 'reading', 5_000);
+  });
+
   it('skips and counts a record that does not decode, and catches up past it', async () => {
     const topic = await statusTopic(cleanup, async (serde, subject) => [
       Buffer.from([0, 0, 0, 0, 1, 0xff, 0xff]),
