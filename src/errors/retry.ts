@@ -22,33 +22,62 @@ export function retryAfterOf(err: unknown): number | null {
  * here would hold the caller with no sign of trouble, while the runner's pause shows it, says
  * until when, and probes no sooner.
  */
-export function withRetry<T>(
+export async function withRetry<T>(
   fn: () => Promise<T>,
   policy: RetryPolicy = DEFAULT_RETRY,
   // Aborted (a runner stopping): no try after it, and no wait; the promise rejects with its reason.
   signal?: AbortSignal,
 ): Promise<T> {
-  return pRetry(
-    async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        if (isCloseloopError(err) && err.retriable && (retryAfterOf(err) ?? 0) <= policy.maxTimeoutMs) throw err;
-        throw new AbortError(err instanceof Error ? err : new Error(String(err)));
-      }
-    },
-    {
-      retries: policy.retries,
-      minTimeout: policy.minTimeoutMs,
-      maxTimeout: policy.maxTimeoutMs,
-      randomize: true,
-      ...(signal ? { signal } : {}),
-      // Runs only when another try follows; p-retry's own delay comes after it.
-      shouldRetry: async ({ error, retryDelay }) => {
-        const extra = (retryAfterOf(error) ?? 0) - retryDelay;
-        if (extra > 0) await new Promise((r) => setTimeout(r, extra));
-        return true;
+  // An answer that came is kept though the signal aborted as it came (p-retry would throw it
+  // away): a write the system took must count as done, or it is made again after a restart.
+  let answer: { value: T } | null = null;
+  try {
+    return await pRetry(
+      async () => {
+        try {
+          const value = await fn();
+          answer = { value };
+          return value;
+        } catch (err) {
+          if (isCloseloopError(err) && err.retriable && (retryAfterOf(err) ?? 0) <= policy.maxTimeoutMs) throw err;
+          throw new AbortError(err instanceof Error ? err : new Error(String(err)));
+        }
       },
-    },
-  );
+      {
+        retries: policy.retries,
+        minTimeout: policy.minTimeoutMs,
+        maxTimeout: policy.maxTimeoutMs,
+        randomize: true,
+        ...(signal ? { signal } : {}),
+        // Runs only when another try follows; p-retry's own delay comes after it.
+        shouldRetry: async ({ error, retryDelay }) => {
+          const extra = (retryAfterOf(error) ?? 0) - retryDelay;
+          if (extra > 0) await sleep(extra, signal);
+          return true;
+        },
+      },
+    );
+  } catch (err) {
+    if (answer !== null) return (answer as { value: T }).value;
+    throw err;
+  }
+}
+
+/**
+ * Resolves after `ms`, or at once when `signal` aborts (then, or already): a runner that is told
+ * to stop leaves no wait and no timer behind. The caller checks the signal after it. `wake` is
+ * handed what ends the wait early (a doorbell).
+ */
+export function sleep(ms: number, signal?: AbortSignal, wake?: (end: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    wake?.(done);
+    if (signal?.aborted) done();
+    else signal?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY, isCloseloopError, messageOf, retryAfterOf, withRetry } from '../errors/index.ts';
+import { DEFAULT_RETRY, isCloseloopError, messageOf, retryAfterOf, sleep, withRetry } from '../errors/index.ts';
 import type { TransactionalProducer } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Health, SourceBatch, SourceWarning } from '../sdk/connector.ts';
@@ -192,14 +192,10 @@ export class SourceRunner<T> {
     return this.#state === 'stopped';
   }
 
+  // Ends at once when the runner stopped, also before it began: a stop that came while a poll or
+  // a publish was out rang no wake, and the loop would otherwise sleep a whole interval first.
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    return sleep(ms, this.#stopping.signal, (end) => (this.#wake = end));
   }
 
   async #pauseBetweenPolls(ms: number): Promise<void> {
