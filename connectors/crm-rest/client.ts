@@ -108,10 +108,12 @@ export class CrmClient {
     ticketId: string,
     update: CrmStatusUpdate,
     correlationId: string,
+    signal?: AbortSignal,
   ): Promise<{ applied: boolean; currentVersion: number } | null> {
     return sendJson(`applying status v${update.version} to CRM ticket ${ticketId}`, appliedSchema, () =>
       this.#http.put(`/api/v1/tickets/${encodeURIComponent(ticketId)}/status`, update, {
         headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+        ...(signal ? { signal } : {}),
       }),
     );
   }

@@ -68,10 +68,11 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
   sink: (config, ctx): Sink<TicketStatusChange> => {
     const crm = client(config, ctx.env);
     return {
-      async deliver(status) {
+      async deliver(status, signal) {
         // The CRM can trace an update back to the event that caused it, across every hop.
         const trace = status.envelope.correlationId ?? status.envelope.eventId;
-        const result = await crm.putStatus(status.ticketId, statusToUpdate(status), trace);
+        // The runner's stop ends the call: the status is delivered again by the partition's next owner.
+        const result = await crm.putStatus(status.ticketId, statusToUpdate(status), trace, signal);
         if (result === null)
           ctx.logger.warn(
             { ticketId: status.ticketId, version: status.version },

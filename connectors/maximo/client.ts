@@ -272,9 +272,9 @@ export class MaximoClient {
     );
   }
 
-  create(wo: NewWorkOrder) {
+  create(wo: NewWorkOrder, signal?: AbortSignal) {
     return callJson(`creating the Maximo work order for ${wo.externalrefid}`, workOrderSchema, () =>
-      this.#http.post(this.#collection, wo, { headers: { properties: SELECT } }),
+      this.#http.post(this.#collection, wo, { headers: { properties: SELECT }, ...(signal ? { signal } : {}) }),
     );
   }
 

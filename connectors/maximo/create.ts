@@ -1,4 +1,4 @@
-import { isCloseloopError, type Logger, type WorkOrderCommand } from '../../src/sdk/index.ts';
+import { isCloseloopError, sleep, type Logger, type WorkOrderCommand } from '../../src/sdk/index.ts';
 import type { MaximoClient } from './client.ts';
 import { commandToWorkOrder } from './mapping.ts';
 
@@ -54,13 +54,18 @@ export class Creates {
     this.#log = o.logger;
   }
 
-  async deliver(c: WorkOrderCommand, site: string): Promise<void> {
+  /**
+   * `signal` (the runner stopping) ends the wait for a save, and the POST: the command stays
+   * uncertain, and is delivered again by whoever takes its partition, which looks first.
+   */
+  async deliver(c: WorkOrderCommand, site: string, signal?: AbortSignal): Promise<void> {
     const failedAt = this.#uncertain.get(c.commandId);
     if (await this.#exists(c, site)) return;
     if (failedAt !== undefined) {
       const wait = failedAt + this.#settleMs - this.#clock();
       if (wait > 0) {
-        await new Promise((r) => setTimeout(r, wait));
+        await sleep(wait, signal);
+        signal?.throwIfAborted();
         if (await this.#exists(c, site)) return;
       }
       this.#log.warn(
@@ -74,7 +79,7 @@ export class Creates {
       );
     }
     try {
-      await this.#api.create(commandToWorkOrder(c, site));
+      await this.#api.create(commandToWorkOrder(c, site), signal);
       this.#uncertain.delete(c.commandId);
     } catch (err) {
       if (mayHaveTaken(err)) this.#remember(c.commandId);

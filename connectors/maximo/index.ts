@@ -222,11 +222,11 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
       (wo.worklog ?? []).some((l) => l.externalrefid === c.commandId);
     return {
       accepts: (c) => c.system === config.system && Object.hasOwn(config.departments, c.department),
-      async deliver(c) {
+      async deliver(c, signal) {
         switch (c.kind) {
           case 'CREATE':
             // Looks first, and waits for a save still under way before posting again (see Creates).
-            return creates.deliver(c, siteOf(config, c.department));
+            return creates.deliver(c, siteOf(config, c.department), signal);
           case 'CANCEL': {
             const wo = await existing(c);
             if (FINAL.has(wo.status)) return;

@@ -4,6 +4,7 @@ import {
   isCloseloopError,
   messageOf,
   retryAfterOf,
+  sleep,
   withRetry,
 } from '../errors/index.ts';
 import {
@@ -29,7 +30,9 @@ import {
   SINK_OUTAGE_LOG,
   type PauseReason,
 } from './pause.ts';
+import { notAcceptedFields } from './not-accepted.ts';
 import { Receipts } from './receipts.ts';
+import { unlessStopped } from './source-outage.ts';
 import type { SinkRunnerOptions, SinkRunnerStatus } from './sink-runner-options.ts';
 
 export type { SinkRunnerOptions, SinkRunnerStatus } from './sink-runner-options.ts';
@@ -66,6 +69,8 @@ export class SinkRunner<T> {
   readonly #lanes: BatchLanes;
   readonly #alerts: DeliveryAlerts;
   readonly #bounds: DeliveryBounds;
+  /** Aborted by stop(): every wait of the record in hand ends, and so does its call if the sink takes the signal. */
+  #stopping = new AbortController();
 
   constructor(options: SinkRunnerOptions<T>) {
     this.#o = options;
@@ -114,6 +119,7 @@ export class SinkRunner<T> {
     });
     await this.#consumer.connect();
     await this.#consumer.subscribe([topic], { fromBeginning: true });
+    this.#stopping = new AbortController();
     this.#state = 'running';
     await this.#consumer.run({
       eachBatch: (batch) => this.#batch(batch),
@@ -125,8 +131,15 @@ export class SinkRunner<T> {
     });
   }
 
+  /**
+   * Ends at once whatever the record in hand waits on (a retry, a pause's probe, a breaker's
+   * hold, the sink's own call when it takes the signal): that record is neither delivered nor
+   * dead-lettered nor committed, so the partition's next owner delivers it. The disconnect waits
+   * for the batches in hand to commit what they completed.
+   */
   async stop(): Promise<void> {
     this.#state = 'stopped';
+    this.#stopping.abort(stoppedError('delivering'));
     await this.#consumer?.disconnect();
     await this.#alerts.stop();
     await this.#producer?.disconnect();
@@ -175,7 +188,7 @@ export class SinkRunner<T> {
         lane,
         async (record) => {
           // Stopping leaves the rest for the next owner of the partition.
-          if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped');
+          if (this.#isStopped()) throw stoppedError('before delivering');
           await this.#waitWhileHeld();
           await this.#handle(record, receipts);
         },
@@ -234,17 +247,7 @@ export class SinkRunner<T> {
     if (this.#o.sink.accepts && !this.#o.sink.accepts(value)) {
       this.#notAccepted += 1;
       this.#o.metrics?.notAccepted.inc({ connector: this.#o.connector });
-      // The ticket and work order only: the record carries a description a citizen wrote.
-      const workOrderId = (value as { workOrderId?: unknown } | null)?.workOrderId;
-      this.#log.debug(
-        {
-          ticketId: record.key?.toString('utf8'),
-          ...(typeof workOrderId === 'string' ? { workOrderId } : {}),
-          partition: record.partition,
-          offset: record.offset,
-        },
-        'not for this sink; passed over',
-      );
+      this.#log.debug(notAcceptedFields(record, value), 'not for this sink; passed over');
       return;
     }
     const started = process.hrtime.bigint();
@@ -252,16 +255,22 @@ export class SinkRunner<T> {
     // Cycles end only when health passes, so each counted one found the system up: a record that
     // fails through them all is this record's trouble, and holding it would stall its partition.
     let cycles = 0;
+    const signal = this.#stopping.signal;
     for (;;) {
       try {
-        await withRetry(async () => {
-          try {
-            await this.#o.sink.deliver(value);
-          } catch (err) {
-            if (isCloseloopError(err) && err.retriable) this.#retries += 1;
-            throw err;
-          }
-        }, this.#o.retry ?? DEFAULT_RETRY);
+        await withRetry(
+          async () => {
+            try {
+              await this.#o.sink.deliver(value, signal);
+            } catch (err) {
+              // A call the stop cut short is no failure of the system's.
+              if (isCloseloopError(err) && err.retriable && !signal.aborted) this.#retries += 1;
+              throw err;
+            }
+          },
+          this.#o.retry ?? DEFAULT_RETRY,
+          signal,
+        );
         this.#delivered += 1;
         this.#bounds.breaker.delivered();
         receipts?.add(record, value, 'DELIVERED');
@@ -272,6 +281,8 @@ export class SinkRunner<T> {
         await this.#alerts.delivered(ticketId, value);
         return;
       } catch (err) {
+        // Whatever failed, a stop is no verdict on the record: no dead letter, no alert, no pause.
+        if (signal.aborted) throw stoppedError('delivering');
         const verdict = this.#bounds.judge(err, cycles);
         // A hold is no pause cycle: the record is tried again after resume() with its count as it was.
         if (verdict.act === 'hold') {
@@ -382,11 +393,16 @@ export class SinkRunner<T> {
     this.#pauses.enter(reason, detail);
     const interval = this.#o.probeIntervalMs ?? 1_000;
     let wait = probeDelay(interval, retryAfterMs);
+    const signal = this.#stopping.signal;
     try {
       for (;;) {
-        if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped while paused');
-        await new Promise((r) => setTimeout(r, wait));
-        const clear = await probe();
+        await sleep(wait, signal);
+        if (signal.aborted) throw stoppedError('paused');
+        // A probe still out when the runner stops is dropped, but not a dead-letter write: one
+        // that landed must be committed, or the partition's next owner writes it again.
+        const probed = reason === 'dead-letter' ? { value: await probe() } : await unlessStopped(signal, probe());
+        if (probed === null) throw stoppedError('paused');
+        const clear = probed.value;
         if (clear === true) break;
         wait = probeDelay(interval, typeof clear === 'number' ? clear : null);
         if (typeof clear === 'number') this.#pauses.describe(reason, retryAfterDetail(null, clear, Date.now()));
@@ -400,10 +416,15 @@ export class SinkRunner<T> {
   // Stopping ends the wait with an error: the record in hand is left for the partition's next owner.
   async #waitWhileHeld(): Promise<void> {
     while (this.#operatorPaused || this.#bounds.breaker.tripped !== null) {
-      if (this.#isStopped()) throw new CloseloopError('CL_KAFKA_TRANSIENT', 'sink runner stopped while held');
-      await new Promise((r) => setTimeout(r, 200));
+      if (this.#isStopped()) throw stoppedError('held');
+      await sleep(200, this.#stopping.signal);
     }
   }
+}
+
+/** What ends a record's handling when the runner stops: the batch commits nothing from that record on. */
+function stoppedError(when: string): CloseloopError {
+  return new CloseloopError('CL_KAFKA_TRANSIENT', `sink runner stopped (${when})`);
 }
 
 const DEFAULT_BATCHES_PER_PARTITION = 4;

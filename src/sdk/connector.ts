@@ -108,7 +108,12 @@ export interface Sink<T> {
    * counts them (closeloop_sink_not_accepted_total) and logs their ticket and work order at debug.
    */
   accepts?(record: T): boolean;
-  deliver(record: T): Promise<void>;
+  /**
+   * `signal` aborts when the runner stops: a sink that waits (for a save to land) or calls out
+   * (pass it to the HttpClient's calls) ends then, throwing anything; the runner neither counts
+   * nor dead-letters the record, which the partition's next owner delivers again.
+   */
+  deliver(record: T, signal?: AbortSignal): Promise<void>;
   health(): Promise<Health>;
   stop?(): Promise<void>;
 }

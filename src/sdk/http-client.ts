@@ -84,6 +84,11 @@ export interface CallOptions {
   readonly params?: Readonly<Record<string, string | number>>;
   /** See CallAbout; `record` when left out. */
   readonly about?: CallAbout;
+  /**
+   * Ends the call early, as the time-out does (the failure is a retriable time-out): pass the
+   * runner's signal (a sink's deliver gets one) so a stop does not wait for an answer.
+   */
+  readonly signal?: AbortSignal;
 }
 
 type Method = 'GET' | 'PUT' | 'POST';
@@ -141,7 +146,9 @@ export class HttpClient {
         headers,
         body: body === undefined ? null : JSON.stringify(body),
         dispatcher: this.#agent,
-        signal: AbortSignal.timeout(this.#o.timeoutMs),
+        signal: o.signal
+          ? AbortSignal.any([o.signal, AbortSignal.timeout(this.#o.timeoutMs)])
+          : AbortSignal.timeout(this.#o.timeoutMs),
       });
       const status = res.statusCode;
       if (status >= 200 && status <= 299)

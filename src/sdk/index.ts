@@ -30,7 +30,7 @@ export {
   type HttpAnswer,
   type HttpClientOptions,
 } from './http-client.ts';
-export { CloseloopError, isCloseloopError } from '../errors/index.ts';
+export { CloseloopError, isCloseloopError, sleep } from '../errors/index.ts';
 export type { Logger } from '../observability/logger.ts';
 export type {
   Channel,

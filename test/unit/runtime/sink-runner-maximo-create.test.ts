@@ -15,15 +15,16 @@ import { parseConnectorConfig, type WorkOrderCommand } from '../../../src/sdk/in
 import { RECORD_NAMES } from '../../../src/topics/index.ts';
 import { Bridge, crm, testPolicy } from '../../support/domain.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
-import { until } from '../../support/wait.ts';
+import { until, within } from '../../support/wait.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 
 const cleanup = cleanupAfter('each');
 
 const TOPIC = 'bridge.work-order-commands.v1';
 const POSTS = 'POST /maximo/api/os/mxwo';
+const LOOKUPS = 'GET /maximo/api/os/mxwo';
 
-async function setUp() {
+async function setUp(timeoutMs = 500) {
   const { serde } = await startLoopback(cleanup);
   const sim = new MaximoSimulator({ apiKey: 'key' });
   const url = await sim.start();
@@ -40,25 +41,29 @@ async function setUp() {
     baseUrl: url,
     jurisdiction: 'testville',
     departments: { transportation: 'DOT' },
-    timeoutMs: 500,
+    timeoutMs,
   });
   const sink = maximo.sink?.(config, { logger, env: { MAXIMO_API_KEY: 'key' }, clock: Date.now });
   if (!sink) throw new Error('maximo has no sink');
   // The runner's own retries, at once: nothing but the connector gives Maximo's save time.
-  const runner = new SinkRunner({
-    connector: 'maximo',
-    topic: TOPIC,
-    recordName: RECORD_NAMES.commands,
-    groupId: 'maximo-sink',
-    sink,
-    messaging,
-    serde,
-    logger,
-    retry: { retries: 3, minTimeoutMs: 10, maxTimeoutMs: 20 },
-    probeIntervalMs: 20,
-  });
-  await runner.start();
-  cleanup.push(() => runner.stop());
+  const startRunner = async () => {
+    const r = new SinkRunner({
+      connector: 'maximo',
+      topic: TOPIC,
+      recordName: RECORD_NAMES.commands,
+      groupId: 'maximo-sink',
+      sink,
+      messaging,
+      serde,
+      logger,
+      retry: { retries: 3, minTimeoutMs: 10, maxTimeoutMs: 20 },
+      probeIntervalMs: 20,
+    });
+    await r.start();
+    cleanup.push(() => r.stop());
+    return r;
+  };
+  const runner = await startRunner();
   const producer = messaging.producer();
   const bridge = new Bridge(await testPolicy());
   // What the bridge commands for a CRM event, sent to the sink's topic.
@@ -79,7 +84,7 @@ async function setUp() {
   };
   const workOrders = (ticketId: string) =>
     [...sim.workOrders.values()].filter((w) => w.origrecordid === ticketId).map((w) => `${w.wonum} ${w.status}`);
-  return { sim, runner, send, deadLetters, workOrders };
+  return { sim, runner, startRunner, send, deadLetters, workOrders };
 }
 
 describe('maximo sink: a CREATE that Maximo saves after the time-out', () => {
@@ -121,6 +126,29 @@ describe('maximo sink: a CREATE that Maximo saves after the time-out', () => {
     expect(runner.status()).toMatchObject({ delivered: 1, deadLettered: 1 });
     expect((await deadLetters()).map((l) => l.code)).toEqual(['CL_CONNECTOR_DUPLICATE_WORK_ORDER']);
     expect(workOrders('SR-SLOWER')).toEqual(['1001 WAPPR', '1002 WAPPR']);
+  }, 20_000);
+});
+
+describe('maximo sink: stopping while a CREATE waits for its save', () => {
+  it('stops within 1 s, and the next runner finds the saved work order instead of posting again', async () => {
+    const { sim, runner, startRunner, send, deadLetters, workOrders } = await setUp(1_500);
+    // The POST times out at 1.5 s and its save lands at 2 s: the retry's look-up finds nothing,
+    // and the connector waits up to the time-out for the save before posting again.
+    sim.server.setFaults({ slowWriteRate: 1, slowWriteMs: 2_000 });
+    await send('SR-STOPPED', 'OPENED', 1, { serviceCode: 'POTHOLE' });
+    await until('the look-up after the time-out', () => (sim.server.calls.get(LOOKUPS) ?? 0) >= 2, 10_000);
+    const started = performance.now();
+    await within('stop()', 3_000, runner.stop());
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(runner.status()).toMatchObject({ state: 'stopped', delivered: 0, deadLettered: 0, exhausted: [] });
+
+    await sim.server.settled();
+    sim.server.setFaults({});
+    const next = await startRunner();
+    await until('the next runner to deliver the create', () => next.status().delivered === 1, 10_000);
+    expect(sim.server.calls.get(POSTS), 'posted once').toBe(1);
+    expect(workOrders('SR-STOPPED')).toEqual(['1001 WAPPR']);
+    expect(await deadLetters()).toEqual([]);
   }, 20_000);
 });
 
