@@ -1,38 +1,15 @@
-import {
-  CloseloopError,
-  DEFAULT_RETRY,
-  isCloseloopError,
-  messageOf,
-  retryAfterOf,
-  sleep,
-  withRetry,
-} from '../errors/index.ts';
-import {
-  deadLetter,
-  deadLetterTopic,
-  type IncomingRecord,
-  type MessageConsumer,
-  type MessageProducer,
-  type RecordBatch,
-} from '../messaging/index.ts';
+import { DEFAULT_RETRY, isCloseloopError, retryAfterOf, sleep, withRetry } from '../errors/index.ts';
+import type { IncomingRecord, MessageConsumer, MessageProducer, RecordBatch } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { isImportedRecord } from '../domain/import.ts';
 import { BatchLanes } from './batch-lanes.ts';
 import { runByKey, type KeyLane } from './by-key.ts';
 import { DeliveryBounds } from './delivery-bounds.ts';
 import { DeliveryAlerts } from './exhausted.ts';
-import {
-  outageDetail,
-  PauseSet,
-  probeDelay,
-  registryOutage,
-  retryAfterDetail,
-  SINK_OUTAGE_LOG,
-  type PauseReason,
-} from './pause.ts';
+import { outageDetail, PauseSet, registryOutage, SINK_OUTAGE_LOG } from './pause.ts';
 import { notAcceptedFields } from './not-accepted.ts';
 import { Receipts } from './receipts.ts';
-import { unlessStopped } from './source-outage.ts';
+import { SinkWaits, stoppedError } from './sink-waits.ts';
 import type { SinkRunnerOptions, SinkRunnerStatus } from './sink-runner-options.ts';
 
 export type { SinkRunnerOptions, SinkRunnerStatus } from './sink-runner-options.ts';
@@ -65,7 +42,7 @@ export class SinkRunner<T> {
   #retries = 0;
   #passedOver = 0;
   #notAccepted = 0;
-  readonly #healthy = new Map<PauseReason, Promise<void>>();
+  readonly #waits: SinkWaits;
   readonly #lanes: BatchLanes;
   readonly #alerts: DeliveryAlerts;
   readonly #bounds: DeliveryBounds;
@@ -77,6 +54,13 @@ export class SinkRunner<T> {
     this.#bounds = new DeliveryBounds(options);
     this.#lanes = new BatchLanes(options.maxInFlight ?? 1);
     this.#log = options.logger.child({ connector: options.connector, topic: options.topic });
+    this.#waits = new SinkWaits({
+      pauses: this.#pauses,
+      log: this.#log,
+      probeIntervalMs: options.probeIntervalMs ?? 1_000,
+      signal: () => this.#stopping.signal,
+      health: () => options.sink.health(),
+    });
     this.#alerts = new DeliveryAlerts({
       connector: options.connector,
       logger: this.#log,
@@ -227,7 +211,7 @@ export class SinkRunner<T> {
     if (await flushed()) return;
     const code = isCloseloopError(failed) ? failed.code : 'unknown';
     this.#log.error({ code }, 'cannot encode delivery receipts; pausing');
-    await this.#pausedUntil('registry', flushed);
+    await this.#waits.until('registry', flushed);
   }
 
   async #handle(record: IncomingRecord, receipts: Receipts | null): Promise<void> {
@@ -302,7 +286,7 @@ export class SinkRunner<T> {
           { code: isCloseloopError(err) ? err.code : 'unknown', reason, detail, offset: record.offset },
           SINK_OUTAGE_LOG[reason],
         );
-        await this.#awaitHealthy(reason, detail, retryAfterOf(err));
+        await this.#waits.healthy(reason, detail, retryAfterOf(err));
         cycles += 1;
       }
     }
@@ -327,7 +311,7 @@ export class SinkRunner<T> {
           { code: isCloseloopError(err) ? err.code : 'unknown', offset: record.offset },
           'cannot decode; pausing',
         );
-        await this.#pausedUntil('registry', () =>
+        await this.#waits.until('registry', () =>
           decode().then(
             () => true,
             (e: unknown) => !unavailable(e),
@@ -338,79 +322,9 @@ export class SinkRunner<T> {
   }
 
   async #deadLetter(record: IncomingRecord, err: unknown): Promise<void> {
-    const error = isCloseloopError(err)
-      ? err
-      : new CloseloopError('CL_CONNECTOR_REJECTED', `sink failed: ${messageOf(err)}`, { cause: err });
-    const topic = deadLetterTopic(record.topic);
-    const letter = deadLetter(record, error, this.#o.connector, Date.now());
-    const where = { ticketId: record.key?.toString('utf8'), offset: record.offset, partition: record.partition };
-    let failures = 0;
-    const write = async (): Promise<boolean> => {
-      try {
-        await this.#producer?.send(topic, [letter]);
-        return true;
-      } catch (writeErr) {
-        const failed = new CloseloopError('CL_DEAD_LETTER_FAILED', `writing to ${topic}: ${messageOf(writeErr)}`);
-        // Loud once; the pause gauge and readiness carry the alarm while the probe keeps trying.
-        const level = failures++ === 0 ? 'error' : 'debug';
-        this.#log[level]({ ...where, code: failed.code, error: failed.message }, 'dead-letter write failed; pausing');
-        return false;
-      }
-    };
-    // Throwing here would make the consumer fetch this batch again and deliver every record after
-    // this one anew, forever; holding the record keeps the partition where it is instead.
-    if (!(await write())) await this.#pausedUntil('dead-letter', write);
+    const error = await this.#waits.deadLetter(this.#producer, this.#o.connector, record, err);
     this.#deadLettered += 1;
     this.#o.metrics?.deadLetters.inc({ topic: record.topic, code: error.code });
-    this.#log.warn({ ...where, code: error.code }, 'dead-lettered');
-  }
-
-  // Every ticket in flight that finds the system down waits on the same probe.
-  #awaitHealthy(reason: PauseReason, detail: string | null, retryAfterMs: number | null): Promise<void> {
-    let healthy = this.#healthy.get(reason);
-    if (!healthy) {
-      const probe = () =>
-        this.#o.sink.health().then(
-          (h) => h.status === 'up' || (h.retryAfterMs ?? false),
-          () => false,
-        );
-      healthy = this.#pausedUntil(reason, probe, detail, retryAfterMs).finally(() => this.#healthy.delete(reason));
-      this.#healthy.set(reason, healthy);
-    }
-    return healthy;
-  }
-
-  // Waiting inside the batch keeps this partition's order; the consumer keeps the group membership
-  // meanwhile (the messaging port promises handlers may take as long as they need). A probe
-  // answers true when the way is clear, or a number for a system that asked (Retry-After) to be
-  // left alone that long: no probe comes sooner.
-  async #pausedUntil(
-    reason: PauseReason,
-    probe: () => Promise<boolean | number>,
-    detail: string | null = null,
-    retryAfterMs: number | null = null,
-  ): Promise<void> {
-    this.#pauses.enter(reason, detail);
-    const interval = this.#o.probeIntervalMs ?? 1_000;
-    let wait = probeDelay(interval, retryAfterMs);
-    const signal = this.#stopping.signal;
-    try {
-      for (;;) {
-        await sleep(wait, signal);
-        if (signal.aborted) throw stoppedError('paused');
-        // A probe still out when the runner stops is dropped, but not a dead-letter write: one
-        // that landed must be committed, or the partition's next owner writes it again.
-        const probed = reason === 'dead-letter' ? { value: await probe() } : await unlessStopped(signal, probe());
-        if (probed === null) throw stoppedError('paused');
-        const clear = probed.value;
-        if (clear === true) break;
-        wait = probeDelay(interval, typeof clear === 'number' ? clear : null);
-        if (typeof clear === 'number') this.#pauses.describe(reason, retryAfterDetail(null, clear, Date.now()));
-      }
-    } finally {
-      this.#pauses.leave(reason);
-    }
-    this.#log.info({ reason }, 'resuming');
   }
 
   // Stopping ends the wait with an error: the record in hand is left for the partition's next owner.
@@ -420,11 +334,6 @@ export class SinkRunner<T> {
       await sleep(200, this.#stopping.signal);
     }
   }
-}
-
-/** What ends a record's handling when the runner stops: the batch commits nothing from that record on. */
-function stoppedError(when: string): CloseloopError {
-  return new CloseloopError('CL_KAFKA_TRANSIENT', `sink runner stopped (${when})`);
 }
 
 const DEFAULT_BATCHES_PER_PARTITION = 4;
