@@ -46,6 +46,7 @@ export class Metrics {
   readonly retries: Counter<'connector'>;
   readonly published: Counter<'connector'>;
   readonly sourceFenced: Counter<'connector'>;
+  readonly sourceLeaseHeld: Gauge;
   readonly importedPassedOver: Counter<'connector'>;
   readonly notAccepted: Counter<'connector'>;
   readonly paused: Gauge<'runner' | 'reason'>;
@@ -150,6 +151,11 @@ export class Metrics {
       name: 'closeloop_source_fenced_total',
       help: "Times a source's transactional id was taken by a newer producer: another worker runs the same connector with the same cursor.",
       labelNames: ['connector'],
+      registers: r,
+    });
+    this.sourceLeaseHeld = new Gauge({
+      name: 'closeloop_source_lease_held',
+      help: "1 while this worker holds the source lease and runs the installation's sources, 0 while it stands by (another worker runs them).",
       registers: r,
     });
     this.importedPassedOver = new Counter({

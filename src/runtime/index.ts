@@ -10,3 +10,4 @@ export {
   type PauseReason,
 } from './pause.ts';
 export { RejectionBreaker } from './rejection-breaker.ts';
+export { SourceLease, type SourceLeaseOptions, type SourceLeaseState } from './source-lease.ts';
