@@ -100,7 +100,10 @@ export const closeloopConfigSchema = z
         retentionDays: z.number().positive().default(30),
         /** How often closed tickets past retention are tombstoned. */
         expiryIntervalMs: z.number().int().positive().default(60_000),
-        /** How long the group waits for a silent (crashed) member before moving its partitions. */
+        /**
+         * How long the group waits for a silent (crashed) member before moving its partitions; also
+         * how long a dead worker holds the source lease before a standby takes the sources over.
+         */
         sessionTimeoutMs: z.number().int().min(6_000).max(300_000).default(30_000),
         /** How often running SLA clocks are checked for targets that fell due untouched. */
         slaCheckIntervalMs: z.number().int().min(1_000).max(3_600_000).default(60_000),

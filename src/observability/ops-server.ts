@@ -30,16 +30,28 @@ export interface OpsServerOptions {
   /** A request that failed unexpectedly (answered 500 without the error's text); for the log. */
   onRequestError?(err: unknown, path: string): void;
   /** Without them (a process with no connectors) the admin endpoints are not served. */
-  pause?(connector: string): AdminOutcome | boolean;
-  resume?(connector: string): AdminOutcome | boolean;
+  pause?(connector: string): AdminAnswer | AdminOutcome | boolean;
+  resume?(connector: string): AdminAnswer | AdminOutcome | boolean;
   /** Sources with a webhook doorbell: the bearer token each one's system sends, by connector. */
   readonly webhooks?: ReadonlyMap<string, string>;
   /** Rings a source's doorbell; false when the connector has no source. */
   wake?(connector: string): boolean;
 }
 
-/** What an admin pause or resume did: changed the connector, found it so already, or found none. */
-export type AdminOutcome = 'changed' | 'unchanged' | 'unknown';
+/**
+ * What an admin pause or resume did: changed the connector, found it so already, found none, or
+ * found it running on another worker only (a source this worker stands by for).
+ */
+export type AdminOutcome = 'changed' | 'unchanged' | 'unknown' | 'elsewhere';
+
+/** An outcome with what the operator must know beside it (a part of the connector not running here). */
+export interface AdminAnswer {
+  readonly outcome: AdminOutcome;
+  readonly note?: string;
+}
+
+const adminOutcome = (said: AdminOutcome | boolean): AdminOutcome =>
+  said === true ? 'changed' : said === false ? 'unknown' : said;
 
 /** A doorbell carries no data; anything bigger than a small JSON note is not one. */
 const WEBHOOK_MAX_BYTES = 4_096;
@@ -134,10 +146,11 @@ export class OpsServer {
         return send(res, 401, { error: 'missing or wrong bearer token' });
       const [, name = '', action] = admin;
       const said = action === 'pause' ? pause(name) : resume(name);
-      const outcome: AdminOutcome = said === true ? 'changed' : said === false ? 'unknown' : said;
+      const { outcome, note } = typeof said === 'object' ? said : { outcome: adminOutcome(said), note: undefined };
       if (outcome === 'unknown') return send(res, 404, { error: `no connector ${name}` });
+      if (outcome === 'elsewhere') return send(res, 409, { error: note ?? `${name} does not run on this worker` });
       // A repeat is answered as such: `changed` false says it was paused (or running) already.
-      return send(res, 200, { connector: name, action, changed: outcome === 'changed' });
+      return send(res, 200, { connector: name, action, changed: outcome === 'changed', ...(note ? { note } : {}) });
     }
     const hook = /^\/hooks\/([a-z0-9][a-z0-9-]{0,62})$/.exec(url.pathname);
     if (req.method === 'POST' && hook) return this.#doorbell(req, res, hook[1] ?? '');

@@ -4,12 +4,13 @@ import type { PauseReason } from '../runtime/pause.ts';
 export interface RunnerView {
   readonly connector: string;
   readonly kind: 'source' | 'sink';
-  readonly state: 'stopped' | 'running' | 'paused';
+  /** `standby`: a source another worker runs, holding the source lease; ready (see WorkerSources). */
+  readonly state: 'stopped' | 'running' | 'paused' | 'standby';
   readonly pausedBy: PauseReason | null;
   readonly pauses: readonly PauseReason[];
   /** What more there is to say about pausedBy (see PauseSet.detail). */
   readonly pauseDetail?: string | null;
-  /** A sink's consumer; sources have none. */
+  /** A sink's consumer; for a source, the worker's source lease consumer. */
   readonly consumer?: ConsumerHealth | null;
   /** What a source's last poll warned of; sinks have none. */
   readonly warnings?: readonly { readonly code: string; readonly detail: string }[];

@@ -20,9 +20,15 @@ export interface WatchedSource {
   lastRecordAt(): number;
   /** When records were last published, by any instance (see SourceRunnerStatus); null when none is known. */
   lastPublishedAt(): number | null;
+  /**
+   * Whether this worker runs the source now; always when left out. A worker standing by (another
+   * holds the source lease) neither raises nor clears its alert, nor shows it: the holder does.
+   */
+  runs?(): boolean;
 }
 
 const alertIdOf = (connector: string) => `${connector}|CONNECTOR_SILENT|`;
+const runsHere = (s: WatchedSource): boolean => s.runs?.() ?? true;
 
 /**
  * Watches each source with a declared cadence and raises CONNECTOR_SILENT on the alerts topic
@@ -32,6 +38,8 @@ const alertIdOf = (connector: string) => `${connector}|CONNECTOR_SILENT|`;
  * An open alert clears only when records are published after its `since`, never because a
  * limit ran out: a restarted worker, or a second one, has published nothing yet, and silence is
  * measured from the last publish stored with the source's cursor, not from its own start.
+ * A source this worker does not run (see WatchedSource.runs) is left to the worker that does;
+ * taking it over, this one measures from the cursor's last publish, else from the takeover.
  */
 export class SilenceWatch {
   readonly #sources: readonly WatchedSource[];
@@ -63,22 +71,33 @@ export class SilenceWatch {
 
   async start(intervalMs: number): Promise<void> {
     if (this.#sources.length === 0) return;
+    await this.reload();
+    this.#producer = this.#messaging.producer();
+    await this.#producer.connect();
+    this.#timer = setInterval(() => void this.check(Date.now()).catch((err: unknown) => this.#failed(err)), intervalMs);
+    this.#timer.unref();
+  }
+
+  /**
+   * Reads the open alerts of its sources from the topic again: at start, and when this worker
+   * takes the sources over, since the worker that ran them meanwhile raised and cleared alone.
+   */
+  async reload(): Promise<void> {
     const admin = this.#messaging.admin();
     await admin.connect();
     try {
       const mine = new Set(this.#sources.map((s) => alertIdOf(s.connector)));
       const topic = this.#config.topics.alerts;
       const report = { log: this.#log, metrics: this.#metrics };
+      const open = new Map<string, AlertRecord>();
       for (const a of await openAlerts(this.#messaging, admin, this.#serde, topic, report)) {
-        if (mine.has(a.alertId) && a.connector) this.#open.set(a.connector, a);
+        if (mine.has(a.alertId) && a.connector) open.set(a.connector, a);
       }
+      this.#open.clear();
+      for (const [connector, a] of open) this.#open.set(connector, a);
     } finally {
       await admin.disconnect();
     }
-    this.#producer = this.#messaging.producer();
-    await this.#producer.connect();
-    this.#timer = setInterval(() => void this.check(Date.now()).catch((err: unknown) => this.#failed(err)), intervalMs);
-    this.#timer.unref();
   }
 
   async stop(): Promise<void> {
@@ -90,13 +109,20 @@ export class SilenceWatch {
 
   /** The silent connectors now, one readiness reason each. */
   reasons(): string[] {
-    return [...this.#open.values()].map((a) => `${a.connector ?? '?'} source silent: ${a.detail}`);
+    const elsewhere = new Set(this.#sources.filter((s) => !runsHere(s)).map((s) => s.connector));
+    return [...this.#open.values()]
+      .filter((a) => !elsewhere.has(a.connector ?? ''))
+      .map((a) => `${a.connector ?? '?'} source silent: ${a.detail}`);
   }
 
   /** Raises and clears alerts for the state of every watched source at `now`. */
   async check(now: number): Promise<void> {
     const changes: AlertRecord[] = [];
     for (const s of this.#sources) {
+      if (!runsHere(s)) {
+        this.#metrics.connectorSilent.set({ connector: s.connector }, 0);
+        continue;
+      }
       const open = this.#open.get(s.connector);
       let silent: boolean;
       if (open) {

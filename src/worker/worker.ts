@@ -3,17 +3,11 @@ import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts'
 import { AvroSerde, createKafkaMessaging, SHIPPED_SCHEMAS, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { AdminOutcome, Readiness } from '../observability/ops-server.ts';
+import type { AdminAnswer, Readiness } from '../observability/ops-server.ts';
 import type { GroupTopic } from '../observability/reach.ts';
 import type { ReadinessInput, RunnerView } from '../observability/readiness.ts';
 import { ProcessorHost, type LifecycleProcessor, type ThreadedProcessor } from '../processor/index.ts';
-import {
-  PAUSE_REASONS,
-  SinkRunner,
-  SourceRunner,
-  type SinkRunnerStatus,
-  type SourceRunnerStatus,
-} from '../runtime/index.ts';
+import { PAUSE_REASONS, SinkRunner, SourceRunner, type SinkRunnerStatus } from '../runtime/index.ts';
 import { RECORD_NAMES } from '../topics/index.ts';
 import {
   reconcileLookups,
@@ -24,6 +18,7 @@ import {
 import { checkConnector } from './connector-check.ts';
 import { sinkBounds } from './sink-bounds.ts';
 import { SilenceWatch, type WatchedSource } from './silence-watch.ts';
+import { WorkerSources, type WorkerSourceStatus } from './worker-sources.ts';
 
 export interface WorkerOptions {
   readonly config: CloseloopConfig;
@@ -36,14 +31,15 @@ export interface WorkerOptions {
 
 export interface WorkerStatus {
   readonly tickets: number;
-  readonly sources: Record<string, SourceRunnerStatus>;
+  readonly sources: Record<string, WorkerSourceStatus>;
   readonly sinks: Record<string, SinkRunnerStatus>;
 }
 
 /**
  * One closeloop worker: the lifecycle processor plus a source and a sink runner for each
  * configured connector. Every connector's config is checked before anything starts, and all
- * problems are reported together.
+ * problems are reported together. Of an installation's workers, the one holding the source lease
+ * runs the sources; the others stand by (see WorkerSources).
  */
 export class Worker {
   readonly #o: WorkerOptions;
@@ -51,7 +47,7 @@ export class Worker {
   readonly #serde: AvroSerde;
   /** The processor, its metrics, probes and readiness: the same as the processor run alone. */
   readonly #host: ProcessorHost;
-  readonly #sources = new Map<string, SourceRunner<unknown>>();
+  readonly #sources: WorkerSources;
   readonly #sinks = new Map<string, SinkRunner<unknown>>();
   readonly #sinkTopics = new Map<string, string>();
   #phase: ReadinessInput['phase'] = 'created';
@@ -77,6 +73,21 @@ export class Worker {
       serde: this.#serde,
       schemasDir: SHIPPED_SCHEMAS,
       alertSource: 'closeloop-worker',
+    });
+    this.#sources = new WorkerSources({
+      config,
+      messaging: this.#messaging,
+      logger,
+      metrics: this.metrics,
+      // What the worker that ran the sources meanwhile raised or cleared is its alerts to carry on.
+      onGained: () => {
+        this.#silence?.reload().catch((err: unknown) => {
+          logger.warn(
+            { error: messageOf(err) },
+            'reading the open silence alerts after the source lease was gained failed',
+          );
+        });
+      },
     });
     this.#build();
     this.#lookups = reconcileLookups(config, options.env ?? process.env, logger);
@@ -111,29 +122,34 @@ export class Worker {
       if (!def || checked.problems.length > 0) continue;
       const ctx = { logger: logger.child({ connector: def.name }), env, clock: Date.now };
       if (instance.source && def.source && def.sourceTopic) {
-        const runner = new SourceRunner({
-          connector: def.name,
-          cursorKey: `${def.name}:${config.jurisdiction}`,
-          cursorTopic: config.topics.cursors,
-          topic: config.topics[def.sourceTopic],
-          source: def.source(settings, ctx),
-          pollIntervalMs: instance.pollIntervalMs,
-          busyPollIntervalMs: instance.busyPollIntervalMs,
-          pollBackoff: instance.pollBackoff,
-          fencedRetryMs: instance.fencedRetryMs,
-          messaging: this.#messaging,
-          serde: this.#serde,
-          logger,
-          metrics: this.metrics,
-        });
-        this.#sources.set(def.name, runner);
+        const { source, sourceTopic } = def;
+        // A runner (and its source) per lease gained: a stopped one has stopped its source.
+        const build = () =>
+          new SourceRunner({
+            connector: def.name,
+            cursorKey: `${def.name}:${config.jurisdiction}`,
+            cursorTopic: config.topics.cursors,
+            topic: config.topics[sourceTopic],
+            source: source.call(def, settings, ctx),
+            pollIntervalMs: instance.pollIntervalMs,
+            busyPollIntervalMs: instance.busyPollIntervalMs,
+            pollBackoff: instance.pollBackoff,
+            fencedRetryMs: instance.fencedRetryMs,
+            messaging: this.#messaging,
+            serde: this.#serde,
+            logger,
+            metrics: this.metrics,
+          });
+        this.#sources.add(def.name, build);
         if (instance.silence) {
+          const now = () => this.#sources.status()[def.name];
           this.#watched.push({
             connector: def.name,
             settings: instance.silence,
             departments: checked.serves.map((t) => t.department),
-            lastRecordAt: () => runner.status().lastRecordAt,
-            lastPublishedAt: () => runner.status().lastPublishedAt,
+            runs: () => this.#sources.runs(def.name),
+            lastRecordAt: () => now()?.lastRecordAt ?? Date.now(),
+            lastPublishedAt: () => now()?.lastPublishedAt ?? null,
           });
         }
       }
@@ -174,7 +190,7 @@ export class Worker {
     this.#phase = 'starting';
     // The processor creates the topics and registers the schemas the runners rely on.
     await this.#host.start();
-    for (const r of this.#sources.values()) await r.start();
+    await this.#sources.start();
     for (const r of this.#sinks.values()) await r.start();
     const { config, logger } = this.#o;
     const common = { config, messaging: this.#messaging, serde: this.#serde, metrics: this.metrics, logger };
@@ -244,39 +260,47 @@ export class Worker {
     if (this.#reconcileTimer) clearInterval(this.#reconcileTimer);
     await this.#reconciling?.catch(() => undefined);
     await this.#lookups.stop();
-    for (const r of this.#sources.values()) await r.stop().catch(() => undefined);
+    await this.#sources.stop().catch(() => undefined);
     for (const r of this.#sinks.values()) await r.stop().catch(() => undefined);
     await this.#host.stop();
   }
 
-  /** Pauses (or resumes) a connector's source and sink; false when there is no such connector. */
-  /** An operator's pause of a connector's runners, logged; whether it changed anything. */
-  pause(connector: string): AdminOutcome {
-    return this.#operate(connector, 'pause', (r) => r.pause());
+  /**
+   * An operator's pause of a connector's runners, logged; whether it changed anything. A source
+   * this worker does not run (it stands by) is not paused here, and the answer says so.
+   */
+  pause(connector: string): AdminAnswer {
+    return this.#operate(connector, 'pause');
   }
 
   /** Ends an operator's pause (and a sink's breaker), logged; whether it changed anything. */
-  resume(connector: string): AdminOutcome {
-    return this.#operate(connector, 'resume', (r) => r.resume());
+  resume(connector: string): AdminAnswer {
+    return this.#operate(connector, 'resume');
   }
 
-  #operate(connector: string, action: string, act: (r: { pause(): boolean; resume(): boolean }) => boolean) {
-    const runners = [this.#sources.get(connector), this.#sinks.get(connector)].filter((r) => r !== undefined);
-    if (runners.length === 0) return 'unknown';
+  #operate(connector: string, action: 'pause' | 'resume'): AdminAnswer {
+    const sink = this.#sinks.get(connector);
     // Every runner acts, whatever the others answered.
-    const changed = runners.map(act).some(Boolean);
+    const source = this.#sources.act(connector, action);
+    const sinkChanged = sink ? (action === 'pause' ? sink.pause() : sink.resume()) : false;
+    if (!sink && source === 'unknown') return { outcome: 'unknown' };
+    const changed = sinkChanged || source === 'changed';
+    const note = source === 'elsewhere' ? this.#sources.elsewhereNote(connector) : undefined;
     this.#o.logger.info(
-      { connector, action, changed },
+      { connector, action, changed, ...(note ? { note } : {}) },
       changed ? `operator ${action}` : `operator ${action}: nothing to change`,
     );
-    return changed ? 'changed' : 'unchanged';
+    // Nothing on this worker could act: not "changed nothing", but "not here".
+    const outcome = !sink && source === 'elsewhere' ? 'elsewhere' : changed ? 'changed' : 'unchanged';
+    return note ? { outcome, note } : { outcome };
   }
 
-  /** Rings a source's doorbell (a webhook said it has changes); false when it has no source. */
+  /**
+   * Rings a source's doorbell (a webhook said it has changes); false when it has no source. On a
+   * standby it does nothing: the worker holding the lease polls on its own within its interval.
+   */
   wake(connector: string): boolean {
-    const source = this.#sources.get(connector);
-    source?.wake();
-    return source !== undefined;
+    return this.#sources.wake(connector);
   }
 
   /**
@@ -295,7 +319,13 @@ export class Worker {
   #runnerViews(): RunnerView[] {
     const s = this.status();
     return [
-      ...Object.entries(s.sources).map(([connector, r]) => ({ connector, kind: 'source' as const, ...r })),
+      // A source's consumer is the lease's: failing to join it, the worker can neither run nor stand by.
+      ...Object.entries(s.sources).map(([connector, r]) => ({
+        connector,
+        kind: 'source' as const,
+        ...r,
+        consumer: this.#sources.leaseHealth(),
+      })),
       ...Object.entries(s.sinks).map(([connector, r]) => ({ connector, kind: 'sink' as const, ...r })),
     ];
   }
@@ -312,6 +342,11 @@ export class Worker {
       if (r.kind === 'sink')
         this.metrics.consumerFailing.set({ consumer: `${r.connector}-sink` }, r.consumer?.state === 'failing' ? 1 : 0);
     }
+    if (this.#sources.lease !== null)
+      this.metrics.consumerFailing.set(
+        { consumer: 'sources-lease' },
+        this.#sources.leaseHealth()?.state === 'failing' ? 1 : 0,
+      );
     const { groupId } = this.#o.config.processor;
     await this.#host.refreshGauges(
       [...this.#sinkTopics].map(([name, topic]): GroupTopic => [`${groupId}.${name}-sink`, topic]),
@@ -321,7 +356,7 @@ export class Worker {
   status(): WorkerStatus {
     return {
       tickets: this.#host.tickets(),
-      sources: Object.fromEntries([...this.#sources].map(([n, r]) => [n, r.status()])),
+      sources: this.#sources.status(),
       sinks: Object.fromEntries([...this.#sinks].map(([n, r]) => [n, r.status()])),
     };
   }

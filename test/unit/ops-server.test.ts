@@ -101,4 +101,27 @@ describe('ops server', () => {
     expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
     expect((await fetch(`${url}/nowhere`)).status).toBe(404);
   });
+
+  it('answers 409 with the reason for a source that runs on another worker, and notes it beside a sink that acted', async () => {
+    const note = 'crm-rest source is not running on this worker (this worker stands by): send it to that worker';
+    const ops = new OpsServer({
+      ...OPTIONS,
+      port: 0,
+      adminToken: 'secret',
+      pause: (name) => (name === 'crm-rest' ? { outcome: 'changed', note } : { outcome: 'elsewhere', note }),
+      resume: () => ({ outcome: 'unknown' }),
+    });
+    const url = await ops.start();
+    closers.push(() => ops.stop());
+    const post = (path: string) =>
+      fetch(`${url}/admin/connectors/${path}`, { method: 'POST', headers: { authorization: 'Bearer secret' } });
+    const alone = await post('maximo/pause');
+    expect([alone.status, await alone.json()]).toEqual([409, { error: note }]);
+    const withSink = await post('crm-rest/pause');
+    expect([withSink.status, await withSink.json()]).toEqual([
+      200,
+      { connector: 'crm-rest', action: 'pause', changed: true, note },
+    ]);
+    expect((await post('crm-rest/resume')).status).toBe(404);
+  });
 });

@@ -3,7 +3,7 @@ import { AvroSerde } from '../../../src/messaging/index.ts';
 import { openAlerts } from '../../../src/ops/index.ts';
 import { bridgeRun, crmTally } from '../../support/bridge-run.ts';
 import { recordFault } from '../../support/fault-report.ts';
-import { metric, openTickets, readiness, startFaultWorker } from '../../support/fault-worker.ts';
+import { metric, openTickets, readiness, startFaultWorker, type FaultWorker } from '../../support/fault-worker.ts';
 import { endpoints, testMessaging } from '../../support/kafka.ts';
 import { until, untilAsync } from '../../support/wait.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
@@ -101,21 +101,28 @@ describe('a source stops returning records (CONNECTOR_SILENT)', () => {
     expect(await silentReasons(restarted.url)).toHaveLength(1);
     expect((await silentAlerts()).map((a) => a.since)).toEqual([raised?.since]);
 
-    // A second worker on the same config (a rolling deploy's overlap): the same.
+    // A second worker on the same config (a rolling deploy's overlap, replicas): the one holding
+    // the source lease shows the alarm; the other stands by and neither raises nor shows it.
     const second = await startFaultWorker(config);
     cleanup.push(() => second.stop());
+    const holds = async (w: FaultWorker) => (await metric(w.url, 'closeloop_source_lease_held')) === 1;
+    await untilAsync(
+      'one worker holding the source lease',
+      async () => (await holds(restarted)) !== (await holds(second)),
+      30_000,
+    );
+    const [holder, standby] = (await holds(restarted)) ? [restarted, second] : [second, restarted];
     for (let i = 0; i < 3; i += 1) {
       await second.worker.checkSilenceNow();
       await restarted.worker.checkSilenceNow();
     }
-    for (const w of [restarted, second]) {
-      expect(await metric(w.url, series)).toBe(1);
-      expect(await silentReasons(w.url)).toHaveLength(1);
-    }
+    expect(await metric(holder.url, series)).toBe(1);
+    expect(await silentReasons(holder.url)).toHaveLength(1);
+    expect(await metric(standby.url, series)).toBe(0);
+    expect(await silentReasons(standby.url)).toEqual([]);
     expect((await silentAlerts()).map((a) => a.since)).toEqual([raised?.since]);
 
-    // Records flow: whichever worker publishes clears it, and the other learns of the publish
-    // from the cursor when it claims the source back.
+    // Records flow: the holder publishes and clears it; the standby showed none all along.
     run.crm.setFeedPaused(false);
     openTickets(run, 1);
     await untilAsync('no silence alert open', async () => (await silentAlerts()).length === 0, 30_000);

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { AvroSerde, createInMemoryMessaging, type Messaging } from '../../src/messaging/index.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
+import { judgeReadiness } from '../../src/observability/readiness.ts';
+import { SourceRunner } from '../../src/runtime/index.ts';
+import type { Source } from '../../src/sdk/index.ts';
+import { WorkerSources } from '../../src/worker/worker-sources.ts';
+import { SilenceWatch } from '../../src/worker/silence-watch.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
+import { testConfig } from '../support/processor.ts';
+import { until } from '../support/wait.ts';
+
+const cleanup = cleanupAfter('each');
+const logger = createLogger({ level: 'silent' });
+
+/** A source with nothing new: its first poll stores a cursor, the rest find nothing. */
+function quietSource(polls: { n: number }): Source<unknown> {
+  return {
+    poll: async (cursor) => {
+      polls.n += 1;
+      return { records: [], cursor: cursor ?? 'c0' };
+    },
+    health: async () => ({ status: 'up' }),
+  };
+}
+
+/** One worker's sources (one, `crm-rest`), as the worker builds them, counting the runners built. */
+async function workerSources(messaging: Messaging, config: Awaited<ReturnType<typeof testConfig>>['config']) {
+  const metrics = new Metrics({ defaults: false });
+  const polls = { n: 0 };
+  const built = { n: 0 };
+  const sources = new WorkerSources({ config, messaging, logger, metrics });
+  sources.add('crm-rest', () => {
+    built.n += 1;
+    return new SourceRunner({
+      connector: 'crm-rest',
+      cursorKey: 'crm-rest:testville',
+      cursorTopic: config.topics.cursors,
+      topic: config.topics.crmEvents,
+      source: quietSource(polls),
+      pollIntervalMs: 5,
+      messaging,
+      serde: new AvroSerde({ url: 'http://127.0.0.1:9' }),
+      logger,
+      metrics,
+    });
+  });
+  return { sources, polls, built, metrics };
+}
+
+const views = (s: WorkerSources) =>
+  Object.entries(s.status()).map(([connector, r]) => ({
+    connector,
+    kind: 'source' as const,
+    ...r,
+    consumer: s.leaseHealth(),
+  }));
+
+describe('WorkerSources', () => {
+  it('runs the sources on one worker of two; the other stands by, ready, and says so', async () => {
+    const { config } = await testConfig(3, 30, { brokers: '127.0.0.1:9', registryUrl: 'http://127.0.0.1:9' });
+    const messaging = createInMemoryMessaging();
+    await messaging.admin().ensureTopics([{ topic: config.topics.crmEvents, partitions: 3 }]);
+    const a = await workerSources(messaging, config);
+    await a.sources.start();
+    cleanup.push(() => a.sources.stop());
+    const b = await workerSources(messaging, config);
+    await b.sources.start();
+    cleanup.push(() => b.sources.stop());
+    const settled = () =>
+      [a, b].filter((w) => w.sources.status()['crm-rest']?.state === 'running').length === 1 &&
+      [a, b].filter((w) => w.sources.status()['crm-rest']?.state === 'standby').length === 1;
+    await until('one running, one standing by', settled);
+    const [holder, standby] = a.sources.runs('crm-rest') ? [a, b] : [b, a];
+    await until('the holder polls', () => holder.polls.n > 1);
+    expect(standby.polls.n).toBe(0);
+    expect(standby.sources.lease).toBe('standby');
+
+    // Both ready: the standby is doing its job.
+    const ready = (w: typeof a) =>
+      judgeReadiness({
+        phase: 'running',
+        processorReady: true,
+        brokerUp: true,
+        registryUp: true,
+        runners: views(w.sources),
+      });
+    expect(ready(standby)).toEqual({ ready: true, reasons: [] });
+    expect(ready(holder)).toEqual({ ready: true, reasons: [] });
+
+    // An operator's pause on the standby is answered as not running here; on the holder it pauses.
+    expect(standby.sources.act('crm-rest', 'pause')).toBe('elsewhere');
+    expect(standby.sources.elsewhereNote('crm-rest')).toMatch(/^crm-rest source is not running on this worker/);
+    expect(holder.sources.act('crm-rest', 'pause')).toBe('changed');
+    expect(holder.sources.act('crm-rest', 'pause')).toBe('unchanged');
+    expect(holder.sources.act('crm-rest', 'resume')).toBe('changed');
+    expect(holder.sources.act('other', 'pause')).toBe('unknown');
+
+    // The holder stops: the standby builds a runner of its own and runs the source.
+    const polled = standby.polls.n;
+    await holder.sources.stop();
+    await until('the standby took over', () => standby.sources.status()['crm-rest']?.state === 'running');
+    expect(standby.built.n).toBe(1);
+    await until('the new holder polls', () => standby.polls.n > polled + 1);
+    expect(standby.sources.status()['crm-rest']?.cursor).toBe('c0');
+  });
+
+  it('joins no lease group without a source', async () => {
+    const { config } = await testConfig(3, 30, { brokers: '127.0.0.1:9', registryUrl: 'http://127.0.0.1:9' });
+    const messaging = createInMemoryMessaging();
+    const sources = new WorkerSources({ config, messaging, logger, metrics: new Metrics({ defaults: false }) });
+    await sources.start();
+    expect(sources.lease).toBeNull();
+    expect(await messaging.admin().groupMembers(`${config.processor.groupId}.sources`)).toBe(0);
+    await sources.stop();
+  });
+});
+
+describe('SilenceWatch on a worker standing by', () => {
+  it('neither raises nor shows the silence of a source it does not run', async () => {
+    const { config } = await testConfig(3, 30, { brokers: '127.0.0.1:9', registryUrl: 'http://127.0.0.1:9' });
+    const metrics = new Metrics({ defaults: false });
+    let runs = false;
+    const watch = new SilenceWatch({
+      sources: [
+        {
+          connector: 'crm-rest',
+          settings: { limitMinutes: 1, timeZone: 'UTC', hours: [] },
+          departments: [],
+          runs: () => runs,
+          lastRecordAt: () => Date.now() - 3_600_000,
+          lastPublishedAt: () => null,
+        },
+      ],
+      config,
+      messaging: createInMemoryMessaging(),
+      serde: new AvroSerde({ url: 'http://127.0.0.1:9' }),
+      metrics,
+      logger,
+    });
+    await watch.check(Date.now());
+    expect(watch.reasons()).toEqual([]);
+    const silent = async () =>
+      (await metrics.registry.getSingleMetric('closeloop_connector_silent')?.get())?.values[0]?.value;
+    expect(await silent()).toBe(0);
+    // Holding the lease, it watches (the alert cannot be written here: no registry, so it throws).
+    runs = true;
+    await expect(watch.check(Date.now())).rejects.toThrow();
+  });
+});
