@@ -46,7 +46,7 @@ export class Metrics {
   readonly retries: Counter<'connector'>;
   readonly published: Counter<'connector'>;
   readonly sourceFenced: Counter<'connector'>;
-  readonly sourceLeaseHeld: Gauge;
+  readonly sourceLeaseHeld: Gauge<'connector'>;
   readonly importedPassedOver: Counter<'connector'>;
   readonly notAccepted: Counter<'connector'>;
   readonly paused: Gauge<'runner' | 'reason'>;
@@ -155,7 +155,8 @@ export class Metrics {
     });
     this.sourceLeaseHeld = new Gauge({
       name: 'closeloop_source_lease_held',
-      help: "1 while this worker holds the source lease and runs the installation's sources, 0 while it stands by (another worker runs them).",
+      help: "1 while this worker holds the source's lease and runs it, 0 while it stands by (another worker of the installation runs it).",
+      labelNames: ['connector'],
       registers: r,
     });
     this.importedPassedOver = new Counter({

@@ -6,14 +6,16 @@ import { ensureCursorTopic } from './source-cursor.ts';
 
 /**
  * Where a worker stands with the source lease: `joining` until its first assignment is handled,
- * then `holding` (it runs the sources) or `standby` (another worker does); `stopped` before start
+ * then `holding` (it runs the source) or `standby` (another worker does); `stopped` before start
  * and after stop.
  */
 export type SourceLeaseState = 'stopped' | 'joining' | 'holding' | 'standby';
 
 export interface SourceLeaseOptions {
   readonly messaging: Messaging;
-  /** The lease's consumer group, `<processor.groupId>.sources`. */
+  /** The source whose lease this is: each source has its own (see WorkerSources). */
+  readonly connector: string;
+  /** The lease's consumer group, `<processor.groupId>.<connector>-source`. */
   readonly groupId: string;
   /** The cursors topic: it has one partition, and the member given partition 0 holds the lease. */
   readonly topic: string;
@@ -23,18 +25,25 @@ export interface SourceLeaseOptions {
   readonly logger: Logger;
   readonly metrics?: Metrics;
   /**
-   * Starts the sources. A throw leaves the lease not held and fails the assignment, which the
+   * Starts the source. A throw leaves the lease not held and fails the assignment, which the
    * consumer tries again (and its health reports while it lasts), so it must undo what it started.
    */
   gained(): Promise<void>;
-  /** Stops the sources, awaited before the lease counts as given up. A throw is logged. */
+  /** Stops the source, awaited before the lease counts as given up. A throw is logged. */
   lost(): Promise<void>;
+  /**
+   * The lease assigned again to the worker that holds it. A member whose session lapsed (a long
+   * pause) is not told it lost the lease; if it is given it back after another worker ran the
+   * source meanwhile, its runner was fenced by that one, and is made to claim its id back now
+   * rather than after its fenced wait. A throw is logged.
+   */
+  regained?(): Promise<void>;
 }
 
 const PARTITION = 0;
 
 /**
- * Which worker of an installation runs its sources: the one member of a consumer group on the
+ * Which worker of an installation runs a source: the one member of the source's consumer group on the
  * cursors topic that Kafka assigns the topic's partition, as Kafka Connect deals out its tasks.
  * The others stand by; when the holder stops (or dies and its session runs out) the group
  * rebalances and one of them takes over. Nothing is read from the partition for its own sake and
@@ -57,7 +66,11 @@ export class SourceLease {
 
   constructor(options: SourceLeaseOptions) {
     this.#o = options;
-    this.#log = options.logger.child({ component: 'source-lease', groupId: options.groupId });
+    this.#log = options.logger.child({
+      component: 'source-lease',
+      connector: options.connector,
+      groupId: options.groupId,
+    });
   }
 
   get state(): SourceLeaseState {
@@ -74,7 +87,7 @@ export class SourceLease {
     this.#stopping = false;
     this.#state = 'joining';
     this.#settled = new Promise((resolve) => (this.#settle = resolve));
-    this.#o.metrics?.sourceLeaseHeld.set(0);
+    this.#held(0);
     const consumer = this.#o.messaging.consumer({
       groupId: this.#o.groupId,
       ...(this.#o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.#o.sessionTimeoutMs } : {}),
@@ -96,7 +109,7 @@ export class SourceLease {
   }
 
   /**
-   * Resolves once the first assignment was handled (the sources started, or standing by), or
+   * Resolves once the first assignment was handled (the source started, or standing by), or
    * after `timeoutMs`: the group may be waiting out a dead member's session.
    */
   async settled(timeoutMs: number): Promise<void> {
@@ -106,7 +119,7 @@ export class SourceLease {
     clearTimeout(timer);
   }
 
-  /** Stops the sources first (so the next holder fences nothing), then leaves the group. */
+  /** Stops the source first (so the next holder fences nothing), then leaves the group. */
   async stop(): Promise<void> {
     this.#stopping = true;
     const held = this.#turn.then(async () => {
@@ -119,8 +132,12 @@ export class SourceLease {
     });
     this.#consumer = null;
     this.#state = 'stopped';
-    this.#o.metrics?.sourceLeaseHeld.set(0);
+    this.#held(0);
     this.#settle();
+  }
+
+  #held(value: 0 | 1): void {
+    this.#o.metrics?.sourceLeaseHeld.set({ connector: this.#o.connector }, value);
   }
 
   #assigned(assigned: readonly TopicPartitions[]): Promise<void> {
@@ -137,12 +154,16 @@ export class SourceLease {
       try {
         await this.#o.gained();
       } catch (err) {
-        this.#log.error({ err: messageOf(err) }, 'source lease gained, but the sources did not start; trying again');
+        this.#log.error({ err: messageOf(err) }, 'source lease gained, but the source did not start; trying again');
         throw err;
       }
       this.#state = 'holding';
-      this.#o.metrics?.sourceLeaseHeld.set(1);
-      this.#log.info({ topic: this.#o.topic }, 'source lease gained: this worker runs the sources');
+      this.#held(1);
+      this.#log.info({ topic: this.#o.topic }, 'source lease gained: this worker runs the source');
+    } else if (holds && this.#state === 'holding') {
+      await this.#o.regained?.().catch((err: unknown) => {
+        this.#log.error({ err: messageOf(err) }, 'restarting the source after the source lease came again failed');
+      });
     } else if (!holds && this.#state === 'holding') {
       await this.#lose('another worker was given it');
     } else if (!holds && this.#state === 'joining') {
@@ -154,10 +175,10 @@ export class SourceLease {
 
   async #lose(why: string): Promise<void> {
     this.#state = 'standby';
-    this.#o.metrics?.sourceLeaseHeld.set(0);
+    this.#held(0);
     await this.#o.lost().catch((err: unknown) => {
-      this.#log.error({ err: messageOf(err) }, 'stopping the sources after the source lease was lost failed');
+      this.#log.error({ err: messageOf(err) }, 'stopping the source after the source lease was lost failed');
     });
-    this.#log.info({ topic: this.#o.topic, why }, 'source lease lost: the sources stopped here');
+    this.#log.info({ topic: this.#o.topic, why }, 'source lease lost: the source stopped here');
   }
 }

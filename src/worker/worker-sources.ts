@@ -21,8 +21,8 @@ export interface WorkerSourcesOptions {
   readonly messaging: Messaging;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  /** After the sources started on a lease gained; not awaited, and must not throw. */
-  readonly onGained?: () => void;
+  /** After a source started on its lease gained; not awaited, and must not throw. */
+  readonly onGained?: (connector: string) => void;
 }
 
 /** Past the session timeout (a dead holder's, which the group waits out), start() goes on without the lease. */
@@ -45,18 +45,24 @@ const idle = (state: WorkerSourceStatus['state']): WorkerSourceStatus => ({
 });
 
 /**
- * A worker's sources, run only while it holds the installation's source lease (see SourceLease):
- * two workers of one installation would otherwise fence each other's source runners in turn. A
- * runner is built afresh for each lease gained (a stopped runner has stopped its source too), so
- * it claims the transactional id, reads the stored cursor and measures silence from then.
+ * A worker's sources, each run only while this worker holds that source's lease (see
+ * SourceLease): two workers of one installation would otherwise fence each other's runners in
+ * turn. One lease per source, group `<processor.groupId>.<connector>-source`, so workers that run
+ * different sources (a connector's `source: false` on some) each run theirs, and the sources of
+ * two alike workers may run on either. A runner is built afresh for each lease gained (a stopped
+ * runner has stopped its source too), so it claims the transactional id, reads the stored cursor
+ * and measures silence from then.
  */
 export class WorkerSources {
   readonly #o: WorkerSourcesOptions;
   readonly #builders = new Map<string, () => SourceRunner<unknown>>();
   readonly #running = new Map<string, SourceRunner<unknown>>();
-  /** An operator's pause holds for this worker's later runs of the source too, not only the current one. */
+  /**
+   * An operator's pause holds for this worker's later runs of the source too, not only the
+   * current one, and is kept when given before the worker knows whether it runs the source.
+   */
   readonly #operatorPaused = new Set<string>();
-  #lease: SourceLease | null = null;
+  readonly #leases = new Map<string, SourceLease>();
 
   constructor(o: WorkerSourcesOptions) {
     this.#o = o;
@@ -75,102 +81,128 @@ export class WorkerSources {
     return this.#running.has(connector);
   }
 
-  /** Where this worker stands with the lease; null for a worker without sources (it joins no lease group). */
-  get lease(): SourceLeaseState | null {
-    return this.#lease?.state ?? null;
+  /** Where this worker stands with the source's lease; null before start or for no such source. */
+  lease(connector: string): SourceLeaseState | null {
+    return this.#leases.get(connector)?.state ?? null;
   }
 
-  /** The lease consumer's health, for readiness and `closeloop_consumer_failing{consumer="sources-lease"}`. */
-  leaseHealth(): ConsumerHealth | null {
-    return this.#lease?.health() ?? null;
+  /** The lease consumer's health, for readiness and `closeloop_consumer_failing{consumer="<connector>-source-lease"}`. */
+  leaseHealth(connector: string): ConsumerHealth | null {
+    return this.#leases.get(connector)?.health() ?? null;
+  }
+
+  /** The sources this worker takes leases for. */
+  connectors(): string[] {
+    return [...this.#builders.keys()];
   }
 
   /**
-   * Joins the lease group (only with a source to run) and waits for the first assignment, so a
-   * worker alone runs its sources once started; a group waiting out a dead holder's session is
-   * not waited for past it.
+   * Joins each source's lease group and waits for the first assignments, so a worker alone runs
+   * its sources once started; a group waiting out a dead holder's session is not waited for past it.
    */
   async start(): Promise<void> {
-    if (this.#builders.size === 0) return;
     const { config, messaging, logger, metrics } = this.#o;
-    this.#lease = new SourceLease({
-      messaging,
-      groupId: `${config.processor.groupId}.sources`,
-      topic: config.topics.cursors,
-      sessionTimeoutMs: config.processor.sessionTimeoutMs,
-      failingAfterMs: config.processor.consumerFailingAfterMs,
-      logger,
-      metrics,
-      gained: async () => {
-        await this.#startAll();
-        this.#o.onGained?.();
-      },
-      lost: () => this.#stopAll(),
-    });
-    await this.#lease.start();
-    await this.#lease.settled(config.processor.sessionTimeoutMs + SETTLE_MARGIN_MS);
+    for (const connector of this.#builders.keys()) {
+      const lease = new SourceLease({
+        messaging,
+        connector,
+        groupId: `${config.processor.groupId}.${connector}-source`,
+        topic: config.topics.cursors,
+        sessionTimeoutMs: config.processor.sessionTimeoutMs,
+        failingAfterMs: config.processor.consumerFailingAfterMs,
+        logger,
+        metrics,
+        gained: async () => {
+          await this.#startOne(connector);
+          this.#o.onGained?.(connector);
+        },
+        lost: () => this.#stopOne(connector),
+        regained: () => this.#restartIfFenced(connector),
+      });
+      this.#leases.set(connector, lease);
+      await lease.start();
+    }
+    const limit = config.processor.sessionTimeoutMs + SETTLE_MARGIN_MS;
+    await Promise.all([...this.#leases.values()].map((l) => l.settled(limit)));
   }
 
   async stop(): Promise<void> {
-    await this.#lease?.stop();
-    await this.#stopAll();
+    for (const lease of this.#leases.values()) await lease.stop();
+    for (const connector of [...this.#running.keys()]) await this.#stopOne(connector);
   }
 
-  async #startAll(): Promise<void> {
+  async #startOne(connector: string): Promise<void> {
+    const build = this.#builders.get(connector);
+    if (!build || this.#running.has(connector)) return;
+    const runner = build();
+    if (this.#operatorPaused.has(connector)) runner.pause();
     try {
-      for (const [connector, build] of this.#builders) {
-        const runner = build();
-        if (this.#operatorPaused.has(connector)) runner.pause();
-        await runner.start();
-        this.#running.set(connector, runner);
-      }
+      await runner.start();
     } catch (err) {
-      // All or none: the lease is taken again with every source.
-      await this.#stopAll();
+      await runner.stop().catch(() => undefined);
       throw err;
     }
+    this.#running.set(connector, runner);
   }
 
-  async #stopAll(): Promise<void> {
-    for (const [connector, runner] of this.#running) {
-      this.#running.delete(connector);
-      const { warnings } = runner.status();
-      await runner.stop().catch(() => undefined);
-      // Its warnings are the holder's to show now.
-      for (const w of warnings) this.#o.metrics.sourceWarning.set({ connector, code: w.code }, 0);
-    }
+  async #stopOne(connector: string): Promise<void> {
+    const runner = this.#running.get(connector);
+    if (!runner) return;
+    this.#running.delete(connector);
+    const { warnings } = runner.status();
+    await runner.stop().catch(() => undefined);
+    // Its warnings are the holder's to show now.
+    for (const w of warnings) this.#o.metrics.sourceWarning.set({ connector, code: w.code }, 0);
+    if (this.#operatorPaused.has(connector))
+      this.#o.logger.warn(
+        { connector },
+        'operator pause stays with this worker: the worker that runs the source now does not have it; pause it there',
+      );
+  }
+
+  /** Fenced by a worker that ran the source while this one's session had lapsed: a new runner claims the id now. */
+  async #restartIfFenced(connector: string): Promise<void> {
+    const runner = this.#running.get(connector);
+    if (!runner || !runner.status().pauses.includes('fenced')) return;
+    await this.#stopOne(connector);
+    await this.#startOne(connector);
   }
 
   status(): Record<string, WorkerSourceStatus> {
-    const lease = this.#lease?.state ?? 'stopped';
     return Object.fromEntries(
       [...this.#builders.keys()].map((connector) => {
         const runner = this.#running.get(connector);
         if (runner) return [connector, runner.status()];
-        return [connector, idle(lease === 'standby' ? 'standby' : 'stopped')];
+        return [connector, idle(this.lease(connector) === 'standby' ? 'standby' : 'stopped')];
       }),
     );
   }
 
-  /** An operator's pause or resume; `elsewhere` when the source does not run on this worker. */
+  /**
+   * An operator's pause or resume; `elsewhere` when another worker runs the source. Given while
+   * this worker does not yet know (it is joining the lease), it is kept and applies when it runs it.
+   */
   act(connector: string, action: 'pause' | 'resume'): SourceAction {
     if (!this.#builders.has(connector)) return 'unknown';
-    // A resume ends the pause for this worker's later runs whatever it finds now.
-    if (action === 'resume') this.#operatorPaused.delete(connector);
     const runner = this.#running.get(connector);
-    if (!runner) return 'elsewhere';
+    if (!runner && this.lease(connector) === 'standby') {
+      // A resume ends the pause for this worker's later runs whatever it finds now.
+      if (action === 'resume') this.#operatorPaused.delete(connector);
+      return 'elsewhere';
+    }
+    const had = this.#operatorPaused.has(connector);
     if (action === 'pause') this.#operatorPaused.add(connector);
+    else this.#operatorPaused.delete(connector);
+    if (!runner) return had === (action === 'pause') ? 'unchanged' : 'changed';
     return (action === 'pause' ? runner.pause() : runner.resume()) ? 'changed' : 'unchanged';
   }
 
   /** Why a source does not run here, for an operator who asked it to pause or resume. */
   elsewhereNote(connector: string): string {
-    const lease = this.#lease?.state ?? 'stopped';
-    const why =
-      lease === 'standby'
-        ? 'this worker stands by; the worker holding the source lease runs it'
-        : `this worker does not hold the source lease (${lease})`;
-    return `${connector} source is not running on this worker (${why}): send it to that worker`;
+    return (
+      `${connector} source is not running on this worker (it stands by; the worker holding the ` +
+      `source's lease runs it): send it to that worker`
+    );
   }
 
   /** Rings a source's doorbell where it runs; a standby has nothing to wake (the holder polls on its own). */

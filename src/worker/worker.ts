@@ -38,8 +38,8 @@ export interface WorkerStatus {
 /**
  * One closeloop worker: the lifecycle processor plus a source and a sink runner for each
  * configured connector. Every connector's config is checked before anything starts, and all
- * problems are reported together. Of an installation's workers, the one holding the source lease
- * runs the sources; the others stand by (see WorkerSources).
+ * problems are reported together. Of an installation's workers, the one holding a source's lease
+ * runs that source; the others stand by (see WorkerSources).
  */
 export class Worker {
   readonly #o: WorkerOptions;
@@ -79,7 +79,7 @@ export class Worker {
       messaging: this.#messaging,
       logger,
       metrics: this.metrics,
-      // What the worker that ran the sources meanwhile raised or cleared is its alerts to carry on.
+      // What the worker that ran the source meanwhile raised or cleared is its alerts to carry on.
       onGained: () => {
         this.#silence?.reload().catch((err: unknown) => {
           logger.warn(
@@ -297,7 +297,7 @@ export class Worker {
 
   /**
    * Rings a source's doorbell (a webhook said it has changes); false when it has no source. On a
-   * standby it does nothing: the worker holding the lease polls on its own within its interval.
+   * standby it does nothing: the worker holding the source's lease polls on its own within its interval.
    */
   wake(connector: string): boolean {
     return this.#sources.wake(connector);
@@ -324,7 +324,7 @@ export class Worker {
         connector,
         kind: 'source' as const,
         ...r,
-        consumer: this.#sources.leaseHealth(),
+        consumer: this.#sources.leaseHealth(connector),
       })),
       ...Object.entries(s.sinks).map(([connector, r]) => ({ connector, kind: 'sink' as const, ...r })),
     ];
@@ -342,10 +342,10 @@ export class Worker {
       if (r.kind === 'sink')
         this.metrics.consumerFailing.set({ consumer: `${r.connector}-sink` }, r.consumer?.state === 'failing' ? 1 : 0);
     }
-    if (this.#sources.lease !== null)
+    for (const connector of this.#sources.connectors())
       this.metrics.consumerFailing.set(
-        { consumer: 'sources-lease' },
-        this.#sources.leaseHealth()?.state === 'failing' ? 1 : 0,
+        { consumer: `${connector}-source-lease` },
+        this.#sources.leaseHealth(connector)?.state === 'failing' ? 1 : 0,
       );
     const { groupId } = this.#o.config.processor;
     await this.#host.refreshGauges(

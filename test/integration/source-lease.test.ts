@@ -44,7 +44,7 @@ async function ready(url: string): Promise<Ready | null> {
 
 async function leaseHeld(url: string): Promise<number | null> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-  const line = text.split('\n').find((l) => l.startsWith('closeloop_source_lease_held '));
+  const line = text.split('\n').find((l) => l.startsWith('closeloop_source_lease_held{connector="crm-rest"} '));
   return line === undefined ? null : Number(line.split(' ')[1]);
 }
 
@@ -109,7 +109,7 @@ describe('two workers of one installation', () => {
     const end = await exited(standby.child, 'the survivor after SIGTERM', 30_000);
     expect(end.code).toBe(0);
     const lines = jsonLines<{ msg?: string }>(end.stdout);
-    expect(lines.some((l) => l.msg === 'source lease gained: this worker runs the sources')).toBe(true);
+    expect(lines.some((l) => l.msg === 'source lease gained: this worker runs the source')).toBe(true);
 
     // Every change the CRM made was published once: no event twice across the handover, and each
     // ticket's opening once, none missing (the CRM's feed also carries the bridge's own updates).

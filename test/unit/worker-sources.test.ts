@@ -25,27 +25,55 @@ function quietSource(polls: { n: number }): Source<unknown> {
   };
 }
 
-/** One worker's sources (one, `crm-rest`), as the worker builds them, counting the runners built. */
-async function workerSources(messaging: Messaging, config: Awaited<ReturnType<typeof testConfig>>['config']) {
+/** A source whose every poll moves its cursor on with nothing to publish but the cursor: each poll writes. */
+function movingSource(polls: { n: number }): Source<unknown> {
+  return {
+    poll: async () => {
+      polls.n += 1;
+      // Nothing more waiting: the runner waits its interval before the next poll.
+      return { records: [], cursor: `c${polls.n}`, more: false };
+    },
+    health: async () => ({ status: 'up' }),
+  };
+}
+
+type Config = Awaited<ReturnType<typeof testConfig>>['config'];
+
+/** The runner a worker builds for `connector`, on a source of `kind`. */
+function runnerFor(messaging: Messaging, config: Config, connector: string, source: Source<unknown>, metrics: Metrics) {
+  return new SourceRunner({
+    connector,
+    cursorKey: `${connector}:testville`,
+    cursorTopic: config.topics.cursors,
+    topic: config.topics.crmEvents,
+    source,
+    pollIntervalMs: 5,
+    // Long: a runner still fenced after a moment has waited for this, not been replaced.
+    fencedRetryMs: 60_000,
+    messaging,
+    serde: new AvroSerde({ url: 'http://127.0.0.1:9' }),
+    logger,
+    metrics,
+  });
+}
+
+/** One worker's sources (`crm-rest` unless told), as the worker builds them, counting the runners built. */
+async function workerSources(
+  messaging: Messaging,
+  config: Config,
+  connectors: readonly string[] = ['crm-rest'],
+  kind: 'quiet' | 'moving' = 'quiet',
+) {
   const metrics = new Metrics({ defaults: false });
   const polls = { n: 0 };
   const built = { n: 0 };
   const sources = new WorkerSources({ config, messaging, logger, metrics });
-  sources.add('crm-rest', () => {
-    built.n += 1;
-    return new SourceRunner({
-      connector: 'crm-rest',
-      cursorKey: 'crm-rest:testville',
-      cursorTopic: config.topics.cursors,
-      topic: config.topics.crmEvents,
-      source: quietSource(polls),
-      pollIntervalMs: 5,
-      messaging,
-      serde: new AvroSerde({ url: 'http://127.0.0.1:9' }),
-      logger,
-      metrics,
+  for (const connector of connectors)
+    sources.add(connector, () => {
+      built.n += 1;
+      const source = kind === 'quiet' ? quietSource(polls) : movingSource(polls);
+      return runnerFor(messaging, config, connector, source, metrics);
     });
-  });
   return { sources, polls, built, metrics };
 }
 
@@ -54,7 +82,7 @@ const views = (s: WorkerSources) =>
     connector,
     kind: 'source' as const,
     ...r,
-    consumer: s.leaseHealth(),
+    consumer: s.leaseHealth(connector),
   }));
 
 describe('WorkerSources', () => {
@@ -75,7 +103,7 @@ describe('WorkerSources', () => {
     const [holder, standby] = a.sources.runs('crm-rest') ? [a, b] : [b, a];
     await until('the holder polls', () => holder.polls.n > 1);
     expect(standby.polls.n).toBe(0);
-    expect(standby.sources.lease).toBe('standby');
+    expect(standby.sources.lease('crm-rest')).toBe('standby');
 
     // Both ready: the standby is doing its job.
     const ready = (w: typeof a) =>
@@ -106,13 +134,70 @@ describe('WorkerSources', () => {
     expect(standby.sources.status()['crm-rest']?.cursor).toBe('c0');
   });
 
+  it('runs each source on a worker configured with it: two workers with different sources both run theirs', async () => {
+    const { config } = await testConfig(3, 30, { brokers: '127.0.0.1:9', registryUrl: 'http://127.0.0.1:9' });
+    const messaging = createInMemoryMessaging();
+    await messaging.admin().ensureTopics([{ topic: config.topics.crmEvents, partitions: 3 }]);
+    const a = await workerSources(messaging, config, ['crm-rest']);
+    const b = await workerSources(messaging, config, ['posse']);
+    for (const w of [a, b]) {
+      await w.sources.start();
+      cleanup.push(() => w.sources.stop());
+    }
+    await until('both sources running', () => a.sources.runs('crm-rest') && b.sources.runs('posse'));
+    await until('both polling', () => a.polls.n > 1 && b.polls.n > 1);
+    expect([a.sources.lease('crm-rest'), b.sources.lease('posse')]).toEqual(['holding', 'holding']);
+  });
+
+  it('replaces at once a runner fenced while the lease was elsewhere, when the lease comes back to it', async () => {
+    const { config } = await testConfig(3, 30, { brokers: '127.0.0.1:9', registryUrl: 'http://127.0.0.1:9' });
+    const messaging = createInMemoryMessaging();
+    await messaging.admin().ensureTopics([{ topic: config.topics.crmEvents, partitions: 3 }]);
+    const holder = await workerSources(messaging, config, ['crm-rest'], 'moving');
+    await holder.sources.start();
+    cleanup.push(() => holder.sources.stop());
+    await until('the holder polls', () => holder.sources.runs('crm-rest') && holder.polls.n > 1);
+    // Another worker ran the source meanwhile (the holder's session had lapsed): it fenced the runner.
+    const other = runnerFor(messaging, config, 'crm-rest', movingSource({ n: 1_000 }), holder.metrics);
+    await other.start();
+    await until('the holder fenced', () => holder.sources.status()['crm-rest']?.pauses.includes('fenced') ?? false);
+    await other.stop();
+    // The lease is dealt again (a member joins) and stays with the holder: a new runner claims now.
+    const joiner = await workerSources(messaging, config, ['crm-rest'], 'moving');
+    await joiner.sources.start();
+    cleanup.push(() => joiner.sources.stop());
+    expect(joiner.sources.lease('crm-rest')).toBe('standby');
+    await until('the holder running again, unfenced', () => {
+      const s = holder.sources.status()['crm-rest'];
+      return s?.state === 'running' && !s.pauses.includes('fenced');
+    });
+    expect(holder.built.n).toBe(2);
+    const polled = holder.polls.n;
+    await until('the new runner publishes', () => holder.polls.n > polled + 1);
+  });
+
+  it('keeps a pause given while the worker is still joining the lease, and runs the source paused', async () => {
+    const { config } = await testConfig(3, 30, { brokers: '127.0.0.1:9', registryUrl: 'http://127.0.0.1:9' });
+    const messaging = createInMemoryMessaging();
+    await messaging.admin().ensureTopics([{ topic: config.topics.crmEvents, partitions: 3 }]);
+    const w = await workerSources(messaging, config);
+    expect(w.sources.act('crm-rest', 'pause')).toBe('changed');
+    expect(w.sources.act('crm-rest', 'pause')).toBe('unchanged');
+    await w.sources.start();
+    cleanup.push(() => w.sources.stop());
+    expect(w.sources.status()['crm-rest']).toMatchObject({ state: 'paused', pausedBy: 'operator' });
+    expect(w.polls.n).toBe(0);
+    expect(w.sources.act('crm-rest', 'resume')).toBe('changed');
+    await until('it polls once resumed', () => w.polls.n > 0);
+  });
+
   it('joins no lease group without a source', async () => {
     const { config } = await testConfig(3, 30, { brokers: '127.0.0.1:9', registryUrl: 'http://127.0.0.1:9' });
     const messaging = createInMemoryMessaging();
     const sources = new WorkerSources({ config, messaging, logger, metrics: new Metrics({ defaults: false }) });
     await sources.start();
-    expect(sources.lease).toBeNull();
-    expect(await messaging.admin().groupMembers(`${config.processor.groupId}.sources`)).toBe(0);
+    expect(sources.lease('crm-rest')).toBeNull();
+    expect(await messaging.admin().groupMembers(`${config.processor.groupId}.crm-rest-source`)).toBe(0);
     await sources.stop();
   });
 });

@@ -105,7 +105,8 @@ describe('a source stops returning records (CONNECTOR_SILENT)', () => {
     // the source lease shows the alarm; the other stands by and neither raises nor shows it.
     const second = await startFaultWorker(config);
     cleanup.push(() => second.stop());
-    const holds = async (w: FaultWorker) => (await metric(w.url, 'closeloop_source_lease_held')) === 1;
+    const holds = async (w: FaultWorker) =>
+      (await metric(w.url, 'closeloop_source_lease_held{connector="crm-rest"}')) === 1;
     await untilAsync(
       'one worker holding the source lease',
       async () => (await holds(restarted)) !== (await holds(second)),

@@ -17,7 +17,8 @@ function member(messaging: Messaging, name: string, events: string[], options: {
   let running = false;
   const lease = new SourceLease({
     messaging,
-    groupId: 'closeloop-processor.sources',
+    connector: 'crm-rest',
+    groupId: 'closeloop-processor.crm-rest-source',
     topic: TOPIC,
     logger,
     metrics,
