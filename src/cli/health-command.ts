@@ -123,6 +123,9 @@ export async function runHealth(
   print(status === 200 ? 'ready' : 'not ready');
   const reasons = Array.isArray(body.reasons) ? body.reasons.map(String) : [];
   for (const r of reasons) print(`  ${r}`);
+  // Not a reason: standing by is a standby's job. Said, so an operator knows to ask the other worker.
+  for (const r of standingBy(body.runners))
+    print(`  ${r.replace(/-source$/, ' source')}: standby (another worker holds its lease and runs it)`);
   const open = await printStuck(config, body.alerts, target === 'worker' ? alerts : undefined, print);
   if (status !== 200) return HEALTH_EXIT.notReady;
   return open > 0 ? HEALTH_EXIT.alertsOpen : HEALTH_EXIT.ready;
@@ -182,6 +185,16 @@ interface ReadinessBody {
   readonly status: string;
   readonly reasons?: unknown;
   readonly alerts?: unknown;
+  readonly runners?: unknown;
+}
+
+/** The runners the readiness body shows standing by (`crm-rest-source`): another worker runs them. */
+function standingBy(runners: unknown): string[] {
+  if (!Array.isArray(runners)) return [];
+  return runners.flatMap((r: unknown) => {
+    const { runner, state } = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>;
+    return state === 'standby' && typeof runner === 'string' ? [runner] : [];
+  });
 }
 
 /** The ops server's readiness answer (`{ status: 'ready' | 'not ready', reasons?, alerts? }`), or null. */

@@ -53,6 +53,20 @@ describe('closeloop health', () => {
     expect(await health(configAt(port))).toEqual({ code: 0, out: ['ready'], err: [] });
   });
 
+  it('says which sources stand by (another worker runs them) on a ready worker, still exiting 0', async () => {
+    const runners = [
+      { runner: 'crm-rest-source', state: 'standby', pausedBy: null },
+      { runner: 'crm-rest-sink', state: 'running', pausedBy: null },
+      { runner: 'posse-source', state: 'running', pausedBy: null },
+    ];
+    const { port } = await ops({ ready: true, detail: { reasons: [], runners } });
+    expect(await health(configAt(port))).toEqual({
+      code: 0,
+      out: ['ready', '  crm-rest source: standby (another worker holds its lease and runs it)'],
+      err: [],
+    });
+  });
+
   it('prints each reason on a line and exits 1 when it is not', async () => {
     const reasons = ['kafka broker unreachable', 'crm-rest sink paused: credentials'];
     const { port } = await ops({ ready: false, detail: { reasons } });
