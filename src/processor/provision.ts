@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CloseloopConfig } from '../config/index.ts';
-import { CloseloopError, isCloseloopError, withRetry, type RetryPolicy } from '../errors/index.ts';
+import { CloseloopError, isCloseloopError, retryAfterOf, withRetry, type RetryPolicy } from '../errors/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { readSchemaFile, subjectForTopic, type AvroSerde, type MessagingAdmin } from '../messaging/index.ts';
 import { CANONICAL, topicCatalogue } from '../topics/index.ts';
@@ -72,6 +72,15 @@ export interface RegisterOptions {
   readonly retry?: RetryPolicy;
 }
 
+/**
+ * Only a registry that did not answer, or answered 5xx, is tried again at start: refused
+ * credentials stay refused (the runners wait those out, a start does not), and a registry that
+ * asked to be left alone longer than the backoff is not asked sooner.
+ */
+function triedAgainAtStart(err: unknown, policy: RetryPolicy): boolean {
+  return isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAVAILABLE') && (retryAfterOf(err) ?? 0) <= policy.maxTimeoutMs;
+}
+
 /** Registers each topic's shipped schema under its TopicNameStrategy subject. */
 export async function registerSchemas(
   serde: AvroSerde,
@@ -84,20 +93,30 @@ export async function registerSchemas(
     const file = await readSchemaFile(path.join(schemasDir, `${canonical}.avsc`));
     const subject = subjectForTopic(config.topics[name]);
     let attempt = 0;
-    await withRetry(async () => {
-      attempt += 1;
-      try {
-        return await serde.register(subject, file.schema);
-      } catch (err) {
-        // Only a retriable failure is tried again (withRetry's rule); the last one is thrown as is.
-        if (isCloseloopError(err) && err.retriable && attempt <= policy.retries) {
-          options.log?.warn(
-            { code: err.code, subject, attempt, attempts: policy.retries + 1 },
-            `registering the schema of ${subject} failed (try ${attempt} of ${policy.retries + 1}), trying again: ${err.message}`,
-          );
+    // What is not tried again (refused credentials, a rejection, a Retry-After longer than the
+    // backoff) is thrown as it came, at once; withRetry is handed a stand-in it will not retry.
+    let final: unknown = null;
+    try {
+      await withRetry(async () => {
+        attempt += 1;
+        try {
+          return await serde.register(subject, file.schema);
+        } catch (err) {
+          if (!triedAgainAtStart(err, policy)) {
+            final = err;
+            throw new Error('not tried again', { cause: err });
+          }
+          if (attempt <= policy.retries) {
+            options.log?.warn(
+              { code: (err as CloseloopError).code, subject, attempt, attempts: policy.retries + 1 },
+              `registering the schema of ${subject} failed (try ${attempt} of ${policy.retries + 1}), trying again: ${(err as CloseloopError).message}`,
+            );
+          }
+          throw err;
         }
-        throw err;
-      }
-    }, policy);
+      }, policy);
+    } catch (err) {
+      throw final ?? err;
+    }
   }
 }

@@ -53,6 +53,16 @@ describe('registering the schemas as a processor starts', () => {
     expect(warnings).toHaveLength(3);
   });
 
+  it('fails at once, not after the backoff, when the registry refuses the credentials', async () => {
+    const { registry, config, log, warnings, serde } = await setup();
+    registry.refuse = 401;
+    const err = await registerSchemas(serde, config, SCHEMAS, { log, retry: FAST }).catch((e: unknown) => e);
+    expect((err as CloseloopError).code).toBe('CL_SCHEMA_REGISTRY_UNAUTHORIZED');
+    expect((err as CloseloopError).message).toMatch(/-value/);
+    expect(registry.requests).toBe(1);
+    expect(warnings).toHaveLength(0);
+  });
+
   it('does not try again what trying again cannot fix', async () => {
     const { registry, config, log, warnings, serde } = await setup();
     registry.refuse = 400;
