@@ -1,4 +1,5 @@
 import type { CloseloopConfig } from '../config/index.ts';
+import { messageOf } from '../errors/index.ts';
 import type { ConsumerHealth, Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -23,6 +24,8 @@ export interface WorkerSourcesOptions {
   readonly metrics: Metrics;
   /** After a source started on its lease gained; not awaited, and must not throw. */
   readonly onGained?: (connector: string) => void;
+  /** How soon a source whose new runner failed to start is tried again while the lease is held (5 s). */
+  readonly restartRetryMs?: number;
 }
 
 /** Past the session timeout (a dead holder's, which the group waits out), start() goes on without the lease. */
@@ -63,6 +66,8 @@ export class WorkerSources {
    */
   readonly #operatorPaused = new Set<string>();
   readonly #leases = new Map<string, SourceLease>();
+  readonly #restarts = new Map<string, NodeJS.Timeout>();
+  #stopping = false;
 
   constructor(o: WorkerSourcesOptions) {
     this.#o = o;
@@ -127,6 +132,9 @@ export class WorkerSources {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const timer of this.#restarts.values()) clearTimeout(timer);
+    this.#restarts.clear();
     for (const lease of this.#leases.values()) await lease.stop();
     for (const connector of [...this.#running.keys()]) await this.#stopOne(connector);
   }
@@ -165,7 +173,33 @@ export class WorkerSources {
     const runner = this.#running.get(connector);
     if (!runner || !runner.status().pauses.includes('fenced')) return;
     await this.#stopOne(connector);
-    await this.#startOne(connector);
+    await this.#startOrRetry(connector);
+  }
+
+  /**
+   * A new runner for a lease still held; one that fails to start (Kafka down at that moment) is
+   * tried again every restartRetryMs while the lease stays here. Meanwhile readiness says
+   * `<connector> source stopped` and each failure is logged: the lease will not be dealt again
+   * by itself, so nothing else would start it.
+   */
+  async #startOrRetry(connector: string): Promise<void> {
+    try {
+      await this.#startOne(connector);
+      if (this.#stopping) await this.#stopOne(connector);
+    } catch (err) {
+      if (this.#stopping) return;
+      const ms = this.#o.restartRetryMs ?? 5_000;
+      this.#o.logger.error(
+        { connector, error: messageOf(err) },
+        `starting the source again failed; trying again in ${ms} ms`,
+      );
+      const timer = setTimeout(() => {
+        this.#restarts.delete(connector);
+        if (!this.#stopping && this.lease(connector) === 'holding' && !this.#running.has(connector))
+          void this.#startOrRetry(connector);
+      }, ms);
+      this.#restarts.set(connector, timer);
+    }
   }
 
   status(): Record<string, WorkerSourceStatus> {

@@ -67,14 +67,21 @@ async function workerSources(
   const metrics = new Metrics({ defaults: false });
   const polls = { n: 0 };
   const built = { n: 0 };
-  const sources = new WorkerSources({ config, messaging, logger, metrics });
+  // Set to make the next runners' start fail (Kafka down at that moment), counting down.
+  const failStarts = { n: 0 };
+  const sources = new WorkerSources({ config, messaging, logger, metrics, restartRetryMs: 50 });
   for (const connector of connectors)
     sources.add(connector, () => {
       built.n += 1;
       const source = kind === 'quiet' ? quietSource(polls) : movingSource(polls);
-      return runnerFor(messaging, config, connector, source, metrics);
+      const runner = runnerFor(messaging, config, connector, source, metrics);
+      if (failStarts.n > 0) {
+        failStarts.n -= 1;
+        runner.start = () => Promise.reject(new Error('injected: the broker is down'));
+      }
+      return runner;
     });
-  return { sources, polls, built, metrics };
+  return { sources, polls, built, metrics, failStarts };
 }
 
 const views = (s: WorkerSources) =>
@@ -174,6 +181,28 @@ describe('WorkerSources', () => {
     expect(holder.built.n).toBe(2);
     const polled = holder.polls.n;
     await until('the new runner publishes', () => holder.polls.n > polled + 1);
+  });
+
+  it('tries again a replacement runner that failed to start, while the lease stays here', async () => {
+    const { config } = await testConfig(3, 30, { brokers: '127.0.0.1:9', registryUrl: 'http://127.0.0.1:9' });
+    const messaging = createInMemoryMessaging();
+    await messaging.admin().ensureTopics([{ topic: config.topics.crmEvents, partitions: 3 }]);
+    const holder = await workerSources(messaging, config, ['crm-rest'], 'moving');
+    await holder.sources.start();
+    cleanup.push(() => holder.sources.stop());
+    await until('the holder polls', () => holder.sources.runs('crm-rest') && holder.polls.n > 1);
+    const other = runnerFor(messaging, config, 'crm-rest', movingSource({ n: 1_000 }), holder.metrics);
+    await other.start();
+    await until('the holder fenced', () => holder.sources.status()['crm-rest']?.pauses.includes('fenced') ?? false);
+    await other.stop();
+    // The replacement's first two starts fail; the lease is dealt again only once (the join).
+    holder.failStarts.n = 2;
+    const joiner = await workerSources(messaging, config, ['crm-rest'], 'moving');
+    await joiner.sources.start();
+    cleanup.push(() => joiner.sources.stop());
+    await until('the source running here again', () => holder.sources.status()['crm-rest']?.state === 'running');
+    expect(holder.built.n).toBe(4);
+    expect(holder.sources.lease('crm-rest')).toBe('holding');
   });
 
   it('keeps a pause given while the worker is still joining the lease, and runs the source paused', async () => {
