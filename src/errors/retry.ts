@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import { isCloseloopError } from './closeloop-error.ts';
+import { isCloseloopError, type CloseloopError } from './closeloop-error.ts';
 
 export interface RetryPolicy {
   readonly retries: number;
@@ -27,6 +27,9 @@ export async function withRetry<T>(
   policy: RetryPolicy = DEFAULT_RETRY,
   // Aborted (a runner stopping): no try after it, and no wait; the promise rejects with its reason.
   signal?: AbortSignal,
+  // Narrows what is tried again below every retriable failure (a start-up that waits out an
+  // unreachable system, but not refused credentials, which the runners wait out).
+  retryIf: (err: CloseloopError) => boolean = () => true,
 ): Promise<T> {
   // An answer that came is kept though the signal aborted as it came (p-retry would throw it
   // away): a write the system took must count as done, or it is made again after a restart.
@@ -39,7 +42,8 @@ export async function withRetry<T>(
           answer = { value };
           return value;
         } catch (err) {
-          if (isCloseloopError(err) && err.retriable && (retryAfterOf(err) ?? 0) <= policy.maxTimeoutMs) throw err;
+          if (isCloseloopError(err) && err.retriable && retryIf(err) && (retryAfterOf(err) ?? 0) <= policy.maxTimeoutMs)
+            throw err;
           throw new AbortError(err instanceof Error ? err : new Error(String(err)));
         }
       },

@@ -93,20 +93,13 @@ export async function registerSchemas(
     const file = await readSchemaFile(path.join(schemasDir, `${canonical}.avsc`));
     const subject = subjectForTopic(config.topics[name]);
     let attempt = 0;
-    // What is not tried again (refused credentials, a rejection, a Retry-After longer than the
-    // backoff) is thrown as it came, at once; withRetry is handed a stand-in it will not retry.
-    let final: unknown = null;
-    try {
-      await withRetry(async () => {
+    await withRetry(
+      async () => {
         attempt += 1;
         try {
           return await serde.register(subject, file.schema);
         } catch (err) {
-          if (!triedAgainAtStart(err, policy)) {
-            final = err;
-            throw new Error('not tried again', { cause: err });
-          }
-          if (attempt <= policy.retries) {
+          if (triedAgainAtStart(err, policy) && attempt <= policy.retries) {
             options.log?.warn(
               { code: (err as CloseloopError).code, subject, attempt, attempts: policy.retries + 1 },
               `registering the schema of ${subject} failed (try ${attempt} of ${policy.retries + 1}), trying again: ${(err as CloseloopError).message}`,
@@ -114,9 +107,10 @@ export async function registerSchemas(
           }
           throw err;
         }
-      }, policy);
-    } catch (err) {
-      throw final ?? err;
-    }
+      },
+      policy,
+      undefined,
+      (err) => err.code === 'CL_SCHEMA_REGISTRY_UNAVAILABLE',
+    );
   }
 }
