@@ -84,6 +84,25 @@ async function workerSources(
   return { sources, polls, built, metrics, failStarts };
 }
 
+/**
+ * A worker holding the `crm-rest` lease whose runner another worker fenced meanwhile (its session
+ * had lapsed) and then stopped: the runner sits paused `fenced`.
+ */
+async function fencedHolder() {
+  const { config } = await testConfig(3, 30, { brokers: '127.0.0.1:9', registryUrl: 'http://127.0.0.1:9' });
+  const messaging = createInMemoryMessaging();
+  await messaging.admin().ensureTopics([{ topic: config.topics.crmEvents, partitions: 3 }]);
+  const holder = await workerSources(messaging, config, ['crm-rest'], 'moving');
+  await holder.sources.start();
+  cleanup.push(() => holder.sources.stop());
+  await until('the holder polls', () => holder.sources.runs('crm-rest') && holder.polls.n > 1);
+  const other = runnerFor(messaging, config, 'crm-rest', movingSource({ n: 1_000 }), holder.metrics);
+  await other.start();
+  await until('the holder fenced', () => holder.sources.status()['crm-rest']?.pauses.includes('fenced') ?? false);
+  await other.stop();
+  return { messaging, config, holder };
+}
+
 const views = (s: WorkerSources) =>
   Object.entries(s.status()).map(([connector, r]) => ({
     connector,
@@ -157,18 +176,7 @@ describe('WorkerSources', () => {
   });
 
   it('replaces at once a runner fenced while the lease was elsewhere, when the lease comes back to it', async () => {
-    const { config } = await testConfig(3, 30, { brokers: '127.0.0.1:9', registryUrl: 'http://127.0.0.1:9' });
-    const messaging = createInMemoryMessaging();
-    await messaging.admin().ensureTopics([{ topic: config.topics.crmEvents, partitions: 3 }]);
-    const holder = await workerSources(messaging, config, ['crm-rest'], 'moving');
-    await holder.sources.start();
-    cleanup.push(() => holder.sources.stop());
-    await until('the holder polls', () => holder.sources.runs('crm-rest') && holder.polls.n > 1);
-    // Another worker ran the source meanwhile (the holder's session had lapsed): it fenced the runner.
-    const other = runnerFor(messaging, config, 'crm-rest', movingSource({ n: 1_000 }), holder.metrics);
-    await other.start();
-    await until('the holder fenced', () => holder.sources.status()['crm-rest']?.pauses.includes('fenced') ?? false);
-    await other.stop();
+    const { messaging, config, holder } = await fencedHolder();
     // The lease is dealt again (a member joins) and stays with the holder: a new runner claims now.
     const joiner = await workerSources(messaging, config, ['crm-rest'], 'moving');
     await joiner.sources.start();
@@ -184,17 +192,7 @@ describe('WorkerSources', () => {
   });
 
   it('tries again a replacement runner that failed to start, while the lease stays here', async () => {
-    const { config } = await testConfig(3, 30, { brokers: '127.0.0.1:9', registryUrl: 'http://127.0.0.1:9' });
-    const messaging = createInMemoryMessaging();
-    await messaging.admin().ensureTopics([{ topic: config.topics.crmEvents, partitions: 3 }]);
-    const holder = await workerSources(messaging, config, ['crm-rest'], 'moving');
-    await holder.sources.start();
-    cleanup.push(() => holder.sources.stop());
-    await until('the holder polls', () => holder.sources.runs('crm-rest') && holder.polls.n > 1);
-    const other = runnerFor(messaging, config, 'crm-rest', movingSource({ n: 1_000 }), holder.metrics);
-    await other.start();
-    await until('the holder fenced', () => holder.sources.status()['crm-rest']?.pauses.includes('fenced') ?? false);
-    await other.stop();
+    const { messaging, config, holder } = await fencedHolder();
     // The replacement's first two starts fail; the lease is dealt again only once (the join).
     holder.failStarts.n = 2;
     const joiner = await workerSources(messaging, config, ['crm-rest'], 'moving');
