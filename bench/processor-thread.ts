@@ -1,6 +1,7 @@
 // One of the bench's processor threads (processor-threads.ts): runs lifecycle processors one after
 // another, each on the config file it is told, in this one thread and so in one V8 isolate that
 // stays warm from one processor to the next, as a long-running processor thread is.
+import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { loadConfig } from '../src/config/index.ts';
 import { messageOf } from '../src/errors/index.ts';
@@ -18,10 +19,30 @@ const logger = createLogger({ name: 'bench-processor', level: logLevel }).child(
 let current: { processor: LifecycleProcessor; join: () => void } | null = null;
 // This thread's CPU time from its processor's first assignment restored (when work starts).
 let cpuFrom: number | null = null;
+// And when that was, on this thread's clock, for its garbage collections from then on.
+let workFrom: number | null = null;
 const cpuNow = () => {
   const u = process.threadCpuUsage();
   return u.user + u.system;
 };
+
+// This isolate's garbage collection pauses, as V8 reports them to it (the part of each
+// collection that stops the thread; the parallel and concurrent part runs on V8's own threads).
+const collections: PerformanceEntry[] = [];
+const gcObserver = new PerformanceObserver((list) => collections.push(...list.getEntries()));
+gcObserver.observe({ entryTypes: ['gc'] });
+
+/** The pauses since work started, µs: young-generation (scavenges) and the others (marking, compaction). */
+function pausesSinceWork(): { minor: number; major: number } {
+  collections.push(...gcObserver.takeRecords());
+  const pauses = { minor: 0, major: 0 };
+  for (const e of collections.splice(0)) {
+    if (workFrom === null || e.startTime < workFrom) continue;
+    const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+    pauses[kind === constants.NODE_PERFORMANCE_GC_MINOR ? 'minor' : 'major'] += e.duration * 1000;
+  }
+  return pauses;
+}
 
 async function start(configFile: string): Promise<void> {
   const config = await loadConfig(configFile, { ...process.env });
@@ -45,9 +66,11 @@ async function start(configFile: string): Promise<void> {
   });
   current = { processor, join };
   cpuFrom = null;
+  workFrom = null;
   void processor.nextAssignment().then(
     () => {
       cpuFrom = cpuNow();
+      workFrom = performance.now();
       send({ type: 'assigned' });
     },
     () => undefined,
@@ -60,8 +83,9 @@ async function stop(): Promise<void> {
   const was = current;
   current = null;
   const cpuMicros = cpuFrom === null ? 0 : cpuNow() - cpuFrom;
+  const gcMicros = pausesSinceWork();
   await was?.processor.stop();
-  send({ type: 'stopped', cpuMicros });
+  send({ type: 'stopped', cpuMicros, gcMicros });
 }
 
 port.on('message', (m: ToBenchThread) => {

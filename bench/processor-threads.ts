@@ -17,9 +17,15 @@ export type FromBenchThread =
   | { readonly type: 'prepared' }
   | { readonly type: 'started'; readonly threadId: number }
   | { readonly type: 'assigned' }
-  /** With the thread's CPU time from its first assignment to the stop, in µs. */
-  | { readonly type: 'stopped'; readonly cpuMicros: number }
+  /** With the thread's CPU time from its first assignment to the stop, and its GC pauses, in µs. */
+  | { readonly type: 'stopped'; readonly cpuMicros: number; readonly gcMicros: GcPauses }
   | { readonly type: 'failed'; readonly error: string };
+
+/** A thread's garbage collection pauses, µs: scavenges of the young generation, and the rest. */
+export interface GcPauses {
+  readonly minor: number;
+  readonly major: number;
+}
 
 type Kind = Exclude<FromBenchThread['type'], 'failed'>;
 
@@ -124,14 +130,20 @@ export class BenchProcessorThreads {
   /**
    * Stops every thread's processor; returns the CPU time their threads spent working (from each
    * one's first assignment to the stop), in µs: the processor's own, without V8's background
-   * threads or the broker's.
+   * threads or the broker's; and, summed the same way, the threads' garbage collection pauses.
    */
-  async stop(): Promise<number> {
+  async stop(): Promise<{ cpuMicros: number; gcMicros: GcPauses }> {
     const stopped = this.#threads.map((t) => t.next('stopped'));
     for (const step of stopped) step.catch(() => undefined);
     for (const t of this.#threads) t.send({ type: 'stop' });
     const said = await Promise.all(stopped);
-    return said.reduce((sum, m) => sum + m.cpuMicros, 0);
+    return {
+      cpuMicros: said.reduce((sum, m) => sum + m.cpuMicros, 0),
+      gcMicros: {
+        minor: said.reduce((sum, m) => sum + m.gcMicros.minor, 0),
+        major: said.reduce((sum, m) => sum + m.gcMicros.major, 0),
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FullPathRun } from './full-path.ts';
 import { median, ROOT } from './harness.ts';
 import type { PeerRun } from './peer.ts';
+import { phaseLines } from './report-phases.ts';
 import type { RestoreRow } from './restore.ts';
 import { scaleOutLines, type ScaleOutRun } from './scale-out.ts';
 import type { ThroughputRun } from './throughput.ts';
@@ -35,7 +36,7 @@ export interface Line {
   readonly verdict: '' | 'met' | 'MISSED';
 }
 
-const fmt = (n: number, digits = 0) =>
+export const fmt = (n: number, digits = 0): string =>
   Number.isFinite(n)
     ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : 'n/a';
@@ -115,6 +116,7 @@ export function lines(r: BenchReport): Line[] {
           verdict: '',
         });
       }
+      out.push(...phaseLines(t, threads, on));
     }
     out.push({
       figure: '(a)+(b) peak RSS, MB',

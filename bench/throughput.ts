@@ -16,7 +16,7 @@ import { CANONICAL } from '../src/topics/index.ts';
 import { passThrough } from './baseline.ts';
 import { feed, provision, rssSampler, runConfig, runConfigFile, SCHEMAS, type Endpoints } from './harness.ts';
 import { generate, routingFor, type GeneratedLoad, type LoadProfile } from './load.ts';
-import { BenchProcessorThreads } from './processor-threads.ts';
+import { BenchProcessorThreads, type GcPauses } from './processor-threads.ts';
 
 export interface ProcessorFigures {
   readonly threads: number;
@@ -37,6 +37,23 @@ export interface ProcessorFigures {
    * the optimising compiler) and the bench's idle polling. What the processor costs the machine.
    */
   readonly processCpuMicrosPerEvent: number;
+  /**
+   * Both figures above for each phase on its own, CRM then department, per event of that phase:
+   * a CRM event opens a ticket (a new state, a work order command), a department event moves one.
+   */
+  readonly phaseCpuMicrosPerEvent?: readonly PhaseCpu[];
+}
+
+export interface PhaseCpu {
+  /** The processor threads' CPU per event of the phase, µs. */
+  readonly threads: number;
+  /** The whole bench process's, µs. */
+  readonly process: number;
+  /**
+   * Of the threads' time, the garbage collector's pauses per event, µs: scavenges of the young
+   * generation, and the rest (the pauses of marking and compaction).
+   */
+  readonly gcPauses?: GcPauses;
 }
 
 export interface ThroughputRun {
@@ -138,11 +155,17 @@ export async function waitIdle(
 interface PhaseFigures {
   readonly phasesMs: number[];
   readonly restartMs: number;
-  /** The processor threads' own CPU time, µs (see ProcessorFigures). */
-  readonly cpuMicros: number;
+  /** The processor threads' own CPU time in each phase, µs (see ProcessorFigures). */
+  readonly cpuMicros: readonly number[];
+  /** Their garbage collection pauses in each phase, µs. */
+  readonly gcMicros: readonly GcPauses[];
   /** The bench process's, all its threads, from work's start in each phase to its threads' stop, µs. */
-  readonly processCpuMicros: number;
+  readonly processCpuMicros: readonly number[];
 }
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+/** µs per event, to a tenth. */
+const perEvent = (micros: number, events: number): number => Math.round((micros / events) * 10) / 10;
 
 const cpuMicrosSince = (from: NodeJS.CpuUsage): number => {
   const used = process.cpuUsage(from);
@@ -190,8 +213,9 @@ async function processorPhases(
     // run one after the other, as they do in a city; each is timed from work's start to idle.
     const phases: number[] = [];
     let restartMs = 0;
-    let cpuMicros = 0;
-    let processCpuMicros = 0;
+    const cpuMicros: number[] = [];
+    const gcMicros: GcPauses[] = [];
+    const processCpuMicros: number[] = [];
     for (const [phase, batch] of [load.crm, load.dept].entries()) {
       await feed(config, messaging, serde, batch);
       const starting = performance.now();
@@ -208,12 +232,14 @@ async function processorPhases(
       ]);
       await waitIdle(messaging, admin, config, Number(process.env['BENCH_IDLE_TIMEOUT_MS'] ?? 600_000));
       phases.push((await watch.stop()) - ready);
-      cpuMicros += await threads.stop();
-      processCpuMicros += cpuMicrosSince(processCpu);
+      const used = await threads.stop();
+      cpuMicros.push(used.cpuMicros);
+      gcMicros.push(used.gcMicros);
+      processCpuMicros.push(cpuMicrosSince(processCpu));
     }
     const topics = await admin.listTopics();
     await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
-    return { phasesMs: phases, restartMs, cpuMicros, processCpuMicros };
+    return { phasesMs: phases, restartMs, cpuMicros, gcMicros, processCpuMicros };
   } finally {
     await admin.disconnect();
   }
@@ -286,8 +312,16 @@ export async function throughputRun(
           ms: Math.round(ms),
           phasesMs: p.phasesMs.map((x) => Math.round(x)),
           restartMs: Math.round(p.restartMs),
-          cpuMicrosPerEvent: Math.round((p.cpuMicros / events) * 10) / 10,
-          processCpuMicrosPerEvent: Math.round((p.processCpuMicros / events) * 10) / 10,
+          cpuMicrosPerEvent: perEvent(sum(p.cpuMicros), events),
+          processCpuMicrosPerEvent: perEvent(sum(p.processCpuMicros), events),
+          phaseCpuMicrosPerEvent: [load.crm.length, load.dept.length].map((n, i) => ({
+            threads: perEvent(p.cpuMicros[i] ?? Number.NaN, n),
+            process: perEvent(p.processCpuMicros[i] ?? Number.NaN, n),
+            gcPauses: {
+              minor: perEvent(p.gcMicros[i]?.minor ?? Number.NaN, n),
+              major: perEvent(p.gcMicros[i]?.major ?? Number.NaN, n),
+            },
+          })),
         };
       }),
       rawEventsPerSecond: Math.round((raw.events / raw.ms) * 1000),

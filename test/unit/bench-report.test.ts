@@ -55,9 +55,47 @@ describe("bench report: (b)'s CPU rows", () => {
     expect(value(r, '(b) on 2 threads / (a) against the Avro pass-through')).toBe('0.45');
   });
 
-  it('leaves the whole-process row out for reports written before it was kept', () => {
+  it('leaves the whole-process and phase rows out for reports written before they were kept', () => {
     const r = report([run([figures(1, 40_000, 20)])]);
     expect(value(r, "(b) on 1 thread: the processor threads' CPU per event, µs")).toBe('20.0');
     expect(lines(r).some((l) => l.figure.includes("bench process's CPU"))).toBe(false);
+    expect(lines(r).some((l) => l.figure.includes('by phase'))).toBe(false);
+  });
+
+  it("gives each phase's median CPU per event, the threads' and the whole process's", () => {
+    const phased = (threads: number, crm: number, dept: number): ProcessorFigures => ({
+      ...figures(threads, 40_000, 20, 30),
+      phaseCpuMicrosPerEvent: [
+        { threads: crm, process: crm * 2 },
+        { threads: dept, process: dept + 5 },
+      ],
+    });
+    const r = report([
+      run([phased(1, 50, 20), phased(2, 60, 25)]),
+      run([phased(1, 40, 18), phased(2, 70, 22)]),
+      run([phased(1, 45, 30), phased(2, 65, 21)]),
+    ]);
+    const row = (on: string) => `(b) ${on}: CPU per event by phase, CRM / department: threads; whole process, µs`;
+    expect(value(r, row('on 1 thread'))).toBe('45.0 / 20.0; 90.0 / 25.0');
+    expect(value(r, row('on 2 threads'))).toBe('65.0 / 22.0; 130.0 / 27.0');
+    // Kept without the GC pauses: no row for them.
+    expect(lines(r).some((l) => l.figure.includes('GC pauses'))).toBe(false);
+  });
+
+  it("gives each phase's median GC pauses of the threads, scavenges and the rest", () => {
+    const paused = (minor: number, major: number): ProcessorFigures => ({
+      ...figures(2, 40_000, 20, 30),
+      phaseCpuMicrosPerEvent: [
+        { threads: 50, process: 80, gcPauses: { minor, major } },
+        { threads: 20, process: 30, gcPauses: { minor: minor / 2, major: major / 2 } },
+      ],
+    });
+    const r = report([run([paused(10, 2)]), run([paused(14, 1)]), run([paused(12, 4)])]);
+    expect(
+      value(
+        r,
+        "(b) on 2 threads: the threads' GC pauses per event by phase, CRM / department: scavenges; the rest, µs",
+      ),
+    ).toBe('12.0 / 6.0; 2.0 / 1.0');
   });
 });
