@@ -52,8 +52,10 @@ async function run(threads: BenchProcessorThreads, seed: number): Promise<{ tick
       expect(await working).toBeGreaterThan(0);
       // Throws unless the group commits every input to its end.
       await waitIdle(messaging, a, config, 60_000);
-      // The threads did the work, so their CPU time counts it.
-      expect(await threads.stop()).toBeGreaterThan(0);
+      // The threads did the work, so their CPU time counts it; their GC pauses are times too.
+      const used = await threads.stop();
+      expect(used.cpuMicros).toBeGreaterThan(0);
+      for (const pause of [used.gcMicros.minor, used.gcMicros.major]) expect(pause).toBeGreaterThanOrEqual(0);
     }
     const tickets = new Set<string>();
     await readToEnd(messaging, a, config.topics.status, 'all', async (r) => {
