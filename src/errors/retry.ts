@@ -15,6 +15,18 @@ export function retryAfterOf(err: unknown): number | null {
   return typeof ms === 'number' && ms > 0 ? ms : null;
 }
 
+export interface RetryOptions {
+  /** Aborted (a runner stopping): no try after it, and no wait; the promise rejects with its reason. */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Narrows what is tried again below every retriable failure (a start-up that waits out an
+   * unreachable system, but not refused credentials, which the runners wait out).
+   */
+  readonly retryIf?: (err: CloseloopError) => boolean;
+  /** Told of each failed try that another try follows (its number, from 1), to say why a call is slow. */
+  readonly onRetry?: (err: CloseloopError, attempt: number) => void;
+}
+
 /**
  * Retries only what is marked retriable, with exponential backoff and jitter; a data error
  * fails at once, since trying again cannot fix it. A system's Retry-After is a floor under the
@@ -25,12 +37,9 @@ export function retryAfterOf(err: unknown): number | null {
 export async function withRetry<T>(
   fn: () => Promise<T>,
   policy: RetryPolicy = DEFAULT_RETRY,
-  // Aborted (a runner stopping): no try after it, and no wait; the promise rejects with its reason.
-  signal?: AbortSignal,
-  // Narrows what is tried again below every retriable failure (a start-up that waits out an
-  // unreachable system, but not refused credentials, which the runners wait out).
-  retryIf: (err: CloseloopError) => boolean = () => true,
+  options: RetryOptions = {},
 ): Promise<T> {
+  const { signal, retryIf = () => true, onRetry } = options;
   // An answer that came is kept though the signal aborted as it came (p-retry would throw it
   // away): a write the system took must count as done, or it is made again after a restart.
   let answer: { value: T } | null = null;
@@ -54,7 +63,9 @@ export async function withRetry<T>(
         randomize: true,
         ...(signal ? { signal } : {}),
         // Runs only when another try follows; p-retry's own delay comes after it.
-        shouldRetry: async ({ error, retryDelay }) => {
+        shouldRetry: async ({ error, attemptNumber, retryDelay }) => {
+          // Only a retriable CloseloopError gets here: anything else was thrown as an AbortError.
+          if (isCloseloopError(error)) onRetry?.(error, attemptNumber);
           const extra = (retryAfterOf(error) ?? 0) - retryDelay;
           if (extra > 0) await sleep(extra, signal);
           return true;

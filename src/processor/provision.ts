@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CloseloopConfig } from '../config/index.ts';
-import { CloseloopError, isCloseloopError, retryAfterOf, withRetry, type RetryPolicy } from '../errors/index.ts';
+import { CloseloopError, withRetry, type RetryPolicy } from '../errors/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { readSchemaFile, subjectForTopic, type AvroSerde, type MessagingAdmin } from '../messaging/index.ts';
 import { CANONICAL, topicCatalogue } from '../topics/index.ts';
@@ -72,15 +72,6 @@ export interface RegisterOptions {
   readonly retry?: RetryPolicy;
 }
 
-/**
- * Only a registry that did not answer, or answered 5xx, is tried again at start: refused
- * credentials stay refused (the runners wait those out, a start does not), and a registry that
- * asked to be left alone longer than the backoff is not asked sooner.
- */
-function triedAgainAtStart(err: unknown, policy: RetryPolicy): boolean {
-  return isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAVAILABLE') && (retryAfterOf(err) ?? 0) <= policy.maxTimeoutMs;
-}
-
 /** Registers each topic's shipped schema under its TopicNameStrategy subject. */
 export async function registerSchemas(
   serde: AvroSerde,
@@ -92,25 +83,15 @@ export async function registerSchemas(
   for (const [name, canonical] of Object.entries(CANONICAL) as [keyof typeof CANONICAL, string][]) {
     const file = await readSchemaFile(path.join(schemasDir, `${canonical}.avsc`));
     const subject = subjectForTopic(config.topics[name]);
-    let attempt = 0;
-    await withRetry(
-      async () => {
-        attempt += 1;
-        try {
-          return await serde.register(subject, file.schema);
-        } catch (err) {
-          if (triedAgainAtStart(err, policy) && attempt <= policy.retries) {
-            options.log?.warn(
-              { code: (err as CloseloopError).code, subject, attempt, attempts: policy.retries + 1 },
-              `registering the schema of ${subject} failed (try ${attempt} of ${policy.retries + 1}), trying again: ${(err as CloseloopError).message}`,
-            );
-          }
-          throw err;
-        }
-      },
-      policy,
-      undefined,
-      (err) => err.code === 'CL_SCHEMA_REGISTRY_UNAVAILABLE',
-    );
+    await withRetry(() => serde.register(subject, file.schema), policy, {
+      // Only a registry that did not answer, or answered 5xx, is tried again at start: refused
+      // credentials stay refused (the runners wait those out, a start does not).
+      retryIf: (err) => err.code === 'CL_SCHEMA_REGISTRY_UNAVAILABLE',
+      onRetry: (err, attempt) =>
+        options.log?.warn(
+          { code: err.code, subject, attempt, attempts: policy.retries + 1 },
+          `registering the schema of ${subject} failed (try ${attempt} of ${policy.retries + 1}), trying again: ${err.message}`,
+        ),
+    });
   }
 }

@@ -253,7 +253,7 @@ export class SinkRunner<T> {
             }
           },
           this.#o.retry ?? DEFAULT_RETRY,
-          signal,
+          { signal },
         );
         this.#delivered += 1;
         this.#bounds.breaker.delivered();

@@ -225,7 +225,7 @@ export class SourceRunner<T> {
         const signal = this.#stopping.signal;
         const polled = await unlessStopped(
           this.#stopping.signal,
-          withRetry(() => this.#o.source.poll(this.#cursor, signal), this.#o.retry ?? DEFAULT_RETRY, signal),
+          withRetry(() => this.#o.source.poll(this.#cursor, signal), this.#o.retry ?? DEFAULT_RETRY, { signal }),
         );
         if (polled === null) break;
         batch = polled.value;

@@ -67,7 +67,7 @@ describe('withRetry and Retry-After', () => {
         throw new CloseloopError('CL_CONNECTOR_RETRIABLE', 'HTTP 503');
       },
       { retries: 5, minTimeoutMs: 5_000, maxTimeoutMs: 5_000 },
-      stopping.signal,
+      { signal: stopping.signal },
     );
     await expect(tried).rejects.toThrow('stopping');
     expect(calls).toBe(1);
