@@ -158,6 +158,45 @@ describe('the consumer on the real broker', () => {
     expect(handed.sort()).toEqual([0, 2, 3, 5]);
   });
 
+  it('starts after offsets a transaction is committing only once it has committed them', async () => {
+    const topic = await topicWith(
+      1,
+      ['k0', 'k1'].map((key) => ({ key, partition: 0 })),
+    );
+    const group = uniqueName('it.consumer-group');
+    const setter = messaging.transactionalProducer(uniqueName('it.consumer-setter'));
+    await setter.connect();
+    try {
+      const tx = await setter.begin();
+      await tx.sendOffsets(group, [{ topic, partition: 0, offset: '1' }]);
+      // The offsets are sent, not committed: read then, they would still be the group's old ones.
+      const consumer = messaging.consumer({ groupId: group });
+      consumers.push(consumer);
+      await consumer.connect();
+      await consumer.subscribe([topic], { fromBeginning: true });
+      let assigned: () => void = () => undefined;
+      const assignment = new Promise<void>((r) => (assigned = r));
+      const batches: string[][] = [];
+      const first = until(() => batches.length > 0);
+      await consumer.run({
+        onAssignment: () => assigned(),
+        eachBatch: async (b) => {
+          batches.push(keys([...b.records]).map(String));
+          first.check();
+        },
+      });
+      await assignment;
+      // Its position is looked up right after onAssignment; for a second, nothing may be handed.
+      const open = new Promise<'open'>((r) => setTimeout(() => r('open'), 1_000).unref());
+      expect(await Promise.race([first.reached.then(() => 'handed' as const), open])).toBe('open');
+      await tx.commit();
+      await first.reached;
+      expect(batches[0]).toEqual(['k1']);
+    } finally {
+      await setter.disconnect();
+    }
+  });
+
   it('hands a partition’s next batches over while its earlier ones are in hand, up to batchesPerPartition, in order', async () => {
     const topic = await topicWith(2, [{ key: 'a0', partition: 0 }]);
     let release: () => void = () => undefined;

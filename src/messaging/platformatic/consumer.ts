@@ -1,4 +1,4 @@
-import type { ConnectionPool, Consumer, GroupAssignment } from '@platformatic/kafka';
+import type { Admin, ConnectionPool, Consumer, GroupAssignment } from '@platformatic/kafka';
 import { messageOf } from '../../errors/index.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { ASSIGNING, FETCHING, HealthTracker, JOINING, POSITIONING } from '../consumer-health.ts';
@@ -10,7 +10,7 @@ import { fetchLoop } from './fetch-loop.ts';
 import type { PartitionState, RoundContext } from './fetch-round.ts';
 import { PartitionTable } from './partition-table.ts';
 import { persist } from './persist.ts';
-import { logBounds, startingOffset, startingOffsets } from './positions.ts';
+import { logBounds, startingOffset, startingOffsets, type OffsetReader } from './positions.ts';
 
 /** How long a partition whose batch failed rests before it is read again, as kafkajs's restart did. */
 const REWIND_DELAY_MS = 1_000;
@@ -23,6 +23,7 @@ const REWIND_DELAY_MS = 1_000;
 export class PlatformaticConsumer implements MessageConsumer {
   readonly #consumer: Consumer;
   readonly #pool: ConnectionPool;
+  readonly #reader: OffsetReader;
   readonly #log: Logger;
   #fromBeginning = true;
   readonly #table: PartitionTable;
@@ -37,6 +38,7 @@ export class PlatformaticConsumer implements MessageConsumer {
   constructor(
     consumer: Consumer,
     pool: ConnectionPool,
+    offsetsAdmin: Admin,
     log: Logger,
     options: { partitionsConcurrently?: number | undefined; batchesPerPartition?: number | undefined } = {},
     health = new HealthTracker(),
@@ -45,6 +47,7 @@ export class PlatformaticConsumer implements MessageConsumer {
     this.#table = new PartitionTable(options.batchesPerPartition);
     this.#consumer = consumer;
     this.#pool = pool;
+    this.#reader = { consumer, admin: offsetsAdmin };
     this.#log = log;
     this.#dispatcher = new Dispatcher(options.partitionsConcurrently ?? 1, () => this.#wake());
   }
@@ -69,6 +72,7 @@ export class PlatformaticConsumer implements MessageConsumer {
     await guarded('disconnecting the Kafka consumer', async () => {
       await this.#consumer.close(true);
       await this.#pool.close();
+      await this.#reader.admin.close();
     });
   }
 
@@ -165,7 +169,7 @@ export class PlatformaticConsumer implements MessageConsumer {
     const current = () => live.filter(({ s, version }) => this.#table.isCurrent(s, version)).map(({ s }) => s);
     return persist(
       async () => {
-        const looked = await startingOffsets(this.#consumer, current(), this.#fromBeginning);
+        const looked = await startingOffsets(this.#reader, current(), this.#fromBeginning);
         for (const s of current()) {
           s.position = looked.get(s) ?? s.position;
           if (s.position !== null) this.#health.readFrom(s.topic, s.partition, s.position);
@@ -186,7 +190,7 @@ export class PlatformaticConsumer implements MessageConsumer {
     return persist(
       async () => {
         const offset =
-          this.#table.takeSeek(s) ?? (await startingOffset(this.#consumer, s.topic, s.partition, this.#fromBeginning));
+          this.#table.takeSeek(s) ?? (await startingOffset(this.#reader, s.topic, s.partition, this.#fromBeginning));
         if (this.#table.isCurrent(s, version)) s.position = offset;
         this.#health.succeeded(POSITIONING);
         this.#health.readFrom(s.topic, s.partition, offset);
@@ -248,7 +252,7 @@ export class PlatformaticConsumer implements MessageConsumer {
     return persist(
       async () => {
         const seek = this.#table.takeSeek(s);
-        const bounds = seek === undefined ? await logBounds(this.#consumer, s.topic, s.partition) : null;
+        const bounds = seek === undefined ? await logBounds(this.#reader, s.topic, s.partition) : null;
         if (!this.#table.isCurrent(s, version)) return;
         const verdict = bounds
           ? judgeOutOfRange(s, wanted, bounds.start, bounds.end, this.#fromBeginning, Date.now())

@@ -129,6 +129,8 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
       return new PlatformaticConsumer(
         consumer,
         pool,
+        // The group's offsets read stable (see positions.ts); it connects at the first assignment.
+        new Admin(base('offsets')),
         log.child({ groupId: options.groupId }),
         { partitionsConcurrently: options.partitionsConcurrently, batchesPerPartition: options.batchesPerPartition },
         new HealthTracker(options.failingAfterMs),
