@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   ConsumerHandlers,
@@ -236,5 +238,41 @@ describe('the consumer on the real broker', () => {
       await producer.disconnect();
     }
     expect(seen.filter((k) => k.startsWith('a'))).toEqual(['a0', 'a1', 'a2']);
+  });
+  it('keeps no fetched batch alive once it is handled, the first one included', async () => {
+    const topic = await topicWith(
+      1,
+      ['k0', 'k1'].map((key) => ({ key, partition: 0 })),
+    );
+    // The client's pool keeps the callback of the request that opened a connection for the
+    // connection's life; when that was a fetch, its whole response stayed reachable with it.
+    const first: WeakRef<Buffer>[] = [];
+    const seen: string[] = [];
+    const wait = (key: string) => until(() => seen.includes(key));
+    const k1 = wait('k1');
+    await started(topic, () => ({
+      eachBatch: async (batch) => {
+        for (const r of batch.records) if (r.value && first.length === 0) first.push(new WeakRef(r.value));
+        seen.push(...batch.records.map((r) => r.key?.toString() ?? ''));
+        k1.check();
+        k2.check();
+      },
+    }));
+    const k2 = wait('k2');
+    await k1.reached;
+    // A second fetch with data, so nothing of the first is the consumer's latest.
+    const producer = messaging.producer();
+    await producer.connect();
+    await producer.send(topic, [{ key: 'k2', value: Buffer.from('k2'), partition: 0 }]);
+    await producer.disconnect();
+    await k2.reached;
+    expect(first).toHaveLength(1);
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    // Two collections a turn apart: weak references are cleared only at the end of a turn.
+    gc();
+    await new Promise((r) => setImmediate(r));
+    gc();
+    expect(first[0]?.deref()).toBeUndefined();
   });
 });

@@ -1,4 +1,10 @@
-import { FetchIsolationLevels, findErrorBy, type ConnectionPool, type Consumer } from '@platformatic/kafka';
+import {
+  FetchIsolationLevels,
+  findErrorBy,
+  type Broker,
+  type ConnectionPool,
+  type Consumer,
+} from '@platformatic/kafka';
 import type { ConsumerHandlers, RecordBatch } from '../types.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { committedRecords } from './records.ts';
@@ -88,6 +94,7 @@ export async function fetchRound(
         });
       }
       const versions = new Map(parts.map((s) => [s, s.version]));
+      openConnection(c.pool, metadata.brokers.get(node));
       const response = await fetchFrom(c, node, topics, maxWaitMs, (topicId, partition) => {
         const s = parts.find((x) => x.topic === ids.get(topicId) && x.partition === partition);
         const version = s ? versions.get(s) : undefined;
@@ -134,6 +141,19 @@ export async function fetchRound(
     }),
   );
   return true;
+}
+
+/**
+ * Opens the pool's connection to a broker with a request of its own, before a fetch needs it.
+ * The pool keeps, for as long as a connection lives, the callback of the request that opened it
+ * (its close and error listeners share that call's scope), and with it the promise of a fetch's
+ * whole response: up to 1 MiB a partition held for the consumer's life. The fetch that follows
+ * waits for the connection as it would for its own.
+ */
+function openConnection(pool: ConnectionPool, broker: Broker | undefined): void {
+  if (!broker || pool.has(broker)) return;
+  // A failure is the fetch's to meet: it asks the pool again and retries as before.
+  pool.get(broker).catch(() => undefined);
 }
 
 async function fetchFrom(
