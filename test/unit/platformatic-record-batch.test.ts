@@ -66,6 +66,8 @@ function messages(count: number, spreadMs: bigint): MessageRecord[] {
               : [
                   [Buffer.from('correlation-id'), Buffer.from(`c-${i}`)],
                   [Buffer.from('empty'), Buffer.alloc(0)],
+                  // A dead letter keeps a header the record had without a value.
+                  [Buffer.from(`none-${i}`), null as unknown as Buffer],
                 ],
           );
     return {
@@ -108,6 +110,12 @@ describe("the client's record batch (patched)", () => {
         expect(batch.buffer.equals(expected), `${count} records, ${JSON.stringify(options.producerEpoch)}`).toBe(true);
       }
     }
+  });
+
+  it('refuses a value that is not bytes, as the client did when it put the request together', () => {
+    const [message] = messages(1, 0n);
+    const text = { ...message, value: 'not bytes' } as unknown as MessageRecord;
+    expect(() => createRecordsBatch([text], {} as CreateRecordsBatchOptions).buffer).toThrow(TypeError);
   });
 
   it('is one buffer, which the request takes without copying its records again', () => {
