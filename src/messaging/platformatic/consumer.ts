@@ -252,7 +252,7 @@ export class PlatformaticConsumer implements MessageConsumer {
     return persist(
       async () => {
         const seek = this.#table.takeSeek(s);
-        const bounds = seek === undefined ? await logBounds(this.#reader, s.topic, s.partition) : null;
+        const bounds = seek === undefined ? await logBounds(this.#consumer, s.topic, s.partition) : null;
         if (!this.#table.isCurrent(s, version)) return;
         const verdict = bounds
           ? judgeOutOfRange(s, wanted, bounds.start, bounds.end, this.#fromBeginning, Date.now())

@@ -26,7 +26,7 @@ export async function startingOffset(
  * it is in range, only not answered yet.
  */
 export async function logBounds(
-  { consumer }: OffsetReader,
+  consumer: Consumer,
   topic: string,
   partition: number,
 ): Promise<{ start: bigint; end: bigint }> {
