@@ -250,6 +250,7 @@ describe('the consumer on the real broker', () => {
     const seen: string[] = [];
     const wait = (key: string) => until(() => seen.includes(key));
     const k1 = wait('k1');
+    const k2 = wait('k2');
     await started(topic, () => ({
       eachBatch: async (batch) => {
         for (const r of batch.records) if (r.value && first.length === 0) first.push(new WeakRef(r.value));
@@ -258,7 +259,6 @@ describe('the consumer on the real broker', () => {
         k2.check();
       },
     }));
-    const k2 = wait('k2');
     await k1.reached;
     // A second fetch with data, so nothing of the first is the consumer's latest.
     const producer = messaging.producer();
