@@ -17,7 +17,7 @@ export interface PeerRun {
   readonly events: number;
   readonly eventsPerSecond: number;
   readonly ms: number;
-  /** The untimed records each phase's JVM was warmed on, at most (PeerRunOptions.warmupRecords). */
+  /** The most untimed records a phase's JVM was warmed on (PeerRunOptions.warmupRecords, at most what the inputs held). */
   readonly warmupRecords: number;
 }
 
@@ -28,7 +28,7 @@ export interface PeerRunOptions {
   readonly threads: number;
   /**
    * Input records the peer processes untimed, in the same JVM, before each phase's timed start
-   * (at most what the inputs hold by then); 0 for none. See PeerOptions.warmup.
+   * (at most what the inputs hold by then); 0 for none, Infinity for all they hold. See PeerOptions.warmup.
    */
   readonly warmupRecords?: number;
   /** Leaves the run's topics in place and names them, for a test to read; else they are deleted. */
@@ -103,12 +103,14 @@ export async function peerRun(
     await admin.ensureTopics(warmupOutputs.map((topic) => ({ topic, partitions: o.partitions })));
     let ms = 0;
     let fed = 0;
+    let warmed = 0;
     for (const [phase, batch] of [load.crm, load.dept].entries()) {
       await feed(config, messaging, serde, batch);
       fed += batch.length;
       // Each phase's warm-up is a new group, which reads the inputs from their start: it can take
       // no more than they hold.
       const warmup = Math.min(o.warmupRecords ?? 0, fed);
+      warmed = Math.max(warmed, warmup);
       const peer = await startPeer(build, {
         brokers: e.brokers,
         applicationId,
@@ -140,7 +142,7 @@ export async function peerRun(
       events,
       eventsPerSecond: Math.round((events / ms) * 1000),
       ms: Math.round(ms),
-      warmupRecords: o.warmupRecords ?? 0,
+      warmupRecords: warmed,
     };
   } finally {
     await rm(stateDir, { recursive: true, force: true });

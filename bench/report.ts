@@ -53,7 +53,11 @@ export function lines(r: BenchReport): Line[] {
     const n = t.length;
     const raw = median(t.map((x) => x.rawEventsPerSecond));
     const avro = median(t.map((x) => x.avroEventsPerSecond));
-    const runs = `median of ${n}, ${fmt(t[0]?.events ?? 0)} events`;
+    // Reports from before (a)'s warm-up have no count: cold, as are runs with --processor-warmup 0.
+    const baselineWarmup = t[0]?.baselineWarmupEvents ?? 0;
+    const runs = `median of ${n}, ${fmt(t[0]?.events ?? 0)} events, ${
+      baselineWarmup > 0 ? `each warmed on ${fmt(baselineWarmup)}` : 'cold'
+    }`;
     out.push({
       figure: `(a) raw @platformatic/kafka pass-through, ev/s (${runs})`,
       value: fmt(raw),

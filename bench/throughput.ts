@@ -66,6 +66,8 @@ export interface ThroughputRun {
   readonly peakRssMb: number;
   /** Events (b)'s threads processed untimed, on other tickets and topics, before each timed run. */
   readonly warmupEvents: number;
+  /** Events each of (a)'s pass-throughs read untimed, the same records, before its timed run. */
+  readonly baselineWarmupEvents?: number;
 }
 
 /**
@@ -253,7 +255,10 @@ export async function throughputRun(
     seed: number;
     partitions: number;
     threads: readonly number[];
-    /** Records (b)'s threads process untimed before each timed run; 0 for a cold start. */
+    /**
+     * Records (b)'s threads, and each of (a)'s pass-throughs, process untimed before each timed
+     * run (at most as many as the run has); 0 for a cold start, Infinity for as many as the run.
+     */
     warmupRecords: number;
   },
 ): Promise<ThroughputRun> {
@@ -280,25 +285,25 @@ export async function throughputRun(
     await admin.ensureTopics(
       inputs.flatMap((t) => ['raw-copy', 'avro-copy'].map((c) => ({ topic: `${t}.${c}`, partitions: o.partitions }))),
     );
-    const raw = await passThrough({
-      brokers: e.brokers,
-      inputs,
-      outputOf: (t) => `${t}.raw-copy`,
-      total: events,
-      concurrency: o.partitions,
-    });
     for (const [i, name] of (['crmEvents', 'deptEvents'] as const).entries()) {
       const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL[name]}.avsc`));
       await serde.register(subjectForTopic(`${inputs[i]}.avro-copy`), file.schema);
     }
-    const avro = await passThrough({
-      brokers: e.brokers,
-      inputs,
-      outputOf: (t) => `${t}.avro-copy`,
-      total: events,
-      concurrency: o.partitions,
-      avro: { serde, subjectOf: (t) => subjectForTopic(t) },
-    });
+    const raw = { brokers: e.brokers, inputs, outputOf: (t: string) => `${t}.raw-copy`, concurrency: o.partitions };
+    const avro = {
+      ...raw,
+      outputOf: (t: string) => `${t}.avro-copy`,
+      avro: { serde, subjectOf: (t: string) => subjectForTopic(t) },
+    };
+    // (a) warms up as (b) does, on as many records, so that no runtime is timed while it still
+    // compiles what it runs: an untimed pass of each kind first (a new group reads from the start).
+    const baselineWarmup = Math.min(events, o.warmupRecords);
+    if (baselineWarmup > 0) {
+      await passThrough({ ...raw, total: baselineWarmup });
+      await passThrough({ ...avro, total: baselineWarmup });
+    }
+    const rawRun = await passThrough({ ...raw, total: events });
+    const avroRun = await passThrough({ ...avro, total: events });
     const topics = await admin.listTopics();
     await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
     return {
@@ -324,10 +329,11 @@ export async function throughputRun(
           })),
         };
       }),
-      rawEventsPerSecond: Math.round((raw.events / raw.ms) * 1000),
-      avroEventsPerSecond: Math.round((avro.events / avro.ms) * 1000),
+      rawEventsPerSecond: Math.round((rawRun.events / rawRun.ms) * 1000),
+      avroEventsPerSecond: Math.round((avroRun.events / avroRun.ms) * 1000),
       peakRssMb: rss.stop(),
       warmupEvents: warmup ? warmup.crm.length + warmup.dept.length : 0,
+      baselineWarmupEvents: baselineWarmup,
     };
   } finally {
     rss.stop();

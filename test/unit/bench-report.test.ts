@@ -99,3 +99,24 @@ describe("bench report: (b)'s CPU rows", () => {
     ).toBe('12.0 / 6.0; 2.0 / 1.0');
   });
 });
+
+describe("bench report: the runs' warm-ups", () => {
+  const figureOf = (r: BenchReport, start: string) => lines(r).find((l) => l.figure.startsWith(start))?.figure;
+
+  it("names (a)'s and (b)'s warm-ups when the runs had them", () => {
+    const warmed = { ...run([figures(1, 40_000, 20)]), warmupEvents: 134_213, baselineWarmupEvents: 133_927 };
+    const r = report([warmed]);
+    expect(figureOf(r, '(a) raw')).toBe(
+      '(a) raw @platformatic/kafka pass-through, ev/s (median of 1, 700 events, each warmed on 133,927)',
+    );
+    expect(figureOf(r, '(b) lifecycle processor on 1 thread')).toContain('(threads warmed on 134,213 events)');
+  });
+
+  it('says cold for runs without a warm-up, and for reports written before (a) had one', () => {
+    const r = report([{ ...run([figures(1, 40_000, 20)]), baselineWarmupEvents: 0 }, run([figures(1, 41_000, 20)])]);
+    expect(figureOf(r, '(a) raw')).toBe(
+      '(a) raw @platformatic/kafka pass-through, ev/s (median of 2, 700 events, cold)',
+    );
+    expect(figureOf(r, '(b) lifecycle processor on 1 thread')).toContain('(cold threads)');
+  });
+});
