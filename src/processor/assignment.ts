@@ -66,3 +66,13 @@ async function restoreFenced(
   }
   return { tasks: started, refused, restored };
 }
+
+/**
+ * Waits for the tasks' work in hand (their transactions end), then disconnects their producers
+ * side by side, each whatever the others do; the first failure is thrown once all are done.
+ */
+export async function releaseTasks(tasks: readonly Task[]): Promise<void> {
+  await Promise.all(tasks.map((t) => t.chain));
+  const closed = await Promise.allSettled(tasks.map((t) => t.disconnect()));
+  for (const c of closed) if (c.status === 'rejected') throw c.reason;
+}

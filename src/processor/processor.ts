@@ -1,7 +1,7 @@
-import { CloseloopError, isCloseloopError } from '../errors/index.ts';
+import { CloseloopError, isCloseloopError, releaseAll } from '../errors/index.ts';
 import {
-  HealthTracker,
   type ConsumerHealth,
+  type HealthTracker,
   type MessageConsumer,
   type MessagingAdmin,
   type RecordBatch,
@@ -10,7 +10,7 @@ import {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { knowVocabulary } from './compact-state.ts';
-import { restoreTasks } from './assignment.ts';
+import { releaseTasks, restoreTasks } from './assignment.ts';
 import { InputPauses } from './input-pauses.ts';
 import { Outbox } from './outbox.ts';
 import { PartitionWatch } from './partition-watch.ts';
@@ -23,7 +23,7 @@ import { decode, decodeFetching } from './stages/decode.ts';
 import { emitDeadLetter, emitStates, emitted, logDecided, stateUnwritable, writesState } from './stages/emit.ts';
 import { tallyStuck, type StuckTickets } from './stuck-tickets.ts';
 import type { ProcessorOptions } from './processor-options.ts';
-import { checkTimers, expire, type SweepContext } from './sweep.ts';
+import { checkTimers, expire, sweepHealth, type SweepContext } from './sweep.ts';
 import { newCommitLog, type Task } from './task.ts';
 
 export type { ProcessorOptions } from './processor-options.ts';
@@ -69,7 +69,7 @@ export class LifecycleProcessor {
     this.#o = options;
     this.#log = options.logger.child({ component: 'lifecycle-processor' });
     this.#clock = options.clock ?? Date.now;
-    this.#sweeps = this.#sweepHealth();
+    this.#sweeps = sweepHealth(this.#o.config, this.#clock);
     this.#inputs = inputRoutes(options.config);
     knowVocabulary(options.config.policy);
   }
@@ -92,12 +92,6 @@ export class LifecycleProcessor {
   consumerHealth(): ConsumerHealth | null {
     const consumer = this.#consumer?.health() ?? this.#stoppedHealth;
     return consumer && withTrouble(consumer, [this.#sweeps.health(), this.#watch?.health() ?? null]);
-  }
-
-  #sweepHealth(): HealthTracker {
-    const tracker = new HealthTracker(this.#o.config.processor.consumerFailingAfterMs, this.#clock);
-    tracker.assigned();
-    return tracker;
   }
 
   /** Tickets held in memory, per owned partition. */
@@ -166,18 +160,29 @@ export class LifecycleProcessor {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     const consumer = this.#consumer;
-    await consumer?.disconnect();
-    // Its health as it stopped stays: a skip met while it stopped is still to be alerted.
-    this.#stoppedHealth = consumer?.health() ?? null;
-    this.#consumer = null;
-    // An assignment still being restored makes tasks (and connects their producers) after the
-    // consumer has gone: they are waited for, so that they are disconnected below with the rest
-    // instead of holding their connections open after the stop.
-    await this.#restoring.catch(() => undefined);
-    await Promise.all([...this.#tasks.values()].map((t) => t.chain));
-    await Promise.all([...this.#tasks.values()].map((t) => t.disconnect()));
-    this.#tasks.clear();
-    await this.#admin?.disconnect();
+    // Each step runs whatever the ones before did (a failed leave must not keep the producers and
+    // the admin client open); the first failure is thrown once all have run.
+    await releaseAll([
+      async () => {
+        try {
+          await consumer?.disconnect();
+        } finally {
+          // Its health as it stopped stays: a skip met while it stopped is still to be alerted.
+          this.#stoppedHealth = consumer?.health() ?? null;
+          this.#consumer = null;
+        }
+      },
+      async () => {
+        // An assignment still being restored makes tasks (and connects their producers) after the
+        // consumer has gone: they are waited for, so that they are disconnected with the rest
+        // instead of holding their connections open after the stop.
+        await this.#restoring.catch(() => undefined);
+        const tasks = [...this.#tasks.values()];
+        this.#tasks.clear();
+        await releaseTasks(tasks);
+      },
+      async () => this.#admin?.disconnect(),
+    ]);
     this.#log.info('lifecycle processor stopped');
   }
 
@@ -188,8 +193,7 @@ export class LifecycleProcessor {
       const old = [...this.#tasks.values()];
       for (const t of old) t.retired = true;
       this.#tasks.clear();
-      await Promise.all(old.map((t) => t.chain.catch(() => undefined)));
-      await Promise.all(old.map((t) => t.disconnect().catch(() => undefined)));
+      await releaseTasks(old).catch(() => undefined);
       const partitions = [...new Set(assigned.flatMap((a) => a.partitions))].sort((a, b) => a - b);
       const { messaging, serde, config } = this.#o;
       if (!this.#admin) return;
@@ -204,7 +208,7 @@ export class LifecycleProcessor {
         metrics: this.#o.metrics,
       };
       // The tasks' trouble belonged to the tasks of before; the new ones say their own.
-      this.#sweeps = this.#sweepHealth();
+      this.#sweeps = sweepHealth(this.#o.config, this.#clock);
       const inputs = [...this.#inputs.keys()];
       const { tasks, refused, restored } = await restoreTasks(partitions, context, inputs);
       this.#pauses?.refuse(refused.keys());

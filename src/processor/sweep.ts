@@ -1,13 +1,23 @@
 import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { decideTimers, isExpired, type TicketState } from '../domain/index.ts';
-import type { AvroSerde, HealthTracker } from '../messaging/index.ts';
+import { HealthTracker, type AvroSerde } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { Outbox } from './outbox.ts';
 import { Tally } from './stages/account.ts';
 import { emitStates, emitted } from './stages/emit.ts';
 import type { Task } from './task.ts';
+
+/**
+ * The tasks' own trouble, renewed at each assignment: their timer sweeps' failures, and the
+ * partitions refused at the assignment. Counted as assigned from the start.
+ */
+export function sweepHealth(config: CloseloopConfig, clock: () => number): HealthTracker {
+  const tracker = new HealthTracker(config.processor.consumerFailingAfterMs, clock);
+  tracker.assigned();
+  return tracker;
+}
 
 export interface SweepContext {
   readonly config: CloseloopConfig;

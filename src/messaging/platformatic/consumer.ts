@@ -1,5 +1,5 @@
 import type { Admin, ConnectionPool, Consumer, GroupAssignment } from '@platformatic/kafka';
-import { messageOf } from '../../errors/index.ts';
+import { messageOf, releaseAll } from '../../errors/index.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { ASSIGNING, FETCHING, HealthTracker, JOINING, POSITIONING } from '../consumer-health.ts';
 import { judgeOutOfRange, logSkipped } from '../skipped.ts';
@@ -69,11 +69,11 @@ export class PlatformaticConsumer implements MessageConsumer {
     this.#wake();
     await this.#loop;
     await this.#dispatcher.settled();
-    await guarded('disconnecting the Kafka consumer', async () => {
-      await this.#consumer.close(true);
-      await this.#pool.close();
-      await this.#reader.admin.close();
-    });
+    await guarded('disconnecting the Kafka consumer', () =>
+      // Each part is closed whatever the others did: a consumer whose close failed (its leave
+      // refused, the broker gone) must not keep its fetch connections and admin client open.
+      releaseAll([() => this.#consumer.close(true), () => this.#pool.close(), () => this.#reader.admin.close()]),
+    );
   }
 
   async subscribe(topics: readonly string[], options: { fromBeginning?: boolean } = {}): Promise<void> {
