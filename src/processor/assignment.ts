@@ -1,4 +1,5 @@
-import type { CloseloopError } from '../errors/index.ts';
+import { messageOf, type CloseloopError } from '../errors/index.ts';
+import type { Logger } from '../observability/logger.ts';
 import { changelogEnds, refusedPartitions, writeBack } from './changelog-guard.ts';
 import { restorePartitions, type RestoreResult } from './restore.ts';
 import { Task, type TaskContext } from './task.ts';
@@ -75,4 +76,16 @@ export async function releaseTasks(tasks: readonly Task[]): Promise<void> {
   await Promise.all(tasks.map((t) => t.chain));
   const closed = await Promise.allSettled(tasks.map((t) => t.disconnect()));
   for (const c of closed) if (c.status === 'rejected') throw c.reason;
+}
+
+/**
+ * Retires the tasks a new assignment replaces (they may commit nothing more) and releases them.
+ * A producer that does not disconnect is logged, not thrown: the new tasks' producers fence its
+ * id whatever it does, and the assignment goes on.
+ */
+export async function retireTasks(tasks: readonly Task[], log: Logger): Promise<void> {
+  for (const t of tasks) t.retired = true;
+  await releaseTasks(tasks).catch((err: unknown) =>
+    log.warn({ err: messageOf(err), partitions: tasks.map((t) => t.partition) }, 'a retired task did not disconnect'),
+  );
 }

@@ -10,7 +10,7 @@ import {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { knowVocabulary } from './compact-state.ts';
-import { releaseTasks, restoreTasks } from './assignment.ts';
+import { releaseTasks, restoreTasks, retireTasks } from './assignment.ts';
 import { InputPauses } from './input-pauses.ts';
 import { Outbox } from './outbox.ts';
 import { PartitionWatch } from './partition-watch.ts';
@@ -160,8 +160,7 @@ export class LifecycleProcessor {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     const consumer = this.#consumer;
-    // Each step runs whatever the ones before did (a failed leave must not keep the producers and
-    // the admin client open); the first failure is thrown once all have run.
+    // Each step runs whatever the ones before did; the first failure is thrown once all have run.
     await releaseAll([
       async () => {
         try {
@@ -191,9 +190,8 @@ export class LifecycleProcessor {
   async #onAssignment(assigned: readonly TopicPartitions[]): Promise<void> {
     const run = async () => {
       const old = [...this.#tasks.values()];
-      for (const t of old) t.retired = true;
       this.#tasks.clear();
-      await releaseTasks(old).catch(() => undefined);
+      await retireTasks(old, this.#log);
       const partitions = [...new Set(assigned.flatMap((a) => a.partitions))].sort((a, b) => a - b);
       const { messaging, serde, config } = this.#o;
       if (!this.#admin) return;
