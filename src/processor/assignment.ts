@@ -30,7 +30,8 @@ export async function restoreTasks(
     // The tasks are nobody's yet (not in the processor's tasks, which stop() disconnects), and
     // the consumer tries the assignment again and again (a misplaced state or a deleted changelog
     // fails every try): each producer left connected would be one more open connection per try.
-    await Promise.all(tasks.map((t) => t.disconnect().catch(() => undefined)));
+    // The restore's own error is the one thrown; a producer that also fails to disconnect adds nothing.
+    await releaseTasks(tasks).catch(() => undefined);
     throw err;
   }
 }
