@@ -12,6 +12,7 @@ import {
 } from '@platformatic/kafka';
 import { MAX_SEND_BYTES } from '../src/messaging/chunk.ts';
 import type { AvroSerde } from '../src/messaging/index.ts';
+import { cpuSince, ownCpuSince, perEventOrNull, type EventCpu } from './cpu-meter.ts';
 
 export interface PassThroughOptions {
   readonly brokers: string;
@@ -21,11 +22,15 @@ export interface PassThroughOptions {
   readonly concurrency: number;
   /** Decode every record through the registry and encode it again for the output subject. */
   readonly avro?: { readonly serde: AvroSerde; readonly subjectOf: (topic: string) => string };
+  /** The broker's process, when local: its CPU time over the timed span is measured too. */
+  readonly brokerPid?: number | undefined;
 }
 
 export interface PassThroughResult {
   readonly events: number;
   readonly ms: number;
+  /** Over the same span as ms: the bench process's CPU per event, and the broker's. */
+  readonly cpu: EventCpu;
 }
 
 export async function passThrough(o: PassThroughOptions): Promise<PassThroughResult> {
@@ -44,6 +49,10 @@ export async function passThrough(o: PassThroughOptions): Promise<PassThroughRes
   });
   let seen = 0;
   let started = 0;
+  // Set when the timing starts, read when it ends.
+  let ownFrom = process.cpuUsage();
+  let brokerSince = cpuSince(undefined);
+  let used = { own: 0, broker: null as number | null };
   // One partition's run of what the stream holds: sent on, then its offset committed.
   const pass = async (messages: Message[]) => {
     const first = messages[0];
@@ -93,7 +102,11 @@ export async function passThrough(o: PassThroughOptions): Promise<PassThroughRes
             else byPartition.set(key, [m]);
           }
           if (byPartition.size === 0) return;
-          if (started === 0) started = performance.now();
+          if (started === 0) {
+            started = performance.now();
+            ownFrom = process.cpuUsage();
+            brokerSince = cpuSince(o.brokerPid);
+          }
           const runs = [...byPartition.values()];
           let next = 0;
           const worker = async () => {
@@ -101,7 +114,10 @@ export async function passThrough(o: PassThroughOptions): Promise<PassThroughRes
           };
           await Promise.all(Array.from({ length: Math.min(o.concurrency, runs.length) }, worker));
           seen += runs.reduce((n, r) => n + r.length, 0);
-          if (seen >= o.total) return resolve(performance.now());
+          if (seen >= o.total) {
+            used = { own: ownCpuSince(ownFrom), broker: brokerSince() };
+            return resolve(performance.now());
+          }
         }
       } finally {
         draining = false;
@@ -113,5 +129,9 @@ export async function passThrough(o: PassThroughOptions): Promise<PassThroughRes
   await stream.close();
   await consumer.close(true);
   await producer.close();
-  return { events: seen, ms: ended - started };
+  return {
+    events: seen,
+    ms: ended - started,
+    cpu: { process: perEventOrNull(used.own, seen) ?? Number.NaN, broker: perEventOrNull(used.broker, seen) },
+  };
 }

@@ -12,6 +12,7 @@ import type { AvroSerde } from '../src/messaging/index.ts';
 import { readSchemaFile, subjectForTopic, type Messaging, type MessagingAdmin } from '../src/messaging/index.ts';
 import { CANONICAL, topicSpecs } from '../src/topics/index.ts';
 import { loadStackConfig } from '../stack/config.ts';
+import { kafkaPid } from '../stack/kafka.ts';
 import { stackUp } from '../stack/stack.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -20,15 +21,30 @@ export const SCHEMAS = path.join(ROOT, 'schemas');
 export interface Endpoints {
   readonly brokers: string;
   readonly registryUrl: string;
+  /** The broker's process when it is the local stack's, for its CPU time (cpu-meter.ts). */
+  readonly brokerPid?: number;
 }
 
 /** KAFKA_BROKERS / SCHEMA_REGISTRY_URL when set, else the local JVM stack, started if needed. */
 export async function endpoints(log: (l: string) => void): Promise<Endpoints> {
   const brokers = process.env['KAFKA_BROKERS'];
   const registryUrl = process.env['SCHEMA_REGISTRY_URL'];
-  if (brokers && registryUrl) return { brokers, registryUrl };
-  const up = await stackUp(loadStackConfig(), (l) => log(`stack: ${l}`));
-  return { brokers: up.brokers, registryUrl: up.registryUrl };
+  if (brokers && registryUrl) {
+    // Named by the environment, the broker may still be the local stack's, started by hand.
+    const stack = (() => {
+      try {
+        return loadStackConfig();
+      } catch {
+        return null;
+      }
+    })();
+    const pid = stack && brokers === stack.brokers ? await kafkaPid(stack) : undefined;
+    return { brokers, registryUrl, ...(pid !== undefined ? { brokerPid: pid } : {}) };
+  }
+  const stack = loadStackConfig();
+  const up = await stackUp(stack, (l) => log(`stack: ${l}`));
+  const pid = await kafkaPid(stack);
+  return { brokers: up.brokers, registryUrl: up.registryUrl, ...(pid !== undefined ? { brokerPid: pid } : {}) };
 }
 
 export interface RunConfigOptions {

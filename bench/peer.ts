@@ -8,6 +8,7 @@ import { AvroSerde, createKafkaMessaging, type MessagingAdmin } from '../src/mes
 import { createLogger } from '../src/observability/logger.ts';
 import { feed, provision, runConfig, type Endpoints } from './harness.ts';
 import { generate, routingFor, type LoadProfile } from './load.ts';
+import { cpuSince, perEventOrNull } from './cpu-meter.ts';
 import { startPeer, type PeerBuild, type PeerProcess } from './streams-peer.ts';
 import { progressWatch } from './throughput.ts';
 
@@ -19,6 +20,11 @@ export interface PeerRun {
   readonly ms: number;
   /** The most untimed records a phase's JVM was warmed on (PeerRunOptions.warmupRecords, at most what the inputs held). */
   readonly warmupRecords: number;
+  /**
+   * CPU per event over the timed phases, µs: the peer's JVM (all its threads: stream threads,
+   * its clients', the collector's and the compiler's) and the broker's. Reports from before it have none.
+   */
+  readonly cpu?: { readonly process: number | null; readonly broker: number | null };
 }
 
 export interface PeerRunOptions {
@@ -72,6 +78,8 @@ async function waitCommitted(admin: MessagingAdmin, group: string, inputs: reado
   }
 }
 
+const addOrNull = (a: number | null, b: number | null) => (a === null || b === null ? null : a + b);
+
 export async function peerRun(
   e: Endpoints,
   build: PeerBuild,
@@ -102,6 +110,9 @@ export async function peerRun(
     await provision(config, admin, serde);
     await admin.ensureTopics(warmupOutputs.map((topic) => ({ topic, partitions: o.partitions })));
     let ms = 0;
+    // The JVM's and the broker's CPU over each timed phase, µs; null once either could not be read.
+    let jvmMicros: number | null = 0;
+    let brokerMicros: number | null = 0;
     let fed = 0;
     let warmed = 0;
     for (const [phase, batch] of [load.crm, load.dept].entries()) {
@@ -111,7 +122,13 @@ export async function peerRun(
       // no more than they hold.
       const warmup = Math.min(o.warmupRecords ?? 0, fed);
       warmed = Math.max(warmed, warmup);
+      let jvmSince = cpuSince(undefined);
+      let brokerSince = cpuSince(undefined);
       const peer = await startPeer(build, {
+        onStart: (pid) => {
+          jvmSince = cpuSince(pid);
+          brokerSince = cpuSince(e.brokerPid);
+        },
         brokers: e.brokers,
         applicationId,
         stateDir,
@@ -126,6 +143,8 @@ export async function peerRun(
         const watch = progressWatch(admin, applicationId, inputs);
         await waitCommitted(admin, applicationId, inputs, peer);
         ms += (await watch.stop()) - peer.ready;
+        jvmMicros = addOrNull(jvmMicros, jvmSince());
+        brokerMicros = addOrNull(brokerMicros, brokerSince());
       } finally {
         await peer.stop();
       }
@@ -143,6 +162,7 @@ export async function peerRun(
       eventsPerSecond: Math.round((events / ms) * 1000),
       ms: Math.round(ms),
       warmupRecords: warmed,
+      cpu: { process: perEventOrNull(jvmMicros, events), broker: perEventOrNull(brokerMicros, events) },
     };
   } finally {
     await rm(stateDir, { recursive: true, force: true });

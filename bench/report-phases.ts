@@ -14,10 +14,12 @@ export function phaseLines(runs: readonly ThroughputRun[], threads: number, on: 
     fmt(median(phases.flatMap((p) => (p?.[i] ? (pick(p[i]) ?? []) : []))), 1);
   const both = (pick: (c: PhaseCpu) => number | undefined) => `${of(0, pick)} / ${of(1, pick)}`;
   if (!phases.some((p) => p && p.length > 0)) return [];
+  // The broker's, where it was measured (the local stack's broker, in reports that keep it).
+  const broker = phases.every((p) => p?.every((c) => typeof c.broker === 'number'));
   const out: Line[] = [
     {
-      figure: `(b) ${on}: CPU per event by phase, CRM / department: threads; whole process, µs`,
-      value: `${both((c) => c.threads)}; ${both((c) => c.process)}`,
+      figure: `(b) ${on}: CPU per event by phase, CRM / department: threads; whole process${broker ? '; broker' : ''}, µs`,
+      value: `${both((c) => c.threads)}; ${both((c) => c.process)}${broker ? `; ${both((c) => c.broker ?? undefined)}` : ''}`,
       target: '',
       verdict: '',
     },

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FullPathRun } from './full-path.ts';
 import { median, ROOT } from './harness.ts';
 import type { PeerRun } from './peer.ts';
+import { cpuLines } from './report-cpu.ts';
 import { phaseLines } from './report-phases.ts';
 import type { RestoreRow } from './restore.ts';
 import { scaleOutLines, type ScaleOutRun } from './scale-out.ts';
@@ -130,6 +131,7 @@ export function lines(r: BenchReport): Line[] {
     });
   }
   out.push(...peerLines(r));
+  out.push(...cpuLines(r));
   for (const f of r.fullPath) {
     const label = `${fmt(f.offeredPerSecond)} ev/s offered`;
     out.push({

@@ -91,6 +91,8 @@ export interface PeerOptions {
     readonly outputs: readonly [string, string, string, string];
   };
   readonly readyTimeoutMs?: number;
+  /** Called with the JVM's pid at the moment `ready` is taken, for a measure to start with the timing. */
+  readonly onStart?: (pid: number) => void;
 }
 
 export interface PeerProcess {
@@ -141,12 +143,17 @@ export async function startPeer(build: PeerBuild, o: PeerOptions): Promise<PeerP
     // Timed from RUNNING, or from the first record processed if that came first: a stream thread
     // runs its tasks as soon as it has them, before the client reports RUNNING for all threads.
     let processing: number | undefined;
+    const started = () => {
+      const at = performance.now();
+      if (child.pid !== undefined) o.onStart?.(child.pid);
+      return at;
+    };
     createInterface({ input: child.stdout }).on('line', (line) => {
       const said = line.trim();
-      if (said === 'PROCESSING') processing ??= performance.now();
+      if (said === 'PROCESSING') processing ??= started();
       if (said !== 'RUNNING') return;
       clearTimeout(timer);
-      resolve(processing ?? performance.now());
+      resolve(processing ?? started());
     });
     void exited.then((code) => {
       clearTimeout(timer);

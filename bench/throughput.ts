@@ -16,6 +16,7 @@ import { CANONICAL } from '../src/topics/index.ts';
 import { passThrough } from './baseline.ts';
 import { feed, provision, rssSampler, runConfig, runConfigFile, SCHEMAS, type Endpoints } from './harness.ts';
 import { generate, routingFor, type GeneratedLoad, type LoadProfile } from './load.ts';
+import { cpuSince, ownCpuSince, perEventOrNull, type EventCpu } from './cpu-meter.ts';
 import { BenchProcessorThreads, type GcPauses } from './processor-threads.ts';
 
 export interface ProcessorFigures {
@@ -42,6 +43,11 @@ export interface ProcessorFigures {
    * a CRM event opens a ticket (a new state, a work order command), a department event moves one.
    */
   readonly phaseCpuMicrosPerEvent?: readonly PhaseCpu[];
+  /**
+   * The broker's CPU time per event over the same phases, from work's start to the last commit,
+   * µs; null when the broker is not the local stack's. Reports from before it have none.
+   */
+  readonly brokerCpuMicrosPerEvent?: number | null;
 }
 
 export interface PhaseCpu {
@@ -54,6 +60,8 @@ export interface PhaseCpu {
    * generation, and the rest (the pauses of marking and compaction).
    */
   readonly gcPauses?: GcPauses;
+  /** The broker's, µs; null when not measured. */
+  readonly broker?: number | null;
 }
 
 export interface ThroughputRun {
@@ -68,6 +76,9 @@ export interface ThroughputRun {
   readonly warmupEvents: number;
   /** Events each of (a)'s pass-throughs read untimed, the same records, before its timed run. */
   readonly baselineWarmupEvents?: number;
+  /** (a)'s CPU per event, raw then with Avro: the bench process's and the broker's. */
+  readonly rawCpu?: EventCpu;
+  readonly avroCpu?: EventCpu;
 }
 
 /**
@@ -163,16 +174,18 @@ interface PhaseFigures {
   readonly gcMicros: readonly GcPauses[];
   /** The bench process's, all its threads, from work's start in each phase to its threads' stop, µs. */
   readonly processCpuMicros: readonly number[];
+  /** The broker's, from work's start in each phase to its last commit, µs; null when not measured. */
+  readonly brokerMicros: readonly (number | null)[];
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 /** µs per event, to a tenth. */
 const perEvent = (micros: number, events: number): number => Math.round((micros / events) * 10) / 10;
 
-const cpuMicrosSince = (from: NodeJS.CpuUsage): number => {
-  const used = process.cpuUsage(from);
-  return used.user + used.system;
-};
+/** The sum of µs over `events`, to a tenth; null when any phase's is missing. */
+function perEventAll(micros: readonly (number | null)[], events: number): number | null {
+  return micros.some((m) => m === null) ? null : perEventOrNull(sum(micros as number[]), events);
+}
 
 /** (b) on `threads` processor threads: untimed on a warm-up load first, then timed. */
 async function processorRun(
@@ -218,6 +231,7 @@ async function processorPhases(
     const cpuMicros: number[] = [];
     const gcMicros: GcPauses[] = [];
     const processCpuMicros: number[] = [];
+    const brokerMicros: (number | null)[] = [];
     for (const [phase, batch] of [load.crm, load.dept].entries()) {
       await feed(config, messaging, serde, batch);
       const starting = performance.now();
@@ -226,6 +240,7 @@ async function processorPhases(
       const { working } = await threads.start(file);
       const ready = await working;
       const processCpu = process.cpuUsage();
+      const brokerSince = cpuSince(e.brokerPid);
       if (phase === 1) restartMs = ready - starting;
       const watch = progressWatch(admin, config.processor.groupId, [
         config.topics.crmEvents,
@@ -234,14 +249,15 @@ async function processorPhases(
       ]);
       await waitIdle(messaging, admin, config, Number(process.env['BENCH_IDLE_TIMEOUT_MS'] ?? 600_000));
       phases.push((await watch.stop()) - ready);
+      brokerMicros.push(brokerSince());
       const used = await threads.stop();
       cpuMicros.push(used.cpuMicros);
       gcMicros.push(used.gcMicros);
-      processCpuMicros.push(cpuMicrosSince(processCpu));
+      processCpuMicros.push(ownCpuSince(processCpu));
     }
     const topics = await admin.listTopics();
     await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
-    return { phasesMs: phases, restartMs, cpuMicros, gcMicros, processCpuMicros };
+    return { phasesMs: phases, restartMs, cpuMicros, gcMicros, processCpuMicros, brokerMicros };
   } finally {
     await admin.disconnect();
   }
@@ -289,7 +305,13 @@ export async function throughputRun(
       const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL[name]}.avsc`));
       await serde.register(subjectForTopic(`${inputs[i]}.avro-copy`), file.schema);
     }
-    const raw = { brokers: e.brokers, inputs, outputOf: (t: string) => `${t}.raw-copy`, concurrency: o.partitions };
+    const raw = {
+      brokers: e.brokers,
+      brokerPid: e.brokerPid,
+      inputs,
+      outputOf: (t: string) => `${t}.raw-copy`,
+      concurrency: o.partitions,
+    };
     const avro = {
       ...raw,
       outputOf: (t: string) => `${t}.avro-copy`,
@@ -326,7 +348,9 @@ export async function throughputRun(
               minor: perEvent(p.gcMicros[i]?.minor ?? Number.NaN, n),
               major: perEvent(p.gcMicros[i]?.major ?? Number.NaN, n),
             },
+            broker: perEventOrNull(p.brokerMicros[i] ?? null, n),
           })),
+          brokerCpuMicrosPerEvent: perEventAll(p.brokerMicros, events),
         };
       }),
       rawEventsPerSecond: Math.round((rawRun.events / rawRun.ms) * 1000),
@@ -334,6 +358,8 @@ export async function throughputRun(
       peakRssMb: rss.stop(),
       warmupEvents: warmup ? warmup.crm.length + warmup.dept.length : 0,
       baselineWarmupEvents: baselineWarmup,
+      rawCpu: rawRun.cpu,
+      avroCpu: avroRun.cpu,
     };
   } finally {
     rss.stop();

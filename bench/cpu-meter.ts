@@ -1,0 +1,70 @@
+// CPU time of the processes a scenario runs on besides the bench's own: the broker (when the
+// bench runs the local stack) and the Streams peer's JVM. A scenario's events per second depend
+// on what the machine's cores have left; its CPU per event, the bench process's and the
+// broker's, says what each scenario costs them.
+import { readFileSync } from 'node:fs';
+
+/**
+ * Linux's USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every architecture Linux
+ * exports to user space (its sysconf(_SC_CLK_TCK)); a tick is 10 ms.
+ */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * A process's CPU time so far, µs, from the text of its /proc/<pid>/stat: user and system time
+ * of all its threads, those that have ended included. The command name, in parentheses, may
+ * hold spaces and parentheses itself, so fields are counted after its last ')'. Null when the
+ * text is not a stat line.
+ */
+export function statCpuMicros(stat: string): number | null {
+  const end = stat.lastIndexOf(')');
+  if (end < 0) return null;
+  // After the name: state (field 3), ..., utime (14) and stime (15).
+  const fields = stat.slice(end + 2).split(' ');
+  const user = Number(fields[11]);
+  const system = Number(fields[12]);
+  if (!Number.isInteger(user) || !Number.isInteger(system)) return null;
+  return ((user + system) * 1e6) / TICKS_PER_SECOND;
+}
+
+/** A process's CPU time so far, µs; null when it cannot be read (not Linux, or the process is gone). */
+export function processCpuMicros(pid: number): number | null {
+  try {
+    return statCpuMicros(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts measuring a process's CPU time: read synchronously, so a span can start at the very
+ * moment a scenario's timing does. The function returned gives the µs used since; null when
+ * there is no process to measure or it could not be read.
+ */
+export function cpuSince(pid: number | undefined): () => number | null {
+  const from = pid === undefined ? null : processCpuMicros(pid);
+  return () => {
+    if (pid === undefined || from === null) return null;
+    const now = processCpuMicros(pid);
+    return now === null ? null : now - from;
+  };
+}
+
+/** The bench process's CPU time since `from` (a process.cpuUsage() reading), µs. */
+export function ownCpuSince(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return used.user + used.system;
+}
+
+/** CPU per event of a scenario's span, µs: its own process's, and the broker's when measured. */
+export interface EventCpu {
+  /** The process that did the scenario's work: the bench process, or the Streams peer's JVM. */
+  readonly process: number;
+  /** The broker's; null when the broker is not the local stack's (or could not be read). */
+  readonly broker: number | null;
+}
+
+/** `micros` over `events`, rounded to a tenth; null stays null. */
+export function perEventOrNull(micros: number | null, events: number): number | null {
+  return micros === null ? null : Math.round((micros / events) * 10) / 10;
+}

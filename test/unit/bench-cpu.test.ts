@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { cpuSince, processCpuMicros, statCpuMicros } from '../../bench/cpu-meter.ts';
+import { lines, type BenchReport } from '../../bench/report.ts';
+import type { PeerRun } from '../../bench/peer.ts';
+import type { ProcessorFigures, ThroughputRun } from '../../bench/throughput.ts';
+
+describe("bench CPU meter: a process's CPU time from /proc", () => {
+  it('adds user and system ticks, counting fields after the last parenthesis of the name', () => {
+    // utime 250 and stime 50 ticks (fields 14 and 15); the name holds a space and a ')'.
+    const stat = '4242 (my (odd) java) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 97 0 123 456 789';
+    expect(statCpuMicros(stat)).toBe(3_000_000);
+  });
+
+  it('answers null for text that is not a stat line', () => {
+    expect(statCpuMicros('no parentheses here')).toBeNull();
+    expect(statCpuMicros('1 (x) S 1 2')).toBeNull();
+  });
+
+  it.runIf(process.platform === 'linux')("measures a busy child process's CPU over a span", async () => {
+    // Busy for about half a second of its own CPU, then waiting to be killed.
+    const child = spawn(process.execPath, [
+      '-e',
+      'const end = process.cpuUsage().user + 500000; while (process.cpuUsage().user < end); console.log("done"); setInterval(() => {}, 1000);',
+    ]);
+    try {
+      const pid = child.pid;
+      if (pid === undefined) throw new Error('no pid');
+      const since = cpuSince(pid);
+      await once(child.stdout, 'data');
+      const used = since();
+      expect(used).not.toBeNull();
+      // Ticks are 10 ms: at least the 500 ms it burned after the span began, less one tick.
+      expect(used).toBeGreaterThanOrEqual(490_000);
+      expect(processCpuMicros(pid)).toBeGreaterThanOrEqual(used ?? Number.POSITIVE_INFINITY);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('answers null with no process, or one that cannot be read', () => {
+    expect(cpuSince(undefined)()).toBeNull();
+    expect(processCpuMicros(2 ** 30)).toBeNull();
+  });
+});
+
+const figures = (threads: number, evs: number, process: number, broker?: number | null): ProcessorFigures =>
+  ({
+    threads,
+    eventsPerSecond: evs,
+    ms: 1_000,
+    phasesMs: [400, 600],
+    restartMs: 100,
+    cpuMicrosPerEvent: process / 2,
+    processCpuMicrosPerEvent: process,
+    ...(broker === undefined ? {} : { brokerCpuMicrosPerEvent: broker }),
+  }) as ProcessorFigures;
+
+const run = (
+  processor: ProcessorFigures[],
+  a?: { raw: number; avro: number; broker: number | null },
+): ThroughputRun => ({
+  tickets: 100,
+  events: 700,
+  processor,
+  rawEventsPerSecond: 200_000,
+  avroEventsPerSecond: 100_000,
+  peakRssMb: 500,
+  warmupEvents: 0,
+  ...(a
+    ? { rawCpu: { process: a.raw, broker: a.broker }, avroCpu: { process: a.avro, broker: a.broker && a.broker * 2 } }
+    : {}),
+});
+
+const peer = (threads: number, process: number | null, broker: number | null): PeerRun => ({
+  threads,
+  tickets: 100,
+  events: 700,
+  eventsPerSecond: 30_000,
+  ms: 23,
+  warmupRecords: 700,
+  cpu: { process, broker },
+});
+
+const report = (throughput: ThroughputRun[], peers: PeerRun[] = []): BenchReport => ({
+  startedAt: '2026-12-02T00:00:00Z',
+  command: 'npm run bench',
+  machine: { node: 'v24', cpus: 2, cpuModel: 'test', memoryGb: 1, platform: 'linux' },
+  quick: false,
+  seed: 42,
+  partitions: 6,
+  throughput,
+  peer: peers,
+  fullPath: [],
+  restore: [],
+});
+
+const value = (r: BenchReport, figure: string) => lines(r).find((l) => l.figure === figure)?.value;
+const row = (who: string, own: string) => `${who}: CPU per event, µs: ${own} / broker (together)`;
+
+describe('bench report: CPU per event of every scenario, with the broker', () => {
+  it("gives the medians of the process's, the broker's and their sum, for (a), (b) and (d)", () => {
+    const r = report(
+      [
+        run([figures(1, 40_000, 30, 10), figures(2, 45_000, 36, 12)], { raw: 3, avro: 5, broker: 2 }),
+        run([figures(1, 42_000, 28, 9), figures(2, 47_000, 33, 11)], { raw: 4, avro: 6, broker: 3 }),
+        run([figures(1, 41_000, 35, 14), figures(2, 44_000, 40, 13)], { raw: 5, avro: 7, broker: 1 }),
+      ],
+      [peer(1, 20, 8), peer(2, 25, 9)],
+    );
+    expect(value(r, row('(a) raw pass-through', 'bench process'))).toBe('4.0 / 2.0 (6.0)');
+    // The sum is the median of each run's own sum (9, 12, 9), not the sum of the two medians.
+    expect(value(r, row('(a) pass-through with Avro', 'bench process'))).toBe('6.0 / 4.0 (9.0)');
+    expect(value(r, row('(b) on 1 thread', 'bench process'))).toBe('30.0 / 10.0 (40.0)');
+    expect(value(r, row('(b) on 2 threads', 'bench process'))).toBe('36.0 / 12.0 (48.0)');
+    expect(value(r, row('(d) with 1 stream thread', 'its JVM'))).toBe('20.0 / 8.0 (28.0)');
+    expect(value(r, row('(d) with 2 stream threads', 'its JVM'))).toBe('25.0 / 9.0 (34.0)');
+  });
+
+  it('shows the broker as n/a, and no sum, when it was not measured', () => {
+    const r = report([run([figures(1, 40_000, 30, null)], { raw: 3, avro: 5, broker: null })], [peer(2, 25, null)]);
+    expect(value(r, row('(a) raw pass-through', 'bench process'))).toBe('3.0 / n/a');
+    expect(value(r, row('(b) on 1 thread', 'bench process'))).toBe('30.0 / n/a');
+    expect(value(r, row('(d) with 2 stream threads', 'its JVM'))).toBe('25.0 / n/a');
+  });
+
+  it('adds the broker to the phase row when every run measured it', () => {
+    const phased: ProcessorFigures = {
+      ...figures(1, 40_000, 30, 10),
+      phaseCpuMicrosPerEvent: [
+        { threads: 40, process: 60, broker: 30 },
+        { threads: 15, process: 20, broker: 7 },
+      ],
+    };
+    const r = report([run([phased])]);
+    expect(
+      value(r, '(b) on 1 thread: CPU per event by phase, CRM / department: threads; whole process; broker, µs'),
+    ).toBe('40.0 / 15.0; 60.0 / 20.0; 30.0 / 7.0');
+  });
+
+  it('has no such rows for reports written before they were kept', () => {
+    const r = report([run([figures(1, 40_000, 30)])], [{ ...peer(1, 1, 1), cpu: undefined } as unknown as PeerRun]);
+    expect(lines(r).some((l) => l.figure.includes('/ broker (together)'))).toBe(false);
+  });
+});
