@@ -12,7 +12,7 @@ import {
 } from '@platformatic/kafka';
 import { MAX_SEND_BYTES } from '../src/messaging/chunk.ts';
 import type { AvroSerde } from '../src/messaging/index.ts';
-import { cpuSince, ownCpuSince, perEventOrNull, type EventCpu } from './cpu-meter.ts';
+import { cpuSince, jitCpuSince, ownCpuSince, perEventOrNull, type EventCpu } from './cpu-meter.ts';
 
 export interface PassThroughOptions {
   readonly brokers: string;
@@ -52,7 +52,8 @@ export async function passThrough(o: PassThroughOptions): Promise<PassThroughRes
   // Set when the timing starts, read when it ends.
   let ownFrom = process.cpuUsage();
   let brokerSince = cpuSince(undefined);
-  let used = { own: 0, broker: null as number | null };
+  let jitSince = jitCpuSince(undefined);
+  let used = { own: 0, broker: null as number | null, jit: null as number | null };
   // One partition's run of what the stream holds: sent on, then its offset committed.
   const pass = async (messages: Message[]) => {
     const first = messages[0];
@@ -106,6 +107,7 @@ export async function passThrough(o: PassThroughOptions): Promise<PassThroughRes
             started = performance.now();
             ownFrom = process.cpuUsage();
             brokerSince = cpuSince(o.brokerPid);
+            jitSince = jitCpuSince(o.brokerPid);
           }
           const runs = [...byPartition.values()];
           let next = 0;
@@ -115,7 +117,7 @@ export async function passThrough(o: PassThroughOptions): Promise<PassThroughRes
           await Promise.all(Array.from({ length: Math.min(o.concurrency, runs.length) }, worker));
           seen += runs.reduce((n, r) => n + r.length, 0);
           if (seen >= o.total) {
-            used = { own: ownCpuSince(ownFrom), broker: brokerSince() };
+            used = { own: ownCpuSince(ownFrom), broker: brokerSince(), jit: jitSince() };
             return resolve(performance.now());
           }
         }
@@ -132,6 +134,10 @@ export async function passThrough(o: PassThroughOptions): Promise<PassThroughRes
   return {
     events: seen,
     ms: ended - started,
-    cpu: { process: perEventOrNull(used.own, seen) ?? Number.NaN, broker: perEventOrNull(used.broker, seen) },
+    cpu: {
+      process: perEventOrNull(used.own, seen) ?? Number.NaN,
+      broker: perEventOrNull(used.broker, seen),
+      brokerJit: perEventOrNull(used.jit, seen),
+    },
   };
 }

@@ -2,7 +2,7 @@
 // bench runs the local stack) and the Streams peer's JVM. A scenario's events per second depend
 // on what the machine's cores have left; its CPU per event, the bench process's and the
 // broker's, says what each scenario costs them.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Linux's USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every architecture Linux
@@ -50,6 +50,48 @@ export function cpuSince(pid: number | undefined): () => number | null {
   };
 }
 
+/**
+ * Whether a thread is one of a JVM's JIT compilers: HotSpot names them "C1 CompilerThread<n>"
+ * and "C2 CompilerThread<n>", which Linux cuts to 15 characters in /proc.
+ */
+export const isJitCompiler = (comm: string): boolean => /^C[12] CompilerThre/.test(comm);
+
+/** The CPU time so far of each of a process's threads whose name passes `which`, µs by thread id; null when unreadable. */
+export function threadsCpuMicros(pid: number, which: (comm: string) => boolean): Map<string, number> | null {
+  try {
+    const out = new Map<string, number>();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        if (!which(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim())) continue;
+        const micros = statCpuMicros(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+        if (micros !== null) out.set(tid, micros);
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * As cpuSince, for a JVM's JIT compiler threads only: what the JVM spent compiling its code. A
+ * thread started since counts whole; one ended since is lost (HotSpot ends compiler threads it
+ * added under load once idle, though it keeps one of each kind), so it may be an underestimate.
+ */
+export function jitCpuSince(pid: number | undefined): () => number | null {
+  const from = pid === undefined ? null : threadsCpuMicros(pid, isJitCompiler);
+  return () => {
+    if (pid === undefined || from === null) return null;
+    const now = threadsCpuMicros(pid, isJitCompiler);
+    if (now === null) return null;
+    let used = 0;
+    for (const [tid, micros] of now) used += micros - (from.get(tid) ?? 0);
+    return used;
+  };
+}
+
 /** The bench process's CPU time since `from` (a process.cpuUsage() reading), µs. */
 export function ownCpuSince(from: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(from);
@@ -62,6 +104,8 @@ export interface EventCpu {
   readonly process: number;
   /** The broker's; null when the broker is not the local stack's (or could not be read). */
   readonly broker: number | null;
+  /** Of the broker's, its JIT compiler threads' (see jitCpuSince); reports from before it have none. */
+  readonly brokerJit?: number | null;
 }
 
 /** `micros` over `events`, rounded to a tenth; null stays null. */

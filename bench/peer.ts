@@ -8,7 +8,7 @@ import { AvroSerde, createKafkaMessaging, type MessagingAdmin } from '../src/mes
 import { createLogger } from '../src/observability/logger.ts';
 import { feed, provision, runConfig, type Endpoints } from './harness.ts';
 import { generate, routingFor, type LoadProfile } from './load.ts';
-import { cpuSince, perEventOrNull } from './cpu-meter.ts';
+import { cpuSince, jitCpuSince, perEventOrNull } from './cpu-meter.ts';
 import { startPeer, type PeerBuild, type PeerProcess } from './streams-peer.ts';
 import { progressWatch } from './throughput.ts';
 
@@ -24,7 +24,11 @@ export interface PeerRun {
    * CPU per event over the timed phases, µs: the peer's JVM (all its threads: stream threads,
    * its clients', the collector's and the compiler's) and the broker's. Reports from before it have none.
    */
-  readonly cpu?: { readonly process: number | null; readonly broker: number | null };
+  readonly cpu?: {
+    readonly process: number | null;
+    readonly broker: number | null;
+    readonly brokerJit?: number | null;
+  };
 }
 
 export interface PeerRunOptions {
@@ -113,6 +117,7 @@ export async function peerRun(
     // The JVM's and the broker's CPU over each timed phase, µs; null once either could not be read.
     let jvmMicros: number | null = 0;
     let brokerMicros: number | null = 0;
+    let jitMicros: number | null = 0;
     let fed = 0;
     let warmed = 0;
     for (const [phase, batch] of [load.crm, load.dept].entries()) {
@@ -124,10 +129,12 @@ export async function peerRun(
       warmed = Math.max(warmed, warmup);
       let jvmSince = cpuSince(undefined);
       let brokerSince = cpuSince(undefined);
+      let jitSince = jitCpuSince(undefined);
       const peer = await startPeer(build, {
         onStart: (pid) => {
           jvmSince = cpuSince(pid);
           brokerSince = cpuSince(e.brokerPid);
+          jitSince = jitCpuSince(e.brokerPid);
         },
         brokers: e.brokers,
         applicationId,
@@ -145,6 +152,7 @@ export async function peerRun(
         ms += (await watch.stop()) - peer.ready;
         jvmMicros = addOrNull(jvmMicros, jvmSince());
         brokerMicros = addOrNull(brokerMicros, brokerSince());
+        jitMicros = addOrNull(jitMicros, jitSince());
       } finally {
         await peer.stop();
       }
@@ -162,7 +170,11 @@ export async function peerRun(
       eventsPerSecond: Math.round((events / ms) * 1000),
       ms: Math.round(ms),
       warmupRecords: warmed,
-      cpu: { process: perEventOrNull(jvmMicros, events), broker: perEventOrNull(brokerMicros, events) },
+      cpu: {
+        process: perEventOrNull(jvmMicros, events),
+        broker: perEventOrNull(brokerMicros, events),
+        brokerJit: perEventOrNull(jitMicros, events),
+      },
     };
   } finally {
     await rm(stateDir, { recursive: true, force: true });

@@ -5,11 +5,17 @@ import { fmt, type BenchReport, type Line } from './report.ts';
 interface Cpu {
   readonly process: number | null;
   readonly broker: number | null;
+  /** Of the broker's, its JIT compilers'; absent in reports from before it was kept. */
+  readonly brokerJit?: number | null;
 }
+
+const percent = (share: number) => `${fmt(share * 100)} %`;
 
 /**
  * `process / broker (together)`, each the median over the runs; the broker's as n/a when it was
- * not measured (a broker not the local stack's), and then no sum. Undefined for no runs.
+ * not measured (a broker not the local stack's), and then no sum. Then the median share of the
+ * broker's CPU its JIT compilers took, when kept: a broker still compiling gives the scenario
+ * less of the machine. Undefined for no runs.
  */
 function cpuValue(runs: readonly (Cpu | undefined)[]): string | undefined {
   const got = runs.filter((c): c is Cpu => c !== undefined);
@@ -21,7 +27,12 @@ function cpuValue(runs: readonly (Cpu | undefined)[]): string | undefined {
   const own = pick((c) => c.process);
   const broker = pick((c) => c.broker);
   const sum = pick((c) => (c.process === null || c.broker === null ? null : c.process + c.broker));
-  return Number.isFinite(broker) ? `${fmt(own, 1)} / ${fmt(broker, 1)} (${fmt(sum, 1)})` : `${fmt(own, 1)} / n/a`;
+  if (!Number.isFinite(broker)) return `${fmt(own, 1)} / n/a`;
+  const both = `${fmt(own, 1)} / ${fmt(broker, 1)} (${fmt(sum, 1)})`;
+  const jit = pick((c) =>
+    c.brokerJit === undefined || c.brokerJit === null || !c.broker ? null : c.brokerJit / c.broker,
+  );
+  return Number.isFinite(jit) ? `${both}; broker compiling ${percent(jit)}` : both;
 }
 
 const line = (figure: string, value: string): Line => ({ figure, value, target: '', verdict: '' });
@@ -48,7 +59,11 @@ export function cpuLines(r: BenchReport): Line[] {
       runs.map((p) =>
         p?.brokerCpuMicrosPerEvent === undefined
           ? undefined
-          : { process: p.processCpuMicrosPerEvent, broker: p.brokerCpuMicrosPerEvent },
+          : {
+              process: p.processCpuMicrosPerEvent,
+              broker: p.brokerCpuMicrosPerEvent,
+              ...(p.brokerJitMicrosPerEvent === undefined ? {} : { brokerJit: p.brokerJitMicrosPerEvent }),
+            },
       ),
     );
     if (value) out.push(line(`(b) on ${threads} thread${threads > 1 ? 's' : ''}: ${label('bench process')}`, value));

@@ -16,7 +16,7 @@ import { CANONICAL } from '../src/topics/index.ts';
 import { passThrough } from './baseline.ts';
 import { feed, provision, rssSampler, runConfig, runConfigFile, SCHEMAS, type Endpoints } from './harness.ts';
 import { generate, routingFor, type GeneratedLoad, type LoadProfile } from './load.ts';
-import { cpuSince, ownCpuSince, perEventOrNull, type EventCpu } from './cpu-meter.ts';
+import { cpuSince, jitCpuSince, ownCpuSince, perEventOrNull, type EventCpu } from './cpu-meter.ts';
 import { BenchProcessorThreads, type GcPauses } from './processor-threads.ts';
 
 export interface ProcessorFigures {
@@ -48,6 +48,8 @@ export interface ProcessorFigures {
    * µs; null when the broker is not the local stack's. Reports from before it have none.
    */
   readonly brokerCpuMicrosPerEvent?: number | null;
+  /** Of the broker's, its JIT compilers' (cpu-meter.ts), µs; null when not measured. */
+  readonly brokerJitMicrosPerEvent?: number | null;
 }
 
 export interface PhaseCpu {
@@ -176,6 +178,8 @@ interface PhaseFigures {
   readonly processCpuMicros: readonly number[];
   /** The broker's, from work's start in each phase to its last commit, µs; null when not measured. */
   readonly brokerMicros: readonly (number | null)[];
+  /** Of the broker's, its JIT compilers', µs. */
+  readonly brokerJitMicros: readonly (number | null)[];
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
@@ -232,6 +236,7 @@ async function processorPhases(
     const gcMicros: GcPauses[] = [];
     const processCpuMicros: number[] = [];
     const brokerMicros: (number | null)[] = [];
+    const brokerJitMicros: (number | null)[] = [];
     for (const [phase, batch] of [load.crm, load.dept].entries()) {
       await feed(config, messaging, serde, batch);
       const starting = performance.now();
@@ -241,6 +246,7 @@ async function processorPhases(
       const ready = await working;
       const processCpu = process.cpuUsage();
       const brokerSince = cpuSince(e.brokerPid);
+      const jitSince = jitCpuSince(e.brokerPid);
       if (phase === 1) restartMs = ready - starting;
       const watch = progressWatch(admin, config.processor.groupId, [
         config.topics.crmEvents,
@@ -250,6 +256,7 @@ async function processorPhases(
       await waitIdle(messaging, admin, config, Number(process.env['BENCH_IDLE_TIMEOUT_MS'] ?? 600_000));
       phases.push((await watch.stop()) - ready);
       brokerMicros.push(brokerSince());
+      brokerJitMicros.push(jitSince());
       const used = await threads.stop();
       cpuMicros.push(used.cpuMicros);
       gcMicros.push(used.gcMicros);
@@ -257,7 +264,7 @@ async function processorPhases(
     }
     const topics = await admin.listTopics();
     await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
-    return { phasesMs: phases, restartMs, cpuMicros, gcMicros, processCpuMicros, brokerMicros };
+    return { phasesMs: phases, restartMs, cpuMicros, gcMicros, processCpuMicros, brokerMicros, brokerJitMicros };
   } finally {
     await admin.disconnect();
   }
@@ -351,6 +358,7 @@ export async function throughputRun(
             broker: perEventOrNull(p.brokerMicros[i] ?? null, n),
           })),
           brokerCpuMicrosPerEvent: perEventAll(p.brokerMicros, events),
+          brokerJitMicrosPerEvent: perEventAll(p.brokerJitMicros, events),
         };
       }),
       rawEventsPerSecond: Math.round((rawRun.events / rawRun.ms) * 1000),

@@ -1,7 +1,15 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { cpuSince, processCpuMicros, statCpuMicros } from '../../bench/cpu-meter.ts';
+import {
+  cpuSince,
+  isJitCompiler,
+  jitCpuSince,
+  processCpuMicros,
+  statCpuMicros,
+  threadsCpuMicros,
+} from '../../bench/cpu-meter.ts';
 import { lines, type BenchReport } from '../../bench/report.ts';
 import type { PeerRun } from '../../bench/peer.ts';
 import type { ProcessorFigures, ThroughputRun } from '../../bench/throughput.ts';
@@ -42,6 +50,28 @@ describe("bench CPU meter: a process's CPU time from /proc", () => {
   it('answers null with no process, or one that cannot be read', () => {
     expect(cpuSince(undefined)()).toBeNull();
     expect(processCpuMicros(2 ** 30)).toBeNull();
+    expect(jitCpuSince(undefined)()).toBeNull();
+    expect(jitCpuSince(2 ** 30)()).toBeNull();
+  });
+
+  it("knows HotSpot's JIT compiler threads by their names as /proc cuts them", () => {
+    expect(isJitCompiler('C2 CompilerThre')).toBe(true);
+    expect(isJitCompiler('C1 CompilerThre')).toBe(true);
+    expect(isJitCompiler('G1 Conc#0')).toBe(false);
+    expect(isJitCompiler('data-plane-kafk')).toBe(false);
+  });
+
+  it.runIf(process.platform === 'linux')("reads the CPU time of a process's threads by name", () => {
+    // This process's main thread is named after it, and runs this test: it has used CPU.
+    const all = threadsCpuMicros(process.pid, () => true);
+    expect(all?.size).toBeGreaterThan(1);
+    const main = threadsCpuMicros(
+      process.pid,
+      (comm) => comm === readFileSync(`/proc/${process.pid}/comm`, 'utf8').trim(),
+    );
+    expect(main?.get(String(process.pid))).toBeGreaterThan(0);
+    // A Node process has no JIT compiler threads of HotSpot's: nothing compiled, not null.
+    expect(jitCpuSince(process.pid)()).toBe(0);
   });
 });
 
@@ -137,6 +167,20 @@ describe('bench report: CPU per event of every scenario, with the broker', () =>
     expect(
       value(r, '(b) on 1 thread: CPU per event by phase, CRM / department: threads; whole process; broker, µs'),
     ).toBe('40.0 / 15.0; 60.0 / 20.0; 30.0 / 7.0');
+  });
+
+  it("adds the broker's JIT compilers' share of its CPU when it was kept", () => {
+    const compiling = (broker: number, jit: number): ProcessorFigures => ({
+      ...figures(2, 40_000, 30, broker),
+      brokerJitMicrosPerEvent: jit,
+    });
+    const r = report([run([compiling(10, 1)]), run([compiling(20, 5)]), run([compiling(10, 3)])]);
+    // Shares 10 %, 25 % and 30 %: the median share, not the medians' quotient (3 / 10).
+    expect(value(r, row('(b) on 2 threads', 'bench process'))).toBe('30.0 / 10.0 (40.0); broker compiling 25 %');
+    const p = { ...peer(2, 25, 9), cpu: { process: 25, broker: 9, brokerJit: 0.9 } };
+    expect(value(report([], [p]), row('(d) with 2 stream threads', 'its JVM'))).toBe(
+      '25.0 / 9.0 (34.0); broker compiling 10 %',
+    );
   });
 
   it('has no such rows for reports written before they were kept', () => {
