@@ -136,8 +136,13 @@ async function main(): Promise<void> {
   // Built first, so a missing JDK or Maven stops the bench before it has measured anything.
   const build = only.has('peer') ? await buildPeer(log) : undefined;
   const throughput: ThroughputRun[] = [];
-  if (only.has('throughput')) {
-    for (let i = 0; i < repeats; i += 1) {
+  const peer: PeerRun[] = [];
+  // (b) and (d) alternate repeat by repeat, as scale-out's counts do: run all of one and then
+  // all of the other, and the later one met a broker that had compiled more of its code (on a
+  // stack just started, its JIT compilers took 38 % of its CPU in (b)'s spans and 6-10 % in
+  // (d)'s) and a machine in another mood.
+  for (let i = 0; i < repeats; i += 1) {
+    if (only.has('throughput')) {
       log(`throughput ${i + 1}/${repeats}: ${tickets} tickets`);
       const run = await throughputRun(e, profile, {
         tickets,
@@ -151,24 +156,20 @@ async function main(): Promise<void> {
       throughput.push(run);
       stepDone();
     }
-  }
-  const peer: PeerRun[] = [];
-  if (build) {
-    for (let i = 0; i < repeats; i += 1) {
-      // The same seeds as (b)'s repeats, so each peer run reads the records (b) read.
-      for (const threads of PEER_THREADS) {
-        log(`Streams peer ${i + 1}/${repeats}, ${threads} thread${threads > 1 ? 's' : ''}: ${tickets} tickets`);
-        const run = await peerRun(e, build, profile, {
-          tickets,
-          seed: seed + i,
-          partitions,
-          threads,
-          warmupRecords: peerWarmup,
-        });
-        log(`  ${run.eventsPerSecond} ev/s`);
-        peer.push(run);
-        stepDone();
-      }
+    if (!build) continue;
+    // The same seeds as (b)'s repeats, so each peer run reads the records (b) read.
+    for (const threads of PEER_THREADS) {
+      log(`Streams peer ${i + 1}/${repeats}, ${threads} thread${threads > 1 ? 's' : ''}: ${tickets} tickets`);
+      const run = await peerRun(e, build, profile, {
+        tickets,
+        seed: seed + i,
+        partitions,
+        threads,
+        warmupRecords: peerWarmup,
+      });
+      log(`  ${run.eventsPerSecond} ev/s`);
+      peer.push(run);
+      stepDone();
     }
   }
   const fullPath: FullPathRun[] = [];
