@@ -10,9 +10,10 @@ import {
   statCpuMicros,
   threadsCpuMicros,
 } from '../../bench/cpu-meter.ts';
-import { lines, type BenchReport } from '../../bench/report.ts';
+import { lines } from '../../bench/report.ts';
 import type { PeerRun } from '../../bench/peer.ts';
-import type { ProcessorFigures, ThroughputRun } from '../../bench/throughput.ts';
+import type { ProcessorFigures } from '../../bench/throughput.ts';
+import { benchReport, processorFigures, reportValue, throughputRun } from '../support/bench-report.ts';
 
 describe("bench CPU meter: a process's CPU time from /proc", () => {
   it('adds user and system ticks, counting fields after the last parenthesis of the name', () => {
@@ -75,33 +76,21 @@ describe("bench CPU meter: a process's CPU time from /proc", () => {
   });
 });
 
-const figures = (threads: number, evs: number, process: number, broker?: number | null): ProcessorFigures =>
-  ({
-    threads,
-    eventsPerSecond: evs,
-    ms: 1_000,
-    phasesMs: [400, 600],
-    restartMs: 100,
+const figures = (threads: number, evs: number, process: number, broker?: number | null) =>
+  processorFigures(threads, evs, {
     cpuMicrosPerEvent: process / 2,
     processCpuMicrosPerEvent: process,
     ...(broker === undefined ? {} : { brokerCpuMicrosPerEvent: broker }),
-  }) as ProcessorFigures;
+  });
 
-const run = (
-  processor: ProcessorFigures[],
-  a?: { raw: number; avro: number; broker: number | null },
-): ThroughputRun => ({
-  tickets: 100,
-  events: 700,
-  processor,
-  rawEventsPerSecond: 200_000,
-  avroEventsPerSecond: 100_000,
-  peakRssMb: 500,
-  warmupEvents: 0,
-  ...(a
-    ? { rawCpu: { process: a.raw, broker: a.broker }, avroCpu: { process: a.avro, broker: a.broker && a.broker * 2 } }
-    : {}),
-});
+/** A repeat with (a)'s CPU per event when given: the broker's for (a) with Avro twice that of raw. */
+const run = (processor: ProcessorFigures[], a?: { raw: number; avro: number; broker: number | null }) =>
+  throughputRun(
+    processor,
+    a
+      ? { rawCpu: { process: a.raw, broker: a.broker }, avroCpu: { process: a.avro, broker: a.broker && a.broker * 2 } }
+      : {},
+  );
 
 const peer = (threads: number, process: number | null, broker: number | null): PeerRun => ({
   threads,
@@ -113,20 +102,8 @@ const peer = (threads: number, process: number | null, broker: number | null): P
   cpu: { process, broker },
 });
 
-const report = (throughput: ThroughputRun[], peers: PeerRun[] = []): BenchReport => ({
-  startedAt: '2026-12-02T00:00:00Z',
-  command: 'npm run bench',
-  machine: { node: 'v24', cpus: 2, cpuModel: 'test', memoryGb: 1, platform: 'linux' },
-  quick: false,
-  seed: 42,
-  partitions: 6,
-  throughput,
-  peer: peers,
-  fullPath: [],
-  restore: [],
-});
-
-const value = (r: BenchReport, figure: string) => lines(r).find((l) => l.figure === figure)?.value;
+const report = benchReport;
+const value = reportValue;
 const row = (who: string, own: string) => `${who}: CPU per event, µs: ${own} / broker (together)`;
 
 describe('bench report: CPU per event of every scenario, with the broker', () => {

@@ -1,42 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { lines, type BenchReport } from '../../bench/report.ts';
 import type { ProcessorFigures, ThroughputRun } from '../../bench/throughput.ts';
+import { benchReport, processorFigures, reportValue, throughputRun } from '../support/bench-report.ts';
 
-const figures = (threads: number, evs: number, cpu: number, whole?: number): ProcessorFigures =>
-  ({
-    threads,
-    eventsPerSecond: evs,
-    ms: 1_000,
-    phasesMs: [400, 600],
-    restartMs: 100,
+const figures = (threads: number, evs: number, cpu: number, whole?: number) =>
+  processorFigures(threads, evs, {
     cpuMicrosPerEvent: cpu,
     ...(whole === undefined ? {} : { processCpuMicrosPerEvent: whole }),
-  }) as ProcessorFigures;
-
-const run = (processor: ProcessorFigures[]): ThroughputRun => ({
-  tickets: 100,
-  events: 700,
-  processor,
-  rawEventsPerSecond: 200_000,
-  avroEventsPerSecond: 100_000,
-  peakRssMb: 500,
-  warmupEvents: 0,
-});
-
-const report = (throughput: ThroughputRun[]): BenchReport => ({
-  startedAt: '2026-12-01T00:00:00Z',
-  command: 'npm run bench',
-  machine: { node: 'v24', cpus: 2, cpuModel: 'test', memoryGb: 1, platform: 'linux' },
-  quick: false,
-  seed: 42,
-  partitions: 6,
-  throughput,
-  peer: [],
-  fullPath: [],
-  restore: [],
-});
-
-const value = (r: BenchReport, figure: string) => lines(r).find((l) => l.figure === figure)?.value;
+  });
+const run = (processor: ProcessorFigures[]) => throughputRun(processor);
+const report = (throughput: ThroughputRun[]) => benchReport(throughput);
+const value = reportValue;
 
 describe("bench report: (b)'s CPU rows", () => {
   it("gives the median of the threads' CPU and of the whole process's, per thread count", () => {
