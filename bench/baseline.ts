@@ -12,7 +12,7 @@ import {
 } from '@platformatic/kafka';
 import { MAX_SEND_BYTES } from '../src/messaging/chunk.ts';
 import type { AvroSerde } from '../src/messaging/index.ts';
-import { cpuSince, jitCpuSince, ownCpuSince, perEventOrNull, type EventCpu } from './cpu-meter.ts';
+import { cpuSince, jitCpuSince, ownCpuSince, perEventOrNull, shareOrNull, type EventCpu } from './cpu-meter.ts';
 
 export interface PassThroughOptions {
   readonly brokers: string;
@@ -137,7 +137,7 @@ export async function passThrough(o: PassThroughOptions): Promise<PassThroughRes
     cpu: {
       process: perEventOrNull(used.own, seen) ?? Number.NaN,
       broker: perEventOrNull(used.broker, seen),
-      brokerJit: perEventOrNull(used.jit, seen),
+      brokerJitShare: shareOrNull(used.jit, used.broker),
     },
   };
 }

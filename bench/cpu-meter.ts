@@ -104,8 +104,13 @@ export interface EventCpu {
   readonly process: number;
   /** The broker's; null when the broker is not the local stack's (or could not be read). */
   readonly broker: number | null;
-  /** Of the broker's, its JIT compiler threads' (see jitCpuSince); reports from before it have none. */
-  readonly brokerJit?: number | null;
+  /** The share of the broker's CPU its JIT compiler threads took (see jitCpuSince); reports from before it have none. */
+  readonly brokerJitShare?: number | null;
+}
+
+/** `part` of `whole`, to a thousandth; null when either is null or `whole` is not above 0. */
+export function shareOrNull(part: number | null, whole: number | null): number | null {
+  return part === null || whole === null || whole <= 0 ? null : Math.round((part / whole) * 1000) / 1000;
 }
 
 /** `micros` over `events`, rounded to a tenth; null stays null. */

@@ -8,7 +8,7 @@ import { AvroSerde, createKafkaMessaging, type MessagingAdmin } from '../src/mes
 import { createLogger } from '../src/observability/logger.ts';
 import { feed, provision, runConfig, type Endpoints } from './harness.ts';
 import { generate, routingFor, type LoadProfile } from './load.ts';
-import { cpuSince, jitCpuSince, perEventOrNull } from './cpu-meter.ts';
+import { cpuSince, jitCpuSince, perEventOrNull, shareOrNull } from './cpu-meter.ts';
 import { startPeer, type PeerBuild, type PeerProcess } from './streams-peer.ts';
 import { progressWatch } from './throughput.ts';
 
@@ -27,7 +27,7 @@ export interface PeerRun {
   readonly cpu?: {
     readonly process: number | null;
     readonly broker: number | null;
-    readonly brokerJit?: number | null;
+    readonly brokerJitShare?: number | null;
   };
 }
 
@@ -173,7 +173,7 @@ export async function peerRun(
       cpu: {
         process: perEventOrNull(jvmMicros, events),
         broker: perEventOrNull(brokerMicros, events),
-        brokerJit: perEventOrNull(jitMicros, events),
+        brokerJitShare: shareOrNull(jitMicros, brokerMicros),
       },
     };
   } finally {

@@ -5,8 +5,8 @@ import { fmt, type BenchReport, type Line } from './report.ts';
 interface Cpu {
   readonly process: number | null;
   readonly broker: number | null;
-  /** Of the broker's, its JIT compilers'; absent in reports from before it was kept. */
-  readonly brokerJit?: number | null;
+  /** The share of the broker's CPU its JIT compilers took; absent in reports from before it was kept. */
+  readonly brokerJitShare?: number | null;
 }
 
 const percent = (share: number) => `${fmt(share * 100)} %`;
@@ -29,9 +29,7 @@ function cpuValue(runs: readonly (Cpu | undefined)[]): string | undefined {
   const sum = pick((c) => (c.process === null || c.broker === null ? null : c.process + c.broker));
   if (!Number.isFinite(broker)) return `${fmt(own, 1)} / n/a`;
   const both = `${fmt(own, 1)} / ${fmt(broker, 1)} (${fmt(sum, 1)})`;
-  const jit = pick((c) =>
-    c.brokerJit === undefined || c.brokerJit === null || !c.broker ? null : c.brokerJit / c.broker,
-  );
+  const jit = pick((c) => c.brokerJitShare ?? null);
   return Number.isFinite(jit) ? `${both}; broker compiling ${percent(jit)}` : both;
 }
 
@@ -62,7 +60,7 @@ export function cpuLines(r: BenchReport): Line[] {
           : {
               process: p.processCpuMicrosPerEvent,
               broker: p.brokerCpuMicrosPerEvent,
-              ...(p.brokerJitMicrosPerEvent === undefined ? {} : { brokerJit: p.brokerJitMicrosPerEvent }),
+              ...(p.brokerJitShare === undefined ? {} : { brokerJitShare: p.brokerJitShare }),
             },
       ),
     );

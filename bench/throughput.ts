@@ -16,7 +16,7 @@ import { CANONICAL } from '../src/topics/index.ts';
 import { passThrough } from './baseline.ts';
 import { feed, provision, rssSampler, runConfig, runConfigFile, SCHEMAS, type Endpoints } from './harness.ts';
 import { generate, routingFor, type GeneratedLoad, type LoadProfile } from './load.ts';
-import { cpuSince, jitCpuSince, ownCpuSince, perEventOrNull, type EventCpu } from './cpu-meter.ts';
+import { cpuSince, jitCpuSince, ownCpuSince, perEventOrNull, shareOrNull, type EventCpu } from './cpu-meter.ts';
 import { BenchProcessorThreads, type GcPauses } from './processor-threads.ts';
 
 export interface ProcessorFigures {
@@ -48,8 +48,8 @@ export interface ProcessorFigures {
    * µs; null when the broker is not the local stack's. Reports from before it have none.
    */
   readonly brokerCpuMicrosPerEvent?: number | null;
-  /** Of the broker's, its JIT compilers' (cpu-meter.ts), µs; null when not measured. */
-  readonly brokerJitMicrosPerEvent?: number | null;
+  /** The share of the broker's CPU over the same phases its JIT compilers took (cpu-meter.ts); null when not measured. */
+  readonly brokerJitShare?: number | null;
 }
 
 export interface PhaseCpu {
@@ -186,10 +186,9 @@ const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 /** µs per event, to a tenth. */
 const perEvent = (micros: number, events: number): number => Math.round((micros / events) * 10) / 10;
 
-/** The sum of µs over `events`, to a tenth; null when any phase's is missing. */
-function perEventAll(micros: readonly (number | null)[], events: number): number | null {
-  return micros.some((m) => m === null) ? null : perEventOrNull(sum(micros as number[]), events);
-}
+/** The sum of the phases' µs; null when any phase's is missing. */
+const sumAll = (micros: readonly (number | null)[]): number | null =>
+  micros.some((m) => m === null) ? null : sum(micros as number[]);
 
 /** (b) on `threads` processor threads: untimed on a warm-up load first, then timed. */
 async function processorRun(
@@ -357,8 +356,8 @@ export async function throughputRun(
             },
             broker: perEventOrNull(p.brokerMicros[i] ?? null, n),
           })),
-          brokerCpuMicrosPerEvent: perEventAll(p.brokerMicros, events),
-          brokerJitMicrosPerEvent: perEventAll(p.brokerJitMicros, events),
+          brokerCpuMicrosPerEvent: perEventOrNull(sumAll(p.brokerMicros), events),
+          brokerJitShare: shareOrNull(sumAll(p.brokerJitMicros), sumAll(p.brokerMicros)),
         };
       }),
       rawEventsPerSecond: Math.round((rawRun.events / rawRun.ms) * 1000),

@@ -7,6 +7,7 @@ import {
   isJitCompiler,
   jitCpuSince,
   processCpuMicros,
+  shareOrNull,
   statCpuMicros,
   threadsCpuMicros,
 } from '../../bench/cpu-meter.ts';
@@ -53,6 +54,15 @@ describe("bench CPU meter: a process's CPU time from /proc", () => {
     expect(processCpuMicros(2 ** 30)).toBeNull();
     expect(jitCpuSince(undefined)()).toBeNull();
     expect(jitCpuSince(2 ** 30)()).toBeNull();
+  });
+
+  it("gives the compilers' share of the broker's CPU to a thousandth, and null without both", () => {
+    expect(shareOrNull(1_234_567, 4_000_000)).toBe(0.309);
+    expect(shareOrNull(0, 4_000_000)).toBe(0);
+    expect(shareOrNull(null, 4_000_000)).toBeNull();
+    expect(shareOrNull(1, null)).toBeNull();
+    // No broker CPU in the span: no share to speak of, rather than a division by zero.
+    expect(shareOrNull(0, 0)).toBeNull();
   });
 
   it("knows HotSpot's JIT compiler threads by their names as /proc cuts them", () => {
@@ -147,14 +157,13 @@ describe('bench report: CPU per event of every scenario, with the broker', () =>
   });
 
   it("adds the broker's JIT compilers' share of its CPU when it was kept", () => {
-    const compiling = (broker: number, jit: number): ProcessorFigures => ({
+    const compiling = (broker: number, share: number): ProcessorFigures => ({
       ...figures(2, 40_000, 30, broker),
-      brokerJitMicrosPerEvent: jit,
+      brokerJitShare: share,
     });
-    const r = report([run([compiling(10, 1)]), run([compiling(20, 5)]), run([compiling(10, 3)])]);
-    // Shares 10 %, 25 % and 30 %: the median share, not the medians' quotient (3 / 10).
+    const r = report([run([compiling(10, 0.1)]), run([compiling(20, 0.25)]), run([compiling(10, 0.3)])]);
     expect(value(r, row('(b) on 2 threads', 'bench process'))).toBe('30.0 / 10.0 (40.0); broker compiling 25 %');
-    const p = { ...peer(2, 25, 9), cpu: { process: 25, broker: 9, brokerJit: 0.9 } };
+    const p = { ...peer(2, 25, 9), cpu: { process: 25, broker: 9, brokerJitShare: 0.1 } };
     expect(value(report([], [p]), row('(d) with 2 stream threads', 'its JVM'))).toBe(
       '25.0 / 9.0 (34.0); broker compiling 10 %',
     );
