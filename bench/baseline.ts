@@ -12,7 +12,15 @@ import {
 } from '@platformatic/kafka';
 import { MAX_SEND_BYTES } from '../src/messaging/chunk.ts';
 import type { AvroSerde } from '../src/messaging/index.ts';
-import { cpuSince, jitCpuSince, ownCpuSince, perEventOrNull, shareOrNull, type EventCpu } from './cpu-meter.ts';
+import {
+  cpuSince,
+  jitCpuSince,
+  ownCpuSince,
+  perEvent,
+  perEventOrNull,
+  shareOrNull,
+  type EventCpu,
+} from './cpu-meter.ts';
 
 export interface PassThroughOptions {
   readonly brokers: string;
@@ -135,7 +143,7 @@ export async function passThrough(o: PassThroughOptions): Promise<PassThroughRes
     events: seen,
     ms: ended - started,
     cpu: {
-      process: perEventOrNull(used.own, seen) ?? Number.NaN,
+      process: perEvent(used.own, seen),
       broker: perEventOrNull(used.broker, seen),
       brokerJitShare: shareOrNull(used.jit, used.broker),
     },

@@ -113,7 +113,9 @@ export function shareOrNull(part: number | null, whole: number | null): number |
   return part === null || whole === null || whole <= 0 ? null : Math.round((part / whole) * 1000) / 1000;
 }
 
-/** `micros` over `events`, rounded to a tenth; null stays null. */
-export function perEventOrNull(micros: number | null, events: number): number | null {
-  return micros === null ? null : Math.round((micros / events) * 10) / 10;
-}
+/** `micros` over `events`, µs per event to a tenth. */
+export const perEvent = (micros: number, events: number): number => Math.round((micros / events) * 10) / 10;
+
+/** As perEvent; null stays null. */
+export const perEventOrNull = (micros: number | null, events: number): number | null =>
+  micros === null ? null : perEvent(micros, events);

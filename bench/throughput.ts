@@ -16,7 +16,15 @@ import { CANONICAL } from '../src/topics/index.ts';
 import { passThrough } from './baseline.ts';
 import { feed, provision, rssSampler, runConfig, runConfigFile, SCHEMAS, type Endpoints } from './harness.ts';
 import { generate, routingFor, type GeneratedLoad, type LoadProfile } from './load.ts';
-import { cpuSince, jitCpuSince, ownCpuSince, perEventOrNull, shareOrNull, type EventCpu } from './cpu-meter.ts';
+import {
+  cpuSince,
+  jitCpuSince,
+  ownCpuSince,
+  perEvent,
+  perEventOrNull,
+  shareOrNull,
+  type EventCpu,
+} from './cpu-meter.ts';
 import { BenchProcessorThreads, type GcPauses } from './processor-threads.ts';
 
 export interface ProcessorFigures {
@@ -183,8 +191,6 @@ interface PhaseFigures {
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
-/** µs per event, to a tenth. */
-const perEvent = (micros: number, events: number): number => Math.round((micros / events) * 10) / 10;
 
 /** The sum of the phases' µs; null when any phase's is missing. */
 const sumAll = (micros: readonly (number | null)[]): number | null =>
