@@ -1,4 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { processFolder } from './scripts/process-folder.ts';
+
+// Whatever the tests and the processes they start write to the system's temporary folder goes
+// into one folder of this run, removed when the run ends. Workers and their children inherit
+// TMPDIR, which os.tmpdir() reads on every call.
+process.env['TMPDIR'] = processFolder('closeloop-test-');
 
 export default defineConfig({
   test: {

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -8,7 +7,8 @@ const run = promisify(execFile);
 
 /** The PyPI client checked against; pinned so that a new release cannot change the verdict. */
 const CLIENT = 'georeport==0.3.1';
-const VENV = join(tmpdir(), 'closeloop-georeport-0.3.1');
+// Kept with the dependencies, not in the test run's temporary folder, which goes with the run.
+const VENV = new URL('../../node_modules/.cache/closeloop-georeport-0.3.1', import.meta.url).pathname;
 const SCRIPT = new URL('./georeport_client.py', import.meta.url).pathname;
 
 export interface ClientCall {
@@ -19,7 +19,7 @@ export interface ClientCall {
 
 export type ClientResult = { ok: unknown } | { error: string; status: number | null };
 
-/** A virtual environment of its own, made once per machine: the system Python stays untouched. */
+/** A virtual environment of its own, made once per install of the dependencies: the system Python stays untouched. */
 async function python(): Promise<string> {
   const bin = join(VENV, 'bin', 'python');
   if (!existsSync(join(VENV, '.ready'))) {
