@@ -1,7 +1,6 @@
 // What every scenario needs: the stack, a run's own topics and config, Avro feeding, progress
 // watching through committed group offsets, and an RSS sampler.
 import { readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { TOPIC_KEYS, loadConfig, type CloseloopConfig } from '../src/config/index.ts';
@@ -14,6 +13,7 @@ import { CANONICAL, topicSpecs } from '../src/topics/index.ts';
 import { loadStackConfig } from '../stack/config.ts';
 import { kafkaPid } from '../stack/kafka.ts';
 import { stackUp } from '../stack/stack.ts';
+import { runFolder } from './run-folder.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const SCHEMAS = path.join(ROOT, 'schemas');
@@ -72,7 +72,7 @@ export async function runConfigFile(
   o: RunConfigOptions,
 ): Promise<{ config: CloseloopConfig; file: string }> {
   const run = `bench.${name}.${Date.now().toString(36)}`;
-  const file = path.join(tmpdir(), `${run}.yaml`);
+  const file = path.join(runFolder(), `${run}.yaml`);
   await writeFile(
     file,
     stringify({
@@ -94,7 +94,7 @@ export async function runConfigFile(
     }),
   );
   const policies = await readFile(path.join(ROOT, 'config/sla/policies.yaml'), 'utf8');
-  await writeFile(path.join(tmpdir(), `${run}.sla.yaml`), stringify({ default: parse(policies).default }));
+  await writeFile(path.join(runFolder(), `${run}.sla.yaml`), stringify({ default: parse(policies).default }));
   return { config: await loadConfig(file, {}), file };
 }
 

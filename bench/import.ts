@@ -6,7 +6,6 @@
 // table; writes nothing.
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
@@ -17,6 +16,7 @@ import { AvroSerde, createKafkaMessaging } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { LifecycleProcessor } from '../src/processor/index.ts';
 import { endpoints, ROOT, runConfigFile, SCHEMAS, waitCaughtUp } from './harness.ts';
+import { runFolder } from './run-folder.ts';
 
 const { values: a } = parseArgs({
   options: { rows: { type: 'string', default: '120000' }, partitions: { type: 'string', default: '3' } },
@@ -26,7 +26,7 @@ const logger = createLogger({ level: 'warn', destination: process.stderr });
 
 /** The Baltimore sample repeated with fresh ticket ids until it has `rows` rows. */
 async function generated(rows: number): Promise<string> {
-  const file = path.join(tmpdir(), `closeloop-import-${rows}.csv`);
+  const file = path.join(runFolder(), `closeloop-import-${rows}.csv`);
   const out = createWriteStream(file);
   const quote = (v: string) => `"${v.replaceAll('"', '""')}"`;
   let written = 0;

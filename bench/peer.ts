@@ -2,13 +2,13 @@
 // processor, on the same seeded records as (b) and timed the same way: CRM phase, then
 // department phase, each from readiness to the last input offset its group committed.
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AvroSerde, createKafkaMessaging, type MessagingAdmin } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { feed, provision, runConfig, type Endpoints } from './harness.ts';
 import { generate, routingFor, type LoadProfile } from './load.ts';
 import { cpuSince, jitCpuSince, perEventOrNull, shareOrNull } from './cpu-meter.ts';
+import { runFolder } from './run-folder.ts';
 import { startPeer, type PeerBuild, type PeerProcess } from './streams-peer.ts';
 import { progressWatch } from './throughput.ts';
 
@@ -98,7 +98,7 @@ export async function peerRun(
   const admin = messaging.admin();
   await admin.connect();
   const applicationId = `${config.kafka.clientId}.streams`;
-  const stateDir = path.join(tmpdir(), applicationId);
+  const stateDir = path.join(runFolder(), applicationId);
   const inputs = [config.topics.crmEvents, config.topics.deptEvents];
   const outputs = [config.topics.state, config.topics.status, config.topics.commands, config.topics.links] as const;
   const warmupOutputs = [

@@ -1,7 +1,7 @@
 // npm run demo: Baltimore's real request types flowing from a simulated CRM through the bridge to
 // simulated department systems (POSSE-like, and Maximo-like for transportation) and back, with duplicates, follow-ups, holds, a
 // premature-close attempt and a CRM outage. Ends with the CRM's status against the department's.
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,8 +76,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   });
   const [crmUrl, posseUrl, maximoUrl] = await Promise.all([crm.start(), posse.start(), maximo.start()]);
   const run = `demo.${Date.now().toString(36)}`;
-  const configFile = path.join(tmpdir(), `${run}.yaml`);
-  await writeFile(
+  // The config is written to be loaded the way a city's is, then its folder goes at once.
+  const folder = await mkdtemp(path.join(tmpdir(), 'closeloop-demo-'));
+  const configFile = path.join(folder, `${run}.yaml`);
+  const written = writeFile(
     configFile,
     stringify({
       jurisdiction: 'baltimore',
@@ -99,7 +101,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       ],
     }),
   );
-  const config = await loadConfig(configFile, {});
+  const config = await written
+    .then(() => loadConfig(configFile, {}))
+    .finally(() => rm(folder, { recursive: true, force: true }));
   // The adapter reports retried group and fetch hiccups; the demo's own lines tell the story.
   const logger = o.logs
     ? createLogger({ level: o.logs.level, destination: o.logs.destination })
