@@ -47,6 +47,12 @@ function serverProperties(cfg: StackConfig, dataDir: string): string {
     'transaction.state.log.num.partitions=1',
     'group.initial.rebalance.delay.ms=0',
     'num.partitions=1',
+    // A partition's active segment maps its offset and time indexes, preallocated to this size
+    // and sparse. On a disk with a large read-ahead (8 MiB on some cloud VMs), the first write
+    // fault in each reads the holes ahead and the kernel zeroes them: with the default 10 MiB,
+    // up to 8 MiB per index of a fresh partition, and tests and the bench make fresh topics all
+    // the time. A segment rolls at about 340 MiB of log instead.
+    'log.index.size.max.bytes=1048576',
     // Topics are provisioned explicitly; a typo must fail rather than create a stray topic.
     'auto.create.topics.enable=false',
     '',
