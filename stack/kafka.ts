@@ -13,6 +13,8 @@ const READINESS_TOPIC = '__closeloop_readiness';
 
 export interface KafkaPaths {
   readonly dir: string;
+  /** The broker's `log.dirs`: one folder per partition. */
+  readonly data: string;
   readonly properties: string;
   readonly log: string;
   readonly pid: string;
@@ -21,6 +23,7 @@ export interface KafkaPaths {
 export function kafkaPaths(cfg: StackConfig): KafkaPaths {
   return {
     dir: path.join(cfg.runDir, 'kafka'),
+    data: path.join(cfg.runDir, 'kafka', 'data'),
     properties: path.join(cfg.runDir, 'kafka', 'server.properties'),
     log: path.join(cfg.runDir, 'logs', 'kafka.log'),
     pid: path.join(cfg.runDir, 'run', 'kafka.pid'),
@@ -71,11 +74,10 @@ export async function startKafka(cfg: StackConfig, log: (line: string) => void):
   if (existing !== undefined) return existing;
   const java = await findJava(17, 'CLOSELOOP_KAFKA_JAVA', `Kafka ${KAFKA_VERSION}`);
   const { libs } = await ensureKafka(cfg, log);
-  const dataDir = path.join(paths.dir, 'data');
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(paths.data, { recursive: true });
   await mkdir(path.dirname(paths.log), { recursive: true });
   await mkdir(path.dirname(paths.pid), { recursive: true });
-  await writeFile(paths.properties, serverProperties(cfg, dataDir));
+  await writeFile(paths.properties, serverProperties(cfg, paths.data));
   const classpath = `${libs}/*`;
   const log4j = `-Dlog4j.configuration=file:${path.join(cfg.repoRoot, 'stack', 'kafka', 'log4j.properties')}`;
   await run(

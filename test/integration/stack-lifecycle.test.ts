@@ -42,7 +42,7 @@ describe.runIf(local)('the local JVM stack', () => {
     try {
       await admin.ensureTopics([{ topic, partitions: 1 }]);
       await producer.send(topic, [{ key: 'k', value: Buffer.from('v') }]);
-      const partitionDir = path.join(kafkaPaths(loadStackConfig()).dir, 'data', `${topic}-0`);
+      const partitionDir = path.join(kafkaPaths(loadStackConfig()).data, `${topic}-0`);
       const indexes = readdirSync(partitionDir).filter((f) => f.endsWith('.index') || f.endsWith('.timeindex'));
       expect(indexes.sort()).toEqual(['00000000000000000000.index', '00000000000000000000.timeindex']);
       // Each is rounded down to whole entries: 8 bytes in the offset index, 12 in the time index.
