@@ -1,4 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import { callLimit } from './call-limit.ts';
 import { reasonExcerpt } from './error-excerpt.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES, ERROR_BODY_BYTES, readCapped } from './http-body.ts';
 import { parseRetryAfter } from './retry-after.ts';
@@ -140,15 +141,14 @@ export class HttpClient {
     const headers: Record<string, string> = { ...this.#o.headers, ...o.headers };
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
       headers['content-type'] = 'application/json';
+    const limit = callLimit(this.#o.timeoutMs, o.signal);
     try {
       const res = await request(url, {
         method,
         headers,
         body: body === undefined ? null : JSON.stringify(body),
         dispatcher: this.#agent,
-        signal: o.signal
-          ? AbortSignal.any([o.signal, AbortSignal.timeout(this.#o.timeoutMs)])
-          : AbortSignal.timeout(this.#o.timeoutMs),
+        signal: limit.signal,
       });
       const status = res.statusCode;
       if (status >= 200 && status <= 299)
@@ -185,6 +185,8 @@ export class HttpClient {
       });
     } catch (err) {
       throw failure(err, o.about ?? 'record');
+    } finally {
+      limit.release();
     }
   }
 

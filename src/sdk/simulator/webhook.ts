@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SimulatorServer } from './http-server.ts';
+import { callLimit } from '../call-limit.ts';
 
 /** Where a simulator rings when it has new changes; a token is sent as a bearer token. */
 export const webhookTargetSchema = z.object({ url: z.url().nullable(), token: z.string().min(1).optional() }).strict();
@@ -54,13 +55,14 @@ export class WebhookBell {
 
   async #send(): Promise<void> {
     const { url, token } = this.#target;
+    const limit = callLimit(5_000, undefined);
     try {
       if (url === null) return;
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ event: 'changes' }),
-        signal: AbortSignal.timeout(5_000),
+        signal: limit.signal,
       });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) this.sent += 1;
@@ -68,6 +70,7 @@ export class WebhookBell {
     } catch {
       this.failed += 1;
     } finally {
+      limit.release();
       this.#sending = false;
       if (this.#pending) {
         this.#pending = false;

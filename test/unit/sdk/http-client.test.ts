@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -187,6 +188,36 @@ describe('the SDK HTTP client', () => {
     expect(closed).toMatchObject({ code: 'ECONNREFUSED' });
     for (const e of [hung, dropped, closed])
       expect(classifyHttpError(e, 'x')).toMatchObject({ code: 'CL_CONNECTOR_RETRIABLE', retriable: true });
+  });
+
+  it("leaves no timer pending once a call has ended, and still ends a call on the caller's signal", async () => {
+    // Timers of this one length are the calls' time limits: undici's own timers are others.
+    const limitMs = 4_321;
+    const pending = new Set<number>();
+    const hook = createHook({
+      init(id, type, _trigger, resource) {
+        if (type === 'Timeout' && (resource as { _idleTimeout?: number })._idleTimeout === limitMs) pending.add(id);
+      },
+      destroy: (id) => void pending.delete(id),
+    }).enable();
+    try {
+      const c = client({ timeoutMs: limitMs });
+      const caller = new AbortController();
+      await c.get('/api/items');
+      await c.put('/api/items/1', { a: 1 }, { signal: caller.signal });
+      await c.get('/api/teapot').catch(() => undefined);
+      expect(pending.size).toBeGreaterThan(0);
+      // Destroy hooks are emitted after the turn that cleared the timer.
+      await new Promise((r) => setImmediate(r));
+      expect(pending.size).toBe(0);
+      const waiting = c.get('/api/hang', { signal: caller.signal }).catch((e: unknown) => e);
+      caller.abort(new Error('stopping'));
+      expect(await waiting).toMatchObject({ message: 'stopping' });
+      await new Promise((r) => setImmediate(r));
+      expect(pending.size).toBe(0);
+    } finally {
+      hook.disable();
+    }
   });
 
   it('makes a TLS failure a misdirected endpoint naming its code, and an answer that is no HTTP an outage', async () => {
