@@ -4,6 +4,7 @@ import type { FullPathRun } from './full-path.ts';
 import { median, ROOT } from './harness.ts';
 import type { PeerRun } from './peer.ts';
 import { cpuLines } from './report-cpu.ts';
+import { fullPathLines } from './report-full-path.ts';
 import { phaseLines } from './report-phases.ts';
 import type { RestoreRow } from './restore.ts';
 import { scaleOutLines, type ScaleOutRun } from './scale-out.ts';
@@ -42,7 +43,7 @@ export const fmt = (n: number, digits = 0): string =>
     ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : 'n/a';
 
-function judged(figure: string, value: number, shown: string, target: string, ok: (v: number) => boolean): Line {
+export function judged(figure: string, value: number, shown: string, target: string, ok: (v: number) => boolean): Line {
   return { figure, value: shown, target, verdict: Number.isFinite(value) ? (ok(value) ? 'met' : 'MISSED') : '' };
 }
 
@@ -132,40 +133,7 @@ export function lines(r: BenchReport): Line[] {
   }
   out.push(...peerLines(r));
   out.push(...cpuLines(r));
-  for (const f of r.fullPath) {
-    const label = `${fmt(f.offeredPerSecond)} ev/s offered`;
-    out.push({
-      figure: `(c) full path, ${label}: source events/s handled`,
-      value: fmt(f.eventsPerSecond),
-      target: '',
-      verdict: '',
-    });
-    out.push({
-      figure: `(c) full path, ${label}: latency p50 / p95, ms`,
-      value: `${fmt(f.p50Ms)} / ${fmt(f.p95Ms)}`,
-      target: '',
-      verdict: '',
-    });
-    out.push(
-      f.offeredPerSecond === 1_000
-        ? judged(`(c) full path, ${label}: latency p99, ms`, f.p99Ms, fmt(f.p99Ms), '<= 250', (v) => v <= 250)
-        : { figure: `(c) full path, ${label}: latency p99, ms`, value: fmt(f.p99Ms), target: '', verdict: '' },
-    );
-    out.push({
-      figure: `(c) full path, ${label}: p99 of the first ${f.warmup.seconds} s (warm-up, not above), ms`,
-      value: fmt(f.warmup.p99Ms),
-      target: '',
-      verdict: '',
-    });
-    const { source, processor, sink } = f.stages;
-    out.push({
-      figure: `(c) full path, ${label}: p50 source / processor / sink, ms`,
-      value: `${fmt(source[0])} / ${fmt(processor[0])} / ${fmt(sink[0])}`,
-      target: '',
-      verdict: '',
-    });
-    out.push({ figure: `(c) full path, ${label}: peak RSS, MB`, value: fmt(f.peakRssMb), target: '', verdict: '' });
-  }
+  out.push(...fullPathLines(r.fullPath));
   out.push(...scaleOutLines(r.scaleOut ?? []));
   for (const x of r.restore) {
     const per100k = (x.restoreMs / x.tickets) * 100;

@@ -1,3 +1,4 @@
+import type { FullPathRun } from '../../bench/full-path.ts';
 import type { PeerRun } from '../../bench/peer.ts';
 import { lines, type BenchReport } from '../../bench/report.ts';
 import type { ProcessorFigures, ThroughputRun } from '../../bench/throughput.ts';
@@ -29,8 +30,38 @@ export const throughputRun = (processor: ProcessorFigures[], more: Partial<Throu
   ...more,
 });
 
+/** One full-path run at `rate` with these latencies; stages and the rest at fixed values. */
+export const fullPathRun = (
+  rate: number,
+  latency: { p50: number; p99: number },
+  more: Partial<FullPathRun> = {},
+): FullPathRun => ({
+  offeredPerSecond: rate,
+  push: true,
+  webhooks: { rung: 100, failed: 0 },
+  seconds: 30,
+  warmup: { seconds: 3, samples: 100, p99Ms: latency.p99 * 2 },
+  tickets: rate * 5,
+  sourceEvents: rate * 30,
+  eventsPerSecond: rate,
+  statusesApplied: rate * 40,
+  latencySamples: rate * 40,
+  p50Ms: latency.p50,
+  p95Ms: latency.p99 - 10,
+  p99Ms: latency.p99,
+  maxMs: latency.p99 * 3,
+  drainMs: 0,
+  peakRssMb: 400,
+  stages: { source: [20, 60], processor: [8, 50], sink: [latency.p50 - 28, 160] },
+  ...more,
+});
+
 /** A whole report of these runs, on a two-core test machine. */
-export const benchReport = (throughput: ThroughputRun[], peer: PeerRun[] = []): BenchReport => ({
+export const benchReport = (
+  throughput: ThroughputRun[],
+  peer: PeerRun[] = [],
+  fullPath: FullPathRun[] = [],
+): BenchReport => ({
   startedAt: '2026-12-01T00:00:00Z',
   command: 'npm run bench',
   machine: { node: 'v24', cpus: 2, cpuModel: 'test', memoryGb: 1, platform: 'linux' },
@@ -39,7 +70,7 @@ export const benchReport = (throughput: ThroughputRun[], peer: PeerRun[] = []): 
   partitions: 6,
   throughput,
   peer,
-  fullPath: [],
+  fullPath,
   restore: [],
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lines, type BenchReport } from '../../bench/report.ts';
 import type { ProcessorFigures, ThroughputRun } from '../../bench/throughput.ts';
-import { benchReport, processorFigures, reportValue, throughputRun } from '../support/bench-report.ts';
+import { benchReport, fullPathRun, processorFigures, reportValue, throughputRun } from '../support/bench-report.ts';
 
 const figures = (threads: number, evs: number, cpu: number, whole?: number) =>
   processorFigures(threads, evs, {
@@ -92,5 +92,51 @@ describe("bench report: the runs' warm-ups", () => {
       '(a) raw @platformatic/kafka pass-through, ev/s (median of 2, 700 events, cold)',
     );
     expect(figureOf(r, '(b) lifecycle processor on 1 thread')).toContain('(cold threads)');
+  });
+});
+
+describe('bench report: the full path', () => {
+  const figure = (r: BenchReport, start: string) => lines(r).find((l) => l.figure.startsWith(start));
+
+  it("gives each rate's medians over its repeats, and judges the median p99 with its range beside it", () => {
+    const r = benchReport(
+      [],
+      [],
+      [
+        fullPathRun(50, { p50: 40, p99: 90 }),
+        fullPathRun(1_000, { p50: 100, p99: 310 }),
+        fullPathRun(50, { p50: 44, p99: 80 }, { peakRssMb: 450 }),
+        fullPathRun(1_000, { p50: 95, p99: 205 }, { eventsPerSecond: 990 }),
+        fullPathRun(50, { p50: 42, p99: 120 }),
+        fullPathRun(1_000, { p50: 110, p99: 240 }, { eventsPerSecond: 998 }),
+      ],
+    );
+    const p99 = figure(r, '(c) full path, 1,000 ev/s offered, median of 3: latency p99');
+    expect(p99).toMatchObject({ value: '240 (205–310)', target: '<= 250', verdict: 'met' });
+    expect(figure(r, '(c) full path, 1,000 ev/s offered, median of 3: source events/s')?.value).toBe('998');
+    expect(figure(r, '(c) full path, 1,000 ev/s offered, median of 3: latency p50 / p95')?.value).toBe('100 / 230');
+    expect(figure(r, '(c) full path, 1,000 ev/s offered, median of 3: p50 source')?.value).toBe('20 / 8 / 72');
+    // Not judged at other rates; peak RSS is the highest of the runs.
+    expect(figure(r, '(c) full path, 50 ev/s offered, median of 3: latency p99')).toMatchObject({
+      value: '90 (80–120)',
+      verdict: '',
+    });
+    expect(figure(r, '(c) full path, 50 ev/s offered, median of 3: peak RSS')?.value).toBe('450');
+    // The rates in the order they ran.
+    const rates = lines(r)
+      .filter((l) => l.figure.endsWith('latency p99, ms'))
+      .map((l) => l.figure);
+    expect(rates).toEqual([
+      '(c) full path, 50 ev/s offered, median of 3: latency p99, ms',
+      '(c) full path, 1,000 ev/s offered, median of 3: latency p99, ms',
+    ]);
+  });
+
+  it('says nothing of medians for a single run, and misses the target on its p99 alone', () => {
+    const r = benchReport([], [], [fullPathRun(1_000, { p50: 120, p99: 356 })]);
+    expect(figure(r, '(c) full path, 1,000 ev/s offered: latency p99')).toMatchObject({
+      value: '356',
+      verdict: 'MISSED',
+    });
   });
 });
