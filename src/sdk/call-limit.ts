@@ -1,9 +1,9 @@
 /**
  * One signal for a call: its time limit, and the caller's signal when it gives one. Released when
  * the call ends, answer read. AbortSignal.timeout() is not used: its timer is cleared only once
- * its signal has been garbage collected, so each call's timer stayed pending for the whole limit
- * after the call and, when its signal had lived on, fired and built a TimeoutError nobody read
- * (10,000 of them pending at 1,000 calls a second with the default 10 s limit).
+ * its signal has been garbage collected, so a call's timer stayed pending after the call until
+ * then, up to the whole limit (10 s by default), and where the signal lived that long it fired
+ * and built a TimeoutError nobody read.
  */
 export function callLimit(
   timeoutMs: number,
