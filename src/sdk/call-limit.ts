@@ -5,10 +5,7 @@
  * then, up to the whole limit (10 s by default), and where the signal lived that long it fired
  * and built a TimeoutError nobody read.
  */
-export function callLimit(
-  timeoutMs: number,
-  caller: AbortSignal | undefined,
-): { signal: AbortSignal; release(): void } {
+export function callLimit(timeoutMs: number, caller?: AbortSignal): { signal: AbortSignal; release(): void } {
   const limit = new AbortController();
   const timer = setTimeout(() => {
     limit.abort(new DOMException(`The operation was aborted due to timeout (${timeoutMs} ms)`, 'TimeoutError'));

@@ -55,7 +55,7 @@ export class WebhookBell {
 
   async #send(): Promise<void> {
     const { url, token } = this.#target;
-    const limit = callLimit(5_000, undefined);
+    const limit = callLimit(5_000);
     try {
       if (url === null) return;
       const res = await fetch(url, {
