@@ -88,7 +88,9 @@ export async function kafkaPublisher(
       const ends = await admin.topicOffsets(topic);
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const read = await admin.groupOffsets(config.processor.groupId, topic);
+        // Not a stable read: the processor is busy committing these very tickets, and a stable
+        // read waits for its transactions one after another and fails after the client's retries.
+        const read = await admin.groupOffsets(config.processor.groupId, topic, { stable: false });
         const committed = (p: number) => BigInt(read.find((r) => r.partition === p)?.offset ?? '-1');
         const behind = ends.filter((e) => BigInt(e.high) > BigInt(e.low) && committed(e.partition) < BigInt(e.high));
         if (behind.length === 0) return;

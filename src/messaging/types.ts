@@ -66,6 +66,18 @@ export interface PartitionOffset {
   readonly low: string;
 }
 
+export interface GroupOffsetsOptions {
+  /**
+   * True (the default): offsets that an open transaction is committing are waited for (KIP-447's
+   * stable read), so the answer is never from before a commit that returned. Under a steady
+   * transactional load some partition nearly always has such offsets, and the wait can run
+   * through all of the client's retries (about 8 s) and then fail. False: answered at once with
+   * the offsets committed so far; for callers that only watch, such as a lag gauge or a progress
+   * clock.
+   */
+  readonly stable?: boolean;
+}
+
 export interface MessagingAdmin {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
@@ -88,7 +100,11 @@ export interface MessagingAdmin {
    */
   topicId(topic: string): Promise<string>;
   /** Committed offsets of a consumer group on a topic; '-1' where nothing is committed. */
-  groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
+  groupOffsets(
+    groupId: string,
+    topic: string,
+    options?: GroupOffsetsOptions,
+  ): Promise<{ partition: number; offset: string }[]>;
   /**
    * Deletes a partition's records below `before` (which becomes its log start), as retention
    * does; for tests and tools that need the broker to have lost records.

@@ -163,6 +163,31 @@ export function messagingConformance(h: MessagingHarness): void {
       expect(valuesOf(r.records)).toEqual(['committed']);
     });
 
+    it('answers a read of group offsets that is not stable with the committed ones while a transaction holds newer', async () => {
+      const input = await topic('unstable-in');
+      const output = await topic('unstable-out');
+      const group = h.unique('conf.unstable');
+      const producer = messaging.transactionalProducer(h.unique('conf.unstable-tx'));
+      await producer.connect();
+      try {
+        const first = await producer.begin();
+        await first.send(output, [rec('x', 'first')]);
+        await first.sendOffsets(group, [{ topic: input, partition: 0, offset: '2' }]);
+        await first.commit();
+        const open = await producer.begin();
+        await open.send(output, [rec('x', 'second')]);
+        await open.sendOffsets(group, [{ topic: input, partition: 0, offset: '5' }]);
+        // A stable read would wait for the open transaction through every retry, then fail.
+        expect(await admin.groupOffsets(group, input, { stable: false })).toEqual([{ partition: 0, offset: '2' }]);
+        await open.commit();
+      } finally {
+        await producer.disconnect();
+      }
+      // The stable read waits for the commit's marker; the other then sees it too.
+      expect(await admin.groupOffsets(group, input)).toEqual([{ partition: 0, offset: '5' }]);
+      expect(await admin.groupOffsets(group, input, { stable: false })).toEqual([{ partition: 0, offset: '5' }]);
+    });
+
     it('fences an older producer with the same transactional id and aborts what it left open', async () => {
       const t = await topic('fence');
       const id = h.unique('conf.fence');

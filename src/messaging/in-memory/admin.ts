@@ -1,4 +1,4 @@
-import type { ClusterInfo, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
+import type { ClusterInfo, GroupOffsetsOptions, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
 import { missingTopic, refused, type Cluster } from './cluster.ts';
 
 export class InMemoryAdmin implements MessagingAdmin {
@@ -56,7 +56,12 @@ export class InMemoryAdmin implements MessagingAdmin {
     return this.#cluster.topicId(topic, `fetching the id of ${topic}`);
   }
 
-  async groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
+  // Stable or not alike: a transaction's offsets are applied when it commits, never pending.
+  async groupOffsets(
+    groupId: string,
+    topic: string,
+    _options?: GroupOffsetsOptions,
+  ): Promise<{ partition: number; offset: string }[]> {
     const logs = this.#cluster.partitions(topic, `fetching offsets of group ${groupId} on ${topic}`);
     const group = this.#cluster.group(groupId);
     return logs.map((log) => ({

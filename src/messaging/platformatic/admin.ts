@@ -1,7 +1,7 @@
 import type { Admin } from '@platformatic/kafka';
 import { FetchIsolationLevels, ListOffsetTimestamps, findErrorBy, type ClusterMetadata } from '@platformatic/kafka';
 import { CloseloopError, messageOf } from '../../errors/index.ts';
-import type { ClusterInfo, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
+import type { ClusterInfo, GroupOffsetsOptions, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
 import { guarded } from './errors.ts';
 
 /**
@@ -188,14 +188,18 @@ export class PlatformaticAdmin implements MessagingAdmin {
     });
   }
 
-  groupOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
+  groupOffsets(
+    groupId: string,
+    topic: string,
+    options: GroupOffsetsOptions = {},
+  ): Promise<{ partition: number; offset: string }[]> {
     return guarded(`fetching offsets of group ${groupId} on ${topic}`, async () => {
       const partitionIndexes = await this.#partitions(topic);
       // requireStable: offsets a transaction is committing are not answered until its marker is
       // written (KIP-447), so a caller never sees the offsets from before a commit that returned.
       const [group] = await this.#admin.listConsumerGroupOffsets({
         groups: [{ groupId, topics: [{ name: topic, partitionIndexes }] }],
-        requireStable: true,
+        requireStable: options.stable ?? true,
       });
       const committed = new Map(
         (group?.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => [
