@@ -7,12 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
-import { AvroSerde, createKafkaMessaging, type MessagingAdmin } from '../src/messaging/index.ts';
+import { AvroSerde, createKafkaMessaging } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { encodeFeed, median, produceFeed, provision, ROOT, runConfigFile, type Endpoints } from './harness.ts';
 import { generate, routingFor, type LoadProfile } from './load.ts';
 import type { Line } from './report.ts';
-import { waitIdle } from './throughput.ts';
+import { progressWatch, waitIdle } from './throughput.ts';
 
 export interface ScaleOutRun {
   readonly processes: number;
@@ -79,24 +79,6 @@ async function stopAll(members: readonly Member[]): Promise<void> {
   );
 }
 
-/** When the group last moved its committed offsets on any input. */
-async function lastCommit(admin: MessagingAdmin, group: string, topics: readonly string[], until: Promise<void>) {
-  let last = performance.now();
-  let seen = '';
-  let done = false;
-  void until.finally(() => (done = true));
-  while (!done) {
-    const now = JSON.stringify(await Promise.all(topics.map((t) => admin.groupOffsets(group, t))));
-    if (now !== seen) {
-      seen = now;
-      last = performance.now();
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  await until;
-  return last;
-}
-
 export async function scaleOutRun(
   e: Endpoints,
   profile: LoadProfile,
@@ -132,11 +114,13 @@ export async function scaleOutRun(
       // 40 % of its CPU. Producing stays timed, as the records' arrival paces the processors.
       const chunks = await encodeFeed(config, serde, batch);
       const started = performance.now();
-      const idle = (async () => {
+      const watch = progressWatch(admin, config.processor.groupId, inputs);
+      try {
         await produceFeed(messaging, chunks);
         await waitIdle(messaging, admin, config, timeout);
-      })();
-      processorMs += (await lastCommit(admin, config.processor.groupId, inputs, idle)) - started;
+      } finally {
+        processorMs += (await watch.stop()) - started;
+      }
     }
     if (members.some((m) => m.exited)) throw new Error('a processor process exited during the run');
     const events = load.crm.length + load.dept.length;
