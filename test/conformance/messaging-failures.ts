@@ -30,6 +30,30 @@ export function consumerFailureCases({ h, messaging, topic, produce, reader }: C
     expect(keysOf(r.records).slice(-3)).toEqual(['a', 'b', 'c']);
   });
 
+  it('reads only the failed partition again, with no new assignment, when a handler throws', async () => {
+    const t = await topic('rewind-one', 2);
+    await produce(t, [rec('a0', 'a0', 0), rec('b0', 'b0', 1)]);
+    let failures = 0;
+    const r = await reader([t], {
+      onBatch: (records) => {
+        if (records.some((x) => x.key?.toString() === 'a0') && failures++ === 0) throw new Error('stage failed');
+      },
+    });
+    try {
+      await r.until('partition 0 again', () => keysOf(r.records).includes('a0'));
+      // Partition 1's record is after b0: read from where it was, b0 comes once; read again from
+      // its committed offset (none), as a rejoin of the group would, b0 would come twice.
+      await produce(t, [rec('b1', 'b1', 1)]);
+      await r.until('partition 1 read on', () => keysOf(r.records).includes('b1'));
+    } finally {
+      await r.stop();
+    }
+    expect(failures).toBe(2);
+    expect(keysOf(r.records.filter((x) => x.partition === 1))).toEqual(['b0', 'b1']);
+    // The member kept its partitions: a failed batch is the partition's to redo, not the group's.
+    expect(r.assignments).toHaveLength(1);
+  });
+
   it('reads on in the other partitions while the batch of one is slow', async () => {
     const t = await topic('independent', 2);
     await produce(t, [rec('a0', 'a0', 0), rec('b0', 'b0', 1)]);

@@ -4,7 +4,7 @@ import { messagingConformance } from '../conformance/messaging.ts';
 
 messagingConformance({
   name: 'in memory',
-  messaging: () => createInMemoryMessaging({ restartDelayMs: 5 }),
+  messaging: () => createInMemoryMessaging({ rewindDelayMs: 5 }),
   unique: (prefix) => `${prefix}.${randomUUID().slice(0, 12)}`,
   waitMs: 2_000,
 });

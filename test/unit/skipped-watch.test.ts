@@ -32,7 +32,7 @@ async function setUp() {
     level: 'info',
     destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
   });
-  const messaging = createInMemoryMessaging({ restartDelayMs: 5, logger });
+  const messaging = createInMemoryMessaging({ rewindDelayMs: 5, logger });
   const admin = messaging.admin();
   const topic = config.topics.status;
   await admin.ensureTopics([topic, deadLetterTopic(topic), config.topics.alerts].map((t) => ({ topic: t })));

@@ -14,20 +14,26 @@ export interface InMemoryConsumerOptions {
   readonly partitionsConcurrently?: number;
   /** Entries (records, markers, aborted records) one batch covers at most. */
   readonly maxBatchEntries: number;
-  /** How long a member whose handler failed waits before it rejoins, as kafkajs backs off a restart. */
-  readonly restartDelayMs: number;
+  /**
+   * How long a partition whose batch handler failed rests before it is read again from its
+   * committed offset, and an assignment whose handler failed before it is tried again (the Kafka
+   * adapter rests a partition 1 s and backs an assignment off up to 10 s).
+   */
+  readonly rewindDelayMs: number;
   readonly health: HealthTracker;
   /** Where skipped records are logged, as the Kafka adapter logs them; not logged without. */
   readonly logger?: Logger;
 }
 
 /**
- * A group member. One loop per member does what kafkajs's runner does: rejoin when the group's
- * generation moves (after the batches in hand finish), take the committed offsets as positions,
- * call onAssignment, then hand each partition's committed data over batch by batch, several
- * partitions at once up to partitionsConcurrently. A handler that throws makes the member
- * rejoin, so every member starts again from the committed offsets. It waits for writes and
- * other changes to be signalled; nothing polls.
+ * A group member, doing what the Kafka adapter's consumer does (platformatic/consumer.ts): when
+ * the group's generation moves it rejoins (once the batches in hand finish), calls onAssignment
+ * (again and again, the member keeping its partitions, until it succeeds), takes the committed
+ * offsets as positions, then hands each partition's committed data over batch by batch, several
+ * partitions at once up to partitionsConcurrently. A batch handler that throws sends only its
+ * own partition back to its committed offset, after a rest; the other partitions read on and the
+ * group does not move. One loop per member waits for writes and other changes to be signalled;
+ * nothing polls.
  */
 export class InMemoryConsumer implements MessageConsumer {
   readonly #cluster: Cluster;
@@ -40,16 +46,20 @@ export class InMemoryConsumer implements MessageConsumer {
   #loop: Promise<void> | null = null;
   #unwatch: (() => void) | null = null;
   #stopping = false;
-  #failed = false;
   /** The generation whose partitions this member holds, and the last one it rejoined for. */
   #generation = 0;
   #rejoined = 0;
   #assigned: { topic: string; partition: number; key: string }[] = [];
   #turn = 0;
   readonly #position = new Map<string, number>();
+  /** Seeks made, per partition, so a batch in hand knows one came (see #deliver). */
   readonly #seeks = new Map<string, number>();
+  /** Seeks of partitions not held when asked for, taken if they come (as the Kafka adapter's). */
+  readonly #pendingSeeks = new Map<string, number>();
   readonly #paused = new Set<string>();
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Partitions resting after a failed batch, each with the timer that ends its rest. */
+  readonly #resting = new Map<string, NodeJS.Timeout>();
   #dirty = false;
   #signal: (() => void) | null = null;
 
@@ -76,6 +86,7 @@ export class InMemoryConsumer implements MessageConsumer {
     this.#wake();
     await this.#loop;
     this.#loop = null;
+    this.#endRests();
     this.#unwatch?.();
     this.#group.leave(this.#member.id);
   }
@@ -109,7 +120,11 @@ export class InMemoryConsumer implements MessageConsumer {
   seek(topic: string, partition: number, offset: string): void {
     const key = tp(topic, partition);
     this.#seeks.set(key, (this.#seeks.get(key) ?? 0) + 1);
-    this.#position.set(key, Number(offset));
+    if (this.#assigned.some((a) => a.key === key)) this.#position.set(key, Number(offset));
+    else this.#pendingSeeks.set(key, Number(offset));
+    // A seek wins over a rest, as over the committed offset the rest would end at.
+    clearTimeout(this.#resting.get(key));
+    this.#resting.delete(key);
     this.#wake();
   }
 
@@ -130,14 +145,9 @@ export class InMemoryConsumer implements MessageConsumer {
 
   async #step(): Promise<void> {
     const group = this.#group;
-    // Batches in hand finish before a rejoin, as kafkajs rejoins only between fetches.
-    if ((this.#failed || this.#generation !== group.generation) && this.#inFlight.size > 0) return;
-    if (this.#failed) {
-      this.#failed = false;
-      await new Promise((resolve) => setTimeout(resolve, this.#o.restartDelayMs));
-      if (!this.#stopping) group.rebalance();
-      return;
-    }
+    // Batches in hand finish before the positions of a new generation are read, as the Kafka
+    // adapter waits for them: offsets they commit are where the next reading starts.
+    if (this.#generation !== group.generation && this.#inFlight.size > 0) return;
     if (this.#generation !== group.generation) {
       const generation = group.generation;
       if (this.#rejoined !== generation) {
@@ -151,28 +161,75 @@ export class InMemoryConsumer implements MessageConsumer {
     this.#dispatch();
   }
 
-  // kafkajs starts every generation afresh from the committed offsets, even for kept partitions.
+  /**
+   * Takes a generation's assignment. Every generation starts afresh from the committed offsets,
+   * kept partitions too, read once onAssignment has succeeded (it may commit, a restore's
+   * write-back does), as the Kafka adapter reads them.
+   */
   async #sync(generation: number, assigned: TopicPartitions[]): Promise<void> {
     this.#generation = generation;
     this.#position.clear();
-    this.#assigned = assigned.flatMap((a) =>
+    this.#endRests();
+    // Nothing is held, or read, until onAssignment has succeeded; a seek meanwhile is pending.
+    this.#assigned = [];
+    const held = assigned.flatMap((a) =>
       a.partitions.map((p) => ({ topic: a.topic, partition: p, key: tp(a.topic, p) })),
     );
-    for (const { topic, partition, key } of this.#assigned) {
-      const log = this.#cluster.log(topic, partition);
-      const at = this.#group.committed(topic, partition) ?? (this.#fromBeginning ? log?.start : log?.high) ?? 0;
-      this.#position.set(key, at);
-      this.#o.health.readFrom(topic, partition, BigInt(at));
+    this.#o.health.holding(held);
+    if (!(await this.#assign(generation, assigned))) return;
+    this.#assigned = held;
+    for (const { topic, partition, key } of held) {
+      const seek = this.#pendingSeeks.get(key);
+      this.#pendingSeeks.delete(key);
+      if (seek !== undefined) this.#o.health.readFrom(topic, partition, BigInt(seek));
+      this.#position.set(key, seek ?? this.#startingPosition(topic, partition));
     }
-    this.#o.health.holding(this.#assigned);
-    try {
-      await this.#handlers?.onAssignment?.(assigned);
-      this.#o.health.succeeded(ASSIGNING);
-      this.#o.health.assigned();
-    } catch (err) {
-      this.#o.health.failed(ASSIGNING, err);
-      this.#failed = true;
+    this.#o.health.assigned();
+  }
+
+  /** Calls onAssignment until it succeeds, resting between tries; false when the generation moved on first. */
+  async #assign(generation: number, assigned: TopicPartitions[]): Promise<boolean> {
+    const current = () => !this.#stopping && this.#group.generation === generation;
+    while (current()) {
+      try {
+        await this.#handlers?.onAssignment?.(assigned);
+        this.#o.health.succeeded(ASSIGNING);
+        return current();
+      } catch (err) {
+        this.#o.health.failed(ASSIGNING, err);
+        await new Promise((resolve) => setTimeout(resolve, this.#o.rewindDelayMs));
+      }
     }
+    return false;
+  }
+
+  /** The committed offset, else the log's start or end (as subscribed), reported to health. */
+  #startingPosition(topic: string, partition: number): number {
+    const log = this.#cluster.log(topic, partition);
+    const at = this.#group.committed(topic, partition) ?? (this.#fromBeginning ? log?.start : log?.high) ?? 0;
+    this.#o.health.readFrom(topic, partition, BigInt(at));
+    return at;
+  }
+
+  /**
+   * A failed batch's partition rests, then reads from its committed offset (a seek meanwhile
+   * wins): what the batch left uncommitted comes again, and nothing of other partitions does.
+   */
+  #rewind(topic: string, partition: number, key: string): void {
+    this.#position.delete(key);
+    clearTimeout(this.#resting.get(key));
+    const rest = setTimeout(() => {
+      if (this.#resting.get(key) !== rest) return;
+      this.#resting.delete(key);
+      if (!this.#position.has(key)) this.#position.set(key, this.#startingPosition(topic, partition));
+      this.#wake();
+    }, this.#o.rewindDelayMs);
+    this.#resting.set(key, rest);
+  }
+
+  #endRests(): void {
+    for (const t of this.#resting.values()) clearTimeout(t);
+    this.#resting.clear();
   }
 
   #dispatch(): void {
@@ -181,7 +238,7 @@ export class InMemoryConsumer implements MessageConsumer {
     // Starting one further each time, so a busy partition cannot starve the others.
     for (let i = 0; i < n && this.#inFlight.size < limit; i += 1) {
       const a = this.#assigned[(this.#turn + i) % n];
-      if (!a || this.#inFlight.has(a.key) || this.#paused.has(a.key)) continue;
+      if (!a || this.#inFlight.has(a.key) || this.#paused.has(a.key) || this.#resting.has(a.key)) continue;
       const log = this.#cluster.log(a.topic, a.partition);
       let from = this.#position.get(a.key);
       if (log && from !== undefined && !log.holds(from)) from = this.#outOfRange(a, log, from);
@@ -222,18 +279,19 @@ export class InMemoryConsumer implements MessageConsumer {
 
   async #deliver(topic: string, partition: number, key: string, fetched: Fetched): Promise<void> {
     // A seek while the batch is in hand decides where the partition is read next, not the batch.
+    // (A new generation waits for the batches in hand, see #step.)
     const seeks = this.#seeks.get(key) ?? 0;
     const isStale = () => (this.#seeks.get(key) ?? 0) !== seeks;
-    // Handed over on a later turn of the event loop, as a fetch response would be.
+    // Handed over on a later turn of the event loop, as a fetch response would be. A pause
+    // meanwhile stops the next fetch, not this batch, as in the Kafka adapter.
     await new Promise((resolve) => setImmediate(resolve));
-    // kafkajs drops what it fetched for a partition paused meanwhile; it is fetched again on resume.
-    if (this.#paused.has(key)) return;
     try {
       if (fetched.records.length > 0) await this.#handlers?.eachBatch(recordBatch(topic, partition, fetched.records));
-      this.#o.health.batchHandled(topic, partition);
+      if (!isStale()) this.#o.health.batchHandled(topic, partition);
     } catch (err) {
+      if (isStale()) return;
       this.#o.health.batchFailed(topic, partition, err, BigInt(fetched.lastOffset + 1));
-      this.#failed = true;
+      this.#rewind(topic, partition, key);
       return;
     }
     if (isStale()) return;

@@ -95,7 +95,8 @@ export class Group {
         for (const t of topics) if (p < this.#partitionsOf(t)) give(members[p % members.length], t, p);
       }
     } else {
-      // As kafkajs's default round-robin assigner: topic-partitions dealt out one by one.
+      // As @platformatic/kafka's default roundRobinAssigner, which the Kafka adapter's other
+      // consumers use: topic-partitions dealt out one by one.
       let next = 0;
       for (const t of topics) {
         for (let p = 0; p < this.#partitionsOf(t); p += 1) give(members[next++ % members.length], t, p);

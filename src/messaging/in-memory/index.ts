@@ -11,15 +11,19 @@ export interface InMemoryMessagingOptions {
   readonly clock?: () => number;
   /** Log entries one fetched batch covers at most (default 500). */
   readonly maxBatchEntries?: number;
-  /** How long a member whose handler threw waits before rejoining its group (default 100 ms). */
-  readonly restartDelayMs?: number;
+  /**
+   * How long a partition whose batch handler threw rests before it is read again, and a failed
+   * assignment before it is tried again (default 100 ms).
+   */
+  readonly rewindDelayMs?: number;
   /** Where consumers log what they must not keep quiet (records skipped), as the Kafka adapter does. */
   readonly logger?: Logger;
 }
 
 /**
  * A Messaging with its own broker in memory, for tests that need Kafka's semantics but no
- * broker: murmur2 partitioning, consumer groups with committed offsets and eager rebalances,
+ * broker: murmur2 partitioning, consumer groups with committed offsets and eager rebalances, a failed batch's partition
+ * read again from its committed offset,
  * read_committed transactions with markers that take offsets, fencing by transactional id.
  * Each call makes a separate cluster; everything made from one Messaging shares it.
  */
@@ -35,7 +39,7 @@ export function createInMemoryMessaging(options: InMemoryMessagingOptions = {}):
         ...(o.coPartitioned !== undefined ? { coPartitioned: o.coPartitioned } : {}),
         ...(o.partitionsConcurrently !== undefined ? { partitionsConcurrently: o.partitionsConcurrently } : {}),
         maxBatchEntries: options.maxBatchEntries ?? 500,
-        restartDelayMs: options.restartDelayMs ?? 100,
+        rewindDelayMs: options.rewindDelayMs ?? 100,
         health: new HealthTracker(o.failingAfterMs, options.clock ?? Date.now),
         ...(options.logger
           ? { logger: options.logger.child({ component: 'in-memory-kafka', groupId: o.groupId }) }

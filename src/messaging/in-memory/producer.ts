@@ -17,8 +17,9 @@ const TOO_LARGE =
   'Producing messages failed. (The request included a message larger than the max message size the server will accept.)';
 
 /**
- * Where each record goes, as kafkajs's DefaultPartitioner decides: the explicit partition, else
- * murmur2 of the key, else the next partition in turn. Each partition's records keep their order.
+ * Where each record goes, as the Kafka adapter's producers put it (javaPartitioner): the explicit
+ * partition, else murmur2 of the key, else the next partition in turn. Each partition's records
+ * keep their order.
  */
 function route(
   cluster: Cluster,
@@ -78,7 +79,7 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
   readonly #cluster: Cluster;
   readonly #id: string;
   readonly #turn = { next: 0 };
-  /** 0 until the id is claimed, by fence() or the first begin(), as kafkajs does. */
+  /** 0 until the id is claimed, by fence() or the first begin(), as the Kafka adapter claims it. */
   #epoch = 0;
   #current: OpenTxn | null = null;
 

@@ -12,7 +12,10 @@ import { PartitionTable } from './partition-table.ts';
 import { persist } from './persist.ts';
 import { logBounds, startingOffset, startingOffsets, type OffsetReader } from './positions.ts';
 
-/** How long a partition whose batch failed rests before it is read again, as kafkajs's restart did. */
+/**
+ * How long a partition whose batch failed rests before it is read again (kafkajs restarted its
+ * whole consumer after about as long): a failure that repeats costs a warning a second, not a loop.
+ */
 const REWIND_DELAY_MS = 1_000;
 
 /**

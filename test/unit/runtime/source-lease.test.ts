@@ -122,7 +122,7 @@ describe('SourceLease', () => {
   });
 
   it('takes the lease again when starting the sources failed, and only then counts as holding', async () => {
-    const messaging = createInMemoryMessaging({ restartDelayMs: 10 });
+    const messaging = createInMemoryMessaging({ rewindDelayMs: 10 });
     const events: string[] = [];
     const a = member(messaging, 'a', events, { failGains: 2 });
     await started(a);

@@ -30,7 +30,7 @@ export async function statusTopic(
   const { registry, url } = await startLoopback(cleanup);
   const loaded = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
   const config = { ...loaded.config, processor: { ...loaded.config.processor, consumerFailingAfterMs: 200 } };
-  const messaging = createInMemoryMessaging({ restartDelayMs: 20 });
+  const messaging = createInMemoryMessaging({ rewindDelayMs: 20 });
   // The status API reads the CRM events topic too; here it is empty.
   await messaging.admin().ensureTopics([
     { topic: config.topics.status, partitions: 1 },

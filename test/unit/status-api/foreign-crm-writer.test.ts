@@ -88,7 +88,7 @@ describe('status feed reading a CRM writer of its own', () => {
     const { url } = await startLoopback(cleanup);
     const loaded = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
     const { config } = loaded;
-    const messaging = createInMemoryMessaging({ restartDelayMs: 20 });
+    const messaging = createInMemoryMessaging({ rewindDelayMs: 20 });
     await messaging.admin().ensureTopics([
       { topic: config.topics.status, partitions: 1 },
       { topic: config.topics.crmEvents, partitions: 1 },
