@@ -145,9 +145,8 @@ export class InMemoryConsumer implements MessageConsumer {
 
   async #step(): Promise<void> {
     const group = this.#group;
-    // Batches in hand finish before the positions of a new generation are read, as the Kafka
-    // adapter waits for them: offsets they commit are where the next reading starts.
-    if (this.#generation !== group.generation && this.#inFlight.size > 0) return;
+    // A new generation is joined at once, batches in hand or not, as the Kafka adapter's client
+    // rejoins as soon as it hears of a rebalance (see #sync for what waits for them).
     if (this.#generation !== group.generation) {
       const generation = group.generation;
       if (this.#rejoined !== generation) {
@@ -162,9 +161,9 @@ export class InMemoryConsumer implements MessageConsumer {
   }
 
   /**
-   * Takes a generation's assignment. Every generation starts afresh from the committed offsets,
-   * kept partitions too, read once onAssignment has succeeded (it may commit, a restore's
-   * write-back does), as the Kafka adapter reads them.
+   * Takes a generation's assignment, as the Kafka adapter does: onAssignment at once, while
+   * batches of the last generation may still be in hand, then, once those are done, positions
+   * from the committed offsets (what they and onAssignment committed), kept partitions too.
    */
   async #sync(generation: number, assigned: TopicPartitions[]): Promise<void> {
     this.#generation = generation;
@@ -177,6 +176,8 @@ export class InMemoryConsumer implements MessageConsumer {
     );
     this.#o.health.holding(held);
     if (!(await this.#assign(generation, assigned))) return;
+    await Promise.all(this.#inFlight.values());
+    if (this.#stopping || this.#group.generation !== generation) return;
     this.#assigned = held;
     for (const { topic, partition, key } of held) {
       const seek = this.#pendingSeeks.get(key);
@@ -278,10 +279,11 @@ export class InMemoryConsumer implements MessageConsumer {
   }
 
   async #deliver(topic: string, partition: number, key: string, fetched: Fetched): Promise<void> {
-    // A seek while the batch is in hand decides where the partition is read next, not the batch.
-    // (A new generation waits for the batches in hand, see #step.)
+    // A seek while the batch is in hand decides where the partition is read next, not the batch;
+    // a new generation, where every partition is read next.
     const seeks = this.#seeks.get(key) ?? 0;
-    const isStale = () => (this.#seeks.get(key) ?? 0) !== seeks;
+    const generation = this.#generation;
+    const isStale = () => (this.#seeks.get(key) ?? 0) !== seeks || this.#generation !== generation;
     // Handed over on a later turn of the event loop, as a fetch response would be. A pause
     // meanwhile stops the next fetch, not this batch, as in the Kafka adapter.
     await new Promise((resolve) => setImmediate(resolve));

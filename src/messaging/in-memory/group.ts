@@ -14,8 +14,11 @@ export const tp = (topic: string, partition: number) => `${topic}\u0000${partiti
 
 /**
  * A consumer group: committed offsets and an eager rebalance protocol. Every join or leave starts
- * a new generation; its assignment is dealt only once every member has finished the batches in
- * hand and rejoined, as Kafka's join barrier does, so no partition is read by two members at once.
+ * a new generation; its assignment is dealt once every member has rejoined, as Kafka's join
+ * barrier does. Members rejoin at once, batches in hand or not, as the Kafka adapter's client
+ * does: a partition's old owner may still be handling a batch of it when its new owner starts,
+ * and only fencing (a task's transactional id claimed by the new owner) keeps that batch's
+ * outputs and offsets out.
  */
 export class Group {
   generation = 0;

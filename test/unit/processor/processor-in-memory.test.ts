@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { InboundEvent, TicketStatusChange, WorkOrderCommand } from '../../../src/domain/index.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
-import { createInMemoryMessaging, readToEnd, subjectForTopic, type Messaging } from '../../../src/messaging/index.ts';
+import {
+  createInMemoryMessaging,
+  partitionFor,
+  readToEnd,
+  subjectForTopic,
+  type Messaging,
+} from '../../../src/messaging/index.ts';
 import { failAfterCommit } from '../../../src/processor/index.ts';
 import { crm, dept } from '../../support/domain.ts';
 import { inMemoryProcessor, inMemorySetup } from '../../support/in-memory-processor.ts';
@@ -225,5 +231,88 @@ describe('lifecycle processor on the in-memory messaging', () => {
       statuses.push((await serde.decode<TicketStatusChange>(r.value)).value);
     });
     expect(statuses.map(brief)).toEqual(expected.statuses.map(brief));
+  });
+
+  it('commits every output exactly once when a second processor takes a partition whose commit the first still holds', async () => {
+    const base = await setup(3);
+    const { serde, config, expected } = base;
+    const inner = createInMemoryMessaging();
+    // The first processor's commit of the held ticket waits at the gate.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let holding = false;
+    let failedAfterGate = 0;
+    const first: Messaging = wrapMessaging(inner, {
+      transaction: (tx) => {
+        let held = false;
+        return overTransaction(tx, {
+          sendMany: (byTopic) => {
+            held = !holding && [...byTopic.values()].some((rs) => rs.some((r) => String(r.key) === HELD));
+            return tx.sendMany(byTopic);
+          },
+          commit: async () => {
+            if (!held) return tx.commit();
+            holding = true;
+            await gate;
+            return tx.commit().catch((err: unknown) => {
+              failedAfterGate += 1;
+              throw err;
+            });
+          },
+        });
+      },
+    });
+    // With two members, partition 1 goes to the second (co-partitioned: p mod 2).
+    const HELD = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6'].find((t) => partitionFor(t, 3) === 1) ?? 'none';
+    const OTHERS = ['T7', 'T8', 'T9', 'T10'].filter((t) => partitionFor(t, 3) !== 1);
+    const a = await started({ ...base, messaging: first });
+    const admin = inner.admin();
+    const producer = inner.producer();
+    const send = async (events: readonly InboundEvent[]) => {
+      for (const e of events) {
+        expected.send(e);
+        const topic = e.type === 'crm' ? config.topics.crmEvents : config.topics.deptEvents;
+        const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
+        await producer.send(topic, [
+          { key: e.event.ticketId, value: await serde.encode(subjectForTopic(topic), value) },
+        ]);
+      }
+    };
+    const readAll = async () => {
+      for (const topic of [config.topics.crmEvents, config.topics.deptEvents]) {
+        const ends = (await admin.topicOffsets(topic)).filter((e) => e.high !== '0');
+        await untilAsync(`the processors to read ${topic}`, async () => {
+          const read = await admin.groupOffsets(config.processor.groupId, topic);
+          return ends.every((e) => read.find((r) => r.partition === e.partition)?.offset === e.high);
+        });
+      }
+    };
+    await send(OTHERS.map((t) => crm(t, 'OPENED', 1, { serviceCode: 'POTHOLE' })));
+    await send([crm(HELD, 'OPENED', 1, { serviceCode: 'POTHOLE' })]);
+    await untilAsync('the first processor holding its commit', async () => holding);
+    // The second joins while that commit is held: the group is dealt again without waiting for
+    // it, and the second's task for partition 1 fences the first's.
+    const b = await started({ ...base, messaging: inner });
+    expect(a.assigned).toEqual([0, 1, 2]);
+    expect(b.assigned).toEqual([1]);
+    open();
+    await send([dept(HELD, `${HELD}#1`, 'maximo', 'APPR', 2, { department: 'transportation' })]);
+    await send(OTHERS.map((t) => dept(t, `${t}#1`, 'maximo', 'APPR', 2, { department: 'transportation' })));
+    await readAll();
+    await b.processor.stop();
+    await a.processor.stop();
+
+    expect(failedAfterGate).toBe(1);
+    const statuses: TicketStatusChange[] = [];
+    await readToEnd(inner, admin, config.topics.status, 'all', async (r) => {
+      statuses.push((await serde.decode<TicketStatusChange>(r.value)).value);
+    });
+    const sorted = (list: readonly TicketStatusChange[]) =>
+      list.map(brief).sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
+    expect(sorted(statuses)).toEqual(sorted(expected.statuses));
+    let commands = 0;
+    await readToEnd(inner, admin, config.topics.commands, 'all', () => void (commands += 1));
+    expect(commands).toBe(expected.commands.length);
+    expect(commands).toBeGreaterThan(0);
   });
 });
