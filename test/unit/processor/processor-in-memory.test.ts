@@ -6,7 +6,9 @@ import {
   partitionFor,
   readToEnd,
   subjectForTopic,
+  type MessageProducer,
   type Messaging,
+  type MessagingAdmin,
 } from '../../../src/messaging/index.ts';
 import { failAfterCommit } from '../../../src/processor/index.ts';
 import { crm, dept } from '../../support/domain.ts';
@@ -20,6 +22,29 @@ const cleanup = cleanupAfter('each');
 const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
 
 const setup = (partitions: number) => inMemorySetup(cleanup, partitions);
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+/** Sends each event, encoded, to its input topic, one record per send, noting it in `expected`. */
+async function sendEach(producer: MessageProducer, base: Setup, events: readonly InboundEvent[]): Promise<void> {
+  const { config, serde, expected } = base;
+  for (const e of events) {
+    expected.send(e);
+    const topic = e.type === 'crm' ? config.topics.crmEvents : config.topics.deptEvents;
+    const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
+    await producer.send(topic, [{ key: e.event.ticketId, value: await serde.encode(subjectForTopic(topic), value) }]);
+  }
+}
+
+/** Read means committed up to the end, on the partitions of the inputs that hold anything. */
+async function untilInputsRead(admin: MessagingAdmin, config: Setup['config']): Promise<void> {
+  for (const topic of [config.topics.crmEvents, config.topics.deptEvents]) {
+    const ends = (await admin.topicOffsets(topic)).filter((e) => e.high !== '0');
+    await untilAsync(`the processor to read ${topic}`, async () => {
+      const read = await admin.groupOffsets(config.processor.groupId, topic);
+      return ends.every((e) => read.find((r) => r.partition === e.partition)?.offset === e.high);
+    });
+  }
+}
 const started = (o: Parameters<typeof inMemoryProcessor>[1]) => inMemoryProcessor(cleanup, o);
 
 describe('lifecycle processor on the in-memory messaging', () => {
@@ -46,22 +71,8 @@ describe('lifecycle processor on the in-memory messaging', () => {
     const admin = inner.admin();
     const producer = inner.producer();
     const feed = async (events: readonly InboundEvent[]) => {
-      for (const e of events) {
-        expected.send(e);
-        const topic = e.type === 'crm' ? config.topics.crmEvents : config.topics.deptEvents;
-        const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
-        await producer.send(topic, [
-          { key: e.event.ticketId, value: await serde.encode(subjectForTopic(topic), value) },
-        ]);
-      }
-      // Read means committed up to the end, on the partitions that hold anything.
-      for (const topic of [config.topics.crmEvents, config.topics.deptEvents]) {
-        const ends = (await admin.topicOffsets(topic)).filter((e) => e.high !== '0');
-        await untilAsync(`the processor to read ${topic}`, async () => {
-          const read = await admin.groupOffsets(config.processor.groupId, topic);
-          return ends.every((e) => read.find((r) => r.partition === e.partition)?.offset === e.high);
-        });
-      }
+      await sendEach(producer, base, events);
+      await untilInputsRead(admin, config);
     };
     const read = async <T>(topic: string) => {
       const values: T[] = [];
@@ -268,25 +279,7 @@ describe('lifecycle processor on the in-memory messaging', () => {
     const a = await started({ ...base, messaging: first });
     const admin = inner.admin();
     const producer = inner.producer();
-    const send = async (events: readonly InboundEvent[]) => {
-      for (const e of events) {
-        expected.send(e);
-        const topic = e.type === 'crm' ? config.topics.crmEvents : config.topics.deptEvents;
-        const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
-        await producer.send(topic, [
-          { key: e.event.ticketId, value: await serde.encode(subjectForTopic(topic), value) },
-        ]);
-      }
-    };
-    const readAll = async () => {
-      for (const topic of [config.topics.crmEvents, config.topics.deptEvents]) {
-        const ends = (await admin.topicOffsets(topic)).filter((e) => e.high !== '0');
-        await untilAsync(`the processors to read ${topic}`, async () => {
-          const read = await admin.groupOffsets(config.processor.groupId, topic);
-          return ends.every((e) => read.find((r) => r.partition === e.partition)?.offset === e.high);
-        });
-      }
-    };
+    const send = (events: readonly InboundEvent[]) => sendEach(producer, base, events);
     await send(OTHERS.map((t) => crm(t, 'OPENED', 1, { serviceCode: 'POTHOLE' })));
     await send([crm(HELD, 'OPENED', 1, { serviceCode: 'POTHOLE' })]);
     await untilAsync('the first processor holding its commit', async () => holding);
@@ -298,7 +291,7 @@ describe('lifecycle processor on the in-memory messaging', () => {
     open();
     await send([dept(HELD, `${HELD}#1`, 'maximo', 'APPR', 2, { department: 'transportation' })]);
     await send(OTHERS.map((t) => dept(t, `${t}#1`, 'maximo', 'APPR', 2, { department: 'transportation' })));
-    await readAll();
+    await untilInputsRead(admin, config);
     await b.processor.stop();
     await a.processor.stop();
 
