@@ -218,11 +218,11 @@ export class InMemoryConsumer implements MessageConsumer {
    */
   #rewind(topic: string, partition: number, key: string): void {
     this.#position.delete(key);
+    // A seek, a new generation or a disconnect clears the timer; when it fires, nothing did.
     clearTimeout(this.#resting.get(key));
     const rest = setTimeout(() => {
-      if (this.#resting.get(key) !== rest) return;
       this.#resting.delete(key);
-      if (!this.#position.has(key)) this.#position.set(key, this.#startingPosition(topic, partition));
+      this.#position.set(key, this.#startingPosition(topic, partition));
       this.#wake();
     }, this.#o.rewindDelayMs);
     this.#resting.set(key, rest);

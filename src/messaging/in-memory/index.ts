@@ -22,9 +22,9 @@ export interface InMemoryMessagingOptions {
 
 /**
  * A Messaging with its own broker in memory, for tests that need Kafka's semantics but no
- * broker: murmur2 partitioning, consumer groups with committed offsets and eager rebalances, a failed batch's partition
- * read again from its committed offset,
- * read_committed transactions with markers that take offsets, fencing by transactional id.
+ * broker: murmur2 partitioning, consumer groups with committed offsets and eager rebalances, a
+ * failed batch's partition read again from its committed offset, read_committed transactions
+ * with markers that take offsets, fencing by transactional id.
  * Each call makes a separate cluster; everything made from one Messaging shares it.
  */
 export function createInMemoryMessaging(options: InMemoryMessagingOptions = {}): Messaging {
