@@ -3,6 +3,7 @@ import { partitionFor, readToEnd, type MessagingAdmin, type OutgoingRecord } fro
 import { untilAsync } from '../support/wait.ts';
 import { rec, rejection, type ConformanceContext, type MessagingHarness } from './messaging-context.ts';
 import { consumerFailureCases } from './messaging-failures.ts';
+import { fencingCases } from './messaging-fencing.ts';
 import { recordCases } from './messaging-records.ts';
 import { skippedRecordCases } from './messaging-skipped.ts';
 import { keysOf, startReader, valuesOf } from './messaging-reader.ts';
@@ -188,37 +189,6 @@ export function messagingConformance(h: MessagingHarness): void {
       expect(await admin.groupOffsets(group, input, { stable: false })).toEqual([{ partition: 0, offset: '5' }]);
     });
 
-    it('fences an older producer with the same transactional id and aborts what it left open', async () => {
-      const t = await topic('fence');
-      const id = h.unique('conf.fence');
-      const old = messaging.transactionalProducer(id);
-      const young = messaging.transactionalProducer(id);
-      await old.connect();
-      await young.connect();
-      try {
-        const stale = await old.begin();
-        await stale.send(t, [rec('k', 'old')]);
-        await young.fence();
-        const onSend = await rejection(stale.send(t, [rec('k', 'old again')]));
-        expect([onSend.code, onSend.retriable]).toEqual(['CL_KAFKA_FENCED', false]);
-        expect((await rejection(stale.commit())).code).toBe('CL_KAFKA_FENCED');
-        expect((await rejection(old.begin())).code).toBe('CL_KAFKA_FENCED');
-        const tx = await young.begin();
-        await tx.send(t, [rec('k', 'young')]);
-        await tx.commit();
-      } finally {
-        await old.disconnect();
-        await young.disconnect();
-      }
-      const r = await reader([t]);
-      try {
-        await r.until("the young producer's record", () => valuesOf(r.records).includes('young'));
-      } finally {
-        await r.stop();
-      }
-      expect(valuesOf(r.records)).toEqual(['young']);
-    });
-
     it('gives partition p of every topic to one member of a co-partitioned group', async () => {
       // Three partitions: kafkajs's round-robin deal would split them (a0, a2, b1 | a1, b0, b2).
       const a = await topic('copart-a', 3);
@@ -291,6 +261,7 @@ export function messagingConformance(h: MessagingHarness): void {
 
     consumerFailureCases(ctx);
     recordCases(ctx);
+    fencingCases(ctx);
     skippedRecordCases(ctx, () => admin);
 
     it('reports topic offsets, counting transaction markers, and manages topics idempotently', async () => {

@@ -81,6 +81,11 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
   readonly #turn = { next: 0 };
   /** 0 until the id is claimed, by fence() or the first begin(), as the Kafka adapter claims it. */
   #epoch = 0;
+  /**
+   * Set at the first request refused for a newer claim; every later one is refused at once, as
+   * the Kafka adapter's are: claiming the id again would fence the producer that took it over.
+   */
+  #fenced = false;
   #current: OpenTxn | null = null;
 
   constructor(cluster: Cluster, transactionalId: string) {
@@ -96,19 +101,27 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
    */
   async disconnect(): Promise<void> {}
 
+  /**
+   * Claims the id once, as the Kafka adapter's client does: a producer that holds it already asks
+   * nothing again, and one with a transaction open is refused.
+   */
   async fence(): Promise<void> {
-    this.#epoch = this.#cluster.claim(this.#id);
-    this.#current = null;
+    const action = 'claiming the transactional id';
+    this.#refuseIfFenced(action);
+    if (this.#current?.state === 'open') throw refused(action, 'There is already an active transaction.');
+    if (this.#epoch === 0) this.#epoch = this.#cluster.claim(this.#id);
   }
 
+  /** Asks the broker nothing once the id is claimed: a newer claim shows at the first send or end. */
   async begin(): Promise<Transaction> {
-    if (this.#epoch === 0) await this.fence();
-    this.#check('beginning a Kafka transaction');
-    if (this.#current?.state === 'open')
-      throw refused('beginning a Kafka transaction', 'There is already an ongoing transaction');
+    const action = 'beginning a Kafka transaction';
+    this.#refuseIfFenced(action);
+    if (this.#current?.state === 'open') throw refused(action, 'There is already an active transaction.');
+    if (this.#epoch === 0) this.#epoch = this.#cluster.claim(this.#id);
     const txn: OpenTxn = { state: 'open', partitions: new Set(), offsets: new Map() };
     this.#current = txn;
-    this.#cluster.open(this.#id, txn);
+    // Not the broker's open transaction of the id while another producer holds it.
+    if (this.#cluster.epoch(this.#id) === this.#epoch) this.#cluster.open(this.#id, txn);
     const send = (topic: string, records: readonly OutgoingRecord[], action: string) => {
       this.#check(action, txn);
       const byPartition = route(this.#cluster, topic, records, this.#turn, action);
@@ -141,8 +154,17 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
     };
   }
 
-  #check(action: string, txn?: OpenTxn): void {
-    if (this.#cluster.epoch(this.#id) !== this.#epoch) throw refused(action, FENCED, 'INVALID_PRODUCER_EPOCH');
-    if (txn && txn.state !== 'open') throw refused(action, 'Cannot continue to use transaction once ended');
+  #refuseIfFenced(action: string): void {
+    if (this.#fenced) throw refused(action, FENCED, 'INVALID_PRODUCER_EPOCH');
+  }
+
+  /** What the broker checks at each request of a transaction: the epoch, then that it is open. */
+  #check(action: string, txn: OpenTxn): void {
+    this.#refuseIfFenced(action);
+    if (this.#cluster.epoch(this.#id) !== this.#epoch) {
+      this.#fenced = true;
+      throw refused(action, FENCED, 'INVALID_PRODUCER_EPOCH');
+    }
+    if (txn.state !== 'open') throw refused(action, 'Cannot continue to use transaction once ended');
   }
 }

@@ -1,0 +1,113 @@
+import { expect, it } from 'vitest';
+import type { TransactionalProducer } from '../../src/messaging/index.ts';
+import { rec, rejection, type ConformanceContext } from './messaging-context.ts';
+import { valuesOf } from './messaging-reader.ts';
+
+/**
+ * Fencing as the Kafka adapter's client has it. A producer claims its transactional id once,
+ * with fence() or its first begin(); a newer claim fences it. It learns so at its next request
+ * to the broker, a send, an offset commit or an end: begin() asks the broker nothing once the id
+ * is claimed. From then on it is refused for good, fence() too, so that a zombie cannot take the
+ * id back from the producer that fenced it.
+ */
+export function fencingCases({ h, messaging, topic, reader }: ConformanceContext): void {
+  const pair = async (prefix: string): Promise<[TransactionalProducer, TransactionalProducer]> => {
+    const id = h.unique(prefix);
+    const old = messaging.transactionalProducer(id);
+    const young = messaging.transactionalProducer(id);
+    await old.connect();
+    await young.connect();
+    return [old, young];
+  };
+  const committedValues = async (t: string, expected: readonly string[]) => {
+    const r = await reader([t]);
+    try {
+      await r.until(`the last of ${expected.join(', ')}`, () => valuesOf(r.records).includes(expected.at(-1) ?? ''));
+    } finally {
+      await r.stop();
+    }
+    return valuesOf(r.records);
+  };
+
+  it('fences an older producer with the same transactional id and aborts what it left open', async () => {
+    const t = await topic('fence');
+    const [old, young] = await pair('conf.fence');
+    try {
+      const stale = await old.begin();
+      await stale.send(t, [rec('k', 'old')]);
+      await young.fence();
+      const onSend = await rejection(stale.send(t, [rec('k', 'old again')]));
+      expect([onSend.code, onSend.retriable]).toEqual(['CL_KAFKA_FENCED', false]);
+      expect((await rejection(stale.commit())).code).toBe('CL_KAFKA_FENCED');
+      expect((await rejection(old.begin())).code).toBe('CL_KAFKA_FENCED');
+      const tx = await young.begin();
+      await tx.send(t, [rec('k', 'young')]);
+      await tx.commit();
+    } finally {
+      await old.disconnect();
+      await young.disconnect();
+    }
+    expect(await committedValues(t, ['young'])).toEqual(['young']);
+  });
+
+  it('lets a producer fenced between transactions begin, refuses its first send, then refuses it for good', async () => {
+    const t = await topic('fence-between');
+    const [old, young] = await pair('conf.fence-between');
+    try {
+      const first = await old.begin();
+      await first.send(t, [rec('k', 'old 1')]);
+      await first.commit();
+      await young.fence();
+      // The id is claimed already: beginning asks the broker nothing, so the fence is not seen yet.
+      const next = await old.begin();
+      const onSend = await rejection(next.send(t, [rec('k', 'old 2')]));
+      expect([onSend.code, onSend.retriable]).toEqual(['CL_KAFKA_FENCED', false]);
+      // A zombie stays dead: claiming the id again would fence the producer that took it over.
+      expect((await rejection(old.begin())).code).toBe('CL_KAFKA_FENCED');
+      expect((await rejection(old.fence())).code).toBe('CL_KAFKA_FENCED');
+      const tx = await young.begin();
+      await tx.send(t, [rec('k', 'young')]);
+      await tx.commit();
+    } finally {
+      await old.disconnect();
+      await young.disconnect();
+    }
+    expect(await committedValues(t, ['old 1', 'young'])).toEqual(['old 1', 'young']);
+  });
+
+  it('claims the id once: fence() again by a producer that holds it leaves a newer owner in place', async () => {
+    const t = await topic('fence-again');
+    const [old, young] = await pair('conf.fence-again');
+    try {
+      await old.fence();
+      await young.fence();
+      await old.fence();
+      const tx = await young.begin();
+      await tx.send(t, [rec('k', 'young')]);
+      await tx.commit();
+      const late = await old.begin();
+      expect((await rejection(late.send(t, [rec('k', 'old')]))).code).toBe('CL_KAFKA_FENCED');
+    } finally {
+      await old.disconnect();
+      await young.disconnect();
+    }
+    expect(await committedValues(t, ['young'])).toEqual(['young']);
+  });
+
+  it('refuses fence() while its own transaction is open, and the transaction goes on', async () => {
+    const t = await topic('fence-open');
+    const producer = messaging.transactionalProducer(h.unique('conf.fence-open'));
+    await producer.connect();
+    try {
+      const tx = await producer.begin();
+      await tx.send(t, [rec('k', 'kept')]);
+      const refused = await rejection(producer.fence());
+      expect([refused.code, refused.retriable]).toEqual(['CL_KAFKA_FATAL', false]);
+      await tx.send(t, [rec('k', 'kept too')]);
+      await tx.commit();
+    } finally {
+      await producer.disconnect();
+    }
+    expect(await committedValues(t, ['kept', 'kept too'])).toEqual(['kept', 'kept too']);
+  });
+}
