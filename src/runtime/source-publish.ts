@@ -63,7 +63,12 @@ export async function writeBatch(
     if (batch.dead.length > 0) {
       const letters = batch.dead.map((d) => d.letter);
       await tx.send(deadLetterTopic(topic), letters).catch((err: unknown) => {
-        throw new CloseloopError('CL_DEAD_LETTER_FAILED', `writing to ${deadLetterTopic(topic)}: ${messageOf(err)}`);
+        // A fence is the producer's, not the dead-letter topic's: the transaction's first send
+        // is where it shows, and the runner must stand aside for it, not claim the id back.
+        if (isCloseloopError(err, 'CL_KAFKA_FENCED')) throw err;
+        throw new CloseloopError('CL_DEAD_LETTER_FAILED', `writing to ${deadLetterTopic(topic)}: ${messageOf(err)}`, {
+          cause: err,
+        });
       });
     }
     // The records and the cursor in one produce request: a round trip less on every batch's path.

@@ -5,6 +5,7 @@ import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
 import {
   createInMemoryMessaging,
+  deadLetterTopic,
   readSchemaFile,
   readToEnd,
   subjectForTopic,
@@ -146,6 +147,31 @@ describe('a source whose transactional id another runner takes', () => {
     expect(await sequences('crm')).toEqual([1, 2, 3]);
     // Standing aside does not hold a stop.
     await first.runner.stop();
+  });
+
+  // The fence shows at the transaction's first send, which is its dead letters' when it has any:
+  // taken for a dead-letter topic's outage, it paused for a second and claimed the id straight back.
+  it('stands aside as well when the batch it was publishing held a dead letter', async () => {
+    const { serde, messaging, sim } = await setUp('crm');
+    await messaging.admin().ensureTopics([{ topic: deadLetterTopic('crm'), partitions: 1 }]);
+    const { sim: crm, url } = await sim();
+    const at = { topic: 'crm', cursorTopic: 'cursors', fencedRetryMs: 60_000 };
+    const first = crmRunner(url, messaging, serde, at);
+    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await first.runner.start();
+    await until('the first worker publishing', () => first.runner.status().published === 1, 5_000);
+
+    const second = crmRunner(url, messaging, serde, at);
+    await second.runner.start();
+    crm.corruptNextChange({ set: { kind: 'REOPENED' } });
+    crm.createTicket({ serviceCode: 'SR-POTHOLE' });
+    await until('the first worker paused', () => first.runner.status().pausedBy !== null, 5_000);
+    expect(first.runner.status().pausedBy).toBe('fenced');
+    expect(await first.fenced()).toBe(true);
+    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await until('the second worker publishing', () => second.runner.status().published === 1, 5_000);
+    expect(second.runner.status()).toMatchObject({ pausedBy: null, deadLettered: 1 });
+    expect(second.errors()).toEqual([]);
   });
 
   it('takes the feed back once the worker that took it is gone, publishing every change once', async () => {
