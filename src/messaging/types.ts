@@ -147,9 +147,16 @@ export interface TransactionalProducer {
   disconnect(): Promise<void>;
   /**
    * Claims the transactional id now: any older producer with the same id is fenced and its open
-   * transaction aborted. Call before reading state the old owner may still be writing.
+   * transaction aborted. Call before reading state the old owner may still be writing. A
+   * producer claims its id once (here or at its first begin); called again, this does nothing,
+   * and it is refused while the producer's own transaction is open.
    */
   fence(): Promise<void>;
+  /**
+   * Asks the broker nothing once the id is claimed: a newer producer's claim shows as
+   * CL_KAFKA_FENCED at the transaction's first send or end, and from then on every request of
+   * this producer, fence() included, is refused so.
+   */
   begin(): Promise<Transaction>;
 }
 
