@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionFor, readToEnd, type MessagingAdmin, type OutgoingRecord } from '../../src/messaging/index.ts';
 import { untilAsync } from '../support/wait.ts';
 import { rec, rejection, type ConformanceContext, type MessagingHarness } from './messaging-context.ts';
+import { batchesInHandCases } from './messaging-batches.ts';
 import { consumerFailureCases } from './messaging-failures.ts';
 import { fencingCases } from './messaging-fencing.ts';
 import { recordCases } from './messaging-records.ts';
@@ -262,6 +263,7 @@ export function messagingConformance(h: MessagingHarness): void {
     consumerFailureCases(ctx);
     recordCases(ctx);
     fencingCases(ctx);
+    batchesInHandCases(ctx);
     skippedRecordCases(ctx, () => admin);
 
     it('reports topic offsets, counting transaction markers, and manages topics idempotently', async () => {

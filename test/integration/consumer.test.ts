@@ -199,46 +199,6 @@ describe('the consumer on the real broker', () => {
     }
   });
 
-  it('hands a partition’s next batches over while its earlier ones are in hand, up to batchesPerPartition, in order', async () => {
-    const topic = await topicWith(2, [{ key: 'a0', partition: 0 }]);
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((r) => (release = r));
-    const seen: string[] = [];
-    const waiting: { key: string; r: () => void }[] = [];
-    const arrived = (key: string) => new Promise<void>((r) => (seen.includes(key) ? r() : waiting.push({ key, r })));
-    await started(
-      topic,
-      () => ({
-        eachBatch: async (batch) => {
-          seen.push(...batch.records.map((r) => r.key?.toString() ?? ''));
-          for (const w of waiting.filter((x) => seen.includes(x.key))) w.r();
-          if (batch.partition === 0) await held;
-        },
-      }),
-      { batchesPerPartition: 2, partitionsConcurrently: 4 },
-    );
-    await arrived('a0');
-    const producer = messaging.producer();
-    await producer.connect();
-    try {
-      await producer.send(topic, [{ key: 'a1', value: Buffer.from('a1'), partition: 0 }]);
-      // a0's batch is still in hand: a1 comes anyway, as the second batch of partition 0.
-      await arrived('a1');
-      await producer.send(topic, [
-        { key: 'a2', value: Buffer.from('a2'), partition: 0 },
-        { key: 'b0', value: Buffer.from('b0'), partition: 1 },
-      ]);
-      await arrived('b0');
-      // Partition 1 was read after a2 was written, partition 0 not: two of its batches are in hand.
-      expect(seen).not.toContain('a2');
-      release();
-      await arrived('a2');
-    } finally {
-      release();
-      await producer.disconnect();
-    }
-    expect(seen.filter((k) => k.startsWith('a'))).toEqual(['a0', 'a1', 'a2']);
-  });
   it('keeps no fetched batch alive once it is handled, the first one included', async () => {
     const topic = await topicWith(
       1,

@@ -6,12 +6,15 @@ import type { ConsumerHandlers, ConsumerHealth, MessageConsumer, OffsetCommit, T
 import { position, recordBatch } from './batch.ts';
 import type { Cluster } from './cluster.ts';
 import { tp, type Group, type GroupMember } from './group.ts';
+import { BatchesInHand } from './in-hand.ts';
 import type { Fetched, PartitionLog } from './log.ts';
 
 export interface InMemoryConsumerOptions {
   readonly groupId: string;
   readonly coPartitioned?: boolean;
   readonly partitionsConcurrently?: number;
+  /** How many batches of one partition may be in hand at once (default 1), as in the port. */
+  readonly batchesPerPartition?: number;
   /** Entries (records, markers, aborted records) one batch covers at most. */
   readonly maxBatchEntries: number;
   /**
@@ -27,13 +30,14 @@ export interface InMemoryConsumerOptions {
 
 /**
  * A group member, doing what the Kafka adapter's consumer does (platformatic/consumer.ts): when
- * the group's generation moves it rejoins (once the batches in hand finish), calls onAssignment
- * (again and again, the member keeping its partitions, until it succeeds), takes the committed
- * offsets as positions, then hands each partition's committed data over batch by batch, several
- * partitions at once up to partitionsConcurrently. A batch handler that throws sends only its
- * own partition back to its committed offset, after a rest; the other partitions read on and the
- * group does not move. One loop per member waits for writes and other changes to be signalled;
- * nothing polls.
+ * the group's generation moves it rejoins at once, calls onAssignment (again and again, the
+ * member keeping its partitions, until it succeeds), takes the committed offsets as positions
+ * once the batches in hand are done, then hands each partition's committed data over batch by batch, several
+ * partitions at once up to partitionsConcurrently, and up to batchesPerPartition batches of one
+ * partition, each fetched from where the last one ended. A batch handler that throws sends only
+ * its own partition back to its committed offset, after a rest, once every batch of it in hand
+ * has settled; the other partitions read on and the group does not move. One loop per member
+ * waits for writes and other changes to be signalled; nothing polls.
  */
 export class InMemoryConsumer implements MessageConsumer {
   readonly #cluster: Cluster;
@@ -51,13 +55,12 @@ export class InMemoryConsumer implements MessageConsumer {
   #rejoined = 0;
   #assigned: { topic: string; partition: number; key: string }[] = [];
   #turn = 0;
+  /** Where each partition's next batch is fetched from: past the last one handed over. */
   readonly #position = new Map<string, number>();
-  /** Seeks made, per partition, so a batch in hand knows one came (see #deliver). */
-  readonly #seeks = new Map<string, number>();
   /** Seeks of partitions not held when asked for, taken if they come (as the Kafka adapter's). */
   readonly #pendingSeeks = new Map<string, number>();
   readonly #paused = new Set<string>();
-  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #inHand: BatchesInHand;
   /** Partitions resting after a failed batch, each with the timer that ends its rest. */
   readonly #resting = new Map<string, NodeJS.Timeout>();
   #dirty = false;
@@ -66,6 +69,7 @@ export class InMemoryConsumer implements MessageConsumer {
   constructor(cluster: Cluster, options: InMemoryConsumerOptions) {
     this.#cluster = cluster;
     this.#o = options;
+    this.#inHand = new BatchesInHand(options.batchesPerPartition);
     this.#group = cluster.group(options.groupId);
     this.#member = {
       id: cluster.nextMemberId(options.groupId),
@@ -119,7 +123,7 @@ export class InMemoryConsumer implements MessageConsumer {
 
   seek(topic: string, partition: number, offset: string): void {
     const key = tp(topic, partition);
-    this.#seeks.set(key, (this.#seeks.get(key) ?? 0) + 1);
+    this.#inHand.bump(key);
     if (this.#assigned.some((a) => a.key === key)) this.#position.set(key, Number(offset));
     else this.#pendingSeeks.set(key, Number(offset));
     // A seek wins over a rest, as over the committed offset the rest would end at.
@@ -140,7 +144,7 @@ export class InMemoryConsumer implements MessageConsumer {
       if (!this.#dirty && !this.#stopping) await new Promise<void>((resolve) => (this.#signal = resolve));
       this.#signal = null;
     }
-    await Promise.all(this.#inFlight.values());
+    await this.#inHand.settled();
   }
 
   async #step(): Promise<void> {
@@ -176,7 +180,7 @@ export class InMemoryConsumer implements MessageConsumer {
     );
     this.#o.health.holding(held);
     if (!(await this.#assign(generation, assigned))) return;
-    await Promise.all(this.#inFlight.values());
+    await this.#inHand.settled();
     if (this.#stopping || this.#group.generation !== generation) return;
     this.#assigned = held;
     for (const { topic, partition, key } of held) {
@@ -222,10 +226,21 @@ export class InMemoryConsumer implements MessageConsumer {
     clearTimeout(this.#resting.get(key));
     const rest = setTimeout(() => {
       this.#resting.delete(key);
-      this.#position.set(key, this.#startingPosition(topic, partition));
+      this.#lookUp(topic, partition, key);
       this.#wake();
     }, this.#o.rewindDelayMs);
     this.#resting.set(key, rest);
+  }
+
+  /**
+   * A rewound partition's position, once its rest is over and no batch of it is in hand: the
+   * committed offset as it is then, with whatever those batches committed, as the Kafka adapter
+   * looks it up only when the partition may be fetched again.
+   */
+  #lookUp(topic: string, partition: number, key: string): void {
+    if (this.#resting.has(key) || this.#inHand.holds(key) || this.#position.has(key)) return;
+    if (!this.#assigned.some((a) => a.key === key)) return;
+    this.#position.set(key, this.#startingPosition(topic, partition));
   }
 
   #endRests(): void {
@@ -233,25 +248,58 @@ export class InMemoryConsumer implements MessageConsumer {
     this.#resting.clear();
   }
 
+  /**
+   * Hands over what may be: first a batch of each partition with none in hand, up to
+   * partitionsConcurrently, starting one further each time so a busy partition cannot starve the
+   * others; then, unless one of those waits for a slot, a further batch of each partition that
+   * has room (batchesPerPartition), as the Kafka adapter's dispatcher gives them.
+   */
   #dispatch(): void {
     const limit = Math.max(1, this.#o.partitionsConcurrently ?? 1);
     const n = this.#assigned.length;
-    // Starting one further each time, so a busy partition cannot starve the others.
-    for (let i = 0; i < n && this.#inFlight.size < limit; i += 1) {
-      const a = this.#assigned[(this.#turn + i) % n];
-      if (!a || this.#inFlight.has(a.key) || this.#paused.has(a.key) || this.#resting.has(a.key)) continue;
-      const log = this.#cluster.log(a.topic, a.partition);
-      let from = this.#position.get(a.key);
-      if (log && from !== undefined && !log.holds(from)) from = this.#outOfRange(a, log, from);
-      const fetched = log && from !== undefined ? log.fetch(from, this.#o.maxBatchEntries) : null;
-      if (!fetched || !log) continue;
-      const work = this.#deliver(a.topic, a.partition, a.key, fetched).finally(() => {
-        this.#inFlight.delete(a.key);
-        this.#wake();
-      });
-      this.#inFlight.set(a.key, work);
-    }
+    const order = Array.from({ length: n }, (_, i) => this.#assigned[(this.#turn + i) % n]).filter(
+      (a) => a !== undefined,
+    );
     this.#turn = n === 0 ? 0 : (this.#turn + 1) % n;
+    let waiting = false;
+    for (const a of order) {
+      if (this.#inHand.holds(a.key) || !this.#readable(a.key)) continue;
+      const fetched = this.#fetch(a);
+      if (!fetched) continue;
+      if (this.#inHand.partitions >= limit) waiting = true;
+      else this.#handOver(a, fetched);
+    }
+    if (waiting) return;
+    for (const a of order) {
+      if (!this.#inHand.hasRoom(a.key) || !this.#readable(a.key)) continue;
+      const fetched = this.#fetch(a);
+      if (fetched) this.#handOver(a, fetched);
+    }
+  }
+
+  /** Not paused, not resting after a failure, and positioned. */
+  #readable(key: string): boolean {
+    return !this.#paused.has(key) && !this.#resting.has(key) && this.#position.has(key);
+  }
+
+  /** The partition's next batch from its position, or null when it has nothing more yet. */
+  #fetch(a: { topic: string; partition: number; key: string }): Fetched | null {
+    const log = this.#cluster.log(a.topic, a.partition);
+    let from = this.#position.get(a.key);
+    if (!log || from === undefined) return null;
+    if (!log.holds(from)) from = this.#outOfRange(a, log, from);
+    return log.fetch(from, this.#o.maxBatchEntries);
+  }
+
+  /** The batch is in hand from here: the partition's next one is fetched from past it. */
+  #handOver(a: { topic: string; partition: number; key: string }, fetched: Fetched): void {
+    this.#position.set(a.key, fetched.lastOffset + 1);
+    this.#inHand.add(a.key, this.#deliver(a.topic, a.partition, a.key, fetched), (emptied) => {
+      if (emptied) this.#lookUp(a.topic, a.partition, a.key);
+      this.#wake();
+    });
+    // Another batch of it may be fetched at once, while this one is in hand.
+    this.#dirty = true;
   }
 
   /** The Kafka adapter's answer to a position the log no longer holds (see judgeOutOfRange). */
@@ -279,13 +327,14 @@ export class InMemoryConsumer implements MessageConsumer {
   }
 
   async #deliver(topic: string, partition: number, key: string, fetched: Fetched): Promise<void> {
-    // A seek while the batch is in hand decides where the partition is read next, not the batch;
-    // a new generation, where every partition is read next.
-    const seeks = this.#seeks.get(key) ?? 0;
+    // A seek or a failed batch while this one is in hand decides where the partition is read
+    // next, not this batch; a new generation, where every partition is read next.
+    const version = this.#inHand.version(key);
     const generation = this.#generation;
-    const isStale = () => (this.#seeks.get(key) ?? 0) !== seeks || this.#generation !== generation;
-    // Handed over on a later turn of the event loop, as a fetch response would be. A pause
-    // meanwhile stops the next fetch, not this batch, as in the Kafka adapter.
+    const isStale = () => this.#inHand.version(key) !== version || this.#generation !== generation;
+    // Handed over on a later turn of the event loop, as a fetch response would be, and so after
+    // the partition's batches fetched before it. A pause meanwhile stops the next fetch, not this
+    // batch, as in the Kafka adapter.
     await new Promise((resolve) => setImmediate(resolve));
     try {
       if (fetched.records.length > 0) await this.#handlers?.eachBatch(recordBatch(topic, partition, fetched.records));
@@ -293,11 +342,11 @@ export class InMemoryConsumer implements MessageConsumer {
     } catch (err) {
       if (isStale()) return;
       this.#o.health.batchFailed(topic, partition, err, BigInt(fetched.lastOffset + 1));
+      this.#inHand.bump(key);
       this.#rewind(topic, partition, key);
       return;
     }
     if (isStale()) return;
-    this.#position.set(key, fetched.lastOffset + 1);
     this.#handlers?.onPosition?.(position(topic, partition, fetched));
   }
 }

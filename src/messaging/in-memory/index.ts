@@ -38,6 +38,7 @@ export function createInMemoryMessaging(options: InMemoryMessagingOptions = {}):
         groupId: o.groupId,
         ...(o.coPartitioned !== undefined ? { coPartitioned: o.coPartitioned } : {}),
         ...(o.partitionsConcurrently !== undefined ? { partitionsConcurrently: o.partitionsConcurrently } : {}),
+        ...(o.batchesPerPartition !== undefined ? { batchesPerPartition: o.batchesPerPartition } : {}),
         maxBatchEntries: options.maxBatchEntries ?? 500,
         rewindDelayMs: options.rewindDelayMs ?? 100,
         health: new HealthTracker(o.failingAfterMs, options.clock ?? Date.now),
