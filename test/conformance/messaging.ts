@@ -7,6 +7,7 @@ import { consumerFailureCases } from './messaging-failures.ts';
 import { fencingCases } from './messaging-fencing.ts';
 import { recordCases } from './messaging-records.ts';
 import { skippedRecordCases } from './messaging-skipped.ts';
+import { startingPositionCases } from './messaging-start.ts';
 import { keysOf, startReader, valuesOf } from './messaging-reader.ts';
 
 export type { MessagingHarness } from './messaging-context.ts';
@@ -264,6 +265,7 @@ export function messagingConformance(h: MessagingHarness): void {
     recordCases(ctx);
     fencingCases(ctx);
     batchesInHandCases(ctx);
+    startingPositionCases(ctx);
     skippedRecordCases(ctx, () => admin);
 
     it('reports topic offsets, counting transaction markers, and manages topics idempotently', async () => {

@@ -208,10 +208,14 @@ export class InMemoryConsumer implements MessageConsumer {
     return false;
   }
 
-  /** The committed offset, else the log's start or end (as subscribed), reported to health. */
+  /**
+   * The committed offset, else the log's start or its end (as subscribed), reported to health.
+   * The end is the last stable offset, as Kafka lists the latest offset to a read_committed
+   * consumer: a transaction still open is read once it commits, not passed over.
+   */
   #startingPosition(topic: string, partition: number): number {
     const log = this.#cluster.log(topic, partition);
-    const at = this.#group.committed(topic, partition) ?? (this.#fromBeginning ? log?.start : log?.high) ?? 0;
+    const at = this.#group.committed(topic, partition) ?? (this.#fromBeginning ? log?.start : log?.lastStable) ?? 0;
     this.#o.health.readFrom(topic, partition, BigInt(at));
     return at;
   }
