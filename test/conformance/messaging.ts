@@ -5,6 +5,7 @@ import { rec, rejection, type ConformanceContext, type MessagingHarness } from '
 import { batchesInHandCases } from './messaging-batches.ts';
 import { consumerFailureCases } from './messaging-failures.ts';
 import { fencingCases } from './messaging-fencing.ts';
+import { rebalanceCases } from './messaging-rebalance.ts';
 import { recordCases } from './messaging-records.ts';
 import { skippedRecordCases } from './messaging-skipped.ts';
 import { startingPositionCases } from './messaging-start.ts';
@@ -266,6 +267,7 @@ export function messagingConformance(h: MessagingHarness): void {
     fencingCases(ctx);
     batchesInHandCases(ctx);
     startingPositionCases(ctx);
+    rebalanceCases(ctx);
     skippedRecordCases(ctx, () => admin);
 
     it('reports topic offsets, counting transaction markers, and manages topics idempotently', async () => {

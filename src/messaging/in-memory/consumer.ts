@@ -30,14 +30,15 @@ export interface InMemoryConsumerOptions {
 
 /**
  * A group member, doing what the Kafka adapter's consumer does (platformatic/consumer.ts): when
- * the group's generation moves it rejoins at once, calls onAssignment (again and again, the
- * member keeping its partitions, until it succeeds), takes the committed offsets as positions
- * once the batches in hand are done, then hands each partition's committed data over batch by batch, several
- * partitions at once up to partitionsConcurrently, and up to batchesPerPartition batches of one
- * partition, each fetched from where the last one ended. A batch handler that throws sends only
- * its own partition back to its committed offset, after a rest, once every batch of it in hand
- * has settled; the other partitions read on and the group does not move. One loop per member
- * waits for writes and other changes to be signalled; nothing polls.
+ * the group's generation moves it rejoins at once, calls onAssignment once the last one has
+ * ended (again and again, the member keeping its partitions, until it succeeds), takes the
+ * committed offsets as positions once the batches in hand are done, then hands each partition's
+ * committed data over batch by batch, several partitions at once up to partitionsConcurrently,
+ * and up to batchesPerPartition batches of one partition, each fetched from where the last one
+ * ended. A batch handler that throws sends only its own partition back to its committed offset,
+ * after a rest, once every batch of it in hand has settled; the other partitions read on and the
+ * group does not move. One loop per member waits for writes and other changes to be signalled;
+ * nothing polls.
  */
 export class InMemoryConsumer implements MessageConsumer {
   readonly #cluster: Cluster;
@@ -50,9 +51,14 @@ export class InMemoryConsumer implements MessageConsumer {
   #loop: Promise<void> | null = null;
   #unwatch: (() => void) | null = null;
   #stopping = false;
-  /** The generation whose partitions this member holds, and the last one it rejoined for. */
+  /**
+   * The generation whose partitions this member holds, the last one it rejoined for, and the
+   * last whose assignment it queued: assignments are taken one after the other, on #assignment.
+   */
   #generation = 0;
   #rejoined = 0;
+  #queued = 0;
+  #assignment: Promise<void> = Promise.resolve();
   #assigned: { topic: string; partition: number; key: string }[] = [];
   #turn = 0;
   /** Where each partition's next batch is fetched from: past the last one handed over. */
@@ -144,32 +150,38 @@ export class InMemoryConsumer implements MessageConsumer {
       if (!this.#dirty && !this.#stopping) await new Promise<void>((resolve) => (this.#signal = resolve));
       this.#signal = null;
     }
+    await this.#assignment;
     await this.#inHand.settled();
   }
 
   async #step(): Promise<void> {
     const group = this.#group;
-    // A new generation is joined at once, batches in hand or not, as the Kafka adapter's client
-    // rejoins as soon as it hears of a rebalance (see #sync for what waits for them).
-    if (this.#generation !== group.generation) {
-      const generation = group.generation;
-      if (this.#rejoined !== generation) {
-        this.#rejoined = generation;
-        group.rejoin(this.#member.id, generation);
-      }
-      const assigned = group.assignmentOf(this.#member.id, generation);
-      if (assigned) await this.#sync(generation, assigned);
-      return;
+    const generation = group.generation;
+    // A new generation is joined at once, batches in hand or an onAssignment running, as the
+    // Kafka adapter's client rejoins on its own heartbeat; nothing is read meanwhile, as the
+    // partitions may be about to move (see #sync for what waits for the work in hand).
+    if (this.#rejoined !== generation) {
+      this.#rejoined = generation;
+      this.#assigned = [];
+      group.rejoin(this.#member.id, generation);
     }
-    this.#dispatch();
+    const assigned = this.#queued === generation ? null : group.assignmentOf(this.#member.id, generation);
+    if (assigned) {
+      this.#queued = generation;
+      const take = () => this.#sync(generation, assigned).finally(() => this.#wake());
+      this.#assignment = this.#assignment.then(take, take);
+    }
+    if (this.#generation === generation) this.#dispatch();
   }
 
   /**
-   * Takes a generation's assignment, as the Kafka adapter does: onAssignment at once, while
-   * batches of the last generation may still be in hand, then, once those are done, positions
-   * from the committed offsets (what they and onAssignment committed), kept partitions too.
+   * Takes a generation's assignment, as the Kafka adapter does: onAssignment once the last
+   * assignment's has ended, while batches of the last generation may still be in hand, then,
+   * once those are done, positions from the committed offsets (what they and onAssignment
+   * committed), kept partitions too. An assignment whose generation has moved on is passed over.
    */
   async #sync(generation: number, assigned: TopicPartitions[]): Promise<void> {
+    if (this.#stopping || this.#group.generation !== generation) return;
     this.#generation = generation;
     this.#position.clear();
     this.#endRests();

@@ -1,0 +1,76 @@
+import { expect, it } from 'vitest';
+import { until } from '../support/wait.ts';
+import { rec, type ConformanceContext } from './messaging-context.ts';
+
+/**
+ * A rebalance is the group's, not held up by one member's work: a member rejoins at once,
+ * batches in hand or an onAssignment still running, as the Kafka adapter's client rejoins on
+ * its own heartbeat. Its assignments are taken one after the other.
+ */
+export function rebalanceCases({ h, messaging, topic, produce, reader }: ConformanceContext): void {
+  it('deals a new generation while a member still holds a batch of the last', async () => {
+    const t = await topic('rejoin-at-once', 2);
+    await produce(t, [rec('a0', 'a0', 0), rec('b0', 'b0', 1)]);
+    const group = h.unique('conf.rejoin-at-once');
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let holding = false;
+    const first = messaging.consumer({ groupId: group });
+    await first.connect();
+    await first.subscribe([t], { fromBeginning: true });
+    await first.run({
+      eachBatch: async () => {
+        holding = true;
+        await held;
+      },
+    });
+    let second: Awaited<ReturnType<typeof reader>> | null = null;
+    try {
+      await until('the first member holding a batch', () => holding, h.waitMs);
+      second = await reader([t], {}, group);
+      // The first member rejoins without finishing its batch: a partition may have two owners at
+      // once (the old one's batch in hand), which only fencing makes safe.
+      await until('the second member assigned', () => second?.assignments.some((a) => a.length > 0) === true, h.waitMs);
+    } finally {
+      release();
+      await second?.stop();
+      await first.disconnect();
+    }
+  });
+
+  it('deals a new generation while a member’s onAssignment is still running, and takes the next one after it', async () => {
+    const t = await topic('rejoin-assigning', 2);
+    await produce(t, [rec('a0', 'a0', 0), rec('b0', 'b0', 1)]);
+    const group = h.unique('conf.rejoin-assigning');
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const calls: string[] = [];
+    const first = messaging.consumer({ groupId: group });
+    await first.connect();
+    await first.subscribe([t], { fromBeginning: true });
+    await first.run({
+      onAssignment: async (assigned) => {
+        const n = assigned.reduce((sum, a) => sum + a.partitions.length, 0);
+        calls.push(`start ${n}`);
+        // The first assignment (a restore, say) takes as long as the test says.
+        if (calls.length === 1) await held;
+        calls.push(`end ${n}`);
+      },
+      eachBatch: async () => undefined,
+    });
+    let second: Awaited<ReturnType<typeof reader>> | null = null;
+    try {
+      await until('the first assignment running', () => calls.length === 1, h.waitMs);
+      second = await reader([t], {}, group);
+      await until('the second member assigned', () => second?.assignments.some((a) => a.length > 0) === true, h.waitMs);
+      release();
+      // The first member's assignments in turn: the next begins once the first has ended.
+      await until('the first member’s next assignment', () => calls.length >= 4, h.waitMs);
+    } finally {
+      release();
+      await second?.stop();
+      await first.disconnect();
+    }
+    expect(calls.slice(0, 3)).toEqual(['start 2', 'end 2', 'start 1']);
+  });
+}
