@@ -76,6 +76,11 @@ export interface GroupOffsetsOptions {
    * clock.
    */
   readonly stable?: boolean;
+  /**
+   * The partitions to read, in ascending order in the answer (default: every partition of the
+   * topic). A stable read waits only for transactions holding offsets of these.
+   */
+  readonly partitions?: readonly number[];
 }
 
 export interface MessagingAdmin {

@@ -5,6 +5,7 @@ import { rec, rejection, type ConformanceContext, type MessagingHarness } from '
 import { batchesInHandCases } from './messaging-batches.ts';
 import { consumerFailureCases } from './messaging-failures.ts';
 import { fencingCases } from './messaging-fencing.ts';
+import { groupOffsetCases } from './messaging-group-offsets.ts';
 import { rebalanceCases } from './messaging-rebalance.ts';
 import { recordCases } from './messaging-records.ts';
 import { skippedRecordCases } from './messaging-skipped.ts';
@@ -167,31 +168,6 @@ export function messagingConformance(h: MessagingHarness): void {
       expect(valuesOf(r.records)).toEqual(['committed']);
     });
 
-    it('answers a read of group offsets that is not stable with the committed ones while a transaction holds newer', async () => {
-      const input = await topic('unstable-in');
-      const output = await topic('unstable-out');
-      const group = h.unique('conf.unstable');
-      const producer = messaging.transactionalProducer(h.unique('conf.unstable-tx'));
-      await producer.connect();
-      try {
-        const first = await producer.begin();
-        await first.send(output, [rec('x', 'first')]);
-        await first.sendOffsets(group, [{ topic: input, partition: 0, offset: '2' }]);
-        await first.commit();
-        const open = await producer.begin();
-        await open.send(output, [rec('x', 'second')]);
-        await open.sendOffsets(group, [{ topic: input, partition: 0, offset: '5' }]);
-        // A stable read would wait for the open transaction through every retry, then fail.
-        expect(await admin.groupOffsets(group, input, { stable: false })).toEqual([{ partition: 0, offset: '2' }]);
-        await open.commit();
-      } finally {
-        await producer.disconnect();
-      }
-      // The stable read waits for the commit's marker; the other then sees it too.
-      expect(await admin.groupOffsets(group, input)).toEqual([{ partition: 0, offset: '5' }]);
-      expect(await admin.groupOffsets(group, input, { stable: false })).toEqual([{ partition: 0, offset: '5' }]);
-    });
-
     it('gives partition p of every topic to one member of a co-partitioned group', async () => {
       // Three partitions: kafkajs's round-robin deal would split them (a0, a2, b1 | a1, b0, b2).
       const a = await topic('copart-a', 3);
@@ -268,6 +244,7 @@ export function messagingConformance(h: MessagingHarness): void {
     batchesInHandCases(ctx);
     startingPositionCases(ctx);
     rebalanceCases(ctx);
+    groupOffsetCases(ctx, () => admin);
     skippedRecordCases(ctx, () => admin);
 
     it('reports topic offsets, counting transaction markers, and manages topics idempotently', async () => {

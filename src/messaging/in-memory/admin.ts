@@ -1,11 +1,14 @@
 import type { ClusterInfo, GroupOffsetsOptions, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
-import { missingTopic, refused, type Cluster } from './cluster.ts';
+import { missingTopic, refused, unstableOffsets, type Cluster } from './cluster.ts';
 
 export class InMemoryAdmin implements MessagingAdmin {
   readonly #cluster: Cluster;
+  readonly #stableWaitMs: number;
 
-  constructor(cluster: Cluster) {
+  /** `stableWaitMs`: how long a stable read of group offsets waits for open transactions. */
+  constructor(cluster: Cluster, stableWaitMs: number) {
     this.#cluster = cluster;
+    this.#stableWaitMs = stableWaitMs;
   }
 
   async connect(): Promise<void> {}
@@ -56,17 +59,34 @@ export class InMemoryAdmin implements MessagingAdmin {
     return this.#cluster.topicId(topic, `fetching the id of ${topic}`);
   }
 
-  // Stable or not alike: a transaction's offsets are applied when it commits, never pending.
+  /**
+   * A stable read waits, as the Kafka adapter's does through its client's retries, while an open
+   * transaction holds offsets of the group for the partitions asked for, and fails as an outage
+   * once it has waited stableWaitMs.
+   */
   async groupOffsets(
     groupId: string,
     topic: string,
-    _options?: GroupOffsetsOptions,
+    options: GroupOffsetsOptions = {},
   ): Promise<{ partition: number; offset: string }[]> {
-    const logs = this.#cluster.partitions(topic, `fetching offsets of group ${groupId} on ${topic}`);
+    const action = `fetching offsets of group ${groupId} on ${topic}`;
+    const logs = this.#cluster.partitions(topic, action);
+    const partitions = options.partitions
+      ? [...new Set(options.partitions)].sort((a, b) => a - b)
+      : logs.map((l) => l.partition);
+    const missing = partitions.find((p) => p < 0 || p >= logs.length || !Number.isInteger(p));
+    if (missing !== undefined) throw missingTopic(topic, `${action}: partition ${missing} of ${logs.length}`);
+    if (options.stable ?? true) {
+      await this.#cluster.until(
+        () => !this.#cluster.pendingOffsets(groupId, topic, partitions),
+        this.#stableWaitMs,
+        () => unstableOffsets(topic, action),
+      );
+    }
     const group = this.#cluster.group(groupId);
-    return logs.map((log) => ({
-      partition: log.partition,
-      offset: String(group.committed(topic, log.partition) ?? -1),
+    return partitions.map((partition) => ({
+      partition,
+      offset: String(group.committed(topic, partition) ?? -1),
     }));
   }
 

@@ -16,6 +16,15 @@ export function missingTopic(topic: string, action: string): CloseloopError {
   });
 }
 
+/** A stable read of group offsets that an open transaction held up past the client's retries. */
+export function unstableOffsets(topic: string, action: string): CloseloopError {
+  return new CloseloopError(
+    'CL_KAFKA_TRANSIENT',
+    `${action}: The broker could not give a stable offset: a transaction still holds newer offsets of the group`,
+    { details: { topic, kafkaErrorType: 'UNSTABLE_OFFSET_COMMIT' } },
+  );
+}
+
 /** A request Kafka refuses for good (fenced producer, a transaction used after it ended). */
 export function refused(action: string, why: string, kafkaErrorType?: string): CloseloopError {
   const code = kafkaErrorType === 'INVALID_PRODUCER_EPOCH' ? 'CL_KAFKA_FENCED' : 'CL_KAFKA_FATAL';
@@ -122,6 +131,35 @@ export class Cluster {
     p.epoch += 1;
     this.#producers.set(transactionalId, p);
     return p.epoch;
+  }
+
+  /** Whether an open transaction holds offsets of the group for one of these partitions (KIP-447's pending offsets). */
+  pendingOffsets(groupId: string, topic: string, partitions: readonly number[]): boolean {
+    for (const { open } of this.#producers.values()) {
+      const held = open?.offsets.get(groupId) ?? [];
+      if (held.some((o) => o.topic === topic && partitions.includes(o.partition))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Resolves once `ready()` holds, checked at every change; rejects with `timedOut()` after
+   * `ms`, as a broker's answer retried until the client gives up.
+   */
+  until(ready: () => boolean, ms: number, timedOut: () => Error): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (ready()) return resolve();
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        unwatch();
+        if (err) reject(err);
+        else resolve();
+      };
+      const unwatch = this.watch(() => {
+        if (ready()) done();
+      });
+      const timer = setTimeout(() => done(timedOut()), ms);
+    });
   }
 
   epoch(transactionalId: string): number {

@@ -16,6 +16,11 @@ export interface InMemoryMessagingOptions {
    * assignment before it is tried again (default 100 ms).
    */
   readonly rewindDelayMs?: number;
+  /**
+   * How long a stable read of group offsets waits for the open transactions that hold newer ones
+   * before it fails (default 8 s, as the Kafka adapter's client retries).
+   */
+  readonly stableOffsetsWaitMs?: number;
   /** Where consumers log what they must not keep quiet (records skipped), as the Kafka adapter does. */
   readonly logger?: Logger;
 }
@@ -30,7 +35,7 @@ export interface InMemoryMessagingOptions {
 export function createInMemoryMessaging(options: InMemoryMessagingOptions = {}): Messaging {
   const cluster = new Cluster(options.clock ?? Date.now);
   return {
-    admin: () => new InMemoryAdmin(cluster),
+    admin: () => new InMemoryAdmin(cluster, options.stableOffsetsWaitMs ?? 8_000),
     producer: () => new InMemoryProducer(cluster),
     transactionalProducer: (transactionalId) => new InMemoryTransactionalProducer(cluster, transactionalId),
     consumer: (o) =>

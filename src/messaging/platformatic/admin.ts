@@ -194,7 +194,16 @@ export class PlatformaticAdmin implements MessagingAdmin {
     options: GroupOffsetsOptions = {},
   ): Promise<{ partition: number; offset: string }[]> {
     return guarded(`fetching offsets of group ${groupId} on ${topic}`, async () => {
-      const partitionIndexes = await this.#partitions(topic);
+      const all = await this.#partitions(topic);
+      const partitionIndexes = options.partitions ? [...new Set(options.partitions)].sort((a, b) => a - b) : all;
+      const missing = partitionIndexes.find((p) => !all.includes(p));
+      if (missing !== undefined) {
+        const action = `fetching offsets of group ${groupId} on ${topic}`;
+        throw new CloseloopError(
+          'CL_KAFKA_TRANSIENT',
+          `${action}: partition ${missing} of ${all.length}: This server does not host this topic-partition`,
+        );
+      }
       // requireStable: offsets a transaction is committing are not answered until its marker is
       // written (KIP-447), so a caller never sees the offsets from before a commit that returned.
       const [group] = await this.#admin.listConsumerGroupOffsets({
