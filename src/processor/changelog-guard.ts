@@ -53,10 +53,13 @@ export async function refusedPartitions(
   // Only an empty partition can have been lost whole; the group's offsets cost a call per input.
   if (empty.size === 0) return refused;
   const read = new Map<number, string[]>();
+  // Read stable for those partitions only: their tasks were fenced, so no transaction holds
+  // offsets of them, while other members' tasks keep transactions open on theirs. A read of the
+  // whole topic waited for those, one after another, up to the client's retries, and failed.
+  const partitions = [...empty];
   for (const topic of inputs) {
-    for (const { partition, offset } of await admin.groupOffsets(config.processor.groupId, topic)) {
-      if (empty.has(partition) && BigInt(offset) > 0n)
-        read.set(partition, [...(read.get(partition) ?? []), `${topic} to offset ${offset}`]);
+    for (const { partition, offset } of await admin.groupOffsets(config.processor.groupId, topic, { partitions })) {
+      if (BigInt(offset) > 0n) read.set(partition, [...(read.get(partition) ?? []), `${topic} to offset ${offset}`]);
     }
   }
   for (const [partition, inputsRead] of read) {

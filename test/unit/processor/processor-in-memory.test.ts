@@ -308,4 +308,39 @@ describe('lifecycle processor on the in-memory messaging', () => {
     expect(commands).toBe(expected.commands.length);
     expect(commands).toBeGreaterThan(0);
   });
+  it('starts a partition that never had a ticket while another member holds a transaction open on its own', async () => {
+    const base = await setup(3);
+    const { config } = base;
+    const inner = createInMemoryMessaging();
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let holding = false;
+    const first: Messaging = wrapMessaging(inner, {
+      transaction: (tx) =>
+        overTransaction(tx, {
+          commit: async () => {
+            holding = true;
+            await gate;
+            return tx.commit();
+          },
+        }),
+    });
+    // With two members, partition 0 stays the first's and partition 1 goes to the second
+    // (co-partitioned: p mod 2). Partition 1 has had no ticket: its changelog is empty, so the
+    // second asks the group's offsets of it before it starts it.
+    const KEPT = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6'].find((t) => partitionFor(t, 3) === 0) ?? 'none';
+    const a = await started({ ...base, messaging: first });
+    const admin = inner.admin();
+    const producer = inner.producer();
+    await sendEach(producer, base, [crm(KEPT, 'OPENED', 1, { serviceCode: 'POTHOLE' })]);
+    await untilAsync('the first processor holding its commit open', async () => holding);
+    // Started while that transaction, with offsets of partition 0, stays open: a stable read of
+    // every partition's offsets would wait for it, and the gate opens only after this.
+    const b = await started({ ...base, messaging: inner });
+    expect(b.assigned).toEqual([1]);
+    open();
+    await untilInputsRead(admin, config);
+    await b.processor.stop();
+    await a.processor.stop();
+  });
 });
