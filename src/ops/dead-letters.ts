@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CloseloopConfig } from '../config/index.ts';
+import { CloseloopError, isCloseloopError } from '../errors/index.ts';
 import {
   DLQ_HEADERS,
   readToEnd,
@@ -168,6 +169,16 @@ function resent(d: DeadLetter, replayId: string): OutgoingRecord {
   return { key: d.keyBytes, value: d.value, headers: { ...headers, ...replayed } };
 }
 
+/** What an operator is told when another replay of the pipeline claimed the id mid-way. */
+function overtaken(transactionalId: string, cause: unknown): CloseloopError {
+  return new CloseloopError(
+    'CL_KAFKA_FENCED',
+    `replaying dead letters: another replay under transactional id ${transactionalId} began while this one ran and took the id; ` +
+      'this one re-sent nothing and recorded nothing (its transaction was aborted). Run it again to re-send what the other left.',
+    { cause },
+  );
+}
+
 /**
  * Re-injects matching dead letters into the topics they came from, in their original order, with
  * their original key, value and headers (plus where they were replayed from), and records who
@@ -221,6 +232,7 @@ export async function replayDeadLetters(
     } catch (err) {
       // A fenced producer cannot abort; the broker has aborted its transaction already.
       await tx.abort().catch(() => undefined);
+      if (isCloseloopError(err, 'CL_KAFKA_FENCED')) throw overtaken(scope.transactionalId, err);
       throw err;
     }
     return audit;
