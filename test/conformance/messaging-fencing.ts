@@ -19,6 +19,11 @@ export function fencingCases({ h, messaging, topic, reader }: ConformanceContext
     await young.connect();
     return [old, young];
   };
+  const commitOne = async (producer: TransactionalProducer, t: string, value: string) => {
+    const tx = await producer.begin();
+    await tx.send(t, [rec('k', value)]);
+    await tx.commit();
+  };
   const committedValues = async (t: string, expected: readonly string[]) => {
     const r = await reader([t]);
     try {
@@ -40,9 +45,7 @@ export function fencingCases({ h, messaging, topic, reader }: ConformanceContext
       expect([onSend.code, onSend.retriable]).toEqual(['CL_KAFKA_FENCED', false]);
       expect((await rejection(stale.commit())).code).toBe('CL_KAFKA_FENCED');
       expect((await rejection(old.begin())).code).toBe('CL_KAFKA_FENCED');
-      const tx = await young.begin();
-      await tx.send(t, [rec('k', 'young')]);
-      await tx.commit();
+      await commitOne(young, t, 'young');
     } finally {
       await old.disconnect();
       await young.disconnect();
@@ -54,9 +57,7 @@ export function fencingCases({ h, messaging, topic, reader }: ConformanceContext
     const t = await topic('fence-between');
     const [old, young] = await pair('conf.fence-between');
     try {
-      const first = await old.begin();
-      await first.send(t, [rec('k', 'old 1')]);
-      await first.commit();
+      await commitOne(old, t, 'old 1');
       await young.fence();
       // The id is claimed already: beginning asks the broker nothing, so the fence is not seen yet.
       const next = await old.begin();
@@ -65,9 +66,7 @@ export function fencingCases({ h, messaging, topic, reader }: ConformanceContext
       // A zombie stays dead: claiming the id again would fence the producer that took it over.
       expect((await rejection(old.begin())).code).toBe('CL_KAFKA_FENCED');
       expect((await rejection(old.fence())).code).toBe('CL_KAFKA_FENCED');
-      const tx = await young.begin();
-      await tx.send(t, [rec('k', 'young')]);
-      await tx.commit();
+      await commitOne(young, t, 'young');
     } finally {
       await old.disconnect();
       await young.disconnect();
@@ -82,9 +81,7 @@ export function fencingCases({ h, messaging, topic, reader }: ConformanceContext
       await old.fence();
       await young.fence();
       await old.fence();
-      const tx = await young.begin();
-      await tx.send(t, [rec('k', 'young')]);
-      await tx.commit();
+      await commitOne(young, t, 'young');
       const late = await old.begin();
       expect((await rejection(late.send(t, [rec('k', 'old')]))).code).toBe('CL_KAFKA_FENCED');
     } finally {

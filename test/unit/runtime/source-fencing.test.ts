@@ -90,6 +90,24 @@ async function setUp(...topics: string[]) {
   return { serde, messaging, sim, sequences };
 }
 
+/** A first worker publishing one change, then a second started on the same feed and cursor. */
+async function secondWorker(
+  sim: Awaited<ReturnType<typeof setUp>>['sim'],
+  messaging: Messaging,
+  serde: AvroSerde,
+  fencedRetryMs: number,
+) {
+  const { sim: crm, url } = await sim();
+  const at = { topic: 'crm', cursorTopic: 'cursors', fencedRetryMs };
+  const first = crmRunner(url, messaging, serde, at);
+  crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
+  await first.runner.start();
+  await until('the first worker publishing', () => first.runner.status().published === 1, 5_000);
+  const second = crmRunner(url, messaging, serde, at);
+  await second.runner.start();
+  return { crm, first, second };
+}
+
 describe('a source whose transactional id another runner takes', () => {
   // Kafka's transactional ids are cluster-wide. The id was the connector and jurisdiction alone,
   // so a staging and a production bridge on one cluster (or two test runs) fenced each other's
@@ -119,15 +137,7 @@ describe('a source whose transactional id another runner takes', () => {
 
   it('stands aside when a second worker runs it, says so, and does not take it back while it waits', async () => {
     const { serde, messaging, sim, sequences } = await setUp('crm');
-    const { sim: crm, url } = await sim();
-    const at = { topic: 'crm', cursorTopic: 'cursors', fencedRetryMs: 60_000 };
-    const first = crmRunner(url, messaging, serde, at);
-    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
-    await first.runner.start();
-    await until('the first worker publishing', () => first.runner.status().published === 1, 5_000);
-
-    const second = crmRunner(url, messaging, serde, at);
-    await second.runner.start();
+    const { crm, first, second } = await secondWorker(sim, messaging, serde, 60_000);
     crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
     await until('the first worker fenced', () => first.runner.status().pausedBy === 'fenced', 5_000);
     expect(first.runner.status().pauseDetail).toBe(
@@ -154,15 +164,7 @@ describe('a source whose transactional id another runner takes', () => {
   it('stands aside as well when the batch it was publishing held a dead letter', async () => {
     const { serde, messaging, sim } = await setUp('crm');
     await messaging.admin().ensureTopics([{ topic: deadLetterTopic('crm'), partitions: 1 }]);
-    const { sim: crm, url } = await sim();
-    const at = { topic: 'crm', cursorTopic: 'cursors', fencedRetryMs: 60_000 };
-    const first = crmRunner(url, messaging, serde, at);
-    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
-    await first.runner.start();
-    await until('the first worker publishing', () => first.runner.status().published === 1, 5_000);
-
-    const second = crmRunner(url, messaging, serde, at);
-    await second.runner.start();
+    const { crm, first, second } = await secondWorker(sim, messaging, serde, 60_000);
     crm.corruptNextChange({ set: { kind: 'REOPENED' } });
     crm.createTicket({ serviceCode: 'SR-POTHOLE' });
     await until('the first worker paused', () => first.runner.status().pausedBy !== null, 5_000);
@@ -176,14 +178,7 @@ describe('a source whose transactional id another runner takes', () => {
 
   it('takes the feed back once the worker that took it is gone, publishing every change once', async () => {
     const { serde, messaging, sim, sequences } = await setUp('crm');
-    const { sim: crm, url } = await sim();
-    const at = { topic: 'crm', cursorTopic: 'cursors', fencedRetryMs: 200 };
-    const first = crmRunner(url, messaging, serde, at);
-    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
-    await first.runner.start();
-    await until('the first worker publishing', () => first.runner.status().published === 1, 5_000);
-    const second = crmRunner(url, messaging, serde, at);
-    await second.runner.start();
+    const { crm, first, second } = await secondWorker(sim, messaging, serde, 200);
     crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
     await until('the first worker fenced', () => first.runner.status().pausedBy === 'fenced', 5_000);
     await second.runner.stop();
