@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import type { ConsumerHandlers, RecordBatch } from '../../src/messaging/index.ts';
+import { gate } from '../support/gate.ts';
 import { until } from '../support/wait.ts';
 import { rec, type ConformanceContext } from './messaging-context.ts';
 
@@ -23,12 +24,6 @@ export function batchesInHandCases({ h, messaging, topic, produce }: Conformance
     await consumer.run({ eachBatch });
     return consumer;
   };
-  const gate = () => {
-    let open: () => void = () => undefined;
-    const opened = new Promise<void>((r) => (open = r));
-    return { opened, open };
-  };
-
   it('hands a partition’s next batches over while its earlier ones are in hand, up to batchesPerPartition, in order', async () => {
     const t = await topic('in-hand', 2);
     await produce(t, [rec('a0', 'a0', 0)]);

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { gate } from '../support/gate.ts';
 import { until } from '../support/wait.ts';
 import { rec, type ConformanceContext } from './messaging-context.ts';
 import { keysOf } from './messaging-reader.ts';
@@ -57,8 +58,7 @@ export function consumerFailureCases({ h, messaging, topic, produce, reader }: C
   it('reads on in the other partitions while the batch of one is slow', async () => {
     const t = await topic('independent', 2);
     await produce(t, [rec('a0', 'a0', 0), rec('b0', 'b0', 1)]);
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((r) => (release = r));
+    const held = gate();
     const seen: string[] = [];
     const consumer = messaging.consumer({ groupId: h.unique('conf.independent'), partitionsConcurrently: 2 });
     await consumer.connect();
@@ -66,7 +66,7 @@ export function consumerFailureCases({ h, messaging, topic, produce, reader }: C
     await consumer.run({
       eachBatch: async (b) => {
         seen.push(...b.records.map((r) => r.key?.toString() ?? ''));
-        if (b.partition === 0) await held;
+        if (b.partition === 0) await held.opened;
       },
     });
     try {
@@ -75,10 +75,10 @@ export function consumerFailureCases({ h, messaging, topic, produce, reader }: C
       await until('partition 1 read on while partition 0 is held', () => seen.includes('b1'), h.waitMs);
       // Partition 0 itself is not read again before its batch is done.
       expect(seen).not.toContain('a1');
-      release();
+      held.open();
       await until('partition 0 read on once released', () => seen.includes('a1'), h.waitMs);
     } finally {
-      release();
+      held.open();
       await consumer.disconnect();
     }
   });

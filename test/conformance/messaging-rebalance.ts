@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { gate } from '../support/gate.ts';
 import { until } from '../support/wait.ts';
 import { rec, type ConformanceContext } from './messaging-context.ts';
 
@@ -12,8 +13,7 @@ export function rebalanceCases({ h, messaging, topic, produce, reader }: Conform
     const t = await topic('rejoin-at-once', 2);
     await produce(t, [rec('a0', 'a0', 0), rec('b0', 'b0', 1)]);
     const group = h.unique('conf.rejoin-at-once');
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((r) => (release = r));
+    const held = gate();
     let holding = false;
     const first = messaging.consumer({ groupId: group });
     await first.connect();
@@ -21,7 +21,7 @@ export function rebalanceCases({ h, messaging, topic, produce, reader }: Conform
     await first.run({
       eachBatch: async () => {
         holding = true;
-        await held;
+        await held.opened;
       },
     });
     let second: Awaited<ReturnType<typeof reader>> | null = null;
@@ -32,7 +32,7 @@ export function rebalanceCases({ h, messaging, topic, produce, reader }: Conform
       // once (the old one's batch in hand), which only fencing makes safe.
       await until('the second member assigned', () => second?.assignments.some((a) => a.length > 0) === true, h.waitMs);
     } finally {
-      release();
+      held.open();
       await second?.stop();
       await first.disconnect();
     }
@@ -42,8 +42,7 @@ export function rebalanceCases({ h, messaging, topic, produce, reader }: Conform
     const t = await topic('rejoin-assigning', 2);
     await produce(t, [rec('a0', 'a0', 0), rec('b0', 'b0', 1)]);
     const group = h.unique('conf.rejoin-assigning');
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((r) => (release = r));
+    const held = gate();
     const calls: string[] = [];
     const first = messaging.consumer({ groupId: group });
     await first.connect();
@@ -53,7 +52,7 @@ export function rebalanceCases({ h, messaging, topic, produce, reader }: Conform
         const n = assigned.reduce((sum, a) => sum + a.partitions.length, 0);
         calls.push(`start ${n}`);
         // The first assignment (a restore, say) takes as long as the test says.
-        if (calls.length === 1) await held;
+        if (calls.length === 1) await held.opened;
         calls.push(`end ${n}`);
       },
       eachBatch: async () => undefined,
@@ -63,11 +62,11 @@ export function rebalanceCases({ h, messaging, topic, produce, reader }: Conform
       await until('the first assignment running', () => calls.length === 1, h.waitMs);
       second = await reader([t], {}, group);
       await until('the second member assigned', () => second?.assignments.some((a) => a.length > 0) === true, h.waitMs);
-      release();
+      held.open();
       // The first member's assignments in turn: the next begins once the first has ended.
       await until('the first member’s next assignment', () => calls.length >= 4, h.waitMs);
     } finally {
-      release();
+      held.open();
       await second?.stop();
       await first.disconnect();
     }

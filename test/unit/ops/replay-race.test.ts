@@ -9,6 +9,7 @@ import {
 } from '../../../src/messaging/index.ts';
 import { replayDeadLetters, type DeadLetterScope, type ReplayAudit } from '../../../src/ops/index.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
+import { gate } from '../../support/gate.ts';
 import { until } from '../../support/wait.ts';
 
 const TOPIC = 'bridge.work-order-commands.v1';
@@ -43,15 +44,14 @@ it('fails a replay that another one overtook with a message saying so, and the l
   const filter = { code: 'CL_DELIVERY_EXHAUSTED' };
 
   // The first replay's commit waits at the gate; the second runs whole meanwhile.
-  let open: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (open = resolve));
+  const commitGate = gate();
   let held = false;
   const slow = wrapMessaging(inner, {
     transaction: (tx) =>
       overTransaction(tx, {
         commit: async () => {
           held = true;
-          await gate;
+          await commitGate.opened;
           return tx.commit();
         },
       }),
@@ -63,7 +63,7 @@ it('fails a replay that another one overtook with a message saying so, and the l
   await until('the first replay at its commit', () => held);
   const second = await replayDeadLetters(inner, admin, filter, 'oncall-2', scope);
   expect(second.deadLetters).toEqual([`${DLQ}:0:0`, `${DLQ}:0:1`]);
-  open();
+  commitGate.open();
 
   const err = await first;
   expect(err).toBeInstanceOf(CloseloopError);

@@ -13,6 +13,7 @@ import {
 import { failAfterCommit } from '../../../src/processor/index.ts';
 import { crm, dept } from '../../support/domain.ts';
 import { inMemoryProcessor, inMemorySetup } from '../../support/in-memory-processor.ts';
+import { gate } from '../../support/gate.ts';
 import { untilAsync } from '../../support/wait.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
@@ -162,8 +163,7 @@ describe('lifecycle processor on the in-memory messaging', () => {
     const { serde, config, expected } = base;
     const inner = createInMemoryMessaging();
     // The first commit waits for the gate; meanwhile a CRM batch and a department batch arrive.
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (open = resolve));
+    const commitGate = gate();
     const txs: { topics: string[]; offsets: string[] }[] = [];
     const handed: string[] = [];
     const wrapped: Messaging = wrapMessaging(inner, {
@@ -180,7 +180,7 @@ describe('lifecycle processor on the in-memory messaging', () => {
             return tx.sendOffsets(group, offsets);
           },
           commit: async () => {
-            if (txs.length === 1) await gate;
+            if (txs.length === 1) await commitGate.opened;
             await tx.commit();
           },
         });
@@ -226,7 +226,7 @@ describe('lifecycle processor on the in-memory messaging', () => {
     const admin = inner.admin();
     // Both are handed over while the first commit waits at the gate.
     await untilAsync('both batches to reach the processor', async () => handed.length === 3);
-    open();
+    commitGate.open();
     await untilAsync('the second transaction to commit', async () => {
       const [read] = await admin.groupOffsets(config.processor.groupId, config.topics.operatorCommands);
       return read?.offset === '1';
@@ -249,8 +249,7 @@ describe('lifecycle processor on the in-memory messaging', () => {
     const { serde, config, expected } = base;
     const inner = createInMemoryMessaging();
     // The first processor's commit of the held ticket waits at the gate.
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (open = resolve));
+    const commitGate = gate();
     let holding = false;
     let failedAfterGate = 0;
     const first: Messaging = wrapMessaging(inner, {
@@ -264,7 +263,7 @@ describe('lifecycle processor on the in-memory messaging', () => {
           commit: async () => {
             if (!held) return tx.commit();
             holding = true;
-            await gate;
+            await commitGate.opened;
             return tx.commit().catch((err: unknown) => {
               failedAfterGate += 1;
               throw err;
@@ -288,7 +287,7 @@ describe('lifecycle processor on the in-memory messaging', () => {
     const b = await started({ ...base, messaging: inner });
     expect(a.assigned).toEqual([0, 1, 2]);
     expect(b.assigned).toEqual([1]);
-    open();
+    commitGate.open();
     await send([dept(HELD, `${HELD}#1`, 'maximo', 'APPR', 2, { department: 'transportation' })]);
     await send(OTHERS.map((t) => dept(t, `${t}#1`, 'maximo', 'APPR', 2, { department: 'transportation' })));
     await untilInputsRead(admin, config);
@@ -312,15 +311,14 @@ describe('lifecycle processor on the in-memory messaging', () => {
     const base = await setup(3);
     const { config } = base;
     const inner = createInMemoryMessaging();
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (open = resolve));
+    const commitGate = gate();
     let holding = false;
     const first: Messaging = wrapMessaging(inner, {
       transaction: (tx) =>
         overTransaction(tx, {
           commit: async () => {
             holding = true;
-            await gate;
+            await commitGate.opened;
             return tx.commit();
           },
         }),
@@ -338,7 +336,7 @@ describe('lifecycle processor on the in-memory messaging', () => {
     // every partition's offsets would wait for it, and the gate opens only after this.
     const b = await started({ ...base, messaging: inner });
     expect(b.assigned).toEqual([1]);
-    open();
+    commitGate.open();
     await untilInputsRead(admin, config);
     await b.processor.stop();
     await a.processor.stop();
