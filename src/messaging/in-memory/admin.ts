@@ -1,3 +1,4 @@
+import { chosenPartitions } from '../chosen-partitions.ts';
 import type { ClusterInfo, GroupOffsetsOptions, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
 import { missingTopic, refused, unstableOffsets, type Cluster } from './cluster.ts';
 
@@ -71,11 +72,7 @@ export class InMemoryAdmin implements MessagingAdmin {
   ): Promise<{ partition: number; offset: string }[]> {
     const action = `fetching offsets of group ${groupId} on ${topic}`;
     const logs = this.#cluster.partitions(topic, action);
-    const partitions = options.partitions
-      ? [...new Set(options.partitions)].sort((a, b) => a - b)
-      : logs.map((l) => l.partition);
-    const missing = partitions.find((p) => p < 0 || p >= logs.length || !Number.isInteger(p));
-    if (missing !== undefined) throw missingTopic(topic, `${action}: partition ${missing} of ${logs.length}`);
+    const partitions = chosenPartitions(topic, logs.length, options.partitions, action);
     if (options.stable ?? true) {
       await this.#cluster.until(
         () => !this.#cluster.pendingOffsets(groupId, topic, partitions),

@@ -2,6 +2,7 @@ import type { Admin } from '@platformatic/kafka';
 import { FetchIsolationLevels, ListOffsetTimestamps, findErrorBy, type ClusterMetadata } from '@platformatic/kafka';
 import { CloseloopError, messageOf } from '../../errors/index.ts';
 import type { ClusterInfo, GroupOffsetsOptions, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
+import { chosenPartitions } from '../chosen-partitions.ts';
 import { guarded } from './errors.ts';
 
 /**
@@ -193,17 +194,10 @@ export class PlatformaticAdmin implements MessagingAdmin {
     topic: string,
     options: GroupOffsetsOptions = {},
   ): Promise<{ partition: number; offset: string }[]> {
-    return guarded(`fetching offsets of group ${groupId} on ${topic}`, async () => {
-      const all = await this.#partitions(topic);
-      const partitionIndexes = options.partitions ? [...new Set(options.partitions)].sort((a, b) => a - b) : all;
-      const missing = partitionIndexes.find((p) => !all.includes(p));
-      if (missing !== undefined) {
-        const action = `fetching offsets of group ${groupId} on ${topic}`;
-        throw new CloseloopError(
-          'CL_KAFKA_TRANSIENT',
-          `${action}: partition ${missing} of ${all.length}: This server does not host this topic-partition`,
-        );
-      }
+    const action = `fetching offsets of group ${groupId} on ${topic}`;
+    return guarded(action, async () => {
+      const count = (await this.#partitions(topic)).length;
+      const partitionIndexes = chosenPartitions(topic, count, options.partitions, action);
       // requireStable: offsets a transaction is committing are not answered until its marker is
       // written (KIP-447), so a caller never sees the offsets from before a commit that returned.
       const [group] = await this.#admin.listConsumerGroupOffsets({
