@@ -106,18 +106,12 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
    * nothing again, and one with a transaction open is refused.
    */
   async fence(): Promise<void> {
-    const action = 'claiming the transactional id';
-    this.#refuseIfFenced(action);
-    if (this.#current?.state === 'open') throw refused(action, 'There is already an active transaction.');
-    if (this.#epoch === 0) this.#epoch = this.#cluster.claim(this.#id);
+    this.#claimOnce('claiming the transactional id');
   }
 
   /** Asks the broker nothing once the id is claimed: a newer claim shows at the first send or end. */
   async begin(): Promise<Transaction> {
-    const action = 'beginning a Kafka transaction';
-    this.#refuseIfFenced(action);
-    if (this.#current?.state === 'open') throw refused(action, 'There is already an active transaction.');
-    if (this.#epoch === 0) this.#epoch = this.#cluster.claim(this.#id);
+    this.#claimOnce('beginning a Kafka transaction');
     const txn: OpenTxn = { state: 'open', partitions: new Set(), offsets: new Map() };
     this.#current = txn;
     // Not the broker's open transaction of the id while another producer holds it.
@@ -152,6 +146,13 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
         this.#cluster.end(this.#id, txn, 'aborted');
       },
     };
+  }
+
+  /** Refused once fenced or with a transaction open; else the id is claimed, the first time only. */
+  #claimOnce(action: string): void {
+    this.#refuseIfFenced(action);
+    if (this.#current?.state === 'open') throw refused(action, 'There is already an active transaction.');
+    if (this.#epoch === 0) this.#epoch = this.#cluster.claim(this.#id);
   }
 
   #refuseIfFenced(action: string): void {
