@@ -12,6 +12,13 @@ export const MAX_SEND_BYTES = 512 * 1024;
  */
 export const MAX_RECORD_BYTES = 1_000_000;
 
+/**
+ * What one fetch asks of a partition at most (the consumer's max.partition.fetch.bytes, 1 MiB as
+ * in Java's client): a batch handed to a consumer's handler carries about this much of a
+ * partition, however many records that is, or one record batch when that alone is larger.
+ */
+export const FETCH_PARTITION_MAX_BYTES = 1_048_576;
+
 /** A record's bytes as the broker counts them, near enough: key, value, headers and framing. */
 export function recordBytes(r: OutgoingRecord): number {
   // 64: a generous allowance for the record's own framing.

@@ -106,3 +106,47 @@ export function batchesInHandCases({ h, messaging, topic, produce }: Conformance
     ).toEqual(['a0', 'a1', 'a2']);
   });
 }
+
+/**
+ * How much of a partition one batch carries: what one fetch returns, bounded by bytes (the
+ * Kafka adapter asks up to 1 MiB a partition) and not by a count of records.
+ */
+export function batchSizeCases({ h, messaging, topic, produce }: ConformanceContext): void {
+  const batchesOf = async (t: string, expected: number) => {
+    const batches: RecordBatch[] = [];
+    const consumer = messaging.consumer({ groupId: h.unique('conf.batch-size') });
+    await consumer.connect();
+    await consumer.subscribe([t], { fromBeginning: true });
+    await consumer.run({ eachBatch: async (batch) => void batches.push(batch) });
+    try {
+      await until(`${expected} records`, () => batches.flatMap((b) => b.records).length >= expected, h.waitMs);
+    } finally {
+      await consumer.disconnect();
+    }
+    return batches;
+  };
+
+  it('hands over a partition’s small records written together in one batch, however many they are', async () => {
+    const t = await topic('batch-many');
+    const sent = Array.from({ length: 1_200 }, (_, i) => rec(`k${i}`, `value ${i}`, 0));
+    await produce(t, sent);
+    const batches = await batchesOf(t, sent.length);
+    expect(batches.map((b) => b.records.length)).toEqual([sent.length]);
+    expect(batches[0]?.records.map((r) => r.key?.toString())).toEqual(sent.map((r) => r.key));
+  });
+
+  it('hands over at most 1 MiB of a partition in one batch: large records come a few at a time, in order', async () => {
+    const t = await topic('batch-bytes');
+    const sent = Array.from({ length: 6 }, (_, i) => ({
+      key: `big${i}`,
+      value: Buffer.alloc(400_000, i),
+      partition: 0,
+    }));
+    await produce(t, sent);
+    const batches = await batchesOf(t, sent.length);
+    for (const b of batches)
+      expect(b.records.reduce((n, r) => n + (r.value?.length ?? 0), 0)).toBeLessThanOrEqual(1_048_576);
+    expect(batches.length).toBeGreaterThanOrEqual(3);
+    expect(batches.flatMap((b) => b.records.map((r) => r.key?.toString()))).toEqual(sent.map((r) => r.key));
+  });
+}

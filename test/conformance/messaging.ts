@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionFor, readToEnd, type MessagingAdmin, type OutgoingRecord } from '../../src/messaging/index.ts';
 import { untilAsync } from '../support/wait.ts';
 import { rec, rejection, type ConformanceContext, type MessagingHarness } from './messaging-context.ts';
-import { batchesInHandCases } from './messaging-batches.ts';
+import { batchesInHandCases, batchSizeCases } from './messaging-batches.ts';
 import { consumerFailureCases } from './messaging-failures.ts';
 import { fencingCases } from './messaging-fencing.ts';
 import { groupOffsetCases } from './messaging-group-offsets.ts';
@@ -242,6 +242,7 @@ export function messagingConformance(h: MessagingHarness): void {
     recordCases(ctx);
     fencingCases(ctx);
     batchesInHandCases(ctx);
+    batchSizeCases(ctx);
     startingPositionCases(ctx);
     rebalanceCases(ctx);
     groupOffsetCases(ctx, () => admin);

@@ -17,6 +17,8 @@ export interface InMemoryConsumerOptions {
   readonly batchesPerPartition?: number;
   /** Entries (records, markers, aborted records) one batch covers at most. */
   readonly maxBatchEntries: number;
+  /** Bytes of records one batch carries at most, the first record whatever its size. */
+  readonly maxBatchBytes: number;
   /**
    * How long a partition whose batch handler failed rests before it is read again from its
    * committed offset, and an assignment whose handler failed before it is tried again (the Kafka
@@ -304,7 +306,7 @@ export class InMemoryConsumer implements MessageConsumer {
     let from = this.#position.get(a.key);
     if (!log || from === undefined) return null;
     if (!log.holds(from)) from = this.#outOfRange(a, log, from);
-    return log.fetch(from, this.#o.maxBatchEntries);
+    return log.fetch(from, { entries: this.#o.maxBatchEntries, bytes: this.#o.maxBatchBytes });
   }
 
   /** The batch is in hand from here: the partition's next one is fetched from past it. */

@@ -1,4 +1,5 @@
 import type { Logger } from '../../observability/logger.ts';
+import { FETCH_PARTITION_MAX_BYTES } from '../chunk.ts';
 import { HealthTracker } from '../consumer-health.ts';
 import type { Messaging } from '../types.ts';
 import { InMemoryAdmin } from './admin.ts';
@@ -9,8 +10,16 @@ import { InMemoryProducer, InMemoryTransactionalProducer } from './producer.ts';
 export interface InMemoryMessagingOptions {
   /** Record timestamps (default Date.now). */
   readonly clock?: () => number;
-  /** Log entries one fetched batch covers at most (default 500). */
+  /**
+   * Log entries one fetched batch covers at most (default: no limit but the bytes, as on Kafka,
+   * whose fetches are bounded by size only). Tests set it to see records in small batches.
+   */
   readonly maxBatchEntries?: number;
+  /**
+   * Bytes of a partition's records one fetched batch carries at most, the first record whatever
+   * its size (default 1 MiB, what the Kafka adapter asks a partition for in one fetch).
+   */
+  readonly maxBatchBytes?: number;
   /**
    * How long a partition whose batch handler threw rests before it is read again, and a failed
    * assignment before it is tried again (default 100 ms).
@@ -44,7 +53,8 @@ export function createInMemoryMessaging(options: InMemoryMessagingOptions = {}):
         ...(o.coPartitioned !== undefined ? { coPartitioned: o.coPartitioned } : {}),
         ...(o.partitionsConcurrently !== undefined ? { partitionsConcurrently: o.partitionsConcurrently } : {}),
         ...(o.batchesPerPartition !== undefined ? { batchesPerPartition: o.batchesPerPartition } : {}),
-        maxBatchEntries: options.maxBatchEntries ?? 500,
+        maxBatchEntries: options.maxBatchEntries ?? Number.POSITIVE_INFINITY,
+        maxBatchBytes: options.maxBatchBytes ?? FETCH_PARTITION_MAX_BYTES,
         rewindDelayMs: options.rewindDelayMs ?? 100,
         health: new HealthTracker(o.failingAfterMs, options.clock ?? Date.now),
         ...(options.logger

@@ -17,6 +17,13 @@ interface Entry {
   readonly control: boolean;
 }
 
+/** An entry's bytes as recordBytes counts an outgoing record's: key, value, headers and framing. */
+function entryBytes(e: Entry): number {
+  let n = (e.key?.length ?? 0) + (e.value?.length ?? 0) + 64;
+  for (const [k, v] of e.headers) n += Buffer.byteLength(k) + (v?.length ?? 0);
+  return n;
+}
+
 /** What a deleted offset holds: no record, so nothing of it is kept or handed over. */
 const DELETED: Entry = { key: null, value: null, headers: [], timestamp: '0', txn: null, control: true };
 
@@ -91,18 +98,25 @@ export class PartitionLog {
   }
 
   /**
-   * Committed data from `from` up to the last stable offset, at most `max` entries scanned.
-   * Markers and aborted records are skipped but counted in lastOffset, so a reader moves past
-   * them; null when there is nothing stable at or after `from`.
+   * Committed data from `from` up to the last stable offset, as one fetch returns it: records of
+   * at most `limits.bytes` together (the first one whatever its size), and at most
+   * `limits.entries` entries scanned. Markers and aborted records are skipped but counted in
+   * lastOffset, so a reader moves past them; null when there is nothing stable at or after `from`.
    */
-  fetch(from: number, max: number): Fetched | null {
+  fetch(from: number, limits: { readonly entries: number; readonly bytes: number }): Fetched | null {
     if (from < this.#start) return null;
-    const to = Math.min(this.lastStable, from + max);
+    let to = Math.min(this.lastStable, from + limits.entries);
     if (from >= to) return null;
     const records: IncomingRecord[] = [];
+    let bytes = 0;
     for (let offset = from; offset < to; offset += 1) {
       const e = this.#entries[offset];
       if (!e || e.control || e.txn?.state === 'aborted') continue;
+      bytes += entryBytes(e);
+      if (records.length > 0 && bytes > limits.bytes) {
+        to = offset;
+        break;
+      }
       records.push({
         topic: this.topic,
         partition: this.partition,

@@ -5,6 +5,7 @@ import {
   type ConnectionPool,
   type Consumer,
 } from '@platformatic/kafka';
+import { FETCH_PARTITION_MAX_BYTES } from '../chunk.ts';
 import type { ConsumerHandlers, RecordBatch } from '../types.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { committedRecords } from './records.ts';
@@ -47,7 +48,6 @@ export interface RoundContext {
   readonly outOfRange: (s: PartitionState, version: number, wanted: bigint) => void;
 }
 
-const PARTITION_MAX_BYTES = 1_048_576;
 const OFFSET_OUT_OF_RANGE = 1;
 
 /**
@@ -86,7 +86,7 @@ export async function fetchRound(
             {
               partition: s.partition,
               fetchOffset: s.position ?? 0n,
-              partitionMaxBytes: PARTITION_MAX_BYTES,
+              partitionMaxBytes: FETCH_PARTITION_MAX_BYTES,
               currentLeaderEpoch: -1,
               lastFetchedEpoch: -1,
             },
