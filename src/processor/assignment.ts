@@ -1,3 +1,4 @@
+import type { TicketState } from '../domain/index.ts';
 import { messageOf, type CloseloopError } from '../errors/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { changelogEnds, refusedPartitions, writeBack } from './changelog-guard.ts';
@@ -5,27 +6,33 @@ import { restorePartitions, type RestoreResult } from './restore.ts';
 import { Task, type TaskContext } from './task.ts';
 
 export interface RestoredAssignment {
-  /** The tasks that start, their state restored. */
+  /** The tasks that start, their state restored or kept. */
   readonly tasks: readonly Task[];
   /** Partitions not started: their changelog was lost (see refusedPartitions). */
   readonly refused: Map<number, CloseloopError>;
+  /** What was read from the changelog, for the partitions not kept. */
   readonly restored: RestoreResult;
+  /** Partitions whose tickets the previous assignment's task handed over (see Task.handOver). */
+  readonly kept: readonly number[];
 }
 
 /**
  * The tasks of a new assignment. Fenced first: once each task's transactional id is ours, the
  * previous owner can commit nothing more, so the changelog read next is complete. A partition
- * whose changelog was lost is refused (its task goes, unstarted), and tickets kept against a
- * stray tombstone are written again (see restorePartitions).
+ * this member held at its previous assignment keeps its tickets when nothing but its own task
+ * has written the changelog since (`previous`, retired: see Task.handOver); the others are read
+ * from the changelog. A partition whose changelog was lost is refused (its task goes,
+ * unstarted), and tickets kept against a stray tombstone are written again (see restorePartitions).
  */
 export async function restoreTasks(
   partitions: readonly number[],
   context: TaskContext,
   inputs: readonly string[],
+  previous: readonly Task[] = [],
 ): Promise<RestoredAssignment> {
   const tasks = partitions.map((p) => new Task(p, context));
   try {
-    return await restoreFenced(tasks, partitions, context, inputs);
+    return await restoreFenced(tasks, partitions, context, inputs, previous);
   } catch (err) {
     // The tasks are nobody's yet (not in the processor's tasks, which stop() disconnects), and
     // the consumer tries the assignment again and again (a misplaced state or a deleted changelog
@@ -41,6 +48,7 @@ async function restoreFenced(
   partitions: readonly number[],
   context: TaskContext,
   inputs: readonly string[],
+  previous: readonly Task[],
 ): Promise<RestoredAssignment> {
   const { messaging, admin, serde, config, log, metrics } = context;
   // Settled, every one, before a failure is thrown: a producer still connecting would be
@@ -49,12 +57,18 @@ async function restoreFenced(
   for (const f of fenced) if (f.status === 'rejected') throw f.reason;
   // Asked before the read: a topic re-created after it shows as another topic at the next check.
   const changelogId = await admin.topicId(config.topics.state);
+  // Read after the fence, so a transaction another owner left open has its abort marker here.
   const ends = await changelogEnds(admin, config.topics.state, partitions);
-  const restored = await restorePartitions(messaging, admin, serde, config.topics.state, partitions, {
-    log,
-    metrics,
-    placedBy: config.processor,
-  });
+  const kept = handedOver(previous, changelogId, ends);
+  const toRead = partitions.filter((p) => !kept.has(p));
+  const restored =
+    toRead.length > 0
+      ? await restorePartitions(messaging, admin, serde, config.topics.state, toRead, {
+          log,
+          metrics,
+          placedBy: config.processor,
+        })
+      : nothingRead();
   const refused = await refusedPartitions(admin, config, inputs, ends, log);
   const started: Task[] = [];
   for (const t of tasks) {
@@ -62,12 +76,40 @@ async function restoreFenced(
       await t.disconnect();
       continue;
     }
-    t.restored(restored.stores.get(t.partition), ends.get(t.partition) ?? 0n, changelogId);
-    await writeBack(t, restored.keptAgainstTombstones.get(t.partition) ?? [], context);
+    const end = ends.get(t.partition) ?? 0n;
+    const store = kept.get(t.partition);
+    if (store) t.adopt(store, end, changelogId);
+    else {
+      t.restored(restored.stores.get(t.partition), end, changelogId);
+      await writeBack(t, restored.keptAgainstTombstones.get(t.partition) ?? [], context);
+    }
     started.push(t);
   }
-  return { tasks: started, refused, restored };
+  return { tasks: started, refused, restored, kept: [...kept.keys()].filter((p) => !refused.has(p)) };
 }
+
+/** The previous tasks' tickets that are still the changelog's, by partition (see Task.handOver). */
+function handedOver(
+  previous: readonly Task[],
+  changelogId: string,
+  ends: ReadonlyMap<number, bigint>,
+): Map<number, Map<string, TicketState>> {
+  const kept = new Map<number, Map<string, TicketState>>();
+  for (const t of previous) {
+    const end = ends.get(t.partition);
+    const store = end === undefined ? null : t.handOver(changelogId, end);
+    if (store) kept.set(t.partition, store);
+  }
+  return kept;
+}
+
+const nothingRead = (): RestoreResult => ({
+  stores: new Map(),
+  records: 0,
+  unreadable: 0,
+  keptAgainstTombstones: new Map(),
+  ms: 0,
+});
 
 /**
  * Waits for the tasks' work in hand (their transactions end), then disconnects their producers

@@ -208,7 +208,7 @@ export class LifecycleProcessor {
       // The tasks' trouble belonged to the tasks of before; the new ones say their own.
       this.#sweeps = sweepHealth(this.#o.config, this.#clock);
       const inputs = [...this.#inputs.keys()];
-      const { tasks, refused, restored } = await restoreTasks(partitions, context, inputs);
+      const { tasks, refused, restored, kept } = await restoreTasks(partitions, context, inputs, old);
       this.#pauses?.refuse(refused.keys());
       this.#refused = refused;
       for (const [p, e] of refused)
@@ -220,6 +220,7 @@ export class LifecycleProcessor {
           partitions,
           assigned,
           refused: [...refused.keys()],
+          kept,
           tickets,
           changelogRecords: restored.records,
           unreadable: restored.unreadable,

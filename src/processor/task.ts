@@ -64,7 +64,7 @@ interface WaitingBatch {
  */
 export class Task {
   readonly partition: number;
-  readonly store = new Map<string, TicketState>();
+  #store = new Map<string, TicketState>();
   /** Set when a rebalance replaced this task; it may then create no producer and commit nothing. */
   retired = false;
   /** A commit failed, perhaps after the broker applied it: memory is re-read before next use. */
@@ -78,6 +78,11 @@ export class Task {
   #changelogId: string | null = null;
   /** Whether the changelog partition has a record: it ended above 0, or this task wrote to it. */
   #changelogWritten = false;
+  /**
+   * Where the changelog partition ends as this task's own writes leave it: the end its state was
+   * read to, and each committed transaction's state records and commit marker after that.
+   */
+  #changelogEnd = 0n;
   readonly #c: TaskContext;
 
   constructor(partition: number, context: TaskContext) {
@@ -129,11 +134,37 @@ export class Task {
     this.#producer = null;
   }
 
+  /** The partition's tickets. */
+  get store(): Map<string, TicketState> {
+    return this.#store;
+  }
+
   /** Takes a restored state of the partition, read from the changelog topic `changelogId`, which ended at `end`. */
   restored(states: ReadonlyMap<string, TicketState> | undefined, end: bigint, changelogId: string): void {
-    this.store.clear();
-    for (const [id, s] of states ?? []) this.store.set(id, s);
+    this.#store = new Map(states ?? []);
     this.#changelogWritten = end > 0n;
+    this.#changelogEnd = end;
+    this.#changelogId = changelogId;
+  }
+
+  /**
+   * The tickets, for this member's task of the same partition at its next assignment, if they
+   * are still the changelog's: the task's last commit did not fail (which may have written what
+   * memory lacks), the changelog topic is the one they were read from, and the partition ends at
+   * `end` where this task's own commits left it, so no one else has written a state there since
+   * (a member that had the partition in between and changed a ticket wrote its state). Null
+   * otherwise: the new task reads the changelog.
+   */
+  handOver(changelogId: string, end: bigint): Map<string, TicketState> | null {
+    if (this.stale || changelogId !== this.#changelogId || end !== this.#changelogEnd) return null;
+    return this.#store;
+  }
+
+  /** Takes over the tickets a task of the previous assignment handed over (see handOver), without a copy. */
+  adopt(store: Map<string, TicketState>, end: bigint, changelogId: string): void {
+    this.#store = store;
+    this.#changelogWritten = end > 0n;
+    this.#changelogEnd = end;
     this.#changelogId = changelogId;
   }
 
@@ -164,7 +195,12 @@ export class Task {
         c.commits.inFlight.delete(committing);
       }
       c.commits.completed += 1;
-      if (records.get(stateTopic)?.length) this.#changelogWritten = true;
+      const states = records.get(stateTopic)?.length ?? 0;
+      if (states > 0) {
+        this.#changelogWritten = true;
+        // The transaction's states and its commit marker, which takes an offset too.
+        this.#changelogEnd += BigInt(states) + 1n;
+      }
       c.commitHook?.after?.(c.commits.completed);
     } catch (err) {
       this.stale = true;

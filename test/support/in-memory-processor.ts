@@ -8,7 +8,9 @@ import {
   subjectForTopic,
   type AvroSerde,
   type IncomingRecord,
+  type MessageProducer,
   type Messaging,
+  type MessagingAdmin,
   type OutgoingRecord,
 } from '../../src/messaging/index.ts';
 import { CANONICAL } from '../../src/topics/index.ts';
@@ -105,3 +107,29 @@ export async function statusBriefs(messaging: Messaging, serde: AvroSerde, confi
 }
 
 export const statusBrief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
+
+/** Sends each event, encoded, to its input topic, one record per send, noting it in `expected`. */
+export async function sendEach(
+  producer: MessageProducer,
+  base: Awaited<ReturnType<typeof inMemorySetup>>,
+  events: readonly InboundEvent[],
+): Promise<void> {
+  const { config, serde, expected } = base;
+  for (const e of events) {
+    expected.send(e);
+    const topic = e.type === 'crm' ? config.topics.crmEvents : config.topics.deptEvents;
+    const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
+    await producer.send(topic, [{ key: e.event.ticketId, value: await serde.encode(subjectForTopic(topic), value) }]);
+  }
+}
+
+/** Read means committed up to the end, on the partitions of the inputs that hold anything. */
+export async function untilInputsRead(admin: MessagingAdmin, config: CloseloopConfig): Promise<void> {
+  for (const topic of [config.topics.crmEvents, config.topics.deptEvents]) {
+    const ends = (await admin.topicOffsets(topic)).filter((e) => e.high !== '0');
+    await untilAsync(`the processor to read ${topic}`, async () => {
+      const read = await admin.groupOffsets(config.processor.groupId, topic);
+      return ends.every((e) => read.find((r) => r.partition === e.partition)?.offset === e.high);
+    });
+  }
+}

@@ -7,6 +7,7 @@ import { inputRoutes } from '../../../src/processor/repartition.ts';
 import { newCommitLog } from '../../../src/processor/task.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { inMemorySetup } from '../../support/in-memory-processor.ts';
+import { keptTaskCases } from '../../support/kept-tasks.ts';
 
 const cleanup = cleanupAfter('each');
 
@@ -55,4 +56,9 @@ describe('an assignment whose restore fails', () => {
       expect([...open]).toEqual([]);
     }
   });
+});
+
+keptTaskCases('in memory', async () => {
+  const { serde, config } = await inMemorySetup(cleanup, 3);
+  return { serde, config, messaging: createInMemoryMessaging() };
 });

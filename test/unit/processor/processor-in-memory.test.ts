@@ -6,13 +6,11 @@ import {
   partitionFor,
   readToEnd,
   subjectForTopic,
-  type MessageProducer,
   type Messaging,
-  type MessagingAdmin,
 } from '../../../src/messaging/index.ts';
 import { failAfterCommit } from '../../../src/processor/index.ts';
 import { crm, dept } from '../../support/domain.ts';
-import { inMemoryProcessor, inMemorySetup } from '../../support/in-memory-processor.ts';
+import { inMemoryProcessor, inMemorySetup, sendEach, untilInputsRead } from '../../support/in-memory-processor.ts';
 import { gate } from '../../support/gate.ts';
 import { untilAsync } from '../../support/wait.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
@@ -23,29 +21,7 @@ const cleanup = cleanupAfter('each');
 const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
 
 const setup = (partitions: number) => inMemorySetup(cleanup, partitions);
-type Setup = Awaited<ReturnType<typeof setup>>;
 
-/** Sends each event, encoded, to its input topic, one record per send, noting it in `expected`. */
-async function sendEach(producer: MessageProducer, base: Setup, events: readonly InboundEvent[]): Promise<void> {
-  const { config, serde, expected } = base;
-  for (const e of events) {
-    expected.send(e);
-    const topic = e.type === 'crm' ? config.topics.crmEvents : config.topics.deptEvents;
-    const value = e.type === 'dept' ? { departmentRef: null, ...e.event } : e.event;
-    await producer.send(topic, [{ key: e.event.ticketId, value: await serde.encode(subjectForTopic(topic), value) }]);
-  }
-}
-
-/** Read means committed up to the end, on the partitions of the inputs that hold anything. */
-async function untilInputsRead(admin: MessagingAdmin, config: Setup['config']): Promise<void> {
-  for (const topic of [config.topics.crmEvents, config.topics.deptEvents]) {
-    const ends = (await admin.topicOffsets(topic)).filter((e) => e.high !== '0');
-    await untilAsync(`the processor to read ${topic}`, async () => {
-      const read = await admin.groupOffsets(config.processor.groupId, topic);
-      return ends.every((e) => read.find((r) => r.partition === e.partition)?.offset === e.high);
-    });
-  }
-}
 const started = (o: Parameters<typeof inMemoryProcessor>[1]) => inMemoryProcessor(cleanup, o);
 
 describe('lifecycle processor on the in-memory messaging', () => {

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import type { CloseloopConfig } from '../../src/config/index.ts';
+import type { TicketState } from '../../src/domain/index.ts';
+import type { AvroSerde, Messaging } from '../../src/messaging/index.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { restoreTasks, retireTasks } from '../../src/processor/assignment.ts';
+import { inputRoutes } from '../../src/processor/repartition.ts';
+import { newCommitLog, type Task } from '../../src/processor/task.ts';
+import { topicSpecs } from '../../src/topics/index.ts';
+import { cleanupAfter } from './cleanup.ts';
+
+/**
+ * A member given partitions it held at its previous assignment keeps their tickets in memory
+ * only while the changelog ends where its own commits left it (Task.handOver): run in memory and
+ * on the real broker, whose commit markers take offsets as the in-memory ones do.
+ */
+export function keptTaskCases(
+  name: string,
+  setup: () => Promise<{ serde: AvroSerde; config: CloseloopConfig; messaging: Messaging }>,
+): void {
+  const cleanup = cleanupAfter('each');
+
+  /** Three tasks restored, each having committed a changelog record and holding a ticket the changelog lacks. */
+  async function held() {
+    const { serde, config, messaging } = await setup();
+    const admin = messaging.admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    await admin.ensureTopics(topicSpecs(config));
+    const context = {
+      config,
+      messaging,
+      serde,
+      admin,
+      log: createLogger({ level: 'silent' }),
+      commits: newCommitLog(),
+    };
+    const inputs = [...inputRoutes(config).keys()];
+    const first = await restoreTasks([0, 1, 2], context, inputs);
+    cleanup.push(() => retireTasks(first.tasks, context.log));
+    // A tombstone: nothing to restore. The ticket in memory is still there only if memory was kept.
+    const commitOwn = (t: Task, key: string) =>
+      t.commit(new Map([[config.topics.state, [{ key, value: null, partition: t.partition }]]]), []);
+    for (const t of first.tasks) {
+      await commitOwn(t, `gone-${t.partition}`);
+      t.store.set(`SR-${t.partition}`, { ticketId: `SR-${t.partition}` } as TicketState);
+    }
+    const again = async (previous: readonly Task[]) => {
+      await retireTasks(previous, context.log);
+      const next = await restoreTasks([0, 1, 2], context, inputs, previous);
+      cleanup.push(() => retireTasks(next.tasks, context.log));
+      return next;
+    };
+    return { messaging, config, first, again, commitOwn };
+  }
+  const memory = (tasks: readonly Task[]) => tasks.map((t) => [...t.store.keys()]);
+
+  describe(`an assignment that gives a member partitions it held before: ${name}`, () => {
+    it('keeps the tickets in memory of each partition whose changelog only its own task wrote since', async () => {
+      const { first, again, commitOwn } = await held();
+      const next = await again(first.tasks);
+      expect(next.kept).toEqual([0, 1, 2]);
+      expect(next.restored.records).toBe(0);
+      expect(memory(next.tasks)).toEqual([['SR-0'], ['SR-1'], ['SR-2']]);
+      // The new tasks go on counting their own commits: kept again at the next assignment.
+      for (const t of next.tasks) await commitOwn(t, `gone-again-${t.partition}`);
+      const third = await again(next.tasks);
+      expect(third.kept).toEqual([0, 1, 2]);
+      expect(memory(third.tasks)).toEqual([['SR-0'], ['SR-1'], ['SR-2']]);
+    });
+
+    it('reads the changelog again for a partition someone else wrote to since, or whose last commit failed', async () => {
+      const { messaging, config, first, again } = await held();
+      // Another owner in between (a generation this member did not see) changed a ticket on 1.
+      const producer = messaging.producer();
+      await producer.connect();
+      cleanup.push(() => producer.disconnect());
+      await producer.send(config.topics.state, [{ key: 'other', value: null, partition: 1 }]);
+      // Task 2's last commit failed: what the broker kept of it is not known.
+      const failed = first.tasks[2];
+      if (failed) failed.stale = true;
+      const next = await again(first.tasks);
+      expect(next.kept).toEqual([0]);
+      expect(memory(next.tasks)).toEqual([['SR-0'], [], []]);
+    });
+  });
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { TicketStatusChange } from '../../../src/domain/index.ts';
+import { createInMemoryMessaging, partitionFor, readToEnd, type Messaging } from '../../../src/messaging/index.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
+import { crm, dept } from '../../support/domain.ts';
+import { inMemoryProcessor, inMemorySetup, sendEach, untilInputsRead } from '../../support/in-memory-processor.ts';
+
+const cleanup = cleanupAfter('each');
+
+const brief = (s: TicketStatusChange) => `${s.ticketId} v${s.version} ${s.crmStatus} ${s.lifecycleState}`;
+
+describe('a member that keeps partitions across a rebalance', () => {
+  it('goes on with their tickets in memory, reads only the changelog of what it did not hold, and decides alike', async () => {
+    const base = await inMemorySetup(cleanup, 3);
+    const { config, serde, expected } = base;
+    const inner = createInMemoryMessaging();
+    // The changelog reads of the first member: a restore reads with a consumer of its own.
+    const reads: string[] = [];
+    const first: Messaging = {
+      ...inner,
+      consumer: (o) => {
+        if (o.groupId.startsWith('closeloop-read-')) reads.push(o.groupId);
+        return inner.consumer(o);
+      },
+    };
+    const tickets = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9'];
+    // With two members, partitions 0 and 2 stay the first's and 1 goes to the second (p mod 2).
+    expect(new Set(tickets.map((t) => partitionFor(t, 3)))).toEqual(new Set([0, 1, 2]));
+    const a = await inMemoryProcessor(cleanup, { ...base, messaging: first });
+    expect(a.assigned).toEqual([0, 1, 2]);
+    const admin = inner.admin();
+    const producer = inner.producer();
+    await sendEach(
+      producer,
+      base,
+      tickets.map((t) => crm(t, 'OPENED', 1, { serviceCode: 'POTHOLE' })),
+    );
+    await untilInputsRead(admin, config);
+    expect(reads).toEqual([]);
+
+    const keeps = a.processor.nextAssignment();
+    const b = await inMemoryProcessor(cleanup, { ...base, messaging: inner });
+    expect(b.assigned).toEqual([1]);
+    expect(await keeps).toEqual([0, 2]);
+    // Its changelog holds the tickets of 0 and 2, which only the first member wrote: not read again.
+    expect(reads).toEqual([]);
+
+    // Every ticket moves on from the state its owner has: kept in memory on 0 and 2, read on 1.
+    await sendEach(
+      producer,
+      base,
+      tickets.map((t) => dept(t, `${t}#1`, 'maximo', 'APPR', 2, { department: 'transportation' })),
+    );
+    await untilInputsRead(admin, config);
+    await b.processor.stop();
+    await a.processor.stop();
+    const statuses: TicketStatusChange[] = [];
+    await readToEnd(inner, admin, config.topics.status, 'all', async (r) => {
+      statuses.push((await serde.decode<TicketStatusChange>(r.value)).value);
+    });
+    const sorted = (list: readonly TicketStatusChange[]) =>
+      list.map(brief).sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
+    expect(sorted(statuses)).toEqual(sorted(expected.statuses));
+    expect(statuses.filter((s) => s.version === 2)).toHaveLength(tickets.length);
+  });
+});
