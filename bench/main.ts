@@ -1,6 +1,6 @@
-// npm run bench [-- --quick] [--only throughput,peer,full-path,scale-out,restore] [--seed 42] [--repeats 3]
+// npm run bench [-- --quick] [--only throughput,peer,full-path,scale-out,rejoin,restore] [--seed 42] [--repeats 3]
 //   [--tickets 20000] [--restore 10000,100000,1000000] [--partitions 6] [--threads 1,2] [--no-push]
-//   [--scale-out 1,2] [--scale-tickets 40000] [--rates 50,1000] [--warmup 3] [--peer-warmup all]
+//   [--scale-out 1,2] [--scale-tickets 40000] [--rejoin-tickets 100000] [--rates 50,1000] [--warmup 3] [--peer-warmup all]
 //   [--processor-warmup all]
 // Every scenario runs in this one process against a real Kafka and registry (brought up when
 // none is configured), so the baseline and the bridge share the machine's state of the moment.
@@ -12,6 +12,7 @@ import { endpoints, ROOT } from './harness.ts';
 import { loadProfile } from './load.ts';
 import { peerRun, type PeerRun } from './peer.ts';
 import { printReport, writeReport, type BenchReport } from './report.ts';
+import { rejoinRun, type RejoinRun } from './rejoin.ts';
 import { restoreRun, type RestoreRow } from './restore.ts';
 import { scaleOutRun, type ScaleOutRun } from './scale-out.ts';
 import { buildPeer } from './streams-peer.ts';
@@ -30,6 +31,7 @@ const options = {
   'no-push': { type: 'boolean', default: false },
   'scale-out': { type: 'string', default: '1,2' },
   'scale-tickets': { type: 'string' },
+  'rejoin-tickets': { type: 'string' },
   rates: { type: 'string' },
   warmup: { type: 'string', default: '3' },
   'peer-warmup': { type: 'string' },
@@ -49,7 +51,7 @@ const a = (() => {
 })();
 
 const quick = a.quick;
-const only = new Set((a.only ?? 'throughput,peer,full-path,scale-out,restore').split(','));
+const only = new Set((a.only ?? 'throughput,peer,full-path,scale-out,rejoin,restore').split(','));
 const scaleOut = a['scale-out'].split(',').map(Number);
 // (b) runs once per processor.threads value, each on the same records.
 const threads = a.threads.split(',').map(Number);
@@ -98,6 +100,8 @@ const tickets = Number(a.tickets ?? (quick ? 1_000 : 20_000));
 // 10,000 tickets a phase takes about a second here, and two processes measured x0.91-1.13 of
 // one; at 40,000, x1.02-1.26 over three rounds (see the README).
 const scaleTickets = Number(a['scale-tickets'] ?? (quick ? 1_000 : 40_000));
+// A rebalance with state: what a city's processor holds after some months.
+const rejoinTickets = Number(a['rejoin-tickets'] ?? (quick ? 10_000 : 100_000));
 const restoreSizes = (a.restore ?? (quick ? '10000' : '10000,100000,1000000')).split(',').map(Number);
 // Scenario runs, for the progress line: each throughput repeat, peer repeat at one and at two
 // stream threads, full-path load per repeat and restore size.
@@ -107,6 +111,7 @@ const steps =
   (only.has('peer') ? repeats * PEER_THREADS.length : 0) +
   (only.has('full-path') ? fullPathLoads.length * repeats : 0) +
   (only.has('scale-out') ? scaleOut.length * repeats : 0) +
+  (only.has('rejoin') ? repeats : 0) +
   (only.has('restore') ? restoreSizes.length : 0);
 const bar = progress('[bench]', 'runs', steps);
 let done = 0;
@@ -120,6 +125,7 @@ async function main(): Promise<void> {
     ['repeats', repeats],
     ['tickets', tickets],
     ['scale-tickets', scaleTickets],
+    ['rejoin-tickets', rejoinTickets],
     ...scaleOut.map((n) => ['scale-out', n] as const),
     ...threads.map((n) => ['threads', n] as const),
   ] as const) {
@@ -209,6 +215,16 @@ async function main(): Promise<void> {
       }
     }
   }
+  const rejoined: RejoinRun[] = [];
+  if (only.has('rejoin')) {
+    for (let i = 0; i < repeats; i += 1) {
+      log(`rejoin ${i + 1}/${repeats}: a second processor joins one holding ${rejoinTickets} tickets`);
+      const run = await rejoinRun(e, profile, { tickets: rejoinTickets, seed: seed + i, partitions });
+      log(`  the first's partitions again after ${run.firstResumedMs} ms, settled after ${run.settledMs} ms`);
+      rejoined.push(run);
+      stepDone();
+    }
+  }
   const restore: RestoreRow[] = [];
   if (only.has('restore')) {
     for (const n of restoreSizes) {
@@ -234,6 +250,7 @@ async function main(): Promise<void> {
     peer,
     fullPath,
     scaleOut: scaled,
+    rejoin: rejoined,
     restore,
   };
   bar.stop();

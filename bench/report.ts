@@ -6,6 +6,7 @@ import type { PeerRun } from './peer.ts';
 import { cpuLines } from './report-cpu.ts';
 import { fullPathLines } from './report-full-path.ts';
 import { phaseLines } from './report-phases.ts';
+import { rejoinLines, type RejoinRun } from './rejoin.ts';
 import type { RestoreRow } from './restore.ts';
 import { scaleOutLines, type ScaleOutRun } from './scale-out.ts';
 import type { ThroughputRun } from './throughput.ts';
@@ -28,6 +29,8 @@ export interface BenchReport {
   readonly peer: readonly PeerRun[];
   readonly fullPath: readonly FullPathRun[];
   readonly scaleOut?: readonly ScaleOutRun[];
+  /** A second processor joining one that holds tickets (absent in reports before 2026-12-04). */
+  readonly rejoin?: readonly RejoinRun[];
   readonly restore: readonly RestoreRow[];
 }
 
@@ -135,6 +138,7 @@ export function lines(r: BenchReport): Line[] {
   out.push(...cpuLines(r));
   out.push(...fullPathLines(r.fullPath));
   out.push(...scaleOutLines(r.scaleOut ?? []));
+  out.push(...rejoinLines(r.rejoin ?? []));
   for (const x of r.restore) {
     const per100k = (x.restoreMs / x.tickets) * 100;
     out.push(

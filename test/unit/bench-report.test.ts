@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rejoinLines } from '../../bench/rejoin.ts';
 import { lines, type BenchReport } from '../../bench/report.ts';
 import type { ProcessorFigures, ThroughputRun } from '../../bench/throughput.ts';
 import { benchReport, fullPathRun, processorFigures, reportValue, throughputRun } from '../support/bench-report.ts';
@@ -138,5 +139,37 @@ describe('bench report: the full path', () => {
       value: '356',
       verdict: 'MISSED',
     });
+  });
+});
+
+describe('bench report: a second processor joining one that holds tickets', () => {
+  const rejoined = (firstResumedMs: number, settledMs: number) => ({
+    tickets: 100_000,
+    firstResumedMs,
+    settledMs,
+    keptTickets: 50_078,
+    readTickets: 49_922,
+  });
+
+  it('gives the medians over the repeats with each run beside them', () => {
+    const lines = rejoinLines([rejoined(206, 722), rejoined(469, 990), rejoined(377, 897)]);
+    expect(lines.map((l) => [l.figure, l.value])).toEqual([
+      [
+        "rebalance, a second processor joins one holding 100,000 tickets: the first's partitions work again after, ms (median)",
+        '377 (runs: 206 / 469 / 377)',
+      ],
+      [
+        'rebalance, a second processor joins one holding 100,000 tickets: the group settled after, ms (median)',
+        '897 (runs: 722 / 990 / 897)',
+      ],
+      [
+        'rebalance, a second processor joins one holding 100,000 tickets: tickets kept in memory / read by the second (median)',
+        '50,078 / 49,922',
+      ],
+    ]);
+  });
+
+  it('has no rows for reports written before the scenario, or runs without it', () => {
+    expect(rejoinLines([])).toEqual([]);
   });
 });

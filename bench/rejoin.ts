@@ -1,0 +1,138 @@
+// A rebalance with state: a lifecycle processor holding a city's tickets, and a second one
+// joining its group (a scale-out, a restarted member). Each member logs its assignment once its
+// state is ready; the figures are when, counted from the second's start, the first member's
+// partitions work again and when the group has settled (the second's restored too). The first
+// keeps the tickets of the partitions it keeps (see the README's State), so its figure is a
+// rebalance's; the second's is the restore of its share.
+import { Writable } from 'node:stream';
+import { AvroSerde, createKafkaMessaging } from '../src/messaging/index.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { LifecycleProcessor } from '../src/processor/index.ts';
+import { feed, median, provision, runConfigFile, SCHEMAS, type Endpoints } from './harness.ts';
+import { generate, routingFor, type LoadProfile } from './load.ts';
+import type { Line } from './report.ts';
+import { waitIdle } from './throughput.ts';
+
+export interface RejoinRun {
+  readonly tickets: number;
+  /** From the second processor's start until the first has its new assignment ready, ms. */
+  readonly firstResumedMs: number;
+  /** Until the second has its own ready too: the group settled, ms. */
+  readonly settledMs: number;
+  /** Tickets the first kept in memory, and tickets the second read from the changelog. */
+  readonly keptTickets: number;
+  readonly readTickets: number;
+}
+
+interface Assigned {
+  readonly at: number;
+  readonly kept: readonly number[];
+  readonly tickets: number;
+}
+
+/** A processor on the run's config whose assignments (the log line after each) are collected. */
+function member(e: Endpoints, file: Awaited<ReturnType<typeof runConfigFile>>, name: string, seen: Assigned[]) {
+  const lines = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.includes('partitions assigned; state restored')) continue;
+        const entry = JSON.parse(line) as { kept?: number[]; tickets?: number };
+        seen.push({ at: performance.now(), kept: entry.kept ?? [], tickets: entry.tickets ?? 0 });
+      }
+      done();
+    },
+  });
+  const logger = createLogger({ name, level: 'info', destination: lines });
+  const { config } = file;
+  return new LifecycleProcessor({
+    config,
+    logger,
+    messaging: createKafkaMessaging({
+      brokers: config.kafka.brokers,
+      clientId: `${config.kafka.clientId}-${name}`,
+      logger,
+    }),
+    serde: new AvroSerde({ url: e.registryUrl }),
+    schemasDir: SCHEMAS,
+  });
+}
+
+async function until(what: string, done: () => boolean, timeoutMs = 120_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`rejoin: ${what} did not happen in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export async function rejoinRun(
+  e: Endpoints,
+  profile: LoadProfile,
+  o: { tickets: number; seed: number; partitions: number },
+): Promise<RejoinRun> {
+  const file = await runConfigFile(e, `rejoin${o.seed}`, { partitions: o.partitions, routing: routingFor(profile) });
+  const { config } = file;
+  const logger = createLogger({ level: 'silent' });
+  const messaging = createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+  const serde = new AvroSerde({ url: e.registryUrl });
+  const admin = messaging.admin();
+  await admin.connect();
+  const first: Assigned[] = [];
+  const second: Assigned[] = [];
+  const a = member(e, file, 'first', first);
+  const b = member(e, file, 'second', second);
+  try {
+    await provision(config, admin, serde);
+    await feed(config, messaging, serde, generate(profile, o.tickets, o.seed).crm);
+    await a.start();
+    await waitIdle(messaging, admin, config, 600_000);
+    const joined = performance.now();
+    await b.start();
+    await until('the second member’s assignment', () => second.length > 0 && first.length > 1);
+    const resumed = first[first.length - 1];
+    const settled = second[second.length - 1];
+    if (!resumed || !settled) throw new Error('rejoin: an assignment went missing');
+    return {
+      tickets: o.tickets,
+      firstResumedMs: Math.round(resumed.at - joined),
+      settledMs: Math.round(Math.max(resumed.at, settled.at) - joined),
+      keptTickets: resumed.kept.length > 0 ? resumed.tickets : 0,
+      readTickets: settled.tickets,
+    };
+  } finally {
+    await b.stop().catch(() => undefined);
+    await a.stop().catch(() => undefined);
+    const topics = await admin.listTopics();
+    await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
+    await admin.disconnect();
+  }
+}
+
+export function rejoinLines(runs: readonly RejoinRun[]): Line[] {
+  const first = runs[0];
+  if (!first) return [];
+  const n = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  const of = (pick: (r: RejoinRun) => number) =>
+    `${n(median(runs.map(pick)))} (runs: ${runs.map((r) => n(pick(r))).join(' / ')})`;
+  const what = `a second processor joins one holding ${n(first.tickets)} tickets`;
+  return [
+    {
+      figure: `rebalance, ${what}: the first's partitions work again after, ms (median)`,
+      value: of((r) => r.firstResumedMs),
+      target: '',
+      verdict: '',
+    },
+    {
+      figure: `rebalance, ${what}: the group settled after, ms (median)`,
+      value: of((r) => r.settledMs),
+      target: '',
+      verdict: '',
+    },
+    {
+      figure: `rebalance, ${what}: tickets kept in memory / read by the second (median)`,
+      value: `${n(median(runs.map((r) => r.keptTickets)))} / ${n(median(runs.map((r) => r.readTickets)))}`,
+      target: '',
+      verdict: '',
+    },
+  ];
+}
