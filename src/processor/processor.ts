@@ -42,6 +42,8 @@ export class LifecycleProcessor {
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #tasks = new Map<number, Task>();
+  /** The tasks the last assignment retired, whose memory the next one may take (see #onAssignment). */
+  #handingOver: Task[] = [];
   readonly #inputs: Map<string, InputRoute>;
   #admin: MessagingAdmin | null = null;
   #consumer: MessageConsumer | null = null;
@@ -186,12 +188,16 @@ export class LifecycleProcessor {
   }
 
   // Eager rebalancing revokes everything at each join, and a partition kept across two joins may
-  // have been processed elsewhere in between; so memory is never trusted across joins.
+  // have been processed elsewhere in between: a task's memory goes to the next assignment's task
+  // of its partition only while the changelog shows nothing but its own writes (Task.handOver).
   async #onAssignment(assigned: readonly TopicPartitions[]): Promise<void> {
     const run = async () => {
       const old = [...this.#tasks.values()];
       this.#tasks.clear();
       await retireTasks(old, this.#log);
+      // Until an assignment succeeds, the tasks retired last: a retry after a failed one (a
+      // partition that cannot be restored) can still take their memory.
+      if (old.length > 0) this.#handingOver = old;
       const partitions = [...new Set(assigned.flatMap((a) => a.partitions))].sort((a, b) => a - b);
       const { messaging, serde, config } = this.#o;
       if (!this.#admin) return;
@@ -208,7 +214,8 @@ export class LifecycleProcessor {
       // The tasks' trouble belonged to the tasks of before; the new ones say their own.
       this.#sweeps = sweepHealth(this.#o.config, this.#clock);
       const inputs = [...this.#inputs.keys()];
-      const { tasks, refused, restored, kept } = await restoreTasks(partitions, context, inputs, old);
+      const { tasks, refused, restored, kept } = await restoreTasks(partitions, context, inputs, this.#handingOver);
+      this.#handingOver = [];
       this.#pauses?.refuse(refused.keys());
       this.#refused = refused;
       for (const [p, e] of refused)

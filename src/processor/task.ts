@@ -153,7 +153,9 @@ export class Task {
    * memory lacks), the changelog topic is the one they were read from, and the partition ends at
    * `end` where this task's own commits left it, so no one else has written a state there since
    * (a member that had the partition in between and changed a ticket wrote its state). Null
-   * otherwise: the new task reads the changelog.
+   * otherwise: the new task reads the changelog. The one case the end cannot tell is a broker that
+   * lost acknowledged records (an unclean leader election) and took others up to the same offset
+   * since; a restore then would not have the lost ones either.
    */
   handOver(changelogId: string, end: bigint): Map<string, TicketState> | null {
     if (this.stale || changelogId !== this.#changelogId || end !== this.#changelogEnd) return null;
@@ -195,12 +197,7 @@ export class Task {
         c.commits.inFlight.delete(committing);
       }
       c.commits.completed += 1;
-      const states = records.get(stateTopic)?.length ?? 0;
-      if (states > 0) {
-        this.#changelogWritten = true;
-        // The transaction's states and its commit marker, which takes an offset too.
-        this.#changelogEnd += BigInt(states) + 1n;
-      }
+      this.#wrote(records.get(stateTopic) ?? []);
       c.commitHook?.after?.(c.commits.completed);
     } catch (err) {
       this.stale = true;
@@ -210,6 +207,17 @@ export class Task {
       this.#producer = null;
       throw err;
     }
+  }
+
+  /** Counts a committed transaction's changelog records into where the partition now ends. */
+  #wrote(states: readonly OutgoingRecord[]): void {
+    if (states.length === 0) return;
+    this.#changelogWritten = true;
+    // Every writer puts a task's states on its partition. One elsewhere would leave this count
+    // unable to say where the partition ends: nothing is handed over (see handOver).
+    if (states.some((r) => r.partition !== this.partition)) this.#changelogEnd = -1n;
+    // The transaction's states and its commit marker, which takes an offset too.
+    else if (this.#changelogEnd >= 0n) this.#changelogEnd += BigInt(states.length) + 1n;
   }
 
   /**

@@ -83,5 +83,23 @@ export function keptTaskCases(
       expect(next.kept).toEqual([0]);
       expect(memory(next.tasks)).toEqual([['SR-0'], [], []]);
     });
+
+    it('reads the changelog again for a partition whose task wrote a state elsewhere, its count then unsure', async () => {
+      const { messaging, config, first, again } = await held();
+      const stray = first.tasks[0];
+      await stray?.commit(new Map([[config.topics.state, [{ key: 'stray', value: null, partition: 2 }]]]), []);
+      // Another writer's transaction of one record on 0 takes two offsets there, as many as the
+      // stray record and its marker would have added to 0's count had it been counted for 0.
+      const other = messaging.transactionalProducer(`other-${config.processor.groupId}`);
+      await other.connect();
+      cleanup.push(() => other.disconnect());
+      const tx = await other.begin();
+      await tx.send(config.topics.state, [{ key: 'other', value: null, partition: 0 }]);
+      await tx.commit();
+      const next = await again(first.tasks);
+      // 0's count is unsure (a state of its task went elsewhere), and 2's end moved.
+      expect(next.kept).toEqual([1]);
+      expect(memory(next.tasks)).toEqual([[], ['SR-1'], []]);
+    });
   });
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { TicketStatusChange } from '../../../src/domain/index.ts';
-import { createInMemoryMessaging, partitionFor, readToEnd, type Messaging } from '../../../src/messaging/index.ts';
+import { CloseloopError } from '../../../src/errors/index.ts';
+import {
+  createInMemoryMessaging,
+  partitionFor,
+  readToEnd,
+  type Messaging,
+  type MessagingAdmin,
+} from '../../../src/messaging/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { crm, dept } from '../../support/domain.ts';
 import { inMemoryProcessor, inMemorySetup, sendEach, untilInputsRead } from '../../support/in-memory-processor.ts';
@@ -62,5 +69,52 @@ describe('a member that keeps partitions across a rebalance', () => {
       list.map(brief).sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
     expect(sorted(statuses)).toEqual(sorted(expected.statuses));
     expect(statuses.filter((s) => s.version === 2)).toHaveLength(tickets.length);
+  });
+
+  it('still keeps them when the assignment is tried again after it failed', async () => {
+    const base = await inMemorySetup(cleanup, 3);
+    const { config } = base;
+    const inner = createInMemoryMessaging();
+    const reads: string[] = [];
+    // The first member's admin refuses one topic-id lookup when armed: its next assignment fails
+    // once (after its tasks are retired), and the consumer calls it again.
+    let failures = 0;
+    const first: Messaging = {
+      ...inner,
+      consumer: (o) => {
+        if (o.groupId.startsWith('closeloop-read-')) reads.push(o.groupId);
+        return inner.consumer(o);
+      },
+      admin: () => {
+        const real = inner.admin();
+        return new Proxy(real, {
+          get: (target, name) => {
+            if (name === 'topicId' && failures > 0)
+              return () => {
+                failures -= 1;
+                return Promise.reject(new CloseloopError('CL_KAFKA_TRANSIENT', 'topic id not answered'));
+              };
+            const v = Reflect.get(target, name, target) as unknown;
+            // Its methods keep the real admin as `this` (they read its private fields).
+            return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+          },
+        }) as MessagingAdmin;
+      },
+    };
+    const a = await inMemoryProcessor(cleanup, { ...base, messaging: first });
+    const admin = inner.admin();
+    await sendEach(
+      inner.producer(),
+      base,
+      ['T1', 'T2', 'T3', 'T4', 'T5', 'T6'].map((t) => crm(t, 'OPENED', 1, { serviceCode: 'POTHOLE' })),
+    );
+    await untilInputsRead(admin, config);
+    failures = 1;
+    const keeps = a.processor.nextAssignment();
+    const b = await inMemoryProcessor(cleanup, { ...base, messaging: inner });
+    expect(b.assigned).toEqual([1]);
+    expect(await keeps).toEqual([0, 2]);
+    expect(failures).toBe(0);
+    expect(reads).toEqual([]);
   });
 });
