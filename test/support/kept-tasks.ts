@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { CloseloopConfig } from '../../src/config/index.ts';
 import type { TicketState } from '../../src/domain/index.ts';
-import type { AvroSerde, Messaging } from '../../src/messaging/index.ts';
+import type { AvroSerde, Messaging, MessagingAdmin } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { restoreTasks, retireTasks } from '../../src/processor/assignment.ts';
 import { inputRoutes } from '../../src/processor/repartition.ts';
 import { newCommitLog, type Task } from '../../src/processor/task.ts';
 import { topicSpecs } from '../../src/topics/index.ts';
 import { cleanupAfter } from './cleanup.ts';
+
+/** What restoreTasks needs of a processor, quiet, and the config's input topics. */
+export function taskContext(config: CloseloopConfig, messaging: Messaging, serde: AvroSerde, admin: MessagingAdmin) {
+  const context = { config, messaging, serde, admin, log: createLogger({ level: 'silent' }), commits: newCommitLog() };
+  return { context, inputs: [...inputRoutes(config).keys()] };
+}
 
 /**
  * A member given partitions it held at its previous assignment keeps their tickets in memory
@@ -27,15 +33,7 @@ export function keptTaskCases(
     await admin.connect();
     cleanup.push(() => admin.disconnect());
     await admin.ensureTopics(topicSpecs(config));
-    const context = {
-      config,
-      messaging,
-      serde,
-      admin,
-      log: createLogger({ level: 'silent' }),
-      commits: newCommitLog(),
-    };
-    const inputs = [...inputRoutes(config).keys()];
+    const { context, inputs } = taskContext(config, messaging, serde, admin);
     const first = await restoreTasks([0, 1, 2], context, inputs);
     cleanup.push(() => retireTasks(first.tasks, context.log));
     // A tombstone: nothing to restore. The ticket in memory is still there only if memory was kept.

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import { createInMemoryMessaging, type Messaging, type MessagingAdmin } from '../../../src/messaging/index.ts';
-import { createLogger } from '../../../src/observability/logger.ts';
 import { restoreTasks } from '../../../src/processor/assignment.ts';
-import { inputRoutes } from '../../../src/processor/repartition.ts';
-import { newCommitLog } from '../../../src/processor/task.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { inMemorySetup } from '../../support/in-memory-processor.ts';
-import { keptTaskCases } from '../../support/kept-tasks.ts';
+import { keptTaskCases, taskContext } from '../../support/kept-tasks.ts';
 
 const cleanup = cleanupAfter('each');
 
@@ -42,15 +39,7 @@ describe('an assignment whose restore fails', () => {
       get: (target, name, receiver) =>
         name === 'topicId' ? () => Promise.reject(failure) : (Reflect.get(target, name, receiver) as unknown),
     }) as MessagingAdmin;
-    const context = {
-      config,
-      messaging,
-      serde,
-      admin,
-      log: createLogger({ level: 'silent' }),
-      commits: newCommitLog(),
-    };
-    const inputs = [...inputRoutes(config).keys()];
+    const { context, inputs } = taskContext(config, messaging, serde, admin);
     for (let attempt = 0; attempt < 3; attempt++) {
       await expect(restoreTasks([0, 1, 2], context, inputs)).rejects.toBe(failure);
       expect([...open]).toEqual([]);
