@@ -1,5 +1,6 @@
 import type { TicketState } from '../domain/index.ts';
 import { messageOf, type CloseloopError } from '../errors/index.ts';
+import type { TopicPartitions } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { changelogEnds, refusedPartitions, writeBack } from './changelog-guard.ts';
 import { restorePartitions, type RestoreResult } from './restore.ts';
@@ -110,6 +111,51 @@ const nothingRead = (): RestoreResult => ({
   keptAgainstTombstones: new Map(),
   ms: 0,
 });
+
+/**
+ * A member's tasks from one assignment to the next: the tasks of before retired (they commit
+ * nothing more), then the new ones restored, taking the memory of the partitions kept (see
+ * Task.handOver). Until an assignment succeeds the tasks retired last stay at hand, so an
+ * assignment tried again after a failure (a partition that cannot be restored) still takes it.
+ */
+export class TaskSuccession {
+  #retired: readonly Task[] = [];
+
+  async next(
+    old: readonly Task[],
+    partitions: readonly number[],
+    context: TaskContext,
+    inputs: readonly string[],
+  ): Promise<RestoredAssignment> {
+    await retireTasks(old, context.log);
+    if (old.length > 0) this.#retired = old;
+    const next = await restoreTasks(partitions, context, inputs, this.#retired);
+    this.#retired = [];
+    return next;
+  }
+}
+
+/** The line an assignment ends with: what was given, kept, refused and read. */
+export function logAssigned(
+  log: Logger,
+  assigned: readonly TopicPartitions[],
+  partitions: readonly number[],
+  { tasks, refused, restored, kept }: RestoredAssignment,
+): void {
+  log.info(
+    {
+      partitions,
+      assigned,
+      refused: [...refused.keys()],
+      kept,
+      tickets: tasks.reduce((n, t) => n + t.store.size, 0),
+      changelogRecords: restored.records,
+      unreadable: restored.unreadable,
+      restoreMs: restored.ms,
+    },
+    'partitions assigned; state restored',
+  );
+}
 
 /**
  * Waits for the tasks' work in hand (their transactions end), then disconnects their producers

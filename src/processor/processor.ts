@@ -10,7 +10,7 @@ import {
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { knowVocabulary } from './compact-state.ts';
-import { releaseTasks, restoreTasks, retireTasks } from './assignment.ts';
+import { logAssigned, releaseTasks, retireTasks, TaskSuccession } from './assignment.ts';
 import { InputPauses } from './input-pauses.ts';
 import { Outbox } from './outbox.ts';
 import { PartitionWatch } from './partition-watch.ts';
@@ -42,8 +42,7 @@ export class LifecycleProcessor {
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #tasks = new Map<number, Task>();
-  /** The tasks the last assignment retired, whose memory the next one may take (see #onAssignment). */
-  #handingOver: Task[] = [];
+  readonly #succession = new TaskSuccession();
   readonly #inputs: Map<string, InputRoute>;
   #admin: MessagingAdmin | null = null;
   #consumer: MessageConsumer | null = null;
@@ -194,13 +193,9 @@ export class LifecycleProcessor {
     const run = async () => {
       const old = [...this.#tasks.values()];
       this.#tasks.clear();
-      await retireTasks(old, this.#log);
-      // Until an assignment succeeds, the tasks retired last: a retry after a failed one (a
-      // partition that cannot be restored) can still take their memory.
-      if (old.length > 0) this.#handingOver = old;
       const partitions = [...new Set(assigned.flatMap((a) => a.partitions))].sort((a, b) => a - b);
       const { messaging, serde, config } = this.#o;
-      if (!this.#admin) return;
+      if (!this.#admin) return void (await retireTasks(old, this.#log));
       const context = {
         config,
         messaging,
@@ -213,28 +208,14 @@ export class LifecycleProcessor {
       };
       // The tasks' trouble belonged to the tasks of before; the new ones say their own.
       this.#sweeps = sweepHealth(this.#o.config, this.#clock);
-      const inputs = [...this.#inputs.keys()];
-      const { tasks, refused, restored, kept } = await restoreTasks(partitions, context, inputs, this.#handingOver);
-      this.#handingOver = [];
+      const next = await this.#succession.next(old, partitions, context, [...this.#inputs.keys()]);
+      const { tasks, refused } = next;
       this.#pauses?.refuse(refused.keys());
       this.#refused = refused;
       for (const [p, e] of refused)
         this.#sweeps.failed(`restoring the state of partition ${p}`, `${e.code}: ${e.message}`);
       for (const t of tasks) this.#tasks.set(t.partition, t);
-      const tickets = tasks.reduce((n, t) => n + t.store.size, 0);
-      this.#log.info(
-        {
-          partitions,
-          assigned,
-          refused: [...refused.keys()],
-          kept,
-          tickets,
-          changelogRecords: restored.records,
-          unreadable: restored.unreadable,
-          restoreMs: restored.ms,
-        },
-        'partitions assigned; state restored',
-      );
+      logAssigned(this.#log, assigned, partitions, next);
       this.#assigned = true;
       // The restored tickets' open alerts count now, not only from the next sweep on.
       this.#countStuck();
