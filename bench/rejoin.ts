@@ -19,25 +19,65 @@ export interface RejoinRun {
   readonly firstResumedMs: number;
   /** Until the second has its own ready too: the group settled, ms. */
   readonly settledMs: number;
-  /** Tickets the first kept in memory, and tickets the second read from the changelog. */
+  /**
+   * Tickets the first kept in memory (0 when it read any of its partitions again), and tickets
+   * the second read from the changelog.
+   */
   readonly keptTickets: number;
   readonly readTickets: number;
 }
 
 interface Assigned {
   readonly at: number;
+  readonly partitions: readonly number[];
   readonly kept: readonly number[];
   readonly tickets: number;
 }
 
+/** The assignments of both members, in the order logged, and a wait woken by each new one. */
+class Assignments {
+  readonly first: Assigned[] = [];
+  readonly second: Assigned[] = [];
+  #wake = () => {};
+
+  add(to: Assigned[], a: Assigned): void {
+    to.push(a);
+    this.#wake();
+  }
+
+  async until(what: string, done: () => boolean, timeoutMs = 120_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (!done()) {
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`rejoin: ${what} did not happen in ${timeoutMs} ms`);
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
+    }
+  }
+}
+
 /** A processor on the run's config whose assignments (the log line after each) are collected. */
-function member(e: Endpoints, file: Awaited<ReturnType<typeof runConfigFile>>, name: string, seen: Assigned[]) {
+function member(
+  e: Endpoints,
+  file: Awaited<ReturnType<typeof runConfigFile>>,
+  name: 'first' | 'second',
+  seen: Assignments,
+) {
   const lines = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (!line.includes('partitions assigned; state restored')) continue;
-        const entry = JSON.parse(line) as { kept?: number[]; tickets?: number };
-        seen.push({ at: performance.now(), kept: entry.kept ?? [], tickets: entry.tickets ?? 0 });
+        const entry = JSON.parse(line) as { partitions?: number[]; kept?: number[]; tickets?: number };
+        seen.add(seen[name], {
+          at: performance.now(),
+          partitions: entry.partitions ?? [],
+          kept: entry.kept ?? [],
+          tickets: entry.tickets ?? 0,
+        });
       }
       done();
     },
@@ -57,14 +97,6 @@ function member(e: Endpoints, file: Awaited<ReturnType<typeof runConfigFile>>, n
   });
 }
 
-async function until(what: string, done: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!done()) {
-    if (performance.now() > deadline) throw new Error(`rejoin: ${what} did not happen in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 export async function rejoinRun(
   e: Endpoints,
   profile: LoadProfile,
@@ -77,10 +109,10 @@ export async function rejoinRun(
   const serde = new AvroSerde({ url: e.registryUrl });
   const admin = messaging.admin();
   await admin.connect();
-  const first: Assigned[] = [];
-  const second: Assigned[] = [];
-  const a = member(e, file, 'first', first);
-  const b = member(e, file, 'second', second);
+  const seen = new Assignments();
+  const { first, second } = seen;
+  const a = member(e, file, 'first', seen);
+  const b = member(e, file, 'second', seen);
   try {
     await provision(config, admin, serde);
     await feed(config, messaging, serde, generate(profile, o.tickets, o.seed).crm);
@@ -88,7 +120,7 @@ export async function rejoinRun(
     await waitIdle(messaging, admin, config, 600_000);
     const joined = performance.now();
     await b.start();
-    await until('the second member’s assignment', () => second.length > 0 && first.length > 1);
+    await seen.until('the second member’s assignment', () => second.length > 0 && first.length > 1);
     const resumed = first[first.length - 1];
     const settled = second[second.length - 1];
     if (!resumed || !settled) throw new Error('rejoin: an assignment went missing');
@@ -96,7 +128,8 @@ export async function rejoinRun(
       tickets: o.tickets,
       firstResumedMs: Math.round(resumed.at - joined),
       settledMs: Math.round(Math.max(resumed.at, settled.at) - joined),
-      keptTickets: resumed.kept.length > 0 ? resumed.tickets : 0,
+      // The log counts tickets per assignment, not per partition: exact when all were kept.
+      keptTickets: resumed.kept.length === resumed.partitions.length ? resumed.tickets : 0,
       readTickets: settled.tickets,
     };
   } finally {
