@@ -72,4 +72,38 @@ export function rebalanceCases({ h, messaging, topic, produce, reader }: Conform
     }
     expect(calls.slice(0, 3)).toEqual(['start 2', 'end 2', 'start 1']);
   });
+
+  it('keeps each co-partitioned member’s partitions where it can as members join and leave', async () => {
+    const a = await topic('sticky-a', 6);
+    const b = await topic('sticky-b', 6);
+    const group = h.unique('conf.sticky');
+    type Member = Awaited<ReturnType<typeof reader>>;
+    const latest = (r: Member, t: string) => (r.assignments.at(-1) ?? []).find((x) => x.topic === t)?.partitions ?? [];
+    /** Until the members' latest assignments deal all six partitions of each topic in these shares. */
+    const settled = async (members: Member[], share: number) => {
+      for (const r of members) await r.until(`${share} partitions each`, () => latest(r, a).length === share);
+      for (const r of members) expect(latest(r, b)).toEqual(latest(r, a));
+      expect(members.flatMap((r) => latest(r, a)).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    };
+    const first = await reader([a, b], { coPartitioned: true }, group);
+    const members = [first];
+    try {
+      await settled([first], 6);
+      members.push(await reader([a, b], { coPartitioned: true }, group));
+      await settled(members, 3);
+      const beforeJoin = members.map((r) => latest(r, a));
+      const third = await reader([a, b], { coPartitioned: true }, group);
+      members.push(third);
+      await settled(members, 2);
+      // Each of the first two gave up one partition, to the newcomer, and kept the rest.
+      members.slice(0, 2).forEach((r, i) => expect(beforeJoin[i]).toEqual(expect.arrayContaining([...latest(r, a)])));
+      const beforeLeave = members.slice(0, 2).map((r) => latest(r, a));
+      await third.stop();
+      members.pop();
+      await settled(members, 3);
+      members.forEach((r, i) => expect(latest(r, a)).toEqual(expect.arrayContaining([...(beforeLeave[i] ?? [])])));
+    } finally {
+      for (const r of members) await r.stop();
+    }
+  });
 }

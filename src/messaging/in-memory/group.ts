@@ -1,3 +1,4 @@
+import { dealCoPartitioned, type PartitionClaim } from '../co-partitioned-deal.ts';
 import type { TopicPartitions } from '../types.ts';
 
 /** What a group needs of a member: what it reads, how it wants partitions dealt, and a nudge. */
@@ -26,6 +27,8 @@ export class Group {
   readonly #members = new Map<string, GroupMember>();
   readonly #rejoined = new Set<string>();
   #assignment: Map<string, TopicPartitions[]> | null = null;
+  /** What each member owned in the last generation dealt: what a Kafka member claims at a join. */
+  #lastDealt: { claims: PartitionClaim[] } = { claims: [] };
 
   readonly id: string;
   /** Partition count of a topic, or 0 when it does not exist. */
@@ -71,6 +74,7 @@ export class Group {
     this.#rejoined.add(id);
     if (this.#rejoined.size < this.#members.size) return;
     this.#assignment = this.#deal();
+    this.#lastDealt = { claims: claimsOf(this.#assignment, this.generation) };
     for (const m of this.#members.values()) m.wake();
   }
 
@@ -92,11 +96,16 @@ export class Group {
       slot.set(topic, list);
     };
     if (members.length > 0 && members.every((m) => m.coPartitioned)) {
-      // As CoPartitionedAssigner does: partition p of every topic to member p mod n.
+      // As CoPartitionedAssigner does: partition p of every topic to one member, each member
+      // keeping what it owned where the deal allows (its claim: the last generation dealt).
       const most = Math.max(0, ...topics.map((t) => this.#partitionsOf(t)));
-      for (let p = 0; p < most; p += 1) {
-        for (const t of topics) if (p < this.#partitionsOf(t)) give(members[p % members.length], t, p);
-      }
+      const dealt = dealCoPartitioned(
+        members.map((m) => m.id),
+        most,
+        this.#lastDealt.claims,
+      );
+      for (const m of members)
+        for (const p of dealt.get(m.id) ?? []) for (const t of topics) if (p < this.#partitionsOf(t)) give(m, t, p);
     } else {
       // As @platformatic/kafka's default roundRobinAssigner, which the Kafka adapter's other
       // consumers use: topic-partitions dealt out one by one.
@@ -109,4 +118,12 @@ export class Group {
       [...slots].map(([id, slot]) => [id, [...slot].map(([topic, partitions]) => ({ topic, partitions }))]),
     );
   }
+}
+
+function claimsOf(assignment: ReadonlyMap<string, TopicPartitions[]>, generation: number): PartitionClaim[] {
+  return [...assignment].map(([memberId, tps]) => ({
+    memberId,
+    generation,
+    partitions: [...new Set(tps.flatMap((t) => t.partitions))],
+  }));
 }

@@ -11,7 +11,7 @@ import type { KafkaSettings } from '../settings.ts';
 import { HealthTracker } from '../consumer-health.ts';
 import type { Messaging } from '../types.ts';
 import { PlatformaticAdmin } from './admin.ts';
-import { CO_PARTITIONED_PROTOCOL, coPartitionedAssigner } from './co-partitioned-assigner.ts';
+import { CO_PARTITIONED_PROTOCOL, coPartitionedAssigner, OwnedPartitions } from './co-partitioned-assigner.ts';
 import { PlatformaticConsumer } from './consumer.ts';
 import { guarded } from './errors.ts';
 import { groupTimings } from './group-timing.ts';
@@ -114,15 +114,21 @@ export function createKafkaMessaging(settings: KafkaSettings): Messaging {
         coordinatorOf,
       ),
     consumer: (options) => {
+      const owned = new OwnedPartitions();
       const consumer = new Consumer({
         ...base('consumer'),
         groupId: options.groupId,
         autocommit: false,
         ...groupTimings(options.sessionTimeoutMs),
         ...(options.coPartitioned
-          ? { protocols: [{ name: CO_PARTITIONED_PROTOCOL, version: 0 }], partitionAssigner: coPartitionedAssigner }
+          ? {
+              protocols: [{ name: CO_PARTITIONED_PROTOCOL, version: 0 }],
+              partitionAssigner: coPartitionedAssigner,
+              protocolsMetadata: owned.metadata,
+            }
           : {}),
       });
+      if (options.coPartitioned) owned.track(consumer);
       consumers.set(options.groupId, consumer);
       consumer.once('client:close', () => {
         if (consumers.get(options.groupId) === consumer) consumers.delete(options.groupId);

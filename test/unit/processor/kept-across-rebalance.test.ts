@@ -34,7 +34,8 @@ describe('a member that keeps partitions across a rebalance', () => {
       },
     };
     const tickets = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9'];
-    // With two members, partitions 0 and 2 stay the first's and 1 goes to the second (p mod 2).
+    // With two members, the first keeps partitions 0 and 1 (it claims all three, so it keeps the
+    // larger share, its lowest) and 2 goes to the second (dealCoPartitioned).
     expect(new Set(tickets.map((t) => partitionFor(t, 3)))).toEqual(new Set([0, 1, 2]));
     const a = await inMemoryProcessor(cleanup, { ...base, messaging: first });
     expect(a.assigned).toEqual([0, 1, 2]);
@@ -50,12 +51,12 @@ describe('a member that keeps partitions across a rebalance', () => {
 
     const keeps = a.processor.nextAssignment();
     const b = await inMemoryProcessor(cleanup, { ...base, messaging: inner });
-    expect(b.assigned).toEqual([1]);
-    expect(await keeps).toEqual([0, 2]);
-    // Its changelog holds the tickets of 0 and 2, which only the first member wrote: not read again.
+    expect(b.assigned).toEqual([2]);
+    expect(await keeps).toEqual([0, 1]);
+    // Its changelog holds the tickets of 0 and 1, which only the first member wrote: not read again.
     expect(reads).toEqual([]);
 
-    // Every ticket moves on from the state its owner has: kept in memory on 0 and 2, read on 1.
+    // Every ticket moves on from the state its owner has: kept in memory on 0 and 1, read on 2.
     await sendEach(
       producer,
       base,
@@ -111,8 +112,8 @@ describe('a member that keeps partitions across a rebalance', () => {
     failures = 1;
     const keeps = a.processor.nextAssignment();
     const b = await inMemoryProcessor(cleanup, { ...base, messaging: inner });
-    expect(b.assigned).toEqual([1]);
-    expect(await keeps).toEqual([0, 2]);
+    expect(b.assigned).toEqual([2]);
+    expect(await keeps).toEqual([0, 1]);
     expect(failures).toBe(0);
     expect(reads).toEqual([]);
   });

@@ -248,9 +248,10 @@ describe('lifecycle processor on the in-memory messaging', () => {
         });
       },
     });
-    // With two members, partition 1 goes to the second (co-partitioned: p mod 2).
-    const HELD = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6'].find((t) => partitionFor(t, 3) === 1) ?? 'none';
-    const OTHERS = ['T7', 'T8', 'T9', 'T10'].filter((t) => partitionFor(t, 3) !== 1);
+    // With two members, partition 2 goes to the second: the first, which owned all three, keeps
+    // the larger share, its lowest (dealCoPartitioned).
+    const HELD = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6'].find((t) => partitionFor(t, 3) === 2) ?? 'none';
+    const OTHERS = ['T7', 'T8', 'T9', 'T10'].filter((t) => partitionFor(t, 3) !== 2);
     const a = await started({ ...base, messaging: first });
     const admin = inner.admin();
     const producer = inner.producer();
@@ -259,10 +260,10 @@ describe('lifecycle processor on the in-memory messaging', () => {
     await send([crm(HELD, 'OPENED', 1, { serviceCode: 'POTHOLE' })]);
     await untilAsync('the first processor holding its commit', async () => holding);
     // The second joins while that commit is held: the group is dealt again without waiting for
-    // it, and the second's task for partition 1 fences the first's.
+    // it, and the second's task for partition 2 fences the first's.
     const b = await started({ ...base, messaging: inner });
     expect(a.assigned).toEqual([0, 1, 2]);
-    expect(b.assigned).toEqual([1]);
+    expect(b.assigned).toEqual([2]);
     commitGate.open();
     await send([dept(HELD, `${HELD}#1`, 'maximo', 'APPR', 2, { department: 'transportation' })]);
     await send(OTHERS.map((t) => dept(t, `${t}#1`, 'maximo', 'APPR', 2, { department: 'transportation' })));
@@ -299,9 +300,9 @@ describe('lifecycle processor on the in-memory messaging', () => {
           },
         }),
     });
-    // With two members, partition 0 stays the first's and partition 1 goes to the second
-    // (co-partitioned: p mod 2). Partition 1 has had no ticket: its changelog is empty, so the
-    // second asks the group's offsets of it before it starts it.
+    // With two members, partition 0 stays the first's and partition 2 goes to the second (the
+    // first keeps the larger share, its lowest: dealCoPartitioned). Partition 2 has had no ticket:
+    // its changelog is empty, so the second asks the group's offsets of it before it starts it.
     const KEPT = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6'].find((t) => partitionFor(t, 3) === 0) ?? 'none';
     const a = await started({ ...base, messaging: first });
     const admin = inner.admin();
@@ -311,7 +312,7 @@ describe('lifecycle processor on the in-memory messaging', () => {
     // Started while that transaction, with offsets of partition 0, stays open: a stable read of
     // every partition's offsets would wait for it, and the gate opens only after this.
     const b = await started({ ...base, messaging: inner });
-    expect(b.assigned).toEqual([1]);
+    expect(b.assigned).toEqual([2]);
     commitGate.open();
     await untilInputsRead(admin, config);
     await b.processor.stop();
