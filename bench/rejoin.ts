@@ -1,9 +1,10 @@
 // A rebalance with state: a lifecycle processor holding a city's tickets, and a second one
-// joining its group (a scale-out, a restarted member). Each member logs its assignment once its
-// state is ready; the figures are when, counted from the second's start, the first member's
-// partitions work again and when the group has settled (the second's restored too). The first
-// keeps the tickets of the partitions it keeps (see the README's State), so its figure is a
-// rebalance's; the second's is the restore of its share.
+// joining its group (a scale-out, a restarted member), then a third. Each member logs its
+// assignment once its state is ready; the figures are when, counted from the newcomer's start,
+// the earlier members' partitions work again and when the group has settled (the newcomer's
+// restored too). The earlier members keep the tickets of the partitions they keep (see the
+// README's State), and the deal keeps all it can in place (dealCoPartitioned), so their figure
+// is a rebalance's; the newcomer's is the restore of its share.
 import { Writable } from 'node:stream';
 import { AvroSerde, createKafkaMessaging } from '../src/messaging/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -25,6 +26,12 @@ export interface RejoinRun {
    */
   readonly keptTickets: number;
   readonly readTickets: number;
+  /** Then a third joins the two: from its start until both have their new assignments ready, ms. */
+  readonly thirdResumedMs: number;
+  /** Until the third has its own ready too, ms. */
+  readonly thirdSettledMs: number;
+  /** Changelog records the first two read at the third's join: none when each kept its share. */
+  readonly thirdReadAgain: number;
 }
 
 interface Assigned {
@@ -32,16 +39,18 @@ interface Assigned {
   readonly partitions: readonly number[];
   readonly kept: readonly number[];
   readonly tickets: number;
+  readonly changelogRecords: number;
 }
 
-/** The assignments of both members, in the order logged, and a wait woken by each new one. */
+type Name = 'first' | 'second' | 'third';
+
+/** The assignments of each member, in the order logged, and a wait woken by each new one. */
 class Assignments {
-  readonly first: Assigned[] = [];
-  readonly second: Assigned[] = [];
+  readonly of: Record<Name, Assigned[]> = { first: [], second: [], third: [] };
   #wake = () => {};
 
-  add(to: Assigned[], a: Assigned): void {
-    to.push(a);
+  add(name: Name, a: Assigned): void {
+    this.of[name].push(a);
     this.#wake();
   }
 
@@ -61,22 +70,18 @@ class Assignments {
 }
 
 /** A processor on the run's config whose assignments (the log line after each) are collected. */
-function member(
-  e: Endpoints,
-  file: Awaited<ReturnType<typeof runConfigFile>>,
-  name: 'first' | 'second',
-  seen: Assignments,
-) {
+function member(e: Endpoints, file: Awaited<ReturnType<typeof runConfigFile>>, name: Name, seen: Assignments) {
   const lines = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (!line.includes('partitions assigned; state restored')) continue;
-        const entry = JSON.parse(line) as { partitions?: number[]; kept?: number[]; tickets?: number };
-        seen.add(seen[name], {
+        const entry = JSON.parse(line) as Partial<Omit<Assigned, 'at'>>;
+        seen.add(name, {
           at: performance.now(),
           partitions: entry.partitions ?? [],
           kept: entry.kept ?? [],
           tickets: entry.tickets ?? 0,
+          changelogRecords: entry.changelogRecords ?? 0,
         });
       }
       done();
@@ -110,9 +115,10 @@ export async function rejoinRun(
   const admin = messaging.admin();
   await admin.connect();
   const seen = new Assignments();
-  const { first, second } = seen;
+  const { first, second } = seen.of;
   const a = member(e, file, 'first', seen);
   const b = member(e, file, 'second', seen);
+  const c = member(e, file, 'third', seen);
   try {
     await provision(config, admin, serde);
     await feed(config, messaging, serde, generate(profile, o.tickets, o.seed).crm);
@@ -121,9 +127,10 @@ export async function rejoinRun(
     const joined = performance.now();
     await b.start();
     await seen.until('the second member’s assignment', () => second.length > 0 && first.length > 1);
-    const resumed = first[first.length - 1];
-    const settled = second[second.length - 1];
+    const resumed = first.at(-1);
+    const settled = second.at(-1);
     if (!resumed || !settled) throw new Error('rejoin: an assignment went missing');
+    const thirdJoin = await joinThird(seen, c);
     return {
       tickets: o.tickets,
       firstResumedMs: Math.round(resumed.at - joined),
@@ -131,14 +138,41 @@ export async function rejoinRun(
       // The log counts tickets per assignment, not per partition: exact when all were kept.
       keptTickets: resumed.kept.length === resumed.partitions.length ? resumed.tickets : 0,
       readTickets: settled.tickets,
+      ...thirdJoin,
     };
   } finally {
+    await c.stop().catch(() => undefined);
     await b.stop().catch(() => undefined);
     await a.stop().catch(() => undefined);
     const topics = await admin.listTopics();
     await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
     await admin.disconnect();
   }
+}
+
+/**
+ * A third member joins the two: each of them gives it one partition of its three and keeps the
+ * rest (see dealCoPartitioned), so they read nothing again; the third reads its share.
+ */
+async function joinThird(
+  seen: Assignments,
+  c: LifecycleProcessor,
+): Promise<Pick<RejoinRun, 'thirdResumedMs' | 'thirdSettledMs' | 'thirdReadAgain'>> {
+  const { first, second, third } = seen.of;
+  const before = { first: first.length, second: second.length };
+  const joined = performance.now();
+  await c.start();
+  await seen.until(
+    'the third member’s assignment',
+    () => third.length > 0 && first.length > before.first && second.length > before.second,
+  );
+  const since = [...first.slice(before.first), ...second.slice(before.second)];
+  const resumed = Math.max(...[first.at(-1), second.at(-1)].map((x) => x?.at ?? Infinity));
+  return {
+    thirdResumedMs: Math.round(resumed - joined),
+    thirdSettledMs: Math.round(Math.max(resumed, third.at(-1)?.at ?? Infinity) - joined),
+    thirdReadAgain: since.reduce((n, x) => n + x.changelogRecords, 0),
+  };
 }
 
 export function rejoinLines(runs: readonly RejoinRun[]): Line[] {
@@ -148,6 +182,7 @@ export function rejoinLines(runs: readonly RejoinRun[]): Line[] {
   const of = (pick: (r: RejoinRun) => number) =>
     `${n(median(runs.map(pick)))} (runs: ${runs.map((r) => n(pick(r))).join(' / ')})`;
   const what = `a second processor joins one holding ${n(first.tickets)} tickets`;
+  const third = 'then a third joins the two';
   return [
     {
       figure: `rebalance, ${what}: the first's partitions work again after, ms (median)`,
@@ -164,6 +199,24 @@ export function rejoinLines(runs: readonly RejoinRun[]): Line[] {
     {
       figure: `rebalance, ${what}: tickets kept in memory / read by the second (median)`,
       value: `${n(median(runs.map((r) => r.keptTickets)))} / ${n(median(runs.map((r) => r.readTickets)))}`,
+      target: '',
+      verdict: '',
+    },
+    {
+      figure: `rebalance, ${third}: their partitions work again after, ms (median)`,
+      value: of((r) => r.thirdResumedMs),
+      target: '',
+      verdict: '',
+    },
+    {
+      figure: `rebalance, ${third}: the group settled after, ms (median)`,
+      value: of((r) => r.thirdSettledMs),
+      target: '',
+      verdict: '',
+    },
+    {
+      figure: `rebalance, ${third}: changelog records the two read again (median)`,
+      value: of((r) => r.thirdReadAgain),
       target: '',
       verdict: '',
     },

@@ -142,17 +142,20 @@ describe('bench report: the full path', () => {
   });
 });
 
-describe('bench report: a second processor joining one that holds tickets', () => {
-  const rejoined = (firstResumedMs: number, settledMs: number) => ({
+describe('bench report: a second processor joining one that holds tickets, then a third', () => {
+  const rejoined = (firstResumedMs: number, settledMs: number, thirdReadAgain = 0) => ({
     tickets: 100_000,
     firstResumedMs,
     settledMs,
     keptTickets: 50_078,
     readTickets: 49_922,
+    thirdResumedMs: firstResumedMs - 100,
+    thirdSettledMs: settledMs - 200,
+    thirdReadAgain,
   });
 
   it('gives the medians over the repeats with each run beside them', () => {
-    const lines = rejoinLines([rejoined(206, 722), rejoined(469, 990), rejoined(377, 897)]);
+    const lines = rejoinLines([rejoined(206, 722), rejoined(469, 990, 33_411), rejoined(377, 897)]);
     expect(lines.map((l) => [l.figure, l.value])).toEqual([
       [
         "rebalance, a second processor joins one holding 100,000 tickets: the first's partitions work again after, ms (median)",
@@ -165,6 +168,15 @@ describe('bench report: a second processor joining one that holds tickets', () =
       [
         'rebalance, a second processor joins one holding 100,000 tickets: tickets kept in memory / read by the second (median)',
         '50,078 / 49,922',
+      ],
+      [
+        'rebalance, then a third joins the two: their partitions work again after, ms (median)',
+        '277 (runs: 106 / 369 / 277)',
+      ],
+      ['rebalance, then a third joins the two: the group settled after, ms (median)', '697 (runs: 522 / 790 / 697)'],
+      [
+        'rebalance, then a third joins the two: changelog records the two read again (median)',
+        '0 (runs: 0 / 33,411 / 0)',
       ],
     ]);
   });
