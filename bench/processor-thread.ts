@@ -1,7 +1,7 @@
 // One of the bench's processor threads (processor-threads.ts): runs lifecycle processors one after
 // another, each on the config file it is told, in this one thread and so in one V8 isolate that
 // stays warm from one processor to the next, as a long-running processor thread is.
-import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
+import { PerformanceObserver, constants, monitorEventLoopDelay, type PerformanceEntry } from 'node:perf_hooks';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { loadConfig } from '../src/config/index.ts';
 import { messageOf } from '../src/errors/index.ts';
@@ -31,6 +31,10 @@ const cpuNow = () => {
 const collections: PerformanceEntry[] = [];
 const gcObserver = new PerformanceObserver((list) => collections.push(...list.getEntries()));
 gcObserver.observe({ entryTypes: ['gc'] });
+
+// How late this thread's event loop ran its timers, from work's start: the longest is how long
+// the processor kept the loop (and so its heartbeats, sweeps and I/O answers) waiting.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
 /** The pauses since work started, µs: young-generation (scavenges) and the others (marking, compaction). */
 function pausesSinceWork(): { minor: number; major: number } {
@@ -71,6 +75,8 @@ async function start(configFile: string): Promise<void> {
     () => {
       cpuFrom = cpuNow();
       workFrom = performance.now();
+      loopDelay.reset();
+      loopDelay.enable();
       send({ type: 'assigned' });
     },
     () => undefined,
@@ -84,8 +90,11 @@ async function stop(): Promise<void> {
   current = null;
   const cpuMicros = cpuFrom === null ? 0 : cpuNow() - cpuFrom;
   const gcMicros = pausesSinceWork();
+  loopDelay.disable();
+  // The histogram's max is 0 when it saw no delay at all (or work never started).
+  const loopStallMs = cpuFrom === null ? 0 : Math.round(loopDelay.max / 1e6);
   await was?.processor.stop();
-  send({ type: 'stopped', cpuMicros, gcMicros });
+  send({ type: 'stopped', cpuMicros, gcMicros, loopStallMs });
 }
 
 port.on('message', (m: ToBenchThread) => {

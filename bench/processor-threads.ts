@@ -17,8 +17,11 @@ export type FromBenchThread =
   | { readonly type: 'prepared' }
   | { readonly type: 'started'; readonly threadId: number }
   | { readonly type: 'assigned' }
-  /** With the thread's CPU time from its first assignment to the stop, and its GC pauses, in µs. */
-  | { readonly type: 'stopped'; readonly cpuMicros: number; readonly gcMicros: GcPauses }
+  /**
+   * With the thread's CPU time from its first assignment to the stop and its GC pauses, in µs,
+   * and the longest its event loop kept a timer waiting over the same span, ms.
+   */
+  | { readonly type: 'stopped'; readonly cpuMicros: number; readonly gcMicros: GcPauses; readonly loopStallMs: number }
   | { readonly type: 'failed'; readonly error: string };
 
 /** A thread's garbage collection pauses, µs: scavenges of the young generation, and the rest. */
@@ -130,9 +133,10 @@ export class BenchProcessorThreads {
   /**
    * Stops every thread's processor; returns the CPU time their threads spent working (from each
    * one's first assignment to the stop), in µs: the processor's own, without V8's background
-   * threads or the broker's; and, summed the same way, the threads' garbage collection pauses.
+   * threads or the broker's; and, summed the same way, the threads' garbage collection pauses;
+   * and the longest any thread's event loop kept a timer waiting, ms.
    */
-  async stop(): Promise<{ cpuMicros: number; gcMicros: GcPauses }> {
+  async stop(): Promise<{ cpuMicros: number; gcMicros: GcPauses; loopStallMs: number }> {
     const stopped = this.#threads.map((t) => t.next('stopped'));
     for (const step of stopped) step.catch(() => undefined);
     for (const t of this.#threads) t.send({ type: 'stop' });
@@ -143,6 +147,7 @@ export class BenchProcessorThreads {
         minor: said.reduce((sum, m) => sum + m.gcMicros.minor, 0),
         major: said.reduce((sum, m) => sum + m.gcMicros.major, 0),
       },
+      loopStallMs: Math.max(0, ...said.map((m) => m.loopStallMs)),
     };
   }
 

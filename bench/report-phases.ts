@@ -5,8 +5,8 @@ import type { PhaseCpu, ThroughputRun } from './throughput.ts';
 /**
  * (b)'s CPU per event phase by phase, CRM then department, each a median over the runs: a CRM
  * event opens a ticket, a department event moves one, and they cost differently. Beside it, how
- * much of the threads' time the garbage collector's pauses took. Reports written before these
- * were kept have no such rows.
+ * much of the threads' time the garbage collector's pauses took, and the longest a thread's event
+ * loop waited. Reports written before these were kept have no such rows.
  */
 export function phaseLines(runs: readonly ThroughputRun[], threads: number, on: string): Line[] {
   const phases = runs.map((r) => r.processor.find((p) => p.threads === threads)?.phaseCpuMicrosPerEvent);
@@ -28,6 +28,15 @@ export function phaseLines(runs: readonly ThroughputRun[], threads: number, on: 
     out.push({
       figure: `(b) ${on}: the threads' GC pauses per event by phase, CRM / department: scavenges; the rest, µs`,
       value: `${both((c) => c.gcPauses?.minor)}; ${both((c) => c.gcPauses?.major)}`,
+      target: '',
+      verdict: '',
+    });
+  }
+  if (phases.some((p) => p?.some((c) => c.loopStallMs !== undefined))) {
+    const ms = (i: number) => fmt(median(phases.flatMap((p) => p?.[i]?.loopStallMs ?? [])), 0);
+    out.push({
+      figure: `(b) ${on}: the longest a thread's event loop kept its timers waiting by phase, CRM / department, ms`,
+      value: `${ms(0)} / ${ms(1)}`,
       target: '',
       verdict: '',
     });

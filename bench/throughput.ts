@@ -72,6 +72,11 @@ export interface PhaseCpu {
   readonly gcPauses?: GcPauses;
   /** The broker's, µs; null when not measured. */
   readonly broker?: number | null;
+  /**
+   * The longest any processor thread's event loop kept a timer waiting in the phase, ms: how long
+   * its heartbeats, sweeps and I/O answers could wait (`monitorEventLoopDelay`).
+   */
+  readonly loopStallMs?: number;
 }
 
 export interface ThroughputRun {
@@ -186,6 +191,8 @@ interface PhaseFigures {
   readonly cpuMicros: readonly number[];
   /** Their garbage collection pauses in each phase, µs. */
   readonly gcMicros: readonly GcPauses[];
+  /** The longest event-loop stall of any thread in each phase, ms. */
+  readonly loopStallMs: readonly number[];
   /** The bench process's, all its threads, from work's start in each phase to its threads' stop, µs. */
   readonly processCpuMicros: readonly number[];
   /** The broker's, from work's start in each phase to its last commit, µs; null when not measured. */
@@ -243,6 +250,7 @@ async function processorPhases(
     let restartMs = 0;
     const cpuMicros: number[] = [];
     const gcMicros: GcPauses[] = [];
+    const loopStallMs: number[] = [];
     const processCpuMicros: number[] = [];
     const brokerMicros: (number | null)[] = [];
     const brokerJitMicros: (number | null)[] = [];
@@ -269,11 +277,21 @@ async function processorPhases(
       const used = await threads.stop();
       cpuMicros.push(used.cpuMicros);
       gcMicros.push(used.gcMicros);
+      loopStallMs.push(used.loopStallMs);
       processCpuMicros.push(ownCpuSince(processCpu));
     }
     const topics = await admin.listTopics();
     await admin.deleteTopics(topics.filter((t) => t.startsWith(config.kafka.clientId)));
-    return { phasesMs: phases, restartMs, cpuMicros, gcMicros, processCpuMicros, brokerMicros, brokerJitMicros };
+    return {
+      phasesMs: phases,
+      restartMs,
+      cpuMicros,
+      gcMicros,
+      loopStallMs,
+      processCpuMicros,
+      brokerMicros,
+      brokerJitMicros,
+    };
   } finally {
     await admin.disconnect();
   }
@@ -365,6 +383,7 @@ export async function throughputRun(
               major: perEvent(p.gcMicros[i]?.major ?? Number.NaN, n),
             },
             broker: perEventOrNull(p.brokerMicros[i] ?? null, n),
+            loopStallMs: p.loopStallMs[i] ?? Number.NaN,
           })),
           brokerCpuMicrosPerEvent: perEventOrNull(sumAll(p.brokerMicros), events),
           brokerJitShare: shareOrNull(sumAll(p.brokerJitMicros), sumAll(p.brokerMicros)),

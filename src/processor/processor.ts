@@ -25,6 +25,7 @@ import { tallyStuck, type StuckTickets } from './stuck-tickets.ts';
 import type { ProcessorOptions } from './processor-options.ts';
 import { checkTimers, expire, sweepHealth, type SweepContext } from './sweep.ts';
 import { newCommitLog, type Task } from './task.ts';
+import { TimeSlice } from './time-slice.ts';
 
 export type { ProcessorOptions } from './processor-options.ts';
 
@@ -50,6 +51,8 @@ export class LifecycleProcessor {
   #stoppedHealth: ConsumerHealth | null = null;
   #timers: NodeJS.Timeout[] = [];
   readonly #commits = newCommitLog();
+  /** Long turns let the event loop run now and then (heartbeats, sweeps, other tasks' answers). */
+  readonly #slice = new TimeSlice();
   #restoring: Promise<void> = Promise.resolve();
   #assignmentWaiters: ((partitions: number[]) => void)[] = [];
   #assigned = false;
@@ -255,6 +258,8 @@ export class LifecycleProcessor {
     const held = this.#watch?.held();
     if (held) throw held;
     await task.refreshIfStale();
+    // Tasks' turns would otherwise follow one another in microtasks, the loop never between them.
+    await this.#slice.yield();
     let pass = await this.#decideAll(task, inputs, false);
     try {
       await emitStates(pass.out, pass.working.changes, task.partition);
@@ -294,6 +299,7 @@ export class LifecycleProcessor {
   ): Promise<void> {
     const { config, serde } = this.#o;
     for (const record of batch.records) {
+      if (this.#slice.due()) await this.#slice.yield();
       // Awaited only for a record whose writer's schema must be fetched first (see decode).
       const input =
         decode(record, route, serde, config.processor.partitions) ?? (await decodeFetching(record, route, serde));

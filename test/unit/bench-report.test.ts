@@ -72,6 +72,24 @@ describe("bench report: (b)'s CPU rows", () => {
         "(b) on 2 threads: the threads' GC pauses per event by phase, CRM / department: scavenges; the rest, µs",
       ),
     ).toBe('12.0 / 6.0; 2.0 / 1.0');
+    expect(lines(r).some((l) => l.figure.includes('event loop'))).toBe(false);
+  });
+
+  it("gives each phase's median of the threads' longest event-loop stall", () => {
+    const stalled = (crm: number, dept: number): ProcessorFigures => ({
+      ...figures(2, 40_000, 20, 30),
+      phaseCpuMicrosPerEvent: [
+        { threads: 50, process: 80, loopStallMs: crm },
+        { threads: 20, process: 30, loopStallMs: dept },
+      ],
+    });
+    const r = report([run([stalled(40, 120)]), run([stalled(60, 577)]), run([stalled(52, 96)])]);
+    expect(
+      value(
+        r,
+        "(b) on 2 threads: the longest a thread's event loop kept its timers waiting by phase, CRM / department, ms",
+      ),
+    ).toBe('52 / 120');
   });
 });
 
