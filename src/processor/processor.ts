@@ -254,12 +254,12 @@ export class LifecycleProcessor {
       return route && batch.records.length > 0 ? [{ batch, route }] : [];
     });
     if (inputs.length === 0) return;
+    // Tasks' turns would otherwise follow one another in microtasks, the loop never between them.
+    await this.#slice.yield();
     // Fetched before a hold began (see PartitionWatch): read again once it ends.
     const held = this.#watch?.held();
     if (held) throw held;
     await task.refreshIfStale();
-    // Tasks' turns would otherwise follow one another in microtasks, the loop never between them.
-    await this.#slice.yield();
     let pass = await this.#decideAll(task, inputs, false);
     try {
       await emitStates(pass.out, pass.working.changes, task.partition);
