@@ -181,44 +181,33 @@ export function rejoinLines(runs: readonly RejoinRun[]): Line[] {
   const n = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 0 });
   const of = (pick: (r: RejoinRun) => number) =>
     `${n(median(runs.map(pick)))} (runs: ${runs.map((r) => n(pick(r))).join(' / ')})`;
-  const what = `a second processor joins one holding ${n(first.tickets)} tickets`;
-  const third = 'then a third joins the two';
+  const what = `rebalance, a second processor joins one holding ${n(first.tickets)} tickets`;
+  const third = 'rebalance, then a third joins the two';
+  const row = (figure: string, value: string): Line => ({ figure, value, target: '', verdict: '' });
   return [
-    {
-      figure: `rebalance, ${what}: the first's partitions work again after, ms (median)`,
-      value: of((r) => r.firstResumedMs),
-      target: '',
-      verdict: '',
-    },
-    {
-      figure: `rebalance, ${what}: the group settled after, ms (median)`,
-      value: of((r) => r.settledMs),
-      target: '',
-      verdict: '',
-    },
-    {
-      figure: `rebalance, ${what}: tickets kept in memory / read by the second (median)`,
-      value: `${n(median(runs.map((r) => r.keptTickets)))} / ${n(median(runs.map((r) => r.readTickets)))}`,
-      target: '',
-      verdict: '',
-    },
-    {
-      figure: `rebalance, ${third}: their partitions work again after, ms (median)`,
-      value: of((r) => r.thirdResumedMs),
-      target: '',
-      verdict: '',
-    },
-    {
-      figure: `rebalance, ${third}: the group settled after, ms (median)`,
-      value: of((r) => r.thirdSettledMs),
-      target: '',
-      verdict: '',
-    },
-    {
-      figure: `rebalance, ${third}: changelog records the two read again (median)`,
-      value: of((r) => r.thirdReadAgain),
-      target: '',
-      verdict: '',
-    },
+    row(
+      `${what}: the first's partitions work again after, ms (median)`,
+      of((r) => r.firstResumedMs),
+    ),
+    row(
+      `${what}: the group settled after, ms (median)`,
+      of((r) => r.settledMs),
+    ),
+    row(
+      `${what}: tickets kept in memory / read by the second (median)`,
+      `${n(median(runs.map((r) => r.keptTickets)))} / ${n(median(runs.map((r) => r.readTickets)))}`,
+    ),
+    row(
+      `${third}: their partitions work again after, ms (median)`,
+      of((r) => r.thirdResumedMs),
+    ),
+    row(
+      `${third}: the group settled after, ms (median)`,
+      of((r) => r.thirdSettledMs),
+    ),
+    row(
+      `${third}: changelog records the two read again (median)`,
+      of((r) => r.thirdReadAgain),
+    ),
   ];
 }
