@@ -18,14 +18,21 @@ const CHECK_EVERY = 32;
  * says so, to let timers and I/O run before deciding on.
  */
 export class TimeSlice {
-  #from = performance.now();
+  readonly #now: () => number;
+  #from: number;
   #count = 0;
+
+  /** `now` reads a clock in ms (tests give their own). */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+    this.#from = now();
+  }
 
   /** Whether the slice is spent; looks at the clock once every CHECK_EVERY calls. */
   due(): boolean {
     this.#count += 1;
     if ((this.#count & (CHECK_EVERY - 1)) !== 0) return false;
-    return performance.now() - this.#from >= SLICE_MS;
+    return this.#now() - this.#from >= SLICE_MS;
   }
 
   /** Gives the event loop a turn (timers and I/O run first) and starts a new slice. */
@@ -36,6 +43,6 @@ export class TimeSlice {
 
   /** A new slice from now: the loop has just had a turn. */
   restart(): void {
-    this.#from = performance.now();
+    this.#from = this.#now();
   }
 }
