@@ -65,6 +65,12 @@ export const ERROR_CATALOG = {
     summary:
       'Another producer claimed this transactional id: this one can commit nothing more and is to be replaced, not retried.',
   },
+  CL_KAFKA_NOT_MEMBER: {
+    stage: 'publish',
+    retriable: false,
+    summary:
+      "The consumer group has moved on from the member whose offsets a transaction was to commit (the group's generation is newer, or the member's session expired): the transaction is to be aborted, and the records are read again by whichever member owns their partition now.",
+  },
   CL_SCHEMA_FILE_INVALID: {
     stage: 'config',
     retriable: false,

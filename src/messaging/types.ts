@@ -141,10 +141,29 @@ export interface Transaction {
   send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
   /** Records of several topics in as few requests as the size limit allows, each topic's in order. */
   sendMany(byTopic: ReadonlyMap<string, readonly OutgoingRecord[]>): Promise<void>;
-  /** Adds consumed offsets to the transaction so they commit or abort with its outputs. */
-  sendOffsets(consumerGroupId: string, offsets: readonly OffsetCommit[]): Promise<void>;
+  /**
+   * Adds consumed offsets to the transaction so they commit or abort with its outputs. Given the
+   * consuming member's membership (MessageConsumer.membership()), the broker takes them only
+   * while the group is still at that member's generation (KIP-447): a member the group moved on
+   * from, or one whose session expired, gets CL_KAFKA_NOT_MEMBER and can commit nothing, however
+   * it holds the transactional id. Given a group id alone, they are taken without that check.
+   */
+  sendOffsets(group: string | GroupMembership, offsets: readonly OffsetCommit[]): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
+}
+
+/**
+ * A consumer's place in its group as it last heard it from the group: what a transaction's
+ * offsets are committed under (see Transaction.sendOffsets).
+ */
+export interface GroupMembership {
+  readonly groupId: string;
+  /** The generation of the member's last join; 0 before its first. */
+  readonly generationId: number;
+  /** '' before the member's first join. */
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
 }
 
 export interface TransactionalProducer {
@@ -269,6 +288,8 @@ export interface MessageConsumer {
    */
   run(handlers: ConsumerHandlers): Promise<void>;
   commitOffsets(offsets: readonly OffsetCommit[]): Promise<void>;
+  /** This member's membership as of its last join, for a transaction's offsets (see Transaction.sendOffsets). */
+  membership(): GroupMembership;
   pause(parts: readonly TopicPartitions[]): void;
   resume(parts: readonly TopicPartitions[]): void;
   seek(topic: string, partition: number, offset: string): void;

@@ -5,6 +5,7 @@ import { rec, rejection, type ConformanceContext, type MessagingHarness } from '
 import { batchesInHandCases, batchSizeCases } from './messaging-batches.ts';
 import { consumerFailureCases } from './messaging-failures.ts';
 import { fencingCases } from './messaging-fencing.ts';
+import { membershipCases } from './messaging-membership.ts';
 import { groupOffsetCases } from './messaging-group-offsets.ts';
 import { rebalanceCases } from './messaging-rebalance.ts';
 import { recordCases } from './messaging-records.ts';
@@ -246,6 +247,7 @@ export function messagingConformance(h: MessagingHarness): void {
     startingPositionCases(ctx);
     rebalanceCases(ctx);
     groupOffsetCases(ctx, () => admin);
+    membershipCases(ctx, () => admin);
     skippedRecordCases(ctx, () => admin);
 
     it('reports topic offsets, counting transaction markers, and manages topics idempotently', async () => {

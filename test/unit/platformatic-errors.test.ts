@@ -26,6 +26,16 @@ describe('@platformatic/kafka errors through the adapter', () => {
     }
   });
 
+  it("reports offsets refused for the member's standing in its group as not a member", () => {
+    // ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID: TxnOffsetCommit's KIP-447 checks.
+    for (const code of [22, 25, 82]) {
+      expect(translatePlatformaticError(answered(code), 'adding offsets')).toMatchObject({
+        code: 'CL_KAFKA_NOT_MEMBER',
+        retriable: false,
+      });
+    }
+  });
+
   it('keeps "retries spent" transient when every attempt failed for a transient reason', () => {
     const err = translatePlatformaticError(retriesSpent(new NetworkError('ECONNREFUSED'), answered(3)), 'producing');
     expect(err).toMatchObject({ code: 'CL_KAFKA_TRANSIENT', retriable: true });

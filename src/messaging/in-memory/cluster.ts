@@ -25,9 +25,14 @@ export function unstableOffsets(topic: string, action: string): CloseloopError {
   );
 }
 
-/** A request Kafka refuses for good (fenced producer, a transaction used after it ended). */
+/** A request Kafka refuses for good (fenced producer, a stale member's offsets, a transaction used after it ended). */
 export function refused(action: string, why: string, kafkaErrorType?: string): CloseloopError {
-  const code = kafkaErrorType === 'INVALID_PRODUCER_EPOCH' ? 'CL_KAFKA_FENCED' : 'CL_KAFKA_FATAL';
+  const code =
+    kafkaErrorType === 'INVALID_PRODUCER_EPOCH'
+      ? 'CL_KAFKA_FENCED'
+      : kafkaErrorType === 'ILLEGAL_GENERATION' || kafkaErrorType === 'UNKNOWN_MEMBER_ID'
+        ? 'CL_KAFKA_NOT_MEMBER'
+        : 'CL_KAFKA_FATAL';
   return new CloseloopError(code, `${action}: ${why}`, {
     details: kafkaErrorType ? { kafkaErrorType } : {},
   });

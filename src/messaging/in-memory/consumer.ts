@@ -2,7 +2,14 @@ import { messageOf } from '../../errors/index.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { ASSIGNING, type HealthTracker } from '../consumer-health.ts';
 import { judgeOutOfRange, logSkipped } from '../skipped.ts';
-import type { ConsumerHandlers, ConsumerHealth, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
+import type {
+  ConsumerHandlers,
+  ConsumerHealth,
+  GroupMembership,
+  MessageConsumer,
+  OffsetCommit,
+  TopicPartitions,
+} from '../types.ts';
 import { position, recordBatch } from './batch.ts';
 import type { Cluster } from './cluster.ts';
 import { tp, type Group, type GroupMember } from './group.ts';
@@ -60,6 +67,8 @@ export class InMemoryConsumer implements MessageConsumer {
   #generation = 0;
   #rejoined = 0;
   #queued = 0;
+  /** The generation of this member's last completed join, as a Kafka client knows it. */
+  #joined = 0;
   #assignment: Promise<void> = Promise.resolve();
   #assigned: { topic: string; partition: number; key: string }[] = [];
   #turn = 0;
@@ -120,6 +129,10 @@ export class InMemoryConsumer implements MessageConsumer {
     this.#group.commit(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) })));
   }
 
+  membership(): GroupMembership {
+    return { groupId: this.#group.id, generationId: this.#joined, memberId: this.#member.id, groupInstanceId: null };
+  }
+
   pause(parts: readonly TopicPartitions[]): void {
     for (const p of parts) for (const n of p.partitions) this.#paused.add(tp(p.topic, n));
   }
@@ -170,6 +183,7 @@ export class InMemoryConsumer implements MessageConsumer {
     const assigned = this.#queued === generation ? null : group.assignmentOf(this.#member.id, generation);
     if (assigned) {
       this.#queued = generation;
+      this.#joined = generation;
       const take = () => this.#sync(generation, assigned).finally(() => this.#wake());
       this.#assignment = this.#assignment.then(take, take);
     }

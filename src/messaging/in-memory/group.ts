@@ -1,5 +1,5 @@
 import { dealCoPartitioned, type PartitionClaim } from '../co-partitioned-deal.ts';
-import type { TopicPartitions } from '../types.ts';
+import type { GroupMembership, TopicPartitions } from '../types.ts';
 
 /** What a group needs of a member: what it reads, how it wants partitions dealt, and a nudge. */
 export interface GroupMember {
@@ -23,6 +23,8 @@ export const tp = (topic: string, partition: number) => `${topic}\u0000${partiti
  */
 export class Group {
   generation = 0;
+  /** The generation last dealt: Kafka's group generation, which moves once a join completes. */
+  #dealt = 0;
   readonly #committed = new Map<string, number>();
   readonly #members = new Map<string, GroupMember>();
   readonly #rejoined = new Set<string>();
@@ -52,6 +54,18 @@ export class Group {
     for (const o of offsets) this.#committed.set(tp(o.topic, o.partition), o.offset);
   }
 
+  /**
+   * Why the group refuses offsets a transaction commits under `m`, as the broker's
+   * TxnOffsetCommit does (KIP-447), or null when it takes them: an unknown member, or a
+   * generation other than the group's. A membership with no member id and generation -1 (a
+   * group id alone) is not checked.
+   */
+  refusal(m: GroupMembership): 'UNKNOWN_MEMBER_ID' | 'ILLEGAL_GENERATION' | null {
+    if (m.memberId !== '' && !this.#members.has(m.memberId)) return 'UNKNOWN_MEMBER_ID';
+    if (m.generationId >= 0 && m.generationId !== this.#dealt) return 'ILLEGAL_GENERATION';
+    return null;
+  }
+
   join(member: GroupMember): void {
     this.#members.set(member.id, member);
     this.rebalance();
@@ -74,6 +88,7 @@ export class Group {
     this.#rejoined.add(id);
     if (this.#rejoined.size < this.#members.size) return;
     this.#assignment = this.#deal();
+    this.#dealt = this.generation;
     this.#lastDealt = { claims: claimsOf(this.#assignment, this.generation) };
     for (const m of this.#members.values()) m.wake();
   }

@@ -2,6 +2,7 @@ import { recordBytes } from '../chunk.ts';
 import { partitionFor } from '../partitioner.ts';
 import type {
   DeliveredRecord,
+  GroupMembership,
   MessageProducer,
   OffsetCommit,
   OutgoingRecord,
@@ -75,6 +76,12 @@ const FENCED =
   'Producer attempted an operation with an old epoch. Either there is a newer producer with the same ' +
   'transactionalId, or the producer has been fenced';
 
+/** The broker's words for the offsets of a member the group has moved on from. */
+const NOT_MEMBER = {
+  UNKNOWN_MEMBER_ID: 'The coordinator is not aware of this member.',
+  ILLEGAL_GENERATION: 'Specified group generation id is not valid.',
+} as const;
+
 export class InMemoryTransactionalProducer implements TransactionalProducer {
   readonly #cluster: Cluster;
   readonly #id: string;
@@ -131,8 +138,12 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
         const action = `producing to ${[...byTopic.keys()].join(', ')} in a transaction`;
         for (const [topic, records] of byTopic) send(topic, records, action);
       },
-      sendOffsets: async (groupId: string, offsets: readonly OffsetCommit[]) => {
-        this.#check('adding offsets to the transaction', txn);
+      sendOffsets: async (group: string | GroupMembership, offsets: readonly OffsetCommit[]) => {
+        const action = 'adding offsets to the transaction';
+        this.#check(action, txn);
+        const groupId = typeof group === 'string' ? group : group.groupId;
+        const refusal = typeof group === 'string' ? null : this.#cluster.group(groupId).refusal(group);
+        if (refusal) throw refused(action, NOT_MEMBER[refusal], refusal);
         const list = txn.offsets.get(groupId) ?? [];
         list.push(...offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) })));
         txn.offsets.set(groupId, list);

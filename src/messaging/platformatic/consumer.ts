@@ -3,7 +3,14 @@ import { messageOf, releaseAll } from '../../errors/index.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { ASSIGNING, FETCHING, HealthTracker, JOINING, POSITIONING } from '../consumer-health.ts';
 import { judgeOutOfRange, logSkipped } from '../skipped.ts';
-import type { ConsumerHandlers, ConsumerHealth, MessageConsumer, OffsetCommit, TopicPartitions } from '../types.ts';
+import type {
+  ConsumerHandlers,
+  ConsumerHealth,
+  GroupMembership,
+  MessageConsumer,
+  OffsetCommit,
+  TopicPartitions,
+} from '../types.ts';
 import { guarded, translatePlatformaticError } from './errors.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { fetchLoop } from './fetch-loop.ts';
@@ -295,6 +302,16 @@ export class PlatformaticConsumer implements MessageConsumer {
   commitOffsets(offsets: readonly OffsetCommit[]): Promise<void> {
     const list = offsets.map((o) => ({ ...o, offset: BigInt(o.offset), leaderEpoch: -1 }));
     return guarded('committing consumer offsets', () => this.#consumer.commit({ offsets: list }));
+  }
+
+  membership(): GroupMembership {
+    const c = this.#consumer;
+    return {
+      groupId: c.groupId,
+      generationId: c.generationId,
+      memberId: c.memberId ?? '',
+      groupInstanceId: c.groupInstanceId,
+    };
   }
 
   pause(parts: readonly TopicPartitions[]): void {

@@ -18,6 +18,8 @@ function leaves(err: unknown, depth = 0): Leaf[] {
 }
 
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTION_COORDINATOR_FENCED']);
+/** A transaction's offsets refused for the member's standing in its group (KIP-447). */
+const NOT_MEMBER = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
 const REFUSED = /AUTHORIZATION_FAILED$|^SASL_|^UNSUPPORTED_SASL|^ILLEGAL_SASL/;
 
 function codeFor(err: unknown): ErrorCode {
@@ -27,6 +29,7 @@ function codeFor(err: unknown): ErrorCode {
   }
   const all = leaves(err);
   if (all.some((l) => l.apiId !== undefined && FENCED.has(l.apiId))) return 'CL_KAFKA_FENCED';
+  if (all.some((l) => l.apiId !== undefined && NOT_MEMBER.has(l.apiId))) return 'CL_KAFKA_NOT_MEMBER';
   // The client's own "Unknown topic" (a metadata answer without it): as with the broker's
   // UNKNOWN_TOPIC_OR_PARTITION, the topic may be being created, so it is an outage, not bad data.
   if (all.some((l) => l.code === 'PLT_KFK_USER' && /^Unknown topic/.test(messageOf(l)))) return 'CL_KAFKA_TRANSIENT';

@@ -1,8 +1,8 @@
 import type { Consumer, Producer } from '@platformatic/kafka';
 import { CloseloopError, isCloseloopError } from '../../errors/index.ts';
 import { chunkByTopic, chunkRecords } from '../chunk.ts';
-import type { OffsetCommit, OutgoingRecord, Transaction, TransactionalProducer } from '../types.ts';
-import { guarded } from './errors.ts';
+import type { GroupMembership, OffsetCommit, OutgoingRecord, Transaction, TransactionalProducer } from '../types.ts';
+import { guarded, translatePlatformaticError } from './errors.ts';
 import { toMessage } from './producer.ts';
 import { commitTxnOffsets } from './txn-offsets.ts';
 
@@ -62,22 +62,31 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
               await tx.send({ messages });
             }
           }),
-        sendOffsets: (groupId, offsets) =>
-          this.#guarded('adding offsets to the transaction', () => this.#sendOffsets(tx, groupId, offsets)),
+        sendOffsets: (group, offsets) =>
+          this.#guarded('adding offsets to the transaction', () => this.#sendOffsets(tx, group, offsets)),
         commit: () => this.#guarded('committing the transaction', () => tx.commit()),
         abort: () => this.#guarded('aborting the transaction', () => tx.abort()),
       };
     });
   }
 
-  async #sendOffsets(tx: PltTransaction, groupId: string, offsets: readonly OffsetCommit[]): Promise<void> {
+  async #sendOffsets(tx: PltTransaction, group: string | GroupMembership, offsets: readonly OffsetCommit[]) {
     if (offsets.length === 0) return;
+    // A group id alone: generation -1 and no member id, which the broker takes without a check.
+    const member: GroupMembership =
+      typeof group === 'string' ? { groupId: group, generationId: -1, memberId: '', groupInstanceId: null } : group;
+    const { groupId } = member;
     // AddOffsetsToTxn: the group's offsets topic joins the transaction.
     await tx.addConsumer({ groupId } as Consumer);
     const commit = async (fresh: boolean) =>
-      commitTxnOffsets(this.#producer, tx.id, groupId, await this.#coordinatorOf(groupId, { fresh }), offsets);
-    // The coordinator may have moved since it was looked up: once more with a fresh answer.
-    await commit(false).catch(() => commit(true));
+      commitTxnOffsets(this.#producer, tx.id, member, await this.#coordinatorOf(groupId, { fresh }), offsets);
+    // The coordinator may have moved since it was looked up: once more with a fresh answer. Not
+    // for a refusal about the member or the producer, which another coordinator would repeat.
+    await commit(false).catch((err: unknown) => {
+      const { code } = translatePlatformaticError(err, 'adding offsets to the transaction');
+      if (code === 'CL_KAFKA_NOT_MEMBER' || code === 'CL_KAFKA_FENCED') throw err;
+      return commit(true);
+    });
   }
 
   async #guarded<T>(action: string, fn: () => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@ import {
   type Connection,
   type Producer,
 } from '@platformatic/kafka';
-import type { OffsetCommit } from '../types.ts';
+import type { GroupMembership, OffsetCommit } from '../types.ts';
 
 /** Attempts against one coordinator before the caller looks it up again. */
 const RETRIES = 5;
@@ -17,16 +17,17 @@ type TxnOffsetCommit = (connection: Connection, ...args: [...unknown[], Callback
 /**
  * Adds all of a transaction's consumed offsets in one TxnOffsetCommit request. The client's own
  * addOffset takes one message per request, one after the other: for the processor's three inputs
- * per task that is two round trips more in every transaction. Generation -1 and no member id: the
- * broker then takes the commit without checking group membership, as it did kafkajs's; the
- * per-partition transactional id is what fences a task's previous owner. Uses the client's
+ * per task that is two round trips more in every transaction. With the consuming member's
+ * generation and id the broker takes the offsets only from a member of the group's current
+ * generation (KIP-447), so a member the group has moved on from commits nothing even where it
+ * holds the transactional id; with generation -1 and no member id it takes them unchecked. Uses the client's
  * exported request plumbing (metadata, connection, API lookup, retry), so errors and retries are
  * the client's.
  */
 export function commitTxnOffsets(
   producer: Producer,
   transactionalId: string,
-  groupId: string,
+  member: GroupMembership,
   coordinatorId: number,
   offsets: readonly OffsetCommit[],
 ): Promise<void> {
@@ -53,7 +54,19 @@ export function commitTxnOffsets(
               if (error || !api) return retry(error ?? new Error('TxnOffsetCommit unsupported'));
               const call = api as unknown as TxnOffsetCommit;
               const { producerId, producerEpoch } = producer;
-              call(connection, transactionalId, groupId, producerId, producerEpoch, -1, '', null, topics, retry);
+              const { groupId, generationId, memberId, groupInstanceId } = member;
+              call(
+                connection,
+                transactionalId,
+                groupId,
+                producerId,
+                producerEpoch,
+                generationId,
+                memberId,
+                groupInstanceId,
+                topics,
+                retry,
+              );
             });
           });
         });

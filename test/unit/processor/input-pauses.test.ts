@@ -67,6 +67,7 @@ describe('the processor pauses its inputs for a refused partition and for a hold
           subscribe: (topics, options) => c.subscribe(topics, options),
           run: (handlers) => c.run(handlers),
           commitOffsets: (offsets) => c.commitOffsets(offsets),
+          membership: () => c.membership(),
           pause: (parts) => {
             noted.pause(parts);
             c.pause(parts);

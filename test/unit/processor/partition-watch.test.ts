@@ -44,6 +44,7 @@ describe('a partition added to a co-partitioned topic under a running processor'
           subscribe: (topics, options) => c.subscribe(topics, options),
           run: (handlers) => c.run(handlers),
           commitOffsets: (offsets) => c.commitOffsets(offsets),
+          membership: () => c.membership(),
           pause: (parts) => {
             for (const p of parts) paused.push(`${p.topic}:${p.partitions.join(',')}`);
             c.pause(parts);
