@@ -215,8 +215,12 @@ export interface ConsumerHandlers {
    * the way to know a partition was read up to an offset.
    */
   onPosition?(position: PartitionPosition): void;
-  /** Called after each group join with this member's partitions, before any of their batches. */
-  onAssignment?(assigned: readonly TopicPartitions[]): Promise<void> | void;
+  /**
+   * Called after each group join with this member's partitions, before any of their batches, and
+   * the membership they were dealt under: the offsets of work done for this assignment commit
+   * under it, so that once the group has moved on (a newer generation) they are refused.
+   */
+  onAssignment?(assigned: readonly TopicPartitions[], membership: GroupMembership): Promise<void> | void;
   /**
    * The consumer moved its position in a partition past records it never handed over, because
    * the broker no longer had the offset it was to read (see SkippedRecords). Called once per

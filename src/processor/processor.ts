@@ -1,6 +1,7 @@
 import { CloseloopError, isCloseloopError, releaseAll } from '../errors/index.ts';
 import {
   type ConsumerHealth,
+  type GroupMembership,
   type HealthTracker,
   type MessageConsumer,
   type MessagingAdmin,
@@ -146,7 +147,7 @@ export class LifecycleProcessor {
     await consumer.subscribe(inputs, { fromBeginning: true });
     await this.#o.beforeJoin?.();
     await consumer.run({
-      onAssignment: (assigned) => this.#onAssignment(assigned),
+      onAssignment: (assigned, membership) => this.#onAssignment(assigned, membership),
       eachBatch: (batch) => this.#onBatch(batch),
       // Logged by the consumer and kept in its health, where ProcessorHost's SkippedWatch raises the alert.
       onSkipped: (s) => this.#o.metrics?.recordsSkipped.inc({ consumer: 'processor', topic: s.topic }, s.count ?? 0),
@@ -192,7 +193,7 @@ export class LifecycleProcessor {
   // Eager rebalancing revokes everything at each join, and a partition kept across two joins may
   // have been processed elsewhere in between: a task's memory goes to the next assignment's task
   // of its partition only while the changelog shows nothing but its own writes (Task.handOver).
-  async #onAssignment(assigned: readonly TopicPartitions[]): Promise<void> {
+  async #onAssignment(assigned: readonly TopicPartitions[], membership: GroupMembership): Promise<void> {
     const run = async () => {
       const old = [...this.#tasks.values()];
       this.#tasks.clear();
@@ -201,6 +202,7 @@ export class LifecycleProcessor {
       if (!this.#admin) return void (await retireTasks(old, this.#log));
       const context = {
         config,
+        membership,
         messaging,
         serde,
         admin: this.#admin,

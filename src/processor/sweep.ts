@@ -110,7 +110,8 @@ async function sweep(
   let changed = 0;
   for (const task of tasks) {
     const work = task.chain.then(async () => {
-      if (task.retired) return;
+      // Replaced, or soon to be (its group has moved on): the next assignment's task sweeps.
+      if (task.retired || task.behindGroup) return;
       await task.checkChangelog();
       await task.refreshIfStale();
       const out = new Outbox(c.config, c.serde);

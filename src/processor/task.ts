@@ -1,8 +1,9 @@
 import type { CloseloopConfig } from '../config/index.ts';
 import type { TicketState } from '../domain/index.ts';
-import { CloseloopError } from '../errors/index.ts';
+import { CloseloopError, isCloseloopError } from '../errors/index.ts';
 import type {
   AvroSerde,
+  GroupMembership,
   Messaging,
   MessagingAdmin,
   OutgoingRecord,
@@ -17,6 +18,13 @@ import { restorePartitions } from './restore.ts';
 
 export interface TaskContext {
   readonly config: CloseloopConfig;
+  /**
+   * The group membership the tasks' assignment was dealt under: their input offsets commit
+   * under it, so once the group has moved on (a newer generation, even one that gives this
+   * member the same partitions) they are refused, and a task the member kept by mistake, or
+   * one of a member whose session expired, commits nothing (KIP-447).
+   */
+  readonly membership: GroupMembership;
   readonly messaging: Messaging;
   readonly serde: AvroSerde;
   readonly admin: MessagingAdmin;
@@ -69,6 +77,12 @@ export class Task {
   retired = false;
   /** A commit failed, perhaps after the broker applied it: memory is re-read before next use. */
   stale = false;
+  /**
+   * Set when the group refused a commit's offsets (CL_KAFKA_NOT_MEMBER): it has moved on from
+   * this task's assignment, and the next assignment replaces the task. Until then the task
+   * claims its id no more (a newer owner may hold it) and refuses its work with this error.
+   */
+  #behindGroup: CloseloopError | null = null;
   /** Batches and timer sweeps of one task run one at a time. */
   chain: Promise<void> = Promise.resolve();
   /** Batches handed over while the task was busy: they go together in its next transaction. */
@@ -184,7 +198,7 @@ export class Task {
     const tx = await producer.begin();
     try {
       await tx.sendMany(records);
-      if (offsets.length > 0) await tx.sendOffsets(c.config.processor.groupId, offsets);
+      if (offsets.length > 0) await tx.sendOffsets(c.membership, offsets);
       c.commits.started += 1;
       await c.commitHook?.before?.(c.commits.started, async () => {
         await Promise.allSettled([...c.commits.inFlight]);
@@ -200,8 +214,15 @@ export class Task {
       this.#wrote(records.get(stateTopic) ?? []);
       c.commitHook?.after?.(c.commits.completed);
     } catch (err) {
-      this.stale = true;
-      await tx.abort().catch(() => undefined);
+      const aborted = await tx.abort().then(
+        () => true,
+        () => false,
+      );
+      if (isCloseloopError(err, 'CL_KAFKA_NOT_MEMBER')) this.#leftBehind(err);
+      // Refused before its end and aborted, the transaction's outcome is known: memory holds, and
+      // the changelog partition ends past its records and abort marker (see handOver).
+      if (aborted && this.#behindGroup) this.#advance(records.get(stateTopic) ?? []);
+      else this.stale = true;
       // A fenced or broken producer is not reused; the next batch makes a new one.
       await producer.disconnect().catch(() => undefined);
       this.#producer = null;
@@ -209,14 +230,38 @@ export class Task {
     }
   }
 
+  /** Whether the group refused this task's offsets: its assignment is over (see #behindGroup). */
+  get behindGroup(): boolean {
+    return this.#behindGroup !== null;
+  }
+
+  #leftBehind(err: CloseloopError): void {
+    if (this.#behindGroup) return;
+    this.#behindGroup = new CloseloopError(
+      'CL_KAFKA_NOT_MEMBER',
+      `partition ${this.partition}: the consumer group has moved on from this assignment; its records wait for the next one`,
+      { cause: err },
+    );
+    this.#c.log.warn(
+      { partition: this.partition, code: err.code, generationId: this.#c.membership.generationId },
+      'the consumer group refused this assignment’s offsets; the partition waits for the next assignment',
+    );
+  }
+
   /** Counts a committed transaction's changelog records into where the partition now ends. */
   #wrote(states: readonly OutgoingRecord[]): void {
     if (states.length === 0) return;
     this.#changelogWritten = true;
+    this.#advance(states);
+  }
+
+  /** Where the changelog partition ends after a transaction with these states ended, either way. */
+  #advance(states: readonly OutgoingRecord[]): void {
+    if (states.length === 0) return;
     // Every writer puts a task's states on its partition. One elsewhere would leave this count
     // unable to say where the partition ends: nothing is handed over (see handOver).
     if (states.some((r) => r.partition !== this.partition)) this.#changelogEnd = -1n;
-    // The transaction's states and its commit marker, which takes an offset too.
+    // The transaction's states and its marker (commit or abort), which takes an offset too.
     else if (this.#changelogEnd >= 0n) this.#changelogEnd += BigInt(states.length) + 1n;
   }
 
@@ -254,6 +299,7 @@ export class Task {
    * fail, which readiness, closeloop_consumer_failing and closeloop health report.
    */
   async refreshIfStale(): Promise<void> {
+    if (this.#behindGroup) throw this.#behindGroup;
     if (!this.stale) return;
     const { messaging, admin, serde, config, log, metrics } = this.#c;
     await (await this.producer()).fence();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CloseloopConfig } from '../../src/config/index.ts';
 import type { TicketState } from '../../src/domain/index.ts';
-import type { AvroSerde, Messaging, MessagingAdmin } from '../../src/messaging/index.ts';
+import type { AvroSerde, GroupMembership, Messaging, MessagingAdmin } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { restoreTasks, retireTasks } from '../../src/processor/assignment.ts';
 import { inputRoutes } from '../../src/processor/repartition.ts';
@@ -10,8 +10,23 @@ import { topicSpecs } from '../../src/topics/index.ts';
 import { cleanupAfter } from './cleanup.ts';
 
 /** What restoreTasks needs of a processor, quiet, and the config's input topics. */
-export function taskContext(config: CloseloopConfig, messaging: Messaging, serde: AvroSerde, admin: MessagingAdmin) {
-  const context = { config, messaging, serde, admin, log: createLogger({ level: 'silent' }), commits: newCommitLog() };
+export function taskContext(
+  config: CloseloopConfig,
+  messaging: Messaging,
+  serde: AvroSerde,
+  admin: MessagingAdmin,
+  member: Partial<GroupMembership> = {},
+) {
+  // By default a group id alone (generation -1, no member id), whose offsets are not checked.
+  const membership = {
+    groupId: config.processor.groupId,
+    generationId: -1,
+    memberId: '',
+    groupInstanceId: null,
+    ...member,
+  };
+  const log = createLogger({ level: 'silent' });
+  const context = { config, membership, messaging, serde, admin, log, commits: newCommitLog() };
   return { context, inputs: [...inputRoutes(config).keys()] };
 }
 
@@ -27,13 +42,13 @@ export function keptTaskCases(
   const cleanup = cleanupAfter('each');
 
   /** Three tasks restored, each having committed a changelog record and holding a ticket the changelog lacks. */
-  async function held() {
+  async function held(member: Partial<GroupMembership> = {}) {
     const { serde, config, messaging } = await setup();
     const admin = messaging.admin();
     await admin.connect();
     cleanup.push(() => admin.disconnect());
     await admin.ensureTopics(topicSpecs(config));
-    const { context, inputs } = taskContext(config, messaging, serde, admin);
+    const { context, inputs } = taskContext(config, messaging, serde, admin, member);
     const first = await restoreTasks([0, 1, 2], context, inputs);
     cleanup.push(() => retireTasks(first.tasks, context.log));
     // A tombstone: nothing to restore. The ticket in memory is still there only if memory was kept.
@@ -49,7 +64,7 @@ export function keptTaskCases(
       cleanup.push(() => retireTasks(next.tasks, context.log));
       return next;
     };
-    return { messaging, config, first, again, commitOwn };
+    return { messaging, config, inputs, first, again, commitOwn };
   }
   const memory = (tasks: readonly Task[]) => tasks.map((t) => [...t.store.keys()]);
 
@@ -80,6 +95,21 @@ export function keptTaskCases(
       const next = await again(first.tasks);
       expect(next.kept).toEqual([0]);
       expect(memory(next.tasks)).toEqual([['SR-0'], [], []]);
+    });
+
+    it('keeps the memory of a task whose offsets its group refused, its transaction aborted, and lets it do nothing more', async () => {
+      // A member its group does not know, as one whose session expired or that left.
+      const { config, inputs, first, again } = await held({ generationId: 1, memberId: 'gone' });
+      const [refusedTask] = first.tasks;
+      const offsets = [{ topic: inputs[0] ?? '', partition: 0, offset: '1' }];
+      const tombstone = new Map([[config.topics.state, [{ key: 'SR-0', value: null, partition: 0 }]]]);
+      await expect(refusedTask?.commit(tombstone, offsets)).rejects.toMatchObject({ code: 'CL_KAFKA_NOT_MEMBER' });
+      // No claim of its id again, no re-read: its work waits for the next assignment.
+      await expect(refusedTask?.refreshIfStale()).rejects.toMatchObject({ code: 'CL_KAFKA_NOT_MEMBER' });
+      // Its state record and abort marker counted, the changelog ends where the task says.
+      const next = await again(first.tasks);
+      expect(next.kept).toEqual([0, 1, 2]);
+      expect(memory(next.tasks)).toEqual([['SR-0'], ['SR-1'], ['SR-2']]);
     });
 
     it('reads the changelog again for a partition whose task wrote a state elsewhere, its count then unsure', async () => {

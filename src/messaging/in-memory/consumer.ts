@@ -225,7 +225,7 @@ export class InMemoryConsumer implements MessageConsumer {
     const current = () => !this.#stopping && this.#group.generation === generation;
     while (current()) {
       try {
-        await this.#handlers?.onAssignment?.(assigned);
+        await this.#handlers?.onAssignment?.(assigned, { ...this.membership(), generationId: generation });
         this.#o.health.succeeded(ASSIGNING);
         return current();
       } catch (err) {

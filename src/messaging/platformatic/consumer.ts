@@ -95,7 +95,15 @@ export class PlatformaticConsumer implements MessageConsumer {
   }
 
   async run(handlers: ConsumerHandlers): Promise<void> {
-    this.#consumer.on('consumer:group:join', (p) => this.#onJoin(p.assignments ?? [], handlers));
+    this.#consumer.on('consumer:group:join', (p) => {
+      const membership = {
+        groupId: this.#consumer.groupId,
+        generationId: p.generationId ?? this.#consumer.generationId,
+        memberId: p.memberId,
+        groupInstanceId: this.#consumer.groupInstanceId,
+      };
+      this.#onJoin(p.assignments ?? [], membership, handlers);
+    });
     // Stop reading at once: the partitions may be about to move to another member.
     this.#consumer.on('consumer:group:rebalance', () => {
       this.#generation += 1;
@@ -130,23 +138,28 @@ export class PlatformaticConsumer implements MessageConsumer {
     this.#log.warn({ ...context, code: e.code, err: e.message }, `${action} failed; trying again`);
   }
 
-  #onJoin(assignments: readonly GroupAssignment[], handlers: ConsumerHandlers): void {
+  #onJoin(assignments: readonly GroupAssignment[], membership: GroupMembership, handlers: ConsumerHandlers): void {
     const generation = ++this.#generation;
     this.#table.clear();
     const assigned = assignments.map((a) => ({ topic: a.topic, partitions: [...a.partitions] }));
-    const run = () => this.#assign(generation, assigned, handlers);
+    const run = () => this.#assign(generation, assigned, membership, handlers);
     this.#assignment = this.#assignment.then(run, run);
   }
 
   /** onAssignment first, then positions from the committed offsets, then the partitions are read. */
-  async #assign(generation: number, assigned: TopicPartitions[], handlers: ConsumerHandlers): Promise<void> {
+  async #assign(
+    generation: number,
+    assigned: TopicPartitions[],
+    membership: GroupMembership,
+    handlers: ConsumerHandlers,
+  ): Promise<void> {
     const current = () => generation === this.#generation && !this.#closed;
     const { onAssignment } = handlers;
     // A failed assignment (a restore that met an outage) is tried again, never skipped.
     if (onAssignment) {
       await persist(
         async () => {
-          await onAssignment(assigned);
+          await onAssignment(assigned, membership);
           this.#health.succeeded(ASSIGNING);
         },
         current,

@@ -7,6 +7,7 @@ import {
   type MessagingAdmin,
 } from '../../../src/messaging/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
+import { gate } from '../../support/gate.ts';
 import { crm, dept } from '../../support/domain.ts';
 import {
   inMemoryProcessor,
@@ -16,6 +17,8 @@ import {
   statusBriefs,
   untilInputsRead,
 } from '../../support/in-memory-processor.ts';
+import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
+import { until } from '../../support/wait.ts';
 
 const cleanup = cleanupAfter('each');
 
@@ -116,5 +119,80 @@ describe('a member that keeps partitions across a rebalance', () => {
     expect(await keeps).toEqual([0, 1]);
     expect(failures).toBe(0);
     expect(reads).toEqual([]);
+  });
+
+  it('has a commit caught by the rebalance refused, its records decided again under the new generation, once', async () => {
+    const base = await inMemorySetup(cleanup, 3);
+    const { config, serde } = base;
+    const inner = createInMemoryMessaging();
+    const reads: string[] = [];
+    // Armed, the first member's next transaction waits before its offsets go, as a turn caught
+    // mid-commit by a rebalance does; what the group answered them is kept.
+    const held = gate();
+    let armed = false;
+    let holding = false;
+    const answers: string[] = [];
+    const first = wrapMessaging(
+      {
+        ...inner,
+        consumer: (o) => {
+          if (o.groupId.startsWith('closeloop-read-')) reads.push(o.groupId);
+          return inner.consumer(o);
+        },
+      },
+      {
+        transaction: (tx) =>
+          overTransaction(tx, {
+            sendOffsets: async (group, offsets) => {
+              if (!armed) return tx.sendOffsets(group, offsets);
+              armed = false;
+              holding = true;
+              await held.opened;
+              const sent = tx.sendOffsets(group, offsets);
+              answers.push(
+                await sent.then(
+                  () => 'taken',
+                  (err: unknown) => (err instanceof CloseloopError ? err.code : String(err)),
+                ),
+              );
+              return sent;
+            },
+          }),
+      },
+    );
+    const tickets = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9'];
+    const a = await inMemoryProcessor(cleanup, { ...base, messaging: first });
+    const admin = inner.admin();
+    const producer = inner.producer();
+    await sendEach(
+      producer,
+      base,
+      tickets.map((t) => crm(t, 'OPENED', 1, { serviceCode: 'POTHOLE' })),
+    );
+    await untilInputsRead(admin, config);
+
+    // A department event on partition 0, which the first member keeps: its turn waits mid-commit
+    // while a second member joins and the group moves to a new generation.
+    const onZero = tickets.find((t) => partitionFor(t, 3) === 0) ?? 'T1';
+    armed = true;
+    await sendEach(producer, base, [
+      dept(onZero, `${onZero}#1`, 'maximo', 'APPR', 2, { department: 'transportation' }),
+    ]);
+    await until('the first member’s commit held', () => holding, 5_000);
+    const keeps = a.processor.nextAssignment();
+    const b = await inMemoryProcessor(cleanup, { ...base, messaging: inner });
+    expect(b.assigned).toEqual([2]);
+    held.open();
+    expect(await keeps).toEqual([0, 1]);
+    await untilInputsRead(admin, config);
+    // Offsets of the generation before were refused (and the rest of that transaction aborted)...
+    expect(answers).toEqual(['CL_KAFKA_NOT_MEMBER']);
+    // ...the member kept partition 0's tickets all the same, the aborted records counted...
+    expect(reads).toEqual([]);
+    await b.processor.stop();
+    await a.processor.stop();
+    // ...and its next task decided the event again: one status for it, not two.
+    const written = await statusBriefs(inner, serde, config);
+    expect(written.filter((w) => w.startsWith(`${onZero} v2 `))).toHaveLength(1);
   });
 });
