@@ -3,6 +3,7 @@ import { messageOf, type CloseloopError } from '../errors/index.ts';
 import type { TopicPartitions } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { changelogEnds, refusedPartitions, writeBack } from './changelog-guard.ts';
+import { committedInputs } from './input-offsets.ts';
 import { restorePartitions, type RestoreResult } from './restore.ts';
 import { Task, type TaskContext } from './task.ts';
 
@@ -28,12 +29,11 @@ export interface RestoredAssignment {
 export async function restoreTasks(
   partitions: readonly number[],
   context: TaskContext,
-  inputs: readonly string[],
   previous: readonly Task[] = [],
 ): Promise<RestoredAssignment> {
   const tasks = partitions.map((p) => new Task(p, context));
   try {
-    return await restoreFenced(tasks, partitions, context, inputs, previous);
+    return await restoreFenced(tasks, partitions, context, previous);
   } catch (err) {
     // The tasks are nobody's yet (not in the processor's tasks, which stop() disconnects), and
     // the consumer tries the assignment again and again (a misplaced state or a deleted changelog
@@ -48,10 +48,9 @@ async function restoreFenced(
   tasks: readonly Task[],
   partitions: readonly number[],
   context: TaskContext,
-  inputs: readonly string[],
   previous: readonly Task[],
 ): Promise<RestoredAssignment> {
-  const { messaging, admin, serde, config, log, metrics } = context;
+  const { messaging, admin, serde, config, log, metrics, inputs } = context;
   // Settled, every one, before a failure is thrown: a producer still connecting would be
   // connected after the disconnect above.
   const fenced = await Promise.allSettled(tasks.map(async (t) => (await t.producer()).fence()));
@@ -60,6 +59,7 @@ async function restoreFenced(
   const changelogId = await admin.topicId(config.topics.state);
   // Read after the fence, so a transaction another owner left open has its abort marker here.
   const ends = await changelogEnds(admin, config.topics.state, partitions);
+  const committed = await committedInputs(admin, config.processor.groupId, inputs, partitions);
   const kept = handedOver(previous, changelogId, ends);
   const toRead = partitions.filter((p) => !kept.has(p));
   const restored =
@@ -70,13 +70,14 @@ async function restoreFenced(
           placedBy: config.processor,
         })
       : nothingRead();
-  const refused = await refusedPartitions(admin, config, inputs, ends, log);
+  const refused = refusedPartitions(config, committed, ends, log);
   const started: Task[] = [];
   for (const t of tasks) {
     if (refused.has(t.partition)) {
       await t.disconnect();
       continue;
     }
+    t.knowCommitted(committed.get(t.partition) ?? []);
     const end = ends.get(t.partition) ?? 0n;
     const store = kept.get(t.partition);
     if (store) t.adopt(store, end, changelogId);
@@ -121,15 +122,10 @@ const nothingRead = (): RestoreResult => ({
 export class TaskSuccession {
   #retired: readonly Task[] = [];
 
-  async next(
-    old: readonly Task[],
-    partitions: readonly number[],
-    context: TaskContext,
-    inputs: readonly string[],
-  ): Promise<RestoredAssignment> {
+  async next(old: readonly Task[], partitions: readonly number[], context: TaskContext): Promise<RestoredAssignment> {
     await retireTasks(old, context.log);
     if (old.length > 0) this.#retired = old;
-    const next = await restoreTasks(partitions, context, inputs, this.#retired);
+    const next = await restoreTasks(partitions, context, this.#retired);
     this.#retired = [];
     return next;
   }

@@ -5,7 +5,7 @@ import type { AvroSerde, MessagingAdmin, OutgoingRecord } from '../messaging/ind
 import type { Logger } from '../observability/logger.ts';
 import { Outbox } from './outbox.ts';
 import { emitStates } from './stages/emit.ts';
-import type { Task } from './task.ts';
+import type { Offsets, Task } from './task.ts';
 
 // A changelog that is lost (its topic deleted, or deleted and created again by the next start's
 // provisioning) reads as one holding no tickets: without these checks a restore or a re-read
@@ -41,24 +41,18 @@ export function changelogMark(partition: number): OutgoingRecord {
  * committed offsets of their input. Each is logged (an error; a warning where the operator
  * accepts an empty state with processor.acceptEmptyState, when it is started anyway).
  */
-export async function refusedPartitions(
-  admin: MessagingAdmin,
+export function refusedPartitions(
   config: CloseloopConfig,
-  inputs: readonly string[],
+  committed: ReadonlyMap<number, Offsets>,
   ends: ReadonlyMap<number, bigint>,
   log: Logger,
-): Promise<Map<number, CloseloopError>> {
+): Map<number, CloseloopError> {
   const refused = new Map<number, CloseloopError>();
-  const empty = new Set([...ends].filter(([, end]) => end === 0n).map(([p]) => p));
-  // Only an empty partition can have been lost whole; the group's offsets cost a call per input.
-  if (empty.size === 0) return refused;
   const read = new Map<number, string[]>();
-  // Read stable for those partitions only: their tasks were fenced, so no transaction holds
-  // offsets of them, while other members' tasks keep transactions open on theirs. A read of the
-  // whole topic waited for those, one after another, up to the client's retries, and failed.
-  const partitions = [...empty];
-  for (const topic of inputs) {
-    for (const { partition, offset } of await admin.groupOffsets(config.processor.groupId, topic, { partitions })) {
+  // Only an empty partition can have been lost whole.
+  for (const [partition, end] of ends) {
+    if (end !== 0n) continue;
+    for (const { topic, offset } of committed.get(partition) ?? []) {
       if (BigInt(offset) > 0n) read.set(partition, [...(read.get(partition) ?? []), `${topic} to offset ${offset}`]);
     }
   }

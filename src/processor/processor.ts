@@ -203,6 +203,7 @@ export class LifecycleProcessor {
       const context = {
         config,
         membership,
+        inputs: [...this.#inputs.keys()],
         messaging,
         serde,
         admin: this.#admin,
@@ -213,7 +214,7 @@ export class LifecycleProcessor {
       };
       // The tasks' trouble belonged to the tasks of before; the new ones say their own.
       this.#sweeps = sweepHealth(this.#o.config, this.#clock);
-      const next = await this.#succession.next(old, partitions, context, [...this.#inputs.keys()]);
+      const next = await this.#succession.next(old, partitions, context);
       const { tasks, refused } = next;
       this.#pauses?.refuse(refused.keys());
       this.#refused = refused;

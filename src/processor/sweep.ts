@@ -98,7 +98,7 @@ function trackUnwritable(health: HealthTracker, partition: number, unwritable: r
 
 /**
  * Runs `collect` on every task in turn, in its chain so it never interleaves with a batch, and
- * commits what it wrote in one transaction per task (no input offsets). The in-memory store
+ * commits what it wrote in one transaction per task (its input offsets unchanged). The in-memory store
  * follows only after the commit.
  */
 async function sweep(
@@ -118,7 +118,8 @@ async function sweep(
       const tally = new Tally();
       const updates = await collect(task, c.clock(), out, tally);
       if (updates.size === 0) return;
-      await task.commit(out.records, []);
+      // The offsets the group holds, again: so that it checks this member's standing (see Task).
+      await task.commit(out.records, task.committedOffsets());
       task.apply(updates);
       changed += updates.size;
       tally.statusesSent(out.count(c.config.topics.status));

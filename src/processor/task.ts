@@ -14,6 +14,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { changelogEnds, changelogMark, changelogReplaced, writeBack } from './changelog-guard.ts';
 import { compactState } from './compact-state.ts';
+import { committedInputs } from './input-offsets.ts';
 import { restorePartitions } from './restore.ts';
 
 export interface TaskContext {
@@ -25,6 +26,8 @@ export interface TaskContext {
    * one of a member whose session expired, commits nothing (KIP-447).
    */
   readonly membership: GroupMembership;
+  /** The processor's input topics, whose committed offsets a task knows (see knowCommitted). */
+  readonly inputs: readonly string[];
   readonly messaging: Messaging;
   readonly serde: AvroSerde;
   readonly admin: MessagingAdmin;
@@ -83,6 +86,14 @@ export class Task {
    * claims its id no more (a newer owner may hold it) and refuses its work with this error.
    */
   #behindGroup: CloseloopError | null = null;
+  /**
+   * The group's committed offsets of this partition, by input topic, as far as this task knows
+   * them: read at its assignment and at a re-read, moved by its own commits. A timer sweep's
+   * transaction commits them again, unchanged, so that the group checks its membership too: a
+   * transaction without offsets is checked by nobody, and would let a member whose session
+   * expired write states after claiming its id back.
+   */
+  readonly #committed = new Map<string, string>();
   /** Batches and timer sweeps of one task run one at a time. */
   chain: Promise<void> = Promise.resolve();
   /** Batches handed over while the task was busy: they go together in its next transaction. */
@@ -130,6 +141,16 @@ export class Task {
       });
       this.chain = turn.catch(() => undefined);
     });
+  }
+
+  /** Takes these as the group's committed offsets of its partition (see #committed). */
+  knowCommitted(offsets: Offsets): void {
+    for (const o of offsets) if (o.partition === this.partition) this.#committed.set(o.topic, o.offset);
+  }
+
+  /** The offsets a transaction without input commits again (see #committed); none before any is known. */
+  committedOffsets(): Offsets {
+    return [...this.#committed].map(([topic, offset]) => ({ topic, partition: this.partition, offset }));
   }
 
   async producer(): Promise<TransactionalProducer> {
@@ -212,6 +233,7 @@ export class Task {
       }
       c.commits.completed += 1;
       this.#wrote(records.get(stateTopic) ?? []);
+      this.knowCommitted(offsets);
       c.commitHook?.after?.(c.commits.completed);
     } catch (err) {
       const aborted = await tx.abort().then(
@@ -313,6 +335,10 @@ export class Task {
       throw error;
     }
     const end = (await changelogEnds(admin, config.topics.state, [this.partition])).get(this.partition) ?? 0n;
+    // The failed commit may have committed its offsets after all: what the group holds now.
+    const committed = await committedInputs(admin, config.processor.groupId, this.#c.inputs, [this.partition]);
+    this.#committed.clear();
+    this.knowCommitted(committed.get(this.partition) ?? []);
     const restored = await restorePartitions(messaging, admin, serde, config.topics.state, [this.partition], {
       log,
       metrics,

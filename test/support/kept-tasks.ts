@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { CloseloopConfig } from '../../src/config/index.ts';
-import type { TicketState } from '../../src/domain/index.ts';
+import { isExpired, type TicketState } from '../../src/domain/index.ts';
 import type { AvroSerde, GroupMembership, Messaging, MessagingAdmin } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { restoreTasks, retireTasks } from '../../src/processor/assignment.ts';
+import { expire, sweepHealth } from '../../src/processor/sweep.ts';
 import { inputRoutes } from '../../src/processor/repartition.ts';
 import { newCommitLog, type Task } from '../../src/processor/task.ts';
 import { topicSpecs } from '../../src/topics/index.ts';
 import { cleanupAfter } from './cleanup.ts';
+import { Bridge, crm, dept, testPolicy } from './domain.ts';
 
 /** What restoreTasks needs of a processor, quiet, and the config's input topics. */
 export function taskContext(
@@ -26,8 +28,9 @@ export function taskContext(
     ...member,
   };
   const log = createLogger({ level: 'silent' });
-  const context = { config, membership, messaging, serde, admin, log, commits: newCommitLog() };
-  return { context, inputs: [...inputRoutes(config).keys()] };
+  const inputs = [...inputRoutes(config).keys()];
+  const context = { config, membership, inputs, messaging, serde, admin, log, commits: newCommitLog() };
+  return { context, inputs };
 }
 
 /**
@@ -42,14 +45,24 @@ export function keptTaskCases(
   const cleanup = cleanupAfter('each');
 
   /** Three tasks restored, each having committed a changelog record and holding a ticket the changelog lacks. */
-  async function held(member: Partial<GroupMembership> = {}) {
+  async function held(member: Partial<GroupMembership> = {}, committedAt?: string) {
     const { serde, config, messaging } = await setup();
     const admin = messaging.admin();
     await admin.connect();
     cleanup.push(() => admin.disconnect());
     await admin.ensureTopics(topicSpecs(config));
     const { context, inputs } = taskContext(config, messaging, serde, admin, member);
-    const first = await restoreTasks([0, 1, 2], context, inputs);
+    // The group's offsets of the first input, committed before: what the tasks learn they hold.
+    if (committedAt !== undefined) {
+      const setter = messaging.transactionalProducer(`setup-${config.processor.groupId}`);
+      await setter.connect();
+      const tx = await setter.begin();
+      const offsets = [0, 1, 2].map((partition) => ({ topic: inputs[0] ?? '', partition, offset: committedAt }));
+      await tx.sendOffsets(config.processor.groupId, offsets);
+      await tx.commit();
+      await setter.disconnect();
+    }
+    const first = await restoreTasks([0, 1, 2], context);
     cleanup.push(() => retireTasks(first.tasks, context.log));
     // A tombstone: nothing to restore. The ticket in memory is still there only if memory was kept.
     const commitOwn = (t: Task, key: string) =>
@@ -60,11 +73,11 @@ export function keptTaskCases(
     }
     const again = async (previous: readonly Task[]) => {
       await retireTasks(previous, context.log);
-      const next = await restoreTasks([0, 1, 2], context, inputs, previous);
+      const next = await restoreTasks([0, 1, 2], context, previous);
       cleanup.push(() => retireTasks(next.tasks, context.log));
       return next;
     };
-    return { messaging, config, inputs, first, again, commitOwn };
+    return { messaging, config, serde, inputs, first, again, commitOwn };
   }
   const memory = (tasks: readonly Task[]) => tasks.map((t) => [...t.store.keys()]);
 
@@ -110,6 +123,27 @@ export function keptTaskCases(
       const next = await again(first.tasks);
       expect(next.kept).toEqual([0, 1, 2]);
       expect(memory(next.tasks)).toEqual([['SR-0'], ['SR-1'], ['SR-2']]);
+    });
+
+    it('has a timer sweep of a member its group no longer knows refused too: it commits the group’s offsets again', async () => {
+      const { config, serde, inputs, first } = await held({ generationId: 1, memberId: 'gone' }, '0');
+      const [task] = first.tasks;
+      if (!task) throw new Error('no task');
+      expect(task.committedOffsets()).toEqual([{ topic: inputs[0], partition: 0, offset: '0' }]);
+      // A ticket closed longer ago than the retention, which the expiry sweep tombstones.
+      const bridge = new Bridge(await testPolicy());
+      bridge.send(crm('SR-closed', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+      bridge.send(crm('SR-closed', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR', note: 'Fixed.' }));
+      bridge.send(dept('SR-closed', 'SR-closed#1', 'maximo', 'CAN', 3, { department: 'transportation' }));
+      const closed = bridge.ticket('SR-closed');
+      task.store.set('SR-closed', closed);
+      const clock = () => bridge.now + config.policy.retentionMs + 1;
+      expect(isExpired(closed, clock(), config.policy.retentionMs)).toBe(true);
+      const log = createLogger({ level: 'silent' });
+      await expire([task], { config, serde, clock, log, health: sweepHealth(config, clock) });
+      // Refused as a batch's commit is: nothing written, the ticket kept, the task waiting.
+      expect(task.store.has('SR-closed')).toBe(true);
+      expect(task.behindGroup).toBe(true);
     });
 
     it('reads the changelog again for a partition whose task wrote a state elsewhere, its count then unsure', async () => {

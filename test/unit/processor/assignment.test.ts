@@ -39,9 +39,9 @@ describe('an assignment whose restore fails', () => {
       get: (target, name, receiver) =>
         name === 'topicId' ? () => Promise.reject(failure) : (Reflect.get(target, name, receiver) as unknown),
     }) as MessagingAdmin;
-    const { context, inputs } = taskContext(config, messaging, serde, admin);
+    const { context } = taskContext(config, messaging, serde, admin);
     for (let attempt = 0; attempt < 3; attempt++) {
-      await expect(restoreTasks([0, 1, 2], context, inputs)).rejects.toBe(failure);
+      await expect(restoreTasks([0, 1, 2], context)).rejects.toBe(failure);
       expect([...open]).toEqual([]);
     }
   });
