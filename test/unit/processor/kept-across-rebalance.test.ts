@@ -22,6 +22,25 @@ import { until } from '../../support/wait.ts';
 
 const cleanup = cleanupAfter('each');
 
+/** A first member started on `messaging` (over `inner`), once it has opened the tickets. */
+async function startWithTickets(
+  base: Awaited<ReturnType<typeof inMemorySetup>>,
+  messaging: Messaging,
+  inner: Messaging,
+  tickets: readonly string[],
+) {
+  const a = await inMemoryProcessor(cleanup, { ...base, messaging });
+  const admin = inner.admin();
+  const producer = inner.producer();
+  await sendEach(
+    producer,
+    base,
+    tickets.map((t) => crm(t, 'OPENED', 1, { serviceCode: 'POTHOLE' })),
+  );
+  await untilInputsRead(admin, base.config);
+  return { a, admin, producer };
+}
+
 describe('a member that keeps partitions across a rebalance', () => {
   it('goes on with their tickets in memory, reads only the changelog of what it did not hold, and decides alike', async () => {
     const base = await inMemorySetup(cleanup, 3);
@@ -40,16 +59,8 @@ describe('a member that keeps partitions across a rebalance', () => {
     // With two members, the first keeps partitions 0 and 1 (it claims all three, so it keeps the
     // larger share, its lowest) and 2 goes to the second (dealCoPartitioned).
     expect(new Set(tickets.map((t) => partitionFor(t, 3)))).toEqual(new Set([0, 1, 2]));
-    const a = await inMemoryProcessor(cleanup, { ...base, messaging: first });
+    const { a, admin, producer } = await startWithTickets(base, first, inner, tickets);
     expect(a.assigned).toEqual([0, 1, 2]);
-    const admin = inner.admin();
-    const producer = inner.producer();
-    await sendEach(
-      producer,
-      base,
-      tickets.map((t) => crm(t, 'OPENED', 1, { serviceCode: 'POTHOLE' })),
-    );
-    await untilInputsRead(admin, config);
     expect(reads).toEqual([]);
 
     const keeps = a.processor.nextAssignment();
@@ -161,15 +172,7 @@ describe('a member that keeps partitions across a rebalance', () => {
       },
     );
     const tickets = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9'];
-    const a = await inMemoryProcessor(cleanup, { ...base, messaging: first });
-    const admin = inner.admin();
-    const producer = inner.producer();
-    await sendEach(
-      producer,
-      base,
-      tickets.map((t) => crm(t, 'OPENED', 1, { serviceCode: 'POTHOLE' })),
-    );
-    await untilInputsRead(admin, config);
+    const { a, admin, producer } = await startWithTickets(base, first, inner, tickets);
 
     // A department event on partition 0, which the first member keeps: its turn waits mid-commit
     // while a second member joins and the group moves to a new generation.
