@@ -26,7 +26,8 @@ describe('fault: the processor cannot commit, batch after batch', () => {
       transaction: (tx) =>
         overTransaction(tx, {
           sendOffsets: async (g, offsets) => {
-            if (refusing && g === group)
+            // The processor's tasks commit under their membership; a group id alone elsewhere.
+            if (refusing && (typeof g === 'string' ? g : g.groupId) === group)
               throw new CloseloopError('CL_KAFKA_TRANSIENT', 'injected: the group coordinator refuses offsets');
             await tx.sendOffsets(g, offsets);
           },
