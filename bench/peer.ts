@@ -10,7 +10,7 @@ import { generate, routingFor, type LoadProfile } from './load.ts';
 import { cpuSince, jitCpuSince, perEventOrNull, shareOrNull } from './cpu-meter.ts';
 import { runFolder } from './run-folder.ts';
 import { startPeer, type PeerBuild, type PeerProcess } from './streams-peer.ts';
-import { progressWatch } from './throughput.ts';
+import { progressWatch } from './idle.ts';
 
 export interface PeerRun {
   readonly threads: number;

@@ -12,7 +12,7 @@ import { LifecycleProcessor } from '../src/processor/index.ts';
 import { feed, median, provision, runConfigFile, SCHEMAS, type Endpoints } from './harness.ts';
 import { generate, routingFor, type LoadProfile } from './load.ts';
 import type { Line } from './report.ts';
-import { waitIdle } from './throughput.ts';
+import { waitIdle } from './idle.ts';
 
 export interface RejoinRun {
   readonly tickets: number;

@@ -12,7 +12,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { encodeFeed, median, produceFeed, provision, ROOT, runConfigFile, type Endpoints } from './harness.ts';
 import { generate, routingFor, type LoadProfile } from './load.ts';
 import type { Line } from './report.ts';
-import { progressWatch, waitIdle } from './throughput.ts';
+import { progressWatch, waitIdle } from './idle.ts';
 
 export interface ScaleOutRun {
   readonly processes: number;

@@ -8,7 +8,7 @@ import type { TicketStatusChange } from '../../src/domain/index.ts';
 import { feed, provision, ROOT, runConfigFile } from '../../bench/harness.ts';
 import { generate, loadProfile, routingFor, type LoadProfile } from '../../bench/load.ts';
 import { BenchProcessorThreads } from '../../bench/processor-threads.ts';
-import { waitIdle } from '../../bench/throughput.ts';
+import { waitIdle } from '../../bench/idle.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
 
 let messaging: Messaging;
