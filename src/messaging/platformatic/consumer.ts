@@ -95,15 +95,8 @@ export class PlatformaticConsumer implements MessageConsumer {
   }
 
   async run(handlers: ConsumerHandlers): Promise<void> {
-    this.#consumer.on('consumer:group:join', (p) => {
-      const membership = {
-        groupId: this.#consumer.groupId,
-        generationId: p.generationId ?? this.#consumer.generationId,
-        memberId: p.memberId,
-        groupInstanceId: this.#consumer.groupInstanceId,
-      };
-      this.#onJoin(p.assignments ?? [], membership, handlers);
-    });
+    // The client emits the join with its generation and member id already those of the join.
+    this.#consumer.on('consumer:group:join', (p) => this.#onJoin(p.assignments ?? [], this.membership(), handlers));
     // Stop reading at once: the partitions may be about to move to another member.
     this.#consumer.on('consumer:group:rebalance', () => {
       this.#generation += 1;
