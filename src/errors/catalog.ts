@@ -69,7 +69,7 @@ export const ERROR_CATALOG = {
     stage: 'publish',
     retriable: false,
     summary:
-      "The consumer group has moved on from the member whose offsets a transaction was to commit (the group's generation is newer, or the member's session expired): the transaction is to be aborted, and the records are read again by whichever member owns their partition now.",
+      "The consumer group has moved on from the member whose offsets a transaction was to commit, or whose membership was checked (the group's generation is newer, a rebalance is under way, or the member's session expired): the transaction is to be aborted, nothing is done for the member, and the records are read again by whichever member owns their partition now.",
   },
   CL_SCHEMA_FILE_INVALID: {
     stage: 'config',

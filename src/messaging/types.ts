@@ -118,6 +118,15 @@ export interface MessagingAdmin {
   /** How many members a consumer group has now (0 for a group that is empty or unknown). */
   groupMembers(groupId: string): Promise<number>;
   /**
+   * Asks the group's coordinator, with the heartbeat its member would send, whether a
+   * membership (MessageConsumer.membership()) is still current. Resolves while the group is at
+   * that member's generation and no rebalance is under way; CL_KAFKA_NOT_MEMBER once the group
+   * has moved on from it or is moving on (a newer generation, a member that expired or left, a
+   * rebalance under way). For a caller about to act for the member, such as claiming a
+   * transactional id, which fences whoever holds it.
+   */
+  checkMembership(membership: GroupMembership): Promise<void>;
+  /**
    * Each topic's partition count as the broker says it now (never a cached answer: a partition
    * added a moment ago counts). Fails when a topic does not exist.
    */

@@ -266,8 +266,27 @@ export class Task {
     );
     this.#c.log.warn(
       { partition: this.partition, code: err.code, generationId: this.#c.membership.generationId },
-      'the consumer group refused this assignment’s offsets; the partition waits for the next assignment',
+      'the consumer group has moved on from this assignment (its offsets or its membership refused); the partition waits for the next assignment',
     );
+  }
+
+  /**
+   * Before the task claims its id again, which fences whoever holds it: the group must still be
+   * at this assignment's membership. A commit fenced by the partition's new owner leaves a member
+   * whose session expired unaware (it learns at its next heartbeat); claiming the id back would
+   * abort the new owner's transaction. Its offsets would be refused after that (KIP-447), but the
+   * new owner's work would be lost and its id claimed back and forth.
+   */
+  async #stillMember(): Promise<void> {
+    // A group id alone (tools, tests) is not checked here, as its offsets are not (sendOffsets).
+    if (this.#c.membership.memberId === '') return;
+    try {
+      await this.#c.admin.checkMembership(this.#c.membership);
+    } catch (err) {
+      if (!isCloseloopError(err, 'CL_KAFKA_NOT_MEMBER')) throw err;
+      this.#leftBehind(err);
+      throw this.#behindGroup ?? err;
+    }
   }
 
   /** Counts a committed transaction's changelog records into where the partition now ends. */
@@ -324,6 +343,7 @@ export class Task {
     if (this.#behindGroup) throw this.#behindGroup;
     if (!this.stale) return;
     const { messaging, admin, serde, config, log, metrics } = this.#c;
+    await this.#stillMember();
     await (await this.producer()).fence();
     const changelogId = await admin.topicId(config.topics.state);
     if (changelogId !== this.#changelogId) {

@@ -84,4 +84,39 @@ export function membershipCases(
     }
     expect(await admin().groupOffsets(group, t)).toEqual([{ partition: 0, offset: '5' }]);
   });
+
+  // What a task asks before it claims its transactional id again (see Task.refreshIfStale).
+  it('confirms a current membership, and refuses one its group has moved on from, one that left and an unknown group', async () => {
+    const t = await topic('membership-check', 2);
+    const group = h.unique('conf.membership-check');
+    const first = await reader([t], {}, group);
+    let second: Awaited<ReturnType<typeof reader>> | null = null;
+    const refusal = async (m: GroupMembership) => {
+      const err = await rejection(admin().checkMembership(m));
+      return [err.code, err.retriable];
+    };
+    try {
+      await first.until('the first member assigned', () => first.assignments.length === 1);
+      const before = first.consumer.membership();
+      await admin().checkMembership(before);
+
+      second = await reader([t], {}, group);
+      await second.until('the second member assigned', () => second?.assignments.length === 1);
+      await first.until('the first member’s next assignment', () => first.assignments.length === 2);
+      expect(await refusal(before)).toEqual(['CL_KAFKA_NOT_MEMBER', false]);
+      await admin().checkMembership(first.consumer.membership());
+      const secondMembership = second.consumer.membership();
+      await admin().checkMembership(secondMembership);
+      await second.stop();
+      second = null;
+      expect(await refusal(secondMembership)).toEqual(['CL_KAFKA_NOT_MEMBER', false]);
+      expect(await refusal({ ...before, groupId: h.unique('conf.membership-none') })).toEqual([
+        'CL_KAFKA_NOT_MEMBER',
+        false,
+      ]);
+    } finally {
+      await second?.stop();
+      await first.stop();
+    }
+  });
 }

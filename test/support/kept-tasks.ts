@@ -125,6 +125,23 @@ export function keptTaskCases(
       expect(memory(next.tasks)).toEqual([['SR-0'], ['SR-1'], ['SR-2']]);
     });
 
+    it('has a stale task of a member its group no longer knows leave its id to the partition’s new owner', async () => {
+      const { messaging, config, first, commitOwn } = await held({ generationId: 1, memberId: 'gone' });
+      const [task] = first.tasks;
+      if (!task) throw new Error('no task');
+      // The partition's new owner claims the task's id (fencing this one) and is mid-transaction.
+      const owner = messaging.transactionalProducer(`${config.processor.groupId}-task-0`);
+      await owner.connect();
+      cleanup.push(() => owner.disconnect());
+      const open = await owner.begin();
+      await open.send(config.topics.state, [{ key: 'owner', value: null, partition: 0 }]);
+      await expect(commitOwn(task, 'late')).rejects.toMatchObject({ code: 'CL_KAFKA_FENCED' });
+      // Claiming the id back to re-read would abort the owner's transaction: the group says no first.
+      await expect(task.refreshIfStale()).rejects.toMatchObject({ code: 'CL_KAFKA_NOT_MEMBER' });
+      expect(task.behindGroup).toBe(true);
+      await open.commit();
+    });
+
     it('has a timer sweep of a member its group no longer knows refused too: it commits the group’s offsets again', async () => {
       const { config, serde, inputs, first } = await held({ generationId: 1, memberId: 'gone' }, '0');
       const [task] = first.tasks;

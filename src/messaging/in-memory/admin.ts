@@ -1,6 +1,20 @@
 import { chosenPartitions } from '../chosen-partitions.ts';
-import type { ClusterInfo, GroupOffsetsOptions, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
+import type {
+  ClusterInfo,
+  GroupMembership,
+  GroupOffsetsOptions,
+  MessagingAdmin,
+  PartitionOffset,
+  TopicSpec,
+} from '../types.ts';
 import { missingTopic, refused, unstableOffsets, type Cluster } from './cluster.ts';
+
+/** The broker's words for a heartbeat it does not take. */
+const HEARTBEAT = {
+  UNKNOWN_MEMBER_ID: 'The coordinator is not aware of this member.',
+  ILLEGAL_GENERATION: 'Specified group generation id is not valid.',
+  REBALANCE_IN_PROGRESS: 'The group is rebalancing, so a rejoin is needed.',
+} as const;
 
 export class InMemoryAdmin implements MessagingAdmin {
   readonly #cluster: Cluster;
@@ -89,6 +103,12 @@ export class InMemoryAdmin implements MessagingAdmin {
 
   async groupMembers(groupId: string): Promise<number> {
     return this.#cluster.group(groupId).size;
+  }
+
+  async checkMembership(m: GroupMembership): Promise<void> {
+    const answer = this.#cluster.group(m.groupId).heartbeat(m);
+    if (answer)
+      throw refused(`checking the membership of ${m.memberId} in group ${m.groupId}`, HEARTBEAT[answer], answer);
   }
 
   async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {

@@ -30,7 +30,8 @@ export function refused(action: string, why: string, kafkaErrorType?: string): C
   const code =
     kafkaErrorType === 'INVALID_PRODUCER_EPOCH'
       ? 'CL_KAFKA_FENCED'
-      : kafkaErrorType === 'ILLEGAL_GENERATION' || kafkaErrorType === 'UNKNOWN_MEMBER_ID'
+      : kafkaErrorType !== undefined &&
+          ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS'].includes(kafkaErrorType)
         ? 'CL_KAFKA_NOT_MEMBER'
         : 'CL_KAFKA_FATAL';
   return new CloseloopError(code, `${action}: ${why}`, {

@@ -66,6 +66,13 @@ export class Group {
     return null;
   }
 
+  /** The broker's answer to the member's heartbeat (see MessagingAdmin.checkMembership). */
+  heartbeat(m: GroupMembership): 'UNKNOWN_MEMBER_ID' | 'ILLEGAL_GENERATION' | 'REBALANCE_IN_PROGRESS' | null {
+    if (!this.#members.has(m.memberId)) return 'UNKNOWN_MEMBER_ID';
+    if (m.generationId !== this.#dealt) return 'ILLEGAL_GENERATION';
+    return this.generation === this.#dealt ? null : 'REBALANCE_IN_PROGRESS';
+  }
+
   join(member: GroupMember): void {
     this.#members.set(member.id, member);
     this.rebalance();

@@ -1,9 +1,17 @@
 import type { Admin } from '@platformatic/kafka';
 import { FetchIsolationLevels, ListOffsetTimestamps, findErrorBy, type ClusterMetadata } from '@platformatic/kafka';
 import { CloseloopError, messageOf } from '../../errors/index.ts';
-import type { ClusterInfo, GroupOffsetsOptions, MessagingAdmin, PartitionOffset, TopicSpec } from '../types.ts';
+import type {
+  ClusterInfo,
+  GroupMembership,
+  GroupOffsetsOptions,
+  MessagingAdmin,
+  PartitionOffset,
+  TopicSpec,
+} from '../types.ts';
 import { chosenPartitions } from '../chosen-partitions.ts';
 import { guarded } from './errors.ts';
+import { checkMembership } from './membership-check.ts';
 
 /**
  * How long ensureTopics waits for every new partition to have a leader, and deleteTopics for the
@@ -219,6 +227,10 @@ export class PlatformaticAdmin implements MessagingAdmin {
       const groups = await this.#admin.describeGroups({ groups: [groupId] });
       return groups.get(groupId)?.members.size ?? 0;
     });
+  }
+
+  checkMembership(membership: GroupMembership): Promise<void> {
+    return checkMembership(this.#admin, membership);
   }
 
   partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
