@@ -14,6 +14,7 @@ import type {
 import { guarded, translatePlatformaticError } from './errors.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { fetchLoop } from './fetch-loop.ts';
+import { onMembershipLost } from './membership-lost.ts';
 import type { PartitionState, RoundContext } from './fetch-round.ts';
 import { PartitionTable } from './partition-table.ts';
 import { persist } from './persist.ts';
@@ -43,6 +44,7 @@ export class PlatformaticConsumer implements MessageConsumer {
   #loop: Promise<void> | null = null;
   #closed = false;
   #wake: () => void = () => undefined;
+  #unsubscribe: () => void = () => undefined;
   readonly #health: HealthTracker;
 
   constructor(
@@ -74,6 +76,7 @@ export class PlatformaticConsumer implements MessageConsumer {
 
   async disconnect(): Promise<void> {
     this.#closed = true;
+    this.#unsubscribe();
     this.#generation += 1;
     this.#table.close();
     this.#wake();
@@ -101,6 +104,16 @@ export class PlatformaticConsumer implements MessageConsumer {
     this.#consumer.on('consumer:group:rebalance', () => {
       this.#generation += 1;
       this.#table.clear();
+    });
+    // Told its membership is over, the member reads nothing more until its next join.
+    this.#unsubscribe = onMembershipLost(this.#consumer, (err) => {
+      this.#generation += 1;
+      this.#table.clear();
+      this.#health.failed(JOINING, err);
+      this.#log.warn(
+        { err: messageOf(err) },
+        'consumer group membership lost (the group has moved on); reading nothing until joined again',
+      );
     });
     // The client reports a failed rejoin here and then stops heartbeating: join again ourselves.
     this.#consumer.on('error', (err: unknown) => {
@@ -132,6 +145,8 @@ export class PlatformaticConsumer implements MessageConsumer {
   }
 
   #onJoin(assignments: readonly GroupAssignment[], membership: GroupMembership, handlers: ConsumerHandlers): void {
+    // Joined, whether by this consumer's own call or by the client's rejoin after a lost membership.
+    this.#health.succeeded(JOINING);
     const generation = ++this.#generation;
     this.#table.clear();
     const assigned = assignments.map((a) => ({ topic: a.topic, partitions: [...a.partitions] }));
