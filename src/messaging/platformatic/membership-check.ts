@@ -1,29 +1,17 @@
-import {
-  FindCoordinatorKeyTypes,
-  findErrorBy,
-  kGetApi,
-  kGetConnection,
-  kMetadata,
-  kPerformWithRetry,
-  type Admin,
-  type Connection,
-} from '@platformatic/kafka';
+import { FindCoordinatorKeyTypes, findErrorBy, type Admin } from '@platformatic/kafka';
 import { CloseloopError } from '../../errors/index.ts';
 import type { GroupMembership } from '../types.ts';
+import { brokerRequest } from './broker-request.ts';
 import { guarded } from './errors.ts';
 
 /** Attempts of an outage (a connection lost) before the caller hears of it; refusals are final. */
 const RETRIES = 3;
 
-type Callback<T> = (error: Error | null, result?: T) => void;
-type Heartbeat = (connection: Connection, ...args: [...unknown[], Callback<unknown>]) => void;
-
 /**
  * Sends the Heartbeat the member would send (group, generation, member id, instance id) to the
  * group's coordinator, looked up anew: the broker answers it without error only while the group
  * is at that generation with that member and no rebalance is under way. For a current member it
- * also counts as a heartbeat, which does no harm. Uses the client's exported request plumbing,
- * as txn-offsets.ts does, so errors and retries are the client's.
+ * also counts as a heartbeat, which does no harm (see brokerRequest).
  */
 export function checkMembership(admin: Admin, m: GroupMembership): Promise<void> {
   const action = `checking the membership of ${m.memberId || 'no member'} in group ${m.groupId}`;
@@ -43,28 +31,11 @@ export function checkMembership(admin: Admin, m: GroupMembership): Promise<void>
 }
 
 function heartbeat(admin: Admin, coordinatorId: number, m: GroupMembership): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    admin[kPerformWithRetry]<unknown>(
-      'heartbeat',
-      (retry) => {
-        admin[kMetadata]({ topics: [] }, (error, metadata) => {
-          const broker = metadata?.brokers.get(coordinatorId);
-          if (error || !broker) return retry(error ?? new Error(`group coordinator ${coordinatorId} unknown`));
-          admin[kGetConnection](broker, (error, connection) => {
-            if (error || !connection) return retry(error ?? new Error('no connection to the group coordinator'));
-            admin[kGetApi]<unknown[], unknown>('Heartbeat', (error, api) => {
-              if (error || !api) return retry(error ?? new Error('Heartbeat unsupported'));
-              const call = api as unknown as Heartbeat;
-              call(connection, m.groupId, m.generationId, m.memberId, m.groupInstanceId, retry);
-            });
-          });
-        });
-      },
-      (error) => (error ? reject(error) : resolve()),
-      0,
-      [],
-      undefined,
-      RETRIES,
-    );
-  });
+  return brokerRequest(
+    admin,
+    'Heartbeat',
+    coordinatorId,
+    () => [m.groupId, m.generationId, m.memberId, m.groupInstanceId],
+    RETRIES,
+  );
 }
