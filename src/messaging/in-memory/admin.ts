@@ -7,14 +7,7 @@ import type {
   PartitionOffset,
   TopicSpec,
 } from '../types.ts';
-import { missingTopic, refused, unstableOffsets, type Cluster } from './cluster.ts';
-
-/** The broker's words for a heartbeat it does not take. */
-const HEARTBEAT = {
-  UNKNOWN_MEMBER_ID: 'The coordinator is not aware of this member.',
-  ILLEGAL_GENERATION: 'Specified group generation id is not valid.',
-  REBALANCE_IN_PROGRESS: 'The group is rebalancing, so a rejoin is needed.',
-} as const;
+import { GROUP_REFUSAL, missingTopic, refused, unstableOffsets, type Cluster } from './cluster.ts';
 
 export class InMemoryAdmin implements MessagingAdmin {
   readonly #cluster: Cluster;
@@ -108,7 +101,7 @@ export class InMemoryAdmin implements MessagingAdmin {
   async checkMembership(m: GroupMembership): Promise<void> {
     const answer = this.#cluster.group(m.groupId).heartbeat(m);
     if (answer)
-      throw refused(`checking the membership of ${m.memberId} in group ${m.groupId}`, HEARTBEAT[answer], answer);
+      throw refused(`checking the membership of ${m.memberId} in group ${m.groupId}`, GROUP_REFUSAL[answer], answer);
   }
 
   async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {

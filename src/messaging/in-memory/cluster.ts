@@ -25,13 +25,19 @@ export function unstableOffsets(topic: string, action: string): CloseloopError {
   );
 }
 
+/** The broker's words for a member the group does not take (its offsets or its heartbeat). */
+export const GROUP_REFUSAL = {
+  UNKNOWN_MEMBER_ID: 'The coordinator is not aware of this member.',
+  ILLEGAL_GENERATION: 'Specified group generation id is not valid.',
+  REBALANCE_IN_PROGRESS: 'The group is rebalancing, so a rejoin is needed.',
+} as const;
+
 /** A request Kafka refuses for good (fenced producer, a stale member's offsets, a transaction used after it ended). */
 export function refused(action: string, why: string, kafkaErrorType?: string): CloseloopError {
   const code =
     kafkaErrorType === 'INVALID_PRODUCER_EPOCH'
       ? 'CL_KAFKA_FENCED'
-      : kafkaErrorType !== undefined &&
-          ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS'].includes(kafkaErrorType)
+      : kafkaErrorType !== undefined && Object.hasOwn(GROUP_REFUSAL, kafkaErrorType)
         ? 'CL_KAFKA_NOT_MEMBER'
         : 'CL_KAFKA_FATAL';
   return new CloseloopError(code, `${action}: ${why}`, {

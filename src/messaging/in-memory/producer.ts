@@ -9,7 +9,7 @@ import type {
   Transaction,
   TransactionalProducer,
 } from '../types.ts';
-import { missingTopic, refused, type Cluster, type OpenTxn } from './cluster.ts';
+import { GROUP_REFUSAL, missingTopic, refused, type Cluster, type OpenTxn } from './cluster.ts';
 import type { PartitionLog } from './log.ts';
 
 /** The broker's default message.max.bytes, which caps a record batch and so a single record. */
@@ -76,12 +76,6 @@ const FENCED =
   'Producer attempted an operation with an old epoch. Either there is a newer producer with the same ' +
   'transactionalId, or the producer has been fenced';
 
-/** The broker's words for the offsets of a member the group has moved on from. */
-const NOT_MEMBER = {
-  UNKNOWN_MEMBER_ID: 'The coordinator is not aware of this member.',
-  ILLEGAL_GENERATION: 'Specified group generation id is not valid.',
-} as const;
-
 export class InMemoryTransactionalProducer implements TransactionalProducer {
   readonly #cluster: Cluster;
   readonly #id: string;
@@ -143,7 +137,7 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
         this.#check(action, txn);
         const groupId = typeof group === 'string' ? group : group.groupId;
         const refusal = typeof group === 'string' ? null : this.#cluster.group(groupId).refusal(group);
-        if (refusal) throw refused(action, NOT_MEMBER[refusal], refusal);
+        if (refusal) throw refused(action, GROUP_REFUSAL[refusal], refusal);
         const list = txn.offsets.get(groupId) ?? [];
         list.push(...offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) })));
         txn.offsets.set(groupId, list);

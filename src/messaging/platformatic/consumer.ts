@@ -101,14 +101,10 @@ export class PlatformaticConsumer implements MessageConsumer {
     // The client emits the join with its generation and member id already those of the join.
     this.#consumer.on('consumer:group:join', (p) => this.#onJoin(p.assignments ?? [], this.membership(), handlers));
     // Stop reading at once: the partitions may be about to move to another member.
-    this.#consumer.on('consumer:group:rebalance', () => {
-      this.#generation += 1;
-      this.#table.clear();
-    });
+    this.#consumer.on('consumer:group:rebalance', () => this.#stopReading());
     // Told its membership is over, the member reads nothing more until its next join.
     this.#unsubscribe = onMembershipLost(this.#consumer, (err) => {
-      this.#generation += 1;
-      this.#table.clear();
+      this.#stopReading();
       this.#health.failed(JOINING, err);
       this.#log.warn(
         { err: messageOf(err) },
@@ -123,6 +119,12 @@ export class PlatformaticConsumer implements MessageConsumer {
     });
     await this.#join();
     this.#loop = this.#fetchLoop(handlers);
+  }
+
+  /** No partition is read, nor an assignment still being set up installed, until the next join. */
+  #stopReading(): void {
+    this.#generation += 1;
+    this.#table.clear();
   }
 
   #join(): Promise<void> {
