@@ -13,15 +13,13 @@ import type { Logger } from '../observability/logger.ts';
 import { knowVocabulary } from './compact-state.ts';
 import { logAssigned, releaseTasks, retireTasks, TaskSuccession } from './assignment.ts';
 import { InputPauses } from './input-pauses.ts';
-import { Outbox } from './outbox.ts';
 import { PartitionWatch } from './partition-watch.ts';
 import { placeStates } from './place-states.ts';
 import { provisionTopics, registerSchemas } from './provision.ts';
 import { inputRoutes, type InputRoute } from './repartition.ts';
-import { offsetsAfter, Tally } from './stages/account.ts';
-import { WorkingState } from './stages/decide.ts';
-import { decode, decodeFetching } from './stages/decode.ts';
-import { emitDeadLetter, emitStates, emitted, logDecided, stateUnwritable, writesState } from './stages/emit.ts';
+import { offsetsAfter } from './stages/account.ts';
+import { emitStates } from './stages/emit.ts';
+import { decidePass, type PassContext } from './stages/pass.ts';
 import { tallyStuck, type StuckTickets } from './stuck-tickets.ts';
 import type { ProcessorOptions } from './processor-options.ts';
 import { checkTimers, expire, sweepHealth, type SweepContext } from './sweep.ts';
@@ -54,6 +52,8 @@ export class LifecycleProcessor {
   readonly #commits = newCommitLog();
   /** Long turns let the event loop run now and then (heartbeats, sweeps, other tasks' answers). */
   readonly #slice = new TimeSlice();
+  /** What each turn's decode → decide → emit pass reads (see stages/pass.ts). */
+  readonly #pass: PassContext;
   #restoring: Promise<void> = Promise.resolve();
   #assignmentWaiters: ((partitions: number[]) => void)[] = [];
   #assigned = false;
@@ -76,6 +76,13 @@ export class LifecycleProcessor {
     this.#clock = options.clock ?? Date.now;
     this.#sweeps = sweepHealth(this.#o.config, this.#clock);
     this.#inputs = inputRoutes(options.config);
+    this.#pass = {
+      config: options.config,
+      serde: options.serde,
+      clock: this.#clock,
+      log: this.#log,
+      slice: this.#slice,
+    };
     knowVocabulary(options.config.policy);
   }
 
@@ -263,7 +270,7 @@ export class LifecycleProcessor {
     const held = this.#watch?.held();
     if (held) throw held;
     await task.refreshIfStale();
-    let pass = await this.#decideAll(task, inputs, false);
+    let pass = await decidePass(this.#pass, task.store, inputs, false);
     try {
       await emitStates(pass.out, pass.working.changes, task.partition);
     } catch (err) {
@@ -273,73 +280,13 @@ export class LifecycleProcessor {
       // decided again with each new state tried as it is made, so the record that made the bad
       // one is dead-lettered alone and the batch commits; thrown on, it would fail every fetch.
       this.#log.warn({ partition: task.partition, code: err.code }, 'a state could not be written; deciding again');
-      pass = await this.#decideAll(task, inputs, true);
+      pass = await decidePass(this.#pass, task.store, inputs, true);
       await emitStates(pass.out, pass.working.changes, task.partition);
     }
     const read = inputs.map((i) => i.batch);
     await task.commit(pass.out.records, offsetsAfter(read));
     task.apply(pass.working.changes);
     pass.tally.record(this.#o.metrics, pass.out, read);
-  }
-
-  /** Every input into a fresh outbox and working state; `careful` tries each new state's encoding. */
-  async #decideAll(task: Task, inputs: readonly { batch: RecordBatch; route: InputRoute }[], careful: boolean) {
-    const out = new Outbox(this.#o.config, this.#o.serde);
-    const working = new WorkingState(task.store);
-    const tally = new Tally();
-    for (const { batch, route } of inputs) await this.#read(batch, route, out, working, tally, careful);
-    return { out, working, tally };
-  }
-
-  /** One input batch's records into the transaction's outbox and working state. */
-  async #read(
-    batch: RecordBatch,
-    route: InputRoute,
-    out: Outbox,
-    working: WorkingState,
-    tally: Tally,
-    careful: boolean,
-  ): Promise<void> {
-    const { config, serde } = this.#o;
-    for (const record of batch.records) {
-      if (this.#slice.due()) await this.#slice.yield();
-      // Awaited only for a record whose writer's schema must be fetched first (see decode).
-      const input =
-        decode(record, route, serde, config.processor.partitions) ?? (await decodeFetching(record, route, serde));
-      if (input.kind === 'forward') {
-        // Forwarded records commit with the offsets they were read at, so each is forwarded once.
-        out.emit(input.topic, input.record);
-        tally.forwarded(batch.topic);
-        continue;
-      }
-      const verdict = input.kind === 'event' ? working.decide(input.event, config.policy, this.#clock()) : input;
-      if (verdict.kind === 'dead') {
-        emitDeadLetter(out, record, verdict.error, this.#clock(), this.#log, verdict.event);
-        tally.deadLettered(batch.topic, verdict.error.code);
-        continue;
-      }
-      const { event, prev, decision } = verdict;
-      const alerts = out.alerts.length;
-      let unwritable = emitted(out, decision);
-      // Awaited only when a schema had to be fetched (see Outbox.encode).
-      if (unwritable instanceof Promise) unwritable = await unwritable;
-      if (!unwritable && careful && decision.state !== null && writesState(prev, decision)) {
-        unwritable = await stateUnwritable(out, decision.state);
-        if (unwritable) {
-          out.rewind();
-          out.alerts.length = alerts;
-        }
-      }
-      if (unwritable) {
-        // The outputs of a decision go all together or not at all; so does its state.
-        working.undo(verdict);
-        emitDeadLetter(out, record, unwritable, this.#clock(), this.#log, event);
-        tally.deadLettered(batch.topic, unwritable.code);
-        continue;
-      }
-      logDecided(this.#log, event, decision);
-      tally.decided(prev, decision);
-    }
   }
 
   /**
