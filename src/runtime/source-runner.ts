@@ -1,7 +1,7 @@
 import { DEFAULT_RETRY, isCloseloopError, messageOf, retryAfterOf, sleep, withRetry } from '../errors/index.ts';
 import type { TransactionalProducer } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Health, SourceBatch, SourceWarning } from '../sdk/connector.ts';
+import type { Health, SourceBatch } from '../sdk/connector.ts';
 import { CursorBehind } from './cursor-behind.ts';
 import { PauseSet, probeDelay, retryAfterDetail, type PauseReason } from './pause.ts';
 import {
@@ -15,6 +15,7 @@ import { cursorStuck, publishOutage, SOURCE_OUTAGES, sourceOutage, unlessStopped
 import { encodeBatch, writeBatch } from './source-publish.ts';
 import { nextPollDelay, type PollOutcome, type PollPace } from './poll-pace.ts';
 import type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-options.ts';
+import { SourceWarnings } from './source-warnings.ts';
 
 export { CURSOR_TOPIC } from './source-cursor.ts';
 export type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-options.ts';
@@ -52,7 +53,7 @@ export class SourceRunner<T> {
   #rang = false;
   /** The loop waits between polls (not for an outage probe), so a doorbell may end the wait. */
   #idle = false;
-  #warnings: readonly SourceWarning[] = [];
+  readonly #warnings: SourceWarnings;
   readonly #behind: CursorBehind;
   /** Aborted by stop(): a poll or probe still out is left to end by itself, its answer dropped. */
   #stopping = new AbortController();
@@ -61,6 +62,7 @@ export class SourceRunner<T> {
     this.#o = options;
     this.#cursorTopic = options.cursorTopic ?? CURSOR_TOPIC;
     this.#log = options.logger.child({ connector: options.connector, topic: options.topic });
+    this.#warnings = new SourceWarnings(this.#log, options.connector, options.metrics);
     this.#behind = new CursorBehind(options.source, options.connector, options.behindCheckMs ?? 10_000);
   }
 
@@ -79,7 +81,7 @@ export class SourceRunner<T> {
       lastPublishedAt: this.#lastPublishedAt,
       polls: this.#polls,
       pollDelayMs: this.#pollDelayMs,
-      warnings: this.#warnings,
+      warnings: this.#warnings.current,
     };
   }
 
@@ -177,17 +179,6 @@ export class SourceRunner<T> {
     this.#outageError = null;
   }
 
-  // Loud when a kind of warning starts and when it ends; the status and the gauge carry it between.
-  #warn(now: readonly SourceWarning[]): void {
-    const was = new Set(this.#warnings.map((w) => w.code));
-    const is = new Set(now.map((w) => w.code));
-    for (const w of now) if (!was.has(w.code)) this.#log.error({ code: w.code, detail: w.detail }, 'source warning');
-    for (const code of was) if (!is.has(code)) this.#log.info({ code }, 'source warning cleared');
-    for (const code of new Set([...was, ...is]))
-      this.#o.metrics?.sourceWarning.set({ connector: this.#o.connector, code }, is.has(code) ? 1 : 0);
-    this.#warnings = now;
-  }
-
   #isStopped(): boolean {
     return this.#state === 'stopped';
   }
@@ -247,7 +238,7 @@ export class SourceRunner<T> {
       this.#clear(...SOURCE_OUTAGES);
       // An empty page that ends below the stored cursor: the feed went back (see cursor-behind.ts).
       if (found === 0) this.#behind.observe(this.#cursor, batch.cursor);
-      this.#warn([...(batch.warnings ?? []), ...this.#behind.warnings()]);
+      this.#warnings.update([...(batch.warnings ?? []), ...this.#behind.warnings()]);
       // Paused by an operator while the poll was out: the batch is dropped, not published. The
       // cursor has not moved, so the first poll after resume() reads the same changes again.
       if (this.#operatorPaused) continue;
