@@ -1,8 +1,9 @@
-import { Connection, findCoordinatorV4, joinGroupV9, syncGroupV5 } from '@platformatic/kafka';
+import { joinGroupV9, syncGroupV5, type Connection } from '@platformatic/kafka';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { GroupMembership, MessagingAdmin } from '../../src/messaging/index.ts';
 import { CloseloopError } from '../../src/errors/index.ts';
-import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
+import { testMessaging, uniqueName } from '../support/kafka.ts';
+import { KafkaWire } from '../support/platformatic-wire.ts';
 import { untilAsync } from '../support/wait.ts';
 
 // A group's rebalance, caught half-way: a new member has joined and the old member has not
@@ -10,10 +11,10 @@ import { untilAsync } from '../support/wait.ts';
 // where a finished rebalance would answer ILLEGAL_GENERATION. The group's members here speak
 // the group protocol themselves, so the old one stays half-way for as long as the test needs;
 // a client's consumer would join again at its next heartbeat, and the window would be a race.
-// The requests' versions (JoinGroup v9, SyncGroup v5, FindCoordinator v4) need Kafka 3.2 or later.
+// The requests' versions (JoinGroup v9, SyncGroup v5) need Kafka 3.2 or later.
 const messaging = testMessaging();
 let admin: MessagingAdmin;
-const connections: Connection[] = [];
+const wire = new KafkaWire();
 
 beforeAll(async () => {
   admin = messaging.admin();
@@ -21,31 +22,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(connections.map((c) => new Promise((resolve) => c.close(resolve))));
+  await wire.close();
   await admin.disconnect();
 });
 
 const SESSION_MS = 10_000;
 const REBALANCE_MS = 10_000;
-
-/** A connection of its own to the group's coordinator: a JoinGroup waiting for a rebalance blocks its connection. */
-async function coordinatorConnection(groupId: string): Promise<Connection> {
-  const [host, port] = endpoints().brokers.split(',')[0]?.split(':') ?? [];
-  const bootstrap = await connect(host ?? '127.0.0.1', Number(port));
-  const found = await findCoordinatorV4.api.async(bootstrap, 0, [groupId]);
-  const coordinator = found.coordinators[0];
-  if (!coordinator || coordinator.errorCode !== 0) throw new Error(`no coordinator for ${groupId}`);
-  return connect(coordinator.host, coordinator.port);
-}
-
-async function connect(host: string, port: number): Promise<Connection> {
-  const connection = new Connection(uniqueName('it.rebalancing'));
-  connections.push(connection);
-  await new Promise<void>((resolve, reject) =>
-    connection.connect(host, port, (err) => (err ? reject(err) : resolve())),
-  );
-  return connection;
-}
 
 type JoinGroupResponse = Awaited<ReturnType<typeof joinGroupV9.api.async>>;
 
@@ -63,7 +45,7 @@ async function memberId(c: Connection, groupId: string): Promise<string> {
 
 it('refuses a membership whose group is rebalancing away from its generation, naming the rebalance', async () => {
   const groupId = uniqueName('it.rebalancing');
-  const old = await coordinatorConnection(groupId);
+  const old = await wire.coordinator('group', groupId);
   const oldId = await memberId(old, groupId);
   const joined = await join(old, groupId, oldId);
   expect(joined.leader).toBe(oldId);
@@ -79,7 +61,7 @@ it('refuses a membership whose group is rebalancing away from its generation, na
   await admin.checkMembership(membership);
 
   // The newcomer's join is answered only once the rebalance ends: it is left waiting.
-  const newcomer = await coordinatorConnection(groupId);
+  const newcomer = await wire.coordinator('group', groupId);
   const waiting = join(newcomer, groupId, await memberId(newcomer, groupId)).catch(() => null);
   let refused: unknown = null;
   // The coordinator may take the newcomer's join after a check has gone out on another connection.
