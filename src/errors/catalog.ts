@@ -63,7 +63,7 @@ export const ERROR_CATALOG = {
     stage: 'publish',
     retriable: false,
     summary:
-      'Another producer claimed this transactional id: this one can commit nothing more and is to be replaced, not retried.',
+      'Another producer claimed this transactional id, or the broker aborted a transaction of it that outlived its timeout: this producer can commit nothing more and is to be replaced, not retried.',
   },
   CL_KAFKA_NOT_MEMBER: {
     stage: 'publish',

@@ -17,6 +17,8 @@ function leaves(err: unknown, depth = 0): Leaf[] {
   return [err as Leaf];
 }
 
+export const FENCED_CAUSES =
+  "(this producer's epoch of its transactional id is over: a newer producer claimed the id, or the broker aborted a transaction that outlived its timeout)";
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTION_COORDINATOR_FENCED']);
 /** A transaction's offsets refused for the member's standing in its group (KIP-447). */
 const NOT_MEMBER = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
@@ -48,7 +50,10 @@ export function translatePlatformaticError(err: unknown, action: string): Closel
   if (err instanceof CloseloopError) return err;
   const code = codeFor(err);
   const apiIds = leaves(err).flatMap((l) => (l.apiId ? [l.apiId] : []));
-  return new CloseloopError(code, `${action}: ${describe(err)}`, {
+  // The broker says "a newer producer" for both, and an operator looking for a second instance
+  // that does not exist should hear of the other cause too.
+  const why = code === 'CL_KAFKA_FENCED' ? ` ${FENCED_CAUSES}` : '';
+  return new CloseloopError(code, `${action}: ${describe(err)}${why}`, {
     cause: err,
     details: { kafkaError: (err as Leaf | null)?.code ?? 'unknown', kafkaApiErrors: [...new Set(apiIds)] },
   });

@@ -2,7 +2,7 @@ import type { Consumer, Producer } from '@platformatic/kafka';
 import { CloseloopError, isCloseloopError } from '../../errors/index.ts';
 import { chunkByTopic, chunkRecords } from '../chunk.ts';
 import type { GroupMembership, OffsetCommit, OutgoingRecord, Transaction, TransactionalProducer } from '../types.ts';
-import { guarded, translatePlatformaticError } from './errors.ts';
+import { FENCED_CAUSES, guarded, translatePlatformaticError } from './errors.ts';
 import { toMessage } from './producer.ts';
 import { commitTxnOffsets } from './txn-offsets.ts';
 
@@ -91,7 +91,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
 
   async #guarded<T>(action: string, fn: () => Promise<T>): Promise<T> {
     if (this.#fenced) {
-      throw new CloseloopError('CL_KAFKA_FENCED', `${action}: this producer was fenced by a newer one with its id`);
+      throw new CloseloopError('CL_KAFKA_FENCED', `${action}: this producer was fenced ${FENCED_CAUSES}`);
     }
     try {
       return await guarded(action, fn);
