@@ -58,10 +58,14 @@ export class Cluster {
   readonly #groups = new Map<string, Group>();
   readonly #producers = new Map<string, { epoch: number; open: OpenTxn | null }>();
   readonly #watchers = new Set<() => void>();
+  /** The timeout of each transaction that has written something (see ongoing). */
+  readonly #expiries = new Map<OpenTxn, NodeJS.Timeout>();
+  readonly #transactionTimeoutMs: number;
   #members = 0;
 
-  constructor(clock: () => number) {
+  constructor(clock: () => number, transactionTimeoutMs: number) {
     this.clock = clock;
+    this.#transactionTimeoutMs = transactionTimeoutMs;
   }
 
   createTopic(topic: string, partitions: number): void {
@@ -183,8 +187,32 @@ export class Cluster {
     if (p) p.open = txn;
   }
 
+  /**
+   * The id's open transaction has written records or offsets: from now on its timeout runs, as
+   * a broker's runs from the transaction's first partition. Past it, the transaction is aborted
+   * and the id's epoch moves on, so its holder is fenced at its next request (as Kafka's
+   * coordinator does; the Kafka adapter then fails with CL_KAFKA_FENCED as well).
+   */
+  ongoing(transactionalId: string, txn: OpenTxn): void {
+    if (this.#expiries.has(txn) || this.#producers.get(transactionalId)?.open !== txn) return;
+    const timer = setTimeout(() => this.#expire(transactionalId, txn), this.#transactionTimeoutMs);
+    // A transaction left open keeps no test process alive.
+    timer.unref();
+    this.#expiries.set(txn, timer);
+  }
+
+  #expire(transactionalId: string, txn: OpenTxn): void {
+    this.#expiries.delete(txn);
+    const p = this.#producers.get(transactionalId);
+    if (p?.open !== txn) return;
+    this.end(transactionalId, txn, 'aborted');
+    p.epoch += 1;
+  }
+
   /** Writes the markers and, on commit, the offsets, all at once: no reader sees half of it. */
   end(transactionalId: string, txn: OpenTxn, outcome: 'committed' | 'aborted'): void {
+    clearTimeout(this.#expiries.get(txn));
+    this.#expiries.delete(txn);
     txn.state = outcome;
     const now = String(this.clock());
     for (const log of txn.partitions) log.end(txn, now);

@@ -30,6 +30,12 @@ export interface InMemoryMessagingOptions {
    * before it fails (default 8 s, as the Kafka adapter's client retries).
    */
   readonly stableOffsetsWaitMs?: number;
+  /**
+   * How long a transaction may stay open once it has written something before the broker aborts
+   * it and fences its producer (default 30 s, the timeout the Kafka adapter sends: its request
+   * timeout).
+   */
+  readonly transactionTimeoutMs?: number;
   /** Where consumers log what they must not keep quiet (records skipped), as the Kafka adapter does. */
   readonly logger?: Logger;
 }
@@ -42,7 +48,7 @@ export interface InMemoryMessagingOptions {
  * Each call makes a separate cluster; everything made from one Messaging shares it.
  */
 export function createInMemoryMessaging(options: InMemoryMessagingOptions = {}): Messaging {
-  const cluster = new Cluster(options.clock ?? Date.now);
+  const cluster = new Cluster(options.clock ?? Date.now, options.transactionTimeoutMs ?? 30_000);
   return {
     admin: () => new InMemoryAdmin(cluster, options.stableOffsetsWaitMs ?? 8_000),
     producer: () => new InMemoryProducer(cluster),

@@ -97,8 +97,8 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
   async connect(): Promise<void> {}
 
   /**
-   * A transaction left open stays open, as on a broker, until the id is claimed again (Kafka would
-   * also abort it after transaction.timeout.ms; this broker has no clock of its own to do that).
+   * A transaction left open stays open, as on a broker, until the id is claimed again or its
+   * timeout aborts it (see Cluster.ongoing).
    */
   async disconnect(): Promise<void> {}
 
@@ -120,6 +120,7 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
     const send = (topic: string, records: readonly OutgoingRecord[], action: string) => {
       this.#check(action, txn);
       const byPartition = route(this.#cluster, topic, records, this.#turn, action);
+      this.#cluster.ongoing(this.#id, txn);
       const now = String(this.#cluster.clock());
       for (const [log, list] of byPartition) {
         txn.partitions.add(log);
@@ -141,6 +142,7 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
         const list = txn.offsets.get(groupId) ?? [];
         list.push(...offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) })));
         txn.offsets.set(groupId, list);
+        this.#cluster.ongoing(this.#id, txn);
       },
       commit: async () => {
         this.#check('committing the transaction', txn);
