@@ -52,7 +52,12 @@ export const ERROR_CATALOG = {
     retriable: true,
     summary: 'Kafka could not be reached or answered with a retriable error.',
   },
-  CL_KAFKA_FATAL: { stage: 'publish', retriable: false, summary: 'Kafka refused the request for good.' },
+  CL_KAFKA_FATAL: {
+    stage: 'publish',
+    retriable: false,
+    summary:
+      'Kafka refused the request for good; or a request of a transaction whose earlier send or offsets failed, which can only be aborted.',
+  },
   CL_RECORDS_SKIPPED: {
     stage: 'decode',
     retriable: false,

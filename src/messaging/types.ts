@@ -146,6 +146,10 @@ export interface OffsetCommit {
   readonly offset: string;
 }
 
+/**
+ * Once a send or sendOffsets of it has failed, a transaction can only be aborted: every other
+ * request is refused with CL_KAFKA_FATAL naming the failure (see abort-only.ts).
+ */
 export interface Transaction {
   send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
   /** Records of several topics in as few requests as the size limit allows, each topic's in order. */

@@ -8,6 +8,7 @@ import { fencingCases } from './messaging-fencing.ts';
 import { membershipCases } from './messaging-membership.ts';
 import { groupOffsetCases } from './messaging-group-offsets.ts';
 import { rebalanceCases } from './messaging-rebalance.ts';
+import { partialSendCases } from './messaging-partial-sends.ts';
 import { recordCases } from './messaging-records.ts';
 import { skippedRecordCases } from './messaging-skipped.ts';
 import { startingPositionCases } from './messaging-start.ts';
@@ -241,6 +242,7 @@ export function messagingConformance(h: MessagingHarness): void {
 
     consumerFailureCases(ctx);
     recordCases(ctx);
+    partialSendCases(ctx);
     fencingCases(ctx);
     batchesInHandCases(ctx);
     batchSizeCases(ctx);

@@ -1,3 +1,4 @@
+import { AbortOnly } from '../abort-only.ts';
 import { recordBytes } from '../chunk.ts';
 import { partitionFor } from '../partitioner.ts';
 import type {
@@ -127,25 +128,24 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
         log.append(list, txn, now);
       }
     };
+    // As the Kafka adapter: after a failed request the transaction can only be aborted.
+    const failed = new AbortOnly();
     return {
-      send: async (topic, records) => send(topic, records, `producing to ${topic} in a transaction`),
-      sendMany: async (byTopic) => {
+      send: (topic, records) => {
+        const action = `producing to ${topic} in a transaction`;
+        return failed.run(action, async () => send(topic, records, action));
+      },
+      sendMany: (byTopic) => {
         const action = `producing to ${[...byTopic.keys()].join(', ')} in a transaction`;
-        for (const [topic, records] of byTopic) send(topic, records, action);
+        return failed.run(action, async () => {
+          for (const [topic, records] of byTopic) send(topic, records, action);
+        });
       },
-      sendOffsets: async (group: string | GroupMembership, offsets: readonly OffsetCommit[]) => {
-        const action = 'adding offsets to the transaction';
-        this.#check(action, txn);
-        const groupId = typeof group === 'string' ? group : group.groupId;
-        const refusal = typeof group === 'string' ? null : this.#cluster.group(groupId).refusal(group);
-        if (refusal) throw refused(action, GROUP_REFUSAL[refusal], refusal);
-        const list = txn.offsets.get(groupId) ?? [];
-        list.push(...offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) })));
-        txn.offsets.set(groupId, list);
-        this.#cluster.ongoing(this.#id, txn);
-      },
+      sendOffsets: (group: string | GroupMembership, offsets: readonly OffsetCommit[]) =>
+        failed.run('adding offsets to the transaction', async () => this.#sendOffsets(txn, group, offsets)),
       commit: async () => {
         this.#check('committing the transaction', txn);
+        failed.check('committing the transaction');
         this.#cluster.end(this.#id, txn, 'committed');
       },
       abort: async () => {
@@ -153,6 +153,18 @@ export class InMemoryTransactionalProducer implements TransactionalProducer {
         this.#cluster.end(this.#id, txn, 'aborted');
       },
     };
+  }
+
+  #sendOffsets(txn: OpenTxn, group: string | GroupMembership, offsets: readonly OffsetCommit[]): void {
+    const action = 'adding offsets to the transaction';
+    this.#check(action, txn);
+    const groupId = typeof group === 'string' ? group : group.groupId;
+    const refusal = typeof group === 'string' ? null : this.#cluster.group(groupId).refusal(group);
+    if (refusal) throw refused(action, GROUP_REFUSAL[refusal], refusal);
+    const list = txn.offsets.get(groupId) ?? [];
+    list.push(...offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) })));
+    txn.offsets.set(groupId, list);
+    this.#cluster.ongoing(this.#id, txn);
   }
 
   /** Refused once fenced or with a transaction open; else the id is claimed, the first time only. */

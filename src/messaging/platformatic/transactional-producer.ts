@@ -1,5 +1,6 @@
 import type { Consumer, Producer } from '@platformatic/kafka';
 import { CloseloopError, isCloseloopError } from '../../errors/index.ts';
+import { AbortOnly } from '../abort-only.ts';
 import { chunkByTopic, chunkRecords } from '../chunk.ts';
 import type { GroupMembership, OffsetCommit, OutgoingRecord, Transaction, TransactionalProducer } from '../types.ts';
 import { FENCED_CAUSES, guarded, translatePlatformaticError } from './errors.ts';
@@ -47,14 +48,18 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
   begin(): Promise<Transaction> {
     return this.#guarded('beginning a Kafka transaction', async () => {
       const tx = await this.#producer.beginTransaction();
+      // The client would commit whatever reached the broker before a failed request: see AbortOnly.
+      const failed = new AbortOnly();
+      const request = (action: string, fn: () => Promise<void>) =>
+        this.#guarded(action, () => failed.run(action, () => guarded(action, fn)));
       return {
         send: (topic, records) =>
-          this.#guarded(`producing to ${topic} in a transaction`, async () => {
+          request(`producing to ${topic} in a transaction`, async () => {
             for (const chunk of chunkRecords(records))
               await tx.send({ messages: chunk.map((r) => toMessage(topic, r)) });
           }),
         sendMany: (byTopic) =>
-          this.#guarded(`producing to ${[...byTopic.keys()].join(', ')} in a transaction`, async () => {
+          request(`producing to ${[...byTopic.keys()].join(', ')} in a transaction`, async () => {
             for (const chunk of chunkByTopic(byTopic)) {
               const messages = [...chunk].flatMap(([topic, records]: [string, OutgoingRecord[]]) =>
                 records.map((r) => toMessage(topic, r)),
@@ -63,8 +68,12 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
             }
           }),
         sendOffsets: (group, offsets) =>
-          this.#guarded('adding offsets to the transaction', () => this.#sendOffsets(tx, group, offsets)),
-        commit: () => this.#guarded('committing the transaction', () => tx.commit()),
+          request('adding offsets to the transaction', () => this.#sendOffsets(tx, group, offsets)),
+        commit: () =>
+          this.#guarded('committing the transaction', async () => {
+            failed.check('committing the transaction');
+            await tx.commit();
+          }),
         abort: () => this.#guarded('aborting the transaction', () => tx.abort()),
       };
     });
