@@ -136,6 +136,11 @@ export interface MessagingAdmin {
 export interface MessageProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
+  /**
+   * Not atomic: the records go in runs of about half a MiB (chunkRecords), one request after
+   * another, so a send that fails may have written the runs before the one refused. A caller
+   * that needs all or nothing writes in a transaction.
+   */
   send(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]>;
 }
 

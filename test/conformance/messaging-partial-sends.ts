@@ -6,10 +6,12 @@ import { keysOf } from './messaging-reader.ts';
 const big = (key: string, partition: number) => rec(key, 'x'.repeat(2_000_000), partition);
 
 /**
- * What a send that fails part-way leaves. A transaction whose send or offset commit failed can
- * only be aborted: committing it could make part of its outputs visible.
+ * What a send that fails part-way leaves. A plain send is not atomic: its records go in runs of
+ * about half a MiB (a record above that alone), one request after another, so a refused run
+ * fails the send with the runs before it written and none after. A transaction whose send or
+ * offset commit failed can only be aborted: committing it could make part of its outputs visible.
  */
-export function partialSendCases({ h, messaging, topic, reader }: ConformanceContext): void {
+export function partialSendCases({ h, messaging, topic, produce, reader }: ConformanceContext): void {
   const readKeys = async (t: string, last: string) => {
     const r = await reader([t]);
     try {
@@ -19,6 +21,15 @@ export function partialSendCases({ h, messaging, topic, reader }: ConformanceCon
     }
     return keysOf(r.records);
   };
+
+  it('writes a plain send run by run: a refused record fails it, with what came before written and nothing after', async () => {
+    const t = await topic('partial-send', 2);
+    const err = await rejection(produce(t, [rec('a', 'a', 0), rec('b', 'b', 1), big('big', 0), rec('c', 'c', 1)]));
+    expect([err.code, err.retriable]).toEqual(['CL_KAFKA_FATAL', false]);
+    expect(err.message).toMatch(/larger than the max message size/);
+    await produce(t, [rec('after', 'after', 1)]);
+    expect((await readKeys(t, 'after')).sort()).toEqual(['a', 'after', 'b']);
+  });
 
   it('refuses to commit a transaction after a failed send, names the failure, and lets it abort', async () => {
     const t = await topic('abort-only', 2);

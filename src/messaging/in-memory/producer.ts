@@ -1,5 +1,5 @@
 import { AbortOnly } from '../abort-only.ts';
-import { recordBytes } from '../chunk.ts';
+import { chunkRecords, recordBytes } from '../chunk.ts';
 import { partitionFor } from '../partitioner.ts';
 import type {
   DeliveredRecord,
@@ -33,7 +33,8 @@ function route(
   const logs = cluster.partitions(topic, action);
   const out = new Map<PartitionLog, OutgoingRecord[]>();
   for (const r of records) {
-    // As the broker answers a record above its message.max.bytes: for good, and nothing written.
+    // As the broker answers a record above its message.max.bytes: for good, and nothing of the
+    // request written (the adapters send such a record in a request of its own).
     if (recordBytes(r) > BROKER_MAX_MESSAGE_BYTES) throw refused(action, TOO_LARGE, 'MESSAGE_TOO_LARGE');
   }
   for (const r of records) {
@@ -60,15 +61,22 @@ export class InMemoryProducer implements MessageProducer {
 
   async disconnect(): Promise<void> {}
 
+  /**
+   * In the runs the Kafka adapter sends them in (chunkRecords), one after another: a run the
+   * broker refuses fails the send with the runs before it written and none after, as on Kafka.
+   */
   async send(topic: string, records: readonly OutgoingRecord[]): Promise<DeliveredRecord[]> {
-    const byPartition = route(this.#cluster, topic, records, this.#turn, `producing to ${topic}`);
-    const now = String(this.#cluster.clock());
-    const delivered = [...byPartition].map(([log, list]) => ({
-      topic,
-      partition: log.partition,
-      baseOffset: String(log.append(list, null, now)),
-    }));
-    if (delivered.length > 0) this.#cluster.changed();
+    const delivered: DeliveredRecord[] = [];
+    try {
+      for (const chunk of chunkRecords(records)) {
+        const byPartition = route(this.#cluster, topic, chunk, this.#turn, `producing to ${topic}`);
+        const now = String(this.#cluster.clock());
+        for (const [log, list] of byPartition)
+          delivered.push({ topic, partition: log.partition, baseOffset: String(log.append(list, null, now)) });
+      }
+    } finally {
+      if (delivered.length > 0) this.#cluster.changed();
+    }
     return delivered;
   }
 }
