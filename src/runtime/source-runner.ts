@@ -266,6 +266,7 @@ export class SourceRunner<T> {
 
   /** Publishes the batch; false when that failed, the runner having paused (and reclaimed) for it. */
   async #publishOrPause(batch: SourceBatch<T>, recordsAt: number | null): Promise<boolean> {
+    const began = Date.now();
     try {
       await this.#publish(batch, recordsAt);
       this.#lastPublishedAt = recordsAt;
@@ -273,7 +274,7 @@ export class SourceRunner<T> {
       return true;
     } catch (err) {
       if (isCloseloopError(err, 'CL_KAFKA_FENCED')) {
-        await this.#standAside(err);
+        await this.#standAside(err, Date.now() - began);
         return false;
       }
       const reason = publishOutage(err);
@@ -312,19 +313,23 @@ export class SourceRunner<T> {
   // deploy's overlap, or one started twice). Claiming it back at once would fence that one in
   // turn, and the two would take it from each other every second, each publish failing half way;
   // so this one stands aside, paused and saying so, then claims it back. If the other is gone, the
-  // feed moves on; if not, they take turns, and each one fenced says so again.
-  async #standAside(err: unknown): Promise<void> {
+  // feed moves on; if not, they take turns, and each one fenced says so again. The broker fences
+  // alike a producer whose transaction outlived its timeout (a publish held up that long): no
+  // other worker then, so the message names both and how long the publish took, and claiming the
+  // id back after the wait is right in both cases.
+  async #standAside(err: unknown, publishMs: number): Promise<void> {
     const waitMs = this.#o.fencedRetryMs ?? 30_000;
     const transactionalId = this.#transactionalId();
     this.#raise(
       'fenced',
       err,
-      `another instance took transactional id ${transactionalId}; claiming it back within ${Math.ceil(waitMs / 1_000)} s`,
+      `another instance took transactional id ${transactionalId}, or a transaction of it outlived its timeout ` +
+        `(the publish took ${seconds(publishMs)}); claiming it back within ${Math.ceil(waitMs / 1_000)} s`,
     );
     this.#o.metrics?.sourceFenced.inc({ connector: this.#o.connector });
     this.#log.error(
-      { transactionalId, retryInMs: waitMs },
-      'another worker publishes this source (fenced by a newer producer with its transactional id); standing aside, then claiming it back',
+      { transactionalId, retryInMs: waitMs, publishMs },
+      'fenced: another worker publishes this source with its transactional id, or its transaction outlived the transaction timeout (see publishMs); standing aside, then claiming it back',
     );
     await this.#reclaim(waitMs);
     // The id is this runner's again (unless it stopped): the other instance is the one fenced now.
@@ -381,3 +386,6 @@ export class SourceRunner<T> {
     }
   }
 }
+
+/** A duration as an operator reads it in a pause's detail: 0.4 s, 75 s. */
+const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1_000).toFixed(1) : Math.round(ms / 1_000)} s`;

@@ -17,6 +17,7 @@ import { Metrics } from '../../../src/observability/metrics.ts';
 import { SourceRunner } from '../../../src/runtime/index.ts';
 import { parseConnectorConfig, type CrmTicketEvent } from '../../../src/sdk/index.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
+import { wrapMessaging } from '../../support/recording-messaging.ts';
 import { until, untilAsync } from '../../support/wait.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 
@@ -67,8 +68,11 @@ function crmRunner(url: string, messaging: Messaging, serde: AvroSerde, at: Inst
 }
 
 async function setUp(...topics: string[]) {
+  return setUpOn(createInMemoryMessaging(), ...topics);
+}
+
+async function setUpOn(messaging: Messaging, ...topics: string[]) {
   const { serde } = await startLoopback(cleanup);
-  const messaging = createInMemoryMessaging();
   const admin = messaging.admin();
   for (const topic of topics) {
     await admin.ensureTopics([{ topic, partitions: 3 }]);
@@ -88,6 +92,23 @@ async function setUp(...topics: string[]) {
     return seen.sort((a, b) => a - b);
   };
   return { serde, messaging, sim, sequences };
+}
+
+/**
+ * The in-memory broker with its first `times` commits held back `delayMs`: a publish held up
+ * (a long pause, a slow broker) past the transaction timeout, which the broker aborts meanwhile.
+ */
+function slowCommits(inner: Messaging, delayMs: number, times: number): Messaging {
+  let left = times;
+  return wrapMessaging(inner, {
+    transaction: (tx) => ({
+      ...tx,
+      commit: async () => {
+        if (left-- > 0) await new Promise((r) => setTimeout(r, delayMs));
+        await tx.commit();
+      },
+    }),
+  });
 }
 
 /** A first worker publishing one change, then a second started on the same feed and cursor. */
@@ -140,11 +161,11 @@ describe('a source whose transactional id another runner takes', () => {
     const { crm, first, second } = await secondWorker(sim, messaging, serde, 60_000);
     crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
     await until('the first worker fenced', () => first.runner.status().pausedBy === 'fenced', 5_000);
-    expect(first.runner.status().pauseDetail).toBe(
-      'another instance took transactional id cursors/crm-rest:testville; claiming it back within 60 s',
+    expect(first.runner.status().pauseDetail).toMatch(
+      /^another instance took transactional id cursors\/crm-rest:testville, or a transaction of it outlived its timeout \(the publish took \d+\.\d s\); claiming it back within 60 s$/,
     );
     expect(first.errors()).toEqual([
-      'another worker publishes this source (fenced by a newer producer with its transactional id); standing aside, then claiming it back',
+      'fenced: another worker publishes this source with its transactional id, or its transaction outlived the transaction timeout (see publishMs); standing aside, then claiming it back',
     ]);
     expect(await first.fenced()).toBe(true);
 
@@ -174,6 +195,29 @@ describe('a source whose transactional id another runner takes', () => {
     await until('the second worker publishing', () => second.runner.status().published === 1, 5_000);
     expect(second.runner.status()).toMatchObject({ pausedBy: null, deadLettered: 1 });
     expect(second.errors()).toEqual([]);
+  });
+
+  // The broker fences a producer whose transaction outlived its timeout as it fences one whose id
+  // was claimed again: the runner stands aside alike, and must not send the operator looking for
+  // a second worker that does not exist.
+  it('stands aside after its own transaction timed out, says it may have, and publishes every change once', async () => {
+    const messaging = slowCommits(createInMemoryMessaging({ transactionTimeoutMs: 100 }), 300, 1);
+    const { serde, sim, sequences } = await setUpOn(messaging, 'crm');
+    const { sim: crm, url } = await sim();
+    const only = crmRunner(url, messaging, serde, { topic: 'crm', cursorTopic: 'cursors', fencedRetryMs: 1_000 });
+    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await only.runner.start();
+    await until('the runner fenced', () => only.runner.status().pausedBy === 'fenced', 5_000);
+    const detail = only.runner.status().pauseDetail ?? '';
+    expect(detail).toMatch(/^another instance took transactional id .+, or a transaction of it outlived its timeout/);
+    const took = Number(/the publish took (\d+\.\d) s/.exec(detail)?.[1]);
+    expect(took).toBeGreaterThanOrEqual(0.3);
+    expect(await only.fenced()).toBe(true);
+    crm.createTicket({ serviceCode: 'SR-GRAFFITI' });
+    await until('the runner publishing again', () => only.runner.status().published === 2, 5_000);
+    expect(only.runner.status().pausedBy).toBeNull();
+    // The timed-out transaction was aborted: nothing of it is read, and nothing is published twice.
+    expect(await sequences('crm')).toEqual([1, 2]);
   });
 
   it('takes the feed back once the worker that took it is gone, publishing every change once', async () => {
