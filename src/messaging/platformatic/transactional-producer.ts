@@ -50,8 +50,7 @@ export class PlatformaticTransactionalProducer implements TransactionalProducer 
       const tx = await this.#producer.beginTransaction();
       // The client would commit whatever reached the broker before a failed request: see AbortOnly.
       const failed = new AbortOnly();
-      const request = (action: string, fn: () => Promise<void>) =>
-        this.#guarded(action, () => failed.run(action, () => guarded(action, fn)));
+      const request = (action: string, fn: () => Promise<void>) => failed.run(action, () => this.#guarded(action, fn));
       return {
         send: (topic, records) =>
           request(`producing to ${topic} in a transaction`, async () => {
