@@ -1,5 +1,6 @@
 import { CloseloopError, isCloseloopError } from '../errors/index.ts';
-import { outageDetail, outageReason, registryOutage, type PauseReason } from './pause.ts';
+import type { Health } from '../sdk/connector.ts';
+import { outageDetail, outageReason, probeDelay, registryOutage, type PauseReason } from './pause.ts';
 
 /** The pauses a poll's failure raises, and so the ones a poll that answers ends. */
 export const SOURCE_OUTAGES: readonly PauseReason[] = ['unavailable', 'credentials', 'endpoint', 'cursor'];
@@ -70,4 +71,37 @@ export function unlessStopped<R>(signal: AbortSignal, work: Promise<R>): Promise
       },
     );
   });
+}
+
+export interface HealthProbing {
+  readonly health: () => Promise<Health>;
+  readonly intervalMs: number;
+  /** What the failure that paused the runner asked for (Retry-After), if anything. */
+  readonly retryAfterMs: number | null;
+  readonly signal: AbortSignal;
+  /** The runner's own sleep, which its stop() and wake() end. */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** The probe answered with a Retry-After: the pause's detail says until when. */
+  readonly onRetryAfter: (ms: number) => void;
+}
+
+/**
+ * Waits, probing the source's health, until a probe passes or the runner stops. A system that
+ * asked to be left alone (Retry-After, on the failure or on a probe) is probed no sooner; a
+ * probe that throws counts as down.
+ */
+export async function probeUntilUp(p: HealthProbing): Promise<void> {
+  let wait = probeDelay(p.intervalMs, p.retryAfterMs);
+  while (!p.signal.aborted) {
+    await p.sleep(wait);
+    const probed = await unlessStopped(
+      p.signal,
+      p.health().catch((): Health => ({ status: 'down' })),
+    );
+    if (probed === null) return;
+    const health = probed.value;
+    if (health.status === 'up') return;
+    wait = probeDelay(p.intervalMs, health.retryAfterMs);
+    if (health.retryAfterMs !== undefined) p.onRetryAfter(health.retryAfterMs);
+  }
 }

@@ -1,9 +1,9 @@
 import { DEFAULT_RETRY, isCloseloopError, messageOf, retryAfterOf, sleep, withRetry } from '../errors/index.ts';
 import type { TransactionalProducer } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Health, SourceBatch } from '../sdk/connector.ts';
+import type { SourceBatch } from '../sdk/connector.ts';
 import { CursorBehind } from './cursor-behind.ts';
-import { PauseSet, probeDelay, retryAfterDetail, type PauseReason } from './pause.ts';
+import { PauseSet, retryAfterDetail, type PauseReason } from './pause.ts';
 import {
   CURSOR_TOPIC,
   ensureCursorTopic,
@@ -11,7 +11,14 @@ import {
   readSourceCursor,
   sourceTransactionalId,
 } from './source-cursor.ts';
-import { cursorStuck, publishOutage, SOURCE_OUTAGES, sourceOutage, unlessStopped } from './source-outage.ts';
+import {
+  cursorStuck,
+  probeUntilUp,
+  publishOutage,
+  SOURCE_OUTAGES,
+  sourceOutage,
+  unlessStopped,
+} from './source-outage.ts';
 import { encodeBatch, writeBatch } from './source-publish.ts';
 import { nextPollDelay, type PollOutcome, type PollPace } from './poll-pace.ts';
 import type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-options.ts';
@@ -346,22 +353,14 @@ export class SourceRunner<T> {
     if (this.#outage !== reason) this.#log.error({ code, reason, detail, error: messageOf(err) }, log);
     this.#raise(reason, err, detail);
     if (detail !== null) this.#pauses.describe(reason, detail);
-    // A system that asked to be left alone (Retry-After) is probed no sooner.
-    const interval = this.#o.probeIntervalMs ?? 1_000;
-    let wait = probeDelay(interval, retryAfterOf(err));
-    while (!this.#isStopped()) {
-      await this.#sleep(wait);
-      const probed = await unlessStopped(
-        this.#stopping.signal,
-        this.#o.source.health().catch(() => ({ status: 'down' as const })),
-      );
-      if (probed === null) return;
-      const health: Health = probed.value;
-      if (health.status === 'up') return;
-      wait = probeDelay(interval, health.retryAfterMs);
-      if (health.retryAfterMs !== undefined)
-        this.#pauses.describe(reason, retryAfterDetail(null, health.retryAfterMs, Date.now()));
-    }
+    await probeUntilUp({
+      health: () => this.#o.source.health(),
+      intervalMs: this.#o.probeIntervalMs ?? 1_000,
+      retryAfterMs: retryAfterOf(err),
+      signal: this.#stopping.signal,
+      sleep: (ms) => this.#sleep(ms),
+      onRetryAfter: (ms) => this.#pauses.describe(reason, retryAfterDetail(null, ms, Date.now())),
+    });
   }
 
   async #publish(batch: SourceBatch<T>, recordsAt: number | null): Promise<void> {
