@@ -10,6 +10,13 @@ export interface MessagingHarness {
   unique(prefix: string): string;
   /** How long anything may take to arrive (a real group needs seconds to rebalance). */
   readonly waitMs: number;
+  /**
+   * A Messaging of its own whose transactions time out after `timeoutMs`: on the real broker a
+   * client whose transactional producers ask for that timeout, in memory a broker of its own
+   * that applies it. How soon after the timeout the broker aborts is its own affair (Kafka
+   * looks every `transaction.abort.timed.out.transaction.cleanup.interval.ms`, 10 s by default).
+   */
+  timingOut(): { readonly messaging: Messaging; readonly timeoutMs: number };
 }
 
 export const rec = (key: string | null, value: string, partition?: number): OutgoingRecord => ({

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { TransactionalProducer } from '../../src/messaging/index.ts';
 import { rec, rejection, type ConformanceContext } from './messaging-context.ts';
-import { valuesOf } from './messaging-reader.ts';
+import { startReader, valuesOf, type Reader } from './messaging-reader.ts';
 
 /**
  * Fencing as the Kafka adapter's client has it. A producer claims its transactional id once,
@@ -106,5 +106,44 @@ export function fencingCases({ h, messaging, topic, reader }: ConformanceContext
       await producer.disconnect();
     }
     expect(await committedValues(t, ['kept', 'kept too'])).toEqual(['kept', 'kept too']);
+  });
+
+  it('aborts a transaction that outlives its timeout and fences its producer, whose id is claimed again', async () => {
+    const { messaging: m, timeoutMs } = h.timingOut();
+    const admin = m.admin();
+    const t = h.unique('conf.timed-out');
+    const id = h.unique('conf.timed-out');
+    const late = m.transactionalProducer(id);
+    const again = m.transactionalProducer(id);
+    const plain = m.producer();
+    let r: Reader | null = null;
+    try {
+      await admin.connect();
+      await admin.ensureTopics([{ topic: t, partitions: 1 }]);
+      await Promise.all([late.connect(), again.connect(), plain.connect()]);
+      const began = Date.now();
+      const tx = await late.begin();
+      await tx.send(t, [rec('k', 'timed out')]);
+      // Behind the open transaction's record: a reader of committed records gets it once that ends.
+      await plain.send(t, [rec('k', 'after it')]);
+      const reader = await startReader(m, [t], h.unique('conf.g'), timeoutMs + h.waitMs);
+      r = reader;
+      await reader.until('the record behind the transaction', () => reader.records.length > 0);
+      expect(Date.now() - began).toBeGreaterThanOrEqual(timeoutMs);
+      expect(valuesOf(reader.records)).toEqual(['after it']);
+      const onCommit = await rejection(tx.commit());
+      expect([onCommit.code, onCommit.retriable]).toEqual(['CL_KAFKA_FENCED', false]);
+      // The broker cannot say which fence it was: the message names both.
+      expect(onCommit.message).toContain('a newer producer claimed the id');
+      expect(onCommit.message).toContain('outlived its timeout');
+      await tx.abort().catch(() => undefined);
+      await commitOne(again, t, 'claimed again');
+      await reader.until("the claimed id's record", () => valuesOf(reader.records).includes('claimed again'));
+      expect(valuesOf(reader.records)).toEqual(['after it', 'claimed again']);
+    } finally {
+      await r?.stop();
+      await Promise.all([late.disconnect(), again.disconnect(), plain.disconnect()]);
+      await admin.disconnect();
+    }
   });
 }

@@ -12,13 +12,21 @@ export function uniqueName(prefix: string): string {
   return `${prefix}.${randomUUID().slice(0, 12)}`;
 }
 
-/** `logger` for a test that reads what the adapter logs; silent by default. */
-export function testMessaging(clientId = uniqueName('test'), logger?: Logger): Messaging {
+/**
+ * `logger` for a test that reads what the adapter logs; silent by default. `requestTimeoutMs` is
+ * also the transaction timeout its producers ask for.
+ */
+export function testMessaging(
+  clientId = uniqueName('test'),
+  logger?: Logger,
+  options: { requestTimeoutMs?: number } = {},
+): Messaging {
   return createKafkaMessaging({
     brokers: [endpoints().brokers],
     clientId,
     // The adapter logs retried group and fetch hiccups as warnings; set LOG_LEVEL to see them.
     logger: logger ?? createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
+    ...options,
   });
 }
 

@@ -5,6 +5,10 @@ import { messagingConformance } from '../conformance/messaging.ts';
 messagingConformance({
   name: 'in memory',
   messaging: () => createInMemoryMessaging({ rewindDelayMs: 5 }),
+  timingOut: () => ({
+    messaging: createInMemoryMessaging({ rewindDelayMs: 5, transactionTimeoutMs: 300 }),
+    timeoutMs: 300,
+  }),
   unique: (prefix) => `${prefix}.${randomUUID().slice(0, 12)}`,
   waitMs: 2_000,
 });

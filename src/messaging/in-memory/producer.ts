@@ -1,5 +1,6 @@
 import { AbortOnly } from '../abort-only.ts';
 import { chunkRecords, recordBytes } from '../chunk.ts';
+import { FENCED_CAUSES } from '../fenced.ts';
 import { partitionFor } from '../partitioner.ts';
 import type {
   DeliveredRecord,
@@ -81,9 +82,10 @@ export class InMemoryProducer implements MessageProducer {
   }
 }
 
+// The broker's words, then what they may mean, as the Kafka adapter says them.
 const FENCED =
   'Producer attempted an operation with an old epoch. Either there is a newer producer with the same ' +
-  'transactionalId, or the producer has been fenced';
+  `transactionalId, or the producer has been fenced ${FENCED_CAUSES}`;
 
 export class InMemoryTransactionalProducer implements TransactionalProducer {
   readonly #cluster: Cluster;

@@ -1,5 +1,6 @@
 import { GenericError, MultipleErrors } from '@platformatic/kafka';
 import { CloseloopError, messageOf, type ErrorCode } from '../../errors/index.ts';
+import { FENCED_CAUSES } from '../fenced.ts';
 
 interface Leaf {
   readonly code?: string;
@@ -17,8 +18,6 @@ function leaves(err: unknown, depth = 0): Leaf[] {
   return [err as Leaf];
 }
 
-export const FENCED_CAUSES =
-  "(this producer's epoch of its transactional id is over: a newer producer claimed the id, or the broker aborted a transaction that outlived its timeout)";
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTION_COORDINATOR_FENCED']);
 /** A transaction's offsets refused for the member's standing in its group (KIP-447). */
 const NOT_MEMBER = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);

@@ -3,7 +3,8 @@ import { CloseloopError, isCloseloopError } from '../../errors/index.ts';
 import { AbortOnly } from '../abort-only.ts';
 import { chunkByTopic, chunkRecords } from '../chunk.ts';
 import type { GroupMembership, OffsetCommit, OutgoingRecord, Transaction, TransactionalProducer } from '../types.ts';
-import { FENCED_CAUSES, guarded, translatePlatformaticError } from './errors.ts';
+import { FENCED_CAUSES } from '../fenced.ts';
+import { guarded, translatePlatformaticError } from './errors.ts';
 import { toMessage } from './producer.ts';
 import { commitTxnOffsets } from './txn-offsets.ts';
 
