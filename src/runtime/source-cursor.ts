@@ -95,19 +95,37 @@ export async function moveSourceCursor(
   cursorKey: string,
   cursor: string,
 ): Promise<{ readonly was: string | null }> {
+  const was = await claimSourceCursor(messaging, cursorTopic, cursorKey);
+  try {
+    await writeSourceCursor(was.producer, cursorTopic, cursorKey, cursor, was.publishedAt);
+    return { was: was.cursor };
+  } finally {
+    await was.producer.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Takes the cursor record's transactional id, so that whoever held it can commit no more, and
+ * then reads the stored cursor, which is therefore the last any holder wrote. The producer
+ * returned holds the id; when the claim fails it is disconnected.
+ */
+export async function claimSourceCursor(
+  messaging: Messaging,
+  cursorTopic: string,
+  cursorKey: string,
+): Promise<{ producer: TransactionalProducer; cursor: string | null; publishedAt: number | null }> {
   const admin = messaging.admin();
   await admin.connect();
   const producer = messaging.transactionalProducer(sourceTransactionalId(cursorTopic, cursorKey));
   try {
     await ensureCursorTopic(admin, cursorTopic);
     await producer.connect();
-    // Fenced first, then read: the cursor read is then the last one any runner wrote.
     await producer.fence();
-    const was = await readSourceCursor(messaging, admin, cursorTopic, cursorKey);
-    await writeSourceCursor(producer, cursorTopic, cursorKey, cursor, was.publishedAt);
-    return { was: was.cursor };
-  } finally {
+    return { producer, ...(await readSourceCursor(messaging, admin, cursorTopic, cursorKey)) };
+  } catch (err) {
     await producer.disconnect().catch(() => undefined);
+    throw err;
+  } finally {
     await admin.disconnect().catch(() => undefined);
   }
 }

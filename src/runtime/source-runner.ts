@@ -1,16 +1,18 @@
-import { DEFAULT_RETRY, isCloseloopError, messageOf, retryAfterOf, sleep, withRetry } from '../errors/index.ts';
+import {
+  CloseloopError,
+  DEFAULT_RETRY,
+  isCloseloopError,
+  messageOf,
+  retryAfterOf,
+  sleep,
+  withRetry,
+} from '../errors/index.ts';
 import type { TransactionalProducer } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SourceBatch } from '../sdk/connector.ts';
 import { CursorBehind } from './cursor-behind.ts';
 import { PauseSet, retryAfterDetail, type PauseReason } from './pause.ts';
-import {
-  CURSOR_TOPIC,
-  ensureCursorTopic,
-  lastRecordHeaders,
-  readSourceCursor,
-  sourceTransactionalId,
-} from './source-cursor.ts';
+import { claimSourceCursor, CURSOR_TOPIC, lastRecordHeaders, sourceTransactionalId } from './source-cursor.ts';
 import {
   cursorStuck,
   probeUntilUp,
@@ -107,25 +109,15 @@ export class SourceRunner<T> {
    * transaction may have committed after all, and only the stored cursor can tell.
    */
   async #claim(): Promise<void> {
-    const { messaging, cursorKey } = this.#o;
     await this.#producer?.disconnect().catch(() => undefined);
     this.#producer = null;
-    const admin = messaging.admin();
-    await admin.connect();
-    try {
-      await ensureCursorTopic(admin, this.#cursorTopic);
-      const producer = messaging.transactionalProducer(this.#transactionalId());
-      await producer.connect();
-      await producer.fence();
-      this.#producer = producer;
-      const { cursor, publishedAt } = await readSourceCursor(messaging, admin, this.#cursorTopic, cursorKey);
-      this.#cursor = cursor;
-      this.#behind.claimed(cursor);
-      // Another instance may have published since this one last did (taking turns when fenced).
-      if (publishedAt !== null && publishedAt > (this.#lastPublishedAt ?? 0)) this.#lastPublishedAt = publishedAt;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    const claimed = await claimSourceCursor(this.#o.messaging, this.#cursorTopic, this.#o.cursorKey);
+    this.#producer = claimed.producer;
+    this.#cursor = claimed.cursor;
+    this.#behind.claimed(claimed.cursor);
+    // Another instance may have published since this one last did (taking turns when fenced).
+    const { publishedAt } = claimed;
+    if (publishedAt !== null && publishedAt > (this.#lastPublishedAt ?? 0)) this.#lastPublishedAt = publishedAt;
   }
 
   /** The cursor record it guards, its topic and key (see sourceTransactionalId). */
@@ -367,7 +359,10 @@ export class SourceRunner<T> {
     const { topic, connector } = this.#o;
     const encoded = await encodeBatch(this.#o, batch);
     const producer = this.#producer;
-    if (!producer) return;
+    // Not reached while the runner runs (it starts, and comes back from a failed publish, only
+    // with the id claimed); were it, the batch would count as published without being written.
+    if (!producer)
+      throw new CloseloopError('CL_KAFKA_TRANSIENT', `source ${connector}: its transactional id is not claimed`);
     const cursor = {
       topic: this.#cursorTopic,
       key: this.#o.cursorKey,
