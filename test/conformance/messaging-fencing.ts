@@ -137,6 +137,8 @@ export function fencingCases({ h, messaging, topic, reader }: ConformanceContext
       expect(onCommit.message).toContain('a newer producer claimed the id');
       expect(onCommit.message).toContain('outlived its timeout');
       await tx.abort().catch(() => undefined);
+      // Fenced for good, as by a newer producer: claiming the id back is a new producer's to do.
+      expect((await rejection(late.begin())).code).toBe('CL_KAFKA_FENCED');
       await commitOne(again, t, 'claimed again');
       await reader.until("the claimed id's record", () => valuesOf(reader.records).includes('claimed again'));
       expect(valuesOf(reader.records)).toEqual(['after it', 'claimed again']);

@@ -1,9 +1,9 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import { createInMemoryMessaging, readToEnd, type Messaging } from '../../src/messaging/index.ts';
-import { rejection } from '../conformance/messaging-context.ts';
 
-// On the real broker the same case is test/integration/platformatic-transaction-timeout.test.ts;
-// there it waits for the coordinator's sweep, here the broker's timer is advanced.
+// When the in-memory broker's timeout starts and stops, with its timer advanced. That a
+// transaction past it is aborted and its producer fenced, as on Kafka, is the conformance
+// suite's case (test/conformance/messaging-fencing.ts).
 const TIMEOUT_MS = 5_000;
 
 afterEach(() => {
@@ -22,26 +22,6 @@ async function setup() {
   await messaging.admin().ensureTopics([{ topic: 't', partitions: 1 }]);
   return messaging;
 }
-
-it('aborts a transaction that wrote and then stayed open past its timeout, fencing its producer; a new producer goes on', async () => {
-  const messaging = await setup();
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-  const held = messaging.transactionalProducer('id');
-  const tx = await held.begin();
-  await tx.send('t', [{ key: 'k', value: Buffer.from('held') }]);
-  vi.advanceTimersByTime(TIMEOUT_MS);
-  vi.useRealTimers();
-
-  const refused = await rejection(tx.commit());
-  expect([refused.code, refused.retriable]).toEqual(['CL_KAFKA_FENCED', false]);
-  expect((await rejection(held.begin())).code).toBe('CL_KAFKA_FENCED');
-
-  const next = messaging.transactionalProducer('id');
-  const after = await next.begin();
-  await after.send('t', [{ key: 'k', value: Buffer.from('after') }]);
-  await after.commit();
-  expect(await committedValues(messaging, 't')).toEqual(['after']);
-});
 
 it('times a transaction from its first write, and stops timing it once it has ended', async () => {
   const messaging = await setup();
