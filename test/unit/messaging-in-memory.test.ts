@@ -6,8 +6,8 @@ messagingConformance({
   name: 'in memory',
   messaging: () => createInMemoryMessaging({ rewindDelayMs: 5 }),
   timingOut: () => ({
-    messaging: createInMemoryMessaging({ rewindDelayMs: 5, transactionTimeoutMs: 300 }),
-    timeoutMs: 300,
+    messaging: createInMemoryMessaging({ rewindDelayMs: 5, transactionTimeoutMs: 1_000 }),
+    timeoutMs: 1_000,
   }),
   unique: (prefix) => `${prefix}.${randomUUID().slice(0, 12)}`,
   waitMs: 2_000,
