@@ -43,6 +43,8 @@ export class Metrics {
   readonly statusChanges: Counter;
   readonly slaBreaches: Counter<'target' | 'department'>;
   readonly deliverySeconds: Histogram<'connector'>;
+  readonly sinkWaitSeconds: Histogram<'connector'>;
+  readonly sinkSlotWaitSeconds: Histogram<'connector'>;
   readonly retries: Counter<'connector'>;
   readonly published: Counter<'connector'>;
   readonly sourceFenced: Counter<'connector'>;
@@ -133,6 +135,22 @@ export class Metrics {
       help: 'Time for a sink to deliver one record to its system, retries included.',
       labelNames: ['connector'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: r,
+    });
+    // The two waits before a sink's call, so that an operator can tell a ticket's own order
+    // (statuses one after another: nothing to tune) from a maxInFlight set too low.
+    this.sinkWaitSeconds = new Histogram({
+      name: 'closeloop_sink_wait_seconds',
+      help: "Time a record waits in a sink, from its batch's fetch to its delivery's start: behind its ticket's earlier records, for a free slot (maxInFlight), or in a pause.",
+      labelNames: ['connector'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: r,
+    });
+    this.sinkSlotWaitSeconds = new Histogram({
+      name: 'closeloop_sink_slot_wait_seconds',
+      help: "Time a ticket's records in a sink wait for a free slot of their partition, every one (maxInFlight) taken by other tickets; observed only when they wait.",
+      labelNames: ['connector'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,
     });
     this.retries = new Counter({

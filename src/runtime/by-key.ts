@@ -26,6 +26,14 @@ export const keyLane = (limit: number): KeyLane => ({
   halted: null,
 });
 
+export interface ByKeyOptions {
+  /**
+   * A key's records waited `ms` for one of the lane's slots, every one taken by other keys
+   * (their first record waits so; the others follow it): what a higher limit would have saved.
+   */
+  readonly onSlotWait?: (ms: number) => void;
+}
+
 /**
  * Handles records grouped by key: one key's records strictly one after another, in their order
  * (after those of earlier batches on the same lane), and up to the lane's limit of keys at once.
@@ -38,6 +46,7 @@ export async function runByKey<R>(
   keyOf: (r: R) => string,
   lane: KeyLane | number,
   handle: (r: R) => Promise<void>,
+  options: ByKeyOptions = {},
 ): Promise<ByKeyOutcome> {
   const l = typeof lane === 'number' ? keyLane(lane) : lane;
   const { limit, tails } = l;
@@ -54,7 +63,10 @@ export async function runByKey<R>(
     const mine = (async () => {
       try {
         await before;
+        // Queued behind others (every slot taken, or keys already waiting for one): timed.
+        const asked = limit.activeCount >= limit.concurrency || limit.pendingCount > 0 ? performance.now() : null;
         await limit(async () => {
+          if (asked !== null) options.onSlotWait?.(performance.now() - asked);
           for (const i of indexes) {
             if (!failed && l.halted) fail(l.halted.error);
             if (failed) throw error;

@@ -165,6 +165,9 @@ export class SinkRunner<T> {
   async #batch(batch: RecordBatch): Promise<void> {
     const { receiptsTopic, connector } = this.#o;
     const receipts = receiptsTopic ? new Receipts(connector, receiptsTopic) : null;
+    const fetched = performance.now();
+    const metrics = this.#o.metrics;
+    const labels = { connector };
     const deliver = (lane: KeyLane) =>
       runByKey(
         batch.records,
@@ -174,8 +177,10 @@ export class SinkRunner<T> {
           // Stopping leaves the rest for the next owner of the partition.
           if (this.#isStopped()) throw stoppedError('before delivering');
           await this.#waitWhileHeld();
+          metrics?.sinkWaitSeconds.observe(labels, (performance.now() - fetched) / 1e3);
           await this.#handle(record, receipts);
         },
+        metrics ? { onSlotWait: (ms) => metrics.sinkSlotWaitSeconds.observe(labels, ms / 1e3) } : {},
       );
     const commit = async (donePrefix: number) => {
       // Before the offsets: a receipt lost with a crash comes again with the redelivered record.

@@ -104,6 +104,39 @@ describe('runByKey', () => {
     expect(peak).toBe(2);
   });
 
+  it('reports the keys that waited for a slot, once a key, and no key that found one free', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const waits: number[] = [];
+    const started: string[] = [];
+    const handle = async (r: string) => {
+      started.push(r);
+      if (r === 'a1' || r === 'b1') await held;
+    };
+    // Two slots: a and b start at once; c (two records) waits until one of theirs is free.
+    const out = runByKey(['a1', 'b1', 'c1', 'c2'], (r) => r[0] ?? '', 2, handle, {
+      onSlotWait: (ms) => waits.push(ms),
+    });
+    await expect.poll(() => started).toContain('b1');
+    expect(started).not.toContain('c1');
+    expect(waits).toEqual([]);
+    release();
+    expect(await out).toEqual({ donePrefix: 4, error: null });
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(0);
+    const free: number[] = [];
+    await runByKey(
+      ['a1', 'b1', 'c1'],
+      (r) => r[0] ?? '',
+      3,
+      async () => undefined,
+      {
+        onSlotWait: (ms) => free.push(ms),
+      },
+    );
+    expect(free).toEqual([]);
+  });
+
   it('starts nothing of a key whose records in an older batch failed, and fails the newer batch', async () => {
     const lane = keyLane(4);
     const { handled, handle } = failingOn('a1');

@@ -12,6 +12,7 @@ import {
   type IncomingRecord,
 } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
+import { Metrics } from '../../../src/observability/metrics.ts';
 import { SinkRunner } from '../../../src/runtime/index.ts';
 import { parseConnectorConfig, type TicketStatusChange } from '../../../src/sdk/index.ts';
 import { RECORD_NAMES } from '../../../src/topics/index.ts';
@@ -26,6 +27,8 @@ const TOPIC = 'bridge.ticket-status.v1';
 
 interface SetUpOptions {
   readonly maxDeliveryCycles?: number;
+  readonly maxInFlight?: number;
+  readonly metrics?: Metrics;
   /** The base URL the connector is configured with, from the simulator's. */
   readonly baseUrl?: (url: string) => string;
 }
@@ -124,6 +127,29 @@ describe('sink runner on the in-memory messaging', () => {
     }));
     const committed = async () => JSON.stringify(await admin.groupOffsets(groupId, TOPIC)) === JSON.stringify(ends);
     await untilAsync('the offsets of the last batches', committed, 5_000);
+  });
+
+  it("measures each record's wait before its call, and the waits for a free slot apart", async () => {
+    const count = async (h: Metrics['sinkWaitSeconds']) =>
+      (await h.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+    for (const maxInFlight of [1, 16]) {
+      const metrics = new Metrics({ defaults: false });
+      const { sim, runner, send } = await setUp({ maxInFlight, metrics });
+      const bridge = new Bridge(await testPolicy());
+      // Six tickets on three partitions, all fetched at once: some partition holds two or more.
+      const ids = Array.from({ length: 6 }, () => sim.createTicket({ serviceCode: 'SR-POTHOLE' }).id);
+      for (const id of ids) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+      for (const id of ids) bridge.send(dept(id, `${id}#1`, 'maximo', 'APPR', 2, { department: 'transportation' }));
+      await send(bridge.statuses);
+      await runner.start();
+      cleanup.push(() => runner.stop());
+      await until('every status', () => runner.status().delivered === bridge.statuses.length, 5_000);
+      expect(await count(metrics.sinkWaitSeconds)).toBe(bridge.statuses.length);
+      // One slot a partition: a second ticket waits for it. Sixteen: none does.
+      const slotWaits = await count(metrics.sinkSlotWaitSeconds);
+      if (maxInFlight === 1) expect(slotWaits).toBeGreaterThan(0);
+      else expect(slotWaits).toBe(0);
+    }
   });
 
   it('delivers to a CRM that answers every status update 204 with no body, without retrying', async () => {
