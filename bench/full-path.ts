@@ -16,6 +16,7 @@ import { webhookTokens } from '../src/worker/connector-check.ts';
 import { Worker } from '../src/worker/worker.ts';
 import { nearestRank } from '../src/domain/kpi/index.ts';
 import { stageLatencies, type StageLatencies } from './full-path-stages.ts';
+import { sinkWaitTotals, sinkWaitsBetween, type SinkWaits, type SinkWaitTotals } from './sink-waits.ts';
 import { rssSampler, runConfig, type Endpoints } from './harness.ts';
 import { typePicker, type LoadProfile } from './load.ts';
 
@@ -45,6 +46,8 @@ export interface FullPathRun {
   readonly peakRssMb: number;
   /** Where the time went, p50 / p99 per stage (see full-path-stages.ts). */
   readonly stages: StageLatencies;
+  /** Where the statuses waited in the CRM sink, means from its own metrics (see sink-waits.ts). */
+  readonly sinkWaits: SinkWaits;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -120,8 +123,11 @@ export async function fullPathRun(
     const until = started + (o.warmupSeconds + o.seconds) * 1000;
     // Simulator time (wall clock) from which events count.
     const measuredFrom = Date.now() + o.warmupSeconds * 1000;
+    let atMeasuredFrom: SinkWaitTotals | null = null;
     // Department work goes first; new tickets fill the rest of each slot's budget.
     while (performance.now() < until) {
+      if (atMeasuredFrom === null && Date.now() >= measuredFrom)
+        atMeasuredFrom = await sinkWaitTotals(worker.metrics, 'crm-rest');
       const due = Math.floor(((performance.now() - started) / 1000) * rate) - offered;
       let budget = Math.min(due, 2_000);
       const moved = posse.advance(Math.max(0, Math.floor(budget * 0.85)));
@@ -169,6 +175,10 @@ export async function fullPathRun(
       posse,
       (at) => at >= measuredFrom,
     );
+    const sinkWaits = sinkWaitsBetween(
+      atMeasuredFrom ?? (await sinkWaitTotals(worker.metrics, 'crm-rest')),
+      await sinkWaitTotals(worker.metrics, 'crm-rest'),
+    );
     const sourceEvents = crm.changes.filter((c) => c.actor === 'agent').length + posse.changes.length;
     return {
       offeredPerSecond: o.rate,
@@ -192,6 +202,7 @@ export async function fullPathRun(
       drainMs: Math.round(Math.max(0, drainMs)),
       peakRssMb: rss.stop(),
       stages,
+      sinkWaits,
     };
   } finally {
     rss.stop();

@@ -198,6 +198,7 @@ async function main(): Promise<void> {
           `  ${run.eventsPerSecond} ev/s applied, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms (warm-up p99 ${run.warmup.p99Ms} ms)`,
         );
         log(`  stages p50/p99, ms: ${JSON.stringify(run.stages)}; webhooks ${JSON.stringify(run.webhooks)}`);
+        log(`  CRM sink, means: ${JSON.stringify(run.sinkWaits)}`);
         fullPath.push(run);
         stepDone();
       }

@@ -31,6 +31,18 @@ export function fullPathLines(runs: readonly FullPathRun[]): Line[] {
     out.push(
       line('p50 source / processor / sink, ms', `${stage('source')} / ${stage('processor')} / ${stage('sink')}`),
     );
+    const w = (f: (s: FullPathRun['sinkWaits']) => number) =>
+      fmt(
+        m((r) => f(r.sinkWaits)),
+        1,
+      );
+    const slots = `${w((s) => s.slotWaitsPerRecord * 100)} %, ${w((s) => s.slotWaitMs)}`;
+    out.push(
+      line(
+        'CRM sink, mean ms: wait before the call / the call; records whose ticket waited for a slot, %, and its mean wait, ms',
+        `${w((s) => s.waitMs)} / ${w((s) => s.callMs)}; ${slots}`,
+      ),
+    );
     out.push(line('peak RSS, MB', fmt(Math.max(...group.map((r) => r.peakRssMb)))));
   }
   return out;

@@ -53,6 +53,7 @@ export const fullPathRun = (
   drainMs: 0,
   peakRssMb: 400,
   stages: { source: [20, 60], processor: [8, 50], sink: [latency.p50 - 28, 160] },
+  sinkWaits: { records: rate * 30, waitMs: 18.4, slotWaitsPerRecord: 0.05, slotWaitMs: 12.5, callMs: 21.3 },
   ...more,
 });
 
