@@ -96,6 +96,11 @@ describe('worker metrics, health and admin endpoints', () => {
     expect(metric(text, 'closeloop_records_processed_total')).toBeGreaterThan(0);
     expect(metric(text, 'closeloop_status_changes_total')).toBeGreaterThan(0);
     expect(metric(text, 'closeloop_delivery_seconds_count{connector="crm-rest"}')).toBeGreaterThan(0);
+    // A record's wait is observed as its delivery starts, so never fewer waits than deliveries timed.
+    expect(metric(text, 'closeloop_sink_wait_seconds_count{connector="crm-rest"}')).toBeGreaterThanOrEqual(
+      metric(text, 'closeloop_delivery_seconds_count{connector="crm-rest"}'),
+    );
+    expect(text).toContain('# TYPE closeloop_sink_slot_wait_seconds histogram');
     expect(metric(text, 'closeloop_premature_closes_blocked_total{department="housing"}')).toBe(3);
     expect(metric(text, 'closeloop_quarantine_total{kind="PREMATURE_CLOSE"}')).toBe(3);
     expect(text).toContain('closeloop_consumer_lag{group=');
