@@ -45,7 +45,7 @@ async function memberId(c: Connection, groupId: string): Promise<string> {
 
 it('refuses a membership whose group is rebalancing away from its generation, naming the rebalance', async () => {
   const groupId = uniqueName('it.rebalancing');
-  const old = await wire.coordinator('group', groupId);
+  const old = await wire.groupCoordinator(groupId);
   const oldId = await memberId(old, groupId);
   const joined = await join(old, groupId, oldId);
   expect(joined.leader).toBe(oldId);
@@ -61,7 +61,7 @@ it('refuses a membership whose group is rebalancing away from its generation, na
   await admin.checkMembership(membership);
 
   // The newcomer's join is answered only once the rebalance ends: it is left waiting.
-  const newcomer = await wire.coordinator('group', groupId);
+  const newcomer = await wire.groupCoordinator(groupId);
   const waiting = join(newcomer, groupId, await memberId(newcomer, groupId)).catch(() => null);
   let refused: unknown = null;
   // The coordinator may take the newcomer's join after a check has gone out on another connection.
