@@ -9,6 +9,9 @@ import {
   type MetricValue,
 } from 'prom-client';
 
+/** Seconds: from a millisecond, as waits behind another record's call are often that short. */
+const SINK_WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
 /**
@@ -139,20 +142,16 @@ export class Metrics {
     });
     // The two waits before a sink's call, so that an operator can tell a ticket's own order
     // (statuses one after another: nothing to tune) from a maxInFlight set too low.
-    this.sinkWaitSeconds = new Histogram({
-      name: 'closeloop_sink_wait_seconds',
-      help: "Time a record waits in a sink, from its batch's fetch to its delivery's start: behind its ticket's earlier records, for a free slot (maxInFlight), or in a pause.",
-      labelNames: ['connector'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: r,
-    });
-    this.sinkSlotWaitSeconds = new Histogram({
-      name: 'closeloop_sink_slot_wait_seconds',
-      help: "Time a ticket's records in a sink wait for a free slot of their partition, every one (maxInFlight) taken by other tickets; observed only when they wait.",
-      labelNames: ['connector'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: r,
-    });
+    const sinkWait = (name: string, help: string) =>
+      new Histogram({ name, help, labelNames: ['connector'], buckets: SINK_WAIT_BUCKETS, registers: r });
+    this.sinkWaitSeconds = sinkWait(
+      'closeloop_sink_wait_seconds',
+      "Time a record waits in a sink, from its batch's fetch to its delivery's start: behind its ticket's earlier records, for a free slot (maxInFlight), or in a pause.",
+    );
+    this.sinkSlotWaitSeconds = sinkWait(
+      'closeloop_sink_slot_wait_seconds',
+      "Time a ticket's records in a sink wait for a free slot of their partition, every one (maxInFlight) taken by other tickets; observed only when they wait.",
+    );
     this.retries = new Counter({
       name: 'closeloop_retries_total',
       help: 'Retried calls to external systems.',
