@@ -14,10 +14,11 @@ export interface SinkWaitTotals {
 
 /** Means over a span, ms, and the share of the span's records whose ticket waited for a slot. */
 export interface SinkWaits {
+  /** Records whose delivery started in the span. */
   readonly records: number;
   /** From the batch's fetch to the delivery's start: behind the ticket's earlier records, or for a slot. */
   readonly waitMs: number;
-  /** The tickets that waited for a free slot (maxInFlight), per record delivered. */
+  /** The tickets that waited for a free slot (maxInFlight), per record whose delivery started. */
   readonly slotWaitsPerRecord: number;
   /** How long those waited for it, each. */
   readonly slotWaitMs: number;
