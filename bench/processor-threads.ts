@@ -3,7 +3,7 @@
 // Why not ThreadedProcessor, which a worker with processor.threads > 1 runs: it starts new worker
 // threads at each start, and each is a new V8 isolate that compiles and optimises the whole
 // processor again while it works. A phase here lasts one to a few seconds; measured with
-// ThreadedProcessor, two threads spent it mostly warming up (see the README's Performance). A
+// ThreadedProcessor, two threads spent it mostly warming up (see docs/performance.md). A
 // processor thread in a city runs for days. So the bench keeps its threads, warms them up
 // untimed as it does the Streams peer's JVM, and each thread runs what ThreadedProcessor's run:
 // a LifecycleProcessor of its own, with its own connections, joining the group together.

@@ -27,7 +27,7 @@ import { PlatformaticTransactionalProducer } from './transactional-producer.ts';
  *   between back-to-back transactions. 20 ms doubling to 1 s. Shorter (1 ms, then 4, 20...) made
  *   back-to-back transactions 3.8 ms instead of 25 but the full path at 1,000 events/s slower:
  *   under load the wait is what gathers a task's batches into fewer transactions (see the
- *   README, Performance).
+ *   README, Performance, and docs/performance.md).
  * - UNSTABLE_OFFSET_COMMIT: a stable read of a group's offsets (groupOffsets) meets offsets a
  *   transaction has sent but not yet ended (KIP-447). 300 ms made such a read late by up to
  *   300 ms; the bench's idle check saw a CRM phase end 210–280 ms after its last commit. 20 ms,
