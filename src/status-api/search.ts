@@ -44,7 +44,7 @@ function instant(name: string, text: string | null): Parsed<Instant | null> {
   const ms = parseW3cDateTime(repaired);
   if (ms === null && lacksZone(repaired))
     return fail(
-      `${name} needs a time zone, Z or an offset such as +02:00: without one, ${repaired} is a different time in every zone.`,
+      `${name} needs a time zone, Z or an offset such as +02:00: without one, a date-time names a different instant in every zone.`,
     );
   if (ms === null) return fail(`${name} must be a W3C date-time such as 2010-01-01T00:00:00Z.`);
   return { ok: true, value: { at: ms, through: BARE_DATE.test(repaired) ? ms + DAY_MS - 1 : ms } };
@@ -108,7 +108,12 @@ export function runSearch(
   const hits: { at: number; ticket: PublicTicket }[] = [];
   const consider = (ticket: PublicTicket) => {
     const at = ticket.requestedAt ?? context.fact(ticket.ticketId)?.requestedAt ?? null;
-    if (at === null || at < search.from || at > search.to) return;
+    if (at === null) return;
+    // Compared as shown: requested_datetime is given to the second, so a request matches when the
+    // second it shows meets the window. A client that searches up to (or from) a time it was
+    // shown finds every request shown with that time, not only those made at its first millisecond.
+    const second = Math.floor(at / 1000) * 1000;
+    if (second + 999 < search.from || second > search.to) return;
     if (search.statuses && !search.statuses.has(latest(ticket).status)) return;
     const code = ticket.serviceCode ?? context.fact(ticket.ticketId)?.serviceCode ?? null;
     if (search.serviceCodes && (code === null || !search.serviceCodes.has(code))) return;
