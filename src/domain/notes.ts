@@ -92,6 +92,10 @@ export function statusNote(t: TicketState, state: TicketLifecycleState, derived:
   const parent = t.parent;
   if (parent?.accepted && state !== 'RESOLVED' && state !== 'CANCELLED') {
     const label = parent.linkType === 'DUPLICATE' ? 'Duplicate of' : 'Follow-up of';
+    // A parent resolved with a review pending (a follow-up asked for it): its note alone
+    // ("Resolved by …") would read as this open request's being done too.
+    if (parent.parentState === 'RESOLVED' && !parent.parentSettled && parent.parentNote)
+      return `${label} #${parent.ticketId}, open while the work is reviewed (#${parent.ticketId}: ${parent.parentNote})`;
     return `${label} #${parent.ticketId} — ${parent.parentNote ?? 'status to follow.'}`;
   }
   switch (state) {

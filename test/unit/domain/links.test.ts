@@ -149,6 +149,12 @@ describe('rule 5: follow-ups link to the original', () => {
     expect(bridge.commands.filter((c) => c.ticketId === 'O').map((c) => c.kind)).toEqual(['CREATE', 'REVIEW']);
     expect(bridge.lastStatus('O').crmStatus).toBe('CLOSED');
     expect(bridge.lastStatus('F').crmStatus).toBe('OPEN');
+    // Open while the original's work is reviewed: the original's "Resolved" alone would read as
+    // this request's being done too.
+    expect(bridge.lastStatus('F').statusNote).toBe(
+      `Follow-up of #O, open while the work is reviewed (#O: ${bridge.lastStatus('O').statusNote})`,
+    );
+    expect(bridge.lastStatus('F').statusNote).toMatch(/\(#O: Resolved by /);
 
     bridge.send(dept('O', 'O#1', 'maximo', 'INPRG', 11, { department: 'transportation' }));
     expect(bridge.lastStatus('O')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'REOPENED' });
