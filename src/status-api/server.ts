@@ -120,7 +120,9 @@ export class StatusApiServer {
 
   async start(): Promise<string> {
     const inUse = new SocketsInUse();
-    const server = createServer((req, res) => {
+    // A request without Host is refused here, in GeoReport format (see #answer), not by Node's
+    // bare status line.
+    const server = createServer({ requireHostHeader: false }, (req, res) => {
       inUse.add(req.socket, res);
       this.#handle(req, res).catch((err: unknown) => {
         this.#o.logger?.error({ err }, 'status api request failed');
@@ -170,6 +172,13 @@ export class StatusApiServer {
     const url = URL.parse(req.url ?? '/', base);
     const template = url ? templateOf(url.pathname) : 'unmatched';
     const format = url ? formatOf(url.pathname) : 'json';
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); HTTP/1.0 clients may leave it out.
+    if (req.headers.host === undefined && req.httpVersion !== '1.0')
+      return errorAnswer(400, 'An HTTP/1.1 request needs a Host header.', template, format);
+    // A browser's preflight is answered whatever the client's count, and not counted: a 429
+    // without the allow headers fails the page's GET as a CORS error, hiding the Retry-After
+    // that GET's own 429 would give its script. The answer is fixed and costs nothing to send.
+    if (req.method === 'OPTIONS') return preflight(req, template);
     if (this.#limiter) {
       const verdict = await this.#limiter.take(clientKey(req, this.#o.trustProxy ?? false));
       res.setHeader('x-ratelimit-limit', String(verdict.limit));
@@ -180,7 +189,6 @@ export class StatusApiServer {
         return errorAnswer(429, text, template, format);
       }
     }
-    if (req.method === 'OPTIONS') return preflight(req, template);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', ALLOWED_METHODS);
       const text = 'This API is read-only: only GET, HEAD and OPTIONS are allowed.';

@@ -35,6 +35,21 @@ const LONG = 'A'.repeat(20_000);
 const error = (code: number) => [{ code, description: expect.any(String) }];
 const cors = { 'access-control-allow-origin': '*', 'content-type': 'application/json; charset=utf-8' };
 
+describe('a request without Host', () => {
+  it('is refused with 400 in GeoReport format and CORS over HTTP/1.1', async () => {
+    const res = await raw('GET /requests/T1.json HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(res.status).toBe(400);
+    expect(res.headers).toMatchObject(cors);
+    expect(res.body).toEqual([{ code: 400, description: 'An HTTP/1.1 request needs a Host header.' }]);
+  });
+
+  it('is served over HTTP/1.0, which has no Host', async () => {
+    const res = await raw('GET /requests/T1.json HTTP/1.0\r\n\r\n');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject([{ service_request_id: 'T1' }]);
+  });
+});
+
 describe('a request Node cannot parse', () => {
   it('answers a URL past the header limit with 414 in GeoReport format, CORS, and closes', async () => {
     const res = await raw(`GET /requests.json?service_request_id=${LONG} HTTP/1.1\r\nHost: x\r\n\r\n`);

@@ -45,6 +45,22 @@ describe('rate limiting per client', () => {
     );
   });
 
+  it("answers a browser's preflight over the limit, with its allow headers, and does not count it", async () => {
+    const url = await limited(false);
+    const preflight = () =>
+      fetch(url, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://city.example', 'access-control-request-method': 'GET' },
+      });
+    for (let i = 0; i < 5; i++) expect((await preflight()).status).toBe(204);
+    for (let i = 0; i < 3; i++) expect((await fetch(url)).status).toBe(200);
+    expect((await fetch(url)).status).toBe(429);
+    const res = await preflight();
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-methods')).toBe('GET, HEAD, OPTIONS');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
   it('counts clients behind a trusted proxy by the last X-Forwarded-For hop', async () => {
     const url = await limited(true);
     for (let i = 0; i < 3; i++) expect((await fetch(url, from('203.0.113.7'))).status).toBe(200);
