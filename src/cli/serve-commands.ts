@@ -76,9 +76,12 @@ async function servePublic(configFile: string, printError: (line: string) => voi
   const logger = createLogger({ name: pages ? 'closeloop-public' : 'closeloop-status-api' });
   const stopped = stopSignal(logger);
   const config = await loadConfig(configFile);
+  // A config problem (exit 1, as the README's exit codes say), not a usage error.
   if (!config.statusApi) {
-    printError(`closeloop: ${configFile} has no statusApi section; add one to serve the public status API`);
-    return 2;
+    printError(
+      `closeloop: CL_CONFIG_INVALID: ${configFile} has no statusApi section; add one (statusApi: {} takes every default) to serve the public status API`,
+    );
+    return 1;
   }
   const messaging = createKafkaMessaging({
     brokers: config.kafka.brokers,

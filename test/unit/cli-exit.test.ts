@@ -70,5 +70,9 @@ describe('the closeloop process', () => {
     const missing = await closeloop(['alerts', 'list', '--config', 'no/such/closeloop.yaml']);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/^closeloop: CL_CONFIG_INVALID: /m);
+    // The shipped config runs the worker only: serving the status API from it is a config problem.
+    const noApi = await closeloop(['status-api', '--config', 'config/closeloop.yaml']);
+    expect(noApi.code).toBe(1);
+    expect(noApi.err).toMatch(/^closeloop: CL_CONFIG_INVALID: config\/closeloop.yaml has no statusApi section/m);
   }, 60_000);
 });
