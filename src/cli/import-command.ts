@@ -110,27 +110,31 @@ export async function runImport(
     mapping = await loadImportMapping(args.mapping);
   } catch (err) {
     if (!isCloseloopError(err, 'CL_CONFIG_INVALID')) throw err;
-    printError(`closeloop import: ${describeError(err)}`);
-    return 2;
+    printError(`closeloop: ${describeError(err)}`);
+    return 1;
   }
   const since = instant(args.since, mapping);
   const until = instant(args.until, mapping);
   if (since === null || until === null) {
-    printError('closeloop import: --since and --until take ISO 8601 instants, e.g. 2018-01-01 or 2018-01-01T00:00Z');
+    printError(
+      'closeloop: CL_ARGUMENT_INVALID: --since and --until take ISO 8601 instants, e.g. 2018-01-01 or 2018-01-01T00:00Z',
+    );
     return 2;
   }
   if (since !== undefined && until !== undefined && since >= until) {
-    printError(`closeloop import: --since ${args.since} is not before --until ${args.until}: no row could be imported`);
+    printError(
+      `closeloop: CL_ARGUMENT_INVALID: --since ${args.since} is not before --until ${args.until}: no row could be imported`,
+    );
     return 2;
   }
   const waitMs = Number(args.wait ?? '120') * 1000;
   if (!Number.isFinite(waitMs) || waitMs <= 0) {
-    printError('closeloop import: --wait takes a number of seconds, e.g. 300');
+    printError('closeloop: CL_ARGUMENT_INVALID: --wait takes a number of seconds, e.g. 300');
     return 2;
   }
   const show = Number(args.showRejections ?? KEPT_REJECTIONS);
   if (!Number.isSafeInteger(show) || show < 0) {
-    printError('closeloop import: --show-rejections takes a whole number of rows, e.g. 1000');
+    printError('closeloop: CL_ARGUMENT_INVALID: --show-rejections takes a whole number of rows, e.g. 1000');
     return 2;
   }
   const dryRun = args.dryRun === true;
@@ -139,14 +143,15 @@ export async function runImport(
     adopter = args.adopt === undefined ? null : connectorAdopter(config, args.adopt, logger, env);
   } catch (err) {
     if (!isCloseloopError(err) || err.retriable) throw err;
-    printError(`closeloop import: ${describeError(err)}`);
-    return 2;
+    // A connector's settings or token: a config problem (exit 1), as for `run`.
+    printError(`closeloop: ${describeError(err)}`);
+    return 1;
   }
   let rejects: RejectsFile | null;
   try {
     rejects = args.rejects === undefined ? null : new RejectsFile(args.rejects);
   } catch (err) {
-    printError(`closeloop import: --rejects ${args.rejects}: ${(err as Error).message}`);
+    printError(`closeloop: CL_ARGUMENT_INVALID: --rejects ${args.rejects}: ${(err as Error).message}`);
     return 2;
   }
   const publisher = dryRun ? null : await kafkaPublisher(config, logger, SHIPPED_SCHEMAS);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runImport } from '../../../src/cli/import-command.ts';
-import type { CloseloopConfig } from '../../../src/config/index.ts';
+import { loadConfig, type CloseloopConfig } from '../../../src/config/index.ts';
 import type { CrmTicketEvent } from '../../../src/domain/types.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { parseImportMapping } from '../../../src/import/mapping.ts';
@@ -285,6 +285,48 @@ describe('--show-rejections', () => {
       () => undefined,
       (l) => errors.push(l),
     );
-    expect([code, errors]).toEqual([2, [expect.stringContaining('--show-rejections takes a whole number')]]);
+    expect([code, errors]).toEqual([
+      2,
+      [expect.stringMatching(/^closeloop: CL_ARGUMENT_INVALID: --show-rejections takes a whole number/)],
+    ]);
+  });
+});
+
+describe('the import command', () => {
+  const run = async (args: Partial<Parameters<typeof runImport>[0]>, config = { policy: {} } as CloseloopConfig) => {
+    const errors: string[] = [];
+    const code = await runImport(
+      { file: 'unused.csv', mapping: 'config/import/baltimore.yaml', ...args },
+      config,
+      createLogger({ level: 'silent' }),
+      () => undefined,
+      (l) => errors.push(l),
+      {},
+    );
+    return { code, errors };
+  };
+
+  // As every command prints its errors (`closeloop: <code>: <message>`), with the README's exit
+  // codes: 2 for a bad argument, 1 for a config problem.
+  it('prints a bad argument with its code, and exits 2', async () => {
+    expect(await run({ since: 'yesterday' })).toEqual({
+      code: 2,
+      errors: [expect.stringMatching(/^closeloop: CL_ARGUMENT_INVALID: --since and --until take ISO 8601 instants/)],
+    });
+  });
+
+  it('prints a mapping it cannot use as a config problem, and exits 1', async () => {
+    expect(await run({ mapping: 'no/such/mapping.yaml' })).toEqual({
+      code: 1,
+      errors: [expect.stringMatching(/^closeloop: CL_CONFIG_INVALID: /)],
+    });
+  });
+
+  it('prints a connector to adopt from without its token as a config problem, and exits 1, as `run` does', async () => {
+    const config = await loadConfig('config/closeloop.yaml');
+    expect(await run({ adopt: 'posse', dryRun: true }, config)).toEqual({
+      code: 1,
+      errors: [expect.stringMatching(/^closeloop: CL_CONFIG_INVALID: .*POSSE_API_TOKEN/)],
+    });
   });
 });
