@@ -84,10 +84,14 @@ export function checkConnectorsAndRoutes(
   const routes = routing.safeParse(raw['routing']);
   const problems: string[] = [];
   const served = new Set<string>();
+  // Systems whose connector's own settings did not validate: what they serve is unknown, and a
+  // route to them is not reported as unserved beside the setting that is the real problem.
+  const unknown = new Set<string>();
   if (!instances.success) return { problems, served };
   instances.data.forEach((instance, i) => {
     const report = checker(instance, env);
     problems.push(...report.problems.map((p) => `${file}: connectors.${i}: ${p}`));
+    if (report.problems.length > 0 && report.serves.length === 0) unknown.add(instance.name);
     // The doorbell is a route of the ops server: without one, nothing would answer the system.
     if (instance.webhook && raw['http'] === undefined)
       problems.push(`${file}: connectors.${i}: webhook needs the ops server: add an http section`);
@@ -97,7 +101,7 @@ export function checkConnectorsAndRoutes(
   const offered = [...served].sort().join(', ') || 'none';
   for (const [service, targets] of Object.entries(routes.data.services)) {
     for (const t of targets) {
-      if (served.has(routeKey(t))) continue;
+      if (served.has(routeKey(t)) || unknown.has(t.system)) continue;
       problems.push(
         `${file}: routing.services.${service}: no connector sink serves ${t.department} on ${t.system} ` +
           `(served here: ${offered}); add that system's connector or remove the route`,
