@@ -4,6 +4,7 @@ import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { parseInstant } from '../ops/index.ts';
 import { runAlerts } from './alerts-command.ts';
+import { runConfigCheck } from './config-command.ts';
 import { describeError } from './describe-error.ts';
 import { runHealth, topicAlerts } from './health-command.ts';
 import { runImport, type ImportArgs } from './import-command.ts';
@@ -87,6 +88,15 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
     .description('run the worker: the lifecycle processor and every configured connector')
     .addOption(configOption())
     .action(act((o: { config: string }) => runWorker(o.config)));
+
+  program
+    .command('config')
+    .description('the config file')
+    .command('check')
+    .description('check the config as run does before it starts, connecting to nothing; exits 1 naming every problem')
+    .option('--no-credentials', 'leave out the credentials the connectors take from the environment')
+    .addOption(configOption())
+    .action(act((o: { config: string; credentials: boolean }) => runConfigCheck(o, io.print)));
 
   program
     .command('reconcile')
