@@ -8,6 +8,7 @@ import {
   type ConnectorChecker,
   type ConnectorInstance,
 } from './connector-routes.ts';
+import { unexpandedVariables } from './unexpanded.ts';
 import { applyEnvOverrides, configIssues } from './env-overrides.ts';
 import { loadSla } from './load-sla.ts';
 import { accountableFor, loadRoles, type RolesTable } from './roles.ts';
@@ -127,6 +128,7 @@ export async function loadConfig(
   const parsed = closeloopConfigSchema.safeParse(withEnv);
   const problems = parsed.success ? [] : configIssues(file, parsed.error, overrides);
   problems.push(...repeatedConnectors(file, withEnv));
+  problems.push(...unexpandedVariables(file, raw));
   // Before anything connects: a clash would otherwise surface half-way through provisioning.
   if (parsed.success) problems.push(...topicClashes(parsed.data).map((p) => `${file}: ${p}`));
   const connectorCheck = options.checkConnector

@@ -1,0 +1,34 @@
+import { readFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.ts';
+import { unexpandedVariables } from '../../../src/config/unexpanded.ts';
+
+describe('a value written as a variable to expand', () => {
+  it.each(['${CLOSELOOP_CLIENT_ID}', 'http://${HOST}:8081', '${PORT:-8081}', '$CLIENT_ID'])(
+    'is refused where it stands: %s',
+    (value) => {
+      const problems = unexpandedVariables('c.yaml', { kafka: { clientId: value, brokers: ['a:1'] } });
+      expect(problems).toEqual([expect.stringMatching(/^c\.yaml: kafka\.clientId: \$.* is not expanded/)]);
+    },
+  );
+
+  it('names a place in a list, and lets ordinary text with a dollar pass', () => {
+    expect(unexpandedVariables('c.yaml', { kafka: { brokers: ['a:1', '${BROKER}'] } })).toEqual([
+      expect.stringMatching(/^c\.yaml: kafka\.brokers\.1: \$\{BROKER\} is not expanded/),
+    ]);
+    expect(unexpandedVariables('c.yaml', { note: 'costs $5 a day', price: '$ 10', id: 'a$b' })).toEqual([]);
+  });
+
+  it('fails the load with every other problem, and the shipped config has none', async () => {
+    const shipped = await readFile('config/closeloop.yaml', 'utf8');
+    await expect(loadConfig('config/closeloop.yaml', {})).resolves.toBeDefined();
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'cl-unexpanded-')), 'closeloop.yaml');
+    await writeFile(file, shipped.replace('clientId: closeloop', 'clientId: ${CLOSELOOP_CLIENT_ID}'));
+    await expect(loadConfig(file, {})).rejects.toMatchObject({
+      code: 'CL_CONFIG_INVALID',
+      message: expect.stringContaining('kafka.clientId: ${CLOSELOOP_CLIENT_ID} is not expanded'),
+    });
+  });
+});
