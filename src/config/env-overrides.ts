@@ -38,7 +38,7 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
         const broker = typeof rest[0] === 'number' ? brokers[rest[0]] : undefined;
         return broker === undefined
           ? message
-          : `${JSON.stringify(broker)} is not host:port (brokers are host:port, comma-separated)`;
+          : `${JSON.stringify(broker)} is not ${message} (brokers are host:port, comma-separated)`;
       },
     });
   }

@@ -67,7 +67,18 @@ export const closeloopConfigSchema = z
     jurisdiction: z.string().min(1),
     kafka: z
       .object({
-        brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1),
+        brokers: z
+          .array(
+            z
+              .string()
+              .regex(/^[^:\s]+:\d+$/, 'host:port')
+              // A port past 65535 passes the pattern and fails only at the first connection.
+              .refine((b) => {
+                const port = Number(b.slice(b.lastIndexOf(':') + 1));
+                return !/^[^:\s]+:\d+$/.test(b) || port <= 65_535;
+              }, 'host:port, the port at most 65535'),
+          )
+          .min(1),
         clientId: z.string().min(1).default('closeloop'),
       })
       .strict(),

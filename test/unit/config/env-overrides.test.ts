@@ -35,6 +35,14 @@ describe('an address the environment sets in place of the file', () => {
     ]);
   });
 
+  it('refuses a port past 65535, once, which would fail only at the first connection', async () => {
+    expect(await problemsOf({ KAFKA_BROKERS: '127.0.0.1:99999,127.0.0.1:65536,127.0.0.1:9092' })).toEqual([
+      expect.stringMatching(/: "127\.0\.0\.1:99999" is not host:port, the port at most 65535 \(brokers/),
+      expect.stringMatching(/: "127\.0\.0\.1:65536" is not host:port, the port at most 65535 \(brokers/),
+    ]);
+    await expect(loadConfig(FILE, { KAFKA_BROKERS: '127.0.0.1:65535' })).resolves.toBeDefined();
+  });
+
   it('is blamed on SCHEMA_REGISTRY_URL, without the user name and password the URL carries', async () => {
     const problems = await problemsOf({ SCHEMA_REGISTRY_URL: 'registry:8081' });
     expect(problems).toEqual([
