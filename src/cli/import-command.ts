@@ -113,6 +113,16 @@ export async function runImport(
     printError(`closeloop: ${describeError(err)}`);
     return 1;
   }
+  // Every event carries the mapping's jurisdiction: another city's mapping (a copied file, the
+  // wrong --mapping) would put that city's tickets into this bridge under its name.
+  const expected = config.policy.jurisdiction as string | undefined;
+  if (expected !== undefined && mapping.jurisdiction !== expected) {
+    printError(
+      `closeloop: CL_CONFIG_INVALID: ${args.mapping}: jurisdiction ${mapping.jurisdiction} is not the config's ` +
+        `(${expected}): every imported event would carry it; use this city's mapping, or set its jurisdiction`,
+    );
+    return 1;
+  }
   const since = instant(args.since, mapping);
   const until = instant(args.until, mapping);
   if (since === null || until === null) {

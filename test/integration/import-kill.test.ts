@@ -68,10 +68,10 @@ async function latestStatuses(config: CloseloopConfig): Promise<Map<string, Stat
 
 describe('an import killed and restarted', () => {
   it('ends exactly as one uninterrupted run', async () => {
-    const whole = await testConfig(3);
+    const whole = await testConfig(3, 30, { jurisdiction: 'baltimore' });
     expect(await ended(importProcess(whole.file), 'the uninterrupted import')).toBe(0);
 
-    const killed = await testConfig(3);
+    const killed = await testConfig(3, 30, { jurisdiction: 'baltimore' });
     const first = importProcess(killed.file);
     await untilAsync('part of the export published', async () => (await eventsOn(killed.config)) >= 2_000, 60_000);
     first.child.kill('SIGKILL');

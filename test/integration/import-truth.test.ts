@@ -87,7 +87,7 @@ async function closeloop(...args: string[]): Promise<{ out: string[]; err: strin
 
 describe('the Baltimore sample imported', () => {
   it('gives, month by month, exactly the figures recomputed straight from the CSV', async () => {
-    const { config, file } = await testConfig(3);
+    const { config, file } = await testConfig(3, 30, { jurisdiction: 'baltimore' });
     const silent = createLogger({ level: 'silent' });
     const lines: string[] = [];
     expect(

@@ -44,6 +44,8 @@ export interface TestConfigExtras {
   readonly http?: { readonly host: string; readonly port: number };
   /** processor.slaCheckIntervalMs, the SLA and sentinel sweep's period; the default when left out. */
   readonly slaCheckIntervalMs?: number;
+  /** The jurisdiction; `testville` when left out (an import's mapping must name the same). */
+  readonly jurisdiction?: string;
 }
 
 export async function testConfig(
@@ -74,7 +76,7 @@ export async function testConfig(
       ? { brokers: extras.brokers, registryUrl: extras.registryUrl }
       : endpoints();
   const yaml = {
-    jurisdiction: 'testville',
+    jurisdiction: extras.jurisdiction ?? 'testville',
     kafka: { brokers: [extras.brokers ?? brokers], clientId: base },
     schemaRegistry: { url: extras.registryUrl ?? registryUrl },
     topics,

@@ -322,6 +322,18 @@ describe('the import command', () => {
     });
   });
 
+  it("refuses another city's mapping before reading a row, as a config problem", async () => {
+    const config = await loadConfig('config/closeloop.yaml', {});
+    expect(await run({ mapping: 'config/import/sf.yaml', dryRun: true }, config)).toEqual({
+      code: 1,
+      errors: [
+        expect.stringMatching(
+          /^closeloop: CL_CONFIG_INVALID: config\/import\/sf\.yaml: jurisdiction san-francisco is not the config's \(baltimore\)/,
+        ),
+      ],
+    });
+  });
+
   it('prints a connector to adopt from without its token as a config problem, and exits 1, as `run` does', async () => {
     const config = await loadConfig('config/closeloop.yaml');
     expect(await run({ adopt: 'posse', dryRun: true }, config)).toEqual({

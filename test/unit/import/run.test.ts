@@ -199,7 +199,7 @@ describe('--since/--until', () => {
     const errors: string[] = [];
     const code = await runImport(
       { file: 'unused.csv', mapping: 'config/import/baltimore.yaml', since: '2019-01-01', until: '2018-01-01' },
-      {} as CloseloopConfig,
+      { policy: { jurisdiction: 'baltimore' } } as CloseloopConfig,
       createLogger({ level: 'silent' }),
       () => undefined,
       (l) => errors.push(l),
