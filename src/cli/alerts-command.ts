@@ -3,7 +3,7 @@ import { isCloseloopError } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { acknowledgeAlert, alertLine, openAlerts, parseBy } from '../ops/index.ts';
-import { describeError } from './describe-error.ts';
+import { errorLine, failureLine } from './describe-error.ts';
 
 /**
  * `closeloop alerts list`: the stuck tickets, silent connectors and skipped records alerted now,
@@ -32,7 +32,7 @@ export async function runAlerts(
       by = parseBy(args.by);
     } catch (err) {
       if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
-      printError(`closeloop alerts ack: ${describeError(err)}`);
+      printError(errorLine(err));
       return 2;
     }
   }
@@ -72,14 +72,14 @@ async function acknowledge(
     const o = { topic: config.topics.alerts, jurisdiction: config.jurisdiction, alertId, by, now: Date.now() };
     const cleared = await acknowledgeAlert(messaging, admin, serde, o, { log: logger });
     if (!cleared) {
-      printError(`closeloop alerts ack: no alert ${alertId} is open`);
+      printError(failureLine('CL_ARGUMENT_INVALID', `no alert ${alertId} is open`));
       return 1;
     }
     print(`acknowledged ${alertId} by ${by}`);
     return 0;
   } catch (err) {
     if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
-    printError(`closeloop alerts ack: ${describeError(err)}`);
+    printError(errorLine(err));
     return 2;
   }
 }

@@ -1,4 +1,4 @@
-import { isCloseloopError, messageOf } from '../errors/index.ts';
+import { isCloseloopError, messageOf, type ErrorCode } from '../errors/index.ts';
 
 /**
  * An error as the operator reads it: a CloseloopError with its code first (`CL_CONFIG_INVALID:
@@ -6,4 +6,17 @@ import { isCloseloopError, messageOf } from '../errors/index.ts';
  */
 export function describeError(err: unknown): string {
   return isCloseloopError(err) ? `${err.code}: ${err.message}` : messageOf(err);
+}
+
+/**
+ * The one line every command prints an error as, `closeloop: <code>: <message>` (the README's
+ * Commands section): a script greps one shape whichever command failed.
+ */
+export function errorLine(err: unknown): string {
+  return `closeloop: ${describeError(err)}`;
+}
+
+/** errorLine for a failure the command finds itself, with the catalog's code for it. */
+export function failureLine(code: ErrorCode, message: string): string {
+  return `closeloop: ${code}: ${message}`;
 }

@@ -4,6 +4,7 @@ import { CloseloopError, messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { openAlerts } from '../ops/index.ts';
+import { failureLine } from './describe-error.ts';
 import { alertsSection, stuckOnTopic } from '../processor/index.ts';
 
 /**
@@ -90,7 +91,7 @@ export async function runHealth(
 ): Promise<number> {
   const address = opsAddress(config, target);
   if (typeof address === 'string') {
-    printError(`closeloop health: ${address}`);
+    printError(failureLine('CL_CONFIG_INVALID', address));
     return HEALTH_EXIT.unreachable;
   }
   // The processor run alone (npm run processor) serves the same endpoints on the same http section.
@@ -105,19 +106,22 @@ export async function runHealth(
   } catch (err) {
     // undici says only "fetch failed"; what failed (ECONNREFUSED, a time-out) is its cause.
     const cause = err instanceof Error && err.cause !== undefined ? `: ${messageOf(err.cause)}` : '';
-    printError(`closeloop health: cannot reach ${what} at ${url}: ${messageOf(err)}${cause}`);
+    printError(failureLine('CL_OPS_UNREACHABLE', `cannot reach ${what} at ${url}: ${messageOf(err)}${cause}`));
     return HEALTH_EXIT.unreachable;
   }
   const body = readinessOf(text);
   if (!body) {
     // Something answered, but not with readiness: another service on that port.
     printError(
-      `closeloop health: ${url} answered HTTP ${status} with no readiness JSON; is that the ops server of ${what}?`,
+      failureLine(
+        'CL_OPS_UNREACHABLE',
+        `${url} answered HTTP ${status} with no readiness JSON; is that the ops server of ${what}?`,
+      ),
     );
     return HEALTH_EXIT.unreachable;
   }
   if (status !== 200 && status !== 503) {
-    printError(`closeloop health: ${url} answered HTTP ${status}; is that the ops server of ${what}?`);
+    printError(failureLine('CL_OPS_UNREACHABLE', `${url} answered HTTP ${status}; is that the ops server of ${what}?`));
     return HEALTH_EXIT.unreachable;
   }
   print(status === 200 ? 'ready' : 'not ready');

@@ -5,7 +5,7 @@ import { isCloseloopError } from '../errors/index.ts';
 import { formatKpiTable, runKpiJob } from '../kpi/index.ts';
 import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { describeError } from './describe-error.ts';
+import { errorLine, failureLine } from './describe-error.ts';
 
 export const KPI_USAGE =
   'usage: closeloop kpi --month YYYY-MM [--publish [--allow-unreadable]] [--now ISO] [--config FILE]';
@@ -42,14 +42,19 @@ export async function runKpi(
   printError: (line: string) => void,
 ): Promise<number> {
   if (!args.month) {
-    printError(`closeloop kpi: --month is required\n${KPI_USAGE}`);
+    printError(`${failureLine('CL_ARGUMENT_INVALID', '--month is required')}\n${KPI_USAGE}`);
     return 2;
   }
   const timeZone = jurisdictionZone(config);
   // A time without an offset is read in the jurisdiction's zone, as people there would mean it.
   const now = args.now === undefined ? Date.now() : DateTime.fromISO(args.now, { zone: timeZone }).toMillis();
   if (!Number.isFinite(now)) {
-    printError(`closeloop kpi: --now must be an ISO 8601 instant (e.g. 2026-11-03T12:00), got "${args.now}"`);
+    printError(
+      failureLine(
+        'CL_ARGUMENT_INVALID',
+        `--now must be an ISO 8601 instant (e.g. 2026-11-03T12:00), got "${args.now}"`,
+      ),
+    );
     return 2;
   }
   const messaging = createKafkaMessaging({
@@ -74,7 +79,7 @@ export async function runKpi(
     });
   } catch (err) {
     if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
-    printError(`closeloop kpi: ${describeError(err)}\n${KPI_USAGE}`);
+    printError(`${errorLine(err)}\n${KPI_USAGE}`);
     return 2;
   }
   const { month, provisional } = result;

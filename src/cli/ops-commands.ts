@@ -13,7 +13,7 @@ import {
   type ReplayState,
 } from '../ops/index.ts';
 import { OPS_USAGE, opsRequest, type OpsArgs, type OpsRequest } from './ops-args.ts';
-import { describeError } from './describe-error.ts';
+import { errorLine } from './describe-error.ts';
 
 export type { OpsArgs } from './ops-args.ts';
 
@@ -56,7 +56,7 @@ export async function runOps(
     request = opsRequest(command, sub, args, config);
   } catch (err) {
     if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
-    printError(`closeloop ${command}${sub ? ` ${sub}` : ''}: ${describeError(err)}\n${OPS_USAGE}`);
+    printError(`${errorLine(err)}\n${OPS_USAGE}`);
     return 2;
   }
   if (!request) {

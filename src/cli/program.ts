@@ -5,7 +5,7 @@ import { createLogger } from '../observability/logger.ts';
 import { parseInstant } from '../ops/index.ts';
 import { runAlerts } from './alerts-command.ts';
 import { runConfigCheck } from './config-command.ts';
-import { describeError } from './describe-error.ts';
+import { errorLine } from './describe-error.ts';
 import { runHealth, topicAlerts } from './health-command.ts';
 import { runImport, type ImportArgs } from './import-command.ts';
 import { runKpi } from './kpi-command.ts';
@@ -290,7 +290,7 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
           try {
             now = Date.parse(parseInstant('now', o.now));
           } catch (err) {
-            io.printError(`closeloop roles list: ${describeError(err)}`);
+            io.printError(errorLine(err));
             return 2;
           }
         }

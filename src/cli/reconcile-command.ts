@@ -3,6 +3,7 @@ import { messageOf } from '../errors/index.ts';
 import { parseInstant } from '../ops/index.ts';
 import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { failureLine } from './describe-error.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { reconcileLookups, runReconciliation, type ReconcileOutcome } from '../reconcile/index.ts';
 
@@ -48,12 +49,12 @@ export async function runReconcile(
     problems.push(`--rate ${args.rate ?? ''} must be a number of tickets per second above 0, at most 1000`);
   if (args.ticket !== undefined && args.ticket.trim() === '') problems.push('--ticket needs a ticket id');
   if (problems.length > 0) {
-    printError(`closeloop reconcile: ${problems.join('; ')}\n${RECONCILE_USAGE}`);
+    printError(`${failureLine('CL_ARGUMENT_INVALID', problems.join('; '))}\n${RECONCILE_USAGE}`);
     return 2;
   }
   const lookups = reconcileLookups(config, process.env, logger);
   if (!lookups.crm && lookups.departments.length === 0) {
-    printError('closeloop reconcile: no configured connector has a lookup; nothing can be compared');
+    printError(failureLine('CL_CONFIG_INVALID', 'no configured connector has a lookup; nothing can be compared'));
     return 2;
   }
   const messaging = createKafkaMessaging({

@@ -1,9 +1,10 @@
 import { roleEntries, type CloseloopConfig } from '../config/index.ts';
+import { failureLine } from './describe-error.ts';
 
 /**
  * `closeloop roles list`: the accountable people per department, stale entries marked. Exits 1
- * when an entry is stale (so a scheduled job can remind someone), 2 when the config names no
- * roles file.
+ * when an entry is stale (so a scheduled job can remind someone) or when the config names no roles
+ * file (a config problem), 2 for an unknown subcommand.
  */
 export function runRoles(
   sub: string | undefined,
@@ -17,8 +18,13 @@ export function runRoles(
     return 2;
   }
   if (!config.roles) {
-    printError('closeloop: the config names no roles file; add `roles: roles.yaml` (see config/roles.yaml)');
-    return 2;
+    printError(
+      failureLine(
+        'CL_CONFIG_INVALID',
+        'the config names no roles file; add `roles: roles.yaml` (see config/roles.yaml)',
+      ),
+    );
+    return 1;
   }
   const entries = roleEntries(config.roles, now);
   const rows = entries.map((e) => [

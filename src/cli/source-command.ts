@@ -4,7 +4,7 @@ import { createKafkaMessaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { moveSourceCursor, readSourceCursor } from '../runtime/source-cursor.ts';
 import { checkConnector } from '../worker/connector-check.ts';
-import { describeError } from './describe-error.ts';
+import { errorLine } from './describe-error.ts';
 
 /**
  * A cursor as the command prints it: whole and unquoted, so what it replaced can be given back to
@@ -78,7 +78,7 @@ export async function runSourceCursor(
     target = sourceCursorTarget(config, connector, args.set);
   } catch (err) {
     if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
-    printError(`closeloop source cursor: ${describeError(err)}\n${SOURCE_CURSOR_USAGE}`);
+    printError(`${errorLine(err)}\n${SOURCE_CURSOR_USAGE}`);
     return 2;
   }
   const { cursorTopic, cursorKey, set } = target;

@@ -7,7 +7,7 @@ import { formatVolume, VOLUME_FORMATS, type VolumeFormat } from '../kpi/volume-f
 import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { jurisdictionZone } from './kpi-command.ts';
-import { describeError } from './describe-error.ts';
+import { errorLine } from './describe-error.ts';
 
 export const VOLUME_USAGE =
   'usage: closeloop kpi volume [--from YYYY-MM] [--to YYYY-MM] [--format table|json|csv] [--time-zone ZONE] [--config FILE]';
@@ -77,7 +77,7 @@ export async function runVolume(
     checked = checkVolumeArgs(args, config);
   } catch (err) {
     if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
-    printError(`closeloop kpi volume: ${describeError(err)}\n${VOLUME_USAGE}`);
+    printError(`${errorLine(err)}\n${VOLUME_USAGE}`);
     return 2;
   }
   const messaging = createKafkaMessaging({

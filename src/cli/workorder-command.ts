@@ -5,7 +5,7 @@ import { ticketIdFault } from '../domain/identifiers.ts';
 import { CloseloopError, isCloseloopError } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, subjectForTopic } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { describeError } from './describe-error.ts';
+import { errorLine } from './describe-error.ts';
 
 export const WORKORDER_USAGE =
   'usage: closeloop workorder reset-order --ticket ID (--work-order ID | --crm) --by WHO --reason TEXT [--config FILE]';
@@ -100,7 +100,7 @@ export async function runWorkOrder(
     command = resetOrderCommand(args, config.jurisdiction, Date.now());
   } catch (err) {
     if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
-    printError(`closeloop workorder: ${describeError(err)}\n${WORKORDER_USAGE}`);
+    printError(`${errorLine(err)}\n${WORKORDER_USAGE}`);
     return 2;
   }
   const topic = config.topics.operatorCommands;

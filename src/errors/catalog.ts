@@ -47,6 +47,12 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'The ops server (metrics, health, admin) cannot bind its host:port; the worker does not start.',
   },
+  CL_OPS_UNREACHABLE: {
+    stage: 'connect',
+    retriable: true,
+    summary:
+      'closeloop health got no readiness from the ops server its config names: nothing answered in time, or something else did (another service on that port).',
+  },
   CL_KAFKA_TRANSIENT: {
     stage: 'publish',
     retriable: true,

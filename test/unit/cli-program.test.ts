@@ -83,7 +83,7 @@ describe('the closeloop command line', () => {
     const since = await closeloop('reconcile', '--since', '2024-05-01T00:00', '--config', 'config/closeloop.yaml');
     expect([since.code, since.err]).toEqual([
       2,
-      expect.stringContaining('--since must be an ISO-8601 instant with a time zone'),
+      expect.stringMatching(/^closeloop: CL_ARGUMENT_INVALID: --since must be an ISO-8601 instant with a time zone/),
     ]);
   });
 

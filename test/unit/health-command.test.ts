@@ -193,7 +193,9 @@ describe('closeloop health', () => {
     const r = await health(configAt(port));
     expect(r.code).toBe(2);
     expect(r.err.join('\n')).toContain(`127.0.0.1:${port}`);
-    expect(r.err.join('\n')).toContain('cannot reach the worker (or the processor run alone) at');
+    expect(r.err.join('\n')).toMatch(
+      /^closeloop: CL_OPS_UNREACHABLE: cannot reach the worker \(or the processor run alone\) at/,
+    );
     // What failed, not only undici's "fetch failed".
     expect(r.err.join('\n')).toContain('ECONNREFUSED');
     expect((await health({} as CloseloopConfig)).code).toBe(2);
@@ -208,7 +210,7 @@ describe('closeloop health', () => {
     const r = await health(configAt(port));
     expect(r.code).toBe(2);
     expect(r.err).toEqual([
-      `closeloop health: http://127.0.0.1:${port}/health/ready answered HTTP 200 with no readiness JSON; is that the ops server of the worker (or the processor run alone)?`,
+      `closeloop: CL_OPS_UNREACHABLE: http://127.0.0.1:${port}/health/ready answered HTTP 200 with no readiness JSON; is that the ops server of the worker (or the processor run alone)?`,
     ]);
     // JSON that is not a readiness answer is not taken for "ready".
     for (const json of ['null', '{"ok":true}', '[]']) {
@@ -236,11 +238,11 @@ describe('closeloop health', () => {
     };
     expect(await ask({ statusApi: null } as CloseloopConfig)).toEqual({
       code: 2,
-      err: ['closeloop health: the config has no statusApi section, so no status API runs from it'],
+      err: ['closeloop: CL_CONFIG_INVALID: the config has no statusApi section, so no status API runs from it'],
     });
     expect(await ask({ statusApi: { ops: null } } as CloseloopConfig)).toEqual({
       code: 2,
-      err: ['closeloop health: statusApi.ops is null, so the status API serves no health endpoint'],
+      err: ['closeloop: CL_CONFIG_INVALID: statusApi.ops is null, so the status API serves no health endpoint'],
     });
   });
 });

@@ -48,7 +48,7 @@ describe('closeloop source cursor', () => {
       (l) => err.push(l),
     );
     expect(code).toBe(2);
-    expect(err.join('\n')).toMatch(/^closeloop source cursor: CL_ARGUMENT_INVALID: --set takes the cursor/);
+    expect(err.join('\n')).toMatch(/^closeloop: CL_ARGUMENT_INVALID: --set takes the cursor/);
     expect(err.join('\n')).toContain('usage: closeloop source cursor <connector> [--set CURSOR] [--config FILE]');
   });
 

@@ -77,4 +77,19 @@ departments:
     expect(lines.find((l) => l.includes('programCoordinator'))).toContain('STALE (90 days)');
     expect(lines.at(-1)).toBe('3 role(s), 1 stale (older than 30 days)');
   });
+
+  it('roles list without a roles file is a config problem: exit 1, with the code', async () => {
+    const config = { ...(await loadConfig('config/closeloop.yaml', {})), roles: null };
+    const errors: string[] = [];
+    expect(
+      runRoles(
+        'list',
+        config,
+        Date.now(),
+        () => undefined,
+        (l) => errors.push(l),
+      ),
+    ).toBe(1);
+    expect(errors).toEqual([expect.stringMatching(/^closeloop: CL_CONFIG_INVALID: the config names no roles file/)]);
+  });
 });

@@ -22,7 +22,11 @@ async function run(args: Parameters<typeof runKpi>[0]): Promise<{ code: number; 
 
 describe('closeloop kpi arguments', () => {
   it('exits 2 with the usage when --month is missing or not YYYY-MM', async () => {
-    expect(await run({})).toMatchObject({ code: 2, out: [], err: [expect.stringMatching(/--month is required/)] });
+    expect(await run({})).toMatchObject({
+      code: 2,
+      out: [],
+      err: [expect.stringMatching(/^closeloop: CL_ARGUMENT_INVALID: --month is required/)],
+    });
     for (const month of ['2026-13', '2026-1', 'October', '2026-10-01']) {
       const r = await run({ month });
       expect(r.code).toBe(2);
@@ -33,7 +37,7 @@ describe('closeloop kpi arguments', () => {
   it('exits 2 when --now is not an instant', async () => {
     const r = await run({ month: '2026-10', now: 'yesterday' });
     expect(r.code).toBe(2);
-    expect(r.err.join('\n')).toMatch(/--now must be an ISO 8601 instant/);
+    expect(r.err.join('\n')).toMatch(/^closeloop: CL_ARGUMENT_INVALID: --now must be an ISO 8601 instant/);
   });
 
   it("cuts months in the zone of the default SLA policy's calendar, else in UTC", () => {
