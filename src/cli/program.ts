@@ -7,6 +7,7 @@ import { runAlerts } from './alerts-command.ts';
 import { runConfigCheck } from './config-command.ts';
 import { errorLine } from './describe-error.ts';
 import { runHealth, topicAlerts } from './health-command.ts';
+import { addHelpCommand } from './help-command.ts';
 import { runImport, type ImportArgs } from './import-command.ts';
 import { runKpi } from './kpi-command.ts';
 import { runOps, type OpsArgs } from './ops-commands.ts';
@@ -338,5 +339,6 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
       ),
     );
 
+  addHelpCommand(program, refuse, exit);
   return program;
 }

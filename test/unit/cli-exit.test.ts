@@ -64,6 +64,14 @@ describe('the closeloop process', () => {
   it('exits 0 for help asked for, 2 with the code for a usage error, 1 with the code for a failure', async () => {
     const help = await closeloop(['help', 'dlq']);
     expect([help.code, help.out]).toEqual([0, expect.stringContaining('Usage: closeloop dlq')]);
+    const nested = await closeloop(['help', 'dlq', 'replay']);
+    expect([nested.code, nested.out]).toEqual([0, expect.stringContaining('Usage: closeloop dlq replay')]);
+    // Help for a name that is no command says so, rather than printing the program's help.
+    const unknown = await closeloop(['help', 'reconcil']);
+    expect([unknown.code, unknown.out]).toEqual([2, '']);
+    expect(unknown.err).toMatch(
+      /^closeloop: CL_ARGUMENT_INVALID: unknown command 'reconcil'; the commands are run, .*reconcile/,
+    );
     const typo = await closeloop(['dlq', 'list', '--sinse', 'x']);
     expect(typo.code).toBe(2);
     expect(typo.err).toContain("closeloop: CL_ARGUMENT_INVALID: unknown option '--sinse'");
