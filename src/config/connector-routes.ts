@@ -78,16 +78,17 @@ export function checkConnectorsAndRoutes(
   raw: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
   checker: ConnectorChecker,
-): { problems: string[]; served: Set<string> } {
+): { problems: string[]; served: Set<string>; unserved: Set<string> } {
   const { connectors, routing } = closeloopConfigSchema.shape;
   const instances = connectors.safeParse(raw['connectors']);
   const routes = routing.safeParse(raw['routing']);
   const problems: string[] = [];
   const served = new Set<string>();
+  const unserved = new Set<string>();
   // Systems whose connector's own settings did not validate: what they serve is unknown, and a
   // route to them is not reported as unserved beside the setting that is the real problem.
   const unknown = new Set<string>();
-  if (!instances.success) return { problems, served };
+  if (!instances.success) return { problems, served, unserved };
   instances.data.forEach((instance, i) => {
     const report = checker(instance, env);
     problems.push(...report.problems.map((p) => `${file}: connectors.${i}: ${p}`));
@@ -97,16 +98,17 @@ export function checkConnectorsAndRoutes(
       problems.push(`${file}: connectors.${i}: webhook needs the ops server: add an http section`);
     if (instance.sink) for (const t of report.serves) served.add(routeKey(t));
   });
-  if (!routes.success) return { problems, served };
+  if (!routes.success) return { problems, served, unserved };
   const offered = [...served].sort().join(', ') || 'none';
   for (const [service, targets] of Object.entries(routes.data.services)) {
     for (const t of targets) {
       if (served.has(routeKey(t)) || unknown.has(t.system)) continue;
+      unserved.add(routeKey(t));
       problems.push(
         `${file}: routing.services.${service}: no connector sink serves ${t.department} on ${t.system} ` +
           `(served here: ${offered}); add that system's connector or remove the route`,
       );
     }
   }
-  return { problems, served };
+  return { problems, served, unserved };
 }

@@ -5,6 +5,7 @@ import { topicClashes } from '../topics/index.ts';
 import {
   checkConnectorsAndRoutes,
   repeatedConnectors,
+  routeKey,
   type ConnectorChecker,
   type ConnectorInstance,
 } from './connector-routes.ts';
@@ -169,14 +170,15 @@ export async function loadConfig(
           problems,
         )
       : null;
+  // A route no connector serves is reported above; its department (a typo, often) is not also
+  // blamed on the roles file.
+  const unserved = connectorCheck?.unserved ?? new Set<string>();
+  const routed = Object.values(parsed.data?.routing.services ?? {}).flatMap((ts) =>
+    ts.filter((t) => !unserved.has(routeKey(t))).map((t) => t.department),
+  );
   const roles =
     parsed.success && parsed.data.roles
-      ? await loadRoles(
-          file,
-          parsed.data.roles,
-          [...new Set(Object.values(parsed.data.routing.services).flatMap((ts) => ts.map((t) => t.department)))],
-          problems,
-        )
+      ? await loadRoles(file, parsed.data.roles, [...new Set(routed)], problems)
       : null;
   if (!parsed.success || problems.length > 0) {
     throw new CloseloopError('CL_CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`, {

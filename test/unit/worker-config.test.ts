@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +89,26 @@ routing:
     // GRASS goes to posse, whose own setting is the problem: not reported as unserved beside it.
     expect(text).not.toContain('routing.services.GRASS');
     expect(text).toContain('crm-rest: environment variable CRM_API_TOKEN is not set');
+  });
+
+  it('blames a misspelt department in a route on the route alone, not also on the roles file', async () => {
+    // The shipped config beside its files (roles, mappings, calendars), with one department misspelt.
+    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-misspelt-'));
+    await cp('config', dir, { recursive: true });
+    const file = path.join(dir, 'closeloop.yaml');
+    const shipped = await readFile(file, 'utf8');
+    const misspelt = shipped.replace('SR-GRAFFITI: [{ department: housing', 'SR-GRAFFITI: [{ department: housng');
+    expect(misspelt).not.toBe(shipped);
+    await writeFile(file, misspelt);
+    const text = await problemsOf(
+      loadConfig(file, TOKENS, { checkConnector: connectorChecker({ credentials: true }) }),
+    );
+    expect(text.split('\n')).toEqual([
+      expect.stringMatching(/routing\.services\.SR-GRAFFITI: no connector sink serves housng on posse/),
+    ]);
+    // Without the connector check (the commands that read a section or two), roles.yaml is all
+    // that knows the department, and says so.
+    expect(await problemsOf(loadConfig(file, TOKENS))).toContain('departments.housng: department housng receives work');
   });
 
   it('refuses a webhook doorbell without its token variable or without the ops server that answers it', async () => {
