@@ -67,30 +67,34 @@ function letterRuns(format: string): string[] {
 
 /**
  * Tokens Java (SimpleDateFormat, DateTimeFormatter) and moment users write that luxon reads
- * differently, flagged only where what was meant is plain from the rest of the format.
+ * differently, flagged only where what was meant is plain from the rest of the format; then any
+ * other letters luxon has no token for. Every one is named, so a format copied from another tool
+ * (`YYYY-MM-DD hh:mm:ss A`) is mended in one edit rather than one token a run.
  */
-function misreadToken(runs: readonly string[]): string | null {
+function misreadTokens(runs: readonly string[]): string[] {
   const has = (re: RegExp) => runs.some((r) => re.test(r));
   const date = has(/^[yYML]/);
-  for (const run of runs) {
+  return [...new Set(runs)].flatMap((run) => {
     if (/^Y+$/.test(run))
       return `"${run}" is no luxon token (it would be matched as those letters); did you mean "${'y'.repeat(run.length)}" (year)?`;
     if ((run === 'D' || run === 'DD') && date)
       return `"${run}" is a whole localized date in luxon ("${DateTime.utc(2031, 11, 23).toFormat(run)}"); did you mean "${run.toLowerCase()}" (day of the month)?`;
     if ((run === 'm' || run === 'mm') && !has(/^[hHtTfF]/))
       return `"${run}" is minutes in luxon and the format has no hour; did you mean "${run.toUpperCase()}" (month)?`;
-  }
-  const unknown = runs.find((r) => !TOKENS.has(r));
-  if (unknown === undefined) return null;
+    return TOKENS.has(run) ? [] : unknownToken(run);
+  });
+}
+
+function unknownToken(run: string): string {
   const hint =
-    unknown === 'X' || unknown === 'x'
+    run === 'X' || run === 'x'
       ? '; for seconds or milliseconds since 1970 give the keyword epoch-seconds or epoch-millis'
-      : unknown === 'A'
+      : run === 'A'
         ? '; luxon writes AM/PM as "a"'
-        : /^S+$/.test(unknown)
+        : /^S+$/.test(run)
           ? '; luxon reads 1 to 9 digits of a fraction of a second as "u"'
           : '';
-  return `"${unknown}" is no luxon token (it would be matched as those letters; quote literal text, as in 'T')${hint}`;
+  return `"${run}" is no luxon token (it would be matched as those letters; quote literal text, as in 'T')${hint}`;
 }
 
 /** Quoted text of a format: what luxon matches literally. */
@@ -118,8 +122,8 @@ const PROBE = DateTime.fromISO('2031-11-23T17:45:39.678Z', { zone: 'utc' });
 /** What is wrong with a date format, or null when luxon reads it as written. */
 export function dateFormatProblem(format: string): string | null {
   if (isDateKeyword(format)) return null;
-  const misread = misreadToken(letterRuns(format)) ?? zoneLiteral(format);
-  if (misread !== null) return misread;
+  const misread = [...misreadTokens(letterRuns(format)), zoneLiteral(format) ?? []].flat();
+  if (misread.length > 0) return misread.join('; also ');
   const written = PROBE.toFormat(format);
   let read: DateTime | null = null;
   try {

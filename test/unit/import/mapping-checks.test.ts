@@ -79,6 +79,12 @@ describe('date formats', () => {
     },
   );
 
+  it('names every misread token of one format at once, so it is mended in one edit', () => {
+    const [moment, zoned] = problemsOf({ dateFormats: ['YYYY-MM-DD hh:mm:ss A', "YYYY-MM-dd HH:mm'Z'"] });
+    expect(moment).toMatch(/"YYYY" .*did you mean "yyyy".*; also "DD" .*did you mean "dd".*; also "A" .*"a"$/);
+    expect(zoned).toMatch(/"YYYY" .*did you mean "yyyy".*; also 'Z' names the zone/);
+  });
+
   it('leaves mm alone where the format has an hour', () => {
     expect(problemsOf({ dateFormats: ['dd/MM/yyyy H:mm', 'h:mm a'] })).toEqual([]);
   });
