@@ -61,6 +61,17 @@ describe('the closeloop command line', () => {
     expect(command.err).toContain('Did you mean alerts?');
     const missing = await closeloop('kpi');
     expect(missing.err).toContain("required option '--month <YYYY-MM>' not specified");
+    // A misspelt required option is named as the typo it is, not as the option missing.
+    const misspelt = await closeloop('import', '--fille', 'export.csv', '--mapping', 'm.yaml');
+    expect([misspelt.code, misspelt.err]).toEqual([
+      'commander.unknownOption',
+      expect.stringContaining("unknown option '--fille'\n(Did you mean --file?)"),
+    ]);
+    const both = await closeloop('alerts', 'ack');
+    expect([both.code, both.err]).toEqual([
+      'commander.invalidArgument',
+      "closeloop: CL_ARGUMENT_INVALID: required options '--id <alertId>', '--by <who>' not specified",
+    ]);
   });
 
   it('answers --version with the package version', async () => {
