@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { z } from 'zod';
-import { messageOf } from '../errors/index.ts';
+import { messageOf, SUGGEST_KEYS } from '../errors/index.ts';
 import {
   DEFAULT_POLICY,
   buildSlaTables,
@@ -46,14 +46,14 @@ export async function loadSla(
     const file = path.resolve(dir, rel);
     const raw = await readYamlInto(file, problems);
     if (raw === undefined) continue;
-    const parsed = calendarDefinitionSchema.safeParse(raw);
+    const parsed = calendarDefinitionSchema.safeParse(raw, SUGGEST_KEYS);
     if (parsed.success) calendars.push(parsed.data);
     else problems.push(...issues(file, parsed.error));
   }
   const policiesFile = path.resolve(dir, files.policies);
   const rawPolicies = await readYamlInto(policiesFile, problems);
   if (rawPolicies !== undefined) {
-    const parsed = slaPoliciesSchema.safeParse(rawPolicies);
+    const parsed = slaPoliciesSchema.safeParse(rawPolicies, SUGGEST_KEYS);
     if (!parsed.success) problems.push(...issues(policiesFile, parsed.error));
     else {
       // A reason no status mapping produces can never pause a clock: most likely a typo.
@@ -77,7 +77,7 @@ export async function loadSla(
     }
   }
   if (problems.length > before) return null;
-  const section = slaSectionSchema.safeParse({ calendars, policies: rawPolicies });
+  const section = slaSectionSchema.safeParse({ calendars, policies: rawPolicies }, SUGGEST_KEYS);
   if (!section.success) {
     problems.push(...issues(policiesFile, section.error));
     return null;

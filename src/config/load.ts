@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Policy, StatusMapping } from '../domain/index.ts';
-import { CloseloopError, messageOf } from '../errors/index.ts';
+import { CloseloopError, messageOf, SUGGEST_KEYS } from '../errors/index.ts';
 import { topicClashes } from '../topics/index.ts';
 import {
   checkConnectorsAndRoutes,
@@ -81,7 +81,7 @@ export interface StatusApiSettings {
 /** Reads and validates one status mapping file. */
 export async function loadStatusMapping(file: string): Promise<StatusMapping> {
   const raw = await readYaml(file);
-  const parsed = statusMappingSchema.safeParse(raw);
+  const parsed = statusMappingSchema.safeParse(raw, SUGGEST_KEYS);
   const problems = [
     ...(parsed.success ? [] : issues(file, parsed.error)),
     ...unmappedInRaw(raw).map((code) => `${file}: codes.${code}: known code ${code} is not mapped`),
@@ -126,7 +126,7 @@ export async function loadConfig(
     );
   }
   const { raw: withEnv, overrides } = applyEnvOverrides({ ...(raw ?? {}) } as Record<string, unknown>, env);
-  const parsed = closeloopConfigSchema.safeParse(withEnv);
+  const parsed = closeloopConfigSchema.safeParse(withEnv, SUGGEST_KEYS);
   const problems = parsed.success ? [] : configIssues(file, parsed.error, overrides);
   problems.push(...repeatedConnectors(file, withEnv));
   problems.push(...unexpandedVariables(file, raw));

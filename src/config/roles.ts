@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { messageOf } from '../errors/index.ts';
+import { messageOf, SUGGEST_KEYS } from '../errors/index.ts';
 import { issues, readYaml } from './yaml.ts';
 
 /**
@@ -74,7 +74,7 @@ export async function loadRoles(
     problems.push(messageOf(err));
     return null;
   }
-  const parsed = rolesFileSchema.safeParse(raw);
+  const parsed = rolesFileSchema.safeParse(raw, SUGGEST_KEYS);
   if (!parsed.success) {
     problems.push(...issues(file, parsed.error));
     return null;

@@ -1,7 +1,7 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { CHANNELS, CLOSURE_REASONS } from '../domain/types.ts';
-import { CloseloopError } from '../errors/index.ts';
+import { CloseloopError, SUGGEST_KEYS } from '../errors/index.ts';
 import { issues, readYaml } from '../config/yaml.ts';
 import { dateFormatProblem } from './date-formats.ts';
 import { ENCODINGS } from './encoding.ts';
@@ -169,7 +169,7 @@ export type ColumnField = keyof ImportMapping['columns'];
 
 /** Validates a parsed mapping; every problem at once, each as "<file>: <path>: <message>". */
 export function parseImportMapping(raw: unknown, file: string): ImportMapping {
-  const result = importMappingSchema.safeParse(raw);
+  const result = importMappingSchema.safeParse(raw, SUGGEST_KEYS);
   if (!result.success) {
     const lines = issues(file, result.error);
     throw new CloseloopError('CL_CONFIG_INVALID', `import mapping is invalid:\n${lines.join('\n')}`, {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CloseloopError } from '../errors/index.ts';
+import { CloseloopError, SUGGEST_KEYS } from '../errors/index.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './http-body.ts';
 
 /** Every HTTP connector's cap on an answer's body (HttpClientOptions.maxResponseBytes). */
@@ -19,7 +19,7 @@ export function parseConnectorConfig<Config extends z.ZodType>(
   schema: Config,
   raw: unknown,
 ): z.infer<Config> {
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(raw, SUGGEST_KEYS);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${name}: ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new CloseloopError('CL_CONFIG_INVALID', `invalid ${name} connector config:\n${problems.join('\n')}`, {
