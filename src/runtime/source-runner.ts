@@ -208,59 +208,73 @@ export class SourceRunner<T> {
         await this.#sleep(pace.idleMs);
         continue;
       }
-      let batch: SourceBatch<T>;
-      this.#rang = false;
-      this.#polls += 1;
-      try {
-        const signal = this.#stopping.signal;
-        const polled = await unlessStopped(
-          this.#stopping.signal,
-          withRetry(() => this.#o.source.poll(this.#cursor, signal), this.#o.retry ?? DEFAULT_RETRY, { signal }),
-        );
-        if (polled === null) break;
-        batch = polled.value;
-      } catch (err) {
-        await this.#sourceDown(err);
-        continue;
-      }
-      // Unreadable changes count: a batch of nothing else still moves the cursor past them.
-      const found = batch.records.length + (batch.rejected?.length ?? 0);
-      // A page of changes whose cursor does not move would be read, and published, again and
-      // again: nothing of it is published, and the runner pauses until the cursor moves.
-      if (found > 0 && !this.#advances(batch.cursor)) {
-        await this.#sourceDown(cursorStuck(found, this.#cursor, batch.cursor));
-        continue;
-      }
-      // A poll that answers ends every outage of the source's own (a quiet feed publishes nothing,
-      // so waiting for a publish would keep it paused for good); a Kafka, registry or dead-letter
-      // one ends only with a publish, which the same batch, read again from the stored cursor, tries.
-      this.#clear(...SOURCE_OUTAGES);
-      // An empty page that ends below the stored cursor: the feed went back (see cursor-behind.ts).
-      if (found === 0) this.#behind.observe(this.#cursor, batch.cursor);
-      this.#warnings.update([...(batch.warnings ?? []), ...this.#behind.warnings()]);
-      // Paused by an operator while the poll was out: the batch is dropped, not published. The
-      // cursor has not moved, so the first poll after resume() reads the same changes again.
-      if (this.#operatorPaused) continue;
-      // Nothing to publish, but the cursor moved past changes the connector left out (not from a
-      // ticket, another site's): stored, or the same page would be read on every poll for good.
-      const leftOut = found === 0 && this.#advances(batch.cursor);
-      // A source that cannot tell whether more is waiting is polled again at once after records.
-      const outcome: PollOutcome = found === 0 && !leftOut ? 'empty' : (batch.more ?? true) ? 'more' : 'records';
-      delay = nextPollDelay(pace, delay, outcome);
-      if (outcome === 'empty') {
-        // While the feed is behind, its cursor is written again now and then: an operator moving
-        // it fences this runner, which an idle one would otherwise learn only at its next publish.
-        const cursor = this.#cursor;
-        if (cursor !== null && this.#behind.checkDue()) {
-          if (!(await this.#publishOrPause({ records: [], cursor }, this.#lastPublishedAt))) continue;
-        }
-        await this.#pauseBetweenPolls(delay);
-        continue;
-      }
-      // Records carry the time on as the last published; left-out changes carry the old one on.
-      if (!(await this.#publishOrPause(batch, found > 0 ? Date.now() : this.#lastPublishedAt))) continue;
-      await this.#pauseBetweenPolls(delay);
+      const batch = await this.#poll();
+      if (batch === 'stopped') break;
+      if (batch !== 'failed') delay = await this.#take(batch, pace, delay);
     }
+  }
+
+  /** One poll of the source, retried; 'failed' once the runner has paused for the source being down. */
+  async #poll(): Promise<SourceBatch<T> | 'stopped' | 'failed'> {
+    this.#rang = false;
+    this.#polls += 1;
+    try {
+      const signal = this.#stopping.signal;
+      const polled = await unlessStopped(
+        signal,
+        withRetry(() => this.#o.source.poll(this.#cursor, signal), this.#o.retry ?? DEFAULT_RETRY, { signal }),
+      );
+      return polled === null ? 'stopped' : polled.value;
+    } catch (err) {
+      await this.#sourceDown(err);
+      return 'failed';
+    }
+  }
+
+  /**
+   * Checks a batch, publishes it and waits out the pause before the next poll. Returns the pace's
+   * delay as it now stands: unchanged by a batch that is not taken (a stuck cursor, an operator's
+   * pause), the next one's after a batch that is.
+   */
+  async #take(batch: SourceBatch<T>, pace: PollPace, delay: number): Promise<number> {
+    // Unreadable changes count: a batch of nothing else still moves the cursor past them.
+    const found = batch.records.length + (batch.rejected?.length ?? 0);
+    // A page of changes whose cursor does not move would be read, and published, again and
+    // again: nothing of it is published, and the runner pauses until the cursor moves.
+    if (found > 0 && !this.#advances(batch.cursor)) {
+      await this.#sourceDown(cursorStuck(found, this.#cursor, batch.cursor));
+      return delay;
+    }
+    // A poll that answers ends every outage of the source's own (a quiet feed publishes nothing,
+    // so waiting for a publish would keep it paused for good); a Kafka, registry or dead-letter
+    // one ends only with a publish, which the same batch, read again from the stored cursor, tries.
+    this.#clear(...SOURCE_OUTAGES);
+    // An empty page that ends below the stored cursor: the feed went back (see cursor-behind.ts).
+    if (found === 0) this.#behind.observe(this.#cursor, batch.cursor);
+    this.#warnings.update([...(batch.warnings ?? []), ...this.#behind.warnings()]);
+    // Paused by an operator while the poll was out: the batch is dropped, not published. The
+    // cursor has not moved, so the first poll after resume() reads the same changes again.
+    if (this.#operatorPaused) return delay;
+    // Nothing to publish, but the cursor moved past changes the connector left out (not from a
+    // ticket, another site's): stored, or the same page would be read on every poll for good.
+    const leftOut = found === 0 && this.#advances(batch.cursor);
+    // A source that cannot tell whether more is waiting is polled again at once after records.
+    const outcome: PollOutcome = found === 0 && !leftOut ? 'empty' : (batch.more ?? true) ? 'more' : 'records';
+    const next = nextPollDelay(pace, delay, outcome);
+    if (outcome === 'empty') {
+      // While the feed is behind, its cursor is written again now and then: an operator moving
+      // it fences this runner, which an idle one would otherwise learn only at its next publish.
+      const cursor = this.#cursor;
+      if (cursor !== null && this.#behind.checkDue()) {
+        if (!(await this.#publishOrPause({ records: [], cursor }, this.#lastPublishedAt))) return next;
+      }
+      await this.#pauseBetweenPolls(next);
+      return next;
+    }
+    // Records carry the time on as the last published; left-out changes carry the old one on.
+    if (!(await this.#publishOrPause(batch, found > 0 ? Date.now() : this.#lastPublishedAt))) return next;
+    await this.#pauseBetweenPolls(next);
+    return next;
   }
 
   /** Publishes the batch; false when that failed, the runner having paused (and reclaimed) for it. */
