@@ -67,6 +67,13 @@ describe('the closeloop command line', () => {
       'commander.unknownOption',
       expect.stringContaining("unknown option '--fille'\n(Did you mean --file?)"),
     ]);
+    // A group's own help command knows its subcommands too.
+    const help = await closeloop('dlq', 'help', 'lst');
+    expect([help.code, help.out, help.err]).toEqual([
+      'commander.invalidArgument',
+      '',
+      "closeloop: CL_ARGUMENT_INVALID: unknown command 'dlq lst'; the commands are list, show, replay",
+    ]);
     const both = await closeloop('alerts', 'ack');
     expect([both.code, both.err]).toEqual([
       'commander.invalidArgument',
