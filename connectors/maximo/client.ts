@@ -7,6 +7,7 @@ import {
   sendJson,
   withOffsetIn,
 } from '../../src/sdk/index.ts';
+import { API_ROOTS } from './config.ts';
 
 /**
  * A work order as the MXWO object structure returns it (lean JSON: null attributes are left out,
@@ -211,10 +212,13 @@ export class MaximoClient {
   /**
    * Where the configured server answers for an href Maximo wrote. Maximo builds hrefs from its
    * webappurl properties, not from the URL it was called on: behind a TLS-offloading proxy or a
-   * load balancer they name `http://` or an internal host. So only the href's path and query are
-   * taken, on the configured baseUrl, which also keeps the API key on the configured server. A
-   * path outside the API root is no page or work order of this API: a configuration fault
-   * (CL_CONNECTOR_MISDIRECTED, naming both servers by origin and path, never the query).
+   * load balancer they name `http://` or an internal host, and their root is the webappurl's
+   * (`/maximo/oslc` by default) whichever root the bridge calls. So only the href's path and
+   * query are taken, on the configured baseUrl, which also keeps the API key on the configured
+   * server; and a link under the other REST root is the same resource under the configured one
+   * (both roots serve the same object structures by the same ids). A path under neither root is
+   * no page or work order of this API: a configuration fault (CL_CONNECTOR_MISDIRECTED, naming
+   * both servers by origin and path, never the query).
    */
   #onServer(href: string, what: string): string {
     let url: URL;
@@ -223,12 +227,8 @@ export class MaximoClient {
     } catch {
       throw malformedResponse(what, 'an href that is not a URL');
     }
-    // Maximo may know a gateway's prefix (its webappurl includes it) or not.
-    const path =
-      this.#basePath !== '' && url.pathname.startsWith(`${this.#basePath}${this.#apiRoot}/`)
-        ? url.pathname.slice(this.#basePath.length)
-        : url.pathname;
-    if (!path.startsWith(`${this.#apiRoot}/`)) {
+    const path = this.#apiPath(url.pathname);
+    if (path === null) {
       const link = `${url.origin}${url.pathname}`;
       const configured = `${this.#origin}${this.#basePath}${this.#apiRoot}`;
       throw new CloseloopError(
@@ -239,6 +239,15 @@ export class MaximoClient {
       );
     }
     return `${this.#origin}${this.#basePath}${path}${url.search}`;
+  }
+
+  /** A link's path under the configured API root, or null when it is under no REST root. */
+  #apiPath(pathname: string): string | null {
+    // Maximo may know a gateway's prefix (its webappurl includes it) or not.
+    const prefixed = this.#basePath !== '' && pathname.startsWith(`${this.#basePath}/maximo/`);
+    const path = prefixed ? pathname.slice(this.#basePath.length) : pathname;
+    const root = API_ROOTS.find((r) => path.startsWith(`${r}/`));
+    return root === undefined ? null : `${this.#apiRoot}${path.slice(root.length)}`;
   }
 
   /**

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { maxResponseBytesSetting, timeZoneSchema } from '../../src/sdk/index.ts';
 
+/** Maximo's two REST roots, which serve the same object structures by the same resource ids. */
+export const API_ROOTS = ['/maximo/api', '/maximo/oslc'] as const;
+
 const siteId = z.string().regex(/^[A-Z0-9][A-Z0-9_-]*$/, 'a Maximo site id, upper case (e.g. BALT-DOT)');
 
 /** The Maximo-like connector's settings, declared once: defaults, validation and the generated docs. */
@@ -13,7 +16,7 @@ export const maximoConfig = z
       .default('maximo')
       .describe('System kind whose commands this connector takes and whose status mapping applies.'),
     apiRoot: z
-      .enum(['/maximo/api', '/maximo/oslc'])
+      .enum(API_ROOTS)
       .default('/maximo/api')
       .describe('REST root: /maximo/api (MAS 8 and later) or /maximo/oslc (7.6).'),
     objectStructure: z

@@ -17,10 +17,26 @@ export function hrefBaseOf(r: SimRequest, hrefBase: string | undefined): string 
   return hrefBase ?? `http://${r.headers.host ?? '127.0.0.1'}`;
 }
 
-/** A work order's href, under the root (`/maximo/api` or `/maximo/oslc`) the request came by. */
-export function workOrderHref(r: SimRequest, wo: WorkOrder, hrefBase: string | undefined): string {
-  const root = r.path.startsWith('/maximo/oslc') ? '/maximo/oslc' : '/maximo/api';
-  return `${hrefBaseOf(r, hrefBase)}${root}/os/mxwo/${restId(wo)}`;
+/**
+ * The REST root Maximo writes in its hrefs. Its webappurl property ends in `/maximo/oslc`, and a
+ * Maximo builds every href from it, whichever root it was called on: a bridge calling
+ * `/maximo/api` is given `/maximo/oslc` links to the same resources. `as-called`: a Maximo whose
+ * webappurl names the root the bridge calls.
+ */
+export type HrefRoot = '/maximo/oslc' | '/maximo/api' | 'as-called';
+
+const calledRoot = (r: SimRequest) => (r.path.startsWith('/maximo/oslc') ? '/maximo/oslc' : '/maximo/api');
+
+/** What an href says for the path a request came by: its root as Maximo writes it (see HrefRoot). */
+export function hrefOf(r: SimRequest, path: string, o: { base: string | undefined; root: HrefRoot }): string {
+  const called = calledRoot(r);
+  const root = o.root === 'as-called' ? called : o.root;
+  return `${hrefBaseOf(r, o.base)}${root}${path.slice(called.length)}`;
+}
+
+/** A work order's href (see hrefOf). */
+export function workOrderHref(r: SimRequest, wo: WorkOrder, o: { base: string | undefined; root: HrefRoot }): string {
+  return hrefOf(r, `${calledRoot(r)}/os/mxwo/${restId(wo)}`, o);
 }
 
 // The names Maximo's OSLC namespaces give the few keys that are not attributes.

@@ -108,8 +108,8 @@ export class Pager {
     this.#stable = stable;
   }
 
-  /** `base`: what Maximo puts before its paths in the hrefs it writes (scheme, host, port). */
-  page(r: SimRequest, query: () => Row[], base: string): SimResponse {
+  /** `self`: the collection's URL as Maximo writes it in hrefs (see hrefOf). */
+  page(r: SimRequest, query: () => Row[], self: string): SimResponse {
     const q = r.query;
     const size = Number(q.get('oslc.pageSize') ?? '0');
     const pageno = Number(q.get('pageno') ?? '1');
@@ -128,7 +128,6 @@ export class Pager {
       if (this.#kept.size > 100) this.#kept.delete(this.#kept.keys().next().value ?? '');
       next.set('_sptoken', id);
     }
-    const self = `${base}${r.path}`;
     const responseInfo = {
       href: `${self}?${q.toString()}`,
       pagenum: pageno,

@@ -20,7 +20,7 @@ import {
   type WorkOrder,
 } from './simulator-model.ts';
 import { serveAdmin } from './simulator-admin.ts';
-import { asAnswered, hrefBaseOf, restId, workOrderHref } from './simulator-href.ts';
+import { asAnswered, hrefOf, restId, workOrderHref, type HrefRoot } from './simulator-href.ts';
 import { matches, orderBy, Pager, parseWhere, select } from './simulator-query.ts';
 
 export type { CrewBehaviour, CrewPlan, WorkLog, WorkOrder } from './simulator-model.ts';
@@ -46,6 +46,8 @@ export interface MaximoSimulatorOptions {
   readonly apiKey?: string;
   /** See MaximoSimulator.hrefBase. */
   readonly hrefBase?: string;
+  /** The REST root of its hrefs (see HrefRoot); default `/maximo/oslc`, as Maximo's webappurl. */
+  readonly hrefRoot?: HrefRoot;
   /**
    * false: a Maximo that does not keep a query's result set. stablepaging=true is ignored and
    * every page runs the query again at its offset (pageno), as a fix pack without stable paging
@@ -79,6 +81,7 @@ export class MaximoSimulator {
    * (`http://10.0.0.5:9080/other`) its hrefs fall outside the API root. Unset: the host called.
    */
   hrefBase: string | undefined;
+  readonly #hrefRoot: HrefRoot;
   /**
    * Runs before each collection query is answered, with how many were answered before it: a
    * test's crews change work orders while a reader pages through a query.
@@ -112,6 +115,7 @@ export class MaximoSimulator {
     this.#clock = options.clock ?? Date.now;
     this.#apiKey = options.apiKey;
     this.hrefBase = options.hrefBase;
+    this.#hrefRoot = options.hrefRoot ?? '/maximo/oslc';
     this.#pager = new Pager(options.stablePaging ?? true);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
@@ -314,6 +318,10 @@ export class MaximoSimulator {
     });
   }
 
+  get #links() {
+    return { base: this.hrefBase, root: this.#hrefRoot };
+  }
+
   #byRestId(id: string | undefined): WorkOrder {
     const wo = [...this.workOrders.values()].find((w) => restId(w) === id);
     if (!wo) throw new HttpError(404, `BMXAA8727E - The OSLC resource ${id ?? ''} was not found`);
@@ -321,7 +329,7 @@ export class MaximoSimulator {
   }
 
   #show(r: SimRequest, wo: WorkOrder): SimResponse {
-    return { status: 200, body: select(wo, r.query.get('oslc.select'), workOrderHref(r, wo, this.hrefBase)) };
+    return { status: 200, body: select(wo, r.query.get('oslc.select'), workOrderHref(r, wo, this.#links)) };
   }
 
   #query(r: SimRequest): SimResponse {
@@ -335,17 +343,17 @@ export class MaximoSimulator {
         const committed = [...this.workOrders.values()].map((w) => this.#committed(w));
         const found = stalled ? [] : committed.filter((w) => matches(w, clauses));
         return orderBy(found, r.query.get('oslc.orderBy')).map((w) =>
-          this.corruptor.serve(w._rowstamp, select(w, r.query.get('oslc.select'), workOrderHref(r, w, this.hrefBase))),
+          this.corruptor.serve(w._rowstamp, select(w, r.query.get('oslc.select'), workOrderHref(r, w, this.#links))),
         );
       },
-      hrefBaseOf(r, this.hrefBase),
+      hrefOf(r, r.path, this.#links),
     );
   }
 
   #create(r: SimRequest): SimResponse {
     if (r.headers['x-method-override']) throw new HttpError(400, 'BMXAA9549E - an update needs a resource URI');
     const wo = this.addWorkOrder(newWorkOrderSchema.parse(r.body));
-    const href = workOrderHref(r, wo, this.hrefBase);
+    const href = workOrderHref(r, wo, this.#links);
     const properties = r.headers['properties'];
     return typeof properties === 'string'
       ? { status: 201, body: select(wo, properties, href), headers: { location: href } }
@@ -378,7 +386,7 @@ export class MaximoSimulator {
     if (changed && u.status === undefined) this.#touch(wo);
     const properties = r.headers['properties'];
     return typeof properties === 'string'
-      ? { status: 200, body: select(wo, properties, workOrderHref(r, wo, this.hrefBase)) }
+      ? { status: 200, body: select(wo, properties, workOrderHref(r, wo, this.#links)) }
       : { status: 204 };
   }
 }

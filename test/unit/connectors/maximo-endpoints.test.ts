@@ -103,11 +103,11 @@ describe('maximo hrefs on another origin', () => {
     expect(polled).toMatchObject({ code: 'CL_CONNECTOR_MISDIRECTED', retriable: false });
     expect(outageReason(polled)).toBe('endpoint');
     const message = (polled as Error).message;
-    expect(message).toContain('http://maximo.internal:9080/other/maximo/api/os/mxwo');
+    expect(message).toContain('http://maximo.internal:9080/other/maximo/oslc/os/mxwo');
     expect(message).toContain(`${url}/maximo/api`);
     expect(message).not.toContain('oslc.where');
     expect(outageDetail(polled)).toBe(
-      'a link outside the API root: http://maximo.internal:9080/other/maximo/api/os/mxwo',
+      'a link outside the API root: http://maximo.internal:9080/other/maximo/oslc/os/mxwo',
     );
 
     const [create, cancel] = await commands(['M-2']);
@@ -122,6 +122,35 @@ describe('maximo hrefs on another origin', () => {
     expect(calls() - before).toBe(1);
     expect(sim.find(create.workOrderId)?.status).toBe('WAPPR');
   });
+});
+
+describe('maximo hrefs under the other REST root', () => {
+  // Maximo writes its hrefs from its webappurl, /maximo/oslc by default, whichever root it is
+  // called on; both roots serve the same resources by the same ids.
+  for (const [apiRoot, hrefRoot] of [
+    ['/maximo/api', '/maximo/oslc'],
+    ['/maximo/oslc', '/maximo/api'],
+  ] as const)
+    it(`reads the feed and updates work orders at ${apiRoot} given links under ${hrefRoot}`, async () => {
+      const { sim, url } = await started({ hrefRoot });
+      for (let n = 1; n <= 5; n += 1)
+        sim.addWorkOrder(
+          { siteid: 'BALT-DOT', origrecordid: `T-${n}`, origrecordclass: 'SR', externalrefid: `T-${n}#1` },
+          [],
+        );
+      const batch = await maximo.source?.(settings(url, apiRoot), ctx).poll(null);
+      expect(batch?.records.map((r) => r.key)).toEqual(['T-1', 'T-2', 'T-3', 'T-4', 'T-5']);
+      const [create, cancel] = await commands(['M-4']);
+      if (!create || !cancel) throw new Error('no commands');
+      const s = maximo.sink?.(settings(url, apiRoot), ctx);
+      await s?.deliver(create);
+      await s?.deliver(cancel);
+      expect(sim.find(create.workOrderId)?.status).toBe('CAN');
+      // Every call went to the configured root, none to the one in the links.
+      const paths = [...sim.server.calls.keys()];
+      expect(paths.some((p) => p.includes(apiRoot))).toBe(true);
+      expect(paths.filter((p) => p.includes(hrefRoot))).toEqual([]);
+    });
 });
 
 describe('maximo 7.6 at /maximo/oslc', () => {
