@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
   callJson,
@@ -32,7 +33,8 @@ export const workOrderSchema = z
     // Only the expected date of scheduled work: a ticket can do without it, and would not move at
     // all if its work order's status change were dead-lettered for it. An unreadable one is none.
     schedstart: z.iso.datetime({ offset: true }).optional().catch(undefined),
-    worklog: z.array(z.object({ externalrefid: z.string().optional() }).loose()).optional(),
+    // Only what tells the bridge's own entries (see noteRef in mapping.ts) from the others.
+    worklog: z.array(z.object({ description_longdescription: z.string().optional() }).loose()).optional(),
   })
   .loose();
 
@@ -95,14 +97,30 @@ export interface NewWorkOrder {
 
 export interface WorkOrderUpdate {
   readonly status?: string;
-  readonly memo?: string;
+  /** The memo of a status change: a non-persistent attribute Maximo writes to the status history. */
+  readonly np_statusmemo?: string;
   readonly wopriority?: number;
   readonly worklog?: readonly {
     readonly logtype: string;
     readonly description: string;
     readonly description_longdescription: string;
-    readonly externalrefid: string;
   }[];
+}
+
+/**
+ * The transactionid header of a command's write. Maximo keeps the id of every write it commits
+ * (five minutes by default, the OSLCTXN escalation) and answers a write with an id it has
+ * committed with 409: so a write whose answer was lost (a time-out after Maximo saved) is not
+ * made twice when the runner retries it. Ours are a hash of the command id: short, of safe
+ * characters, and not to be confused with another client's ids.
+ */
+export function transactionIdOf(commandId: string): string {
+  return `closeloop-${createHash('sha256').update(commandId).digest('base64url').slice(0, 32)}`;
+}
+
+/** Whether a write was refused as one Maximo committed already (see transactionIdOf). */
+export function alreadyCommitted(err: unknown): boolean {
+  return err instanceof CloseloopError && err.details['httpStatus'] === 409;
 }
 
 interface Query {
@@ -266,7 +284,7 @@ export class MaximoClient {
       where: `externalrefid=${quoted(externalrefid)} and siteid=${quoted(siteid)}`,
       orderBy: '+workorderid',
       pageSize: SHOWN_DUPLICATES,
-      ...(withWorklog ? { select: `${SELECT},worklog{logtype,externalrefid}` } : {}),
+      ...(withWorklog ? { select: `${SELECT},worklog{logtype,description_longdescription}` } : {}),
     });
     const [only, ...others] = page.member;
     if (others.length === 0) return only ?? null;
@@ -281,9 +299,13 @@ export class MaximoClient {
     );
   }
 
-  create(wo: NewWorkOrder, signal?: AbortSignal) {
+  /** A POST of a new work order, under the command's transactionid (see transactionIdOf). */
+  create(wo: NewWorkOrder, transactionId: string, signal?: AbortSignal) {
     return callJson(`creating the Maximo work order for ${wo.externalrefid}`, workOrderSchema, () =>
-      this.#http.post(this.#collection, wo, { headers: { properties: SELECT }, ...(signal ? { signal } : {}) }),
+      this.#http.post(this.#collection, wo, {
+        headers: { properties: SELECT, transactionid: transactionId },
+        ...(signal ? { signal } : {}),
+      }),
     );
   }
 
@@ -292,13 +314,20 @@ export class MaximoClient {
    * Maximo answers it with 204 and no body, and its answer tells the bridge nothing it needs, so
    * any 2xx with no body or a JSON one is done; a body that is not JSON (a proxy's HTML page for a
    * PATCH Maximo never saw) is malformed, retried like an outage. The PATCH is idempotent: a
-   * status set again is no change, and work log entries are keyed by the command id.
+   * status set again is no change, and work log entries are found by their reference; and a
+   * PATCH Maximo committed already under its transactionid (a retry after a lost answer) is
+   * answered 409, which is done ('committed').
    */
-  async update(wo: MaximoWorkOrder, body: WorkOrderUpdate): Promise<void> {
+  async update(wo: MaximoWorkOrder, body: WorkOrderUpdate, transactionId: string): Promise<'updated' | 'committed'> {
     const what = `updating Maximo work order ${wo.siteid}/${wo.wonum}`;
     const href = this.#onServer(wo.href, what);
-    await sendJson(what, z.unknown(), () =>
-      this.#http.post(href, body, { headers: { 'x-method-override': 'PATCH', patchtype: 'MERGE' } }),
-    );
+    const headers = { 'x-method-override': 'PATCH', patchtype: 'MERGE', transactionid: transactionId };
+    try {
+      await sendJson(what, z.unknown(), () => this.#http.post(href, body, { headers }));
+      return 'updated';
+    } catch (err) {
+      if (alreadyCommitted(err)) return 'committed';
+      throw err;
+    }
   }
 }

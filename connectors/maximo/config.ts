@@ -29,6 +29,20 @@ export const maximoConfig = z
       .refine((d) => Object.keys(d).length > 0, 'at least one department')
       .refine((d) => new Set(Object.values(d)).size === Object.values(d).length, 'each department needs its own site')
       .describe('Departments served by this instance, each with the Maximo siteid its work orders live at.'),
+    noteLogType: z
+      .string()
+      .min(1)
+      .default('CLIENTNOTE')
+      .describe(
+        "Work log type of a 311 note (a value of the LOGTYPE domain): CLIENTNOTE, Maximo's type for what the requester says.",
+      ),
+    reviewLogType: z
+      .string()
+      .min(1)
+      .default('UPDATE')
+      .describe(
+        'Work log type of a follow-up asking a supervisor to review finished work (a value of the LOGTYPE domain; add one such as FOLLOWUP to have them told apart).',
+      ),
     apiKeyEnv: z
       .string()
       .regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name')

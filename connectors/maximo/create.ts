@@ -1,5 +1,5 @@
-import { isCloseloopError, sleep, type Logger, type WorkOrderCommand } from '../../src/sdk/index.ts';
-import type { MaximoClient } from './client.ts';
+import { CloseloopError, isCloseloopError, sleep, type Logger, type WorkOrderCommand } from '../../src/sdk/index.ts';
+import { alreadyCommitted, transactionIdOf, type MaximoClient } from './client.ts';
 import { commandToWorkOrder } from './mapping.ts';
 
 /** Network failures of a POST that never reached Maximo: no connection was made. */
@@ -31,10 +31,12 @@ function mayHaveTaken(err: unknown): boolean {
  * from that failure to land (after a time-out, twice the client's time-out since the POST was
  * sent). It waits here rather than failing as retriable: the runner's retry
  * budget is shorter than a default time-out (and the wait no longer than one more call that
- * times out), and spending it would pause the sink as `unavailable` while Maximo answers. A save
- * still later than that is posted again all the same, and the two work orders are then found by
- * the next look-up (CL_CONNECTOR_DUPLICATE_WORK_ORDER, see byExternalRef), never acted on
- * silently.
+ * times out), and spending it would pause the sink as `unavailable` while Maximo answers. Every
+ * POST carries the command's transactionid: once the first save has committed, Maximo refuses
+ * another with 409, and the work order is then looked up rather than made twice. A save still
+ * uncommitted when it is posted again is made twice all the same, and the two work orders are
+ * then found by the next look-up (CL_CONNECTOR_DUPLICATE_WORK_ORDER, see byExternalRef), never
+ * acted on silently.
  *
  * In memory, and bounded: after a restart, which takes longer than most saves, only the look-up
  * guards.
@@ -79,12 +81,28 @@ export class Creates {
       );
     }
     try {
-      await this.#api.create(commandToWorkOrder(c, site), signal);
+      await this.#api.create(commandToWorkOrder(c, site), transactionIdOf(c.commandId), signal);
       this.#uncertain.delete(c.commandId);
     } catch (err) {
+      if (alreadyCommitted(err)) return this.#committed(c, site, err);
       if (mayHaveTaken(err)) this.#remember(c.commandId);
       throw err;
     }
+  }
+
+  /**
+   * Maximo refused the POST as a write it committed already (its transactionid seen: an earlier
+   * POST's answer was lost). The work order is then there to be found; one that is not (deleted,
+   * or its externalrefid changed since) is no work order the bridge can act on: a data error.
+   */
+  async #committed(c: WorkOrderCommand, site: string, err: unknown): Promise<void> {
+    if (await this.#exists(c, site)) return;
+    throw new CloseloopError(
+      'CL_CONNECTOR_REJECTED',
+      `Maximo answered 409 to the work order for ${c.workOrderId}, as to a POST it committed already, ` +
+        `but has no work order with externalrefid ${c.workOrderId} at site ${site}`,
+      { cause: err, details: { httpStatus: 409, externalrefid: c.workOrderId, siteid: site } },
+    );
   }
 
   async #exists(c: WorkOrderCommand, site: string): Promise<boolean> {

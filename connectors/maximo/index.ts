@@ -19,14 +19,12 @@ import { maximoConfig, type MaximoConfig } from './config.ts';
 import { FeedCursor, feedCursorProblem } from './cursor.ts';
 import { Creates } from './create.ts';
 import { FeedPaging, type FeedRead } from './paging.ts';
-import { fromTicket, workOrderToEvent, workOrderToObservation, worklogEntry } from './mapping.ts';
+import { fromTicket, workOrderToEvent, workOrderToObservation } from './mapping.ts';
+import { deliverUpdate } from './updates.ts';
 
 function client(config: MaximoConfig, env: NodeJS.ProcessEnv): MaximoClient {
   return new MaximoClient({ ...config, apiKey: env[config.apiKeyEnv] });
 }
-
-/** Statuses after which a cancel has nothing left to stop. */
-const FINAL = new Set(['COMP', 'CLOSE', 'CAN']);
 
 function siteOf(config: MaximoConfig, department: string): string {
   const site = config.departments[department];
@@ -218,41 +216,12 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
         );
       return wo;
     };
-    const logged = (wo: MaximoWorkOrder, c: WorkOrderCommand) =>
-      (wo.worklog ?? []).some((l) => l.externalrefid === c.commandId);
     return {
       accepts: (c) => c.system === config.system && Object.hasOwn(config.departments, c.department),
       async deliver(c, signal) {
-        switch (c.kind) {
-          case 'CREATE':
-            // Looks first, and waits for a save still under way before posting again (see Creates).
-            return creates.deliver(c, siteOf(config, c.department), signal);
-          case 'CANCEL': {
-            const wo = await existing(c);
-            if (FINAL.has(wo.status)) return;
-            const memo = [c.reason, c.note].filter(Boolean).join(': ') || 'Cancelled from 311';
-            await api.update(wo, { status: 'CAN', memo });
-            return;
-          }
-          case 'UPDATE_PRIORITY': {
-            const wo = await existing(c);
-            if (wo.wopriority !== c.priority) await api.update(wo, { wopriority: c.priority });
-            return;
-          }
-          case 'ADD_NOTE': {
-            if (!c.note) return;
-            const wo = await existing(c, true);
-            if (!logged(wo, c)) await api.update(wo, { worklog: [worklogEntry(c, 'CLIENTNOTE', c.note)] });
-            return;
-          }
-          case 'REVIEW': {
-            // A follow-up log entry asks a supervisor to look at the finished work again.
-            const wo = await existing(c, true);
-            const text = c.note ?? '311 follow-up: the requester reports the work is not done.';
-            if (!logged(wo, c)) await api.update(wo, { worklog: [worklogEntry(c, 'FOLLOWUP', text)] });
-            return;
-          }
-        }
+        // CREATE looks first, and waits for a save still under way before posting again (see Creates).
+        if (c.kind === 'CREATE') return creates.deliver(c, siteOf(config, c.department), signal);
+        return deliverUpdate({ ...c, kind: c.kind }, { api, config, find: existing });
       },
       health: () => healthFrom(() => api.ping()),
     };

@@ -5,7 +5,7 @@ import {
   type WorkOrderCommand,
   type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
-import type { MaximoWorkOrder, NewWorkOrder } from './client.ts';
+import { transactionIdOf, type MaximoWorkOrder, type NewWorkOrder } from './client.ts';
 
 /** A work order the bridge can route: it carries the 311 ticket it was opened for. */
 export function fromTicket(wo: MaximoWorkOrder): wo is MaximoWorkOrder & { origrecordid: string } {
@@ -96,7 +96,25 @@ export function commandToWorkOrder(c: WorkOrderCommand, siteid: string): NewWork
   };
 }
 
-/** A work log entry for a command, keyed by the command id so a re-delivery finds it. */
+/**
+ * What marks a work log entry as a command's: a last line of its long description naming the
+ * command's transaction id. Maximo's WORKLOG has no column for another system's reference, and a
+ * note's text is no key (two notes may say the same), so this line is how a command delivered
+ * again, after the five minutes Maximo keeps a transaction id (a replay from the dead-letter
+ * topic), finds the entry it made. The id is letters, digits and dashes, so it reads the same in
+ * a long description Maximo keeps as rich text.
+ */
+export function noteRef(c: WorkOrderCommand): string {
+  return `311 bridge ref: ${transactionIdOf(c.commandId)}`;
+}
+
+/** A work log entry for a command, its long description ending with the command's noteRef. */
 export function worklogEntry(c: WorkOrderCommand, logtype: string, text: string) {
-  return { logtype, description: text.slice(0, 100), description_longdescription: text, externalrefid: c.commandId };
+  return { logtype, description: text.slice(0, 100), description_longdescription: `${text}\n\n${noteRef(c)}` };
+}
+
+/** Whether a work order's log has the command's entry (see noteRef). */
+export function logged(wo: MaximoWorkOrder, c: WorkOrderCommand): boolean {
+  const ref = noteRef(c);
+  return (wo.worklog ?? []).some((l) => l.description_longdescription?.includes(ref) === true);
 }

@@ -1,13 +1,42 @@
 import { z } from 'zod';
+import type { FaultSettings } from '../../src/sdk/index.ts';
+import type { HrefRoot } from './simulator-href.ts';
 
-/** The Maximo simulator's records, status rules and request bodies, apart from its behaviour. */
+/** The Maximo simulator's options, records, status rules and request bodies, apart from its behaviour. */
+
+export interface MaximoSimulatorOptions {
+  readonly faults?: Partial<FaultSettings>;
+  readonly behaviour?: Partial<CrewBehaviour>;
+  readonly seed?: number;
+  readonly clock?: () => number;
+  /** The API key the apikey header must carry; none: any caller is let in. */
+  readonly apiKey?: string;
+  /** See MaximoSimulator.hrefBase. */
+  readonly hrefBase?: string;
+  /** The REST root of its hrefs (see HrefRoot); default `/maximo/oslc`, as Maximo's webappurl. */
+  readonly hrefRoot?: HrefRoot;
+  /** The LOGTYPE domain a work log entry's type must be in; default Maximo's own four. */
+  readonly logTypes?: readonly string[];
+  /** The work log type by which a supervisor is asked to review finished work; default UPDATE. */
+  readonly reviewLogType?: string;
+  /**
+   * false: an object structure without the WORKLOG child, whose work orders are read without
+   * their work log (entries PATCHed in are kept all the same). Default true.
+   */
+  readonly worklogInStructure?: boolean;
+  /**
+   * false: a Maximo that does not keep a query's result set. stablepaging=true is ignored and
+   * every page runs the query again at its offset (pageno), as a fix pack without stable paging
+   * does, or a cluster whose next-page request lands on another JVM. Default true.
+   */
+  readonly stablePaging?: boolean;
+}
 
 export interface WorkLog {
   readonly worklogid: number;
   readonly logtype: string;
   readonly description: string;
   readonly description_longdescription: string | null;
-  readonly externalrefid: string | null;
   readonly createdate: string;
 }
 
@@ -95,8 +124,8 @@ const worklogSchema = z
     logtype: z.string().min(1).default('CLIENTNOTE'),
     description: z.string().min(1).max(100),
     description_longdescription: z.string().optional(),
-    externalrefid: z.string().optional(),
   })
+  // WORKLOG has no column for another system's reference: an externalrefid sent is not kept.
   .loose();
 
 export const newWorkOrderSchema = z
@@ -113,11 +142,14 @@ export const newWorkOrderSchema = z
   })
   .loose();
 
-/** A PATCH: a status change (with its memo), a priority, and work log entries to add. */
+/**
+ * A PATCH: a status change (with its memo, the non-persistent np_statusmemo; an attribute the
+ * object structure does not know, as `memo`, is ignored), a priority, and work log entries to add.
+ */
 export const updateSchema = z
   .object({
     status: z.string().optional(),
-    memo: z.string().optional(),
+    np_statusmemo: z.string().optional(),
     wopriority: z.number().int().min(1).max(9).optional(),
     worklog: z.array(worklogSchema).optional(),
   })

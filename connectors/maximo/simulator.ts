@@ -6,7 +6,6 @@ import {
   SimulatorServer,
   seededRandom,
   type Corruption,
-  type FaultSettings,
   type SimRequest,
   type SimResponse,
 } from '../../src/sdk/index.ts';
@@ -17,47 +16,31 @@ import {
   updateSchema,
   type CrewBehaviour,
   type CrewPlan,
+  type MaximoSimulatorOptions,
   type WorkOrder,
 } from './simulator-model.ts';
 import { serveAdmin } from './simulator-admin.ts';
 import { asAnswered, hrefOf, restId, workOrderHref, type HrefRoot } from './simulator-href.ts';
 import { matches, orderBy, Pager, parseWhere, select } from './simulator-query.ts';
+import { Transactions } from './simulator-transactions.ts';
 
-export type { CrewBehaviour, CrewPlan, WorkLog, WorkOrder } from './simulator-model.ts';
+export type { CrewBehaviour, CrewPlan, MaximoSimulatorOptions, WorkLog, WorkOrder } from './simulator-model.ts';
+
+const ROOTS = ['/maximo/api', '/maximo/oslc'] as const;
+const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
 
 /**
  * A stand-in for a Maximo-like work management system, behind the REST/JSON API of its MXWO
  * object structure: queries with oslc.where / oslc.orderBy / oslc.select, paging with
  * responseInfo.nextPage (stable paging on request), creation by POST, and updates by POST with
- * `x-method-override: PATCH` (a status change with its memo, the priority, work log entries).
+ * `x-method-override: PATCH` (a status change with its memo, the priority, work log entries),
+ * every write under its transactionid (see Transactions).
  * Dates are kept to the second, as Maximo keeps them, so many work orders share a changedate.
  * Seeded crews move work orders on each tick(): approve, schedule, wait for material, start,
  * complete, and close days (ticks) later; planners cancel some, and some jobs are closed
  * without a COMP first. Besides the HTTP faults it can lose a change's changedate and commit a
  * change late, behind later ones (holdNextChanges), as real Maximo servers do.
  */
-
-export interface MaximoSimulatorOptions {
-  readonly faults?: Partial<FaultSettings>;
-  readonly behaviour?: Partial<CrewBehaviour>;
-  readonly seed?: number;
-  readonly clock?: () => number;
-  /** The API key the apikey header must carry; none: any caller is let in. */
-  readonly apiKey?: string;
-  /** See MaximoSimulator.hrefBase. */
-  readonly hrefBase?: string;
-  /** The REST root of its hrefs (see HrefRoot); default `/maximo/oslc`, as Maximo's webappurl. */
-  readonly hrefRoot?: HrefRoot;
-  /**
-   * false: a Maximo that does not keep a query's result set. stablepaging=true is ignored and
-   * every page runs the query again at its offset (pageno), as a fix pack without stable paging
-   * does, or a cluster whose next-page request lands on another JVM. Default true.
-   */
-  readonly stablePaging?: boolean;
-}
-
-const ROOTS = ['/maximo/api', '/maximo/oslc'] as const;
-const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
 
 export class MaximoSimulator {
   readonly server: SimulatorServer;
@@ -82,6 +65,10 @@ export class MaximoSimulator {
    */
   hrefBase: string | undefined;
   readonly #hrefRoot: HrefRoot;
+  readonly #logTypes: ReadonlySet<string>;
+  readonly #reviewLogType: string;
+  readonly #transactions: Transactions;
+  readonly #worklogInStructure: boolean;
   /**
    * Runs before each collection query is answered, with how many were answered before it: a
    * test's crews change work orders while a reader pages through a query.
@@ -116,9 +103,13 @@ export class MaximoSimulator {
     this.#apiKey = options.apiKey;
     this.hrefBase = options.hrefBase;
     this.#hrefRoot = options.hrefRoot ?? '/maximo/oslc';
+    this.#logTypes = new Set(options.logTypes ?? ['WORK', 'UPDATE', 'CLIENTNOTE', 'APPTNOTE']);
+    this.#reviewLogType = options.reviewLogType ?? 'UPDATE';
+    this.#worklogInStructure = options.worklogInStructure ?? true;
     this.#pager = new Pager(options.stablePaging ?? true);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
+    this.#transactions = new Transactions(this.#clock, () => s.arrivals);
     const auth = (f: (r: SimRequest) => SimResponse) => (r: SimRequest) => {
       if (this.contextRootDown) throw new HttpError(404, 'SRVE0255E: Context Root Not Found');
       if (this.#apiKey !== undefined && r.headers['apikey'] !== this.#apiKey)
@@ -134,7 +125,7 @@ export class MaximoSimulator {
       s.route(
         'POST',
         `${root}/os/mxwo`,
-        auth((r) => this.#create(r)),
+        auth((r) => this.#transactions.run(r, () => this.#create(r))),
       );
       s.route(
         'GET',
@@ -144,7 +135,7 @@ export class MaximoSimulator {
       s.route(
         'POST',
         `${root}/os/mxwo/:id`,
-        auth((r) => this.#update(r)),
+        auth((r) => this.#transactions.run(r, () => this.#update(r))),
       );
     }
     serveAdmin(this, s);
@@ -287,7 +278,7 @@ export class MaximoSimulator {
     wo.status = status;
     wo.statusdate = iso(now);
     if (status === 'WSCH') wo.schedstart = iso(now + 2 * 86_400_000);
-    if (memo) this.#log(wo, 'UPDATE', `Status ${status}: ${memo}`.slice(0, 100), memo, null);
+    if (memo) this.#log(wo, 'UPDATE', `Status ${status}: ${memo}`.slice(0, 100), memo);
     const plan = this.plans.get(wo.wonum);
     // The crews' plan gives way to a status set from outside: history ends it, COMP leads to CLOSE.
     if (plan && (status === 'CAN' || status === 'CLOSE')) plan.steps = [];
@@ -307,15 +298,21 @@ export class MaximoSimulator {
     this.corruptor.reached(wo._rowstamp);
   }
 
-  #log(wo: WorkOrder, logtype: string, description: string, long: string | null, ref: string | null): void {
+  #log(wo: WorkOrder, logtype: string, description: string, long: string | null): void {
     wo.worklog.push({
       worklogid: wo.worklog.length + 1,
       logtype,
       description,
       description_longdescription: long,
-      externalrefid: ref,
       createdate: iso(this.#clock()),
     });
+  }
+
+  /** A work order as the object structure returns it: its work log only if the structure holds it. */
+  #select(r: SimRequest, wo: WorkOrder, spec: string | null): Record<string, unknown> {
+    const out = select(wo, spec, workOrderHref(r, wo, this.#links));
+    if (!this.#worklogInStructure) delete out['worklog'];
+    return out;
   }
 
   get #links() {
@@ -329,7 +326,7 @@ export class MaximoSimulator {
   }
 
   #show(r: SimRequest, wo: WorkOrder): SimResponse {
-    return { status: 200, body: select(wo, r.query.get('oslc.select'), workOrderHref(r, wo, this.#links)) };
+    return { status: 200, body: this.#select(r, wo, r.query.get('oslc.select')) };
   }
 
   #query(r: SimRequest): SimResponse {
@@ -343,7 +340,7 @@ export class MaximoSimulator {
         const committed = [...this.workOrders.values()].map((w) => this.#committed(w));
         const found = stalled ? [] : committed.filter((w) => matches(w, clauses));
         return orderBy(found, r.query.get('oslc.orderBy')).map((w) =>
-          this.corruptor.serve(w._rowstamp, select(w, r.query.get('oslc.select'), workOrderHref(r, w, this.#links))),
+          this.corruptor.serve(w._rowstamp, this.#select(r, w, r.query.get('oslc.select'))),
         );
       },
       hrefOf(r, r.path, this.#links),
@@ -356,7 +353,7 @@ export class MaximoSimulator {
     const href = workOrderHref(r, wo, this.#links);
     const properties = r.headers['properties'];
     return typeof properties === 'string'
-      ? { status: 201, body: select(wo, properties, href), headers: { location: href } }
+      ? { status: 201, body: this.#select(r, wo, properties), headers: { location: href } }
       : { status: 201, headers: { location: href } };
   }
 
@@ -365,7 +362,11 @@ export class MaximoSimulator {
       throw new HttpError(400, 'BMXAA9549E - updating a resource needs x-method-override: PATCH');
     const wo = this.#byRestId(r.params['id']);
     const u = updateSchema.parse(r.body);
-    if (u.status !== undefined) this.#setStatus(wo, u.status, u.memo ?? null);
+    // Checked before anything changes: Maximo saves a PATCH whole or not at all.
+    for (const l of u.worklog ?? [])
+      if (!this.#logTypes.has(l.logtype))
+        throw new HttpError(400, `${l.logtype} is not a value of the LOGTYPE domain (worklog.logtype)`);
+    if (u.status !== undefined) this.#setStatus(wo, u.status, u.np_statusmemo ?? null);
     let changed = false;
     if (u.wopriority !== undefined && u.wopriority !== wo.wopriority) {
       wo.wopriority = u.wopriority;
@@ -375,8 +376,8 @@ export class MaximoSimulator {
       // Without patchtype MERGE, Maximo replaces a child set with the one sent.
       if (r.headers['patchtype'] !== 'MERGE') wo.worklog = [];
       for (const l of u.worklog) {
-        this.#log(wo, l.logtype, l.description, l.description_longdescription ?? null, l.externalrefid ?? null);
-        if (l.logtype === 'FOLLOWUP') {
+        this.#log(wo, l.logtype, l.description, l.description_longdescription ?? null);
+        if (l.logtype === this.#reviewLogType) {
           const plan = this.plans.get(wo.wonum);
           if (plan) plan.reviewRequested = true;
         }
@@ -385,8 +386,6 @@ export class MaximoSimulator {
     // Work log entries are child rows: the work order's own row, and its changedate, stay as they were.
     if (changed && u.status === undefined) this.#touch(wo);
     const properties = r.headers['properties'];
-    return typeof properties === 'string'
-      ? { status: 200, body: select(wo, properties, workOrderHref(r, wo, this.#links)) }
-      : { status: 204 };
+    return typeof properties === 'string' ? { status: 200, body: this.#select(r, wo, properties) } : { status: 204 };
   }
 }

@@ -109,7 +109,7 @@ conformanceSuite({
       w.externalrefid,
       w.status,
       w.wopriority,
-      w.worklog.map((l) => l.externalrefid),
+      w.worklog.map((l) => l.description_longdescription),
     ]),
   department: {
     serviceCode: 'POTHOLE',
@@ -119,7 +119,10 @@ conformanceSuite({
         w && {
           ticketRef: w.origrecordclass === 'SR' ? w.origrecordid : null,
           priority: w.wopriority,
-          notes: w.worklog.map((l) => l.description_longdescription ?? l.description),
+          // The text a crew reads, without the line that names the bridge's command (see noteRef).
+          notes: w.worklog.map((l) =>
+            (l.description_longdescription ?? l.description).replace(/\n\n311 bridge ref: \S+$/, ''),
+          ),
           cancelled: w.status === 'CAN',
         }
       );

@@ -11,6 +11,11 @@ export interface SimRequest {
   readonly query: URLSearchParams;
   readonly body: unknown;
   readonly headers: IncomingMessage['headers'];
+  /**
+   * The request's place in the order requests reached the server (1, 2, …; see
+   * SimulatorServer.arrivals): what a handler run later (a slow write) had not seen when it came.
+   */
+  readonly arrival: number;
 }
 
 export interface SimResponse {
@@ -64,6 +69,12 @@ export class SimulatorServer {
   readonly #hanging = new Set<ServerResponse>();
   /** Slow writes under way (see settled()). */
   readonly #writing = new Set<Promise<unknown>>();
+  #arrivals = 0;
+
+  /** How many requests have reached the server so far (see SimRequest.arrival). */
+  get arrivals(): number {
+    return this.#arrivals;
+  }
 
   constructor(faults: FaultInjector) {
     this.faults = faults;
@@ -168,6 +179,7 @@ export class SimulatorServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
+    const arrival = ++this.#arrivals;
     const route = this.#routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
     let raw = '';
     for await (const chunk of req) raw += String(chunk);
@@ -226,6 +238,7 @@ export class SimulatorServer {
         query: url.searchParams,
         body,
         headers: req.headers,
+        arrival,
       });
     try {
       const out = await (afterwards === 'slow' ? this.#slowly(handle) : handle());

@@ -1,0 +1,45 @@
+import { HttpError, type SimRequest, type SimResponse } from '../../src/sdk/index.ts';
+
+/** How long Maximo keeps a committed write's transaction id: the OSLCTXN escalation's default. */
+const KEPT_MS = 5 * 60_000;
+
+interface Kept {
+  /** When it committed, by the simulator's clock, for how long it is kept. */
+  readonly at: number;
+  /** How many requests had reached the server when it committed (see SimRequest.arrival). */
+  readonly arrivals: number;
+}
+
+/**
+ * The transactionid header of Maximo's REST API: the id of every write that committed is kept
+ * KEPT_MS, and a write carrying a kept id is refused with 409 Conflict, so a client that lost an
+ * answer can send its write again without making it twice. The id is kept in the write's own
+ * commit: a write that came while the first was still saving (a slow write) finds no id and is
+ * made twice, as on Maximo. A write that failed keeps no id. Its own module beside
+ * simulator.ts, which is kept under 400 lines.
+ */
+export class Transactions {
+  readonly #kept = new Map<string, Kept>();
+  readonly #clock: () => number;
+  readonly #arrivals: () => number;
+
+  constructor(clock: () => number, arrivals: () => number) {
+    this.#clock = clock;
+    this.#arrivals = arrivals;
+  }
+
+  /** `write` run as Maximo runs a create, update or delete under its request's transactionid. */
+  run(r: SimRequest, write: () => SimResponse): SimResponse {
+    const id = r.headers['transactionid'];
+    if (typeof id !== 'string' || id === '') return write();
+    const now = this.#clock();
+    for (const [kept, { at }] of this.#kept) if (now - at >= KEPT_MS) this.#kept.delete(kept);
+    const kept = this.#kept.get(id);
+    // Committed before this request came: its transaction can see it.
+    if (kept !== undefined && kept.arrivals < r.arrival)
+      throw new HttpError(409, `the transaction ${id} has been processed already`);
+    const answer = write();
+    this.#kept.set(id, { at: now, arrivals: this.#arrivals() });
+    return answer;
+  }
+}

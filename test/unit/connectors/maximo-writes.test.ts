@@ -1,0 +1,165 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { maximo } from '../../../connectors/maximo/index.ts';
+import { MaximoSimulator } from '../../../connectors/maximo/simulator.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { parseConnectorConfig, type WorkOrderCommand } from '../../../src/sdk/index.ts';
+import { Bridge, crm, testPolicy } from '../../support/domain.ts';
+
+// What the Maximo sink writes, and how a write sent again is made once: Maximo's transactionid
+// for the minutes it keeps one, and the entry's own reference line after that.
+
+const sims: MaximoSimulator[] = [];
+afterEach(async () => {
+  for (const s of sims.splice(0)) await s.stop();
+});
+
+let now = 1_796_000_000_000;
+const clock = () => now;
+const MINUTE = 60_000;
+const PATCHES = 'POST /maximo/api/os/mxwo/:id';
+
+async function started(options: ConstructorParameters<typeof MaximoSimulator>[0] = {}) {
+  const sim = new MaximoSimulator({ apiKey: 'key', clock, ...options });
+  sims.push(sim);
+  return { sim, url: await sim.start() };
+}
+
+function sink(url: string, extra: Record<string, unknown> = {}) {
+  const config = parseConnectorConfig('maximo', maximo.config, {
+    baseUrl: url,
+    jurisdiction: 'testville',
+    departments: { transportation: 'BALT-DOT' },
+    timeoutMs: 300,
+    ...extra,
+  });
+  const s = maximo.sink?.(config, { logger: createLogger({ level: 'silent' }), env: { MAXIMO_API_KEY: 'key' }, clock });
+  if (!s) throw new Error('no sink');
+  return s;
+}
+
+/** A ticket's commands: its CREATE, then one for each CRM event given. */
+async function commandsFor(ticketId: string, ...events: [string, Record<string, unknown>][]) {
+  const bridge = new Bridge(await testPolicy());
+  bridge.send(crm(ticketId, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+  events.forEach(([kind, fields], i) => bridge.send(crm(ticketId, kind as 'UPDATED', i + 2, fields)));
+  return bridge.commands;
+}
+
+const only = (c: WorkOrderCommand[], kind: WorkOrderCommand['kind']) => {
+  const found = c.filter((x) => x.kind === kind);
+  if (found.length !== 1) throw new Error(`expected one ${kind}, got ${found.length}`);
+  return found[0] as WorkOrderCommand;
+};
+
+describe('maximo sink: a note sent again', () => {
+  it('is refused by Maximo as committed within its five minutes, and counts as delivered', async () => {
+    // An object structure without the work log: the look-up cannot see the entry, so only the
+    // transactionid keeps the PATCH sent again from adding it twice.
+    const { sim, url } = await started({ worklogInStructure: false });
+    const commands = await commandsFor('N-1', ['UPDATED', { note: 'Gate code 1234.' }]);
+    const s = sink(url);
+    await s.deliver(only(commands, 'CREATE'));
+    const note = only(commands, 'ADD_NOTE');
+    // Every write takes at once and is answered after the connector's time-out.
+    sim.server.setFaults({ lateAnswerRate: 1, lateAnswerMs: 1_000 });
+    expect(await s.deliver(note).catch((e: unknown) => e)).toMatchObject({ retriable: true });
+    sim.server.setFaults({});
+    await s.deliver(note);
+    expect(sim.server.calls.get(PATCHES), 'the PATCH sent again, refused with 409').toBe(2);
+    expect(sim.find(note.workOrderId)?.worklog.map((l) => l.description)).toEqual(['Gate code 1234.']);
+  });
+
+  it('after Maximo has forgotten its transaction is found by its reference line and not added twice', async () => {
+    const { sim, url } = await started();
+    const commands = await commandsFor('N-2', ['UPDATED', { note: 'Gate code 1234.' }]);
+    const s = sink(url);
+    await s.deliver(only(commands, 'CREATE'));
+    const note = only(commands, 'ADD_NOTE');
+    await s.deliver(note);
+    now += 10 * MINUTE;
+    // A replay from the dead-letter topic, long after.
+    await s.deliver(note);
+    const log = sim.find(note.workOrderId)?.worklog ?? [];
+    expect(log.map((l) => l.logtype)).toEqual(['CLIENTNOTE']);
+    expect(log[0]?.description).toBe('Gate code 1234.');
+    expect(log[0]?.description_longdescription).toMatch(/^Gate code 1234\.\n\n311 bridge ref: closeloop-[\w-]{32}$/);
+    expect(sim.server.calls.get(PATCHES), 'no second PATCH').toBe(1);
+
+    // Another command with the same words is another note.
+    const again = await commandsFor('N-2', ['UPDATED', { note: 'x' }], ['UPDATED', { note: 'Gate code 1234.' }]);
+    await s.deliver({ ...only(again, 'CREATE'), kind: 'ADD_NOTE', note: 'Gate code 1234.', commandId: 'other' });
+    expect(sim.find(note.workOrderId)?.worklog).toHaveLength(2);
+  });
+});
+
+describe('maximo sink: a 409 the work order does not bear out', () => {
+  it('dead-letters a PATCH refused as committed that the work order does not show', async () => {
+    const { sim, url } = await started();
+    const commands = await commandsFor('N-3', ['UPDATED', { note: 'Dog in yard.' }]);
+    const s = sink(url);
+    await s.deliver(only(commands, 'CREATE'));
+    const note = only(commands, 'ADD_NOTE');
+    await s.deliver(note);
+    // A cancel under a command id Maximo has seen: its transactionid is refused, and the work
+    // order is not cancelled, so the 409 is no delivery.
+    const refused = await s
+      .deliver({ ...note, kind: 'CANCEL', reason: 'CANCELLED_BY_REQUESTOR' })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CL_CONNECTOR_REJECTED', retriable: false, details: { httpStatus: 409 } });
+    expect((refused as Error).message).toMatch(/answered 409 to the CANCEL of work order BALT-DOT\/1001/);
+    expect(sim.find(note.workOrderId)?.status).toBe('WAPPR');
+  });
+
+  it('dead-letters a CREATE refused as committed whose work order is gone', async () => {
+    const { sim, url } = await started();
+    const commands = await commandsFor('N-4');
+    const create = only(commands, 'CREATE');
+    const s = sink(url);
+    await s.deliver(create);
+    sim.deleteWorkOrder(create.workOrderId);
+    const refused = await s.deliver(create).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CL_CONNECTOR_REJECTED', details: { httpStatus: 409 } });
+    expect((refused as Error).message).toMatch(/has no work order with externalrefid/);
+    expect(sim.workOrders.size).toBe(0);
+  });
+});
+
+describe('maximo sink: what it writes', () => {
+  it('cancels with the reason as the status memo (np_statusmemo)', async () => {
+    const { sim, url } = await started();
+    const commands = await commandsFor('N-5', [
+      'CANCELLED',
+      { closureReason: 'CANCELLED_BY_REQUESTOR', note: 'Fixed by a neighbour.' },
+    ]);
+    const s = sink(url);
+    for (const c of commands) await s.deliver(c);
+    const wo = sim.find(only(commands, 'CANCEL').workOrderId);
+    expect(wo?.status).toBe('CAN');
+    expect(wo?.worklog.map((l) => l.description_longdescription)).toEqual([
+      'CANCELLED_BY_REQUESTOR: Fixed by a neighbour.',
+    ]);
+  });
+
+  it('writes notes and review requests with work log types of the LOGTYPE domain, as configured', async () => {
+    const { sim, url } = await started({ logTypes: ['WORK', 'UPDATE', 'CLIENTNOTE', 'APPTNOTE', 'FOLLOWUP'] });
+    const commands = await commandsFor('N-6', ['UPDATED', { note: 'Second pothole next to it.' }]);
+    const s = sink(url, { noteLogType: 'WORK', reviewLogType: 'FOLLOWUP' });
+    for (const c of commands) await s.deliver(c);
+    const note = only(commands, 'ADD_NOTE');
+    await s.deliver({ ...note, kind: 'REVIEW', note: null, commandId: `${note.commandId}-review` });
+    expect(sim.find(note.workOrderId)?.worklog.map((l) => [l.logtype, l.description])).toEqual([
+      ['WORK', 'Second pothole next to it.'],
+      ['FOLLOWUP', '311 follow-up: the requester reports the work is not done.'],
+    ]);
+  });
+
+  it('a type outside the domain is refused as a data error naming it', async () => {
+    const { url } = await started();
+    const commands = await commandsFor('N-7', ['UPDATED', { note: 'Blocked by a van.' }]);
+    const s = sink(url, { noteLogType: 'NOTE311' });
+    await s.deliver(only(commands, 'CREATE'));
+    const refused = await s.deliver(only(commands, 'ADD_NOTE')).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CL_CONNECTOR_REJECTED', details: { httpStatus: 400 } });
+    expect((refused as Error).message).toContain('NOTE311 is not a value of the LOGTYPE domain');
+  });
+});
