@@ -22,6 +22,9 @@ export const workOrderSchema = z
     wonum: z.string().min(1),
     siteid: z.string().min(1),
     status: z.string().min(1),
+    // The internal value of the site's status (its WOSTATUS synonym): what Maximo's own rules go
+    // by. A Maximo that does not answer it leaves the status to be read as it is.
+    status_maxvalue: z.string().min(1).optional(),
     status_description: z.string().optional(),
     statusdate: z.iso.datetime({ offset: true }),
     changedate: z.iso.datetime({ offset: true }),
@@ -131,7 +134,7 @@ interface Query {
 }
 
 export const SELECT =
-  'workorderid,wonum,siteid,status,statusdate,changedate,description,wopriority,origrecordid,origrecordclass,externalrefid,schedstart';
+  'workorderid,wonum,siteid,status,status_maxvalue,statusdate,changedate,description,wopriority,origrecordid,origrecordclass,externalrefid,schedstart';
 
 const NEXT_PAGE = 'reading the next page of a Maximo query';
 

@@ -13,6 +13,16 @@ export function fromTicket(wo: MaximoWorkOrder): wo is MaximoWorkOrder & { origr
 }
 
 /**
+ * A work order's status as Maximo's own rules know it: the internal value of the site's status.
+ * A site may name its statuses otherwise (a CANCELLED synonym of CAN), and what the bridge decides
+ * by the status (closed in the system, cancelled already, scheduled with a date) goes by what the
+ * status means, not what the site calls it. The event keeps the site's own code for the mapping.
+ */
+export function internalStatus(wo: MaximoWorkOrder): string {
+  return wo.status_maxvalue ?? wo.status;
+}
+
+/**
  * The one mapping from a work order's state to a department event, for the feed and the lookup
  * alike, so that an event and an observation of the same state cannot disagree. CLOSE and CAN
  * are Maximo's history statuses: the record is closed in the system.
@@ -24,6 +34,7 @@ function toEvent(
   envelope: Pick<Envelope, 'eventId' | 'jurisdiction' | 'sequence' | 'origin'>,
 ): WorkOrderEvent {
   const schedstart = wo.schedstart === undefined ? null : Date.parse(wo.schedstart);
+  const status = internalStatus(wo);
   return {
     envelope: {
       ...envelope,
@@ -38,9 +49,9 @@ function toEvent(
     department,
     rawStatus: wo.status,
     rawStatusLabel: wo.status_description ?? null,
-    systemClosed: wo.status === 'CLOSE' || wo.status === 'CAN',
+    systemClosed: status === 'CLOSE' || status === 'CAN',
     note: null,
-    expectedAt: ['APPR', 'WSCH', 'WMATL'].includes(wo.status) ? schedstart : null,
+    expectedAt: ['APPR', 'WSCH', 'WMATL', 'WPCOND'].includes(status) ? schedstart : null,
   };
 }
 

@@ -25,6 +25,12 @@ export interface MaximoSimulatorOptions {
    */
   readonly worklogInStructure?: boolean;
   /**
+   * The site's own values of the WOSTATUS synonym domain, each with its internal value
+   * (`{ CANCELLED: 'CAN' }`): a work order can be set to one, is answered with it as its status
+   * and with the internal value as status_maxvalue, and moves by the rules of the internal value.
+   */
+  readonly statusSynonyms?: Readonly<Record<string, string>>;
+  /**
    * false: a Maximo that does not keep a query's result set. stablepaging=true is ignored and
    * every page runs the query again at its offset (pageno), as a fix pack without stable paging
    * does, or a cluster whose next-page request lands on another JVM. Default true.
@@ -97,6 +103,7 @@ export const LABELS: Readonly<Record<string, string>> = {
   APPR: 'Approved',
   WSCH: 'Waiting to be Scheduled',
   WMATL: 'Waiting on Material',
+  WPCOND: 'Waiting on Plant Cond',
   INPRG: 'In Progress',
   COMP: 'Completed',
   CLOSE: 'Closed',
@@ -109,11 +116,12 @@ export const LABELS: Readonly<Record<string, string>> = {
  * work has started.
  */
 export const NEXT_STATUS: Readonly<Record<string, readonly string[]>> = {
-  WAPPR: ['APPR', 'WSCH', 'WMATL', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
-  APPR: ['WAPPR', 'WSCH', 'WMATL', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
-  WSCH: ['APPR', 'WMATL', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
-  WMATL: ['APPR', 'WSCH', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
-  INPRG: ['WSCH', 'WMATL', 'COMP', 'CLOSE', 'CAN'],
+  WAPPR: ['APPR', 'WSCH', 'WMATL', 'WPCOND', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
+  APPR: ['WAPPR', 'WSCH', 'WMATL', 'WPCOND', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
+  WSCH: ['APPR', 'WMATL', 'WPCOND', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
+  WMATL: ['APPR', 'WSCH', 'WPCOND', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
+  WPCOND: ['APPR', 'WSCH', 'WMATL', 'INPRG', 'COMP', 'CLOSE', 'CAN'],
+  INPRG: ['WSCH', 'WMATL', 'WPCOND', 'COMP', 'CLOSE', 'CAN'],
   COMP: ['CLOSE'],
   CLOSE: [],
   CAN: [],

@@ -74,7 +74,12 @@ export function orderBy(list: WorkOrder[], spec: string | null): WorkOrder[] {
 }
 
 /** The record as JSON with only the selected attributes; nulls left out, as Maximo leaves them out. */
-export function select(wo: WorkOrder, spec: string | null, href: string): Record<string, unknown> {
+export function select(
+  wo: WorkOrder,
+  spec: string | null,
+  href: string,
+  internal: (status: string) => string = (status) => status,
+): Record<string, unknown> {
   // Nested selections (worklog{logtype}) return the whole child records here.
   const names = spec?.replace(/\{[^}]*\}/g, '').trim();
   const wanted = !names || names === '*' ? null : new Set(names.split(',').map((s) => s.trim()));
@@ -83,7 +88,10 @@ export function select(wo: WorkOrder, spec: string | null, href: string): Record
     if (v === null || (wanted && !wanted.has(k))) continue;
     out[k] = Array.isArray(v) ? v.map(withoutNulls) : v;
   }
-  if (!wanted || wanted.has('status')) out['status_description'] = LABELS[wo.status] ?? wo.status;
+  const maxvalue = internal(wo.status);
+  if (!wanted || wanted.has('status')) out['status_description'] = LABELS[maxvalue] ?? wo.status;
+  // The internal value of a synonym domain's value, as Maximo answers `<attribute>_maxvalue`.
+  if (!wanted || wanted.has('status_maxvalue')) out['status_maxvalue'] = maxvalue;
   return out;
 }
 

@@ -69,6 +69,7 @@ export class MaximoSimulator {
   readonly #reviewLogType: string;
   readonly #transactions: Transactions;
   readonly #worklogInStructure: boolean;
+  readonly #synonyms: Readonly<Record<string, string>>;
   /**
    * Runs before each collection query is answered, with how many were answered before it: a
    * test's crews change work orders while a reader pages through a query.
@@ -106,6 +107,7 @@ export class MaximoSimulator {
     this.#logTypes = new Set(options.logTypes ?? ['WORK', 'UPDATE', 'CLIENTNOTE', 'APPTNOTE']);
     this.#reviewLogType = options.reviewLogType ?? 'UPDATE';
     this.#worklogInStructure = options.worklogInStructure ?? true;
+    this.#synonyms = options.statusSynonyms ?? {};
     this.#pager = new Pager(options.stablePaging ?? true);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
@@ -268,21 +270,22 @@ export class MaximoSimulator {
   #setStatus(wo: WorkOrder, status: string, memo: string | null): void {
     if (status === wo.status)
       throw new HttpError(400, `BMXAA4590E - Work order ${wo.wonum} is already in status ${status}`);
-    if (!(NEXT_STATUS[wo.status] ?? []).includes(status))
+    if (!(NEXT_STATUS[this.#internal(wo.status)] ?? []).includes(this.#internal(status)))
       throw new HttpError(400, `BMXAA4187E - Work order ${wo.wonum} cannot change from ${wo.status} to ${status}`);
     if (this.#holdNext > 0 && !this.#uncommitted.has(wo.wonum)) {
       this.#holdNext -= 1;
       this.#uncommitted.set(wo.wonum, structuredClone(wo));
     }
     const now = this.#clock();
+    const internal = this.#internal(status);
     wo.status = status;
     wo.statusdate = iso(now);
-    if (status === 'WSCH') wo.schedstart = iso(now + 2 * 86_400_000);
+    if (internal === 'WSCH') wo.schedstart = iso(now + 2 * 86_400_000);
     if (memo) this.#log(wo, 'UPDATE', `Status ${status}: ${memo}`.slice(0, 100), memo);
     const plan = this.plans.get(wo.wonum);
     // The crews' plan gives way to a status set from outside: history ends it, COMP leads to CLOSE.
-    if (plan && (status === 'CAN' || status === 'CLOSE')) plan.steps = [];
-    if (plan && status === 'COMP' && !plan.steps.includes('CLOSE'))
+    if (plan && (internal === 'CAN' || internal === 'CLOSE')) plan.steps = [];
+    if (plan && internal === 'COMP' && !plan.steps.includes('CLOSE'))
       plan.steps = [...Array.from({ length: this.#behaviour.closeAfterTicks }, () => 'WAIT'), 'CLOSE'];
     this.#touch(wo, this.#loseNext > 0);
   }
@@ -310,9 +313,14 @@ export class MaximoSimulator {
 
   /** A work order as the object structure returns it: its work log only if the structure holds it. */
   #select(r: SimRequest, wo: WorkOrder, spec: string | null): Record<string, unknown> {
-    const out = select(wo, spec, workOrderHref(r, wo, this.#links));
+    const out = select(wo, spec, workOrderHref(r, wo, this.#links), (status) => this.#internal(status));
     if (!this.#worklogInStructure) delete out['worklog'];
     return out;
+  }
+
+  /** A status's internal value (see MaximoSimulatorOptions.statusSynonyms). */
+  #internal(status: string): string {
+    return this.#synonyms[status] ?? status;
   }
 
   get #links() {

@@ -1,7 +1,7 @@
 import { CloseloopError, type WorkOrderCommand } from '../../src/sdk/index.ts';
 import { transactionIdOf, type MaximoClient, type MaximoWorkOrder, type WorkOrderUpdate } from './client.ts';
 import type { MaximoConfig } from './config.ts';
-import { logged, worklogEntry } from './mapping.ts';
+import { internalStatus, logged, worklogEntry } from './mapping.ts';
 
 /** Statuses after which a cancel has nothing left to stop. */
 const FINAL = new Set(['COMP', 'CLOSE', 'CAN']);
@@ -31,7 +31,7 @@ function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): S
       return {
         withWorklog: false,
         checked: true,
-        done: (wo) => FINAL.has(wo.status),
+        done: (wo) => FINAL.has(internalStatus(wo)),
         body: () => ({ status: 'CAN', np_statusmemo: memo }),
       };
     }

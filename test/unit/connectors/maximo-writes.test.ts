@@ -140,6 +140,18 @@ describe('maximo sink: what it writes', () => {
     ]);
   });
 
+  it("sends no cancel for a work order cancelled under the site's own name for CAN", async () => {
+    const { sim, url } = await started({ statusSynonyms: { CANCELLED: 'CAN' } });
+    const commands = await commandsFor('N-8', ['CANCELLED', { closureReason: 'CANCELLED_BY_REQUESTOR' }]);
+    const s = sink(url);
+    await s.deliver(only(commands, 'CREATE'));
+    const cancel = only(commands, 'CANCEL');
+    sim.changeStatus(cancel.workOrderId, 'CANCELLED');
+    await s.deliver(cancel);
+    expect(sim.server.calls.get(PATCHES) ?? 0).toBe(0);
+    expect(sim.find(cancel.workOrderId)?.status).toBe('CANCELLED');
+  });
+
   it('writes notes and review requests with work log types of the LOGTYPE domain, as configured', async () => {
     const { sim, url } = await started({ logTypes: ['WORK', 'UPDATE', 'CLIENTNOTE', 'APPTNOTE', 'FOLLOWUP'] });
     const commands = await commandsFor('N-6', ['UPDATED', { note: 'Second pothole next to it.' }]);

@@ -165,6 +165,19 @@ describe('maximo lookup', () => {
 });
 
 describe('maximo source', () => {
+  it("goes by a status's internal value where the site names it otherwise, and keeps the site's code", async () => {
+    const { sim, url } = await started({ statusSynonyms: { CLOSED: 'CLOSE', CANCELLED: 'CAN', SCHED: 'WSCH' } });
+    add(sim, 1, []);
+    add(sim, 2, []);
+    sim.changeStatus('T-1#1', 'SCHED');
+    sim.changeStatus('T-2#1', 'CANCELLED');
+    const events = (await source(url).poll(null)).records.map((r) => r.value);
+    expect(events.map((e) => [e.ticketId, e.rawStatus, e.systemClosed, e.expectedAt !== null])).toEqual([
+      ['T-1', 'SCHED', false, true],
+      ['T-2', 'CANCELLED', true, false],
+    ]);
+  });
+
   it('reads equal changedates across pages and polls without losing or repeating one', async () => {
     let now = SECOND;
     const { sim, url } = await started({ clock: () => now });
