@@ -12,7 +12,7 @@ import { connectorAdopter, type Adopter } from '../import/adopt.ts';
 import type { CrmTicketEvent, WorkOrderEvent } from '../domain/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { progress } from '../observability/progress.ts';
-import { describeError } from './describe-error.ts';
+import { errorLine } from './describe-error.ts';
 
 export interface ImportArgs {
   readonly file: string;
@@ -110,7 +110,7 @@ export async function runImport(
     mapping = await loadImportMapping(args.mapping);
   } catch (err) {
     if (!isCloseloopError(err, 'CL_CONFIG_INVALID')) throw err;
-    printError(`closeloop: ${describeError(err)}`);
+    printError(errorLine(err));
     return 1;
   }
   // Every event carries the mapping's jurisdiction: another city's mapping (a copied file, the
@@ -154,7 +154,7 @@ export async function runImport(
   } catch (err) {
     if (!isCloseloopError(err) || err.retriable) throw err;
     // A connector's settings or token: a config problem (exit 1), as for `run`.
-    printError(`closeloop: ${describeError(err)}`);
+    printError(errorLine(err));
     return 1;
   }
   let rejects: RejectsFile | null;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The closeloop command; `closeloop --help` lists its commands, `closeloop <command> --help` their options.
 import { CommanderError } from 'commander';
-import { describeError } from './describe-error.ts';
+import { errorLine } from './describe-error.ts';
 import { buildProgram } from './program.ts';
 
 /**
@@ -24,7 +24,7 @@ program.parseAsync(process.argv).then(
     // Help and version asked for are answers (commander's exit code 0); anything else commander
     // refused is a usage error, which it has already printed.
     if (err instanceof CommanderError) return exit(err.exitCode === 0 ? 0 : 2);
-    console.error(`closeloop: ${describeError(err)}`);
+    console.error(errorLine(err));
     return exit(1);
   },
 );
