@@ -72,9 +72,12 @@ export const closeloopConfigSchema = z
             z
               .string()
               .regex(/^[^:\s]+:\d+$/, 'host:port')
-              // A port past 65535 passes the pattern and fails only at the first connection. A value
-              // with no port reads as NaN here and is left to the pattern's message.
-              .refine((b) => !(Number(b.slice(b.lastIndexOf(':') + 1)) > 65_535), 'host:port, the port at most 65535'),
+              // A port of 0 or past 65535 passes the pattern and fails only at the first connection.
+              // A value with no port reads as NaN here and is left to the pattern's message.
+              .refine((b) => {
+                const port = Number(b.slice(b.lastIndexOf(':') + 1));
+                return !(port < 1 || port > 65_535);
+              }, 'host:port, the port from 1 to 65535'),
           )
           .min(1),
         clientId: z.string().min(1).default('closeloop'),

@@ -35,12 +35,16 @@ describe('an address the environment sets in place of the file', () => {
     ]);
   });
 
-  it('refuses a port past 65535, once, which would fail only at the first connection', async () => {
-    expect(await problemsOf({ KAFKA_BROKERS: '127.0.0.1:99999,127.0.0.1:65536,127.0.0.1:9092' })).toEqual([
-      expect.stringMatching(/: "127\.0\.0\.1:99999" is not host:port, the port at most 65535 \(brokers/),
-      expect.stringMatching(/: "127\.0\.0\.1:65536" is not host:port, the port at most 65535 \(brokers/),
+  it('refuses a port of 0 or past 65535, once, which would fail only at the first connection', async () => {
+    expect(
+      await problemsOf({ KAFKA_BROKERS: '127.0.0.1:99999,127.0.0.1:65536,127.0.0.1:0,127.0.0.1:00,127.0.0.1:9092' }),
+    ).toEqual([
+      expect.stringMatching(/: "127\.0\.0\.1:99999" is not host:port, the port from 1 to 65535 \(brokers/),
+      expect.stringMatching(/: "127\.0\.0\.1:65536" is not host:port, the port from 1 to 65535 \(brokers/),
+      expect.stringMatching(/: "127\.0\.0\.1:0" is not host:port, the port from 1 to 65535 \(brokers/),
+      expect.stringMatching(/: "127\.0\.0\.1:00" is not host:port, the port from 1 to 65535 \(brokers/),
     ]);
-    await expect(loadConfig(FILE, { KAFKA_BROKERS: '127.0.0.1:65535' })).resolves.toBeDefined();
+    await expect(loadConfig(FILE, { KAFKA_BROKERS: '127.0.0.1:65535,127.0.0.1:1' })).resolves.toBeDefined();
   });
 
   it('is blamed on SCHEMA_REGISTRY_URL, without the user name and password the URL carries', async () => {
