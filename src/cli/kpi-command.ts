@@ -96,8 +96,11 @@ export async function runKpi(
   if (result.undecodable > 0) {
     const withheld = publish && args.allowUnreadable !== true;
     printError(
-      `closeloop kpi: ${result.undecodable} input record(s) could not be read and are missing from these figures` +
-        `${withheld ? '; nothing was published (--allow-unreadable publishes anyway)' : ''} (their positions are in the log)`,
+      failureLine(
+        'CL_INPUTS_UNREAD',
+        `${result.undecodable} input record(s) could not be read and are missing from these figures` +
+          `${withheld ? '; nothing was published (--allow-unreadable publishes anyway)' : ''} (their positions are in the log)`,
+      ),
     );
     return 1;
   }

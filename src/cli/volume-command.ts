@@ -7,7 +7,7 @@ import { formatVolume, VOLUME_FORMATS, type VolumeFormat } from '../kpi/volume-f
 import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { jurisdictionZone } from './kpi-command.ts';
-import { errorLine } from './describe-error.ts';
+import { errorLine, failureLine } from './describe-error.ts';
 
 export const VOLUME_USAGE =
   'usage: closeloop kpi volume [--from YYYY-MM] [--to YYYY-MM] [--format table|json|csv] [--time-zone ZONE] [--config FILE]';
@@ -110,8 +110,11 @@ export async function runVolume(
   for (const line of formatVolume(months, checked.format, checked.timeZone)) print(line);
   if (inputs.undecodable > 0) {
     printError(
-      `closeloop kpi volume: ${inputs.undecodable} status record(s) could not be read and are missing from these ` +
-        'figures (their positions are in the log)',
+      failureLine(
+        'CL_INPUTS_UNREAD',
+        `${inputs.undecodable} status record(s) could not be read and are missing from these figures ` +
+          '(their positions are in the log)',
+      ),
     );
     return 1;
   }

@@ -128,6 +128,12 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'A record is not in the Confluent wire format or its Avro body does not decode.',
   },
+  CL_INPUTS_UNREAD: {
+    stage: 'decode',
+    retriable: false,
+    summary:
+      'A KPI or volume figure was computed without input records it could not read (each logged with its topic, partition, offset and why): `closeloop kpi` and `closeloop kpi volume` say so and exit 1, and `closeloop kpi --publish` publishes nothing unless --allow-unreadable.',
+  },
   CL_SCHEMA_MISMATCH: {
     stage: 'decode',
     retriable: false,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { KpiRecord } from '../../src/domain/kpi/index.ts';
+import { runKpi } from '../../src/cli/kpi-command.ts';
 import { runKpiJob } from '../../src/kpi/index.ts';
 import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -143,6 +144,24 @@ describe('KPI job on the real topics', () => {
     const again = await runKpiJob({ ...job, publish: true });
     expect(again).toMatchObject({ tickets: 6, undecodable: 1, published: 0 });
     expect(again.records).toEqual(want);
+    // As the operator's command says it: the figures, and the line that they miss a record.
+    const out: string[] = [];
+    const err: string[] = [];
+    const args = { month: '2026-10', publish: true, now: '2026-11-03T12:00' };
+    expect(
+      await runKpi(
+        args,
+        config,
+        logger,
+        (l) => out.push(l),
+        (l) => err.push(l),
+      ),
+    ).toBe(1);
+    expect(out.length).toBeGreaterThan(0);
+    expect(err).toEqual([
+      'closeloop: CL_INPUTS_UNREAD: 1 input record(s) could not be read and are missing from these figures; ' +
+        'nothing was published (--allow-unreadable publishes anyway) (their positions are in the log)',
+    ]);
     // The topic keeps that record for good; the operator may publish without it, knowingly.
     const anyway = await runKpiJob({ ...job, publish: true, allowUnreadable: true });
     expect(anyway).toMatchObject({ undecodable: 1, published: 4 });
