@@ -156,9 +156,9 @@ describe('rule 3: mapped codes only', () => {
   it('quarantines an unmapped code, changes nothing, and applies it when replayed after a fix', async () => {
     bridge.send(crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     const before = bridge.ticket('T1');
-    const event = dept('T1', 'T1#1', 'maximo', 'WPCOND', 10);
+    const event = dept('T1', 'T1#1', 'maximo', 'WPERMIT', 10);
     const d = bridge.send(event);
-    expect(d.violations).toMatchObject([{ kind: 'UNMAPPED_CODE', rawStatus: 'WPCOND', system: 'maximo' }]);
+    expect(d.violations).toMatchObject([{ kind: 'UNMAPPED_CODE', rawStatus: 'WPERMIT', system: 'maximo' }]);
     expect(d.statuses).toEqual([]);
     expect(bridge.ticket('T1')).toEqual(before);
 
@@ -167,7 +167,7 @@ describe('rule 3: mapped codes only', () => {
     if (!maximo) throw new Error('no maximo mapping');
     const fixed = new Bridge({
       ...policy,
-      mappings: { ...policy.mappings, maximo: { ...maximo, codes: { ...maximo.codes, WPCOND: { state: 'ON_HOLD' } } } },
+      mappings: { ...policy.mappings, maximo: { ...maximo, codes: { ...maximo.codes, WPERMIT: { state: 'ON_HOLD' } } } },
     });
     fixed.tickets.set('T1', bridge.ticket('T1'));
     expect(fixed.send(event).statuses.map((s) => s.lifecycleState)).toEqual(['ON_HOLD']);
