@@ -25,7 +25,7 @@ import { untilAsync } from './wait.ts';
 /** A loopback registry and a test config of `partitions` for the in-memory messaging, torn down by `cleanup`. */
 export async function inMemorySetup(cleanup: Cleanup, partitions: number) {
   const { url, serde } = await startLoopback(cleanup);
-  const { config } = await testConfig(partitions, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
+  const { config } = await testConfig(partitions, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
   return { serde, config, expected: new Bridge(config.policy) };
 }
 

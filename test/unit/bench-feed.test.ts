@@ -14,7 +14,7 @@ const cleanup = cleanupAfter('each');
 describe('bench feed, encoded then produced', () => {
   it('writes every event once, to its input topic, in feed order per topic, across chunks', async () => {
     const { url, serde } = await startLoopback(cleanup);
-    const { config } = await testConfig(3, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
+    const { config } = await testConfig(3, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
     const messaging = createInMemoryMessaging();
     const admin = messaging.admin();
     await admin.connect();

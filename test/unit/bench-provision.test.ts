@@ -12,7 +12,7 @@ const cleanup = cleanupAfter('each');
 describe('bench provision', () => {
   it('registers the input schemas once the registry answers again', async () => {
     const { registry, url, serde } = await startLoopback(cleanup);
-    const { config } = await testConfig(3, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
+    const { config } = await testConfig(3, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
     const admin = createInMemoryMessaging().admin();
     await admin.connect();
     cleanup.push(() => admin.disconnect());

@@ -14,7 +14,7 @@ const cleanup = cleanupAfter('each');
 describe('a reconciliation run while the registry stalls', () => {
   it('fails with the registry named and is counted, and the next run goes through once it answers', async () => {
     const { registry, url } = await startLoopback(cleanup);
-    const { config } = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
+    const { config } = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
     const messaging = createInMemoryMessaging();
     const admin = messaging.admin();
     await admin.connect();

@@ -14,7 +14,7 @@ const FAST = { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 5 };
 /** A logger whose warnings are kept, and a serde whose requests give up after 150 ms. */
 async function setup() {
   const { registry, url } = await startLoopback(cleanup);
-  const { config } = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
+  const { config } = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
   const warnings: Record<string, unknown>[] = [];
   const log = createLogger({
     level: 'warn',

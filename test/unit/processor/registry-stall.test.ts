@@ -22,7 +22,7 @@ async function setup() {
   const registry = new LoopbackRegistry();
   const url = await registry.start();
   cleanup.push(() => registry.stop());
-  const loaded = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
+  const loaded = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
   const config = { ...loaded.config, processor: { ...loaded.config.processor, consumerFailingAfterMs: 300 } };
   const serde = new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0, timeoutMs: 150 });
   const expected = new Bridge(config.policy);

@@ -16,7 +16,7 @@ describe('a timer sweep that keeps failing', () => {
   it('is in the processor’s health and a metric past the grace period, until it succeeds', async () => {
     const { url, serde } = await startLoopback(cleanup);
     // The sentinel's shipped limits: a ticket may stay ROUTED for 15 minutes.
-    const { config } = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url });
+    const { config } = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url });
     const expected = new Bridge(config.policy);
     const messaging = createInMemoryMessaging();
     const metrics = new Metrics({ defaults: false });

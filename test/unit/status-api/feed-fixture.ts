@@ -28,7 +28,7 @@ export async function statusTopic(
   values: (serde: AvroSerde, subject: string) => Promise<Buffer[]>,
 ): Promise<StatusTopic> {
   const { registry, url } = await startLoopback(cleanup);
-  const loaded = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
+  const loaded = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
   const config = { ...loaded.config, processor: { ...loaded.config.processor, consumerFailingAfterMs: 200 } };
   const messaging = createInMemoryMessaging({ rewindDelayMs: 20 });
   // The status API reads the CRM events topic too; here it is empty.

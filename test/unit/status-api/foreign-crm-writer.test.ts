@@ -86,7 +86,7 @@ function opened(ticketId: string, over: Partial<CrmTicketEvent> = {}): CrmTicket
 describe('status feed reading a CRM writer of its own', () => {
   it('publishes microseconds as the dates they are, a missing defaulted field as null, and skips a local time', async () => {
     const { url } = await startLoopback(cleanup);
-    const loaded = await testConfig(1, 30, { brokers: 'in-memory:0', registryUrl: url, sentinel: null });
+    const loaded = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
     const { config } = loaded;
     const messaging = createInMemoryMessaging({ rewindDelayMs: 20 });
     await messaging.admin().ensureTopics([
