@@ -167,7 +167,10 @@ describe('rule 3: mapped codes only', () => {
     if (!maximo) throw new Error('no maximo mapping');
     const fixed = new Bridge({
       ...policy,
-      mappings: { ...policy.mappings, maximo: { ...maximo, codes: { ...maximo.codes, WPERMIT: { state: 'ON_HOLD' } } } },
+      mappings: {
+        ...policy.mappings,
+        maximo: { ...maximo, codes: { ...maximo.codes, WPERMIT: { state: 'ON_HOLD' } } },
+      },
     });
     fixed.tickets.set('T1', bridge.ticket('T1'));
     expect(fixed.send(event).statuses.map((s) => s.lifecycleState)).toEqual(['ON_HOLD']);

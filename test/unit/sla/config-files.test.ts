@@ -82,7 +82,9 @@ describe('the sla section of closeloop.yaml', () => {
         'POTHOLE: { calendar: city, response: 2 business_days, completion: 5 business_days, pauseReasons: [PARTS, WEATHR] }\n',
     });
     const message = await problemsOf(file);
-    expect(message).toContain('POTHOLE.pauseReasons: no status mapping gives the hold reason WEATHR (mapped: PARTS, SITE_CONDITION)');
+    expect(message).toContain(
+      'POTHOLE.pauseReasons: no status mapping gives the hold reason WEATHR (mapped: PARTS, SITE_CONDITION)',
+    );
     expect(message).not.toContain('reason PARTS');
   });
 });
