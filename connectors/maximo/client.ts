@@ -121,9 +121,21 @@ export function transactionIdOf(commandId: string): string {
   return `closeloop-${createHash('sha256').update(commandId).digest('base64url').slice(0, 32)}`;
 }
 
-/** Whether a write was refused as one Maximo committed already (see transactionIdOf). */
+/**
+ * Whether a write was refused with 409 for another reason than another user's save of the same
+ * record (see contended): by its transaction id, as one Maximo committed already (see
+ * transactionIdOf). Maximo's reason for that is not relied on; what a command then finds on its
+ * work order is checked where the work order can show it (see deliverUpdate and Creates).
+ */
 export function alreadyCommitted(err: unknown): boolean {
-  return err instanceof CloseloopError && err.details['httpStatus'] === 409;
+  return err instanceof CloseloopError && err.details['httpStatus'] === 409 && !contended(err);
+}
+
+/** Maximo's optimistic lock: another user saved the record meanwhile, and nothing was saved. */
+const UPDATED_BY_ANOTHER = /BMXAA8229W|updated by another user/i;
+
+function contended(err: CloseloopError): boolean {
+  return err.details['httpStatus'] === 409 && UPDATED_BY_ANOTHER.test(err.message);
 }
 
 interface Query {
@@ -319,7 +331,8 @@ export class MaximoClient {
    * PATCH Maximo never saw) is malformed, retried like an outage. The PATCH is idempotent: a
    * status set again is no change, and work log entries are found by their reference; and a
    * PATCH Maximo committed already under its transactionid (a retry after a lost answer) is
-   * answered 409, which is done ('committed').
+   * answered 409 ('committed', for the caller to check). A 409 for a save of the same work order
+   * by another user (BMXAA8229W) saved nothing and is retriable.
    */
   async update(wo: MaximoWorkOrder, body: WorkOrderUpdate, transactionId: string): Promise<'updated' | 'committed'> {
     const what = `updating Maximo work order ${wo.siteid}/${wo.wonum}`;
@@ -330,6 +343,10 @@ export class MaximoClient {
       return 'updated';
     } catch (err) {
       if (alreadyCommitted(err)) return 'committed';
+      // Another user's save of the work order won the race: nothing was saved, and the same
+      // PATCH (on the work order as it now is) goes through once theirs is done.
+      if (err instanceof CloseloopError && contended(err))
+        throw new CloseloopError('CL_CONNECTOR_RETRIABLE', err.message, { cause: err, details: err.details });
       throw err;
     }
   }

@@ -112,8 +112,8 @@ export function commandToWorkOrder(c: WorkOrderCommand, siteid: string): NewWork
  * command's transaction id. Maximo's WORKLOG has no column for another system's reference, and a
  * note's text is no key (two notes may say the same), so this line is how a command delivered
  * again, after the five minutes Maximo keeps a transaction id (a replay from the dead-letter
- * topic), finds the entry it made. The id is letters, digits and dashes, so it reads the same in
- * a long description Maximo keeps as rich text.
+ * topic), finds the entry it made. The id is letters, digits, dashes and underscores, so it
+ * reads the same in a long description Maximo keeps as rich text.
  */
 export function noteRef(c: WorkOrderCommand): string {
   return `311 bridge ref: ${transactionIdOf(c.commandId)}`;

@@ -1,4 +1,4 @@
-import { HttpError, type SimRequest, type SimResponse } from '../../src/sdk/index.ts';
+import type { SimRequest, SimResponse } from '../../src/sdk/index.ts';
 
 /** How long Maximo keeps a committed write's transaction id: the OSLCTXN escalation's default. */
 const KEPT_MS = 5 * 60_000;
@@ -10,34 +10,53 @@ interface Kept {
   readonly arrivals: number;
 }
 
+/** A refusal in the shape Maximo's REST API gives one. */
+function refusal(status: number, message: string, reasonCode?: string): SimResponse {
+  return { status, body: { Error: { ...(reasonCode ? { reasonCode } : {}), message, statusCode: String(status) } } };
+}
+
 /**
- * The transactionid header of Maximo's REST API: the id of every write that committed is kept
- * KEPT_MS, and a write carrying a kept id is refused with 409 Conflict, so a client that lost an
- * answer can send its write again without making it twice. The id is kept in the write's own
- * commit: a write that came while the first was still saving (a slow write) finds no id and is
- * made twice, as on Maximo. A write that failed keeps no id. Its own module beside
+ * What happens to a write before it is saved. The transactionid header of Maximo's REST API: the
+ * id of every write that committed is kept KEPT_MS, and a write carrying a kept id is refused
+ * with 409 Conflict, so a client that lost an answer can send its write again without making it
+ * twice. The id is kept in the write's own commit: a write processed while the first was still
+ * saving (a slow write) finds no id and is made twice, as on Maximo. A write that failed keeps
+ * no id. And an update can meet another user's save of the same record (Maximo's optimistic
+ * lock): refused with 409 too, nothing saved, its reason BMXAA8229W. Its own module beside
  * simulator.ts, which is kept under 400 lines.
  */
 export class Transactions {
   readonly #kept = new Map<string, Kept>();
   readonly #clock: () => number;
   readonly #arrivals: () => number;
+  #conflicts = 0;
 
   constructor(clock: () => number, arrivals: () => number) {
     this.#clock = clock;
     this.#arrivals = arrivals;
   }
 
-  /** `write` run as Maximo runs a create, update or delete under its request's transactionid. */
-  run(r: SimRequest, write: () => SimResponse): SimResponse {
+  /** The next `count` updates meet another user's save of their work order. */
+  conflictNext(count: number): void {
+    this.#conflicts += count;
+  }
+
+  /** `write` run as Maximo runs a create or an update (`update`) under its request's transactionid. */
+  run(r: SimRequest, write: () => SimResponse, update = false): SimResponse {
+    if (update && this.#conflicts > 0) {
+      this.#conflicts -= 1;
+      const message =
+        'BMXAA8229W - Record WORKORDER has been updated by another user. Your changes have not been saved.';
+      return refusal(409, message, 'BMXAA8229W');
+    }
     const id = r.headers['transactionid'];
     if (typeof id !== 'string' || id === '') return write();
     const now = this.#clock();
     for (const [kept, { at }] of this.#kept) if (now - at >= KEPT_MS) this.#kept.delete(kept);
     const kept = this.#kept.get(id);
-    // Committed before this request came: its transaction can see it.
+    // Committed before this request was taken up: its transaction can see it.
     if (kept !== undefined && kept.arrivals < r.arrival)
-      throw new HttpError(409, `the transaction ${id} has been processed already`);
+      return refusal(409, `The transaction ${id} has been processed already.`);
     const answer = write();
     this.#kept.set(id, { at: now, arrivals: this.#arrivals() });
     return answer;

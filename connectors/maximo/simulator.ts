@@ -48,6 +48,8 @@ export class MaximoSimulator {
   readonly plans = new Map<string, CrewPlan>();
   /** Status changes made without a new changedate (a direct database update), for tests to check. */
   readonly lost: { readonly wonum: string; readonly status: string }[] = [];
+  /** The status history (WOSTATUS) of every work order, with each change's memo, oldest first. */
+  readonly statusHistory: { readonly wonum: string; readonly status: string; readonly memo: string | null }[] = [];
   /** Change queries (on changedate) answer with nothing: a system whose integration user is stalled. */
   feedPaused = false;
   /** Garbles a row version on its way out of queries (a status date without a time, a missing site). */
@@ -118,28 +120,14 @@ export class MaximoSimulator {
         throw new HttpError(401, 'BMXAA7901E - You cannot log in at this time: the API key is not valid');
       return asAnswered(r, f(r));
     };
-    for (const root of ROOTS) {
-      s.route(
-        'GET',
-        `${root}/os/mxwo`,
-        auth((r) => this.#query(r)),
-      );
-      s.route(
-        'POST',
-        `${root}/os/mxwo`,
-        auth((r) => this.#transactions.run(r, () => this.#create(r))),
-      );
-      s.route(
-        'GET',
-        `${root}/os/mxwo/:id`,
-        auth((r) => this.#show(r, this.#committed(this.#byRestId(r.params['id'])))),
-      );
-      s.route(
-        'POST',
-        `${root}/os/mxwo/:id`,
-        auth((r) => this.#transactions.run(r, () => this.#update(r))),
-      );
-    }
+    const routes: [string, string, (r: SimRequest) => SimResponse][] = [
+      ['GET', '', (r) => this.#query(r)],
+      ['POST', '', (r) => this.#transactions.run(r, () => this.#create(r))],
+      ['GET', '/:id', (r) => this.#show(r, this.#committed(this.#byRestId(r.params['id'])))],
+      ['POST', '/:id', (r) => this.#transactions.run(r, () => this.#update(r), true)],
+    ];
+    for (const root of ROOTS)
+      for (const [method, path, f] of routes) s.route(method, `${root}/os/mxwo${path}`, auth(f));
     serveAdmin(this, s);
   }
 
@@ -149,6 +137,11 @@ export class MaximoSimulator {
 
   stop(): Promise<void> {
     return this.server.stop();
+  }
+
+  /** The next `count` updates meet another user's save of their work order (409 BMXAA8229W). */
+  conflictNextUpdates(count: number): void {
+    this.#transactions.conflictNext(count);
   }
 
   /** Administrators revoke the integration's key and issue another (undefined: none needed). */
@@ -281,7 +274,7 @@ export class MaximoSimulator {
     wo.status = status;
     wo.statusdate = iso(now);
     if (internal === 'WSCH') wo.schedstart = iso(now + 2 * 86_400_000);
-    if (memo) this.#log(wo, 'UPDATE', `Status ${status}: ${memo}`.slice(0, 100), memo);
+    this.statusHistory.push({ wonum: wo.wonum, status, memo });
     const plan = this.plans.get(wo.wonum);
     // The crews' plan gives way to a status set from outside: history ends it, COMP leads to CLOSE.
     if (plan && (internal === 'CAN' || internal === 'CLOSE')) plan.steps = [];

@@ -10,16 +10,14 @@ type Update = Exclude<WorkOrderCommand['kind'], 'CREATE'>;
 
 /**
  * What a command asks of its work order, and whether the work order shows it: a PATCH is made
- * only when it does not. A PATCH Maximo answers 409, as committed already under the command's
- * transactionid (an earlier answer was lost), is done; a cancel's is checked against the work
- * order read again all the same (`checked`), as a crew sent to a withdrawn request is what a
- * cancel that never landed costs, and nothing can have undone a cancel. A note's is not: an
- * object structure without the work log (MXWO may be one) never shows one, and a priority may
- * have been changed again since by a planner.
+ * only when it does not. A PATCH Maximo answers 409 as to a write it committed already (the
+ * command's transactionid seen: an earlier answer was lost) is checked against the work order
+ * read again, as a 409 for another reason would otherwise count as delivered with nothing done;
+ * only a note on a work order read without its work log (an object structure without WORKLOG)
+ * cannot be checked, and the 409 is taken at its word.
  */
 interface Step {
   readonly withWorklog: boolean;
-  readonly checked: boolean;
   done(wo: MaximoWorkOrder): boolean;
   body(wo: MaximoWorkOrder): WorkOrderUpdate;
 }
@@ -30,7 +28,6 @@ function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): S
       const memo = [c.reason, c.note].filter(Boolean).join(': ') || 'Cancelled from 311';
       return {
         withWorklog: false,
-        checked: true,
         done: (wo) => FINAL.has(internalStatus(wo)),
         body: () => ({ status: 'CAN', np_statusmemo: memo }),
       };
@@ -38,7 +35,6 @@ function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): S
     case 'UPDATE_PRIORITY':
       return {
         withWorklog: false,
-        checked: false,
         done: (wo) => wo.wopriority === c.priority,
         body: () => ({ wopriority: c.priority }),
       };
@@ -47,7 +43,6 @@ function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): S
       if (!note) return null;
       return {
         withWorklog: true,
-        checked: false,
         done: (wo) => logged(wo, c),
         body: () => ({ worklog: [worklogEntry(c, config.noteLogType, note)] }),
       };
@@ -57,7 +52,6 @@ function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): S
       const text = c.note ?? '311 follow-up: the requester reports the work is not done.';
       return {
         withWorklog: true,
-        checked: false,
         done: (wo) => logged(wo, c),
         body: () => ({ worklog: [worklogEntry(c, config.reviewLogType, text)] }),
       };
@@ -81,8 +75,9 @@ export async function deliverUpdate(
   if (step === null) return;
   const wo = await o.find(c, step.withWorklog);
   if (step.done(wo)) return;
-  if ((await o.api.update(wo, step.body(wo), transactionIdOf(c.commandId))) === 'updated' || !step.checked) return;
-  if (step.done(await o.find(c, step.withWorklog))) return;
+  if ((await o.api.update(wo, step.body(wo), transactionIdOf(c.commandId))) === 'updated') return;
+  const now = await o.find(c, step.withWorklog);
+  if (step.done(now) || (step.withWorklog && now.worklog === undefined)) return;
   throw new CloseloopError(
     'CL_CONNECTOR_REJECTED',
     `Maximo answered 409 to the ${c.kind} of work order ${wo.siteid}/${wo.wonum}, as to a write it committed ` +

@@ -12,8 +12,8 @@ export interface SimRequest {
   readonly body: unknown;
   readonly headers: IncomingMessage['headers'];
   /**
-   * The request's place in the order requests reached the server (1, 2, …; see
-   * SimulatorServer.arrivals): what a handler run later (a slow write) had not seen when it came.
+   * The request's place in the order the server took requests up (1, 2, …; see
+   * SimulatorServer.arrivals): what a handler run later (a slow write) had not seen then.
    */
   readonly arrival: number;
 }
@@ -71,7 +71,7 @@ export class SimulatorServer {
   readonly #writing = new Set<Promise<unknown>>();
   #arrivals = 0;
 
-  /** How many requests have reached the server so far (see SimRequest.arrival). */
+  /** How many requests the server has taken up so far (see SimRequest.arrival). */
   get arrivals(): number {
     return this.#arrivals;
   }
@@ -179,7 +179,6 @@ export class SimulatorServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
-    const arrival = ++this.#arrivals;
     const route = this.#routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
     let raw = '';
     for await (const chunk of req) raw += String(chunk);
@@ -219,6 +218,8 @@ export class SimulatorServer {
           break;
       }
     }
+    // Taken up now, after the network's delay and any fault; a slow write's save comes later still.
+    const arrival = ++this.#arrivals;
     let body: unknown = undefined;
     if (raw.length > 0) {
       try {

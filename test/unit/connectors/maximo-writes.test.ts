@@ -93,6 +93,36 @@ describe('maximo sink: a note sent again', () => {
 });
 
 describe('maximo sink: a 409 the work order does not bear out', () => {
+  it("tries again a PATCH that met another user's save of the work order, which saved nothing", async () => {
+    const { sim, url } = await started();
+    const commands = await commandsFor('N-9', ['UPDATED', { note: 'Behind the bus shelter.' }]);
+    const s = sink(url);
+    await s.deliver(only(commands, 'CREATE'));
+    const note = only(commands, 'ADD_NOTE');
+    sim.conflictNextUpdates(1);
+    const refused = await s.deliver(note).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CL_CONNECTOR_RETRIABLE', retriable: true, details: { httpStatus: 409 } });
+    expect((refused as Error).message).toContain('BMXAA8229W');
+    expect(sim.find(note.workOrderId)?.worklog).toEqual([]);
+    await s.deliver(note);
+    expect(sim.find(note.workOrderId)?.worklog.map((l) => l.description)).toEqual(['Behind the bus shelter.']);
+  });
+
+  it('dead-letters a note refused as committed whose work log does not show it', async () => {
+    const { sim, url } = await started();
+    const commands = await commandsFor('N-10', ['UPDATED', { note: 'Twice reported.' }]);
+    const s = sink(url);
+    await s.deliver(only(commands, 'CREATE'));
+    const note = only(commands, 'ADD_NOTE');
+    await s.deliver(note);
+    // Someone deletes the entry in Maximo within the five minutes: the transaction id is still
+    // kept, so the note sent again is refused, and the work log shows no such note.
+    sim.find(note.workOrderId)?.worklog.splice(0);
+    const refused = await s.deliver(note).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CL_CONNECTOR_REJECTED', details: { httpStatus: 409 } });
+    expect((refused as Error).message).toMatch(/answered 409 to the ADD_NOTE of work order BALT-DOT\/1001/);
+  });
+
   it('dead-letters a PATCH refused as committed that the work order does not show', async () => {
     const { sim, url } = await started();
     const commands = await commandsFor('N-3', ['UPDATED', { note: 'Dog in yard.' }]);
@@ -135,8 +165,8 @@ describe('maximo sink: what it writes', () => {
     for (const c of commands) await s.deliver(c);
     const wo = sim.find(only(commands, 'CANCEL').workOrderId);
     expect(wo?.status).toBe('CAN');
-    expect(wo?.worklog.map((l) => l.description_longdescription)).toEqual([
-      'CANCELLED_BY_REQUESTOR: Fixed by a neighbour.',
+    expect(sim.statusHistory.filter((h) => h.wonum === wo?.wonum)).toEqual([
+      { wonum: wo?.wonum, status: 'CAN', memo: 'CANCELLED_BY_REQUESTOR: Fixed by a neighbour.' },
     ]);
   });
 
