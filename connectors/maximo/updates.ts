@@ -18,8 +18,8 @@ type Update = Exclude<WorkOrderCommand['kind'], 'CREATE'>;
  */
 interface Step {
   readonly withWorklog: boolean;
+  readonly body: WorkOrderUpdate;
   done(wo: MaximoWorkOrder): boolean;
-  body(wo: MaximoWorkOrder): WorkOrderUpdate;
 }
 
 function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): Step | null {
@@ -29,14 +29,14 @@ function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): S
       return {
         withWorklog: false,
         done: (wo) => FINAL.has(internalStatus(wo)),
-        body: () => ({ status: 'CAN', np_statusmemo: memo }),
+        body: { status: 'CAN', np_statusmemo: memo },
       };
     }
     case 'UPDATE_PRIORITY':
       return {
         withWorklog: false,
         done: (wo) => wo.wopriority === c.priority,
-        body: () => ({ wopriority: c.priority }),
+        body: { wopriority: c.priority },
       };
     case 'ADD_NOTE': {
       const note = c.note;
@@ -44,7 +44,7 @@ function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): S
       return {
         withWorklog: true,
         done: (wo) => logged(wo, c),
-        body: () => ({ worklog: [worklogEntry(c, config.noteLogType, note)] }),
+        body: { worklog: [worklogEntry(c, config.noteLogType, note)] },
       };
     }
     case 'REVIEW': {
@@ -53,7 +53,7 @@ function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): S
       return {
         withWorklog: true,
         done: (wo) => logged(wo, c),
-        body: () => ({ worklog: [worklogEntry(c, config.reviewLogType, text)] }),
+        body: { worklog: [worklogEntry(c, config.reviewLogType, text)] },
       };
     }
   }
@@ -75,7 +75,7 @@ export async function deliverUpdate(
   if (step === null) return;
   const wo = await o.find(c, step.withWorklog);
   if (step.done(wo)) return;
-  if ((await o.api.update(wo, step.body(wo), transactionIdOf(c.commandId))) === 'updated') return;
+  if ((await o.api.update(wo, step.body, transactionIdOf(c.commandId))) === 'updated') return;
   const now = await o.find(c, step.withWorklog);
   if (step.done(now) || (step.withWorklog && now.worklog === undefined)) return;
   throw new CloseloopError(
