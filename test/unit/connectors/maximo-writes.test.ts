@@ -51,14 +51,26 @@ const only = (c: WorkOrderCommand[], kind: WorkOrderCommand['kind']) => {
   return found[0] as WorkOrderCommand;
 };
 
+/** A simulator, a sink on it, and a ticket's work order made there, with the ticket's later commands. */
+async function opened(
+  ticketId: string,
+  events: [string, Record<string, unknown>][],
+  o: { sim?: ConstructorParameters<typeof MaximoSimulator>[0]; sink?: Record<string, unknown> } = {},
+) {
+  const { sim, url } = await started(o.sim);
+  const commands = await commandsFor(ticketId, ...events);
+  const s = sink(url, o.sink);
+  await s.deliver(only(commands, 'CREATE'));
+  return { sim, s, commands };
+}
+
 describe('maximo sink: a note sent again', () => {
   it('is refused by Maximo as committed within its five minutes, and counts as delivered', async () => {
     // An object structure without the work log: the look-up cannot see the entry, so only the
     // transactionid keeps the PATCH sent again from adding it twice.
-    const { sim, url } = await started({ worklogInStructure: false });
-    const commands = await commandsFor('N-1', ['UPDATED', { note: 'Gate code 1234.' }]);
-    const s = sink(url);
-    await s.deliver(only(commands, 'CREATE'));
+    const { sim, s, commands } = await opened('N-1', [['UPDATED', { note: 'Gate code 1234.' }]], {
+      sim: { worklogInStructure: false },
+    });
     const note = only(commands, 'ADD_NOTE');
     // Every write takes at once and is answered after the connector's time-out.
     sim.server.setFaults({ lateAnswerRate: 1, lateAnswerMs: 1_000 });
@@ -70,10 +82,7 @@ describe('maximo sink: a note sent again', () => {
   });
 
   it('after Maximo has forgotten its transaction is found by its reference line and not added twice', async () => {
-    const { sim, url } = await started();
-    const commands = await commandsFor('N-2', ['UPDATED', { note: 'Gate code 1234.' }]);
-    const s = sink(url);
-    await s.deliver(only(commands, 'CREATE'));
+    const { sim, s, commands } = await opened('N-2', [['UPDATED', { note: 'Gate code 1234.' }]]);
     const note = only(commands, 'ADD_NOTE');
     await s.deliver(note);
     now += 10 * MINUTE;
@@ -94,10 +103,7 @@ describe('maximo sink: a note sent again', () => {
 
 describe('maximo sink: a 409 the work order does not bear out', () => {
   it("tries again a PATCH that met another user's save of the work order, which saved nothing", async () => {
-    const { sim, url } = await started();
-    const commands = await commandsFor('N-9', ['UPDATED', { note: 'Behind the bus shelter.' }]);
-    const s = sink(url);
-    await s.deliver(only(commands, 'CREATE'));
+    const { sim, s, commands } = await opened('N-9', [['UPDATED', { note: 'Behind the bus shelter.' }]]);
     const note = only(commands, 'ADD_NOTE');
     sim.conflictNextUpdates(1);
     const refused = await s.deliver(note).catch((e: unknown) => e);
@@ -109,10 +115,7 @@ describe('maximo sink: a 409 the work order does not bear out', () => {
   });
 
   it('dead-letters a note refused as committed whose work log does not show it', async () => {
-    const { sim, url } = await started();
-    const commands = await commandsFor('N-10', ['UPDATED', { note: 'Twice reported.' }]);
-    const s = sink(url);
-    await s.deliver(only(commands, 'CREATE'));
+    const { sim, s, commands } = await opened('N-10', [['UPDATED', { note: 'Twice reported.' }]]);
     const note = only(commands, 'ADD_NOTE');
     await s.deliver(note);
     // Someone deletes the entry in Maximo within the five minutes: the transaction id is still
@@ -124,10 +127,7 @@ describe('maximo sink: a 409 the work order does not bear out', () => {
   });
 
   it('dead-letters a PATCH refused as committed that the work order does not show', async () => {
-    const { sim, url } = await started();
-    const commands = await commandsFor('N-3', ['UPDATED', { note: 'Dog in yard.' }]);
-    const s = sink(url);
-    await s.deliver(only(commands, 'CREATE'));
+    const { sim, s, commands } = await opened('N-3', [['UPDATED', { note: 'Dog in yard.' }]]);
     const note = only(commands, 'ADD_NOTE');
     await s.deliver(note);
     // A cancel under a command id Maximo has seen: its transactionid is refused, and the work
@@ -171,10 +171,9 @@ describe('maximo sink: what it writes', () => {
   });
 
   it("sends no cancel for a work order cancelled under the site's own name for CAN", async () => {
-    const { sim, url } = await started({ statusSynonyms: { CANCELLED: 'CAN' } });
-    const commands = await commandsFor('N-8', ['CANCELLED', { closureReason: 'CANCELLED_BY_REQUESTOR' }]);
-    const s = sink(url);
-    await s.deliver(only(commands, 'CREATE'));
+    const { sim, s, commands } = await opened('N-8', [['CANCELLED', { closureReason: 'CANCELLED_BY_REQUESTOR' }]], {
+      sim: { statusSynonyms: { CANCELLED: 'CAN' } },
+    });
     const cancel = only(commands, 'CANCEL');
     sim.changeStatus(cancel.workOrderId, 'CANCELLED');
     await s.deliver(cancel);
@@ -196,10 +195,9 @@ describe('maximo sink: what it writes', () => {
   });
 
   it('a type outside the domain is refused as a data error naming it', async () => {
-    const { url } = await started();
-    const commands = await commandsFor('N-7', ['UPDATED', { note: 'Blocked by a van.' }]);
-    const s = sink(url, { noteLogType: 'NOTE311' });
-    await s.deliver(only(commands, 'CREATE'));
+    const { s, commands } = await opened('N-7', [['UPDATED', { note: 'Blocked by a van.' }]], {
+      sink: { noteLogType: 'NOTE311' },
+    });
     const refused = await s.deliver(only(commands, 'ADD_NOTE')).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'CL_CONNECTOR_REJECTED', details: { httpStatus: 400 } });
     expect((refused as Error).message).toContain('NOTE311 is not a value of the LOGTYPE domain');
