@@ -43,6 +43,15 @@ export const maximoConfig = z
       .describe(
         'Work log type of a follow-up asking a supervisor to review finished work (a value of the LOGTYPE domain; add one such as FOLLOWUP to have them told apart).',
       ),
+    statusMemoLength: z
+      .number()
+      .int()
+      .min(10)
+      .max(4000)
+      .default(50)
+      .describe(
+        "Longest status memo Maximo keeps (WOSTATUS.MEMO, 50 characters in a stock Maximo), which refuses a whole status change whose memo is longer: a cancel's reason is cut to it, and a longer one is added whole as a work log entry.",
+      ),
     apiKeyEnv: z
       .string()
       .regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name')

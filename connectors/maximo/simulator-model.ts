@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FaultSettings } from '../../src/sdk/index.ts';
+import { HttpError, type FaultSettings } from '../../src/sdk/index.ts';
 import type { HrefRoot } from './simulator-href.ts';
 
 /** The Maximo simulator's options, records, status rules and request bodies, apart from its behaviour. */
@@ -30,6 +30,8 @@ export interface MaximoSimulatorOptions {
    * and with the internal value as status_maxvalue, and moves by the rules of the internal value.
    */
   readonly statusSynonyms?: Readonly<Record<string, string>>;
+  /** The length of WOSTATUS.MEMO: a status change with a longer memo is refused whole; default 50. */
+  readonly statusMemoLength?: number;
   /**
    * false: a Maximo that does not keep a query's result set. stablepaging=true is ignored and
    * every page runs the query again at its offset (pageno), as a fix pack without stable paging
@@ -162,3 +164,25 @@ export const updateSchema = z
     worklog: z.array(worklogSchema).optional(),
   })
   .loose();
+
+/**
+ * A PATCH's body, checked before anything changes, as Maximo saves a PATCH whole or not at all:
+ * work log types must be values of the LOGTYPE domain, and a status memo must fit WOSTATUS.MEMO.
+ */
+export function checkedUpdate(
+  body: unknown,
+  wo: WorkOrder,
+  rules: { readonly logTypes: ReadonlySet<string>; readonly memoLength: number },
+): z.infer<typeof updateSchema> {
+  const u = updateSchema.parse(body);
+  for (const l of u.worklog ?? [])
+    if (!rules.logTypes.has(l.logtype))
+      throw new HttpError(400, `${l.logtype} is not a value of the LOGTYPE domain (worklog.logtype)`);
+  if (u.status !== undefined && (u.np_statusmemo?.length ?? 0) > rules.memoLength)
+    throw new HttpError(
+      400,
+      `BMXAA4590E - Could not change Work Order ${wo.wonum} status. BMXAA4049E - The value specified ` +
+        `exceeds the maximum field length (WOSTATUS.MEMO, ${rules.memoLength}).`,
+    );
+  return u;
+}

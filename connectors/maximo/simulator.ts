@@ -13,7 +13,7 @@ import {
   crewPlan,
   NEXT_STATUS,
   newWorkOrderSchema,
-  updateSchema,
+  checkedUpdate,
   type CrewBehaviour,
   type CrewPlan,
   type MaximoSimulatorOptions,
@@ -72,6 +72,7 @@ export class MaximoSimulator {
   readonly #transactions: Transactions;
   readonly #worklogInStructure: boolean;
   readonly #synonyms: Readonly<Record<string, string>>;
+  readonly #memoLength: number;
   /**
    * Runs before each collection query is answered, with how many were answered before it: a
    * test's crews change work orders while a reader pages through a query.
@@ -110,6 +111,7 @@ export class MaximoSimulator {
     this.#reviewLogType = options.reviewLogType ?? 'UPDATE';
     this.#worklogInStructure = options.worklogInStructure ?? true;
     this.#synonyms = options.statusSynonyms ?? {};
+    this.#memoLength = options.statusMemoLength ?? 50;
     this.#pager = new Pager(options.stablePaging ?? true);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
@@ -362,11 +364,7 @@ export class MaximoSimulator {
     if (r.headers['x-method-override'] !== 'PATCH')
       throw new HttpError(400, 'BMXAA9549E - updating a resource needs x-method-override: PATCH');
     const wo = this.#byRestId(r.params['id']);
-    const u = updateSchema.parse(r.body);
-    // Checked before anything changes: Maximo saves a PATCH whole or not at all.
-    for (const l of u.worklog ?? [])
-      if (!this.#logTypes.has(l.logtype))
-        throw new HttpError(400, `${l.logtype} is not a value of the LOGTYPE domain (worklog.logtype)`);
+    const u = checkedUpdate(r.body, wo, { logTypes: this.#logTypes, memoLength: this.#memoLength });
     if (u.status !== undefined) this.#setStatus(wo, u.status, u.np_statusmemo ?? null);
     let changed = false;
     if (u.wopriority !== undefined && u.wopriority !== wo.wopriority) {

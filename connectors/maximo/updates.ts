@@ -22,14 +22,28 @@ interface Step {
   done(wo: MaximoWorkOrder): boolean;
 }
 
+/**
+ * A cancel's reason as its status memo. Maximo refuses a whole status change whose memo is longer
+ * than its memo column (BMXAA4049E inside BMXAA4590E), and a cancel refused for its wording would
+ * leave a crew on its way to a withdrawn request: so the memo is cut to statusMemoLength, and a
+ * reason that does not fit goes whole into the work log in the same PATCH.
+ */
+function cancelMemo(c: WorkOrderCommand, reason: string, config: MaximoConfig): WorkOrderUpdate {
+  if (reason.length <= config.statusMemoLength) return { np_statusmemo: reason };
+  return {
+    np_statusmemo: `${reason.slice(0, config.statusMemoLength - 1).trimEnd()}…`,
+    worklog: [worklogEntry(c, config.noteLogType, reason)],
+  };
+}
+
 function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): Step | null {
   switch (c.kind) {
     case 'CANCEL': {
-      const memo = [c.reason, c.note].filter(Boolean).join(': ') || 'Cancelled from 311';
+      const reason = [c.reason, c.note].filter(Boolean).join(': ') || 'Cancelled from 311';
       return {
         withWorklog: false,
         done: (wo) => FINAL.has(internalStatus(wo)),
-        body: { status: 'CAN', np_statusmemo: memo },
+        body: { status: 'CAN', ...cancelMemo(c, reason, config) },
       };
     }
     case 'UPDATE_PRIORITY':

@@ -170,6 +170,28 @@ describe('maximo sink: what it writes', () => {
     ]);
   });
 
+  it('cuts a reason longer than the status memo, which Maximo would refuse whole, and logs it whole', async () => {
+    const note = 'The neighbour filled the hole himself last weekend; please do not send a crew, it is done.';
+    const events: [string, Record<string, unknown>][] = [
+      ['CANCELLED', { closureReason: 'CANCELLED_BY_REQUESTOR', note }],
+    ];
+    const { sim, s, commands } = await opened('N-11', events);
+    const cancel = only(commands, 'CANCEL');
+    await s.deliver(cancel);
+    const wo = sim.find(cancel.workOrderId);
+    expect(wo?.status).toBe('CAN');
+    const [memo] = sim.statusHistory.filter((h) => h.wonum === wo?.wonum).map((h) => h.memo);
+    expect(memo).toBe('CANCELLED_BY_REQUESTOR: The neighbour filled the…');
+    expect(wo?.worklog.map((l) => [l.logtype, l.description_longdescription?.split('\n\n')[0]])).toEqual([
+      ['CLIENTNOTE', `CANCELLED_BY_REQUESTOR: ${note}`],
+    ]);
+    // A site whose memo column is longer keeps the reason whole there.
+    const wide = await opened('N-12', events, { sim: { statusMemoLength: 200 }, sink: { statusMemoLength: 200 } });
+    await wide.s.deliver(only(wide.commands, 'CANCEL'));
+    expect(wide.sim.statusHistory.map((h) => h.memo)).toEqual([`CANCELLED_BY_REQUESTOR: ${note}`]);
+    expect(wide.sim.workOrders.get('1001')?.worklog).toEqual([]);
+  });
+
   it("sends no cancel for a work order cancelled under the site's own name for CAN", async () => {
     const { sim, s, commands } = await opened('N-8', [['CANCELLED', { closureReason: 'CANCELLED_BY_REQUESTOR' }]], {
       sim: { statusSynonyms: { CANCELLED: 'CAN' } },
