@@ -221,7 +221,7 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
       async deliver(c, signal) {
         // CREATE looks first, and waits for a save still under way before posting again (see Creates).
         if (c.kind === 'CREATE') return creates.deliver(c, siteOf(config, c.department), signal);
-        return deliverUpdate({ ...c, kind: c.kind }, { api, config, find: existing });
+        return deliverUpdate({ ...c, kind: c.kind }, { api, config, find: existing, logger: ctx.logger });
       },
       health: () => healthFrom(() => api.ping()),
     };

@@ -1,4 +1,4 @@
-import { CloseloopError, type WorkOrderCommand } from '../../src/sdk/index.ts';
+import { CloseloopError, type Logger, type WorkOrderCommand } from '../../src/sdk/index.ts';
 import { transactionIdOf, type MaximoClient, type MaximoWorkOrder, type WorkOrderUpdate } from './client.ts';
 import type { MaximoConfig } from './config.ts';
 import { internalStatus, logged, worklogEntry } from './mapping.ts';
@@ -83,6 +83,7 @@ export async function deliverUpdate(
     api: MaximoClient;
     config: MaximoConfig;
     find: (c: WorkOrderCommand, withWorklog: boolean) => Promise<MaximoWorkOrder>;
+    logger: Logger;
   },
 ): Promise<void> {
   const step = stepOf(c, o.config);
@@ -91,7 +92,14 @@ export async function deliverUpdate(
   if (step.done(wo)) return;
   if ((await o.api.update(wo, step.body, transactionIdOf(c.commandId))) === 'updated') return;
   const now = await o.find(c, step.withWorklog);
-  if (step.done(now) || (step.withWorklog && now.worklog === undefined)) return;
+  if (step.done(now)) return;
+  if (step.withWorklog && now.worklog === undefined) {
+    o.logger.info(
+      { ticketId: c.ticketId, commandId: c.commandId, wonum: wo.wonum, siteid: wo.siteid },
+      'Maximo answered 409 to a work log entry sent again, and reads the work order without its work log: taken as delivered',
+    );
+    return;
+  }
   throw new CloseloopError(
     'CL_CONNECTOR_REJECTED',
     `Maximo answered 409 to the ${c.kind} of work order ${wo.siteid}/${wo.wonum}, as to a write it committed ` +
