@@ -23,7 +23,9 @@ export const maximoConfig = z
       .string()
       .regex(/^[a-z][a-z0-9_]*$/)
       .default('mxwo')
-      .describe('Object structure the work orders are read and written through.'),
+      .describe(
+        "Object structure the work orders are read and written through. Notes are found again by their work log entries, so it should hold the WORKLOG child (MXAPIWODETAIL does); without it a note is still made once within Maximo's five minutes of keeping a transaction id, but one replayed later could be added again.",
+      ),
     departments: z
       .record(z.string().min(1), siteId)
       .refine((d) => Object.keys(d).length > 0, 'at least one department')
