@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { KpiRecord } from '../../src/domain/kpi/index.ts';
 import { runKpi } from '../../src/cli/kpi-command.ts';
+import { runVolume } from '../../src/cli/volume-command.ts';
 import { runKpiJob } from '../../src/kpi/index.ts';
 import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -161,6 +162,20 @@ describe('KPI job on the real topics', () => {
     expect(err).toEqual([
       'closeloop: CL_INPUTS_UNREAD: 1 input record(s) could not be read and are missing from these figures; ' +
         'nothing was published (--allow-unreadable publishes anyway) (their positions are in the log)',
+    ]);
+    // The volume figures read the same status topic, and say so alike.
+    const volumeErr: string[] = [];
+    const volume = await runVolume(
+      { format: 'json' },
+      config,
+      logger,
+      () => undefined,
+      (l) => volumeErr.push(l),
+    );
+    expect(volume).toBe(1);
+    expect(volumeErr).toEqual([
+      'closeloop: CL_INPUTS_UNREAD: 1 status record(s) could not be read and are missing from these figures ' +
+        '(their positions are in the log)',
     ]);
     // The topic keeps that record for good; the operator may publish without it, knowingly.
     const anyway = await runKpiJob({ ...job, publish: true, allowUnreadable: true });
