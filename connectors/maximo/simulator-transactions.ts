@@ -52,12 +52,17 @@ export class Transactions {
     const id = r.headers['transactionid'];
     if (typeof id !== 'string' || id === '') return write();
     const now = this.#clock();
-    for (const [kept, { at }] of this.#kept) if (now - at >= KEPT_MS) this.#kept.delete(kept);
+    // Kept in the order they committed: the expired ones are first.
+    for (const [kept, { at }] of this.#kept) {
+      if (now - at < KEPT_MS) break;
+      this.#kept.delete(kept);
+    }
     const kept = this.#kept.get(id);
     // Committed before this request was taken up: its transaction can see it.
     if (kept !== undefined && kept.arrivals < r.arrival)
       return refusal(409, `The transaction ${id} has been processed already.`);
     const answer = write();
+    this.#kept.delete(id);
     this.#kept.set(id, { at: now, arrivals: this.#arrivals() });
     return answer;
   }

@@ -19,6 +19,7 @@ import {
   type MaximoSimulatorOptions,
   type WorkOrder,
 } from './simulator-model.ts';
+import { API_ROOTS } from './config.ts';
 import { serveAdmin } from './simulator-admin.ts';
 import { asAnswered, hrefOf, restId, workOrderHref, type HrefRoot } from './simulator-href.ts';
 import { matches, orderBy, Pager, parseWhere, select } from './simulator-query.ts';
@@ -26,7 +27,6 @@ import { Transactions } from './simulator-transactions.ts';
 
 export type { CrewBehaviour, CrewPlan, MaximoSimulatorOptions, WorkLog, WorkOrder } from './simulator-model.ts';
 
-const ROOTS = ['/maximo/api', '/maximo/oslc'] as const;
 const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
 
 /**
@@ -128,7 +128,7 @@ export class MaximoSimulator {
       ['GET', '/:id', (r) => this.#show(r, this.#committed(this.#byRestId(r.params['id'])))],
       ['POST', '/:id', (r) => this.#transactions.run(r, () => this.#update(r), true)],
     ];
-    for (const root of ROOTS)
+    for (const root of API_ROOTS)
       for (const [method, path, f] of routes) s.route(method, `${root}/os/mxwo${path}`, auth(f));
     serveAdmin(this, s);
   }
@@ -265,14 +265,14 @@ export class MaximoSimulator {
   #setStatus(wo: WorkOrder, status: string, memo: string | null): void {
     if (status === wo.status)
       throw new HttpError(400, `BMXAA4590E - Work order ${wo.wonum} is already in status ${status}`);
-    if (!(NEXT_STATUS[this.#internal(wo.status)] ?? []).includes(this.#internal(status)))
+    const internal = this.#internal(status);
+    if (!(NEXT_STATUS[this.#internal(wo.status)] ?? []).includes(internal))
       throw new HttpError(400, `BMXAA4187E - Work order ${wo.wonum} cannot change from ${wo.status} to ${status}`);
     if (this.#holdNext > 0 && !this.#uncommitted.has(wo.wonum)) {
       this.#holdNext -= 1;
       this.#uncommitted.set(wo.wonum, structuredClone(wo));
     }
     const now = this.#clock();
-    const internal = this.#internal(status);
     wo.status = status;
     wo.statusdate = iso(now);
     if (internal === 'WSCH') wo.schedstart = iso(now + 2 * 86_400_000);
