@@ -18,13 +18,18 @@ export function hasOffset(value: string): boolean {
 /**
  * An ISO-8601 local date-time (no offset) as the instant it names in `timeZone`, written with
  * its offset ("2024-03-01T10:00:02" in America/New_York: "2024-03-01T10:00:02-05:00"); any other
- * value as it is. A local time a DST change skips is moved forward; one it repeats is ambiguous in
- * itself and read at one of its two offsets.
+ * value as it is. A local time a DST change skips is moved forward. One it repeats (the hour after
+ * clocks go back) is ambiguous in itself and read as its first occurrence, at the earlier offset:
+ * as Java reads it, so a Maximo's own dates and the bridge's agree, and as Temporal's "compatible"
+ * does; read at the later one, a change saved in the first occurrence would lie an hour ahead of
+ * the clock.
  */
 export function withOffsetIn(value: string, timeZone: string): string {
   if (hasOffset(value) || !z.iso.datetime({ local: true }).safeParse(value).success) return value;
-  const at = DateTime.fromISO(value, { zone: timeZone });
-  return at.isValid ? (at.toISO({ suppressMilliseconds: true }) ?? value) : value;
+  const read = DateTime.fromISO(value, { zone: timeZone });
+  if (!read.isValid) return value;
+  const [first] = read.getPossibleOffsets().sort((a, b) => a.toMillis() - b.toMillis());
+  return (first ?? read).toISO({ suppressMilliseconds: true }) ?? value;
 }
 
 /** An IANA time zone name, checked (for connector configs). */
