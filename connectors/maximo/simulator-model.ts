@@ -30,6 +30,11 @@ export interface MaximoSimulatorOptions {
    * and with the internal value as status_maxvalue, and moves by the rules of the internal value.
    */
   readonly statusSynonyms?: Readonly<Record<string, string>>;
+  /**
+   * The app server's IANA zone, for a Maximo whose database keeps local times: queries compare
+   * dates in it and dates are answered at its offset (see simulator-query.ts). Default: instants.
+   */
+  readonly serverZone?: string;
   /** The length of WOSTATUS.MEMO: a status change with a longer memo is refused whole; default 50. */
   readonly statusMemoLength?: number;
   /**

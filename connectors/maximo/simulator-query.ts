@@ -1,4 +1,5 @@
-import { HttpError, type SimRequest, type SimResponse } from '../../src/sdk/index.ts';
+import { DateTime } from 'luxon';
+import { HttpError, withOffsetIn, type SimRequest, type SimResponse } from '../../src/sdk/index.ts';
 import { LABELS, type WorkOrder } from './simulator-model.ts';
 
 /**
@@ -6,6 +7,11 @@ import { LABELS, type WorkOrder } from './simulator-model.ts';
  * "and" (=, !=, >, >=, <, <=, and `in [..]`; "*" matches any value that is set), oslc.orderBy
  * with +/- per attribute, and oslc.select. Anything else is refused with 400, as Maximo does with
  * a where clause it cannot parse.
+ *
+ * With the server's zone (`zone`), dates behave as in a Maximo whose database keeps the app
+ * server's local time: a query's date is compared in that local time, as JDBC binds it, rows are
+ * ordered by it, and dates are answered at the offset Java gives a local time, the earlier one in
+ * the hour the clocks repeat. Without it they are compared as instants.
  */
 
 type Value = string | number;
@@ -40,25 +46,31 @@ export function parseWhere(where: string | null): Clause[] {
   });
 }
 
-function compare(attr: string, a: unknown, b: Value): number {
+/** An instant as the local time a database column without a zone keeps in `zone`. */
+const localIn = (date: string, zone: string) =>
+  DateTime.fromISO(date, { setZone: true }).setZone(zone).toFormat("yyyy-MM-dd'T'HH:mm:ss");
+
+function compare(attr: string, a: unknown, b: Value, zone?: string): number {
+  if (DATE_ATTRS.has(attr) && zone !== undefined)
+    return localIn(String(a), zone).localeCompare(localIn(String(b), zone));
   if (DATE_ATTRS.has(attr)) return Date.parse(String(a)) - Date.parse(String(b));
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   return String(a).localeCompare(String(b));
 }
 
-export function matches(wo: WorkOrder, clauses: readonly Clause[]): boolean {
+export function matches(wo: WorkOrder, clauses: readonly Clause[], zone?: string): boolean {
   return clauses.every(({ attr, op, values }) => {
     const v = (wo as unknown as Record<string, unknown>)[attr];
     const [first] = values;
-    if (op === 'in') return values.some((x) => v !== null && v !== undefined && compare(attr, v, x) === 0);
+    if (op === 'in') return values.some((x) => v !== null && v !== undefined && compare(attr, v, x, zone) === 0);
     if (first === '*') return op === '=' ? v !== null && v !== undefined : v === null || v === undefined;
     if (v === null || v === undefined || first === undefined) return op === '!=';
-    const c = compare(attr, v, first);
+    const c = compare(attr, v, first, zone);
     return { '=': c === 0, '!=': c !== 0, '>': c > 0, '>=': c >= 0, '<': c < 0, '<=': c <= 0 }[op] ?? false;
   });
 }
 
-export function orderBy(list: WorkOrder[], spec: string | null): WorkOrder[] {
+export function orderBy(list: WorkOrder[], spec: string | null, zone?: string): WorkOrder[] {
   if (!spec) return list;
   const keys = spec.split(',').map((k) => ({ desc: k.trim().startsWith('-'), attr: k.trim().replace(/^[+-]/, '') }));
   return [...list].sort((x, y) => {
@@ -66,7 +78,7 @@ export function orderBy(list: WorkOrder[], spec: string | null): WorkOrder[] {
       const a = (x as unknown as Record<string, Value>)[attr];
       const b = (y as unknown as Record<string, Value>)[attr];
       if (a === undefined || b === undefined) continue;
-      const c = compare(attr, a, b);
+      const c = compare(attr, a, b, zone);
       if (c !== 0) return desc ? -c : c;
     }
     return 0;
@@ -79,6 +91,7 @@ export function select(
   spec: string | null,
   href: string,
   internal: (status: string) => string = (status) => status,
+  zone?: string,
 ): Record<string, unknown> {
   // Nested selections (worklog{logtype}) return the whole child records here.
   const names = spec?.replace(/\{[^}]*\}/g, '').trim();
@@ -87,6 +100,7 @@ export function select(
   for (const [k, v] of Object.entries(wo)) {
     if (v === null || (wanted && !wanted.has(k))) continue;
     out[k] = Array.isArray(v) ? v.map(withoutNulls) : v;
+    if (zone !== undefined && DATE_ATTRS.has(k) && typeof v === 'string') out[k] = withOffsetIn(localIn(v, zone), zone);
   }
   const maxvalue = internal(wo.status);
   if (!wanted || wanted.has('status')) out['status_description'] = LABELS[maxvalue] ?? wo.status;

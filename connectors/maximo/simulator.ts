@@ -73,6 +73,7 @@ export class MaximoSimulator {
   readonly #worklogInStructure: boolean;
   readonly #synonyms: Readonly<Record<string, string>>;
   readonly #memoLength: number;
+  readonly #zone: string | undefined;
   /**
    * Runs before each collection query is answered, with how many were answered before it: a
    * test's crews change work orders while a reader pages through a query.
@@ -112,6 +113,7 @@ export class MaximoSimulator {
     this.#worklogInStructure = options.worklogInStructure ?? true;
     this.#synonyms = options.statusSynonyms ?? {};
     this.#memoLength = options.statusMemoLength ?? 50;
+    this.#zone = options.serverZone;
     this.#pager = new Pager(options.stablePaging ?? true);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
@@ -308,7 +310,8 @@ export class MaximoSimulator {
 
   /** A work order as the object structure returns it: its work log only if the structure holds it. */
   #select(r: SimRequest, wo: WorkOrder, spec: string | null): Record<string, unknown> {
-    const out = select(wo, spec, workOrderHref(r, wo, this.#links), (status) => this.#internal(status));
+    const href = workOrderHref(r, wo, this.#links);
+    const out = select(wo, spec, href, (status) => this.#internal(status), this.#zone);
     if (!this.#worklogInStructure) delete out['worklog'];
     return out;
   }
@@ -341,8 +344,8 @@ export class MaximoSimulator {
         const clauses = parseWhere(r.query.get('oslc.where'));
         const stalled = this.feedPaused && clauses.some((c) => c.attr === 'changedate');
         const committed = [...this.workOrders.values()].map((w) => this.#committed(w));
-        const found = stalled ? [] : committed.filter((w) => matches(w, clauses));
-        return orderBy(found, r.query.get('oslc.orderBy')).map((w) =>
+        const found = stalled ? [] : committed.filter((w) => matches(w, clauses, this.#zone));
+        return orderBy(found, r.query.get('oslc.orderBy'), this.#zone).map((w) =>
           this.corruptor.serve(w._rowstamp, this.#select(r, w, r.query.get('oslc.select'))),
         );
       },
