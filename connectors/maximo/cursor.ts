@@ -1,4 +1,5 @@
 import type { SourceWarning } from '../../src/sdk/index.ts';
+import { LONGEST_SHIFT_MS, offsetOf, queryStart } from './clocks-back.ts';
 
 /**
  * Where the Maximo feed stands, and why it reads a little of the past again on every poll.
@@ -21,13 +22,21 @@ import type { SourceWarning } from '../../src/sdk/index.ts';
  * other servers save meanwhile. The cursor stops at `maxAhead` past the bridge's clock instead,
  * the change is published all the same, and the source says so (CL_SOURCE_CLOCK_AHEAD) while it
  * reads such changes.
+ *
+ * Where clocks go back, Maximo's local-time query hides the repeated hour's changes from a query
+ * that starts within it; see clocks-back.ts for how the cursor reaches back for them.
  */
 
 export interface CursorLimits {
   readonly lookBackMs: number;
   readonly maxRemembered: number;
   readonly maxAheadMs: number;
+  /** The Maximo server's IANA zone, when the connector is told it (see clocks-back.ts). */
+  readonly serverZone?: string | undefined;
 }
+
+/** The offsets of two falls in the dates a day apart or less are servers set to different zones, not DST. */
+const FALLS_APART_MS = 86_400_000;
 
 /** A change as the feed returns it: enough to recognise it and to name it in a warning. */
 export interface FeedChange {
@@ -52,6 +61,12 @@ interface Stored {
   readonly floor?: string;
   /** How many changes the cap made the cursor forget while the floor stands. */
   readonly forgotten?: number;
+  /** The offset from UTC, in minutes, of the latest changedate read (offsetAt). */
+  readonly offset?: number;
+  readonly offsetAt?: string;
+  /** When the offset last fell (the clocks went back), and where the next query reads again from. */
+  readonly fellAt?: string;
+  readonly reread?: string;
 }
 
 const isDate = (v: unknown) => typeof v === 'string' && Number.isFinite(Date.parse(v));
@@ -80,7 +95,11 @@ export function feedCursorProblem(raw: string): string | null {
     for (const [date, keys] of Object.entries(window))
       if (!isDate(date) || !isKeys(keys)) return `${wanted} (window maps dates to lists of keys)`;
   }
-  if (s.floor !== undefined && !isDate(s.floor)) return `${wanted} (floor is not a date)`;
+  for (const field of ['floor', 'offsetAt', 'fellAt', 'reread'] as const)
+    if (s[field] !== undefined && !isDate(s[field])) return `${wanted} (${field} is not a date)`;
+  if (s.offset !== undefined && (typeof s.offset !== 'number' || !Number.isInteger(s.offset)))
+    return `${wanted} (offset is not a number of minutes)`;
+  if ((s.offset === undefined) !== (s.offsetAt === undefined)) return `${wanted} (offset and offsetAt go together)`;
   if (
     s.forgotten !== undefined &&
     (typeof s.forgotten !== 'number' || !Number.isInteger(s.forgotten) || s.forgotten < 0)
@@ -107,6 +126,13 @@ export class FeedCursor {
   #forgotten = 0;
   /** The stored changedate since() found past the bound, for the warning. */
   #pulledBack: number | null = null;
+  /** The offset of the latest changedate read, in minutes, and that date. */
+  #offset: { minutes: number; at: number } | null = null;
+  #fellAt: number | null = null;
+  /** Where the next query starts at the latest, to read again the hour the clocks repeated. */
+  #reread: number | null = null;
+  /** Where this poll's query started to read it again, for the log. */
+  #rereading: number | null = null;
 
   private constructor(limits: CursorLimits, at: number | null, published: Map<string, number>, floor: number | null) {
     this.#limits = limits;
@@ -127,7 +153,16 @@ export class FeedCursor {
     const floor = s.window === undefined ? at : s.floor === undefined ? null : Date.parse(s.floor);
     const cursor = new FeedCursor(limits, at, published, floor);
     cursor.#forgotten = s.forgotten ?? 0;
+    if (s.offset !== undefined && s.offsetAt !== undefined)
+      cursor.#offset = { minutes: s.offset, at: Date.parse(s.offsetAt) };
+    cursor.#fellAt = s.fellAt === undefined ? null : Date.parse(s.fellAt);
+    cursor.#reread = s.reread === undefined ? null : Date.parse(s.reread);
     return cursor;
+  }
+
+  /** Where this poll reads again from because the clocks went back (see #watchOffset), or null. */
+  get rereading(): string | null {
+    return this.#rereading === null ? null : maximoDate(this.#rereading);
   }
 
   /** How many published changes the cursor remembers: at most what a look-back reads again. */
@@ -149,7 +184,24 @@ export class FeedCursor {
       this.#floor = null;
       this.#forgotten = 0;
     }
-    return maximoDate(Math.max(this.#at - this.#limits.lookBackMs, this.#floor ?? Number.NEGATIVE_INFINITY));
+    let start = queryStart(
+      Math.max(this.#at - this.#limits.lookBackMs, this.#floor ?? Number.NEGATIVE_INFINITY),
+      this.#limits.serverZone,
+    );
+    if (this.#reread !== null && this.#reread < start) start = this.#rereading = this.#reread;
+    this.#reread = null;
+    // What the hour the clocks repeated hid lies below the floor too; what the floor forgot is
+    // published again rather than that missed (the processor knows a change again by its id).
+    if (this.#floor !== null && start < this.#floor) {
+      this.#floor = null;
+      this.#forgotten = 0;
+    }
+    return maximoDate(start);
+  }
+
+  /** Where the next query would start, at the earliest, with the cursor at `at`. */
+  #reach(at: number): number {
+    return Math.min(queryStart(at - this.#limits.lookBackMs, this.#limits.serverZone), this.#reread ?? Infinity);
   }
 
   #bound(now: number): number {
@@ -170,7 +222,27 @@ export class FeedCursor {
     this.#published.set(key, at);
     this.#at = Math.max(this.#at ?? Number.NEGATIVE_INFINITY, Math.min(at, this.#bound(now)));
     this.#noteAhead(change, at, now);
+    this.#watchOffset(change.changedate, Math.min(at, this.#bound(now)));
     return true;
+  }
+
+  // Without the server's zone, the clocks going back show only as the dates' offset falling, at
+  // the first change saved after the repeated hour. That hour's changes were written at the old
+  // offset (see clocks-back.ts), so they lie within the shift before the last date read at it: the
+  // next query reads again from there. A second fall within a day is servers set to different
+  // zones; reading again on each would publish the same hours over and over.
+  #watchOffset(date: string, at: number): void {
+    const minutes = offsetOf(date);
+    const last = this.#offset;
+    if (minutes === null || this.#limits.serverZone !== undefined || (last !== null && at < last.at)) return;
+    if (last !== null && minutes < last.minutes && (last.minutes - minutes) * 60_000 <= LONGEST_SHIFT_MS) {
+      if (this.#fellAt === null || at - this.#fellAt > FALLS_APART_MS) {
+        const from = last.at - (last.minutes - minutes) * 60_000;
+        this.#reread = Math.min(this.#reread ?? from, from);
+      }
+      this.#fellAt = at;
+    }
+    this.#offset = { minutes, at };
   }
 
   // Read again on every poll while it stays ahead, so the warning lasts as long as the cause.
@@ -186,7 +258,7 @@ export class FeedCursor {
   end(): { cursor: string; warnings: SourceWarning[] } {
     if (this.#at === null) return { cursor: '', warnings: [] };
     const at = this.#at;
-    const reach = at - this.#limits.lookBackMs;
+    const reach = this.#reach(at);
     for (const [k, date] of this.#published) if (date < reach) this.#published.delete(k);
     if (this.#floor !== null && this.#floor <= reach) {
       this.#floor = null;
@@ -204,6 +276,9 @@ export class FeedCursor {
       seen,
       window,
       ...(this.#floor === null ? {} : { floor: new Date(this.#floor).toISOString(), forgotten: this.#forgotten }),
+      ...(this.#offset === null ? {} : { offset: this.#offset.minutes, offsetAt: maximoDate(this.#offset.at) }),
+      ...(this.#fellAt === null ? {} : { fellAt: maximoDate(this.#fellAt) }),
+      ...(this.#reread === null ? {} : { reread: maximoDate(this.#reread) }),
     };
     return { cursor: JSON.stringify(stored), warnings: this.#warnings() };
   }

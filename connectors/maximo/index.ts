@@ -6,6 +6,7 @@ import {
   malformedResponse,
   rawField,
   readChanges,
+  type Logger,
   type Lookup,
   type RejectedRecord,
   type Sink,
@@ -94,14 +95,29 @@ function unplaceable(): CloseloopError {
  * cannot shift a row off the pages (see paging.ts). See cursor.ts for why it reads some of the
  * past again and how it publishes each change once.
  */
-async function poll(api: MaximoClient, config: MaximoConfig, raw: string | null, now: number, signal?: AbortSignal) {
+async function poll(
+  api: MaximoClient,
+  config: MaximoConfig,
+  raw: string | null,
+  o: { now: number; logger: Logger; signal?: AbortSignal | undefined },
+) {
+  const { now, signal } = o;
   const bySite = new Map(Object.entries(config.departments).map(([d, s]) => [s, d]));
   const cursor = FeedCursor.parse(raw, {
     lookBackMs: config.lookBackSeconds * 1000,
     maxRemembered: config.maxRememberedChanges,
     maxAheadMs: config.maxClockAheadSeconds * 1000,
+    serverZone: config.timeZone,
   });
   const since = cursor.since(now);
+  if (cursor.rereading !== null)
+    o.logger.info(
+      { since: cursor.rereading },
+      "Maximo's dates fell to a smaller UTC offset (its clocks went back): the feed reads the repeated hour " +
+        'again, which its queries in local time hid. Changes published before that the cursor no longer ' +
+        "remembers go out again under the same event id, which the processor knows. Set the connector's " +
+        'timeZone to read that hour as it comes',
+    );
   const sites = [...bySite.keys()].map(quoted).join(',');
   const paging = new FeedPaging(`siteid in [${sites}] and origrecordclass="SR"`, config.pageSize);
   let reading: FeedRead = paging.first(since);
@@ -199,7 +215,7 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
   source: (config, ctx): Source<WorkOrderEvent> => {
     const api = client(config, ctx.env);
     return {
-      poll: (cursor, signal) => poll(api, config, cursor, ctx.clock(), signal),
+      poll: (cursor, signal) => poll(api, config, cursor, { now: ctx.clock(), logger: ctx.logger, signal }),
       health: () => healthFrom(() => api.ping()),
     };
   },
