@@ -53,8 +53,10 @@ export function compileMapping(
     m,
     channels: new Map(Object.entries(m.values.channel).map(([k, v]) => [norm(k), v])),
     statuses: new Map(Object.entries(m.values.status).map(([k, v]) => [norm(k), v])),
-    closure: m.values.closure.map((r) => ({ re: new RegExp(r.pattern, 'i'), reason: r.reason })),
-    duplicateOf: m.values.duplicateOf ? new RegExp(m.values.duplicateOf, 'i') : null,
+    // The status word and each closure-text column are lines of the text these read (see
+    // mapOrThrow): multiline, so `^` and `$` anchor to a value's start and end, not the text's.
+    closure: m.values.closure.map((r) => ({ re: new RegExp(r.pattern, 'im'), reason: r.reason })),
+    duplicateOf: m.values.duplicateOf ? new RegExp(m.values.duplicateOf, 'im') : null,
     information: m.values.informationTypes.map((p) => new RegExp(p, 'i')),
     dateParsers: m.dateFormats.map((f) => (isDateKeyword(f) ? f : DateTime.buildFormatParser(f))),
     clock: new ZoneClock(m.timeZone),

@@ -94,6 +94,15 @@ describe('an export row as CRM events', () => {
     const linked = mapRow(c, { ...baltimoreRow, SRStatus: 'Closed', Outcome: 'Duplicate of 18-00269001' }, 2);
     expect(linked.ok && linked.row.events[1]).toMatchObject({ closureReason: 'DUPLICATE', duplicateOf: '18-00269001' });
     const sf = compileMapping(await loadImportMapping('config/import/sf.yaml'));
+    const sfRow = {
+      unique_key: '1',
+      created_date: '2016-07-13 15:11:07+00:00',
+      closed_date: '2016-07-14 12:13:22+00:00',
+      status: 'Closed',
+      category: 'Sewer Issues',
+      agency_name: 'PUC Sewer Ops',
+      source: 'Web',
+    };
     const cancelled = mapRow(
       sf,
       {
@@ -109,6 +118,34 @@ describe('an export row as CRM events', () => {
       2,
     );
     expect(cancelled.ok && cancelled.row.events[1]?.closureReason).toBe('DUPLICATE');
+    // A pattern anchored with ^ matched only at the status word, so a note that starts with the
+    // word was taken as work completed.
+    const wrong = mapRow(sf, { ...sfRow, status_notes: 'cancel due to wrong classification.' }, 2);
+    expect(wrong.ok && wrong.row.events[1]?.closureReason).toBe('NO_ACTION_REQUIRED');
+  });
+
+  it('anchors a closure pattern to each value it reads, the status word and each closure column', async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    const c = compileMapping({
+      ...mapping,
+      columns: { ...mapping.columns, closureText: ['Outcome', 'Duplicate'] },
+      values: {
+        ...mapping.values,
+        status: { ...mapping.values.status, Canceled: 'closed' },
+        closure: [
+          { pattern: '^canceled$', reason: 'CANCELLED_BY_REQUESTOR' },
+          { pattern: '^true$', reason: 'DUPLICATE' },
+        ],
+      },
+    });
+    const reason = (r: Record<string, string>) => {
+      const mapped = mapRow(c, { ...baltimoreRow, Outcome: '', Duplicate: 'false', ...r }, 2);
+      return mapped.ok ? mapped.row.events[1]?.closureReason : mapped.rejection.reason;
+    };
+    expect(reason({ SRStatus: 'Canceled' })).toBe('CANCELLED_BY_REQUESTOR');
+    expect(reason({ Duplicate: 'true' })).toBe('DUPLICATE');
+    expect(reason({ Outcome: 'canceled by phone' })).toBe('WORK_COMPLETED');
+    expect(reason({ Outcome: 'fixed\ncanceled' })).toBe('CANCELLED_BY_REQUESTOR');
   });
 
   it('rejects a row with its row number, column and reason', async () => {
