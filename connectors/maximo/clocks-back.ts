@@ -1,19 +1,21 @@
-import { IANAZone } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 /**
  * Why the Maximo feed must read further back when clocks go back.
  *
  * Maximo keeps its dates as the app server's local time (a database column without a zone) and
  * compares a query's date in that local time: `changedate >= "05:54Z"` is `>= 01:54` in New York.
- * In the hour the clocks repeat, a change saved at 01:10 the second time (06:10Z) is stored as
- * 01:10, so a query from 01:54 does not find it, and once later changes move the cursor past
- * 02:00 no query ever will: its ticket stops moving. Java answers such a date with its earlier
- * offset (01:10-04:00), so the feed's dates stay in the order Maximo keeps them, only the query's
- * start must reach the repeated hour's beginning.
+ * In the hour the clocks repeat, a change saved at 01:10 the second time (06:10Z) is kept as
+ * 01:10, so a query from 01:54 EDT does not find it, and once later changes move the cursor past
+ * 02:00 no query ever will: its ticket stops moving. Maximo answers a repeated local time at one
+ * of its two offsets: the later one (standard time) as java.util's Calendar reads it, which also
+ * puts a change saved at 01:50 EDT an hour ahead of the clock; the earlier one, as java.time would.
+ * Either way the query must start at the repeated hour's first local time while the clocks repeat it.
  *
- * With the server's zone known, the query starts early enough beforehand (queryStart). Without
- * it, the feed sees the offset of the dates it reads fall (offsetOf) only once a change is saved
- * after the repeated hour, and reads the hour again then.
+ * With the server's zone known, the query starts early enough beforehand (queryStart), and the
+ * cursor remembers what such a query reads again (reachOf). Without it, the feed sees the offset
+ * of the dates it reads fall (offsetOf): at the repeated hour's first change answered at the
+ * later offset, or at the first change after it; see FeedCursor for what it does then.
  */
 
 /** No zone sets its clocks back by more than this (two hours, in the double summer times of old). */
@@ -52,4 +54,32 @@ export function queryStart(start: number, zone: string | undefined): number {
   if (zone === undefined) return start;
   const back = clocksBack(IANAZone.create(zone), start, start + LONGEST_SHIFT_MS);
   return back !== null && back.at - start < back.byMs ? back.at - back.byMs : start;
+}
+
+/**
+ * The earliest changedate a query meant to read from `start` answers (queryStart's, or less): what
+ * the cursor must remember not to publish twice. A query that starts within the shift after the
+ * clocks went back (06:20Z, 01:20 EST) finds the first 01:20 too, which a Maximo answering the
+ * earlier offset dates the shift before.
+ */
+export function reachOf(start: number, zone: string | undefined): number {
+  const from = queryStart(start, zone);
+  if (zone === undefined) return from;
+  const back = clocksBack(IANAZone.create(zone), start - LONGEST_SHIFT_MS, start);
+  return back !== null && start - back.at < back.byMs ? Math.min(from, start - back.byMs) : from;
+}
+
+/**
+ * A date as the instant it names when Maximo answered a repeated local time at its later offset
+ * before the clocks went back: the later lies further ahead of the bridge's clock than `aheadMs`
+ * and the earlier does not, so it can only be the first occurrence (01:30 EDT, answered 01:30 EST
+ * at 05:30Z). Read so, such a change is neither an hour ahead of the clock nor of the changes
+ * saved after it. Any other date, and any without the server's zone, as it is.
+ */
+export function firstOccurrence(date: string, zone: string | undefined, now: number, aheadMs: number): string {
+  const at = Date.parse(date);
+  if (zone === undefined || !(at - now > aheadMs)) return date;
+  const back = clocksBack(IANAZone.create(zone), at - LONGEST_SHIFT_MS, at);
+  if (back === null || at - back.at >= back.byMs || at - back.byMs - now > aheadMs) return date;
+  return DateTime.fromMillis(at - back.byMs, { zone }).toISO({ suppressMilliseconds: true }) ?? date;
 }

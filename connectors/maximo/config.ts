@@ -81,7 +81,7 @@ export const maximoConfig = z
     timeZone: timeZoneSchema
       .optional()
       .describe(
-        'IANA time zone of the Maximo server, for dates it writes without a UTC offset (some setups\' REST API returns server-local times): "2024-03-01T10:00:02" is read as that time there. Without it such a date names no instant: its change is dead-lettered (CL_SOURCE_RECORD_INVALID) and the feed reads on. Dates with an offset are read as they are either way. Also how the feed finds the changes saved in the hour the clocks repeat, which Maximo compares in local time: with it they are read as they come; without it, only once a change after that hour shows the new offset.',
+        "IANA time zone of the Maximo server, for dates it writes without a UTC offset (some setups' REST API returns server-local times): \"2024-03-01T10:00:02\" is read as that time there. Without it such a date names no instant: its change is dead-lettered (CL_SOURCE_RECORD_INVALID) and the feed reads on. Dates with an offset are read as they are either way. Also how the feed reads the hour the clocks repeat, which Maximo compares in local time: with it that hour's changes are read as they come, and the first occurrence's dates, which Maximo answers at the later offset, are read as the instant they name; without it the feed reads that hour again once the dates' offset falls, and the first occurrence's changes are an hour ahead (CL_SOURCE_CLOCK_AHEAD).",
       ),
     maxResponseBytes: maxResponseBytesSetting,
     lookBackSeconds: z

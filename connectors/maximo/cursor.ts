@@ -1,5 +1,5 @@
 import type { SourceWarning } from '../../src/sdk/index.ts';
-import { LONGEST_SHIFT_MS, offsetOf, queryStart } from './clocks-back.ts';
+import { LONGEST_SHIFT_MS, offsetOf, queryStart, reachOf } from './clocks-back.ts';
 
 /**
  * Where the Maximo feed stands, and why it reads a little of the past again on every poll.
@@ -64,10 +64,15 @@ interface Stored {
   /** The offset from UTC, in minutes, of the latest changedate read (offsetAt). */
   readonly offset?: number;
   readonly offsetAt?: string;
-  /** When the offset last fell (the clocks went back), and where the next query reads again from. */
+  /** When the offset last fell (the clocks went back). */
   readonly fellAt?: string;
-  readonly reread?: string;
+  /** Queries start no later than holdFrom while they would start before holdUntil (see #watchOffset). */
+  readonly holdFrom?: string;
+  readonly holdUntil?: string;
 }
+
+const utcOffset = (minutes: number) =>
+  `${minutes < 0 ? '-' : '+'}${String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0')}:${String(Math.abs(minutes) % 60).padStart(2, '0')}`;
 
 const isDate = (v: unknown) => typeof v === 'string' && Number.isFinite(Date.parse(v));
 const isKeys = (v: unknown) => Array.isArray(v) && v.every((k) => typeof k === 'string');
@@ -95,11 +100,13 @@ export function feedCursorProblem(raw: string): string | null {
     for (const [date, keys] of Object.entries(window))
       if (!isDate(date) || !isKeys(keys)) return `${wanted} (window maps dates to lists of keys)`;
   }
-  for (const field of ['floor', 'offsetAt', 'fellAt', 'reread'] as const)
+  for (const field of ['floor', 'offsetAt', 'fellAt', 'holdFrom', 'holdUntil'] as const)
     if (s[field] !== undefined && !isDate(s[field])) return `${wanted} (${field} is not a date)`;
   if (s.offset !== undefined && (typeof s.offset !== 'number' || !Number.isInteger(s.offset)))
     return `${wanted} (offset is not a number of minutes)`;
   if ((s.offset === undefined) !== (s.offsetAt === undefined)) return `${wanted} (offset and offsetAt go together)`;
+  if ((s.holdFrom === undefined) !== (s.holdUntil === undefined))
+    return `${wanted} (holdFrom and holdUntil go together)`;
   if (
     s.forgotten !== undefined &&
     (typeof s.forgotten !== 'number' || !Number.isInteger(s.forgotten) || s.forgotten < 0)
@@ -129,10 +136,12 @@ export class FeedCursor {
   /** The offset of the latest changedate read, in minutes, and that date. */
   #offset: { minutes: number; at: number } | null = null;
   #fellAt: number | null = null;
-  /** Where the next query starts at the latest, to read again the hour the clocks repeated. */
-  #reread: number | null = null;
-  /** Where this poll's query started to read it again, for the log. */
-  #rereading: number | null = null;
+  /** While queries would start before `until`, they start at `from` at the latest (see #watchOffset). */
+  #hold: { from: number; until: number } | null = null;
+  /** Where this poll's query started (since()); -Infinity from the beginning. */
+  #queryFrom = Number.NEGATIVE_INFINITY;
+  /** The fall of the dates' offset this poll saw and held the queries for, for the log. */
+  #fell: { from: string; until: string; offsets: string } | null = null;
 
   private constructor(limits: CursorLimits, at: number | null, published: Map<string, number>, floor: number | null) {
     this.#limits = limits;
@@ -156,13 +165,14 @@ export class FeedCursor {
     if (s.offset !== undefined && s.offsetAt !== undefined)
       cursor.#offset = { minutes: s.offset, at: Date.parse(s.offsetAt) };
     cursor.#fellAt = s.fellAt === undefined ? null : Date.parse(s.fellAt);
-    cursor.#reread = s.reread === undefined ? null : Date.parse(s.reread);
+    if (s.holdFrom !== undefined && s.holdUntil !== undefined)
+      cursor.#hold = { from: Date.parse(s.holdFrom), until: Date.parse(s.holdUntil) };
     return cursor;
   }
 
-  /** Where this poll reads again from because the clocks went back (see #watchOffset), or null. */
-  get rereading(): string | null {
-    return this.#rereading === null ? null : maximoDate(this.#rereading);
+  /** The fall of the dates' offset this poll saw and what the queries do about it (see #watchOffset), or null. */
+  get clocksWentBack(): { from: string; until: string; offsets: string } | null {
+    return this.#fell;
   }
 
   /** How many published changes the cursor remembers: at most what a look-back reads again. */
@@ -184,12 +194,11 @@ export class FeedCursor {
       this.#floor = null;
       this.#forgotten = 0;
     }
-    let start = queryStart(
-      Math.max(this.#at - this.#limits.lookBackMs, this.#floor ?? Number.NEGATIVE_INFINITY),
-      this.#limits.serverZone,
-    );
-    if (this.#reread !== null && this.#reread < start) start = this.#rereading = this.#reread;
-    this.#reread = null;
+    const base = Math.max(this.#at - this.#limits.lookBackMs, this.#floor ?? Number.NEGATIVE_INFINITY);
+    let start = queryStart(base, this.#limits.serverZone);
+    if (this.#hold !== null && base >= this.#hold.until) this.#hold = null;
+    if (this.#hold !== null) start = Math.min(start, this.#hold.from);
+    this.#queryFrom = start;
     // What the hour the clocks repeated hid lies below the floor too; what the floor forgot is
     // published again rather than that missed (the processor knows a change again by its id).
     if (this.#floor !== null && start < this.#floor) {
@@ -199,9 +208,11 @@ export class FeedCursor {
     return maximoDate(start);
   }
 
-  /** Where the next query would start, at the earliest, with the cursor at `at`. */
+  /** The earliest changedate the next query can answer, with the cursor at `at`. */
   #reach(at: number): number {
-    return Math.min(queryStart(at - this.#limits.lookBackMs, this.#limits.serverZone), this.#reread ?? Infinity);
+    const start = at - this.#limits.lookBackMs;
+    const hold = this.#hold !== null && start < this.#hold.until ? this.#hold.from : Infinity;
+    return Math.min(reachOf(start, this.#limits.serverZone), hold);
   }
 
   #bound(now: number): number {
@@ -222,27 +233,33 @@ export class FeedCursor {
     this.#published.set(key, at);
     this.#at = Math.max(this.#at ?? Number.NEGATIVE_INFINITY, Math.min(at, this.#bound(now)));
     this.#noteAhead(change, at, now);
-    this.#watchOffset(change.changedate, Math.min(at, this.#bound(now)));
+    this.#watchOffset(change.changedate, at, now);
     return true;
   }
 
-  // Without the server's zone, the clocks going back show only as the dates' offset falling, at
-  // the first change saved after the repeated hour. That hour's changes were written at the old
-  // offset (see clocks-back.ts), so they lie within the shift before the last date read at it: the
-  // next query reads again from there. A second fall within a day is servers set to different
-  // zones; reading again on each would publish the same hours over and over.
-  #watchOffset(date: string, at: number): void {
+  // Without the server's zone, the clocks going back show only as the dates' offset falling: at
+  // the repeated hour's first change if Maximo answers it at the later offset (ahead of the clock,
+  // before the clocks went back), at the first change after it if at the earlier one (after). The
+  // hour's changes lie at or after the shift before the last date at the old offset, whichever it
+  // is, so queries start there at the latest until they would start past the first date at the new
+  // one, which is past the hour's first local time. A second fall within a day is servers set to
+  // different zones: holding on each would read the same hours over and over. A fall long past,
+  // when this poll's query started before the hour anyway (a backlog), hid nothing.
+  #watchOffset(date: string, at: number, now: number): void {
     const minutes = offsetOf(date);
     const last = this.#offset;
     if (minutes === null || this.#limits.serverZone !== undefined || (last !== null && at < last.at)) return;
-    if (last !== null && minutes < last.minutes && (last.minutes - minutes) * 60_000 <= LONGEST_SHIFT_MS) {
-      if (this.#fellAt === null || at - this.#fellAt > FALLS_APART_MS) {
-        const from = last.at - (last.minutes - minutes) * 60_000;
-        this.#reread = Math.min(this.#reread ?? from, from);
-      }
-      this.#fellAt = at;
-    }
     this.#offset = { minutes, at };
+    const shift = last === null ? 0 : (last.minutes - minutes) * 60_000;
+    if (last === null || shift <= 0 || shift > LONGEST_SHIFT_MS) return;
+    const apart = this.#fellAt === null || at - this.#fellAt > FALLS_APART_MS;
+    this.#fellAt = at;
+    const from = last.at - shift;
+    const until = Math.min(at, now + LONGEST_SHIFT_MS);
+    if (!apart || (this.#queryFrom <= from && until + shift < now)) return;
+    this.#hold = { from: Math.min(from, this.#hold?.from ?? from), until: Math.max(until, this.#hold?.until ?? until) };
+    const offsets = `from UTC${utcOffset(last.minutes)} to UTC${utcOffset(minutes)}`;
+    this.#fell = { from: maximoDate(this.#hold.from), until: maximoDate(this.#hold.until), offsets };
   }
 
   // Read again on every poll while it stays ahead, so the warning lasts as long as the cause.
@@ -278,7 +295,9 @@ export class FeedCursor {
       ...(this.#floor === null ? {} : { floor: new Date(this.#floor).toISOString(), forgotten: this.#forgotten }),
       ...(this.#offset === null ? {} : { offset: this.#offset.minutes, offsetAt: maximoDate(this.#offset.at) }),
       ...(this.#fellAt === null ? {} : { fellAt: maximoDate(this.#fellAt) }),
-      ...(this.#reread === null ? {} : { reread: maximoDate(this.#reread) }),
+      ...(this.#hold === null
+        ? {}
+        : { holdFrom: maximoDate(this.#hold.from), holdUntil: maximoDate(this.#hold.until) }),
     };
     return { cursor: JSON.stringify(stored), warnings: this.#warnings() };
   }

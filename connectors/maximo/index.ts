@@ -17,6 +17,7 @@ import {
 } from '../../src/sdk/index.ts';
 import { datesIn, MaximoClient, quoted, workOrderIn, type MaximoWorkOrder } from './client.ts';
 import { maximoConfig, type MaximoConfig } from './config.ts';
+import { firstOccurrence } from './clocks-back.ts';
 import { FeedCursor, feedCursorProblem } from './cursor.ts';
 import { Creates } from './create.ts';
 import { FeedPaging, type FeedRead } from './paging.ts';
@@ -90,6 +91,23 @@ function unplaceable(): CloseloopError {
 }
 
 /**
+ * A work order as read, with its change and status dates as the first occurrence of a local time
+ * the clocks repeat where they can only be that (see firstOccurrence). The paging goes by the dates
+ * as Maximo answered them, which keep its order.
+ */
+function asSaved(wo: unknown, config: MaximoConfig, now: number): unknown {
+  const dated = datesIn(wo, config.timeZone);
+  if (config.timeZone === undefined || dated === null || typeof dated !== 'object') return dated;
+  const out = { ...(dated as Record<string, unknown>) };
+  for (const field of ['changedate', 'statusdate'] as const) {
+    const value = out[field];
+    if (typeof value === 'string')
+      out[field] = firstOccurrence(value, config.timeZone, now, config.maxClockAheadSeconds * 1000);
+  }
+  return out;
+}
+
+/**
  * Reads every work-order change since the cursor, less its look-back: a changedate query ordered
  * by changedate and workorderid, read on page by page by key, so that records changing meanwhile
  * cannot shift a row off the pages (see paging.ts). See cursor.ts for why it reads some of the
@@ -110,14 +128,6 @@ async function poll(
     serverZone: config.timeZone,
   });
   const since = cursor.since(now);
-  if (cursor.rereading !== null)
-    o.logger.info(
-      { since: cursor.rereading },
-      "Maximo's dates fell to a smaller UTC offset (its clocks went back): the feed reads the repeated hour " +
-        'again, which its queries in local time hid. Changes published before that the cursor no longer ' +
-        "remembers go out again under the same event id, which the processor knows. Set the connector's " +
-        'timeZone to read that hour as it comes',
-    );
   const sites = [...bySite.keys()].map(quoted).join(',');
   const paging = new FeedPaging(`siteid in [${sites}] and origrecordclass="SR"`, config.pageSize);
   let reading: FeedRead = paging.first(since);
@@ -150,9 +160,14 @@ async function poll(
       if (changedate === null) throw unplaceable();
       placed = changedate;
       paging.saw(wo, Date.parse(changedate));
-      const named = { ...wo, changedate, wonum: rawField(wo, 'wonum') ?? '?', siteid: rawField(wo, 'siteid') ?? '?' };
+      const named = {
+        ...wo,
+        changedate: firstOccurrence(changedate, config.timeZone, now, config.maxClockAheadSeconds * 1000),
+        wonum: rawField(wo, 'wonum') ?? '?',
+        siteid: rawField(wo, 'siteid') ?? '?',
+      };
       if (!cursor.take({ ...named, origrecordid: rawField(wo, 'origrecordid') ?? undefined }, now)) continue;
-      unread.push(wo);
+      unread.push(asSaved(wo, config, now));
     }
     fresh += unread.length;
     if (unread.length > 0) pagesWithNew += 1;
@@ -192,6 +207,16 @@ async function poll(
     } else page = await api.feed({ where: next.where, orderBy: next.orderBy, pageSize: config.pageSize });
     reading = next;
   }
+  const fell = cursor.clocksWentBack;
+  if (fell !== null)
+    o.logger.info(
+      { ...fell },
+      "Maximo's dates fell to a smaller UTC offset: its clocks go back, and the changes saved in the hour they " +
+        'repeat have local times that queries in local time from the cursor would pass over. Until its queries ' +
+        'would start after `until`, the feed reads from `from`; changes published before that the cursor no ' +
+        'longer remembers go out again under the same event id, which the processor knows. Set the ' +
+        "connector's timeZone to read that hour without reading again",
+    );
   return { records, rejected, ...cursor.end() };
 }
 

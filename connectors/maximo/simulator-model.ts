@@ -35,6 +35,8 @@ export interface MaximoSimulatorOptions {
    * dates in it and dates are answered at its offset (see simulator-query.ts). Default: instants.
    */
   readonly serverZone?: string;
+  /** The offset a local time the clocks repeat is answered at: 'later' (default, as Maximo's Java) or 'earlier'. */
+  readonly repeatedHourAt?: 'later' | 'earlier';
   /** The length of WOSTATUS.MEMO: a status change with a longer memo is refused whole; default 50. */
   readonly statusMemoLength?: number;
   /**

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { HttpError, withOffsetIn, type SimRequest, type SimResponse } from '../../src/sdk/index.ts';
+import { HttpError, type SimRequest, type SimResponse } from '../../src/sdk/index.ts';
 import { LABELS, type WorkOrder } from './simulator-model.ts';
 
 /**
@@ -8,11 +8,18 @@ import { LABELS, type WorkOrder } from './simulator-model.ts';
  * with +/- per attribute, and oslc.select. Anything else is refused with 400, as Maximo does with
  * a where clause it cannot parse.
  *
- * With the server's zone (`zone`), dates behave as in a Maximo whose database keeps the app
+ * With the server's zone (LocalDates), dates behave as in a Maximo whose database keeps the app
  * server's local time: a query's date is compared in that local time, as JDBC binds it, rows are
- * ordered by it, and dates are answered at the offset Java gives a local time, the earlier one in
- * the hour the clocks repeat. Without it they are compared as instants.
+ * ordered by it, and dates are answered at the offset the zone gives that local time. In the hour
+ * the clocks repeat that is the later one (standard time), as java.util's Calendar and
+ * SimpleDateFormat, which Maximo's dates go through, read a repeated local time; `repeated`
+ * 'earlier' answers as java.time would. Without it dates are compared as instants.
  */
+
+export interface LocalDates {
+  readonly zone: string;
+  readonly repeated: 'later' | 'earlier';
+}
 
 type Value = string | number;
 interface Clause {
@@ -50,27 +57,35 @@ export function parseWhere(where: string | null): Clause[] {
 const localIn = (date: string, zone: string) =>
   DateTime.fromISO(date, { setZone: true }).setZone(zone).toFormat("yyyy-MM-dd'T'HH:mm:ss");
 
-function compare(attr: string, a: unknown, b: Value, zone?: string): number {
-  if (DATE_ATTRS.has(attr) && zone !== undefined)
-    return localIn(String(a), zone).localeCompare(localIn(String(b), zone));
+/** A local time as the server answers it, with an offset (see LocalDates). */
+function answered(local: string, dates: LocalDates): string {
+  const read = DateTime.fromISO(local, { zone: dates.zone });
+  const [first] = read.getPossibleOffsets().sort((a, b) => a.toMillis() - b.toMillis());
+  const at = dates.repeated === 'earlier' ? (first ?? read) : read;
+  return at.toISO({ suppressMilliseconds: true }) ?? local;
+}
+
+function compare(attr: string, a: unknown, b: Value, dates?: LocalDates): number {
+  if (DATE_ATTRS.has(attr) && dates !== undefined)
+    return localIn(String(a), dates.zone).localeCompare(localIn(String(b), dates.zone));
   if (DATE_ATTRS.has(attr)) return Date.parse(String(a)) - Date.parse(String(b));
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   return String(a).localeCompare(String(b));
 }
 
-export function matches(wo: WorkOrder, clauses: readonly Clause[], zone?: string): boolean {
+export function matches(wo: WorkOrder, clauses: readonly Clause[], dates?: LocalDates): boolean {
   return clauses.every(({ attr, op, values }) => {
     const v = (wo as unknown as Record<string, unknown>)[attr];
     const [first] = values;
-    if (op === 'in') return values.some((x) => v !== null && v !== undefined && compare(attr, v, x, zone) === 0);
+    if (op === 'in') return values.some((x) => v !== null && v !== undefined && compare(attr, v, x, dates) === 0);
     if (first === '*') return op === '=' ? v !== null && v !== undefined : v === null || v === undefined;
     if (v === null || v === undefined || first === undefined) return op === '!=';
-    const c = compare(attr, v, first, zone);
+    const c = compare(attr, v, first, dates);
     return { '=': c === 0, '!=': c !== 0, '>': c > 0, '>=': c >= 0, '<': c < 0, '<=': c <= 0 }[op] ?? false;
   });
 }
 
-export function orderBy(list: WorkOrder[], spec: string | null, zone?: string): WorkOrder[] {
+export function orderBy(list: WorkOrder[], spec: string | null, dates?: LocalDates): WorkOrder[] {
   if (!spec) return list;
   const keys = spec.split(',').map((k) => ({ desc: k.trim().startsWith('-'), attr: k.trim().replace(/^[+-]/, '') }));
   return [...list].sort((x, y) => {
@@ -78,7 +93,7 @@ export function orderBy(list: WorkOrder[], spec: string | null, zone?: string): 
       const a = (x as unknown as Record<string, Value>)[attr];
       const b = (y as unknown as Record<string, Value>)[attr];
       if (a === undefined || b === undefined) continue;
-      const c = compare(attr, a, b, zone);
+      const c = compare(attr, a, b, dates);
       if (c !== 0) return desc ? -c : c;
     }
     return 0;
@@ -91,7 +106,7 @@ export function select(
   spec: string | null,
   href: string,
   internal: (status: string) => string = (status) => status,
-  zone?: string,
+  dates?: LocalDates,
 ): Record<string, unknown> {
   // Nested selections (worklog{logtype}) return the whole child records here.
   const names = spec?.replace(/\{[^}]*\}/g, '').trim();
@@ -100,7 +115,8 @@ export function select(
   for (const [k, v] of Object.entries(wo)) {
     if (v === null || (wanted && !wanted.has(k))) continue;
     out[k] = Array.isArray(v) ? v.map(withoutNulls) : v;
-    if (zone !== undefined && DATE_ATTRS.has(k) && typeof v === 'string') out[k] = withOffsetIn(localIn(v, zone), zone);
+    if (dates !== undefined && DATE_ATTRS.has(k) && typeof v === 'string')
+      out[k] = answered(localIn(v, dates.zone), dates);
   }
   const maxvalue = internal(wo.status);
   if (!wanted || wanted.has('status')) out['status_description'] = LABELS[maxvalue] ?? wo.status;

@@ -22,7 +22,7 @@ import {
 import { API_ROOTS } from './config.ts';
 import { serveAdmin } from './simulator-admin.ts';
 import { asAnswered, hrefOf, restId, workOrderHref, type HrefRoot } from './simulator-href.ts';
-import { matches, orderBy, Pager, parseWhere, select } from './simulator-query.ts';
+import { matches, orderBy, Pager, parseWhere, select, type LocalDates } from './simulator-query.ts';
 import { Transactions } from './simulator-transactions.ts';
 
 export type { CrewBehaviour, CrewPlan, MaximoSimulatorOptions, WorkLog, WorkOrder } from './simulator-model.ts';
@@ -73,7 +73,7 @@ export class MaximoSimulator {
   readonly #worklogInStructure: boolean;
   readonly #synonyms: Readonly<Record<string, string>>;
   readonly #memoLength: number;
-  readonly #zone: string | undefined;
+  readonly #dates: LocalDates | undefined;
   /**
    * Runs before each collection query is answered, with how many were answered before it: a
    * test's crews change work orders while a reader pages through a query.
@@ -113,7 +113,8 @@ export class MaximoSimulator {
     this.#worklogInStructure = options.worklogInStructure ?? true;
     this.#synonyms = options.statusSynonyms ?? {};
     this.#memoLength = options.statusMemoLength ?? 50;
-    this.#zone = options.serverZone;
+    const zone = options.serverZone;
+    this.#dates = zone === undefined ? undefined : { zone, repeated: options.repeatedHourAt ?? 'later' };
     this.#pager = new Pager(options.stablePaging ?? true);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
@@ -311,7 +312,7 @@ export class MaximoSimulator {
   /** A work order as the object structure returns it: its work log only if the structure holds it. */
   #select(r: SimRequest, wo: WorkOrder, spec: string | null): Record<string, unknown> {
     const href = workOrderHref(r, wo, this.#links);
-    const out = select(wo, spec, href, (status) => this.#internal(status), this.#zone);
+    const out = select(wo, spec, href, (status) => this.#internal(status), this.#dates);
     if (!this.#worklogInStructure) delete out['worklog'];
     return out;
   }
@@ -344,8 +345,8 @@ export class MaximoSimulator {
         const clauses = parseWhere(r.query.get('oslc.where'));
         const stalled = this.feedPaused && clauses.some((c) => c.attr === 'changedate');
         const committed = [...this.workOrders.values()].map((w) => this.#committed(w));
-        const found = stalled ? [] : committed.filter((w) => matches(w, clauses, this.#zone));
-        return orderBy(found, r.query.get('oslc.orderBy'), this.#zone).map((w) =>
+        const found = stalled ? [] : committed.filter((w) => matches(w, clauses, this.#dates));
+        return orderBy(found, r.query.get('oslc.orderBy'), this.#dates).map((w) =>
           this.corruptor.serve(w._rowstamp, this.#select(r, w, r.query.get('oslc.select'))),
         );
       },

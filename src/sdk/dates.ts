@@ -19,17 +19,18 @@ export function hasOffset(value: string): boolean {
  * An ISO-8601 local date-time (no offset) as the instant it names in `timeZone`, written with
  * its offset ("2024-03-01T10:00:02" in America/New_York: "2024-03-01T10:00:02-05:00"); any other
  * value as it is. A local time a DST change skips is moved forward. One it repeats (the hour after
- * clocks go back) is ambiguous in itself and read as its first occurrence, at the earlier offset:
- * as Java reads it, so a Maximo's own dates and the bridge's agree, and as Temporal's "compatible"
- * does; read at the later one, a change saved in the first occurrence would lie an hour ahead of
- * the clock.
+ * clocks go back) is ambiguous in itself and read at the later offset, standard time, as
+ * java.util's Calendar reads it and a Maximo answers it; a reader that knows when the date was
+ * written can tell the first occurrence by the later lying ahead of the clock (see the Maximo
+ * feed's clocks-back.ts).
  */
 export function withOffsetIn(value: string, timeZone: string): string {
   if (hasOffset(value) || !z.iso.datetime({ local: true }).safeParse(value).success) return value;
   const read = DateTime.fromISO(value, { zone: timeZone });
   if (!read.isValid) return value;
-  const [first] = read.getPossibleOffsets().sort((a, b) => a.toMillis() - b.toMillis());
-  return (first ?? read).toISO({ suppressMilliseconds: true }) ?? value;
+  // Luxon's own pick between the two depends on the size of the shift.
+  const later = read.getPossibleOffsets().reduce((a, b) => (b.toMillis() > a.toMillis() ? b : a), read);
+  return later.toISO({ suppressMilliseconds: true }) ?? value;
 }
 
 /** An IANA time zone name, checked (for connector configs). */
