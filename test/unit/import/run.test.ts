@@ -207,4 +207,22 @@ describe('--since/--until', () => {
     expect(code).toBe(2);
     expect(errors.join('\n')).toContain('--since 2019-01-01 is not before --until 2018-01-01');
   });
+
+  // As the README says: a mapping is configuration, a bad one exits 1 as a bad config does.
+  it.each([
+    ['missing', 'config/import/nowhere.yaml', 'baltimore', /nowhere\.yaml/],
+    ['another city', 'config/import/baltimore.yaml', 'springfield', /jurisdiction baltimore is not the config's/],
+  ])('refuses a %s mapping as a config problem, exit 1', async (_what, mapping, jurisdiction, said) => {
+    const errors: string[] = [];
+    const code = await runImport(
+      { file: 'unused.csv', mapping },
+      { policy: { jurisdiction } } as CloseloopConfig,
+      createLogger({ level: 'silent' }),
+      () => undefined,
+      (l) => errors.push(l),
+    );
+    expect(code).toBe(1);
+    expect(errors.join('\n')).toMatch(/CL_CONFIG_INVALID/);
+    expect(errors.join('\n')).toMatch(said);
+  });
 });
