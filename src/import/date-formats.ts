@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, type TokenParser } from 'luxon';
 
 /**
  * Checks a mapping's date formats when it loads. A format luxon cannot use, or one that reads
@@ -133,4 +133,47 @@ export function dateFormatProblem(format: string): string | null {
   }
   if (read?.isValid && read.toFormat(format) === written) return null;
   return `luxon cannot read back what this format writes ("${written}" for ${PROBE.toISO()})`;
+}
+
+/** Where luxon's parser keeps its pattern; not in its types (see hourOfClock). */
+interface ParserInternals {
+  readonly regex?: RegExp;
+  readonly handlers?: readonly {
+    readonly literal?: boolean;
+    readonly token?: { val: string };
+    readonly groups?: number;
+  }[];
+}
+
+/** The capture group of a 12-hour clock's hour (h, hh) in each parser that has one. */
+const TWELVE_HOUR = new WeakMap<TokenParser, { regex: RegExp; group: number }>();
+
+/** The parser of a date format: building one is most of what parsing a date costs, so it is built once. */
+export function formatParser(format: string): TokenParser {
+  const parser = DateTime.buildFormatParser(format);
+  const { regex, handlers } = parser as unknown as ParserInternals;
+  if (regex === undefined || handlers === undefined || !letterRuns(format).some((r) => r === 'h' || r === 'hh'))
+    return parser;
+  // Counted as luxon's own matching counts its groups.
+  let group = 1;
+  for (const h of handlers) {
+    if (!h.literal && (h.token?.val === 'h' || h.token?.val === 'hh')) {
+      TWELVE_HOUR.set(parser, { regex, group });
+      break;
+    }
+    group += h.groups ? h.groups + 1 : 1;
+  }
+  return parser;
+}
+
+/**
+ * Whether text the parser read shows an hour its clock has: 1 to 12 under a 12-hour clock's h
+ * and hh, which luxon does not check: it reads "13:30 PM" as 13:30 and "00:30 PM" as 12:30, where
+ * the export says something its format cannot, and the time is a guess.
+ */
+export function hourOfClock(parser: TokenParser, text: string): boolean {
+  const twelve = TWELVE_HOUR.get(parser);
+  if (twelve === undefined) return true;
+  const hour = Number(twelve.regex.exec(text)?.[twelve.group]);
+  return hour >= 1 && hour <= 12;
 }

@@ -1,9 +1,9 @@
-import { DateTime, type TokenParser } from 'luxon';
+import type { TokenParser } from 'luxon';
 import { IMPORT_ORIGIN } from '../domain/context.ts';
 import { ticketIdFault } from '../domain/identifiers.ts';
 import type { Channel, ClosureReason, CrmTicketEvent, PublicLocation } from '../domain/types.ts';
 import { foldValue as norm, type ColumnField, type ImportMapping } from './mapping.ts';
-import { isDateKeyword, type DateKeyword } from './date-formats.ts';
+import { formatParser, isDateKeyword, type DateKeyword } from './date-formats.ts';
 import { dueTimeFault, eventTimeFault, timeBounds, type TimeBounds } from './time-bounds.ts';
 import { ZoneClock } from './zone-time.ts';
 
@@ -58,7 +58,7 @@ export function compileMapping(
     closure: m.values.closure.map((r) => ({ re: new RegExp(r.pattern, 'im'), reason: r.reason })),
     duplicateOf: m.values.duplicateOf ? new RegExp(m.values.duplicateOf, 'im') : null,
     information: m.values.informationTypes.map((p) => new RegExp(p, 'i')),
-    dateParsers: m.dateFormats.map((f) => (isDateKeyword(f) ? f : DateTime.buildFormatParser(f))),
+    dateParsers: m.dateFormats.map((f) => (isDateKeyword(f) ? f : formatParser(f))),
     clock: new ZoneClock(m.timeZone),
     bounds: timeBounds(bounds),
   };

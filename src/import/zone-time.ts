@@ -1,5 +1,5 @@
 import { DateTime, FixedOffsetZone, Info, type TokenParser, type Zone } from 'luxon';
-import { parseEpoch, type DateKeyword } from './date-formats.ts';
+import { hourOfClock, parseEpoch, type DateKeyword } from './date-formats.ts';
 
 /**
  * Timestamps of an export, read fast, and read as the clocks on the wall showed them. luxon
@@ -58,7 +58,7 @@ export class ZoneClock {
         continue;
       }
       const dt = parser === 'iso' ? DateTime.fromISO(text, options) : DateTime.fromFormatParser(text, parser, options);
-      if (!dt.isValid) continue;
+      if (!dt.isValid || (parser !== 'iso' && !hourOfClock(parser, text))) continue;
       const own = !(dt.offset === MARK.offset(0) && dt.zone.equals(MARK));
       return own ? exact(dt.toMillis()) : this.#place(dt.toMillis() + 60_000);
     }

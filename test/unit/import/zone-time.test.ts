@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
+import { formatParser } from '../../../src/import/date-formats.ts';
 import { ZoneClock } from '../../../src/import/zone-time.ts';
 
 const NY = 'America/New_York';
@@ -11,7 +12,7 @@ describe('ZoneClock', () => {
   it('places every Baltimore timestamp where luxon does, offset by offset', () => {
     const rows: Record<string, string>[] = parse(readFileSync('data/baltimore_311_sample_10k.csv'), { columns: true });
     const clock = new ZoneClock(NY);
-    const parsers = [DateTime.buildFormatParser(FORMAT)];
+    const parsers = [formatParser(FORMAT)];
     const texts = rows.flatMap((r) => [r['CreatedDate'], r['DueDate'], r['CloseDate'], r['StatusDate']]);
     let compared = 0;
     for (const text of texts) {
@@ -23,6 +24,31 @@ describe('ZoneClock', () => {
     // 35,000 luxon parses are CPU work that takes 2 s on an idle core and over 7 s on a loaded
     // 2-core machine; the test's worth is the comparison, not its speed (that lives in the bench).
   }, 60_000);
+
+  // luxon reads "13:30 PM" as 13:30 and "00:30 PM" as 12:30: a time the export's own format cannot
+  // write, imported as a guess without a word.
+  it('reads no hour a 12-hour clock does not show', () => {
+    const clock = new ZoneClock(NY);
+    const parsers = [formatParser(FORMAT)];
+    const local = (text: string) => {
+      const at = clock.parse(text, parsers);
+      return at === null ? null : DateTime.fromMillis(at, { zone: NY }).toFormat('HH:mm');
+    };
+    expect(local('10/28/2026 12:30:00 AM')).toBe('00:30');
+    expect(local('10/28/2026 12:30:00 PM')).toBe('12:30');
+    expect(local('10/28/2026 01:30:00 PM')).toBe('13:30');
+    for (const text of ['10/28/2026 00:30:00 AM', '10/28/2026 00:30:00 PM', '10/28/2026 13:30:00 PM'])
+      expect(local(text)).toBeNull();
+    // One digit or two under h, a 12-hour clock's hour after a literal with a group of its own.
+    const h = [formatParser("MMM d yyyy 'at' h:mm a")];
+    expect(clock.parse('Oct 28 2026 at 9:05 PM', h)).toBe(Date.parse('2026-10-29T01:05:00Z'));
+    expect(clock.parse('Oct 28 2026 at 09:05 PM', h)).toBe(Date.parse('2026-10-29T01:05:00Z'));
+    expect(clock.parse('Oct 28 2026 at 0:05 PM', h)).toBeNull();
+    // A 24-hour clock reads 00 and 13 as they are.
+    expect(clock.parse('10/28/2026 00:30', [formatParser('MM/dd/yyyy HH:mm')])).toBe(
+      Date.parse('2026-10-28T04:30:00Z'),
+    );
+  });
 
   it('places the hours around daylight-saving changes, says which are skipped or shown twice, and keeps an offset the text has', () => {
     const clock = new ZoneClock(NY);
