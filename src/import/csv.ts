@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { CloseloopError } from '../errors/index.ts';
-import { decodeExport, encodingMismatch, type ReadCount } from './encoding.ts';
+import { decodeExport, encodingMismatch, Utf8Sniff, type ReadCount } from './encoding.ts';
 import type { ImportMapping } from './mapping.ts';
 import { faultReason, strayQuoteFinder, type StrayQuoteFinder } from './quotes.ts';
 import { RecordReader, type ReadEvent } from './records.ts';
@@ -132,13 +132,19 @@ export async function* readExport(
   if (rows === 0) throw new CloseloopError('CL_IMPORT_EMPTY', `${file}: the file has a header and no rows`);
 }
 
-/** The file's bytes, refused before any is read as text when the first contradict the mapping's encoding. */
+/**
+ * The file's bytes, refused before any is read as text when the first contradict the mapping's
+ * encoding, or before the first non-ASCII text of a file said to be windows-1252 that is UTF-8.
+ */
 async function* checkedEncoding(file: string, chunks: AsyncIterable<Buffer>, mapping: ImportMapping) {
   let first = true;
+  const sniff = new Utf8Sniff(mapping.encoding);
   for await (const chunk of chunks) {
     const problem = first ? encodingMismatch(chunk, mapping.encoding) : null;
     if (problem !== null) throw new CloseloopError('CL_IMPORT_UNREADABLE', `${file}: ${problem}; no row was read`);
     first = false;
+    const utf8 = sniff.push(chunk);
+    if (utf8 !== null) throw new CloseloopError('CL_IMPORT_UNREADABLE', `${file}: ${utf8}`);
     yield chunk;
   }
 }

@@ -166,3 +166,64 @@ function decodeUtf8(bytes: Buffer, offset: number): DecodedPiece {
   text += bytes.toString('utf8', run);
   return { text, bad };
 }
+
+/**
+ * Tells an export said to be in windows-1252 (or latin1) that is UTF-8 text, which would be read
+ * without a word as mojibake ("Ã©glise" for "église", "â€™" for "’"): every byte is a character
+ * in windows-1252. The first non-ASCII character decides it. In a UTF-8 file it is a whole UTF-8
+ * sequence, which real windows-1252 text almost never makes: a lower-case accented letter
+ * followed by two symbols, or "Â" or "Ã" by one. Text that is not UTF-8 fails at once. Any other
+ * two-byte sequence ("É" followed by a non-breaking space) is left for the next to decide. Rows
+ * before it are ASCII, the same in either encoding, so those already read stand.
+ */
+export class Utf8Sniff {
+  readonly #encoding: Encoding;
+  #carried: Buffer = Buffer.alloc(0);
+  #offset = 0;
+  #decided: boolean;
+
+  constructor(encoding: Encoding) {
+    this.#encoding = encoding;
+    this.#decided = encoding !== 'windows-1252' && encoding !== 'latin1';
+  }
+
+  /** Why the file is UTF-8 after all, naming the bytes that tell, or null (so far). */
+  push(chunk: Buffer): string | null {
+    if (this.#decided) return null;
+    const bytes = this.#carried.length > 0 ? Buffer.concat([this.#carried, chunk]) : chunk;
+    const start = this.#offset - this.#carried.length;
+    this.#offset += chunk.length;
+    this.#carried = Buffer.alloc(0);
+    for (let i = 0; i < bytes.length;) {
+      const lead = bytes[i] as number;
+      const n = sequenceLength(lead);
+      if (n === 1) {
+        i += 1;
+        continue;
+      }
+      if (n > 1 && i + n > bytes.length) {
+        this.#carried = Buffer.from(bytes.subarray(i));
+        return null;
+      }
+      const sequence = bytes.subarray(i, i + n);
+      if (n === 0 || !isUtf8(sequence)) return this.#decide(null);
+      if (n > 2 || lead === 0xc2 || lead === 0xc3) return this.#decide(this.#problem(sequence, start + i));
+      i += n;
+    }
+    return null;
+  }
+
+  #decide(problem: string | null): string | null {
+    this.#decided = true;
+    return problem;
+  }
+
+  #problem(sequence: Buffer, at: number): string {
+    const hex = [...sequence].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+    return (
+      `the file is UTF-8 text: bytes ${hex} at byte ${at} are "${sequence.toString('utf8')}" in UTF-8 and would be ` +
+      `read as "${new TextDecoder(this.#encoding).decode(sequence)}" in ${this.#encoding}: set the mapping's ` +
+      `encoding to utf-8 (it is ${this.#encoding})`
+    );
+  }
+}

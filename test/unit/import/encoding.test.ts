@@ -48,6 +48,43 @@ describe('the export encoding', () => {
     expect(descriptions).toEqual(['Café – Straße']);
   });
 
+  // Every byte is a character in windows-1252: a UTF-8 file read in it was mojibake, without a word.
+  it.each(['windows-1252', 'latin1'])(
+    'refuses a UTF-8 export said to be %s at its first non-ASCII character, keeping the rows before it',
+    async (encoding) => {
+      const ascii = Array.from({ length: 3000 }, (_, i) => row(i + 1, 'Pothole on Main St')).join('');
+      const text = HEADER + ascii + row(3001, 'Rue de l’Église 12') + row(3002, 'Calle Peña 3');
+      const caught = await run(Buffer.from(text), encoding).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(isCloseloopError(caught, 'CL_IMPORT_UNREADABLE')).toBe(true);
+      const at = Buffer.from(HEADER + ascii + '3001,2024-01-02T10:00:00Z,Pothole,Rue de l').length;
+      expect((caught as Error).message).toContain(
+        `the file is UTF-8 text: bytes E2 80 99 at byte ${at} are "’" in UTF-8 and would be read as "â€™" in ` +
+          `${encoding}: set the mapping's encoding to utf-8 (it is ${encoding})`,
+      );
+      // Read in chunks: those of the chunks before the one that tells were read and published.
+      expect((caught as Error).message).toMatch(/; the (\d{4}) row\(s\) imported before it are published$/);
+      const { result, descriptions } = await run(Buffer.from(text), 'utf-8');
+      expect(result).toMatchObject({ imported: 3002, rejected: 0 });
+      expect(descriptions.slice(-2)).toEqual(['Rue de l’Église 12', 'Calle Peña 3']);
+    },
+  );
+
+  // "É" and a non-breaking space are a UTF-8 sequence too; the next character says it is windows-1252.
+  it('reads windows-1252 whose first characters would pass for UTF-8', async () => {
+    const text = Buffer.concat([
+      Buffer.from(HEADER + '1,2024-01-02T10:00:00Z,Pothole,CAF'),
+      Buffer.from([0xc9, 0xa0]),
+      CP1252,
+      Buffer.from('\n'),
+    ]);
+    const { result, descriptions } = await run(text, 'windows-1252');
+    expect(result).toMatchObject({ imported: 1, rejected: 0 });
+    expect(descriptions).toEqual(['CAFÉ\u00a0Café – Straße']);
+  });
+
   it('reads UTF-16LE with its byte order mark', async () => {
     const text = HEADER + row(1, 'Café – Straße 😀');
     const { result, descriptions } = await run(
