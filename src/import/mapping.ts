@@ -106,7 +106,15 @@ export const importMappingSchema = z
      */
     encoding: z.enum(ENCODINGS).default('utf-8'),
     /** The export's field separator (some cities publish with ";" or a tab). */
-    delimiter: z.string().length(1).default(','),
+    // A quote, a line end or a letter or digit would split the rows themselves or every value.
+    delimiter: z
+      .string()
+      .length(1)
+      .refine(
+        (d) => !/["\r\n\p{L}\p{N}]/u.test(d),
+        'one character that is not a quote, a line end, a letter or a digit, e.g. "," ";" "\\t" "|"',
+      )
+      .default(','),
     columns: columnsSchema,
     values: z
       .object({

@@ -55,6 +55,17 @@ describe('import mapping file', () => {
     );
   });
 
+  // A quote or a line end as the separator passed, and every export failed later as a header mismatch.
+  it('takes a delimiter that can separate values, and names one that cannot', async () => {
+    const base = await loadImportMapping('config/import/baltimore.yaml');
+    const withDelimiter = (delimiter: string) => () => parseImportMapping({ ...base, delimiter }, 'city.yaml');
+    for (const ok of [',', ';', '\t', '|']) expect(withDelimiter(ok)().delimiter).toBe(ok);
+    for (const bad of ['"', '\n', '\r', 'a', '7'])
+      expect(withDelimiter(bad)).toThrow(
+        /delimiter: one character that is not a quote, a line end, a letter or a digit/,
+      );
+  });
+
   it.each(['config/import/baltimore.yaml', 'config/import/sf.yaml'])('ships %s, which validates', async (file) => {
     await expect(loadImportMapping(file)).resolves.toBeDefined();
   });
