@@ -17,7 +17,7 @@ import {
 } from '../../src/sdk/index.ts';
 import { datesIn, MaximoClient, quoted, workOrderIn, type MaximoWorkOrder } from './client.ts';
 import { maximoConfig, type MaximoConfig } from './config.ts';
-import { firstOccurrence } from './clocks-back.ts';
+import { firstOccurrence, offsetOf } from './clocks-back.ts';
 import { FeedCursor, feedCursorProblem } from './cursor.ts';
 import { Creates } from './create.ts';
 import { FeedPaging, type FeedRead } from './paging.ts';
@@ -117,7 +117,7 @@ async function poll(
   api: MaximoClient,
   config: MaximoConfig,
   raw: string | null,
-  o: { now: number; logger: Logger; signal?: AbortSignal | undefined },
+  o: { now: number; logger: Logger; signal?: AbortSignal | undefined; dated?: (changedate: string) => void },
 ) {
   const { now, signal } = o;
   const bySite = new Map(Object.entries(config.departments).map(([d, s]) => [s, d]));
@@ -159,6 +159,7 @@ async function poll(
       const changedate = readableDate(datesIn(wo, config.timeZone)) ?? placed ?? firstDate(page.member, config);
       if (changedate === null) throw unplaceable();
       placed = changedate;
+      o.dated?.(changedate);
       paging.saw(wo, Date.parse(changedate));
       const named = {
         ...wo,
@@ -239,8 +240,20 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
   credentials: (config) => [config.apiKeyEnv],
   source: (config, ctx): Source<WorkOrderEvent> => {
     const api = client(config, ctx.env);
+    // Said once a process: the hour the clocks repeat is read right only with the server's zone.
+    let advised = config.timeZone !== undefined;
+    const dated = (changedate: string) => {
+      if (advised || !offsetOf(changedate)) return;
+      advised = true;
+      ctx.logger.warn(
+        { changedate },
+        "Maximo writes its dates with a UTC offset and the connector has no timeZone: if the server's zone " +
+          'sets its clocks back, changes saved in the hour they repeat can be missed (see the README); set ' +
+          "timeZone to the Maximo server's IANA zone",
+      );
+    };
     return {
-      poll: (cursor, signal) => poll(api, config, cursor, { now: ctx.clock(), logger: ctx.logger, signal }),
+      poll: (cursor, signal) => poll(api, config, cursor, { now: ctx.clock(), logger: ctx.logger, signal, dated }),
       health: () => healthFrom(() => api.ping()),
     };
   },

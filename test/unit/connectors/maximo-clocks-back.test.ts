@@ -61,7 +61,11 @@ async function newYorkNight(repeatedHourAt: Repeated, options: Record<string, un
       .map((l) => JSON.parse(l) as { msg: string; from?: string; until?: string })
       .filter((l) => l.msg.startsWith("Maximo's dates fell"))
       .map((l) => `${l.from ?? ''}..${l.until ?? ''}`);
-  return { sim, add, pollAt, setNow, published, warnings, holds };
+  /** How often the source said to set timeZone. */
+  const advised = () =>
+    logs.filter((l) => (JSON.parse(l) as { msg: string }).msg.startsWith('Maximo writes its dates with a UTC offset'))
+      .length;
+  return { sim, add, pollAt, setNow, published, warnings, holds, advised };
 }
 
 /** The night's changes up to the first poll in the repeated hour, T-2's completion among them. */
@@ -112,6 +116,7 @@ describe.each(['later', 'earlier'] as const)(
       expect(dated('T-2', 'COMP')).toBe(at(repeated === 'later' ? '2026-11-01T06:10:00Z' : '2026-11-01T05:10:00Z'));
       expect([...night.warnings]).toEqual([]);
       expect(night.holds()).toEqual([]);
+      expect(night.advised()).toBe(0);
     });
 
     it('without it, reads the repeated hour again once its dates show the clocks went back', async () => {
@@ -147,6 +152,8 @@ describe.each(['later', 'earlier'] as const)(
           ? '2026-11-01T03:50:00+00:00..2026-11-01T06:30:00+00:00'
           : '2026-11-01T04:58:00+00:00..2026-11-01T07:05:00+00:00',
       ]);
+      // Once a process, at the first date with an offset: set the zone.
+      expect(night.advised()).toBe(1);
     });
 
     // A query from within the shift after the clocks went back (01:57 EST) finds the first 01:58
