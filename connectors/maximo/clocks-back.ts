@@ -1,4 +1,5 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, FixedOffsetZone, IANAZone } from 'luxon';
+import { hasOffset } from '../../src/sdk/index.ts';
 
 /**
  * Why the Maximo feed must read further back when clocks go back.
@@ -23,11 +24,12 @@ export const LONGEST_SHIFT_MS = 3 * 3_600_000;
 
 /** The offset from UTC, in minutes, an ISO 8601 date is written with; null without one. */
 export function offsetOf(date: string): number | null {
-  const m = /(?:([+-])(\d{2}):?(\d{2})|Z)$/i.exec(date);
-  if (!m) return null;
-  if (m[1] === undefined) return 0;
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+  const read = hasOffset(date) ? DateTime.fromISO(date, { setZone: true }) : null;
+  return read?.isValid ? read.offset : null;
 }
+
+/** An offset from UTC as ISO 8601 writes it: -04:00. */
+export const utcOffset = (minutes: number): string => FixedOffsetZone.instance(minutes).formatOffset(0, 'short');
 
 /** The instant in (from, to] where `zone`'s clocks go back, to the millisecond, and by how much. */
 function clocksBack(zone: IANAZone, from: number, to: number): { at: number; byMs: number } | null {

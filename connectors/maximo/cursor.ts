@@ -1,5 +1,5 @@
 import type { SourceWarning } from '../../src/sdk/index.ts';
-import { LONGEST_SHIFT_MS, offsetOf, queryStart, reachOf } from './clocks-back.ts';
+import { LONGEST_SHIFT_MS, offsetOf, queryStart, reachOf, utcOffset } from './clocks-back.ts';
 
 /**
  * Where the Maximo feed stands, and why it reads a little of the past again on every poll.
@@ -70,9 +70,6 @@ interface Stored {
   readonly holdFrom?: string;
   readonly holdUntil?: string;
 }
-
-const utcOffset = (minutes: number) =>
-  `${minutes < 0 ? '-' : '+'}${String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0')}:${String(Math.abs(minutes) % 60).padStart(2, '0')}`;
 
 const isDate = (v: unknown) => typeof v === 'string' && Number.isFinite(Date.parse(v));
 const isKeys = (v: unknown) => Array.isArray(v) && v.every((k) => typeof k === 'string');
