@@ -80,6 +80,21 @@ export function notApplied(ticketId: string, version: number, currentVersion: nu
   );
 }
 
+/**
+ * The CRM refused a status version past the one after the version it holds (its 409 to a gap): an
+ * earlier status never reached it (dead-lettered, or lost by the CRM). Retrying cannot help until
+ * that one is delivered, so the sink dead-letters it at once with an alert naming the ticket.
+ */
+export function outOfOrder(ticketId: string, version: number, held: number, cause: unknown): CloseloopError {
+  const missing = held + 1 === version - 1 ? `v${held + 1}` : `v${held + 1} to v${version - 1}`;
+  return new CloseloopError(
+    'CL_CONNECTOR_OUT_OF_ORDER',
+    `applying status v${version} to CRM ticket ${ticketId}: the CRM holds v${held} and refuses a gap (HTTP 409): ` +
+      `${missing} must be delivered first`,
+    { cause, details: { ticketId, version, currentVersion: held, httpStatus: 409 } },
+  );
+}
+
 /** The CRM's integration API. Every failure comes out classified: retriable or a data error. */
 export class CrmClient {
   readonly #http: HttpClient;

@@ -1,6 +1,7 @@
 import {
   defineConnector,
   healthFrom,
+  isCloseloopError,
   rawField,
   readChanges,
   sequenceAdvances,
@@ -11,7 +12,7 @@ import {
   type Source,
   type TicketStatusChange,
 } from '../../src/sdk/index.ts';
-import { changeSchema, CrmClient, notApplied } from './client.ts';
+import { changeSchema, CrmClient, notApplied, outOfOrder } from './client.ts';
 import { crmRestConfig, type CrmRestConfig } from './config.ts';
 import { changeToEvent, statusToUpdate, ticketToObservation } from './mapping.ts';
 
@@ -22,6 +23,21 @@ function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
     timeoutMs: config.timeoutMs,
     maxResponseBytes: config.maxResponseBytes,
   });
+}
+
+/**
+ * A 409 to a status update says the versions disagree; the CRM's own ticket says how. Holding
+ * this version or a later one, it has the update ('held', delivered: some CRMs answer a repeat
+ * so); holding one below the version before it, an earlier status is missing (outOfOrder).
+ * Anything else, or any other failure, stays the error it was.
+ */
+async function versionConflict(crm: CrmClient, status: TicketStatusChange, err: unknown): Promise<'held'> {
+  if (!isCloseloopError(err, 'CL_CONNECTOR_REJECTED') || err.details['httpStatus'] !== 409) throw err;
+  const held = (await crm.ticket(status.ticketId))?.statusVersion;
+  if (held === undefined) throw err;
+  if (held >= status.version) return 'held';
+  if (held < status.version - 1) throw outOfOrder(status.ticketId, status.version, held, err);
+  throw err;
 }
 
 /**
@@ -72,7 +88,16 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
         // The CRM can trace an update back to the event that caused it, across every hop.
         const trace = status.envelope.correlationId ?? status.envelope.eventId;
         // The runner's stop ends the call: the status is delivered again by the partition's next owner.
-        const result = await crm.putStatus(status.ticketId, statusToUpdate(status), trace, signal);
+        const result = await crm
+          .putStatus(status.ticketId, statusToUpdate(status), trace, signal)
+          .catch((err: unknown) => versionConflict(crm, status, err));
+        if (result === 'held') {
+          ctx.logger.debug(
+            { ticketId: status.ticketId, version: status.version },
+            'CRM answered 409 and had this version',
+          );
+          return;
+        }
         if (result === null)
           ctx.logger.warn(
             { ticketId: status.ticketId, version: status.version },

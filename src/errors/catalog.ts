@@ -221,6 +221,12 @@ export const ERROR_CATALOG = {
     summary:
       "An external system answered a write without applying it and says it holds an older version than the one sent (the CRM's 200 applied: false with a currentVersion below the status version: a ticket an agent holds open, a workflow rule): never counted as delivered; retried, then the sink pauses until its health probe passes, and a record still not applied after maxDeliveryCycles such cycles ends as CL_DELIVERY_EXHAUSTED with an alert.",
   },
+  CL_CONNECTOR_OUT_OF_ORDER: {
+    stage: 'deliver',
+    retriable: false,
+    summary:
+      "An external system refused a record because an earlier record of the same ticket has not reached it (the CRM's 409 to a status version past the one after the version it holds: an earlier status was dead-lettered, or the CRM lost it). Retrying cannot help until the earlier record is delivered, so it is dead-lettered at once, counts toward no breaker, and raises a DELIVERY_EXHAUSTED alert naming its ticket; replaying the ticket's dead letters (closeloop dlq replay --ticket ID) re-sends them in their original order.",
+  },
   CL_CONNECTOR_MALFORMED: {
     stage: 'decode',
     retriable: true,

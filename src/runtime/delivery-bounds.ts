@@ -1,4 +1,4 @@
-import { CloseloopError, messageOf } from '../errors/index.ts';
+import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
 import { errorSummary } from './exhausted.ts';
 import type { Logger } from '../observability/logger.ts';
 import { outageReason, type PauseSet } from './pause.ts';
@@ -7,7 +7,8 @@ import { RejectionBreaker } from './rejection-breaker.ts';
 /** What the sink runner does with a record whose delivery failed. */
 export type Verdict =
   | { readonly act: 'hold' }
-  | { readonly act: 'dead-letter'; readonly error: unknown; readonly exhausted: boolean }
+  /** `alert`: raise a DELIVERY_EXHAUSTED alert naming the record's ticket. */
+  | { readonly act: 'dead-letter'; readonly error: unknown; readonly alert: boolean }
   | { readonly act: 'pause'; readonly reason: 'credentials' | 'endpoint' | 'unavailable' };
 
 /**
@@ -27,7 +28,9 @@ export type Verdict =
  * record tried again after the resume keeps the cycles it had counted, no more. An exhausted
  * record's dead letter is no refusal: it carries no HTTP status of its own, comes after minutes
  * of pauses rather than at full speed, and has its own alert, so it neither counts toward the
- * breaker nor ends a run of one status. Every outage reason counts its cycles (`endpoint` too: a
+ * breaker nor ends a run of one status. Nor does a record refused as out of order
+ * (CL_CONNECTOR_OUT_OF_ORDER): it is dead-lettered at once with the same alert, since only the
+ * delivery of its ticket's earlier record can let it through. Every outage reason counts its cycles (`endpoint` too: a
  * redirect that the passing probe does not get is this record's call), and a record the breaker
  * would hold never reaches the cycle bound, which only outages reach. A pause a Retry-After asked
  * for counts too once the probe passes: the system then said it was up, and its wait stretches
@@ -46,9 +49,12 @@ export class DeliveryBounds {
   /** What to do with a record that failed with `err` after `cycles` pause cycles. */
   judge(err: unknown, cycles: number): Verdict {
     const reason = outageReason(err);
+    // A record refused for want of an earlier one of its ticket is that ticket's trouble, however
+    // many tickets meet it: each is alerted, and none holds the others behind a breaker.
+    if (isCloseloopError(err, 'CL_CONNECTOR_OUT_OF_ORDER')) return { act: 'dead-letter', error: err, alert: true };
     if (reason === null)
-      return this.breaker.holds(err) ? { act: 'hold' } : { act: 'dead-letter', error: err, exhausted: false };
-    if (cycles >= this.#maxCycles) return { act: 'dead-letter', error: exhaustedError(err, cycles), exhausted: true };
+      return this.breaker.holds(err) ? { act: 'hold' } : { act: 'dead-letter', error: err, alert: false };
+    if (cycles >= this.#maxCycles) return { act: 'dead-letter', error: exhaustedError(err, cycles), alert: true };
     return { act: 'pause', reason };
   }
 

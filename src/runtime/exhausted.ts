@@ -156,17 +156,25 @@ export class DeliveryAlerts {
     return this.#refreshing;
   }
 
-  /** `value`, the record of `ticketId`, was dead-lettered after `cycles` cycles, the last failing with `err`. */
+  /**
+   * `value`, the record of `ticketId`, was dead-lettered after `cycles` cycles, the last failing
+   * with `err`; or at once, refused as out of order (CL_CONNECTOR_OUT_OF_ORDER).
+   */
   async raise(ticketId: string, value: unknown, cycles: number, err: unknown): Promise<void> {
     const record = identifyRecord(ticketId, value);
     const lastError = errorSummary(err);
-    const detail = `failed after ${cycles} pause cycles while the system was healthy; last error ${lastError}; dead-lettered`;
+    const outOfOrder = isCloseloopError(err, 'CL_CONNECTOR_OUT_OF_ORDER');
+    const detail = outOfOrder
+      ? `refused: an earlier record of the ticket has not reached the system (${lastError}); dead-lettered: ` +
+        "deliver the ticket's earlier records, then this one (closeloop dlq replay --ticket ID replays them in order)"
+      : `failed after ${cycles} pause cycles while the system was healthy; last error ${lastError}; dead-lettered`;
     const entry = { ...record, detail, since: Date.now() };
     const id = this.#alertId(record);
     this.#open.set(id, entry);
     this.#touched?.add(id);
     this.#gauge();
-    this.#log.error({ ticketId: record.ticketId, subject: record.subject, cycles, lastError }, 'delivery exhausted');
+    const said = outOfOrder ? 'delivery refused as out of order' : 'delivery exhausted';
+    this.#log.error({ ticketId: record.ticketId, subject: record.subject, cycles, lastError }, said);
     this.#metrics?.alerts.inc({ reason: 'DELIVERY_EXHAUSTED', status: 'RAISED' });
     await this.#write(id, entry, 'RAISED');
   }

@@ -281,7 +281,7 @@ export class SinkRunner<T> {
         if (verdict.act === 'dead-letter') {
           await this.#deadLetter(record, verdict.error);
           receipts?.add(record, value, 'DEAD_LETTERED');
-          if (verdict.exhausted) await this.#alerts.raise(ticketId, value, cycles, err);
+          if (verdict.alert) await this.#alerts.raise(ticketId, value, cycles, err);
           return;
         }
         const { reason } = verdict;

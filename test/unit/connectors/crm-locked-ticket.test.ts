@@ -1,105 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { crmRest } from '../../../connectors/crm-rest/index.ts';
-import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
-import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
-import type { AlertRecord, DeliveryReceipt } from '../../../src/domain/index.ts';
+import type { AlertRecord } from '../../../src/domain/index.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
-import {
-  DLQ_HEADERS,
-  createInMemoryMessaging,
-  deadLetterTopic,
-  readSchemaFile,
-  readToEnd,
-  subjectForTopic,
-} from '../../../src/messaging/index.ts';
-import { createLogger } from '../../../src/observability/logger.ts';
-import { judgeReadiness } from '../../../src/observability/readiness.ts';
-import { SinkRunner } from '../../../src/runtime/index.ts';
-import { parseConnectorConfig, type TicketStatusChange } from '../../../src/sdk/index.ts';
-import { RECORD_NAMES } from '../../../src/topics/index.ts';
+import { DLQ_HEADERS, deadLetterTopic } from '../../../src/messaging/index.ts';
+import type { TicketStatusChange } from '../../../src/sdk/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
-import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
-import { startLoopback } from '../../support/loopback-registry.ts';
+import { ALERTS, TOPIC, crmSinkRunner, crmWithTicket } from '../../support/crm-sink.ts';
 import { until, untilAsync } from '../../support/wait.ts';
 
 const cleanup = cleanupAfter('each');
 
-const TOPIC = 'bridge.ticket-status.v1';
-const RECEIPTS = 'bridge.deliveries.v1';
-const ALERTS = 'bridge.alerts.v1';
-const ctx = { logger: createLogger({ level: 'silent' }), env: { CRM_API_TOKEN: 'tok' }, clock: Date.now };
-
-/** The CRM simulator with one ticket, and that ticket's statuses v1 (routed) and v2 (closed). */
-async function crmWithTicket() {
-  const sim = new CrmSimulator({ token: 'tok' });
-  const url = await sim.start();
-  cleanup.push(() => sim.stop());
-  const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
-  const bridge = new Bridge(await testPolicy());
-  bridge.send(crm(t.id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
-  bridge.send(dept(t.id, `${t.id}#1`, 'maximo', 'COMP', 2, { department: 'transportation' }));
-  const [v1, v2] = bridge.statusesOf(t.id);
-  if (!v1 || !v2) throw new Error('expected two statuses');
-  const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: url, jurisdiction: 'testville' });
-  const sink = crmRest.sink?.(config, ctx);
-  if (!sink) throw new Error('crm-rest must have a sink');
-  return { sim, ticketId: t.id, v1, v2, sink };
-}
-
-/** The crm-rest sink under the real SinkRunner, in memory, with receipts and alerts as the worker sets them. */
-async function runner(maxDeliveryCycles: number, probeIntervalMs: number) {
-  const crmSide = await crmWithTicket();
-  const { serde } = await startLoopback(cleanup);
-  const messaging = createInMemoryMessaging();
-  const admin = messaging.admin();
-  await admin.ensureTopics(
-    [TOPIC, deadLetterTopic(TOPIC), RECEIPTS, ALERTS].map((topic) => ({ topic, partitions: 1 })),
-  );
-  for (const t of [TOPIC, RECEIPTS, ALERTS])
-    await serde.register(subjectForTopic(t), (await readSchemaFile(`schemas/${t}.avsc`)).schema);
-  const run = new SinkRunner({
-    connector: 'crm-rest',
-    topic: TOPIC,
-    recordName: RECORD_NAMES.status,
-    groupId: 'crm-sink',
-    sink: crmSide.sink,
-    messaging,
-    serde,
-    logger: createLogger({ level: 'silent' }),
-    retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 2 },
-    probeIntervalMs,
-    maxDeliveryCycles,
-    receiptsTopic: RECEIPTS,
-    alerts: { topic: ALERTS, jurisdiction: 'testville', accountable: () => '311 service desk' },
-  });
-  await run.start();
-  cleanup.push(() => run.stop());
-  const producer = messaging.producer();
-  const send = async (s: TicketStatusChange) =>
-    producer.send(TOPIC, [{ key: s.ticketId, value: await serde.encode(subjectForTopic(TOPIC), s) }]);
-  const read = async <T>(topic: string) => {
-    const got: { value: T; headers: Record<string, Buffer | undefined> }[] = [];
-    await readToEnd(messaging, admin, topic, 'all', async (r) => {
-      got.push({ value: (await serde.decode<T>(r.value ?? Buffer.alloc(0))).value, headers: r.headers });
-    });
-    return got;
-  };
-  const receipts = async () =>
-    (await read<DeliveryReceipt>(RECEIPTS)).map((r) => `v${r.value.version ?? '?'} ${r.value.outcome}`);
-  const readiness = () =>
-    judgeReadiness({
-      phase: 'running',
-      processorReady: true,
-      brokerUp: true,
-      registryUp: true,
-      runners: [{ connector: 'crm-rest', kind: 'sink', ...run.status() }],
-    });
-  return { ...crmSide, run, send, read, receipts, readiness };
-}
-
 describe('crm-rest sink: a status update the CRM answers but does not apply', () => {
   it('is a retriable CL_CONNECTOR_NOT_APPLIED naming the ticket and both versions; applied: false at or past the version is a repeat', async () => {
-    const { sim, ticketId, v1, v2, sink } = await crmWithTicket();
+    const { sim, ticketId, v1, v2, sink } = await crmWithTicket(cleanup);
     await sink.deliver(v1);
     sim.lockTicket(ticketId);
     const err = await sink.deliver(v2).then(
@@ -124,7 +36,7 @@ describe('crm-rest sink: a status update the CRM answers but does not apply', ()
   });
 
   it('is never receipted as delivered while the ticket is locked, and is delivered once the agent lets go', async () => {
-    const { sim, ticketId, v1, v2, run, send, receipts, readiness } = await runner(1_000, 50);
+    const { sim, ticketId, v1, v2, run, send, receipts, readiness } = await crmSinkRunner(cleanup, 1_000, 50);
     await send(v1);
     await until('v1 delivered', () => run.status().delivered === 1, 5_000);
     sim.lockTicket(ticketId);
@@ -144,7 +56,7 @@ describe('crm-rest sink: a status update the CRM answers but does not apply', ()
   });
 
   it('ends as CL_DELIVERY_EXHAUSTED with an alert and a DEAD_LETTERED receipt when the ticket stays locked', async () => {
-    const { sim, ticketId, v1, run, send, read, receipts } = await runner(2, 5);
+    const { sim, ticketId, v1, run, send, read, receipts } = await crmSinkRunner(cleanup, 2, 5);
     sim.lockTicket(ticketId);
     await send(v1);
     await until('v1 given up on', () => run.status().deadLettered === 1, 10_000);

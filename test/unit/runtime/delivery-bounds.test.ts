@@ -12,19 +12,33 @@ describe('DeliveryBounds: the breaker beside the delivery-cycle bound', () => {
     expect(b.judge(outage, 0)).toEqual({ act: 'pause', reason: 'unavailable' });
     expect(b.judge(outage, 2)).toEqual({ act: 'pause', reason: 'unavailable' });
     const given = b.judge(outage, 3);
-    expect(given).toMatchObject({ act: 'dead-letter', exhausted: true, error: { code: 'CL_DELIVERY_EXHAUSTED' } });
+    expect(given).toMatchObject({ act: 'dead-letter', alert: true, error: { code: 'CL_DELIVERY_EXHAUSTED' } });
     // Refusals count however many cycles their record took: the cycles bound outages only.
-    expect(b.judge(refused(404), 5)).toEqual({ act: 'dead-letter', error: refused(404), exhausted: false });
+    expect(b.judge(refused(404), 5)).toEqual({ act: 'dead-letter', error: refused(404), alert: false });
   });
 
   it('neither counts an exhausted dead letter toward the breaker nor lets it end a run of one status', () => {
     const b = new DeliveryBounds({ breakAfterSameStatus: 2, maxDeliveryCycles: 1 });
     expect(b.judge(refused(404), 0).act).toBe('dead-letter');
-    expect(b.judge(outage, 1)).toMatchObject({ act: 'dead-letter', exhausted: true });
-    expect(b.judge(outage, 1)).toMatchObject({ act: 'dead-letter', exhausted: true });
+    expect(b.judge(outage, 1)).toMatchObject({ act: 'dead-letter', alert: true });
+    expect(b.judge(outage, 1)).toMatchObject({ act: 'dead-letter', alert: true });
     expect(b.breaker.tripped).toBeNull();
     expect(b.judge(refused(404), 0).act).toBe('dead-letter');
     expect(b.judge(refused(404), 0)).toEqual({ act: 'hold' });
     expect(b.breaker.tripped).toBe(404);
+  });
+
+  it('dead-letters a record refused as out of order at once, with an alert, and never to the breaker', () => {
+    const b = new DeliveryBounds({ breakAfterSameStatus: 2, maxDeliveryCycles: 3 });
+    const gap = new CloseloopError('CL_CONNECTOR_OUT_OF_ORDER', 'v3 refused: the system holds v1', {
+      details: { httpStatus: 409 },
+    });
+    expect(b.judge(refused(404), 0).act).toBe('dead-letter');
+    // However many tickets meet it in a row, each is its own ticket's trouble: none is held.
+    for (let i = 0; i < 4; i++) expect(b.judge(gap, 0)).toEqual({ act: 'dead-letter', error: gap, alert: true });
+    expect(b.breaker.tripped).toBeNull();
+    // Nor did they end the run of 404s they came between: the third is held.
+    expect(b.judge(refused(404), 0).act).toBe('dead-letter');
+    expect(b.judge(refused(404), 0)).toEqual({ act: 'hold' });
   });
 });
