@@ -165,7 +165,14 @@ const NO_SLA = {
   calendarDaysToResolve: null,
 } as const;
 
-const round4 = (n: number): number => Math.round(n * 10_000) / 10_000;
+/**
+ * Days to resolve as exact as the instants, for the KPI to round once to 2 decimals (docs/kpi.md
+ * R6): rounded here to 4, 1.00495 days read 1.005 and then 1.01, not 1.00. Rounding to 12 clears
+ * only the float error of adding up day fractions (4.250000000000001); it cannot carry a value
+ * across a KPI rounding boundary, since the fractions are whole milliseconds of days of 23 to 25
+ * hours, whose nearest non-boundary sum lies some 2e-11 away from it.
+ */
+const withoutFloatError = (days: number): number => Math.round(days * 1e12) / 1e12;
 
 /**
  * The SLA fields every status carries, from the ticket's clock: `clock`, the one it is about to
@@ -195,8 +202,8 @@ export function statusSla(
     slaPaused: open !== undefined && open.to === null,
     slaPausedAt: open && open.to === null ? open.from : null,
     holdReason,
-    businessDaysToResolve: elapsed && elapsed.businessDays !== null ? round4(elapsed.businessDays) : null,
-    calendarDaysToResolve: elapsed ? round4(elapsed.calendarDays) : null,
+    businessDaysToResolve: elapsed && elapsed.businessDays !== null ? withoutFloatError(elapsed.businessDays) : null,
+    calendarDaysToResolve: elapsed ? withoutFloatError(elapsed.calendarDays) : null,
   };
 }
 

@@ -168,6 +168,30 @@ describe('the SLA timer', () => {
     expect(decideSlaCheck(bridge.ticket('T1'), ctx).stateChanged).toBe(false);
   });
 
+  it('rounds days to resolve once, in the KPI: 1.00495 days reads 1.00, not 1.005 rounded again to 1.01', () => {
+    open('T1', 'POTHOLE');
+    // 86 827 680 ms is exactly 1.00495 days, on two business days of Baltimore's calendar.
+    maximo('T1', 'COMP', 2, '2026-11-17T10:07:07.680');
+    expect(bridge.lastStatus('T1')).toMatchObject({
+      resolvedAt: MON_16 + 86_827_680,
+      businessDaysToResolve: 1.00495,
+      calendarDaysToResolve: 1.00495,
+    });
+    const [kpi] = computeKpis(
+      [ticketFromStatus(bridge.lastStatus('T1'), NYC)],
+      [],
+      '2026-11',
+      at('2026-12-01T12:00'),
+      NYC,
+    );
+    expect(kpi).toMatchObject({
+      resolved: 1,
+      medianBusinessDaysToResolve: 1,
+      p90BusinessDaysToResolve: 1,
+      medianCalendarDaysToResolve: 1,
+    });
+  });
+
   it("keeps a past month's figures when a resolved ticket is reopened later: the reopen is new work", () => {
     const kpi = (month: string, now: string) =>
       computeKpis([ticketFromStatus(bridge.lastStatus('O'), NYC)], [], month, at(now), NYC)[0];
