@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callJson, CloseloopError, HttpClient, lookupJson, sendJson } from '../../src/sdk/index.ts';
+import { callJson, CloseloopError, headerValue, HttpClient, lookupJson, sendJson } from '../../src/sdk/index.ts';
 
 /**
  * One change of the referral feed. What the bridge cannot do without (its position, ticket,
@@ -118,6 +118,7 @@ export class CrmClient {
   /**
    * Null when the CRM took the update but its answer is empty (a 204): the bridge only logs what
    * it says, so the update counts as applied. A body that is not JSON is malformed (sendJson).
+   * The correlation id, a department's own text, goes as x-correlation-id through headerValue.
    */
   putStatus(
     ticketId: string,
@@ -127,7 +128,7 @@ export class CrmClient {
   ): Promise<{ applied: boolean; currentVersion: number } | null> {
     return sendJson(`applying status v${update.version} to CRM ticket ${ticketId}`, appliedSchema, () =>
       this.#http.put(`/api/v1/tickets/${encodeURIComponent(ticketId)}/status`, update, {
-        headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+        headers: { 'content-type': 'application/json', 'x-correlation-id': headerValue(correlationId) },
         ...(signal ? { signal } : {}),
       }),
     );

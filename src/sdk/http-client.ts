@@ -73,6 +73,16 @@ export interface HttpAnswer {
   readonly contentEncoding?: string | undefined;
 }
 
+/**
+ * A text from a record (a correlation id, a reference) as a header value any HTTP client can send:
+ * kept as it is when it is printable ASCII with no blank at either end, percent-encoded as a URI
+ * component otherwise. undici refuses a control character or one past Latin-1 before anything is
+ * sent, and a refused call would dead-letter its record for a header that only traces it.
+ */
+export function headerValue(text: string): string {
+  return /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/.test(text) ? text : encodeURIComponent(text);
+}
+
 /** The code of an HttpCallError for a 2xx answer longer than maxResponseBytes. */
 export const RESPONSE_TOO_LARGE = 'ERR_RESPONSE_TOO_LARGE';
 

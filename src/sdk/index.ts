@@ -22,6 +22,7 @@ export { rawField, readChanges, sequenceAdvances, sequenceCursorProblem, type Ch
 export { hasOffset, instantOf, instantSchema, timeZoneSchema, withOffsetIn } from './dates.ts';
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
 export {
+  headerValue,
   HttpCallError,
   HttpClient,
   RESPONSE_TOO_LARGE,

@@ -104,6 +104,24 @@ describe('crm-rest connector', () => {
     expect(sim.tickets.get(t.id)?.status).toBe('closed');
   });
 
+  // A department's own correlation id is carried to the CRM: one that cannot go as a header as
+  // it is (a newline, a character past ASCII) was refused by undici and its status dead-lettered.
+  it('sends any correlation id as the x-correlation-id header, percent-encoded when it cannot go as it is', async () => {
+    const { sim, sink } = await connector();
+    const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    const bridge = new Bridge(await testPolicy());
+    bridge.send(crm(t.id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept(t.id, `${t.id}#1`, 'maximo', 'COMP', 2, { department: 'transportation' }));
+    const [v1, v2] = bridge.statusesOf(t.id);
+    if (!v1 || !v2) throw new Error('expected two statuses');
+    await sink.deliver({ ...v1, envelope: { ...v1.envelope, correlationId: 'trace-✓-42' } });
+    await sink.deliver({ ...v2, envelope: { ...v2.envelope, correlationId: 'abc\ndef' } });
+    expect(sim.applied.map((a) => [a.version, a.correlationId])).toEqual([
+      [1, 'trace-%E2%9C%93-42'],
+      [2, 'abc%0Adef'],
+    ]);
+  });
+
   it("looks a ticket up as the CRM holds it now: status, the bridge's last version, when it changed", async () => {
     const { sim, sink, lookup } = await connector();
     const t = sim.createTicket({ serviceCode: 'SR-POTHOLE', contact: { name: 'Ada', email: 'a@x.org', phone: null } });
