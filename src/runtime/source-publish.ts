@@ -1,3 +1,4 @@
+import { withoutContactData } from '../domain/pii.ts';
 import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
 import {
   deadLetterTopic,
@@ -16,10 +17,11 @@ export interface EncodedBatch {
 }
 
 /**
- * Encodes a batch with the topic's schema. A change is kept, as JSON, with the reason, rather than
- * dropped or allowed to block the source: one the connector could not read, or one that does not
- * fit the topic's schema (a connector or upstream bug). The cursor moves past it with the rest of
- * the batch. A retriable failure (the registry unreachable) is thrown: the batch is tried again.
+ * Encodes a batch with the topic's schema. A change is kept, as JSON with the reason, rather than
+ * dropped or allowed to block the source: one the connector could not read (without contact
+ * data), or one that does not fit the topic's schema (a connector or upstream bug). The cursor
+ * moves past it with the rest of the batch. A retriable failure (the registry unreachable) is
+ * thrown: the batch is tried again.
  */
 export async function encodeBatch<T>(
   o: { readonly topic: string; readonly serde: AvroSerde; readonly connector: string },
@@ -31,7 +33,9 @@ export async function encodeBatch<T>(
   const bury = (key: string | null, value: unknown, err: CloseloopError, position: string | null) => {
     dead.push({ letter: sourceDeadLetter(key, value, err, o.connector, position, Date.now()), err, position });
   };
-  for (const r of batch.rejected ?? []) bury(r.key, r.raw, r.error, r.position);
+  // A change as the system sent it may carry what the bridge never takes in (a requester's
+  // e-mail, a caller's phone): its dead letter keeps the change's shape and facts, not those.
+  for (const r of batch.rejected ?? []) bury(r.key, withoutContactData(r.raw), r.error, r.position);
   for (const r of batch.records) {
     try {
       records.push({ key: r.key, value: await o.serde.encode(subject, r.value) });

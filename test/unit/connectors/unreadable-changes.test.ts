@@ -6,7 +6,10 @@ import { MaximoSimulator } from '../../../connectors/maximo/simulator.ts';
 import { posse } from '../../../connectors/posse/index.ts';
 import { PosseSimulator } from '../../../connectors/posse/simulator.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
+import { encodeBatch } from '../../../src/runtime/source-publish.ts';
 import { parseConnectorConfig, type Source } from '../../../src/sdk/index.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
+import { startLoopback } from '../../support/loopback-registry.ts';
 
 // One change a connector cannot read is handed to the runner as rejected, by itself, and the
 // cursor moves past it; a value that is merely unusual but has a clear meaning is taken.
@@ -17,6 +20,7 @@ afterEach(async () => {
 });
 
 const logger = createLogger({ level: 'silent' });
+const cleanup = cleanupAfter('each');
 
 function defined<T>(source: Source<T> | undefined): Source<T> {
   if (!source) throw new Error('the connector has no source');
@@ -54,6 +58,25 @@ describe('crm-rest: a change it cannot read', () => {
       new RegExp(`^CRM change seq 2 \\(ticket ${bad.id}\\) cannot be read: kind: `),
     );
     expect((await source.poll(batch.cursor)).records).toEqual([]);
+  });
+
+  // Another city's CRM may put the requester in its feed. The bridge never takes that in, but a
+  // change it cannot read was dead-lettered as the CRM sent it, contact details and all.
+  it('is dead-lettered without the contact data the system put in it', async () => {
+    const { sim, source } = await crmFeed();
+    const requester = { name: 'Jane Doe', email: 'jane.doe@example.org', phone: '780-555-0100' };
+    sim.corruptNextChange({ set: { kind: 'REOPENED', requester, note: 'she asked us to call 780-555-0100' } });
+    const bad = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    const batch = await source.poll(null);
+    const { serde } = await startLoopback(cleanup);
+    const { dead } = await encodeBatch({ topic: 'crm.ticket-events.v1', serde, connector: 'crm-rest' }, batch);
+    expect(dead).toHaveLength(1);
+    const letter = dead[0]?.letter;
+    expect(letter?.key).toBe(bad.id);
+    const kept = JSON.parse(letter?.value?.toString('utf8') ?? 'null') as Record<string, unknown>;
+    expect(kept).toMatchObject({ seq: 1, ticketId: bad.id, kind: 'REOPENED', requester: '[redacted]' });
+    const text = letter?.value?.toString('utf8') ?? '';
+    for (const said of ['Jane', 'jane.doe@example.org', '555-0100']) expect(text).not.toContain(said);
   });
 
   it('names the change by its place in the page when even its seq is unreadable', async () => {
