@@ -6,5 +6,6 @@ export {
   type ViolationRead,
 } from './from-status.ts';
 export { readKpiInputs, type KpiInputs, type ReadInputsOptions } from './read-inputs.ts';
+export { KpiTicketFold } from './ticket-fold.ts';
 export { kpiKey, runKpiJob, type KpiJobOptions, type KpiJobResult } from './job.ts';
 export { NONE, formatKpiTable, type TableFooter } from './table.ts';

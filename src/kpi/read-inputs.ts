@@ -8,13 +8,14 @@ import {
   type MessagingAdmin,
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { ticketFromStatus, violationFromQuarantine, type StatusRead, type ViolationRead } from './from-status.ts';
+import { violationFromQuarantine, type StatusRead, type ViolationRead } from './from-status.ts';
+import { KpiTicketFold } from './ticket-fold.ts';
 
 /** Logged one by one up to this many per run; a flood of bad records gets one summary line. */
 const LOGGED_UNDECODABLE = 20;
 
 export interface KpiInputs {
-  /** The latest status of each ticket. */
+  /** The latest status of each ticket, with the ticket as it stood at its first resolution. */
   readonly tickets: KpiTicket[];
   /** The violations some KPI counts. */
   readonly violations: KpiViolation[];
@@ -56,7 +57,7 @@ const position = (r: IncomingRecord) => `${r.topic}:${r.partition}:${r.offset}`;
  * is why everything is kept by record position: a record seen twice counts once.
  */
 export async function readKpiInputs(o: ReadInputsOptions): Promise<KpiInputs> {
-  const latest = new Map<string, { version: number; ticket: KpiTicket }>();
+  const fold = new KpiTicketFold(o.fallbackZone);
   const violations = new Map<string, KpiViolation>();
   const bad = new Set<string>();
   const refuse = (r: IncomingRecord, err: unknown) => {
@@ -77,11 +78,9 @@ export async function readKpiInputs(o: ReadInputsOptions): Promise<KpiInputs> {
   const [statusRecords, quarantineRecords] = await Promise.all([
     readToEnd(o.messaging, o.admin, o.statusTopic, 'all', async (r) => {
       try {
-        const s = (await o.serde.decode<StatusRead>(r.value)).value;
-        const ticket = ticketFromStatus(s, o.fallbackZone);
-        // Versions, not arrival order, say which status is the latest; a repeat of one is ignored.
-        const seen = latest.get(s.ticketId);
-        if (!seen || s.version > seen.version) latest.set(s.ticketId, { version: s.version, ticket });
+        // Every version is folded, not only the latest: R3 judges a ticket as it stood at its first
+        // resolution, which a later status (a cancel after a reopen) no longer shows.
+        fold.apply((await o.serde.decode<StatusRead>(r.value)).value);
       } catch (err) {
         refuse(r, err);
       }
@@ -116,7 +115,7 @@ export async function readKpiInputs(o: ReadInputsOptions): Promise<KpiInputs> {
     o.logger.warn({ undecodable: bad.size, logged: LOGGED_UNDECODABLE }, 'more KPI input records left out than logged');
   }
   return {
-    tickets: [...latest.values()].map((l) => l.ticket),
+    tickets: [...fold.tickets()],
     violations: [...violations.values()],
     drift: [...drift.values()],
     statusRecords,

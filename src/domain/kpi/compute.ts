@@ -5,6 +5,7 @@ import {
   UNROUTED,
   type KpiDrift,
   type KpiRecord,
+  type KpiResolutionView,
   type KpiTicket,
   type KpiViolation,
 } from './types.ts';
@@ -57,22 +58,35 @@ const emptyTally = (): Tally => ({
   closedByHand: 0,
 });
 
-/** A duplicate either still mirrors its parent or was resolved with the parent. */
+/**
+ * What R3 judges a ticket by. A resolved ticket keeps its first resolution through a reopen, and
+ * with it its verdicts and its month (R5, R6); a cancel or a duplicate link after the reopen is
+ * new work, so judging the current state would take the ticket out of a month already published.
+ * It is judged as it stood at that resolution when the fold saw it, else (nothing resolved, or only
+ * the latest status read) as it stands now.
+ */
+export function judgedState(t: KpiTicket): KpiResolutionView {
+  return t.resolvedAt !== null && t.atResolution ? t.atResolution : t;
+}
+
+/** A duplicate either still mirrors its parent or was resolved with the parent (as judged, R3). */
 export function isDuplicate(t: KpiTicket): boolean {
-  return t.lifecycleState === 'DUPLICATE' || t.closureReason === 'DUPLICATE';
+  const j = judgedState(t);
+  return j.lifecycleState === 'DUPLICATE' || j.closureReason === 'DUPLICATE';
 }
 
 /**
  * Tickets whose SLA clocks are not the department's: duplicates and follow-ups (their parent's
- * clock is the one that counts) and cancellations.
+ * clock is the one that counts) and cancellations, as judged (R3).
  */
 export function isExcludedFromSla(t: KpiTicket): boolean {
-  return isDuplicate(t) || isFollowUp(t) || t.lifecycleState === 'CANCELLED';
+  return isDuplicate(t) || isFollowUp(t) || judgedState(t).lifecycleState === 'CANCELLED';
 }
 
-/** A follow-up mirrors its original, or resolved along with it. */
+/** A follow-up mirrors its original, or resolved along with it (as judged, R3). */
 export function isFollowUp(t: KpiTicket): boolean {
-  return t.followUpOf !== null || t.closureReason === 'FOLLOW_UP';
+  const j = judgedState(t);
+  return j.followUpOf !== null || j.closureReason === 'FOLLOW_UP';
 }
 
 /**
@@ -121,7 +135,7 @@ export function computeKpis(
     if (isDuplicate(t) && inMonth(t.resolvedAt ?? t.requestedAt, zone)) {
       const d = tally(t.department);
       d.duplicatesClosed++;
-      if (t.duplicateOf !== null) d.duplicatesLinked++;
+      if (judgedState(t).duplicateOf !== null) d.duplicatesLinked++;
     }
     if (isExcludedFromSla(t)) continue;
     if (t.responseDueAt !== null && inMonth(t.responseDueAt, zone)) {

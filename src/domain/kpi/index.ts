@@ -5,6 +5,8 @@ export {
   figuresChangeAt,
   isDuplicate,
   isExcludedFromSla,
+  isFollowUp,
+  judgedState,
   resolvedWithoutBusinessDays,
   verdict,
 } from './compute.ts';

@@ -39,6 +39,22 @@ export interface KpiTicket {
   readonly pausedAt: number | null;
   /** Zone of the ticket's SLA calendar, in which its month is judged. */
   readonly timeZone: string;
+  /**
+   * The ticket as it stood at its first resolution (the lowest status version with `resolvedAt`),
+   * which R3 judges it by: the resolution keeps its month through a reopen, so a cancel or a
+   * duplicate link after the reopen must not take it out of that month's published figures.
+   * Null or absent when not known (a reader with only the latest status): the current state is
+   * judged, as before.
+   */
+  readonly atResolution?: KpiResolutionView | null;
+}
+
+/** What R3 looks at to tell a duplicate, a follow-up or a cancellation. */
+export interface KpiResolutionView {
+  readonly lifecycleState: TicketLifecycleState;
+  readonly closureReason: ClosureReason | null;
+  readonly duplicateOf: string | null;
+  readonly followUpOf: string | null;
 }
 
 /** Violation kinds that some KPI counts (R7–R9); every other kind is ignored. */

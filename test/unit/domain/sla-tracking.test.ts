@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { breachesFlagged, decideSlaCheck, type InboundEvent } from '../../../src/domain/index.ts';
 import { computeKpis } from '../../../src/domain/kpi/index.ts';
 import { ticketFromStatus } from '../../../src/kpi/from-status.ts';
+import { KpiTicketFold } from '../../../src/kpi/ticket-fold.ts';
 import { Bridge, crm, dept, slaTestPolicy, testPolicy } from '../../support/domain.ts';
 import { MON_16, at, sendAt } from '../../support/sla.ts';
 
@@ -213,5 +214,66 @@ describe('the SLA timer', () => {
     expect(bridge.lastStatus('O')).toMatchObject({ lifecycleState: 'RESOLVED', resolvedAt: at('2026-10-07T10:00') });
     expect(kpi('2026-10', '2026-11-10T12:00')).toEqual({ ...october, computedAt: at('2026-11-10T12:00') });
     expect(kpi('2026-11', '2026-12-01T12:00')).toBeUndefined();
+  });
+
+  describe('judged as it stood at its first resolution (R3), as the KPI job folds every status', () => {
+    /** Every status of O folded as the KPI job reads the topic, which keeps them all. */
+    const folded = () => {
+      const fold = new KpiTicketFold(NYC);
+      for (const s of bridge.statusesOf('O')) fold.apply(s);
+      return [...fold.tickets()];
+    };
+    const october = (now: string) => computeKpis(folded(), [], '2026-10', at(now), NYC)[0];
+    const resolveInOctoberThenReopen = () => {
+      send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-05T10:00') }), '2026-10-05T10:00');
+      maximo('O', 'APPR', 2, '2026-10-06T10:00');
+      maximo('O', 'COMP', 3, '2026-10-07T10:00');
+      const published = october('2026-11-01T12:00');
+      expect(published).toMatchObject({
+        department: 'transportation',
+        completionDue: 1,
+        completedOnTimePct: 100,
+        resolved: 1,
+        duplicatesClosed: 0,
+      });
+      send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'O' }), '2026-11-05T10:00');
+      maximo('O', 'INPRG', 4, '2026-11-06T10:00');
+      expect(bridge.lastStatus('O')).toMatchObject({ lifecycleState: 'REOPENED' });
+      return published;
+    };
+
+    it("keeps a past month's figures when the reopened ticket is then cancelled", () => {
+      const published = resolveInOctoberThenReopen();
+      send(crm('O', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }), '2026-11-08T10:00');
+      maximo('O', 'CAN', 5, '2026-11-08T11:00');
+      expect(bridge.lastStatus('O')).toMatchObject({
+        lifecycleState: 'CANCELLED',
+        resolvedAt: at('2026-10-07T10:00'),
+      });
+      expect(october('2026-11-10T12:00')).toEqual({ ...published, computedAt: at('2026-11-10T12:00') });
+    });
+
+    it("keeps a past month's figures when the reopened ticket is then linked as a duplicate, and counts no duplicate there", () => {
+      const published = resolveInOctoberThenReopen();
+      send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }), '2026-11-07T10:00');
+      send(crm('O', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }), '2026-11-08T10:00');
+      expect(bridge.lastStatus('O')).toMatchObject({
+        lifecycleState: 'DUPLICATE',
+        duplicateOf: 'P',
+        resolvedAt: at('2026-10-07T10:00'),
+      });
+      // R8: it was its own work when it resolved, so October has no duplicate closed from it.
+      expect(october('2026-11-10T12:00')).toEqual({ ...published, computedAt: at('2026-11-10T12:00') });
+    });
+
+    it('still leaves out a ticket cancelled before any resolution', () => {
+      send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-05T10:00') }), '2026-10-05T10:00');
+      maximo('O', 'APPR', 2, '2026-10-06T10:00');
+      send(crm('O', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }), '2026-10-08T10:00');
+      maximo('O', 'CAN', 3, '2026-10-08T11:00');
+      expect(bridge.lastStatus('O')).toMatchObject({ lifecycleState: 'CANCELLED', resolvedAt: null });
+      expect(folded()[0]?.atResolution).toBeNull();
+      expect(october('2026-11-10T12:00')).toBeUndefined();
+    });
   });
 });
