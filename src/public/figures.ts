@@ -15,7 +15,8 @@ import {
 } from '../domain/kpi/index.ts';
 import { EARLIEST_EVENT_TIME } from '../domain/request-time.ts';
 import type { Channel } from '../domain/types.ts';
-import { ticketFromStatus, type StatusRead } from '../kpi/from-status.ts';
+import type { StatusRead } from '../kpi/from-status.ts';
+import { KpiTicketFold } from '../kpi/ticket-fold.ts';
 import type { RequestFacts } from '../status-api/request-facts.ts';
 
 export interface Count {
@@ -110,7 +111,8 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
 
 /**
  * The public performance figures, per month in the city's zone: volumes from the CRM's facts, and
- * on-time figures under KPI definition v1 from the latest status of each ticket. Both inputs are
+ * on-time figures under KPI definition v1 from the statuses of each ticket, folded as the KPI job
+ * folds them (the latest, and the ticket as it stood at its first resolution). Both inputs are
  * read models restored from the topics on start; figures are computed when asked and kept until
  * either input changes or time changes them (a due instant passes, the month ends).
  */
@@ -118,7 +120,8 @@ export class PublicFigures {
   readonly #facts: RequestFacts;
   readonly #timeZone: string;
   readonly #now: () => number;
-  readonly #kpi = new Map<string, { version: number; ticket: KpiTicket }>();
+  /** Every status version is folded, as the KPI job does, so the pages agree with its records (R3). */
+  readonly #kpi: KpiTicketFold;
   #kpiChanges = 0;
   #seen = -1;
   /** Each month's figures, good until `until` (time moves verdicts and "provisional"). */
@@ -129,22 +132,23 @@ export class PublicFigures {
     this.#facts = facts;
     this.#timeZone = timeZone;
     this.#now = now;
+    this.#kpi = new KpiTicketFold(timeZone);
   }
 
   get timeZone(): string {
     return this.#timeZone;
   }
 
-  /** The latest status of a ticket, for its department and SLA clocks; older versions are ignored. */
+  /**
+   * A status of a ticket, for its department and SLA clocks: the latest version counts, and the
+   * first version with a resolution says how R3 judges the ticket; any other changes nothing.
+   */
   applyStatus(record: StatusRead): void {
-    const held = this.#kpi.get(record.ticketId);
-    if (held && record.version <= held.version) return;
-    this.#kpi.set(record.ticketId, { version: record.version, ticket: ticketFromStatus(record, this.#timeZone) });
-    this.#kpiChanges += 1;
+    if (this.#kpi.apply(record)) this.#kpiChanges += 1;
   }
 
   removeTicket(ticketId: string): void {
-    if (this.#kpi.delete(ticketId)) this.#kpiChanges += 1;
+    if (this.#kpi.remove(ticketId)) this.#kpiChanges += 1;
   }
 
   /** The month now in the city's zone, YYYY-MM. */
@@ -223,7 +227,7 @@ export class PublicFigures {
         firstMonth = key;
     }
     const tickets = new Map<string, KpiTicket[]>();
-    for (const { ticket: t } of this.#kpi.values()) {
+    for (const t of this.#kpi.tickets()) {
       departments.add(t.department ?? UNROUTED);
       // The instants computeKpis and the median to close test against the month, nothing else.
       const instants = [t.resolvedAt ?? t.requestedAt, t.responseDueAt, t.completionDueAt, t.resolvedAt];
@@ -238,15 +242,15 @@ export class PublicFigures {
   /** One row per request received: the CRM's facts, else what the status says. */
   *#rows(): Generator<Row> {
     for (const f of this.#facts.values()) {
-      const t = this.#kpi.get(f.ticketId)?.ticket;
+      const t = this.#kpi.get(f.ticketId);
       const requestedAt = f.requestedAt ?? t?.requestedAt ?? null;
       if (requestedAt === null) continue;
       const department = f.requestKind === 'INFORMATION' ? NO_DEPARTMENT : (t?.department ?? null);
       const code = f.serviceCode ?? t?.serviceCode ?? null;
       yield { requestedAt, kind: f.requestKind, channel: f.channel, code, name: f.serviceName, department };
     }
-    for (const [id, { ticket: t }] of this.#kpi) {
-      if (this.#facts.get(id) || t.requestedAt === null) continue;
+    for (const t of this.#kpi.tickets()) {
+      if (this.#facts.get(t.ticketId) || t.requestedAt === null) continue;
       yield {
         requestedAt: t.requestedAt,
         kind: null,
@@ -295,6 +299,8 @@ export class PublicFigures {
       resolved: k.resolved,
       medianCalendarDaysToResolve: k.medianCalendarDaysToResolve,
     }));
+    // Duplicates as R3 judges them (as they stood at their first resolution), so a duplicate link
+    // after a reopen moves no past month's median, as it moves none of the KPI job's figures.
     const closeDays = tickets
       .filter((t) => !isDuplicate(t) && inMonth(t.resolvedAt, t.timeZone) && t.calendarDaysToResolve !== null)
       .map((t) => t.calendarDaysToResolve as number);

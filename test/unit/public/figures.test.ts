@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { NO_DEPARTMENT, PublicFigures } from '../../../src/public/figures.ts';
 import { figuresCsv } from '../../../src/public/open-data.ts';
 import { RequestFacts } from '../../../src/status-api/index.ts';
-import { Bridge, crm, slaTestPolicy } from '../../support/domain.ts';
+import { Bridge, crm, dept, slaTestPolicy } from '../../support/domain.ts';
 import { loadFixture, MONTH, NOW, SCRIPT_NAME, ZONE } from '../../support/public-fixture.ts';
 import { at, sendAt } from '../../support/sla.ts';
 
@@ -102,6 +102,48 @@ describe('public figures of a month', () => {
     for (const s of bridge.statusesOf('A')) fresh.applyStatus(s);
     expect(figures.month('2026-11')).toEqual(fresh.month('2026-11'));
     expect(figures.month('2026-11')).toMatchObject({ provisional: false });
+  });
+
+  it("keeps a past month's figures when a resolved ticket is reopened, then cancelled or linked as a duplicate", async () => {
+    for (const after of ['cancelled', 'duplicate'] as const) {
+      const bridge = new Bridge(await slaTestPolicy());
+      const send = (input: Parameters<typeof sendAt>[1], iso: string) => sendAt(bridge, input, iso);
+      const maximo = (code: string, seq: number, iso: string) =>
+        send(dept('O', 'O#1', 'maximo', code, seq, { department: 'transportation' }), iso);
+      let now = at('2026-11-01T12:00');
+      const figures = new PublicFigures(new RequestFacts(), 'America/New_York', () => now);
+      let applied = 0;
+      const applyNew = () => {
+        for (const s of bridge.statuses.slice(applied)) figures.applyStatus(s);
+        applied = bridge.statuses.length;
+      };
+      send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-05T10:00') }), '2026-10-05T10:00');
+      maximo('APPR', 2, '2026-10-06T10:00');
+      maximo('COMP', 3, '2026-10-07T10:00');
+      applyNew();
+      const published = figures.month('2026-10');
+      expect(published.departments).toEqual([
+        expect.objectContaining({ department: 'transportation', completionDue: 1, completedOnTime: 1, resolved: 1 }),
+      ]);
+      expect(published.medianDaysToClose).toBe(2);
+      // A follow-up reopens it in November; the CRM then cancels it, or links it to another request.
+      send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'O' }), '2026-11-05T10:00');
+      maximo('INPRG', 4, '2026-11-06T10:00');
+      if (after === 'cancelled') {
+        send(crm('O', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }), '2026-11-08T10:00');
+        maximo('CAN', 5, '2026-11-08T11:00');
+      } else {
+        send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }), '2026-11-07T10:00');
+        send(crm('O', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }), '2026-11-08T10:00');
+      }
+      expect(bridge.lastStatus('O')).toMatchObject({
+        lifecycleState: after === 'cancelled' ? 'CANCELLED' : 'DUPLICATE',
+        resolvedAt: at('2026-10-07T10:00'),
+      });
+      applyNew();
+      now = at('2026-11-10T12:00');
+      expect(figures.month('2026-10'), after).toEqual(published);
+    }
   });
 
   it('downloads as tidy CSV, each row with its definition version', () => {
