@@ -15,6 +15,7 @@ import {
 } from '../../src/sdk/index.ts';
 import { changeSchema, PosseClient } from './client.ts';
 import { posseConfig, type PosseConfig } from './config.ts';
+import { pageEnd } from './feed-cursor.ts';
 import { changeToEvent, commandToJob, jobToObservation } from './mapping.ts';
 
 function client(config: PosseConfig, env: NodeJS.ProcessEnv): PosseClient {
@@ -57,8 +58,7 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
         return {
           records,
           rejected,
-          // The page's own watermark: past every change it held, the unreadable ones too.
-          cursor: String(page.watermark),
+          cursor: String(pageEnd(page.changes, page.watermark)),
           // A full page: the feed likely holds more, so the runner reads on at once.
           more: page.changes.length >= config.pageSize,
         };
