@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callJson, HttpClient, instantSchema, lookupJson, sendJson } from '../../src/sdk/index.ts';
+import { callJson, HttpClient, lookupJson, sendJson } from '../../src/sdk/index.ts';
 
 /**
  * A job's status in POSSE. Cancelled is a closed job as much as Closed is (the outcome code says
@@ -11,9 +11,9 @@ const jobStatusSchema = z.enum(['Open', 'Closed', 'Cancelled']);
 /**
  * One completed process in the change feed. Its position, job, ticket and outcome code are
  * required: a change without them is dead-lettered, by itself. The note and the expected date
- * are optional facts (absent is null), and an expected date may be a plain date, as POSSE's
- * scheduling screens keep it, or a local time without an offset: both are read in the
- * connector's timeZone (see instantOf).
+ * are optional facts (absent is null). The expected date is kept as POSSE wrote it and read in
+ * the mapping (the SDK's instantIn), in the connector's timeZone where it has no offset: a plain
+ * date, as POSSE's scheduling screens keep it, or a local time.
  */
 export const changeSchema = z.object({
   seq: z.number().int().positive(),
@@ -28,8 +28,12 @@ export const changeSchema = z.object({
   note: z.string().nullable().default(null),
   // Only when the job is expected done, which the citizen is shown: the outcome is what the ticket
   // cannot do without (a Closed job is its closure), so a date that names no instant is taken as
-  // none rather than dead-lettering the whole change and leaving the ticket open for it.
-  expectedAt: instantSchema.nullable().default(null).catch(null),
+  // none rather than dead-lettering the whole change and leaving the ticket open for it. It is
+  // read later, not here, so that the source can say which value it could not read.
+  expectedAt: z
+    .unknown()
+    .optional()
+    .transform((v): unknown => v ?? null),
 });
 // The page itself must be what the API promises; its changes are read one by one (readChanges),
 // so one the bridge cannot read is dead-lettered instead of failing every poll.

@@ -16,7 +16,8 @@ import {
 import { changeSchema, PosseClient } from './client.ts';
 import { posseConfig, type PosseConfig } from './config.ts';
 import { pageEnd } from './feed-cursor.ts';
-import { changeToEvent, commandToJob, jobToObservation } from './mapping.ts';
+import { changeToEvent, commandToJob, jobToObservation, unreadExpected } from './mapping.ts';
+import { UnreadDates } from './unread-dates.ts';
 
 function client(config: PosseConfig, env: NodeJS.ProcessEnv): PosseClient {
   return new PosseClient({
@@ -44,6 +45,7 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
   credentials: (config) => [config.tokenEnv],
   source: (config, ctx): Source<WorkOrderEvent> => {
     const api = client(config, ctx.env);
+    const unread = new UnreadDates();
     return {
       async poll(cursor) {
         const since = cursor === null ? 0 : Number(cursor);
@@ -53,7 +55,18 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
           schema: changeSchema,
           position: (raw, i) => `seq ${rawField(raw, 'seq') ?? `? (change ${i + 1} since ${since})`}`,
           key: (raw) => rawField(raw, 'ticketId'),
-          map: (c) => changeToEvent(c, config.jurisdiction, config.system, config.timeZone),
+          map: (c) => {
+            const value = unreadExpected(c, config.timeZone);
+            if (value !== null) {
+              const { seq, jobId, externalRef } = c;
+              unread.note({ seq, jobId, externalRef, value }, ctx.clock());
+              ctx.logger.warn(
+                { seq, jobId, workOrderId: externalRef, expectedAt: value },
+                'POSSE expected date names no instant; the change is published without it',
+              );
+            }
+            return changeToEvent(c, config.jurisdiction, config.system, config.timeZone);
+          },
         });
         return {
           records,
@@ -61,6 +74,7 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
           cursor: String(pageEnd(page.changes, page.watermark)),
           // A full page: the feed likely holds more, so the runner reads on at once.
           more: page.changes.length >= config.pageSize,
+          warnings: unread.warnings(ctx.clock()),
         };
       },
       // The watermark is a sequence: a page of changes must end past the one asked after, and an
@@ -134,6 +148,12 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
             `work order ${ref.workOrderId} is for ${ref.system}/${ref.department}, which this connector does not serve`,
           );
         const job = await api.job(ref.workOrderId);
+        const value = job?.lastProcess ? unreadExpected(job.lastProcess, config.timeZone) : null;
+        if (job && value !== null)
+          ctx.logger.warn(
+            { jobId: job.jobId, workOrderId: job.externalRef, expectedAt: value },
+            'POSSE expected date names no instant; the job is observed without it',
+          );
         return job && jobToObservation(job, config.jurisdiction, config.system, config.timeZone);
       },
       health: () => healthFrom(() => api.changes(0, 1)),

@@ -1,5 +1,5 @@
 import {
-  instantOf,
+  instantIn,
   RECONCILE_ORIGIN,
   type Envelope,
   type SourceRecord,
@@ -34,8 +34,17 @@ function processToEvent(
     rawStatusLabel: p.outcomeLabel,
     systemClosed: p.jobStatus !== 'Open',
     note: p.note,
-    expectedAt: p.expectedAt === null ? null : instantOf(p.expectedAt, timeZone),
+    expectedAt: instantIn(p.expectedAt, timeZone),
   };
+}
+
+/**
+ * A process's expected date as POSSE wrote it, when there is one and it names no instant the
+ * SDK can read (instantIn): the event goes without it, and the source says which it was.
+ */
+export function unreadExpected(p: Pick<Process, 'expectedAt'>, timeZone: string): string | null {
+  if (p.expectedAt === null || instantIn(p.expectedAt, timeZone) !== null) return null;
+  return JSON.stringify(p.expectedAt) ?? String(p.expectedAt);
 }
 
 /** A completed POSSE process as a department work-order event, raw outcome code and all. */

@@ -244,6 +244,12 @@ export const ERROR_CATALOG = {
     summary:
       "A source read a change dated further past the bridge's clock than it allows (a server's clock or time zone set wrong): the change is published, the cursor held at the bound; a source warning in readiness and closeloop_source_warning.",
   },
+  CL_SOURCE_DATE_UNREAD: {
+    stage: 'decode',
+    retriable: false,
+    summary:
+      "A source read a change whose optional date (POSSE's expectedAt) names no instant it can read: the change is published without it; a source warning in readiness and closeloop_source_warning for an hour after, naming the change and the value.",
+  },
   CL_SOURCE_CURSOR_FULL: {
     stage: 'decode',
     retriable: false,

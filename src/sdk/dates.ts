@@ -48,3 +48,48 @@ export function instantOf(value: number | string, timeZone: string): number {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return DateTime.fromISO(value, { zone: timeZone }).toMillis();
   return Date.parse(withOffsetIn(value, timeZone));
 }
+
+/** A date without a time, in ISO 8601's extended (2024-11-05) or basic (20241105) form. */
+const DAY = /^(\d{4})-?(\d{2})-?(\d{2})$/;
+/**
+ * A date and a time of day, as ISO 8601 writes it or with a space for the T (as SQL and Java's
+ * "yyyy-MM-dd HH:mm:ss" write it); seconds and their fraction optional; an offset of Z, ±hh:mm,
+ * ±hhmm (Java's SimpleDateFormat Z) or ±hh, or none.
+ */
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)(z|[+-]\d{2}(?::?\d{2})?)?$/i;
+/**
+ * Epoch milliseconds name no date after March 1973 below 1e11, and epoch seconds from 1e9 name
+ * the years 2001 to 5138: a number between is seconds, as Unix tools and many databases write
+ * them. Below 1e9 it is neither a plausible millisecond nor second of a date a system schedules.
+ */
+const SECONDS_FROM = 1e9;
+const MILLISECONDS_FROM = 1e11;
+
+/**
+ * Epoch milliseconds of a date a system wrote in one of the forms that name one instant: epoch
+ * milliseconds or seconds (see MILLISECONDS_FROM), a date (the start of that day in `timeZone`),
+ * or a date and time (DATE_TIME), read at its offset or, without one, in `timeZone` as
+ * withOffsetIn reads it. Null for anything else: "11/05/2024" is the 5th of November or the 11th
+ * of May, and a guess would show the citizen a wrong date.
+ */
+export function instantIn(value: unknown, timeZone: string): number | null {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < SECONDS_FROM) return null;
+    return value < MILLISECONDS_FROM ? value * 1_000 : value;
+  }
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  const day = DAY.exec(text);
+  if (day) {
+    const read = DateTime.fromISO(`${day[1]}-${day[2]}-${day[3]}`, { zone: timeZone });
+    return read.isValid ? read.toMillis() : null;
+  }
+  const at = DATE_TIME.exec(text);
+  if (!at) return null;
+  const [, date, time = '', offset] = at;
+  const iso = `${date}T${time.replace(',', '.')}`;
+  const read = DateTime.fromISO(offset === undefined ? withOffsetIn(iso, timeZone) : `${iso}${offset}`, {
+    setZone: true,
+  });
+  return read.isValid && hasOffset(read.toISO() ?? '') ? read.toMillis() : null;
+}

@@ -26,7 +26,7 @@ const change = (seq: number) => ({
  * A POSSE feed the test steers: the seqs it shows now, and the watermark it answers, the page's
  * last seq (as the simulator does) or the feed's head (as some setups do).
  */
-async function feed(options: { watermark: 'page' | 'head'; pageSize: number }) {
+async function feed(options: { watermark: 'page' | 'head'; pageSize: number; clock?: () => number }) {
   const state = {
     visible: [] as number[],
     // A seq POSSE has handed out whose change is not in the feed yet, counted in its head.
@@ -51,8 +51,9 @@ async function feed(options: { watermark: 'page' | 'head'; pageSize: number }) {
     jurisdiction: 'testville',
     departments: ['housing'],
     pageSize: options.pageSize,
+    timeZone: 'America/Edmonton',
   });
-  const ctx = { logger: createLogger({ level: 'silent' }), env: {}, clock: Date.now };
+  const ctx = { logger: createLogger({ level: 'silent' }), env: {}, clock: options.clock ?? Date.now };
   const source = posse.source?.(config, ctx);
   if (!source) throw new Error('posse has no source');
   return { state, source };
@@ -116,5 +117,37 @@ describe('posse feed cursor', () => {
     // Last on a full page, it is read again rather than passed unseen.
     state.changes = (seq) => (seq === 3 ? { ...change(seq), seq: null } : change(seq));
     expect((await source.poll(null)).cursor).toBe('2');
+  });
+});
+
+describe('posse expected dates', () => {
+  // Any expected date instantSchema could not read became null, and the loss was silent.
+  it('reads the forms a system writes, and warns of one it cannot read, naming the change and the value', async () => {
+    let now = 1_730_000_000_000;
+    const { state, source } = await feed({ watermark: 'page', pageSize: 10, clock: () => now });
+    const written: Record<number, unknown> = {
+      1: '2024-11-05 09:00:00',
+      2: '2024-11-05T09:00:00.000-0700',
+      3: '2024-11-05T09:00:00-07',
+      4: 1_730_822_400,
+      5: '11/05/2024',
+    };
+    state.visible = [1, 2, 3, 4, 5];
+    state.changes = (seq) => ({ ...change(seq), jobStatus: 'Open', expectedAt: written[seq] });
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    const nine = Date.parse('2024-11-05T16:00:00Z');
+    expect(batch.records.map((r) => r.value.expectedAt)).toEqual([nine, nine, nine, nine, null]);
+    expect(batch.warnings).toEqual([
+      {
+        code: 'CL_SOURCE_DATE_UNREAD',
+        detail: expect.stringMatching(/^POSSE change seq 5 \(job J-5, work order T-5#1\) .*"11\/05\/2024"/),
+      },
+    ]);
+    // Said again by the polls after it, for an hour, then no more.
+    now += 3_599_000;
+    expect((await source.poll('5')).warnings?.map((w) => w.code)).toEqual(['CL_SOURCE_DATE_UNREAD']);
+    now += 1_000;
+    expect((await source.poll('5')).warnings).toEqual([]);
   });
 });

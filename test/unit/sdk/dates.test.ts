@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { instantOf, withOffsetIn } from '../../../src/sdk/index.ts';
+import { instantIn, instantOf, withOffsetIn } from '../../../src/sdk/index.ts';
 
 describe('local dates read in a time zone', () => {
   it('gives a local time its offset there', () => {
@@ -23,5 +23,37 @@ describe('local dates read in a time zone', () => {
 
   it('moves a local time the clocks skip forward', () => {
     expect(withOffsetIn('2026-03-08T02:30:00', 'America/New_York')).toBe('2026-03-08T03:30:00-04:00');
+  });
+});
+
+describe('a date as systems write it', () => {
+  const at = (iso: string) => Date.parse(iso);
+  it.each<[unknown, number]>([
+    ['2024-11-05', at('2024-11-05T05:00:00Z')],
+    ['20241105', at('2024-11-05T05:00:00Z')],
+    ['2024-11-05T09:00:00', at('2024-11-05T14:00:00Z')],
+    ['2024-11-05 09:00:00', at('2024-11-05T14:00:00Z')],
+    ['2024-11-05 09:00', at('2024-11-05T14:00:00Z')],
+    ['2024-11-05 09:00:00.250', at('2024-11-05T14:00:00.250Z')],
+    ['2024-11-05T09:00:00.000-0700', at('2024-11-05T16:00:00Z')],
+    ['2024-11-05T09:00:00-07', at('2024-11-05T16:00:00Z')],
+    ['2024-11-05T09:00:00+05:30', at('2024-11-05T03:30:00Z')],
+    ['2024-11-05T09:00:00Z', at('2024-11-05T09:00:00Z')],
+    [1_730_822_400, at('2024-11-05T16:00:00Z')],
+    [1_730_822_400_000, at('2024-11-05T16:00:00Z')],
+  ])('reads %j', (value, instant) => {
+    expect(instantIn(value, 'America/New_York')).toBe(instant);
+  });
+
+  it.each<unknown>(['11/05/2024', 'Nov 5, 2024', '2024-13-05', '2024-11-05T25:00:00', 'tomorrow', 0, 86_400, {}, true])(
+    'takes %j for no instant',
+    (value) => {
+      expect(instantIn(value, 'America/New_York')).toBeNull();
+    },
+  );
+
+  it('reads a local time the clocks repeat or skip as withOffsetIn does', () => {
+    expect(instantIn('2026-11-01 01:30:00', 'America/New_York')).toBe(at('2026-11-01T06:30:00Z'));
+    expect(instantIn('2026-03-08 02:30:00', 'America/New_York')).toBe(at('2026-03-08T07:30:00Z'));
   });
 });
