@@ -8,24 +8,23 @@ export function seqOf(raw: unknown): number | null {
 }
 
 /**
- * Where a page of the feed ends: the next poll asks for the changes after it.
+ * Where a page of the feed ends: its changes up to here are read (see FeedPosition).
  *
  * A page that holds changes ends at its watermark, but never past the highest seq among them.
  * Some POSSE setups answer the feed's head as the watermark rather than the page's last seq, and
  * after a full page that would skip every change between the two. After a page that is not full
  * the seqs between are not in the feed now: a hole the sequence left, or a change saved but not
- * yet committed. Holding the cursor costs one more poll, whose empty page moves it on; passing
- * them would lose a change that commits late. A watermark below the page's changes is taken as
- * it is: one not past the seq asked after is a feed the runner refuses (CL_SOURCE_CURSOR_STUCK)
- * rather than one to guess about.
+ * yet committed, which the next poll reads after the page's end. A watermark below the page's
+ * changes is taken as it is: one not past the seq asked after is a feed the runner refuses
+ * (CL_SOURCE_CURSOR_STUCK) rather than one to guess about.
  *
- * A change whose seq cannot be read (dead-lettered) is placed by the changes after it; one last on
- * the page is read, and dead-lettered, again by the next poll rather than passed unseen. A page of
- * such changes alone ends at its watermark, the only place the feed gives it.
+ * A change whose seq cannot be read (dead-lettered) leaves a hole where it was, which FeedPosition
+ * waits at and then passes; one last on the page is read, and dead-lettered, again by the next poll
+ * rather than passed unseen. A page of such changes alone ends at its watermark, the only place the
+ * feed gives it.
  *
- * An empty page ends at its watermark: the feed's end as POSSE sees it. Above the stored cursor
- * that moves past changes the feed does not show; below it, the feed went back (a restored
- * backup), which the runner reports as CL_SOURCE_CURSOR_BEHIND.
+ * An empty page ends at its watermark: the feed's end as POSSE sees it. Below the stored cursor,
+ * the feed went back (a restored backup), which the runner reports as CL_SOURCE_CURSOR_BEHIND.
  */
 export function pageEnd(changes: readonly unknown[], watermark: number): number {
   const seqs = changes.map(seqOf).filter((seq) => seq !== null);

@@ -3,21 +3,17 @@ import {
   defineConnector,
   healthFrom,
   isCloseloopError,
-  rawField,
-  readChanges,
-  sequenceAdvances,
-  sequenceCursorProblem,
   type Lookup,
   type Sink,
   type Source,
   type WorkOrderCommand,
   type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
-import { changeSchema, PosseClient } from './client.ts';
+import { PosseClient } from './client.ts';
 import { posseConfig, type PosseConfig } from './config.ts';
-import { pageEnd } from './feed-cursor.ts';
-import { changeToEvent, commandToJob, jobToObservation, unreadExpected } from './mapping.ts';
-import { UnreadDates } from './unread-dates.ts';
+import { feedPoll, positionLimits } from './feed.ts';
+import { positionAdvances, positionProblem } from './feed-position.ts';
+import { commandToJob, jobToObservation, unreadExpected } from './mapping.ts';
 
 function client(config: PosseConfig, env: NodeJS.ProcessEnv): PosseClient {
   return new PosseClient({
@@ -39,47 +35,19 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
   description: 'POSSE-like permit/enforcement system: commands in, process outcomes out.',
   config: posseConfig,
   sourceTopic: 'deptEvents',
-  cursorProblem: sequenceCursorProblem,
+  cursorProblem: positionProblem,
   sinkTopic: 'commands',
   serves: (config) => config.departments.map((department) => ({ system: config.system, department })),
   credentials: (config) => [config.tokenEnv],
   source: (config, ctx): Source<WorkOrderEvent> => {
     const api = client(config, ctx.env);
-    const unread = new UnreadDates();
+    const limits = positionLimits(config);
     return {
-      async poll(cursor) {
-        const since = cursor === null ? 0 : Number(cursor);
-        const page = await api.changes(since, config.pageSize);
-        const { records, rejected } = readChanges(page.changes, {
-          what: 'POSSE change',
-          schema: changeSchema,
-          position: (raw, i) => `seq ${rawField(raw, 'seq') ?? `? (change ${i + 1} since ${since})`}`,
-          key: (raw) => rawField(raw, 'ticketId'),
-          map: (c) => {
-            const value = unreadExpected(c, config.timeZone);
-            if (value !== null) {
-              const { seq, jobId, externalRef } = c;
-              unread.note({ seq, jobId, externalRef, value }, ctx.clock());
-              ctx.logger.warn(
-                { seq, jobId, workOrderId: externalRef, expectedAt: value },
-                'POSSE expected date names no instant; the change is published without it',
-              );
-            }
-            return changeToEvent(c, config.jurisdiction, config.system, config.timeZone);
-          },
-        });
-        return {
-          records,
-          rejected,
-          cursor: String(pageEnd(page.changes, page.watermark)),
-          // A full page: the feed likely holds more, so the runner reads on at once.
-          more: page.changes.length >= config.pageSize,
-          warnings: unread.warnings(ctx.clock()),
-        };
-      },
-      // The watermark is a sequence: a page of changes must end past the one asked after, and an
-      // empty page that ends below it is a feed gone back (a restored backup: CL_SOURCE_CURSOR_BEHIND).
-      cursorAdvances: (given, next) => sequenceAdvances(given, next),
+      poll: feedPoll(config, ctx, api),
+      // Ordered by the highest seq read (see feed-position.ts): a page of changes must end past the
+      // one asked after, and an empty page that ends below it is a feed gone back (a restored
+      // backup: CL_SOURCE_CURSOR_BEHIND).
+      cursorAdvances: (given, next) => positionAdvances(given, next, limits),
       health: () => healthFrom(() => api.changes(0, 1)),
     };
   },

@@ -1,12 +1,13 @@
 import type { SourceWarning } from '../../src/sdk/index.ts';
 
 /**
- * How long the source keeps warning after it read an expected date it could not read. A poll's
- * warnings last only until the next poll says them again, and this one's cause is a single change:
- * said once, it would be gone from readiness and the gauge within a second. An hour is long enough
- * for an operator or an alert to see it, and it ends by itself, as there is nothing to undo.
+ * How long the source keeps warning of a loss that happened once (an expected date it could not
+ * read, holes passed early). A poll's warnings last only until the next poll says them again, and
+ * such a cause is one poll's: said once, it would be gone from readiness and the gauge within a
+ * second. An hour is long enough for an operator or an alert to see it, and it ends by itself, as
+ * there is nothing to undo.
  */
-export const UNREAD_DATE_WARN_MS = 3_600_000;
+export const WARN_FOR_MS = 3_600_000;
 
 /** The longest expected date quoted in a warning: enough to see its form, not a whole blob. */
 const QUOTED = 60;
@@ -30,14 +31,14 @@ export class UnreadDates {
   #count = 0;
 
   note(change: UnreadDate, now: number): void {
-    if (this.#last === null || now - this.#last.at >= UNREAD_DATE_WARN_MS) this.#count = 0;
+    if (this.#last === null || now - this.#last.at >= WARN_FOR_MS) this.#count = 0;
     this.#last = { ...change, at: now };
     this.#count += 1;
   }
 
   warnings(now: number): SourceWarning[] {
     const last = this.#last;
-    if (last === null || now - last.at >= UNREAD_DATE_WARN_MS) return [];
+    if (last === null || now - last.at >= WARN_FOR_MS) return [];
     const value = last.value.length > QUOTED ? `${last.value.slice(0, QUOTED)}...` : last.value;
     const others = this.#count > 1 ? `; ${this.#count} such changes while this warning lasts` : '';
     return [

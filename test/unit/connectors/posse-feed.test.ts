@@ -1,12 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { FeedPosition, positionProblem } from '../../../connectors/posse/feed-position.ts';
+import { MAX_REMEMBERED } from '../../../connectors/posse/feed.ts';
 import { posse } from '../../../connectors/posse/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { parseConnectorConfig, type Source, type WorkOrderEvent } from '../../../src/sdk/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 
 const cleanup = cleanupAfter('each');
+
+/** The bridge's clock where a test steers it. */
+const T0 = 1_730_000_000_000;
 
 const change = (seq: number) => ({
   seq,
@@ -87,33 +92,40 @@ describe('posse feed cursor', () => {
     expect(rest.cursor).toBe('9');
   });
 
-  it('holds a page that is not full at its last change, and an empty page moves to its watermark', async () => {
+  it('holds a page that is not full at its last change, and an empty page below the cursor says the feed went back', async () => {
     const { state, source } = await feed({ watermark: 'head', pageSize: 5 });
-    // 5 is handed out and counted in the head, but its change is not in the feed yet.
-    state.visible = [1, 2, 4];
-    state.handedOut = 5;
+    // 4 is handed out and counted in the head, but its change is not in the feed yet.
+    state.visible = [1, 2, 3];
+    state.handedOut = 4;
     const first = await source.poll(null);
-    expect(first.records.map((r) => r.value.envelope.sequence)).toEqual([1, 2, 4]);
-    expect(first.cursor).toBe('4');
-    state.visible = [1, 2, 4, 5];
-    expect((await source.poll(first.cursor)).records.map((r) => r.value.envelope.sequence)).toEqual([5]);
-    // Nothing after 5, and the feed says it ends there: the empty page keeps the watermark, and
+    expect(first.records.map((r) => r.value.envelope.sequence)).toEqual([1, 2, 3]);
+    expect(first.cursor).toBe('3');
+    state.visible = [1, 2, 3, 4];
+    expect((await source.poll(first.cursor)).records.map((r) => r.value.envelope.sequence)).toEqual([4]);
+    // Nothing after 4, and the feed says it ends there: the empty page keeps the cursor, and
     // one below the stored cursor still tells the runner the feed went back.
-    expect((await source.poll('5')).cursor).toBe('5');
+    expect((await source.poll('4')).cursor).toBe('4');
     state.visible = [1, 2];
     state.handedOut = 0;
-    const behind = await source.poll('5');
+    const behind = await source.poll('4');
     expect(behind.cursor).toBe('2');
-    expect(source.cursorAdvances?.('5', behind.cursor)).toBe(false);
+    expect(source.cursorAdvances?.('4', behind.cursor)).toBe(false);
+    expect(source.cursorAdvances?.(behind.cursor, '4')).toBe(true);
   });
 
-  it('places a change whose seq cannot be read by the changes after it', async () => {
-    const { state, source } = await feed({ watermark: 'head', pageSize: 3 });
+  it('dead-letters a change whose seq cannot be read once, and holds its place as a hole', async () => {
+    let now = T0;
+    const { state, source } = await feed({ watermark: 'head', pageSize: 3, clock: () => now });
     state.visible = [1, 2, 3, 4, 5, 6];
     state.changes = (seq) => (seq === 2 ? { ...change(seq), seq: 'two' } : change(seq));
     const batch = await source.poll(null);
     expect(batch.rejected?.map((r) => r.position)).toEqual(['seq two']);
-    expect(batch.cursor).toBe('3');
+    expect(batch.cursor).toBe(JSON.stringify({ seq: 1, seen: { [T0]: [3] } }));
+    const next = await source.poll(batch.cursor);
+    expect(next.rejected).toEqual([]);
+    expect(next.records.map((r) => r.value.envelope.sequence)).toEqual([4, 5, 6]);
+    now += 120_000;
+    expect((await source.poll(next.cursor)).cursor).toBe('6');
     // Last on a full page, it is read again rather than passed unseen.
     state.changes = (seq) => (seq === 3 ? { ...change(seq), seq: null } : change(seq));
     expect((await source.poll(null)).cursor).toBe('2');
@@ -149,5 +161,91 @@ describe('posse expected dates', () => {
     expect((await source.poll('5')).warnings?.map((w) => w.code)).toEqual(['CL_SOURCE_DATE_UNREAD']);
     now += 1_000;
     expect((await source.poll('5')).warnings).toEqual([]);
+  });
+});
+
+describe('posse feed holes', () => {
+  const published = (batch: { records: readonly { value: WorkOrderEvent }[] }) =>
+    batch.records.map((r) => r.value.envelope.sequence);
+
+  // POSSE numbers a change when it is saved and shows it when it commits: 8 was read, the cursor
+  // went to 8, and 7, committed a moment later, was never read.
+  it('reads a change that commits after a later one, and publishes each change once', async () => {
+    let now = T0;
+    const { state, source } = await feed({ watermark: 'page', pageSize: 4, clock: () => now });
+    state.visible = [1, 2, 3, 4, 5, 6, 8];
+    const seen = await drain(source, null);
+    expect(seen.seqs).toEqual([1, 2, 3, 4, 5, 6, 8]);
+    expect(seen.cursor).toBe(JSON.stringify({ seq: 6, seen: { [T0]: [8] } }));
+    now += 5_000;
+    state.visible = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const late = await source.poll(seen.cursor);
+    expect(published(late)).toEqual([7, 9]);
+    expect(late.cursor).toBe('9');
+    expect(source.cursorAdvances?.(seen.cursor, late.cursor)).toBe(true);
+    expect(published(await source.poll(late.cursor))).toEqual([]);
+  });
+
+  it('reads on past a hole that outlives holeWaitSeconds, and not before', async () => {
+    let now = T0;
+    const { state, source } = await feed({ watermark: 'page', pageSize: 4, clock: () => now });
+    state.visible = [1, 2, 4];
+    const first = await source.poll(null);
+    expect(published(first)).toEqual([1, 2, 4]);
+    const held = JSON.stringify({ seq: 2, seen: { [T0]: [4] } });
+    expect(first.cursor).toBe(held);
+    // A later change is read meanwhile, and the hole still holds the cursor.
+    now += 60_000;
+    state.visible = [1, 2, 4, 5];
+    const meanwhile = await source.poll(held);
+    expect(published(meanwhile)).toEqual([5]);
+    const both = JSON.stringify({ seq: 2, seen: { [T0]: [4], [T0 + 60_000]: [5] } });
+    expect(meanwhile.cursor).toBe(both);
+    // Ordered by the highest seq read: an empty page's plain watermark below it is a feed gone back.
+    expect([source.cursorAdvances?.('3', both), source.cursorAdvances?.(both, '3')]).toEqual([true, false]);
+    now = T0 + 119_999;
+    expect((await source.poll(both)).cursor).toBe(both);
+    now = T0 + 120_000;
+    const passed = await source.poll(both);
+    expect([published(passed), passed.cursor]).toEqual([[], '5']);
+    expect(source.cursorAdvances?.(both, passed.cursor)).toBe(true);
+  });
+
+  it('warns when it remembers too many seqs above a hole and passes the hole early', async () => {
+    const { state, source } = await feed({ watermark: 'page', pageSize: 4, clock: () => T0 });
+    const above = Array.from({ length: MAX_REMEMBERED }, (_, i) => i + 3);
+    state.visible = [1, ...above, MAX_REMEMBERED + 3];
+    const batch = await source.poll(JSON.stringify({ seq: 1, seen: { [T0]: above } }));
+    expect([published(batch), batch.cursor]).toEqual([[MAX_REMEMBERED + 3], String(MAX_REMEMBERED + 3)]);
+    expect(batch.warnings).toEqual([
+      { code: 'CL_SOURCE_CURSOR_FULL', detail: expect.stringMatching(/: 1 seq was read past before the wait/) },
+    ]);
+  });
+});
+
+describe('posse feed position', () => {
+  const limits = { waitMs: 1_000, maxRemembered: 3 };
+
+  it('gives up on a hole only where a page of the poll looked', () => {
+    const at = FeedPosition.parse('2', limits);
+    at.read(5, T0);
+    expect(at.settle(T0 + 5_000, () => false)).toEqual({ passed: [], forced: 0 });
+    expect(at.settle(T0 + 5_000, (from, to) => from === 3 && to === 4)).toEqual({ passed: [[3, 4]], forced: 0 });
+    expect(at.toString()).toBe('5');
+  });
+
+  it('remembers a bounded number of seqs, giving up on the lowest holes at once past it', () => {
+    const at = FeedPosition.parse(JSON.stringify({ seq: 1, seen: { [T0]: [3, 5, 7] } }), limits);
+    at.read(9, T0);
+    expect(at.settle(T0, () => true)).toEqual({ passed: [[2, 2]], forced: 1 });
+    expect(at.toString()).toBe(JSON.stringify({ seq: 3, seen: { [T0]: [5, 7, 9] } }));
+  });
+
+  it('reads a plain seq as an older bridge stored it, and refuses a cursor of neither form', () => {
+    expect(FeedPosition.parse('42', limits).toString()).toBe('42');
+    expect(positionProblem('42')).toBeNull();
+    expect(positionProblem(JSON.stringify({ seq: 6, seen: { [T0]: [8] } }))).toBeNull();
+    expect(positionProblem(JSON.stringify({ seq: 6, seen: { [T0]: [5] } }))).toMatch(/seen maps/);
+    expect(positionProblem('abc')).toBe('a sequence number, digits only (e.g. 1042)');
   });
 });

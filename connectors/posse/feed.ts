@@ -1,0 +1,129 @@
+import {
+  rawField,
+  readChanges,
+  type ConnectorContext,
+  type RejectedRecord,
+  type SourceBatch,
+  type SourceRecord,
+  type SourceWarning,
+  type WorkOrderEvent,
+} from '../../src/sdk/index.ts';
+import { changeSchema, type PosseClient } from './client.ts';
+import type { PosseConfig } from './config.ts';
+import { pageEnd, seqOf } from './feed-cursor.ts';
+import { FeedPosition, type PositionLimits } from './feed-position.ts';
+import { changeToEvent, unreadExpected } from './mapping.ts';
+import { WARN_FOR_MS, UnreadDates } from './unread-dates.ts';
+
+/**
+ * The seqs above a hole the cursor remembers at most (see FeedPosition): a busy feed reads this
+ * many in the wait only at over 80 changes a second for the default two minutes.
+ */
+export const MAX_REMEMBERED = 10_000;
+
+export const positionLimits = (config: PosseConfig): PositionLimits => ({
+  waitMs: config.holeWaitSeconds * 1_000,
+  maxRemembered: MAX_REMEMBERED,
+});
+
+/**
+ * The change feed's poll. With a hole held (see FeedPosition) it reads twice: from the hole, for
+ * a change that filled it since, and from the highest seq read, for what is new.
+ */
+export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseClient) {
+  const limits = positionLimits(config);
+  const unread = new UnreadDates();
+  let passedTotal = 0;
+  let full: { at: number; forced: number } | null = null;
+  const read = (raws: readonly unknown[], since: number) =>
+    readChanges(raws, {
+      what: 'POSSE change',
+      schema: changeSchema,
+      position: (raw, i) => `seq ${rawField(raw, 'seq') ?? `? (change ${i + 1} since ${since})`}`,
+      key: (raw) => rawField(raw, 'ticketId'),
+      map: (c) => {
+        const value = unreadExpected(c, config.timeZone);
+        if (value !== null) {
+          const { seq, jobId, externalRef } = c;
+          unread.note({ seq, jobId, externalRef, value }, ctx.clock());
+          ctx.logger.warn(
+            { seq, jobId, workOrderId: externalRef, expectedAt: value },
+            'POSSE expected date names no instant; the change is published without it',
+          );
+        }
+        return changeToEvent(c, config.jurisdiction, config.system, config.timeZone);
+      },
+    });
+  const warnings = (now: number): SourceWarning[] => {
+    const out = unread.warnings(now);
+    if (full !== null && now - full.at < WARN_FOR_MS)
+      out.push({
+        code: 'CL_SOURCE_CURSOR_FULL',
+        detail:
+          `more than ${MAX_REMEMBERED} changes were read above a hole in the seqs within holeWaitSeconds: ` +
+          `${full.forced === 1 ? '1 seq was' : `${full.forced} seqs were`} read past before the wait was over, ` +
+          'so a change committed late there is missed',
+      });
+    return out;
+  };
+
+  return async (cursor: string | null): Promise<SourceBatch<WorkOrderEvent>> => {
+    const now = ctx.clock();
+    const at = FeedPosition.parse(cursor, limits);
+    const head = at.head;
+    let fills: unknown[] = [];
+    // How far the read from the hole looked: past every seq there when its page was not full.
+    let lookedTo = at.seq;
+    if (at.remembered > 0) {
+      const low = await api.changes(at.seq, config.pageSize);
+      fills = low.changes.filter((raw) => {
+        const seq = seqOf(raw);
+        return seq !== null && seq < head && !at.has(seq);
+      });
+      const seqs = low.changes.map(seqOf).filter((seq) => seq !== null);
+      lookedTo = low.changes.length < config.pageSize ? Number.POSITIVE_INFINITY : Math.max(at.seq, ...seqs);
+    }
+    const page = await api.changes(head, config.pageSize);
+    const end = pageEnd(page.changes, page.watermark);
+    const low = read(fills, at.seq);
+    const high = read(page.changes, head);
+    const records: SourceRecord<WorkOrderEvent>[] = [...low.records, ...high.records];
+    const rejected: RejectedRecord[] = [...low.rejected, ...high.rejected];
+    // A full page: the feed likely holds more, so the runner reads on at once.
+    const more = page.changes.length >= config.pageSize;
+    // A page whose changes end at or before the seq asked after, or an empty page that ends
+    // below it: its own end, as the feed gave it, for the runner to refuse (CL_SOURCE_CURSOR_STUCK)
+    // or to warn of (CL_SOURCE_CURSOR_BEHIND, the feed went back).
+    if (page.changes.length > 0 ? end <= head : page.watermark < head && fills.length === 0)
+      return {
+        records,
+        rejected,
+        cursor: String(page.changes.length > 0 ? end : page.watermark),
+        more,
+        warnings: warnings(now),
+      };
+
+    for (const raw of fills) at.read(seqOf(raw) ?? 0, now);
+    for (const raw of page.changes) {
+      const seq = seqOf(raw);
+      if (seq !== null && seq <= end) at.read(seq, now);
+    }
+    const { passed, forced } = at.settle(now, (from, to) => to <= lookedTo || from > head);
+    if (passed.length > 0) {
+      passedTotal += passed.reduce((n, [from, to]) => n + to - from + 1, 0);
+      ctx.logger.info(
+        { seqs: passed.map(([from, to]) => (from === to ? `${from}` : `${from}-${to}`)), passedTotal },
+        'POSSE feed: read on past seqs that never appeared (a rolled-back save, a sequence gap)',
+      );
+    }
+    if (forced > 0) {
+      const before = full !== null && now - full.at < WARN_FOR_MS ? full.forced : 0;
+      full = { at: now, forced: before + forced };
+      ctx.logger.warn(
+        { forced, maxRemembered: MAX_REMEMBERED },
+        'POSSE feed: too many seqs above a hole; read past it',
+      );
+    }
+    return { records, rejected, cursor: at.toString(), more, warnings: warnings(now) };
+  };
+}
