@@ -56,9 +56,12 @@ export function decide(state: TicketState | null, raw: InboundEvent, ctx: Decide
   if (!decision.state || replayable) return decision;
   const ids = withRecentEvent(decision.state.recentEventIds, envelope.eventId, digest, RECENT_EVENT_IDS);
   const decided = decision.state;
-  // Any word from the department about a work order it has shows it is not silent.
+  // Any word from the department about a work order it has shows it is not silent; an old event
+  // sent again (STALE_EVENT) says nothing new of it, and a feed that re-sends one now and then
+  // would otherwise keep a silent work order from ever being reported.
+  const stale = decision.violations.some((v) => v.kind === 'STALE_EVENT');
   const heard =
-    input.type === 'dept' && decided.workOrders.some((w) => w.workOrderId === input.event.workOrderId)
+    input.type === 'dept' && !stale && decided.workOrders.some((w) => w.workOrderId === input.event.workOrderId)
       ? input.event.workOrderId
       : null;
   // One copy of the ticket for both, when it has its watch (every event comes through here).

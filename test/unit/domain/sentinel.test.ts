@@ -135,6 +135,24 @@ describe('the stuck-ticket sentinel', () => {
     expect(u.sweep(T0 + 61 * MIN).alerts.map((a) => [a.reason, a.department])).toEqual([['STUCK_NEW', null]]);
   });
 
+  // A feed that re-sends an old event now and then says nothing new of the work order: counted
+  // as word from the department, it kept a silent work order from ever being reported.
+  it('does not take a stale event as word from the department', async () => {
+    const t = new Ticket(await policy());
+    t.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), T0);
+    t.receipt(1, T0);
+    t.send(dept('T1', 'T1#1', 'posse', 'INSPECTION_SCHEDULED', 2, { department: 'housing' }), T0 + MIN);
+    t.receipt(2, T0 + MIN);
+    const resent = t.send(
+      dept('T1', 'T1#1', 'posse', 'INTAKE_ACCEPTED', 1, { department: 'housing' }, { eventId: 'resent-1' }),
+      T0 + 40 * MIN,
+    );
+    expect(resent.violations.map((v) => v.kind)).toEqual(['STALE_EVENT']);
+    expect(t.sweep(T0 + 62 * MIN).alerts.map((a) => [a.reason, a.alertId])).toEqual([
+      ['WORK_ORDER_SILENT', 'T1|WORK_ORDER_SILENT|T1#1'],
+    ]);
+  });
+
   it('does nothing without a sentinel policy, and takes a state written before the sentinel as confirmed', async () => {
     const plain = await testPolicy();
     const t = new Ticket(plain);
