@@ -24,6 +24,17 @@ export interface DeliveryAlertSettings {
   accountable(department: string | null): string | null;
 }
 
+/**
+ * Whether a record is a ticket's status (it has a version and no command id). A status dead-
+ * lettered for any reason leaves the CRM showing an older one, so it always raises an alert; a
+ * command does so only when given up on (a refused one leaves its ticket where the sentinel
+ * watches it: a CREATE never made keeps it ROUTED).
+ */
+export function isTicketStatus(value: unknown): boolean {
+  const v = (value ?? {}) as { commandId?: unknown; version?: unknown };
+  return typeof v.version === 'number' && typeof v.commandId !== 'string';
+}
+
 /** What a record says of itself: the ticket, the command or status version, its department. */
 export function identifyRecord(
   ticketId: string,
@@ -157,23 +168,27 @@ export class DeliveryAlerts {
   }
 
   /**
-   * `value`, the record of `ticketId`, was dead-lettered after `cycles` cycles, the last failing
-   * with `err`; or at once, refused as out of order (CL_CONNECTOR_OUT_OF_ORDER).
+   * `value`, the record of `ticketId`, was dead-lettered: given up on after `cycles` cycles, the
+   * last failing with `err` (`exhausted`), or refused at once, as out of order
+   * (CL_CONNECTOR_OUT_OF_ORDER) or, a status, for good (see isTicketStatus).
    */
-  async raise(ticketId: string, value: unknown, cycles: number, err: unknown): Promise<void> {
+  async raise(ticketId: string, value: unknown, cycles: number, err: unknown, exhausted = true): Promise<void> {
     const record = identifyRecord(ticketId, value);
     const lastError = errorSummary(err);
     const outOfOrder = isCloseloopError(err, 'CL_CONNECTOR_OUT_OF_ORDER');
     const detail = outOfOrder
       ? `refused: an earlier record of the ticket has not reached the system (${lastError}); dead-lettered: ` +
         "deliver the ticket's earlier records, then this one (closeloop dlq replay --ticket ID replays them in order)"
-      : `failed after ${cycles} pause cycles while the system was healthy; last error ${lastError}; dead-lettered`;
+      : exhausted
+        ? `failed after ${cycles} pause cycles while the system was healthy; last error ${lastError}; dead-lettered`
+        : `refused by the system (${lastError}); dead-lettered: the system does not show this status until a ` +
+          'replay or a newer status of the ticket is delivered';
     const entry = { ...record, detail, since: Date.now() };
     const id = this.#alertId(record);
     this.#open.set(id, entry);
     this.#touched?.add(id);
     this.#gauge();
-    const said = outOfOrder ? 'delivery refused as out of order' : 'delivery exhausted';
+    const said = outOfOrder ? 'delivery refused as out of order' : exhausted ? 'delivery exhausted' : 'status refused';
     this.#log.error({ ticketId: record.ticketId, subject: record.subject, cycles, lastError }, said);
     this.#metrics?.alerts.inc({ reason: 'DELIVERY_EXHAUSTED', status: 'RAISED' });
     await this.#write(id, entry, 'RAISED');

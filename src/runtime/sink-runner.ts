@@ -5,7 +5,7 @@ import { isImportedRecord } from '../domain/import.ts';
 import { BatchLanes } from './batch-lanes.ts';
 import { runByKey, type KeyLane } from './by-key.ts';
 import { DeliveryBounds } from './delivery-bounds.ts';
-import { DeliveryAlerts } from './exhausted.ts';
+import { DeliveryAlerts, isTicketStatus } from './exhausted.ts';
 import { outageDetail, PauseSet, registryOutage, SINK_OUTAGE_LOG } from './pause.ts';
 import { notAcceptedFields } from './not-accepted.ts';
 import { Receipts } from './receipts.ts';
@@ -281,7 +281,11 @@ export class SinkRunner<T> {
         if (verdict.act === 'dead-letter') {
           await this.#deadLetter(record, verdict.error);
           receipts?.add(record, value, 'DEAD_LETTERED');
-          if (verdict.alert) await this.#alerts.raise(ticketId, value, cycles, err);
+          // A status the system refused is one the CRM does not show: alerted like one given up on.
+          if (verdict.alert || isTicketStatus(value)) {
+            const exhausted = isCloseloopError(verdict.error, 'CL_DELIVERY_EXHAUSTED');
+            await this.#alerts.raise(ticketId, value, cycles, err, exhausted);
+          }
           return;
         }
         const { reason } = verdict;

@@ -122,9 +122,15 @@ describe('sink runner: failures that are no record’s fault', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(runner.status()).toMatchObject({ state: 'paused', deadLettered: 3, delivered: 0 });
     expect(await deadLetters()).toHaveLength(3);
+    // Each status dead-lettered is one the CRM does not show, so each is alerted too.
+    const refused = (t: string) =>
+      `crm-rest sink delivery exhausted: ticket ${t}, v1: refused by the system (CL_CONNECTOR_REJECTED HTTP 404); ` +
+      'dead-lettered: the system does not show this status until a replay or a newer status of the ticket is ' +
+      `delivered (alert ${t}|DELIVERY_EXHAUSTED|v1)`;
     expect(readiness().reasons).toEqual([
       'crm-rest sink paused: breaker (3 records in a row dead-lettered with HTTP 404; the next is held: ' +
         'fix the cause, then resume the connector (POST /admin/connectors/crm-rest/resume))',
+      ...['T-1', 'T-2', 'T-3'].map(refused),
     ]);
     // The health probe passing does not let it go: a system refusing everything answers it too.
     await new Promise((r) => setTimeout(r, 100));

@@ -102,10 +102,12 @@ async function setUp() {
   };
   /**
    * What a stop must leave of the record in hand: nothing delivered, dead-lettered, alerted or
-   * committed (`before` dead letters came ahead of it, each committed).
+   * committed (`before` dead letters came ahead of it, each committed; a status dead-lettered is
+   * alerted, so `alerted` names their tickets).
    */
-  const leftForTheNextOwner = async (r: SinkRunner<TicketStatusChange>, before = 0) => {
-    expect(r.status()).toMatchObject({ state: 'stopped', delivered: 0, deadLettered: before, exhausted: [] });
+  const leftForTheNextOwner = async (r: SinkRunner<TicketStatusChange>, before = 0, alerted: string[] = []) => {
+    expect(r.status()).toMatchObject({ state: 'stopped', delivered: 0, deadLettered: before });
+    expect(r.status().exhausted.map((x) => x.ticketId)).toEqual(alerted);
     expect(await deadLetters()).toHaveLength(before);
     expect(await committed(), 'no offset committed past the record').toEqual([before === 0 ? '-1' : String(before)]);
   };
@@ -171,12 +173,12 @@ describe('sink runner: stop() ends promptly whatever the record in hand waits on
     });
     // A gateway answers 404 for the whole API: past one dead letter, the next refusal is held.
     gateway.refusing = true;
-    await send();
+    const refused = await send();
     await until('the dead letter', () => first.status().deadLettered === 1, 5_000);
     const ticketId = await send();
     await until('the breaker', () => first.status().pausedBy === 'breaker', 5_000);
     expect(await timedStop(first)).toBeLessThan(1_000);
-    await leftForTheNextOwner(first, 1);
+    await leftForTheNextOwner(first, 1, [refused]);
     expect(sim.applied).toEqual([]);
     await deliveredOnceByTheNext(ticketId, 1);
   });
