@@ -56,6 +56,17 @@ export interface DepartmentBehaviour {
   readonly reopenOnReviewRate: number;
   /** Share of completed processes whose change never reaches the feed (the job still moves). */
   readonly loseChangeRate: number;
+  /**
+   * Share of changes before which the sequence skips 1–3 seqs that never appear, as a rolled-back
+   * save or a cached sequence's lost numbers leave them.
+   */
+  readonly sequenceGapRate: number;
+  /**
+   * Share of changes whose transaction commits `commitLagMs` (default 10 s) after the save that
+   * numbered them: the feed shows changes saved later first, and this one only from then on.
+   */
+  readonly lateCommitRate: number;
+  readonly commitLagMs: number;
 }
 
 export const LABELS: Readonly<Record<string, string>> = {

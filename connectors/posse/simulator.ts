@@ -11,6 +11,7 @@ import {
   type SimRequest,
   type WebhookTarget,
 } from '../../src/sdk/index.ts';
+import { ChangeLog } from './simulator-feed.ts';
 import { LABELS, newJobSchema, type DepartmentBehaviour, type Job, type ProcessChange } from './simulator-model.ts';
 
 export type { DepartmentBehaviour, Job, JobProcess, ProcessChange } from './simulator-model.ts';
@@ -41,8 +42,13 @@ export interface PosseSimulatorOptions {
 export class PosseSimulator {
   readonly server: SimulatorServer;
   readonly jobs = new Map<string, Job>();
-  readonly changes: ProcessChange[] = [];
-  /** The outgoing webhook: rung whenever a change reaches the feed. */
+  /** Every change saved, in seq order, including those not yet committed (see ChangeLog). */
+  readonly changes: ProcessChange[];
+  /**
+   * The outgoing webhook: rung whenever a change is saved. A change committed late is not rung
+   * for again when it shows, as a notifier fired by the save would not: the bridge's next poll,
+   * or its idle poll, reads it.
+   */
   readonly webhook = new WebhookBell();
   /** Garbles changes on their way out of the feed (an unknown job status, a missing field). */
   readonly corruptor = new ChangeCorruptor();
@@ -54,6 +60,7 @@ export class PosseSimulator {
   #nextJob = 1;
   readonly #behaviour: DepartmentBehaviour;
   readonly #random: () => number;
+  readonly #log: ChangeLog;
   readonly #clock: () => number;
   #token: string | undefined;
   readonly #byRef = new Map<string, string>();
@@ -72,9 +79,15 @@ export class PosseSimulator {
       noViolationRate: 0,
       reopenOnReviewRate: 0,
       loseChangeRate: 0,
+      sequenceGapRate: 0,
+      lateCommitRate: 0,
+      commitLagMs: 10_000,
       ...options.behaviour,
     };
     this.#random = seededRandom((options.seed ?? 1) + 7);
+    // A stream of its own: turning gaps or late commits on leaves the jobs' plans as they were.
+    this.#log = new ChangeLog(this.#behaviour, seededRandom((options.seed ?? 1) + 13));
+    this.changes = this.#log.changes;
     this.#clock = options.clock ?? Date.now;
     this.#token = options.token;
     this.#honoursKey = options.honoursIdempotencyKey ?? true;
@@ -192,12 +205,12 @@ export class PosseSimulator {
 
   /**
    * POSSE's process history is restored from a backup taken when its feed stood at `seq`: the
-   * changes after it are gone, and the processes completed from now on take their seqs again (its
-   * empty pages then answer that lower seq as watermark). The jobs are left as they are, as a
-   * restore of the history table alone would leave them.
+   * changes after it are gone, and the processes completed from now on take their seqs again,
+   * from `seq + 1` (its empty pages then answer the highest seq left as watermark). The jobs are
+   * left as they are, as a restore of the history table alone would leave them.
    */
   restoreFeed(seq: number): void {
-    this.changes.splice(seq);
+    this.#log.restore(seq);
   }
 
   #plan(): string[] {
@@ -230,23 +243,27 @@ export class PosseSimulator {
       note,
       expectedAt: outcome === 'INSPECTION_SCHEDULED' ? now + 3 * 86_400_000 : null,
     };
-    // A lost change takes no sequence number: the feed has no gap to give it away.
+    // A lost change takes no sequence number: the feed has no gap to give it away. (The gaps a
+    // sequence does leave are sequenceGapRate's, and never hide a change.)
     const rate = this.#behaviour.loseChangeRate;
     if (this.#loseNext > 0 || (rate > 0 && this.#random() < rate)) {
       this.#loseNext = Math.max(0, this.#loseNext - 1);
       this.lost.push({ externalRef: job.externalRef, outcome, at: now });
       return;
     }
-    this.changes.push({
-      seq: this.changes.length + 1,
-      jobId: job.jobId,
-      externalRef: job.externalRef,
-      ticketId: job.ticketId,
-      department: job.department,
-      jobStatus: job.status,
-      ...job.lastProcess,
-    });
-    this.corruptor.reached(String(this.changes.length));
+    const saved = this.#log.save(
+      {
+        jobId: job.jobId,
+        externalRef: job.externalRef,
+        ticketId: job.ticketId,
+        department: job.department,
+        jobStatus: job.status,
+        ...job.lastProcess,
+      },
+      now,
+    );
+    // The corruption goes to the next change saved, which a late commit shows after later ones.
+    this.corruptor.reached(String(saved.seq));
     this.webhook.ring();
   }
 
@@ -348,10 +365,9 @@ export class PosseSimulator {
     if (!Number.isInteger(since) || since < 0 || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw new HttpError(400, 'since must be a whole number >= 0 and limit 1..1000');
     }
-    // Sequence numbers are positions in the list, from 1.
-    const page = this.feedPaused ? [] : this.changes.slice(since, since + limit);
+    // Paused, a page of nothing: its watermark is then the one an empty page answers.
+    const { page, watermark } = this.#log.page(since, this.feedPaused ? 0 : limit, this.#clock());
     const changes = page.map((c) => this.corruptor.serve(String(c.seq), c));
-    // Asked since a seq the feed has not reached (it went back: see restoreFeed), the feed's end.
-    return { status: 200, body: { changes, watermark: page.at(-1)?.seq ?? Math.min(since, this.changes.length) } };
+    return { status: 200, body: { changes, watermark } };
   }
 }

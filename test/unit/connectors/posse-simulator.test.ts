@@ -32,6 +32,15 @@ const note = (sim: Sim, n: number, text: string, key?: string) =>
     body: JSON.stringify({ note: text }),
   });
 
+/** The simulator's clock where a test steers it. */
+const T0 = 1_730_000_000_000;
+
+const feedOf = async (sim: Sim, since: number, limit = 100) =>
+  (await (await fetch(`${sim.url}/posse/api/changes?since=${since}&limit=${limit}`)).json()) as {
+    changes: { seq: number; outcome: string }[];
+    watermark: number;
+  };
+
 describe('POSSE-like simulator', () => {
   it('answers a repeated Idempotency-Key with the first answer and no second note, unless told to ignore it', async () => {
     const sim = await started({});
@@ -163,6 +172,103 @@ describe('POSSE-like simulator', () => {
     sim.tick();
     expect(await feed(1)).toMatchObject({ changes: [{ seq: 2, ticketId: 'T-1' }], watermark: 2 });
     expect(await feed(3)).toEqual({ changes: [], watermark: 2 });
+    await sim.stop();
+  });
+
+  it('numbers changes from a sequence that skips seqs that never appear (sequenceGapRate)', async () => {
+    const sim = await started({ seed: 6, behaviour: { sequenceGapRate: 0.3 } });
+    for (let n = 0; n < 10; n += 1) await job(sim, n);
+    while (sim.tick() > 0);
+    const seqs = sim.changes.map((c) => c.seq);
+    const steps = seqs.map((seq, i) => seq - (seqs[i - 1] ?? 0));
+    // A gap skips 1 to 3 seqs before a change; none are taken twice or go backwards.
+    expect(steps.every((d) => d >= 1 && d <= 4)).toBe(true);
+    expect(steps.filter((d) => d > 1).length).toBeGreaterThan(2);
+    // Read page by page from the start, and from a seq in a gap, the feed gives every change once.
+    const read: number[] = [];
+    let since = 0;
+    for (;;) {
+      const page = await feedOf(sim, since, 7);
+      read.push(...page.changes.map((c) => c.seq));
+      if (page.changes.length === 0) break;
+      since = page.watermark;
+    }
+    expect(read).toEqual(seqs);
+    const gap = seqs.findIndex((seq, i) => seq - (seqs[i - 1] ?? 0) > 1);
+    const inGap = (seqs[gap] ?? 0) - 1;
+    expect((await feedOf(sim, inGap, 2)).changes.map((c) => c.seq)).toEqual(seqs.slice(gap, gap + 2));
+    await sim.stop();
+  });
+
+  it('shows a change committed late only once its lag has passed, and by its own seq', async () => {
+    let now = T0;
+    const sim = await started({ clock: () => now, behaviour: { lateCommitRate: 1 } });
+    await job(sim, 1);
+    sim.tick();
+    // Saved and numbered, but not in the feed, nor its seq in the watermark of an empty page.
+    expect(sim.changes.map((c) => c.seq)).toEqual([1]);
+    expect(await feedOf(sim, 0)).toEqual({ changes: [], watermark: 0 });
+    expect(await feedOf(sim, 1)).toEqual({ changes: [], watermark: 0 });
+    now = T0 + 9_999;
+    expect((await feedOf(sim, 0)).changes).toEqual([]);
+    now = T0 + 10_000;
+    expect(await feedOf(sim, 0)).toMatchObject({ changes: [{ seq: 1, outcome: 'RECEIVED' }], watermark: 1 });
+    await sim.stop();
+  });
+
+  it('commits a seeded share of changes late: later changes show first, and a job shows its own in the order saved', async () => {
+    let now = T0;
+    const sim = await started({ seed: 2, clock: () => now, behaviour: { lateCommitRate: 0.3, commitLagMs: 5_000 } });
+    for (let n = 0; n < 6; n += 1) await job(sim, n);
+    const shownAt = new Map<number, number>();
+    let overtaken = 0;
+    for (let step = 0; step < 20; step += 1) {
+      sim.tick();
+      const seqs = (await feedOf(sim, 0, 1000)).changes.map((c) => c.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      for (const seq of seqs) if (!shownAt.has(seq)) shownAt.set(seq, now);
+      if (sim.changes.some((c) => !seqs.includes(c.seq) && seqs.some((s) => s > c.seq))) overtaken += 1;
+      now += 1_000;
+    }
+    now += 5_000;
+    expect((await feedOf(sim, 0, 1000)).changes.map((c) => c.seq)).toEqual(sim.changes.map((c) => c.seq));
+    expect(overtaken).toBeGreaterThan(0);
+    // Shown when saved or once the lag has passed, never in between, but never before the job's
+    // change saved before it: the next save waits on the row lock the uncommitted one holds.
+    const jobShown = new Map<string, number>();
+    let late = 0;
+    for (const c of sim.changes) {
+      const after = jobShown.get(c.jobId) ?? 0;
+      const at = shownAt.get(c.seq);
+      expect([Math.max(c.at, after), Math.max(c.at + 5_000, after)]).toContain(at);
+      if (at === c.at + 5_000 && after < at) late += 1;
+      jobShown.set(c.jobId, at ?? 0);
+    }
+    expect(late).toBeGreaterThan(2);
+    await sim.stop();
+  });
+
+  it('restores its feed to a seq in a gap: the changes after it go, and the sequence goes on after it', async () => {
+    const sim = await started({ seed: 6, behaviour: { sequenceGapRate: 0.3 } });
+    for (let n = 0; n < 10; n += 1) await job(sim, n);
+    while (sim.tick() > 0);
+    const seqs = sim.changes.map((c) => c.seq);
+    const gap = seqs.findIndex((seq, i) => i > 3 && seq - (seqs[i - 1] ?? 0) > 1);
+    const kept = seqs.slice(0, gap);
+    const inGap = (seqs[gap] ?? 0) - 1;
+    expect(kept.at(-1)).toBeLessThan(inGap);
+    sim.restoreFeed(inGap);
+    expect(sim.changes.map((c) => c.seq)).toEqual(kept);
+    // An empty page after it answers the highest seq the feed still holds.
+    expect(await feedOf(sim, inGap + 5)).toEqual({ changes: [], watermark: kept.at(-1) });
+    sim.replan('T-1#1', ['COMPLIED', 'COMPLIED', 'COMPLIED', 'COMPLIED']);
+    for (let i = 0; i < 4; i += 1) sim.tick();
+    const next = sim.changes.slice(kept.length).map((c) => c.seq);
+    expect(next).toHaveLength(4);
+    // From inGap + 1 on, with the sequence's own gaps between.
+    expect(next[0]).toBeGreaterThan(inGap);
+    expect(next[0]).toBeLessThanOrEqual(inGap + 4);
+    expect((await feedOf(sim, kept.at(-1) ?? 0)).changes.map((c) => c.seq)).toEqual(next);
     await sim.stop();
   });
 
