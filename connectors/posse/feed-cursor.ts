@@ -19,14 +19,29 @@ export function seqOf(raw: unknown): number | null {
  * (CL_SOURCE_CURSOR_STUCK) rather than one to guess about.
  *
  * A change whose seq cannot be read (dead-lettered) leaves a hole where it was, which FeedPosition
- * waits at and then passes; one last on the page is read, and dead-lettered, again by the next poll
- * rather than passed unseen. A page of such changes alone ends at its watermark, the only place the
- * feed gives it.
+ * waits at and then passes. One last on a full page is read, and dead-lettered, again by the next
+ * poll rather than passed unseen, with the changes after it. One last on a page that is not full,
+ * or a page of such changes alone, ends the page at its watermark, the only place the feed gives
+ * it, which the feed counts as read.
  *
  * An empty page ends at its watermark: the feed's end as POSSE sees it. Below the stored cursor,
  * the feed went back (a restored backup), which the runner reports as CL_SOURCE_CURSOR_BEHIND.
  */
-export function pageEnd(changes: readonly unknown[], watermark: number): number {
-  const seqs = changes.map(seqOf).filter((seq) => seq !== null);
-  return seqs.length === 0 ? watermark : Math.min(watermark, Math.max(...seqs));
+export function pageEnd(changes: readonly unknown[], watermark: number, full: boolean): number {
+  let highest: number | null = null;
+  for (const raw of changes) {
+    const seq = seqOf(raw);
+    if (seq !== null && (highest === null || seq > highest)) highest = seq;
+  }
+  if (highest === null || (!full && trailsUnread(changes))) return watermark;
+  return Math.min(watermark, highest);
+}
+
+/**
+ * Whether the page ends with a change whose seq cannot be read. On a page that is not full that
+ * change is the feed's last, whose seq only the watermark gives: ending the page at the highest
+ * seq read would ask for it again on every poll, dead-letter it each time and never move on.
+ */
+export function trailsUnread(changes: readonly unknown[]): boolean {
+  return changes.length > 0 && seqOf(changes[changes.length - 1]) === null;
 }

@@ -10,7 +10,7 @@ import {
 } from '../../src/sdk/index.ts';
 import { changeSchema, type PosseClient } from './client.ts';
 import type { PosseConfig } from './config.ts';
-import { pageEnd, seqOf } from './feed-cursor.ts';
+import { pageEnd, seqOf, trailsUnread } from './feed-cursor.ts';
 import { FeedPosition, type PositionLimits } from './feed-position.ts';
 import { changeToEvent, unreadExpected } from './mapping.ts';
 import { WARN_FOR_MS, UnreadDates } from './unread-dates.ts';
@@ -84,13 +84,13 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
       lookedTo = low.changes.length < config.pageSize ? Number.POSITIVE_INFINITY : Math.max(at.seq, ...seqs);
     }
     const page = await api.changes(head, config.pageSize);
-    const end = pageEnd(page.changes, page.watermark);
+    // A full page: the feed likely holds more, so the runner reads on at once.
+    const more = page.changes.length >= config.pageSize;
+    const end = pageEnd(page.changes, page.watermark, more);
     const low = read(fills, at.seq);
     const high = read(page.changes, head);
     const records: SourceRecord<WorkOrderEvent>[] = [...low.records, ...high.records];
     const rejected: RejectedRecord[] = [...low.rejected, ...high.rejected];
-    // A full page: the feed likely holds more, so the runner reads on at once.
-    const more = page.changes.length >= config.pageSize;
     // A page whose changes end at or before the seq asked after, or an empty page that ends
     // below it: its own end, as the feed gave it, for the runner to refuse (CL_SOURCE_CURSOR_STUCK)
     // or to warn of (CL_SOURCE_CURSOR_BEHIND, the feed went back).
@@ -108,6 +108,9 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
       const seq = seqOf(raw);
       if (seq !== null && seq <= end) at.read(seq, now);
     }
+    // The page ended at its watermark for a change whose seq it could not read: that seq is read.
+    if (end > head && (!more || page.changes.every((raw) => seqOf(raw) === null)) && trailsUnread(page.changes))
+      at.read(end, now);
     const { passed, forced } = at.settle(now, (from, to) => to <= lookedTo || from > head);
     if (passed.length > 0) {
       passedTotal += passed.reduce((n, [from, to]) => n + to - from + 1, 0);

@@ -130,6 +130,29 @@ describe('posse feed cursor', () => {
     state.changes = (seq) => (seq === 3 ? { ...change(seq), seq: null } : change(seq));
     expect((await source.poll(null)).cursor).toBe('2');
   });
+
+  // Ended at the highest seq it could read, the page asked for that change again on every poll,
+  // dead-lettered it each time, and the runner paused the feed as CL_SOURCE_CURSOR_STUCK for good.
+  it('passes a change whose seq cannot be read last on a page that is not full, once', async () => {
+    const { state, source } = await feed({ watermark: 'page', pageSize: 3 });
+    state.visible = [6, 7];
+    state.changes = (seq) => (seq === 7 ? { ...change(seq), seq: null } : change(seq));
+    const batch = await source.poll('5');
+    expect(batch.records.map((r) => r.value.envelope.sequence)).toEqual([6]);
+    expect(batch.rejected).toHaveLength(1);
+    expect(batch.cursor).toBe('7');
+    expect(source.cursorAdvances?.('5', batch.cursor)).toBe(true);
+    const again = await source.poll(batch.cursor);
+    expect([again.records, again.rejected ?? []]).toEqual([[], []]);
+    // A page of such changes alone ends at its watermark too, and the next change is read.
+    state.visible = [6, 7, 8];
+    state.changes = (seq) => (seq === 8 ? { ...change(seq), seq: null } : change(seq));
+    const alone = await source.poll('7');
+    expect([alone.records, alone.rejected?.length, alone.cursor]).toEqual([[], 1, '8']);
+    state.visible = [6, 7, 8, 9];
+    const after = await source.poll(alone.cursor);
+    expect([after.records.map((r) => r.value.envelope.sequence), after.rejected, after.cursor]).toEqual([[9], [], '9']);
+  });
 });
 
 describe('posse expected dates', () => {
