@@ -77,7 +77,11 @@ export class FeedPosition {
 
   /** The highest seq read: the feed is read on after it. */
   get head(): number {
-    return Math.max(this.#seq, ...this.#seen.keys());
+    // A loop, not Math.max(...keys): a spread of as many seqs as a stored cursor holds could
+    // overflow the call stack, and this runs on every poll.
+    let head = this.#seq;
+    for (const seq of this.#seen.keys()) if (seq > head) head = seq;
+    return head;
   }
 
   /** How many seqs above the first hole it remembers. */
@@ -102,19 +106,30 @@ export class FeedPosition {
   settle(now: number, looked: (from: number, to: number) => boolean): { passed: [number, number][]; forced: number } {
     const passed: [number, number][] = [];
     let forced = 0;
-    for (;;) {
-      if (this.#seen.delete(this.#seq + 1)) {
-        this.#seq += 1;
+    // The seqs remembered in order, with the earliest read at or above each: sorted once, so a
+    // feed whose sequence steps by 2 (a hole between every pair) settles in n log n, not n².
+    const seqs = [...this.#seen.keys()].sort((a, b) => a - b);
+    const earliest: number[] = new Array<number>(seqs.length);
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = seqs.length - 1; i >= 0; i -= 1) {
+      min = Math.min(min, this.#seen.get(seqs[i] ?? 0) ?? min);
+      earliest[i] = min;
+    }
+    for (let i = 0; i < seqs.length;) {
+      const next = seqs[i] ?? 0;
+      if (next === this.#seq + 1) {
+        this.#seen.delete(next);
+        this.#seq = next;
+        i += 1;
         continue;
       }
-      if (this.#seen.size === 0) break;
       // A run of holes up to the lowest seq read: every seq remembered lies above it, so the
       // earliest read of them is when the run opened.
       const from = this.#seq + 1;
-      const to = Math.min(...this.#seen.keys()) - 1;
-      const openedAt = Math.min(...this.#seen.values());
+      const to = next - 1;
+      const openedAt = earliest[i] ?? now;
       const due = now - openedAt >= this.#limits.waitMs && looked(from, to);
-      if (!due && this.#seen.size <= this.#limits.maxRemembered) break;
+      if (!due && seqs.length - i <= this.#limits.maxRemembered) break;
       if (!due) forced += to - from + 1;
       passed.push([from, to]);
       this.#seq = to;

@@ -264,6 +264,34 @@ describe('posse feed position', () => {
     expect(at.toString()).toBe(JSON.stringify({ seq: 3, seen: { [T0]: [5, 7, 9] } }));
   });
 
+  it('times each run of holes from the earliest read above it, and passes a hole between every pair', () => {
+    // 3 was read late, 5 early: the hole at 1-2 opened when 5 was read, as did the one at 4.
+    const at = FeedPosition.parse(JSON.stringify({ seq: 0, seen: { [T0]: [5], [T0 + 900]: [3] } }), limits);
+    expect(at.settle(T0 + 1_000, () => true)).toEqual({
+      passed: [
+        [1, 2],
+        [4, 4],
+      ],
+      forced: 0,
+    });
+    expect(at.toString()).toBe('5');
+    const late = FeedPosition.parse(JSON.stringify({ seq: 0, seen: { [T0]: [5], [T0 + 900]: [3] } }), limits);
+    expect(late.settle(T0 + 999, () => true)).toEqual({ passed: [], forced: 0 });
+    // A sequence stepping by 2 leaves a hole before every seq; all pass at once past their wait.
+    const even = Array.from({ length: 10_000 }, (_, i) => 2 * (i + 1));
+    const wide = FeedPosition.parse(JSON.stringify({ seq: 0, seen: { [T0]: even } }), {
+      waitMs: 1_000,
+      maxRemembered: 10_000,
+    });
+    const { passed } = wide.settle(T0 + 1_000, () => true);
+    expect([passed.length, passed[0], passed.at(-1), wide.toString()]).toEqual([
+      10_000,
+      [1, 1],
+      [19_999, 19_999],
+      '20000',
+    ]);
+  });
+
   it('reads a plain seq as an older bridge stored it, and refuses a cursor of neither form', () => {
     expect(FeedPosition.parse('42', limits).toString()).toBe('42');
     expect(positionProblem('42')).toBeNull();
