@@ -85,7 +85,8 @@ export interface Skipped {
 }
 
 /**
- * Which dead letters go back (in their original order) and why the others do not. A line is
+ * Which dead letters go back (in their original order, a line's later dead letters at its first's
+ * place) and why the others do not. A line is
  * re-sent once, so that running the same replay twice (a double click, a broad filter run for
  * another cause) never sends a record twice nor ping-pongs a poison record through its stage.
  * With `again`, a dead letter written after its line was replayed (the re-sent record failed
@@ -101,7 +102,13 @@ export function planReplay(
   const todo: DeadLetter[] = [];
   const skipped: Skipped[] = [];
   const taken = new Map<string, string>();
-  for (const d of [...matching].sort(inOriginalOrder)) {
+  // A dead letter written when a re-sent record failed again takes its line's place: the record
+  // re-sent sits further on its topic than the records dead-lettered after its first failure,
+  // and a ticket's statuses must go back in their first order (a CRM refuses a version gap).
+  const byId = new Map(matching.map((d) => [d.id, d]));
+  const lineStart = (d: DeadLetter) => byId.get(originOf(d)) ?? d;
+  const order = (a: DeadLetter, b: DeadLetter) => inOriginalOrder(lineStart(a), lineStart(b)) || inOriginalOrder(a, b);
+  for (const d of [...matching].sort(order)) {
     const origin = originOf(d);
     const state = replayState(d, history);
     const twin = taken.get(origin);

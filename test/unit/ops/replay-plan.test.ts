@@ -45,6 +45,18 @@ const replays = (...audits: [string, string[], string[]][]) =>
   replayHistoryOf(audits.map(([replayId, deadLetters, origins]) => ({ replayId, deadLetters, origins })));
 
 describe('planReplay', () => {
+  // v3 given up on (offset 3), then v4 refused as out of order (offset 4); v3's replay failed
+  // again, its new dead letter naming the re-sent record at offset 10. Sorted by their own
+  // offsets, --again re-sent v4 before v3, which the CRM refused again for the same gap.
+  it('re-sends a line failed again at its first place, before what was dead-lettered after it', () => {
+    const v3 = dead('t.dlq:0:0', 3);
+    const v4 = dead('t.dlq:0:1', 4);
+    const v3Again = dead('t.dlq:0:2', 10, {}, 't.dlq:0:0', 'r1');
+    const plan = planReplay([v4, v3Again, v3], replays(['r1', ['t.dlq:0:0'], ['t.dlq:0:0']]), { again: true });
+    expect(plan.todo.map((d) => d.id)).toEqual(['t.dlq:0:2', 't.dlq:0:1']);
+    expect(plan.skipped.map((s) => s.id)).toEqual(['t.dlq:0:0']);
+  });
+
   it('re-sends in the original order what no replay has re-sent yet', () => {
     const plan = planReplay([dead('t.dlq:0:1', 7), dead('t.dlq:0:0', 3)], none);
     expect(plan.todo.map((d) => d.id)).toEqual(['t.dlq:0:0', 't.dlq:0:1']);
@@ -79,10 +91,11 @@ describe('planReplay', () => {
     const r1: [string, string[], string[]] = ['r1', ['t.dlq:0:0', 't.dlq:0:1'], ['t.dlq:0:0', 't.dlq:0:1']];
     const plan = planReplay(matching, replays(r1), { again: true });
     expect(plan.todo.map((d) => d.id)).toEqual(['t.dlq:0:5', 't.dlq:0:7']);
+    // In the lines' first order: 0:5 and 0:6 stand at their line's place, 0:0's, before 0:1.
     expect(plan.skipped).toEqual([
       { id: 't.dlq:0:0', reason: 'already replayed by r1' },
-      { id: 't.dlq:0:1', reason: 'already replayed by r1' },
       { id: 't.dlq:0:6', reason: 'same origin as t.dlq:0:5, re-sent in this replay' },
+      { id: 't.dlq:0:1', reason: 'already replayed by r1' },
     ]);
 
     // Re-sent again by r2: neither it nor its twin from r1's re-send goes back a third time,
