@@ -50,7 +50,7 @@ export function instantOf(value: number | string, timeZone: string): number {
 }
 
 /** A date without a time, in ISO 8601's extended (2024-11-05) or basic (20241105) form. */
-const DAY = /^(\d{4})-?(\d{2})-?(\d{2})$/;
+const DAY = /^(\d{4})(?:-(\d{2})-(\d{2})|(\d{2})(\d{2}))$/;
 /**
  * A date and a time of day, as ISO 8601 writes it or with a space for the T (as SQL and Java's
  * "yyyy-MM-dd HH:mm:ss" write it); seconds and their fraction optional; an offset of Z, ±hh:mm,
@@ -64,6 +64,18 @@ const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?
  */
 const SECONDS_FROM = 1e9;
 const MILLISECONDS_FROM = 1e11;
+/** The last instant a JavaScript Date holds (ECMA-262's time value range). */
+const LAST_INSTANT = 8.64e15;
+/** The widest offsets any zone has had: UTC-12 to UTC+14. */
+const WIDEST_OFFSET_MINUTES = 14 * 60;
+
+/** Minutes of an offset as DATE_TIME reads it (Z, ±hh, ±hhmm, ±hh:mm). */
+function offsetMinutes(offset: string): number {
+  if (/^z$/i.test(offset)) return 0;
+  const hours = Number(offset.slice(1, 3));
+  const minutes = Number(offset.slice(3).replace(':', '') || '0');
+  return minutes >= 60 ? Number.POSITIVE_INFINITY : hours * 60 + minutes;
+}
 
 /**
  * Epoch milliseconds of a date a system wrote in one of the forms that name one instant: epoch
@@ -75,18 +87,23 @@ const MILLISECONDS_FROM = 1e11;
 export function instantIn(value: unknown, timeZone: string): number | null {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < SECONDS_FROM) return null;
-    return value < MILLISECONDS_FROM ? value * 1_000 : value;
+    // Whole milliseconds within a Date's range: the instant is stored as an Avro long, and a
+    // fraction or a value past it would fail the whole change's encoding over an optional date.
+    const ms = Math.round(value < MILLISECONDS_FROM ? value * 1_000 : value);
+    return ms <= LAST_INSTANT ? ms : null;
   }
   if (typeof value !== 'string') return null;
   const text = value.trim();
   const day = DAY.exec(text);
   if (day) {
-    const read = DateTime.fromISO(`${day[1]}-${day[2]}-${day[3]}`, { zone: timeZone });
+    const [, year, month = day[4], date = day[5]] = day;
+    const read = DateTime.fromISO(`${year}-${month}-${date}`, { zone: timeZone });
     return read.isValid ? read.toMillis() : null;
   }
   const at = DATE_TIME.exec(text);
   if (!at) return null;
   const [, date, time = '', offset] = at;
+  if (offset !== undefined && offsetMinutes(offset) > WIDEST_OFFSET_MINUTES) return null;
   const iso = `${date}T${time.replace(',', '.')}`;
   const read = DateTime.fromISO(offset === undefined ? withOffsetIn(iso, timeZone) : `${iso}${offset}`, {
     setZone: true,

@@ -41,16 +41,38 @@ describe('a date as systems write it', () => {
     ['2024-11-05T09:00:00Z', at('2024-11-05T09:00:00Z')],
     [1_730_822_400, at('2024-11-05T16:00:00Z')],
     [1_730_822_400_000, at('2024-11-05T16:00:00Z')],
+    // Whole milliseconds, as the Avro long that stores them holds.
+    [1_730_822_400_123.7, at('2024-11-05T16:00:00.124Z')],
+    [1_730_822_400.5, at('2024-11-05T16:00:00.500Z')],
+    ['2024-11-05T09:00:00+14:00', at('2024-11-04T19:00:00Z')],
   ])('reads %j', (value, instant) => {
     expect(instantIn(value, 'America/New_York')).toBe(instant);
   });
 
-  it.each<unknown>(['11/05/2024', 'Nov 5, 2024', '2024-13-05', '2024-11-05T25:00:00', 'tomorrow', 0, 86_400, {}, true])(
-    'takes %j for no instant',
-    (value) => {
-      expect(instantIn(value, 'America/New_York')).toBeNull();
-    },
-  );
+  it.each<unknown>([
+    '11/05/2024',
+    'Nov 5, 2024',
+    '2024-13-05',
+    '2024-11-05T25:00:00',
+    'tomorrow',
+    0,
+    86_400,
+    {},
+    true,
+    // Past the last instant a Date holds, or no number at all.
+    1e16,
+    8.64e15 + 1,
+    Number.POSITIVE_INFINITY,
+    // An offset no zone has had, or minutes past 59.
+    '2024-11-05T09:00:00+25:00',
+    '2024-11-05T09:00:00-15:00',
+    '2024-11-05T09:00:00+05:60',
+    // The extended and basic forms mixed.
+    '2024-1105',
+    '202411-05',
+  ])('takes %j for no instant', (value) => {
+    expect(instantIn(value, 'America/New_York')).toBeNull();
+  });
 
   it('reads a local time the clocks repeat or skip as withOffsetIn does', () => {
     expect(instantIn('2026-11-01 01:30:00', 'America/New_York')).toBe(at('2026-11-01T06:30:00Z'));
