@@ -11,6 +11,7 @@ interface Held {
 }
 
 const viewOf = (t: KpiTicket): KpiResolutionView => ({
+  department: t.department,
   lifecycleState: t.lifecycleState,
   closureReason: t.closureReason,
   duplicateOf: t.duplicateOf,

@@ -3,6 +3,7 @@ import {
   computeKpis,
   figuresChangeAt,
   isDuplicate,
+  judgedState,
   KPI_DEFINITION_VERSION,
   monthOfInstant,
   monthRange,
@@ -229,6 +230,8 @@ export class PublicFigures {
     const tickets = new Map<string, KpiTicket[]>();
     for (const t of this.#kpi.tickets()) {
       departments.add(t.department ?? UNROUTED);
+      // Where computeKpis counts a resolved ticket, which a reopen routed elsewhere does not move.
+      departments.add(judgedState(t).department ?? UNROUTED);
       // The instants computeKpis and the median to close test against the month, nothing else.
       const instants = [t.resolvedAt ?? t.requestedAt, t.responseDueAt, t.completionDueAt, t.resolvedAt];
       const keys = new Set(

@@ -132,8 +132,10 @@ export function computeKpis(
 
   for (const t of tickets) {
     const zone = t.timeZone;
+    // As judged (R3): a reopen routed to another department leaves the resolution where it was.
+    const department = judgedState(t).department;
     if (isDuplicate(t) && inMonth(t.resolvedAt ?? t.requestedAt, zone)) {
-      const d = tally(t.department);
+      const d = tally(department);
       d.duplicatesClosed++;
       if (judgedState(t).duplicateOf !== null) d.duplicatesLinked++;
     }
@@ -141,7 +143,7 @@ export function computeKpis(
     if (t.responseDueAt !== null && inMonth(t.responseDueAt, zone)) {
       const v = verdict(t.respondedAt, t.responseDueAt, now);
       if (v !== 'pending') {
-        const d = tally(t.department);
+        const d = tally(department);
         d.responseDue++;
         if (v === 'on-time') d.respondedOnTime++;
       }
@@ -149,14 +151,14 @@ export function computeKpis(
     if (t.completionDueAt !== null && inMonth(t.completionDueAt, zone)) {
       const v = completionVerdict(t, t.completionDueAt, now);
       if (v !== 'pending') {
-        const d = tally(t.department);
+        const d = tally(department);
         d.completionDue++;
         if (v === 'on-time') d.completedOnTime++;
         else if (t.resolvedAt === null) d.stillOpenPastDue++;
       }
     }
     if (inMonth(t.resolvedAt, zone)) {
-      const d = tally(t.department);
+      const d = tally(department);
       d.resolved++;
       if (t.businessDaysToResolve !== null) d.business.push(t.businessDaysToResolve);
       if (t.calendarDaysToResolve !== null) d.calendar.push(t.calendarDaysToResolve);

@@ -49,8 +49,12 @@ export interface KpiTicket {
   readonly atResolution?: KpiResolutionView | null;
 }
 
-/** What R3 looks at to tell a duplicate, a follow-up or a cancellation. */
+/**
+ * What R3 looks at to tell a duplicate, a follow-up or a cancellation, and the department the
+ * ticket counts under (a reopen routed elsewhere must not move a published month's figures).
+ */
 export interface KpiResolutionView {
+  readonly department: string | null;
   readonly lifecycleState: TicketLifecycleState;
   readonly closureReason: ClosureReason | null;
   readonly duplicateOf: string | null;

@@ -266,6 +266,26 @@ describe('the SLA timer', () => {
       expect(october('2026-11-10T12:00')).toEqual({ ...published, computedAt: at('2026-11-10T12:00') });
     });
 
+    // Counted under the department holding the work now, the October resolution moved to
+    // another department's October figures once the reopened work went there.
+    it("keeps a past month's figures under the department that resolved it when the reopened work goes to another", () => {
+      const published = resolveInOctoberThenReopen();
+      send(
+        dept(
+          'O',
+          'O#2',
+          'posse',
+          'INSPECTION_STARTED',
+          1,
+          { department: 'housing' },
+          { occurredAt: at('2026-11-07T10:00') },
+        ),
+        '2026-11-07T10:00',
+      );
+      expect(ticketFromStatus(bridge.lastStatus('O'), NYC).department).toBe('housing');
+      expect(october('2026-11-10T12:00')).toEqual({ ...published, computedAt: at('2026-11-10T12:00') });
+    });
+
     it('still leaves out a ticket cancelled before any resolution', () => {
       send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-05T10:00') }), '2026-10-05T10:00');
       maximo('O', 'APPR', 2, '2026-10-06T10:00');
