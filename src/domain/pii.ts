@@ -187,21 +187,29 @@ export function scrubPii(text: string): string {
 }
 
 /**
- * Fields whose name says they hold a person's contact details, however a system nests or spells
- * them (`requester.email`, `ReporterPhone`, `contact_info`, `applicant`, Maximo's `reportedby` and
- * `affectedperson`): the whole value goes.
- * An `address` alone is left, as a feed's address is the issue's public location; one held by a
- * person's field goes with it.
+ * Fields whose name says they hold a person or their contact details, however a system nests or
+ * spells them (`requester.email`, `ReporterPhone`, `contact_info`, `applicant`, `customer`,
+ * `submittedBy`, `fullName`, `tel`, Maximo's `reportedby` and `affectedperson`), matched on the
+ * name in lower case without separators: the whole value goes. An `address` alone is left, as a
+ * feed's address is the issue's public location; a person's (`homeAddress`, or one inside a
+ * person's field) goes.
  */
-const CONTACT_FIELD =
-  /e-?mail|phone|mobile|contact|citizen|reporter|requester|requestor|caller|complainant|applicant|reportedby|affectedperson|onbehalfof/i;
+const CONTACT_FIELD = new RegExp(
+  [
+    'email|phone|mobile|contact|citizen|reporter|requester|requestor|caller|complainant|applicant',
+    'reportedby|affectedperson|onbehalfof|customer|resident|submittedby|homeaddress|mailingaddress',
+    '^tel$|^fax$|^(?:first|last|full|given|middle|sur)?name$',
+  ].join('|'),
+);
+const isContactField = (key: string): boolean => CONTACT_FIELD.test(key.toLowerCase().replace(/[^a-z0-9]/g, ''));
 /** Deeper than any feed nests: past it a value is dropped rather than walked further. */
 const MAX_DEPTH = 32;
 
 /**
  * A value read from an outside system (a change it could not read, kept for a person to fix the
- * system by) without contact data: every field named for a person's contact details is replaced
- * by REDACTED, and every text through scrubPii. Numbers, booleans and the shape are kept.
+ * system by) without contact data: every field named for a person or their contact details is
+ * replaced by REDACTED, and every text through scrubPii. Numbers, booleans and the shape are
+ * kept, so a phone written as a number is caught only under such a name.
  */
 export function withoutContactData(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubPii(value);
@@ -209,7 +217,6 @@ export function withoutContactData(value: unknown, depth = 0): unknown {
   if (depth >= MAX_DEPTH) return REDACTED;
   if (Array.isArray(value)) return value.map((v: unknown) => withoutContactData(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value))
-    out[k] = CONTACT_FIELD.test(k) ? REDACTED : withoutContactData(v, depth + 1);
+  for (const [k, v] of Object.entries(value)) out[k] = isContactField(k) ? REDACTED : withoutContactData(v, depth + 1);
   return out;
 }

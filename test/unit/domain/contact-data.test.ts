@@ -16,6 +16,13 @@ describe('withoutContactData: a value from an outside system, kept without conta
       at: 1_730_822_400_000,
       reportedby: 'JDOE',
       AFFECTEDPERSON: 'JANE',
+      customer: { name: 'Jane Doe' },
+      tel: 6_135_550_123,
+      submittedBy: 'Jane Doe',
+      resident: { fullName: 'Jane Doe', homeAddress: '12 Elm St' },
+      serviceName: 'Pothole',
+      home_address: '12 Elm St',
+      name: 'Jane Doe',
     };
     expect(withoutContactData(change)).toEqual({
       seq: 7,
@@ -30,6 +37,13 @@ describe('withoutContactData: a value from an outside system, kept without conta
       at: 1_730_822_400_000,
       reportedby: REDACTED,
       AFFECTEDPERSON: REDACTED,
+      customer: REDACTED,
+      tel: REDACTED,
+      submittedBy: REDACTED,
+      resident: REDACTED,
+      serviceName: 'Pothole',
+      home_address: REDACTED,
+      name: REDACTED,
     });
   });
 
