@@ -172,6 +172,8 @@ export const closeloopConfigSchema = z
         statusUnconfirmedMinutes: z.number().positive().max(10_080).nullable().default(5),
         /** Minutes an open work order may go without a department event (30 days); null: not watched. */
         workOrderSilenceMinutes: z.number().positive().max(525_600).nullable().default(43_200),
+        /** Minutes an open work order's expected date may lie past with no new date (1 day); null: not watched. */
+        expectedOverdueMinutes: z.number().positive().max(525_600).nullable().default(1_440),
       })
       .strict()
       .nullable()
@@ -179,6 +181,7 @@ export const closeloopConfigSchema = z
         stateLimitsMinutes: { ROUTED: 15, NEW: 60 },
         statusUnconfirmedMinutes: 5,
         workOrderSilenceMinutes: 43_200,
+        expectedOverdueMinutes: 1_440,
       }),
     /**
      * Reconciliation (closeloop reconcile, and the worker's scheduled runs): compares the bridge's

@@ -256,7 +256,7 @@ export class Metrics {
     });
     this.alerts = new Counter({
       name: 'closeloop_alerts_total',
-      help: 'Alerts raised and cleared, per reason (STUCK_<STATE>, STATUS_UNCONFIRMED, WORK_ORDER_SILENT, CONNECTOR_SILENT, DELIVERY_EXHAUSTED, RECORDS_SKIPPED).',
+      help: 'Alerts raised and cleared, per reason (STUCK_<STATE>, STATUS_UNCONFIRMED, WORK_ORDER_SILENT, EXPECTED_DATE_PASSED, CONNECTOR_SILENT, DELIVERY_EXHAUSTED, RECORDS_SKIPPED).',
       labelNames: ['reason', 'status'],
       registers: r,
     });

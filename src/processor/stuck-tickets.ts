@@ -93,7 +93,10 @@ export function tallyStuck(
 /** Whether an alert is one of the sentinel's about a ticket (what readiness and `closeloop health` count). */
 export const isStuckTicketAlert = (a: AlertRecord): boolean =>
   a.ticketId !== null &&
-  (a.reason.startsWith('STUCK_') || a.reason === 'STATUS_UNCONFIRMED' || a.reason === 'WORK_ORDER_SILENT');
+  (a.reason.startsWith('STUCK_') ||
+    a.reason === 'STATUS_UNCONFIRMED' ||
+    a.reason === 'WORK_ORDER_SILENT' ||
+    a.reason === 'EXPECTED_DATE_PASSED');
 
 /**
  * The sentinel's alerts open on the alerts topic (read with openAlerts), summed up as readiness

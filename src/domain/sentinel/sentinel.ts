@@ -52,6 +52,31 @@ function expectedAlerts(t: TicketState, policy: SentinelPolicy, now: number): Ex
       detail: `work order ${wo.workOrderId} (${wo.state}) has had no event from ${wo.department} for ${minutes(now - seen)}`,
     });
   }
+  found.push(...overdueDates(t, policy, now));
+  return found;
+}
+
+/**
+ * A department that said when (scheduled for, on hold until) and then let the date pass without
+ * a word: the CRM shows the citizen a date gone by, and no other watch sees it before the work
+ * order's month of silence. One alert per open work order, cleared by a new date or its end.
+ */
+function overdueDates(t: TicketState, policy: SentinelPolicy, now: number): Expected[] {
+  const limit = policy.expectedOverdueMinutes ?? null;
+  if (limit === null || isClosed(t.state)) return [];
+  const found: Expected[] = [];
+  for (const wo of t.workOrders) {
+    if (wo.expectedAt === null || isTerminalWork(wo.state) || now - wo.expectedAt <= limit * MINUTE) continue;
+    found.push({
+      reason: 'EXPECTED_DATE_PASSED',
+      subject: wo.workOrderId,
+      department: wo.department,
+      since: wo.expectedAt,
+      detail:
+        `work order ${wo.workOrderId} (${wo.state}) was expected by ${new Date(wo.expectedAt).toISOString()}, ` +
+        `${minutes(now - wo.expectedAt)} ago (limit ${limit} min), and ${wo.department} has given no new date`,
+    });
+  }
   return found;
 }
 

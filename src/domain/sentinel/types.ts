@@ -15,6 +15,7 @@ export type AlertReason =
   | `STUCK_${TicketLifecycleState}`
   | 'STATUS_UNCONFIRMED'
   | 'WORK_ORDER_SILENT'
+  | 'EXPECTED_DATE_PASSED'
   | 'CONNECTOR_SILENT'
   | 'DELIVERY_EXHAUSTED'
   | 'RECORDS_SKIPPED';
@@ -66,6 +67,11 @@ export interface SentinelPolicy {
   readonly statusUnconfirmedMinutes: number | null;
   /** Minutes an open work order may go without a department event; null: not watched. */
   readonly workOrderSilenceMinutes: number | null;
+  /**
+   * Minutes an open work order's expected date (the one the CRM shows) may lie in the past with
+   * no new date; null or absent: not watched.
+   */
+  readonly expectedOverdueMinutes?: number | null;
 }
 
 export const DELIVERY_OUTCOMES = ['DELIVERED', 'DEAD_LETTERED'] as const;

@@ -153,6 +153,44 @@ describe('the stuck-ticket sentinel', () => {
     ]);
   });
 
+  // Scheduled for a date that passed with no word: the CRM showed the citizen a date gone by,
+  // and nothing said so before the work order's month of silence.
+  it('raises EXPECTED_DATE_PASSED for an open work order whose date passed with no new one, and clears it on a new date', async () => {
+    const base = await policy();
+    const t = new Ticket({
+      ...base,
+      sentinel: {
+        stateLimitsMinutes: {},
+        statusUnconfirmedMinutes: null,
+        workOrderSilenceMinutes: null,
+        expectedOverdueMinutes: 60,
+      },
+    });
+    t.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), T0);
+    const expected = T0 + 120 * MIN;
+    t.send(
+      dept('T1', 'T1#1', 'posse', 'INSPECTION_SCHEDULED', 2, { department: 'housing', expectedAt: expected }),
+      T0 + MIN,
+    );
+    expect(t.sweep(expected + 60 * MIN).alerts).toEqual([]);
+    const raised = t.sweep(expected + 61 * MIN).alerts;
+    expect(raised.map((a) => [a.reason, a.alertId, a.department, a.since, a.accountable])).toEqual([
+      ['EXPECTED_DATE_PASSED', 'T1|EXPECTED_DATE_PASSED|T1#1', 'housing', expected, base.accountable?.['housing']],
+    ]);
+    expect(raised[0]?.detail).toMatch(/^work order T1#1 \(\w+\) was expected by .*, 61 min ago \(limit 60 min\)/);
+    // A new date clears it; the sweep finds nothing more until that one passes too.
+    const later = expected + 24 * 60 * MIN;
+    const moved = t.send(
+      dept('T1', 'T1#1', 'posse', 'INSPECTION_SCHEDULED', 3, { department: 'housing', expectedAt: later }),
+      expected + 62 * MIN,
+    );
+    expect(moved.alerts.map((a) => [a.reason, a.status])).toEqual([['EXPECTED_DATE_PASSED', 'CLEARED']]);
+    expect(t.sweep(later + 60 * MIN).alerts).toEqual([]);
+    // Done work has no date to keep.
+    t.send(dept('T1', 'T1#1', 'posse', 'COMPLIED', 4, { department: 'housing' }), later + 30 * MIN);
+    expect(t.sweep(later + 600 * MIN).alerts.filter((a) => a.reason === 'EXPECTED_DATE_PASSED')).toEqual([]);
+  });
+
   it('does nothing without a sentinel policy, and takes a state written before the sentinel as confirmed', async () => {
     const plain = await testPolicy();
     const t = new Ticket(plain);
