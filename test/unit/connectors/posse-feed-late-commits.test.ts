@@ -4,6 +4,7 @@ import { PosseSimulator } from '../../../connectors/posse/simulator.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { parseConnectorConfig, type WorkOrderEvent } from '../../../src/sdk/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
+import { createPosseJob } from '../../support/posse-jobs.ts';
 
 const cleanup = cleanupAfter('each');
 
@@ -55,19 +56,7 @@ async function run(seed: number, pageSize: number) {
     }
     throw new Error('the feed never ran dry');
   };
-  const create = (n: number) =>
-    fetch(`${url}/posse/api/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        externalRef: `T-${n}#1`,
-        ticketId: `T-${n}`,
-        department: 'housing',
-        serviceCode: 'SR-HIGH-GRASS',
-        description: null,
-        priority: 3,
-      }),
-    });
+  const create = (n: number) => createPosseJob(url, n);
 
   for (let step = 0; step < 40; step += 1) {
     if (step < 25) for (let n = 0; n < 3; n += 1) await create(step * 3 + n);

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PosseSimulator } from '../../../connectors/posse/simulator.ts';
+import { createPosseJob } from '../../support/posse-jobs.ts';
 
 class Sim extends PosseSimulator {
   url = '';
 }
 
-const job = (sim: Sim, n: number) =>
-  fetch(`${sim.url}/posse/api/jobs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      externalRef: `T-${n}#1`,
-      ticketId: `T-${n}`,
-      department: 'housing',
-      serviceCode: 'X',
-      description: null,
-      priority: 3,
-    }),
-  });
+const job = (sim: Sim, n: number) => createPosseJob(sim.url, n, { serviceCode: 'X' });
 
 async function started(behaviour: ConstructorParameters<typeof PosseSimulator>[0]): Promise<Sim> {
   const sim = new Sim(behaviour);

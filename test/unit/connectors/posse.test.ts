@@ -6,6 +6,7 @@ import { PosseSimulator } from '../../../connectors/posse/simulator.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { parseConnectorConfig, RECONCILE_ORIGIN, type WorkOrderRef } from '../../../src/sdk/index.ts';
 import { Bridge, crm, testPolicy } from '../../support/domain.ts';
+import { createPosseJob } from '../../support/posse-jobs.ts';
 
 let sim: PosseSimulator | null = null;
 afterEach(async () => {
@@ -36,19 +37,7 @@ async function connector() {
   const sink = posse.sink?.(config, ctx);
   if (!source || !sink || !lookup?.workOrder) throw new Error('posse must have a source, a sink and a lookup');
   // The sink's job creation, as a CREATE command makes it.
-  const create = (n: number) =>
-    fetch(`${url}/posse/api/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer tok' },
-      body: JSON.stringify({
-        externalRef: `T-${n}#1`,
-        ticketId: `T-${n}`,
-        department: 'housing',
-        serviceCode: 'SR-HIGH-GRASS',
-        description: null,
-        priority: 3,
-      }),
-    });
+  const create = (n: number) => createPosseJob(url, n, { token: 'tok' });
   return { sim, source, sink, create, workOrder: lookup.workOrder.bind(lookup) };
 }
 

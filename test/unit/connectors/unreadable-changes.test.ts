@@ -10,6 +10,7 @@ import { encodeBatch } from '../../../src/runtime/source-publish.ts';
 import { parseConnectorConfig, type Source } from '../../../src/sdk/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
+import { createPosseJob } from '../../support/posse-jobs.ts';
 
 // One change a connector cannot read is handed to the runner as rejected, by itself, and the
 // cursor moves past it; a value that is merely unusual but has a clear meaning is taken.
@@ -120,18 +121,7 @@ async function posseFeed(extra: Record<string, unknown> = {}) {
   let n = 0;
   const job = async () => {
     n += 1;
-    await fetch(`${url}/posse/api/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer tok' },
-      body: JSON.stringify({
-        externalRef: `T-${n}#1`,
-        ticketId: `T-${n}`,
-        department: 'housing',
-        serviceCode: 'SR-HIGH-GRASS',
-        description: null,
-        priority: 3,
-      }),
-    });
+    await createPosseJob(url, n, { token: 'tok' });
     // One process each: earlier jobs must not move on and add changes of their own.
     sim.replan(`T-${n}#1`, ['RECEIVED']);
     sim.tick();
