@@ -7,12 +7,16 @@ import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { parseConnectorConfig } from '../../../src/sdk/index.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
+import { crmWithTicket } from '../../support/crm-sink.ts';
 
 let sim: CrmSimulator | null = null;
 afterEach(async () => {
   await sim?.stop();
   sim = null;
 });
+
+const cleanup = cleanupAfter('each');
 
 const ctx = { logger: createLogger({ level: 'silent' }), env: { CRM_API_TOKEN: 'tok' }, clock: Date.now };
 
@@ -107,13 +111,7 @@ describe('crm-rest connector', () => {
   // A department's own correlation id is carried to the CRM: one that cannot go as a header as
   // it is (a newline, a character past ASCII) was refused by undici and its status dead-lettered.
   it('sends any correlation id as the x-correlation-id header, percent-encoded when it cannot go as it is', async () => {
-    const { sim, sink } = await connector();
-    const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
-    const bridge = new Bridge(await testPolicy());
-    bridge.send(crm(t.id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
-    bridge.send(dept(t.id, `${t.id}#1`, 'maximo', 'COMP', 2, { department: 'transportation' }));
-    const [v1, v2] = bridge.statusesOf(t.id);
-    if (!v1 || !v2) throw new Error('expected two statuses');
+    const { sim, v1, v2, sink } = await crmWithTicket(cleanup);
     await sink.deliver({ ...v1, envelope: { ...v1.envelope, correlationId: 'trace-✓-42' } });
     await sink.deliver({ ...v2, envelope: { ...v2.envelope, correlationId: 'abc\ndef' } });
     expect(sim.applied.map((a) => [a.version, a.correlationId])).toEqual([
