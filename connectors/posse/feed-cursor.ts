@@ -22,26 +22,41 @@ export function seqOf(raw: unknown): number | null {
  * waits at and then passes. One last on a full page is read, and dead-lettered, again by the next
  * poll rather than passed unseen, with the changes after it. One last on a page that is not full,
  * or a page of such changes alone, ends the page at its watermark, the only place the feed gives
- * it, which the feed counts as read.
+ * it, which the feed counts as read, when the watermark can be its seq (see unreadTail).
  *
  * An empty page ends at its watermark: the feed's end as POSSE sees it. Below the stored cursor,
  * the feed went back (a restored backup), which the runner reports as CL_SOURCE_CURSOR_BEHIND.
  */
-export function pageEnd(changes: readonly unknown[], watermark: number, full: boolean): number {
+export function pageEnd(changes: readonly unknown[], watermark: number, full: boolean, head: number): number {
+  if (changes.length === 0) return watermark;
   let highest: number | null = null;
   for (const raw of changes) {
     const seq = seqOf(raw);
     if (seq !== null && (highest === null || seq > highest)) highest = seq;
   }
-  if (highest === null || (!full && trailsUnread(changes))) return watermark;
-  return Math.min(watermark, highest);
+  if (unreadTail(changes, watermark, full, head, highest) > 0) return watermark;
+  return highest === null ? head : Math.min(watermark, highest);
 }
 
 /**
- * Whether the page ends with a change whose seq cannot be read. On a page that is not full that
- * change is the feed's last, whose seq only the watermark gives: ending the page at the highest
- * seq read would ask for it again on every poll, dead-letter it each time and never move on.
+ * How many seqs the changes ending the page whose seq cannot be read take, when the watermark
+ * places them: on a page that is not full (or of such changes alone) they are the feed's last,
+ * and only the watermark gives their seqs. It does so only when the seqs between the last one
+ * read and the watermark are no more than those changes: a watermark further on (a feed that
+ * answers its head, counting a seq not committed yet) would pass a change still to come, so the
+ * page then ends at the last seq read, its tail read again (and dead-lettered again) until the
+ * feed shows what follows. 0 when no such tail is placed.
  */
-export function trailsUnread(changes: readonly unknown[]): boolean {
-  return changes.length > 0 && seqOf(changes[changes.length - 1]) === null;
+export function unreadTail(
+  changes: readonly unknown[],
+  watermark: number,
+  full: boolean,
+  head: number,
+  highest: number | null,
+): number {
+  let tail = 0;
+  while (tail < changes.length && seqOf(changes[changes.length - 1 - tail]) === null) tail += 1;
+  if (tail === 0 || (full && highest !== null)) return 0;
+  const from = Math.max(head, highest ?? head);
+  return watermark > from && watermark - from <= tail ? watermark - from : 0;
 }

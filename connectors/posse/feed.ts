@@ -10,7 +10,7 @@ import {
 } from '../../src/sdk/index.ts';
 import { changeSchema, type PosseClient } from './client.ts';
 import type { PosseConfig } from './config.ts';
-import { pageEnd, seqOf, trailsUnread } from './feed-cursor.ts';
+import { pageEnd, seqOf, unreadTail } from './feed-cursor.ts';
 import { FeedPosition, type PositionLimits } from './feed-position.ts';
 import { changeToEvent, unreadExpected } from './mapping.ts';
 import { WARN_FOR_MS, UnreadDates } from './unread-dates.ts';
@@ -86,7 +86,7 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
     const page = await api.changes(head, config.pageSize);
     // A full page: the feed likely holds more, so the runner reads on at once.
     const more = page.changes.length >= config.pageSize;
-    const end = pageEnd(page.changes, page.watermark, more);
+    const end = pageEnd(page.changes, page.watermark, more, head);
     const low = read(fills, at.seq);
     const high = read(page.changes, head);
     const records: SourceRecord<WorkOrderEvent>[] = [...low.records, ...high.records];
@@ -98,7 +98,8 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
       return {
         records,
         rejected,
-        cursor: String(page.changes.length > 0 ? end : page.watermark),
+        // At the head itself, the position as it was (with any hole it holds), not the bare seq.
+        cursor: page.changes.length > 0 ? (end === head ? at.toString() : String(end)) : String(page.watermark),
         more,
         warnings: warnings(now),
       };
@@ -108,9 +109,10 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
       const seq = seqOf(raw);
       if (seq !== null && seq <= end) at.read(seq, now);
     }
-    // The page ended at its watermark for a change whose seq it could not read: that seq is read.
-    if (end > head && (!more || page.changes.every((raw) => seqOf(raw) === null)) && trailsUnread(page.changes))
-      at.read(end, now);
+    // The page ended at its watermark for changes whose seqs it could not read: those seqs are read.
+    const seqs = page.changes.map(seqOf).filter((seq) => seq !== null);
+    const tail = unreadTail(page.changes, page.watermark, more, head, seqs.length === 0 ? null : Math.max(...seqs));
+    for (let seq = end - tail + 1; seq <= end; seq += 1) at.read(seq, now);
     const { passed, forced } = at.settle(now, (from, to) => to <= lookedTo || from > head);
     if (passed.length > 0) {
       passedTotal += passed.reduce((n, [from, to]) => n + to - from + 1, 0);

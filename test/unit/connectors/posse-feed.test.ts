@@ -153,6 +153,28 @@ describe('posse feed cursor', () => {
     const after = await source.poll(alone.cursor);
     expect([after.records.map((r) => r.value.envelope.sequence), after.rejected, after.cursor]).toEqual([[9], [], '9']);
   });
+
+  // A feed that answers its head, counting a seq handed out but not committed, must not have the
+  // unreadable change take that seq: the change committed there later would never be read.
+  it('does not pass a seq still to come for a change whose seq cannot be read', async () => {
+    let now = T0;
+    const { state, source } = await feed({ watermark: 'head', pageSize: 3, clock: () => now });
+    state.visible = [6, 7];
+    state.handedOut = 8;
+    state.changes = (seq) => (seq === 7 ? { ...change(seq), seq: null } : change(seq));
+    const first = await source.poll('5');
+    expect([first.records.map((r) => r.value.envelope.sequence), first.cursor]).toEqual([[6], '6']);
+    // 7's seq could be 7 or 8: the page holds at 6, and the runner sees a cursor that does not move.
+    const held = await source.poll(first.cursor);
+    expect([held.records, held.rejected?.length, held.cursor]).toEqual([[], 1, '6']);
+    expect(source.cursorAdvances?.(first.cursor, held.cursor)).toBe(false);
+    // 8 commits: it is read, and 7's place is a hole passed after the wait.
+    state.visible = [6, 7, 8];
+    const next = await source.poll(held.cursor);
+    expect(next.records.map((r) => r.value.envelope.sequence)).toEqual([8]);
+    now += 120_000;
+    expect((await source.poll(next.cursor)).cursor).toBe('8');
+  });
 });
 
 describe('posse expected dates', () => {
