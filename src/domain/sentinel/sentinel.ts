@@ -63,7 +63,9 @@ function expectedAlerts(t: TicketState, policy: SentinelPolicy, now: number): Ex
  */
 function overdueDates(t: TicketState, policy: SentinelPolicy, now: number): Expected[] {
   const limit = policy.expectedOverdueMinutes ?? null;
-  if (limit === null || isClosed(t.state)) return [];
+  // A linked ticket shows its parent's date (expectedAtOf), which the parent's own watch covers;
+  // its own work orders are being withdrawn, and their dates are no longer the citizen's.
+  if (limit === null || isClosed(t.state) || t.parent?.accepted === true) return [];
   const found: Expected[] = [];
   for (const wo of t.workOrders) {
     if (wo.expectedAt === null || isTerminalWork(wo.state) || now - wo.expectedAt <= limit * MINUTE) continue;

@@ -8,7 +8,7 @@ import {
   type TicketState,
 } from '../../../src/domain/index.ts';
 import { seenAt, withWatch } from '../../../src/domain/sentinel/index.ts';
-import { crm, dept, testPolicy } from '../../support/domain.ts';
+import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
 
 const MIN = 60_000;
 const T0 = 1_790_000_000_000;
@@ -189,6 +189,33 @@ describe('the stuck-ticket sentinel', () => {
     // Done work has no date to keep.
     t.send(dept('T1', 'T1#1', 'posse', 'COMPLIED', 4, { department: 'housing' }), later + 30 * MIN);
     expect(t.sweep(later + 600 * MIN).alerts.filter((a) => a.reason === 'EXPECTED_DATE_PASSED')).toEqual([]);
+  });
+
+  it("leaves a duplicate's own dates to its parent's watch: the CRM shows the parent's", async () => {
+    const overdue = {
+      ...(await policy()),
+      sentinel: {
+        stateLimitsMinutes: {},
+        statusUnconfirmedMinutes: null,
+        workOrderSilenceMinutes: null,
+        expectedOverdueMinutes: 60,
+      },
+    };
+    const b = new Bridge(overdue);
+    const start = b.now;
+    b.send(crm('A', 'OPENED', 1, { serviceCode: 'GRASS' }));
+    b.send(crm('B', 'OPENED', 1, { serviceCode: 'GRASS' }));
+    const parentDate = start + 10 * 1440 * MIN;
+    b.send(dept('A', 'A#1', 'posse', 'INSPECTION_SCHEDULED', 1, { department: 'housing', expectedAt: parentDate }));
+    b.send(
+      dept('B', 'B#1', 'posse', 'INSPECTION_SCHEDULED', 1, { department: 'housing', expectedAt: start + 120 * MIN }),
+    );
+    b.now = start + 10 * MIN;
+    b.send(crm('B', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'A' }));
+    expect(b.lastStatus('B')).toMatchObject({ lifecycleState: 'DUPLICATE', expectedAt: parentDate });
+    // B#1 is still SCHEDULED for a date gone by until housing confirms the cancel.
+    expect(b.ticket('B').workOrders.map((w) => w.state)).not.toContain('CANCELLED');
+    expect(decideTimers(b.ticket('B'), { policy: overdue, now: start + 200 * MIN }).alerts).toEqual([]);
   });
 
   it('does nothing without a sentinel policy, and takes a state written before the sentinel as confirmed', async () => {
