@@ -17,6 +17,8 @@ import {
   originOf,
   planReplay,
   readReplayHistory,
+  lineAt,
+  REPLAY_AT_HEADER,
   REPLAY_HEADER,
   REPLAY_ID_HEADER,
   type Skipped,
@@ -158,9 +160,16 @@ export interface ReplayAudit {
  */
 function resent(d: DeadLetter, replayId: string): OutgoingRecord {
   const own = (name: string) =>
-    !name.startsWith('closeloop.dlq.') && name !== REPLAY_HEADER && name !== REPLAY_ID_HEADER;
+    !name.startsWith('closeloop.dlq.') &&
+    name !== REPLAY_HEADER &&
+    name !== REPLAY_ID_HEADER &&
+    name !== REPLAY_AT_HEADER;
   const headers: Record<string, Buffer> = {};
-  const replayed = { [REPLAY_HEADER]: Buffer.from(originOf(d)), [REPLAY_ID_HEADER]: Buffer.from(replayId) };
+  const replayed = {
+    [REPLAY_HEADER]: Buffer.from(originOf(d)),
+    [REPLAY_ID_HEADER]: Buffer.from(replayId),
+    [REPLAY_AT_HEADER]: Buffer.from(lineAt(d)),
+  };
   if (d.headerList) {
     const headerList = d.headerList.filter(([k]) => own(k));
     return { key: d.keyBytes, value: d.value, headerList, headers: replayed };

@@ -9,6 +9,7 @@ export {
   type ReplayAudit,
 } from './dead-letters.ts';
 export {
+  REPLAY_AT_HEADER,
   REPLAY_HEADER,
   REPLAY_ID_HEADER,
   planReplay,

@@ -4,6 +4,25 @@ import type { DeadLetter, ReplayAudit } from './dead-letters.ts';
 export const REPLAY_HEADER = 'closeloop.replay.of';
 /** The replay that re-sent the record: tells a line's latest failure from an older one. */
 export const REPLAY_ID_HEADER = 'closeloop.replay.id';
+/**
+ * Where the line's first record stood on its topic (`<topic>:<partition>:<offset>`): a line that
+ * fails again goes back at that place whichever of its dead letters a filter matches.
+ */
+export const REPLAY_AT_HEADER = 'closeloop.replay.at';
+
+/** Where a dead letter's line began on its topic: its REPLAY_AT_HEADER, else its own record. */
+export function lineAt(d: DeadLetter): string {
+  return (
+    d.headers[REPLAY_AT_HEADER]?.toString('utf8') || `${d.originalTopic}:${d.originalPartition}:${d.originalOffset}`
+  );
+}
+
+/** A position `<topic>:<partition>:<offset>` as the fields a dead letter sorts by. */
+function positionOf(at: string): Pick<DeadLetter, 'originalTopic' | 'originalPartition' | 'originalOffset'> | null {
+  const m = /^(.*):(\d+):(\d+)$/.exec(at);
+  if (!m) return null;
+  return { originalTopic: m[1] ?? '', originalPartition: Number(m[2]), originalOffset: BigInt(m[3] ?? '0') };
+}
 
 /**
  * A re-sent record that fails again is dead-lettered anew, under a new id but with the headers
@@ -74,7 +93,8 @@ export function replayState(d: DeadLetter, history: ReplayHistory): ReplayState 
   return after === latest ? { state: 'failed again', after } : { state: 'superseded', after, by: latest };
 }
 
-const inOriginalOrder = (a: DeadLetter, b: DeadLetter) =>
+type Placed = Pick<DeadLetter, 'originalTopic' | 'originalPartition' | 'originalOffset'>;
+const inOriginalOrder = (a: Placed, b: Placed) =>
   a.originalTopic === b.originalTopic
     ? a.originalPartition - b.originalPartition || Number(a.originalOffset - b.originalOffset)
     : a.originalTopic.localeCompare(b.originalTopic);
@@ -106,7 +126,10 @@ export function planReplay(
   // re-sent sits further on its topic than the records dead-lettered after its first failure,
   // and a ticket's statuses must go back in their first order (a CRM refuses a version gap).
   const byId = new Map(matching.map((d) => [d.id, d]));
-  const lineStart = (d: DeadLetter) => byId.get(originOf(d)) ?? d;
+  // Its REPLAY_AT_HEADER, whatever the filter matched; before re-sends carried it, the line's
+  // first dead letter when the filter matched that too.
+  const lineStart = (d: DeadLetter) =>
+    (d.headers[REPLAY_AT_HEADER] ? positionOf(lineAt(d)) : null) ?? byId.get(originOf(d)) ?? d;
   const order = (a: DeadLetter, b: DeadLetter) => inOriginalOrder(lineStart(a), lineStart(b)) || inOriginalOrder(a, b);
   for (const d of [...matching].sort(order)) {
     const origin = originOf(d);

@@ -10,7 +10,13 @@ import {
 } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { judgeReadiness } from '../../../src/observability/readiness.ts';
-import { replayDeadLetters, type DeadLetterScope, type ReplayAudit } from '../../../src/ops/index.ts';
+import {
+  listDeadLetters,
+  REPLAY_AT_HEADER,
+  replayDeadLetters,
+  type DeadLetterScope,
+  type ReplayAudit,
+} from '../../../src/ops/index.ts';
 import { SinkRunner } from '../../../src/runtime/index.ts';
 import type { Sink, WorkOrderCommand } from '../../../src/sdk/index.ts';
 import { RECORD_NAMES } from '../../../src/topics/index.ts';
@@ -82,6 +88,12 @@ it('re-sends, with --again and a reason, a command whose replay failed again, an
   const first = await replayDeadLetters(messaging, admin, filter, 'oncall-1', scope);
   expect(first.deadLetters).toEqual([`${DLQ}:0:0`]);
   await until('the replayed command to fail again', () => runner.status().deadLettered === 2, 10_000);
+  // The re-sent record carried where its line began, so its new dead letter keeps that place.
+  const letters = await listDeadLetters(messaging, admin, filter, [DLQ]);
+  expect(letters.map((d) => [d.id, d.originalOffset, d.headers[REPLAY_AT_HEADER]?.toString()])).toEqual([
+    [`${DLQ}:0:0`, 0n, undefined],
+    [`${DLQ}:0:1`, 1n, `${TOPIC}:0:0`],
+  ]);
 
   // Fixed now. A plain replay does not re-send the line twice, and says how to.
   broken = false;

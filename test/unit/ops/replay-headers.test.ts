@@ -7,7 +7,7 @@ import {
   readToEnd,
   type IncomingRecord,
 } from '../../../src/messaging/index.ts';
-import { REPLAY_HEADER, REPLAY_ID_HEADER, replayDeadLetters } from '../../../src/ops/index.ts';
+import { REPLAY_AT_HEADER, REPLAY_HEADER, REPLAY_ID_HEADER, replayDeadLetters } from '../../../src/ops/index.ts';
 
 it('replays a dead letter with its own headers as written: repeated names and null values, none of its own', async () => {
   const messaging = createInMemoryMessaging();
@@ -49,6 +49,8 @@ it('replays a dead letter with its own headers as written: repeated names and nu
     ['gone', null],
     [REPLAY_HEADER, 'events.dlq:0:0'],
     [REPLAY_ID_HEADER, audit.replayId],
+    // Where the line began on its topic, kept if the re-sent record fails again.
+    [REPLAY_AT_HEADER, 'events:0:4'],
   ]);
   await admin.disconnect();
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   planReplay,
+  REPLAY_AT_HEADER,
   REPLAY_HEADER,
   REPLAY_ID_HEADER,
   replayHistoryOf,
@@ -55,6 +56,24 @@ describe('planReplay', () => {
     const plan = planReplay([v4, v3Again, v3], replays(['r1', ['t.dlq:0:0'], ['t.dlq:0:0']]), { again: true });
     expect(plan.todo.map((d) => d.id)).toEqual(['t.dlq:0:2', 't.dlq:0:1']);
     expect(plan.skipped.map((s) => s.id)).toEqual(['t.dlq:0:0']);
+  });
+
+  // Filtered by time, the line's first dead letter is not among those matched: the place its
+  // re-send carried says where the line began all the same.
+  it('re-sends a line failed again at its first place even when a filter leaves its first dead letter out', () => {
+    const v4 = dead('t.dlq:0:1', 4);
+    const v3Again = dead('t.dlq:0:2', 10, {}, 't.dlq:0:0', 'r1');
+    const placed = { ...v3Again, headers: { ...v3Again.headers, [REPLAY_AT_HEADER]: Buffer.from('t:0:3') } };
+    const history = replays(['r1', ['t.dlq:0:0'], ['t.dlq:0:0']]);
+    expect(planReplay([v4, placed], history, { again: true }).todo.map((d) => d.id)).toEqual([
+      't.dlq:0:2',
+      't.dlq:0:1',
+    ]);
+    // Without the place (re-sent before it was carried), its own record's place is all there is.
+    expect(planReplay([v4, v3Again], history, { again: true }).todo.map((d) => d.id)).toEqual([
+      't.dlq:0:1',
+      't.dlq:0:2',
+    ]);
   });
 
   it('re-sends in the original order what no replay has re-sent yet', () => {
