@@ -8,7 +8,8 @@ export function seqOf(raw: unknown): number | null {
 }
 
 /**
- * Where a page of the feed ends: its changes up to here are read (see FeedPosition).
+ * Where a page of the feed ends: its changes up to `end` are read (see FeedPosition), `placed` of
+ * the seqs before it taken by changes whose seq cannot be read (see unreadTail).
  *
  * A page that holds changes ends at its watermark, but never past the highest seq among them.
  * Some POSSE setups answer the feed's head as the watermark rather than the page's last seq, and
@@ -27,15 +28,21 @@ export function seqOf(raw: unknown): number | null {
  * An empty page ends at its watermark: the feed's end as POSSE sees it. Below the stored cursor,
  * the feed went back (a restored backup), which the runner reports as CL_SOURCE_CURSOR_BEHIND.
  */
-export function pageEnd(changes: readonly unknown[], watermark: number, full: boolean, head: number): number {
-  if (changes.length === 0) return watermark;
+export function pageEnd(
+  changes: readonly unknown[],
+  watermark: number,
+  full: boolean,
+  head: number,
+): { readonly end: number; readonly placed: number } {
+  if (changes.length === 0) return { end: watermark, placed: 0 };
   let highest: number | null = null;
   for (const raw of changes) {
     const seq = seqOf(raw);
     if (seq !== null && (highest === null || seq > highest)) highest = seq;
   }
-  if (unreadTail(changes, watermark, full, head, highest) > 0) return watermark;
-  return highest === null ? head : Math.min(watermark, highest);
+  const placed = unreadTail(changes, watermark, full, head, highest);
+  if (placed > 0) return { end: watermark, placed };
+  return { end: highest === null ? head : Math.min(watermark, highest), placed: 0 };
 }
 
 /**
@@ -47,7 +54,7 @@ export function pageEnd(changes: readonly unknown[], watermark: number, full: bo
  * page then ends at the last seq read, its tail read again (and dead-lettered again) until the
  * feed shows what follows. 0 when no such tail is placed.
  */
-export function unreadTail(
+function unreadTail(
   changes: readonly unknown[],
   watermark: number,
   full: boolean,

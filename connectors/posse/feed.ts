@@ -10,7 +10,7 @@ import {
 } from '../../src/sdk/index.ts';
 import { changeSchema, type PosseClient } from './client.ts';
 import type { PosseConfig } from './config.ts';
-import { pageEnd, seqOf, unreadTail } from './feed-cursor.ts';
+import { pageEnd, seqOf } from './feed-cursor.ts';
 import { FeedPosition, type PositionLimits } from './feed-position.ts';
 import { changeToEvent, unreadExpected } from './mapping.ts';
 import { WARN_FOR_MS, UnreadDates } from './unread-dates.ts';
@@ -86,7 +86,7 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
     const page = await api.changes(head, config.pageSize);
     // A full page: the feed likely holds more, so the runner reads on at once.
     const more = page.changes.length >= config.pageSize;
-    const end = pageEnd(page.changes, page.watermark, more, head);
+    const { end, placed } = pageEnd(page.changes, page.watermark, more, head);
     const low = read(fills, at.seq);
     const high = read(page.changes, head);
     const records: SourceRecord<WorkOrderEvent>[] = [...low.records, ...high.records];
@@ -110,9 +110,7 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
       if (seq !== null && seq <= end) at.read(seq, now);
     }
     // The page ended at its watermark for changes whose seqs it could not read: those seqs are read.
-    const seqs = page.changes.map(seqOf).filter((seq) => seq !== null);
-    const tail = unreadTail(page.changes, page.watermark, more, head, seqs.length === 0 ? null : Math.max(...seqs));
-    for (let seq = end - tail + 1; seq <= end; seq += 1) at.read(seq, now);
+    for (let seq = end - placed + 1; seq <= end; seq += 1) at.read(seq, now);
     const { passed, forced } = at.settle(now, (from, to) => to <= lookedTo || from > head);
     if (passed.length > 0) {
       passedTotal += passed.reduce((n, [from, to]) => n + to - from + 1, 0);
