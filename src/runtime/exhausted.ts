@@ -4,7 +4,7 @@ import { subjectForTopic, type AvroSerde, type Messaging, type MessageProducer }
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { ALERTS_REFRESH_MS, openAlerts } from '../ops/index.ts';
-import { clearingOf, DeliveredTickets } from './delivered-tickets.ts';
+import { clearingOf, DeliveredTickets, statusVersion } from './delivered-tickets.ts';
 
 /** A record a sink gave up on, as readiness and `status()` show it. */
 export interface ExhaustedDelivery {
@@ -65,8 +65,9 @@ const STOP_WAIT_MS = 5_000;
  * after failing through every pause cycle while the system looked healthy. The alert stays open,
  * in readiness, `closeloop_delivery_exhausted{connector}` and `closeloop alerts list`, until that
  * very record (same ticket and command id or version) is delivered, which a replay of its dead
- * letter does once the cause is fixed, or, for a status, a newer status of its ticket; or until
- * an operator acknowledges it (`closeloop alerts ack`).
+ * letter does once the cause is fixed, or, for a status, a newer status of its ticket, delivered
+ * or dead-lettered in turn (whose alert then stands for it); or until an operator acknowledges it
+ * (`closeloop alerts ack`).
  *
  * Sinks share a consumer group, so the record may be delivered by another worker than the one
  * that gave it up, and a worker started later must not take back an alert cleared meanwhile.
@@ -172,7 +173,7 @@ export class DeliveryAlerts {
    * last failing with `err` (`exhausted`), or refused at once, as out of order
    * (CL_CONNECTOR_OUT_OF_ORDER) or, a status, for good (see isTicketStatus).
    */
-  async raise(ticketId: string, value: unknown, cycles: number, err: unknown, exhausted = true): Promise<void> {
+  async raise(ticketId: string, value: unknown, cycles: number, err: unknown, exhausted: boolean): Promise<void> {
     const record = identifyRecord(ticketId, value);
     const lastError = errorSummary(err);
     const outOfOrder = isCloseloopError(err, 'CL_CONNECTOR_OUT_OF_ORDER');
@@ -185,6 +186,7 @@ export class DeliveryAlerts {
           'replay or a newer status of the ticket is delivered';
     const entry = { ...record, detail, since: Date.now() };
     const id = this.#alertId(record);
+    await this.#supersede(record);
     this.#open.set(id, entry);
     this.#touched?.add(id);
     this.#gauge();
@@ -206,6 +208,26 @@ export class DeliveryAlerts {
       const detail = clearingOf(record, entry);
       // Still open: a refresh may have cleared it while an earlier clearing was being written.
       if (detail !== null && this.#open.get(id) === entry) await this.#clear(id, entry, detail);
+    }
+  }
+
+  /**
+   * A ticket's status dead-lettered ends the open alerts of its older statuses: the system would
+   * show this one instead of them, and its alert stands for all of them, so a ticket the system
+   * refuses every status of (deleted there, say) holds one alert, not one per version. Their dead
+   * letters stay; `closeloop dlq replay --ticket ID` re-sends them in order.
+   */
+  async #supersede(record: { ticketId: string; subject: string }): Promise<void> {
+    const version = statusVersion(record.subject);
+    if (version === null) return;
+    for (const [id, entry] of [...this.#open]) {
+      const older = entry.ticketId === record.ticketId ? statusVersion(entry.subject) : null;
+      if (older === null || older >= version || this.#open.get(id) !== entry) continue;
+      await this.#clear(
+        id,
+        entry,
+        `superseded: ${record.subject} of the ticket was dead-lettered too, and its alert stands for both`,
+      );
     }
   }
 
