@@ -8,6 +8,7 @@ import type { StatusProjection } from './projection.ts';
 import { ClientRateLimiter, clientKey, type RateLimitOptions } from './rate-limit.ts';
 import { COMMON_HEADERS, CONTENT_TYPES } from './headers.ts';
 import { RequestFacts } from './request-facts.ts';
+import { requestUrl } from './request-url.ts';
 import { answer, errorAnswer, formatOf, isMachinePath, templateOf, type Answer, type RouteDeps } from './routes.ts';
 import { toXml } from './xml.ts';
 
@@ -128,7 +129,7 @@ export class StatusApiServer {
         this.#o.logger?.error({ err }, 'status api request failed');
         // In the URL's format: an XML client fed JSON reads nothing, not even that it failed; a
         // person on one of the site's pages reads a page.
-        const path = URL.parse(req.url ?? '/', 'http://status-api')?.pathname ?? '/';
+        const path = requestUrl(req.url ?? '/', 'http://status-api')?.pathname ?? '/';
         const template = templateOf(path);
         if (res.headersSent) res.destroy();
         else if (this.#o.site && template === 'unmatched' && !isMachinePath(path)) sendPage(req, res, PAGE_FAILED);
@@ -169,7 +170,7 @@ export class StatusApiServer {
   async #answer(req: IncomingMessage, res: ServerResponse): Promise<Answer | SitePage | Preflight> {
     const host = req.headers.host ?? '';
     const base = HOST_PATTERN.test(host) ? `http://${host}` : 'http://status-api';
-    const url = URL.parse(req.url ?? '/', base);
+    const url = requestUrl(req.url ?? '/', base);
     const template = url ? templateOf(url.pathname) : 'unmatched';
     const format = url ? formatOf(url.pathname) : 'json';
     // HTTP/1.1 requires Host (RFC 9112 §3.2); HTTP/1.0 clients may leave it out.

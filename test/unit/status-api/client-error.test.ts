@@ -73,3 +73,29 @@ describe('a request Node cannot parse', () => {
     expect(await res.json()).toEqual(error(414));
   });
 });
+
+// WHATWG's parser took a target starting with `//` for a host: `//requests.json` asked for `/` on
+// host requests.json (404 here, the home page on the public site), and `//evil.example/…` or an
+// absolute-form target set the origin discovery advertises, past the Host header's check.
+describe('the request target', () => {
+  const get = (target: string) => raw(`GET ${target} HTTP/1.1\r\nHost: api.city.example\r\nConnection: close\r\n\r\n`);
+
+  it('reads a run of slashes as one, as a client joining a base that ends in / sends it', async () => {
+    for (const target of ['//requests/T1.json', '/requests//T1.json', '//requests.json?service_request_id=T1']) {
+      const res = await get(target);
+      expect(res.status, target).toBe(200);
+      expect(res.body, target).toEqual([expect.objectContaining({ service_request_id: 'T1' })]);
+    }
+  });
+
+  it('takes the origin from the Host header alone, never from the request line', async () => {
+    for (const target of ['http://evil.example/discovery.json', '//evil.example//discovery.json']) {
+      const res = await get(target);
+      const body = JSON.stringify(res.body);
+      expect(body, target).not.toContain('evil.example');
+    }
+    const absolute = await get('http://evil.example/discovery.json');
+    expect(absolute.status).toBe(200);
+    expect(absolute.body).toMatchObject({ endpoints: [{ url: 'http://api.city.example' }] });
+  });
+});
