@@ -75,7 +75,8 @@ export function parseSearch(params: URLSearchParams, now: number): Parsed<Search
     [from, to, through] = [start.value.at, start.value.at + SEARCH_WINDOW_MS, start.value.at + SEARCH_WINDOW_MS];
   else if (end.value !== null) [from, to, through] = [end.value.at - SEARCH_WINDOW_MS, end.value.at, end.value.through];
   else [from, to, through] = [now - SEARCH_WINDOW_MS, now, now];
-  if (to < from) return fail('end_date must not be before start_date.');
+  // A bare end date is its whole day: one that starts before a start time on it still ends after.
+  if (through < from) return fail('end_date must not be before start_date.');
   if (to - from > SEARCH_WINDOW_MS) return fail('A search may not span more than 90 days.');
   to = through;
 

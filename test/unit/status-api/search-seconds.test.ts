@@ -38,6 +38,8 @@ describe('a search by date compares requested_datetime as shown, to the second',
     ['end_date=2026-10-05T14:03:30Z', ['LATE-IN-SECOND', 'AT', 'EARLY']],
     ['start_date=2026-10-05T14:03:30Z', ['NEXT', 'LATE-IN-SECOND', 'AT']],
     ['start_date=2026-10-05T14:03:30Z&end_date=2026-10-05T14:03:30Z', ['LATE-IN-SECOND', 'AT']],
+    // A bare end date is its whole day, even a day that starts before the start time.
+    ['start_date=2026-10-05T14:03:30Z&end_date=2026-10-05', ['NEXT', 'LATE-IN-SECOND', 'AT']],
     // A fraction asks within the second: the second shown meets it.
     ['start_date=2026-10-05T14:03:30.5Z&end_date=2026-10-05T14:03:30.5Z', ['LATE-IN-SECOND', 'AT']],
     ['start_date=2026-10-05T14:03:29.999Z&end_date=2026-10-05T14:03:29.999Z', ['EARLY']],
