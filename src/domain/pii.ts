@@ -25,13 +25,14 @@ const LOCAL = `[${ALNUM}_%+-][${ALNUM}_%+'-]*`;
 const LABEL = `[${ALNUM}-]+`;
 // The top-level domain starts with a letter, so "meet (at) 5.30" stays.
 const TLD = `\\p{L}[${ALNUM}-]*`;
-// Starting only at the front of a run (not mid-word, not after "john.") keeps long text without
-// an "@" from costing quadratic time; an earlier start already covers those positions.
-const LOCAL_START = `(?<![${ALNUM}_%+-]|[${ALNUM}_%+-]\\.)`;
+// Starting only at the front of a run (not mid-word, not after "john.", "john[dot]" or "john dot ")
+// keeps long text without an "@" from costing quadratic time; an earlier start already covers
+// those positions.
+const SPELLED_DOT = String.raw`[ 	]+dot[ 	]+`;
+const LOCAL_START = `(?<![${ALNUM}_%+-]|[${ALNUM}_%+-](?:${DOT}|${SPELLED_DOT}))`;
 const EMAIL = new RegExp(`${LOCAL_START}${LOCAL}(?:${DOT}${LOCAL})*${AT}(?:${LABEL}${DOT})+${TLD}`, 'giu');
 // "jane at example dot org": both words spelled out, so "us at city.gov" and "crew at site" stay.
 const SPELLED_AT = String.raw`[ 	]+at[ 	]+`;
-const SPELLED_DOT = String.raw`[ 	]+dot[ 	]+`;
 const EMAIL_SPELLED = new RegExp(
   `${LOCAL_START}${LOCAL}(?:${SPELLED_DOT}${LOCAL})*${SPELLED_AT}(?:${LABEL}${SPELLED_DOT})+${TLD}`,
   'giu',
