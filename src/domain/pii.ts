@@ -18,8 +18,9 @@ const hidden = (word: string): string => String.raw`\s*[\[({<]\s*${word}\s*[\])}
 // Also as a web form or a mail client leaves it: URL-encoded ("%40") or an HTML entity ("&#64;").
 // A typed "@" may have blanks around it ("jane.doe @ gmail.com", "bob@ example.org"): a note
 // that says where to write wants it read, and so does anyone scraping the page.
-const AT = `(?:[ \t\u00a0]{0,2}[@＠][ \t\u00a0]{0,2}|%40|&#0*64;|&#x0*40;|${hidden('at')})`;
-const DOT = `(?:\\.|${hidden('dot')})`;
+// "(@)" and "[.]" hide the sign itself in brackets.
+const AT = `(?:[ \t\u00a0]{0,2}[@＠][ \t\u00a0]{0,2}|%40|&#0*64;|&#x0*40;|${hidden('(?:at|[@＠])')})`;
+const DOT = `(?:\\.|${hidden('(?:dot|\\.)')})`;
 // An apostrophe may sit inside ("o'brien") but not open it, so a quoting mark stays.
 const LOCAL = `[${ALNUM}_%+-][${ALNUM}_%+'-]*`;
 const LABEL = `[${ALNUM}-]+`;
@@ -71,8 +72,20 @@ const PHONE_EXIT_APART = new RegExp(
 );
 // North American ten digits, e.g. "780-496-1234", "(780)496-1234", "1 (780) 496-1234",
 // "1.780.496.1234".
-const PHONE_NANP = new RegExp(
-  String.raw`${START}(?:1${SEP})?(?:\(\d{3}\)|\d{3})${SEP}\d{3}${SEP}\d{4}${EXTENSION}${END}`,
+const NANP = String.raw`(?:1${SEP})?(?:\(\d{3}\)|\d{3})${SEP}\d{3}${SEP}\d{4}`;
+const PHONE_NANP = new RegExp(String.raw`${START}${NANP}${EXTENSION}${END}`, 'giu');
+// Two numbers glued by a slash, comma or semicolon, "410-555-0199/410-555-0198", or a second
+// line's last four digits, "410-555-0199/0198": START and END keep each number from a digit
+// behind such a mark (dates, decimals), so the list is taken whole, from a full number on.
+const PHONE_LIST = new RegExp(
+  String.raw`${START}${NANP}(?:${GAP}[/,;]${GAP}${NANP}|[/,;]\d{4})+${EXTENSION}${END}`,
+  'giu',
+);
+// A number glued to the word that labels it, "cell4105550199", "Tel#410-555-0199", which START
+// leaves alone elsewhere so that ids ("WO4105550199", "#780-4961") survive.
+const LABEL_WORD = String.raw`(?<![\p{L}])(?:tel|telephone|phone|ph|cell|cellphone|mobile|mob|fax)`;
+const PHONE_LABELLED = new RegExp(
+  String.raw`(?<=${LABEL_WORD}\.?[#:]?[ \t]{0,2})(?:${NANP}|\+?\d{7,15})${EXTENSION}${END}`,
   'giu',
 );
 // Ten digits in other groupings, as people read them out: "410 555 01 99", "410-55-50-199".
@@ -105,6 +118,7 @@ const PATTERNS: readonly { readonly re: RegExp; readonly accept?: (match: string
   { re: PHONE_PLUS, accept: (m) => digitsIn(m) >= MIN_PHONE_DIGITS },
   { re: PHONE_EXIT },
   { re: PHONE_EXIT_APART, accept: (m) => digitsIn(withoutExtension(m)) >= MIN_NATIONAL_DIGITS },
+  { re: PHONE_LIST },
   { re: PHONE_NANP },
   // Before the local form, which would take "020 7946" and leave "0958".
   {
@@ -122,6 +136,7 @@ const PATTERNS: readonly { readonly re: RegExp; readonly accept?: (match: string
     },
   },
   { re: PHONE_LOCAL },
+  { re: PHONE_LABELLED },
 ];
 
 // Invisible characters that split a number or an address for the eye of a filter, not a reader's.

@@ -36,6 +36,9 @@ const EMAILS = [
   'jane.doe @ gmail.com',
   'bob@ example.org',
   'jane @example.org',
+  // The sign itself in brackets
+  'jane[at]example[.]com',
+  'jane (@) example (.) org',
 ];
 
 const PHONES = [
@@ -59,6 +62,12 @@ const PHONES = [
   fullwidth('410-555-0199'),
   '４１０５５５０１９９'.replace(/(\S{3})(\S{3})(\S{4})/u, '$1 $2 $3'),
   '410-555-0199 ext. 12',
+  // Two lines glued: each number's end is no date's or decimal's
+  '410-555-0199/410-555-0198',
+  '410-555-0199,410-555-0198',
+  '410.555.0199/410.555.0198',
+  '410-555-0199; 410-555-0198',
+  '410-555-0199/0198',
   '555-0199',
   '555 0199',
   // United Kingdom
@@ -151,7 +160,22 @@ const SAFE = [
   'Crew @ site tomorrow, @ 9.',
   'Lane closed 2026 10 05 14 30.',
   'Lots 101-104 and 2026-10-05.',
+  'Seen 10/05/2026,10/12/2026 and 2026/10/05/2026/10/12.',
+  'Costs 1,250/2,500 and 12.50/25.00.',
+  'Asset WO4105550199 and ticket #4105550199.',
+  'Graph 2 of 4, phase 3.',
 ];
+
+// A number glued to the word that labels it is a phone number, even without a separator.
+describe('scrubber corpus: a phone number glued to its label', () => {
+  it.each([
+    ['cell4105550199', 'cell[redacted]'],
+    ['Tel#4105550199 after 5', 'Tel#[redacted] after 5'],
+    ['Tel#410-555-0199.', 'Tel#[redacted].'],
+    ['phone:+14105550199', 'phone:[redacted]'],
+    ['Ph.4105550199 / Fax 4105550198', 'Ph.[redacted] / Fax [redacted]'],
+  ])('%j', (text, expected) => expect(scrubPii(text)).toBe(expected));
+});
 
 describe('scrubber corpus: planted contacts are caught whole', () => {
   const cases = [...EMAILS, ...PHONES].flatMap((c) => SENTENCES.map((s) => [s(c), s(REDACTED)] as const));
