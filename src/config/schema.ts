@@ -35,6 +35,11 @@ export const statusMappingSchema = z
     description: z.string().optional(),
     knownCodes: z.array(z.string().min(1)).min(1),
     codes: z.record(z.string().min(1), statusMappingEntrySchema),
+    /**
+     * Whether the department's own note (free text its staff write on the work order) is shown to
+     * the citizen when a code has no publicNote; `withheld` publishes the plain-words status alone.
+     */
+    departmentNotes: z.enum(['public', 'withheld']).default('public'),
   })
   .strict();
 

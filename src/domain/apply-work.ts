@@ -1,6 +1,6 @@
 import type { Draft } from './draft.ts';
 import { isTerminalWork } from './lifecycle.ts';
-import type { StatusMappingEntry } from './policy.ts';
+import { publicNoteOf, type StatusMappingEntry } from './policy.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { expectedTime } from './request-time.ts';
@@ -60,7 +60,7 @@ export function applyWorkState(
   let t = replaceWorkOrder(prev, {
     ...touched,
     state: target,
-    publicNote: entry.publicNote ?? e.note ?? null,
+    publicNote: publicNoteOf(draft.ctx.policy, e, entry),
     expectedAt: expectedDate(e, draft) ?? current.expectedAt,
     closureReason: entry.closureReason ?? null,
     misrouted: entry.misroute === true,

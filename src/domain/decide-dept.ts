@@ -2,7 +2,7 @@ import { RECONCILE_ORIGIN, positionOf } from './context.ts';
 import type { Draft } from './draft.ts';
 import { isTerminalWork } from './lifecycle.ts';
 import { implausiblePosition } from './ordering.ts';
-import { hasMapping, lookupCode } from './policy.ts';
+import { hasMapping, lookupCode, publicNoteOf } from './policy.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { applyWorkState, expectedDate, replaceWorkOrder } from './apply-work.ts';
@@ -78,7 +78,7 @@ export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: 
       const wo = {
         ...touched,
         state: target,
-        publicNote: entry.publicNote ?? e.note,
+        publicNote: publicNoteOf(draft.ctx.policy, e, entry),
         expectedAt: expectedDate(e, draft),
         holdReason: target === 'ON_HOLD' ? (entry.holdReason ?? null) : null,
       };

@@ -24,6 +24,8 @@ export interface StatusMapping {
   /** Every code the system is documented to emit; each must be mapped. */
   readonly knownCodes: readonly string[];
   readonly codes: Readonly<Record<string, StatusMappingEntry>>;
+  /** `withheld`: the department's own note never reaches the citizen (default `public`). */
+  readonly departmentNotes?: 'public' | 'withheld' | undefined;
 }
 
 export interface RouteTarget {
@@ -67,6 +69,21 @@ export function isServed(policy: Policy, target: RouteTarget): boolean {
 export function lookupCode(policy: Policy, system: string, raw: string): StatusMappingEntry | undefined {
   const mapping = Object.hasOwn(policy.mappings, system) ? policy.mappings[system] : undefined;
   return mapping && Object.hasOwn(mapping.codes, raw) ? mapping.codes[raw] : undefined;
+}
+
+/**
+ * What a work order shows the citizen of a department event: the code's own plain-words note,
+ * else the note the department's staff wrote, unless the system's mapping withholds those (free
+ * text may name a resident, which no scrubber can tell from a street's or a crew's name).
+ */
+export function publicNoteOf(
+  policy: Policy,
+  e: { readonly system: string; readonly note: string | null },
+  entry: StatusMappingEntry,
+): string | null {
+  if (entry.publicNote !== undefined) return entry.publicNote;
+  const mapping = Object.hasOwn(policy.mappings, e.system) ? policy.mappings[e.system] : undefined;
+  return mapping?.departmentNotes === 'withheld' ? null : e.note;
 }
 
 export function hasMapping(policy: Policy, system: string): boolean {
