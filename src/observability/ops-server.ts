@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { CloseloopError } from '../errors/index.ts';
+import { requestUrl } from './request-url.ts';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -113,7 +114,9 @@ export class OpsServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://ops');
+    // A target that is no path is the client's fault, not the server's: 400, and no error logged.
+    const url = requestUrl(req.url ?? '/', 'http://ops');
+    if (url === null) return send(res, 400, { error: 'the request target is not a path' });
     if (req.method === 'GET' && url.pathname === '/metrics') {
       try {
         await this.#o.beforeScrape?.();

@@ -8,7 +8,7 @@ import type { StatusProjection } from './projection.ts';
 import { ClientRateLimiter, clientKey, type RateLimitOptions } from './rate-limit.ts';
 import { COMMON_HEADERS, CONTENT_TYPES } from './headers.ts';
 import { RequestFacts } from './request-facts.ts';
-import { requestUrl } from './request-url.ts';
+import { requestUrl } from '../observability/request-url.ts';
 import { answer, errorAnswer, formatOf, isMachinePath, templateOf, type Answer, type RouteDeps } from './routes.ts';
 import { toXml } from './xml.ts';
 

@@ -125,3 +125,33 @@ describe('ops server', () => {
     expect((await post('crm-rest/resume')).status).toBe(404);
   });
 });
+
+// A department's webhook posts here: a base URL that ends in "/" gives "//hooks/…", and a target
+// the URL parser could not read answered 500 with an error logged, for the client's own mistake.
+describe('ops server: the request target', () => {
+  async function raw(url: string, target: string): Promise<number> {
+    const { hostname, port } = new URL(url);
+    const { connect } = await import('node:net');
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () =>
+        socket.write(`GET ${target} HTTP/1.1\r\nHost: ops\r\nConnection: close\r\n\r\n`),
+      );
+      let got = '';
+      socket.on('data', (d: Buffer) => (got += d.toString('utf8')));
+      socket.once('error', reject);
+      socket.once('close', () => resolve(got));
+    });
+    return Number(text.split(' ')[1]);
+  }
+
+  it('reads a run of slashes as one, and answers a target it cannot read 400 without logging an error', async () => {
+    const errors: unknown[] = [];
+    const ops = new OpsServer({ ...OPTIONS, port: 0, onRequestError: (err) => errors.push(err) });
+    const url = await ops.start();
+    closers.push(() => ops.stop());
+    expect(await raw(url, '//health/ready')).toBe(200);
+    expect(await raw(url, '//[')).toBe(404);
+    expect(await raw(url, 'http://[')).toBe(400);
+    expect(errors).toEqual([]);
+  });
+});
