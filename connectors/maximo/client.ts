@@ -133,9 +133,14 @@ export function alreadyCommitted(err: unknown): boolean {
 
 /** Maximo's optimistic lock: another user saved the record meanwhile, and nothing was saved. */
 const UPDATED_BY_ANOTHER = /BMXAA8229W|updated by another user/i;
+/**
+ * IBM documents the clash as 412 ("the resource is being updated by another user"); versions and
+ * gateways answer it 409 or 400 too. Its message code says what happened, whatever the status.
+ */
+const CONTENTION_STATUSES: ReadonlySet<unknown> = new Set([400, 409, 412]);
 
 function contended(err: CloseloopError): boolean {
-  return err.details['httpStatus'] === 409 && UPDATED_BY_ANOTHER.test(err.message);
+  return CONTENTION_STATUSES.has(err.details['httpStatus']) && UPDATED_BY_ANOTHER.test(err.message);
 }
 
 interface Query {
@@ -331,8 +336,8 @@ export class MaximoClient {
    * PATCH Maximo never saw) is malformed, retried like an outage. The PATCH is idempotent: a
    * status set again is no change, and work log entries are found by their reference; and a
    * PATCH Maximo committed already under its transactionid (a retry after a lost answer) is
-   * answered 409 ('committed', for the caller to check). A 409 for a save of the same work order
-   * by another user (BMXAA8229W) saved nothing and is retriable.
+   * answered 409 ('committed', for the caller to check). A save of the same work order by another
+   * user (BMXAA8229W, answered 412, 409 or 400) saved nothing and is retriable.
    */
   async update(wo: MaximoWorkOrder, body: WorkOrderUpdate, transactionId: string): Promise<'updated' | 'committed'> {
     const what = `updating Maximo work order ${wo.siteid}/${wo.wonum}`;

@@ -25,20 +25,25 @@ function refusal(status: number, message: string, reasonCode?: string): SimRespo
  * lock): refused with 409 too, nothing saved, its reason BMXAA8229W. Its own module beside
  * simulator.ts, which is kept under 400 lines.
  */
+/** How Maximo answers a save that met another user's: IBM documents 412; 409 and 400 are seen too. */
+export type ConflictStatus = 400 | 409 | 412;
+
 export class Transactions {
   readonly #kept = new Map<string, Kept>();
   readonly #clock: () => number;
   readonly #arrivals: () => number;
   #conflicts = 0;
+  #conflictStatus: ConflictStatus = 409;
 
   constructor(clock: () => number, arrivals: () => number) {
     this.#clock = clock;
     this.#arrivals = arrivals;
   }
 
-  /** The next `count` updates meet another user's save of their work order. */
-  conflictNext(count: number): void {
+  /** The next `count` updates meet another user's save of their work order, answered `status`. */
+  conflictNext(count: number, status: ConflictStatus = 409): void {
     this.#conflicts += count;
+    this.#conflictStatus = status;
   }
 
   /** `write` run as Maximo runs a create or an update (`update`) under its request's transactionid. */
@@ -47,7 +52,7 @@ export class Transactions {
       this.#conflicts -= 1;
       const message =
         'BMXAA8229W - Record WORKORDER has been updated by another user. Your changes have not been saved.';
-      return refusal(409, message, 'BMXAA8229W');
+      return refusal(this.#conflictStatus, message, 'BMXAA8229W');
     }
     const id = r.headers['transactionid'];
     if (typeof id !== 'string' || id === '') return write();

@@ -23,7 +23,7 @@ import { API_ROOTS } from './config.ts';
 import { serveAdmin } from './simulator-admin.ts';
 import { asAnswered, hrefOf, restId, workOrderHref, type HrefRoot } from './simulator-href.ts';
 import { matches, orderBy, Pager, parseWhere, select, type LocalDates } from './simulator-query.ts';
-import { Transactions } from './simulator-transactions.ts';
+import { Transactions, type ConflictStatus } from './simulator-transactions.ts';
 
 export type { CrewBehaviour, CrewPlan, MaximoSimulatorOptions, WorkLog, WorkOrder } from './simulator-model.ts';
 
@@ -144,9 +144,12 @@ export class MaximoSimulator {
     return this.server.stop();
   }
 
-  /** The next `count` updates meet another user's save of their work order (409 BMXAA8229W). */
-  conflictNextUpdates(count: number): void {
-    this.#transactions.conflictNext(count);
+  /**
+   * The next `count` updates meet another user's save of their work order (BMXAA8229W), answered
+   * 412 as IBM documents it, or 409 or 400 as some versions and gateways do (default 409).
+   */
+  conflictNextUpdates(count: number, status: ConflictStatus = 409): void {
+    this.#transactions.conflictNext(count, status);
   }
 
   /** Administrators revoke the integration's key and issue another (undefined: none needed). */
