@@ -25,6 +25,11 @@ export interface MaximoSimulatorOptions {
    */
   readonly worklogInStructure?: boolean;
   /**
+   * false: a Maximo, or a gateway before it, that does not honour the `properties` header: a POST
+   * is answered 201 with its Location alone, a PATCH 204. Default true.
+   */
+  readonly propertiesHeader?: boolean;
+  /**
    * The site's own values of the WOSTATUS synonym domain, each with its internal value
    * (`{ CANCELLED: 'CAN' }`): a work order can be set to one, is answered with it as its status
    * and with the internal value as status_maxvalue, and moves by the rules of the internal value.

@@ -71,6 +71,7 @@ export class MaximoSimulator {
   readonly #reviewLogType: string;
   readonly #transactions: Transactions;
   readonly #worklogInStructure: boolean;
+  readonly #propertiesHeader: boolean;
   readonly #synonyms: Readonly<Record<string, string>>;
   readonly #memoLength: number;
   readonly #dates: LocalDates | undefined;
@@ -111,6 +112,7 @@ export class MaximoSimulator {
     this.#logTypes = new Set(options.logTypes ?? ['WORK', 'UPDATE', 'CLIENTNOTE', 'APPTNOTE']);
     this.#reviewLogType = options.reviewLogType ?? 'UPDATE';
     this.#worklogInStructure = options.worklogInStructure ?? true;
+    this.#propertiesHeader = options.propertiesHeader ?? true;
     this.#synonyms = options.statusSynonyms ?? {};
     this.#memoLength = options.statusMemoLength ?? 50;
     const zone = options.serverZone;
@@ -361,7 +363,7 @@ export class MaximoSimulator {
     if (r.headers['x-method-override']) throw new HttpError(400, 'BMXAA9549E - an update needs a resource URI');
     const wo = this.addWorkOrder(newWorkOrderSchema.parse(r.body));
     const href = workOrderHref(r, wo, this.#links);
-    const properties = r.headers['properties'];
+    const properties = this.#propertiesHeader ? r.headers['properties'] : undefined;
     return typeof properties === 'string'
       ? { status: 201, body: this.#select(r, wo, properties), headers: { location: href } }
       : { status: 201, headers: { location: href } };
@@ -391,7 +393,7 @@ export class MaximoSimulator {
     }
     // Work log entries are child rows: the work order's own row, and its changedate, stay as they were.
     if (changed && u.status === undefined) this.#touch(wo);
-    const properties = r.headers['properties'];
+    const properties = this.#propertiesHeader ? r.headers['properties'] : undefined;
     return typeof properties === 'string' ? { status: 200, body: this.#select(r, wo, properties) } : { status: 204 };
   }
 }
