@@ -140,9 +140,11 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
         else if (e.kind === 'UPDATED' && e.followUpOf) t = requestLink(t, e.followUpOf, 'FOLLOW_UP', draft);
         break;
       }
-      if (e.followUpOf) t = requestLink(t, e.followUpOf, 'FOLLOW_UP', draft);
-      else if (e.duplicateOf) t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
-      if (isImported(e.envelope)) {
+      // History asks no parent: openImported links the one the export names without a message.
+      const live = !isImported(e.envelope);
+      if (live && e.followUpOf) t = requestLink(t, e.followUpOf, 'FOLLOW_UP', draft);
+      else if (live && e.duplicateOf) t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
+      if (!live) {
         // History: the department already has the work (or did it); nothing is sent to it.
         t = openImported(t, e);
         draft.crmDueAt = e.crmDueAt ?? null;

@@ -1,6 +1,6 @@
 import { IMPORT_ORIGIN } from './context.ts';
 import type { Draft } from './draft.ts';
-import { newWorkOrder, type TicketState, type WorkOrderRecord } from './state.ts';
+import { newWorkOrder, type ParentLink, type TicketState, type WorkOrderRecord } from './state.ts';
 import type { CrmTicketEvent, Envelope } from './types.ts';
 
 /**
@@ -25,12 +25,39 @@ export function importedWorkOrderId(ticketId: string): string {
   return `${ticketId}@${IMPORT_SYSTEM}`;
 }
 
-/** An imported ticket opens with the export's department holding it, and no command is sent. */
+/**
+ * The parent an export names, linked as settled history: accepted, as the city linked it, and
+ * asked nothing, as its duplicate is no news to it. Settled, because the parent will never tell
+ * this ticket where it stands (it was never asked), so the duplicate closes on its own closure or
+ * its own work orders' end; the parent's state is what the export says of it, if anything.
+ */
+function importedParent(parentId: string, parentState: 'RESOLVED' | null): ParentLink {
+  return {
+    ticketId: parentId,
+    linkType: 'DUPLICATE',
+    accepted: true,
+    parentState,
+    parentNote: null,
+    parentExpectedAt: null,
+    parentSettled: true,
+  };
+}
+
+/**
+ * An imported ticket opens with the export's department holding it, and no command is sent. One
+ * the export shows open as a duplicate is shown so from the start, its parent linked as settled
+ * history with no link message: asking would send statuses about the parent, and, the link
+ * accepted, a CANCEL for the department's work the bridge cannot send.
+ */
 export function openImported(t: TicketState, e: CrmTicketEvent): TicketState {
+  const linked: TicketState =
+    e.duplicateOf && e.duplicateOf !== t.ticketId && !t.parent
+      ? { ...t, parent: importedParent(e.duplicateOf, null) }
+      : t;
   const department = e.department?.trim();
-  if (!department || t.workOrders.length > 0) return t;
+  if (!department || linked.workOrders.length > 0) return linked;
   const wo = newWorkOrder(importedWorkOrderId(t.ticketId), department, IMPORT_SYSTEM);
-  return { ...t, workOrders: [wo], departmentsTried: [department] };
+  return { ...linked, workOrders: [wo], departmentsTried: [department] };
 }
 
 /**
@@ -55,18 +82,7 @@ export function closeImported(t: TicketState, e: CrmTicketEvent, draft: Draft): 
           closureReason: reason,
           lastPosition: e.envelope.occurredAt,
         };
-  const parent =
-    e.duplicateOf && e.duplicateOf !== t.ticketId
-      ? {
-          ticketId: e.duplicateOf,
-          linkType: 'DUPLICATE' as const,
-          accepted: true,
-          parentState: 'RESOLVED' as const,
-          parentNote: null,
-          parentExpectedAt: null,
-          parentSettled: true,
-        }
-      : t.parent;
+  const parent = e.duplicateOf && e.duplicateOf !== t.ticketId ? importedParent(e.duplicateOf, 'RESOLVED') : t.parent;
   return {
     ...t,
     workOrders: t.workOrders.map(ended),

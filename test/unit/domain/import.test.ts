@@ -181,6 +181,29 @@ describe('imported history', () => {
     expect(d.statuses[0]).toMatchObject({ lifecycleState: 'RESOLVED', closureReason: 'DUPLICATE', duplicateOf: 'P1' });
   });
 
+  it('links an open duplicate the export names as settled history: no link message, nothing cancelled', () => {
+    open('P2');
+    const d = open('D2', { duplicateOf: 'P2' });
+    expect(d.links).toEqual([]);
+    expect(d.commands).toEqual([]);
+    expect(d.violations).toEqual([]);
+    expect(d.statuses).toMatchObject([
+      {
+        lifecycleState: 'DUPLICATE',
+        duplicateOf: 'P2',
+        workOrders: [{ department: 'Transportation', system: 'import' }],
+      },
+    ]);
+    expect(bridge.links).toEqual([]);
+    expect(bridge.violations).toEqual([]);
+    // A later export that shows it closed closes it with its parent's link as it stands.
+    expect(close('D2', OPENED + DAY, { closureReason: 'DUPLICATE', duplicateOf: 'P2' }).statuses[0]).toMatchObject({
+      lifecycleState: 'RESOLVED',
+      closureReason: 'DUPLICATE',
+      duplicateOf: 'P2',
+    });
+  });
+
   it('cancels for the requester and refuses an imported closure without a reason', () => {
     open('C1');
     expect(
