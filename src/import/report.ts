@@ -19,6 +19,15 @@ export interface RejectionGroup {
 /** The column the group of reasons past MAX_GROUPS is listed under. */
 export const OTHER_REASONS = '(other reasons)';
 
+/**
+ * A value as a reason shows it: quoted, a quote in it doubled as CSV does, so reasonKind blanks
+ * it whole whatever it holds. Unquoted, each ticket id or value would be a reason of its own, and
+ * 50 of them would leave every other rejection counted as "(other reasons)".
+ */
+export function quoted(value: string): string {
+  return `"${value.replaceAll('"', '""')}"`;
+}
+
 /** A reason as its kind: a quoted value and the numbers in it (rows, fields, bytes) blanked. */
 export function reasonKind(reason: string): string {
   return reason.replace(/"(?:[^"]|"")*"/g, '"…"').replace(/\d+/g, '#');

@@ -6,6 +6,7 @@ import { foldValue as norm, type ColumnField, type ImportMapping } from './mappi
 import { formatParser, isDateKeyword, type DateKeyword } from './date-formats.ts';
 import { dueTimeFault, eventTimeFault, timeBounds, type TimeBounds } from './time-bounds.ts';
 import { ZoneClock } from './zone-time.ts';
+import { quoted } from './report.ts';
 
 /** Why a row could not be imported, named by the export's own column so a person can fix it. */
 export interface Rejection {
@@ -129,13 +130,16 @@ function time(
   if (!v) return null;
   const t = c.clock.read(v.value, c.dateParsers);
   if (t === null)
-    throw new Reject(v.column, `"${v.value}" matches none of the date formats ${c.m.dateFormats.join(', ')}`);
+    throw new Reject(v.column, `${quoted(v.value)} matches none of the date formats ${c.m.dateFormats.join(', ')}`);
   if (t.skipped && field !== 'dueAt') {
-    throw new Reject(v.column, `"${v.value}" is a time the clocks skipped in ${c.m.timeZone} (they went forward)`);
+    throw new Reject(
+      v.column,
+      `${quoted(v.value)} is a time the clocks skipped in ${c.m.timeZone} (they went forward)`,
+    );
   }
   const ms = notBefore !== undefined && t.second !== null && t.at < notBefore ? t.second : t.at;
   const fault = field === 'dueAt' ? dueTimeFault(ms, c.bounds) : eventTimeFault(ms, c.bounds);
-  if (fault !== null) throw new Reject(v.column, `"${v.value}" ${fault}`);
+  if (fault !== null) throw new Reject(v.column, `${quoted(v.value)} ${fault}`);
   return ms;
 }
 
@@ -146,10 +150,11 @@ const DECIMAL = /^[+-]?\d+(?:\.\d+)?$/;
 function coordinate(c: CompiledMapping, r: Record<string, string>, field: 'latitude' | 'longitude'): number | null {
   const v = cell(c, r, field);
   if (!v) return null;
-  if (!DECIMAL.test(v.value)) throw new Reject(v.column, `${field} "${v.value}" is not a decimal number of degrees`);
+  if (!DECIMAL.test(v.value))
+    throw new Reject(v.column, `${field} ${quoted(v.value)} is not a decimal number of degrees`);
   const n = Number(v.value);
   const limit = field === 'latitude' ? 90 : 180;
-  if (Math.abs(n) > limit) throw new Reject(v.column, `${field} "${v.value}" is outside -${limit} to ${limit}`);
+  if (Math.abs(n) > limit) throw new Reject(v.column, `${field} ${quoted(v.value)} is outside -${limit} to ${limit}`);
   return n;
 }
 
@@ -179,7 +184,7 @@ function channelOf(c: CompiledMapping, r: Record<string, string>): Channel | nul
   if (mapped) return mapped;
   if (c.m.defaults.channel) return c.m.defaults.channel;
   const column = v?.column ?? columnsOf(c.m, 'channel').join('|');
-  throw new Reject(column, v ? `channel "${v.value}" is not in values.channel` : 'channel is empty');
+  throw new Reject(column, v ? `channel ${quoted(v.value)} is not in values.channel` : 'channel is empty');
 }
 
 /**
@@ -230,7 +235,7 @@ function statusOf(
   }
   const status = required(c, r, 'status');
   const verdict = c.statuses.get(norm(status.value));
-  if (!verdict) throw new Reject(status.column, `status "${status.value}" is not in values.status`);
+  if (!verdict) throw new Reject(status.column, `status ${quoted(status.value)} is not in values.status`);
   return { ...status, verdict };
 }
 

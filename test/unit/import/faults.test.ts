@@ -209,6 +209,22 @@ describe('the reject report', () => {
     ]);
   });
 
+  it('counts repeated ticket ids and values holding a quote as one reason each, whatever their letters', async () => {
+    const letters = (i: number) =>
+      `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`;
+    const ids = Array.from({ length: 60 }, (_, i) => `${letters(i)}Q`);
+    const row = (id: string, opened = '2024-01-02T10:00:00Z') => `${id},${opened},Pothole,hole,Jane Roe,410-555-0199`;
+    // A value with a quote inside, then letters: `1" ab` as the CSV quotes it.
+    const quotes = ids.map((id, i) => row(`Z${i}`, `"1"" ${letters(i)}"`));
+    const lines = [HEADER, ...ids.map((id) => row(id)), ...ids.map((id) => row(id)), ...quotes, ''];
+    const { result } = await run(lines.join('\n'), { keepRejections: 0 });
+    expect(result).toMatchObject({ read: 180, imported: 60, rejected: 120 });
+    expect(result.rejectionsByReason).toEqual([
+      { column: 'id', reason: 'ticket "…" is already on row #', count: 60, firstRow: 62 },
+      { column: 'opened', reason: '"…" matches none of the date formats iso', count: 60, firstRow: 122 },
+    ]);
+  });
+
   it('prints the first rejections and the counts by reason, and writes every one to --rejects', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-rejects-'));
     const file = path.join(dir, 'export.csv');

@@ -44,7 +44,7 @@ describe('importFile', () => {
     expect(r.read).toBe(r.imported + r.rejected);
     expect(r.rejections).toEqual([
       { row: 3, column: 'MethodReceived', reason: 'channel "Carrier pigeon" is not in values.channel' },
-      { row: 5, column: 'ServiceRequestNum', reason: 'ticket A-1 is already on row 2' },
+      { row: 5, column: 'ServiceRequestNum', reason: 'ticket "A-1" is already on row 2' },
       { row: 6, column: 'CreatedDate', reason: expect.stringContaining('"not a date"') },
     ]);
     expect(published.map((e) => `${e.ticketId}:${e.kind}`)).toEqual([
