@@ -152,9 +152,10 @@ const TWELVE_HOUR = new WeakMap<TokenParser, { regex: RegExp; group: number }>()
 export function formatParser(format: string): TokenParser {
   const parser = DateTime.buildFormatParser(format);
   const { regex, handlers } = parser as unknown as ParserInternals;
-  if (regex === undefined || handlers === undefined || !letterRuns(format).some((r) => r === 'h' || r === 'hh'))
-    return parser;
-  // Counted as luxon's own matching counts its groups.
+  if (regex === undefined || handlers === undefined) return parser;
+  // The handlers are of the format with its macros expanded (t is h:mm a, f holds one too), so
+  // a 12-hour hour a macro brings is found here, where the format's own letters do not show it.
+  // Groups are counted as luxon's own matching counts them.
   let group = 1;
   for (const h of handlers) {
     if (!h.literal && (h.token?.val === 'h' || h.token?.val === 'hh')) {

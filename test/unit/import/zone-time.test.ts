@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { DateTime } from 'luxon';
+import { DateTime, Settings } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { formatParser } from '../../../src/import/date-formats.ts';
 import { ZoneClock } from '../../../src/import/zone-time.ts';
@@ -44,6 +44,20 @@ describe('ZoneClock', () => {
     expect(clock.parse('Oct 28 2026 at 9:05 PM', h)).toBe(Date.parse('2026-10-29T01:05:00Z'));
     expect(clock.parse('Oct 28 2026 at 09:05 PM', h)).toBe(Date.parse('2026-10-29T01:05:00Z'));
     expect(clock.parse('Oct 28 2026 at 0:05 PM', h)).toBeNull();
+    // A 12-hour hour a luxon macro brings (t is h:mm a, in en-US), which the format's letters do
+    // not show. Macros expand in the default locale, so it is set for these two.
+    const locale = Settings.defaultLocale;
+    Settings.defaultLocale = 'en-US';
+    try {
+      const t = [formatParser('MM/dd/yyyy t')];
+      expect(clock.parse('10/28/2026 1:30 PM', t)).toBe(Date.parse('2026-10-28T17:30:00Z'));
+      for (const text of ['10/28/2026 13:30 PM', '10/28/2026 00:30 PM']) expect(clock.parse(text, t)).toBeNull();
+      const f = [formatParser('f')];
+      expect(clock.parse('10/28/2026, 1:30 PM', f)).toBe(Date.parse('2026-10-28T17:30:00Z'));
+      expect(clock.parse('10/28/2026, 13:30 PM', f)).toBeNull();
+    } finally {
+      Settings.defaultLocale = locale;
+    }
     // A 24-hour clock reads 00 and 13 as they are.
     expect(clock.parse('10/28/2026 00:30', [formatParser('MM/dd/yyyy HH:mm')])).toBe(
       Date.parse('2026-10-28T04:30:00Z'),
