@@ -1,6 +1,7 @@
 import type { TokenParser } from 'luxon';
 import { IMPORT_ORIGIN } from '../domain/context.ts';
 import { ticketIdFault } from '../domain/identifiers.ts';
+import { scrubPii } from '../domain/pii.ts';
 import type { Channel, ClosureReason, CrmTicketEvent, PublicLocation } from '../domain/types.ts';
 import { foldValue as norm, type ColumnField, type ImportMapping } from './mapping.ts';
 import { formatParser, isDateKeyword, type DateKeyword } from './date-formats.ts';
@@ -63,6 +64,15 @@ export function compileMapping(
     clock: new ZoneClock(m.timeZone),
     bounds: timeBounds(bounds),
   };
+}
+
+/**
+ * A cell's value as a rejection reason shows it, on screen and in the --rejects file: a mapping
+ * set wrong may read a caller's e-mail address or phone number as a date, a channel, a status or
+ * a coordinate, and the report must not print it.
+ */
+function shown(value: string): string {
+  return quoted(scrubPii(value));
 }
 
 class Reject extends Error {
@@ -130,16 +140,13 @@ function time(
   if (!v) return null;
   const t = c.clock.read(v.value, c.dateParsers);
   if (t === null)
-    throw new Reject(v.column, `${quoted(v.value)} matches none of the date formats ${c.m.dateFormats.join(', ')}`);
+    throw new Reject(v.column, `${shown(v.value)} matches none of the date formats ${c.m.dateFormats.join(', ')}`);
   if (t.skipped && field !== 'dueAt') {
-    throw new Reject(
-      v.column,
-      `${quoted(v.value)} is a time the clocks skipped in ${c.m.timeZone} (they went forward)`,
-    );
+    throw new Reject(v.column, `${shown(v.value)} is a time the clocks skipped in ${c.m.timeZone} (they went forward)`);
   }
   const ms = notBefore !== undefined && t.second !== null && t.at < notBefore ? t.second : t.at;
   const fault = field === 'dueAt' ? dueTimeFault(ms, c.bounds) : eventTimeFault(ms, c.bounds);
-  if (fault !== null) throw new Reject(v.column, `${quoted(v.value)} ${fault}`);
+  if (fault !== null) throw new Reject(v.column, `${shown(v.value)} ${fault}`);
   return ms;
 }
 
@@ -151,10 +158,10 @@ function coordinate(c: CompiledMapping, r: Record<string, string>, field: 'latit
   const v = cell(c, r, field);
   if (!v) return null;
   if (!DECIMAL.test(v.value))
-    throw new Reject(v.column, `${field} ${quoted(v.value)} is not a decimal number of degrees`);
+    throw new Reject(v.column, `${field} ${shown(v.value)} is not a decimal number of degrees`);
   const n = Number(v.value);
   const limit = field === 'latitude' ? 90 : 180;
-  if (Math.abs(n) > limit) throw new Reject(v.column, `${field} ${quoted(v.value)} is outside -${limit} to ${limit}`);
+  if (Math.abs(n) > limit) throw new Reject(v.column, `${field} ${shown(v.value)} is outside -${limit} to ${limit}`);
   return n;
 }
 
@@ -184,7 +191,7 @@ function channelOf(c: CompiledMapping, r: Record<string, string>): Channel | nul
   if (mapped) return mapped;
   if (c.m.defaults.channel) return c.m.defaults.channel;
   const column = v?.column ?? columnsOf(c.m, 'channel').join('|');
-  throw new Reject(column, v ? `channel ${quoted(v.value)} is not in values.channel` : 'channel is empty');
+  throw new Reject(column, v ? `channel ${shown(v.value)} is not in values.channel` : 'channel is empty');
 }
 
 /**
@@ -235,7 +242,7 @@ function statusOf(
   }
   const status = required(c, r, 'status');
   const verdict = c.statuses.get(norm(status.value));
-  if (!verdict) throw new Reject(status.column, `status ${quoted(status.value)} is not in values.status`);
+  if (!verdict) throw new Reject(status.column, `status ${shown(status.value)} is not in values.status`);
   return { ...status, verdict };
 }
 

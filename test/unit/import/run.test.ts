@@ -57,6 +57,33 @@ describe('importFile', () => {
     expect(published.at(-1)?.closureReason).toBe('DUPLICATE');
   });
 
+  it("shows no caller's e-mail or phone a mapping set wrong reads as a date, status, channel or coordinate", async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    const at = '01/05/2018 09:00:00 AM';
+    const mail = 'jane.doe@example.org';
+    const phone = '410-555-0199';
+    const r = await importFile({
+      file: await exportFile([
+        `B-1,SW-Dirty Alley,Phone,${mail},Open,,,Solid Waste,,,,,,`,
+        `B-2,SW-Dirty Alley,Phone,${at},${phone},,,Solid Waste,,,,,,`,
+        `B-3,SW-Dirty Alley,${mail},${at},Open,,,Solid Waste,,,,,,`,
+        `B-4,SW-Dirty Alley,Phone,${at},Open,,,Solid Waste,,,,${phone},-76.5,`,
+      ]),
+      mapping,
+      sink: null,
+    });
+    expect(r.rejections).toEqual([
+      {
+        row: 2,
+        column: 'CreatedDate',
+        reason: expect.stringMatching(/^"\[redacted\]" matches none of the date formats/),
+      },
+      { row: 3, column: 'SRStatus', reason: 'status "[redacted]" is not in values.status' },
+      { row: 4, column: 'MethodReceived', reason: 'channel "[redacted]" is not in values.channel' },
+      { row: 5, column: 'Latitude', reason: 'latitude "[redacted]" is not a decimal number of degrees' },
+    ]);
+  });
+
   it('leaves rows opened outside --since/--until out of the count; a dry run publishes nothing', async () => {
     const mapping = await loadImportMapping('config/import/baltimore.yaml');
     const r = await importFile({
