@@ -75,7 +75,7 @@ export async function* readExport(
           { details: { line: e.first } },
         );
       }
-      checkHeader(file, e.fields, mapping);
+      checkHeader(file, e.fields, mapping, e.garbled[0]?.byte ?? null);
       header = e.fields;
       strayQuote = strayQuoteFinder(header, mapping);
       mapped = mappedIndexes(header, mapping);
@@ -150,11 +150,15 @@ async function* checkedEncoding(file: string, chunks: AsyncIterable<Buffer>, map
 }
 
 /** The value is not shown: the column may hold a caller's name, and the bytes show as � anyway. */
-function notUtf8(row: number, column: string, byte: number): Rejection {
-  const reason =
+function notUtf8Reason(byte: number): string {
+  return (
     `holds bytes that are not UTF-8 (the first at byte ${byte} of the file); if the export is in another ` +
-    "encoding, give it as the mapping's encoding (windows-1252, latin1, utf-16le)";
-  return { row, column, reason };
+    "encoding, give it as the mapping's encoding (windows-1252, latin1, utf-16le)"
+  );
+}
+
+function notUtf8(row: number, column: string, byte: number): Rejection {
+  return { row, column, reason: notUtf8Reason(byte) };
 }
 
 /** The header's indexes of the columns the mapping reads. */
@@ -170,8 +174,14 @@ const fold = (name: string): string => name.toLowerCase().replace(/\s+/g, '');
  * Every column the mapping names must be in the header, once: a missing one would read as empty
  * in every row (closed tickets imported as open, due dates and coordinates gone), and a doubled
  * one would be read from one of its places only. All problems are told at once, before any row.
+ * `garbledByte` is the file offset of the header's first byte that is not UTF-8, if it has one.
  */
-export function checkHeader(file: string, header: readonly string[], mapping: ImportMapping): void {
+export function checkHeader(
+  file: string,
+  header: readonly string[],
+  mapping: ImportMapping,
+  garbledByte: number | null = null,
+): void {
   const problems: string[] = [];
   const missing: string[] = [];
   for (const [field, ref] of Object.entries(mapping.columns)) {
@@ -193,7 +203,10 @@ export function checkHeader(file: string, header: readonly string[], mapping: Im
     'CL_IMPORT_HEADER_MISMATCH',
     `${file}: the header does not match the mapping; no row was read:\n  ${problems.join('\n  ')}\n` +
       firstLineShape(header, mapping) +
-      delimiterHint(header, missing, mapping.delimiter),
+      delimiterHint(header, missing, mapping.delimiter) +
+      // A name with an accent, in an export saved in windows-1252, cannot match the mapping's:
+      // told as a row's bytes are, or the operator looks for a typo that is not there.
+      (garbledByte === null ? '' : `\nthe header ${notUtf8Reason(garbledByte)}`),
     { details: { problems } },
   );
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CHICAGO_HEADER, chicagoMapping, chicagoRow, importExport } from '../../support/city-exports.ts';
 
 /** The error an import fails with, and its message without the file's path. */
-async function failure(text: string) {
+async function failure(text: string | Buffer) {
   const err = await importExport(text, chicagoMapping).then(
     () => null,
     (e: unknown) => e as Error & { code?: string },
@@ -33,6 +33,21 @@ describe('a header that does not match the mapping', () => {
     expect(message).toContain('the first line has 24 fields (their values are not shown)');
     expect(message).not.toContain('looks like a row of data');
     expect(message).not.toContain('Service Request Number');
+  });
+
+  it("holding bytes that are not UTF-8 points to the mapping's encoding, as a row holding them does", async () => {
+    // Saved in windows-1252: "É" is the one byte 0xC9, not UTF-8.
+    const header = CHICAGO_HEADER.replace('SR_TYPE', 'SR_TYP\u00c9');
+    const { err, message } = await failure(Buffer.from([header, chicagoRow(1), ''].join('\n'), 'latin1'));
+    expect(err).toMatchObject({ code: 'CL_IMPORT_HEADER_MISMATCH' });
+    expect(message).toContain('columns.requestType: "SR_TYPE" is not in the header');
+    const at = CHICAGO_HEADER.indexOf('SR_TYPE') + 'SR_TYP'.length;
+    expect(message).toContain(
+      `the header holds bytes that are not UTF-8 (the first at byte ${at} of the file); ` +
+        "if the export is in another encoding, give it as the mapping's encoding",
+    );
+    const plain = await failure([CHICAGO_HEADER.replace('SR_TYPE', 'SR_TYPES'), chicagoRow(1), ''].join('\n'));
+    expect(plain.message).not.toContain('not UTF-8');
   });
 
   it('is no matter for the first part, which has one', async () => {
