@@ -96,6 +96,8 @@ export function statusNote(t: TicketState, state: TicketLifecycleState, derived:
     // ("Resolved by …") would read as this open request's being done too.
     if (parent.parentState === 'RESOLVED' && !parent.parentSettled && parent.parentNote)
       return `${label} #${parent.ticketId}, open while the work is reviewed (#${parent.ticketId}: ${parent.parentNote})`;
+    // A link settled with no word of the parent (history an export linked) has none to follow.
+    if (parent.parentNote === null && parent.parentSettled) return `${label} #${parent.ticketId}.`;
     return `${label} #${parent.ticketId} — ${parent.parentNote ?? 'status to follow.'}`;
   }
   switch (state) {

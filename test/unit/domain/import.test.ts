@@ -191,6 +191,8 @@ describe('imported history', () => {
       {
         lifecycleState: 'DUPLICATE',
         duplicateOf: 'P2',
+        // No status of the parent will follow: it was never asked.
+        statusNote: 'Duplicate of #P2.',
         workOrders: [{ department: 'Transportation', system: 'import' }],
       },
     ]);
