@@ -186,7 +186,6 @@ export class DeliveryAlerts {
           'replay or a newer status of the ticket is delivered';
     const entry = { ...record, detail, since: Date.now() };
     const id = this.#alertId(record);
-    await this.#supersede(record);
     this.#open.set(id, entry);
     this.#touched?.add(id);
     this.#gauge();
@@ -194,6 +193,8 @@ export class DeliveryAlerts {
     this.#log.error({ ticketId: record.ticketId, subject: record.subject, cycles, lastError }, said);
     this.#metrics?.alerts.inc({ reason: 'DELIVERY_EXHAUSTED', status: 'RAISED' });
     await this.#write(id, entry, 'RAISED');
+    // After the new alert is written: a crash in between leaves both open, never neither.
+    await this.#supersede(record);
   }
 
   /**

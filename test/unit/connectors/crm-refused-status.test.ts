@@ -53,9 +53,9 @@ it('keeps one alert per ticket for its refused statuses: each newer one supersed
   await untilAsync('the alerts written', async () => (await alerts()).length === 5, 5_000);
   expect(await alerts()).toEqual([
     expect.stringMatching(/^SR-404405\|DELIVERY_EXHAUSTED\|v1 RAISED v1: refused by the system/),
-    'SR-404405|DELIVERY_EXHAUSTED|v1 CLEARED v1: superseded: v2 of the ticket was dead-lettered too, and its alert stands for both',
     expect.stringMatching(/^SR-404405\|DELIVERY_EXHAUSTED\|v2 RAISED v2: refused by the system/),
-    'SR-404405|DELIVERY_EXHAUSTED|v2 CLEARED v2: superseded: v3 of the ticket was dead-lettered too, and its alert stands for both',
+    'SR-404405|DELIVERY_EXHAUSTED|v1 CLEARED v1: superseded: v2 of the ticket was dead-lettered too, and its alert stands for both',
     expect.stringMatching(/^SR-404405\|DELIVERY_EXHAUSTED\|v3 RAISED v3: refused by the system/),
+    'SR-404405|DELIVERY_EXHAUSTED|v2 CLEARED v2: superseded: v3 of the ticket was dead-lettered too, and its alert stands for both',
   ]);
 });
