@@ -3,7 +3,8 @@ import { logicalTypeOf } from './avro-logical.ts';
 
 /**
  * Turns a value read with its writer's schema into what Avro resolution against the reader's
- * schema gives, in place where it can; returns the value.
+ * schema gives, in place where it can; returns the value (a new one for a record whose writer
+ * has other fields than its reader).
  */
 export type Adapt = (value: unknown) => unknown;
 
@@ -50,6 +51,11 @@ const CONVERSIONS: Readonly<Record<string, Adapt>> = {
  *    that has no use for them would reach the domain as undefined where it expects null. Each such
  *    field, in the record and in the records it nests (directly, in unions, arrays and maps), is
  *    given its default;
+ *  - a record whose writer has other fields than the reader (one more, one less, renamed, or in
+ *    another order) is read into one with the reader's fields only, in the reader's order, as
+ *    resolution gives it. The event digest (src/domain/event-digest.ts) hashes a record's values
+ *    in their key order: a resend written with a producer's evolved schema must digest as the
+ *    first copy did, or it is taken for another event under a used id;
  *  - a number whose logical type differs from the reader's (avro-logical.ts names them) is in
  *    another unit: converted where that is exact (CONVERSIONS), else refused. A writer's long with
  *    no logical type is taken in the reader's unit: resolution allows it, and most writers of
@@ -154,23 +160,28 @@ class Walk {
   }
 
   #record(w: avro.Type, r: avro.Type, path: string): Adapt | null {
-    const written = new Map(fieldsOf(w).map((f) => [f.name, f]));
-    const steps: ((record: Fields) => void)[] = [];
-    for (const field of fieldsOf(r)) {
+    const writerFields = fieldsOf(w);
+    const readerFields = fieldsOf(r);
+    const written = new Map(writerFields.map((f) => [f.name, f]));
+    // Each reader field: where its value is in the writer's record (none: the default), and what
+    // that value needs.
+    const plan = readerFields.map((field) => {
       const name = field.name;
       // Resolution matches a reader field by its name, else by one of its aliases.
       const from = written.get(name) ?? field.aliases.map((a) => written.get(a)).find((f) => f !== undefined);
-      if (!from) {
-        steps.push(fill(field));
-        continue;
-      }
-      if (from.name !== name) {
-        const old = from.name;
-        steps.push((record) => put(record, name, record[old]));
-      }
-      const inner = this.pair(from.type, field.type, path ? `${path}.${name}` : name);
-      if (inner) steps.push((record) => put(record, name, inner(record[name])));
-    }
+      const inner = from ? this.pair(from.type, field.type, path ? `${path}.${name}` : name) : null;
+      return { field, from: from?.name, inner };
+    });
+    // A writer with the reader's fields, by name and in its order, is adapted in place. Any other
+    // (a field more, one less, renamed or moved) is read into a new record with the reader's
+    // fields in the reader's order, as resolution reads it: the record's keys and their order
+    // are then the shipped schema's whatever the writer's, which the event digest relies on.
+    const same =
+      writerFields.length === readerFields.length && readerFields.every((f, i) => writerFields[i]?.name === f.name);
+    if (!same) return resolved(plan);
+    const steps = plan.flatMap(({ field, inner }) =>
+      inner ? [(record: Fields) => put(record, field.name, inner(record[field.name]))] : [],
+    );
     if (steps.length === 0) return null;
     return (v) => {
       if (v !== null && typeof v === 'object') for (const step of steps) step(v as Fields);
@@ -179,12 +190,25 @@ class Walk {
   }
 }
 
-/** The field set to its default: a fresh copy each time when the default is an object. */
-function fill(field: Field): (record: Fields) => void {
-  const name = field.name;
-  const value = field.defaultValue();
-  if (value !== null && typeof value === 'object') return (record) => put(record, name, field.defaultValue());
-  return (record) => put(record, name, value);
+/** The reader's record made from a writer's of other fields: each reader field in its order. */
+function resolved(plan: readonly { field: Field; from: string | undefined; inner: Adapt | null }[]): Adapt {
+  const steps = plan.map(({ field, from, inner }): ((record: Fields, out: Fields) => void) => {
+    const name = field.name;
+    if (from === undefined) {
+      const value = field.defaultValue();
+      // An object default as a fresh copy each time: records must not share it.
+      if (value !== null && typeof value === 'object') return (_, out) => put(out, name, field.defaultValue());
+      return (_, out) => put(out, name, value);
+    }
+    if (inner) return (record, out) => put(out, name, inner(record[from]));
+    return (record, out) => put(out, name, record[from]);
+  });
+  return (v) => {
+    if (v === null || typeof v !== 'object') return v;
+    const out: Fields = {};
+    for (const step of steps) step(v as Fields, out);
+    return out;
+  };
 }
 
 /** The reader's branch a writer's branch resolves to: the first that resolves, as avsc picks it. */

@@ -119,12 +119,15 @@ describe('a writer that lacks fields the shipped reader defaults', () => {
 
 describe('adapting costs nothing where nothing is missing', () => {
   it.each(['crmEvents', 'deptEvents', 'operatorCommands', 'deliveries', 'state', 'status'] as const)(
-    'needs nothing for %s written with the shipped schema, or with a field more',
+    'needs nothing for %s written with the shipped schema; a field more is left out, as resolution does',
     (topic) => {
       expect(adaptOf(writerTypeOf(shipped(topic)), readerTypeOf(topic))).toBeNull();
       const more = shipped(topic);
       more.fields.push({ name: 'extra', type: ['null', 'string'], default: null });
-      expect(adaptOf(writerTypeOf(more), readerTypeOf(topic))).toBeNull();
+      const adapt = adaptOf(writerTypeOf(more), readerTypeOf(topic));
+      const fields = Object.fromEntries(more.fields.map((f, i) => [f.name, i]));
+      const read = adapt?.(fields) as Record<string, unknown>;
+      expect(Object.keys(read)).toEqual(shipped(topic).fields.map((f) => f.name));
     },
   );
 
@@ -170,7 +173,7 @@ describe('adapting shapes beyond the shipped inputs', () => {
       typeOf(item([{ name: 'old', type: 'string' }])),
       typeOf(item([{ name: 'now', type: 'string', aliases: ['old'] }])),
     );
-    expect(renamed?.({ old: 'v' })).toMatchObject({ now: 'v' });
+    expect(renamed?.({ old: 'v' })).toEqual({ now: 'v' });
   });
 
   it('terminates on a record that nests itself', () => {
