@@ -14,6 +14,7 @@ import {
 } from '../../src/sdk/index.ts';
 import { changeSchema, CrmClient, notApplied, outOfOrder } from './client.ts';
 import { crmRestConfig, type CrmRestConfig } from './config.ts';
+import { pageEnd } from './feed-cursor.ts';
 import { changeToEvent, statusToUpdate, ticketToObservation } from './mapping.ts';
 
 function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
@@ -69,8 +70,9 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
         return {
           records,
           rejected,
-          // The page's own cursor: past every change it held, the unreadable ones too.
-          cursor: String(page.nextCursor),
+          // The page's own cursor, past every change it held (the unreadable ones too), but not
+          // past the last of them (see pageEnd).
+          cursor: String(pageEnd(page.changes, page.nextCursor)),
           // A full page: the feed likely holds more, so the runner reads on at once.
           more: page.changes.length >= config.pageSize,
         };

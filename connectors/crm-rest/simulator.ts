@@ -36,6 +36,11 @@ export interface CrmSimulatorOptions {
   readonly token?: string;
   /** Called (POST, no data) after new changes reach the feed; also `PUT /_sim/webhook`. */
   readonly webhook?: WebhookTarget;
+  /**
+   * 'head': every page answers the feed's latest seq as its nextCursor, as some CRMs do, also a
+   * page cut at its limit. Default 'page': the seq of the page's last change.
+   */
+  readonly nextCursor?: 'page' | 'head';
 }
 
 export class CrmSimulator {
@@ -57,6 +62,7 @@ export class CrmSimulator {
   readonly #locked = new Set<string>();
   readonly #clock: () => number;
   #token: string | undefined;
+  readonly #headCursor: boolean;
   /** The feed answers, but with nothing: a CRM whose integration outbox has stalled. */
   feedPaused = false;
   #nextId = 1;
@@ -65,6 +71,7 @@ export class CrmSimulator {
   constructor(options: CrmSimulatorOptions = {}) {
     this.#clock = options.clock ?? Date.now;
     this.#token = options.token;
+    this.#headCursor = options.nextCursor === 'head';
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
     if (options.webhook) this.webhook.configure(options.webhook);
@@ -310,7 +317,9 @@ export class CrmSimulator {
     const page = this.feedPaused ? [] : this.changes.slice(after, after + limit);
     const changes = page.map((c) => this.corruptor.serve(String(c.seq), c));
     // Asked after a seq the feed has not reached (it went back: see restoreBackup), the feed's end.
-    return { status: 200, body: { changes, nextCursor: Math.min(after, this.changes.length) + page.length } };
+    const end =
+      this.#headCursor && !this.feedPaused ? this.changes.length : Math.min(after, this.changes.length) + page.length;
+    return { status: 200, body: { changes, nextCursor: end } };
   }
 
   #applyStatus(id: string, body: unknown, correlation: string | string[] | undefined) {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { crmRest } from '../../../connectors/crm-rest/index.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
 import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
+import { pageEnd } from '../../../connectors/crm-rest/feed-cursor.ts';
 import { changeToEvent, channelOf } from '../../../connectors/crm-rest/mapping.ts';
 import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
@@ -20,8 +21,8 @@ const cleanup = cleanupAfter('each');
 
 const ctx = { logger: createLogger({ level: 'silent' }), env: { CRM_API_TOKEN: 'tok' }, clock: Date.now };
 
-async function connector(faults = {}, timeoutMs = 2_000) {
-  sim = new CrmSimulator({ token: 'tok', faults });
+async function connector(faults = {}, timeoutMs = 2_000, nextCursor: 'page' | 'head' = 'page') {
+  sim = new CrmSimulator({ token: 'tok', faults, nextCursor });
   const url = await sim.start();
   const config = parseConnectorConfig('crm-rest', crmRestConfig, {
     baseUrl: url,
@@ -91,6 +92,23 @@ describe('crm-rest connector', () => {
     await sink.deliver(bridge.lastStatus(a.id));
     const echo = await source.poll(second.cursor);
     expect(echo.records.map((r) => [r.value.kind, r.value.envelope.origin])).toEqual([['UPDATED', 'closeloop']]);
+  });
+
+  // A CRM that answers its latest seq as every page's nextCursor had the bridge skip what lay
+  // between a full page's last change and that seq, with no warning.
+  it('reads every change once from a CRM whose pages end at its latest seq', async () => {
+    const { sim, source } = await connector({}, 2_000, 'head');
+    const ids = Array.from({ length: 5 }, (_, i) => sim.createTicket({ serviceCode: `SR-${i}` }).id);
+    const read: string[] = [];
+    const cursors: (string | null)[] = [null];
+    for (let poll = 0; poll < 10; poll++) {
+      const page = await source.poll(cursors.at(-1) ?? null);
+      read.push(...page.records.map((r) => r.key));
+      if (page.records.length === 0) break;
+      cursors.push(page.cursor);
+    }
+    expect(read).toEqual(ids);
+    expect(cursors).toEqual([null, '2', '4', '5']);
   });
 
   it('applies statuses with their version, and a re-delivery is a no-op', async () => {
@@ -237,5 +255,18 @@ describe('request facts from the CRM (channel, kind, public location, due date)'
       location: null,
       crmDueAt: null,
     });
+  });
+});
+
+describe("where a page of the CRM's feed leaves the cursor", () => {
+  it("is the page's nextCursor, but never past its last change", () => {
+    const at = (...seqs: unknown[]) => seqs.map((seq) => ({ seq }));
+    expect(pageEnd(at(1, 2), 20)).toBe(2);
+    expect(pageEnd(at(1, 2), 2)).toBe(2);
+    expect(pageEnd(at(3), 2)).toBe(2);
+    expect(pageEnd([], 7)).toBe(7);
+    // A last change with no readable seq has no place to stop at: the CRM's word stands.
+    expect(pageEnd(at(1, 'x'), 20)).toBe(20);
+    expect(pageEnd(at(1, null), 20)).toBe(20);
   });
 });
