@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { callJson, CloseloopError, headerValue, HttpClient, lookupJson, sendJson } from '../../src/sdk/index.ts';
+import {
+  callJson,
+  CloseloopError,
+  headerValue,
+  HttpClient,
+  lookupJson,
+  pathSegment,
+  sendJson,
+} from '../../src/sdk/index.ts';
 
 /**
  * One change of the referral feed. What the bridge cannot do without (its position, ticket,
@@ -127,7 +135,7 @@ export class CrmClient {
     signal?: AbortSignal,
   ): Promise<{ applied: boolean; currentVersion: number } | null> {
     return sendJson(`applying status v${update.version} to CRM ticket ${ticketId}`, appliedSchema, () =>
-      this.#http.put(`/api/v1/tickets/${encodeURIComponent(ticketId)}/status`, update, {
+      this.#http.put(`/api/v1/tickets/${pathSegment(ticketId)}/status`, update, {
         headers: { 'content-type': 'application/json', 'x-correlation-id': headerValue(correlationId) },
         ...(signal ? { signal } : {}),
       }),
@@ -137,7 +145,7 @@ export class CrmClient {
   /** The ticket as the CRM holds it now; null when the CRM does not know it (404). */
   ticket(ticketId: string): Promise<CrmTicketView | null> {
     return lookupJson(`reading CRM ticket ${ticketId}`, ticketSchema, () =>
-      this.#http.get(`/api/v1/tickets/${encodeURIComponent(ticketId)}`),
+      this.#http.get(`/api/v1/tickets/${pathSegment(ticketId)}`),
     );
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callJson, HttpClient, lookupJson, sendJson } from '../../src/sdk/index.ts';
+import { callJson, HttpClient, lookupJson, pathSegment, sendJson } from '../../src/sdk/index.ts';
 
 /**
  * A job's status in POSSE. Cancelled is a closed job as much as Closed is (the outcome code says
@@ -98,7 +98,7 @@ export class PosseClient {
   /** A job by the bridge's work-order id (its external reference); null when POSSE has none (404). */
   job(ref: string) {
     return lookupJson(`reading POSSE job ${ref}`, jobViewSchema, () =>
-      this.#http.get(`/posse/api/jobs/${encodeURIComponent(ref)}`),
+      this.#http.get(`/posse/api/jobs/${pathSegment(ref)}`),
     );
   }
 
@@ -110,13 +110,13 @@ export class PosseClient {
 
   cancel(ref: string, reason: string | null) {
     return sendJson(`cancelling POSSE job ${ref}`, jobSchema, () =>
-      this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/cancel`, { reason }),
+      this.#http.post(`/posse/api/jobs/${pathSegment(ref)}/cancel`, { reason }),
     );
   }
 
   setPriority(ref: string, priority: number) {
     return sendJson(`setting priority of POSSE job ${ref}`, jobSchema, () =>
-      this.#http.put(`/posse/api/jobs/${encodeURIComponent(ref)}/priority`, { priority }),
+      this.#http.put(`/posse/api/jobs/${pathSegment(ref)}/priority`, { priority }),
     );
   }
 
@@ -127,13 +127,13 @@ export class PosseClient {
    */
   addNote(ref: string, note: string, commandId: string) {
     return sendJson(`adding a note to POSSE job ${ref}`, jobSchema, () =>
-      this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/notes`, { note, commandId }, keyed(commandId)),
+      this.#http.post(`/posse/api/jobs/${pathSegment(ref)}/notes`, { note, commandId }, keyed(commandId)),
     );
   }
 
   review(ref: string, commandId: string) {
     return sendJson(`asking POSSE to review job ${ref}`, jobSchema, () =>
-      this.#http.post(`/posse/api/jobs/${encodeURIComponent(ref)}/review`, { commandId }, keyed(commandId)),
+      this.#http.post(`/posse/api/jobs/${pathSegment(ref)}/review`, { commandId }, keyed(commandId)),
     );
   }
 
@@ -143,7 +143,7 @@ export class PosseClient {
    */
   async notes(ref: string): Promise<readonly string[] | null> {
     const job = await lookupJson(`reading the notes of POSSE job ${ref}`, jobNotesSchema, () =>
-      this.#http.get(`/posse/api/jobs/${encodeURIComponent(ref)}`),
+      this.#http.get(`/posse/api/jobs/${pathSegment(ref)}`),
     );
     return job?.notes ?? null;
   }

@@ -24,5 +24,8 @@ export function ticketIdFault(id: string): string | null {
   if (id.length > MAX_IDENTIFIER_LENGTH)
     return `is ${id.length} characters long; an identifier may have at most ${MAX_IDENTIFIER_LENGTH}`;
   if (CONTROL.test(id)) return 'holds a control character';
+  // A URL path takes "." and ".." for "this" and "the parent" segment, however encoded: calls
+  // about such a ticket would reach another resource of the CRM.
+  if (id === '.' || id === '..') return 'is a dot segment, which no URL path can carry as an id';
   return null;
 }

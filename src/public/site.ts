@@ -105,6 +105,7 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
     if (id !== null && id.trim() === '') return 'Enter the request number you were given.';
     if (id !== null && id.length > MAX_IDENTIFIER_LENGTH)
       return `A request number has at most ${MAX_IDENTIFIER_LENGTH} characters.`;
+    if (id === '.' || id === '..') return 'A request number is more than a dot or two.';
     return 'A request number is written with letters, digits and punctuation only.';
   };
 
@@ -282,8 +283,6 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
       const id = ids.length === 1 ? (ids[0] ?? '') : '';
       if (id === '') return home(400, 'Enter the request number you were given.');
       if (ticketIdFault(id) !== null) return home(400, notAnId(id), id);
-      // No path can carry them: URL parsers resolve `.` and `..` (even escaped) as dot segments.
-      if (id === '.' || id === '..') return track(id);
       return {
         status: 303,
         template: '/track',

@@ -1,4 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import { CloseloopError } from '../errors/index.ts';
 import { callLimit } from './call-limit.ts';
 import { reasonExcerpt } from './error-excerpt.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES, ERROR_BODY_BYTES, readCapped } from './http-body.ts';
@@ -81,6 +82,20 @@ export interface HttpAnswer {
  */
 export function headerValue(text: string): string {
   return /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/.test(text) ? text : encodeURIComponent(text);
+}
+
+/**
+ * An id as one segment of a URL's path, percent-encoded. "." and ".." are refused: URL parsing
+ * takes them, encoded as %2E too, for "this" and "the parent" segment, so a call for ticket ".."
+ * would reach another resource of the system (`/tickets/../status` is `/status`) and, answered
+ * 2xx, count as done. A data error: the record is dead-lettered, naming the id.
+ */
+export function pathSegment(id: string): string {
+  if (id === '.' || id === '..')
+    throw new CloseloopError('CL_RECORD_INVALID', `"${id}" cannot be one segment of a URL path, as an id must be`, {
+      details: { id },
+    });
+  return encodeURIComponent(id);
 }
 
 /** The code of an HttpCallError for a 2xx answer longer than maxResponseBytes. */

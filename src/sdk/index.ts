@@ -23,6 +23,7 @@ export { hasOffset, instantIn, instantOf, instantSchema, timeZoneSchema, withOff
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
 export {
   headerValue,
+  pathSegment,
   HttpCallError,
   HttpClient,
   RESPONSE_TOO_LARGE,

@@ -99,6 +99,17 @@ describe('identifiers of inputs written outside the processor', () => {
     expect(toInbound('crmEvents', text, { ...opened, ticketId: text }).type).toBe('crm');
   });
 
+  // A URL path takes "." and ".." for "this" and "the parent": a status for ticket ".." went to
+  // the CRM's /api/v1/status. "..." is no such segment, and is an id like any other.
+  it.each(['.', '..'])('refuses the ticketId %j, a dot segment no URL path can carry', (ticketId) => {
+    const err = refusal(() => toInbound('crmEvents', ticketId, { ...opened, ticketId }));
+    expect([err.code, err.message]).toEqual([
+      'CL_RECORD_INVALID',
+      'ticketId is a dot segment, which no URL path can carry as an id',
+    ]);
+    expect(toInbound('crmEvents', '...', { ...opened, ticketId: '...' }).type).toBe('crm');
+  });
+
   it("takes one of 256, and holds the bridge's own links to no such length", () => {
     expect(toInbound('crmEvents', 'T1', { ...opened, serviceCode: 'x'.repeat(256) }).type).toBe('crm');
     const chained = { ...link, envelope: { ...(link.envelope as object), eventId: long } };

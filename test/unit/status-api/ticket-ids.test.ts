@@ -24,8 +24,8 @@ const IDS = [
   '100%',
   'C+D',
   '<b>"&\'</b>',
-  '.',
-  '..',
+  '...',
+  '.x',
   '工单 17',
   'a,b',
 ];
@@ -113,6 +113,9 @@ describe('ticket ids of any form', () => {
     ['holding a C1 control', 'CS%C2%854'],
     ['written with a broken escape', '%E0%A4%A'],
     ['escaping no UTF-8', 'CS%FF4'],
+    // No ticket can have them: a URL path takes them for "this" and "the parent" segment.
+    ['that is a dot segment, "."', '.'],
+    ['that is a dot segment, ".."', '..'],
   ])('answers 400 in GeoReport format for an id %s', async (_case, raw) => {
     for (const format of ['json', 'xml'] as const) {
       const { status: code, text } = await get(`/requests/${raw}.${format}`);
