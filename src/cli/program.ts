@@ -12,6 +12,7 @@ import { runImport, type ImportArgs } from './import-command.ts';
 import { runKpi } from './kpi-command.ts';
 import { runOps, type OpsArgs } from './ops-commands.ts';
 import { runReconcile } from './reconcile-command.ts';
+import { refuseOptionsAsValues } from './option-values.ts';
 import { requireAfterUnknown } from './required-options.ts';
 import { runRoles } from './roles-command.ts';
 import { runSourceCursor } from './source-command.ts';
@@ -342,5 +343,6 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
 
   addHelpCommand(program, refuse, exit);
   requireAfterUnknown(program, refuse);
+  refuseOptionsAsValues(program, refuse);
   return program;
 }

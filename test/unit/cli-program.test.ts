@@ -81,6 +81,28 @@ describe('the closeloop command line', () => {
     ]);
   });
 
+  // Commander gives a value-taking option the next word whatever it is: `--rejects --dry-run`
+  // wrote rejects to a file named "--dry-run" and imported for real.
+  it("refuses another of the command's options as an option's value", async () => {
+    const cases: [string[], string, string][] = [
+      [['import', '--file', 'x.csv', '--mapping', 'm.yaml', '--rejects', '--dry-run'], '--rejects <file>', '--dry-run'],
+      [['dlq', 'replay', '--by', '--again', '--reason', 'r'], '--by <who>', '--again'],
+      [['workorder', 'reset-order', '--ticket', '--crm', '--by', 'me', '--reason', 'r'], '--ticket <id>', '--crm'],
+      [['dlq', 'list', '--since', '-c'], '--since <iso>', '-c'],
+    ];
+    for (const [args, option, flag] of cases) {
+      const run = await closeloop(...args);
+      expect([run.code, run.err], args.join(' ')).toEqual([
+        'commander.invalidArgument',
+        `closeloop: CL_ARGUMENT_INVALID: option '${option}' was given the option '${flag}' as its value: give the value right after it`,
+      ]);
+    }
+    // A value that only starts with "-" is the value, for the option's own check to judge.
+    const negative = await closeloop('reconcile', '--rate', '-5', '--dry-run');
+    expect(negative.err).not.toContain('as its value');
+    expect(negative.err).toContain('--rate');
+  });
+
   it('answers --version with the package version', async () => {
     const { out, code } = await closeloop('--version');
     expect(code).toBe('commander.version');
