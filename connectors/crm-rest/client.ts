@@ -4,27 +4,29 @@ import {
   CloseloopError,
   headerValue,
   HttpClient,
+  instantIn,
   lookupJson,
   pathSegment,
   sendJson,
 } from '../../src/sdk/index.ts';
 
-/**
- * One change of the referral feed. What the bridge cannot do without (its position, ticket,
- * service, times) and what it must not guess (a kind: a REOPENED change has no canonical event,
- * and taking it for an update would hide it) are required: a change without them is
- * dead-lettered, by itself. Everything else is taken as leniently as its meaning allows.
- */
-export const changeSchema = z.object({
+/** A fact of a change as the CRM wrote it, read in changeSchema: absent is null. */
+const asWritten = z
+  .unknown()
+  .optional()
+  .transform((v): unknown => v ?? null);
+
+/** The fields of one change of the referral feed, before its dates and coordinates are read. */
+const changeFields = z.object({
   seq: z.number().int().positive(),
-  at: z.number(),
+  at: z.unknown(),
   ticketId: z.string().min(1),
   kind: z.enum(['OPENED', 'UPDATED', 'DUPLICATE_DECLARED', 'CANCELLED']),
   // Only 'integration' matters (the bridge's own write, whose echo the processor ignores); any
   // other actor (an agent, a CRM workflow called "system", a portal) is the CRM's own change.
   actor: z.string(),
   serviceCode: z.string(),
-  requestedAt: z.number(),
+  requestedAt: asWritten,
   // Nullable facts a CRM leaves out when empty, as Open311 JSON does: absent is null.
   serviceName: z.string().nullable().default(null),
   description: z.string().nullable().default(null),
@@ -32,15 +34,71 @@ export const changeSchema = z.object({
   followUpOf: z.string().nullable().default(null),
   closureReason: z.string().nullable().default(null),
   note: z.string().nullable().default(null),
-  // Request facts a CRM may not have: absent is the same as unknown.
+  // Request facts a CRM may not have: absent is the same as unknown. The kind is an open
+  // vocabulary ("Service", "complaint"), read in the mapping.
   channel: z.string().nullable().default(null),
-  requestKind: z.enum(['service', 'information']).nullable().default(null),
+  requestKind: z.string().nullable().default(null),
   address: z.string().nullable().default(null),
-  latitude: z.number().nullable().default(null),
-  longitude: z.number().nullable().default(null),
+  latitude: asWritten,
+  longitude: asWritten,
   district: z.string().nullable().default(null),
-  dueAt: z.number().nullable().default(null),
+  dueAt: asWritten,
 });
+
+/** An optional fact the CRM wrote but the bridge cannot read: the change goes without it. */
+export interface UnreadFact {
+  readonly field: 'requestedAt' | 'dueAt' | 'latitude' | 'longitude';
+  readonly value: unknown;
+}
+
+/** A coordinate: a number, or a plain decimal in a string ("39.29"), as some CRMs export them. */
+function coordinate(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value !== 'string' || !/^\s*[+-]?(?:\d+\.?\d*|\.\d+)\s*$/.test(value)) return null;
+  return Number(value);
+}
+
+/**
+ * One change of the referral feed. What the bridge cannot do without (its position, ticket,
+ * service, when it happened) and what it must not guess (a kind: a REOPENED change has no
+ * canonical event, and taking it for an update would hide it) are required: a change without
+ * them is dead-lettered, by itself. Everything else is taken as leniently as its meaning allows.
+ * Dates are read as the SDK's instantIn reads them (epoch milliseconds or seconds, ISO 8601 with
+ * or without an offset, in the CRM's `timeZone`), so a fraction or epoch seconds are never
+ * written as they came. An optional fact that cannot be read (a due date "next week") is taken as
+ * none and listed in `unread`, for the source to say, rather than dead-lettering the change whose
+ * kind the ticket needs.
+ */
+export function changeSchema(timeZone: string) {
+  return changeFields
+    .extend({
+      at: z.unknown().transform((value, ctx) => {
+        const at = instantIn(value, timeZone);
+        if (at !== null) return at;
+        ctx.addIssue({ code: 'custom', message: 'names no instant (epoch milliseconds or ISO 8601)' });
+        return z.NEVER;
+      }),
+    })
+    .transform((c) => {
+      const unread: UnreadFact[] = [];
+      const read = (field: UnreadFact['field'], reader: (v: unknown) => number | null): number | null => {
+        const value = c[field];
+        if (value === null) return null;
+        const got = reader(value);
+        if (got === null) unread.push({ field, value });
+        return got;
+      };
+      const date = (v: unknown) => instantIn(v, timeZone);
+      return {
+        ...c,
+        requestedAt: read('requestedAt', date),
+        dueAt: read('dueAt', date),
+        latitude: read('latitude', coordinate),
+        longitude: read('longitude', coordinate),
+        unread,
+      };
+    });
+}
 
 // The page itself must be what the API promises; its changes are read one by one (readChanges),
 // so one the bridge cannot read is dead-lettered instead of failing every poll.
@@ -56,7 +114,7 @@ const ticketSchema = z.object({
 });
 const appliedSchema = z.object({ applied: z.boolean(), currentVersion: z.number().int().min(0) });
 
-export type CrmChange = z.infer<typeof changeSchema>;
+export type CrmChange = z.output<ReturnType<typeof changeSchema>>;
 export type CrmPage = z.infer<typeof pageSchema>;
 export type CrmTicketView = z.infer<typeof ticketSchema>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maxResponseBytesSetting } from '../../src/sdk/index.ts';
+import { maxResponseBytesSetting, timeZoneSchema } from '../../src/sdk/index.ts';
 
 /** The CRM connector's settings, declared once: defaults, validation and the generated docs. */
 export const crmRestConfig = z
@@ -11,6 +11,11 @@ export const crmRestConfig = z
       .regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name')
       .default('CRM_API_TOKEN')
       .describe('Environment variable holding the bearer token. The token itself never goes in a file.'),
+    timeZone: timeZoneSchema
+      .default('UTC')
+      .describe(
+        'IANA time zone of the CRM\'s dates without a UTC offset (a change\'s at, requestedAt and dueAt): a due date "2024-05-01" is the start of that day there, "2024-05-01T10:00:00" that time there.',
+      ),
     pageSize: z.number().int().min(1).max(1000).default(100).describe('Changes read per poll.'),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
     maxResponseBytes: maxResponseBytesSetting,

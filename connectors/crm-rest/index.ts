@@ -2,8 +2,6 @@ import {
   defineConnector,
   healthFrom,
   isCloseloopError,
-  rawField,
-  readChanges,
   sequenceAdvances,
   sequenceCursorProblem,
   type CrmTicketEvent,
@@ -12,10 +10,11 @@ import {
   type Source,
   type TicketStatusChange,
 } from '../../src/sdk/index.ts';
-import { changeSchema, CrmClient, notApplied, outOfOrder } from './client.ts';
+import { CrmClient, notApplied, outOfOrder } from './client.ts';
 import { crmRestConfig, type CrmRestConfig } from './config.ts';
 import { pageEnd } from './feed-cursor.ts';
-import { changeToEvent, statusToUpdate, ticketToObservation } from './mapping.ts';
+import { ChangeFeed } from './feed.ts';
+import { statusToUpdate, ticketToObservation } from './mapping.ts';
 
 function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
   return new CrmClient({
@@ -56,17 +55,12 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
   credentials: (config) => [config.tokenEnv],
   source: (config, ctx): Source<CrmTicketEvent> => {
     const crm = client(config, ctx.env);
-    return {
+    const feed = new ChangeFeed(config, ctx);
+    return feed.warning({
       async poll(cursor) {
         const after = cursor === null ? 0 : Number(cursor);
         const page = await crm.changes(after, config.pageSize);
-        const { records, rejected } = readChanges(page.changes, {
-          what: 'CRM change',
-          schema: changeSchema,
-          position: (raw, i) => `seq ${rawField(raw, 'seq') ?? `? (change ${i + 1} after ${after})`}`,
-          key: (raw) => rawField(raw, 'ticketId'),
-          map: (c) => changeToEvent(c, config.jurisdiction),
-        });
+        const { records, rejected } = feed.read(page.changes, after);
         return {
           records,
           rejected,
@@ -81,7 +75,7 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
       // empty page that ends below it is a feed gone back (a restored backup: CL_SOURCE_CURSOR_BEHIND).
       cursorAdvances: (given, next) => sequenceAdvances(given, next),
       health: () => healthFrom(() => crm.ping()),
-    };
+    });
   },
   sink: (config, ctx): Sink<TicketStatusChange> => {
     const crm = client(config, ctx.env);

@@ -4,6 +4,7 @@ import {
   type Channel,
   type CrmTicketEvent,
   type PublicLocation,
+  type RequestKind,
   type SourceRecord,
   type TicketObservation,
   type TicketStatusChange,
@@ -14,7 +15,7 @@ import type { CrmChange, CrmStatusUpdate, CrmTicketView } from './client.ts';
  * A CRM change as a canonical ticket event. A closure reason outside the canonical list is not
  * guessed: it is left out, and the bridge then treats the cancellation as undocumented.
  */
-export function changeToEvent(change: CrmChange, jurisdiction: string): SourceRecord<CrmTicketEvent> {
+export function changeToEvent(change: Omit<CrmChange, 'unread'>, jurisdiction: string): SourceRecord<CrmTicketEvent> {
   const reason = CLOSURE_REASONS.find((r) => r === change.closureReason) ?? null;
   return {
     key: change.ticketId,
@@ -41,8 +42,7 @@ export function changeToEvent(change: CrmChange, jurisdiction: string): SourceRe
       closureReason: reason,
       note: change.note,
       channel: channelOf(change.channel),
-      requestKind:
-        change.requestKind === null ? null : change.requestKind === 'information' ? 'INFORMATION' : 'SERVICE',
+      requestKind: requestKindOf(change.requestKind),
       location: locationOf(change),
       crmDueAt: change.dueAt,
     },
@@ -69,7 +69,17 @@ export function channelOf(name: string | null): Channel | null {
   return CHANNEL_WORDS.find(([re]) => re.test(name))?.[1] ?? 'OTHER';
 }
 
-function locationOf(c: CrmChange): PublicLocation | null {
+/**
+ * The CRM's request kind as a canonical one, in any case ("Information", "INFO"). The vocabulary
+ * is open: a kind that is not an information request ("Service", "complaint") asks for work, so
+ * that an unfamiliar word never answers a ticket at first contact.
+ */
+export function requestKindOf(kind: string | null): RequestKind | null {
+  if (kind === null || kind.trim() === '') return null;
+  return /^\s*info/i.test(kind) ? 'INFORMATION' : 'SERVICE';
+}
+
+function locationOf(c: Omit<CrmChange, 'unread'>): PublicLocation | null {
   const { address, latitude, longitude, district } = c;
   if (address === null && latitude === null && longitude === null && district === null) return null;
   return { address, latitude, longitude, district };

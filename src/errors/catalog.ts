@@ -248,7 +248,7 @@ export const ERROR_CATALOG = {
     stage: 'decode',
     retriable: false,
     summary:
-      "A source read a change whose optional date (POSSE's expectedAt) names no instant it can read: the change is published without it; a source warning in readiness and closeloop_source_warning for an hour after, naming the change and the value.",
+      "A source read a change whose optional date (POSSE's expectedAt, the CRM's requestedAt or dueAt) names no instant it can read: the change is published without it; a source warning in readiness and closeloop_source_warning for an hour after, naming the change and the value.",
   },
   CL_SOURCE_CURSOR_FULL: {
     stage: 'decode',

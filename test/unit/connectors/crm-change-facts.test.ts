@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { crmRest } from '../../../connectors/crm-rest/index.ts';
+import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
+import { readSchemaFile, subjectForTopic } from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { encodeBatch } from '../../../src/runtime/source-publish.ts';
+import { parseConnectorConfig, type CrmTicketEvent, type SourceBatch } from '../../../src/sdk/index.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
+import { startLoopback } from '../../support/loopback-registry.ts';
+
+// A CRM writes its change feed's facts in the forms its own stack writes (ISO dates, epoch
+// seconds, coordinates as text, its own words for a request kind): each is read for what it
+// means, and only a change whose time cannot be read at all is dead-lettered, with its position.
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+const cleanup = cleanupAfter('each');
+const TOPIC = 'crm.ticket-events.v1';
+
+async function crmFeed(now = () => Date.now()) {
+  const sim = new CrmSimulator({ token: 'tok' });
+  const url = await sim.start();
+  stops.push(() => sim.stop());
+  const config = parseConnectorConfig('crm-rest', crmRest.config, {
+    baseUrl: url,
+    jurisdiction: 'testville',
+    timeZone: 'America/New_York',
+  });
+  const logger = createLogger({ level: 'silent' });
+  const warn = vi.spyOn(logger, 'warn');
+  const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: now });
+  if (!source) throw new Error('crm-rest must have a source');
+  /** One ticket whose OPENED change is served with these facts. */
+  const opened = (set: Record<string, unknown>) => {
+    sim.corruptNextChange({ set });
+    return sim.createTicket({ serviceCode: 'SR-POTHOLE' }).id;
+  };
+  return { source, opened, warn };
+}
+
+/** The batch as the source runner writes it: records the Avro schema refuses are dead letters. */
+async function encoded(batch: SourceBatch<CrmTicketEvent>) {
+  const { serde } = await startLoopback(cleanup);
+  await serde.register(subjectForTopic(TOPIC), (await readSchemaFile(`schemas/${TOPIC}.avsc`)).schema);
+  return encodeBatch({ topic: TOPIC, serde, connector: 'crm-rest' }, batch);
+}
+
+describe('crm-rest source: the facts of a change as a CRM writes them', () => {
+  it('takes a request kind in any words and any case, asking for work unless it is information', async () => {
+    const { source, opened } = await crmFeed();
+    for (const kind of ['Service', 'complaint', 'Information', 'INFO', '']) opened({ requestKind: kind });
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    expect(batch.records.map((r) => r.value.requestKind)).toEqual([
+      'SERVICE',
+      'SERVICE',
+      'INFORMATION',
+      'INFORMATION',
+      null,
+    ]);
+  });
+
+  it('reads dates in ISO 8601, epoch seconds and fractions of a millisecond, and coordinates written as text', async () => {
+    const { source, opened } = await crmFeed();
+    const at = Date.parse('2024-06-01T10:00:00Z');
+    opened({ at: '2024-06-01T10:00:00Z', requestedAt: '2024-06-01T06:00:00', dueAt: '2024-06-03' });
+    opened({ at: at / 1_000, requestedAt: at + 0.25, dueAt: at + 0.5, latitude: '39.29', longitude: ' -76.61 ' });
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    // Without an offset, a date is the CRM's own time zone's: 06:00 in New York is 10:00 UTC.
+    expect(batch.records[0]?.value).toMatchObject({
+      envelope: { occurredAt: at },
+      requestedAt: at,
+      crmDueAt: Date.parse('2024-06-03T04:00:00Z'),
+    });
+    expect(batch.records[1]?.value).toMatchObject({
+      envelope: { occurredAt: at },
+      requestedAt: at,
+      crmDueAt: at + 1,
+      location: { latitude: 39.29, longitude: -76.61 },
+    });
+    // Whole milliseconds: none of them fails the Avro long it is written as.
+    const { dead } = await encoded(batch);
+    expect(dead).toEqual([]);
+  });
+
+  it('publishes a change whose optional facts cannot be read without them, and says which', async () => {
+    let now = Date.parse('2024-06-01T12:00:00Z');
+    const { source, opened, warn } = await crmFeed(() => now);
+    opened({ dueAt: 1_717_000_000_000 });
+    const id = opened({ dueAt: 'next week', latitude: 'by the school', longitude: -76.61 });
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    expect(batch.records[1]?.value).toMatchObject({
+      ticketId: id,
+      crmDueAt: null,
+      location: { latitude: null, longitude: -76.61 },
+    });
+    expect(batch.warnings).toEqual([
+      {
+        code: 'CL_SOURCE_DATE_UNREAD',
+        detail: expect.stringMatching(new RegExp(`^CRM change seq 2 \\(ticket ${id}\\) has dueAt "next week"`)),
+      },
+    ]);
+    // The log names the change and each field; a coordinate's text is not quoted.
+    expect(warn).toHaveBeenCalledWith(
+      { seq: 2, ticketId: id, fields: ['dueAt', 'latitude'], dueAt: '"next week"' },
+      expect.stringContaining('cannot read'),
+    );
+    expect(JSON.stringify(warn.mock.calls)).not.toContain('school');
+    // Said again by the polls after it, for an hour, then no more.
+    now += 3_599_000;
+    expect((await source.poll(batch.cursor)).warnings?.map((w) => w.code)).toEqual(['CL_SOURCE_DATE_UNREAD']);
+    now += 1_000;
+    expect((await source.poll(batch.cursor)).warnings).toEqual([]);
+  });
+
+  it('dead-letters a change whose own time cannot be read, by itself and with its position', async () => {
+    const { source, opened } = await crmFeed();
+    opened({});
+    const bad = opened({ at: 'yesterday' });
+    opened({ at: 1_717_000_000_000.5 });
+    const batch = await source.poll(null);
+    expect(batch.records.map((r) => r.value.envelope.sequence)).toEqual([1, 3]);
+    expect(batch.rejected).toEqual([
+      expect.objectContaining({
+        position: 'seq 2',
+        key: bad,
+        error: expect.objectContaining({ code: 'CL_SOURCE_RECORD_INVALID', details: expect.anything() }),
+      }),
+    ]);
+    expect(batch.rejected?.[0]?.error.message).toMatch(/^CRM change seq 2 \(ticket .+\) cannot be read: at: /);
+    const { dead } = await encoded(batch);
+    expect(dead.map((d) => [d.position, d.err.code])).toEqual([['seq 2', 'CL_SOURCE_RECORD_INVALID']]);
+  });
+});
