@@ -103,13 +103,28 @@ export function changeSchema(timeZone: string) {
 // The page itself must be what the API promises; its changes are read one by one (readChanges),
 // so one the bridge cannot read is dead-lettered instead of failing every poll.
 const pageSchema = z.object({ changes: z.array(z.unknown()), nextCursor: z.number().int().min(0) });
-// Only what reconciliation compares; the CRM's view has more, and contact data never comes here.
+/** A version as a whole number, or as the digits of one ("2"), as some CRMs write numbers. */
+const versionSchema = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\s*\d+\s*$/, 'a whole number')
+      .transform(Number),
+  ])
+  .pipe(z.number().int().min(0));
+/**
+ * Only what reconciliation compares; the CRM's view has more, and contact data never comes here.
+ * A 409 to a status update is read by the version alone (versionConflict), so nothing else here
+ * may fail it: a fact a CRM leaves out when empty, as Open311 JSON does, is null, and the status
+ * is checked only where it is used (ticketToObservation).
+ */
 const ticketSchema = z.object({
   id: z.string().min(1),
-  status: z.enum(['open', 'closed']),
-  statusVersion: z.number().int().min(0),
-  lifecycleState: z.string().nullable(),
-  closureReason: z.string().nullable(),
+  status: z.string(),
+  statusVersion: versionSchema,
+  lifecycleState: z.string().nullable().default(null),
+  closureReason: z.string().nullable().default(null),
   updatedAt: z.number().nullable().default(null),
 });
 const appliedSchema = z.object({ applied: z.boolean(), currentVersion: z.number().int().min(0) });

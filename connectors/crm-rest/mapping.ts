@@ -1,6 +1,7 @@
 import {
   BRIDGE_ORIGIN,
   CLOSURE_REASONS,
+  malformedResponse,
   type Channel,
   type CrmTicketEvent,
   type PublicLocation,
@@ -103,11 +104,21 @@ export function statusToUpdate(s: TicketStatusChange): CrmStatusUpdate {
   };
 }
 
-/** The CRM's ticket as a lookup's observation: its own status next to the bridge's last version. */
+/**
+ * The CRM's ticket as a lookup's observation: its own status next to the bridge's last version.
+ * A status other than open or closed (in any case) is not guessed at: reconciliation would take
+ * it for drift, so it stays the malformed answer it is.
+ */
 export function ticketToObservation(t: CrmTicketView): TicketObservation {
+  const status = t.status.trim().toLowerCase();
+  if (status !== 'open' && status !== 'closed')
+    throw malformedResponse(
+      `reading CRM ticket ${t.id}`,
+      `status: ${JSON.stringify(t.status.slice(0, 40))} is neither open nor closed`,
+    );
   return {
     ticketId: t.id,
-    status: t.status,
+    status,
     statusVersion: t.statusVersion,
     lifecycleState: t.lifecycleState,
     closureReason: t.closureReason,

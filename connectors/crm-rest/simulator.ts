@@ -41,6 +41,10 @@ export interface CrmSimulatorOptions {
    * page cut at its limit. Default 'page': the seq of the page's last change.
    */
   readonly nextCursor?: 'page' | 'head';
+  /** The ticket view leaves out fields that are empty (null), as Open311-style JSON does. */
+  readonly omitEmptyFields?: boolean;
+  /** A repeat (a version the ticket holds already) is answered 409, as some CRMs answer it. */
+  readonly repeatConflict?: boolean;
 }
 
 export class CrmSimulator {
@@ -61,6 +65,8 @@ export class CrmSimulator {
   /** Tickets an agent holds open for editing: the CRM applies no status update to them. */
   readonly #locked = new Set<string>();
   readonly #clock: () => number;
+  readonly #omitEmpty: boolean;
+  readonly #repeatConflict: boolean;
   #token: string | undefined;
   readonly #headCursor: boolean;
   /** The feed answers, but with nothing: a CRM whose integration outbox has stalled. */
@@ -72,6 +78,8 @@ export class CrmSimulator {
     this.#clock = options.clock ?? Date.now;
     this.#token = options.token;
     this.#headCursor = options.nextCursor === 'head';
+    this.#omitEmpty = options.omitEmptyFields ?? false;
+    this.#repeatConflict = options.repeatConflict ?? false;
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
     if (options.webhook) this.webhook.configure(options.webhook);
@@ -264,9 +272,9 @@ export class CrmSimulator {
     return t;
   }
 
-  #public(t: CrmTicket): Omit<CrmTicket, 'contact'> {
+  #public(t: CrmTicket): Partial<Omit<CrmTicket, 'contact'>> {
     const { contact: _contact, ...rest } = t;
-    return rest;
+    return this.#omitEmpty ? Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null)) : rest;
   }
 
   #change(
@@ -330,6 +338,7 @@ export class CrmSimulator {
     // (a gap means an update went missing, which a CRM must not paper over).
     if (u.version <= ticket.statusVersion) {
       this.repeatedUpdates += 1;
+      if (this.#repeatConflict) throw new HttpError(409, `version ${u.version} is held already`);
       return { status: 200, body: { applied: false, currentVersion: ticket.statusVersion } };
     }
     if (u.version !== ticket.statusVersion + 1) {

@@ -1,6 +1,6 @@
 import { crmRest } from '../../connectors/crm-rest/index.ts';
 import { crmRestConfig } from '../../connectors/crm-rest/config.ts';
-import { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
+import { CrmSimulator, type CrmSimulatorOptions } from '../../connectors/crm-rest/simulator.ts';
 import type { DeliveryReceipt } from '../../src/domain/index.ts';
 import {
   createInMemoryMessaging,
@@ -27,8 +27,8 @@ export const ALERTS = 'bridge.alerts.v1';
 const ctx = { logger: createLogger({ level: 'silent' }), env: { CRM_API_TOKEN: 'tok' }, clock: Date.now };
 
 /** The CRM simulator with one ticket, and that ticket's statuses v1 (routed) and v2 (closed). */
-export async function crmWithTicket(cleanup: Cleanup) {
-  const sim = new CrmSimulator({ token: 'tok' });
+export async function crmWithTicket(cleanup: Cleanup, options: CrmSimulatorOptions = {}) {
+  const sim = new CrmSimulator({ ...options, token: 'tok' });
   const url = await sim.start();
   cleanup.push(() => sim.stop());
   const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
@@ -40,12 +40,19 @@ export async function crmWithTicket(cleanup: Cleanup) {
   const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: url, jurisdiction: 'testville' });
   const sink = crmRest.sink?.(config, ctx);
   if (!sink) throw new Error('crm-rest must have a sink');
-  return { sim, ticketId: t.id, v1, v2, sink };
+  const lookup = crmRest.lookup?.(config, ctx);
+  if (!lookup?.ticket) throw new Error('crm-rest must look tickets up');
+  return { sim, ticketId: t.id, v1, v2, sink, lookupTicket: lookup.ticket.bind(lookup) };
 }
 
 /** The crm-rest sink under the real SinkRunner, in memory, with receipts and alerts as the worker sets them. */
-export async function crmSinkRunner(cleanup: Cleanup, maxDeliveryCycles: number, probeIntervalMs: number) {
-  const crmSide = await crmWithTicket(cleanup);
+export async function crmSinkRunner(
+  cleanup: Cleanup,
+  maxDeliveryCycles: number,
+  probeIntervalMs: number,
+  options: CrmSimulatorOptions = {},
+) {
+  const crmSide = await crmWithTicket(cleanup, options);
   const { serde } = await startLoopback(cleanup);
   const messaging = createInMemoryMessaging();
   const admin = messaging.admin();

@@ -1,0 +1,103 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { crmRest } from '../../../connectors/crm-rest/index.ts';
+import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
+import { deadLetterTopic } from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { parseConnectorConfig } from '../../../src/sdk/index.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
+import { TOPIC, crmSinkRunner, crmWithTicket } from '../../support/crm-sink.ts';
+import { until } from '../../support/wait.ts';
+
+// The CRM's ticket view, read on a 409 to a status update and by reconciliation's lookup, as a
+// CRM writes it: empty fields left out (as Open311 JSON does), a version as text.
+
+const cleanup = cleanupAfter('each');
+
+/** A CRM (Open311-style) that leaves out empty fields and answers a repeat 409. */
+const open311 = { omitEmptyFields: true, repeatConflict: true };
+
+/** A CRM that answers every status update 409 and its ticket view with `ticket`. */
+async function crmAnswering(ticket: Record<string, unknown>) {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.setHeader('content-type', 'application/json');
+    res.statusCode = req.method === 'PUT' ? 409 : 200;
+    res.end(JSON.stringify(req.method === 'PUT' ? { error: 'conflict' } : ticket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+  const config = parseConnectorConfig('crm-rest', crmRestConfig, {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    jurisdiction: 'testville',
+  });
+  const ctx = { logger: createLogger({ level: 'silent' }), env: { CRM_API_TOKEN: 'tok' }, clock: Date.now };
+  const sink = crmRest.sink?.(config, ctx);
+  const lookup = crmRest.lookup?.(config, ctx);
+  if (!sink || !lookup?.ticket) throw new Error('crm-rest must have a sink and look tickets up');
+  return { sink, lookupTicket: lookup.ticket.bind(lookup) };
+}
+
+describe('crm-rest: the ticket view of a CRM that leaves out empty fields', () => {
+  it('takes a repeat answered 409 as delivered, and looks the ticket up with its empty fields null', async () => {
+    const { sim, ticketId, v1, sink, lookupTicket } = await crmWithTicket(cleanup, open311);
+    await expect(lookupTicket(ticketId)).resolves.toMatchObject({
+      ticketId,
+      status: 'open',
+      statusVersion: 0,
+      closureReason: null,
+    });
+    await sink.deliver(v1);
+    await expect(sink.deliver(v1)).resolves.toBeUndefined();
+    expect(sim.repeatedUpdates).toBe(1);
+    expect(sim.applied.map((a) => a.version)).toEqual([1]);
+  });
+
+  it('is delivered under the sink runner, not held as malformed and dead-lettered with an alert', async () => {
+    const { sim, v1, run, send, read, receipts } = await crmSinkRunner(cleanup, 2, 5, open311);
+    await send(v1);
+    await until('v1 delivered', () => run.status().delivered === 1, 10_000);
+    await send(v1);
+    await until('the repeat delivered', () => run.status().delivered === 2, 10_000);
+    expect(sim.repeatedUpdates).toBe(1);
+    expect(await receipts()).toEqual(['v1 DELIVERED', 'v1 DELIVERED']);
+    expect(await read(deadLetterTopic(TOPIC))).toEqual([]);
+    expect(run.status()).toMatchObject({ deadLettered: 0, exhausted: [], pausedBy: null });
+  });
+});
+
+describe('crm-rest: a ticket view with its version as text or a status of its own', () => {
+  const view = { id: 'SR-1', statusVersion: '2', lifecycleState: 'RESOLVED' };
+
+  it('reads a 409 by the version alone, written as digits', async () => {
+    const { v2 } = await crmWithTicket(cleanup);
+    const at = (ticket: Record<string, unknown>) => crmAnswering({ ...ticket, id: v2.ticketId });
+    await expect((await at({ ...view, status: 'resolved' })).sink.deliver(v2)).resolves.toBeUndefined();
+    await expect((await at({ ...view, status: 'closed', statusVersion: ' 3 ' })).sink.deliver(v2)).resolves.toBe(
+      undefined,
+    );
+    await expect((await at({ ...view, status: 'open', statusVersion: '0' })).sink.deliver(v2)).rejects.toMatchObject({
+      code: 'CL_CONNECTOR_OUT_OF_ORDER',
+    });
+    // A version that is no whole number is still no answer.
+    await expect((await at({ ...view, status: 'open', statusVersion: '2.5' })).sink.deliver(v2)).rejects.toMatchObject({
+      code: 'CL_CONNECTOR_MALFORMED',
+    });
+  });
+
+  it('looks up a status in any case, and does not guess at one that is neither open nor closed', async () => {
+    await expect((await crmAnswering({ ...view, status: 'Closed' })).lookupTicket('SR-1')).resolves.toEqual({
+      ticketId: 'SR-1',
+      status: 'closed',
+      statusVersion: 2,
+      lifecycleState: 'RESOLVED',
+      closureReason: null,
+      updatedAt: null,
+    });
+    await expect((await crmAnswering({ ...view, status: 'resolved' })).lookupTicket('SR-1')).rejects.toMatchObject({
+      code: 'CL_CONNECTOR_MALFORMED',
+      message: expect.stringContaining('"resolved" is neither open nor closed'),
+    });
+  });
+});
