@@ -10,7 +10,12 @@ import type { Command } from 'commander';
 export function requireAfterUnknown(program: Command, refuse: (command: Command, message: string) => never): void {
   const required = program.options.filter((o) => o.mandatory);
   if (required.length > 0) {
-    for (const option of required) option.mandatory = false;
+    for (const option of required) {
+      option.mandatory = false;
+      // Help marked them from commander's own flag only: said in the description, as the options
+      // checked by hand say it.
+      if (!option.description.includes('(required')) option.description = `${option.description} (required)`;
+    }
     program.hook('preAction', (command) => {
       const missing = required.filter((o) => command.getOptionValue(o.attributeName()) === undefined);
       if (missing.length === 0) return;

@@ -103,6 +103,19 @@ describe('the closeloop command line', () => {
     expect(negative.err).toContain('--rate');
   });
 
+  it('marks every required option so in help', async () => {
+    for (const [command, options] of [
+      ['dlq show', ['--id <id>']],
+      ['dlq replay', ['--by <who>']],
+      ['alerts ack', ['--id <alertId>', '--by <who>']],
+      ['import', ['--file <export.csv>', '--mapping <mapping.yaml>']],
+    ] as const) {
+      const help = (await closeloop(...command.split(' '), '--help')).out.replace(/\s+/g, ' ');
+      for (const option of options)
+        expect(help, `${command} ${option}`).toMatch(new RegExp(`${option}(?:(?! -[-a-z]).)*\\(required\\)`));
+    }
+  });
+
   it('answers --version with the package version', async () => {
     const { out, code } = await closeloop('--version');
     expect(code).toBe('commander.version');
