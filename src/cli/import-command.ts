@@ -13,6 +13,7 @@ import type { CrmTicketEvent, WorkOrderEvent } from '../domain/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { progress } from '../observability/progress.ts';
 import { errorLine } from './describe-error.ts';
+import { rejectsOverwritesInput, requireReadableExport } from './import-paths.ts';
 
 export interface ImportArgs {
   readonly file: string;
@@ -154,6 +155,26 @@ export async function runImport(
   } catch (err) {
     if (!isCloseloopError(err) || err.retriable) throw err;
     // A connector's settings or token: a config problem (exit 1), as for `run`.
+    printError(errorLine(err));
+    return 1;
+  }
+  const overwritten =
+    args.rejects === undefined
+      ? null
+      : await rejectsOverwritesInput(args.rejects, [
+          { option: '--file', file: args.file },
+          { option: '--mapping', file: args.mapping },
+        ]);
+  if (overwritten !== null) {
+    printError(
+      `closeloop: CL_ARGUMENT_INVALID: --rejects ${args.rejects} names the same file as ${overwritten}: writing the report would ` +
+        'destroy it; name another file for the rejections',
+    );
+    return 2;
+  }
+  try {
+    await requireReadableExport(args.file);
+  } catch (err) {
     printError(errorLine(err));
     return 1;
   }
