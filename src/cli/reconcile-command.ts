@@ -27,7 +27,7 @@ function outcomeLine(o: ReconcileOutcome): string {
  * `closeloop reconcile`: one run of the engine the worker schedules, with this config's
  * connectors. Exit codes: 0 nothing left unhealed; 1 some drift is left for people (a missing
  * item, statuses the CRM lacks that are gone from the status topic, a closure accepted, or
- * anything found in a dry run); 2 bad arguments.
+ * anything found in a dry run), or some lookup went unanswered; 2 bad arguments.
  */
 export async function runReconcile(
   args: ReconcileArgs,
@@ -83,8 +83,14 @@ export async function runReconcile(
         `${report.settling} changed too recently, ${report.unanswered} lookup(s) unanswered` +
         (args.dryRun === true ? '; dry run: nothing healed or recorded' : ''),
     );
+    // An item no system answered for was not judged: a run where every lookup failed (systems
+    // down) has found nothing, which is not "nothing left unhealed".
+    if (report.unanswered > 0)
+      print(
+        `${report.unanswered} lookup(s) unanswered: those items were not judged this run; run again once the systems answer`,
+      );
     const left = report.outcomes.filter((o) => o.action === null || o.action === 'ALERTED' || o.action === 'ACCEPTED');
-    return left.length > 0 ? 1 : 0;
+    return left.length > 0 || report.unanswered > 0 ? 1 : 0;
   } finally {
     await lookups.stop();
   }
