@@ -1,6 +1,12 @@
 import type { CloseloopConfig } from '../config/index.ts';
 import { isCloseloopError } from '../errors/index.ts';
-import { AvroSerde, createKafkaMessaging, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
+import {
+  AvroSerde,
+  createKafkaMessaging,
+  requireTopics,
+  type Messaging,
+  type MessagingAdmin,
+} from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { acknowledgeAlert, alertLine, openAlerts, parseBy } from '../ops/index.ts';
 import { errorLine, failureLine } from './describe-error.ts';
@@ -46,6 +52,8 @@ export async function runAlerts(
   try {
     const serde = new AvroSerde({ ...config.schemaRegistry });
     const topic = config.topics.alerts;
+    // The worker creates the topic; reading it before then would retry and fail obscurely.
+    await requireTopics(admin, [topic]);
     if (sub === 'ack')
       return await acknowledge(messaging, admin, serde, config, args.id ?? '', by, logger, print, printError);
     const open = await openAlerts(messaging, admin, serde, topic, { log: logger });

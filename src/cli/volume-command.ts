@@ -4,7 +4,7 @@ import { parseMonth, volumeByMonth } from '../domain/kpi/index.ts';
 import { CloseloopError, isCloseloopError } from '../errors/index.ts';
 import { readKpiInputs } from '../kpi/read-inputs.ts';
 import { formatVolume, VOLUME_FORMATS, type VolumeFormat } from '../kpi/volume-format.ts';
-import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
+import { AvroSerde, createKafkaMessaging, requireTopics } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { jurisdictionZone } from './kpi-command.ts';
 import { errorLine, failureLine } from './describe-error.ts';
@@ -89,6 +89,8 @@ export async function runVolume(
   await admin.connect();
   let inputs;
   try {
+    // As `kpi --month`: a missing status topic is told at once, not after the client's retries.
+    await requireTopics(admin, [config.topics.status]);
     inputs = await readKpiInputs({
       messaging,
       admin,

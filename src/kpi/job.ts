@@ -12,6 +12,7 @@ import {
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import {
   readSchemaFile,
+  requireTopics,
   SHIPPED_SCHEMAS,
   subjectForTopic,
   type AvroSerde,
@@ -126,19 +127,6 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
     };
   } finally {
     await admin.disconnect();
-  }
-}
-
-/** Reading a missing topic makes the client retry for a while and then say something obscure. */
-async function requireTopics(admin: MessagingAdmin, topics: readonly string[]): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t));
-  if (missing.length > 0) {
-    throw new CloseloopError(
-      'CL_CONFIG_INVALID',
-      `topic(s) ${missing.join(', ')} do not exist: check topics in the config, or start the processor once to create them`,
-      { details: { missing } },
-    );
   }
 }
 

@@ -13,6 +13,7 @@ export {
 } from './schema-files.ts';
 export { HEADER_LENGTH, MAGIC_BYTE, readSchemaId } from './wire-format.ts';
 export { readToEnd } from './read-to-end.ts';
+export { requireTopics } from './require-topics.ts';
 export { recordAtFault } from './record-at-fault.ts';
 export { FAILING_AFTER_MS, HealthTracker, handlingOf, withTrouble } from './consumer-health.ts';
 export { describeSkipped } from './skipped.ts';

@@ -1,5 +1,5 @@
 import type { Violation } from '../domain/index.ts';
-import { readToEnd, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
+import { readToEnd, requireTopics, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
 
 export interface QuarantineFilter {
   readonly kind?: string;
@@ -19,6 +19,7 @@ export async function listQuarantine(
   const since = f.since ? Date.parse(f.since) : Number.NEGATIVE_INFINITY;
   const until = f.until ? Date.parse(f.until) : Number.POSITIVE_INFINITY;
   const out: Violation[] = [];
+  await requireTopics(admin, [topic]);
   await readToEnd(messaging, admin, topic, 'all', async (r) => {
     const v = (await serde.decode<Violation>(r.value)).value;
     const at = v.envelope.occurredAt;
