@@ -8,7 +8,7 @@ import {
   type MessagingAdmin,
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { acknowledgeAlert, alertLine, openAlerts, parseBy } from '../ops/index.ts';
+import { acknowledgeAlert, alertLine, openAlerts, parseAlertId, parseBy } from '../ops/index.ts';
 import { errorLine, failureLine } from './describe-error.ts';
 
 /**
@@ -18,7 +18,8 @@ import { errorLine, failureLine } from './describe-error.ts';
  *
  * `closeloop alerts ack --id ID --by WHO`: acknowledges an open RECORDS_SKIPPED or
  * DELIVERY_EXHAUSTED alert (the kinds whose condition may never end by itself: see
- * ACKNOWLEDGED_REASONS); exits 1 when no alert ID is open, 2 for another kind of alert.
+ * ACKNOWLEDGED_REASONS); exits 1 when no alert ID is open (CL_ALERT_NOT_OPEN), 2 for another kind
+ * of alert or a blank ID.
  */
 export async function runAlerts(
   sub: string | undefined,
@@ -33,8 +34,10 @@ export async function runAlerts(
     return 2;
   }
   let by = '';
+  let alertId = '';
   if (sub === 'ack') {
     try {
+      alertId = parseAlertId(args.id);
       by = parseBy(args.by);
     } catch (err) {
       if (!isCloseloopError(err, 'CL_ARGUMENT_INVALID')) throw err;
@@ -55,7 +58,7 @@ export async function runAlerts(
     // The worker creates the topic; reading it before then would retry and fail obscurely.
     await requireTopics(admin, [topic]);
     if (sub === 'ack')
-      return await acknowledge(messaging, admin, serde, config, args.id ?? '', by, logger, print, printError);
+      return await acknowledge(messaging, admin, serde, config, alertId, by, logger, print, printError);
     const open = await openAlerts(messaging, admin, serde, topic, { log: logger });
     for (const a of open) print(alertLine(a));
     print(`${open.length} open alert(s)`);
@@ -80,7 +83,8 @@ async function acknowledge(
     const o = { topic: config.topics.alerts, jurisdiction: config.jurisdiction, alertId, by, now: Date.now() };
     const cleared = await acknowledgeAlert(messaging, admin, serde, o, { log: logger });
     if (!cleared) {
-      printError(failureLine('CL_ARGUMENT_INVALID', `no alert ${alertId} is open`));
+      // Not a usage error: the id may be right and the alert cleared meanwhile (exit 1, as documented).
+      printError(failureLine('CL_ALERT_NOT_OPEN', `no alert ${alertId} is open`));
       return 1;
     }
     print(`acknowledged ${alertId} by ${by}`);

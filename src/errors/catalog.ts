@@ -19,6 +19,12 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'A command option has a value that cannot be used (a month that is not YYYY-MM, a bad instant).',
   },
+  CL_ALERT_NOT_OPEN: {
+    stage: 'config',
+    retriable: false,
+    summary:
+      'closeloop alerts ack names an alert that is not open: no such id, or it has cleared meanwhile (exit 1, not a usage error).',
+  },
   CL_IMPORT_UNREADABLE: {
     stage: 'config',
     retriable: false,

@@ -96,6 +96,16 @@ export function parseDeadLetterId(value: string, deadLetterTopics: readonly stri
   return value;
 }
 
+/**
+ * The alert `alerts ack` acknowledges. A blank id can name no alert: it is a usage error, told
+ * as such, not an alert that happens not to be open.
+ */
+export function parseAlertId(value: string | undefined): string {
+  if (value === undefined || value.trim() === '')
+    throw invalid('id', 'an alert id, as `alerts list` and readiness name it', "'<alert id>'", value ?? '');
+  return value;
+}
+
 /** Who replays a dead letter or acknowledges an alert: recorded with it, so it must say something. */
 export function parseBy(value: string | undefined): string {
   // The record is read on terminals too: a control character (an escape sequence) is refused.

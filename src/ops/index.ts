@@ -22,6 +22,7 @@ export {
 } from './replay-plan.ts';
 export { listQuarantine, type QuarantineFilter } from './quarantine.ts';
 export {
+  parseAlertId,
   parseBy,
   parseCode,
   parseDeadLetterId,
