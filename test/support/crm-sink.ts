@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { crmRest } from '../../connectors/crm-rest/index.ts';
 import { crmRestConfig } from '../../connectors/crm-rest/config.ts';
 import { CrmSimulator, type CrmSimulatorOptions } from '../../connectors/crm-rest/simulator.ts';
@@ -99,4 +101,31 @@ export async function crmSinkRunner(
       runners: [{ connector: 'crm-rest', kind: 'sink', ...run.status() }],
     });
   return { ...crmSide, messaging, admin, run, send, read, receipts, readiness };
+}
+
+/**
+ * A CRM written by others, for answers the simulator does not give: every status update answered
+ * 409, and a ticket's view answered as `view(id)` gives it (the id from the request's path).
+ */
+export async function crmAnswering409(cleanup: Cleanup, view: (id: string) => Record<string, unknown>) {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.setHeader('content-type', 'application/json');
+    if (req.method === 'PUT') {
+      res.statusCode = 409;
+      res.end(JSON.stringify({ error: 'conflict' }));
+      return;
+    }
+    res.end(JSON.stringify(view(decodeURIComponent(req.url?.split('/')[4] ?? ''))));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const config = parseConnectorConfig('crm-rest', crmRestConfig, {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    jurisdiction: 'testville',
+  });
+  const sink = crmRest.sink?.(config, ctx);
+  const lookup = crmRest.lookup?.(config, ctx);
+  if (!sink || !lookup?.ticket) throw new Error('crm-rest must have a sink and look tickets up');
+  return { sink, lookupTicket: lookup.ticket.bind(lookup) };
 }

@@ -1,13 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { crmRest } from '../../../connectors/crm-rest/index.ts';
-import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
 import { deadLetterTopic } from '../../../src/messaging/index.ts';
-import { createLogger } from '../../../src/observability/logger.ts';
-import { parseConnectorConfig } from '../../../src/sdk/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
-import { TOPIC, crmSinkRunner, crmWithTicket } from '../../support/crm-sink.ts';
+import { TOPIC, crmAnswering409, crmSinkRunner, crmWithTicket } from '../../support/crm-sink.ts';
 import { until } from '../../support/wait.ts';
 
 // The CRM's ticket view, read on a 409 to a status update and by reconciliation's lookup, as a
@@ -19,24 +13,8 @@ const cleanup = cleanupAfter('each');
 const open311 = { omitEmptyFields: true, repeatConflict: true };
 
 /** A CRM that answers every status update 409 and its ticket view with `ticket`. */
-async function crmAnswering(ticket: Record<string, unknown>) {
-  const server = createServer((req, res) => {
-    req.resume();
-    res.setHeader('content-type', 'application/json');
-    res.statusCode = req.method === 'PUT' ? 409 : 200;
-    res.end(JSON.stringify(req.method === 'PUT' ? { error: 'conflict' } : ticket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(() => new Promise((resolve) => server.close(resolve)));
-  const config = parseConnectorConfig('crm-rest', crmRestConfig, {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    jurisdiction: 'testville',
-  });
-  const ctx = { logger: createLogger({ level: 'silent' }), env: { CRM_API_TOKEN: 'tok' }, clock: Date.now };
-  const sink = crmRest.sink?.(config, ctx);
-  const lookup = crmRest.lookup?.(config, ctx);
-  if (!sink || !lookup?.ticket) throw new Error('crm-rest must have a sink and look tickets up');
-  return { sink, lookupTicket: lookup.ticket.bind(lookup) };
+function crmAnswering(ticket: Record<string, unknown>) {
+  return crmAnswering409(cleanup, () => ticket);
 }
 
 describe('crm-rest: the ticket view of a CRM that leaves out empty fields', () => {

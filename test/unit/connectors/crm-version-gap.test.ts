@@ -1,15 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { crmRest } from '../../../connectors/crm-rest/index.ts';
-import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import { DLQ_HEADERS, deadLetterTopic } from '../../../src/messaging/index.ts';
-import { createLogger } from '../../../src/observability/logger.ts';
 import { replayDeadLetters } from '../../../src/ops/index.ts';
-import { parseConnectorConfig, type TicketStatusChange } from '../../../src/sdk/index.ts';
+import type { TicketStatusChange } from '../../../src/sdk/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
-import { TOPIC, crmSinkRunner, crmWithTicket } from '../../support/crm-sink.ts';
+import { TOPIC, crmAnswering409, crmSinkRunner, crmWithTicket } from '../../support/crm-sink.ts';
 import { until } from '../../support/wait.ts';
 
 const cleanup = cleanupAfter('each');
@@ -22,28 +17,14 @@ const failure = (p: Promise<unknown>) =>
 
 /** A CRM that answers every status update 409 and holds the ticket at `held`. */
 async function conflictingCrm(held: number) {
-  const server = createServer((req, res) => {
-    req.resume();
-    res.setHeader('content-type', 'application/json');
-    if (req.method === 'PUT') {
-      res.statusCode = 409;
-      res.end(JSON.stringify({ error: 'conflict' }));
-      return;
-    }
-    const id = decodeURIComponent(req.url?.split('/')[4] ?? '');
-    const ticket = { id, status: 'open', statusVersion: held, lifecycleState: 'ROUTED', closureReason: null };
-    res.end(JSON.stringify(ticket));
+  const view = (id: string) => ({
+    id,
+    status: 'open',
+    statusVersion: held,
+    lifecycleState: 'ROUTED',
+    closureReason: null,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(() => new Promise((resolve) => server.close(resolve)));
-  const config = parseConnectorConfig('crm-rest', crmRestConfig, {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    jurisdiction: 'testville',
-  });
-  const ctx = { logger: createLogger({ level: 'silent' }), env: { CRM_API_TOKEN: 'tok' }, clock: Date.now };
-  const sink = crmRest.sink?.(config, ctx);
-  if (!sink) throw new Error('crm-rest must have a sink');
-  return sink;
+  return (await crmAnswering409(cleanup, view)).sink;
 }
 
 describe('crm-rest sink: a status the CRM refuses because an earlier one has not reached it', () => {
