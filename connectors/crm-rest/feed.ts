@@ -1,29 +1,15 @@
 import {
+  LastingWarning,
+  quotedValue,
   rawField,
   readChanges,
   type ConnectorContext,
   type CrmTicketEvent,
   type Source,
-  type SourceWarning,
 } from '../../src/sdk/index.ts';
-import { changeSchema, type CrmChange, type UnreadFact } from './client.ts';
+import { changeSchema, type CrmChange } from './client.ts';
 import type { CrmRestConfig } from './config.ts';
 import { changeToEvent } from './mapping.ts';
-
-/**
- * How long the source keeps warning of a date it could not read. A poll's warnings last only
- * until the next poll, and such a loss happens once: an hour is long enough for an operator or an
- * alert to see it, and it ends by itself, as there is nothing to undo.
- */
-export const WARN_FOR_MS = 3_600_000;
-
-/** The longest date quoted in a warning: enough to see its form, not a whole blob. */
-const QUOTED = 60;
-
-const quoted = (value: unknown) => {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > QUOTED ? `${text.slice(0, QUOTED)}...` : text;
-};
 
 /**
  * The referral feed's changes as events, and what they lost: an optional fact the CRM wrote
@@ -36,8 +22,7 @@ export class ChangeFeed {
   readonly #config: CrmRestConfig;
   readonly #ctx: ConnectorContext;
   readonly #schema: ReturnType<typeof changeSchema>;
-  #last: { seq: number; ticketId: string; facts: readonly UnreadFact[]; at: number } | null = null;
-  #count = 0;
+  readonly #unreadDates = new LastingWarning('CL_SOURCE_DATE_UNREAD');
 
   constructor(config: CrmRestConfig, ctx: ConnectorContext) {
     this.#config = config;
@@ -65,7 +50,7 @@ export class ChangeFeed {
       ...source,
       poll: async (cursor, signal) => {
         const batch = await source.poll(cursor, signal);
-        return { ...batch, warnings: [...(batch.warnings ?? []), ...this.#warnings(this.#ctx.clock())] };
+        return { ...batch, warnings: [...(batch.warnings ?? []), ...this.#unreadDates.warnings(this.#ctx.clock())] };
       },
     };
   }
@@ -74,29 +59,23 @@ export class ChangeFeed {
     const fields = c.unread.map((f) => f.field);
     const dates = c.unread.filter((f) => f.field === 'requestedAt' || f.field === 'dueAt');
     this.#ctx.logger.warn(
-      { seq: c.seq, ticketId: c.ticketId, fields, ...Object.fromEntries(dates.map((f) => [f.field, quoted(f.value)])) },
+      {
+        seq: c.seq,
+        ticketId: c.ticketId,
+        fields,
+        ...Object.fromEntries(dates.map((f) => [f.field, quotedValue(f.value)])),
+      },
       'CRM change has a fact the bridge cannot read; the change is published without it',
     );
     if (dates.length === 0) return;
-    const now = this.#ctx.clock();
-    if (this.#last === null || now - this.#last.at >= WARN_FOR_MS) this.#count = 0;
-    this.#last = { seq: c.seq, ticketId: c.ticketId, facts: dates, at: now };
-    this.#count += 1;
-  }
-
-  #warnings(now: number): SourceWarning[] {
-    const last = this.#last;
-    if (last === null || now - last.at >= WARN_FOR_MS) return [];
-    const said = last.facts.map((f) => `${f.field} ${quoted(f.value)}`).join(' and ');
-    const others = this.#count > 1 ? `; ${this.#count} such changes while this warning lasts` : '';
-    return [
-      {
-        code: 'CL_SOURCE_DATE_UNREAD',
-        detail:
-          `CRM change seq ${last.seq} (ticket ${last.ticketId}) has ${said}, which names no instant; its event ` +
-          `was published without it${others}. The CRM should write ISO 8601 (2024-11-05, ` +
-          '2024-11-05T09:00:00-05:00) or epoch milliseconds',
-      },
-    ];
+    const said = dates.map((f) => `${f.field} ${quotedValue(f.value)}`).join(' and ');
+    this.#unreadDates.note((count) => {
+      const others = count > 1 ? `; ${count} such changes while this warning lasts` : '';
+      return (
+        `CRM change seq ${c.seq} (ticket ${c.ticketId}) has ${said}, which names no instant; its event ` +
+        `was published without it${others}. The CRM should write ISO 8601 (2024-11-05, ` +
+        '2024-11-05T09:00:00-05:00) or epoch milliseconds'
+      );
+    }, this.#ctx.clock());
   }
 }

@@ -7,13 +7,14 @@ import {
   type SourceRecord,
   type SourceWarning,
   type WorkOrderEvent,
+  WARN_FOR_MS,
 } from '../../src/sdk/index.ts';
 import { changeSchema, type PosseClient } from './client.ts';
 import type { PosseConfig } from './config.ts';
 import { pageEnd, seqOf } from './feed-cursor.ts';
 import { FeedPosition, type PositionLimits } from './feed-position.ts';
 import { changeToEvent, unreadExpected } from './mapping.ts';
-import { WARN_FOR_MS, UnreadDates } from './unread-dates.ts';
+import { UnreadDates } from './unread-dates.ts';
 
 /**
  * The seqs above a hole the cursor remembers at most (see FeedPosition): a busy feed reads this

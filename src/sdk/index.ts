@@ -19,6 +19,7 @@ export {
 } from './connector.ts';
 export { maxResponseBytesSetting, parseConnectorConfig } from './config.ts';
 export { rawField, readChanges, sequenceAdvances, sequenceCursorProblem, type ChangeReader } from './changes.ts';
+export { cutForWarning, LastingWarning, quotedValue, WARN_FOR_MS } from './lasting-warning.ts';
 export { hasOffset, instantIn, instantOf, instantSchema, timeZoneSchema, withOffsetIn } from './dates.ts';
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
 export {
