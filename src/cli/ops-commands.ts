@@ -13,7 +13,7 @@ import {
   type ReplayState,
 } from '../ops/index.ts';
 import { OPS_USAGE, opsRequest, type OpsArgs, type OpsRequest } from './ops-args.ts';
-import { errorLine } from './describe-error.ts';
+import { errorLine, failureLine } from './describe-error.ts';
 
 export type { OpsArgs } from './ops-args.ts';
 
@@ -82,8 +82,11 @@ export async function runOps(
     if (request.action === 'dlq show') {
       const id = request.id;
       const found = (await listDeadLetters(messaging, admin, {}, [id.split(':')[0] ?? ''])).find((d) => d.id === id);
+      // Exit 1 as for an alert that is not open: the command ran, but the id names nothing.
       if (!found) {
-        print(`no dead letter ${id}`);
+        printError(
+          failureLine('CL_ARGUMENT_INVALID', `no dead letter ${id}: closeloop dlq list prints the ids there are`),
+        );
         return 1;
       }
       print(line(found, replayState(found, await readReplayHistory(messaging, admin, scope.audit.topic))));

@@ -227,6 +227,31 @@ describe('dead-letter tooling', () => {
       `d-0  failed again after replay ${againId}`,
     ]);
 
+    // `dlq show` prints one dead letter whole; an id that names none is an error with its code, exit 1.
+    const [firstDead] = await d.deadLetters();
+    const shown: string[] = [];
+    expect(await runOps('dlq', 'show', { id: firstDead?.id ?? '' }, d.config, logger, (l) => shown.push(l))).toBe(0);
+    expect(shown[0]).toMatch(new RegExp(`^${firstDead?.id ?? ''}  \\S+  CL_DECODE_MALFORMED  .*  d-0  replayed by `));
+    expect(shown).toContain(`value (11 bytes): ${Buffer.from('garbage d 0').toString('base64')}`);
+    const [dlqTopic, partition] = (firstDead?.id ?? '').split(':');
+    const absent = `${dlqTopic ?? ''}:${partition ?? ''}:999999`;
+    const said: string[] = [];
+    const errs: string[] = [];
+    const code = await runOps(
+      'dlq',
+      'show',
+      { id: absent },
+      d.config,
+      logger,
+      (l) => said.push(l),
+      (l) => errs.push(l),
+    );
+    expect({ code, said, errs }).toEqual({
+      code: 1,
+      said: [],
+      errs: [`closeloop: CL_ARGUMENT_INVALID: no dead letter ${absent}: closeloop dlq list prints the ids there are`],
+    });
+
     // Audited like any replay, with the reason (read last: the reader leaves a marker behind).
     const audit = (await readCommittedRaw(messaging, d.config.topics.dlqReplays)).map((r) =>
       JSON.parse(r.value?.toString() ?? '{}'),
