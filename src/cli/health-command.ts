@@ -1,7 +1,7 @@
 import type { CloseloopConfig } from '../config/index.ts';
 import type { AlertRecord } from '../domain/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
-import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
+import { AvroSerde, createKafkaMessaging, requireTopics } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { openAlerts } from '../ops/index.ts';
 import { failureLine } from './describe-error.ts';
@@ -38,6 +38,8 @@ export function topicAlerts(config: CloseloopConfig, logger: Logger, withinMs = 
     const read = (async () => {
       await admin.connect();
       try {
+        // At once rather than after the wait below: a missing topic is the config's or a processor never started.
+        await requireTopics(admin, [config.topics.alerts]);
         return await openAlerts(messaging, admin, new AvroSerde({ ...config.schemaRegistry }), config.topics.alerts);
       } finally {
         await admin.disconnect();

@@ -115,6 +115,23 @@ describe('the stuck-ticket sentinel on the whole bridge', () => {
       3,
     );
 
+    // An alerts topic that does not exist is said as such, and the worker's own count is printed instead.
+    const astray = { ...asHealth, topics: { ...asHealth.topics, alerts: `${asHealth.topics.alerts}-astray` } };
+    const said: string[] = [];
+    const quiet = createLogger({ level: 'silent' });
+    await runHealth(
+      astray,
+      (l) => said.push(l),
+      (l) => said.push(l),
+      5_000,
+      'worker',
+      topicAlerts(astray, quiet),
+    );
+    expect(said).toContain(
+      `  (${astray.topics.alerts} could not be read: topic(s) ${astray.topics.alerts} do not exist: check topics ` +
+        "in the config, or start the processor once to create them; the worker's own count follows)",
+    );
+
     // The department gets to work: each ticket moves, and its alert clears with the move.
     run.work();
     await until('every ticket closed and all work done', () => run.done(), 120_000);
