@@ -1,4 +1,4 @@
-import { roleEntries, type CloseloopConfig } from '../config/index.ts';
+import { roleEntries, type CloseloopConfig, type RoleEntry } from '../config/index.ts';
 import { failureLine } from './describe-error.ts';
 
 /**
@@ -27,14 +27,7 @@ export function runRoles(
     return 1;
   }
   const entries = roleEntries(config.roles, now);
-  const rows = entries.map((e) => [
-    e.department,
-    e.role,
-    e.name,
-    e.mailbox,
-    e.confirmed,
-    e.stale ? `STALE (${e.ageDays} days)` : `${e.ageDays} days`,
-  ]);
+  const rows = entries.map((e) => [e.department, e.role, e.name, e.mailbox, e.confirmed, ageOf(e)]);
   const head = ['department', 'role', 'name', 'mailbox', 'confirmed', 'age'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   for (const r of [head, ...rows])
@@ -45,6 +38,13 @@ export function runRoles(
         .trimEnd(),
     );
   const stale = entries.filter((e) => e.stale).length;
-  print(`${entries.length} role(s), ${stale} stale (older than ${config.roles.maxAgeDays} days)`);
+  const ahead = entries.some((e) => e.ahead) ? ', or dated ahead' : '';
+  print(`${entries.length} role(s), ${stale} stale (older than ${config.roles.maxAgeDays} days${ahead})`);
   return stale > 0 ? 1 : 0;
+}
+
+/** `29 days`, `STALE (90 days)`, or for a date after today `STALE (dated 365 days ahead)`. */
+function ageOf(e: RoleEntry): string {
+  if (e.ahead) return `STALE (dated ${-e.ageDays} days ahead)`;
+  return e.stale ? `STALE (${e.ageDays} days)` : `${e.ageDays} days`;
 }

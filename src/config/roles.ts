@@ -51,8 +51,15 @@ export interface RolesTable {
 export interface RoleEntry extends RoleHolder {
   readonly department: string;
   readonly role: RoleKind;
-  /** Confirmed longer ago than maxAgeDays at the time asked. */
+  /** Confirmed longer ago than maxAgeDays at the time asked, or dated ahead (see `ahead`). */
   readonly stale: boolean;
+  /**
+   * Dated more than a day after the time asked (a mistyped year): such an entry would never go
+   * stale, so it is flagged as stale until corrected. A day's grace: a date written where the
+   * day has already begun is still the day before in UTC.
+   */
+  readonly ahead: boolean;
+  /** Whole days since the confirmation, negative when it is dated ahead. */
   readonly ageDays: number;
 }
 
@@ -88,7 +95,7 @@ export async function loadRoles(
 
 const DAY_MS = 86_400_000;
 
-/** Every role of every department, with entries older than the file's limit marked stale. */
+/** Every role of every department, with entries older than the file's limit or dated ahead marked stale. */
 export function roleEntries(table: RolesTable, now: number): RoleEntry[] {
   return Object.entries(table.departments)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -96,7 +103,8 @@ export function roleEntries(table: RolesTable, now: number): RoleEntry[] {
       ROLE_KINDS.map((role) => {
         const holder = roles[role];
         const ageDays = Math.floor((now - Date.parse(`${holder.confirmed}T00:00:00Z`)) / DAY_MS);
-        return { department, role, ...holder, ageDays, stale: ageDays > table.maxAgeDays };
+        const ahead = ageDays < -1;
+        return { department, role, ...holder, ageDays, ahead, stale: ahead || ageDays > table.maxAgeDays };
       }),
     );
 }

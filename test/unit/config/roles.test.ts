@@ -78,6 +78,36 @@ departments:
     expect(lines.at(-1)).toBe('3 role(s), 1 stale (older than 30 days)');
   });
 
+  it('flags an entry dated more than a day ahead (a mistyped year) as stale, which would otherwise never go stale', async () => {
+    const configFile = await rolesFile(`
+maxAgeDays: 30
+departments:
+  housing: { serviceOwner: ${holder('O', '2062-11-01')}, programCoordinator: ${holder('C', '2026-12-01')}, programManager: ${holder('M', '2026-11-29')} }
+`);
+    const table = await loadRoles(configFile, 'roles.yaml', ['housing'], []);
+    if (!table) throw new Error('roles did not load');
+    // Noon UTC: 2026-12-01 is already today east of UTC+12, so it is not ahead.
+    const now = Date.parse('2026-11-30T12:00:00Z');
+    expect(roleEntries(table, now).map((e) => [e.role, e.stale, e.ahead, e.ageDays])).toEqual([
+      ['serviceOwner', true, true, -13120],
+      ['programCoordinator', false, false, -1],
+      ['programManager', false, false, 1],
+    ]);
+    const config = { ...(await loadConfig('config/closeloop.yaml', {})), roles: table };
+    const lines: string[] = [];
+    expect(
+      runRoles(
+        'list',
+        config,
+        now,
+        (l) => lines.push(l),
+        () => undefined,
+      ),
+    ).toBe(1);
+    expect(lines.find((l) => l.includes('serviceOwner'))).toContain('STALE (dated 13120 days ahead)');
+    expect(lines.at(-1)).toBe('3 role(s), 1 stale (older than 30 days, or dated ahead)');
+  });
+
   it('roles list without a roles file is a config problem: exit 1, with the code', async () => {
     const config = { ...(await loadConfig('config/closeloop.yaml', {})), roles: null };
     const errors: string[] = [];
