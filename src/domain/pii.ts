@@ -208,13 +208,17 @@ export function scrubPii(text: string): string {
  * `submittedBy`, `fullName`, `tel`, Maximo's `reportedby` and `affectedperson`), matched on the
  * name in lower case without separators: the whole value goes. An `address` alone is left, as a
  * feed's address is the issue's public location; a person's (`homeAddress`, or one inside a
- * person's field) goes.
+ * person's field) goes. So do the parties a permit or code-enforcement case names (`owner`,
+ * `ownerName`, `propertyOwnerAddress`, `occupant`, `tenantName`, `violator`, `respondent`), as
+ * a whole field or with a person's detail after it: `ownergroup` (a team) is left.
  */
+const PARTIES = 'owner|occupant|tenant|landlord|violator|respondent|permittee|licensee|witness';
 const CONTACT_FIELD = new RegExp(
   [
     'email|phone|mobile|contact|citizen|reporter|requester|requestor|caller|complainant|applicant',
     'reportedby|affectedperson|onbehalfof|customer|resident|submittedby|homeaddress|mailingaddress',
     '^tel$|^fax$|^(?:first|last|full|given|middle|sur)?name$',
+    `^(?:property|building|registered)?(?:${PARTIES})s?(?:name|names|address|addresses|info|details)?$`,
   ].join('|'),
 );
 const isContactField = (key: string): boolean => CONTACT_FIELD.test(key.toLowerCase().replace(/[^a-z0-9]/g, ''));

@@ -1,3 +1,4 @@
+import { scrubPii } from '../domain/pii.ts';
 import type { ErrorCode } from '../errors/index.ts';
 import type { SourceWarning } from './connector.ts';
 
@@ -12,13 +13,20 @@ export const WARN_FOR_MS = 3_600_000;
 
 /** The longest value a warning quotes: enough to see its form, not a whole blob. */
 const QUOTED = 60;
+/** What of a text is scrubbed before the cut: bounded, and long enough that no cut splits a phone or an address. */
+const SCRUBBED = 4 * QUOTED;
 
-/** A text as a warning quotes it: cut after 60 characters. */
+/**
+ * A text as a warning (or a log line) quotes it: contact data scrubbed (scrubPii), cut after 60
+ * characters. A value a system could not read is free text someone typed (`after the owner calls
+ * back 410-555-0199`), and a warning reaches readiness, the gauge's labels and the logs.
+ */
 export function cutForWarning(text: string): string {
-  return text.length > QUOTED ? `${text.slice(0, QUOTED)}...` : text;
+  const scrubbed = scrubPii(text.slice(0, SCRUBBED));
+  return scrubbed.length > QUOTED || text.length > SCRUBBED ? `${scrubbed.slice(0, QUOTED)}...` : scrubbed;
 }
 
-/** A value as a warning quotes it: as JSON, cut after 60 characters. */
+/** A value as a warning quotes it: as JSON, contact data scrubbed, cut after 60 characters. */
 export function quotedValue(value: unknown): string {
   return cutForWarning(JSON.stringify(value) ?? String(value));
 }

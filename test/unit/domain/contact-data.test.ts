@@ -47,6 +47,39 @@ describe('withoutContactData: a value from an outside system, kept without conta
     });
   });
 
+  it('replaces the parties a permit or code-enforcement case names, and leaves teams and places', () => {
+    const job = {
+      owner: 'Jane Roe',
+      ownerName: 'Jane Roe',
+      OWNER_ADDRESS: '12 Elm St, Apt 4',
+      propertyOwnerAddress: '12 Elm St',
+      occupant: 'John Q. Public',
+      tenantName: 'Ana Lima',
+      tenants: ['Ana Lima'],
+      violator: { mailing: '99 Oak Ave' },
+      respondentInfo: { id: 7 },
+      ownergroup: 'ROADS',
+      ownerDepartment: 'housing',
+      address: '100 Holliday St',
+      permitType: 'BUILDING',
+    };
+    expect(withoutContactData(job)).toEqual({
+      owner: REDACTED,
+      ownerName: REDACTED,
+      OWNER_ADDRESS: REDACTED,
+      propertyOwnerAddress: REDACTED,
+      occupant: REDACTED,
+      tenantName: REDACTED,
+      tenants: REDACTED,
+      violator: REDACTED,
+      respondentInfo: REDACTED,
+      ownergroup: 'ROADS',
+      ownerDepartment: 'housing',
+      address: '100 Holliday St',
+      permitType: 'BUILDING',
+    });
+  });
+
   it('scrubs every text, so a phone or e-mail typed into a description goes too', () => {
     const out = JSON.stringify(
       withoutContactData({ description: 'pothole, call me on 410-555-0199 or bob@example.org', notes: ['ok'] }),
