@@ -63,6 +63,9 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** How long a stop lets a request in progress finish before its connection is ended. */
+export const STOP_GRACE_MS = 2_000;
+
 /**
  * /metrics (Prometheus), /health/live, /health/ready, and the admin endpoints
  * POST /admin/connectors/<name>/pause|resume behind a bearer token from the environment, and
@@ -108,9 +111,23 @@ export class OpsServer {
     return `http://${this.#o.host}:${port}`;
   }
 
+  /**
+   * Stops listening, and ends what connections are left: idle ones at once, and after
+   * STOP_GRACE_MS those still in a request. close() alone waits for every connection, so one
+   * stalled scrape or half-sent probe held up the process's whole stop for as long as it liked.
+   */
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    const server = this.#server;
     this.#server = null;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const late = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+    try {
+      await closed;
+    } finally {
+      clearTimeout(late);
+    }
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCloseloopError } from '../../src/errors/index.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
-import { OpsServer } from '../../src/observability/ops-server.ts';
+import { OpsServer, STOP_GRACE_MS } from '../../src/observability/ops-server.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -128,6 +128,25 @@ describe('ops server', () => {
 
 // A department's webhook posts here: a base URL that ends in "/" gives "//hooks/…", and a target
 // the URL parser could not read answered 500 with an error logged, for the client's own mistake.
+describe('ops server: stopping', () => {
+  it('ends a connection still in a request after its grace, so a stalled client cannot hold up the stop', async () => {
+    const { ops } = server(0);
+    const url = new URL(await ops.start());
+    // A scraper that sent half a request and went quiet, and a client idle on keep-alive.
+    const stalled = connect(Number(url.port), '127.0.0.1');
+    await new Promise<void>((resolve) => stalled.once('connect', resolve));
+    stalled.write('GET /metrics HTTP/1.1\r\nHost: x\r\n');
+    const ended = new Promise<void>((resolve) => stalled.once('close', () => resolve()));
+    const idle = await fetch(`${url.origin}/health/live`, { keepalive: true });
+    await idle.text();
+    const started = performance.now();
+    await ops.stop();
+    await ended;
+    // The request in progress had its grace; without the deadline, stop() never returned while the client stayed.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(STOP_GRACE_MS - 50);
+  }, 30_000);
+});
+
 describe('ops server: the request target', () => {
   async function raw(url: string, target: string): Promise<number> {
     const { hostname, port } = new URL(url);
