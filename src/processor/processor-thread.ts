@@ -23,7 +23,8 @@ const port: MessagePort = parentPort;
 const setup = workerData as ThreadSetup;
 const send = (message: FromThread) => port.postMessage(message);
 
-const config = await loadConfig(setup.configFile, { ...setup.env });
+const loaded = await loadConfig(setup.configFile, { ...setup.env });
+const config = { ...loaded, policy: { ...loaded.policy, served: setup.served } };
 const logger = createLogger({ name: 'closeloop-processor', level: setup.logLevel }).child({ thread: setup.index });
 // Without Node's process metrics: the main thread's registry has them once, for the whole process.
 const metrics = setup.metrics ? new Metrics({ defaults: false }) : undefined;

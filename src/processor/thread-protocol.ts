@@ -18,6 +18,12 @@ export interface ThreadSetup {
   readonly logLevel: string;
   /** Whether the thread keeps the processor's metrics for the main thread to gather. */
   readonly metrics: boolean;
+  /**
+   * The routes a connector sink serves, as the main thread's config found them (policy.served):
+   * a thread loads the file again without the connectors' checks, and without this would take
+   * every route as served and send work no sink reads instead of quarantining NO_CONNECTOR.
+   */
+  readonly served: readonly string[] | null;
 }
 
 /** How often a thread reports its status unasked, besides at each assignment. */

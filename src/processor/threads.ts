@@ -126,6 +126,7 @@ export class ThreadedProcessor {
       schemasDir: this.#o.schemasDir,
       logLevel: this.#o.logLevel ?? this.#o.logger.level,
       metrics: this.#o.metrics ?? false,
+      served: this.#o.config.policy.served ?? null,
     };
     const worker = new Worker(THREAD_ENTRY, { workerData: setup });
     const member: Member = { index, worker, status: null, metrics: null, lost: null, lostAt: 0, exited: false };

@@ -8,7 +8,7 @@ import { ThreadedProcessor } from '../../src/processor/index.ts';
 import { Worker } from '../../src/worker/worker.ts';
 import { exited, jsonLines, nodeChild } from '../support/child.ts';
 import { cleanupAfter } from '../support/cleanup.ts';
-import { Bridge, openedTickets, workedTickets } from '../support/domain.ts';
+import { Bridge, crm, openedTickets, workedTickets } from '../support/domain.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
 import { awaitCount, feed, readCommitted, SCHEMAS, step, testConfig } from '../support/processor.ts';
 import { untilAsync } from '../support/wait.ts';
@@ -69,6 +69,24 @@ describe('the lifecycle processor on worker threads', () => {
     const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
     expect(sorted(values)).toEqual(sorted(expected.statuses));
     expect(new Set(values.map(key)).size).toBe(values.length);
+  }, 240_000);
+
+  it('quarantines NO_CONNECTOR on its threads as the main thread’s config would, sending nothing no sink reads', async () => {
+    const setup = await testConfig(2, 30, { threads: 2 });
+    // As a worker's config loaded with the connectors' checks: only POSSE's housing is served.
+    const served = { ...setup.config, policy: { ...setup.config.policy, served: ['posse/housing'] } };
+    const processor = threaded({ ...setup, config: served });
+    await processor.start();
+    const potholes = Array.from({ length: 4 }, (_, i) => crm(`NC-${i}`, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    await feed(served, messaging, potholes);
+    await awaitCount(messaging, served.topics.status, 4);
+    await processor.stop();
+    const { values } = await readCommitted<{ kind: string; system: string | null }>(
+      messaging,
+      served.topics.quarantine,
+    );
+    expect(values.filter((v) => v.kind === 'NO_CONNECTOR').map((v) => v.system)).toEqual(Array(4).fill('maximo'));
+    expect((await readCommitted(messaging, served.topics.commands)).values).toEqual([]);
   }, 240_000);
 
   it('moves a lost thread’s partitions to the others and says it was lost', async () => {
