@@ -1,7 +1,7 @@
 import { loadConfig, roleEntries } from '../config/index.ts';
 import { createKafkaMessaging } from '../messaging/index.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
-import { opsServerFor, startBehindOps } from '../observability/process-ops.ts';
+import { exitOnSecondSignal, opsServerFor, startBehindOps } from '../observability/process-ops.ts';
 import { startPublicService } from '../public/service.ts';
 import { startStatusService } from '../status-api/index.ts';
 import { connectorChecker, webhookTokens } from '../worker/connector-check.ts';
@@ -24,8 +24,7 @@ function stopSignal(logger: Logger): Promise<NodeJS.Signals> {
         resolve(signal);
         return;
       }
-      logger.warn({ signal }, 'signalled again while stopping: exiting now');
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      exitOnSecondSignal(logger, signal);
     };
     process.on('SIGINT', on);
     process.on('SIGTERM', on);

@@ -53,3 +53,13 @@ export async function startBehindOps(ops: OpsServer | null, start: () => Promise
   }
   return url;
 }
+
+/**
+ * A stop signal heard while the process is already stopping: someone wants it gone now (a stop
+ * stuck on a broker or a client), so it exits at once, 130 for SIGINT and 143 for SIGTERM, as a
+ * shell reports a process those signals ended.
+ */
+export function exitOnSecondSignal(logger: Logger, signal: NodeJS.Signals): never {
+  logger.warn({ signal }, 'signalled again while stopping: exiting now');
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runAlerts } from '../../src/cli/alerts-command.ts';
 import { HEALTH_EXIT, runHealth } from '../../src/cli/health-command.ts';
@@ -109,6 +110,31 @@ describe('the lifecycle processor run alone (`npm run processor`)', () => {
     expect(end.stdout).toContain(`"ops":"http://127.0.0.1:${port}"`);
     // Its port is closed with it.
     expect(await ready()).toBeNull();
+  }, 120_000);
+
+  it('exits at once, 143, on a second SIGTERM while its stop waits (here on a client stalled in a request)', async () => {
+    const [port] = await freePorts(1);
+    const setup = await testConfig(1, 30, { http: { host: '127.0.0.1', port: port ?? 0 } });
+    const run = nodeChild(['src/processor/main.ts', '--config', setup.file], {
+      env: { LOG_LEVEL: 'info' },
+      onSpawn: (child) => cleanup.push(async () => void child.kill('SIGKILL')),
+    });
+    await untilAsync(
+      'the processor listening on its ops port',
+      async () => run.tail().includes('"msg":"processor running"'),
+      60_000,
+    );
+    // A scraper that sent half a request: the ops server's stop gives it a grace before ending it.
+    const stalled = connect(port ?? 0, '127.0.0.1');
+    cleanup.push(async () => void stalled.destroy());
+    await new Promise<void>((resolve) => stalled.once('connect', resolve));
+    stalled.write('GET /metrics HTTP/1.1\r\nHost: x\r\n');
+    run.child.kill('SIGTERM');
+    await untilAsync('the processor stopping', async () => run.tail().includes('"msg":"stopping"'), 10_000);
+    run.child.kill('SIGTERM');
+    const end = await exited(run, 'the processor after a second SIGTERM', 30_000);
+    expect(end.code).toBe(143);
+    expect(end.stdout).toContain('"msg":"signalled again while stopping: exiting now"');
   }, 120_000);
 
   it('raises RECORDS_SKIPPED for input records retention deleted before it read them: readiness, the alerts topic and `closeloop health`', async () => {
