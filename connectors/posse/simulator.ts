@@ -11,7 +11,7 @@ import {
   type SimRequest,
   type WebhookTarget,
 } from '../../src/sdk/index.ts';
-import { ChangeLog } from './simulator-feed.ts';
+import { ChangeLog, type FeedShape } from './simulator-feed.ts';
 import { LABELS, newJobSchema, type DepartmentBehaviour, type Job, type ProcessChange } from './simulator-model.ts';
 
 export type { DepartmentBehaviour, Job, JobProcess, ProcessChange } from './simulator-model.ts';
@@ -24,7 +24,7 @@ export type { DepartmentBehaviour, Job, JobProcess, ProcessChange } from './simu
  * assignment, as real departments do.
  */
 
-export interface PosseSimulatorOptions {
+export interface PosseSimulatorOptions extends FeedShape {
   readonly faults?: Partial<FaultSettings>;
   readonly behaviour?: Partial<DepartmentBehaviour>;
   readonly seed?: number;
@@ -69,6 +69,7 @@ export class PosseSimulator {
   /** First answers by route and Idempotency-Key, for repeats (when the header is honoured). */
   readonly #answered = new Map<string, { status: number; body: unknown }>();
   readonly #honoursKey: boolean;
+  readonly #shape: FeedShape;
 
   constructor(options: PosseSimulatorOptions = {}) {
     this.#behaviour = {
@@ -91,6 +92,7 @@ export class PosseSimulator {
     this.#clock = options.clock ?? Date.now;
     this.#token = options.token;
     this.#honoursKey = options.honoursIdempotencyKey ?? true;
+    this.#shape = options;
     if (options.webhook) this.webhook.configure(options.webhook);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
@@ -183,6 +185,11 @@ export class PosseSimulator {
   /** The next `count` processes to complete move their jobs but leave no change in the feed. */
   loseNextChanges(count: number): void {
     this.#loseNext += count;
+  }
+
+  /** `count` permit processes (no 311 job's) complete: they take seqs the feed does not show. */
+  saveOtherProcesses(count: number): void {
+    this.#log.saveOthers(count);
   }
 
   /** An administrator deletes a job (by job id or external reference): lookups answer 404. */
@@ -366,7 +373,7 @@ export class PosseSimulator {
       throw new HttpError(400, 'since must be a whole number >= 0 and limit 1..1000');
     }
     // Paused, a page of nothing: its watermark is then the one an empty page answers.
-    const { page, watermark } = this.#log.page(since, this.feedPaused ? 0 : limit, this.#clock());
+    const { page, watermark } = this.#log.page(since, this.feedPaused ? 0 : limit, this.#clock(), this.#shape);
     const changes = page.map((c) => this.corruptor.serve(String(c.seq), c));
     return { status: 200, body: { changes, watermark } };
   }
