@@ -85,28 +85,34 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
       lookedTo = low.changes.length < config.pageSize ? Number.POSITIVE_INFINITY : Math.max(at.seq, ...seqs);
     }
     const page = await api.changes(head, config.pageSize);
+    // A POSSE that reads `since` inclusively answers the change at the head again: it is read, and
+    // neither published again nor taken for a page that does not move.
+    const changes = page.changes.filter((raw) => {
+      const seq = seqOf(raw);
+      return seq === null || !at.has(seq);
+    });
     // A full page: the feed likely holds more, so the runner reads on at once.
     const more = page.changes.length >= config.pageSize;
-    const { end, placed } = pageEnd(page.changes, page.watermark, more, head);
+    const { end, placed } = pageEnd(changes, page.watermark, page.changes.length >= config.pageSize, head);
     const low = read(fills, at.seq);
-    const high = read(page.changes, head);
+    const high = read(changes, head);
     const records: SourceRecord<WorkOrderEvent>[] = [...low.records, ...high.records];
     const rejected: RejectedRecord[] = [...low.rejected, ...high.rejected];
     // A page whose changes end at or before the seq asked after, or an empty page that ends
     // below it: its own end, as the feed gave it, for the runner to refuse (CL_SOURCE_CURSOR_STUCK)
     // or to warn of (CL_SOURCE_CURSOR_BEHIND, the feed went back).
-    if (page.changes.length > 0 ? end <= head : page.watermark < head && fills.length === 0)
+    if (changes.length > 0 ? end <= head : page.watermark < head && fills.length === 0)
       return {
         records,
         rejected,
         // At the head itself, the position as it was (with any hole it holds), not the bare seq.
-        cursor: page.changes.length > 0 ? (end === head ? at.toString() : String(end)) : String(page.watermark),
+        cursor: changes.length > 0 ? (end === head ? at.toString() : String(end)) : String(page.watermark),
         more,
         warnings: warnings(now),
       };
 
     for (const raw of fills) at.read(seqOf(raw) ?? 0, now);
-    for (const raw of page.changes) {
+    for (const raw of changes) {
       const seq = seqOf(raw);
       if (seq !== null && seq <= end) at.read(seq, now);
     }

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { posse } from '../../../connectors/posse/index.ts';
+import { PosseSimulator, type PosseSimulatorOptions } from '../../../connectors/posse/simulator.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { parseConnectorConfig } from '../../../src/sdk/index.ts';
+import { cleanupAfter } from '../../support/cleanup.ts';
+import { createPosseJob } from '../../support/posse-jobs.ts';
+
+const cleanup = cleanupAfter('each');
+
+/** The clock the simulator and the bridge share, steered by the test. */
+const T0 = 1_730_000_000_000;
+const WAIT_MS = 120_000;
+
+/**
+ * The real POSSE source against a simulator whose feed query is shaped as some POSSE setups have
+ * it, polled as the runner polls: the cursor stored when the batch has changes or moves it on.
+ */
+async function shaped(options: PosseSimulatorOptions) {
+  const clock = { now: T0 };
+  const sim = new PosseSimulator({ ...options, clock: () => clock.now });
+  const url = await sim.start();
+  cleanup.push(() => sim.stop());
+  const config = parseConnectorConfig('posse', posse.config, {
+    baseUrl: url,
+    jurisdiction: 'testville',
+    departments: ['housing'],
+    pageSize: 100,
+    holeWaitSeconds: WAIT_MS / 1_000,
+  });
+  const source = posse.source?.(config, { logger: createLogger({ level: 'silent' }), env: {}, clock: () => clock.now });
+  if (!source) throw new Error('posse has no source');
+  const state = { cursor: null as string | null, published: [] as (number | null)[] };
+  const poll = async () => {
+    const batch = await source.poll(state.cursor);
+    const found = batch.records.length + (batch.rejected?.length ?? 0);
+    const moves = batch.cursor !== state.cursor && (source.cursorAdvances?.(state.cursor, batch.cursor) ?? true);
+    state.published.push(...batch.records.map((r) => r.value.envelope.sequence));
+    if (moves) state.cursor = batch.cursor;
+    // What the runner makes of it: a batch of changes whose cursor does not move is refused.
+    return { batch, stuck: found > 0 && !moves };
+  };
+  /** Job T-<n>#1 is created and its first process completes: one change in the feed. */
+  const job = async (n: number) => {
+    await createPosseJob(url, n);
+    sim.advance(1);
+    sim.replan(`T-${n}#1`, []);
+  };
+  return { sim, clock, state, poll, job };
+}
+
+describe('posse feed against a POSSE whose since is inclusive', () => {
+  // The page answered the change at the cursor again: published twice, and on an idle feed the
+  // runner paused the source as CL_SOURCE_CURSOR_STUCK, the cursor not moving past it.
+  it('reads the change at the cursor once, and an idle feed is idle, not stuck', async () => {
+    const { sim, state, poll, job } = await shaped({ inclusiveSince: true });
+    await job(1);
+    await job(2);
+    expect((await poll()).batch.records).toHaveLength(2);
+    const idle = await poll();
+    expect([idle.batch.records, idle.batch.cursor, idle.stuck]).toEqual([[], '2', false]);
+    await job(3);
+    const next = await poll();
+    expect([next.batch.records.map((r) => r.value.envelope.sequence), next.stuck]).toEqual([[3], false]);
+    expect([state.published, state.cursor]).toEqual([[1, 2, 3], '3']);
+    expect(sim.changes.map((c) => c.seq)).toEqual([1, 2, 3]);
+  });
+});
