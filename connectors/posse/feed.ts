@@ -73,7 +73,10 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
     const at = FeedPosition.parse(cursor, limits);
     const head = at.head;
     let fills: unknown[] = [];
-    // How far the read from the hole looked: past every seq there when its page was not full.
+    // How far the read from the hole looked: to the highest seq it read, or past every seq there
+    // when it read nothing. Not past that because the page is shorter than pageSize: a POSSE that
+    // caps its pages lower would have holes no page read over passed, and a late commit among them
+    // lost.
     let lookedTo = at.seq;
     if (at.remembered > 0) {
       const low = await api.changes(at.seq, config.pageSize);
@@ -82,7 +85,7 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
         return seq !== null && seq < head && !at.has(seq);
       });
       const seqs = low.changes.map(seqOf).filter((seq) => seq !== null);
-      lookedTo = low.changes.length < config.pageSize ? Number.POSITIVE_INFINITY : Math.max(at.seq, ...seqs);
+      lookedTo = low.changes.length === 0 ? Number.POSITIVE_INFINITY : Math.max(at.seq, ...seqs);
     }
     const page = await api.changes(head, config.pageSize);
     // A POSSE that reads `since` inclusively answers the change at the head again: it is read, and
@@ -91,8 +94,10 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
       const seq = seqOf(raw);
       return seq === null || !at.has(seq);
     });
-    // A full page: the feed likely holds more, so the runner reads on at once.
-    const more = page.changes.length >= config.pageSize;
+    const last = Math.max(head, ...changes.map(seqOf).filter((seq) => seq !== null));
+    // The feed likely holds more, so the runner reads on at once: a full page, or one whose
+    // watermark lies past its last change (a POSSE that caps its pages below pageSize).
+    const more = page.changes.length >= config.pageSize || (changes.length > 0 && page.watermark > last);
     const { end, placed } = pageEnd(changes, page.watermark, page.changes.length >= config.pageSize, head);
     const low = read(fills, at.seq);
     const high = read(changes, head);

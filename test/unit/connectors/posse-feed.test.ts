@@ -29,9 +29,10 @@ const change = (seq: number) => ({
 
 /**
  * A POSSE feed the test steers: the seqs it shows now, and the watermark it answers, the page's
- * last seq (as the simulator does) or the feed's head (as some setups do).
+ * last seq (as the simulator does) or the feed's head (as some setups do); `cap` caps its pages
+ * whatever the limit asks.
  */
-async function feed(options: { watermark: 'page' | 'head'; pageSize: number; clock?: () => number }) {
+async function feed(options: { watermark: 'page' | 'head'; pageSize: number; clock?: () => number; cap?: number }) {
   const state = {
     visible: [] as number[],
     // A seq POSSE has handed out whose change is not in the feed yet, counted in its head.
@@ -42,7 +43,7 @@ async function feed(options: { watermark: 'page' | 'head'; pageSize: number; clo
     const url = new URL(req.url ?? '/', 'http://posse');
     const since = Number(url.searchParams.get('since'));
     const limit = Number(url.searchParams.get('limit'));
-    const rows = state.visible.filter((s) => s > since).slice(0, limit);
+    const rows = state.visible.filter((s) => s > since).slice(0, Math.min(limit, options.cap ?? limit));
     const head = Math.max(state.handedOut, ...state.visible);
     const watermark = options.watermark === 'head' ? head : (rows.at(-1) ?? Math.min(since, head));
     res.setHeader('content-type', 'application/json');
@@ -90,6 +91,21 @@ describe('posse feed cursor', () => {
     const rest = await drain(source, first.cursor);
     expect(rest.seqs).toEqual([4, 5, 6, 7, 8, 9]);
     expect(rest.cursor).toBe('9');
+  });
+
+  // A page POSSE cut below pageSize was taken for the feed's end: the runner waited its interval
+  // before every page of a backlog.
+  it('reads on at once after a page cut short whose watermark lies past its last change', async () => {
+    const { state, source } = await feed({ watermark: 'head', pageSize: 10, cap: 3 });
+    state.visible = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const first = await source.poll(null);
+    expect([first.records.map((r) => r.value.envelope.sequence), first.cursor, first.more]).toEqual([
+      [1, 2, 3],
+      '3',
+      true,
+    ]);
+    const rest = await drain(source, first.cursor);
+    expect([rest.seqs, rest.cursor]).toEqual([[4, 5, 6, 7, 8, 9], '9']);
   });
 
   it('holds a page that is not full at its last change, and an empty page below the cursor says the feed went back', async () => {
