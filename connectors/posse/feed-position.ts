@@ -137,6 +137,18 @@ export class FeedPosition {
     return { passed, forced };
   }
 
+  /**
+   * Gives up on the seqs above the head up to `to`, which a page looked over and found empty (an
+   * empty page's watermark ahead of the head). Only with no hole held: the position remembers seqs
+   * read above a hole, not seqs given up on, so it cannot stand past a run while a hole below holds.
+   * False when a hole holds it, or `to` is not past the head.
+   */
+  passTo(to: number): boolean {
+    if (this.#seen.size > 0 || to <= this.#seq) return false;
+    this.#seq = to;
+    return true;
+  }
+
   /** Digits while no hole holds it; the JSON form otherwise. */
   toString(): string {
     if (this.#seen.size === 0) return String(this.#seq);

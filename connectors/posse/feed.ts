@@ -55,6 +55,8 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
         return changeToEvent(c, config.jurisdiction, config.system, config.timeZone);
       },
     });
+  // An empty page whose watermark stood ahead of the head: since when, and how far it looked.
+  let ahead: { head: number; to: number; since: number } | null = null;
   const warnings = (now: number): SourceWarning[] => {
     const out = unread.warnings(now);
     if (full !== null && now - full.at < WARN_FOR_MS)
@@ -64,6 +66,14 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
           `more than ${MAX_REMEMBERED} changes were read above a hole in the seqs within holeWaitSeconds: ` +
           `${full.forced === 1 ? '1 seq was' : `${full.forced} seqs were`} read past before the wait was over, ` +
           'so a change committed late there is missed',
+      });
+    if (ahead !== null && now - ahead.since >= limits.waitMs)
+      out.push({
+        code: 'CL_SOURCE_CURSOR_HELD',
+        detail:
+          `the feed's empty pages have answered watermark ${ahead.to} past seq ${ahead.head} for ` +
+          `${Math.round((now - ahead.since) / 1_000)} s, longer than holeWaitSeconds, and a hole below ` +
+          'still holds the cursor: nothing after the watermark is read until the hole is read or passed',
       });
     return out;
   };
@@ -103,6 +113,15 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
     const high = read(changes, head);
     const records: SourceRecord<WorkOrderEvent>[] = [...low.records, ...high.records];
     const rejected: RejectedRecord[] = [...low.rejected, ...high.rejected];
+    // An empty page whose watermark lies ahead of the head looked over the seqs between and found
+    // nothing (see passAhead); timed from the first such page at this head.
+    const aheadTo = changes.length === 0 && page.watermark > head ? page.watermark : null;
+    ahead =
+      aheadTo === null
+        ? null
+        : ahead?.head === head
+          ? { ...ahead, to: Math.min(ahead.to, aheadTo) }
+          : { head, to: aheadTo, since: now };
     // A page whose changes end at or before the seq asked after, or an empty page that ends
     // below it: its own end, as the feed gave it, for the runner to refuse (CL_SOURCE_CURSOR_STUCK)
     // or to warn of (CL_SOURCE_CURSOR_BEHIND, the feed went back).
@@ -124,11 +143,12 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
     // The page ended at its watermark for changes whose seqs it could not read: those seqs are read.
     for (let seq = end - placed + 1; seq <= end; seq += 1) at.read(seq, now);
     const { passed, forced } = at.settle(now, (from, to) => to <= lookedTo || from > head);
+    passAhead(at, now, passed);
     if (passed.length > 0) {
       passedTotal += passed.reduce((n, [from, to]) => n + to - from + 1, 0);
       ctx.logger.info(
         { seqs: passed.map(([from, to]) => (from === to ? `${from}` : `${from}-${to}`)), passedTotal },
-        'POSSE feed: read on past seqs that never appeared (a rolled-back save, a sequence gap)',
+        'POSSE feed: read on past seqs that never appeared (a rolled-back save, a sequence gap, rows not 311 jobs)',
       );
     }
     if (forced > 0) {
@@ -141,4 +161,19 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
     }
     return { records, rejected, cursor: at.toString(), more, warnings: warnings(now) };
   };
+
+  /**
+   * The seqs from the head to an empty page's watermark are holes this poll looked over: a feed
+   * that scans a number of rows and answers only the 311 jobs' among them (the last row scanned
+   * as the watermark), or one that answers its head, counting seqs a rolled-back save left or a
+   * change not committed yet. They are passed as any hole is, once the watermark has stood ahead
+   * for holeWaitSeconds (so a late commit there is still read) and a page of this poll still
+   * answers it; and only with no hole held below, as the position keeps no seqs given up on above
+   * one (CL_SOURCE_CURSOR_HELD says so past the wait). Kept in memory: a restart waits anew.
+   */
+  function passAhead(at: FeedPosition, now: number, passed: [number, number][]): void {
+    if (ahead === null || now - ahead.since < limits.waitMs || !at.passTo(ahead.to)) return;
+    passed.push([ahead.head + 1, ahead.to]);
+    ahead = null;
+  }
 }

@@ -268,6 +268,12 @@ export const ERROR_CATALOG = {
     summary:
       'A source answered a page of changes with a cursor that does not move past the one it was given: storing it would publish the same page forever. Nothing of it is published; the runner pauses (cursor) and polls again each probe interval until the cursor moves.',
   },
+  CL_SOURCE_CURSOR_HELD: {
+    stage: 'decode',
+    retriable: false,
+    summary:
+      "A source's empty pages have answered a watermark ahead of its cursor for longer than it waits at a hole (POSSE's holeWaitSeconds), and a hole below still holds the cursor, so it cannot read on past the watermark yet: nothing after it is read meanwhile. A source warning in readiness and closeloop_source_warning until the cursor moves on.",
+  },
   CL_SOURCE_CURSOR_BEHIND: {
     stage: 'decode',
     retriable: false,

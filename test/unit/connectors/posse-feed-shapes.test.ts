@@ -49,6 +49,36 @@ async function shaped(options: PosseSimulatorOptions) {
   return { sim, clock, state, poll, job };
 }
 
+describe('posse feed against a POSSE that scans rows and answers the 311 ones', () => {
+  // Every page after 150 permit rows was empty with the last row scanned as its watermark, 101:
+  // the cursor stayed at 1 for good, the change at 252 was never read, and readiness stayed green.
+  it('reads on past a run of other rows longer than a page once the wait is over, and reads what follows', async () => {
+    const { sim, clock, state, poll, job } = await shaped({ feedScansRows: true });
+    await job(1);
+    sim.saveOtherProcesses(250);
+    await job(2);
+    expect(sim.changes.map((c) => c.seq)).toEqual([1, 252]);
+
+    await poll();
+    expect([state.published, state.cursor]).toEqual([[1], '1']);
+    // Rows 2-101 scanned, none a 311 job's: held for the wait, as a change committing late there
+    // must still be read, and quiet meanwhile.
+    const held = await poll();
+    expect([held.batch.cursor, held.batch.warnings]).toEqual(['1', []]);
+    clock.now = T0 + WAIT_MS - 1;
+    expect((await poll()).batch.cursor).toBe('1');
+    clock.now = T0 + WAIT_MS;
+    const passed = await poll();
+    expect([passed.batch.records, passed.batch.cursor, passed.stuck]).toEqual([[], '101', false]);
+    // Each run of a page's rows is waited for in its turn, then 252 is read.
+    for (let polls = 0; polls < 10 && state.cursor !== '252'; polls += 1) {
+      clock.now += WAIT_MS / 2;
+      expect((await poll()).batch.warnings).toEqual([]);
+    }
+    expect([state.published, state.cursor]).toEqual([[1, 252], '252']);
+  });
+});
+
 describe('posse feed against a POSSE whose since is inclusive', () => {
   // The page answered the change at the cursor again: published twice, and on an idle feed the
   // runner paused the source as CL_SOURCE_CURSOR_STUCK, the cursor not moving past it.
