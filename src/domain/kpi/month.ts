@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { Info } from 'luxon';
 
 const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
@@ -13,11 +13,125 @@ export function parseMonth(text: string): Month {
   return { year: Number(m[1]), month: Number(m[2]) };
 }
 
-/** [local midnight of the 1st, local midnight of the next 1st) in zone, as epoch ms. */
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+/**
+ * Every offset any zone has used (local mean times included) is within ±15 h of UTC, so the local
+ * midnight of a date lies within this much of the same date's midnight in UTC.
+ */
+const REACH_MS = 16 * HOUR_MS;
+
+/** A zone's offset from UTC in minutes at an instant. */
+type OffsetAt = (epochMs: number) => number;
+
+const OFFSET_FORMAT = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
+const YEAR_1000_MS = Date.UTC(1000, 0, 1);
+/** One per zone name asked about (a handful in a run); luxon keeps its formatters the same way. */
+const offsetsByZone = new Map<string, OffsetAt>();
+
+/**
+ * Offsets in `zone`. For an IANA zone Intl's plain format is read directly, several times quicker
+ * than luxon's formatToParts; a month's bounds need two offsets or more, and a public page's index
+ * works out the bounds of every month its tickets touch. Other zones (and years before 1000, which
+ * Intl writes with eras) are left to luxon.
+ */
+function offsetsIn(name: string): OffsetAt {
+  const known = offsetsByZone.get(name);
+  if (known) return known;
+  const zone = Info.normalizeZone(name);
+  if (!zone.isValid) throw new Error(`KPI: unknown time zone "${name}"`);
+  let offsetAt: OffsetAt = (ms) => zone.offset(ms);
+  if (zone.type === 'iana') {
+    const dtf = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone.name,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    offsetAt = (ms) => {
+      const m = ms >= YEAR_1000_MS ? OFFSET_FORMAT.exec(dtf.format(ms)) : null;
+      if (!m) return zone.offset(ms);
+      const local = Date.UTC(Number(m[3]), Number(m[1]) - 1, Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6]));
+      // The format has whole seconds: compare with the instant's whole second.
+      return (local - (ms - (((ms % 1000) + 1000) % 1000))) / MINUTE_MS;
+    };
+  }
+  offsetsByZone.set(name, offsetAt);
+  return offsetAt;
+}
+
+/** Epoch ms of 00:00 UTC on a civil date; Date.UTC alone would read years 0–99 as 1900–1999. */
+function utcMidnight(year: number, month: number, day: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  return d.getTime();
+}
+
+/**
+ * The earliest instant whose local date in `zone` is the given date or later: the date's local
+ * midnight, except where a clock change is at midnight. Where the clocks jump over midnight it is
+ * the first instant after the jump; where they go back so that 00:00 happens twice it is the first
+ * 00:00. Luxon's own reading of "midnight on the 1st" picks the second one there, and its month
+ * arithmetic keeps the wall time of the day it started from, so bounds built from it left instants
+ * in no month or in two (America/Havana, America/Asuncion, Asia/Amman).
+ *
+ * Offsets change at most once within a day and a half of any midnight, so the window around it is
+ * one offset or two: where two, the change is found by halving, to the millisecond.
+ */
+function startOfLocalDate(year: number, month: number, day: number, offsetAt: OffsetAt): number {
+  const wall = utcMidnight(year, month, day);
+  const lo = wall - REACH_MS;
+  const hi = wall + REACH_MS;
+  const offLo = offsetAt(lo);
+  const offHi = offsetAt(hi);
+  // An instant t reads as local wall time t + offset(t), which only grows between changes.
+  const midnightAt = (offsetMin: number) => wall - Math.round(offsetMin * MINUTE_MS);
+  if (offLo === offHi) return midnightAt(offLo);
+  let before = lo;
+  let change = hi;
+  while (change - before > 1) {
+    const mid = Math.floor((before + change) / 2);
+    if (offsetAt(mid) === offLo) before = mid;
+    else change = mid;
+  }
+  // Midnight under the old offset comes first if it happens before the change.
+  if (midnightAt(offLo) < change) return midnightAt(offLo);
+  // Otherwise the date begins at the change itself (midnight skipped), or at midnight after it.
+  return Math.max(change, midnightAt(offHi));
+}
+
+/**
+ * Month starts already worked out, by zone and month: a public page's index and a KPI run ask for
+ * the same few months of a few zones over and over. One number per month and zone asked about.
+ */
+const startsByZone = new Map<string, Map<number, number>>();
+
+/** The first instant of `month` in `zone`: the earliest whose local date is the 1st (see above). */
+export function monthStart(month: Month, zone: string): number {
+  const index = month.year * 12 + month.month - 1;
+  let starts = startsByZone.get(zone);
+  let start = starts?.get(index);
+  if (start !== undefined) return start;
+  // An unknown zone throws here, before anything is kept for it.
+  start = startOfLocalDate(month.year, month.month, 1, offsetsIn(zone));
+  if (!starts) startsByZone.set(zone, (starts = new Map()));
+  starts.set(index, start);
+  return start;
+}
+
+const nextMonth = ({ year, month }: Month): Month =>
+  month === 12 ? { year: year + 1, month: 1 } : { year, month: month + 1 };
+
+/**
+ * [start of the 1st, start of the next 1st) in zone, as epoch ms. Both ends come from the same
+ * function, so one month ends exactly where the next begins: every instant is in one month.
+ */
 export function monthRange(month: Month, zone: string): readonly [start: number, end: number] {
-  const start = DateTime.fromObject({ year: month.year, month: month.month, day: 1 }, { zone });
-  if (!start.isValid) throw new Error(`KPI: unknown time zone "${zone}"`);
-  return [start.toMillis(), start.plus({ months: 1 }).toMillis()];
+  return [monthStart(month, zone), monthStart(nextMonth(month), zone)];
 }
 
 /**
@@ -34,35 +148,26 @@ export function monthTester(month: Month): (epochMs: number | null, zone: string
   };
 }
 
-const DAY_MS = 86_400_000;
+/** What monthOfInstant answers for an instant no date can hold (as luxon wrote it): no YYYY-MM. */
+const NO_MONTH = 'Invalid DateTime';
+
+const monthAt = (index: number): Month => ({ year: Math.floor(index / 12), month: (index % 12) + 1 });
+const monthKey = ({ year, month }: Month): string =>
+  `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`;
 
 /**
- * YYYY-MM of instants in one zone, for many instants at once. Working the month out through
- * the zone's rules costs a time-zone lookup each time; each UTC day is looked up once and then
- * remembered: a day wholly inside one local month as that month, a day holding a month's turn (one
- * or two a month) as the instant the local month turns and the months either side, so the answer
- * is the same as the lookup's, only cheaper.
+ * YYYY-MM of instants in one zone, for many instants at once: the month whose monthRange holds
+ * the instant, so it always agrees with monthTester. The local month is the UTC month or one
+ * either side of it (offsets stay within ±16 h), and month starts are kept once worked out.
  */
 export function monthOfInstant(): (epochMs: number, zone: string) => string {
-  type Day = string | { readonly turn: number; readonly before: string; readonly after: string };
-  const zones = new Map<string, Map<number, Day>>();
-  const exact = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM');
-  const learn = (day: number, zone: string): Day => {
-    const first = exact(day * DAY_MS, zone);
-    const lastMs = day * DAY_MS + DAY_MS - 1;
-    const last = exact(lastMs, zone);
-    if (first === last) return first;
-    const turn = DateTime.fromMillis(lastMs, { zone }).startOf('month').toMillis();
-    // A zone's rules might hold a day no month turn explains; then each instant is looked up.
-    return Number.isFinite(turn) && turn > day * DAY_MS && turn <= lastMs ? { turn, before: first, after: last } : '';
-  };
   return (epochMs, zone) => {
-    let days = zones.get(zone);
-    if (!days) zones.set(zone, (days = new Map()));
-    const day = Math.floor(epochMs / DAY_MS);
-    let known = days.get(day);
-    if (known === undefined) days.set(day, (known = learn(day, zone)));
-    if (typeof known !== 'string') return epochMs < known.turn ? known.before : known.after;
-    return known === '' ? exact(epochMs, zone) : known;
+    const utc = new Date(epochMs);
+    if (Number.isNaN(utc.getTime())) return NO_MONTH;
+    let index = utc.getUTCFullYear() * 12 + utc.getUTCMonth();
+    // At the ends of what a date can hold a start is NaN, and no comparison with it moves the index.
+    if (epochMs < monthStart(monthAt(index), zone)) index -= 1;
+    else if (epochMs >= monthStart(monthAt(index + 1), zone)) index += 1;
+    return monthKey(monthAt(index));
   };
 }
