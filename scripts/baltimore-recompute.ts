@@ -1,6 +1,7 @@
 /**
- * Recomputes Baltimore's "% closed on time" under closeloop's KPI definition v1 and prints how
- * it differs from the naive dashboard figure. Usage: node scripts/baltimore-recompute.ts [csv]
+ * Recomputes Baltimore's "% closed on time" under closeloop's KPI definition (the current version;
+ * the sample's figures are the same under v1 and v2) and prints how it differs from the naive
+ * dashboard figure. Usage: node scripts/baltimore-recompute.ts [csv]
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+import { KPI_DEFINITION_VERSION } from '../../src/domain/kpi/index.ts';
 import { targetsSection } from './report-targets.ts';
 import { fixed, pct, signed, table } from './table.ts';
 import type { Counts } from './reconcile.ts';
@@ -46,7 +47,9 @@ export function render(r: Recomputation): string {
   out.push(
     `Baltimore 311 sample: ${r.rows} rows; snapshot ${new Date(r.snapshot).toISOString()} (latest event in the file)`,
   );
-  out.push(`closeloop KPI definition v1, ${r.months.length} months ${r.months[0]} … ${r.months.at(-1)}\n`);
+  out.push(
+    `closeloop KPI definition v${KPI_DEFINITION_VERSION}, ${r.months.length} months ${r.months[0]} … ${r.months.at(-1)}\n`,
+  );
   out.push('Completion on time, naive vs closeloop v1, per agency (whole sample; v1 = monthly records added up)\n');
   const agencies = [...r.reconciliation.keys()].sort((a, b) =>
     a === '(all)'

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import {
   computeKpis,
+  dueDayInstant,
   figuresChangeAt,
   isDuplicate,
   judgedState,
@@ -112,8 +113,8 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
 
 /**
  * The public performance figures, per month in the city's zone: volumes from the CRM's facts, and
- * on-time figures under KPI definition v1 from the statuses of each ticket, folded as the KPI job
- * folds them (the latest, and the ticket as it stood at its first resolution). Both inputs are
+ * on-time figures under the KPI definition (docs/kpi.md) from the statuses of each ticket, folded
+ * as the KPI job folds them (the latest, and the ticket as it stood at its first resolution). Both inputs are
  * read models restored from the topics on start; figures are computed when asked and kept until
  * either input changes or time changes them (a due instant passes, the month ends).
  */
@@ -232,8 +233,10 @@ export class PublicFigures {
       departments.add(t.department ?? UNROUTED);
       // Where computeKpis counts a resolved ticket, which a reopen routed elsewhere does not move.
       departments.add(judgedState(t).department ?? UNROUTED);
-      // The instants computeKpis and the median to close test against the month, nothing else.
-      const instants = [t.resolvedAt ?? t.requestedAt, t.responseDueAt, t.completionDueAt, t.resolvedAt];
+      // The instants computeKpis and the median to close test against the month, nothing else; a
+      // due instant by the day it fell due on, as computeKpis places it.
+      const due = (at: number | null) => (at === null ? null : dueDayInstant(at));
+      const instants = [t.resolvedAt ?? t.requestedAt, due(t.responseDueAt), due(t.completionDueAt), t.resolvedAt];
       const keys = new Set(
         instants.filter((at): at is number => at !== null && Number.isFinite(at)).map((at) => monthOf(at, t.timeZone)),
       );

@@ -5,7 +5,7 @@ import { KPI_DEFINITION_VERSION } from '../domain/kpi/index.ts';
 import { latest, type StatusProjection } from '../status-api/projection.ts';
 import type { RequestFact, RequestFacts } from '../status-api/request-facts.ts';
 import { MAX_IDENTIFIER_LENGTH, ticketIdFault } from '../domain/identifiers.ts';
-import { isoDateTime } from '../status-api/georeport.ts';
+import { expectedDay, isoDateTime } from '../status-api/georeport.ts';
 import { isMachinePath, safeDecode } from '../status-api/routes.ts';
 import type { SitePage } from '../status-api/server.ts';
 import type { DepartmentFigures, PublicFigures } from './figures.ts';
@@ -130,7 +130,6 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
     const code = ticket.serviceCode ?? fact?.serviceCode ?? null;
     const parent = ticket.duplicateOf === null ? undefined : o.projection.get(ticket.duplicateOf);
     const open = now.status === 'open';
-    const expected = open ? (ticket.expectedAt ?? ticket.sla?.completionDueAt ?? fact?.crmDueAt ?? null) : null;
     return page('/track/{id}', 200, 'track', {
       title: `Request ${id}`,
       t: {
@@ -140,7 +139,7 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
         stateWords: STATE_WORDS[now.lifecycleState],
         note: now.note,
         statusCode: now.statusCode,
-        expected: day(expected, zone),
+        expected: open ? day(expectedDay(ticket, fact), zone) : null,
         closure: ticket.closureReason === null ? null : CLOSURE_WORDS[ticket.closureReason],
         department: ticket.agencyResponsible,
         address: fact?.location?.address ?? null,

@@ -1,3 +1,5 @@
+import { DateTime } from 'luxon';
+import { dueDayInstant } from '../domain/kpi/index.ts';
 import type { ClosureReason, TicketLifecycleState } from '../domain/types.ts';
 import { latest, type PublicStatus, type PublicTicket } from './projection.ts';
 import type { RequestFact } from './request-facts.ts';
@@ -93,6 +95,8 @@ export interface GeoReportContext {
   ticket(ticketId: string): PublicTicket | undefined;
   /** What the CRM published about the request: its name, kind and public location. */
   fact(ticketId: string): RequestFact | undefined;
+  /** The zone in which the expected day is named (service_notice); UTC when not given. */
+  readonly timeZone?: string;
 }
 
 /** ISO 8601 in UTC at seconds precision, as in the GeoReport examples. */
@@ -100,6 +104,20 @@ export function isoDateTime(epochMs: number | null): string | null {
   if (epochMs === null || !Number.isFinite(epochMs)) return null;
   const date = new Date(epochMs);
   return Number.isNaN(date.getTime()) ? null : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The instant whose local date is the day the work is expected by. A completion target ends at the
+ * end of its last day, the next day's local midnight: it is due on the day that ended, so the last
+ * instant before it names the day (as the KPIs place it, docs/kpi.md R1). A department's or the
+ * CRM's date is the day they gave, and is taken as it is.
+ */
+export function expectedDay(ticket: PublicTicket, fact: RequestFact | undefined): number | null {
+  const given = ticket.expectedAt ?? null;
+  if (given !== null) return given;
+  const due = ticket.sla?.completionDueAt ?? null;
+  if (due !== null) return dueDayInstant(due);
+  return fact?.crmDueAt ?? null;
 }
 
 /**
@@ -129,7 +147,7 @@ export function toGeoReport(
     service_code: code,
     description: null,
     agency_responsible: ticket.agencyResponsible,
-    service_notice: serviceNotice(ticket, kind, expected),
+    service_notice: serviceNotice(ticket, kind, open ? expectedDay(ticket, fact) : null, context.timeZone ?? 'UTC'),
     requested_datetime: isoDateTime(ticket.requestedAt ?? fact?.requestedAt ?? null),
     updated_datetime: isoDateTime(now.updatedAt),
     expected_datetime: isoDateTime(expected),
@@ -204,12 +222,19 @@ export function receivedTicket(fact: RequestFact): PublicTicket {
 }
 
 /** GeoReport's service_notice: what the city will do about the request, in one sentence. */
-function serviceNotice(ticket: PublicTicket, kind: RequestFact['requestKind'], expected: number | null): string | null {
+function serviceNotice(
+  ticket: PublicTicket,
+  kind: RequestFact['requestKind'],
+  expectedDay: number | null,
+  zone: string,
+): string | null {
   if (kind === 'INFORMATION') return 'Information request: answered at first contact; no work is scheduled.';
   if (ticket.duplicateOf !== null) return `Handled together with request ${ticket.duplicateOf}.`;
   if (ticket.followUpOf !== null) return `A follow-up to request ${ticket.followUpOf}.`;
-  const at = isoDateTime(expected);
-  return at === null ? null : `Expected to be done by ${at.slice(0, 10)}.`;
+  if (expectedDay === null) return null;
+  // A day, not an instant: named in the city's zone, where its midnight is.
+  const day = DateTime.fromMillis(expectedDay, { zone });
+  return day.isValid ? `Expected to be done by ${day.toFormat('yyyy-MM-dd')}.` : null;
 }
 
 function parentOf(parentId: string, context: GeoReportContext): GeoReportParent | null {

@@ -29,6 +29,8 @@ export interface StatusApiServerOptions {
   readonly publicUrl?: string | null;
   /** Discovery's contact line. */
   readonly contact?: string;
+  /** The city's zone, in which service_notice names the day a request is expected by; UTC when absent. */
+  readonly timeZone?: string;
   /** For the search's default window; tests fix it. */
   readonly now?: () => number;
   /**
@@ -95,7 +97,12 @@ export class StatusApiServer {
         options.services.map((s) =>
           toGeoReportService({ ...s, service_name: serviceName(s.service_code) ?? s.service_name }),
         ),
-      context: { serviceName, ticket: (id) => projection.get(id), fact: (id) => facts.get(id) },
+      context: {
+        serviceName,
+        ticket: (id) => projection.get(id),
+        fact: (id) => facts.get(id),
+        timeZone: options.timeZone ?? 'UTC',
+      },
       jurisdictionId: options.jurisdictionId,
       maxIdsPerRequest: maxIds,
       now: options.now ?? Date.now,

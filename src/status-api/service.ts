@@ -54,6 +54,7 @@ export async function startStatusService(
     facts,
     services,
     publicUrl: settings.publicUrl ?? null,
+    timeZone: settings.timeZone ?? 'UTC',
     site: site?.handler,
     jurisdictionId: config.jurisdiction,
     rateLimit: settings.rateLimit,

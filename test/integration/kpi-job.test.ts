@@ -97,7 +97,7 @@ describe('KPI job on the real topics', () => {
     expect(result).toMatchObject({ tickets: 6, violations: 4, undecodable: 0, provisional: false, published: 4 });
 
     const base: KpiRecord = {
-      definitionVersion: 1,
+      definitionVersion: 2,
       department: '',
       month: '2026-10',
       computedAt: now,

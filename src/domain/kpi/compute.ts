@@ -1,4 +1,4 @@
-import { monthTester, parseMonth } from './month.ts';
+import { dueDayInstant, monthTester, parseMonth } from './month.ts';
 import { nearestRank, percent, roundTo } from './stats.ts';
 import {
   KPI_DEFINITION_VERSION,
@@ -11,9 +11,10 @@ import {
 } from './types.ts';
 
 /*
- * KPI definition version 1; docs/kpi.md states every rule in words. Each ticket is counted in
+ * KPI definition version 2; docs/kpi.md states every rule in words. Each ticket is counted in
  * the month its target fell due, so a month's figure is final once its last due date has passed
- * and an overdue open ticket can never drop out of it.
+ * and an overdue open ticket can never drop out of it. A target falls due on the day holding the
+ * last instant before its due instant (dueDayInstant): one that ends at midnight ended the day before.
  */
 
 const UNLINKED_DUPLICATE_KINDS: readonly string[] = ['MISSING_PARENT', 'UNKNOWN_PARENT', 'PARENT_IS_DUPLICATE'];
@@ -140,7 +141,7 @@ export function computeKpis(
       if (judgedState(t).duplicateOf !== null) d.duplicatesLinked++;
     }
     if (isExcludedFromSla(t)) continue;
-    if (t.responseDueAt !== null && inMonth(t.responseDueAt, zone)) {
+    if (t.responseDueAt !== null && inMonth(dueDayInstant(t.responseDueAt), zone)) {
       const v = verdict(t.respondedAt, t.responseDueAt, now);
       if (v !== 'pending') {
         const d = tally(department);
@@ -148,7 +149,7 @@ export function computeKpis(
         if (v === 'on-time') d.respondedOnTime++;
       }
     }
-    if (t.completionDueAt !== null && inMonth(t.completionDueAt, zone)) {
+    if (t.completionDueAt !== null && inMonth(dueDayInstant(t.completionDueAt), zone)) {
       const v = completionVerdict(t, t.completionDueAt, now);
       if (v !== 'pending') {
         const d = tally(department);
@@ -200,7 +201,7 @@ export function figuresChangeAt(tickets: Iterable<KpiTicket>, month: string, now
   const inMonth = monthTester(parseMonth(month));
   let at = Infinity;
   const waiting = (dueAt: number | null, zone: string): void => {
-    if (dueAt !== null && dueAt >= now && inMonth(dueAt, zone)) at = Math.min(at, dueAt + 1);
+    if (dueAt !== null && dueAt >= now && inMonth(dueDayInstant(dueAt), zone)) at = Math.min(at, dueAt + 1);
   };
   for (const t of tickets) {
     if (isExcludedFromSla(t)) continue;

@@ -123,6 +123,16 @@ export function monthStart(month: Month, zone: string): number {
   return start;
 }
 
+/**
+ * The instant that places a due instant in a day, and so in a month (definition v2, R1): the last
+ * instant before it. A target of whole business days ends at the end of its last day, which is the
+ * next day's local midnight; it fell due on the day that ended. Read as it is, a target ending on
+ * Friday 31 July was due on Saturday 1 August, and counted in August.
+ */
+export function dueDayInstant(dueAt: number): number {
+  return dueAt - 1;
+}
+
 const nextMonth = ({ year, month }: Month): Month =>
   month === 12 ? { year: year + 1, month: 1 } : { year, month: month + 1 };
 

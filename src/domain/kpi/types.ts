@@ -1,7 +1,7 @@
 import type { ClosureReason, LinkType, TicketLifecycleState, ViolationKind } from '../types.ts';
 
 /** Bumped whenever a rule in docs/kpi.md changes; every KPI record carries it. */
-export const KPI_DEFINITION_VERSION = 1;
+export const KPI_DEFINITION_VERSION = 2;
 
 /** Department under which a never-routed ticket (department null) is counted. */
 export const UNROUTED = 'unrouted';

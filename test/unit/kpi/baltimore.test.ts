@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DateTime } from 'luxon';
 import { recompute } from '../../../scripts/baltimore/recompute.ts';
+import { BALTIMORE_ZONE, parseRows } from '../../../scripts/baltimore/rows.ts';
+import { completionDue } from '../../../scripts/baltimore/tickets.ts';
 import { steps } from '../../../scripts/baltimore/report.ts';
 import { baltimore, repoRoot } from './fixtures.ts';
 
@@ -13,7 +16,17 @@ const csv = readFileSync(path.resolve(repoRoot, 'data/baltimore_311_sample_10k.c
 const result = recompute(csv, baltimore);
 const all = result.reconciliation.get('(all)');
 
-describe('Baltimore recomputation under KPI definition v1', () => {
+describe('Baltimore recomputation under KPI definition v1 and v2', () => {
+  it('has no due date at local midnight, so definition v2 places every due date as v1 did', () => {
+    const atMidnight = parseRows(csv).filter((r) => {
+      const due = completionDue(r);
+      return (
+        due !== null && DateTime.fromMillis(due, { zone: BALTIMORE_ZONE }).toFormat('HH:mm:ss.SSS') === '00:00:00.000'
+      );
+    });
+    expect(atMidnight).toEqual([]);
+  });
+
   it('takes the latest event in the file as the snapshot', () => {
     expect(result.rows).toBe(10_000);
     expect(new Date(result.snapshot).toISOString()).toBe('2019-02-13T21:18:56.000Z');

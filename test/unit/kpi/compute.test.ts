@@ -5,7 +5,7 @@ import { NYC, at, input, local, now, ticket, violations } from './fixtures.ts';
 // The fixture's stories are in fixtures.ts; docs/kpi.md walks through the same numbers.
 
 const blank = {
-  definitionVersion: 1,
+  definitionVersion: 2,
   computedAt: now,
   responseDue: 0,
   respondedOnTime: 0,
@@ -29,7 +29,7 @@ const blank = {
 } as const;
 const record = (r: Partial<KpiRecord> & Pick<KpiRecord, 'department' | 'month'>): KpiRecord => ({ ...blank, ...r });
 
-describe('KPI definition v1, hand-computed fixture', () => {
+describe('KPI definition v2, hand-computed fixture', () => {
   it('computes the due dates the hand calculation assumes', () => {
     const due = Object.fromEntries(input.map((t) => [t.ticketId, [local(t.responseDueAt), local(t.completionDueAt)]]));
     expect(due).toEqual({

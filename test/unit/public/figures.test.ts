@@ -19,7 +19,7 @@ describe('public figures of a month', () => {
     const f = fixture().month(MONTH);
     expect(f).toMatchObject({
       month: MONTH,
-      definitionVersion: 1,
+      definitionVersion: 2,
       provisional: false,
       received: 7,
       service: 5,
@@ -42,7 +42,7 @@ describe('public figures of a month', () => {
     expect(f.topInformation.map((c) => [c.label, c.count])).toEqual([['Trash day', 2]]);
   });
 
-  it('gives on-time figures per department under KPI definition v1, and the median days to close', () => {
+  it('gives on-time figures per department under the KPI definition, and the median days to close', () => {
     const f = fixture().month(MONTH);
     // Duplicates and follow-ups have no clock of their own (docs/kpi.md).
     expect(f.departments.find((d) => d.department === 'transportation')).toMatchObject({
@@ -150,12 +150,12 @@ describe('public figures of a month', () => {
     const rows = parse(figuresCsv(fixture().month(MONTH)), { columns: true }) as Record<string, string>[];
     expect(rows[0]).toEqual({
       month: MONTH,
-      definition_version: '1',
+      definition_version: '2',
       measure: 'requests_received',
       category: 'all',
       value: '7',
     });
-    expect(rows.every((r) => r['definition_version'] === '1')).toBe(true);
+    expect(rows.every((r) => r['definition_version'] === '2')).toBe(true);
     expect(rows).toContainEqual(
       expect.objectContaining({ measure: 'completed_on_time', category: 'transportation', value: '1' }),
     );
