@@ -12,6 +12,7 @@ import {
 import { unexpandedVariables } from './unexpanded.ts';
 import { applyEnvOverrides, configIssues } from './env-overrides.ts';
 import { loadSla } from './load-sla.ts';
+import { registryAddress } from './registry-url.ts';
 import { accountableFor, loadRoles, type RolesTable } from './roles.ts';
 import { issues, readYaml } from './yaml.ts';
 import { closeloopConfigSchema, statusMappingSchema, unmappedInRaw, type Topics } from './schema.ts';
@@ -110,7 +111,8 @@ export interface LoadOptions {
 
 /**
  * Loads the YAML config, the status mappings it names and the environment overrides, reports
- * every problem at once, and returns a frozen config. Credentials come from the environment only.
+ * every problem at once, and returns a frozen config. Credentials come from the environment only
+ * (the registry's may also be in its URL's userinfo, taken out of the URL at load).
  */
 export async function loadConfig(
   file: string,
@@ -186,14 +188,13 @@ export async function loadConfig(
     });
   }
   const c = parsed.data;
-  const username = env['SCHEMA_REGISTRY_USERNAME'];
-  const password = env['SCHEMA_REGISTRY_PASSWORD'];
   // The SLA tables are left out of the deep freeze: calendars keep caches of their own, and
   // the tables are read-only by interface.
   const frozen = deepFreeze({
     jurisdiction: c.jurisdiction,
     kafka: c.kafka,
-    schemaRegistry: { ...c.schemaRegistry, ...(username && password ? { username, password } : {}) },
+    // The URL's user name and password become basic auth, out of the URL (see registryAddress).
+    schemaRegistry: { ...c.schemaRegistry, ...registryAddress(c.schemaRegistry.url, env) },
     topics: c.topics,
     processor: {
       groupId: c.processor.groupId,
