@@ -1,3 +1,5 @@
+import { withoutUserinfo } from './env-overrides.ts';
+
 /** Where the schema registry is, and the basic-auth credentials closeloop gives it (if any). */
 export interface RegistryAddress {
   /** The URL with no user name or password in it. */
@@ -48,4 +50,12 @@ function decoded(part: string): string {
     // A lone `%` the parser left as it was: the operator meant it literally.
     return part;
   }
+}
+
+/**
+ * Text (an error's message) with the userinfo of every URL in it cut out, as withoutUserinfo
+ * cuts it: what a probe or registry error says is logged and served as a readiness reason.
+ */
+export function withoutUserinfoIn(text: string): string {
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, (url) => withoutUserinfo(url));
 }

@@ -10,6 +10,7 @@ export class CachedProbe {
   readonly #onChange: (up: boolean, error: string | null) => void;
   readonly #clock: () => number;
   #up: boolean | null = null;
+  #failure: unknown = null;
   #at = Number.NEGATIVE_INFINITY;
   #pending: Promise<boolean> | null = null;
 
@@ -41,6 +42,14 @@ export class CachedProbe {
     return this.#pending;
   }
 
+  /**
+   * What the last check failed with (null while up, or when another call reported it down), for
+   * a caller that tells one kind of failure from another (a registry refusing our credentials).
+   */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
   /** What another call just learnt (a scrape's lag query failing), without waiting for the TTL. */
   report(up: boolean, error: string | null = null): void {
     this.#settle(up, error);
@@ -57,16 +66,17 @@ export class CachedProbe {
       this.#settle(true, null);
     } catch (err) {
       check.catch(() => undefined);
-      this.#settle(false, err instanceof Error ? err.message : String(err));
+      this.#settle(false, err instanceof Error ? err.message : String(err), err);
     } finally {
       clearTimeout(timer);
     }
     return this.#up ?? false;
   }
 
-  #settle(up: boolean, error: string | null): void {
+  #settle(up: boolean, error: string | null, failure: unknown = null): void {
     const changed = this.#up !== up;
     this.#up = up;
+    this.#failure = failure;
     this.#at = this.#clock();
     if (changed) this.#onChange(up, error);
   }

@@ -1,3 +1,5 @@
+import { withoutUserinfoIn, type RegistryAddress } from '../config/registry-url.ts';
+import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
 import type { Messaging } from '../messaging/index.ts';
 
 /**
@@ -16,11 +18,52 @@ export async function reachBroker(messaging: Messaging): Promise<void> {
   }
 }
 
-/** The registry lists its subjects within 3 s. */
-export async function reachRegistry(url: string): Promise<void> {
-  const res = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(3_000) });
-  await res.body?.cancel();
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+/**
+ * The registry lists its subjects within `timeoutMs`, asked as the serde asks it: at the URL
+ * without userinfo, with the same basic-auth credentials (see registryAddress). A refusal of
+ * those credentials (401, 403, 407) is CL_SCHEMA_REGISTRY_UNAUTHORIZED with `httpStatus`, for
+ * readiness to name apart; anything else is CL_SCHEMA_REGISTRY_UNAVAILABLE. Only a JSON list
+ * counts: a proxy's or a login page's 200 is not the registry answering. No message carries a
+ * URL's userinfo: it is logged and served as a readiness reason.
+ */
+export async function reachRegistry(registry: RegistryAddress, timeoutMs = 3_000): Promise<void> {
+  const headers: Record<string, string> = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
+  if (registry.username !== undefined && registry.password !== undefined) {
+    headers['authorization'] = `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}`;
+  }
+  let res: Response;
+  try {
+    res = await fetch(`${registry.url}/subjects`, { headers, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    // fetch says only "fetch failed"; the socket's error is its cause.
+    const cause = err instanceof Error && err.cause !== undefined ? ` (${messageOf(err.cause)})` : '';
+    throw new CloseloopError('CL_SCHEMA_REGISTRY_UNAVAILABLE', withoutUserinfoIn(`${messageOf(err)}${cause}`));
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    const refused = res.status === 401 || res.status === 403 || res.status === 407;
+    throw new CloseloopError(
+      refused ? 'CL_SCHEMA_REGISTRY_UNAUTHORIZED' : 'CL_SCHEMA_REGISTRY_UNAVAILABLE',
+      `HTTP ${res.status}${refused ? ': the registry refuses our credentials' : ''}`,
+      { details: { httpStatus: res.status } },
+    );
+  }
+  const subjects: unknown = await res.json().catch(() => undefined);
+  if (!Array.isArray(subjects)) {
+    const type = res.headers.get('content-type') ?? 'no content type';
+    throw new CloseloopError(
+      'CL_SCHEMA_REGISTRY_UNAVAILABLE',
+      `HTTP ${res.status} with no list of subjects (${type}): something else answers at the registry's URL`,
+      { details: { httpStatus: res.status } },
+    );
+  }
+}
+
+/** The HTTP status a registry refused our credentials with, from reachRegistry's error; else null. */
+export function registryRefusal(err: unknown): number | null {
+  if (!isCloseloopError(err, 'CL_SCHEMA_REGISTRY_UNAUTHORIZED')) return null;
+  const status = err.details['httpStatus'];
+  return typeof status === 'number' ? status : null;
 }
 
 /** A consumer group and a topic it reads. */

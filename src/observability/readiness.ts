@@ -27,6 +27,11 @@ export interface ReadinessInput {
   /** null before the first check. */
   readonly brokerUp: boolean | null;
   readonly registryUp: boolean | null;
+  /**
+   * The HTTP status (401, 403, 407) the registry refused our credentials with, when that is why
+   * it is down: rotated credentials need a person, not a wait for the network.
+   */
+  readonly registryRefused?: number | null;
   readonly runners: readonly RunnerView[];
   /** Sources silent for longer than their declared cadence, one reason each. */
   readonly silent?: readonly string[];
@@ -55,7 +60,9 @@ export function judgeReadiness(input: ReadinessInput): ReadinessVerdict {
   if (input.phase !== 'running') reasons.push(`${input.process ?? 'worker'} ${input.phase}`);
   if (input.brokerUp === false) reasons.push('kafka broker unreachable');
   if (input.brokerUp === null) reasons.push('kafka broker not checked yet');
-  if (input.registryUp === false) reasons.push('schema registry unreachable');
+  if (input.registryUp === false && input.registryRefused)
+    reasons.push(`schema registry refuses our credentials (HTTP ${input.registryRefused})`);
+  else if (input.registryUp === false) reasons.push('schema registry unreachable');
   if (input.registryUp === null) reasons.push('schema registry not checked yet');
   if (input.phase === 'running' && !input.processorReady) reasons.push('processor not ready');
   const failing = consumerFailing(input.processorConsumer);

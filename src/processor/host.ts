@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.ts';
 import { combinedMetrics, Metrics } from '../observability/metrics.ts';
 import type { Readiness } from '../observability/ops-server.ts';
 import { CachedProbe } from '../observability/probe.ts';
-import { consumerLag, reachBroker, reachRegistry, type GroupTopic } from '../observability/reach.ts';
+import { consumerLag, reachBroker, reachRegistry, registryRefusal, type GroupTopic } from '../observability/reach.ts';
 import { judgeReadiness, type ReadinessInput, type RunnerView } from '../observability/readiness.ts';
 import { LifecycleProcessor } from './processor.ts';
 import { SkippedWatch } from './skipped-watch.ts';
@@ -68,11 +68,15 @@ export class ProcessorHost {
         else logger.error({ brokers: config.kafka.brokers, error }, 'kafka broker unreachable');
       },
     });
+    // Asked with the serde's URL and credentials (the config took any userinfo out of the URL),
+    // so a registry behind auth is not reported down; its errors never carry a URL's userinfo.
     this.#registry = new CachedProbe({
-      check: () => reachRegistry(config.schemaRegistry.url),
+      check: () => reachRegistry(config.schemaRegistry),
       onChange: (up, error) => {
         this.metrics.registryUp.set(up ? 1 : 0);
         if (up) logger.info('schema registry reachable');
+        else if (registryRefusal(this.#registry.failure) !== null)
+          logger.error({ error }, 'schema registry refuses our credentials');
         else logger.error({ error }, 'schema registry unreachable');
       },
     });
@@ -147,6 +151,7 @@ export class ProcessorHost {
       processorConsumer: this.processor.consumerHealth(),
       brokerUp,
       registryUp,
+      registryRefused: registryRefusal(this.#registry.failure),
       runners,
       silent: parts.silent ?? [],
       skipped: this.skipped.reasons(),

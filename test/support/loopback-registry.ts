@@ -5,10 +5,11 @@ import type { Cleanup } from './cleanup.ts';
 
 /**
  * The part of the Confluent schema-registry API that AvroSerde's client uses (register, look up
- * by id and by subject, per-subject compatibility level), on loopback, so unit tests run the real
- * serde against real HTTP without a registry. Schemas are kept as text and given ids in order;
- * the same text under any subject keeps its id, as the real registries do. Every new version is
- * declared compatible: compatibility itself is the contract tests' business, on Apicurio.
+ * by id and by subject, per-subject compatibility level), and the subject list the readiness
+ * probe asks for, on loopback, so unit tests run the real serde against real HTTP without a
+ * registry. Schemas are kept as text and given ids in order; the same text under any subject
+ * keeps its id, as the real registries do. Every new version is declared compatible:
+ * compatibility itself is the contract tests' business, on Apicurio.
  */
 export class LoopbackRegistry {
   readonly #schemas: string[] = [];
@@ -19,6 +20,8 @@ export class LoopbackRegistry {
   down = false;
   /** When set, every request is answered with this status, as a registry refusing credentials (401, 403). */
   refuse: number | null = null;
+  /** When set (`user:password`), a request without that basic auth is answered 401, as a registry behind auth. */
+  basicAuth: string | null = null;
   /** The next this many requests are taken and never answered, as a registry that stalls. */
   stallNext = 0;
   /** While set, every request is taken and never answered, as a registry that stalls for a while. */
@@ -64,7 +67,11 @@ export class LoopbackRegistry {
     const notFound = (code: number, message: string) => send(404, { error_code: code, message });
     if (this.down) return send(503, { error_code: 50301, message: 'registry down' });
     if (this.refuse !== null) return send(this.refuse, { error_code: this.refuse, message: 'Unauthorized' });
+    if (this.basicAuth !== null && req.headers.authorization !== `Basic ${btoa(this.basicAuth)}`)
+      return send(401, { error_code: 401, message: 'Unauthorized' });
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://registry').pathname);
+    // What the readiness probe asks for.
+    if (path === '/subjects' && req.method === 'GET') return send(200, this.subjects());
     const body = (text ? JSON.parse(text) : {}) as { schema?: string; compatibility?: string };
     let m: RegExpMatchArray | null;
     if ((m = path.match(/^\/schemas\/ids\/(\d+)$/))) {

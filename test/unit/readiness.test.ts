@@ -75,6 +75,15 @@ describe('judgeReadiness', () => {
     ]);
   });
 
+  it('names a registry refusing our credentials apart from one that does not answer', () => {
+    expect(judgeReadiness({ ...healthy, registryUp: false, registryRefused: 403 }).reasons).toEqual([
+      'schema registry refuses our credentials (HTTP 403)',
+    ]);
+    expect(judgeReadiness({ ...healthy, registryUp: false, registryRefused: null }).reasons).toEqual([
+      'schema registry unreachable',
+    ]);
+  });
+
   it('says the worker is starting rather than listing runners not started yet', () => {
     const verdict = judgeReadiness({
       ...healthy,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
+import { withoutUserinfoIn } from '../../../src/config/registry-url.ts';
 
 const FILE = 'config/closeloop.yaml';
 
@@ -36,5 +37,19 @@ describe('a registry URL with a user name and password in it', () => {
     expect(config.schemaRegistry.url).toBe('http://registry:8081');
     expect(config.schemaRegistry).not.toHaveProperty('username');
     expect(config.schemaRegistry).not.toHaveProperty('password');
+  });
+});
+
+describe('withoutUserinfoIn', () => {
+  it('cuts the userinfo of every URL an error message quotes, and nothing else', () => {
+    expect(
+      withoutUserinfoIn(
+        'Request cannot be constructed from a URL that includes credentials: http://admin:S3cretPW@127.0.0.1:28090/subjects',
+      ),
+    ).toBe('Request cannot be constructed from a URL that includes credentials: http://***@127.0.0.1:28090/subjects');
+    expect(withoutUserinfoIn('a https://u:p@a and an http://plain:1/x')).toBe(
+      'a https://***@a and an http://plain:1/x',
+    );
+    expect(withoutUserinfoIn('HTTP 503 from svc@registry')).toBe('HTTP 503 from svc@registry');
   });
 });
