@@ -1,5 +1,6 @@
 import type { DecideContext } from './context.ts';
 import { DEFAULT_ORDERING, beyondSkew } from './ordering.ts';
+import type { Policy } from './policy.ts';
 
 /** Request times further back than this before the event reporting them are taken as errors. */
 export const MAX_BACKDATE_MS = 366 * 86_400_000;
@@ -46,7 +47,13 @@ function believable(at: number, reportedAt: number, latest: number): boolean {
  * 2036. What is not believed gives way to the event's time where that is believable, else to
  * processing time.
  */
-export function requestTime(requestedAt: number | null, occurredAt: number, ctx: DecideContext): RequestTime {
+export function requestTime(
+  requestedAt: number | null,
+  occurredAt: number,
+  // Only the clock and the ordering bounds: the public figures judge a request the processor has
+  // not told about yet by this same rule, without a policy of their own.
+  ctx: Pick<DecideContext, 'now'> & { readonly policy: Pick<Policy, 'ordering'> },
+): RequestTime {
   const { now } = ctx;
   const maxFutureMs = (ctx.policy.ordering ?? DEFAULT_ORDERING).maxFutureMs;
   const eventBelieved = occurredAt >= EARLIEST_EVENT_TIME && !beyondSkew(occurredAt, now, maxFutureMs);

@@ -19,7 +19,7 @@ import { EARLIEST_EVENT_TIME } from '../domain/request-time.ts';
 import type { Channel } from '../domain/types.ts';
 import type { StatusRead } from '../kpi/from-status.ts';
 import { KpiTicketFold } from '../kpi/ticket-fold.ts';
-import type { RequestFacts } from '../status-api/request-facts.ts';
+import { factRequestTime, type RequestFacts } from '../status-api/request-facts.ts';
 
 export interface Count {
   readonly key: string;
@@ -249,7 +249,9 @@ export class PublicFigures {
   *#rows(): Generator<Row> {
     for (const f of this.#facts.values()) {
       const t = this.#kpi.get(f.ticketId);
-      const requestedAt = f.requestedAt ?? t?.requestedAt ?? null;
+      // The status's request time is the processor's judgement of the CRM's (a time it does not
+      // believe is replaced), so the month agrees with the KPI job's; without a status, the same rule.
+      const requestedAt = t?.requestedAt ?? factRequestTime(f);
       if (requestedAt === null) continue;
       const department = f.requestKind === 'INFORMATION' ? NO_DEPARTMENT : (t?.department ?? null);
       const code = f.serviceCode ?? t?.serviceCode ?? null;

@@ -1,5 +1,7 @@
 import type { Channel, CrmTicketEvent, PublicLocation, RequestKind } from '../domain/types.ts';
+import { isImported } from '../domain/import.ts';
 import { scrubPii } from '../domain/pii.ts';
+import { requestTime } from '../domain/request-time.ts';
 
 /**
  * What the CRM says about a request that may be published: how it came in, what kind it is, what
@@ -13,6 +15,12 @@ export interface RequestFact {
   readonly channel: Channel | null;
   readonly requestKind: RequestKind | null;
   readonly requestedAt: number | null;
+  /**
+   * The time of the first CRM event about the request, which its request time is judged against
+   * (factRequestTime). null for imported history, whose request times are believed however old,
+   * and for a source read without its envelope.
+   */
+  readonly reportedAt: number | null;
   readonly location: PublicLocation | null;
   readonly crmDueAt: number | null;
 }
@@ -21,7 +29,7 @@ export interface RequestFact {
 export type CrmFactSource = Pick<
   CrmTicketEvent,
   'ticketId' | 'serviceCode' | 'serviceName' | 'requestedAt' | 'channel' | 'requestKind' | 'location' | 'crmDueAt'
->;
+> & { readonly envelope?: Pick<CrmTicketEvent['envelope'], 'occurredAt' | 'origin'> };
 
 const finite = (n: number | null | undefined): number | null =>
   typeof n === 'number' && Number.isFinite(n) ? n : null;
@@ -39,6 +47,20 @@ function publicLocation(l: PublicLocation | null | undefined): PublicLocation | 
     longitude: valid ? long : null,
     district: l.district === null ? null : scrubPii(l.district),
   };
+}
+
+/**
+ * When a request was made, as the processor would judge it (src/domain/request-time.ts), for a
+ * request it has not published a status for yet: an information request answered at first
+ * contact, or one moments old. A CRM time the processor would quarantine as IMPLAUSIBLE_TIME
+ * (seconds taken for milliseconds, a month ahead, a mistyped year) gives way to the event's time,
+ * as it does in the status. The event's time also stands in for processing time, which a read
+ * model restored from the topic cannot know; the processor, processing a little later, may
+ * believe a request time that much later than the event.
+ */
+export function factRequestTime(f: RequestFact): number | null {
+  if (f.reportedAt === null) return f.requestedAt;
+  return requestTime(f.requestedAt, f.reportedAt, { now: f.reportedAt, policy: {} }).at;
 }
 
 /**
@@ -87,6 +109,8 @@ export class RequestFacts {
       channel: e.channel ?? held?.channel ?? null,
       requestKind: e.requestKind ?? held?.requestKind ?? null,
       requestedAt: finite(e.requestedAt) ?? held?.requestedAt ?? null,
+      // The processor judges the request time once, when the ticket opens: against the first event.
+      reportedAt: held ? held.reportedAt : e.envelope && !isImported(e.envelope) ? finite(e.envelope.occurredAt) : null,
       location: publicLocation(e.location) ?? held?.location ?? null,
       crmDueAt: finite(e.crmDueAt) ?? held?.crmDueAt ?? null,
     });
