@@ -1,4 +1,5 @@
 import type { MonthVolume } from '../domain/kpi/index.ts';
+import { csvLine } from './csv.ts';
 
 export const VOLUME_FORMATS = ['table', 'json', 'csv'] as const;
 export type VolumeFormat = (typeof VOLUME_FORMATS)[number];
@@ -70,13 +71,13 @@ function table(months: readonly MonthVolume[], timeZone: string): string[] {
   return lines;
 }
 
-const csvCell = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
-
-/** For spreadsheets: one row per figure, month,measure,key,count; top types carry their rank. */
+/**
+ * For spreadsheets: one row per figure, month,measure,key,count; top types carry their rank. A key
+ * is a CRM's service code or channel or a department's name, guarded as the public CSV is.
+ */
 function csv(months: readonly MonthVolume[]): string[] {
   const lines = ['month,measure,key,count'];
-  const row = (month: string, measure: string, key: string, n: number) =>
-    lines.push([month, measure, csvCell(key), String(n)].join(','));
+  const row = (month: string, measure: string, key: string, n: number) => lines.push(csvLine([month, measure, key, n]));
   for (const m of months) {
     row(m.month, 'tickets', '', m.tickets);
     for (const [k, n] of Object.entries(m.byDepartment)) row(m.month, 'department', k, n);

@@ -1,4 +1,4 @@
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from '../kpi/csv.ts';
 import type { Count, MonthFigures } from './figures.ts';
 
 /**
@@ -33,10 +33,8 @@ export function figuresCsv(f: MonthFigures): string {
     add('resolved', d.department, d.resolved);
     add('median_calendar_days_to_resolve', d.department, d.medianCalendarDaysToResolve);
   }
-  // csv-stringify quotes what needs quoting; a leading "=" or "+" in a category (a CRM code) is
-  // prefixed so that a spreadsheet shows it as text and never runs it as a formula.
-  const safe = rows.map((r) => r.map((v) => (typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v)));
-  return stringify(safe, { header: true, columns: [...CSV_COLUMNS] });
+  // A category is a CRM code or a department's name: csvText keeps a spreadsheet from running it.
+  return csvText(rows, CSV_COLUMNS);
 }
 
 export function figuresJson(f: MonthFigures): string {
