@@ -19,7 +19,7 @@ import { EARLIEST_EVENT_TIME } from '../domain/request-time.ts';
 import type { Channel } from '../domain/types.ts';
 import type { StatusRead } from '../kpi/from-status.ts';
 import { KpiTicketFold } from '../kpi/ticket-fold.ts';
-import { factRequestTime, type RequestFacts } from '../status-api/request-facts.ts';
+import { factRequestTime, namesService, type RequestFacts } from '../status-api/request-facts.ts';
 
 export interface Count {
   readonly key: string;
@@ -79,6 +79,7 @@ const CHANNEL_LABELS: Readonly<Record<Channel, string>> = {
 };
 
 interface Row {
+  readonly ticketId: string;
   readonly requestedAt: number;
   readonly kind: 'SERVICE' | 'INFORMATION' | null;
   readonly channel: Channel | null;
@@ -255,11 +256,13 @@ export class PublicFigures {
       if (requestedAt === null) continue;
       const department = f.requestKind === 'INFORMATION' ? NO_DEPARTMENT : (t?.department ?? null);
       const code = f.serviceCode ?? t?.serviceCode ?? null;
-      yield { requestedAt, kind: f.requestKind, channel: f.channel, code, name: f.serviceName, department };
+      const name = f.serviceName;
+      yield { ticketId: f.ticketId, requestedAt, kind: f.requestKind, channel: f.channel, code, name, department };
     }
     for (const t of this.#kpi.tickets()) {
       if (this.#facts.get(t.ticketId) || t.requestedAt === null) continue;
       yield {
+        ticketId: t.ticketId,
         requestedAt: t.requestedAt,
         kind: null,
         channel: null,
@@ -281,11 +284,20 @@ export class PublicFigures {
         const key = pick(r) ?? 'unknown';
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
+      // Ties in code-unit order, as kpi volume breaks them: the locale's order follows LANG, and
+      // open data must come out the same on every replica.
       return [...counts]
         .map(([key, count]) => ({ key, label: label(key), count }))
-        .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+        .sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     };
-    const names = new Map(rows.filter((r) => r.code && r.name).map((r) => [r.code as string, r.name as string]));
+    // A service goes by the name on its latest request, not on whichever was read last.
+    const named = new Map<string, Row>();
+    for (const r of rows) {
+      if (!r.code || !r.name) continue;
+      const held = named.get(r.code);
+      if (!held || namesService(r, held)) named.set(r.code, r);
+    }
+    const names = new Map([...named].map(([code, r]) => [code, r.name as string]));
     const service = rows.filter((r) => r.kind !== 'INFORMATION');
     const information = rows.filter((r) => r.kind === 'INFORMATION');
     const byDepartment = tally(

@@ -63,13 +63,30 @@ export function factRequestTime(f: RequestFact): number | null {
   return requestTime(f.requestedAt, f.reportedAt, { now: f.reportedAt, policy: {} }).at;
 }
 
+/** A request a service's name was read from. */
+export interface NamedBy {
+  readonly ticketId: string;
+  readonly requestedAt: number | null;
+}
+
+/**
+ * Whether a service goes by the name on request `a` rather than the one on `b`: the later
+ * request's, on the same request time the greater ticket id's, compared in code units rather than
+ * by the locale. Replicas reading the CRM's partitions in different orders then name it alike.
+ */
+export function namesService(a: NamedBy, b: NamedBy): boolean {
+  const at = a.requestedAt ?? -Infinity;
+  const bt = b.requestedAt ?? -Infinity;
+  return at !== bt ? at > bt : a.ticketId > b.ticketId;
+}
+
 /**
  * The latest public facts per ticket, fed from the CRM events topic. Later events refine earlier
  * ones: a field the CRM leaves null (or a v1 record without it) keeps what was known.
  */
 export class RequestFacts {
   readonly #facts = new Map<string, RequestFact>();
-  readonly #names = new Map<string, string>();
+  readonly #names = new Map<string, { readonly name: string; readonly by: NamedBy }>();
   #changes = 0;
 
   /** Moves on every change, so derived figures know when to recompute. */
@@ -89,9 +106,9 @@ export class RequestFacts {
     return this.#facts.values();
   }
 
-  /** The name the CRM last gave a service code. */
+  /** The name the CRM gives a service code on its latest request (namesService). */
   serviceName(serviceCode: string): string | undefined {
-    return this.#names.get(serviceCode);
+    return this.#names.get(serviceCode)?.name;
   }
 
   apply(e: CrmFactSource): void {
@@ -101,8 +118,7 @@ export class RequestFacts {
     // == null: a fact source read with its writer's schema alone may lack the field (the feed
     // reads CRM events conformed to the shipped schema, which gives null).
     const serviceName = e.serviceName == null ? (held?.serviceName ?? null) : scrubPii(e.serviceName);
-    if (serviceCode !== null && serviceName !== null) this.#names.set(serviceCode, serviceName);
-    this.#facts.set(e.ticketId, {
+    const fact: RequestFact = {
       ticketId: e.ticketId,
       serviceCode,
       serviceName,
@@ -113,7 +129,15 @@ export class RequestFacts {
       reportedAt: held ? held.reportedAt : e.envelope && !isImported(e.envelope) ? finite(e.envelope.occurredAt) : null,
       location: publicLocation(e.location) ?? held?.location ?? null,
       crmDueAt: finite(e.crmDueAt) ?? held?.crmDueAt ?? null,
-    });
+    };
+    this.#facts.set(e.ticketId, fact);
+    if (serviceCode === null || serviceName === null) return;
+    const named = this.#names.get(serviceCode);
+    const by = { ticketId: fact.ticketId, requestedAt: factRequestTime(fact) };
+    // Not simply the last event read: that depends on the order partitions were read in.
+    if (!named || named.by.ticketId === by.ticketId || namesService(by, named.by)) {
+      this.#names.set(serviceCode, { name: serviceName, by });
+    }
   }
 
   remove(ticketId: string): boolean {
