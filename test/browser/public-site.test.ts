@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusApiServer } from '../../src/status-api/index.ts';
-import { MONTH, SCRIPT_NAME } from '../support/public-fixture.ts';
+import { fact, MONTH, SCRIPT_NAME, status, wo } from '../support/public-fixture.ts';
 import { startFixtureSite } from '../support/public-site.ts';
 
 /*
@@ -140,5 +140,57 @@ describe('the public pages in chromium', () => {
     expect(await perf.page.locator('#top-service-title + svg text').first().textContent()).toBe('Pothole');
     expect(await perf.page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
     await perf.page.context().close();
+  });
+});
+
+/*
+ * Names a city really has are long single words: German compounds, ticket ids from another
+ * system, department names run together. On a phone they must wrap, not push the page sideways.
+ */
+const LONG_DEPARTMENT = 'strassenbeleuchtungsinstandhaltungsabteilung';
+const LONG_SERVICE = 'Straßenbeleuchtungsinstandhaltungsanforderungsformular';
+const LONG_ID = 'CRM-2026-10-000000000000000000000000000000000017';
+
+describe('long single-word names on a phone', () => {
+  let longServer: StatusApiServer;
+  let longBase: string;
+  beforeAll(async () => {
+    ({ server: longServer, base: longBase } = await startFixtureSite(({ projection, facts, figures }) => {
+      const requestedAt = Date.UTC(2026, 9, 12, 14);
+      facts.apply(fact(LONG_ID, { serviceCode: 'LIGHT', serviceName: LONG_SERVICE, requestedAt }));
+      const s = status(LONG_ID, 1, {
+        serviceCode: 'LIGHT',
+        agencyResponsible: LONG_DEPARTMENT,
+        workOrders: wo(LONG_DEPARTMENT),
+        requestedAt,
+        responseDueAt: requestedAt + 2 * 86_400_000,
+        respondedAt: requestedAt + 3_600_000,
+        completionDueAt: requestedAt + 5 * 86_400_000,
+      });
+      projection.apply(s);
+      figures.applyStatus(s);
+    }));
+  });
+  afterAll(() => longServer?.stop());
+
+  it.each([
+    `/track/${LONG_ID}`,
+    `/departments/${LONG_DEPARTMENT}?month=${MONTH}`,
+    '/departments',
+    `/performance?month=${MONTH}`,
+  ])('%s wraps them at 360 px instead of scrolling sideways', async (path) => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    expect((await page.goto(`${longBase}${path}`))?.status()).toBe(200);
+    expect(await page.locator('main').innerText()).toMatch(/strassenbeleuchtung|Straßenbeleuchtung/i);
+    const widths = await page.evaluate(() => {
+      const w = globalThis as unknown as {
+        innerWidth: number;
+        document: { scrollingElement: { scrollWidth: number } };
+      };
+      return { scroll: w.document.scrollingElement.scrollWidth, inner: w.innerWidth };
+    });
+    expect(widths.scroll).toBeLessThanOrEqual(widths.inner);
+    await context.close();
   });
 });

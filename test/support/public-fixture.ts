@@ -17,7 +17,7 @@ export const IMG_NOTE = 'Crew booked "><img src=x onerror="window.pwned=2">';
 const DAY = 86_400_000;
 const at = (day: number, hour = 14) => Date.UTC(2026, 9, day, hour);
 
-function status(ticketId: string, version: number, over: Partial<StatusRead>): StatusRead {
+export function status(ticketId: string, version: number, over: Partial<StatusRead>): StatusRead {
   return {
     envelope: {
       eventId: `${ticketId}-v${version}`,
@@ -49,7 +49,7 @@ function status(ticketId: string, version: number, over: Partial<StatusRead>): S
   };
 }
 
-const wo = (department: string) => [
+export const wo = (department: string) => [
   {
     workOrderId: `${department}-1`,
     department,
@@ -60,7 +60,7 @@ const wo = (department: string) => [
   },
 ];
 
-function fact(ticketId: string, over: Partial<CrmFactSource>): CrmFactSource {
+export function fact(ticketId: string, over: Partial<CrmFactSource>): CrmFactSource {
   return {
     ticketId,
     serviceCode: 'POTHOLE',

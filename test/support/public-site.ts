@@ -22,9 +22,16 @@ export function fixtureSiteParts(targets: Targets = {}) {
   return { projection, facts, figures, site };
 }
 
-/** The public site over the known fixture, on a free port, as `closeloop public` serves it. */
-export async function startFixtureSite(): Promise<{ server: StatusApiServer; base: string }> {
-  const { projection, facts, site } = fixtureSiteParts({ transportation: { responsePct: 90, completionPct: 80 } });
+/**
+ * The public site over the known fixture, on a free port, as `closeloop public` serves it; `more`
+ * adds records of a test's own.
+ */
+export async function startFixtureSite(
+  more?: (parts: ReturnType<typeof fixtureSiteParts>) => void,
+): Promise<{ server: StatusApiServer; base: string }> {
+  const parts = fixtureSiteParts({ transportation: { responsePct: 90, completionPct: 80 } });
+  more?.(parts);
+  const { projection, facts, site } = parts;
   const server = new StatusApiServer({
     host: '127.0.0.1',
     port: 0,
