@@ -53,8 +53,26 @@ export function percentText(pct: number | null): string {
   return pct === null ? 'no requests due' : `${pct.toFixed(1)} %`;
 }
 
+/** Characters as a reader counts them; the segmentation of graphemes does not vary by locale. */
+const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * A label of at most `max` characters, cut with an ellipsis. Counted in graphemes, not UTF-16
+ * units: a cut through an emoji (two units, or several joined) or between a letter and its accent
+ * would leave half a character, which the page shows as U+FFFD.
+ */
+export function shortLabel(label: string, max: number): string {
+  const characters = Array.from(GRAPHEMES.segment(label), (g) => g.segment);
+  return characters.length > max ? `${characters.slice(0, max - 1).join('')}…` : label;
+}
+
+/** How many characters a bar chart's label may have beside its bar. */
+export const BAR_LABEL_MAX = 34;
+
 export interface Bar {
   readonly label: string;
+  /** The label as drawn beside the bar (the table beside the chart has it whole). */
+  readonly short: string;
   readonly count: number;
   readonly y: number;
   readonly width: number;
@@ -72,6 +90,7 @@ export function barChart(counts: readonly Count[], barSpace = 240, rowHeight = 2
   return {
     bars: counts.map((c, i) => ({
       label: c.label,
+      short: shortLabel(c.label, BAR_LABEL_MAX),
       count: c.count,
       y: i * rowHeight,
       width: Math.max(c.count > 0 ? 2 : 0, Math.round((c.count / max) * barSpace)),
