@@ -1,4 +1,4 @@
-import Holidays from 'date-holidays';
+import Holidays, { type HolidaysTypes } from 'date-holidays';
 import type { HolidaySources } from './types.ts';
 
 /**
@@ -17,6 +17,7 @@ export function holidaySource(src: HolidaySources): YearHolidays {
     ? new Holidays({ country: src.country, state: src.state, region: src.region })
     : undefined;
   const types: readonly string[] = src.types;
+  const substitutes = library ? keptSubstitutes(library, types) : new Set<string>();
   // Rules live apart so that they apply whatever library types the calendar observes.
   const custom = new Holidays();
   for (const r of src.rules) {
@@ -25,10 +26,46 @@ export function holidaySource(src: HolidaySources): YearHolidays {
     }
   }
   return (year) => {
-    const fromLibrary = library ? library.getHolidays(year).filter((h) => types.includes(h.type)) : [];
+    const fromLibrary = library
+      ? library.getHolidays(year).filter((h) => types.includes(h.type) || (h.substitute && substitutes.has(h.rule)))
+      : [];
     return [...fromLibrary, ...custom.getHolidays(year)].flatMap(datesOf);
   };
 }
+
+/**
+ * The rules of substitute days to keep whatever their own type: those standing in for a holiday
+ * of a type observed. date-holidays gives a substitute of its own ("substitutes 11-11 if sunday
+ * then next monday …") the type the data says, which may not be its holiday's: the US Veterans
+ * Day substitute is "bank" (federal offices close) though Veterans Day is "public", and filtering
+ * on type alone would work the observed day. The link is the rule: the text after "substitutes"
+ * is the held holiday's rule, or its start ("01-01" of Hong Kong's "01-01 not on Sunday").
+ * A substitute typed "observance" is kept out: date-holidays' word for "not a day off" (Spain's
+ * national list types so the substitutes each region decides, and a region that moves the day
+ * lists it "public"). A substitute made by the holiday's own rule ("12-25 and if sunday then
+ * next monday") shares its type and needs nothing here.
+ */
+function keptSubstitutes(library: Holidays, types: readonly string[]): ReadonlySet<string> {
+  // The class's declared type hides the fields its objects carry (the rule and the data's own).
+  const rules = (library.getRules() as unknown as readonly HolidaysTypes.HolidayRule[]).map((r) => ({
+    rule: r.rule,
+    type: r.type ?? 'public', // date-holidays' default for a rule without one
+  }));
+  const kept = new Set<string>();
+  for (const sub of rules) {
+    if (sub.type === 'observance' || types.includes(sub.type)) continue;
+    const base = SUBSTITUTES.exec(sub.rule)?.[1];
+    if (base === undefined) continue;
+    const exact = rules.filter((r) => r.rule === base);
+    const held =
+      exact.length > 0 ? exact : rules.filter((r) => !SUBSTITUTES.test(r.rule) && r.rule.startsWith(`${base} `));
+    if (held.some((r) => types.includes(r.type))) kept.add(sub.rule);
+  }
+  return kept;
+}
+
+/** "substitutes <held holiday's rule> if … | and if …" (date-holidays' rule grammar). */
+const SUBSTITUTES = /^substitutes (.+?) (?:and|if)\b/i;
 
 const DAY_MS = 86_400_000;
 

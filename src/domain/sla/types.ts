@@ -82,7 +82,10 @@ export interface HolidaySources {
   readonly country?: string | undefined;
   readonly state?: string | undefined;
   readonly region?: string | undefined;
-  /** Library holiday types observed; date-holidays' own substitute days are kept. */
+  /**
+   * Library holiday types observed. date-holidays' own substitute days are kept with the holiday
+   * they stand in for, whatever type the library gives them (not one it types "observance").
+   */
   readonly types: readonly HolidayType[];
   /** Recurring city holidays the library lacks or lists under a type not observed. */
   readonly rules: readonly HolidayRule[];

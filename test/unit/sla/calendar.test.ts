@@ -118,6 +118,21 @@ describe('holidays', () => {
     expect(baltimore.isHoliday('2027-12-31')).toBe(true);
     expect(baltimore.holidaysIn(2027)).toContain('2027-12-31');
   });
+
+  it('keeps a substitute the library types otherwise than the holiday it stands in for', () => {
+    // date-holidays types the Veterans Day substitute "bank" (Veterans Day itself is "public"):
+    // Saturday 11 November 2028 is observed on Friday 10, Sunday 11 November 2029 on Monday 12.
+    expect(baltimore.isHoliday('2028-11-10')).toBe(true);
+    expect(baltimore.isHoliday('2029-11-12')).toBe(true);
+    expect(baltimore.holidaysIn(2023)).toContain('2023-11-10');
+    // Two business days from Wednesday 8 November 2028 10:00 skip the observed Friday.
+    expect(local(addBusinessDays(baltimore, at('2028-11-08T10:00', NYC), 2), NYC)).toBe('2028-11-13T10:00:00.000');
+    // A substitute typed "observance" is no day off: Spain's list leaves moving Epiphany (Sunday
+    // 6 January 2030) to each region, and Madrid's data does not move it.
+    const madrid = calendar({ timeZone: 'Europe/Madrid', holidays: { country: 'ES', state: 'MD' } });
+    expect(madrid.isHoliday('2030-01-06')).toBe(true);
+    expect(madrid.isHoliday('2030-01-07')).toBe(false);
+  });
 });
 
 describe('time zones', () => {
