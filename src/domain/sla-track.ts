@@ -1,6 +1,6 @@
 import type { Draft } from './draft.ts';
 import { isImported } from './import.ts';
-import { exportDueClock, exportTarget } from './sla-export.ts';
+import { EXPORT_DUE_POLICY, exportDueClock, exportTarget } from './sla-export.ts';
 import { isClosed } from './lifecycle.ts';
 import { holdingDepartment } from './notes.ts';
 import type { StatusSla } from './outputs.ts';
@@ -9,12 +9,17 @@ import { requestTime, showTime } from './request-time.ts';
 import {
   checkBreaches,
   completionElapsed,
+  LINKED,
+  isLinked,
   isPaused,
+  linkClock,
   markResolved,
   markResponded,
   pauseClock,
+  resolveLinked,
   resumeClock,
   startClock,
+  unlinkClock,
   withoutResponse,
   type BusinessCalendar,
   type SlaClock,
@@ -41,7 +46,8 @@ export function clockWatched(state: TicketLifecycleState): boolean {
 
 /**
  * A ticket linked to a parent (a duplicate, or a follow-up) mirrors the parent's work; the
- * parent's clock is the one the department answers for, so the child's stands still.
+ * parent's clock is the one the department answers for, so the child's stands still: paused
+ * (sla/clock.ts linkClock), so that a ticket released again gets back the time it had left.
  */
 export function clockFrozen(t: TicketState): boolean {
   return t.parent?.accepted === true;
@@ -122,6 +128,9 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
     clock = startClock(policy, calendar, start.at);
   }
   const at = Math.max(clock.startedAt, Math.min(occurredAt, draft.ctx.now));
+  // Released from its parent (cancelled without its work, or the link replaced): the time it
+  // stood linked is not the department's, whatever state the ticket comes back in.
+  if (isLinked(clock)) clock = unlinkClock(clock, policy, calendar, at);
 
   // A reopen leaves a stopped clock stopped: its verdicts stand (see clock.ts).
   if (RESPONDED.includes(state)) clock = markResponded(clock, at);
@@ -142,12 +151,16 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
 }
 
 /**
- * A frozen clock keeps its due dates and flags, but records when its ticket resolved (with its
- * parent): a duplicate counts in the month it closed (docs/kpi.md R8), not the month it opened.
+ * A frozen clock keeps its flags and stands paused (its due dates move out only if the ticket
+ * is released), and records when its ticket resolved (with its parent): a duplicate counts in
+ * the month it closed (docs/kpi.md R8), not the month it opened. An export's own due date is a
+ * date the city set, on no business calendar: it is kept as it is.
  */
 function frozenClock(clock: SlaClock | null, state: TicketLifecycleState, draft: Draft): SlaClock | null {
-  if (!clock || state !== 'RESOLVED' || clock.resolvedAt !== null) return clock;
-  return { ...clock, resolvedAt: Math.max(clock.startedAt, Math.min(draft.input.occurredAt, draft.ctx.now)) };
+  if (!clock || clock.resolvedAt !== null) return clock;
+  const at = Math.max(clock.startedAt, Math.min(draft.input.occurredAt, draft.ctx.now));
+  if (state === 'RESOLVED') return resolveLinked(clock, at);
+  return clock.policy === EXPORT_DUE_POLICY ? clock : linkClock(clock, at);
 }
 
 const NO_SLA = {
@@ -187,7 +200,10 @@ export function statusSla(
   const holdReason = state === 'ON_HOLD' ? holdReasonOf(t) : null;
   if (!clock) return { ...NO_SLA, requestedAt: t.requestedAt, holdReason };
   const calendar = calendarOf(policy, t, clock);
-  const open = clock.pauses.at(-1);
+  // A status says paused for a hold only (its schema's word): a linked ticket's clock stands
+  // still too, but the ticket is not on hold, and the time comes back only if it is released.
+  const last = clock.pauses.at(-1);
+  const open = last && last.to === null && last.reason !== LINKED ? last : undefined;
   const elapsed = clock.resolvedAt !== null ? elapsedToResolve(clock, calendar, clock.resolvedAt) : null;
   return {
     requestedAt: t.requestedAt ?? clock.startedAt,
@@ -199,8 +215,8 @@ export function statusSla(
     resolvedAt: clock.resolvedAt,
     responseBreached: clock.responseBreached,
     completionBreached: clock.completionBreached,
-    slaPaused: open !== undefined && open.to === null,
-    slaPausedAt: open && open.to === null ? open.from : null,
+    slaPaused: open !== undefined,
+    slaPausedAt: open?.from ?? null,
     holdReason,
     businessDaysToResolve: elapsed && elapsed.businessDays !== null ? withoutFloatError(elapsed.businessDays) : null,
     calendarDaysToResolve: elapsed ? withoutFloatError(elapsed.calendarDays) : null,

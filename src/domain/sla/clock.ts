@@ -1,5 +1,5 @@
 import { addBusinessDays, businessDaysBetween, dueAt } from './calendar.ts';
-import type { BusinessCalendar, SlaClock, SlaPause, SlaPolicy } from './types.ts';
+import type { BusinessCalendar, SlaClock, SlaPause, SlaPolicy, SlaUnit } from './types.ts';
 
 /*
  * Clock operations are pure: each returns a new clock, or the same object when nothing changed
@@ -103,13 +103,7 @@ function closePause(clock: SlaClock, cal: BusinessCalendar, at: number): SlaCloc
   if (!pause) return clock;
   // An out-of-order resume before its pause closes the pause empty rather than negative.
   const to = Math.max(at, pause.from);
-  let completionDueAt = clock.completionDueAt;
-  if (pause.from < completionDueAt) {
-    completionDueAt =
-      clock.completionUnit === 'business_days'
-        ? addBusinessDays(cal, to, businessDaysBetween(cal, pause.from, completionDueAt))
-        : to + (completionDueAt - pause.from);
-  }
+  const completionDueAt = movedOut(clock.completionDueAt, clock.completionUnit, cal, pause.from, to);
   const closed = [...clock.pauses.slice(0, -1), { ...pause, to }].slice(-MAX_CLOSED_PAUSES);
   return {
     ...clock,
@@ -118,6 +112,66 @@ function closePause(clock: SlaClock, cal: BusinessCalendar, at: number): SlaCloc
     pausedBusinessDays: clock.pausedBusinessDays + businessDaysBetween(cal, pause.from, to),
     pausedMs: clock.pausedMs + (to - pause.from),
   };
+}
+
+/**
+ * A due date moved out by a pause from `from` to `to`: the time that was left at `from` counts
+ * again from `to`. A pause that began at or after the due date leaves it: the target was missed.
+ */
+function movedOut(due: number, unit: SlaUnit, cal: BusinessCalendar, from: number, to: number): number {
+  if (from >= due) return due;
+  return unit === 'business_days' ? addBusinessDays(cal, to, businessDaysBetween(cal, from, due)) : to + (due - from);
+}
+
+/**
+ * The reason of the pause a clock takes while its ticket is linked to a parent (a duplicate, a
+ * follow-up): lower-case, so that no configured hold reason (upper-snake) can be taken for it.
+ */
+export const LINKED = 'linked';
+
+/** The clock stands still because its ticket is linked (not on hold). */
+export function isLinked(clock: SlaClock): boolean {
+  return openPause(clock)?.reason === LINKED;
+}
+
+/**
+ * Stops the clock of a ticket linked to a parent: the parent's clock is the one the department
+ * answers for. It is a pause, so that a ticket released again (its parent cancelled) gets back
+ * the time it had left (see unlinkClock). A clock already paused (the ticket was on hold) stays
+ * paused from its hold; a stopped (resolved) one stays stopped.
+ */
+export function linkClock(clock: SlaClock, at: number): SlaClock {
+  if (clock.resolvedAt !== null || isPaused(clock)) return clock;
+  return { ...clock, pauses: [...clock.pauses, { from: at, to: null, reason: LINKED }] };
+}
+
+/**
+ * Ends the linked pause of a ticket released from its parent: both targets move out by the
+ * time that was left on them at the link, as a hold's end moves the completion target. The
+ * response target too, unlike a hold (which comes after a response): a ticket may be linked
+ * before any department took it on, and its own work orders were withdrawn meanwhile. The
+ * response target's unit is its policy's (the clock records the completion unit only).
+ */
+export function unlinkClock(clock: SlaClock, policy: SlaPolicy, cal: BusinessCalendar, at: number): SlaClock {
+  const pause = openPause(clock);
+  if (pause?.reason !== LINKED) return clock;
+  const to = Math.max(at, pause.from);
+  const responseDueAt =
+    clock.responseDueAt !== null && clock.respondedAt === null
+      ? movedOut(clock.responseDueAt, policy.response.unit, cal, pause.from, to)
+      : clock.responseDueAt;
+  return { ...closePause(clock, cal, at), responseDueAt };
+}
+
+/**
+ * The clock of a linked ticket that resolves with its parent: the linked pause is dropped, not
+ * closed, so the ticket keeps the due dates it had at the link (its parent's clock judged the
+ * work) and its days to resolve run from its request, as the requester waited.
+ */
+export function resolveLinked(clock: SlaClock, at: number): SlaClock {
+  if (clock.resolvedAt !== null) return clock;
+  const pauses = isLinked(clock) ? clock.pauses.slice(0, -1) : clock.pauses;
+  return { ...clock, pauses, resolvedAt: at };
 }
 
 /**

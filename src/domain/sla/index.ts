@@ -1,13 +1,18 @@
 export * from './types.ts';
 export { addBusinessDays, addCalendarHours, businessDaysBetween, createCalendar, dueAt } from './calendar.ts';
 export {
+  LINKED,
   MAX_CLOSED_PAUSES,
+  isLinked,
   isPaused,
+  linkClock,
   markResolved,
   markResponded,
   pauseClock,
+  resolveLinked,
   resumeClock,
   startClock,
+  unlinkClock,
   withoutResponse,
   type PauseResult,
 } from './clock.ts';

@@ -25,6 +25,7 @@ export interface SlaPause {
   readonly from: number;
   /** null while the pause is open; an open pause is always the last one. */
   readonly to: number | null;
+  /** The hold reason, or LINKED (clock.ts) while the ticket is linked to a parent. */
   readonly reason: string;
 }
 

@@ -16,6 +16,7 @@ const open = (id: string, fields: Parameters<typeof crm>[3] = {}) =>
   send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: MON_16, ...fields }), '2026-11-16T10:00');
 const maximo = (id: string, code: string, seq: number, iso: string, processedAt?: number) =>
   send(dept(id, `${id}#1`, 'maximo', code, seq, { department: 'transportation' }), iso, processedAt);
+const NYC = 'America/New_York';
 const check = (id: string, iso: string) => decideSlaCheck(bridge.ticket(id), { policy: bridge.policy, now: at(iso) });
 
 describe('SLA clocks of linked tickets', () => {
@@ -52,6 +53,55 @@ describe('SLA clocks of linked tickets', () => {
         0,
       );
     expect([closed('2026-10'), closed('2026-11')]).toEqual([0, 1]);
+  });
+
+  it('gives a duplicate its parent releases the time it had left at the link', () => {
+    open('P');
+    open('D', { duplicateOf: 'P' });
+    // Linked a minute after it opened (when the parent's answer came): its clock stands still,
+    // which is no hold (slaPaused), and keeps its due dates while it is linked.
+    expect(bridge.lastStatus('D')).toMatchObject({
+      lifecycleState: 'DUPLICATE',
+      responseDueAt: at('2026-11-18T10:00'),
+      completionDueAt: at('2026-11-23T10:00'),
+      slaPaused: false,
+    });
+    // Two weeks on, the parent is cancelled without its work: the duplicate is sent again.
+    send(crm('P', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }), '2026-11-30T10:00');
+    maximo('P', 'CAN', 2, '2026-11-30T10:05');
+    // Both targets move out by what was left at the link (2 and 5 business days less a minute),
+    // counted from the release (10:06); Thursday 26 and Friday 27 (Thanksgiving) are behind it.
+    expect(bridge.lastStatus('D')).toMatchObject({
+      lifecycleState: 'ROUTED',
+      duplicateOf: null,
+      responseDueAt: at('2026-12-02T10:05'),
+      completionDueAt: at('2026-12-07T10:05'),
+      responseBreached: false,
+      completionBreached: false,
+      slaPaused: false,
+    });
+    expect(check('D', '2026-12-01T10:00').stateChanged).toBe(false);
+    // Its new work order is taken on the same day and done the next: both targets met.
+    const created = bridge.commands.filter((c) => c.ticketId === 'D' && c.kind === 'CREATE').at(-1);
+    const own = (code: string, seq: number, iso: string) =>
+      send(dept('D', created?.workOrderId ?? '', 'maximo', code, seq, { department: 'transportation' }), iso);
+    own('APPR', 3, '2026-11-30T11:00');
+    own('COMP', 4, '2026-12-01T15:00');
+    expect(bridge.lastStatus('D')).toMatchObject({
+      lifecycleState: 'RESOLVED',
+      responseBreached: false,
+      completionBreached: false,
+    });
+    // Its days to resolve leave out the linked time: a minute before it, 28 h 54 min after.
+    expect(bridge.lastStatus('D').businessDaysToResolve).toBeCloseTo((1 + 28 * 60 + 54) / 1440, 9);
+    const [kpi] = computeKpis(
+      [ticketFromStatus(bridge.lastStatus('D'), NYC)],
+      [],
+      '2026-12',
+      at('2027-01-05T00:00'),
+      NYC,
+    );
+    expect(kpi).toMatchObject({ responseDue: 1, respondedOnTime: 1, completionDue: 1, completedOnTime: 1 });
   });
 
   it('does not flag a follow-up that mirrors its original on hold', () => {
