@@ -114,7 +114,9 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
   const { occurredAt } = draft.input;
   // Clocks start when a ticket first publishes (it opens), never for one that was already
   // open before SLAs were configured: its targets would be backdated and breached at once.
-  if (!t.sla && t.version > 0) return null;
+  // History published before is such a ticket too (numbered below zero, IMPORTED_VERSION_BASE):
+  // a live event on it starts nothing, while more history may still start a clock of history.
+  if (!t.sla && t.version !== 0 && !isImported(draft.input)) return null;
   let clock = t.sla;
   if (!clock && isImported(draft.input)) {
     clock = importedClock(t, policy, calendar, draft);

@@ -145,6 +145,32 @@ describe('SLA clocks and config changes', () => {
       responseBreached: false,
     });
   });
+  it('starts no backdated clock at the first live event of history imported before SLAs were configured', async () => {
+    bridge = new Bridge(await testPolicy());
+    const importedOpen = crm(
+      'H1',
+      'OPENED',
+      0,
+      { serviceCode: 'POTHOLE', requestedAt: MON_16, department: 'transportation' },
+      { origin: 'import', eventId: 'H1:opened', sequence: null },
+    );
+    send(importedOpen, '2026-11-16T10:00', at('2026-11-27T09:00'));
+    const history = bridge.ticket('H1');
+    expect([history.version < 0, history.sla]).toEqual([true, null]);
+    bridge = new Bridge(await slaTestPolicy());
+    bridge.tickets.set('H1', history);
+    // Days later, with SLAs configured, the department reports on it.
+    const report = dept('H1', 'MX-1', 'maximo', 'INPRG', 1, { department: 'transportation' }, { sequence: null });
+    send(report, '2026-11-30T10:00');
+    expect(bridge.lastStatus('H1')).toMatchObject({
+      lifecycleState: 'IN_PROGRESS',
+      slaPolicy: null,
+      responseDueAt: null,
+      completionDueAt: null,
+      responseBreached: false,
+      completionBreached: false,
+    });
+  });
 });
 
 describe('SLA instants from the sources', () => {
