@@ -8,7 +8,7 @@ import { deriveTicket, isClosed } from './lifecycle.ts';
 import { noChange, type Decision } from './outputs.ts';
 import { eventDigest, UNKNOWN_DIGEST } from './event-digest.ts';
 import { recentEventDigest, withRecentEvent } from './recent-events.ts';
-import { applyReceipt, seenWorkOrders, watched, workOrderSeen } from './sentinel/index.ts';
+import { applyReceipt, expiryClearings, seenWorkOrders, watched, workOrderSeen } from './sentinel/index.ts';
 import { RECENT_EVENT_IDS, type TicketState } from './state.ts';
 import { boundedInput } from './text.ts';
 import type { InboundEvent } from './types.ts';
@@ -98,6 +98,14 @@ function reusedId(state: TicketState, input: Exclude<InboundEvent, { type: 'rece
     where,
   );
   return { ...noChange(state), violations: draft.violations };
+}
+
+/**
+ * Forgets a ticket isExpired says may go: no state (the processor writes its tombstone), and the
+ * alerts it holds open cleared in the same transaction (see expiryClearings).
+ */
+export function decideExpiry(state: TicketState, ctx: DecideContext): Decision {
+  return { ...noChange(null), alerts: expiryClearings(state, ctx) };
 }
 
 /** Closed, past the retention window, and nothing pending: the state may be tombstoned. */

@@ -9,7 +9,7 @@ export {
   recentEventList,
   type RecentEventIds,
 } from './recent-events.ts';
-export { decide, isExpired } from './decide.ts';
+export { decide, decideExpiry, isExpired } from './decide.ts';
 export { decideSlaCheck, decideTimers } from './sla-check.ts';
 export { breachesFlagged, holdReasonOf, type BreachFlagged } from './sla-track.ts';
 export { holdingDepartmentOf } from './notes.ts';

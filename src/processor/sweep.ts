@@ -1,6 +1,6 @@
 import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
-import { decideTimers, isExpired, type TicketState } from '../domain/index.ts';
+import { decideExpiry, decideTimers, isExpired, type TicketState } from '../domain/index.ts';
 import { HealthTracker, type AvroSerde } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -45,13 +45,29 @@ const SWEEP_NAMES: Record<Sweep | 'timer-decision', string> = {
 export const sweepActivity = (sweep: Sweep | 'timer-decision', partition: number): string =>
   `${SWEEP_NAMES[sweep]} of partition ${partition}`;
 
-/** Tombstones closed tickets past the retention window. Returns how many. */
+/**
+ * Tombstones closed tickets past the retention window, clearing the alerts each holds open in
+ * the same transaction (see decideExpiry). Returns how many.
+ */
 export function expire(tasks: readonly Task[], c: SweepContext): Promise<number> {
-  const { retentionMs } = c.config.policy;
+  const { policy } = c.config;
   return sweep(tasks, c, 'expiry', async (task, now, out) => {
-    const ids = [...task.store].filter(([, s]) => isExpired(s, now, retentionMs)).map(([id]) => id);
-    for (const id of ids) out.emit(c.config.topics.state, { key: id, value: null, partition: task.partition });
-    return new Map(ids.map((id) => [id, null]));
+    const expired = new Map<string, null>();
+    for (const [id, s] of task.store) {
+      if (!isExpired(s, now, policy.retentionMs)) continue;
+      // As for a timer decision: a ticket whose clearings cannot be encoded is kept, named in the
+      // log, for a later sweep; tombstoned without them, its alerts would stay raised for good.
+      let failed = emitted(out, decideExpiry(s, { policy, now }));
+      if (failed instanceof Promise) failed = await failed;
+      if (failed) {
+        c.log.error({ ticketId: id, code: failed.code, err: failed.message }, 'expiry not written; ticket kept');
+        c.metrics?.sweepFailures.inc({ sweep: 'expiry', code: failed.code });
+        continue;
+      }
+      expired.set(id, null);
+    }
+    await emitStates(out, expired, task.partition);
+    return expired;
   });
 }
 

@@ -105,39 +105,53 @@ export function decideSentinel(t: TicketState, ctx: DecideContext): SentinelDeci
   const raised = expected.filter((e) => !open.some((o) => same(o, e)));
   const cleared = open.filter((o) => !expected.some((e) => same(o, e)));
   if (raised.length === 0 && cleared.length === 0) return { state: t, stateChanged: false, alerts: [] };
-  const record = (a: Expected, status: AlertRecord['status']): AlertRecord => {
-    const alertId = `${t.ticketId}|${a.reason}|${a.subject}`;
-    return {
-      envelope: {
-        eventId: `${alertId}|${a.since}|${status.toLowerCase()}`,
-        jurisdiction: t.jurisdiction,
-        source: PROCESSOR_SOURCE,
-        sequence: null,
-        occurredAt: ctx.now,
-        origin: BRIDGE_ORIGIN,
-        correlationId: null,
-      },
-      alertId,
-      reason: a.reason,
-      status,
-      ticketId: t.ticketId,
-      connector: null,
-      department: a.department,
-      accountable: accountable(ctx, a.department),
-      since: a.since,
-      detail: a.detail,
-    };
-  };
   const stillOpen = open.filter((o) => !cleared.includes(o));
   return {
     state: withWatch(t, { alerts: [...stillOpen, ...raised.map((r) => ({ ...r, raisedAt: ctx.now }))] }),
     stateChanged: true,
-    alerts: [...raised.map((r) => record(r, 'RAISED')), ...cleared.map((c) => record(c, 'CLEARED'))],
+    alerts: [
+      ...raised.map((r) => alertRecord(t, r, 'RAISED', ctx)),
+      ...cleared.map((c) => alertRecord(t, c, 'CLEARED', ctx)),
+    ],
   };
 }
 
-function accountable(ctx: DecideContext, department: string | null): string | null {
-  return accountableFor(ctx.policy, department);
+/**
+ * The clearing of every alert a ticket holds open, for when its state is deleted (retention
+ * expiry). Nothing could clear them after: no event moves a ticket the bridge no longer knows,
+ * and `closeloop alerts ack` takes only the alerts no ticket clears, so the compacted alerts
+ * topic would show them raised for good (and `closeloop health` exit 3). Sentinel or not: an
+ * alert raised before the sentinel was turned off is open as well.
+ */
+export function expiryClearings(t: TicketState, ctx: DecideContext): AlertRecord[] {
+  const closed = t.closedAt === null ? '' : ` (closed ${new Date(t.closedAt).toISOString()})`;
+  const detail = `ticket expired${closed}: its state is deleted after the retention window`;
+  return watchOf(t).alerts.map((a) => alertRecord(t, { ...a, detail }, 'CLEARED', ctx));
+}
+
+/** Ids derive from the ticket, the condition and when it began: a repeated sweep writes the same. */
+function alertRecord(t: TicketState, a: Expected, status: AlertRecord['status'], ctx: DecideContext): AlertRecord {
+  const alertId = `${t.ticketId}|${a.reason}|${a.subject}`;
+  return {
+    envelope: {
+      eventId: `${alertId}|${a.since}|${status.toLowerCase()}`,
+      jurisdiction: t.jurisdiction,
+      source: PROCESSOR_SOURCE,
+      sequence: null,
+      occurredAt: ctx.now,
+      origin: BRIDGE_ORIGIN,
+      correlationId: null,
+    },
+    alertId,
+    reason: a.reason,
+    status,
+    ticketId: t.ticketId,
+    connector: null,
+    department: a.department,
+    accountable: accountableFor(ctx.policy, a.department),
+    since: a.since,
+    detail: a.detail,
+  };
 }
 
 /**
