@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callJson, HttpClient, lookupJson, pathSegment, sendJson } from '../../src/sdk/index.ts';
+import { callJson, HttpClient, instantIn, lookupJson, pathSegment, sendJson } from '../../src/sdk/index.ts';
 
 /**
  * A job's status in POSSE. Cancelled is a closed job as much as Closed is (the outcome code says
@@ -9,15 +9,28 @@ import { callJson, HttpClient, lookupJson, pathSegment, sendJson } from '../../s
 const jobStatusSchema = z.enum(['Open', 'Closed', 'Cancelled']);
 
 /**
- * One completed process in the change feed. Its position, job, ticket and outcome code are
+ * When a process completed (or a job was made), as POSSE wrote it: epoch milliseconds or seconds,
+ * a fraction of a millisecond, or ISO 8601 with or without an offset, in the forms the SDK's
+ * instantIn reads. It is published as the event's occurredAt, an Avro long, so it is never taken
+ * as it came: one that names no instant fails the change here, by itself (a dead letter naming
+ * the field), and the rest is read in the mapping, in the connector's timeZone, as expectedAt is.
+ * Whether a value names an instant does not depend on the zone, only which instant it names, so
+ * it is checked without one and this schema stays the same for every connector instance.
+ */
+const instantWritten = z.custom<number | string>((v) => instantIn(v, 'UTC') !== null, {
+  message: 'names no instant (epoch milliseconds or seconds, or ISO 8601)',
+});
+
+/**
+ * One completed process in the change feed. Its position, time, job, ticket and outcome code are
  * required: a change without them is dead-lettered, by itself. The note and the expected date
- * are optional facts (absent is null). The expected date is kept as POSSE wrote it and read in
- * the mapping (the SDK's instantIn), in the connector's timeZone where it has no offset: a plain
- * date, as POSSE's scheduling screens keep it, or a local time.
+ * are optional facts (absent is null). The time and the expected date are kept as POSSE wrote
+ * them and read in the mapping (the SDK's instantIn), in the connector's timeZone where they have
+ * no offset: a plain date, as POSSE's scheduling screens keep it, or a local time.
  */
 export const changeSchema = z.object({
   seq: z.number().int().positive(),
-  at: z.number(),
+  at: instantWritten,
   jobId: z.string().min(1),
   externalRef: z.string().min(1),
   ticketId: z.string().min(1),
@@ -46,7 +59,7 @@ const jobViewSchema = z.object({
   ticketId: z.string().min(1),
   department: z.string().min(1),
   status: jobStatusSchema,
-  createdAt: z.number(),
+  createdAt: instantWritten,
   lastProcess: changeSchema
     .pick({ outcome: true, outcomeLabel: true, at: true, note: true, expectedAt: true })
     .nullable(),

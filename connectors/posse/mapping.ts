@@ -1,4 +1,5 @@
 import {
+  CloseloopError,
   instantIn,
   RECONCILE_ORIGIN,
   type Envelope,
@@ -15,6 +16,18 @@ type Process = Pick<
 >;
 
 /**
+ * When a process completed, in epoch milliseconds: POSSE's `at` or `createdAt` as it wrote it,
+ * read in the connector's zone. The client's schema let through only a value that names an
+ * instant, so a refusal here is a bug, not a change to dead-letter quietly.
+ */
+function instantAt(at: number | string, timeZone: string): number {
+  const ms = instantIn(at, timeZone);
+  if (ms === null)
+    throw new CloseloopError('CL_SOURCE_RECORD_INVALID', `POSSE time ${JSON.stringify(at)} names no instant`);
+  return ms;
+}
+
+/**
  * The one mapping from a process to a work-order event. The feed and the lookup both go through
  * it, so an event and an observation of the same process cannot disagree.
  */
@@ -25,7 +38,12 @@ function processToEvent(
   envelope: Pick<Envelope, 'eventId' | 'jurisdiction' | 'sequence' | 'origin'>,
 ): WorkOrderEvent {
   return {
-    envelope: { ...envelope, source: `posse:${p.department}`, occurredAt: p.at, correlationId: null },
+    envelope: {
+      ...envelope,
+      source: `posse:${p.department}`,
+      occurredAt: instantAt(p.at, timeZone),
+      correlationId: null,
+    },
     ticketId: p.ticketId,
     workOrderId: p.externalRef,
     system,
@@ -84,8 +102,10 @@ export function jobToObservation(
     note: null,
     expectedAt: null,
   };
+  // The instant, not the text POSSE wrote it as: the same state gives the same id however written.
+  const at = instantAt(p.at, timeZone);
   return processToEvent({ ...job, ...p, jobStatus: job.status }, system, timeZone, {
-    eventId: `posse:${jurisdiction}:${RECONCILE_ORIGIN}:${job.externalRef}:${p.outcome}:${p.at}`,
+    eventId: `posse:${jurisdiction}:${RECONCILE_ORIGIN}:${job.externalRef}:${p.outcome}:${at}`,
     jurisdiction,
     sequence: null,
     origin: RECONCILE_ORIGIN,

@@ -101,7 +101,7 @@ describe('posse mapping', () => {
   it('maps a change and the job it left behind alike, but for the envelope', () => {
     const change = {
       seq: 7,
-      at: 1_000,
+      at: 1_730_619_000_000,
       jobId: 'J-1',
       externalRef: 'T-1#1',
       ticketId: 'T-1',
@@ -118,11 +118,11 @@ describe('posse mapping', () => {
       ticketId: 'T-1',
       department: 'housing',
       status: 'Closed' as const,
-      createdAt: 500,
+      createdAt: 1_730_618_000_000,
       lastProcess: {
         outcome: change.outcome,
         outcomeLabel: change.outcomeLabel,
-        at: 1_000,
+        at: 1_730_619_000_000,
         note: 'n',
         expectedAt: null,
       },
