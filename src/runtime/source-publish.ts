@@ -17,11 +17,11 @@ export interface EncodedBatch {
 }
 
 /**
- * Encodes a batch with the topic's schema. A change is kept, as JSON with the reason, rather than
- * dropped or allowed to block the source: one the connector could not read (without contact
- * data), or one that does not fit the topic's schema (a connector or upstream bug). The cursor
- * moves past it with the rest of the batch. A retriable failure (the registry unreachable) is
- * thrown: the batch is tried again.
+ * Encodes a batch with the topic's schema. A change is kept, as JSON with the reason and its
+ * position in the feed, without contact data, rather than dropped or allowed to block the source:
+ * one the connector could not read, or one that does not fit the topic's schema (a connector or
+ * upstream bug). The cursor moves past it with the rest of the batch. A retriable failure (the
+ * registry unreachable) is thrown: the batch is tried again.
  */
 export async function encodeBatch<T>(
   o: { readonly topic: string; readonly serde: AvroSerde; readonly connector: string },
@@ -41,7 +41,9 @@ export async function encodeBatch<T>(
       records.push({ key: r.key, value: await o.serde.encode(subject, r.value) });
     } catch (err) {
       if (!isCloseloopError(err) || err.retriable) throw err;
-      bury(r.key, r.value, err, null);
+      // A record the connector read may carry a person's contact data in its free text (a note
+      // quoting the caller): the dead letter is kept without it, and found by its feed position.
+      bury(r.key, withoutContactData(r.value), err, r.position ?? null);
     }
   }
   return { records, dead };

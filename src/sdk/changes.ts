@@ -46,7 +46,8 @@ export function readChanges<C, T>(
     const parsed = reader.schema.safeParse(raw);
     if (parsed.success) {
       const record = reader.map(parsed.data);
-      if (record !== null) records.push(record);
+      // Its position goes with it: a value the topic's schema refuses is dead-lettered by it.
+      if (record !== null) records.push({ position: reader.position(raw, index), ...record });
       return;
     }
     const position = reader.position(raw, index);

@@ -15,6 +15,12 @@ export interface SourceRecord<T> {
   /** The CRM ticket id: every topic is keyed by it. */
   readonly key: string;
   readonly value: T;
+  /**
+   * Where the change sits in the system's feed ("seq 42"), as a RejectedRecord's position: the
+   * dead letter's provenance should the value not fit the topic's schema after all. readChanges
+   * sets it from the reader's position; without it such a dead letter names no position.
+   */
+  readonly position?: string;
 }
 
 /**
