@@ -65,8 +65,27 @@ const jobViewSchema = z.object({
     .nullable(),
 });
 
-// Only the notes: a POSSE whose job view does not list them gives none (undefined).
-const jobNotesSchema = z.object({ notes: z.array(z.string()).optional() }).loose();
+/**
+ * One note as a job view lists it: its text, or, as most systems list notes, an object with the
+ * text beside its author and time (under `text`, `note` or `body`).
+ */
+const noteSchema = z.union([
+  z.string(),
+  z
+    .object({ text: z.string() })
+    .loose()
+    .transform((n) => n.text),
+  z
+    .object({ note: z.string() })
+    .loose()
+    .transform((n) => n.note),
+  z
+    .object({ body: z.string() })
+    .loose()
+    .transform((n) => n.body),
+]);
+// Only the notes: a POSSE whose job view does not list them (left out or null) gives none.
+const jobNotesSchema = z.object({ notes: z.array(noteSchema).nullish() }).loose();
 
 export type PosseChange = z.infer<typeof changeSchema>;
 export type PosseJobView = z.infer<typeof jobViewSchema>;

@@ -57,8 +57,23 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
     // 5xx). A POSSE that ignores Idempotency-Key would add a retry as a second note, so the retry
     // reads the job's notes first. In memory, and bounded: after a restart the key alone guards.
     const uncertain = new Set<string>();
+    // A job view whose notes cannot be read must not hold the note up: retrying would read the
+    // same view every time, the sink paused with POSSE healthy until the note is given up on.
+    // The Idempotency-Key still guards the POST, as it does after a restart.
+    const onJob = async (c: WorkOrderCommand, note: string): Promise<boolean> => {
+      try {
+        return (await api.notes(c.workOrderId))?.includes(note) ?? false;
+      } catch (err) {
+        if (!isCloseloopError(err, 'CL_CONNECTOR_MALFORMED')) throw err;
+        ctx.logger.warn(
+          { ticketId: c.ticketId, commandId: c.commandId, error: err.message },
+          'the notes of the job cannot be read to look for an earlier unanswered try; posted with its Idempotency-Key',
+        );
+        return false;
+      }
+    };
     const addNote = async (c: WorkOrderCommand, note: string): Promise<unknown> => {
-      if (uncertain.has(c.commandId) && (await api.notes(c.workOrderId))?.includes(note)) {
+      if (uncertain.has(c.commandId) && (await onJob(c, note))) {
         uncertain.delete(c.commandId);
         ctx.logger.warn(
           { ticketId: c.ticketId, commandId: c.commandId },

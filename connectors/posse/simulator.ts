@@ -37,6 +37,11 @@ export interface PosseSimulatorOptions extends FeedShape {
    * without doing it again (default true); false is a POSSE that ignores the header.
    */
   readonly honoursIdempotencyKey?: boolean;
+  /**
+   * The job view lists each note as an object, its text beside its author (`{ text, author }`),
+   * as most systems list them, rather than as its text alone (default false).
+   */
+  readonly notesAsObjects?: boolean;
 }
 
 export class PosseSimulator {
@@ -70,6 +75,7 @@ export class PosseSimulator {
   readonly #answered = new Map<string, { status: number; body: unknown }>();
   readonly #honoursKey: boolean;
   readonly #shape: FeedShape;
+  readonly #notesAsObjects: boolean;
 
   constructor(options: PosseSimulatorOptions = {}) {
     this.#behaviour = {
@@ -93,6 +99,7 @@ export class PosseSimulator {
     this.#token = options.token;
     this.#honoursKey = options.honoursIdempotencyKey ?? true;
     this.#shape = options;
+    this.#notesAsObjects = options.notesAsObjects ?? false;
     if (options.webhook) this.webhook.configure(options.webhook);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
@@ -289,9 +296,10 @@ export class PosseSimulator {
   }
 
   /** The job as the API shows it: its current state, not the simulator's plan for its future. */
-  #public(job: Job): Omit<Job, 'plan' | 'done'> {
+  #public(job: Job) {
     const { plan: _plan, done: _done, ...rest } = job;
-    return rest;
+    if (!this.#notesAsObjects) return rest;
+    return { ...rest, notes: job.notes.map((text) => ({ text, author: '311 integration' })) };
   }
 
   // By job id, external reference or, last, the 311 ticket the job carries: jobs a department

@@ -21,9 +21,9 @@ const cleanup = cleanupAfter('each');
 
 const TOPIC = 'bridge.work-order-commands.v1';
 
-async function setUp(honoursIdempotencyKey: boolean) {
+async function setUp(honoursIdempotencyKey: boolean, notesAsObjects: boolean) {
   const { serde } = await startLoopback(cleanup);
-  const sim = new PosseSimulator({ token: 'tok', honoursIdempotencyKey });
+  const sim = new PosseSimulator({ token: 'tok', honoursIdempotencyKey, notesAsObjects });
   const url = await sim.start();
   cleanup.push(() => sim.stop());
   const messaging = createInMemoryMessaging();
@@ -62,13 +62,17 @@ async function setUp(honoursIdempotencyKey: boolean) {
 }
 
 describe('posse sink: a note POSSE commits but answers after the time-out', () => {
+  // A job view listing notes as objects failed every retry's read of the notes as malformed: the
+  // sink paused with POSSE healthy, and the note, already on the job, was given up on.
   it.each([
-    ['honours Idempotency-Key', true],
-    ['ignores Idempotency-Key', false],
+    ['honours Idempotency-Key', true, false],
+    ['ignores Idempotency-Key', false, false],
+    ['honours Idempotency-Key and lists notes as objects', true, true],
+    ['ignores Idempotency-Key and lists notes as objects', false, true],
   ])(
     'is on the job once after the runner retries it, when POSSE %s',
-    async (_, honours) => {
-      const { sim, runner, send } = await setUp(honours);
+    async (_, honours, notesAsObjects) => {
+      const { sim, runner, send } = await setUp(honours, notesAsObjects);
       await runner.start();
       cleanup.push(() => runner.stop());
       const bridge = new Bridge(await testPolicy());
