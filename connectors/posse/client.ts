@@ -22,18 +22,20 @@ const instantWritten = z.custom<number | string>((v) => instantIn(v, 'UTC') !== 
 });
 
 /**
- * One completed process in the change feed. Its position, time, job, ticket and outcome code are
- * required: a change without them is dead-lettered, by itself. The note and the expected date
- * are optional facts (absent is null). The time and the expected date are kept as POSSE wrote
- * them and read in the mapping (the SDK's instantIn), in the connector's timeZone where they have
- * no offset: a plain date, as POSSE's scheduling screens keep it, or a local time.
+ * The ticket or external reference of a change: none (absent, null or empty) on a job no 311
+ * ticket made, such as a permit or a department's own case, which the feed lists too.
  */
-export const changeSchema = z.object({
+const ticketRef = z
+  .string()
+  .nullish()
+  .transform((v) => (v ? v : null));
+
+const changeFields = z.object({
   seq: z.number().int().positive(),
   at: instantWritten,
   jobId: z.string().min(1),
-  externalRef: z.string().min(1),
-  ticketId: z.string().min(1),
+  externalRef: ticketRef,
+  ticketId: ticketRef,
   department: z.string().min(1),
   outcome: z.string().min(1),
   outcomeLabel: z.string(),
@@ -48,6 +50,20 @@ export const changeSchema = z.object({
     .optional()
     .transform((v): unknown => v ?? null),
 });
+
+/**
+ * One completed process in the change feed. Its position, time, job and outcome code are
+ * required: a change without them is dead-lettered, by itself. A change with no ticket is of a
+ * job no 311 ticket made, not for the bridge (the feed passes over it); one with a ticket must
+ * name the work order too, which its event is routed by. The note and the expected date are
+ * optional facts (absent is null). The time and the expected date are kept as POSSE wrote them
+ * and read in the mapping (the SDK's instantIn), in the connector's timeZone where they have no
+ * offset: a plain date, as POSSE's scheduling screens keep it, or a local time.
+ */
+export const changeSchema = changeFields.superRefine((c, ctx) => {
+  if (c.ticketId !== null && c.externalRef === null)
+    ctx.addIssue({ code: 'custom', path: ['externalRef'], message: 'a change of a 311 ticket names its work order' });
+});
 // The page itself must be what the API promises; its changes are read one by one (readChanges),
 // so one the bridge cannot read is dead-lettered instead of failing every poll.
 const pageSchema = z.object({ changes: z.array(z.unknown()), watermark: z.number().int().min(0) });
@@ -60,7 +76,7 @@ const jobViewSchema = z.object({
   department: z.string().min(1),
   status: jobStatusSchema,
   createdAt: instantWritten,
-  lastProcess: changeSchema
+  lastProcess: changeFields
     .pick({ outcome: true, outcomeLabel: true, at: true, note: true, expectedAt: true })
     .nullable(),
 });

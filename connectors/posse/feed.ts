@@ -43,16 +43,26 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
       position: (raw, i) => `seq ${rawField(raw, 'seq') ?? `? (change ${i + 1} since ${since})`}`,
       key: (raw) => rawField(raw, 'ticketId'),
       map: (c) => {
+        // A job no 311 ticket made (a permit, a department's own case), as Maximo's work orders
+        // without one: passed over, not dead-lettered, or a busy permit desk would flood the .dlq.
+        const { ticketId, externalRef } = c;
+        if (ticketId === null || externalRef === null) {
+          ctx.logger.debug(
+            { seq: c.seq, jobId: c.jobId, outcome: c.outcome },
+            'POSSE change of a job no 311 ticket made; not for the bridge',
+          );
+          return null;
+        }
         const value = unreadExpected(c, config.timeZone);
         if (value !== null) {
-          const { seq, jobId, externalRef } = c;
+          const { seq, jobId } = c;
           unread.note({ seq, jobId, externalRef, value }, ctx.clock());
           ctx.logger.warn(
             { seq, jobId, workOrderId: externalRef, expectedAt: value },
             'POSSE expected date names no instant; the change is published without it',
           );
         }
-        return changeToEvent(c, config.jurisdiction, config.system, config.timeZone);
+        return changeToEvent({ ...c, ticketId, externalRef }, config.jurisdiction, config.system, config.timeZone);
       },
     });
   // An empty page whose watermark stood ahead of the head: since when, and how far it looked.

@@ -9,9 +9,15 @@ import {
 } from '../../src/sdk/index.ts';
 import type { NewJob, PosseChange, PosseJobView } from './client.ts';
 
+/**
+ * A change of a job a 311 ticket made: the bridge's work order, routed by its ticket. The feed
+ * passes over the others (a permit, a department's own case), which carry neither.
+ */
+export type TicketChange = PosseChange & { readonly ticketId: string; readonly externalRef: string };
+
 /** A completed process, wherever it was read: the change feed or the job itself. */
 type Process = Pick<
-  PosseChange,
+  TicketChange,
   'ticketId' | 'externalRef' | 'department' | 'outcome' | 'outcomeLabel' | 'jobStatus' | 'note' | 'expectedAt' | 'at'
 >;
 
@@ -67,7 +73,7 @@ export function unreadExpected(p: Pick<Process, 'expectedAt'>, timeZone: string)
 
 /** A completed POSSE process as a department work-order event, raw outcome code and all. */
 export function changeToEvent(
-  change: PosseChange,
+  change: TicketChange,
   jurisdiction: string,
   system: string,
   timeZone = 'UTC',

@@ -33,14 +33,39 @@ export interface ProcessChange {
   readonly seq: number;
   readonly at: number;
   readonly jobId: string;
-  readonly externalRef: string;
-  readonly ticketId: string;
+  /** Null, and the ticket too, for a job the department opened itself (a permit, its own case). */
+  readonly externalRef: string | null;
+  readonly ticketId: string | null;
   readonly department: string;
   readonly outcome: string;
   readonly outcomeLabel: string;
   readonly jobStatus: 'Open' | 'Closed';
   readonly note: string | null;
   readonly expectedAt: number | null;
+}
+
+/** A process on a job the department opened itself (see PosseSimulator.departmentProcess). */
+export interface DepartmentProcess {
+  readonly jobId: string;
+  readonly department: string;
+  readonly outcome: string;
+  readonly closed?: boolean;
+}
+
+/** Its change, at `now`: no 311 ticket made the job, so it carries no ticket or external reference. */
+export function departmentChange(o: DepartmentProcess, now: number): Omit<ProcessChange, 'seq'> {
+  return {
+    jobId: o.jobId,
+    externalRef: null,
+    ticketId: null,
+    department: o.department,
+    jobStatus: o.closed ? 'Closed' : 'Open',
+    outcome: o.outcome,
+    outcomeLabel: LABELS[o.outcome] ?? o.outcome,
+    at: now,
+    note: null,
+    expectedAt: null,
+  };
 }
 
 export interface DepartmentBehaviour {

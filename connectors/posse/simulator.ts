@@ -12,7 +12,8 @@ import {
   type WebhookTarget,
 } from '../../src/sdk/index.ts';
 import { ChangeLog, type FeedShape } from './simulator-feed.ts';
-import { LABELS, newJobSchema, type DepartmentBehaviour, type Job, type ProcessChange } from './simulator-model.ts';
+import { departmentChange, LABELS, newJobSchema } from './simulator-model.ts';
+import type { DepartmentBehaviour, DepartmentProcess, Job, ProcessChange } from './simulator-model.ts';
 
 export type { DepartmentBehaviour, Job, JobProcess, ProcessChange } from './simulator-model.ts';
 
@@ -205,6 +206,19 @@ export class PosseSimulator {
     this.jobs.delete(job.jobId);
     this.#byRef.delete(job.externalRef);
     this.#planned.delete(job);
+  }
+
+  /**
+   * A process completes on a job the department opened itself (a permit, its own enforcement
+   * case): no 311 ticket made it, so its change in the feed, which lists every job's, carries no
+   * ticket and no external reference. Such jobs are not kept as jobs: the bridge never asks for one.
+   */
+  departmentProcess(o: DepartmentProcess): ProcessChange {
+    const now = this.#clock();
+    const saved = this.#log.save(departmentChange(o, now), now);
+    this.corruptor.reached(String(saved.seq));
+    this.webhook.ring();
+    return saved;
   }
 
   /** The next change reaches the feed garbled, as an upgraded or buggy POSSE would send it. */

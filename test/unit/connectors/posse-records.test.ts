@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { posse } from '../../../connectors/posse/index.ts';
 import { PosseSimulator } from '../../../connectors/posse/simulator.ts';
 import { readSchemaFile, subjectForTopic } from '../../../src/messaging/index.ts';
@@ -31,7 +31,9 @@ async function simulated() {
   const sim = new PosseSimulator({ token: 'tok' });
   const url = await sim.start();
   cleanup.push(() => sim.stop());
-  const source = posse.source?.(configFor(url), ctx);
+  const logger = createLogger({ level: 'silent' });
+  const debug = vi.spyOn(logger, 'debug');
+  const source = posse.source?.(configFor(url), { ...ctx, logger });
   if (!source) throw new Error('posse has no source');
   let n = 0;
   /** A job of a 311 ticket with one process done, its change served with these facts. */
@@ -42,7 +44,7 @@ async function simulated() {
     if (Object.keys(set).length > 0) sim.corruptNextChange({ set });
     sim.tick();
   };
-  return { sim, source, job };
+  return { sim, source, job, debug };
 }
 
 /** The batch as the source runner writes it: what the topic's Avro schema refuses is a dead letter. */
@@ -123,5 +125,39 @@ describe('posse source: when a process completed', () => {
     const again = await jobView({ ...view, lastProcess: { ...process, at: '2024-11-03T07:30:00.001Z' } });
     expect(again?.envelope.eventId).toBe(accepted?.envelope.eventId);
     await expect(jobView({ ...view, createdAt: 'soon' })).rejects.toMatchObject({ code: 'CL_CONNECTOR_MALFORMED' });
+  });
+});
+
+describe('posse source: a change of a job no 311 ticket made', () => {
+  // POSSE's feed lists every job's processes, permits and a department's own cases too: each was
+  // dead-lettered, one per change, burying the .dlq.
+  it('is passed over, logged at debug, and the feed reads on past it', async () => {
+    const { sim, source, job, debug } = await simulated();
+    await job();
+    sim.departmentProcess({ jobId: 'BP-2024-0042', department: 'housing', outcome: 'PERMIT_ISSUED', closed: true });
+    sim.corruptNextChange({ set: { ticketId: '', externalRef: '' } });
+    sim.departmentProcess({ jobId: 'CE-2024-7', department: 'housing', outcome: 'NOTICE_SENT' });
+    await job();
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    expect(batch.records.map((r) => [r.key, r.value.envelope.sequence])).toEqual([
+      ['T-1', 1],
+      ['T-2', 4],
+    ]);
+    expect(batch.cursor).toBe('4');
+    expect(debug.mock.calls.map(([fields]) => fields)).toEqual([
+      { seq: 2, jobId: 'BP-2024-0042', outcome: 'PERMIT_ISSUED' },
+      { seq: 3, jobId: 'CE-2024-7', outcome: 'NOTICE_SENT' },
+    ]);
+  });
+
+  it('is told from a change of a ticket without its work order, which is dead-lettered', async () => {
+    const { source, job } = await simulated();
+    await job({ externalRef: null });
+    const batch = await source.poll(null);
+    expect(batch.records).toEqual([]);
+    expect(batch.rejected?.[0]?.error.message).toMatch(
+      /^POSSE change seq 1 \(ticket T-1\) cannot be read: externalRef: a change of a 311 ticket names its work order/,
+    );
   });
 });
