@@ -150,21 +150,21 @@ export class PosseClient {
     );
   }
 
-  createJob(job: NewJob) {
+  createJob(job: NewJob, signal?: AbortSignal) {
     return sendJson(`creating the POSSE job for ${job.externalRef}`, jobSchema, () =>
-      this.#http.post('/posse/api/jobs', job),
+      this.#http.post('/posse/api/jobs', job, stoppedBy(signal)),
     );
   }
 
-  cancel(ref: string, reason: string | null) {
+  cancel(ref: string, reason: string | null, signal?: AbortSignal) {
     return sendJson(`cancelling POSSE job ${ref}`, jobSchema, () =>
-      this.#http.post(`/posse/api/jobs/${pathSegment(ref)}/cancel`, { reason }),
+      this.#http.post(`/posse/api/jobs/${pathSegment(ref)}/cancel`, { reason }, stoppedBy(signal)),
     );
   }
 
-  setPriority(ref: string, priority: number) {
+  setPriority(ref: string, priority: number, signal?: AbortSignal) {
     return sendJson(`setting priority of POSSE job ${ref}`, jobSchema, () =>
-      this.#http.put(`/posse/api/jobs/${pathSegment(ref)}/priority`, { priority }),
+      this.#http.put(`/posse/api/jobs/${pathSegment(ref)}/priority`, { priority }, stoppedBy(signal)),
     );
   }
 
@@ -173,15 +173,15 @@ export class PosseClient {
    * id goes as the `Idempotency-Key` header, which a POSSE that honours it answers a repeat of
    * with the first result, and in the body, where the job's history keeps it.
    */
-  addNote(ref: string, note: string, commandId: string) {
+  addNote(ref: string, note: string, commandId: string, signal?: AbortSignal) {
     return sendJson(`adding a note to POSSE job ${ref}`, jobSchema, () =>
-      this.#http.post(`/posse/api/jobs/${pathSegment(ref)}/notes`, { note, commandId }, keyed(commandId)),
+      this.#http.post(`/posse/api/jobs/${pathSegment(ref)}/notes`, { note, commandId }, keyed(commandId, signal)),
     );
   }
 
-  review(ref: string, commandId: string) {
+  review(ref: string, commandId: string, signal?: AbortSignal) {
     return sendJson(`asking POSSE to review job ${ref}`, jobSchema, () =>
-      this.#http.post(`/posse/api/jobs/${pathSegment(ref)}/review`, { commandId }, keyed(commandId)),
+      this.#http.post(`/posse/api/jobs/${pathSegment(ref)}/review`, { commandId }, keyed(commandId, signal)),
     );
   }
 
@@ -189,12 +189,20 @@ export class PosseClient {
    * The texts of a job's notes, as its job view lists them; null when the view lists none (a
    * POSSE that does not show notes) or there is no such job.
    */
-  async notes(ref: string): Promise<readonly string[] | null> {
+  async notes(ref: string, signal?: AbortSignal): Promise<readonly string[] | null> {
     const job = await lookupJson(`reading the notes of POSSE job ${ref}`, jobNotesSchema, () =>
-      this.#http.get(`/posse/api/jobs/${pathSegment(ref)}`),
+      this.#http.get(`/posse/api/jobs/${pathSegment(ref)}`, stoppedBy(signal)),
     );
     return job?.notes ?? null;
   }
 }
 
-const keyed = (commandId: string) => ({ headers: { 'idempotency-key': commandId } });
+/**
+ * The sink runner's signal on a write: a stop ends the call at once, rather than waiting up to
+ * timeoutMs for a write that could land after the partition's next owner delivered it again.
+ */
+const stoppedBy = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
+const keyed = (commandId: string, signal: AbortSignal | undefined) => ({
+  headers: { 'idempotency-key': commandId },
+  ...stoppedBy(signal),
+});

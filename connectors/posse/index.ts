@@ -60,9 +60,9 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
     // A job view whose notes cannot be read must not hold the note up: retrying would read the
     // same view every time, the sink paused with POSSE healthy until the note is given up on.
     // The Idempotency-Key still guards the POST, as it does after a restart.
-    const onJob = async (c: WorkOrderCommand, note: string): Promise<boolean> => {
+    const onJob = async (c: WorkOrderCommand, note: string, signal?: AbortSignal): Promise<boolean> => {
       try {
-        return (await api.notes(c.workOrderId))?.includes(note) ?? false;
+        return (await api.notes(c.workOrderId, signal))?.includes(note) ?? false;
       } catch (err) {
         if (!isCloseloopError(err, 'CL_CONNECTOR_MALFORMED')) throw err;
         ctx.logger.warn(
@@ -72,8 +72,8 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
         return false;
       }
     };
-    const addNote = async (c: WorkOrderCommand, note: string): Promise<unknown> => {
-      if (uncertain.has(c.commandId) && (await onJob(c, note))) {
+    const addNote = async (c: WorkOrderCommand, note: string, signal?: AbortSignal): Promise<unknown> => {
+      if (uncertain.has(c.commandId) && (await onJob(c, note, signal))) {
         uncertain.delete(c.commandId);
         ctx.logger.warn(
           { ticketId: c.ticketId, commandId: c.commandId },
@@ -82,7 +82,7 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
         return 'found';
       }
       try {
-        const answer = await api.addNote(c.workOrderId, note, c.commandId);
+        const answer = await api.addNote(c.workOrderId, note, c.commandId, signal);
         uncertain.delete(c.commandId);
         return answer;
       } catch (err) {
@@ -93,25 +93,26 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
         throw err;
       }
     };
-    const write = async (c: WorkOrderCommand): Promise<unknown> => {
+    // Every call takes the runner's signal: a stop ends it at once (see PosseClient's stoppedBy).
+    const write = async (c: WorkOrderCommand, signal?: AbortSignal): Promise<unknown> => {
       switch (c.kind) {
         case 'CREATE':
-          return api.createJob(commandToJob(c));
+          return api.createJob(commandToJob(c), signal);
         case 'CANCEL':
-          return api.cancel(c.workOrderId, c.reason);
+          return api.cancel(c.workOrderId, c.reason, signal);
         case 'UPDATE_PRIORITY':
-          return api.setPriority(c.workOrderId, c.priority);
+          return api.setPriority(c.workOrderId, c.priority, signal);
         case 'ADD_NOTE':
-          return c.note ? addNote(c, c.note) : undefined;
+          return c.note ? addNote(c, c.note, signal) : undefined;
         case 'REVIEW':
           // POSSE lists no review requests, so only the Idempotency-Key guards a repeat.
-          return api.review(c.workOrderId, c.commandId);
+          return api.review(c.workOrderId, c.commandId, signal);
       }
     };
     return {
       accepts: (c) => c.system === config.system && config.departments.includes(c.department),
-      async deliver(c) {
-        if ((await write(c)) === null)
+      async deliver(c, signal) {
+        if ((await write(c, signal)) === null)
           ctx.logger.warn(
             { ticketId: c.ticketId, commandId: c.commandId, kind: c.kind },
             'POSSE answered the write with no body; counted as done',
