@@ -1,6 +1,7 @@
 import {
   CloseloopError,
   instantIn,
+  quotedValue,
   RECONCILE_ORIGIN,
   type Envelope,
   type SourceRecord,
@@ -63,12 +64,14 @@ function processToEvent(
 }
 
 /**
- * A process's expected date as POSSE wrote it, when there is one and it names no instant the
- * SDK can read (instantIn): the event goes without it, and the source says which it was.
+ * A process's expected date as a warning and its log line quote it (quotedValue: as JSON,
+ * contact data scrubbed, cut), when there is one and it names no instant the SDK can read
+ * (instantIn): the event goes without it, and the source says which it was. It is free text
+ * someone may have typed (`after the owner calls back 410-555-0199`), so never quoted whole.
  */
 export function unreadExpected(p: Pick<Process, 'expectedAt'>, timeZone: string): string | null {
   if (p.expectedAt === null || instantIn(p.expectedAt, timeZone) !== null) return null;
-  return JSON.stringify(p.expectedAt) ?? String(p.expectedAt);
+  return quotedValue(p.expectedAt);
 }
 
 /** A completed POSSE process as a department work-order event, raw outcome code and all. */

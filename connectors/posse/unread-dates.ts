@@ -1,11 +1,11 @@
-import { cutForWarning, LastingWarning, type SourceWarning } from '../../src/sdk/index.ts';
+import { LastingWarning, type SourceWarning } from '../../src/sdk/index.ts';
 
 /** The change whose expected date could not be read, as the warning names it: no contact data. */
 export interface UnreadDate {
   readonly seq: number;
   readonly jobId: string;
   readonly externalRef: string;
-  /** The value as POSSE wrote it, as JSON. */
+  /** The value as POSSE wrote it, as a warning quotes it (see unreadExpected). */
   readonly value: string;
 }
 
@@ -23,7 +23,7 @@ export class UnreadDates {
       const others = count > 1 ? `; ${count} such changes while this warning lasts` : '';
       return (
         `POSSE change seq ${seq} (job ${jobId}, work order ${externalRef}) has an expected date ` +
-        `that names no instant, ${cutForWarning(value)}; its event was published without one${others}. POSSE should write ` +
+        `that names no instant, ${value}; its event was published without one${others}. POSSE should write ` +
         `ISO 8601 (2024-11-05, 2024-11-05T09:00:00-07:00) or epoch milliseconds`
       );
     }, now);

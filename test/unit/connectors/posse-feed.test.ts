@@ -32,7 +32,13 @@ const change = (seq: number) => ({
  * last seq (as the simulator does) or the feed's head (as some setups do); `cap` caps its pages
  * whatever the limit asks.
  */
-async function feed(options: { watermark: 'page' | 'head'; pageSize: number; clock?: () => number; cap?: number }) {
+async function feed(options: {
+  watermark: 'page' | 'head';
+  pageSize: number;
+  clock?: () => number;
+  cap?: number;
+  logged?: string[];
+}) {
   const state = {
     visible: [] as number[],
     // A seq POSSE has handed out whose change is not in the feed yet, counted in its head.
@@ -59,7 +65,11 @@ async function feed(options: { watermark: 'page' | 'head'; pageSize: number; clo
     pageSize: options.pageSize,
     timeZone: 'America/Edmonton',
   });
-  const ctx = { logger: createLogger({ level: 'silent' }), env: {}, clock: options.clock ?? Date.now };
+  const logged = options.logged;
+  const logger = logged
+    ? createLogger({ level: 'debug', destination: { write: (l: string) => void logged.push(l) } })
+    : createLogger({ level: 'silent' });
+  const ctx = { logger, env: {}, clock: options.clock ?? Date.now };
   const source = posse.source?.(config, ctx);
   if (!source) throw new Error('posse has no source');
   return { state, source };
@@ -222,6 +232,23 @@ describe('posse expected dates', () => {
     expect((await source.poll('5')).warnings?.map((w) => w.code)).toEqual(['CL_SOURCE_DATE_UNREAD']);
     now += 1_000;
     expect((await source.poll('5')).warnings).toEqual([]);
+  });
+});
+
+describe('posse expected dates typed as free text', () => {
+  it('quotes no phone or e-mail someone typed there, in the warning or the log line', async () => {
+    const logged: string[] = [];
+    const { state, source } = await feed({ watermark: 'page', pageSize: 10, logged });
+    state.visible = [1];
+    const typed = 'after owner calls back 410-555-0199 or mails jane.roe@example.org';
+    state.changes = (seq) => ({ ...change(seq), jobStatus: 'Open', expectedAt: typed });
+    const batch = await source.poll(null);
+    expect(batch.records.map((r) => r.value.expectedAt)).toEqual([null]);
+    const detail = batch.warnings?.[0]?.detail ?? '';
+    expect(detail).toContain('has an expected date that names no instant, "after owner calls back [redacted]');
+    const line = logged.find((l) => l.includes('410') || l.includes('[redacted]')) ?? '';
+    expect(line).toContain('[redacted]');
+    expect([...logged, detail].filter((l) => /555-0199|jane\.roe/.test(l))).toEqual([]);
   });
 });
 
