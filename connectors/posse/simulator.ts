@@ -7,15 +7,15 @@ import {
   WebhookBell,
   seededRandom,
   type Corruption,
-  type FaultSettings,
   type SimRequest,
-  type WebhookTarget,
 } from '../../src/sdk/index.ts';
 import { ChangeLog, type FeedShape } from './simulator-feed.ts';
+import type { PosseSimulatorOptions } from './simulator-options.ts';
 import { departmentChange, LABELS, newJobSchema } from './simulator-model.ts';
 import type { DepartmentBehaviour, DepartmentProcess, Job, ProcessChange } from './simulator-model.ts';
 
 export type { DepartmentBehaviour, Job, JobProcess, ProcessChange } from './simulator-model.ts';
+export type { PosseSimulatorOptions } from './simulator-options.ts';
 
 /**
  * A stand-in for a POSSE-like permit and enforcement system. A 311 referral becomes a job whose
@@ -24,26 +24,6 @@ export type { DepartmentBehaviour, Job, JobProcess, ProcessChange } from './simu
  * holds, completes, cancels, or rejects work as "not ours", and sometimes closes the job on
  * assignment, as real departments do.
  */
-
-export interface PosseSimulatorOptions extends FeedShape {
-  readonly faults?: Partial<FaultSettings>;
-  readonly behaviour?: Partial<DepartmentBehaviour>;
-  readonly seed?: number;
-  readonly clock?: () => number;
-  readonly token?: string;
-  /** Called (POST, no data) after new changes reach the feed; also `PUT /_sim/webhook`. */
-  readonly webhook?: WebhookTarget;
-  /**
-   * Whether a repeated `Idempotency-Key` on a note or review request gets the first answer
-   * without doing it again (default true); false is a POSSE that ignores the header.
-   */
-  readonly honoursIdempotencyKey?: boolean;
-  /**
-   * The job view lists each note as an object, its text beside its author (`{ text, author }`),
-   * as most systems list them, rather than as its text alone (default false).
-   */
-  readonly notesAsObjects?: boolean;
-}
 
 export class PosseSimulator {
   readonly server: SimulatorServer;
