@@ -92,21 +92,8 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
     const now = ctx.clock();
     const at = FeedPosition.parse(cursor, limits);
     const head = at.head;
-    let fills: unknown[] = [];
-    // How far the read from the hole looked: to the highest seq it read, or past every seq there
-    // when it read nothing. Not past that because the page is shorter than pageSize: a POSSE that
-    // caps its pages lower would have holes no page read over passed, and a late commit among them
-    // lost.
-    let lookedTo = at.seq;
-    if (at.remembered > 0) {
-      const low = await api.changes(at.seq, config.pageSize);
-      fills = low.changes.filter((raw) => {
-        const seq = seqOf(raw);
-        return seq !== null && seq < head && !at.has(seq);
-      });
-      const seqs = low.changes.map(seqOf).filter((seq) => seq !== null);
-      lookedTo = low.changes.length === 0 ? Number.POSITIVE_INFINITY : Math.max(at.seq, ...seqs);
-    }
+    const { fills, lookedTo } =
+      at.remembered > 0 ? await readHoles(api, config.pageSize, at, head) : { fills: [], lookedTo: at.seq };
     const page = await api.changes(head, config.pageSize);
     // A POSSE that reads `since` inclusively answers the change at the head again: it is read, and
     // neither published again nor taken for a page that does not move.
@@ -186,4 +173,42 @@ export function feedPoll(config: PosseConfig, ctx: ConnectorContext, api: PosseC
     passed.push([ahead.head + 1, ahead.to]);
     ahead = null;
   }
+}
+
+/** Pages of the read from a hole a poll takes at most, before it reads what is new. */
+export const HOLE_PAGES = 10;
+
+/**
+ * Reads from the hole towards the head, page by page (at most HOLE_PAGES a poll): the changes
+ * committed there since (`fills`), and how far the pages looked (`lookedTo`), which no hole
+ * above may be passed before. A page with changes looked to its highest seq; an empty one to its
+ * watermark: a POSSE that scans `limit` rows and answers the 311 jobs' among them (the last row
+ * scanned as the watermark) looked no further, and a late commit beyond would be lost if its
+ * hole counted as looked over. Never further because a page is short: a POSSE that caps its pages
+ * lower would have the same loss. An empty page that looked at nothing past where it was asked
+ * from found no row committed there at all: every hole up to the head was looked over.
+ */
+async function readHoles(
+  api: PosseClient,
+  pageSize: number,
+  at: FeedPosition,
+  head: number,
+): Promise<{ fills: unknown[]; lookedTo: number }> {
+  const fills: unknown[] = [];
+  const taken = new Set<number>();
+  let lookedTo = at.seq;
+  for (let pages = 0; pages < HOLE_PAGES && lookedTo < head; pages += 1) {
+    const low = await api.changes(lookedTo, pageSize);
+    for (const raw of low.changes) {
+      const seq = seqOf(raw);
+      if (seq === null || seq >= head || at.has(seq) || taken.has(seq)) continue;
+      taken.add(seq);
+      fills.push(raw);
+    }
+    const seqs = low.changes.map(seqOf).filter((seq) => seq !== null);
+    const to = low.changes.length === 0 ? low.watermark : Math.max(lookedTo, ...seqs);
+    if (to <= lookedTo) return { fills, lookedTo: low.changes.length === 0 ? Number.POSITIVE_INFINITY : lookedTo };
+    lookedTo = to;
+  }
+  return { fills, lookedTo };
 }

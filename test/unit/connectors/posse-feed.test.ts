@@ -303,25 +303,27 @@ describe('posse feed holes', () => {
   it("passes the seqs an empty page's watermark stands ahead of after the wait, warning while a hole below holds them", async () => {
     let now = T0;
     const { state, source } = await feed({ watermark: 'head', pageSize: 1, clock: () => now });
-    // 1 and 3 are holes below seqs read; 5 and 6 were handed out and never committed.
-    state.visible = [2, 4];
-    state.handedOut = 6;
-    const held = JSON.stringify({ seq: 0, seen: { [T0]: [2, 4] } });
+    // 1, 3 and 16 are holes below seqs read; 18 and 19 were handed out and never committed.
+    const read = [2, ...Array.from({ length: 12 }, (_, i) => i + 4), 17];
+    state.visible = read;
+    state.handedOut = 19;
+    const held = JSON.stringify({ seq: 0, seen: { [T0]: read } });
     const first = await source.poll(held);
     expect([first.cursor, first.warnings]).toEqual([held, []]);
     now = T0 + 120_000;
-    // The page of one from the first hole reads over 1, not 3: the run to 6 waits on 3, and says so.
+    // The poll's ten pages of one from the first hole read over 1 and 3, not 16: the run to 19
+    // waits on 16, and says so.
     const waiting = await source.poll(held);
-    expect(waiting.cursor).toBe(JSON.stringify({ seq: 2, seen: { [T0]: [4] } }));
+    expect(waiting.cursor).toBe(JSON.stringify({ seq: 15, seen: { [T0]: [17] } }));
     expect(waiting.warnings).toEqual([
-      { code: 'CL_SOURCE_CURSOR_HELD', detail: expect.stringMatching(/watermark 6 past seq 4 for 120 s/) },
+      { code: 'CL_SOURCE_CURSOR_HELD', detail: expect.stringMatching(/watermark 19 past seq 17 for 120 s/) },
     ]);
     const passed = await source.poll(waiting.cursor);
-    expect([passed.records, passed.cursor, passed.warnings]).toEqual([[], '6', []]);
+    expect([passed.records, passed.cursor, passed.warnings]).toEqual([[], '19', []]);
     expect(source.cursorAdvances?.(waiting.cursor, passed.cursor)).toBe(true);
-    // 7 commits: read from there.
-    state.visible = [2, 4, 7];
-    expect(published(await source.poll(passed.cursor))).toEqual([7]);
+    // 20 commits: read from there.
+    state.visible = [...read, 20];
+    expect(published(await source.poll(passed.cursor))).toEqual([20]);
   });
 
   it('warns when it remembers too many seqs above a hole and passes the hole early', async () => {
