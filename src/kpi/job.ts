@@ -3,7 +3,7 @@ import { IANAZone } from 'luxon';
 import type { CloseloopConfig } from '../config/index.ts';
 import {
   computeKpis,
-  monthRange,
+  isProvisional,
   parseMonth,
   resolvedWithoutBusinessDays,
   type KpiRecord,
@@ -105,7 +105,7 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
       ...r,
       accountable: Object.hasOwn(accountable, r.department) ? (accountable[r.department] ?? null) : null,
     }));
-    const provisional = o.now < monthRange(month, timeZone)[1];
+    const provisional = isProvisional(month, timeZone, o.now);
     // Figures known to miss records would replace complete ones on the compacted topic.
     const withheld = o.publish && inputs.undecodable > 0 && o.allowUnreadable !== true;
     if (withheld) log.error({ undecodable: inputs.undecodable }, 'KPI records not published: input records unread');

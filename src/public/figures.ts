@@ -3,6 +3,7 @@ import {
   computeKpis,
   dueDayInstant,
   figuresChangeAt,
+  isProvisional,
   isDuplicate,
   judgedState,
   KPI_DEFINITION_VERSION,
@@ -200,7 +201,11 @@ export class PublicFigures {
     if (cached && now < cached.until) return cached.figures;
     const figures = this.#compute(month, now);
     const end = monthRange(parseMonth(month), this.#timeZone)[1];
-    const until = Math.min(now < end ? end : Infinity, figuresChangeAt(index.tickets.get(month) ?? [], month, now));
+    // Provisional through `end` itself (see #compute): the flag changes the instant after.
+    const until = Math.min(
+      now <= end ? end + 1 : Infinity,
+      figuresChangeAt(index.tickets.get(month) ?? [], month, now),
+    );
     this.#months.set(month, { figures, until });
     return figures;
   }
@@ -325,12 +330,11 @@ export class PublicFigures {
       .filter((t) => !isDuplicate(t) && inMonth(t.resolvedAt, t.timeZone) && t.calendarDaysToResolve !== null)
       .map((t) => t.calendarDaysToResolve as number);
     const median = nearestRank(closeDays, 50);
-    const [, end] = monthRange(parseMonth(month), zone);
     return {
       month,
       timeZone: zone,
       definitionVersion: KPI_DEFINITION_VERSION,
-      provisional: now < end,
+      provisional: isProvisional(parseMonth(month), zone, now),
       received: rows.length,
       service: service.filter((r) => r.kind === 'SERVICE').length,
       information: information.length,

@@ -10,6 +10,14 @@ export {
   resolvedWithoutBusinessDays,
   verdict,
 } from './compute.ts';
-export { dueDayInstant, monthOfInstant, monthRange, monthTester, parseMonth, type Month } from './month.ts';
+export {
+  dueDayInstant,
+  isProvisional,
+  monthOfInstant,
+  monthRange,
+  monthTester,
+  parseMonth,
+  type Month,
+} from './month.ts';
 export { TOP_REQUEST_TYPES, volumeByMonth, type MonthVolume } from './volume.ts';
 export { nearestRank, percent, roundTo } from './stats.ts';

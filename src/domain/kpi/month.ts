@@ -133,6 +133,15 @@ export function dueDayInstant(dueAt: number): number {
   return dueAt - 1;
 }
 
+/**
+ * Whether a month's figures may still change at `now`: through its end itself, as a target due at
+ * that instant (local midnight on the next 1st) is the month's (dueDayInstant), and its verdict
+ * comes only after it.
+ */
+export function isProvisional(month: Month, zone: string, now: number): boolean {
+  return now <= monthRange(month, zone)[1];
+}
+
 const nextMonth = ({ year, month }: Month): Month =>
   month === 12 ? { year: year + 1, month: 1 } : { year, month: month + 1 };
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { computeKpis, monthOfInstant, monthRange, parseMonth, type KpiTicket } from '../../../src/domain/kpi/index.ts';
+import {
+  computeKpis,
+  isProvisional,
+  monthOfInstant,
+  monthRange,
+  parseMonth,
+  type KpiTicket,
+} from '../../../src/domain/kpi/index.ts';
 
 /*
  * A month runs from the first instant whose local date is its 1st to the first instant of the next
@@ -93,4 +100,17 @@ describe('month bounds in every zone the runtime knows, 2015–2035', () => {
     expect(problems).toEqual([]);
     // About a second of CPU for some 100,000 months; the limit leaves room for a busy machine.
   }, 30_000);
+});
+
+describe('isProvisional', () => {
+  // A target due at local midnight on the 1st is the month before's (R1), decided only after it.
+  it('holds a month provisional through its end itself, and not an instant after', () => {
+    const november = parseMonth('2026-11');
+    const end = monthRange(november, 'America/New_York')[1];
+    expect([end - 1, end, end + 1].map((now) => isProvisional(november, 'America/New_York', now))).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
 });

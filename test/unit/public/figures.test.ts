@@ -97,6 +97,12 @@ describe('public figures of a month', () => {
     expect(shown()).toEqual({ provisional: true, responseDue: 0, completionDue: 0 });
     now = at('2026-11-18T10:00') + 1;
     expect(shown()).toEqual({ provisional: true, responseDue: 1, completionDue: 0 });
+    // A target due at the month's end, local midnight, is the month's own (docs/kpi.md R1), and its
+    // verdict comes only after that instant: the month is final from the next.
+    now = at('2026-12-01T00:00');
+    expect(figures.month('2026-11').provisional).toBe(true);
+    now += 1;
+    expect(figures.month('2026-11').provisional).toBe(false);
     now = at('2026-12-05T12:00');
     const fresh = new PublicFigures(new RequestFacts(), 'America/New_York', () => now);
     for (const s of bridge.statusesOf('A')) fresh.applyStatus(s);
