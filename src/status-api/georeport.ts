@@ -109,8 +109,9 @@ export function isoDateTime(epochMs: number | null): string | null {
 /**
  * The instant whose local date is the day the work is expected by. A completion target ends at the
  * end of its last day, the next day's local midnight: it is due on the day that ended, so the last
- * instant before it names the day (as the KPIs place it, docs/kpi.md R1). A department's or the
- * CRM's date is the day they gave, and is taken as it is.
+ * instant before it names the day (as the KPIs place it, docs/kpi.md R1); so does an imported
+ * ticket's export due date, which is its completion target and judged as one. A department's date,
+ * or a live CRM's (the request's fact), is the day they gave, and is taken as it is.
  */
 export function expectedDay(ticket: PublicTicket, fact: RequestFact | undefined): number | null {
   const given = ticket.expectedAt ?? null;
