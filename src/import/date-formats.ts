@@ -147,12 +147,16 @@ interface ParserInternals {
 
 /** The capture group of a 12-hour clock's hour (h, hh) in each parser that has one. */
 const TWELVE_HOUR = new WeakMap<TokenParser, { regex: RegExp; group: number }>();
+/** Parsers whose format reads a day and no time of it (no hour token, macros expanded). */
+const DAY_ONLY = new WeakSet<TokenParser>();
+const HOUR_TOKEN = /^(?:H|HH|h|hh)$/;
 
 /** The parser of a date format: building one is most of what parsing a date costs, so it is built once. */
 export function formatParser(format: string): TokenParser {
   const parser = DateTime.buildFormatParser(format);
   const { regex, handlers } = parser as unknown as ParserInternals;
   if (regex === undefined || handlers === undefined) return parser;
+  if (!handlers.some((h) => !h.literal && HOUR_TOKEN.test(h.token?.val ?? ''))) DAY_ONLY.add(parser);
   // The handlers are of the format with its macros expanded (t is h:mm a, f holds one too), so
   // a 12-hour hour a macro brings is found here, where the format's own letters do not show it.
   // Groups are counted as luxon's own matching counts them.
@@ -177,4 +181,15 @@ export function hourOfClock(parser: TokenParser, text: string): boolean {
   if (twelve === undefined) return true;
   const hour = Number(twelve.regex.exec(text)?.[twelve.group]);
   return hour >= 1 && hour <= 12;
+}
+
+/**
+ * Whether text a parser (or keyword) read names a day with no time of it: "2024-05-01" read as
+ * ISO 8601, or any text of a format with no hour. An epoch number names an instant. A parser
+ * whose internals luxon no longer shows is taken to read a time, as before this was asked.
+ */
+export function readsDayOnly(parser: TokenParser | DateKeyword, text: string): boolean {
+  if (parser === 'iso') return !/t/i.test(text);
+  if (parser === 'epoch-seconds' || parser === 'epoch-millis') return false;
+  return DAY_ONLY.has(parser);
 }

@@ -128,7 +128,8 @@ export function openedAtOf(c: CompiledMapping, r: Record<string, string>): numbe
  * close before its open, blaming the close, or an open an hour off. A due date there is read at
  * the offset before the change: CRMs set due dates as wall time plus whole days (two of the
  * Baltimore sample's land so). A time the clocks show twice is read at its first showing, or,
- * given `notBefore` (a close time's open time), at its second when the first is before it.
+ * given `notBefore` (a close time's open time), at its second when the first is before it. A
+ * due date without a time of day gives that whole day: its target ends at the day's end.
  */
 function time(
   c: CompiledMapping,
@@ -138,7 +139,7 @@ function time(
 ): number | null {
   const v = cell(c, r, field);
   if (!v) return null;
-  const t = c.clock.read(v.value, c.dateParsers);
+  const t = c.clock.read(v.value, c.dateParsers, field === 'dueAt' ? 'end' : 'start');
   if (t === null)
     throw new Reject(v.column, `${shown(v.value)} matches none of the date formats ${c.m.dateFormats.join(', ')}`);
   if (t.skipped && field !== 'dueAt') {

@@ -1,5 +1,5 @@
 import { DateTime, FixedOffsetZone, Info, type TokenParser, type Zone } from 'luxon';
-import { hourOfClock, parseEpoch, type DateKeyword } from './date-formats.ts';
+import { hourOfClock, parseEpoch, readsDayOnly, type DateKeyword } from './date-formats.ts';
 
 /**
  * Timestamps of an export, read fast, and read as the clocks on the wall showed them. luxon
@@ -48,8 +48,16 @@ export class ZoneClock {
     return this.read(text, parsers)?.at ?? null;
   }
 
-  /** What text in one of the formats names, or null when it is in none of them. */
-  read(text: string, parsers: readonly (TokenParser | DateKeyword)[]): TimeReading | null {
+  /**
+   * What text in one of the formats names, or null when it is in none of them. A day without a
+   * time of it is its start, or, given `day: 'end'`, its end: the next day's local midnight (a
+   * due date "05/01/2024" gives the whole of that day).
+   */
+  read(
+    text: string,
+    parsers: readonly (TokenParser | DateKeyword)[],
+    day: 'start' | 'end' = 'start',
+  ): TimeReading | null {
     const options = { zone: MARK, setZone: true };
     for (const parser of parsers) {
       if (parser === 'epoch-seconds' || parser === 'epoch-millis') {
@@ -60,7 +68,8 @@ export class ZoneClock {
       const dt = parser === 'iso' ? DateTime.fromISO(text, options) : DateTime.fromFormatParser(text, parser, options);
       if (!dt.isValid || (parser !== 'iso' && !hourOfClock(parser, text))) continue;
       const own = !(dt.offset === MARK.offset(0) && dt.zone.equals(MARK));
-      return own ? exact(dt.toMillis()) : this.#place(dt.toMillis() + 60_000);
+      const end = day === 'end' && readsDayOnly(parser, text) ? DAY : 0;
+      return own ? exact(dt.toMillis() + end) : this.#place(dt.toMillis() + 60_000 + end);
     }
     return null;
   }
