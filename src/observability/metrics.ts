@@ -262,7 +262,7 @@ export class Metrics {
     });
     this.sweepFailures = new Counter({
       name: 'closeloop_sweep_failures_total',
-      help: "The processor's timer sweeps that failed for a task (sweep expiry or timers), and timer decisions that could not be written (sweep timer-decision), per error code.",
+      help: "The processor's timer sweeps that failed for a task (sweep expiry or timers), and timer decisions or expired tickets' alert clearings that could not be written (sweep timer-decision or expiry-decision), per error code.",
       labelNames: ['sweep', 'code'],
       registers: r,
     });

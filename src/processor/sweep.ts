@@ -34,15 +34,18 @@ export interface SweepContext {
 }
 
 type Sweep = 'expiry' | 'timers';
+/** A ticket's own outputs of a sweep, which can fail to encode while the sweep goes on. */
+type Decision = 'timer-decision' | 'expiry-decision';
 
-const SWEEP_NAMES: Record<Sweep | 'timer-decision', string> = {
+const SWEEP_NAMES: Record<Sweep | Decision, string> = {
   expiry: 'expiring tickets',
   timers: 'the timer sweep',
   'timer-decision': 'writing timer decisions',
+  'expiry-decision': 'clearing the alerts of expired tickets',
 };
 
 /** What the health tracker calls a task's sweep while it fails. */
-export const sweepActivity = (sweep: Sweep | 'timer-decision', partition: number): string =>
+export const sweepActivity = (sweep: Sweep | Decision, partition: number): string =>
   `${SWEEP_NAMES[sweep]} of partition ${partition}`;
 
 /**
@@ -53,19 +56,23 @@ export function expire(tasks: readonly Task[], c: SweepContext): Promise<number>
   const { policy } = c.config;
   return sweep(tasks, c, 'expiry', async (task, now, out) => {
     const expired = new Map<string, null>();
+    const unwritable: CloseloopError[] = [];
     for (const [id, s] of task.store) {
       if (!isExpired(s, now, policy.retentionMs)) continue;
       // As for a timer decision: a ticket whose clearings cannot be encoded is kept, named in the
-      // log, for a later sweep; tombstoned without them, its alerts would stay raised for good.
+      // log and tracked until written (see trackUnwritable), for a later sweep; tombstoned
+      // without them, its alerts would stay raised for good.
       let failed = emitted(out, decideExpiry(s, { policy, now }));
       if (failed instanceof Promise) failed = await failed;
       if (failed) {
         c.log.error({ ticketId: id, code: failed.code, err: failed.message }, 'expiry not written; ticket kept');
-        c.metrics?.sweepFailures.inc({ sweep: 'expiry', code: failed.code });
+        c.metrics?.sweepFailures.inc({ sweep: 'expiry-decision', code: failed.code });
+        unwritable.push(failed);
         continue;
       }
       expired.set(id, null);
     }
+    trackUnwritable(c.health, sweepActivity('expiry-decision', task.partition), unwritable, 'kept past retention');
     await emitStates(out, expired, task.partition);
     return expired;
   });
@@ -97,19 +104,27 @@ export function checkTimers(tasks: readonly Task[], c: SweepContext): Promise<nu
       changed.set(id, d.state);
       tally.moved(s, d.state);
     }
-    trackUnwritable(c.health, task.partition, unwritable);
+    trackUnwritable(c.health, sweepActivity('timer-decision', task.partition), unwritable, 'left unmoved');
     await emitStates(out, changed, task.partition);
     return changed;
   });
 }
 
-/** Tickets whose timer decisions cannot be written stay as they are, so they are tracked until written. */
-function trackUnwritable(health: HealthTracker, partition: number, unwritable: readonly CloseloopError[]): void {
-  const activity = sweepActivity('timer-decision', partition);
+/**
+ * Tickets whose sweep outputs cannot be written stay as they are (unmoved, or kept past
+ * retention with their alerts raised), so they are tracked until written: past the grace period
+ * they are the processor's health, not log lines alone.
+ */
+function trackUnwritable(
+  health: HealthTracker,
+  activity: string,
+  unwritable: readonly CloseloopError[],
+  left: string,
+): void {
   const [first] = unwritable;
   if (!first) return health.succeeded(activity);
   const tickets = unwritable.length === 1 ? '1 ticket' : `${unwritable.length} tickets`;
-  health.failed(activity, new CloseloopError(first.code, `${tickets} left unmoved: ${first.message}`));
+  health.failed(activity, new CloseloopError(first.code, `${tickets} ${left}: ${first.message}`));
 }
 
 /**
