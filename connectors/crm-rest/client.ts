@@ -16,9 +16,33 @@ const asWritten = z
   .optional()
   .transform((v): unknown => v ?? null);
 
+const WHOLE = 'expected a whole number, or its digits as text';
+
+/**
+ * A whole number as a CRM writes it: a JSON number, or its digits in a string ("41"), as a CRM
+ * whose ids are 64-bit integers writes them so that no JSON reader rounds them. A fraction, a
+ * sign, any other text, and a number past 2^53 - 1 (which a JavaScript number would read as a
+ * neighbour, another change's seq) are refused, each with what was expected.
+ */
+function wholeNumber(least: number) {
+  const digits = z
+    .string()
+    .regex(/^\s*\d+\s*$/)
+    .transform(Number);
+  return z
+    .union([z.number(), digits], { error: WHOLE })
+    .pipe(
+      z
+        .number()
+        .refine(Number.isInteger, { error: WHOLE, abort: true })
+        .refine(Number.isSafeInteger, { error: 'expected a whole number no greater than 2^53 - 1', abort: true })
+        .min(least, `expected a whole number of at least ${least}`),
+    );
+}
+
 /** The fields of one change of the referral feed, before its dates and coordinates are read. */
 const changeFields = z.object({
-  seq: z.number().int().positive(),
+  seq: wholeNumber(1),
   at: z.unknown(),
   ticketId: z.string().min(1),
   kind: z.enum(['OPENED', 'UPDATED', 'DUPLICATE_DECLARED', 'CANCELLED']),
@@ -102,17 +126,9 @@ export function changeSchema(timeZone: string) {
 
 // The page itself must be what the API promises; its changes are read one by one (readChanges),
 // so one the bridge cannot read is dead-lettered instead of failing every poll.
-const pageSchema = z.object({ changes: z.array(z.unknown()), nextCursor: z.number().int().min(0) });
+const pageSchema = z.object({ changes: z.array(z.unknown()), nextCursor: wholeNumber(0) });
 /** A version as a whole number, or as the digits of one ("2"), as some CRMs write numbers. */
-const versionSchema = z
-  .union([
-    z.number(),
-    z
-      .string()
-      .regex(/^\s*\d+\s*$/, 'a whole number')
-      .transform(Number),
-  ])
-  .pipe(z.number().int().min(0));
+const versionSchema = wholeNumber(0);
 /**
  * Only what reconciliation compares; the CRM's view has more, and contact data never comes here.
  * A 409 to a status update is read by the version alone (versionConflict), so nothing else here

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { crmRest } from '../../../connectors/crm-rest/index.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
@@ -38,6 +40,23 @@ async function crmFeed(now = () => Date.now()) {
     return sim.createTicket({ serviceCode: 'SR-POTHOLE' }).id;
   };
   return { source, opened, warn };
+}
+
+/** A CRM that answers every feed page with `page`, as another vendor's CRM writes it. */
+async function answering(page: unknown) {
+  const server = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(page)),
+  );
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  stops.push(() => new Promise<void>((closed) => server.close(() => closed())));
+  const config = parseConnectorConfig('crm-rest', crmRest.config, {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    jurisdiction: 'testville',
+  });
+  const logger = createLogger({ level: 'silent' });
+  const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
+  if (!source) throw new Error('crm-rest must have a source');
+  return source;
 }
 
 /** The batch as the source runner writes it: records the Avro schema refuses are dead letters. */
@@ -115,6 +134,47 @@ describe('crm-rest source: the facts of a change as a CRM writes them', () => {
     expect((await source.poll(batch.cursor)).warnings?.map((w) => w.code)).toEqual(['CL_SOURCE_DATE_UNREAD']);
     now += 1_000;
     expect((await source.poll(batch.cursor)).warnings).toEqual([]);
+  });
+
+  // A CRM whose ids are 64-bit integers writes them as text, so that no JSON reader rounds them.
+  it('reads a seq and a nextCursor written as their digits', async () => {
+    const { source, opened } = await crmFeed();
+    const ids = [opened({ seq: '1' }), opened({ seq: ' 2 ' })];
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    expect(batch.records.map((r) => [r.key, r.value.envelope.sequence, r.value.envelope.eventId])).toEqual([
+      [ids[0], 1, 'crm-rest:testville:1'],
+      [ids[1], 2, 'crm-rest:testville:2'],
+    ]);
+    expect(batch.cursor).toBe('2');
+    const change = { at: '2024-11-05T09:00:00-05:00', kind: 'OPENED', actor: 'agent', serviceCode: 'POTHOLE' };
+    const texts = await answering({
+      changes: [
+        { ...change, seq: '41', ticketId: 'SR-41' },
+        { ...change, seq: '42', ticketId: 'SR-42' },
+      ],
+      nextCursor: '42',
+    });
+    const read = await texts.poll('40');
+    expect(read.rejected).toEqual([]);
+    expect(read.records.map((r) => `${r.key}@${r.value.envelope.sequence}`)).toEqual(['SR-41@41', 'SR-42@42']);
+    expect(read.cursor).toBe('42');
+  });
+
+  it('dead-letters a change whose seq is no whole number, saying what was expected', async () => {
+    const { source, opened } = await crmFeed();
+    for (const seq of ['1.5', '-2', '3a', '', '9007199254740993', 4.5, 0]) opened({ seq });
+    const batch = await source.poll(null);
+    expect(batch.records).toEqual([]);
+    expect(batch.rejected?.map((r) => r.error.message.replace(/^.*cannot be read: /, ''))).toEqual([
+      'seq: expected a whole number, or its digits as text',
+      'seq: expected a whole number, or its digits as text',
+      'seq: expected a whole number, or its digits as text',
+      'seq: expected a whole number, or its digits as text',
+      'seq: expected a whole number no greater than 2^53 - 1',
+      'seq: expected a whole number, or its digits as text',
+      'seq: expected a whole number of at least 1',
+    ]);
   });
 
   it('dead-letters a change whose own time cannot be read, by itself and with its position', async () => {
