@@ -87,8 +87,8 @@ function coordinate(value: unknown): number | null {
  * service, when it happened) and what it must not guess (a kind: a REOPENED change has no
  * canonical event, and taking it for an update would hide it) are required: a change without
  * them is dead-lettered, by itself. Everything else is taken as leniently as its meaning allows.
- * Dates are read as the SDK's instantIn reads them (epoch milliseconds or seconds, ISO 8601 with
- * or without an offset, in the CRM's `timeZone`), so a fraction or epoch seconds are never
+ * Dates are read as the SDK's instantIn reads them (epoch milliseconds or seconds, as numbers or
+ * their digits, ISO 8601 with or without an offset, in the CRM's `timeZone`), so a fraction or epoch seconds are never
  * written as they came. An optional fact that cannot be read (a due date "next week") is taken as
  * none and listed in `unread`, for the source to say, rather than dead-lettering the change whose
  * kind the ticket needs.
@@ -99,7 +99,7 @@ export function changeSchema(timeZone: string) {
       at: z.unknown().transform((value, ctx) => {
         const at = instantIn(value, timeZone);
         if (at !== null) return at;
-        ctx.addIssue({ code: 'custom', message: 'names no instant (epoch milliseconds or ISO 8601)' });
+        ctx.addIssue({ code: 'custom', message: 'names no instant (epoch milliseconds or seconds, or ISO 8601)' });
         return z.NEVER;
       }),
     })

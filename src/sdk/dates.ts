@@ -78,20 +78,41 @@ function offsetMinutes(offset: string): number {
 }
 
 /**
+ * Digits that spell a date and time of day with nothing between (yyyyMMddHHmm, or with seconds),
+ * as SAP and many exports write one: read as epoch milliseconds they would name 1976 or 2611.
+ */
+const COMPACT_DATE_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?$/;
+
+/** An epoch number as whole milliseconds (see MILLISECONDS_FROM), or null. */
+function epochMs(value: number): number | null {
+  if (!Number.isFinite(value) || value < SECONDS_FROM) return null;
+  // Whole milliseconds within a Date's range: the instant is stored as an Avro long, and a
+  // fraction or a value past it would fail the whole change's encoding over an optional date.
+  const ms = Math.round(value < MILLISECONDS_FROM ? value * 1_000 : value);
+  return ms <= LAST_INSTANT ? ms : null;
+}
+
+/** Whether digits spell a calendar date and time (COMPACT_DATE_TIME), in any zone. */
+function spellsDateTime(digits: string): boolean {
+  const m = COMPACT_DATE_TIME.exec(digits);
+  if (!m) return false;
+  const [, year, month, day, hour, minute, second = '00'] = m;
+  return DateTime.fromISO(`${year}-${month}-${day}T${hour}:${minute}:${second}`, { zone: 'UTC' }).isValid;
+}
+
+/**
  * Epoch milliseconds of a date a system wrote in one of the forms that name one instant: epoch
- * milliseconds or seconds (see MILLISECONDS_FROM), a date (the start of that day in `timeZone`),
- * or a date and time (DATE_TIME), read at its offset or, without one, in `timeZone` as
- * withOffsetIn reads it. Null for anything else: "11/05/2024" is the 5th of November or the 11th
- * of May, and a guess would show the citizen a wrong date.
+ * milliseconds or seconds (see MILLISECONDS_FROM), as a number or its digits in a string (as
+ * systems whose numbers are 64-bit write them), a date (the start of that day in `timeZone`), or
+ * a date and time (DATE_TIME), read at its offset or, without one, in `timeZone` as withOffsetIn
+ * reads it. Null for anything else: "11/05/2024" is the 5th of November or the 11th of May, and a
+ * guess would show the citizen a wrong date. Digits alone are read by their count: eight are
+ * ISO 8601's basic date (20241105), never epoch seconds, which have ten digits from 2001 (eight
+ * would be 1970's); twelve or fourteen that also spell a date and time (202411050900) may be
+ * either, so are refused; any other digits are the epoch number they spell.
  */
 export function instantIn(value: unknown, timeZone: string): number | null {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < SECONDS_FROM) return null;
-    // Whole milliseconds within a Date's range: the instant is stored as an Avro long, and a
-    // fraction or a value past it would fail the whole change's encoding over an optional date.
-    const ms = Math.round(value < MILLISECONDS_FROM ? value * 1_000 : value);
-    return ms <= LAST_INSTANT ? ms : null;
-  }
+  if (typeof value === 'number') return epochMs(value);
   if (typeof value !== 'string') return null;
   const text = value.trim();
   const day = DAY.exec(text);
@@ -100,6 +121,7 @@ export function instantIn(value: unknown, timeZone: string): number | null {
     const read = DateTime.fromISO(`${year}-${month}-${date}`, { zone: timeZone });
     return read.isValid ? read.toMillis() : null;
   }
+  if (/^\d+$/.test(text)) return spellsDateTime(text) ? null : epochMs(Number(text));
   const at = DATE_TIME.exec(text);
   if (!at) return null;
   const [, date, time = '', offset] = at;

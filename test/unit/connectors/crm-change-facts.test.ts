@@ -105,6 +105,19 @@ describe('crm-rest source: the facts of a change as a CRM writes them', () => {
     expect(dead).toEqual([]);
   });
 
+  it('reads epoch dates written as their digits, and eight digits as a date', async () => {
+    const { source, opened } = await crmFeed();
+    const at = Date.parse('2024-11-05T09:00:00Z');
+    opened({ at: String(at), requestedAt: ` ${at / 1_000} `, dueAt: '20241108' });
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    expect(batch.records[0]?.value).toMatchObject({
+      envelope: { occurredAt: at },
+      requestedAt: at,
+      crmDueAt: Date.parse('2024-11-08T05:00:00Z'),
+    });
+  });
+
   it('publishes a change whose optional facts cannot be read without them, and says which', async () => {
     let now = Date.parse('2024-06-01T12:00:00Z');
     const { source, opened, warn } = await crmFeed(() => now);

@@ -45,6 +45,11 @@ describe('a date as systems write it', () => {
     [1_730_822_400_123.7, at('2024-11-05T16:00:00.124Z')],
     [1_730_822_400.5, at('2024-11-05T16:00:00.500Z')],
     ['2024-11-05T09:00:00+14:00', at('2024-11-04T19:00:00Z')],
+    // Epoch numbers written as their digits, as systems whose numbers are 64-bit write them.
+    ['1730822400000', at('2024-11-05T16:00:00Z')],
+    [' 1730822400 ', at('2024-11-05T16:00:00Z')],
+    // Twelve digits that spell no date and time (month 84) are milliseconds: 2000-01-01.
+    ['946684800000', at('2000-01-01T00:00:00Z')],
   ])('reads %j', (value, instant) => {
     expect(instantIn(value, 'America/New_York')).toBe(instant);
   });
@@ -70,8 +75,24 @@ describe('a date as systems write it', () => {
     // The extended and basic forms mixed.
     '2024-1105',
     '202411-05',
+    // Digits that are neither a basic date nor a plausible epoch number.
+    '20241305',
+    '123456789',
+    '0',
+    '99999999999999999',
+    // A date and time with nothing between: as milliseconds 1976 and 2611, which nobody meant.
+    '202411050900',
+    '20241105090000',
+    '1730822400000.5',
+    '+1730822400000',
   ])('takes %j for no instant', (value) => {
     expect(instantIn(value, 'America/New_York')).toBeNull();
+  });
+
+  // No epoch number has eight digits (epoch seconds have ten from 2001), so eight are a date.
+  it('reads eight digits as a basic date, never as epoch seconds', () => {
+    expect(instantIn('20241105', 'Asia/Tokyo')).toBe(at('2024-11-04T15:00:00Z'));
+    expect(instantIn('19991231', 'UTC')).toBe(at('1999-12-31T00:00:00Z'));
   });
 
   it('reads a local time the clocks repeat or skip as withOffsetIn does', () => {
