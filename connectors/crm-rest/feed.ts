@@ -10,6 +10,7 @@ import {
 import { changeSchema, type CrmChange } from './client.ts';
 import type { CrmRestConfig } from './config.ts';
 import { changeToEvent } from './mapping.ts';
+import { UnreadReasons } from './unread-reasons.ts';
 
 /**
  * The referral feed's changes as events, and what they lost: an optional fact the CRM wrote
@@ -23,10 +24,12 @@ export class ChangeFeed {
   readonly #ctx: ConnectorContext;
   readonly #schema: ReturnType<typeof changeSchema>;
   readonly #unreadDates = new LastingWarning('CL_SOURCE_DATE_UNREAD');
+  readonly #unreadReasons: UnreadReasons;
 
   constructor(config: CrmRestConfig, ctx: ConnectorContext) {
     this.#config = config;
     this.#ctx = ctx;
+    this.#unreadReasons = new UnreadReasons(ctx);
     this.#schema = changeSchema(config.timeZone);
   }
 
@@ -39,6 +42,7 @@ export class ChangeFeed {
       key: (raw) => rawField(raw, 'ticketId'),
       map: (c) => {
         if (c.unread.length > 0) this.#note(c);
+        this.#unreadReasons.check(c);
         return changeToEvent(c, this.#config.jurisdiction);
       },
     });
@@ -50,7 +54,9 @@ export class ChangeFeed {
       ...source,
       poll: async (cursor, signal) => {
         const batch = await source.poll(cursor, signal);
-        return { ...batch, warnings: [...(batch.warnings ?? []), ...this.#unreadDates.warnings(this.#ctx.clock())] };
+        const now = this.#ctx.clock();
+        const lasting = [...this.#unreadDates.warnings(now), ...this.#unreadReasons.warnings(now)];
+        return { ...batch, warnings: [...(batch.warnings ?? []), ...lasting] };
       },
     };
   }

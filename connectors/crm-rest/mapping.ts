@@ -3,6 +3,7 @@ import {
   CLOSURE_REASONS,
   malformedResponse,
   type Channel,
+  type ClosureReason,
   type CrmTicketEvent,
   type PublicLocation,
   type RequestKind,
@@ -13,11 +14,12 @@ import {
 import type { CrmChange, CrmStatusUpdate, CrmTicketView } from './client.ts';
 
 /**
- * A CRM change as a canonical ticket event. A closure reason outside the canonical list is not
- * guessed: it is left out, and the bridge then treats the cancellation as undocumented.
+ * A CRM change as a canonical ticket event. A closure reason is read as closureReasonOf reads it;
+ * one outside the canonical list is not guessed: it is left out (the feed says which it was, see
+ * UnreadReasons), and the bridge then treats the cancellation as undocumented.
  */
 export function changeToEvent(change: Omit<CrmChange, 'unread'>, jurisdiction: string): SourceRecord<CrmTicketEvent> {
-  const reason = CLOSURE_REASONS.find((r) => r === change.closureReason) ?? null;
+  const reason = closureReasonOf(change.closureReason);
   return {
     key: change.ticketId,
     value: {
@@ -48,6 +50,25 @@ export function changeToEvent(change: Omit<CrmChange, 'unread'>, jurisdiction: s
       crmDueAt: change.dueAt,
     },
   };
+}
+
+/** Words a CRM may spell otherwise than the canonical reasons do: American, or -er for -or. */
+const SPELLINGS: Readonly<Record<string, string>> = { CANCELED: 'CANCELLED', REQUESTER: 'REQUESTOR' };
+
+/**
+ * The CRM's closure reason as a canonical one, as its agents' screens or an export write it: in
+ * any case, with spaces, hyphens or other marks between the words ("Cancelled by requestor",
+ * "cancelled-by-requestor"), and in either spelling of a word ("Canceled by requester"). Only
+ * the form is read, never the meaning: a reason in other words ("Resident withdrew") is null.
+ */
+export function closureReasonOf(text: string | null): ClosureReason | null {
+  if (text === null) return null;
+  const words = text
+    .toUpperCase()
+    .split(/[^A-Z0-9]+/)
+    .filter(Boolean);
+  const name = words.map((w) => SPELLINGS[w] ?? w).join('_');
+  return CLOSURE_REASONS.find((r) => r === name) ?? null;
 }
 
 /**

@@ -256,6 +256,12 @@ export const ERROR_CATALOG = {
     summary:
       "A source read a change whose optional date (POSSE's expectedAt, the CRM's requestedAt or dueAt) names no instant it can read: the change is published without it; a source warning in readiness and closeloop_source_warning for an hour after, naming the change and the value.",
   },
+  CL_SOURCE_REASON_UNREAD: {
+    stage: 'decode',
+    retriable: false,
+    summary:
+      "A source read a change whose closure reason (the CRM's closureReason) is none the bridge knows, in any spelling: the change is published without it, so a cancellation stays open (the processor quarantines it as an undocumented closure); a source warning in readiness and closeloop_source_warning for an hour after, naming the change and the value.",
+  },
   CL_SOURCE_CURSOR_FULL: {
     stage: 'decode',
     retriable: false,

@@ -232,7 +232,7 @@ export class Metrics {
     });
     this.sourceWarning = new Gauge({
       name: 'closeloop_source_warning',
-      help: "1 while a source's last poll warned of the condition its error code names (CL_SOURCE_CLOCK_AHEAD, CL_SOURCE_DATE_UNREAD, CL_SOURCE_CURSOR_FULL, CL_SOURCE_CURSOR_HELD, CL_SOURCE_CURSOR_BEHIND); readiness says what.",
+      help: "1 while a source's last poll warned of the condition its error code names (CL_SOURCE_CLOCK_AHEAD, CL_SOURCE_DATE_UNREAD, CL_SOURCE_REASON_UNREAD, CL_SOURCE_CURSOR_FULL, CL_SOURCE_CURSOR_HELD, CL_SOURCE_CURSOR_BEHIND); readiness says what.",
       labelNames: ['connector', 'code'],
       registers: r,
     });

@@ -39,7 +39,7 @@ async function crmFeed(now = () => Date.now()) {
     sim.corruptNextChange({ set });
     return sim.createTicket({ serviceCode: 'SR-POTHOLE' }).id;
   };
-  return { source, opened, warn };
+  return { sim, source, opened, warn };
 }
 
 /** A CRM that answers every feed page with `page`, as another vendor's CRM writes it. */
@@ -188,6 +188,60 @@ describe('crm-rest source: the facts of a change as a CRM writes them', () => {
       'seq: expected a whole number, or its digits as text',
       'seq: expected a whole number of at least 1',
     ]);
+  });
+
+  // Agents' screens and exports write a reason as words; the canonical one is read from any form of them.
+  it('reads a closure reason in any case, with spaces or hyphens between its words, in either spelling', async () => {
+    const { sim, source, warn } = await crmFeed();
+    const written = [
+      'CANCELLED_BY_REQUESTOR',
+      'cancelled_by_requestor',
+      ' Cancelled by requestor ',
+      'cancelled-by-requestor',
+      'Canceled by requester',
+      'No action required.',
+    ];
+    for (const reason of written) sim.cancel(sim.createTicket({ serviceCode: 'SR-POTHOLE' }).id, reason, null);
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    const cancels = batch.records.filter((r) => r.value.kind === 'CANCELLED');
+    expect(cancels.map((r) => r.value.closureReason)).toEqual([
+      ...written.slice(0, -1).map(() => 'CANCELLED_BY_REQUESTOR'),
+      'NO_ACTION_REQUIRED',
+    ]);
+    expect(batch.warnings).toEqual([]);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('publishes a change whose closure reason names none the bridge knows without it, and says what it was', async () => {
+    let now = Date.parse('2024-06-01T12:00:00Z');
+    const { sim, source, warn } = await crmFeed(() => now);
+    const id = sim.createTicket({ serviceCode: 'SR-POTHOLE' }).id;
+    sim.cancel(id, 'Resident withdrew, call 410-555-0199', null);
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    expect(batch.records[1]?.value).toMatchObject({ kind: 'CANCELLED', closureReason: null });
+    expect(batch.warnings).toEqual([
+      {
+        code: 'CL_SOURCE_REASON_UNREAD',
+        detail: expect.stringMatching(
+          new RegExp(
+            `^CRM change seq 2 \\(ticket ${id}, CANCELLED\\) has closure reason "Resident withdrew, call .+", .*stays open`,
+          ),
+        ),
+      },
+    ]);
+    expect(warn).toHaveBeenCalledWith(
+      { seq: 2, ticketId: id, kind: 'CANCELLED', closureReason: expect.stringContaining('Resident withdrew') },
+      expect.stringContaining('closure reason'),
+    );
+    // Whatever an agent typed is quoted with contact data scrubbed.
+    expect(JSON.stringify([warn.mock.calls, batch.warnings])).not.toContain('555-0199');
+    // Said again by the polls after it, for an hour, then no more.
+    now += 3_599_000;
+    expect((await source.poll(batch.cursor)).warnings?.map((w) => w.code)).toEqual(['CL_SOURCE_REASON_UNREAD']);
+    now += 1_000;
+    expect((await source.poll(batch.cursor)).warnings).toEqual([]);
   });
 
   it('dead-letters a change whose own time cannot be read, by itself and with its position', async () => {
