@@ -15,7 +15,7 @@ export interface ConnectorInstance {
   readonly maxInFlight: number;
   /** Pause cycles a sink's record may take before it is given up on (see sink-delivery.ts). */
   readonly maxDeliveryCycles?: number | undefined;
-  /** Dead letters in a row with one HTTP status before the sink pauses (see sink-breaker.ts). */
+  /** Tickets dead-lettered in a row with one HTTP status before the sink pauses (see sink-breaker.ts). */
   readonly breakAfterSameStatus?: number | undefined;
   /** The source's expected cadence; CONNECTOR_SILENT when it is quiet for longer. */
   readonly silence?: SilenceSettings | undefined;

@@ -13,7 +13,7 @@ export const sinkBreakerSchema = z.object({
     .max(10_000)
     .default(5)
     .describe(
-      'Records dead-lettered in a row with the same HTTP status before the sink holds the next one and pauses (`breaker`: readiness, `closeloop_paused`) until an operator resumes the connector. A system refusing everything alike is an outage, not bad records. A hold counts no `maxDeliveryCycles` cycle, and a record dead-lettered after them neither counts here nor ends a run. 0 turns it off.',
+      "Tickets whose records are dead-lettered in a row with the same HTTP status before the sink holds the next ticket's record and pauses (`breaker`: readiness, `closeloop_paused`) until an operator resumes the connector. A system refusing everything alike is an outage, not bad records; one ticket refused again and again (purged from the system, say, with several statuses on their way) is that ticket's trouble: its further refusals are dead-lettered without counting here or ending a run. A hold counts no `maxDeliveryCycles` cycle, and a record dead-lettered after them neither counts here nor ends a run. 0 turns it off.",
     ),
 });
 

@@ -17,8 +17,9 @@ export type Verdict =
  * pauses and dead-letters, and would otherwise pass 400 lines):
  *
  * - the breaker (`breakAfterSameStatus`, see RejectionBreaker) watches data errors: a run of
- *   records refused with one HTTP status is an outage in disguise, so the next one is held
- *   (`breaker`) until an operator resumes the connector;
+ *   tickets whose records are refused with one HTTP status is an outage in disguise, so the next
+ *   one is held (`breaker`) until an operator resumes the connector; one ticket refused again and
+ *   again is that ticket's trouble, and is no longer a run;
  * - the delivery-cycle bound (`maxDeliveryCycles`) watches outages: a record still failing after
  *   that many pause cycles, each ended by a passing health probe, fails on its own, and is
  *   dead-lettered as CL_DELIVERY_EXHAUSTED with a DELIVERY_EXHAUSTED alert.
@@ -46,14 +47,17 @@ export class DeliveryBounds {
     this.#maxCycles = o.maxDeliveryCycles ?? DEFAULT_MAX_DELIVERY_CYCLES;
   }
 
-  /** What to do with a record that failed with `err` after `cycles` pause cycles. */
-  judge(err: unknown, cycles: number): Verdict {
+  /**
+   * What to do with a record of `ticket` (null: a record without a key) that failed with `err`
+   * after `cycles` pause cycles.
+   */
+  judge(err: unknown, cycles: number, ticket: string | null): Verdict {
     const reason = outageReason(err);
     // A record refused for want of an earlier one of its ticket is that ticket's trouble, however
     // many tickets meet it: each is alerted, and none holds the others behind a breaker.
     if (isCloseloopError(err, 'CL_CONNECTOR_OUT_OF_ORDER')) return { act: 'dead-letter', error: err, alert: true };
     if (reason === null)
-      return this.breaker.holds(err) ? { act: 'hold' } : { act: 'dead-letter', error: err, alert: false };
+      return this.breaker.holds(err, ticket) ? { act: 'hold' } : { act: 'dead-letter', error: err, alert: false };
     if (cycles >= this.#maxCycles) return { act: 'dead-letter', error: exhaustedError(err, cycles), alert: true };
     return { act: 'pause', reason };
   }

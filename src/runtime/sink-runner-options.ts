@@ -47,7 +47,7 @@ export interface SinkRunnerOptions<T> {
   readonly alerts?: DeliveryAlertSettings;
   /** How often the alerts topic is read again for other workers' alerts and clearings (default 30 s; see DeliveryAlerts). */
   readonly alertsRefreshMs?: number;
-  /** Dead letters in a row with one HTTP status before it pauses (default 5; see RejectionBreaker). */
+  /** Tickets dead-lettered in a row with one HTTP status before it pauses (default 5; see RejectionBreaker). */
   readonly breakAfterSameStatus?: number;
 }
 

@@ -23,11 +23,11 @@ export type { SinkRunnerOptions, SinkRunnerStatus } from './sink-runner-options.
  * (`dead-letter`) until the write succeeds. So an outage never reaches the dead-letter topic,
  * never reorders a ticket's updates and never makes the consumer fetch and deliver again what it
  * already delivered. Two bounds, whose interaction DeliveryBounds decides, end a record's
- * trouble: past `breakAfterSameStatus` dead letters with one HTTP status the next record is held
- * (`breaker`) until an operator resumes; a record still failing after maxDeliveryCycles pauses
- * that each ended with the system healthy is dead-lettered (CL_DELIVERY_EXHAUSTED, with an
- * alert), so it never stalls its partition. Offsets are committed only for records delivered
- * or dead-lettered (at least once; sinks are idempotent).
+ * trouble: past `breakAfterSameStatus` tickets dead-lettered in a row with one HTTP status the
+ * next ticket's record is held (`breaker`) until an operator resumes; a record still failing
+ * after maxDeliveryCycles pauses that each ended with the system healthy is dead-lettered
+ * (CL_DELIVERY_EXHAUSTED, with an alert), so it never stalls its partition. Offsets are
+ * committed only for records delivered or dead-lettered (at least once; sinks are idempotent).
  */
 export class SinkRunner<T> {
   readonly #o: SinkRunnerOptions<T>;
@@ -272,7 +272,7 @@ export class SinkRunner<T> {
       } catch (err) {
         // Whatever failed, a stop is no verdict on the record: no dead letter, no alert, no pause.
         if (signal.aborted) throw stoppedError('delivering');
-        const verdict = this.#bounds.judge(err, cycles);
+        const verdict = this.#bounds.judge(err, cycles, record.key === null ? null : ticketId);
         // A hold is no pause cycle: the record is tried again after resume() with its count as it was.
         if (verdict.act === 'hold') {
           await this.#bounds.hold(this.#pauses, this.#log, this.#o.connector, () => this.#waitWhileHeld());

@@ -18,7 +18,7 @@ import {
   type TicketStatusChange,
 } from '../../../src/sdk/index.ts';
 import { RECORD_NAMES } from '../../../src/topics/index.ts';
-import { Bridge, crm, testPolicy } from '../../support/domain.ts';
+import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
 import { wrapMessaging } from '../../support/recording-messaging.ts';
@@ -33,12 +33,14 @@ function fakeSink() {
   const state = {
     answer: 'ok' as 'ok' | { status: number; location?: string; about?: 'record' | 'api' },
     health: 'up' as Health['status'],
+    /** Tickets the system no longer has: answered 404 whatever `answer` says. */
+    purged: new Set<string>(),
   };
   const sink: Sink<TicketStatusChange> = {
     async deliver(s) {
       // A system takes its time: records of different tickets are refused side by side.
       await new Promise((r) => setTimeout(r, 10));
-      const a = state.answer;
+      const a = state.purged.has(s.ticketId) ? { status: 404 } : state.answer;
       if (a === 'ok') return void delivered.push(s.ticketId);
       const failure = new HttpCallError(`status ${a.status}`, {
         status: a.status,
@@ -95,6 +97,20 @@ async function setUp(breakAfterSameStatus?: number, maxInFlight = 1) {
     for (const s of bridge.statuses.slice(from))
       await producer.send(TOPIC, [{ key: s.ticketId, value: await serde.encode(subjectForTopic(TOPIC), s) }]);
   };
+  /** Sends `count` statuses of one new ticket in a row: opened, then a crew's updates. */
+  const sendOneTicket = async (count: number): Promise<string> => {
+    const ticketId = `T-${(n += 1)}`;
+    const from = bridge.statuses.length;
+    bridge.send(crm(ticketId, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    const crew = ['APPR', 'WSCH', 'INPRG', 'WMATL', 'INPRG', 'COMP'];
+    for (const [i, code] of crew.entries())
+      bridge.send(dept(ticketId, `${ticketId}#1`, 'maximo', code, i + 2, { department: 'transportation' }));
+    const statuses = bridge.statuses.slice(from, from + count);
+    if (statuses.length < count) throw new Error(`only ${statuses.length} statuses of ${ticketId}`);
+    for (const s of statuses)
+      await producer.send(TOPIC, [{ key: s.ticketId, value: await serde.encode(subjectForTopic(TOPIC), s) }]);
+    return ticketId;
+  };
   const deadLetters = async () => {
     const got: IncomingRecord[] = [];
     await readToEnd(messaging, admin, deadLetterTopic(TOPIC), 'all', (r) => void got.push(r));
@@ -108,7 +124,7 @@ async function setUp(breakAfterSameStatus?: number, maxInFlight = 1) {
       registryUp: true,
       runners: [{ connector: 'crm-rest', kind: 'sink', ...runner.status() }],
     });
-  return { runner, send, deadLetters, readiness, ...fake };
+  return { runner, send, sendOneTicket, deadLetters, readiness, ...fake };
 }
 
 describe('sink runner: failures that are no record’s fault', () => {
@@ -128,7 +144,7 @@ describe('sink runner: failures that are no record’s fault', () => {
       'dead-lettered: the system does not show this status until a replay or a newer status of the ticket is ' +
       `delivered (alert ${t}|DELIVERY_EXHAUSTED|v1)`;
     expect(readiness().reasons).toEqual([
-      'crm-rest sink paused: breaker (3 records in a row dead-lettered with HTTP 404; the next is held: ' +
+      'crm-rest sink paused: breaker (records of 3 tickets in a row dead-lettered with HTTP 404; the next is held: ' +
         'fix the cause, then resume the connector (POST /admin/connectors/crm-rest/resume))',
       ...['T-1', 'T-2', 'T-3'].map(refused),
     ]);
@@ -141,6 +157,26 @@ describe('sink runner: failures that are no record’s fault', () => {
     await until('the held records', () => runner.status().delivered === 3, 5_000);
     expect(delivered).toEqual(['T-4', 'T-5', 'T-6']);
     expect(runner.status()).toMatchObject({ state: 'running', pausedBy: null, pauseDetail: null, deadLettered: 3 });
+  });
+
+  // A ticket purged from the CRM is refused 404 for each of its statuses. Six of them in a row (a
+  // crew's burst of updates, or `dlq replay --ticket` of it) used to trip the breaker and hold
+  // every other citizen's update until an operator came.
+  it('counts tickets, not records: one ticket refused for each of its statuses holds no other', async () => {
+    const { runner, send, sendOneTicket, deadLetters, readiness, delivered, state } = await setUp();
+    const purged = 'T-1';
+    state.purged.add(purged);
+    expect(await sendOneTicket(6)).toBe(purged);
+    // Its statuses in a row, with no other ticket's delivery between them to end a run.
+    const settled = () => runner.status().deadLettered === 6 || runner.status().pausedBy !== null;
+    await until("the purged ticket's statuses", settled, 5_000);
+    expect(runner.status()).toMatchObject({ pausedBy: null, deadLettered: 6 });
+    await send(3);
+    await until('the other tickets', () => delivered.length === 3, 5_000);
+    expect(delivered).toEqual(['T-2', 'T-3', 'T-4']);
+    expect(runner.status()).toMatchObject({ state: 'running', pausedBy: null, deadLettered: 6, delivered: 3 });
+    expect((await deadLetters()).map((d) => d.key?.toString())).toEqual(Array(6).fill(purged));
+    expect(readiness().reasons.some((r) => r.includes('breaker'))).toBe(false);
   });
 
   it('dead-letters no more than the limit when records are refused side by side', async () => {
