@@ -43,6 +43,21 @@ export function cursorStuck(found: number, given: string | null, next: string): 
   );
 }
 
+/**
+ * What a fenced source runner's pause says. The broker fences alike a producer whose transaction
+ * outlived its timeout (a publish held up that long): no other worker then, so it names both,
+ * and how long the publish took.
+ */
+export function fencedDetail(transactionalId: string, publishMs: number, waitMs: number): string {
+  return (
+    `another instance took transactional id ${transactionalId}, or a transaction of it outlived its timeout ` +
+    `(the publish took ${seconds(publishMs)}); claiming it back within ${Math.ceil(waitMs / 1_000)} s`
+  );
+}
+
+/** A duration as an operator reads it in a pause's detail: 0.4 s, 75 s. */
+const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1_000).toFixed(1) : Math.round(ms / 1_000)} s`;
+
 /** A cursor as status and logs quote it: a long one (a JSON cursor) cut short. */
 export function shortCursor(cursor: string | null): string {
   if (cursor === null) return '(the start)';

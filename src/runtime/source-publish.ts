@@ -8,6 +8,8 @@ import {
   type OutgoingRecord,
   type TransactionalProducer,
 } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { SourceBatch } from '../sdk/connector.ts';
 
 /** A batch as the source runner writes it: the records encoded, and the changes it dead-letters. */
@@ -86,5 +88,36 @@ export async function writeBatch(
   } catch (err) {
     await tx.abort().catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * What a source runner published, counted once per batch that committed: when its commit answers,
+ * or when the answer was lost and the stored cursor, read again, says it went through. Its own
+ * class, so both ways count alike, in status() and in the metrics.
+ */
+export class PublishedTally {
+  published = 0;
+  deadLettered = 0;
+  readonly #o: { readonly connector: string; readonly topic: string; readonly metrics?: Metrics | undefined };
+  readonly #log: Logger;
+
+  constructor(
+    o: { readonly connector: string; readonly topic: string; readonly metrics?: Metrics | undefined },
+    log: Logger,
+  ) {
+    this.#o = o;
+    this.#log = log;
+  }
+
+  count(batch: EncodedBatch): void {
+    const { connector, topic, metrics } = this.#o;
+    this.published += batch.records.length;
+    this.deadLettered += batch.dead.length;
+    metrics?.published.inc({ connector }, batch.records.length);
+    for (const { err, position } of batch.dead) {
+      metrics?.deadLetters.inc({ topic, code: err.code });
+      this.#log.warn({ code: err.code, position, error: err.message }, 'change dead-lettered; the feed goes on');
+    }
   }
 }

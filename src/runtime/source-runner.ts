@@ -1,27 +1,20 @@
-import {
-  CloseloopError,
-  DEFAULT_RETRY,
-  isCloseloopError,
-  messageOf,
-  retryAfterOf,
-  sleep,
-  withRetry,
-} from '../errors/index.ts';
-import type { TransactionalProducer } from '../messaging/index.ts';
+import { DEFAULT_RETRY, isCloseloopError, messageOf, retryAfterOf, sleep, withRetry } from '../errors/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SourceBatch } from '../sdk/connector.ts';
 import { CursorBehind } from './cursor-behind.ts';
+import { CursorHold } from './cursor-hold.ts';
 import { PauseSet, retryAfterDetail, type PauseReason } from './pause.ts';
-import { claimSourceCursor, CURSOR_TOPIC, lastRecordHeaders, sourceTransactionalId } from './source-cursor.ts';
+import { CURSOR_TOPIC } from './source-cursor.ts';
 import {
   cursorStuck,
+  fencedDetail,
   probeUntilUp,
   publishOutage,
   SOURCE_OUTAGES,
   sourceOutage,
   unlessStopped,
 } from './source-outage.ts';
-import { encodeBatch, writeBatch } from './source-publish.ts';
+import { encodeBatch, PublishedTally, type EncodedBatch } from './source-publish.ts';
 import { nextPollDelay, type PollOutcome, type PollPace } from './poll-pace.ts';
 import type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-options.ts';
 import { SourceWarnings } from './source-warnings.ts';
@@ -39,10 +32,8 @@ export type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-op
  */
 export class SourceRunner<T> {
   readonly #o: SourceRunnerOptions<T>;
-  /** Where its cursor record lives: the runner's own reads, writes and transactional id name it. */
-  readonly #cursorTopic: string;
   readonly #log: Logger;
-  #producer: TransactionalProducer | null = null;
+  readonly #hold: CursorHold;
   #state: 'stopped' | 'running' = 'stopped';
   readonly #pauses = new PauseSet();
   /** The alarm this runner is paused by, cleared by the first poll or publish that succeeds. */
@@ -50,8 +41,7 @@ export class SourceRunner<T> {
   #outageError: string | null = null;
   #operatorPaused = false;
   #cursor: string | null = null;
-  #published = 0;
-  #deadLettered = 0;
+  readonly #tally: PublishedTally;
   #startedAt = Date.now();
   #lastPublishedAt: number | null = null;
   #loop: Promise<void> = Promise.resolve();
@@ -69,9 +59,10 @@ export class SourceRunner<T> {
 
   constructor(options: SourceRunnerOptions<T>) {
     this.#o = options;
-    this.#cursorTopic = options.cursorTopic ?? CURSOR_TOPIC;
+    this.#hold = new CursorHold({ ...options, cursorTopic: options.cursorTopic ?? CURSOR_TOPIC });
     this.#log = options.logger.child({ connector: options.connector, topic: options.topic });
     this.#warnings = new SourceWarnings(this.#log, options.connector, options.metrics);
+    this.#tally = new PublishedTally(options, this.#log);
     this.#behind = new CursorBehind(options.source, options.connector, options.behindCheckMs ?? 10_000);
   }
 
@@ -83,8 +74,8 @@ export class SourceRunner<T> {
       pauses: this.#pauses.reasons(),
       pauseDetail: this.#pauses.detail(pausedBy),
       cursor: this.#cursor,
-      published: this.#published,
-      deadLettered: this.#deadLettered,
+      published: this.#tally.published,
+      deadLettered: this.#tally.deadLettered,
       error: this.#outageError,
       lastRecordAt: this.#lastPublishedAt ?? this.#startedAt,
       lastPublishedAt: this.#lastPublishedAt,
@@ -109,20 +100,11 @@ export class SourceRunner<T> {
    * transaction may have committed after all, and only the stored cursor can tell.
    */
   async #claim(): Promise<void> {
-    await this.#producer?.disconnect().catch(() => undefined);
-    this.#producer = null;
-    const claimed = await claimSourceCursor(this.#o.messaging, this.#cursorTopic, this.#o.cursorKey);
-    this.#producer = claimed.producer;
-    this.#cursor = claimed.cursor;
-    this.#behind.claimed(claimed.cursor);
+    const { cursor, publishedAt } = await this.#hold.claim();
+    this.#cursor = cursor;
+    this.#behind.claimed(cursor);
     // Another instance may have published since this one last did (taking turns when fenced).
-    const { publishedAt } = claimed;
     if (publishedAt !== null && publishedAt > (this.#lastPublishedAt ?? 0)) this.#lastPublishedAt = publishedAt;
-  }
-
-  /** The cursor record it guards, its topic and key (see sourceTransactionalId). */
-  #transactionalId(): string {
-    return sourceTransactionalId(this.#cursorTopic, this.#o.cursorKey);
   }
 
   async stop(): Promise<void> {
@@ -130,7 +112,7 @@ export class SourceRunner<T> {
     this.#stopping.abort();
     this.#wake?.();
     await this.#loop;
-    await this.#producer?.disconnect();
+    await this.#hold.release();
     await this.#o.source.stop?.();
   }
 
@@ -281,9 +263,9 @@ export class SourceRunner<T> {
   async #publishOrPause(batch: SourceBatch<T>, recordsAt: number | null): Promise<boolean> {
     const began = Date.now();
     try {
-      await this.#publish(batch, recordsAt);
-      this.#lastPublishedAt = recordsAt;
-      this.#clear();
+      const encoded = await encodeBatch(this.#o, batch);
+      await this.#hold.write(encoded, batch.cursor, recordsAt);
+      this.#published(encoded, batch.cursor, recordsAt);
       return true;
     } catch (err) {
       if (isCloseloopError(err, 'CL_KAFKA_FENCED')) {
@@ -298,6 +280,14 @@ export class SourceRunner<T> {
       await this.#reclaim();
       return false;
     }
+  }
+
+  /** A batch committed: the cursor is past it, and it counts. */
+  #published(encoded: EncodedBatch, cursor: string, recordsAt: number | null): void {
+    this.#cursor = cursor;
+    this.#lastPublishedAt = recordsAt;
+    this.#tally.count(encoded);
+    this.#clear();
   }
 
   /** Whether a batch's cursor lies past the stored one: changed at all, and later where the source can tell. */
@@ -332,13 +322,8 @@ export class SourceRunner<T> {
   // id back after the wait is right in both cases.
   async #standAside(err: unknown, publishMs: number): Promise<void> {
     const waitMs = this.#o.fencedRetryMs ?? 30_000;
-    const transactionalId = this.#transactionalId();
-    this.#raise(
-      'fenced',
-      err,
-      `another instance took transactional id ${transactionalId}, or a transaction of it outlived its timeout ` +
-        `(the publish took ${seconds(publishMs)}); claiming it back within ${Math.ceil(waitMs / 1_000)} s`,
-    );
+    const { transactionalId } = this.#hold;
+    this.#raise('fenced', err, fencedDetail(transactionalId, publishMs, waitMs));
     this.#o.metrics?.sourceFenced.inc({ connector: this.#o.connector });
     this.#log.error(
       { transactionalId, retryInMs: waitMs, publishMs },
@@ -368,32 +353,4 @@ export class SourceRunner<T> {
       onRetryAfter: (ms) => this.#pauses.describe(reason, retryAfterDetail(null, ms, Date.now())),
     });
   }
-
-  async #publish(batch: SourceBatch<T>, recordsAt: number | null): Promise<void> {
-    const { topic, connector } = this.#o;
-    const encoded = await encodeBatch(this.#o, batch);
-    const producer = this.#producer;
-    // Not reached while the runner runs (it starts, and comes back from a failed publish, only
-    // with the id claimed); were it, the batch would count as published without being written.
-    if (!producer)
-      throw new CloseloopError('CL_KAFKA_TRANSIENT', `source ${connector}: its transactional id is not claimed`);
-    const cursor = {
-      topic: this.#cursorTopic,
-      key: this.#o.cursorKey,
-      value: batch.cursor,
-      headers: lastRecordHeaders(recordsAt),
-    };
-    await writeBatch(producer, topic, encoded, cursor);
-    this.#cursor = batch.cursor;
-    this.#published += encoded.records.length;
-    this.#deadLettered += encoded.dead.length;
-    this.#o.metrics?.published.inc({ connector }, encoded.records.length);
-    for (const { err, position } of encoded.dead) {
-      this.#o.metrics?.deadLetters.inc({ topic, code: err.code });
-      this.#log.warn({ code: err.code, position, error: err.message }, 'change dead-lettered; the feed goes on');
-    }
-  }
 }
-
-/** A duration as an operator reads it in a pause's detail: 0.4 s, 75 s. */
-const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1_000).toFixed(1) : Math.round(ms / 1_000)} s`;
