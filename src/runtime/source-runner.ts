@@ -28,7 +28,8 @@ export type { SourceRunnerOptions, SourceRunnerStatus } from './source-runner-op
  * A failed poll pauses it (`unavailable`, `credentials` for a refused token, `endpoint` for a
  * redirect or an API that is not where it is called) until the
  * source's health probe passes; a failed write (`kafka`, or `dead-letter` when the dead-letter
- * topic refused) until a publish succeeds again. Paused, it is not ready and says why.
+ * topic refused) until a publish succeeds again, or the stored cursor shows the failed one had.
+ * Paused, it is not ready and says why.
  */
 export class SourceRunner<T> {
   readonly #o: SourceRunnerOptions<T>;
@@ -229,7 +230,8 @@ export class SourceRunner<T> {
     }
     // A poll that answers ends every outage of the source's own (a quiet feed publishes nothing,
     // so waiting for a publish would keep it paused for good); a Kafka, registry or dead-letter
-    // one ends only with a publish, which the same batch, read again from the stored cursor, tries.
+    // one ends only with a publish: the same batch's, read again from the stored cursor, or the
+    // failed one's, found committed after all (see #publishOrPause).
     this.#clear(...SOURCE_OUTAGES);
     // An empty page that ends below the stored cursor: the feed went back (see cursor-behind.ts).
     if (found === 0) this.#behind.observe(this.#cursor, batch.cursor);
@@ -262,8 +264,10 @@ export class SourceRunner<T> {
   /** Publishes the batch; false when that failed, the runner having paused (and reclaimed) for it. */
   async #publishOrPause(batch: SourceBatch<T>, recordsAt: number | null): Promise<boolean> {
     const began = Date.now();
+    const from = this.#cursor;
+    let encoded: EncodedBatch | null = null;
     try {
-      const encoded = await encodeBatch(this.#o, batch);
+      encoded = await encodeBatch(this.#o, batch);
       await this.#hold.write(encoded, batch.cursor, recordsAt);
       this.#published(encoded, batch.cursor, recordsAt);
       return true;
@@ -278,11 +282,18 @@ export class SourceRunner<T> {
       this.#raise(reason, err);
       this.#log[level]({ reason, error: messageOf(err) }, 'publishing failed; paused, reclaiming');
       await this.#reclaim();
-      return false;
+      // A commit can go through and its answer be lost (a connection dropped during EndTxn): the
+      // stored cursor the reclaim read is then the batch's end. That batch is never read again,
+      // and an idle feed publishes nothing to end the pause, so both happen here. (A batch that
+      // keeps the cursor cannot tell so: it waits for the next publish.)
+      if (encoded === null || from === batch.cursor || this.#cursor !== batch.cursor) return false;
+      this.#log.info({ cursor: batch.cursor }, 'the failed publish had committed: only its answer was lost');
+      this.#published(encoded, batch.cursor, recordsAt);
+      return true;
     }
   }
 
-  /** A batch committed: the cursor is past it, and it counts. */
+  /** A batch committed: the cursor is past it, and it counts, however the commit's answer went. */
   #published(encoded: EncodedBatch, cursor: string, recordsAt: number | null): void {
     this.#cursor = cursor;
     this.#lastPublishedAt = recordsAt;
