@@ -1,10 +1,11 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { sentinelSchema } from './sentinel.ts';
 import { sinkBreakerSchema } from './sink-breaker.ts';
 import { sinkDeliverySchema } from './sink-delivery.ts';
 import { sourcePacingSchema } from './source-pacing.ts';
 import { topicsSchema } from '../topics/schema.ts';
-import { CLOSURE_REASONS, DEFAULT_ORDERING, TICKET_STATES, WEEKDAYS, WORK_ORDER_STATES } from '../domain/index.ts';
+import { CLOSURE_REASONS, DEFAULT_ORDERING, WEEKDAYS, WORK_ORDER_STATES } from '../domain/index.ts';
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const isZone = (zone: string): boolean => IANAZone.isValidZone(zone);
@@ -163,31 +164,8 @@ export const closeloopConfigSchema = z
       .object({ calendars: z.array(z.string().min(1)).min(1), policies: z.string().min(1) })
       .strict()
       .optional(),
-    /**
-     * The stuck-ticket sentinel: how long each expected movement may take. It runs in the
-     * processor's timer sweep beside the SLA check; null turns it off.
-     */
-    sentinel: z
-      .object({
-        /** Minutes a ticket may stay in a lifecycle state; ROUTED: no department acknowledgement. */
-        stateLimitsMinutes: z
-          .partialRecord(z.enum(TICKET_STATES), z.number().positive().max(525_600))
-          .default({ ROUTED: 15, NEW: 60 }),
-        /** Minutes the CRM sink may take to confirm a status it was sent; null: not watched. */
-        statusUnconfirmedMinutes: z.number().positive().max(10_080).nullable().default(5),
-        /** Minutes an open work order may go without a department event (30 days); null: not watched. */
-        workOrderSilenceMinutes: z.number().positive().max(525_600).nullable().default(43_200),
-        /** Minutes an open work order's expected date may lie past with no new date (1 day); null: not watched. */
-        expectedOverdueMinutes: z.number().positive().max(525_600).nullable().default(1_440),
-      })
-      .strict()
-      .nullable()
-      .default({
-        stateLimitsMinutes: { ROUTED: 15, NEW: 60 },
-        statusUnconfirmedMinutes: 5,
-        workOrderSilenceMinutes: 43_200,
-        expectedOverdueMinutes: 1_440,
-      }),
+    /** The stuck-ticket sentinel's limits, laid over its defaults (see sentinel.ts); null turns it off. */
+    sentinel: sentinelSchema,
     /**
      * Reconciliation (closeloop reconcile, and the worker's scheduled runs): compares the bridge's
      * state with what the CRM and the departments show, and heals what is safe through the

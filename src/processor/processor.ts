@@ -166,6 +166,13 @@ export class LifecycleProcessor {
     ];
     for (const t of this.#timers) t.unref();
     this.#log.info({ groupId: config.processor.groupId }, 'lifecycle processor started');
+    // The limits in force, a city's own laid over the defaults: a limit thought set but not in
+    // force is a stall no one is told of.
+    const { sentinel } = config.policy;
+    this.#log.info(
+      { sentinel: sentinel ?? null },
+      sentinel ? 'stuck-ticket sentinel limits' : 'stuck-ticket sentinel off',
+    );
   }
 
   async stop(): Promise<void> {

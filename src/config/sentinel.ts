@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { TICKET_STATES, type SentinelPolicy } from '../domain/index.ts';
+
+/**
+ * The limits a city gets unless it says otherwise: ROUTED (no department acknowledgement) and
+ * NEW (back with 311). A city's own map is laid over these state by state, so adding a limit
+ * for ON_HOLD keeps them; `null` for a state turns its limit off.
+ */
+export const DEFAULT_STATE_LIMITS: SentinelPolicy['stateLimitsMinutes'] = { ROUTED: 15, NEW: 60 };
+
+const stateLimitsSchema = z
+  .partialRecord(z.enum(TICKET_STATES), z.number().positive().max(525_600).nullable())
+  .default({})
+  .transform((own): SentinelPolicy['stateLimitsMinutes'] => {
+    const merged = Object.entries({ ...DEFAULT_STATE_LIMITS, ...own });
+    return Object.fromEntries(merged.filter(([, minutes]) => minutes !== null));
+  });
+
+/**
+ * The stuck-ticket sentinel: how long each expected movement may take. It runs in the
+ * processor's timer sweep beside the SLA check; null turns it off.
+ */
+export const sentinelSchema = z
+  .object({
+    /**
+     * Minutes a ticket may stay in a lifecycle state, laid over the defaults (ROUTED: 15, no
+     * department acknowledgement; NEW: 60); null turns a state's limit off.
+     */
+    stateLimitsMinutes: stateLimitsSchema,
+    /** Minutes the CRM sink may take to confirm a status it was sent; null: not watched. */
+    statusUnconfirmedMinutes: z.number().positive().max(10_080).nullable().default(5),
+    /** Minutes an open work order may go without a department event (30 days); null: not watched. */
+    workOrderSilenceMinutes: z.number().positive().max(525_600).nullable().default(43_200),
+    /** Minutes an open work order's expected date may lie past with no new date (1 day); null: not watched. */
+    expectedOverdueMinutes: z.number().positive().max(525_600).nullable().default(1_440),
+  })
+  .strict()
+  .nullable()
+  // Parsed like a section left empty, so the defaults are declared once, above.
+  .prefault({});
