@@ -3,7 +3,7 @@ import { canMove, deriveTicket, isClosed } from './lifecycle.ts';
 import type { Draft } from './draft.ts';
 import { agencyOf, closureNoteOf, expectedAtOf, statusNote } from './notes.ts';
 import { isImported } from './import.ts';
-import { watchOf, withWatch } from './sentinel/index.ts';
+import { holderIn, watchOf, withWatch } from './sentinel/index.ts';
 import { statusSla, trackSla } from './sla-track.ts';
 import { sameStatus, statusKey } from './status-key.ts';
 import type { TicketState } from './state.ts';
@@ -79,9 +79,12 @@ export function publish(
   const watch = watchOf(next);
   const imported = isImported(draft.input);
   const version = changed ? nextVersion(next.version, imported) : next.version;
-  // The sentinel measures how long a ticket stays where it is from here; a new status is awaited
-  // from its sink, unless imported: history the CRM already shows, which no sink delivers.
-  const stateSince = state === next.state && next.watch ? watch.stateSince : draft.ctx.now;
+  // The sentinel measures how long a ticket stays where it is from here, and with whom: rerouted
+  // while ROUTED, it is the new department's acknowledgement that is awaited, from now. A new
+  // status is awaited from its sink, unless imported: history the CRM already shows, which no
+  // sink delivers.
+  const stays = state === next.state && next.watch !== null && sameHolder(prev, next, state);
+  const stateSince = stays ? watch.stateSince : draft.ctx.now;
   const watched = !changed
     ? { stateSince }
     : imported
@@ -154,6 +157,9 @@ export function publish(
   if (changed || reviewChanged) notifyChildren(settled, note, expectedAt, draft);
   return settled;
 }
+
+const sameHolder = (prev: TicketState | null, next: TicketState, state: TicketLifecycleState) =>
+  prev === null || holderIn(state, prev.workOrders) === holderIn(state, next.workOrders);
 
 /**
  * Imported statuses are numbered from here up: below every live version, so readers that keep a

@@ -1,4 +1,11 @@
-export { accountableFor, decideSentinel, expiryClearings, watched, type SentinelDecision } from './sentinel.ts';
+export {
+  accountableFor,
+  decideSentinel,
+  expiryClearings,
+  holderIn,
+  watched,
+  type SentinelDecision,
+} from './sentinel.ts';
 export { applyReceipt } from './receipt.ts';
 export { seenAt, seenWorkOrders, watchOf, withWatch, workOrderSeen } from './watch.ts';
 export { DELIVERY_OUTCOMES } from './types.ts';

@@ -1,10 +1,11 @@
 import { BRIDGE_ORIGIN, PROCESSOR_SOURCE, type DecideContext } from '../context.ts';
 import { isClosed, isTerminalWork } from '../lifecycle.ts';
-import { holdingDepartment } from '../notes.ts';
+import { holdingDepartmentOf } from '../notes.ts';
 import type { Decision } from '../outputs.ts';
 import type { Policy } from '../policy.ts';
-import type { TicketState } from '../state.ts';
-import type { AlertReason, AlertRecord, OpenAlert, SentinelPolicy } from './types.ts';
+import type { TicketState, WorkOrderRecord } from '../state.ts';
+import type { TicketLifecycleState } from '../types.ts';
+import type { AlertRecord, OpenAlert, SentinelPolicy } from './types.ts';
 import { seenAt, watchOf, withWatch } from './watch.ts';
 
 const MINUTE = 60_000;
@@ -19,7 +20,7 @@ function expectedAlerts(t: TicketState, policy: SentinelPolicy, now: number): Ex
   const found: Expected[] = [];
   const limit = policy.stateLimitsMinutes[t.state];
   if (limit !== undefined && !isClosed(t.state) && now - w.stateSince > limit * MINUTE) {
-    const department = t.state === 'NEW' ? null : holdingDepartment(t);
+    const department = holderIn(t.state, t.workOrders);
     found.push({
       reason: `STUCK_${t.state}`,
       subject: '',
@@ -82,8 +83,20 @@ function overdueDates(t: TicketState, policy: SentinelPolicy, now: number): Expe
   return found;
 }
 
-const same = (a: { reason: AlertReason; subject: string }, b: { reason: AlertReason; subject: string }) =>
-  a.reason === b.reason && a.subject === b.subject;
+/**
+ * Who a ticket in a state waits on: the department holding it, or 311 (null) while NEW. A change
+ * of holder starts the state's limit again (see publish), as it is another department's to meet.
+ */
+export function holderIn(state: TicketLifecycleState, workOrders: readonly WorkOrderRecord[]): string | null {
+  return state === 'NEW' ? null : holdingDepartmentOf(workOrders);
+}
+
+type Condition = Pick<OpenAlert, 'reason' | 'subject' | 'department'>;
+
+// The department too: an alert that names the department no longer holding the ticket is not
+// the alert that holds now, even under the same key.
+const same = (a: Condition, b: Condition) =>
+  a.reason === b.reason && a.subject === b.subject && a.department === b.department;
 
 export interface SentinelDecision {
   readonly state: TicketState;
@@ -111,9 +124,19 @@ export function decideSentinel(t: TicketState, ctx: DecideContext): SentinelDeci
     stateChanged: true,
     alerts: [
       ...raised.map((r) => alertRecord(t, r, 'RAISED', ctx)),
-      ...cleared.map((c) => alertRecord(t, c, 'CLEARED', ctx)),
+      ...cleared.map((c) => alertRecord(t, { ...c, detail: clearedDetail(t, c) }, 'CLEARED', ctx)),
     ],
   };
+}
+
+/** Why an alert no longer holds, for its CLEARED record. */
+function clearedDetail(t: TicketState, a: OpenAlert): string {
+  const holder = holderIn(t.state, t.workOrders);
+  if (a.reason === `STUCK_${t.state}` && holder !== a.department) {
+    const from = a.department ?? '311';
+    return `rerouted from ${from} to ${holder ?? '311'}; still ${t.state}, its limit runs again from then`;
+  }
+  return a.detail;
 }
 
 /**

@@ -96,6 +96,39 @@ describe('the stuck-ticket sentinel', () => {
     expect(t.state?.watch?.alerts).toEqual([]);
   });
 
+  // Housing said "not ours" and the bridge routed the ticket to transportation, still ROUTED: the
+  // open alert went on naming housing and its owner, and transportation's limit never started.
+  it("clears STUCK_ROUTED when the ticket is rerouted, and runs the new department's limit from the reroute", async () => {
+    const base = await policy();
+    const t = new Ticket({
+      ...base,
+      routing: {
+        ...base.routing,
+        SIGN: [
+          { department: 'housing', system: 'posse' },
+          { department: 'transportation', system: 'maximo' },
+        ],
+      },
+      accountable: { housing: 'Hana (housing owner)', transportation: 'Tom (transportation owner)' },
+      sentinel: { stateLimitsMinutes: { ROUTED: 15 }, statusUnconfirmedMinutes: null, workOrderSilenceMinutes: null },
+    });
+    t.send(crm('T1', 'OPENED', 1, { serviceCode: 'SIGN' }), T0);
+    expect(t.sweep(T0 + 16 * MIN).alerts.map((a) => [a.status, a.department])).toEqual([['RAISED', 'housing']]);
+    const rerouted = t.send(dept('T1', 'T1#1', 'posse', 'NOT_OURS', 2, { department: 'housing' }), T0 + 20 * MIN);
+    expect(t.state?.state).toBe('ROUTED');
+    expect(rerouted.alerts.map((a) => [a.reason, a.status, a.department])).toEqual([
+      ['STUCK_ROUTED', 'CLEARED', 'housing'],
+    ]);
+    expect(rerouted.alerts[0]?.detail).toMatch(/^rerouted from housing to transportation/);
+    expect(t.state?.watch?.alerts).toEqual([]);
+    // Transportation has its 15 minutes from the reroute, then is named, with its owner.
+    expect(t.sweep(T0 + 35 * MIN).alerts).toEqual([]);
+    const raised = t.sweep(T0 + 36 * MIN).alerts;
+    expect(raised.map((a) => [a.status, a.department, a.accountable, a.since])).toEqual([
+      ['RAISED', 'transportation', 'Tom (transportation owner)', T0 + 20 * MIN],
+    ]);
+  });
+
   it('raises STATUS_UNCONFIRMED when the CRM sink has not confirmed the last status, and clears it on the receipt', async () => {
     const t = new Ticket(await policy());
     t.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), T0);
