@@ -317,7 +317,10 @@ export class LifecycleProcessor {
    */
   async checkTimersNow(): Promise<number> {
     const { policy } = this.#o.config;
-    if ((!policy.sla && !policy.sentinel) || this.#watch?.held()) return 0;
+    // With neither SLA nor sentinel, only alerts raised before the sentinel was turned off are
+    // left to clear (see decideSentinel): the sweep runs while the last count holds any.
+    const idle = !policy.sla && !policy.sentinel && (this.#stuck?.open ?? 0) === 0;
+    if (idle || this.#watch?.held()) return 0;
     const changed = await checkTimers([...this.#tasks.values()], this.#sweepContext());
     this.#countStuck();
     return changed;

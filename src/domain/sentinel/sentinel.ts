@@ -108,13 +108,14 @@ export interface SentinelDecision {
  * The stuck-ticket sentinel, run by the processor's timer sweep beside the SLA check. Raises an
  * alert for each condition that newly holds and clears each one that no longer does (the ticket
  * moved). Pure: record ids derive from the ticket, the condition and when it began, so a sweep
- * repeated after a crash writes the same records.
+ * repeated after a crash writes the same records. Turned off, it expects nothing: the alerts it
+ * raised before clear, as nothing else would (`alerts ack` refuses them).
  */
 export function decideSentinel(t: TicketState, ctx: DecideContext): SentinelDecision {
   const policy = ctx.policy.sentinel;
-  if (!policy) return { state: t, stateChanged: false, alerts: [] };
   const open = watchOf(t).alerts;
-  const expected = expectedAlerts(t, policy, ctx.now);
+  if (!policy && open.length === 0) return { state: t, stateChanged: false, alerts: [] };
+  const expected = policy ? expectedAlerts(t, policy, ctx.now) : [];
   const raised = expected.filter((e) => !open.some((o) => same(o, e)));
   const cleared = open.filter((o) => !expected.some((e) => same(o, e)));
   if (raised.length === 0 && cleared.length === 0) return { state: t, stateChanged: false, alerts: [] };
@@ -124,13 +125,14 @@ export function decideSentinel(t: TicketState, ctx: DecideContext): SentinelDeci
     stateChanged: true,
     alerts: [
       ...raised.map((r) => alertRecord(t, r, 'RAISED', ctx)),
-      ...cleared.map((c) => alertRecord(t, { ...c, detail: clearedDetail(t, c) }, 'CLEARED', ctx)),
+      ...cleared.map((c) => alertRecord(t, { ...c, detail: clearedDetail(t, c, ctx) }, 'CLEARED', ctx)),
     ],
   };
 }
 
 /** Why an alert no longer holds, for its CLEARED record. */
-function clearedDetail(t: TicketState, a: OpenAlert): string {
+function clearedDetail(t: TicketState, a: OpenAlert, ctx: DecideContext): string {
+  if (!ctx.policy.sentinel) return 'the stuck-ticket sentinel is off (sentinel: null): nothing is watched';
   const holder = holderIn(t.state, t.workOrders);
   if (a.reason === `STUCK_${t.state}` && holder !== a.department) {
     const from = a.department ?? '311';

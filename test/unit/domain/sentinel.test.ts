@@ -263,6 +263,36 @@ describe('the stuck-ticket sentinel', () => {
     expect(upgraded.alerts.map((a) => a.reason)).toEqual(['STUCK_ROUTED', 'WORK_ORDER_SILENT']);
   });
 
+  // `sentinel: null` left every alert raised before it open for good: in readiness, the gauge
+  // and `closeloop health` (exit 3), with `alerts ack` refusing the sentinel's reasons.
+  it('clears the alerts it raised once turned off, at the next decision or sweep', async () => {
+    const on = await policy();
+    const off: Policy = { ...on, sentinel: null };
+    const raise = async () => {
+      const t = new Ticket(on);
+      t.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), T0);
+      t.receipt(1, T0);
+      expect(t.sweep(T0 + 16 * MIN).alerts.map((a) => [a.reason, a.status])).toEqual([['STUCK_ROUTED', 'RAISED']]);
+      return t.state;
+    };
+    const moved = new Ticket(off);
+    moved.state = await raise();
+    const d = moved.send(
+      dept('T1', 'T1#1', 'posse', 'INSPECTION_SCHEDULED', 2, { department: 'housing' }),
+      T0 + 30 * MIN,
+    );
+    expect(d.alerts.map((a) => [a.reason, a.status])).toEqual([['STUCK_ROUTED', 'CLEARED']]);
+    expect(d.alerts[0]?.detail).toMatch(/sentinel is off/);
+    expect(moved.state?.watch?.alerts).toEqual([]);
+
+    const still = new Ticket(off);
+    still.state = await raise();
+    const swept = still.sweep(T0 + 30 * MIN);
+    expect(swept.alerts.map((a) => [a.reason, a.status])).toEqual([['STUCK_ROUTED', 'CLEARED']]);
+    expect(still.state?.watch?.alerts).toEqual([]);
+    expect(still.sweep(T0 + 60 * MIN).stateChanged).toBe(false);
+  });
+
   it('counts the work orders of a pre-sentinel ticket as seen at its last update once it gets a watch', async () => {
     const t = new Ticket(await policy());
     t.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), T0);
