@@ -92,7 +92,9 @@ describe('the stuck-ticket sentinel', () => {
       T0 + 21 * MIN,
     );
     expect(moved.alerts.map((a) => [a.reason, a.status])).toEqual([['STUCK_ROUTED', 'CLEARED']]);
-    expect(moved.alerts[0]?.envelope.eventId).toBe(`T1|STUCK_ROUTED||${T0}|cleared`);
+    // The event id names the raising too (since, raised at): a raise again is another event.
+    expect(moved.alerts[0]?.envelope.eventId).toBe(`T1|STUCK_ROUTED||${T0}|${T0 + 16 * MIN}|cleared`);
+    expect(moved.alerts[0]?.detail).toBe(`moved to ${t.state?.state}`);
     expect(t.state?.watch?.alerts).toEqual([]);
   });
 
@@ -142,6 +144,7 @@ describe('the stuck-ticket sentinel', () => {
       ['STATUS_UNCONFIRMED', 'RAISED'],
       ['STATUS_UNCONFIRMED', 'CLEARED'],
     ]);
+    expect(t.alerts[1]?.detail).toBe('the CRM sink confirmed v1');
     expect(t.receipt(1, T0 + 8 * MIN).stateChanged).toBe(false);
   });
 
@@ -161,6 +164,7 @@ describe('the stuck-ticket sentinel', () => {
       T0 + 63 * MIN,
     );
     expect(spoke.alerts.map((a) => [a.reason, a.status])).toEqual([['WORK_ORDER_SILENT', 'CLEARED']]);
+    expect(spoke.alerts[0]?.detail).toMatch(/^housing spoke about it /);
 
     const u = new Ticket(await policy());
     u.send(crm('U1', 'OPENED', 1, { serviceCode: 'UFO' }), T0);
@@ -218,6 +222,7 @@ describe('the stuck-ticket sentinel', () => {
       expected + 62 * MIN,
     );
     expect(moved.alerts.map((a) => [a.reason, a.status])).toEqual([['EXPECTED_DATE_PASSED', 'CLEARED']]);
+    expect(moved.alerts[0]?.detail).toBe(`housing gave a new date: ${new Date(later).toISOString()}`);
     expect(t.sweep(later + 60 * MIN).alerts).toEqual([]);
     // Done work has no date to keep.
     t.send(dept('T1', 'T1#1', 'posse', 'COMPLIED', 4, { department: 'housing' }), later + 30 * MIN);
@@ -291,6 +296,49 @@ describe('the stuck-ticket sentinel', () => {
     expect(swept.alerts.map((a) => [a.reason, a.status])).toEqual([['STUCK_ROUTED', 'CLEARED']]);
     expect(still.state?.watch?.alerts).toEqual([]);
     expect(still.sweep(T0 + 60 * MIN).stateChanged).toBe(false);
+  });
+
+  // The sweep runs on the host's wall clock: a partition moved to a host whose clock is behind
+  // (or an NTP step back) cleared alerts whose condition still held, saying the ticket moved, and
+  // raised them again under the same event id.
+  it('keeps an alert open when the clock goes back, and clears it only when what it was raised on changed', async () => {
+    const t = new Ticket({
+      ...(await policy()),
+      sentinel: { stateLimitsMinutes: { ROUTED: 15 }, statusUnconfirmedMinutes: null, workOrderSilenceMinutes: null },
+    });
+    t.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), T0);
+    expect(t.sweep(T0 + 20 * MIN).alerts.map((a) => a.status)).toEqual(['RAISED']);
+    expect(t.sweep(T0 + 11 * MIN).alerts).toEqual([]);
+    expect(t.sweep(T0 + 21 * MIN).alerts).toEqual([]);
+    expect(t.state?.watch?.alerts.map((a) => [a.reason, a.raisedAt])).toEqual([['STUCK_ROUTED', T0 + 20 * MIN]]);
+  });
+
+  it('clears an alert whose limit was removed or raised, and raises it again as another event', async () => {
+    const base = await policy();
+    const limited = (routed: number | undefined): Policy => ({
+      ...base,
+      sentinel: {
+        stateLimitsMinutes: routed === undefined ? {} : { ROUTED: routed },
+        statusUnconfirmedMinutes: null,
+        workOrderSilenceMinutes: null,
+      },
+    });
+    const at = (p: Policy, now: number) => decideTimers(state, { policy: p, now });
+    let state = decide(null, crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), { policy: limited(15), now: T0 })
+      .state as TicketState;
+    const first = at(limited(15), T0 + 16 * MIN);
+    state = first.state as TicketState;
+    const raised = at(limited(60), T0 + 20 * MIN);
+    expect(raised.alerts.map((a) => [a.status, a.detail])).toEqual([
+      ['CLEARED', 'the limit is now 60 min, not passed when it was raised'],
+    ]);
+    state = raised.state as TicketState;
+    const again = at(limited(15), T0 + 25 * MIN);
+    expect(again.alerts.map((a) => a.status)).toEqual(['RAISED']);
+    expect(again.alerts[0]?.envelope.eventId).not.toBe(first.alerts[0]?.envelope.eventId);
+    state = again.state as TicketState;
+    const removed = at(limited(undefined), T0 + 30 * MIN);
+    expect(removed.alerts.map((a) => [a.status, a.detail])).toEqual([['CLEARED', 'no limit for ROUTED any more']]);
   });
 
   it('counts the work orders of a pre-sentinel ticket as seen at its last update once it gets a watch', async () => {
