@@ -13,7 +13,7 @@ import { errorLine, failureLine } from './describe-error.ts';
 
 /**
  * `closeloop alerts list`: the stuck tickets, silent connectors and skipped records alerted now,
- * oldest first, each with the department holding it and who answers for it. Exits 1 while any is
+ * oldest first, each with how long it has been open, the department holding it and who answers for it. Exits 1 while any is
  * open, so a scheduled job can alarm on it; 2 for a usage error.
  *
  * `closeloop alerts ack --id ID --by WHO`: acknowledges an open RECORDS_SKIPPED or
@@ -60,7 +60,8 @@ export async function runAlerts(
     if (sub === 'ack')
       return await acknowledge(messaging, admin, serde, config, alertId, by, logger, print, printError);
     const open = await openAlerts(messaging, admin, serde, topic, { log: logger });
-    for (const a of open) print(alertLine(a));
+    const now = Date.now();
+    for (const a of open) print(alertLine(a, now));
     print(`${open.length} open alert(s)`);
     return open.length > 0 ? 1 : 0;
   } finally {

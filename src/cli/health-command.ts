@@ -3,7 +3,7 @@ import type { AlertRecord } from '../domain/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, requireTopics } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { openAlerts } from '../ops/index.ts';
+import { alertAge, openAlerts } from '../ops/index.ts';
 import { failureLine } from './describe-error.ts';
 import { alertsSection, stuckOnTopic } from '../processor/index.ts';
 
@@ -75,7 +75,8 @@ function opsAddress(config: CloseloopConfig, target: HealthTarget): { host: stri
  * `closeloop health`: asks the running worker's (or, with `target` status-api, the status API's)
  * ops server for /health/ready and prints its verdict with one reason a line, the same alarms
  * readiness and the metrics show, then the stuck-ticket alerts open, if any: how many per
- * reason and the oldest, each naming its ticket, department, who is accountable and since when.
+ * reason and the oldest, each naming its ticket, department, who is accountable, since when and
+ * for how long as of the count.
  *
  * The stuck tickets are read from the alerts topic (`alerts`, as the command runs it), so they
  * are every partition's: a worker's readiness counts only the partitions its processor owns, and
@@ -172,6 +173,8 @@ function printAlerts(section: unknown, scope: string, print: (line: string) => v
     .map(([reason, n]) => `${reason} ${String(n)}`)
     .sort();
   const asOf = nonEmpty(checkedAt) ? ` as of ${String(checkedAt)}` : '';
+  // How long each has lasted, as of the count: the alert's own detail gives its age at raise only.
+  const countedAt = Date.parse(String(checkedAt));
   print(`${open} stuck-ticket alert(s) open (${counts.join(', ')})${asOf}${scope}; the oldest:`);
   const shown = Array.isArray(oldest) ? oldest : [];
   for (const a of shown) {
@@ -179,8 +182,10 @@ function printAlerts(section: unknown, scope: string, print: (line: string) => v
     const subject = nonEmpty(x['subject']) ? ` ${String(x['subject'])}` : '';
     const department = nonEmpty(x['department']) ?? '311';
     const accountable = nonEmpty(x['accountable']) ?? 'no accountable role configured';
+    const since = Date.parse(String(x['since']));
+    const age = Number.isNaN(since) || Number.isNaN(countedAt) ? '' : ` (open ${alertAge(since, countedAt)})`;
     print(
-      `  ${String(x['ticketId'])} ${String(x['reason'])}${subject}: ${department}, ${accountable}, since ${String(x['since'])}`,
+      `  ${String(x['ticketId'])} ${String(x['reason'])}${subject}: ${department}, ${accountable}, since ${String(x['since'])}${age}`,
     );
   }
   if (open > shown.length) print(`  and ${open - shown.length} more; closeloop alerts list prints every one`);

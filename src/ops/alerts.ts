@@ -106,10 +106,29 @@ function passedOver(report: AlertsReadReport, r: IncomingRecord, err: unknown): 
   );
 }
 
-/** One line per alert, for people: since when, why, what, who holds it and who answers for it. */
-export function alertLine(a: AlertRecord): string {
+/**
+ * How long an alert has lasted at `now`, from its `since`: `under 1 min`, `16 min`, `5 h 3 min`,
+ * `3 d 2 h`. A `since` after `now` (another host's clock ahead) reads as under a minute.
+ */
+export function alertAge(since: number, now: number): string {
+  const minutes = Math.floor(Math.max(0, now - since) / 60_000);
+  if (minutes < 1) return 'under 1 min';
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+/**
+ * One line per alert, for people: since when and for how long at `now`, why, what, who holds it
+ * and who answers for it, and the alert's detail. The detail is written once, when the alert is
+ * raised (a sentinel's says `ROUTED for 16 min (limit 15 min)` for good), so the age beside it
+ * is computed here, at each reading.
+ */
+export function alertLine(a: AlertRecord, now: number): string {
   return [
     new Date(a.since).toISOString(),
+    `open ${alertAge(a.since, now)}`,
     a.reason,
     a.ticketId ?? a.connector ?? '-',
     a.department ?? '-',

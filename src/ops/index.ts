@@ -37,6 +37,7 @@ export {
   ACKNOWLEDGED_REASONS,
   ALERTS_REFRESH_MS,
   acknowledgeAlert,
+  alertAge,
   alertLine,
   openAlerts,
   SKIPPED_REASON,

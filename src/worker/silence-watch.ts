@@ -9,7 +9,7 @@ import {
 import { subjectForTopic, type AvroSerde, type Messaging, type MessageProducer } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { openAlerts } from '../ops/index.ts';
+import { alertAge, openAlerts } from '../ops/index.ts';
 
 export interface WatchedSource {
   readonly connector: string;
@@ -107,12 +107,18 @@ export class SilenceWatch {
     this.#producer = null;
   }
 
-  /** The silent connectors now, one readiness reason each. */
-  reasons(): string[] {
+  /**
+   * The silent connectors at `now`, one readiness reason each, saying how long each has been
+   * silent: the alert's detail, written once at raise, does not.
+   */
+  reasons(now = Date.now()): string[] {
     const elsewhere = new Set(this.#sources.filter((s) => !runsHere(s)).map((s) => s.connector));
     return [...this.#open.values()]
       .filter((a) => !elsewhere.has(a.connector ?? ''))
-      .map((a) => `${a.connector ?? '?'} source silent: ${a.detail}`);
+      .map(
+        (a) =>
+          `${a.connector ?? '?'} source silent: no records for ${alertAge(a.since, now)} (since ${new Date(a.since).toISOString()}); ${a.detail}`,
+      );
   }
 
   /** Raises and clears alerts for the state of every watched source at `now`. */
@@ -133,7 +139,8 @@ export class SilenceWatch {
       } else {
         const v = judgeSilence(s.settings, s.lastRecordAt(), now);
         silent = v.silent;
-        const detail = `no records for ${Math.round(v.quietMinutes)} min (limit ${v.limitMinutes} min)`;
+        // True for as long as the alert stays open: the age is shown, from `since`, where it is read.
+        const detail = `silent past its limit of ${v.limitMinutes} min`;
         if (silent) changes.push(this.#record(s, 'RAISED', s.lastRecordAt(), detail, now));
       }
       this.#metrics.connectorSilent.set({ connector: s.connector }, silent ? 1 : 0);

@@ -5,6 +5,7 @@ import { runHealth, type AlertsReader, type HealthTarget } from '../../src/cli/h
 import type { CloseloopConfig } from '../../src/config/index.ts';
 import { BRIDGE_ORIGIN, type AlertReason, type AlertRecord } from '../../src/domain/index.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
+import { alertAge } from '../../src/ops/index.ts';
 import { OpsServer, type Readiness } from '../../src/observability/ops-server.ts';
 
 const servers: { stop(): Promise<void> }[] = [];
@@ -109,9 +110,9 @@ describe('closeloop health', () => {
     };
     const lines = [
       '7 stuck-ticket alert(s) open (STUCK_NEW 1, STUCK_ROUTED 5, WORK_ORDER_SILENT 1) as of 2026-05-04T14:00:00.000Z; the oldest:',
-      '  SR-1 STUCK_ROUTED: housing, service owner Hana Owner <housing-311-owner@city.example>, since 2026-05-04T13:00:00.000Z',
-      '  SR-2 STUCK_NEW: 311, 311 service desk, since 2026-05-04T13:05:00.000Z',
-      '  SR-3 WORK_ORDER_SILENT SR-3#1: parks, no accountable role configured, since 2026-05-04T13:06:00.000Z',
+      '  SR-1 STUCK_ROUTED: housing, service owner Hana Owner <housing-311-owner@city.example>, since 2026-05-04T13:00:00.000Z (open 1 h 0 min)',
+      '  SR-2 STUCK_NEW: 311, 311 service desk, since 2026-05-04T13:05:00.000Z (open 55 min)',
+      '  SR-3 WORK_ORDER_SILENT SR-3#1: parks, no accountable role configured, since 2026-05-04T13:06:00.000Z (open 54 min)',
       '  and 4 more; closeloop alerts list prints every one',
     ];
     const ready = await ops({ ready: true, detail: { reasons: [], alerts } });
@@ -166,9 +167,11 @@ describe('closeloop health', () => {
     expect(r.out[1]).toMatch(
       /^2 stuck-ticket alert\(s\) open \(STUCK_ROUTED 1, WORK_ORDER_SILENT 1\) as of \S+ on bridge\.alerts\.v1; the oldest:$/,
     );
+    // Open as of the reading (now), whatever the detail said at raise.
+    const age = (since: number) => alertAge(since, Date.parse(/as of (\S+)/.exec(r.out[1] ?? '')?.[1] ?? ''));
     expect(r.out.slice(2)).toEqual([
-      '  SR-2 STUCK_ROUTED: housing, owner of housing, since 2026-05-04T13:00:00.000Z',
-      '  SR-5 WORK_ORDER_SILENT SR-5#1: parks, owner of parks, since 2026-05-04T13:00:00.003Z',
+      `  SR-2 STUCK_ROUTED: housing, owner of housing, since 2026-05-04T13:00:00.000Z (open ${age(t)})`,
+      `  SR-5 WORK_ORDER_SILENT SR-5#1: parks, owner of parks, since 2026-05-04T13:00:00.003Z (open ${age(t + 3)})`,
     ]);
 
     // The topic cannot be read: the worker's own count, saying whose partitions it covers.
