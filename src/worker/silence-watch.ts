@@ -27,8 +27,15 @@ export interface WatchedSource {
   runs?(): boolean;
 }
 
+/**
+ * A source this worker's config runs with no `silence:` cadence: one that had one before (its
+ * alert left open when the block was dropped) is no longer watched, and its alert is this
+ * worker's to clear while it runs the source (see SilenceWatch).
+ */
+export type UnwatchedSource = Pick<WatchedSource, 'connector' | 'departments' | 'runs'>;
+
 const alertIdOf = (connector: string) => `${connector}|CONNECTOR_SILENT|`;
-const runsHere = (s: WatchedSource): boolean => s.runs?.() ?? true;
+const runsHere = (s: UnwatchedSource): boolean => s.runs?.() ?? true;
 
 /**
  * Watches each source with a declared cadence and raises CONNECTOR_SILENT on the alerts topic
@@ -40,9 +47,16 @@ const runsHere = (s: WatchedSource): boolean => s.runs?.() ?? true;
  * measured from the last publish stored with the source's cursor, not from its own start.
  * A source this worker does not run (see WatchedSource.runs) is left to the worker that does;
  * taking it over, this one measures from the cursor's last publish, else from the takeover.
+ *
+ * An open alert of a source this worker runs, though its config declares no cadence for it any
+ * more (see UnwatchedSource), is cleared at the next check: nothing else would ever clear it.
+ * Only such a source's: a connector this worker's config does not run (renamed, removed, or run
+ * by a worker with another config) may be another worker's to watch, so it is left alone, and
+ * an operator acknowledges it once its connector is gone (see acknowledgeAlert).
  */
 export class SilenceWatch {
   readonly #sources: readonly WatchedSource[];
+  readonly #unwatched: readonly UnwatchedSource[];
   readonly #config: CloseloopConfig;
   readonly #messaging: Messaging;
   readonly #serde: AvroSerde;
@@ -55,6 +69,7 @@ export class SilenceWatch {
 
   constructor(o: {
     sources: readonly WatchedSource[];
+    unwatched?: readonly UnwatchedSource[];
     config: CloseloopConfig;
     messaging: Messaging;
     serde: AvroSerde;
@@ -62,6 +77,7 @@ export class SilenceWatch {
     logger: Logger;
   }) {
     this.#sources = o.sources;
+    this.#unwatched = o.unwatched ?? [];
     this.#config = o.config;
     this.#messaging = o.messaging;
     this.#serde = o.serde;
@@ -70,7 +86,7 @@ export class SilenceWatch {
   }
 
   async start(intervalMs: number): Promise<void> {
-    if (this.#sources.length === 0) return;
+    if (this.#sources.length === 0 && this.#unwatched.length === 0) return;
     await this.reload();
     this.#producer = this.#messaging.producer();
     await this.#producer.connect();
@@ -86,7 +102,7 @@ export class SilenceWatch {
     const admin = this.#messaging.admin();
     await admin.connect();
     try {
-      const mine = new Set(this.#sources.map((s) => alertIdOf(s.connector)));
+      const mine = new Set([...this.#sources, ...this.#unwatched].map((s) => alertIdOf(s.connector)));
       const topic = this.#config.topics.alerts;
       const report = { log: this.#log, metrics: this.#metrics };
       const open = new Map<string, AlertRecord>();
@@ -112,9 +128,10 @@ export class SilenceWatch {
    * silent: the alert's detail, written once at raise, does not.
    */
   reasons(now = Date.now()): string[] {
-    const elsewhere = new Set(this.#sources.filter((s) => !runsHere(s)).map((s) => s.connector));
+    // An unwatched source's alert is not shown: it is cleared at the next check where it runs.
+    const shown = new Set(this.#sources.filter(runsHere).map((s) => s.connector));
     return [...this.#open.values()]
-      .filter((a) => !elsewhere.has(a.connector ?? ''))
+      .filter((a) => shown.has(a.connector ?? ''))
       .map(
         (a) =>
           `${a.connector ?? '?'} source silent: no records for ${alertAge(a.since, now)} (since ${new Date(a.since).toISOString()}); ${a.detail}`,
@@ -145,6 +162,20 @@ export class SilenceWatch {
       }
       this.#metrics.connectorSilent.set({ connector: s.connector }, silent ? 1 : 0);
     }
+    for (const s of this.#unwatched) {
+      const open = this.#open.get(s.connector);
+      if (open && runsHere(s))
+        changes.push(
+          this.#record(
+            s,
+            'CLEARED',
+            open.since,
+            'no longer watched for silence: its config declares no silence: cadence',
+            now,
+          ),
+        );
+      this.#metrics.connectorSilent.set({ connector: s.connector }, 0);
+    }
     if (changes.length === 0) return;
     const topic = this.#config.topics.alerts;
     const subject = subjectForTopic(topic);
@@ -158,12 +189,12 @@ export class SilenceWatch {
       this.#metrics.alerts.inc({ reason: a.reason, status: a.status });
       this.#log[a.status === 'RAISED' ? 'error' : 'info'](
         { connector: a.connector, detail: a.detail },
-        `connector ${a.status === 'RAISED' ? 'silent' : 'heard again'}`,
+        a.status === 'RAISED' ? 'connector silent' : `connector silence alert cleared: ${a.detail}`,
       );
     }
   }
 
-  #record(s: WatchedSource, status: AlertRecord['status'], since: number, detail: string, now: number): AlertRecord {
+  #record(s: UnwatchedSource, status: AlertRecord['status'], since: number, detail: string, now: number): AlertRecord {
     const department = s.departments[0] ?? null;
     const alertId = alertIdOf(s.connector);
     return {

@@ -17,7 +17,7 @@ import {
 } from '../reconcile/index.ts';
 import { checkConnector } from './connector-check.ts';
 import { sinkBounds } from './sink-bounds.ts';
-import { SilenceWatch, type WatchedSource } from './silence-watch.ts';
+import { SilenceWatch, type UnwatchedSource, type WatchedSource } from './silence-watch.ts';
 import { WorkerSources, type WorkerSourceStatus } from './worker-sources.ts';
 
 export interface WorkerOptions {
@@ -53,6 +53,8 @@ export class Worker {
   #phase: ReadinessInput['phase'] = 'created';
   #silence: SilenceWatch | null = null;
   readonly #watched: WatchedSource[] = [];
+  /** Sources run with no cadence: an alert left from one they had is cleared (see SilenceWatch). */
+  readonly #unwatched: UnwatchedSource[] = [];
   readonly #lookups: ReconcileLookups;
   #reconciling: Promise<ReconcileReport> | null = null;
   #reconcileTimer: NodeJS.Timeout | null = null;
@@ -141,13 +143,16 @@ export class Worker {
             metrics: this.metrics,
           });
         this.#sources.add(def.name, build);
-        if (instance.silence) {
+        const departments = checked.serves.map((t) => t.department);
+        const runs = () => this.#sources.runs(def.name);
+        if (!instance.silence) this.#unwatched.push({ connector: def.name, departments, runs });
+        else {
           const now = () => this.#sources.status()[def.name];
           this.#watched.push({
             connector: def.name,
             settings: instance.silence,
-            departments: checked.serves.map((t) => t.department),
-            runs: () => this.#sources.runs(def.name),
+            departments,
+            runs,
             lastRecordAt: () => now()?.lastRecordAt ?? Date.now(),
             lastPublishedAt: () => now()?.lastPublishedAt ?? null,
           });
@@ -194,9 +199,9 @@ export class Worker {
     for (const r of this.#sinks.values()) await r.start();
     const { config, logger } = this.#o;
     const common = { config, messaging: this.#messaging, serde: this.#serde, metrics: this.metrics, logger };
-    if (this.#watched.length > 0) {
-      this.#silence = new SilenceWatch({ sources: this.#watched, ...common });
-      // A quarter of the shortest limit, so a silence is seen well within it.
+    if (this.#watched.length > 0 || this.#unwatched.length > 0) {
+      this.#silence = new SilenceWatch({ sources: this.#watched, unwatched: this.#unwatched, ...common });
+      // A quarter of the shortest limit, so a silence is seen well within it (each minute at most).
       const shortest = Math.min(
         ...this.#watched.flatMap((w) => [w.settings.limitMinutes, ...w.settings.hours.map((h) => h.limitMinutes)]),
       );

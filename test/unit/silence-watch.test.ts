@@ -26,7 +26,7 @@ async function setUp() {
   );
   const metrics = new Metrics({ defaults: false });
   const open = () => openAlerts(messaging, admin, serde, config.topics.alerts);
-  const watch = (o: Pick<ConstructorParameters<typeof SilenceWatch>[0], 'sources'>) => {
+  const watch = (o: Pick<ConstructorParameters<typeof SilenceWatch>[0], 'sources' | 'unwatched'>) => {
     const w = new SilenceWatch({ ...o, config, messaging, serde, metrics, logger });
     cleanup.push(() => w.stop());
     return w;
@@ -55,5 +55,30 @@ describe('silence watch', () => {
     expect(w.reasons(T0 + 3 * 24 * 60 * MIN)).toEqual([
       'posse source silent: no records for 3 d 0 h (since 2026-05-04T13:00:00.000Z); silent past its limit of 30 min',
     ]);
+  });
+
+  it('clears the open alert of a source its worker runs with no cadence any more, and no other', async () => {
+    const s = await setUp();
+    const before = s.watch({ sources: [quiet('posse'), quiet('maximo'), quiet('cityworks')] });
+    await before.start(3_600_000);
+    await before.check(T0 + 120 * MIN);
+    await before.stop();
+    expect((await s.open()).map((a) => a.connector).sort()).toEqual(['cityworks', 'maximo', 'posse']);
+
+    // Redeployed: posse's `silence:` block dropped; maximo's too, but another worker holds its
+    // source's lease now; cityworks is in no connector entry of this worker's config (renamed,
+    // removed, or another worker's), so this one cannot know it is no longer watched.
+    const after = s.watch({
+      sources: [],
+      unwatched: [
+        { connector: 'posse', departments: ['housing'] },
+        { connector: 'maximo', departments: ['streets'], runs: () => false },
+      ],
+    });
+    await after.start(3_600_000);
+    await after.check(T0 + 121 * MIN);
+    expect((await s.open()).map((a) => a.connector).sort()).toEqual(['cityworks', 'maximo']);
+    // An unwatched source's alert is no readiness reason, here or before it is cleared.
+    expect(after.reasons()).toEqual([]);
   });
 });
