@@ -199,13 +199,14 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
   alerts
     .command('ack')
     .description(
-      'acknowledge a RECORDS_SKIPPED alert once the records it names were dealt with, or a DELIVERY_EXHAUSTED one whose record will never be delivered; exits 1 if none is open',
+      'acknowledge a RECORDS_SKIPPED alert once the records it names were dealt with, a DELIVERY_EXHAUSTED one whose record will never be delivered, or (with --reason) one whose connector left the config or whose ticket is in no partition of the state; exits 1 if none is open',
     )
     .requiredOption('--id <alertId>', 'the alert, as `alerts list` and readiness name it')
     .requiredOption('--by <who>', 'who acknowledges, recorded in the alert')
+    .option('--reason <why>', 'why, recorded in the alert and logged; required for an alert whose owner is gone')
     .addOption(configOption())
     .action(
-      act(async (o: { config: string; id: string; by: string }) =>
+      act(async (o: { config: string; id: string; by: string; reason?: string }) =>
         runAlerts('ack', await loadConfig(o.config), toolLogger('closeloop'), io.print, io.printError, o),
       ),
     );

@@ -25,6 +25,7 @@ export const SKIPPED_REASON = 'RECORDS_SKIPPED' satisfies AlertReason;
  * clears it when delivered, but one that will never be (its ticket closed by hand, a command the
  * department carried out another way, a connector since removed) would keep every worker not
  * ready for good; the dead letter stays on its topic, and the clearing names who acknowledged.
+ * Any other alert is acknowledged only once its owner is gone (see acknowledgeAlert).
  */
 export const ACKNOWLEDGED_REASONS: readonly AlertReason[] = [SKIPPED_REASON, 'DELIVERY_EXHAUSTED'];
 
@@ -138,28 +139,53 @@ export function alertLine(a: AlertRecord, now: number): string {
 }
 
 /**
- * `closeloop alerts ack`: writes the clearing of an open RECORDS_SKIPPED or DELIVERY_EXHAUSTED
- * alert (see ACKNOWLEDGED_REASONS), naming who acknowledged it; the workers drop it from
- * readiness when they next read the topic. Null when no such alert is open. Other alerts are
- * refused: each clears when its condition ends (the ticket moves, records flow), which the bridge
- * sees by itself, and clearing one by hand would only hide it.
+ * `closeloop alerts ack`: writes the clearing of an open alert, naming who acknowledged it and,
+ * when given, why (`reason`); the workers drop it from readiness when they next read the topic.
+ * Null when no such alert is open. RECORDS_SKIPPED and DELIVERY_EXHAUSTED alerts are acknowledged
+ * as they are (see ACKNOWLEDGED_REASONS). Any other clears when its condition ends (the ticket
+ * moves, records flow), which the bridge sees by itself, and clearing it by hand would only hide
+ * it; so it is acknowledged only when `ownerGone` says its owner no longer exists (its connector
+ * left the config, its ticket left the processor's state: see the CLI's ownerGone), and only with
+ * a reason, since nothing else will ever tell why it went. Otherwise it is refused.
  */
 export async function acknowledgeAlert(
   messaging: Messaging,
   admin: MessagingAdmin,
   serde: AvroSerde,
-  o: { topic: string; jurisdiction: string; alertId: string; by: string; now: number },
+  o: {
+    topic: string;
+    jurisdiction: string;
+    alertId: string;
+    by: string;
+    now: number;
+    reason?: string | null;
+    ownerGone?: (alert: AlertRecord) => Promise<string>;
+  },
   report: AlertsReadReport = {},
 ): Promise<AlertRecord | null> {
   const open = (await openAlerts(messaging, admin, serde, o.topic, report)).find((a) => a.alertId === o.alertId);
   if (!open) return null;
+  const reason = o.reason ?? null;
+  let gone: string | null = null;
   if (!ACKNOWLEDGED_REASONS.includes(open.reason)) {
-    throw new CloseloopError(
-      'CL_ARGUMENT_INVALID',
-      `alert ${o.alertId} is ${open.reason}, which clears when its condition ends; only ${ACKNOWLEDGED_REASONS.join(' and ')} alerts are acknowledged`,
-      { details: { alertId: o.alertId, reason: open.reason } },
-    );
+    if (!o.ownerGone) {
+      throw new CloseloopError(
+        'CL_ARGUMENT_INVALID',
+        `alert ${o.alertId} is ${open.reason}, which clears when its condition ends; only ${ACKNOWLEDGED_REASONS.join(' and ')} alerts are acknowledged`,
+        { details: { alertId: o.alertId, reason: open.reason } },
+      );
+    }
+    gone = await o.ownerGone(open);
+    if (reason === null) {
+      throw new CloseloopError(
+        'CL_ARGUMENT_INVALID',
+        `alert ${o.alertId} is ${open.reason} and ${gone}: acknowledging it needs --reason, saying why, for the audit`,
+        { details: { alertId: o.alertId, reason: open.reason } },
+      );
+    }
   }
+  const why = reason === null ? '' : ` (${reason})`;
+  const detail = `acknowledged by ${o.by}${why}: ${gone === null ? '' : `${gone}; raised as: `}${open.detail}`;
   const cleared: AlertRecord = {
     ...open,
     envelope: {
@@ -172,7 +198,7 @@ export async function acknowledgeAlert(
       correlationId: null,
     },
     status: 'CLEARED',
-    detail: `acknowledged by ${o.by}: ${open.detail}`,
+    detail,
   };
   const producer = messaging.producer();
   await producer.connect();
