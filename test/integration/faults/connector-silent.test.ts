@@ -134,4 +134,49 @@ describe('a source stops returning records (CONNECTOR_SILENT)', () => {
     await until('every ticket closed', () => run.done(), 120_000);
     expect(crmTally(run.crm)).toEqual({ lost: 0, duplicated: 0 });
   }, 300_000);
+
+  it("is cleared by the worker running the source once the connector's silence: block is dropped", async () => {
+    const run = await bridgeRun({ config: { roles: true } });
+    cleanup.push(() => run.stop());
+    const watched = {
+      ...run.config,
+      connectors: run.config.connectors.map((c) =>
+        c.name === 'crm-rest' ? { ...c, silence: { limitMinutes: 0.05, timeZone: 'UTC', hours: [] } } : c,
+      ),
+    };
+    const admin = testMessaging().admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    const silentAlerts = async () =>
+      (await openAlerts(testMessaging(), admin, serde, watched.topics.alerts)).filter(
+        (a) => a.reason === 'CONNECTOR_SILENT',
+      );
+    const first = await startFaultWorker(watched);
+    openTickets(run, 1);
+    run.work();
+    await until('the first ticket closed', () => run.done(), 120_000);
+    run.crm.setFeedPaused(true);
+    const series = 'closeloop_connector_silent{connector="crm-rest"}';
+    await untilAsync('the silence alarm', async () => (await metric(first.url, series)) === 1, 30_000);
+    await first.stop();
+
+    // Redeployed without the cadence, the source still silent: nothing else would clear the alert.
+    const unwatched = await startFaultWorker(run.config);
+    cleanup.push(() => unwatched.stop());
+    await untilAsync(
+      'the source lease held',
+      async () => (await metric(unwatched.url, 'closeloop_source_lease_held{connector="crm-rest"}')) === 1,
+      30_000,
+    );
+    await untilAsync(
+      'the silence alert cleared',
+      async () => {
+        await unwatched.worker.checkSilenceNow();
+        return (await silentAlerts()).length === 0;
+      },
+      30_000,
+    );
+    expect((await readiness(unwatched.url)).reasons.filter((r) => r.includes('silent'))).toEqual([]);
+  }, 240_000);
 });
