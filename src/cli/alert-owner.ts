@@ -12,8 +12,10 @@ import { inputRoutes } from '../processor/repartition.ts';
  * For `closeloop alerts ack` of an alert that clears by itself while its owner exists: why it
  * may be acknowledged (its owner is gone), or CL_ARGUMENT_INVALID saying who clears it.
  *
- * CONNECTOR_SILENT: its connector is in no connector entry of the config. One that is clears
- * when records flow, or by the worker running it once its `silence:` is dropped (SilenceWatch).
+ * CONNECTOR_SILENT: no connector entry of the config runs its connector's source (none names it,
+ * or its entry says `source: false`), so no worker of this config watches it or ever clears its
+ * alert. One whose source runs clears when records flow, or by the worker running it once its
+ * `silence:` is dropped (SilenceWatch).
  * With several workers, each with a config of its own, the command must be run with the config
  * of the workers that ran the connector: another's does not list it.
  *
@@ -31,12 +33,15 @@ export function ownerGone(
   return async (a) => {
     if (a.reason === 'CONNECTOR_SILENT') {
       const connector = a.connector ?? '';
-      if (config.connectors.some((i) => i.name === connector))
+      const entry = config.connectors.find((i) => i.name === connector);
+      if (entry?.source)
         throw refused(
           a,
-          `connector ${connector} is in the config: the worker running its source clears the alert when records flow again, or once its silence: cadence is dropped`,
+          `connector ${connector} runs its source under the config: the worker running it clears the alert when records flow again, or once its silence: cadence is dropped`,
         );
-      return `connector ${connector} is in no connector entry of the config`;
+      return entry
+        ? `connector ${connector} runs no source under the config (source: false)`
+        : `connector ${connector} is in no connector entry of the config`;
     }
     const ticketId = a.ticketId;
     if (ticketId === null) throw refused(a, 'it names no ticket and no connector');

@@ -40,13 +40,17 @@ const alert = (alertId: string, reason: AlertReason, o: { ticketId?: string; con
 });
 
 /** `lostInput`: the processor's group has read this much of the CRM topic's partition 0, as a lost changelog's partition shows. */
-async function setUp(o: { state?: boolean; lostInput?: string } = {}) {
+async function setUp(o: { state?: boolean; lostInput?: string; source?: false } = {}) {
   const { serde, url } = await startLoopback(cleanup);
-  const { config } = await testConfig(1, 30, {
+  const loaded = await testConfig(1, 30, {
     brokers: 'in-memory:9092',
     registryUrl: url,
     connectors: [{ name: 'posse', config: {} }],
   });
+  const config = {
+    ...loaded.config,
+    connectors: loaded.config.connectors.map((c) => ({ ...c, source: o.source ?? c.source })),
+  };
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger({
     level: 'info',
@@ -134,6 +138,15 @@ describe('alerts ack of an alert whose owner is gone', () => {
     ]);
   });
 
+  it('acknowledges a silent connector whose entry in the config runs no source', async () => {
+    const s = await setUp({ source: false });
+    await s.raise(alert('posse|CONNECTOR_SILENT|', 'CONNECTOR_SILENT', { connector: 'posse' }));
+    expect(await s.ack('posse|CONNECTOR_SILENT|', 'source moved to the posse worker')).toBe(0);
+    expect(s.lines.find((l) => l['msg'] === 'alert acknowledged')?.['detail']).toBe(
+      'acknowledged by ops@city (source moved to the posse worker): connector posse runs no source under the config (source: false); raised as: as raised',
+    );
+  });
+
   it('refuses one whose connector is in the config or whose ticket the state holds, and one without a reason', async () => {
     const s = await setUp();
     await s.raise(
@@ -146,7 +159,7 @@ describe('alerts ack of an alert whose owner is gone', () => {
     expect(await s.ack('posse-old|CONNECTOR_SILENT|', null)).toBe(2);
     expect(s.errors).toEqual([
       expect.stringMatching(
-        /CL_ARGUMENT_INVALID: alert posse\|CONNECTOR_SILENT\| is CONNECTOR_SILENT, and connector posse is in the config/,
+        /CL_ARGUMENT_INVALID: alert posse\|CONNECTOR_SILENT\| is CONNECTOR_SILENT, and connector posse runs its source under the config/,
       ),
       expect.stringMatching(
         /CL_ARGUMENT_INVALID: alert SR-1\|STUCK_ROUTED\| is STUCK_ROUTED, and ticket SR-1 is in the state of partition 0/,
