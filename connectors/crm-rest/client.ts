@@ -143,7 +143,8 @@ const ticketSchema = z.object({
   closureReason: z.string().nullable().default(null),
   updatedAt: z.number().nullable().default(null),
 });
-const appliedSchema = z.object({ applied: z.boolean(), currentVersion: z.number().int().min(0) });
+/** The answer to a status update; its version is read as the view's is (versionSchema). */
+const appliedSchema = z.object({ applied: z.boolean(), currentVersion: versionSchema });
 
 export type CrmChange = z.output<ReturnType<typeof changeSchema>>;
 export type CrmPage = z.infer<typeof pageSchema>;

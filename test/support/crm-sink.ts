@@ -103,17 +103,32 @@ export async function crmSinkRunner(
   return { ...crmSide, messaging, admin, run, send, read, receipts, readiness };
 }
 
+/** A CRM's answer to a status update, as a CRM written by others gives it. */
+export interface PutAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const CONFLICT: PutAnswer = { status: 409, body: { error: 'conflict' } };
+
 /**
  * A CRM written by others, for answers the simulator does not give: every status update answered
- * 409, and a ticket's view answered as `view(id)` gives it (the id from the request's path).
+ * as `put` gives it (409 unless told), and a ticket's view answered as `view(id)` gives it (the
+ * id from the request's path).
  */
-export async function crmAnswering409(cleanup: Cleanup, view: (id: string) => Record<string, unknown>) {
+export async function crmAnswering409(
+  cleanup: Cleanup,
+  view: (id: string) => Record<string, unknown>,
+  put: () => PutAnswer = () => CONFLICT,
+) {
   const server = createServer((req, res) => {
     req.resume();
     res.setHeader('content-type', 'application/json');
     if (req.method === 'PUT') {
-      res.statusCode = 409;
-      res.end(JSON.stringify({ error: 'conflict' }));
+      const answer = put();
+      res.writeHead(answer.status, answer.headers ?? {});
+      res.end(JSON.stringify(answer.body));
       return;
     }
     res.end(JSON.stringify(view(decodeURIComponent(req.url?.split('/')[4] ?? ''))));

@@ -4,8 +4,9 @@ import { cleanupAfter } from '../../support/cleanup.ts';
 import { TOPIC, crmAnswering409, crmSinkRunner, crmWithTicket } from '../../support/crm-sink.ts';
 import { until } from '../../support/wait.ts';
 
-// The CRM's ticket view, read on a 409 to a status update and by reconciliation's lookup, as a
-// CRM writes it: empty fields left out (as Open311 JSON does), a version as text.
+// The CRM's ticket view, read on a 409 to a status update and by reconciliation's lookup, and its
+// answer to a status update, as a CRM writes them: empty fields left out (as Open311 JSON does), a
+// version as text.
 
 const cleanup = cleanupAfter('each');
 
@@ -76,6 +77,32 @@ describe('crm-rest: a ticket view with its version as text or a status of its ow
     await expect((await crmAnswering({ ...view, status: 'resolved' })).lookupTicket('SR-1')).rejects.toMatchObject({
       code: 'CL_CONNECTOR_MALFORMED',
       message: expect.stringContaining('"resolved" is neither open nor closed'),
+    });
+  });
+});
+
+describe('crm-rest: the answer to a status update with its version as text', () => {
+  /** A CRM that answers every status update 200 with `answer`; its ticket view is never asked. */
+  const answering = async (answer: Record<string, unknown>) =>
+    (
+      await crmAnswering409(
+        cleanup,
+        () => ({}),
+        () => ({ status: 200, body: answer }),
+      )
+    ).sink;
+
+  it('reads currentVersion written as digits as the view reads statusVersion', async () => {
+    const { v2 } = await crmWithTicket(cleanup);
+    await expect((await answering({ applied: true, currentVersion: '2' })).deliver(v2)).resolves.toBeUndefined();
+    await expect((await answering({ applied: false, currentVersion: ' 2 ' })).deliver(v2)).resolves.toBeUndefined();
+    await expect((await answering({ applied: false, currentVersion: '1' })).deliver(v2)).rejects.toMatchObject({
+      code: 'CL_CONNECTOR_NOT_APPLIED',
+      details: { version: 2, currentVersion: 1 },
+    });
+    // A version that is no whole number is still no answer.
+    await expect((await answering({ applied: true, currentVersion: '2.5' })).deliver(v2)).rejects.toMatchObject({
+      code: 'CL_CONNECTOR_MALFORMED',
     });
   });
 });
