@@ -131,24 +131,35 @@ const pageSchema = z.object({ changes: z.array(z.unknown()), nextCursor: wholeNu
 const versionSchema = wholeNumber(0);
 /**
  * Only what reconciliation compares; the CRM's view has more, and contact data never comes here.
- * A 409 to a status update is read by the version alone (versionConflict), so nothing else here
- * may fail it: a fact a CRM leaves out when empty, as Open311 JSON does, is null, and the status
- * is checked only where it is used (ticketToObservation).
+ * A 409 to a status update reads the version alone (heldSchema), so nothing else here can fail
+ * it. The rest is read as leniently as its meaning allows, as a CRM written by others writes it:
+ * a fact a CRM leaves out when empty, as Open311 JSON does, is null; an id may be a number; the
+ * time of the last change is read as instantIn reads the feed's dates (epoch milliseconds or
+ * seconds, ISO 8601 with or without an offset, in the CRM's `timeZone`), and one it cannot read
+ * is unknown (null), as one left out is; the status is checked only where it is used
+ * (ticketToObservation).
  */
-const ticketSchema = z.object({
-  id: z.string().min(1),
-  status: z.string(),
-  statusVersion: versionSchema,
-  lifecycleState: z.string().nullable().default(null),
-  closureReason: z.string().nullable().default(null),
-  updatedAt: z.number().nullable().default(null),
-});
+function ticketSchema(timeZone: string) {
+  return z.object({
+    id: z.union([z.string().min(1), z.number().transform(String)]),
+    status: z.string(),
+    statusVersion: versionSchema,
+    lifecycleState: z.string().nullable().default(null),
+    closureReason: z.string().nullable().default(null),
+    updatedAt: z
+      .unknown()
+      .optional()
+      .transform((v) => (v === undefined || v === null ? null : instantIn(v, timeZone))),
+  });
+}
+/** What a 409 to a status update needs of the ticket: the version the CRM holds, nothing else. */
+const heldSchema = z.object({ statusVersion: versionSchema });
 /** The answer to a status update; its version is read as the view's is (versionSchema). */
 const appliedSchema = z.object({ applied: z.boolean(), currentVersion: versionSchema });
 
 export type CrmChange = z.output<ReturnType<typeof changeSchema>>;
 export type CrmPage = z.infer<typeof pageSchema>;
-export type CrmTicketView = z.infer<typeof ticketSchema>;
+export type CrmTicketView = z.output<ReturnType<typeof ticketSchema>>;
 
 export interface CrmStatusUpdate {
   readonly version: number;
@@ -196,8 +207,17 @@ export function outOfOrder(ticketId: string, version: number, held: number, caus
 /** The CRM's integration API. Every failure comes out classified: retriable or a data error. */
 export class CrmClient {
   readonly #http: HttpClient;
+  readonly #ticketSchema: ReturnType<typeof ticketSchema>;
 
-  constructor(options: { baseUrl: string; token: string | undefined; timeoutMs: number; maxResponseBytes?: number }) {
+  constructor(options: {
+    baseUrl: string;
+    token: string | undefined;
+    timeoutMs: number;
+    maxResponseBytes?: number;
+    /** Where the CRM's dates without an offset are read (a ticket's updatedAt). */
+    timeZone?: string;
+  }) {
+    this.#ticketSchema = ticketSchema(options.timeZone ?? 'UTC');
     this.#http = new HttpClient({
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
@@ -234,9 +254,17 @@ export class CrmClient {
 
   /** The ticket as the CRM holds it now; null when the CRM does not know it (404). */
   ticket(ticketId: string): Promise<CrmTicketView | null> {
-    return lookupJson(`reading CRM ticket ${ticketId}`, ticketSchema, () =>
+    return lookupJson(`reading CRM ticket ${ticketId}`, this.#ticketSchema, () =>
       this.#http.get(`/api/v1/tickets/${pathSegment(ticketId)}`),
     );
+  }
+
+  /** The status version the CRM holds for the ticket; null when the CRM does not know it (404). */
+  async heldVersion(ticketId: string): Promise<number | null> {
+    const held = await lookupJson(`reading CRM ticket ${ticketId}`, heldSchema, () =>
+      this.#http.get(`/api/v1/tickets/${pathSegment(ticketId)}`),
+    );
+    return held?.statusVersion ?? null;
   }
 
   /** The cheapest real call: one change from the start of the feed. */

@@ -14,7 +14,7 @@ export const crmRestConfig = z
     timeZone: timeZoneSchema
       .default('UTC')
       .describe(
-        'IANA time zone of the CRM\'s dates without a UTC offset (a change\'s at, requestedAt and dueAt): a due date "2024-05-01" is the start of that day there, "2024-05-01T10:00:00" that time there.',
+        'IANA time zone of the CRM\'s dates without a UTC offset (a change\'s at, requestedAt and dueAt, a ticket\'s updatedAt): a due date "2024-05-01" is the start of that day there, "2024-05-01T10:00:00" that time there.',
       ),
     pageSize: z.number().int().min(1).max(1000).default(100).describe('Changes read per poll.'),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),

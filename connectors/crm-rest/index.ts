@@ -22,6 +22,7 @@ function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
     token: env[config.tokenEnv],
     timeoutMs: config.timeoutMs,
     maxResponseBytes: config.maxResponseBytes,
+    timeZone: config.timeZone,
   });
 }
 
@@ -33,8 +34,8 @@ function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
  */
 async function versionConflict(crm: CrmClient, status: TicketStatusChange, err: unknown): Promise<'held'> {
   if (!isCloseloopError(err, 'CL_CONNECTOR_REJECTED') || err.details['httpStatus'] !== 409) throw err;
-  const held = (await crm.ticket(status.ticketId))?.statusVersion;
-  if (held === undefined) throw err;
+  const held = await crm.heldVersion(status.ticketId);
+  if (held === null) throw err;
   if (held >= status.version) return 'held';
   if (held < status.version - 1) throw outOfOrder(status.ticketId, status.version, held, err);
   throw err;
@@ -119,7 +120,8 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
     return {
       async ticket(ticketId) {
         const t = await crm.ticket(ticketId);
-        return t && ticketToObservation(t);
+        // The ticket asked about, as the bridge names it: a CRM may name it by a number of its own.
+        return t && { ...ticketToObservation(t), ticketId };
       },
       health: () => healthFrom(() => crm.ping()),
     };

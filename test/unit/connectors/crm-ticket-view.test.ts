@@ -81,6 +81,34 @@ describe('crm-rest: a ticket view with its version as text or a status of its ow
   });
 });
 
+describe('crm-rest: a ticket view with its id as a number or its updatedAt as text', () => {
+  const view = { id: 'SR-1', status: 'closed', statusVersion: 2, lifecycleState: 'RESOLVED' };
+  const at = Date.parse('2024-05-01T10:00:00Z');
+
+  it('reads a 409 by the version alone, whatever the rest of the view holds', async () => {
+    const { v2 } = await crmWithTicket(cleanup);
+    for (const other of [
+      { updatedAt: '2024-05-01T10:00:00Z' },
+      { updatedAt: String(at) },
+      { updatedAt: 'yesterday' },
+      { id: 1 },
+      { id: null, status: null },
+    ])
+      await expect((await crmAnswering({ ...view, ...other })).sink.deliver(v2)).resolves.toBeUndefined();
+  });
+
+  it('looks the ticket up with its updatedAt read as the feed reads dates, and unknown when it cannot be', async () => {
+    const expected = { ticketId: 'SR-1', status: 'closed', statusVersion: 2, updatedAt: at };
+    const lookup = async (other: Record<string, unknown>) =>
+      (await crmAnswering({ ...view, ...other })).lookupTicket('SR-1');
+    await expect(lookup({ updatedAt: '2024-05-01T10:00:00Z' })).resolves.toMatchObject(expected);
+    await expect(lookup({ updatedAt: at })).resolves.toMatchObject(expected);
+    // The ticket asked about, though the CRM names it by a number of its own.
+    await expect(lookup({ id: 1, updatedAt: at })).resolves.toMatchObject(expected);
+    await expect(lookup({ updatedAt: 'yesterday' })).resolves.toMatchObject({ ...expected, updatedAt: null });
+  });
+});
+
 describe('crm-rest: the answer to a status update with its version as text', () => {
   /** A CRM that answers every status update 200 with `answer`; its ticket view is never asked. */
   const answering = async (answer: Record<string, unknown>) =>
