@@ -6,10 +6,10 @@ import {
   SimulatorServer,
   WebhookBell,
   type Corruption,
-  type FaultSettings,
-  type WebhookTarget,
 } from '../../src/sdk/index.ts';
 import { serveAgentApi } from './simulator-agent.ts';
+import type { CrmSimulatorOptions } from './simulator-options.ts';
+import { TicketLocks } from './simulator-locks.ts';
 import {
   newTicketSchema,
   statusUpdateSchema,
@@ -21,31 +21,14 @@ import {
 } from './simulator-model.ts';
 
 export type { AppliedUpdate, Change, ChangeKind, Contact, CrmBackup, CrmTicket } from './simulator-model.ts';
+export type { CrmSimulatorOptions } from './simulator-options.ts';
+export type { LockAnswer } from './simulator-locks.ts';
 
 /**
  * A stand-in for a city's 311 CRM: tickets with citizen contact data, an agent API, a change
  * feed for referrals (no contact data), and a status API that applies versioned updates in order
  * and records each one. Faults are injected in front of the integration API.
  */
-
-export interface CrmSimulatorOptions {
-  readonly faults?: Partial<FaultSettings>;
-  readonly seed?: number;
-  readonly clock?: () => number;
-  /** Bearer token the integration API requires; none when undefined. */
-  readonly token?: string;
-  /** Called (POST, no data) after new changes reach the feed; also `PUT /_sim/webhook`. */
-  readonly webhook?: WebhookTarget;
-  /**
-   * 'head': every page answers the feed's latest seq as its nextCursor, as some CRMs do, also a
-   * page cut at its limit. Default 'page': the seq of the page's last change.
-   */
-  readonly nextCursor?: 'page' | 'head';
-  /** The ticket view leaves out fields that are empty (null), as Open311-style JSON does. */
-  readonly omitEmptyFields?: boolean;
-  /** A repeat (a version the ticket holds already) is answered 409, as some CRMs answer it. */
-  readonly repeatConflict?: boolean;
-}
 
 export class CrmSimulator {
   readonly server: SimulatorServer;
@@ -63,7 +46,7 @@ export class CrmSimulator {
   /** Updates declined because an agent holds the ticket open: answered, not applied. */
   declinedUpdates = 0;
   /** Tickets an agent holds open for editing: the CRM applies no status update to them. */
-  readonly #locked = new Set<string>();
+  readonly #locks: TicketLocks;
   readonly #clock: () => number;
   readonly #omitEmpty: boolean;
   readonly #repeatConflict: boolean;
@@ -80,6 +63,7 @@ export class CrmSimulator {
     this.#headCursor = options.nextCursor === 'head';
     this.#omitEmpty = options.omitEmptyFields ?? false;
     this.#repeatConflict = options.repeatConflict ?? false;
+    this.#locks = new TicketLocks(options.lockAnswer, options.lockRetryAfterSeconds ?? null);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
     if (options.webhook) this.webhook.configure(options.webhook);
@@ -201,20 +185,20 @@ export class CrmSimulator {
   }
 
   /**
-   * An agent opens the ticket for editing: until unlockTicket(), the CRM answers a status update
-   * that would be applied with 200 `{applied: false, currentVersion}`, the version it still holds,
-   * as a CRM that locks records under an open edit does.
+   * An agent opens the ticket for editing: until unlockTicket(), the CRM holds off a status update
+   * that would be applied, answering it as `lockAnswer` says (by default 200 `{applied: false,
+   * currentVersion}`, the version it still holds), as a CRM that locks records under an open edit does.
    */
   lockTicket(id: string | undefined): CrmTicket {
     const ticket = this.#ticket(id);
-    this.#locked.add(ticket.id);
+    this.#locks.lock(ticket.id);
     return ticket;
   }
 
   /** The agent saves or leaves: status updates apply again. */
   unlockTicket(id: string | undefined): CrmTicket {
     const ticket = this.#ticket(id);
-    this.#locked.delete(ticket.id);
+    this.#locks.unlock(ticket.id);
     return ticket;
   }
 
@@ -344,10 +328,10 @@ export class CrmSimulator {
     if (u.version !== ticket.statusVersion + 1) {
       throw new HttpError(409, `version ${u.version} skips ahead of ${ticket.statusVersion}`);
     }
-    // Declined in the same shape as a repeat, but with the older version it still holds.
-    if (this.#locked.has(id)) {
+    // Declined: by default in the same shape as a repeat, but with the older version it still holds.
+    if (this.#locks.has(id)) {
       this.declinedUpdates += 1;
-      return { status: 200, body: { applied: false, currentVersion: ticket.statusVersion } };
+      return this.#locks.refusal(id, ticket.statusVersion);
     }
     Object.assign(ticket, {
       status: u.status,

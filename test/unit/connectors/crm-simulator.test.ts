@@ -111,6 +111,26 @@ describe('CRM simulator', () => {
     expect((await fetch(`${url}/agent/tickets/SR-nope/lock`, { method: 'POST' })).status).toBe(404);
   });
 
+  it.each([
+    ['conflict', 409],
+    ['locked', 423],
+  ] as const)(
+    'answers an update a lock holds off %s (HTTP %i) with its Retry-After when so told',
+    async (lockAnswer, status) => {
+      const { sim, url } = await start({ lockAnswer, lockRetryAfterSeconds: 30 });
+      const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+      const at = `${url}/api/v1/tickets/${t.id}/status`;
+      sim.lockTicket(t.id);
+      const answer = await put(at, update(1));
+      expect(answer.status).toBe(status);
+      expect(answer.headers.get('retry-after')).toBe('30');
+      expect(((await answer.json()) as { error: string }).error).toContain('locked');
+      expect(sim.declinedUpdates).toBe(1);
+      sim.unlockTicket(t.id);
+      expect(await (await put(at, update(1))).json()).toEqual({ applied: true, currentVersion: 1 });
+    },
+  );
+
   it('refuses invalid updates with every problem named', async () => {
     const { sim, url } = await start();
     const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
