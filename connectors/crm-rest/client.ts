@@ -179,13 +179,31 @@ export interface CrmStatusUpdate {
 /**
  * The CRM answered a status update without applying it and holds an older version: retriable (a
  * lock clears when the agent saves), so the sink retries and pauses, and a ticket still declined
- * after its delivery cycles is dead-lettered as CL_DELIVERY_EXHAUSTED with an alert.
+ * after its delivery cycles is dead-lettered as CL_DELIVERY_EXHAUSTED with an alert. A lock
+ * answered as an HTTP error (409 "being edited by another user", 423 Locked) carries its status
+ * and the wait the CRM asked for (Retry-After), which the retries and the pause wait at least.
  */
-export function notApplied(ticketId: string, version: number, currentVersion: number): CloseloopError {
+export function notApplied(
+  ticketId: string,
+  version: number,
+  currentVersion: number,
+  answer: { readonly cause: unknown; readonly httpStatus: number; readonly retryAfterMs: unknown } | null = null,
+): CloseloopError {
+  const retryAfterMs = typeof answer?.retryAfterMs === 'number' ? answer.retryAfterMs : null;
   return new CloseloopError(
     'CL_CONNECTOR_NOT_APPLIED',
-    `applying status v${version} to CRM ticket ${ticketId}: the CRM answered applied: false and still holds v${currentVersion}`,
-    { details: { ticketId, version, currentVersion } },
+    `applying status v${version} to CRM ticket ${ticketId}: the CRM ` +
+      `${answer ? `answered HTTP ${answer.httpStatus} (locked)` : 'answered applied: false'} and still holds v${currentVersion}`,
+    {
+      ...(answer ? { cause: answer.cause } : {}),
+      details: {
+        ticketId,
+        version,
+        currentVersion,
+        ...(answer ? { httpStatus: answer.httpStatus } : {}),
+        ...(retryAfterMs === null ? {} : { retryAfterMs }),
+      },
+    },
   );
 }
 

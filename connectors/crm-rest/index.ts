@@ -27,18 +27,29 @@ function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
 }
 
 /**
- * A 409 to a status update says the versions disagree; the CRM's own ticket says how. Holding
- * this version or a later one, it has the update ('held', delivered: some CRMs answer a repeat
- * so); holding one below the version before it, an earlier status is missing (outOfOrder).
- * Anything else, or any other failure, stays the error it was.
+ * A 409 to a status update says the versions disagree, or that the ticket is locked (an agent
+ * editing it: "being edited by another user"); a 423 says it is locked. The CRM's own ticket says
+ * which. Holding this version or a later one, it has the update ('held', delivered: some CRMs
+ * answer a repeat so); holding the version before it, the update was next in line, so the CRM
+ * held it off for a lock: not applied, retriable, waiting as long as its Retry-After asks (a
+ * lock clears when the agent saves, and the ticket's later statuses wait behind this one);
+ * holding one below that, an earlier status is missing (outOfOrder). Any other failure stays the
+ * error it was.
  */
 async function versionConflict(crm: CrmClient, status: TicketStatusChange, err: unknown): Promise<'held'> {
-  if (!isCloseloopError(err, 'CL_CONNECTOR_REJECTED') || err.details['httpStatus'] !== 409) throw err;
+  const httpStatus = isCloseloopError(err) ? err.details['httpStatus'] : undefined;
+  const conflict = isCloseloopError(err, 'CL_CONNECTOR_REJECTED') && httpStatus === 409;
+  const locked = isCloseloopError(err, 'CL_CONNECTOR_RETRIABLE') && httpStatus === 423;
+  if (!isCloseloopError(err) || !(conflict || locked)) throw err;
   const held = await crm.heldVersion(status.ticketId);
   if (held === null) throw err;
   if (held >= status.version) return 'held';
-  if (held < status.version - 1) throw outOfOrder(status.ticketId, status.version, held, err);
-  throw err;
+  if (conflict && held < status.version - 1) throw outOfOrder(status.ticketId, status.version, held, err);
+  throw notApplied(status.ticketId, status.version, held, {
+    cause: err,
+    httpStatus: locked ? 423 : 409,
+    retryAfterMs: err.details['retryAfterMs'],
+  });
 }
 
 /**

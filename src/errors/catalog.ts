@@ -183,7 +183,7 @@ export const ERROR_CATALOG = {
     stage: 'deliver',
     retriable: true,
     summary:
-      'An external system failed in a way worth retrying: 5xx, 408, 429, a time-out, a dropped connection, any other failure with no HTTP answer but a TLS one or a request that could not be built (CL_CONNECTOR_REJECTED).',
+      'An external system failed in a way worth retrying: 5xx, 408, 423 (Locked), 429, a time-out, a dropped connection, any other failure with no HTTP answer but a TLS one or a request that could not be built (CL_CONNECTOR_REJECTED).',
   },
   CL_CONNECTOR_REJECTED: {
     stage: 'deliver',
@@ -225,7 +225,7 @@ export const ERROR_CATALOG = {
     stage: 'deliver',
     retriable: true,
     summary:
-      "An external system answered a write without applying it and says it holds an older version than the one sent (the CRM's 200 applied: false with a currentVersion below the status version: a ticket an agent holds open, a workflow rule): never counted as delivered; retried, then the sink pauses until its health probe passes, and a record still not applied after maxDeliveryCycles such cycles ends as CL_DELIVERY_EXHAUSTED with an alert.",
+      "An external system answered a write without applying it and says it holds an older version than the one sent (the CRM's 200 applied: false with a currentVersion below the status version: a ticket an agent holds open, a workflow rule; its 409 'being edited by another user' while it holds the version before, or 423 Locked, whose Retry-After is waited at least): never counted as delivered; retried, then the sink pauses until its health probe passes, and a record still not applied after maxDeliveryCycles such cycles ends as CL_DELIVERY_EXHAUSTED with an alert.",
   },
   CL_CONNECTOR_OUT_OF_ORDER: {
     stage: 'deliver',

@@ -28,6 +28,9 @@ const TLS_TRANSIENT = new Set(['ERR_TLS_HANDSHAKE_TIMEOUT']);
  */
 const UNSENDABLE = /^(?:ERR_INVALID_|UND_ERR_INVALID_ARG$)/;
 
+/** A 4xx that says to come back later: a time-out, a lock (423 Locked), a throttle. */
+const RETRIABLE_4XX: ReadonlySet<number> = new Set([408, 423, 429]);
+
 /** Whether a failure with no HTTP answer was a TLS failure (see TLS). */
 function isTlsFailure(code: string | undefined): boolean {
   return code !== undefined && TLS.test(code) && !TLS_TRANSIENT.has(code);
@@ -56,10 +59,11 @@ function asFailure(err: unknown): HttpFailure {
 }
 
 /**
- * The one rule every connector applies to an HTTP failure: 5xx, 408, 429, time-outs, dropped
+ * The one rule every connector applies to an HTTP failure: 5xx, 408, 423, 429, time-outs, dropped
  * connections and every other failure that left no HTTP answer (a reset, an answer that is no
  * HTTP) are retriable (retry, then pause: never dead-letter an outage), with the answer's
- * Retry-After as details.retryAfterMs, which the retries and the pause wait at least; 401 and 403 say the
+ * Retry-After as details.retryAfterMs, which the retries and the pause wait at least (423 Locked:
+ * someone else holds the item, and a lock clears when they let go); 401 and 403 say the
  * bridge's credentials are refused, which no record can fix, so they pause the connector too
  * (CL_CONNECTOR_UNAUTHORIZED, without retrying the call). A redirect (3xx: a URL moved to https,
  * an SSO gateway sending the bridge to its login page) and any other 4xx to a call about the API
@@ -68,7 +72,10 @@ function asFailure(err: unknown): HttpFailure {
  * pauses the connector. So does a TLS failure (an untrusted or expired certificate, https to a
  * plain http port), with its code in details.errorCode for the operator. Only another 4xx to a
  * call about a record is a data error (dead-letter the record, go on), and so is a request that
- * could not be built from what it carries (ERR_INVALID_URL, an invalid header value).
+ * could not be built from what it carries (ERR_INVALID_URL, an invalid header value). A 409's
+ * Retry-After is kept too, though the 409 stays a data error here: only the connector can tell a
+ * lock (another user editing the item, which clears) from a conflict of the record's own, and
+ * one that tells a lock so (the CRM's) waits as long as the system asked.
  */
 export function classifyHttpError(err: unknown, what: string): CloseloopError {
   if (err instanceof CloseloopError) return err;
@@ -82,7 +89,7 @@ export function classifyHttpError(err: unknown, what: string): CloseloopError {
   const status = f.status;
   const tls = status === undefined && isTlsFailure(f.code);
   const unsendable = status === undefined && f.code !== undefined && UNSENDABLE.test(f.code);
-  const retriable = status === undefined ? !tls && !unsendable : status >= 500 || status === 408 || status === 429;
+  const retriable = status === undefined ? !tls && !unsendable : status >= 500 || RETRIABLE_4XX.has(status);
   const unauthorized = status === 401 || status === 403;
   const misdirected =
     tls || (status !== undefined && status < 500 && !retriable && !unauthorized && (status < 400 || f.about === 'api'));
@@ -101,8 +108,9 @@ export function classifyHttpError(err: unknown, what: string): CloseloopError {
       errorCode: f.code,
       ...(tls ? { tls: true } : {}),
       ...(f.redirectedTo === undefined ? {} : { redirectedTo: f.redirectedTo }),
-      // Only an outage waits: a data error is dead-lettered at once whatever the system says.
-      ...(retriable && f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
+      // Only an outage waits, and a conflict a connector may read as a lock: any other data error
+      // is dead-lettered at once whatever the system says.
+      ...((retriable || status === 409) && f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
     },
   });
 }

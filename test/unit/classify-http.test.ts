@@ -16,6 +16,8 @@ describe('classifyHttpError', () => {
     [503, 'CL_CONNECTOR_RETRIABLE', true],
     [408, 'CL_CONNECTOR_RETRIABLE', true],
     [429, 'CL_CONNECTOR_RETRIABLE', true],
+    // Locked: someone else holds the item, and a lock clears.
+    [423, 'CL_CONNECTOR_RETRIABLE', true],
     [401, 'CL_CONNECTOR_UNAUTHORIZED', false],
     [403, 'CL_CONNECTOR_UNAUTHORIZED', false],
     [404, 'CL_CONNECTOR_REJECTED', false],
@@ -25,6 +27,19 @@ describe('classifyHttpError', () => {
     const err = classifyHttpError(httpError(status), 'PUT status');
     expect(err).toMatchObject({ code, retriable, stage: 'deliver', details: { httpStatus: status } });
     expect(err.message).toContain(`HTTP ${status}`);
+  });
+
+  it('keeps the Retry-After of a 409, which a connector may tell to be a lock, and of no other data error', () => {
+    const asked = (status: number) => new HttpCallError('no', { status, retryAfterMs: 30_000 });
+    expect(classifyHttpError(asked(409), 'x')).toMatchObject({
+      code: 'CL_CONNECTOR_REJECTED',
+      details: { httpStatus: 409, retryAfterMs: 30_000 },
+    });
+    expect(classifyHttpError(asked(423), 'x')).toMatchObject({
+      code: 'CL_CONNECTOR_RETRIABLE',
+      details: { httpStatus: 423, retryAfterMs: 30_000 },
+    });
+    expect(classifyHttpError(asked(422), 'x').details).not.toHaveProperty('retryAfterMs');
   });
 
   it.each([301, 302, 307, 308])('HTTP %i is a misdirected API, naming only where it points', (status) => {

@@ -43,13 +43,16 @@ describe('crm-rest sink: a status the CRM refuses because an earlier one has not
     expect(sim.applied.map((a) => a.version)).toEqual([1, 2]);
   });
 
-  it('reads a 409 by the version the CRM holds: at or past the one sent it is had, just below it stays a refusal', async () => {
+  it('reads a 409 by the version the CRM holds: at or past the one sent it is had, just below it a lock', async () => {
     const v2 = (await crmWithTicket(cleanup)).v2;
     await expect((await conflictingCrm(2)).deliver(v2)).resolves.toBeUndefined();
     await expect((await conflictingCrm(3)).deliver(v2)).resolves.toBeUndefined();
+    // The update was next in line, so the CRM held it off ("being edited by another user"): a
+    // lock, which clears, so it is retried, never a refusal for good.
     expect(await failure((await conflictingCrm(1)).deliver(v2))).toMatchObject({
-      code: 'CL_CONNECTOR_REJECTED',
-      details: { httpStatus: 409 },
+      code: 'CL_CONNECTOR_NOT_APPLIED',
+      retriable: true,
+      details: { httpStatus: 409, currentVersion: 1 },
     });
     expect(await failure((await conflictingCrm(0)).deliver(v2))).toMatchObject({
       code: 'CL_CONNECTOR_OUT_OF_ORDER',
