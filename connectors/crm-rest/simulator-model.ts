@@ -102,6 +102,19 @@ export const statusUpdateSchema = z
     message: 'a closed status needs a closure reason, an open one none',
   });
 
+/**
+ * A CRM's refusal of a note longer than its column, as `statusNote: at most 40 characters`
+ * (counted as JavaScript counts a string's length); null when each fits or there is no limit.
+ */
+export function noteTooLong(
+  u: { readonly statusNote: string; readonly closureNote: string | null },
+  max: number | undefined,
+): string | null {
+  if (max === undefined) return null;
+  const field = u.statusNote.length > max ? 'statusNote' : (u.closureNote?.length ?? 0) > max ? 'closureNote' : null;
+  return field && `${field}: at most ${max} characters`;
+}
+
 export const newTicketSchema = z
   .object({
     serviceCode: z.string().min(1),

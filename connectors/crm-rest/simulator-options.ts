@@ -23,4 +23,6 @@ export interface CrmSimulatorOptions {
   readonly lockAnswer?: LockAnswer;
   /** A Retry-After, in seconds, on that answer; none when undefined. */
   readonly lockRetryAfterSeconds?: number;
+  /** The longest status or closure note it keeps: a longer one is refused 422, as a column refuses it. */
+  readonly noteLength?: number;
 }

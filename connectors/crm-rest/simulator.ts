@@ -12,6 +12,7 @@ import type { CrmSimulatorOptions } from './simulator-options.ts';
 import { TicketLocks } from './simulator-locks.ts';
 import {
   newTicketSchema,
+  noteTooLong,
   statusUpdateSchema,
   type AppliedUpdate,
   type Change,
@@ -50,6 +51,7 @@ export class CrmSimulator {
   readonly #clock: () => number;
   readonly #omitEmpty: boolean;
   readonly #repeatConflict: boolean;
+  readonly #noteLength: number | undefined;
   #token: string | undefined;
   readonly #headCursor: boolean;
   /** The feed answers, but with nothing: a CRM whose integration outbox has stalled. */
@@ -63,6 +65,7 @@ export class CrmSimulator {
     this.#headCursor = options.nextCursor === 'head';
     this.#omitEmpty = options.omitEmptyFields ?? false;
     this.#repeatConflict = options.repeatConflict ?? false;
+    this.#noteLength = options.noteLength;
     this.#locks = new TicketLocks(options.lockAnswer, options.lockRetryAfterSeconds ?? null);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
@@ -318,6 +321,8 @@ export class CrmSimulator {
     this.statusRequests += 1;
     const ticket = this.#ticket(id);
     const u = statusUpdateSchema.parse(body);
+    const tooLong = noteTooLong(u, this.#noteLength);
+    if (tooLong !== null) throw new HttpError(422, tooLong);
     // Versions make the update idempotent (a repeat is acknowledged, not applied) and ordered
     // (a gap means an update went missing, which a CRM must not paper over).
     if (u.version <= ticket.statusVersion) {

@@ -131,6 +131,22 @@ describe('CRM simulator', () => {
     },
   );
 
+  it('refuses a note longer than its noteLength with 422 naming the field, as a column refuses it', async () => {
+    const { sim, url } = await start({ noteLength: 40 });
+    const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    const at = `${url}/api/v1/tickets/${t.id}/status`;
+    const long = await put(at, update(1, { statusNote: 'x'.repeat(41) }));
+    expect(long.status).toBe(422);
+    expect(await long.json()).toEqual({ error: 'statusNote: at most 40 characters' });
+    const closure = await put(at, update(1, { closureNote: 'y'.repeat(41) }));
+    expect(await closure.json()).toEqual({ error: 'closureNote: at most 40 characters' });
+    expect(sim.applied).toEqual([]);
+    expect(await (await put(at, update(1, { statusNote: 'x'.repeat(40) }))).json()).toEqual({
+      applied: true,
+      currentVersion: 1,
+    });
+  });
+
   it('refuses invalid updates with every problem named', async () => {
     const { sim, url } = await start();
     const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
