@@ -19,6 +19,22 @@ export const crmRestConfig = z
     pageSize: z.number().int().min(1).max(1000).default(100).describe('Changes read per poll.'),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
     maxResponseBytes: maxResponseBytesSetting,
+    statusNoteLength: z
+      .number()
+      .int()
+      .min(10)
+      .max(1_000_000)
+      .optional()
+      .describe(
+        'Longest status note the CRM keeps, in characters (UTF-16 code units), where it refuses a whole status update whose note is longer (422): a longer note is cut to it between characters, ending with …, and the cut logged without the note. None: notes are sent whole.',
+      ),
+    closureNoteLength: z
+      .number()
+      .int()
+      .min(10)
+      .max(1_000_000)
+      .optional()
+      .describe('Longest closure note the CRM keeps, cut as statusNoteLength cuts the status note. None: sent whole.'),
   })
   .strict();
 

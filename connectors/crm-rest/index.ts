@@ -15,6 +15,7 @@ import { crmRestConfig, type CrmRestConfig } from './config.ts';
 import { pageEnd } from './feed-cursor.ts';
 import { ChangeFeed } from './feed.ts';
 import { statusToUpdate, ticketToObservation } from './mapping.ts';
+import { fitNotes } from './notes.ts';
 
 function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
   return new CrmClient({
@@ -95,9 +96,16 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
       async deliver(status, signal) {
         // The CRM can trace an update back to the event that caused it, across every hop.
         const trace = status.envelope.correlationId ?? status.envelope.eventId;
+        const { update, cuts } = fitNotes(statusToUpdate(status), config);
+        // The lengths alone: a note may quote what a citizen or an agent wrote.
+        for (const cut of cuts)
+          ctx.logger.info(
+            { ticketId: status.ticketId, version: status.version, ...cut },
+            "note cut to the CRM's length",
+          );
         // The runner's stop ends the call: the status is delivered again by the partition's next owner.
         const result = await crm
-          .putStatus(status.ticketId, statusToUpdate(status), trace, signal)
+          .putStatus(status.ticketId, update, trace, signal)
           .catch((err: unknown) => versionConflict(crm, status, err));
         if (result === 'held') {
           ctx.logger.debug(
