@@ -154,8 +154,16 @@ function ticketSchema(timeZone: string) {
 }
 /** What a 409 to a status update needs of the ticket: the version the CRM holds, nothing else. */
 const heldSchema = z.object({ statusVersion: versionSchema });
-/** The answer to a status update; its version is read as the view's is (versionSchema). */
-const appliedSchema = z.object({ applied: z.boolean(), currentVersion: versionSchema });
+/**
+ * The answer to a status update; its version is read as the view's is (versionSchema). Applied,
+ * the update is done whatever version the CRM says it holds, so one that says none is taken; not
+ * applied, only the version tells a repeat from an update held off, so it must say it.
+ */
+const appliedSchema = z.discriminatedUnion('applied', [
+  z.object({ applied: z.literal(true), currentVersion: versionSchema.optional() }),
+  z.object({ applied: z.literal(false), currentVersion: versionSchema }),
+]);
+export type CrmApplied = z.output<typeof appliedSchema>;
 
 export type CrmChange = z.output<ReturnType<typeof changeSchema>>;
 export type CrmPage = z.infer<typeof pageSchema>;
@@ -261,7 +269,7 @@ export class CrmClient {
     update: CrmStatusUpdate,
     correlationId: string,
     signal?: AbortSignal,
-  ): Promise<{ applied: boolean; currentVersion: number } | null> {
+  ): Promise<CrmApplied | null> {
     return sendJson(`applying status v${update.version} to CRM ticket ${ticketId}`, appliedSchema, () =>
       this.#http.put(`/api/v1/tickets/${pathSegment(ticketId)}/status`, update, {
         headers: { 'content-type': 'application/json', 'x-correlation-id': headerValue(correlationId) },

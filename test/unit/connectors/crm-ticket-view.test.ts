@@ -133,4 +133,13 @@ describe('crm-rest: the answer to a status update with its version as text', () 
       code: 'CL_CONNECTOR_MALFORMED',
     });
   });
+
+  it('takes an update applied without the version it left, but not one declined without it', async () => {
+    const { v2 } = await crmWithTicket(cleanup);
+    await expect((await answering({ applied: true })).deliver(v2)).resolves.toBeUndefined();
+    // Declined: only the version tells a repeat from an update held off.
+    await expect((await answering({ applied: false })).deliver(v2)).rejects.toMatchObject({
+      code: 'CL_CONNECTOR_MALFORMED',
+    });
+  });
 });
