@@ -74,15 +74,18 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
         const after = cursor === null ? 0 : Number(cursor);
         const page = await crm.changes(after, config.pageSize);
         const { records, rejected } = feed.read(page.changes, after);
-        return {
-          records,
-          rejected,
-          // The page's own cursor, past every change it held (the unreadable ones too), but not
-          // past the last of them (see pageEnd).
-          cursor: String(pageEnd(page.changes, page.nextCursor)),
-          // A full page: the feed likely holds more, so the runner reads on at once.
-          more: page.changes.length >= config.pageSize,
-        };
+        // A full page: the feed likely holds more, so the runner reads on at once.
+        const full = page.changes.length >= config.pageSize;
+        // The page's own cursor, but not past its last change, nor past a change whose seq cannot
+        // be read while one may lie between (see pageEnd).
+        const { end, guessed } = pageEnd(page.changes, page.nextCursor, full, after);
+        if (guessed)
+          ctx.logger.warn(
+            { after, end, nextCursor: page.nextCursor, changes: page.changes.length },
+            'CRM feed: a full page of changes whose seq cannot be read (dead-lettered); read on after the lowest seq ' +
+              'the last of them can have, not at nextCursor: a change still to commit at a seq among them is not read',
+          );
+        return { records, rejected, cursor: String(end), more: full };
       },
       // The nextCursor is a sequence: a page of changes must end past the one asked after, and an
       // empty page that ends below it is a feed gone back (a restored backup: CL_SOURCE_CURSOR_BEHIND).

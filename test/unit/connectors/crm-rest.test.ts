@@ -111,6 +111,31 @@ describe('crm-rest connector', () => {
     expect(cursors).toEqual([null, '2', '4', '5']);
   });
 
+  // Last on a full page, a change with no readable seq ended the page at the CRM's head: every
+  // change between it and the head was neither published nor dead-lettered, and nothing said so.
+  it('reads on from a CRM whose pages end at its latest seq past a change whose seq cannot be read', async () => {
+    const { sim, source } = await connector({}, 2_000, 'head');
+    const first = sim.createTicket({ serviceCode: 'SR-0' }).id;
+    sim.corruptNextChange({ unset: ['seq'] });
+    const bad = sim.createTicket({ serviceCode: 'SR-1' }).id;
+    const rest = Array.from({ length: 4 }, (_, i) => sim.createTicket({ serviceCode: `SR-${i + 2}` }).id);
+    const read: string[] = [];
+    const dead: (string | null)[] = [];
+    let cursor: string | null = null;
+    for (let poll = 0; poll < 10; poll++) {
+      const page = await source.poll(cursor);
+      read.push(...page.records.map((r) => r.key));
+      dead.push(...(page.rejected ?? []).map((r) => r.key));
+      if (page.records.length + (page.rejected?.length ?? 0) === 0) break;
+      expect(source.cursorAdvances?.(cursor, page.cursor)).toBe(true);
+      cursor = page.cursor;
+    }
+    expect(read).toEqual([first, ...rest]);
+    // Read again with the change after it: dead-lettered again, never passed unseen.
+    expect(dead).toEqual([bad, bad]);
+    expect(cursor).toBe('6');
+  });
+
   it('applies statuses with their version, and a re-delivery is a no-op', async () => {
     const { sim, sink } = await connector();
     const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
@@ -259,14 +284,40 @@ describe('request facts from the CRM (channel, kind, public location, due date)'
 });
 
 describe("where a page of the CRM's feed leaves the cursor", () => {
+  const at = (...seqs: unknown[]) => seqs.map((seq) => ({ seq }));
+  const end = (changes: unknown[], nextCursor: number, full = false, after = 0) =>
+    pageEnd(changes, nextCursor, full, after);
+
   it("is the page's nextCursor, but never past its last change", () => {
-    const at = (...seqs: unknown[]) => seqs.map((seq) => ({ seq }));
-    expect(pageEnd(at(1, 2), 20)).toBe(2);
-    expect(pageEnd(at(1, 2), 2)).toBe(2);
-    expect(pageEnd(at(3), 2)).toBe(2);
-    expect(pageEnd([], 7)).toBe(7);
-    // A last change with no readable seq has no place to stop at: the CRM's word stands.
-    expect(pageEnd(at(1, 'x'), 20)).toBe(20);
-    expect(pageEnd(at(1, null), 20)).toBe(20);
+    expect(end(at(1, 2), 20)).toEqual({ end: 2, guessed: false });
+    expect(end(at(1, 2), 2).end).toBe(2);
+    expect(end(at(3), 2).end).toBe(2);
+    expect(end([], 7).end).toBe(7);
+  });
+
+  // The CRM's word stood for a last change with no readable seq: a head as nextCursor skipped
+  // every change between it and the head. (Encoded as right before: pageEnd(at(1, 'x'), 20) was 20.)
+  it('holds at the last seq read before a change whose seq cannot be read, unless nextCursor can be its seq', () => {
+    // Last on a full page: read again with what follows it.
+    expect(end(at(1, 'x'), 20, true)).toEqual({ end: 1, guessed: false });
+    expect(end(at(1, null), 2, true).end).toBe(1);
+    // Last on a page that is not full: nextCursor is its seq when nothing else fits between.
+    expect(end(at(1, 'x'), 2).end).toBe(2);
+    expect(end(at(1, 'x', 'y'), 3).end).toBe(3);
+    expect(end(at(5, 'x'), 6, false, 4).end).toBe(6);
+    // A head further on counts a seq still to come: held at the last seq read.
+    expect(end(at(1, 'x'), 20).end).toBe(1);
+    // Such changes alone: nextCursor when it can be their seqs, the seq asked after otherwise
+    // (the runner refuses that page until the feed shows what follows).
+    expect(end(at('x'), 5, false, 4).end).toBe(5);
+    expect(end(at('x'), 9, false, 4)).toEqual({ end: 4, guessed: false });
+  });
+
+  // A full page of such changes alone would ask the same page again for good.
+  it('reads on past a full page of changes whose seq cannot be read, to the lowest seq the last can have', () => {
+    expect(end(at('x', 'y'), 9, true, 4)).toEqual({ end: 6, guessed: true });
+    expect(end(at('x', 'y'), 6, true, 4)).toEqual({ end: 6, guessed: false });
+    // A nextCursor that does not move past the seq asked after stays for the runner to refuse.
+    expect(end(at('x', 'y'), 4, true, 4).end).toBe(4);
   });
 });
