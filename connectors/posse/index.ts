@@ -3,6 +3,8 @@ import {
   defineConnector,
   healthFrom,
   isCloseloopError,
+  positionAdvances,
+  positionProblem,
   type Lookup,
   type Sink,
   type Source,
@@ -12,7 +14,6 @@ import {
 import { PosseClient } from './client.ts';
 import { posseConfig, type PosseConfig } from './config.ts';
 import { feedPoll, positionLimits } from './feed.ts';
-import { positionAdvances, positionProblem } from './feed-position.ts';
 import { commandToJob, jobToObservation, unreadExpected } from './mapping.ts';
 
 function client(config: PosseConfig, env: NodeJS.ProcessEnv): PosseClient {
@@ -44,7 +45,7 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
     const limits = positionLimits(config);
     return {
       poll: feedPoll(config, ctx, api),
-      // Ordered by the highest seq read (see feed-position.ts): a page of changes must end past the
+      // Ordered by the highest seq read (see the SDK's FeedPosition): a page of changes must end past the
       // one asked after, and an empty page that ends below it is a feed gone back (a restored
       // backup: CL_SOURCE_CURSOR_BEHIND).
       cursorAdvances: (given, next) => positionAdvances(given, next, limits),

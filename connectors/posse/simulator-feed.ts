@@ -25,7 +25,7 @@ export interface FeedShape {
  * a database sequence when it is saved, but the feed shows it only once its transaction commits:
  * a late commit (`lateCommitRate`) shows after changes saved later. The sequence also leaves holes
  * that never fill (`sequenceGapRate`), as a rolled-back save or a cached sequence's lost numbers
- * do. Both are what the connector's feed cursor waits at and then passes (see feed-position.ts).
+ * do. Both are what the connector's feed cursor waits at and then passes (see the SDK's FeedPosition).
  */
 export class ChangeLog {
   /** Every change saved, in seq order, committed or not: what the system made, for tests. */

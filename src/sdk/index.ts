@@ -20,6 +20,16 @@ export {
 export { maxResponseBytesSetting, parseConnectorConfig } from './config.ts';
 export { rawField, readChanges, sequenceAdvances, sequenceCursorProblem, type ChangeReader } from './changes.ts';
 export { cutForWarning, LastingWarning, quotedValue, WARN_FOR_MS } from './lasting-warning.ts';
+export { FeedPosition, positionAdvances, positionProblem, type PositionLimits } from './seq-feed/position.ts';
+export { pageEnd, seqOf } from './seq-feed/page.ts';
+export {
+  HOLE_PAGES,
+  MAX_REMEMBERED,
+  positionLimits,
+  seqFeedPoll,
+  type SeqFeed,
+  type SeqPage,
+} from './seq-feed/poll.ts';
 export { hasOffset, instantIn, instantOf, instantSchema, timeZoneSchema, withOffsetIn } from './dates.ts';
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
 export {

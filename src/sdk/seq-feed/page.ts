@@ -1,4 +1,4 @@
-import { rawField } from '../../src/sdk/index.ts';
+import { rawField } from '../changes.ts';
 
 /** A change's seq as the feed sent it, when it is one (a positive whole number); null otherwise. */
 export function seqOf(raw: unknown): number | null {
@@ -11,13 +11,13 @@ export function seqOf(raw: unknown): number | null {
  * Where a page of the feed ends: its changes up to `end` are read (see FeedPosition), `placed` of
  * the seqs before it taken by changes whose seq cannot be read (see unreadTail).
  *
- * A page that holds changes ends at its watermark, but never past the highest seq among them.
- * Some POSSE setups answer the feed's head as the watermark rather than the page's last seq, and
- * after a full page that would skip every change between the two. After a page that is not full
- * the seqs between are not in the feed now: a hole the sequence left, or a change saved but not
- * yet committed, which the next poll reads after the page's end. A watermark below the page's
- * changes is taken as it is: one not past the seq asked after is a feed the runner refuses
- * (CL_SOURCE_CURSOR_STUCK) rather than one to guess about.
+ * A page that holds changes ends at its watermark (the CRM's nextCursor), but never past the
+ * highest seq among them. Some systems answer the feed's head as the watermark rather than the
+ * page's last seq, and after a full page that would skip every change between the two. After a
+ * page that is not full the seqs between are not in the feed now: a hole the sequence left, or a
+ * change saved but not yet committed, which the next poll reads after the page's end. A watermark
+ * below the page's changes is taken as it is: one not past the seq asked after is a feed the
+ * runner refuses (CL_SOURCE_CURSOR_STUCK) rather than one to guess about.
  *
  * A change whose seq cannot be read (dead-lettered) leaves a hole where it was, which FeedPosition
  * waits at and then passes. One last on a full page is read, and dead-lettered, again by the next
@@ -25,8 +25,9 @@ export function seqOf(raw: unknown): number | null {
  * or a page of such changes alone, ends the page at its watermark, the only place the feed gives
  * it, which the feed counts as read, when the watermark can be its seq (see unreadTail).
  *
- * An empty page ends at its watermark: the feed's end as POSSE sees it. Below the stored cursor,
- * the feed went back (a restored backup), which the runner reports as CL_SOURCE_CURSOR_BEHIND.
+ * An empty page ends at its watermark: the feed's end as the system sees it. Below the stored
+ * cursor, the feed went back (a restored backup), which the runner reports as
+ * CL_SOURCE_CURSOR_BEHIND.
  */
 export function pageEnd(
   changes: readonly unknown[],
