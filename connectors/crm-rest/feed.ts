@@ -4,8 +4,7 @@ import {
   rawField,
   readChanges,
   type ConnectorContext,
-  type CrmTicketEvent,
-  type Source,
+  type SourceWarning,
 } from '../../src/sdk/index.ts';
 import { changeSchema, type CrmChange } from './client.ts';
 import type { CrmRestConfig } from './config.ts';
@@ -48,17 +47,9 @@ export class ChangeFeed {
     });
   }
 
-  /** The source with this feed's warnings added to every poll's batch. */
-  warning(source: Source<CrmTicketEvent>): Source<CrmTicketEvent> {
-    return {
-      ...source,
-      poll: async (cursor, signal) => {
-        const batch = await source.poll(cursor, signal);
-        const now = this.#ctx.clock();
-        const lasting = [...this.#unreadDates.warnings(now), ...this.#unreadReasons.warnings(now)];
-        return { ...batch, warnings: [...(batch.warnings ?? []), ...lasting] };
-      },
-    };
+  /** This feed's warnings, said on every poll while they last. */
+  warnings(now: number): SourceWarning[] {
+    return [...this.#unreadDates.warnings(now), ...this.#unreadReasons.warnings(now)];
   }
 
   #note(c: CrmChange): void {

@@ -2,8 +2,10 @@ import {
   defineConnector,
   healthFrom,
   isCloseloopError,
-  sequenceAdvances,
-  sequenceCursorProblem,
+  positionAdvances,
+  positionLimits,
+  positionProblem,
+  seqFeedPoll,
   type CrmTicketEvent,
   type Lookup,
   type Sink,
@@ -12,7 +14,6 @@ import {
 } from '../../src/sdk/index.ts';
 import { CrmClient, notApplied, outOfOrder } from './client.ts';
 import { crmRestConfig, type CrmRestConfig } from './config.ts';
-import { pageEnd } from './feed-cursor.ts';
 import { ChangeFeed } from './feed.ts';
 import { statusToUpdate, ticketToObservation } from './mapping.ts';
 import { fitNotes } from './notes.ts';
@@ -63,35 +64,39 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
   description: '311 CRM REST API: referral changes in, versioned ticket statuses out.',
   config: crmRestConfig,
   sourceTopic: 'crmEvents',
-  cursorProblem: sequenceCursorProblem,
+  cursorProblem: positionProblem,
   sinkTopic: 'status',
   credentials: (config) => [config.tokenEnv],
   source: (config, ctx): Source<CrmTicketEvent> => {
     const crm = client(config, ctx.env);
     const feed = new ChangeFeed(config, ctx);
-    return feed.warning({
-      async poll(cursor) {
-        const after = cursor === null ? 0 : Number(cursor);
-        const page = await crm.changes(after, config.pageSize);
-        const { records, rejected } = feed.read(page.changes, after);
-        // A full page: the feed likely holds more, so the runner reads on at once.
-        const full = page.changes.length >= config.pageSize;
-        // The page's own cursor, but not past its last change, nor past a change whose seq cannot
-        // be read while one may lie between (see pageEnd).
-        const { end, guessed } = pageEnd(page.changes, page.nextCursor, full, after);
-        if (guessed)
-          ctx.logger.warn(
-            { after, end, nextCursor: page.nextCursor, changes: page.changes.length },
-            'CRM feed: a full page of changes whose seq cannot be read (dead-lettered); read on after the lowest seq ' +
-              'the last of them can have, not at nextCursor: a change still to commit at a seq among them is not read',
-          );
-        return { records, rejected, cursor: String(end), more: full };
-      },
-      // The nextCursor is a sequence: a page of changes must end past the one asked after, and an
-      // empty page that ends below it is a feed gone back (a restored backup: CL_SOURCE_CURSOR_BEHIND).
-      cursorAdvances: (given, next) => sequenceAdvances(given, next),
+    const limits = positionLimits(config.holeWaitSeconds);
+    return {
+      // A feed numbered by a sequence, as an outbox table is: the SDK's poll waits at a hole in
+      // the seqs for a change committed late, and never goes past a page's last change whatever
+      // its nextCursor (see seqFeedPoll, pageEnd).
+      poll: seqFeedPoll<CrmTicketEvent>(
+        {
+          system: 'CRM',
+          cursorName: 'nextCursor',
+          holes: 'a rolled-back save, a sequence gap',
+          pageSize: config.pageSize,
+          holeWaitSeconds: config.holeWaitSeconds,
+          page: async (after, limit) => {
+            const page = await crm.changes(after, limit);
+            return { changes: page.changes, watermark: page.nextCursor };
+          },
+          read: (raws, after) => feed.read(raws, after),
+          warnings: (now) => feed.warnings(now),
+        },
+        ctx,
+      ),
+      // Ordered by the highest seq read (see the SDK's FeedPosition): a page of changes must end
+      // past the one asked after, and an empty page that ends below it is a feed gone back (a
+      // restored backup: CL_SOURCE_CURSOR_BEHIND).
+      cursorAdvances: (given, next) => positionAdvances(given, next, limits),
       health: () => healthFrom(() => crm.ping()),
-    });
+    };
   },
   sink: (config, ctx): Sink<TicketStatusChange> => {
     const crm = client(config, ctx.env);

@@ -25,4 +25,12 @@ export interface CrmSimulatorOptions {
   readonly lockRetryAfterSeconds?: number;
   /** The longest status or closure note it keeps: a longer one is refused 422, as a column refuses it. */
   readonly noteLength?: number;
+  /**
+   * Share of changes (0..1, seeded; default 0) whose transaction commits `commitLagMs` after the
+   * save that numbered it, as in a feed that is an outbox table (see ChangeLog); `commitLate()`
+   * makes the next ones so.
+   */
+  readonly lateCommitRate?: number;
+  /** How long after its save a late change commits (default 10 s). */
+  readonly commitLagMs?: number;
 }

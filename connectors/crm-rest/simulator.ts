@@ -3,13 +3,15 @@ import {
   ChangeCorruptor,
   FaultInjector,
   HttpError,
+  seededRandom,
   SimulatorServer,
   WebhookBell,
   type Corruption,
 } from '../../src/sdk/index.ts';
 import { serveAgentApi } from './simulator-agent.ts';
-import type { CrmSimulatorOptions } from './simulator-options.ts';
+import { ChangeLog } from './simulator-feed.ts';
 import { TicketLocks } from './simulator-locks.ts';
+import type { CrmSimulatorOptions } from './simulator-options.ts';
 import {
   newTicketSchema,
   noteTooLong,
@@ -30,11 +32,9 @@ export type { LockAnswer } from './simulator-locks.ts';
  * feed for referrals (no contact data), and a status API that applies versioned updates in order
  * and records each one. Faults are injected in front of the integration API.
  */
-
 export class CrmSimulator {
   readonly server: SimulatorServer;
   readonly tickets = new Map<string, CrmTicket>();
-  readonly changes: Change[] = [];
   readonly applied: AppliedUpdate[] = [];
   /** The outgoing webhook: rung whenever a change reaches the feed. */
   readonly webhook = new WebhookBell();
@@ -58,6 +58,7 @@ export class CrmSimulator {
   feedPaused = false;
   #nextId = 1;
   readonly #backups = new Map<string, CrmBackup>();
+  readonly #log: ChangeLog;
 
   constructor(options: CrmSimulatorOptions = {}) {
     this.#clock = options.clock ?? Date.now;
@@ -67,6 +68,11 @@ export class CrmSimulator {
     this.#repeatConflict = options.repeatConflict ?? false;
     this.#noteLength = options.noteLength;
     this.#locks = new TicketLocks(options.lockAnswer, options.lockRetryAfterSeconds ?? null);
+    // A stream of its own: turning late commits on leaves the faults' draws as they were.
+    this.#log = new ChangeLog(
+      { lateCommitRate: options.lateCommitRate ?? 0, commitLagMs: options.commitLagMs ?? 10_000 },
+      seededRandom((options.seed ?? 1) + 1),
+    );
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;
     if (options.webhook) this.webhook.configure(options.webhook);
@@ -117,6 +123,16 @@ export class CrmSimulator {
         this.#applyStatus(r.params['id'] ?? '', r.body, r.headers['x-correlation-id']),
       ),
     );
+  }
+
+  /** Every change saved, in seq order, committed or not (see ChangeLog). */
+  get changes(): readonly Change[] {
+    return this.#log.changes;
+  }
+
+  /** The next `count` changes commit `commitLagMs` after they are saved, shown after later ones. */
+  commitLate(count = 1): void {
+    this.#log.commitLate(count);
   }
 
   start(port = 0): Promise<string> {
@@ -228,7 +244,7 @@ export class CrmSimulator {
   restoreBackup(backup: CrmBackup, options: { readonly feed?: boolean } = {}): void {
     this.tickets.clear();
     for (const t of structuredClone(backup.tickets)) this.tickets.set(t.id, t);
-    if (options.feed === true) this.changes.splice(backup.feedSeq);
+    if (options.feed === true) this.#log.restore(backup.feedSeq);
   }
 
   /** The next change reaches the feed garbled, as an upgraded or buggy CRM would send it. */
@@ -271,29 +287,31 @@ export class CrmSimulator {
     closureReason: string | null,
     note: string | null,
   ): void {
-    this.changes.push({
-      seq: this.changes.length + 1,
-      at: this.#clock(),
-      ticketId: t.id,
-      kind,
-      actor,
-      serviceCode: t.serviceCode,
-      serviceName: t.serviceName,
-      description: t.description,
-      requestedAt: t.requestedAt,
-      duplicateOf: t.duplicateOf,
-      followUpOf: t.followUpOf,
-      closureReason,
-      note,
-      channel: t.channel,
-      requestKind: t.requestKind,
-      address: t.address,
-      latitude: t.latitude,
-      longitude: t.longitude,
-      district: t.district,
-      dueAt: t.dueAt,
-    });
-    this.corruptor.reached(String(this.changes.length));
+    const saved = this.#log.save(
+      {
+        at: this.#clock(),
+        ticketId: t.id,
+        kind,
+        actor,
+        serviceCode: t.serviceCode,
+        serviceName: t.serviceName,
+        description: t.description,
+        requestedAt: t.requestedAt,
+        duplicateOf: t.duplicateOf,
+        followUpOf: t.followUpOf,
+        closureReason,
+        note,
+        channel: t.channel,
+        requestKind: t.requestKind,
+        address: t.address,
+        latitude: t.latitude,
+        longitude: t.longitude,
+        district: t.district,
+        dueAt: t.dueAt,
+      },
+      this.#clock(),
+    );
+    this.corruptor.reached(String(saved.seq));
     this.webhook.ring();
   }
 
@@ -309,12 +327,15 @@ export class CrmSimulator {
     if (!Number.isInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw new HttpError(400, 'after must be a whole number >= 0 and limit 1..1000');
     }
-    const page = this.feedPaused ? [] : this.changes.slice(after, after + limit);
-    const changes = page.map((c) => this.corruptor.serve(String(c.seq), c));
     // Asked after a seq the feed has not reached (it went back: see restoreBackup), the feed's end.
-    const end =
-      this.#headCursor && !this.feedPaused ? this.changes.length : Math.min(after, this.changes.length) + page.length;
-    return { status: 200, body: { changes, nextCursor: end } };
+    const page = this.#log.page(
+      after,
+      this.feedPaused ? 0 : limit,
+      this.#clock(),
+      this.#headCursor && !this.feedPaused,
+    );
+    const changes = page.changes.map((c) => this.corruptor.serve(String(c.seq), c));
+    return { status: 200, body: { changes, nextCursor: page.nextCursor } };
   }
 
   #applyStatus(id: string, body: unknown, correlation: string | string[] | undefined) {

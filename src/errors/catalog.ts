@@ -278,7 +278,7 @@ export const ERROR_CATALOG = {
     stage: 'decode',
     retriable: false,
     summary:
-      "A source's empty pages have answered a watermark ahead of its cursor for longer than it waits at a hole (POSSE's holeWaitSeconds), and a hole below still holds the cursor, so it cannot read on past the watermark yet: nothing after it is read meanwhile. A source warning in readiness and closeloop_source_warning until the cursor moves on.",
+      "A source's empty pages have answered a watermark ahead of its cursor for longer than it waits at a hole (the holeWaitSeconds of POSSE or the CRM), and a hole below still holds the cursor, so it cannot read on past the watermark yet: nothing after it is read meanwhile. A source warning in readiness and closeloop_source_warning until the cursor moves on.",
   },
   CL_SOURCE_CURSOR_BEHIND: {
     stage: 'decode',

@@ -9,7 +9,8 @@ export function seqOf(raw: unknown): number | null {
 
 /**
  * Where a page of the feed ends: its changes up to `end` are read (see FeedPosition), `placed` of
- * the seqs before it taken by changes whose seq cannot be read (see unreadTail).
+ * the seqs before it taken by changes whose seq cannot be read (see unreadTail); `guessed` when
+ * those are a full page of such changes alone, placed at the lowest seqs they can take (below).
  *
  * A page that holds changes ends at its watermark (the CRM's nextCursor), but never past the
  * highest seq among them. Some systems answer the feed's head as the watermark rather than the
@@ -23,7 +24,11 @@ export function seqOf(raw: unknown): number | null {
  * waits at and then passes. One last on a full page is read, and dead-lettered, again by the next
  * poll rather than passed unseen, with the changes after it. One last on a page that is not full,
  * or a page of such changes alone, ends the page at its watermark, the only place the feed gives
- * it, which the feed counts as read, when the watermark can be its seq (see unreadTail).
+ * it, which the feed counts as read, when the watermark can be its seq (see unreadTail). A full
+ * page of such changes alone would be asked for again for good: its changes take the seqs after
+ * `head` up to `head` plus their count at the least, and no change the feed shows lies below that
+ * seq without being on the page, so they are placed there (`guessed`: only a change still to
+ * commit at a seq among them, were their seqs not one after the other, is not read).
  *
  * An empty page ends at its watermark: the feed's end as the system sees it. Below the stored
  * cursor, the feed went back (a restored backup), which the runner reports as
@@ -34,16 +39,18 @@ export function pageEnd(
   watermark: number,
   full: boolean,
   head: number,
-): { readonly end: number; readonly placed: number } {
-  if (changes.length === 0) return { end: watermark, placed: 0 };
+): { readonly end: number; readonly placed: number; readonly guessed: boolean } {
+  if (changes.length === 0) return { end: watermark, placed: 0, guessed: false };
   let highest: number | null = null;
   for (const raw of changes) {
     const seq = seqOf(raw);
     if (seq !== null && (highest === null || seq > highest)) highest = seq;
   }
   const placed = unreadTail(changes, watermark, full, head, highest);
-  if (placed > 0) return { end: watermark, placed };
-  return { end: highest === null ? head : Math.min(watermark, highest), placed: 0 };
+  if (placed > 0) return { end: watermark, placed, guessed: false };
+  if (full && highest === null && watermark > head + changes.length)
+    return { end: head + changes.length, placed: changes.length, guessed: true };
+  return { end: highest === null ? head : Math.min(watermark, highest), placed: 0, guessed: false };
 }
 
 /**

@@ -91,7 +91,14 @@ export function seqFeedPoll<T>(feed: SeqFeed<T>, ctx: Pick<ConnectorContext, 'cl
     // The feed likely holds more, so the runner reads on at once: a full page, or one whose
     // watermark lies past its last change (a system that caps its pages below pageSize).
     const more = page.changes.length >= feed.pageSize || (changes.length > 0 && page.watermark > last);
-    const { end, placed } = pageEnd(changes, page.watermark, page.changes.length >= feed.pageSize, head);
+    const { end, placed, guessed } = pageEnd(changes, page.watermark, page.changes.length >= feed.pageSize, head);
+    if (guessed)
+      ctx.logger.warn(
+        { after: head, end, [feed.cursorName]: page.watermark, changes: changes.length },
+        `${feed.system} feed: a full page of changes whose seq cannot be read (dead-lettered); read on after ` +
+          `the lowest seq the last of them can have, not at the ${feed.cursorName}: a change still to commit ` +
+          'at a seq among them is not read',
+      );
     const low = feed.read(fills, at.seq);
     const high = feed.read(changes, head);
     const records: SourceRecord<T>[] = [...low.records, ...high.records];

@@ -2,24 +2,31 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { crmRest } from '../../../connectors/crm-rest/index.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
 import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
-import { pageEnd } from '../../../connectors/crm-rest/feed-cursor.ts';
+
 import { changeToEvent, channelOf } from '../../../connectors/crm-rest/mapping.ts';
 import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { parseConnectorConfig } from '../../../src/sdk/index.ts';
+import { pageEnd, parseConnectorConfig } from '../../../src/sdk/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { crmWithTicket } from '../../support/crm-sink.ts';
 
 let sim: CrmSimulator | null = null;
+// The bridge's clock, moved by a test past holeWaitSeconds; the wall clock when null.
+let frozen: number | null = null;
 afterEach(async () => {
   await sim?.stop();
   sim = null;
+  frozen = null;
 });
 
 const cleanup = cleanupAfter('each');
 
-const ctx = { logger: createLogger({ level: 'silent' }), env: { CRM_API_TOKEN: 'tok' }, clock: Date.now };
+const ctx = {
+  logger: createLogger({ level: 'silent' }),
+  env: { CRM_API_TOKEN: 'tok' },
+  clock: () => frozen ?? Date.now(),
+};
 
 async function connector(faults = {}, timeoutMs = 2_000, nextCursor: 'page' | 'head' = 'page') {
   sim = new CrmSimulator({ token: 'tok', faults, nextCursor });
@@ -133,7 +140,11 @@ describe('crm-rest connector', () => {
     expect(read).toEqual([first, ...rest]);
     // Read again with the change after it: dead-lettered again, never passed unseen.
     expect(dead).toEqual([bad, bad]);
-    expect(cursor).toBe('6');
+    // Its seq is a hole the cursor waits at, as at any other, and passes after holeWaitSeconds.
+    expect(JSON.parse(cursor ?? '')).toMatchObject({ seq: 1 });
+    frozen = Date.now() + 120_000;
+    const passed = await source.poll(cursor);
+    expect([passed.records, passed.rejected, passed.cursor]).toEqual([[], [], '6']);
   });
 
   it('applies statuses with their version, and a re-delivery is a no-op', async () => {
@@ -289,7 +300,7 @@ describe("where a page of the CRM's feed leaves the cursor", () => {
     pageEnd(changes, nextCursor, full, after);
 
   it("is the page's nextCursor, but never past its last change", () => {
-    expect(end(at(1, 2), 20)).toEqual({ end: 2, guessed: false });
+    expect(end(at(1, 2), 20)).toMatchObject({ end: 2, guessed: false });
     expect(end(at(1, 2), 2).end).toBe(2);
     expect(end(at(3), 2).end).toBe(2);
     expect(end([], 7).end).toBe(7);
@@ -299,7 +310,7 @@ describe("where a page of the CRM's feed leaves the cursor", () => {
   // every change between it and the head. (Encoded as right before: pageEnd(at(1, 'x'), 20) was 20.)
   it('holds at the last seq read before a change whose seq cannot be read, unless nextCursor can be its seq', () => {
     // Last on a full page: read again with what follows it.
-    expect(end(at(1, 'x'), 20, true)).toEqual({ end: 1, guessed: false });
+    expect(end(at(1, 'x'), 20, true)).toMatchObject({ end: 1, guessed: false });
     expect(end(at(1, null), 2, true).end).toBe(1);
     // Last on a page that is not full: nextCursor is its seq when nothing else fits between.
     expect(end(at(1, 'x'), 2).end).toBe(2);
@@ -310,13 +321,13 @@ describe("where a page of the CRM's feed leaves the cursor", () => {
     // Such changes alone: nextCursor when it can be their seqs, the seq asked after otherwise
     // (the runner refuses that page until the feed shows what follows).
     expect(end(at('x'), 5, false, 4).end).toBe(5);
-    expect(end(at('x'), 9, false, 4)).toEqual({ end: 4, guessed: false });
+    expect(end(at('x'), 9, false, 4)).toMatchObject({ end: 4, guessed: false });
   });
 
   // A full page of such changes alone would ask the same page again for good.
   it('reads on past a full page of changes whose seq cannot be read, to the lowest seq the last can have', () => {
-    expect(end(at('x', 'y'), 9, true, 4)).toEqual({ end: 6, guessed: true });
-    expect(end(at('x', 'y'), 6, true, 4)).toEqual({ end: 6, guessed: false });
+    expect(end(at('x', 'y'), 9, true, 4)).toMatchObject({ end: 6, guessed: true });
+    expect(end(at('x', 'y'), 6, true, 4)).toMatchObject({ end: 6, guessed: false });
     // A nextCursor that does not move past the seq asked after stays for the runner to refuse.
     expect(end(at('x', 'y'), 4, true, 4).end).toBe(4);
   });
