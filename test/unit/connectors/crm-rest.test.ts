@@ -147,6 +147,21 @@ describe('crm-rest connector', () => {
     expect([passed.records, passed.rejected, passed.cursor]).toEqual([[], [], '6']);
   });
 
+  // A full page of such changes alone ended at the seq asked after: the next poll asked for the
+  // same page, the runner refused it (CL_SOURCE_CURSOR_STUCK), and the feed held there for good.
+  it('reads on past a full page of changes whose seq cannot be read, from a CRM whose pages end at its latest seq', async () => {
+    const { sim, source } = await connector({}, 2_000, 'head');
+    sim.corruptNextChange({ unset: ['seq'] });
+    sim.corruptNextChange({ unset: ['seq'] });
+    const bad = [0, 1].map((i) => sim.createTicket({ serviceCode: `SR-${i}` }).id);
+    const rest = [2, 3].map((i) => sim.createTicket({ serviceCode: `SR-${i}` }).id);
+    const first = await source.poll(null);
+    expect([first.records, first.rejected?.map((r) => r.key), first.cursor]).toEqual([[], bad, '2']);
+    expect(source.cursorAdvances?.(null, first.cursor)).toBe(true);
+    const next = await source.poll(first.cursor);
+    expect([next.records.map((r) => r.key), next.rejected, next.cursor]).toEqual([rest, [], '4']);
+  });
+
   it('applies statuses with their version, and a re-delivery is a no-op', async () => {
     const { sim, sink } = await connector();
     const t = sim.createTicket({ serviceCode: 'SR-POTHOLE' });
