@@ -5,6 +5,10 @@ import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
 import { conformanceSuite } from './suite.ts';
 
 let sim = new CrmSimulator();
+// A change committed late commits an hour after its save: the simulator's clock runs ahead of the
+// wall clock by as much as the test has let pass (see committedLate).
+const LAG_MS = 3_600_000;
+let ahead = 0;
 
 conformanceSuite({
   connector: crmRest,
@@ -13,7 +17,13 @@ conformanceSuite({
   env: { CRM_API_TOKEN: 'tok' },
   async start(faults) {
     await sim.stop();
-    sim = new CrmSimulator({ token: 'tok', ...(faults ? { faults } : {}) });
+    ahead = 0;
+    sim = new CrmSimulator({
+      token: 'tok',
+      clock: () => Date.now() + ahead,
+      commitLagMs: LAG_MS,
+      ...(faults ? { faults } : {}),
+    });
     return sim.start();
   },
   stop: () => sim.stop(),
@@ -26,6 +36,15 @@ conformanceSuite({
     sim.corruptNextChange({ set: { kind: 'REOPENED' } });
     sim.createTicket({ serviceCode: 'SR-POTHOLE' });
     return { field: 'kind' };
+  },
+  async committedLate() {
+    sim.commitLate();
+    sim.createTicket({ serviceCode: 'SR-POTHOLE' });
+    return {
+      commit: () => {
+        ahead += LAG_MS;
+      },
+    };
   },
   async sinkRecords(): Promise<TicketStatusChange[]> {
     const bridge = new Bridge(await testPolicy());

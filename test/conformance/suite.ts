@@ -47,6 +47,12 @@ export interface ConformanceHarness<C extends z.ZodType, In, Out> {
    * Returns that field's path, which the dead letter's message must name.
    */
   unreadable(): Promise<{ field: string }>;
+  /**
+   * For a feed numbered by a database sequence: makes one new change that takes its seq now but
+   * that the feed shows only once `commit()` is called, after changes numbered later, as a
+   * transaction that commits late does. The source must read it then, once.
+   */
+  committedLate?(): Promise<{ commit(): void }>;
   /** Records the sink can apply, and one the system refuses for good. */
   sinkRecords(): Promise<In[]>;
   refusedRecord(): Promise<In>;
@@ -291,6 +297,28 @@ export function conformanceSuite<C extends z.ZodType, In, Out>(h: ConformanceHar
       expect(values).toHaveLength(5);
     });
   });
+
+  const committedLate = h.committedLate?.bind(h);
+  if (committedLate)
+    describe(`${name} source: a change committed late`, () => {
+      it('reads a change that shows after one numbered later, once', async () => {
+        const url = await h.start();
+        const { messaging, topic, runner } = await sourceRig(url);
+        await h.seed(1);
+        const late = await committedLate();
+        await h.seed(2);
+        const r = runner();
+        await step('starting the runner', r.start());
+        await reach('the 3 committed published', r, () => r.status().published === 3);
+        late.commit();
+        await reach('the late one published', r, () => r.status().published === 4);
+        expect([r.status().deadLettered, r.status().pausedBy]).toEqual([0, null]);
+        await step('stopping the runner', r.stop());
+        const { values } = await readCommitted<{ envelope: { eventId: string } }>(messaging, topic);
+        const ids = values.map((v) => v.envelope.eventId);
+        expect([ids.length, new Set(ids).size]).toEqual([4, 4]);
+      });
+    });
 
   if (h.connector.sinkTopic === 'commands') {
     if (!h.department) throw new Error(`${name} takes work-order commands, so its harness needs department cases`);
