@@ -1,9 +1,14 @@
 import { rawField } from '../changes.ts';
 
-/** A change's seq as the feed sent it, when it is one (a positive whole number); null otherwise. */
+/**
+ * A change's seq as the feed sent it, when it is one (a positive whole number, or its digits as
+ * text); null otherwise. Digits only: Number() also reads "0x29" and "1e3", which the
+ * connectors' change schemas refuse, and a change dead-lettered for its seq must not place the
+ * page's end by one.
+ */
 export function seqOf(raw: unknown): number | null {
   const text = rawField(raw, 'seq');
-  const seq = text === null ? Number.NaN : Number(text);
+  const seq = text !== null && /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
   return Number.isSafeInteger(seq) && seq > 0 ? seq : null;
 }
 

@@ -333,6 +333,11 @@ describe("where a page of the CRM's feed leaves the cursor", () => {
     expect(end(at(5, 'x'), 6, false, 4).end).toBe(6);
     // A head further on counts a seq still to come: held at the last seq read.
     expect(end(at(1, 'x'), 20).end).toBe(1);
+    // Digits as text are a seq; what Number() also reads (hex, exponents) is none, as the
+    // change schema refuses it: such a change places no end.
+    expect(end(at(1, '2'), 20, true).end).toBe(2);
+    expect(end(at(1, '0x29'), 60, true).end).toBe(1);
+    expect(end(at(1, '1e1'), 60, true).end).toBe(1);
     // Such changes alone: nextCursor when it can be their seqs, the seq asked after otherwise
     // (the runner refuses that page until the feed shows what follows).
     expect(end(at('x'), 5, false, 4).end).toBe(5);
