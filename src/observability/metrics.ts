@@ -71,6 +71,7 @@ export class Metrics {
   readonly consumerLag: Gauge<'group' | 'topic'>;
   readonly drift: Counter<'kind' | 'department'>;
   readonly reconcileFailed: Counter<'code'>;
+  readonly statusUnreadable: Counter<'code'>;
 
   constructor(options: { defaults?: boolean } = {}) {
     const r = [this.registry];
@@ -280,6 +281,12 @@ export class Metrics {
     this.reconcileFailed = new Counter({
       name: 'closeloop_reconcile_failed_total',
       help: 'Reconciliation runs that failed before they finished (the registry or Kafka out of reach), per error code; the next scheduled run starts again from the stored cursor.',
+      labelNames: ['code'],
+      registers: r,
+    });
+    this.statusUnreadable = new Counter({
+      name: 'closeloop_status_records_unreadable_total',
+      help: 'Records on the status topic that reconciliation could not read as a status and passed over as it looked for statuses to re-send (written there by something other than the processor).',
       labelNames: ['code'],
       registers: r,
     });

@@ -152,7 +152,10 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       'reconciliation started',
     );
 
-    const healer = new Healer(config, messaging, admin, serde, producer);
+    const healer = new Healer(config, messaging, admin, serde, producer, {
+      log,
+      ...(o.metrics ? { metrics: o.metrics } : {}),
+    });
     const bucket = new TokenBucket(o.rate ?? config.reconcile.ratePerSecond, { clock });
     const health = new Map<Lookup, Promise<Health>>();
     // A miss is believed only from a system that is up: a wrong URL would make everything missing.
@@ -184,6 +187,37 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       if (!keepsCursor) return;
       await producer.send(config.topics.cursors, [cursorRecord(config.jurisdiction, { runId, after, complete })]);
     };
+    /**
+     * Heals and records one finding. What fails for this ticket alone (a record no one can read,
+     * a value a schema cannot hold) leaves its drift to people: the finding is ALERTED with the
+     * error's code, and the run goes on, since the next run would fail on it just the same. What
+     * may pass (Kafka or the registry out of reach) fails the run, to continue from the cursor.
+     */
+    const healed = async (found: DriftFinding, planned: DriftAction) => {
+      let done: { action: DriftAction; finding: DriftFinding } = { action: planned, finding: found };
+      try {
+        done = await heal(healer, found, planned, clock(), config.topics.status);
+        await healer.record(done.finding, done.action, runId, clock());
+        return done;
+      } catch (err) {
+        if (isCloseloopError(err) && err.retriable) throw err;
+        const code = isCloseloopError(err) ? err.code : 'unknown';
+        log.error(
+          { runId, ticketId: found.ticketId, kind: found.kind, action: done.action, code, error: messageOf(err) },
+          'drift could not be healed or recorded; left for people',
+        );
+        const what = done.action === planned ? `${planned} failed` : `recording it (${done.action}) failed`;
+        const finding = { ...done.finding, detail: `${done.finding.detail}; ${what} with ${code}` };
+        await healer.record(finding, 'ALERTED', runId, clock()).catch((again: unknown) => {
+          if (isCloseloopError(again) && again.retriable) throw again;
+          log.error(
+            { runId, ticketId: found.ticketId, code: isCloseloopError(again) ? again.code : 'unknown' },
+            'drift left for people could not be recorded on the drift topic',
+          );
+        });
+        return { action: 'ALERTED' as const, finding };
+      }
+    };
     for (const t of todo) {
       await bucket.take();
       const crmLookup = lookups.crm;
@@ -205,10 +239,7 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       findings.sort((a, b) => Number(b.kind === 'CRM_BEHIND') - Number(a.kind === 'CRM_BEHIND'));
       for (const found of findings) {
         const planned = writes ? actionFor(found, config.reconcile.closedByHand) : null;
-        const { action, finding: f } = planned
-          ? await heal(healer, found, planned, clock(), config.topics.status)
-          : { action: null, finding: found };
-        if (action) await healer.record(f, action, runId, clock());
+        const { action, finding: f } = planned ? await healed(found, planned) : { action: null, finding: found };
         o.metrics?.drift.inc({ kind: f.kind, department: f.department ?? '311' });
         const logged = {
           runId,

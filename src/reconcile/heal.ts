@@ -6,9 +6,11 @@ import {
   type DriftFinding,
   type WorkOrderEvent,
 } from '../domain/index.ts';
+import { isCloseloopError, messageOf } from '../errors/index.ts';
 import {
   partitionFor,
   readToEnd,
+  recordAtFault,
   subjectForTopic,
   type AvroSerde,
   type MessageProducer,
@@ -16,6 +18,8 @@ import {
   type MessagingAdmin,
   type OutgoingRecord,
 } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 
 export type DriftAction = 'RESENT_STATUSES' | 'FED_OBSERVATION' | 'REOPEN_REQUESTED' | 'ACCEPTED' | 'ALERTED';
 
@@ -61,6 +65,8 @@ export class Healer {
   readonly #admin: MessagingAdmin;
   readonly #serde: AvroSerde;
   readonly #producer: MessageProducer;
+  readonly #log: Logger | undefined;
+  readonly #metrics: Metrics | undefined;
   /** Status records per ticket of the partitions read so far in this run. */
   readonly #statuses = new Map<number, Map<string, StoredStatus[]>>();
 
@@ -70,12 +76,15 @@ export class Healer {
     admin: MessagingAdmin,
     serde: AvroSerde,
     producer: MessageProducer,
+    observe: { log?: Logger; metrics?: Metrics } = {},
   ) {
     this.#config = config;
     this.#messaging = messaging;
     this.#admin = admin;
     this.#serde = serde;
     this.#producer = producer;
+    this.#log = observe.log;
+    this.#metrics = observe.metrics;
   }
 
   /** DEPT_AHEAD: the department's state goes to the processor as an event of origin reconcile. */
@@ -150,8 +159,22 @@ export class Healer {
       await readToEnd(this.#messaging, this.#admin, this.#config.topics.status, [partition], async (r) => {
         const key = r.key?.toString('utf8');
         if (key === undefined || r.value === null) return;
-        const { value } = await this.#serde.decode<{ version: number }>(r.value);
-        built.set(key, [...(built.get(key) ?? []), { version: value.version, partition: r.partition, value: r.value }]);
+        let version: number;
+        try {
+          version = (await this.#serde.decode<{ version: number }>(r.value)).value.version;
+        } catch (err) {
+          // Something other than the processor wrote it (a tool, a test producer): passed over and
+          // counted, as a restore does on the changelog, or it would fail every heal of its partition.
+          if (!recordAtFault(err)) throw err;
+          const code = isCloseloopError(err) ? err.code : 'CL_RECORD_INVALID';
+          this.#metrics?.statusUnreadable.inc({ code });
+          this.#log?.error(
+            { topic: r.topic, partition: r.partition, offset: r.offset, code, error: messageOf(err) },
+            'status record unreadable; passed over, it cannot be re-sent',
+          );
+          return;
+        }
+        built.set(key, [...(built.get(key) ?? []), { version, partition: r.partition, value: r.value }]);
       });
       index = built;
       this.#statuses.set(partition, index);
