@@ -156,7 +156,7 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       log,
       ...(o.metrics ? { metrics: o.metrics } : {}),
     });
-    const bucket = new TokenBucket(o.rate ?? config.reconcile.ratePerSecond, { clock });
+    const bucket = new TokenBucket(o.rate ?? config.reconcile.ratePerSecond);
     const health = new Map<Lookup, Promise<Health>>();
     // A miss is believed only from a system that is up: a wrong URL would make everything missing.
     const trusted = async (lookup: Lookup): Promise<boolean> => {

@@ -1,7 +1,9 @@
 /**
  * Reads of the source systems are rationed: reconciliation runs beside the bridge's own traffic,
  * and the CRM and the departments count it against the integration's quota. Tokens refill at
- * `ratePerSecond`, up to a burst of one second's worth.
+ * `ratePerSecond`, up to a burst of one second's worth. Time is read from a monotonic clock
+ * (performance.now): a wall clock stepped back (NTP, a VM resumed) would hold every token back
+ * for as long as the step.
  */
 export class TokenBucket {
   readonly #rate: number;
@@ -11,11 +13,12 @@ export class TokenBucket {
   #tokens: number;
   #at: number;
 
+  /** `clock`: milliseconds from a monotonic source; performance.now when absent. */
   constructor(ratePerSecond: number, options: { clock?: () => number; sleep?: (ms: number) => Promise<void> } = {}) {
     if (!(ratePerSecond > 0)) throw new RangeError(`rate must be above 0, got ${ratePerSecond}`);
     this.#rate = ratePerSecond;
     this.#burst = Math.max(1, ratePerSecond);
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = options.clock ?? (() => performance.now());
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.#tokens = 1;
     this.#at = this.#clock();
@@ -25,7 +28,9 @@ export class TokenBucket {
   async take(): Promise<void> {
     for (;;) {
       const now = this.#clock();
-      this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) / 1000) * this.#rate);
+      // Never below 0, should an injected clock go back: a refill is late at worst, never owed.
+      const elapsed = Math.max(0, now - this.#at);
+      this.#tokens = Math.min(this.#burst, this.#tokens + (elapsed / 1000) * this.#rate);
       this.#at = now;
       if (this.#tokens >= 1) {
         this.#tokens -= 1;

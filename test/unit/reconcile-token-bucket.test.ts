@@ -27,6 +27,46 @@ describe('the reconciliation token bucket', () => {
     expect(now).toBe(60_500);
   });
 
+  it('does not hold tokens back when the clock it is given steps back', async () => {
+    let now = 1_000_000;
+    const waits: number[] = [];
+    const bucket = new TokenBucket(5, {
+      clock: () => now,
+      sleep: async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    });
+    for (let i = 0; i < 3; i += 1) await bucket.take();
+    now -= 3_600_000;
+    waits.length = 0;
+    await bucket.take();
+    expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(200);
+  });
+
+  it('keeps its own time, not the wall clock, when none is given', async () => {
+    const wall = Date.now;
+    let back = 0;
+    Date.now = () => wall() - back;
+    const waits: number[] = [];
+    const bucket = new TokenBucket(5, {
+      sleep: async (ms) => {
+        waits.push(ms);
+        // A wait past the refill of one token is the stall itself: failed rather than waited out.
+        if (ms > 200) throw new Error(`asked to wait ${ms} ms for one token at 5 a second`);
+        await new Promise((r) => setTimeout(r, ms));
+      },
+    });
+    try {
+      await bucket.take();
+      back = 3_600_000;
+      await bucket.take();
+    } finally {
+      Date.now = wall;
+    }
+    expect(waits.length).toBeGreaterThan(0);
+  });
+
   it('refuses a rate that is not above 0', () => {
     expect(() => new TokenBucket(0)).toThrow(RangeError);
   });
