@@ -48,6 +48,11 @@ export interface ReconcileOptions {
   readonly schemasDir?: string;
   /** Tickets between two stored cursors; CURSOR_EVERY when absent. */
   readonly cursorEvery?: number;
+  /**
+   * Ends the run early (a worker stopping): no ticket is begun after it aborts, the cursor is
+   * stored after the last one finished, and the report says the run stopped.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ReconcileOutcome {
@@ -67,6 +72,8 @@ export interface ReconcileReport {
   readonly unanswered: number;
   readonly outcomes: readonly ReconcileOutcome[];
   readonly ms: number;
+  /** Ended by its signal before the last ticket; the next run continues after the last one checked. */
+  readonly stopped: boolean;
 }
 
 /** Which tickets a run checks, in id order: open ones, and those closed within the window. */
@@ -218,8 +225,13 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
         return { action: 'ALERTED' as const, finding };
       }
     };
+    let last = resumed?.after ?? null;
+    let stopped = false;
     for (const t of todo) {
-      await bucket.take();
+      if (!(await bucket.take(o.signal))) {
+        stopped = true;
+        break;
+      }
       const crmLookup = lookups.crm;
       const ticket = crmLookup?.ticket;
       const crm =
@@ -254,12 +266,18 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
         outcomes.push({ finding: f, action });
       }
       checked += 1;
+      last = t.ticketId;
       if (checked % (o.cursorEvery ?? CURSOR_EVERY) === 0) await saveCursor(t.ticketId, false);
     }
-    await saveCursor(todo.at(-1)?.ticketId ?? resumed?.after ?? null, true);
+    await saveCursor(last, !stopped);
     const ms = clock() - started;
-    log.info({ runId, checked, findings: outcomes.length, unanswered, ms }, 'reconciliation finished');
-    return { runId, resumedAfter: resumed?.after ?? null, checked, settling, unanswered, outcomes, ms };
+    log.info(
+      { runId, checked, findings: outcomes.length, unanswered, ms, stopped },
+      stopped
+        ? 'reconciliation stopped; the next run continues after the last ticket checked'
+        : 'reconciliation finished',
+    );
+    return { runId, resumedAfter: resumed?.after ?? null, checked, settling, unanswered, outcomes, ms, stopped };
   } finally {
     if (writes) await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);

@@ -57,6 +57,8 @@ export class Worker {
   readonly #unwatched: UnwatchedSource[] = [];
   readonly #lookups: ReconcileLookups;
   #reconciling: Promise<ReconcileReport> | null = null;
+  /** Ends the run going when the worker stops, rather than waiting out every ticket left. */
+  readonly #reconcileAbort = new AbortController();
   #reconcileTimer: NodeJS.Timeout | null = null;
 
   constructor(options: WorkerOptions) {
@@ -252,6 +254,7 @@ export class Worker {
       logger: this.#o.logger,
       lookups: this.#lookups,
       metrics: this.metrics,
+      signal: this.#reconcileAbort.signal,
     }).finally(() => {
       this.#reconciling = null;
     });
@@ -263,6 +266,7 @@ export class Worker {
     this.#phase = 'stopping';
     await this.#silence?.stop();
     if (this.#reconcileTimer) clearInterval(this.#reconcileTimer);
+    this.#reconcileAbort.abort();
     await this.#reconciling?.catch(() => undefined);
     await this.#lookups.stop();
     await this.#sources.stop().catch(() => undefined);

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createInMemoryMessaging, readToEnd, type Messaging } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { runReconciliation, type ReconcileLookups } from '../../src/reconcile/index.ts';
 import { cleanupAfter } from '../support/cleanup.ts';
-import { crm } from '../support/domain.ts';
-import { inMemoryProcessor, inMemorySetup, sendEach, untilInputsRead } from '../support/in-memory-processor.ts';
+import { openOnBridge, storedCursor } from '../support/reconcile-bridge.ts';
 
 const cleanup = cleanupAfter('each');
 const ids = Array.from({ length: 30 }, (_, i) => `T${String(i).padStart(3, '0')}`);
@@ -25,38 +23,11 @@ const lookups: ReconcileLookups = {
 
 /** Thirty open tickets, each at status v1, and `foreign` written to the status topic after them. */
 async function bridgeWith(foreign: Buffer) {
-  const base = await inMemorySetup(cleanup, 1);
-  const messaging = createInMemoryMessaging();
-  const { processor } = await inMemoryProcessor(cleanup, { ...base, messaging });
-  const producer = messaging.producer();
-  await sendEach(
-    producer,
-    base,
-    ids.map((id) => crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' })),
-  );
-  await untilInputsRead(messaging.admin(), base.config);
-  await processor.stop();
-  await producer.send(base.config.topics.status, [{ key: 'SOMETHING', value: foreign }]);
-  const config = { ...base.config, reconcile: { ...base.config.reconcile, settleSeconds: 0 } };
+  const { config, messaging, serde } = await openOnBridge(cleanup, ids);
+  await messaging.producer().send(config.topics.status, [{ key: 'SOMETHING', value: foreign }]);
   const metrics = new Metrics({ defaults: false });
-  const options = {
-    config,
-    messaging,
-    serde: base.serde,
-    logger: createLogger({ level: 'silent' }),
-    lookups,
-    metrics,
-    rate: 1_000,
-  };
-  return { options, metrics, messaging };
-}
-
-async function cursorOf(messaging: Messaging, topic: string): Promise<unknown> {
-  let cursor: unknown = null;
-  await readToEnd(messaging, messaging.admin(), topic, 'all', (r) => {
-    if (r.value) cursor = JSON.parse(r.value.toString('utf8'));
-  });
-  return cursor;
+  const logger = createLogger({ level: 'silent' });
+  return { options: { config, messaging, serde, logger, lookups, metrics, rate: 1_000 }, metrics, messaging };
 }
 
 describe('reconciliation with a record on the status topic the processor did not write', () => {
@@ -79,7 +50,10 @@ describe('reconciliation with a record on the status topic the processor did not
       expect(report.checked).toBe(ids.length);
       expect(report.outcomes.map((o) => [o.finding.ticketId, o.action])).toEqual([['T005', 'ALERTED']]);
       expect(report.outcomes[0]?.finding.detail).toContain('RESENT_STATUSES failed with CL_SCHEMA_UNKNOWN_ID');
-      expect(await cursorOf(messaging, options.config.topics.cursors)).toMatchObject({ after: 'T029', complete: true });
+      expect(await storedCursor(messaging, options.config.topics.cursors)).toMatchObject({
+        after: 'T029',
+        complete: true,
+      });
     }
   });
 });

@@ -67,6 +67,17 @@ describe('the reconciliation token bucket', () => {
     expect(waits.length).toBeGreaterThan(0);
   });
 
+  it('ends a wait for the refill as soon as its signal aborts, taking no token', async () => {
+    // One token every 1000 s: the second take waits on a real timer until the abort.
+    const bucket = new TokenBucket(0.001);
+    const stop = new AbortController();
+    expect(await bucket.take(stop.signal)).toBe(true);
+    const waiting = bucket.take(stop.signal);
+    stop.abort();
+    expect(await waiting).toBe(false);
+    expect(await bucket.take(stop.signal)).toBe(false);
+  });
+
   it('refuses a rate that is not above 0', () => {
     expect(() => new TokenBucket(0)).toThrow(RangeError);
   });

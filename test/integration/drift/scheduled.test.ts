@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bridgeRun } from '../../support/bridge-run.ts';
-import { driftRecords } from '../../support/drift.ts';
+import { driftRecords, lookupCalls } from '../../support/drift.ts';
 import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
 import { until, untilAsync } from '../../support/wait.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
@@ -30,5 +30,22 @@ describe('drift: the worker reconciles on its schedule', () => {
     const drift = await driftRecords(run.config);
     expect(drift.length).toBeGreaterThanOrEqual(2);
     expect(new Set(drift.map((d) => d.driftId))).toEqual(new Set([`DEPT_MISSING:${job.ticketId}:${job.externalRef}`]));
+  }, 120_000);
+
+  it('stops with the worker, leaving the tickets not yet checked to the next run', async () => {
+    // One ticket every 100 s: waited out, the three tickets would hold the stop for minutes.
+    const run = await bridgeRun({ config: { reconcile: { settleSeconds: 0, ratePerSecond: 0.01 } } });
+    cleanup.push(() => run.stop());
+    const fw = await startFaultWorker(run.config);
+    cleanup.push(() => fw.stop());
+    openTickets(run, 3);
+    await until('three jobs in the department', () => run.posse.jobs.size === 3, 60_000);
+    const before = lookupCalls(run);
+    const going = fw.worker.reconcileNow();
+    await until('the first ticket asked about', () => lookupCalls(run) > before, 30_000);
+    const stopping = Date.now();
+    await fw.worker.stop();
+    expect(Date.now() - stopping).toBeLessThan(30_000);
+    expect(await going).toMatchObject({ stopped: true, checked: 1 });
   }, 120_000);
 });
