@@ -110,7 +110,7 @@ export function buildProgram(io: Io, exit: (code: number) => void): Command {
       'only tickets changed since this instant, with its zone (default: every open one, and those closed within reconcile.closedWindowDays)',
     )
     .option('--dry-run', 'find and record nothing healed: report only', false)
-    .option('--rate <n>', 'tickets checked per second at most (default: reconcile.ratePerSecond)')
+    .option('--rate <n>', 'lookup calls per second at most (default: reconcile.ratePerSecond)')
     .addOption(configOption())
     .action(
       act(async (o: { config: string; ticket?: string; since?: string; dryRun: boolean; rate?: string }) =>

@@ -27,7 +27,8 @@ function outcomeLine(o: ReconcileOutcome): string {
  * `closeloop reconcile`: one run of the engine the worker schedules, with this config's
  * connectors. Exit codes: 0 nothing left unhealed; 1 some drift is left for people (a missing
  * item, statuses the CRM lacks that are gone from the status topic, a closure accepted, or
- * anything found in a dry run), or some lookup went unanswered; 2 bad arguments.
+ * anything found in a dry run), some lookup went unanswered, or the run ended early (a system
+ * asked to wait too long); 2 bad arguments.
  */
 export async function runReconcile(
   args: ReconcileArgs,
@@ -46,7 +47,7 @@ export async function runReconcile(
   }
   const rate = args.rate === undefined ? undefined : Number(args.rate);
   if (rate !== undefined && !(Number.isFinite(rate) && rate > 0 && rate <= 1_000))
-    problems.push(`--rate ${args.rate ?? ''} must be a number of tickets per second above 0, at most 1000`);
+    problems.push(`--rate ${args.rate ?? ''} must be a number of lookup calls per second above 0, at most 1000`);
   if (args.ticket !== undefined && args.ticket.trim() === '') problems.push('--ticket needs a ticket id');
   if (problems.length > 0) {
     printError(`${failureLine('CL_ARGUMENT_INVALID', problems.join('; '))}\n${RECONCILE_USAGE}`);
@@ -89,8 +90,10 @@ export async function runReconcile(
       print(
         `${report.unanswered} lookup(s) unanswered: those items were not judged this run; run again once the systems answer`,
       );
+    if (report.stoppedBecause !== null)
+      print(`the run ended early (${report.stoppedBecause}): run it again to continue where it ended`);
     const left = report.outcomes.filter((o) => o.action === null || o.action === 'ALERTED' || o.action === 'ACCEPTED');
-    return left.length > 0 || report.unanswered > 0 ? 1 : 0;
+    return left.length > 0 || report.unanswered > 0 || report.stopped ? 1 : 0;
   } finally {
     await lookups.stop();
   }

@@ -177,7 +177,7 @@ export const closeloopConfigSchema = z
         closedByHand: z.enum(['reopen', 'accept']).default('reopen'),
         /** Closed tickets are checked for this many days after closing (a CRM restored from a backup). */
         closedWindowDays: z.number().min(0).max(365).default(7),
-        /** Tickets checked per second: every ticket costs a lookup in the CRM and in each department. */
+        /** Lookup calls per second: every ticket costs a call to the CRM and one per open work order. */
         ratePerSecond: z.number().positive().max(1_000).default(5),
         /** Tickets changed more recently are left for the next run: their events may be in flight. */
         settleSeconds: z.number().min(0).max(86_400).default(60),

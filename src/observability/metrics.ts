@@ -72,6 +72,7 @@ export class Metrics {
   readonly drift: Counter<'kind' | 'department'>;
   readonly reconcileFailed: Counter<'code'>;
   readonly statusUnreadable: Counter<'code'>;
+  readonly reconcileUnanswered: Counter<'system' | 'code'>;
 
   constructor(options: { defaults?: boolean } = {}) {
     const r = [this.registry];
@@ -288,6 +289,12 @@ export class Metrics {
       name: 'closeloop_status_records_unreadable_total',
       help: 'Records on the status topic that reconciliation could not read as a status and passed over as it looked for statuses to re-send (written there by something other than the processor).',
       labelNames: ['code'],
+      registers: r,
+    });
+    this.reconcileUnanswered = new Counter({
+      name: 'closeloop_reconcile_unanswered_total',
+      help: "Reconciliation lookups that went unanswered, so their item was not judged, per system ('crm' for the CRM) and code: the lookup's error code, HEALTH_NOT_UP (a miss not believed from a system not up), NO_LOOKUP (no connector serves the work order).",
+      labelNames: ['system', 'code'],
       registers: r,
     });
     this.consumerLag = new Gauge({

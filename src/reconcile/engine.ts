@@ -19,12 +19,15 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { restorePartitions } from '../processor/restore.ts';
-import type { Health, Lookup } from '../sdk/index.ts';
 import { CANONICAL, topicSpecs } from '../topics/index.ts';
 import { cursorRecord, readCursor } from './cursor.ts';
 import { Healer, actionFor, type DriftAction } from './heal.ts';
 import { departmentLookup, type ReconcileLookups } from './lookups.ts';
+import { LookupPacer, RunEnded } from './pacer.ts';
 import { TokenBucket } from './token-bucket.ts';
+
+/** The label of the CRM's lookups in closeloop_reconcile_unanswered_total. */
+const CRM_SYSTEM = 'crm';
 
 /** The cursor is stored after this many tickets, so an interrupted run repeats at most these. */
 const CURSOR_EVERY = 20;
@@ -43,7 +46,7 @@ export interface ReconcileOptions {
   readonly since?: number;
   /** Find and report, but heal nothing and write nothing. */
   readonly dryRun?: boolean;
-  /** Tickets per second; config.reconcile.ratePerSecond when absent. */
+  /** Lookup calls per second; config.reconcile.ratePerSecond when absent. */
   readonly rate?: number;
   readonly schemasDir?: string;
   /** Tickets between two stored cursors; CURSOR_EVERY when absent. */
@@ -68,12 +71,20 @@ export interface ReconcileReport {
   readonly checked: number;
   /** Changed too recently to judge (reconcile.settleSeconds); left for the next run. */
   readonly settling: number;
-  /** Lookups that failed (an outage) or misses not trusted (the system's health was not up). */
+  /**
+   * Lookups that failed (an outage), were not made (the system failed too often in a row this
+   * run), or misses not trusted (the system's health was not up).
+   */
   readonly unanswered: number;
   readonly outcomes: readonly ReconcileOutcome[];
   readonly ms: number;
-  /** Ended by its signal before the last ticket; the next run continues after the last one checked. */
+  /**
+   * Ended before the last ticket (its signal aborted, or a system asked to wait longer than
+   * MAX_RETRY_AFTER_MS); the next run continues after the last one checked.
+   */
   readonly stopped: boolean;
+  /** Why it ended early ('stopped', or the system and the wait it asked for); null when it did not. */
+  readonly stoppedBecause: string | null;
 }
 
 /** Which tickets a run checks, in id order: open ones, and those closed within the window. */
@@ -164,28 +175,27 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       ...(o.metrics ? { metrics: o.metrics } : {}),
     });
     const bucket = new TokenBucket(o.rate ?? config.reconcile.ratePerSecond);
-    const health = new Map<Lookup, Promise<Health>>();
-    // A miss is believed only from a system that is up: a wrong URL would make everything missing.
-    const trusted = async (lookup: Lookup): Promise<boolean> => {
-      let h = health.get(lookup);
-      if (!h)
-        health.set(
-          lookup,
-          (h = lookup.health().catch((err: unknown) => ({ status: 'down' as const, detail: messageOf(err) }))),
-        );
-      return (await h).status === 'up';
-    };
-    let unanswered = 0;
-    const ask = async <T>(lookup: Lookup, read: () => Promise<T | null>, what: Record<string, unknown>) => {
-      try {
-        const answer = await read();
-        if (answer !== null || (await trusted(lookup))) return answer;
-      } catch (err) {
-        if (!isCloseloopError(err)) throw err;
-        log.warn({ ...what, code: err.code, err: err.message }, 'lookup failed; the item is not judged this run');
+    const pacer = new LookupPacer({ bucket, log, metrics: o.metrics, signal: o.signal });
+    /** What the CRM and each open work order's department say of a ticket (undefined: unanswered). */
+    const observe = async (t: TicketState) => {
+      const crmLookup = lookups.crm;
+      const ticket = crmLookup?.ticket?.bind(crmLookup);
+      const crm =
+        crmLookup && ticket
+          ? await pacer.ask(CRM_SYSTEM, crmLookup, () => ticket(t.ticketId), { ticketId: t.ticketId })
+          : undefined;
+      const workOrders = new Map<string, WorkOrderEvent | null>();
+      for (const wo of t.workOrders) {
+        if (isTerminalWork(wo.state) || wo.misrouted) continue;
+        const lookup = departmentLookup(lookups, wo);
+        const read = lookup?.workOrder?.bind(lookup);
+        if (!lookup || !read) continue;
+        const ref = { workOrderId: wo.workOrderId, ticketId: t.ticketId, department: wo.department, system: wo.system };
+        const what = { ticketId: t.ticketId, workOrderId: wo.workOrderId };
+        const seen = await pacer.ask(wo.system, lookup, () => read(ref), what);
+        if (seen !== undefined) workOrders.set(wo.workOrderId, seen);
       }
-      unanswered += 1;
-      return undefined;
+      return { crm, workOrders };
     };
 
     const outcomes: ReconcileOutcome[] = [];
@@ -226,26 +236,17 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       }
     };
     let last = resumed?.after ?? null;
-    let stopped = false;
+    let stopped: string | null = null;
     for (const t of todo) {
-      if (!(await bucket.take(o.signal))) {
-        stopped = true;
+      let observed: Awaited<ReturnType<typeof observe>>;
+      try {
+        observed = await observe(t);
+      } catch (err) {
+        if (!(err instanceof RunEnded)) throw err;
+        stopped = err.reason;
         break;
       }
-      const crmLookup = lookups.crm;
-      const ticket = crmLookup?.ticket;
-      const crm =
-        crmLookup && ticket ? await ask(crmLookup, () => ticket(t.ticketId), { ticketId: t.ticketId }) : undefined;
-      const workOrders = new Map<string, WorkOrderEvent | null>();
-      for (const wo of t.workOrders) {
-        if (isTerminalWork(wo.state) || wo.misrouted) continue;
-        const lookup = departmentLookup(lookups, wo);
-        const read = lookup?.workOrder?.bind(lookup);
-        if (!lookup || !read) continue;
-        const ref = { workOrderId: wo.workOrderId, ticketId: t.ticketId, department: wo.department, system: wo.system };
-        const seen = await ask(lookup, () => read(ref), { ticketId: t.ticketId, workOrderId: wo.workOrderId });
-        if (seen !== undefined) workOrders.set(wo.workOrderId, seen);
-      }
+      const { crm, workOrders } = observed;
       const findings = classifyDrift(t, { ...(crm !== undefined ? { crm } : {}), workOrders }, config.policy);
       // The CRM catches up first, so statuses the processor sends after an observation follow the re-sent ones.
       findings.sort((a, b) => Number(b.kind === 'CRM_BEHIND') - Number(a.kind === 'CRM_BEHIND'));
@@ -269,15 +270,27 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       last = t.ticketId;
       if (checked % (o.cursorEvery ?? CURSOR_EVERY) === 0) await saveCursor(t.ticketId, false);
     }
-    await saveCursor(last, !stopped);
+    await saveCursor(last, stopped === null);
     const ms = clock() - started;
+    const unanswered = pacer.unanswered;
     log.info(
       { runId, checked, findings: outcomes.length, unanswered, ms, stopped },
-      stopped
-        ? 'reconciliation stopped; the next run continues after the last ticket checked'
-        : 'reconciliation finished',
+      stopped === null
+        ? 'reconciliation finished'
+        : 'reconciliation ended early; the next run continues after the last ticket checked',
     );
-    return { runId, resumedAfter: resumed?.after ?? null, checked, settling, unanswered, outcomes, ms, stopped };
+    const resumedAfter = resumed?.after ?? null;
+    return {
+      runId,
+      resumedAfter,
+      checked,
+      settling,
+      unanswered,
+      outcomes,
+      ms,
+      stopped: stopped !== null,
+      stoppedBecause: stopped,
+    };
   } finally {
     if (writes) await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);

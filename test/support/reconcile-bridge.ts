@@ -1,13 +1,15 @@
+import type { InboundEvent } from '../../src/domain/index.ts';
 import { createInMemoryMessaging, readToEnd, type Messaging } from '../../src/messaging/index.ts';
 import type { Cleanup } from './cleanup.ts';
 import { crm } from './domain.ts';
 import { inMemoryProcessor, inMemorySetup, sendEach, untilInputsRead } from './in-memory-processor.ts';
 
 /**
- * A bridge on the in-memory messaging holding `ids` as open tickets at status v1, its processor
- * stopped, and a config that judges tickets however recently they changed (settleSeconds 0).
+ * A bridge on the in-memory messaging holding `ids` as open tickets at status v1 (v2 with the
+ * work order `work` gives each, when given), its processor stopped, and a config that judges
+ * tickets however recently they changed (settleSeconds 0).
  */
-export async function openOnBridge(cleanup: Cleanup, ids: readonly string[]) {
+export async function openOnBridge(cleanup: Cleanup, ids: readonly string[], work?: (id: string) => InboundEvent) {
   const base = await inMemorySetup(cleanup, 1);
   const messaging = createInMemoryMessaging();
   const { processor } = await inMemoryProcessor(cleanup, { ...base, messaging });
@@ -17,6 +19,11 @@ export async function openOnBridge(cleanup: Cleanup, ids: readonly string[]) {
     ids.map((id) => crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' })),
   );
   await untilInputsRead(messaging.admin(), base.config);
+  // After the tickets are opened: the two input topics are not ordered against each other.
+  if (work) {
+    await sendEach(messaging.producer(), base, ids.map(work));
+    await untilInputsRead(messaging.admin(), base.config);
+  }
   await processor.stop();
   const config = { ...base.config, reconcile: { ...base.config.reconcile, settleSeconds: 0 } };
   return { config, messaging, serde: base.serde };

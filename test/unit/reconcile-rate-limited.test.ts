@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { CloseloopError } from '../../src/errors/index.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
+import { runReconciliation, type ReconcileLookups } from '../../src/reconcile/index.ts';
+import type { Lookup } from '../../src/sdk/index.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
+import { dept } from '../support/domain.ts';
+import { openOnBridge, storedCursor } from '../support/reconcile-bridge.ts';
+
+const cleanup = cleanupAfter('each');
+const ids = Array.from({ length: 8 }, (_, i) => `R${i}`);
+const logger = createLogger({ level: 'silent' });
+
+/** What a connector throws for a 429 (CL_CONNECTOR_RETRIABLE), with its Retry-After when given. */
+const refused = (retryAfterMs?: number) =>
+  new CloseloopError('CL_CONNECTOR_RETRIABLE', 'GET /api/v1/tickets/x: HTTP 429', {
+    details: retryAfterMs === undefined ? {} : { retryAfterMs },
+  });
+
+/** A CRM lookup that agrees with the bridge (v1), save when `answer` throws first; notes each call. */
+function crmLookup(calls: { id: string; at: number }[], answer: (n: number) => void = () => undefined): Lookup {
+  return {
+    async ticket(ticketId) {
+      calls.push({ id: ticketId, at: performance.now() });
+      answer(calls.length);
+      return { ticketId, status: 'open', statusVersion: 1, lifecycleState: null, closureReason: null, updatedAt: null };
+    },
+    health: async () => ({ status: 'up' }),
+  };
+}
+
+const only = (crm: Lookup): ReconcileLookups => ({ crm, departments: [], stop: async () => undefined });
+
+const unansweredOf = async (metrics: Metrics) =>
+  (await metrics.reconcileUnanswered.get()).values.map((v) => [v.labels['system'], v.labels['code'], v.value]);
+
+describe('reconciliation against a system that refuses lookups', () => {
+  it('ends the run at a Retry-After too long to wait, the cursor before the ticket it was on', async () => {
+    const { config, messaging, serde } = await openOnBridge(cleanup, ids);
+    const calls: { id: string; at: number }[] = [];
+    const tooLong = crmLookup(calls, (n) => {
+      if (n >= 3) throw refused(120_000);
+    });
+    const report = await runReconciliation({ config, messaging, serde, logger, lookups: only(tooLong), rate: 1_000 });
+    expect(calls.map((c) => c.id)).toEqual(['R0', 'R1', 'R2']);
+    expect(report).toMatchObject({ checked: 2, stopped: true, unanswered: 0 });
+    expect(report.stoppedBecause).toBe('crm asked to wait 120 s (Retry-After)');
+    expect(await storedCursor(messaging, config.topics.cursors)).toMatchObject({ after: 'R1', complete: false });
+  });
+
+  it('waits out a short Retry-After and asks again, leaving nothing unanswered', async () => {
+    const { config, messaging, serde } = await openOnBridge(cleanup, ids);
+    const calls: { id: string; at: number }[] = [];
+    const brief = crmLookup(calls, (n) => {
+      if (n === 2) throw refused(300);
+    });
+    const metrics = new Metrics({ defaults: false });
+    const report = await runReconciliation({
+      config,
+      messaging,
+      serde,
+      logger,
+      metrics,
+      lookups: only(brief),
+      rate: 1_000,
+    });
+    expect(report).toMatchObject({ checked: ids.length, stopped: false, unanswered: 0 });
+    expect(calls.map((c) => c.id)).toEqual(['R0', 'R1', ...ids.slice(1)]);
+    const [, refusedCall, again] = calls;
+    expect((again?.at ?? 0) - (refusedCall?.at ?? 0)).toBeGreaterThanOrEqual(295);
+    expect(await unansweredOf(metrics)).toEqual([]);
+  });
+
+  it('stops asking a system after 3 failures in a row, and counts every item unanswered', async () => {
+    const { config, messaging, serde } = await openOnBridge(cleanup, ids);
+    const calls: { id: string; at: number }[] = [];
+    const down = crmLookup(calls, () => {
+      throw refused();
+    });
+    const metrics = new Metrics({ defaults: false });
+    const report = await runReconciliation({
+      config,
+      messaging,
+      serde,
+      logger,
+      metrics,
+      lookups: only(down),
+      rate: 1_000,
+    });
+    expect(calls.map((c) => c.id)).toEqual(['R0', 'R1', 'R2']);
+    expect(report).toMatchObject({ checked: ids.length, unanswered: ids.length, stopped: false });
+    expect(await unansweredOf(metrics)).toEqual([['crm', 'CL_CONNECTOR_RETRIABLE', ids.length]]);
+  });
+
+  it('takes one token per lookup call, not per ticket', async () => {
+    const work = (id: string) => dept(id, `${id}#1`, 'maximo', 'APPR', 2, { department: 'transportation' });
+    const { config, messaging, serde } = await openOnBridge(cleanup, ids.slice(0, 2), work);
+    const calls: { id: string; at: number }[] = [];
+    const maximo: Lookup = {
+      async workOrder(ref) {
+        calls.push({ id: ref.workOrderId, at: performance.now() });
+        return null;
+      },
+      health: async () => ({ status: 'up' }),
+    };
+    const lookups: ReconcileLookups = {
+      crm: crmLookup(calls),
+      departments: [{ connector: 'maximo', system: 'maximo', department: 'transportation', lookup: maximo }],
+      stop: async () => undefined,
+    };
+    // 4 calls a second: the first at once, then one every 250 ms.
+    await runReconciliation({ config, messaging, serde, logger, lookups, rate: 4 });
+    expect(calls.map((c) => c.id)).toEqual(['R0', 'R0#1', 'R1', 'R1#1']);
+    expect((calls[3]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(700);
+  });
+});
