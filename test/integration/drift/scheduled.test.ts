@@ -46,6 +46,8 @@ describe('drift: the worker reconciles on its schedule', () => {
     const stopping = Date.now();
     await fw.worker.stop();
     expect(Date.now() - stopping).toBeLessThan(30_000);
-    expect(await going).toMatchObject({ stopped: true, checked: 1 });
+    // A token per call: the first ticket's department lookup was still waiting for its token, so
+    // the ticket is left unfinished, for the next run to begin with.
+    expect(await going).toMatchObject({ stopped: true, checked: 0, stoppedBecause: 'stopped' });
   }, 120_000);
 });
