@@ -73,6 +73,7 @@ export class Metrics {
   readonly reconcileFailed: Counter<'code'>;
   readonly statusUnreadable: Counter<'code'>;
   readonly reconcileUnanswered: Counter<'system' | 'code'>;
+  readonly driftUnhealed: Gauge;
 
   constructor(options: { defaults?: boolean } = {}) {
     const r = [this.registry];
@@ -289,6 +290,11 @@ export class Metrics {
       name: 'closeloop_status_records_unreadable_total',
       help: 'Records on the status topic that reconciliation could not read as a status and passed over as it looked for statuses to re-send (written there by something other than the processor).',
       labelNames: ['code'],
+      registers: r,
+    });
+    this.driftUnhealed = new Gauge({
+      name: 'closeloop_drift_unhealed',
+      help: 'DRIFT_UNHEALED alerts open (drift reconciliation left for people), as the last reconciliation run of this process left them.',
       registers: r,
     });
     this.reconcileUnanswered = new Counter({

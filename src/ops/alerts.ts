@@ -27,7 +27,7 @@ export const SKIPPED_REASON = 'RECORDS_SKIPPED' satisfies AlertReason;
  * ready for good; the dead letter stays on its topic, and the clearing names who acknowledged.
  * Any other alert is acknowledged only once its owner is gone (see acknowledgeAlert).
  */
-export const ACKNOWLEDGED_REASONS: readonly AlertReason[] = [SKIPPED_REASON, 'DELIVERY_EXHAUSTED'];
+export const ACKNOWLEDGED_REASONS: readonly AlertReason[] = [SKIPPED_REASON, 'DELIVERY_EXHAUSTED', 'DRIFT_UNHEALED'];
 
 /**
  * How often a process reads the alerts topic again to learn what other processes and operators

@@ -4,6 +4,7 @@ import {
   classifyDrift,
   isClosed,
   isTerminalWork,
+  type AlertRecord,
   type DriftFinding,
   type TicketState,
   type WorkOrderEvent,
@@ -21,7 +22,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import { restorePartitions } from '../processor/restore.ts';
 import { CANONICAL, topicSpecs } from '../topics/index.ts';
 import { cursorRecord, readCursor } from './cursor.ts';
-import { Healer, actionFor, type DriftAction } from './heal.ts';
+import { DriftAlerts, driftAlertId } from './drift-alerts.ts';
+import { Healer, actionFor, heal, type DriftAction } from './heal.ts';
 import { departmentLookup, type ReconcileLookups } from './lookups.ts';
 import { LookupPacer, RunEnded } from './pacer.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -85,6 +87,8 @@ export interface ReconcileReport {
   readonly stopped: boolean;
   /** Why it ended early ('stopped', or the system and the wait it asked for); null when it did not. */
   readonly stoppedBecause: string | null;
+  /** The DRIFT_UNHEALED alerts open after the run (see DriftAlerts); empty in a dry run. */
+  readonly driftAlerts: readonly AlertRecord[];
 }
 
 /** Which tickets a run checks, in id order: open ones, and those closed within the window. */
@@ -141,9 +145,12 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     if (writes) {
       await producer.connect();
       // The topic and schema may be newer than the running processor.
-      await admin.ensureTopics(topicSpecs(config).filter((s) => s.topic === config.topics.drift));
-      const file = await readSchemaFile(path.join(o.schemasDir ?? SHIPPED_SCHEMAS, `${CANONICAL.drift}.avsc`));
-      await serde.register(subjectForTopic(config.topics.drift), file.schema);
+      const own = [config.topics.drift, config.topics.alerts];
+      await admin.ensureTopics(topicSpecs(config).filter((s) => own.includes(s.topic)));
+      for (const name of ['drift', 'alerts'] as const) {
+        const file = await readSchemaFile(path.join(o.schemasDir ?? SHIPPED_SCHEMAS, `${CANONICAL[name]}.avsc`));
+        await serde.register(subjectForTopic(config.topics[name]), file.schema);
+      }
     }
     const partitions = Array.from({ length: config.processor.partitions }, (_, p) => p);
     const restored = await restorePartitions(messaging, admin, serde, config.topics.state, partitions, {
@@ -151,13 +158,16 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       keyPartitions: config.processor.partitions,
     });
     const states = [...restored.stores.values()].flatMap((s) => [...s.values()]);
+    const closedWindowMs = config.reconcile.closedWindowDays * 86_400_000;
     const { tickets, settling } = candidates(states, {
       now: started,
-      closedWindowMs: config.reconcile.closedWindowDays * 86_400_000,
+      closedWindowMs,
       settleMs: o.ticketId === undefined ? config.reconcile.settleSeconds * 1000 : 0,
       ...(o.since !== undefined ? { since: o.since } : {}),
       ...(o.ticketId !== undefined ? { ticketId: o.ticketId } : {}),
     });
+    const alerts = writes ? new DriftAlerts({ config, serde, producer, log, metrics: o.metrics }) : null;
+    await alerts?.load(messaging, admin);
     const keepsCursor = writes && o.ticketId === undefined;
     const previous = keepsCursor
       ? await readCursor(messaging, admin, config.topics.cursors, config.jurisdiction)
@@ -189,7 +199,10 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
         if (isTerminalWork(wo.state) || wo.misrouted) continue;
         const lookup = departmentLookup(lookups, wo);
         const read = lookup?.workOrder?.bind(lookup);
-        if (!lookup || !read) continue;
+        if (!lookup || !read) {
+          pacer.skip(wo.system, 'NO_LOOKUP', { ticketId: t.ticketId, workOrderId: wo.workOrderId });
+          continue;
+        }
         const ref = { workOrderId: wo.workOrderId, ticketId: t.ticketId, department: wo.department, system: wo.system };
         const what = { ticketId: t.ticketId, workOrderId: wo.workOrderId };
         const seen = await pacer.ask(wo.system, lookup, () => read(ref), what);
@@ -238,6 +251,7 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     let last = resumed?.after ?? null;
     let stopped: string | null = null;
     for (const t of todo) {
+      const unansweredBefore = pacer.unanswered;
       let observed: Awaited<ReturnType<typeof observe>>;
       try {
         observed = await observe(t);
@@ -250,9 +264,10 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       const findings = classifyDrift(t, { ...(crm !== undefined ? { crm } : {}), workOrders }, config.policy);
       // The CRM catches up first, so statuses the processor sends after an observation follow the re-sent ones.
       findings.sort((a, b) => Number(b.kind === 'CRM_BEHIND') - Number(a.kind === 'CRM_BEHIND'));
-      for (const found of findings) {
-        const planned = writes ? actionFor(found, config.reconcile.closedByHand) : null;
-        const { action, finding: f } = planned ? await healed(found, planned) : { action: null, finding: found };
+      const found = new Set<string>();
+      for (const finding of findings) {
+        const planned = writes ? actionFor(finding, config.reconcile.closedByHand) : null;
+        const { action, finding: f } = planned ? await healed(finding, planned) : { action: null, finding };
         o.metrics?.drift.inc({ kind: f.kind, department: f.department ?? '311' });
         const logged = {
           runId,
@@ -265,12 +280,22 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
         if (action === 'ALERTED') log.error(logged, 'drift that cannot be healed');
         else log.warn(logged, 'drift found');
         outcomes.push({ finding: f, action });
+        if (action === 'ALERTED') found.add(driftAlertId(f));
+        if (action === 'ALERTED') await alerts?.raise(f, clock());
       }
+      // Every system answered: an alert of the ticket not raised again is drift that is gone.
+      if (pacer.unanswered === unansweredBefore) await alerts?.clearTicket(t.ticketId, found, clock());
       checked += 1;
       last = t.ticketId;
       if (checked % (o.cursorEvery ?? CURSOR_EVERY) === 0) await saveCursor(t.ticketId, false);
     }
     await saveCursor(last, stopped === null);
+    if (alerts && stopped === null && o.ticketId === undefined && o.since === undefined) {
+      const checkable = candidates(states, { now: started, closedWindowMs, settleMs: 0 }).tickets;
+      await alerts.clearUnchecked(new Set(checkable.map((t) => t.ticketId)), clock());
+    }
+    const driftAlerts = alerts?.open() ?? [];
+    if (alerts) o.metrics?.driftUnhealed.set(driftAlerts.length);
     const ms = clock() - started;
     const unanswered = pacer.unanswered;
     log.info(
@@ -290,56 +315,10 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       ms,
       stopped: stopped !== null,
       stoppedBecause: stopped,
+      driftAlerts,
     };
   } finally {
     if (writes) await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
   }
-}
-
-/**
- * Does what was planned for a finding. Returns what was done and the finding as it is recorded:
- * statuses that could not all be re-sent leave the CRM behind, so that finding is ALERTED,
- * with what is missing in its detail.
- */
-async function heal(
-  healer: Healer,
-  f: DriftFinding,
-  action: DriftAction,
-  now: number,
-  statusTopic: string,
-): Promise<{ action: DriftAction; finding: DriftFinding }> {
-  switch (action) {
-    case 'RESENT_STATUSES': {
-      const { resent, missing } = await healer.resendStatuses(f);
-      if (missing.length === 0) break;
-      const gap = f.bridgeVersion - (f.crmVersion ?? 0);
-      const detail =
-        `${f.detail}; ${missing.length} of the ${gap} status(es) it lacks are no longer on ${statusTopic} ` +
-        `(${versions(missing)}), so ${resent} were re-sent, those before the first missing one: ` +
-        `the CRM stays behind until brought to v${f.bridgeVersion} by hand`;
-      return { action: 'ALERTED', finding: { ...f, detail } };
-    }
-    case 'FED_OBSERVATION':
-      if (f.observation) await healer.feedObservation(f.observation);
-      break;
-    case 'REOPEN_REQUESTED':
-      await healer.requestReopen(f, now);
-      break;
-    case 'ACCEPTED':
-    case 'ALERTED':
-      break;
-  }
-  return { action, finding: f };
-}
-
-/** v1, v3..v7: a gap of hundreds of versions stays one short line. */
-function versions(vs: readonly number[]): string {
-  const runs: [number, number][] = [];
-  for (const v of vs) {
-    const last = runs.at(-1);
-    if (last && v === last[1] + 1) last[1] = v;
-    else runs.push([v, v]);
-  }
-  return runs.map(([a, b]) => (a === b ? `v${a}` : `v${a}..v${b}`)).join(', ');
 }

@@ -205,3 +205,50 @@ export class Healer {
     ]);
   }
 }
+
+/**
+ * Does what was planned for a finding. Returns what was done and the finding as it is recorded:
+ * statuses that could not all be re-sent leave the CRM behind, so that finding is ALERTED,
+ * with what is missing in its detail.
+ */
+export async function heal(
+  healer: Healer,
+  f: DriftFinding,
+  action: DriftAction,
+  now: number,
+  statusTopic: string,
+): Promise<{ action: DriftAction; finding: DriftFinding }> {
+  switch (action) {
+    case 'RESENT_STATUSES': {
+      const { resent, missing } = await healer.resendStatuses(f);
+      if (missing.length === 0) break;
+      const gap = f.bridgeVersion - (f.crmVersion ?? 0);
+      const detail =
+        `${f.detail}; ${missing.length} of the ${gap} status(es) it lacks are no longer on ${statusTopic} ` +
+        `(${versions(missing)}), so ${resent} were re-sent, those before the first missing one: ` +
+        `the CRM stays behind until brought to v${f.bridgeVersion} by hand`;
+      return { action: 'ALERTED', finding: { ...f, detail } };
+    }
+    case 'FED_OBSERVATION':
+      if (f.observation) await healer.feedObservation(f.observation);
+      break;
+    case 'REOPEN_REQUESTED':
+      await healer.requestReopen(f, now);
+      break;
+    case 'ACCEPTED':
+    case 'ALERTED':
+      break;
+  }
+  return { action, finding: f };
+}
+
+/** v1, v3..v7: a gap of hundreds of versions stays one short line. */
+function versions(vs: readonly number[]): string {
+  const runs: [number, number][] = [];
+  for (const v of vs) {
+    const last = runs.at(-1);
+    if (last && v === last[1] + 1) last[1] = v;
+    else runs.push([v, v]);
+  }
+  return runs.map(([a, b]) => (a === b ? `v${a}` : `v${a}..v${b}`)).join(', ');
+}

@@ -5,6 +5,7 @@ export {
   type ReconcileOutcome,
   type ReconcileReport,
 } from './engine.ts';
+export { DRIFT_REASON, driftAlertId, driftReason } from './drift-alerts.ts';
 export { actionFor, type DriftAction } from './heal.ts';
 export { reconcileLookups, type ReconcileLookups } from './lookups.ts';
 export { TokenBucket } from './token-bucket.ts';

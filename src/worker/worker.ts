@@ -1,4 +1,5 @@
 import type { CloseloopConfig } from '../config/index.ts';
+import type { AlertRecord } from '../domain/index.ts';
 import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, SHIPPED_SCHEMAS, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -10,6 +11,7 @@ import { ProcessorHost, type LifecycleProcessor, type ThreadedProcessor } from '
 import { PAUSE_REASONS, SinkRunner, SourceRunner, type SinkRunnerStatus } from '../runtime/index.ts';
 import { RECORD_NAMES } from '../topics/index.ts';
 import {
+  driftReason,
   reconcileLookups,
   runReconciliation,
   type ReconcileLookups,
@@ -59,6 +61,8 @@ export class Worker {
   #reconciling: Promise<ReconcileReport> | null = null;
   /** Ends the run going when the worker stops, rather than waiting out every ticket left. */
   readonly #reconcileAbort = new AbortController();
+  /** The DRIFT_UNHEALED alerts open as this worker's last reconciliation run left them: readiness reasons. */
+  #driftAlerts: readonly AlertRecord[] = [];
   #reconcileTimer: NodeJS.Timeout | null = null;
 
   constructor(options: WorkerOptions) {
@@ -255,9 +259,14 @@ export class Worker {
       lookups: this.#lookups,
       metrics: this.metrics,
       signal: this.#reconcileAbort.signal,
-    }).finally(() => {
-      this.#reconciling = null;
-    });
+    })
+      .then((report) => {
+        this.#driftAlerts = report.driftAlerts;
+        return report;
+      })
+      .finally(() => {
+        this.#reconciling = null;
+      });
     this.#reconciling = run;
     return run;
   }
@@ -321,7 +330,8 @@ export class Worker {
       process: 'worker',
       phase: this.#phase,
       runners: this.#runnerViews(),
-      silent: this.#silence?.reasons() ?? [],
+      // Drift left for people is a reason like a silent source: someone must act for tickets to move.
+      silent: [...(this.#silence?.reasons() ?? []), ...this.#driftAlerts.map(driftReason)],
     });
   }
 

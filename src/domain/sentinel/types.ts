@@ -18,7 +18,9 @@ export type AlertReason =
   | 'EXPECTED_DATE_PASSED'
   | 'CONNECTOR_SILENT'
   | 'DELIVERY_EXHAUSTED'
-  | 'RECORDS_SKIPPED';
+  | 'RECORDS_SKIPPED'
+  /** Raised by reconciliation, not the sentinel: drift it cannot heal (see src/reconcile/drift-alerts.ts). */
+  | 'DRIFT_UNHEALED';
 
 /** An alert the processor holds open in a ticket's state until the ticket moves. */
 export interface OpenAlert {

@@ -1,10 +1,13 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runReconcile } from '../../../src/cli/reconcile-command.ts';
+import type { AlertRecord } from '../../../src/domain/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { TOKENS, bridgeRun, crmTally } from '../../support/bridge-run.ts';
 import { costLine, driftRecords, lookupCalls } from '../../support/drift.ts';
 import { recordFault } from '../../support/fault-report.ts';
-import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
+import { metric, openTickets, readiness, startFaultWorker } from '../../support/fault-worker.ts';
+import { testMessaging } from '../../support/kafka.ts';
+import { readCommitted } from '../../support/processor.ts';
 import { until } from '../../support/wait.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 
@@ -66,6 +69,22 @@ describe('drift: a department job is deleted', () => {
       ['DEPT_MISSING', job.ticketId, 'housing', 'ALERTED'],
     ]);
     expect(await metric(fw.url, 'closeloop_drift_total{kind="DEPT_MISSING",department="housing"}')).toBe(1);
+    // Left for people is an alert: on the alerts topic (what `closeloop alerts list` reads), in
+    // readiness (what `closeloop health` prints) and in a gauge, naming who answers for it.
+    const alertId = `${job.ticketId}|DRIFT_UNHEALED|DEPT_MISSING:${job.externalRef}`;
+    const alerts = await readCommitted<AlertRecord>(testMessaging(), run.config.topics.alerts);
+    const raised = alerts.values.filter((a) => a.alertId === alertId);
+    expect(raised.map((a) => [a.reason, a.status, a.ticketId, a.department])).toEqual([
+      ['DRIFT_UNHEALED', 'RAISED', job.ticketId, 'housing'],
+    ]);
+    // The roles file's owner of housing, where it names one.
+    const who = raised[0]?.accountable ?? 'no one named';
+    const ready = await readiness(fw.url);
+    expect(ready.status).toBe(503);
+    expect(ready.reasons).toContain(
+      `drift unhealed on ticket ${job.ticketId} (DEPT_MISSING:${job.externalRef}, housing): ${who} to act`,
+    );
+    expect(await metric(fw.url, 'closeloop_drift_unhealed')).toBe(1);
 
     // The other ticket is not held up; the one whose job is gone waits for people.
     run.work();
