@@ -38,7 +38,7 @@ export function reconcileMoves(current: WorkOrderState, observed: WorkOrderState
  * A department's current state, read by reconciliation (origin RECONCILE_ORIGIN, no sequence).
  * It is applied by its state alone and leaves the work order's position where it was: a time
  * judged against a sequence watermark would read as an absurd jump or freeze later events. A
- * work order the bridge does not know is not created from an observation.
+ * work order the bridge does not know is not created from an observation: it is a violation.
  */
 export function decideObservation(
   prev: TicketState,
@@ -47,7 +47,17 @@ export function decideObservation(
   entry: StatusMappingEntry,
   draft: Draft,
 ): Decision {
-  if (!current || !reconcileMoves(current.state, entry.state)) return draft.done(prev, false);
+  if (!current) {
+    // Said, not dropped: reconciliation (or a tool) sent what no work order of this ticket is.
+    draft.violation(
+      e.ticketId,
+      'UNKNOWN_WORK_ORDER',
+      `reconciliation observed work order ${e.workOrderId} (${e.rawStatus}), which the ticket does not hold; not applied`,
+      { department: e.department, system: e.system, rawStatus: e.rawStatus, workOrderId: e.workOrderId },
+    );
+    return draft.done(prev, false);
+  }
+  if (!reconcileMoves(current.state, entry.state)) return draft.done(prev, false);
   return applyWorkState(prev, current, { ...current, rawStatus: e.rawStatus }, e, entry, draft);
 }
 

@@ -61,7 +61,8 @@ export interface DriftFinding {
  * - CRM_CLOSED_BY_HAND: the CRM is at the bridge's latest version, which was open, yet closed.
  * - DEPT_AHEAD: a department shows a state, mapped, further along than the bridge holds.
  * - DEPT_MISSING: a department does not know a work order the bridge holds open (and it had
- *   acknowledged: one still REQUESTED may not have reached it yet).
+ *   acknowledged: one still REQUESTED may not have reached it yet), or knows it as another
+ *   ticket's or under another id (its observation names them).
  */
 export function classifyDrift(t: TicketState, obs: Observations, policy: Policy): DriftFinding[] {
   const findings: DriftFinding[] = [];
@@ -123,6 +124,22 @@ export function classifyDrift(t: TicketState, obs: Observations, policy: Policy)
         observedState: null,
         rawStatus: null,
         detail: `${wo.system}/${wo.department} does not know work order ${wo.workOrderId}, which the bridge holds ${wo.state}`,
+        observation: null,
+      });
+      continue;
+    }
+    // The department holds the work order under another ticket (records merged there, a link
+    // changed by hand): fed to the processor, it would be applied to the wrong ticket or not at all.
+    if (seen.ticketId !== t.ticketId || seen.workOrderId !== wo.workOrderId) {
+      findings.push({
+        ...base,
+        kind: 'DEPT_MISSING',
+        driftId: `DEPT_MISSING:${t.ticketId}:${wo.workOrderId}`,
+        observedState: null,
+        rawStatus: seen.rawStatus,
+        detail:
+          `${wo.system}/${wo.department} does not know work order ${wo.workOrderId} as this ticket's: ` +
+          `it links it to ticket ${seen.ticketId}, work order ${seen.workOrderId}`,
         observation: null,
       });
       continue;

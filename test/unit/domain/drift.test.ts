@@ -130,4 +130,19 @@ describe('classifyDrift', () => {
     const obs = new Map<string, WorkOrderEvent | null>([['T3#1', null]]);
     expect(classifyDrift(closed, { workOrders: obs }, policy)).toEqual([]);
   });
+
+  it('DEPT_MISSING, nothing to feed, for an observation the department links to another ticket or work order', () => {
+    const elsewhere = { ...seen(open, 'T1#1', 'maximo', 'INPRG'), ticketId: 'T9' };
+    const renamed = { ...seen(open, 'T1#1', 'maximo', 'INPRG'), workOrderId: 'T9#4' };
+    for (const [observed, other] of [
+      [elsewhere, 'ticket T9, work order T1#1'],
+      [renamed, 'ticket T1, work order T9#4'],
+    ] as const) {
+      const found = classifyDrift(open, { workOrders: new Map([['T1#1', observed]]) }, policy);
+      expect(found).toMatchObject([
+        { kind: 'DEPT_MISSING', workOrderId: 'T1#1', driftId: 'DEPT_MISSING:T1:T1#1', observation: null },
+      ]);
+      expect(found[0]?.detail).toContain(`links it to ${other}`);
+    }
+  });
 });

@@ -125,4 +125,20 @@ describe('a reopen request from reconciliation', () => {
     expect(bridge.send(reopen('same')).statuses).toHaveLength(1);
     expect(bridge.send(reopen('same')).statuses).toHaveLength(0);
   });
+
+  it('reports, not drops, an observation of a work order the ticket does not hold', () => {
+    const stranger = dept(
+      'T1',
+      'T1#9',
+      'maximo',
+      'INPRG',
+      0,
+      { department: 'transportation' },
+      { sequence: null, occurredAt: 1_790_000_500_000, origin: RECONCILE_ORIGIN, eventId: 'obs-stranger' },
+    );
+    const d = bridge.send(stranger);
+    expect(kinds(d)).toEqual(['UNKNOWN_WORK_ORDER']);
+    expect(d.statuses).toEqual([]);
+    expect(bridge.ticket('T1').workOrders.map((w) => w.workOrderId)).toEqual(['T1#1']);
+  });
 });
