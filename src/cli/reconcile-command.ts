@@ -81,7 +81,8 @@ export async function runReconcile(
     print(
       `run ${report.runId}${report.resumedAfter ? ` (resumed after ${report.resumedAfter})` : ''}: ` +
         `${report.checked} ticket(s) checked in ${report.ms} ms (${perSecond}/s), ${report.outcomes.length} finding(s), ` +
-        `${report.settling} changed too recently, ${report.unanswered} lookup(s) unanswered` +
+        `${report.settling} changed too recently, ${report.changed} changed during the run, ` +
+        `${report.unanswered} lookup(s) unanswered` +
         (args.dryRun === true ? '; dry run: nothing healed or recorded' : ''),
     );
     // An item no system answered for was not judged: a run where every lookup failed (systems

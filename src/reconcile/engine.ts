@@ -25,6 +25,7 @@ import { cursorRecord, readCursor } from './cursor.ts';
 import { DriftAlerts, driftAlertId } from './drift-alerts.ts';
 import { Healer, actionFor, heal, type DriftAction } from './heal.ts';
 import { departmentLookup, type ReconcileLookups } from './lookups.ts';
+import { LatestStates } from './latest-states.ts';
 import { LookupPacer, RunEnded } from './pacer.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -73,6 +74,8 @@ export interface ReconcileReport {
   readonly checked: number;
   /** Changed too recently to judge (reconcile.settleSeconds); left for the next run. */
   readonly settling: number;
+  /** Found to have changed since the run read them, as their findings were to be recorded; left for the next run. */
+  readonly changed: number;
   /**
    * Lookups that failed (an outage), were not made (the system failed too often in a row this
    * run), or misses not trusted (the system's health was not up).
@@ -158,11 +161,23 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       keyPartitions: config.processor.partitions,
     });
     const states = [...restored.stores.values()].flatMap((s) => [...s.values()]);
+    const settleMs = o.ticketId === undefined ? config.reconcile.settleSeconds * 1000 : 0;
+    const latest = new LatestStates({
+      messaging,
+      admin,
+      serde,
+      topic: config.topics.state,
+      partitions: config.processor.partitions,
+      maxAgeMs: settleMs,
+      log,
+      stores: restored.stores,
+    });
+    let changed = 0;
     const closedWindowMs = config.reconcile.closedWindowDays * 86_400_000;
     const { tickets, settling } = candidates(states, {
       now: started,
       closedWindowMs,
-      settleMs: o.ticketId === undefined ? config.reconcile.settleSeconds * 1000 : 0,
+      settleMs,
       ...(o.since !== undefined ? { since: o.since } : {}),
       ...(o.ticketId !== undefined ? { ticketId: o.ticketId } : {}),
     });
@@ -264,8 +279,14 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       const findings = classifyDrift(t, { ...(crm !== undefined ? { crm } : {}), workOrders }, config.policy);
       // The CRM catches up first, so statuses the processor sends after an observation follow the re-sent ones.
       findings.sort((a, b) => Number(b.kind === 'CRM_BEHIND') - Number(a.kind === 'CRM_BEHIND'));
+      // Judged against the snapshot the run began with: a ticket that moved on since is not drift.
+      const moved = findings.length > 0 && !(await latest.unchanged(t));
+      if (moved) {
+        changed += 1;
+        log.info({ runId, ticketId: t.ticketId }, 'ticket changed since the run read it; left for the next run');
+      }
       const found = new Set<string>();
-      for (const finding of findings) {
+      for (const finding of moved ? [] : findings) {
         const planned = writes ? actionFor(finding, config.reconcile.closedByHand) : null;
         const { action, finding: f } = planned ? await healed(finding, planned) : { action: null, finding };
         o.metrics?.drift.inc({ kind: f.kind, department: f.department ?? '311' });
@@ -284,7 +305,7 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
         if (action === 'ALERTED') await alerts?.raise(f, clock());
       }
       // Every system answered: an alert of the ticket not raised again is drift that is gone.
-      if (pacer.unanswered === unansweredBefore) await alerts?.clearTicket(t.ticketId, found, clock());
+      if (!moved && pacer.unanswered === unansweredBefore) await alerts?.clearTicket(t.ticketId, found, clock());
       checked += 1;
       last = t.ticketId;
       if (checked % (o.cursorEvery ?? CURSOR_EVERY) === 0) await saveCursor(t.ticketId, false);
@@ -310,6 +331,7 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       resumedAfter,
       checked,
       settling,
+      changed,
       unanswered,
       outcomes,
       ms,

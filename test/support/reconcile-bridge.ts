@@ -6,10 +6,15 @@ import { inMemoryProcessor, inMemorySetup, sendEach, untilInputsRead } from './i
 
 /**
  * A bridge on the in-memory messaging holding `ids` as open tickets at status v1 (v2 with the
- * work order `work` gives each, when given), its processor stopped, and a config that judges
- * tickets however recently they changed (settleSeconds 0).
+ * work order `work` gives each, when given), its processor stopped (unless `running`), and a
+ * config that judges tickets however recently they changed (settleSeconds 0).
  */
-export async function openOnBridge(cleanup: Cleanup, ids: readonly string[], work?: (id: string) => InboundEvent) {
+export async function openOnBridge(
+  cleanup: Cleanup,
+  ids: readonly string[],
+  work?: (id: string) => InboundEvent,
+  o: { running?: boolean } = {},
+) {
   const base = await inMemorySetup(cleanup, 1);
   const messaging = createInMemoryMessaging();
   const { processor } = await inMemoryProcessor(cleanup, { ...base, messaging });
@@ -24,9 +29,14 @@ export async function openOnBridge(cleanup: Cleanup, ids: readonly string[], wor
     await sendEach(messaging.producer(), base, ids.map(work));
     await untilInputsRead(messaging.admin(), base.config);
   }
-  await processor.stop();
+  if (!o.running) await processor.stop();
   const config = { ...base.config, reconcile: { ...base.config.reconcile, settleSeconds: 0 } };
-  return { config, messaging, serde: base.serde };
+  /** Has the running processor take `events` as the next step (running only). */
+  const step = async (events: readonly InboundEvent[]) => {
+    await sendEach(messaging.producer(), base, events);
+    await untilInputsRead(messaging.admin(), base.config);
+  };
+  return { config, messaging, serde: base.serde, step };
 }
 
 /** The reconciliation cursor as last stored, parsed; null when none is. */

@@ -1,0 +1,62 @@
+import type { TicketState } from '../domain/index.ts';
+import { partitionFor, type AvroSerde, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import { restorePartitions } from '../processor/restore.ts';
+
+/**
+ * The bridge's states as a run goes on. A run reads the changelog once at its start, and may
+ * take half an hour: a ticket judged against that snapshot after it moved on (the department's
+ * feed applied the very state a lookup now shows) would be recorded as drift it is not. So
+ * before a finding is recorded, the ticket's state is read again, from its partition as read at
+ * most `maxAgeMs` ago (reconcile.settleSeconds: a change younger than that is one a run leaves
+ * alone anyway), and a ticket that changed since it was judged is left for the next run.
+ */
+export class LatestStates {
+  readonly #messaging: Messaging;
+  readonly #admin: MessagingAdmin;
+  readonly #serde: AvroSerde;
+  readonly #topic: string;
+  readonly #partitions: number;
+  readonly #maxAgeMs: number;
+  readonly #log: Logger;
+  readonly #stores: Map<number, Map<string, TicketState>>;
+  /** When each partition was read, on the monotonic clock. */
+  readonly #readAt = new Map<number, number>();
+
+  constructor(o: {
+    messaging: Messaging;
+    admin: MessagingAdmin;
+    serde: AvroSerde;
+    topic: string;
+    partitions: number;
+    maxAgeMs: number;
+    log: Logger;
+    stores: Map<number, Map<string, TicketState>>;
+  }) {
+    this.#messaging = o.messaging;
+    this.#admin = o.admin;
+    this.#serde = o.serde;
+    this.#topic = o.topic;
+    this.#partitions = o.partitions;
+    this.#maxAgeMs = o.maxAgeMs;
+    this.#log = o.log;
+    this.#stores = o.stores;
+    const now = performance.now();
+    for (const p of o.stores.keys()) this.#readAt.set(p, now);
+  }
+
+  /** Whether `t`, as judged, is still the ticket's latest state. */
+  async unchanged(t: TicketState): Promise<boolean> {
+    const p = partitionFor(t.ticketId, this.#partitions);
+    if (performance.now() - (this.#readAt.get(p) ?? -Infinity) > this.#maxAgeMs) {
+      const again = await restorePartitions(this.#messaging, this.#admin, this.#serde, this.#topic, [p], {
+        log: this.#log,
+        keyPartitions: this.#partitions,
+      });
+      this.#stores.set(p, again.stores.get(p) ?? new Map());
+      this.#readAt.set(p, performance.now());
+    }
+    const latest = this.#stores.get(p)?.get(t.ticketId);
+    return latest !== undefined && latest.version === t.version && latest.updatedAt === t.updatedAt;
+  }
+}
