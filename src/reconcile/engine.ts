@@ -319,12 +319,12 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     if (alerts) o.metrics?.driftUnhealed.set(driftAlerts.length);
     const ms = clock() - started;
     const unanswered = pacer.unanswered;
-    log.info(
-      { runId, checked, findings: outcomes.length, unanswered, ms, stopped },
-      stopped === null
-        ? 'reconciliation finished'
-        : 'reconciliation ended early; the next run continues after the last ticket checked',
-    );
+    // Ended by a stopping worker is routine; ended by a system's wait leaves tickets unjudged.
+    const said = { runId, checked, findings: outcomes.length, unanswered, ms, stopped };
+    if (stopped === null) log.info(said, 'reconciliation finished');
+    else if (stopped === 'stopped')
+      log.info(said, 'reconciliation stopped; the next run continues after the last ticket checked');
+    else log.warn(said, 'reconciliation ended early; the next run continues after the last ticket checked');
     const resumedAfter = resumed?.after ?? null;
     return {
       runId,

@@ -99,8 +99,11 @@ export class LookupPacer {
         pace.lastCode = err.code;
         const wait = retryAfterOf(err);
         const again = pace.failuresInRow < MAX_FAILURES_IN_ROW;
-        if (wait !== null && wait > MAX_RETRY_AFTER_MS)
+        if (wait !== null && wait > MAX_RETRY_AFTER_MS) {
+          // Counted, so a system that keeps every run waiting shows in the metric, not in logs alone.
+          this.#count(system, err.code);
           throw new RunEnded(`${system} asked to wait ${Math.ceil(wait / 1000)} s (Retry-After)`);
+        }
         if (wait !== null && again) {
           this.#log.warn({ ...what, system, code: err.code, waitMs: wait }, 'lookup refused for now; waiting as told');
           await sleep(wait, this.#signal);

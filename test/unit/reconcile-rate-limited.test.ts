@@ -50,11 +50,21 @@ describe('reconciliation against a system that refuses lookups', () => {
     const tooLong = crmLookup(calls, (n) => {
       if (n >= 3) throw refused(120_000);
     });
-    const report = await runReconciliation({ config, messaging, serde, logger, lookups: only(tooLong), rate: 1_000 });
+    const metrics = new Metrics({ defaults: false });
+    const report = await runReconciliation({
+      config,
+      messaging,
+      serde,
+      logger,
+      metrics,
+      lookups: only(tooLong),
+      rate: 1_000,
+    });
     expect(calls.map((c) => c.id)).toEqual(['R0', 'R1', 'R2']);
-    expect(report).toMatchObject({ checked: 2, stopped: true, unanswered: 0 });
+    expect(report).toMatchObject({ checked: 2, stopped: true, unanswered: 1 });
     expect(report.stoppedBecause).toBe('crm asked to wait 120 s (Retry-After)');
     expect(await storedCursor(messaging, config.topics.cursors)).toMatchObject({ after: 'R1', complete: false });
+    expect(await unansweredOf(metrics)).toEqual([['crm', 'CL_CONNECTOR_RETRIABLE', 1]]);
   });
 
   it('waits out a short Retry-After and asks again, leaving nothing unanswered', async () => {
