@@ -30,10 +30,13 @@ export function seqOf(raw: unknown): number | null {
  * poll rather than passed unseen, with the changes after it. One last on a page that is not full,
  * or a page of such changes alone, ends the page at its watermark, the only place the feed gives
  * it, which the feed counts as read, when the watermark can be its seq (see unreadTail). A full
- * page of such changes alone would be asked for again for good: its changes take the seqs after
- * `head` up to `head` plus their count at the least, and no change the feed shows lies below that
- * seq without being on the page, so they are placed there (`guessed`: only a change still to
- * commit at a seq among them, were their seqs not one after the other, is not read).
+ * page of such changes alone would be asked for again for good. Its changes are the feed's lowest
+ * from `head` on (a system that reads `after` inclusively answers the change at `head` again), so
+ * they take the seqs from `head` to `head` plus their count less one at the least, and no change
+ * the feed shows lies at or below that seq without being on the page: the page ends there
+ * (`guessed`: only a change still to commit at a seq among them, were their seqs not one after
+ * the other, is not read). One such change alone moves nothing, and the runner refuses the page
+ * (CL_SOURCE_CURSOR_STUCK) as before.
  *
  * An empty page ends at its watermark: the feed's end as the system sees it. Below the stored
  * cursor, the feed went back (a restored backup), which the runner reports as
@@ -53,8 +56,10 @@ export function pageEnd(
   }
   const placed = unreadTail(changes, watermark, full, head, highest);
   if (placed > 0) return { end: watermark, placed, guessed: false };
-  if (full && highest === null && watermark > head + changes.length)
-    return { end: head + changes.length, placed: changes.length, guessed: true };
+  // head + n - 1, not head + n: on an inclusive feed the change at `head` is one of the n.
+  const least = head + changes.length - 1;
+  if (full && highest === null && watermark > least && least > head)
+    return { end: least, placed: changes.length - 1, guessed: true };
   return { end: highest === null ? head : Math.min(watermark, highest), placed: 0, guessed: false };
 }
 
