@@ -46,7 +46,8 @@ async function versionConflict(crm: CrmClient, status: TicketStatusChange, err: 
   const held = await crm.heldVersion(status.ticketId);
   if (held === null) throw err;
   if (held >= status.version) return 'held';
-  if (conflict && held < status.version - 1) throw outOfOrder(status.ticketId, status.version, held, err);
+  // A gap is a gap whatever the lock: waiting the lock out could never apply this status.
+  if (held < status.version - 1) throw outOfOrder(status.ticketId, status.version, held, err);
   throw notApplied(status.ticketId, status.version, held, {
     cause: err,
     httpStatus: locked ? 423 : 409,
