@@ -183,7 +183,7 @@ function printAlerts(section: unknown, scope: string, print: (line: string) => v
     const department = nonEmpty(x['department']) ?? '311';
     const accountable = nonEmpty(x['accountable']) ?? 'no accountable role configured';
     const since = Date.parse(String(x['since']));
-    const age = Number.isNaN(since) || Number.isNaN(countedAt) ? '' : ` (open ${alertAge(since, countedAt)})`;
+    const age = Number.isNaN(since) || Number.isNaN(countedAt) ? '' : ` (for ${alertAge(since, countedAt)})`;
     print(
       `  ${String(x['ticketId'])} ${String(x['reason'])}${subject}: ${department}, ${accountable}, since ${String(x['since'])}${age}`,
     );

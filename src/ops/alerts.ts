@@ -121,7 +121,9 @@ export function alertAge(since: number, now: number): string {
 }
 
 /**
- * One line per alert, for people: since when and for how long at `now`, why, what, who holds it
+ * One line per alert, for people: since when its condition holds and for how long at `now` (from
+ * `since`, when the ticket entered its state or the source fell silent, which is before the
+ * alert was raised, by its limit), why, what, who holds it
  * and who answers for it, and the alert's detail. The detail is written once, when the alert is
  * raised (a sentinel's says `ROUTED for 16 min (limit 15 min)` for good), so the age beside it
  * is computed here, at each reading.
@@ -129,7 +131,7 @@ export function alertAge(since: number, now: number): string {
 export function alertLine(a: AlertRecord, now: number): string {
   return [
     new Date(a.since).toISOString(),
-    `open ${alertAge(a.since, now)}`,
+    `for ${alertAge(a.since, now)}`,
     a.reason,
     a.ticketId ?? a.connector ?? '-',
     a.department ?? '-',

@@ -110,9 +110,9 @@ describe('closeloop health', () => {
     };
     const lines = [
       '7 stuck-ticket alert(s) open (STUCK_NEW 1, STUCK_ROUTED 5, WORK_ORDER_SILENT 1) as of 2026-05-04T14:00:00.000Z; the oldest:',
-      '  SR-1 STUCK_ROUTED: housing, service owner Hana Owner <housing-311-owner@city.example>, since 2026-05-04T13:00:00.000Z (open 1 h 0 min)',
-      '  SR-2 STUCK_NEW: 311, 311 service desk, since 2026-05-04T13:05:00.000Z (open 55 min)',
-      '  SR-3 WORK_ORDER_SILENT SR-3#1: parks, no accountable role configured, since 2026-05-04T13:06:00.000Z (open 54 min)',
+      '  SR-1 STUCK_ROUTED: housing, service owner Hana Owner <housing-311-owner@city.example>, since 2026-05-04T13:00:00.000Z (for 1 h 0 min)',
+      '  SR-2 STUCK_NEW: 311, 311 service desk, since 2026-05-04T13:05:00.000Z (for 55 min)',
+      '  SR-3 WORK_ORDER_SILENT SR-3#1: parks, no accountable role configured, since 2026-05-04T13:06:00.000Z (for 54 min)',
       '  and 4 more; closeloop alerts list prints every one',
     ];
     const ready = await ops({ ready: true, detail: { reasons: [], alerts } });
@@ -170,8 +170,8 @@ describe('closeloop health', () => {
     // Open as of the reading (now), whatever the detail said at raise.
     const age = (since: number) => alertAge(since, Date.parse(/as of (\S+)/.exec(r.out[1] ?? '')?.[1] ?? ''));
     expect(r.out.slice(2)).toEqual([
-      `  SR-2 STUCK_ROUTED: housing, owner of housing, since 2026-05-04T13:00:00.000Z (open ${age(t)})`,
-      `  SR-5 WORK_ORDER_SILENT SR-5#1: parks, owner of parks, since 2026-05-04T13:00:00.003Z (open ${age(t + 3)})`,
+      `  SR-2 STUCK_ROUTED: housing, owner of housing, since 2026-05-04T13:00:00.000Z (for ${age(t)})`,
+      `  SR-5 WORK_ORDER_SILENT SR-5#1: parks, owner of parks, since 2026-05-04T13:00:00.003Z (for ${age(t + 3)})`,
     ]);
 
     // The topic cannot be read: the worker's own count, saying whose partitions it covers.

@@ -31,9 +31,9 @@ describe('alerts list line', () => {
   it('shows how long the alert has been open at the reading, not only the age its detail gave at raise', () => {
     const threeDaysOn = RAISED_AT + 3 * 24 * 60 * MIN;
     expect(alertLine(stuck, threeDaysOn)).toBe(
-      '2026-05-04T13:00:00.000Z  open 3 d 0 h  STUCK_ROUTED  SR-1  housing  owner of housing  ROUTED for 16 min (limit 15 min)',
+      '2026-05-04T13:00:00.000Z  for 3 d 0 h  STUCK_ROUTED  SR-1  housing  owner of housing  ROUTED for 16 min (limit 15 min)',
     );
-    expect(alertLine(stuck, RAISED_AT)).toContain('  open 16 min  ');
+    expect(alertLine(stuck, RAISED_AT)).toContain('  for 16 min  ');
   });
 
   it.each([
