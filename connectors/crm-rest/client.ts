@@ -126,7 +126,9 @@ export function changeSchema(timeZone: string) {
 
 // The page itself must be what the API promises; its changes are read one by one (readChanges),
 // so one the bridge cannot read is dead-lettered instead of failing every poll.
-const pageSchema = z.object({ changes: z.array(z.unknown()), nextCursor: wholeNumber(0) });
+// A nextCursor left out or null, as cursor-paged APIs answer their last page, is none: the page
+// ends at its own last seq (see the source).
+const pageSchema = z.object({ changes: z.array(z.unknown()), nextCursor: wholeNumber(0).nullish() });
 /** A version as a whole number, or as the digits of one ("2"), as some CRMs write numbers. */
 const versionSchema = wholeNumber(0);
 /**

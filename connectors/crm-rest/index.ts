@@ -6,6 +6,7 @@ import {
   positionLimits,
   positionProblem,
   seqFeedPoll,
+  seqOf,
   type CrmTicketEvent,
   type Lookup,
   type Sink,
@@ -85,7 +86,7 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
           holeWaitSeconds: config.holeWaitSeconds,
           page: async (after, limit) => {
             const page = await crm.changes(after, limit);
-            return { changes: page.changes, watermark: page.nextCursor };
+            return { changes: page.changes, watermark: page.nextCursor ?? ownEnd(page.changes, after) };
           },
           read: (raws, after) => feed.read(raws, after),
           warnings: (now) => feed.warnings(now),
@@ -155,3 +156,13 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
     };
   },
 });
+
+/**
+ * Where a page without a nextCursor ends: at its highest readable seq, or, empty or of changes
+ * whose seq cannot be read, where it was asked after (the feed's end as far as it says). So a
+ * change whose seq cannot be read last on it is read, and dead-lettered, again until the feed
+ * shows what follows, as on a page whose nextCursor is its head (see the SDK's pageEnd).
+ */
+function ownEnd(changes: readonly unknown[], after: number): number {
+  return changes.reduce<number>((end, raw) => Math.max(end, seqOf(raw) ?? end), after);
+}

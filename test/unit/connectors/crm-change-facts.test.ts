@@ -174,6 +174,28 @@ describe('crm-rest source: the facts of a change as a CRM writes them', () => {
     expect(read.cursor).toBe('42');
   });
 
+  // Cursor-paged APIs leave the cursor out, or null, on their last page.
+  it('reads a page without a nextCursor to its own last seq, and an empty one as the end', async () => {
+    const change = { at: '2024-11-05T09:00:00-05:00', kind: 'OPENED', actor: 'agent', serviceCode: 'POTHOLE' };
+    for (const end of [{}, { nextCursor: null }]) {
+      const page = await answering({
+        changes: [
+          { ...change, seq: 41, ticketId: 'SR-41' },
+          { ...change, seq: 43, ticketId: 'SR-43' },
+        ],
+        ...end,
+      });
+      const read = await page.poll('40');
+      expect(read.rejected).toEqual([]);
+      expect(read.records.map((r) => r.key)).toEqual(['SR-41', 'SR-43']);
+      // 42 is a hole, waited at for a change committed late (holeWaitSeconds).
+      expect(JSON.parse(read.cursor ?? 'null')).toMatchObject({ seq: 41 });
+      const empty = await answering({ changes: [], ...end });
+      const none = await empty.poll('43');
+      expect([none.records, none.rejected ?? [], none.cursor]).toEqual([[], [], '43']);
+    }
+  });
+
   it('dead-letters a change whose seq is no whole number, saying what was expected', async () => {
     const { source, opened } = await crmFeed();
     for (const seq of ['1.5', '-2', '3a', '', '9007199254740993', 4.5, 0]) opened({ seq });
