@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maxResponseBytesSetting, timeZoneSchema } from '../../src/sdk/index.ts';
+import { holeWaitSecondsSchema, maxResponseBytesSetting, timeZoneSchema } from '../../src/sdk/index.ts';
 
 /** The CRM connector's settings, declared once: defaults, validation and the generated docs. */
 export const crmRestConfig = z
@@ -17,15 +17,10 @@ export const crmRestConfig = z
         'IANA time zone of the CRM\'s dates without a UTC offset (a change\'s at, requestedAt and dueAt, a ticket\'s updatedAt): a due date "2024-05-01" is the start of that day there, "2024-05-01T10:00:00" that time there.',
       ),
     pageSize: z.number().int().min(1).max(1000).default(100).describe('Changes read per poll.'),
-    holeWaitSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(86_400)
-      .default(120)
-      .describe(
-        "How long the feed waits at a hole in the seqs (a seq missing below one already read), by the bridge's clock, before reading on past it. A CRM whose change feed is an outbox table numbered by a database sequence numbers a change when it is saved but shows it when its transaction commits, so a change can appear after later ones; a hole that outlives the wait is taken for one the sequence left for good (a rolled-back save, a cached sequence's gap), logged at info. Longer than the CRM's longest transaction; 0 reads on at once, as before the wait.",
-      ),
+    holeWaitSeconds: holeWaitSecondsSchema(
+      'A CRM whose change feed is an outbox table numbered by a database sequence',
+      'the CRM',
+    ),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
     maxResponseBytes: maxResponseBytesSetting,
     statusNoteLength: z

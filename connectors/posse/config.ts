@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maxResponseBytesSetting, timeZoneSchema } from '../../src/sdk/index.ts';
+import { holeWaitSecondsSchema, maxResponseBytesSetting, timeZoneSchema } from '../../src/sdk/index.ts';
 
 /** The POSSE-like connector's settings, declared once: defaults, validation and the generated docs. */
 export const posseConfig = z
@@ -22,15 +22,7 @@ export const posseConfig = z
         'IANA time zone of the system\'s dates without a time or without a UTC offset: an expected date "2024-05-01" is the start of that day there, "2024-05-01T10:00:00" or "2024-05-01 10:00:00" that time there.',
       ),
     pageSize: z.number().int().min(1).max(1000).default(100).describe('Process changes read per poll.'),
-    holeWaitSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(86_400)
-      .default(120)
-      .describe(
-        "How long the feed waits at a hole in the seqs (a seq missing below one already read), by the bridge's clock, before reading on past it. POSSE numbers a change when it is saved but shows it when its transaction commits, so a change can appear after later ones; a hole that outlives the wait is taken for one the sequence left for good (a rolled-back save, a cached sequence's gap), logged at info. Longer than POSSE's longest transaction; 0 reads on at once, as before the wait.",
-      ),
+    holeWaitSeconds: holeWaitSecondsSchema('POSSE', 'POSSE'),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
     maxResponseBytes: maxResponseBytesSetting,
   })
