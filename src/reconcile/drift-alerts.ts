@@ -1,5 +1,5 @@
 import type { CloseloopConfig } from '../config/index.ts';
-import { accountableFor, BRIDGE_ORIGIN, type AlertRecord, type DriftFinding } from '../domain/index.ts';
+import { accountableFor, type AlertRecord, type DriftFinding } from '../domain/index.ts';
 import {
   subjectForTopic,
   type AvroSerde,
@@ -10,7 +10,7 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { openAlerts } from '../ops/index.ts';
-import { RECONCILE_SOURCE } from './heal.ts';
+import { reconcileEnvelope } from './heal.ts';
 
 /** The alert of a finding reconciliation leaves for people (recorded ALERTED). */
 export const DRIFT_REASON = 'DRIFT_UNHEALED';
@@ -128,14 +128,6 @@ export class DriftAlerts {
   }
 
   #envelope(eventId: string, now: number): AlertRecord['envelope'] {
-    return {
-      eventId,
-      jurisdiction: this.#config.jurisdiction,
-      source: RECONCILE_SOURCE,
-      sequence: null,
-      occurredAt: now,
-      origin: BRIDGE_ORIGIN,
-      correlationId: null,
-    };
+    return reconcileEnvelope(this.#config.jurisdiction, eventId, now);
   }
 }

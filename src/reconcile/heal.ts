@@ -2,6 +2,7 @@ import type { CloseloopConfig } from '../config/index.ts';
 import {
   BRIDGE_ORIGIN,
   RECONCILE_ORIGIN,
+  type AlertRecord,
   type CrmTicketEvent,
   type DriftFinding,
   type WorkOrderEvent,
@@ -24,6 +25,19 @@ import type { Metrics } from '../observability/metrics.ts';
 export type DriftAction = 'RESENT_STATUSES' | 'FED_OBSERVATION' | 'REOPEN_REQUESTED' | 'ACCEPTED' | 'ALERTED';
 
 export const RECONCILE_SOURCE = 'closeloop-reconcile';
+
+/** The envelope of a record reconciliation writes about its own findings (drift, its alerts). */
+export function reconcileEnvelope(jurisdiction: string, eventId: string, now: number): AlertRecord['envelope'] {
+  return {
+    eventId,
+    jurisdiction,
+    source: RECONCILE_SOURCE,
+    sequence: null,
+    occurredAt: now,
+    origin: BRIDGE_ORIGIN,
+    correlationId: null,
+  };
+}
 
 /** What is done about a finding; missing items are for people, not for the bridge to guess. */
 export function actionFor(f: DriftFinding, closedByHand: 'reopen' | 'accept'): DriftAction {
@@ -187,15 +201,7 @@ export class Healer {
     const topic = this.#config.topics.drift;
     const { observation: _observation, ...fields } = f;
     const record = {
-      envelope: {
-        eventId: `${f.driftId}@${runId}`,
-        jurisdiction: this.#config.jurisdiction,
-        source: RECONCILE_SOURCE,
-        sequence: null,
-        occurredAt: now,
-        origin: BRIDGE_ORIGIN,
-        correlationId: null,
-      },
+      envelope: reconcileEnvelope(this.#config.jurisdiction, `${f.driftId}@${runId}`, now),
       ...fields,
       action,
       runId,
