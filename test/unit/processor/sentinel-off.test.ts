@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createInMemoryMessaging, subjectForTopic } from '../../../src/messaging/index.ts';
-import { createLogger } from '../../../src/observability/logger.ts';
+import { createInMemoryMessaging } from '../../../src/messaging/index.ts';
 import { openAlerts } from '../../../src/ops/alerts.ts';
-import { LifecycleProcessor } from '../../../src/processor/index.ts';
 import type { CloseloopConfig } from '../../../src/config/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { crm } from '../../support/domain.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
-import { SCHEMAS, testConfig } from '../../support/processor.ts';
+import { assignedProcessor, sendEvent } from '../../support/memory-processor.ts';
+import { testConfig } from '../../support/processor.ts';
 import { untilAsync } from '../../support/wait.ts';
 
 const cleanup = cleanupAfter('each');
@@ -21,27 +20,10 @@ describe('the timer sweep with the sentinel turned off', () => {
     const { config } = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url });
     const messaging = createInMemoryMessaging();
     let now = 1_790_000_000_000;
-    const start = async (c: CloseloopConfig) => {
-      const processor = new LifecycleProcessor({
-        config: c,
-        messaging,
-        serde,
-        logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
-        schemasDir: SCHEMAS,
-        clock: () => now,
-      });
-      const assigned = processor.nextAssignment();
-      await processor.start();
-      await assigned;
-      return processor;
-    };
+    const start = (c: CloseloopConfig) => assignedProcessor({ config: c, messaging, serde, clock: () => now });
     const first = await start(config);
     const event = crm('X-1', 'OPENED', 1, { serviceCode: 'POTHOLE' }).event;
-    await messaging
-      .producer()
-      .send(config.topics.crmEvents, [
-        { key: event.ticketId, value: await serde.encode(subjectForTopic(config.topics.crmEvents), event) },
-      ]);
+    await sendEvent(messaging, serde, config.topics.crmEvents, event);
     await untilAsync('the ticket in state', async () => first.ticketsInState().get(0) === 1);
     now += 16 * MINUTE;
     expect(await first.checkTimersNow()).toBe(1);
