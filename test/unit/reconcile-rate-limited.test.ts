@@ -43,6 +43,13 @@ const only = (crm: Lookup): ReconcileLookups => ({
 const unansweredOf = async (metrics: Metrics) =>
   (await metrics.reconcileUnanswered.get()).values.map((v) => [v.labels['system'], v.labels['code'], v.value]);
 
+/** A run on the bridge `openOnBridge` left, asking `crm` (and a quiet department) at 1,000 calls a second. */
+const reconcileWith = (
+  { config, messaging, serde }: Pick<Awaited<ReturnType<typeof openOnBridge>>, 'config' | 'messaging' | 'serde'>,
+  crm: Lookup,
+  metrics: Metrics,
+) => runReconciliation({ config, messaging, serde, logger, metrics, lookups: only(crm), rate: 1_000 });
+
 describe('reconciliation against a system that refuses lookups', () => {
   it('ends the run at a Retry-After too long to wait, the cursor before the ticket it was on', async () => {
     const { config, messaging, serde } = await openOnBridge(cleanup, ids);
@@ -51,15 +58,7 @@ describe('reconciliation against a system that refuses lookups', () => {
       if (n >= 3) throw refused(120_000);
     });
     const metrics = new Metrics({ defaults: false });
-    const report = await runReconciliation({
-      config,
-      messaging,
-      serde,
-      logger,
-      metrics,
-      lookups: only(tooLong),
-      rate: 1_000,
-    });
+    const report = await reconcileWith({ config, messaging, serde }, tooLong, metrics);
     expect(calls.map((c) => c.id)).toEqual(['R0', 'R1', 'R2']);
     expect(report).toMatchObject({ checked: 2, stopped: true, unanswered: 1 });
     expect(report.stoppedBecause).toBe('crm asked to wait 120 s (Retry-After)');
@@ -74,15 +73,7 @@ describe('reconciliation against a system that refuses lookups', () => {
       if (n === 2) throw refused(300);
     });
     const metrics = new Metrics({ defaults: false });
-    const report = await runReconciliation({
-      config,
-      messaging,
-      serde,
-      logger,
-      metrics,
-      lookups: only(brief),
-      rate: 1_000,
-    });
+    const report = await reconcileWith({ config, messaging, serde }, brief, metrics);
     expect(report).toMatchObject({ checked: ids.length, stopped: false, unanswered: 0 });
     expect(calls.map((c) => c.id)).toEqual(['R0', 'R1', ...ids.slice(1)]);
     const [, refusedCall, again] = calls;
@@ -97,15 +88,7 @@ describe('reconciliation against a system that refuses lookups', () => {
       throw refused();
     });
     const metrics = new Metrics({ defaults: false });
-    const report = await runReconciliation({
-      config,
-      messaging,
-      serde,
-      logger,
-      metrics,
-      lookups: only(down),
-      rate: 1_000,
-    });
+    const report = await reconcileWith({ config, messaging, serde }, down, metrics);
     expect(calls.map((c) => c.id)).toEqual(['R0', 'R1', 'R2']);
     expect(report).toMatchObject({ checked: ids.length, unanswered: ids.length, stopped: false });
     expect(await unansweredOf(metrics)).toEqual([['crm', 'CL_CONNECTOR_RETRIABLE', ids.length]]);
