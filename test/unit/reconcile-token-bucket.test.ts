@@ -1,20 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { TokenBucket } from '../../src/reconcile/index.ts';
 
+/** A bucket on a clock the test holds, whose waits move that clock and are noted. */
+function onClock(rate: number, start: number) {
+  const clock = { now: start };
+  const waits: number[] = [];
+  const bucket = new TokenBucket(rate, {
+    clock: () => clock.now,
+    sleep: async (ms) => {
+      waits.push(ms);
+      clock.now += ms;
+    },
+  });
+  return { bucket, clock, waits };
+}
+
 describe('the reconciliation token bucket', () => {
   it('lets `rate` tickets a second through, waiting (on the injected clock) for the refill', async () => {
-    let now = 0;
-    const waits: number[] = [];
-    const bucket = new TokenBucket(5, {
-      clock: () => now,
-      sleep: async (ms) => {
-        waits.push(ms);
-        now += ms;
-      },
-    });
+    const { bucket, clock, waits } = onClock(5, 0);
     for (let i = 0; i < 11; i += 1) await bucket.take();
     // One token at the start, then one every 200 ms: 11 takes end at 2 s.
-    expect(now).toBe(2_000);
+    expect(clock.now).toBe(2_000);
     expect(waits.every((w) => w === 200)).toBe(true);
   });
 
@@ -28,17 +34,9 @@ describe('the reconciliation token bucket', () => {
   });
 
   it('does not hold tokens back when the clock it is given steps back', async () => {
-    let now = 1_000_000;
-    const waits: number[] = [];
-    const bucket = new TokenBucket(5, {
-      clock: () => now,
-      sleep: async (ms) => {
-        waits.push(ms);
-        now += ms;
-      },
-    });
+    const { bucket, clock, waits } = onClock(5, 1_000_000);
     for (let i = 0; i < 3; i += 1) await bucket.take();
-    now -= 3_600_000;
+    clock.now -= 3_600_000;
     waits.length = 0;
     await bucket.take();
     expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(200);
