@@ -20,6 +20,17 @@ export interface RequestFacts {
   readonly dueAt: number | null;
 }
 
+/** A request's facts, copied: from a new ticket's input to the ticket, from a ticket to its change. */
+export const requestFacts = (t: RequestFacts): RequestFacts => ({
+  channel: t.channel,
+  requestKind: t.requestKind,
+  address: t.address,
+  latitude: t.latitude,
+  longitude: t.longitude,
+  district: t.district,
+  dueAt: t.dueAt,
+});
+
 export interface CrmTicket extends RequestFacts {
   readonly id: string;
   readonly serviceCode: string;
