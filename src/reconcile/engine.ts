@@ -83,12 +83,9 @@ export interface ReconcileReport {
   readonly unanswered: number;
   readonly outcomes: readonly ReconcileOutcome[];
   readonly ms: number;
-  /**
-   * Ended before the last ticket (its signal aborted, or a system asked to wait longer than
-   * MAX_RETRY_AFTER_MS); the next run continues after the last one checked.
-   */
+  /** Ended before the last ticket (its signal aborted); the next run continues after the last one checked. */
   readonly stopped: boolean;
-  /** Why it ended early ('stopped', or the system and the wait it asked for); null when it did not. */
+  /** Why it ended early ('stopped'); null when it did not. */
   readonly stoppedBecause: string | null;
   /** The DRIFT_UNHEALED alerts open after the run (see DriftAlerts); empty in a dry run. */
   readonly driftAlerts: readonly AlertRecord[];

@@ -5,9 +5,11 @@ import type { Health, Lookup } from '../sdk/index.ts';
 import type { TokenBucket } from './token-bucket.ts';
 
 /**
- * The longest Retry-After a run waits out before asking the same system again. Longer, and the
- * run ends where it is (its cursor before the ticket being checked), for the next run to continue:
- * a worker holding a run for an hour would hold its stop and every other system's checks with it.
+ * The longest Retry-After a run waits out before asking the same system again. Longer, and that
+ * system is not asked again in the run (its items unanswered), as one that keeps failing: a
+ * worker holding a run for an hour would hold its stop and every other system's checks with it,
+ * and a run ended there would end there again at every run while the system asks to wait (a
+ * maintenance window of a day), checking no ticket after it.
  */
 export const MAX_RETRY_AFTER_MS = 60_000;
 
@@ -17,7 +19,7 @@ export const MAX_FAILURES_IN_ROW = 3;
 /** Unanswered, and why, when no lookup error says: a miss not believed, or nobody to ask. */
 export type UnansweredCode = 'HEALTH_NOT_UP' | 'NO_LOOKUP';
 
-/** Thrown by ask() to end the run before the ticket being checked; the engine stores the cursor. */
+/** Thrown by ask() to end the run (stopped) before the ticket being checked; the engine stores the cursor. */
 export class RunEnded extends Error {
   readonly reason: string;
   constructor(reason: string) {
@@ -71,7 +73,7 @@ export class LookupPacer {
 
   /**
    * The system's answer: the item, null when the system (up) does not know it, or undefined when
-   * unanswered. Throws RunEnded when the run must end first (stopped, or told to wait too long).
+   * unanswered. Throws RunEnded when the run must end first (stopped).
    */
   async ask<T>(
     system: string,
@@ -100,9 +102,13 @@ export class LookupPacer {
         const wait = retryAfterOf(err);
         const again = pace.failuresInRow < MAX_FAILURES_IN_ROW;
         if (wait !== null && wait > MAX_RETRY_AFTER_MS) {
-          // Counted, so a system that keeps every run waiting shows in the metric, not in logs alone.
+          pace.failuresInRow = MAX_FAILURES_IN_ROW;
+          this.#log.error(
+            { ...what, system, code: err.code, waitMs: wait },
+            'system asked to wait longer than a run waits; it is not asked again this run',
+          );
           this.#count(system, err.code);
-          throw new RunEnded(`${system} asked to wait ${Math.ceil(wait / 1000)} s (Retry-After)`);
+          return undefined;
         }
         if (wait !== null && again) {
           this.#log.warn({ ...what, system, code: err.code, waitMs: wait }, 'lookup refused for now; waiting as told');
