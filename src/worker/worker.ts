@@ -1,5 +1,4 @@
 import type { CloseloopConfig } from '../config/index.ts';
-import type { AlertRecord } from '../domain/index.ts';
 import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
 import { AvroSerde, createKafkaMessaging, SHIPPED_SCHEMAS, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -18,6 +17,7 @@ import {
   type ReconcileReport,
 } from '../reconcile/index.ts';
 import { checkConnector } from './connector-check.ts';
+import { DriftWatch } from './drift-watch.ts';
 import { sinkBounds } from './sink-bounds.ts';
 import { SilenceWatch, type UnwatchedSource, type WatchedSource } from './silence-watch.ts';
 import { WorkerSources, type WorkerSourceStatus } from './worker-sources.ts';
@@ -61,8 +61,8 @@ export class Worker {
   #reconciling: Promise<ReconcileReport> | null = null;
   /** Ends the run going when the worker stops, rather than waiting out every ticket left. */
   readonly #reconcileAbort = new AbortController();
-  /** The DRIFT_UNHEALED alerts open as this worker's last reconciliation run left them: readiness reasons. */
-  #driftAlerts: readonly AlertRecord[] = [];
+  /** The DRIFT_UNHEALED alerts open (read from the topic, or as a run left them): readiness reasons. */
+  readonly #drift: DriftWatch;
   #reconcileTimer: NodeJS.Timeout | null = null;
 
   constructor(options: WorkerOptions) {
@@ -99,6 +99,8 @@ export class Worker {
     });
     this.#build();
     this.#lookups = reconcileLookups(config, options.env ?? process.env, logger);
+    const common = { config, messaging: this.#messaging, serde: this.#serde, metrics: this.metrics, logger };
+    this.#drift = new DriftWatch(common);
   }
 
   get processor(): LifecycleProcessor | ThreadedProcessor {
@@ -215,6 +217,7 @@ export class Worker {
     }
     const every = config.reconcile.intervalMinutes;
     if (every !== null) {
+      await this.#drift.start();
       this.#reconcileTimer = setInterval(() => {
         // Counted in closeloop_reconcile_failed_total by the run; the next one tries again.
         this.reconcileNow().catch((err: unknown) =>
@@ -261,7 +264,7 @@ export class Worker {
       signal: this.#reconcileAbort.signal,
     })
       .then((report) => {
-        this.#driftAlerts = report.driftAlerts;
+        this.#drift.took(report.driftAlerts);
         return report;
       })
       .finally(() => {
@@ -275,6 +278,7 @@ export class Worker {
     this.#phase = 'stopping';
     await this.#silence?.stop();
     if (this.#reconcileTimer) clearInterval(this.#reconcileTimer);
+    await this.#drift.stop();
     this.#reconcileAbort.abort();
     await this.#reconciling?.catch(() => undefined);
     await this.#lookups.stop();
@@ -331,7 +335,7 @@ export class Worker {
       phase: this.#phase,
       runners: this.#runnerViews(),
       // Drift left for people is a reason like a silent source: someone must act for tickets to move.
-      silent: [...(this.#silence?.reasons() ?? []), ...this.#driftAlerts.map(driftReason)],
+      silent: [...(this.#silence?.reasons() ?? []), ...this.#drift.open().map(driftReason)],
     });
   }
 

@@ -8,6 +8,7 @@ import type { Lookup } from '../../src/sdk/index.ts';
 import { cleanupAfter } from '../support/cleanup.ts';
 import { dept } from '../support/domain.ts';
 import { openOnBridge } from '../support/reconcile-bridge.ts';
+import { DriftWatch } from '../../src/worker/drift-watch.ts';
 
 const cleanup = cleanupAfter('each');
 const logger = createLogger({ level: 'silent' });
@@ -97,5 +98,33 @@ describe('drift reconciliation cannot heal', () => {
     expect(unanswered.map((v) => [v.labels['system'], v.labels['code'], v.value])).toEqual([
       ['maximo', 'NO_LOOKUP', 1],
     ]);
+  });
+
+  // A worker read them only from its own runs: green from its start until its first run (a whole
+  // interval), and red for an acknowledged alert until its next one.
+  it("is what a reconciling worker's readiness shows from its start, and no more once acknowledged", async () => {
+    const work = (id: string) => dept(id, `${id}#1`, 'maximo', 'APPR', 2, { department: 'transportation' });
+    const { config, messaging, serde } = await openOnBridge(cleanup, ['W1'], work);
+    const admin = messaging.admin();
+    const lookups = systems(new Map());
+    await runReconciliation({ config, messaging, serde, logger, lookups, rate: 1_000 });
+
+    const metrics = new Metrics({ defaults: false });
+    const watch = new DriftWatch({ config, messaging, serde, metrics, logger });
+    await watch.start(60_000);
+    cleanup.push(() => watch.stop());
+    expect(watch.open().map((a) => a.alertId)).toEqual(['W1|DRIFT_UNHEALED|DEPT_MISSING:W1#1']);
+    expect(await metrics.driftUnhealed.get()).toMatchObject({ values: [{ value: 1 }] });
+
+    await acknowledgeAlert(messaging, admin, serde, {
+      topic: config.topics.alerts,
+      jurisdiction: config.jurisdiction,
+      alertId: 'W1|DRIFT_UNHEALED|DEPT_MISSING:W1#1',
+      by: 'ops@example.org',
+      now: Date.now(),
+    });
+    await watch.refresh();
+    expect(watch.open()).toEqual([]);
+    expect(await metrics.driftUnhealed.get()).toMatchObject({ values: [{ value: 0 }] });
   });
 });
