@@ -165,7 +165,6 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       serde,
       topic: config.topics.state,
       partitions: config.processor.partitions,
-      maxAgeMs: settleMs,
       log,
       stores: restored.stores,
     });

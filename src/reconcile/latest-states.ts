@@ -7,9 +7,10 @@ import { restorePartitions } from '../processor/restore.ts';
  * The bridge's states as a run goes on. A run reads the changelog once at its start, and may
  * take half an hour: a ticket judged against that snapshot after it moved on (the department's
  * feed applied the very state a lookup now shows) would be recorded as drift it is not. So
- * before a finding is recorded, the ticket's state is read again, from its partition as read at
- * most `maxAgeMs` ago (reconcile.settleSeconds: a change younger than that is one a run leaves
- * alone anyway), and a ticket that changed since it was judged is left for the next run.
+ * before a finding is recorded, the ticket's state is read again, from its partition read again
+ * whenever the changelog's end moved since it was last read (by age, a change within the last
+ * read's age would be missed), and a ticket that changed since it was judged is left for the
+ * next run.
  */
 export class LatestStates {
   readonly #messaging: Messaging;
@@ -17,11 +18,10 @@ export class LatestStates {
   readonly #serde: AvroSerde;
   readonly #topic: string;
   readonly #partitions: number;
-  readonly #maxAgeMs: number;
   readonly #log: Logger;
   readonly #stores: Map<number, Map<string, TicketState>>;
-  /** When each partition was read, on the monotonic clock. */
-  readonly #readAt = new Map<number, number>();
+  /** The changelog's end (high offset) as each partition was last read again; none before. */
+  readonly #readTo = new Map<number, string>();
 
   constructor(o: {
     messaging: Messaging;
@@ -29,7 +29,6 @@ export class LatestStates {
     serde: AvroSerde;
     topic: string;
     partitions: number;
-    maxAgeMs: number;
     log: Logger;
     stores: Map<number, Map<string, TicketState>>;
   }) {
@@ -38,23 +37,22 @@ export class LatestStates {
     this.#serde = o.serde;
     this.#topic = o.topic;
     this.#partitions = o.partitions;
-    this.#maxAgeMs = o.maxAgeMs;
     this.#log = o.log;
     this.#stores = o.stores;
-    const now = performance.now();
-    for (const p of o.stores.keys()) this.#readAt.set(p, now);
   }
 
   /** Whether `t`, as judged, is still the ticket's latest state. */
   async unchanged(t: TicketState): Promise<boolean> {
     const p = partitionFor(t.ticketId, this.#partitions);
-    if (performance.now() - (this.#readAt.get(p) ?? -Infinity) > this.#maxAgeMs) {
+    // The end before the read: a change after it moves the end again, and is read next time.
+    const end = (await this.#admin.topicOffsets(this.#topic)).find((o) => o.partition === p)?.high;
+    if (end === undefined || end !== this.#readTo.get(p)) {
       const again = await restorePartitions(this.#messaging, this.#admin, this.#serde, this.#topic, [p], {
         log: this.#log,
         keyPartitions: this.#partitions,
       });
       this.#stores.set(p, again.stores.get(p) ?? new Map());
-      this.#readAt.set(p, performance.now());
+      if (end !== undefined) this.#readTo.set(p, end);
     }
     const latest = this.#stores.get(p)?.get(t.ticketId);
     return latest !== undefined && latest.version === t.version && latest.updatedAt === t.updatedAt;
