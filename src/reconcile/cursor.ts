@@ -3,7 +3,9 @@ import { readToEnd, type Messaging, type MessagingAdmin } from '../messaging/ind
 /**
  * Where a reconciliation run stands, kept on the connector cursors topic (compacted, one record
  * per key) under `reconcile:<jurisdiction>`: an interrupted run is continued after the last
- * ticket it finished rather than started over, which would read every system again.
+ * ticket it finished rather than started over, which would read every system again. A run of
+ * the tickets changed since an instant (`--since`) checks another set of tickets, so it keeps
+ * its own cursor (see cursorKey).
  */
 export interface ReconcileCursor {
   readonly runId: string;
@@ -12,15 +14,24 @@ export interface ReconcileCursor {
   readonly complete: boolean;
 }
 
-export const cursorKey = (jurisdiction: string): string => `reconcile:${jurisdiction}`;
+/**
+ * The key of a run's cursor: `reconcile:<jurisdiction>` for a run of every ticket,
+ * `reconcile:<jurisdiction>:since:<instant>` for one of the tickets changed since `since`. Were
+ * they one, a `--since` run after an interrupted full run would pass over the tickets the full
+ * run had checked (before its cursor) though they changed since, and mark the full run complete,
+ * so its tickets after the cursor went unchecked until the next full run.
+ */
+export const cursorKey = (jurisdiction: string, since?: number): string =>
+  since === undefined
+    ? `reconcile:${jurisdiction}`
+    : `reconcile:${jurisdiction}:since:${new Date(since).toISOString()}`;
 
 export async function readCursor(
   messaging: Messaging,
   admin: MessagingAdmin,
   topic: string,
-  jurisdiction: string,
+  key: string,
 ): Promise<ReconcileCursor | null> {
-  const key = cursorKey(jurisdiction);
   let found: ReconcileCursor | null = null;
   await readToEnd(messaging, admin, topic, 'all', (r) => {
     if (r.key?.toString('utf8') !== key) return;
@@ -40,6 +51,6 @@ function parseCursor(text: string): ReconcileCursor | null {
   }
 }
 
-export function cursorRecord(jurisdiction: string, cursor: ReconcileCursor): { key: string; value: Buffer } {
-  return { key: cursorKey(jurisdiction), value: Buffer.from(JSON.stringify(cursor)) };
+export function cursorRecord(key: string, cursor: ReconcileCursor): { key: string; value: Buffer } {
+  return { key, value: Buffer.from(JSON.stringify(cursor)) };
 }

@@ -21,7 +21,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { restorePartitions } from '../processor/restore.ts';
 import { CANONICAL, topicSpecs } from '../topics/index.ts';
-import { cursorRecord, readCursor } from './cursor.ts';
+import { cursorKey, cursorRecord, readCursor } from './cursor.ts';
 import { DriftAlerts, driftAlertId } from './drift-alerts.ts';
 import { Healer, actionFor, heal, type DriftAction } from './heal.ts';
 import { departmentLookup, type ReconcileLookups } from './lookups.ts';
@@ -180,9 +180,8 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     const alerts = writes ? new DriftAlerts({ config, serde, producer, log, metrics: o.metrics }) : null;
     await alerts?.load(messaging, admin);
     const keepsCursor = writes && o.ticketId === undefined;
-    const previous = keepsCursor
-      ? await readCursor(messaging, admin, config.topics.cursors, config.jurisdiction)
-      : null;
+    const key = cursorKey(config.jurisdiction, o.since);
+    const previous = keepsCursor ? await readCursor(messaging, admin, config.topics.cursors, key) : null;
     const resumed = previous && !previous.complete ? previous : null;
     const runId = resumed?.runId ?? `${config.jurisdiction}-${new Date(started).toISOString()}`;
     const todo = resumed?.after ? tickets.filter((t) => t.ticketId > (resumed.after ?? '')) : tickets;
@@ -226,7 +225,7 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     let checked = 0;
     const saveCursor = async (after: string | null, complete: boolean) => {
       if (!keepsCursor) return;
-      await producer.send(config.topics.cursors, [cursorRecord(config.jurisdiction, { runId, after, complete })]);
+      await producer.send(config.topics.cursors, [cursorRecord(key, { runId, after, complete })]);
     };
     /**
      * Heals and records one finding. What fails for this ticket alone (a record no one can read,

@@ -65,6 +65,49 @@ describe('a reconciliation run ended by its signal', () => {
     expect(await storedCursor(messaging, config.topics.cursors)).toMatchObject({ after: 'S7', complete: true });
   });
 
+  it('keeps the cursor of a --since run apart: it checks every ticket changed since, and the full run it followed still goes on from its own cursor', async () => {
+    const { config, messaging, serde } = await openOnBridge(cleanup, ids);
+    const logger = createLogger({ level: 'silent' });
+    const stop = new AbortController();
+    const asked: string[] = [];
+    const full = await runReconciliation({
+      config,
+      messaging,
+      serde,
+      logger,
+      lookups: agreeingCrm(asked, () => queueMicrotask(() => stop.abort())),
+      rate: 0.001,
+      signal: stop.signal,
+    });
+    expect(full).toMatchObject({ checked: 1, stopped: true });
+
+    asked.length = 0;
+    // Every ticket changed after the epoch: an operator asking for them gets them all.
+    const since = await runReconciliation({
+      config,
+      messaging,
+      serde,
+      logger,
+      lookups: agreeingCrm(asked),
+      rate: 1_000,
+      since: 0,
+    });
+    expect(since).toMatchObject({ resumedAfter: null, checked: ids.length, stopped: false });
+    expect(asked).toEqual(ids);
+
+    asked.length = 0;
+    const next = await runReconciliation({
+      config,
+      messaging,
+      serde,
+      logger,
+      lookups: agreeingCrm(asked),
+      rate: 1_000,
+    });
+    expect(next).toMatchObject({ resumedAfter: 'S0', runId: full.runId, checked: ids.length - 1, stopped: false });
+    expect(asked).toEqual(ids.slice(1));
+  });
+
   it('begins no ticket once its signal has aborted', async () => {
     const { config, messaging, serde } = await openOnBridge(cleanup, ids);
     const asked: string[] = [];
