@@ -96,35 +96,39 @@ export class LookupPacer {
         this.#count(system, 'HEALTH_NOT_UP');
         return undefined;
       } catch (err) {
-        if (!isCloseloopError(err)) throw err;
+        // An error of no catalogue code is the connector's own fault (a body its code did not
+        // foresee): thrown on, it failed the run at this ticket, and every run after it, from
+        // the same cursor, so no ticket after it was ever checked again. It is this item's
+        // failure, as the sink runner takes it.
+        const code = isCloseloopError(err) ? err.code : 'unknown';
         pace.failuresInRow += 1;
-        pace.lastCode = err.code;
-        const wait = retryAfterOf(err);
+        pace.lastCode = code;
+        const wait = isCloseloopError(err) ? retryAfterOf(err) : null;
         const again = pace.failuresInRow < MAX_FAILURES_IN_ROW;
         if (wait !== null && wait > MAX_RETRY_AFTER_MS) {
           pace.failuresInRow = MAX_FAILURES_IN_ROW;
           this.#log.error(
-            { ...what, system, code: err.code, waitMs: wait },
+            { ...what, system, code, waitMs: wait },
             'system asked to wait longer than a run waits; it is not asked again this run',
           );
-          this.#count(system, err.code);
+          this.#count(system, code);
           return undefined;
         }
         if (wait !== null && again) {
-          this.#log.warn({ ...what, system, code: err.code, waitMs: wait }, 'lookup refused for now; waiting as told');
+          this.#log.warn({ ...what, system, code, waitMs: wait }, 'lookup refused for now; waiting as told');
           await sleep(wait, this.#signal);
           continue;
         }
-        this.#log.warn(
-          { ...what, system, code: err.code, err: err.message },
+        this.#log[code === 'unknown' ? 'error' : 'warn'](
+          { ...what, system, code, err: messageOf(err) },
           'lookup failed; the item is not judged this run',
         );
         if (!again)
           this.#log.error(
-            { system, code: err.code, failures: pace.failuresInRow },
+            { system, code, failures: pace.failuresInRow },
             'lookups keep failing; the system is not asked again this run',
           );
-        this.#count(system, err.code);
+        this.#count(system, code);
         return undefined;
       }
     }

@@ -101,6 +101,21 @@ describe('reconciliation against a system that refuses lookups', () => {
     expect(await unansweredOf(metrics)).toEqual([['crm', 'CL_CONNECTOR_RETRIABLE', ids.length]]);
   });
 
+  // Thrown on, it failed the run at R3, and every scheduled run after it from the same cursor.
+  it('takes an error of no catalogue code from a lookup as that item unanswered, and checks every ticket', async () => {
+    const { config, messaging, serde } = await openOnBridge(cleanup, ids);
+    const calls: { id: string; at: number }[] = [];
+    const buggy = crmLookup(calls, (n) => {
+      if (n === 4) throw new TypeError("Cannot read properties of undefined (reading 'status')");
+    });
+    const metrics = new Metrics({ defaults: false });
+    const report = await reconcileWith({ config, messaging, serde }, buggy, metrics);
+    expect(report).toMatchObject({ checked: ids.length, unanswered: 1, stopped: false });
+    expect(calls.map((c) => c.id)).toEqual(ids);
+    expect(await unansweredOf(metrics)).toEqual([['crm', 'unknown', 1]]);
+    expect(await storedCursor(messaging, config.topics.cursors)).toMatchObject({ after: 'R7', complete: true });
+  });
+
   it('takes one token per lookup call, not per ticket', async () => {
     const work = (id: string) => dept(id, `${id}#1`, 'maximo', 'APPR', 2, { department: 'transportation' });
     const { config, messaging, serde } = await openOnBridge(cleanup, ids.slice(0, 2), work);
