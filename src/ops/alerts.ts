@@ -64,6 +64,45 @@ export async function openAlerts(
   topic: string,
   report: AlertsReadReport = {},
 ): Promise<AlertRecord[]> {
+  const marks = (await admin.topicOffsets(topic)).map((o) => `${o.partition}:${o.low}-${o.high}`).join(',');
+  const known = lastReads.get(messaging) ?? new Map<string, LastRead>();
+  lastReads.set(messaging, known);
+  let last = known.get(topic);
+  if (last?.marks !== marks) {
+    last = { marks, open: readOpenAlerts(messaging, admin, serde, topic, report) };
+    known.set(topic, last);
+    const read = last;
+    // A read that failed is not kept: the next call reads again.
+    read.open.catch(() => {
+      if (known.get(topic) === read) known.delete(topic);
+    });
+  }
+  return [...(await last.open)];
+}
+
+interface LastRead {
+  /** Each partition's first and end offsets when the read began. */
+  readonly marks: string;
+  readonly open: Promise<readonly AlertRecord[]>;
+}
+
+/**
+ * Per process (its messaging), the last read of each alerts topic. A worker reads the topic from
+ * several places (its sinks' delivery alerts, the silence watch, the drift watch, the skipped
+ * watch), each every ALERTS_REFRESH_MS, and each read is of the whole topic, which keeps one
+ * record per alert ever raised: while no partition's offsets moved, the topic holds what it held,
+ * so the last read answers (or the read under way, shared). A record written since moves its
+ * partition's end, and the next call reads again.
+ */
+const lastReads = new WeakMap<Messaging, Map<string, LastRead>>();
+
+async function readOpenAlerts(
+  messaging: Messaging,
+  admin: MessagingAdmin,
+  serde: AvroSerde,
+  topic: string,
+  report: AlertsReadReport,
+): Promise<AlertRecord[]> {
   const latest = new Map<string, AlertRecord | null>();
   await readToEnd(messaging, admin, topic, 'all', async (r) => {
     const key = r.key?.toString('utf8') ?? '';
