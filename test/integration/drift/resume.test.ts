@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { AvroSerde } from '../../../src/messaging/index.ts';
+import { AvroSerde, type Messaging } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import type { LifecycleProcessor } from '../../../src/processor/index.ts';
 import { runReconciliation, type ReconcileLookups } from '../../../src/reconcile/index.ts';
@@ -13,8 +13,8 @@ afterAll(async () => {
   await Promise.all(running.map((p) => p.stop().catch(() => undefined)));
 });
 
-/** A CRM lookup that agrees with the bridge on every ticket, remembers what it was asked, and can fail once. */
-function crmAgreeing(failOn: { id: string | null }): { lookups: ReconcileLookups; asked: string[] } {
+/** A CRM lookup that agrees with the bridge on every ticket, and remembers what it was asked. */
+function crmAgreeing(): { lookups: ReconcileLookups; asked: string[] } {
   const asked: string[] = [];
   return {
     asked,
@@ -22,11 +22,6 @@ function crmAgreeing(failOn: { id: string | null }): { lookups: ReconcileLookups
       crm: {
         async ticket(ticketId) {
           asked.push(ticketId);
-          if (ticketId === failOn.id) {
-            failOn.id = null;
-            // Not a classified lookup failure: the run itself stops, as a crash would stop it.
-            throw new Error('the reconciliation process was interrupted');
-          }
           const common = { lifecycleState: 'ROUTED', closureReason: null, updatedAt: null };
           return { ticketId, status: 'open', statusVersion: 1, ...common };
         },
@@ -34,6 +29,30 @@ function crmAgreeing(failOn: { id: string | null }): { lookups: ReconcileLookups
       },
       departments: [],
       stop: async () => undefined,
+    },
+  };
+}
+
+/**
+ * The messaging, its producers failing the `nth` send to `topic` (the run's cursor), once: the
+ * run ends there, as a crash would end it, its ticket checked but the cursor not stored after it.
+ */
+function failingNthSend(base: Messaging, topic: string, nth: number): Messaging {
+  let sends = 0;
+  return {
+    admin: () => base.admin(),
+    transactionalProducer: (id) => base.transactionalProducer(id),
+    consumer: (options) => base.consumer(options),
+    producer: (options) => {
+      const producer = base.producer(options);
+      return {
+        connect: () => producer.connect(),
+        disconnect: () => producer.disconnect(),
+        send: async (t, records) => {
+          if (t === topic && ++sends === nth) throw new Error('the reconciliation process was interrupted');
+          return producer.send(t, records);
+        },
+      };
     },
   };
 }
@@ -52,8 +71,7 @@ describe('reconciliation resumes', () => {
       ids.map((id) => crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' })),
     );
 
-    const failOn = { id: 'R3' as string | null };
-    const { lookups, asked } = crmAgreeing(failOn);
+    const { lookups, asked } = crmAgreeing();
     const o = {
       config,
       messaging,
@@ -63,7 +81,9 @@ describe('reconciliation resumes', () => {
       rate: 1_000,
       cursorEvery: 1,
     };
-    await expect(runReconciliation(o)).rejects.toThrow('interrupted');
+    // The third cursor, after R3, is not stored.
+    const crashing = { ...o, messaging: failingNthSend(messaging, config.topics.cursors, 3) };
+    await expect(runReconciliation(crashing)).rejects.toThrow('interrupted');
     expect(asked).toEqual(['R1', 'R2', 'R3']);
 
     asked.length = 0;
