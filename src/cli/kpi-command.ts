@@ -87,7 +87,8 @@ export async function runKpi(
     definitionVersion: KPI_DEFINITION_VERSION,
     month,
     provisional,
-    timeZone,
+    // Provisional names the zone the month is still running in: a ticket's, west of the city's.
+    timeZone: result.provisionalIn ?? timeZone,
     computedAt: now,
     withoutBusinessDays: result.withoutBusinessDays,
   };

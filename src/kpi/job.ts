@@ -3,7 +3,7 @@ import { IANAZone } from 'luxon';
 import type { CloseloopConfig } from '../config/index.ts';
 import {
   computeKpis,
-  isProvisional,
+  monthOpenIn,
   parseMonth,
   resolvedWithoutBusinessDays,
   type KpiRecord,
@@ -55,8 +55,13 @@ export interface KpiJobResult {
   readonly undecodable: number;
   /** Tickets resolved in the month without business days (no business calendar): see docs/kpi.md R6. */
   readonly withoutBusinessDays: number;
-  /** The month is not over yet in the jurisdiction's zone, so its figures will still change. */
+  /**
+   * The month is not over yet in the jurisdiction's zone or in the zone of some ticket's SLA
+   * calendar (each ticket's month is judged in its own, R1), so its figures will still change.
+   */
   readonly provisional: boolean;
+  /** Where provisional, the zone the month ends last in, not over yet at `now`; else null. */
+  readonly provisionalIn: string | null;
   /** Records written to the KPI topic: 0 when not asked to, or when withheld for unread records. */
   readonly published: number;
 }
@@ -105,7 +110,7 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
       ...r,
       accountable: Object.hasOwn(accountable, r.department) ? (accountable[r.department] ?? null) : null,
     }));
-    const provisional = isProvisional(month, timeZone, o.now);
+    const provisionalIn = monthOpenIn(month, [timeZone, ...new Set(inputs.tickets.map((t) => t.timeZone))], o.now);
     // Figures known to miss records would replace complete ones on the compacted topic.
     const withheld = o.publish && inputs.undecodable > 0 && o.allowUnreadable !== true;
     if (withheld) log.error({ undecodable: inputs.undecodable }, 'KPI records not published: input records unread');
@@ -122,7 +127,8 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
       violations: inputs.violations.length,
       undecodable: inputs.undecodable,
       withoutBusinessDays: resolvedWithoutBusinessDays(inputs.tickets, o.month),
-      provisional,
+      provisional: provisionalIn !== null,
+      provisionalIn,
       published,
     };
   } finally {

@@ -12,6 +12,30 @@ import { NY, asV1, at, status, violation, wo } from '../support/kpi-records.ts';
 import { SCHEMAS, readCommitted, testConfig } from '../support/processor.ts';
 
 const HISTORY = path.join(SCHEMAS, 'history');
+const logger = () => createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
+
+/** Fresh topics with the shipped schemas, and a writer of status records to them. */
+async function setup() {
+  const messaging = testMessaging();
+  const { config } = await testConfig(3);
+  const serde = new AvroSerde({ url: endpoints().registryUrl });
+  const admin = messaging.admin();
+  await admin.connect();
+  await admin.ensureTopics(topicSpecs(config));
+  await admin.disconnect();
+  for (const name of ['status', 'quarantine'] as const) {
+    const file = path.join(SCHEMAS, `${CANONICAL[name]}.avsc`);
+    await serde.register(subjectForTopic(config.topics[name]), (await readSchemaFile(file)).schema);
+  }
+  const writeStatus = async (value: { ticketId: string }) => {
+    const producer = messaging.producer();
+    await producer.connect();
+    const topic = config.topics.status;
+    await producer.send(topic, [{ key: value.ticketId, value: await serde.encode(subjectForTopic(topic), value) }]);
+    await producer.disconnect();
+  };
+  return { messaging, config, serde, writeStatus };
+}
 
 describe('KPI job on the real topics', () => {
   it('computes a month from the latest status of each ticket and the violations, and publishes it', async () => {
@@ -180,5 +204,43 @@ describe('KPI job on the real topics', () => {
     // The topic keeps that record for good; the operator may publish without it, knowingly.
     const anyway = await runKpiJob({ ...job, publish: true, allowUnreadable: true });
     expect(anyway).toMatchObject({ undecodable: 1, published: 4 });
+  });
+
+  it("keeps a month provisional until it is over in the zone of every ticket, not only the city's", async () => {
+    const { messaging, config, serde, writeStatus } = await setup();
+    const LA = 'America/Los_Angeles';
+    // Its completion target ends at midnight in Los Angeles on 1 November: it falls due on 31 October there.
+    const dueAt = Date.parse('2026-11-01T07:00:00Z');
+    await writeStatus(
+      status(
+        'W1',
+        2,
+        { due: ['2026-10-20T09:00', '2026-10-30T09:00'], respondedAt: at('2026-10-19T09:00') },
+        { slaTimeZone: LA, completionDueAt: dueAt, workOrders: [wo('parks')] },
+      ),
+    );
+    const job = { config, messaging, serde, logger: logger(), month: '2026-10', timeZone: NY, publish: false };
+    // October is over in New York, not yet in Los Angeles: W1's verdict is still to come.
+    const running = await runKpiJob({ ...job, now: dueAt - 2 * 3_600_000 });
+    expect(running).toMatchObject({ provisional: true, provisionalIn: LA });
+    expect(running.records).toMatchObject([{ department: 'parks', completionDue: 0 }]);
+    const out: string[] = [];
+    const args = { month: '2026-10', now: new Date(dueAt - 2 * 3_600_000).toISOString() };
+    expect(
+      await runKpi(
+        args,
+        config,
+        logger(),
+        (l) => out.push(l),
+        () => undefined,
+      ),
+    ).toBe(0);
+    expect(out.at(-1)).toMatch(
+      /^KPI definition v\d+, month 2026-10, provisional: the month is not over in America\/Los_Angeles as of /,
+    );
+    // Once it is over there too, the figures are final: W1 is late and still open.
+    const over = await runKpiJob({ ...job, now: dueAt + 1 });
+    expect(over).toMatchObject({ provisional: false, provisionalIn: null });
+    expect(over.records).toMatchObject([{ department: 'parks', completionDue: 1, stillOpenPastDue: 1 }]);
   });
 });

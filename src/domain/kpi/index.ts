@@ -14,6 +14,7 @@ export {
   dueDayInstant,
   isProvisional,
   monthOfInstant,
+  monthOpenIn,
   monthRange,
   monthTester,
   parseMonth,

@@ -142,6 +142,22 @@ export function isProvisional(month: Month, zone: string, now: number): boolean 
   return now <= monthRange(month, zone)[1];
 }
 
+/**
+ * Of `zones`, one in which `month` is not over at `now` (isProvisional), the last to end; null once
+ * it is over in all of them. Each ticket's month is judged in its own zone (R1), so a month is final
+ * only once it has ended in every zone among its tickets: one west of the jurisdiction's still has
+ * targets falling due there after the month is over in the jurisdiction's own.
+ */
+export function monthOpenIn(month: Month, zones: Iterable<string>, now: number): string | null {
+  let open: string | null = null;
+  let end = -Infinity;
+  for (const zone of zones) {
+    const e = monthRange(month, zone)[1];
+    if (now <= e && e > end) [open, end] = [zone, e];
+  }
+  return open;
+}
+
 const nextMonth = ({ year, month }: Month): Month =>
   month === 12 ? { year: year + 1, month: 1 } : { year, month: month + 1 };
 

@@ -3,6 +3,7 @@ import {
   computeKpis,
   isProvisional,
   monthOfInstant,
+  monthOpenIn,
   monthRange,
   parseMonth,
   type KpiTicket,
@@ -112,5 +113,19 @@ describe('isProvisional', () => {
       true,
       false,
     ]);
+  });
+});
+
+describe('monthOpenIn', () => {
+  // Each ticket's month is judged in its own zone (R1): October is not over while it runs in one.
+  it('names the zone a month is still running in, the last to end, until it has ended in all', () => {
+    const october = parseMonth('2026-10');
+    const zones = ['America/New_York', 'America/Los_Angeles', 'Europe/Berlin'];
+    const endIn = (zone: string) => monthRange(october, zone)[1];
+    expect(monthOpenIn(october, zones, endIn('Europe/Berlin') - 1)).toBe('America/Los_Angeles');
+    expect(monthOpenIn(october, zones, endIn('America/New_York') + 1)).toBe('America/Los_Angeles');
+    expect(monthOpenIn(october, zones, endIn('America/Los_Angeles'))).toBe('America/Los_Angeles');
+    expect(monthOpenIn(october, zones, endIn('America/Los_Angeles') + 1)).toBeNull();
+    expect(monthOpenIn(october, ['America/New_York'], endIn('America/New_York') + 1)).toBeNull();
   });
 });
