@@ -94,6 +94,11 @@ export async function runKpi(
   };
   for (const line of formatKpiTable(result.records, footer)) print(line);
   if (publish && result.published > 0) print(`published ${result.published} record(s) to ${config.topics.kpi}`);
+  if (result.withdrawn > 0) {
+    print(
+      `withdrew ${result.withdrawn} record(s) of ${month} from ${config.topics.kpi}: departments with no figures now`,
+    );
+  }
   if (result.undecodable > 0) {
     const withheld = publish && args.allowUnreadable !== true;
     printError(

@@ -7,5 +7,6 @@ export {
 } from './from-status.ts';
 export { readKpiInputs, type KpiInputs, type ReadInputsOptions } from './read-inputs.ts';
 export { KpiTicketFold } from './ticket-fold.ts';
-export { kpiKey, runKpiJob, type KpiJobOptions, type KpiJobResult } from './job.ts';
+export { runKpiJob, type KpiJobOptions, type KpiJobResult } from './job.ts';
+export { kpiKey, publishMonth, type Published } from './publish.ts';
 export { NONE, formatKpiTable, type TableFooter } from './table.ts';

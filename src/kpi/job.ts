@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { IANAZone } from 'luxon';
 import type { CloseloopConfig } from '../config/index.ts';
 import {
@@ -10,17 +9,9 @@ import {
   type Month,
 } from '../domain/kpi/index.ts';
 import { CloseloopError, messageOf } from '../errors/index.ts';
-import {
-  readSchemaFile,
-  requireTopics,
-  SHIPPED_SCHEMAS,
-  subjectForTopic,
-  type AvroSerde,
-  type Messaging,
-  type MessagingAdmin,
-} from '../messaging/index.ts';
+import { requireTopics, type AvroSerde, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { CANONICAL, topicSpecs } from '../topics/index.ts';
+import { publishMonth } from './publish.ts';
 import { readKpiInputs } from './read-inputs.ts';
 
 export interface KpiJobOptions {
@@ -64,10 +55,12 @@ export interface KpiJobResult {
   readonly provisionalIn: string | null;
   /** Records written to the KPI topic: 0 when not asked to, or when withheld for unread records. */
   readonly published: number;
+  /**
+   * Departments the KPI topic held a record of the month for that have none now, tombstoned in
+   * the same transaction as the records: the topic holds the month as this run computed it.
+   */
+  readonly withdrawn: number;
 }
-
-/** The KPI topic's key: one record per department and month, the latest computation kept. */
-export const kpiKey = (r: Pick<KpiRecord, 'department' | 'month'>): string => `${r.department}|${r.month}`;
 
 function invalid(message: string): CloseloopError {
   return new CloseloopError('CL_ARGUMENT_INVALID', message);
@@ -81,7 +74,10 @@ function monthArg(text: string): Month {
   }
 }
 
-/** Reads the status and quarantine topics to their current end, computes one month, and publishes it. */
+/**
+ * Reads the status and quarantine topics to their current end, computes one month, and publishes
+ * it in place of what the KPI topic held for the month (publishMonth).
+ */
 export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
   const timeZone = o.timeZone ?? 'UTC';
   const month = monthArg(o.month);
@@ -114,9 +110,16 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
     // Figures known to miss records would replace complete ones on the compacted topic.
     const withheld = o.publish && inputs.undecodable > 0 && o.allowUnreadable !== true;
     if (withheld) log.error({ undecodable: inputs.undecodable }, 'KPI records not published: input records unread');
-    const published = o.publish && !withheld ? await publish(o, admin, records) : 0;
+    const { published, withdrawn } =
+      o.publish && !withheld ? await publishMonth(o, admin, records) : { published: 0, withdrawn: 0 };
     log.info(
-      { tickets: inputs.tickets.length, violations: inputs.violations.length, records: records.length, published },
+      {
+        tickets: inputs.tickets.length,
+        violations: inputs.violations.length,
+        records: records.length,
+        published,
+        withdrawn,
+      },
       'KPIs computed',
     );
     return {
@@ -130,28 +133,9 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
       provisional: provisionalIn !== null,
       provisionalIn,
       published,
+      withdrawn,
     };
   } finally {
     await admin.disconnect();
   }
-}
-
-/** The topic and schema may be newer than the running processor, so both are ensured here. */
-async function publish(o: KpiJobOptions, admin: MessagingAdmin, records: readonly KpiRecord[]): Promise<number> {
-  if (records.length === 0) return 0;
-  const topic = o.config.topics.kpi;
-  await admin.ensureTopics(topicSpecs(o.config).filter((s) => s.topic === topic));
-  const subject = subjectForTopic(topic);
-  const file = await readSchemaFile(path.join(o.schemasDir ?? SHIPPED_SCHEMAS, `${CANONICAL.kpi}.avsc`));
-  await o.serde.register(subject, file.schema);
-  const out = [];
-  for (const r of records) out.push({ key: kpiKey(r), value: await o.serde.encode(subject, r) });
-  const producer = o.messaging.producer();
-  await producer.connect();
-  try {
-    await producer.send(topic, out);
-  } finally {
-    await producer.disconnect();
-  }
-  return out.length;
 }

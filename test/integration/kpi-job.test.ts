@@ -9,7 +9,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { CANONICAL, topicSpecs } from '../../src/topics/index.ts';
 import { endpoints, testMessaging } from '../support/kafka.ts';
 import { NY, asV1, at, status, violation, wo } from '../support/kpi-records.ts';
-import { SCHEMAS, readCommitted, testConfig } from '../support/processor.ts';
+import { SCHEMAS, readCommitted, readCommittedRaw, testConfig } from '../support/processor.ts';
 
 const HISTORY = path.join(SCHEMAS, 'history');
 const logger = () => createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });
@@ -242,5 +242,60 @@ describe('KPI job on the real topics', () => {
     const over = await runKpiJob({ ...job, now: dueAt + 1 });
     expect(over).toMatchObject({ provisional: false, provisionalIn: null });
     expect(over.records).toMatchObject([{ department: 'parks', completionDue: 1, stillOpenPastDue: 1 }]);
+  });
+
+  it('withdraws with a tombstone a department of the month that has no figures any more', async () => {
+    const { messaging, config, serde, writeStatus } = await setup();
+    const due = { due: ['2026-10-05T09:00', '2026-10-12T09:00'] as const, respondedAt: at('2026-10-02T09:00') };
+    await writeStatus(status('S1', 2, due, { workOrders: [wo('solid-waste')] }));
+    await writeStatus(status('T1', 2, due));
+    // Another month's record of the same department is not this run's to touch.
+    const november = { ...due, due: ['2026-11-05T09:00', '2026-11-12T09:00'] as const };
+    await writeStatus(status('S2', 2, november, { workOrders: [wo('solid-waste')] }));
+    const job = { config, messaging, serde, logger: logger(), timeZone: NY, publish: true };
+    await runKpiJob({ ...job, month: '2026-11', now: at('2026-12-03T12:00') });
+    const first = await runKpiJob({ ...job, month: '2026-10', now: at('2026-11-03T12:00') });
+    expect(first.records.map((r) => r.department)).toEqual(['solid-waste', 'transportation']);
+    expect(first.published).toBe(2);
+
+    // S1 turns out to have been transportation's all along: solid-waste has no October figures now.
+    await writeStatus(status('S1', 3, due));
+    const out: string[] = [];
+    const args = { month: '2026-10', publish: true, now: '2026-11-04T12:00-05:00' };
+    expect(
+      await runKpi(
+        args,
+        config,
+        logger(),
+        (l) => out.push(l),
+        () => undefined,
+      ),
+    ).toBe(0);
+    // What a reader of the compacted topic keeps: the latest record of each key, a tombstone removing it.
+    const latest = new Map<string, Buffer | null>();
+    for (const r of await readCommittedRaw(messaging, config.topics.kpi)) {
+      const key = r.key?.toString() ?? '';
+      if (key.includes('|')) latest.set(key, r.value);
+    }
+    expect(
+      [...latest]
+        .filter(([, v]) => v !== null)
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual(['solid-waste|2026-11', 'transportation|2026-10']);
+    expect(latest.get('solid-waste|2026-10')).toBeNull();
+    const held = (await serde.decode<KpiRecord>(latest.get('transportation|2026-10') ?? null)).value;
+    expect(held).toMatchObject({ responseDue: 2, respondedOnTime: 2 });
+    // The command says what it did: one record replaced, one withdrawn.
+    expect(out.slice(-2)).toEqual([
+      `published 1 record(s) to ${config.topics.kpi}`,
+      `withdrew 1 record(s) of 2026-10 from ${config.topics.kpi}: departments with no figures now`,
+    ]);
+
+    // A run that finds nothing more to withdraw writes no tombstone again.
+    expect(await runKpiJob({ ...job, month: '2026-10', now: at('2026-11-05T12:00') })).toMatchObject({
+      published: 1,
+      withdrawn: 0,
+    });
   });
 });
