@@ -1,5 +1,13 @@
-import type { KpiResolutionView, KpiTicket } from '../domain/kpi/index.ts';
+import { isExcludedView, type KpiResolutionView, type KpiTicket } from '../domain/kpi/index.ts';
 import { ticketFromStatus, type StatusRead } from './from-status.ts';
+
+/** One status version as R3 needs it: whether the ticket stood excluded then, and since when. */
+interface Step {
+  readonly version: number;
+  readonly excluded: boolean;
+  /** The status's instant (its envelope's). */
+  readonly at: number;
+}
 
 interface Held {
   /** Version of the latest status seen. */
@@ -8,6 +16,8 @@ interface Held {
   readonly ticket: KpiTicket;
   /** The lowest version seen with a resolution, and the ticket as it stood there. */
   readonly resolution: { readonly version: number; readonly view: KpiResolutionView } | null;
+  /** Every version seen, by version: when the ticket became excluded is read off them. */
+  readonly steps: readonly Step[];
 }
 
 const viewOf = (t: KpiTicket): KpiResolutionView => ({
@@ -18,12 +28,36 @@ const viewOf = (t: KpiTicket): KpiResolutionView => ({
   followUpOf: t.followUpOf,
 });
 
+/** `steps` with `step` in its place by version; the same array when that version is already there. */
+function withStep(steps: readonly Step[], step: Step): readonly Step[] {
+  let i = steps.length;
+  while (i > 0 && (steps[i - 1]?.version ?? -Infinity) > step.version) i--;
+  if (steps[i - 1]?.version === step.version) return steps;
+  return [...steps.slice(0, i), step, ...steps.slice(i)];
+}
+
+/**
+ * The instant the excluded run ending at version `judged` began: that of its lowest version with no
+ * version in between where the ticket stood as its own work. Null when that version is not excluded.
+ */
+function excludedSince(steps: readonly Step[], judged: number): number | null {
+  let since: number | null = null;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const s = steps[i];
+    if (!s || s.version > judged) continue;
+    if (!s.excluded) break;
+    since = s.at;
+  }
+  return since;
+}
+
 /**
  * Every status of every ticket folded into its KPI view. The status topic keeps every version, so
  * a reader from its beginning sees the latest status and also the ticket as it stood at its first
  * resolution, which R3 judges it by (docs/kpi.md): a cancel or a duplicate link after a reopen
- * must not take that resolution out of a month already published. Versions, not arrival order,
- * decide both; a repeat of one changes nothing.
+ * must not take that resolution out of a month already published. It also sees when the ticket
+ * became cancelled, a duplicate or a follow-up, so a target that fell due before keeps its verdict
+ * (R3). Versions, not arrival order, decide all three; a repeat of one changes nothing.
  */
 export class KpiTicketFold {
   readonly #held = new Map<string, Held>();
@@ -41,17 +75,21 @@ export class KpiTicketFold {
   apply(s: StatusRead): boolean {
     const ticket = ticketFromStatus(s, this.#fallbackZone);
     const held = this.#held.get(s.ticketId);
+    const step = { version: s.version, excluded: isExcludedView(viewOf(ticket)), at: s.envelope.occurredAt };
+    const steps = withStep(held?.steps ?? [], step);
     const newer = !held || s.version > held.version;
     const earlierResolution = ticket.resolvedAt !== null && (!held?.resolution || s.version < held.resolution.version);
-    if (!newer && !earlierResolution) return false;
+    if (!newer && !earlierResolution && steps === held?.steps) return false;
     const resolution = earlierResolution ? { version: s.version, view: viewOf(ticket) } : (held?.resolution ?? null);
     const latest = newer || !held ? ticket : held.ticket;
-    this.#held.set(s.ticketId, {
-      version: newer || !held ? s.version : held.version,
-      ticket: { ...latest, atResolution: resolution?.view ?? null },
-      resolution,
-    });
-    return true;
+    const version = newer || !held ? s.version : held.version;
+    // R3 judges a resolved ticket as it stood at its first resolution, else as it stands now.
+    const judged = latest.resolvedAt !== null && resolution ? resolution.version : version;
+    const atResolution = resolution?.view ?? null;
+    const next = { ...latest, atResolution, excludedSince: excludedSince(steps, judged) };
+    const changed = newer || earlierResolution || next.excludedSince !== held?.ticket.excludedSince;
+    this.#held.set(s.ticketId, { version, ticket: next, resolution, steps });
+    return changed;
   }
 
   /** Forgets a ticket (its tombstone); true when it was held. */

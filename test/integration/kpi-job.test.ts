@@ -121,7 +121,7 @@ describe('KPI job on the real topics', () => {
     expect(result).toMatchObject({ tickets: 6, violations: 4, undecodable: 0, provisional: false, published: 4 });
 
     const base: KpiRecord = {
-      definitionVersion: 2,
+      definitionVersion: 3,
       department: '',
       month: '2026-10',
       computedAt: now,

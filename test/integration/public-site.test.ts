@@ -46,7 +46,7 @@ describe('closeloop public fed from Kafka', () => {
       const figures = JSON.parse(await text('/performance.json?month=2026-10')) as Record<string, unknown>;
       expect(figures).toMatchObject({
         month: '2026-10',
-        definitionVersion: 2,
+        definitionVersion: 3,
         received: 2,
         service: 2,
         information: 0,

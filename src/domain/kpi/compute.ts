@@ -11,7 +11,7 @@ import {
 } from './types.ts';
 
 /*
- * KPI definition version 2; docs/kpi.md states every rule in words. Each ticket is counted in
+ * KPI definition version 3; docs/kpi.md states every rule in words. Each ticket is counted in
  * the month its target fell due, so a month's figure is final once its last due date has passed
  * and an overdue open ticket can never drop out of it. A target falls due on the day holding the
  * last instant before its due instant (dueDayInstant): one that ends at midnight ended the day before.
@@ -70,10 +70,21 @@ export function judgedState(t: KpiTicket): KpiResolutionView {
   return t.resolvedAt !== null && t.atResolution ? t.atResolution : t;
 }
 
+const duplicateView = (v: KpiResolutionView): boolean =>
+  v.lifecycleState === 'DUPLICATE' || v.closureReason === 'DUPLICATE';
+const followUpView = (v: KpiResolutionView): boolean => v.followUpOf !== null || v.closureReason === 'FOLLOW_UP';
+
+/**
+ * Whether a ticket standing so is not the department's clock (R3): a duplicate, a follow-up or a
+ * cancellation. For any one status, so a reader of every version can tell when it became so.
+ */
+export function isExcludedView(v: KpiResolutionView): boolean {
+  return duplicateView(v) || followUpView(v) || v.lifecycleState === 'CANCELLED';
+}
+
 /** A duplicate either still mirrors its parent or was resolved with the parent (as judged, R3). */
 export function isDuplicate(t: KpiTicket): boolean {
-  const j = judgedState(t);
-  return j.lifecycleState === 'DUPLICATE' || j.closureReason === 'DUPLICATE';
+  return duplicateView(judgedState(t));
 }
 
 /**
@@ -81,13 +92,26 @@ export function isDuplicate(t: KpiTicket): boolean {
  * clock is the one that counts) and cancellations, as judged (R3).
  */
 export function isExcludedFromSla(t: KpiTicket): boolean {
-  return isDuplicate(t) || isFollowUp(t) || judgedState(t).lifecycleState === 'CANCELLED';
+  return isExcludedView(judgedState(t));
+}
+
+/**
+ * Whether R3 leaves out a target due at `dueAt`: the ticket is excluded (as judged) and already was
+ * when the target fell due (at its due instant at the latest, when it could still be met). Once a
+ * target has failed its verdict stands: a cancel, duplicate link or follow-up link after it must not
+ * take a late verdict out of a month already published, nor let a backlog be cleared out of the
+ * figures by cancelling it. Without the instant it became so (only the latest status read), every
+ * target is left out.
+ */
+export function excludedAtDue(t: KpiTicket, dueAt: number): boolean {
+  if (!isExcludedFromSla(t)) return false;
+  const since = t.excludedSince ?? null;
+  return since === null || since <= dueAt;
 }
 
 /** A follow-up mirrors its original, or resolved along with it (as judged, R3). */
 export function isFollowUp(t: KpiTicket): boolean {
-  const j = judgedState(t);
-  return j.followUpOf !== null || j.closureReason === 'FOLLOW_UP';
+  return followUpView(judgedState(t));
 }
 
 /**
@@ -140,8 +164,12 @@ export function computeKpis(
       d.duplicatesClosed++;
       if (judgedState(t).duplicateOf !== null) d.duplicatesLinked++;
     }
-    if (isExcludedFromSla(t)) continue;
-    if (t.responseDueAt !== null && inMonth(dueDayInstant(t.responseDueAt), zone)) {
+    // R4, R5: each target on its own, by whether the ticket was already excluded when it fell due.
+    if (
+      t.responseDueAt !== null &&
+      inMonth(dueDayInstant(t.responseDueAt), zone) &&
+      !excludedAtDue(t, t.responseDueAt)
+    ) {
       const v = verdict(t.respondedAt, t.responseDueAt, now);
       if (v !== 'pending') {
         const d = tally(department);
@@ -149,7 +177,11 @@ export function computeKpis(
         if (v === 'on-time') d.respondedOnTime++;
       }
     }
-    if (t.completionDueAt !== null && inMonth(dueDayInstant(t.completionDueAt), zone)) {
+    if (
+      t.completionDueAt !== null &&
+      inMonth(dueDayInstant(t.completionDueAt), zone) &&
+      !excludedAtDue(t, t.completionDueAt)
+    ) {
       const v = completionVerdict(t, t.completionDueAt, now);
       if (v !== 'pending') {
         const d = tally(department);
@@ -158,7 +190,8 @@ export function computeKpis(
         else if (t.resolvedAt === null) d.stillOpenPastDue++;
       }
     }
-    if (inMonth(t.resolvedAt, zone)) {
+    // R6: a resolution that was a duplicate's, a follow-up's or a cancelled ticket's is not the department's work.
+    if (!isExcludedFromSla(t) && inMonth(t.resolvedAt, zone)) {
       const d = tally(department);
       d.resolved++;
       if (t.businessDaysToResolve !== null) d.business.push(t.businessDaysToResolve);

@@ -2,9 +2,11 @@ export * from './types.ts';
 export {
   completionVerdict,
   computeKpis,
+  excludedAtDue,
   figuresChangeAt,
   isDuplicate,
   isExcludedFromSla,
+  isExcludedView,
   isFollowUp,
   judgedState,
   resolvedWithoutBusinessDays,

@@ -1,7 +1,7 @@
 import type { ClosureReason, LinkType, TicketLifecycleState, ViolationKind } from '../types.ts';
 
 /** Bumped whenever a rule in docs/kpi.md changes; every KPI record carries it. */
-export const KPI_DEFINITION_VERSION = 2;
+export const KPI_DEFINITION_VERSION = 3;
 
 /** Department under which a never-routed ticket (department null) is counted. */
 export const UNROUTED = 'unrouted';
@@ -47,6 +47,14 @@ export interface KpiTicket {
    * judged, as before.
    */
   readonly atResolution?: KpiResolutionView | null;
+  /**
+   * When the ticket became what R3 judges it (cancelled, a duplicate or a follow-up): the instant of
+   * the first status of the unbroken run of such statuses that the judged one ends. A target that
+   * fell due before it keeps its verdict: cancelling an overdue ticket later must not take its late
+   * verdict out of a month already published. Null or absent when the ticket is none of those, or
+   * when not known (a reader with only the latest status): then R3 leaves every target out, as before.
+   */
+  readonly excludedSince?: number | null;
 }
 
 /**

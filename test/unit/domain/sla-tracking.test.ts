@@ -286,14 +286,18 @@ describe('the SLA timer', () => {
       expect(october('2026-11-10T12:00')).toEqual({ ...published, computedAt: at('2026-11-10T12:00') });
     });
 
-    it('still leaves out a ticket cancelled before any resolution', () => {
+    // Only the targets that had not fallen due yet: the response, due on 7 Oct, was already met when
+    // the ticket was cancelled on 8 Oct, and that verdict stands (R3); the completion, due 12 Oct, is left out.
+    it('leaves out the targets of a ticket cancelled before any resolution that fell due after the cancel', () => {
       send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-05T10:00') }), '2026-10-05T10:00');
       maximo('O', 'APPR', 2, '2026-10-06T10:00');
       send(crm('O', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }), '2026-10-08T10:00');
       maximo('O', 'CAN', 3, '2026-10-08T11:00');
       expect(bridge.lastStatus('O')).toMatchObject({ lifecycleState: 'CANCELLED', resolvedAt: null });
       expect(folded()[0]?.atResolution).toBeNull();
-      expect(october('2026-11-10T12:00')).toBeUndefined();
+      expect(october('2026-11-10T12:00')).toMatchObject({
+        ...{ responseDue: 1, respondedOnTime: 1, completionDue: 0, stillOpenPastDue: 0, resolved: 0 },
+      });
     });
   });
 });

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { InboundEvent } from '../../../src/domain/index.ts';
+import { computeKpis } from '../../../src/domain/kpi/index.ts';
 import { KpiTicketFold } from '../../../src/kpi/ticket-fold.ts';
 import { Bridge, crm, dept, slaTestPolicy } from '../../support/domain.ts';
 import { at, sendAt } from '../../support/sla.ts';
@@ -74,5 +75,58 @@ describe('the KPI fold of every status version', () => {
     expect(fold.get('O')).toMatchObject({ resolvedAt: null, atResolution: null });
     expect(fold.remove('O')).toBe(true);
     expect([...fold.tickets()]).toEqual([]);
+  });
+});
+
+describe('R3: a cancel, duplicate link or follow-up link after a target fell due', () => {
+  const open = (id: string, seq: number, fields: Parameters<typeof crm>[3] = {}) =>
+    send(
+      crm(id, 'OPENED', seq, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-05T10:00'), ...fields }),
+      '2026-10-05T10:00',
+    );
+  const accept = (id: string, seq: number, iso: string) =>
+    send(dept(id, `${id}#1`, 'maximo', 'APPR', seq, { department: 'transportation' }), iso);
+  const october = (now: string, reversed = false) => {
+    const fold = new KpiTicketFold(NYC);
+    for (const id of ['L', 'D', 'F', 'E', 'P']) {
+      const statuses = bridge.statusesOf(id);
+      for (const s of reversed ? [...statuses].reverse() : statuses) fold.apply(s);
+    }
+    return computeKpis(fold.tickets(), [], '2026-10', at(now), NYC).map((r) => ({
+      department: r.department,
+      response: `${r.respondedOnTime}/${r.responseDue}`,
+      completion: `${r.completedOnTime}/${r.completionDue}`,
+      stillOpenPastDue: r.stillOpenPastDue,
+    }));
+  };
+
+  it('leaves the late verdicts it had reached where they were published', () => {
+    // L, D and F answered in time and never completed: late in October, still open past due.
+    for (const id of ['L', 'D', 'F']) {
+      open(id, 1);
+      accept(id, 2, '2026-10-06T10:00');
+    }
+    // E was cancelled before anything fell due: never the department's clock.
+    open('E', 1);
+    send(crm('E', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }), '2026-10-06T09:00');
+    send(dept('E', 'E#1', 'maximo', 'CAN', 1, { department: 'transportation' }), '2026-10-06T09:30');
+    expect(bridge.statusesOf('E').at(-1)?.lifecycleState).toBe('CANCELLED');
+    const published = october('2026-11-02T12:00');
+    expect(published).toEqual([
+      { department: 'transportation', response: '3/3', completion: '0/3', stillOpenPastDue: 3 },
+    ]);
+
+    // In November the backlog is cleared out: L cancelled, D declared a duplicate, F a follow-up.
+    send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-11-19T10:00') }), '2026-11-19T10:00');
+    send(crm('L', 'CANCELLED', 3, { closureReason: 'CANCELLED_BY_REQUESTOR' }), '2026-11-20T10:00');
+    send(dept('L', 'L#1', 'maximo', 'CAN', 3, { department: 'transportation' }), '2026-11-20T10:30');
+    send(crm('D', 'DUPLICATE_DECLARED', 3, { duplicateOf: 'P' }), '2026-11-20T10:00');
+    send(crm('F', 'UPDATED', 3, { followUpOf: 'P' }), '2026-11-20T10:00');
+    expect(bridge.statusesOf('L').at(-1)?.lifecycleState).toBe('CANCELLED');
+    expect(bridge.statusesOf('D').at(-1)?.lifecycleState).toBe('DUPLICATE');
+    expect(bridge.statusesOf('F').at(-1)?.followUpOf).toBe('P');
+    expect(october('2026-12-01T12:00')).toEqual(published);
+    // Versions, not arrival order, say when each became so.
+    expect(october('2026-12-01T12:00', true)).toEqual(published);
   });
 });

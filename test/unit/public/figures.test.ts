@@ -19,7 +19,7 @@ describe('public figures of a month', () => {
     const f = fixture().month(MONTH);
     expect(f).toMatchObject({
       month: MONTH,
-      definitionVersion: 2,
+      definitionVersion: 3,
       provisional: false,
       received: 7,
       service: 5,
@@ -156,12 +156,12 @@ describe('public figures of a month', () => {
     const rows = parse(figuresCsv(fixture().month(MONTH)), { columns: true }) as Record<string, string>[];
     expect(rows[0]).toEqual({
       month: MONTH,
-      definition_version: '2',
+      definition_version: '3',
       measure: 'requests_received',
       category: 'all',
       value: '7',
     });
-    expect(rows.every((r) => r['definition_version'] === '2')).toBe(true);
+    expect(rows.every((r) => r['definition_version'] === '3')).toBe(true);
     expect(rows).toContainEqual(
       expect.objectContaining({ measure: 'completed_on_time', category: 'transportation', value: '1' }),
     );

@@ -59,11 +59,11 @@ describe('public pages without a browser', () => {
   it('downloads the month as CSV and JSON, named with the definition version', async () => {
     const csv = await get(`/performance.csv?month=${MONTH}`);
     expect(csv.res.headers.get('content-disposition')).toBe(
-      `attachment; filename="closeloop-performance-${MONTH}-v2.csv"`,
+      `attachment; filename="closeloop-performance-${MONTH}-v3.csv"`,
     );
-    expect(csv.text.split('\n')[1]).toBe(`${MONTH},2,requests_received,all,7`);
+    expect(csv.text.split('\n')[1]).toBe(`${MONTH},3,requests_received,all,7`);
     const json = JSON.parse((await get(`/performance.json?month=${MONTH}`)).text) as Record<string, unknown>;
-    expect(json).toMatchObject({ month: MONTH, definitionVersion: 2, received: 7 });
+    expect(json).toMatchObject({ month: MONTH, definitionVersion: 3, received: 7 });
   });
 
   it('keeps the API beside the pages', async () => {
