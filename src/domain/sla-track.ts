@@ -154,8 +154,8 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
 
 /**
  * A frozen clock keeps its flags and stands paused (its due dates move out only if the ticket
- * is released), and records when its ticket resolved (with its parent): a duplicate counts in
- * the month it closed (docs/kpi.md R8), not the month it opened. An export's own due date is a
+ * is released), and records when its ticket resolved (with its parent), for the status to show;
+ * the KPIs place a duplicate by when it became one (docs/kpi.md R8). An export's own due date is a
  * date the city set, on no business calendar: it is kept as it is.
  */
 function frozenClock(clock: SlaClock | null, state: TicketLifecycleState, draft: Draft): SlaClock | null {

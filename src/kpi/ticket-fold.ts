@@ -1,10 +1,11 @@
-import { isExcludedView, type KpiResolutionView, type KpiTicket } from '../domain/kpi/index.ts';
+import { isDuplicateView, isExcludedView, type KpiResolutionView, type KpiTicket } from '../domain/kpi/index.ts';
 import { ticketFromStatus, type StatusRead } from './from-status.ts';
 
-/** One status version as R3 needs it: whether the ticket stood excluded then, and since when. */
+/** One status version as R3 and R8 need it: whether the ticket stood excluded, or a duplicate, then. */
 interface Step {
   readonly version: number;
   readonly excluded: boolean;
+  readonly duplicate: boolean;
   /** The status's instant (its envelope's). */
   readonly at: number;
 }
@@ -16,7 +17,7 @@ interface Held {
   readonly ticket: KpiTicket;
   /** The lowest version seen with a resolution, and the ticket as it stood there. */
   readonly resolution: { readonly version: number; readonly view: KpiResolutionView } | null;
-  /** Every version seen, by version: when the ticket became excluded is read off them. */
+  /** Every version seen, by version: when the ticket became excluded, or a duplicate, is read off them. */
   readonly steps: readonly Step[];
 }
 
@@ -37,18 +38,18 @@ function withStep(steps: readonly Step[], step: Step): readonly Step[] {
 }
 
 /**
- * The instant the excluded run ending at version `judged` began: that of its lowest version with no
- * version in between where the ticket stood as its own work. Null when that version is not excluded.
+ * The instant the run of versions standing so (`so`) that ends at version `judged` began: that of
+ * its lowest version with no version in between that did not. Null when `judged` itself does not.
  */
-function excludedSince(steps: readonly Step[], judged: number): number | null {
-  let since: number | null = null;
+function since(steps: readonly Step[], judged: number, so: (s: Step) => boolean): number | null {
+  let at: number | null = null;
   for (let i = steps.length - 1; i >= 0; i--) {
     const s = steps[i];
     if (!s || s.version > judged) continue;
-    if (!s.excluded) break;
-    since = s.at;
+    if (!so(s)) break;
+    at = s.at;
   }
-  return since;
+  return at;
 }
 
 /**
@@ -57,7 +58,8 @@ function excludedSince(steps: readonly Step[], judged: number): number | null {
  * resolution, which R3 judges it by (docs/kpi.md): a cancel or a duplicate link after a reopen
  * must not take that resolution out of a month already published. It also sees when the ticket
  * became cancelled, a duplicate or a follow-up, so a target that fell due before keeps its verdict
- * (R3). Versions, not arrival order, decide all three; a repeat of one changes nothing.
+ * (R3), and when it became a duplicate, which places it in R8. Versions, not arrival order, decide
+ * all of these; a repeat of one changes nothing.
  */
 export class KpiTicketFold {
   readonly #held = new Map<string, Held>();
@@ -75,7 +77,13 @@ export class KpiTicketFold {
   apply(s: StatusRead): boolean {
     const ticket = ticketFromStatus(s, this.#fallbackZone);
     const held = this.#held.get(s.ticketId);
-    const step = { version: s.version, excluded: isExcludedView(viewOf(ticket)), at: s.envelope.occurredAt };
+    const view = viewOf(ticket);
+    const step = {
+      version: s.version,
+      excluded: isExcludedView(view),
+      duplicate: isDuplicateView(view),
+      at: s.envelope.occurredAt,
+    };
     const steps = withStep(held?.steps ?? [], step);
     const newer = !held || s.version > held.version;
     const earlierResolution = ticket.resolvedAt !== null && (!held?.resolution || s.version < held.resolution.version);
@@ -86,8 +94,17 @@ export class KpiTicketFold {
     // R3 judges a resolved ticket as it stood at its first resolution, else as it stands now.
     const judged = latest.resolvedAt !== null && resolution ? resolution.version : version;
     const atResolution = resolution?.view ?? null;
-    const next = { ...latest, atResolution, excludedSince: excludedSince(steps, judged) };
-    const changed = newer || earlierResolution || next.excludedSince !== held?.ticket.excludedSince;
+    const next = {
+      ...latest,
+      atResolution,
+      excludedSince: since(steps, judged, (x) => x.excluded),
+      duplicateSince: since(steps, judged, (x) => x.duplicate),
+    };
+    const changed =
+      newer ||
+      earlierResolution ||
+      next.excludedSince !== held?.ticket.excludedSince ||
+      next.duplicateSince !== held.ticket.duplicateSince;
     this.#held.set(s.ticketId, { version, ticket: next, resolution, steps });
     return changed;
   }

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import {
   computeKpis,
   dueDayInstant,
+  duplicatePlacedAt,
   figuresChangeAt,
   isProvisional,
   isDuplicate,
@@ -242,7 +243,7 @@ export class PublicFigures {
       // The instants computeKpis and the median to close test against the month, nothing else; a
       // due instant by the day it fell due on, as computeKpis places it.
       const due = (at: number | null) => (at === null ? null : dueDayInstant(at));
-      const instants = [t.resolvedAt ?? t.requestedAt, due(t.responseDueAt), due(t.completionDueAt), t.resolvedAt];
+      const instants = [duplicatePlacedAt(t), due(t.responseDueAt), due(t.completionDueAt), t.resolvedAt];
       const keys = new Set(
         instants.filter((at): at is number => at !== null && Number.isFinite(at)).map((at) => monthOf(at, t.timeZone)),
       );

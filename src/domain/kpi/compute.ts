@@ -70,7 +70,8 @@ export function judgedState(t: KpiTicket): KpiResolutionView {
   return t.resolvedAt !== null && t.atResolution ? t.atResolution : t;
 }
 
-const duplicateView = (v: KpiResolutionView): boolean =>
+/** Whether a ticket standing so is a duplicate (R3); for any one status, as isExcludedView. */
+export const isDuplicateView = (v: KpiResolutionView): boolean =>
   v.lifecycleState === 'DUPLICATE' || v.closureReason === 'DUPLICATE';
 const followUpView = (v: KpiResolutionView): boolean => v.followUpOf !== null || v.closureReason === 'FOLLOW_UP';
 
@@ -79,12 +80,12 @@ const followUpView = (v: KpiResolutionView): boolean => v.followUpOf !== null ||
  * cancellation. For any one status, so a reader of every version can tell when it became so.
  */
 export function isExcludedView(v: KpiResolutionView): boolean {
-  return duplicateView(v) || followUpView(v) || v.lifecycleState === 'CANCELLED';
+  return isDuplicateView(v) || followUpView(v) || v.lifecycleState === 'CANCELLED';
 }
 
 /** A duplicate either still mirrors its parent or was resolved with the parent (as judged, R3). */
 export function isDuplicate(t: KpiTicket): boolean {
-  return duplicateView(judgedState(t));
+  return isDuplicateView(judgedState(t));
 }
 
 /**
@@ -107,6 +108,15 @@ export function excludedAtDue(t: KpiTicket, dueAt: number): boolean {
   if (!isExcludedFromSla(t)) return false;
   const since = t.excludedSince ?? null;
   return since === null || since <= dueAt;
+}
+
+/**
+ * The instant that places a duplicate in a month (R8): when it became one, else (not known) its
+ * request. Both are fixed by the time it is a duplicate, so a month it was counted in keeps it; its
+ * resolution with the parent comes later and would move it out of a month already published.
+ */
+export function duplicatePlacedAt(t: KpiTicket): number | null {
+  return t.duplicateSince ?? t.requestedAt;
 }
 
 /** A follow-up mirrors its original, or resolved along with it (as judged, R3). */
@@ -159,7 +169,7 @@ export function computeKpis(
     const zone = t.timeZone;
     // As judged (R3): a reopen routed to another department leaves the resolution where it was.
     const department = judgedState(t).department;
-    if (isDuplicate(t) && inMonth(t.resolvedAt ?? t.requestedAt, zone)) {
+    if (isDuplicate(t) && inMonth(duplicatePlacedAt(t), zone)) {
       const d = tally(department);
       d.duplicatesClosed++;
       if (judgedState(t).duplicateOf !== null) d.duplicatesLinked++;

@@ -2,9 +2,11 @@ export * from './types.ts';
 export {
   completionVerdict,
   computeKpis,
+  duplicatePlacedAt,
   excludedAtDue,
   figuresChangeAt,
   isDuplicate,
+  isDuplicateView,
   isExcludedFromSla,
   isExcludedView,
   isFollowUp,

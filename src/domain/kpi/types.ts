@@ -55,6 +55,13 @@ export interface KpiTicket {
    * when not known (a reader with only the latest status): then R3 leaves every target out, as before.
    */
   readonly excludedSince?: number | null;
+  /**
+   * When the ticket became the duplicate R3 judges it: the instant of the first status of the
+   * unbroken run of duplicate statuses that the judged one ends (its link, not its resolution with
+   * the parent). R8 counts it in that month, which no later event moves. Null or absent when it is
+   * no duplicate or when not known (a reader with only the latest status): then its requestedAt.
+   */
+  readonly duplicateSince?: number | null;
 }
 
 /**

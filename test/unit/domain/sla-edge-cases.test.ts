@@ -38,7 +38,10 @@ describe('SLA clocks of linked tickets', () => {
     expect(bridge.lastStatus('P')).toMatchObject({ completionBreached: true });
   });
 
-  it('counts a duplicate closed with its parent in the month it closed, not the month it was requested', () => {
+  // Definition v3 (docs/kpi.md R8): placed by when it became a duplicate (here, with only the latest
+  // status read, by its request), never by its resolution with the parent, which would move it out
+  // of a month already published.
+  it('counts a duplicate closed with its parent in the month it became one, not the month it closed', () => {
     send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-26T10:00') }), '2026-10-26T10:00');
     send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-28T10:00') }), '2026-10-28T10:00');
     send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }), '2026-10-29T10:00');
@@ -52,7 +55,7 @@ describe('SLA clocks of linked tickets', () => {
         (n, r) => n + r.duplicatesClosed,
         0,
       );
-    expect([closed('2026-10'), closed('2026-11')]).toEqual([0, 1]);
+    expect([closed('2026-10'), closed('2026-11')]).toEqual([1, 0]);
   });
 
   it('gives a duplicate its parent releases the time it had left at the link', () => {

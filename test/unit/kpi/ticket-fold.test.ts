@@ -130,3 +130,38 @@ describe('R3: a cancel, duplicate link or follow-up link after a target fell due
     expect(october('2026-12-01T12:00', true)).toEqual(published);
   });
 });
+
+describe('R8: a duplicate is counted in the month it became one', () => {
+  it('stays in that month when it resolves with its parent later', () => {
+    send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-05T10:00') }), '2026-10-05T10:00');
+    send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-09-28T10:00') }), '2026-09-28T10:00');
+    send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }), '2026-10-20T10:00');
+    const duplicates = (month: string, now: string, reversed = false) => {
+      const fold = new KpiTicketFold(NYC);
+      for (const id of ['P', 'D']) {
+        const statuses = bridge.statusesOf(id);
+        for (const s of reversed ? [...statuses].reverse() : statuses) fold.apply(s);
+      }
+      return computeKpis(fold.tickets(), [], month, at(now), NYC)
+        .filter((r) => r.duplicatesClosed > 0)
+        .map((r) => [r.department, r.duplicatesClosed, r.duplicatesLinked]);
+    };
+    // Requested in September, declared a duplicate in October: October's.
+    const published = duplicates('2026-10', '2026-11-01T12:00');
+    expect(published).toEqual([['transportation', 1, 1]]);
+    expect(duplicates('2026-09', '2026-11-01T12:00')).toEqual([]);
+
+    // The parent is done on 10 November, and the duplicate resolves with it.
+    send(dept('P', 'P#1', 'maximo', 'APPR', 2, { department: 'transportation' }), '2026-11-09T10:00');
+    send(dept('P', 'P#1', 'maximo', 'COMP', 3, { department: 'transportation' }), '2026-11-10T10:00');
+    // Its own work order, sent before the link, is cancelled by the department.
+    send(dept('D', 'D#1', 'maximo', 'CAN', 1, { department: 'transportation' }), '2026-11-10T11:00');
+    expect(bridge.statusesOf('D').at(-1)).toMatchObject({
+      closureReason: 'DUPLICATE',
+      resolvedAt: expect.any(Number),
+    });
+    expect(duplicates('2026-10', '2026-12-01T12:00')).toEqual(published);
+    expect(duplicates('2026-10', '2026-12-01T12:00', true)).toEqual(published);
+    expect(duplicates('2026-11', '2026-12-01T12:00')).toEqual([]);
+  });
+});
