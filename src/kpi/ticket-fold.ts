@@ -1,15 +1,19 @@
 import { isDuplicateView, isExcludedView, type KpiResolutionView, type KpiTicket } from '../domain/kpi/index.ts';
 import { ticketFromStatus, type StatusRead } from './from-status.ts';
 
-/** One status version as R3 and R8 need it: whether the ticket stood excluded, or a duplicate, then. */
-interface Step {
-  readonly version: number;
+/**
+ * Consecutive status versions (from…to) alike for R3 and R8: whether the ticket stood excluded, and
+ * a duplicate, then. Versions go up by one per status, so a ticket's statuses make a few runs, not
+ * one entry each: the public site folds every status of every ticket it has ever seen.
+ */
+interface Run {
+  readonly from: number;
+  readonly to: number;
   readonly excluded: boolean;
   readonly duplicate: boolean;
-  /** The status's instant (its envelope's). */
+  /** The instant (the envelope's) of the status `from`. */
   readonly at: number;
 }
-
 interface Held {
   /** Version of the latest status seen. */
   readonly version: number;
@@ -17,8 +21,8 @@ interface Held {
   readonly ticket: KpiTicket;
   /** The lowest version seen with a resolution, and the ticket as it stood there. */
   readonly resolution: { readonly version: number; readonly view: KpiResolutionView } | null;
-  /** Every version seen, by version: when the ticket became excluded, or a duplicate, is read off them. */
-  readonly steps: readonly Step[];
+  /** Every version seen, in runs by version: when the ticket became excluded, or a duplicate, is read off them. */
+  readonly runs: readonly Run[];
 }
 
 const viewOf = (t: KpiTicket): KpiResolutionView => ({
@@ -29,25 +33,37 @@ const viewOf = (t: KpiTicket): KpiResolutionView => ({
   followUpOf: t.followUpOf,
 });
 
-/** `steps` with `step` in its place by version; the same array when that version is already there. */
-function withStep(steps: readonly Step[], step: Step): readonly Step[] {
-  let i = steps.length;
-  while (i > 0 && (steps[i - 1]?.version ?? -Infinity) > step.version) i--;
-  if (steps[i - 1]?.version === step.version) return steps;
-  return [...steps.slice(0, i), step, ...steps.slice(i)];
+const alike = (a: Run, b: Run): boolean => a.excluded === b.excluded && a.duplicate === b.duplicate;
+
+/**
+ * `runs` with version `r.from` (= `r.to`) in its place, joined to a run it continues or that
+ * continues it; the same array when that version is already there.
+ */
+function withVersion(runs: readonly Run[], r: Run): readonly Run[] {
+  let i = runs.length;
+  while (i > 0 && (runs[i - 1]?.from ?? -Infinity) > r.from) i--;
+  const before = runs[i - 1];
+  if (before && before.to >= r.from) return runs;
+  const after = runs[i];
+  let run = r;
+  let start = i;
+  let end = i;
+  if (before && before.to === r.from - 1 && alike(before, r)) [run, start] = [{ ...before, to: r.to }, i - 1];
+  if (after && after.from === r.to + 1 && alike(after, r)) [run, end] = [{ ...run, to: after.to }, i + 1];
+  return [...runs.slice(0, start), run, ...runs.slice(end)];
 }
 
 /**
  * The instant the run of versions standing so (`so`) that ends at version `judged` began: that of
  * its lowest version with no version in between that did not. Null when `judged` itself does not.
  */
-function since(steps: readonly Step[], judged: number, so: (s: Step) => boolean): number | null {
+function since(runs: readonly Run[], judged: number, so: (r: Run) => boolean): number | null {
   let at: number | null = null;
-  for (let i = steps.length - 1; i >= 0; i--) {
-    const s = steps[i];
-    if (!s || s.version > judged) continue;
-    if (!so(s)) break;
-    at = s.at;
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const r = runs[i];
+    if (!r || r.from > judged) continue;
+    if (!so(r)) break;
+    at = r.at;
   }
   return at;
 }
@@ -79,15 +95,16 @@ export class KpiTicketFold {
     const held = this.#held.get(s.ticketId);
     const view = viewOf(ticket);
     const step = {
-      version: s.version,
+      from: s.version,
+      to: s.version,
       excluded: isExcludedView(view),
       duplicate: isDuplicateView(view),
       at: s.envelope.occurredAt,
     };
-    const steps = withStep(held?.steps ?? [], step);
+    const runs = withVersion(held?.runs ?? [], step);
     const newer = !held || s.version > held.version;
     const earlierResolution = ticket.resolvedAt !== null && (!held?.resolution || s.version < held.resolution.version);
-    if (!newer && !earlierResolution && steps === held?.steps) return false;
+    if (!newer && !earlierResolution && runs === held?.runs) return false;
     const resolution = earlierResolution ? { version: s.version, view: viewOf(ticket) } : (held?.resolution ?? null);
     const latest = newer || !held ? ticket : held.ticket;
     const version = newer || !held ? s.version : held.version;
@@ -97,15 +114,15 @@ export class KpiTicketFold {
     const next = {
       ...latest,
       atResolution,
-      excludedSince: since(steps, judged, (x) => x.excluded),
-      duplicateSince: since(steps, judged, (x) => x.duplicate),
+      excludedSince: since(runs, judged, (x) => x.excluded),
+      duplicateSince: since(runs, judged, (x) => x.duplicate),
     };
     const changed =
       newer ||
       earlierResolution ||
       next.excludedSince !== held?.ticket.excludedSince ||
       next.duplicateSince !== held.ticket.duplicateSince;
-    this.#held.set(s.ticketId, { version, ticket: next, resolution, steps });
+    this.#held.set(s.ticketId, { version, ticket: next, resolution, runs });
     return changed;
   }
 
