@@ -1,5 +1,9 @@
 import type { SourceWarning } from '../../src/sdk/index.ts';
 import { LONGEST_SHIFT_MS, offsetOf, queryStart, reachOf, utcOffset } from './clocks-back.ts';
+import { changeKey, maximoDate, type Stored } from './cursor-stored.ts';
+import { ChangeOrder, type Moved } from './order.ts';
+
+export { changeKey, feedCursorProblem, maximoDate } from './cursor-stored.ts';
 
 /**
  * Where the Maximo feed stands, and why it reads a little of the past again on every poll.
@@ -25,6 +29,9 @@ import { LONGEST_SHIFT_MS, offsetOf, queryStart, reachOf, utcOffset } from './cl
  *
  * Where clocks go back, Maximo's local-time query hides the repeated hour's changes from a query
  * that starts within it; see clocks-back.ts for how the cursor reaches back for them.
+ *
+ * It also remembers where each work order's latest change was placed, so that its events keep the
+ * order of its row stamps where app servers' clocks disagree (see order.ts).
  */
 
 export interface CursorLimits {
@@ -48,76 +55,6 @@ export interface FeedChange {
   readonly origrecordid?: string | undefined;
 }
 
-/**
- * The stored form. `changedate` and `seen` (the changes of that very second) are the whole cursor
- * of the connector before the look-back, and an older bridge still reads this one the old way.
- * `window` holds the other changes still remembered, by changedate; `floor` is set while changes
- * before it are no longer remembered (a cursor from before the look-back, or the cap).
- */
-interface Stored {
-  readonly changedate: string;
-  readonly seen: readonly string[];
-  readonly window?: Readonly<Record<string, readonly string[]>>;
-  readonly floor?: string;
-  /** How many changes the cap made the cursor forget while the floor stands. */
-  readonly forgotten?: number;
-  /** The offset from UTC, in minutes, of the latest changedate read (offsetAt). */
-  readonly offset?: number;
-  readonly offsetAt?: string;
-  /** When the offset last fell (the clocks went back). */
-  readonly fellAt?: string;
-  /** Queries start no later than holdFrom while they would start before holdUntil (see #watchOffset). */
-  readonly holdFrom?: string;
-  readonly holdUntil?: string;
-}
-
-const isDate = (v: unknown) => typeof v === 'string' && Number.isFinite(Date.parse(v));
-const isKeys = (v: unknown) => Array.isArray(v) && v.every((k) => typeof k === 'string');
-
-/**
- * What is wrong with a cursor an operator would store (see FeedCursor.parse for its shape), or
- * null: the JSON this feed writes, `{"changedate": <date>, "seen": [<workorderid:_rowstamp>...]}`
- * with its optional look-back window, floor and count; an empty one reads the feed from the start.
- */
-export function feedCursorProblem(raw: string): string | null {
-  const wanted = 'the JSON cursor the feed stores, e.g. {"changedate":"2024-03-01T10:00:00Z","seen":[]}';
-  let s: Partial<Record<keyof Stored, unknown>>;
-  try {
-    s = JSON.parse(raw) as Partial<Record<keyof Stored, unknown>>;
-  } catch {
-    return `${wanted} (this is not JSON)`;
-  }
-  if (s === null || typeof s !== 'object' || Array.isArray(s)) return wanted;
-  if (!isDate(s.changedate)) return `${wanted} (changedate is not a date)`;
-  if (!isKeys(s.seen)) return `${wanted} (seen is not a list of workorderid:_rowstamp)`;
-  const window = s.window;
-  if (window !== undefined) {
-    if (window === null || typeof window !== 'object' || Array.isArray(window))
-      return `${wanted} (window is not an object)`;
-    for (const [date, keys] of Object.entries(window))
-      if (!isDate(date) || !isKeys(keys)) return `${wanted} (window maps dates to lists of keys)`;
-  }
-  for (const field of ['floor', 'offsetAt', 'fellAt', 'holdFrom', 'holdUntil'] as const)
-    if (s[field] !== undefined && !isDate(s[field])) return `${wanted} (${field} is not a date)`;
-  if (s.offset !== undefined && (typeof s.offset !== 'number' || !Number.isInteger(s.offset)))
-    return `${wanted} (offset is not a number of minutes)`;
-  if ((s.offset === undefined) !== (s.offsetAt === undefined)) return `${wanted} (offset and offsetAt go together)`;
-  if ((s.holdFrom === undefined) !== (s.holdUntil === undefined))
-    return `${wanted} (holdFrom and holdUntil go together)`;
-  if (
-    s.forgotten !== undefined &&
-    (typeof s.forgotten !== 'number' || !Number.isInteger(s.forgotten) || s.forgotten < 0)
-  )
-    return `${wanted} (forgotten is not a count)`;
-  return null;
-}
-
-export const changeKey = (c: Pick<FeedChange, 'workorderid' | '_rowstamp'>) => `${c.workorderid}:${c._rowstamp}`;
-
-/** Maximo keeps dates to the second and reads ISO 8601 with an offset. */
-export const maximoDate = (ms: number) =>
-  new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
-
 export class FeedCursor {
   readonly #limits: CursorLimits;
   /** The latest changedate read, never more than maxAhead past the bridge's clock; null: none yet. */
@@ -139,12 +76,20 @@ export class FeedCursor {
   #queryFrom = Number.NEGATIVE_INFINITY;
   /** The fall of the dates' offset this poll saw and held the queries for, for the log. */
   #fell: { from: string; until: string; offsets: string } | null = null;
+  readonly #order: ChangeOrder;
 
-  private constructor(limits: CursorLimits, at: number | null, published: Map<string, number>, floor: number | null) {
+  private constructor(
+    limits: CursorLimits,
+    at: number | null,
+    published: Map<string, number>,
+    floor: number | null,
+    occurred?: Stored['occurred'],
+  ) {
     this.#limits = limits;
     this.#at = at;
     this.#published = published;
     this.#floor = floor;
+    this.#order = new ChangeOrder(published, occurred);
   }
 
   /** An empty cursor is a feed that has found nothing yet. */
@@ -157,7 +102,7 @@ export class FeedCursor {
     // Written before the look-back: what lay before its changedate was published or skipped by
     // then, and is not known by key, so reading it again would publish it twice.
     const floor = s.window === undefined ? at : s.floor === undefined ? null : Date.parse(s.floor);
-    const cursor = new FeedCursor(limits, at, published, floor);
+    const cursor = new FeedCursor(limits, at, published, floor, s.occurred);
     cursor.#forgotten = s.forgotten ?? 0;
     if (s.offset !== undefined && s.offsetAt !== undefined)
       cursor.#offset = { minutes: s.offset, at: Date.parse(s.offsetAt) };
@@ -234,6 +179,17 @@ export class FeedCursor {
     return true;
   }
 
+  /**
+   * Where the event of a change this poll took (see take) stands: its status date (ms), unless
+   * the work order's row stamps order it otherwise (see order.ts); `moved` says why, for the log.
+   */
+  place(
+    change: Pick<FeedChange, 'workorderid' | '_rowstamp'>,
+    statusdate: number,
+  ): { occurredAt: number; moved: Moved | null } {
+    return this.#order.place(change, statusdate, this.#published.get(changeKey(change)));
+  }
+
   // Without the server's zone, the clocks going back show only as the dates' offset falling: at
   // the repeated hour's first change if Maximo answers it at the later offset (ahead of the clock,
   // before the clocks went back), at the first change after it if at the earlier one (after). The
@@ -285,6 +241,7 @@ export class FeedCursor {
       if (date === at) seen.push(k);
       else (window[maximoDate(date)] ??= []).push(k);
     }
+    const occurred = this.#order.stored(this.#published);
     const stored: Stored = {
       changedate: maximoDate(at),
       seen,
@@ -295,6 +252,7 @@ export class FeedCursor {
       ...(this.#hold === null
         ? {}
         : { holdFrom: maximoDate(this.#hold.from), holdUntil: maximoDate(this.#hold.until) }),
+      ...(occurred === undefined ? {} : { occurred }),
     };
     return { cursor: JSON.stringify(stored), warnings: this.#warnings() };
   }

@@ -19,6 +19,7 @@ import { datesIn, MaximoClient, quoted, workOrderIn, type MaximoWorkOrder } from
 import { maximoConfig, type MaximoConfig } from './config.ts';
 import { firstOccurrence, offsetOf } from './clocks-back.ts';
 import { FeedCursor, feedCursorProblem } from './cursor.ts';
+import type { Moved } from './order.ts';
 import { Creates } from './create.ts';
 import { FeedPaging, type FeedRead } from './paging.ts';
 import { fromTicket, workOrderToEvent, workOrderToObservation } from './mapping.ts';
@@ -107,6 +108,27 @@ function asSaved(wo: unknown, config: MaximoConfig, now: number): unknown {
   return out;
 }
 
+/** Says why a change's event is not placed at its status date (see order.ts). */
+function logMoved(logger: Logger, wo: MaximoWorkOrder & { origrecordid: string }, moved: Moved): void {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  logger.info(
+    {
+      ticketId: wo.origrecordid,
+      wonum: wo.wonum,
+      siteid: wo.siteid,
+      rowstamp: wo._rowstamp,
+      statusdate: wo.statusdate,
+      occurredAt: iso(moved.occurredAt),
+      previous: { rowstamp: moved.latest.rowstamp, occurredAt: iso(moved.latest.occurredAt) },
+    },
+    moved.occurredAt > moved.statusdate
+      ? "a Maximo change with a newer row stamp than the work order's last one is dated before it (app servers' " +
+          'clocks disagree): its event is placed just after that one, so that it is not ignored as stale'
+      : "a Maximo change with an older row stamp than the work order's last one is dated after it: its event is " +
+          'placed just before that one, as the older change it is',
+  );
+}
+
 /**
  * Reads every work-order change since the cursor, less its look-back: a changedate query ordered
  * by changedate and workorderid, read on page by page by key, so that records changing meanwhile
@@ -181,9 +203,10 @@ async function poll(
       key: (raw) => rawField(raw, 'origrecordid'),
       map: (wo) => {
         const department = bySite.get(wo.siteid);
-        return department !== undefined && fromTicket(wo)
-          ? workOrderToEvent(wo, department, config.jurisdiction, config.system)
-          : null;
+        if (department === undefined || !fromTicket(wo)) return null;
+        const { occurredAt, moved } = cursor.place(wo, Date.parse(wo.statusdate));
+        if (moved !== null) logMoved(o.logger, wo, moved);
+        return workOrderToEvent(wo, department, config.jurisdiction, config.system, occurredAt);
       },
     });
     records.push(...read.records);

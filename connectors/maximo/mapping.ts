@@ -31,7 +31,7 @@ function toEvent(
   wo: MaximoWorkOrder & { origrecordid: string },
   department: string,
   system: string,
-  envelope: Pick<Envelope, 'eventId' | 'jurisdiction' | 'sequence' | 'origin'>,
+  envelope: Pick<Envelope, 'eventId' | 'jurisdiction' | 'sequence' | 'origin'> & { occurredAt?: number },
 ): WorkOrderEvent {
   const schedstart = wo.schedstart === undefined ? null : Date.parse(wo.schedstart);
   const status = internalStatus(wo);
@@ -39,7 +39,7 @@ function toEvent(
     envelope: {
       ...envelope,
       source: `maximo:${wo.siteid}`,
-      occurredAt: Date.parse(wo.statusdate),
+      occurredAt: envelope.occurredAt ?? Date.parse(wo.statusdate),
       correlationId: null,
     },
     ticketId: wo.origrecordid,
@@ -57,14 +57,16 @@ function toEvent(
 
 /**
  * A change read from the feed. Its id names the row version, so the same change read twice is
- * one event. Its position is the status date: Maximo has no change sequence, and a priority
- * change re-reads the same status without moving it.
+ * one event. Its position is the status date (Maximo has no change sequence, and a priority
+ * change re-reads the same status without moving it), or `occurredAt` where the feed places it
+ * otherwise to keep the work order's changes in the order of their row stamps (see order.ts).
  */
 export function workOrderToEvent(
   wo: MaximoWorkOrder & { origrecordid: string },
   department: string,
   jurisdiction: string,
   system: string,
+  occurredAt?: number,
 ): SourceRecord<WorkOrderEvent> {
   return {
     key: wo.origrecordid,
@@ -73,6 +75,7 @@ export function workOrderToEvent(
       jurisdiction,
       sequence: null,
       origin: 'maximo',
+      ...(occurredAt === undefined ? {} : { occurredAt }),
     }),
   };
 }

@@ -1,4 +1,5 @@
-import type { SimRequest, SimResponse } from '../../src/sdk/index.ts';
+import { HttpError, type SimRequest, type SimResponse } from '../../src/sdk/index.ts';
+import type { WorkOrder } from './simulator-model.ts';
 
 /** How long Maximo keeps a committed write's transaction id: the OSLCTXN escalation's default. */
 const KEPT_MS = 5 * 60_000;
@@ -70,5 +71,41 @@ export class Transactions {
     this.#kept.delete(id);
     this.#kept.set(id, { at: now, arrivals: this.#arrivals() });
     return answer;
+  }
+}
+
+/**
+ * Work orders changed in a transaction not yet committed (MaximoSimulator.holdNextChanges), with
+ * the version every reader sees meanwhile (the one committed before): its changedate was stamped
+ * at the save, not the commit.
+ */
+export class LateCommits {
+  #holdNext = 0;
+  readonly #uncommitted = new Map<string, WorkOrder>();
+
+  /** The next `count` work orders whose status changes commit late; how many are still to be held. */
+  hold(count: number): number {
+    if (!Number.isInteger(count) || count < 0) throw new HttpError(400, 'count must be a whole number');
+    this.#holdNext += count;
+    return this.#holdNext;
+  }
+
+  /** Before a status change of `wo`: its transaction is held if one is to be, and joins a held one. */
+  saving(wo: WorkOrder): void {
+    if (this.#holdNext <= 0 || this.#uncommitted.has(wo.wonum)) return;
+    this.#holdNext -= 1;
+    this.#uncommitted.set(wo.wonum, structuredClone(wo));
+  }
+
+  /** Commits every held transaction; how many. */
+  commit(): number {
+    const n = this.#uncommitted.size;
+    this.#uncommitted.clear();
+    return n;
+  }
+
+  /** A work order as other sessions see it: as last committed. */
+  committed(wo: WorkOrder): WorkOrder {
+    return this.#uncommitted.get(wo.wonum) ?? wo;
   }
 }

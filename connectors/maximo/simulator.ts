@@ -23,7 +23,7 @@ import { API_ROOTS } from './config.ts';
 import { serveAdmin } from './simulator-admin.ts';
 import { asAnswered, hrefOf, restId, workOrderHref, type HrefRoot } from './simulator-href.ts';
 import { matches, orderBy, Pager, parseWhere, select, type LocalDates } from './simulator-query.ts';
-import { Transactions, type ConflictStatus } from './simulator-transactions.ts';
+import { LateCommits, Transactions, type ConflictStatus } from './simulator-transactions.ts';
 
 export type { CrewBehaviour, CrewPlan, MaximoSimulatorOptions, WorkLog, WorkOrder } from './simulator-model.ts';
 
@@ -39,7 +39,8 @@ const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString()
  * Seeded crews move work orders on each tick(): approve, schedule, wait for material, start,
  * complete, and close days (ticks) later; planners cancel some, and some jobs are closed
  * without a COMP first. Besides the HTTP faults it can lose a change's changedate and commit a
- * change late, behind later ones (holdNextChanges), as real Maximo servers do.
+ * change late, behind later ones (holdNextChanges), and save on an app server whose clock is off
+ * the others' (clockSkewMs), as real Maximo servers do.
  */
 
 export class MaximoSimulator {
@@ -86,12 +87,14 @@ export class MaximoSimulator {
   readonly #clock: () => number;
   #apiKey: string | undefined;
   #loseNext = 0;
-  #holdNext = 0;
+  readonly #late = new LateCommits();
   /**
-   * Work orders changed in a transaction not yet committed, with the version every reader sees
-   * meanwhile (the one committed before): its changedate was stamped at the save, not the commit.
+   * How far the clock of the app server that saves the next changes is off the simulator's
+   * (negative: behind). Each server of a cluster stamps statusdate and changedate with its own
+   * clock, so a change saved later can carry an earlier date than the one before it; _rowstamp
+   * still rises with every update.
    */
-  readonly #uncommitted = new Map<string, WorkOrder>();
+  clockSkewMs = 0;
   #nextId = 1;
   #rowstamp = 1_000_000;
   readonly #pager: Pager;
@@ -130,7 +133,7 @@ export class MaximoSimulator {
     const routes: [string, string, (r: SimRequest) => SimResponse][] = [
       ['GET', '', (r) => this.#query(r)],
       ['POST', '', (r) => this.#transactions.run(r, () => this.#create(r))],
-      ['GET', '/:id', (r) => this.#show(r, this.#committed(this.#byRestId(r.params['id'])))],
+      ['GET', '/:id', (r) => this.#show(r, this.#late.committed(this.#byRestId(r.params['id'])))],
       ['POST', '/:id', (r) => this.#transactions.run(r, () => this.#update(r), true)],
     ];
     for (const root of API_ROOTS)
@@ -191,7 +194,7 @@ export class MaximoSimulator {
   /** Creates a work order as another user would (a planner, a test's seed), with the crews' plan. */
   addWorkOrder(fields: z.input<typeof newWorkOrderSchema>, steps?: string[]): WorkOrder {
     const n = newWorkOrderSchema.parse(fields);
-    const now = iso(this.#clock());
+    const now = iso(this.#saveTime());
     const id = this.#nextId++;
     const wo: WorkOrder = {
       workorderid: id,
@@ -245,21 +248,17 @@ export class MaximoSimulator {
    * held work order join its transaction. Returns how many are still to be held.
    */
   holdNextChanges(count: number): number {
-    if (!Number.isInteger(count) || count < 0) throw new HttpError(400, 'count must be a whole number');
-    this.#holdNext += count;
-    return this.#holdNext;
+    return this.#late.hold(count);
   }
 
   /** Commits every held transaction: their changes become visible; returns how many. */
   commitHeld(): number {
-    const n = this.#uncommitted.size;
-    this.#uncommitted.clear();
-    return n;
+    return this.#late.commit();
   }
 
-  /** A work order as other sessions see it: as last committed. */
-  #committed(wo: WorkOrder): WorkOrder {
-    return this.#uncommitted.get(wo.wonum) ?? wo;
+  /** When a save happens by the clock of the app server making it (see clockSkewMs). */
+  #saveTime(): number {
+    return this.#clock() + this.clockSkewMs;
   }
 
   /** An administrator deletes a work order (by wonum or external reference): lookups find nothing. */
@@ -276,11 +275,8 @@ export class MaximoSimulator {
     const internal = this.#internal(status);
     if (!(NEXT_STATUS[this.#internal(wo.status)] ?? []).includes(internal))
       throw new HttpError(400, `BMXAA4187E - Work order ${wo.wonum} cannot change from ${wo.status} to ${status}`);
-    if (this.#holdNext > 0 && !this.#uncommitted.has(wo.wonum)) {
-      this.#holdNext -= 1;
-      this.#uncommitted.set(wo.wonum, structuredClone(wo));
-    }
-    const now = this.#clock();
+    this.#late.saving(wo);
+    const now = this.#saveTime();
     wo.status = status;
     wo.statusdate = iso(now);
     if (internal === 'WSCH') wo.schedstart = iso(now + 2 * 86_400_000);
@@ -300,7 +296,7 @@ export class MaximoSimulator {
       this.lost.push({ wonum: wo.wonum, status: wo.status });
       return;
     }
-    wo.changedate = iso(this.#clock());
+    wo.changedate = iso(this.#saveTime());
     this.corruptor.reached(wo._rowstamp);
   }
 
@@ -349,7 +345,7 @@ export class MaximoSimulator {
       () => {
         const clauses = parseWhere(r.query.get('oslc.where'));
         const stalled = this.feedPaused && clauses.some((c) => c.attr === 'changedate');
-        const committed = [...this.workOrders.values()].map((w) => this.#committed(w));
+        const committed = [...this.workOrders.values()].map((w) => this.#late.committed(w));
         const found = stalled ? [] : committed.filter((w) => matches(w, clauses, this.#dates));
         return orderBy(found, r.query.get('oslc.orderBy'), this.#dates).map((w) =>
           this.corruptor.serve(w._rowstamp, this.#select(r, w, r.query.get('oslc.select'))),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FeedCursor, maximoDate, type FeedChange } from '../../../connectors/maximo/cursor.ts';
+import { FeedCursor, feedCursorProblem, maximoDate, type FeedChange } from '../../../connectors/maximo/cursor.ts';
 
 const T = Date.parse('2026-11-30T15:00:00Z');
 const LIMITS = { lookBackMs: 300_000, maxRemembered: 100, maxAheadMs: 300_000 };
@@ -66,6 +66,47 @@ describe('maximo feed cursor', () => {
     const later = FeedCursor.parse(cursor.end().cursor, LIMITS);
     later.take(change(12, 400), T + 400_000);
     expect(restart(later).stored['floor']).toBeUndefined();
+  });
+
+  it("places a work order's events in the order of its row stamps, across a restart, while it remembers them", () => {
+    const c = FeedCursor.parse(null, LIMITS);
+    // WSCH saved at T + 30 s by server A; COMP saved later by B, a minute behind, at T + 15 s.
+    const wsch = change(1, 30);
+    const comp = { ...change(1, 15), _rowstamp: String(++rowstamp) };
+    c.take(wsch, T + 40_000);
+    expect(c.place(wsch, T + 30_000)).toEqual({ occurredAt: T + 30_000, moved: null });
+    const { cursor, stored } = restart(c);
+    expect(stored['occurred']).toBeUndefined();
+    cursor.take(comp, T + 80_000);
+    expect(cursor.place(comp, T + 15_000)).toMatchObject({
+      occurredAt: T + 30_001,
+      moved: { statusdate: T + 15_000, latest: { rowstamp: wsch._rowstamp, occurredAt: T + 30_000 } },
+    });
+    // A priority change read after a restart: its status date is COMP's, placed after it again.
+    const again = restart(cursor);
+    expect(again.stored['occurred']).toEqual({ [`1:${comp._rowstamp}`]: T + 30_001 });
+    expect(feedCursorProblem(JSON.stringify(again.stored))).toBeNull();
+    const priority = { ...change(1, 16), _rowstamp: String(++rowstamp) };
+    again.cursor.take(priority, T + 81_000);
+    expect(again.cursor.place(priority, T + 15_000).occurredAt).toBe(T + 30_002);
+    // An older row version read after a newer one (a re-query at a page boundary) is placed before it.
+    const older = { ...change(1, 40), _rowstamp: String(Number(wsch._rowstamp) - 1) };
+    again.cursor.take(older, T + 81_000);
+    expect(again.cursor.place(older, T + 40_000).occurredAt).toBe(T + 30_001);
+    // Another work order, or a row stamp that is no number, is placed at its date.
+    const other = change(2, 10);
+    again.cursor.take(other, T + 81_000);
+    expect(again.cursor.place(other, T + 10_000)).toEqual({ occurredAt: T + 10_000, moved: null });
+    const odd = { ...change(1, 5), _rowstamp: 'AAAB' };
+    again.cursor.take(odd, T + 81_000);
+    expect(again.cursor.place(odd, T + 5_000).occurredAt).toBe(T + 5_000);
+    // Forgotten with the change once the look-back has passed it.
+    const later = FeedCursor.parse(again.cursor.end().cursor, LIMITS);
+    later.take(change(3, 700), T + 700_000);
+    expect(restart(later).stored['occurred']).toBeUndefined();
+    expect(
+      feedCursorProblem(JSON.stringify({ changedate: maximoDate(T), seen: [], occurred: { '1:2': 'x' } })),
+    ).toMatch(/occurred maps/);
   });
 
   it('forgets what the look-back can no longer reach', () => {

@@ -3,6 +3,7 @@ import { maximo } from '../../../connectors/maximo/index.ts';
 import { MaximoSimulator } from '../../../connectors/maximo/simulator.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { parseConnectorConfig, type WorkOrderEvent } from '../../../src/sdk/index.ts';
+import { Bridge, crm, testPolicy } from '../../support/domain.ts';
 
 const sims: MaximoSimulator[] = [];
 afterEach(async () => {
@@ -234,6 +235,43 @@ describe('maximo source', () => {
     const third = await poll(second.cursor);
     expect(third.read).toEqual(['T-1:COMP']);
     expect((await poll(third.cursor)).read).toEqual([]);
+  });
+
+  it("keeps a work order's changes in row-stamp order when an app server's clock is behind, across restarts", async () => {
+    let now = SECOND;
+    const { sim, url } = await started({ clock: () => now });
+    const bridge = new Bridge(await testPolicy());
+    bridge.now = SECOND + 3_600_000;
+    const create = bridge.send(crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE' })).commands[0];
+    if (!create) throw new Error('no CREATE');
+    const ref = create.workOrderId;
+    sim.addWorkOrder({ siteid: 'DOT', origrecordid: 'T1', origrecordclass: 'SR', externalrefid: ref }, []);
+    const events: WorkOrderEvent[] = [];
+    // A source per poll: each starts from the stored cursor alone, as after a restart.
+    const poll = async (cursor: string | null) => {
+      const batch = await source(url, {}, () => now).poll(cursor);
+      for (const r of batch.records) {
+        events.push(r.value);
+        bridge.send({ type: 'dept', event: r.value });
+      }
+      return batch.cursor;
+    };
+    now += 30_000;
+    sim.changeStatus(ref, 'WSCH');
+    let cursor = await poll(null);
+    // App server B, a minute behind A, completes the job 45 s later and then closes it.
+    sim.clockSkewMs = -60_000;
+    now += 45_000;
+    sim.changeStatus(ref, 'COMP');
+    cursor = await poll(cursor);
+    now += 1_000;
+    sim.changeStatus(ref, 'CLOSE');
+    await poll(cursor);
+    expect(events.map((e) => e.rawStatus)).toEqual(['WSCH', 'COMP', 'CLOSE']);
+    // Dated 10:00:15 and 10:00:16 by B's clock, each is placed just after the change before it.
+    expect(events.map((e) => e.envelope.occurredAt)).toEqual([SECOND + 30_000, SECOND + 30_001, SECOND + 30_002]);
+    expect(bridge.violationsOf('T1').map((v) => v.kind)).not.toContain('STALE_EVENT');
+    expect(bridge.ticket('T1').workOrders.map((w) => [w.rawStatus, w.state])).toEqual([['CLOSE', 'COMPLETED']]);
   });
 
   it('does not let a change dated far ahead carry the cursor past later changes, and warns of it', async () => {
