@@ -63,9 +63,21 @@ export function workOrderIn(timeZone: string | undefined) {
   return z.preprocess((raw) => datesIn(raw, timeZone), workOrderSchema);
 }
 
+/**
+ * A work order as the sink and the lookup read it, by its reference: its change and status dates
+ * are only text here. The sink acts on its href, status, priority and work log, and needs no date;
+ * holding it to dates with an offset would fail every command for a Maximo that writes them
+ * without one (and no timeZone set) as a malformed answer, retried until it is dead-lettered, with
+ * nothing sent. The lookup reads its status date where it uses it (see statusInstant).
+ */
+const referencedSchema = workOrderSchema.extend({ statusdate: z.string().min(1), changedate: z.string().min(1) });
+
 const nextPageSchema = z.object({ nextPage: z.object({ href: z.string().min(1) }).optional() }).loose();
 const pageSchema = (timeZone: string | undefined) =>
-  z.object({ member: z.array(workOrderIn(timeZone)), responseInfo: nextPageSchema });
+  z.object({
+    member: z.array(z.preprocess((raw) => datesIn(raw, timeZone), referencedSchema)),
+    responseInfo: nextPageSchema,
+  });
 // The health probe asks only whether the API answers with a page: one work order's dates are no
 // outage, and would keep a source paused that its feed can read past.
 const probeSchema = z.object({ member: z.array(z.unknown()) }).loose();
@@ -157,6 +169,22 @@ const NEXT_PAGE = 'reading the next page of a Maximo query';
 
 /** How many work orders under one reference a duplicate's error names (see byExternalRef). */
 const SHOWN_DUPLICATES = 10;
+
+/**
+ * A work order's status date, read by the sink's and lookup's schema as text, where it must name
+ * an instant (a lookup's observation). One without an offset, from a Maximo that writes its
+ * server's local time while the connector has no timeZone, is a configuration fault that no retry
+ * mends: CL_CONFIG_INVALID, naming the setting.
+ */
+export function statusInstant(wo: MaximoWorkOrder): string {
+  if (workOrderSchema.shape.statusdate.safeParse(wo.statusdate).success) return wo.statusdate;
+  throw new CloseloopError(
+    'CL_CONFIG_INVALID',
+    `Maximo work order ${wo.siteid}/${wo.wonum} has a statusdate without a UTC offset (${wo.statusdate}), ` +
+      "which names no instant: set the connector's timeZone to the Maximo server's IANA zone",
+    { details: { wonum: wo.wonum, siteid: wo.siteid, field: 'statusdate' } },
+  );
+}
 
 /** oslc.where takes values in double quotes with no way to escape one; such a value is refused. */
 export function quoted(value: string): string {

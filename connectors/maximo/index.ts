@@ -15,7 +15,7 @@ import {
   type WorkOrderCommand,
   type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
-import { datesIn, MaximoClient, quoted, workOrderIn, type MaximoWorkOrder } from './client.ts';
+import { datesIn, MaximoClient, quoted, statusInstant, workOrderIn, type MaximoWorkOrder } from './client.ts';
 import { maximoConfig, type MaximoConfig } from './config.ts';
 import { firstOccurrence, offsetOf } from './clocks-back.ts';
 import { FeedCursor, feedCursorProblem } from './cursor.ts';
@@ -314,9 +314,10 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
             `work order ${ref.workOrderId} is for ${ref.system}/${ref.department}, which this connector does not serve`,
           );
         const wo = await api.byExternalRef(ref.workOrderId, siteOf(config, ref.department));
-        return wo && fromTicket(wo)
-          ? workOrderToObservation(wo, ref.department, config.jurisdiction, config.system)
-          : null;
+        if (!wo || !fromTicket(wo)) return null;
+        // The observation's time is its status date, which must name an instant here.
+        const statusdate = statusInstant(wo);
+        return workOrderToObservation({ ...wo, statusdate }, ref.department, config.jurisdiction, config.system);
       },
       health: () => healthFrom(() => api.ping()),
     };

@@ -42,6 +42,11 @@ export interface MaximoSimulatorOptions {
   readonly serverZone?: string;
   /** The offset a local time the clocks repeat is answered at: 'later' (default, as Maximo's Java) or 'earlier'. */
   readonly repeatedHourAt?: 'later' | 'earlier';
+  /**
+   * false, with serverZone: dates are answered as the local times kept, without an offset
+   * (`2024-03-01T10:00:02`), as some setups' REST API writes them. Default true.
+   */
+  readonly datesWithOffset?: boolean;
   /** The length of WOSTATUS.MEMO: a status change with a longer memo is refused whole; default 50. */
   readonly statusMemoLength?: number;
   /**

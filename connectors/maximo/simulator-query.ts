@@ -19,6 +19,8 @@ import { LABELS, type WorkOrder } from './simulator-model.ts';
 export interface LocalDates {
   readonly zone: string;
   readonly repeated: 'later' | 'earlier';
+  /** false: dates are answered as the local time alone, without an offset. */
+  readonly offset: boolean;
 }
 
 type Value = string | number;
@@ -59,6 +61,7 @@ const localIn = (date: string, zone: string) =>
 
 /** A local time as the server answers it, with an offset (see LocalDates). */
 function answered(local: string, dates: LocalDates): string {
+  if (!dates.offset) return local;
   const read = DateTime.fromISO(local, { zone: dates.zone });
   const [first] = read.getPossibleOffsets().sort((a, b) => a.toMillis() - b.toMillis());
   const at = dates.repeated === 'earlier' ? (first ?? read) : read;

@@ -119,7 +119,8 @@ export class MaximoSimulator {
     this.#synonyms = options.statusSynonyms ?? {};
     this.#memoLength = options.statusMemoLength ?? 50;
     const zone = options.serverZone;
-    this.#dates = zone === undefined ? undefined : { zone, repeated: options.repeatedHourAt ?? 'later' };
+    const offset = options.datesWithOffset ?? true;
+    this.#dates = zone === undefined ? undefined : { zone, repeated: options.repeatedHourAt ?? 'later', offset };
     this.#pager = new Pager(options.stablePaging ?? true);
     this.server = new SimulatorServer(new FaultInjector(options.faults, options.seed ?? 1, this.#clock));
     const s = this.server;

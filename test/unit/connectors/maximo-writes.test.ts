@@ -246,3 +246,68 @@ describe('maximo sink: a work order created', () => {
     expect(sim.find(create.workOrderId)?.externalrefid).toBe(create.workOrderId);
   });
 });
+
+// A Maximo whose REST API writes its server's local times without an offset, and no timeZone set:
+// the sink read every work order through the feed's schema, which wants dates with an offset, so
+// every command after CREATE failed as a malformed answer, retried until dead-lettered, with no
+// PATCH sent, while the sink's health stayed up.
+describe('maximo sink: a Maximo writing local dates without an offset', () => {
+  const local = { serverZone: 'America/New_York', datesWithOffset: false } as const;
+
+  it('delivers every command, as it reads no date of the work order', async () => {
+    const events: [string, Record<string, unknown>][] = [
+      ['UPDATED', { note: 'Blocked by a van.' }],
+      ['CANCELLED', { closureReason: 'CANCELLED_BY_REQUESTOR' }],
+    ];
+    const { sim, url } = await started(local);
+    const commands = await commandsFor('L-1', ...events);
+    const s = sink(url);
+    await s.deliver(only(commands, 'CREATE'));
+    const cancel = only(commands, 'CANCEL');
+    const read = await fetch(`${url}/maximo/api/os/mxwo?oslc.select=statusdate&lean=1`, {
+      headers: { apikey: 'key' },
+    });
+    expect(((await read.json()) as { member: { statusdate: string }[] }).member[0]?.statusdate).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/,
+    );
+    await s.deliver(only(commands, 'ADD_NOTE'));
+    await s.deliver({ ...cancel, kind: 'UPDATE_PRIORITY', priority: 1, commandId: `${cancel.commandId}-priority` });
+    await s.deliver(cancel);
+    // The CREATE delivered again finds its work order rather than failing on its dates.
+    await s.deliver(only(commands, 'CREATE'));
+    const wo = sim.find(cancel.workOrderId);
+    expect([wo?.status, wo?.wopriority, wo?.worklog.map((l) => l.description)]).toEqual([
+      'CAN',
+      1,
+      ['Blocked by a van.'],
+    ]);
+    expect(await s.health()).toMatchObject({ status: 'up' });
+  });
+
+  it('has the lookup name the timeZone setting, not retried, as the status date names no instant without it', async () => {
+    const { url } = await started(local);
+    const create = only(await commandsFor('L-2'), 'CREATE');
+    await sink(url).deliver(create);
+    const lookup = (extra: Record<string, unknown> = {}) => {
+      const config = parseConnectorConfig('maximo', maximo.config, {
+        baseUrl: url,
+        jurisdiction: 'testville',
+        departments: { transportation: 'BALT-DOT' },
+        ...extra,
+      });
+      const l = maximo.lookup?.(config, {
+        logger: createLogger({ level: 'silent' }),
+        env: { MAXIMO_API_KEY: 'key' },
+        clock,
+      });
+      if (!l?.workOrder) throw new Error('no lookup');
+      return l.workOrder(create);
+    };
+    const refused = await lookup().catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CL_CONFIG_INVALID', retriable: false, details: { field: 'statusdate' } });
+    expect((refused as Error).message).toContain("set the connector's timeZone");
+    const seen = await lookup({ timeZone: 'America/New_York' });
+    expect(seen?.envelope.occurredAt).toBe(Math.floor(now / 1000) * 1000);
+    expect(seen?.rawStatus).toBe('WAPPR');
+  });
+});
