@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   CloseloopError,
   defineConnector,
+  hasOffset,
   healthFrom,
   malformedResponse,
   rawField,
@@ -57,15 +58,49 @@ function pagingLoop(url: string): CloseloopError {
  * more: its paging repeats itself (pages that do not end, the same rows again) or answers rows the
  * query did not ask for, and the next poll would read the same pages again.
  */
-function pagesExhausted(pages: number, remembered: number): CloseloopError {
+function pagesExhausted(pages: number, remembered: number, undated: Undated | null): CloseloopError {
+  // Rows whose changedate names no instant are placed with the row before them, or where the
+  // query started: with nothing else to place them by, the feed cannot get past them.
+  const why =
+    undated === null
+      ? 'its paging repeats itself or answers rows outside the query'
+      : `${undated.count} of the rows read have a changedate that names no instant (work order ${undated.example}), ` +
+        "so the feed cannot place them past where its query starts: check the format of Maximo's dates";
   return malformedResponse(
     'reading the next page of a Maximo query',
     `${pages} pages read without a change not published before (the look-back holds ${remembered}), ` +
-      'and responseInfo.nextPage offers more: its paging repeats itself or answers rows outside the query',
+      `and responseInfo.nextPage offers more: ${why}`,
   );
 }
 
+/** The rows of a poll whose changedate could not be read: how many, and one, for the error. */
+interface Undated {
+  count: number;
+  readonly example: string;
+}
+
 const offsetDate = z.iso.datetime({ offset: true });
+const localDate = z.iso.datetime({ local: true });
+
+/**
+ * A Maximo that writes its server's local time, without an offset, to a connector told no
+ * timeZone. None of its changes can be placed in the feed or read (every date of every row is so),
+ * and one placed where its query starts keeps the cursor there for good, reading the same rows
+ * poll after poll: the poll fails, naming the setting, whether or not a cursor is stored.
+ */
+function zoneMissing(raw: unknown): CloseloopError | null {
+  for (const field of ['changedate', 'statusdate'] as const) {
+    const value = rawField(raw, field);
+    if (value === null || hasOffset(value) || !localDate.safeParse(value).success) continue;
+    return malformedResponse(
+      'reading the Maximo change feed',
+      `work order ${rawField(raw, 'siteid') ?? '?'}/${rawField(raw, 'wonum') ?? '?'} has a ${field} without a ` +
+        `UTC offset (${value}), which names no instant without the server's zone: set the connector's timeZone ` +
+        "to the Maximo server's IANA zone",
+    );
+  }
+  return null;
+}
 
 /** A raw work order's changedate, when it names an instant (with its offset); null otherwise. */
 function readableDate(raw: unknown): string | null {
@@ -86,8 +121,8 @@ function firstDate(members: readonly unknown[], config: MaximoConfig): string | 
 function unplaceable(): CloseloopError {
   return malformedResponse(
     'reading the Maximo change feed',
-    'no work order on the first page has a changedate with a UTC offset, so none can be placed in the feed ' +
-      "(set the connector's timeZone when Maximo writes server-local times)",
+    'no work order on the first page has a changedate that names an instant, so none can be placed in the feed ' +
+      "(check the format of Maximo's dates)",
   );
 }
 
@@ -169,6 +204,7 @@ async function poll(
   let pagesWithNew = 0;
   // Where the last change read sits: a change whose changedate cannot be read is placed there.
   let placed = since;
+  let undated: Undated | null = null;
   for (let pages = 1; ; pages += 1) {
     const unread: unknown[] = [];
     // Maximo's next page is read only where it provably goes on from the rows read.
@@ -178,7 +214,14 @@ async function poll(
       // query orders by changedate, so one whose changedate names no instant (no offset and no
       // timeZone configured, or not a date) lies with the one before it; it is remembered there
       // by its row stamp, so the look-back does not dead-letter it again.
-      const changedate = readableDate(datesIn(wo, config.timeZone)) ?? placed ?? firstDate(page.member, config);
+      const zoneless = config.timeZone === undefined ? zoneMissing(wo) : null;
+      if (zoneless !== null) throw zoneless;
+      const readable = readableDate(datesIn(wo, config.timeZone));
+      if (readable === null) {
+        undated ??= { count: 0, example: `${rawField(wo, 'siteid') ?? '?'}/${rawField(wo, 'wonum') ?? '?'}` };
+        undated.count += 1;
+      }
+      const changedate = readable ?? placed ?? firstDate(page.member, config);
       if (changedate === null) throw unplaceable();
       placed = changedate;
       o.dated?.(changedate);
@@ -220,7 +263,7 @@ async function poll(
     if (!next || pagesWithNew >= config.maxPagesPerPoll) break;
     if (pages >= budget()) {
       if (fresh > 0) break;
-      throw pagesExhausted(pages, known);
+      throw pagesExhausted(pages, known, undated);
     }
     signal?.throwIfAborted();
     if (next.kind === 'page') {

@@ -7,6 +7,7 @@ import { posse } from '../../../connectors/posse/index.ts';
 import { PosseSimulator } from '../../../connectors/posse/simulator.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { encodeBatch } from '../../../src/runtime/source-publish.ts';
+import { maximoDate } from '../../../connectors/maximo/cursor.ts';
 import { parseConnectorConfig, type Source } from '../../../src/sdk/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
@@ -176,8 +177,11 @@ describe('posse: a change it cannot read', () => {
   });
 });
 
-async function maximoFeed(options: Record<string, unknown> = {}) {
-  const sim = new MaximoSimulator({ apiKey: 'key' });
+async function maximoFeed(
+  options: Record<string, unknown> = {},
+  simulator: ConstructorParameters<typeof MaximoSimulator>[0] = {},
+) {
+  const sim = new MaximoSimulator({ apiKey: 'key', ...simulator });
   const url = await sim.start();
   stops.push(() => sim.stop());
   const config = parseConnectorConfig('maximo', maximo.config, {
@@ -187,7 +191,10 @@ async function maximoFeed(options: Record<string, unknown> = {}) {
     pageSize: 2,
     ...options,
   });
-  const source = defined(maximo.source?.(config, { logger, env: { MAXIMO_API_KEY: 'key' }, clock: Date.now }));
+  const clock = simulator.clock ?? Date.now;
+  const source = defined(maximo.source?.(config, { logger, env: { MAXIMO_API_KEY: 'key' }, clock }));
+  const zoned = (timeZone: string) =>
+    defined(maximo.source?.({ ...config, timeZone }, { logger, env: { MAXIMO_API_KEY: 'key' }, clock }));
   let n = 0;
   const add = () => {
     n += 1;
@@ -196,7 +203,7 @@ async function maximoFeed(options: Record<string, unknown> = {}) {
       [],
     );
   };
-  return { sim, source, add };
+  return { sim, source, zoned, add };
 }
 
 describe('maximo: a change it cannot read', () => {
@@ -253,5 +260,51 @@ describe('maximo: a change it cannot read', () => {
     expect(batch.rejected).toEqual([]);
     expect(batch.records.map((r) => r.key)).toEqual(['T-1', 'T-2', 'T-3']);
     expect(batch.records[1]?.value.envelope.occurredAt).toBe(Date.parse('2024-03-01T15:00:02Z'));
+  });
+
+  // A Maximo writing its server's local times, no timeZone, a cursor stored: each row was placed
+  // where the query started, the cursor never passed them, and the feed read the same rows poll
+  // after poll until it failed blaming its paging, while the docs promised it read on.
+  it('fails naming timeZone when Maximo writes local times without an offset, whether or not a cursor is stored', async () => {
+    const { source, zoned, add } = await maximoFeed({}, { serverZone: 'America/New_York', datesWithOffset: false });
+    for (let i = 0; i < 3; i += 1) add();
+    const stored = JSON.stringify({ changedate: maximoDate(Date.now() - 60_000), seen: [], window: {} });
+    for (const cursor of [stored, null])
+      await expect(source.poll(cursor)).rejects.toMatchObject({
+        code: 'CL_CONNECTOR_MALFORMED',
+        message: expect.stringMatching(
+          /work order DOT\/1001 has a changedate without a UTC offset .*set the connector's timeZone/,
+        ),
+      });
+    // Set, the same cursor reads every change.
+    const batch = await zoned('America/New_York').poll(stored);
+    expect(batch.records.map((r) => r.key)).toEqual(['T-1', 'T-2', 'T-3']);
+  });
+
+  it('says why when rows whose changedate names no instant keep the feed where its query starts', async () => {
+    let now = Date.parse('2026-11-30T15:00:00Z');
+    const { sim, source, add } = await maximoFeed(
+      { pageSize: 10, maxPagesPerPoll: 1, maxRememberedChanges: 100 },
+      { clock: () => now },
+    );
+    let cursor = JSON.stringify({ changedate: '2026-11-30T14:59:00+00:00', seen: [], window: {} });
+    let failed: unknown = null;
+    for (let poll = 0; poll < 60 && failed === null; poll += 1) {
+      for (let i = 0; i < 5; i += 1) {
+        now += 1_000;
+        // A format the feed cannot read: a space for the T.
+        sim.corruptNextChange({ set: { changedate: new Date(now).toISOString().slice(0, 19).replace('T', ' ') } });
+        add();
+      }
+      now += 5_000;
+      await source.poll(cursor).then(
+        (batch) => (cursor = batch.cursor),
+        (err: unknown) => (failed = err),
+      );
+    }
+    expect(failed).toMatchObject({
+      code: 'CL_CONNECTOR_MALFORMED',
+      message: expect.stringMatching(/rows read have a changedate that names no instant \(work order DOT\/\d+\)/),
+    });
   });
 });
