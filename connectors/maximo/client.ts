@@ -86,7 +86,7 @@ const probeSchema = z.object({ member: z.array(z.unknown()) }).loose();
  * A page of the change feed. Of each work order only what identifies it in the feed is checked
  * here (the cursor keeps the row stamps of the changes it published): one without them cannot be
  * told from the others, so nothing after it could be read safely, and the page fails as a whole.
- * Its changedate is placed by the feed (see poll in index.ts), and the rest is read one by one
+ * Its changedate is placed by the feed (see poll in feed.ts), and the rest is read one by one
  * (readChanges), so one the bridge cannot read is dead-lettered and the feed moves past it.
  */
 const feedMemberSchema = z.object({ workorderid: z.number().int(), _rowstamp: z.string().min(1) }).loose();

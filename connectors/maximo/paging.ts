@@ -27,7 +27,7 @@ import { maximoDate } from './cursor.ts';
  * rows read: it starts with a row version this poll has read (it overlaps them). One that starts
  * past them may follow a shift, so it is set aside unread, and the poll reads by key alone from
  * then on. It costs a page at most per poll, and a Maximo whose next pages run in a circle is
- * still caught as such (see pagingLoop in index.ts).
+ * still caught as such (see pagingLoop in feed.ts).
  */
 
 /** A query the poll makes (oslc.where and oslc.orderBy). */
