@@ -109,6 +109,15 @@ export const SELECT =
 
 const NEXT_PAGE = 'reading the next page of a Maximo query';
 
+/** A work order holding a reference, as the feed's check reads it (see holdersOf). */
+const holderSchema = z
+  .object({ workorderid: z.number().int(), wonum: z.string().min(1), siteid: z.string(), externalrefid: z.string() })
+  .loose();
+const holdersPageSchema = z.object({ member: z.array(holderSchema), responseInfo: nextPageSchema });
+export type Holder = z.infer<typeof holderSchema>;
+/** Holders read at most per check (see holdersOf). */
+const HOLDERS_PAGE = 1000;
+
 /** How many work orders under one reference a duplicate's error names (see byExternalRef). */
 const SHOWN_DUPLICATES = 10;
 
@@ -243,6 +252,23 @@ export class MaximoClient {
   }
 
   /**
+   * The work orders holding one of `refs` as their externalrefid at one of `sites`, lowest
+   * workorderid first: how the feed tells the bridge's work order from a second one under its
+   * reference (see ownersOf in feed.ts). One page: a reference on it has its lowest holder there;
+   * one past it (more than HOLDERS_PAGE holders of a hundred references, a reference shared past
+   * all use) is not answered, and its changes go out under it as before.
+   */
+  async holdersOf(refs: readonly string[], sites: readonly string[]): Promise<Holder[]> {
+    const where = `externalrefid in [${refs.map(quoted).join(',')}] and siteid in [${sites.map(quoted).join(',')}]`;
+    const select = 'workorderid,wonum,siteid,externalrefid';
+    const page = await this.#query(
+      { where, orderBy: '+workorderid', pageSize: HOLDERS_PAGE, select },
+      holdersPageSchema,
+    );
+    return page.member;
+  }
+
+  /**
    * The work order the bridge created under `externalrefid` at `siteid`, or null when there is
    * none. Maximo does not refuse a second work order with the same reference, so there may be
    * more than one (a save that landed after the bridge gave up on it and posted again, a planner's
@@ -250,8 +276,8 @@ export class MaximoClient {
    * events came from: cancelling them all could cancel work a person meant to keep, acting on the
    * first would leave the other open with nobody told (a crew sent to a withdrawn request). So
    * neither: CL_CONNECTOR_DUPLICATE_WORK_ORDER, naming them all, which dead-letters the command
-   * for a person to settle in Maximo and replay. A cancelled copy still counts: it keeps the
-   * reference, and its events would still speak for the bridge's work order.
+   * for a person to settle in Maximo and replay. A cancelled copy still counts while it keeps the
+   * reference (the feed publishes its changes under its own id, see ownersOf in feed.ts).
    */
   async byExternalRef(externalrefid: string, siteid: string, withWorklog = false): Promise<MaximoWorkOrder | null> {
     const page = await this.query({
@@ -268,7 +294,7 @@ export class MaximoClient {
       'CL_CONNECTOR_DUPLICATE_WORK_ORDER',
       `Maximo has ${wonums.length}${more ? ' or more' : ''} work orders with externalrefid ${externalrefid} ` +
         `at site ${siteid}: ${wonums.join(', ')}${more}; the bridge acts on none of them until one is left ` +
-        '(clear the externalrefid of the extra ones in Maximo, cancelling them as needed, then replay this command)',
+        '(clear the externalrefid of the extra ones in Maximo first, then cancel them as needed, and replay this command)',
       { details: { externalrefid, siteid, wonums } },
     );
   }

@@ -10,13 +10,13 @@ import {
   type SourceRecord,
   type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
-import { datesIn, quoted, workOrderIn, type MaximoClient, type MaximoWorkOrder } from './client.ts';
+import { datesIn, quoted, workOrderIn, type Holder, type MaximoClient, type MaximoWorkOrder } from './client.ts';
 import type { MaximoConfig } from './config.ts';
 import { firstOccurrence } from './clocks-back.ts';
 import { FeedCursor } from './cursor.ts';
 import type { Moved } from './order.ts';
 import { FeedPaging, type FeedRead } from './paging.ts';
-import { fromTicket, workOrderToEvent } from './mapping.ts';
+import { fromTicket, ownId, workOrderToEvent } from './mapping.ts';
 
 /*
  * The Maximo connector's source: one poll of the change feed (see poll), with what it makes of
@@ -150,6 +150,56 @@ function logMoved(logger: Logger, wo: MaximoWorkOrder & { origrecordid: string }
   );
 }
 
+/** References asked of Maximo in one query (see ownersOf): an oslc.where well within a URL's length. */
+const REFS_PER_QUERY = 100;
+
+const refKey = (siteid: string, ref: string) => `${siteid}\u0000${ref}`;
+
+/**
+ * Which work order holds each bridge reference a page's changes carry, by site and reference.
+ * Maximo does not refuse a second work order with the same externalrefid (a POST made twice, a
+ * planner's copy that kept it). Published under the bridge's work-order id, a second one's
+ * changes speak for the bridge's work order: cancelling the copy, as a person settling it would,
+ * ends the bridge's work order for good (the ticket back to NEW, the real one's later statuses
+ * ignored as a regression). So the lowest workorderid holding a reference at a site, the one made
+ * first, is the bridge's, and a later one's changes are published under its own id (site/wonum),
+ * as a work order the department opened of its own accord, which it stays once its reference is
+ * cleared. The sink acts on neither while both hold it (CL_CONNECTOR_DUPLICATE_WORK_ORDER).
+ */
+async function ownersOf(api: MaximoClient, rows: readonly unknown[], sites: readonly string[]) {
+  const refs = new Set<string>();
+  for (const raw of rows) {
+    const ref = rawField(raw, 'externalrefid');
+    // A value with a double quote cannot be queried, and the bridge writes none.
+    if (ref !== null && !ref.includes('"') && rawField(raw, 'origrecordclass') === 'SR') refs.add(ref);
+  }
+  const owners = new Map<string, Holder>();
+  const all = [...refs];
+  for (let i = 0; i < all.length; i += REFS_PER_QUERY)
+    for (const h of await api.holdersOf(all.slice(i, i + REFS_PER_QUERY), sites)) {
+      const known = owners.get(refKey(h.siteid, h.externalrefid));
+      if (known === undefined || h.workorderid < known.workorderid) owners.set(refKey(h.siteid, h.externalrefid), h);
+    }
+  return owners;
+}
+
+/** Says why a change is published under its work order's own id, not the reference it carries. */
+function logSecond(logger: Logger, wo: MaximoWorkOrder & { origrecordid: string }, first: Holder): void {
+  logger.warn(
+    {
+      ticketId: wo.origrecordid,
+      externalrefid: wo.externalrefid,
+      siteid: wo.siteid,
+      wonum: wo.wonum,
+      first: first.wonum,
+      workOrderId: ownId(wo),
+    },
+    "a second Maximo work order holds the bridge's reference: its changes are published as its own work order, " +
+      "not the bridge's; commands for the reference are dead-lettered (CL_CONNECTOR_DUPLICATE_WORK_ORDER) " +
+      'until a person clears its externalrefid',
+  );
+}
+
 /**
  * Reads every work-order change since the cursor, less its look-back: a changedate query ordered
  * by changedate and workorderid, read on page by page by key, so that records changing meanwhile
@@ -221,6 +271,7 @@ export async function poll(
       if (!cursor.take({ ...named, origrecordid: rawField(wo, 'origrecordid') ?? undefined }, now)) continue;
       unread.push(asSaved(wo, config, now));
     }
+    const owners = await ownersOf(api, unread, [...bySite.keys()]);
     fresh += unread.length;
     if (unread.length > 0) pagesWithNew += 1;
     // The cursor is past each of them, readable or not: one that is not is dead-lettered.
@@ -235,7 +286,10 @@ export async function poll(
         if (department === undefined || !fromTicket(wo)) return null;
         const { occurredAt, moved } = cursor.place(wo, Date.parse(wo.statusdate));
         if (moved !== null) logMoved(o.logger, wo, moved);
-        return workOrderToEvent(wo, department, config.jurisdiction, config.system, occurredAt);
+        const first = wo.externalrefid === undefined ? undefined : owners.get(refKey(wo.siteid, wo.externalrefid));
+        const second = first !== undefined && first.workorderid !== wo.workorderid;
+        if (second) logSecond(o.logger, wo, first);
+        return workOrderToEvent(wo, department, config.jurisdiction, config.system, { occurredAt, second });
       },
     });
     records.push(...read.records);

@@ -23,6 +23,12 @@ export function internalStatus(wo: MaximoWorkOrder): string {
 }
 
 /**
+ * The id of a work order that is not the bridge's: one a planner opened for the ticket without
+ * the bridge (no reference of ours), or a second one under the bridge's reference (see feed.ts).
+ */
+export const ownId = (wo: Pick<MaximoWorkOrder, 'siteid' | 'wonum'>) => `${wo.siteid}/${wo.wonum}`;
+
+/**
  * The one mapping from a work order's state to a department event, for the feed and the lookup
  * alike, so that an event and an observation of the same state cannot disagree. CLOSE and CAN
  * are Maximo's history statuses: the record is closed in the system.
@@ -32,6 +38,7 @@ function toEvent(
   department: string,
   system: string,
   envelope: Pick<Envelope, 'eventId' | 'jurisdiction' | 'sequence' | 'origin'> & { occurredAt?: number },
+  workOrderId: string = wo.externalrefid ?? ownId(wo),
 ): WorkOrderEvent {
   const schedstart = wo.schedstart === undefined ? null : Date.parse(wo.schedstart);
   const status = internalStatus(wo);
@@ -43,8 +50,7 @@ function toEvent(
       correlationId: null,
     },
     ticketId: wo.origrecordid,
-    // A work order a planner opened for the ticket without the bridge has no reference of ours.
-    workOrderId: wo.externalrefid ?? `${wo.siteid}/${wo.wonum}`,
+    workOrderId,
     system,
     department,
     rawStatus: wo.status,
@@ -60,23 +66,31 @@ function toEvent(
  * one event. Its position is the status date (Maximo has no change sequence, and a priority
  * change re-reads the same status without moving it), or `occurredAt` where the feed places it
  * otherwise to keep the work order's changes in the order of their row stamps (see order.ts).
+ * `second`: a second work order under the bridge's reference, published under its own id.
  */
 export function workOrderToEvent(
   wo: MaximoWorkOrder & { origrecordid: string },
   department: string,
   jurisdiction: string,
   system: string,
-  occurredAt?: number,
+  placed: { occurredAt?: number; second?: boolean } = {},
 ): SourceRecord<WorkOrderEvent> {
+  const { occurredAt, second = false } = placed;
   return {
     key: wo.origrecordid,
-    value: toEvent(wo, department, system, {
-      eventId: `maximo:${jurisdiction}:${wo.siteid}:${wo.wonum}:${wo._rowstamp}`,
-      jurisdiction,
-      sequence: null,
-      origin: 'maximo',
-      ...(occurredAt === undefined ? {} : { occurredAt }),
-    }),
+    value: toEvent(
+      wo,
+      department,
+      system,
+      {
+        eventId: `maximo:${jurisdiction}:${wo.siteid}:${wo.wonum}:${wo._rowstamp}`,
+        jurisdiction,
+        sequence: null,
+        origin: 'maximo',
+        ...(occurredAt === undefined ? {} : { occurredAt }),
+      },
+      second ? ownId(wo) : undefined,
+    ),
   };
 }
 

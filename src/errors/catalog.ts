@@ -201,7 +201,7 @@ export const ERROR_CATALOG = {
     stage: 'deliver',
     retriable: false,
     summary:
-      "A department system holds more than one work order under the bridge's reference for one work order (a save that landed after the bridge gave up on it and posted again, a copy made by hand that kept the reference): the bridge cannot tell which one is its work order, so it acts on none of them. The command is dead-lettered naming every one (a reconciliation lookup is left unjudged, logged with the code), for a person to cancel the extra one or clear its reference and replay the dead letter.",
+      "A department system holds more than one work order under the bridge's reference for one work order (a save that landed after the bridge gave up on it and posted again, a copy made by hand that kept the reference): the bridge cannot tell which one is its work order, so it acts on none of them. The command is dead-lettered naming every one (a reconciliation lookup is left unjudged, logged with the code), for a person to clear the extra one's reference (then cancel it as needed) and replay the dead letter.",
   },
   CL_CONNECTOR_MISDIRECTED: {
     stage: 'connect',

@@ -274,6 +274,54 @@ describe('maximo source', () => {
     expect(bridge.ticket('T1').workOrders.map((w) => [w.rawStatus, w.state])).toEqual([['CLOSE', 'COMPLETED']]);
   });
 
+  it("publishes a second work order under the bridge's reference as its own, so cancelling it ends nothing of the bridge's", async () => {
+    let now = SECOND;
+    const { sim, url } = await started({ clock: () => now });
+    const bridge = new Bridge(await testPolicy());
+    bridge.now = SECOND + 3_600_000;
+    const create = bridge.send(crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE' })).commands[0];
+    if (!create) throw new Error('no CREATE');
+    const ref = create.workOrderId;
+    const fields = { siteid: 'DOT', origrecordid: 'T1', origrecordclass: 'SR', externalrefid: ref };
+    const real = sim.addWorkOrder(fields, []);
+    now += 1_000;
+    // The second POST of a CREATE that may have taken, or a planner's copy that kept the reference.
+    const extra = sim.addWorkOrder(fields, []);
+    const events: WorkOrderEvent[] = [];
+    const poll = async (cursor: string | null) => {
+      const batch = await source(url, {}, () => now).poll(cursor);
+      for (const r of batch.records) {
+        events.push(r.value);
+        bridge.send({ type: 'dept', event: r.value });
+      }
+      return batch.cursor;
+    };
+    now += 60_000;
+    sim.changeStatus(real.wonum, 'WSCH');
+    // A person settles the duplicate by cancelling the extra one.
+    now += 60_000;
+    sim.changeStatus(extra.wonum, 'CAN', 'duplicate');
+    let cursor = await poll(null);
+    now += 60_000;
+    sim.changeStatus(real.wonum, 'INPRG');
+    cursor = await poll(cursor);
+    now += 60_000;
+    sim.changeStatus(real.wonum, 'COMP');
+    await poll(cursor);
+    expect(events.map((e) => `${e.workOrderId}:${e.rawStatus}`)).toEqual([
+      `${ref}:WSCH`,
+      `DOT/${extra.wonum}:CAN`,
+      `${ref}:INPRG`,
+      `${ref}:COMP`,
+    ]);
+    expect(bridge.violationsOf('T1').map((v) => v.kind)).toEqual([]);
+    expect(bridge.ticket('T1').workOrders.map((w) => [w.workOrderId, w.state])).toEqual([
+      [ref, 'COMPLETED'],
+      [`DOT/${extra.wonum}`, 'CANCELLED'],
+    ]);
+    expect(bridge.lastStatus('T1').crmStatus).toBe('CLOSED');
+  });
+
   it('does not let a change dated far ahead carry the cursor past later changes, and warns of it', async () => {
     let now = SECOND;
     let ahead = 0;
