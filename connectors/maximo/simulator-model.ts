@@ -184,14 +184,18 @@ export const updateSchema = z
 
 /**
  * A PATCH's body, checked before anything changes, as Maximo saves a PATCH whole or not at all:
- * work log types must be values of the LOGTYPE domain, and a status memo must fit WOSTATUS.MEMO.
+ * the work order must not be in history (`internal`: its status's internal value), work log types
+ * must be values of the LOGTYPE domain, and a status memo must fit WOSTATUS.MEMO.
  */
 export function checkedUpdate(
   body: unknown,
   wo: WorkOrder,
-  rules: { readonly logTypes: ReadonlySet<string>; readonly memoLength: number },
+  rules: { readonly logTypes: ReadonlySet<string>; readonly memoLength: number; readonly internal: string },
 ): z.infer<typeof updateSchema> {
   const u = updateSchema.parse(body);
+  // CLOSE and CAN are history: Maximo keeps the record read-only, its priority and work log too.
+  if (rules.internal === 'CLOSE' || rules.internal === 'CAN')
+    throw new HttpError(400, `Work order ${wo.wonum} is in history (status ${wo.status}) and cannot be modified.`);
   for (const l of u.worklog ?? [])
     if (!rules.logTypes.has(l.logtype))
       throw new HttpError(400, `${l.logtype} is not a value of the LOGTYPE domain (worklog.logtype)`);
@@ -202,4 +206,21 @@ export function checkedUpdate(
         `exceeds the maximum field length (WOSTATUS.MEMO, ${rules.memoLength}).`,
     );
   return u;
+}
+
+/** Adds a work log entry to a work order, created at `createdate`. */
+export function addWorklog(
+  wo: WorkOrder,
+  l: { readonly logtype: string; readonly description: string; readonly description_longdescription?: string },
+  createdate: string,
+): void {
+  const { logtype, description } = l;
+  const long = l.description_longdescription ?? null;
+  wo.worklog.push({
+    worklogid: wo.worklog.length + 1,
+    logtype,
+    description,
+    description_longdescription: long,
+    createdate,
+  });
 }

@@ -10,6 +10,7 @@ import {
   type SimResponse,
 } from '../../src/sdk/index.ts';
 import {
+  addWorklog,
   crewPlan,
   NEXT_STATUS,
   newWorkOrderSchema,
@@ -301,16 +302,6 @@ export class MaximoSimulator {
     this.corruptor.reached(wo._rowstamp);
   }
 
-  #log(wo: WorkOrder, logtype: string, description: string, long: string | null): void {
-    wo.worklog.push({
-      worklogid: wo.worklog.length + 1,
-      logtype,
-      description,
-      description_longdescription: long,
-      createdate: iso(this.#clock()),
-    });
-  }
-
   /** A work order as the object structure returns it: its work log only if the structure holds it. */
   #select(r: SimRequest, wo: WorkOrder, spec: string | null): Record<string, unknown> {
     const href = workOrderHref(r, wo, this.#links);
@@ -370,7 +361,8 @@ export class MaximoSimulator {
     if (r.headers['x-method-override'] !== 'PATCH')
       throw new HttpError(400, 'BMXAA9549E - updating a resource needs x-method-override: PATCH');
     const wo = this.#byRestId(r.params['id']);
-    const u = checkedUpdate(r.body, wo, { logTypes: this.#logTypes, memoLength: this.#memoLength });
+    const rules = { logTypes: this.#logTypes, memoLength: this.#memoLength, internal: this.#internal(wo.status) };
+    const u = checkedUpdate(r.body, wo, rules);
     if (u.status !== undefined) this.#setStatus(wo, u.status, u.np_statusmemo ?? null);
     let changed = false;
     if (u.wopriority !== undefined && u.wopriority !== wo.wopriority) {
@@ -381,7 +373,7 @@ export class MaximoSimulator {
       // Without patchtype MERGE, Maximo replaces a child set with the one sent.
       if (r.headers['patchtype'] !== 'MERGE') wo.worklog = [];
       for (const l of u.worklog) {
-        this.#log(wo, l.logtype, l.description, l.description_longdescription ?? null);
+        addWorklog(wo, l, iso(this.#clock()));
         if (l.logtype === this.#reviewLogType) {
           const plan = this.plans.get(wo.wonum);
           if (plan) plan.reviewRequested = true;

@@ -5,6 +5,8 @@ import { internalStatus, logged, worklogEntry } from './mapping.ts';
 
 /** Statuses after which a cancel has nothing left to stop. */
 const FINAL = new Set(['COMP', 'CLOSE', 'CAN']);
+/** Maximo's history statuses: it keeps such a work order read-only, its priority and work log too. */
+const HISTORY = new Set(['CLOSE', 'CAN']);
 
 type Update = Exclude<WorkOrderCommand['kind'], 'CREATE'>;
 
@@ -20,6 +22,12 @@ interface Step {
   readonly withWorklog: boolean;
   readonly body: WorkOrderUpdate;
   done(wo: MaximoWorkOrder): boolean;
+  /**
+   * What it comes to on a work order in history (see HISTORY), which Maximo would refuse with 400:
+   * `moot`, nothing left to do (a priority for finished work); `lost`, what it carries has nowhere
+   * to go (a note, a review request), a data error for a person to see in the dead letters.
+   */
+  readonly inHistory: 'moot' | 'lost';
 }
 
 /**
@@ -42,6 +50,7 @@ function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): S
       const reason = [c.reason, c.note].filter(Boolean).join(': ') || 'Cancelled from 311';
       return {
         withWorklog: false,
+        inHistory: 'moot',
         done: (wo) => FINAL.has(internalStatus(wo)),
         body: { status: 'CAN', ...cancelMemo(c, reason, config) },
       };
@@ -49,6 +58,7 @@ function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): S
     case 'UPDATE_PRIORITY':
       return {
         withWorklog: false,
+        inHistory: 'moot',
         done: (wo) => wo.wopriority === c.priority,
         body: { wopriority: c.priority },
       };
@@ -57,6 +67,7 @@ function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): S
       if (!note) return null;
       return {
         withWorklog: true,
+        inHistory: 'lost',
         done: (wo) => logged(wo, c),
         body: { worklog: [worklogEntry(c, config.noteLogType, note)] },
       };
@@ -66,11 +77,36 @@ function stepOf(c: WorkOrderCommand & { kind: Update }, config: MaximoConfig): S
       const text = c.note ?? '311 follow-up: the requester reports the work is not done.';
       return {
         withWorklog: true,
+        inHistory: 'lost',
         done: (wo) => logged(wo, c),
         body: { worklog: [worklogEntry(c, config.reviewLogType, text)] },
       };
     }
   }
+}
+
+/**
+ * A command for a work order Maximo keeps in history, not sent: Maximo would refuse it with 400,
+ * a refusal that counts toward the sink's breaker like any other of its status. A priority is
+ * moot and delivered, logged; a note or review request has nowhere to go and is refused here as
+ * a data error (CL_CONNECTOR_REJECTED, no HTTP status: it counts toward no breaker), dead-lettered
+ * with its provenance for a person to see.
+ */
+function inHistory(c: WorkOrderCommand, wo: MaximoWorkOrder, step: Step, logger: Logger): void {
+  const where = { ticketId: c.ticketId, commandId: c.commandId, wonum: wo.wonum, siteid: wo.siteid, status: wo.status };
+  if (step.inHistory === 'moot') {
+    logger.info(
+      where,
+      `${c.kind} for a work order in Maximo's history (${wo.status}), which is read-only: nothing to do`,
+    );
+    return;
+  }
+  throw new CloseloopError(
+    'CL_CONNECTOR_REJECTED',
+    `work order ${wo.siteid}/${wo.wonum} is ${wo.status} in Maximo, a history status it keeps read-only: ` +
+      `the ${c.kind} of ticket ${c.ticketId} cannot be added to its work log`,
+    { details: { wonum: wo.wonum, siteid: wo.siteid, status: wo.status } },
+  );
 }
 
 /**
@@ -90,6 +126,7 @@ export async function deliverUpdate(
   if (step === null) return;
   const wo = await o.find(c, step.withWorklog);
   if (step.done(wo)) return;
+  if (HISTORY.has(internalStatus(wo))) return inHistory(c, wo, step, o.logger);
   if ((await o.api.update(wo, step.body, transactionIdOf(c.commandId))) === 'updated') return;
   const now = await o.find(c, step.withWorklog);
   if (step.done(now)) return;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { maximo } from '../../../connectors/maximo/index.ts';
 import { MaximoSimulator } from '../../../connectors/maximo/simulator.ts';
+import { restId } from '../../../connectors/maximo/simulator-href.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { parseConnectorConfig, type WorkOrderCommand } from '../../../src/sdk/index.ts';
 import { Bridge, crm, testPolicy } from '../../support/domain.ts';
@@ -309,5 +310,40 @@ describe('maximo sink: a Maximo writing local dates without an offset', () => {
     const seen = await lookup({ timeZone: 'America/New_York' });
     expect(seen?.envelope.occurredAt).toBe(Math.floor(now / 1000) * 1000);
     expect(seen?.rawStatus).toBe('WAPPR');
+  });
+});
+
+// The simulator let the sink edit a work order in history (CLOSE, CAN), which a real Maximo keeps
+// read-only and refuses with 400: a priority or a note for it was "delivered" to nowhere real.
+describe('maximo sink: a work order in history', () => {
+  it('is refused edits by Maximo; a priority for it is moot, a note is dead-lettered, neither sent', async () => {
+    const { sim, url } = await started();
+    const commands = await commandsFor('H-1', ['UPDATED', { note: 'Still there.' }]);
+    const s = sink(url);
+    await s.deliver(only(commands, 'CREATE'));
+    const note = only(commands, 'ADD_NOTE');
+    const wo = sim.find(note.workOrderId);
+    if (!wo) throw new Error('no work order');
+    sim.changeStatus(wo.wonum, 'CLOSE');
+    const before = { wopriority: wo.wopriority, worklog: [], _rowstamp: wo._rowstamp };
+    // Maximo itself refuses the edit, whole.
+    const patch = await fetch(`${url}/maximo/api/os/mxwo/${restId(wo)}?lean=1`, {
+      method: 'POST',
+      headers: { apikey: 'key', 'x-method-override': 'PATCH', patchtype: 'MERGE', 'content-type': 'application/json' },
+      body: JSON.stringify({ wopriority: 1 }),
+    });
+    expect(patch.status).toBe(400);
+    expect(await patch.text()).toContain('is in history (status CLOSE) and cannot be modified');
+    const patches = sim.server.calls.get(PATCHES) ?? 0;
+    await expect(
+      s.deliver({ ...note, kind: 'UPDATE_PRIORITY', priority: 1, commandId: `${note.commandId}-priority` }),
+    ).resolves.toBeUndefined();
+    const refused = await s.deliver(note).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CL_CONNECTOR_REJECTED', retriable: false, details: { status: 'CLOSE' } });
+    // No HTTP status: the refusal counts toward no breaker.
+    expect((refused as { details: Record<string, unknown> }).details['httpStatus']).toBeUndefined();
+    expect((refused as Error).message).toContain('a history status it keeps read-only');
+    expect(sim.server.calls.get(PATCHES) ?? 0).toBe(patches);
+    expect({ wopriority: wo.wopriority, worklog: wo.worklog, _rowstamp: wo._rowstamp }).toEqual(before);
   });
 });
