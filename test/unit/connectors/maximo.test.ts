@@ -119,6 +119,29 @@ describe('Maximo-like simulator', () => {
   });
 });
 
+describe('Maximo-like simulator with app servers whose clocks disagree (clockSkewMs)', () => {
+  it('stamps a change saved on a server whose clock is behind with its time, while the row stamp rises', async () => {
+    const now = SECOND;
+    const { sim, url } = await started({ clock: () => now });
+    const wo = add(sim, 1, []);
+    const first = wo._rowstamp;
+    const skew = (body: unknown) =>
+      fetch(`${url}/_sim/clock-skew`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await skew({ ms: 'soon' })).status).toBe(400);
+    expect(await (await skew({ ms: -60_000 })).json()).toEqual({ clockSkewMs: -60_000 });
+    sim.changeStatus('T-1#1', 'APPR');
+    expect([wo.statusdate, wo.changedate]).toEqual([
+      new Date(SECOND - 60_000).toISOString().replace('.000Z', '+00:00'),
+      new Date(SECOND - 60_000).toISOString().replace('.000Z', '+00:00'),
+    ]);
+    expect(BigInt(wo._rowstamp)).toBeGreaterThan(BigInt(first));
+  });
+});
+
 describe('Maximo-like simulator on a busy app server (slowWriteRate)', () => {
   it('saves a slow POST when its time comes, though its caller gave up; a read meanwhile does not see it', async () => {
     const { sim, url } = await started({ faults: { slowWriteRate: 1, slowWriteMs: 400 } });
