@@ -246,10 +246,10 @@ export async function poll(
     // Maximo's next page is read only where it provably goes on from the rows read.
     const kept = reading.kind === 'query' || paging.continues(page.member[0]);
     for (const wo of kept ? page.member : []) {
-      // Placed by its position alone; the rest of it is read below, one change at a time. The
-      // query orders by changedate, so one whose changedate names no instant (no offset and no
-      // timeZone configured, or not a date) lies with the one before it; it is remembered there
-      // by its row stamp, so the look-back does not dead-letter it again.
+      // Placed by its position alone; the rest of it is read below, one change at a time. A local
+      // time without the server's zone fails the poll (see zoneMissing). The query orders by
+      // changedate, so one whose changedate is no date lies with the one before it; it is
+      // remembered there by its row stamp, so the look-back does not dead-letter it again.
       const zoneless = config.timeZone === undefined ? zoneMissing(wo) : null;
       if (zoneless !== null) throw zoneless;
       const readable = readableDate(datesIn(wo, config.timeZone));
