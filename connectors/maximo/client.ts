@@ -113,7 +113,9 @@ const NEXT_PAGE = 'reading the next page of a Maximo query';
 const holderSchema = z
   .object({ workorderid: z.number().int(), wonum: z.string().min(1), siteid: z.string(), externalrefid: z.string() })
   .loose();
-const holdersPageSchema = z.object({ member: z.array(holderSchema), responseInfo: nextPageSchema });
+// Members are read one by one (see holdersOf): a row the feed dead-letters as unreadable (no
+// siteid, say) must not fail the check, and with it every change on the page.
+const holdersPageSchema = z.object({ member: z.array(z.unknown()), responseInfo: nextPageSchema });
 export type Holder = z.infer<typeof holderSchema>;
 /** Holders read at most per check (see holdersOf). */
 const HOLDERS_PAGE = 1000;
@@ -256,7 +258,8 @@ export class MaximoClient {
    * workorderid first: how the feed tells the bridge's work order from a second one under its
    * reference (see ownersOf in feed.ts). One page: a reference on it has its lowest holder there;
    * one past it (more than HOLDERS_PAGE holders of a hundred references, a reference shared past
-   * all use) is not answered, and its changes go out under it as before.
+   * all use) is not answered, and its changes go out under it as before. A holder that does not
+   * read (no siteid, say) is passed over: the feed dead-letters its own change as unreadable.
    */
   async holdersOf(refs: readonly string[], sites: readonly string[]): Promise<Holder[]> {
     const where = `externalrefid in [${refs.map(quoted).join(',')}] and siteid in [${sites.map(quoted).join(',')}]`;
@@ -265,7 +268,10 @@ export class MaximoClient {
       { where, orderBy: '+workorderid', pageSize: HOLDERS_PAGE, select },
       holdersPageSchema,
     );
-    return page.member;
+    return page.member.flatMap((m) => {
+      const holder = holderSchema.safeParse(m);
+      return holder.success ? [holder.data] : [];
+    });
   }
 
   /**
