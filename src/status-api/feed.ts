@@ -12,6 +12,7 @@ import {
   type MessagingAdmin,
 } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { toInbound } from '../processor/inbound.ts';
 import { CANONICAL, RECORD_NAMES } from '../topics/index.ts';
 import type { ServiceDefinition } from './georeport.ts';
 import type { StatusProjection, StatusRecord } from './projection.ts';
@@ -23,7 +24,7 @@ export interface StatusListener {
 }
 
 interface Applier {
-  apply(value: Buffer): Promise<void>;
+  apply(value: Buffer, key: Buffer | null): Promise<void>;
   remove(ticketId: string): void;
 }
 
@@ -46,7 +47,8 @@ export interface StatusFeedOptions {
  * description is dropped before anything is kept. The CRM's producer is not closeloop: its events
  * are read as the processor reads them (decodeAs against the shipped schema), so a writer in
  * microseconds or without a defaulted field publishes the dates and nulls the processor decides
- * on, and a writer the processor refuses (CL_SCHEMA_MISMATCH, dead-lettered there) is skipped here.
+ * on, and a writer the processor refuses (CL_SCHEMA_MISMATCH, dead-lettered there) is skipped here,
+ * as is an event the processor refuses after decoding it (toInbound: CL_RECORD_INVALID).
  */
 export class StatusFeed {
   readonly #o: StatusFeedOptions;
@@ -89,7 +91,13 @@ export class StatusFeed {
       // The status API registers nothing; the shipped schema is what its CRM events are read as.
       serde.readAs((await readSchemaFile(path.join(SHIPPED_SCHEMAS, `${CANONICAL.crmEvents}.avsc`))).schema);
       appliers.set(config.topics.crmEvents, {
-        apply: async (v) => facts.apply((await serde.decodeAs<CrmFactSource>(v, RECORD_NAMES.crmEvents)).value),
+        apply: async (v, key) => {
+          const value = (await serde.decodeAs<CrmFactSource>(v, RECORD_NAMES.crmEvents)).value;
+          // The processor's own checks (key is the ticket id, identifiers not too long, a kind it
+          // knows): an event it dead-letters never changes the ticket, so it is not published.
+          toInbound('crmEvents', key === null ? null : key.toString('utf8'), value);
+          facts.apply(value);
+        },
         remove: (id) => void facts.remove(id),
       });
     }
@@ -122,7 +130,7 @@ export class StatusFeed {
             if (r.value === null) {
               if (r.key !== null) apply?.remove(r.key.toString('utf8'));
             } else {
-              await apply?.apply(r.value);
+              await apply?.apply(r.value, r.key);
             }
           } catch (err) {
             // An outage (the registry unreachable) passes: thrown, the batch is read again, and the
@@ -132,8 +140,9 @@ export class StatusFeed {
               throw err;
             }
             // A status the bridge wrote that it cannot read is a bug to see; a CRM event refused
-            // (CL_SCHEMA_MISMATCH: another record, a unit no timestamp-millis) is the CRM's, and the
-            // processor dead-letters the same record. Neither is a reason to stop serving: the
+            // (CL_SCHEMA_MISMATCH: another record, a unit no timestamp-millis; CL_RECORD_INVALID: no
+            // key, an id too long, a kind from a newer schema) is the CRM's, and the processor
+            // dead-letters the same record. Neither is a reason to stop serving: the
             // ticket keeps what was known of it, and the count is what an alert rule watches.
             this.#undecodable += 1;
             this.#log.warn(

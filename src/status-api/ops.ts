@@ -66,7 +66,7 @@ export class StatusApiMetrics {
     });
     this.undecodable = new Counter({
       name: 'closeloop_status_feed_undecodable_total',
-      help: 'Status and CRM event records the status feed skipped because they do not decode.',
+      help: 'Status and CRM event records the status feed skipped: they do not decode, or the processor refuses them.',
       registers,
     });
   }

@@ -179,3 +179,67 @@ describe('status feed reading a CRM writer of its own', () => {
     expect(JSON.stringify(lines)).not.toContain('deep hole');
   });
 });
+
+/*
+ * An event the processor decodes but refuses (CL_RECORD_INVALID: toInbound) is dead-lettered there
+ * and never changes its ticket; published, it would show a request "received" for good and count
+ * in the public figures.
+ */
+describe('status feed reading CRM events the processor refuses', () => {
+  it('skips, logs and counts an event with no key, an id too long or a kind from a newer schema', async () => {
+    const { url } = await startLoopback(cleanup);
+    const { config } = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
+    const messaging = createInMemoryMessaging({ rewindDelayMs: 20 });
+    await messaging.admin().ensureTopics([
+      { topic: config.topics.status, partitions: 1 },
+      { topic: config.topics.crmEvents, partitions: 1 },
+    ]);
+    const writer = new AvroSerde({ url, retries: 0 });
+    const shipped = subjectForTopic(config.topics.crmEvents);
+    await writer.register(shipped, (await shippedCrm()) as never);
+    // A newer version of the CRM's schema, with a kind this closeloop does not know.
+    const newer = await shippedCrm();
+    const kind = fieldOf(newer, 'kind').type as { symbols: string[] };
+    kind.symbols = [...kind.symbols, 'ESCALATED'];
+    const newerSubject = `${config.topics.crmEvents}-newer`;
+    await writer.register(newerSubject, newer as never);
+    const newKind = { ...opened('NEWKIND-1'), kind: 'ESCALATED' } as unknown as CrmTicketEvent;
+    await messaging.producer().send(config.topics.crmEvents, [
+      { key: null, value: await writer.encode(shipped, opened('KEYLESS-1')) },
+      { key: 'OTHER-1', value: await writer.encode(shipped, opened('KEYED-1')) },
+      { key: 'LONG-1', value: await writer.encode(shipped, opened('LONG-1', { serviceName: 'Pothole '.repeat(40) })) },
+      { key: 'NEWKIND-1', value: await writer.encode(newerSubject, newKind) },
+      { key: 'GOOD-1', value: await writer.encode(shipped, opened('GOOD-1')) },
+    ]);
+
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      level: 'warn',
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+    const projection = new StatusProjection();
+    const facts = new RequestFacts();
+    const serde = new AvroSerde({ ...config.schemaRegistry, retries: 0 });
+    const feed = new StatusFeed({ config, messaging, serde, projection, facts, logger });
+    cleanup.push(() => feed.stop());
+    await feed.start();
+
+    for (const id of ['KEYLESS-1', 'KEYED-1', 'LONG-1', 'NEWKIND-1']) expect(facts.get(id)).toBeUndefined();
+    expect(facts.get('GOOD-1')).toMatchObject({ serviceName: 'Pothole', crmDueAt: DUE });
+    const { server, base } = await startServer(projection, { facts });
+    cleanup.push(() => server.stop());
+    expect((await fetch(`${base}/requests/KEYLESS-1.json`)).status).toBe(404);
+    expect((await fetch(`${base}/requests/GOOD-1.json`)).status).toBe(200);
+
+    expect(feed.undecodable).toBe(4);
+    expect(lines).toEqual(
+      ['0', '1', '2', '3'].map((offset) =>
+        expect.objectContaining({ msg: 'CRM event skipped', offset, code: 'CL_RECORD_INVALID' }),
+      ),
+    );
+    expect(String(lines[2]?.['err'])).toMatch(/serviceName is 320 characters long/);
+    expect(String(lines[3]?.['err'])).toMatch(/kind "ESCALATED" is not one this closeloop knows/);
+    expect(JSON.stringify(lines)).not.toContain('deep hole');
+    expect(JSON.stringify(lines)).not.toContain('1 Main St');
+  });
+});
