@@ -3,7 +3,7 @@ import { Eta } from 'eta';
 import { fileURLToPath } from 'node:url';
 import { KPI_DEFINITION_VERSION } from '../domain/kpi/index.ts';
 import { latest, type StatusProjection } from '../status-api/projection.ts';
-import type { RequestFact, RequestFacts } from '../status-api/request-facts.ts';
+import { factRequestTime, type RequestFact, type RequestFacts } from '../status-api/request-facts.ts';
 import { MAX_IDENTIFIER_LENGTH, ticketIdFault } from '../domain/identifiers.ts';
 import { expectedDay, isoDateTime } from '../status-api/georeport.ts';
 import { isMachinePath, safeDecode } from '../status-api/routes.ts';
@@ -143,7 +143,7 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
         closure: ticket.closureReason === null ? null : CLOSURE_WORDS[ticket.closureReason],
         department: ticket.agencyResponsible,
         address: fact?.location?.address ?? null,
-        requested: dateTime(ticket.requestedAt ?? fact?.requestedAt ?? null, zone),
+        requested: dateTime(ticket.requestedAt ?? (fact ? factRequestTime(fact) : null), zone),
         duplicateOf: ticket.duplicateOf,
         parentWords: parent ? STATE_WORDS[latest(parent).lifecycleState].toLowerCase() : null,
         followUpOf: ticket.followUpOf,
@@ -162,7 +162,7 @@ export function createSite(o: SiteOptions): (url: URL) => SitePage | null {
   // contact, no department work), or a service request moments old.
   const received = (id: string, fact: RequestFact): SitePage => {
     const info = fact.requestKind === 'INFORMATION';
-    const at = fact.requestedAt;
+    const at = factRequestTime(fact);
     return page('/track/{id}', 200, 'track', {
       title: `Request ${id}`,
       t: {

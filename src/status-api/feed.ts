@@ -24,7 +24,8 @@ export interface StatusListener {
 }
 
 interface Applier {
-  apply(value: Buffer, key: Buffer | null): Promise<void>;
+  /** Why a date of the record was not believed (and left out), or null. */
+  apply(value: Buffer, key: Buffer | null): Promise<string | null>;
   remove(ticketId: string): void;
 }
 
@@ -58,6 +59,7 @@ export class StatusFeed {
   #targets = new Map<string, bigint>();
   #caughtUp = false;
   #undecodable = 0;
+  #unbelievedDates = 0;
 
   constructor(options: StatusFeedOptions) {
     this.#o = options;
@@ -79,6 +81,7 @@ export class StatusFeed {
             const record = (await serde.decode<StatusRecord>(v)).value;
             projection.apply(record);
             this.#o.onStatus?.applyStatus(record);
+            return null;
           },
           remove: (id) => {
             projection.remove(id);
@@ -96,7 +99,7 @@ export class StatusFeed {
           // The processor's own checks (key is the ticket id, identifiers not too long, a kind it
           // knows): an event it dead-letters never changes the ticket, so it is not published.
           toInbound('crmEvents', key === null ? null : key.toString('utf8'), value);
-          facts.apply(value);
+          return facts.apply(value);
         },
         remove: (id) => void facts.remove(id),
       });
@@ -130,7 +133,16 @@ export class StatusFeed {
             if (r.value === null) {
               if (r.key !== null) apply?.remove(r.key.toString('utf8'));
             } else {
-              await apply?.apply(r.value, r.key);
+              const doubt = (await apply?.apply(r.value, r.key)) ?? null;
+              // The rest of the event is published; the date is left out, and an alert rule can
+              // watch the count, as the processor's IMPLAUSIBLE_TIME quarantine is watched.
+              if (doubt !== null) {
+                this.#unbelievedDates += 1;
+                this.#log.warn(
+                  { topic: batch.topic, partition: r.partition, offset: r.offset, doubt },
+                  'CRM date not believed',
+                );
+              }
             }
           } catch (err) {
             // An outage (the registry unreachable) passes: thrown, the batch is read again, and the
@@ -196,6 +208,11 @@ export class StatusFeed {
 
   get undecodable(): number {
     return this.#undecodable;
+  }
+
+  /** CRM events whose due date was left out as no date the CRM can have meant. */
+  get unbelievedDates(): number {
+    return this.#unbelievedDates;
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { dueDayInstant } from '../domain/kpi/index.ts';
 import type { ClosureReason, TicketLifecycleState } from '../domain/types.ts';
 import { latest, type PublicStatus, type PublicTicket } from './projection.ts';
-import type { RequestFact } from './request-facts.ts';
+import { factRequestTime, type RequestFact } from './request-facts.ts';
 
 /**
  * Open311 GeoReport v2 shapes. The location is the issue's public one from the CRM (a pothole's
@@ -99,11 +99,16 @@ export interface GeoReportContext {
   readonly timeZone?: string;
 }
 
-/** ISO 8601 in UTC at seconds precision, as in the GeoReport examples. */
+/**
+ * ISO 8601 in UTC at seconds precision, as in the GeoReport examples; null for an instant outside
+ * the years 0000 to 9999. W3C date-time has four-digit years only: toISOString writes others as
+ * +058857-…, which clients' parsers refuse (Python's fromisoformat raises), failing a whole search.
+ */
 export function isoDateTime(epochMs: number | null): string | null {
   if (epochMs === null || !Number.isFinite(epochMs)) return null;
   const date = new Date(epochMs);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const year = date.getUTCFullYear();
+  return Number.isNaN(year) || year < 0 || year > 9999 ? null : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**
@@ -149,7 +154,7 @@ export function toGeoReport(
     description: null,
     agency_responsible: ticket.agencyResponsible,
     service_notice: serviceNotice(ticket, kind, open ? expectedDay(ticket, fact) : null, context.timeZone ?? 'UTC'),
-    requested_datetime: isoDateTime(ticket.requestedAt ?? fact?.requestedAt ?? null),
+    requested_datetime: isoDateTime(ticket.requestedAt ?? (fact ? factRequestTime(fact) : null)),
     updated_datetime: isoDateTime(now.updatedAt),
     expected_datetime: isoDateTime(expected),
     address: fact?.location?.address ?? null,
@@ -195,12 +200,14 @@ export function toGeoReport(
  */
 export function receivedTicket(fact: RequestFact): PublicTicket {
   const info = fact.requestKind === 'INFORMATION';
+  // As the processor will judge it: a CRM time in seconds gives way to the event's time.
+  const requestedAt = factRequestTime(fact);
   return {
     ticketId: fact.ticketId,
     version: 0,
     serviceCode: fact.serviceCode,
     agencyResponsible: null,
-    requestedAt: fact.requestedAt,
+    requestedAt,
     expectedAt: null,
     closureReason: info ? 'NO_ACTION_REQUIRED' : null,
     duplicateOf: null,
@@ -216,7 +223,7 @@ export function receivedTicket(fact: RequestFact): PublicTicket {
           : 'Received; it will be sent to the department shortly.',
         statusCode: info ? 'ANSWERED' : 'RECEIVED',
         // The request time, the one change there has been; none known is NaN, which shows as null.
-        updatedAt: fact.requestedAt ?? Number.NaN,
+        updatedAt: requestedAt ?? Number.NaN,
       },
     ],
   };
@@ -235,7 +242,9 @@ function serviceNotice(
   if (expectedDay === null) return null;
   // A day, not an instant: named in the city's zone, where its midnight is.
   const day = DateTime.fromMillis(expectedDay, { zone });
-  return day.isValid ? `Expected to be done by ${day.toFormat('yyyy-MM-dd')}.` : null;
+  return day.isValid && day.year >= 0 && day.year <= 9999
+    ? `Expected to be done by ${day.toFormat('yyyy-MM-dd')}.`
+    : null;
 }
 
 function parentOf(parentId: string, context: GeoReportContext): GeoReportParent | null {

@@ -10,6 +10,7 @@ export const FEED_CONSUMER = 'status-feed';
 export interface FeedView {
   readonly caughtUp: boolean;
   readonly undecodable: number;
+  readonly unbelievedDates: number;
   health(): ConsumerHealth | null;
 }
 
@@ -44,6 +45,7 @@ export class StatusApiMetrics {
   readonly caughtUp: Gauge;
   readonly tickets: Gauge;
   readonly undecodable: Counter;
+  readonly unbelievedDates: Counter;
 
   constructor(options: { defaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -69,6 +71,11 @@ export class StatusApiMetrics {
       help: 'Status and CRM event records the status feed skipped: they do not decode, or the processor refuses them.',
       registers,
     });
+    this.unbelievedDates = new Counter({
+      name: 'closeloop_status_feed_unbelieved_dates_total',
+      help: 'CRM events whose due date the status feed left out: before 2000 or over ten years after the event.',
+      registers,
+    });
   }
 }
 
@@ -92,6 +99,7 @@ export class StatusOps {
   readonly #server: OpsServer;
   #phase: StatusReadinessInput['phase'] = 'starting';
   #counted = 0;
+  #countedDates = 0;
 
   constructor(options: StatusOpsOptions) {
     this.#o = options;
@@ -132,6 +140,7 @@ export class StatusOps {
         consumer: consumer?.state ?? 'starting',
         tickets: this.#o.projection.size,
         undecodable: feed.undecodable,
+        unbelievedDates: feed.unbelievedDates,
       },
     };
   }
@@ -146,5 +155,8 @@ export class StatusOps {
     const skipped = feed.undecodable - this.#counted;
     if (skipped > 0) this.metrics.undecodable.inc(skipped);
     this.#counted = feed.undecodable;
+    const unbelieved = feed.unbelievedDates - this.#countedDates;
+    if (unbelieved > 0) this.metrics.unbelievedDates.inc(unbelieved);
+    this.#countedDates = feed.unbelievedDates;
   }
 }

@@ -1,7 +1,13 @@
 import type { Channel, CrmTicketEvent, PublicLocation, RequestKind } from '../domain/types.ts';
 import { isImported } from '../domain/import.ts';
 import { scrubPii } from '../domain/pii.ts';
-import { requestTime } from '../domain/request-time.ts';
+import {
+  EARLIEST_EVENT_TIME,
+  forecastBelievable,
+  MAX_FORECAST_YEARS,
+  requestTime,
+  showTime,
+} from '../domain/request-time.ts';
 
 /**
  * What the CRM says about a request that may be published: how it came in, what kind it is, what
@@ -22,6 +28,7 @@ export interface RequestFact {
    */
   readonly reportedAt: number | null;
   readonly location: PublicLocation | null;
+  /** The CRM's due date, only when it can be one (forecastBelievable); else null. */
   readonly crmDueAt: number | null;
 }
 
@@ -87,7 +94,12 @@ export function namesService(a: NamedBy, b: NamedBy): boolean {
 export class RequestFacts {
   readonly #facts = new Map<string, RequestFact>();
   readonly #names = new Map<string, { readonly name: string; readonly by: NamedBy }>();
+  readonly #now: () => number;
   #changes = 0;
+
+  constructor(options: { readonly now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+  }
 
   /** Moves on every change, so derived figures know when to recompute. */
   get changes(): number {
@@ -111,9 +123,14 @@ export class RequestFacts {
     return this.#names.get(serviceCode)?.name;
   }
 
-  apply(e: CrmFactSource): void {
+  /**
+   * Takes in an event's public facts. Returns why its due date was not believed (to be logged and
+   * counted by the caller), or null when it was, or there was none.
+   */
+  apply(e: CrmFactSource): string | null {
     this.#changes += 1;
     const held = this.#facts.get(e.ticketId);
+    const due = this.#judgedDue(e);
     const serviceCode = e.serviceCode ?? held?.serviceCode ?? null;
     // == null: a fact source read with its writer's schema alone may lack the field (the feed
     // reads CRM events conformed to the shipped schema, which gives null).
@@ -128,9 +145,34 @@ export class RequestFacts {
       // The processor judges the request time once, when the ticket opens: against the first event.
       reportedAt: held ? held.reportedAt : e.envelope && !isImported(e.envelope) ? finite(e.envelope.occurredAt) : null,
       location: publicLocation(e.location) ?? held?.location ?? null,
-      crmDueAt: finite(e.crmDueAt) ?? held?.crmDueAt ?? null,
+      crmDueAt: due.at ?? held?.crmDueAt ?? null,
     };
     this.#facts.set(e.ticketId, fact);
+    this.#name(fact);
+    return due.doubt;
+  }
+
+  /**
+   * The CRM's due date as the processor judges a department's expected date (forecastBelievable):
+   * one before 2000 or over ten years ahead is a unit slipped (seconds, or microseconds in a plain
+   * long), and published it would promise the work for January 1970 or the year 58857. Judged
+   * against the event's own time, so every replica restoring the topic judges alike; the clock
+   * stands in only for an event without a believable time.
+   */
+  #judgedDue(e: CrmFactSource): { readonly at: number | null; readonly doubt: string | null } {
+    const said = finite(e.crmDueAt);
+    if (said === null) return { at: null, doubt: null };
+    const occurred = finite(e.envelope?.occurredAt);
+    const reference = occurred !== null && occurred >= EARLIEST_EVENT_TIME ? occurred : this.#now();
+    if (forecastBelievable(said, reference)) return { at: said, doubt: null };
+    return {
+      at: null,
+      doubt: `crmDueAt ${showTime(said)} is before ${showTime(EARLIEST_EVENT_TIME)} or more than ${MAX_FORECAST_YEARS} years after the event`,
+    };
+  }
+
+  #name(fact: RequestFact): void {
+    const { serviceCode, serviceName } = fact;
     if (serviceCode === null || serviceName === null) return;
     const named = this.#names.get(serviceCode);
     const by = { ticketId: fact.ticketId, requestedAt: factRequestTime(fact) };

@@ -1,7 +1,7 @@
 import { receivedTicket, toGeoReport, type GeoReportContext, type GeoReportRequest } from './georeport.ts';
 import { given, listed } from './params.ts';
 import { latest, type PublicStatus, type PublicTicket, type StatusProjection } from './projection.ts';
-import type { RequestFact } from './request-facts.ts';
+import { factRequestTime, type RequestFact } from './request-facts.ts';
 import { lacksZone, parseW3cDateTime } from './w3c-date.ts';
 
 /** GeoReport v2: a search spans at most 90 days, the most recent 90 when no date is given. */
@@ -108,7 +108,8 @@ export function runSearch(
 ): GeoReportRequest[] {
   const hits: { at: number; ticket: PublicTicket }[] = [];
   const consider = (ticket: PublicTicket) => {
-    const at = ticket.requestedAt ?? context.fact(ticket.ticketId)?.requestedAt ?? null;
+    const fact = ticket.requestedAt === null ? context.fact(ticket.ticketId) : undefined;
+    const at = ticket.requestedAt ?? (fact ? factRequestTime(fact) : null);
     if (at === null) return;
     // Compared as shown: requested_datetime is given to the second, so a request matches when the
     // second it shows meets the window. A client that searches up to (or from) a time it was

@@ -180,6 +180,47 @@ describe('status feed reading a CRM writer of its own', () => {
   });
 });
 
+/** A feed over CRM events the test writes with the shipped schema (or `newer`), and its log lines. */
+async function crmFeed(
+  write: (w: {
+    encode: (e: CrmTicketEvent, newer?: boolean) => Promise<Buffer>;
+  }) => Promise<{ key: string | null; value: Buffer }[]>,
+) {
+  const { url } = await startLoopback(cleanup);
+  const { config } = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
+  const messaging = createInMemoryMessaging({ rewindDelayMs: 20 });
+  await messaging.admin().ensureTopics([
+    { topic: config.topics.status, partitions: 1 },
+    { topic: config.topics.crmEvents, partitions: 1 },
+  ]);
+  const writer = new AvroSerde({ url, retries: 0 });
+  const shipped = subjectForTopic(config.topics.crmEvents);
+  await writer.register(shipped, (await shippedCrm()) as never);
+  // A newer version of the CRM's schema, with a kind this closeloop does not know.
+  const newer = await shippedCrm();
+  const kind = fieldOf(newer, 'kind').type as { symbols: string[] };
+  kind.symbols = [...kind.symbols, 'ESCALATED'];
+  const newerSubject = `${config.topics.crmEvents}-newer`;
+  await writer.register(newerSubject, newer as never);
+  const records = await write({ encode: (e, isNewer) => writer.encode(isNewer ? newerSubject : shipped, e) });
+  await messaging.producer().send(config.topics.crmEvents, records);
+
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    level: 'warn',
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  const projection = new StatusProjection();
+  const facts = new RequestFacts();
+  const serde = new AvroSerde({ ...config.schemaRegistry, retries: 0 });
+  const feed = new StatusFeed({ config, messaging, serde, projection, facts, logger });
+  cleanup.push(() => feed.stop());
+  await feed.start();
+  const { server, base } = await startServer(projection, { facts });
+  cleanup.push(() => server.stop());
+  return { feed, facts, lines, base };
+}
+
 /*
  * An event the processor decodes but refuses (CL_RECORD_INVALID: toInbound) is dead-lettered there
  * and never changes its ticket; published, it would show a request "received" for good and count
@@ -187,47 +228,17 @@ describe('status feed reading a CRM writer of its own', () => {
  */
 describe('status feed reading CRM events the processor refuses', () => {
   it('skips, logs and counts an event with no key, an id too long or a kind from a newer schema', async () => {
-    const { url } = await startLoopback(cleanup);
-    const { config } = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
-    const messaging = createInMemoryMessaging({ rewindDelayMs: 20 });
-    await messaging.admin().ensureTopics([
-      { topic: config.topics.status, partitions: 1 },
-      { topic: config.topics.crmEvents, partitions: 1 },
-    ]);
-    const writer = new AvroSerde({ url, retries: 0 });
-    const shipped = subjectForTopic(config.topics.crmEvents);
-    await writer.register(shipped, (await shippedCrm()) as never);
-    // A newer version of the CRM's schema, with a kind this closeloop does not know.
-    const newer = await shippedCrm();
-    const kind = fieldOf(newer, 'kind').type as { symbols: string[] };
-    kind.symbols = [...kind.symbols, 'ESCALATED'];
-    const newerSubject = `${config.topics.crmEvents}-newer`;
-    await writer.register(newerSubject, newer as never);
     const newKind = { ...opened('NEWKIND-1'), kind: 'ESCALATED' } as unknown as CrmTicketEvent;
-    await messaging.producer().send(config.topics.crmEvents, [
-      { key: null, value: await writer.encode(shipped, opened('KEYLESS-1')) },
-      { key: 'OTHER-1', value: await writer.encode(shipped, opened('KEYED-1')) },
-      { key: 'LONG-1', value: await writer.encode(shipped, opened('LONG-1', { serviceName: 'Pothole '.repeat(40) })) },
-      { key: 'NEWKIND-1', value: await writer.encode(newerSubject, newKind) },
-      { key: 'GOOD-1', value: await writer.encode(shipped, opened('GOOD-1')) },
+    const { feed, facts, lines, base } = await crmFeed(async (w) => [
+      { key: null, value: await w.encode(opened('KEYLESS-1')) },
+      { key: 'OTHER-1', value: await w.encode(opened('KEYED-1')) },
+      { key: 'LONG-1', value: await w.encode(opened('LONG-1', { serviceName: 'Pothole '.repeat(40) })) },
+      { key: 'NEWKIND-1', value: await w.encode(newKind, true) },
+      { key: 'GOOD-1', value: await w.encode(opened('GOOD-1')) },
     ]);
-
-    const lines: Record<string, unknown>[] = [];
-    const logger = createLogger({
-      level: 'warn',
-      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
-    });
-    const projection = new StatusProjection();
-    const facts = new RequestFacts();
-    const serde = new AvroSerde({ ...config.schemaRegistry, retries: 0 });
-    const feed = new StatusFeed({ config, messaging, serde, projection, facts, logger });
-    cleanup.push(() => feed.stop());
-    await feed.start();
 
     for (const id of ['KEYLESS-1', 'KEYED-1', 'LONG-1', 'NEWKIND-1']) expect(facts.get(id)).toBeUndefined();
     expect(facts.get('GOOD-1')).toMatchObject({ serviceName: 'Pothole', crmDueAt: DUE });
-    const { server, base } = await startServer(projection, { facts });
-    cleanup.push(() => server.stop());
     expect((await fetch(`${base}/requests/KEYLESS-1.json`)).status).toBe(404);
     expect((await fetch(`${base}/requests/GOOD-1.json`)).status).toBe(200);
 
@@ -241,5 +252,37 @@ describe('status feed reading CRM events the processor refuses', () => {
     expect(String(lines[3]?.['err'])).toMatch(/kind "ESCALATED" is not one this closeloop knows/);
     expect(JSON.stringify(lines)).not.toContain('deep hole');
     expect(JSON.stringify(lines)).not.toContain('1 Main St');
+  });
+});
+
+/*
+ * A CRM due date in seconds, or in microseconds written as a plain long, is no date the CRM meant:
+ * the rest of the event is published, the date is left out, logged and counted.
+ */
+describe('status feed reading a CRM due date in another unit', () => {
+  it('leaves out a due date in seconds or microseconds, logs and counts it, and publishes the rest', async () => {
+    const { feed, facts, lines, base } = await crmFeed(async (w) => [
+      { key: 'DUE-SEC', value: await w.encode(opened('DUE-SEC', { crmDueAt: Math.floor(DUE / 1000) })) },
+      { key: 'DUE-MICRO', value: await w.encode(opened('DUE-MICRO', { crmDueAt: DUE * 1000 })) },
+      { key: 'DUE-OK', value: await w.encode(opened('DUE-OK')) },
+    ]);
+    expect(facts.get('DUE-SEC')).toMatchObject({ serviceName: 'Pothole', crmDueAt: null });
+    expect(facts.get('DUE-MICRO')).toMatchObject({ serviceName: 'Pothole', crmDueAt: null });
+    expect(facts.get('DUE-OK')).toMatchObject({ crmDueAt: DUE });
+    for (const id of ['DUE-SEC', 'DUE-MICRO']) {
+      const [answer] = (await (await fetch(`${base}/requests/${id}.json`)).json()) as Record<string, unknown>[];
+      expect(answer).toMatchObject({ status: 'open', expected_datetime: null, service_notice: null });
+    }
+    expect(feed.undecodable).toBe(0);
+    expect(feed.unbelievedDates).toBe(2);
+    expect(lines).toEqual(
+      ['0', '1'].map((offset) =>
+        expect.objectContaining({
+          msg: 'CRM date not believed',
+          offset,
+          doubt: expect.stringMatching(/^crmDueAt /) as unknown,
+        }),
+      ),
+    );
   });
 });

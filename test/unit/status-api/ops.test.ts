@@ -54,6 +54,7 @@ describe('status API readiness', () => {
     const feed: { -readonly [K in keyof FeedView]: FeedView[K] } & { now: ConsumerHealth } = {
       caughtUp: true,
       undecodable: 2,
+      unbelievedDates: 1,
       now: FAILING,
       health: () => feed.now,
     };
@@ -68,6 +69,7 @@ describe('status API readiness', () => {
     expect(await metric(url, SERIES)).toBe(1);
     expect(await metric(url, 'closeloop_status_api_tickets')).toBe(7);
     expect(await metric(url, 'closeloop_status_feed_undecodable_total')).toBe(2);
+    expect(await metric(url, 'closeloop_status_feed_unbelieved_dates_total')).toBe(1);
     feed.now = READING;
     feed.undecodable = 3;
     expect(await readiness(url)).toEqual({ status: 200, reasons: [] });
