@@ -219,7 +219,7 @@ export const closeloopConfigSchema = z
         /** Count clients by X-Forwarded-For; only behind a proxy that overwrites it. */
         trustProxy: z.boolean().default(false),
         historyLimit: z.number().int().min(1).max(500).default(50),
-        maxIdsPerRequest: z.number().int().min(1).max(500).default(50),
+        maxIdsPerRequest: z.number().int().min(1).max(1000).default(1000),
         /** The API's public address, as Open311 discovery gives it; else the request's own host. */
         publicUrl: z.url().nullable().default(null),
         /**

@@ -139,6 +139,9 @@ function lookupOne(rawId: string, deps: RouteDeps, fail: Fail, ok: Ok): Answer {
   return ok([toGeoReport(ticket, deps.context)], 'service_requests');
 }
 
+/** Up to this many ids, each request is answered with its history; more, without (as a search). */
+export const FULL_DETAIL_IDS = 50;
+
 /**
  * Ids are comma-separated and trimmed, as GeoReport v2 lists them: an id holding a comma, or
  * beginning or ending with a space, can be looked up by path only.
@@ -156,10 +159,13 @@ function lookupMany(params: URLSearchParams, deps: RouteDeps, fail: Fail, ok: Ok
     return fail(400, `At most ${deps.maxIdsPerRequest} service_request_id values may be asked for at once.`);
   // One that can never be an id is a client's mistake to tell it about, not an unknown request.
   if (ids.some((id) => ticketIdFault(id) !== null)) return fail(400, 'Not a valid service_request_id.');
+  // A long list is a client keeping its copies current (FixMyStreet's updates fetch), answered as
+  // a search is: up to a thousand histories would make answers of megabytes.
+  const detail = ids.length > FULL_DETAIL_IDS ? 'summary' : 'full';
   const found: GeoReportRequest[] = [];
   for (const id of ids) {
     const ticket = known(id, deps);
-    if (ticket) found.push(toGeoReport(ticket, deps.context));
+    if (ticket) found.push(toGeoReport(ticket, deps.context, detail));
   }
   if (found.length === 0) return fail(404, 'None of the requested service requests was found.');
   return ok(found, 'service_requests');

@@ -56,7 +56,12 @@ export type SiteHandler = (url: URL) => SitePage | null;
 const CHANGESET = '2026-11-30T00:00:00Z';
 const HOST_PATTERN = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:]+\](?::\d{1,5})?$/;
 
-export const DEFAULT_MAX_IDS_PER_REQUEST = 50;
+/**
+ * As many ids as a URL holds: FixMyStreet (Open311::GetUpdates) asks for every open report of a
+ * body in one call, so a cap below a body's open reports failed its every run. Longer URLs meet
+ * Node's 16 KiB header limit (414) first. The search's cap too (MAX_SEARCH_RESULTS).
+ */
+export const DEFAULT_MAX_IDS_PER_REQUEST = 1000;
 
 /** What a person on a page reads when it failed; plain, as the site's own templates may be what failed. */
 const PAGE_FAILED: SitePage = {
