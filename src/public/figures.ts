@@ -5,7 +5,7 @@ import {
   duplicatePlacedAt,
   figuresChangeAt,
   isProvisional,
-  isDuplicate,
+  isExcludedFromSla,
   judgedState,
   KPI_DEFINITION_VERSION,
   monthOfInstant,
@@ -325,10 +325,11 @@ export class PublicFigures {
       resolved: k.resolved,
       medianCalendarDaysToResolve: k.medianCalendarDaysToResolve,
     }));
-    // Duplicates as R3 judges them (as they stood at their first resolution), so a duplicate link
-    // after a reopen moves no past month's median, as it moves none of the KPI job's figures.
+    // R6's population, with R3's exclusions as the KPI module judges them (duplicates, follow-ups,
+    // cancellations, as they stood at their first resolution): the footer names that definition,
+    // and a follow-up closed with its original in an hour would pull the city's median down.
     const closeDays = tickets
-      .filter((t) => !isDuplicate(t) && inMonth(t.resolvedAt, t.timeZone) && t.calendarDaysToResolve !== null)
+      .filter((t) => !isExcludedFromSla(t) && inMonth(t.resolvedAt, t.timeZone) && t.calendarDaysToResolve !== null)
       .map((t) => t.calendarDaysToResolve as number);
     const median = nearestRank(closeDays, 50);
     return {

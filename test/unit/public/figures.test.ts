@@ -4,7 +4,8 @@ import { NO_DEPARTMENT, PublicFigures } from '../../../src/public/figures.ts';
 import { figuresCsv } from '../../../src/public/open-data.ts';
 import { RequestFacts } from '../../../src/status-api/index.ts';
 import { Bridge, crm, dept, slaTestPolicy } from '../../support/domain.ts';
-import { loadFixture, MONTH, NOW, SCRIPT_NAME, ZONE } from '../../support/public-fixture.ts';
+import type { StatusRead } from '../../../src/kpi/from-status.ts';
+import { fact, loadFixture, MONTH, NOW, SCRIPT_NAME, status, wo, ZONE } from '../../support/public-fixture.ts';
 import { at, sendAt } from '../../support/sla.ts';
 
 function fixture(): PublicFigures {
@@ -56,6 +57,42 @@ describe('public figures of a month', () => {
     expect(f.departments.find((d) => d.department === 'parks')).toMatchObject({ responseDue: 1, respondedOnTime: 1 });
     // S1 took 2 days, S2 10: the lower middle value, as the KPI definition takes medians.
     expect(f.medianDaysToClose).toBe(2);
+  });
+
+  it("takes the median days to close over R6's population: follow-ups and cancellations left out too", () => {
+    const DAY = 86_400_000;
+    const on = (d: number, h = 14) => Date.UTC(2026, 9, d, h);
+    const resolved = (id: string, req: number, res: number, over: Partial<StatusRead> = {}) =>
+      status(id, 1, {
+        crmStatus: 'CLOSED',
+        lifecycleState: 'RESOLVED',
+        publicStatusCode: 'RESOLVED',
+        closureReason: 'WORK_COMPLETED',
+        workOrders: wo('transportation'),
+        requestedAt: req,
+        responseDueAt: req + 2 * DAY,
+        completionDueAt: req + 5 * DAY,
+        respondedAt: req + 3_600_000,
+        resolvedAt: res,
+        calendarDaysToResolve: (res - req) / DAY,
+        businessDaysToResolve: (res - req) / DAY,
+        ...over,
+      });
+    const facts = new RequestFacts();
+    const figures = new PublicFigures(facts, ZONE, () => NOW);
+    const add = (s: StatusRead) => {
+      facts.apply(fact(s.ticketId, { requestedAt: s.requestedAt }));
+      figures.applyStatus(s);
+    };
+    add(resolved('W1', on(2), on(12)));
+    // Closed with its original within hours, and cancelled by the requester: neither is the department's clock.
+    add(resolved('FU1', on(3), on(3, 16), { followUpOf: 'W1', closureReason: 'FOLLOW_UP' }));
+    add(resolved('C1', on(4), on(4, 15), { lifecycleState: 'CANCELLED', closureReason: 'CANCELLED_BY_REQUESTOR' }));
+    const f = figures.month('2026-10');
+    expect(f.departments).toEqual([
+      expect.objectContaining({ department: 'transportation', resolved: 1, medianCalendarDaysToResolve: 10 }),
+    ]);
+    expect(f.medianDaysToClose).toBe(10);
   });
 
   it('draws a 12-month trend ending with the month', () => {
