@@ -63,17 +63,29 @@ const HOST_PATTERN = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:]+\](?::\d{1,5
  */
 export const DEFAULT_MAX_IDS_PER_REQUEST = 1000;
 
-/** What a person on a page reads when it failed; plain, as the site's own templates may be what failed. */
-const PAGE_FAILED: SitePage = {
-  status: 500,
-  template: 'unmatched',
-  contentType: 'text/html; charset=utf-8',
-  headers: { 'content-security-policy': "default-src 'none'", 'referrer-policy': 'no-referrer' },
-  body:
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Something went wrong</title></head>' +
-    '<body><h1>Something went wrong</h1><p>This page could not be shown. Please try again later.</p>' +
-    '<p><a href="/">Go to the home page</a></p></body></html>',
-};
+/**
+ * A plain page for a person the server refuses or fails before any of the site's pages is made:
+ * not the site's templates, which may be what failed, and nothing that costs more than a JSON
+ * error (a client over its rate limit is still sent it). The text is fixed, never the request's.
+ */
+function plainPage(status: number, template: string, heading: string, message: string): SitePage {
+  return {
+    status,
+    template,
+    contentType: 'text/html; charset=utf-8',
+    headers: { 'content-security-policy': "default-src 'none'", 'referrer-policy': 'no-referrer' },
+    body:
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${heading}</title></head>` +
+      `<body><h1>${heading}</h1><p>${message}</p><p><a href="/">Go to the home page</a></p></body></html>`,
+  };
+}
+
+const PAGE_FAILED = plainPage(
+  500,
+  'unmatched',
+  'Something went wrong',
+  'This page could not be shown. Please try again later.',
+);
 
 /**
  * The read-only, Open311 GeoReport v2 compatible public status lookup (DESIGN.md §5), answered
@@ -185,9 +197,16 @@ export class StatusApiServer {
     const url = requestUrl(req.url ?? '/', base);
     const template = url ? templateOf(url.pathname) : 'unmatched';
     const format = url ? formatOf(url.pathname) : 'json';
+    // A person on one of the site's pages is refused with a page, a program with GeoReport's error;
+    // the status and headers (Retry-After, Allow) are the same either way.
+    const onPage = !!this.#o.site && url !== null && template === 'unmatched' && !isMachinePath(url.pathname);
+    const refuse = (status: number, text: string, heading: string, words: string): Answer | SitePage =>
+      onPage ? plainPage(status, template, heading, words) : errorAnswer(status, text, template, format);
     // HTTP/1.1 requires Host (RFC 9112 §3.2); HTTP/1.0 clients may leave it out.
-    if (req.headers.host === undefined && req.httpVersion !== '1.0')
-      return errorAnswer(400, 'An HTTP/1.1 request needs a Host header.', template, format);
+    if (req.headers.host === undefined && req.httpVersion !== '1.0') {
+      const text = 'An HTTP/1.1 request needs a Host header.';
+      return refuse(400, text, 'Bad request', 'Your browser sent a request this site cannot read.');
+    }
     // A browser's preflight is answered whatever the client's count, and not counted: a 429
     // without the allow headers fails the page's GET as a CORS error, hiding the Retry-After
     // that GET's own 429 would give its script. The answer is fixed and costs nothing to send.
@@ -199,13 +218,14 @@ export class StatusApiServer {
       if (!verdict.allowed) {
         res.setHeader('retry-after', String(verdict.retryAfterSeconds));
         const text = `Too many requests: try again in ${verdict.retryAfterSeconds} s.`;
-        return errorAnswer(429, text, template, format);
+        const wait = `Too many pages were asked for from your connection. Please try again in ${verdict.retryAfterSeconds} seconds.`;
+        return refuse(429, text, 'Please wait a moment', wait);
       }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', ALLOWED_METHODS);
       const text = 'This API is read-only: only GET, HEAD and OPTIONS are allowed.';
-      return errorAnswer(405, text, template, format);
+      return refuse(405, text, 'This page cannot be changed', 'Pages on this site can only be read.');
     }
     if (!url) return errorAnswer(400, 'Malformed URL.', template, format);
     if (this.#o.site && template === 'unmatched') {
