@@ -6,18 +6,33 @@ import { COMMON_HEADERS, CONTENT_TYPES } from './headers.ts';
 /**
  * The sockets with an answer under way. An answer to a request that could not be parsed may go
  * only where none is: written in the middle of another, it would corrupt both. (Node's own check,
- * "nothing written yet", would leave every reused keep-alive connection without an answer.)
+ * "nothing written yet", would leave every reused keep-alive connection without an answer.) So
+ * it waits for the answers under way, which a pipelining client is owed for its valid requests.
  */
 export class SocketsInUse {
   readonly #answers = new WeakMap<Duplex, number>();
+  readonly #then = new WeakMap<Duplex, () => void>();
 
   add(socket: Duplex, res: ServerResponse): void {
     this.#answers.set(socket, (this.#answers.get(socket) ?? 0) + 1);
-    res.once('close', () => this.#answers.set(socket, (this.#answers.get(socket) ?? 1) - 1));
+    res.once('close', () => {
+      const left = (this.#answers.get(socket) ?? 1) - 1;
+      this.#answers.set(socket, left);
+      const then = left > 0 ? undefined : this.#then.get(socket);
+      if (!then) return;
+      this.#then.delete(socket);
+      then();
+    });
   }
 
   busy(socket: Duplex): boolean {
     return (this.#answers.get(socket) ?? 0) > 0;
+  }
+
+  /** Runs `then` now if no answer is under way on the socket, else once the last one is done. */
+  whenIdle(socket: Duplex, then: () => void): void {
+    if (this.busy(socket)) this.#then.set(socket, then);
+    else then();
   }
 }
 
@@ -55,10 +70,20 @@ function verdict(err: Error & { code?: string; rawPacket?: unknown }): [number, 
 /**
  * The 'clientError' handler: a GeoReport error in JSON (the URL, and so the format asked for, may
  * not have been read), with the headers every answer has, then the connection is closed, as the
- * rest of what the client sent cannot be parsed.
+ * rest of what the client sent cannot be parsed. Behind an answer still under way (a request
+ * pipelined after a valid one), it is sent once that answer is.
  */
 export function answerClientError(err: Error, socket: Duplex, inUse: SocketsInUse): void {
-  if ((err as { code?: string }).code === 'ECONNRESET' || !socket.writable || inUse.busy(socket)) {
+  if ((err as { code?: string }).code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  inUse.whenIdle(socket, () => sendClientError(err, socket));
+}
+
+function sendClientError(err: Error, socket: Duplex): void {
+  // The client went away meanwhile, or Node closed the connection after the answer under way.
+  if (!socket.writable) {
     socket.destroy();
     return;
   }

@@ -74,6 +74,28 @@ describe('a request Node cannot parse', () => {
   });
 });
 
+describe('a request Node cannot parse, pipelined behind a valid one', () => {
+  it('answers the valid one, then the 400, then closes', async () => {
+    const { hostname, port } = new URL(base);
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () =>
+        socket.write('GET /requests/T1.json HTTP/1.1\r\nHost: a\r\n\r\nGET /bad path HTTP/1.1\r\nHost: a\r\n\r\n'),
+      );
+      let got = '';
+      socket.on('data', (d: Buffer) => (got += d.toString('utf8')));
+      socket.once('error', reject);
+      socket.once('close', () => resolve(got));
+    });
+    // Each answer follows the last byte of the one before it.
+    const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
+    expect(statuses).toEqual(['200', '400']);
+    expect(text).toContain('"service_request_id":"T1"');
+    expect(text.slice(text.lastIndexOf('\r\n\r\n') + 4)).toBe(
+      JSON.stringify([{ code: 400, description: 'Malformed request.' }]),
+    );
+  });
+});
+
 // WHATWG's parser took a target starting with `//` for a host: `//requests.json` asked for `/` on
 // host requests.json (404 here, the home page on the public site), and `//evil.example/…` or an
 // absolute-form target set the origin discovery advertises, past the Host header's check.
