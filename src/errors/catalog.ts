@@ -189,7 +189,7 @@ export const ERROR_CATALOG = {
     stage: 'deliver',
     retriable: false,
     summary:
-      "An external system refused a record for good (4xx other than 401, 403, 408 and 429, to a call about that record, with the system's reason, bounded and scrubbed), or the record's call could not be built (an invalid URL or header value from its data).",
+      "An external system refused a record for good (4xx other than 401, 403, 408 and 429, to a call about that record, with the system's reason, bounded and scrubbed), or the record's call could not be built (an invalid URL or header value from its data). A sink believes a refusal only while the system's health probe passes: one met while it fails is waited out as an outage (unavailable), never dead-lettered.",
   },
   CL_CONNECTOR_UNAUTHORIZED: {
     stage: 'deliver',
@@ -207,7 +207,7 @@ export const ERROR_CATALOG = {
     stage: 'connect',
     retriable: false,
     summary:
-      "An external system's API is not where the bridge calls it: a redirect (3xx, naming the Location's origin), a 4xx to a call about the API rather than one record (a collection query, a change feed), a link outside the configured API root, or a TLS failure (an untrusted or expired certificate, https to a plain http port; its code in details.errorCode). A base URL, certificate, gateway or deployment fault, no record's: the connector pauses (endpoint) until its health probe passes. Never a dead letter of its own; a sink record still refused so through maxDeliveryCycles pause cycles while the probe passes ends as CL_DELIVERY_EXHAUSTED.",
+      "An external system's API is not where the bridge calls it: a redirect (3xx, naming the Location's origin), a 4xx to a call about the API rather than one record (a collection query, a change feed), a 404 or 405 answered with a body that is not JSON (an application server's HTML page for a context root not found while it restarts: its web tier, not the system), a link outside the configured API root, or a TLS failure (an untrusted or expired certificate, https to a plain http port; its code in details.errorCode). A base URL, certificate, gateway or deployment fault, no record's: the connector pauses (endpoint) until its health probe passes. Never a dead letter of its own; a sink record still refused so through maxDeliveryCycles pause cycles while the probe passes ends as CL_DELIVERY_EXHAUSTED.",
   },
   CL_DEAD_LETTER_FAILED: {
     stage: 'publish',

@@ -1,8 +1,11 @@
 import { CloseloopError, isCloseloopError, messageOf } from '../errors/index.ts';
 import { errorSummary } from './exhausted.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Health } from '../sdk/connector.ts';
 import { outageReason, type PauseSet } from './pause.ts';
 import { RejectionBreaker } from './rejection-breaker.ts';
+import { stoppedError } from './sink-waits.ts';
+import { unlessStopped } from './source-outage.ts';
 
 /** What the sink runner does with a record whose delivery failed. */
 export type Verdict =
@@ -35,7 +38,9 @@ export type Verdict =
  * redirect that the passing probe does not get is this record's call), and a record the breaker
  * would hold never reaches the cycle bound, which only outages reach. A pause a Retry-After asked
  * for counts too once the probe passes: the system then said it was up, and its wait stretches
- * each cycle, so a throttled record is given up on later, never sooner.
+ * each cycle, so a throttled record is given up on later, never sooner. A refusal met while the
+ * health probe fails (refusedWhileDown) is an outage too: neither dead-lettered nor counted
+ * toward the breaker, it pauses (`unavailable`) and counts its cycles as any outage does.
  */
 export class DeliveryBounds {
   readonly breaker: RejectionBreaker;
@@ -49,17 +54,41 @@ export class DeliveryBounds {
 
   /**
    * What to do with a record of `ticket` (null: a record without a key) that failed with `err`
-   * after `cycles` pause cycles.
+   * after `cycles` pause cycles. `systemDown`: the system's health probe did not pass when asked
+   * about this failure (see refusedWhileDown), so a refusal is waited out as an outage.
    */
-  judge(err: unknown, cycles: number, ticket: string | null): Verdict {
-    const reason = outageReason(err);
+  judge(err: unknown, cycles: number, ticket: string | null, systemDown = false): Verdict {
     // A record refused for want of an earlier one of its ticket is that ticket's trouble, however
     // many tickets meet it: each is alerted, and none holds the others behind a breaker.
     if (isCloseloopError(err, 'CL_CONNECTOR_OUT_OF_ORDER')) return { act: 'dead-letter', error: err, alert: true };
+    const reason = outageReason(err) ?? (systemDown ? 'unavailable' : null);
     if (reason === null)
       return this.breaker.holds(err, ticket) ? { act: 'hold' } : { act: 'dead-letter', error: err, alert: false };
     if (cycles >= this.#maxCycles) return { act: 'dead-letter', error: exhaustedError(err, cycles), alert: true };
     return { act: 'pause', reason };
+  }
+
+  /**
+   * For a refusal that judge() would dead-letter or hold as the record's fault, what the
+   * system's health probe says when it does not pass (its detail), or null when it passes or the
+   * failure is no such refusal. A system that is down refuses records it takes once it is up: an
+   * application server's web tier answers 404 for every path while the application restarts, and
+   * a gateway may refuse in the system's own words. Only a system whose probe passes is believed
+   * about one record, as reconciliation believes a miss only from a system that is up. A stop
+   * ends the probe with stoppedError.
+   */
+  async refusedWhileDown(err: unknown, health: () => Promise<Health>, signal: AbortSignal): Promise<string | null> {
+    if (outageReason(err) !== null || isCloseloopError(err, 'CL_CONNECTOR_OUT_OF_ORDER')) return null;
+    const probed = await unlessStopped(
+      signal,
+      health().catch((e: unknown): Health => ({ status: 'down', detail: `health probe failed: ${messageOf(e)}` })),
+    );
+    if (probed === null) throw stoppedError('probing health');
+    const h = probed.value;
+    if (h.status === 'up') return null;
+    const status = isCloseloopError(err) ? err.details['httpStatus'] : undefined;
+    const refused = typeof status === 'number' ? `HTTP ${status}` : isCloseloopError(err) ? err.code : 'a failure';
+    return `refused a record (${refused}) while its health probe says ${h.status}${h.detail ? `: ${h.detail}` : ''}`;
   }
 
   /**

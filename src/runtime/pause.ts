@@ -4,8 +4,9 @@ import { isCloseloopError, retryAfterOf } from '../errors/index.ts';
  * Why a runner is paused. Every reason but `operator` is an alarm: readiness names it, the
  * `closeloop_paused{runner,reason}` gauge shows it, and the runner resumes by itself once a
  * probe passes.
- * - `unavailable`: the system failed past the retry budget (5xx, time-outs), or kept answering
- *   an update without applying it (CL_CONNECTOR_NOT_APPLIED).
+ * - `unavailable`: the system failed past the retry budget (5xx, time-outs), kept answering
+ *   an update without applying it (CL_CONNECTOR_NOT_APPLIED), or refused a record while its
+ *   health probe failed (a web tier's 404 while the system restarts).
  * - `credentials`: the system refused the bridge's credentials (401, 403).
  * - `dead-letter`: a record could not be written to its dead-letter topic.
  * - `registry`: the schema registry could not be reached to decode a record.
@@ -81,6 +82,10 @@ export const SINK_OUTAGE_LOG: Readonly<Record<'credentials' | 'endpoint' | 'unav
     'the system is not where we call it (a redirect, a 4xx to the API, a TLS failure); pausing until its health probe passes',
   unavailable: 'retry budget spent, or the system asked to wait; pausing until it is healthy',
 };
+
+/** The sink runner's error log line as it pauses on a refusal met while the system's probe fails. */
+export const REFUSED_WHILE_DOWN_LOG =
+  'the system refused a record while its health probe fails; pausing as an outage rather than dead-lettering it';
 
 /**
  * What an operator is to be told about an outage beyond its reason: where a redirect points (its

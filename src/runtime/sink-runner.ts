@@ -6,7 +6,7 @@ import { BatchLanes } from './batch-lanes.ts';
 import { runByKey, type KeyLane } from './by-key.ts';
 import { DeliveryBounds } from './delivery-bounds.ts';
 import { DeliveryAlerts, isTicketStatus } from './exhausted.ts';
-import { outageDetail, PauseSet, registryOutage, SINK_OUTAGE_LOG } from './pause.ts';
+import { outageDetail, PauseSet, REFUSED_WHILE_DOWN_LOG, registryOutage, SINK_OUTAGE_LOG } from './pause.ts';
 import { notAcceptedFields } from './not-accepted.ts';
 import { Receipts } from './receipts.ts';
 import { SinkWaits, stoppedError } from './sink-waits.ts';
@@ -16,7 +16,9 @@ export type { SinkRunnerOptions, SinkRunnerStatus } from './sink-runner-options.
 
 /**
  * Feeds one topic to a sink, in order per partition. A data error dead-letters the record and
- * goes on. An outage keeps the record in hand and pauses: retriable failures past the retry
+ * goes on, unless the sink's health probe fails as it is refused: then the refusal is the outage's
+ * (a web tier answering 404 while the system restarts) and is waited out as one. An outage keeps
+ * the record in hand and pauses: retriable failures past the retry
  * budget (reason `unavailable`), refused credentials (`credentials`) and a misdirected API
  * (`endpoint`: a redirect, a 4xx to a collection query) until the sink's health probe passes,
  * an unreachable registry (`registry`) until the record decodes, and a failed dead-letter write
@@ -272,7 +274,8 @@ export class SinkRunner<T> {
       } catch (err) {
         // Whatever failed, a stop is no verdict on the record: no dead letter, no alert, no pause.
         if (signal.aborted) throw stoppedError('delivering');
-        const verdict = this.#bounds.judge(err, cycles, record.key === null ? null : ticketId);
+        const down = await this.#bounds.refusedWhileDown(err, () => this.#o.sink.health(), signal);
+        const verdict = this.#bounds.judge(err, cycles, record.key === null ? null : ticketId, down !== null);
         // A hold is no pause cycle: the record is tried again after resume() with its count as it was.
         if (verdict.act === 'hold') {
           await this.#bounds.hold(this.#pauses, this.#log, this.#o.connector, () => this.#waitWhileHeld());
@@ -289,11 +292,11 @@ export class SinkRunner<T> {
           return;
         }
         const { reason } = verdict;
-        const detail = outageDetail(err);
+        const detail = down ?? outageDetail(err);
         // The code, status and origin only: a message could echo what the system was sent.
         this.#log.error(
           { code: isCloseloopError(err) ? err.code : 'unknown', reason, detail, offset: record.offset },
-          SINK_OUTAGE_LOG[reason],
+          down === null ? SINK_OUTAGE_LOG[reason] : REFUSED_WHILE_DOWN_LOG,
         );
         await this.#waits.healthy(reason, detail, retryAfterOf(err));
         cycles += 1;

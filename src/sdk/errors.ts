@@ -12,6 +12,8 @@ export interface HttpFailure {
   readonly redirectedTo?: string | undefined;
   /** How long the system asked the bridge to stay away (Retry-After), in ms. */
   readonly retryAfterMs?: number | undefined;
+  /** The refusal's Content-Type, as HttpCallError carries it. */
+  readonly contentType?: string | undefined;
 }
 
 /**
@@ -31,6 +33,30 @@ const UNSENDABLE = /^(?:ERR_INVALID_|UND_ERR_INVALID_ARG$)/;
 /** A 4xx that says to come back later: a time-out, a lock (423 Locked), a throttle. */
 const RETRIABLE_4XX: ReadonlySet<number> = new Set([408, 423, 429]);
 
+/**
+ * Statuses a web tier answers for a path its application does not serve, rather than the system
+ * for one of its items: a route not found, a method not allowed.
+ */
+const ROUTE_STATUSES: ReadonlySet<number> = new Set([404, 405]);
+
+/** A JSON media type: application/json, text/json, application/problem+json. */
+const JSON_TYPE = /^[^;]*(?:\/|\+)json\s*(?:;|$)/i;
+
+/**
+ * Whether a refusal was answered by the web tier in front of the system rather than by its API:
+ * a 404 or 405 whose body is not JSON (an application server's HTML "Context root /posse not
+ * found" while the application restarts, a proxy's page for a path it does not route). The
+ * system's own refusal of an item comes as JSON, or with no body at all.
+ */
+function webTierAnswer(f: HttpFailure): boolean {
+  return (
+    f.status !== undefined &&
+    ROUTE_STATUSES.has(f.status) &&
+    f.contentType !== undefined &&
+    !JSON_TYPE.test(f.contentType)
+  );
+}
+
 /** Whether a failure with no HTTP answer was a TLS failure (see TLS). */
 function isTlsFailure(code: string | undefined): boolean {
   return code !== undefined && TLS.test(code) && !TLS_TRANSIENT.has(code);
@@ -45,6 +71,7 @@ function asFailure(err: unknown): HttpFailure {
       about?: unknown;
       redirectedTo?: unknown;
       retryAfterMs?: unknown;
+      contentType?: unknown;
     };
     return {
       status: e.response?.status,
@@ -53,6 +80,7 @@ function asFailure(err: unknown): HttpFailure {
       about: e.about === 'api' ? 'api' : 'record',
       redirectedTo: typeof e.redirectedTo === 'string' ? e.redirectedTo : undefined,
       retryAfterMs: typeof e.retryAfterMs === 'number' ? e.retryAfterMs : undefined,
+      contentType: typeof e.contentType === 'string' ? e.contentType : undefined,
     };
   }
   return { message: String(err), about: 'record' };
@@ -69,7 +97,9 @@ function asFailure(err: unknown): HttpFailure {
  * an SSO gateway sending the bridge to its login page) and any other 4xx to a call about the API
  * rather than one record (a 404 "context root not found" to a collection query while the system
  * restarts) say the endpoint is wrong, which no record can fix either: CL_CONNECTOR_MISDIRECTED
- * pauses the connector. So does a TLS failure (an untrusted or expired certificate, https to a
+ * pauses the connector. So does a 404 or 405 to a call about a record whose answer is not JSON
+ * (an application server's HTML "Context root not found" while it restarts): the web tier in
+ * front of the system answered, not the system. So does a TLS failure (an untrusted or expired certificate, https to a
  * plain http port), with its code in details.errorCode for the operator. Only another 4xx to a
  * call about a record is a data error (dead-letter the record, go on), and so is a request that
  * could not be built from what it carries (ERR_INVALID_URL, an invalid header value). A 409's
@@ -92,7 +122,12 @@ export function classifyHttpError(err: unknown, what: string): CloseloopError {
   const retriable = status === undefined ? !tls && !unsendable : status >= 500 || RETRIABLE_4XX.has(status);
   const unauthorized = status === 401 || status === 403;
   const misdirected =
-    tls || (status !== undefined && status < 500 && !retriable && !unauthorized && (status < 400 || f.about === 'api'));
+    tls ||
+    (status !== undefined &&
+      status < 500 &&
+      !retriable &&
+      !unauthorized &&
+      (status < 400 || f.about === 'api' || webTierAnswer(f)));
   const code: ErrorCode = retriable
     ? 'CL_CONNECTOR_RETRIABLE'
     : unauthorized

@@ -25,6 +25,8 @@ export class HttpCallError extends Error {
   readonly redirectedTo: string | undefined;
   /** What the answer's Retry-After asked for, in ms (see parseRetryAfter). */
   readonly retryAfterMs: number | undefined;
+  /** The refusal's Content-Type: an HTML 404 is the web tier's, not the system's (see classifyHttpError). */
+  readonly contentType: string | undefined;
 
   constructor(
     message: string,
@@ -35,6 +37,7 @@ export class HttpCallError extends Error {
       about?: CallAbout;
       redirectedTo?: string;
       retryAfterMs?: number;
+      contentType?: string;
     },
   ) {
     super(message, { cause: o.cause });
@@ -44,6 +47,7 @@ export class HttpCallError extends Error {
     this.about = o.about ?? 'record';
     this.redirectedTo = o.redirectedTo;
     this.retryAfterMs = o.retryAfterMs;
+    this.contentType = o.contentType;
   }
 }
 
@@ -203,10 +207,12 @@ export class HttpClient {
       // The system's own reason goes with the status (into a dead letter's message): bounded,
       // without contact data, and without the bridge's credentials should the system echo them.
       const reason = reasonExcerpt(refusal.text, secretsOf(headers));
+      const contentType = headerText(res.headers['content-type']);
       throw new HttpCallError(`Request failed with status code ${status}${reason ? `: ${reason}` : ''}`, {
         status,
         about: o.about ?? 'record',
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        ...(contentType === undefined ? {} : { contentType }),
       });
     } catch (err) {
       throw failure(err, o.about ?? 'record');

@@ -76,4 +76,37 @@ describe('DeliveryBounds: the breaker beside the delivery-cycle bound', () => {
     // T-1 is no longer in the run: refused again, it is the second ticket of it.
     expect(b.judge(refused(404), 0, 'T-1')).toEqual({ act: 'hold' });
   });
+
+  it('waits out a refusal met while the system is down as an outage, counting its cycles, never the breaker', () => {
+    const b = new DeliveryBounds({ breakAfterSameStatus: 1, maxDeliveryCycles: 2 });
+    for (const ticket of ['T-1', 'T-2', 'T-3'])
+      expect(b.judge(refused(404), 0, ticket, true)).toEqual({ act: 'pause', reason: 'unavailable' });
+    expect(b.breaker.tripped).toBeNull();
+    expect(b.judge(refused(404), 2, 'T-1', true)).toMatchObject({
+      act: 'dead-letter',
+      alert: true,
+      error: { code: 'CL_DELIVERY_EXHAUSTED' },
+    });
+  });
+
+  it('asks the health probe only about a refusal, and names what it says when it fails', async () => {
+    const b = new DeliveryBounds({});
+    const signal = new AbortController().signal;
+    let probes = 0;
+    const down = async () => {
+      probes += 1;
+      return { status: 'down' as const, detail: 'HTTP 404: Context root /posse not found' };
+    };
+    expect(await b.refusedWhileDown(outage, down, signal)).toBeNull();
+    expect(probes).toBe(0);
+    expect(await b.refusedWhileDown(refused(404), down, signal)).toBe(
+      'refused a record (HTTP 404) while its health probe says down: HTTP 404: Context root /posse not found',
+    );
+    expect(await b.refusedWhileDown(refused(404), async () => ({ status: 'up' as const }), signal)).toBeNull();
+    const stopped = new AbortController();
+    stopped.abort();
+    await expect(b.refusedWhileDown(refused(404), () => new Promise(() => {}), stopped.signal)).rejects.toMatchObject({
+      code: 'CL_KAFKA_TRANSIENT',
+    });
+  });
 });

@@ -239,4 +239,25 @@ describe('sink runner: failures that are no record’s fault', () => {
     await until('the record', () => delivered.length === 1, 5_000);
     expect(await deadLetters()).toHaveLength(0);
   });
+
+  // POSSE's app server restarting: its web tier answers 404 for every path, and the health probe
+  // fails alike. The first tickets' commands used to be dead-lettered with no alert, then the
+  // breaker held the sink until an operator came.
+  it('waits out a refusal met while the health probe fails as an outage, dead-lettering nothing', async () => {
+    const { runner, send, deadLetters, readiness, delivered, state } = await setUp(3);
+    state.answer = { status: 404 };
+    state.health = 'down';
+    await send(6);
+    await until('the outage pause', () => runner.status().pausedBy === 'unavailable', 5_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(runner.status()).toMatchObject({ state: 'paused', pausedBy: 'unavailable', deadLettered: 0 });
+    expect(readiness().reasons).toEqual([
+      'crm-rest sink paused: unavailable (refused a record (HTTP 404) while its health probe says down)',
+    ]);
+    state.answer = 'ok';
+    state.health = 'up';
+    await until('every record', () => delivered.length === 6, 5_000);
+    expect(runner.status()).toMatchObject({ pausedBy: null, deadLettered: 0 });
+    expect(await deadLetters()).toHaveLength(0);
+  });
 });

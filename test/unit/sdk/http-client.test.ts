@@ -19,6 +19,10 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (path === '/api/drop') return void req.socket.destroy();
   if (path === '/api/teapot') return void res.writeHead(418).end('{"error":"no"}');
   if (path === '/api/unavailable') return void res.writeHead(503).end('down');
+  if (path === '/api/restarting')
+    return void res.writeHead(404, { 'content-type': 'text/html' }).end('<h2>Context root /base not found</h2>');
+  if (path === '/api/no-item')
+    return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no item 7"}');
   if (path === '/api/moved')
     return void res.writeHead(302, { location: 'https://sso.city.gov/login?session=secret-token' }).end();
   if (path === '/api/busy') return void res.writeHead(429, { 'retry-after': '120' }).end('slow down');
@@ -121,6 +125,18 @@ describe('the SDK HTTP client', () => {
       code: 'CL_CONNECTOR_RETRIABLE',
       details: { httpStatus: 503 },
     });
+  });
+
+  it("tells a web tier's HTML 404 to a record call (an app server restarting) from the system's own", async () => {
+    const fail = (path: string) =>
+      client()
+        .post(path, { note: 'x' })
+        .catch((e: unknown) => classifyHttpError(e, 'adding a note'));
+    expect(await fail('/api/restarting')).toMatchObject({
+      code: 'CL_CONNECTOR_MISDIRECTED',
+      details: { httpStatus: 404 },
+    });
+    expect(await fail('/api/no-item')).toMatchObject({ code: 'CL_CONNECTOR_REJECTED', details: { httpStatus: 404 } });
   });
 
   it('follows no redirect: a 3xx is misdirected, naming the origin it points to and never its query', async () => {
