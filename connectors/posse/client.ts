@@ -67,7 +67,29 @@ export const changeSchema = changeFields.superRefine((c, ctx) => {
 // The page itself must be what the API promises; its changes are read one by one (readChanges),
 // so one the bridge cannot read is dead-lettered instead of failing every poll.
 const pageSchema = z.object({ changes: z.array(z.unknown()), watermark: z.number().int().min(0) });
+/**
+ * What a write's answer must be: JSON, any JSON. The bridge learns nothing from it (later commands
+ * find a job by its external reference), so a POSSE that answers a create 201 `{"id": ...}` or a
+ * review 202 `{"reviewRequestId": ...}` took the write as surely as one answering `{"jobId": ...}`:
+ * refusing it as malformed would send the write again and again (a CREATE carries no
+ * Idempotency-Key), each one applied. Only a body that is no JSON (a proxy's page) is malformed.
+ */
+const writeAnswerSchema = z.unknown();
+/** The answer POSSE documents for its writes; another one is taken, with a warning (see answerShape). */
 const jobSchema = z.object({ jobId: z.string() }).loose();
+
+/**
+ * Null when a write's answer is the job POSSE documents; else what it is instead, by its shape
+ * only (its field names, never their values), for the warning that the write was taken anyway.
+ */
+export function answerShape(answer: unknown): string | null {
+  if (jobSchema.safeParse(answer).success) return null;
+  if (answer === null || typeof answer !== 'object') return `a JSON ${answer === null ? 'null' : typeof answer}`;
+  if (Array.isArray(answer)) return 'a JSON array';
+  const fields = Object.keys(answer);
+  const named = fields.slice(0, 10).map((f) => (f.length > 40 ? `${f.slice(0, 39)}…` : f));
+  return `an object with ${fields.length === 0 ? 'no fields' : `fields ${named.join(', ')}${fields.length > 10 ? ', …' : ''}`}`;
+}
 // The job's current state: the last process it completed, with the same fields as a change.
 const jobViewSchema = z.object({
   jobId: z.string().min(1),
@@ -118,8 +140,9 @@ export interface NewJob {
 /**
  * The POSSE-like system's API. Every failure comes out classified: retriable or a data error.
  * The writes' answers are not needed (later commands find a job by its external reference, not
- * its job id), so a write answered 2xx with no body is null: done (one whose body is not JSON is
- * malformed, as sendJson says).
+ * its job id), so a write answered 2xx is done whatever JSON it answers (see writeAnswerSchema),
+ * and one with no body is null: done too (one whose body is not JSON is malformed, as sendJson
+ * says).
  */
 export class PosseClient {
   readonly #http: HttpClient;
@@ -151,19 +174,19 @@ export class PosseClient {
   }
 
   createJob(job: NewJob, signal?: AbortSignal) {
-    return sendJson(`creating the POSSE job for ${job.externalRef}`, jobSchema, () =>
+    return sendJson(`creating the POSSE job for ${job.externalRef}`, writeAnswerSchema, () =>
       this.#http.post('/posse/api/jobs', job, stoppedBy(signal)),
     );
   }
 
   cancel(ref: string, reason: string | null, signal?: AbortSignal) {
-    return sendJson(`cancelling POSSE job ${ref}`, jobSchema, () =>
+    return sendJson(`cancelling POSSE job ${ref}`, writeAnswerSchema, () =>
       this.#http.post(`/posse/api/jobs/${pathSegment(ref)}/cancel`, { reason }, stoppedBy(signal)),
     );
   }
 
   setPriority(ref: string, priority: number, signal?: AbortSignal) {
-    return sendJson(`setting priority of POSSE job ${ref}`, jobSchema, () =>
+    return sendJson(`setting priority of POSSE job ${ref}`, writeAnswerSchema, () =>
       this.#http.put(`/posse/api/jobs/${pathSegment(ref)}/priority`, { priority }, stoppedBy(signal)),
     );
   }
@@ -174,13 +197,13 @@ export class PosseClient {
    * with the first result, and in the body, where the job's history keeps it.
    */
   addNote(ref: string, note: string, commandId: string, signal?: AbortSignal) {
-    return sendJson(`adding a note to POSSE job ${ref}`, jobSchema, () =>
+    return sendJson(`adding a note to POSSE job ${ref}`, writeAnswerSchema, () =>
       this.#http.post(`/posse/api/jobs/${pathSegment(ref)}/notes`, { note, commandId }, keyed(commandId, signal)),
     );
   }
 
   review(ref: string, commandId: string, signal?: AbortSignal) {
-    return sendJson(`asking POSSE to review job ${ref}`, jobSchema, () =>
+    return sendJson(`asking POSSE to review job ${ref}`, writeAnswerSchema, () =>
       this.#http.post(`/posse/api/jobs/${pathSegment(ref)}/review`, { commandId }, keyed(commandId, signal)),
     );
   }

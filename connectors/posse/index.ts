@@ -11,7 +11,7 @@ import {
   type WorkOrderCommand,
   type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
-import { PosseClient } from './client.ts';
+import { answerShape, PosseClient } from './client.ts';
 import { posseConfig, type PosseConfig } from './config.ts';
 import { feedPoll, positionLimits } from './feed.ts';
 import { commandToJob, jobToObservation, unreadExpected } from './mapping.ts';
@@ -80,7 +80,7 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
           { ticketId: c.ticketId, commandId: c.commandId },
           'the note of an earlier unanswered try is on the job; not posted again',
         );
-        return 'found';
+        return undefined;
       }
       try {
         const answer = await api.addNote(c.workOrderId, note, c.commandId, signal);
@@ -113,11 +113,15 @@ export const posse = defineConnector<typeof posseConfig, WorkOrderCommand, WorkO
     return {
       accepts: (c) => c.system === config.system && config.departments.includes(c.department),
       async deliver(c, signal) {
-        if ((await write(c, signal)) === null)
-          ctx.logger.warn(
-            { ticketId: c.ticketId, commandId: c.commandId, kind: c.kind },
-            'POSSE answered the write with no body; counted as done',
-          );
+        const answer = await write(c, signal);
+        const about = { ticketId: c.ticketId, commandId: c.commandId, kind: c.kind };
+        // undefined: no write was made (a note already on the job, or none to add).
+        if (answer === null) ctx.logger.warn(about, 'POSSE answered the write with no body; counted as done');
+        else if (answer !== undefined) {
+          const shape = answerShape(answer);
+          if (shape !== null)
+            ctx.logger.warn({ ...about, answered: shape }, 'POSSE answered the write with no job; counted as done');
+        }
       },
       health: () => healthFrom(() => api.changes(0, 1)),
     };
