@@ -183,19 +183,19 @@ export const ERROR_CATALOG = {
     stage: 'deliver',
     retriable: true,
     summary:
-      'An external system failed in a way worth retrying: 5xx, 408, 423 (Locked), 429, a time-out, a dropped connection, any other failure with no HTTP answer but a TLS one or a request that could not be built (CL_CONNECTOR_REJECTED).',
+      'An external system failed in a way worth retrying: 5xx, 408, 423 (Locked), 425 (Too Early), 429, a time-out, a dropped connection, any other failure with no HTTP answer but a TLS one or a request that could not be built (CL_CONNECTOR_REJECTED).',
   },
   CL_CONNECTOR_REJECTED: {
     stage: 'deliver',
     retriable: false,
     summary:
-      "An external system refused a record for good (4xx other than 401, 403, 408 and 429, to a call about that record, with the system's reason, bounded and scrubbed), or the record's call could not be built (an invalid URL or header value from its data). A sink believes a refusal only while the system's health probe passes: one met while it fails is waited out as an outage (unavailable), never dead-lettered.",
+      "An external system refused a record for good (4xx other than 401, 403, 407, 408, 423, 425 and 429, to a call about that record, with the system's reason, bounded and scrubbed), or the record's call could not be built (an invalid URL or header value from its data). A sink believes a refusal only while the system's health probe passes: one met while it fails is waited out as an outage (unavailable), never dead-lettered.",
   },
   CL_CONNECTOR_UNAUTHORIZED: {
     stage: 'deliver',
     retriable: false,
     summary:
-      "An external system refused the bridge's credentials (401, 403): an outage of that connector, which pauses until its health probe passes. Never a dead letter of its own; a record still refused through maxDeliveryCycles pause cycles while the probe passes (a write refused where reads are allowed) ends as CL_DELIVERY_EXHAUSTED.",
+      "An external system refused the bridge's credentials (401, 403), or a proxy in front of it did (407): an outage of that connector, which pauses until its health probe passes. Never a dead letter of its own; a record still refused through maxDeliveryCycles pause cycles while the probe passes (a write refused where reads are allowed) ends as CL_DELIVERY_EXHAUSTED.",
   },
   CL_CONNECTOR_DUPLICATE_WORK_ORDER: {
     stage: 'deliver',

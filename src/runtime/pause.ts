@@ -7,7 +7,8 @@ import { isCloseloopError, retryAfterOf } from '../errors/index.ts';
  * - `unavailable`: the system failed past the retry budget (5xx, time-outs), kept answering
  *   an update without applying it (CL_CONNECTOR_NOT_APPLIED), or refused a record while its
  *   health probe failed (a web tier's 404 while the system restarts).
- * - `credentials`: the system refused the bridge's credentials (401, 403).
+ * - `credentials`: the system, or a proxy in front of it, refused the bridge's credentials (401,
+ *   403, 407).
  * - `dead-letter`: a record could not be written to its dead-letter topic.
  * - `registry`: the schema registry could not be reached to decode a record.
  * - `kafka`: a source's records and cursor could not be written.

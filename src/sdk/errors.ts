@@ -30,8 +30,16 @@ const TLS_TRANSIENT = new Set(['ERR_TLS_HANDSHAKE_TIMEOUT']);
  */
 const UNSENDABLE = /^(?:ERR_INVALID_|UND_ERR_INVALID_ARG$)/;
 
-/** A 4xx that says to come back later: a time-out, a lock (423 Locked), a throttle. */
-const RETRIABLE_4XX: ReadonlySet<number> = new Set([408, 423, 429]);
+/**
+ * A 4xx that says to come back later: a time-out, a lock (423 Locked), a request the server would
+ * not risk replaying yet (425 Too Early, while a TLS early-data handshake completes), a throttle.
+ */
+const RETRIABLE_4XX: ReadonlySet<number> = new Set([408, 423, 425, 429]);
+/**
+ * The bridge's credentials refused: by the system (401, 403) or by a proxy in front of it (407
+ * Proxy Authentication Required). No record can fix either.
+ */
+const UNAUTHORIZED: ReadonlySet<number> = new Set([401, 403, 407]);
 
 /**
  * Statuses a web tier answers for a path its application does not serve, rather than the system
@@ -87,12 +95,13 @@ function asFailure(err: unknown): HttpFailure {
 }
 
 /**
- * The one rule every connector applies to an HTTP failure: 5xx, 408, 423, 429, time-outs, dropped
+ * The one rule every connector applies to an HTTP failure: 5xx, 408, 423, 425, 429, time-outs, dropped
  * connections and every other failure that left no HTTP answer (a reset, an answer that is no
  * HTTP) are retriable (retry, then pause: never dead-letter an outage), with the answer's
  * Retry-After as details.retryAfterMs, which the retries and the pause wait at least (423 Locked:
  * someone else holds the item, and a lock clears when they let go); 401 and 403 say the
- * bridge's credentials are refused, which no record can fix, so they pause the connector too
+ * bridge's credentials are refused, and 407 that a proxy in front of the system refused them,
+ * which no record can fix, so they pause the connector too
  * (CL_CONNECTOR_UNAUTHORIZED, without retrying the call). A redirect (3xx: a URL moved to https,
  * an SSO gateway sending the bridge to its login page) and any other 4xx to a call about the API
  * rather than one record (a 404 "context root not found" to a collection query while the system
@@ -120,7 +129,7 @@ export function classifyHttpError(err: unknown, what: string): CloseloopError {
   const tls = status === undefined && isTlsFailure(f.code);
   const unsendable = status === undefined && f.code !== undefined && UNSENDABLE.test(f.code);
   const retriable = status === undefined ? !tls && !unsendable : status >= 500 || RETRIABLE_4XX.has(status);
-  const unauthorized = status === 401 || status === 403;
+  const unauthorized = status !== undefined && UNAUTHORIZED.has(status);
   const misdirected =
     tls ||
     (status !== undefined &&

@@ -18,8 +18,12 @@ describe('classifyHttpError', () => {
     [429, 'CL_CONNECTOR_RETRIABLE', true],
     // Locked: someone else holds the item, and a lock clears.
     [423, 'CL_CONNECTOR_RETRIABLE', true],
+    // Too Early: a request the server will take once its TLS early-data handshake is done.
+    [425, 'CL_CONNECTOR_RETRIABLE', true],
     [401, 'CL_CONNECTOR_UNAUTHORIZED', false],
     [403, 'CL_CONNECTOR_UNAUTHORIZED', false],
+    // A proxy in front of the system refused the bridge's credentials: no record's fault.
+    [407, 'CL_CONNECTOR_UNAUTHORIZED', false],
     [404, 'CL_CONNECTOR_REJECTED', false],
     [409, 'CL_CONNECTOR_REJECTED', false],
     [422, 'CL_CONNECTOR_REJECTED', false],
