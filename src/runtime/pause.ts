@@ -91,8 +91,10 @@ export const REFUSED_WHILE_DOWN_LOG =
 /**
  * What an operator is to be told about an outage beyond its reason: where a redirect points (its
  * origin only), which status a call got, until when the system asked to be left alone
- * (Retry-After, from `now`), which ticket's update it answered but did not apply (both versions);
- * null when the reason says it all. Never a message, which could echo what the system was sent.
+ * (Retry-After, from `now`), which ticket's update it answered but did not apply (both versions),
+ * what a malformed answer was by its headers (details.malformed), the network's code when there
+ * was no answer; null when nothing is known. Never a message, which could echo what the system
+ * was sent.
  */
 export function outageDetail(err: unknown, now = Date.now()): string | null {
   if (!isCloseloopError(err)) return null;
@@ -108,11 +110,18 @@ export function outageDetail(err: unknown, now = Date.now()): string | null {
   const code = err.details['errorCode'];
   if (err.details['tls'] === true && typeof code === 'string')
     return `TLS failure ${code}: check the system's certificate and the scheme and port of its base URL`;
+  const malformed = err.details['malformed'];
+  if (typeof malformed === 'string') return `malformed response: ${malformed}`;
   const status = err.details['httpStatus'];
   const to = err.details['redirectedTo'];
-  if (typeof status !== 'number') return null;
+  // No HTTP answer: what the network said (ENOTFOUND, ECONNREFUSED, ETIMEDOUT), else nothing known.
+  if (typeof status !== 'number') return typeof code === 'string' ? `no HTTP answer: ${code}` : null;
   if (typeof to === 'string') return `HTTP ${status} redirecting to ${to}`;
-  return err.code === 'CL_CONNECTOR_MISDIRECTED' ? `HTTP ${status} to a call about the API` : null;
+  if (err.code !== 'CL_CONNECTOR_MISDIRECTED') return `HTTP ${status}`;
+  const type = err.details['contentType'];
+  return typeof type === 'string'
+    ? `HTTP ${status} in ${type}, from the web tier in front of the system rather than its API`
+    : `HTTP ${status} to a call about the API`;
 }
 
 /** `HTTP 429: asked to retry after 2026-12-01T15:30:00.000Z`. */

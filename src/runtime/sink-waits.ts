@@ -66,13 +66,21 @@ export class SinkWaits {
     this.#o.log.info({ reason }, 'resuming');
   }
 
-  /** Until the sink's health probe passes; every ticket in flight that finds the system down waits on the same probe. */
+  /**
+   * Until the sink's health probe passes; every ticket in flight that finds the system down waits
+   * on the same probe. While it fails, the pause's detail (`detail`, what the failure said) is
+   * followed by what the probe says (a DNS name not found, a gateway's 502), as of the last probe.
+   */
   healthy(reason: PauseReason, detail: string | null, retryAfterMs: number | null): Promise<void> {
     let healthy = this.#healthy.get(reason);
     if (!healthy) {
       const probe = () =>
         this.#o.health().then(
-          (h) => h.status === 'up' || (h.retryAfterMs ?? false),
+          (h) => {
+            const probed = h.status === 'up' || !h.detail ? null : `health probe: ${h.detail}`;
+            if (probed !== null) this.#o.pauses.describe(reason, detail === null ? probed : `${detail}; ${probed}`);
+            return h.status === 'up' || (h.retryAfterMs ?? false);
+          },
           () => false,
         );
       healthy = this.until(reason, probe, detail, retryAfterMs).finally(() => this.#healthy.delete(reason));

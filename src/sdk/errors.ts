@@ -123,7 +123,7 @@ export function classifyHttpError(err: unknown, what: string): CloseloopError {
   if (f.status === undefined && f.code === RESPONSE_TOO_LARGE)
     return new CloseloopError('CL_CONNECTOR_MALFORMED', `${what}: malformed response: ${f.message}`, {
       cause: err,
-      details: { errorCode: f.code },
+      details: { errorCode: f.code, malformed: 'longer than maxResponseBytes' },
     });
   const status = f.status;
   const tls = status === undefined && isTlsFailure(f.code);
@@ -151,6 +151,8 @@ export function classifyHttpError(err: unknown, what: string): CloseloopError {
       httpStatus: status,
       errorCode: f.code,
       ...(tls ? { tls: true } : {}),
+      // What the web tier answered in, for the operator: a header, never the body.
+      ...(misdirected && webTierAnswer(f) ? { contentType: bounded(f.contentType ?? '') } : {}),
       ...(f.redirectedTo === undefined ? {} : { redirectedTo: f.redirectedTo }),
       // Only an outage waits, and a conflict a connector may read as a lock: any other data error
       // is dead-lettered at once whatever the system says.
@@ -159,7 +161,19 @@ export function classifyHttpError(err: unknown, what: string): CloseloopError {
   });
 }
 
-/** For a response that arrived but does not match the system's contract. */
-export function malformedResponse(what: string, detail: string): CloseloopError {
-  return new CloseloopError('CL_CONNECTOR_MALFORMED', `${what}: malformed response: ${detail}`);
+/**
+ * For a response that arrived but does not match the system's contract. `shown`, when given, is
+ * what an operator may be told of it (details.malformed, in readiness and the pause's log line):
+ * built from its headers or the contract's field names only, never from the body, which may echo
+ * what the bridge sent.
+ */
+export function malformedResponse(what: string, detail: string, shown?: string): CloseloopError {
+  return new CloseloopError('CL_CONNECTOR_MALFORMED', `${what}: malformed response: ${detail}`, {
+    ...(shown === undefined ? {} : { details: { malformed: shown } }),
+  });
+}
+
+/** A header's value as an operator is shown it: at most 100 characters. */
+export function bounded(value: string): string {
+  return value.length > 100 ? `${value.slice(0, 99)}…` : value;
 }

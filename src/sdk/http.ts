@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { CloseloopError } from '../errors/index.ts';
 import type { Health } from './connector.ts';
-import { classifyHttpError, malformedResponse } from './errors.ts';
+import { bounded, classifyHttpError, malformedResponse } from './errors.ts';
 import type { HttpAnswer } from './http-client.ts';
 
 /**
@@ -21,11 +21,19 @@ export async function callJson<T>(what: string, schema: z.ZodType<T>, request: (
   try {
     json = JSON.parse(withoutBom(answer.data));
   } catch {
-    throw malformedResponse(what, `not JSON (${arrived(answer)})`);
+    const shown = `not JSON (${arrived(answer)})`;
+    throw malformedResponse(what, shown, shown);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw malformedResponse(what, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const { issues } = parsed.error;
+    // The fields only for the operator: a message of a custom check could quote the value.
+    const fields = [...new Set(issues.map((i) => i.path.join('.') || '(the answer)'))].slice(0, 5).join(', ');
+    throw malformedResponse(
+      what,
+      issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      `does not match the contract at ${fields}`,
+    );
   }
   return parsed.data;
 }
@@ -37,7 +45,6 @@ export async function callJson<T>(what: string, schema: z.ZodType<T>, request: (
  */
 function arrived(answer: HttpAnswer): string {
   if (answer.data.trim() === '') return 'no body';
-  const bounded = (v: string) => (v.length > 100 ? `${v.slice(0, 99)}…` : v);
   const type = answer.contentType ? bounded(answer.contentType) : 'no content-type';
   return answer.contentEncoding ? `${type}, ${bounded(answer.contentEncoding)}-encoded` : type;
 }

@@ -70,7 +70,12 @@ export async function metric(url: string, series: string): Promise<number | null
 /** Readiness names `reason` and the series reads 1: the alarm an operator would see. */
 export async function alarmed(url: string, reason: string, series: string): Promise<boolean> {
   const r = await readiness(url);
-  return r.status === 503 && r.reasons.includes(reason) && (await metric(url, series)) === 1;
+  return r.status === 503 && r.reasons.some((said) => says(said, reason)) && (await metric(url, series)) === 1;
+}
+
+/** Whether a readiness reason is `reason`, with or without what more it says of it in brackets. */
+export function says(said: string, reason: string): boolean {
+  return said === reason || said.startsWith(`${reason} (`);
 }
 
 export function openTickets(run: BridgeRun, n: number): void {

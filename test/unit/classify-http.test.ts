@@ -111,4 +111,11 @@ describe('classifyHttpError', () => {
     // Other refusals are the record's whatever they are written in.
     expect(answered(422, 'text/html')).toBe('CL_CONNECTOR_REJECTED');
   });
+
+  it('tells the operator a web tier answered, by the content type it answered in', () => {
+    const err = classifyHttpError(new HttpCallError('no', { status: 404, contentType: 'text/html' }), 'x');
+    expect(outageDetail(err)).toBe(
+      'HTTP 404 in text/html, from the web tier in front of the system rather than its API',
+    );
+  });
 });

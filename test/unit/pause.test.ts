@@ -46,4 +46,15 @@ describe('PauseSet', () => {
       'HTTP 404 to a call about the API',
     );
   });
+
+  it('says what it knows of every outage: the status, the network code, a malformed answer by its headers', () => {
+    const failed = (code: 'CL_CONNECTOR_RETRIABLE' | 'CL_CONNECTOR_MALFORMED', details: Record<string, unknown>) =>
+      outageDetail(new CloseloopError(code, 'echoes jane@example.org', { details }));
+    expect(failed('CL_CONNECTOR_RETRIABLE', { httpStatus: 502 })).toBe('HTTP 502');
+    expect(failed('CL_CONNECTOR_RETRIABLE', { errorCode: 'ENOTFOUND' })).toBe('no HTTP answer: ENOTFOUND');
+    expect(failed('CL_CONNECTOR_MALFORMED', { malformed: 'not JSON (text/html)' })).toBe(
+      'malformed response: not JSON (text/html)',
+    );
+    expect(failed('CL_CONNECTOR_MALFORMED', {})).toBeNull();
+  });
 });

@@ -33,6 +33,8 @@ function fakeSink() {
   const state = {
     answer: 'ok' as 'ok' | { status: number; location?: string; about?: 'record' | 'api' },
     health: 'up' as Health['status'],
+    /** What the health probe says besides its status. */
+    healthDetail: undefined as string | undefined,
     /** Tickets the system no longer has: answered 404 whatever `answer` says. */
     purged: new Set<string>(),
   };
@@ -49,7 +51,7 @@ function fakeSink() {
       });
       throw classifyHttpError(failure, `applying status to ${s.ticketId}`);
     },
-    health: async () => ({ status: state.health }),
+    health: async () => ({ status: state.health, ...(state.healthDetail ? { detail: state.healthDetail } : {}) }),
   };
   return { sink, delivered, state };
 }
@@ -259,5 +261,23 @@ describe('sink runner: failures that are no record’s fault', () => {
     await until('every record', () => delivered.length === 6, 5_000);
     expect(runner.status()).toMatchObject({ pausedBy: null, deadLettered: 0 });
     expect(await deadLetters()).toHaveLength(0);
+  });
+
+  it('says why it pauses on an outage: the status it met, then what the failing health probe says', async () => {
+    const { runner, send, readiness, delivered, state } = await setUp();
+    state.answer = { status: 502 };
+    state.health = 'down';
+    await send(1);
+    await until('the outage pause', () => runner.status().pausedBy === 'unavailable', 5_000);
+    expect(runner.status().pauseDetail).toBe('HTTP 502');
+    state.healthDetail = 'reading changes: getaddrinfo ENOTFOUND posse.city.invalid';
+    await until('the probe', () => runner.status().pauseDetail?.includes('health probe') === true, 5_000);
+    expect(readiness().reasons).toEqual([
+      'crm-rest sink paused: unavailable (HTTP 502; health probe: reading changes: getaddrinfo ENOTFOUND posse.city.invalid)',
+    ]);
+    state.answer = 'ok';
+    state.health = 'up';
+    await until('the record', () => delivered.length === 1, 5_000);
+    expect(runner.status()).toMatchObject({ pausedBy: null, pauseDetail: null });
   });
 });

@@ -62,5 +62,15 @@ describe('JSON answers as systems write them', () => {
     expect(err).toBeInstanceOf(CloseloopError);
     expect(err).toMatchObject({ code: 'CL_CONNECTOR_MALFORMED', retriable: true });
     expect((err as Error).message).toBe(`reading changes: malformed response: not JSON (${arrived})`);
+    // What readiness and the pause's log line show: the headers' word, never the body's.
+    expect((err as CloseloopError).details).toEqual({ malformed: `not JSON (${arrived})` });
+  });
+
+  it('names the fields of an answer that breaks the contract for the operator, never its values', async () => {
+    const err = await callJson('reading changes', page, () => http.get('/bom-write')).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'CL_CONNECTOR_MALFORMED',
+      details: { malformed: 'does not match the contract at changes, watermark' },
+    });
   });
 });
