@@ -1,5 +1,5 @@
 import { CloseloopError, messageOf, type ErrorCode } from '../errors/index.ts';
-import { RESPONSE_TOO_LARGE, type CallAbout } from './http-client.ts';
+import { RESPONSE_TOO_LARGE, RESPONSE_UNDECODABLE, type CallAbout } from './http-client.ts';
 
 export interface HttpFailure {
   readonly status?: number | undefined;
@@ -124,6 +124,12 @@ export function classifyHttpError(err: unknown, what: string): CloseloopError {
     return new CloseloopError('CL_CONNECTOR_MALFORMED', `${what}: malformed response: ${f.message}`, {
       cause: err,
       details: { errorCode: f.code, malformed: 'longer than maxResponseBytes' },
+    });
+  // Nor is one that is not text in the charset it declares: never guessed at, never garbled.
+  if (f.status === undefined && f.code === RESPONSE_UNDECODABLE)
+    return new CloseloopError('CL_CONNECTOR_MALFORMED', `${what}: malformed response: ${f.message}`, {
+      cause: err,
+      details: { errorCode: f.code, malformed: bounded(f.message) },
     });
   const status = f.status;
   const tls = status === undefined && isTlsFailure(f.code);

@@ -2,7 +2,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { CloseloopError } from '../errors/index.ts';
 import { callLimit } from './call-limit.ts';
 import { reasonExcerpt } from './error-excerpt.ts';
-import { DEFAULT_MAX_RESPONSE_BYTES, ERROR_BODY_BYTES, readCapped } from './http-body.ts';
+import { bodyText, DEFAULT_MAX_RESPONSE_BYTES, ERROR_BODY_BYTES, readCapped, UndecodableBody } from './http-body.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
 /**
@@ -104,6 +104,8 @@ export function pathSegment(id: string): string {
 
 /** The code of an HttpCallError for a 2xx answer longer than maxResponseBytes. */
 export const RESPONSE_TOO_LARGE = 'ERR_RESPONSE_TOO_LARGE';
+/** The code of an HttpCallError for a 2xx answer that is not text in the charset it declares. */
+export const RESPONSE_UNDECODABLE = 'ERR_RESPONSE_UNDECODABLE';
 
 export interface CallOptions {
   readonly headers?: Readonly<Record<string, string>>;
@@ -180,14 +182,15 @@ export class HttpClient {
         signal: limit.signal,
       });
       const status = res.statusCode;
+      const contentType = headerText(res.headers['content-type']);
       if (status >= 200 && status <= 299)
         return {
-          data: await this.#okBody(res, url),
-          contentType: headerText(res.headers['content-type']),
+          data: await this.#okBody(res, url, contentType, headerText(res.headers['content-encoding'])),
+          contentType,
           contentEncoding: headerText(res.headers['content-encoding']),
         };
       // A refusal's body is read only so far: what matters of it is at its start.
-      const refusal = await readCapped(res.body, ERROR_BODY_BYTES);
+      const refusal = bodyText((await readCapped(res.body, ERROR_BODY_BYTES)).bytes, contentType, false);
       if (status >= 300 && status <= 399) {
         // undici follows no redirect, and must not: the credentials would go wherever it points.
         const to = originOf(res.headers['location'], url);
@@ -206,8 +209,7 @@ export class HttpClient {
       const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
       // The system's own reason goes with the status (into a dead letter's message): bounded,
       // without contact data, and without the bridge's credentials should the system echo them.
-      const reason = reasonExcerpt(refusal.text, secretsOf(headers));
-      const contentType = headerText(res.headers['content-type']);
+      const reason = reasonExcerpt(refusal, secretsOf(headers));
       throw new HttpCallError(`Request failed with status code ${status}${reason ? `: ${reason}` : ''}`, {
         status,
         about: o.about ?? 'record',
@@ -221,12 +223,28 @@ export class HttpClient {
     }
   }
 
-  /** A 2xx answer's body, within maxResponseBytes (see HttpClientOptions). */
-  async #okBody(res: Dispatcher.ResponseData, url: string): Promise<string> {
+  /**
+   * A 2xx answer's body, within maxResponseBytes (see HttpClientOptions), as text in the charset
+   * its Content-Type declares: one it is not (see bodyText) is RESPONSE_UNDECODABLE. A body
+   * compressed unasked is no text at all; read leniently, it fails to parse, named by its encoding.
+   */
+  async #okBody(
+    res: Dispatcher.ResponseData,
+    url: string,
+    contentType: string | undefined,
+    encoding: string | undefined,
+  ): Promise<string> {
     const max = this.#o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const length = Number(res.headers['content-length'] ?? Number.NaN);
     const read = length > max ? null : await readCapped(res.body, max);
-    if (read !== null && !read.over) return read.text;
+    if (read !== null && !read.over) {
+      try {
+        return bodyText(read.bytes, contentType, encoding === undefined || /^identity$/i.test(encoding));
+      } catch (err) {
+        if (!(err instanceof UndecodableBody)) throw err;
+        throw new HttpCallError(err.message, { code: RESPONSE_UNDECODABLE, cause: err });
+      }
+    }
     res.body.destroy();
     throw new HttpCallError(
       `the answer from ${new URL(url).origin} is longer than the ${max} bytes allowed (maxResponseBytes)`,

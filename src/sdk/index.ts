@@ -39,6 +39,7 @@ export {
   HttpCallError,
   HttpClient,
   RESPONSE_TOO_LARGE,
+  RESPONSE_UNDECODABLE,
   type CallAbout,
   type CallOptions,
   type HttpAnswer,

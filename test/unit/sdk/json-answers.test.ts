@@ -24,6 +24,20 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (path === '/gzip')
     return void res.writeHead(200, { ...JSON_TYPE, 'content-encoding': 'gzip' }).end(gzipSync('{"changes":[]}'));
   if (path === '/untyped') return void res.writeHead(200).end('OK then');
+  // A feed written in windows-1252, as it says: ’ 0x92, – 0x96, é 0xe9.
+  if (path === '/cp1252')
+    return void res
+      .writeHead(200, { 'content-type': 'application/json; charset=windows-1252' })
+      .end(Buffer.from('{"note":"couldn\x92t \x96 caf\xe9"}', 'latin1'));
+  // The same bytes with no charset said: not UTF-8, as JSON must be without one.
+  if (path === '/cp1252-unsaid')
+    return void res.writeHead(200, JSON_TYPE).end(Buffer.from('{"note":"caf\xe9"}', 'latin1'));
+  if (path === '/klingon')
+    return void res.writeHead(200, { 'content-type': 'application/json; charset=x-klingon' }).end('{"note":"x"}');
+  if (path === '/utf16')
+    return void res
+      .writeHead(200, { 'content-type': 'application/json; charset=utf-16' })
+      .end(Buffer.from('\uFEFF{"note":"café"}', 'utf16le'));
   if (path === '/empty') return void res.writeHead(200, JSON_TYPE).end();
   res.writeHead(404).end();
 }
@@ -72,5 +86,20 @@ describe('JSON answers as systems write them', () => {
       code: 'CL_CONNECTOR_MALFORMED',
       details: { malformed: 'does not match the contract at changes, watermark' },
     });
+  });
+
+  it('reads text in the charset its Content-Type declares, and refuses bytes that are not text in it', async () => {
+    const note = z.object({ note: z.string() });
+    expect(await callJson('reading', note, () => http.get('/cp1252'))).toEqual({ note: 'couldn’t – café' });
+    expect(await callJson('reading', note, () => http.get('/utf16'))).toEqual({ note: 'café' });
+    // Never U+FFFD in a citizen's note: a malformed answer, retried, then the runner pauses.
+    for (const [path, said] of [
+      ['/cp1252-unsaid', 'not utf-8 text (bytes that are not text in it)'],
+      ['/klingon', 'not x-klingon text (a charset no decoder knows)'],
+    ] as const) {
+      const err = await callJson('reading', note, () => http.get(path)).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CL_CONNECTOR_MALFORMED', retriable: true, details: { malformed: said } });
+      expect((err as Error).message).toBe(`reading: malformed response: ${said}`);
+    }
   });
 });
