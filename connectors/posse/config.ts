@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { holeWaitSecondsSchema, maxResponseBytesSetting, timeZoneSchema } from '../../src/sdk/index.ts';
+import { baseUrlSetting, holeWaitSecondsSchema, maxResponseBytesSetting, timeZoneSchema } from '../../src/sdk/index.ts';
 
 /** The POSSE-like connector's settings, declared once: defaults, validation and the generated docs. */
 export const posseConfig = z
   .object({
-    baseUrl: z.url().describe('Base URL of the POSSE-like system.'),
+    baseUrl: baseUrlSetting(
+      'Base URL of the POSSE-like system, without credentials (the bearer token comes from tokenEnv).',
+    ),
     jurisdiction: z.string().min(1).describe('City the work orders belong to; stamped on every event.'),
     system: z
       .string()

@@ -13,6 +13,26 @@ export const maxResponseBytesSetting = z
     'Longest answer body read, in bytes; a longer one is a malformed answer (retried, then the connector pauses), never read whole.',
   );
 
+/**
+ * Every HTTP connector's base URL: a URL without credentials in it (user:password@), which the
+ * SDK's HttpClient never sends (it refuses them too): credentials come from the environment.
+ */
+export function baseUrlSetting(description: string) {
+  return z
+    .url()
+    .refine(
+      (v) => {
+        const url = URL.parse(v);
+        return url === null || (url.username === '' && url.password === '');
+      },
+      {
+        message:
+          'must not carry credentials (user:password@), which are never sent: give them through the environment variable the config names',
+      },
+    )
+    .describe(description);
+}
+
 /** Validates a connector's config, reporting every problem at once, and freezes it. */
 export function parseConnectorConfig<Config extends z.ZodType>(
   name: string,

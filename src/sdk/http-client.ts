@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { CloseloopError } from '../errors/index.ts';
 import { callLimit } from './call-limit.ts';
 import { reasonExcerpt } from './error-excerpt.ts';
@@ -147,8 +147,11 @@ export class HttpClient {
   readonly #agent: Dispatcher;
 
   constructor(options: HttpClientOptions) {
+    refuseCredentialsIn(options.baseUrl);
     this.#o = options;
-    this.#agent = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: options.timeoutMs } });
+    // Through the city's egress proxy when the environment names one (HTTP_PROXY, HTTPS_PROXY,
+    // and NO_PROXY for the hosts reached directly), as axios, the client before, went.
+    this.#agent = new EnvHttpProxyAgent({ keepAliveTimeout: 10_000, connect: { timeout: options.timeoutMs } });
   }
 
   get(path: string, o: CallOptions = {}): Promise<HttpAnswer> {
@@ -268,6 +271,26 @@ export class HttpClient {
     ).toString();
     return query === '' ? base : `${base}${base.includes('?') ? '&' : '?'}${query}`;
   }
+}
+
+/**
+ * A base URL with credentials in it (https://user:password@host) is refused: undici sends none of
+ * them, so every call would go unauthenticated, and a password in a config file is one in every
+ * copy of it. Each connector reads its credentials from the environment (its tokenEnv, apiKeyEnv).
+ * The message names the host only, never the credentials.
+ */
+function refuseCredentialsIn(baseUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return;
+  }
+  if (url.username !== '' || url.password !== '')
+    throw new CloseloopError(
+      'CL_CONFIG_INVALID',
+      `the base URL for ${url.host} carries credentials (user:password@), which are never sent: remove them and give the connector its credentials through the environment variable its config names`,
+    );
 }
 
 const CREDENTIAL_HEADER = /auth|key|token|secret|cookie|session|password/i;

@@ -17,7 +17,7 @@ export {
   type TicketObservation,
   type WorkOrderRef,
 } from './connector.ts';
-export { maxResponseBytesSetting, parseConnectorConfig } from './config.ts';
+export { baseUrlSetting, maxResponseBytesSetting, parseConnectorConfig } from './config.ts';
 export { rawField, readChanges, sequenceAdvances, sequenceCursorProblem, type ChangeReader } from './changes.ts';
 export { cutForWarning, LastingWarning, quotedValue, WARN_FOR_MS } from './lasting-warning.ts';
 export { FeedPosition, positionAdvances, positionProblem, type PositionLimits } from './seq-feed/position.ts';
