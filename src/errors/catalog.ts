@@ -183,7 +183,7 @@ export const ERROR_CATALOG = {
     stage: 'deliver',
     retriable: true,
     summary:
-      'An external system failed in a way worth retrying: 5xx, 408, 423 (Locked), 425 (Too Early), 429, a time-out, a dropped connection, any other failure with no HTTP answer but a TLS one or a request that could not be built (CL_CONNECTOR_REJECTED).',
+      'An external system failed in a way worth retrying: 5xx, 408, 423 (Locked), 425 (Too Early), 429, a time-out, a dropped connection, any other failure with no HTTP answer but a TLS one, an answer outside HTTP/1.1 (CL_CONNECTOR_MISDIRECTED) or a request that could not be built (CL_CONNECTOR_REJECTED).',
   },
   CL_CONNECTOR_REJECTED: {
     stage: 'deliver',
@@ -207,7 +207,7 @@ export const ERROR_CATALOG = {
     stage: 'connect',
     retriable: false,
     summary:
-      "An external system's API is not where the bridge calls it: a redirect (3xx, naming the Location's origin), a 4xx to a call about the API rather than one record (a collection query, a change feed), a 404 or 405 answered with a body that is not JSON (an application server's HTML page for a context root not found while it restarts: its web tier, not the system), a link outside the configured API root, or a TLS failure (an untrusted or expired certificate, https to a plain http port; its code in details.errorCode). A base URL, certificate, gateway or deployment fault, no record's: the connector pauses (endpoint) until its health probe passes. Never a dead letter of its own; a sink record still refused so through maxDeliveryCycles pause cycles while the probe passes ends as CL_DELIVERY_EXHAUSTED.",
+      "An external system's API is not where the bridge calls it: a redirect (3xx, naming the Location's origin), a 4xx to a call about the API rather than one record (a collection query, a change feed), a 404 or 405 answered with a body that is not JSON (an application server's HTML page for a context root not found while it restarts: its web tier, not the system), a link outside the configured API root, an answer outside HTTP/1.1 (an interim 100 Continue not asked for, which ends the connection: retried, a write would be sent and may be applied again), or a TLS failure (an untrusted or expired certificate, https to a plain http port; its code in details.errorCode). A base URL, certificate, gateway or deployment fault, no record's: the connector pauses (endpoint) until its health probe passes. Never a dead letter of its own; a sink record still refused so through maxDeliveryCycles pause cycles while the probe passes ends as CL_DELIVERY_EXHAUSTED.",
   },
   CL_DEAD_LETTER_FAILED: {
     stage: 'publish',

@@ -110,6 +110,9 @@ export function outageDetail(err: unknown, now = Date.now()): string | null {
   const code = err.details['errorCode'];
   if (err.details['tls'] === true && typeof code === 'string')
     return `TLS failure ${code}: check the system's certificate and the scheme and port of its base URL`;
+  // What the SDK chose to tell an operator of a failure no status or code says (details.why).
+  const why = err.details['why'];
+  if (typeof why === 'string') return why;
   const malformed = err.details['malformed'];
   if (typeof malformed === 'string') return `malformed response: ${malformed}`;
   const status = err.details['httpStatus'];

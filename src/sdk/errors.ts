@@ -1,5 +1,5 @@
 import { CloseloopError, messageOf, type ErrorCode } from '../errors/index.ts';
-import { RESPONSE_TOO_LARGE, RESPONSE_UNDECODABLE, type CallAbout } from './http-client.ts';
+import { BAD_RESPONSE, RESPONSE_TOO_LARGE, RESPONSE_UNDECODABLE, type CallAbout } from './http-client.ts';
 
 export interface HttpFailure {
   readonly status?: number | undefined;
@@ -95,26 +95,27 @@ function asFailure(err: unknown): HttpFailure {
 }
 
 /**
- * The one rule every connector applies to an HTTP failure: 5xx, 408, 423, 425, 429, time-outs, dropped
- * connections and every other failure that left no HTTP answer (a reset, an answer that is no
- * HTTP) are retriable (retry, then pause: never dead-letter an outage), with the answer's
+ * The one rule every connector applies to an HTTP failure: 5xx, 408, 423, 425, 429, time-outs,
+ * dropped connections and every other failure that left no HTTP answer (a reset, an answer that is
+ * no HTTP) are retriable (retry, then pause: never dead-letter an outage), with the answer's
  * Retry-After as details.retryAfterMs, which the retries and the pause wait at least (423 Locked:
- * someone else holds the item, and a lock clears when they let go); 401 and 403 say the
- * bridge's credentials are refused, and 407 that a proxy in front of the system refused them,
- * which no record can fix, so they pause the connector too
- * (CL_CONNECTOR_UNAUTHORIZED, without retrying the call). A redirect (3xx: a URL moved to https,
- * an SSO gateway sending the bridge to its login page) and any other 4xx to a call about the API
- * rather than one record (a 404 "context root not found" to a collection query while the system
- * restarts) say the endpoint is wrong, which no record can fix either: CL_CONNECTOR_MISDIRECTED
- * pauses the connector. So does a 404 or 405 to a call about a record whose answer is not JSON
- * (an application server's HTML "Context root not found" while it restarts): the web tier in
- * front of the system answered, not the system. So does a TLS failure (an untrusted or expired certificate, https to a
- * plain http port), with its code in details.errorCode for the operator. Only another 4xx to a
- * call about a record is a data error (dead-letter the record, go on), and so is a request that
- * could not be built from what it carries (ERR_INVALID_URL, an invalid header value). A 409's
- * Retry-After is kept too, though the 409 stays a data error here: only the connector can tell a
- * lock (another user editing the item, which clears) from a conflict of the record's own, and
- * one that tells a lock so (the CRM's) waits as long as the system asked.
+ * someone else holds the item, and a lock clears when they let go); 401 and 403 say the bridge's
+ * credentials are refused, and 407 that a proxy in front of the system refused them, which no
+ * record can fix, so they pause the connector too (CL_CONNECTOR_UNAUTHORIZED, without retrying the
+ * call). A redirect (3xx: a URL moved to https, an SSO gateway sending the bridge to its login
+ * page) and any other 4xx to a call about the API rather than one record (a 404 "context root not
+ * found" to a collection query while the system restarts) say the endpoint is wrong, which no
+ * record can fix either: CL_CONNECTOR_MISDIRECTED pauses the connector. So does a 404 or 405 to a
+ * call about a record whose answer is not JSON (an application server's HTML "Context root not
+ * found" while it restarts): the web tier in front of the system answered, not the system. So does
+ * a TLS failure (an untrusted or expired certificate, https to a plain http port), with its code
+ * in details.errorCode for the operator, and an answer outside HTTP/1.1 (an interim 100 Continue
+ * not asked for), which every try meets and may apply anew. Only another 4xx to a call about a
+ * record is a data error (dead-letter the record, go on), and so is a request that could not be
+ * built from what it carries (ERR_INVALID_URL, an invalid header value). A 409's Retry-After is
+ * kept too, though the 409 stays a data error here: only the connector can tell a lock (another
+ * user editing the item, which clears) from a conflict of the record's own, and one that tells a
+ * lock so (the CRM's) waits as long as the system asked.
  */
 export function classifyHttpError(err: unknown, what: string): CloseloopError {
   if (err instanceof CloseloopError) return err;
@@ -130,6 +131,16 @@ export function classifyHttpError(err: unknown, what: string): CloseloopError {
     return new CloseloopError('CL_CONNECTOR_MALFORMED', `${what}: malformed response: ${f.message}`, {
       cause: err,
       details: { errorCode: f.code, malformed: bounded(f.message) },
+    });
+  // An answer outside HTTP/1.1 (an interim 100 Continue not asked for) comes again at every try,
+  // and each try is sent and may be applied: a server or proxy to fix, not an outage to retry.
+  if (f.status === undefined && f.code === BAD_RESPONSE)
+    return new CloseloopError('CL_CONNECTOR_MISDIRECTED', `${what}: ${f.message}`, {
+      cause: err,
+      details: {
+        errorCode: f.code,
+        why: 'an answer outside HTTP/1.1 (an interim 100 Continue not asked for): the system or a proxy in front of it answers so; a write may have been applied',
+      },
     });
   const status = f.status;
   const tls = status === undefined && isTlsFailure(f.code);

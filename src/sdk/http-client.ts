@@ -104,6 +104,12 @@ export function pathSegment(id: string): string {
 
 /** The code of an HttpCallError for a 2xx answer longer than maxResponseBytes. */
 export const RESPONSE_TOO_LARGE = 'ERR_RESPONSE_TOO_LARGE';
+/**
+ * The code of an HttpCallError for an answer outside HTTP/1.1 (an interim 100 Continue not asked
+ * for): no outage to retry, since each retry is sent and may be applied again, but a server or a
+ * proxy in front of it to fix (CL_CONNECTOR_MISDIRECTED).
+ */
+export const BAD_RESPONSE = 'ERR_HTTP_BAD_RESPONSE';
 /** The code of an HttpCallError for a 2xx answer that is not text in the charset it declares. */
 export const RESPONSE_UNDECODABLE = 'ERR_RESPONSE_UNDECODABLE';
 
@@ -327,6 +333,14 @@ function failure(err: unknown, about: CallAbout): HttpCallError {
     return new HttpCallError(`timed out: ${err.message}`, { code: 'ETIMEDOUT', cause: err, about });
   const code = codeOf(err);
   const message = err instanceof Error ? err.message : String(err);
+  // undici ends the connection with a SocketError "bad response" when the server answers outside
+  // HTTP/1.1's rules: an interim 100 Continue to a request that sent no Expect (some IIS and Java
+  // stacks do), or an answer to no request. The request was sent, and a write likely applied.
+  if (code === 'UND_ERR_SOCKET' && message === 'bad response')
+    return new HttpCallError(
+      'the system answered outside HTTP/1.1 (an interim 100 Continue the bridge did not ask for, or an answer to no request)',
+      { code: BAD_RESPONSE, cause: err, about },
+    );
   return new HttpCallError(message, { ...(code ? { code: NETWORK_CODES[code] ?? code } : {}), cause: err, about });
 }
 

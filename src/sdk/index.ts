@@ -38,6 +38,7 @@ export {
   pathSegment,
   HttpCallError,
   HttpClient,
+  BAD_RESPONSE,
   RESPONSE_TOO_LARGE,
   RESPONSE_UNDECODABLE,
   type CallAbout,
