@@ -23,3 +23,35 @@ export function callLimit(timeoutMs: number, caller?: AbortSignal): { signal: Ab
     },
   };
 }
+
+/**
+ * `call`, ended early when `signal` aborts (rejecting with its reason). undici heeds a request's
+ * signal only once the request is on a connection: one still connecting (a TCP or TLS handshake
+ * nobody answers) ran on to its connect time-out whatever the caller said, so a stop waited that
+ * long. What the call still yields after is let go: an answer's body is dropped, a failure ignored.
+ */
+export function untilAborted<T extends { body: { destroy(): unknown } }>(
+  call: Promise<T>,
+  signal: AbortSignal,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let ended = false;
+    const abort = () => {
+      ended = true;
+      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    };
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+    call.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        if (ended) value.body.destroy();
+        else resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', abort);
+        if (!ended) reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}

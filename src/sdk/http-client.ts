@@ -1,6 +1,6 @@
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { CloseloopError } from '../errors/index.ts';
-import { callLimit } from './call-limit.ts';
+import { callLimit, untilAborted } from './call-limit.ts';
 import { reasonExcerpt } from './error-excerpt.ts';
 import { bodyText, DEFAULT_MAX_RESPONSE_BYTES, ERROR_BODY_BYTES, readCapped, UndecodableBody } from './http-body.ts';
 import { parseRetryAfter } from './retry-after.ts';
@@ -183,13 +183,16 @@ export class HttpClient {
       headers['content-type'] = 'application/json';
     const limit = callLimit(this.#o.timeoutMs, o.signal);
     try {
-      const res = await request(url, {
-        method,
-        headers,
-        body: body === undefined ? null : JSON.stringify(body),
-        dispatcher: this.#agent,
-        signal: limit.signal,
-      });
+      const res = await untilAborted(
+        request(url, {
+          method,
+          headers,
+          body: body === undefined ? null : JSON.stringify(body),
+          dispatcher: this.#agent,
+          signal: limit.signal,
+        }),
+        limit.signal,
+      );
       const status = res.statusCode;
       const contentType = headerText(res.headers['content-type']);
       if (status >= 200 && status <= 299)

@@ -67,3 +67,20 @@ describe('the SDK HTTP client and an answer outside HTTP/1.1', () => {
     await http.close();
   });
 });
+
+describe('the SDK HTTP client stopped while it connects', () => {
+  // undici heeds a request's signal only once it is on a connection: a stop while the TLS
+  // handshake went unanswered waited out the whole connect time-out (timeoutMs).
+  it("ends a call still connecting at once on the caller's signal", async () => {
+    const port = await rawServer(() => undefined).then((u) => new URL(u).port);
+    const http = new HttpClient({ baseUrl: `https://127.0.0.1:${port}`, timeoutMs: 10_000 });
+    const stop = new AbortController();
+    const started = Date.now();
+    setTimeout(() => stop.abort(new Error('stopping')), 50);
+    const ended = await http.post('/jobs/1/notes', { note: 'x' }, { signal: stop.signal }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(ended).toMatchObject({ message: 'stopping' });
+    // Not closed here: closing waits for the handshake undici still has under way, which ends
+    // when the server's sockets are destroyed after the test.
+  });
+});
