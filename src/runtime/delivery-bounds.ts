@@ -69,9 +69,9 @@ export class DeliveryBounds {
   }
 
   /**
-   * For a refusal that judge() would dead-letter or hold as the record's fault, what the
-   * system's health probe says when it does not pass (its detail), or null when it passes or the
-   * failure is no such refusal. A system that is down refuses records it takes once it is up: an
+   * For a refusal that judge() would dead-letter or hold as the record's fault, the pause's detail
+   * when the system's health probe does not pass, or null when it passes or the failure is no
+   * such refusal. A system that is down refuses records it takes once it is up: an
    * application server's web tier answers 404 for every path while the application restarts, and
    * a gateway may refuse in the system's own words. Only a system whose probe passes is believed
    * about one record, as reconciliation believes a miss only from a system that is up. A stop
@@ -88,7 +88,8 @@ export class DeliveryBounds {
     if (h.status === 'up') return null;
     const status = isCloseloopError(err) ? err.details['httpStatus'] : undefined;
     const refused = typeof status === 'number' ? `HTTP ${status}` : isCloseloopError(err) ? err.code : 'a failure';
-    return `refused a record (${refused}) while its health probe says ${h.status}${h.detail ? `: ${h.detail}` : ''}`;
+    // What the probe says follows as the pause's detail once the pause probes (see SinkWaits.healthy).
+    return `refused a record (${refused}) while its health probe says ${h.status}`;
   }
 
   /**

@@ -100,7 +100,7 @@ describe('DeliveryBounds: the breaker beside the delivery-cycle bound', () => {
     expect(await b.refusedWhileDown(outage, down, signal)).toBeNull();
     expect(probes).toBe(0);
     expect(await b.refusedWhileDown(refused(404), down, signal)).toBe(
-      'refused a record (HTTP 404) while its health probe says down: HTTP 404: Context root /posse not found',
+      'refused a record (HTTP 404) while its health probe says down',
     );
     expect(await b.refusedWhileDown(refused(404), async () => ({ status: 'up' as const }), signal)).toBeNull();
     const stopped = new AbortController();
