@@ -21,8 +21,8 @@ import {
   REPLAY_AT_HEADER,
   REPLAY_HEADER,
   REPLAY_ID_HEADER,
-  type Skipped,
 } from './replay-plan.ts';
+import { auditRecords, type ReplayAudit } from './replay-audit.ts';
 
 /**
  * What the dead-letter tools of one pipeline act on. Several pipelines share a cluster (cities,
@@ -137,23 +137,6 @@ export async function listDeadLetters(
   return found;
 }
 
-export interface ReplayAudit {
-  readonly replayId: string;
-  readonly by: string;
-  readonly at: string;
-  readonly filter: DeadLetterFilter;
-  /** Whether lines that failed again after a replay were re-sent once more (`--again`). */
-  readonly again: boolean;
-  /** Why, as the operator gave it (required with `--again`); null when none was given. */
-  readonly reason: string | null;
-  /** The dead letters re-sent, in the order they were. */
-  readonly deadLetters: readonly string[];
-  /** For each of those, the dead letter it descends from (itself unless it came from a replay). */
-  readonly origins: readonly string[];
-  /** Matching dead letters not re-sent, with the reason. */
-  readonly skipped: readonly Skipped[];
-}
-
 /**
  * The record as it was read at first: its own headers, without the dead letter's, marked replayed
  * (from which line, by which replay).
@@ -193,7 +176,7 @@ function overtaken(transactionalId: string, cause: unknown): CloseloopError {
  * their original key, value and headers (plus where they were replayed from), and records who
  * replayed what. A line is re-sent once, even across replays; with `again`, a line that failed
  * again after its replay once more (see planReplay). The others matching are reported as skipped,
- * with the reason. The re-sends and the audit record are one Kafka transaction: readers see all
+ * with the reason. The re-sends and the audit's records are one Kafka transaction: readers see all
  * of them or none, and a replay that fails half-way leaves nothing behind to tell apart.
  */
 export async function replayDeadLetters(
@@ -236,7 +219,8 @@ export async function replayDeadLetters(
     const tx = await producer.begin();
     try {
       for (const [topic, records] of byTopic) await tx.send(topic, records);
-      await tx.send(auditTopic, [{ key: audit.replayId, value: Buffer.from(JSON.stringify(audit)) }]);
+      // In parts: one record would outgrow message.max.bytes past some thousand dead letters.
+      await tx.send(auditTopic, auditRecords(audit));
       await tx.commit();
     } catch (err) {
       // A fenced producer cannot abort; the broker has aborted its transaction already.

@@ -6,8 +6,15 @@ export {
   type DeadLetter,
   type DeadLetterScope,
   type DeadLetterFilter,
-  type ReplayAudit,
 } from './dead-letters.ts';
+export {
+  AUDIT_PART_LIST_BYTES,
+  auditRecords,
+  mergeAuditParts,
+  type ReplayAudit,
+  type ReplayAuditPart,
+  type Skipped,
+} from './replay-audit.ts';
 export {
   REPLAY_AT_HEADER,
   REPLAY_HEADER,
@@ -18,7 +25,6 @@ export {
   replayState,
   type ReplayHistory,
   type ReplayState,
-  type Skipped,
 } from './replay-plan.ts';
 export { listQuarantine, type QuarantineFilter } from './quarantine.ts';
 export {

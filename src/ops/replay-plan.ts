@@ -1,5 +1,6 @@
 import { readToEnd, type Messaging, type MessagingAdmin } from '../messaging/index.ts';
-import type { DeadLetter, ReplayAudit } from './dead-letters.ts';
+import type { DeadLetter } from './dead-letters.ts';
+import { mergeAuditParts, type ReplayAudit, type ReplayAuditPart, type Skipped } from './replay-audit.ts';
 
 export const REPLAY_HEADER = 'closeloop.replay.of';
 /** The replay that re-sent the record: tells a line's latest failure from an older one. */
@@ -56,19 +57,19 @@ export function replayHistoryOf(
   return { resent, lines };
 }
 
-/** The audit topic has one partition, so it is read in commit order. */
+/** The audit topic has one partition, so it is read in commit order, a replay's parts together. */
 export async function readReplayHistory(
   messaging: Messaging,
   admin: MessagingAdmin,
   auditTopic: string,
 ): Promise<ReplayHistory> {
-  const audits: Partial<ReplayAudit>[] = [];
+  const records: Partial<ReplayAuditPart>[] = [];
   if ((await admin.listTopics()).includes(auditTopic)) {
     await readToEnd(messaging, admin, auditTopic, 'all', (r) => {
-      audits.push(JSON.parse(r.value?.toString('utf8') ?? '{}') as Partial<ReplayAudit>);
+      records.push(JSON.parse(r.value?.toString('utf8') ?? '{}') as Partial<ReplayAuditPart>);
     });
   }
-  return replayHistoryOf(audits);
+  return replayHistoryOf(mergeAuditParts(records));
 }
 
 export type ReplayState =
@@ -98,11 +99,6 @@ const inOriginalOrder = (a: Placed, b: Placed) =>
   a.originalTopic === b.originalTopic
     ? a.originalPartition - b.originalPartition || Number(a.originalOffset - b.originalOffset)
     : a.originalTopic.localeCompare(b.originalTopic);
-
-export interface Skipped {
-  readonly id: string;
-  readonly reason: string;
-}
 
 /**
  * Which dead letters go back (in their original order, a line's later dead letters at its first's

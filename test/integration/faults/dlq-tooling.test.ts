@@ -163,9 +163,13 @@ describe('dead-letter tooling', () => {
     expect([...(await sends(messaging, b.config)).values()]).toEqual([2, 2]);
 
     const aAudit = await readCommittedRaw(messaging, a.config.topics.dlqReplays);
-    expect(aAudit.map((r) => r.key?.toString())).toEqual([first.replayId, second.replayId, expect.any(String)]);
+    expect(aAudit.map((r) => r.key?.toString())).toEqual([
+      `${first.replayId}:0`,
+      `${second.replayId}:0`,
+      expect.any(String),
+    ]);
     const bAudit = await readCommittedRaw(messaging, b.config.topics.dlqReplays);
-    expect(bAudit.map((r) => r.key?.toString())).toEqual([bReplay.replayId]);
+    expect(bAudit.map((r) => r.key?.toString())).toEqual([`${bReplay.replayId}:0`]);
 
     // Each of a's records was sent once and re-sent once: none lost, none re-sent twice.
     const aSends = [...(await sends(messaging, a.config)).entries()];
@@ -284,7 +288,7 @@ describe('dead-letter tooling', () => {
     const replay = await replayDeadLetters(messaging, admin, {}, 'ops@city', c.scope);
     expect(replay.deadLetters).toHaveLength(2);
     const audit = await readCommittedRaw(messaging, c.config.topics.dlqReplays);
-    expect(audit.map((r) => r.key?.toString())).toEqual([replay.replayId]);
+    expect(audit.map((r) => r.key?.toString())).toEqual([`${replay.replayId}:0`]);
     // Sent once, re-sent once: the crashed replay's re-sends were aborted with its audit record.
     expect(Object.fromEntries(await sends(messaging, c.config))).toEqual({
       [c.values[0] ?? '']: 2,
