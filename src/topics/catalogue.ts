@@ -99,6 +99,13 @@ const COMPACTED: ReadonlySet<keyof Topics> = new Set(['state', 'kpi', 'cursors',
  */
 const KEPT: ReadonlySet<keyof Topics> = new Set(['status', 'quarantine', 'dlqReplays', 'drift']);
 
+/**
+ * Dead letters are kept for good too: each is a record a stage could not take, waiting for an
+ * operator to list it and replay it once the cause is fixed. Deleted by a default retention, it
+ * would be lost unreplayed with no word to anyone. They are few (records that failed).
+ */
+const DEAD_LETTER_CONFIG: Readonly<Record<string, string>> = { 'retention.ms': '-1' };
+
 function configOf(name: keyof Topics): Record<string, string> {
   if (COMPACTED.has(name)) return { 'cleanup.policy': 'compact' };
   if (KEPT.has(name)) return { 'retention.ms': '-1' };
@@ -155,7 +162,7 @@ export function topicCatalogue(config: CatalogueConfig): CatalogueEntry[] {
     ...repartition,
   ];
   const dead = consumed.map(({ topic, origin }) =>
-    entry(deadLetterTopic(topic), 'dead-letter', `the dead-letter topic of ${origin}`),
+    entry(deadLetterTopic(topic), 'dead-letter', `the dead-letter topic of ${origin}`, { ...DEAD_LETTER_CONFIG }),
   );
   return [...named, ...repartition, ...dead];
 }

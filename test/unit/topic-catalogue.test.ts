@@ -18,6 +18,15 @@ describe('topic catalogue', () => {
     expect(specs.get(topics.crmEvents)?.config).toEqual({});
   });
 
+  // With the broker's default retention (7 days), a dead letter no one replayed within the week
+  // was deleted, though dlq list and a later replay are what it is kept for.
+  it('keeps every dead-letter topic for good', async () => {
+    const config = await loadConfig('config/closeloop.yaml', {});
+    const dead = topicCatalogue(config).filter((e) => e.role === 'dead-letter');
+    expect(dead.length).toBeGreaterThan(0);
+    for (const e of dead) expect([e.topic, e.spec.config]).toEqual([e.topic, { 'retention.ms': '-1' }]);
+  });
+
   it('gives every consumed topic a dead-letter topic, and nothing else one', async () => {
     const config = await loadConfig('config/closeloop.yaml', {});
     const { topics } = config;
