@@ -69,6 +69,8 @@ export interface DeadLetter {
   readonly replayable: boolean;
   /** The value's length when it was too large to keep in the dead letter; null when kept. */
   readonly valueDropped: number | null;
+  /** Its topic's id when read: which incarnation of the topic its id names (see HistoryEntry). */
+  readonly topicId?: string | undefined;
 }
 
 export interface DeadLetterFilter {
@@ -82,8 +84,9 @@ export interface DeadLetterFilter {
 
 const header = (r: IncomingRecord, name: string) => r.headers[name]?.toString('utf8') ?? '';
 
-function toDeadLetter(r: IncomingRecord): DeadLetter {
+function toDeadLetter(r: IncomingRecord, topicId: string | undefined): DeadLetter {
   return {
+    topicId,
     id: `${r.topic}:${r.partition}:${r.offset}`,
     dlqTopic: r.topic,
     key: r.key?.toString('utf8') ?? null,
@@ -116,6 +119,14 @@ export function matches(d: DeadLetter, f: DeadLetterFilter): boolean {
   );
 }
 
+/** The id of each of the topics that exists, by name, in the order given. */
+async function topicIdsOf(admin: MessagingAdmin, topics: readonly string[]): Promise<Record<string, string>> {
+  const existing = new Set(await admin.listTopics());
+  const ids: Record<string, string> = {};
+  for (const topic of topics.filter((t) => existing.has(t))) ids[topic] = await admin.topicId(topic);
+  return ids;
+}
+
 /**
  * The given dead-letter topics (a pipeline's: `deadLetterScope(config).deadLetterTopics`), each
  * read to its end and filtered. A topic that does not exist yet holds no dead letters.
@@ -126,11 +137,11 @@ export async function listDeadLetters(
   filter: DeadLetterFilter,
   topics: readonly string[],
 ): Promise<DeadLetter[]> {
-  const existing = new Set(await admin.listTopics());
+  const ids = await topicIdsOf(admin, topics);
   const found: DeadLetter[] = [];
-  for (const topic of topics.filter((t) => existing.has(t))) {
+  for (const [topic, topicId] of Object.entries(ids)) {
     await readToEnd(messaging, admin, topic, 'all', (r) => {
-      const d = toDeadLetter(r);
+      const d = toDeadLetter(r, topicId);
       if (matches(d, filter)) found.push(d);
     });
   }
@@ -212,6 +223,7 @@ export async function replayDeadLetters(
       deadLetters: todo.map((d) => d.id),
       origins: todo.map(originOf),
       skipped,
+      topicIds: Object.fromEntries(matching.flatMap((d) => (d.topicId === undefined ? [] : [[d.dlqTopic, d.topicId]]))),
     };
     const byTopic = new Map<string, OutgoingRecord[]>();
     for (const d of todo)

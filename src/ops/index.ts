@@ -23,6 +23,7 @@ export {
   readReplayHistory,
   replayHistoryOf,
   replayState,
+  type HistoryEntry,
   type ReplayHistory,
   type ReplayState,
 } from './replay-plan.ts';

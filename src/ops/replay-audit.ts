@@ -21,6 +21,12 @@ export interface ReplayAudit {
   readonly origins: readonly string[];
   /** Matching dead letters not re-sent, with the reason. */
   readonly skipped: readonly Skipped[];
+  /**
+   * The id of each dead-letter topic the replay read (MessagingAdmin.topicId), which a topic
+   * created again does not keep: the ids above name dead letters of these incarnations only.
+   * Absent in audits written before.
+   */
+  readonly topicIds?: Readonly<Record<string, string>> | undefined;
 }
 
 /**

@@ -35,26 +35,67 @@ export function originOf(d: DeadLetter): string {
   return d.headers[REPLAY_HEADER]?.toString('utf8') || d.id;
 }
 
+/**
+ * A replay's word about a dead letter or a line, and which incarnation of the dead letter's topic
+ * it meant. A dead-letter topic deleted and created again starts its offsets at 0, so its new dead
+ * letters take ids an earlier replay named, while the audit is kept for good.
+ */
+export interface HistoryEntry {
+  readonly replayId: string;
+  /** The topic's id when the replay read it; absent in audits written before replays kept it. */
+  readonly topicId: string | undefined;
+  /** When the replay ran: tells incarnations apart where the audit kept no topic id. */
+  readonly at: string | undefined;
+}
+
 /** What the committed replays of a pipeline re-sent, read from its audit topic. */
 export interface ReplayHistory {
-  /** Each dead letter a replay re-sent, with that replay's id. */
-  readonly resent: ReadonlyMap<string, string>;
+  /** Each dead letter a replay re-sent, with that replay, oldest first. */
+  readonly resent: ReadonlyMap<string, readonly HistoryEntry[]>;
   /** Each line (by its origin) with the replays that re-sent it, oldest first. */
-  readonly lines: ReadonlyMap<string, readonly string[]>;
+  readonly lines: ReadonlyMap<string, readonly HistoryEntry[]>;
 }
+
+/** The dead-letter topic a dead letter's id (`<dlq topic>:<partition>:<offset>`) names. */
+const topicOfId = (id: string) => id.replace(/:\d+:\d+$/, '');
 
 /** The history the given audit records make, oldest first. */
 export function replayHistoryOf(
-  audits: Iterable<Pick<Partial<ReplayAudit>, 'replayId' | 'deadLetters' | 'origins'>>,
+  audits: Iterable<Pick<Partial<ReplayAudit>, 'replayId' | 'deadLetters' | 'origins' | 'at' | 'topicIds'>>,
 ): ReplayHistory {
-  const resent = new Map<string, string>();
-  const lines = new Map<string, string[]>();
+  const resent = new Map<string, HistoryEntry[]>();
+  const lines = new Map<string, HistoryEntry[]>();
   for (const audit of audits) {
     const replayId = audit.replayId ?? '?';
-    for (const id of audit.deadLetters ?? []) resent.set(id, replayId);
-    for (const origin of new Set(audit.origins ?? [])) lines.set(origin, [...(lines.get(origin) ?? []), replayId]);
+    const entry = (id: string): HistoryEntry => ({ replayId, topicId: audit.topicIds?.[topicOfId(id)], at: audit.at });
+    for (const id of audit.deadLetters ?? []) resent.set(id, [...(resent.get(id) ?? []), entry(id)]);
+    for (const origin of new Set(audit.origins ?? [])) lines.set(origin, [...(lines.get(origin) ?? []), entry(origin)]);
   }
   return { resent, lines };
+}
+
+/**
+ * Whether an entry speaks of this dead letter, not of another that held its id on an earlier
+ * incarnation of its topic: the same topic id; where the audit kept none, a dead letter written
+ * after the replay ran cannot be one it re-sent.
+ */
+function sameIncarnation(e: HistoryEntry, d: DeadLetter): boolean {
+  if (e.topicId !== undefined && d.topicId !== undefined) return e.topicId === d.topicId;
+  const written = Date.parse(d.time);
+  const replayed = Date.parse(e.at ?? '');
+  return Number.isNaN(written) || Number.isNaN(replayed) || written <= replayed;
+}
+
+/**
+ * The replays of a dead letter's line, oldest first. For a dead letter a re-send wrote, those of
+ * the incarnation the replay that re-sent it read (entries kept without a topic id count for any).
+ */
+function lineReplays(d: DeadLetter, origin: string, history: ReplayHistory): readonly HistoryEntry[] {
+  const all = history.lines.get(origin) ?? [];
+  if (d.id === origin) return all.filter((e) => sameIncarnation(e, d));
+  const after = d.headers[REPLAY_ID_HEADER]?.toString('utf8');
+  const topicId = all.find((e) => e.replayId === after)?.topicId;
+  return topicId === undefined ? all : all.filter((e) => e.topicId === undefined || e.topicId === topicId);
 }
 
 /** The audit topic has one partition, so it is read in commit order, a replay's parts together. */
@@ -83,9 +124,11 @@ export type ReplayState =
 
 export function replayState(d: DeadLetter, history: ReplayHistory): ReplayState {
   const origin = originOf(d);
-  const own = history.resent.get(d.id) ?? (d.id === origin ? history.lines.get(origin)?.[0] : undefined);
+  const replays = lineReplays(d, origin, history).map((e) => e.replayId);
+  const own =
+    (history.resent.get(d.id) ?? []).filter((e) => sameIncarnation(e, d)).at(-1)?.replayId ??
+    (d.id === origin ? replays[0] : undefined);
   if (own !== undefined) return { state: 'replayed', by: own };
-  const replays = history.lines.get(origin) ?? [];
   const latest = replays[replays.length - 1];
   if (latest === undefined) return { state: 'not replayed' };
   // A dead letter written before re-sent records carried their replay's id came from the line's

@@ -5,6 +5,7 @@ import {
   REPLAY_HEADER,
   REPLAY_ID_HEADER,
   replayHistoryOf,
+  replayState,
   type DeadLetter,
 } from '../../../src/ops/index.ts';
 
@@ -168,5 +169,39 @@ describe('planReplay', () => {
     expect(plan.skipped).toEqual([
       { id: 't.dlq:0:2', reason: 'its value (1048400 bytes) was too large to keep; the original is at t:0:4' },
     ]);
+  });
+});
+
+// A dead-letter topic deleted and created again (cleared by hand, then provisioned at start-up)
+// starts at offset 0 again while the audit is kept for good: a new dead letter took the id of one
+// a replay re-sent last month, was listed as "already replayed" and skipped, even with --again.
+describe('a dead-letter topic created again', () => {
+  const audit = (replayId: string, id: string, at: string, topicIds?: Record<string, string>) =>
+    replayHistoryOf([{ replayId, deadLetters: [id], origins: [id], at, topicIds }]);
+
+  it('does not take a new dead letter for the one of the same id a replay re-sent before', () => {
+    const history = audit('r-old', 't.dlq:0:0', '2026-11-01T00:00:00.000Z', { 't.dlq': 'topic-1' });
+    const fresh = dead('t.dlq:0:0', 0, { topicId: 'topic-2', time: '2026-12-06T07:00:00.000Z' });
+    expect(replayState(fresh, history)).toEqual({ state: 'not replayed' });
+    expect(planReplay([fresh], history).todo.map((d) => d.id)).toEqual(['t.dlq:0:0']);
+    // On the same incarnation, the one re-sent is still skipped, whenever it was written.
+    const same = dead('t.dlq:0:0', 0, { topicId: 'topic-1', time: '2026-12-06T07:00:00.000Z' });
+    expect(replayState(same, history)).toEqual({ state: 'replayed', by: 'r-old' });
+  });
+
+  it('reads a replay audited without topic ids as of the dead letters written before it ran', () => {
+    const history = audit('r-old', 't.dlq:0:0', '2026-11-01T00:00:00.000Z');
+    const before = dead('t.dlq:0:0', 0, { topicId: 'topic-1', time: '2026-10-31T23:59:00.000Z' });
+    expect(replayState(before, history)).toEqual({ state: 'replayed', by: 'r-old' });
+    const after = dead('t.dlq:0:0', 0, { topicId: 'topic-2', time: '2026-12-06T07:00:00.000Z' });
+    expect(planReplay([after], history, { again: true }).todo.map((d) => d.id)).toEqual(['t.dlq:0:0']);
+  });
+
+  it('still counts a failure after a replay of the line on the incarnation that replay read', () => {
+    const history = replayHistoryOf([
+      { replayId: 'r1', deadLetters: ['t.dlq:0:0'], origins: ['t.dlq:0:0'], topicIds: { 't.dlq': 'topic-1' } },
+    ]);
+    const failed = dead('t.dlq:0:3', 10, { topicId: 'topic-1' }, 't.dlq:0:0', 'r1');
+    expect(replayState(failed, history)).toEqual({ state: 'failed again', after: 'r1' });
   });
 });
