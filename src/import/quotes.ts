@@ -83,7 +83,7 @@ export function strayQuoteFinder(header: readonly string[], mapping: ImportMappi
   };
   // The fewest delimiters a line needs for its fields to reach the id or the open-time column.
   const reach = Math.min(...[idAt, ...openedAt].filter((i) => i >= 0)) + 1;
-  const startsRow = (line: string, ownId: string | undefined): boolean => {
+  const startsRow = (line: string, ownId: string | undefined, restOfRow: boolean): boolean => {
     if (line.split(d).length - 1 < reach) return false;
     const fields = fieldsOf(line);
     if (fields === null) return false;
@@ -99,16 +99,29 @@ export function strayQuoteFinder(header: readonly string[], mapping: ImportMappi
       if (v === undefined || parseTime(v, c) === null) return false;
       return id === null || !comparable || (id !== '' && shape(id) === shape(own));
     }
-    // Only the id is reached: it must look like the record's own, character for character.
-    return id !== null && id !== '' && comparable && shape(id, true) === shape(own, true);
+    // Only the id is reached: it must look like the record's own, character for character, and
+    // the field's first line must be the rest of a row (restOfRow). An id-shaped start alone is
+    // a quoted note's line as well, which RFC 4180 allows (SF's status_notes: "See also\n6078600,
+    // same corner"), and the record ended well, so nothing else says a quote went astray.
+    return id !== null && id !== '' && comparable && shape(id, true) === shape(own, true) && restOfRow;
+  };
+  // Whether the field's first line, read as the fields from its own column on, reaches the
+  // open-time column with a time there: the rest of its row, which a stray quote ran through.
+  const restsOfRow = (field: string, k: number): boolean => {
+    const line = field.split(/\r\n|\r|\n/)[0] ?? '';
+    const fields = fieldsOf(line);
+    if (fields === null || !openedAt.some((i) => i > k && i < k + fields.length)) return false;
+    const v = opened([...Array<string>(k).fill(''), ...fields]);
+    return v !== undefined && parseTime(v, c) !== null;
   };
   return (fields) => {
     const ownId = idAt >= 0 ? fields[idAt] : undefined;
-    return fields.findIndex((field) => {
+    return fields.findIndex((field, k) => {
       if (!field.includes('\n') && !field.includes('\r')) return false;
       const lines = field.split(/\r\n|\r|\n/).slice(1);
+      const rest = restsOfRow(field, k);
       // A line before the field's last is a whole line of the file; the last ends at the quote.
-      return lines.some((line, i) => (i < lines.length - 1 && isRow(line)) || startsRow(line, ownId));
+      return lines.some((line, i) => (i < lines.length - 1 && isRow(line)) || startsRow(line, ownId, rest));
     });
   };
 }

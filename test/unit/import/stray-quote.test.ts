@@ -82,6 +82,17 @@ describe('a quoted field with line breaks', () => {
     expect(addresses[1]).toBe(address.slice(1, -1));
   });
 
+  // SF's status_notes: "Duplicate. See also\n6078600, same corner". A line that starts with a
+  // ticket id and a comma was taken for a row a stray quote swallowed, and the row rejected.
+  it('is imported when a line starts with an id shaped like the row’s own and a comma', async () => {
+    for (const note of ['"Duplicate. See also\nSR24-00000099, same corner"', '"Done.\nSR24-00000099, dup\nsee"']) {
+      const { result, ids, addresses } = await run([row(1), row(2, { STREET_ADDRESS: note }), row(3)]);
+      expect(result).toMatchObject({ read: 3, imported: 3, rejected: 0 });
+      expect(ids).toEqual(['SR24-00000101', 'SR24-00000102', 'SR24-00000103']);
+      expect(addresses[1]).toBe(note.slice(1, -1));
+    }
+  });
+
   it('in a row with a field too many names every line the row runs over', async () => {
     const address = '"1300 W MADISON ST\nREAR"';
     const { result } = await run([row(1, { STREET_ADDRESS: address, CITY: 'Chicago,IL' }), row(2)]);
