@@ -9,7 +9,7 @@ import type { ClosureReason, CrmTicketEvent, LinkType } from './types.ts';
 import { RECONCILE_ORIGIN, positionOf } from './context.ts';
 import { decideReopen } from './decide-reconcile.ts';
 import { implausiblePosition } from './ordering.ts';
-import { closeImported, isImported, openImported } from './import.ts';
+import { closeImported, isImported, openImported, updateImported } from './import.ts';
 import { requestTime, showTime } from './request-time.ts';
 import { withNote } from './text.ts';
 
@@ -133,6 +133,8 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
       if (prev) {
         // A re-sent or updated ticket: new facts, but never a second routing.
         t = { ...t, description: e.description ?? t.description };
+        // History again: a newer export's facts of a ticket still open (see updateImported).
+        if (isImported(e.envelope)) t = updateImported(t, e);
         for (const wo of openWorkOrders(t)) if (e.note) draft.command(t, 'ADD_NOTE', wo, { note: e.note });
         // A link an agent made after the ticket opened: a duplicate, or else a follow-up (the
         // original gets its note and priority, or its review). The same link again is no change.

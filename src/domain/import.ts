@@ -61,6 +61,37 @@ export function openImported(t: TicketState, e: CrmTicketEvent): TicketState {
 }
 
 /**
+ * A newer export's row of a ticket the bridge holds as history (an OPENED under another id, its
+ * facts changed): the export's department takes the work order the export assigned (a transfer),
+ * and its due date the clock's completion target. A ticket closed, a work order a department
+ * system holds since go-live, and a clock stopped keep what they have: the export speaks for
+ * work not yet done, and an older export's due date is not lost to a row without one.
+ */
+export function updateImported(t: TicketState, e: CrmTicketEvent): TicketState {
+  if (t.closedAt !== null || t.closureReason !== null) return t;
+  const department = e.department?.trim();
+  const held = t.workOrders.find(
+    (w) => w.system === IMPORT_SYSTEM && w.state !== 'COMPLETED' && w.state !== 'CANCELLED',
+  );
+  let next = t;
+  if (department && held && held.department !== department) {
+    next = {
+      ...next,
+      workOrders: next.workOrders.map((w) => (w === held ? { ...w, department } : w)),
+      departmentsTried: next.departmentsTried.includes(department)
+        ? next.departmentsTried
+        : [...next.departmentsTried, department],
+    };
+  }
+  const due = e.crmDueAt;
+  const sla = next.sla;
+  if (sla && due !== null && due !== undefined && Number.isFinite(due) && sla.resolvedAt === null) {
+    if (due >= sla.startedAt && due !== sla.completionDueAt) next = { ...next, sla: { ...sla, completionDueAt: due } };
+  }
+  return next;
+}
+
+/**
  * A closure the CRM made before the bridge ran. Its reason is documented, so the close gate
  * lets it through: the export's work order ends COMPLETED for work done, else CANCELLED with the
  * reason. A duplicate whose parent the export names is linked as settled history, with no link

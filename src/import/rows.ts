@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { TokenParser } from 'luxon';
 import { IMPORT_ORIGIN } from '../domain/context.ts';
 import { ticketIdFault } from '../domain/identifiers.ts';
@@ -247,6 +248,11 @@ function statusOf(
   return { ...status, verdict };
 }
 
+/** A short digest of an event's facts (its JSON, the order mapOrThrow builds them in). */
+function factsDigest(facts: object): string {
+  return createHash('sha256').update(JSON.stringify(facts)).digest('hex').slice(0, 16);
+}
+
 function mapOrThrow(c: CompiledMapping, r: Record<string, string>): MappedRow {
   const { m } = c;
   const ticketId = idOf(c, r, 'ticketId', required(c, r, 'ticketId').value);
@@ -279,18 +285,21 @@ function mapOrThrow(c: CompiledMapping, r: Record<string, string>): MappedRow {
     origin: IMPORT_ORIGIN,
     correlationId: `${m.source}:${ticketId}`,
   });
-  const opened: CrmTicketEvent = {
+  const facts = {
     ...base,
-    envelope: envelope('opened', openedAt),
-    kind: 'OPENED',
+    kind: 'OPENED' as const,
     duplicateOf: verdict === 'open' ? parent : null,
     closureReason: null,
     channel,
-    requestKind: c.information.some((re) => re.test(requestType)) ? 'INFORMATION' : 'SERVICE',
+    requestKind: c.information.some((re) => re.test(requestType)) ? ('INFORMATION' as const) : ('SERVICE' as const),
     location: locationOf(c, r),
     crmDueAt: dueAt,
     department,
   };
+  // Named by its facts too: the same row imported again is the event the processor has applied,
+  // while a newer export of a ticket still open (transferred, its due date moved) is a new one,
+  // which updates the ticket, instead of the same id with other content (EVENT_ID_REUSED).
+  const opened: CrmTicketEvent = { ...facts, envelope: envelope(`opened:${factsDigest(facts)}`, openedAt) };
   if (verdict === 'open') return { ticketId, openedAt, closed: false, events: [opened] };
 
   const closedAt = time(c, r, 'closedAt', openedAt);

@@ -89,6 +89,36 @@ describe('imported history', () => {
     ]);
   });
 
+  // A newer export (go-live's open-now export after the history one) under an id of its own: the
+  // ticket was transferred and its due date extended while it stayed open.
+  it('takes a newer export of a ticket still open: its department and its due date', () => {
+    const newer = (ticketId: string, fields: Parameters<typeof crm>[3]) =>
+      bridge.send(
+        crm(
+          ticketId,
+          'OPENED',
+          0,
+          { serviceCode: 'POTHOLE', requestedAt: OPENED, department: 'Transportation', channel: 'PHONE', ...fields },
+          { ...imported(OPENED, `${ticketId}:opened:newer`), sequence: null },
+        ),
+      );
+    for (const serviceCode of ['POTHOLE', 'TREE']) {
+      const id = `U-${serviceCode}`;
+      open(id, { serviceCode, crmDueAt: OPENED + 2 * DAY });
+      const d = newer(id, { serviceCode, department: 'Forestry', crmDueAt: OPENED + 10 * DAY });
+      expect([d.violations, d.commands]).toEqual([[], []]);
+      expect(bridge.ticket(id).workOrders.map((w) => w.department)).toEqual(['Forestry']);
+      expect(close(id, OPENED + 5 * DAY).statuses[0]).toMatchObject({
+        completionDueAt: OPENED + 10 * DAY,
+        completionBreached: false,
+      });
+      // Closed, it keeps its facts whatever an export says of it later.
+      newer(id, { serviceCode, department: 'Streets', crmDueAt: OPENED + 20 * DAY });
+      expect(bridge.ticket(id).workOrders.map((w) => w.department)).toEqual(['Forestry']);
+      expect(bridge.ticket(id).sla?.completionDueAt).toBe(OPENED + 10 * DAY);
+    }
+  });
+
   it('uses the policy when the export has no due date, and flags a late closure', () => {
     open('H3');
     const d = close('H3', OPENED + 30 * DAY);

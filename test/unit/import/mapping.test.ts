@@ -87,15 +87,21 @@ describe('an export row as CRM events', () => {
       requestedAt: Date.parse('2018-04-12T15:11:26Z'),
       crmDueAt: Date.parse('2018-04-13T15:11:26Z'),
       location: { address: '3400 GARRISON BLVD, BALTIMORE, MD, 21215', latitude: 39, longitude: -77, district: '6' },
-      envelope: { origin: 'import', eventId: 'open-baltimore-311:18-00269879:opened' },
+      envelope: {
+        origin: 'import',
+        eventId: expect.stringMatching(/^open-baltimore-311:18-00269879:opened:[0-9a-f]{16}$/),
+      },
     });
     expect(closed).toMatchObject({
       kind: 'RESOLVED',
       closureReason: 'WORK_COMPLETED',
       envelope: { occurredAt: Date.parse('2018-04-12T16:45:47Z'), eventId: 'open-baltimore-311:18-00269879:closed' },
     });
-    // The same row maps to the same events, so importing a file twice is a no-op.
+    // The same row maps to the same events, so importing a file twice is a no-op; a row whose
+    // facts changed (a newer export) opens under another id, which updates the ticket.
     expect(mapRow(c, baltimoreRow, 9)).toEqual(r);
+    const moved = mapRow(c, { ...baltimoreRow, Agency: 'Recreation and Parks' }, 9);
+    expect(moved.ok && moved.row.events[0]?.envelope.eventId).not.toBe(opened?.envelope.eventId);
   });
 
   it('maps closure text to reasons and links a duplicate whose text names its parent', async () => {
