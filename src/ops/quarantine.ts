@@ -8,7 +8,12 @@ export interface QuarantineFilter {
   readonly until?: string;
 }
 
-/** Unmapped codes and policy violations recorded by the processor, filtered. */
+/**
+ * Unmapped codes and policy violations recorded by the processor, filtered. A violation is in a
+ * `since`/`until` window when the event it is about happened in it or when it was recorded in
+ * it (the record's timestamp): history imported at go-live is about events years old, and an
+ * operator looking at what go-live quarantined asks by when.
+ */
 export async function listQuarantine(
   messaging: Messaging,
   admin: MessagingAdmin,
@@ -22,9 +27,9 @@ export async function listQuarantine(
   await requireTopics(admin, [topic]);
   await readToEnd(messaging, admin, topic, 'all', async (r) => {
     const v = (await serde.decode<Violation>(r.value)).value;
-    const at = v.envelope.occurredAt;
-    if ((!f.kind || v.kind === f.kind) && (!f.ticket || v.ticketId === f.ticket) && at >= since && at < until)
-      out.push(v);
+    const inWindow = (at: number) => Number.isFinite(at) && at >= since && at < until;
+    const when = inWindow(v.envelope.occurredAt) || inWindow(Number(r.timestamp));
+    if ((!f.kind || v.kind === f.kind) && (!f.ticket || v.ticketId === f.ticket) && when) out.push(v);
   });
   return out;
 }
