@@ -68,22 +68,33 @@ export async function openAlerts(
   const known = lastReads.get(messaging) ?? new Map<string, LastRead>();
   lastReads.set(messaging, known);
   let last = known.get(topic);
-  if (last?.marks !== marks) {
-    last = { marks, open: readOpenAlerts(messaging, admin, serde, topic, report) };
+  if (last?.marks !== marks || last.serde !== serde) {
+    last = { marks, serde, read: readOpenAlerts(messaging, admin, serde, topic) };
     known.set(topic, last);
     const read = last;
     // A read that failed is not kept: the next call reads again.
-    read.open.catch(() => {
+    read.read.catch(() => {
       if (known.get(topic) === read) known.delete(topic);
     });
   }
-  return [...(await last.open)];
+  const { open, passed } = await last.read;
+  // Each caller hears of what the read passed over, whoever began it (passedOver counts once per process).
+  for (const p of passed) passedOver(report, p.record, p.err);
+  return [...open];
+}
+
+interface AlertsRead {
+  readonly open: readonly AlertRecord[];
+  /** The records that are no alert, passed over. */
+  readonly passed: readonly { readonly record: IncomingRecord; readonly err: unknown }[];
 }
 
 interface LastRead {
   /** Each partition's first and end offsets when the read began. */
   readonly marks: string;
-  readonly open: Promise<readonly AlertRecord[]>;
+  /** What decoded the records (another registry may read them otherwise). */
+  readonly serde: AvroSerde;
+  readonly read: Promise<AlertsRead>;
 }
 
 /**
@@ -101,9 +112,9 @@ async function readOpenAlerts(
   admin: MessagingAdmin,
   serde: AvroSerde,
   topic: string,
-  report: AlertsReadReport,
-): Promise<AlertRecord[]> {
+): Promise<AlertsRead> {
   const latest = new Map<string, AlertRecord | null>();
+  const passed: { record: IncomingRecord; err: unknown }[] = [];
   await readToEnd(messaging, admin, topic, 'all', async (r) => {
     const key = r.key?.toString('utf8') ?? '';
     if (r.value === null) {
@@ -114,12 +125,13 @@ async function readOpenAlerts(
       latest.set(key, (await serde.decodeAs<AlertRecord>(r.value, RECORD_NAMES.alerts)).value);
     } catch (err) {
       if (!recordAtFault(err)) throw err;
-      passedOver(report, r, err);
+      passed.push({ record: r, err });
     }
   });
-  return [...latest.values()]
+  const open = [...latest.values()]
     .filter((a): a is AlertRecord => a !== null && a.status === 'RAISED')
     .sort((a, b) => a.since - b.since || a.alertId.localeCompare(b.alertId));
+  return { open, passed };
 }
 
 function passedOver(report: AlertsReadReport, r: IncomingRecord, err: unknown): void {

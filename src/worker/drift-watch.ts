@@ -68,7 +68,10 @@ export class DriftWatch {
     const admin = messaging.admin();
     await admin.connect();
     try {
-      const open = await openAlerts(messaging, admin, serde, config.topics.alerts);
+      const open = await openAlerts(messaging, admin, serde, config.topics.alerts, {
+        log: this.#o.logger,
+        metrics: this.#o.metrics,
+      });
       this.#set(open.filter((a) => a.reason === DRIFT_REASON));
     } finally {
       await admin.disconnect();

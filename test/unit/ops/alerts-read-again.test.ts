@@ -6,6 +6,8 @@ import {
   subjectForTopic,
   type Messaging,
 } from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { Metrics } from '../../../src/observability/metrics.ts';
 import { openAlerts } from '../../../src/ops/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
@@ -79,5 +81,29 @@ describe('reading the open alerts again', () => {
     await write(alert('T1', 'CLEARED'));
     expect((await openAlerts(messaging, admin, serde, ALERTS)).map((a) => a.ticketId)).toEqual(['T2']);
     expect(reads()).toBe(3);
+  });
+
+  // The read is shared, but a record that is no alert is each reader's to hear of: the first
+  // reader (the drift watch once read without a report) must not silence the others.
+  it('tells a reader with a report of a record that is no alert even when a reader without one read first', async () => {
+    const { serde } = await startLoopback(cleanup);
+    const messaging = createInMemoryMessaging();
+    const admin = messaging.admin();
+    await admin.ensureTopics([{ topic: ALERTS, partitions: 1 }]);
+    await serde.register(subjectForTopic(ALERTS), (await readSchemaFile(`schemas/${ALERTS}.avsc`)).schema);
+    await messaging.producer().send(ALERTS, [{ key: 'x', value: Buffer.from('not avro at all') }]);
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    });
+    const metrics = new Metrics({ defaults: false });
+    await openAlerts(messaging, admin, serde, ALERTS);
+    await openAlerts(messaging, admin, serde, ALERTS, { log: logger, metrics });
+    await openAlerts(messaging, admin, serde, ALERTS, { log: logger, metrics });
+    expect(lines.filter((l) => l['level'] === 50)).toHaveLength(1);
+    expect(await metrics.registry.getSingleMetricAsString('closeloop_alert_records_unreadable_total')).toContain(
+      'CL_DECODE_MALFORMED',
+    );
   });
 });
