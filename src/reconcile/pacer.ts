@@ -119,8 +119,11 @@ export class LookupPacer {
           await sleep(wait, this.#signal);
           continue;
         }
+        // An uncatalogued error's message may quote what the system sent (a JSON.parse error
+        // quotes the body): its kind only. A catalogued one's message is written not to.
+        const said = isCloseloopError(err) ? err.message : err instanceof Error ? err.name : typeof err;
         this.#log[code === 'unknown' ? 'error' : 'warn'](
-          { ...what, system, code, err: messageOf(err) },
+          { ...what, system, code, err: said },
           'lookup failed; the item is not judged this run',
         );
         if (!again)

@@ -105,11 +105,24 @@ describe('reconciliation against a system that refuses lookups', () => {
   it('takes an error of no catalogue code from a lookup as that item unanswered, and checks every ticket', async () => {
     const { config, messaging, serde } = await openOnBridge(cleanup, ids);
     const calls: { id: string; at: number }[] = [];
+    // A connector's own parse of a body: V8's SyntaxError quotes the body, contact data and all.
     const buggy = crmLookup(calls, (n) => {
-      if (n === 4) throw new TypeError("Cannot read properties of undefined (reading 'status')");
+      if (n === 4) JSON.parse('jane.roe@example.org called 410-555-0199');
     });
     const metrics = new Metrics({ defaults: false });
-    const report = await reconcileWith({ config, messaging, serde }, buggy, metrics);
+    const lines: string[] = [];
+    const logged = createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(l) } });
+    const report = await runReconciliation({
+      config,
+      messaging,
+      serde,
+      logger: logged,
+      metrics,
+      lookups: only(buggy),
+      rate: 1_000,
+    });
+    expect(lines.filter((l) => l.includes('SyntaxError'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('jane.roe') || l.includes('410-555'))).toEqual([]);
     expect(report).toMatchObject({ checked: ids.length, unanswered: 1, stopped: false });
     expect(calls.map((c) => c.id)).toEqual(ids);
     expect(await unansweredOf(metrics)).toEqual([['crm', 'unknown', 1]]);
