@@ -4,11 +4,11 @@ import {
   dueDayInstant,
   duplicatePlacedAt,
   figuresChangeAt,
-  isProvisional,
   isExcludedFromSla,
   judgedState,
   KPI_DEFINITION_VERSION,
   monthOfInstant,
+  monthOpenIn,
   monthRange,
   monthTester,
   nearestRank,
@@ -201,7 +201,8 @@ export class PublicFigures {
     const cached = this.#months.get(month);
     if (cached && now < cached.until) return cached.figures;
     const figures = this.#compute(month, now);
-    const end = monthRange(parseMonth(month), this.#timeZone)[1];
+    const zones = zonesOf(index.tickets.get(month) ?? [], this.#timeZone);
+    const end = Math.max(...zones.map((z) => monthRange(parseMonth(month), z)[1]));
     // Provisional through `end` itself (see #compute): the flag changes the instant after.
     const until = Math.min(
       now <= end ? end + 1 : Infinity,
@@ -336,7 +337,9 @@ export class PublicFigures {
       month,
       timeZone: zone,
       definitionVersion: KPI_DEFINITION_VERSION,
-      provisional: isProvisional(parseMonth(month), zone, now),
+      // Each ticket's month is judged in its own calendar's zone (R1): the month is final only
+      // once it is over in all of them, as the KPI job says (monthOpenIn).
+      provisional: monthOpenIn(parseMonth(month), zonesOf(tickets, zone), now) !== null,
       received: rows.length,
       service: service.filter((r) => r.kind === 'SERVICE').length,
       information: information.length,
@@ -360,4 +363,9 @@ export class PublicFigures {
       medianDaysToClose: median === null ? null : roundTo(median, 1),
     };
   }
+}
+
+/** The city's zone and those of the month's tickets' calendars, once each. */
+function zonesOf(tickets: readonly KpiTicket[], zone: string): string[] {
+  return [...new Set([zone, ...tickets.map((t) => t.timeZone)])];
 }

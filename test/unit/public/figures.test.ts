@@ -147,6 +147,28 @@ describe('public figures of a month', () => {
     expect(figures.month('2026-11')).toMatchObject({ provisional: false });
   });
 
+  // A ticket on a calendar west of the city's has a target falling due after the month is over in
+  // the city's zone: the month's figures can still change, as the KPI job says.
+  it('stays provisional until the month is over in the zone of every ticket, not only the city', () => {
+    const DAY = 86_400_000;
+    const laMidnight = Date.UTC(2026, 10, 1, 7);
+    let now = Date.UTC(2026, 10, 1, 5);
+    const figures = new PublicFigures(new RequestFacts(), ZONE, () => now);
+    figures.applyStatus(
+      status('LA-1', 1, {
+        workOrders: wo('parks'),
+        slaTimeZone: 'America/Los_Angeles',
+        requestedAt: laMidnight - 5 * DAY,
+        responseDueAt: laMidnight - 3 * DAY,
+        respondedAt: laMidnight - 4 * DAY,
+        completionDueAt: laMidnight,
+      }),
+    );
+    expect(figures.month(MONTH).provisional).toBe(true);
+    now = laMidnight + 1;
+    expect(figures.month(MONTH).provisional).toBe(false);
+  });
+
   it("keeps a past month's figures when a resolved ticket is reopened, then cancelled or linked as a duplicate", async () => {
     for (const after of ['cancelled', 'duplicate'] as const) {
       const bridge = new Bridge(await slaTestPolicy());
