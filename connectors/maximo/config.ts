@@ -97,11 +97,13 @@ export const maximoConfig = z
       .number()
       .int()
       .min(100)
-      // The cursor is one Kafka record, under the broker's 1 MB limit by default.
-      .max(40_000)
+      // The cursor is one Kafka record, under the broker's 1 MB limit by default. A change takes
+      // up to about 65 bytes of it (its key, and where its event was placed when it is the latest
+      // of its work order), so 12 000 leave a margin for longer ids (see the cursor's unit test).
+      .max(12_000)
       .default(10_000)
       .describe(
-        'Changes published within the look-back that the cursor remembers. Beyond it the oldest seconds are forgotten and a late change dated in them is missed, as without a look-back; the source warns (CL_SOURCE_CURSOR_FULL) until the look-back has moved past them.',
+        'Changes published within the look-back that the cursor remembers. Beyond it the oldest seconds are forgotten and a late change dated in them is missed, as without a look-back; the source warns (CL_SOURCE_CURSOR_FULL) until the look-back has moved past them. At most 12 000 (40 000 before the cursor kept where events were placed): the cursor is one Kafka record, kept under the 1 MB limit a Kafka broker sets by default.',
       ),
     maxClockAheadSeconds: z
       .number()

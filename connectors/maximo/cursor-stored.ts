@@ -28,7 +28,9 @@ export interface Stored {
   /**
    * Where a published change's event was placed (its occurredAt, ms), by workorderid:_rowstamp,
    * where that is not its changedate: a status date before the save, or one placed after the
-   * change before it by row stamp (see order.ts).
+   * change before it by row stamp (see order.ts). Only for each work order's remembered change
+   * with the highest row stamp, all that is read back; a cursor that kept one for every change
+   * reads the same.
    */
   readonly occurred?: Readonly<Record<string, number>>;
 }

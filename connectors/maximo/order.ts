@@ -41,6 +41,13 @@ function stampOf(rowstamp: string): bigint | null {
   return /^\d{1,30}$/.test(rowstamp) ? BigInt(rowstamp) : null;
 }
 
+/** A published change's key (workorderid:_rowstamp) as the work order and row stamp it orders; null: it orders nothing. */
+function orderOf(key: string): { id: number; rowstamp: bigint } | null {
+  const [id = '', stamp = ''] = key.split(':');
+  const rowstamp = stampOf(stamp);
+  return rowstamp === null || !/^-?\d+$/.test(id) ? null : { id: Number(id), rowstamp };
+}
+
 export class ChangeOrder {
   /** Per workorderid, the latest change remembered: its row stamp and where its event stands. */
   readonly #latest = new Map<number, Latest>();
@@ -50,14 +57,13 @@ export class ChangeOrder {
   /** From the cursor's published changes (key to changedate) and their stored `occurred`. */
   constructor(published: ReadonlyMap<string, number>, occurred: Readonly<Record<string, number>> = {}) {
     for (const [key, date] of published) {
-      const [id = '', stamp = ''] = key.split(':');
-      const rowstamp = stampOf(stamp);
       const at = occurred[key];
       if (at !== undefined) this.#occurred.set(key, at);
-      if (rowstamp === null || !/^-?\d+$/.test(id)) continue;
-      const last = this.#latest.get(Number(id));
-      if (last === undefined || rowstamp > last.rowstamp)
-        this.#latest.set(Number(id), { rowstamp, occurredAt: at ?? date });
+      const order = orderOf(key);
+      if (order === null) continue;
+      const last = this.#latest.get(order.id);
+      if (last === undefined || order.rowstamp > last.rowstamp)
+        this.#latest.set(order.id, { rowstamp: order.rowstamp, occurredAt: at ?? date });
     }
   }
 
@@ -89,10 +95,26 @@ export class ChangeOrder {
     return { occurredAt, moved };
   }
 
-  /** What the cursor stores of where events stand: for the changes it still remembers. */
+  /**
+   * What the cursor stores of where events stand: for each work order, of the changes it still
+   * remembers, only the one with the highest row stamp, as that is all the constructor reads.
+   * Most changes are placed off their changedate (a status date set before the save): an entry
+   * for each would more than double the cursor, past the record limit maxRememberedChanges keeps.
+   */
   stored(published: ReadonlyMap<string, number>): Record<string, number> | undefined {
+    const highest = new Map<number, { key: string; rowstamp: bigint }>();
+    for (const key of published.keys()) {
+      const order = orderOf(key);
+      if (order === null) continue;
+      const last = highest.get(order.id);
+      if (last === undefined || order.rowstamp > last.rowstamp)
+        highest.set(order.id, { key, rowstamp: order.rowstamp });
+    }
     const out: Record<string, number> = {};
-    for (const [key, at] of this.#occurred) if (published.has(key)) out[key] = at;
+    for (const { key } of highest.values()) {
+      const at = this.#occurred.get(key);
+      if (at !== undefined) out[key] = at;
+    }
     return Object.keys(out).length === 0 ? undefined : out;
   }
 }

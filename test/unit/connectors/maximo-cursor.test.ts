@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { maximoConfig } from '../../../connectors/maximo/config.ts';
 import { FeedCursor, feedCursorProblem, maximoDate, type FeedChange } from '../../../connectors/maximo/cursor.ts';
 
 const T = Date.parse('2026-11-30T15:00:00Z');
@@ -107,6 +108,49 @@ describe('maximo feed cursor', () => {
     expect(
       feedCursorProblem(JSON.stringify({ changedate: maximoDate(T), seen: [], occurred: { '1:2': 'x' } })),
     ).toMatch(/occurred maps/);
+  });
+
+  it("stores where events stand for each work order's latest change only, and fits one record at the cap", () => {
+    const c = FeedCursor.parse(null, LIMITS);
+    // Three changes of one work order, each with its status set 4 s before the save.
+    const changes = [change(1, 10), change(1, 11), change(1, 12)];
+    for (const ch of changes) {
+      c.take(ch, T + 20_000);
+      c.place(ch, Date.parse(ch.changedate) - 4_000);
+    }
+    const { cursor, stored } = restart(c);
+    expect(stored['occurred']).toEqual({ [`1:${changes[2]?._rowstamp}`]: T + 8_000 });
+    // Placed after the latest, as before the restart.
+    const next = { ...change(1, 9), _rowstamp: String(++rowstamp) };
+    cursor.take(next, T + 20_000);
+    expect(cursor.place(next, T + 5_000).occurredAt).toBe(T + 8_001);
+    // A cursor written when every change's placement was kept still reads, and still orders.
+    const old = FeedCursor.parse(
+      JSON.stringify({
+        changedate: maximoDate(T + 12_000),
+        seen: [`1:${changes[2]?._rowstamp}`],
+        window: { [maximoDate(T + 10_000)]: [`1:${changes[0]?._rowstamp}`] },
+        occurred: { [`1:${changes[0]?._rowstamp}`]: T + 6_000, [`1:${changes[2]?._rowstamp}`]: T + 8_000 },
+      }),
+      LIMITS,
+    );
+    old.take(next, T + 20_000);
+    expect(old.place(next, T + 5_000).occurredAt).toBe(T + 8_001);
+
+    // At the most the config allows, with realistic dates (25 changes a second, each of its own
+    // work order, its status set 4 s before the save), the cursor stays under a record's limit.
+    const max = maximoConfig.shape.maxRememberedChanges.unwrap().maxValue ?? Infinity;
+    const full = FeedCursor.parse(null, { ...LIMITS, lookBackMs: 3_600_000, maxRemembered: max });
+    for (let i = 0; i < max; i += 1) {
+      const at = T + Math.floor(i / 25) * 1000;
+      const ch = { ...change(10_000_000 + i, 0), _rowstamp: String(8_123_456_789_012 + i), changedate: maximoDate(at) };
+      full.take(ch, T + 1_800_000);
+      full.place(ch, at - 4_000);
+    }
+    const end = full.end();
+    expect(end.warnings).toEqual([]);
+    // Kafka's default message.max.bytes is 1 MiB for the whole record: a margin for key and headers.
+    expect(Buffer.byteLength(end.cursor)).toBeLessThan(1_000_000);
   });
 
   it('forgets what the look-back can no longer reach', () => {
