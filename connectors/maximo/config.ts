@@ -99,11 +99,12 @@ export const maximoConfig = z
       .min(100)
       // The cursor is one Kafka record, under the broker's 1 MB limit by default. A change takes
       // up to about 65 bytes of it (its key, and where its event was placed when it is the latest
-      // of its work order), so 12 000 leave a margin for longer ids (see the cursor's unit test).
+      // of its work order), so 12 000 leave a margin for longer ids (see the cursor's unit test);
+      // sparser changes are held to the record by MAX_CURSOR_BYTES (cursor.ts).
       .max(12_000)
       .default(10_000)
       .describe(
-        'Changes published within the look-back that the cursor remembers. Beyond it the oldest seconds are forgotten and a late change dated in them is missed, as without a look-back; the source warns (CL_SOURCE_CURSOR_FULL) until the look-back has moved past them. At most 12 000 (40 000 before the cursor kept where events were placed): the cursor is one Kafka record, kept under the 1 MB limit a Kafka broker sets by default.',
+        'Changes published within the look-back that the cursor remembers. Beyond it the oldest seconds are forgotten and a late change dated in them is missed, as without a look-back; the source warns (CL_SOURCE_CURSOR_FULL) until the look-back has moved past them. At most 12 000 (40 000 before the cursor kept where events were placed): the cursor is one Kafka record, kept under the 1 MB limit a Kafka broker sets by default. Changes spread thin over a long look-back, or with long ids, can take more than that before the cap: the cursor is then held to 900 000 bytes by forgetting its oldest seconds the same way, with the same warning.',
       ),
     maxClockAheadSeconds: z
       .number()

@@ -19,7 +19,8 @@ export { changeKey, feedCursorProblem, maximoDate } from './cursor-stored.ts';
  * The remembered changes are bounded twice: by the look-back (older ones can no longer come back)
  * and by a hard cap. Past the cap the oldest seconds are forgotten and the `floor` rises above
  * them: a change dated before the floor counts as published, which is the behaviour without a
- * look-back, and the source says so (CL_SOURCE_CURSOR_FULL) instead of growing without end.
+ * look-back, and the source says so (CL_SOURCE_CURSOR_FULL) instead of growing without end. The
+ * same befalls the oldest seconds of a cursor over the bytes one record may take (MAX_CURSOR_BYTES).
  *
  * A changedate far ahead of the bridge's clock (an app server's clock or time zone set wrong)
  * would carry the cursor, and the start of every later query, hours ahead, skipping whatever the
@@ -41,6 +42,14 @@ export interface CursorLimits {
   /** The Maximo server's IANA zone, when the connector is told it (see clocks-back.ts). */
   readonly serverZone?: string | undefined;
 }
+
+/**
+ * The most the stored cursor may take, in bytes: it is one Kafka record, and the broker refuses
+ * one over its message.max.bytes (1 MiB by default) with the record's key and headers, which
+ * would pause the source with its feed stopped. maxRememberedChanges keeps dense changes well
+ * under it; sparse ones over a long look-back, or long ids, are held to it here.
+ */
+export const MAX_CURSOR_BYTES = 900_000;
 
 /** The offsets of two falls in the dates a day apart or less are servers set to different zones, not DST. */
 const FALLS_APART_MS = 86_400_000;
@@ -234,7 +243,19 @@ export class FeedCursor {
       this.#floor = null;
       this.#forgotten = 0;
     }
-    this.#cap(at);
+    this.#forget(at, this.#published.size - this.#limits.maxRemembered, (keys) => keys.length);
+    let cursor = this.#serialize(at);
+    // Over the record's bytes: the oldest seconds go as past the cap, by what their keys take
+    // (with a changedate and a placement each, at most), until it fits.
+    for (let excess = Buffer.byteLength(cursor) - MAX_CURSOR_BYTES; excess > 0;) {
+      if (!this.#forget(at, excess, (keys) => keys.reduce((n, k) => n + 2 * Buffer.byteLength(k) + 40, 0))) break;
+      cursor = this.#serialize(at);
+      excess = Buffer.byteLength(cursor) - MAX_CURSOR_BYTES;
+    }
+    return { cursor, warnings: this.#warnings() };
+  }
+
+  #serialize(at: number): string {
     const seen: string[] = [];
     const window: Record<string, string[]> = {};
     for (const [k, date] of this.#published) {
@@ -254,7 +275,7 @@ export class FeedCursor {
         : { holdFrom: maximoDate(this.#hold.from), holdUntil: maximoDate(this.#hold.until) }),
       ...(occurred === undefined ? {} : { occurred }),
     };
-    return { cursor: JSON.stringify(stored), warnings: this.#warnings() };
+    return JSON.stringify(stored);
   }
 
   #warnings(): SourceWarning[] {
@@ -284,19 +305,21 @@ export class FeedCursor {
       out.push({
         code: 'CL_SOURCE_CURSOR_FULL',
         detail:
-          `${this.#forgotten} changes forgotten past the cap of ${this.#limits.maxRemembered}: changes dated ` +
+          `${this.#forgotten} changes forgotten past the cap of ${this.#limits.maxRemembered} (or of the ` +
+          `${MAX_CURSOR_BYTES} bytes the cursor's record may take): changes dated ` +
           `before ${maximoDate(this.#floor + 999)} are no longer read again, so one committed late there is missed`,
       });
     }
     return out;
   }
 
-  // Forgets whole seconds, oldest first, so that a second is either known change by change or
-  // lies wholly below the floor. The cursor's own second and any ahead of it are kept: without
-  // them the next query could not tell which of their changes it has published.
-  #cap(at: number): void {
-    let excess = this.#published.size - this.#limits.maxRemembered;
-    if (excess <= 0) return;
+  // Forgets whole seconds, oldest first, until what they weigh reaches `excess`, so that a second
+  // is either known change by change or lies wholly below the floor. The cursor's own second and
+  // any ahead of it are kept: without them the next query could not tell which of their changes
+  // it has published. False when there was nothing to forget.
+  #forget(at: number, excess: number, weigh: (keys: readonly string[]) => number): boolean {
+    if (excess <= 0) return false;
+    let forgot = false;
     const bySecond = new Map<number, string[]>();
     for (const [k, date] of this.#published)
       if (date < at) (bySecond.get(date) ?? bySecond.set(date, []).get(date))?.push(k);
@@ -304,9 +327,11 @@ export class FeedCursor {
       if (excess <= 0) break;
       const keys = bySecond.get(date) ?? [];
       for (const k of keys) this.#published.delete(k);
-      excess -= keys.length;
+      excess -= weigh(keys);
       this.#forgotten += keys.length;
       this.#floor = Math.max(this.#floor ?? Number.NEGATIVE_INFINITY, date + 1);
+      forgot = true;
     }
+    return forgot;
   }
 }

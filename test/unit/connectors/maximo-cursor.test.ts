@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { maximoConfig } from '../../../connectors/maximo/config.ts';
-import { FeedCursor, feedCursorProblem, maximoDate, type FeedChange } from '../../../connectors/maximo/cursor.ts';
+import {
+  FeedCursor,
+  feedCursorProblem,
+  MAX_CURSOR_BYTES,
+  maximoDate,
+  type FeedChange,
+} from '../../../connectors/maximo/cursor.ts';
 
 const T = Date.parse('2026-11-30T15:00:00Z');
 const LIMITS = { lookBackMs: 300_000, maxRemembered: 100, maxAheadMs: 300_000 };
@@ -151,6 +157,28 @@ describe('maximo feed cursor', () => {
     expect(end.warnings).toEqual([]);
     // Kafka's default message.max.bytes is 1 MiB for the whole record: a margin for key and headers.
     expect(Buffer.byteLength(end.cursor)).toBeLessThan(1_000_000);
+  });
+
+  it("holds the cursor to one record's bytes: sparse changes over a long look-back forget their oldest seconds and warn", () => {
+    const max = maximoConfig.shape.maxRememberedChanges.unwrap().maxValue ?? Infinity;
+    const limits = { ...LIMITS, lookBackMs: 86_400_000, maxRemembered: max };
+    const c = FeedCursor.parse(null, limits);
+    // One change a second, each of its own work order with long ids: under the cap, over the bytes.
+    const now = T + max * 1000;
+    for (let i = 0; i < max; i += 1) {
+      const at = T + i * 1000;
+      const ch = { ...change(1_000_000_000 + i, 0), _rowstamp: String(123_456_789_012_345_678n + BigInt(i)) };
+      c.take({ ...ch, changedate: maximoDate(at) }, now);
+      c.place(ch, at - 4_000);
+    }
+    const { cursor, stored, warnings } = restart(c, limits);
+    expect(Buffer.byteLength(JSON.stringify(stored))).toBeLessThanOrEqual(MAX_CURSOR_BYTES);
+    expect(warnings).toEqual([
+      { code: 'CL_SOURCE_CURSOR_FULL', detail: expect.stringContaining(`bytes the cursor's record may take`) },
+    ]);
+    // As past the cap: a late change in a forgotten second is passed over, one in the newest is read.
+    expect(cursor.take({ ...change(7, 0), changedate: maximoDate(T) }, now)).toBe(false);
+    expect(cursor.take({ ...change(8, 0), changedate: maximoDate(now - 2_000) }, now)).toBe(true);
   });
 
   it('forgets what the look-back can no longer reach', () => {
