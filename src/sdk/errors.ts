@@ -47,21 +47,23 @@ const UNAUTHORIZED: ReadonlySet<number> = new Set([401, 403, 407]);
  */
 const ROUTE_STATUSES: ReadonlySet<number> = new Set([404, 405]);
 
-/** A JSON media type: application/json, text/json, application/problem+json. */
-const JSON_TYPE = /^[^;]*(?:\/|\+)json\s*(?:;|$)/i;
+/** An HTML media type: text/html, application/xhtml+xml. */
+const HTML_TYPE = /^\s*(?:text\/html|application\/xhtml\+xml)\s*(?:;|$)/i;
 
 /**
  * Whether a refusal was answered by the web tier in front of the system rather than by its API:
- * a 404 or 405 whose body is not JSON (an application server's HTML "Context root /posse not
- * found" while the application restarts, a proxy's page for a path it does not route). The
- * system's own refusal of an item comes as JSON, or with no body at all.
+ * a 404 or 405 in HTML (an application server's "Context root /posse not found" page while the
+ * application restarts, a proxy's page for a path it does not route). Only HTML says so: an API's
+ * own "no such item" comes as JSON, as plain text (Express's `res.sendStatus(404)` answers "Not
+ * Found" in text/plain) or with no body at all, and taking those for the web tier would make a
+ * missing item an outage that pauses the connector every cycle.
  */
 function webTierAnswer(f: HttpFailure): boolean {
   return (
     f.status !== undefined &&
     ROUTE_STATUSES.has(f.status) &&
     f.contentType !== undefined &&
-    !JSON_TYPE.test(f.contentType)
+    HTML_TYPE.test(f.contentType)
   );
 }
 
@@ -106,8 +108,8 @@ function asFailure(err: unknown): HttpFailure {
  * page) and any other 4xx to a call about the API rather than one record (a 404 "context root not
  * found" to a collection query while the system restarts) say the endpoint is wrong, which no
  * record can fix either: CL_CONNECTOR_MISDIRECTED pauses the connector. So does a 404 or 405 to a
- * call about a record whose answer is not JSON (an application server's HTML "Context root not
- * found" while it restarts): the web tier in front of the system answered, not the system. So does
+ * call about a record answered in HTML (an application server's "Context root not found" page
+ * while it restarts): the web tier in front of the system answered, not the system. So does
  * a TLS failure (an untrusted or expired certificate, https to a plain http port), with its code
  * in details.errorCode for the operator, and an answer outside HTTP/1.1 (an interim 100 Continue
  * not asked for), which every try meets and may apply anew. Only another 4xx to a call about a

@@ -99,13 +99,17 @@ describe('classifyHttpError', () => {
   });
 
   // An app server restarting answers every path with its own HTML 404: the web tier, not the system.
-  it('makes a 404 or 405 to a record call answered by no JSON a misdirected endpoint, and a JSON one a refusal', () => {
+  it('makes a 404 or 405 to a record call answered in HTML a misdirected endpoint, and any other a refusal', () => {
     const answered = (status: number, contentType?: string) =>
       classifyHttpError(new HttpCallError('no', { status, ...(contentType ? { contentType } : {}) }), 'x').code;
     expect(answered(404, 'text/html')).toBe('CL_CONNECTOR_MISDIRECTED');
-    expect(answered(405, 'text/plain; charset=utf-8')).toBe('CL_CONNECTOR_MISDIRECTED');
+    expect(answered(405, 'text/html; charset=iso-8859-1')).toBe('CL_CONNECTOR_MISDIRECTED');
+    expect(answered(404, 'application/xhtml+xml')).toBe('CL_CONNECTOR_MISDIRECTED');
     expect(answered(404, 'application/json; charset=utf-8')).toBe('CL_CONNECTOR_REJECTED');
     expect(answered(404, 'application/problem+json')).toBe('CL_CONNECTOR_REJECTED');
+    // Express's res.sendStatus(404) for an unknown item: "Not Found" in text/plain, the API's own.
+    expect(answered(404, 'text/plain; charset=utf-8')).toBe('CL_CONNECTOR_REJECTED');
+    expect(answered(405, 'text/plain')).toBe('CL_CONNECTOR_REJECTED');
     // No body and no type: the system saying it has no such item, as lookups read it.
     expect(answered(404)).toBe('CL_CONNECTOR_REJECTED');
     // Other refusals are the record's whatever they are written in.

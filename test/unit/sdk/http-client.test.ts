@@ -5,7 +5,14 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { classifyHttpError, HttpCallError, HttpClient, RESPONSE_TOO_LARGE, sendJson } from '../../../src/sdk/index.ts';
+import {
+  classifyHttpError,
+  HttpCallError,
+  HttpClient,
+  lookupJson,
+  RESPONSE_TOO_LARGE,
+  sendJson,
+} from '../../../src/sdk/index.ts';
 
 // A real server on a free port: each path does one thing a system (or a network) can do.
 const seen: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[] = [];
@@ -21,6 +28,9 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (path === '/api/unavailable') return void res.writeHead(503).end('down');
   if (path === '/api/restarting')
     return void res.writeHead(404, { 'content-type': 'text/html' }).end('<h2>Context root /base not found</h2>');
+  if (path === '/api/plain-no-item')
+    return void res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not Found');
+  if (path === '/api/empty-no-item') return void res.writeHead(404).end();
   if (path === '/api/no-item')
     return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no item 7"}');
   if (path === '/api/moved')
@@ -137,6 +147,17 @@ describe('the SDK HTTP client', () => {
       details: { httpStatus: 404 },
     });
     expect(await fail('/api/no-item')).toMatchObject({ code: 'CL_CONNECTOR_REJECTED', details: { httpStatus: 404 } });
+  });
+
+  // Express's res.sendStatus(404) answers an unknown item "Not Found" in text/plain.
+  it('reads a 404 in plain text or with no body as the item missing, for lookups', async () => {
+    const schema = z.object({ id: z.string() });
+    const http = client();
+    expect(await lookupJson('reading item 9', schema, () => http.get('/api/plain-no-item'))).toBeNull();
+    expect(await lookupJson('reading item 9', schema, () => http.get('/api/empty-no-item'))).toBeNull();
+    await expect(lookupJson('reading item 9', schema, () => http.get('/api/restarting'))).rejects.toMatchObject({
+      code: 'CL_CONNECTOR_MISDIRECTED',
+    });
   });
 
   it('follows no redirect: a 3xx is misdirected, naming the origin it points to and never its query', async () => {
