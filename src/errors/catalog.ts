@@ -242,7 +242,7 @@ export const ERROR_CATALOG = {
     stage: 'decode',
     retriable: false,
     summary:
-      "One change in a source's page does not match the system's contract (a missing field, an unknown enum value); it is dead-lettered with its position and the feed reads on.",
+      "One change in a source's page does not match the system's contract (a missing field, an unknown enum value, text holding U+FFFD where its bytes were not text in the charset the page declared); it is dead-lettered with its position and the feed reads on.",
   },
   CL_SOURCE_CLOCK_AHEAD: {
     stage: 'decode',

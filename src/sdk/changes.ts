@@ -33,8 +33,8 @@ export function rawField(raw: unknown, name: string): string | null {
  * RejectedRecord (dead-lettered by the runner, the feed going on) instead of failing the page
  * and, with it, every poll after it. The error names the change (position and ticket) and each
  * field that failed, by zod's path, which is what an operator needs to find it and fix the
- * system or the connector. Every connector goes through here, so the rule and the message are
- * the same for all.
+ * system or the connector. A change whose text holds U+FFFD (see garbledFields) is unreadable
+ * too. Every connector goes through here, so the rule and the message are the same for all.
  */
 export function readChanges<C, T>(
   raws: readonly unknown[],
@@ -43,8 +43,9 @@ export function readChanges<C, T>(
   const records: SourceRecord<T>[] = [];
   const rejected: RejectedRecord[] = [];
   raws.forEach((raw, index) => {
+    const garbled = garbledFields(raw, []);
     const parsed = reader.schema.safeParse(raw);
-    if (parsed.success) {
+    if (parsed.success && garbled.length === 0) {
       const record = reader.map(parsed.data);
       // Its position goes with it: a value the topic's schema refuses is dead-lettered by it.
       if (record !== null) records.push({ position: reader.position(raw, index), ...record });
@@ -52,17 +53,35 @@ export function readChanges<C, T>(
     }
     const position = reader.position(raw, index);
     const key = reader.key(raw);
-    const fields = parsed.error.issues
-      .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(the change)'}: ${i.message}`)
-      .join('; ');
+    const issues = [
+      ...(parsed.success ? [] : parsed.error.issues).map((i) => ({ path: i.path.join('.'), message: i.message })),
+      ...garbled.map((path) => ({ path, message: GARBLED })),
+    ];
+    const fields = issues.map((i) => `${i.path === '' ? '(the change)' : i.path}: ${i.message}`).join('; ');
     const error = new CloseloopError(
       'CL_SOURCE_RECORD_INVALID',
       `${reader.what} ${position}${key === null ? '' : ` (ticket ${key})`} cannot be read: ${fields}`,
-      { details: { position, fields: parsed.error.issues.map((i) => i.path.join('.')) } },
+      { details: { position, fields: issues.map((i) => i.path) } },
     );
     rejected.push({ raw, error, position, key });
   });
   return { records, rejected };
+}
+
+const GARBLED = 'text with U+FFFD, bytes that were not text in the charset the answer declared';
+
+/**
+ * The paths of a raw change's strings that hold U+FFFD. The SDK's client reads bytes that are not
+ * text in an answer's charset (Windows-1252 under a UTF-8 label) as U+FFFD rather than failing
+ * the whole page for one change; such a change is dead-lettered as unreadable, its raw JSON for a
+ * person to read, instead of publishing a citizen's note with ’ or é lost.
+ */
+function garbledFields(value: unknown, path: readonly (string | number)[]): string[] {
+  if (typeof value === 'string') return value.includes('\uFFFD') ? [path.join('.')] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => garbledFields(v, [...path, i]));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => garbledFields(v, [...path, k]));
+  return [];
 }
 
 /**

@@ -47,11 +47,10 @@ export function declaredCharset(contentType: string | undefined): string | undef
 
 /**
  * A body's bytes as text in the charset its Content-Type declares (UTF-8 when it declares none,
- * as JSON is written: RFC 8259), a byte-order mark dropped. Text is never guessed at: a charset
- * no decoder knows, or bytes that are not text in it, throw UndecodableBody (`strict`, for an
- * answer the bridge reads and publishes) rather than turning ’ or é into U+FFFD in a citizen's
- * note; without `strict` (a refusal's reason, only excerpted) they become U+FFFD, an unknown
- * charset UTF-8.
+ * as JSON is written: RFC 8259), a byte-order mark dropped. Text is never guessed at: with
+ * `strict`, a charset no decoder knows, or bytes that are not text in it, throw UndecodableBody;
+ * without it (the client's default, see CallOptions.strictText) such bytes become U+FFFD, which
+ * readChanges dead-letters a feed's change for, and an unknown charset is read as UTF-8.
  */
 export function bodyText(bytes: Buffer, contentType: string | undefined, strict: boolean): string {
   const charset = declaredCharset(contentType) ?? 'utf-8';

@@ -127,6 +127,14 @@ export interface CallOptions {
    * runner's signal (a sink's deliver gets one) so a stop does not wait for an answer.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Refuse a 2xx answer that is not text in the charset it declares (RESPONSE_UNDECODABLE, then
+   * CL_CONNECTOR_MALFORMED) instead of reading such bytes as U+FFFD. Off by default: a write's
+   * answer that echoes a description in Windows-1252 under a UTF-8 label was still applied, and a
+   * feed page's changes are checked one by one (readChanges dead-letters a change whose text
+   * holds U+FFFD), so one bad byte fails neither a done write nor the whole page.
+   */
+  readonly strictText?: boolean;
 }
 
 type Method = 'GET' | 'PUT' | 'POST';
@@ -197,7 +205,7 @@ export class HttpClient {
       const contentType = headerText(res.headers['content-type']);
       if (status >= 200 && status <= 299)
         return {
-          data: await this.#okBody(res, url, contentType, headerText(res.headers['content-encoding'])),
+          data: await this.#okBody(res, url, contentType, headerText(res.headers['content-encoding']), o),
           contentType,
           contentEncoding: headerText(res.headers['content-encoding']),
         };
@@ -237,21 +245,24 @@ export class HttpClient {
 
   /**
    * A 2xx answer's body, within maxResponseBytes (see HttpClientOptions), as text in the charset
-   * its Content-Type declares: one it is not (see bodyText) is RESPONSE_UNDECODABLE. A body
-   * compressed unasked is no text at all; read leniently, it fails to parse, named by its encoding.
+   * its Content-Type declares: bytes that are not text in it are U+FFFD, or RESPONSE_UNDECODABLE
+   * for a call that asks for strictText. A body compressed unasked is no text at all; read
+   * leniently, it fails to parse, named by its encoding.
    */
   async #okBody(
     res: Dispatcher.ResponseData,
     url: string,
     contentType: string | undefined,
     encoding: string | undefined,
+    o: CallOptions,
   ): Promise<string> {
     const max = this.#o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const length = Number(res.headers['content-length'] ?? Number.NaN);
     const read = length > max ? null : await readCapped(res.body, max);
     if (read !== null && !read.over) {
       try {
-        return bodyText(read.bytes, contentType, encoding === undefined || /^identity$/i.test(encoding));
+        const text = encoding === undefined || /^identity$/i.test(encoding);
+        return bodyText(read.bytes, contentType, text && o.strictText === true);
       } catch (err) {
         if (!(err instanceof UndecodableBody)) throw err;
         throw new HttpCallError(err.message, { code: RESPONSE_UNDECODABLE, cause: err });

@@ -20,7 +20,8 @@ async function posseAnswering(answers: Record<string, { status: number; type?: s
     req.on('end', () => {
       writes.push(`${req.method} ${req.url}`);
       const a = answers[(req.url ?? '').split('/').pop() ?? ''] ?? { status: 204, body: '' };
-      res.writeHead(a.status, a.type ? { 'content-type': a.type } : {}).end(a.body);
+      // Each character of the body as one byte: \xe9 is é in Windows-1252, no UTF-8.
+      res.writeHead(a.status, a.type ? { 'content-type': a.type } : {}).end(Buffer.from(a.body, 'latin1'));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -95,6 +96,16 @@ describe('posse sink: the answers to its writes', () => {
       ['ADD_NOTE', 'a JSON string', 'POSSE answered the write with no job; counted as done'],
     ]);
     expect(JSON.stringify(warnings())).not.toContain('jane@example.org');
+  });
+
+  // Refused as undecodable, the job POSSE had made was retried (CREATE has no idempotency key:
+  // a duplicate job each time) and then given up on as exhausted.
+  it('takes a write once whose answer echoes text not in the charset it declares', async () => {
+    const { sink, writes } = await posseAnswering({
+      jobs: { status: 201, type: json, body: '{"jobId":"J-1","description":"Pothole outside Caf\xe9"}' },
+    });
+    await sink.deliver(command('CREATE'));
+    expect(writes).toEqual(['POST /posse/api/jobs']);
   });
 
   it('still refuses as malformed a write answered with a body that is no JSON, such as a proxy page', async () => {

@@ -88,16 +88,20 @@ describe('JSON answers as systems write them', () => {
     });
   });
 
-  it('reads text in the charset its Content-Type declares, and refuses bytes that are not text in it', async () => {
+  it('reads text in the charset its Content-Type declares, and refuses bytes that are not text in it when asked', async () => {
     const note = z.object({ note: z.string() });
     expect(await callJson('reading', note, () => http.get('/cp1252'))).toEqual({ note: 'couldn’t – café' });
     expect(await callJson('reading', note, () => http.get('/utf16'))).toEqual({ note: 'café' });
-    // Never U+FFFD in a citizen's note: a malformed answer, retried, then the runner pauses.
+    // By default one bad byte fails no call: it is U+FFFD, which readChanges dead-letters a change
+    // for; an unknown charset is read as UTF-8.
+    expect(await callJson('reading', note, () => http.get('/cp1252-unsaid'))).toEqual({ note: 'caf\uFFFD' });
+    expect(await callJson('reading', note, () => http.get('/klingon'))).toEqual({ note: 'x' });
+    // A call that asks for strict text: a malformed answer, retried, then the runner pauses.
     for (const [path, said] of [
       ['/cp1252-unsaid', 'not utf-8 text (bytes that are not text in it)'],
       ['/klingon', 'not x-klingon text (a charset no decoder knows)'],
     ] as const) {
-      const err = await callJson('reading', note, () => http.get(path)).catch((e: unknown) => e);
+      const err = await callJson('reading', note, () => http.get(path, { strictText: true })).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'CL_CONNECTOR_MALFORMED', retriable: true, details: { malformed: said } });
       expect((err as Error).message).toBe(`reading: malformed response: ${said}`);
     }
