@@ -39,8 +39,12 @@ export type Verdict =
  * would hold never reaches the cycle bound, which only outages reach. A pause a Retry-After asked
  * for counts too once the probe passes: the system then said it was up, and its wait stretches
  * each cycle, so a throttled record is given up on later, never sooner. A refusal met while the
- * health probe fails (refusedWhileDown) is an outage too: neither dead-lettered nor counted
- * toward the breaker, it pauses (`unavailable`) and counts its cycles as any outage does.
+ * health probe says down (refusedWhileDown) is an outage too: neither dead-lettered nor counted
+ * toward the breaker, it pauses (`unavailable`) and counts its cycles, each of which ends when the
+ * probe passes or after DOWN_CYCLE_PROBES probes that fail. Down is believed for the record's
+ * `maxDeliveryCycles` only: a probe that fails for good while writes are answered (POSSE's reads
+ * the change feed, whose fault may be the feed's alone) would otherwise hold the record, and every
+ * ticket behind it, for good; past them the refusal is judged as the data error it says it is.
  */
 export class DeliveryBounds {
   readonly breaker: RejectionBreaker;
@@ -61,7 +65,8 @@ export class DeliveryBounds {
     // A record refused for want of an earlier one of its ticket is that ticket's trouble, however
     // many tickets meet it: each is alerted, and none holds the others behind a breaker.
     if (isCloseloopError(err, 'CL_CONNECTOR_OUT_OF_ORDER')) return { act: 'dead-letter', error: err, alert: true };
-    const reason = outageReason(err) ?? (systemDown ? 'unavailable' : null);
+    const believedDown = systemDown && cycles < this.#maxCycles;
+    const reason = outageReason(err) ?? (believedDown ? 'unavailable' : null);
     if (reason === null)
       return this.breaker.holds(err, ticket) ? { act: 'hold' } : { act: 'dead-letter', error: err, alert: false };
     if (cycles >= this.#maxCycles) return { act: 'dead-letter', error: exhaustedError(err, cycles), alert: true };
@@ -74,8 +79,9 @@ export class DeliveryBounds {
    * such refusal. A system that is down refuses records it takes once it is up: an
    * application server's web tier answers 404 for every path while the application restarts, and
    * a gateway may refuse in the system's own words. Only a system whose probe passes is believed
-   * about one record, as reconciliation believes a miss only from a system that is up. A stop
-   * ends the probe with stoppedError.
+   * about one record, as reconciliation believes a miss only from a system that is up; a
+   * `degraded` one is up enough to be believed (it answers, slowly or in part). A stop ends the
+   * probe with stoppedError.
    */
   async refusedWhileDown(err: unknown, health: () => Promise<Health>, signal: AbortSignal): Promise<string | null> {
     if (outageReason(err) !== null || isCloseloopError(err, 'CL_CONNECTOR_OUT_OF_ORDER')) return null;
@@ -85,7 +91,7 @@ export class DeliveryBounds {
     );
     if (probed === null) throw stoppedError('probing health');
     const h = probed.value;
-    if (h.status === 'up') return null;
+    if (h.status !== 'down') return null;
     const status = isCloseloopError(err) ? err.details['httpStatus'] : undefined;
     const refused = typeof status === 'number' ? `HTTP ${status}` : isCloseloopError(err) ? err.code : 'a failure';
     // What the probe says follows as the pause's detail once the pause probes (see SinkWaits.healthy).
@@ -117,6 +123,13 @@ export class DeliveryBounds {
     this.breaker.reset();
   }
 }
+
+/**
+ * How many failing probes one pause cycle of a refusal met while the probe says down lasts (30 s
+ * at the default probeIntervalMs; with maxDeliveryCycles 10, five minutes per record): long enough
+ * for an application server's restart, bounded so that a probe down for good stalls nothing.
+ */
+export const DOWN_CYCLE_PROBES = 30;
 
 const DEFAULT_BREAK_AFTER_SAME_STATUS = 5;
 const DEFAULT_MAX_DELIVERY_CYCLES = 10;

@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import { isImportedRecord } from '../domain/import.ts';
 import { BatchLanes } from './batch-lanes.ts';
 import { runByKey, type KeyLane } from './by-key.ts';
-import { DeliveryBounds } from './delivery-bounds.ts';
+import { DeliveryBounds, DOWN_CYCLE_PROBES } from './delivery-bounds.ts';
 import { DeliveryAlerts, isTicketStatus } from './exhausted.ts';
 import { outageDetail, PauseSet, REFUSED_WHILE_DOWN_LOG, registryOutage, SINK_OUTAGE_LOG } from './pause.ts';
 import { notAcceptedFields } from './not-accepted.ts';
@@ -243,8 +243,9 @@ export class SinkRunner<T> {
     }
     const started = process.hrtime.bigint();
     const ticketId = record.key?.toString('utf8') ?? '';
-    // Cycles end only when health passes, so each counted one found the system up: a record that
-    // fails through them all is this record's trouble, and holding it would stall its partition.
+    // Cycles end only when health passes (or, for a refusal met while it says down, after a bounded
+    // wait), so a record that fails through them all is this record's trouble, and holding it
+    // would stall its partition.
     let cycles = 0;
     const signal = this.#stopping.signal;
     for (;;) {
@@ -298,7 +299,8 @@ export class SinkRunner<T> {
           { code: isCloseloopError(err) ? err.code : 'unknown', reason, detail, offset: record.offset },
           down === null ? SINK_OUTAGE_LOG[reason] : REFUSED_WHILE_DOWN_LOG,
         );
-        await this.#waits.healthy(reason, detail, retryAfterOf(err));
+        // A refusal is believed down for a bounded wait only (see DeliveryBounds), counted as a cycle.
+        await this.#waits.healthy(reason, detail, retryAfterOf(err), down === null ? null : DOWN_CYCLE_PROBES);
         cycles += 1;
       }
     }

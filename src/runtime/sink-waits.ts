@@ -67,22 +67,34 @@ export class SinkWaits {
   }
 
   /**
-   * Until the sink's health probe passes; every ticket in flight that finds the system down waits
-   * on the same probe. While it fails, the pause's detail (`detail`, what the failure said) is
+   * Until the sink's health probe passes, or, given `maxProbes`, after that many probes that do
+   * not pass; every ticket in flight that finds the system down waits on the same probe, but for
+   * a bounded wait, which is the record's own. While it fails, the pause's detail (`detail`, what the failure said) is
    * followed by what the probe says (a DNS name not found, a gateway's 502), as of the last probe.
    */
-  healthy(reason: PauseReason, detail: string | null, retryAfterMs: number | null): Promise<void> {
+  healthy(
+    reason: PauseReason,
+    detail: string | null,
+    retryAfterMs: number | null,
+    maxProbes: number | null = null,
+  ): Promise<void> {
+    const probe = () =>
+      this.#o.health().then(
+        (h) => {
+          const probed = h.status === 'up' || !h.detail ? null : `health probe: ${h.detail}`;
+          if (probed !== null) this.#o.pauses.describe(reason, detail === null ? probed : `${detail}; ${probed}`);
+          return h.status === 'up' || (h.retryAfterMs ?? false);
+        },
+        () => false,
+      );
+    // A bounded wait is the record's own: it ends after its probes, whatever others wait for.
+    if (maxProbes !== null) {
+      let probes = 0;
+      const bounded = async () => (await probe()) === true || (probes += 1) >= maxProbes;
+      return this.until(reason, bounded, detail, retryAfterMs);
+    }
     let healthy = this.#healthy.get(reason);
     if (!healthy) {
-      const probe = () =>
-        this.#o.health().then(
-          (h) => {
-            const probed = h.status === 'up' || !h.detail ? null : `health probe: ${h.detail}`;
-            if (probed !== null) this.#o.pauses.describe(reason, detail === null ? probed : `${detail}; ${probed}`);
-            return h.status === 'up' || (h.retryAfterMs ?? false);
-          },
-          () => false,
-        );
       healthy = this.until(reason, probe, detail, retryAfterMs).finally(() => this.#healthy.delete(reason));
       this.#healthy.set(reason, healthy);
     }

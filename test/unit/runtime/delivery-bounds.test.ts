@@ -77,16 +77,16 @@ describe('DeliveryBounds: the breaker beside the delivery-cycle bound', () => {
     expect(b.judge(refused(404), 0, 'T-1')).toEqual({ act: 'hold' });
   });
 
-  it('waits out a refusal met while the system is down as an outage, counting its cycles, never the breaker', () => {
-    const b = new DeliveryBounds({ breakAfterSameStatus: 1, maxDeliveryCycles: 2 });
+  it('waits out a refusal met while the system is down as an outage for its cycles, then judges it a refusal', () => {
+    const b = new DeliveryBounds({ breakAfterSameStatus: 2, maxDeliveryCycles: 2 });
     for (const ticket of ['T-1', 'T-2', 'T-3'])
       expect(b.judge(refused(404), 0, ticket, true)).toEqual({ act: 'pause', reason: 'unavailable' });
+    expect(b.judge(refused(404), 1, 'T-1', true)).toEqual({ act: 'pause', reason: 'unavailable' });
     expect(b.breaker.tripped).toBeNull();
-    expect(b.judge(refused(404), 2, 'T-1', true)).toMatchObject({
-      act: 'dead-letter',
-      alert: true,
-      error: { code: 'CL_DELIVERY_EXHAUSTED' },
-    });
+    // A probe down for good while writes are answered: past its cycles the refusal is the record's.
+    expect(b.judge(refused(404), 2, 'T-1', true)).toEqual({ act: 'dead-letter', error: refused(404), alert: false });
+    expect(b.judge(refused(404), 2, 'T-2', true)).toMatchObject({ act: 'dead-letter', alert: false });
+    expect(b.judge(refused(404), 2, 'T-3', true)).toEqual({ act: 'hold' });
   });
 
   it('asks the health probe only about a refusal, and names what it says when it fails', async () => {
@@ -103,6 +103,7 @@ describe('DeliveryBounds: the breaker beside the delivery-cycle bound', () => {
       'refused a record (HTTP 404) while its health probe says down',
     );
     expect(await b.refusedWhileDown(refused(404), async () => ({ status: 'up' as const }), signal)).toBeNull();
+    expect(await b.refusedWhileDown(refused(404), async () => ({ status: 'degraded' as const }), signal)).toBeNull();
     const stopped = new AbortController();
     stopped.abort();
     await expect(b.refusedWhileDown(refused(404), () => new Promise(() => {}), stopped.signal)).rejects.toMatchObject({

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createInMemoryMessaging,
   deadLetterTopic,
+  DLQ_HEADERS,
   readSchemaFile,
   readToEnd,
   subjectForTopic,
@@ -261,6 +262,33 @@ describe('sink runner: failures that are no record’s fault', () => {
     await until('every record', () => delivered.length === 6, 5_000);
     expect(runner.status()).toMatchObject({ pausedBy: null, deadLettered: 0 });
     expect(await deadLetters()).toHaveLength(0);
+  });
+
+  // POSSE's probe reads the change feed: a feed-only fault leaves it down while writes are
+  // answered. One refused record then paused the sink as unavailable for good, never counting a
+  // cycle, and held every ticket behind it.
+  it('believes a failing probe about a refusal for a bounded while, then dead-letters the record alone', async () => {
+    const { runner, send, deadLetters, delivered, state } = await setUp();
+    state.health = 'down';
+    state.purged.add('T-1');
+    await send(4);
+    await until('the other records', () => delivered.length === 3, 10_000);
+    const letters = await deadLetters();
+    expect(letters.map((l) => [l.key?.toString(), l.headers[DLQ_HEADERS.code]?.toString()])).toEqual([
+      ['T-1', 'CL_CONNECTOR_REJECTED'],
+    ]);
+    expect(runner.status()).toMatchObject({ deadLettered: 1, pausedBy: null });
+  }, 15_000);
+
+  // 'degraded' answers, slowly or in part: a refusal from it is the record's, as when up.
+  it('believes a refusal from a system whose probe says degraded', async () => {
+    const { runner, send, deadLetters, delivered, state } = await setUp();
+    state.health = 'degraded';
+    state.purged.add('T-1');
+    await send(2);
+    await until('the other record', () => delivered.length === 1, 5_000);
+    await until('the dead letter', () => runner.status().deadLettered === 1, 5_000);
+    expect(await deadLetters()).toHaveLength(1);
   });
 
   it('says why it pauses on an outage: the status it met, then what the failing health probe says', async () => {
