@@ -165,7 +165,11 @@ export class HttpClient {
     this.#o = options;
     // Through the city's egress proxy when the environment names one (HTTP_PROXY, HTTPS_PROXY,
     // and NO_PROXY for the hosts reached directly), as axios, the client before, went.
-    this.#agent = new EnvHttpProxyAgent({ keepAliveTimeout: 10_000, connect: { timeout: options.timeoutMs } });
+    this.#agent = new EnvHttpProxyAgent({
+      keepAliveTimeout: 10_000,
+      connect: { timeout: options.timeoutMs },
+      noProxy: noProxyList(process.env),
+    });
   }
 
   get(path: string, o: CallOptions = {}): Promise<HttpAnswer> {
@@ -291,6 +295,17 @@ export class HttpClient {
     ).toString();
     return query === '' ? base : `${base}${base.includes('?') ? '&' : '?'}${query}`;
   }
+}
+
+/**
+ * The hosts reached without the proxy: those NO_PROXY (or no_proxy) lists, as read now, when the
+ * client is made, and always this machine's loopback: a CI runner or a city host often sets
+ * HTTP_PROXY without naming 127.0.0.1 in NO_PROXY, and no egress proxy can reach a simulator or
+ * a sidecar listening on the bridge's own host.
+ */
+function noProxyList(env: NodeJS.ProcessEnv): string {
+  const listed = env['no_proxy'] ?? env['NO_PROXY'] ?? '';
+  return [listed, 'localhost', '127.0.0.1', '::1', '[::1]'].filter((h) => h.trim() !== '').join(',');
 }
 
 /**

@@ -57,6 +57,30 @@ describe('the SDK HTTP client behind an egress proxy', () => {
     expect(proxy.seen).toHaveLength(1);
     await around.close();
   });
+
+  // A CI runner's HTTP_PROXY, with NO_PROXY unset or not naming 127.0.0.1, sent simulator calls
+  // to the proxy.
+  it('reaches this machine directly whatever NO_PROXY says, and reads NO_PROXY when it starts', async () => {
+    for (const v of PROXY_VARS) Reflect.deleteProperty(process.env, v);
+    process.env['HTTP_PROXY'] = proxy.url;
+    const before = proxy.seen.length;
+    for (const noProxy of [undefined, 'localhost', 'posse.city-internal.invalid']) {
+      if (noProxy === undefined) Reflect.deleteProperty(process.env, 'NO_PROXY');
+      else process.env['NO_PROXY'] = noProxy;
+      const local = new HttpClient({ baseUrl: direct.url, timeoutMs: 2_000 });
+      expect((await local.get('/x')).data).toBe('{"by":"system"}');
+      await local.close();
+    }
+    expect(proxy.seen).toHaveLength(before);
+
+    process.env['NO_PROXY'] = 'posse.city-internal.invalid';
+    const started = new HttpClient({ baseUrl: 'http://posse.city-internal.invalid', timeoutMs: 2_000 });
+    // A NO_PROXY changed after the client started is not read: the list is the one it started with.
+    process.env['NO_PROXY'] = '';
+    await expect(started.get('/x')).rejects.toBeDefined();
+    expect(proxy.seen).toHaveLength(before);
+    await started.close();
+  });
 });
 
 describe('a base URL with credentials in it', () => {
