@@ -1,8 +1,9 @@
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { CloseloopError } from '../errors/index.ts';
 import { callLimit, untilAborted } from './call-limit.ts';
 import { reasonExcerpt } from './error-excerpt.ts';
 import { bodyText, DEFAULT_MAX_RESPONSE_BYTES, ERROR_BODY_BYTES, readCapped, UndecodableBody } from './http-body.ts';
+import { proxyingAgent, refuseCredentialsIn } from './http-setup.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
 /**
@@ -163,13 +164,7 @@ export class HttpClient {
   constructor(options: HttpClientOptions) {
     refuseCredentialsIn(options.baseUrl);
     this.#o = options;
-    // Through the city's egress proxy when the environment names one (HTTP_PROXY, HTTPS_PROXY,
-    // and NO_PROXY for the hosts reached directly), as axios, the client before, went.
-    this.#agent = new EnvHttpProxyAgent({
-      keepAliveTimeout: 10_000,
-      connect: { timeout: options.timeoutMs },
-      noProxy: noProxyList(process.env),
-    });
+    this.#agent = proxyingAgent(options.timeoutMs);
   }
 
   get(path: string, o: CallOptions = {}): Promise<HttpAnswer> {
@@ -295,37 +290,6 @@ export class HttpClient {
     ).toString();
     return query === '' ? base : `${base}${base.includes('?') ? '&' : '?'}${query}`;
   }
-}
-
-/**
- * The hosts reached without the proxy: those NO_PROXY (or no_proxy) lists, as read now, when the
- * client is made, and always this machine's loopback: a CI runner or a city host often sets
- * HTTP_PROXY without naming 127.0.0.1 in NO_PROXY, and no egress proxy can reach a simulator or
- * a sidecar listening on the bridge's own host.
- */
-function noProxyList(env: NodeJS.ProcessEnv): string {
-  const listed = env['no_proxy'] ?? env['NO_PROXY'] ?? '';
-  return [listed, 'localhost', '127.0.0.1', '::1', '[::1]'].filter((h) => h.trim() !== '').join(',');
-}
-
-/**
- * A base URL with credentials in it (https://user:password@host) is refused: undici sends none of
- * them, so every call would go unauthenticated, and a password in a config file is one in every
- * copy of it. Each connector reads its credentials from the environment (its tokenEnv, apiKeyEnv).
- * The message names the host only, never the credentials.
- */
-function refuseCredentialsIn(baseUrl: string): void {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    return;
-  }
-  if (url.username !== '' || url.password !== '')
-    throw new CloseloopError(
-      'CL_CONFIG_INVALID',
-      `the base URL for ${url.host} carries credentials (user:password@), which are never sent: remove them and give the connector its credentials through the environment variable its config names`,
-    );
 }
 
 const CREDENTIAL_HEADER = /auth|key|token|secret|cookie|session|password/i;
