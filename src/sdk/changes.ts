@@ -43,8 +43,9 @@ export function readChanges<C, T>(
   const records: SourceRecord<T>[] = [];
   const rejected: RejectedRecord[] = [];
   raws.forEach((raw, index) => {
-    const garbled = garbledFields(raw, []);
     const parsed = reader.schema.safeParse(raw);
+    // Only what the contract reads is published: a field it drops may hold U+FFFD harmlessly.
+    const garbled = parsed.success ? garbledFields(parsed.data, []) : [];
     if (parsed.success && garbled.length === 0) {
       const record = reader.map(parsed.data);
       // Its position goes with it: a value the topic's schema refuses is dead-lettered by it.
@@ -71,7 +72,7 @@ export function readChanges<C, T>(
 const GARBLED = 'text with U+FFFD, bytes that were not text in the charset the answer declared';
 
 /**
- * The paths of a raw change's strings that hold U+FFFD. The SDK's client reads bytes that are not
+ * The paths of a read change's strings that hold U+FFFD. The SDK's client reads bytes that are not
  * text in an answer's charset (Windows-1252 under a UTF-8 label) as U+FFFD rather than failing
  * the whole page for one change; such a change is dead-lettered as unreadable, its raw JSON for a
  * person to read, instead of publishing a citizen's note with ’ or é lost.
