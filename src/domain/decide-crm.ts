@@ -100,8 +100,12 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
     draft.violation(e.ticketId, 'UNKNOWN_TICKET', `${e.kind} for a ticket the bridge has not seen opened`);
     return draft.done(null, false);
   }
-  // The bridge's own record of a ticket it has run live is newer than any export of it.
-  if (prev && prev.version > 0 && isImported(e.envelope)) return draft.done(prev, false);
+  // The bridge's own record of a ticket it has run live is newer than any export of it. Live
+  // means published (version above 0) or touched by the CRM's feed: imported events never set
+  // crmPosition, so a ticket only ever imported keeps the -Infinity it opened with, and a newer
+  // export still updates it (see updateImported).
+  const runLive = prev !== null && (prev.version > 0 || prev.crmPosition > Number.NEGATIVE_INFINITY);
+  if (prev && runLive && isImported(e.envelope)) return draft.done(prev, false);
   const position = positionOf(e.envelope);
   const implausible = implausiblePosition(e.envelope, prev?.crmPosition ?? Number.NEGATIVE_INFINITY, draft.ctx);
   if (implausible) {

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { CHICAGO_HEADER, chicagoMapping, chicagoRow as row, importExport } from '../../support/city-exports.ts';
-import { Bridge, slaTestPolicy } from '../../support/domain.ts';
+import { Bridge, crm, slaTestPolicy } from '../../support/domain.ts';
 
 const OPEN = { STATUS: 'Open', CLOSED_DATE: '' } as const;
 
@@ -36,4 +36,27 @@ it('applies a newer export of a ticket still open, and an export imported again 
   }
   expect(bridge.ticket('SR24-00000102')).toEqual(t);
   expect(bridge.violationsOf('SR24-00000102')).toEqual([]);
+});
+
+// Tickets the previous version imported have event ids ending `:opened`; the export imported
+// again after the upgrade carries new ids. A history ticket the live CRM has touched (its feed
+// position set, no public change, so its version still below 1) was quarantined STALE_EVENT.
+it('an export imported again after the upgrade changes nothing for a history ticket the live CRM touched', async () => {
+  const bridge = new Bridge(await slaTestPolicy());
+  const history = await exported(row(2, OPEN));
+  const oldIds = history.map((e) => ({
+    ...e,
+    envelope: { ...e.envelope, eventId: e.envelope.eventId.replace(/:opened:[0-9a-f]+$/, ':opened') },
+  }));
+  for (const event of oldIds) bridge.send({ type: 'crm', event });
+  const id = 'SR24-00000102';
+  bridge.send(crm(id, 'UPDATED', 1, {}, { sequence: null }));
+  const t = bridge.ticket(id);
+  expect(t.crmPosition).toBeGreaterThan(Number.NEGATIVE_INFINITY);
+
+  // New event ids, so the ticket remembers them; nothing else changes and nobody hears of it.
+  const decisions = history.map((event) => bridge.send({ type: 'crm', event }));
+  expect(decisions.flatMap((d) => [...d.violations, ...d.statuses, ...d.commands])).toEqual([]);
+  expect(bridge.violationsOf(id)).toEqual([]);
+  expect({ ...bridge.ticket(id), recentEventIds: [] }).toEqual({ ...t, recentEventIds: [] });
 });
