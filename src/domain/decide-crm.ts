@@ -138,7 +138,14 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
         // A re-sent or updated ticket: new facts, but never a second routing.
         t = { ...t, description: e.description ?? t.description };
         // History again: a newer export's facts of a ticket still open (see updateImported).
-        if (isImported(e.envelope)) t = updateImported(t, e);
+        if (isImported(e.envelope)) {
+          t = updateImported(t, e);
+          // No clock to move (no policy, no due date before): the export's due date starts the
+          // clock it would have started at the first import (exportDueClock). A closed ticket
+          // keeps what it has, as in updateImported.
+          const open = t.closedAt === null && t.closureReason === null;
+          if (!t.sla && open) draft.crmDueAt = e.crmDueAt ?? null;
+        }
         for (const wo of openWorkOrders(t)) if (e.note) draft.command(t, 'ADD_NOTE', wo, { note: e.note });
         // A link an agent made after the ticket opened: a duplicate, or else a follow-up (the
         // original gets its note and priority, or its review). The same link again is no change.

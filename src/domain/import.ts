@@ -65,7 +65,8 @@ export function openImported(t: TicketState, e: CrmTicketEvent): TicketState {
  * facts changed): the export's department takes the work order the export assigned (a transfer),
  * and its due date the clock's completion target. A ticket closed, a work order a department
  * system holds since go-live, and a clock stopped keep what they have: the export speaks for
- * work not yet done, and an older export's due date is not lost to a row without one.
+ * work not yet done, and an older export's due date is not lost to a row without one. A ticket
+ * with no clock to move starts one on the due date in decideCrm, where the draft carries it.
  */
 export function updateImported(t: TicketState, e: CrmTicketEvent): TicketState {
   if (t.closedAt !== null || t.closureReason !== null) return t;

@@ -60,3 +60,26 @@ it('an export imported again after the upgrade changes nothing for a history tic
   expect(bridge.violationsOf(id)).toEqual([]);
   expect({ ...bridge.ticket(id), recentEventIds: [] }).toEqual({ ...t, recentEventIds: [] });
 });
+
+// A history row with no due date, of a service with no policy, runs no clock; a newer export's
+// due date was then dropped, as updateImported only moves a clock's target.
+it("a newer export's due date starts the clock of a ticket held open as history without one", async () => {
+  const bridge = new Bridge(await slaTestPolicy());
+  const DAY = 86_400_000;
+  const opened = Date.UTC(2024, 0, 2);
+  const send = (eventId: string, fields: Parameters<typeof crm>[3]) =>
+    bridge.send(
+      crm(
+        'X-1',
+        'OPENED',
+        0,
+        { serviceCode: 'NOPOLICY', requestedAt: opened, department: 'Forestry', channel: 'PHONE', ...fields },
+        { origin: 'import', occurredAt: opened, eventId, sequence: null },
+      ),
+    );
+  send('X-1:opened:a', {});
+  expect(bridge.ticket('X-1').sla).toBeNull();
+  const d = send('X-1:opened:b', { crmDueAt: opened + 10 * DAY });
+  expect(d.violations).toEqual([]);
+  expect(bridge.ticket('X-1').sla).toMatchObject({ policy: 'export-due-date', completionDueAt: opened + 10 * DAY });
+});
