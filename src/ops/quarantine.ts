@@ -10,9 +10,10 @@ export interface QuarantineFilter {
 
 /**
  * Unmapped codes and policy violations recorded by the processor, filtered. A violation is in a
- * `since`/`until` window when the event it is about happened in it or when it was recorded in
- * it (the record's timestamp): history imported at go-live is about events years old, and an
- * operator looking at what go-live quarantined asks by when.
+ * `since`/`until` window by one instant, the later of the event's time and when it was recorded
+ * (the record's timestamp): history imported at go-live is about events years old, and an
+ * operator looking at what go-live quarantined asks by when; a violation recorded late is never
+ * listed by two adjacent windows. One with neither time readable is listed only without a window.
  */
 export async function listQuarantine(
   messaging: Messaging,
@@ -27,8 +28,9 @@ export async function listQuarantine(
   await requireTopics(admin, [topic]);
   await readToEnd(messaging, admin, topic, 'all', async (r) => {
     const v = (await serde.decode<Violation>(r.value)).value;
-    const inWindow = (at: number) => Number.isFinite(at) && at >= since && at < until;
-    const when = inWindow(v.envelope.occurredAt) || inWindow(Number(r.timestamp));
+    const times = [v.envelope.occurredAt, Number(r.timestamp)].filter((t) => Number.isFinite(t));
+    const at = times.length > 0 ? Math.max(...times) : Number.NaN;
+    const when = (!f.since && !f.until) || (at >= since && at < until);
     if ((!f.kind || v.kind === f.kind) && (!f.ticket || v.ticketId === f.ticket) && when) out.push(v);
   });
   return out;
