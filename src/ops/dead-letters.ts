@@ -21,6 +21,7 @@ import {
   REPLAY_AT_HEADER,
   REPLAY_HEADER,
   REPLAY_ID_HEADER,
+  topicOfId,
 } from './replay-plan.ts';
 import { auditRecords, type ReplayAudit } from './replay-audit.ts';
 
@@ -223,7 +224,15 @@ export async function replayDeadLetters(
       deadLetters: todo.map((d) => d.id),
       origins: todo.map(originOf),
       skipped,
-      topicIds: Object.fromEntries(matching.flatMap((d) => (d.topicId === undefined ? [] : [[d.dlqTopic, d.topicId]]))),
+      // Every topic its entries name, the origins' too (a line's first dead letter may be on a
+      // topic the filter matched nothing of): an entry without one is judged by sameIncarnation.
+      topicIds: await topicIdsOf(admin, [
+        ...new Set([
+          ...scope.deadLetterTopics,
+          ...matching.map((d) => d.dlqTopic),
+          ...todo.map((d) => topicOfId(originOf(d))),
+        ]),
+      ]),
     };
     const byTopic = new Map<string, OutgoingRecord[]>();
     for (const d of todo)

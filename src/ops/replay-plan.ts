@@ -44,8 +44,10 @@ export interface HistoryEntry {
   readonly replayId: string;
   /** The topic's id when the replay read it; absent in audits written before replays kept it. */
   readonly topicId: string | undefined;
-  /** When the replay ran: tells incarnations apart where the audit kept no topic id. */
+  /** When the replay ran (the operator's clock): see sameIncarnation. */
   readonly at: string | undefined;
+  /** The audit's place in the audit topic, its commit order. */
+  readonly seq: number;
 }
 
 /** What the committed replays of a pipeline re-sent, read from its audit topic. */
@@ -54,10 +56,12 @@ export interface ReplayHistory {
   readonly resent: ReadonlyMap<string, readonly HistoryEntry[]>;
   /** Each line (by its origin) with the replays that re-sent it, oldest first. */
   readonly lines: ReadonlyMap<string, readonly HistoryEntry[]>;
+  /** Each dead-letter topic's ids as the audits recorded them, with the audit's place. */
+  readonly topicIds: ReadonlyMap<string, readonly { readonly seq: number; readonly topicId: string }[]>;
 }
 
 /** The dead-letter topic a dead letter's id (`<dlq topic>:<partition>:<offset>`) names. */
-const topicOfId = (id: string) => id.replace(/:\d+:\d+$/, '');
+export const topicOfId = (id: string) => id.replace(/:\d+:\d+$/, '');
 
 /** The history the given audit records make, oldest first. */
 export function replayHistoryOf(
@@ -65,25 +69,42 @@ export function replayHistoryOf(
 ): ReplayHistory {
   const resent = new Map<string, HistoryEntry[]>();
   const lines = new Map<string, HistoryEntry[]>();
+  const topicIds = new Map<string, { seq: number; topicId: string }[]>();
+  let seq = 0;
   for (const audit of audits) {
+    seq += 1;
     const replayId = audit.replayId ?? '?';
-    const entry = (id: string): HistoryEntry => ({ replayId, topicId: audit.topicIds?.[topicOfId(id)], at: audit.at });
+    const at = audit.at;
+    const entry = (id: string): HistoryEntry => ({ replayId, topicId: audit.topicIds?.[topicOfId(id)], at, seq });
+    for (const [topic, topicId] of Object.entries(audit.topicIds ?? {}))
+      topicIds.set(topic, [...(topicIds.get(topic) ?? []), { seq, topicId }]);
     for (const id of audit.deadLetters ?? []) resent.set(id, [...(resent.get(id) ?? []), entry(id)]);
     for (const origin of new Set(audit.origins ?? [])) lines.set(origin, [...(lines.get(origin) ?? []), entry(origin)]);
   }
-  return { resent, lines };
+  return { resent, lines, topicIds };
 }
 
 /**
- * Whether an entry speaks of this dead letter, not of another that held its id on an earlier
- * incarnation of its topic: the same topic id; where the audit kept none, a dead letter written
- * after the replay ran cannot be one it re-sent.
+ * How much later than a replay's `at` a dead letter must be written to be taken as not one the
+ * replay re-sent: the dead letter's time is a worker's clock, `at` the operator's machine's, and
+ * taking a skewed clock for a new incarnation would send the record a second time.
  */
-function sameIncarnation(e: HistoryEntry, d: DeadLetter): boolean {
+const CLOCK_MARGIN_MS = 10 * 60_000;
+
+/**
+ * Whether an entry speaks of this dead letter, not of another that held its id on an earlier
+ * incarnation of its topic: the same topic id. Where the audit kept none (written before replays
+ * kept them), it does unless something shows another incarnation: a replay as late or later
+ * that recorded another id for the topic (the topic was created again after it), or the dead
+ * letter written well after the replay ran (CLOCK_MARGIN_MS).
+ */
+function sameIncarnation(e: HistoryEntry, d: DeadLetter, history: ReplayHistory): boolean {
   if (e.topicId !== undefined && d.topicId !== undefined) return e.topicId === d.topicId;
+  const later = (history.topicIds.get(d.dlqTopic) ?? []).filter((s) => s.seq >= e.seq);
+  if (d.topicId !== undefined && later.some((s) => s.topicId !== d.topicId)) return false;
   const written = Date.parse(d.time);
   const replayed = Date.parse(e.at ?? '');
-  return Number.isNaN(written) || Number.isNaN(replayed) || written <= replayed;
+  return Number.isNaN(written) || Number.isNaN(replayed) || written <= replayed + CLOCK_MARGIN_MS;
 }
 
 /**
@@ -92,7 +113,7 @@ function sameIncarnation(e: HistoryEntry, d: DeadLetter): boolean {
  */
 function lineReplays(d: DeadLetter, origin: string, history: ReplayHistory): readonly HistoryEntry[] {
   const all = history.lines.get(origin) ?? [];
-  if (d.id === origin) return all.filter((e) => sameIncarnation(e, d));
+  if (d.id === origin) return all.filter((e) => sameIncarnation(e, d, history));
   const after = d.headers[REPLAY_ID_HEADER]?.toString('utf8');
   const topicId = all.find((e) => e.replayId === after)?.topicId;
   return topicId === undefined ? all : all.filter((e) => e.topicId === undefined || e.topicId === topicId);
@@ -126,7 +147,7 @@ export function replayState(d: DeadLetter, history: ReplayHistory): ReplayState 
   const origin = originOf(d);
   const replays = lineReplays(d, origin, history).map((e) => e.replayId);
   const own =
-    (history.resent.get(d.id) ?? []).filter((e) => sameIncarnation(e, d)).at(-1)?.replayId ??
+    (history.resent.get(d.id) ?? []).filter((e) => sameIncarnation(e, d, history)).at(-1)?.replayId ??
     (d.id === origin ? replays[0] : undefined);
   if (own !== undefined) return { state: 'replayed', by: own };
   const latest = replays[replays.length - 1];
