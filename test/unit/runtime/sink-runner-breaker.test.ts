@@ -251,12 +251,23 @@ describe('sink runner: failures that are no record’s fault', () => {
     state.answer = { status: 404 };
     state.health = 'down';
     await send(6);
-    await until('the outage pause', () => runner.status().pausedBy === 'unavailable', 5_000);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(runner.status()).toMatchObject({ state: 'paused', pausedBy: 'unavailable', deadLettered: 0 });
-    expect(readiness().reasons).toEqual([
-      'crm-rest sink paused: unavailable (refused a record (HTTP 404) while its health probe says down)',
-    ]);
+    // Each cycle of such a pause is bounded (see DeliveryBounds), and the record is tried again
+    // between them: what the pause shows is read at the instant it is seen, not after a wait.
+    let seen: { status: ReturnType<typeof runner.status>; reasons: readonly string[] } | null = null;
+    await until(
+      'the outage pause',
+      () => {
+        const status = runner.status();
+        if (status.pausedBy !== 'unavailable') return false;
+        seen = { status, reasons: readiness().reasons };
+        return true;
+      },
+      5_000,
+    );
+    expect(seen).toMatchObject({
+      status: { state: 'paused', pausedBy: 'unavailable', deadLettered: 0 },
+      reasons: ['crm-rest sink paused: unavailable (refused a record (HTTP 404) while its health probe says down)'],
+    });
     state.answer = 'ok';
     state.health = 'up';
     await until('every record', () => delivered.length === 6, 5_000);
