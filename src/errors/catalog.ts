@@ -173,6 +173,12 @@ export const ERROR_CATALOG = {
     summary:
       "Co-partitioned topics have another partition count than processor.partitions, or ticket states sit on an earlier count's partitions.",
   },
+  CL_TOPIC_SETTINGS: {
+    stage: 'config',
+    retriable: false,
+    summary:
+      'A topic that closeloop keeps for good (compacted, or every record) exists with settings that would delete its records: a retention or cleanup policy set before, by hand or by the broker default.',
+  },
   CL_STATE_LOST: {
     stage: 'config',
     retriable: false,

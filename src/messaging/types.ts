@@ -98,6 +98,12 @@ export interface MessagingAdmin {
   /** Deletes the topics; once it resolves, listTopics no longer shows them. */
   deleteTopics(topics: readonly string[]): Promise<void>;
   listTopics(): Promise<string[]>;
+  /**
+   * The named settings of a topic as the broker applies them now: the topic's own value, else
+   * the broker's default (so `retention.ms` is 604800000 on a topic nobody configured); null for
+   * a name the broker does not know. Refused as the other calls are when the topic does not exist.
+   */
+  topicSettings(topic: string, names: readonly string[]): Promise<Record<string, string | null>>;
   topicOffsets(topic: string): Promise<PartitionOffset[]>;
   /**
    * The topic's id, which a topic deleted and created again under the same name does not keep;

@@ -3,7 +3,15 @@ import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError, withRetry, type RetryPolicy } from '../errors/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { readSchemaFile, subjectForTopic, type AvroSerde, type MessagingAdmin } from '../messaging/index.ts';
-import { CANONICAL, topicCatalogue } from '../topics/index.ts';
+import {
+  CANONICAL,
+  KEEPING_SETTINGS,
+  keepingOf,
+  keepingShortfall,
+  topicCatalogue,
+  type CatalogueEntry,
+  type KeepingShortfall,
+} from '../topics/index.ts';
 
 /**
  * New partitions get their leaders within seconds, longer on a busy broker that is electing
@@ -41,9 +49,49 @@ export function partitionMismatch(config: CloseloopConfig, counts: ReadonlyMap<s
   );
 }
 
+/** Where an operator reads what each topic keeps; CL_TOPIC_SETTINGS points there. */
+export const TOPIC_SETTINGS_GUIDE = 'README, "Topics"';
+
+/**
+ * CL_TOPIC_SETTINGS naming every topic whose settings would delete what closeloop keeps for
+ * good, what each loses, and the command that mends it; null when none would.
+ */
+export function keepingMismatch(
+  shortfalls: readonly KeepingShortfall[],
+  brokers: readonly string[],
+): CloseloopError | null {
+  if (shortfalls.length === 0) return null;
+  const each = shortfalls.map((s) => `${s.topic} (${s.origin}): ${s.problems.join('; ')}`);
+  const commands = shortfalls.map(
+    (s) =>
+      `kafka-configs.sh --bootstrap-server ${brokers.join(',')} --alter --entity-type topics --entity-name ${s.topic} --add-config ${s.fix}`,
+  );
+  return new CloseloopError(
+    'CL_TOPIC_SETTINGS',
+    `topics that closeloop keeps for good would lose records: ${each.join('. ')}. ` +
+      `Alter them and start again (${TOPIC_SETTINGS_GUIDE}): ${commands.join(' ; ')}`,
+    { details: { topics: Object.fromEntries(shortfalls.map((s) => [s.topic, { problems: s.problems, fix: s.fix }])) } },
+  );
+}
+
+/** Reads back the settings of each topic that must keep its records, and what they would lose. */
+async function keepingShortfalls(
+  admin: MessagingAdmin,
+  catalogue: readonly CatalogueEntry[],
+): Promise<KeepingShortfall[]> {
+  const kept = catalogue.filter((e) => keepingOf(e) !== 'broker-default');
+  const found = await Promise.all(
+    kept.map(async (e) =>
+      keepingShortfall(e, await withRetry(() => admin.topicSettings(e.topic, KEEPING_SETTINGS), LEADERSHIP_RETRY)),
+    ),
+  );
+  return found.filter((s) => s !== null);
+}
+
 /**
  * Creates every topic of the catalogue where missing (so no stage ever writes to a topic that
- * does not exist) and checks the co-partitioned ones have the inputs' partition count.
+ * does not exist), checks the co-partitioned ones have the inputs' partition count, and checks
+ * that the topics kept for good, created now or before, keep their records.
  */
 export async function provisionTopics(admin: MessagingAdmin, config: CloseloopConfig): Promise<void> {
   const catalogue = topicCatalogue(config);
@@ -57,6 +105,8 @@ export async function provisionTopics(admin: MessagingAdmin, config: CloseloopCo
   );
   const mismatch = partitionMismatch(config, new Map(counts));
   if (mismatch) throw mismatch;
+  const losing = keepingMismatch(await keepingShortfalls(admin, catalogue), config.kafka.brokers);
+  if (losing) throw losing;
 }
 
 /**

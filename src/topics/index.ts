@@ -16,4 +16,5 @@ export {
   type InputName,
   type TopicRole,
 } from './catalogue.ts';
+export { KEEPING_SETTINGS, keepingOf, keepingShortfall, type Keeping, type KeepingShortfall } from './keeping.ts';
 export { TOPIC_KEYS, topicsSchema, type Topics } from './schema.ts';

@@ -296,6 +296,29 @@ export function messagingConformance(h: MessagingHarness): void {
       expect(await admin.topicId(t)).not.toBe(id);
     });
 
+    it("gives a topic's settings: its own, else the broker's defaults, null for a name unknown", async () => {
+      const kept = h.unique('conf.kept');
+      await admin.ensureTopics([{ topic: kept, partitions: 1, config: { 'retention.ms': '-1' } }]);
+      const names = ['retention.ms', 'cleanup.policy', 'retention.bytes', 'no.such.setting'];
+      expect(await admin.topicSettings(kept, names)).toEqual({
+        'retention.ms': '-1',
+        'cleanup.policy': 'delete',
+        'retention.bytes': '-1',
+        'no.such.setting': null,
+      });
+      const plain = await topic('settings');
+      const settings = await admin.topicSettings(plain, ['retention.ms', 'cleanup.policy']);
+      // The broker's default retention is finite: a topic nobody configured loses its records.
+      expect(Number(settings['retention.ms'])).toBeGreaterThan(0);
+      expect(settings['cleanup.policy']).toBe('delete');
+      const compacted = h.unique('conf.compacted');
+      await admin.ensureTopics([{ topic: compacted, partitions: 1, config: { 'cleanup.policy': 'compact' } }]);
+      expect(await admin.topicSettings(compacted, ['cleanup.policy'])).toEqual({ 'cleanup.policy': 'compact' });
+      // The broker tries a topic it does not host again for a while (about 9 s here) before it says so.
+      const missing = h.unique('conf.missing-settings');
+      expect((await rejection(admin.topicSettings(missing, ['retention.ms']))).code).toBe('CL_KAFKA_TRANSIENT');
+    }, 30_000);
+
     it('grows a topic that the next offsets read sees whole, and counts a group’s members', async () => {
       const t = await topic('grow', 2);
       // Asked once before, so a client that caches metadata holds the topic at two partitions;

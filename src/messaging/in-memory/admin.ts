@@ -9,6 +9,16 @@ import type {
 } from '../types.ts';
 import { GROUP_REFUSAL, missingTopic, refused, unstableOffsets, type Cluster } from './cluster.ts';
 
+/**
+ * The defaults of an Apache Kafka broker nobody configured, for the settings closeloop reads
+ * (Kafka's TopicConfig documentation): what a topic created without them has.
+ */
+const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
+  'cleanup.policy': 'delete',
+  'retention.ms': '604800000',
+  'retention.bytes': '-1',
+};
+
 export class InMemoryAdmin implements MessagingAdmin {
   readonly #cluster: Cluster;
   readonly #stableWaitMs: number;
@@ -29,7 +39,12 @@ export class InMemoryAdmin implements MessagingAdmin {
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     // Config (compaction, retention) changes nothing here: records leave a log only by deleteRecords.
-    for (const s of specs) this.#cluster.createTopic(s.topic, s.partitions ?? 1);
+    for (const s of specs) this.#cluster.createTopic(s.topic, s.partitions ?? 1, s.config);
+  }
+
+  async topicSettings(topic: string, names: readonly string[]): Promise<Record<string, string | null>> {
+    const own = this.#cluster.topicSettings(topic, `describing the settings of ${topic}`);
+    return Object.fromEntries(names.map((n) => [n, own[n] ?? BROKER_DEFAULTS[n] ?? null]));
   }
 
   async addPartitions(topics: readonly string[], count: number): Promise<void> {

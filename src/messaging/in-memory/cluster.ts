@@ -55,6 +55,8 @@ export class Cluster {
   readonly #topics = new Map<string, PartitionLog[]>();
   /** Each topic's id, new each time a topic is created, as Kafka's topic ids are. */
   readonly #ids = new Map<string, string>();
+  /** Each topic's own settings, as created; they change nothing here (see InMemoryAdmin). */
+  readonly #settings = new Map<string, Readonly<Record<string, string>>>();
   readonly #groups = new Map<string, Group>();
   readonly #producers = new Map<string, { epoch: number; open: OpenTxn | null }>();
   readonly #watchers = new Set<() => void>();
@@ -68,9 +70,10 @@ export class Cluster {
     this.#transactionTimeoutMs = transactionTimeoutMs;
   }
 
-  createTopic(topic: string, partitions: number): void {
+  createTopic(topic: string, partitions: number, settings: Readonly<Record<string, string>> = {}): void {
     if (this.#topics.has(topic)) return;
     this.#ids.set(topic, randomUUID());
+    this.#settings.set(topic, { ...settings });
     this.#topics.set(
       topic,
       Array.from({ length: partitions }, (_, p) => new PartitionLog(topic, p)),
@@ -89,12 +92,19 @@ export class Cluster {
   deleteTopic(topic: string): void {
     if (!this.#topics.delete(topic)) throw missingTopic(topic, `deleting topics ${topic}`);
     this.#ids.delete(topic);
+    this.#settings.delete(topic);
   }
 
   topicId(topic: string, action: string): string {
     const id = this.#ids.get(topic);
     if (id === undefined) throw missingTopic(topic, action);
     return id;
+  }
+
+  topicSettings(topic: string, action: string): Readonly<Record<string, string>> {
+    const settings = this.#settings.get(topic);
+    if (settings === undefined) throw missingTopic(topic, action);
+    return settings;
   }
 
   topicNames(): string[] {

@@ -1,5 +1,11 @@
 import type { Admin } from '@platformatic/kafka';
-import { FetchIsolationLevels, ListOffsetTimestamps, findErrorBy, type ClusterMetadata } from '@platformatic/kafka';
+import {
+  ConfigResourceTypes,
+  FetchIsolationLevels,
+  ListOffsetTimestamps,
+  findErrorBy,
+  type ClusterMetadata,
+} from '@platformatic/kafka';
 import { CloseloopError, messageOf } from '../../errors/index.ts';
 import type {
   ClusterInfo,
@@ -183,6 +189,16 @@ export class PlatformaticAdmin implements MessagingAdmin {
         high: String(high.get(partition) ?? 0n),
         low: String(low.get(partition) ?? 0n),
       }));
+    });
+  }
+
+  topicSettings(topic: string, names: readonly string[]): Promise<Record<string, string | null>> {
+    return guarded(`describing the settings of ${topic}`, async () => {
+      const [described] = await this.#admin.describeConfigs({
+        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: [...names] }],
+      });
+      const values = new Map((described?.configs ?? []).map((c) => [c.name, c.value]));
+      return Object.fromEntries(names.map((n) => [n, values.get(n) ?? null]));
     });
   }
 
