@@ -17,6 +17,19 @@ interface Field {
 
 type Fields = Record<string, unknown>;
 
+/**
+ * How a writer's named types (records, enums, fixed) are matched to the reader's: by their
+ * unqualified name, as Avro Java's SchemaCompatibility and resolving decoder match them, and so
+ * the registry's compatibility check. A team generating classes from its copy of a schema in its
+ * own package writes the nested Envelope as, say, gov.city.crm.avro.Envelope, and the registry
+ * takes it under closeloop's subject; its structure is resolved as strictly as any other. The
+ * topic's record itself keeps its full name (writerMismatch in writer-check.ts): it is what tells
+ * a record of another topic's schema, or of another version of the contract, apart.
+ * A new object each call: avsc keeps the resolvers it makes in the options it is given, by the
+ * two records' names, and would hand one writer's to the next writer of the same names.
+ */
+export const avroNameRule = () => ({ ignoreNamespaces: true });
+
 const fieldsOf = (t: avro.Type) => (t as unknown as { fields: readonly Field[] }).fields;
 const branchesOf = (t: avro.Type) => (t as unknown as { types: readonly avro.Type[] }).types;
 const itemsOf = (t: avro.Type) => (t as unknown as { itemsType: avro.Type }).itemsType;
@@ -215,7 +228,7 @@ function resolved(plan: readonly { field: Field; from: string | undefined; inner
 function readerBranch(writer: avro.Type, readers: readonly avro.Type[]): avro.Type | undefined {
   return readers.find((r) => {
     try {
-      r.createResolver(writer);
+      r.createResolver(writer, avroNameRule());
       return true;
     } catch {
       return false;

@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { READER_TIME_TYPES } from './avro-logical.ts';
-import { adaptation, type Adapt } from './writer-adapt.ts';
+import { adaptation, avroNameRule, type Adapt } from './writer-adapt.ts';
 
 /** The writer schema's full name, when it is a named Avro type (avsc keeps it as `name`). */
 function fullNameOf(writer: unknown): string | undefined {
@@ -110,8 +110,10 @@ export class WriterCheck {
   #resolve(writer: avro.Type, recordName: string, schemaId: number): Verdict {
     const reader = this.#readers.get(recordName);
     if (!reader) return { error: null, reader: null, adapt: null, recordName };
+    // Nested named types matched by their unqualified name (avroNameRule); the record itself
+    // has the full name recordName (writerMismatch, checked first).
     try {
-      reader.createResolver(writer);
+      reader.createResolver(writer, avroNameRule());
     } catch (err) {
       return { error: unreadable(schemaId, recordName, messageOf(err)), reader: null, adapt: null, recordName };
     }

@@ -140,4 +140,74 @@ describe("a foreign writer whose time unit is not the shipped schema's milliseco
   }, 120_000);
 });
 
+/*
+ * A CRM team that generates Java classes from its copy of the schema, in its own package, writes
+ * the nested types (the envelope, the enums, the location) in its namespace. Avro matches named
+ * types by their unqualified name, so the registry takes that schema under closeloop's own subject
+ * as BACKWARD-compatible, and Avro Java reads its records: closeloop must too.
+ */
+describe('a foreign writer whose nested types are in its own namespace', () => {
+  const inNamespace = (s: RecordSchema, namespace: string) => {
+    const walk = (t: unknown): void => {
+      if (Array.isArray(t)) return t.forEach(walk);
+      if (!t || typeof t !== 'object') return;
+      const named = t as { type?: unknown; namespace?: string; fields?: Field[] };
+      if (named.type === 'record' || named.type === 'enum') named.namespace = namespace;
+      named.fields?.forEach((f) => walk(f.type));
+    };
+    s.fields.forEach((f) => walk(f.type));
+    return s;
+  };
+
+  it("is registered under closeloop's subject and decided; one that differs in structure is refused", async () => {
+    const { messaging, config, processor, producer } = await started();
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    const subject = subjectForTopic(config.topics.crmEvents);
+    // Registered after the registry's own compatibility check against the shipped schema.
+    await serde.register(subject, inNamespace(await shipped('crmEvents'), 'gov.city.crm.avro') as never);
+    const retyped = inNamespace(await shipped('crmEvents'), 'gov.city.crm.avro');
+    const eventId = envelopeOf(retyped).fields.find((f) => f.name === 'eventId');
+    if (!eventId) throw new Error('the shipped envelope has no eventId');
+    eventId.type = 'long';
+    await expect(serde.register(subject, retyped as never)).rejects.toMatchObject({ code: 'CL_SCHEMA_INCOMPATIBLE' });
+    const own = `${config.topics.crmEvents}-retyped`;
+    await serde.register(own, retyped as never);
+
+    const expected = new Bridge(config.policy);
+    const location = { address: '100 Main St', latitude: null, longitude: null, district: 'D4' };
+    const events = [
+      crm('GV-1', 'OPENED', 1, { serviceCode: 'POTHOLE', channel: 'WEB', location }),
+      crm('GV-1', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }),
+    ];
+    for (const e of events) {
+      expected.send(e);
+      await producer.send(config.topics.crmEvents, [
+        { key: e.event.ticketId, value: await serde.encode(subject, e.event) },
+      ]);
+    }
+    const refused = crm('RT-1', 'OPENED', 1, { serviceCode: 'POTHOLE' });
+    const body = { ...refused.event, envelope: { ...refused.event.envelope, eventId: 42 } };
+    await producer.send(config.topics.crmEvents, [{ key: 'RT-1', value: await serde.encode(own, body) }]);
+    await awaitCount(messaging, deadLetterTopic(config.topics.crmEvents), 1, 60_000);
+    await awaitCount(messaging, config.topics.status, expected.statuses.length, 60_000);
+    await processor.stop();
+
+    const brief = (s: TicketStatusChange) => [s.ticketId, s.version, s.lifecycleState, s.crmStatus];
+    const { values } = await readCommitted<TicketStatusChange>(messaging, config.topics.status);
+    expect(values.map(brief)).toEqual(expected.statuses.map(brief));
+    expect(values.find((s) => s.ticketId === 'GV-1')?.channel).toBe('WEB');
+    const commands = await readCommitted<WorkOrderCommand>(messaging, config.topics.commands);
+    expect(commands.values.map((c) => [c.ticketId, c.kind])).toEqual(
+      expected.commands.map((c) => [c.ticketId, c.kind]),
+    );
+    expect(commands.values.some((c) => c.ticketId === 'GV-1' && c.kind === 'CANCEL')).toBe(true);
+    expect((await readCommitted<Violation>(messaging, config.topics.quarantine)).values).toEqual([]);
+    const dead = await readCommittedRaw(messaging, deadLetterTopic(config.topics.crmEvents));
+    expect(dead.map((r) => [r.key?.toString(), r.headers[DLQ_HEADERS.code]?.toString()])).toEqual([
+      ['RT-1', 'CL_SCHEMA_MISMATCH'],
+    ]);
+    expect(dead[0]?.headers[DLQ_HEADERS.message]?.toString()).toContain('this closeloop cannot read');
+  }, 120_000);
+});
+
 const started = () => startedProcessor(cleanup, 1);

@@ -74,6 +74,94 @@ describe('a writer of the right name must be one the registered reader can read'
     );
   });
 
+  /*
+   * A team that generates classes from its copy of the schema in its own package writes the
+   * nested named types in its namespace. Avro (Java's SchemaCompatibility and resolving decoder,
+   * so the registry's compatibility check too) matches a named type by its unqualified name.
+   */
+  const foreignNamespace = (s: Schema, namespace: string) => {
+    const walk = (t: unknown): void => {
+      if (Array.isArray(t)) return t.forEach(walk);
+      if (!t || typeof t !== 'object') return;
+      const named = t as { type?: unknown; namespace?: string; fields?: { type: unknown }[] };
+      if (named.type === 'record' || named.type === 'enum' || named.type === 'fixed') named.namespace = namespace;
+      named.fields?.forEach((f) => walk(f.type));
+    };
+    s.fields.forEach((f) => walk(f.type));
+    return s;
+  };
+
+  it('accepts a writer whose nested records and enums are in another namespace, as Avro does', () => {
+    const c = check();
+    const writer = avro.Type.forSchema(foreignNamespace(shipped(), 'gov.city.crm.avro') as avro.Schema);
+    expect(c.verdict(writer, RECORD_NAMES.crmEvents, 13)).toBeNull();
+    // Its records, nested records in a union and enums included, are what the reader can hold.
+    const value = writer.fromBuffer(
+      writer.toBuffer({
+        envelope: { eventId: 'e-1', jurisdiction: 'j', source: 's', occurredAt: 1, origin: 'x' },
+        ticketId: 'T-1',
+        kind: 'CANCELLED',
+        closureReason: 'CANCELLED_BY_REQUESTOR',
+        location: { district: 'D4' },
+      }),
+    ) as unknown;
+    expect(c.conform(value, writer, RECORD_NAMES.crmEvents, 13)).toMatchObject({
+      envelope: { eventId: 'e-1', sequence: null },
+      kind: 'CANCELLED',
+      closureReason: 'CANCELLED_BY_REQUESTOR',
+      location: { address: null, district: 'D4' },
+    });
+  });
+
+  it('still resolves a nested type of another namespace field by field, and refuses it when it differs', () => {
+    const c = check();
+    const writer = foreignNamespace(shipped(), 'gov.city.crm.avro');
+    // The location in a union: a field the reader lacks is left out, one it defaults is given.
+    const location = (field(writer, 'location').type as [string, Schema])[1];
+    location.fields = [...location.fields.filter((f) => f.name !== 'address'), { name: 'ward', type: 'int' }];
+    const writerType = avro.Type.forSchema(writer as avro.Schema);
+    expect(c.verdict(writerType, RECORD_NAMES.crmEvents, 14)).toBeNull();
+    const read = writerType.fromBuffer(
+      writerType.toBuffer({
+        envelope: { eventId: 'e-1', jurisdiction: 'j', source: 's', occurredAt: 1, origin: 'x' },
+        ticketId: 'T-1',
+        kind: 'OPENED',
+        location: { district: 'D4', ward: 7 },
+      }),
+    ) as unknown;
+    expect((c.conform(read, writerType, RECORD_NAMES.crmEvents, 14) as { location: unknown }).location).toEqual({
+      address: null,
+      latitude: null,
+      longitude: null,
+      district: 'D4',
+    });
+    // The envelope's name matches, its eventId is a number: no reader can take it.
+    const retyped = foreignNamespace(shipped(), 'gov.city.crm.avro');
+    field(field(retyped, 'envelope').type as Schema, 'eventId').type = 'long';
+    const err = c.verdict(avro.Type.forSchema(retyped as avro.Schema), RECORD_NAMES.crmEvents, 15);
+    expect(err?.code).toBe('CL_SCHEMA_MISMATCH');
+    expect(err?.retriable).toBe(false);
+    expect(err?.message).toContain(
+      'record with schema id 15 is a io.closeloop.v1.CrmTicketEvent this closeloop cannot read',
+    );
+    // A nested record of another name is another type, whatever its namespace (Avro refuses it too).
+    const renamed = shipped();
+    (field(renamed, 'envelope').type as { name: string }).name = 'Header';
+    expect(c.verdict(avro.Type.forSchema(renamed as avro.Schema), RECORD_NAMES.crmEvents, 16)?.code).toBe(
+      'CL_SCHEMA_MISMATCH',
+    );
+  });
+
+  it("refuses the topic record itself in another namespace: its full name is the topic's contract", () => {
+    const c = check();
+    const elsewhere = { ...foreignNamespace(shipped(), 'io.closeloop.v1'), namespace: 'gov.city.crm.avro' };
+    const err = c.verdict(avro.Type.forSchema(elsewhere as avro.Schema), RECORD_NAMES.crmEvents, 17);
+    expect(err?.code).toBe('CL_SCHEMA_MISMATCH');
+    expect(err?.message).toBe(
+      'record with schema id 17 was written as gov.city.crm.avro.CrmTicketEvent, not io.closeloop.v1.CrmTicketEvent',
+    );
+  });
+
   it('checks nothing more for a record it has no reader for, and still the name', () => {
     const c = new WriterCheck();
     const retyped = shipped();
