@@ -11,6 +11,7 @@ import { ownKeysMaps } from './avro-map.ts';
 import { sharedType } from './shared-type.ts';
 import { nativeStrings } from './avro-string.ts';
 import { HEADER_LENGTH, readSchemaId, WireWriter } from './wire-format.ts';
+import { avroNameRule } from './writer-adapt.ts';
 import { WriterCheck } from './writer-check.ts';
 
 export type CompatibilityLevel = `${COMPATIBILITY}`;
@@ -326,7 +327,9 @@ export class AvroSerde {
       const latest = await this.#registry.getLatestSchemaId(subject);
       const writer = await this.#registry.getSchema(latest);
       const reader = avro.Type.forSchema(JSON.parse(schema) as avro.Schema);
-      reader.createResolver(writer as avro.Type);
+      // Nested types matched by unqualified name, as the registry matched them: a reason that
+      // named a namespace would not be why it refused.
+      reader.createResolver(writer as avro.Type, avroNameRule());
       return [];
     } catch (err) {
       return [`a reader with the new schema cannot read data written with the latest one: ${messageOf(err)}`];
