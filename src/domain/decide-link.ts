@@ -83,13 +83,24 @@ function release(prev: TicketState, t: TicketState, draft: Draft): Decision {
     parent: null,
     departmentsTried: t.workOrders.filter((w) => w.misrouted).map((w) => w.department),
   };
-  // A duplicate's own work orders were asked withdrawn when its parent took it: on their way out
-  // even if not ended yet, so it is sent again too (a work order of its own, not the one cancelled).
-  const withdrawn = prev.parent?.accepted === true && prev.parent.linkType === 'DUPLICATE';
-  if ((withdrawn || openWorkOrders(released).length === 0) && !released.closureReason) {
-    released = routeTicket(released, draft);
-  }
+  if (wantsRouting(prev, released)) released = routeTicket(released, draft);
   return draft.done(publish(prev, released, draft), true);
+}
+
+/**
+ * A released ticket is sent to a department only when no work of its own stands: it has no work
+ * order, or each was refused as "not ours" or withdrawn because its parent was to do the work (a
+ * duplicate's own work orders were asked withdrawn when its parent took it: on their way out even
+ * if not ended yet, so it gets a work order of its own, not the one cancelled). A closed ticket,
+ * one whose work was completed (completion leaves no closure reason) and one the CRM closed for
+ * a reason are not: sending them again would open work nobody asked for, on a ticket that cannot
+ * show it. Any other work it has stands too, and the close gate decides on it.
+ */
+function wantsRouting(prev: TicketState, released: TicketState): boolean {
+  if (isClosed(prev.state) || released.closureReason !== null) return false;
+  if (released.workOrders.some((w) => w.state === 'COMPLETED')) return false;
+  const withdrawn = prev.parent?.accepted === true && prev.parent.linkType === 'DUPLICATE';
+  return released.workOrders.every((w) => w.misrouted || withdrawn);
 }
 
 function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: Draft): Decision {

@@ -75,6 +75,52 @@ describe('a cancelled parent', () => {
     expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'WORK_COMPLETED' });
   });
 
+  it('closes a released follow-up whose own work is done with that work, sending it nowhere again', () => {
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('F', 'UPDATED', 2, { followUpOf: 'P' }));
+    bridge.send(dept('F', 'F#1', 'maximo', 'COMP', 10, { department: 'transportation', note: 'Filled.' }));
+    expect(bridge.lastStatus('F')).toMatchObject({ crmStatus: 'OPEN', followUpOf: 'P' });
+    bridge.send(crm('P', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }));
+    bridge.send(dept('P', 'P#1', 'maximo', 'CAN', 11, { department: 'transportation' }));
+    expect(commandsOf('F')).toEqual(['CREATE']);
+    expect(bridge.ticket('F').workOrders.map((w) => w.state)).toEqual(['COMPLETED']);
+    expect(bridge.lastStatus('F')).toMatchObject({
+      crmStatus: 'CLOSED',
+      lifecycleState: 'RESOLVED',
+      closureReason: 'WORK_COMPLETED',
+      followUpOf: null,
+      closureNote: 'Filled.',
+    });
+  });
+
+  it('leaves a released follow-up with open work of its own with that work', () => {
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('F', 'UPDATED', 2, { followUpOf: 'P' }));
+    bridge.send(dept('F', 'F#1', 'maximo', 'INPRG', 10, { department: 'transportation' }));
+    bridge.send(crm('P', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }));
+    bridge.send(dept('P', 'P#1', 'maximo', 'CAN', 11, { department: 'transportation' }));
+    expect(commandsOf('F')).toEqual(['CREATE']);
+    expect(bridge.lastStatus('F')).toMatchObject({
+      crmStatus: 'OPEN',
+      lifecycleState: 'IN_PROGRESS',
+      followUpOf: null,
+    });
+  });
+
+  it('sends a released duplicate whose withdrawn work was completed nowhere again: it closes with that work', () => {
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }));
+    // The crew finished before the withdrawal reached it.
+    bridge.send(dept('D', 'D#1', 'maximo', 'COMP', 3, { department: 'transportation' }));
+    bridge.send(crm('P', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }));
+    bridge.send(dept('P', 'P#1', 'maximo', 'CAN', 4, { department: 'transportation' }));
+    expect(commandsOf('D')).toEqual(['CREATE', 'CANCEL']);
+    expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'WORK_COMPLETED' });
+  });
+
   it('takes no new duplicates', () => {
     bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     bridge.send(crm('P', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }));
@@ -95,6 +141,18 @@ describe('closed stays closed', () => {
     expect(d.statuses).toEqual([]);
     expect(d.violations.map((v) => v.kind)).toEqual(['TERMINAL_REGRESSION']);
     expect(bridge.ticket('T').version).toBe(before.version);
+  });
+
+  it('sends a resolved ticket nowhere again when its duplicate link is refused', () => {
+    bridge.send(crm('T', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('T', 'T#1', 'maximo', 'COMP', 10, { department: 'transportation' }));
+    const closed = bridge.lastStatus('T');
+    expect(closed).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'WORK_COMPLETED' });
+    bridge.send(crm('T', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'NOPE' }));
+    expect(kinds('T')).toEqual(['UNKNOWN_PARENT']);
+    expect(commandsOf('T')).toEqual(['CREATE']);
+    expect(bridge.ticket('T').workOrders.map((w) => w.state)).toEqual(['COMPLETED']);
+    expect(bridge.lastStatus('T')).toEqual(closed);
   });
 
   it('keeps a resolved duplicate closed when its parent reopens after a follow-up', () => {
