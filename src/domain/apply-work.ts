@@ -1,5 +1,5 @@
 import type { Draft } from './draft.ts';
-import { isTerminalWork } from './lifecycle.ts';
+import { isClosed, isTerminalWork } from './lifecycle.ts';
 import { publicNoteOf, type StatusMappingEntry } from './policy.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
@@ -67,8 +67,24 @@ export function applyWorkState(
     holdReason: target === 'ON_HOLD' ? (entry.holdReason ?? null) : null,
   });
   if (entry.misroute) {
-    draft.violation(e.ticketId, 'MISROUTE', `${e.department} rejected the work as not theirs`, where);
-    t = routeTicket(t, draft);
+    const settled = settledWithoutRouting(prev);
+    const kept = settled ? `; not re-routed: ${settled}` : '';
+    draft.violation(e.ticketId, 'MISROUTE', `${e.department} rejected the work as not theirs${kept}`, where);
+    if (!settled) t = routeTicket(t, draft);
   }
   return draft.done(publish(prev, t, draft), true);
+}
+
+/**
+ * Why a "not ours" must not send the ticket to the next department, or null when it must. A
+ * department often answers a CANCEL with it: the ticket the CRM closed, the duplicate whose work
+ * its parent took, and the one already closed want no new work, and the close gate settles them
+ * with the reason they have.
+ */
+function settledWithoutRouting(t: TicketState): string | null {
+  if (isClosed(t.state)) return `the ticket is ${t.state}`;
+  if (t.closureReason !== null) return `the CRM closed the ticket (${t.closureReason})`;
+  if (t.parent?.accepted && t.parent.linkType === 'DUPLICATE')
+    return `a duplicate of #${t.parent.ticketId}, whose work covers it`;
+  return null;
 }

@@ -109,6 +109,57 @@ describe('misroutes', () => {
     });
   });
 
+  const housingFirst = async () => {
+    const policy = await testPolicy();
+    const routes = [
+      { department: 'housing', system: 'posse' },
+      { department: 'solid-waste', system: 'maximo' },
+    ];
+    return new Bridge({ ...policy, routing: { ...policy.routing, DUMPING: routes } });
+  };
+  const sentTo = (b: Bridge, id: string) =>
+    b.commands.filter((c) => c.ticketId === id).map((c) => `${c.kind} ${c.department}`);
+
+  it('sends a ticket the CRM cancelled nowhere else when a department answers the cancel "not ours"', async () => {
+    const b = await housingFirst();
+    b.send(crm('T1', 'OPENED', 1, { serviceCode: 'DUMPING' }));
+    b.send(crm('T1', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR', note: 'Resident withdrew.' }));
+    b.send(dept('T1', 'T1#1', 'posse', 'NOT_OURS', 10, { department: 'housing' }));
+    expect(sentTo(b, 'T1')).toEqual(['CREATE housing', 'CANCEL housing']);
+    // Still a misroute, counted against the department, and the record says why it went nowhere.
+    expect(b.violationsOf('T1')).toMatchObject([{ kind: 'MISROUTE', department: 'housing' }]);
+    expect(b.violationsOf('T1')[0]?.detail).toContain('not re-routed');
+    expect(b.lastStatus('T1')).toMatchObject({
+      crmStatus: 'CLOSED',
+      lifecycleState: 'CANCELLED',
+      closureReason: 'CANCELLED_BY_REQUESTOR',
+      closureNote: 'Resident withdrew.',
+    });
+  });
+
+  it('sends a duplicate nowhere else when its withdrawn work order is answered "not ours"', async () => {
+    const b = await housingFirst();
+    b.send(crm('P', 'OPENED', 1, { serviceCode: 'DUMPING' }));
+    b.send(crm('D', 'OPENED', 1, { serviceCode: 'DUMPING' }));
+    b.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }));
+    b.send(dept('D', 'D#1', 'posse', 'NOT_OURS', 10, { department: 'housing' }));
+    expect(sentTo(b, 'D')).toEqual(['CREATE housing', 'CANCEL housing']);
+    expect(b.lastStatus('D')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'DUPLICATE', duplicateOf: 'P' });
+    b.send(dept('P', 'P#1', 'posse', 'ABATED', 11, { department: 'housing' }));
+    expect(b.lastStatus('D')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'DUPLICATE', duplicateOf: 'P' });
+  });
+
+  it('sends a resolved ticket nowhere else when a work order opened on it is answered "not ours"', async () => {
+    const b = await housingFirst();
+    b.send(crm('T1', 'OPENED', 1, { serviceCode: 'DUMPING' }));
+    b.send(dept('T1', 'T1#1', 'posse', 'ABATED', 10, { department: 'housing' }));
+    const closed = b.lastStatus('T1');
+    b.send(dept('T1', 'T1#crew2', 'posse', 'NOT_OURS', 11, { department: 'housing' }));
+    expect(sentTo(b, 'T1')).toEqual(['CREATE housing']);
+    expect(b.violationsOf('T1').map((v) => v.kind)).toEqual(['MISROUTE']);
+    expect(b.lastStatus('T1')).toEqual(closed);
+  });
+
   it('returns the ticket to 311 when no department is left', () => {
     bridge.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }));
     bridge.send(dept('T1', 'T1#1', 'posse', 'NOT_OURS', 10, { department: 'housing' }));
