@@ -22,7 +22,7 @@ function replyWithStatus(t: TicketState, m: TicketLinkMessage, draft: Draft): vo
   });
 }
 
-type RejectReason = 'UNKNOWN_PARENT' | 'PARENT_IS_LINKED' | 'PARENT_CANCELLED';
+type RejectReason = 'UNKNOWN_PARENT' | 'PARENT_IS_LINKED' | 'PARENT_CANCELLED' | 'PARENT_NOT_REVIEWABLE';
 
 /** A child asks this ticket to be its parent (duplicate) or original (follow-up). */
 function onLinkRequest(prev: TicketState | null, m: TicketLinkMessage, draft: Draft): Decision {
@@ -42,12 +42,24 @@ function onLinkRequest(prev: TicketState | null, m: TicketLinkMessage, draft: Dr
   let t: TicketState = already
     ? prev
     : { ...prev, children: [...prev.children, { ticketId: m.fromTicketId, linkType: m.linkType }] };
-  if (m.linkType === 'FOLLOW_UP' && !already) t = onFollowUp(prev, t, m.fromTicketId, draft);
+  if (m.linkType === 'FOLLOW_UP' && !already) {
+    const followed = onFollowUp(prev, t, m.fromTicketId, draft);
+    // No department can be asked to review the work, so none would answer and the follow-up
+    // would wait for good: refused, it is sent to a department as a request of its own.
+    if (!followed) {
+      return reject(
+        'PARENT_NOT_REVIEWABLE',
+        `#${m.ticketId} is resolved and no review of its work can be sent (see its NO_CONNECTOR records)`,
+      );
+    }
+    t = followed;
+  }
   replyWithStatus(t, m, draft);
   return draft.done(t, t !== prev);
 }
 
-function onFollowUp(prev: TicketState, t: TicketState, followUp: string, draft: Draft): TicketState {
+/** The original as a follow-up leaves it; null when it is resolved and no review could be sent. */
+function onFollowUp(prev: TicketState, t: TicketState, followUp: string, draft: Draft): TicketState | null {
   const note = `Follow-up #${followUp} received.`;
   if (!isClosed(t.state)) {
     const raised = { ...t, priority: Math.max(1, t.priority - 1), notes: withNote(t.notes, note) };
@@ -59,13 +71,15 @@ function onFollowUp(prev: TicketState, t: TicketState, followUp: string, draft: 
   // ticket closed without completed work (a documented reason) has nothing to review.
   const completed = t.workOrders.filter((w) => w.state === 'COMPLETED');
   if (completed.length === 0) return t;
+  let asked = false;
   for (const wo of completed) {
-    draft.command(t, 'REVIEW', wo, {
-      reason: 'FOLLOW_UP',
-      note: `Follow-up #${followUp} reports the work is not done.`,
-    });
+    const note = `Follow-up #${followUp} reports the work is not done.`;
+    // Each is asked, whatever the others: a review not sent is recorded NO_CONNECTOR.
+    if (draft.command(t, 'REVIEW', wo, { reason: 'FOLLOW_UP', note })) asked = true;
   }
-  return { ...t, reviewPending: followUp };
+  // Only a review sent can be answered: history's record of the work (a ticket imported as
+  // resolved) or a department no connector serves never will, and the original must not wait.
+  return asked ? { ...t, reviewPending: followUp } : null;
 }
 
 function violationFor(reason: string | null, m: TicketLinkMessage): ViolationKind {

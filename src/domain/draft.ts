@@ -72,10 +72,11 @@ export class Draft {
     kind: CommandKind,
     wo: Pick<WorkOrderRecord, 'workOrderId' | 'department' | 'system'>,
     extra: { reason?: string | null; note?: string | null } = {},
-  ): void {
+  ): boolean {
     // A command no connector takes would wait in its topic unread, and the ticket on it unseen:
     // history's work order (the pseudo-system "import", until the department's own is adopted)
-    // or a route no configured sink serves. Recorded instead, where operators look.
+    // or a route no configured sink serves. Recorded instead, where operators look; false tells
+    // a caller that waits for an answer to it that none will come.
     const history = wo.system === IMPORT_SYSTEM;
     if (history || !isServed(this.ctx.policy, wo)) {
       const why = history
@@ -86,7 +87,7 @@ export class Draft {
         system: wo.system,
         workOrderId: wo.workOrderId,
       });
-      return;
+      return false;
     }
     const envelope = this.envelope(`command-${kind.toLowerCase()}`);
     this.commands.push({
@@ -104,6 +105,7 @@ export class Draft {
       // Notes the bridge writes name tickets by id; cut here, every command's note is bounded.
       note: clipOrNull(extra.note ?? null, 'note'),
     });
+    return true;
   }
 
   link(

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { computeKpis, resolvedWithoutBusinessDays } from '../../../src/domain/kpi/index.ts';
+import { isExpired } from '../../../src/domain/index.ts';
 import { IMPORTED_VERSION_BASE } from '../../../src/domain/publish.ts';
 import { ticketFromStatus } from '../../../src/kpi/from-status.ts';
 import { formatKpiTable } from '../../../src/kpi/table.ts';
@@ -276,6 +277,27 @@ describe('imported history', () => {
     ]);
     // A later export of a ticket the bridge has run live changes nothing.
     expect(close('G1', OPENED + DAY, { closureReason: 'NO_ACTION_REQUIRED' }).statuses).toEqual([]);
+  });
+
+  it('sends a follow-up of a ticket imported as resolved to a department, as no review can reach history', () => {
+    open('H3');
+    close('H3', OPENED + DAY, { note: 'Patched.' });
+    bridge.send(crm('F3', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'H3', note: 'Still a hole.' }));
+    // History's record of the work is no department's work order: the review is not sent, and
+    // the original waits for no answer.
+    expect(bridge.commands.filter((c) => c.ticketId === 'H3')).toEqual([]);
+    expect(bridge.violationsOf('H3').map((v) => v.kind)).toEqual(['NO_CONNECTOR']);
+    expect(bridge.ticket('H3')).toMatchObject({ reviewPending: null, children: [] });
+    expect(isExpired(bridge.ticket('H3'), bridge.now, bridge.policy.retentionMs)).toBe(true);
+    // The link is refused where operators look, and the citizen's report reaches a department.
+    expect(bridge.violationsOf('F3')).toMatchObject([{ kind: 'UNKNOWN_ORIGINAL', linkType: 'FOLLOW_UP' }]);
+    expect(bridge.violationsOf('F3')[0]?.detail).toContain('PARENT_NOT_REVIEWABLE');
+    expect(bridge.commands.filter((c) => c.ticketId === 'F3')).toMatchObject([
+      { kind: 'CREATE', department: 'transportation', system: 'maximo' },
+    ]);
+    expect(bridge.lastStatus('F3')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'ROUTED', followUpOf: null });
+    bridge.send(dept('F3', 'F3#1', 'maximo', 'COMP', 2, { department: 'transportation' }));
+    expect(bridge.lastStatus('F3')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'WORK_COMPLETED' });
   });
 
   it('is a no-op when the same rows are imported again', () => {

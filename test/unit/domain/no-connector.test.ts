@@ -47,4 +47,31 @@ describe('routes without a connector (NO_CONNECTOR)', () => {
       ['NO_CONNECTOR', 'maximo', 'transportation'],
     ]);
   });
+
+  it('refuses a follow-up whose original no connector can review, and sends it to a department itself', async () => {
+    const bridge = new Bridge({ ...(await testPolicy()), served: ['posse/housing'] });
+    // Work completed on a work order of a route no sink serves (here: transportation opened its own).
+    const resolve = (id: string, housing: string) => {
+      bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'GRASS' }));
+      bridge.send(dept(id, `${id}#9`, 'maximo', 'COMP', 2, { department: 'transportation' }));
+      bridge.send(dept(id, `${id}#1`, 'posse', housing, 3, { department: 'housing' }));
+      expect(bridge.lastStatus(id)).toMatchObject({ crmStatus: 'CLOSED', lifecycleState: 'RESOLVED' });
+    };
+    resolve('O1', 'WITHDRAWN');
+    bridge.send(crm('F1', 'OPENED', 1, { serviceCode: 'GRASS', followUpOf: 'O1' }));
+    expect(bridge.ticket('O1')).toMatchObject({ reviewPending: null, children: [] });
+    expect(bridge.violationsOf('F1').map((v) => v.kind)).toEqual(['UNKNOWN_ORIGINAL']);
+    expect(bridge.commands.filter((c) => c.ticketId === 'F1').map((c) => [c.kind, c.department])).toEqual([
+      ['CREATE', 'housing'],
+    ]);
+    // One review sent is enough to wait for: the link stands.
+    resolve('O2', 'ABATED');
+    bridge.send(crm('F2', 'OPENED', 1, { serviceCode: 'GRASS', followUpOf: 'O2' }));
+    expect(bridge.commands.filter((c) => c.ticketId === 'O2').map((c) => [c.kind, c.department])).toEqual([
+      ['CREATE', 'housing'],
+      ['REVIEW', 'housing'],
+    ]);
+    expect(bridge.ticket('O2').reviewPending).toBe('F2');
+    expect(bridge.lastStatus('F2')).toMatchObject({ crmStatus: 'OPEN', followUpOf: 'O2' });
+  });
 });
