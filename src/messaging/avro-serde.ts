@@ -1,7 +1,7 @@
 import { SchemaRegistry, SchemaType, type COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { CloseloopError, messageOf } from '../errors/index.ts';
-import { registryAnswers } from './registry-answer.ts';
+import { readNotFoundAnswers, registryAnswers } from './registry-answer.ts';
 import { isRegistryFailure, registryStatus, translateRegistryError } from './registry-errors.ts';
 import { RegistryLag } from './registry-lag.ts';
 import { registryTimeout } from './registry-timeout.ts';
@@ -100,6 +100,7 @@ export class AvroSerde {
         },
       },
     );
+    readNotFoundAnswers(this.#registry);
   }
 
   /**

@@ -20,6 +20,11 @@ export class LoopbackRegistry {
   down = false;
   /** When set, every request is answered with this status, as a registry refusing credentials (401, 403). */
   refuse: number | null = null;
+  /**
+   * When set, every request is answered 404 with this body, as a reverse proxy with no route to
+   * the registry answers while its container restarts (Traefik: `404 page not found`, text/plain).
+   */
+  proxy404: { readonly type: string; readonly body: string } | null = null;
   /** When set (`user:password`), a request without that basic auth is answered 401, as a registry behind auth. */
   basicAuth: string | null = null;
   /** The next this many requests are taken and never answered, as a registry that stalls. */
@@ -66,6 +71,10 @@ export class LoopbackRegistry {
     };
     const notFound = (code: number, message: string) => send(404, { error_code: code, message });
     if (this.down) return send(503, { error_code: 50301, message: 'registry down' });
+    if (this.proxy404 !== null) {
+      res.writeHead(404, { 'content-type': this.proxy404.type });
+      return void res.end(this.proxy404.body);
+    }
     if (this.refuse !== null) return send(this.refuse, { error_code: this.refuse, message: 'Unauthorized' });
     if (this.basicAuth !== null && req.headers.authorization !== `Basic ${btoa(this.basicAuth)}`)
       return send(401, { error_code: 401, message: 'Unauthorized' });
@@ -110,6 +119,9 @@ export class LoopbackRegistry {
     return notFound(40400, `not served here: ${req.method} ${path}`);
   }
 }
+
+/** What Traefik answers for a route whose service has no server up (a registry restarting behind it). */
+export const TRAEFIK_404 = { type: 'text/plain; charset=utf-8', body: '404 page not found\n' } as const;
 
 /**
  * A loopback registry for one test, stopped by `cleanup` (the test file's list, run after each

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseloopError } from '../../src/errors/index.ts';
 import { AvroSerde } from '../../src/messaging/index.ts';
+import { cleanupAfter } from '../support/cleanup.ts';
+import { startLoopback, TRAEFIK_404 } from '../support/loopback-registry.ts';
 
 // Something in front of the registry answers in its place: a gateway's maintenance page, a
 // proxy's empty JSON. And a registry whose schema text avsc refuses, which is the schema's fault.
@@ -73,5 +75,66 @@ describe('an answer in the place of the registry', () => {
     const err = await failure(serde.decode(framed(13)));
     expect(err).toMatchObject({ code: 'CL_DECODE_MALFORMED', retriable: false });
     expect(err.details['schemaUnreadable']).toBe(true);
+  });
+});
+
+// A reverse proxy whose registry is restarting answers 404 with a page of its own. The registry's
+// own 404 is JSON with an error_code of 404xx (Confluent's and Apicurio's alike): only that one
+// says a subject or schema id is unknown.
+describe('a 404 in the place of the registry', () => {
+  const cleanup = cleanupAfter('each');
+  const SCHEMA = { type: 'record', name: 'R', namespace: 'n', fields: [{ name: 'a', type: 'string' }] };
+  const proxies = [
+    TRAEFIK_404,
+    // Kong with no route: JSON, with a message, but no error_code.
+    { type: 'application/json; charset=utf-8', body: '{"message":"no Route matched with those values"}' },
+    // An unknown path on a Confluent registry: its error_code is the bare status.
+    { type: 'application/json', body: '{"error_code":404,"message":"HTTP 404 Not Found"}' },
+    // An unknown path on Apicurio: no body at all.
+    { type: 'application/json', body: '' },
+  ];
+
+  it.each(proxies)('is an unreachable registry for a schema id not yet fetched: $body', async (proxy) => {
+    const { registry, url, serde: writer } = await startLoopback(cleanup);
+    const id = await writer.register('t-value', SCHEMA);
+    const value = await writer.encode('t-value', { a: 'x' });
+    const reader = new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0 });
+    registry.proxy404 = proxy;
+    const err = await failure(reader.decodeAs(value, 'n.R'));
+    expect(err).toMatchObject({ code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE', retriable: true });
+    expect(err.message).toBe(
+      `decoding a record with schema id ${id}: the answer to GET /schemas/ids/${id} (HTTP 404) is not the ` +
+        `registry's "not found": is a gateway or proxy answering in its place?`,
+    );
+    // The next record of that id is not taken for one of an unknown schema either.
+    expect(await failure(reader.decode(value))).toMatchObject({ code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE' });
+    registry.proxy404 = null;
+    expect((await reader.decodeAs(value, 'n.R')).value).toEqual({ a: 'x' });
+  });
+
+  it('is an unreachable registry for a subject looked up to encode, and for a registration', async () => {
+    const { registry, url, serde: other } = await startLoopback(cleanup);
+    await other.register('t-value', SCHEMA);
+    const serde = new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0 });
+    registry.proxy404 = TRAEFIK_404;
+    expect(await failure(serde.encode('t-value', { a: 'x' }))).toMatchObject({
+      code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE',
+      retriable: true,
+    });
+    expect(await failure(serde.register('u-value', SCHEMA))).toMatchObject({
+      code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE',
+      retriable: true,
+    });
+  });
+
+  it("leaves the registry's own 404 what it says: an unknown schema id, a subject with nothing registered", async () => {
+    const { serde } = await startLoopback(cleanup);
+    expect(await failure(serde.decode(framed(99)))).toMatchObject({ code: 'CL_SCHEMA_UNKNOWN_ID', retriable: false });
+    expect(await failure(serde.encode('none-value', { a: 'x' }))).toMatchObject({
+      code: 'CL_SCHEMA_NOT_REGISTERED',
+      retriable: false,
+    });
+    // And the first registration of a subject, which the registry's 404 for its level announces.
+    expect(await serde.register('t-value', SCHEMA)).toBe(1);
   });
 });

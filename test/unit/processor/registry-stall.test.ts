@@ -11,7 +11,7 @@ import {
   statusBriefs,
   untilCrmRead,
 } from '../../support/in-memory-processor.ts';
-import { LoopbackRegistry } from '../../support/loopback-registry.ts';
+import { LoopbackRegistry, TRAEFIK_404 } from '../../support/loopback-registry.ts';
 import { testConfig } from '../../support/processor.ts';
 import { until } from '../../support/wait.ts';
 
@@ -57,6 +57,34 @@ describe('a registry that stalls while the processor runs', () => {
     expect(await deadLettersOf(messaging, config.topics.crmEvents)).toEqual([]);
 
     registry.stalled = false;
+    await untilCrmRead(messaging, config, 1);
+    expected.send(event);
+    expect(await statusBriefs(messaging, serde, config)).toEqual(expected.statuses.map(statusBrief));
+    expect(await deadLettersOf(messaging, config.topics.crmEvents)).toEqual([]);
+    await until('the processor reading', () => processor.consumerHealth()?.state === 'reading', 10_000);
+  });
+});
+
+// Behind a reverse proxy, a registry that restarts is answered for by the proxy: its own 404
+// (Traefik's `404 page not found`), not the registry's JSON 40403. That is the registry out of
+// reach, not a schema id no one registered: the record is held, never dead-lettered.
+describe("a proxy's 404 in the place of the registry while the processor runs", () => {
+  it('holds a record of a schema id it has not seen until the registry answers, failing visibly meanwhile', async () => {
+    const { registry, config, serde, expected, messaging, processor } = await setup();
+    const city = new AvroSerde({ url: config.schemaRegistry.url, retries: 0 });
+    const subject = subjectForTopic(config.topics.crmEvents);
+    const own = await shippedSchema(CANONICAL.crmEvents);
+    own.fields.push({ name: 'ward', type: ['null', 'string'], default: null } as (typeof own.fields)[number]);
+    await city.register(subject, own);
+    const event = crm('S-1', 'OPENED', 1, { serviceCode: 'POTHOLE' });
+    const value = await city.encode(subject, event.event);
+    registry.proxy404 = TRAEFIK_404;
+    await messaging.producer().send(config.topics.crmEvents, [{ key: 'S-1', value }]);
+    await until('the processor failing', () => processor.consumerHealth()?.state === 'failing', 10_000);
+    expect(processor.consumerHealth()?.reason).toMatch(/\(HTTP 404\) is not the registry's "not found"/);
+    expect(await deadLettersOf(messaging, config.topics.crmEvents)).toEqual([]);
+
+    registry.proxy404 = null;
     await untilCrmRead(messaging, config, 1);
     expected.send(event);
     expect(await statusBriefs(messaging, serde, config)).toEqual(expected.statuses.map(statusBrief));

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { changeToEvent } from '../../../connectors/posse/mapping.ts';
-import { DLQ_HEADERS, readSchemaFile, subjectForTopic } from '../../../src/messaging/index.ts';
+import { AvroSerde, DLQ_HEADERS, readSchemaFile, subjectForTopic } from '../../../src/messaging/index.ts';
 import { encodeBatch } from '../../../src/runtime/source-publish.ts';
 import { readChanges, type WorkOrderEvent } from '../../../src/sdk/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
-import { startLoopback } from '../../support/loopback-registry.ts';
+import { startLoopback, TRAEFIK_404 } from '../../support/loopback-registry.ts';
 
 // A change the connector read but whose record the topic's schema refuses (a connector or
 // upstream bug) is dead-lettered as the runner dead-letters a change it could not read: found by
@@ -70,5 +70,27 @@ describe('source runner: a record the topic schema refuses', () => {
     ]);
     expect(dead.map((d) => d.position)).toEqual([null]);
     expect(dead[0]?.letter.headers?.[DLQ_HEADERS.position]).toBeUndefined();
+  });
+});
+
+// A registry restarting behind a reverse proxy: the proxy answers its own 404 for the subject's
+// schema. No change is at fault, so none is dead-lettered (and the cursor moved past it, for good):
+// the batch is thrown back, retriable, and the runner pauses for the registry.
+describe('source runner: a proxy answering 404 in the place of the registry', () => {
+  it('holds the batch as for an unreachable registry, dead-lettering nothing', async () => {
+    const { registry, url, serde: processor } = await startLoopback(cleanup);
+    await processor.register(subjectForTopic(TOPIC), (await readSchemaFile(`schemas/${TOPIC}.avsc`)).schema);
+    const serde = new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0 });
+    registry.proxy404 = TRAEFIK_404;
+    const records = [1, 2, 3].map((seq) => changeToEvent(change(seq, null), 'testville', 'posse'));
+    const batch = { records: records.map((r, i) => ({ ...r, position: `seq ${i + 1}` })), cursor: '3' };
+    const err = await encodeBatch({ topic: TOPIC, serde, connector: 'posse' }, batch).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE', retriable: true });
+    registry.proxy404 = null;
+    const { records: written, dead } = await encodeBatch({ topic: TOPIC, serde, connector: 'posse' }, batch);
+    expect([written.length, dead.length]).toEqual([3, 0]);
   });
 });
