@@ -10,7 +10,8 @@ import { isCloseloopError, retryAfterOf } from '../errors/index.ts';
  * - `credentials`: the system, or a proxy in front of it, refused the bridge's credentials (401,
  *   403, 407).
  * - `dead-letter`: a record could not be written to its dead-letter topic.
- * - `registry`: the schema registry could not be reached to decode a record.
+ * - `registry`: the schema registry could not be reached to decode a record, or, for a source,
+ *   has no schema under the topic's subject to encode with (the processor not started yet).
  * - `kafka`: a source's records and cursor could not be written.
  * - `endpoint`: the system's API is not where the bridge calls it (a redirect, a 4xx to a
  *   collection query, a link outside the API root, a TLS failure: CL_CONNECTOR_MISDIRECTED).

@@ -23,10 +23,16 @@ export function sourceOutage(err: unknown): { reason: PauseReason; detail: strin
   return { reason, detail: outageDetail(err), log: LOG[reason] };
 }
 
-/** How a failed publish pauses a source runner (a fence aside, which stands it aside instead). */
+/**
+ * How a failed publish pauses a source runner (a fence aside, which stands it aside instead). A
+ * subject with no schema to write with, or a registry refusing to look it up, is the registry's
+ * state, not Kafka's: the pause says `registry`, and ends when a publish goes through.
+ */
 export function publishOutage(err: unknown): PauseReason {
   if (isCloseloopError(err, 'CL_DEAD_LETTER_FAILED')) return 'dead-letter';
-  return registryOutage(err) ? 'registry' : 'kafka';
+  const unregistered =
+    isCloseloopError(err, 'CL_SCHEMA_NOT_REGISTERED') || isCloseloopError(err, 'CL_SCHEMA_REGISTRY_REJECTED');
+  return registryOutage(err) || unregistered ? 'registry' : 'kafka';
 }
 
 /**

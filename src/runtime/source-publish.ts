@@ -22,8 +22,11 @@ export interface EncodedBatch {
  * Encodes a batch with the topic's schema. A change is kept, as JSON with the reason and its
  * position in the feed, without contact data, rather than dropped or allowed to block the source:
  * one the connector could not read, or one that does not fit the topic's schema (a connector or
- * upstream bug). The cursor moves past it with the rest of the batch. A retriable failure (the
- * registry unreachable) is thrown: the batch is tried again.
+ * upstream bug). The cursor moves past it with the rest of the batch. Any other failure is no
+ * change's own and is thrown, the batch tried again: the registry unreachable (retriable), or
+ * the topic's subject without a schema to write with (CL_SCHEMA_NOT_REGISTERED: the processor,
+ * which registers the schemas, not started yet; or a registry refusing the lookup), which would
+ * otherwise bury every change of the feed as a dead letter no replay can send again.
  */
 export async function encodeBatch<T>(
   o: { readonly topic: string; readonly serde: AvroSerde; readonly connector: string },
@@ -42,7 +45,7 @@ export async function encodeBatch<T>(
     try {
       records.push({ key: r.key, value: await o.serde.encode(subject, r.value) });
     } catch (err) {
-      if (!isCloseloopError(err) || err.retriable) throw err;
+      if (!isCloseloopError(err, 'CL_ENCODE_INVALID')) throw err;
       // A record the connector read may carry a person's contact data in its free text (a note
       // quoting the caller): the dead letter is kept without it, and found by its feed position.
       bury(r.key, withoutContactData(r.value), err, r.position ?? null);
