@@ -113,4 +113,12 @@ describe('committed records of a read_committed fetch', () => {
     ]);
     expect(got.next).toBe(13n);
   });
+
+  it("gives every record of a batch the broker's append time when its topic stamps records so", () => {
+    // LogAppendTime (attribute bit 3): the broker set maxTimestamp, the records keep the producer's.
+    const batch = data(-1n, 0n, ['x', 'y'], false);
+    const appended = { ...batch, attributes: batch.attributes | 0x08, maxTimestamp: 1_800_000_000_000n };
+    const got = committedRecords('t', 0, response([appended], []), 0n);
+    expect(got.records.map((r) => r.timestamp)).toEqual(['1800000000000', '1800000000000']);
+  });
 });

@@ -10,6 +10,16 @@ export interface FetchedPartition {
   readonly next: bigint | null;
 }
 
+/**
+ * Attribute bit 3 of a batch: its topic stamps records with the broker's clock
+ * (message.timestamp.type=LogAppendTime). The broker then sets the batch's maxTimestamp to the
+ * time it appended the batch and leaves each record's own timestamp as the producer wrote it, so
+ * every record of the batch is given maxTimestamp, as Java's DefaultRecordBatch and librdkafka
+ * read it: the producer's clock (a host hours off, a replay of old data) is what such a topic
+ * is set up to ignore.
+ */
+const LOG_APPEND_TIME = 0x08;
+
 // A control record's key is a version (int16) then the marker type (int16): 0 aborts, 1 commits.
 const isAbortMarker = (b: RecordsBatch) => (b.attributes & IS_CONTROL) !== 0 && b.records[0]?.key?.readInt16BE(2) === 0;
 
@@ -49,6 +59,7 @@ export function committedRecords(
       if ((batch.attributes & IS_TRANSACTIONAL) !== 0 && abortedProducers.has(batch.producerId)) continue;
     }
     if ((batch.attributes & IS_CONTROL) !== 0) continue;
+    const appended = (batch.attributes & LOG_APPEND_TIME) !== 0 ? String(batch.maxTimestamp) : null;
     for (const r of batch.records) {
       const offset = batch.firstOffset + BigInt(r.offsetDelta);
       if (offset < from) continue;
@@ -56,7 +67,7 @@ export function committedRecords(
         topic,
         partition,
         offset: String(offset),
-        timestamp: String(batch.firstTimestamp + r.timestampDelta),
+        timestamp: appended ?? String(batch.firstTimestamp + r.timestampDelta),
         key: r.key ?? null,
         value: r.value ?? null,
         ...readHeaders(r.headers),
