@@ -13,7 +13,7 @@ import type { Sink, TicketStatusChange } from '../../../src/sdk/index.ts';
 import { RECORD_NAMES } from '../../../src/topics/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { Bridge, crm, testPolicy } from '../../support/domain.ts';
-import { startLoopback, type LoopbackRegistry } from '../../support/loopback-registry.ts';
+import { startLoopback, TRAEFIK_404, type LoopbackRegistry } from '../../support/loopback-registry.ts';
 import { until, untilAsync } from '../../support/wait.ts';
 
 const cleanup = cleanupAfter('each');
@@ -80,6 +80,22 @@ describe('a registry that stalls while a sink runs', () => {
     await until('the delivery', () => runner.status().delivered === 1, 5_000);
     await untilAsync('the receipt', async () => (await receipts()).length === 1, 5_000);
     expect(await receipts()).toEqual(['SR-A DELIVERED']);
+    expect(delivered).toEqual(['SR-A@1']);
+    expect(runner.status()).toMatchObject({ deadLettered: 0, pausedBy: null });
+    expect((await admin.topicOffsets(deadLetterTopic(TOPIC)))[0]?.high).toBe('0');
+  });
+
+  it("holds the record while a proxy answers its own 404 in the registry's place, dead-lettering nothing", async () => {
+    // A registry restarting behind Traefik: `404 page not found`, not the registry's JSON 40403.
+    const { registry, messaging, admin, runner, value, status, delivered } = await setup();
+    registry.proxy404 = TRAEFIK_404;
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    await messaging.producer().send(TOPIC, [{ key: status.ticketId, value }]);
+    await until('the pause', () => runner.status().pausedBy === 'registry', 5_000);
+    expect(runner.status()).toMatchObject({ deadLettered: 0, delivered: 0 });
+    registry.proxy404 = null;
+    await until('the delivery', () => runner.status().delivered === 1, 5_000);
     expect(delivered).toEqual(['SR-A@1']);
     expect(runner.status()).toMatchObject({ deadLettered: 0, pausedBy: null });
     expect((await admin.topicOffsets(deadLetterTopic(TOPIC)))[0]?.high).toBe('0');
