@@ -256,7 +256,10 @@ export const closeloopConfigSchema = z
     /** What leaves the bridge towards departments. */
     privacy: z
       .object({
-        /** Scrub e-mail addresses and phone numbers from the descriptions sent to departments. */
+        /**
+         * Scrub e-mail addresses and phone numbers from the descriptions sent to departments, and
+         * from the CRM agents' notes (ADD_NOTE, CANCEL) sent with them.
+         */
         scrubDepartmentDescriptions: z.boolean().default(false),
       })
       .strict()

@@ -12,6 +12,7 @@ import { implausiblePosition } from './ordering.ts';
 import { closeImported, isImported, openImported, updateImported } from './import.ts';
 import { requestTime, showTime } from './request-time.ts';
 import { withNote } from './text.ts';
+import { scrubPii } from './pii.ts';
 
 /**
  * The request time a new ticket runs on. History is believed however old (an export's times are
@@ -90,6 +91,15 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
   };
 }
 
+/**
+ * An agent's note as departments get it. Agents paste the resident's phone or e-mail into notes
+ * as often as residents do into descriptions: a city that keeps contact data from departments
+ * (privacy.scrubDepartmentDescriptions) keeps it out of both.
+ */
+function forDepartments(note: string | null, draft: Draft): string | null {
+  return note !== null && draft.ctx.policy.scrubDescriptions === true ? scrubPii(note) : note;
+}
+
 /** Reasons a cancellation may carry: work done, duplicates and follow-ups are decided elsewhere. */
 const CANCEL_REASONS: readonly ClosureReason[] = ['NO_ACTION_REQUIRED', 'CANCELLED_BY_REQUESTOR', 'REFERRED_EXTERNAL'];
 
@@ -146,7 +156,8 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
           const open = t.closedAt === null && t.closureReason === null;
           if (!t.sla && open) draft.crmDueAt = e.crmDueAt ?? null;
         }
-        for (const wo of openWorkOrders(t)) if (e.note) draft.command(t, 'ADD_NOTE', wo, { note: e.note });
+        const note = forDepartments(e.note, draft);
+        for (const wo of openWorkOrders(t)) if (note) draft.command(t, 'ADD_NOTE', wo, { note });
         // A link an agent made after the ticket opened: a duplicate, or else a follow-up (the
         // original gets its note and priority, or its review). The same link again is no change.
         if (e.kind === 'UPDATED' && e.duplicateOf) t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
@@ -195,7 +206,8 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
         return draft.done({ ...t }, true);
       }
       t = { ...t, closureReason: e.closureReason, closureNote: e.note ?? t.closureNote };
-      for (const wo of openWorkOrders(t)) draft.command(t, 'CANCEL', wo, { reason: e.closureReason, note: e.note });
+      const note = forDepartments(e.note, draft);
+      for (const wo of openWorkOrders(t)) draft.command(t, 'CANCEL', wo, { reason: e.closureReason, note });
       break;
     }
   }

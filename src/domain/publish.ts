@@ -120,7 +120,7 @@ export function publish(
       statusNote: clip(scrubPii(note), 'composed'),
       expectedAt,
       closureReason,
-      closureNote: clipOrNull(closureNote, 'composed'),
+      closureNote: clipOrNull(closureNote === null ? null : scrubPii(closureNote), 'composed'),
       duplicateOf,
       followUpOf,
       agencyResponsible: agencyOf(next),
