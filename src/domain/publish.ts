@@ -38,7 +38,7 @@ export function publish(
       'TERMINAL_REGRESSION',
       `ticket would move from ${prev.state} to ${state}; kept ${prev.state}`,
     );
-    return {
+    const kept: TicketState = {
       ...next,
       state: prev.state,
       version: prev.version,
@@ -46,6 +46,13 @@ export function publish(
       closedAt: prev.closedAt,
       updatedAt: draft.ctx.now,
     };
+    // A review settled all the same (the work stands): its follow-ups wait for that word alone,
+    // and would stay open for good without it. They get the kept state, as a new link would.
+    if (prev.reviewPending !== kept.reviewPending) {
+      const expectedAt = isClosed(kept.state) ? null : expectedAtOf(kept);
+      notifyChildren(kept, statusNote(kept, kept.state, derived), expectedAt, draft);
+    }
+    return kept;
   }
   if (derived.gateBlocked && !(prev && deriveTicket(prev).gateBlocked)) {
     draft.violation(
