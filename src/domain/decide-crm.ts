@@ -5,14 +5,15 @@ import { publish } from './publish.ts';
 import { NO_RECENT_EVENTS } from './recent-events.ts';
 import { routeTicket } from './routing.ts';
 import type { TicketState } from './state.ts';
-import type { ClosureReason, CrmTicketEvent, LinkType } from './types.ts';
+import type { CrmTicketEvent, LinkType } from './types.ts';
 import { RECONCILE_ORIGIN, positionOf } from './context.ts';
 import { decideReopen } from './decide-reconcile.ts';
 import { implausiblePosition } from './ordering.ts';
 import { closeImported, isImported, openImported, updateImported } from './import.ts';
 import { requestTime, showTime } from './request-time.ts';
 import { withNote } from './text.ts';
-import { scrubPii } from './pii.ts';
+import { forDepartments } from './policy.ts';
+import { WITHOUT_WORK } from './lifecycle.ts';
 
 /**
  * The request time a new ticket runs on. History is believed however old (an export's times are
@@ -91,17 +92,8 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
   };
 }
 
-/**
- * An agent's note as departments get it. Agents paste the resident's phone or e-mail into notes
- * as often as residents do into descriptions: a city that keeps contact data from departments
- * (privacy.scrubDepartmentDescriptions) keeps it out of both.
- */
-function forDepartments(note: string | null, draft: Draft): string | null {
-  return note !== null && draft.ctx.policy.scrubDescriptions === true ? scrubPii(note) : note;
-}
-
 /** Reasons a cancellation may carry: work done, duplicates and follow-ups are decided elsewhere. */
-const CANCEL_REASONS: readonly ClosureReason[] = ['NO_ACTION_REQUIRED', 'CANCELLED_BY_REQUESTOR', 'REFERRED_EXTERNAL'];
+const CANCEL_REASONS = WITHOUT_WORK;
 
 export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Draft): Decision {
   // Reconciliation's word about the CRM, not an event of its feed: it has no position there.
@@ -156,7 +148,7 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
           const open = t.closedAt === null && t.closureReason === null;
           if (!t.sla && open) draft.crmDueAt = e.crmDueAt ?? null;
         }
-        const note = forDepartments(e.note, draft);
+        const note = forDepartments(draft.ctx.policy, e.note);
         for (const wo of openWorkOrders(t)) if (note) draft.command(t, 'ADD_NOTE', wo, { note });
         // A link an agent made after the ticket opened: a duplicate, or else a follow-up (the
         // original gets its note and priority, or its review). The same link again is no change.
@@ -206,7 +198,7 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
         return draft.done({ ...t }, true);
       }
       t = { ...t, closureReason: e.closureReason, closureNote: e.note ?? t.closureNote };
-      const note = forDepartments(e.note, draft);
+      const note = forDepartments(draft.ctx.policy, e.note);
       for (const wo of openWorkOrders(t)) draft.command(t, 'CANCEL', wo, { reason: e.closureReason, note });
       break;
     }

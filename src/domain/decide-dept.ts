@@ -1,8 +1,8 @@
 import { RECONCILE_ORIGIN, positionOf } from './context.ts';
 import type { Draft } from './draft.ts';
-import { isTerminalWork } from './lifecycle.ts';
+import { isTerminalWork, WITHOUT_WORK } from './lifecycle.ts';
 import { implausiblePosition } from './ordering.ts';
-import { hasMapping, lookupCode, publicNoteOf } from './policy.ts';
+import { forDepartments, hasMapping, lookupCode, publicNoteOf } from './policy.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { applyWorkState, expectedDate, replaceWorkOrder } from './apply-work.ts';
@@ -82,7 +82,18 @@ export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: 
         expectedAt: expectedDate(e, draft),
         holdReason: target === 'ON_HOLD' ? (entry.holdReason ?? null) : null,
       };
-      const t = { ...replaceWorkOrder(prev, wo), reviewPending: null, closureReason: null, closureNote: null };
+      // The CRM's own closure without the work (the resident withdrew while the work was under
+      // review) outlasts the reopening: the reopened work order is asked withdrawn, as it would
+      // be had the cancel come after, so the ticket ends cancelled either way.
+      const cancelled = prev.closureReason !== null && WITHOUT_WORK.includes(prev.closureReason);
+      const closure = cancelled
+        ? { closureReason: prev.closureReason, closureNote: prev.closureNote }
+        : { closureReason: null, closureNote: null };
+      const t = { ...replaceWorkOrder(prev, wo), reviewPending: null, ...closure };
+      if (cancelled) {
+        const note = forDepartments(draft.ctx.policy, prev.closureNote);
+        draft.command(t, 'CANCEL', wo, { reason: prev.closureReason, note });
+      }
       return draft.done(publish(prev, t, draft, { force: 'REOPENED' }), true);
     }
     if (current.state === 'COMPLETED' && prev.reviewPending !== null && isTerminalWork(target)) {

@@ -72,7 +72,11 @@ export interface Derived {
 const CANCELLING: readonly ClosureReason[] = ['CANCELLED_BY_REQUESTOR'];
 
 /** Reasons the CRM gives for closing a ticket without the work: a cancel, nothing to do, referred. */
-const WITHOUT_WORK: readonly ClosureReason[] = ['CANCELLED_BY_REQUESTOR', 'NO_ACTION_REQUIRED', 'REFERRED_EXTERNAL'];
+export const WITHOUT_WORK: readonly ClosureReason[] = [
+  'CANCELLED_BY_REQUESTOR',
+  'NO_ACTION_REQUIRED',
+  'REFERRED_EXTERNAL',
+];
 
 /**
  * The ticket's own closure (reason and note) no longer says what happened: the CRM closed it for

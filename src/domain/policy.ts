@@ -1,3 +1,4 @@
+import { scrubPii } from './pii.ts';
 import type { SentinelPolicy } from './sentinel/types.ts';
 import type { OrderingBounds } from './ordering.ts';
 import type { SlaLookup } from './sla/types.ts';
@@ -59,6 +60,15 @@ export interface Policy {
   readonly accountable?: Readonly<Record<string, string>>;
   /** Scrub contact data from the descriptions sent to departments (config privacy section). */
   readonly scrubDescriptions?: boolean;
+}
+
+/**
+ * An agent's note as departments get it. Agents paste the resident's phone or e-mail into notes
+ * as often as residents do into descriptions: a city that keeps contact data from departments
+ * (privacy.scrubDepartmentDescriptions) keeps it out of both.
+ */
+export function forDepartments(policy: Policy, note: string | null): string | null {
+  return note !== null && policy.scrubDescriptions === true ? scrubPii(note) : note;
 }
 
 export function isServed(policy: Policy, target: RouteTarget): boolean {

@@ -284,3 +284,40 @@ describe('work completed after the CRM cancelled', () => {
     });
   });
 });
+
+describe("a citizen's cancel and a review that reopens, in either order", () => {
+  it.each(['cancel-then-review', 'review-then-cancel'])('ends alike: the reopened work is cancelled (%s)', (order) => {
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('P', 'P#1', 'maximo', 'COMP', 10, { department: 'transportation' }));
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'P' }));
+    const cancel = () =>
+      bridge.send(crm('P', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR', note: 'Resident withdrew.' }));
+    const review = () => bridge.send(dept('P', 'P#1', 'maximo', 'INPRG', 11, { department: 'transportation' }));
+    if (order === 'cancel-then-review') {
+      cancel();
+      review();
+    } else {
+      review();
+      cancel();
+    }
+    expect(bridge.ticket('P')).toMatchObject({
+      closureReason: 'CANCELLED_BY_REQUESTOR',
+      closureNote: 'Resident withdrew.',
+    });
+    const cancels = bridge.commands.filter((c) => c.ticketId === 'P' && c.kind === 'CANCEL');
+    expect(cancels).toMatchObject([
+      { workOrderId: 'P#1', reason: 'CANCELLED_BY_REQUESTOR', note: 'Resident withdrew.' },
+    ]);
+    // Open until the department confirms: the close gate waits for the work order to end.
+    expect(bridge.lastStatus('P').crmStatus).toBe('OPEN');
+
+    bridge.send(dept('P', 'P#1', 'maximo', 'CAN', 12, { department: 'transportation' }));
+    expect(bridge.lastStatus('P')).toMatchObject({
+      crmStatus: 'CLOSED',
+      lifecycleState: 'CANCELLED',
+      closureReason: 'CANCELLED_BY_REQUESTOR',
+      closureNote: 'Resident withdrew.',
+    });
+    expect(kinds('P')).toEqual([]);
+  });
+});
