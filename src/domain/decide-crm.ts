@@ -14,6 +14,7 @@ import { requestTime, showTime } from './request-time.ts';
 import { withNote } from './text.ts';
 import { forDepartments } from './policy.ts';
 import { WITHOUT_WORK } from './lifecycle.ts';
+import { correctLink } from './relink.ts';
 
 /**
  * The request time a new ticket runs on. History is believed however old (an export's times are
@@ -67,8 +68,8 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
     });
     return t;
   }
-  if (t.parent?.ticketId === parentId && t.parent.linkType === linkType) return t;
-  if (t.children.some((c) => c.ticketId === parentId)) {
+  const same = t.parent?.ticketId === parentId && t.parent.linkType === linkType;
+  if (!same && t.children.some((c) => c.ticketId === parentId)) {
     draft.violation(
       t.ticketId,
       'PARENT_IS_DUPLICATE',
@@ -77,6 +78,8 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
     );
     return t;
   }
+  const corrected = correctLink(t, parentId, linkType, draft);
+  if (corrected) return corrected;
   draft.link(parentId, t.ticketId, 'LINK_REQUEST', linkType);
   return {
     ...t,
@@ -88,6 +91,7 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
       parentNote: null,
       parentExpectedAt: null,
       parentSettled: false,
+      pendingTicketId: null,
     },
   };
 }

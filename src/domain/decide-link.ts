@@ -4,6 +4,7 @@ import { expectedAtOf, holdingDepartment, openWorkOrders, statusNote } from './n
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { routeTicket } from './routing.ts';
+import { correctionAnswered, correctionRefused, isWithdrawal, onLinkWithdrawn, switchParent } from './relink.ts';
 import type { TicketState } from './state.ts';
 import { withNote } from './text.ts';
 import type { TicketLinkMessage, ViolationKind } from './types.ts';
@@ -118,7 +119,13 @@ function wantsRouting(prev: TicketState, released: TicketState): boolean {
 }
 
 function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: Draft): Decision {
-  if (!prev || prev.parent?.ticketId !== m.fromTicketId || prev.parent.accepted) return draft.done(prev, false);
+  if (isWithdrawal(m)) {
+    const t = onLinkWithdrawn(prev, m);
+    return draft.done(t, t !== prev);
+  }
+  const refusedCorrection = prev !== null && correctionAnswered(prev, m);
+  if (!prev || (!refusedCorrection && (prev.parent?.ticketId !== m.fromTicketId || prev.parent.accepted)))
+    return draft.done(prev, false);
   const what = m.linkType === 'DUPLICATE' ? 'duplicate of' : 'follow-up of';
   draft.violation(
     prev.ticketId,
@@ -126,20 +133,24 @@ function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: D
     `${what} #${m.fromTicketId} refused (${m.reason ?? 'no reason'}): ${m.parentNote ?? ''}`.trim(),
     { linkType: m.linkType, department: holdingDepartment(prev) },
   );
+  if (refusedCorrection) return draft.done(correctionRefused(prev), true);
   return release(prev, prev, draft);
 }
 
 function onParentStatus(prev: TicketState | null, m: TicketLinkMessage, draft: Draft): Decision {
-  if (!prev || prev.parent?.ticketId !== m.fromTicketId) return draft.done(prev, false);
+  const corrected = prev !== null && correctionAnswered(prev, m);
+  if (!prev || (!corrected && prev.parent?.ticketId !== m.fromTicketId)) return draft.done(prev, false);
   // A closed child stays closed (terminal states are sticky).
   if (isClosed(prev.state)) return draft.done(prev, false);
+  const linked = corrected ? switchParent(prev, m, draft) : prev;
+  if (!linked.parent) return draft.done(prev, false);
   // A cancelled parent did no work: its children go their own way instead of closing with it.
-  if (m.parentState === 'CANCELLED') return release(prev, prev, draft);
-  const newlyAccepted = !prev.parent.accepted;
+  if (m.parentState === 'CANCELLED') return release(prev, linked, draft);
+  const newlyAccepted = !linked.parent.accepted;
   let t: TicketState = {
-    ...prev,
+    ...linked,
     parent: {
-      ...prev.parent,
+      ...linked.parent,
       accepted: true,
       parentState: m.parentState,
       parentNote: m.parentNote,

@@ -41,6 +41,11 @@ export interface ParentLink {
   readonly parentNote: string | null;
   readonly parentExpectedAt: number | null;
   readonly parentSettled: boolean;
+  /**
+   * Another parent the CRM corrected the link to, asked and not yet answered: the link stays
+   * with ticketId until it answers (see relink.ts). Absent in states written before it.
+   */
+  readonly pendingTicketId?: string | null;
 }
 
 /** Everything the processor remembers about one ticket; also the changelog record. */

@@ -1,5 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import avro from 'avsc';
+import { decide, type TicketState } from '../../../src/domain/index.ts';
+import { stateFromRecord, stateToRecord } from '../../../src/processor/index.ts';
 import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
+
+const stateType = avro.Type.forSchema(
+  JSON.parse(readFileSync('schemas/bridge.ticket-state.v1.avsc', 'utf8')) as avro.Schema,
+);
 
 let bridge: Bridge;
 beforeEach(async () => {
@@ -89,6 +97,69 @@ describe('rule 4: duplicates are links, not closures', () => {
     expect(bridge.lastStatus('D').crmStatus).toBe('OPEN');
     bridge.send(dept('D', 'D#1', 'maximo', 'CAN', 12));
     expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'DUPLICATE' });
+  });
+});
+
+describe("a duplicate's parent corrected", () => {
+  it('keeps the accepted link until the new parent answers, then mirrors it, and the old parent lets go', () => {
+    for (const id of ['P1', 'P2', 'D']) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P1' }));
+    bridge.send(dept('D', 'D#1', 'maximo', 'CAN', 10, { department: 'transportation' }));
+    expect(bridge.lastStatus('D')).toMatchObject({ lifecycleState: 'DUPLICATE', duplicateOf: 'P1' });
+
+    const relinked = bridge.send(crm('D', 'UPDATED', 3, { duplicateOf: 'P2' }));
+    // Until P2 answers, nothing new is published and nothing is out of place.
+    expect(relinked.statuses).toEqual([]);
+    expect(relinked.violations).toEqual([]);
+    expect(bridge.statusesOf('D').map((s) => s.lifecycleState)).not.toContain('NEW');
+    expect(bridge.violationsOf('D')).toEqual([]);
+    expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'DUPLICATE', duplicateOf: 'P2' });
+    expect(bridge.ticket('P1').children).toEqual([]);
+    expect(bridge.ticket('P2').children).toEqual([{ ticketId: 'D', linkType: 'DUPLICATE' }]);
+
+    // The old parent's news is no longer the duplicate's; the new one's is.
+    bridge.send(dept('P1', 'P1#1', 'maximo', 'COMP', 11, { department: 'transportation' }));
+    expect(bridge.lastStatus('D').crmStatus).toBe('OPEN');
+    bridge.send(dept('P2', 'P2#1', 'maximo', 'COMP', 11, { department: 'transportation' }));
+    expect(bridge.lastStatus('D')).toMatchObject({
+      crmStatus: 'CLOSED',
+      closureReason: 'DUPLICATE',
+      duplicateOf: 'P2',
+    });
+    // Its own work order was withdrawn once, when it first became a duplicate.
+    expect(bridge.commands.filter((c) => c.ticketId === 'D').map((c) => c.kind)).toEqual(['CREATE', 'CANCEL']);
+  });
+
+  it('stays with the parent it has while the correction is unanswered, and when it is refused', () => {
+    for (const id of ['P1', 'D']) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P1' }));
+    const before = bridge.statusesOf('D').length;
+    bridge.send(crm('D', 'UPDATED', 3, { duplicateOf: 'GONE' }));
+    expect(bridge.violationsOf('D').map((v) => v.kind)).toEqual(['UNKNOWN_PARENT']);
+    expect(bridge.statusesOf('D')).toHaveLength(before);
+    expect(bridge.ticket('D').parent).toMatchObject({ ticketId: 'P1', accepted: true });
+    expect(bridge.ticket('P1').children).toEqual([{ ticketId: 'D', linkType: 'DUPLICATE' }]);
+    bridge.send(dept('P1', 'P1#1', 'maximo', 'COMP', 11));
+    bridge.send(dept('D', 'D#1', 'maximo', 'CAN', 12));
+    expect(bridge.lastStatus('D')).toMatchObject({
+      crmStatus: 'CLOSED',
+      closureReason: 'DUPLICATE',
+      duplicateOf: 'P1',
+    });
+  });
+
+  it('keeps the correction asked in the state changelog, so a restart waits for the same answer', () => {
+    for (const id of ['P1', 'P2', 'D']) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P1' }));
+    const d = decide(bridge.ticket('D'), crm('D', 'UPDATED', 3, { duplicateOf: 'P2' }), {
+      policy: bridge.policy,
+      now: bridge.now,
+    });
+    expect(d.links.map((l) => [l.ticketId, l.kind])).toEqual([['P2', 'LINK_REQUEST']]);
+    const state = d.state as TicketState;
+    const bytes = stateType.toBuffer(stateToRecord(state));
+    const restored = stateFromRecord(stateType.fromBuffer(bytes) as Record<string, unknown>);
+    expect(restored.parent).toMatchObject({ ticketId: 'P1', accepted: true, pendingTicketId: 'P2' });
   });
 });
 

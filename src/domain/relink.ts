@@ -1,0 +1,92 @@
+import type { Draft } from './draft.ts';
+import type { ParentLink, TicketState } from './state.ts';
+import type { LinkType, TicketLinkMessage } from './types.ts';
+
+/**
+ * A link corrected to another parent. The link a ticket has stays until the parent it is
+ * corrected to answers: dropped at once, a duplicate whose own work was withdrawn would show as
+ * work ended undone ("Returned to 311") until the answer came. Whichever parent is let go is
+ * told, so it no longer lists the ticket nor sends it its news.
+ */
+
+/** The `reason` of a LINK_REJECTED a child sends a parent it no longer links to. */
+export const LINK_WITHDRAWN = 'LINK_WITHDRAWN';
+
+export function withdrawLink(childId: string, parentId: string, linkType: LinkType, draft: Draft): void {
+  draft.link(parentId, childId, 'LINK_REJECTED', linkType, { reason: LINK_WITHDRAWN });
+}
+
+export const isWithdrawal = (m: TicketLinkMessage): boolean => m.reason === LINK_WITHDRAWN;
+
+/** A parent let go by its child: the child leaves its list. Nothing public changes. */
+export function onLinkWithdrawn(prev: TicketState | null, m: TicketLinkMessage): TicketState | null {
+  if (!prev?.children.some((c) => c.ticketId === m.fromTicketId)) return prev;
+  return { ...prev, children: prev.children.filter((c) => c.ticketId !== m.fromTicketId) };
+}
+
+/** The parent the link is being corrected to has answered this message. */
+export function correctionAnswered(t: TicketState, m: TicketLinkMessage): boolean {
+  const link = t.parent;
+  return !!link?.pendingTicketId && link.pendingTicketId === m.fromTicketId && link.ticketId !== m.fromTicketId;
+}
+
+/**
+ * The link moved to the parent that answered; the one it replaces is told. Its own work orders
+ * were withdrawn already if it was an accepted duplicate and stays one: so counted as accepted,
+ * they are not asked withdrawn twice.
+ */
+export function switchParent(t: TicketState, m: TicketLinkMessage, draft: Draft): TicketState {
+  const old = t.parent as ParentLink;
+  withdrawLink(t.ticketId, old.ticketId, old.linkType, draft);
+  const parent: ParentLink = {
+    ticketId: m.fromTicketId,
+    linkType: m.linkType,
+    accepted: old.accepted && old.linkType === m.linkType,
+    parentState: null,
+    parentNote: null,
+    parentExpectedAt: null,
+    parentSettled: false,
+    pendingTicketId: null,
+  };
+  return { ...t, parent };
+}
+
+/** The parent asked refused: the link the ticket has stays as it was. */
+export function correctionRefused(t: TicketState): TicketState {
+  return t.parent ? { ...t, parent: { ...t.parent, pendingTicketId: null } } : t;
+}
+
+/**
+ * The CRM names another parent for a ticket already linked. Returns the ticket as it waits for
+ * the answer, or null when there is no link to correct (a new link is asked the usual way).
+ */
+export function correctLink(t: TicketState, parentId: string, linkType: LinkType, draft: Draft): TicketState | null {
+  const link = t.parent;
+  if (!link) return null;
+  if (link.ticketId === parentId) {
+    // Back to the parent it has: a correction asked on the way is dropped, and that ticket told.
+    if (link.linkType !== linkType) return null;
+    if (!link.pendingTicketId) return t;
+    withdrawLink(t.ticketId, link.pendingTicketId, linkType, draft);
+    return correctionRefused(t);
+  }
+  if (link.pendingTicketId === parentId) return t;
+  draft.link(parentId, t.ticketId, 'LINK_REQUEST', linkType);
+  if (link.pendingTicketId) withdrawLink(t.ticketId, link.pendingTicketId, linkType, draft);
+  if (link.accepted) return { ...t, parent: { ...link, pendingTicketId: parentId } };
+  // A request not answered yet is simply replaced; the ticket asked is told, should it answer.
+  withdrawLink(t.ticketId, link.ticketId, link.linkType, draft);
+  return {
+    ...t,
+    parent: {
+      ticketId: parentId,
+      linkType,
+      accepted: false,
+      parentState: null,
+      parentNote: null,
+      parentExpectedAt: null,
+      parentSettled: false,
+      pendingTicketId: null,
+    },
+  };
+}
