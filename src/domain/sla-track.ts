@@ -105,7 +105,7 @@ function calendarOf(policy: Policy, t: TicketState, clock: SlaClock): BusinessCa
  * clock can neither run time backwards nor stop a clock in the future.
  */
 export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Draft): SlaClock | null {
-  if (clockFrozen(t)) return frozenClock(t.sla, state, draft);
+  if (clockFrozen(t)) return frozenClock(t, t.sla, state, draft);
   const rules = rulesOf(draft.ctx.policy, t, t.sla);
   // No policy applies (any more: removed from config): the ticket runs no clock from here on,
   // unless a history export set it a due date of its own.
@@ -158,10 +158,15 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
  * the KPIs place a duplicate by when it became one (docs/kpi.md R8). An export's own due date is a
  * date the city set, on no business calendar: it is kept as it is.
  */
-function frozenClock(clock: SlaClock | null, state: TicketLifecycleState, draft: Draft): SlaClock | null {
+function frozenClock(
+  t: TicketState,
+  clock: SlaClock | null,
+  state: TicketLifecycleState,
+  draft: Draft,
+): SlaClock | null {
   if (!clock || clock.resolvedAt !== null) return clock;
   const at = Math.max(clock.startedAt, Math.min(draft.input.occurredAt, draft.ctx.now));
-  if (state === 'RESOLVED') return resolveLinked(clock, at);
+  if (state === 'RESOLVED') return resolveLinked(clock, calendarOf(draft.ctx.policy, t, clock), at);
   return clock.policy === EXPORT_DUE_POLICY ? clock : linkClock(clock, at);
 }
 

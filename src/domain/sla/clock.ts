@@ -98,18 +98,22 @@ export function resumeClock(clock: SlaClock, _policy: SlaPolicy, cal: BusinessCa
   return closePause(clock, cal, at);
 }
 
-function closePause(clock: SlaClock, cal: BusinessCalendar, at: number): SlaClock {
+function closePause(clock: SlaClock, cal: BusinessCalendar | undefined, at: number): SlaClock {
   const pause = openPause(clock);
   if (!pause) return clock;
   // An out-of-order resume before its pause closes the pause empty rather than negative.
   const to = Math.max(at, pause.from);
-  const completionDueAt = movedOut(clock.completionDueAt, clock.completionUnit, cal, pause.from, to);
+  const completionDueAt = cal
+    ? movedOut(clock.completionDueAt, clock.completionUnit, cal, pause.from, to)
+    : clock.completionUnit === 'calendar_hours' && pause.from < clock.completionDueAt
+      ? to + (clock.completionDueAt - pause.from)
+      : clock.completionDueAt;
   const closed = [...clock.pauses.slice(0, -1), { ...pause, to }].slice(-MAX_CLOSED_PAUSES);
   return {
     ...clock,
     completionDueAt,
     pauses: closed,
-    pausedBusinessDays: clock.pausedBusinessDays + businessDaysBetween(cal, pause.from, to),
+    pausedBusinessDays: clock.pausedBusinessDays + (cal ? businessDaysBetween(cal, pause.from, to) : 0),
     pausedMs: clock.pausedMs + (to - pause.from),
   };
 }
@@ -166,12 +170,16 @@ export function unlinkClock(clock: SlaClock, policy: SlaPolicy, cal: BusinessCal
 /**
  * The clock of a linked ticket that resolves with its parent: the linked pause is dropped, not
  * closed, so the ticket keeps the due dates it had at the link (its parent's clock judged the
- * work) and its days to resolve run from its request, as the requester waited.
+ * work) and its days to resolve run from its request, as the requester waited. A ticket linked
+ * while on an excusing hold stood paused by the hold (linkClock kept it): that pause is closed
+ * here, as markResolved closes it, so its due date moves out by the time left at the hold, and no
+ * resolved clock is left paused for ever. Without its calendar (removed from config) a
+ * business-day due date cannot be moved and stays.
  */
-export function resolveLinked(clock: SlaClock, at: number): SlaClock {
+export function resolveLinked(clock: SlaClock, cal: BusinessCalendar | undefined, at: number): SlaClock {
   if (clock.resolvedAt !== null) return clock;
-  const pauses = isLinked(clock) ? clock.pauses.slice(0, -1) : clock.pauses;
-  return { ...clock, pauses, resolvedAt: at };
+  if (isLinked(clock)) return { ...clock, pauses: clock.pauses.slice(0, -1), resolvedAt: at };
+  return { ...closePause(clock, cal, at), resolvedAt: at };
 }
 
 /**

@@ -3,6 +3,7 @@ import { decideSlaCheck, type InboundEvent, type Policy } from '../../../src/dom
 import { computeKpis } from '../../../src/domain/kpi/index.ts';
 import { MAX_BACKDATE_MS, requestTime } from '../../../src/domain/request-time.ts';
 import { ticketFromStatus } from '../../../src/kpi/from-status.ts';
+import { KpiTicketFold } from '../../../src/kpi/ticket-fold.ts';
 import { Bridge, crm, dept, slaTestPolicy, testPolicy } from '../../support/domain.ts';
 import { MON_16, at, sendAt } from '../../support/sla.ts';
 
@@ -105,6 +106,38 @@ describe('SLA clocks of linked tickets', () => {
       NYC,
     );
     expect(kpi).toMatchObject({ responseDue: 1, respondedOnTime: 1, completionDue: 1, completedOnTime: 1 });
+  });
+
+  it('closes the hold of a ticket linked while on hold when it resolves with its parent', () => {
+    open('P');
+    open('D');
+    maximo('D', 'APPR', 2, '2026-11-17T09:00');
+    // On hold for parts from Wednesday 18 10:00, with 3 business days left of the 5.
+    maximo('D', 'WMATL', 3, '2026-11-18T10:00');
+    send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }), '2026-11-24T10:00');
+    maximo('P', 'COMP', 2, '2026-12-10T10:00');
+    maximo('D', 'CAN', 4, '2026-12-10T11:00');
+    // The hold ends with the resolution (11:00): the 3 days left count again from it.
+    expect(bridge.lastStatus('D')).toMatchObject({
+      lifecycleState: 'RESOLVED',
+      closureReason: 'DUPLICATE',
+      resolvedAt: at('2026-12-10T11:00'),
+      completionDueAt: at('2026-12-15T11:00'),
+      completionBreached: false,
+      slaPaused: false,
+      slaPausedAt: null,
+    });
+    // The KPIs agree: its target never fell due while it was the department's, in no month; it
+    // counts as a duplicate in November, when it became one.
+    const fold = new KpiTicketFold(NYC);
+    for (const s of bridge.statusesOf('D')) fold.apply(s);
+    const figures = ['2026-11', '2026-12'].map((month) =>
+      computeKpis([...fold.tickets()], [], month, at('2027-01-10T00:00'), NYC).map((k) => ({
+        completionDue: k.completionDue,
+        duplicatesClosed: k.duplicatesClosed,
+      })),
+    );
+    expect(figures).toEqual([[{ completionDue: 0, duplicatesClosed: 1 }], []]);
   });
 
   it('does not flag a follow-up that mirrors its original on hold', () => {
