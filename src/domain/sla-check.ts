@@ -3,7 +3,7 @@ import { Draft } from './draft.ts';
 import { noChange, type Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { checkBreaches } from './sla/index.ts';
-import { clockFrozen, clockWatched } from './sla-track.ts';
+import { clockFrozen, clockRetired, clockWatched } from './sla-track.ts';
 import { watched } from './sentinel/index.ts';
 import type { TicketState } from './state.ts';
 
@@ -18,6 +18,8 @@ import type { TicketState } from './state.ts';
  */
 export function decideSlaCheck(state: TicketState, ctx: DecideContext): Decision {
   if (!state.sla || !clockWatched(state.state) || clockFrozen(state)) return noChange(state);
+  // A clock whose policy was removed keeps its due dates, but no rule is left to time it by.
+  if (clockRetired(state, ctx.policy)) return noChange(state);
   const { newlyBreached } = checkBreaches(state.sla, ctx.now);
   if (newlyBreached.length === 0) return noChange(state);
   const draft = new Draft(

@@ -9,6 +9,7 @@ import { requestTime, showTime } from './request-time.ts';
 import {
   checkBreaches,
   completionElapsed,
+  endPause,
   LINKED,
   isLinked,
   isPaused,
@@ -93,9 +94,41 @@ function rulesOf(policy: Policy, t: TicketState, clock: SlaClock | null): Rules 
   return calendar ? { policy: p, calendar } : null;
 }
 
-/** The calendar a clock is read on: its own, else its (possibly renamed) policy's. */
+/**
+ * The calendar a clock is read on: its own, else its (possibly renamed) policy's. Its own still
+ * reads it once its policy is gone, so a resolved ticket's business days to resolve stay published.
+ */
 function calendarOf(policy: Policy, t: TicketState, clock: SlaClock): BusinessCalendar | undefined {
-  return rulesOf(policy, t, clock)?.calendar;
+  return rulesOf(policy, t, clock)?.calendar ?? policy.sla?.calendarNamed(clock.calendar);
+}
+
+/**
+ * A policy clock whose policy (or calendar) is no longer configured: no rule is left to move its
+ * due dates, so the timer has nothing to schedule for it (decideSlaCheck skips it).
+ */
+export function clockRetired(t: TicketState, policy: Policy): boolean {
+  const clock = t.sla;
+  return clock !== null && clock.policy !== EXPORT_DUE_POLICY && rulesOf(policy, t, clock) === null;
+}
+
+/**
+ * The clock of a ticket whose policy was removed from config after it started. Its verdicts are
+ * facts of the past: a stopped clock stands as it is, so a resolved ticket's status and the months
+ * already published do not change (docs/kpi.md), and a running one keeps its due dates. It still
+ * records what happens (a response, a resolution, the end of a hold, which moves the completion due
+ * date as before when the calendar is still configured), but opens no new pause: no policy says
+ * which holds excuse.
+ */
+function retiredClock(t: TicketState, clock: SlaClock, state: TicketLifecycleState, draft: Draft): SlaClock {
+  if (clock.resolvedAt !== null) return clock;
+  const calendar = draft.ctx.policy.sla?.calendarNamed(clock.calendar);
+  const at = Math.max(clock.startedAt, Math.min(draft.input.occurredAt, draft.ctx.now));
+  let next = clock;
+  if (RESPONDED.includes(state)) next = markResponded(next, at);
+  if (state === 'RESOLVED') next = markResolved(next, calendar, at);
+  else if (state !== 'ON_HOLD' || isLinked(next)) next = endPause(next, calendar, at);
+  if (!clockWatched(state) && state !== 'RESOLVED') return next;
+  return checkBreaches({ ...next, responseBreached: false, completionBreached: false }, draft.ctx.now).clock;
 }
 
 /**
@@ -107,9 +140,12 @@ function calendarOf(policy: Policy, t: TicketState, clock: SlaClock): BusinessCa
 export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Draft): SlaClock | null {
   if (clockFrozen(t)) return frozenClock(t, t.sla, state, draft);
   const rules = rulesOf(draft.ctx.policy, t, t.sla);
-  // No policy applies (any more: removed from config): the ticket runs no clock from here on,
-  // unless a history export set it a due date of its own.
-  if (!rules) return exportDueClock(t, state, draft);
+  // No policy applies: the ticket runs no clock, unless a history export set it a due date of its
+  // own. One whose policy was removed after its clock started keeps that clock (retiredClock).
+  if (!rules)
+    return clockRetired(t, draft.ctx.policy) && t.sla
+      ? retiredClock(t, t.sla, state, draft)
+      : exportDueClock(t, state, draft);
   const { policy, calendar } = rules;
   const { occurredAt } = draft.input;
   // Clocks start when a ticket first publishes (it opens), never for one that was already

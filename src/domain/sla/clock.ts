@@ -98,6 +98,15 @@ export function resumeClock(clock: SlaClock, _policy: SlaPolicy, cal: BusinessCa
   return closePause(clock, cal, at);
 }
 
+/**
+ * Closes the open pause (a hold's or a link's) of a clock whose policy is gone: the completion due
+ * date moves out as resumeClock moves it when the calendar is known; without it, a business-day
+ * due date cannot be moved and stays where it was.
+ */
+export function endPause(clock: SlaClock, cal: BusinessCalendar | undefined, at: number): SlaClock {
+  return closePause(clock, cal, at);
+}
+
 function closePause(clock: SlaClock, cal: BusinessCalendar | undefined, at: number): SlaClock {
   const pause = openPause(clock);
   if (!pause) return clock;
@@ -188,7 +197,7 @@ export function resolveLinked(clock: SlaClock, cal: BusinessCalendar | undefined
  * response clock still running stops here too (a clock without a response target has none). A
  * second resolve changes nothing.
  */
-export function markResolved(clock: SlaClock, cal: BusinessCalendar, at: number): SlaClock {
+export function markResolved(clock: SlaClock, cal: BusinessCalendar | undefined, at: number): SlaClock {
   if (clock.resolvedAt !== null) return clock;
   const resumed = closePause(clock, cal, at);
   return { ...markResponded(resumed, at), resolvedAt: at };

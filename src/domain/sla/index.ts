@@ -3,6 +3,7 @@ export { addBusinessDays, addCalendarHours, businessDaysBetween, createCalendar,
 export {
   LINKED,
   MAX_CLOSED_PAUSES,
+  endPause,
   isLinked,
   isPaused,
   linkClock,

@@ -152,20 +152,61 @@ describe('SLA clocks of linked tickets', () => {
 });
 
 describe('SLA clocks and config changes', () => {
-  it('drops the clock of a ticket whose policy was removed, once, instead of re-checking it forever', async () => {
-    open('T1');
-    const base = await testPolicy();
+  const withoutPolicies = (): Policy => {
     const tables = bridge.policy.sla;
     if (!tables) throw new Error('no SLA tables');
-    const without: Policy = {
-      ...base,
-      sla: { ...tables, policyFor: () => null, policyNamed: () => undefined },
+    return { ...bridge.policy, sla: { ...tables, policyFor: () => null, policyNamed: () => undefined } };
+  };
+
+  it('keeps the due dates of a running clock whose policy was removed, and times it no more', () => {
+    open('T1');
+    const before = bridge.lastStatus('T1');
+    Object.assign(bridge, { policy: withoutPolicies() });
+    expect(check('T1', '2026-11-30T10:00').stateChanged).toBe(false);
+    // Its next event keeps the due dates the ticket was given, and judges them.
+    maximo('T1', 'APPR', 2, '2026-11-17T09:00');
+    maximo('T1', 'COMP', 3, '2026-11-25T10:00');
+    expect(bridge.lastStatus('T1')).toMatchObject({
+      lifecycleState: 'RESOLVED',
+      slaPolicy: 'POTHOLE',
+      responseDueAt: before.responseDueAt,
+      completionDueAt: before.completionDueAt,
+      respondedAt: at('2026-11-17T09:00'),
+      resolvedAt: at('2026-11-25T10:00'),
+      responseBreached: false,
+      completionBreached: true,
+    });
+  });
+
+  it('leaves the verdicts of a ticket resolved before its policy was removed, and its month, as they were', () => {
+    send(crm('T1', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: at('2026-10-05T10:00') }), '2026-10-05T10:00');
+    maximo('T1', 'APPR', 2, '2026-10-06T10:00');
+    maximo('T1', 'COMP', 3, '2026-10-20T10:00');
+    const october = () => {
+      const fold = new KpiTicketFold(NYC);
+      for (const s of bridge.statusesOf('T1')) fold.apply(s);
+      return computeKpis([...fold.tickets()], [], '2026-10', at('2026-12-15T00:00'), NYC);
     };
-    const first = decideSlaCheck(bridge.ticket('T1'), { policy: without, now: at('2026-11-20T10:00') });
-    expect(first.statuses[0]).toMatchObject({ slaPolicy: null, responseDueAt: null, responseBreached: false });
-    if (!first.state) throw new Error('no state');
-    expect(first.state.sla).toBeNull();
-    expect(decideSlaCheck(first.state, { policy: without, now: at('2026-11-21T10:00') }).stateChanged).toBe(false);
+    const published = october();
+    expect(published).toMatchObject([{ completionDue: 1, completedOnTime: 0, resolved: 1 }]);
+    const resolved = bridge.lastStatus('T1');
+    Object.assign(bridge, { policy: withoutPolicies() });
+    // In December the resident thanks the crew: any status it publishes has the SLA fields it had.
+    send(crm('T1', 'UPDATED', 4, { note: 'Resident thanks the crew' }), '2026-12-02T10:00');
+    const sla = (s: typeof resolved) => ({
+      slaPolicy: s.slaPolicy,
+      slaTimeZone: s.slaTimeZone,
+      responseDueAt: s.responseDueAt,
+      completionDueAt: s.completionDueAt,
+      respondedAt: s.respondedAt,
+      resolvedAt: s.resolvedAt,
+      responseBreached: s.responseBreached,
+      completionBreached: s.completionBreached,
+      businessDaysToResolve: s.businessDaysToResolve,
+      calendarDaysToResolve: s.calendarDaysToResolve,
+    });
+    expect(sla(bridge.lastStatus('T1'))).toEqual(sla(resolved));
+    expect(october()).toEqual(published);
   });
 
   it('starts no backdated clock for a ticket that was open before SLAs were configured', async () => {
