@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { z } from 'zod';
-import { messageOf, SUGGEST_KEYS } from '../errors/index.ts';
+import { addBusinessDays, MAX_SCAN_DAYS } from '../domain/sla/index.ts';
+import { isCloseloopError, messageOf, SUGGEST_KEYS } from '../errors/index.ts';
 import {
   DEFAULT_POLICY,
   buildSlaTables,
@@ -42,13 +43,16 @@ export async function loadSla(
   const dir = path.dirname(configFile);
   const before = problems.length;
   const calendars: z.infer<typeof calendarDefinitionSchema>[] = [];
+  const calendarFiles = new Map<string, string>();
   for (const rel of files.calendars) {
     const file = path.resolve(dir, rel);
     const raw = await readYamlInto(file, problems);
     if (raw === undefined) continue;
     const parsed = calendarDefinitionSchema.safeParse(raw, SUGGEST_KEYS);
-    if (parsed.success) calendars.push(parsed.data);
-    else problems.push(...issues(file, parsed.error));
+    if (parsed.success) {
+      calendars.push(parsed.data);
+      calendarFiles.set(parsed.data.name, file);
+    } else problems.push(...issues(file, parsed.error));
   }
   const policiesFile = path.resolve(dir, files.policies);
   const rawPolicies = await readYamlInto(policiesFile, problems);
@@ -82,5 +86,43 @@ export async function loadSla(
     problems.push(...issues(policiesFile, section.error));
     return null;
   }
-  return buildSlaTables(section.data);
+  const tables = buildSlaTables(section.data);
+  problems.push(
+    ...unreachableTargets(tables, Object.keys(section.data.policies), policiesFile, calendarFiles, Date.now()),
+  );
+  return problems.length > before ? null : tables;
+}
+
+/**
+ * Targets in business days that a policy's calendar cannot reach from `start`: a calendar whose
+ * every working day is a holiday (a rule of a whole year, say) parses, but would fail every
+ * ticket of its services at the first decision. Refused at load, naming both files.
+ */
+function unreachableTargets(
+  tables: SlaTables,
+  codes: readonly string[],
+  policiesFile: string,
+  calendarFiles: ReadonlyMap<string, string>,
+  start: number,
+): string[] {
+  const out: string[] = [];
+  for (const code of codes) {
+    const policy = tables.policyNamed(code);
+    if (!policy) continue;
+    const calendar = tables.calendarFor(policy);
+    for (const target of ['response', 'completion'] as const) {
+      const { amount, unit } = policy[target];
+      if (unit !== 'business_days') continue;
+      try {
+        addBusinessDays(calendar, start, amount);
+      } catch (err) {
+        if (!isCloseloopError(err) || err.code !== 'CL_SLA_TARGET_UNREACHABLE') throw err;
+        const where = calendarFiles.get(calendar.name) ?? calendar.name;
+        out.push(
+          `${policiesFile}: ${code}.${target}: ${amount} business_days can never fall due: calendar "${calendar.name}" (${where}) has fewer business days in the ${MAX_SCAN_DAYS} days from ${new Date(start).toISOString().slice(0, 10)}; check its workingDays and holidays`,
+        );
+      }
+    }
+  }
+  return out;
 }

@@ -167,6 +167,12 @@ export const ERROR_CATALOG = {
     retriable: false,
     summary: 'The lifecycle threw on a record (a bug); the record is dead-lettered so the partition goes on.',
   },
+  CL_SLA_TARGET_UNREACHABLE: {
+    stage: 'decide',
+    retriable: false,
+    summary:
+      'An SLA target in business days cannot fall due: its calendar has fewer business days than the target in the 30 years from the start (every working day a holiday). Loading refuses such a calendar; a decision meets it only where its holidays differ in later years.',
+  },
   CL_TOPIC_MISMATCH: {
     stage: 'config',
     retriable: false,

@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
+import { CloseloopError } from '../../errors/index.ts';
 import { DAY_MS, HOUR_MS, civilFromIndex, formatDate, isoWeekday, parseDate } from './days.ts';
 import { holidaySource } from './holidays.ts';
 import type { BusinessCalendar, CalendarDefinition, LocalDay, SlaTarget } from './types.ts';
@@ -11,7 +12,7 @@ import type { BusinessCalendar, CalendarDefinition, LocalDay, SlaTarget } from '
  */
 
 /** A target that an empty calendar could never reach must fail loudly, not loop for ever. */
-const MAX_SCAN_DAYS = 366 * 30;
+export const MAX_SCAN_DAYS = 366 * 30;
 
 export function createCalendar(def: CalendarDefinition): BusinessCalendar {
   const zone = def.timeZone;
@@ -124,7 +125,11 @@ export function addBusinessDays(cal: BusinessCalendar, from: number, days: numbe
     if (needMs <= d.end - begin + 0.5) return Math.min(d.end, begin + Math.round(needMs));
     remaining -= (d.end - begin) / length;
   }
-  throw new Error(`calendar ${cal.name}: fewer than ${days} business days in ${MAX_SCAN_DAYS} days`);
+  throw new CloseloopError(
+    'CL_SLA_TARGET_UNREACHABLE',
+    `calendar ${cal.name}: fewer than ${days} business days in the ${MAX_SCAN_DAYS} days from ${new Date(from).toISOString()}; check its workingDays and holidays`,
+    { details: { calendar: cal.name, businessDays: days } },
+  );
 }
 
 /** Absolute time: DST changes the local clock reading of the result, never the duration. */

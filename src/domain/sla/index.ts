@@ -1,5 +1,12 @@
 export * from './types.ts';
-export { addBusinessDays, addCalendarHours, businessDaysBetween, createCalendar, dueAt } from './calendar.ts';
+export {
+  MAX_SCAN_DAYS,
+  addBusinessDays,
+  addCalendarHours,
+  businessDaysBetween,
+  createCalendar,
+  dueAt,
+} from './calendar.ts';
 export {
   LINKED,
   MAX_CLOSED_PAUSES,

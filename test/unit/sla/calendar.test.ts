@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { calendarDefinitionSchema, type CalendarDefinitionInput } from '../../../src/config/sla-schema.ts';
+import { CloseloopError } from '../../../src/errors/index.ts';
 import {
   addBusinessDays,
   addCalendarHours,
@@ -22,6 +23,21 @@ const local = (ms: number, zone: string): string =>
 const plain = calendar({ timeZone: EDM });
 const edmonton = calendar({ timeZone: EDM, holidays: { country: 'CA', state: 'AB' } });
 const baltimore = calendar({ timeZone: NYC, holidays: { country: 'US', state: 'MD' } });
+
+describe('a calendar without business days', () => {
+  it('throws a typed error for a business-day target, not a plain one the dead letter cannot name', () => {
+    const closed = calendar({ timeZone: 'UTC', holidays: { rules: [{ rule: '01-01 P366D', name: 'Closed' }] } });
+    const thrown = (() => {
+      try {
+        return dueAt(closed, at('2026-06-01T00:00', 'UTC'), { amount: 5, unit: 'business_days' });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(thrown).toMatchObject({ code: 'CL_SLA_TARGET_UNREACHABLE', stage: 'decide', retriable: false });
+    expect(thrown).toBeInstanceOf(CloseloopError);
+  });
+});
 
 describe('business days over weekends', () => {
   it('carries a Friday afternoon over the weekend', () => {

@@ -66,6 +66,19 @@ describe('the sla section of closeloop.yaml', () => {
     );
   });
 
+  it('refuses a calendar with no business days that a policy counts business days on', async () => {
+    const file = await configWith({
+      'closeloop.yaml': `${BASE}sla: { calendars: [cal.yaml], policies: pol.yaml }\n`,
+      'cal.yaml': "name: closed\ntimeZone: UTC\nholidays: { rules: [{ rule: '01-01 P366D', name: Closed }] }\n",
+      'pol.yaml': 'POTHOLE: { calendar: closed, response: 48 calendar_hours, completion: 5 business_days }\n',
+    });
+    const message = await problemsOf(file);
+    expect(message).toMatch(
+      /pol\.yaml: POTHOLE\.completion: 5 business_days can never fall due: calendar "closed" \(.*cal\.yaml\) has fewer business days/,
+    );
+    expect(message).not.toContain('POTHOLE.response');
+  });
+
   it('refuses a hold reason on a code that does not put work on hold', async () => {
     const file = await configWith({
       'closeloop.yaml': BASE.replace(/statusMappings: .*\n/, 'statusMappings: [m.yaml]\n'),
