@@ -1,3 +1,4 @@
+import { completionVerdictAt } from '../sla/breaches.ts';
 import { dueDayInstant, monthTester, parseMonth } from './month.ts';
 import { nearestRank, percent, roundTo } from './stats.ts';
 import {
@@ -134,13 +135,13 @@ export function verdict(stoppedAt: number | null, dueAt: number, now: number): '
 }
 
 /**
- * The completion verdict. While a pause is open the due date shown is not final: it moves out
- * by the time that was left when the pause started, so the ticket is not late yet however long
- * the hold lasts. A ticket put on hold when it was already overdue stays late.
+ * The completion verdict, by the rule the status's breach flag follows too (completionVerdictAt).
+ * While a pause is open the due date shown is not final: it moves out by the time that was left
+ * when the pause started, so the ticket is not late yet however long the hold lasts. A ticket put
+ * on hold at or after its due instant had no time left: late.
  */
 export function completionVerdict(t: KpiTicket, dueAt: number, now: number): 'on-time' | 'late' | 'pending' {
-  if (t.resolvedAt === null && t.pausedAt !== null) return t.pausedAt < dueAt ? 'pending' : 'late';
-  return verdict(t.resolvedAt, dueAt, now);
+  return completionVerdictAt(t.resolvedAt, t.pausedAt, dueAt, now);
 }
 
 /**

@@ -4,19 +4,36 @@ import type { BusinessCalendar, SlaClock } from './types.ts';
 
 export type SlaBreach = 'response' | 'completion';
 
-/** Where the completion clock stands: its stop, the start of an open pause, or now. */
-function completionReading(clock: SlaClock, now: number): number {
-  if (clock.resolvedAt !== null) return clock.resolvedAt;
+/**
+ * The one completion verdict, for the status's flag (checkBreaches) and the KPIs alike
+ * (docs/kpi.md R5): a clock stopped at or before its due instant is on time, after it late. While
+ * a pause is open the due date is due to move out by the time left at the pause start, so a pause
+ * that began before the due instant leaves the verdict unknown however long it lasts; one that
+ * began at or after it had no time left to give back (resumeClock leaves such a due date where it
+ * was): late. A clock still running is late once past its due instant.
+ */
+export function completionVerdictAt(
+  resolvedAt: number | null,
+  pausedAt: number | null,
+  dueAt: number,
+  now: number,
+): 'on-time' | 'late' | 'pending' {
+  if (resolvedAt !== null) return resolvedAt <= dueAt ? 'on-time' : 'late';
+  if (pausedAt !== null) return pausedAt < dueAt ? 'pending' : 'late';
+  return now > dueAt ? 'late' : 'pending';
+}
+
+/** When the open pause of a clock began, if one is open. */
+function openPauseFrom(clock: SlaClock): number | null {
   const last = clock.pauses.at(-1);
-  // While paused the due date is due to move out by the time left at the pause start, so only
-  // a pause that began after the due date is already a breach.
-  return last && last.to === null ? Math.min(now, last.from) : now;
+  return last && last.to === null ? last.from : null;
 }
 
 /**
  * Sets the breach flags a clock has earned by `now` and reports which ones turned true in this
  * call. A target is missed when its clock stopped after the due date, or is still running past
- * it; exactly at the due date is on time. Flags never clear again.
+ * it, or paused at or after it (completionVerdictAt); stopped exactly at the due date is on time.
+ * Flags never clear again.
  */
 export function checkBreaches(clock: SlaClock, now: number): { clock: SlaClock; newlyBreached: SlaBreach[] } {
   const newlyBreached: SlaBreach[] = [];
@@ -24,7 +41,10 @@ export function checkBreaches(clock: SlaClock, now: number): { clock: SlaClock; 
   if (!clock.responseBreached && responseDue !== null && (clock.respondedAt ?? now) > responseDue) {
     newlyBreached.push('response');
   }
-  if (!clock.completionBreached && completionReading(clock, now) > clock.completionDueAt) {
+  if (
+    !clock.completionBreached &&
+    completionVerdictAt(clock.resolvedAt, openPauseFrom(clock), clock.completionDueAt, now) === 'late'
+  ) {
     newlyBreached.push('completion');
   }
   if (newlyBreached.length === 0) return { clock, newlyBreached };

@@ -275,6 +275,25 @@ describe('SLA instants from the sources', () => {
     expect(bridge.violationsOf('T2')).toEqual([]);
   });
 
+  it('judges a hold that starts exactly at the due instant late in the status, the timer and the KPIs alike', () => {
+    open('T1');
+    maximo('T1', 'APPR', 2, '2026-11-17T09:00');
+    const due = at('2026-11-23T10:00');
+    expect(bridge.lastStatus('T1').completionDueAt).toBe(due);
+    // Put on hold for parts at that very instant (a minute before it is processed).
+    maximo('T1', 'WMATL', 3, '2026-11-23T10:00');
+    expect(bridge.lastStatus('T1')).toMatchObject({ slaPaused: true, slaPausedAt: due, completionBreached: true });
+    expect(check('T1', '2026-12-20T10:00').stateChanged).toBe(false);
+    const [kpi] = computeKpis(
+      [ticketFromStatus(bridge.lastStatus('T1'), NYC)],
+      [],
+      '2026-11',
+      at('2026-12-20T10:00'),
+      NYC,
+    );
+    expect(kpi).toMatchObject({ completionDue: 1, completedOnTime: 0, stillOpenPastDue: 1 });
+  });
+
   it('withdraws a timer flag when a late-delivered acceptance shows the target was met', () => {
     open('T1');
     const flagged = check('T1', '2026-11-18T10:05');

@@ -3,7 +3,9 @@ import {
   checkBreaches,
   completionElapsed,
   markResolved,
+  completionVerdictAt,
   markResponded,
+  pauseClock,
   resumeClock,
 } from '../../../src/domain/sla/index.ts';
 import { at, cal, opened, paused, pothole } from './fixtures.ts';
@@ -37,6 +39,19 @@ describe('breaches', () => {
 
   it('does not flag a clock paused before its due date while the hold lasts', () => {
     expect(checkBreaches(paused('2026-03-06T10:00'), at('2026-03-20T10:00')).newlyBreached).toEqual(['response']);
+  });
+
+  it('flags a hold that starts exactly at the due instant, as the KPIs count it late', () => {
+    const clock = markResponded(opened(), at('2026-03-03T10:00'));
+    const due = clock.completionDueAt;
+    const onHold = (from: number) => pauseClock(clock, pothole, cal, from, 'WEATHER').clock;
+    expect(checkBreaches(onHold(due - 1), due + 60_000).newlyBreached).toEqual([]);
+    expect(checkBreaches(onHold(due), due + 60_000).newlyBreached).toEqual(['completion']);
+    // One rule for both: the KPI's verdict of the same instants.
+    expect([completionVerdictAt(null, due - 1, due, due + 60_000), completionVerdictAt(null, due, due, due)]).toEqual([
+      'pending',
+      'late',
+    ]);
   });
 
   it('stops the response clock on resolve', () => {
