@@ -1,5 +1,6 @@
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 import { CloseloopError } from '../../errors/index.ts';
+import { localDateStart } from '../local-date-start.ts';
 import { DAY_MS, HOUR_MS, civilFromIndex, formatDate, isoWeekday, parseDate } from './days.ts';
 import { holidaySource } from './holidays.ts';
 import type { BusinessCalendar, CalendarDefinition, LocalDay, SlaTarget } from './types.ts';
@@ -44,8 +45,9 @@ export function createCalendar(def: CalendarDefinition): BusinessCalendar {
   const startOf = (index: number): number => {
     let start = starts.get(index);
     if (start === undefined) {
-      // Luxon moves a midnight that a DST jump skips to the first instant that exists.
-      start = DateTime.fromObject(civilFromIndex(index), { zone }).toMillis();
+      // The first instant of the date: after a jump that skips midnight, or the first of two
+      // midnights where the clocks go back over it; the KPI months cut days the same way.
+      start = localDateStart(civilFromIndex(index), zone);
       starts.set(index, start);
     }
     return start;

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { calendarDefinitionSchema, type CalendarDefinitionInput } from '../../../src/config/sla-schema.ts';
+import { dueDayInstant, monthOfInstant, monthRange } from '../../../src/domain/kpi/index.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import {
   addBusinessDays,
@@ -36,6 +37,27 @@ describe('a calendar without business days', () => {
     })();
     expect(thrown).toMatchObject({ code: 'CL_SLA_TARGET_UNREACHABLE', stage: 'decide', retriable: false });
     expect(thrown).toBeInstanceOf(CloseloopError);
+  });
+});
+
+describe('where midnight happens twice', () => {
+  // Havana's clocks go back from 01:00 to 00:00 as 1 November 2026 begins.
+  const HAVANA = 'America/Havana';
+  const havana = calendar({ timeZone: HAVANA, workingDays: [1, 2, 3, 4, 5, 6] });
+
+  it('begins the day at the first midnight, where the KPI months begin it', () => {
+    const november = monthRange({ year: 2026, month: 11 }, HAVANA)[0];
+    expect(new Date(november).toISOString()).toBe('2026-11-01T04:00:00.000Z');
+    const saturday = havana.dayAt(at('2026-10-31T12:00', HAVANA));
+    expect([saturday.end, havana.day(saturday.index + 1).start]).toEqual([november, november]);
+    // Half past midnight, the first time round, is Sunday for both.
+    const firstPass = Date.parse('2026-11-01T04:30:00Z');
+    expect([havana.dayAt(firstPass).date, havana.isBusinessDay(firstPass)]).toEqual(['2026-11-01', false]);
+    expect(monthOfInstant()(firstPass, HAVANA)).toBe('2026-11');
+    // A business day from Saturday's start ends as Sunday begins: due on Saturday, in October.
+    const due = addBusinessDays(havana, at('2026-10-31T00:00', HAVANA), 1);
+    expect(due).toBe(november);
+    expect(monthOfInstant()(dueDayInstant(due), HAVANA)).toBe('2026-10');
   });
 });
 
