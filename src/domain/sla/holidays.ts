@@ -3,7 +3,8 @@ import type { HolidaySources } from './types.ts';
 
 /**
  * The only module that touches date-holidays. Holidays are whole local dates: every date a
- * holiday touches counts whole (Halloween, from 18:00, is its date), and one of several days
+ * library holiday touches counts whole (Halloween, from 18:00, is its date; a city's own rule may
+ * not have a time of day: ruleProblem), and one of several days
  * (Romania's New Year, Russia's New Year break, Korea's Seollal, a "12-24 P3D" rule) is each of
  * its dates. A holiday may run into the next year: those dates are listed with its year's.
  */
@@ -136,13 +137,26 @@ export function typesProblem(
 
 /**
  * Why a rule is unusable, or null. date-holidays accepts some nonsense (a "13-45" rule yields
- * February of the next year), so a rule must also land inside the asked year at least once.
+ * February of the next year), so a rule must also land inside the asked year at least once. A
+ * rule with a time of day ("12-24 12:00", "12-24 PT4H") is refused: business days are whole days,
+ * so its half day would close the whole date, and a city writing one expects its morning worked.
  */
 export function ruleProblem(rule: string): string | null {
   const lib = new Holidays();
   if (!lib.setHoliday(rule, { name: 'probe', type: 'public' })) return `holiday rule "${rule}" cannot be parsed`;
+  let lands = false;
   for (let year = 2020; year < 2032; year++) {
-    if (lib.getHolidays(year).some((h) => h.date.startsWith(`${year}-`))) return null;
+    const holidays = lib.getHolidays(year);
+    if (holidays.some(partOfDay)) {
+      return `holiday rule "${rule}" closes part of a day; a business day is a whole day, so write the date alone (closed all day) or leave it out (worked)`;
+    }
+    lands ||= holidays.some((h) => h.date.startsWith(`${year}-`));
   }
-  return `holiday rule "${rule}" yields no date in the years it is asked for`;
+  return lands ? null : `holiday rule "${rule}" yields no date in the years it is asked for`;
+}
+
+/** A holiday that starts after midnight, or lasts other than whole days (give or take a clock change). */
+function partOfDay(h: { date: string; start: Date; end: Date }): boolean {
+  const days = (h.end.getTime() - h.start.getTime()) / DAY_MS;
+  return !h.date.endsWith(' 00:00:00') || Math.abs(days - Math.round(days)) > 1 / 24 || Math.round(days) < 1;
 }

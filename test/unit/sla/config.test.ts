@@ -79,6 +79,18 @@ describe('calendar definitions', () => {
     expect(msg).toContain('holiday rule "whenever it snows" cannot be parsed');
     expect(msg).toContain('holiday rule "13-45" yields no date');
   });
+
+  it('refuses a holiday rule with a time of day, which would close the whole date', () => {
+    const rules = [
+      { rule: '12-24 12:00', name: 'Christmas Eve afternoon' },
+      { rule: '12-31 PT4H', name: "New Year's Eve morning" },
+      { rule: '12-24 P2D', name: 'Christmas' },
+    ];
+    const msg = problems(calendarDefinitionSchema, { ...calendar, holidays: { rules } });
+    expect(msg).toContain('holiday rule "12-24 12:00" closes part of a day');
+    expect(msg).toContain('holiday rule "12-31 PT4H" closes part of a day');
+    expect(msg).not.toContain('12-24 P2D');
+  });
 });
 
 describe('SLA targets and policies', () => {
