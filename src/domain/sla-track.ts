@@ -119,7 +119,7 @@ export function clockRetired(t: TicketState, policy: Policy): boolean {
  * date as before when the calendar is still configured), but opens no new pause: no policy says
  * which holds excuse.
  */
-function retiredClock(t: TicketState, clock: SlaClock, state: TicketLifecycleState, draft: Draft): SlaClock {
+function retiredClock(clock: SlaClock, state: TicketLifecycleState, draft: Draft): SlaClock {
   if (clock.resolvedAt !== null) return clock;
   const calendar = draft.ctx.policy.sla?.calendarNamed(clock.calendar);
   const at = Math.max(clock.startedAt, Math.min(draft.input.occurredAt, draft.ctx.now));
@@ -144,7 +144,7 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
   // own. One whose policy was removed after its clock started keeps that clock (retiredClock).
   if (!rules)
     return clockRetired(t, draft.ctx.policy) && t.sla
-      ? retiredClock(t, t.sla, state, draft)
+      ? retiredClock(t.sla, state, draft)
       : exportDueClock(t, state, draft);
   const { policy, calendar } = rules;
   const { occurredAt } = draft.input;
