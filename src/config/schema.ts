@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { offOrSection } from './off-or-section.ts';
 import { sentinelSchema } from './sentinel.ts';
 import { sinkBreakerSchema } from './sink-breaker.ts';
 import { sinkDeliverySchema } from './sink-delivery.ts';
@@ -164,7 +165,7 @@ export const closeloopConfigSchema = z
       .object({ calendars: z.array(z.string().min(1)).min(1), policies: z.string().min(1) })
       .strict()
       .optional(),
-    /** The stuck-ticket sentinel's limits, laid over its defaults (see sentinel.ts); null turns it off. */
+    /** The stuck-ticket sentinel's limits, laid over its defaults (see sentinel.ts); `off` turns it off. */
     sentinel: sentinelSchema,
     /**
      * Reconciliation (closeloop reconcile, and the worker's scheduled runs): compares the bridge's
@@ -207,15 +208,17 @@ export const closeloopConfigSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8311),
-        /** Requests per client per window; null when a gateway in front already limits. */
-        rateLimit: z
-          .object({
-            points: z.number().int().min(1).default(60),
-            durationSeconds: z.number().int().min(1).default(60),
-          })
-          .strict()
-          .nullable()
-          .default({ points: 60, durationSeconds: 60 }),
+        /** Requests per client per window; `off` when a gateway in front already limits. */
+        rateLimit: offOrSection(
+          z
+            .object({
+              points: z.number().int().min(1).default(60),
+              durationSeconds: z.number().int().min(1).default(60),
+            })
+            .strict(),
+          'rateLimit',
+          'rate limiting',
+        ),
         /** Count clients by X-Forwarded-For; only behind a proxy that overwrites it. */
         trustProxy: z.boolean().default(false),
         historyLimit: z.number().int().min(1).max(500).default(50),

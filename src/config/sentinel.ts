@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TICKET_STATES, type SentinelPolicy } from '../domain/index.ts';
+import { offOrSection } from './off-or-section.ts';
 
 /**
  * The limits a city gets unless it says otherwise: ROUTED (no department acknowledgement) and
@@ -18,9 +19,9 @@ const stateLimitsSchema = z
 
 /**
  * The stuck-ticket sentinel: how long each expected movement may take. It runs in the
- * processor's timer sweep beside the SLA check; null turns it off.
+ * processor's timer sweep beside the SLA check; `sentinel: off` turns it off.
  */
-export const sentinelSchema = z
+const sentinelSectionSchema = z
   .object({
     /**
      * Minutes a ticket may stay in a lifecycle state, laid over the defaults (ROUTED: 15, no
@@ -34,7 +35,7 @@ export const sentinelSchema = z
     /** Minutes an open work order's expected date may lie past with no new date (1 day); null: not watched. */
     expectedOverdueMinutes: z.number().positive().max(525_600).nullable().default(1_440),
   })
-  .strict()
-  .nullable()
-  // Parsed like a section left empty, so the defaults are declared once, above.
-  .prefault({});
+  .strict();
+
+/** Left out: the defaults above; `off`: no sentinel (null); an empty section is refused (see offOrSection). */
+export const sentinelSchema = offOrSection(sentinelSectionSchema, 'sentinel', 'the stuck-ticket sentinel');

@@ -32,8 +32,11 @@ export interface TestConfigExtras {
   readonly registryUrl?: string;
   /** SLA policies (as in config/sla/policies.yaml) on the shipped Baltimore calendar. */
   readonly slaPolicies?: Record<string, unknown>;
-  /** The stuck-ticket sentinel's section; the shipped defaults when left out, null turns it off. */
-  readonly sentinel?: Record<string, unknown> | null;
+  /**
+   * The stuck-ticket sentinel's section; the shipped defaults when left out, `off` (or null, as
+   * tests wrote before the config took `off`) turns it off.
+   */
+  readonly sentinel?: Record<string, unknown> | 'off' | null;
   /** The reconcile section (reconciliation's policy, rate and schedule); the defaults when left out. */
   readonly reconcile?: Record<string, unknown>;
   /** processor.threads; 1 when left out. */
@@ -106,7 +109,7 @@ export async function testConfig(
     connectors: extras.connectors ?? [],
     ...(extras.roles ? { roles: `${base}.roles.yaml` } : {}),
     ...(extras.http ? { http: extras.http } : {}),
-    ...(extras.sentinel !== undefined ? { sentinel: extras.sentinel } : {}),
+    ...(extras.sentinel !== undefined ? { sentinel: extras.sentinel ?? 'off' } : {}),
     ...(extras.reconcile ? { reconcile: extras.reconcile } : {}),
     ...(extras.slaPolicies
       ? { sla: { calendars: [path.resolve('config/calendars/baltimore.yaml')], policies: `${base}.sla.yaml` } }

@@ -127,7 +127,7 @@ export function clearedDetail(
   policy: SentinelPolicy | null | undefined,
   condition: Condition | undefined,
 ): string {
-  if (!policy) return 'the stuck-ticket sentinel is off (sentinel: null): nothing is watched';
+  if (!policy) return 'the stuck-ticket sentinel is off (sentinel: off): nothing is watched';
   if (condition && condition.department !== a.department) {
     return `rerouted from ${a.department ?? '311'} to ${condition.department ?? '311'}; still ${t.state}, its limit runs again from ${iso(condition.since)}`;
   }

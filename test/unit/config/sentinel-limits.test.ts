@@ -8,11 +8,11 @@ import { SCHEMAS, testConfig } from '../../support/processor.ts';
 
 const cleanup = cleanupAfter('each');
 
-const configWith = async (sentinel?: Record<string, unknown> | null, registryUrl = 'http://127.0.0.1:1') => {
+const configWith = async (sentinel?: Record<string, unknown> | 'off', registryUrl = 'http://127.0.0.1:1') => {
   const extras = { brokers: 'in-memory:1', registryUrl, ...(sentinel === undefined ? {} : { sentinel }) };
   return (await testConfig(1, 30, extras)).config;
 };
-const limitsOf = async (sentinel?: Record<string, unknown> | null) =>
+const limitsOf = async (sentinel?: Record<string, unknown> | 'off') =>
   (await configWith(sentinel)).policy.sentinel?.stateLimitsMinutes;
 
 describe("the sentinel's state limits", () => {
@@ -32,12 +32,12 @@ describe("the sentinel's state limits", () => {
     expect(await limitsOf({ stateLimitsMinutes: { ROUTED: 30 } })).toEqual({ ROUTED: 30, NEW: 60 });
   });
 
-  it('turn one state off with null, and the whole sentinel with null', async () => {
+  it('turn one state off with null, and the whole sentinel with off', async () => {
     expect(await limitsOf({ stateLimitsMinutes: { NEW: null, SCHEDULED: 600 } })).toEqual({
       ROUTED: 15,
       SCHEDULED: 600,
     });
-    expect(await limitsOf(null)).toBeUndefined();
+    expect(await limitsOf('off')).toBeUndefined();
   });
 
   it('are logged as in force when the processor starts', async () => {
