@@ -4,8 +4,11 @@
  * `${CLOSELOOP_CLIENT_ID}` — with no error anywhere. Refused, naming where it is and what closeloop
  * reads from the environment instead: credentials by the variable a connector names
  * (`tokenEnv`, `apiKeyEnv`), the addresses from KAFKA_BROKERS and SCHEMA_REGISTRY_URL.
+ * A bare `$NAME` counts where it stands as a part of an address — the whole value, a host
+ * (`$HOST:9092`, `http://$HOST/…`), a password (`admin:$PASS@host`) — and nowhere else, so that
+ * text with a dollar in it (`a$b`, `costs $5`) passes.
  */
-const VARIABLE = /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?-][^}]*)?\}|^\$[A-Za-z_][A-Za-z0-9_]*$/;
+const VARIABLE = /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?-][^}]*)?\}|(?<=^|\/\/|[@:])\$[A-Za-z_][A-Za-z0-9_]*(?=[:/@]|$)/;
 
 export function unexpandedVariables(file: string, raw: unknown): string[] {
   const problems: string[] = [];

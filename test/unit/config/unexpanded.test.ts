@@ -6,19 +6,47 @@ import { loadConfig } from '../../../src/config/index.ts';
 import { unexpandedVariables } from '../../../src/config/unexpanded.ts';
 
 describe('a value written as a variable to expand', () => {
-  it.each(['${CLOSELOOP_CLIENT_ID}', 'http://${HOST}:8081', '${PORT:-8081}', '$CLIENT_ID'])(
-    'is refused where it stands: %s',
-    (value) => {
-      const problems = unexpandedVariables('c.yaml', { kafka: { clientId: value, brokers: ['a:1'] } });
-      expect(problems).toEqual([expect.stringMatching(/^c\.yaml: kafka\.clientId: \$.* is not expanded/)]);
-    },
-  );
+  it.each([
+    '${CLOSELOOP_CLIENT_ID}',
+    'http://${HOST}:8081',
+    '${PORT:-8081}',
+    '$CLIENT_ID',
+    '$KAFKA_HOST:9092',
+    'http://$REGISTRY_HOST:8081',
+    'http://$HOST/apis/ccompat/v7',
+    'http://admin:$REGPASS@127.0.0.1:8081',
+    'kafka-1:$PORT',
+  ])('is refused where it stands: %s', (value) => {
+    const problems = unexpandedVariables('c.yaml', { kafka: { clientId: value, brokers: ['a:1'] } });
+    expect(problems).toEqual([expect.stringMatching(/^c\.yaml: kafka\.clientId: \$.* is not expanded/)]);
+  });
 
   it('names a place in a list, and lets ordinary text with a dollar pass', () => {
     expect(unexpandedVariables('c.yaml', { kafka: { brokers: ['a:1', '${BROKER}'] } })).toEqual([
       expect.stringMatching(/^c\.yaml: kafka\.brokers\.1: \$\{BROKER\} is not expanded/),
     ]);
-    expect(unexpandedVariables('c.yaml', { note: 'costs $5 a day', price: '$ 10', id: 'a$b' })).toEqual([]);
+    expect(
+      unexpandedVariables('c.yaml', {
+        note: 'costs $5 a day',
+        price: '$ 10',
+        id: 'a$b',
+        url: 'http://h:8081/a$b/x',
+        pattern: 'x$y:z',
+        port: 'h:$5',
+      }),
+    ).toEqual([]);
+  });
+
+  it('in an address names the variable alone, not the rest of the value (a password may be there)', () => {
+    expect(
+      unexpandedVariables('c.yaml', {
+        schemaRegistry: { url: 'http://admin:$REGPASS@127.0.0.1:8081' },
+        kafka: { brokers: ['kafka-1:9092', '$KAFKA_HOST:9092'] },
+      }),
+    ).toEqual([
+      expect.stringMatching(/^c\.yaml: schemaRegistry\.url: \$REGPASS is not expanded: the config is read as written/),
+      expect.stringMatching(/^c\.yaml: kafka\.brokers\.1: \$KAFKA_HOST is not expanded/),
+    ]);
   });
 
   it('fails the load with every other problem, and the shipped config has none', async () => {
