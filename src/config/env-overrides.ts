@@ -28,7 +28,7 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
   const brokersEnv = env['KAFKA_BROKERS'];
   if (brokersEnv) {
     const brokers = brokersEnv.split(',').map((b) => b.trim());
-    merged['kafka'] = { ...(merged['kafka'] as object), brokers };
+    merged['kafka'] = overlay(merged['kafka'], { brokers });
     overrides.push({
       variable: 'KAFKA_BROKERS',
       path: ['kafka', 'brokers'],
@@ -45,7 +45,7 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
   const registryEnv = env['SCHEMA_REGISTRY_URL'];
   if (registryEnv) {
     // Only the address: the file's other registry settings (time-outs) stay.
-    merged['schemaRegistry'] = { ...(merged['schemaRegistry'] as object), url: registryEnv };
+    merged['schemaRegistry'] = overlay(merged['schemaRegistry'], { url: registryEnv });
     overrides.push({
       variable: 'SCHEMA_REGISTRY_URL',
       path: ['schemaRegistry', 'url'],
@@ -54,6 +54,17 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
     });
   }
   return { raw: merged, overrides };
+}
+
+/**
+ * The file's section with the variable's setting laid over it. A section that is no mapping (a
+ * string, a list) is left as written for the schema to refuse as such: spread, a string would
+ * turn into keys "0", "1", … and the problem read as unknown keys.
+ */
+function overlay(section: unknown, setting: Record<string, unknown>): unknown {
+  if (section === undefined || section === null) return setting;
+  if (typeof section !== 'object' || Array.isArray(section)) return section;
+  return { ...section, ...setting };
 }
 
 /**

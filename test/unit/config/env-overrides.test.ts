@@ -75,6 +75,26 @@ describe('an address the environment sets in place of the file', () => {
     expect((err as CloseloopError).details['problems']).toEqual([expect.stringMatching(`^${file}: kafka.clientId: `)]);
   });
 
+  it('leaves a section the file wrote as no mapping to be refused as such, not as keys "0", "1", …', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-config-'));
+    const file = path.join(dir, 'closeloop.yaml');
+    const shipped = await readFile(FILE, 'utf8');
+    await writeFile(
+      file,
+      shipped
+        .replace("kafka:\n  brokers: ['127.0.0.1:19092']\n  clientId: closeloop\n", 'kafka: 127.0.0.1:19092\n')
+        .replace(/^schemaRegistry:\n {2}url: (.*)\n/m, 'schemaRegistry: [$1]\n'),
+    );
+    const err = await loadConfig(file, {
+      KAFKA_BROKERS: 'kafka-1:9092',
+      SCHEMA_REGISTRY_URL: 'http://registry:8081',
+    }).catch((e: unknown) => e);
+    expect((err as CloseloopError).details['problems']).toEqual([
+      `${file}: kafka: Invalid input: expected object, received string`,
+      `${file}: schemaRegistry: Invalid input: expected object, received array`,
+    ]);
+  });
+
   it("keeps the file's registry time-outs when it sets the registry's address", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-config-'));
     // The files the config names (status mappings, calendars, …) are found beside it.
