@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { errorLine } from '../../src/cli/describe-error.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 
 describe('log redaction', () => {
@@ -26,6 +27,36 @@ describe('log redaction', () => {
     expect(out).toContain('T-1');
     for (const secret of ['hunter2', 's3cr3t', 'Ada Lovelace', 'ada@example.org', '555 0100', '12 Main St']) {
       expect(out).not.toContain(secret);
+    }
+  });
+});
+
+describe('a log level that pino does not have', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('is refused as LOG_LEVEL with CL_CONFIG_INVALID and the levels there are, as every command prints an error', () => {
+    vi.stubEnv('LOG_LEVEL', 'verbose');
+    const err = ((): unknown => {
+      try {
+        createLogger();
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(err).toMatchObject({ code: 'CL_CONFIG_INVALID' });
+    expect(errorLine(err)).toBe(
+      'closeloop: CL_CONFIG_INVALID: LOG_LEVEL "verbose" is no log level: ' +
+        'one of trace, debug, info, warn, error, fatal, silent',
+    );
+    // The tools pass LOG_LEVEL on as their level: refused alike.
+    expect(() => createLogger({ level: 'verbose' })).toThrow(/^LOG_LEVEL "verbose" is no log level/);
+  });
+
+  it('is accepted for each of pino levels and silent', () => {
+    for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) {
+      vi.stubEnv('LOG_LEVEL', level);
+      expect(createLogger().level).toBe(level);
     }
   });
 });
