@@ -25,14 +25,15 @@ export function sourceOutage(err: unknown): { reason: PauseReason; detail: strin
 
 /**
  * How a failed publish pauses a source runner (a fence aside, which stands it aside instead). A
- * subject with no schema to write with, or a registry refusing to look it up, is the registry's
- * state, not Kafka's: the pause says `registry`, and ends when a publish goes through.
+ * failure of the registry's (a subject with no schema to write with, a registry refusing to look
+ * it up, a schema id a replica does not have yet) is the registry's state, not Kafka's: the pause
+ * says `registry`, and ends when a publish goes through. A change that does not fit its schema is
+ * dead-lettered before this (CL_ENCODE_INVALID), so every CL_SCHEMA_ code here is the registry's.
  */
 export function publishOutage(err: unknown): PauseReason {
   if (isCloseloopError(err, 'CL_DEAD_LETTER_FAILED')) return 'dead-letter';
-  const unregistered =
-    isCloseloopError(err, 'CL_SCHEMA_NOT_REGISTERED') || isCloseloopError(err, 'CL_SCHEMA_REGISTRY_REJECTED');
-  return registryOutage(err) || unregistered ? 'registry' : 'kafka';
+  const ofRegistry = isCloseloopError(err) && err.code.startsWith('CL_SCHEMA_');
+  return registryOutage(err) || ofRegistry ? 'registry' : 'kafka';
 }
 
 /**
