@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CloseloopConfig } from '../config/index.ts';
-import { CloseloopError, withRetry, type RetryPolicy } from '../errors/index.ts';
+import { CloseloopError, isCloseloopError, withRetry, type RetryPolicy } from '../errors/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { readSchemaFile, subjectForTopic, type AvroSerde, type MessagingAdmin } from '../messaging/index.ts';
 import {
@@ -50,7 +50,7 @@ export function partitionMismatch(config: CloseloopConfig, counts: ReadonlyMap<s
 }
 
 /** Where an operator reads what each topic keeps; CL_TOPIC_SETTINGS points there. */
-export const TOPIC_SETTINGS_GUIDE = 'README, "Topics"';
+export const TOPIC_SETTINGS_GUIDE = 'README, "Topics and schemas"';
 
 /**
  * CL_TOPIC_SETTINGS naming every topic whose settings would delete what closeloop keeps for
@@ -74,17 +74,50 @@ export function keepingMismatch(
   );
 }
 
+/** The broker's refusal of a request the client's principal has no ACL for. */
+function unauthorized(err: unknown): boolean {
+  const apiErrors = isCloseloopError(err) ? err.details['kafkaApiErrors'] : undefined;
+  return Array.isArray(apiErrors) && apiErrors.some((e) => String(e).endsWith('_AUTHORIZATION_FAILED'));
+}
+
+/**
+ * CL_TOPIC_SETTINGS for topics whose settings the broker would not show: on a secured cluster,
+ * the usual producer and consumer ACLs do not include DescribeConfigs. Started without the
+ * check, a changelog under the default policy would lose quiet tickets' states unseen, so the
+ * start stops, naming the grant that lets it look.
+ */
+export function unreadableSettings(topics: readonly string[], brokers: readonly string[]): CloseloopError {
+  return new CloseloopError(
+    'CL_TOPIC_SETTINGS',
+    `the settings of topics that closeloop keeps for good could not be read (${topics.join(', ')}): the broker ` +
+      'refused DescribeConfigs to the principal closeloop connects as. Grant it and start again ' +
+      `(${TOPIC_SETTINGS_GUIDE}): kafka-acls.sh --bootstrap-server ${brokers.join(',')} --add ` +
+      `--allow-principal User:<principal> --operation DescribeConfigs ${topics.map((t) => `--topic ${t}`).join(' ')}`,
+    { details: { unreadable: [...topics] } },
+  );
+}
+
 /** Reads back the settings of each topic that must keep its records, and what they would lose. */
 async function keepingShortfalls(
   admin: MessagingAdmin,
   catalogue: readonly CatalogueEntry[],
+  brokers: readonly string[],
 ): Promise<KeepingShortfall[]> {
   const kept = catalogue.filter((e) => keepingOf(e) !== 'broker-default');
+  const refused: string[] = [];
   const found = await Promise.all(
-    kept.map(async (e) =>
-      keepingShortfall(e, await withRetry(() => admin.topicSettings(e.topic, KEEPING_SETTINGS), LEADERSHIP_RETRY)),
-    ),
+    kept.map(async (e) => {
+      try {
+        const settings = await withRetry(() => admin.topicSettings(e.topic, KEEPING_SETTINGS), LEADERSHIP_RETRY);
+        return keepingShortfall(e, settings);
+      } catch (err) {
+        if (!unauthorized(err)) throw err;
+        refused.push(e.topic);
+        return null;
+      }
+    }),
   );
+  if (refused.length > 0) throw unreadableSettings(refused.sort(), brokers);
   return found.filter((s) => s !== null);
 }
 
@@ -105,7 +138,7 @@ export async function provisionTopics(admin: MessagingAdmin, config: CloseloopCo
   );
   const mismatch = partitionMismatch(config, new Map(counts));
   if (mismatch) throw mismatch;
-  const losing = keepingMismatch(await keepingShortfalls(admin, catalogue), config.kafka.brokers);
+  const losing = keepingMismatch(await keepingShortfalls(admin, catalogue, config.kafka.brokers), config.kafka.brokers);
   if (losing) throw losing;
 }
 

@@ -41,18 +41,23 @@ export function keepingShortfall(
 ): KeepingShortfall | null {
   const keeping = keepingOf(entry);
   if (keeping === 'broker-default') return null;
-  const policies = (settings['cleanup.policy'] ?? '').split(',').map((p) => p.trim());
+  const policy = settings['cleanup.policy'] ?? null;
+  const policies = (policy ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  // Kafka's topic configuration: an empty list applies no cleanup at all, every segment is kept.
+  const keepsAll = policy !== null && policies.length === 0;
   const compacts = policies.includes('compact');
   // Compaction with delete, or delete alone, removes records by age and size as well.
-  const deletes = policies.includes('delete') || (settings['cleanup.policy'] != null && !compacts);
+  const deletes = policies.includes('delete');
   const problems: string[] = [];
-  if (keeping === 'latest-per-key' && !compacts)
-    problems.push(`cleanup.policy=${settings['cleanup.policy']} does not compact: old keys' records are deleted`);
+  if (keeping === 'latest-per-key' && policy !== null && !compacts && !keepsAll)
+    problems.push(`cleanup.policy=${policy} does not compact: old keys' records are deleted`);
   if (keeping === 'every-record' && compacts)
-    problems.push(
-      `cleanup.policy=${settings['cleanup.policy']} compacts: all but the latest record of a key are removed`,
-    );
-  if (deletes || keeping === 'every-record') problems.push(...limits(settings));
+    problems.push(`cleanup.policy=${policy} compacts: all but the latest record of a key are removed`);
+  // A policy the broker did not give is delete, Kafka's default, for a topic kept whole.
+  if (!keepsAll && (deletes || (keeping === 'every-record' && policy === null))) problems.push(...limits(settings));
   if (problems.length === 0) return null;
   const fix =
     keeping === 'latest-per-key'
@@ -61,19 +66,42 @@ export function keepingShortfall(
   return { topic: entry.topic, origin: entry.origin, problems, fix };
 }
 
+const DAY_MS = 86_400_000;
+const YEAR_MS = 365 * DAY_MS;
+
+/**
+ * A retention this long keeps records for good as -1 does: Kafka's own "forever" in a number
+ * (Long.MAX_VALUE, 9223372036854775807) and a century or more, which no 311 record outlives.
+ */
+export const FOREVER_MS = 100 * YEAR_MS;
+
+/** Past this a size limit is none: Long.MAX_VALUE and its neighbours, as a number. */
+const UNLIMITED_BYTES = 2 ** 62;
+
 /** The age and size limits that delete records, each with what it loses. */
 function limits(settings: Readonly<Record<string, string | null>>): string[] {
   const found: string[] = [];
-  const ms = settings['retention.ms'];
-  if (ms != null && Number(ms) >= 0) found.push(`retention.ms=${ms} deletes records after ${age(Number(ms))}`);
-  const bytes = settings['retention.bytes'];
-  if (bytes != null && Number(bytes) >= 0)
-    found.push(`retention.bytes=${bytes} deletes the oldest records past that size per partition`);
+  const ms = Number(settings['retention.ms'] ?? -1);
+  if (ms >= 0 && ms < FOREVER_MS)
+    found.push(`retention.ms=${settings['retention.ms']} deletes records after ${age(ms)}`);
+  const bytes = Number(settings['retention.bytes'] ?? -1);
+  if (bytes >= 0 && bytes < UNLIMITED_BYTES)
+    found.push(
+      `retention.bytes=${settings['retention.bytes']} deletes the oldest records past that size per partition`,
+    );
   return found;
 }
 
+/** A retention as a person reads it: minutes, hours, days or years, to one decimal. */
 function age(ms: number): string {
-  const [n, unit] = ms >= 86_400_000 ? [ms / 86_400_000, 'day'] : [ms / 3_600_000, 'hour'];
+  const [n, unit] =
+    ms >= YEAR_MS
+      ? [ms / YEAR_MS, 'year']
+      : ms >= DAY_MS
+        ? [ms / DAY_MS, 'day']
+        : ms >= 3_600_000
+          ? [ms / 3_600_000, 'hour']
+          : [ms / 60_000, 'minute'];
   const rounded = Number(n.toFixed(1));
   return `${rounded} ${unit}${rounded === 1 ? '' : 's'}`;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createInMemoryMessaging, deadLetterTopic } from '../../src/messaging/index.ts';
+import { CloseloopError } from '../../src/errors/index.ts';
+import { createInMemoryMessaging, deadLetterTopic, type MessagingAdmin } from '../../src/messaging/index.ts';
 import { provisionTopics } from '../../src/processor/provision.ts';
 import { keepingOf, keepingShortfall, topicCatalogue, type CatalogueEntry } from '../../src/topics/index.ts';
 import { rejection } from '../conformance/messaging-context.ts';
@@ -85,7 +86,35 @@ describe('what a topic kept for good must keep', () => {
     });
   });
 
+  // Kafka's topic configuration: an empty cleanup.policy applies no cleanup, every segment is kept.
+  it("passes an empty cleanup policy, and a retention of Kafka's forever or a century", async () => {
+    const state = await entryOf('state');
+    const status = await entryOf('status');
+    const none = { 'cleanup.policy': '', 'retention.ms': WEEK, 'retention.bytes': '1048576' };
+    expect(keepingShortfall(state, none)).toBeNull();
+    expect(keepingShortfall(status, none)).toBeNull();
+    const longMax = '9223372036854775807';
+    expect(
+      keepingShortfall(status, { 'cleanup.policy': 'delete', 'retention.ms': longMax, 'retention.bytes': longMax }),
+    ).toBeNull();
+    expect(
+      keepingShortfall(status, { 'cleanup.policy': 'delete', 'retention.ms': String(100 * 365 * 86_400_000) }),
+    ).toBeNull();
+  });
+
+  it('says a shorter retention in the unit a person reads it in', async () => {
+    const status = await entryOf('status');
+    const said = (ms: number) =>
+      keepingShortfall(status, { 'cleanup.policy': 'delete', 'retention.ms': String(ms) })?.problems;
+    expect(said(10 * 365 * 86_400_000)).toEqual([
+      `retention.ms=${10 * 365 * 86_400_000} deletes records after 10 years`,
+    ]);
+    expect(said(60_000)).toEqual(['retention.ms=60000 deletes records after 1 minute']);
+    expect(said(90 * 60_000)).toEqual(['retention.ms=5400000 deletes records after 1.5 hours']);
+  });
+
   it('does not judge a setting the broker did not give', async () => {
+    expect(keepingShortfall(await entryOf('state'), { 'cleanup.policy': null, 'retention.ms': WEEK })).toBeNull();
     expect(
       keepingShortfall(await entryOf('status'), {
         'cleanup.policy': null,
@@ -123,6 +152,35 @@ describe('provisioning topics that exist already', () => {
     expect(Object.keys((err.details as { topics: Record<string, unknown> }).topics).sort()).toEqual(
       [dead, config.topics.state].sort(),
     );
+  });
+
+  // The usual producer and consumer ACLs of a secured cluster do not include DescribeConfigs.
+  it('refuses to start when the broker will not show the settings, naming the grant', async () => {
+    const { config } = await testConfig(1, 30, {
+      brokers: 'in-memory:1',
+      registryUrl: 'http://127.0.0.1:1',
+      sentinel: null,
+    });
+    const admin = createInMemoryMessaging().admin();
+    await admin.connect();
+    const refusal = (topic: string) =>
+      Promise.reject(
+        new CloseloopError('CL_KAFKA_FATAL', `describing the settings of ${topic}: Topic authorization failed.`, {
+          details: { kafkaApiErrors: ['TOPIC_AUTHORIZATION_FAILED'] },
+        }),
+      );
+    const secured = new Proxy(admin, {
+      get: (target, name: keyof MessagingAdmin) =>
+        name === 'topicSettings' ? refusal : (target[name] as (...a: unknown[]) => unknown).bind(target),
+    });
+    const err = await rejection(provisionTopics(secured, config));
+    expect(err.code).toBe('CL_TOPIC_SETTINGS');
+    expect(err.message).toContain('refused DescribeConfigs');
+    expect(err.message).toContain(
+      `kafka-acls.sh --bootstrap-server in-memory:1 --add --allow-principal User:<principal> --operation DescribeConfigs`,
+    );
+    expect(err.message).toContain(`--topic ${config.topics.state}`);
+    expect(err.details['unreadable']).toContain(deadLetterTopic(config.topics.crmEvents));
   });
 
   it('starts on topics it created itself, and again on the same topics', async () => {
