@@ -19,8 +19,8 @@ type Fields = Record<string, unknown>;
 
 /**
  * How a writer's named types (records, enums, fixed) are matched to the reader's: by their
- * unqualified name, as Avro Java's SchemaCompatibility and resolving decoder match them, and so
- * the registry's compatibility check. A team generating classes from its copy of a schema in its
+ * unqualified name, as Avro's SchemaCompatibility, and so the registry's compatibility check,
+ * matches them (Avro Java's own reader is stricter for enums and fixed types). A team generating classes from its copy of a schema in its
  * own package writes the nested Envelope as, say, gov.city.crm.avro.Envelope, and the registry
  * takes it under closeloop's subject; its structure is resolved as strictly as any other. The
  * topic's record itself keeps its full name (writerMismatch in writer-check.ts): it is what tells
