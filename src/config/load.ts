@@ -131,7 +131,13 @@ export async function loadConfig(
   const parsed = closeloopConfigSchema.safeParse(withEnv, SUGGEST_KEYS);
   const problems = parsed.success ? [] : configIssues(file, parsed.error, overrides);
   problems.push(...repeatedConnectors(file, withEnv));
-  problems.push(...unexpandedVariables(file, raw));
+  problems.push(
+    ...unexpandedVariables(
+      file,
+      raw,
+      overrides.map((o) => o.path),
+    ),
+  );
   // Before anything connects: a clash would otherwise surface half-way through provisioning.
   if (parsed.success) problems.push(...topicClashes(parsed.data).map((p) => `${file}: ${p}`));
   const connectorCheck = options.checkConnector

@@ -8,11 +8,17 @@
  * (`$HOST:9092`, `http://$HOST/…`), a password (`admin:$PASS@host`) — and nowhere else, so that
  * text with a dollar in it (`a$b`, `costs $5`) passes.
  */
-const VARIABLE = /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?-][^}]*)?\}|(?<=^|\/\/|[@:])\$[A-Za-z_][A-Za-z0-9_]*(?=[:/@]|$)/;
+const VARIABLE = /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?-][^}]*)?\}|(?<=^|\/\/|[@:])\$[A-Za-z_][A-Za-z0-9_]*(?=[:/@.-]|$)/;
 
-export function unexpandedVariables(file: string, raw: unknown): string[] {
+export function unexpandedVariables(
+  file: string,
+  raw: unknown,
+  replaced: readonly (readonly string[])[] = [],
+): string[] {
   const problems: string[] = [];
   const walk = (value: unknown, at: readonly (string | number)[]): void => {
+    // A value the environment replaces is never read: KAFKA_BROKERS in place of a placeholder.
+    if (replaced.some((p) => p.length <= at.length && p.every((k, i) => at[i] === k))) return;
     if (typeof value === 'string') {
       const found = VARIABLE.exec(value);
       if (found)

@@ -48,7 +48,9 @@ export function parseYaml(file: string, text: string): unknown {
   // Silent: every warning is reported below, once, as a problem of the file. The parser's own
   // check of repeated keys compares each key with every one before it in its mapping, which a
   // routing of 20 000 service codes takes half a minute over: repeatedKeys does it in one pass.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: 'silent', uniqueKeys: false });
+  // A byte-order mark is no character of the first line: without it, columns are an editor's.
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const doc = parseDocument(body, { lineCounter, prettyErrors: false, logLevel: 'silent', uniqueKeys: false });
   const at = (offset: number): string => {
     const { line, col } = lineCounter.linePos(offset);
     return `${file}:${line}:${col}`;
@@ -96,7 +98,7 @@ function repeatedKeys(
   // By the key's text: 1 and '1' are one key of the object the file is read into.
   const seen = new Map<string, number>();
   for (const { key, value } of node.items) {
-    const name = isScalar(key) ? String(key.value) : String(key);
+    const name = isScalar(key) ? (key.value === null ? '' : String(key.value)) : String(key);
     if (isScalar(key)) {
       const offset = key.range?.[0] ?? 0;
       const first = seen.get(name);

@@ -51,7 +51,8 @@ export const LOG_LEVELS: readonly string[] = [...Object.keys(pino.levels.values)
  * that the level came from LOG_LEVEL.
  */
 function checkedLevel(level: string): string {
-  if (LOG_LEVELS.includes(level)) return level;
+  // pino takes its own levels in any case (LOG_LEVEL=INFO), as closeloop did before this check.
+  if (LOG_LEVELS.includes(level.toLowerCase())) return level.toLowerCase();
   const what = process.env['LOG_LEVEL'] === level ? 'LOG_LEVEL' : 'the log level';
   throw new CloseloopError(
     'CL_CONFIG_INVALID',

@@ -53,6 +53,14 @@ describe('a log level that pino does not have', () => {
     expect(() => createLogger({ level: 'verbose' })).toThrow(/^LOG_LEVEL "verbose" is no log level/);
   });
 
+  // pino takes its own levels in any case, and deployments wrote LOG_LEVEL=INFO before the check.
+  it('is accepted in upper case, as pino takes it', () => {
+    vi.stubEnv('LOG_LEVEL', 'INFO');
+    expect(createLogger().level).toBe('info');
+    vi.stubEnv('LOG_LEVEL', 'Debug');
+    expect(createLogger().level).toBe('debug');
+  });
+
   it('is accepted for each of pino levels and silent', () => {
     for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) {
       vi.stubEnv('LOG_LEVEL', level);

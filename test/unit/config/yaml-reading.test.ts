@@ -64,4 +64,11 @@ describe('a YAML tag the reader does not know', () => {
       expect.stringMatching(new RegExp(`^${dir}/posse\\.yaml:\\d+:9: Unresolved tag: !env:`)),
     );
   });
+
+  it('counts columns of a file that starts with a byte-order mark as an editor shows them', async () => {
+    const file = await configFile('\uFEFFjurisdiction: !env CITY\n');
+    expect(await problemsOf(loadConfig(file, {}))).toContainEqual(
+      expect.stringMatching(new RegExp(`^${file}:1:15: Unresolved tag: !env:`)),
+    );
+  });
 });

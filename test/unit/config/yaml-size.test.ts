@@ -44,6 +44,15 @@ describe('a key written twice in one mapping', () => {
   });
 });
 
+describe('repeated keys, named as the object read names them', () => {
+  it('takes ~ and "" for one key, and null and "null" for two', () => {
+    expect(problemsOf(() => parseYaml('c.yaml', 'codes:\n  ~: a\n  "": b\n'))).toEqual([
+      expect.stringMatching(/^c\.yaml:3:3: codes\.: the key is written twice/),
+    ]);
+    expect(parseYaml('c.yaml', 'codes:\n  null: a\n  "null": b\n')).toEqual({ codes: { '': 'a', null: 'b' } });
+  });
+});
+
 describe('a YAML file past the size a config may have', () => {
   it('is refused before it is parsed, with its size and the limit', async () => {
     const shipped = await readFile('config/closeloop.yaml', 'utf8');
