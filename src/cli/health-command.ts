@@ -68,7 +68,7 @@ function opsAddress(config: CloseloopConfig, target: HealthTarget): { host: stri
   if (target === 'worker')
     return config.http ?? 'the config has no http section, so the worker (or processor) serves no health endpoint';
   if (!config.statusApi) return 'the config has no statusApi section, so no status API runs from it';
-  return config.statusApi.ops ?? 'statusApi.ops is null, so the status API serves no health endpoint';
+  return config.statusApi.ops ?? 'statusApi.ops is off, so the status API serves no health endpoint';
 }
 
 /**

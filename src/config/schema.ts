@@ -227,16 +227,19 @@ export const closeloopConfigSchema = z
         publicUrl: z.url().nullable().default(null),
         /**
          * Where the status API serves /metrics and /health/* for operators, apart from the public
-         * port; on loopback by default, null turns it off.
+         * port; on loopback by default, `off` turns it off (an empty section is refused: it would
+         * leave the API with no readiness and no metrics, with nothing said).
          */
-        ops: z
-          .object({
-            host: z.string().default('127.0.0.1'),
-            port: z.number().int().min(0).max(65535).default(9465),
-          })
-          .strict()
-          .nullable()
-          .default({ host: '127.0.0.1', port: 9465 }),
+        ops: offOrSection(
+          z
+            .object({
+              host: z.string().default('127.0.0.1'),
+              port: z.number().int().min(0).max(65535).default(9465),
+            })
+            .strict(),
+          'ops',
+          "the status API's operator listener",
+        ),
         /** The public pages (closeloop public): the city's name in titles and headings. */
         cityName: z.string().min(1).default('City'),
         /** The zone in which the public figures' months are cut. */

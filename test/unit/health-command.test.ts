@@ -245,7 +245,7 @@ describe('closeloop health', () => {
     });
     expect(await ask({ statusApi: { ops: null } } as CloseloopConfig)).toEqual({
       code: 2,
-      err: ['closeloop: CL_CONFIG_INVALID: statusApi.ops is null, so the status API serves no health endpoint'],
+      err: ['closeloop: CL_CONFIG_INVALID: statusApi.ops is off, so the status API serves no health endpoint'],
     });
   });
 });

@@ -19,12 +19,26 @@ const FAILING: ConsumerHealth = { state: 'failing', failingForMs: 42_400, reason
 const SERIES = 'closeloop_consumer_failing{consumer="status-feed"}';
 
 describe('statusApi.ops config', () => {
-  it('is on by default on loopback, apart from the public port, and null turns it off', () => {
+  it('is on by default on loopback, apart from the public port, and off turns it off', () => {
     const section = closeloopConfigSchema.shape.statusApi;
     expect(section.parse({})?.ops).toEqual({ host: '127.0.0.1', port: 9465 });
+    expect(section.parse({ ops: {} })?.ops).toEqual({ host: '127.0.0.1', port: 9465 });
     expect(section.parse({ ops: { port: 9500 } })?.ops).toEqual({ host: '127.0.0.1', port: 9500 });
-    expect(section.parse({ ops: null })?.ops).toBeNull();
+    expect(section.parse({ ops: 'off' })?.ops).toBeNull();
     expect(section.safeParse({ ops: { port: 9500, path: '/x' } }).success).toBe(false);
+  });
+
+  // A header kept with its body commented out: no readiness and no metrics, with nothing said.
+  it('refuses an empty section, saying how to turn it off or keep the defaults', () => {
+    const parsed = closeloopConfigSchema.shape.statusApi.safeParse({ ops: null });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      [
+        'ops',
+        "empty (null): write `ops: off` to turn the status API's operator listener off, or give its settings " +
+          '(leave the section out, or write `ops: {}`, for the defaults)',
+      ],
+    ]);
   });
 });
 
