@@ -1,5 +1,6 @@
 import type { Draft } from './draft.ts';
-import { isClosed, isTerminalWork } from './lifecycle.ts';
+import { closureOutranked, isClosed, isTerminalWork } from './lifecycle.ts';
+import { openWorkOrders } from './notes.ts';
 import { publicNoteOf, type StatusMappingEntry } from './policy.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
@@ -72,7 +73,20 @@ export function applyWorkState(
     draft.violation(e.ticketId, 'MISROUTE', `${e.department} rejected the work as not theirs${kept}`, where);
     if (!settled) t = routeTicket(t, draft);
   }
-  return draft.done(publish(prev, t, draft), true);
+  return draft.done(publish(prev, dropOutrankedCancel(t), draft), true);
+}
+
+/**
+ * The CRM's closure without the work (a cancel) on a ticket of its own, dropped once the ticket
+ * resolves on work completed anyway: the work outranks it (closureOutranked), and kept it would
+ * come back were a follow-up's review to reopen the work, which would be sent CANCEL again. Kept
+ * while other work is open (a "not ours" to the cancel must not re-route the ticket), and on a
+ * linked ticket, where the CRM's reason decides the closure whatever work it has. The public
+ * status is the same either way.
+ */
+function dropOutrankedCancel(t: TicketState): TicketState {
+  if (t.parent !== null || !closureOutranked(t) || openWorkOrders(t).length > 0) return t;
+  return { ...t, closureReason: null, closureNote: null };
 }
 
 /**

@@ -285,6 +285,22 @@ describe('work completed after the CRM cancelled', () => {
   });
 });
 
+describe('a CRM cancel the department overrode by completing the work', () => {
+  it('is not revived when a later follow-up review reopens the work', () => {
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('P', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR', note: 'Resident withdrew.' }));
+    bridge.send(dept('P', 'P#1', 'maximo', 'COMP', 10, { department: 'transportation', note: 'Filled anyway.' }));
+    expect(bridge.lastStatus('P')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'WORK_COMPLETED' });
+    expect(bridge.lastStatus('P').closureNote).toBe('Filled anyway.');
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'P', note: 'The hole is back.' }));
+    // The department agrees the work is not done and puts a crew back on it.
+    bridge.send(dept('P', 'P#1', 'maximo', 'INPRG', 11, { department: 'transportation' }));
+    expect(commandsOf('P').filter((k) => k === 'CANCEL')).toHaveLength(1);
+    expect(bridge.ticket('P').closureReason).toBeNull();
+    expect(bridge.lastStatus('P')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'REOPENED' });
+  });
+});
+
 describe("a citizen's cancel and a review that reopens, in either order", () => {
   it.each(['cancel-then-review', 'review-then-cancel'])('ends alike: the reopened work is cancelled (%s)', (order) => {
     bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
