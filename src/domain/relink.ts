@@ -64,11 +64,12 @@ export function correctLink(t: TicketState, parentId: string, linkType: LinkType
   const link = t.parent;
   if (!link) return null;
   if (link.ticketId === parentId) {
-    // Back to the parent it has: a correction asked on the way is dropped, and that ticket told.
+    // Back to the parent it has: a correction asked on the way is dropped, and that ticket told,
+    // whatever link type the CRM names now (it asked that one with the type it had then).
+    const pending = link.pendingTicketId;
+    if (pending) withdrawLink(t.ticketId, pending, linkType, draft);
     if (link.linkType !== linkType) return null;
-    if (!link.pendingTicketId) return t;
-    withdrawLink(t.ticketId, link.pendingTicketId, linkType, draft);
-    return correctionRefused(t);
+    return pending ? correctionRefused(t) : t;
   }
   if (link.pendingTicketId === parentId) return t;
   draft.link(parentId, t.ticketId, 'LINK_REQUEST', linkType);

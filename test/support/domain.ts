@@ -112,6 +112,12 @@ export function dept(
   };
 }
 
+/** A link message as the processor's input, for Bridge.step(). */
+export function link(m: TicketLinkMessage | undefined): InboundEvent {
+  if (!m) throw new Error('no such link message');
+  return { type: 'link', event: m };
+}
+
 /**
  * Runs decide() over many tickets the way the processor does, delivering link messages to
  * their target tickets until none are left. Pure and in memory: for unit tests only.
@@ -139,6 +145,15 @@ export class Bridge {
       queue.push(...this.#apply({ type: 'link', event: link }).links);
     }
     return first;
+  }
+
+  /**
+   * Applies one input and returns its decision without delivering its link messages: send()
+   * delivers them at once, which hides the orderings of messages in flight between partitions.
+   * The test delivers them itself, in the order it means to try (see link()).
+   */
+  step(input: InboundEvent): Decision {
+    return this.#apply(input);
   }
 
   #apply(input: InboundEvent): Decision {
