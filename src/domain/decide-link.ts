@@ -4,7 +4,15 @@ import { expectedAtOf, holdingDepartment, openWorkOrders, statusNote } from './n
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
 import { routeTicket } from './routing.ts';
-import { correctionAnswered, correctionRefused, isWithdrawal, onLinkWithdrawn, switchParent } from './relink.ts';
+import {
+  correctionAnswered,
+  correctionRefused,
+  isWithdrawal,
+  onLinkWithdrawn,
+  replacedRequest,
+  reviewDropped,
+  switchParent,
+} from './relink.ts';
 import type { TicketState } from './state.ts';
 import { withNote } from './text.ts';
 import type { TicketLinkMessage, ViolationKind } from './types.ts';
@@ -39,10 +47,14 @@ function onLinkRequest(prev: TicketState | null, m: TicketLinkMessage, draft: Dr
     return reject('PARENT_IS_LINKED', `#${m.ticketId} is itself ${kind} of #${prev.parent.ticketId}`);
   }
   if (prev.state === 'CANCELLED') return reject('PARENT_CANCELLED', `#${m.ticketId} was cancelled`);
-  const already = prev.children.some((c) => c.ticketId === m.fromTicketId);
+  const listed = prev.children.find((c) => c.ticketId === m.fromTicketId);
+  const already = listed?.linkType === m.linkType;
+  // Listed with the other link type: the CRM changed the link, and the child asks again.
+  const others = prev.children.filter((c) => c.ticketId !== m.fromTicketId);
   let t: TicketState = already
     ? prev
-    : { ...prev, children: [...prev.children, { ticketId: m.fromTicketId, linkType: m.linkType }] };
+    : { ...prev, children: [...others, { ticketId: m.fromTicketId, linkType: m.linkType }] };
+  if (listed && !already) t = reviewDropped(prev, t, m.fromTicketId, draft);
   if (m.linkType === 'FOLLOW_UP' && !already) {
     const followed = onFollowUp(prev, t, m.fromTicketId, draft);
     // No department can be asked to review the work, so none would answer and the follow-up
@@ -124,7 +136,9 @@ function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: D
     return draft.done(t, t !== prev);
   }
   const refusedCorrection = prev !== null && correctionAnswered(prev, m);
-  if (!prev || (!refusedCorrection && (prev.parent?.ticketId !== m.fromTicketId || prev.parent.accepted)))
+  // The request it answers was replaced by one of the other type, whose answer is to come.
+  if (!prev || replacedRequest(prev, m)) return draft.done(prev, false);
+  if (!refusedCorrection && (prev.parent?.ticketId !== m.fromTicketId || prev.parent.accepted))
     return draft.done(prev, false);
   const what = m.linkType === 'DUPLICATE' ? 'duplicate of' : 'follow-up of';
   draft.violation(
@@ -140,6 +154,7 @@ function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: D
 function onParentStatus(prev: TicketState | null, m: TicketLinkMessage, draft: Draft): Decision {
   const corrected = prev !== null && correctionAnswered(prev, m);
   if (!prev || (!corrected && prev.parent?.ticketId !== m.fromTicketId)) return draft.done(prev, false);
+  if (replacedRequest(prev, m)) return draft.done(prev, false);
   // A closed child stays closed (terminal states are sticky).
   if (isClosed(prev.state)) return draft.done(prev, false);
   const linked = corrected ? switchParent(prev, m, draft) : prev;

@@ -1,4 +1,5 @@
 import type { Draft } from './draft.ts';
+import { publish } from './publish.ts';
 import type { ParentLink, TicketState } from './state.ts';
 import type { LinkType, TicketLinkMessage } from './types.ts';
 
@@ -24,10 +25,27 @@ export function onLinkWithdrawn(prev: TicketState | null, m: TicketLinkMessage):
   return { ...prev, children: prev.children.filter((c) => c.ticketId !== m.fromTicketId) };
 }
 
+/**
+ * A child that is no longer this ticket's follow-up: a review asked for it is no longer awaited,
+ * and the other children are told (published), so they can close with the original or it expire.
+ */
+export function reviewDropped(prev: TicketState, t: TicketState, childId: string, draft: Draft): TicketState {
+  if (t.reviewPending !== childId) return t;
+  return publish(prev, { ...t, reviewPending: null }, draft);
+}
+
 /** The parent the link is being corrected to has answered this message. */
 export function correctionAnswered(t: TicketState, m: TicketLinkMessage): boolean {
   const link = t.parent;
-  return !!link?.pendingTicketId && link.pendingTicketId === m.fromTicketId && link.ticketId !== m.fromTicketId;
+  if (!link?.pendingTicketId || link.pendingTicketId !== m.fromTicketId) return false;
+  // Of the parent it has, only the answer of the other link type, the one asked, is the answer.
+  return link.ticketId !== m.fromTicketId || link.linkType !== m.linkType;
+}
+
+/** The answer to a request the ticket replaced by one of the other type, to the same parent. */
+export function replacedRequest(t: TicketState, m: TicketLinkMessage): boolean {
+  const link = t.parent;
+  return !!link && !link.accepted && link.ticketId === m.fromTicketId && link.linkType !== m.linkType;
 }
 
 /**
@@ -37,7 +55,8 @@ export function correctionAnswered(t: TicketState, m: TicketLinkMessage): boolea
  */
 export function switchParent(t: TicketState, m: TicketLinkMessage, draft: Draft): TicketState {
   const old = t.parent as ParentLink;
-  withdrawLink(t.ticketId, old.ticketId, old.linkType, draft);
+  // A new link type to the same parent keeps it: that parent lists the ticket as answered.
+  if (old.ticketId !== m.fromTicketId) withdrawLink(t.ticketId, old.ticketId, old.linkType, draft);
   const parent: ParentLink = {
     ticketId: m.fromTicketId,
     linkType: m.linkType,
@@ -64,12 +83,23 @@ export function correctLink(t: TicketState, parentId: string, linkType: LinkType
   const link = t.parent;
   if (!link) return null;
   if (link.ticketId === parentId) {
-    // Back to the parent it has: a correction asked on the way is dropped, and that ticket told,
-    // whatever link type the CRM names now (it asked that one with the type it had then).
+    // Back to the parent it has: a correction asked of another on the way is dropped, and that
+    // ticket told, whatever link type the CRM names now.
     const pending = link.pendingTicketId;
-    if (pending) withdrawLink(t.ticketId, pending, linkType, draft);
-    if (link.linkType !== linkType) return null;
-    return pending ? correctionRefused(t) : t;
+    if (pending && pending !== parentId) withdrawLink(t.ticketId, pending, linkType, draft);
+    if (link.linkType === linkType) {
+      // The other link type was asked of this parent: it is asked this one again, so it lists
+      // the ticket as what it is.
+      if (pending === parentId) draft.link(parentId, t.ticketId, 'LINK_REQUEST', linkType);
+      return pending ? correctionRefused(t) : t;
+    }
+    // Another link type to the same parent is a correction too: an accepted link stays until the
+    // parent answers (a duplicate whose work was withdrawn, dropped at once, would show as work
+    // ended undone). The parent pending is the one it has: the answer of the other type is it.
+    if (!link.accepted) return null;
+    if (pending === parentId) return t;
+    draft.link(parentId, t.ticketId, 'LINK_REQUEST', linkType);
+    return { ...t, parent: { ...link, pendingTicketId: parentId } };
   }
   if (link.pendingTicketId === parentId) return t;
   draft.link(parentId, t.ticketId, 'LINK_REQUEST', linkType);

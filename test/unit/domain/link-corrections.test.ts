@@ -1,7 +1,7 @@
 // Links corrected while messages are in flight: Bridge.step() delivers them one at a time, in
 // the order each test names, as partitions may (send() would deliver them all at once).
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Bridge, crm, link, testPolicy } from '../../support/domain.ts';
+import { Bridge, crm, dept, link, testPolicy } from '../../support/domain.ts';
 
 let bridge: Bridge;
 beforeEach(async () => {
@@ -22,5 +22,68 @@ describe('a correction pending when the CRM names the current parent again', () 
     // P2 hears the request and then the withdrawal: it does not list D for good.
     for (const m of [...first.links, ...second.links].filter((l) => l.ticketId === 'P2')) bridge.send(link(m));
     expect(bridge.ticket('P2').children).toEqual([]);
+  });
+});
+
+describe('an accepted link changed to the other type of the same parent', () => {
+  it('keeps the accepted link until the parent answers: no "Returned to 311", no UNDOCUMENTED_CLOSURE', () => {
+    for (const id of ['P1', 'D']) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P1' }));
+    bridge.send(dept('D', 'D#1', 'maximo', 'CAN', 10, { department: 'transportation' }));
+    const before = bridge.statusesOf('D').length;
+    const changed = bridge.step(crm('D', 'UPDATED', 3, { followUpOf: 'P1' }));
+    expect(sent(changed.links)).toEqual(['LINK_REQUEST->P1']);
+    expect(changed.statuses).toEqual([]);
+    expect(changed.violations).toEqual([]);
+    expect(bridge.ticket('D').parent).toMatchObject({ ticketId: 'P1', linkType: 'DUPLICATE', accepted: true });
+    const answer = bridge.step(link(changed.links[0]));
+    expect(bridge.ticket('P1').children).toEqual([{ ticketId: 'D', linkType: 'FOLLOW_UP' }]);
+    bridge.send(link(answer.links.find((l) => l.ticketId === 'D' && l.kind === 'PARENT_STATUS')));
+    expect(bridge.violationsOf('D')).toEqual([]);
+    expect(
+      bridge
+        .statusesOf('D')
+        .slice(before)
+        .map((s) => s.statusNote),
+    ).not.toContainEqual(expect.stringContaining('Returned to 311'));
+    expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'OPEN', followUpOf: 'P1', duplicateOf: null });
+    // P1 is withdrawn from nothing: it still tells D its news, and D closes with it.
+    bridge.send(dept('P1', 'P1#1', 'maximo', 'COMP', 11, { department: 'transportation' }));
+    expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'FOLLOW_UP', followUpOf: 'P1' });
+  });
+
+  it('leaves no review awaited for a follow-up that is now a duplicate', () => {
+    bridge.send(crm('P1', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('P1', 'P1#1', 'maximo', 'COMP', 5, { department: 'transportation' }));
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'P1' }));
+    expect(bridge.ticket('P1').reviewPending).toBe('F');
+    // Now a duplicate: P1's review is no longer awaited for it.
+    bridge.send(crm('F', 'UPDATED', 2, { duplicateOf: 'P1' }));
+    expect(bridge.ticket('F').parent).toMatchObject({ ticketId: 'P1', linkType: 'DUPLICATE', accepted: true });
+    expect(bridge.ticket('P1')).toMatchObject({
+      reviewPending: null,
+      children: [{ ticketId: 'F', linkType: 'DUPLICATE' }],
+    });
+    // P1 resolved with no review pending: the duplicate closes with it.
+    expect(bridge.lastStatus('F')).toMatchObject({
+      crmStatus: 'CLOSED',
+      closureReason: 'DUPLICATE',
+      duplicateOf: 'P1',
+    });
+  });
+
+  it('takes the answer to the type it asks now, not to the request it replaced', () => {
+    for (const id of ['P1', 'D']) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    const asked = bridge.step(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P1' }));
+    const changed = bridge.step(crm('D', 'UPDATED', 3, { followUpOf: 'P1' }));
+    const oldAnswer = bridge.step(link(asked.links[0]));
+    const newAnswer = bridge.step(link(changed.links.find((l) => l.kind === 'LINK_REQUEST')));
+    bridge.step(link(oldAnswer.links.find((l) => l.ticketId === 'D')));
+    expect(bridge.ticket('D').parent).toMatchObject({ linkType: 'FOLLOW_UP', accepted: false });
+    bridge.step(link(newAnswer.links.find((l) => l.ticketId === 'D')));
+    expect(bridge.ticket('D').parent).toMatchObject({ linkType: 'FOLLOW_UP', accepted: true });
+    expect(bridge.ticket('P1').children).toEqual([{ ticketId: 'D', linkType: 'FOLLOW_UP' }]);
+    // A follow-up's own work goes on: it is not withdrawn as a duplicate's would be.
+    expect(bridge.commands.filter((c) => c.ticketId === 'D').map((c) => c.kind)).toEqual(['CREATE']);
   });
 });
