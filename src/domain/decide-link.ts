@@ -132,7 +132,7 @@ function wantsRouting(prev: TicketState, released: TicketState): boolean {
 
 function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: Draft): Decision {
   if (isWithdrawal(m)) {
-    const t = onLinkWithdrawn(prev, m);
+    const t = onLinkWithdrawn(prev, m, draft);
     return draft.done(t, t !== prev);
   }
   const refusedCorrection = prev !== null && correctionAnswered(prev, m);

@@ -19,12 +19,6 @@ export function withdrawLink(childId: string, parentId: string, linkType: LinkTy
 
 export const isWithdrawal = (m: TicketLinkMessage): boolean => m.reason === LINK_WITHDRAWN;
 
-/** A parent let go by its child: the child leaves its list. Nothing public changes. */
-export function onLinkWithdrawn(prev: TicketState | null, m: TicketLinkMessage): TicketState | null {
-  if (!prev?.children.some((c) => c.ticketId === m.fromTicketId)) return prev;
-  return { ...prev, children: prev.children.filter((c) => c.ticketId !== m.fromTicketId) };
-}
-
 /**
  * A child that is no longer this ticket's follow-up: a review asked for it is no longer awaited,
  * and the other children are told (published), so they can close with the original or it expire.
@@ -32,6 +26,17 @@ export function onLinkWithdrawn(prev: TicketState | null, m: TicketLinkMessage):
 export function reviewDropped(prev: TicketState, t: TicketState, childId: string, draft: Draft): TicketState {
   if (t.reviewPending !== childId) return t;
   return publish(prev, { ...t, reviewPending: null }, draft);
+}
+
+/**
+ * A parent let go by its child: the child leaves its list, and a review asked for it is no longer
+ * awaited (the original could not expire, and its other follow-ups would be told it is not
+ * settled, for good).
+ */
+export function onLinkWithdrawn(prev: TicketState | null, m: TicketLinkMessage, draft: Draft): TicketState | null {
+  if (!prev?.children.some((c) => c.ticketId === m.fromTicketId)) return prev;
+  const t = { ...prev, children: prev.children.filter((c) => c.ticketId !== m.fromTicketId) };
+  return reviewDropped(prev, t, m.fromTicketId, draft);
 }
 
 /** The parent the link is being corrected to has answered this message. */

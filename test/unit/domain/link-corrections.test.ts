@@ -87,3 +87,22 @@ describe('an accepted link changed to the other type of the same parent', () => 
     expect(bridge.commands.filter((c) => c.ticketId === 'D').map((c) => c.kind)).toEqual(['CREATE']);
   });
 });
+
+describe('a follow-up withdrawn from a resolved original under review', () => {
+  it('leaves no review pending for it, and the original tells its other children it is settled', () => {
+    bridge.send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('O', 'O#1', 'maximo', 'COMP', 2, { department: 'transportation' }));
+    bridge.send(crm('O2', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'O' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'O' }));
+    bridge.send(dept('D', 'D#1', 'maximo', 'CAN', 3, { department: 'transportation' }));
+    expect(bridge.ticket('O').reviewPending).toBe('F');
+    expect(bridge.lastStatus('D').crmStatus).toBe('OPEN');
+
+    bridge.send(crm('F', 'UPDATED', 2, { followUpOf: 'O2' }));
+    expect(bridge.ticket('F').parent).toMatchObject({ ticketId: 'O2', accepted: true });
+    expect(bridge.ticket('O')).toMatchObject({ reviewPending: null, children: [{ ticketId: 'D' }] });
+    expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'DUPLICATE', duplicateOf: 'O' });
+  });
+});
