@@ -60,12 +60,12 @@ function opened(e: CrmTicketEvent, draft: Draft): TicketState {
 }
 
 function requestLink(t: TicketState, parentId: string | null, linkType: LinkType, draft: Draft): TicketState {
+  // A link refused while the ticket keeps the one it has is recorded with no link type: R8
+  // counts that ticket by its link, and would count it again as a duplicate left unlinked.
+  const refused = { linkType: t.parent ? null : linkType, department: holdingDepartment(t) };
   if (!parentId || parentId === t.ticketId) {
     const what = linkType === 'DUPLICATE' ? 'duplicate' : 'follow-up';
-    draft.violation(t.ticketId, 'MISSING_PARENT', `${what} names ${parentId ? 'itself' : 'no'} parent ticket`, {
-      linkType,
-      department: holdingDepartment(t),
-    });
+    draft.violation(t.ticketId, 'MISSING_PARENT', `${what} names ${parentId ? 'itself' : 'no'} parent ticket`, refused);
     return t;
   }
   const same = t.parent?.ticketId === parentId && t.parent.linkType === linkType;
@@ -74,7 +74,7 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
       t.ticketId,
       'PARENT_IS_DUPLICATE',
       `#${parentId} is linked to this ticket already; a link back would be a cycle`,
-      { linkType, department: holdingDepartment(t) },
+      refused,
     );
     return t;
   }

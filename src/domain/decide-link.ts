@@ -145,7 +145,9 @@ function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: D
     prev.ticketId,
     violationFor(m.reason, m),
     `${what} #${m.fromTicketId} refused (${m.reason ?? 'no reason'}): ${m.parentNote ?? ''}`.trim(),
-    { linkType: m.linkType, department: holdingDepartment(prev) },
+    // A refused correction leaves the link the ticket has: recorded with no link type, as R8
+    // counts the ticket by that link and would count it again as a duplicate left unlinked.
+    { linkType: refusedCorrection ? null : m.linkType, department: holdingDepartment(prev) },
   );
   if (refusedCorrection) return draft.done(correctionRefused(prev), true);
   return release(prev, prev, draft);
