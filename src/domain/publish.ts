@@ -1,5 +1,5 @@
 import { scrubPii } from './pii.ts';
-import { canMove, deriveTicket, isClosed } from './lifecycle.ts';
+import { canMove, deriveTicket, isClosed, isTerminalWork } from './lifecycle.ts';
 import type { Draft } from './draft.ts';
 import { agencyOf, closureNoteOf, expectedAtOf, statusNote } from './notes.ts';
 import { isImported } from './import.ts';
@@ -50,7 +50,10 @@ export function publish(
     // and would stay open for good without it. They get the kept state, as a new link would.
     if (prev.reviewPending !== kept.reviewPending) {
       const expectedAt = isClosed(kept.state) ? null : expectedAtOf(kept);
-      notifyChildren(kept, statusNote(kept, kept.state, derived), expectedAt, draft);
+      // The note of the state kept, from the work that ended in it: a later open work order
+      // derives no closure reason ("closed") and names its own department.
+      const ended = { ...kept, workOrders: kept.workOrders.filter((w) => isTerminalWork(w.state)) };
+      notifyChildren(kept, statusNote(ended, kept.state, deriveTicket(ended)), expectedAt, draft);
     }
     return kept;
   }

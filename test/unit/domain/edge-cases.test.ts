@@ -200,17 +200,21 @@ describe('follow-ups of resolved tickets always settle', () => {
 
   it('closes the follow-up when the review confirms the work, though the original holds a later open work order', () => {
     bridge.send(crm('O', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
-    bridge.send(dept('O', 'O#1', 'maximo', 'COMP', 2));
-    // A second crew order of the department's own, after the close: kept, the ticket stays resolved.
-    bridge.send(dept('O', 'WO-777', 'maximo', 'APPR', 3));
+    bridge.send(dept('O', 'O#1', 'maximo', 'COMP', 2, { department: 'transportation', note: 'Pothole patched.' }));
+    const shown = bridge.lastStatus('O').statusNote;
+    // A second crew order of another division, after the close: kept, the ticket stays resolved.
+    bridge.send(dept('O', 'WO-777', 'maximo', 'APPR', 3, { department: 'sanitation' }));
     bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'O' }));
     expect(bridge.lastStatus('F').crmStatus).toBe('OPEN');
     const statusesOfO = bridge.statusesOf('O').length;
-    bridge.send(dept('O', 'O#1', 'maximo', 'COMP', 4));
+    bridge.send(dept('O', 'O#1', 'maximo', 'COMP', 4, { department: 'transportation' }));
     expect(bridge.ticket('O').reviewPending).toBeNull();
     expect(bridge.statusesOf('O')).toHaveLength(statusesOfO);
     expect(bridge.ticket('F').parent).toMatchObject({ parentState: 'RESOLVED', parentSettled: true });
     expect(bridge.lastStatus('F')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'FOLLOW_UP', followUpOf: 'O' });
+    // The note the original shows, not "Resolved by sanitation: closed."
+    expect(shown).toBe('Resolved by transportation: the work is done. Pothole patched.');
+    expect(bridge.lastStatus('F').closureNote).toBe(shown);
   });
 });
 
