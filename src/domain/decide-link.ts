@@ -12,6 +12,7 @@ import {
   replacedRequest,
   reviewDropped,
   switchParent,
+  withdrawLink,
 } from './relink.ts';
 import type { TicketState } from './state.ts';
 import { withNote } from './text.ts';
@@ -140,27 +141,55 @@ function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: D
   if (!prev || replacedRequest(prev, m)) return draft.done(prev, false);
   if (!refusedCorrection && (prev.parent?.ticketId !== m.fromTicketId || prev.parent.accepted))
     return draft.done(prev, false);
+  // A refused correction leaves the link the ticket has, unless news of that parent held back
+  // while the answer was awaited says it was cancelled: then the ticket is released after all.
+  const kept = refusedCorrection ? correctionRefused(prev) : null;
+  const keeps = kept !== null && kept.parent?.parentState !== 'CANCELLED';
   const what = m.linkType === 'DUPLICATE' ? 'duplicate of' : 'follow-up of';
   draft.violation(
     prev.ticketId,
     violationFor(m.reason, m),
     `${what} #${m.fromTicketId} refused (${m.reason ?? 'no reason'}): ${m.parentNote ?? ''}`.trim(),
-    // A refused correction leaves the link the ticket has: recorded with no link type, as R8
-    // counts the ticket by that link and would count it again as a duplicate left unlinked.
-    { linkType: refusedCorrection ? null : m.linkType, department: holdingDepartment(prev) },
+    // Recorded with no link type while the link stays: R8 counts the ticket by that link and
+    // would count it again as a duplicate left unlinked.
+    { linkType: keeps ? null : m.linkType, department: holdingDepartment(prev) },
   );
-  if (refusedCorrection) return draft.done(correctionRefused(prev), true);
-  return release(prev, prev, draft);
+  // Held-back news of a parent that settled applies now: the ticket closes with it.
+  if (keeps) return draft.done(publish(prev, kept, draft), true);
+  return release(prev, kept ?? prev, draft);
+}
+
+/** The answer of a parent asked, to a child closed meanwhile: that parent lets it go. */
+function answeredTooLate(prev: TicketState, m: TicketLinkMessage, draft: Draft): TicketState {
+  // Of the parent it has (the other link type asked), the child stays listed as it is.
+  if (prev.parent?.ticketId !== m.fromTicketId) withdrawLink(prev.ticketId, m.fromTicketId, m.linkType, draft);
+  return correctionRefused(prev);
 }
 
 function onParentStatus(prev: TicketState | null, m: TicketLinkMessage, draft: Draft): Decision {
   const corrected = prev !== null && correctionAnswered(prev, m);
   if (!prev || (!corrected && prev.parent?.ticketId !== m.fromTicketId)) return draft.done(prev, false);
   if (replacedRequest(prev, m)) return draft.done(prev, false);
-  // A closed child stays closed (terminal states are sticky).
+  // A closed child stays closed (terminal states are sticky). The parent it was being corrected
+  // to, which took it meanwhile, is told, or it would list it (and await its review) for good.
+  if (isClosed(prev.state) && corrected) return draft.done(answeredTooLate(prev, m, draft), true);
   if (isClosed(prev.state)) return draft.done(prev, false);
   const linked = corrected ? switchParent(prev, m, draft) : prev;
   if (!linked.parent) return draft.done(prev, false);
+  if (linked.parent.pendingTicketId && m.parentState !== null && isClosed(m.parentState)) {
+    // The parent being let go closed while the one asked has not answered: the link passes to
+    // that one when it takes the ticket, and this news is only noted (applied if it refuses).
+    // Applied now, the ticket would close with a parent the CRM no longer names, or, released,
+    // be sent to a department of its own while the parent asked lists it and later takes it.
+    const noted = {
+      ...linked.parent,
+      parentState: m.parentState,
+      parentNote: m.parentNote,
+      parentExpectedAt: m.parentExpectedAt,
+      parentSettled: m.parentSettled && m.parentState === 'RESOLVED',
+    };
+    return draft.done({ ...linked, parent: noted }, true);
+  }
   // A cancelled parent did no work: its children go their own way instead of closing with it.
   if (m.parentState === 'CANCELLED') return release(prev, linked, draft);
   const newlyAccepted = !linked.parent.accepted;

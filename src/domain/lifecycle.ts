@@ -106,7 +106,9 @@ export function deriveTicket(t: TicketState): Derived {
     // withdrew it): it closes so, once its own work orders are ended, whatever its parent does.
     if (t.closureReason && WITHOUT_WORK.includes(t.closureReason) && allTerminal) return closedBy(t.closureReason);
     const reason: ClosureReason = t.parent.linkType === 'DUPLICATE' ? 'DUPLICATE' : 'FOLLOW_UP';
-    if (t.parent.parentSettled && allTerminal) return { state: 'RESOLVED', closureReason: reason, gateBlocked: false };
+    // Not while a correction to another parent is awaited: the CRM no longer names this one.
+    const settled = t.parent.parentSettled && !t.parent.pendingTicketId;
+    if (settled && allTerminal) return { state: 'RESOLVED', closureReason: reason, gateBlocked: false };
     if (t.parent.linkType === 'DUPLICATE') return { state: 'DUPLICATE', closureReason: null, gateBlocked: false };
     const mirrored = t.parent.parentState;
     const state = mirrored && !isClosed(mirrored) && mirrored !== 'DUPLICATE' ? mirrored : 'ROUTED';

@@ -106,3 +106,79 @@ describe('a follow-up withdrawn from a resolved original under review', () => {
     expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'DUPLICATE', duplicateOf: 'O' });
   });
 });
+
+describe('a correction pending when the parent let go closes first', () => {
+  function correctedThenP1Cancelled(to: string) {
+    for (const id of ['P1', 'P2', 'D']) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P1' }));
+    bridge.send(dept('D', 'D#1', 'maximo', 'CAN', 10, { department: 'transportation' }));
+    const request = bridge.step(crm('D', 'UPDATED', 3, { duplicateOf: to })).links[0];
+    bridge.send(crm('P1', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }));
+    // P1's department confirms; its news to D is read before the answer of the parent asked.
+    const cancelled = bridge.step(dept('P1', 'P1#1', 'maximo', 'CAN', 11, { department: 'transportation' }));
+    const answer = bridge.step(link(request));
+    bridge.step(link(cancelled.links.find((l) => l.ticketId === 'D')));
+    return answer;
+  }
+
+  it('passes the link to the parent asked when it takes the ticket: not sent to a department again', () => {
+    const answer = correctedThenP1Cancelled('P2');
+    bridge.send(link(answer.links.find((l) => l.ticketId === 'D')));
+    expect(bridge.ticket('D').parent).toMatchObject({ ticketId: 'P2', accepted: true, pendingTicketId: null });
+    expect(bridge.ticket('P2').children).toEqual([{ ticketId: 'D', linkType: 'DUPLICATE' }]);
+    expect(bridge.ticket('P1').children).toEqual([]);
+    expect(bridge.commands.filter((c) => c.ticketId === 'D').map((c) => c.kind)).toEqual(['CREATE', 'CANCEL']);
+    expect(bridge.violationsOf('D')).toEqual([]);
+    bridge.send(dept('P2', 'P2#1', 'maximo', 'COMP', 12, { department: 'transportation' }));
+    expect(bridge.lastStatus('D')).toMatchObject({
+      crmStatus: 'CLOSED',
+      closureReason: 'DUPLICATE',
+      duplicateOf: 'P2',
+    });
+  });
+
+  it('releases the ticket when the parent asked refuses, as the cancelled parent would have', () => {
+    const answer = correctedThenP1Cancelled('GONE');
+    bridge.send(link(answer.links.find((l) => l.ticketId === 'D')));
+    expect(bridge.ticket('D').parent).toBeNull();
+    expect(bridge.violationsOf('D')).toMatchObject([{ kind: 'UNKNOWN_PARENT', linkType: 'DUPLICATE' }]);
+    expect(bridge.commands.filter((c) => c.ticketId === 'D').map((c) => c.kind)).toEqual([
+      'CREATE',
+      'CANCEL',
+      'CREATE',
+    ]);
+  });
+});
+
+describe('a follow-up corrected to another original, the old one resolving first', () => {
+  it('does not close with the original the CRM corrected away, and moves to the new one', () => {
+    for (const id of ['P1', 'P2']) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('P2', 'P2#1', 'maximo', 'COMP', 5, { department: 'transportation' }));
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'P1' }));
+    const corr = bridge.step(crm('F', 'UPDATED', 2, { followUpOf: 'P2' }));
+    const p1 = bridge.step(dept('P1', 'P1#1', 'maximo', 'COMP', 6, { department: 'transportation' }));
+    const answer = bridge.step(link(corr.links[0]));
+    expect(answer.commands.map((c) => c.kind)).toEqual(['REVIEW']);
+    const closing = bridge.step(link(p1.links.find((l) => l.ticketId === 'F')));
+    expect(closing.statuses).toEqual([]);
+    bridge.send(link(answer.links.find((l) => l.ticketId === 'F')));
+    expect(bridge.ticket('F').parent).toMatchObject({ ticketId: 'P2', accepted: true });
+    expect(bridge.lastStatus('F')).toMatchObject({ crmStatus: 'OPEN', followUpOf: 'P2' });
+    expect(bridge.ticket('P1').children).toEqual([]);
+    // P2's review settles it: F closes with P2.
+    bridge.send(dept('P2', 'P2#1', 'maximo', 'COMP', 7, { department: 'transportation' }));
+    expect(bridge.lastStatus('F')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'FOLLOW_UP', followUpOf: 'P2' });
+  });
+
+  it('is let go by the new original when it answers a follow-up closed meanwhile', () => {
+    for (const id of ['P1', 'P2']) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('P2', 'P2#1', 'maximo', 'COMP', 5, { department: 'transportation' }));
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'P1' }));
+    const corr = bridge.step(crm('F', 'UPDATED', 2, { followUpOf: 'P2' }));
+    // The resident withdraws F before P2 answers: it closes for the CRM's reason.
+    bridge.send(crm('F', 'CANCELLED', 3, { closureReason: 'CANCELLED_BY_REQUESTOR' }));
+    expect(bridge.lastStatus('F').crmStatus).toBe('CLOSED');
+    bridge.send(link(corr.links[0]));
+    expect(bridge.ticket('P2')).toMatchObject({ children: [], reviewPending: null });
+  });
+});
