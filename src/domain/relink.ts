@@ -108,7 +108,10 @@ export function correctLink(t: TicketState, parentId: string, linkType: LinkType
   }
   if (link.pendingTicketId === parentId) return t;
   draft.link(parentId, t.ticketId, 'LINK_REQUEST', linkType);
-  if (link.pendingTicketId) withdrawLink(t.ticketId, link.pendingTicketId, linkType, draft);
+  // The other link type asked of the parent it has is dropped without a withdrawal: that parent
+  // still has it, until the one asked now takes it.
+  const pending = link.pendingTicketId;
+  if (pending && pending !== link.ticketId) withdrawLink(t.ticketId, pending, linkType, draft);
   if (link.accepted) return { ...t, parent: { ...link, pendingTicketId: parentId } };
   // A request not answered yet is simply replaced; the ticket asked is told, should it answer.
   withdrawLink(t.ticketId, link.ticketId, link.linkType, draft);

@@ -72,6 +72,15 @@ describe('an accepted link changed to the other type of the same parent', () => 
     });
   });
 
+  it('keeps the parent it has listing it when corrected on to a third parent meanwhile', () => {
+    for (const id of ['P1', 'P3', 'D']) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P1' }));
+    bridge.step(crm('D', 'UPDATED', 3, { followUpOf: 'P1' }));
+    const onward = bridge.step(crm('D', 'UPDATED', 4, { duplicateOf: 'P3' }));
+    expect(sent(onward.links)).toEqual(['LINK_REQUEST->P3']);
+    expect(bridge.ticket('P1').children).toEqual([{ ticketId: 'D', linkType: 'DUPLICATE' }]);
+  });
+
   it('takes the answer to the type it asks now, not to the request it replaced', () => {
     for (const id of ['P1', 'D']) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     const asked = bridge.step(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P1' }));
