@@ -155,8 +155,14 @@ export function ruleProblem(rule: string): string | null {
   return lands ? null : `holiday rule "${rule}" yields no date in the years it is asked for`;
 }
 
-/** A holiday that starts after midnight, or lasts other than whole days (give or take a clock change). */
+/**
+ * A holiday that starts after midnight, or lasts other than whole days (give or take a clock
+ * change). The time is read at its fixed place, as datesOf reads it: an Islamic or Hebrew rule's
+ * date carries a zone suffix ("2026-03-20 00:00:00 -0600") and a start at the sunset before, and
+ * is still its whole date, so the length is counted from the local midnight its date begins.
+ */
 function partOfDay(h: { date: string; start: Date; end: Date }): boolean {
+  const time = h.date.slice(11, 19);
   const days = (h.end.getTime() - h.start.getTime()) / DAY_MS;
-  return !h.date.endsWith(' 00:00:00') || Math.abs(days - Math.round(days)) > 1 / 24 || Math.round(days) < 1;
+  return time !== '00:00:00' || Math.abs(days - Math.round(days)) > 1 / 24 || Math.round(days) < 1;
 }

@@ -11,6 +11,7 @@ import {
   slaSectionSchema,
   slaTargetSchema,
 } from '../../../src/config/sla-schema.ts';
+import { createCalendar } from '../../../src/domain/sla/index.ts';
 
 const readYaml = async (file: string): Promise<unknown> => parse(await readFile(file, 'utf8'));
 const problems = (schema: z.ZodType, input: unknown): string => {
@@ -90,6 +91,25 @@ describe('calendar definitions', () => {
     expect(msg).toContain('holiday rule "12-24 12:00" closes part of a day');
     expect(msg).toContain('holiday rule "12-31 PT4H" closes part of a day');
     expect(msg).not.toContain('12-24 P2D');
+  });
+
+  it('accepts an Islamic or Hebrew date rule, which begins at the sunset before, and closes its own dates', () => {
+    // date-holidays writes these "2026-03-20 00:00:00 -0600", from 18:00 the evening before.
+    const rules = [
+      { rule: '1 Shawwal', name: 'Eid al-Fitr' },
+      { rule: '10 Dhu al-Hijjah', name: 'Eid al-Adha' },
+      { rule: '10 Tishrei', name: 'Yom Kippur' },
+      { rule: '15 Nisan P8D', name: 'Passover' },
+    ];
+    const parsed = calendarDefinitionSchema.safeParse({ ...calendar, holidays: { country: 'US', rules } });
+    expect(parsed.error).toBeUndefined();
+    if (!parsed.success) return;
+    const cal = createCalendar(parsed.data);
+    // 2026: Eid al-Fitr Fri 20 Mar, Eid al-Adha Wed 27 May, Yom Kippur Mon 21 Sep, Passover 2-9 Apr.
+    const closed = ['2026-03-20', '2026-05-27', '2026-09-21', '2026-04-02', '2026-04-09'];
+    expect(closed.filter((d) => !cal.isHoliday(d))).toEqual([]);
+    const evenings = ['2026-03-19', '2026-03-21', '2026-05-26', '2026-09-20', '2026-09-22', '2026-04-01', '2026-04-10'];
+    expect(evenings.filter((d) => cal.isHoliday(d))).toEqual([]);
   });
 });
 
