@@ -1,5 +1,5 @@
 import { decide, type Decision, type InboundEvent, type Policy, type TicketState } from '../../domain/index.ts';
-import { CloseloopError, messageOf } from '../../errors/index.ts';
+import { CloseloopError, isCloseloopError, messageOf } from '../../errors/index.ts';
 import type { DeadLetterVerdict } from './decode.ts';
 import { writesState } from './emit.ts';
 
@@ -42,12 +42,14 @@ export class WorkingState {
     try {
       decision = decide(prev, event, { policy, now });
     } catch (err) {
-      // decide() returns bad data as violations; a throw is a bug, and must not stall the partition.
-      return {
-        kind: 'dead',
-        event,
-        error: new CloseloopError('CL_DECIDE_FAILED', `decide() threw: ${messageOf(err)}`, { cause: err }),
-      };
+      // decide() returns bad data as violations; a throw must not stall the partition. One the
+      // domain raises by its own code (CL_SLA_TARGET_UNREACHABLE) is dead-lettered and counted
+      // under that code, which says what to fix; anything else is a bug.
+      const error =
+        isCloseloopError(err) && err.stage === 'decide'
+          ? err
+          : new CloseloopError('CL_DECIDE_FAILED', `decide() threw: ${messageOf(err)}`, { cause: err });
+      return { kind: 'dead', event, error };
     }
     if (writesState(prev, decision)) this.changes.set(ticketId, decision.state);
     return { kind: 'decided', event, ticketId, prev, decision, before };
