@@ -19,6 +19,7 @@ import {
   pauseClock,
   resolveLinked,
   resumeClock,
+  stampResolved,
   startClock,
   unlinkClock,
   withoutResponse,
@@ -115,9 +116,11 @@ export function clockRetired(t: TicketState, policy: Policy): boolean {
  * The clock of a ticket whose policy was removed from config after it started. Its verdicts are
  * facts of the past: a stopped clock stands as it is, so a resolved ticket's status and the months
  * already published do not change (docs/kpi.md), and a running one keeps its due dates. It still
- * records what happens (a response, a resolution, the end of a hold, which moves the completion due
- * date as before when the calendar is still configured), but opens no new pause: no policy says
- * which holds excuse.
+ * records what happens (a response, a resolution, the end of a hold, which moves the completion
+ * due date as before when the calendar is still configured), but opens no new pause: no policy
+ * says which holds excuse. With its calendar gone too, a business-day due date cannot be moved:
+ * the clock only records the response and the resolution and keeps its flags, never judged
+ * against a due date it could not move; a pause it cannot count stays open.
  */
 function retiredClock(clock: SlaClock, state: TicketLifecycleState, draft: Draft): SlaClock {
   if (clock.resolvedAt !== null) return clock;
@@ -125,8 +128,12 @@ function retiredClock(clock: SlaClock, state: TicketLifecycleState, draft: Draft
   const at = Math.max(clock.startedAt, Math.min(draft.input.occurredAt, draft.ctx.now));
   let next = clock;
   if (RESPONDED.includes(state)) next = markResponded(next, at);
+  if (!calendar && clock.completionUnit === 'business_days') {
+    return state === 'RESOLVED' ? stampResolved(next, at) : next;
+  }
   if (state === 'RESOLVED') next = markResolved(next, calendar, at);
   else if (state !== 'ON_HOLD' || isLinked(next)) next = endPause(next, calendar, at);
+  if (!calendar) return next;
   if (!clockWatched(state) && state !== 'RESOLVED') return next;
   return checkBreaches({ ...next, responseBreached: false, completionBreached: false }, draft.ctx.now).clock;
 }
@@ -246,14 +253,19 @@ export function statusSla(
   // A status says paused for a hold only (its schema's word): a linked ticket's clock stands
   // still too, but the ticket is not on hold, and the time comes back only if it is released.
   const last = clock.pauses.at(-1);
-  const open = last && last.to === null && last.reason !== LINKED ? last : undefined;
-  const elapsed = clock.resolvedAt !== null ? elapsedToResolve(clock, calendar, clock.resolvedAt) : null;
+  const stopped = clock.resolvedAt !== null;
+  const open = last && last.to === null && last.reason !== LINKED && !stopped ? last : undefined;
+  // Resolved with a pause still open: its calendar was gone, so the due date could not be moved
+  // out past the pause (stampResolved), and no completion target is left to judge it by.
+  const unjudged = stopped && last !== undefined && last.to === null;
+  const elapsed = stopped ? elapsedToResolve(clock, calendar, clock.resolvedAt) : null;
+  const businessDays = clock.businessDaysToResolve ?? elapsed?.businessDays ?? null;
   return {
     requestedAt: t.requestedAt ?? clock.startedAt,
     slaPolicy: clock.policy,
-    slaTimeZone: calendar?.timeZone ?? null,
+    slaTimeZone: clock.timeZone ?? calendar?.timeZone ?? null,
     responseDueAt: clock.responseDueAt,
-    completionDueAt: clock.completionDueAt,
+    completionDueAt: unjudged ? null : clock.completionDueAt,
     respondedAt: clock.respondedAt,
     resolvedAt: clock.resolvedAt,
     responseBreached: clock.responseBreached,
@@ -261,7 +273,7 @@ export function statusSla(
     slaPaused: open !== undefined,
     slaPausedAt: open?.from ?? null,
     holdReason,
-    businessDaysToResolve: elapsed && elapsed.businessDays !== null ? withoutFloatError(elapsed.businessDays) : null,
+    businessDaysToResolve: businessDays !== null ? withoutFloatError(businessDays) : null,
     calendarDaysToResolve: elapsed ? withoutFloatError(elapsed.calendarDays) : null,
   };
 }

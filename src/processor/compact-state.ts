@@ -151,6 +151,9 @@ function sla(c: SlaClock, times: Times): SlaClock {
     pausedMs: c.pausedMs,
     responseBreached: c.responseBreached,
     completionBreached: c.completionBreached,
+    timeZone: intern(c.timeZone ?? null),
+    responseUnit: c.responseUnit ?? null,
+    businessDaysToResolve: c.businessDaysToResolve ?? null,
   } satisfies Record<keyof SlaClock, unknown>;
 }
 

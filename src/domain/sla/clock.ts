@@ -1,3 +1,4 @@
+import { completionElapsed } from './breaches.ts';
 import { addBusinessDays, businessDaysBetween, dueAt } from './calendar.ts';
 import type { BusinessCalendar, SlaClock, SlaPause, SlaPolicy, SlaUnit } from './types.ts';
 
@@ -31,6 +32,9 @@ export function startClock(policy: SlaPolicy, cal: BusinessCalendar, openedAt: n
     pausedMs: 0,
     responseBreached: false,
     completionBreached: false,
+    timeZone: cal.timeZone,
+    responseUnit: policy.response.unit,
+    businessDaysToResolve: null,
   };
 }
 
@@ -109,7 +113,8 @@ export function endPause(clock: SlaClock, cal: BusinessCalendar | undefined, at:
 
 function closePause(clock: SlaClock, cal: BusinessCalendar | undefined, at: number): SlaClock {
   const pause = openPause(clock);
-  if (!pause) return clock;
+  // A stopped clock's pause is left as the resolution left it (see stampStopped): its verdicts stand.
+  if (!pause || clock.resolvedAt !== null) return clock;
   // An out-of-order resume before its pause closes the pause empty rather than negative.
   const to = Math.max(at, pause.from);
   const completionDueAt = cal
@@ -187,8 +192,8 @@ export function unlinkClock(clock: SlaClock, policy: SlaPolicy, cal: BusinessCal
  */
 export function resolveLinked(clock: SlaClock, cal: BusinessCalendar | undefined, at: number): SlaClock {
   if (clock.resolvedAt !== null) return clock;
-  if (isLinked(clock)) return { ...clock, pauses: clock.pauses.slice(0, -1), resolvedAt: at };
-  return { ...closePause(clock, cal, at), resolvedAt: at };
+  if (isLinked(clock)) return stopped({ ...clock, pauses: clock.pauses.slice(0, -1) }, cal, at);
+  return stopped(closePause(clock, cal, at), cal, at);
 }
 
 /**
@@ -199,6 +204,26 @@ export function resolveLinked(clock: SlaClock, cal: BusinessCalendar | undefined
  */
 export function markResolved(clock: SlaClock, cal: BusinessCalendar | undefined, at: number): SlaClock {
   if (clock.resolvedAt !== null) return clock;
-  const resumed = closePause(clock, cal, at);
-  return { ...markResponded(resumed, at), resolvedAt: at };
+  return stopped(markResponded(closePause(clock, cal, at), at), cal, at);
+}
+
+/**
+ * Stops the clock of a ticket resolved after its calendar was removed from config, whose
+ * business-day completion due date cannot be moved past the pause still open: the response
+ * clock stops and the resolution is recorded, the pause is left open (its end cannot be counted
+ * in business days) and the flags stand as they were. statusSla publishes no completion due date
+ * for such a clock, which has no target it can be judged against.
+ */
+export function stampResolved(clock: SlaClock, at: number): SlaClock {
+  if (clock.resolvedAt !== null) return clock;
+  return { ...markResponded(clock, at), resolvedAt: at };
+}
+
+/**
+ * The resolution instant, with the business days to resolve while the calendar is known: kept
+ * on the clock, so that its status reads the same once its calendar is removed from config.
+ */
+function stopped(clock: SlaClock, cal: BusinessCalendar | undefined, at: number): SlaClock {
+  const done = { ...clock, resolvedAt: at };
+  return cal ? { ...done, businessDaysToResolve: completionElapsed(done, cal, at).businessDays } : done;
 }

@@ -19,6 +19,7 @@ export {
   pauseClock,
   resolveLinked,
   resumeClock,
+  stampResolved,
   startClock,
   unlinkClock,
   withoutResponse,

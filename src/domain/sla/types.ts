@@ -54,6 +54,16 @@ export interface SlaClock {
   /** Sticky once set (by checkBreaches): the record that the target was missed. */
   readonly responseBreached: boolean;
   readonly completionBreached: boolean;
+  /**
+   * Kept on the clock so that it never needs config once stopped: a policy and its calendar may
+   * be removed while its ticket stands (README). The calendar's zone, which places its months;
+   * the response target's unit at start, which a release moves the response due date in; and,
+   * once resolved, its business days to resolve. Optional: states written before have none
+   * (the changelog's default null), and then the configured calendar and policy are read.
+   */
+  readonly timeZone?: string | null;
+  readonly responseUnit?: SlaUnit | null;
+  readonly businessDaysToResolve?: number | null;
 }
 
 /** What the processor needs of the configured SLA tables (built in src/config/sla-schema.ts). */
