@@ -17,6 +17,7 @@ import {
   markResolved,
   markResponded,
   pauseClock,
+  releaseRetired,
   resolveLinked,
   resumeClock,
   stampResolved,
@@ -116,23 +117,23 @@ export function clockRetired(t: TicketState, policy: Policy): boolean {
  * The clock of a ticket whose policy was removed from config after it started. Its verdicts are
  * facts of the past: a stopped clock stands as it is, so a resolved ticket's status and the months
  * already published do not change (docs/kpi.md), and a running one keeps its due dates. It still
- * records what happens (a response, a resolution, the end of a hold, which moves the completion
- * due date as before when the calendar is still configured), but opens no new pause: no policy
- * says which holds excuse. With its calendar gone too, a business-day due date cannot be moved:
- * the clock only records the response and the resolution and keeps its flags, never judged
- * against a due date it could not move; a pause it cannot count stays open.
+ * records what happens (a response, a resolution, a release from its parent, the end of a hold,
+ * which move the due dates as before when the calendar is still configured), but opens no new
+ * pause: no policy says which holds excuse. With its calendar gone too, a business-day due date
+ * cannot be moved: the clock only records the response and the resolution and keeps its flags,
+ * never judged against a due date it could not move; a pause it cannot count stays open.
  */
 function retiredClock(clock: SlaClock, state: TicketLifecycleState, draft: Draft): SlaClock {
   if (clock.resolvedAt !== null) return clock;
   const calendar = draft.ctx.policy.sla?.calendarNamed(clock.calendar);
   const at = Math.max(clock.startedAt, Math.min(draft.input.occurredAt, draft.ctx.now));
-  let next = clock;
+  let next = releaseRetired(clock, calendar, at);
   if (RESPONDED.includes(state)) next = markResponded(next, at);
   if (!calendar && clock.completionUnit === 'business_days') {
     return state === 'RESOLVED' ? stampResolved(next, at) : next;
   }
   if (state === 'RESOLVED') next = markResolved(next, calendar, at);
-  else if (state !== 'ON_HOLD' || isLinked(next)) next = endPause(next, calendar, at);
+  else if (state !== 'ON_HOLD') next = endPause(next, calendar, at);
   if (!calendar) return next;
   if (!clockWatched(state) && state !== 'RESOLVED') return next;
   return checkBreaches({ ...next, responseBreached: false, completionBreached: false }, draft.ctx.now).clock;

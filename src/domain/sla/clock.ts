@@ -168,17 +168,34 @@ export function linkClock(clock: SlaClock, at: number): SlaClock {
  * time that was left on them at the link, as a hold's end moves the completion target. The
  * response target too, unlike a hold (which comes after a response): a ticket may be linked
  * before any department took it on, and its own work orders were withdrawn meanwhile. The
- * response target's unit is its policy's (the clock records the completion unit only).
+ * response target's unit is the one the clock started with, else (a clock written before it was
+ * kept) its policy's.
  */
 export function unlinkClock(clock: SlaClock, policy: SlaPolicy, cal: BusinessCalendar, at: number): SlaClock {
+  return released(clock, clock.responseUnit ?? policy.response.unit, cal, at);
+}
+
+/**
+ * unlinkClock for a clock whose policy is gone: the unit kept on the clock says how to move the
+ * response due date. Where it cannot be moved (a clock written before the unit was kept, or a
+ * business-day target whose calendar is gone too) and the target was still open at the link, the
+ * response target is cleared rather than judged over time that was not the department's.
+ */
+export function releaseRetired(clock: SlaClock, cal: BusinessCalendar | undefined, at: number): SlaClock {
+  return released(clock, clock.responseUnit ?? null, cal, at);
+}
+
+function released(clock: SlaClock, unit: SlaUnit | null, cal: BusinessCalendar | undefined, at: number): SlaClock {
   const pause = openPause(clock);
-  if (pause?.reason !== LINKED) return clock;
+  if (pause?.reason !== LINKED || clock.resolvedAt !== null) return clock;
+  const closed = closePause(clock, cal, at);
+  const due = clock.responseDueAt;
+  // Answered, or already missed at the link: the response verdict stands as it was.
+  if (due === null || clock.respondedAt !== null || pause.from >= due) return closed;
   const to = Math.max(at, pause.from);
-  const responseDueAt =
-    clock.responseDueAt !== null && clock.respondedAt === null
-      ? movedOut(clock.responseDueAt, policy.response.unit, cal, pause.from, to)
-      : clock.responseDueAt;
-  return { ...closePause(clock, cal, at), responseDueAt };
+  if (unit === 'calendar_hours') return { ...closed, responseDueAt: to + (due - pause.from) };
+  if (unit === 'business_days' && cal) return { ...closed, responseDueAt: movedOut(due, unit, cal, pause.from, to) };
+  return withoutResponse(closed);
 }
 
 /**

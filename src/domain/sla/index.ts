@@ -17,6 +17,7 @@ export {
   markResolved,
   markResponded,
   pauseClock,
+  releaseRetired,
   resolveLinked,
   resumeClock,
   stampResolved,

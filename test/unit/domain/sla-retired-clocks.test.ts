@@ -79,3 +79,40 @@ describe.each(removals)('SLA clocks after removing %s', (_, removal) => {
     expect(completion()).toEqual(november);
   });
 });
+
+describe('a duplicate released after its policy was removed', () => {
+  const openBoth = () => {
+    send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: MON_16 }), '2026-11-16T10:00');
+    send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE', requestedAt: MON_16, duplicateOf: 'P' }), '2026-11-16T10:00');
+  };
+  const cancelParent = () => {
+    send(crm('P', 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR' }), '2026-11-30T10:00');
+    maximo('P', 'CAN', 2, '2026-11-30T10:05');
+    return bridge.lastStatus('D');
+  };
+
+  it('gets back the time each target had left at the link, as README says (calendar kept)', () => {
+    openBoth();
+    Object.assign(bridge, { policy: remove(bridge.policy, false) });
+    expect(cancelParent()).toMatchObject({
+      lifecycleState: 'ROUTED',
+      responseDueAt: at('2026-12-02T10:05'),
+      completionDueAt: at('2026-12-07T10:05'),
+      responseBreached: false,
+      completionBreached: false,
+    });
+  });
+
+  it('without its calendar, has no response target left to miss rather than a due date it could not move', () => {
+    openBoth();
+    const before = bridge.lastStatus('D');
+    Object.assign(bridge, { policy: remove(bridge.policy, true) });
+    expect(cancelParent()).toMatchObject({
+      lifecycleState: 'ROUTED',
+      responseDueAt: null,
+      completionDueAt: before.completionDueAt,
+      responseBreached: false,
+      completionBreached: false,
+    });
+  });
+});
