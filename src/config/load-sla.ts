@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { z } from 'zod';
-import { addBusinessDays, MAX_SCAN_DAYS } from '../domain/sla/index.ts';
+import { addBusinessDays, businessDaysBetween, MAX_SCAN_DAYS, type BusinessCalendar } from '../domain/sla/index.ts';
 import { isCloseloopError, messageOf, SUGGEST_KEYS } from '../errors/index.ts';
 import {
   DEFAULT_POLICY,
@@ -93,36 +93,74 @@ export async function loadSla(
   return problems.length > before ? null : tables;
 }
 
+/** The first year, and how many years ahead, whose months a business-day target is checked from. */
+const FIRST_CHECKED_YEAR = 2020;
+const YEARS_AHEAD = 10;
+
 /**
- * Targets in business days that a policy's calendar cannot reach from `start`: a calendar whose
- * every working day is a holiday (a rule of a whole year, say) parses, but would fail every
- * ticket of its services at the first decision. Refused at load, naming both files.
+ * The instants a target is checked from: the first of each month from FIRST_CHECKED_YEAR
+ * (history a city imports starts clocks in the past) to YEARS_AHEAD years from now. Checking from
+ * the load instant alone passed a calendar whose holidays close every day only later (a
+ * "01-01 P366D since 2027" rule loaded in 2026), which then failed every decision from that date.
+ */
+function checkedStarts(now: number): number[] {
+  const last = new Date(now).getUTCFullYear() + YEARS_AHEAD;
+  const out: number[] = [];
+  for (let year = FIRST_CHECKED_YEAR; year <= last; year++) {
+    for (let month = 0; month < 12; month++) out.push(Date.UTC(year, month, 1));
+  }
+  return out;
+}
+
+/**
+ * Targets in business days that a policy's calendar cannot reach from some start (checkedStarts):
+ * a calendar whose every working day is a holiday (a rule of a whole year, say) parses, but would
+ * fail every ticket of its services at the first decision. Refused at load, naming both files.
+ * Fast: each calendar is checked from every start with its largest target only (a smaller one is
+ * reachable where a larger is); where that fails, from the first start it fails at, every target
+ * longer than the business days there are is named.
  */
 function unreachableTargets(
   tables: SlaTables,
   codes: readonly string[],
   policiesFile: string,
   calendarFiles: ReadonlyMap<string, string>,
-  start: number,
+  now: number,
 ): string[] {
-  const out: string[] = [];
-  for (const code of codes) {
+  const targets = codes.flatMap((code) => {
     const policy = tables.policyNamed(code);
-    if (!policy) continue;
+    if (!policy) return [];
     const calendar = tables.calendarFor(policy);
-    for (const target of ['response', 'completion'] as const) {
-      const { amount, unit } = policy[target];
-      if (unit !== 'business_days') continue;
-      try {
-        addBusinessDays(calendar, start, amount);
-      } catch (err) {
-        if (!isCloseloopError(err) || err.code !== 'CL_SLA_TARGET_UNREACHABLE') throw err;
-        const where = calendarFiles.get(calendar.name) ?? calendar.name;
-        out.push(
-          `${policiesFile}: ${code}.${target}: ${amount} business_days can never fall due: calendar "${calendar.name}" (${where}) has fewer business days in the ${MAX_SCAN_DAYS} days from ${new Date(start).toISOString().slice(0, 10)}; check its workingDays and holidays`,
-        );
-      }
-    }
+    return (['response', 'completion'] as const)
+      .filter((target) => policy[target].unit === 'business_days')
+      .map((target) => ({ code, target, calendar, amount: policy[target].amount }));
+  });
+  const largest = new Map<BusinessCalendar, number>();
+  for (const t of targets) largest.set(t.calendar, Math.max(t.amount, largest.get(t.calendar) ?? 0));
+  const starts = checkedStarts(now);
+  const failing = new Map<BusinessCalendar, { from: number; available: number; largest: number }>();
+  for (const [calendar, amount] of largest) {
+    const from = starts.find((start) => !reaches(calendar, start, amount));
+    if (from === undefined) continue;
+    const available = businessDaysBetween(calendar, from, from + MAX_SCAN_DAYS * 86_400_000);
+    failing.set(calendar, { from, available, largest: amount });
   }
-  return out;
+  return targets.flatMap(({ code, target, calendar, amount }) => {
+    const f = failing.get(calendar);
+    if (!f || (amount <= f.available && amount < f.largest)) return [];
+    const where = calendarFiles.get(calendar.name) ?? calendar.name;
+    return [
+      `${policiesFile}: ${code}.${target}: ${amount} business_days can never fall due: calendar "${calendar.name}" (${where}) has fewer business days in the ${MAX_SCAN_DAYS} days from ${new Date(f.from).toISOString().slice(0, 10)}; check its workingDays and holidays`,
+    ];
+  });
+}
+
+function reaches(calendar: BusinessCalendar, start: number, amount: number): boolean {
+  try {
+    addBusinessDays(calendar, start, amount);
+    return true;
+  } catch (err) {
+    if (!isCloseloopError(err) || err.code !== 'CL_SLA_TARGET_UNREACHABLE') throw err;
+    return false;
+  }
 }

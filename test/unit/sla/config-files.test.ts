@@ -79,6 +79,20 @@ describe('the sla section of closeloop.yaml', () => {
     expect(message).not.toContain('POTHOLE.response');
   });
 
+  it('refuses a calendar that closes every day only from a later year, not at its first decision then', async () => {
+    const year = new Date().getUTCFullYear() + 1;
+    const file = await configWith({
+      'closeloop.yaml': `${BASE}sla: { calendars: [cal.yaml], policies: pol.yaml }\n`,
+      'cal.yaml': `name: closing\ntimeZone: UTC\nholidays: { rules: [{ rule: '07-01 P366D since ${year}', name: Closed }] }\n`,
+      'pol.yaml': 'POTHOLE: { calendar: closing, response: 2 business_days, completion: 5 business_days }\n',
+    });
+    const message = await problemsOf(file);
+    expect(message).toContain(
+      `POTHOLE.completion: 5 business_days can never fall due: calendar "closing" (${path.join(path.dirname(file), 'cal.yaml')}) has fewer business days in the 10980 days from ${year}-07-01`,
+    );
+    expect(message).toMatch(/POTHOLE\.response: 2 business_days can never fall due/);
+  });
+
   it('refuses a hold reason on a code that does not put work on hold', async () => {
     const file = await configWith({
       'closeloop.yaml': BASE.replace(/statusMappings: .*\n/, 'statusMappings: [m.yaml]\n'),
