@@ -14,7 +14,7 @@ import { requestTime, showTime } from './request-time.ts';
 import { withNote } from './text.ts';
 import { forDepartments } from './policy.ts';
 import { WITHOUT_WORK } from './lifecycle.ts';
-import { correctLink } from './relink.ts';
+import { correctLink, requestedLink } from './relink.ts';
 
 /**
  * The request time a new ticket runs on. History is believed however old (an export's times are
@@ -81,19 +81,7 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
   const corrected = correctLink(t, parentId, linkType, draft);
   if (corrected) return corrected;
   draft.link(parentId, t.ticketId, 'LINK_REQUEST', linkType);
-  return {
-    ...t,
-    parent: {
-      ticketId: parentId,
-      linkType,
-      accepted: false,
-      parentState: null,
-      parentNote: null,
-      parentExpectedAt: null,
-      parentSettled: false,
-      pendingTicketId: null,
-    },
-  };
+  return { ...t, parent: requestedLink(parentId, linkType) };
 }
 
 /** Reasons a cancellation may carry: work done, duplicates and follow-ups are decided elsewhere. */

@@ -13,6 +13,20 @@ import type { LinkType, TicketLinkMessage } from './types.ts';
 /** The `reason` of a LINK_REJECTED a child sends a parent it no longer links to. */
 export const LINK_WITHDRAWN = 'LINK_WITHDRAWN';
 
+/** A link asked of a parent and not answered yet: nothing of the parent is known. */
+export function requestedLink(parentId: string, linkType: LinkType): ParentLink {
+  return {
+    ticketId: parentId,
+    linkType,
+    accepted: false,
+    parentState: null,
+    parentNote: null,
+    parentExpectedAt: null,
+    parentSettled: false,
+    pendingTicketId: null,
+  };
+}
+
 export function withdrawLink(childId: string, parentId: string, linkType: LinkType, draft: Draft): void {
   draft.link(parentId, childId, 'LINK_REJECTED', linkType, { reason: LINK_WITHDRAWN });
 }
@@ -115,17 +129,5 @@ export function correctLink(t: TicketState, parentId: string, linkType: LinkType
   if (link.accepted) return { ...t, parent: { ...link, pendingTicketId: parentId } };
   // A request not answered yet is simply replaced; the ticket asked is told, should it answer.
   withdrawLink(t.ticketId, link.ticketId, link.linkType, draft);
-  return {
-    ...t,
-    parent: {
-      ticketId: parentId,
-      linkType,
-      accepted: false,
-      parentState: null,
-      parentNote: null,
-      parentExpectedAt: null,
-      parentSettled: false,
-      pendingTicketId: null,
-    },
-  };
+  return { ...t, parent: requestedLink(parentId, linkType) };
 }
