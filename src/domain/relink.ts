@@ -76,17 +76,8 @@ export function switchParent(t: TicketState, m: TicketLinkMessage, draft: Draft)
   const old = t.parent as ParentLink;
   // A new link type to the same parent keeps it: that parent lists the ticket as answered.
   if (old.ticketId !== m.fromTicketId) withdrawLink(t.ticketId, old.ticketId, old.linkType, draft);
-  const parent: ParentLink = {
-    ticketId: m.fromTicketId,
-    linkType: m.linkType,
-    accepted: old.accepted && old.linkType === m.linkType,
-    parentState: null,
-    parentNote: null,
-    parentExpectedAt: null,
-    parentSettled: false,
-    pendingTicketId: null,
-  };
-  return { ...t, parent };
+  const accepted = old.accepted && old.linkType === m.linkType;
+  return { ...t, parent: { ...requestedLink(m.fromTicketId, m.linkType), accepted } };
 }
 
 /** The parent asked refused: the link the ticket has stays as it was. */

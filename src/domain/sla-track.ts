@@ -150,8 +150,9 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
   const rules = rulesOf(draft.ctx.policy, t, t.sla);
   // No policy applies: the ticket runs no clock, unless a history export set it a due date of its
   // own. One whose policy was removed after its clock started keeps that clock (retiredClock).
+  // (clockRetired, asked here with the rules already looked up.)
   if (!rules)
-    return clockRetired(t, draft.ctx.policy) && t.sla
+    return t.sla && t.sla.policy !== EXPORT_DUE_POLICY
       ? retiredClock(t.sla, state, draft)
       : exportDueClock(t, state, draft);
   const { policy, calendar } = rules;
