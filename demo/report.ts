@@ -26,7 +26,9 @@ export interface DemoTotals {
   readonly duplicatesResolvedThroughParent: number;
   readonly followUps: number;
   readonly reopened: number;
+  /** Departments' "not ours" answers (MISROUTE), and those that sent the ticket to the next department. */
   readonly misroutes: number;
+  readonly misroutesRerouted: number;
   readonly crmUpdates: number;
   /** Department records made, per system: POSSE jobs and Maximo work orders. */
   readonly workOrders: Readonly<Record<'posse' | 'maximo', number>>;
@@ -115,6 +117,9 @@ export function summarize(
       followUps: [...crm.tickets.values()].filter((t) => t.followUpOf).length,
       reopened: new Set(crm.applied.filter((a) => a.lifecycleState === 'REOPENED').map((a) => a.ticketId)).size,
       misroutes: count('MISROUTE'),
+      // A "not ours" to a CANCEL, or on a ticket already settled, sends it nowhere: apply-work's
+      // MISROUTE says so in its detail ("not re-routed: ..."), and only the rest were re-routed.
+      misroutesRerouted: violations.filter((v) => v.kind === 'MISROUTE' && !v.detail.includes('not re-routed')).length,
       crmUpdates: crm.applied.length,
       workOrders: { posse: posse.jobs.size, maximo: maximo.workOrders.size },
       seconds: Math.round(ms / 100) / 10,
@@ -160,7 +165,7 @@ export function printReport(s: DemoSummary, all: boolean): void {
   console.log(`  duplicates declared / linked     ${t.duplicatesDeclared} / ${t.duplicatesLinked}`);
   console.log(`  duplicates resolved via parent   ${t.duplicatesResolvedThroughParent}`);
   console.log(`  follow-ups / originals reopened  ${t.followUps} / ${t.reopened}`);
-  console.log(`  misroutes re-routed              ${t.misroutes}`);
+  console.log(`  misroutes / re-routed            ${t.misroutes} / ${t.misroutesRerouted}`);
   console.log(`  CRM status updates applied       ${t.crmUpdates}`);
   console.log(`  POSSE jobs / Maximo work orders  ${t.workOrders.posse} / ${t.workOrders.maximo}`);
   console.log(`  took                             ${t.seconds} s`);

@@ -32,6 +32,8 @@ describe('the demo, headless', () => {
     expect(t.resolved + Object.values(t.openInterim).reduce((a, b) => a + b, 0)).toBe(t.tickets);
     expect(t.prematureClosesBlocked).toBeGreaterThan(0);
     expect(t.misroutes).toBeGreaterThan(0);
+    expect(t.misroutesRerouted).toBeGreaterThan(0);
+    expect(t.misroutesRerouted).toBeLessThanOrEqual(t.misroutes);
     expect(t.duplicatesLinked).toBe(t.duplicatesDeclared);
     expect(t.duplicatesResolvedThroughParent).toBe(t.duplicatesLinked);
     // Everything the worker logged, at debug level: no citizen contact data, no credential.
