@@ -1,29 +1,12 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  ConsumerHandlers,
-  ConsumerOptions,
-  IncomingRecord,
-  MessageConsumer,
-  MessagingAdmin,
-} from '../../src/messaging/index.ts';
-import { testMessaging, uniqueName } from '../support/kafka.ts';
+import { describe, expect, it } from 'vitest';
+import type { ConsumerHandlers, ConsumerOptions, IncomingRecord, MessageConsumer } from '../../src/messaging/index.ts';
+import { brokerSession, testMessaging, uniqueName } from '../support/kafka.ts';
 
 // The consumer's contract on the real broker: what the processor and the runners rely on.
 const messaging = testMessaging();
-let admin: MessagingAdmin;
-const consumers: MessageConsumer[] = [];
-
-beforeAll(async () => {
-  admin = messaging.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await Promise.all(consumers.map((c) => c.disconnect()));
-  await admin.disconnect();
-});
+const { admin, consumer: newConsumer } = brokerSession(messaging);
 
 async function topicWith(partitions: number, records: { key: string; partition: number }[]): Promise<string> {
   const topic = uniqueName('it.consumer');
@@ -44,8 +27,7 @@ async function started(
   handlers: (c: MessageConsumer) => ConsumerHandlers,
   options: Omit<ConsumerOptions, 'groupId'> = {},
 ): Promise<MessageConsumer> {
-  const consumer = messaging.consumer({ groupId: uniqueName('it.consumer-group'), ...options });
-  consumers.push(consumer);
+  const consumer = newConsumer({ groupId: uniqueName('it.consumer-group'), ...options });
   await consumer.connect();
   await consumer.subscribe([topic], { fromBeginning: true });
   await consumer.run(handlers(consumer));
@@ -137,8 +119,7 @@ describe('the consumer on the real broker', () => {
     ]);
     await tx.commit();
     await setter.disconnect();
-    const consumer = messaging.consumer({ groupId: group, partitionsConcurrently: partitions });
-    consumers.push(consumer);
+    const consumer = newConsumer({ groupId: group, partitionsConcurrently: partitions });
     await consumer.connect();
     await consumer.subscribe([topic], { fromBeginning: true });
     // Every batch is held until the first round has handed them all: a partition read a round
@@ -172,8 +153,7 @@ describe('the consumer on the real broker', () => {
       const tx = await setter.begin();
       await tx.sendOffsets(group, [{ topic, partition: 0, offset: '1' }]);
       // The offsets are sent, not committed: read then, they would still be the group's old ones.
-      const consumer = messaging.consumer({ groupId: group });
-      consumers.push(consumer);
+      const consumer = newConsumer({ groupId: group });
       await consumer.connect();
       await consumer.subscribe([topic], { fromBeginning: true });
       let assigned: () => void = () => undefined;

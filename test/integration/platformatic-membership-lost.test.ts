@@ -1,8 +1,7 @@
 import { Admin, consumerHeartbeatChannel, findErrorBy } from '@platformatic/kafka';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { MessageConsumer, MessagingAdmin } from '../../src/messaging/index.ts';
+import { expect, it } from 'vitest';
 import { gate } from '../support/gate.ts';
-import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
+import { brokerSession, endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 import { until } from '../support/wait.ts';
 
 // A member whose session ends without its knowing (a long pause) learns of it from its next
@@ -11,18 +10,7 @@ import { until } from '../support/wait.ts';
 // Java consumer's onPartitionsLost stops it. The broker is told to forget the member here, as
 // an expired session makes it.
 const messaging = testMessaging();
-let admin: MessagingAdmin;
-const consumers: MessageConsumer[] = [];
-
-beforeAll(async () => {
-  admin = messaging.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await Promise.all(consumers.map((c) => c.disconnect()));
-  await admin.disconnect();
-});
+const { admin, consumer: newConsumer } = brokerSession(messaging);
 
 it('handles no record of its old partitions once a heartbeat says its membership is over, until it has joined again', async () => {
   const topic = uniqueName('it.membership-lost');
@@ -33,8 +21,7 @@ it('handles no record of its old partitions once a heartbeat says its membership
   const held = gate();
   let holding = true;
   const start = async (name: string) => {
-    const consumer = messaging.consumer({ groupId, batchesPerPartition: 1 });
-    consumers.push(consumer);
+    const consumer = newConsumer({ groupId, batchesPerPartition: 1 });
     await consumer.connect();
     await consumer.subscribe([topic]);
     const assigned: number[][] = [];

@@ -1,29 +1,17 @@
 import { Producer } from '@platformatic/kafka';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { IncomingRecord, MessageConsumer, MessagingAdmin } from '../../src/messaging/index.ts';
-import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
+import { expect, it } from 'vitest';
+import type { IncomingRecord } from '../../src/messaging/index.ts';
+import { brokerSession, endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 
 // A foreign producer whose clock is years behind (or that replays old data, timestamps and all)
 // writes to a topic that stamps records with the broker's append time, and to one that keeps the
 // producer's. Java's consumer and librdkafka read the first as the broker's time; so must closeloop.
 const messaging = testMessaging();
-let admin: MessagingAdmin;
-const consumers: MessageConsumer[] = [];
-
-beforeAll(async () => {
-  admin = messaging.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await Promise.all(consumers.map((c) => c.disconnect()));
-  await admin.disconnect();
-});
+const { admin, consumer: newConsumer } = brokerSession(messaging);
 
 /** The first record of `topic` as a consumer in a group of its own reads it. */
 async function firstRecord(topic: string): Promise<IncomingRecord> {
-  const consumer = messaging.consumer({ groupId: uniqueName('it.timestamps-group') });
-  consumers.push(consumer);
+  const consumer = newConsumer({ groupId: uniqueName('it.timestamps-group') });
   await consumer.connect();
   await consumer.subscribe([topic], { fromBeginning: true });
   return new Promise<IncomingRecord>((resolve) => {

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
-import { createKafkaMessaging, type IncomingRecord, type Messaging } from '../../src/messaging/index.ts';
+import { afterAll, beforeAll, inject } from 'vitest';
+import {
+  createKafkaMessaging,
+  type ConsumerOptions,
+  type IncomingRecord,
+  type MessageConsumer,
+  type Messaging,
+  type MessagingAdmin,
+} from '../../src/messaging/index.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 
 export function endpoints(): { brokers: string; registryUrl: string } {
@@ -28,6 +35,34 @@ export function testMessaging(
     logger: logger ?? createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
     ...options,
   });
+}
+
+/** A test file's admin on the real broker, and a maker of consumers that are closed with it. */
+export interface BrokerSession {
+  readonly admin: MessagingAdmin;
+  consumer(options: ConsumerOptions): MessageConsumer;
+}
+
+/**
+ * Called at the top of a test file: the admin connects before its tests, and it and every
+ * consumer made through the session disconnect after them, whatever a test left running.
+ */
+export function brokerSession(messaging: Messaging): BrokerSession {
+  const admin = messaging.admin();
+  const consumers: MessageConsumer[] = [];
+  beforeAll(() => admin.connect());
+  afterAll(async () => {
+    await Promise.all(consumers.map((c) => c.disconnect()));
+    await admin.disconnect();
+  });
+  return {
+    admin,
+    consumer(options) {
+      const consumer = messaging.consumer(options);
+      consumers.push(consumer);
+      return consumer;
+    },
+  };
 }
 
 /**
