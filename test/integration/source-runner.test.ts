@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { crmRest } from '../../connectors/crm-rest/index.ts';
-import { crmRestConfig } from '../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
 import { AvroSerde, readSchemaFile, subjectForTopic } from '../../src/messaging/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { SourceRunner } from '../../src/runtime/index.ts';
-import { parseConnectorConfig, type CrmTicketEvent } from '../../src/sdk/index.ts';
+import type { CrmTicketEvent } from '../../src/sdk/index.ts';
+import { crmSourceRunner } from '../support/crm-source.ts';
 import { endpoints, testMessaging, uniqueName } from '../support/kafka.ts';
 import { until } from '../support/wait.ts';
 import { awaitCount, readCommitted } from '../support/processor.ts';
@@ -29,29 +27,21 @@ describe('source runner with the CRM connector and simulator', () => {
     await serde.register(subjectForTopic(topic), (await readSchemaFile('schemas/crm.ticket-events.v1.avsc')).schema);
 
     const logger = createLogger({ level: 'silent' });
-    const config = parseConnectorConfig('crm-rest', crmRestConfig, {
-      baseUrl: url,
-      jurisdiction: 'testville',
-      pageSize: 2,
-      timeoutMs: 1_000,
-    });
-    const runner = () => {
-      const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
-      if (!source) throw new Error('no source');
-      return new SourceRunner({
-        connector: 'crm-rest',
-        cursorKey: 'crm-rest:testville',
-        cursorTopic,
-        topic,
-        source,
-        messaging,
-        serde,
-        logger,
-        pollIntervalMs: 100,
-        probeIntervalMs: 100,
-        retry: { retries: 1, minTimeoutMs: 10, maxTimeoutMs: 20 },
-      });
-    };
+    const runner = () =>
+      crmSourceRunner(
+        url,
+        {
+          cursorTopic,
+          topic,
+          messaging,
+          serde,
+          logger,
+          pollIntervalMs: 100,
+          probeIntervalMs: 100,
+          retry: { retries: 1, minTimeoutMs: 10, maxTimeoutMs: 20 },
+        },
+        { pageSize: 2, timeoutMs: 1_000 },
+      );
 
     const first = sim.createTicket({
       serviceCode: 'SR-POTHOLE',
@@ -106,14 +96,11 @@ describe('source runner with the CRM connector and simulator', () => {
     const serde = new AvroSerde({ url: endpoints().registryUrl });
     await serde.register(subjectForTopic(topic), (await readSchemaFile('schemas/crm.ticket-events.v1.avsc')).schema);
     const logger = createLogger({ level: 'silent' });
-    const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: url, jurisdiction: 'testville' });
     const cursorTopic = uniqueName('it.cursors');
     const runner = () => {
-      const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
-      if (!source) throw new Error('no source');
-      const r = new SourceRunner({
-        ...{ connector: 'crm-rest', cursorKey: 'crm-rest:testville', cursorTopic, topic, source },
-        ...{ messaging, serde, logger, pollIntervalMs: 50, probeIntervalMs: 100, fencedRetryMs: 120_000 },
+      const r = crmSourceRunner(url, {
+        ...{ cursorTopic, topic, messaging, serde, logger },
+        ...{ pollIntervalMs: 50, probeIntervalMs: 100, fencedRetryMs: 120_000 },
       });
       cleanup.push(() => r.stop());
       return r;

@@ -1,7 +1,5 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { crmRest } from '../../../connectors/crm-rest/index.ts';
-import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
 import {
   createInMemoryMessaging,
@@ -14,8 +12,8 @@ import {
 } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
-import { SourceRunner } from '../../../src/runtime/index.ts';
-import { parseConnectorConfig, type CrmTicketEvent } from '../../../src/sdk/index.ts';
+import type { CrmTicketEvent } from '../../../src/sdk/index.ts';
+import { crmSourceRunner } from '../../support/crm-source.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
 import { wrapMessaging } from '../../support/recording-messaging.ts';
 import { until, untilAsync } from '../../support/wait.ts';
@@ -39,16 +37,10 @@ function crmRunner(url: string, messaging: Messaging, serde: AvroSerde, at: Inst
     },
   });
   const logger = createLogger({ destination, level: 'info' });
-  const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: url, jurisdiction: 'testville' });
-  const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
-  if (!source) throw new Error('crm-rest has no source');
   const metrics = new Metrics({ defaults: false });
-  const runner = new SourceRunner({
-    connector: 'crm-rest',
-    cursorKey: 'crm-rest:testville',
+  const runner = crmSourceRunner(url, {
     cursorTopic: at.cursorTopic,
     topic: at.topic,
-    source,
     messaging,
     serde,
     logger,

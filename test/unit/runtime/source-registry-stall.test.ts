@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { crmRest } from '../../../connectors/crm-rest/index.ts';
-import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
 import {
   AvroSerde,
@@ -11,8 +9,8 @@ import {
   subjectForTopic,
 } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { SourceRunner } from '../../../src/runtime/index.ts';
-import { parseConnectorConfig, type CrmTicketEvent } from '../../../src/sdk/index.ts';
+import type { CrmTicketEvent } from '../../../src/sdk/index.ts';
+import { crmSourceRunner } from '../../support/crm-source.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
 import { until } from '../../support/wait.ts';
@@ -30,14 +28,8 @@ async function setup() {
   const admin = messaging.admin();
   await admin.ensureTopics([TOPIC, deadLetterTopic(TOPIC)].map((topic) => ({ topic, partitions: 1 })));
   const logger = createLogger({ level: 'silent' });
-  const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: simUrl, jurisdiction: 'testville' });
-  const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
-  if (!source) throw new Error('crm-rest has no source');
-  const runner = new SourceRunner({
-    connector: 'crm-rest',
-    cursorKey: 'crm-rest:testville',
+  const runner = crmSourceRunner(simUrl, {
     topic: TOPIC,
-    source,
     messaging,
     // Its own serde, which has no schema in hand: the first publish asks the registry.
     serde: new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0, timeoutMs: 150 }),

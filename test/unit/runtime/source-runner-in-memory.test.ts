@@ -1,7 +1,5 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { crmRest } from '../../../connectors/crm-rest/index.ts';
-import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import {
@@ -16,8 +14,8 @@ import {
 } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
-import { SourceRunner } from '../../../src/runtime/index.ts';
-import { parseConnectorConfig, type CrmTicketEvent } from '../../../src/sdk/index.ts';
+import type { CrmTicketEvent } from '../../../src/sdk/index.ts';
+import { crmSourceRunner } from '../../support/crm-source.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
 import { until } from '../../support/wait.ts';
@@ -38,28 +36,21 @@ describe('source runner on the in-memory messaging', () => {
     await admin.ensureTopics([{ topic: TOPIC, partitions: 3 }]);
     await serde.register(subjectForTopic(TOPIC), (await readSchemaFile(`schemas/${TOPIC}.avsc`)).schema);
     const logger = createLogger({ level: 'silent' });
-    const config = parseConnectorConfig('crm-rest', crmRestConfig, {
-      baseUrl: url,
-      jurisdiction: 'testville',
-      pageSize: 2,
-    });
-    const runner = (messaging: Messaging, metrics?: Metrics) => {
-      const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
-      if (!source) throw new Error('crm-rest has no source');
-      return new SourceRunner({
-        connector: 'crm-rest',
-        cursorKey: 'crm-rest:testville',
-        topic: TOPIC,
-        source,
-        messaging,
-        serde,
-        logger,
-        ...(metrics ? { metrics } : {}),
-        pollIntervalMs: 5,
-        probeIntervalMs: 5,
-        retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 2 },
-      });
-    };
+    const runner = (messaging: Messaging, metrics?: Metrics) =>
+      crmSourceRunner(
+        url,
+        {
+          topic: TOPIC,
+          messaging,
+          serde,
+          logger,
+          ...(metrics ? { metrics } : {}),
+          pollIntervalMs: 5,
+          probeIntervalMs: 5,
+          retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 2 },
+        },
+        { pageSize: 2 },
+      );
     const published = async () => {
       const values: CrmTicketEvent[] = [];
       await readToEnd(inner, admin, TOPIC, 'all', async (r) => {
@@ -130,16 +121,10 @@ describe('source runner on the in-memory messaging', () => {
       { topic: deadLetterTopic(TOPIC), partitions: 1 },
     ]);
     await serde.register(subjectForTopic(TOPIC), (await readSchemaFile(`schemas/${TOPIC}.avsc`)).schema);
-    const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: url, jurisdiction: 'testville' });
     const logger = createLogger({ level: 'silent' });
-    const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
-    if (!source) throw new Error('crm-rest has no source');
     const metrics = new Metrics({ defaults: false });
-    const runner = new SourceRunner({
-      connector: 'crm-rest',
-      cursorKey: 'crm-rest:testville',
+    const runner = crmSourceRunner(url, {
       topic: TOPIC,
-      source,
       messaging,
       serde,
       logger,
@@ -191,7 +176,6 @@ describe('source runner on the in-memory messaging', () => {
     const messaging = createInMemoryMessaging();
     await messaging.admin().ensureTopics([{ topic: TOPIC, partitions: 3 }]);
     await serde.register(subjectForTopic(TOPIC), (await readSchemaFile(`schemas/${TOPIC}.avsc`)).schema);
-    const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: url, jurisdiction: 'testville' });
     const lines: Record<string, unknown>[] = [];
     const destination = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -200,13 +184,8 @@ describe('source runner on the in-memory messaging', () => {
       },
     });
     const logger = createLogger({ destination, level: 'info' });
-    const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
-    if (!source) throw new Error('crm-rest has no source');
-    const runner = new SourceRunner({
-      connector: 'crm-rest',
-      cursorKey: 'crm-rest:testville',
+    const runner = crmSourceRunner(url, {
       topic: TOPIC,
-      source,
       messaging,
       serde,
       logger,

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { crmRest } from '../../../connectors/crm-rest/index.ts';
-import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
 import { CrmSimulator } from '../../../connectors/crm-rest/simulator.ts';
 import { createInMemoryMessaging, readSchemaFile, subjectForTopic } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { SourceRunner } from '../../../src/runtime/index.ts';
-import { parseConnectorConfig } from '../../../src/sdk/index.ts';
+import { crmSourceRunner } from '../../support/crm-source.ts';
 import { startLoopback } from '../../support/loopback-registry.ts';
 import { overTransaction, wrapMessaging } from '../../support/recording-messaging.ts';
 import { until, within } from '../../support/wait.ts';
@@ -38,14 +35,8 @@ describe('source runner: stop() ends promptly', () => {
         }),
     });
     const logger = createLogger({ level: 'silent' });
-    const config = parseConnectorConfig('crm-rest', crmRestConfig, { baseUrl: url, jurisdiction: 'testville' });
-    const source = crmRest.source?.(config, { logger, env: { CRM_API_TOKEN: 'tok' }, clock: Date.now });
-    if (!source) throw new Error('crm-rest has no source');
-    const runner = new SourceRunner({
-      connector: 'crm-rest',
-      cursorKey: 'crm-rest:testville',
+    const runner = crmSourceRunner(url, {
       topic: TOPIC,
-      source,
       messaging,
       serde,
       logger,
