@@ -39,3 +39,42 @@ export function offOrSection<T extends z.ZodType>(
     })
     .prefault({});
 }
+
+/**
+ * A single setting a city may turn off, by the rule offOrSection gives sections: `off` turns it
+ * off (null in the loaded config, as the domain reads it), a number sets it, and leaving it out
+ * gives `fallback`. A null — `statusUnconfirmedMinutes:` with its number deleted — is refused:
+ * it once turned the setting off, so a slip of the keyboard took a safeguard away unsaid.
+ */
+export function offOrNumber(
+  number: z.ZodNumber,
+  fallback: number | null,
+): z.ZodDefault<z.ZodPipe<z.ZodUnknown, z.ZodTransform<number | null, unknown>>> {
+  return offOrNumberValue(number, fallback).default(fallback);
+}
+
+/** offOrNumber without a default: a value that is never left out (a state's limit in a map). */
+export function offOrNumberValue(
+  number: z.ZodNumber,
+  fallback: number | null,
+): z.ZodPipe<z.ZodUnknown, z.ZodTransform<number | null, unknown>> {
+  const otherwise = fallback === null ? 'off' : String(fallback);
+  return z.unknown().transform((value, ctx): number | null => {
+    if (value === 'off') return null;
+    if (value === null) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `empty (null): write \`off\` to turn it off, or a number (leave it out for the default, ${otherwise})`,
+      });
+      return z.NEVER;
+    }
+    if (typeof value !== 'number') {
+      ctx.addIssue({ code: 'custom', message: `\`off\` or a number, not ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    const parsed = number.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, input: undefined });
+    return z.NEVER;
+  });
+}

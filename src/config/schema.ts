@@ -1,6 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { offOrSection } from './off-or-section.ts';
+import { offOrNumber, offOrSection } from './off-or-section.ts';
 import { sentinelSchema } from './sentinel.ts';
 import { sinkBreakerSchema } from './sink-breaker.ts';
 import { sinkDeliverySchema } from './sink-delivery.ts';
@@ -182,8 +182,8 @@ export const closeloopConfigSchema = z
         ratePerSecond: z.number().positive().max(1_000).default(5),
         /** Tickets changed more recently are left for the next run: their events may be in flight. */
         settleSeconds: z.number().min(0).max(86_400).default(60),
-        /** The worker runs a reconciliation this often; off when null. */
-        intervalMinutes: z.number().positive().max(10_080).nullable().default(null),
+        /** The worker runs a reconciliation this often; `off`, the default, runs none. */
+        intervalMinutes: offOrNumber(z.number().positive().max(10_080), null),
       })
       .strict()
       .default({

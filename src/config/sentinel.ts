@@ -1,20 +1,31 @@
 import { z } from 'zod';
 import { TICKET_STATES, type SentinelPolicy } from '../domain/index.ts';
-import { offOrSection } from './off-or-section.ts';
+import { offOrNumber, offOrNumberValue, offOrSection } from './off-or-section.ts';
 
 /**
  * The limits a city gets unless it says otherwise: ROUTED (no department acknowledgement) and
  * NEW (back with 311). A city's own map is laid over these state by state, so adding a limit
- * for ON_HOLD keeps them; `null` for a state turns its limit off.
+ * for ON_HOLD keeps them; `off` for a state turns its limit off.
  */
 export const DEFAULT_STATE_LIMITS: SentinelPolicy['stateLimitsMinutes'] = { ROUTED: 15, NEW: 60 };
 
+const MAX_MINUTES = 525_600;
+
+// One key per state, so that a state's null is refused naming its own default.
 const stateLimitsSchema = z
-  .partialRecord(z.enum(TICKET_STATES), z.number().positive().max(525_600).nullable())
+  .object(
+    Object.fromEntries(
+      TICKET_STATES.map((state) => [
+        state,
+        offOrNumberValue(z.number().positive().max(MAX_MINUTES), DEFAULT_STATE_LIMITS[state] ?? null).optional(),
+      ]),
+    ),
+  )
+  .strict()
   .default({})
   .transform((own): SentinelPolicy['stateLimitsMinutes'] => {
     const merged = Object.entries({ ...DEFAULT_STATE_LIMITS, ...own });
-    return Object.fromEntries(merged.filter(([, minutes]) => minutes !== null));
+    return Object.fromEntries(merged.filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
   });
 
 /**
@@ -25,15 +36,15 @@ const sentinelSectionSchema = z
   .object({
     /**
      * Minutes a ticket may stay in a lifecycle state, laid over the defaults (ROUTED: 15, no
-     * department acknowledgement; NEW: 60); null turns a state's limit off.
+     * department acknowledgement; NEW: 60); `off` turns a state's limit off.
      */
     stateLimitsMinutes: stateLimitsSchema,
-    /** Minutes the CRM sink may take to confirm a status it was sent; null: not watched. */
-    statusUnconfirmedMinutes: z.number().positive().max(10_080).nullable().default(5),
-    /** Minutes an open work order may go without a department event (30 days); null: not watched. */
-    workOrderSilenceMinutes: z.number().positive().max(525_600).nullable().default(43_200),
-    /** Minutes an open work order's expected date may lie past with no new date (1 day); null: not watched. */
-    expectedOverdueMinutes: z.number().positive().max(525_600).nullable().default(1_440),
+    /** Minutes the CRM sink may take to confirm a status it was sent; `off`: not watched. */
+    statusUnconfirmedMinutes: offOrNumber(z.number().positive().max(10_080), 5),
+    /** Minutes an open work order may go without a department event (30 days); `off`: not watched. */
+    workOrderSilenceMinutes: offOrNumber(z.number().positive().max(MAX_MINUTES), 43_200),
+    /** Minutes an open work order's expected date may lie past with no new date (1 day); `off`: not watched. */
+    expectedOverdueMinutes: offOrNumber(z.number().positive().max(MAX_MINUTES), 1_440),
   })
   .strict();
 

@@ -39,7 +39,11 @@ describe('the lifecycle processor run alone (`npm run processor`)', () => {
       http: { host: '127.0.0.1', port: port ?? 0 },
       roles: true,
       // A ticket counts as stuck once ROUTED for 0.6 s, and the sweep looks every second.
-      sentinel: { stateLimitsMinutes: { ROUTED: 0.01 }, statusUnconfirmedMinutes: null, workOrderSilenceMinutes: null },
+      sentinel: {
+        stateLimitsMinutes: { ROUTED: 0.01 },
+        statusUnconfirmedMinutes: 'off',
+        workOrderSilenceMinutes: 'off',
+      },
       slaCheckIntervalMs: 1_000,
     });
     const run = nodeChild(['src/processor/main.ts', '--config', setup.file], {

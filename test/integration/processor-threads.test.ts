@@ -127,8 +127,8 @@ describe('the lifecycle processor on worker threads', () => {
     // A ticket counts as stuck once ROUTED for 0.6 s: each thread's open alerts reach readiness.
     const sentinel = {
       stateLimitsMinutes: { ROUTED: 0.01 },
-      statusUnconfirmedMinutes: null,
-      workOrderSilenceMinutes: null,
+      statusUnconfirmedMinutes: 'off',
+      workOrderSilenceMinutes: 'off',
     };
     const setup = await testConfig(2, 30, { threads: 2, sentinel });
     const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' });

@@ -22,7 +22,7 @@ describe('the stuck-ticket sentinel on the whole bridge', () => {
         sentinel: {
           stateLimitsMinutes: { ROUTED: 0.02 },
           statusUnconfirmedMinutes: 0.05,
-          workOrderSilenceMinutes: null,
+          workOrderSilenceMinutes: 'off',
         },
       },
     });

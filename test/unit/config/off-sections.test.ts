@@ -59,3 +59,79 @@ describe('a section that turns a safeguard off', () => {
     ]);
   });
 });
+
+describe('a single setting that turns a safeguard off', () => {
+  // An empty value (the number deleted) read as null once switched the setting off unsaid.
+  it('left empty (null) is refused at its path, saying to write off, a number, or leave it out for its default', async () => {
+    const file = await configWith(
+      [
+        'sentinel:',
+        '  stateLimitsMinutes: { NEW: null, ON_HOLD: null }',
+        '  statusUnconfirmedMinutes:',
+        '  workOrderSilenceMinutes: null',
+        '  expectedOverdueMinutes:',
+        'reconcile:',
+        '  intervalMinutes:',
+        '',
+      ].join('\n'),
+    );
+    const say = (at: string, otherwise: string): string =>
+      `${file}: ${at}: empty (null): write \`off\` to turn it off, or a number (leave it out for the default, ${otherwise})`;
+    expect(await problemsOf(file)).toEqual([
+      say('sentinel.stateLimitsMinutes.NEW', '60'),
+      say('sentinel.stateLimitsMinutes.ON_HOLD', 'off'),
+      say('sentinel.statusUnconfirmedMinutes', '5'),
+      say('sentinel.workOrderSilenceMinutes', '43200'),
+      say('sentinel.expectedOverdueMinutes', '1440'),
+      say('reconcile.intervalMinutes', 'off'),
+    ]);
+  });
+
+  it('is off only when written off, set by a number, and has its default when left out', async () => {
+    const off = await loadConfig(
+      await configWith(
+        [
+          'sentinel:',
+          '  stateLimitsMinutes: { NEW: off }',
+          '  statusUnconfirmedMinutes: off',
+          '  workOrderSilenceMinutes: off',
+          '  expectedOverdueMinutes: off',
+          'reconcile: { intervalMinutes: off }',
+          '',
+        ].join('\n'),
+      ),
+      {},
+    );
+    expect(off.policy.sentinel).toEqual({
+      stateLimitsMinutes: { ROUTED: 15 },
+      statusUnconfirmedMinutes: null,
+      workOrderSilenceMinutes: null,
+      expectedOverdueMinutes: null,
+    });
+    expect(off.reconcile.intervalMinutes).toBeNull();
+    const set = await loadConfig(
+      await configWith('sentinel: { statusUnconfirmedMinutes: 7 }\nreconcile: { intervalMinutes: 60 }\n'),
+      {},
+    );
+    expect(set.policy.sentinel).toEqual({
+      stateLimitsMinutes: { ROUTED: 15, NEW: 60 },
+      statusUnconfirmedMinutes: 7,
+      workOrderSilenceMinutes: 43_200,
+      expectedOverdueMinutes: 1_440,
+    });
+    expect(set.reconcile.intervalMinutes).toBe(60);
+    expect((await loadConfig(await configWith('reconcile: {}\n'), {})).reconcile.intervalMinutes).toBeNull();
+  });
+
+  it('given anything else than off or a number is refused, and a number keeps its bounds', async () => {
+    const file = await configWith(
+      'sentinel:\n  statusUnconfirmedMinutes: "5"\n  stateLimitsMinutes: { NEW: of, ROUTED: 0 }\nreconcile: { intervalMinutes: 20000 }\n',
+    );
+    expect(await problemsOf(file)).toEqual([
+      `${file}: sentinel.stateLimitsMinutes.NEW: \`off\` or a number, not "of"`,
+      `${file}: sentinel.stateLimitsMinutes.ROUTED: Too small: expected number to be >0`,
+      `${file}: sentinel.statusUnconfirmedMinutes: \`off\` or a number, not "5"`,
+      `${file}: reconcile.intervalMinutes: Too big: expected number to be <=10080`,
+    ]);
+  });
+});

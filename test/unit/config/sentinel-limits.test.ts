@@ -32,8 +32,8 @@ describe("the sentinel's state limits", () => {
     expect(await limitsOf({ stateLimitsMinutes: { ROUTED: 30 } })).toEqual({ ROUTED: 30, NEW: 60 });
   });
 
-  it('turn one state off with null, and the whole sentinel with off', async () => {
-    expect(await limitsOf({ stateLimitsMinutes: { NEW: null, SCHEDULED: 600 } })).toEqual({
+  it('turn one state off with off, and the whole sentinel with off', async () => {
+    expect(await limitsOf({ stateLimitsMinutes: { NEW: 'off', SCHEDULED: 600 } })).toEqual({
       ROUTED: 15,
       SCHEDULED: 600,
     });
