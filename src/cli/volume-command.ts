@@ -1,4 +1,3 @@
-import { IANAZone } from 'luxon';
 import type { CloseloopConfig } from '../config/index.ts';
 import { parseMonth, volumeByMonth } from '../domain/kpi/index.ts';
 import { CloseloopError, isCloseloopError } from '../errors/index.ts';
@@ -6,6 +5,7 @@ import { readKpiInputs } from '../kpi/read-inputs.ts';
 import { formatVolume, VOLUME_FORMATS, type VolumeFormat } from '../kpi/volume-format.ts';
 import { AvroSerde, createKafkaMessaging, requireTopics } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { timeZoneProblem } from '../sdk/time-zone.ts';
 import { jurisdictionZone } from './kpi-command.ts';
 import { errorLine, failureLine } from './describe-error.ts';
 
@@ -50,9 +50,8 @@ export function checkVolumeArgs(args: VolumeArgs, config: CloseloopConfig): Chec
   const format = args.format ?? 'table';
   if (!isFormat(format)) problems.push(`--format must be one of ${VOLUME_FORMATS.join(', ')}, got "${format}"`);
   const timeZone = args.timeZone ?? jurisdictionZone(config);
-  if (!IANAZone.isValidZone(timeZone)) {
-    problems.push(`--time-zone must be an IANA zone (e.g. America/New_York), got "${timeZone}"`);
-  }
+  const zoneProblem = timeZoneProblem(timeZone);
+  if (zoneProblem !== null) problems.push(`--time-zone: ${zoneProblem}`);
   if (problems.length > 0 || !isFormat(format)) {
     throw new CloseloopError('CL_ARGUMENT_INVALID', problems.join('; '), { details: { problems } });
   }

@@ -1,15 +1,14 @@
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { offOrNumber, offOrSection } from './off-or-section.ts';
 import { sentinelSchema } from './sentinel.ts';
 import { sinkBreakerSchema } from './sink-breaker.ts';
 import { sinkDeliverySchema } from './sink-delivery.ts';
 import { sourcePacingSchema } from './source-pacing.ts';
+import { timeZoneSchema } from '../sdk/time-zone.ts';
 import { topicsSchema } from '../topics/schema.ts';
 import { CLOSURE_REASONS, DEFAULT_ORDERING, WEEKDAYS, WORK_ORDER_STATES } from '../domain/index.ts';
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
-const isZone = (zone: string): boolean => IANAZone.isValidZone(zone);
 
 export const statusMappingEntrySchema = z
   .object({
@@ -243,7 +242,7 @@ export const closeloopConfigSchema = z
         /** The public pages (closeloop public): the city's name in titles and headings. */
         cityName: z.string().min(1).default('City'),
         /** The zone in which the public figures' months are cut. */
-        timeZone: z.string().refine(isZone, 'an IANA time zone, e.g. America/New_York').default('UTC'),
+        timeZone: timeZoneSchema.default('UTC'),
         /** The city's published on-time targets per department, in percent; shown beside the figures. */
         targets: z
           .record(
@@ -287,7 +286,7 @@ export const closeloopConfigSchema = z
             silence: z
               .object({
                 limitMinutes: z.number().positive().max(525_600),
-                timeZone: z.string().refine(isZone, 'an IANA time zone, e.g. America/New_York').default('UTC'),
+                timeZone: timeZoneSchema.default('UTC'),
                 hours: z
                   .array(
                     z

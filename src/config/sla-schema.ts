@@ -1,4 +1,3 @@
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import {
   HOLIDAY_TYPES,
@@ -14,6 +13,7 @@ import {
   type SlaTarget,
   type SlaUnit,
 } from '../domain/sla/index.ts';
+import { timeZoneSchema } from '../sdk/time-zone.ts';
 
 const dateSchema = z.string().refine((s) => parseDate(s) !== undefined, { message: 'a real date as YYYY-MM-DD' });
 
@@ -62,11 +62,7 @@ const holidaysSchema = z
 export const calendarDefinitionSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes'),
-    timeZone: z.string().superRefine((zone, ctx) => {
-      if (!IANAZone.isValidZone(zone)) {
-        ctx.addIssue({ code: 'custom', message: `"${zone}" is not an IANA time zone (e.g. America/Edmonton)` });
-      }
-    }),
+    timeZone: timeZoneSchema,
     workingDays: z
       .array(
         z.number().int().min(1, 'ISO weekday 1 (Monday) to 7 (Sunday)').max(7, 'ISO weekday 1 (Monday) to 7 (Sunday)'),

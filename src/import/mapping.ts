@@ -1,8 +1,8 @@
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { CHANNELS, CLOSURE_REASONS } from '../domain/types.ts';
 import { CloseloopError, SUGGEST_KEYS } from '../errors/index.ts';
 import { issues, readYaml } from '../config/yaml.ts';
+import { timeZoneSchema } from '../sdk/time-zone.ts';
 import { dateFormatProblem } from './date-formats.ts';
 import { ENCODINGS } from './encoding.ts';
 
@@ -18,10 +18,6 @@ const regex = z.string().superRefine((s, ctx) => {
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(err as Error).message}` });
   }
-});
-
-const zone = z.string().superRefine((s, ctx) => {
-  if (!IANAZone.isValidZone(s)) ctx.addIssue({ code: 'custom', message: `"${s}" is not an IANA time zone` });
 });
 
 /** How a value map's keys and the export's words are compared: "Phone", " PHONE " are one word. */
@@ -93,7 +89,7 @@ export const importMappingSchema = z
     /** Names the export in event ids and envelopes, e.g. "open-baltimore-311". */
     source: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes'),
     /** Zone of timestamps that carry no offset of their own. */
-    timeZone: zone,
+    timeZone: timeZoneSchema,
     /**
      * luxon formats, tried in order; "iso" reads ISO 8601, "epoch-seconds" and "epoch-millis" a
      * decimal number of seconds or milliseconds since 1970 UTC.

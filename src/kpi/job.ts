@@ -1,4 +1,3 @@
-import { IANAZone } from 'luxon';
 import type { CloseloopConfig } from '../config/index.ts';
 import {
   computeKpis,
@@ -11,6 +10,7 @@ import {
 import { CloseloopError, messageOf } from '../errors/index.ts';
 import { requireTopics, type AvroSerde, type Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { timeZoneProblem } from '../sdk/time-zone.ts';
 import { publishMonth } from './publish.ts';
 import { readKpiInputs } from './read-inputs.ts';
 
@@ -82,7 +82,8 @@ export async function runKpiJob(o: KpiJobOptions): Promise<KpiJobResult> {
   const timeZone = o.timeZone ?? 'UTC';
   const month = monthArg(o.month);
   if (!Number.isFinite(o.now)) throw invalid(`KPI "now" must be an instant, got ${o.now}`);
-  if (!IANAZone.isValidZone(timeZone)) throw invalid(`KPI time zone "${timeZone}" is not an IANA zone`);
+  const zoneProblem = timeZoneProblem(timeZone);
+  if (zoneProblem !== null) throw invalid(`KPI time zone: ${zoneProblem}`);
   const log = o.logger.child({ component: 'kpi-job', month: o.month });
 
   const admin = o.messaging.admin();

@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 
 /**
@@ -32,9 +32,6 @@ export function withOffsetIn(value: string, timeZone: string): string {
   const later = read.getPossibleOffsets().reduce((a, b) => (b.toMillis() > a.toMillis() ? b : a), read);
   return later.toISO({ suppressMilliseconds: true }) ?? value;
 }
-
-/** An IANA time zone name, checked (for connector configs). */
-export const timeZoneSchema = z.string().refine((zone) => IANAZone.isValidZone(zone), 'an IANA time zone');
 
 /**
  * Epoch milliseconds of an instantSchema value. A date without a time is the start of that day

@@ -31,7 +31,8 @@ export {
   type SeqFeed,
   type SeqPage,
 } from './seq-feed/poll.ts';
-export { hasOffset, instantIn, instantOf, instantSchema, timeZoneSchema, withOffsetIn } from './dates.ts';
+export { hasOffset, instantIn, instantOf, instantSchema, withOffsetIn } from './dates.ts';
+export { timeZoneProblem, timeZoneSchema } from './time-zone.ts';
 export { classifyHttpError, malformedResponse, type HttpFailure } from './errors.ts';
 export {
   headerValue,

@@ -46,7 +46,7 @@ describe('closeloop config check', () => {
     const bad = await withPosse(', timeZone: America/NewYork');
     await expect(runConfigCheck({ config: bad, credentials: false }, () => undefined, {})).rejects.toMatchObject({
       code: 'CL_CONFIG_INVALID',
-      message: expect.stringContaining('posse: timeZone: an IANA time zone'),
+      message: expect.stringContaining('posse: timeZone: "America/NewYork" is not an IANA time zone'),
     });
     const good = await withPosse('');
     await expect(runConfigCheck({ config: good, credentials: true }, () => undefined, {})).rejects.toMatchObject({
