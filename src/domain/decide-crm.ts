@@ -7,7 +7,7 @@ import { routeTicket } from './routing.ts';
 import type { TicketState } from './state.ts';
 import type { CrmTicketEvent, LinkType } from './types.ts';
 import { RECONCILE_ORIGIN, positionOf } from './context.ts';
-import { decideReopen } from './decide-reconcile.ts';
+import { decideCrmAhead, decideReopen } from './decide-reconcile.ts';
 import { implausiblePosition } from './ordering.ts';
 import { closeImported, isImported, openImported, updateImported } from './import.ts';
 import { requestTime, showTime } from './request-time.ts';
@@ -89,7 +89,10 @@ const CANCEL_REASONS = WITHOUT_WORK;
 
 export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Draft): Decision {
   // Reconciliation's word about the CRM, not an event of its feed: it has no position there.
-  if (e.envelope.origin === RECONCILE_ORIGIN) return decideReopen(prev, e, draft);
+  if (e.envelope.origin === RECONCILE_ORIGIN) {
+    const crmVersion = e.crmStatusVersion ?? null;
+    return crmVersion === null ? decideReopen(prev, e, draft) : decideCrmAhead(prev, e, crmVersion, draft);
+  }
   if (!prev && e.kind !== 'OPENED') {
     draft.violation(e.ticketId, 'UNKNOWN_TICKET', `${e.kind} for a ticket the bridge has not seen opened`);
     return draft.done(null, false);

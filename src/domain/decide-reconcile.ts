@@ -100,3 +100,32 @@ export function decideReopen(prev: TicketState | null, e: CrmTicketEvent, draft:
   );
   return draft.done(publish(prev, prev, draft, { notePrefix: reopenNote(prev.state) }), true);
 }
+
+/**
+ * Reconciliation found the CRM holding a status version above the bridge's (the bridge's state
+ * restored from an older backup, its changelog recreated): the CRM takes every version up to its
+ * own as a repeat, so the ticket would stop moving there. The ticket's version is raised to the
+ * CRM's and its current status sent again above it, through the close gate as any status is
+ * (publish), so the CRM applies the bridge's real status next. The event's id names the CRM's
+ * version, so a repeat of the same finding sends once; a ticket whose version has passed the
+ * CRM's meanwhile needs nothing.
+ */
+export function decideCrmAhead(
+  prev: TicketState | null,
+  e: CrmTicketEvent,
+  crmVersion: number,
+  draft: Draft,
+): Decision {
+  if (!prev) {
+    draft.violation(
+      e.ticketId,
+      'UNKNOWN_TICKET',
+      `reconciliation asked to send again above the CRM's status v${crmVersion} a ticket the bridge does not know`,
+    );
+    return draft.done(null, false);
+  }
+  if (crmVersion <= prev.version) return draft.done(prev, false);
+  // No kept key: the status is new to the CRM, whatever the bridge last sent under a lower version.
+  const raised: TicketState = { ...prev, version: crmVersion, lastStatusKey: null };
+  return draft.done(publish(prev, raised, draft), true);
+}

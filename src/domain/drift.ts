@@ -6,7 +6,14 @@ import type { TicketState } from './state.ts';
 import type { WorkOrderEvent } from './types.ts';
 
 /** Where the bridge and the systems it connects disagree (see classifyDrift). */
-export const DRIFT_KINDS = ['CRM_BEHIND', 'CRM_CLOSED_BY_HAND', 'DEPT_AHEAD', 'DEPT_MISSING', 'CRM_MISSING'] as const;
+export const DRIFT_KINDS = [
+  'CRM_BEHIND',
+  'CRM_CLOSED_BY_HAND',
+  'DEPT_AHEAD',
+  'DEPT_MISSING',
+  'CRM_MISSING',
+  'CRM_AHEAD',
+] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 
 /** What a CRM lookup says of a ticket, as far as drift is concerned. */
@@ -58,6 +65,9 @@ export interface DriftFinding {
  *
  * - CRM_MISSING: the CRM does not know the ticket.
  * - CRM_BEHIND: the CRM applied fewer of the bridge's statuses than it sent (a restore).
+ * - CRM_AHEAD: the CRM applied a status version above any the bridge holds as sent (the bridge's
+ *   state restored from an older backup, its changelog recreated): the CRM would take every next
+ *   status of the ticket as a repeat and drop it.
  * - CRM_CLOSED_BY_HAND: the CRM is at the bridge's latest version, which was open, yet closed.
  * - DEPT_AHEAD: a department shows a state, mapped, further along than the bridge holds.
  * - DEPT_MISSING: a department does not know a work order the bridge holds open (and it had
@@ -82,6 +92,9 @@ export function classifyDrift(t: TicketState, obs: Observations, policy: Policy)
     observation: null,
   });
   const crm = obs.crm;
+  // A ticket only ever imported holds a version below 0 (IMPORTED_VERSION_BASE): the CRM, which
+  // never receives history, counts from 0, as the bridge's next live status does.
+  const sent = Math.max(t.version, 0);
   if (crm === null) {
     findings.push(crmFinding('CRM_MISSING', null, `the CRM does not know the ticket; the bridge sent v${t.version}`));
   } else if (crm !== undefined && crm.statusVersion < t.version) {
@@ -90,6 +103,17 @@ export function classifyDrift(t: TicketState, obs: Observations, policy: Policy)
         'CRM_BEHIND',
         crm,
         `the CRM shows status v${crm.statusVersion} (${crm.status}); the bridge sent up to v${t.version}`,
+      ),
+    );
+  } else if (crm !== undefined && crm.statusVersion > sent) {
+    const bridgeStatus = isClosed(t.state) ? 'closed' : 'open';
+    const differs = crm.status === bridgeStatus ? '' : `, not ${bridgeStatus} as the bridge holds it`;
+    findings.push(
+      crmFinding(
+        'CRM_AHEAD',
+        crm,
+        `the CRM shows status v${crm.statusVersion} (${crm.status}${differs}), above v${sent} the bridge holds as ` +
+          `sent (${t.state}): it would take the bridge's next statuses as repeats`,
       ),
     );
   } else if (crm?.statusVersion === t.version && crm.status === 'closed' && !isClosed(t.state) && t.version > 0) {

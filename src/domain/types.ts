@@ -141,6 +141,11 @@ export interface CrmTicketEvent {
   readonly crmDueAt?: number | null;
   /** The department the CRM's record names (history imports); absent before schema v3. */
   readonly department?: string | null;
+  /**
+   * Reconciliation's request (origin reconcile) to send the ticket's status again above this
+   * version, the one the CRM holds (CRM_AHEAD); absent before schema v4, null otherwise.
+   */
+  readonly crmStatusVersion?: number | null;
 }
 
 export interface WorkOrderEvent {

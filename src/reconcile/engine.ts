@@ -147,7 +147,9 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       // The topic and schema may be newer than the running processor.
       const own = [config.topics.drift, config.topics.alerts];
       await admin.ensureTopics(topicSpecs(config).filter((s) => own.includes(s.topic)));
-      for (const name of ['drift', 'alerts'] as const) {
+      // The CRM events' too: a request to send above the CRM's version (CRM_AHEAD) carries a field
+      // a schema registered before it lacks, and encoded with that one it would read as a reopen.
+      for (const name of ['drift', 'alerts', 'crmEvents'] as const) {
         const file = await readSchemaFile(path.join(o.schemasDir ?? SHIPPED_SCHEMAS, `${CANONICAL[name]}.avsc`));
         await serde.register(subjectForTopic(config.topics[name]), file.schema);
       }

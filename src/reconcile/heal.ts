@@ -22,7 +22,16 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
-export type DriftAction = 'RESENT_STATUSES' | 'FED_OBSERVATION' | 'REOPEN_REQUESTED' | 'ACCEPTED' | 'ALERTED';
+/** What reconciliation does about a finding, in the order of the drift schema's enum. */
+export const DRIFT_ACTIONS = [
+  'RESENT_STATUSES',
+  'FED_OBSERVATION',
+  'REOPEN_REQUESTED',
+  'ACCEPTED',
+  'ALERTED',
+  'RESEND_REQUESTED',
+] as const;
+export type DriftAction = (typeof DRIFT_ACTIONS)[number];
 
 export const RECONCILE_SOURCE = 'closeloop-reconcile';
 
@@ -44,6 +53,8 @@ export function actionFor(f: DriftFinding, closedByHand: 'reopen' | 'accept'): D
   switch (f.kind) {
     case 'CRM_BEHIND':
       return 'RESENT_STATUSES';
+    case 'CRM_AHEAD':
+      return 'RESEND_REQUESTED';
     case 'DEPT_AHEAD':
       return 'FED_OBSERVATION';
     case 'CRM_CLOSED_BY_HAND':
@@ -112,10 +123,24 @@ export class Healer {
    * CRM's version, so the same finding made twice reopens once.
    */
   async requestReopen(f: DriftFinding, now: number): Promise<void> {
+    await this.#requestOfProcessor(f, 'closed-by-hand', null, now);
+  }
+
+  /**
+   * CRM_AHEAD: asks the processor to raise the ticket's version to the CRM's and send its current
+   * status again above it (decideCrmAhead). The id names the CRM's version, so the same finding
+   * made twice sends once.
+   */
+  async requestResend(f: DriftFinding, crmVersion: number, now: number): Promise<void> {
+    await this.#requestOfProcessor(f, 'crm-ahead', crmVersion, now);
+  }
+
+  /** A CRM event of origin reconcile: reconciliation's word about the CRM, for decide() to act on. */
+  async #requestOfProcessor(f: DriftFinding, what: string, crmStatusVersion: number | null, now: number) {
     const topic = this.#config.topics.crmEvents;
     const event: CrmTicketEvent = {
       envelope: {
-        eventId: `${RECONCILE_ORIGIN}:${this.#config.jurisdiction}:closed-by-hand:${f.ticketId}:v${f.crmVersion ?? 0}`,
+        eventId: `${RECONCILE_ORIGIN}:${this.#config.jurisdiction}:${what}:${f.ticketId}:v${f.crmVersion ?? 0}`,
         jurisdiction: this.#config.jurisdiction,
         source: RECONCILE_SOURCE,
         sequence: null,
@@ -133,6 +158,7 @@ export class Healer {
       followUpOf: null,
       closureReason: null,
       note: null,
+      crmStatusVersion,
     };
     await this.#producer.send(topic, [
       { key: f.ticketId, value: await this.#serde.encode(subjectForTopic(topic), event) },
@@ -240,6 +266,14 @@ export async function heal(
       break;
     case 'REOPEN_REQUESTED':
       await healer.requestReopen(f, now);
+      break;
+    case 'RESEND_REQUESTED':
+      // Without the CRM's version there is nothing to send above: left for people, not guessed.
+      if (f.crmVersion === null) {
+        const detail = `${f.detail}; the CRM's version is not known, so no status could be sent above it`;
+        return { action: 'ALERTED', finding: { ...f, detail } };
+      }
+      await healer.requestResend(f, f.crmVersion, now);
       break;
     case 'ACCEPTED':
     case 'ALERTED':

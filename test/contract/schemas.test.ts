@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CRM_EVENT_KINDS,
   DELIVERY_OUTCOMES,
+  DRIFT_KINDS,
   LINK_MESSAGE_KINDS,
   LINK_TYPES,
   OPERATOR_COMMAND_KINDS,
@@ -12,6 +13,7 @@ import {
   VIOLATION_KINDS,
 } from '../../src/domain/index.ts';
 import { stateFromRecord, stateToRecord } from '../../src/processor/index.ts';
+import { DRIFT_ACTIONS } from '../../src/reconcile/index.ts';
 import { CANONICAL, RECORD_NAMES } from '../../src/topics/index.ts';
 import { computeKpis } from '../../src/domain/kpi/index.ts';
 import { Bridge, crm, dept, slaTestPolicy, testPolicy } from '../support/domain.ts';
@@ -103,6 +105,18 @@ describe('schemas v1', () => {
 
   it.each(Object.keys(shipped))('%s is BACKWARD_TRANSITIVE-compatible with every earlier version', (name) => {
     for (const old of history(name)) expect(readsOld(shipped[name] as Json, old)).toBe(true);
+  });
+
+  it('lists every drift kind and action of reconciliation in the drift enums, old symbols kept in place', () => {
+    const symbolsOf = (schema: Json, field: string) =>
+      (schema['fields'] as { name: string; type: { symbols?: string[] } }[]).find((f) => f.name === field)?.type
+        .symbols ?? [];
+    const drift = shipped[CANONICAL.drift] as Json;
+    expect(symbolsOf(drift, 'kind')).toEqual([...DRIFT_KINDS]);
+    expect(symbolsOf(drift, 'action')).toEqual([...DRIFT_ACTIONS]);
+    for (const old of history(CANONICAL.drift))
+      for (const field of ['kind', 'action'])
+        expect(symbolsOf(drift, field).slice(0, symbolsOf(old, field).length)).toEqual(symbolsOf(old, field));
   });
 
   it('lists every violation kind of the domain in the quarantine enum, old symbols kept in place', () => {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DriftFinding, TicketState } from '../../src/domain/index.ts';
 import { actionFor, candidates } from '../../src/reconcile/index.ts';
+import { heal, type Healer } from '../../src/reconcile/heal.ts';
 import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
 
 const DAY = 86_400_000;
@@ -47,10 +48,21 @@ describe('what is done about a finding', () => {
 
   it('heals what is safe, follows the city on closures by hand, and leaves missing items to people', () => {
     expect(actionFor(f('CRM_BEHIND'), 'reopen')).toBe('RESENT_STATUSES');
+    expect(actionFor(f('CRM_AHEAD'), 'accept')).toBe('RESEND_REQUESTED');
     expect(actionFor(f('DEPT_AHEAD'), 'reopen')).toBe('FED_OBSERVATION');
     expect(actionFor(f('CRM_CLOSED_BY_HAND'), 'reopen')).toBe('REOPEN_REQUESTED');
     expect(actionFor(f('CRM_CLOSED_BY_HAND'), 'accept')).toBe('ACCEPTED');
     expect(actionFor(f('DEPT_MISSING'), 'reopen')).toBe('ALERTED');
     expect(actionFor(f('CRM_MISSING'), 'accept')).toBe('ALERTED');
+  });
+});
+
+describe('a CRM ahead of the bridge', () => {
+  it('is left for people (ALERTED), not guessed, when the CRM version is not known', async () => {
+    const nothingCalled = {} as Healer;
+    const f = { kind: 'CRM_AHEAD', crmVersion: null, detail: 'ahead' } as unknown as DriftFinding;
+    const done = await heal(nothingCalled, f, 'RESEND_REQUESTED', 0, 'bridge.ticket-status.v1');
+    expect(done.action).toBe('ALERTED');
+    expect(done.finding.detail).toBe("ahead; the CRM's version is not known, so no status could be sent above it");
   });
 });

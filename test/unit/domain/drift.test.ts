@@ -78,6 +78,41 @@ describe('classifyDrift', () => {
     ).toEqual(['CRM_BEHIND']);
   });
 
+  it('CRM_AHEAD when the CRM holds a version above the bridge, saying what it shows', () => {
+    const f = classifyDrift(open, { crm: { status: 'open', statusVersion: 5 }, workOrders: none }, policy);
+    expect(f).toEqual([
+      expect.objectContaining({
+        kind: 'CRM_AHEAD',
+        ticketId: 'T1',
+        crmVersion: 5,
+        bridgeVersion: 2,
+        bridgeState: 'ACCEPTED',
+        observedState: 'open',
+        department: 'transportation',
+        driftId: 'CRM_AHEAD:T1:5',
+      }),
+    ]);
+    expect(f[0]?.detail).toBe(
+      "the CRM shows status v5 (open), above v2 the bridge holds as sent (ACCEPTED): it would take the bridge's next statuses as repeats",
+    );
+    // Closed in the CRM while the bridge holds it open (or the other way): said, still CRM_AHEAD.
+    const [shut] = classifyDrift(open, { crm: { status: 'closed', statusVersion: 3 }, workOrders: none }, policy);
+    expect(shut).toMatchObject({ kind: 'CRM_AHEAD', observedState: 'closed' });
+    expect(shut?.detail).toContain('v3 (closed, not open as the bridge holds it)');
+    const [reopened] = classifyDrift(closed, { crm: { status: 'open', statusVersion: 9 }, workOrders: none }, policy);
+    expect(reopened?.detail).toContain('v9 (open, not closed as the bridge holds it)');
+  });
+
+  it('CRM_AHEAD of a ticket only imported (version below 0) once the CRM applied any version, not before', () => {
+    const imported = { ...open, version: -999_999_998 };
+    expect(classifyDrift(imported, { crm: { status: 'open', statusVersion: 0 }, workOrders: none }, policy)).toEqual(
+      [],
+    );
+    expect(
+      kinds(classifyDrift(imported, { crm: { status: 'open', statusVersion: 1 }, workOrders: none }, policy)),
+    ).toEqual(['CRM_AHEAD']);
+  });
+
   it('DEPT_AHEAD for a mapped state further along, carrying the observation to feed', () => {
     const obs = seen(open, 'T1#1', 'maximo', 'INPRG');
     const [f] = classifyDrift(open, { workOrders: new Map([['T1#1', obs]]) }, policy);

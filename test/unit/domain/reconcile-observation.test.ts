@@ -142,3 +142,51 @@ describe('a reopen request from reconciliation', () => {
     expect(bridge.ticket('T1').workOrders.map((w) => w.workOrderId)).toEqual(['T1#1']);
   });
 });
+
+describe('a request from reconciliation to send above the CRM version (CRM_AHEAD)', () => {
+  const ahead = (crmStatusVersion: number, id = `ahead-${crmStatusVersion}`) =>
+    crm('T1', 'UPDATED', 0, { crmStatusVersion }, { sequence: null, origin: RECONCILE_ORIGIN, eventId: id });
+
+  it("raises the ticket's version to the CRM's and sends its current status above it, nothing reopened", () => {
+    const before = bridge.lastStatus('T1');
+    expect(before.version).toBe(2);
+    const d = bridge.send(ahead(5));
+    expect(kinds(d)).toEqual([]);
+    expect(d.statuses).toHaveLength(1);
+    expect(d.statuses[0]).toMatchObject({
+      version: 6,
+      crmStatus: 'OPEN',
+      lifecycleState: 'ACCEPTED',
+      statusNote: before.statusNote,
+    });
+    expect(bridge.ticket('T1')).toMatchObject({ version: 6, state: 'ACCEPTED', crmPosition: 1 });
+    // The next status follows it, where the CRM applies it.
+    const next = bridge.send(dept('T1', 'T1#1', 'maximo', 'INPRG', 3, { department: 'transportation' }));
+    expect(next.statuses.map((s) => [s.version, s.lifecycleState])).toEqual([[7, 'IN_PROGRESS']]);
+  });
+
+  it('keeps the close gate: a closed ticket is sent closed again, an open one never closed', () => {
+    bridge.send(dept('T1', 'T1#1', 'maximo', 'COMP', 3, { department: 'transportation' }));
+    const closed = bridge.ticket('T1');
+    const d = bridge.send(ahead(closed.version + 4));
+    expect(d.statuses.map((s) => [s.version, s.crmStatus, s.lifecycleState])).toEqual([
+      [closed.version + 5, 'CLOSED', 'RESOLVED'],
+    ]);
+    expect(bridge.ticket('T1').closedAt).toBe(closed.closedAt);
+  });
+
+  it('sends once for one finding, and nothing once the ticket is at or past the CRM version', () => {
+    expect(bridge.send(ahead(5)).statuses).toHaveLength(1);
+    expect(bridge.send(ahead(5)).statuses).toHaveLength(0);
+    expect(bridge.send(ahead(4, 'other')).statuses).toHaveLength(0);
+    expect(bridge.ticket('T1').version).toBe(6);
+  });
+
+  it('reports a request for a ticket the bridge does not know', () => {
+    const d = bridge.send(
+      crm('T9', 'UPDATED', 0, { crmStatusVersion: 3 }, { sequence: null, origin: RECONCILE_ORIGIN, eventId: 'x' }),
+    );
+    expect(kinds(d)).toEqual(['UNKNOWN_TICKET']);
+    expect(d.statuses).toEqual([]);
+  });
+});
