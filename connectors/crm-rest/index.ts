@@ -7,6 +7,7 @@ import {
   positionProblem,
   seqFeedPoll,
   seqOf,
+  type ConnectorContext,
   type CrmTicketEvent,
   type Lookup,
   type Sink,
@@ -29,6 +30,30 @@ function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
   });
 }
 
+/** The version the CRM holds, read after a 409 or 423 answered a status it has already. */
+interface Held {
+  readonly held: number;
+}
+
+/**
+ * A later version than the status's is held: said at warn with the ticket and versions only (no
+ * note, no contact data) and counted (ctx.heldNewer). After a redelivery that is a
+ * status sent before; otherwise the CRM is ahead of the bridge and drops its statuses as repeats,
+ * which reconciliation heals (CRM_AHEAD). Holding this very version is a plain repeat.
+ */
+function heldAs(ctx: ConnectorContext, status: TicketStatusChange, held: number, how: string): void {
+  const said = { ticketId: status.ticketId, version: status.version, currentVersion: held };
+  if (held === status.version) {
+    ctx.logger.debug(said, `CRM ${how} and had this version`);
+    return;
+  }
+  ctx.heldNewer?.();
+  ctx.logger.warn(
+    said,
+    `CRM ${how} and holds a later version; counted as delivered (a redelivery, or a CRM ahead of the bridge)`,
+  );
+}
+
 /**
  * A 409 to a status update says the versions disagree, or that the ticket is locked (an agent
  * editing it: "being edited by another user"); a 423 says it is locked. The CRM's own ticket says
@@ -39,14 +64,14 @@ function client(config: CrmRestConfig, env: NodeJS.ProcessEnv): CrmClient {
  * holding one below that, an earlier status is missing (outOfOrder). Any other failure stays the
  * error it was.
  */
-async function versionConflict(crm: CrmClient, status: TicketStatusChange, err: unknown): Promise<'held'> {
+async function versionConflict(crm: CrmClient, status: TicketStatusChange, err: unknown): Promise<Held> {
   const httpStatus = isCloseloopError(err) ? err.details['httpStatus'] : undefined;
   const conflict = isCloseloopError(err, 'CL_CONNECTOR_REJECTED') && httpStatus === 409;
   const locked = isCloseloopError(err, 'CL_CONNECTOR_RETRIABLE') && httpStatus === 423;
   if (!isCloseloopError(err) || !(conflict || locked)) throw err;
   const held = await crm.heldVersion(status.ticketId);
   if (held === null) throw err;
-  if (held >= status.version) return 'held';
+  if (held >= status.version) return { held };
   // A gap is a gap whatever the lock: waiting the lock out could never apply this status.
   if (held < status.version - 1) throw outOfOrder(status.ticketId, status.version, held, err);
   throw notApplied(status.ticketId, status.version, held, {
@@ -117,11 +142,8 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
         const result = await crm
           .putStatus(status.ticketId, update, trace, signal)
           .catch((err: unknown) => versionConflict(crm, status, err));
-        if (result === 'held') {
-          ctx.logger.debug(
-            { ticketId: status.ticketId, version: status.version },
-            'CRM answered 409 and had this version',
-          );
+        if (result !== null && 'held' in result) {
+          heldAs(ctx, status, result.held, 'answered 409');
           return;
         }
         if (result === null)
@@ -135,10 +157,7 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
           // rule): counted as delivered, its receipt would confirm a status the CRM never shows.
           if (result.currentVersion < status.version)
             throw notApplied(status.ticketId, status.version, result.currentVersion);
-          ctx.logger.debug(
-            { ticketId: status.ticketId, version: status.version, currentVersion: result.currentVersion },
-            'CRM already had this version',
-          );
+          heldAs(ctx, status, result.currentVersion, 'answered applied: false');
         }
       },
       health: () => healthFrom(() => crm.ping()),

@@ -54,6 +54,7 @@ export class Metrics {
   readonly sourceLeaseHeld: Gauge<'connector'>;
   readonly importedPassedOver: Counter<'connector'>;
   readonly notAccepted: Counter<'connector'>;
+  readonly heldNewer: Counter<'connector'>;
   readonly paused: Gauge<'runner' | 'reason'>;
   readonly consumerFailing: Gauge<'consumer'>;
   readonly topicMismatch: Gauge<'topic'>;
@@ -182,6 +183,12 @@ export class Metrics {
     this.importedPassedOver = new Counter({
       name: 'closeloop_sink_imported_passed_over_total',
       help: 'Records a sink passed over because they are imported history (origin import): the system has them already.',
+      labelNames: ['connector'],
+      registers: r,
+    });
+    this.heldNewer = new Counter({
+      name: 'closeloop_sink_held_newer_total',
+      help: 'Records counted as delivered that the system answered it holds a later version of: a few after a redelivery; a steady rise is a system ahead of the bridge (drift CRM_AHEAD).',
       labelNames: ['connector'],
       registers: r,
     });

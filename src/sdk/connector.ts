@@ -175,6 +175,14 @@ export interface ConnectorContext {
   /** Credentials come from here, never from config files. */
   readonly env: NodeJS.ProcessEnv;
   readonly clock: () => number;
+  /**
+   * A sink tells of a record it counts as delivered though the system answered that it holds a
+   * later version (a CRM at a higher status version): after a redelivery (a restart, a
+   * rebalance) a status sent before; otherwise a system ahead of the bridge, dropping its
+   * statuses as repeats (reconciliation's CRM_AHEAD). The worker counts it in
+   * closeloop_sink_held_newer_total{connector}, so that shows between reconciliation runs.
+   */
+  readonly heldNewer?: () => void;
 }
 
 /** A connector declares its config once, as a zod schema: defaults, validation and docs. */

@@ -130,7 +130,12 @@ export class Worker {
       const { definition: def, settings } = checked;
       problems.push(...checked.problems.map((p) => `connectors: ${p}`));
       if (!def || checked.problems.length > 0) continue;
-      const ctx = { logger: logger.child({ connector: def.name }), env, clock: Date.now };
+      const ctx = {
+        logger: logger.child({ connector: def.name }),
+        env,
+        clock: Date.now,
+        heldNewer: () => this.metrics.heldNewer.inc({ connector: def.name }),
+      };
       if (instance.source && def.source && def.sourceTopic) {
         const { source, sourceTopic } = def;
         // A runner (and its source) per lease gained: a stopped one has stopped its source.

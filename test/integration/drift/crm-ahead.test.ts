@@ -3,7 +3,7 @@ import { bridgeRun } from '../../support/bridge-run.ts';
 import { costLine, driftRecords, lookupCalls, tallySinceRestore } from '../../support/drift.ts';
 import { recordFault } from '../../support/fault-report.ts';
 import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
-import { until } from '../../support/wait.ts';
+import { until, untilAsync } from '../../support/wait.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 
 const cleanup = cleanupAfter('all');
@@ -46,6 +46,9 @@ describe('drift: the CRM holds status versions above the bridge', () => {
     expect(aheadNow()).toMatchObject({ statusVersion: crmVersion, lifecycleState: 'ACCEPTED' });
     const dropped = run.crm.repeatedUpdates - repeatsBefore;
     expect(dropped).toBe(1);
+    // Seen before any run: the sink counts a status the CRM holds a later version of.
+    const heldNewer = 'closeloop_sink_held_newer_total{connector="crm-rest"}';
+    await untilAsync('the drop counted', async () => (await metric(fw.url, heldNewer)) === 1);
 
     const driftedAt = Date.now();
     const before = lookupCalls(run);
