@@ -132,7 +132,8 @@ export const ERROR_CATALOG = {
   CL_DECODE_MALFORMED: {
     stage: 'decode',
     retriable: false,
-    summary: 'A record is not in the Confluent wire format or its Avro body does not decode.',
+    summary:
+      "A record is not in the Confluent wire format (Apicurio's 8-byte id framing is named as such, at once) or its Avro body does not decode.",
   },
   CL_INPUTS_UNREAD: {
     stage: 'decode',

@@ -14,7 +14,36 @@ export function readSchemaId(buffer: Buffer): number {
   if (buffer[0] !== MAGIC_BYTE) {
     throw new CloseloopError('CL_DECODE_MALFORMED', `record starts with byte ${buffer[0]}, not the magic byte 0`);
   }
-  return buffer.readInt32BE(1);
+  const id = buffer.readInt32BE(1);
+  if (id === 0) throw unassignedId(buffer);
+  return id;
+}
+
+/** Apicurio's Legacy8ByteIdHandler: magic byte 0, then the id as a big-endian int64. */
+const APICURIO_8_BYTE_HEADER = 9;
+
+/**
+ * No registry hands out schema id 0: Confluent's ids and Apicurio's content and global ids all
+ * start at 1. So a record whose four id bytes are all 0 is no Confluent record of any registry,
+ * and asking the registry for id 0 (and waiting out its 404 as a lagging replica's) would be a
+ * wait for nothing. What writes it is Apicurio's serde with its 8-byte id handler (the default of
+ * Apicurio 2.x): magic byte 0, then the id as an int64, whose high four bytes are 0 for any id
+ * below 2^32. Only id 0 is taken so: a Confluent id below 2^24 also starts with a 0 byte, and is
+ * read as it is. The record is named for what it is, and dead-lettered at once (not retriable).
+ */
+function unassignedId(buffer: Buffer): CloseloopError {
+  if (buffer.length < APICURIO_8_BYTE_HEADER) {
+    return new CloseloopError('CL_DECODE_MALFORMED', 'record names schema id 0, which no registry assigns');
+  }
+  const id = buffer.readBigInt64BE(1);
+  return new CloseloopError(
+    'CL_DECODE_MALFORMED',
+    `record is in Apicurio's 8-byte id framing (magic byte 0, then id ${id} in 8 bytes: a global id by ` +
+      "default), not the Confluent wire format's 4-byte id closeloop reads: configure the producer with " +
+      'apicurio.registry.id-handler=io.apicurio.registry.serde.Default4ByteIdHandler and ' +
+      'apicurio.registry.use-id=contentId (the defaults of Apicurio 3), or use a Confluent serializer',
+    { details: { framing: 'apicurio-8-byte-id', apicurioId: id.toString() } },
+  );
 }
 
 /** The part of an avsc Type the writer needs. */

@@ -214,4 +214,51 @@ describe('a foreign writer whose nested types are in its own namespace', () => {
   }, 120_000);
 });
 
+/*
+ * A department publishing with Apicurio's own serde and its 8-byte id handler (Apicurio 2.x's
+ * default) writes magic byte 0, the schema's global id as an int64, then the Avro body. Read as
+ * the Confluent wire format that is schema id 0: it is dead-lettered at once, named for its
+ * framing, not after a wait for a schema id 0 no registry has.
+ */
+describe("a department writing with Apicurio's serde and 8-byte global ids", () => {
+  it('has its record dead-lettered at once, naming the framing and how to configure the producer', async () => {
+    const { messaging, config, processor, producer } = await started();
+    const serde = new AvroSerde({ url: endpoints().registryUrl });
+    const subject = `${config.topics.deptEvents}-apicurio`;
+    await serde.register(subject, (await shipped('deptEvents')) as never);
+    const globalId = await apicurioGlobalId(subject);
+    const opening = crm('AP-1', 'OPENED', 1, { serviceCode: 'POTHOLE' });
+    await feed(config, messaging, [opening]);
+    await awaitCount(messaging, config.topics.status, 1, 60_000);
+
+    const event = dept('AP-1', 'AP-1#1', 'maximo', 'APPR', 2, { department: 'transportation' }).event;
+    const confluent = await serde.encode(subject, event);
+    const header = Buffer.alloc(9);
+    header.writeBigInt64BE(BigInt(globalId), 1);
+    await producer.send(config.topics.deptEvents, [
+      { key: 'AP-1', value: Buffer.concat([header, confluent.subarray(5)]) },
+    ]);
+    await awaitCount(messaging, deadLetterTopic(config.topics.deptEvents), 1, 60_000);
+    await processor.stop();
+
+    const dead = await readCommittedRaw(messaging, deadLetterTopic(config.topics.deptEvents));
+    expect(dead.map((r) => [r.key?.toString(), r.headers[DLQ_HEADERS.code]?.toString()])).toEqual([
+      ['AP-1', 'CL_DECODE_MALFORMED'],
+    ]);
+    const message = dead[0]?.headers[DLQ_HEADERS.message]?.toString();
+    expect(message).toContain(`Apicurio's 8-byte id framing (magic byte 0, then id ${globalId} in 8 bytes`);
+    expect(message).toContain('apicurio.registry.id-handler=io.apicurio.registry.serde.Default4ByteIdHandler');
+  }, 120_000);
+});
+
+/** The global id Apicurio gave a subject's latest version, from its native API (ccompat gives content ids). */
+async function apicurioGlobalId(subject: string): Promise<number> {
+  const native = endpoints().registryUrl.replace(/\/apis\/ccompat\/v7\/?$/, '/apis/registry/v3');
+  const answer = await fetch(`${native}/search/versions?artifactId=${encodeURIComponent(subject)}`);
+  const found = (await answer.json()) as { versions?: { globalId: number }[] };
+  const ids = (found.versions ?? []).map((v) => v.globalId);
+  if (ids.length === 0) throw new Error(`Apicurio has no version of ${subject}`);
+  return Math.max(...ids);
+}
+
 const started = () => startedProcessor(cleanup, 1);
