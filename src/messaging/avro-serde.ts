@@ -10,7 +10,8 @@ import { WRITER_TIME_TYPES } from './avro-logical.ts';
 import { ownKeysMaps } from './avro-map.ts';
 import { sharedType } from './shared-type.ts';
 import { nativeStrings } from './avro-string.ts';
-import { HEADER_LENGTH, readSchemaId, WireWriter } from './wire-format.ts';
+import { malformed, read, tombstone } from './avro-read.ts';
+import { readSchemaId, WireWriter } from './wire-format.ts';
 import { avroNameRule } from './writer-adapt.ts';
 import { WriterCheck } from './writer-check.ts';
 
@@ -363,27 +364,4 @@ export class AvroSerde {
       );
     }
   }
-}
-
-const tombstone = () =>
-  new CloseloopError('CL_DECODE_MALFORMED', 'record has no value (tombstone) where one is required');
-
-function read<T>(type: avro.Type, schemaId: number, buffer: Buffer): T {
-  try {
-    return type.fromBuffer(buffer.subarray(HEADER_LENGTH)) as T;
-  } catch (err) {
-    throw malformed(schemaId, err);
-  }
-}
-
-// Anything but the registry failing is avsc failing on the body: truncated or written with another schema.
-function malformed(schemaId: number, err: unknown): CloseloopError {
-  return new CloseloopError(
-    'CL_DECODE_MALFORMED',
-    `record with schema id ${schemaId} does not decode: ${messageOf(err)}`,
-    {
-      cause: err,
-      details: { schemaId },
-    },
-  );
 }
