@@ -11,7 +11,7 @@ import { ownKeysMaps } from './avro-map.ts';
 import { sharedType } from './shared-type.ts';
 import { nativeStrings } from './avro-string.ts';
 import { malformed, read, tombstone } from './avro-read.ts';
-import { readSchemaId, WireWriter } from './wire-format.ts';
+import { readSchemaId, refuseApicurioHeaders, WireWriter, type RecordHeaders } from './wire-format.ts';
 import { avroNameRule } from './writer-adapt.ts';
 import { WriterCheck } from './writer-check.ts';
 
@@ -208,13 +208,16 @@ export class AvroSerde {
 
   /**
    * Decodes with the writer's schema from the registry, or, given a reader schema, resolves the
-   * writer's data into it (Avro schema resolution), as an older or newer consumer would.
+   * writer's data into it (Avro schema resolution), as an older or newer consumer would. Given
+   * the record's headers, a value framed by them (Apicurio's serde with headers) is refused.
    */
   async decode<T = unknown>(
     buffer: Buffer | null,
     readerSchema?: Readonly<Record<string, unknown>>,
+    headers?: RecordHeaders,
   ): Promise<Decoded<T>> {
     if (buffer === null) throw tombstone();
+    refuseApicurioHeaders(headers);
     const schemaId = readSchemaId(buffer);
     if (readerSchema) return { schemaId, value: (await this.#resolve(buffer, schemaId, readerSchema)) as T };
     const context = `decoding a record with schema id ${schemaId}`;
@@ -280,8 +283,8 @@ export class AvroSerde {
    * is taken as that schema would read it: a field the writer lacks holds the reader's default,
    * a time in microseconds is read as milliseconds (WriterCheck.conform).
    */
-  async decodeAs<T = unknown>(buffer: Buffer | null, recordName: string): Promise<Decoded<T>> {
-    const known = this.decodeKnown<T>(buffer, recordName);
+  async decodeAs<T = unknown>(buffer: Buffer | null, recordName: string, headers?: RecordHeaders): Promise<Decoded<T>> {
+    const known = this.decodeKnown<T>(buffer, recordName, headers);
     if (known) return known;
     if (buffer !== null) {
       const schemaId = readSchemaId(buffer);
@@ -304,8 +307,9 @@ export class AvroSerde {
    * with its id fetched it); undefined when it is not, and decodeAs must fetch it. Throws what
    * decodeAs rejects with.
    */
-  decodeKnown<T = unknown>(buffer: Buffer | null, recordName: string): Decoded<T> | undefined {
+  decodeKnown<T = unknown>(buffer: Buffer | null, recordName: string, headers?: RecordHeaders): Decoded<T> | undefined {
     if (buffer === null) throw tombstone();
+    refuseApicurioHeaders(headers);
     const schemaId = readSchemaId(buffer);
     const writer = this.#types.get(schemaId);
     if (!writer) return undefined;

@@ -19,6 +19,37 @@ export function readSchemaId(buffer: Buffer): number {
   return id;
 }
 
+/** A record's headers, as the messaging port gives them. */
+export type RecordHeaders = Readonly<Record<string, Buffer | string | undefined>>;
+
+/** Where Apicurio's serde puts the writer's id with headers enabled (its DefaultHeadersHandler). */
+const APICURIO_ID_HEADERS = ['apicurio.value.globalId', 'apicurio.value.contentId'] as const;
+
+/**
+ * Refuses a value whose writer's id is in Apicurio's headers (its serde with
+ * apicurio.registry.headers.enabled): the value is then the bare Avro body, with no magic byte and
+ * no id, and read as the Confluent wire format its first bytes would be taken for a schema id (a
+ * body starting with byte 0 names some id, waited for or read with the wrong schema). Apicurio's
+ * own deserializer takes the id from these headers whenever they are there, so they decide here
+ * too, whatever the value's first byte.
+ */
+export function refuseApicurioHeaders(headers: RecordHeaders | undefined): void {
+  if (headers === undefined) return;
+  for (const name of APICURIO_ID_HEADERS) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const id = typeof value !== 'string' && value.length === 8 ? value.readBigInt64BE(0).toString() : 'unreadable';
+    throw new CloseloopError(
+      'CL_DECODE_MALFORMED',
+      `record carries its schema id in Apicurio's header ${name} (${id}) and a bare Avro body, not the ` +
+        'Confluent wire format closeloop reads: configure the producer with apicurio.registry.headers.enabled=false ' +
+        'and apicurio.registry.id-handler=io.apicurio.registry.serde.Default4ByteIdHandler with ' +
+        'apicurio.registry.use-id=contentId (the defaults of Apicurio 3), or use a Confluent serializer',
+      { details: { framing: 'apicurio-headers', apicurioHeader: name, apicurioId: id } },
+    );
+  }
+}
+
 /** Apicurio's Legacy8ByteIdHandler: magic byte 0, then the id as a big-endian int64. */
 const APICURIO_8_BYTE_HEADER = 9;
 

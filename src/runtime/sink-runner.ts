@@ -310,7 +310,11 @@ export class SinkRunner<T> {
   async #decode(record: IncomingRecord): Promise<{ value: T } | null> {
     const { serde, recordName } = this.#o;
     const decode = async () => ({
-      value: (await (recordName ? serde.decodeAs<T>(record.value, recordName) : serde.decode<T>(record.value))).value,
+      value: (
+        await (recordName
+          ? serde.decodeAs<T>(record.value, recordName, record.headers)
+          : serde.decode<T>(record.value, undefined, record.headers))
+      ).value,
     });
     const unavailable = (err: unknown) => isCloseloopError(err) && err.retriable;
     for (;;) {

@@ -218,9 +218,10 @@ describe('a foreign writer whose nested types are in its own namespace', () => {
  * A department publishing with Apicurio's own serde and its 8-byte id handler (Apicurio 2.x's
  * default) writes magic byte 0, the schema's global id as an int64, then the Avro body. Read as
  * the Confluent wire format that is schema id 0: it is dead-lettered at once, named for its
- * framing, not after a wait for a schema id 0 no registry has.
+ * framing, not after a wait for a schema id 0 no registry has. With headers enabled, the serde
+ * writes the id in a header and the bare body as the value: named so too.
  */
-describe("a department writing with Apicurio's serde and 8-byte global ids", () => {
+describe("a department writing with Apicurio's serde and global ids", () => {
   it('has its record dead-lettered at once, naming the framing and how to configure the producer', async () => {
     const { messaging, config, processor, producer } = await started();
     const serde = new AvroSerde({ url: endpoints().registryUrl });
@@ -235,19 +236,29 @@ describe("a department writing with Apicurio's serde and 8-byte global ids", () 
     const confluent = await serde.encode(subject, event);
     const header = Buffer.alloc(9);
     header.writeBigInt64BE(BigInt(globalId), 1);
+    // With apicurio.registry.headers.enabled, the id goes into a header and the value is the bare body.
+    const idHeader = Buffer.alloc(8);
+    idHeader.writeBigInt64BE(BigInt(globalId));
     await producer.send(config.topics.deptEvents, [
       { key: 'AP-1', value: Buffer.concat([header, confluent.subarray(5)]) },
+      { key: 'AP-1', value: confluent.subarray(5), headers: { 'apicurio.value.globalId': idHeader } },
     ]);
-    await awaitCount(messaging, deadLetterTopic(config.topics.deptEvents), 1, 60_000);
+    await awaitCount(messaging, deadLetterTopic(config.topics.deptEvents), 2, 60_000);
     await processor.stop();
 
     const dead = await readCommittedRaw(messaging, deadLetterTopic(config.topics.deptEvents));
     expect(dead.map((r) => [r.key?.toString(), r.headers[DLQ_HEADERS.code]?.toString()])).toEqual([
       ['AP-1', 'CL_DECODE_MALFORMED'],
+      ['AP-1', 'CL_DECODE_MALFORMED'],
     ]);
     const message = dead[0]?.headers[DLQ_HEADERS.message]?.toString();
     expect(message).toContain(`Apicurio's 8-byte id framing (magic byte 0, then id ${globalId} in 8 bytes`);
     expect(message).toContain('apicurio.registry.id-handler=io.apicurio.registry.serde.Default4ByteIdHandler');
+    expect(dead[1]?.headers[DLQ_HEADERS.message]?.toString()).toContain(
+      `Apicurio's header apicurio.value.globalId (${globalId}) and a bare Avro body`,
+    );
+    // The dead letter keeps the record's own headers, for a replay once the producer is fixed.
+    expect(dead[1]?.headers['apicurio.value.globalId']).toEqual(idHeader);
   }, 120_000);
 });
 

@@ -79,3 +79,51 @@ describe("Apicurio's 8-byte id framing", () => {
     expect((await reader.decodeAs(confluent, 'n.R')).value).toEqual({ a: 'x' });
   });
 });
+
+// Apicurio's serde with apicurio.registry.headers.enabled writes the bare Avro body as the value,
+// the writer's id in a header as an int64: no magic byte, no id in the value.
+describe("Apicurio's id headers", () => {
+  const cleanup = cleanupAfter('each');
+  const SCHEMA = {
+    type: 'record',
+    name: 'R',
+    namespace: 'n',
+    fields: [
+      { name: 'n', type: 'int' },
+      { name: 'a', type: 'string' },
+    ],
+  };
+  const idHeader = (id: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64BE(BigInt(id));
+    return b;
+  };
+
+  it.each(['apicurio.value.globalId', 'apicurio.value.contentId'])(
+    'refuse the value at once, named, even when its body starts with byte 0: %s',
+    async (name) => {
+      const { registry, url, serde: writer } = await startLoopback(cleanup);
+      const id = await writer.register('t-value', SCHEMA);
+      const confluent = await writer.encode('t-value', { n: 0, a: 'a body that starts with 0' });
+      const bare = confluent.subarray(5);
+      expect(bare[0]).toBe(0);
+      const reader = new AvroSerde({ url, retries: 0, unknownIdWaitMs: 60_000 });
+      const asked = registry.requests;
+      const headers = { [name]: idHeader(id), 'apicurio.value.encoding': Buffer.from('BINARY') };
+      const refused = {
+        code: 'CL_DECODE_MALFORMED',
+        retriable: false,
+        details: { framing: 'apicurio-headers', apicurioHeader: name, apicurioId: String(id) },
+      };
+      await expect(reader.decodeAs(bare, 'n.R', headers)).rejects.toMatchObject(refused);
+      await expect(reader.decode(bare, undefined, headers)).rejects.toMatchObject(refused);
+      expect(() => reader.decodeKnown(bare, 'n.R', headers)).toThrow(/apicurio.registry.headers.enabled=false/);
+      expect(registry.requests).toBe(asked);
+      // Headers of another kind leave a Confluent record what it is.
+      expect((await reader.decodeAs(confluent, 'n.R', { 'x-trace': Buffer.from('1') })).value).toEqual({
+        n: 0,
+        a: 'a body that starts with 0',
+      });
+    },
+  );
+});

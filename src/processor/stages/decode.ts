@@ -36,7 +36,7 @@ export function decode(
   if (placed.kind === 'forward') return placed;
   if (placed.kind === 'refused') return { kind: 'dead', error: placed.error };
   try {
-    const decoded = serde.decodeKnown(record.value, RECORD_NAMES[route.input]);
+    const decoded = serde.decodeKnown(record.value, RECORD_NAMES[route.input], record.headers);
     return decoded && eventOf(record, route, decoded.value);
   } catch (err) {
     return deadOrThrow(err);
@@ -46,7 +46,11 @@ export function decode(
 /** Stage 1 for a record decode left undefined: its writer's schema is fetched, then read. */
 export async function decodeFetching(record: IncomingRecord, route: InputRoute, serde: AvroSerde): Promise<Input> {
   try {
-    return eventOf(record, route, (await serde.decodeAs(record.value, RECORD_NAMES[route.input])).value);
+    return eventOf(
+      record,
+      route,
+      (await serde.decodeAs(record.value, RECORD_NAMES[route.input], record.headers)).value,
+    );
   } catch (err) {
     return deadOrThrow(err);
   }
