@@ -133,7 +133,7 @@ export const ERROR_CATALOG = {
     stage: 'decode',
     retriable: false,
     summary:
-      "A record is not in the Confluent wire format (Apicurio's 8-byte id framing is named as such, at once) or its Avro body does not decode.",
+      "A record is not in the Confluent wire format (Apicurio's 8-byte id framing and its id headers are named as such, at once) or its Avro body does not decode.",
   },
   CL_INPUTS_UNREAD: {
     stage: 'decode',
