@@ -2,9 +2,11 @@ import type { CloseloopConfig } from '../config/index.ts';
 import {
   BRIDGE_ORIGIN,
   RECONCILE_ORIGIN,
+  isClosed,
   type AlertRecord,
   type CrmTicketEvent,
   type DriftFinding,
+  type TicketLifecycleState,
   type WorkOrderEvent,
 } from '../domain/index.ts';
 import { isCloseloopError, messageOf } from '../errors/index.ts';
@@ -54,7 +56,14 @@ export function actionFor(f: DriftFinding, closedByHand: 'reopen' | 'accept'): D
     case 'CRM_BEHIND':
       return 'RESENT_STATUSES';
     case 'CRM_AHEAD':
-      return 'RESEND_REQUESTED';
+      // The CRM closed, the bridge open: the bridge's own later statuses may have closed it, or
+      // an agent after them; the bridge's state is the older one, so it cannot tell. Sent again,
+      // its open status reopens the ticket, which only a city that reopens closures by hand wants.
+      return f.observedState === 'closed' &&
+        !isClosed(f.bridgeState as TicketLifecycleState) &&
+        closedByHand === 'accept'
+        ? 'ALERTED'
+        : 'RESEND_REQUESTED';
     case 'DEPT_AHEAD':
       return 'FED_OBSERVATION';
     case 'CRM_CLOSED_BY_HAND':

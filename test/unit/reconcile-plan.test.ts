@@ -49,6 +49,12 @@ describe('what is done about a finding', () => {
   it('heals what is safe, follows the city on closures by hand, and leaves missing items to people', () => {
     expect(actionFor(f('CRM_BEHIND'), 'reopen')).toBe('RESENT_STATUSES');
     expect(actionFor(f('CRM_AHEAD'), 'accept')).toBe('RESEND_REQUESTED');
+    // Closed in the CRM, open in the bridge's older state: sent again, it would reopen the ticket.
+    const closedThere = { kind: 'CRM_AHEAD', observedState: 'closed', bridgeState: 'SCHEDULED' } as DriftFinding;
+    expect(actionFor(closedThere, 'accept')).toBe('ALERTED');
+    expect(actionFor(closedThere, 'reopen')).toBe('RESEND_REQUESTED');
+    expect(actionFor({ ...closedThere, bridgeState: 'RESOLVED' }, 'accept')).toBe('RESEND_REQUESTED');
+    expect(actionFor({ ...closedThere, observedState: 'open' }, 'accept')).toBe('RESEND_REQUESTED');
     expect(actionFor(f('DEPT_AHEAD'), 'reopen')).toBe('FED_OBSERVATION');
     expect(actionFor(f('CRM_CLOSED_BY_HAND'), 'reopen')).toBe('REOPEN_REQUESTED');
     expect(actionFor(f('CRM_CLOSED_BY_HAND'), 'accept')).toBe('ACCEPTED');
