@@ -74,6 +74,15 @@ export function expectedAtOf(t: TicketState): number | null {
   return earliest;
 }
 
+/**
+ * A linked ticket closes *with* its parent only when the parent is known to have resolved: a
+ * link history settled without word of the parent closes on the ticket's own work, and its
+ * notes must not say the parent resolved (it may be open still).
+ */
+export function closedWithParent(t: TicketState): boolean {
+  return t.parent?.accepted === true && t.parent.parentState === 'RESOLVED';
+}
+
 /** The agent's note, else what the departments said when they finished the work. */
 export function closureNoteOf(t: TicketState): string | null {
   if (t.closureNote && !closureOutranked(t)) return t.closureNote;
@@ -137,7 +146,11 @@ export function statusNote(t: TicketState, state: TicketLifecycleState, derived:
       // Closed with the parent; a ticket the CRM closed for a reason of its own says that reason.
       if (parent?.accepted && (reason === 'DUPLICATE' || reason === 'FOLLOW_UP')) {
         const kind = parent.linkType === 'DUPLICATE' ? 'duplicate' : 'follow-up';
-        return withNote(`Resolved together with #${parent.ticketId}, of which this is a ${kind}`, parent.parentNote);
+        if (closedWithParent(t))
+          return withNote(`Resolved together with #${parent.ticketId}, of which this is a ${kind}`, parent.parentNote);
+        // A link history settled with no word of the parent (see importedParent): the ticket
+        // closed on its own work, and the parent may well be open still. Its own note says why.
+        return withNote(`Resolved as a ${kind} of #${parent.ticketId}`, closureNoteOf(t));
       }
       const words = reason ? REASON_WORDS[reason] : 'closed';
       return withNote(

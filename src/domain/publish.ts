@@ -1,7 +1,7 @@
 import { scrubPii } from './pii.ts';
 import { canMove, deriveTicket, isClosed, isTerminalWork } from './lifecycle.ts';
 import type { Draft } from './draft.ts';
-import { agencyOf, closureNoteOf, expectedAtOf, statusNote } from './notes.ts';
+import { agencyOf, closedWithParent, closureNoteOf, expectedAtOf, statusNote } from './notes.ts';
 import { isImported } from './import.ts';
 import { holderIn, watchOf, withWatch } from './sentinel/index.ts';
 import { statusSla, trackSla } from './sla-track.ts';
@@ -69,11 +69,11 @@ export function publish(
   const sla = statusSla(next, clock, state, draft.ctx.policy);
   const closureReason = closed ? derived.closureReason : null;
   // Closed with its parent, a linked ticket takes the parent's note; closed for a reason of its
-  // own (the CRM cancelled it), its own note.
+  // own (the CRM cancelled it), or on its own work while its parent is not known resolved, its own.
   const withParent = closureReason === 'DUPLICATE' || closureReason === 'FOLLOW_UP';
   const closureNote = closed
-    ? next.parent?.accepted && withParent
-      ? next.parent.parentNote
+    ? withParent && closedWithParent(next)
+      ? (next.parent?.parentNote ?? null)
       : closureNoteOf(next)
     : null;
   const usual = statusNote(next, state, { ...derived, closureReason });

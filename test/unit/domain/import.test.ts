@@ -237,6 +237,31 @@ describe('imported history', () => {
     });
   });
 
+  it('closes an open duplicate on its own work without saying its parent resolved, the parent not known so', () => {
+    // The parent the export names is not known resolved (here: never imported at all), so the
+    // duplicate is settled history and closes when the work it holds ends.
+    open('D4', { serviceCode: 'GRASS', department: 'housing', duplicateOf: 'X4' });
+    bridge.send(
+      dept(
+        'D4',
+        'PW-4',
+        'posse',
+        'INSPECTION_SCHEDULED',
+        0,
+        { department: 'housing' },
+        { origin: 'reconcile', sequence: null },
+      ),
+    );
+    bridge.send(dept('D4', 'PW-4', 'posse', 'ABATED', 6, { department: 'housing' }));
+    const last = bridge.lastStatus('D4');
+    expect(last).toMatchObject({ crmStatus: 'CLOSED', lifecycleState: 'RESOLVED', duplicateOf: 'X4' });
+    expect(last.statusNote).not.toContain('together with');
+    expect(last.statusNote).toContain('#X4');
+    // Its own work's note, not the parent's (none is known).
+    expect(last.closureNote).toBe(bridge.ticket('D4').workOrders[0]?.publicNote);
+    expect(last.closureNote).not.toBeNull();
+  });
+
   it('cancels for the requester and refuses an imported closure without a reason', () => {
     open('C1');
     expect(
