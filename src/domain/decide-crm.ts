@@ -15,6 +15,7 @@ import { withNote } from './text.ts';
 import { forDepartments } from './policy.ts';
 import { WITHOUT_WORK } from './lifecycle.ts';
 import { correctLink, requestedLink } from './relink.ts';
+import { isAwaitedParent, takeAwaitedChildren } from './awaited-parent.ts';
 
 /**
  * The request time a new ticket runs on. History is believed however old (an export's times are
@@ -87,11 +88,19 @@ function requestLink(t: TicketState, parentId: string | null, linkType: LinkType
 /** Reasons a cancellation may carry: work done, duplicates and follow-ups are decided elsewhere. */
 const CANCEL_REASONS = WITHOUT_WORK;
 
-export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Draft): Decision {
+export function decideCrm(known: TicketState | null, e: CrmTicketEvent, draft: Draft): Decision {
+  // Children of history waiting for this ticket's OPENED (see awaited-parent.ts): no ticket yet.
+  const awaited = known && isAwaitedParent(known) ? known : null;
+  if (awaited && e.kind !== 'OPENED') {
+    draft.violation(e.ticketId, 'UNKNOWN_TICKET', `${e.kind} for a ticket the bridge has not seen opened`);
+    return draft.done(awaited, false);
+  }
+  const prev = awaited ? null : known;
   // Reconciliation's word about the CRM, not an event of its feed: it has no position there.
   if (e.envelope.origin === RECONCILE_ORIGIN) {
     const crmVersion = e.crmStatusVersion ?? null;
-    return crmVersion === null ? decideReopen(prev, e, draft) : decideCrmAhead(prev, e, crmVersion, draft);
+    const d = crmVersion === null ? decideReopen(prev, e, draft) : decideCrmAhead(prev, e, crmVersion, draft);
+    return awaited ? { ...d, state: awaited, stateChanged: false } : d;
   }
   if (!prev && e.kind !== 'OPENED') {
     draft.violation(e.ticketId, 'UNKNOWN_TICKET', `${e.kind} for a ticket the bridge has not seen opened`);
@@ -151,13 +160,13 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
         else if (e.kind === 'UPDATED' && e.followUpOf) t = requestLink(t, e.followUpOf, 'FOLLOW_UP', draft);
         break;
       }
-      // History asks no parent: openImported links the one the export names without a message.
+      // History's parent is linked and asked in openImported, with no routing and no CANCEL.
       const live = !isImported(e.envelope);
       if (live && e.followUpOf) t = requestLink(t, e.followUpOf, 'FOLLOW_UP', draft);
       else if (live && e.duplicateOf) t = requestLink(t, e.duplicateOf, 'DUPLICATE', draft);
       if (!live) {
         // History: the department already has the work (or did it); nothing is sent to it.
-        t = openImported(t, e);
+        t = openImported(t, e, draft);
         draft.crmDueAt = e.crmDueAt ?? null;
       } else if (e.requestKind === 'INFORMATION') {
         // Answered at first contact: no department work, and the ticket closes with the reason.
@@ -198,5 +207,7 @@ export function decideCrm(prev: TicketState | null, e: CrmTicketEvent, draft: Dr
       break;
     }
   }
+  // Opened where children of history waited: it takes them, and publish tells them its status.
+  if (awaited) t = takeAwaitedChildren(t, awaited, draft);
   return draft.done(publish(prev, t, draft), true);
 }

@@ -1,4 +1,6 @@
+import { awaitParent, awaitsHistoryParent, isAwaitedParent } from './awaited-parent.ts';
 import type { Draft } from './draft.ts';
+import { endHistoryWork, IMPORT_SYSTEM, isImported } from './import.ts';
 import { deriveTicket, isClosed } from './lifecycle.ts';
 import { expectedAtOf, holdingDepartment, openWorkOrders, statusNote } from './notes.ts';
 import type { Decision } from './outputs.ts';
@@ -40,7 +42,12 @@ function onLinkRequest(prev: TicketState | null, m: TicketLinkMessage, draft: Dr
     draft.link(m.fromTicketId, m.ticketId, 'LINK_REJECTED', m.linkType, { reason, parentNote: detail });
     return draft.done(prev, false);
   };
-  if (!prev) return reject('UNKNOWN_PARENT', `#${m.ticketId} is not known to the bridge`);
+  if (!prev || isAwaitedParent(prev)) {
+    // History's duplicate may ask before the export's row of its parent is read: it waits for it.
+    if (isImported(m.envelope) && m.linkType === 'DUPLICATE')
+      return draft.done(awaitParent(prev, m, draft.ctx.now), true);
+    return reject('UNKNOWN_PARENT', `#${m.ticketId} is not known to the bridge`);
+  }
   // A ticket that is itself linked (or asking to be) takes no children: chains and cycles would
   // mirror each other forever, and a cycle of duplicates would cancel everyone's work.
   if (prev.parent) {
@@ -128,7 +135,9 @@ function wantsRouting(prev: TicketState, released: TicketState): boolean {
   if (isClosed(prev.state) || released.closureReason !== null) return false;
   if (released.workOrders.some((w) => w.state === 'COMPLETED')) return false;
   const withdrawn = prev.parent?.accepted === true && prev.parent.linkType === 'DUPLICATE';
-  return released.workOrders.every((w) => w.misrouted || withdrawn);
+  // History's record of the work was never asked withdrawn (no command reaches it): the
+  // department still holds it, and a second work order would be work asked twice.
+  return released.workOrders.every((w) => w.misrouted || (withdrawn && w.system !== IMPORT_SYSTEM));
 }
 
 function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: Draft): Decision {
@@ -139,6 +148,8 @@ function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: D
   const refusedCorrection = prev !== null && correctionAnswered(prev, m);
   // The request it answers was replaced by one of the other type, whose answer is to come.
   if (!prev || replacedRequest(prev, m)) return draft.done(prev, false);
+  if (!refusedCorrection && prev.parent?.ticketId === m.fromTicketId && awaitsHistoryParent(prev.parent))
+    return historyLinkRefused(prev, m, draft);
   if (!refusedCorrection && (prev.parent?.ticketId !== m.fromTicketId || prev.parent.accepted))
     return draft.done(prev, false);
   // A refused correction leaves the link the ticket has, unless news of that parent held back
@@ -157,6 +168,25 @@ function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: D
   // Held-back news of a parent that settled applies now: the ticket closes with it.
   if (keeps) return draft.done(publish(prev, kept, draft), true);
   return release(prev, kept ?? prev, draft);
+}
+
+/**
+ * A parent refused the link an export made. Cancelled, it did no work: the duplicate goes its own
+ * way, as when a parent that listed it is cancelled (its own work stands; see wantsRouting). A
+ * parent that is itself linked takes no children: the link stays as the city made it, settled
+ * history closing on its own, and the refusal is recorded with no link type (R8 counts the
+ * ticket by its link). Either answer is the same whichever came first, the parent or the request.
+ */
+function historyLinkRefused(prev: TicketState, m: TicketLinkMessage, draft: Draft): Decision {
+  if (isClosed(prev.state)) return draft.done(prev, false);
+  if (m.reason === 'PARENT_CANCELLED') return release(prev, prev, draft);
+  draft.violation(
+    prev.ticketId,
+    violationFor(m.reason, m),
+    `duplicate of #${m.fromTicketId}, as the export links it, refused (${m.reason ?? 'no reason'}): ${m.parentNote ?? ''}; kept as settled history`.trim(),
+    { linkType: null, department: holdingDepartment(prev) },
+  );
+  return draft.done(prev, false);
 }
 
 /** The answer of a parent asked, to a child closed meanwhile: that parent lets it go. */
@@ -210,6 +240,8 @@ function onParentStatus(prev: TicketState | null, m: TicketLinkMessage, draft: D
       draft.command(t, 'CANCEL', wo, { reason: 'DUPLICATE', note: `Duplicate of #${m.fromTicketId}.` });
     }
   }
+  // History's record of a duplicate's work, which no CANCEL reaches, ends as the parent settles.
+  if (t.parent?.parentSettled && m.linkType === 'DUPLICATE') t = endHistoryWork(t, 'DUPLICATE', draft.input.occurredAt);
   t = publish(prev, t, draft);
   return draft.done(t, true);
 }

@@ -1,3 +1,4 @@
+import { isAwaitedParent } from './awaited-parent.ts';
 import { BRIDGE_ORIGIN, type DecideContext } from './context.ts';
 import { decideCrm } from './decide-crm.ts';
 import { decideDept } from './decide-dept.ts';
@@ -41,13 +42,13 @@ export function decide(state: TicketState | null, raw: InboundEvent, ctx: Decide
       decision = decideCrm(state, input.event, draft);
       break;
     case 'dept':
-      decision = decideDept(state, input.event, draft);
+      decision = keepAwaited(state, decideDept(unopened(state), input.event, draft));
       break;
     case 'link':
       decision = decideLink(state, input.event, draft);
       break;
     case 'operator':
-      decision = decideOperator(state, input.event, draft);
+      decision = keepAwaited(state, decideOperator(unopened(state), input.event, draft));
       break;
   }
   // An unmapped code, or a position not believed, is not remembered as seen: once the mapping is
@@ -72,6 +73,14 @@ export function decide(state: TicketState | null, raw: InboundEvent, ctx: Decide
         ? workOrderSeen({ ...decided, recentEventIds: ids }, heard, ctx.now)
         : { ...decided, recentEventIds: ids, workOrders: seenWorkOrders(decided, heard, ctx.now) };
   return watched({ ...decision, state: next, stateChanged: true }, ctx);
+}
+
+/** A record of children awaiting a ticket not opened yet is no ticket to a department or operator. */
+const unopened = (state: TicketState | null) => (state && isAwaitedParent(state) ? null : state);
+
+/** ...and is kept when they are told the ticket is not known (see awaited-parent.ts). */
+function keepAwaited(state: TicketState | null, d: Decision): Decision {
+  return state && isAwaitedParent(state) && d.state === null ? { ...d, state, stateChanged: false } : d;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { IMPORT_ORIGIN } from './context.ts';
 import type { Draft } from './draft.ts';
 import { newWorkOrder, type ParentLink, type TicketState, type WorkOrderRecord } from './state.ts';
-import type { CrmTicketEvent, Envelope } from './types.ts';
+import { isTerminalWork } from './lifecycle.ts';
+import type { ClosureReason, CrmTicketEvent, Envelope } from './types.ts';
 
 /**
  * History imports (closeloop import). An imported event is a fact the CRM and the department
@@ -26,10 +27,11 @@ export function importedWorkOrderId(ticketId: string): string {
 }
 
 /**
- * The parent an export names, linked as settled history: accepted, as the city linked it, and
- * asked nothing, as its duplicate is no news to it. Settled, because the parent will never tell
- * this ticket where it stands (it was never asked), so the duplicate closes on its own closure or
- * its own work orders' end; the parent's state is what the export says of it, if anything.
+ * The parent an export names, linked as the city linked it: accepted, so nothing of the
+ * duplicate's work is asked withdrawn (the department holds it, and history sends nothing). Its
+ * state is what the export says of it, if anything. Settled until the parent says otherwise: a
+ * parent that never answers (one no export names) leaves the duplicate to close on its own
+ * closure or its own work orders' end, not to wait for good.
  */
 function importedParent(parentId: string, parentState: 'RESOLVED' | null): ParentLink {
   return {
@@ -45,15 +47,17 @@ function importedParent(parentId: string, parentState: 'RESOLVED' | null): Paren
 
 /**
  * An imported ticket opens with the export's department holding it, and no command is sent. One
- * the export shows open as a duplicate is shown so from the start, its parent linked as settled
- * history with no link message: asking would send statuses about the parent, and, the link
- * accepted, a CANCEL for the department's work the bridge cannot send.
+ * the export shows open as a duplicate is shown so from the start, and asks its parent to list
+ * it, as a live duplicate does: the parent tells it where it stands and, when it resolves, the
+ * duplicate resolves with it (rule 4). The link message is the bridge's own, between its
+ * partitions, and carries origin import: what it causes while history is read is history too,
+ * and a sink passes it over. The link is accepted already, so no CANCEL is asked for the work
+ * the department holds.
  */
-export function openImported(t: TicketState, e: CrmTicketEvent): TicketState {
-  const linked: TicketState =
-    e.duplicateOf && e.duplicateOf !== t.ticketId && !t.parent
-      ? { ...t, parent: importedParent(e.duplicateOf, null) }
-      : t;
+export function openImported(t: TicketState, e: CrmTicketEvent, draft: Draft): TicketState {
+  const parentId = e.duplicateOf && e.duplicateOf !== t.ticketId && !t.parent ? e.duplicateOf : null;
+  if (parentId) draft.link(parentId, t.ticketId, 'LINK_REQUEST', 'DUPLICATE');
+  const linked: TicketState = parentId ? { ...t, parent: importedParent(parentId, null) } : t;
   const department = e.department?.trim();
   if (!department || linked.workOrders.length > 0) return linked;
   const wo = newWorkOrder(importedWorkOrderId(t.ticketId), department, IMPORT_SYSTEM);
@@ -105,23 +109,33 @@ export function closeImported(t: TicketState, e: CrmTicketEvent, draft: Draft): 
     draft.violation(t.ticketId, 'UNDOCUMENTED_CLOSURE', `imported ${e.kind} without a closure reason; it stays open`);
     return t;
   }
+  const parent = e.duplicateOf && e.duplicateOf !== t.ticketId ? importedParent(e.duplicateOf, 'RESOLVED') : t.parent;
+  return {
+    ...endHistoryWork(t, reason, e.envelope.occurredAt),
+    closureReason: reason,
+    closureNote: e.note ?? t.closureNote,
+    parent,
+  };
+}
+
+/**
+ * History's record of the work (the pseudo-system "import") ends with the ticket: COMPLETED for
+ * work done, else CANCELLED with the reason. No department system holds it through the bridge,
+ * so nothing else would end it, and the close gate would keep the ticket open for good.
+ */
+export function endHistoryWork(t: TicketState, reason: ClosureReason, at: number): TicketState {
   const ended = (w: WorkOrderRecord): WorkOrderRecord =>
-    w.system !== IMPORT_SYSTEM || w.state === 'COMPLETED' || w.state === 'CANCELLED'
+    w.system !== IMPORT_SYSTEM || isTerminalWork(w.state)
       ? w
       : {
           ...w,
           state: reason === 'WORK_COMPLETED' ? 'COMPLETED' : 'CANCELLED',
           closureReason: reason,
-          lastPosition: e.envelope.occurredAt,
+          lastPosition: at,
         };
-  const parent = e.duplicateOf && e.duplicateOf !== t.ticketId ? importedParent(e.duplicateOf, 'RESOLVED') : t.parent;
-  return {
-    ...t,
-    workOrders: t.workOrders.map(ended),
-    closureReason: reason,
-    closureNote: e.note ?? t.closureNote,
-    parent,
-  };
+  return t.workOrders.some((w) => w.system === IMPORT_SYSTEM && !isTerminalWork(w.state))
+    ? { ...t, workOrders: t.workOrders.map(ended) }
+    : t;
 }
 
 /**

@@ -212,22 +212,39 @@ describe('imported history', () => {
     expect(d.statuses[0]).toMatchObject({ lifecycleState: 'RESOLVED', closureReason: 'DUPLICATE', duplicateOf: 'P1' });
   });
 
-  it('links an open duplicate the export names as settled history: no link message, nothing cancelled', () => {
+  // It asks its parent, as a live duplicate does, so it closes with it (rule 4; see
+  // import-duplicates.test.ts): a link message between the bridge's partitions, sent as history.
+  it('links an open duplicate the export names and asks its parent, as history: nothing cancelled, nothing sent', () => {
     open('P2');
     const d = open('D2', { duplicateOf: 'P2' });
-    expect(d.links).toEqual([]);
+    expect(d.links).toMatchObject([
+      {
+        kind: 'LINK_REQUEST',
+        ticketId: 'P2',
+        fromTicketId: 'D2',
+        linkType: 'DUPLICATE',
+        envelope: { origin: 'import' },
+      },
+    ]);
     expect(d.commands).toEqual([]);
     expect(d.violations).toEqual([]);
     expect(d.statuses).toMatchObject([
       {
         lifecycleState: 'DUPLICATE',
         duplicateOf: 'P2',
-        // No status of the parent will follow: it was never asked.
+        // No word of the parent yet.
         statusNote: 'Duplicate of #P2.',
         workOrders: [{ department: 'Transportation', system: 'import' }],
       },
     ]);
-    expect(bridge.links).toEqual([]);
+    expect(bridge.ticket('P2').children).toEqual([{ ticketId: 'D2', linkType: 'DUPLICATE' }]);
+    expect(bridge.lastStatus('D2')).toMatchObject({
+      lifecycleState: 'DUPLICATE',
+      statusNote: 'Duplicate of #P2 — Sent to Transportation.',
+      envelope: { origin: 'import' },
+    });
+    expect(bridge.links.map((l) => l.envelope.origin)).toEqual(['import', 'import']);
+    expect(bridge.commands).toEqual([]);
     expect(bridge.violations).toEqual([]);
     // A later export that shows it closed closes it with its parent's link as it stands.
     expect(close('D2', OPENED + DAY, { closureReason: 'DUPLICATE', duplicateOf: 'P2' }).statuses[0]).toMatchObject({
