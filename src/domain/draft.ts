@@ -1,7 +1,7 @@
 import { IMPORT_SYSTEM } from './import.ts';
 import { scrubPii } from './pii.ts';
 import { isServed } from './policy.ts';
-import { childEnvelope, type DecideContext } from './context.ts';
+import { BRIDGE_ORIGIN, childEnvelope, type DecideContext } from './context.ts';
 import type { CommandKind, Decision, TicketStatusChange, Violation, WorkOrderCommand } from './outputs.ts';
 import type { TicketState, WorkOrderRecord } from './state.ts';
 import { clip, clipOrNull } from './text.ts';
@@ -38,6 +38,15 @@ export class Draft {
   envelope(kind: string): Envelope {
     this.#n += 1;
     return childEnvelope(this.input, this.ctx, `${kind}-${this.#n}`);
+  }
+
+  /**
+   * The envelope of a record that is live news whatever caused it: history changing a ticket the
+   * CRM has had live statuses of (see publish). It happens now, and sinks deliver it.
+   */
+  liveEnvelope(kind: string): Envelope {
+    this.#n += 1;
+    return childEnvelope({ ...this.input, origin: BRIDGE_ORIGIN }, this.ctx, `${kind}-${this.#n}`);
   }
 
   violation(

@@ -87,7 +87,10 @@ export function publish(
   const changed = !sameStatus(keyed, key, next.lastStatusKey);
 
   const watch = watchOf(next);
-  const imported = isImported(draft.input);
+  // History makes history statuses, which no sink delivers: the CRM has those rows. Not for a
+  // ticket the CRM has had live statuses of (a live duplicate an export's closure of its parent
+  // resolves): that is news to it, and kept back it would stay open there for good.
+  const imported = isImported(draft.input) && next.version <= 0;
   const version = changed ? nextVersion(next.version, imported) : next.version;
   // The sentinel measures how long a ticket stays where it is from here, and with whom: rerouted
   // while ROUTED, it is the new department's acknowledgement that is awaited, from now. A new
@@ -118,7 +121,7 @@ export function publish(
   const settled = unwatched ? withWatch(fields, watched) : fields;
   if (changed) {
     draft.statuses.push({
-      envelope: draft.envelope('status'),
+      envelope: imported || !isImported(draft.input) ? draft.envelope('status') : draft.liveEnvelope('status'),
       ticketId: next.ticketId,
       version,
       crmStatus: closed ? 'CLOSED' : 'OPEN',

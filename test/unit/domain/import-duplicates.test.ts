@@ -152,6 +152,26 @@ describe('an open duplicate imported at go-live', () => {
     });
   });
 
+  // The converse of history's silence: a ticket the CRM has had live statuses of is told what
+  // history does to it, or it would stay open in the CRM for good.
+  it("tells the CRM that a live duplicate resolved with its parent, when an export's closure of the parent resolved it", () => {
+    bridge.send(opened('P8'));
+    bridge.send(crm('L8', 'OPENED', 1, { serviceCode: 'GRASS', duplicateOf: 'P8' }));
+    const before = bridge.lastStatus('L8');
+    expect(before).toMatchObject({ lifecycleState: 'DUPLICATE', envelope: { origin: 'closeloop' } });
+    bridge.send(closed('P8', { closureReason: 'WORK_COMPLETED' }));
+    expect(bridge.lastStatus('P8')).toMatchObject({ crmStatus: 'CLOSED', envelope: { origin: 'import' } });
+    expect(bridge.lastStatus('L8')).toMatchObject({
+      version: before.version + 1,
+      crmStatus: 'CLOSED',
+      closureReason: 'DUPLICATE',
+      envelope: { origin: 'closeloop', occurredAt: bridge.now },
+    });
+    // Its sink's receipt is awaited, as for any live status.
+    expect(bridge.ticket('L8').watch).toMatchObject({ statusSentAt: bridge.now });
+    expect(bridge.ticket('L8').closedAt).toBe(bridge.now);
+  });
+
   it.each(ORDERS)('goes its own way with the work it holds when its parent is cancelled (%s)', (order) => {
     importBoth(order, 'P4', 'D4');
     bridge.send(closed('P4', { closureReason: 'CANCELLED_BY_REQUESTOR' }, 'CANCELLED'));
