@@ -145,7 +145,7 @@ export function decideCrm(known: TicketState | null, e: CrmTicketEvent, draft: D
         t = { ...t, description: e.description ?? t.description };
         // History again: a newer export's facts of a ticket still open (see updateImported).
         if (isImported(e.envelope)) {
-          t = updateImported(t, e);
+          t = updateImported(t, e, draft);
           // No clock to move (no policy, no due date before): the export's due date starts the
           // clock it would have started at the first import (exportDueClock). A closed ticket
           // keeps what it has, as in updateImported.

@@ -55,13 +55,18 @@ function importedParent(parentId: string, parentState: 'RESOLVED' | null): Paren
  * the department holds.
  */
 export function openImported(t: TicketState, e: CrmTicketEvent, draft: Draft): TicketState {
-  const parentId = e.duplicateOf && e.duplicateOf !== t.ticketId && !t.parent ? e.duplicateOf : null;
-  if (parentId) draft.link(parentId, t.ticketId, 'LINK_REQUEST', 'DUPLICATE');
-  const linked: TicketState = parentId ? { ...t, parent: importedParent(parentId, null) } : t;
+  const linked = linkImported(t, e, draft);
   const department = e.department?.trim();
   if (!department || linked.workOrders.length > 0) return linked;
   const wo = newWorkOrder(importedWorkOrderId(t.ticketId), department, IMPORT_SYSTEM);
   return { ...linked, workOrders: [wo], departmentsTried: [department] };
+}
+
+function linkImported(t: TicketState, e: CrmTicketEvent, draft: Draft): TicketState {
+  const parentId = e.duplicateOf && e.duplicateOf !== t.ticketId && !t.parent ? e.duplicateOf : null;
+  if (!parentId) return t;
+  draft.link(parentId, t.ticketId, 'LINK_REQUEST', 'DUPLICATE');
+  return { ...t, parent: importedParent(parentId, null) };
 }
 
 /**
@@ -70,15 +75,16 @@ export function openImported(t: TicketState, e: CrmTicketEvent, draft: Draft): T
  * and its due date the clock's completion target. A ticket closed, a work order a department
  * system holds since go-live, and a clock stopped keep what they have: the export speaks for
  * work not yet done, and an older export's due date is not lost to a row without one. A ticket
- * with no clock to move starts one on the due date in decideCrm, where the draft carries it.
+ * with no clock to move starts one on the due date in decideCrm, where the draft carries it. One
+ * the export now shows open as a duplicate, not linked yet, is linked and asks its parent.
  */
-export function updateImported(t: TicketState, e: CrmTicketEvent): TicketState {
+export function updateImported(t: TicketState, e: CrmTicketEvent, draft: Draft): TicketState {
   if (t.closedAt !== null || t.closureReason !== null) return t;
   const department = e.department?.trim();
   const held = t.workOrders.find(
     (w) => w.system === IMPORT_SYSTEM && w.state !== 'COMPLETED' && w.state !== 'CANCELLED',
   );
-  let next = t;
+  let next = linkImported(t, e, draft);
   if (department && held && held.department !== department) {
     next = {
       ...next,

@@ -172,6 +172,26 @@ describe('an open duplicate imported at go-live', () => {
     expect(bridge.ticket('L8').closedAt).toBe(bridge.now);
   });
 
+  it('is linked when a newer export first shows it open as a duplicate, and resolves with its parent', () => {
+    bridge.send(opened('P9'));
+    bridge.send(opened('H9'));
+    const newer = crm(
+      'H9',
+      'OPENED',
+      0,
+      { serviceCode: 'GRASS', requestedAt: OPENED, department: 'housing', duplicateOf: 'P9' },
+      imported(OPENED, 'H9:opened:newer'),
+    );
+    expect(bridge.send(newer).links).toMatchObject([
+      { kind: 'LINK_REQUEST', ticketId: 'P9', envelope: { origin: 'import' } },
+    ]);
+    expect(bridge.ticket('P9').children).toEqual([{ ticketId: 'H9', linkType: 'DUPLICATE' }]);
+    expect(bridge.lastStatus('H9')).toMatchObject({ lifecycleState: 'DUPLICATE', duplicateOf: 'P9' });
+    bridge.send(closed('P9', { closureReason: 'WORK_COMPLETED' }));
+    expect(bridge.lastStatus('H9')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'DUPLICATE' });
+    expect([bridge.commands, bridge.violations]).toEqual([[], []]);
+  });
+
   it.each(ORDERS)('goes its own way with the work it holds when its parent is cancelled (%s)', (order) => {
     importBoth(order, 'P4', 'D4');
     bridge.send(closed('P4', { closureReason: 'CANCELLED_BY_REQUESTOR' }, 'CANCELLED'));
