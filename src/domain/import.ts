@@ -29,16 +29,16 @@ export function importedWorkOrderId(ticketId: string): string {
 /**
  * The parent an export names, linked as the city linked it: accepted, so nothing of the
  * duplicate's work is asked withdrawn (the department holds it, and history sends nothing). Its
- * state is what the export says of it, if anything. Settled until the parent says otherwise: a
+ * state is not known: an export says nothing of it. Settled until the parent says otherwise: a
  * parent that never answers (one no export names) leaves the duplicate to close on its own
  * closure or its own work orders' end, not to wait for good.
  */
-function importedParent(parentId: string, parentState: 'RESOLVED' | null): ParentLink {
+function importedParent(parentId: string): ParentLink {
   return {
     ticketId: parentId,
     linkType: 'DUPLICATE',
     accepted: true,
-    parentState,
+    parentState: null,
     parentNote: null,
     parentExpectedAt: null,
     parentSettled: true,
@@ -66,7 +66,7 @@ function linkImported(t: TicketState, e: CrmTicketEvent, draft: Draft): TicketSt
   const parentId = e.duplicateOf && e.duplicateOf !== t.ticketId && !t.parent ? e.duplicateOf : null;
   if (!parentId) return t;
   draft.link(parentId, t.ticketId, 'LINK_REQUEST', 'DUPLICATE');
-  return { ...t, parent: importedParent(parentId, null) };
+  return { ...t, parent: importedParent(parentId) };
 }
 
 /**
@@ -106,7 +106,7 @@ export function updateImported(t: TicketState, e: CrmTicketEvent, draft: Draft):
  * A closure the CRM made before the bridge ran. Its reason is documented, so the close gate
  * lets it through: the export's work order ends COMPLETED for work done, else CANCELLED with the
  * reason. A duplicate whose parent the export names is linked as settled history, with no link
- * message: the parent closed long ago, and asking it again would only send statuses about it.
+ * message: it is closed, and the parent has nothing to tell it.
  * Work orders of a department system (adopted at go-live) are left to their department.
  */
 export function closeImported(t: TicketState, e: CrmTicketEvent, draft: Draft): TicketState {
@@ -115,7 +115,11 @@ export function closeImported(t: TicketState, e: CrmTicketEvent, draft: Draft): 
     draft.violation(t.ticketId, 'UNDOCUMENTED_CLOSURE', `imported ${e.kind} without a closure reason; it stays open`);
     return t;
   }
-  const parent = e.duplicateOf && e.duplicateOf !== t.ticketId ? importedParent(e.duplicateOf, 'RESOLVED') : t.parent;
+  // The export says this ticket closed as a duplicate, not that its parent did (a CRM closes a
+  // duplicate as it is declared): the parent is resolved only if it told this ticket so.
+  const named = e.duplicateOf && e.duplicateOf !== t.ticketId ? e.duplicateOf : null;
+  const told = t.parent?.ticketId === named && t.parent.parentState === 'RESOLVED' ? t.parent : null;
+  const parent = !named ? t.parent : told ? { ...told, accepted: true, parentSettled: true } : importedParent(named);
   return {
     ...endHistoryWork(t, reason, e.envelope.occurredAt),
     closureReason: reason,

@@ -207,9 +207,16 @@ describe('imported history', () => {
   it('links a duplicate the export names as settled history, sending no link message', () => {
     open('P1');
     open('D1');
-    const d = close('D1', OPENED + DAY, { closureReason: 'DUPLICATE', duplicateOf: 'P1' });
+    const d = close('D1', OPENED + DAY, { closureReason: 'DUPLICATE', duplicateOf: 'P1', note: 'Same lot.' });
     expect(d.links).toEqual([]);
     expect(d.statuses[0]).toMatchObject({ lifecycleState: 'RESOLVED', closureReason: 'DUPLICATE', duplicateOf: 'P1' });
+    // A CRM closes a duplicate as it is declared: the export says nothing of the parent, which is
+    // open here, so the duplicate does not say it resolved together with it, nor takes its note.
+    expect(bridge.ticket('P1').state).toBe('ROUTED');
+    expect(d.statuses[0]).toMatchObject({
+      statusNote: 'Resolved as a duplicate of #P1. Same lot.',
+      closureNote: 'Same lot.',
+    });
   });
 
   // It asks its parent, as a live duplicate does, so it closes with it (rule 4; see
