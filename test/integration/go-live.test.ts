@@ -26,6 +26,7 @@ const mapping = {
     requestType: 'type',
     department: 'department',
     channel: 'channel',
+    parentId: 'parent',
   },
   values: { channel: { phone: 'PHONE' }, status: { open: 'open', closed: 'closed' } },
 };
@@ -59,7 +60,7 @@ describe('go-live', () => {
     const file = path.join(dir, 'export.csv');
     await writeFile(
       file,
-      `id,opened,closed,status,type,department,channel\n${ticket.id},2026-11-02T09:00:00,,open,GRASS,housing,phone\n`,
+      `id,opened,closed,status,type,department,channel,parent\n${ticket.id},2026-11-02T09:00:00,,open,GRASS,housing,phone,\n`,
     );
     await writeFile(path.join(dir, 'mapping.yaml'), stringify(mapping));
     const lines: string[] = [];
@@ -102,5 +103,79 @@ describe('go-live', () => {
     const versions = run.crm.applied.filter((a) => a.ticketId === ticket.id).map((a) => a.version);
     expect(versions).toEqual(versions.map((_, i) => i + 1));
     expect(fw.worker.status().sinks['crm-rest']?.passedOver).toBeGreaterThanOrEqual(1);
+  }, 240_000);
+
+  // Rule 4 at go-live: the export shows a duplicate open, its parent in flight. The parent's row
+  // and the duplicate's link request reach the parent by different topics, in either order.
+  it('closes an open duplicate in the CRM with its parent, when the parent’s department finishes the work', async () => {
+    const run = await bridgeRun();
+    cleanup.push(() => run.stop());
+    const contact = { name: 'A Resident', email: 'resident@example.org', phone: null };
+    const parent = run.crm.createTicket({ serviceCode: 'GRASS', contact });
+    const duplicate = run.crm.createTicket({ serviceCode: 'GRASS', contact });
+    const posseUrl = String(run.config.connectors.find((c) => c.name === 'posse')?.config['baseUrl']);
+    const created = await fetch(`${posseUrl}/posse/api/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS.POSSE_API_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        externalRef: 'HOUSING-2025-0043',
+        ticketId: parent.id,
+        department: 'housing',
+        serviceCode: 'GRASS',
+        description: 'tall grass',
+        priority: 3,
+      }),
+    });
+    expect(created.status).toBe(201);
+    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-go-live-'));
+    const file = path.join(dir, 'export.csv');
+    // The duplicate's row first: its link request may well reach the parent before its row.
+    await writeFile(
+      file,
+      'id,opened,closed,status,type,department,channel,parent\n' +
+        `${duplicate.id},2026-11-02T10:00:00,,open,GRASS,housing,phone,${parent.id}\n` +
+        `${parent.id},2026-11-02T09:00:00,,open,GRASS,housing,phone,\n`,
+    );
+    await writeFile(path.join(dir, 'mapping.yaml'), stringify(mapping));
+    const lines: string[] = [];
+    const importing = runImport(
+      { file, mapping: path.join(dir, 'mapping.yaml'), adopt: 'posse', wait: '120' },
+      run.config,
+      createLogger({ level: 'silent' }),
+      (l) => lines.push(l),
+      (l) => lines.push(l),
+      TOKENS,
+    );
+    // As above: the worker starts once the export is on the CRM events topic.
+    const admin = testMessaging().admin();
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    await untilAsync(
+      'the imported tickets on the CRM events topic',
+      async () =>
+        (await admin.listTopics()).includes(run.config.topics.crmEvents) &&
+        (await admin
+          .topicOffsets(run.config.topics.crmEvents)
+          .then((ps) => ps.some((p) => BigInt(p.high) > 0n))
+          .catch(() => false)),
+      60_000,
+    );
+    const fw = await startFaultWorker(run.config);
+    cleanup.push(() => fw.stop());
+    expect(await importing).toBe(0);
+    expect(lines.filter((l) => l.startsWith('adopted'))).toEqual([
+      "adopted 1 of 2 open ticket(s)' existing work orders through posse; the others wait for their department as imported",
+    ]);
+
+    run.work();
+    await until(
+      'the duplicate closed in the CRM',
+      () => run.crm.tickets.get(duplicate.id)?.status === 'closed',
+      120_000,
+    );
+    expect(run.crm.tickets.get(parent.id)?.status).toBe('closed');
+    expect(run.crm.tickets.get(duplicate.id)?.lifecycleState).toBe('RESOLVED');
+    // No job was asked for the duplicate: the parent's work covers it.
+    expect(run.posse.jobs.size).toBe(1);
   }, 240_000);
 });
