@@ -1,3 +1,4 @@
+import { scrubPii } from '../domain/pii.ts';
 import type { Rejection } from './rows.ts';
 
 /** Rejections kept in full by default: the first ones. The rest are counted by reason. */
@@ -26,6 +27,16 @@ export const OTHER_REASONS = '(other reasons)';
  */
 export function quoted(value: string): string {
   return `"${value.replaceAll('"', '""')}"`;
+}
+
+/**
+ * A value of the export as a rejection reason shows it, on screen and in the --rejects file:
+ * scrubbed, then quoted. A mapping set wrong may read a caller's e-mail address or phone number
+ * as a ticket id, a date, a channel, a status or a coordinate, and the report must not print it.
+ * Every value a reason shows goes through here, not through quoted() alone.
+ */
+export function shown(value: string): string {
+  return quoted(scrubPii(value));
 }
 
 /** A reason as its kind: a quoted value and the numbers in it (rows, fields, bytes) blanked. */

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import type { TokenParser } from 'luxon';
 import { IMPORT_ORIGIN } from '../domain/context.ts';
 import { ticketIdFault } from '../domain/identifiers.ts';
-import { scrubPii } from '../domain/pii.ts';
 import type { Channel, ClosureReason, CrmTicketEvent, PublicLocation } from '../domain/types.ts';
 import { foldValue as norm, type ColumnField, type ImportMapping } from './mapping.ts';
 import { formatParser, isDateKeyword, type DateKeyword } from './date-formats.ts';
 import { dueTimeFault, eventTimeFault, timeBounds, type TimeBounds } from './time-bounds.ts';
 import { ZoneClock } from './zone-time.ts';
-import { quoted } from './report.ts';
+import { shown } from './report.ts';
 
 /** Why a row could not be imported, named by the export's own column so a person can fix it. */
 export interface Rejection {
@@ -65,15 +64,6 @@ export function compileMapping(
     clock: new ZoneClock(m.timeZone),
     bounds: timeBounds(bounds),
   };
-}
-
-/**
- * A cell's value as a rejection reason shows it, on screen and in the --rejects file: a mapping
- * set wrong may read a caller's e-mail address or phone number as a date, a channel, a status or
- * a coordinate, and the report must not print it.
- */
-function shown(value: string): string {
-  return quoted(scrubPii(value));
 }
 
 class Reject extends Error {

@@ -5,7 +5,7 @@ import { CloseloopError, messageOf } from '../errors/index.ts';
 import { MAX_RECORD_BYTES } from '../messaging/index.ts';
 import { readExport } from './csv.ts';
 import type { ImportMapping } from './mapping.ts';
-import { RejectionReport, quoted, type RejectionGroup } from './report.ts';
+import { RejectionReport, shown, type RejectionGroup } from './report.ts';
 import { compileMapping, mapRow, type Rejection } from './rows.ts';
 
 /**
@@ -149,7 +149,7 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
       const first = seen.get(r.row.ticketId);
       if (first !== undefined) {
         const column = [o.mapping.columns.ticketId].flat().join('|');
-        reject({ row, column, reason: `ticket ${quoted(r.row.ticketId)} is already on row ${first}` });
+        reject({ row, column, reason: `ticket ${shown(r.row.ticketId)} is already on row ${first}` });
         continue;
       }
       const prepared: T[] = [];

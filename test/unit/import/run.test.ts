@@ -84,6 +84,26 @@ describe('importFile', () => {
     ]);
   });
 
+  it("shows no caller's e-mail or phone a mapping reads as the ticket id when the ticket is listed twice", async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    const at = '01/05/2018 09:00:00 AM';
+    const mail = 'jane.doe@example.org';
+    const phone = '410-555-0199';
+    const lines = [mail, mail, phone, phone].map((id) => `${id},SW-Dirty Alley,Phone,${at},Open,,,Solid Waste,,,,,,`);
+    const seen: string[] = [];
+    const r = await importFile({
+      file: await exportFile(lines),
+      mapping,
+      sink: null,
+      onRejection: (x) => seen.push(x.reason),
+    });
+    expect(r.rejections).toEqual([
+      { row: 3, column: 'ServiceRequestNum', reason: 'ticket "[redacted]" is already on row 2' },
+      { row: 5, column: 'ServiceRequestNum', reason: 'ticket "[redacted]" is already on row 4' },
+    ]);
+    expect(seen.join('\n')).not.toMatch(/example\.org|555-0199/);
+  });
+
   it('leaves rows opened outside --since/--until out of the count; a dry run publishes nothing', async () => {
     const mapping = await loadImportMapping('config/import/baltimore.yaml');
     const r = await importFile({
