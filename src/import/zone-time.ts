@@ -68,10 +68,34 @@ export class ZoneClock {
       const dt = parser === 'iso' ? DateTime.fromISO(text, options) : DateTime.fromFormatParser(text, parser, options);
       if (!dt.isValid || (parser !== 'iso' && !hourOfClock(parser, text))) continue;
       const own = !(dt.offset === MARK.offset(0) && dt.zone.equals(MARK));
-      const end = day === 'end' && readsDayOnly(parser, text) ? DAY : 0;
-      return own ? exact(dt.toMillis() + end) : this.#place(dt.toMillis() + 60_000 + end);
+      const dayOnly = readsDayOnly(parser, text);
+      const end = day === 'end' && dayOnly ? DAY : 0;
+      if (own) return exact(dt.toMillis() + end);
+      const reading = this.#place(dt.toMillis() + 60_000 + end);
+      // A day is not skipped when its midnight is (Santiago, Havana, Cairo, Beirut change their
+      // clocks at 00:00): it starts at its first real instant, the change, as its end (the next
+      // day's start) does. Only a time of day the clocks skipped names no instant.
+      return dayOnly && reading.skipped ? exact(this.#changeBefore(reading.at)) : reading;
     }
     return null;
+  }
+
+  /**
+   * The instant the clocks went forward over a skipped wall time read at the offset before the
+   * change (`at`, which lies after the change by as much as the wall time lies into the gap):
+   * the first instant the zone shows a wall time after it. Found by halving, to the millisecond,
+   * between the earliest instant the gap can have begun at and `at`.
+   */
+  #changeBefore(at: number): number {
+    const before = this.#zone.offset(at - REACH);
+    let lo = at - REACH;
+    let hi = at;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.#zone.offset(mid) === before) lo = mid;
+      else hi = mid;
+    }
+    return hi;
   }
 
   /** A local wall time (as if UTC) as what it names in the zone. */

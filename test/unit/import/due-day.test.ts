@@ -60,4 +60,25 @@ describe('an export due date without a time of day', () => {
     const c = await compiled(['MM/dd/yyyy'], 'America/Havana');
     expect(dueOf(c, { CreatedDate: '03/08/2024', DueDate: '03/09/2024' })).toBe('2024-03-10T01:00:00.000-04:00');
   });
+
+  it('opens and closes on a day whose midnight the clocks skip, at its first real instant', async () => {
+    // Chile moved its clocks from 00:00 to 01:00 on 3 September 2023: the 3rd began at 01:00 -03.
+    const c = await compiled(['yyyy-MM-dd'], 'America/Santiago');
+    const start = Date.parse('2023-09-03T01:00:00-03:00');
+    const opened = mapRow(c, { ...row, CreatedDate: '2023-09-03', DueDate: '2023-09-03' }, 2);
+    expect(opened.ok && opened.row.openedAt).toBe(start);
+    expect(dueOf(c, { CreatedDate: '2023-09-03', DueDate: '2023-09-03' })).toBe('2023-09-04T00:00:00.000-03:00');
+    const closed = mapRow(
+      c,
+      { ...row, CreatedDate: '2023-09-02', SRStatus: 'Closed', CloseDate: '2023-09-03', DueDate: '' },
+      2,
+    );
+    expect(closed.ok && closed.row.events[1]?.envelope.occurredAt).toBe(start);
+  });
+
+  it('still rejects an open time of day the clocks skipped', async () => {
+    const c = await compiled(['yyyy-MM-dd HH:mm'], 'America/Santiago');
+    const result = mapRow(c, { ...row, CreatedDate: '2023-09-03 00:30', DueDate: '' }, 2);
+    expect(!result.ok && result.rejection.reason).toMatch(/is a time the clocks skipped in America\/Santiago/);
+  });
 });

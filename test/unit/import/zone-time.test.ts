@@ -102,6 +102,22 @@ describe('ZoneClock', () => {
     expect(clock.parse('not a time', parsers)).toBeNull();
   });
 
+  it('starts a day whose midnight the clocks skip at its first real instant, and still says a skipped time of day', () => {
+    // Chile moved its clocks from 00:00 to 01:00 on 8 September 2024: that day began at 01:00 -03.
+    const clock = new ZoneClock('America/Santiago');
+    const parsers = [formatParser('yyyy-MM-dd HH:mm'), formatParser('yyyy-MM-dd'), 'iso' as const];
+    const first = { at: Date.parse('2024-09-08T04:00:00Z'), second: null, skipped: false };
+    expect(clock.read('2024-09-08', parsers)).toEqual(first);
+    expect(clock.read('2024-09-08', parsers, 'end')).toEqual({ ...first, at: Date.parse('2024-09-09T03:00:00Z') });
+    // The day before ends where the 8th begins.
+    expect(clock.read('2024-09-07', parsers, 'end')).toEqual(first);
+    expect(clock.read('2024-09-07', parsers)).toEqual({ ...first, at: Date.parse('2024-09-07T04:00:00Z') });
+    // A time of day in the gap names no instant, midnight included.
+    expect(clock.read('2024-09-08 00:00', parsers)?.skipped).toBe(true);
+    expect(clock.read('2024-09-08 00:30', parsers)?.skipped).toBe(true);
+    expect(clock.read('2024-09-08T00:30:00', parsers)?.skipped).toBe(true);
+  });
+
   it.each(['America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'America/Santiago', 'UTC'])(
     'in %s, reads the wall times of a year, and each minute around its changes, as the instants that show them',
     (zone) => {
