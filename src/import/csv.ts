@@ -91,7 +91,7 @@ export async function* readExport(
       const placed = openedAtColumns.every((i) => i < e.before.length);
       return { ok: false, rejection, openedAt: placed ? openedAtOf(c, valuesOf(e.before)) : null };
     }
-    if (e.fields.length !== header.length) {
+    if (e.fields.length !== header.length && !onlyUnnamedMissing(header, e.fields.length, mapped)) {
       // A quoted field with line breaks in it: every line it runs over is named, none left unseen.
       const lines = e.last > e.first ? `; a quoted field runs it over lines ${e.first}-${e.last}, all rejected` : '';
       const reason = `row ${row} has ${e.fields.length} fields, the header has ${header.length}${lines}`;
@@ -162,6 +162,18 @@ function notUtf8(row: number, column: string, byte: number): Rejection {
 }
 
 /** The header's indexes of the columns the mapping reads. */
+/**
+ * Whether a short record lacks only trailing columns with no header name that the mapping does
+ * not read: Excel, saving a sheet whose last columns are empty and unnamed, drops their
+ * separators from rows where they are empty. Nothing of the row can be shifted, so it is read
+ * with those columns empty; a row short in a named column, or too long, is still rejected.
+ */
+function onlyUnnamedMissing(header: readonly string[], fields: number, mapped: ReadonlySet<number>): boolean {
+  if (fields > header.length) return false;
+  for (let i = fields; i < header.length; i += 1) if (header[i] !== '' || mapped.has(i)) return false;
+  return true;
+}
+
 function mappedIndexes(header: readonly string[], mapping: ImportMapping): Set<number> {
   const names = new Set(Object.values(mapping.columns).flatMap((ref) => [ref ?? []].flat()));
   return new Set(header.flatMap((name, i) => (names.has(name) ? [i] : [])));

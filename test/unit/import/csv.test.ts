@@ -61,6 +61,26 @@ describe('reading an export', () => {
     ]);
     expect(published.map((e) => e.ticketId)).toEqual(['1', '1']);
   });
+
+  it('reads a row short only in trailing unnamed columns (Excel drops their empty separators)', async () => {
+    const { result, published } = await run(
+      [
+        `${HEADER},,`,
+        '1,2024-01-02T10:00:00Z,2024-01-03T10:00:00Z,Closed,Pothole,DOT,hole,,',
+        '2,2024-01-02T10:00:00Z,2024-01-03T10:00:00Z,Closed,Pothole,DOT,hole,',
+        '3,2024-01-02T10:00:00Z,2024-01-03T10:00:00Z,Closed,Pothole,DOT,hole',
+        '4,2024-01-02T10:00:00Z,2024-01-03T10:00:00Z,Closed,Pothole,DOT',
+        '5,2024-01-02T10:00:00Z,2024-01-03T10:00:00Z,Closed,Pothole,DOT,hole,,,',
+        '',
+      ].join('\n'),
+    );
+    expect(result).toMatchObject({ read: 5, imported: 3, rejected: 2 });
+    expect(result.rejections).toEqual([
+      { row: 5, column: '(row)', reason: 'row 5 has 6 fields, the header has 9' },
+      { row: 6, column: '(row)', reason: 'row 6 has 10 fields, the header has 9' },
+    ]);
+    expect(new Set(published.map((e) => e.ticketId))).toEqual(new Set(['1', '2', '3']));
+  });
 });
 
 describe('the header', () => {
