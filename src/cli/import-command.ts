@@ -6,6 +6,7 @@ import { SHIPPED_SCHEMAS } from '../messaging/index.ts';
 import { loadImportMapping, type ImportMapping } from '../import/mapping.ts';
 import { importFile, type ImportResult } from '../import/run.ts';
 import { KEPT_REJECTIONS } from '../import/report.ts';
+import { ruleLines, ruleWarnings } from '../import/rule-use.ts';
 import type { Rejection } from '../import/rows.ts';
 import { dryRunMeasure, kafkaPublisher, type ImportPublisher } from '../import/publisher.ts';
 import { connectorAdopter, type Adopter } from '../import/adopt.ts';
@@ -66,6 +67,9 @@ export function formatImport(
       `volume figures, once the worker has applied the events: closeloop kpi volume --from ${months[0]} --to ${months[months.length - 1]}`,
     );
   }
+  // A pattern that never matched is in the report as on stderr: a rule copied from another
+  // city's mapping would otherwise give every row the default without a word.
+  lines.push(...ruleLines(r.rules), ...ruleWarnings(r.rules));
   if (adopted) {
     lines.push(
       `adopted ${adopted.adopted} of ${r.open} open ticket(s)' existing work orders through ${adopted.connector}` +
@@ -207,6 +211,7 @@ export async function runImport(
     rejects?.close();
     const adopted = adopter ? await adopt(adopter, open, publisher, waitMs) : null;
     for (const line of formatImport(result, dryRun, adopted, args.rejects ?? null)) print(line);
+    for (const line of ruleWarnings(result.rules)) printError(line);
     return result.rejected > 0 ? 1 : 0;
   } finally {
     bar.stop();

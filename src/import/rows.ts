@@ -25,6 +25,18 @@ export interface MappedRow {
   readonly openedAt: number;
   readonly closed: boolean;
   readonly events: readonly CrmTicketEvent[];
+  /** Which of the mapping's rules gave the row its meaning: counted, so a rule that never matches is told. */
+  readonly use: RuleUse;
+}
+
+/** The mapping's rules one row went by. */
+export interface RuleUse {
+  /** A closed row's reason: the index of the closure rule that matched, 'default', or 'parent' (a duplicate); null when open. */
+  readonly closure: number | 'default' | 'parent' | null;
+  /** Whether values.duplicateOf named the row's parent. */
+  readonly duplicateOfMatched: boolean;
+  /** Whether the row's channel value was not in values.channel and defaults.channel was taken. */
+  readonly channelDefaulted: boolean;
 }
 
 export type RowResult =
@@ -176,12 +188,12 @@ function locationOf(c: CompiledMapping, r: Record<string, string>): PublicLocati
   return { address, latitude, longitude, district };
 }
 
-function channelOf(c: CompiledMapping, r: Record<string, string>): Channel | null {
-  if (c.m.columns.channel === undefined) return c.m.defaults.channel ?? null;
+function channelOf(c: CompiledMapping, r: Record<string, string>): { channel: Channel | null; defaulted: boolean } {
+  if (c.m.columns.channel === undefined) return { channel: c.m.defaults.channel ?? null, defaulted: false };
   const v = cell(c, r, 'channel');
   const mapped = v ? c.channels.get(norm(v.value)) : undefined;
-  if (mapped) return mapped;
-  if (c.m.defaults.channel) return c.m.defaults.channel;
+  if (mapped) return { channel: mapped, defaulted: false };
+  if (c.m.defaults.channel) return { channel: c.m.defaults.channel, defaulted: true };
   const column = v?.column ?? columnsOf(c.m, 'channel').join('|');
   throw new Reject(column, v ? `channel ${shown(v.value)} is not in values.channel` : 'channel is empty');
 }
@@ -197,9 +209,16 @@ function idOf(c: CompiledMapping, r: Record<string, string>, field: 'ticketId' |
 }
 
 /** The export's statement that this is a duplicate of another ticket, if it makes one. */
-function parentOf(c: CompiledMapping, r: Record<string, string>, text: string, ticketId: string): string | null {
-  const named = cell(c, r, 'parentId')?.value ?? c.duplicateOf?.exec(text)?.[1] ?? null;
-  return named && named !== ticketId ? idOf(c, r, 'parentId', named) : null;
+function parentOf(
+  c: CompiledMapping,
+  r: Record<string, string>,
+  text: string,
+  ticketId: string,
+): { parent: string | null; byPattern: boolean } {
+  const column = cell(c, r, 'parentId')?.value ?? null;
+  const named = column ?? c.duplicateOf?.exec(text)?.[1] ?? null;
+  const parent = named && named !== ticketId ? idOf(c, r, 'parentId', named) : null;
+  return { parent, byPattern: column === null && parent !== null };
 }
 
 /**
@@ -253,10 +272,10 @@ function mapOrThrow(c: CompiledMapping, r: Record<string, string>): MappedRow {
   const requestType = required(c, r, 'requestType').value;
   const department = cell(c, r, 'department')?.value ?? m.defaults.department ?? null;
   if (department === null) throw new Reject(columnsOf(m, 'department').join('|'), 'department is empty');
-  const channel = channelOf(c, r);
+  const { channel, defaulted: channelDefaulted } = channelOf(c, r);
   const dueAt = time(c, r, 'dueAt');
   const text = [status.value, ...columnsOf(m, 'closureText').map((col) => r[col] ?? '')].join('\n');
-  const parent = parentOf(c, r, text, ticketId);
+  const { parent, byPattern: duplicateOfMatched } = parentOf(c, r, text, ticketId);
   const base = {
     ticketId,
     serviceCode: cell(c, r, 'serviceCode')?.value ?? requestType,
@@ -290,13 +309,18 @@ function mapOrThrow(c: CompiledMapping, r: Record<string, string>): MappedRow {
   // while a newer export of a ticket still open (transferred, its due date moved) is a new one,
   // which updates the ticket, instead of the same id with other content (EVENT_ID_REUSED).
   const opened: CrmTicketEvent = { ...facts, envelope: envelope(`opened:${factsDigest(facts)}`, openedAt) };
-  if (verdict === 'open') return { ticketId, openedAt, closed: false, events: [opened] };
+  if (verdict === 'open') {
+    const use = { closure: null, duplicateOfMatched, channelDefaulted };
+    return { ticketId, openedAt, closed: false, events: [opened], use };
+  }
 
   const closedAt = time(c, r, 'closedAt', openedAt);
   const closedColumn = columnsOf(m, 'closedAt').join('|') || status.column;
   if (closedAt === null) throw new Reject(closedColumn, 'closed, but the close time is empty');
   if (closedAt < openedAt) throw new Reject(closedColumn, 'closed before it was opened');
-  const reason = parent ? 'DUPLICATE' : (c.closure.find((x) => x.re.test(text))?.reason ?? m.defaults.closureReason);
+  const rule = parent ? -1 : c.closure.findIndex((x) => x.re.test(text));
+  const reason = parent ? 'DUPLICATE' : (c.closure[rule]?.reason ?? m.defaults.closureReason);
+  const closure = parent ? ('parent' as const) : rule < 0 ? ('default' as const) : rule;
   const closing: CrmTicketEvent = {
     ...base,
     envelope: envelope('closed', closedAt),
@@ -304,5 +328,6 @@ function mapOrThrow(c: CompiledMapping, r: Record<string, string>): MappedRow {
     duplicateOf: parent,
     closureReason: reason,
   };
-  return { ticketId, openedAt, closed: true, events: [opened, closing] };
+  const use = { closure, duplicateOfMatched, channelDefaulted };
+  return { ticketId, openedAt, closed: true, events: [opened, closing], use };
 }

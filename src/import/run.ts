@@ -7,6 +7,7 @@ import { readExport } from './csv.ts';
 import type { ImportMapping } from './mapping.ts';
 import { RejectionReport, shown, type RejectionGroup } from './report.ts';
 import { compileMapping, mapRow, type Rejection } from './rows.ts';
+import { RuleTally, type RuleCounts } from './rule-use.ts';
 
 /**
  * Where the events go. Each event is prepared (encoded) as soon as its row is read, so a batch
@@ -82,6 +83,8 @@ export interface ImportResult {
   readonly rejections: readonly Rejection[];
   /** Every rejection counted by column and kind of reason, most first. */
   readonly rejectionsByReason: readonly RejectionGroup[];
+  /** How often each of the mapping's closure, duplicateOf and channel rules gave the imported rows their meaning. */
+  readonly rules: RuleCounts;
   readonly seconds: number;
 }
 
@@ -99,6 +102,7 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
   const monthOf = monthOfInstant();
   const months = new Map<string, number>();
   const report = new RejectionReport(o.keepRejections);
+  const tally = new RuleTally(o.mapping);
   const reject = (r: Rejection) => {
     report.add(r);
     o.onRejection?.(r);
@@ -161,6 +165,7 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
       }
       seen.set(r.row.ticketId, row);
       imported += 1;
+      tally.add(r.row.use);
       const month = monthOf(r.row.openedAt, o.mapping.timeZone);
       months.set(month, (months.get(month) ?? 0) + 1);
       if (!r.row.closed) {
@@ -195,6 +200,7 @@ export async function importFile<T>(o: ImportRun<T>): Promise<ImportResult> {
     months: new Map([...months].sort(([a], [b]) => (a < b ? -1 : 1))),
     rejections: report.kept,
     rejectionsByReason: report.groups(),
+    rules: tally.counts(),
     seconds: (performance.now() - started) / 1000,
   };
 }
