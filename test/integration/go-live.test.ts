@@ -31,6 +31,64 @@ const mapping = {
   values: { channel: { phone: 'PHONE' }, status: { open: 'open', closed: 'closed' } },
 };
 
+type Run = Awaited<ReturnType<typeof bridgeRun>>;
+
+/** A job the department opened before go-live, under a reference of its own. */
+async function departmentJob(run: Run, ticketId: string, externalRef: string): Promise<void> {
+  const posseUrl = String(run.config.connectors.find((c) => c.name === 'posse')?.config['baseUrl']);
+  const created = await fetch(`${posseUrl}/posse/api/jobs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKENS.POSSE_API_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      externalRef,
+      ticketId,
+      department: 'housing',
+      serviceCode: 'GRASS',
+      description: 'tall grass',
+      priority: 3,
+    }),
+  });
+  expect(created.status).toBe(201);
+}
+
+/**
+ * Imports `rows` (after the export's header) adopting POSSE's jobs, as at a go-live: the worker
+ * starts once the export is on the CRM events topic, and the CRM's own feed, which also reports
+ * the tickets opened, comes after it. Returns the import's exit code, what it printed and the worker.
+ */
+async function goLive(run: Run, rows: string) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-go-live-'));
+  const file = path.join(dir, 'export.csv');
+  await writeFile(file, `id,opened,closed,status,type,department,channel,parent\n${rows}`);
+  await writeFile(path.join(dir, 'mapping.yaml'), stringify(mapping));
+  const lines: string[] = [];
+  const importing = runImport(
+    { file, mapping: path.join(dir, 'mapping.yaml'), adopt: 'posse', wait: '120' },
+    run.config,
+    createLogger({ level: 'silent' }),
+    (l) => lines.push(l),
+    (l) => lines.push(l),
+    TOKENS,
+  );
+  const admin = testMessaging().admin();
+  await admin.connect();
+  cleanup.push(() => admin.disconnect());
+  await untilAsync(
+    'the imported tickets on the CRM events topic',
+    // A topic just created may not have its leaders yet: that is "not yet", not a failure.
+    async () =>
+      (await admin.listTopics()).includes(run.config.topics.crmEvents) &&
+      (await admin
+        .topicOffsets(run.config.topics.crmEvents)
+        .then((ps) => ps.some((p) => BigInt(p.high) > 0n))
+        .catch(() => false)),
+    60_000,
+  );
+  const fw = await startFaultWorker(run.config);
+  cleanup.push(() => fw.stop());
+  return { code: await importing, lines, fw };
+}
+
 describe('go-live', () => {
   it('adopts the department job of an open ticket, which then closes the ticket in the CRM, with no second job', async () => {
     const run = await bridgeRun();
@@ -41,56 +99,9 @@ describe('go-live', () => {
       serviceCode: 'GRASS',
       contact: { name: 'A Resident', email: 'resident@example.org', phone: null },
     });
-    const posseUrl = String(run.config.connectors.find((c) => c.name === 'posse')?.config['baseUrl']);
-    const created = await fetch(`${posseUrl}/posse/api/jobs`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKENS.POSSE_API_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        externalRef: 'HOUSING-2025-0042',
-        ticketId: ticket.id,
-        department: 'housing',
-        serviceCode: 'GRASS',
-        description: 'tall grass',
-        priority: 3,
-      }),
-    });
-    expect(created.status).toBe(201);
-
-    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-go-live-'));
-    const file = path.join(dir, 'export.csv');
-    await writeFile(
-      file,
-      `id,opened,closed,status,type,department,channel,parent\n${ticket.id},2026-11-02T09:00:00,,open,GRASS,housing,phone,\n`,
-    );
-    await writeFile(path.join(dir, 'mapping.yaml'), stringify(mapping));
-    const lines: string[] = [];
-    const importing = runImport(
-      { file, mapping: path.join(dir, 'mapping.yaml'), adopt: 'posse', wait: '120' },
-      run.config,
-      createLogger({ level: 'silent' }),
-      (l) => lines.push(l),
-      (l) => lines.push(l),
-      TOKENS,
-    );
-    // The worker starts once the export is on the CRM events topic, as at a go-live: the CRM's
-    // own feed, which also reports the ticket opened, comes after it.
-    const admin = testMessaging().admin();
-    await admin.connect();
-    cleanup.push(() => admin.disconnect());
-    await untilAsync(
-      'the imported ticket on the CRM events topic',
-      // A topic just created may not have its leaders yet: that is "not yet", not a failure.
-      async () =>
-        (await admin.listTopics()).includes(run.config.topics.crmEvents) &&
-        (await admin
-          .topicOffsets(run.config.topics.crmEvents)
-          .then((ps) => ps.some((p) => BigInt(p.high) > 0n))
-          .catch(() => false)),
-      60_000,
-    );
-    const fw = await startFaultWorker(run.config);
-    cleanup.push(() => fw.stop());
-    expect(await importing).toBe(0);
+    await departmentJob(run, ticket.id, 'HOUSING-2025-0042');
+    const { code, lines, fw } = await goLive(run, `${ticket.id},2026-11-02T09:00:00,,open,GRASS,housing,phone,\n`);
+    expect(code).toBe(0);
     expect(lines).toContain("adopted 1 of 1 open ticket(s)' existing work orders through posse");
 
     run.work();
@@ -113,56 +124,14 @@ describe('go-live', () => {
     const contact = { name: 'A Resident', email: 'resident@example.org', phone: null };
     const parent = run.crm.createTicket({ serviceCode: 'GRASS', contact });
     const duplicate = run.crm.createTicket({ serviceCode: 'GRASS', contact });
-    const posseUrl = String(run.config.connectors.find((c) => c.name === 'posse')?.config['baseUrl']);
-    const created = await fetch(`${posseUrl}/posse/api/jobs`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKENS.POSSE_API_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        externalRef: 'HOUSING-2025-0043',
-        ticketId: parent.id,
-        department: 'housing',
-        serviceCode: 'GRASS',
-        description: 'tall grass',
-        priority: 3,
-      }),
-    });
-    expect(created.status).toBe(201);
-    const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-go-live-'));
-    const file = path.join(dir, 'export.csv');
+    await departmentJob(run, parent.id, 'HOUSING-2025-0043');
     // The duplicate's row first: its link request may well reach the parent before its row.
-    await writeFile(
-      file,
-      'id,opened,closed,status,type,department,channel,parent\n' +
-        `${duplicate.id},2026-11-02T10:00:00,,open,GRASS,housing,phone,${parent.id}\n` +
+    const { code, lines } = await goLive(
+      run,
+      `${duplicate.id},2026-11-02T10:00:00,,open,GRASS,housing,phone,${parent.id}\n` +
         `${parent.id},2026-11-02T09:00:00,,open,GRASS,housing,phone,\n`,
     );
-    await writeFile(path.join(dir, 'mapping.yaml'), stringify(mapping));
-    const lines: string[] = [];
-    const importing = runImport(
-      { file, mapping: path.join(dir, 'mapping.yaml'), adopt: 'posse', wait: '120' },
-      run.config,
-      createLogger({ level: 'silent' }),
-      (l) => lines.push(l),
-      (l) => lines.push(l),
-      TOKENS,
-    );
-    // As above: the worker starts once the export is on the CRM events topic.
-    const admin = testMessaging().admin();
-    await admin.connect();
-    cleanup.push(() => admin.disconnect());
-    await untilAsync(
-      'the imported tickets on the CRM events topic',
-      async () =>
-        (await admin.listTopics()).includes(run.config.topics.crmEvents) &&
-        (await admin
-          .topicOffsets(run.config.topics.crmEvents)
-          .then((ps) => ps.some((p) => BigInt(p.high) > 0n))
-          .catch(() => false)),
-      60_000,
-    );
-    const fw = await startFaultWorker(run.config);
-    cleanup.push(() => fw.stop());
-    expect(await importing).toBe(0);
+    expect(code).toBe(0);
     expect(lines.filter((l) => l.startsWith('adopted'))).toEqual([
       "adopted 1 of 2 open ticket(s)' existing work orders through posse; the others wait for their department as imported",
     ]);
