@@ -1,9 +1,24 @@
 import type { CrmSimulator } from '../../connectors/crm-rest/simulator.ts';
 import type { CloseloopConfig } from '../../src/config/index.ts';
 import type { ReconcileReport } from '../../src/reconcile/index.ts';
-import type { BridgeRun } from './bridge-run.ts';
+import { bridgeRun, type BridgeRun } from './bridge-run.ts';
+import type { Cleanup } from './cleanup.ts';
+import { openTickets, startFaultWorker } from './fault-worker.ts';
 import { testMessaging } from './kafka.ts';
 import { readCommitted } from './processor.ts';
+
+/**
+ * A bridge whose reconciliation finds drift at once (nothing left to settle, 100 lookups a
+ * second), a worker on it and `tickets` tickets opened in the CRM; `cleanup` stops both.
+ */
+export async function reconcilingRun(cleanup: Cleanup, tickets: number) {
+  const run = await bridgeRun({ config: { reconcile: { settleSeconds: 0, ratePerSecond: 100 } } });
+  cleanup.push(() => run.stop());
+  const fw = await startFaultWorker(run.config);
+  cleanup.push(() => fw.stop());
+  openTickets(run, tickets);
+  return { run, fw };
+}
 
 /** A bridge.drift.v1 record as the tests read it. */
 export interface DriftRead {

@@ -3,10 +3,10 @@ import type { Violation } from '../../../src/domain/index.ts';
 import { runKpiJob } from '../../../src/kpi/index.ts';
 import { AvroSerde } from '../../../src/messaging/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { bridgeRun, crmTally } from '../../support/bridge-run.ts';
-import { costLine, driftRecords, lookupCalls } from '../../support/drift.ts';
+import { crmTally } from '../../support/bridge-run.ts';
+import { costLine, driftRecords, lookupCalls, reconcilingRun } from '../../support/drift.ts';
 import { recordFault } from '../../support/fault-report.ts';
-import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
+import { metric } from '../../support/fault-worker.ts';
 import { endpoints, testMessaging } from '../../support/kafka.ts';
 import { readCommitted } from '../../support/processor.ts';
 import { until } from '../../support/wait.ts';
@@ -16,11 +16,7 @@ const cleanup = cleanupAfter('all');
 
 describe('drift: an agent closes a ticket by hand', () => {
   it('is detected while the work is only scheduled, reopened with a note, and recorded', async () => {
-    const run = await bridgeRun({ config: { reconcile: { settleSeconds: 0, ratePerSecond: 100 } } });
-    cleanup.push(() => run.stop());
-    const fw = await startFaultWorker(run.config);
-    cleanup.push(() => fw.stop());
-    openTickets(run, 2);
+    const { run, fw } = await reconcilingRun(cleanup, 2);
     await until('two jobs in the department', () => run.posse.jobs.size === 2, 60_000);
     // RECEIVED, INTAKE_ACCEPTED, INSPECTOR_ASSIGNED, INSPECTION_SCHEDULED.
     for (let i = 0; i < 4; i += 1) run.posse.tick();

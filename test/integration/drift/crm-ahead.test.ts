@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bridgeRun } from '../../support/bridge-run.ts';
-import { costLine, driftRecords, lookupCalls, tallySinceRestore } from '../../support/drift.ts';
+import { costLine, driftRecords, lookupCalls, tallySinceRestore, reconcilingRun } from '../../support/drift.ts';
 import { recordFault } from '../../support/fault-report.ts';
-import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
+import { metric } from '../../support/fault-worker.ts';
 import { until, untilAsync } from '../../support/wait.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 
@@ -10,11 +9,7 @@ const cleanup = cleanupAfter('all');
 
 describe('drift: the CRM holds status versions above the bridge', () => {
   it('finds the CRM ahead, sends the current status above its version, and the ticket moves and closes', async () => {
-    const run = await bridgeRun({ config: { reconcile: { settleSeconds: 0, ratePerSecond: 100 } } });
-    cleanup.push(() => run.stop());
-    const fw = await startFaultWorker(run.config);
-    cleanup.push(() => fw.stop());
-    openTickets(run, 2);
+    const { run, fw } = await reconcilingRun(cleanup, 2);
     await until('two jobs in the department', () => run.posse.jobs.size === 2, 60_000);
     const crmTickets = () => [...run.crm.tickets.values()];
     run.posse.tick();

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bridgeRun } from '../../support/bridge-run.ts';
-import { costLine, driftRecords, lookupCalls, tallySinceRestore } from '../../support/drift.ts';
+import { costLine, driftRecords, lookupCalls, tallySinceRestore, reconcilingRun } from '../../support/drift.ts';
 import { recordFault } from '../../support/fault-report.ts';
-import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
+import { metric } from '../../support/fault-worker.ts';
 import { until } from '../../support/wait.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 
@@ -10,11 +9,7 @@ const cleanup = cleanupAfter('all');
 
 describe('drift: the CRM is restored from an older backup', () => {
   it('finds the CRM behind, re-sends the statuses it lacks in order, and every ticket closes', async () => {
-    const run = await bridgeRun({ config: { reconcile: { settleSeconds: 0, ratePerSecond: 100 } } });
-    cleanup.push(() => run.stop());
-    const fw = await startFaultWorker(run.config);
-    cleanup.push(() => fw.stop());
-    openTickets(run, 3);
+    const { run, fw } = await reconcilingRun(cleanup, 3);
     await until('three jobs in the department', () => run.posse.jobs.size === 3, 60_000);
     const crmTickets = () => [...run.crm.tickets.values()];
     run.posse.tick();

@@ -2,10 +2,10 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runReconcile } from '../../../src/cli/reconcile-command.ts';
 import type { AlertRecord } from '../../../src/domain/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { TOKENS, bridgeRun, crmTally } from '../../support/bridge-run.ts';
-import { costLine, driftRecords, lookupCalls } from '../../support/drift.ts';
+import { TOKENS, crmTally } from '../../support/bridge-run.ts';
+import { costLine, driftRecords, lookupCalls, reconcilingRun } from '../../support/drift.ts';
 import { recordFault } from '../../support/fault-report.ts';
-import { metric, openTickets, readiness, startFaultWorker } from '../../support/fault-worker.ts';
+import { metric, readiness } from '../../support/fault-worker.ts';
 import { testMessaging } from '../../support/kafka.ts';
 import { readCommitted } from '../../support/processor.ts';
 import { until } from '../../support/wait.ts';
@@ -16,11 +16,7 @@ afterAll(() => vi.unstubAllEnvs());
 
 describe('drift: a department job is deleted', () => {
   it('raises DEPT_MISSING (not healable): a dry run reports it, a run records it and counts it', async () => {
-    const run = await bridgeRun({ config: { reconcile: { settleSeconds: 0, ratePerSecond: 100 } } });
-    cleanup.push(() => run.stop());
-    const fw = await startFaultWorker(run.config);
-    cleanup.push(() => fw.stop());
-    openTickets(run, 2);
+    const { run, fw } = await reconcilingRun(cleanup, 2);
     await until('two jobs in the department', () => run.posse.jobs.size === 2, 60_000);
     run.posse.tick();
     run.posse.tick();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bridgeRun, crmTally } from '../../support/bridge-run.ts';
-import { costLine, driftRecords, lookupCalls } from '../../support/drift.ts';
+import { crmTally } from '../../support/bridge-run.ts';
+import { costLine, driftRecords, lookupCalls, reconcilingRun } from '../../support/drift.ts';
 import { recordFault } from '../../support/fault-report.ts';
-import { metric, openTickets, startFaultWorker } from '../../support/fault-worker.ts';
+import { metric } from '../../support/fault-worker.ts';
 import { until } from '../../support/wait.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 
@@ -10,11 +10,7 @@ const cleanup = cleanupAfter('all');
 
 describe('drift: a department event is lost', () => {
   it('finds the department ahead of the bridge, feeds its state through the processor, and the ticket closes', async () => {
-    const run = await bridgeRun({ config: { reconcile: { settleSeconds: 0, ratePerSecond: 100 } } });
-    cleanup.push(() => run.stop());
-    const fw = await startFaultWorker(run.config);
-    cleanup.push(() => fw.stop());
-    openTickets(run, 3);
+    const { run, fw } = await reconcilingRun(cleanup, 3);
     await until('three jobs in the department', () => run.posse.jobs.size === 3, 60_000);
     const states = () => [...run.crm.tickets.values()].map((t) => t.lifecycleState);
     // RECEIVED, INTAKE_ACCEPTED, INSPECTOR_ASSIGNED, INSPECTION_SCHEDULED, INSPECTION_STARTED.

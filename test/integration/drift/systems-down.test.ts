@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runReconcile } from '../../../src/cli/reconcile-command.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { TOKENS, bridgeRun } from '../../support/bridge-run.ts';
-import { openTickets, startFaultWorker } from '../../support/fault-worker.ts';
+import { TOKENS } from '../../support/bridge-run.ts';
 import { until } from '../../support/wait.ts';
+import { reconcilingRun } from '../../support/drift.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 
 const cleanup = cleanupAfter('all');
@@ -11,11 +11,7 @@ afterAll(() => vi.unstubAllEnvs());
 
 describe('drift: the CRM and the department are down', () => {
   it('judges nothing, and the command says so and exits 1, not 0 as if nothing were left', async () => {
-    const run = await bridgeRun({ config: { reconcile: { settleSeconds: 0, ratePerSecond: 100 } } });
-    cleanup.push(() => run.stop());
-    const fw = await startFaultWorker(run.config);
-    cleanup.push(() => fw.stop());
-    openTickets(run, 2);
+    const { run } = await reconcilingRun(cleanup, 2);
     await until('two jobs in the department', () => run.posse.jobs.size === 2, 60_000);
     await until(
       'both routed in the CRM',
