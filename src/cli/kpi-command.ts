@@ -62,7 +62,7 @@ export async function runKpi(
     clientId: `${config.kafka.clientId}-kpi`,
     logger,
   });
-  const serde = new AvroSerde({ ...config.schemaRegistry });
+  const serde = new AvroSerde({ ...config.schemaRegistry, log: logger });
   const publish = args.publish === true;
   let result;
   try {

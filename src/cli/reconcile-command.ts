@@ -67,7 +67,7 @@ export async function runReconcile(
     const report = await runReconciliation({
       config,
       messaging,
-      serde: new AvroSerde({ ...config.schemaRegistry }),
+      serde: new AvroSerde({ ...config.schemaRegistry, log: logger }),
       logger,
       lookups,
       metrics: new Metrics({ defaults: false }),

@@ -57,7 +57,7 @@ export async function kafkaPublisher(
     clientId: `${config.kafka.clientId}-import`,
     logger,
   });
-  const serde = new AvroSerde({ ...config.schemaRegistry });
+  const serde = new AvroSerde({ ...config.schemaRegistry, log: logger });
   const topic = config.topics.crmEvents;
   const subject = subjectForTopic(topic);
   const admin = messaging.admin();

@@ -1,11 +1,13 @@
 import { SchemaRegistry, SchemaType, type COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
-import { CloseloopError, messageOf } from '../errors/index.ts';
+import { CloseloopError, messageOf, type RetryPolicy } from '../errors/index.ts';
 import { readNotFoundAnswers, registryAnswers } from './registry-answer.ts';
 import { isRegistryFailure, registryStatus, translateRegistryError } from './registry-errors.ts';
 import { RegistryLag } from './registry-lag.ts';
 import { registryTimeout } from './registry-timeout.ts';
 import { readSchemaDirectory, type SchemaFile } from './schema-files.ts';
+import { settlingLevelRace, waitingOutRegistry, type RegisterOptions } from './registration.ts';
+import type { Logger } from '../observability/logger.ts';
 import { WRITER_TIME_TYPES } from './avro-logical.ts';
 import { ownKeysMaps } from './avro-map.ts';
 import { sharedType } from './shared-type.ts';
@@ -16,15 +18,6 @@ import { avroNameRule } from './writer-adapt.ts';
 import { WriterCheck } from './writer-check.ts';
 
 export type CompatibilityLevel = `${COMPATIBILITY}`;
-
-const REGISTER_ATTEMPTS = 5;
-
-/** The two answers a registration gets while another process is setting the same new subject's level. */
-function racedWithAnother(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (err.name === 'ConfluentSchemaRegistryCompatibilityError') return true;
-  return /rule named '?COMPATIBILITY'? already exists/i.test(err.message);
-}
 
 export interface RegistrySettings {
   /** Base URL of the Confluent-compatible API, e.g. http://127.0.0.1:18081/apis/ccompat/v7 */
@@ -44,6 +37,10 @@ export interface RegistrySettings {
    * unknown (default 5 s): a registry replica behind its leader (see registry-lag.ts).
    */
   readonly unknownIdWaitMs?: number;
+  /** Where register() says it is waiting out a registry that did not answer (see registration.ts). */
+  readonly log?: Logger;
+  /** How register() waits out a registry that does not answer (default REGISTRY_START_RETRY). */
+  readonly registerRetry?: RetryPolicy;
 }
 
 export interface Decoded<T = unknown> {
@@ -76,10 +73,14 @@ export class AvroSerde {
   readonly #writer = new WireWriter();
   readonly #check = new WriterCheck();
   readonly #lag: RegistryLag;
+  readonly #log: Logger | undefined;
+  readonly #registerRetry: RetryPolicy | undefined;
 
   constructor(settings: RegistrySettings) {
     this.#compatibility = settings.compatibility ?? 'BACKWARD';
     this.#lag = new RegistryLag(settings.unknownIdWaitMs);
+    this.#log = settings.log;
+    this.#registerRetry = settings.registerRetry;
     this.#registry = new SchemaRegistry(
       {
         host: settings.url,
@@ -106,24 +107,27 @@ export class AvroSerde {
 
   /**
    * Registers a schema after an explicit compatibility check, so an incompatible change is
-   * reported with the registry's reasons before anything is written. Returns the schema id.
+   * reported with the registry's reasons before anything is written. Returns the schema id. A
+   * registry that does not answer is waited out for a while (registration.ts).
    */
-  async register(subject: string, schema: Readonly<Record<string, unknown>>): Promise<number> {
+  async register(
+    subject: string,
+    schema: Readonly<Record<string, unknown>>,
+    options: RegisterOptions = {},
+  ): Promise<number> {
     const text = JSON.stringify(schema);
     this.#check.addReader(schema);
-    await this.#checkCompatible(subject, text);
-    // Processes that start together register the same new subject at once. The first sets the
-    // subject's level; until it has, the others see the registry's default level on a subject
-    // that now exists, or are told the level's rule already exists. Both settle within a moment,
-    // so they are tried again a few times before a mismatch is reported as misconfiguration.
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.#register(subject, text);
-      } catch (err) {
-        if (attempt >= REGISTER_ATTEMPTS || !racedWithAnother(err)) throw this.#registerError(subject, err);
-        await new Promise((r) => setTimeout(r, 100 * attempt));
-      }
-    }
+    return waitingOutRegistry(
+      subject,
+      async () => {
+        await this.#checkCompatible(subject, text);
+        return settlingLevelRace(
+          () => this.#register(subject, text),
+          (err) => this.#registerError(subject, err),
+        );
+      },
+      { log: options.log ?? this.#log, retry: options.retry ?? this.#registerRetry },
+    );
   }
 
   async #register(subject: string, text: string): Promise<number> {

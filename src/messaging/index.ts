@@ -4,6 +4,7 @@ export type { KafkaSettings } from './settings.ts';
 export { createInMemoryMessaging, type InMemoryMessagingOptions } from './in-memory/index.ts';
 export { writerMismatch } from './writer-check.ts';
 export { AvroSerde, type CompatibilityLevel, type Decoded, type RegistrySettings } from './avro-serde.ts';
+export { REGISTRY_START_RETRY, type RegisterOptions } from './registration.ts';
 export {
   SHIPPED_SCHEMAS,
   readSchemaDirectory,

@@ -1,8 +1,13 @@
 import path from 'node:path';
 import type { CloseloopConfig } from '../config/index.ts';
 import { CloseloopError, isCloseloopError, withRetry, type RetryPolicy } from '../errors/index.ts';
-import type { Logger } from '../observability/logger.ts';
-import { readSchemaFile, subjectForTopic, type AvroSerde, type MessagingAdmin } from '../messaging/index.ts';
+import {
+  readSchemaFile,
+  subjectForTopic,
+  type AvroSerde,
+  type MessagingAdmin,
+  type RegisterOptions,
+} from '../messaging/index.ts';
 import {
   CANONICAL,
   KEEPING_SETTINGS,
@@ -142,19 +147,6 @@ export async function provisionTopics(admin: MessagingAdmin, config: CloseloopCo
   if (losing) throw losing;
 }
 
-/**
- * A registry that does not answer for a moment as a processor starts (a long pause of its JVM, a
- * restart behind a load balancer, a machine starved of CPU) is waited out for a while before
- * start-up fails: four more tries over about 8 s of backoff, each bounded by the client's own
- * time-out (10 s by default). Every try that failed is logged, so a slow start says why.
- */
-export const REGISTRY_START_RETRY: RetryPolicy = { retries: 4, minTimeoutMs: 500, maxTimeoutMs: 4_000 };
-
-export interface RegisterOptions {
-  readonly log?: Logger;
-  readonly retry?: RetryPolicy;
-}
-
 /** Registers each topic's shipped schema under its TopicNameStrategy subject. */
 export async function registerSchemas(
   serde: AvroSerde,
@@ -162,19 +154,8 @@ export async function registerSchemas(
   schemasDir: string,
   options: RegisterOptions = {},
 ): Promise<void> {
-  const policy = options.retry ?? REGISTRY_START_RETRY;
   for (const [name, canonical] of Object.entries(CANONICAL) as [keyof typeof CANONICAL, string][]) {
     const file = await readSchemaFile(path.join(schemasDir, `${canonical}.avsc`));
-    const subject = subjectForTopic(config.topics[name]);
-    await withRetry(() => serde.register(subject, file.schema), policy, {
-      // Only a registry that did not answer, or answered 5xx, is tried again at start: refused
-      // credentials stay refused (the runners wait those out, a start does not).
-      retryIf: (err) => err.code === 'CL_SCHEMA_REGISTRY_UNAVAILABLE',
-      onRetry: (err, attempt) =>
-        options.log?.warn(
-          { code: err.code, subject, attempt, attempts: policy.retries + 1 },
-          `registering the schema of ${subject} failed (try ${attempt} of ${policy.retries + 1}), trying again: ${err.message}`,
-        ),
-    });
+    await serde.register(subjectForTopic(config.topics[name]), file.schema, options);
   }
 }

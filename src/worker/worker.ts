@@ -71,7 +71,7 @@ export class Worker {
     this.#messaging =
       options.messaging ??
       createKafkaMessaging({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
-    this.#serde = new AvroSerde({ ...config.schemaRegistry });
+    this.#serde = new AvroSerde({ ...config.schemaRegistry, log: logger });
     this.#host = new ProcessorHost({
       config,
       configFile: options.configFile,

@@ -11,6 +11,9 @@ import { testConfig } from '../support/processor.ts';
 
 const cleanup = cleanupAfter('each');
 
+// Registration waits out a registry that stays stalled through every try, quickly here.
+const FAST = { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 };
+
 describe('a reconciliation run while the registry stalls', () => {
   it('fails with the registry named and is counted, and the next run goes through once it answers', async () => {
     const { registry, url } = await startLoopback(cleanup);
@@ -23,7 +26,7 @@ describe('a reconciliation run while the registry stalls', () => {
     const options = {
       config,
       messaging,
-      serde: new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0, timeoutMs: 150 }),
+      serde: new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0, timeoutMs: 150, registerRetry: FAST }),
       logger: createLogger({ level: 'silent' }),
       lookups: { crm: null, departments: [], stop: () => Promise.resolve() },
       metrics,

@@ -32,6 +32,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+// A registration waits out an unavailable registry (registration.ts); quickly here, where it stays so.
+const FAST = { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 5 };
 const framed = (id: number) => Buffer.from([0, 0, 0, 0, id, 4, 0x68, 0x69]);
 const failure = async (p: Promise<unknown>) => {
   const err = await p.then(
@@ -59,7 +61,7 @@ describe('an answer in the place of the registry', () => {
   });
 
   it('is so for a subject looked up to encode, and for a registration', async () => {
-    const serde = new AvroSerde({ url, retries: 0 });
+    const serde = new AvroSerde({ url, retries: 0, registerRetry: FAST });
     expect(await failure(serde.encode('x-value', {}))).toMatchObject({
       code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE',
       retriable: true,
@@ -115,7 +117,7 @@ describe('a 404 in the place of the registry', () => {
   it('is an unreachable registry for a subject looked up to encode, and for a registration', async () => {
     const { registry, url, serde: other } = await startLoopback(cleanup);
     await other.register('t-value', SCHEMA);
-    const serde = new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0 });
+    const serde = new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0, registerRetry: FAST });
     registry.proxy404 = TRAEFIK_404;
     expect(await failure(serde.encode('t-value', { a: 'x' }))).toMatchObject({
       code: 'CL_SCHEMA_REGISTRY_UNAVAILABLE',
