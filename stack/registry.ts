@@ -43,6 +43,11 @@ export async function startRegistry(cfg: StackConfig, log: (line: string) => voi
       // A global rule makes Apicurio answer GET /config/{subject} with BACKWARD, which is what
       // @kafkajs/confluent-schema-registry checks before registering (see README).
       '-Dapicurio.rules.global.compatibility=BACKWARD',
+      // Every request with the time it took (ms), in the registry's log: a client's time-out can
+      // then be told apart as the registry's slowness or the client's own (see .ci/run).
+      '-Dquarkus.http.access-log.enabled=true',
+      '-Dquarkus.http.record-request-start-time=true',
+      '-Dquarkus.http.access-log.pattern=%t "%r" %s took %D ms',
       '-jar',
       jar,
     ],
