@@ -11,8 +11,8 @@ import type { TicketLinkMessage } from './types.ts';
  * stands, as if they had asked after it: the outcome is the same in either order.
  *
  * The record is no ticket: it has never published a status (version 0, no status key), which no
- * ticket's state lacks. It is kept closed, so no sweep, sentinel or reconciliation takes it for
- * an open ticket, and it expires with the retention window if the parent never comes: its
+ * ticket's state lacks. It is kept closed, so no sweep or sentinel takes it for an open ticket
+ * (reconciliation leaves it out: see candidates in src/reconcile/engine.ts), and it expires with the retention window if the parent never comes: its
  * children stay linked as settled history meanwhile, closing on their own (openImported).
  */
 export function isAwaitedParent(t: TicketState): boolean {

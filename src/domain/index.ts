@@ -10,6 +10,7 @@ export {
   type RecentEventIds,
 } from './recent-events.ts';
 export { decide, decideExpiry, isExpired } from './decide.ts';
+export { isAwaitedParent } from './awaited-parent.ts';
 export { decideSlaCheck, decideTimers } from './sla-check.ts';
 export { breachesFlagged, holdReasonOf, type BreachFlagged } from './sla-track.ts';
 export { holdingDepartmentOf } from './notes.ts';

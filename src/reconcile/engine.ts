@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { CloseloopConfig } from '../config/index.ts';
 import {
   classifyDrift,
+  isAwaitedParent,
   isClosed,
   isTerminalWork,
   type AlertRecord,
@@ -99,6 +100,9 @@ export function candidates(
   let settling = 0;
   const tickets: TicketState[] = [];
   for (const t of states) {
+    // The record of a parent imported duplicates wait for is no ticket (awaited-parent.ts): the
+    // CRM may not know it or show it open, and either would be drift found of nothing.
+    if (isAwaitedParent(t)) continue;
     if (o.ticketId !== undefined) {
       if (t.ticketId === o.ticketId) tickets.push(t);
       continue;

@@ -7,6 +7,8 @@ import { Bridge, crm, dept, testPolicy } from '../support/domain.ts';
 const DAY = 86_400_000;
 let open: TicketState;
 let closed: TicketState;
+/** What the bridge keeps of parent X, which an imported open duplicate names and no export has. */
+let awaited: TicketState;
 beforeAll(async () => {
   const b = new Bridge(await testPolicy());
   b.send(crm('B', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
@@ -15,6 +17,9 @@ beforeAll(async () => {
   b.send(dept('C', 'C#1', 'maximo', 'COMP', 2));
   open = b.ticket('B');
   closed = b.ticket('C');
+  const history = { origin: 'import', occurredAt: 1_000, eventId: 'D:opened', sequence: null } as const;
+  b.send(crm('D', 'OPENED', 0, { serviceCode: 'POTHOLE', requestedAt: 1_000, duplicateOf: 'X' }, history));
+  awaited = b.ticket('X');
 });
 
 describe('which tickets a run checks', () => {
@@ -40,6 +45,14 @@ describe('which tickets a run checks', () => {
     expect(ids(candidates(states, { ...base, since: 92 * DAY }))).toEqual(['C']);
     // One ticket is checked whatever its age or state.
     expect(ids(candidates(states, { ...base, ticketId: 'D' }))).toEqual(['D']);
+  });
+
+  it('leaves out the record of a parent imported duplicates wait for, which is no ticket', () => {
+    expect(awaited.children).toEqual([{ ticketId: 'D', linkType: 'DUPLICATE' }]);
+    // Closed within the window, as the record is kept: a ticket so would be checked.
+    const states = [at(awaited, 95 * DAY, 95 * DAY), at(closed, 95 * DAY, 95 * DAY)];
+    expect(ids(candidates(states, base))).toEqual(['C']);
+    expect(ids(candidates(states, { ...base, ticketId: 'X' }))).toEqual([]);
   });
 });
 
