@@ -105,8 +105,8 @@ export async function provision(config: CloseloopConfig, admin: MessagingAdmin, 
   for (const name of ['crmEvents', 'deptEvents'] as const) {
     const file = await readSchemaFile(path.join(SCHEMAS, `${CANONICAL[name]}.avsc`));
     // The local registry shares two cores with a busy broker and bench: it has stalled past the
-    // client's 10 s timeout between scenarios. Registering again is harmless (same schema, same id).
-    await withRetry(() => serde.register(subjectForTopic(config.topics[name]), file.schema));
+    // client's 10 s timeout between scenarios. register waits that out itself (registration.ts).
+    await serde.register(subjectForTopic(config.topics[name]), file.schema);
   }
 }
 

@@ -126,7 +126,7 @@ export class AvroSerde {
           (err) => this.#registerError(subject, err),
         );
       },
-      { log: options.log ?? this.#log, retry: options.retry ?? this.#registerRetry },
+      { log: options.log ?? this.#log, retry: options.retry ?? this.#registerRetry, signal: options.signal },
     );
   }
 

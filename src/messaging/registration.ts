@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 /**
  * A registry that does not answer for a moment as a schema is registered (a long pause of its
  * JVM, a restart behind a load balancer, a machine starved of CPU) is waited out for a while
- * before the registration fails: four more tries over about 8 s of backoff, each bounded by the
+ * before the registration fails: four more tries over 8 to 11 s of backoff, each bounded by the
  * client's own time-out (10 s by default). Registering is idempotent, so trying again is safe;
  * every process registers as it starts (processor, import, KPI publisher, reconciliation), and
  * none of them should fail on a pause a moment later would have hidden.
@@ -15,6 +15,8 @@ export interface RegisterOptions {
   /** Told of every try that failed and is tried again, so a slow start says why. */
   readonly log?: Logger | undefined;
   readonly retry?: RetryPolicy | undefined;
+  /** Aborted (a run told to stop): no further try, no wait. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function waitingOutRegistry<T>(
 ): Promise<T> {
   const policy = options.retry ?? REGISTRY_START_RETRY;
   return withRetry(once, policy, {
+    signal: options.signal,
     retryIf: (err) => err.code === 'CL_SCHEMA_REGISTRY_UNAVAILABLE',
     onRetry: (err: CloseloopError, attempt) =>
       options.log?.warn(

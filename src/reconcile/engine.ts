@@ -130,8 +130,9 @@ export async function runReconciliation(o: ReconcileOptions): Promise<ReconcileR
     return await reconcile(o);
   } catch (err) {
     // Counted, not only logged: a scheduled run that fails (the registry stalling as the drift
-    // schema is registered) leaves no finding behind, and the next run starts it again.
-    o.metrics?.reconcileFailed.inc({ code: isCloseloopError(err) ? err.code : 'unknown' });
+    // schema is registered) leaves no finding behind, and the next run starts it again. One told
+    // to stop before its first ticket (registering is not waited out past a stop) did not fail.
+    if (!o.signal?.aborted) o.metrics?.reconcileFailed.inc({ code: isCloseloopError(err) ? err.code : 'unknown' });
     throw err;
   }
 }
@@ -155,7 +156,7 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       // a schema registered before it lacks, and encoded with that one it would read as a reopen.
       for (const name of ['drift', 'alerts', 'crmEvents'] as const) {
         const file = await readSchemaFile(path.join(o.schemasDir ?? SHIPPED_SCHEMAS, `${CANONICAL[name]}.avsc`));
-        await serde.register(subjectForTopic(config.topics[name]), file.schema);
+        await serde.register(subjectForTopic(config.topics[name]), file.schema, { signal: o.signal });
       }
     }
     const partitions = Array.from({ length: config.processor.partitions }, (_, p) => p);

@@ -225,12 +225,16 @@ export class Worker {
       await this.#drift.start();
       this.#reconcileTimer = setInterval(() => {
         // Counted in closeloop_reconcile_failed_total by the run; the next one tries again.
-        this.reconcileNow().catch((err: unknown) =>
+        this.reconcileNow().catch((err: unknown) => {
+          if (this.#reconcileAbort.signal.aborted) {
+            logger.info('scheduled reconciliation stopped with the worker before its first ticket');
+            return;
+          }
           logger.error(
             { code: isCloseloopError(err) ? err.code : 'unknown', error: messageOf(err) },
             'scheduled reconciliation failed; the next run tries again',
-          ),
-        );
+          );
+        });
       }, every * 60_000);
       this.#reconcileTimer.unref();
     }

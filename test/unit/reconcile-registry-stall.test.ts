@@ -46,4 +46,32 @@ describe('a reconciliation run while the registry stalls', () => {
     expect(registry.subjects()).toContain(subjectForTopic(config.topics.drift));
     expect(await failed()).toEqual([['CL_SCHEMA_REGISTRY_UNAVAILABLE', 1]]);
   });
+
+  it('ends at once when told to stop while it registers, without counting a failure', async () => {
+    const { registry, url } = await startLoopback(cleanup);
+    const { config } = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
+    const messaging = createInMemoryMessaging();
+    const admin = messaging.admin();
+    await admin.connect();
+    await provisionTopics(admin, config);
+    const metrics = new Metrics({ defaults: false });
+    const stop = new AbortController();
+    registry.stalled = true;
+    // As the worker builds it: registration waits a stalled registry out for about 8 s of backoff
+    // (REGISTRY_START_RETRY), which a stopping worker must not wait for.
+    const run = runReconciliation({
+      config,
+      messaging,
+      serde: new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0, timeoutMs: 300 }),
+      logger: createLogger({ level: 'silent' }),
+      lookups: { crm: null, departments: [], stop: () => Promise.resolve() },
+      metrics,
+      signal: stop.signal,
+    });
+    while (registry.requests === 0) await new Promise((r) => setTimeout(r, 5));
+    stop.abort();
+    await expect(run).rejects.toThrow();
+    expect(registry.requests).toBe(1);
+    expect((await metrics.reconcileFailed.get()).values).toEqual([]);
+  });
 });
