@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { CloseloopConfig } from '../config/index.ts';
 import {
   classifyDrift,
@@ -11,23 +10,18 @@ import {
   type WorkOrderEvent,
 } from '../domain/index.ts';
 import { isCloseloopError, messageOf } from '../errors/index.ts';
-import {
-  readSchemaFile,
-  SHIPPED_SCHEMAS,
-  subjectForTopic,
-  type AvroSerde,
-  type Messaging,
-} from '../messaging/index.ts';
+import type { AvroSerde, Messaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { restorePartitions } from '../processor/restore.ts';
-import { CANONICAL, topicSpecs } from '../topics/index.ts';
+import { topicSpecs } from '../topics/index.ts';
 import { cursorKey, cursorRecord, readCursor } from './cursor.ts';
 import { DriftAlerts, driftAlertId } from './drift-alerts.ts';
 import { Healer, actionFor, heal, type DriftAction } from './heal.ts';
 import { departmentLookup, type ReconcileLookups } from './lookups.ts';
 import { LatestStates } from './latest-states.ts';
 import { LookupPacer, RunEnded } from './pacer.ts';
+import { registerRunSchemas, stoppedBeforeStart } from './run-schemas.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /** The label of the CRM's lookups in closeloop_reconcile_unanswered_total. */
@@ -152,11 +146,9 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       // The topic and schema may be newer than the running processor.
       const own = [config.topics.drift, config.topics.alerts];
       await admin.ensureTopics(topicSpecs(config).filter((s) => own.includes(s.topic)));
-      // The CRM events' too: a request to send above the CRM's version (CRM_AHEAD) carries a field
-      // a schema registered before it lacks, and encoded with that one it would read as a reopen.
-      for (const name of ['drift', 'alerts', 'crmEvents'] as const) {
-        const file = await readSchemaFile(path.join(o.schemasDir ?? SHIPPED_SCHEMAS, `${CANONICAL[name]}.avsc`));
-        await serde.register(subjectForTopic(config.topics[name]), file.schema, { signal: o.signal });
+      if (!(await registerRunSchemas(config, serde, o.schemasDir, o.signal))) {
+        log.info('reconciliation stopped before its first ticket');
+        return stoppedBeforeStart(config, started, clock() - started);
       }
     }
     const partitions = Array.from({ length: config.processor.partitions }, (_, p) => p);

@@ -227,7 +227,7 @@ export class Worker {
         // Counted in closeloop_reconcile_failed_total by the run; the next one tries again.
         this.reconcileNow().catch((err: unknown) => {
           if (this.#reconcileAbort.signal.aborted) {
-            logger.info('scheduled reconciliation stopped with the worker before its first ticket');
+            logger.info({ error: messageOf(err) }, 'scheduled reconciliation ended as the worker stopped');
             return;
           }
           logger.error(
