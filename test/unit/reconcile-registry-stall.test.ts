@@ -14,23 +14,29 @@ const cleanup = cleanupAfter('each');
 // Registration waits out a registry that stays stalled through every try, quickly here.
 const FAST = { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 };
 
+/** A loopback registry, topics on an in-memory broker, and a run's options with no system to ask. */
+async function setup(registerRetry?: typeof FAST) {
+  const { registry, url } = await startLoopback(cleanup);
+  const { config } = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
+  const messaging = createInMemoryMessaging();
+  const admin = messaging.admin();
+  await admin.connect();
+  await provisionTopics(admin, config);
+  const metrics = new Metrics({ defaults: false });
+  const options = {
+    config,
+    messaging,
+    serde: new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0, timeoutMs: 150, registerRetry }),
+    logger: createLogger({ level: 'silent' }),
+    lookups: { crm: null, departments: [], stop: () => Promise.resolve() },
+    metrics,
+  };
+  return { registry, config, metrics, options };
+}
+
 describe('a reconciliation run while the registry stalls', () => {
   it('fails with the registry named and is counted, and the next run goes through once it answers', async () => {
-    const { registry, url } = await startLoopback(cleanup);
-    const { config } = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
-    const messaging = createInMemoryMessaging();
-    const admin = messaging.admin();
-    await admin.connect();
-    await provisionTopics(admin, config);
-    const metrics = new Metrics({ defaults: false });
-    const options = {
-      config,
-      messaging,
-      serde: new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0, timeoutMs: 150, registerRetry: FAST }),
-      logger: createLogger({ level: 'silent' }),
-      lookups: { crm: null, departments: [], stop: () => Promise.resolve() },
-      metrics,
-    };
+    const { registry, config, metrics, options } = await setup(FAST);
     const failed = async () => (await metrics.reconcileFailed.get()).values.map((v) => [v.labels['code'], v.value]);
 
     registry.stalled = true;
@@ -48,26 +54,12 @@ describe('a reconciliation run while the registry stalls', () => {
   });
 
   it('ends at once, stopped, when told to stop while it registers, without counting a failure', async () => {
-    const { registry, url } = await startLoopback(cleanup);
-    const { config } = await testConfig(1, 30, { brokers: 'in-memory:1', registryUrl: url, sentinel: null });
-    const messaging = createInMemoryMessaging();
-    const admin = messaging.admin();
-    await admin.connect();
-    await provisionTopics(admin, config);
-    const metrics = new Metrics({ defaults: false });
+    // As the worker builds its serde: registration waits a stalled registry out for 8 to 11 s of
+    // backoff (REGISTRY_START_RETRY), which a stopping worker must not wait for.
+    const { registry, metrics, options } = await setup();
     const stop = new AbortController();
     registry.stalled = true;
-    // As the worker builds it: registration waits a stalled registry out for about 8 s of backoff
-    // (REGISTRY_START_RETRY), which a stopping worker must not wait for.
-    const run = runReconciliation({
-      config,
-      messaging,
-      serde: new AvroSerde({ url, retries: 0, unknownIdWaitMs: 0, timeoutMs: 300 }),
-      logger: createLogger({ level: 'silent' }),
-      lookups: { crm: null, departments: [], stop: () => Promise.resolve() },
-      metrics,
-      signal: stop.signal,
-    });
+    const run = runReconciliation({ ...options, signal: stop.signal });
     while (registry.requests === 0) await new Promise((r) => setTimeout(r, 5));
     stop.abort();
     expect(await run).toMatchObject({ checked: 0, stopped: true, stoppedBecause: 'stopped' });
