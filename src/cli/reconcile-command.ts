@@ -5,7 +5,7 @@ import { AvroSerde, createKafkaMessaging } from '../messaging/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { failureLine } from './describe-error.ts';
 import { Metrics } from '../observability/metrics.ts';
-import { reconcileLookups, runReconciliation, type ReconcileOutcome } from '../reconcile/index.ts';
+import { reconcileLookups, runReconciliation, type NamedTicketGap, type ReconcileOutcome } from '../reconcile/index.ts';
 
 export const RECONCILE_USAGE =
   'usage: closeloop reconcile [--ticket ID] [--since ISO] [--dry-run] [--rate N] [--config FILE]';
@@ -16,6 +16,14 @@ export interface ReconcileArgs {
   readonly dryRun?: boolean | undefined;
   readonly rate?: string | undefined;
 }
+
+/** Why the ticket --ticket named was not checked, in words. */
+const NOT_CHECKED: Record<NamedTicketGap, string> = {
+  UNKNOWN:
+    'the bridge holds no ticket of that id: check the id, or wait until the processor has handled its first event',
+  AWAITED_PARENT:
+    'it is only a parent that imported duplicates name and wait for; no export or CRM event has opened it yet',
+};
 
 function outcomeLine(o: ReconcileOutcome): string {
   const f = o.finding;
@@ -28,7 +36,7 @@ function outcomeLine(o: ReconcileOutcome): string {
  * connectors. Exit codes: 0 nothing left unhealed; 1 some drift is left for people (a missing
  * item, statuses the CRM lacks that are gone from the status topic, a closure accepted, or
  * anything found in a dry run), some lookup went unanswered, or the run ended early (a system
- * asked to wait too long); 2 bad arguments.
+ * asked to wait too long), or the one ticket --ticket named could not be checked; 2 bad arguments.
  */
 export async function runReconcile(
   args: ReconcileArgs,
@@ -91,10 +99,12 @@ export async function runReconcile(
       print(
         `${report.unanswered} lookup(s) unanswered: those items were not judged this run; run again once the systems answer`,
       );
+    if (report.notChecked !== null)
+      print(`ticket ${args.ticket?.trim() ?? ''} was not checked: ${NOT_CHECKED[report.notChecked]}`);
     if (report.stoppedBecause !== null)
       print(`the run ended early (${report.stoppedBecause}): run it again to continue where it ended`);
     const left = report.outcomes.filter((o) => o.action === null || o.action === 'ALERTED' || o.action === 'ACCEPTED');
-    return left.length > 0 || report.unanswered > 0 || report.stopped ? 1 : 0;
+    return left.length > 0 || report.unanswered > 0 || report.stopped || report.notChecked !== null ? 1 : 0;
   } finally {
     await lookups.stop();
   }

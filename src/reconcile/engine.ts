@@ -84,21 +84,36 @@ export interface ReconcileReport {
   readonly stoppedBecause: string | null;
   /** The DRIFT_UNHEALED alerts open after the run (see DriftAlerts); empty in a dry run. */
   readonly driftAlerts: readonly AlertRecord[];
+  /**
+   * Why the one ticket a run was asked for (ticketId) was not checked: the bridge holds no state
+   * of it, or only the record of a parent imported duplicates wait for. null when it was checked,
+   * or no one ticket was asked for.
+   */
+  readonly notChecked: NamedTicketGap | null;
 }
+
+/** What the bridge holds of a ticket a run was asked for but could not check. */
+export type NamedTicketGap = 'UNKNOWN' | 'AWAITED_PARENT';
 
 /** Which tickets a run checks, in id order: open ones, and those closed within the window. */
 export function candidates(
   states: Iterable<TicketState>,
   o: { now: number; closedWindowMs: number; settleMs: number; since?: number; ticketId?: string },
-): { tickets: TicketState[]; settling: number } {
+): { tickets: TicketState[]; settling: number; notChecked: NamedTicketGap | null } {
   let settling = 0;
+  let notChecked: NamedTicketGap | null = o.ticketId === undefined ? null : 'UNKNOWN';
   const tickets: TicketState[] = [];
   for (const t of states) {
+    if (o.ticketId !== undefined && t.ticketId !== o.ticketId) continue;
     // The record of a parent imported duplicates wait for is no ticket (awaited-parent.ts): the
     // CRM may not know it or show it open, and either would be drift found of nothing.
-    if (isAwaitedParent(t)) continue;
+    if (isAwaitedParent(t)) {
+      if (o.ticketId !== undefined) notChecked = 'AWAITED_PARENT';
+      continue;
+    }
     if (o.ticketId !== undefined) {
-      if (t.ticketId === o.ticketId) tickets.push(t);
+      tickets.push(t);
+      notChecked = null;
       continue;
     }
     if (isClosed(t.state) && (t.closedAt === null || o.now - t.closedAt > o.closedWindowMs)) continue;
@@ -110,7 +125,7 @@ export function candidates(
     tickets.push(t);
   }
   tickets.sort((a, b) => (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0));
-  return { tickets, settling };
+  return { tickets, settling, notChecked };
 }
 
 /**
@@ -169,7 +184,7 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     });
     let changed = 0;
     const closedWindowMs = config.reconcile.closedWindowDays * 86_400_000;
-    const { tickets, settling } = candidates(states, {
+    const { tickets, settling, notChecked } = candidates(states, {
       now: started,
       closedWindowMs,
       settleMs,
@@ -188,6 +203,8 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       { runId, tickets: todo.length, settling, resumedAfter: resumed?.after ?? null, dryRun: !writes },
       'reconciliation started',
     );
+    if (notChecked !== null)
+      log.warn({ runId, ticketId: o.ticketId, notChecked }, 'the ticket asked for cannot be checked');
 
     const healer = new Healer(config, messaging, admin, serde, producer, {
       log,
@@ -332,6 +349,7 @@ async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       stopped: stopped !== null,
       stoppedBecause: stopped,
       driftAlerts,
+      notChecked,
     };
   } finally {
     if (writes) await producer.disconnect().catch(() => undefined);

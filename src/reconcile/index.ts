@@ -1,6 +1,7 @@
 export {
   candidates,
   runReconciliation,
+  type NamedTicketGap,
   type ReconcileOptions,
   type ReconcileOutcome,
   type ReconcileReport,

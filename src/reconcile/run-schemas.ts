@@ -43,5 +43,6 @@ export function stoppedBeforeStart(config: CloseloopConfig, started: number, ms:
     stopped: true,
     stoppedBecause: 'stopped',
     driftAlerts: [],
+    notChecked: null,
   };
 }

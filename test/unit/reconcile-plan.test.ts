@@ -45,6 +45,14 @@ describe('which tickets a run checks', () => {
     expect(ids(candidates(states, { ...base, since: 92 * DAY }))).toEqual(['C']);
     // One ticket is checked whatever its age or state.
     expect(ids(candidates(states, { ...base, ticketId: 'D' }))).toEqual(['D']);
+    expect(candidates(states, { ...base, ticketId: 'D' }).notChecked).toBeNull();
+    expect(candidates(states, base).notChecked).toBeNull();
+    // One the bridge does not hold is said so, not checked as nothing.
+    expect(candidates(states, { ...base, ticketId: 'NOPE' })).toEqual({
+      tickets: [],
+      settling: 0,
+      notChecked: 'UNKNOWN',
+    });
   });
 
   it('leaves out the record of a parent imported duplicates wait for, which is no ticket', () => {
@@ -52,7 +60,11 @@ describe('which tickets a run checks', () => {
     // Closed within the window, as the record is kept: a ticket so would be checked.
     const states = [at(awaited, 95 * DAY, 95 * DAY), at(closed, 95 * DAY, 95 * DAY)];
     expect(ids(candidates(states, base))).toEqual(['C']);
-    expect(ids(candidates(states, { ...base, ticketId: 'X' }))).toEqual([]);
+    expect(candidates(states, { ...base, ticketId: 'X' })).toEqual({
+      tickets: [],
+      settling: 0,
+      notChecked: 'AWAITED_PARENT',
+    });
   });
 });
 

@@ -53,6 +53,29 @@ describe('drift: a department job is deleted', () => {
       /: 2 ticket\(s\) checked in \d+ ms .*, 1 finding\(s\), .*; dry run: nothing healed or recorded$/,
     );
     expect(await driftRecords(run.config)).toEqual([]);
+    // One ticket asked for: checked whatever its age; one the bridge does not hold is said so, not
+    // reported as a clean run of nothing.
+    const one = async (ticket: string) => {
+      const out: string[] = [];
+      const exit = await runReconcile(
+        { ...args, ticket },
+        run.config,
+        createLogger({ level: 'silent' }),
+        (l) => out.push(l),
+        (l) => out.push(l),
+      );
+      return { exit, out };
+    };
+    const named = await one(job.ticketId);
+    expect(named.exit).toBe(1);
+    expect(named.out.filter((l) => l.startsWith('DEPT_MISSING')).length).toBe(1);
+    expect(named.out.at(-1)).toMatch(/: 1 ticket\(s\) checked in /);
+    const unknown = await one('NO-SUCH-TICKET');
+    expect(unknown.exit).toBe(1);
+    expect(unknown.out).toContain(
+      'ticket NO-SUCH-TICKET was not checked: the bridge holds no ticket of that id: check the id, or wait until the processor has handled its first event',
+    );
+    expect(unknown.out.join('\n')).toMatch(/: 0 ticket\(s\) checked in /);
 
     const before = lookupCalls(run);
     const report = await fw.worker.reconcileNow();
