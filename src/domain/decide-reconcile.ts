@@ -57,7 +57,11 @@ export function decideObservation(
     );
     return draft.done(prev, false);
   }
-  if (!reconcileMoves(current.state, entry.state)) return draft.done(prev, false);
+  // A work order adopted at go-live is taken whatever its state: it replaces the export's record
+  // of the work (adoptWorkOrder), and a job still at its first step would otherwise leave the
+  // ticket holding no work order at all.
+  const adopting = !prev.workOrders.some((w) => w.workOrderId === current.workOrderId);
+  if (!adopting && !reconcileMoves(current.state, entry.state)) return draft.done(prev, false);
   return applyWorkState(prev, current, { ...current, rawStatus: e.rawStatus }, e, entry, draft);
 }
 

@@ -328,6 +328,21 @@ describe('imported history', () => {
     expect(close('G1', OPENED + DAY, { closureReason: 'NO_ACTION_REQUIRED' }).statuses).toEqual([]);
   });
 
+  it('adopts a job still at its first step, so the ticket never holds no work order', () => {
+    open('G2', { serviceCode: 'GRASS', department: 'housing' });
+    const observed = { origin: 'reconcile', sequence: null };
+    bridge.send(dept('G2', 'PW-78', 'posse', 'RECEIVED', 0, { department: 'housing' }, observed));
+    expect(bridge.ticket('G2').workOrders.map((w) => [w.workOrderId, w.system, w.state, w.rawStatus])).toEqual([
+      ['PW-78', 'posse', 'REQUESTED', 'RECEIVED'],
+    ]);
+    // Adopted, so an adoption run again observes the work order the ticket holds.
+    bridge.send(dept('G2', 'PW-78', 'posse', 'RECEIVED', 0, { department: 'housing' }, observed));
+    expect(bridge.violations).toEqual([]);
+    expect(bridge.send(dept('G2', 'PW-78', 'posse', 'ABATED', 6, { department: 'housing' })).statuses).toMatchObject([
+      { crmStatus: 'CLOSED', lifecycleState: 'RESOLVED' },
+    ]);
+  });
+
   it('sends a follow-up of a ticket imported as resolved to a department, as no review can reach history', () => {
     open('H3');
     close('H3', OPENED + DAY, { note: 'Patched.' });
