@@ -27,8 +27,9 @@ export function importedWorkOrderId(ticketId: string): string {
 }
 
 /**
- * The parent an export names, linked as the city linked it: accepted, so nothing of the
- * duplicate's work is asked withdrawn (the department holds it, and history sends nothing). Its
+ * The parent an export names, linked as the city linked it: accepted, so history's record of the
+ * duplicate's work is not asked withdrawn (history sends nothing; a job of the department's own
+ * adopted later is, as any work order new to a linked duplicate: apply-work.ts). Its
  * state is not known: an export says nothing of it. Settled until the parent says otherwise: a
  * parent that never answers (one no export names) leaves the duplicate to close on its own
  * closure or its own work orders' end, not to wait for good.

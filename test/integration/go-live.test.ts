@@ -147,4 +147,38 @@ describe('go-live', () => {
     // No job was asked for the duplicate: the parent's work covers it.
     expect(run.posse.jobs.size).toBe(1);
   }, 240_000);
+
+  it('withdraws the job its department holds for an open duplicate, which then closes with its parent', async () => {
+    const run = await bridgeRun();
+    cleanup.push(() => run.stop());
+    const contact = { name: 'A Resident', email: 'resident@example.org', phone: null };
+    const parent = run.crm.createTicket({ serviceCode: 'GRASS', contact });
+    const duplicate = run.crm.createTicket({ serviceCode: 'GRASS', contact });
+    await departmentJob(run, parent.id, 'HOUSING-2025-0044');
+    await departmentJob(run, duplicate.id, 'HOUSING-2025-0045');
+    const { code, lines } = await goLive(
+      run,
+      `${duplicate.id},2026-11-02T10:00:00,,open,GRASS,housing,phone,${parent.id}\n` +
+        `${parent.id},2026-11-02T09:00:00,,open,GRASS,housing,phone,\n`,
+    );
+    expect(code).toBe(0);
+    expect(lines.filter((l) => l.startsWith('adopted'))).toEqual([
+      "adopted 2 of 2 open ticket(s)' existing work orders through posse",
+    ]);
+    const job = (ref: string) => [...run.posse.jobs.values()].find((j) => j.externalRef === ref);
+    // Before the department moves any job: what withdraws the duplicate's is the bridge's CANCEL.
+    await until('the duplicate’s job withdrawn', () => job('HOUSING-2025-0045')?.done === true, 120_000);
+    expect(job('HOUSING-2025-0045')?.lastProcess?.outcome).toBe('WITHDRAWN');
+    expect(job('HOUSING-2025-0044')?.done).toBe(false);
+
+    run.work();
+    await until(
+      'the duplicate closed in the CRM',
+      () => run.crm.tickets.get(duplicate.id)?.status === 'closed',
+      120_000,
+    );
+    expect(run.crm.tickets.get(parent.id)?.status).toBe('closed');
+    expect(job('HOUSING-2025-0044')?.lastProcess?.outcome).not.toBe('WITHDRAWN');
+    expect(run.crm.tickets.get(duplicate.id)?.lifecycleState).toBe('RESOLVED');
+  }, 240_000);
 });

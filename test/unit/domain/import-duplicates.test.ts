@@ -110,6 +110,30 @@ describe('an open duplicate imported at go-live', () => {
     expect(bridge.commands.filter((c) => c.ticketId === 'D2')).toEqual([]);
   });
 
+  it.each(ORDERS)('withdraws the job its department holds for it, adopted at go-live (%s)', (order) => {
+    importBoth(order, 'P4', 'D4');
+    const observed = { origin: 'reconcile', sequence: null };
+    bridge.send(dept('D4', 'DW-4', 'posse', 'INSPECTION_SCHEDULED', 0, { department: 'housing' }, observed));
+    // Linked by the export to a parent that covers it, as a live duplicate's work is withdrawn.
+    expect(bridge.commands.map((c) => [c.ticketId, c.kind, c.workOrderId, c.reason, c.note])).toEqual([
+      ['D4', 'CANCEL', 'DW-4', 'DUPLICATE', 'Duplicate of #P4.'],
+    ]);
+    bridge.send(dept('P4', 'PW-4', 'posse', 'INSPECTION_SCHEDULED', 0, { department: 'housing' }, observed));
+    bridge.send(dept('P4', 'PW-4', 'posse', 'ABATED', 6, { department: 'housing' }));
+    expect(bridge.lastStatus('P4')).toMatchObject({ crmStatus: 'CLOSED' });
+    // Its own job ends as the department withdraws it; then it resolves with its parent.
+    expect(bridge.lastStatus('D4')).toMatchObject({ lifecycleState: 'DUPLICATE', crmStatus: 'OPEN' });
+    bridge.send(dept('D4', 'DW-4', 'posse', 'WITHDRAWN', 7, { department: 'housing' }));
+    expect(bridge.lastStatus('D4')).toMatchObject({
+      lifecycleState: 'RESOLVED',
+      crmStatus: 'CLOSED',
+      closureReason: 'DUPLICATE',
+      duplicateOf: 'P4',
+      envelope: { origin: 'closeloop' },
+    });
+    expect(bridge.commands).toHaveLength(1);
+  });
+
   it('links to a parent the bridge runs live, with history statuses until the parent moves live', () => {
     bridge.send(crm('P3', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     bridge.send(opened('D3', { duplicateOf: 'P3', serviceCode: 'POTHOLE', department: 'transportation' }));

@@ -98,6 +98,33 @@ describe('rule 4: duplicates are links, not closures', () => {
     bridge.send(dept('D', 'D#1', 'maximo', 'CAN', 12));
     expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'DUPLICATE' });
   });
+
+  it('withdraws a job the department opens on its own for a duplicate already linked', () => {
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }));
+    bridge.send(dept('D', 'D#1', 'maximo', 'CAN', 10));
+    // A second crew's job for the duplicate, after the parent took it: the parent's work covers it.
+    bridge.send(dept('D', 'D#2', 'maximo', 'INPRG', 11, { department: 'transportation' }));
+    expect(
+      bridge.commands.filter((c) => c.ticketId === 'D').map((c) => [c.kind, c.workOrderId, c.reason, c.note]),
+    ).toEqual([
+      ['CREATE', 'D#1', null, null],
+      ['CANCEL', 'D#1', 'DUPLICATE', 'Duplicate of #P.'],
+      ['CANCEL', 'D#2', 'DUPLICATE', 'Duplicate of #P.'],
+    ]);
+    // Asked once: its next event is no new job.
+    bridge.send(dept('D', 'D#2', 'maximo', 'INPRG', 12, { department: 'transportation' }));
+    expect(bridge.commands.filter((c) => c.ticketId === 'D')).toHaveLength(3);
+    bridge.send(dept('P', 'P#1', 'maximo', 'COMP', 13));
+    expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'DUPLICATE' });
+    bridge.send(dept('D', 'D#2', 'maximo', 'CAN', 14));
+    expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'DUPLICATE' });
+    // A follow-up keeps work of its own: only a duplicate's is covered by its parent's.
+    bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'P' }));
+    bridge.send(dept('F', 'F#1', 'maximo', 'INPRG', 15, { department: 'transportation' }));
+    expect(bridge.commands.filter((c) => c.ticketId === 'F' && c.kind === 'CANCEL')).toEqual([]);
+  });
 });
 
 describe("a duplicate's parent corrected", () => {
