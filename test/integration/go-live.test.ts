@@ -118,13 +118,18 @@ describe('go-live', () => {
 
   // Rule 4 at go-live: the export shows a duplicate open, its parent in flight. The parent's row
   // and the duplicate's link request reach the parent by different topics, in either order.
-  it('closes an open duplicate in the CRM with its parent, when the parent’s department finishes the work', async () => {
+  /**
+   * A parent and its duplicate open in the CRM, POSSE holding the jobs `refs` names (the parent's,
+   * and the duplicate's where given), imported at go-live: the import's adoption line, and the run.
+   */
+  async function duplicateAtGoLive(refs: { parent: string; duplicate?: string }) {
     const run = await bridgeRun();
     cleanup.push(() => run.stop());
     const contact = { name: 'A Resident', email: 'resident@example.org', phone: null };
     const parent = run.crm.createTicket({ serviceCode: 'GRASS', contact });
     const duplicate = run.crm.createTicket({ serviceCode: 'GRASS', contact });
-    await departmentJob(run, parent.id, 'HOUSING-2025-0043');
+    await departmentJob(run, parent.id, refs.parent);
+    if (refs.duplicate) await departmentJob(run, duplicate.id, refs.duplicate);
     // The duplicate's row first: its link request may well reach the parent before its row.
     const { code, lines } = await goLive(
       run,
@@ -132,53 +137,40 @@ describe('go-live', () => {
         `${parent.id},2026-11-02T09:00:00,,open,GRASS,housing,phone,\n`,
     );
     expect(code).toBe(0);
-    expect(lines.filter((l) => l.startsWith('adopted'))).toEqual([
+    const adopted = lines.filter((l) => l.startsWith('adopted'));
+    const closedWithParent = async () => {
+      run.work();
+      await until(
+        'the duplicate closed in the CRM',
+        () => run.crm.tickets.get(duplicate.id)?.status === 'closed',
+        120_000,
+      );
+      expect(run.crm.tickets.get(parent.id)?.status).toBe('closed');
+      expect(run.crm.tickets.get(duplicate.id)?.lifecycleState).toBe('RESOLVED');
+    };
+    return { run, adopted, closedWithParent };
+  }
+
+  it('closes an open duplicate in the CRM with its parent, when the parent’s department finishes the work', async () => {
+    const { run, adopted, closedWithParent } = await duplicateAtGoLive({ parent: 'HOUSING-2025-0043' });
+    expect(adopted).toEqual([
       "adopted 1 of 2 open ticket(s)' existing work orders through posse; the others wait for their department as imported",
     ]);
-
-    run.work();
-    await until(
-      'the duplicate closed in the CRM',
-      () => run.crm.tickets.get(duplicate.id)?.status === 'closed',
-      120_000,
-    );
-    expect(run.crm.tickets.get(parent.id)?.status).toBe('closed');
-    expect(run.crm.tickets.get(duplicate.id)?.lifecycleState).toBe('RESOLVED');
+    await closedWithParent();
     // No job was asked for the duplicate: the parent's work covers it.
     expect(run.posse.jobs.size).toBe(1);
   }, 240_000);
 
   it('withdraws the job its department holds for an open duplicate, which then closes with its parent', async () => {
-    const run = await bridgeRun();
-    cleanup.push(() => run.stop());
-    const contact = { name: 'A Resident', email: 'resident@example.org', phone: null };
-    const parent = run.crm.createTicket({ serviceCode: 'GRASS', contact });
-    const duplicate = run.crm.createTicket({ serviceCode: 'GRASS', contact });
-    await departmentJob(run, parent.id, 'HOUSING-2025-0044');
-    await departmentJob(run, duplicate.id, 'HOUSING-2025-0045');
-    const { code, lines } = await goLive(
-      run,
-      `${duplicate.id},2026-11-02T10:00:00,,open,GRASS,housing,phone,${parent.id}\n` +
-        `${parent.id},2026-11-02T09:00:00,,open,GRASS,housing,phone,\n`,
-    );
-    expect(code).toBe(0);
-    expect(lines.filter((l) => l.startsWith('adopted'))).toEqual([
-      "adopted 2 of 2 open ticket(s)' existing work orders through posse",
-    ]);
+    const refs = { parent: 'HOUSING-2025-0044', duplicate: 'HOUSING-2025-0045' };
+    const { run, adopted, closedWithParent } = await duplicateAtGoLive(refs);
+    expect(adopted).toEqual(["adopted 2 of 2 open ticket(s)' existing work orders through posse"]);
     const job = (ref: string) => [...run.posse.jobs.values()].find((j) => j.externalRef === ref);
     // Before the department moves any job: what withdraws the duplicate's is the bridge's CANCEL.
-    await until('the duplicate’s job withdrawn', () => job('HOUSING-2025-0045')?.done === true, 120_000);
-    expect(job('HOUSING-2025-0045')?.lastProcess?.outcome).toBe('WITHDRAWN');
-    expect(job('HOUSING-2025-0044')?.done).toBe(false);
-
-    run.work();
-    await until(
-      'the duplicate closed in the CRM',
-      () => run.crm.tickets.get(duplicate.id)?.status === 'closed',
-      120_000,
-    );
-    expect(run.crm.tickets.get(parent.id)?.status).toBe('closed');
-    expect(job('HOUSING-2025-0044')?.lastProcess?.outcome).not.toBe('WITHDRAWN');
-    expect(run.crm.tickets.get(duplicate.id)?.lifecycleState).toBe('RESOLVED');
+    await until('the duplicate’s job withdrawn', () => job(refs.duplicate)?.done === true, 120_000);
+    expect(job(refs.duplicate)?.lastProcess?.outcome).toBe('WITHDRAWN');
+    expect(job(refs.parent)?.done).toBe(false);
+    await closedWithParent();
+    expect(job(refs.parent)?.lastProcess?.outcome).not.toBe('WITHDRAWN');
   }, 240_000);
 });
