@@ -82,11 +82,14 @@ export function applyWorkState(
  * department opened on its own, or one adopted at go-live for a duplicate an export linked) is
  * withdrawn as the duplicate's work orders were when the parent took it: the parent's work covers
  * it. Left open, it would hold the duplicate open after its parent resolved, for as long as the
- * department keeps a job nobody asked it to do.
+ * department keeps a job nobody asked it to do. Not before the parent has answered: a link an
+ * export made is accepted unanswered, and a parent unknown, or one that refuses, covers nothing
+ * (its first answer withdraws the jobs adopted meanwhile: decide-link.ts).
  */
 function withdrawDuplicateWork(prev: TicketState, t: TicketState, current: WorkOrderRecord, draft: Draft): void {
   const parent = prev.parent;
   if (!parent?.accepted || parent.linkType !== 'DUPLICATE' || isClosed(prev.state)) return;
+  if (parent.parentState === null || parent.parentState === 'CANCELLED') return;
   if (prev.workOrders.some((w) => w.workOrderId === current.workOrderId)) return;
   const wo = t.workOrders.find((w) => w.workOrderId === current.workOrderId);
   if (!wo || isTerminalWork(wo.state) || wo.misrouted) return;

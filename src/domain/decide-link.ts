@@ -223,6 +223,9 @@ function onParentStatus(prev: TicketState | null, m: TicketLinkMessage, draft: D
   // A cancelled parent did no work: its children go their own way instead of closing with it.
   if (m.parentState === 'CANCELLED') return release(prev, linked, draft);
   const newlyAccepted = !linked.parent.accepted;
+  // A link an export made is accepted before its parent answers (import.ts); the first answer is
+  // what says the parent is there to cover the duplicate's work.
+  const historyAnswered = awaitsHistoryParent(linked.parent);
   let t: TicketState = {
     ...linked,
     parent: {
@@ -234,9 +237,12 @@ function onParentStatus(prev: TicketState | null, m: TicketLinkMessage, draft: D
       parentSettled: m.parentSettled && m.parentState === 'RESOLVED',
     },
   };
-  if (newlyAccepted && m.linkType === 'DUPLICATE') {
+  if ((newlyAccepted || historyAnswered) && m.linkType === 'DUPLICATE') {
     // The parent's work covers this one; its own work orders are withdrawn, not closed as done.
+    // Of a link an export made, the department's jobs adopted since: history's record of the
+    // work takes no command, and ends as the parent settles (below).
     for (const wo of openWorkOrders(t)) {
+      if (historyAnswered && wo.system === IMPORT_SYSTEM) continue;
       draft.command(t, 'CANCEL', wo, { reason: 'DUPLICATE', note: `Duplicate of #${m.fromTicketId}.` });
     }
   }

@@ -134,6 +134,32 @@ describe('an open duplicate imported at go-live', () => {
     expect(bridge.commands).toHaveLength(1);
   });
 
+  it('withdraws a job adopted before its parent answered once it does, and never for a parent that refuses', () => {
+    const observed = { origin: 'reconcile', sequence: null };
+    const adopt = (d: string, job: string) =>
+      bridge.send(dept(d, job, 'posse', 'RECEIVED', 0, { department: 'housing' }, observed));
+    const request = bridge.step(opened('D5', { duplicateOf: 'P5' })).links;
+    adopt('D5', 'DW-5');
+    // The export linked it, but no parent has said it is there to cover the work.
+    expect(bridge.commands).toEqual([]);
+    bridge.send(link(request[0]));
+    bridge.send(opened('P5'));
+    expect(bridge.commands.map((c) => [c.ticketId, c.kind, c.workOrderId, c.reason])).toEqual([
+      ['D5', 'CANCEL', 'DW-5', 'DUPLICATE'],
+    ]);
+
+    // A parent that is itself a duplicate refuses: the job stays the duplicate's own.
+    bridge.send(opened('Q6'));
+    bridge.send(opened('P6', { duplicateOf: 'Q6' }));
+    const refused = bridge.step(opened('D6', { duplicateOf: 'P6' })).links;
+    adopt('D6', 'DW-6');
+    bridge.send(link(refused[0]));
+    expect(bridge.ticket('D6').workOrders.map((w) => [w.workOrderId, w.state])).toEqual([['DW-6', 'REQUESTED']]);
+    expect(bridge.commands.filter((c) => c.ticketId === 'D6')).toEqual([]);
+    // History's record of the work is never sent a command: no NO_CONNECTOR was recorded.
+    expect(bridge.violations.filter((v) => v.kind === 'NO_CONNECTOR')).toEqual([]);
+  });
+
   it('links to a parent the bridge runs live, with history statuses until the parent moves live', () => {
     bridge.send(crm('P3', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     bridge.send(opened('D3', { duplicateOf: 'P3', serviceCode: 'POTHOLE', department: 'transportation' }));
