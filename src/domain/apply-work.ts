@@ -8,6 +8,7 @@ import { expectedTime } from './request-time.ts';
 import { routeTicket } from './routing.ts';
 import type { TicketState, WorkOrderRecord } from './state.ts';
 import type { WorkOrderEvent } from './types.ts';
+import { withdrawNewWork } from './withdraw-new-work.ts';
 
 /**
  * The department's expected date, or null when it gave none or one that cannot be believed
@@ -67,7 +68,7 @@ export function applyWorkState(
     misrouted: entry.misroute === true,
     holdReason: target === 'ON_HOLD' ? (entry.holdReason ?? null) : null,
   });
-  withdrawDuplicateWork(prev, t, current, draft);
+  withdrawNewWork(prev, t, current, draft);
   if (entry.misroute) {
     const settled = settledWithoutRouting(prev);
     const kept = settled ? `; not re-routed: ${settled}` : '';
@@ -75,25 +76,6 @@ export function applyWorkState(
     if (!settled) t = routeTicket(t, draft);
   }
   return draft.done(publish(prev, dropOutrankedCancel(t), draft), true);
-}
-
-/**
- * A work order that first appears on an open duplicate its parent has already taken (a job the
- * department opened on its own, or one adopted at go-live for a duplicate an export linked) is
- * withdrawn as the duplicate's work orders were when the parent took it: the parent's work covers
- * it. Left open, it would hold the duplicate open after its parent resolved, for as long as the
- * department keeps a job nobody asked it to do. Not before the parent has answered: a link an
- * export made is accepted unanswered, and a parent unknown, or one that refuses, covers nothing
- * (its first answer withdraws the jobs adopted meanwhile: decide-link.ts).
- */
-function withdrawDuplicateWork(prev: TicketState, t: TicketState, current: WorkOrderRecord, draft: Draft): void {
-  const parent = prev.parent;
-  if (!parent?.accepted || parent.linkType !== 'DUPLICATE' || isClosed(prev.state)) return;
-  if (parent.parentState === null || parent.parentState === 'CANCELLED') return;
-  if (prev.workOrders.some((w) => w.workOrderId === current.workOrderId)) return;
-  const wo = t.workOrders.find((w) => w.workOrderId === current.workOrderId);
-  if (!wo || isTerminalWork(wo.state) || wo.misrouted) return;
-  draft.command(t, 'CANCEL', wo, { reason: 'DUPLICATE', note: `Duplicate of #${parent.ticketId}.` });
 }
 
 /**

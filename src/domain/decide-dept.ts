@@ -1,6 +1,6 @@
 import { RECONCILE_ORIGIN, positionOf } from './context.ts';
 import type { Draft } from './draft.ts';
-import { isTerminalWork, WITHOUT_WORK } from './lifecycle.ts';
+import { isClosed, isTerminalWork, WITHOUT_WORK } from './lifecycle.ts';
 import { implausiblePosition } from './ordering.ts';
 import { forDepartments, hasMapping, lookupCode, publicNoteOf } from './policy.ts';
 import type { Decision } from './outputs.ts';
@@ -29,7 +29,10 @@ export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: 
   // it is judged by its state alone, and sets no watermark, so the feed's next event applies.
   // A work order it does not know is taken only at go-live, when it replaces an imported one.
   if (e.envelope.origin === RECONCILE_ORIGIN) {
-    const adopted = prev !== known ? newWorkOrder(e.workOrderId, e.department, e.system) : null;
+    // An open ticket holding no work order at all (one an earlier closeloop left so, adopting a
+    // job at its first step) takes the job too: nothing it holds could be meant instead.
+    const bare = known.workOrders.length === 0 && !isClosed(known.state);
+    const adopted = prev !== known || bare ? newWorkOrder(e.workOrderId, e.department, e.system) : null;
     return decideObservation(prev, existing ?? adopted, e, entry, draft);
   }
   if (!existing && prev.workOrders.length >= MAX_WORK_ORDERS) {

@@ -1,7 +1,7 @@
 import { IMPORT_SYSTEM } from './import.ts';
 import { scrubPii } from './pii.ts';
 import { isServed } from './policy.ts';
-import { BRIDGE_ORIGIN, childEnvelope, type DecideContext } from './context.ts';
+import { BRIDGE_ORIGIN, childEnvelope, IMPORT_ORIGIN, type DecideContext } from './context.ts';
 import type { CommandKind, Decision, TicketStatusChange, Violation, WorkOrderCommand } from './outputs.ts';
 import type { TicketState, WorkOrderRecord } from './state.ts';
 import { clip, clipOrNull } from './text.ts';
@@ -98,7 +98,12 @@ export class Draft {
       });
       return false;
     }
-    const envelope = this.envelope(`command-${kind.toLowerCase()}`);
+    // A command goes to a department's own system, which history has not told: it is live news
+    // whatever caused it (an export's link answered, a job adopted), and a sink passes history over.
+    const live = this.input.origin === IMPORT_ORIGIN;
+    const envelope = live
+      ? this.liveEnvelope(`command-${kind.toLowerCase()}`)
+      : this.envelope(`command-${kind.toLowerCase()}`);
     this.commands.push({
       envelope,
       commandId: envelope.eventId,

@@ -144,8 +144,9 @@ describe('an open duplicate imported at go-live', () => {
     expect(bridge.commands).toEqual([]);
     bridge.send(link(request[0]));
     bridge.send(opened('P5'));
-    expect(bridge.commands.map((c) => [c.ticketId, c.kind, c.workOrderId, c.reason])).toEqual([
-      ['D5', 'CANCEL', 'DW-5', 'DUPLICATE'],
+    // Caused by history (the answer to an export's link), but news to the department: live.
+    expect(bridge.commands.map((c) => [c.ticketId, c.kind, c.workOrderId, c.reason, c.envelope.origin])).toEqual([
+      ['D5', 'CANCEL', 'DW-5', 'DUPLICATE', 'closeloop'],
     ]);
 
     // A parent that is itself a duplicate refuses: the job stays the duplicate's own.

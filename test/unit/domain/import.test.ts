@@ -343,6 +343,28 @@ describe('imported history', () => {
     ]);
   });
 
+  it('adopts a job for an open ticket that holds no work order at all, as an earlier closeloop could leave one', () => {
+    open('G4', { serviceCode: 'GRASS', department: null });
+    expect(bridge.ticket('G4').workOrders).toEqual([]);
+    const observed = { origin: 'reconcile', sequence: null };
+    bridge.send(dept('G4', 'PW-80', 'posse', 'RECEIVED', 0, { department: 'housing' }, observed));
+    expect(bridge.ticket('G4').workOrders.map((w) => [w.workOrderId, w.state])).toEqual([['PW-80', 'REQUESTED']]);
+    expect(bridge.violations).toEqual([]);
+  });
+
+  it('withdraws a job adopted after the CRM cancelled the ticket, with the CRM reason and note, live', () => {
+    open('G5', { serviceCode: 'GRASS', department: 'housing' });
+    const cancel = { closureReason: 'CANCELLED_BY_REQUESTOR' as const, note: 'Resident withdrew.' };
+    bridge.send(crm('G5', 'CANCELLED', 1, cancel));
+    const observed = { origin: 'reconcile', sequence: null };
+    bridge.send(dept('G5', 'PW-81', 'posse', 'RECEIVED', 0, { department: 'housing' }, observed));
+    expect(bridge.commands.map((c) => [c.kind, c.workOrderId, c.reason, c.note, c.envelope.origin])).toEqual([
+      ['CANCEL', 'PW-81', 'CANCELLED_BY_REQUESTOR', 'Resident withdrew.', 'closeloop'],
+    ]);
+    bridge.send(dept('G5', 'PW-81', 'posse', 'WITHDRAWN', 2, { department: 'housing' }));
+    expect(bridge.lastStatus('G5')).toMatchObject({ crmStatus: 'CLOSED', lifecycleState: 'CANCELLED' });
+  });
+
   it('sends a follow-up of a ticket imported as resolved to a department, as no review can reach history', () => {
     open('H3');
     close('H3', OPENED + DAY, { note: 'Patched.' });

@@ -105,24 +105,32 @@ describe('rule 4: duplicates are links, not closures', () => {
     bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P' }));
     bridge.send(dept('D', 'D#1', 'maximo', 'CAN', 10));
     // A second crew's job for the duplicate, after the parent took it: the parent's work covers it.
-    bridge.send(dept('D', 'D#2', 'maximo', 'INPRG', 11, { department: 'transportation' }));
+    // Maximo publishes a job its department opened itself under its own id, <site>/<wonum>.
+    bridge.send(dept('D', 'DOT/1002', 'maximo', 'INPRG', 11, { department: 'transportation' }));
     expect(
       bridge.commands.filter((c) => c.ticketId === 'D').map((c) => [c.kind, c.workOrderId, c.reason, c.note]),
     ).toEqual([
       ['CREATE', 'D#1', null, null],
       ['CANCEL', 'D#1', 'DUPLICATE', 'Duplicate of #P.'],
-      ['CANCEL', 'D#2', 'DUPLICATE', 'Duplicate of #P.'],
+      ['CANCEL', 'DOT/1002', 'DUPLICATE', 'Duplicate of #P.'],
     ]);
     // Asked once: its next event is no new job.
-    bridge.send(dept('D', 'D#2', 'maximo', 'INPRG', 12, { department: 'transportation' }));
+    bridge.send(dept('D', 'DOT/1002', 'maximo', 'INPRG', 12, { department: 'transportation' }));
     expect(bridge.commands.filter((c) => c.ticketId === 'D')).toHaveLength(3);
     bridge.send(dept('P', 'P#1', 'maximo', 'COMP', 13));
     expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'OPEN', lifecycleState: 'DUPLICATE' });
-    bridge.send(dept('D', 'D#2', 'maximo', 'CAN', 14));
+    bridge.send(dept('D', 'DOT/1002', 'maximo', 'CAN', 14));
     expect(bridge.lastStatus('D')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'DUPLICATE' });
+    // While the CRM's correction to a follow-up is asked and unanswered, a new job is left alone.
+    bridge.send(crm('P2', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(crm('E', 'OPENED', 1, { serviceCode: 'POTHOLE', duplicateOf: 'P2' }));
+    const asked = bridge.step(crm('E', 'UPDATED', 2, { followUpOf: 'P2' }));
+    expect(asked.links.map((l) => [l.kind, l.linkType])).toEqual([['LINK_REQUEST', 'FOLLOW_UP']]);
+    bridge.send(dept('E', 'DOT/1009', 'maximo', 'INPRG', 16, { department: 'transportation' }));
+    expect(bridge.commands.filter((c) => c.ticketId === 'E')).toEqual([]);
     // A follow-up keeps work of its own: only a duplicate's is covered by its parent's.
     bridge.send(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'P' }));
-    bridge.send(dept('F', 'F#1', 'maximo', 'INPRG', 15, { department: 'transportation' }));
+    bridge.send(dept('F', 'DOT/1011', 'maximo', 'INPRG', 15, { department: 'transportation' }));
     expect(bridge.commands.filter((c) => c.ticketId === 'F' && c.kind === 'CANCEL')).toEqual([]);
   });
 });
