@@ -306,6 +306,24 @@ export class MaximoClient {
   }
 
   /**
+   * The work order a bridge work-order id names at `siteid`: the one the bridge created under it
+   * (byExternalRef), else, for an id `<siteid>/<wonum>`, the one Maximo numbered so. The feed
+   * publishes a job the department opened itself, or a planner's copy, under that id (ownId in
+   * mapping.ts), and the bridge's commands and lookups name it by it. wonum is unique at a site.
+   */
+  async byWorkOrderId(id: string, siteid: string, withWorklog = false): Promise<MaximoWorkOrder | null> {
+    const made = await this.byExternalRef(id, siteid, withWorklog);
+    const wonum = id.startsWith(`${siteid}/`) ? id.slice(siteid.length + 1) : '';
+    if (made || wonum === '') return made;
+    const page = await this.query({
+      where: `wonum=${quoted(wonum)} and siteid=${quoted(siteid)}`,
+      pageSize: 1,
+      ...(withWorklog ? { select: `${SELECT},worklog{logtype,description_longdescription}` } : {}),
+    });
+    return page.member[0] ?? null;
+  }
+
+  /**
    * A POST of a new work order, under the command's transactionid (see transactionIdOf). The
    * answer is not read: the work order is found again by its externalrefid when needed, and what
    * Maximo answers varies (201 with the work order's properties, dates at the server's offset or

@@ -67,13 +67,15 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
   sink: (config, ctx): Sink<WorkOrderCommand> => {
     const api = client(config, ctx.env);
     const creates = new Creates({ api, settleMs: config.timeoutMs, clock: ctx.clock, logger: ctx.logger });
-    // Every command but CREATE is for a work order the bridge made; Maximo has none: a data error.
+    // Every command but CREATE is for a work order the bridge made, or one the feed published
+    // under its own id (byWorkOrderId); Maximo has none: a data error.
     const existing = async (c: WorkOrderCommand, withWorklog = false): Promise<MaximoWorkOrder> => {
-      const wo = await api.byExternalRef(c.workOrderId, siteOf(config, c.department), withWorklog);
+      const site = siteOf(config, c.department);
+      const wo = await api.byWorkOrderId(c.workOrderId, site, withWorklog);
       if (!wo)
         throw new CloseloopError(
           'CL_CONNECTOR_REJECTED',
-          `Maximo has no work order with externalrefid ${c.workOrderId}`,
+          `Maximo has no work order with externalrefid ${c.workOrderId}, nor one numbered so at site ${site}`,
         );
       return wo;
     };
@@ -97,7 +99,7 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
             'CL_CONNECTOR_REJECTED',
             `work order ${ref.workOrderId} is for ${ref.system}/${ref.department}, which this connector does not serve`,
           );
-        const wo = await api.byExternalRef(ref.workOrderId, siteOf(config, ref.department));
+        const wo = await api.byWorkOrderId(ref.workOrderId, siteOf(config, ref.department));
         if (!wo || !fromTicket(wo)) return null;
         // The observation's time is its status date, which must name an instant here.
         const statusdate = statusInstant(wo);
