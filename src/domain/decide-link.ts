@@ -1,7 +1,7 @@
 import { awaitParent, awaitsHistoryParent, isAwaitedParent } from './awaited-parent.ts';
 import type { Draft } from './draft.ts';
 import { endHistoryWork, IMPORT_SYSTEM, isImported } from './import.ts';
-import { deriveTicket, isClosed } from './lifecycle.ts';
+import { deriveTicket, isClosed, WITHOUT_WORK } from './lifecycle.ts';
 import { expectedAtOf, holdingDepartment, openWorkOrders, statusNote } from './notes.ts';
 import type { Decision } from './outputs.ts';
 import { publish } from './publish.ts';
@@ -134,7 +134,9 @@ function release(prev: TicketState, t: TicketState, draft: Draft): Decision {
 function wantsRouting(prev: TicketState, released: TicketState): boolean {
   if (isClosed(prev.state) || released.closureReason !== null) return false;
   if (released.workOrders.some((w) => w.state === 'COMPLETED')) return false;
-  const withdrawn = prev.parent?.accepted === true && prev.parent.linkType === 'DUPLICATE';
+  // An export's link its parent never answered withdrew nothing (withdraw-new-work.ts).
+  const withdrawn =
+    prev.parent?.accepted === true && prev.parent.linkType === 'DUPLICATE' && !awaitsHistoryParent(prev.parent);
   // History's record of the work was never asked withdrawn (no command reaches it): the
   // department still holds it, and a second work order would be work asked twice.
   return released.workOrders.every((w) => w.misrouted || (withdrawn && w.system !== IMPORT_SYSTEM));
@@ -224,8 +226,11 @@ function onParentStatus(prev: TicketState | null, m: TicketLinkMessage, draft: D
   if (m.parentState === 'CANCELLED') return release(prev, linked, draft);
   const newlyAccepted = !linked.parent.accepted;
   // A link an export made is accepted before its parent answers (import.ts); the first answer is
-  // what says the parent is there to cover the duplicate's work.
-  const historyAnswered = awaitsHistoryParent(linked.parent);
+  // what says the parent is there to cover the duplicate's work. Its own link, not one switched
+  // to by a correction (accepted too, and unanswered, but its work was asked withdrawn before).
+  const historyAnswered = !corrected && awaitsHistoryParent(prev.parent);
+  // The CRM's cancel asked the ticket's work withdrawn already, with its own reason, which decides.
+  const cancelled = linked.closureReason !== null && WITHOUT_WORK.includes(linked.closureReason);
   let t: TicketState = {
     ...linked,
     parent: {
@@ -237,7 +242,7 @@ function onParentStatus(prev: TicketState | null, m: TicketLinkMessage, draft: D
       parentSettled: m.parentSettled && m.parentState === 'RESOLVED',
     },
   };
-  if ((newlyAccepted || historyAnswered) && m.linkType === 'DUPLICATE') {
+  if ((newlyAccepted || historyAnswered) && m.linkType === 'DUPLICATE' && !cancelled) {
     // The parent's work covers this one; its own work orders are withdrawn, not closed as done.
     // Of a link an export made, the department's jobs adopted since: history's record of the
     // work takes no command, and ends as the parent settles (below).

@@ -161,6 +161,32 @@ describe('an open duplicate imported at go-live', () => {
     expect(bridge.violations.filter((v) => v.kind === 'NO_CONNECTOR')).toEqual([]);
   });
 
+  it('keeps the adopted job, and routes no second one, when its parent was cancelled before it asked', () => {
+    bridge.send(opened('P7'));
+    bridge.send(closed('P7', { closureReason: 'CANCELLED_BY_REQUESTOR' }, 'CANCELLED'));
+    const request = bridge.step(opened('D7', { duplicateOf: 'P7' })).links;
+    const observed = { origin: 'reconcile', sequence: null };
+    bridge.send(dept('D7', 'DW-7', 'posse', 'RECEIVED', 0, { department: 'housing' }, observed));
+    bridge.send(link(request[0]));
+    // Released: the job its department holds is its own, never asked withdrawn.
+    expect(bridge.ticket('D7').parent).toBeNull();
+    expect(bridge.ticket('D7').workOrders.map((w) => [w.workOrderId, w.state])).toEqual([['DW-7', 'REQUESTED']]);
+    expect(bridge.commands.filter((c) => c.ticketId === 'D7')).toEqual([]);
+  });
+
+  it('sends a job adopted after the CRM cancelled the duplicate one CANCEL, with the CRM reason', () => {
+    const request = bridge.step(opened('D8', { duplicateOf: 'P8' })).links;
+    bridge.send(crm('D8', 'CANCELLED', 1, { closureReason: 'CANCELLED_BY_REQUESTOR', note: 'Resident withdrew.' }));
+    const observed = { origin: 'reconcile', sequence: null };
+    bridge.send(dept('D8', 'DW-8', 'posse', 'RECEIVED', 0, { department: 'housing' }, observed));
+    bridge.send(link(request[0]));
+    bridge.send(opened('P8'));
+    // The parent's first answer asks nothing more: on a linked ticket the CRM's reason decides.
+    expect(bridge.commands.filter((c) => c.ticketId === 'D8').map((c) => [c.kind, c.workOrderId, c.reason])).toEqual([
+      ['CANCEL', 'DW-8', 'CANCELLED_BY_REQUESTOR'],
+    ]);
+  });
+
   it('links to a parent the bridge runs live, with history statuses until the parent moves live', () => {
     bridge.send(crm('P3', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     bridge.send(opened('D3', { duplicateOf: 'P3', serviceCode: 'POTHOLE', department: 'transportation' }));

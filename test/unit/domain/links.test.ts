@@ -136,6 +136,18 @@ describe('rule 4: duplicates are links, not closures', () => {
 });
 
 describe("a duplicate's parent corrected", () => {
+  it('does not ask the work withdrawn at the first link withdrawn again when the new parent takes it', () => {
+    for (const id of ['P1', 'P2', 'D']) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    bridge.send(dept('D', 'D#1', 'maximo', 'INPRG', 5, { department: 'transportation' }));
+    bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P1' }));
+    bridge.send(crm('D', 'UPDATED', 3, { duplicateOf: 'P2' }));
+    expect(bridge.ticket('D').parent).toMatchObject({ ticketId: 'P2', accepted: true });
+    expect(bridge.commands.filter((c) => c.ticketId === 'D').map((c) => [c.kind, c.note])).toEqual([
+      ['CREATE', null],
+      ['CANCEL', 'Duplicate of #P1.'],
+    ]);
+  });
+
   it('keeps the accepted link until the new parent answers, then mirrors it, and the old parent lets go', () => {
     for (const id of ['P1', 'P2', 'D']) bridge.send(crm(id, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
     bridge.send(crm('D', 'DUPLICATE_DECLARED', 2, { duplicateOf: 'P1' }));
