@@ -164,7 +164,8 @@ const refKey = (siteid: string, ref: string) => `${siteid}\u0000${ref}`;
  * ignored as a regression). So the lowest workorderid holding a reference at a site, the one made
  * first, is the bridge's, and a later one's changes are published under its own id (site/wonum),
  * as a work order the department opened of its own accord, which it stays once its reference is
- * cleared. The sink acts on neither while both hold it (CL_CONNECTOR_DUPLICATE_WORK_ORDER).
+ * cleared. Under the bridge's id the sink acts on neither while both hold it
+ * (CL_CONNECTOR_DUPLICATE_WORK_ORDER); a command for the copy's own id acts on the copy.
  */
 async function ownersOf(api: MaximoClient, rows: readonly unknown[], sites: readonly string[]) {
   const refs = new Set<string>();

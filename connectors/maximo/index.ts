@@ -103,7 +103,10 @@ export const maximo = defineConnector<typeof maximoConfig, WorkOrderCommand, Wor
         if (!wo || !fromTicket(wo)) return null;
         // The observation's time is its status date, which must name an instant here.
         const statusdate = statusInstant(wo);
-        return workOrderToObservation({ ...wo, statusdate }, ref.department, config.jurisdiction, config.system);
+        // Under the id asked for: a copy found by its own (site/wonum) may still hold the bridge's
+        // reference, and named by that its state would be taken for the bridge's work order's.
+        const observed = { ...wo, statusdate };
+        return workOrderToObservation(observed, ref.department, config.jurisdiction, config.system, ref.workOrderId);
       },
       health: () => healthFrom(() => api.ping()),
     };

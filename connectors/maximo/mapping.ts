@@ -100,13 +100,20 @@ export function workOrderToObservation(
   department: string,
   jurisdiction: string,
   system: string,
+  workOrderId?: string,
 ): WorkOrderEvent {
-  return toEvent(wo, department, system, {
-    eventId: `maximo:${jurisdiction}:${RECONCILE_ORIGIN}:${wo.siteid}:${wo.wonum}:${wo.status}:${wo.statusdate}`,
-    jurisdiction,
-    sequence: null,
-    origin: RECONCILE_ORIGIN,
-  });
+  return toEvent(
+    wo,
+    department,
+    system,
+    {
+      eventId: `maximo:${jurisdiction}:${RECONCILE_ORIGIN}:${wo.siteid}:${wo.wonum}:${wo.status}:${wo.statusdate}`,
+      jurisdiction,
+      sequence: null,
+      origin: RECONCILE_ORIGIN,
+    },
+    workOrderId,
+  );
 }
 
 /** Maximo's description is 100 characters; the whole text goes to the long description. */

@@ -34,6 +34,16 @@ async function connector() {
   return { sim, source, sink, workOrder: lookup.workOrder.bind(lookup) };
 }
 
+/** A CANCEL of a ticket's work, as the bridge writes it (its CRM withdrew the request). */
+async function cancelFor(ticketId: string) {
+  const bridge = new Bridge(await testPolicy());
+  bridge.send(crm(ticketId, 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+  bridge.send(crm(ticketId, 'CANCELLED', 2, { closureReason: 'CANCELLED_BY_REQUESTOR', note: 'Withdrawn.' }));
+  const cancel = bridge.commands.find((c) => c.kind === 'CANCEL');
+  if (!cancel) throw new Error('no CANCEL');
+  return cancel;
+}
+
 it("cancels a duplicate's job the department opened itself, and looks it up, by the id the feed gave it", async () => {
   const { sim, source, sink, workOrder } = await connector();
   const bridge = new Bridge(await testPolicy());
@@ -58,4 +68,23 @@ it("cancels a duplicate's job the department opened itself, and looks it up, by 
     expect(refused).toMatchObject({ code: 'CL_CONNECTOR_REJECTED', retriable: false });
     expect(await workOrder({ ...ref, workOrderId: id })).toBeNull();
   }
+});
+
+it("looks up a copy that kept the bridge's reference under its own id, and cancels it alone", async () => {
+  const { sim, sink, workOrder } = await connector();
+  const fields = { siteid: 'DOT', origrecordid: 'T', origrecordclass: 'SR' as const, externalrefid: 'T#1' };
+  const made = sim.addWorkOrder(fields, []);
+  const copy = sim.addWorkOrder(fields, []);
+  const ref = { workOrderId: `DOT/${copy.wonum}`, ticketId: 'T', department: 'transportation', system: 'maximo' };
+  // Named by the bridge's reference, its state would be taken for the bridge's work order's.
+  expect(await workOrder(ref)).toMatchObject({ workOrderId: `DOT/${copy.wonum}`, rawStatus: 'WAPPR' });
+  const cancel = {
+    ...(await cancelFor('T')),
+    workOrderId: `DOT/${copy.wonum}`,
+  };
+  await sink.deliver(cancel);
+  expect([sim.find(copy.wonum)?.status, sim.find(made.wonum)?.status]).toEqual(['CAN', 'WAPPR']);
+  // Under the bridge's id, neither: which one is its own cannot be told.
+  const refused = await sink.deliver({ ...cancel, workOrderId: 'T#1' }).catch((e: unknown) => e);
+  expect(refused).toMatchObject({ code: 'CL_CONNECTOR_DUPLICATE_WORK_ORDER' });
 });
