@@ -1,3 +1,4 @@
+import { awaitsHistoryParent } from './awaited-parent.ts';
 import type { Draft } from './draft.ts';
 import { isClosed, isTerminalWork, WITHOUT_WORK } from './lifecycle.ts';
 import { forDepartments } from './policy.ts';
@@ -27,6 +28,6 @@ export function withdrawNewWork(prev: TicketState, t: TicketState, current: Work
   }
   const parent = prev.parent;
   if (!parent?.accepted || parent.linkType !== 'DUPLICATE' || parent.pendingTicketId) return;
-  if (parent.parentState === null || parent.parentState === 'CANCELLED') return;
+  if (awaitsHistoryParent(parent) || parent.parentState === 'CANCELLED') return;
   draft.command(t, 'CANCEL', wo, { reason: 'DUPLICATE', note: `Duplicate of #${parent.ticketId}.` });
 }
