@@ -29,6 +29,9 @@ function idEnd(ids: RecentEventIds, at: number): number {
 
 /** The digest remembered with `id`, or null when it is not among the recent ids; allocates only the answer. */
 export function recentEventDigest(ids: RecentEventIds, id: string): string | null {
+  // An id among the entries is a substring of the whole: most events are new, and one search of
+  // the string tells so without reading the entries one by one.
+  if (ids.indexOf(id) < 0) return null;
   // An entry's whole length grows with its id's, so equal whole lengths mean equal id lengths.
   let size = id.length + 2 + DIGEST_LENGTH;
   for (let n = id.length; n >= 10; n = Math.floor(n / 10)) size += 1;

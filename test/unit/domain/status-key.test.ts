@@ -29,6 +29,13 @@ describe('the status key a ticket keeps', () => {
     expect(bridge.statusesOf('K')).toHaveLength(sent + 1);
   });
 
+  // States keep the key: a key computed another way after an upgrade would send every ticket's
+  // unchanged status again. Pinned from the keys states hold.
+  it('is the key states already hold for the same fields', () => {
+    expect(statusKey(FIELDS)).toBe('~MG1qalSzRk');
+    expect(statusKey(['ROUTED', 'Sent to Housing — Ünïcode ✓', -5, 0.25, true, [[], ['x']]])).toBe('~yOpwz8b25V');
+  });
+
   it('matches the keys states written before kept for the same status: 11 or 22 characters of SHA-256', () => {
     const key = statusKey(FIELDS);
     const legacy = legacyStatusKey(FIELDS);
