@@ -12,7 +12,8 @@ export const iso = (at: number) => new Date(at).toISOString();
 
 /**
  * Something the sentinel watches in a ticket, whatever the time: what it is about, since when it
- * holds (the input the limit runs from), and its limit. Its alert is due once the limit passed.
+ * holds (the input the limit runs from), and its limit. Its alert is due once the limit passed;
+ * what the alert says is conditionDetail's.
  */
 export interface Condition {
   readonly reason: AlertReason;
@@ -21,12 +22,13 @@ export interface Condition {
   readonly department: string | null;
   readonly since: number;
   readonly limitMinutes: number;
-  /** What its alert says at `now`. */
-  readonly say: (now: number) => string;
 }
 
-/** Whether the limit has passed by `at`. */
-export const overdueAt = (c: Condition, at: number) => at - c.since > c.limitMinutes * MINUTE;
+/** Whether a limit running from `since` has passed by `at`. */
+const passed = (since: number, limitMinutes: number, at: number) => at - since > limitMinutes * MINUTE;
+
+/** Whether the condition's limit has passed by `at`. */
+export const overdueAt = (c: Condition, at: number) => passed(c.since, c.limitMinutes, at);
 
 /**
  * Who a ticket in a state waits on: the department holding it, or 311 (null) while NEW. A change
@@ -36,80 +38,86 @@ export function holderIn(state: TicketLifecycleState, workOrders: readonly WorkO
   return state === 'NEW' ? null : holdingDepartmentOf(workOrders);
 }
 
-/** Every condition watched in the ticket as it is, from its state alone (not the clock). */
-export function conditionsOf(t: TicketState, policy: SentinelPolicy): Condition[] {
+/** One condition, told field by field: true stops the walk. */
+type Visit = (
+  reason: AlertReason,
+  subject: string,
+  department: string | null,
+  since: number,
+  limitMinutes: number,
+) => boolean;
+
+/**
+ * The rules, in one place: walks every condition watched in the ticket as it is (from its state
+ * alone, not the clock) until `visit` says stop, and whether it did. Fields, not objects: the
+ * sentinel runs after every event, and on nearly all of them nothing is overdue (anyOverdue).
+ */
+function walkConditions(t: TicketState, policy: SentinelPolicy, visit: Visit): boolean {
   const w = watchOf(t);
-  const found: Condition[] = [];
   const limit = policy.stateLimitsMinutes[t.state];
   if (limit !== undefined && !isClosed(t.state)) {
-    const department = holderIn(t.state, t.workOrders);
-    found.push({
-      reason: `STUCK_${t.state}`,
-      subject: '',
-      department,
-      since: w.stateSince,
-      limitMinutes: limit,
-      say: (now) =>
-        `${t.state} for ${minutes(now - w.stateSince)} (limit ${limit} min)${department ? `; held by ${department}` : '; with 311'}`,
-    });
+    if (visit(`STUCK_${t.state}`, '', holderIn(t.state, t.workOrders), w.stateSince, limit)) return true;
   }
   const unconfirmed = policy.statusUnconfirmedMinutes;
   const sentAt = w.statusSentAt;
   if (unconfirmed !== null && t.version > w.confirmedVersion && sentAt !== null) {
-    found.push({
-      reason: 'STATUS_UNCONFIRMED',
-      subject: '',
-      department: null,
-      since: sentAt,
-      limitMinutes: unconfirmed,
-      say: (now) =>
-        `status v${t.version} sent ${minutes(now - sentAt)} ago; the CRM sink confirmed v${w.confirmedVersion}`,
-    });
+    if (visit('STATUS_UNCONFIRMED', '', null, sentAt, unconfirmed)) return true;
   }
   const silence = policy.workOrderSilenceMinutes;
   for (const wo of t.workOrders) {
     const seen = seenAt(t, wo);
     if (silence === null || isTerminalWork(wo.state) || seen === undefined) continue;
-    found.push({
-      reason: 'WORK_ORDER_SILENT',
-      subject: wo.workOrderId,
-      department: wo.department,
-      since: seen,
-      limitMinutes: silence,
-      say: (now) =>
-        `work order ${wo.workOrderId} (${wo.state}) has had no event from ${wo.department} for ${minutes(now - seen)}`,
-    });
+    if (visit('WORK_ORDER_SILENT', wo.workOrderId, wo.department, seen, silence)) return true;
   }
-  found.push(...expectedDates(t, policy));
-  return found;
-}
-
-/**
- * A department that said when (scheduled for, on hold until) and then let the date pass without
- * a word: the CRM shows the citizen a date gone by, and no other watch sees it before the work
- * order's month of silence. One alert per open work order, cleared by a new date or its end.
- */
-function expectedDates(t: TicketState, policy: SentinelPolicy): Condition[] {
-  const limit = policy.expectedOverdueMinutes ?? null;
-  // A linked ticket shows its parent's date (expectedAtOf), which the parent's own watch covers;
-  // its own work orders are being withdrawn, and their dates are no longer the citizen's.
-  if (limit === null || isClosed(t.state) || t.parent?.accepted === true) return [];
-  const found: Condition[] = [];
+  // A department that said when (scheduled for, on hold until) and then let the date pass
+  // without a word: the CRM shows the citizen a date gone by, and no other watch sees it before
+  // the work order's month of silence. One alert per open work order, cleared by a new date or
+  // its end. A linked ticket shows its parent's date (expectedAtOf), which the parent's own
+  // watch covers; its own work orders are being withdrawn, and their dates are no longer the
+  // citizen's.
+  const expectedLimit = policy.expectedOverdueMinutes ?? null;
+  if (expectedLimit === null || isClosed(t.state) || t.parent?.accepted === true) return false;
   for (const wo of t.workOrders) {
     const expected = wo.expectedAt;
     if (expected === null || isTerminalWork(wo.state)) continue;
-    found.push({
-      reason: 'EXPECTED_DATE_PASSED',
-      subject: wo.workOrderId,
-      department: wo.department,
-      since: expected,
-      limitMinutes: limit,
-      say: (now) =>
-        `work order ${wo.workOrderId} (${wo.state}) was expected by ${iso(expected)}, ` +
-        `${minutes(now - expected)} ago (limit ${limit} min), and ${wo.department} has given no new date`,
-    });
+    if (visit('EXPECTED_DATE_PASSED', wo.workOrderId, wo.department, expected, expectedLimit)) return true;
   }
+  return false;
+}
+
+/** Every condition watched in the ticket as it is, from its state alone (not the clock). */
+export function conditionsOf(t: TicketState, policy: SentinelPolicy): Condition[] {
+  const found: Condition[] = [];
+  walkConditions(t, policy, (reason, subject, department, since, limitMinutes) => {
+    found.push({ reason, subject, department, since, limitMinutes });
+    return false;
+  });
   return found;
+}
+
+/** Whether any condition of conditionsOf is overdue at `now`, with no condition made. */
+export function anyOverdue(t: TicketState, policy: SentinelPolicy, now: number): boolean {
+  return walkConditions(t, policy, (_r, _s, _d, since, limitMinutes) => passed(since, limitMinutes, now));
+}
+
+/** What a condition's alert says at `now`, of the ticket it was found in. */
+export function conditionDetail(t: TicketState, c: Condition, now: number): string {
+  const late = minutes(now - c.since);
+  if (c.reason === 'STATUS_UNCONFIRMED') {
+    return `status v${t.version} sent ${late} ago; the CRM sink confirmed v${watchOf(t).confirmedVersion}`;
+  }
+  const wo = t.workOrders.find((w) => w.workOrderId === c.subject);
+  if (c.reason === 'WORK_ORDER_SILENT') {
+    return `work order ${c.subject} (${wo?.state}) has had no event from ${c.department} for ${late}`;
+  }
+  if (c.reason === 'EXPECTED_DATE_PASSED') {
+    return (
+      `work order ${c.subject} (${wo?.state}) was expected by ${iso(c.since)}, ` +
+      `${late} ago (limit ${c.limitMinutes} min), and ${c.department} has given no new date`
+    );
+  }
+  const held = c.department ? `; held by ${c.department}` : '; with 311';
+  return `${t.state} for ${late} (limit ${c.limitMinutes} min)${held}`;
 }
 
 type Key = Pick<OpenAlert, 'reason' | 'subject'>;

@@ -2,7 +2,7 @@ import { BRIDGE_ORIGIN, PROCESSOR_SOURCE, type DecideContext } from '../context.
 import type { Decision } from '../outputs.ts';
 import type { Policy } from '../policy.ts';
 import type { TicketState } from '../state.ts';
-import { clearedDetail, conditionsOf, iso, overdueAt, sameKey } from './conditions.ts';
+import { anyOverdue, clearedDetail, conditionDetail, conditionsOf, iso, overdueAt, sameKey } from './conditions.ts';
 import type { AlertRecord, OpenAlert } from './types.ts';
 import { watchOf, withWatch } from './watch.ts';
 
@@ -27,6 +27,10 @@ export function decideSentinel(t: TicketState, ctx: DecideContext): SentinelDeci
   const policy = ctx.policy.sentinel;
   const open = watchOf(t).alerts;
   if (!policy && open.length === 0) return { state: t, stateChanged: false, alerts: [] };
+  // After nearly every event no alert is open and nothing is overdue: told without making the
+  // conditions and the lists below, for nothing would be raised or cleared.
+  if (open.length === 0 && policy && !anyOverdue(t, policy, ctx.now))
+    return { state: t, stateChanged: false, alerts: [] };
   const conditions = policy ? conditionsOf(t, policy) : [];
   const watchedAs = (o: OpenAlert) => conditions.find((c) => sameKey(c, o));
   // An alert stands while what it was raised on is as it was (holder, since) and its limit had
@@ -45,7 +49,7 @@ export function decideSentinel(t: TicketState, ctx: DecideContext): SentinelDeci
       department: c.department,
       since: c.since,
       raisedAt: ctx.now,
-      detail: c.say(ctx.now),
+      detail: conditionDetail(t, c, ctx.now),
     }));
   if (raised.length === 0 && cleared.length === 0) return { state: t, stateChanged: false, alerts: [] };
   return {

@@ -8,6 +8,7 @@ import {
   type TicketState,
 } from '../../../src/domain/index.ts';
 import { seenAt, withWatch } from '../../../src/domain/sentinel/index.ts';
+import { anyOverdue, conditionsOf, overdueAt } from '../../../src/domain/sentinel/conditions.ts';
 import { Bridge, crm, dept, testPolicy } from '../../support/domain.ts';
 
 const MIN = 60_000;
@@ -353,5 +354,47 @@ describe('the stuck-ticket sentinel', () => {
     // A work order never heard of since the watch exists is never silent (an imported one).
     const imported = { ...watched, workOrders: watched.workOrders.map((w) => ({ ...w, seenAt: null })) };
     expect(imported.workOrders.map((w) => seenAt(imported, w))).toEqual([undefined]);
+  });
+
+  // decideSentinel tells "nothing overdue" without making the conditions: the two must agree on
+  // every ticket at every time, or an alert due would never be raised.
+  it('tells whether anything is overdue as the conditions it watches do, on each side of every limit', async () => {
+    const base = await policy();
+    const watched = {
+      stateLimitsMinutes: { NEW: 60, ROUTED: 15, SCHEDULED: 90, ON_HOLD: 45 },
+      statusUnconfirmedMinutes: 5,
+      workOrderSilenceMinutes: 120,
+      expectedOverdueMinutes: 30,
+    };
+    const t = new Ticket({ ...base, sentinel: watched });
+    const states: TicketState[] = [];
+    const keep = () => states.push(t.state as TicketState);
+    t.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }), T0);
+    keep();
+    t.receipt(1, T0 + 2 * MIN);
+    keep();
+    const due = T0 + 40 * MIN;
+    t.send(
+      dept('T1', 'T1#1', 'posse', 'INSPECTION_SCHEDULED', 2, { department: 'housing', expectedAt: due }),
+      T0 + 3 * MIN,
+    );
+    keep();
+    t.send(dept('T1', 'T1#1', 'posse', 'HOLD_OWNER', 3, { department: 'housing' }), T0 + 7 * MIN);
+    keep();
+    t.send(dept('T1', 'T1#1', 'posse', 'COMPLIED', 4, { department: 'housing' }), T0 + 11 * MIN);
+    keep();
+    let overdue = 0;
+    for (const s of states) {
+      const conditions = conditionsOf(s, watched);
+      expect(conditions.length).toBeGreaterThan(0);
+      for (let now = T0; now <= T0 + 6 * 60 * MIN; now += MIN / 2) {
+        const expected = conditions.some((c) => overdueAt(c, now));
+        expect(anyOverdue(s, watched, now)).toBe(expected);
+        if (expected) overdue += 1;
+      }
+    }
+    // Both answers were met, on each ticket.
+    expect(overdue).toBeGreaterThan(0);
+    expect(overdue).toBeLessThan(states.length * 721);
   });
 });
