@@ -59,11 +59,15 @@ export function createCalendar(def: CalendarDefinition): BusinessCalendar {
   let windowStart = Number.NaN;
   const window: (LocalDay | undefined)[] = [];
   const day = (index: number): LocalDay => {
+    // Whole day indices only (dayAt floors): anything else, a NaN from a bad time above all, goes
+    // by the map alone, and never places the window (which it would then try to place again at
+    // every call, growing the array each time).
+    const whole = Number.isSafeInteger(index);
     const slot = index - windowStart;
-    if (slot >= 0 && slot < DAY_WINDOW) {
+    if (whole && slot >= 0 && slot < DAY_WINDOW) {
       const known = window[slot];
       if (known !== undefined) return known;
-    } else if (Number.isNaN(windowStart)) {
+    } else if (whole && Number.isNaN(windowStart)) {
       windowStart = index - DAY_WINDOW / 2;
       for (let i = 0; i < DAY_WINDOW; i += 1) window.push(undefined);
     }
@@ -75,7 +79,7 @@ export function createCalendar(def: CalendarDefinition): BusinessCalendar {
       days.set(index, d);
     }
     const at = index - windowStart;
-    if (at >= 0 && at < DAY_WINDOW) window[at] = d;
+    if (whole && at >= 0 && at < DAY_WINDOW) window[at] = d;
     return d;
   };
   const dayAt = (epochMs: number): LocalDay => {
