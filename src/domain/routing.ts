@@ -35,7 +35,7 @@ export function routeTicket(t: TicketState, draft: Draft): TicketState {
     );
     return t;
   }
-  const wo = newWorkOrder(`${t.ticketId}#${t.workOrders.length + 1}`, target.department, target.system);
+  const wo = newWorkOrder(freeWorkOrderId(t), target.department, target.system);
   const next: TicketState = workOrderSeen(
     { ...t, workOrders: [...t.workOrders, wo], departmentsTried: [...t.departmentsTried, target.department] },
     wo.workOrderId,
@@ -43,4 +43,17 @@ export function routeTicket(t: TicketState, draft: Draft): TicketState {
   );
   draft.command(next, 'CREATE', wo);
   return next;
+}
+
+/**
+ * The bridge's name for the ticket's next work order, `<ticket>#<n>`, with n one more than the
+ * work orders it holds, or the next free number. A department may name a job of its own in the
+ * same way, and an id the ticket holds already would make the new order replace that job's record
+ * (and a department that treats a known id as a repeat would never open the work).
+ */
+function freeWorkOrderId(t: TicketState): string {
+  for (let n = t.workOrders.length + 1; ; n += 1) {
+    const id = `${t.ticketId}#${n}`;
+    if (!t.workOrders.some((w) => w.workOrderId === id)) return id;
+  }
 }

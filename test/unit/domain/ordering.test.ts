@@ -160,6 +160,17 @@ describe('misroutes', () => {
     expect(b.lastStatus('T1')).toEqual(closed);
   });
 
+  it('names the next work order with a number no job of the ticket holds, one a department named included', async () => {
+    const b = await housingFirst();
+    b.send(crm('T1', 'OPENED', 1, { serviceCode: 'DUMPING' }));
+    // Housing numbers a crew job of its own the way the bridge numbers its orders, skipping one.
+    b.send(dept('T1', 'T1#3', 'posse', 'INSPECTOR_ASSIGNED', 10, { department: 'housing' }));
+    const d = b.send(dept('T1', 'T1#1', 'posse', 'NOT_OURS', 11, { department: 'housing' }));
+    expect(d.commands).toMatchObject([{ kind: 'CREATE', department: 'solid-waste', workOrderId: 'T1#4' }]);
+    const held = b.ticket('T1').workOrders.map((w) => `${w.workOrderId} ${w.department} ${w.state}`);
+    expect(held).toEqual(['T1#1 housing REJECTED', 'T1#3 housing ASSIGNED', 'T1#4 solid-waste REQUESTED']);
+  });
+
   it('returns the ticket to 311 when no department is left', () => {
     bridge.send(crm('T1', 'OPENED', 1, { serviceCode: 'GRASS' }));
     bridge.send(dept('T1', 'T1#1', 'posse', 'NOT_OURS', 10, { department: 'housing' }));
