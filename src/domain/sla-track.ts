@@ -5,7 +5,7 @@ import { isClosed } from './lifecycle.ts';
 import { holdingDepartment } from './notes.ts';
 import type { StatusSla } from './outputs.ts';
 import type { Policy } from './policy.ts';
-import { requestTime, showTime } from './request-time.ts';
+import { EARLIEST_EVENT_TIME, requestTime, showTime } from './request-time.ts';
 import {
   checkBreaches,
   completionElapsed,
@@ -64,10 +64,13 @@ export function clockFrozen(t: TicketState): boolean {
  */
 function importedClock(t: TicketState, policy: SlaPolicy, calendar: BusinessCalendar, draft: Draft): SlaClock {
   const { occurredAt } = draft.input;
-  const start =
-    t.requestedAt !== null && Number.isFinite(t.requestedAt) && t.requestedAt <= draft.ctx.now
-      ? t.requestedAt
-      : Math.min(occurredAt, draft.ctx.now);
+  // However old, but a time at all: an export's corrupt date (an Avro long far before any Date,
+  // or before EARLIEST_EVENT_TIME, which the import tool refuses but another producer may send)
+  // made the business calendar throw, and decide() must not (found by the property tests).
+  const believed = (at: number | null): at is number =>
+    at !== null && Number.isFinite(at) && at >= EARLIEST_EVENT_TIME && at <= draft.ctx.now;
+  const reported = Math.min(occurredAt, draft.ctx.now);
+  const start = believed(t.requestedAt) ? t.requestedAt : believed(reported) ? reported : draft.ctx.now;
   const clock = withoutResponse(startClock(policy, calendar, start));
   const due = exportTarget(t, start, draft);
   return due !== null ? { ...clock, completionDueAt: due } : clock;

@@ -386,6 +386,29 @@ describe('imported history', () => {
     expect(bridge.lastStatus('F3')).toMatchObject({ crmStatus: 'CLOSED', closureReason: 'WORK_COMPLETED' });
   });
 
+  it('opens a ticket whose export time is no time (before 2000, or beyond any Date), its clock started at the export time', () => {
+    // Found by the property tests: an Avro long far before any Date (here -9e15 ms) as the request
+    // time, or as the event time standing in for it, made the business calendar throw in decide().
+    for (const [id, requestedAt, occurredAt] of [
+      ['X1', -9e15, OPENED],
+      ['X2', null, -9e15],
+      ['X3', Date.UTC(1900, 0, 1), OPENED],
+    ] as const) {
+      const d = bridge.send(
+        crm(
+          id,
+          'OPENED',
+          0,
+          { serviceCode: 'POTHOLE', requestedAt, department: 'Transportation' },
+          { ...imported(occurredAt, `${id}:opened`), sequence: null },
+        ),
+      );
+      expect(d.statuses).toMatchObject([{ lifecycleState: 'ROUTED', slaPolicy: 'POTHOLE' }]);
+      const startedAt = bridge.ticket(id).sla?.startedAt;
+      expect(startedAt).toBe(occurredAt > 0 ? OPENED : 1_790_000_000_000);
+    }
+  });
+
   it('is a no-op when the same rows are imported again', () => {
     open('R1');
     close('R1', OPENED + DAY);
