@@ -169,6 +169,13 @@ function onLinkRejected(prev: TicketState | null, m: TicketLinkMessage, draft: D
   );
   // Held-back news of a parent that settled applies now: the ticket closes with it.
   if (keeps) return draft.done(publish(prev, kept, draft), true);
+  // A parent that refused for being linked itself may list the ticket still, from a request of
+  // the other link type it took before the CRM changed the link (an unanswered request to the same
+  // parent is replaced with no withdrawal: correctLink): released, the ticket lets it go, or it
+  // would stay listed there for good, and a later follow-up of it be taken as known (found by the
+  // property tests).
+  if (!refusedCorrection && m.reason === 'PARENT_IS_LINKED')
+    withdrawLink(prev.ticketId, m.fromTicketId, m.linkType, draft);
   return release(prev, kept ?? prev, draft);
 }
 

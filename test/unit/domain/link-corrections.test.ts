@@ -191,3 +191,33 @@ describe('a follow-up corrected to another original, the old one resolving first
     expect(bridge.ticket('P2')).toMatchObject({ children: [], reviewPending: null });
   });
 });
+
+describe('a request replaced by the other link type, refused by a parent that took the first', () => {
+  it('lets the parent go: it lists the ticket no more, and a later follow-up of it is news', () => {
+    // Found by the property tests. The parent took the follow-up; before its answer arrived, the
+    // CRM made the ticket a duplicate of it (a request to the same parent, replaced with no
+    // withdrawal), and the parent, which had meanwhile asked to be linked itself, refused that.
+    bridge.send(crm('P', 'OPENED', 1, { serviceCode: 'POTHOLE' }));
+    const asked = bridge.step(crm('F', 'OPENED', 1, { serviceCode: 'POTHOLE', followUpOf: 'P' }));
+    const took = bridge.step(link(asked.links[0]));
+    expect(bridge.ticket('P').children).toEqual([{ ticketId: 'F', linkType: 'FOLLOW_UP' }]);
+    const linked = bridge.step(crm('P', 'UPDATED', 2, { followUpOf: 'NOPE' }));
+    const changed = bridge.step(crm('F', 'UPDATED', 2, { duplicateOf: 'P' }));
+    expect(sent(changed.links)).toEqual(['LINK_REQUEST->P']);
+    const refused = bridge.step(link(changed.links[0]));
+    expect(sent(refused.links)).toEqual(['LINK_REJECTED->F/PARENT_IS_LINKED']);
+    for (const m of took.links) bridge.step(link(m));
+    const released = bridge.step(link(refused.links[0]));
+    expect(bridge.ticket('F').parent).toBeNull();
+    expect(sent(released.links)).toContain('LINK_REJECTED->P/LINK_WITHDRAWN');
+    for (const m of released.links.filter((l) => l.ticketId === 'P')) bridge.send(link(m));
+    expect(bridge.ticket('P').children).toEqual([]);
+    // P's own request is refused (no such ticket): P is free again, and F's new follow-up of it
+    // raises its priority, as any new follow-up does.
+    for (const m of linked.links) bridge.send(link(m));
+    const priority = bridge.ticket('P').priority;
+    bridge.send(crm('F', 'UPDATED', 3, { followUpOf: 'P' }));
+    expect(bridge.ticket('P').children).toEqual([{ ticketId: 'F', linkType: 'FOLLOW_UP' }]);
+    expect(bridge.ticket('P').priority).toBe(priority - 1);
+  });
+});
