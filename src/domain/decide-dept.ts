@@ -17,12 +17,16 @@ export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: 
     draft.violation(e.ticketId, 'UNKNOWN_TICKET', 'work-order event for a ticket the bridge does not know', where);
     return draft.done(null, false);
   }
+  // An event not taken (an unmapped code, a position not believed, one work order too many)
+  // leaves the ticket as it was, history's record of the work too: the adoption below is undone
+  // with it. Kept, it dropped that record from the state in memory while the changelog, told
+  // nothing changed, kept it (found by the property tests); a replay from quarantine adopts.
   const prev = adoptWorkOrder(known, e.workOrderId);
   const entry = lookupCode(draft.ctx.policy, e.system, e.rawStatus);
   if (!entry) {
-    const known = hasMapping(draft.ctx.policy, e.system) ? '' : ` (no mapping is configured for system ${e.system})`;
-    draft.violation(e.ticketId, 'UNMAPPED_CODE', `status code ${e.rawStatus} is not mapped${known}`, where);
-    return draft.done(prev, false);
+    const why = hasMapping(draft.ctx.policy, e.system) ? '' : ` (no mapping is configured for system ${e.system})`;
+    draft.violation(e.ticketId, 'UNMAPPED_CODE', `status code ${e.rawStatus} is not mapped${why}`, where);
+    return draft.done(known, false);
   }
   const existing = prev.workOrders.find((w) => w.workOrderId === e.workOrderId);
   // An observation (reconciliation, go-live adoption) has no position in the department's feed:
@@ -42,7 +46,7 @@ export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: 
       `the ticket holds ${prev.workOrders.length} work orders, the most it may; ${e.workOrderId} is not taken`,
       where,
     );
-    return draft.done(prev, false);
+    return draft.done(known, false);
   }
   const current: WorkOrderRecord =
     existing ??
@@ -52,7 +56,7 @@ export function decideDept(known: TicketState | null, e: WorkOrderEvent, draft: 
   const implausible = implausiblePosition(e.envelope, current.lastPosition, draft.ctx);
   if (implausible) {
     draft.violation(e.ticketId, 'IMPLAUSIBLE_SEQUENCE', `${e.rawStatus}: ${implausible}; not applied`, where);
-    return draft.done(prev, false);
+    return draft.done(known, false);
   }
   // Equal positions are applied in partition order (see decide-crm.ts).
   if (position < current.lastPosition) {

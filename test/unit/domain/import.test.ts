@@ -328,6 +328,24 @@ describe('imported history', () => {
     expect(close('G1', OPENED + DAY, { closureReason: 'NO_ACTION_REQUIRED' }).statuses).toEqual([]);
   });
 
+  it("keeps history's record of the work when a job's first event is not taken, until it is", () => {
+    // Found by the property tests: the adoption was kept in the state returned with an unmapped
+    // code, though the decision said nothing changed (the changelog kept the record, memory not).
+    open('G4', { serviceCode: 'GRASS', department: 'housing' });
+    const before = bridge.ticket('G4');
+    const observed = { origin: 'reconcile', sequence: null };
+    const d = bridge.send(dept('G4', 'PW-80', 'posse', 'NOT_A_CODE', 0, { department: 'housing' }, observed));
+    expect(d.violations.map((v) => v.kind)).toEqual(['UNMAPPED_CODE']);
+    expect(d.stateChanged).toBe(false);
+    expect(bridge.ticket('G4')).toBe(before);
+    expect(bridge.ticket('G4').workOrders.map((w) => w.workOrderId)).toEqual(['G4@import']);
+    // A CRM update publishes nothing new: the ticket is still with housing, not back at NEW.
+    expect(bridge.send(crm('G4', 'UPDATED', 2, { note: 'Called again.' })).statuses).toEqual([]);
+    // The mapped code (the event replayed from quarantine after a fix) adopts the job.
+    bridge.send(dept('G4', 'PW-80', 'posse', 'RECEIVED', 0, { department: 'housing' }, observed));
+    expect(bridge.ticket('G4').workOrders.map((w) => w.workOrderId)).toEqual(['PW-80']);
+  });
+
   it('adopts a job still at its first step, so the ticket never holds no work order', () => {
     open('G2', { serviceCode: 'GRASS', department: 'housing' });
     const observed = { origin: 'reconcile', sequence: null };
