@@ -1,6 +1,6 @@
 import type { Draft } from './draft.ts';
 import { isServed, routesFor, type RouteTarget } from './policy.ts';
-import { workOrderSeen } from './sentinel/index.ts';
+import { withWatch } from './sentinel/index.ts';
 import { newWorkOrder, type TicketState } from './state.ts';
 
 /**
@@ -35,12 +35,16 @@ export function routeTicket(t: TicketState, draft: Draft): TicketState {
     );
     return t;
   }
-  const wo = newWorkOrder(freeWorkOrderId(t), target.department, target.system);
-  const next: TicketState = workOrderSeen(
-    { ...t, workOrders: [...t.workOrders, wo], departmentsTried: [...t.departmentsTried, target.department] },
-    wo.workOrderId,
-    draft.ctx.now,
-  );
+  // The new work order is seen now (the bridge just created it): made so here, and the ticket
+  // copied once for it (twice if from before the sentinel), not again by workOrderSeen.
+  const wo = newWorkOrder(freeWorkOrderId(t), target.department, target.system, draft.ctx.now);
+  const routed: TicketState = {
+    ...t,
+    workOrders: [...t.workOrders, wo],
+    departmentsTried: [...t.departmentsTried, target.department],
+  };
+  // A ticket from before the sentinel gets its watch, as workOrderSeen gives it.
+  const next = t.watch === null ? withWatch(routed, {}) : routed;
   draft.command(next, 'CREATE', wo);
   return next;
 }

@@ -97,8 +97,16 @@ export const RECENT_EVENT_IDS = 256;
  */
 export const MAX_WORK_ORDERS = 50;
 
-/** A work order the bridge has not heard about from its department yet. */
-export function newWorkOrder(workOrderId: string, department: string, system: string): WorkOrderRecord {
+/**
+ * A work order the bridge has not heard about from its department yet; `seenAt` when the bridge
+ * creates it itself (routing), which counts as seen.
+ */
+export function newWorkOrder(
+  workOrderId: string,
+  department: string,
+  system: string,
+  seenAt: number | null = null,
+): WorkOrderRecord {
   return {
     workOrderId,
     department,
@@ -111,6 +119,6 @@ export function newWorkOrder(workOrderId: string, department: string, system: st
     lastPosition: Number.NEGATIVE_INFINITY,
     misrouted: false,
     holdReason: null,
-    seenAt: null,
+    seenAt,
   };
 }
