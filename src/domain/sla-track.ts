@@ -7,7 +7,7 @@ import type { StatusSla } from './outputs.ts';
 import type { Policy } from './policy.ts';
 import { EARLIEST_EVENT_TIME, requestTime, showTime } from './request-time.ts';
 import {
-  checkBreaches,
+  judgedBreaches,
   completionElapsed,
   endPause,
   LINKED,
@@ -139,7 +139,7 @@ function retiredClock(clock: SlaClock, state: TicketLifecycleState, draft: Draft
   else if (state !== 'ON_HOLD') next = endPause(next, calendar, at);
   if (!calendar) return next;
   if (!clockWatched(state) && state !== 'RESOLVED') return next;
-  return checkBreaches({ ...next, responseBreached: false, completionBreached: false }, draft.ctx.now).clock;
+  return judgedBreaches(next, draft.ctx.now);
 }
 
 /**
@@ -197,7 +197,7 @@ export function trackSla(t: TicketState, state: TicketLifecycleState, draft: Dra
   if (!clockWatched(state) && state !== 'RESOLVED') return clock;
   // Judged afresh from the instants: a late-delivered event (an acceptance, a hold) that shows
   // a target met withdraws a flag the timer raised before it arrived.
-  return checkBreaches({ ...clock, responseBreached: false, completionBreached: false }, draft.ctx.now).clock;
+  return judgedBreaches(clock, draft.ctx.now);
 }
 
 /**

@@ -26,6 +26,6 @@ export {
   withoutResponse,
   type PauseResult,
 } from './clock.ts';
-export { checkBreaches, completionElapsed, completionVerdictAt, type SlaBreach } from './breaches.ts';
+export { checkBreaches, completionElapsed, completionVerdictAt, judgedBreaches, type SlaBreach } from './breaches.ts';
 export { regionProblem, ruleProblem, typesProblem, type RegionProblem } from './holidays.ts';
 export { parseDate } from './days.ts';
