@@ -81,6 +81,24 @@ export function answerClientError(err: Error, socket: Duplex, inUse: SocketsInUs
   inUse.whenIdle(socket, () => sendClientError(err, socket));
 }
 
+/**
+ * Whether the request refused was a HEAD. An answer to a HEAD has no body (RFC 9110 §9.3.2): a
+ * client reads none, and takes the body's bytes for the next answer or, as Node's does, for an
+ * answer that is broken, so it never sees the status at all. The method is read first, so the
+ * request the parser choked on starts after the last blank line that ends before the point it
+ * choked at (the end of the head of a request pipelined before it; a head too large is choked on
+ * past its own), or where the data starts. When that is not in the data at hand (a request that
+ * came in several reads), it is not known, and the body is sent.
+ */
+function wasHead(err: Error & { rawPacket?: unknown; bytesParsed?: unknown }): boolean {
+  const raw = err.rawPacket;
+  if (!Buffer.isBuffer(raw)) return false;
+  const at = typeof err.bytesParsed === 'number' ? err.bytesParsed : raw.length;
+  const previous = at < 4 ? -1 : raw.lastIndexOf('\r\n\r\n', at - 4);
+  const start = previous === -1 ? 0 : previous + 4;
+  return raw.subarray(start, start + 5).toString('latin1') === 'HEAD ';
+}
+
 function sendClientError(err: Error, socket: Duplex): void {
   // The client went away meanwhile, or Node closed the connection after the answer under way.
   if (!socket.writable) {
@@ -99,5 +117,6 @@ function sendClientError(err: Error, socket: Duplex): void {
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
     ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
   ];
-  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+  // Content-Length stays the GET's, as for every HEAD this API answers.
+  socket.end(`${head.join('\r\n')}\r\n\r\n${wasHead(err) ? '' : body}`, () => socket.destroy());
 }

@@ -74,6 +74,43 @@ describe('a request Node cannot parse', () => {
   });
 });
 
+// A HEAD answered with the error's body broke the client's framing: Node's client failed with
+// "Data after `Connection: close`" instead of reading the 431 (found by the property tests).
+describe('a HEAD Node cannot parse', () => {
+  async function rawText(request: string): Promise<string> {
+    const { hostname, port } = new URL(base);
+    return new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.write(request));
+      let got = '';
+      socket.on('data', (d: Buffer) => (got += d.toString('utf8')));
+      socket.once('error', reject);
+      socket.once('close', () => resolve(got));
+    });
+  }
+
+  it('is answered without a body, with the length a GET would have', async () => {
+    for (const request of [
+      `HEAD /requests.json HTTP/1.1\r\nHost: x\r\nX-Big: ${LONG}\r\n\r\n`,
+      'HEAD /requests/\xa0.json HTTP/1.1\r\nHost: x\r\n\r\n',
+    ]) {
+      const text = await rawText(request);
+      const get = await rawText(`GET${request.slice(4)}`);
+      expect(text.slice(0, 12)).toBe(get.slice(0, 12));
+      expect(text.endsWith('\r\n\r\n')).toBe(true);
+      expect(text).toBe(get.slice(0, get.indexOf('\r\n\r\n') + 4));
+    }
+  });
+
+  it('is answered without a body behind a GET, whose answer keeps its own', async () => {
+    const text = await rawText(
+      'GET /requests/T1.json HTTP/1.1\r\nHost: a\r\n\r\nHEAD /bad path HTTP/1.1\r\nHost: a\r\n\r\n',
+    );
+    expect([...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1])).toEqual(['200', '400']);
+    expect(text).toContain('"service_request_id":"T1"');
+    expect(text.endsWith('\r\n\r\n')).toBe(true);
+  });
+});
+
 describe('a request Node cannot parse, pipelined behind a valid one', () => {
   it('answers the valid one, then the 400, then closes', async () => {
     const { hostname, port } = new URL(base);
