@@ -74,6 +74,15 @@ const PHONE_EXIT_APART = new RegExp(
 // "1.780.496.1234".
 const NANP = String.raw`(?:1${SEP})?(?:\(\d{3}\)|\d{3})${SEP}\d{3}${SEP}\d{4}`;
 const PHONE_NANP = new RegExp(String.raw`${START}${NANP}${EXTENSION}${END}`, 'giu');
+// A number in its groups, then a comma and a digit, as a hurried note or a row of an export runs
+// them together: "410-555-0199,2nd floor", "+1 410 555 0199,3". END leaves a number before ",2"
+// (the digits of a decimal, "1,250"), but no amount or date is grouped three, three and four by
+// blanks, dashes, dots or slashes, and a "+" says it all.
+const GROUPED_SEP = String.raw`(?:[ \t\u00a0]{1,2}|${GAP}[${DASH}./_]${GAP})`;
+const NANP_GROUPED = String.raw`(?:1${SEP})?(?:\(\d{3}\)${GAP}|\d{3}${GROUPED_SEP})\d{3}${GROUPED_SEP}\d{4}`;
+const BEFORE_COMMA = String.raw`(?=,\p{N})`;
+const PHONE_NANP_COMMA = new RegExp(String.raw`${START}${NANP_GROUPED}${BEFORE_COMMA}`, 'giu');
+const PHONE_PLUS_COMMA = new RegExp(String.raw`${START}\+[1-9]\d{0,2}(?:${SEP}${GROUP}){2,6}${BEFORE_COMMA}`, 'giu');
 // Two numbers glued by a slash, comma or semicolon, "410-555-0199/410-555-0198", or a second
 // line's last four digits, "410-555-0199/0198": START and END keep each number from a digit
 // behind such a mark (dates, decimals), so the list is taken whole, from a full number on.
@@ -115,11 +124,14 @@ const withoutExtension = (match: string): string => match.replace(/\s*,?\s*(?:ex
 const PATTERNS: readonly { readonly re: RegExp; readonly accept?: (match: string) => boolean }[] = [
   { re: EMAIL },
   { re: EMAIL_SPELLED },
+  // Before PHONE_PLUS, which would take "+44 20 7946" of "+44 20 7946 0958,2" and leave "0958".
+  { re: PHONE_PLUS_COMMA, accept: (m) => digitsIn(m) >= MIN_PHONE_DIGITS },
   { re: PHONE_PLUS, accept: (m) => digitsIn(m) >= MIN_PHONE_DIGITS },
   { re: PHONE_EXIT },
   { re: PHONE_EXIT_APART, accept: (m) => digitsIn(withoutExtension(m)) >= MIN_NATIONAL_DIGITS },
   { re: PHONE_LIST },
   { re: PHONE_NANP },
+  { re: PHONE_NANP_COMMA },
   // Before the local form, which would take "020 7946" and leave "0958".
   {
     re: PHONE_NATIONAL,
