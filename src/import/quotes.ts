@@ -20,11 +20,15 @@ export function faultReason(
 ): string {
   const lines = at.last > at.first ? `lines ${at.first}-${at.last} are` : `line ${at.first} is`;
   const after = at.readAgain ? `, and the lines below line ${at.last} are read as rows of their own` : '';
+  // A quote fault in a record an earlier quoted field ran over lines (a stray quote an inch mark
+  // below closed) rejects the record whole, every line of it: named, or the rows on its later
+  // lines would be gone without a word.
+  const all = at.last > at.first ? `: ${lines} rejected` : '';
   switch (fault) {
     case 'quote-in-unquoted':
-      return 'a quote in the middle of a field that is not quoted: quote the whole field and double the quote ("12"" pipe")';
+      return `a quote in the middle of a field that is not quoted: quote the whole field and double the quote ("12"" pipe")${all}`;
     case 'bad-closing-quote':
-      return 'a quote inside a quoted field that is not doubled ("12"" pipe"), or text after its closing quote';
+      return `a quote inside a quoted field that is not doubled ("12"" pipe"), or text after its closing quote${all}`;
     case 'stray-quote':
       return (
         `a quote opens this field on line ${at.last} and does not close on that line; what follows it reads as rows ` +

@@ -80,6 +80,22 @@ describe('one bad quote', () => {
     ]);
     expect(ids).toEqual(['2', '4']);
   });
+
+  // Found by the property tests: the quote opened on line 2 closes at the inch mark on line 3,
+  // and the fault is a later quote on line 3, so line 3 (ticket 2) went with row 2's rejection.
+  it('that a quote fault on a later line follows names every line its row took', async () => {
+    const lines = [
+      HEADER,
+      '1,2024-01-02T10:00:00Z,Pothole,"hole by the curb',
+      '2,2024-01-02T10:00:00Z,Pothole,HOLE 12",Jane "JR" Roe,410-555-0199',
+      ok(3),
+    ];
+    const { result, ids, rows } = await run(lines.join('\n'));
+    expect(result).toMatchObject({ read: 2, imported: 1, rejected: 1 });
+    expect(rows).toEqual([[2, 'caller_name']]);
+    expect(result.rejections[0]?.reason).toContain('lines 2-3 are rejected');
+    expect(ids).toEqual(['3']);
+  });
 });
 
 describe('a header that is not readable CSV', () => {
