@@ -104,6 +104,29 @@ describe('importFile', () => {
     expect(seen.join('\n')).not.toMatch(/example\.org|555-0199/);
   });
 
+  // Found by the property tests: a value holding several of the export's fields (a quote gone
+  // wrong ran them together) showed a phone number followed by ",2023-…", which the scrubber
+  // takes for the digits of a decimal or date and leaves.
+  it("shows no caller's phone a value run together from several fields holds before a date", async () => {
+    const mapping = await loadImportMapping('config/import/baltimore.yaml');
+    const at = '01/05/2018 09:00:00 AM';
+    const lat = '"41.5\n  Closed  ,North,410-555-0199,2023-10-22T03:07:01.987Z;410-555-0198|2024"';
+    const r = await importFile({
+      file: await exportFile([`B-6,SW-Dirty Alley,Phone,${at},Open,,,Solid Waste,,,,${lat},-76.5,`]),
+      mapping,
+      sink: null,
+    });
+    expect(r.rejections).toEqual([
+      {
+        row: 2,
+        column: 'Latitude',
+        reason: expect.stringMatching(
+          /^latitude "41\.5\n {2}Closed {2},North,\[redacted\],2023-10-22T03:07:01\.987Z;\[redacted\]\|2024"/,
+        ),
+      },
+    ]);
+  });
+
   it('leaves rows opened outside --since/--until out of the count; a dry run publishes nothing', async () => {
     const mapping = await loadImportMapping('config/import/baltimore.yaml');
     const r = await importFile({
