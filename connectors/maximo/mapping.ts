@@ -7,9 +7,13 @@ import {
 } from '../../src/sdk/index.ts';
 import { transactionIdOf, type MaximoWorkOrder, type NewWorkOrder } from './client.ts';
 
-/** A work order the bridge can route: it carries the 311 ticket it was opened for. */
+/**
+ * A work order the bridge can route: it carries the 311 ticket it was opened for. An empty
+ * origrecordid names no ticket, as one left out does (POSSE's empty ticket reads so too): taken
+ * for one, its event went out keyed by "", for the processor to refuse as a blank ticket id.
+ */
 export function fromTicket(wo: MaximoWorkOrder): wo is MaximoWorkOrder & { origrecordid: string } {
-  return wo.origrecordclass === 'SR' && wo.origrecordid !== undefined;
+  return wo.origrecordclass === 'SR' && wo.origrecordid !== undefined && wo.origrecordid !== '';
 }
 
 /**

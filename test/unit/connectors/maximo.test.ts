@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { maximo } from '../../../connectors/maximo/index.ts';
 import { MaximoSimulator } from '../../../connectors/maximo/simulator.ts';
+import { fromTicket } from '../../../connectors/maximo/mapping.ts';
+import { workOrderSchema } from '../../../connectors/maximo/client.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { parseConnectorConfig, type WorkOrderEvent } from '../../../src/sdk/index.ts';
 import { Bridge, crm, testPolicy } from '../../support/domain.ts';
@@ -367,5 +369,25 @@ describe('maximo source', () => {
     expect(third.records.map((r) => `${r.value.ticketId}:${r.value.rawStatus}`)).toEqual(['T-2:APPR']);
     // Still read ahead of the clock on every poll: the warning lasts while the cause does.
     expect(third.warnings?.map((w) => w.code)).toEqual(['CL_SOURCE_CLOCK_AHEAD']);
+  });
+});
+
+describe('maximo mapping', () => {
+  // Found by the property tests: an empty origrecordid went out as an event keyed by "".
+  it('takes an empty origrecordid for no ticket, as one left out, so its work order is passed over', () => {
+    const wo = workOrderSchema.parse({
+      href: 'http://maximo/oslc/os/mxwo/_1',
+      _rowstamp: '1',
+      workorderid: 1,
+      wonum: '1000',
+      siteid: 'DOT',
+      status: 'APPR',
+      statusdate: '2024-05-01T10:00:00Z',
+      changedate: '2024-05-01T10:00:00Z',
+      origrecordclass: 'SR',
+    });
+    expect(fromTicket({ ...wo, origrecordid: '' })).toBe(false);
+    expect(fromTicket(wo)).toBe(false);
+    expect(fromTicket({ ...wo, origrecordid: 'T-1' })).toBe(true);
   });
 });
