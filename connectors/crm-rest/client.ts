@@ -79,7 +79,9 @@ export interface UnreadFact {
 function coordinate(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value !== 'string' || !/^\s*[+-]?(?:\d+\.?\d*|\.\d+)\s*$/.test(value)) return null;
-  return Number(value);
+  // Digits past a double's range read as Infinity, which names no place, as a number would not.
+  const read = Number(value);
+  return Number.isFinite(read) ? read : null;
 }
 
 /**

@@ -149,6 +149,19 @@ describe('crm-rest source: the facts of a change as a CRM writes them', () => {
     expect((await source.poll(batch.cursor)).warnings).toEqual([]);
   });
 
+  // Found by the property tests: digits past a double's range were published as Infinity.
+  it('takes a coordinate whose digits are past any number for none, and says so', async () => {
+    const { source, opened, warn } = await crmFeed();
+    const id = opened({ latitude: '9'.repeat(400), longitude: -76.61 });
+    const batch = await source.poll(null);
+    expect(batch.rejected).toEqual([]);
+    expect(batch.records[0]?.value).toMatchObject({ ticketId: id, location: { latitude: null, longitude: -76.61 } });
+    expect(warn).toHaveBeenCalledWith(
+      { seq: 1, ticketId: id, fields: ['latitude'] },
+      expect.stringContaining('cannot read'),
+    );
+  });
+
   // A CRM whose ids are 64-bit integers writes them as text, so that no JSON reader rounds them.
   it('reads a seq and a nextCursor written as their digits', async () => {
     const { source, opened } = await crmFeed();
