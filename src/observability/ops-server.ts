@@ -134,7 +134,9 @@ export class OpsServer {
     // A target that is no path is the client's fault, not the server's: 400, and no error logged.
     const url = requestUrl(req.url ?? '/', 'http://ops');
     if (url === null) return send(res, 400, { error: 'the request target is not a path' });
-    if (req.method === 'GET' && url.pathname === '/metrics') {
+    // HEAD is GET without the body (Node sends none), as HTTP says; some probes check with it.
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    if (read && url.pathname === '/metrics') {
       try {
         await this.#o.beforeScrape?.();
       } catch (err) {
@@ -153,8 +155,8 @@ export class OpsServer {
       res.end(text);
       return;
     }
-    if (req.method === 'GET' && url.pathname === '/health/live') return send(res, 200, { status: 'live' });
-    if (req.method === 'GET' && url.pathname === '/health/ready') {
+    if (read && url.pathname === '/health/live') return send(res, 200, { status: 'live' });
+    if (read && url.pathname === '/health/ready') {
       const r = await this.#o.readiness();
       return send(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r.detail });
     }
@@ -177,8 +179,9 @@ export class OpsServer {
     // A path served with another method is 405 naming it, as HTTP says; an unknown path is 404.
     const allowed = allowedMethod(url.pathname, pause !== undefined && resume !== undefined);
     if (allowed !== null && allowed !== req.method) {
-      res.setHeader('allow', allowed);
-      return send(res, 405, { error: `${url.pathname} takes ${allowed}, not ${req.method ?? ''}` });
+      const methods = allowed === 'GET' ? 'GET, HEAD' : allowed;
+      res.setHeader('allow', methods);
+      return send(res, 405, { error: `${url.pathname} takes ${methods}, not ${req.method ?? ''}` });
     }
     send(res, 404, { error: `no route ${req.method ?? ''} ${url.pathname}` });
   }

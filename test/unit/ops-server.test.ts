@@ -90,13 +90,30 @@ describe('ops server', () => {
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
   });
 
+  it('answers HEAD on its GET paths as GET, without the body, for probes that check with HEAD', async () => {
+    const { ops } = server(0);
+    const url = await ops.start();
+    closers.push(() => ops.stop());
+    for (const path of ['/health/live', '/health/ready', '/metrics']) {
+      const get = await fetch(`${url}${path}`);
+      const head = await fetch(`${url}${path}`, { method: 'HEAD' });
+      expect([head.status, head.headers.get('content-type')]).toEqual([get.status, get.headers.get('content-type')]);
+      expect(await head.text()).toBe('');
+      expect((await get.text()).length).toBeGreaterThan(0);
+    }
+    // Still a path it does not serve, and still only POST where POST is the method.
+    expect((await fetch(`${url}/nowhere`, { method: 'HEAD' })).status).toBe(404);
+    const hook = await fetch(`${url}/hooks/posse`, { method: 'HEAD' });
+    expect([hook.status, hook.headers.get('allow')]).toEqual([405, 'POST']);
+  });
+
   it('answers 405 naming the method for a path it serves with another, 404 for a path it does not', async () => {
     const { ops } = server(0);
     const url = await ops.start();
     closers.push(() => ops.stop());
     const post = await fetch(`${url}/health/ready`, { method: 'POST' });
-    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET']);
-    expect(await post.json()).toEqual({ error: '/health/ready takes GET, not POST' });
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    expect(await post.json()).toEqual({ error: '/health/ready takes GET, HEAD, not POST' });
     const get = await fetch(`${url}/admin/connectors/posse/pause`);
     expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
     expect((await fetch(`${url}/nowhere`)).status).toBe(404);
