@@ -4,7 +4,14 @@ import { callJson, CloseloopError, HttpClient, malformedResponse, sendJson } fro
 import { API_ROOTS } from './config.ts';
 import { datesIn, workOrderSchema, type MaximoWorkOrder } from './work-order.ts';
 
-export { datesIn, statusInstant, workOrderIn, workOrderSchema, type MaximoWorkOrder } from './work-order.ts';
+export {
+  datesIn,
+  feedChangeIn,
+  statusInstant,
+  workOrderIn,
+  workOrderSchema,
+  type MaximoWorkOrder,
+} from './work-order.ts';
 
 /**
  * A work order as the sink and the lookup read it, by its reference: its change and status dates

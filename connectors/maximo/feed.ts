@@ -10,7 +10,7 @@ import {
   type SourceRecord,
   type WorkOrderEvent,
 } from '../../src/sdk/index.ts';
-import { datesIn, quoted, workOrderIn, type Holder, type MaximoClient, type MaximoWorkOrder } from './client.ts';
+import { datesIn, feedChangeIn, quoted, type Holder, type MaximoClient, type MaximoWorkOrder } from './client.ts';
 import type { MaximoConfig } from './config.ts';
 import { firstOccurrence } from './clocks-back.ts';
 import { FeedCursor } from './cursor.ts';
@@ -278,7 +278,7 @@ export async function poll(
     // The cursor is past each of them, readable or not: one that is not is dead-lettered.
     const read = readChanges(unread, {
       what: 'Maximo work order change',
-      schema: workOrderIn(config.timeZone),
+      schema: feedChangeIn(config.timeZone),
       position: (raw) =>
         `${rawField(raw, 'workorderid')}:${rawField(raw, '_rowstamp')} at ${rawField(raw, 'changedate')}`,
       key: (raw) => rawField(raw, 'origrecordid'),

@@ -9,8 +9,9 @@ import { transactionIdOf, type MaximoWorkOrder, type NewWorkOrder } from './clie
 
 /**
  * A work order the bridge can route: it carries the 311 ticket it was opened for. An empty
- * origrecordid names no ticket, as one left out does (POSSE's empty ticket reads so too): taken
- * for one, its event went out keyed by "", for the processor to refuse as a blank ticket id.
+ * origrecordid names no ticket, as one left out does: taken for one, its event went out keyed by
+ * "", for the processor to refuse as a blank ticket id. The feed dead-letters an SR work order
+ * that names none (see feedChangeIn); the lookup finds no work order of the bridge's in it.
  */
 export function fromTicket(wo: MaximoWorkOrder): wo is MaximoWorkOrder & { origrecordid: string } {
   return wo.origrecordclass === 'SR' && wo.origrecordid !== undefined && wo.origrecordid !== '';

@@ -62,6 +62,23 @@ export function workOrderIn(timeZone: string | undefined) {
 export type MaximoWorkOrder = z.infer<typeof workOrderSchema>;
 
 /**
+ * workOrderIn for the feed's changes. A work order opened from a service request (origrecordclass
+ * SR) that names no request is one the bridge cannot route, and its ticket would never hear of it:
+ * it is unreadable (dead-lettered, naming the field, for someone to link it in Maximo), not passed
+ * over unseen. A work order of another class is no ticket's, and is passed over (see fromTicket).
+ */
+export function feedChangeIn(timeZone: string | undefined) {
+  return workOrderIn(timeZone).superRefine((wo, ctx) => {
+    if (wo.origrecordclass === 'SR' && (wo.origrecordid ?? '').trim() === '')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['origrecordid'],
+        message: 'a work order opened from a service request (origrecordclass SR) names no ticket',
+      });
+  });
+}
+
+/**
  * A work order's status date, read by the sink's and lookup's schema as text, where it must name
  * an instant (a lookup's observation). One without an offset, from a Maximo that writes its
  * server's local time while the connector has no timeZone, is a configuration fault that no retry

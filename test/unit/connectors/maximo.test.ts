@@ -347,6 +347,23 @@ describe('maximo source', () => {
     expect(bridge.lastStatus('T1').crmStatus).toBe('CLOSED');
   });
 
+  it('dead-letters a work order opened from a service request that names none, reading on past it', async () => {
+    const { sim, url } = await started();
+    add(sim, 1, []);
+    sim.addWorkOrder({ siteid: 'DOT', origrecordclass: 'SR' }, []);
+    sim.addWorkOrder({ siteid: 'DOT', origrecordid: '  ', origrecordclass: 'SR' }, []);
+    add(sim, 2, []);
+    const batch = await source(url).poll(null);
+    expect(batch.records.map((r) => r.value.ticketId)).toEqual(['T-1', 'T-2']);
+    expect(batch.rejected?.map((r) => [r.error.code, r.key, r.error.details?.fields])).toEqual([
+      ['CL_SOURCE_RECORD_INVALID', null, ['origrecordid']],
+      ['CL_SOURCE_RECORD_INVALID', '  ', ['origrecordid']],
+    ]);
+    expect(batch.rejected?.[0]?.error.message).toMatch(
+      /origrecordid: a work order opened from a service request .* names no ticket/,
+    );
+  });
+
   it('does not let a change dated far ahead carry the cursor past later changes, and warns of it', async () => {
     let now = SECOND;
     let ahead = 0;
