@@ -13,7 +13,7 @@ import { crmRestConfig } from '../../../connectors/crm-rest/config.ts';
 import { ticketToObservation } from '../../../connectors/crm-rest/mapping.ts';
 import { changeSchema as posseSchema } from '../../../connectors/posse/client.ts';
 import { changeToEvent as posseEvent } from '../../../connectors/posse/mapping.ts';
-import { workOrderIn } from '../../../connectors/maximo/client.ts';
+import { feedChangeIn } from '../../../connectors/maximo/client.ts';
 import { fromTicket, workOrderToEvent } from '../../../connectors/maximo/mapping.ts';
 import { CloseloopError } from '../../../src/errors/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
@@ -72,7 +72,7 @@ function posseRead(raws: unknown[], timeZone: string): Read {
 function maximoRead(raws: unknown[], timeZone: string): Read {
   return readChanges(raws, {
     what: 'Maximo work order change',
-    schema: workOrderIn(timeZone),
+    schema: feedChangeIn(timeZone),
     position: (raw) => `${rawField(raw, 'workorderid')}:${rawField(raw, '_rowstamp')}`,
     key: (raw) => rawField(raw, 'origrecordid'),
     map: (wo) =>
@@ -108,6 +108,19 @@ describe('connector mapping properties', () => {
         const read = readPage(feed, raws, zone);
         check(read.records.length + read.rejected.length <= raws.length, 'more out than in', read);
         if (feed.name === 'CRM') check(read.records.length + read.rejected.length === raws.length, 'a change lost');
+        // Only what is no ticket's may be passed over: a change read alone gives a record or a
+        // rejection unless it names no ticket (POSSE: absent, null or empty), or is no service
+        // request's or at no department's site (Maximo).
+        for (const raw of feed.name === 'CRM' ? [] : raws) {
+          const alone = readPage(feed, [raw], zone);
+          if (alone.records.length + alone.rejected.length > 0) continue;
+          const ticket = (raw as { ticketId?: unknown }).ticketId;
+          const passable =
+            feed.name === 'POSSE'
+              ? ticket === undefined || ticket === null || ticket === ''
+              : rawField(raw, 'origrecordclass') !== 'SR' || rawField(raw, 'siteid') !== 'BEDFORD';
+          check(passable, `${feed.name}: a change of a ticket passed over`, raw);
+        }
         for (const r of read.rejected) {
           const e = r.error;
           check(e instanceof CloseloopError, 'a rejection that is no CloseloopError', String(e));
