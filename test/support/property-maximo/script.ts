@@ -18,7 +18,31 @@ export type Step =
   | { readonly kind: 'commit' }
   | { readonly kind: 'poll'; readonly restart: boolean };
 
+/**
+ * The Maximo: kept in instants, or in the local time of a zone with daylight-saving time, its
+ * dates answered with their offset or without (the connector is then told the zone), its result
+ * sets kept for paging or not; and where the script's clock starts: any day, or half a minute before
+ * New York's clocks go back (2026-11-01, 06:00 UTC, the hour from 01:00 shown twice) or forward
+ * (2026-03-08, 07:00 UTC).
+ */
+export interface Site {
+  readonly serverZone: 'America/New_York' | null;
+  readonly datesWithOffset: boolean;
+  readonly repeatedHourAt: 'later' | 'earlier';
+  readonly stablePaging: boolean;
+  readonly start: number;
+}
+
+export const site: fc.Arbitrary<Site> = fc.record({
+  serverZone: fc.constantFrom('America/New_York' as const, null),
+  datesWithOffset: fc.boolean(),
+  repeatedHourAt: fc.constantFrom('later' as const, 'earlier' as const),
+  stablePaging: fc.boolean(),
+  start: fc.constantFrom(1_796_000_000_000, Date.UTC(2026, 10, 1, 5, 59, 30), Date.UTC(2026, 2, 8, 6, 59, 30)),
+});
+
 export interface Script {
+  readonly site: Site;
   readonly pageSize: number;
   readonly maxPagesPerPoll: number;
   readonly steps: readonly Step[];
@@ -48,6 +72,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 export const script: fc.Arbitrary<Script> = fc.record({
+  site,
   pageSize: fc.integer({ min: 1, max: 3 }),
   maxPagesPerPoll: fc.integer({ min: 1, max: 2 }),
   steps: fc.array(step, { minLength: 1, maxLength: 40 }),

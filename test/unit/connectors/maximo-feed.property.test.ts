@@ -19,12 +19,18 @@ import { script, type Script } from '../../support/property-maximo/script.ts';
 
 const SEED = Number(process.env['PROPERTY_SEED'] ?? 311_2026);
 const SCALE = Number(process.env['PROPERTY_RUNS'] ?? 1);
-const START = 1_796_000_000_000;
 
 /** A Maximo of its own for each run, on a clock the run moves, and the connector's source for it. */
-async function maximoAt() {
-  let now = START;
-  const sim = new MaximoSimulator({ apiKey: 'key', clock: () => now });
+async function maximoAt({ site }: Script) {
+  let now = site.start;
+  const local = site.serverZone === null ? {} : { serverZone: site.serverZone, datesWithOffset: site.datesWithOffset };
+  const sim = new MaximoSimulator({
+    apiKey: 'key',
+    clock: () => now,
+    repeatedHourAt: site.repeatedHourAt,
+    stablePaging: site.stablePaging,
+    ...local,
+  });
   const url = await sim.start();
   return {
     sim,
@@ -36,6 +42,9 @@ async function maximoAt() {
         departments: { transportation: 'DOT' },
         pageSize: s.pageSize,
         maxPagesPerPoll: s.maxPagesPerPoll,
+        // As the README asks of a server in a zone with daylight-saving time: without it, dates
+        // without an offset name no instant, and the hour the clocks repeat is read with gaps.
+        ...(site.serverZone === null ? {} : { timeZone: site.serverZone }),
       });
       const ctx = { logger: createLogger({ level: 'silent' }), env: { MAXIMO_API_KEY: 'key' }, clock: () => now };
       const made = maximo.source?.(config, ctx);
@@ -46,7 +55,7 @@ async function maximoAt() {
 }
 
 async function play(s: Script): Promise<void> {
-  const { sim, clock, source } = await maximoAt();
+  const { sim, clock, source } = await maximoAt(s);
   try {
     const refs: string[] = [];
     const history = new Map<string, string[]>();
