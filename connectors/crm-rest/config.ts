@@ -16,7 +16,13 @@ export const crmRestConfig = z
       .describe(
         'IANA time zone of the CRM\'s dates without a UTC offset (a change\'s at, requestedAt and dueAt, a ticket\'s updatedAt): a due date "2024-05-01" is the start of that day there, "2024-05-01T10:00:00" that time there.',
       ),
-    pageSize: z.number().int().min(1).max(1000).default(100).describe('Changes read per poll.'),
+    pageSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(100)
+      .describe('Changes read per poll; a page is asked for two at least (see the README on inclusive feeds).'),
     holeWaitSeconds: holeWaitSecondsSchema(
       'A CRM whose change feed is an outbox table numbered by a database sequence',
       'the CRM',

@@ -23,7 +23,13 @@ export const posseConfig = z
       .describe(
         'IANA time zone of the system\'s dates without a time or without a UTC offset: an expected date "2024-05-01" is the start of that day there, "2024-05-01T10:00:00" or "2024-05-01 10:00:00" that time there.',
       ),
-    pageSize: z.number().int().min(1).max(1000).default(100).describe('Process changes read per poll.'),
+    pageSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(100)
+      .describe('Process changes read per poll; a page is asked for two at least (see the README on inclusive feeds).'),
     holeWaitSeconds: holeWaitSecondsSchema('POSSE', 'POSSE'),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
     maxResponseBytes: maxResponseBytesSetting,

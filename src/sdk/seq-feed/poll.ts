@@ -38,6 +38,13 @@ export interface SeqFeed<T> {
   warnings?(now: number): SourceWarning[];
 }
 
+/**
+ * How many changes a page is asked for: pageSize, and never fewer than two. A system that reads
+ * `after` inclusively answers the change at that seq again (or, scanning rows, looks at the row
+ * there again), which fills a page of one: a feed read in pages of one would never move past it.
+ */
+const pageLimit = (feed: Pick<SeqFeed<unknown>, 'pageSize'>): number => Math.max(2, feed.pageSize);
+
 export const positionLimits = (holeWaitSeconds: number): PositionLimits => ({
   waitMs: holeWaitSeconds * 1_000,
   maxRemembered: MAX_REMEMBERED,
@@ -80,7 +87,8 @@ export function seqFeedPoll<T>(feed: SeqFeed<T>, ctx: Pick<ConnectorContext, 'cl
     const at = FeedPosition.parse(cursor, limits);
     const head = at.head;
     const { fills, lookedTo } = at.remembered > 0 ? await readHoles(feed, at, head) : { fills: [], lookedTo: at.seq };
-    const page = await feed.page(head, feed.pageSize);
+    const limit = pageLimit(feed);
+    const page = await feed.page(head, limit);
     // A system that reads `after` inclusively answers the change at the head again: it is read,
     // and neither published again nor taken for a page that does not move.
     const changes = page.changes.filter((raw) => {
@@ -90,8 +98,8 @@ export function seqFeedPoll<T>(feed: SeqFeed<T>, ctx: Pick<ConnectorContext, 'cl
     const last = Math.max(head, ...changes.map(seqOf).filter((seq) => seq !== null));
     // The feed likely holds more, so the runner reads on at once: a full page, or one whose
     // watermark lies past its last change (a system that caps its pages below pageSize).
-    const more = page.changes.length >= feed.pageSize || (changes.length > 0 && page.watermark > last);
-    const { end, placed, guessed } = pageEnd(changes, page.watermark, page.changes.length >= feed.pageSize, head);
+    const more = page.changes.length >= limit || (changes.length > 0 && page.watermark > last);
+    const { end, placed, guessed } = pageEnd(changes, page.watermark, page.changes.length >= limit, head);
     if (guessed)
       ctx.logger.warn(
         { after: head, end, [feed.cursorName]: page.watermark, changes: changes.length },
@@ -187,7 +195,7 @@ async function readHoles<T>(
   const taken = new Set<number>();
   let lookedTo = at.seq;
   for (let pages = 0; pages < HOLE_PAGES && lookedTo < head; pages += 1) {
-    const low = await feed.page(lookedTo, feed.pageSize);
+    const low = await feed.page(lookedTo, pageLimit(feed));
     for (const raw of low.changes) {
       const seq = seqOf(raw);
       if (seq === null || seq >= head || at.has(seq) || taken.has(seq)) continue;

@@ -16,7 +16,7 @@ const WAIT_MS = 120_000;
  * The real POSSE source against a simulator whose feed query is shaped as some POSSE setups have
  * it, polled as the runner polls: the cursor stored when the batch has changes or moves it on.
  */
-async function shaped(options: PosseSimulatorOptions) {
+async function shaped(options: PosseSimulatorOptions, pageSize = 100) {
   const clock = { now: T0 };
   const sim = new PosseSimulator({ ...options, clock: () => clock.now });
   const url = await sim.start();
@@ -25,7 +25,7 @@ async function shaped(options: PosseSimulatorOptions) {
     baseUrl: url,
     jurisdiction: 'testville',
     departments: ['housing'],
-    pageSize: 100,
+    pageSize,
     holeWaitSeconds: WAIT_MS / 1_000,
   });
   const source = posse.source?.(config, { logger: createLogger({ level: 'silent' }), env: {}, clock: () => clock.now });
@@ -94,5 +94,32 @@ describe('posse feed against a POSSE whose since is inclusive', () => {
     expect([next.batch.records.map((r) => r.value.envelope.sequence), next.stuck]).toEqual([[3], false]);
     expect([state.published, state.cursor]).toEqual([[1, 2, 3], '3']);
     expect(sim.changes.map((c) => c.seq)).toEqual([1, 2, 3]);
+  });
+
+  // Found by the feed's property test: in pages of one, the page after the cursor held the
+  // change at the cursor and nothing else, every poll: nothing after it was ever read, while the
+  // source looked idle. A page is now asked for two at least.
+  it('reads on in pages of one (pageSize 1), though the change at the cursor fills such a page', async () => {
+    const { state, poll, job } = await shaped({ inclusiveSince: true }, 1);
+    await job(1);
+    await job(2);
+    await job(3);
+    for (let polls = 0; polls < 6; polls += 1) expect((await poll()).stuck).toBe(false);
+    expect([state.published, state.cursor]).toEqual([[1, 2, 3], '3']);
+  });
+
+  it('reads on in pages of one past rows of other processes, when the query scans rows', async () => {
+    const { sim, clock, state, poll, job } = await shaped({ inclusiveSince: true, feedScansRows: true }, 1);
+    await job(1);
+    sim.saveOtherProcesses(1);
+    await job(2);
+    expect(sim.changes.map((c) => c.seq)).toEqual([1, 3]);
+    expect((await poll()).batch.records).toHaveLength(1);
+    // The permit's row at 2, looked over by a page of two (the row at the cursor and it), is a
+    // hole: passed once the wait is over, and 3 read after it.
+    expect((await poll()).batch.records).toHaveLength(0);
+    clock.now = T0 + WAIT_MS;
+    for (let polls = 0; polls < 6; polls += 1) expect((await poll()).stuck).toBe(false);
+    expect([state.published, state.cursor]).toEqual([[1, 3], '3']);
   });
 });

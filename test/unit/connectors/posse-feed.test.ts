@@ -302,28 +302,28 @@ describe('posse feed holes', () => {
   // An empty page whose watermark lay ahead of the cursor kept the cursor where it was, for good.
   it("passes the seqs an empty page's watermark stands ahead of after the wait, warning while a hole below holds them", async () => {
     let now = T0;
-    const { state, source } = await feed({ watermark: 'head', pageSize: 1, clock: () => now });
-    // 1, 3 and 16 are holes below seqs read; 18 and 19 were handed out and never committed.
-    const read = [2, ...Array.from({ length: 12 }, (_, i) => i + 4), 17];
+    const { state, source } = await feed({ watermark: 'head', pageSize: 2, clock: () => now });
+    // 1, 3 and 26 are holes below seqs read; 28 and 29 were handed out and never committed.
+    const read = [2, ...Array.from({ length: 22 }, (_, i) => i + 4), 27];
     state.visible = read;
-    state.handedOut = 19;
+    state.handedOut = 29;
     const held = JSON.stringify({ seq: 0, seen: { [T0]: read } });
     const first = await source.poll(held);
     expect([first.cursor, first.warnings]).toEqual([held, []]);
     now = T0 + 120_000;
-    // The poll's ten pages of one from the first hole read over 1 and 3, not 16: the run to 19
-    // waits on 16, and says so.
+    // The poll's ten pages of two from the first hole read over 1 and 3, not 26: the run to 29
+    // waits on 26, and says so.
     const waiting = await source.poll(held);
-    expect(waiting.cursor).toBe(JSON.stringify({ seq: 15, seen: { [T0]: [17] } }));
+    expect(waiting.cursor).toBe(JSON.stringify({ seq: 25, seen: { [T0]: [27] } }));
     expect(waiting.warnings).toEqual([
-      { code: 'CL_SOURCE_CURSOR_HELD', detail: expect.stringMatching(/watermark 19 past seq 17 for 120 s/) },
+      { code: 'CL_SOURCE_CURSOR_HELD', detail: expect.stringMatching(/watermark 29 past seq 27 for 120 s/) },
     ]);
     const passed = await source.poll(waiting.cursor);
-    expect([passed.records, passed.cursor, passed.warnings]).toEqual([[], '19', []]);
+    expect([passed.records, passed.cursor, passed.warnings]).toEqual([[], '29', []]);
     expect(source.cursorAdvances?.(waiting.cursor, passed.cursor)).toBe(true);
-    // 20 commits: read from there.
-    state.visible = [...read, 20];
-    expect(published(await source.poll(passed.cursor))).toEqual([20]);
+    // 30 commits: read from there.
+    state.visible = [...read, 30];
+    expect(published(await source.poll(passed.cursor))).toEqual([30]);
   });
 
   it('warns when it remembers too many seqs above a hole and passes the hole early', async () => {
