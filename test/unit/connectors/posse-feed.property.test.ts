@@ -12,14 +12,14 @@ import { posse } from '../../../connectors/posse/index.ts';
 import { posseConfig } from '../../../connectors/posse/config.ts';
 import { PosseSimulator } from '../../../connectors/posse/simulator.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { parseConnectorConfig, type WorkOrderEvent } from '../../../src/sdk/index.ts';
+import { parseConnectorConfig } from '../../../src/sdk/index.ts';
 import { check } from '../../support/property/check.ts';
 import { createPosseJob } from '../../support/posse-jobs.ts';
+import { judgeOnceInOrder, poller, readToTheEnd } from '../../support/property-feeds/seq-feed-run.ts';
 import { script, type Script } from '../../support/property-posse/script.ts';
 
 const SEED = Number(process.env['PROPERTY_SEED'] ?? 311_2026);
 const SCALE = Number(process.env['PROPERTY_RUNS'] ?? 1);
-const HOLE_WAIT_MS = 120_000;
 
 /** A POSSE of its own for each run, on a clock the run moves, and the connector's source for it. */
 async function posseAt(s: Script) {
@@ -49,17 +49,7 @@ async function posseAt(s: Script) {
 async function play(s: Script): Promise<void> {
   const { sim, url, tick, source } = await posseAt(s);
   try {
-    const events: WorkOrderEvent[] = [];
-    let cursor: string | null = null;
-    let live = source();
-    const poll = async (restart: boolean) => {
-      if (restart) live = source();
-      const batch = await live.poll(cursor);
-      check((batch.rejected ?? []).length === 0, 'a well-formed change was dead-lettered', batch.rejected);
-      events.push(...batch.records.map((r) => r.value));
-      cursor = batch.cursor;
-      return batch.records.length;
-    };
+    const p = poller(source);
     let jobs = 0;
     let own = 0;
     for (const step of s.steps) {
@@ -84,52 +74,15 @@ async function play(s: Script): Promise<void> {
           tick(step.ms);
           break;
         case 'poll':
-          await poll(step.restart);
+          await p.poll(step.restart);
       }
     }
-    await readToTheEnd(poll, tick, () => cursor);
-    judge(sim, events);
+    await readToTheEnd(p, tick, s.posse.commitLagMs);
+    // Every change of a 311 job; none of the department's own jobs.
+    const expected = sim.changes.filter((c) => c.ticketId !== null).map((c) => `posse:testville:${c.seq}`);
+    judgeOnceInOrder(expected, p.events, (e) => `job ${e.workOrderId}`);
   } finally {
     await sim.stop();
-  }
-}
-
-/** Every late commit landed and every hole waited out: polls until two in a row read nothing. */
-async function readToTheEnd(
-  poll: (restart: boolean) => Promise<number>,
-  tick: (ms: number) => void,
-  at: () => unknown,
-) {
-  tick(60_000 + HOLE_WAIT_MS + 1_000);
-  let quiet = 0;
-  for (let i = 0; i < 400 && quiet < 2; i += 1) {
-    const before = at();
-    // One source from here on, started again once: a hole an empty page looked over is waited for
-    // in memory, and a restart waits anew (README), so restarts every poll would never pass it.
-    if ((await poll(i === 0)) > 0 || at() !== before) quiet = 0;
-    else {
-      quiet += 1;
-      // A hole the feed first meets now is waited for from now.
-      tick(HOLE_WAIT_MS + 1_000);
-    }
-  }
-  check(quiet >= 2, 'the feed never came to rest');
-}
-
-function judge(sim: PosseSimulator, events: readonly WorkOrderEvent[]) {
-  const ids = events.map((e) => e.envelope.eventId);
-  check(new Set(ids).size === ids.length, 'a change read twice', ids);
-  const expected = sim.changes.filter((c) => c.ticketId !== null).map((c) => `posse:testville:${c.seq}`);
-  const missing = expected.filter((id) => !ids.includes(id));
-  check(missing.length === 0, 'changes of 311 jobs not read', { missing, read: ids });
-  check(ids.length === expected.length, 'events of no 311 change', { expected, read: ids });
-  for (const ref of new Set(events.map((e) => e.workOrderId))) {
-    const seqs = events.filter((e) => e.workOrderId === ref).map((e) => e.envelope.sequence ?? NaN);
-    check(
-      seqs.every((q, i) => i === 0 || q > (seqs[i - 1] ?? Infinity)),
-      `job ${ref}: changes read out of order`,
-      seqs,
-    );
   }
 }
 
