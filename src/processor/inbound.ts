@@ -13,6 +13,7 @@ import {
   type WorkOrderEvent,
 } from '../domain/index.ts';
 import { MAX_IDENTIFIER_LENGTH, ticketIdFault } from '../domain/identifiers.ts';
+import { scrubPii } from '../domain/pii.ts';
 import { CloseloopError, isCloseloopError } from '../errors/index.ts';
 import type { InputName } from '../topics/index.ts';
 
@@ -114,9 +115,11 @@ function checkedInbound(input: InputName, key: string | null, value: unknown): I
     throw new CloseloopError('CL_RECORD_INVALID', 'envelope.eventId is blank');
   }
   if (key !== v.ticketId) {
+    // Neither is checked yet, and a producer may key a request's events by its caller's phone or
+    // e-mail: the message goes to a dead letter's headers and the log, which must not carry them.
     throw new CloseloopError(
       'CL_RECORD_INVALID',
-      `record key ${JSON.stringify(key)} is not its ticketId ${v.ticketId}`,
+      `record key ${JSON.stringify(key === null ? null : scrubPii(key))} is not its ticketId ${scrubPii(v.ticketId)}`,
     );
   }
   checkIdentifiers(input, value as Readonly<Record<string, unknown>>);

@@ -14,7 +14,7 @@ import {
   type OutgoingRecord,
 } from '../../src/messaging/index.ts';
 import { CANONICAL } from '../../src/topics/index.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { LifecycleProcessor, type failAfterCommit } from '../../src/processor/index.ts';
 import type { Cleanup } from './cleanup.ts';
 import { Bridge } from './domain.ts';
@@ -35,13 +35,15 @@ export async function inMemoryProcessor(
   o: Awaited<ReturnType<typeof inMemorySetup>> & {
     messaging: Messaging;
     commitHook?: ReturnType<typeof failAfterCommit>;
+    /** Where it logs; nowhere (LOG_LEVEL aside) by default. */
+    logger?: Logger;
   },
 ) {
   const processor = new LifecycleProcessor({
     config: o.config,
     messaging: o.messaging,
     serde: o.serde,
-    logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
+    logger: o.logger ?? createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent' }),
     schemasDir: SCHEMAS,
     clock: () => o.expected.now,
     ...(o.commitHook ? { commitHook: o.commitHook } : {}),

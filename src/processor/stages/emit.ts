@@ -1,4 +1,5 @@
 import type { Decision, InboundEvent, TicketState } from '../../domain/index.ts';
+import { scrubPii } from '../../domain/pii.ts';
 import { isCloseloopError, type CloseloopError } from '../../errors/index.ts';
 import { deadLetter, deadLetterTopic, subjectForTopic, type IncomingRecord } from '../../messaging/index.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -131,7 +132,8 @@ export function emitDeadLetter(
   event?: InboundEvent,
 ): void {
   const fields = {
-    ticketId: event?.event.ticketId ?? record.key?.toString('utf8'),
+    // A key that did not read as its ticket id is a producer's, and may be a caller's contact (see toInbound).
+    ticketId: event?.event.ticketId ?? (record.key === null ? undefined : scrubPii(record.key.toString('utf8'))),
     correlationId: event ? (event.event.envelope.correlationId ?? event.event.envelope.eventId) : undefined,
     topic: record.topic,
     partition: record.partition,

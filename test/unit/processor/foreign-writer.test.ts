@@ -1,6 +1,8 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { InboundEvent } from '../../../src/domain/index.ts';
 import { AvroSerde, createInMemoryMessaging, subjectForTopic } from '../../../src/messaging/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
 import { DLQ_HEADERS } from '../../../src/processor/index.ts';
 import { cleanupAfter } from '../../support/cleanup.ts';
 import { crm } from '../../support/domain.ts';
@@ -78,5 +80,46 @@ describe("a record whose writer's schema Avro resolves but whose values closeloo
     ]);
     expect(dead[0]?.headers[DLQ_HEADERS.message]?.toString()).toContain('record key is not valid UTF-8');
     expect([...held.values()].reduce((a, b) => a + b, 0)).toBe(1);
+  });
+
+  it("refuses a key that is the caller's phone or e-mail, naming it redacted in the dead letter's message and the log", async () => {
+    const base = await inMemorySetup(cleanup, 1);
+    const { serde, config } = base;
+    const messaging = createInMemoryMessaging();
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', destination });
+    const { processor } = await inMemoryProcessor(cleanup, { ...base, messaging, logger });
+    const subject = subjectForTopic(config.topics.crmEvents);
+    // A CRM producer that keys a request's events by its caller's contact (found by the input property tests).
+    const keys = ['jane.doe@example.org', '613-555-0100'];
+    await messaging.producer().send(
+      config.topics.crmEvents,
+      await Promise.all(
+        keys.map(async (key, i) => ({
+          key,
+          value: await serde.encode(subject, crm(`C-${i}`, 'OPENED', 1, { serviceCode: 'POTHOLE' }).event),
+        })),
+      ),
+    );
+    await untilCrmRead(messaging, config, 2);
+    await processor.stop();
+    const dead = await deadLettersOf(messaging, config.topics.crmEvents);
+    // The key itself is kept as sent, to be replayed; what is written about it names it redacted.
+    expect(dead.map((r) => [r.key?.toString(), r.headers[DLQ_HEADERS.code]?.toString()])).toEqual([
+      [keys[0], 'CL_RECORD_INVALID'],
+      [keys[1], 'CL_RECORD_INVALID'],
+    ]);
+    expect(dead.map((r) => r.headers[DLQ_HEADERS.message]?.toString())).toEqual([
+      'record key "[redacted]" is not its ticketId C-0',
+      'record key "[redacted]" is not its ticketId C-1',
+    ]);
+    expect(lines.filter((l) => l.includes('dead-lettered'))).toHaveLength(2);
+    for (const line of lines) for (const key of keys) expect(line).not.toContain(key);
   });
 });
