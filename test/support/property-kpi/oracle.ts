@@ -100,7 +100,7 @@ function rank(values: readonly number[], p: number): number | null {
 }
 
 /** R6: 2 decimals, half away from zero; the generators give days in thousandths, so it is exact. */
-function round2(value: number | null): number | null {
+export function round2(value: number | null): number | null {
   if (value === null) return null;
   const thousandths = Math.round(value * 1000);
   const r = (Math.sign(thousandths) * Math.floor((Math.abs(thousandths) + 5) / 10)) / 100;

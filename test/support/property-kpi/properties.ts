@@ -6,10 +6,10 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { computeKpis, type KpiRecord } from '../../../src/domain/kpi/index.ts';
+import { computeKpis, percent, roundTo, type KpiRecord } from '../../../src/domain/kpi/index.ts';
 import { ticketFromStatus } from '../../../src/kpi/index.ts';
 import { check } from '../property/check.ts';
-import { oracleKpis, pct } from './oracle.ts';
+import { oracleKpis, pct, round2 } from './oracle.ts';
 import { computed, fold, scenarioArb, shuffled } from './scenario.ts';
 
 /** 1. The same inputs in any order, statuses and drift delivered again, give the same records. */
@@ -33,8 +33,8 @@ export const reproducible = () =>
   });
 
 /** 3. computeKpis over the folded statuses agrees, record by record, with the document re-read by hand. */
-export const oracle = () =>
-  fc.property(scenarioArb(), (s) => {
+export const oracle = (busy = 0) =>
+  fc.property(scenarioArb(8, busy), (s) => {
     const expected = oracleKpis(s);
     const actual = computed(s);
     check(isDeepStrictEqual(actual, expected), 'computeKpis differs from docs/kpi.md', { expected, actual });
@@ -80,6 +80,23 @@ export const consistent = () =>
       check(figures + r.duplicatesClosed + r.drift > 0 || coverage !== null, 'a record with no figure (R2)', r);
     });
   });
+
+/**
+ * 5b. R10 and R6's rounding over populations far larger than a generated month's: a percentage is
+ * part / whole to one decimal and days to two, both half away from zero (x.x5 and x.xx5 included).
+ */
+export const rounding = () =>
+  fc.property(
+    fc
+      .integer({ min: 1, max: 100_000 })
+      .chain((whole) => fc.tuple(fc.integer({ min: 0, max: whole }), fc.constant(whole))),
+    fc.integer({ min: 0, max: 10_000_000 }),
+    ([part, whole], thousandths) => {
+      check(percent(part, whole) === pct(part, whole), 'a percentage not rounded as R10 says', { part, whole });
+      const days = thousandths / 1000;
+      check(roundTo(days, 2) === round2(days), 'days not rounded as R6 says', { days, got: roundTo(days, 2) });
+    },
+  );
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const nearMonths = fc.constantFrom(

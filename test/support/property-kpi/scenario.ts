@@ -82,13 +82,18 @@ export const driftArb = (month: string, zone: string) =>
       });
     });
 
-export const scenarioArb = (maxTickets = 8): fc.Arbitrary<Scenario> =>
+/** `busy`: up to `maxTickets` more, each resolving near its due in one department (R6's ranks). */
+export const scenarioArb = (maxTickets = 8, busy = 0): fc.Arbitrary<Scenario> =>
   fc.record({ month: fc.constantFrom(...MONTHS), zone: fc.constantFrom(...ZONES) }).chain(({ month, zone }) =>
     fc.record({
       month: fc.constant(month),
       zone: fc.constant(zone),
       tickets: fc
-        .array(planArb(month), { maxLength: maxTickets })
+        .tuple(
+          fc.array(planArb(month), { maxLength: maxTickets }),
+          fc.array(planArb(month, true), { minLength: busy / 2, maxLength: busy }),
+        )
+        .map(([plans, busyPlans]) => [...plans, ...busyPlans])
         .map((plans) => plans.map((p, i) => statusesOf(`T${i}`, p))),
       violations: violationsArb(month, zone),
       drift: driftArb(month, zone),

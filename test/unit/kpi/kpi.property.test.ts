@@ -17,6 +17,7 @@ import {
   oracle,
   oracleLatestOnly,
   reproducible,
+  rounding,
 } from '../../support/property-kpi/properties.ts';
 import { laterExclusion, otherMonths, pastMonthsFinal } from '../../support/property-kpi/properties-final.ts';
 
@@ -38,6 +39,10 @@ describe('department KPIs of generated months (docs/kpi.md)', () => {
     () => fc.assert(oracle(), runs(600)),
   );
 
+  it('follow the document in busy months too (nearest ranks of many resolutions)', { timeout: TIMEOUT }, () =>
+    fc.assert(oracle(24), runs(150)),
+  );
+
   it('follow the document for a reader with only the latest statuses', { timeout: TIMEOUT }, () =>
     fc.assert(oracleLatestOnly(), runs(300)),
   );
@@ -56,6 +61,10 @@ describe('department KPIs of generated months (docs/kpi.md)', () => {
 
   it('give percentages and medians their counts say, sorted, with no NaN', { timeout: TIMEOUT }, () =>
     fc.assert(consistent(), runs(300)),
+  );
+
+  it('round percentages and days half away from zero, as R10 and R6 say', { timeout: TIMEOUT }, () =>
+    fc.assert(rounding(), runs(2000)),
   );
 
   it('refuse a month that is not YYYY-MM with the documented error', { timeout: TIMEOUT }, () =>
