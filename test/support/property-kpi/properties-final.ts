@@ -6,13 +6,13 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import type { KpiRecord } from '../../../src/domain/kpi/index.ts';
+import { figuresChangeAt, type KpiRecord } from '../../../src/domain/kpi/index.ts';
 import type { StatusRead } from '../../../src/kpi/index.ts';
 import { check } from '../property/check.ts';
 import { planArb, statusesOf } from './history.ts';
 import { DAY, HOUR } from './instants.ts';
 import { inMonth, monthPlus, monthStartIn } from './local-month.ts';
-import { computed, driftArb, scenarioArb, violationsArb, type Scenario } from './scenario.ts';
+import { computed, driftArb, fold, scenarioArb, violationsArb, type Scenario } from './scenario.ts';
 
 /** Every instant a ticket's statuses hold; due instants as R1 places them (by the millisecond before). */
 function instantsOf(statuses: readonly StatusRead[]): number[] {
@@ -129,3 +129,24 @@ export const laterExclusion = () =>
       });
     },
   );
+
+/**
+ * 4c. A month's figures change with time alone exactly at figuresChangeAt (the public site caches
+ * them until then): the same records at any "now" before it, and others at it. "now" is at or
+ * after every status (each response, resolution and pause is recorded by one), as it is for the job.
+ */
+export const changeAt = () =>
+  fc.property(scenarioArb(), fc.double({ min: 0, max: 1, noNaN: true }), (s, share) => {
+    const recorded = s.tickets.flatMap((h) => h.map((x) => x.envelope.occurredAt));
+    const now = Math.max(s.now, ...recorded);
+    const at = figuresChangeAt(fold(s.tickets.flat(), s.zone), s.month, now);
+    check(at > now, 'figures change before now', { now, at });
+    const before = now + Math.floor(share * (Number.isFinite(at) ? at - 1 - now : 400 * DAY));
+    const [a, b] = [undated(computed(s, { now })), undated(computed(s, { now: before }))];
+    check(isDeepStrictEqual(a, b), 'the figures changed before figuresChangeAt', { now, before, at, a, b });
+    if (Number.isFinite(at))
+      check(!isDeepStrictEqual(a, undated(computed(s, { now: at }))), 'nothing changed at figuresChangeAt', {
+        now,
+        at,
+      });
+  });

@@ -19,7 +19,7 @@ import {
   reproducible,
   rounding,
 } from '../../support/property-kpi/properties.ts';
-import { laterExclusion, otherMonths, pastMonthsFinal } from '../../support/property-kpi/properties-final.ts';
+import { changeAt, laterExclusion, otherMonths, pastMonthsFinal } from '../../support/property-kpi/properties-final.ts';
 
 // A fixed seed, so a run is reproducible; PROPERTY_SEED and PROPERTY_RUNS (a factor on each
 // property's runs) explore further.
@@ -53,6 +53,12 @@ describe('department KPIs of generated months (docs/kpi.md)', () => {
 
   it('stop changing once every due date of the month is behind now', { timeout: TIMEOUT }, () =>
     fc.assert(pastMonthsFinal(), runs(300)),
+  );
+
+  it(
+    'change with time alone exactly when figuresChangeAt says, which the public site caches them until',
+    { timeout: TIMEOUT },
+    () => fc.assert(changeAt(), runs(300)),
   );
 
   it('keep a verdict when a cancel, duplicate link or follow-up link comes after it', { timeout: TIMEOUT }, () =>
