@@ -106,6 +106,18 @@ export function toInbound(input: InputName, key: string | null, value: unknown):
   }
 }
 
+/**
+ * An identifier not checked yet, as a message shows it: contact data redacted, then cut at the
+ * longest an identifier may be (a record may carry one of megabytes, which the log would print
+ * whole), and quoted, so a line break in it cannot pass for another log line.
+ */
+function shownId(id: string): string {
+  const scrubbed = scrubPii(id);
+  const cut = scrubbed.length > MAX_IDENTIFIER_LENGTH;
+  const shown = JSON.stringify(cut ? scrubbed.slice(0, MAX_IDENTIFIER_LENGTH) : scrubbed);
+  return cut ? `${shown}… (${id.length} characters)` : shown;
+}
+
 function checkedInbound(input: InputName, key: string | null, value: unknown): InboundEvent {
   const v = value as { ticketId?: unknown; envelope?: { eventId?: unknown } };
   if (typeof v.ticketId !== 'string' || v.ticketId.trim() === '') {
@@ -119,7 +131,7 @@ function checkedInbound(input: InputName, key: string | null, value: unknown): I
     // e-mail: the message goes to a dead letter's headers and the log, which must not carry them.
     throw new CloseloopError(
       'CL_RECORD_INVALID',
-      `record key ${JSON.stringify(key === null ? null : scrubPii(key))} is not its ticketId ${scrubPii(v.ticketId)}`,
+      `record key ${key === null ? 'null' : shownId(key)} is not its ticketId ${shownId(v.ticketId)}`,
     );
   }
   checkIdentifiers(input, value as Readonly<Record<string, unknown>>);

@@ -62,6 +62,17 @@ describe('inputs the domain dispatches on', () => {
     },
   );
 
+  it("names a key that is not its ticket id, and the ticket id, cut at an identifier's length and quoted", () => {
+    const long = `T1\n${'x'.repeat(100_000)}`;
+    const err = refusal(() => toInbound('crmEvents', 'T2', { ...opened, ticketId: long }));
+    expect(err.code).toBe('CL_RECORD_INVALID');
+    expect(err.message).toMatch(/^record key "T2" is not its ticketId "T1\\nx+"… \(100003 characters\)$/);
+    expect(err.message.length).toBeLessThan(400);
+    expect(refusal(() => toInbound('crmEvents', null, opened)).message).toBe(
+      'record key null is not its ticketId "T1"',
+    );
+  });
+
   it('refuses a missing value where the schema has no null', () => {
     const { kind: _, ...kindless } = opened;
     expect(refusal(() => toInbound('crmEvents', 'T1', kindless)).message).toContain('kind undefined is not one');

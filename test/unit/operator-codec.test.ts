@@ -21,6 +21,6 @@ describe('operator commands read by the processor', () => {
   });
 
   it('refuses a command keyed by another ticket, which another task would own', () => {
-    expect(() => toInbound('operatorCommands', 'T2', command)).toThrow(/record key "T2" is not its ticketId T1/);
+    expect(() => toInbound('operatorCommands', 'T2', command)).toThrow(/record key "T2" is not its ticketId "T1"/);
   });
 });

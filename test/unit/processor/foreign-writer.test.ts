@@ -116,8 +116,8 @@ describe("a record whose writer's schema Avro resolves but whose values closeloo
       [keys[1], 'CL_RECORD_INVALID'],
     ]);
     expect(dead.map((r) => r.headers[DLQ_HEADERS.message]?.toString())).toEqual([
-      'record key "[redacted]" is not its ticketId C-0',
-      'record key "[redacted]" is not its ticketId C-1',
+      'record key "[redacted]" is not its ticketId "C-0"',
+      'record key "[redacted]" is not its ticketId "C-1"',
     ]);
     expect(lines.filter((l) => l.includes('dead-lettered'))).toHaveLength(2);
     for (const line of lines) for (const key of keys) expect(line).not.toContain(key);
