@@ -36,7 +36,7 @@ export interface StatusSla {
   /** Moves out when a pause ends; final once resolved. */
   readonly completionDueAt: number | null;
   readonly respondedAt: number | null;
-  /** When the completion clock stopped (RESOLVED); null while running or reopened. */
+  /** When the completion clock stopped (RESOLVED); null while it runs. A reopen keeps it: the clock stays stopped (sla/clock.ts). */
   readonly resolvedAt: number | null;
   readonly responseBreached: boolean;
   readonly completionBreached: boolean;
