@@ -24,6 +24,17 @@ const UNLINKED_DUPLICATE_KINDS: readonly string[] = ['MISSING_PARENT', 'UNKNOWN_
 const isUnlinkedDuplicate = (v: KpiViolation): boolean =>
   UNLINKED_DUPLICATE_KINDS.includes(v.kind) && v.linkType === 'DUPLICATE';
 
+/**
+ * Whether a drift's finding came before another's. Findings at the same instant (two runs of one
+ * moment, naming the work's department differently) are told apart by what they say, not by the
+ * order the topic gave them, so the figures are the same however it orders them.
+ */
+function foundBefore(a: KpiDrift, b: KpiDrift): boolean {
+  if (a.occurredAt !== b.occurredAt) return a.occurredAt < b.occurredAt;
+  const said = (d: KpiDrift) => `${d.department ?? ''}\u0000${d.kind}`;
+  return said(a) < said(b);
+}
+
 interface Tally {
   responseDue: number;
   respondedOnTime: number;
@@ -221,7 +232,7 @@ export function computeKpis(
   const first = new Map<string, KpiDrift>();
   for (const d of drift) {
     const seen = first.get(d.driftId);
-    if (!seen || d.occurredAt < seen.occurredAt) first.set(d.driftId, d);
+    if (!seen || foundBefore(d, seen)) first.set(d.driftId, d);
   }
   for (const d of first.values()) {
     if (!inMonth(d.occurredAt, timeZone)) continue;

@@ -230,4 +230,16 @@ describe('R11 drift', () => {
     const dec = computeKpis([], [], '2026-12', at('2026-12-20T12:00'), NYC, drift);
     expect(dec).toEqual([]);
   });
+
+  // Noticed by the KPI property tests: the first of two findings at one instant was the one the
+  // topic gave first, so the department it counted under moved with the order of the records.
+  it('counts a drift found twice at one instant under the same department whichever finding comes first', () => {
+    const twice = [
+      found('DEPT_AHEAD:A:A#1:X', 'DEPT_AHEAD', 'transportation', '2026-11-10T09:00'),
+      found('DEPT_AHEAD:A:A#1:X', 'DEPT_AHEAD', 'housing', '2026-11-10T09:00'),
+    ];
+    const departments = (d: typeof twice) => computeKpis([], [], '2026-11', now, NYC, d).map((r) => r.department);
+    expect(departments(twice)).toEqual(['housing']);
+    expect(departments([...twice].reverse())).toEqual(['housing']);
+  });
 });
