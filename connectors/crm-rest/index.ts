@@ -64,6 +64,18 @@ function heldAs(ctx: ConnectorContext, status: TicketStatusChange, held: number,
  * holding one below that, an earlier status is missing (outOfOrder). Any other failure stays the
  * error it was.
  */
+/**
+ * A status update answered 2xx with no body says nothing of whether the CRM applied it, and a CRM
+ * that declines one (an agent holds the ticket open) may answer so too: counted as delivered, its
+ * receipt would confirm a status the CRM never shows. The version the ticket holds settles it:
+ * this one or a later one is delivered; an older one is not applied (retriable, as a decline is).
+ */
+async function confirmedByVersion(crm: CrmClient, ctx: ConnectorContext, status: TicketStatusChange): Promise<void> {
+  const held = await crm.heldVersion(status.ticketId);
+  if (held === null || held < status.version) throw notApplied(status.ticketId, status.version, held ?? 0);
+  heldAs(ctx, status, held, 'answered the status update with no body');
+}
+
 async function versionConflict(crm: CrmClient, status: TicketStatusChange, err: unknown): Promise<Held> {
   const httpStatus = isCloseloopError(err) ? err.details['httpStatus'] : undefined;
   const conflict = isCloseloopError(err, 'CL_CONNECTOR_REJECTED') && httpStatus === 409;
@@ -146,11 +158,7 @@ export const crmRest = defineConnector<typeof crmRestConfig, TicketStatusChange,
           heldAs(ctx, status, result.held, 'answered 409');
           return;
         }
-        if (result === null)
-          ctx.logger.warn(
-            { ticketId: status.ticketId, version: status.version },
-            'the CRM answered the status update with no body; counted as applied',
-          );
+        if (result === null) await confirmedByVersion(crm, ctx, status);
         else if (!result.applied) {
           // applied: false is a repeat only when the CRM holds this version or a later one. Below
           // it, the CRM declined the update (an agent's open edit locks the ticket, a workflow

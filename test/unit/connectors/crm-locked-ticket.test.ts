@@ -36,6 +36,26 @@ describe('crm-rest sink: a status update the CRM answers but does not apply', ()
     expect(sim.applied.map((a) => a.version)).toEqual([1, 2]);
   });
 
+  // Found by the CRM sink's property test: a CRM that answers 204 with no body declined the update
+  // of a ticket an agent held open, and the sink counted it as delivered, the CRM never showing it.
+  it('is not delivered when answered 204 with no body while the CRM still holds the version before', async () => {
+    const { sim, ticketId, v1, v2, sink } = await crmWithTicket(cleanup);
+    await sink.deliver(v1);
+    sim.server.setFaults({ noContentRate: 1 });
+    sim.lockTicket(ticketId);
+    await expect(sink.deliver(v2)).rejects.toMatchObject({
+      code: 'CL_CONNECTOR_NOT_APPLIED',
+      retriable: true,
+      details: { ticketId, version: 2, currentVersion: 1 },
+    });
+    expect(sim.declinedUpdates).toBe(1);
+    sim.unlockTicket(ticketId);
+    await sink.deliver(v2);
+    // Answered 204 again, and the version the ticket holds confirms it.
+    await sink.deliver(v2);
+    expect(sim.applied.map((a) => a.version)).toEqual([1, 2]);
+  });
+
   // A CRM that answers an update to a ticket an agent holds open 409 "being edited by another
   // user" (RFC 9110 names a lock as a cause of 409) or 423 Locked. Before, the 409 was a refusal
   // for good: dead-lettered at once, and every later status of the ticket out of order after it.
