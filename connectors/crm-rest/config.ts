@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { holeWaitSecondsSchema, maxResponseBytesSetting, timeZoneSchema } from '../../src/sdk/index.ts';
+import {
+  holeWaitSecondsSchema,
+  seqPageSizeSchema,
+  maxResponseBytesSetting,
+  timeZoneSchema,
+} from '../../src/sdk/index.ts';
 
 /** The CRM connector's settings, declared once: defaults, validation and the generated docs. */
 export const crmRestConfig = z
@@ -16,13 +21,7 @@ export const crmRestConfig = z
       .describe(
         'IANA time zone of the CRM\'s dates without a UTC offset (a change\'s at, requestedAt and dueAt, a ticket\'s updatedAt): a due date "2024-05-01" is the start of that day there, "2024-05-01T10:00:00" that time there.',
       ),
-    pageSize: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .default(100)
-      .describe('Changes read per poll; a page is asked for two at least (see the README on inclusive feeds).'),
+    pageSize: seqPageSizeSchema('Changes'),
     holeWaitSeconds: holeWaitSecondsSchema(
       'A CRM whose change feed is an outbox table numbered by a database sequence',
       'the CRM',

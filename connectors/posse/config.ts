@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { baseUrlSetting, holeWaitSecondsSchema, maxResponseBytesSetting, timeZoneSchema } from '../../src/sdk/index.ts';
+import {
+  baseUrlSetting,
+  holeWaitSecondsSchema,
+  seqPageSizeSchema,
+  maxResponseBytesSetting,
+  timeZoneSchema,
+} from '../../src/sdk/index.ts';
 
 /** The POSSE-like connector's settings, declared once: defaults, validation and the generated docs. */
 export const posseConfig = z
@@ -23,13 +29,7 @@ export const posseConfig = z
       .describe(
         'IANA time zone of the system\'s dates without a time or without a UTC offset: an expected date "2024-05-01" is the start of that day there, "2024-05-01T10:00:00" or "2024-05-01 10:00:00" that time there.',
       ),
-    pageSize: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .default(100)
-      .describe('Process changes read per poll; a page is asked for two at least (see the README on inclusive feeds).'),
+    pageSize: seqPageSizeSchema('Process changes'),
     holeWaitSeconds: holeWaitSecondsSchema('POSSE', 'POSSE'),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-request time-out.'),
     maxResponseBytes: maxResponseBytesSetting,

@@ -21,7 +21,7 @@ export { baseUrlSetting, maxResponseBytesSetting, parseConnectorConfig } from '.
 export { rawField, readChanges, sequenceAdvances, sequenceCursorProblem, type ChangeReader } from './changes.ts';
 export { cutForWarning, LastingWarning, quotedValue, WARN_FOR_MS } from './lasting-warning.ts';
 export { FeedPosition, positionAdvances, positionProblem, type PositionLimits } from './seq-feed/position.ts';
-export { holeWaitSecondsSchema } from './seq-feed/config.ts';
+export { holeWaitSecondsSchema, seqPageSizeSchema } from './seq-feed/config.ts';
 export { pageEnd, seqOf } from './seq-feed/page.ts';
 export {
   HOLE_PAGES,
