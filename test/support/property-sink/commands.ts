@@ -7,17 +7,11 @@
  * saves slower than the client's time-out, where a second work order is possible and documented.
  */
 import fc from 'fast-check';
+import { callFaults, type CallFaults } from './faults.ts';
 import type { WorkOrderCommand } from '../../../src/domain/index.ts';
 
 export interface CommandScript {
-  readonly faults: {
-    readonly errorRate: number;
-    readonly timeoutRate: number;
-    readonly malformedRate: number;
-    readonly noContentRate: number;
-    readonly lateAnswerRate: number;
-    readonly proxyPageRate: number;
-  };
+  readonly faults: CallFaults;
   readonly seed: number;
   /** Per ticket, what follows its CREATE. */
   readonly tickets: readonly (readonly Follow[])[];
@@ -36,20 +30,8 @@ const follow: fc.Arbitrary<Follow> = fc.oneof(
   fc.constant({ kind: 'CANCEL' as const }),
 );
 
-// Few enough failures in all that a command retried as the runner retries it gets through; most
-// of them where a retry could do the write twice: a write done and its answer lost to a time-out.
-const rate = fc.constantFrom(0, 0.02, 0.04);
-const lost = fc.constantFrom(0, 0.1, 0.2);
-
 export const commandScript: fc.Arbitrary<CommandScript> = fc.record({
-  faults: fc.record({
-    errorRate: rate,
-    timeoutRate: rate,
-    malformedRate: rate,
-    noContentRate: rate,
-    lateAnswerRate: lost,
-    proxyPageRate: rate,
-  }),
+  faults: callFaults,
   seed: fc.nat(10_000),
   tickets: fc.array(fc.array(follow, { maxLength: 5 }), { minLength: 1, maxLength: 3 }),
 });

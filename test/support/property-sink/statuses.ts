@@ -6,20 +6,14 @@
  * failed before or after the CRM applies them.
  */
 import fc from 'fast-check';
+import { callFaults, type CallFaults } from './faults.ts';
 import type { CrmSimulatorOptions } from '../../../connectors/crm-rest/simulator.ts';
 
 export type TicketStep =
   { readonly kind: 'dept'; readonly rawStatus: string } | { readonly kind: 'note' } | { readonly kind: 'cancel' };
 
 export interface StatusScript {
-  readonly faults: {
-    readonly errorRate: number;
-    readonly timeoutRate: number;
-    readonly malformedRate: number;
-    readonly noContentRate: number;
-    readonly lateAnswerRate: number;
-    readonly proxyPageRate: number;
-  };
+  readonly faults: CallFaults;
   readonly lockAnswer: NonNullable<CrmSimulatorOptions['lockAnswer']>;
   readonly repeatConflict: boolean;
   readonly tickets: readonly {
@@ -28,8 +22,6 @@ export interface StatusScript {
     readonly lock: { readonly at: number; readonly refusals: number } | null;
   }[];
 }
-
-const rate = fc.constantFrom(0, 0.02, 0.04);
 
 const step: fc.Arbitrary<TicketStep> = fc.oneof(
   {
@@ -44,14 +36,7 @@ const step: fc.Arbitrary<TicketStep> = fc.oneof(
 );
 
 export const statusScript: fc.Arbitrary<StatusScript> = fc.record({
-  faults: fc.record({
-    errorRate: rate,
-    timeoutRate: rate,
-    malformedRate: rate,
-    noContentRate: rate,
-    lateAnswerRate: fc.constantFrom(0, 0.1, 0.2),
-    proxyPageRate: rate,
-  }),
+  faults: callFaults,
   lockAnswer: fc.constantFrom('declined' as const, 'conflict' as const, 'locked' as const),
   repeatConflict: fc.boolean(),
   tickets: fc.array(
