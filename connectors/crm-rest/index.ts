@@ -55,16 +55,6 @@ function heldAs(ctx: ConnectorContext, status: TicketStatusChange, held: number,
 }
 
 /**
- * A 409 to a status update says the versions disagree, or that the ticket is locked (an agent
- * editing it: "being edited by another user"); a 423 says it is locked. The CRM's own ticket says
- * which. Holding this version or a later one, it has the update ('held', delivered: some CRMs
- * answer a repeat so); holding the version before it, the update was next in line, so the CRM
- * held it off for a lock: not applied, retriable, waiting as long as its Retry-After asks (a
- * lock clears when the agent saves, and the ticket's later statuses wait behind this one);
- * holding one below that, an earlier status is missing (outOfOrder). Any other failure stays the
- * error it was.
- */
-/**
  * A status update answered 2xx with no body says nothing of whether the CRM applied it, and a CRM
  * that declines one (an agent holds the ticket open) may answer so too: counted as delivered, its
  * receipt would confirm a status the CRM never shows. The version the ticket holds settles it:
@@ -76,6 +66,16 @@ async function confirmedByVersion(crm: CrmClient, ctx: ConnectorContext, status:
   heldAs(ctx, status, held, 'answered the status update with no body');
 }
 
+/**
+ * A 409 to a status update says the versions disagree, or that the ticket is locked (an agent
+ * editing it: "being edited by another user"); a 423 says it is locked. The CRM's own ticket says
+ * which. Holding this version or a later one, it has the update ('held', delivered: some CRMs
+ * answer a repeat so); holding the version before it, the update was next in line, so the CRM
+ * held it off for a lock: not applied, retriable, waiting as long as its Retry-After asks (a
+ * lock clears when the agent saves, and the ticket's later statuses wait behind this one);
+ * holding one below that, an earlier status is missing (outOfOrder). Any other failure stays the
+ * error it was.
+ */
 async function versionConflict(crm: CrmClient, status: TicketStatusChange, err: unknown): Promise<Held> {
   const httpStatus = isCloseloopError(err) ? err.details['httpStatus'] : undefined;
   const conflict = isCloseloopError(err, 'CL_CONNECTOR_REJECTED') && httpStatus === 409;
